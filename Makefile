@@ -1,0 +1,30 @@
+# The two commands: `make demo` and `make test`. Both create .venv when it is missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml setup.cfg
+	$(BIN)/python -m pip install --quiet -e '.[test,dask,parquet]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/mapdiff demo --out out
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check mapdiff tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/load_all.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info

@@ -1,0 +1,93 @@
+"""The ``mapdiff`` command: a thin shell over the library.
+
+Each subcommand lives in its own module of this package and registers itself with
+:func:`command`. Human text by default, ``--json`` for machines.
+
+Exit codes: 0 ok; 1 a claim is not supported (with ``--strict``); 2 bad input (a
+:class:`~mapdiff.errors.MapdiffError`, with its message on stderr); 3 unexpected error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import warnings
+
+from ..errors import MapdiffError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_UNSUPPORTED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+# subcommand modules, in the order --help lists them
+_MODULES = ("info", "compare", "claim", "encircle", "history", "changes", "render", "place",
+            "fetch", "demo")
+_COMMANDS: dict[str, tuple] = {}
+
+
+def command(name: str, help: str, epilog: str = ""):
+    """Register ``func(args) -> int`` as a subcommand; ``func.configure(parser)`` adds options."""
+
+    def deco(func):
+        _COMMANDS[name] = (func, help, epilog)
+        return func
+
+    return deco
+
+
+def emit(obj, as_json: bool, text: str) -> None:
+    """Print ``obj`` as JSON (``--json``) or ``text``."""
+    if as_json:
+        print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+    else:
+        print(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every available subcommand."""
+    for mod in _MODULES:
+        try:
+            importlib.import_module(f"{__name__}.{mod}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{mod}":
+                raise
+    parser = argparse.ArgumentParser(
+        prog="mapdiff",
+        description="Compare competing maps of territorial control (areas in km²).",
+        epilog="Exit codes: 0 ok, 1 claim not supported (--strict), 2 bad input, 3 internal error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"mapdiff {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (func, help_, epilog) in _COMMANDS.items():
+        p = sub.add_parser(name, help=help_, description=help_, epilog=epilog,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        func.configure(p)
+        p.set_defaults(_func=func)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_func", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            return int(args._func(args) or 0)
+    except MapdiffError as exc:
+        print(f"mapdiff {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""One exception hierarchy, rooted at :class:`MapdiffError`.
+
+Every error the library raises on purpose is a ``MapdiffError``; messages name the
+file (and the feature, where there is one) and say what to do. Catch ``MapdiffError``
+to handle anything mapdiff refuses, or a subclass for one kind of refusal.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CRSError",
+    "CoverageError",
+    "EmptyMapError",
+    "FetchError",
+    "FormatError",
+    "InputLimitError",
+    "MapdiffError",
+    "MapdiffWarning",
+    "MissingCRSError",
+    "ProfileError",
+    "SwappedCoordinatesError",
+    "UnknownLabelError",
+    "UnknownPlaceError",
+    "UnknownSourceError",
+]
+
+
+class MapdiffError(Exception):
+    """Base class of every error mapdiff raises on purpose."""
+
+
+class MapdiffWarning(UserWarning):
+    """A repair or a doubt the caller should know about (the result is still usable)."""
+
+
+class FormatError(MapdiffError, ValueError):
+    """A file or object cannot be read as a map (bad JSON, no polygons, unknown format)."""
+
+
+class CRSError(MapdiffError, ValueError):
+    """A coordinate reference system is missing, wrong or incompatible."""
+
+
+class MissingCRSError(CRSError):
+    """The input carries no CRS and none was passed with ``crs=``."""
+
+
+class SwappedCoordinatesError(CRSError):
+    """Coordinates look like latitude/longitude given in the wrong order."""
+
+
+class UnknownSourceError(MapdiffError, ValueError):
+    """No profile is registered under that name, or a file matches no known source."""
+
+
+class ProfileError(MapdiffError, ValueError):
+    """A profile (built-in or user TOML) is malformed."""
+
+
+class UnknownLabelError(MapdiffError, KeyError):
+    """A label is asked for that the map does not know."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownPlaceError(MapdiffError, KeyError):
+    """A place name is not in the gazetteer (the message names the closest matches)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class CoverageError(MapdiffError, ValueError):
+    """The map does not cover the area asked about."""
+
+
+class EmptyMapError(MapdiffError, ValueError):
+    """A map or area of interest holds no area at all."""
+
+
+class InputLimitError(MapdiffError, ValueError):
+    """An input exceeds a size or vertex limit (raise the limit to read it anyway)."""
+
+
+class FetchError(MapdiffError, OSError):
+    """A release could not be fetched, verified or found in the cache."""

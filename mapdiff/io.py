@@ -1,0 +1,475 @@
+"""Reading maps: format detection, CRS checks, profiles, normalisation.
+
+:func:`read_map` takes a path, a binary file-like object or a GeoDataFrame, reads it
+(GeoJSON and wrapped JSON natively; GeoPackage, Shapefile, FlatGeobuf through pyogrio;
+GeoParquet through geopandas; KML/KMZ through :mod:`mapdiff.kml`), recognises the
+source by content unless ``source=`` is given, applies the source's profile and
+returns a normalised :class:`~mapdiff.model.ControlMap`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io as _io
+import json
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from shapely.geometry import shape
+
+from .atomic import atomic_path
+from .errors import (
+    CRSError,
+    FormatError,
+    MapdiffWarning,
+    MissingCRSError,
+    SwappedCoordinatesError,
+    UnknownSourceError,
+)
+from .model import ControlMap, Provenance, normalise
+from .profiles import Profile, detect_profile, get_profile
+from .regions import region
+
+__all__ = ["RawMap", "read_map", "read_raw", "write_gdf"]
+
+_WGS84 = pyproj.CRS.from_epsg(4326)
+_EXT_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf",
+                ".geojson": "GeoJSON", ".json": "GeoJSON"}
+
+
+@dataclass(frozen=True)
+class RawMap:
+    """Features as read, before labelling: properties, lon/lat geometries and context."""
+
+    table: pd.DataFrame
+    geoms: np.ndarray
+    name: str
+    collection_name: str | None = None
+    top_level: dict | None = None
+    sha256: str | None = None
+    path: str | None = None
+    coverage: object = None  # a coverage the file itself declares (GeoJSON member "coverage")
+
+
+# ------------------------------------------------------------------ entry point
+def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
+             swap_xy: bool = False, coverage=None) -> ControlMap:
+    """Read a control map and normalise it.
+
+    Parameters
+    ----------
+    src : str, Path, binary file-like or GeoDataFrame
+        GeoJSON (also wrapped, as NZZ's ``{"value": FeatureCollection}`` or DeepState's
+        ``{"id", "datetime", "map"}``), GeoPackage, Shapefile (or zipped), KML/KMZ,
+        FlatGeobuf, GeoParquet. URLs are not fetched: use :func:`mapdiff.fetch`.
+    source : str or Profile, optional
+        Profile name (``"deepstate"``, ``"nzz"``, ``"isw"``, ``"generic"``, a registered
+        one) or the path of a TOML profile. By default recognised from the content.
+    as_of : date or str, optional
+        Release date when the file does not state one. A date the file states wins;
+        if both are given and differ, the caller's is used with a warning.
+    crs : anything pyproj accepts, optional
+        CRS of the input when it states none (or states a wrong one).
+    swap_xy : bool, default False
+        Swap axis order, for files written as (lat, lon).
+    coverage : shapely geometry (lon/lat), optional
+        Restrict where the map speaks (for a clip of a larger map). A GeoJSON file may
+        declare the same with a top-level ``"coverage"`` geometry member. Either is
+        intersected with the profile's coverage.
+
+    Returns
+    -------
+    ControlMap
+
+    Raises
+    ------
+    FormatError, MissingCRSError, SwappedCoordinatesError, UnknownSourceError, EmptyMapError
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> gdf = gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]},
+    ...                        geometry=[shapely.box(37.0, 48.0, 37.2, 48.2)], crs=4326)
+    >>> m = read_map(gdf, as_of="2025-11-27")
+    >>> m.source, m.as_of.isoformat(), round(m.area("controlled:RU"), 1)
+    ('generic', '2025-11-27', 330.6)
+    """
+    raw = read_raw(src, crs=crs)
+    if source is not None:
+        profile = get_profile(source)
+    else:
+        profile = detect_profile(raw.table, raw.collection_name)
+        if profile is None:
+            cols = ", ".join(map(str, raw.table.columns)) or "none"
+            raise UnknownSourceError(
+                f"{raw.name}: not recognised as any known source (properties: {cols}); "
+                "pass source='deepstate'|'nzz'|'isw'|'generic' or a TOML profile")
+    cover = _coverage(profile, raw.name)
+    for extra in (raw.coverage, coverage):
+        if extra is not None:
+            extra = getattr(extra, "geometry", extra)
+            cover = extra if cover is None else shapely.intersection(cover, extra)
+            shapely.prepare(cover)
+    geoms = raw.geoms
+    if swap_xy:
+        geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
+    _check_lonlat(geoms, cover, raw.name, swapped_ok=swap_xy)
+
+    date, origin = _resolve_as_of(profile, raw, as_of)
+    labels = profile.label_features(raw.table)
+    feats = [(lab, g) for lab, g in zip(labels, geoms, strict=True) if lab is not None]
+    repairs = []
+    n_unlabelled = len(labels) - len(feats)
+    if n_unlabelled:
+        from .model import Repair
+
+        repairs.append(Repair("unlabelled_dropped", n_unlabelled, 0.0,
+                              f"features no rule of profile {profile.name!r} labels"))
+    return normalise(
+        feats, precedence=profile.order(labels), coverage=cover,
+        background=profile.background, source=profile.name, as_of=date,
+        scope=profile.scope,
+        provenance=Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
+        repairs=repairs, n_features=len(labels))
+
+
+def _coverage(profile: Profile, name: str):
+    if not profile.coverage:
+        return None
+    if profile.coverage.lower() in ("ukraine",):
+        return region(profile.coverage)
+    path = Path(profile.coverage)
+    if not path.exists():
+        raise FormatError(f"{name}: profile {profile.name!r} names coverage {profile.coverage!r}, "
+                          "which is neither a shipped region nor an existing file")
+    raw = read_raw(path)
+    cov = shapely.union_all(raw.geoms)
+    shapely.prepare(cov)
+    return cov
+
+
+def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
+    stated = profile.find_as_of(raw.table, raw.collection_name,
+                                Path(raw.path).name if raw.path else raw.name, raw.top_level)
+    given = _coerce_date(as_of, raw.name) if as_of is not None else None
+    if given is not None:
+        if stated is not None and stated != given:
+            warnings.warn(f"{raw.name}: the file says {stated.isoformat()}, the caller "
+                          f"{given.isoformat()}; using the caller's date",
+                          MapdiffWarning, stacklevel=3)
+        return given, "caller"
+    if stated is not None:
+        return stated, "file"
+    return None, None
+
+
+def _coerce_date(value, name: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise FormatError(f"{name}: as_of={value!r} is not a date; use YYYY-MM-DD") from None
+
+
+# ------------------------------------------------------------------ raw reading
+def read_raw(src, crs=None) -> RawMap:
+    """Read features (properties + lon/lat geometries) from any supported input.
+
+    Parameters
+    ----------
+    src : str, Path, binary file-like or GeoDataFrame
+    crs : optional
+        CRS to assume when the input states none, or to override it.
+
+    Returns
+    -------
+    RawMap
+    """
+    import geopandas as gpd
+
+    if isinstance(src, gpd.GeoDataFrame):
+        return _from_gdf(src, crs, "<GeoDataFrame>", None, None)
+    if isinstance(src, str) and src.split(":", 1)[0].lower() in ("http", "https", "ftp"):
+        raise FormatError(f"{src}: read_map does not fetch URLs; download it with "
+                          "mapdiff.fetch() or pass a local file")
+    if isinstance(src, str | Path):
+        path = Path(src)
+        if not path.exists():
+            raise FormatError(f"{path}: no such file")
+        if path.is_dir():
+            raise FormatError(f"{path}: is a folder; pass one map file")
+        if path.suffix.lower() == ".shp":
+            return _read_ogr(path, None, crs, path.name, str(path))
+        data = path.read_bytes()
+        return _read_bytes(data, path.name, crs, str(path))
+    if hasattr(src, "read"):
+        data = src.read()
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        return _read_bytes(data, getattr(src, "name", "<stream>"), crs, None)
+    raise FormatError(f"cannot read a map from {type(src).__name__}: pass a path, a binary "
+                      "file object or a GeoDataFrame")
+
+
+def _read_bytes(data: bytes, name: str, crs, path: str | None) -> RawMap:
+    digest = hashlib.sha256(data).hexdigest()
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head:
+        raise FormatError(f"{name}: the file is empty")
+    low = name.lower()
+    if head[:1] in (b"{", b"["):
+        raw = _read_geojson(data, name, crs)
+    elif head.startswith(b"PK"):
+        raw = _read_zip(data, name, crs, path)
+    elif head[:1] == b"<" or low.endswith(".kml"):
+        from .kml import read_kml
+
+        raw = _from_table(*read_kml(data, name), name=name, crs=None)
+    elif head.startswith(b"PAR1"):
+        raw = _read_parquet(data, name, crs)
+    elif head.startswith((b"SQLite format 3", b"fgb")) or Path(low).suffix in _EXT_DRIVERS:
+        raw = _read_ogr(data, name, crs, name, path)
+    else:
+        raise FormatError(f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
+                          "Shapefile, KML/KMZ, FlatGeobuf and GeoParquet")
+    return RawMap(raw.table, raw.geoms, raw.name, raw.collection_name, raw.top_level, digest, path,
+                  raw.coverage)
+
+
+def _read_geojson(data: bytes, name: str, crs) -> RawMap:
+    try:
+        obj = json.loads(data)
+    except UnicodeDecodeError:
+        raise FormatError(f"{name}: not UTF-8 text; GeoJSON must be UTF-8") from None
+    except json.JSONDecodeError as exc:
+        hint = " (the file looks truncated)" if exc.pos >= len(data.rstrip()) - 1 else ""
+        raise FormatError(f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
+                          f"{exc.msg}{hint}") from None
+    top_level = None
+    if isinstance(obj, dict) and obj.get("type") not in ("FeatureCollection", "Feature") \
+            and not _is_geometry(obj):
+        inner = next((v for v in obj.values() if isinstance(v, dict)
+                      and v.get("type") == "FeatureCollection"), None)
+        if inner is None:
+            raise FormatError(f"{name}: JSON but not GeoJSON: no FeatureCollection found "
+                              f"(top-level keys: {', '.join(map(str, list(obj)[:8]))})")
+        top_level = {k: v for k, v in obj.items() if not isinstance(v, dict | list)}
+        obj = inner
+    if isinstance(obj, list):
+        obj = {"type": "FeatureCollection", "features": obj}
+    if obj.get("type") == "Feature":
+        obj = {"type": "FeatureCollection", "features": [obj]}
+    elif _is_geometry(obj):
+        obj = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": obj}]}
+    features = obj.get("features")
+    if not isinstance(features, list):
+        raise FormatError(f"{name}: a FeatureCollection without a 'features' list")
+    props, geoms = [], np.empty(len(features), dtype=object)
+    for i, f in enumerate(features):
+        if not isinstance(f, dict):
+            raise FormatError(f"{name}: feature {i} is not a JSON object")
+        p = f.get("properties")
+        props.append(p if isinstance(p, dict) else {})
+        geoms[i] = _geometry(f.get("geometry"), name, i)
+    table = pd.DataFrame.from_records(props) if any(props) else pd.DataFrame(
+        index=range(len(features)))
+    file_crs = _geojson_crs(obj, name)
+    geoms = _to_lonlat(geoms, crs if crs is not None else file_crs, name,
+                       default_lonlat=crs is None and file_crs is None)
+    coll = obj.get("name") if isinstance(obj.get("name"), str) else None
+    cover = _geometry(obj["coverage"], name, "coverage") if _is_geometry(obj.get("coverage")) else None
+    return RawMap(table, geoms, name, coll, top_level, coverage=cover)
+
+
+def _is_geometry(obj) -> bool:
+    return isinstance(obj, dict) and obj.get("type") in (
+        "Polygon", "MultiPolygon", "Point", "MultiPoint", "LineString", "MultiLineString",
+        "GeometryCollection")
+
+
+def _geometry(g, name: str, i: int):
+    if g is None:
+        return None
+    try:
+        geom = shape(g)
+    except (shapely.errors.GEOSException, ValueError, TypeError, KeyError, IndexError,
+            AttributeError) as exc:
+        raise FormatError(f"{name}: feature {i} has a geometry GEOS cannot read "
+                          f"({str(exc).splitlines()[0][:120]}); fix or remove that feature") from None
+    if geom is not None and not geom.is_empty:
+        coords = shapely.get_coordinates(geom, include_z=False)
+        if not np.isfinite(coords).all():
+            raise FormatError(f"{name}: feature {i} has NaN or infinite coordinates; "
+                              "fix or remove that feature")
+    return geom
+
+
+def _geojson_crs(obj: dict, name: str):
+    member = obj.get("crs")
+    if not member:
+        return None
+    try:
+        return pyproj.CRS.from_user_input(member["properties"]["name"])
+    except (KeyError, TypeError, pyproj.exceptions.CRSError):
+        raise CRSError(f"{name}: cannot read its 'crs' member {member!r}; "
+                       "remove it (GeoJSON is lon/lat) or pass crs=") from None
+
+
+def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) -> np.ndarray:
+    """Transform to EPSG:4326 lon/lat (axis order x=lon, y=lat)."""
+    if crs is None:
+        if default_lonlat:
+            return geoms
+        raise MissingCRSError(f"{name}: the input states no CRS; pass crs= (for example "
+                              "crs='EPSG:4326' for lon/lat degrees)")
+    try:
+        crs = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as exc:
+        raise CRSError(f"{name}: {crs!r} is not a CRS pyproj knows: {exc}") from None
+    if crs.equals(_WGS84, ignore_axis_order=True) or crs.to_epsg() == 4326 or \
+            crs.name.upper().startswith("WGS 84 (CRS84)"):
+        return geoms
+    tr = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)
+
+    def fwd(c):
+        x, y = tr.transform(c[:, 0], c[:, 1])
+        return np.column_stack([x, y])
+
+    out = shapely.transform(geoms, fwd)
+    coords = shapely.get_coordinates(out)
+    if coords.size and not np.isfinite(coords).all():
+        raise CRSError(f"{name}: coordinates do not transform from {crs.name} to lon/lat; "
+                       "is the stated CRS right? pass crs= to override it")
+    return out
+
+
+def _from_gdf(gdf, crs, name: str, path: str | None, digest: str | None) -> RawMap:
+    if gdf.geometry.name not in gdf.columns:
+        raise FormatError(f"{name}: the frame has no geometry column")
+    table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    geoms = _to_lonlat(geoms, crs if crs is not None else gdf.crs, name)
+    return RawMap(table.reset_index(drop=True), geoms, name, None, None, digest, path)
+
+
+def _from_table(table: pd.DataFrame, geoms, name: str, crs) -> RawMap:
+    return RawMap(table, np.asarray(geoms, dtype=object), name)
+
+
+def _read_ogr(data, name: str, crs, label: str, path: str | None) -> RawMap:
+    import pyogrio
+
+    try:
+        gdf = pyogrio.read_dataframe(data if not isinstance(data, bytes) else _io.BytesIO(data))
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
+        raise FormatError(f"{label}: GDAL cannot read it: {str(exc).splitlines()[0][:200]}") from None
+    return _from_gdf(gdf, crs, label, path, None)
+
+
+def _read_zip(data: bytes, name: str, crs, path: str | None) -> RawMap:
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(_io.BytesIO(data))
+        names = zf.namelist()
+    except zipfile.BadZipFile:
+        raise FormatError(f"{name}: a damaged zip archive") from None
+    if any(n.lower().endswith(".kml") for n in names):
+        from .kml import read_kmz
+
+        return _from_table(*read_kmz(data, name), name=name, crs=None)
+    if any(n.lower().endswith(".shp") for n in names):
+        return _read_ogr(data, name, crs, name, path)
+    raise FormatError(f"{name}: a zip archive with neither a .kml nor a .shp inside")
+
+
+def _read_parquet(data: bytes, name: str, crs) -> RawMap:
+    import geopandas as gpd
+
+    try:
+        gdf = gpd.read_parquet(_io.BytesIO(data))
+    except ImportError:
+        raise FormatError(f"{name}: reading GeoParquet needs pyarrow: "
+                          "pip install 'mapdiff[parquet]'") from None
+    except Exception as exc:
+        raise FormatError(f"{name}: not a readable GeoParquet file: {exc}") from None
+    return _from_gdf(gdf, crs, name, None, None)
+
+
+# ------------------------------------------------------------------ CRS sanity
+def _check_lonlat(geoms: np.ndarray, coverage, name: str, swapped_ok: bool) -> None:
+    present = geoms[~shapely.is_missing(geoms)]
+    if present.size == 0:
+        return
+    present = present[~shapely.is_empty(present)]
+    if present.size == 0:
+        return
+    xmin, ymin, xmax, ymax = shapely.total_bounds(present)
+    in_range = -180 <= xmin and xmax <= 180 and -90 <= ymin and ymax <= 90
+    swapped_in_range = -90 <= xmin and xmax <= 90 and -180 <= ymin and ymax <= 180
+    hint = "" if swapped_ok else "; if the file is (lat, lon), pass swap_xy=True"
+    if not in_range:
+        if swapped_in_range:
+            raise SwappedCoordinatesError(
+                f"{name}: y runs from {ymin:.3f} to {ymax:.3f}, beyond ±90: the coordinates "
+                f"look like (lat, lon){hint}")
+        raise CRSError(
+            f"{name}: coordinates ({xmin:.6g}..{xmax:.6g}, {ymin:.6g}..{ymax:.6g}) are not "
+            "longitude/latitude degrees; the file's CRS is missing or wrong: pass crs= "
+            "(for example 'EPSG:3857')")
+    if coverage is None:
+        return
+    cx0, cy0, cx1, cy1 = coverage.bounds
+    overlaps = xmin <= cx1 and xmax >= cx0 and ymin <= cy1 and ymax >= cy0
+    overlaps_swapped = ymin <= cx1 and ymax >= cx0 and xmin <= cy1 and xmax >= cy0
+    if not overlaps and overlaps_swapped:
+        raise SwappedCoordinatesError(
+            f"{name}: the features lie at lon {xmin:.2f}..{xmax:.2f}, lat {ymin:.2f}..{ymax:.2f}, "
+            f"outside the map's coverage, but would fall inside it with x and y swapped: "
+            f"the file looks like (lat, lon){hint}")
+
+
+# ------------------------------------------------------------------ writing
+def write_gdf(gdf, path, driver: str | None = None) -> Path:
+    """Write a GeoDataFrame atomically (temporary file, then rename).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+    path : str or Path
+        ``.gpkg``, ``.geojson``/``.json``, ``.fgb`` or ``.shp``.
+    driver : str, optional
+        OGR driver name; inferred from the suffix by default.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geopandas as gpd, shapely
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "a.geojson"
+    >>> _ = write_gdf(gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1)], crs=4326), out)
+    >>> out.exists()
+    True
+    """
+    import pyogrio
+
+    path = Path(path)
+    driver = driver or _EXT_DRIVERS.get(path.suffix.lower())
+    if driver is None:
+        raise FormatError(f"{path}: cannot tell the format from the suffix; use .gpkg, "
+                          ".geojson, .fgb or .shp, or pass driver=")
+    with atomic_path(path) as tmp:
+        pyogrio.write_dataframe(gdf, tmp, driver=driver)
+    return path
+
+
+def _finite(value) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)

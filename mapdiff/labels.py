@@ -1,0 +1,111 @@
+"""Labels: what a map says about a piece of land.
+
+A :class:`Label` is a ``(status, side)`` pair. The three core statuses are
+``controlled``, ``contested`` (grey zone: no side in control; its side is ``None``)
+and ``encircled`` (held by a side but cut off). The set is open: profiles may
+introduce their own statuses (ISW's ``advanced`` and ``claimed``, NZZ's ``lost``),
+which are ordinary strings. Sides are short strings chosen by the user or profile
+("RU", "UA"); nothing here knows of any particular war.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import UnknownLabelError
+
+__all__ = [
+    "CONTESTED",
+    "CONTROLLED",
+    "ENCIRCLED",
+    "GREY",
+    "HOLDING_STATUSES",
+    "NOT_COVERED",
+    "Label",
+    "as_label",
+]
+
+CONTROLLED = "controlled"
+CONTESTED = "contested"
+ENCIRCLED = "encircled"
+#: Statuses under which a side holds the land (used by shares and claims).
+HOLDING_STATUSES = frozenset({CONTROLLED, ENCIRCLED})
+
+
+@dataclass(frozen=True, order=True)
+class Label:
+    """What a map says of an area: a status and the side it concerns.
+
+    Parameters
+    ----------
+    status : str
+        ``"controlled"``, ``"contested"``, ``"encircled"`` or a profile's own status.
+    side : str or None
+        The side ("RU", "UA"); ``None`` for the grey zone and for "not covered".
+
+    Examples
+    --------
+    >>> Label("controlled", "RU")
+    Label('controlled', 'RU')
+    >>> str(Label("contested", None))
+    'contested'
+    >>> Label.parse("controlled:RU") == Label("controlled", "RU")
+    True
+    """
+
+    status: str
+    side: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.status, str) or not self.status.strip():
+            raise UnknownLabelError(f"a label needs a non-empty status string, got {self.status!r}")
+        if self.side is not None and (not isinstance(self.side, str) or not self.side.strip()):
+            raise UnknownLabelError(f"a side is a short non-empty string or None, got {self.side!r}")
+
+    def __repr__(self) -> str:
+        return f"Label({self.status!r}, {self.side!r})"
+
+    def __str__(self) -> str:
+        return self.status if self.side is None else f"{self.status}:{self.side}"
+
+    @property
+    def holds(self) -> bool:
+        """True when the side holds the land (``controlled`` or ``encircled``)."""
+        return self.side is not None and self.status in HOLDING_STATUSES
+
+    @classmethod
+    def parse(cls, text: str) -> Label:
+        """Parse ``"status:side"`` or ``"status"`` (see :func:`as_label`)."""
+        status, _, side = str(text).partition(":")
+        return cls(status.strip(), side.strip() or None)
+
+    def to_dict(self) -> dict:
+        """``{"status": ..., "side": ...}``."""
+        return {"status": self.status, "side": self.side}
+
+
+GREY = Label(CONTESTED, None)
+#: Pseudo-label for land inside an area of interest that a map does not cover.
+NOT_COVERED = Label("not_covered", None)
+
+
+def as_label(value: Label | tuple | str) -> Label:
+    """Coerce a Label, a ``(status, side)`` tuple or a ``"status:side"`` string.
+
+    Examples
+    --------
+    >>> as_label(("controlled", "UA"))
+    Label('controlled', 'UA')
+    >>> as_label("contested")
+    Label('contested', None)
+    """
+    if isinstance(value, Label):
+        return value
+    if isinstance(value, tuple) and len(value) == 2:
+        return Label(value[0], value[1])
+    if isinstance(value, str):
+        return Label.parse(value)
+    raise UnknownLabelError(
+        f"cannot read {value!r} as a label: give a Label, a (status, side) tuple "
+        "or a 'status:side' string such as 'controlled:RU'"
+    )

@@ -1,0 +1,133 @@
+"""Projection choice and areas in km².
+
+Areas are measured in a Lambert azimuthal equal-area projection centred on what is
+being measured (an equal-area projection gives exact areas wherever its centre is;
+centring keeps shapes, and so distances, nearly true as well). Geodesic areas on the
+WGS84 ellipsoid (:class:`pyproj.Geod`) are the yardstick the tests hold these to.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pyproj
+import shapely
+
+__all__ = ["area_km2", "equal_area_crs", "geodesic_area_km2", "to_equal_area"]
+
+_WGS84 = pyproj.CRS.from_epsg(4326)
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def _centre(geoms) -> tuple[float, float]:
+    arr = np.atleast_1d(np.asarray(geoms, dtype=object))
+    arr = arr[~shapely.is_empty(arr) & ~shapely.is_missing(arr)] if arr.size else arr
+    if arr.size == 0:
+        return 0.0, 0.0
+    xmin, ymin, xmax, ymax = shapely.total_bounds(arr)
+    return (xmin + xmax) / 2.0, (ymin + ymax) / 2.0
+
+
+@lru_cache(maxsize=256)
+def _laea(lon: float, lat: float) -> pyproj.CRS:
+    return pyproj.CRS.from_proj4(
+        f"+proj=laea +lat_0={lat} +lon_0={lon} +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+    )
+
+
+@lru_cache(maxsize=256)
+def _transformer(lon: float, lat: float) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(_WGS84, _laea(lon, lat), always_xy=True)
+
+
+def equal_area_crs(geoms) -> pyproj.CRS:
+    """The local equal-area CRS mapdiff measures ``geoms`` (lon/lat) in.
+
+    A Lambert azimuthal equal-area projection on WGS84, centred on the middle of the
+    geometries' bounds rounded to 0.1° (so that nearby calls share one projection).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> equal_area_crs(shapely.box(37.1, 48.2, 37.3, 48.4)).to_dict()["proj"]
+    'laea'
+    """
+    lon, lat = _centre(geoms)
+    return _laea(round(lon, 1), round(lat, 1))
+
+
+def to_equal_area(geoms, centre: tuple[float, float] | None = None):
+    """Project lon/lat geometries into the local equal-area CRS (metres).
+
+    Parameters
+    ----------
+    geoms : shapely geometry or array of them, in EPSG:4326
+    centre : (lon, lat), optional
+        Centre of the projection; by default the middle of ``geoms``' bounds.
+
+    Returns
+    -------
+    geometry or ndarray of geometries in metres, same shape as ``geoms``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> sq = to_equal_area(shapely.box(37.0, 48.0, 37.01, 48.01))
+    >>> round(sq.area / 1e6, 3)
+    0.826
+    """
+    lon, lat = centre if centre is not None else _centre(geoms)
+    tr = _transformer(round(lon, 1), round(lat, 1))
+
+    def _fwd(coords: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, _fwd)
+
+
+def area_km2(geoms, centre: tuple[float, float] | None = None):
+    """Area in km² of lon/lat geometries, measured in a local equal-area projection.
+
+    Parameters
+    ----------
+    geoms : shapely geometry or array-like of them, in EPSG:4326
+    centre : (lon, lat), optional
+        Projection centre; by default the middle of all ``geoms``' bounds.
+
+    Returns
+    -------
+    float or ndarray of float
+        km²; missing or empty geometries measure 0.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> round(area_km2(shapely.box(37.0, 48.0, 38.0, 49.0)), 1)
+    8219.3
+    """
+    scalar = isinstance(geoms, shapely.Geometry) or geoms is None
+    arr = np.atleast_1d(np.asarray(geoms, dtype=object))
+    out = np.zeros(arr.shape, dtype=float)
+    ok = ~shapely.is_missing(arr)
+    ok[ok] &= ~shapely.is_empty(arr[ok])
+    if ok.any():
+        out[ok] = shapely.area(to_equal_area(arr[ok], centre)) / 1e6
+    return float(out[0]) if scalar else out
+
+
+def geodesic_area_km2(geom) -> float:
+    """Geodesic area on the WGS84 ellipsoid (km²) of a lon/lat geometry.
+
+    The yardstick: slower than :func:`area_km2`, independent of any projection.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> round(geodesic_area_km2(shapely.box(37.0, 48.0, 38.0, 49.0)), 1)
+    8219.3
+    """
+    if geom is None or geom.is_empty:
+        return 0.0
+    return abs(_GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))[0]) / 1e6

@@ -1,0 +1,567 @@
+"""ControlMap: one release of one source, normalised.
+
+A :class:`ControlMap` holds labelled polygons that do not overlap (one dissolved
+geometry per label, lon/lat EPSG:4326), the map's coverage (where it speaks at all),
+the background label (what it implies where it draws nothing, inside its coverage),
+scope notes (what the source never draws), provenance, and the
+:class:`NormalisationReport` of what was repaired on the way in.
+
+Design note: drawn geometries are kept as the source drew them (made valid, overlaps
+resolved) and are clipped to the coverage lazily, when first measured or partitioned.
+Clipping a whole front against a national boundary costs more than reading the file;
+most analyses only need the part inside a small area of interest, which is clipped
+first and costs little.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import shapely
+
+from .errors import CoverageError, EmptyMapError, UnknownLabelError
+from .labels import NOT_COVERED, Label, as_label
+from .measure import area_km2
+
+__all__ = ["ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"]
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One kind of repair made while normalising: how many features, how much area."""
+
+    kind: str
+    count: int
+    area_km2: float = 0.0
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"kind": self.kind, "count": self.count, "area_km2": self.area_km2,
+                "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class NormalisationReport:
+    """What normalisation found and repaired.
+
+    Attributes
+    ----------
+    n_features : int
+        Features read from the input.
+    n_used : int
+        Features that contributed area to a label.
+    repairs : tuple of Repair
+        One entry per kind of repair (``invalid_geometry``, ``z_dropped``,
+        ``non_areal_dropped``, ``outside_coverage_dropped``, ``unlabelled_dropped``,
+        ``overlap_resolved``, ``outside_coverage_clipped``).
+    """
+
+    n_features: int
+    n_used: int
+    repairs: tuple[Repair, ...] = ()
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"n_features": self.n_features, "n_used": self.n_used,
+                "repairs": [r.to_dict() for r in self.repairs]}
+
+    def to_frame(self):
+        """The repairs as a DataFrame (kind, count, area_km2, detail)."""
+        import pandas as pd
+
+        return pd.DataFrame([r.to_dict() for r in self.repairs],
+                            columns=["kind", "count", "area_km2", "detail"])
+
+    def __str__(self) -> str:
+        lines = [f"{self.n_features} features read, {self.n_used} used"]
+        lines += [f"  {r.kind}: {r.count} ({r.area_km2:.3f} km²) {r.detail}".rstrip()
+                  for r in self.repairs]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a map came from: source, profile, file, content hash, date and how it was known."""
+
+    source: str
+    profile: str
+    path: str | None = None
+    sha256: str | None = None
+    as_of_from: str | None = None  # "file", "name", "caller" or None
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"source": self.source, "profile": self.profile, "path": self.path,
+                "sha256": self.sha256, "as_of_from": self.as_of_from}
+
+
+@dataclass(frozen=True, eq=False)
+class ControlMap:
+    """One release of one source after normalisation (immutable).
+
+    Build one with :func:`mapdiff.read_map` or :func:`normalise`.
+
+    Attributes
+    ----------
+    labels : tuple of Label
+        Drawn labels, in precedence order (highest first).
+    geometries : tuple of shapely geometries
+        One dissolved (Multi)Polygon per label, lon/lat, not overlapping each other.
+    coverage : shapely geometry or None
+        Where the map speaks; None means "wherever it draws".
+    background : Label or None
+        What the map implies inside its coverage where it draws nothing.
+    source : str
+        Short source name ("deepstate", "nzz", "isw", a user's name).
+    as_of : datetime.date or None
+        Date of the release.
+    scope : tuple of str
+        What the source never draws (notes shown with comparisons).
+    provenance : Provenance
+    report : NormalisationReport
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from mapdiff import Label, normalise
+    >>> m = normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, 37.1, 48.1))],
+    ...               coverage=shapely.box(36.9, 47.9, 37.2, 48.2),
+    ...               background=Label("controlled", "UA"), source="demo")
+    >>> round(m.area("controlled:RU"), 1)
+    82.6
+    """
+
+    labels: tuple[Label, ...]
+    geometries: tuple
+    coverage: object = None
+    background: Label | None = None
+    source: str = "unknown"
+    as_of: dt.date | None = None
+    scope: tuple[str, ...] = ()
+    provenance: Provenance = field(default_factory=lambda: Provenance("unknown", "unknown"))
+    report_base: NormalisationReport = field(default_factory=lambda: NormalisationReport(0, 0))
+
+    # ------------------------------------------------------------------ geometry
+    @cached_property
+    def _clipped(self) -> tuple:
+        if self.coverage is None:
+            return self.geometries
+        cov = self.coverage
+        shapely.prepare(cov)
+        out = []
+        for g in self.geometries:
+            out.append(g if shapely.covers(cov, g) else shapely.intersection(g, cov))
+        return tuple(out)
+
+    @cached_property
+    def drawn_union(self):
+        """Union of everything the map draws, inside its coverage (lon/lat)."""
+        return shapely.union_all(np.asarray(self._clipped, dtype=object))
+
+    @cached_property
+    def footprint(self):
+        """The map's extent: its coverage, or the union of what it draws when it has none."""
+        return self.coverage if self.coverage is not None else self.drawn_union
+
+    @property
+    def all_labels(self) -> tuple[Label, ...]:
+        """Drawn labels, then the background label if any."""
+        if self.background is not None and self.background not in self.labels:
+            return (*self.labels, self.background)
+        return self.labels
+
+    def geometry(self, label) -> object:
+        """The (Multi)Polygon of ``label`` inside the coverage, lon/lat.
+
+        The background label's geometry is the coverage minus everything drawn.
+        A label the map does not know raises :class:`UnknownLabelError`.
+        """
+        label = as_label(label)
+        if label in self.labels:
+            return self._clipped[self.labels.index(label)]
+        if label == self.background:
+            return self._background_geometry
+        known = ", ".join(str(x) for x in self.all_labels) or "none"
+        raise UnknownLabelError(
+            f"{self.source} map has no label {label}; it knows: {known}")
+
+    @cached_property
+    def _background_geometry(self):
+        if self.background is None or self.coverage is None:
+            return shapely.Polygon()
+        return shapely.difference(self.coverage, self.drawn_union)
+
+    def partition(self, aoi=None) -> tuple[tuple[Label, ...], np.ndarray]:
+        """Split an area of interest into what this map says of each part.
+
+        Parameters
+        ----------
+        aoi : shapely geometry (lon/lat) or object with ``.geometry``, optional
+            Defaults to the map's extent.
+
+        Returns
+        -------
+        labels, geometries
+            Labels (drawn ones, then the background, then ``NOT_COVERED``) and one
+            geometry per label; together they tile ``aoi`` without overlap. Labels with
+            nothing inside ``aoi`` are left out.
+        """
+        aoi = self.footprint if aoi is None else _as_geometry(aoi)
+        shapely.prepare(aoi)
+        if self.coverage is not None:
+            cov = self.coverage
+            inside = aoi if shapely.covers(cov, aoi) else shapely.intersection(aoi, cov)
+        else:
+            inside = aoi
+        labels, geoms = [], []
+        for lab, g in zip(self.labels, self.geometries, strict=True):
+            if not shapely.intersects(aoi, g):
+                continue
+            part = shapely.intersection(g, inside)
+            if not part.is_empty:
+                labels.append(lab)
+                geoms.append(_polygonal(part))
+        if self.background is not None:
+            drawn = shapely.union_all(np.asarray(geoms, dtype=object)) if geoms else None
+            bg = inside if drawn is None else shapely.difference(inside, drawn)
+            bg = _polygonal(bg)
+            if not bg.is_empty:
+                labels.append(self.background)
+                geoms.append(bg)
+        if self.coverage is not None:
+            outside = _polygonal(shapely.difference(aoi, self.coverage))
+            if not outside.is_empty and area_km2(outside) > 0:
+                labels.append(NOT_COVERED)
+                geoms.append(outside)
+        return tuple(labels), np.asarray(geoms, dtype=object)
+
+    # ---------------------------------------------------------------- measuring
+    def area(self, label, within=None) -> float:
+        """Area (km²) of ``label``, optionally within an area of interest.
+
+        Parameters
+        ----------
+        label : Label, (status, side) or "status:side"
+        within : shapely geometry (lon/lat) or object with ``.geometry``, optional
+
+        Examples
+        --------
+        >>> import shapely
+        >>> from mapdiff import Label, normalise
+        >>> m = normalise([(Label("controlled", "RU"), shapely.box(0, 0, 1, 1))], source="x")
+        >>> round(m.area("controlled:RU", within=shapely.box(0, 0, 0.5, 1)), 1)
+        6181.9
+        """
+        label = as_label(label)
+        geom = self.geometry(label)
+        if within is not None:
+            geom = shapely.intersection(geom, _as_geometry(within))
+        return float(area_km2(geom))
+
+    def areas(self, within=None) -> dict[Label, float]:
+        """Area (km²) of every label (background included), optionally within an AOI.
+
+        All parts are measured in one projection, so they add up to the area of
+        ``within`` (or of the map's extent).
+        """
+        labels, geoms = self.partition(within)
+        sizes = area_km2(geoms) if len(geoms) else []
+        return {lab: float(a) for lab, a in zip(labels, sizes, strict=True)}
+
+    @cached_property
+    def report(self) -> NormalisationReport:
+        """The normalisation report, with the area clipped off outside the coverage."""
+        base = self.report_base
+        if self.coverage is None:
+            return base
+        moved = [(g, c) for g, c in zip(self.geometries, self._clipped, strict=True) if g is not c]
+        if not moved:
+            return base
+        outside = float(sum(area_km2(g) - area_km2(c) for g, c in moved))
+        extra = Repair("outside_coverage_clipped", len(moved), max(outside, 0.0),
+                       "drawn area beyond the coverage, left out of every measure")
+        return NormalisationReport(base.n_features, base.n_used, (*base.repairs, extra))
+
+    # ---------------------------------------------------------------- exporting
+    def to_gdf(self, background: bool = True):
+        """A GeoDataFrame with columns ``status``, ``side``, ``area_km2``, ``geometry`` (EPSG:4326).
+
+        Parameters
+        ----------
+        background : bool, default True
+            Include the background label's geometry (coverage minus drawn).
+        """
+        import geopandas as gpd
+
+        labels = self.all_labels if background else self.labels
+        geoms = [self.geometry(lab) for lab in labels]
+        return gpd.GeoDataFrame(
+            {"status": [lab.status for lab in labels], "side": [lab.side for lab in labels],
+             "area_km2": area_km2(np.asarray(geoms, dtype=object)) if geoms else []},
+            geometry=geoms, crs="EPSG:4326")
+
+    def to_file(self, path, driver: str | None = None, background: bool = True) -> None:
+        """Write the labelled polygons to GeoJSON/GeoPackage/…, atomically."""
+        from .io import write_gdf
+
+        write_gdf(self.to_gdf(background=background), path, driver=driver)
+
+    def to_dict(self) -> dict:
+        """Summary as a JSON-ready dict: source, as_of, labels with areas, repairs."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "source": self.source,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "background": self.background.to_dict() if self.background else None,
+            "labels": [{**lab.to_dict(), "area_km2": round(self.area(lab), 6),
+                        "drawn": lab in self.labels} for lab in self.all_labels],
+            "scope": list(self.scope),
+            "provenance": self.provenance.to_dict(),
+            "report": self.report.to_dict(),
+        }
+
+    def to_frame(self):
+        """Areas per label as a DataFrame (status, side, area_km2, drawn)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict()["labels"])
+
+    def plot(self, ax=None, **kwargs):
+        """Draw the labelled polygons; returns the Axes."""
+        from .plot import plot_map
+
+        return plot_map(self, ax=ax, **kwargs)
+
+    def clip(self, aoi) -> ControlMap:
+        """The same map restricted to an area of interest (coverage ∩ aoi)."""
+        aoi = _as_geometry(aoi)
+        geoms = tuple(_polygonal(shapely.intersection(g, aoi)) for g in self.geometries)
+        cov = aoi if self.coverage is None else shapely.intersection(self.coverage, aoi)
+        return ControlMap(self.labels, geoms, cov, self.background, self.source, self.as_of,
+                          self.scope, self.provenance, self.report_base)
+
+    def __repr__(self) -> str:
+        date = self.as_of.isoformat() if self.as_of else "undated"
+        labels = ", ".join(str(x) for x in self.labels)
+        return f"<ControlMap {self.source} {date}: {labels}>"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(str(r['status']))}</td><td>{html.escape(str(r['side']))}</td>"
+            f"<td style='text-align:right'>{r['area_km2']:,.1f}</td></tr>"
+            for r in self.to_dict()["labels"])
+        date = self.as_of.isoformat() if self.as_of else "undated"
+        return (f"<b>ControlMap</b> {html.escape(self.source)} {date}"
+                f"<table><tr><th>status</th><th>side</th><th>km²</th></tr>{rows}</table>")
+
+
+def _as_geometry(obj):
+    geom = getattr(obj, "geometry", obj)
+    if not isinstance(geom, shapely.Geometry):
+        raise CoverageError(
+            f"expected a shapely geometry in lon/lat (or an object with .geometry), got {type(obj).__name__}")
+    return geom
+
+
+def _polygonal(geom):
+    """Keep only the polygonal parts of ``geom`` (overlay results may carry lines/points)."""
+    if geom is None or geom.is_empty:
+        return shapely.Polygon()
+    t = geom.geom_type
+    if t in ("Polygon", "MultiPolygon"):
+        return geom
+    if t == "GeometryCollection":
+        parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+        if not parts:
+            return shapely.Polygon()
+        return shapely.union_all(parts) if len(parts) > 1 else parts[0]
+    return shapely.Polygon()
+
+
+def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`_polygonal` over an array; non-polygonal results become empty polygons."""
+    geoms = np.asarray(geoms, dtype=object)
+    types = shapely.get_type_id(geoms)
+    out = geoms.copy()
+    bad = ~np.isin(types, (3, 6))  # Polygon, MultiPolygon
+    for i in np.flatnonzero(bad):
+        out[i] = _polygonal(geoms[i])
+    return out
+
+
+def normalise(
+    features: Iterable[tuple[Label, object]],
+    *,
+    precedence: Sequence[Label] | None = None,
+    coverage=None,
+    background: Label | None = None,
+    source: str = "unknown",
+    as_of: dt.date | None = None,
+    scope: Sequence[str] = (),
+    provenance: Provenance | None = None,
+    repairs: Sequence[Repair] = (),
+    n_features: int | None = None,
+) -> ControlMap:
+    """Build a :class:`ControlMap` from labelled lon/lat geometries.
+
+    Steps: drop empty geometries; drop Z; keep polygonal parts; repair invalid
+    geometries with ``make_valid``; drop features that lie outside the coverage; resolve
+    overlaps between labels by ``precedence`` (first wins); dissolve per label. Each
+    step that changes anything is recorded in the report with the area it moved.
+
+    Parameters
+    ----------
+    features : iterable of (Label, geometry)
+        Geometries in EPSG:4326 (lon/lat).
+    precedence : sequence of Label, optional
+        Which label wins where labels overlap, highest first; labels not listed come
+        after, in order of first appearance.
+    coverage : geometry, optional
+        Where the map speaks; features entirely outside it are dropped.
+    background : Label, optional
+        What the map implies where it draws nothing, inside ``coverage``.
+    source, as_of, scope, provenance
+        Carried into the map.
+    repairs : sequence of Repair
+        Repairs already made upstream (reading), to carry into the report.
+    n_features : int, optional
+        Features read upstream (defaults to the number given here).
+
+    Returns
+    -------
+    ControlMap
+
+    Raises
+    ------
+    EmptyMapError
+        When no feature with area is left.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from mapdiff import Label
+    >>> ru, grey = Label("controlled", "RU"), Label("contested", None)
+    >>> m = normalise([(ru, shapely.box(0, 0, 2, 2)), (grey, shapely.box(1, 0, 3, 2))],
+    ...               precedence=[grey, ru], source="demo")
+    >>> m.labels
+    (Label('contested', None), Label('controlled', 'RU'))
+    >>> [r.kind for r in m.report.repairs]
+    ['overlap_resolved']
+    """
+    feats = list(features)
+    n_in = len(feats) if n_features is None else n_features
+    repairs = list(repairs)
+    if not feats:
+        raise EmptyMapError(f"{source}: the input holds no labelled feature")
+    labels = [as_label(lab) for lab, _ in feats]
+    geoms = np.asarray([g for _, g in feats], dtype=object)
+
+    empty = shapely.is_missing(geoms)
+    empty[~empty] = shapely.is_empty(geoms[~empty])
+    if empty.any():
+        repairs.append(Repair("empty_dropped", int(empty.sum()), 0.0, "features without geometry"))
+
+    has_z = np.zeros(len(geoms), dtype=bool)
+    has_z[~empty] = shapely.has_z(geoms[~empty])
+    if has_z.any():
+        geoms[has_z] = shapely.force_2d(geoms[has_z])
+        repairs.append(Repair("z_dropped", int(has_z.sum()), 0.0, "Z coordinates removed"))
+
+    keep = ~empty
+    types = np.full(len(geoms), -1)
+    types[keep] = shapely.get_type_id(geoms[keep])
+    collection = types == 7
+    if collection.any():
+        geoms[collection] = polygonal_parts(geoms[collection])
+        types[collection] = shapely.get_type_id(geoms[collection])
+        types[collection & shapely.is_empty(geoms)] = -2
+    non_areal = keep & ~np.isin(types, (3, 6))
+    if non_areal.any():
+        repairs.append(Repair("non_areal_dropped", int(non_areal.sum()), 0.0,
+                              "points, lines and empty collections carry no area"))
+        keep &= ~non_areal
+
+    idx = np.flatnonzero(keep)
+    if idx.size:
+        invalid = idx[~shapely.is_valid(geoms[idx])]
+        if invalid.size:
+            before = area_km2(geoms[invalid])
+            geoms[invalid] = polygonal_parts(
+                shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False))
+            after = area_km2(geoms[invalid])
+            repairs.append(Repair("invalid_geometry", int(invalid.size),
+                                  float(np.abs(after - before).sum()),
+                                  "repaired with make_valid (structure); area is |after - before|"))
+            keep[invalid[shapely.is_empty(geoms[invalid])]] = False
+
+    if coverage is not None:
+        idx = np.flatnonzero(keep)
+        shapely.prepare(coverage)
+        out = idx[~shapely.intersects(coverage, geoms[idx])]
+        # Mostly outside (e.g. a political polygon over a neighbouring country that grazes
+        # the border): representative point outside and under half its area inside.
+        rest = np.setdiff1d(idx, out)
+        suspects = rest[~shapely.contains(coverage, shapely.point_on_surface(geoms[rest]))]
+        if suspects.size:
+            share = area_km2(shapely.intersection(geoms[suspects], coverage)) / np.maximum(
+                area_km2(geoms[suspects]), 1e-12)
+            out = np.concatenate([out, suspects[share < 0.5]])
+        if out.size:
+            repairs.append(Repair("outside_coverage_dropped", int(out.size),
+                                  float(area_km2(geoms[out]).sum()),
+                                  "features (mostly) outside the map's coverage"))
+            keep[out] = False
+
+    if not keep.any():
+        raise EmptyMapError(
+            f"{source}: no polygon with area is left after normalisation "
+            f"({n_in} features read); check the file holds polygons inside the map's coverage")
+
+    # dissolve per label, in precedence order
+    order: list[Label] = []
+    for lab in list(precedence or []) + labels:
+        lab = as_label(lab)
+        if lab not in order:
+            order.append(lab)
+    kept_labels = [labels[i] for i in np.flatnonzero(keep)]
+    kept_geoms = geoms[keep]
+    dissolved = []
+    for lab in order:
+        parts = kept_geoms[[k == lab for k in kept_labels]]
+        if parts.size:
+            dissolved.append((lab, parts[0] if parts.size == 1 else _polygonal(shapely.union_all(parts))))
+
+    # resolve overlaps: a lower label loses what higher ones hold (sequential differences
+    # against each intersecting higher label; cheaper than growing a union)
+    final_labels, final_geoms, moved, n_moved = [], [], 0.0, 0
+    for lab, g in dissolved:
+        hits = [h for h in final_geoms if shapely.intersects(h, g)]
+        if hits:
+            before = area_km2(g)
+            for h in hits:
+                g = _polygonal(shapely.difference(g, h))
+            delta = before - area_km2(g)
+            if delta > 0:
+                moved += delta
+                n_moved += 1
+        if g.is_empty:
+            continue
+        final_labels.append(lab)
+        final_geoms.append(g)
+    if n_moved:
+        repairs.append(Repair("overlap_resolved", n_moved, moved,
+                              "area drawn under several labels kept by the higher one: "
+                              + " > ".join(str(x) for x in final_labels)))
+
+    report = NormalisationReport(n_in, int(keep.sum()), tuple(repairs))
+    prov = provenance or Provenance(source, "custom")
+    return ControlMap(tuple(final_labels), tuple(final_geoms), coverage, background, source,
+                      as_of, tuple(scope), prov, report)

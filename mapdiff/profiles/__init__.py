@@ -1,0 +1,410 @@
+"""Source profiles: how one source's raw features become labels.
+
+A profile is data, not code: a TOML file (built-in ones sit beside this module; users
+load theirs with :func:`load_profile` and :func:`register_profile`). Keys:
+
+``name``, ``title``, ``attribution``
+    Identity and the credit line shown with results and images.
+``coverage``
+    ``"ukraine"`` (a boundary shipped in ``data/geo/``), a path to a polygon file, or
+    absent (the map covers what it draws).
+``background``
+    Label implied inside the coverage where the map draws nothing (``"controlled:UA"``).
+``precedence``
+    Labels, highest first, deciding overlaps; ``"controlled"`` without a side matches
+    every side.
+``scope``, ``not_drawn``
+    Notes on what the source never draws (``not_drawn`` keys: ``crimea``, ``pre2022``).
+``[[detect]]``
+    Content tests; a profile matches a file when all keys of one table hold:
+    ``collection_name`` (regex on the collection's ``name``), ``columns`` (all present),
+    ``property`` + ``pattern`` (regex matching at least one feature's value).
+``[as_of]``
+    Where the date comes from: ``property`` (a feature property, the latest value),
+    ``collection_name`` / ``file_name`` (regex with one group of ``YYYYMMDD`` or
+    ``YYYY-MM-DD``), ``top_level`` (a member of a wrapping JSON object).
+``[[rules]]``
+    First match wins. ``property`` + one of ``values`` (list), ``pattern`` (regex),
+    ``missing = true`` (absent/empty); or ``status_column`` (+ ``side_column``) to take
+    labels from columns. ``label = "status:side"``, or ``"drop"`` to ignore a feature.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ProfileError, UnknownSourceError
+from ..labels import Label, as_label
+
+__all__ = [
+    "Profile",
+    "available_profiles",
+    "detect_profile",
+    "get_profile",
+    "load_profile",
+    "register_profile",
+]
+
+_TOP_KEYS = {"name", "title", "attribution", "coverage", "background", "precedence", "scope",
+             "not_drawn", "detect", "as_of", "rules", "description", "licence", "url"}
+_DETECT_KEYS = {"collection_name", "columns", "property", "pattern"}
+_ASOF_KEYS = {"property", "collection_name", "file_name", "top_level"}
+_RULE_KEYS = {"property", "values", "pattern", "missing", "label", "status_column", "side_column"}
+DROP = "drop"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One labelling rule of a profile (see the module docstring)."""
+
+    label: Label | None = None
+    property: str | None = None
+    values: tuple[str, ...] | None = None
+    pattern: re.Pattern | None = None
+    missing: bool = False
+    status_column: str | None = None
+    side_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A source profile (see the module docstring for the TOML keys).
+
+    Examples
+    --------
+    >>> p = get_profile("nzz")
+    >>> p.background
+    Label('controlled', 'UA')
+    """
+
+    name: str
+    title: str = ""
+    attribution: str = ""
+    coverage: str | None = None
+    background: Label | None = None
+    precedence: tuple[Label, ...] = ()
+    scope: tuple[str, ...] = ()
+    not_drawn: tuple[str, ...] = ()
+    detect: tuple[dict, ...] = ()
+    as_of: dict = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+
+    # -------------------------------------------------------------- detection
+    def matches(self, table: pd.DataFrame, collection_name: str | None) -> bool:
+        """True when one of the profile's ``[[detect]]`` tables holds for this content."""
+        for test in self.detect:
+            ok = True
+            if "collection_name" in test:
+                ok &= bool(collection_name) and re.search(test["collection_name"],
+                                                          collection_name) is not None
+            if "columns" in test:
+                ok &= all(c in table.columns for c in test["columns"])
+            if "property" in test:
+                col = test["property"]
+                ok &= col in table.columns and bool(
+                    _search(table[col].dropna(), re.compile(test["pattern"])).any())
+            if ok:
+                return True
+        return False
+
+    # -------------------------------------------------------------- labelling
+    def label_features(self, table: pd.DataFrame) -> list[Label | None]:
+        """A label per row of ``table`` (None where no rule matches or a rule drops it)."""
+        n = len(table)
+        out: list[Label | None] = [None] * n
+        todo = np.ones(n, dtype=bool)
+        for rule in self.rules:
+            if not todo.any():
+                break
+            if rule.status_column is not None:
+                if rule.status_column not in table.columns:
+                    continue
+                status = table[rule.status_column]
+                side = table[rule.side_column] if rule.side_column in table.columns else None
+                for i in np.flatnonzero(todo & status.notna().to_numpy()):
+                    s = str(status.iloc[i]).strip()
+                    sd = None if side is None or pd.isna(side.iloc[i]) else str(side.iloc[i]).strip()
+                    if s:
+                        out[i] = Label(s, sd or None)
+                        todo[i] = False
+                continue
+            if rule.property not in table.columns:
+                hit = np.full(n, rule.missing)
+            else:
+                col = table[rule.property]
+                absent = col.isna().to_numpy() | (col.astype(str).str.strip() == "").to_numpy()
+                if rule.missing:
+                    hit = absent
+                elif rule.values is not None:
+                    hit = col.astype(str).isin(rule.values).to_numpy() & ~absent
+                else:
+                    hit = _search(col, rule.pattern) & ~absent
+            for i in np.flatnonzero(todo & hit):
+                out[i] = rule.label
+                todo[i] = False
+        return out
+
+    def order(self, labels) -> list[Label]:
+        """Labels sorted by precedence (unlisted ones last, in order of appearance)."""
+        seen = list(dict.fromkeys(lab for lab in labels if lab is not None))
+
+        def rank(lab: Label) -> int:
+            for i, p in enumerate(self.precedence):
+                if p.status == lab.status and (p.side is None or p.side == lab.side):
+                    return i
+            return len(self.precedence)
+
+        return sorted(seen, key=lambda lab: (rank(lab), seen.index(lab)))
+
+    # ------------------------------------------------------------------ dates
+    def find_as_of(self, table: pd.DataFrame, collection_name: str | None,
+                   file_name: str | None, top_level: dict | None) -> dt.date | None:
+        """The release date the content states, or None."""
+        spec = self.as_of
+        prop = spec.get("property")
+        if prop and prop in table.columns:
+            dates = [d for d in (_parse_date(v) for v in table[prop].dropna()) if d]
+            if dates:
+                return max(dates)
+        key = spec.get("top_level")
+        if key and top_level and top_level.get(key):
+            d = _parse_date(top_level[key])
+            if d:
+                return d
+        for text, key in ((collection_name, "collection_name"), (file_name, "file_name")):
+            if text and spec.get(key):
+                m = re.search(spec[key], text)
+                if m:
+                    d = _parse_date(m.group(1))
+                    if d:
+                        return d
+        return None
+
+    def as_of_origin(self) -> str:
+        """Name for provenance of a date the content gave."""
+        return "file"
+
+
+def _search(col: pd.Series, rx: re.Pattern) -> np.ndarray:
+    """Boolean array: does ``rx`` match somewhere in each value (as text)?"""
+    return np.fromiter((rx.search(str(v)) is not None for v in col), dtype=bool, count=len(col))
+
+
+def _parse_date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y%m%d", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text[:10] if "-" in text[:10] else text[:8], fmt).date()
+        except ValueError:
+            continue
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- loading
+def _label_or_error(value, where: str) -> Label | None:
+    if value == DROP:
+        return None
+    try:
+        return as_label(value)
+    except Exception as exc:  # UnknownLabelError for non-strings
+        raise ProfileError(f"{where}: {exc}") from None
+
+
+def _check_keys(table: dict, allowed: set, where: str) -> None:
+    if not isinstance(table, dict):
+        raise ProfileError(f"{where}: expected a table, got {type(table).__name__}")
+    unknown = set(table) - allowed
+    if unknown:
+        raise ProfileError(
+            f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+
+
+def _str_list(value, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ProfileError(f"{where}: expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
+    """Validate a parsed TOML table into a :class:`Profile` (errors name ``origin``)."""
+    _check_keys(data, _TOP_KEYS, origin)
+    name = data.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name or ""):
+        raise ProfileError(f"{origin}: 'name' must be a short identifier string, got {name!r}")
+    for key in ("title", "attribution", "coverage"):
+        if key in data and not isinstance(data[key], str):
+            raise ProfileError(f"{origin}: '{key}' must be a string, got {data[key]!r}")
+    background = (_label_or_error(data["background"], f"{origin}: background")
+                  if "background" in data else None)
+    precedence = tuple(_label_or_error(v, f"{origin}: precedence")
+                       for v in _str_list(data.get("precedence", []), f"{origin}: precedence"))
+    detect = data.get("detect", [])
+    if not isinstance(detect, list):
+        raise ProfileError(f"{origin}: 'detect' must be an array of tables ([[detect]])")
+    for i, test in enumerate(detect):
+        _check_keys(test, _DETECT_KEYS, f"{origin}: detect[{i}]")
+        if "property" in test and "pattern" not in test:
+            raise ProfileError(f"{origin}: detect[{i}] names a property but no pattern")
+        for key in ("collection_name", "pattern"):
+            if key in test:
+                _compile(test[key], f"{origin}: detect[{i}].{key}")
+    as_of = data.get("as_of", {})
+    _check_keys(as_of, _ASOF_KEYS, f"{origin}: as_of")
+    rules = []
+    raw_rules = data.get("rules", [])
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise ProfileError(f"{origin}: a profile needs at least one [[rules]] table")
+    for i, r in enumerate(raw_rules):
+        where = f"{origin}: rules[{i}]"
+        _check_keys(r, _RULE_KEYS, where)
+        if "status_column" in r:
+            rules.append(Rule(status_column=str(r["status_column"]),
+                              side_column=r.get("side_column")))
+            continue
+        if "property" not in r or "label" not in r:
+            raise ProfileError(f"{where}: needs 'property' and 'label' (or 'status_column')")
+        if sum(k in r for k in ("values", "pattern", "missing")) != 1:
+            raise ProfileError(f"{where}: give exactly one of 'values', 'pattern', 'missing'")
+        if not isinstance(r["label"], str):
+            raise ProfileError(f"{where}: 'label' must be a string like 'controlled:RU'")
+        rules.append(Rule(
+            label=_label_or_error(r["label"], where),
+            property=str(r["property"]),
+            values=tuple(str(v) for v in r["values"]) if "values" in r else None,
+            pattern=_compile(r["pattern"], where) if "pattern" in r else None,
+            missing=bool(r.get("missing", False)),
+        ))
+    return Profile(
+        name=name, title=data.get("title", name), attribution=data.get("attribution", ""),
+        coverage=data.get("coverage"), background=background, precedence=precedence,
+        scope=_str_list(data.get("scope", []), f"{origin}: scope"),
+        not_drawn=_str_list(data.get("not_drawn", []), f"{origin}: not_drawn"),
+        detect=tuple(detect), as_of=dict(as_of), rules=tuple(rules))
+
+
+def _compile(pattern, where: str) -> re.Pattern:
+    if not isinstance(pattern, str):
+        raise ProfileError(f"{where}: a pattern must be a string, got {pattern!r}")
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ProfileError(f"{where}: bad regular expression {pattern!r}: {exc}") from None
+
+
+def load_profile(path) -> Profile:
+    """Read a user profile from a TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    ProfileError
+        For a file that is not TOML, has unknown keys or values of the wrong type.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "mine.toml"
+    >>> _ = p.write_text('name = "mine"\\n[[rules]]\\nproperty = "kind"\\n'
+    ...                  'values = ["ours"]\\nlabel = "controlled:UA"\\n')
+    >>> load_profile(p).rules[0].label
+    Label('controlled', 'UA')
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no such profile file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: not a valid TOML profile: {exc}") from None
+    return profile_from_dict(data, str(path))
+
+
+_REGISTRY: dict[str, Profile] = {}
+_BUILTIN = ("deepstate", "nzz", "isw", "generic")
+
+
+def _load_builtins() -> None:
+    if _REGISTRY:
+        return
+    for name in _BUILTIN:
+        text = resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+        _REGISTRY[name] = profile_from_dict(tomllib.loads(text), f"built-in profile {name}")
+
+
+def register_profile(profile: Profile | str | Path) -> Profile:
+    """Register a profile (or the TOML file at a path) under its name.
+
+    Examples
+    --------
+    >>> p = register_profile(get_profile("generic"))
+    >>> "generic" in available_profiles()
+    True
+    """
+    _load_builtins()
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile)
+    _REGISTRY[profile.name] = profile
+    return profile
+
+
+def get_profile(name: str | Profile) -> Profile:
+    """The registered profile of that name (built-ins: deepstate, nzz, isw, generic).
+
+    Raises
+    ------
+    UnknownSourceError
+        Naming the registered profiles.
+
+    Examples
+    --------
+    >>> get_profile("isw").precedence[0]
+    Label('controlled', 'RU')
+    """
+    if isinstance(name, Profile):
+        return name
+    _load_builtins()
+    if isinstance(name, str | Path) and str(name).endswith(".toml"):
+        return load_profile(name)
+    try:
+        return _REGISTRY[str(name).lower()]
+    except KeyError:
+        raise UnknownSourceError(
+            f"no profile named {name!r}; known: {', '.join(sorted(_REGISTRY))} "
+            "(or pass the path of a TOML profile)") from None
+
+
+def available_profiles() -> list[str]:
+    """Names of the registered profiles."""
+    _load_builtins()
+    return sorted(_REGISTRY)
+
+
+def detect_profile(table: pd.DataFrame, collection_name: str | None = None) -> Profile | None:
+    """The first registered profile whose detection tests match this content, or None."""
+    _load_builtins()
+    for prof in _REGISTRY.values():
+        if prof.matches(table, collection_name):
+            return prof
+    return None

@@ -1,0 +1,41 @@
+"""Shared fixtures: paths to the real archives (skipped when absent) and small maps built in code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import shapely
+
+from mapdiff import Label, normalise
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+RU = Label("controlled", "RU")
+UA = Label("controlled", "UA")
+GREY = Label("contested", None)
+
+
+def shared_file(rel: str) -> Path:
+    """Path of a file in ../shared/data, skipping the test with a reason when it is absent."""
+    path = SHARED_DATA / rel
+    if not path.exists():
+        pytest.skip(f"real data not available: {path} is absent (needs ../shared/data)")
+    return path
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data not available: {SHARED_DATA} is absent")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def square_map():
+    """RU holds the west half of a 0.2° square near Pokrovsk, grey zone a strip, UA the rest."""
+    cov = shapely.box(37.0, 48.0, 37.2, 48.2)
+    return normalise(
+        [(RU, shapely.box(37.0, 48.0, 37.1, 48.2)), (GREY, shapely.box(37.1, 48.0, 37.12, 48.2))],
+        coverage=cov, background=UA, source="synthetic", precedence=[RU, GREY])
