@@ -18,6 +18,7 @@ __all__ = ["area_km2", "equal_area_crs", "geodesic_area_km2", "to_equal_area"]
 
 _WGS84 = pyproj.CRS.from_epsg(4326)
 _GEOD = pyproj.Geod(ellps="WGS84")
+_MAX_SEGMENT_DEG = 0.01  # ~1 km: longer edges are densified before projecting
 
 
 def _centre(geoms) -> tuple[float, float]:
@@ -84,7 +85,9 @@ def to_equal_area(geoms, centre: tuple[float, float] | None = None):
         x, y = tr.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 
-    return shapely.transform(geoms, _fwd)
+    # Edges are straight lines in lon/lat (as GeoJSON draws them): densify long ones
+    # so that they stay (nearly) straight in lon/lat once projected.
+    return shapely.transform(shapely.segmentize(geoms, _MAX_SEGMENT_DEG), _fwd)
 
 
 def area_km2(geoms, centre: tuple[float, float] | None = None):
