@@ -1,0 +1,273 @@
+"""Footprints: named areas of interest (city limits, approximate town areas, user polygons).
+
+The gazetteer ships in ``data/geo/``: real OSM city limits for six cities
+(``city_limits.geojson``, ODbL) and facts for 30 frontline towns (``towns.csv``). For a
+town without a polygon the footprint is **approximate**: a geodesic disc whose area is
+the official area, centred on the official centre. Every result built on an
+approximate footprint says so (``Footprint.approximate``).
+
+Names are matched case-insensitively across English, Ukrainian, Russian and former
+names (Pokrovsk = Покровськ = Krasnoarmeysk = Красноармейск).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import html
+import json
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pyproj
+import shapely
+import shapely.affinity
+
+from ._resources import data_dir
+from .errors import UnknownPlaceError
+from .measure import area_km2
+
+__all__ = ["Footprint", "footprint", "place_names"]
+
+CITY_LIMITS = "city_limits"
+APPROXIMATE = "approximate"
+USER = "user"
+#: Area used for a town whose official area is unknown (flagged as approximate).
+DEFAULT_APPROX_KM2 = 5.0
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """A named area of interest.
+
+    Attributes
+    ----------
+    name : str
+        Canonical (English) name.
+    geometry : shapely geometry
+        (Multi)Polygon in EPSG:4326.
+    kind : str
+        ``city_limits``, ``approximate``, ``user``, or one of those with a buffer
+        (``city_limits+2km``).
+    area_km2 : float
+        Equal-area measure of ``geometry``.
+    provenance : str
+        Where the geometry comes from, with its licence.
+    aliases : tuple of str
+        Other names of the place.
+    centre : (lon, lat) or None
+
+    Examples
+    --------
+    >>> fp = footprint("Krasnoarmeysk")
+    >>> fp.name, fp.kind, fp.approximate
+    ('Pokrovsk', 'approximate', True)
+    """
+
+    name: str
+    geometry: object
+    kind: str
+    area_km2: float
+    provenance: str = ""
+    aliases: tuple[str, ...] = ()
+    centre: tuple[float, float] | None = None
+    notes: str = field(default="", compare=False)
+
+    @property
+    def approximate(self) -> bool:
+        """True when the geometry is a stand-in built from facts, not a real boundary."""
+        return self.kind.startswith(APPROXIMATE)
+
+    def buffer(self, km: float) -> Footprint:
+        """This footprint grown by ``km`` kilometres (kind becomes e.g. ``city_limits+2km``).
+
+        Examples
+        --------
+        >>> fp = footprint("Pokrovsk").buffer(2)
+        >>> fp.kind
+        'approximate+2km'
+        """
+        from .measure import equal_area_crs
+
+        crs = equal_area_crs(self.geometry)
+        fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+        inv = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+        proj = shapely.transform(self.geometry, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
+        grown = shapely.buffer(proj, km * 1000.0, quad_segs=16)
+        geom = shapely.transform(grown, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
+        kind = f"{self.kind.split('+')[0]}+{km:g}km"
+        return Footprint(self.name, geom, kind, float(area_km2(geom)),
+                         f"{self.provenance}; buffered by {km:g} km", self.aliases, self.centre)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (geometry as GeoJSON)."""
+        return {"name": self.name, "kind": self.kind, "approximate": self.approximate,
+                "area_km2": self.area_km2, "provenance": self.provenance,
+                "aliases": list(self.aliases), "centre": self.centre,
+                "geometry": json.loads(shapely.to_geojson(self.geometry))}
+
+    def to_geojson(self) -> str:
+        """A GeoJSON Feature of the footprint."""
+        d = self.to_dict()
+        geom = d.pop("geometry")
+        return json.dumps({"type": "Feature", "properties": d, "geometry": geom}, ensure_ascii=False)
+
+    def plot(self, ax=None, **kwargs):
+        """Draw the outline; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        from shapely.plotting import plot_polygon
+
+        plot_polygon(self.geometry, ax=ax, add_points=False, facecolor="none",
+                     edgecolor=kwargs.pop("edgecolor", "black"), **kwargs)
+        ax.set_title(f"{self.name} ({self.kind}, {self.area_km2:.1f} km²)")
+        return ax
+
+    def _repr_html_(self) -> str:
+        flag = " <i>(approximate)</i>" if self.approximate else ""
+        return (f"<b>{html.escape(self.name)}</b>: {html.escape(self.kind)}{flag}, "
+                f"{self.area_km2:,.1f} km²<br><small>{html.escape(self.provenance)}</small>")
+
+
+def _norm(name: str) -> str:
+    text = unicodedata.normalize("NFKC", str(name)).casefold().strip()
+    return text.replace("’", "'").replace("ʼ", "'").replace("`", "'").replace("ё", "е")
+
+
+def _disc(lon: float, lat: float, km2: float):
+    crs = pyproj.CRS.from_proj4(f"+proj=laea +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m")
+    inv = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    r = math.sqrt(km2 * 1e6 / math.pi)
+    circle = shapely.Point(0, 0).buffer(r, quad_segs=32)
+    # the 128-gon is a little smaller than the circle: scale it to the stated area
+    circle = shapely.affinity.scale(circle, *(2 * [math.sqrt(km2 * 1e6 / circle.area)]), origin=(0, 0))
+    return shapely.transform(circle, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> tuple[dict, dict]:
+    """(entries by canonical name, canonical name by normalised alias)."""
+    entries: dict[str, dict] = {}
+    geo = data_dir() / "geo"
+    with open(geo / "towns.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            names = [row["name_en"], row["name_uk"], row["name_ru"]]
+            names += [n for n in row["former_names"].split(";") if n.strip()]
+            entries[row["name_en"]] = {"row": row, "names": names, "polygons": {}}
+    data = json.loads((geo / "city_limits.geojson").read_text(encoding="utf-8"))
+    for feat in data["features"]:
+        p = feat["properties"]
+        e = entries.setdefault(p["name_en"], {"row": None, "names": [p["name_en"]], "polygons": {}})
+        e["names"] += [p.get("name_uk", ""), p.get("name_ru", "")]
+        e["polygons"][CITY_LIMITS] = (
+            shapely.from_geojson(json.dumps(feat["geometry"])),
+            f"OpenStreetMap relation {p.get('osm_id')} via {p.get('source_repo')} "
+            f"(commit {p.get('source_commit', '')[:10]}); ODbL 1.0, © OpenStreetMap contributors")
+    aliases = {}
+    for canon, e in entries.items():
+        e["names"] = [n.strip() for n in dict.fromkeys(e["names"]) if n and n.strip()]
+        for n in e["names"]:
+            aliases.setdefault(_norm(n), canon)
+    return entries, aliases
+
+
+def place_names() -> list[str]:
+    """Canonical names of every place in the gazetteer.
+
+    Examples
+    --------
+    >>> "Myrnohrad" in place_names()
+    True
+    """
+    return sorted(_gazetteer()[0])
+
+
+def resolve_name(name: str) -> str:
+    """The canonical name for a name or alias; :class:`UnknownPlaceError` if unknown."""
+    entries, aliases = _gazetteer()
+    key = _norm(name)
+    if key in aliases:
+        return aliases[key]
+    close = difflib.get_close_matches(key, list(aliases), n=5, cutoff=0.6)
+    suggestions = list(dict.fromkeys(aliases[c] for c in close))
+    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+    raise UnknownPlaceError(
+        f"no place {name!r} in the gazetteer{hint} (or pass the path of a polygon file)")
+
+
+def footprint(name: str, kind: str | None = None) -> Footprint:
+    """The footprint of a named place.
+
+    Parameters
+    ----------
+    name : str
+        Any name or alias in any script ("Pokrovsk", "Покровськ", "Krasnoarmeysk").
+    kind : str, optional
+        ``"city_limits"`` or ``"approximate"``, optionally with a buffer suffix
+        (``"city_limits+2km"``). By default the best available: real city limits where
+        shipped, else the approximate disc.
+
+    Returns
+    -------
+    Footprint
+
+    Raises
+    ------
+    UnknownPlaceError
+        For a name not in the gazetteer (naming the closest matches) or a kind the
+        place does not have.
+
+    Examples
+    --------
+    >>> round(footprint("Покровськ").area_km2, 2)
+    29.57
+    >>> footprint("Kharkiv").kind
+    'city_limits'
+    """
+    canon = resolve_name(name)
+    entries, _ = _gazetteer()
+    e = entries[canon]
+    base, _, buf = (kind or "").partition("+")
+    kinds = available_kinds(canon)
+    base = base or kinds[0]
+    if base not in kinds:
+        raise UnknownPlaceError(f"{canon} has no {base!r} footprint; it has: {', '.join(kinds)}")
+    row = e["row"]
+    centre = (float(row["lon"]), float(row["lat"])) if row else None
+    if base == CITY_LIMITS:
+        geom, prov = e["polygons"][CITY_LIMITS]
+        if centre is None:
+            c = geom.centroid
+            centre = (c.x, c.y)
+    else:
+        stated = row["area_km2"].strip()
+        km2 = float(stated) if stated else DEFAULT_APPROX_KM2
+        geom = _disc(centre[0], centre[1], km2)
+        prov = (f"approximate: geodesic disc of {km2:g} km² "
+                f"({'official area' if stated else 'no official area known; default'}) around the "
+                f"official centre {centre[1]:.5f} N, {centre[0]:.5f} E; facts from {row['source']}")
+    fp = Footprint(canon, geom, base, float(area_km2(geom)), prov,
+                   tuple(n for n in e["names"] if n != canon), centre,
+                   notes=(row or {}).get("notes", "") or "")
+    if buf:
+        try:
+            km = float(buf.lower().removesuffix("km"))
+        except ValueError:
+            raise UnknownPlaceError(f"bad footprint kind {kind!r}; write e.g. 'city_limits+2km'") from None
+        fp = fp.buffer(km)
+    return fp
+
+
+def available_kinds(name: str) -> list[str]:
+    """Footprint kinds a place has, best first (``city_limits`` before ``approximate``)."""
+    entries, _ = _gazetteer()
+    e = entries[resolve_name(name)]
+    kinds = [k for k in (CITY_LIMITS,) if k in e["polygons"]]
+    if e["row"] is not None:
+        kinds.append(APPROXIMATE)
+    return kinds
