@@ -189,7 +189,7 @@ def place_names() -> list[str]:
 
 def resolve_name(name: str) -> str:
     """The canonical name for a name or alias; :class:`UnknownPlaceError` if unknown."""
-    entries, aliases = _gazetteer()
+    _, aliases = _gazetteer()
     key = _norm(name)
     if key in aliases:
         return aliases[key]
