@@ -99,7 +99,7 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
     ...                        geometry=[shapely.box(37.0, 48.0, 37.2, 48.2)], crs=4326)
     >>> m = read_map(gdf, as_of="2025-11-27")
     >>> m.source, m.as_of.isoformat(), round(m.area("controlled:RU"), 1)
-    ('generic', '2025-11-27', 330.6)
+    ('generic', '2025-11-27', 331.3)
     """
     raw = read_raw(src, crs=crs)
     if source is not None:
