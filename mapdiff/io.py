@@ -238,7 +238,7 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None) -> RawMap:
     elif head.startswith(b"PAR1"):
         raw = _read_parquet(data, name, crs)
     elif head.startswith((b"SQLite format 3", b"fgb")) or Path(low).suffix in _EXT_DRIVERS:
-        raw = _read_ogr(data, name, crs, name, path)
+        raw = _read_ogr(Path(path) if path else data, name, crs, name, path)
     else:
         raise FormatError(f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
                           "Shapefile, KML/KMZ, FlatGeobuf and GeoParquet")
@@ -370,7 +370,9 @@ def _read_ogr(data, name: str, crs, label: str, path: str | None) -> RawMap:
     import pyogrio
 
     try:
-        gdf = pyogrio.read_dataframe(data if not isinstance(data, bytes) else _io.BytesIO(data))
+        with warnings.catch_warnings():  # in-memory GPKG: GDAL frets over the missing suffix
+            warnings.filterwarnings("ignore", "File /vsimem", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(data if not isinstance(data, bytes) else _io.BytesIO(data))
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
         raise FormatError(f"{label}: GDAL cannot read it: {str(exc).splitlines()[0][:200]}") from None
     return _from_gdf(gdf, crs, label, path, None)
@@ -466,8 +468,33 @@ def write_gdf(gdf, path, driver: str | None = None) -> Path:
     if driver is None:
         raise FormatError(f"{path}: cannot tell the format from the suffix; use .gpkg, "
                           ".geojson, .fgb or .shp, or pass driver=")
+    if driver == "ESRI Shapefile":
+        return _write_multifile(gdf, path, driver)
     with atomic_path(path) as tmp:
-        pyogrio.write_dataframe(gdf, tmp, driver=driver)
+        # the layer is named after the target, not the temporary file
+        pyogrio.write_dataframe(gdf, tmp, driver=driver, layer=path.stem)
+    return path
+
+
+def _write_multifile(gdf, path: Path, driver: str) -> Path:
+    """Shapefiles are several files: write them in a temporary folder beside the target,
+    then move each into place, the .shp last (each rename is atomic; a reader never sees
+    a .shp without its sidecars)."""
+    import os
+    import shutil
+    import tempfile
+
+    import pyogrio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmpdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        pyogrio.write_dataframe(gdf, tmpdir / path.name, driver=driver, layer=path.stem)
+        parts = sorted(tmpdir.iterdir(), key=lambda f: f.suffix.lower() == ".shp")
+        for part in parts:
+            os.replace(part, path.parent / part.name)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
     return path
 
 
