@@ -47,9 +47,11 @@ def as_bytes(obj) -> io.BytesIO:
 
 # ---------------------------------------------------------------- GeoDataFrames
 def test_geodataframe_in_memory():
-    gdf = gpd.GeoDataFrame({"status": ["controlled", "contested"], "side": ["RU", None]},
-                           geometry=[shapely.box(37.0, 48.0, 37.1, 48.2), shapely.box(37.1, 48.0, 37.2, 48.2)],
-                           crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {"status": ["controlled", "contested"], "side": ["RU", None]},
+        geometry=[shapely.box(37.0, 48.0, 37.1, 48.2), shapely.box(37.1, 48.0, 37.2, 48.2)],
+        crs="EPSG:4326",
+    )
     m = mapdiff.read_map(gdf, as_of="2025-11-27")
     assert m.source == "generic" and m.as_of == dt.date(2025, 11, 27)
     assert m.provenance.as_of_from == "caller"
@@ -58,8 +60,9 @@ def test_geodataframe_in_memory():
 
 
 def test_input_without_crs_is_an_error_that_says_pass_crs():
-    gdf = gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]},
-                           geometry=[shapely.box(37.0, 48.0, 37.1, 48.2)])
+    gdf = gpd.GeoDataFrame(
+        {"status": ["controlled"], "side": ["RU"]}, geometry=[shapely.box(37.0, 48.0, 37.1, 48.2)]
+    )
     with pytest.raises(MissingCRSError, match="crs="):
         mapdiff.read_map(gdf)
     m = mapdiff.read_map(gdf, crs="EPSG:4326")
@@ -88,8 +91,10 @@ def test_input_in_epsg_3857():
 
 
 def test_bad_crs_member_says_what_to_do():
-    obj = fc(feature(shapely.box(37, 48, 37.1, 48.1), status="controlled", side="RU"),
-             crs={"type": "name", "properties": {"name": "EPSG:not-a-code"}})
+    obj = fc(
+        feature(shapely.box(37, 48, 37.1, 48.1), status="controlled", side="RU"),
+        crs={"type": "name", "properties": {"name": "EPSG:not-a-code"}},
+    )
     with pytest.raises(CRSError, match="pass crs="):
         mapdiff.read_map(as_bytes(obj))
 
@@ -97,8 +102,9 @@ def test_bad_crs_member_says_what_to_do():
 # ---------------------------------------------------------------- swapped axes
 def test_lat_lon_swapped_beyond_90_is_detected():
     # Eastern Siberia written (lat, lon): y runs past 90
-    gdf = gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]},
-                           geometry=[shapely.box(60.0, 130.0, 60.5, 130.5)], crs=4326)
+    gdf = gpd.GeoDataFrame(
+        {"status": ["controlled"], "side": ["RU"]}, geometry=[shapely.box(60.0, 130.0, 60.5, 130.5)], crs=4326
+    )
     with pytest.raises(SwappedCoordinatesError, match="swap_xy=True"):
         mapdiff.read_map(gdf)
     m = mapdiff.read_map(gdf, swap_xy=True)
@@ -120,7 +126,9 @@ def test_lat_lon_swapped_inside_range_detected_against_coverage():
 def test_overlapping_classes_resolved_by_precedence():
     gdf = gpd.GeoDataFrame(
         {"status": ["controlled", "contested"], "side": ["RU", None]},
-        geometry=[shapely.box(37.0, 48.0, 37.2, 48.2), shapely.box(37.15, 48.0, 37.3, 48.2)], crs=4326)
+        geometry=[shapely.box(37.0, 48.0, 37.2, 48.2), shapely.box(37.15, 48.0, 37.3, 48.2)],
+        crs=4326,
+    )
     m = mapdiff.read_map(gdf)
     # generic precedence: contested beats controlled
     assert m.labels == (GREY, RU)
@@ -135,8 +143,12 @@ def test_invalid_bowtie_ring_is_repaired_and_reported():
     assert not bowtie.is_valid
     gdf = gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]}, geometry=[bowtie], crs=4326)
     m = mapdiff.read_map(gdf)
-    triangles = shapely.union_all([shapely.Polygon([(37.0, 48.0), (37.1, 48.1), (37.0, 48.2)]),
-                                   shapely.Polygon([(37.2, 48.0), (37.1, 48.1), (37.2, 48.2)])])
+    triangles = shapely.union_all(
+        [
+            shapely.Polygon([(37.0, 48.0), (37.1, 48.1), (37.0, 48.2)]),
+            shapely.Polygon([(37.2, 48.0), (37.1, 48.1), (37.2, 48.2)]),
+        ]
+    )
     assert m.area(RU) == pytest.approx(geod_km2(triangles), rel=1e-3)
     rep = {r.kind: r for r in m.report.repairs}["invalid_geometry"]
     assert rep.count == 1 and rep.area_km2 > 0
@@ -145,10 +157,13 @@ def test_invalid_bowtie_ring_is_repaired_and_reported():
 # ---------------------------------------------------------------- wrapped JSON (NZZ-like)
 def nzz_like() -> dict:
     props = {"date": "2025-11-26", "_datefrom": "2025-11-19", "_dateto": "2025-11-26", "view": "daily"}
-    return {"value": fc(
-        feature(shapely.box(37.00, 48.0, 37.10, 48.3), type="nochange", **props),
-        feature(shapely.box(37.10, 48.0, 37.15, 48.3), type="gains", **props),
-        feature(shapely.box(37.30, 48.0, 37.32, 48.1), type="losses", **props))}
+    return {
+        "value": fc(
+            feature(shapely.box(37.00, 48.0, 37.10, 48.3), type="nochange", **props),
+            feature(shapely.box(37.10, 48.0, 37.15, 48.3), type="gains", **props),
+            feature(shapely.box(37.30, 48.0, 37.32, 48.1), type="losses", **props),
+        )
+    }
 
 
 def test_wrapped_json_nzz_like():
@@ -173,9 +188,19 @@ def test_caller_date_disagreeing_with_file_warns():
 # ---------------------------------------------------------------- DeepStateMap API format
 KARELIA = shapely.box(30.5, 61.5, 34.0, 64.0)
 # a strip along the Dniester, mostly in Moldova (Transnistria), grazing Ukraine's border
-TRANSNISTRIA = shapely.Polygon([(28.95, 46.45), (29.75, 46.45), (29.75, 46.75), (29.35, 47.40),
-                                (29.25, 47.95), (28.80, 47.95), (29.05, 47.40), (29.40, 46.75),
-                                (28.95, 46.55)])
+TRANSNISTRIA = shapely.Polygon(
+    [
+        (28.95, 46.45),
+        (29.75, 46.45),
+        (29.75, 46.75),
+        (29.35, 47.40),
+        (29.25, 47.95),
+        (28.80, 47.95),
+        (29.05, 47.40),
+        (29.40, 46.75),
+        (28.95, 46.55),
+    ]
+)
 
 
 def deepstate_api(z: bool = True) -> dict:
@@ -186,11 +211,22 @@ def deepstate_api(z: bool = True) -> dict:
         return f"{uk}{NB}///{NB}{en} /// geoJSON.{key}{tail}"
 
     features = [
-        feature(with_z(shapely.box(37.00, 48.0, 37.10, 48.3)), name=name("Окупована", "Occupied", "status.occupied"),
-                fill="#a52714", stroke="#a52714", styleUrl="#poly-A52714-1000-101"),
-        feature(with_z(shapely.box(37.10, 48.0, 37.13, 48.3)),
-                name=name("Невідомо", "Unknown", "status.unknown", "\n\n"), fill="#bcaaa4"),
-        feature(shapely.box(36.50, 49.5, 36.60, 49.6), name=name("Звільнено", "Liberated 25.03", "status.dismissed")),
+        feature(
+            with_z(shapely.box(37.00, 48.0, 37.10, 48.3)),
+            name=name("Окупована", "Occupied", "status.occupied"),
+            fill="#a52714",
+            stroke="#a52714",
+            styleUrl="#poly-A52714-1000-101",
+        ),
+        feature(
+            with_z(shapely.box(37.10, 48.0, 37.13, 48.3)),
+            name=name("Невідомо", "Unknown", "status.unknown", "\n\n"),
+            fill="#bcaaa4",
+        ),
+        feature(
+            shapely.box(36.50, 49.5, 36.60, 49.6),
+            name=name("Звільнено", "Liberated 25.03", "status.dismissed"),
+        ),
         feature(shapely.box(34.00, 45.0, 34.50, 45.3), name=name("Крим", "Crimea", "territories.crimea", "")),
         feature(shapely.box(38.50, 48.0, 38.80, 48.2), name=name("ОРДЛО", "ORDLO", "territories.ordlo")),
         feature(KARELIA, name=name("Окупована", "Occupied", "status.occupied")),
@@ -214,15 +250,21 @@ def test_deepstate_api_format_built_in_code():
     assert m.as_of == dt.date(2025, 11, 27)
     assert set(m.labels) == {RU, GREY, UA}
     assert m.background == UA
-    ru = shapely.union_all([shapely.box(37.00, 48.0, 37.10, 48.3), shapely.box(34.00, 45.0, 34.50, 45.3),
-                            shapely.box(38.50, 48.0, 38.80, 48.2)])
+    ru = shapely.union_all(
+        [
+            shapely.box(37.00, 48.0, 37.10, 48.3),
+            shapely.box(34.00, 45.0, 34.50, 45.3),
+            shapely.box(38.50, 48.0, 38.80, 48.2),
+        ]
+    )
     assert m.area(RU) == pytest.approx(geod_km2(shapely.intersection(ru, ukraine)), rel=1e-3)
     assert m.area(GREY) == pytest.approx(geod_km2(shapely.box(37.10, 48.0, 37.13, 48.3)), rel=1e-3)
     # the political polygons over Karelia and Transnistria count for nothing, and are reported
     rep = {r.kind: r for r in m.report.repairs}
     assert rep["outside_coverage_dropped"].count == 2
     assert rep["outside_coverage_dropped"].area_km2 == pytest.approx(
-        geod_km2(KARELIA) + geod_km2(TRANSNISTRIA), rel=1e-2)
+        geod_km2(KARELIA) + geod_km2(TRANSNISTRIA), rel=1e-2
+    )
     assert rep["z_dropped"].count == 2  # the two polygons (the HQ point is unlabelled, dropped first)
     assert rep["non_areal_dropped"].count == 1  # the nameless point (labelled, but a point)
     assert rep["unlabelled_dropped"].count == 2  # HQ icon and attack arrow: no status key
@@ -239,9 +281,11 @@ def test_deepstate_api_geojson_form_and_no_z():
 # ---------------------------------------------------------------- file formats
 @pytest.fixture
 def small_gdf():
-    return gpd.GeoDataFrame({"status": ["controlled", "contested"], "side": ["RU", None]},
-                            geometry=[shapely.box(37.0, 48.0, 37.1, 48.2), shapely.box(37.1, 48.0, 37.2, 48.2)],
-                            crs=4326)
+    return gpd.GeoDataFrame(
+        {"status": ["controlled", "contested"], "side": ["RU", None]},
+        geometry=[shapely.box(37.0, 48.0, 37.1, 48.2), shapely.box(37.1, 48.0, 37.2, 48.2)],
+        crs=4326,
+    )
 
 
 @pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".fgb"])
@@ -270,15 +314,22 @@ def test_geoparquet(tmp_path, small_gdf):
     assert m.labels == (GREY, RU)
 
 
-@pytest.mark.parametrize("src, error, match", [
-    ("https://example.org/map.geojson", FormatError, "mapdiff.fetch"),
-    (b"", FormatError, "empty"),
-    (b'{"type": "FeatureCollection", "features": [', FormatError, "truncated"),
-    (b'{"hello": 1}', FormatError, "no FeatureCollection"),
-    (b"\x00\x01binary", FormatError, "unknown format"),
-    (b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},'
-     b' "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1]]]}}]}', FormatError, "feature 0"),
-])
+@pytest.mark.parametrize(
+    "src, error, match",
+    [
+        ("https://example.org/map.geojson", FormatError, "mapdiff.fetch"),
+        (b"", FormatError, "empty"),
+        (b'{"type": "FeatureCollection", "features": [', FormatError, "truncated"),
+        (b'{"hello": 1}', FormatError, "no FeatureCollection"),
+        (b"\x00\x01binary", FormatError, "unknown format"),
+        (
+            b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},'
+            b' "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1]]]}}]}',
+            FormatError,
+            "feature 0",
+        ),
+    ],
+)
 def test_bad_input_names_the_problem(src, error, match):
     with pytest.raises(error, match=match):
         mapdiff.read_map(io.BytesIO(src) if isinstance(src, bytes) else src)
@@ -305,8 +356,11 @@ def test_explicit_source_and_bad_date():
 
 
 def test_declared_coverage_is_applied():
-    obj = fc(feature(shapely.box(37.0, 48.0, 37.2, 48.2)), name="deepstatemap_data_20251127",
-             coverage=shapely.geometry.mapping(shapely.box(37.1, 48.0, 37.3, 48.2)))
+    obj = fc(
+        feature(shapely.box(37.0, 48.0, 37.2, 48.2)),
+        name="deepstatemap_data_20251127",
+        coverage=shapely.geometry.mapping(shapely.box(37.1, 48.0, 37.3, 48.2)),
+    )
     m = mapdiff.read_map(as_bytes(obj))
     assert m.area(RU) == pytest.approx(geod_km2(shapely.box(37.1, 48.0, 37.2, 48.2)), rel=1e-3)
     assert m.area(UA) == pytest.approx(geod_km2(shapely.box(37.2, 48.0, 37.3, 48.2)), rel=1e-3)
@@ -320,12 +374,15 @@ def test_embedded_sample():
 
 # ---------------------------------------------------------------- real archives
 @pytest.mark.realdata
-@pytest.mark.parametrize("rel, source, as_of", [
-    ("deepstate/deepstatemap_data_20251127.geojson", "deepstate", "2025-11-27"),
-    ("nzz/2025-11-27.json", "nzz", "2025-11-26"),
-    ("isw/20230521.geojson", "isw", "2023-05-21"),
-    ("isw/20230519.geojson", "isw", "2023-05-19"),
-])
+@pytest.mark.parametrize(
+    "rel, source, as_of",
+    [
+        ("deepstate/deepstatemap_data_20251127.geojson", "deepstate", "2025-11-27"),
+        ("nzz/2025-11-27.json", "nzz", "2025-11-26"),
+        ("isw/20230521.geojson", "isw", "2023-05-21"),
+        ("isw/20230519.geojson", "isw", "2023-05-19"),
+    ],
+)
 def test_real_release_loads_and_areas_match_geodesic(rel, source, as_of):
     m = mapdiff.read_map(shared_file(rel))
     assert m.source == source and m.as_of.isoformat() == as_of
@@ -345,8 +402,11 @@ def test_real_isw_layers_all_present():
 def test_real_area_clipped_outside_coverage_is_reported():
     path = shared_file("deepstate/deepstatemap_data_20251127.geojson")
     m = mapdiff.read_map(path)
-    raw = shapely.make_valid(shapely.union_all(
-        [shapely.geometry.shape(f["geometry"]) for f in json.loads(path.read_bytes())["features"]]))
+    raw = shapely.make_valid(
+        shapely.union_all(
+            [shapely.geometry.shape(f["geometry"]) for f in json.loads(path.read_bytes())["features"]]
+        )
+    )
     clipped = {r.kind: r for r in m.report.repairs}["outside_coverage_clipped"]
     assert clipped.area_km2 > 0
     assert geod_km2(raw) - m.area(RU) == pytest.approx(clipped.area_km2, rel=1e-2)

@@ -23,10 +23,14 @@ def ring(x0, y0, x1, y1) -> str:
 
 
 def polygon(outer, *holes) -> str:
-    inner = "".join(f"<innerBoundaryIs><LinearRing><coordinates>{h}</coordinates></LinearRing>"
-                    "</innerBoundaryIs>" for h in holes)
-    return (f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{outer}</coordinates>"
-            f"</LinearRing></outerBoundaryIs>{inner}</Polygon>")
+    inner = "".join(
+        f"<innerBoundaryIs><LinearRing><coordinates>{h}</coordinates></LinearRing></innerBoundaryIs>"
+        for h in holes
+    )
+    return (
+        f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{outer}</coordinates>"
+        f"</LinearRing></outerBoundaryIs>{inner}</Polygon>"
+    )
 
 
 # A My Maps-like export: shared styles, a StyleMap (normal/highlight), an inline style,
@@ -80,12 +84,19 @@ def test_properties_styles_and_folders():
     assert table.loc[3, "fill"] == "#0288d1"  # inline style
     assert table.loc[3, "source_note"] == "analyst A"
     assert pd.isna(table.loc[4, "fill"])
-    assert [g.geom_type for g in geoms] == ["Polygon", "MultiPolygon", "Polygon", "Polygon",
-                                            "Point", "LineString"]
+    assert [g.geom_type for g in geoms] == [
+        "Polygon",
+        "MultiPolygon",
+        "Polygon",
+        "Polygon",
+        "Point",
+        "LineString",
+    ]
     pocket = geoms[1].geoms[0]
     assert len(pocket.interiors) == 1
-    expected = shapely.difference(shapely.box(37.3, 48.0, 37.4, 48.1),
-                                  shapely.box(37.33, 48.03, 37.37, 48.07))
+    expected = shapely.difference(
+        shapely.box(37.3, 48.0, 37.4, 48.1), shapely.box(37.33, 48.03, 37.37, 48.07)
+    )
     assert pocket.symmetric_difference(expected).area < 1e-12
 
 
@@ -94,13 +105,17 @@ def test_handmade_map_labelled_by_toml_profile():
     assert m.source == "handmade_kml"
     assert set(m.labels) == {GREY, RU, UA}
     # The grey strip wins where it overlaps the red and blue polygons (profile precedence).
-    ru_expected = shapely.union_all([
-        shapely.box(37.0, 48.0, 37.09, 48.2),
-        shapely.difference(shapely.box(37.3, 48.0, 37.4, 48.1), shapely.box(37.33, 48.03, 37.37, 48.07)),
-        shapely.box(37.5, 48.0, 37.55, 48.05)])
+    ru_expected = shapely.union_all(
+        [
+            shapely.box(37.0, 48.0, 37.09, 48.2),
+            shapely.difference(shapely.box(37.3, 48.0, 37.4, 48.1), shapely.box(37.33, 48.03, 37.37, 48.07)),
+            shapely.box(37.5, 48.0, 37.55, 48.05),
+        ]
+    )
     assert m.area(RU) == pytest.approx(mapdiff.geodesic_area_km2(ru_expected), rel=1e-3)
-    assert m.area(GREY) == pytest.approx(mapdiff.geodesic_area_km2(shapely.box(37.09, 48.0, 37.12, 48.2)),
-                                         rel=1e-3)
+    assert m.area(GREY) == pytest.approx(
+        mapdiff.geodesic_area_km2(shapely.box(37.09, 48.0, 37.12, 48.2)), rel=1e-3
+    )
     kinds = {r.kind: r for r in m.report.repairs}
     assert kinds["unlabelled_dropped"].count == 1  # the pin: dropped by the profile's "drop" rule
     assert kinds["non_areal_dropped"].count == 1  # the red arrow: labelled, but a line
@@ -184,12 +199,15 @@ def test_predefined_entities_still_read():
     assert table.loc[0, "name"] == "& fine"
 
 
-@pytest.mark.parametrize("doc, match", [
-    (b"<kml><Document><name>x</name></Document></kml>", "without any Placemark"),
-    (b"<gpx><trk/></gpx>", "not KML"),
-    (b"<kml><Placemark><name>x</name>", "not well-formed"),
-    (b"<kml><Placemark><Point><coordinates>a,b</coordinates></Point></Placemark></kml>", "not numbers"),
-])
+@pytest.mark.parametrize(
+    "doc, match",
+    [
+        (b"<kml><Document><name>x</name></Document></kml>", "without any Placemark"),
+        (b"<gpx><trk/></gpx>", "not KML"),
+        (b"<kml><Placemark><name>x</name>", "not well-formed"),
+        (b"<kml><Placemark><Point><coordinates>a,b</coordinates></Point></Placemark></kml>", "not numbers"),
+    ],
+)
 def test_bad_kml_says_what_is_wrong(doc, match):
     with pytest.raises(FormatError, match=match):
         kml.read_kml(doc, "bad.kml")
