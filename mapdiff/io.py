@@ -137,7 +137,7 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
         background=profile.background, source=profile.name, as_of=date,
         scope=profile.scope,
         provenance=Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
-        repairs=repairs, n_features=len(labels))
+        repairs=repairs, n_features=len(labels), drop_mostly_outside=profile.drop_mostly_outside)
 
 
 def _coverage(profile: Profile, name: str):
@@ -301,7 +301,7 @@ def _geometry(g, name: str, i: int):
     if g is None:
         return None
     try:
-        geom = shape(g)
+        geom = _fast_shape(g)
     except (shapely.errors.GEOSException, ValueError, TypeError, KeyError, IndexError,
             AttributeError) as exc:
         raise FormatError(f"{name}: feature {i} has a geometry GEOS cannot read "
@@ -312,6 +312,34 @@ def _geometry(g, name: str, i: int):
             raise FormatError(f"{name}: feature {i} has NaN or infinite coordinates; "
                               "fix or remove that feature")
     return geom
+
+
+def _fast_shape(g):
+    """``shapely.geometry.shape`` for GeoJSON, with (Multi)Polygons built from arrays.
+
+    ``shape`` copies polygon coordinates one Python tuple at a time, which costs more
+    than parsing the JSON; numpy converts a ring's nested lists in C. Anything unusual
+    (other types, ragged or malformed coordinates) goes through ``shape`` unchanged, so
+    results and error messages stay those of shapely.
+    """
+    kind = g.get("type") if isinstance(g, dict) else None
+    try:
+        if kind == "Polygon":
+            return _fast_polygon(g["coordinates"])
+        if kind == "MultiPolygon" and g["coordinates"]:
+            return shapely.MultiPolygon([_fast_polygon(p) for p in g["coordinates"]])
+    except (ValueError, TypeError, KeyError, IndexError, shapely.errors.GEOSException):
+        pass
+    return shape(g)
+
+
+def _fast_polygon(rings):
+    if not rings:
+        raise ValueError("empty polygon")
+    arrs = [np.asarray(r, dtype=float) for r in rings]
+    if any(a.ndim != 2 or a.shape[1] not in (2, 3) or len(a) < 4 for a in arrs):
+        raise ValueError("not a polygon ring")
+    return shapely.Polygon(arrs[0], arrs[1:])
 
 
 def _geojson_crs(obj: dict, name: str):

@@ -409,6 +409,7 @@ def normalise(
     provenance: Provenance | None = None,
     repairs: Sequence[Repair] = (),
     n_features: int | None = None,
+    drop_mostly_outside: bool = True,
 ) -> ControlMap:
     """Build a :class:`ControlMap` from labelled lon/lat geometries.
 
@@ -425,7 +426,8 @@ def normalise(
         Which label wins where labels overlap, highest first; labels not listed come
         after, in order of first appearance.
     coverage : geometry, optional
-        Where the map speaks; features entirely outside it are dropped.
+        Where the map speaks; features entirely outside it are dropped (the rest is
+        clipped to it when measured, and the area clipped off is reported).
     background : Label, optional
         What the map implies where it draws nothing, inside ``coverage``.
     source, as_of, scope, provenance
@@ -434,6 +436,11 @@ def normalise(
         Repairs already made upstream (reading), to carry into the report.
     n_features : int, optional
         Features read upstream (defaults to the number given here).
+    drop_mostly_outside : bool, default True
+        Also drop features whose representative point lies outside ``coverage`` and of
+        which less than half lies inside (political polygons over a neighbouring country
+        that graze the border). Turn off for sources that draw no such polygons but do
+        draw features straddling the border, so that their inside part counts.
 
     Returns
     -------
@@ -508,7 +515,7 @@ def normalise(
         out = idx[~shapely.intersects(coverage, geoms[idx])]
         # Mostly outside (e.g. a political polygon over a neighbouring country that grazes
         # the border): representative point outside and under half its area inside.
-        rest = np.setdiff1d(idx, out)
+        rest = np.setdiff1d(idx, out) if drop_mostly_outside else idx[:0]
         suspects = rest[~shapely.contains(coverage, shapely.point_on_surface(geoms[rest]))]
         if suspects.size:
             share = area_km2(shapely.intersection(geoms[suspects], coverage)) / np.maximum(

@@ -410,3 +410,18 @@ def test_real_area_clipped_outside_coverage_is_reported():
     clipped = {r.kind: r for r in m.report.repairs}["outside_coverage_clipped"]
     assert clipped.area_km2 > 0
     assert geod_km2(raw) - m.area(RU) == pytest.approx(clipped.area_km2, rel=1e-2)
+
+
+def test_nzz_loss_straddling_the_border_counts_inside():
+    from mapdiff.regions import region
+
+    ukraine = region("ukraine")
+    # a loss polygon across the Sumy-Kursk border, mostly in Russia
+    straddle = shapely.box(35.0, 51.0, 36.0, 51.6)
+    inside = shapely.intersection(straddle, ukraine)
+    assert 0 < inside.area < 0.5 * straddle.area, "fixture must be mostly outside Ukraine"
+    obj = nzz_like()
+    obj["value"]["features"][2]["geometry"] = shapely.geometry.mapping(straddle)
+    m = mapdiff.read_map(as_bytes(obj))
+    assert m.area(mapdiff.Label("lost", "RU")) == pytest.approx(geod_km2(inside), rel=1e-3)
+    assert "outside_coverage_clipped" in {r.kind for r in m.report.repairs}

@@ -173,3 +173,22 @@ def test_label_strings_and_tuples_accepted():
         source="t",
     )
     assert m.labels == (Label("controlled", "RU"), GREY)
+
+
+def test_mostly_outside_features_dropped_or_clipped_as_asked():
+    cover = shapely.box(0, 0, 1, 1)
+    straddling = shapely.box(0.8, 0, 1.5, 1)  # 2/7 inside: "mostly outside"
+    dropped = normalise([(RU, shapely.box(0, 0, 0.5, 1)), (GREY, straddling)], coverage=cover, source="t")
+    assert GREY not in dropped.labels
+    assert kinds(dropped)["outside_coverage_dropped"].count == 1
+    kept = normalise(
+        [(RU, shapely.box(0, 0, 0.5, 1)), (GREY, straddling)],
+        coverage=cover,
+        source="t",
+        drop_mostly_outside=False,
+    )
+    assert kept.area(GREY) == pytest.approx(geod_km2(shapely.box(0.8, 0, 1, 1)), rel=1e-3)
+    assert kinds(kept)["outside_coverage_clipped"].area_km2 == pytest.approx(
+        geod_km2(shapely.box(1, 0, 1.5, 1)), rel=1e-3
+    )
+    assert "outside_coverage_dropped" not in kinds(kept)

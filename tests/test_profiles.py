@@ -191,3 +191,12 @@ def test_missing_profile_file_and_unknown_name(tmp_path):
         load_profile(tmp_path / "none.toml")
     with pytest.raises(UnknownSourceError, match=r"known: .*deepstate"):
         get_profile("liveuamap")
+
+
+def test_drop_mostly_outside_per_source(tmp_path):
+    assert get_profile("deepstate").drop_mostly_outside
+    assert not get_profile("nzz").drop_mostly_outside and not get_profile("isw").drop_mostly_outside
+    path = tmp_path / "p.toml"
+    path.write_text('name = "p"\ndrop_mostly_outside = "no"\n' + RULE, encoding="utf-8")
+    with pytest.raises(ProfileError, match="true or false"):
+        load_profile(path)
