@@ -109,7 +109,8 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
         if profile is None:
             cols = ", ".join(map(str, raw.table.columns)) or "none"
             raise UnknownSourceError(
-                f"{raw.name}: not recognised as any known source (properties: {cols}); "
+                f"{raw.name}: not recognised as any known source (properties: {cols}"
+                f"{_values_hint(raw.table)}); "
                 "pass source='deepstate'|'nzz'|'isw'|'generic' or a TOML profile")
     cover = _coverage(profile, raw.name)
     for extra in (raw.coverage, coverage):
@@ -138,6 +139,17 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
         scope=profile.scope,
         provenance=Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
         repairs=repairs, n_features=len(labels), drop_mostly_outside=profile.drop_mostly_outside)
+
+
+def _values_hint(table: pd.DataFrame) -> str:
+    """For style/folder-coded maps (KML): the values a profile's rules could match."""
+    parts = []
+    for col in ("fill", "folder"):
+        if col in table.columns:
+            counts = table[col].dropna().astype(str).value_counts().head(8)
+            if len(counts):
+                parts.append(f"{col} values: " + ", ".join(f"{v!r} ({n})" for v, n in counts.items()))
+    return "; " + "; ".join(parts) if parts else ""
 
 
 def _coverage(profile: Profile, name: str):

@@ -225,8 +225,10 @@ def test_degenerate_ring_and_sloppy_coordinates():
 
 
 def test_unrecognised_kml_asks_for_a_profile():
-    with pytest.raises(mapdiff.UnknownSourceError, match="TOML profile"):
+    with pytest.raises(mapdiff.UnknownSourceError, match="TOML profile") as err:
         mapdiff.read_map(io.BytesIO(HANDMADE))
+    # the message lists the fills and folders a profile's rules could use
+    assert "'#ff0000' (3)" in str(err.value) and "'Russian/Pockets' (1)" in str(err.value)
 
 
 def test_colour_conversion():
