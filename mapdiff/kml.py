@@ -332,7 +332,11 @@ def read_kml(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
         wrapper = Element("kml")
         wrapper.append(root)
         root = wrapper
-    walk(root, ())
+    try:
+        walk(root, ())
+    except RecursionError:
+        raise FormatError(f"{name}: folders or MultiGeometries nested too deeply to read; "
+                          "flatten the document") from None
     if not rows:
         raise FormatError(f"{name}: a KML document without any Placemark; nothing to read")
     table = pd.DataFrame.from_records(rows)

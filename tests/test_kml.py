@@ -236,3 +236,11 @@ def test_colour_conversion():
     assert kml._colour("00ff0000") == ("#0000ff", 0.0)
     assert kml._colour("zzzz") == (None, None)
     assert np.isclose(kml._colour("80ffffff")[1], 128 / 255, atol=1e-3)
+
+
+def test_absurd_nesting_is_a_format_error():
+    depth = 5000
+    doc = ("<kml>" + "<Folder><name>f</name>" * depth + "<Placemark><name>x</name></Placemark>"
+           + "</Folder>" * depth + "</kml>").encode()
+    with pytest.raises(FormatError, match="nested too deeply"):
+        kml.read_kml(doc, "deep.kml")
