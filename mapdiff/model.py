@@ -216,9 +216,11 @@ class ControlMap:
         """
         aoi = self.footprint if aoi is None else _as_geometry(aoi)
         shapely.prepare(aoi)
+        covered = True  # is the whole aoi inside the coverage?
         if self.coverage is not None:
             cov = self.coverage
-            inside = aoi if shapely.covers(cov, aoi) else shapely.intersection(aoi, cov)
+            covered = aoi is cov or bool(shapely.covers(cov, aoi))
+            inside = aoi if covered else shapely.intersection(aoi, cov)
         else:
             inside = aoi
         labels, geoms = [], []
@@ -230,13 +232,14 @@ class ControlMap:
                 labels.append(lab)
                 geoms.append(_polygonal(part))
         if self.background is not None:
-            drawn = shapely.union_all(np.asarray(geoms, dtype=object)) if geoms else None
+            drawn = (None if not geoms else geoms[0] if len(geoms) == 1
+                     else shapely.union_all(np.asarray(geoms, dtype=object)))
             bg = inside if drawn is None else shapely.difference(inside, drawn)
             bg = _polygonal(bg)
             if not bg.is_empty:
                 labels.append(self.background)
                 geoms.append(bg)
-        if self.coverage is not None:
+        if not covered:
             outside = _polygonal(shapely.difference(aoi, self.coverage))
             if not outside.is_empty and area_km2(outside) > 0:
                 labels.append(NOT_COVERED)
