@@ -96,3 +96,31 @@ def test_info_json_on_real_nzz():
     assert d["source"] == "nzz" and d["as_of"] == "2025-11-26"
     kinds = {r["kind"] for r in d["report"]["repairs"]}
     assert "outside_coverage_clipped" in kinds
+
+
+def test_info_on_a_handmade_kmz_with_a_toml_profile(tmp_path):
+    import zipfile
+
+    from test_kml import HANDMADE
+
+    kmz = tmp_path / "front.kmz"
+    with zipfile.ZipFile(kmz, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("doc.kml", HANDMADE)
+    res = run(
+        "info",
+        kmz,
+        "--source",
+        ROOT / "docs" / "profiles" / "handmade_kml.toml",
+        "--as-of",
+        "2025-11-27",
+        "--json",
+    )
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert d["source"] == "handmade_kml" and d["as_of"] == "2025-11-27"
+    assert {(x["status"], x["side"]) for x in d["labels"]} == {
+        ("contested", None),
+        ("controlled", "RU"),
+        ("controlled", "UA"),
+    }
+    assert run("info", kmz).returncode == 2  # no profile: bad input, with the fills listed
