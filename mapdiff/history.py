@@ -386,9 +386,16 @@ class _Context:
 
 
 def _aoi(geoms: np.ndarray):
-    """Union of the areas of interest, padded, rounded so that the cache key is stable."""
-    u = shapely.union_all(shapely.buffer(geoms, _AOI_PAD_DEG, quad_segs=4))
-    return shapely.set_precision(u, 1e-6)
+    """Union of the areas of interest's bounding boxes, padded by ``_AOI_PAD_DEG``.
+
+    Boxes rather than the exact outlines: clipping a front against a few axis-parallel
+    edges is several times cheaper than against hundreds of curved ones, and measuring
+    cuts the exact footprints out afterwards. Rounded to 1e-6° so the cache key is stable.
+    """
+    b = shapely.bounds(np.asarray(geoms, dtype=object))
+    pad = np.array([-_AOI_PAD_DEG, -_AOI_PAD_DEG, _AOI_PAD_DEG, _AOI_PAD_DEG])
+    boxes = shapely.box(*(np.round(b + pad, 6)).T)
+    return shapely.union_all(boxes)
 
 
 def _centre(geoms) -> tuple[float, float]:
@@ -443,6 +450,8 @@ def _read_clipped(data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_o
         repairs.append(Repair("unlabelled_dropped", n_unlabelled, 0.0,
                               f"features no rule of profile {profile.name!r} labels"))
     if aoi is not None and sub.size:
+        # clip to (coverage ∩ aoi) at once: what is cached is what will be measured
+        region = aoi if cover is None else cover
         sub = shapely.force_2d(sub)
         bad = ~shapely.is_valid(sub)
         if bad.any():
@@ -450,7 +459,7 @@ def _read_clipped(data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_o
                                                           keep_collapsed=False))
             repairs.append(Repair("invalid_geometry", int(bad.sum()), 0.0,
                                   "repaired with make_valid (structure) inside the area of interest"))
-        sub = polygonal_parts(shapely.intersection(sub, aoi))
+        sub = polygonal_parts(shapely.intersection(sub, region))
     feats = [(labels[i], g) for i, g in zip(idx, sub, strict=True) if not shapely.is_empty(g)]
     prov = Provenance(profile.name, profile.name, path, raw.sha256, origin)
     if as_of is not None and date != as_of:
@@ -511,8 +520,8 @@ class _Measured:
     total: np.ndarray      # (n_places,) km² of each footprint
 
 
-def measure_footprints(m: ControlMap, fps: np.ndarray, centre=None) -> tuple[tuple, np.ndarray, np.ndarray,
-                                                                               np.ndarray]:
+def measure_footprints(m: ControlMap, fps: np.ndarray, centre=None, memo: dict | None = None
+                       ) -> tuple[tuple, np.ndarray, np.ndarray, np.ndarray]:
     """Area of each label of ``m`` inside each footprint, all footprints at once.
 
     Parameters
@@ -522,6 +531,9 @@ def measure_footprints(m: ControlMap, fps: np.ndarray, centre=None) -> tuple[tup
     fps : array of lon/lat geometries
     centre : (lon, lat), optional
         Centre of the one equal-area projection every piece is measured in.
+    memo : dict, optional
+        Reused across releases: footprint areas inside a coverage seen before are not
+        measured again (consecutive releases of one source share their coverage).
 
     Returns
     -------
@@ -550,9 +562,16 @@ def measure_footprints(m: ControlMap, fps: np.ndarray, centre=None) -> tuple[tup
     else:
         fi = pi = np.empty(0, dtype=int)
         pieces = np.empty(0, dtype=object)
-    covered_geoms = fps if cov is None else shapely.intersection(fps, cov)
-    sizes = area_km2(np.concatenate([pieces, covered_geoms, fps]), centre=centre)
-    psize, csize, tsize = sizes[:len(pieces)], sizes[len(pieces):len(pieces) + n], sizes[len(pieces) + n:]
+    memo = {} if memo is None else memo
+    ckey = b"" if cov is None else shapely.to_wkb(cov)
+    if ckey in memo:
+        psize = area_km2(pieces, centre=centre) if len(pieces) else np.empty(0)
+        csize, tsize = memo[ckey]
+    else:
+        covered_geoms = fps if cov is None else shapely.intersection(fps, cov)
+        sizes = area_km2(np.concatenate([pieces, covered_geoms, fps]), centre=centre)
+        psize, csize, tsize = sizes[:len(pieces)], sizes[len(pieces):len(pieces) + n], sizes[len(pieces) + n:]
+        memo[ckey] = (csize, tsize)
     areas = np.zeros((len(drawn) + (m.background is not None), n))
     if len(pieces):
         np.add.at(areas, (owner[pi], fi), psize)
@@ -567,10 +586,10 @@ def measure_footprints(m: ControlMap, fps: np.ndarray, centre=None) -> tuple[tup
 
 def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:
     fps = shapely.from_wkb(np.asarray(ctx.fps_wkb, dtype=object))
-    out = []
+    out, memo = [], {}
     for r in batch:
         m = _load_release(r, ctx)
-        labels, areas, cov, tot = measure_footprints(m, fps, ctx.centre)
+        labels, areas, cov, tot = measure_footprints(m, fps, ctx.centre, memo)
         out.append(_Measured(r.as_of, r.name, labels, areas, cov, tot))
     return out
 
