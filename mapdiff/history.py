@@ -132,11 +132,16 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
     return None
 
 
+_MAP_SUFFIXES = {".geojson", ".json", ".gpkg", ".kml", ".kmz", ".fgb", ".parquet", ".geoparquet", ".shp",
+                 ".zip"}
+
+
 def _expand(src) -> list[Path]:
     text = str(src)
     p = Path(text)
     if p.is_dir():
-        paths = [q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")]
+        paths = [q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")
+                 and q.suffix.lower() in _MAP_SUFFIXES]
     elif any(ch in text for ch in "*?["):
         paths = [Path(q) for q in _glob.glob(text) if Path(q).is_file()]
     elif p.is_file():
