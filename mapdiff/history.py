@@ -492,10 +492,21 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
         key = _cache.release_key(hashlib.sha256(data).hexdigest(), aoi, ctx.profile)
         hit = _cache.load(key, ctx.cache_dir)
         if hit is not None:
-            return hit if hit.as_of == r.as_of else _with_date(hit, r.as_of)
+            hit = hit if hit.as_of == r.as_of else _with_date(hit, r.as_of)
+            return _inside_coverage(hit) if aoi is not None else hit
     m = _read_clipped(data, r.path, aoi, ctx.aoi_wkb, ctx.profile, r.as_of)
     if key is not None:
         _cache.store(key, m, ctx.cache_dir)
+    return _inside_coverage(m) if aoi is not None else m
+
+
+def _inside_coverage(m: ControlMap) -> ControlMap:
+    """Mark a map read by :func:`_read_clipped` as already clipped to its coverage.
+
+    Its drawn geometries were cut with (coverage ∩ aoi) itself; a ``covers`` test can still
+    fail on the last bit of a coordinate and cut them again for nothing.
+    """
+    m.__dict__["_clipped"] = m.geometries  # the cached_property's slot
     return m
 
 
@@ -560,25 +571,28 @@ def measure_footprints(m: ControlMap, fps: np.ndarray, centre=None, memo: dict |
         owner.append(np.full(len(p), k))
     parts = np.concatenate(parts) if parts else np.empty(0, dtype=object)
     owner = np.concatenate(owner) if owner else np.empty(0, dtype=int)
+    memo = {} if memo is None else memo
+    ckey = b"" if cov is None else shapely.to_wkb(cov)
+    if ckey not in memo:
+        covered_geoms = fps if cov is None else shapely.intersection(fps, cov)
+        sizes = area_km2(np.concatenate([covered_geoms, fps]), centre=centre)
+        memo[ckey] = (sizes[:n], sizes[n:])
+    csize, tsize = memo[ckey]
+    fi = pi = np.empty(0, dtype=int)
+    psize = np.empty(0)
     if parts.size:
         tree = shapely.STRtree(parts)
         fi, pi = tree.query(fps, predicate="intersects")
-        pieces = shapely.intersection(parts[pi], fps[fi])
-    else:
-        fi = pi = np.empty(0, dtype=int)
-        pieces = np.empty(0, dtype=object)
-    memo = {} if memo is None else memo
-    ckey = b"" if cov is None else shapely.to_wkb(cov)
-    if ckey in memo:
-        psize = area_km2(pieces, centre=centre) if len(pieces) else np.empty(0)
-        csize, tsize = memo[ckey]
-    else:
-        covered_geoms = fps if cov is None else shapely.intersection(fps, cov)
-        sizes = area_km2(np.concatenate([pieces, covered_geoms, fps]), centre=centre)
-        psize, csize, tsize = sizes[:len(pieces)], sizes[len(pieces):len(pieces) + n], sizes[len(pieces) + n:]
-        memo[ckey] = (csize, tsize)
+    if len(pi):
+        # a town wholly inside one drawn part measures as the town: no cut, no projection
+        shapely.prepare(parts[np.unique(pi)])
+        full = shapely.covers(parts[pi], fps[fi])
+        psize = tsize[fi].copy()
+        cut = ~full
+        if cut.any():
+            psize[cut] = area_km2(shapely.intersection(parts[pi[cut]], fps[fi[cut]]), centre=centre)
     areas = np.zeros((len(drawn) + (m.background is not None), n))
-    if len(pieces):
+    if len(pi):
         np.add.at(areas, (owner[pi], fi), psize)
     if cov is None:  # the map speaks only where it draws: no background there
         csize = areas[:len(drawn)].sum(axis=0)
@@ -700,14 +714,21 @@ def _run_dask(fn, ctx, batches, workers, client, done) -> None:
 
 
 # ======================================================================= share series
+@lru_cache(maxsize=1024)
+def _footprint(name: str):
+    from .footprints import footprint
+
+    return footprint(name)
+
+
 def _footprints(places) -> list:
-    from .footprints import Footprint, footprint
+    from .footprints import Footprint
 
     if isinstance(places, str | Footprint):
         places = [places]
     out = []
     for p in places:
-        out.append(p if isinstance(p, Footprint) else footprint(p))
+        out.append(p if isinstance(p, Footprint) else _footprint(p))
     if not out:
         raise MapdiffError("no place given; pass at least one place name or Footprint")
     return out
@@ -717,7 +738,7 @@ def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, sour
     names = [f.name for f in fps]
     dates = [r.as_of for r in results]
     share = np.full((len(results), len(fps)), np.nan)
-    long_rows = []
+    ev_date, ev_label, ev_area = [], [], []
     for i, r in enumerate(results):
         held = np.zeros(len(fps))
         grey = np.zeros(len(fps))
@@ -726,17 +747,19 @@ def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, sour
                 held += a
             elif lab.status == CONTESTED:
                 grey += a
-            for j in range(len(fps)):
-                if a[j] > 0:
-                    long_rows.append((r.as_of, names[j], str(lab), float(a[j])))
-        for j in range(len(fps)):
-            long_rows.append((r.as_of, names[j], "not_covered", float(max(r.total[j] - r.covered[j], 0.0))))
         num = held + (grey if policy == "side" else 0.0)
         den = r.covered - (grey if policy == "exclude" else 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             share[i] = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1), 0.0, 1.0), np.nan)
+        ev_date += [r.as_of] * (len(r.labels) + 1)
+        ev_label += [str(lab) for lab in r.labels] + ["not_covered"]
+        ev_area.append(np.vstack([r.areas, np.maximum(r.total - r.covered, 0.0)[None, :]]))
+    # evidence: km² per (date, place, label), zero rows left out
+    stacked = np.vstack(ev_area) if ev_area else np.zeros((0, len(fps)))
+    ri, ci = np.nonzero(stacked > 0)
+    areas = pd.DataFrame({"date": np.asarray(ev_date, dtype=object)[ri], "place": np.asarray(names)[ci],
+                          "label": np.asarray(ev_label, dtype=object)[ri], "km2": stacked[ri, ci]})
     frame = pd.DataFrame(share, index=pd.DatetimeIndex(pd.to_datetime(dates), name="date"), columns=names)
-    areas = pd.DataFrame(long_rows, columns=["date", "place", "label", "km2"])
     return ShareSeries(frame, side, policy, source, tuple(f.kind for f in fps),
                        tuple(f.approximate for f in fps), areas)
 
@@ -868,7 +891,8 @@ class SourceLag:
         Per place: ``crossing_lag_days@T`` for each threshold T (follower's first crossing
         date minus the leader's), ``best_shift_days`` (the shift of the follower's daily
         share series that best matches the leader's: least mean squared difference),
-        ``mse_at_best``, ``mse_at_zero``, ``overlap_days``.
+        ``mse_at_best``, ``mse_at_zero``, ``at_search_limit`` (the best shift is the largest
+        tried: widen ``max_shift_days``), ``window_days``.
     crossings : DataFrame
         Per (place, threshold, series): the crossing date and the release before it.
     curves : DataFrame
@@ -923,14 +947,24 @@ class SourceLag:
                 f"({self.window[0]}..{self.window[1]})" + self.table.to_html(float_format="%.4g"))
 
 
+def _daily(frame: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Step function of a release table on ``days``; NaN before the first and after the last release."""
+    f = frame.sort_index()
+    out = f.reindex(f.index.union(days)).ffill().loc[days]
+    out[(days < f.index.min()) | (days > f.index.max())] = np.nan
+    return out
+
+
 def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30, start=None,
                end=None, min_overlap_days: int = 7) -> SourceLag:
     """How many days one source trails another, per place.
 
     Two estimates with their evidence: (1) the difference of first-crossing dates for
-    each threshold; (2) the shift ``s`` (days) minimising the mean squared difference
-    between ``leader(t)`` and ``follower(t + s)``, both as daily step functions (a
-    release holds until the next). Positive means the follower trails.
+    each threshold (only where both crossings were observed, i.e. a release below the
+    threshold precedes it); (2) the shift ``s`` (days) minimising the mean squared
+    difference between ``leader(t)`` for ``t`` in the window and ``follower(t + s)``, both
+    as daily step functions (a release holds until the next). Positive means the
+    follower trails.
 
     Parameters
     ----------
@@ -939,7 +973,8 @@ def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30,
     thresholds : sequence of float
     max_shift_days : int
     start, end : date, optional
-        Window compared (default: where both series have data).
+        Window of the leader compared (default: where both series have data); the
+        follower is read up to ``max_shift_days`` beyond it.
     min_overlap_days : int
         Shifts leaving fewer overlapping days are not considered.
 
@@ -971,14 +1006,17 @@ def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30,
                            f"({fa.index.min().date()}..{fa.index.max().date()}"
                            f" vs {fb.index.min().date()}..{fb.index.max().date()})")
     days = pd.date_range(lo, hi, freq="D")
-    # a release holds until the next one: daily step functions (the last release before
-    # the window counts for its first days)
-    da = fa[places].sort_index().reindex(fa.index.union(days)).ffill().loc[days]
-    db = fb[places].sort_index().reindex(fb.index.union(days)).ffill().loc[days]
+    m = int(max_shift_days)
+    wide = pd.date_range(lo - pd.Timedelta(days=m), hi + pd.Timedelta(days=m), freq="D")
+    # a release holds until the next one: daily step functions (the last release before the
+    # window counts for its first days); the follower is read up to max_shift_days beyond the
+    # window on both sides, and is unknown before its first and after its last release
+    da = _daily(fa[places], days)
+    db = _daily(fb[places], wide)
     wa = fa.loc[(fa.index >= lo) & (fa.index <= hi), places]
-    wb = fb.loc[(fb.index >= lo) & (fb.index <= hi), places]
+    wb = fb.loc[(fb.index >= wide[0]) & (fb.index <= wide[-1]), places]
     cross_rows, table = [], {}
-    shifts = np.arange(-max_shift_days, max_shift_days + 1)
+    shifts = np.arange(-m, m + 1)
     curves = pd.DataFrame(index=pd.Index(shifts, name="shift_days"), columns=places, dtype=float)
     for p in places:
         row = {}
@@ -987,21 +1025,19 @@ def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30,
             cb = first_crossing(wb[[p]], t).iloc[0]
             for who, c in (("leader", ca), ("follower", cb)):
                 cross_rows.append({"place": p, "threshold": t, "series": who, "date": c["date"],
-                                   "previous_date": c["previous_date"]})
-            lag = (cb["date"] - ca["date"]).days if pd.notna(ca["date"]) and pd.notna(cb["date"]) else np.nan
-            row[f"crossing_lag_days@{t:g}"] = lag
+                                   "previous_date": c["previous_date"],
+                                   "observed": bool(pd.notna(c["previous_date"]))})
+            # a crossing is observed only with a release below the threshold before it
+            seen = pd.notna(ca["previous_date"]) and pd.notna(cb["previous_date"])
+            row[f"crossing_lag_days@{t:g}"] = (cb["date"] - ca["date"]).days if seen else np.nan
         a, b = da[p].to_numpy(float), db[p].to_numpy(float)
         n = len(a)
         mse = np.full(len(shifts), np.nan)
-        for k, s in enumerate(shifts):
-            # compare a[t] with b[t + s]
-            if s >= 0:
-                x, y = a[:n - s], b[s:]
-            else:
-                x, y = a[-s:], b[:n + s]
-            ok = ~(np.isnan(x) | np.isnan(y))
+        for k, sh in enumerate(shifts):
+            y = b[m + sh:m + sh + n]  # follower at t + shift
+            ok = ~(np.isnan(a) | np.isnan(y))
             if ok.sum() >= min_overlap_days:
-                mse[k] = float(np.mean((x[ok] - y[ok]) ** 2))
+                mse[k] = float(np.mean((a[ok] - y[ok]) ** 2))
         curves[p] = mse
         if np.all(np.isnan(mse)) or np.nanmax(mse) - np.nanmin(mse) < 1e-12:
             best, best_mse = np.nan, (np.nanmin(mse) if not np.all(np.isnan(mse)) else np.nan)
@@ -1011,8 +1047,9 @@ def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30,
             best, best_mse = int(shifts[k]), float(mse[k])
         row["best_shift_days"] = best
         row["mse_at_best"] = best_mse
-        row["mse_at_zero"] = float(mse[max_shift_days])
-        row["overlap_days"] = int(n)
+        row["mse_at_zero"] = float(mse[m])
+        row["at_search_limit"] = bool(not np.isnan(best) and abs(best) == m)
+        row["window_days"] = int(n)
         table[p] = row
     tab = pd.DataFrame.from_dict(table, orient="index")
     tab.index.name = "place"

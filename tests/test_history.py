@@ -169,7 +169,9 @@ def test_share_series_results(tmp_path):
     json.dumps(d)
     assert "ShareSeries" in sh._repr_html_()
     ev = sh.areas[(sh.areas["place"] == "Pokrovsk")]
-    assert set(ev["label"]) >= {"controlled:RU", "controlled:UA", "not_covered"}
+    assert set(ev["label"]) == {"controlled:RU", "controlled:UA"}  # the sample covers all of Pokrovsk
+    sums = ev.groupby("date")["km2"].sum()
+    assert np.allclose(sums.to_numpy(), footprint("Pokrovsk").area_km2, rtol=1e-6)
     ax = sh.plot()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Pokrovsk", "Myrnohrad"]
     y = ax.get_lines()[0].get_ydata()
