@@ -199,6 +199,7 @@ class Series:
         if dates is not None and len(dates) != len(items):
             raise FormatError(f"{len(dates)} dates for {len(items)} releases; give one date per release")
         self.source = source
+        self._source_given = source is not None
         profile = get_profile(source) if source else None
         first_path = next((Path(x) for x in items if not isinstance(x, ControlMap)), None)
         if profile is None and first_path is not None:
@@ -220,7 +221,12 @@ class Series:
                 if d is None:
                     from .io import read_map
 
-                    d = read_map(p, source=self._profile_name).as_of
+                    m = read_map(p, source=self._profile_name if self._source_given else None)
+                    if m.source != self.source:
+                        raise UnknownSourceError(
+                            f"{p.name}: looks like a {m.source} release, but the series is {self.source}; "
+                            f"keep one source per Series (or pass source={self.source!r})")
+                    d = m.as_of
                 rel.append(_Release(str(p), None, d, p.name))
         undated = [r.name for r in rel if r.as_of is None]
         if undated:
@@ -268,6 +274,7 @@ class Series:
         hi = _coerce(end) if end is not None else dt.date.max
         out = object.__new__(Series)
         out.source, out._profile_name, out.duplicates = self.source, self._profile_name, self.duplicates
+        out._source_given = self._source_given
         out._releases = [r for r in self._releases if lo <= r.as_of <= hi]
         return out
 
@@ -309,7 +316,8 @@ class Series:
         geoms = np.asarray([f.geometry for f in fps], dtype=object)
         aoi = _aoi(geoms)
         ctx = _Context(shapely.to_wkb(aoi), tuple(shapely.to_wkb(geoms)), _centre(geoms),
-                       self._profile_name, bool(cache), None if cache_dir is None else str(cache_dir))
+                       self._profile_name, bool(cache), None if cache_dir is None else str(cache_dir),
+                       check_source=not self._source_given)
         results = _run(_measure_batch, ctx, self._releases, workers, backend, client, quiet,
                        f"{self.source} shares")
         return _assemble_shares(results, fps, side, policy, self.source)
@@ -337,7 +345,8 @@ class Series:
         geom = None if aoi is None else _aoi_geometry(aoi)
         area = None if geom is None else _aoi(np.asarray([geom], dtype=object))
         ctx = _Context(None if area is None else shapely.to_wkb(area), (), None, self._profile_name,
-                       bool(cache), None if cache_dir is None else str(cache_dir), clip=geom)
+                       bool(cache), None if cache_dir is None else str(cache_dir), clip=geom,
+                       check_source=not self._source_given)
         rows = _run(_changes_batch, ctx, self._releases, workers, backend, client, quiet,
                     f"{self.source} changes", overlap=True)
         return _assemble_changes(rows, window, self.source,
@@ -388,6 +397,7 @@ class _Context:
     cache: bool
     cache_dir: str | None
     clip: object = None  # exact AOI (changes), the padded one is aoi_wkb
+    check_source: bool = True  # the profile was recognised, not given: check every file
 
 
 def _aoi(geoms: np.ndarray):
@@ -421,14 +431,20 @@ def _profile_coverage_in(profile_name: str, aoi_wkb: bytes | None):
     return cov
 
 
-def _read_clipped(data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_of) -> ControlMap:
+def _read_clipped(data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_of,
+                  check_source: bool = False) -> ControlMap:
     """Read one release and keep only what lies in ``aoi`` (clipping before any repair)."""
     from .io import _check_lonlat, _read_bytes, _resolve_as_of
     from .profiles import detect_profile, get_profile
 
     name = Path(path).name
     raw = _read_bytes(data, name, None, path)
-    profile = get_profile(source) if source else detect_profile(raw.table, raw.collection_name)
+    found = detect_profile(raw.table, raw.collection_name) if (check_source or not source) else None
+    if source and check_source and found is not None and found.name != source:
+        raise UnknownSourceError(
+            f"{name}: looks like a {found.name} release, but the series is {source}; keep one source "
+            f"per Series (or pass source={source!r} to read every file with that profile)")
+    profile = get_profile(source) if source else found
     if profile is None:
         raise UnknownSourceError(f"{name}: not recognised as any known source; pass source=")
     cover = _profile_coverage_in(profile.name, aoi_wkb)
@@ -494,7 +510,7 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
         if hit is not None:
             hit = hit if hit.as_of == r.as_of else _with_date(hit, r.as_of)
             return _inside_coverage(hit) if aoi is not None else hit
-    m = _read_clipped(data, r.path, aoi, ctx.aoi_wkb, ctx.profile, r.as_of)
+    m = _read_clipped(data, r.path, aoi, ctx.aoi_wkb, ctx.profile, r.as_of, ctx.check_source)
     if key is not None:
         _cache.store(key, m, ctx.cache_dir)
     return _inside_coverage(m) if aoi is not None else m
@@ -578,22 +594,37 @@ def measure_footprints(m: ControlMap, fps: np.ndarray, centre=None, memo: dict |
         sizes = area_km2(np.concatenate([covered_geoms, fps]), centre=centre)
         memo[ckey] = (sizes[:n], sizes[n:])
     csize, tsize = memo[ckey]
-    fi = pi = np.empty(0, dtype=int)
-    psize = np.empty(0)
-    if parts.size:
-        tree = shapely.STRtree(parts)
-        fi, pi = tree.query(fps, predicate="intersects")
-    if len(pi):
-        # a town wholly inside one drawn part measures as the town: no cut, no projection
-        shapely.prepare(parts[np.unique(pi)])
-        full = shapely.covers(parts[pi], fps[fi])
-        psize = tsize[fi].copy()
-        cut = ~full
-        if cut.any():
-            psize[cut] = area_km2(shapely.intersection(parts[pi[cut]], fps[fi[cut]]), centre=centre)
     areas = np.zeros((len(drawn) + (m.background is not None), n))
-    if len(pi):
-        np.add.at(areas, (owner[pi], fi), psize)
+    if parts.size:
+        # Consecutive releases mostly redraw the same parts: a part seen before (same WKB)
+        # reuses its measures; only new parts are cut and projected.
+        seen = memo.setdefault("parts", {})
+        if len(seen) > 20000:
+            seen.clear()
+        if "tree" not in memo:
+            memo["tree"] = shapely.STRtree(fps)
+        keys = shapely.to_wkb(parts)
+        new = np.flatnonzero([k not in seen for k in keys])
+        if new.size:
+            qi, fi = memo["tree"].query(parts[new], predicate="intersects")
+            psize = np.empty(len(qi))
+            if len(qi):
+                # a town wholly inside one drawn part measures as the town: no cut, no projection
+                shapely.prepare(parts[new[np.unique(qi)]])
+                full = shapely.covers(parts[new[qi]], fps[fi])
+                psize[full] = tsize[fi[full]]
+                cut = ~full
+                if cut.any():
+                    psize[cut] = area_km2(shapely.intersection(parts[new[qi[cut]]], fps[fi[cut]]),
+                                          centre=centre)
+            bounds = np.searchsorted(qi, np.arange(new.size + 1))
+            for k, i in enumerate(new):
+                sl = slice(bounds[k], bounds[k + 1])
+                seen[keys[i]] = (fi[sl], psize[sl])
+        for k in range(len(parts)):
+            f, a = seen[keys[k]]
+            if len(f):
+                areas[owner[k], f] += a
     if cov is None:  # the map speaks only where it draws: no background there
         csize = areas[:len(drawn)].sum(axis=0)
     labels = list(m.labels)

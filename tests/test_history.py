@@ -329,3 +329,28 @@ def test_changes_of_label_types():
     half = geodesic(shapely.box(37.0, 48.0, 37.05, 48.1))
     assert c.sides["RU"]["lost_km2"] == pytest.approx(half, rel=1e-3)
     assert c.sides["UA"]["gained_km2"] == pytest.approx(half, rel=1e-3)  # encircled still holds
+
+
+@pytest.mark.realdata
+def test_mixed_sources_are_refused(tmp_path):
+    nzz = shared_file("nzz/2025-11-08.json")
+    with pytest.raises(mapdiff.UnknownSourceError, match="looks like a nzz release"):
+        Series([*mapdiff.sample_paths()[:2], nzz])
+    # an NZZ file named like a DeepState release is caught when it is read
+    fake = tmp_path / "deepstatemap_data_20251108.geojson"
+    fake.write_bytes(nzz.read_bytes())
+    s = Series([*mapdiff.sample_paths()[:2], fake])
+    with pytest.raises(mapdiff.UnknownSourceError, match="looks like a nzz release"):
+        s.shares(["Pokrovsk"], "RU", workers=1, quiet=True)
+
+
+def test_progress_only_on_a_terminal(monkeypatch, capsys):
+    from mapdiff import history as H
+
+    assert H._progress(100, "x", quiet=False) is None  # pytest's stderr is not a terminal
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    assert H._progress(100, "x", quiet=True) is None
+    bar = H._progress(100, "x", quiet=False)
+    assert bar is not None
+    bar.update(100)
+    bar.close()
