@@ -1186,20 +1186,24 @@ class Changes:
         df = self.to_frame()
         return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
 
-    def plot(self, ax=None, **kwargs):
-        """Gained (solid) and lost (hatched) land per side; returns the Axes."""
+    def plot(self, ax=None, side: str | None = None, **kwargs):
+        """Land ``side`` gained (red) and lost (blue, hatched); returns the Axes.
+
+        One side at a time (by default the first): on a two-sided map one side's gains are
+        the other's losses, and drawing both would stack the same polygons.
+        """
         import matplotlib.pyplot as plt
         from shapely.plotting import plot_polygon
 
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 7))
-        colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-        for i, s in enumerate(self.sides):
-            c = colours[i % len(colours)]
-            for geom, kind, hatch in ((self.gained.get(s), "gained", None), (self.lost.get(s), "lost", "//")):
-                if geom is not None and not geom.is_empty:
-                    plot_polygon(geom, ax=ax, add_points=False, facecolor=c if hatch is None else "none",
-                                 edgecolor=c, hatch=hatch, alpha=0.7, label=f"{s} {kind}")
+        s = side or next(iter(self.sides), None)
+        for geom, kind, colour, hatch in ((self.gained.get(s), "gained", "#c0392b", None),
+                                          (self.lost.get(s), "lost", "#2471a3", "//")):
+            if geom is not None and not geom.is_empty:
+                plot_polygon(geom, ax=ax, add_points=False, facecolor=colour if hatch is None else "none",
+                             edgecolor=colour, hatch=hatch, alpha=0.8,
+                             label=f"{s} {kind} ({self.sides[s][kind + '_km2']:,.1f} km²)", **kwargs)
         ax.set_title(f"{self.source}: {self.old_as_of} → {self.new_as_of}")
         ax.set_aspect(1 / math.cos(math.radians(np.mean(ax.get_ylim()))))
         if ax.get_legend_handles_labels()[0]:
@@ -1215,16 +1219,49 @@ class Changes:
                 f"{rows}</table>")
 
 
-def _held(m: ControlMap, side: str, within):
+def _pieces_in(m: ControlMap, within) -> list:
+    """Each drawn label's geometry inside ``within`` (small), in label order."""
+    shapely.prepare(within)
+    return [g if shapely.covers(within, g) else _polygonal(shapely.intersection(g, within))
+            for g in m._clipped]
+
+
+def _held(m: ControlMap, side: str, within, pieces=None):
     """Land ``side`` holds on ``m`` inside ``within`` (lon/lat)."""
-    parts = [g for lab, g in zip(m.labels, m._clipped, strict=True) if lab.holds and lab.side == side]
+    pieces = _pieces_in(m, within) if pieces is None else pieces
+    parts = [g for lab, g in zip(m.labels, pieces, strict=True) if lab.holds and lab.side == side]
     if m.background is not None and m.background.holds and m.background.side == side:
-        drawn = shapely.union_all(np.asarray(m._clipped, dtype=object)) if m.labels else shapely.Polygon()
-        parts.append(shapely.difference(within, drawn))
+        drawn = shapely.union_all(np.asarray(pieces, dtype=object)) if len(pieces) > 1 else (
+            pieces[0] if pieces else shapely.Polygon())
+        parts.append(_polygonal(shapely.difference(within, drawn)))
     if not parts:
         return shapely.Polygon()
-    g = shapely.union_all(np.asarray(parts, dtype=object))
-    return _polygonal(shapely.intersection(g, within))
+    return parts[0] if len(parts) == 1 else _polygonal(shapely.union_all(np.asarray(parts, dtype=object)))
+
+
+def _changed_region(old: ControlMap, new: ControlMap, within):
+    """Where the two maps can differ at all, inside ``within``.
+
+    With the same background, a point changes hands only if some drawn label's
+    membership changes: the union of each label's symmetric difference. Restricting the
+    overlays to it keeps whole-front comparisons small (a day's changes are a few km²).
+    """
+    if old.background != new.background:
+        return within
+    labels = list(dict.fromkeys([*old.labels, *new.labels]))
+    empty = shapely.Polygon()
+    diffs = []
+    for lab in labels:
+        a = old._clipped[old.labels.index(lab)] if lab in old.labels else empty
+        b = new._clipped[new.labels.index(lab)] if lab in new.labels else empty
+        d = _polygonal(shapely.symmetric_difference(a, b))
+        if not d.is_empty:
+            diffs.append(d)
+    if not diffs:
+        return empty
+    x = diffs[0] if len(diffs) == 1 else _polygonal(shapely.union_all(np.asarray(diffs, dtype=object)))
+    shapely.prepare(within)
+    return x if shapely.covers(within, x) else _polygonal(shapely.intersection(x, within))
 
 
 def _sides(*maps) -> list[str]:
@@ -1271,21 +1308,23 @@ def changes(old, new, aoi=None, *, components: bool = True) -> Changes:
 
 
 def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool) -> Changes:
-    within = shapely.intersection(old.footprint, new.footprint)
+    fa, fb = old.footprint, new.footprint
+    common = fa if fa is fb or shapely.equals_exact(fa, fb, 0) else shapely.intersection(fa, fb)
     if geom is not None:
-        within = shapely.intersection(within, geom)
-    within = _polygonal(within)
-    shapely.prepare(within)
+        common = shapely.intersection(common, geom)
+    common = _polygonal(common)
+    within = _changed_region(old, new, common)
     sides = _sides(old, new)
     gained, lost, comps, rows = {}, {}, [], {}
     pieces, keys = [], []
+    pa, pb = _pieces_in(old, within), _pieces_in(new, within)
     for s in sides:
-        a, b = _held(old, s, within), _held(new, s, within)
+        a, b = _held(old, s, within, pa), _held(new, s, within, pb)
         gained[s] = _polygonal(shapely.difference(b, a))
         lost[s] = _polygonal(shapely.difference(a, b))
         pieces += [gained[s], lost[s]]
         keys.append(s)
-    centre = _centre(np.asarray([within], dtype=object)) if not within.is_empty else None
+    centre = _centre(np.asarray([common], dtype=object)) if not common.is_empty else None
     sizes = area_km2(np.asarray(pieces, dtype=object), centre=centre) if pieces else []
     for k, s in enumerate(keys):
         g, lo = float(sizes[2 * k]), float(sizes[2 * k + 1])
@@ -1388,6 +1427,11 @@ class ChangeTable:
             ax.plot(self.frame.index, self.frame[f"{side}_net_km2_per_day_rolling"], color="C3",
                     label=f"rolling mean ({self.window} releases)", **kwargs)
         ax.axhline(0, color="black", lw=0.6)
+        import matplotlib.dates as mdates
+
+        loc = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
         ax.set_ylabel("km² per day")
         ax.set_title(f"{self.source}: net change{' in ' + self.aoi if self.aoi else ''}")
         ax.legend(loc="best", fontsize="small")

@@ -285,7 +285,8 @@ def test_changes_known_answer():
     assert d["schema_version"] == 1 and set(d["sides"]["RU"]) >= {"gained_km2", "lost_km2"}
     assert len(c.to_frame()) == len(c.components)
     ax = c.plot()
-    assert "RU gained" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["RU gained (330.6 km²)"]
+    assert ax.get_xlim()[0] <= 37.1 and ax.get_xlim()[1] >= 37.2
     assert "Changes" in c._repr_html_()
 
 
