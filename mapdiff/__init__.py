@@ -27,7 +27,7 @@ from .errors import (
     UnknownPlaceError,
     UnknownSourceError,
 )
-from .history import Changes, ChangeTable, Series, ShareSeries, SourceLag, changes, source_lag
+from .history import Changes, ChangeTable, Series, ShareSeries, SourceLag, changes, first_crossing, source_lag
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
 from .measure import area_km2, equal_area_crs, geodesic_area_km2
@@ -75,6 +75,7 @@ __all__ = [
     "available_profiles",
     "changes",
     "equal_area_crs",
+    "first_crossing",
     "geodesic_area_km2",
     "get_profile",
     "load_profile",

@@ -78,6 +78,8 @@ __all__ = [
     "ShareSeries",
     "SourceLag",
     "changes",
+    "first_crossing",
+    "measure_footprints",
     "source_lag",
 ]
 
@@ -256,9 +258,13 @@ class Series:
     def __len__(self) -> int:
         return len(self._releases)
 
-    def __getitem__(self, i) -> ControlMap:
-        r = self._releases[i]
-        return _read_full(r, self._profile_name)
+    def __getitem__(self, i):
+        """The i-th release as a ControlMap (read now), or a sub-Series for a slice."""
+        if isinstance(i, slice):
+            out = self.between()
+            out._releases = self._releases[i]
+            return out
+        return _read_full(self._releases[i], self._profile_name)
 
     def __iter__(self):
         for r in self._releases:

@@ -59,6 +59,7 @@ def test_series_from_folder_glob_and_maps(tmp_path):
     s = Series(list(reversed(maps)))
     assert s.dates == [m.as_of for m in maps]
     assert len(s.between("2025-10-15", None)) == 1
+    assert Series(mapdiff.sample_paths())[1:3].dates == [dt.date(2025, 11, 1), dt.date(2025, 11, 20)]
 
 
 def test_series_drops_duplicate_dates(tmp_path):
