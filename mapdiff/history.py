@@ -880,7 +880,9 @@ class ShareSeries:
             ax.plot(self.frame.index, self.frame[p] * 100, label=p, **kwargs)
         ax.set_ylabel(f"share held by {self.side} (%)")
         ax.set_ylim(-2, 102)
-        ax.set_title(f"{self.source}: share of each footprint held by {self.side} (grey: {self.policy})")
+        note = "; approximate footprints" if any(self.approximate) else ""
+        ax.set_title(f"{self.source}: share of each footprint held by {self.side} "
+                     f"(grey: {self.policy}{note})")
         ax.legend(loc="best", fontsize="small")
         return ax
 
