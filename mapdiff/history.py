@@ -518,7 +518,16 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
             return _inside_coverage(hit) if aoi is not None else hit
     m = _read_clipped(data, r.path, aoi, ctx.aoi_wkb, ctx.profile, r.as_of, ctx.check_source)
     if key is not None:
-        _cache.store(key, m, ctx.cache_dir)
+        try:
+            _cache.store(key, m, ctx.cache_dir)
+        except OSError as exc:
+            import warnings
+
+            from .errors import MapdiffWarning
+
+            warnings.warn(f"cannot write the release cache in {_cache.cache_dir(ctx.cache_dir)} ({exc}); "
+                          f"going on without it (set {_cache.CACHE_ENV} to a writable folder)",
+                          MapdiffWarning, stacklevel=2)
     return _inside_coverage(m) if aoi is not None else m
 
 

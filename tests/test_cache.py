@@ -112,3 +112,12 @@ def test_clear_and_prune(cache_dir):
     assert cache.prune(30) == 0
     assert cache.clear() == 3
     assert not list(cache_dir.glob("*.mdr"))
+
+
+def test_unwritable_cache_warns_and_goes_on(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv(cache.CACHE_ENV, str(blocker))
+    with pytest.warns(mapdiff.MapdiffWarning, match="cannot write the release cache"):
+        frame = Series(mapdiff.sample_paths()[:2]).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
+    assert len(frame) == 2
