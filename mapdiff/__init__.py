@@ -27,6 +27,7 @@ from .errors import (
     UnknownPlaceError,
     UnknownSourceError,
 )
+from .history import Changes, ChangeTable, Series, ShareSeries, SourceLag, changes, first_crossing, source_lag
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
 from .measure import area_km2, equal_area_crs, geodesic_area_km2
@@ -44,6 +45,8 @@ __all__ = [
     "GREY",
     "NOT_COVERED",
     "CRSError",
+    "ChangeTable",
+    "Changes",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -59,6 +62,9 @@ __all__ = [
     "ProfileError",
     "Provenance",
     "Repair",
+    "Series",
+    "ShareSeries",
+    "SourceLag",
     "SwappedCoordinatesError",
     "UnknownLabelError",
     "UnknownPlaceError",
@@ -67,7 +73,9 @@ __all__ = [
     "area_km2",
     "as_label",
     "available_profiles",
+    "changes",
     "equal_area_crs",
+    "first_crossing",
     "geodesic_area_km2",
     "get_profile",
     "load_profile",
@@ -77,5 +85,6 @@ __all__ = [
     "register_profile",
     "sample_path",
     "sample_paths",
+    "source_lag",
     "write_gdf",
 ]
