@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
 from .errors import (
     CoverageError,
     CRSError,
@@ -27,6 +28,7 @@ from .errors import (
     UnknownPlaceError,
     UnknownSourceError,
 )
+from .footprints import Footprint, footprint, footprint_from_file, place_names
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
 from .measure import area_km2, equal_area_crs, geodesic_area_km2
@@ -38,16 +40,20 @@ from .samples import sample_path, sample_paths
 __version__ = "0.1.0"
 
 __all__ = [
+    "CAPTURED_THRESHOLD",
     "CONTESTED",
     "CONTROLLED",
     "ENCIRCLED",
     "GREY",
     "NOT_COVERED",
+    "POLICIES",
     "CRSError",
+    "ClaimCheck",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
     "FetchError",
+    "Footprint",
     "FormatError",
     "InputLimitError",
     "Label",
@@ -67,11 +73,15 @@ __all__ = [
     "area_km2",
     "as_label",
     "available_profiles",
+    "check_claim",
     "equal_area_crs",
+    "footprint",
+    "footprint_from_file",
     "geodesic_area_km2",
     "get_profile",
     "load_profile",
     "normalise",
+    "place_names",
     "read_map",
     "region",
     "register_profile",
