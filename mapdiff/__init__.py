@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+from .boundaries import fetch_footprint
 from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
 from .errors import (
     CoverageError,
@@ -75,6 +76,7 @@ __all__ = [
     "available_profiles",
     "check_claim",
     "equal_area_crs",
+    "fetch_footprint",
     "footprint",
     "footprint_from_file",
     "geodesic_area_km2",

@@ -8,6 +8,14 @@ approximate footprint says so (``Footprint.approximate``).
 
 Names are matched case-insensitively across English, Ukrainian, Russian and former
 names (Pokrovsk = Покровськ = Krasnoarmeysk = Красноармейск).
+
+Footprint kinds, best first: ``osm_boundary`` (a real boundary fetched once with
+:func:`mapdiff.fetch_footprint` and cached on disk, see :mod:`mapdiff.boundaries`),
+``city_limits`` (shipped OSM polygons), ``approximate`` (the disc). ``user`` footprints
+come from a polygon file (:func:`footprint_from_file`, or ``footprint(path)``) or a
+geometry. Any kind can be grown by a buffer, written ``"<kind>+2km"``.
+There is no ``community`` or built-up-area kind: no such polygons are available offline
+and none is invented.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import difflib
 import html
 import json
 import math
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,10 +36,12 @@ import shapely
 import shapely.affinity
 
 from ._resources import data_dir
+from .boundaries import OSM_BOUNDARY, cached_boundary
 from .errors import UnknownPlaceError
 from .measure import area_km2
 
-__all__ = ["Footprint", "footprint", "place_names"]
+__all__ = ["Footprint", "available_kinds", "footprint", "footprint_from_file", "footprint_from_geometry",
+           "place_names", "resolve_name"]
 
 CITY_LIMITS = "city_limits"
 APPROXIMATE = "approximate"
@@ -136,6 +147,10 @@ class Footprint:
                 f"{self.area_km2:,.1f} km²<br><small>{html.escape(self.provenance)}</small>")
 
 
+def _is_alias(name) -> bool:
+    return isinstance(name, str) and _norm(name) in _gazetteer()[1]
+
+
 def _norm(name: str) -> str:
     text = unicodedata.normalize("NFKC", str(name)).casefold().strip()
     return text.replace("’", "'").replace("ʼ", "'").replace("`", "'").replace("ё", "е")
@@ -207,12 +222,15 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
 
     Parameters
     ----------
-    name : str
-        Any name or alias in any script ("Pokrovsk", "Покровськ", "Krasnoarmeysk").
+    name : str or path
+        Any name or alias in any script ("Pokrovsk", "Покровськ", "Krasnoarmeysk"), or
+        the path of a polygon file (GeoJSON, GeoPackage, ...).
     kind : str, optional
+        ``"osm_boundary"`` (fetched and cached by :func:`mapdiff.fetch_footprint`),
         ``"city_limits"`` or ``"approximate"``, optionally with a buffer suffix
-        (``"city_limits+2km"``). By default the best available: real city limits where
-        shipped, else the approximate disc.
+        (``"city_limits+2km"``). By default the best available: a fetched boundary,
+        else real city limits where shipped, else the approximate disc.
+        A ``name`` that is a polygon file path gives a ``"user"`` footprint.
 
     Returns
     -------
@@ -231,6 +249,15 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
     >>> footprint("Kharkiv").kind
     'city_limits'
     """
+    if isinstance(name, os.PathLike) or (looks_like_path(name) and not _is_alias(name)):
+        fp = footprint_from_file(name)
+        if kind:
+            base, _, buf = kind.partition("+")
+            if base not in ("", USER):
+                raise UnknownPlaceError(f"a polygon file gives a 'user' footprint, not {base!r}")
+            if buf:
+                fp = fp.buffer(parse_buffer_km(buf, kind))
+        return fp
     canon = resolve_name(name)
     entries, _ = _gazetteer()
     e = entries[canon]
@@ -241,7 +268,15 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
         raise UnknownPlaceError(f"{canon} has no {base!r} footprint; it has: {', '.join(kinds)}")
     row = e["row"]
     centre = (float(row["lon"]), float(row["lat"])) if row else None
-    if base == CITY_LIMITS:
+    if base == OSM_BOUNDARY:
+        geom, p = cached_boundary(canon)
+        prov = (f"OpenStreetMap {p.get('osm_type')} {p.get('osm_id')} ({p.get('display_name')}), "
+                f"fetched {p.get('fetched_at')} from {p.get('url')}; {p.get('licence')}; "
+                f"cached in {p.get('cache_file')}")
+        if centre is None:
+            c = geom.centroid
+            centre = (c.x, c.y)
+    elif base == CITY_LIMITS:
         geom, prov = e["polygons"][CITY_LIMITS]
         if centre is None:
             c = geom.centroid
@@ -262,10 +297,21 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
 
 
 def available_kinds(name: str) -> list[str]:
-    """Footprint kinds a place has, best first (``city_limits`` before ``approximate``)."""
+    """Footprint kinds a place has, best first.
+
+    A boundary fetched with :func:`mapdiff.fetch_footprint` (``osm_boundary``, cached)
+    comes first, then shipped ``city_limits``, then the ``approximate`` disc.
+
+    Examples
+    --------
+    >>> available_kinds("Kharkiv")[-1]
+    'city_limits'
+    """
     entries, _ = _gazetteer()
-    e = entries[resolve_name(name)]
-    kinds = [k for k in (CITY_LIMITS,) if k in e["polygons"]]
+    canon = resolve_name(name)
+    e = entries[canon]
+    kinds = [OSM_BOUNDARY] if cached_boundary(canon) is not None else []
+    kinds += [k for k in (CITY_LIMITS,) if k in e["polygons"]]
     if e["row"] is not None:
         kinds.append(APPROXIMATE)
     return kinds
