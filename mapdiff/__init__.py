@@ -32,6 +32,7 @@ from .errors import (
 from .footprints import Footprint, footprint, footprint_from_file, place_names
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
+from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
 from .measure import area_km2, equal_area_crs, geodesic_area_km2
 from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise
 from .profiles import Profile, available_profiles, get_profile, load_profile, register_profile
@@ -49,7 +50,9 @@ __all__ = [
     "NOT_COVERED",
     "POLICIES",
     "CRSError",
+    "Claim",
     "ClaimCheck",
+    "ClaimsReport",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -58,6 +61,7 @@ __all__ = [
     "FormatError",
     "InputLimitError",
     "Label",
+    "Ledger",
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
@@ -75,6 +79,7 @@ __all__ = [
     "as_label",
     "available_profiles",
     "check_claim",
+    "check_claims",
     "equal_area_crs",
     "fetch_footprint",
     "footprint",
@@ -84,6 +89,7 @@ __all__ = [
     "load_profile",
     "normalise",
     "place_names",
+    "read_ledger",
     "read_map",
     "region",
     "register_profile",
