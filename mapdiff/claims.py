@@ -189,12 +189,13 @@ class ClaimCheck:
             "schema_version": SCHEMA_VERSION,
             "place": self.place, "side": self.side, "kind": self.kind,
             "claimed": self.claimed, "verdict": self.verdict, "policy": self.policy,
-            "share": self.share, "policies": dict(self.policies),
+            "share": _num(self.share), "policies": {p: _num(v) for p, v in self.policies.items()},
             "held_km2": self.held_km2, "grey_km2": self.grey_km2,
             "footprint_km2": self.footprint_km2, "covered_km2": self.covered_km2,
-            "covered_share": self.covered_share, "short_km2": self.short_km2,
+            "covered_share": self.covered_share, "short_km2": _num(self.short_km2),
             "tolerance": self.tolerance, "footprint_kind": self.footprint_kind,
-            "approximate": self.approximate, "sensitivity": [dict(r) for r in self.sensitivity],
+            "approximate": self.approximate,
+            "sensitivity": [{k: _num(v) for k, v in r.items()} for r in self.sensitivity],
             "source": self.source, "as_of": self.as_of.isoformat() if self.as_of else None,
             "provenance": self.provenance, "notes": list(self.notes),
             "detail": _jsonable(self.detail) if self.detail is not None else None,
@@ -271,7 +272,20 @@ class ClaimCheck:
                 f"<ul>{notes}</ul>{table}")
 
     def plot(self, ax=None):
-        """Footprint outline, held land, grey zone and the share per policy; returns the Axes."""
+        """Footprint outline, held land, grey zone and the share per policy; returns the Axes.
+
+        Uses :func:`mapdiff.plot.plot_claim` when that module is present, else a simple
+        lon/lat figure.
+        """
+        try:
+            from .plot import plot_claim
+        except ImportError:
+            plot_claim = None
+        if plot_claim is not None and self.footprint_geometry is not None:
+            return plot_claim(self, ax=ax)
+        return self._plot_simple(ax)
+
+    def _plot_simple(self, ax=None):
         import matplotlib.pyplot as plt
         from matplotlib.patches import Patch
         from shapely.plotting import plot_polygon
@@ -308,6 +322,11 @@ class ClaimCheck:
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
         return ax
+
+
+def _num(x):
+    """NaN -> None (JSON has no NaN)."""
+    return None if isinstance(x, float) and math.isnan(x) else x
 
 
 def _pct(x) -> str:
