@@ -352,7 +352,7 @@ def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = 
     >>> import shapely
     >>> fp = footprint_from_geometry(shapely.box(37.1, 48.2, 37.2, 48.3), name="box")
     >>> fp.kind, round(fp.area_km2, 1)
-    ('user', 82.7)
+    ('user', 82.6)
     """
     if not isinstance(geom, shapely.Geometry):
         raise UnknownPlaceError(f"{name}: expected a shapely polygon in lon/lat, got {type(geom).__name__}")
