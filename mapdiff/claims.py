@@ -461,11 +461,7 @@ def _sensitivity_footprints(fp) -> list:
 
 
 def _base_of(fp):
-    if "+" not in fp.kind:
-        return fp
-    from . import footprints as fpm
-
-    return fpm.footprint_from_geometry(fp.geometry, name=fp.name) if fp.kind.startswith(fpm.USER) else fp
+    return fp.base if getattr(fp, "base", None) is not None else fp
 
 
 # ---------------------------------------------------------------------- main entry
@@ -557,7 +553,8 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
 
     rows = []
     for sfp in _sensitivity_footprints(fp):
-        sm = m if sfp.kind == fp.kind and sfp.geometry is fp.geometry else _measure(map, sfp.geometry, side)
+        same = sfp.kind == fp.kind and shapely.equals_exact(sfp.geometry, fp.geometry, 0.0)
+        sm = m if same else _measure(map, sfp.geometry, side)
         if sm["covered"] <= 0:
             continue
         for pol, s in _shares(sm).items():

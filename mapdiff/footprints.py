@@ -86,6 +86,8 @@ class Footprint:
     aliases: tuple[str, ...] = ()
     centre: tuple[float, float] | None = None
     notes: str = field(default="", compare=False)
+    #: the unbuffered footprint a buffered one was grown from (None when not buffered)
+    base: Footprint | None = field(default=None, compare=False, repr=False)
 
     @property
     def approximate(self) -> bool:
@@ -95,25 +97,38 @@ class Footprint:
     def buffer(self, km: float) -> Footprint:
         """This footprint grown by ``km`` kilometres (kind becomes e.g. ``city_limits+2km``).
 
+        The buffer is taken in the local equal-area projection. Buffering a buffered
+        footprint adds up (``+1km`` then ``.buffer(2)`` gives ``+3km``, grown from the base).
+
         Examples
         --------
         >>> fp = footprint("Pokrovsk").buffer(2)
         >>> fp.kind
         'approximate+2km'
+        >>> fp.buffer(1).kind
+        'approximate+3km'
         """
         from .measure import equal_area_crs
 
-        crs = equal_area_crs(self.geometry)
-        fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
-        inv = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
-        proj = shapely.transform(self.geometry, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
-        grown = shapely.buffer(proj, km * 1000.0, quad_segs=16)
-        geom = shapely.transform(grown, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
+        try:
+            km = float(km)
+        except (TypeError, ValueError):
+            raise UnknownPlaceError(f"a buffer must be a distance in km, got {km!r}") from None
         if not (math.isfinite(km) and km >= 0):
             raise UnknownPlaceError(f"a buffer must be a distance >= 0 km, got {km!r}")
-        kind = f"{self.kind.split('+')[0]}+{km:g}km"
+        base = self.base or self
+        _, _, done = self.kind.partition("+")
+        total = km + (parse_buffer_km(done) if done else 0.0)
+        crs = equal_area_crs(base.geometry)
+        fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+        inv = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+        proj = shapely.transform(base.geometry, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
+        grown = shapely.buffer(proj, total * 1000.0, quad_segs=16)
+        geom = shapely.transform(grown, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
+        kind = f"{base.kind}+{total:g}km"
         return Footprint(self.name, geom, kind, float(area_km2(geom)),
-                         f"{self.provenance}; buffered by {km:g} km", self.aliases, self.centre)
+                         f"{base.provenance}; buffered by {total:g} km", self.aliases, self.centre,
+                         notes=self.notes, base=base)
 
     def to_dict(self) -> dict:
         """JSON-ready dict (geometry as GeoJSON)."""

@@ -362,3 +362,13 @@ def test_pokrovsk_share_nzz_matches_geodesic():
     chk = check_claim(mapdiff.read_map(path), "Pokrovsk", "RU", "70%")
     assert chk.share == pytest.approx(expected, abs=0.001)
     assert chk.verdict == "supported" and chk.approximate
+
+
+def test_sensitivity_of_a_buffered_user_footprint_starts_from_its_base(square_map):
+    base = footprint_from_geometry(shapely.box(37.05, 48.05, 37.15, 48.15), name="inner")
+    chk = check_claim(square_map, base.buffer(1), "RU", 0.5)
+    df = chk.to_frame()
+    assert list(dict.fromkeys(df.footprint_kind)) == ["user+1km", "user", "user+2km"]
+    km2 = df.drop_duplicates("footprint_kind").set_index("footprint_kind")["footprint_km2"]
+    assert km2["user"] == pytest.approx(base.area_km2, rel=1e-6)
+    assert km2["user"] < km2["user+1km"] < km2["user+2km"]

@@ -235,3 +235,12 @@ def test_damaged_cache_entry_is_ignored(cache):
 def test_public_names():
     for name in ("footprint", "footprint_from_file", "fetch_footprint", "Footprint", "place_names"):
         assert name in mapdiff.__all__
+
+
+def test_buffers_add_up_and_keep_their_base():
+    base = footprint_from_geometry(shapely.box(37.1, 48.2, 37.2, 48.3), name="b")
+    twice = base.buffer(1).buffer(2)
+    assert twice.kind == "user+3km" and twice.base is base
+    assert twice.area_km2 == pytest.approx(base.buffer(3).area_km2, rel=1e-9)
+    with pytest.raises(UnknownPlaceError, match="distance >= 0"):
+        base.buffer(-1)
