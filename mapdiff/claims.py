@@ -317,8 +317,10 @@ class ClaimCheck:
             ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize="small", va="bottom",
                     bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
         date = self.as_of.isoformat() if self.as_of else "undated"
-        ax.set_title(f"{self.side} {self.kind} {self.place}: {self.verdict} "
-                     f"({self.source} {date})", fontsize="medium")
+        what = {"captured": f"{self.place} captured", "encircled": f"{self.place} encircled"}.get(
+            self.kind, f"{_pct(self.claimed)} of {self.place}")
+        ax.set_title(f"Claim: {self.side} holds {what}: {self.verdict}\n({self.source} {date})",
+                     fontsize="medium")
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
         return ax
