@@ -66,13 +66,15 @@ __all__ = [
 SCHEMA_VERSION = 1
 #: Grey-zone policies, the default first.
 POLICIES = ("nobody", "half", "claimant", "excluded")
+#: Other spellings accepted for the policies (``mapdiff.Series.shares`` uses ``side``/``exclude``).
+POLICY_ALIASES = {"side": "claimant", "exclude": "excluded", "none": "nobody"}
 #: Share at or above which a "captured" claim is supported.
 CAPTURED_THRESHOLD = 0.95
 #: Buffers (km) added to each footprint kind in the sensitivity table.
 SENSITIVITY_BUFFERS_KM = (2.0,)
 KINDS = ("share", "captured", "encircled")
-SUPPORTED, WITHIN, NOT_SUPPORTED, NOT_COVERED_VERDICT = (
-    "supported", "within tolerance", "not supported", "not covered")
+SUPPORTED, WITHIN, NOT_SUPPORTED, UNDETERMINED = (
+    "supported", "within tolerance", "not supported", "undetermined")
 
 
 # ---------------------------------------------------------------------- parsing
@@ -115,7 +117,8 @@ class ClaimCheck:
     claimed : float or None
         The claimed share (0..1); for ``captured`` the threshold used.
     verdict : str
-        ``supported``, ``within tolerance``, ``not supported`` or ``not covered``.
+        ``supported``, ``within tolerance``, ``not supported``, or ``undetermined`` (the
+        share is undefined: policy ``excluded`` on a footprint that is all grey zone).
     policy : str
         The grey-zone policy that decides the verdict.
     share : float or None
@@ -408,7 +411,7 @@ def _denominator(m: dict, policy: str) -> float:
 
 def _verdict(share: float, claimed: float, tolerance: float) -> str:
     if share is None or math.isnan(share):
-        return NOT_COVERED_VERDICT
+        return UNDETERMINED  # e.g. policy "excluded" on a footprint that is all grey
     eps = 1e-12
     if share >= claimed - eps:
         return SUPPORTED
@@ -515,6 +518,7 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
     """
     if kind not in KINDS:
         raise MapdiffError(f"unknown claim kind {kind!r}; use one of: {', '.join(KINDS)}")
+    policy = POLICY_ALIASES.get(policy, policy)
     if policy not in POLICIES:
         raise MapdiffError(f"unknown grey-zone policy {policy!r}; use one of: {', '.join(POLICIES)}")
     try:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -251,31 +251,49 @@ _REPORT_COLUMNS = ["who", "date", "place", "side", "kind", "claimed", "source", 
                    "footprint_km2", "short_km2", "note"]
 
 
-def _group_maps(maps) -> dict[str, list]:
-    """{source: [ControlMap, ...]} from a list, a mapping source -> list, or a series object."""
-    if isinstance(maps, Mapping):
-        return {str(k): list(_iter_maps(v)) for k, v in maps.items()}
-    groups: dict[str, list] = {}
-    for m in _iter_maps(maps):
-        groups.setdefault(m.source, []).append(m)
-    return groups
+def _is_series(obj) -> bool:
+    """A release series (e.g. :class:`mapdiff.Series`): ``dates``, ``source`` and indexing."""
+    return hasattr(obj, "dates") and hasattr(obj, "source") and hasattr(obj, "__getitem__")
 
 
-def _iter_maps(obj) -> Iterable:
+def _handles(obj) -> list[tuple]:
+    """[(as_of, loader)] for a ControlMap, a list of them or a series (read lazily)."""
     from .model import ControlMap
 
     if isinstance(obj, ControlMap):
-        return [obj]
-    for attr in ("maps", "releases"):
-        inner = getattr(obj, attr, None)
-        if inner is not None and not callable(inner):
-            obj = inner
-            break
-    out = list(obj)
-    bad = [type(m).__name__ for m in out if not isinstance(m, ControlMap)]
-    if bad:
-        raise MapdiffError(f"check_claims needs ControlMaps (from mapdiff.read_map), got {bad[0]}")
+        return [(obj.as_of, lambda m=obj: m)]
+    if _is_series(obj):
+        return [(d, lambda i=i, s=obj: s[i]) for i, d in enumerate(obj.dates)]
+    out = []
+    for m in obj:
+        if _is_series(m):
+            out += _handles(m)
+        elif isinstance(m, ControlMap):
+            out.append((m.as_of, lambda m=m: m))
+        else:
+            raise MapdiffError(
+                f"check_claims needs ControlMaps (from mapdiff.read_map) or a Series, got {type(m).__name__}")
     return out
+
+
+def _group_maps(maps) -> dict[str, list]:
+    """{source: [(as_of, loader), ...]} from maps, a mapping source -> maps, or series."""
+    from .model import ControlMap
+
+    if isinstance(maps, Mapping):
+        return {str(k): _handles(v) for k, v in maps.items()}
+    if isinstance(maps, ControlMap) or _is_series(maps):
+        maps = [maps]
+    groups: dict[str, list] = {}
+    for m in maps:
+        if _is_series(m):
+            groups.setdefault(str(m.source), []).extend(_handles(m))
+        elif isinstance(m, ControlMap):
+            groups.setdefault(m.source, []).extend(_handles(m))
+        else:
+            raise MapdiffError(
+                f"check_claims needs ControlMaps (from mapdiff.read_map) or a Series, got {type(m).__name__}")
+    return groups
 
 
 def check_claims(ledger, maps, tolerance: float = 0.05, policy: str = "nobody",
@@ -285,8 +303,9 @@ def check_claims(ledger, maps, tolerance: float = 0.05, policy: str = "nobody",
     Parameters
     ----------
     ledger : Ledger, path, or iterable of Claim
-    maps : list of ControlMap, or mapping source -> list of ControlMap, or a series
-        object with ``.maps``. Releases without ``as_of`` are ignored (with a note).
+    maps : list of ControlMap, mapping source -> list of ControlMap, or :class:`mapdiff.Series`
+        (or a list of them). Releases are grouped by source; a series is read lazily
+        (only the releases used). Releases without ``as_of`` are ignored.
     tolerance, policy, footprint_kind
         Passed to :func:`mapdiff.check_claim`.
 
@@ -311,23 +330,28 @@ def check_claims(ledger, maps, tolerance: float = 0.05, policy: str = "nobody",
     if not groups:
         raise MapdiffError("check_claims needs at least one map")
     rows, checks = [], []
+    loaded: dict = {}  # (source, as_of) -> ControlMap, so a series reads each release once
     for claim in ledger:
         for source, releases in groups.items():
-            dated = sorted((m for m in releases if m.as_of is not None), key=lambda m: m.as_of)
-            before = [m for m in dated if m.as_of <= claim.date]
-            base = {"who": claim.who, "date": claim.date.isoformat(), "place": claim.place,
+            dated = sorted((h for h in releases if h[0] is not None), key=lambda h: h[0])
+            before = [h for h in dated if h[0] <= claim.date]
+            place = getattr(claim.place, "name", claim.place)  # a Footprint object or a name/path
+            base = {"who": claim.who, "date": claim.date.isoformat(), "place": str(place),
                     "side": claim.side, "kind": claim.kind, "claimed": claim.value, "source": source,
                     "release": None, "gap_days": None, "share": None, "policy": policy,
                     "verdict": "no release", "footprint_kind": None, "approximate": None,
                     "held_km2": None, "footprint_km2": None, "short_km2": None, "note": ""}
             if not before:
-                first = dated[0].as_of.isoformat() if dated else "none dated"
+                first = dated[0][0].isoformat() if dated else "none dated"
                 base["note"] = f"no {source} release on or before {claim.date} (first: {first})"
                 rows.append(base)
                 checks.append(None)
                 continue
-            m = before[-1]
-            base.update(release=m.as_of.isoformat(), gap_days=(claim.date - m.as_of).days)
+            as_of, load = before[-1]
+            if (source, as_of) not in loaded:
+                loaded[source, as_of] = load()
+            m = loaded[source, as_of]
+            base.update(release=as_of.isoformat(), gap_days=(claim.date - as_of).days)
             try:
                 chk: ClaimCheck = check_claim(m, claim.place, claim.side, claim.value, kind=claim.kind,
                                               tolerance=tolerance, footprint_kind=footprint_kind,
@@ -344,7 +368,7 @@ def check_claims(ledger, maps, tolerance: float = 0.05, policy: str = "nobody",
                 rows.append(base)
                 checks.append(None)
                 continue
-            base.update(share=chk.share, policy=chk.policy, verdict=chk.verdict,
+            base.update(place=chk.place, share=chk.share, policy=chk.policy, verdict=chk.verdict,
                         footprint_kind=chk.footprint_kind, approximate=chk.approximate,
                         held_km2=chk.held_km2, footprint_km2=chk.footprint_km2, short_km2=chk.short_km2,
                         note="; ".join(n for n in chk.notes if not n.startswith("approximate footprint")))

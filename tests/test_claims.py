@@ -372,3 +372,41 @@ def test_sensitivity_of_a_buffered_user_footprint_starts_from_its_base(square_ma
     km2 = df.drop_duplicates("footprint_kind").set_index("footprint_kind")["footprint_km2"]
     assert km2["user"] == pytest.approx(base.area_km2, rel=1e-6)
     assert km2["user"] < km2["user+1km"] < km2["user+2km"]
+
+
+def test_all_grey_footprint_under_excluded_is_undetermined():
+    m = normalise([(GREY, SQUARE)], coverage=SQUARE, background=UA, source="grey")
+    chk = check_claim(m, SQUARE, "RU", 0.5, policy="excluded")
+    assert chk.verdict == "undetermined" and chk.to_dict()["share"] is None
+    assert chk.policies["claimant"] == pytest.approx(1.0)
+    assert check_claim(m, SQUARE, "RU", 0.5, policy="side").policy == "claimant"  # alias
+
+
+class _FakeSeries:
+    """Duck-typed release series (like mapdiff.Series): dates, source, lazy indexing."""
+
+    def __init__(self, maps):
+        self.maps, self.source, self.reads = maps, maps[0].source, []
+        self.dates = [m.as_of for m in maps]
+
+    def __getitem__(self, i):
+        self.reads.append(i)
+        return self.maps[i]
+
+    def __len__(self):
+        return len(self.maps)
+
+
+def test_check_claims_reads_a_series_lazily():
+    maps = [normalise([(RU, shapely.box(37.0, 48.0, e, 48.2))], coverage=SQUARE, background=UA, source="s",
+                      as_of=dt.date(2025, 11, d)) for e, d in ((37.05, 1), (37.1, 10), (37.15, 20))]
+    series = _FakeSeries(maps)
+    claims = [mapdiff.Claim("A", dt.date(2025, 11, 12), footprint_from_geometry(SQUARE, "sq"), "RU",
+                            "share", 0.5),
+              mapdiff.Claim("B", dt.date(2025, 11, 15), footprint_from_geometry(SQUARE, "sq"), "RU",
+                            "share", 0.6)]
+    df = check_claims(claims, series).to_frame()
+    assert list(df.release) == ["2025-11-10", "2025-11-10"] and list(df.gap_days) == [2, 5]
+    assert list(df.verdict) == ["supported", "not supported"]
+    assert series.reads == [1]  # one release read, once
+    assert list(df.place) == ["sq", "sq"]
