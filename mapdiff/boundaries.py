@@ -32,6 +32,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from functools import lru_cache
 from pathlib import Path
 
 import shapely
@@ -79,17 +80,26 @@ def _cache_file(canon: str) -> Path:
 def cached_boundary(canon: str) -> tuple[object, dict] | None:
     """(geometry, properties) of a cached fetched boundary of a canonical place name, or None."""
     path = _cache_file(canon)
-    if not path.is_file():
-        return None
     try:
-        feat = json.loads(path.read_text(encoding="utf-8"))
+        stat = path.stat()
+    except OSError:
+        return None
+    got = _read_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    return None if got is None else (got[0], dict(got[1]))
+
+
+@lru_cache(maxsize=64)
+def _read_cached(path: str, mtime_ns: int, size: int):
+    """Parse one cache entry (memoised on path, mtime and size: a rewrite is re-read)."""
+    try:
+        feat = json.loads(Path(path).read_text(encoding="utf-8"))
         geom = shapely.from_geojson(json.dumps(feat["geometry"]))
         props = dict(feat.get("properties") or {})
-    except (OSError, ValueError, KeyError, shapely.errors.GEOSException):
+    except (OSError, ValueError, KeyError, TypeError, shapely.errors.GEOSException):
         return None  # a damaged cache entry is ignored (fetch again to replace it)
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         return None
-    props["cache_file"] = str(path)
+    props["cache_file"] = path
     return geom, props
 
 
