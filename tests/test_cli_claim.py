@@ -88,3 +88,20 @@ def test_place_text_json_geojson():
     assert d["kind"] == "city_limits" and "ODbL" in d["provenance"] and "geometry" in d
     bad = run("place", "Atlantis")
     assert bad.returncode == 2 and "no place 'Atlantis'" in bad.stderr
+
+
+def test_place_fetch_through_loopback_and_offline(tmp_path):
+    from test_footprints import NOMINATIM, _Server
+
+    env = {"MAPDIFF_CACHE_DIR": str(tmp_path)}
+    body = (NOMINATIM / "kherson_search.json").read_bytes()
+    with _Server(body) as srv:
+        r = subprocess.run([sys.executable, "-m", "mapdiff", "place", "Kherson", "--fetch", "--nominatim-url",
+                            srv.url], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("Kherson: osm_boundary") and "ODbL" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "mapdiff", "place", "Myrnohrad", "--fetch"],
+                       capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(ROOT), **env, "MAPDIFF_OFFLINE": "1"})
+    assert r.returncode == 2 and "offline" in r.stderr and "Traceback" not in r.stderr

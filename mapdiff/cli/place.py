@@ -7,6 +7,10 @@ from . import command, emit
 
 
 def _run(args) -> int:
+    if args.fetch:
+        from ..boundaries import fetch_footprint
+
+        fetch_footprint(args.name, base_url=args.nominatim_url, refresh=args.refresh)
     fp = footprint(args.name, kind=args.kind)
     if args.geojson:
         print(fp.to_geojson())
@@ -31,9 +35,15 @@ def _configure(p) -> None:
     p.add_argument("--kind", help="footprint kind, e.g. city_limits, approximate+2km")
     p.add_argument("--geojson", action="store_true", help="print a GeoJSON Feature")
     p.add_argument("--json", action="store_true", help="print JSON (with the geometry)")
+    p.add_argument("--fetch", action="store_true",
+                   help="fetch the real OSM boundary (Nominatim) into the cache first; needs the network")
+    p.add_argument("--refresh", action="store_true", help="with --fetch: fetch again even when cached")
+    p.add_argument("--nominatim-url", dest="nominatim_url",
+                   help="Nominatim server (default: $MAPDIFF_NOMINATIM_URL or nominatim.openstreetmap.org)")
 
 
 _run.configure = _configure
 command("place", "Show the footprint of a place: kind, area, aliases, provenance.",
         "examples:\n  mapdiff place Krasnoarmeysk\n"
-        "  mapdiff place Покровськ --geojson > pokrovsk.geojson")(_run)
+        "  mapdiff place Покровськ --geojson > pokrovsk.geojson\n"
+        "  mapdiff place Pokrovsk --fetch   # real OSM boundary, cached (ODbL)")(_run)
