@@ -110,6 +110,10 @@ def parse_claimed(value) -> float:
 class ClaimCheck:
     """The result of checking one claim on one map (immutable).
 
+    Built by :func:`check_claim`. Other analyses (the encirclement check) build one with
+    ``place, side, kind, claimed, verdict`` and their own ``detail`` dict (plus whatever
+    areas they measure); every other field has a default.
+
     Attributes
     ----------
     place, side, kind : str
