@@ -384,9 +384,14 @@ def _measure(cmap, geom, side: str) -> dict:
         "held": float(parts[held_mask].sum()) if len(parts) else 0.0,
         "grey": float(parts[grey_mask].sum()) if len(parts) else 0.0,
         "covered": max(0.0, min(covered, total)),
+        "other_statuses": {str(lab): float(a) for lab, a in zip(labels, parts, strict=True)
+                           if lab.status not in _CORE_STATUSES and a > 0},
         "held_geom": _union(geoms[held_mask]) if len(geoms) else None,
         "grey_geom": _union(geoms[grey_mask]) if len(geoms) else None,
     }
+
+
+_CORE_STATUSES = frozenset({"controlled", "contested", "encircled", NOT_COVERED.status})
 
 
 def _has_coverage(cmap) -> bool:
@@ -554,6 +559,9 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
     if cov_share < 1 - 1e-6:
         notes.append(f"the map covers only {100 * cov_share:.1f}% of the footprint "
                      f"({m['covered']:,.2f} of {m['total']:,.2f} km²); shares are of the covered part")
+    for lab, km2 in m["other_statuses"].items():
+        notes.append(f"the map's own status {lab} covers {km2:,.2f} km² of the footprint; "
+                     "it counts as neither held nor grey")
     if fp.approximate:
         notes.append(f"approximate footprint: {fp.provenance}")
     shares = _shares(m)

@@ -410,3 +410,12 @@ def test_check_claims_reads_a_series_lazily():
     assert list(df.verdict) == ["supported", "not supported"]
     assert series.reads == [1]  # one release read, once
     assert list(df.place) == ["sq", "sq"]
+
+
+def test_source_specific_status_is_named_in_the_notes():
+    lost = Label("lost", "RU")
+    m = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2)), (lost, shapely.box(37.1, 48.0, 37.14, 48.2))],
+                  coverage=SQUARE, background=UA, source="nzzlike")
+    chk = check_claim(m, SQUARE, "RU", 0.5)
+    assert chk.share == pytest.approx(0.5, abs=1e-6) and chk.grey_km2 == 0
+    assert any(n.startswith("the map's own status lost:RU covers") for n in chk.notes)
