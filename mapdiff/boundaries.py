@@ -115,18 +115,31 @@ def _check_url(url: str) -> None:
             f"({', '.join(ALLOWED_HOSTS)}, or loopback for a local mirror)")
 
 
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        _check_url(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _get(url: str, timeout: float) -> bytes:
     if os.environ.get("MAPDIFF_OFFLINE", "").strip() not in ("", "0"):
         raise FetchError(f"offline (MAPDIFF_OFFLINE is set): not fetching {url}")
     _check_url(url)
     req = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT,
                                                "Accept": "application/json"})
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    # a loopback mirror is reached directly, never through a configured proxy; every
+    # redirect target is checked against the declared hosts before it is followed
+    handlers = [_CheckedRedirects()] + ([urllib.request.ProxyHandler({})] if host in _LOOPBACK else [])
+    opener = urllib.request.build_opener(*handlers)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with opener.open(req, timeout=timeout) as resp:
             final = resp.geturl()
             if final != url:
                 _check_url(final)
             data = resp.read(_MAX_BYTES + 1)
+    except FetchError:
+        raise
     except urllib.error.HTTPError as exc:
         raise FetchError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:

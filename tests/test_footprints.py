@@ -266,3 +266,27 @@ def test_fetch_prefers_the_town_over_its_municipality(cache):
     assert fp.area_km2 == pytest.approx(5.4 ** 2, rel=0.02)
     props = json.loads((cache / "footprints" / "pokrovsk.geojson").read_text())["properties"]
     assert [c["osm_id"] for c in props["candidates"]] == [1, 2]
+
+
+def test_fetch_refuses_a_redirect_to_an_undeclared_host(cache):
+    class Redirect(_Server):
+        def __init__(self):
+            super().__init__(b"")
+            outer = self
+
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    outer.requests.append(self.path)
+                    self.send_response(302)
+                    self.send_header("Location", "http://example.com/search")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+
+                def log_message(self, *args):
+                    pass
+
+            self.httpd.RequestHandlerClass = Handler
+
+    with Redirect() as srv, pytest.raises(FetchError, match="not in mapdiff's declared list"):
+        fetch_footprint("Kherson", base_url=srv.url)
+    assert len(srv.requests) == 1
