@@ -525,6 +525,11 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
     >>> c.verdict, round(c.share, 3), c.approximate
     ('not supported', 0.375, True)
     """
+    from .model import ControlMap
+
+    if not isinstance(map, ControlMap):
+        raise MapdiffError(
+            f"check_claim needs a ControlMap (from mapdiff.read_map), got {type(map).__name__}")
     if kind not in KINDS:
         raise MapdiffError(f"unknown claim kind {kind!r}; use one of: {', '.join(KINDS)}")
     policy = POLICY_ALIASES.get(policy, policy)

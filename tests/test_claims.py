@@ -122,6 +122,8 @@ def test_bad_arguments(square_map):
         check_claim(square_map, SQUARE, "RU", 0.5, policy="all")
     with pytest.raises(MapdiffError, match="needs a claimed value"):
         check_claim(square_map, SQUARE, "RU")
+    with pytest.raises(MapdiffError, match="needs a ControlMap"):
+        check_claim("map.geojson", SQUARE, "RU", 0.5)
     with pytest.raises(MapdiffError, match="tolerance"):
         check_claim(square_map, SQUARE, "RU", 0.5, tolerance=2)
 
