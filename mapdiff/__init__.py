@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 from .boundaries import fetch_footprint
+from .changes import Changes, ChangeTable, changes
 from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
 from .errors import (
     CoverageError,
@@ -30,9 +31,10 @@ from .errors import (
     UnknownSourceError,
 )
 from .footprints import Footprint, footprint, footprint_from_file, place_names
-from .history import Changes, ChangeTable, Series, ShareSeries, SourceLag, changes, first_crossing, source_lag
+from .history import Series, ShareSeries
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
+from .lag import SourceLag, first_crossing, source_lag
 from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
 from .measure import area_km2, equal_area_crs, geodesic_area_km2
 from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise

@@ -20,7 +20,8 @@ import mapdiff
 from mapdiff import Label, Series, changes, normalise, source_lag
 from mapdiff.errors import FormatError, MapdiffError, UnknownPlaceError
 from mapdiff.footprints import footprint
-from mapdiff.history import CAPTURED, ShareSeries, first_crossing, measure_footprints
+from mapdiff.history import CAPTURED, ShareSeries, measure_footprints
+from mapdiff.lag import first_crossing
 
 matplotlib.use("Agg")
 
