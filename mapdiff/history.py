@@ -41,8 +41,10 @@ releases (changes): dask-geopandas has no overlay, and one release is small.
 Grey zone policy for shares
 ---------------------------
 ``policy="nobody"`` (default): grey (``contested``) land counts for no side: the share
-is held / covered area. ``"side"``: grey counts for the side asked about (an upper
-bound). ``"exclude"``: grey land is left out of the denominator.
+is held / covered area. ``"half"``: half of the grey land counts for the side.
+``"claimant"``: grey counts for the side asked about (an upper bound). ``"excluded"``:
+grey land is left out of the denominator. (``"side"`` and ``"exclude"`` are accepted
+as older spellings.) The names are those of :func:`mapdiff.check_claim`.
 """
 
 from __future__ import annotations
@@ -84,7 +86,9 @@ SCHEMA_VERSION = 1
 #: Share at or above which a town counts as captured by :meth:`ShareSeries.first_crossing`.
 CAPTURED = 0.99
 _AOI_PAD_DEG = 0.01  # ~1 km margin around the union of the areas of interest
-_POLICIES = ("nobody", "side", "exclude")
+#: Grey-zone policies, named as in :mod:`mapdiff.claims` (one vocabulary for the library).
+_POLICIES = ("nobody", "half", "claimant", "excluded")
+_POLICY_ALIASES = {"side": "claimant", "exclude": "excluded", "none": "nobody"}
 
 
 # ======================================================================= releases
@@ -293,7 +297,7 @@ class Series:
             Gazetteer names (any alias) or :class:`~mapdiff.footprints.Footprint` objects.
         side : str
             The side whose held land (labels for which ``Label.holds``) is measured.
-        policy : {"nobody", "side", "exclude"}
+        policy : {"nobody", "half", "claimant", "excluded"}
             What grey (``contested``) land counts as (module docstring).
         workers : int, optional
             Parallel processes (local) or dask workers for a LocalCluster; default: cores.
@@ -310,6 +314,7 @@ class Series:
         -------
         ShareSeries
         """
+        policy = _POLICY_ALIASES.get(policy, policy)
         if policy not in _POLICIES:
             raise MapdiffError(f"unknown policy {policy!r}; use one of {', '.join(_POLICIES)}")
         fps = _footprints(places)
@@ -792,8 +797,8 @@ def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, sour
                 held += a
             elif lab.status == CONTESTED:
                 grey += a
-        num = held + (grey if policy == "side" else 0.0)
-        den = r.covered - (grey if policy == "exclude" else 0.0)
+        num = held + {"claimant": grey, "half": grey / 2.0}.get(policy, 0.0)
+        den = r.covered - (grey if policy == "excluded" else 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             share[i] = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1), 0.0, 1.0), np.nan)
         ev_date += [r.as_of] * (len(r.labels) + 1)
