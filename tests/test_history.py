@@ -136,7 +136,7 @@ def test_share_policies_for_grey(square_map):
     ua = one.shares([fp], "UA", workers=1, quiet=True).frame["box"].iloc[0]
     assert nobody + ua == pytest.approx(0.8, abs=1e-9)  # the grey fifth counts for nobody
     with pytest.raises(MapdiffError, match="policy"):
-        one.shares([fp], "RU", "half")
+        one.shares([fp], "RU", "generous")
     with pytest.raises(FormatError, match="no date"):
         Series([square_map])
 
