@@ -316,7 +316,7 @@ class Comparison:
             lon, lat = self._unproj((np.array([pts[i].x]), np.array([pts[i].y])))
             row.update(median_km=float(np.median(dist)), p90_km=float(np.percentile(dist, 90)),
                        max_km=float(dist[i]), max_lon=float(lon[0]), max_lat=float(lat[0]),
-                       n_points=int(len(dist)))
+                       n_points=len(dist))
             rows.append(row)
         return pd.DataFrame(rows, columns=["side", "median_km", "p90_km", "max_km", "max_lon", "max_lat",
                                            "n_points"])
@@ -373,10 +373,9 @@ class Comparison:
         first = first[comp_of[first] >= 0]
         a_lab = np.empty(len(comps), dtype=object)
         b_lab = np.empty(len(comps), dtype=object)
-        a_lab[comp_of[first]] = [_label_str(s, d) for s, d in
-                                 zip(real.a_status.to_numpy()[first], real.a_side.to_numpy()[first], strict=True)]
-        b_lab[comp_of[first]] = [_label_str(s, d) for s, d in
-                                 zip(real.b_status.to_numpy()[first], real.b_side.to_numpy()[first], strict=True)]
+        for w, out in (("a", a_lab), ("b", b_lab)):
+            st, sd = real[f"{w}_status"].to_numpy()[first], real[f"{w}_side"].to_numpy()[first]
+            out[comp_of[first]] = [_label_str(s, d) for s, d in zip(st, sd, strict=True)]
         inside = shapely.point_on_surface(comps)
         names, centres = _places()
         cp = self._proj(comps)
@@ -432,15 +431,21 @@ class Comparison:
             "displacement": _rec(self.displacement),
             "tolerance": _rec(self.tolerance),
             "components": _rec(comps),
-            "n_components": int(len(self.components)),
+            "n_components": len(self.components),
             "scope_notes": list(self.scope_notes),
         }
 
-    def to_file(self, path, driver: str | None = None):
-        """Write the disagreement polygons (a_label, b_label, area_km2, cause) atomically."""
+    def to_file(self, path, driver: str | None = None, what: str = "disagreement"):
+        """Write polygons atomically (GeoPackage, GeoJSON, ...).
+
+        ``what="disagreement"`` (default): the disagreeing pieces with ``a_label, b_label,
+        area_km2, cause``; ``what="pieces"``: every piece, agreement included.
+        """
         from .io import write_gdf
 
-        return write_gdf(self.disagreement, path, driver=driver)
+        if what not in ("disagreement", "pieces"):
+            raise CoverageError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
+        return write_gdf(self.disagreement if what == "disagreement" else self.pieces, path, driver=driver)
 
     def plot(self, ax=None, **kw):
         """Draw the disagreement by cause over the AOI; returns the Axes."""
@@ -487,7 +492,7 @@ class Comparison:
 
 
 # --------------------------------------------------------------------------- compare
-def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0) -> Comparison:
+def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope: bool = True) -> Comparison:
     """Compare two maps over an area of interest.
 
     Parameters
@@ -497,6 +502,9 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0) -> Co
         Defaults to the union of both maps' extents (coverage, or what they draw).
     noise_m : float, default 30
         Disagreement parts thinner than this (metres) are ``noise``.
+    scope : bool, default True
+        Set apart areas a map's profile declares it never draws (``not_drawn``, see
+        :mod:`mapdiff.scope`). Area one map does not cover is scope either way.
 
     Returns
     -------
@@ -542,7 +550,7 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0) -> Co
     cause[(pa_d == NOT_COVERED) | (pb_d == NOT_COVERED)] = "scope"
     notes = []
     for silent, other_lab, silent_lab in ((b, pa_d, pb_d), (a, pb_d, pa_d)):
-        keys = not_drawn_keys(silent)
+        keys = not_drawn_keys(silent) if scope else ()
         if not keys or silent.background is None:
             continue
         cand = (silent_lab == silent.background) & np.array([lab.holds for lab in other_lab], dtype=bool)
