@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .boundaries import fetch_footprint
 from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
+from .compare import Comparison, ManyComparison, compare, compare_many
 from .errors import (
     CoverageError,
     CRSError,
@@ -56,6 +57,7 @@ __all__ = [
     "Claim",
     "ClaimCheck",
     "ClaimsReport",
+    "Comparison",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -65,6 +67,7 @@ __all__ = [
     "InputLimitError",
     "Label",
     "Ledger",
+    "ManyComparison",
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
@@ -87,6 +90,8 @@ __all__ = [
     "changes",
     "check_claim",
     "check_claims",
+    "compare",
+    "compare_many",
     "equal_area_crs",
     "fetch_footprint",
     "first_crossing",
