@@ -65,7 +65,11 @@ def _lab(status, side) -> Label:
 def _resolve_aoi(aoi, maps):
     """AOI as a lon/lat geometry: Footprint / geometry / place name / None (union of extents)."""
     if aoi is None:
-        geom = shapely.union_all(np.asarray([m.footprint for m in maps], dtype=object))
+        feet = [m.footprint for m in maps]
+        first = feet[0]
+        # maps of one region share its (cached) boundary: skip a costly union of equals
+        same = all(f is first or shapely.equals(f, first) for f in feet[1:])
+        geom = first if same else shapely.union_all(np.asarray(feet, dtype=object))
     elif isinstance(aoi, str):
         from .footprints import footprint
 
@@ -120,12 +124,16 @@ def _explode(idx, geoms):
 @lru_cache(maxsize=1)
 def _places():
     """(names, centre points lon/lat) of every gazetteer place (footprint centres)."""
-    from .footprints import footprint, place_names
+    from .footprints import _gazetteer, footprint
 
     names, pts = [], []
-    for name in place_names():
-        fp = footprint(name)
-        c = fp.centre if fp.centre is not None else shapely.centroid(fp.geometry).coords[0]
+    for name, entry in sorted(_gazetteer()[0].items()):
+        row = entry["row"]
+        if row and row.get("lon") and row.get("lat"):  # the official centre, as footprint() uses
+            c = (float(row["lon"]), float(row["lat"]))
+        else:  # no centre in towns.csv: build the footprint (rare, slower)
+            fp = footprint(name)
+            c = fp.centre if fp.centre is not None else shapely.centroid(fp.geometry).coords[0]
         names.append(name)
         pts.append(shapely.Point(*c))
     return tuple(names), np.asarray(pts, dtype=object)
