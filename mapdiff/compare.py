@@ -587,6 +587,7 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
         cause[rest[shapely.is_empty(eroded)]] = "noise"
     for m in (a, b):
         notes += [f"{m.source}: {s}" for s in m.scope]
+    notes = list(dict.fromkeys(notes))  # one note per statement when both maps share a source
 
     agree_idx = np.flatnonzero(agree)
     geoms = np.concatenate([inter[agree_idx], parts])
