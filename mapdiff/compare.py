@@ -540,7 +540,7 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     ...               coverage=cov, background=ua, source="b")
     >>> c = compare(a, b)
     >>> round(c.disagreement_km2["real"], 1)
-    32.9
+    33.1
     """
     if not (isinstance(a, ControlMap) and isinstance(b, ControlMap)):
         raise CoverageError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
