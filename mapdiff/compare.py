@@ -121,6 +121,28 @@ def _explode(idx, geoms):
     return idx[src], parts
 
 
+def _dissolve(parts):
+    """Union of non-overlapping pieces (a coverage), fast; falls back to a full union.
+
+    Overlay pieces tile the AOI, so GEOS's coverage union (which only merges shared
+    edges) applies and is an order of magnitude faster than ``union_all``. When the
+    pieces are not exactly noded it refuses (or gives an invalid or short result), and
+    the full union is used instead.
+    """
+    parts = np.asarray(parts, dtype=object)
+    if len(parts) < 2:
+        return parts[0] if len(parts) else shapely.Polygon()
+    try:
+        out = shapely.coverage_union_all(parts)
+    except shapely.errors.GEOSException:
+        out = None
+    if out is not None and shapely.is_valid(out):
+        total = float(shapely.area(parts).sum())
+        if abs(out.area - total) <= 1e-9 * max(total, 1e-12):
+            return out
+    return shapely.union_all(parts)
+
+
 @lru_cache(maxsize=1)
 def _places():
     """(names, centre points lon/lat) of every gazetteer place (footprint centres)."""
@@ -271,7 +293,7 @@ class Comparison:
         p = self.pieces
         status = p[f"{which}_status"].isin(["controlled", "encircled"])
         sel = p[status & (p[f"{which}_side"] == side)]
-        return shapely.union_all(sel.geometry.to_numpy()) if len(sel) else shapely.Polygon()
+        return _dissolve(sel.geometry.to_numpy())
 
     @cached_property
     def sides(self) -> tuple[str, ...]:
@@ -373,7 +395,7 @@ class Comparison:
         if len(real) == 0:
             return pd.DataFrame(columns=cols)
         parts = real.geometry.to_numpy()
-        comps = shapely.get_parts(shapely.union_all(parts))
+        comps = shapely.get_parts(_dissolve(parts))
         tree = shapely.STRtree(comps)
         pi, ci = tree.query(shapely.point_on_surface(parts), predicate="within")
         comp_of = np.full(len(parts), -1)
@@ -570,7 +592,7 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
         cand &= cause == "real"
         if not cand.any():
             continue
-        comps = shapely.get_parts(shapely.union_all(parts[cand]))
+        comps = shapely.get_parts(_dissolve(parts[cand]))
         sel = select_not_drawn(comps, keys)
         if sel.any():
             tree = shapely.STRtree(comps[sel])
