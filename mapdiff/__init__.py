@@ -34,6 +34,7 @@ from .model import ControlMap, NormalisationReport, Provenance, Repair, normalis
 from .profiles import Profile, available_profiles, get_profile, load_profile, register_profile
 from .regions import region
 from .samples import sample_path, sample_paths
+from .sources import fetch
 
 __version__ = "0.1.0"
 
@@ -68,6 +69,7 @@ __all__ = [
     "as_label",
     "available_profiles",
     "equal_area_crs",
+    "fetch",
     "geodesic_area_km2",
     "get_profile",
     "load_profile",
