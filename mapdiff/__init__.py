@@ -27,6 +27,7 @@ from .errors import (
     UnknownPlaceError,
     UnknownSourceError,
 )
+from .history import Changes, ChangeTable, Series, ShareSeries, SourceLag, changes, first_crossing, source_lag
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
 from .measure import area_km2, equal_area_crs, geodesic_area_km2
@@ -45,6 +46,8 @@ __all__ = [
     "GREY",
     "NOT_COVERED",
     "CRSError",
+    "ChangeTable",
+    "Changes",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -60,6 +63,9 @@ __all__ = [
     "ProfileError",
     "Provenance",
     "Repair",
+    "Series",
+    "ShareSeries",
+    "SourceLag",
     "SwappedCoordinatesError",
     "UnknownLabelError",
     "UnknownPlaceError",
@@ -68,8 +74,10 @@ __all__ = [
     "area_km2",
     "as_label",
     "available_profiles",
+    "changes",
     "equal_area_crs",
     "fetch",
+    "first_crossing",
     "geodesic_area_km2",
     "get_profile",
     "load_profile",
@@ -79,5 +87,6 @@ __all__ = [
     "register_profile",
     "sample_path",
     "sample_paths",
+    "source_lag",
     "write_gdf",
 ]
