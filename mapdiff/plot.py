@@ -239,11 +239,14 @@ def _place_labels(ax, centre, skip=()) -> list[str]:
     return shown
 
 
-def _legend(ax, entries, title=None, loc="upper left"):
+def _legend(ax, entries, title=None, below=False):
     from matplotlib.patches import Patch
 
     handles = [Patch(facecolor=c, edgecolor="#555555", hatch=h, label=t) for t, c, h in entries]
-    return ax.legend(handles=handles, loc=loc, bbox_to_anchor=(1.01, 1.0), fontsize=8,
+    if below:
+        return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), fontsize=8,
+                         title=title, title_fontsize=8, frameon=False)
+    return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
                      title=title, title_fontsize=8, frameon=False)
 
 
@@ -284,7 +287,8 @@ def _label_style(lab: Label, colours: dict) -> tuple[str, str | None]:
     return colour, ("xx" if lab.status != "controlled" else None)
 
 
-def plot_map(control_map, ax=None, aoi=None, title: str | None = None, places: bool = True):
+def plot_map(control_map, ax=None, aoi=None, title: str | None = None, places: bool = True,
+             legend_below: bool = False, footer: bool = True):
     """Draw one map's labels (true to scale) with km² per label in the legend.
 
     Parameters
@@ -296,6 +300,10 @@ def plot_map(control_map, ax=None, aoi=None, title: str | None = None, places: b
     title : str, optional
     places : bool, default True
         Label gazetteer places inside the view.
+    legend_below : bool, default False
+        Legend under the map instead of to its right (small multiples).
+    footer : bool, default True
+        Attribution (and approximate-footprint flag) under the map.
 
     Returns
     -------
@@ -321,13 +329,22 @@ def plot_map(control_map, ax=None, aoi=None, title: str | None = None, places: b
     if aoi is not None:
         _outline(ax, geom, centre)
     entries = [(f"{lab}: {a:,.1f} km²", s[0], s[1]) for lab, a, s in zip(labels, sizes, styles, strict=True)]
-    _legend(ax, entries, title=f"{name} ({sum(sizes):,.1f} km²)" if name else "km² in view")
+    _legend(ax, entries, title=_aoi_title(aoi, sum(sizes)) if name else "km² in view",
+            below=legend_below)
     _scale_bar(ax)
     if places:
         _place_labels(ax, centre, skip=(name,))
     ax.set_title(title or f"{_name(m)}, {_date(m)}" + (f": {name}" if name else ""), fontsize=11)
-    _footer(ax, "\n".join(t for t in (flag, "Sources — " + _attribution([m])) if t))
+    if footer:
+        _footer(ax, "\n".join(t for t in (flag, "Sources — " + _attribution([m])) if t))
     return ax
+
+
+def _aoi_title(aoi, km2: float) -> str:
+    name, kind = getattr(aoi, "name", None), getattr(aoi, "kind", None)
+    if not name:
+        return f"area of interest: {km2:,.1f} km²"
+    return f"{name}" + (f" ({kind})" if kind else "") + f": {km2:,.1f} km²"
 
 
 # --------------------------------------------------------------------------- comparison
@@ -432,7 +449,7 @@ def plot_comparison(comparison, ax=None, side_a: str | None = None, side_b: str 
             entries.append((f"{_class_text(cls, a, b, side_a, side_b)}: {area[sel].sum():,.1f} km²",
                             colour, "///" if cls == "out_of_scope" else None))
     total = float(getattr(comparison, "aoi_km2", area.sum()))
-    _legend(ax, entries, title=f"{name or 'area of interest'}: {total:,.1f} km²")
+    _legend(ax, entries, title=_aoi_title(aoi, total))
     _scale_bar(ax)
     if places:
         _place_labels(ax, centre, skip=(name,))
@@ -476,13 +493,13 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     import matplotlib.pyplot as plt
 
     if axes is None:
-        _fig, axes = plt.subplots(1, 3, figsize=(16, 5.6), layout="constrained")
+        _fig, axes = plt.subplots(1, 3, figsize=(15, 6.8), layout="constrained")
     axes = np.asarray(axes).ravel()
     geom, name, flag = _footprint_bits(aoi)
     side = side or _comparison_sides(old, new)[0]
     lab = as_label(("controlled", side))
     for ax, m in zip(axes[:2], (old, new), strict=True):
-        plot_map(m, ax=ax, aoi=aoi, places=places)
+        plot_map(m, ax=ax, aoi=aoi, places=places, legend_below=True, footer=False)
     held_old = _held(old, side, geom)
     held_new = _held(new, side, geom)
     gained = shapely.difference(held_new, held_old)
@@ -497,13 +514,14 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     _legend(ax, [(f"{side} held at both dates", PALETTE["light"], None),
                  (f"gained by {side}: {g_km2:,.2f} km²", PALETTE["vermillion"], None),
                  (f"lost by {side}: {l_km2:,.2f} km²", PALETTE["blue"], None)],
-            title=f"{_date(old)} → {_date(new)}")
+            title=f"{_date(old)} → {_date(new)}", below=True)
     _scale_bar(ax)
     if places:
         _place_labels(ax, centre, skip=(name,))
     ax.set_title(f"Change: {lab}, net {g_km2 - l_km2:+,.2f} km²", fontsize=11)
-    if flag:
-        _footer(ax, flag)
+    notes = [t for t in (flag, "Sources — " + _attribution([old, new]).replace("\n", "; ")) if t]
+    axes[0].figure.text(0.01, 0.005, "\n".join(notes), ha="left", va="bottom", fontsize=7,
+                        color="#444444")
     return axes
 
 
@@ -520,8 +538,10 @@ def plot_series(shares_df, ax=None, title: str | None = None, threshold: float |
 
     Parameters
     ----------
-    shares_df : pandas.DataFrame
-        Index: dates; columns: places; values: shares in [0, 1].
+    shares_df : pandas.DataFrame or ShareSeries
+        Index: dates; columns: places; values: shares in [0, 1]. A
+        :class:`~mapdiff.history.ShareSeries` also gives the side, the grey-zone policy and
+        which footprints are approximate (noted under the chart).
     ax : matplotlib Axes, optional
     title : str, optional
     threshold : float, optional
@@ -541,6 +561,16 @@ def plot_series(shares_df, ax=None, title: str | None = None, threshold: float |
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
+    note = ""
+    if hasattr(shares_df, "frame"):  # a ShareSeries
+        series = shares_df
+        shares_df = series.frame
+        ylabel = f"share held by {series.side}"
+        title = title or f"{_name(series)}: share of each place held by {series.side}"
+        note = f"grey zone counted as: {series.policy}"
+        if any(getattr(series, "approximate", ())):
+            approx = [p for p, a in zip(series.places, series.approximate, strict=False) if a]
+            note += f"; approximate footprints: {', '.join(approx)}"
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
     cycle = [*list(_SIDE_COLOURS), PALETTE["orange"], PALETTE["purple"], PALETTE["black"]]
@@ -560,6 +590,8 @@ def plot_series(shares_df, ax=None, title: str | None = None, threshold: float |
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if title:
         ax.set_title(title, fontsize=11)
+    if note:
+        _footer(ax, note, y=-0.12)
     return ax
 
 

@@ -133,7 +133,7 @@ def test_comparison_flags_an_approximate_footprint():
     ax = plot_comparison(comp)
     footer = " ".join(t.get_text() for t in ax.texts)
     assert "Approximate footprint" in footer and "Pokrovsk" in ax.get_title()
-    assert ax.get_legend().get_title().get_text().startswith("Pokrovsk:")
+    assert ax.get_legend().get_title().get_text().startswith("Pokrovsk (approximate):")
 
 
 def test_plot_map_via_controlmap():
@@ -190,3 +190,14 @@ def test_save_figure_refuses_bad_requests(tmp_path):
     with pytest.raises(MapdiffError, match="positive"):
         save_figure(fig, tmp_path / "x.png", dpi=0)
     assert not list(tmp_path.iterdir())
+
+
+def test_plot_series_of_a_share_series():
+    s = mapdiff.Series(mapdiff.sample_paths())
+    sh = s.shares(["Pokrovsk", "Myrnohrad"], "RU", cache=False, workers=1, quiet=True)
+    ax = plot_series(sh, threshold=0.7)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Pokrovsk", "Myrnohrad"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), sh.frame["Pokrovsk"].to_numpy())
+    footer = " ".join(t.get_text() for t in ax.texts)
+    assert "approximate footprints: Pokrovsk, Myrnohrad" in footer and "nobody" in footer
+    assert "RU" in ax.get_title()
