@@ -201,3 +201,49 @@ def test_plot_series_of_a_share_series():
     footer = " ".join(t.get_text() for t in ax.texts)
     assert "approximate footprints: Pokrovsk, Myrnohrad" in footer and "nobody" in footer
     assert "RU" in ax.get_title()
+
+
+# ------------------------------------------------------------------ mapdiff render (subprocess)
+def _cli(*args):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    return subprocess.run([sys.executable, "-m", "mapdiff", *map(str, args)], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+
+
+def test_render_cli(tmp_path):
+    pytest.importorskip("mapdiff.compare", reason="mapdiff.compare (h3-compare) not merged yet")
+    import json
+
+    a, b = mapdiff.sample_path("2025-11-01"), mapdiff.sample_path("2025-11-27")
+    out = tmp_path / "pokrovsk.png"
+    r = _cli("render", a, b, "--place", "Pokrovsk", "--buffer-km", "3", "--out", out, "--dpi", "60",
+             "--width-in", "8", "--height-in", "6", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["out"] == str(out) and d["approximate_footprint"] is True and d["aoi"] == "Pokrovsk"
+    img = plt.imread(out)
+    assert img.shape[:2] == (6 * 60, 8 * 60)
+    rgb = np.round(img[..., :3] * 255).astype(int)
+    for colour in (CLASS_COLOURS["both_a"], CLASS_COLOURS["both_b"], CLASS_COLOURS["only_2_a"]):
+        target = np.round(np.asarray(to_rgb(colour)) * 255).astype(int)
+        assert (np.abs(rgb - target).sum(axis=-1) <= 3).sum() > 100, colour
+    svg = tmp_path / "x.svg"
+    r = _cli("render", a, b, "--place", "Pokrovsk", "--out", svg, "--title", "My title")
+    assert r.returncode == 0, r.stderr
+    assert "My title" in svg.read_text() or "My" in svg.read_text()
+
+
+def test_render_cli_bad_input(tmp_path):
+    a = mapdiff.sample_path("2025-11-27")
+    r = _cli("render", a, tmp_path / "missing.geojson", "--out", tmp_path / "x.png")
+    assert r.returncode == 2 and "missing.geojson" in r.stderr
+    r = _cli("render", a, a, "--out", tmp_path / "x.jpg")
+    assert r.returncode == 2 and ".png, .svg or .pdf" in r.stderr
+    r = _cli("render", a, a, "--place", "Nowhereville", "--out", tmp_path / "x.png")
+    assert r.returncode == 2 and "Nowhereville" in r.stderr
+    assert not list(tmp_path.iterdir())
