@@ -38,7 +38,7 @@ import shapely
 
 from .atomic import atomic_path
 from .errors import MapdiffError
-from .labels import CONTESTED, NOT_COVERED, Label, as_label
+from .labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label, as_label
 from .measure import area_km2, to_equal_area
 
 __all__ = [
@@ -283,6 +283,8 @@ def _label_style(lab: Label, colours: dict) -> tuple[str, str | None]:
         return PALETTE["light"], "///"
     if lab.status == CONTESTED or lab.side is None:
         return PALETTE["grey"], None
+    if not lab.holds:  # a source's own status (advanced, claimed, lost): hatched, pale
+        return PALETTE["yellow"], "...."
     colour = colours.get(lab.side, PALETTE["sky"])
     return colour, ("xx" if lab.status != "controlled" else None)
 
@@ -362,8 +364,10 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
     """The disagreement class of each piece of a Comparison (vectorised).
 
     Classes: ``both_a``, ``both_b``, ``only_1_a``, ``only_2_a``, ``grey`` (either map says
-    grey zone), ``other`` (any other disagreement), ``out_of_scope`` (either map does not
-    cover it, or the comparison blames scope).
+    grey zone), ``other`` (any other disagreement, e.g. a source's own status such as
+    ISW's ``advanced:RU`` or NZZ's ``lost:RU``), ``out_of_scope`` (either map does not
+    cover it, or the comparison blames scope). A map "says A" where its status holds
+    land (``controlled``/``encircled``) for side A.
 
     Parameters
     ----------
@@ -386,8 +390,10 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
     if "cause" in pieces:
         scope |= pieces["cause"].astype(object).to_numpy() == "scope"
     grey = (a_st == CONTESTED) | (b_st == CONTESTED)
-    a1, a2 = a_sd == side_a, b_sd == side_a
-    b1, b2 = a_sd == side_b, b_sd == side_b
+    hold1 = np.isin(a_st, list(HOLDING_STATUSES))
+    hold2 = np.isin(b_st, list(HOLDING_STATUSES))
+    a1, a2 = hold1 & (a_sd == side_a), hold2 & (b_sd == side_a)
+    b1, b2 = hold1 & (a_sd == side_b), hold2 & (b_sd == side_b)
     return np.select(
         [scope, grey, a1 & a2, b1 & b2, a1 & ~a2, a2 & ~a1],
         ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"], default="other")
@@ -399,7 +405,7 @@ def _class_text(cls, a, b, side_a, side_b) -> str:
         n1, n2 = _date(a), _date(b)
     return {"both_a": f"both say {side_a}", "both_b": f"both say {side_b}",
             "only_1_a": f"only {n1} says {side_a}", "only_2_a": f"only {n2} says {side_a}",
-            "grey": "grey zone on either map", "other": "other disagreement",
+            "grey": "grey zone on either map", "other": "other statuses (source-specific)",
             "out_of_scope": "out of scope / not covered"}[cls]
 
 

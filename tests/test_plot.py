@@ -247,3 +247,9 @@ def test_render_cli_bad_input(tmp_path):
     r = _cli("render", a, a, "--place", "Nowhereville", "--out", tmp_path / "x.png")
     assert r.returncode == 2 and "Nowhereville" in r.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_source_specific_statuses_are_not_holding():
+    df = pd.DataFrame({"a_status": ["lost", "controlled", "advanced"], "a_side": ["RU", "RU", "RU"],
+                       "b_status": ["controlled", "lost", "controlled"], "b_side": ["UA", "RU", "RU"]})
+    assert classify_pieces(df, "RU", "UA").tolist() == ["other", "only_1_a", "only_2_a"]
