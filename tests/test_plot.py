@@ -253,3 +253,17 @@ def test_source_specific_statuses_are_not_holding():
     df = pd.DataFrame({"a_status": ["lost", "controlled", "advanced"], "a_side": ["RU", "RU", "RU"],
                        "b_status": ["controlled", "lost", "controlled"], "b_side": ["UA", "RU", "RU"]})
     assert classify_pieces(df, "RU", "UA").tolist() == ["other", "only_1_a", "only_2_a"]
+
+
+def test_interactive_comparison():
+    pytest.importorskip("folium")
+    from mapdiff.interactive import explore_comparison
+
+    a, b = _maps()
+    comp = _standin(a, b, AOI)
+    html = explore_comparison(comp).get_root().render()
+    classes = classify_pieces(comp.pieces, "RU", "UA")
+    both_a = comp.pieces["area_km2"][classes == "both_a"].sum()
+    assert f"both say RU: {both_a:,.1f} km²" in html
+    assert CLASS_COLOURS["only_2_a"] in html and "out of scope / not covered" in html
+    assert "tile.openstreetmap" not in html  # no network by default
