@@ -72,6 +72,9 @@ CLASS_COLOURS = {
 _SIDE_COLOURS = (PALETTE["vermillion"], PALETTE["blue"], PALETTE["green"], PALETTE["yellow"],
                  PALETTE["sky"])
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+_WIDE_VIEW_M = 150_000
+_OWN_STATUS_STYLES = ((PALETTE["yellow"], "...."), (PALETTE["sky"], "////"), (PALETTE["green"], "\\\\\\\\"),
+                      (PALETTE["orange"], "xx"), (PALETTE["purple"], "++"))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -216,7 +219,7 @@ def _places() -> tuple:
         except MapdiffError:
             continue
         c = fp.centre or (fp.geometry.centroid.x, fp.geometry.centroid.y)
-        out.append((fp.name, float(c[0]), float(c[1])))
+        out.append((fp.name, float(c[0]), float(c[1]), not fp.approximate))
     return tuple(out)
 
 
@@ -224,13 +227,14 @@ def _place_labels(ax, centre, skip=()) -> list[str]:
     """Label gazetteer places whose centre falls inside the view."""
     if not _places():
         return []
-    names, lon, lat = zip(*_places(), strict=True)
+    names, lon, lat, big = zip(*_places(), strict=True)
     pts = to_equal_area(shapely.points(lon, lat), centre)
     x, y = shapely.get_x(pts), shapely.get_y(pts)
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    wide = (x1 - x0) > _WIDE_VIEW_M  # a whole front: only the large cities, else labels pile up
     shown = []
-    for n, xi, yi in zip(names, x, y, strict=True):
-        if x0 < xi < x1 and y0 < yi < y1:
+    for n, xi, yi, b in zip(names, x, y, big, strict=True):
+        if x0 < xi < x1 and y0 < yi < y1 and (b or not wide or n in skip):
             ax.plot(xi, yi, "o", ms=3, color="black", zorder=9)
             ax.annotate(n, (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=8,
                         zorder=9, bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none",
@@ -283,8 +287,9 @@ def _label_style(lab: Label, colours: dict) -> tuple[str, str | None]:
         return PALETTE["light"], "///"
     if lab.status == CONTESTED or lab.side is None:
         return PALETTE["grey"], None
-    if not lab.holds:  # a source's own status (advanced, claimed, lost): hatched, pale
-        return PALETTE["yellow"], "...."
+    if not lab.holds:  # a source's own status (advanced, claimed, lost): hatched, one style each
+        own = colours.setdefault("_own", {})
+        return own.setdefault(lab, _OWN_STATUS_STYLES[len(own) % len(_OWN_STATUS_STYLES)])
     colour = colours.get(lab.side, PALETTE["sky"])
     return colour, ("xx" if lab.status != "controlled" else None)
 
