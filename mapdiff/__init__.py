@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
 from .errors import (
     CoverageError,
     CRSError,
@@ -27,6 +28,7 @@ from .errors import (
     UnknownPlaceError,
     UnknownSourceError,
 )
+from .footprints import Footprint, footprint, footprint_from_file, place_names
 from .history import Changes, ChangeTable, Series, ShareSeries, SourceLag, changes, first_crossing, source_lag
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
@@ -40,18 +42,22 @@ from .sources import fetch
 __version__ = "0.1.0"
 
 __all__ = [
+    "CAPTURED_THRESHOLD",
     "CONTESTED",
     "CONTROLLED",
     "ENCIRCLED",
     "GREY",
     "NOT_COVERED",
+    "POLICIES",
     "CRSError",
     "ChangeTable",
     "Changes",
+    "ClaimCheck",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
     "FetchError",
+    "Footprint",
     "FormatError",
     "InputLimitError",
     "Label",
@@ -75,13 +81,17 @@ __all__ = [
     "as_label",
     "available_profiles",
     "changes",
+    "check_claim",
     "equal_area_crs",
     "fetch",
     "first_crossing",
+    "footprint",
+    "footprint_from_file",
     "geodesic_area_km2",
     "get_profile",
     "load_profile",
     "normalise",
+    "place_names",
     "read_map",
     "region",
     "register_profile",

@@ -98,6 +98,8 @@ class Footprint:
         proj = shapely.transform(self.geometry, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
         grown = shapely.buffer(proj, km * 1000.0, quad_segs=16)
         geom = shapely.transform(grown, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
+        if not (math.isfinite(km) and km >= 0):
+            raise UnknownPlaceError(f"a buffer must be a distance >= 0 km, got {km!r}")
         kind = f"{self.kind.split('+')[0]}+{km:g}km"
         return Footprint(self.name, geom, kind, float(area_km2(geom)),
                          f"{self.provenance}; buffered by {km:g} km", self.aliases, self.centre)
@@ -255,11 +257,7 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
                    tuple(n for n in e["names"] if n != canon), centre,
                    notes=(row or {}).get("notes", "") or "")
     if buf:
-        try:
-            km = float(buf.lower().removesuffix("km"))
-        except ValueError:
-            raise UnknownPlaceError(f"bad footprint kind {kind!r}; write e.g. 'city_limits+2km'") from None
-        fp = fp.buffer(km)
+        fp = fp.buffer(parse_buffer_km(buf, kind))
     return fp
 
 
@@ -271,3 +269,103 @@ def available_kinds(name: str) -> list[str]:
     if e["row"] is not None:
         kinds.append(APPROXIMATE)
     return kinds
+
+
+def parse_buffer_km(text: str, kind: str = "") -> float:
+    """Kilometres from a buffer suffix such as ``"2km"`` or ``"2"``.
+
+    Examples
+    --------
+    >>> parse_buffer_km("2km")
+    2.0
+    """
+    try:
+        km = float(str(text).strip().lower().removesuffix("km"))
+    except ValueError:
+        raise UnknownPlaceError(
+            f"bad footprint kind {kind or text!r}; write e.g. 'city_limits+2km'") from None
+    if not (math.isfinite(km) and km >= 0):
+        raise UnknownPlaceError(f"bad buffer in footprint kind {kind or text!r}: give a distance >= 0 km")
+    return km
+
+
+_POLYGON_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml", ".kmz", ".parquet")
+
+
+def looks_like_path(text: str) -> bool:
+    """True when ``text`` names a polygon file rather than a place (a path separator or file suffix)."""
+    t = str(text)
+    return "/" in t or "\\" in t or t.lower().endswith(_POLYGON_SUFFIXES)
+
+
+def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = "") -> Footprint:
+    """A footprint of kind ``user`` from a lon/lat (Multi)Polygon.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> fp = footprint_from_geometry(shapely.box(37.1, 48.2, 37.2, 48.3), name="box")
+    >>> fp.kind, round(fp.area_km2, 1)
+    ('user', 82.7)
+    """
+    if not isinstance(geom, shapely.Geometry):
+        raise UnknownPlaceError(f"{name}: expected a shapely polygon in lon/lat, got {type(geom).__name__}")
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    if geom.geom_type == "GeometryCollection":
+        parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+        geom = shapely.union_all(parts) if parts else shapely.Polygon()
+    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise UnknownPlaceError(f"{name}: a footprint must be a polygon with area, got {geom.geom_type}")
+    xmin, ymin, xmax, ymax = geom.bounds
+    if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
+        raise UnknownPlaceError(
+            f"{name}: coordinates are not lon/lat degrees (bounds {geom.bounds}); reproject to EPSG:4326")
+    c = geom.centroid
+    return Footprint(name, geom, USER, float(area_km2(geom)), provenance or "user polygon",
+                     (), (c.x, c.y))
+
+
+def footprint_from_file(path, name: str | None = None) -> Footprint:
+    """A footprint of kind ``user`` from a polygon file (GeoJSON, GeoPackage, Shapefile, …).
+
+    All polygons in the file are unioned; the file is reprojected to lon/lat when it
+    states another CRS.
+
+    Parameters
+    ----------
+    path : str or Path
+    name : str, optional
+        Name of the place (default: the file's stem).
+
+    Raises
+    ------
+    UnknownPlaceError
+        When the file is missing, unreadable or holds no polygon.
+
+    Examples
+    --------
+    >>> fp = footprint_from_file("my_town.geojson")          # doctest: +SKIP
+    """
+    from pathlib import Path
+
+    p = Path(path)
+    name = name or p.stem
+    if not p.is_file():
+        raise UnknownPlaceError(f"polygon file {str(p)!r} does not exist (or is not a file); "
+                                "pass a gazetteer name or the path of a polygon file")
+    try:
+        import pyogrio
+
+        gdf = pyogrio.read_dataframe(p)
+    except Exception as exc:  # pyogrio/GDAL raise many kinds
+        raise UnknownPlaceError(f"cannot read polygon file {str(p)!r}: {exc}") from None
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs(4326)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    geoms = geoms[~shapely.is_missing(geoms)]
+    geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
+    if not geoms.size:
+        raise UnknownPlaceError(f"polygon file {str(p)!r} holds no polygon")
+    geoms = shapely.make_valid(geoms)
+    return footprint_from_geometry(shapely.union_all(geoms), name=name, provenance=f"user polygon file {p}")
