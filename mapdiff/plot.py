@@ -46,6 +46,7 @@ __all__ = [
     "PALETTE",
     "classify_pieces",
     "plot_changes",
+    "plot_claim",
     "plot_comparison",
     "plot_map",
     "plot_series",
@@ -474,6 +475,100 @@ def plot_comparison(comparison, ax=None, side_a: str | None = None, side_b: str 
     notes.append("Sources — " + _attribution([a, b]))
     _footer(ax, "\n".join(notes))
     return ax
+
+
+# --------------------------------------------------------------------------- claims
+def plot_claim(claim_check, ax=None, places: bool = True):
+    """A claim check: footprint, land held by the claimant, grey zone, and the share under
+    each grey-zone policy against the claimed share.
+
+    Parameters
+    ----------
+    claim_check : ClaimCheck
+        From :func:`mapdiff.check_claim` (needs its footprint/held/grey geometries).
+    ax : matplotlib Axes, optional
+        The map goes here; the share bars go in an inset to its right.
+    places : bool, default True
+
+    Returns
+    -------
+    matplotlib Axes (the map)
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    >>> ax = plot_claim(mapdiff.check_claim(m, "Pokrovsk", "RU", "70%"))
+    >>> ax.get_title().split(":")[0]
+    'Claim: RU holds 70% of Pokrovsk'
+    """
+    c = claim_check
+    fp = c.footprint_geometry
+    if fp is None or fp.is_empty:
+        raise MapdiffError(f"the claim check of {c.place} carries no footprint geometry to draw")
+    ax = _axes(ax, figsize=(10, 6.5))
+    centre = _centre(fp)
+    held = c.held_geometry if c.held_geometry is not None else shapely.Polygon()
+    grey = c.grey_geometry if c.grey_geometry is not None else shapely.Polygon()
+    rest = shapely.difference(fp, shapely.union(held, grey))
+    _draw(ax, [rest, held, grey], [PALETTE["light"], PALETTE["vermillion"], PALETTE["grey"]], centre)
+    _extent(ax, fp, centre, margin=0.08)
+    _outline(ax, fp, centre, ls="--" if c.approximate else "-")
+    kind = c.footprint_kind + (", approximate" if c.approximate and "approx" not in c.footprint_kind else "")
+    entries = [(f"held by {c.side}: {c.held_km2:,.2f} km²", PALETTE["vermillion"], None),
+               (f"grey zone: {c.grey_km2:,.2f} km²", PALETTE["grey"], None),
+               (f"rest of footprint: {max(c.footprint_km2 - c.held_km2 - c.grey_km2, 0):,.2f} km²",
+                PALETTE["light"], None)]
+    _legend(ax, entries, title=f"{c.place} ({kind}): {c.footprint_km2:,.2f} km²")
+    _scale_bar(ax)
+    if places:
+        _place_labels(ax, centre, skip=(c.place,))
+    claimed = "" if c.claimed is None else f"{100 * c.claimed:g}% of "
+    what = {"captured": f"{c.place} captured", "encircled": f"{c.place} encircled"}.get(
+        c.kind, f"{claimed}{c.place}")
+    date = c.as_of.isoformat() if c.as_of else "undated"
+    ax.set_title(f"Claim: {c.side} holds {what}: {c.verdict.upper()} on {_name(SimpleMap(c.source))} "
+                 f"{date}", fontsize=11)
+    # share per policy, as bars beside the map
+    if c.policies:
+        bars = ax.inset_axes([1.08, 0.05, 0.55, 0.42])
+        pols = list(c.policies)
+        vals = [np.nan if c.policies[p] is None else c.policies[p] for p in pols]
+        colours = [PALETTE["vermillion"] if p == c.policy else PALETTE["orange"] for p in pols]
+        bars.barh(np.arange(len(pols)), vals, color=colours)
+        bars.set_yticks(np.arange(len(pols)), pols)
+        for i, v in enumerate(vals):
+            if not np.isnan(v):
+                bars.text(min(v, 0.8) + 0.02, i, f"{v:.1%}", va="center", fontsize=7)
+        if c.claimed is not None:
+            bars.axvline(c.claimed, color="black", ls="--", lw=1)
+            bars.text(c.claimed, len(pols) - 0.4, f" claimed {c.claimed:.0%}", fontsize=7, va="bottom")
+        bars.set_xlim(0, 1)
+        bars.invert_yaxis()
+        bars.xaxis.set_major_formatter(_percent())
+        bars.tick_params(labelsize=7)
+        bars.set_title(f"share held by {c.side}, by grey-zone policy\n"
+                       f"(dark bar: {c.policy}, decides the verdict)", fontsize=8)
+    notes = []
+    if c.approximate:
+        notes.append(f"Approximate footprint (dashed): {c.place} is a stand-in, not an official "
+                     "boundary; the verdict depends on it.")
+    notes.append("Sources — " + _attribution([SimpleMap(c.source)]))
+    _footer(ax, "\n".join(notes))
+    return ax
+
+
+class SimpleMap:
+    """The little of a map the titles and attribution need (a source name)."""
+
+    def __init__(self, source: str, as_of=None):
+        self.source, self.as_of = source, as_of
+
+
+def _percent():
+    import matplotlib.ticker as mticker
+
+    return mticker.FuncFormatter(lambda v, _: f"{v:.0%}")
 
 
 # --------------------------------------------------------------------------- changes

@@ -267,3 +267,21 @@ def test_interactive_comparison():
     assert f"both say RU: {both_a:,.1f} km²" in html
     assert CLASS_COLOURS["only_2_a"] in html and "out of scope / not covered" in html
     assert "tile.openstreetmap" not in html  # no network by default
+
+
+def test_plot_claim():
+    from mapdiff.plot import plot_claim
+
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    c = mapdiff.check_claim(m, "Pokrovsk", "RU", claimed="70%")
+    ax = plot_claim(c)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[0] == f"held by RU: {c.held_km2:,.2f} km²"
+    assert "NOT SUPPORTED" in ax.get_title() and "70% of Pokrovsk" in ax.get_title()
+    assert "Approximate footprint" in " ".join(t.get_text() for t in ax.texts)
+    bars = ax.child_axes[0]
+    widths = [p.get_width() for p in bars.patches]
+    np.testing.assert_allclose(widths, [c.policies[p] for p in c.policies])
+    px = _pixels(ax)
+    held_px, rest_px = _count(px, PALETTE["vermillion"]), _count(px, PALETTE["light"])
+    assert held_px / (held_px + rest_px) == pytest.approx(c.held_km2 / c.footprint_km2, abs=0.03)
