@@ -499,8 +499,8 @@ def plot_claim(claim_check, ax=None, places: bool = True):
     >>> import mapdiff
     >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
     >>> ax = plot_claim(mapdiff.check_claim(m, "Pokrovsk", "RU", "70%"))
-    >>> ax.get_title().split(":")[0]
-    'Claim: RU holds 70% of Pokrovsk'
+    >>> ax.get_title().startswith("Claim: RU holds 70% of Pokrovsk")
+    True
     """
     c = claim_check
     fp = c.footprint_geometry
