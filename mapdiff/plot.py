@@ -244,20 +244,35 @@ def _place_labels(ax, centre, skip=()) -> list[str]:
     return shown
 
 
-def _legend(ax, entries, title=None, below=False):
+def _legend(ax, entries, title=None, below=False, skip_pt: float = 0.0):
+    """Legend to the right of the map, or below it (``skip_pt`` points further down)."""
     from matplotlib.patches import Patch
+    from matplotlib.transforms import ScaledTranslation
 
     handles = [Patch(facecolor=c, edgecolor="#555555", hatch=h, label=t) for t, c, h in entries]
     if below:
-        return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), fontsize=8,
-                         title=title, title_fontsize=8, frameon=False)
+        shift = ax.transAxes + ScaledTranslation(0, -skip_pt / 72.0, ax.figure.dpi_scale_trans)
+        return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01),
+                         bbox_transform=shift, fontsize=8, title=title, title_fontsize=8, frameon=False)
     return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
                      title=title, title_fontsize=8, frameon=False)
 
 
-def _footer(ax, text, y=-0.02):
-    ax.text(0.0, y, text, transform=ax.transAxes, ha="left", va="top", fontsize=6.5, color="#444444",
-            wrap=True)
+_FOOTER_PT = 6.5
+
+
+def _footer(ax, text, y=-0.01):
+    """Small grey text just under the map (attribution, flags); returns its height in points."""
+    import textwrap
+
+    from matplotlib.transforms import ScaledTranslation
+
+    width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72.0
+    chars = max(40, int(width_pt / (_FOOTER_PT * 0.52)))
+    text = "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+    shift = ax.transAxes + ScaledTranslation(0, -2 / 72.0, ax.figure.dpi_scale_trans)
+    ax.text(0.0, y, text, transform=shift, ha="left", va="top", fontsize=_FOOTER_PT, color="#444444")
+    return (text.count("\n") + 1) * _FOOTER_PT * 1.3 + 4
 
 
 def _footprint_bits(aoi):
@@ -337,14 +352,15 @@ def plot_map(control_map, ax=None, aoi=None, title: str | None = None, places: b
     if aoi is not None:
         _outline(ax, geom, centre)
     entries = [(f"{lab}: {a:,.1f} km²", s[0], s[1]) for lab, a, s in zip(labels, sizes, styles, strict=True)]
+    skip = 0.0
+    if footer:
+        skip = _footer(ax, "\n".join(t for t in (flag, "Sources — " + _attribution([m])) if t))
     _legend(ax, entries, title=_aoi_title(aoi, sum(sizes)) if name else "km² in view",
-            below=legend_below)
+            below=legend_below, skip_pt=skip)
     _scale_bar(ax)
     if places:
         _place_labels(ax, centre, skip=(name,))
     ax.set_title(title or f"{_name(m)}, {_date(m)}" + (f": {name}" if name else ""), fontsize=11)
-    if footer:
-        _footer(ax, "\n".join(t for t in (flag, "Sources — " + _attribution([m])) if t))
     return ax
 
 
@@ -601,11 +617,11 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     if axes is None:
         _fig, axes = plt.subplots(1, 3, figsize=(15, 6.8), layout="constrained")
     axes = np.asarray(axes).ravel()
-    geom, name, flag = _footprint_bits(aoi)
+    geom, name, _flag = _footprint_bits(aoi)
     side = side or _comparison_sides(old, new)[0]
     lab = as_label(("controlled", side))
     for ax, m in zip(axes[:2], (old, new), strict=True):
-        plot_map(m, ax=ax, aoi=aoi, places=places, legend_below=True, footer=False)
+        plot_map(m, ax=ax, aoi=aoi, places=places, legend_below=True)
     held_old = _held(old, side, geom)
     held_new = _held(new, side, geom)
     gained = shapely.difference(held_new, held_old)
@@ -625,9 +641,6 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     if places:
         _place_labels(ax, centre, skip=(name,))
     ax.set_title(f"Change: {lab}, net {g_km2 - l_km2:+,.2f} km²", fontsize=11)
-    notes = [t for t in (flag, "Sources — " + _attribution([old, new]).replace("\n", "; ")) if t]
-    axes[0].figure.text(0.01, 0.005, "\n".join(notes), ha="left", va="bottom", fontsize=7,
-                        color="#444444")
     return axes
 
 
