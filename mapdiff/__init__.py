@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+from .boundaries import fetch_footprint
 from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
 from .errors import (
     CoverageError,
@@ -32,6 +33,7 @@ from .footprints import Footprint, footprint, footprint_from_file, place_names
 from .history import Changes, ChangeTable, Series, ShareSeries, SourceLag, changes, first_crossing, source_lag
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
+from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
 from .measure import area_km2, equal_area_crs, geodesic_area_km2
 from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise
 from .profiles import Profile, available_profiles, get_profile, load_profile, register_profile
@@ -52,7 +54,9 @@ __all__ = [
     "CRSError",
     "ChangeTable",
     "Changes",
+    "Claim",
     "ClaimCheck",
+    "ClaimsReport",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -61,6 +65,7 @@ __all__ = [
     "FormatError",
     "InputLimitError",
     "Label",
+    "Ledger",
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
@@ -82,8 +87,10 @@ __all__ = [
     "available_profiles",
     "changes",
     "check_claim",
+    "check_claims",
     "equal_area_crs",
     "fetch",
+    "fetch_footprint",
     "first_crossing",
     "footprint",
     "footprint_from_file",
@@ -92,6 +99,7 @@ __all__ = [
     "load_profile",
     "normalise",
     "place_names",
+    "read_ledger",
     "read_map",
     "region",
     "register_profile",

@@ -66,13 +66,15 @@ __all__ = [
 SCHEMA_VERSION = 1
 #: Grey-zone policies, the default first.
 POLICIES = ("nobody", "half", "claimant", "excluded")
+#: Other spellings accepted for the policies (``mapdiff.Series.shares`` uses ``side``/``exclude``).
+POLICY_ALIASES = {"side": "claimant", "exclude": "excluded", "none": "nobody"}
 #: Share at or above which a "captured" claim is supported.
 CAPTURED_THRESHOLD = 0.95
 #: Buffers (km) added to each footprint kind in the sensitivity table.
 SENSITIVITY_BUFFERS_KM = (2.0,)
 KINDS = ("share", "captured", "encircled")
-SUPPORTED, WITHIN, NOT_SUPPORTED, NOT_COVERED_VERDICT = (
-    "supported", "within tolerance", "not supported", "not covered")
+SUPPORTED, WITHIN, NOT_SUPPORTED, UNDETERMINED = (
+    "supported", "within tolerance", "not supported", "undetermined")
 
 
 # ---------------------------------------------------------------------- parsing
@@ -108,6 +110,10 @@ def parse_claimed(value) -> float:
 class ClaimCheck:
     """The result of checking one claim on one map (immutable).
 
+    Built by :func:`check_claim`. Other analyses (the encirclement check) build one with
+    ``place, side, kind, claimed, verdict`` and their own ``detail`` dict (plus whatever
+    areas they measure); every other field has a default.
+
     Attributes
     ----------
     place, side, kind : str
@@ -115,7 +121,8 @@ class ClaimCheck:
     claimed : float or None
         The claimed share (0..1); for ``captured`` the threshold used.
     verdict : str
-        ``supported``, ``within tolerance``, ``not supported`` or ``not covered``.
+        ``supported``, ``within tolerance``, ``not supported``, or ``undetermined`` (the
+        share is undefined: policy ``excluded`` on a footprint that is all grey zone).
     policy : str
         The grey-zone policy that decides the verdict.
     share : float or None
@@ -189,12 +196,13 @@ class ClaimCheck:
             "schema_version": SCHEMA_VERSION,
             "place": self.place, "side": self.side, "kind": self.kind,
             "claimed": self.claimed, "verdict": self.verdict, "policy": self.policy,
-            "share": self.share, "policies": dict(self.policies),
+            "share": _num(self.share), "policies": {p: _num(v) for p, v in self.policies.items()},
             "held_km2": self.held_km2, "grey_km2": self.grey_km2,
             "footprint_km2": self.footprint_km2, "covered_km2": self.covered_km2,
-            "covered_share": self.covered_share, "short_km2": self.short_km2,
+            "covered_share": self.covered_share, "short_km2": _num(self.short_km2),
             "tolerance": self.tolerance, "footprint_kind": self.footprint_kind,
-            "approximate": self.approximate, "sensitivity": [dict(r) for r in self.sensitivity],
+            "approximate": self.approximate,
+            "sensitivity": [{k: _num(v) for k, v in r.items()} for r in self.sensitivity],
             "source": self.source, "as_of": self.as_of.isoformat() if self.as_of else None,
             "provenance": self.provenance, "notes": list(self.notes),
             "detail": _jsonable(self.detail) if self.detail is not None else None,
@@ -271,7 +279,20 @@ class ClaimCheck:
                 f"<ul>{notes}</ul>{table}")
 
     def plot(self, ax=None):
-        """Footprint outline, held land, grey zone and the share per policy; returns the Axes."""
+        """Footprint outline, held land, grey zone and the share per policy; returns the Axes.
+
+        Uses :func:`mapdiff.plot.plot_claim` when that module is present, else a simple
+        lon/lat figure.
+        """
+        try:
+            from .plot import plot_claim
+        except ImportError:
+            plot_claim = None
+        if plot_claim is not None and self.footprint_geometry is not None:
+            return plot_claim(self, ax=ax)
+        return self._plot_simple(ax)
+
+    def _plot_simple(self, ax=None):
         import matplotlib.pyplot as plt
         from matplotlib.patches import Patch
         from shapely.plotting import plot_polygon
@@ -303,11 +324,18 @@ class ClaimCheck:
             ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize="small", va="bottom",
                     bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
         date = self.as_of.isoformat() if self.as_of else "undated"
-        ax.set_title(f"{self.side} {self.kind} {self.place}: {self.verdict} "
-                     f"({self.source} {date})", fontsize="medium")
+        what = {"captured": f"{self.place} captured", "encircled": f"{self.place} encircled"}.get(
+            self.kind, f"{_pct(self.claimed)} of {self.place}")
+        ax.set_title(f"Claim: {self.side} holds {what}: {self.verdict}\n({self.source} {date})",
+                     fontsize="medium")
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
         return ax
+
+
+def _num(x):
+    """NaN -> None (JSON has no NaN)."""
+    return None if isinstance(x, float) and math.isnan(x) else x
 
 
 def _pct(x) -> str:
@@ -356,9 +384,14 @@ def _measure(cmap, geom, side: str) -> dict:
         "held": float(parts[held_mask].sum()) if len(parts) else 0.0,
         "grey": float(parts[grey_mask].sum()) if len(parts) else 0.0,
         "covered": max(0.0, min(covered, total)),
+        "other_statuses": {str(lab): float(a) for lab, a in zip(labels, parts, strict=True)
+                           if lab.status not in _CORE_STATUSES and a > 0},
         "held_geom": _union(geoms[held_mask]) if len(geoms) else None,
         "grey_geom": _union(geoms[grey_mask]) if len(geoms) else None,
     }
+
+
+_CORE_STATUSES = frozenset({"controlled", "contested", "encircled", NOT_COVERED.status})
 
 
 def _has_coverage(cmap) -> bool:
@@ -387,7 +420,7 @@ def _denominator(m: dict, policy: str) -> float:
 
 def _verdict(share: float, claimed: float, tolerance: float) -> str:
     if share is None or math.isnan(share):
-        return NOT_COVERED_VERDICT
+        return UNDETERMINED  # e.g. policy "excluded" on a footprint that is all grey
     eps = 1e-12
     if share >= claimed - eps:
         return SUPPORTED
@@ -442,11 +475,7 @@ def _sensitivity_footprints(fp) -> list:
 
 
 def _base_of(fp):
-    if "+" not in fp.kind:
-        return fp
-    from . import footprints as fpm
-
-    return fpm.footprint_from_geometry(fp.geometry, name=fp.name) if fp.kind.startswith(fpm.USER) else fp
+    return fp.base if getattr(fp, "base", None) is not None else fp
 
 
 # ---------------------------------------------------------------------- main entry
@@ -496,8 +525,14 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
     >>> c.verdict, round(c.share, 3), c.approximate
     ('not supported', 0.375, True)
     """
+    from .model import ControlMap
+
+    if not isinstance(map, ControlMap):
+        raise MapdiffError(
+            f"check_claim needs a ControlMap (from mapdiff.read_map), got {type(map).__name__}")
     if kind not in KINDS:
         raise MapdiffError(f"unknown claim kind {kind!r}; use one of: {', '.join(KINDS)}")
+    policy = POLICY_ALIASES.get(policy, policy)
     if policy not in POLICIES:
         raise MapdiffError(f"unknown grey-zone policy {policy!r}; use one of: {', '.join(POLICIES)}")
     try:
@@ -529,6 +564,9 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
     if cov_share < 1 - 1e-6:
         notes.append(f"the map covers only {100 * cov_share:.1f}% of the footprint "
                      f"({m['covered']:,.2f} of {m['total']:,.2f} km²); shares are of the covered part")
+    for lab, km2 in m["other_statuses"].items():
+        notes.append(f"the map's own status {lab} covers {km2:,.2f} km² of the footprint; "
+                     "it counts as neither held nor grey")
     if fp.approximate:
         notes.append(f"approximate footprint: {fp.provenance}")
     shares = _shares(m)
@@ -538,7 +576,8 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
 
     rows = []
     for sfp in _sensitivity_footprints(fp):
-        sm = m if sfp.kind == fp.kind and sfp.geometry is fp.geometry else _measure(map, sfp.geometry, side)
+        same = sfp.kind == fp.kind and shapely.equals_exact(sfp.geometry, fp.geometry, 0.0)
+        sm = m if same else _measure(map, sfp.geometry, side)
         if sm["covered"] <= 0:
             continue
         for pol, s in _shares(sm).items():
