@@ -99,7 +99,7 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
     ...                        geometry=[shapely.box(37.0, 48.0, 37.2, 48.2)], crs=4326)
     >>> m = read_map(gdf, as_of="2025-11-27")
     >>> m.source, m.as_of.isoformat(), round(m.area("controlled:RU"), 1)
-    ('generic', '2025-11-27', 330.6)
+    ('generic', '2025-11-27', 331.3)
     """
     raw = read_raw(src, crs=crs)
     if source is not None:
@@ -109,7 +109,8 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
         if profile is None:
             cols = ", ".join(map(str, raw.table.columns)) or "none"
             raise UnknownSourceError(
-                f"{raw.name}: not recognised as any known source (properties: {cols}); "
+                f"{raw.name}: not recognised as any known source (properties: {cols}"
+                f"{_values_hint(raw.table)}); "
                 "pass source='deepstate'|'nzz'|'isw'|'generic' or a TOML profile")
     cover = _coverage(profile, raw.name)
     for extra in (raw.coverage, coverage):
@@ -137,7 +138,18 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
         background=profile.background, source=profile.name, as_of=date,
         scope=profile.scope,
         provenance=Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
-        repairs=repairs, n_features=len(labels))
+        repairs=repairs, n_features=len(labels), drop_mostly_outside=profile.drop_mostly_outside)
+
+
+def _values_hint(table: pd.DataFrame) -> str:
+    """For style/folder-coded maps (KML): the values a profile's rules could match."""
+    parts = []
+    for col in ("fill", "folder"):
+        if col in table.columns:
+            counts = table[col].dropna().astype(str).value_counts().head(8)
+            if len(counts):
+                parts.append(f"{col} values: " + ", ".join(f"{v!r} ({n})" for v, n in counts.items()))
+    return "; " + "; ".join(parts) if parts else ""
 
 
 def _coverage(profile: Profile, name: str):
@@ -238,7 +250,7 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None) -> RawMap:
     elif head.startswith(b"PAR1"):
         raw = _read_parquet(data, name, crs)
     elif head.startswith((b"SQLite format 3", b"fgb")) or Path(low).suffix in _EXT_DRIVERS:
-        raw = _read_ogr(data, name, crs, name, path)
+        raw = _read_ogr(Path(path) if path else data, name, crs, name, path)
     else:
         raise FormatError(f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
                           "Shapefile, KML/KMZ, FlatGeobuf and GeoParquet")
@@ -301,7 +313,7 @@ def _geometry(g, name: str, i: int):
     if g is None:
         return None
     try:
-        geom = shape(g)
+        geom = _fast_shape(g)
     except (shapely.errors.GEOSException, ValueError, TypeError, KeyError, IndexError,
             AttributeError) as exc:
         raise FormatError(f"{name}: feature {i} has a geometry GEOS cannot read "
@@ -312,6 +324,34 @@ def _geometry(g, name: str, i: int):
             raise FormatError(f"{name}: feature {i} has NaN or infinite coordinates; "
                               "fix or remove that feature")
     return geom
+
+
+def _fast_shape(g):
+    """``shapely.geometry.shape`` for GeoJSON, with (Multi)Polygons built from arrays.
+
+    ``shape`` copies polygon coordinates one Python tuple at a time, which costs more
+    than parsing the JSON; numpy converts a ring's nested lists in C. Anything unusual
+    (other types, ragged or malformed coordinates) goes through ``shape`` unchanged, so
+    results and error messages stay those of shapely.
+    """
+    kind = g.get("type") if isinstance(g, dict) else None
+    try:
+        if kind == "Polygon":
+            return _fast_polygon(g["coordinates"])
+        if kind == "MultiPolygon" and g["coordinates"]:
+            return shapely.MultiPolygon([_fast_polygon(p) for p in g["coordinates"]])
+    except (ValueError, TypeError, KeyError, IndexError, shapely.errors.GEOSException):
+        pass
+    return shape(g)
+
+
+def _fast_polygon(rings):
+    if not rings:
+        raise ValueError("empty polygon")
+    arrs = [np.asarray(r, dtype=float) for r in rings]
+    if any(a.ndim != 2 or a.shape[1] not in (2, 3) or len(a) < 4 for a in arrs):
+        raise ValueError("not a polygon ring")
+    return shapely.Polygon(arrs[0], arrs[1:])
 
 
 def _geojson_crs(obj: dict, name: str):
@@ -370,7 +410,9 @@ def _read_ogr(data, name: str, crs, label: str, path: str | None) -> RawMap:
     import pyogrio
 
     try:
-        gdf = pyogrio.read_dataframe(data if not isinstance(data, bytes) else _io.BytesIO(data))
+        with warnings.catch_warnings():  # in-memory GPKG: GDAL frets over the missing suffix
+            warnings.filterwarnings("ignore", "File /vsimem", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(data if not isinstance(data, bytes) else _io.BytesIO(data))
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
         raise FormatError(f"{label}: GDAL cannot read it: {str(exc).splitlines()[0][:200]}") from None
     return _from_gdf(gdf, crs, label, path, None)
@@ -466,8 +508,33 @@ def write_gdf(gdf, path, driver: str | None = None) -> Path:
     if driver is None:
         raise FormatError(f"{path}: cannot tell the format from the suffix; use .gpkg, "
                           ".geojson, .fgb or .shp, or pass driver=")
+    if driver == "ESRI Shapefile":
+        return _write_multifile(gdf, path, driver)
     with atomic_path(path) as tmp:
-        pyogrio.write_dataframe(gdf, tmp, driver=driver)
+        # the layer is named after the target, not the temporary file
+        pyogrio.write_dataframe(gdf, tmp, driver=driver, layer=path.stem)
+    return path
+
+
+def _write_multifile(gdf, path: Path, driver: str) -> Path:
+    """Shapefiles are several files: write them in a temporary folder beside the target,
+    then move each into place, the .shp last (each rename is atomic; a reader never sees
+    a .shp without its sidecars)."""
+    import os
+    import shutil
+    import tempfile
+
+    import pyogrio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmpdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        pyogrio.write_dataframe(gdf, tmpdir / path.name, driver=driver, layer=path.stem)
+        parts = sorted(tmpdir.iterdir(), key=lambda f: f.suffix.lower() == ".shp")
+        for part in parts:
+            os.replace(part, path.parent / part.name)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
     return path
 
 

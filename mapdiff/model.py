@@ -136,7 +136,7 @@ class ControlMap:
     ...               coverage=shapely.box(36.9, 47.9, 37.2, 48.2),
     ...               background=Label("controlled", "UA"), source="demo")
     >>> round(m.area("controlled:RU"), 1)
-    82.6
+    82.9
     """
 
     labels: tuple[Label, ...]
@@ -216,9 +216,11 @@ class ControlMap:
         """
         aoi = self.footprint if aoi is None else _as_geometry(aoi)
         shapely.prepare(aoi)
+        covered = True  # is the whole aoi inside the coverage?
         if self.coverage is not None:
             cov = self.coverage
-            inside = aoi if shapely.covers(cov, aoi) else shapely.intersection(aoi, cov)
+            covered = aoi is cov or bool(shapely.covers(cov, aoi))
+            inside = aoi if covered else shapely.intersection(aoi, cov)
         else:
             inside = aoi
         labels, geoms = [], []
@@ -230,13 +232,14 @@ class ControlMap:
                 labels.append(lab)
                 geoms.append(_polygonal(part))
         if self.background is not None:
-            drawn = shapely.union_all(np.asarray(geoms, dtype=object)) if geoms else None
+            drawn = (None if not geoms else geoms[0] if len(geoms) == 1
+                     else shapely.union_all(np.asarray(geoms, dtype=object)))
             bg = inside if drawn is None else shapely.difference(inside, drawn)
             bg = _polygonal(bg)
             if not bg.is_empty:
                 labels.append(self.background)
                 geoms.append(bg)
-        if self.coverage is not None:
+        if not covered:
             outside = _polygonal(shapely.difference(aoi, self.coverage))
             if not outside.is_empty and area_km2(outside) > 0:
                 labels.append(NOT_COVERED)
@@ -258,7 +261,7 @@ class ControlMap:
         >>> from mapdiff import Label, normalise
         >>> m = normalise([(Label("controlled", "RU"), shapely.box(0, 0, 1, 1))], source="x")
         >>> round(m.area("controlled:RU", within=shapely.box(0, 0, 0.5, 1)), 1)
-        6181.9
+        6154.2
         """
         label = as_label(label)
         geom = self.geometry(label)
@@ -409,6 +412,7 @@ def normalise(
     provenance: Provenance | None = None,
     repairs: Sequence[Repair] = (),
     n_features: int | None = None,
+    drop_mostly_outside: bool = True,
 ) -> ControlMap:
     """Build a :class:`ControlMap` from labelled lon/lat geometries.
 
@@ -425,7 +429,8 @@ def normalise(
         Which label wins where labels overlap, highest first; labels not listed come
         after, in order of first appearance.
     coverage : geometry, optional
-        Where the map speaks; features entirely outside it are dropped.
+        Where the map speaks; features entirely outside it are dropped (the rest is
+        clipped to it when measured, and the area clipped off is reported).
     background : Label, optional
         What the map implies where it draws nothing, inside ``coverage``.
     source, as_of, scope, provenance
@@ -434,6 +439,11 @@ def normalise(
         Repairs already made upstream (reading), to carry into the report.
     n_features : int, optional
         Features read upstream (defaults to the number given here).
+    drop_mostly_outside : bool, default True
+        Also drop features whose representative point lies outside ``coverage`` and of
+        which less than half lies inside (political polygons over a neighbouring country
+        that graze the border). Turn off for sources that draw no such polygons but do
+        draw features straddling the border, so that their inside part counts.
 
     Returns
     -------
@@ -508,7 +518,7 @@ def normalise(
         out = idx[~shapely.intersects(coverage, geoms[idx])]
         # Mostly outside (e.g. a political polygon over a neighbouring country that grazes
         # the border): representative point outside and under half its area inside.
-        rest = np.setdiff1d(idx, out)
+        rest = np.setdiff1d(idx, out) if drop_mostly_outside else idx[:0]
         suspects = rest[~shapely.contains(coverage, shapely.point_on_surface(geoms[rest]))]
         if suspects.size:
             share = area_km2(shapely.intersection(geoms[suspects], coverage)) / np.maximum(

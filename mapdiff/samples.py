@@ -20,7 +20,7 @@ def sample_paths() -> list[Path]:
     Examples
     --------
     >>> [p.name for p in sample_paths()][:1]
-    ['deepstatemap_data_20251120_pokrovsk.geojson']
+    ['deepstatemap_data_20251001_pokrovsk.geojson']
     """
     return sorted((data_dir() / "samples").glob("deepstatemap_data_*.geojson"))
 

@@ -13,6 +13,10 @@ load theirs with :func:`load_profile` and :func:`register_profile`). Keys:
 ``precedence``
     Labels, highest first, deciding overlaps; ``"controlled"`` without a side matches
     every side.
+``drop_mostly_outside``
+    ``true`` (default): drop features lying mostly outside the coverage (political
+    polygons over neighbouring countries); ``false``: keep and clip them, for sources
+    whose features may straddle the border.
 ``scope``, ``not_drawn``
     Notes on what the source never draws (``not_drawn`` keys: ``crimea``, ``pre2022``).
 ``[[detect]]``
@@ -54,7 +58,8 @@ __all__ = [
 ]
 
 _TOP_KEYS = {"name", "title", "attribution", "coverage", "background", "precedence", "scope",
-             "not_drawn", "detect", "as_of", "rules", "description", "licence", "url"}
+             "not_drawn", "detect", "as_of", "rules", "description", "licence", "url",
+             "drop_mostly_outside"}
 _DETECT_KEYS = {"collection_name", "columns", "property", "pattern"}
 _ASOF_KEYS = {"property", "collection_name", "file_name", "top_level"}
 _RULE_KEYS = {"property", "values", "pattern", "missing", "label", "status_column", "side_column"}
@@ -96,6 +101,7 @@ class Profile:
     detect: tuple[dict, ...] = ()
     as_of: dict = field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
+    drop_mostly_outside: bool = True
 
     # -------------------------------------------------------------- detection
     def matches(self, table: pd.DataFrame, collection_name: str | None) -> bool:
@@ -263,6 +269,8 @@ def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
         for key in ("collection_name", "pattern"):
             if key in test:
                 _compile(test[key], f"{origin}: detect[{i}].{key}")
+    if not isinstance(data.get("drop_mostly_outside", True), bool):
+        raise ProfileError(f"{origin}: 'drop_mostly_outside' must be true or false")
     as_of = data.get("as_of", {})
     _check_keys(as_of, _ASOF_KEYS, f"{origin}: as_of")
     rules = []
@@ -294,7 +302,8 @@ def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
         coverage=data.get("coverage"), background=background, precedence=precedence,
         scope=_str_list(data.get("scope", []), f"{origin}: scope"),
         not_drawn=_str_list(data.get("not_drawn", []), f"{origin}: not_drawn"),
-        detect=tuple(detect), as_of=dict(as_of), rules=tuple(rules))
+        detect=tuple(detect), as_of=dict(as_of), rules=tuple(rules),
+        drop_mostly_outside=data.get("drop_mostly_outside", True))
 
 
 def _compile(pattern, where: str) -> re.Pattern:
