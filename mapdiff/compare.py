@@ -34,7 +34,7 @@ import numpy as np
 import shapely
 
 from .errors import CoverageError
-from .labels import NOT_COVERED, Label
+from .labels import NOT_COVERED
 from .measure import _centre, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
 

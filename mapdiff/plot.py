@@ -250,6 +250,9 @@ def _legend(ax, entries, title=None, below=False, skip_pt: float = 0.0):
     from matplotlib.transforms import ScaledTranslation
 
     handles = [Patch(facecolor=c, edgecolor="#555555", hatch=h, label=t) for t, c, h in entries]
+    # an equal-aspect map shrinks inside the space the layout gives it: keep it against the
+    # side away from the legend, so the legend stays inside the figure
+    ax.set_anchor("N" if below else "W")
     if below:
         shift = ax.transAxes + ScaledTranslation(0, -skip_pt / 72.0, ax.figure.dpi_scale_trans)
         return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01),
@@ -421,6 +424,40 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
         ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"], default="other")
 
 
+def _comparison_footprint(comparison):
+    """The Footprint behind a Comparison's AOI when its name is a gazetteer place, else the AOI."""
+    aoi = comparison.aoi
+    if hasattr(aoi, "name"):
+        return aoi
+    name = getattr(comparison, "aoi_name", None)
+    if name:
+        from .footprints import footprint
+
+        try:
+            fp = footprint(name)
+        except MapdiffError:
+            return aoi
+        # the AOI may be the footprint grown by a buffer: same place, same kind of stand-in
+        if shapely.covers(shapely.buffer(aoi, 1e-9), fp.geometry):
+            grown = area_km2(aoi) - fp.area_km2
+            kind = fp.kind if abs(grown) < 1e-6 * fp.area_km2 else f"{fp.kind}, grown"
+            return type(fp)(fp.name, aoi, kind, float(area_km2(aoi)), fp.provenance, fp.aliases,
+                            fp.centre)
+    return aoi
+
+
+def _own_statuses(pieces, a, b) -> str:
+    """Name the source-specific statuses behind the "other" class (e.g. "NZZ / Liveuamap lost:RU")."""
+    found = []
+    for prefix, m in (("a", a), ("b", b)):
+        st = pieces[f"{prefix}_status"].astype(object)
+        sd = pieces[f"{prefix}_side"].astype(object)
+        for status, side in sorted(set(zip(st, sd, strict=True)), key=str):
+            if status not in HOLDING_STATUSES and status not in (CONTESTED, NOT_COVERED.status):
+                found.append(f"{_name(m)} {status}" + (f":{side}" if side else ""))
+    return ", ".join(dict.fromkeys(found)) or "the maps disagree otherwise"
+
+
 def _class_text(cls, a, b, side_a, side_b) -> str:
     n1, n2 = _name(a), _name(b)
     if n1 == n2:
@@ -432,7 +469,7 @@ def _class_text(cls, a, b, side_a, side_b) -> str:
 
 
 def plot_comparison(comparison, ax=None, side_a: str | None = None, side_b: str | None = None,
-                    title: str | None = None, places: bool = True):
+                    title: str | None = None, places: bool = True, footprint=None):
     """The disagreement map of a Comparison, true to scale, with km² per class.
 
     Parameters
@@ -447,6 +484,9 @@ def plot_comparison(comparison, ax=None, side_a: str | None = None, side_b: str 
         other side.
     title : str, optional
     places : bool, default True
+    footprint : Footprint, optional
+        The footprint the AOI was built from (names it and flags an approximate one);
+        by default the gazetteer entry named by ``comparison.aoi_name``, if any.
 
     Returns
     -------
@@ -459,8 +499,9 @@ def plot_comparison(comparison, ax=None, side_a: str | None = None, side_b: str 
     a, b = comparison.a, comparison.b
     side_a, side_b = _comparison_sides(a, b, side_a, side_b)
     pieces = comparison.pieces
-    aoi = getattr(comparison, "footprint", None) or comparison.aoi
+    aoi = footprint if footprint is not None else _comparison_footprint(comparison)
     geom, name, flag = _footprint_bits(aoi)
+    geom = _geom(comparison.aoi)
     centre = _centre(geom)
     ax = _axes(ax)
     classes = classify_pieces(pieces, side_a, side_b)
@@ -474,7 +515,10 @@ def plot_comparison(comparison, ax=None, side_a: str | None = None, side_b: str 
     for cls, colour in CLASS_COLOURS.items():
         sel = classes == cls
         if sel.any():
-            entries.append((f"{_class_text(cls, a, b, side_a, side_b)}: {area[sel].sum():,.1f} km²",
+            text = _class_text(cls, a, b, side_a, side_b)
+            if cls == "other":
+                text = f"other: {_own_statuses(pieces[sel], a, b)}"
+            entries.append((f"{text}: {area[sel].sum():,.1f} km²",
                             colour, "///" if cls == "out_of_scope" else None))
     total = float(getattr(comparison, "aoi_km2", area.sum()))
     _legend(ax, entries, title=_aoi_title(aoi, total))

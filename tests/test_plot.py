@@ -285,3 +285,29 @@ def test_plot_claim():
     px = _pixels(ax)
     held_px, rest_px = _count(px, PALETTE["vermillion"]), _count(px, PALETTE["light"])
     assert held_px / (held_px + rest_px) == pytest.approx(c.held_km2 / c.footprint_km2, abs=0.03)
+
+
+def test_plot_of_a_real_comparison():
+    compare = pytest.importorskip("mapdiff.compare").compare
+    a, b = _maps()
+    c = compare(a, b, aoi=AOI)
+    ax = c.plot(places=False)  # Comparison.plot draws with plot_comparison
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    classes = classify_pieces(c.pieces, "RU", "UA")
+    for cls in ("both_a", "both_b", "only_2_a", "grey", "out_of_scope"):
+        km2 = c.pieces["area_km2"][classes == cls].sum()
+        assert any(t.endswith(f": {km2:,.1f} km²") for t in texts), (cls, texts)
+    total = sum(float(t.rsplit(": ", 1)[1].split(" ")[0].replace(",", "")) for t in texts)
+    assert total == pytest.approx(c.aoi_km2, abs=0.1 * len(texts))
+    px = _pixels(ax)
+    assert _count(px, CLASS_COLOURS["both_a"]) / _count(px, CLASS_COLOURS["both_b"]) == pytest.approx(2.5, rel=0.1)
+
+
+def test_other_class_names_the_statuses():
+    a, b = _maps()
+    lost = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2)),
+                      (mapdiff.Label("lost", "RU"), shapely.box(37.1, 48.0, 37.15, 48.2))],
+                     coverage=AOI, background=UA, source="nzz", as_of=dt.date(2025, 11, 28))
+    ax = plot_comparison(_standin(a, lost, AOI), places=False)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("other: NZZ / Liveuamap lost:RU:") for t in texts), texts

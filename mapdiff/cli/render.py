@@ -65,7 +65,7 @@ def _run(args) -> int:
     comp = compare(a, b, aoi=aoi) if aoi is not None else compare(a, b)
     size = (args.width_in, args.height_in) if args.width_in else (9.0, 7.0)
     fig, ax = plt.subplots(figsize=size, layout="constrained")
-    plot_comparison(comp, ax=ax, title=args.title)
+    plot_comparison(comp, ax=ax, title=args.title, footprint=aoi if hasattr(aoi, "name") else None)
     out = save_figure(fig, args.out, dpi=args.dpi, size=size)
     plt.close(fig)
     d = {"schema_version": 1, "out": str(out), "dpi": args.dpi, "size_in": list(size),
