@@ -530,7 +530,7 @@ def plot_comparison(comparison, ax=None, side_a: str | None = None, side_b: str 
     notes = [flag] if flag else []
     if "cause" in pieces:
         noise = float(area[np.asarray(pieces["cause"]) == "noise"].sum())
-        if noise > 0:
+        if noise >= 0.005:
             notes.append(f"{noise:,.2f} km² of the disagreement are slivers (drawing noise).")
     notes.append("Sources — " + _attribution([a, b]))
     _footer(ax, "\n".join(notes))
