@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .boundaries import fetch_footprint
 from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
+from .compare import Comparison, ManyComparison, compare, compare_many
 from .errors import (
     CoverageError,
     CRSError,
@@ -57,6 +58,7 @@ __all__ = [
     "Claim",
     "ClaimCheck",
     "ClaimsReport",
+    "Comparison",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -66,6 +68,7 @@ __all__ = [
     "InputLimitError",
     "Label",
     "Ledger",
+    "ManyComparison",
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
@@ -88,6 +91,8 @@ __all__ = [
     "changes",
     "check_claim",
     "check_claims",
+    "compare",
+    "compare_many",
     "equal_area_crs",
     "fetch",
     "fetch_footprint",

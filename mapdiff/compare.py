@@ -1,429 +1,510 @@
-"""Compare two maps of the same front: where they disagree, by how much, and why.
+"""Compare two (or more) control maps: overlap, disagreement, scope and noise, class by class.
 
 Design
 ------
-Each map tiles the area of interest (AOI) exactly with :meth:`ControlMap.partition`
-(drawn labels, the background label, ``not_covered``). The two tilings are overlaid
-with vectorised shapely: an :class:`shapely.STRtree` over the polygon parts of ``b``
-is queried with every polygon part of ``a`` (predicate ``intersects``) and the pairs
-are intersected in one array call. Every resulting polygon ("piece") carries a's and
-b's label. All pieces and the AOI are measured in ONE :func:`mapdiff.measure.area_km2`
-call with a common projection centre, so the cross-tabulation adds up to the AOI.
+1. The area of interest (AOI) is resolved to one lon/lat geometry (a Footprint, a
+   geometry, a place name, or by default the union of both maps' extents).
+2. Each map tiles the AOI with :meth:`ControlMap.partition` (drawn labels, background,
+   ``not_covered``), so every overlay below is already clipped to the AOI.
+3. The two label partitions are overlaid with vectorised shapely: an STRtree query gives
+   the intersecting (a-label, b-label) pairs, one ``shapely.intersection`` call over the
+   pair arrays gives the pieces.
+4. Every disagreeing piece is split into its parts and given a cause:
+   ``scope`` (one map does not cover it, or it lies in an area the map's profile
+   declares it never draws — see :mod:`mapdiff.scope`), ``noise`` (a part thinner than
+   ``noise_m``: it vanishes under a negative buffer of ``noise_m / 2`` in the local
+   equal-area projection) or ``real``.
+5. ALL pieces are measured in ONE :func:`~mapdiff.measure.area_km2` call (one
+   projection), so the cross-tabulation adds up to the AOI.
 
-Each disagreeing piece gets a cause:
-
-* ``scope`` — one map does not cover it (``not_covered``) or it lies in an area one
-  map's profile declares it never draws (``not_drawn``; see :mod:`mapdiff.scope`);
-* ``noise`` — a sliver that vanishes under an inward buffer of ``noise_m / 2`` metres in
-  the equal-area projection (two people digitising the same line);
-* ``real`` — the rest.
-
-Pontius' quantity and allocation disagreement (with allocation = exchange + shift, as
-in the R package diffeR) are computed exactly from the km² cross-tabulation, over the
-union of both maps' labels, so that a class present in one map only (a grey zone) is
-handled like any other.
+Metrics are derived lazily from the pieces: IoU per label; Pontius' quantity,
+exchange and shift (diffeR's ``categoryComponentsPlot``/``overallComponentsPlot``
+definitions, on km² instead of pixels); front-line displacement per side (points
+sampled along one map's boundary of a side's control, distance to the other map's
+boundary, both directions, in metres in the equal-area projection; boundary parts on
+the AOI's edge or on scope pieces are left out); a tolerance curve (the vector
+analogue of fuzzy kappa: the non-scope disagreement that survives a morphological
+opening of radius d/2, i.e. what is left when boundaries within d of each other count as
+agreeing); and the real disagreement as connected components with the nearest
+gazetteer place.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
+import pandas as pd
+import pyproj
 import shapely
 
 from .errors import CoverageError
-from .labels import NOT_COVERED
-from .measure import _centre, area_km2, to_equal_area
+from .labels import NOT_COVERED, Label
+from .measure import area_km2, equal_area_crs, to_equal_area
 from .model import ControlMap, polygonal_parts
+from .scope import not_drawn_keys, select_not_drawn
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "ManyComparison", "compare", "compare_many"]
 
 SCHEMA_VERSION = 1
+TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 CAUSES = ("agree", "scope", "noise", "real")
-PIECE_COLUMNS = ["a_status", "a_side", "b_status", "b_side", "a_label", "b_label", "area_km2",
-                 "cause", "geometry"]
 
 
-# ---------------------------------------------------------------------- the AOI
-def _resolve_aoi(aoi, a: ControlMap, b: ControlMap):
-    """(geometry, name) of the area of interest."""
+# --------------------------------------------------------------------------- helpers
+def _label_str(status, side) -> str:
+    return status if side is None or (isinstance(side, float) and np.isnan(side)) else f"{status}:{side}"
+
+
+def _resolve_aoi(aoi, maps):
+    """AOI as a lon/lat geometry: Footprint / geometry / place name / None (union of extents)."""
     if aoi is None:
-        fa, fb = a.footprint, b.footprint
-        geom = fa if (fa is fb or shapely.equals(fa, fb)) else shapely.union(fa, fb)
-        return geom, f"union of the {a.source} and {b.source} extents"
-    if isinstance(aoi, str):
+        geom = shapely.union_all(np.asarray([m.footprint for m in maps], dtype=object))
+    elif isinstance(aoi, str):
         from .footprints import footprint
 
-        fp = footprint(aoi)
-        return fp.geometry, fp.name
-    name = getattr(aoi, "name", None)
-    geom = getattr(aoi, "geometry", aoi)
+        geom = footprint(aoi).geometry
+    else:
+        geom = getattr(aoi, "geometry", aoi)
     if not isinstance(geom, shapely.Geometry):
-        raise CoverageError(f"aoi must be a place name, a Footprint or a lon/lat shapely geometry, "
+        raise CoverageError(f"aoi must be a Footprint, a shapely geometry (lon/lat) or a place name, "
                             f"got {type(aoi).__name__}")
-    if geom.is_empty or shapely.get_type_id(geom) not in (3, 6, 7):
-        raise CoverageError(f"aoi must be a non-empty polygon in lon/lat, got {geom.geom_type}")
-    xmin, ymin, xmax, ymax = geom.bounds
-    if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
-        raise CoverageError(f"aoi bounds {geom.bounds} are not lon/lat degrees; reproject it to "
-                            "EPSG:4326 first")
+    if shapely.get_type_id(geom) not in (3, 6, 7):
+        raise CoverageError(f"aoi must be polygonal, got a {geom.geom_type}")
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
-    from .model import _polygonal
+    geom = polygonal_parts(np.array([geom], dtype=object))[0]
+    if geom.is_empty or area_km2(geom) <= 0:
+        raise CoverageError("the area of interest is empty: give a polygon with area, "
+                            "or maps that cover something")
+    return geom
 
-    geom = _polygonal(geom)
-    if geom.is_empty:
-        raise CoverageError("aoi has no polygonal area")
-    return geom, name or "user polygon"
+
+def _tiles(m: ControlMap, aoi):
+    """``m.partition(aoi)``, completed with NOT_COVERED where the map says nothing."""
+    labels, geoms = m.partition(aoi)
+    labels, geoms = list(labels), list(geoms)
+    if m.coverage is None or m.background is None:
+        said = shapely.union_all(np.asarray(geoms, dtype=object)) if geoms else shapely.Polygon()
+        rest = polygonal_parts(np.array([shapely.difference(aoi, said)], dtype=object))[0]
+        if not rest.is_empty and area_km2(rest) > 0:
+            if NOT_COVERED in labels:
+                i = labels.index(NOT_COVERED)
+                geoms[i] = shapely.union(geoms[i], rest)
+            else:
+                labels.append(NOT_COVERED)
+                geoms.append(rest)
+    return labels, np.asarray(geoms, dtype=object)
 
 
-# ---------------------------------------------------------------------- overlay
 def _overlay(la, ga, lb, gb):
-    """Intersect two tilings; returns (a_index, b_index, polygons) per single polygon piece."""
-    pa, ia_lab = shapely.get_parts(ga, return_index=True)
-    pb, ib_lab = shapely.get_parts(gb, return_index=True)
-    tree = shapely.STRtree(pb)
-    qa, qb = tree.query(pa, predicate="intersects")
-    inter = polygonal_parts(shapely.intersection(pa[qa], pb[qb]))
-    parts, k = shapely.get_parts(inter, return_index=True)
-    keep = ~shapely.is_empty(parts) & (shapely.get_type_id(parts) == 3)
-    parts, k = parts[keep], k[keep]
-    return ia_lab[qa[k]], ib_lab[qb[k]], parts
+    """Pairwise intersections of two label partitions: (ia, ib, geoms), empty ones dropped."""
+    tree = shapely.STRtree(gb)
+    ia, ib = tree.query(ga, predicate="intersects")
+    inter = polygonal_parts(shapely.intersection(ga[ia], gb[ib]))
+    keep = ~shapely.is_empty(inter)
+    return ia[keep], ib[keep], inter[keep]
 
 
-def _label_cols(labels, idx, prefix):
-    st = np.array([lab.status for lab in labels], dtype=object)
-    sd = np.array([lab.side for lab in labels], dtype=object)
-    txt = np.array([str(lab) for lab in labels], dtype=object)
-    return {f"{prefix}_status": st[idx], f"{prefix}_side": sd[idx], f"{prefix}_label": txt[idx]}
+def _explode(idx, geoms):
+    parts, src = shapely.get_parts(geoms, return_index=True)
+    return idx[src], parts
 
 
-# ---------------------------------------------------------------------- result
+@lru_cache(maxsize=1)
+def _places():
+    """(names, centre points lon/lat) of every gazetteer place (footprint centres)."""
+    from .footprints import footprint, place_names
+
+    names, pts = [], []
+    for name in place_names():
+        fp = footprint(name)
+        c = fp.centre if fp.centre is not None else shapely.centroid(fp.geometry).coords[0]
+        names.append(name)
+        pts.append(shapely.Point(*c))
+    return tuple(names), np.asarray(pts, dtype=object)
+
+
+def _segments(lines):
+    """Every segment of (multi)line geometries as an array of 2-point LineStrings."""
+    parts = shapely.get_parts(lines)
+    if len(parts) == 0:
+        return np.array([], dtype=object)
+    coords, ring = shapely.get_coordinates(parts, return_index=True)
+    same = ring[1:] == ring[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    return shapely.linestrings(np.stack([a, b], axis=1))
+
+
+# --------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False)
 class Comparison:
-    """Two maps compared over one area of interest (immutable).
+    """Two maps compared over an area of interest (immutable).
 
     Attributes
     ----------
     a, b : ControlMap
-        The maps compared (a's labels are the crosstab's rows, b's its columns).
-    aoi : shapely geometry
-        The area of interest, lon/lat.
-    aoi_name : str
+    aoi : shapely geometry (lon/lat)
     aoi_km2 : float
-        Area of the AOI, measured in the same projection as every piece.
-    pieces : GeoDataFrame
-        EPSG:4326; one row per single polygon where a's label and b's label are constant,
-        with columns ``a_status, a_side, b_status, b_side, a_label, b_label, area_km2,
-        cause`` (``agree``, ``scope``, ``noise`` or ``real``) and ``geometry``.
+        Area of the AOI, km² (same projection as the pieces).
+    pieces : GeoDataFrame (EPSG:4326)
+        The overlay of the two partitions over the AOI: ``a_status, a_side, b_status,
+        b_side, area_km2, cause, geometry``; cause ∈ {agree, scope, noise, real}. The
+        pieces tile the AOI.
     noise_m : float
-        Slivers thinner than this (metres) count as noise.
-    centre : (lon, lat)
-        Centre of the equal-area projection every measure uses.
-    a_labels, b_labels : tuple of Label
-        Labels of each map's partition of the AOI, in order.
+        Sliver width below which a disagreement counts as noise (metres).
     scope_notes : tuple of str
-        What was treated as out of scope, and how it was built.
+        How scope was decided (declared not-drawn areas, coverage).
     """
 
     a: ControlMap
     b: ControlMap
     aoi: object
-    aoi_name: str
     aoi_km2: float
     pieces: object
-    noise_m: float
-    centre: tuple
-    a_labels: tuple = ()
-    b_labels: tuple = ()
-    scope_notes: tuple = field(default_factory=tuple)
+    noise_m: float = 30.0
+    scope_notes: tuple[str, ...] = ()
+    _centre: tuple = field(default=(0.0, 0.0), repr=False)
 
-    # --------------------------------------------------------------- tables
+    # ------------------------------------------------------------- tables
     @cached_property
-    def crosstab(self):
-        """km² by a's label (rows, strings) and b's label (columns); sums to ``aoi_km2``."""
-        import pandas as pd
-
-        rows = [str(x) for x in self.a_labels]
-        cols = [str(x) for x in self.b_labels]
+    def labels(self) -> tuple[Label, ...]:
+        """Every label found in either map over the AOI (a's first)."""
         p = self.pieces
-        t = pd.pivot_table(pd.DataFrame({"a": p["a_label"].astype(str), "b": p["b_label"].astype(str),
-                                         "km2": p["area_km2"].astype(float)}),
-                           index="a", columns="b", values="km2", aggfunc="sum", fill_value=0.0)
-        t = t.reindex(index=rows, columns=cols, fill_value=0.0).astype(float)
-        t.index.name, t.columns.name = "a", "b"
-        return t
+        seen = dict.fromkeys([Label(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)]
+                             + [Label(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)])
+        return tuple(seen)
+
+    @cached_property
+    def crosstab(self) -> pd.DataFrame:
+        """km² of a's labels (rows) by b's labels (columns); sums to ``aoi_km2``."""
+        p = self.pieces
+        names = [str(lab) for lab in self.labels]
+        ra = [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)]
+        rb = [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)]
+        t = pd.DataFrame({"a": ra, "b": rb, "km2": p.area_km2.to_numpy()})
+        ct = t.pivot_table(index="a", columns="b", values="km2", aggfunc="sum", fill_value=0.0)
+        ct = ct.reindex(index=names, columns=names, fill_value=0.0)
+        ct.index.name, ct.columns.name = f"a: {self.a.source}", f"b: {self.b.source}"
+        return ct
 
     @cached_property
     def disagreement(self):
-        """The pieces where the two maps say different things (GeoDataFrame, EPSG:4326)."""
-        return self.pieces[self.pieces["cause"] != "agree"].reset_index(drop=True)
+        """Disagreeing pieces: ``a_label, b_label, area_km2, cause, geometry`` (EPSG:4326)."""
+        import geopandas as gpd
+
+        p = self.pieces[self.pieces.cause != "agree"]
+        return gpd.GeoDataFrame(
+            {"a_label": [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)],
+             "b_label": [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)],
+             "area_km2": p.area_km2.to_numpy(), "cause": p.cause.to_numpy()},
+            geometry=p.geometry.to_numpy(), crs="EPSG:4326")
 
     @cached_property
     def disagreement_km2(self) -> dict:
-        """km² of disagreement by cause: ``scope``, ``noise``, ``real`` and ``total``."""
+        """{scope, noise, real, total} km²."""
         by = self.pieces.groupby("cause")["area_km2"].sum()
         out = {c: float(by.get(c, 0.0)) for c in ("scope", "noise", "real")}
         out["total"] = out["scope"] + out["noise"] + out["real"]
         return out
 
-    # --------------------------------------------------------------- metrics
+    # ------------------------------------------------------------- metrics
     @cached_property
-    def _matrix(self):
-        """Square km² matrix over the union of both maps' labels (a rows, b columns)."""
-        cats = list(dict.fromkeys([str(x) for x in self.a_labels] + [str(x) for x in self.b_labels]))
-        m = self.crosstab.reindex(index=cats, columns=cats, fill_value=0.0).to_numpy(float)
-        return cats, m
+    def metrics(self) -> pd.DataFrame:
+        """Per label: a_km2, b_km2, both_km2, IoU, quantity, exchange, shift, allocation (km²).
 
-    @cached_property
-    def metrics(self):
-        """Per-label agreement (DataFrame indexed by label string), areas in km².
-
-        Columns: ``a_km2`` and ``b_km2`` (each map's area of the label), ``both_km2``,
-        ``iou`` (intersection over union; NaN when neither map has the label),
-        ``quantity_km2``, ``allocation_km2``, ``exchange_km2``, ``shift_km2`` (Pontius &
-        Santacruz 2014 / diffeR, from the crosstab in km² instead of pixels).
-        The row ``"overall"`` holds the totals (quantity, exchange and shift halved as in
-        diffeR, so that quantity + allocation = total disagreement).
-
-        Examples
-        --------
-        >>> import shapely
-        >>> from mapdiff import Label, normalise
-        >>> cov = shapely.box(0, 0, 0.2, 0.1)
-        >>> ru, ua = Label("controlled", "RU"), Label("controlled", "UA")
-        >>> a = normalise([(ru, shapely.box(0, 0, 0.1, 0.1))], coverage=cov, background=ua, source="a")
-        >>> b = normalise([(ru, shapely.box(0, 0, 0.15, 0.1))], coverage=cov, background=ua, source="b")
-        >>> c = compare(a, b)
-        >>> round(c.metrics.loc["controlled:RU", "iou"], 3)
-        0.667
+        Pontius' components follow diffeR: for category j, quantity = |a_j − b_j|,
+        exchange = 2 Σ_i≠j min(x_ij, x_ji), shift = (a_j + b_j − 2 x_jj) − quantity −
+        exchange, allocation = exchange + shift. The row ``overall`` holds diffeR's
+        overall components (sums over categories halved).
         """
-        import pandas as pd
-
-        cats, m = self._matrix
-        diag = np.diag(m)
-        rows, cols = m.sum(axis=1), m.sum(axis=0)
-        union = rows + cols - diag
+        ct = self.crosstab.to_numpy()
+        names = list(self.crosstab.index)
+        ra, cb, diag = ct.sum(axis=1), ct.sum(axis=0), np.diag(ct)
+        union = ra + cb - diag
         with np.errstate(invalid="ignore", divide="ignore"):
-            iou = np.where(union > 0, diag / np.where(union > 0, union, 1), np.nan)
-        quantity = np.abs(cols - rows)
-        allocation = 2 * np.minimum(rows - diag, cols - diag)
-        off = m - np.diag(diag)
-        exch_pair = 2 * np.minimum(off, off.T)  # symmetric, zero diagonal
-        exchange = exch_pair.sum(axis=1)
-        shift = allocation - exchange
-        df = pd.DataFrame({"a_km2": rows, "b_km2": cols, "both_km2": diag, "iou": iou,
-                           "quantity_km2": quantity, "allocation_km2": allocation,
-                           "exchange_km2": exchange, "shift_km2": np.maximum(shift, 0.0)}, index=cats)
-        total = float(m.sum())
-        overall = {"a_km2": total, "b_km2": total, "both_km2": float(diag.sum()),
-                   "iou": float(diag.sum() / total) if total > 0 else np.nan,
-                   "quantity_km2": float(quantity.sum() / 2), "allocation_km2": float(allocation.sum() / 2),
-                   "exchange_km2": float(exchange.sum() / 2),
-                   "shift_km2": float(max(allocation.sum() / 2 - exchange.sum() / 2, 0.0))}
-        df.loc["overall"] = overall
-        df.index.name = "label"
-        return df
+            iou = np.where(union > 0, diag / np.where(union > 0, union, 1.0), np.nan)
+        mins = np.minimum(ct, ct.T)
+        np.fill_diagonal(mins, 0.0)
+        quantity = np.abs(ra - cb)
+        exchange = 2.0 * mins.sum(axis=1)
+        total = ra + cb - 2.0 * diag
+        shift = np.maximum(total - quantity - exchange, 0.0)
+        df = pd.DataFrame({"label": names, "a_km2": ra, "b_km2": cb, "both_km2": diag, "iou": iou,
+                           "quantity_km2": quantity, "exchange_km2": exchange, "shift_km2": shift,
+                           "allocation_km2": exchange + shift})
+        overall = {"label": "overall", "a_km2": ra.sum(), "b_km2": cb.sum(), "both_km2": diag.sum(),
+                   "iou": np.nan, "quantity_km2": quantity.sum() / 2, "exchange_km2": exchange.sum() / 2,
+                   "shift_km2": shift.sum() / 2, "allocation_km2": (exchange.sum() + shift.sum()) / 2}
+        return pd.concat([df, pd.DataFrame([overall])], ignore_index=True)
+
+    def iou(self, label) -> float:
+        """Intersection over union of ``label`` in the two maps (0 for a label in one map only)."""
+        m = self.metrics.set_index("label")
+        return float(m.loc[str(label), "iou"])
+
+    # ------------------------------------------------------------- projection helpers
+    def _proj(self, geoms):
+        return to_equal_area(geoms, self._centre)
+
+    def _unproj(self, xy):
+        crs = equal_area_crs(shapely.box(*(np.array(self._centre * 2))))
+        tr = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        return tr.transform(*xy)
+
+    # ------------------------------------------------------------- displacement
+    def _side_region(self, which: str, side: str):
+        p = self.pieces
+        status = p[f"{which}_status"].isin(["controlled", "encircled"])
+        sel = p[status & (p[f"{which}_side"] == side)]
+        return shapely.union_all(sel.geometry.to_numpy()) if len(sel) else shapely.Polygon()
 
     @cached_property
-    def components(self):
-        """Connected components of real disagreement, largest first (GeoDataFrame).
+    def sides(self) -> tuple[str, ...]:
+        """Sides holding ground in either map over the AOI."""
+        p = self.pieces
+        out = []
+        for w in ("a", "b"):
+            held = p[p[f"{w}_status"].isin(["controlled", "encircled"])]
+            out += [s for s in held[f"{w}_side"].dropna().unique() if s not in out]
+        return tuple(out)
 
-        Columns: ``a_label``, ``b_label``, ``area_km2``, ``place`` (nearest gazetteer place),
-        ``place_km`` (distance to its centre, km; 0 inside), ``geometry`` (EPSG:4326).
+    @cached_property
+    def displacement(self) -> pd.DataFrame:
+        """Front-line displacement per side (km): median, p90, max and where the max is.
+
+        Points every ``step`` metres along each map's boundary of the side's control
+        (leaving out the AOI's edge and scope pieces), distance to the other map's
+        boundary; both directions pooled.
         """
-        return _components(self.pieces[self.pieces["cause"] == "real"], self.centre)
+        rows = []
+        edge = shapely.buffer(shapely.boundary(self._proj(self.aoi)), 1.0)
+        scope = self.pieces[self.pieces.cause == "scope"].geometry.to_numpy()
+        scope_p = shapely.buffer(self._proj(shapely.union_all(scope)), 1.0) if len(scope) else None
+        for side in self.sides:
+            lines = []
+            for w in ("a", "b"):
+                reg = self._proj(self._side_region(w, side))
+                line = shapely.difference(shapely.boundary(reg), edge)
+                if scope_p is not None:
+                    line = shapely.difference(line, scope_p)
+                lines.append(line)
+            row = {"side": side, "median_km": np.nan, "p90_km": np.nan, "max_km": np.nan,
+                   "max_lon": np.nan, "max_lat": np.nan, "n_points": 0}
+            if any(ln.is_empty for ln in lines):
+                rows.append(row)
+                continue
+            total = sum(ln.length for ln in lines)
+            step = max(50.0, total / 20000.0)
+            pts_all, d_all = [], []
+            for src, dst in ((lines[0], lines[1]), (lines[1], lines[0])):
+                parts = shapely.get_parts(src)
+                n = np.maximum(np.ceil(shapely.length(parts) / step).astype(int), 1)
+                rep = np.repeat(np.arange(len(parts)), n + 1)
+                frac = np.concatenate([np.linspace(0, 1, k + 1) for k in n])
+                pts = shapely.line_interpolate_point(parts[rep], frac, normalized=True)
+                segs = _segments(dst)
+                tree = shapely.STRtree(segs)
+                _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+                pts_all.append(pts)
+                d_all.append(dist)
+            pts = np.concatenate(pts_all)
+            dist = np.concatenate(d_all) / 1000.0
+            i = int(np.argmax(dist))
+            lon, lat = self._unproj((np.array([pts[i].x]), np.array([pts[i].y])))
+            row.update(median_km=float(np.median(dist)), p90_km=float(np.percentile(dist, 90)),
+                       max_km=float(dist[i]), max_lon=float(lon[0]), max_lat=float(lat[0]),
+                       n_points=len(dist))
+            rows.append(row)
+        return pd.DataFrame(rows, columns=["side", "median_km", "p90_km", "max_km", "max_lon", "max_lat",
+                                           "n_points"])
 
-    # --------------------------------------------------------------- export
-    def to_frame(self):
-        """The crosstab in long form: a_status, a_side, b_status, b_side, area_km2."""
-        import pandas as pd
+    # ------------------------------------------------------------- tolerance
+    @cached_property
+    def tolerance(self) -> pd.DataFrame:
+        """Non-scope disagreement (km²) left when boundaries within d metres count as agreeing.
 
-        lab = {str(x): x for x in (*self.a_labels, *self.b_labels)}
-        t = self.crosstab
-        recs = [{"a_status": lab[r].status, "a_side": lab[r].side, "b_status": lab[c].status,
-                 "b_side": lab[c].side, "area_km2": float(t.loc[r, c])}
-                for r in t.index for c in t.columns]
-        return pd.DataFrame(recs, columns=["a_status", "a_side", "b_status", "b_side", "area_km2"])
-
-    def to_dict(self, n_components: int = 20) -> dict:
-        """JSON-ready summary (``schema_version`` 1).
-
-        Holds ``aoi`` / ``aoi_km2``, ``a`` and ``b`` (source, as_of, path), ``noise_m``,
-        ``crosstab`` (list of ``{a_status, a_side, b_status, b_side, area_km2}``),
-        ``disagreement_km2`` (scope, noise, real, total), ``metrics`` per label, the
-        ``n_components`` largest real ``components`` and ``scope`` notes.
+        For each d, the disagreement (noise and real) is opened (eroded by d/2, dilated by
+        d/2, intersected with itself): strips narrower than d vanish. Shares are of the
+        AOI.
         """
-        def _map(m):
-            return {"source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None,
-                    "path": m.provenance.path, "scope": list(m.scope)}
+        p = self.pieces[self.pieces.cause.isin(["noise", "real"])]
+        geoms = self._proj(p.geometry.to_numpy()) if len(p) else np.array([], dtype=object)
+        rows = []
+        for d in TOLERANCES_M:
+            if len(geoms) == 0:
+                km2 = 0.0
+            elif d == 0:
+                km2 = float(shapely.area(geoms).sum() / 1e6)
+            else:
+                er = shapely.buffer(geoms, -d / 2.0)
+                ok = ~shapely.is_empty(er)
+                opened = shapely.intersection(shapely.buffer(er[ok], d / 2.0), geoms[ok])
+                km2 = float(shapely.area(opened).sum() / 1e6)
+            rows.append({"d_m": d, "disagreement_km2": km2, "share_of_aoi": km2 / self.aoi_km2})
+        return pd.DataFrame(rows)
 
-        def _num(v):
-            v = float(v)
-            return None if not np.isfinite(v) else round(v, 6)
+    # ------------------------------------------------------------- components
+    @cached_property
+    def components(self) -> pd.DataFrame:
+        """Real disagreement as connected components, largest first, with the nearest place.
 
-        met = self.metrics.reset_index()
-        comps = self.components.head(n_components)
+        Columns: rank, area_km2, a_label, b_label (of the largest part), lon, lat (a
+        point inside), place, place_km (distance from the component to the place's
+        footprint centre), geometry (lon/lat).
+        """
+        cols = ["rank", "area_km2", "a_label", "b_label", "lon", "lat", "place", "place_km", "geometry"]
+        real = self.pieces[self.pieces.cause == "real"]
+        if len(real) == 0:
+            return pd.DataFrame(columns=cols)
+        parts = real.geometry.to_numpy()
+        comps = shapely.get_parts(shapely.union_all(parts))
+        tree = shapely.STRtree(comps)
+        pi, ci = tree.query(shapely.point_on_surface(parts), predicate="within")
+        comp_of = np.full(len(parts), -1)
+        comp_of[pi] = ci
+        part_km2 = real.area_km2.to_numpy()
+        comp_km2 = np.bincount(comp_of[comp_of >= 0], weights=part_km2[comp_of >= 0], minlength=len(comps))
+        # label pair of each component's largest part
+        order = np.lexsort((-part_km2, comp_of))
+        first = order[np.r_[True, comp_of[order][1:] != comp_of[order][:-1]]]
+        first = first[comp_of[first] >= 0]
+        a_lab = np.empty(len(comps), dtype=object)
+        b_lab = np.empty(len(comps), dtype=object)
+        for w, out in (("a", a_lab), ("b", b_lab)):
+            st, sd = real[f"{w}_status"].to_numpy()[first], real[f"{w}_side"].to_numpy()[first]
+            out[comp_of[first]] = [_label_str(s, d) for s, d in zip(st, sd, strict=True)]
+        inside = shapely.point_on_surface(comps)
+        names, centres = _places()
+        cp = self._proj(comps)
+        pp = self._proj(centres)
+        ptree = shapely.STRtree(pp)
+        (ic, ip), dist = ptree.query_nearest(cp, return_distance=True, all_matches=False)
+        place = np.empty(len(comps), dtype=object)
+        place_km = np.full(len(comps), np.nan)
+        place[ic] = np.asarray(names, dtype=object)[ip]
+        place_km[ic] = dist / 1000.0
+        df = pd.DataFrame({"area_km2": comp_km2, "a_label": a_lab, "b_label": b_lab,
+                           "lon": shapely.get_x(inside), "lat": shapely.get_y(inside),
+                           "place": place, "place_km": place_km, "geometry": comps})
+        df = df.sort_values("area_km2", ascending=False, kind="stable").reset_index(drop=True)
+        df.insert(0, "rank", np.arange(1, len(df) + 1))
+        return df[cols]
+
+    # ------------------------------------------------------------- outputs
+    def to_frame(self) -> pd.DataFrame:
+        """The crosstab in long form: a_status, a_side, b_status, b_side, area_km2 (non-zero cells)."""
+        p = self.pieces
+        g = (pd.DataFrame({"a_status": p.a_status, "a_side": p.a_side.fillna(""), "b_status": p.b_status,
+                           "b_side": p.b_side.fillna(""), "area_km2": p.area_km2})
+             .groupby(["a_status", "a_side", "b_status", "b_side"], sort=False, as_index=False)["area_km2"]
+             .sum())
+        g["a_side"] = g["a_side"].replace("", None)
+        g["b_side"] = g["b_side"].replace("", None)
+        return g
+
+    def to_dict(self, top: int = 20) -> dict:
+        """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
+        def _num(x):
+            return None if x is None or (isinstance(x, float) and not np.isfinite(x)) else float(x)
+
+        def _rec(df):
+            out = []
+            for r in df.to_dict(orient="records"):
+                out.append({k: (_num(v) if isinstance(v, (float, np.floating)) else
+                                int(v) if isinstance(v, np.integer) else v) for k, v in r.items()})
+            return out
+
+        comps = self.components.drop(columns="geometry").head(top)
         return {
             "schema_version": SCHEMA_VERSION,
-            "a": _map(self.a), "b": _map(self.b),
-            "aoi": self.aoi_name, "aoi_km2": round(self.aoi_km2, 6),
-            "noise_m": self.noise_m,
-            "crosstab": [{**r, "area_km2": round(r["area_km2"], 6)}
-                         for r in self.to_frame().to_dict("records")],
-            "disagreement_km2": {k: round(v, 6) for k, v in self.disagreement_km2.items()},
-            "metrics": [{k: (_num(v) if k != "label" else v) for k, v in r.items()}
-                        for r in met.to_dict("records")],
-            "components": [{"a_label": r.a_label, "b_label": r.b_label, "area_km2": round(r.area_km2, 6),
-                            "place": r.place, "place_km": _num(r.place_km)}
-                           for r in comps.itertuples()],
-            "scope": list(self.scope_notes),
+            "aoi_km2": float(self.aoi_km2),
+            "noise_m": float(self.noise_m),
+            "sources": [{"role": r, "source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None,
+                         "path": m.provenance.path, "sha256": m.provenance.sha256}
+                        for r, m in (("a", self.a), ("b", self.b))],
+            "crosstab": _rec(self.to_frame()),
+            "disagreement_km2": {k: float(v) for k, v in self.disagreement_km2.items()},
+            "metrics": _rec(self.metrics),
+            "displacement": _rec(self.displacement),
+            "tolerance": _rec(self.tolerance),
+            "components": _rec(comps),
+            "n_components": len(self.components),
+            "scope_notes": list(self.scope_notes),
         }
 
     def to_file(self, path, driver: str | None = None, what: str = "disagreement"):
-        """Write ``disagreement`` (default) or all ``pieces`` to GeoPackage/GeoJSON/…, atomically."""
+        """Write polygons atomically (GeoPackage, GeoJSON, ...).
+
+        ``what="disagreement"`` (default): the disagreeing pieces with ``a_label, b_label,
+        area_km2, cause``; ``what="pieces"``: every piece, agreement included.
+        """
         from .io import write_gdf
 
-        gdf = self.pieces if what == "pieces" else self.disagreement
-        return write_gdf(gdf, path, driver=driver)
+        if what not in ("disagreement", "pieces"):
+            raise CoverageError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
+        return write_gdf(self.disagreement if what == "disagreement" else self.pieces, path, driver=driver)
 
-    def plot(self, ax=None, **kwargs):
-        """Draw the pieces coloured by (a's label, b's label); returns the Axes."""
+    def plot(self, ax=None, **kw):
+        """Draw the disagreement by cause over the AOI; returns the Axes."""
         try:
-            from . import plot as _plot
+            from .plot import plot_comparison
         except ImportError:
-            _plot = None
-        if _plot is not None and hasattr(_plot, "plot_comparison"):
-            return _plot.plot_comparison(self, ax=ax, **kwargs)
-        return _fallback_plot(self, ax)
+            plot_comparison = None
+        if plot_comparison is not None:
+            return plot_comparison(self, ax=ax, **kw)
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
 
-    def __str__(self) -> str:
-        t = self.crosstab
-        w = max([len(str(c)) for c in t.columns] + [12]) + 2
-        head = f"{self.a.source} \\ {self.b.source}"
-        lines = [f"{self.a.source} {_date(self.a)} vs {self.b.source} {_date(self.b)} over "
-                 f"{self.aoi_name}: {self.aoi_km2:,.1f} km²",
-                 f"{head:<24}" + "".join(f"{c:>{w}}" for c in t.columns)]
-        lines += [f"{r:<24}" + "".join(f"{t.loc[r, c]:>{w},.1f}" for c in t.columns) for r in t.index]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 8))
+        import geopandas as gpd
+
+        gpd.GeoSeries([self.aoi], crs="EPSG:4326").plot(ax=ax, facecolor="#f2f2f2", edgecolor="#888888",
+                                                          linewidth=0.5)
+        colours = {"scope": "#9e9ac8", "noise": "#fdae6b", "real": "#d7301f"}
+        handles = []
+        d = self.disagreement
+        for cause, col in colours.items():
+            sel = d[d.cause == cause]
+            if len(sel):
+                sel.plot(ax=ax, color=col, linewidth=0)
+            handles.append(Patch(color=col, label=f"{cause}: {self.disagreement_km2[cause]:,.1f} km²"))
+        ax.legend(handles=handles, loc="lower left", title="disagreement")
+        ax.set_title(f"{self.a.source} {self.a.as_of or ''} vs {self.b.source} {self.b.as_of or ''}")
+        ax.set_aspect(1 / np.cos(np.radians(self._centre[1])))
+        return ax
+
+    def __repr__(self) -> str:
         d = self.disagreement_km2
-        lines.append(f"disagreement: {d['total']:,.1f} km² = scope {d['scope']:,.1f} + noise "
-                     f"{d['noise']:,.1f} (< {self.noise_m:g} m) + real {d['real']:,.1f}")
-        comps = self.components.head(5)
-        if len(comps):
-            lines.append("largest real disagreements:")
-            lines += [f"  {r.area_km2:>10,.1f} km²  {r.a_label} / {r.b_label}  near {r.place}"
-                      for r in comps.itertuples()]
-        return "\n".join(lines)
+        return (f"<Comparison {self.a.source} vs {self.b.source}: AOI {self.aoi_km2:,.1f} km², "
+                f"disagree {d['total']:,.1f} (real {d['real']:,.1f}, scope {d['scope']:,.1f}, "
+                f"noise {d['noise']:,.1f})>")
 
     def _repr_html_(self) -> str:
-        t = self.crosstab
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in t.columns)
-        rows = "".join(f"<tr><th>{html.escape(str(r))}</th>"
-                       + "".join(f"<td style='text-align:right'>{t.loc[r, c]:,.1f}</td>" for c in t.columns)
-                       + "</tr>" for r in t.index)
         d = self.disagreement_km2
-        return (f"<b>Comparison</b> {html.escape(self.a.source)} {_date(self.a)} (rows) vs "
-                f"{html.escape(self.b.source)} {_date(self.b)} (columns), "
-                f"{html.escape(self.aoi_name)}: {self.aoi_km2:,.1f} km²"
-                f"<table><tr><th></th>{head}</tr>{rows}</table>"
-                f"disagreement {d['total']:,.1f} km²: scope {d['scope']:,.1f}, noise {d['noise']:,.1f}, "
-                f"real {d['real']:,.1f}")
+        ct = self.crosstab.round(2).to_html()
+        return (f"<b>Comparison</b> {html.escape(self.a.source)} vs {html.escape(self.b.source)}: "
+                f"AOI {self.aoi_km2:,.1f} km²; disagreement {d['total']:,.1f} km² "
+                f"(real {d['real']:,.1f}, scope {d['scope']:,.1f}, noise {d['noise']:,.1f}){ct}")
 
 
-def _date(m: ControlMap) -> str:
-    return m.as_of.isoformat() if m.as_of else "undated"
-
-
-def _fallback_plot(c: Comparison, ax=None):
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 7))
-    p = c.pieces
-    keys = list(dict.fromkeys(zip(p["a_label"], p["b_label"], strict=True)))
-    cmap = plt.get_cmap("tab20")
-    handles = []
-    for i, (la, lb) in enumerate(keys):
-        sel = p[(p["a_label"] == la) & (p["b_label"] == lb)]
-        colour = "#dddddd" if la == lb else cmap(i % 20)
-        sel.plot(ax=ax, color=colour, edgecolor="none")
-        km2 = float(sel["area_km2"].sum())
-        handles.append(Patch(color=colour, label=f"{c.a.source} {la} / {c.b.source} {lb} ({km2:,.0f} km²)"))
-    ax.legend(handles=handles, fontsize=7, loc="best")
-    ax.set_title(f"{c.a.source} {_date(c.a)} vs {c.b.source} {_date(c.b)}")
-    ax.set_aspect(1 / np.cos(np.radians(c.centre[1])))
-    return ax
-
-
-# ---------------------------------------------------------------------- places
-def _place_centres():
-    from .footprints import _gazetteer
-
-    entries, _ = _gazetteer()
-    names, pts = [], []
-    for name, e in entries.items():
-        row = e["row"]
-        if row and row.get("lon") and row.get("lat"):
-            pts.append((float(row["lon"]), float(row["lat"])))
-        elif e["polygons"]:
-            c = next(iter(e["polygons"].values()))[0].centroid
-            pts.append((c.x, c.y))
-        else:
-            continue
-        names.append(name)
-    return names, np.asarray(pts, dtype=float).reshape(-1, 2)
-
-
-def _components(real, centre):
-    import geopandas as gpd
-
-    cols = ["a_label", "b_label", "area_km2", "place", "place_km", "geometry"]
-    if len(real) == 0:
-        return gpd.GeoDataFrame({c: [] for c in cols[:-1]}, geometry=[], crs="EPSG:4326")
-    labs, geoms = [], []
-    for (la, lb), grp in real.groupby(["a_label", "b_label"], sort=False):
-        merged = shapely.union_all(grp.geometry.to_numpy(), grid_size=None)
-        parts = shapely.get_parts(merged)
-        parts = parts[shapely.get_type_id(parts) == 3]
-        geoms.extend(parts)
-        labs.extend([(la, lb)] * len(parts))
-    geoms = np.asarray(geoms, dtype=object)
-    areas = area_km2(geoms, centre=centre) if len(geoms) else np.zeros(0)
-    names, pts = _place_centres()
-    place = np.full(len(geoms), None, dtype=object)
-    dist = np.full(len(geoms), np.nan)
-    if len(names) and len(geoms):
-        eq_geoms = to_equal_area(geoms, centre)
-        eq_pts = to_equal_area(shapely.points(pts), centre)
-        tree = shapely.STRtree(eq_pts)
-        (gi, pi), d = tree.query_nearest(eq_geoms, return_distance=True, all_matches=False)
-        place[gi] = np.asarray(names, dtype=object)[pi]
-        dist[gi] = d / 1000.0
-    gdf = gpd.GeoDataFrame({"a_label": [x[0] for x in labs], "b_label": [x[1] for x in labs],
-                            "area_km2": areas, "place": place, "place_km": dist},
-                           geometry=list(geoms), crs="EPSG:4326")
-    return gdf.sort_values("area_km2", ascending=False, ignore_index=True)
-
-
-# ---------------------------------------------------------------------- compare
+# --------------------------------------------------------------------------- compare
 def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope: bool = True) -> Comparison:
     """Compare two maps over an area of interest.
 
     Parameters
     ----------
     a, b : ControlMap
-        The maps; a's labels become the crosstab's rows, b's its columns.
-    aoi : str, Footprint or shapely geometry (lon/lat), optional
-        A gazetteer place name, a :class:`~mapdiff.Footprint`, or a polygon. Defaults to
-        the union of both maps' extents (``ControlMap.footprint``).
+    aoi : Footprint, shapely geometry (lon/lat) or place name, optional
+        Defaults to the union of both maps' extents (coverage, or what they draw).
     noise_m : float, default 30
-        Disagreeing slivers thinner than this (metres) are ``noise``.
+        Disagreement parts thinner than this (metres) are ``noise``.
     scope : bool, default True
-        Mark as ``scope`` the disagreement inside areas a map's profile declares it never
-        draws (``not_drawn``: Crimea, areas held before 2022; see :mod:`mapdiff.scope`).
+        Set apart areas a map's profile declares it never draws (``not_drawn``, see
+        :mod:`mapdiff.scope`). Area one map does not cover is scope either way.
 
     Returns
     -------
@@ -432,96 +513,179 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     Raises
     ------
     CoverageError
-        When the AOI is not a lon/lat polygon, or ``noise_m`` is negative.
+        An empty or non-polygonal AOI.
 
     Examples
     --------
     >>> import shapely
-    >>> from mapdiff import Label, normalise
-    >>> ru, ua = Label("controlled", "RU"), Label("controlled", "UA")
-    >>> cov = shapely.box(37.0, 48.0, 37.2, 48.1)
-    >>> a = normalise([(ru, shapely.box(37.0, 48.0, 37.1, 48.1))], coverage=cov, background=ua, source="a")
-    >>> b = normalise([(ru, shapely.box(37.0, 48.0, 37.12, 48.1))], coverage=cov, background=ua, source="b")
+    >>> from mapdiff import Label, normalise, compare
+    >>> cov = shapely.box(37.0, 48.0, 37.2, 48.2)
+    >>> ua = Label("controlled", "UA")
+    >>> a = normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, 37.1, 48.2))],
+    ...               coverage=cov, background=ua, source="a")
+    >>> b = normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, 37.12, 48.2))],
+    ...               coverage=cov, background=ua, source="b")
     >>> c = compare(a, b)
-    >>> round(c.crosstab.loc["controlled:UA", "controlled:RU"], 1)
-    16.6
-    >>> c.disagreement_km2["real"] == c.crosstab.loc["controlled:UA", "controlled:RU"]
-    True
+    >>> round(c.disagreement_km2["real"], 1)
+    32.9
     """
+    if not (isinstance(a, ControlMap) and isinstance(b, ControlMap)):
+        raise CoverageError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
+    if not (noise_m >= 0):
+        raise CoverageError(f"noise_m must be >= 0 metres, got {noise_m!r}")
+    geom = _resolve_aoi(aoi, (a, b))
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
+    la, ga = _tiles(a, geom)
+    lb, gb = _tiles(b, geom)
+    ia, ib, inter = _overlay(la, ga, lb, gb)
+    la_arr, lb_arr = np.asarray(la, dtype=object), np.asarray(lb, dtype=object)
+    pa, pb = la_arr[ia], lb_arr[ib]
+    agree = pa == pb
+
+    # disagreement, one row per part
+    dis_idx, parts = _explode(np.flatnonzero(~agree), inter[~agree])
+    cause = np.full(len(parts), "real", dtype=object)
+    pa_d, pb_d = pa[dis_idx], pb[dis_idx]
+    cause[(pa_d == NOT_COVERED) | (pb_d == NOT_COVERED)] = "scope"
+    notes = []
+    for silent, other_lab, silent_lab in ((b, pa_d, pb_d), (a, pb_d, pa_d)):
+        keys = not_drawn_keys(silent) if scope else ()
+        if not keys or silent.background is None:
+            continue
+        cand = (silent_lab == silent.background) & np.array([lab.holds for lab in other_lab], dtype=bool)
+        cand &= cause == "real"
+        if not cand.any():
+            continue
+        comps = shapely.get_parts(shapely.union_all(parts[cand]))
+        sel = select_not_drawn(comps, keys)
+        if sel.any():
+            tree = shapely.STRtree(comps[sel])
+            ci = np.flatnonzero(cand)
+            hit, _ = tree.query(shapely.point_on_surface(parts[ci]), predicate="within")
+            cause[ci[np.unique(hit)]] = "scope"
+        notes.append(f"{silent.source} declares it never draws {', '.join(keys)}; "
+                     f"{int(sel.sum())} of {len(comps)} components where it is silent and "
+                     f"{(b if silent is a else a).source} draws held ground were taken as scope "
+                     "(see mapdiff.scope)")
+    rest = np.flatnonzero(cause == "real")
+    if noise_m > 0 and len(rest):
+        eroded = shapely.buffer(to_equal_area(parts[rest], centre), -noise_m / 2.0)
+        cause[rest[shapely.is_empty(eroded)]] = "noise"
+    for m in (a, b):
+        notes += [f"{m.source}: {s}" for s in m.scope]
+
+    agree_idx = np.flatnonzero(agree)
+    geoms = np.concatenate([inter[agree_idx], parts])
+    a_lab = np.concatenate([pa[agree_idx], pa_d])
+    b_lab = np.concatenate([pb[agree_idx], pb_d])
+    causes = np.concatenate([np.full(len(agree_idx), "agree", dtype=object), cause])
+    sizes = area_km2(np.concatenate([geoms, [geom]]), centre)  # one projection for all
     import geopandas as gpd
 
-    if not isinstance(a, ControlMap) or not isinstance(b, ControlMap):
-        raise CoverageError(f"compare() takes two ControlMaps (see mapdiff.read_map), got "
-                            f"{type(a).__name__} and {type(b).__name__}")
-    noise_m = float(noise_m)
-    if not np.isfinite(noise_m) or noise_m < 0:
-        raise CoverageError(f"noise_m must be a distance >= 0 in metres, got {noise_m}")
-    geom, name = _resolve_aoi(aoi, a, b)
-    la, ga = a.partition(geom)
-    lb, gb = b.partition(geom)
-    ia, ib, parts = _overlay(la, ga, lb, gb)
-    a_lab = np.asarray(la, dtype=object)[ia] if len(ia) else np.zeros(0, dtype=object)
-    b_lab = np.asarray(lb, dtype=object)[ib] if len(ib) else np.zeros(0, dtype=object)
-    agree = np.fromiter((x == y for x, y in zip(a_lab, b_lab, strict=True)), bool, len(a_lab))
-    cause = np.where(agree, "agree", "real").astype(object)
-    outside = np.fromiter((x == NOT_COVERED or y == NOT_COVERED for x, y in zip(a_lab, b_lab, strict=True)),
-                          bool, len(a_lab))
-    cause[~agree & outside] = "scope"
-
-    centre = _centre(geom)
-    notes: list[str] = []
-    if scope:
-        from .scope import not_drawn_area
-
-        # Split disagreeing pieces along the not-drawn areas of each map; parts inside are scope.
-        regions = []
-        for m, other, side in ((a, b, "a"), (b, a, "b")):
-            reg, why = not_drawn_area(m, other, geom, parts=parts, own=(a_lab if side == "a" else b_lab),
-                                      other_labels=(b_lab if side == "a" else a_lab), cause=cause)
-            if reg is not None and not reg.is_empty:
-                regions.append(reg)
-                notes.extend(why)
-        if regions:
-            region_all = shapely.union_all(regions)
-            parts, ia, ib, cause = _split_by(parts, ia, ib, cause, region_all)
-            a_lab, b_lab = np.asarray(la, dtype=object)[ia], np.asarray(lb, dtype=object)[ib]
-    real = cause == "real"
-    if noise_m > 0 and real.any():
-        eq = to_equal_area(parts[real], centre)
-        vanished = shapely.is_empty(shapely.buffer(eq, -noise_m / 2.0))
-        idx = np.flatnonzero(real)
-        cause[idx[vanished]] = "noise"
-    sizes = area_km2(np.concatenate([parts, np.asarray([geom], dtype=object)]), centre=centre)
-    aoi_km2 = float(sizes[-1])
-    cols = {**_label_cols(la, ia, "a"), **_label_cols(lb, ib, "b")}
-    pieces = gpd.GeoDataFrame({**cols, "area_km2": sizes[:-1], "cause": cause.astype(str)},
-                              geometry=list(parts), crs="EPSG:4326")
-    pieces = pieces[PIECE_COLUMNS]
-    for m in (a, b):
-        notes.extend(f"{m.source}: {s}" for s in m.scope)
-    return Comparison(a, b, geom, name, aoi_km2, pieces, noise_m, centre, tuple(la), tuple(lb),
-                      tuple(dict.fromkeys(notes)))
+    pieces = gpd.GeoDataFrame(
+        {"a_status": [lab.status for lab in a_lab], "a_side": [lab.side for lab in a_lab],
+         "b_status": [lab.status for lab in b_lab], "b_side": [lab.side for lab in b_lab],
+         "area_km2": sizes[:-1], "cause": causes}, geometry=list(geoms), crs="EPSG:4326")
+    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre)
 
 
-def _split_by(parts, ia, ib, cause, region):
-    """Cut disagreeing pieces by ``region``: parts inside become ``scope``."""
-    shapely.prepare(region)
-    dis = (cause != "agree") & (cause != "scope")
-    hit = dis & shapely.intersects(region, parts)
-    if not hit.any():
-        return parts, ia, ib, cause
-    idx = np.flatnonzero(hit)
-    inside = polygonal_parts(shapely.intersection(parts[idx], region))
-    rest = polygonal_parts(shapely.difference(parts[idx], region))
-    pin, kin = shapely.get_parts(inside, return_index=True)
-    pout, kout = shapely.get_parts(rest, return_index=True)
-    okin = ~shapely.is_empty(pin) & (shapely.get_type_id(pin) == 3)
-    okout = ~shapely.is_empty(pout) & (shapely.get_type_id(pout) == 3)
-    pin, kin, pout, kout = pin[okin], kin[okin], pout[okout], kout[okout]
-    keep = ~hit
-    new_parts = np.concatenate([parts[keep], pin, pout])
-    new_ia = np.concatenate([ia[keep], ia[idx[kin]], ia[idx[kout]]])
-    new_ib = np.concatenate([ib[keep], ib[idx[kin]], ib[idx[kout]]])
-    new_cause = np.concatenate([cause[keep], np.full(len(pin), "scope", dtype=object),
-                                cause[idx[kout]]]).astype(object)
-    return new_parts, new_ia, new_ib, new_cause
+# --------------------------------------------------------------------------- many maps
+@dataclass(frozen=True, eq=False)
+class ManyComparison:
+    """Several maps over one AOI: a consensus map and the pairwise table.
+
+    Attributes
+    ----------
+    maps : tuple of ControlMap
+    aoi : shapely geometry (lon/lat)
+    aoi_km2 : float
+    consensus : GeoDataFrame (EPSG:4326)
+        Pieces of the overlay of all maps: one column per map (``map_0``, …) with its
+        label string, one ``n:<label>`` column per label counting the maps that say it,
+        ``top_label``, ``n_top``, ``area_km2``.
+    pairwise : DataFrame
+        One row per pair: a, b, disagreement (total, scope, noise, real) km².
+    """
+
+    maps: tuple
+    aoi: object
+    aoi_km2: float
+    consensus: object
+    pairwise: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """km² by number of maps agreeing on the top label."""
+        return self.consensus.groupby("n_top", as_index=False)["area_km2"].sum()
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary."""
+        return {"schema_version": SCHEMA_VERSION, "aoi_km2": float(self.aoi_km2),
+                "sources": [{"source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None}
+                            for m in self.maps],
+                "agreement_km2": {int(k): float(v) for k, v in
+                                  zip(self.to_frame().n_top, self.to_frame().area_km2, strict=True)},
+                "pairwise": self.pairwise.to_dict(orient="records")}
+
+    def plot(self, ax=None, **kw):
+        """Map of how many sources agree on each area; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 8))
+        self.consensus.plot(column="n_top", ax=ax, legend=True, cmap="viridis", **kw)
+        ax.set_title(f"sources agreeing (of {len(self.maps)})")
+        return ax
+
+    def _repr_html_(self) -> str:
+        return (f"<b>ManyComparison</b> of {len(self.maps)} maps, AOI {self.aoi_km2:,.1f} km²"
+                + self.pairwise.to_html())
+
+
+def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
+    """Compare several maps: per area, how many sources say each label; and every pair.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from mapdiff import Label, normalise, compare_many
+    >>> cov = shapely.box(37.0, 48.0, 37.2, 48.2)
+    >>> ms = [normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, x, 48.2))], coverage=cov,
+    ...                 background=Label("controlled", "UA"), source=f"s{i}")
+    ...       for i, x in enumerate((37.1, 37.11, 37.12))]
+    >>> sorted(compare_many(ms).to_frame().n_top.tolist())
+    [2, 3]
+    """
+    maps = tuple(maps)
+    if len(maps) < 2 or not all(isinstance(m, ControlMap) for m in maps):
+        raise CoverageError("compare_many() takes two or more ControlMaps")
+    geom = _resolve_aoi(aoi, maps)
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
+    labs0, g0 = _tiles(maps[0], geom)
+    cur_labels = [[lab] for lab in labs0]
+    cur = g0
+    for m in maps[1:]:
+        lm, gm = _tiles(m, geom)
+        i, j, inter = _overlay(None, cur, None, gm)
+        cur_labels = [cur_labels[k] + [lm[q]] for k, q in zip(i, j, strict=True)]
+        cur = inter
+    import geopandas as gpd
+
+    all_labels = list(dict.fromkeys(lab for row in cur_labels for lab in row))
+    data = {f"map_{k}": [str(row[k]) for row in cur_labels] for k in range(len(maps))}
+    counts = {str(lab): np.array([row.count(lab) for row in cur_labels]) for lab in all_labels}
+    cmat = np.column_stack(list(counts.values()))
+    for name, v in counts.items():
+        data[f"n:{name}"] = v
+    data["top_label"] = np.asarray(list(counts), dtype=object)[cmat.argmax(axis=1)]
+    data["n_top"] = cmat.max(axis=1)
+    sizes = area_km2(np.concatenate([cur, [geom]]), centre)
+    data["area_km2"] = sizes[:-1]
+    consensus = gpd.GeoDataFrame(data, geometry=list(cur), crs="EPSG:4326")
+    rows = []
+    for i in range(len(maps)):
+        for j in range(i + 1, len(maps)):
+            d = compare(maps[i], maps[j], aoi=geom, noise_m=noise_m).disagreement_km2
+            rows.append({"a": maps[i].source, "b": maps[j].source, **{f"{k}_km2": v for k, v in d.items()}})
+    return ManyComparison(maps, geom, float(sizes[-1]), consensus, pd.DataFrame(rows))

@@ -1,25 +1,32 @@
-"""Areas a map never draws (its *scope*), built as geometry so comparisons can set them apart.
+"""Areas a source declares it never draws, and how mapdiff infers them.
 
-Profiles declare in words what a source leaves out (``not_drawn = ["crimea",
-"pre2022"]`` for NZZ/Liveuamap, which draws only what changed since 24 February 2022).
-This module turns those keys into polygons:
+Profiles name these areas with ``not_drawn`` keys (NZZ/Liveuamap: ``"crimea"``,
+``"pre2022"``). Where a map is silent there it reads as its background, so a comparison
+with a map that does draw them shows a large disagreement that is a difference of
+*scope*, not of assessment. This module decides which of that disagreement is scope,
+in a documented way:
 
 ``crimea``
-    :func:`crimea`: the part of the shipped national boundary south of the Perekop
-    isthmus and the Syvash, without the mainland's Arabat spit. The shipped boundary
-    counts the Syvash lagoon as land, so the area (about 26,700 km²) is close to
-    Crimea's official 26,945 km² (Republic + Sevastopol) but the line through the lagoon
-    is an approximation.
+    :func:`crimea`: the part of Ukraine's national boundary
+    (``data/geo/ukraine_boundary.geojson``) south of the Perekop and Chonhar isthmuses:
+    the boundary clipped by three boxes (west of 33.5° E south of 45.9° N, so the
+    mainland shore of Karkinit Bay stays out; 33.5–34.1° E south of 46.17° N, the
+    Perekop isthmus with Armiansk; east of 34.1° E south of 45.97° N, the Syvash, the
+    Chonhar strait and the Arabat Spit).
 ``pre2022``
-    Inferred, an approximation: the archive of the other map merges the areas held
-    before 2022 into Russian-held land, and the not-drawing map leaves them as its
-    background. :func:`infer_pre2022` takes the connected components of the
-    disagreement where the other map says a side holds the land and the not-drawing map
-    says its background, and keeps those that touch the Russian state border (the
-    national boundary's edge east of 37.5° E and north of 47° N, in Donetsk and
-    Luhansk oblasts). A front-line disagreement that happens to reach the border would
-    be counted as scope too; the sources' own API forms (DeepState's
-    ``territories.ordlo``) would be exact where available.
+    The DeepState archive merges the areas held before 24 Feb 2022 into one polygon, so
+    they cannot be read from it. They are inferred from the disagreement itself: a
+    connected component of "the other map draws held ground, this map is silent (shows
+    its background)" that adjoins Ukraine's land border with Russia
+    (:func:`russian_land_border`: the national boundary north of 46.9° N and east of
+    33.3° E, within ~500 m) and is at least ``min_km2`` (default 1,000 km²). The
+    2014–2022 areas of Donetsk and Luhansk oblasts form one such block behind the
+    front; small border strips (Sumy, Kharkiv) stay real. A documented approximation:
+    a real disagreement connected to that block would be counted as scope too.
+
+For ``crimea`` the same component logic is used: a component of that disagreement that
+overlaps the Crimea polygon is scope as a whole, so the line the two maps draw across
+the isthmus, not the box edges above, decides where scope ends.
 """
 
 from __future__ import annotations
@@ -32,124 +39,89 @@ import shapely
 from .measure import area_km2
 from .regions import region
 
-__all__ = ["crimea", "infer_pre2022", "not_drawn_area", "russian_border"]
+__all__ = ["NOT_DRAWN_KEYS", "crimea", "not_drawn_keys", "russian_land_border", "select_not_drawn"]
 
-# Perekop isthmus, across the Syvash to the Arabat spit at ~45.95° N (lon, lat)
-_CRIMEA_CUT = [(32.4, 44.0), (36.7, 44.0), (36.7, 45.95), (35.0, 45.95), (34.5, 45.98),
-               (34.0, 46.05), (33.75, 46.15), (32.4, 46.15)]
-_BORDER_BOX = (37.5, 47.0, 40.5, 50.5)
-_TOUCH_DEG = 0.002  # ~200 m: a component this close to the border touches it
+NOT_DRAWN_KEYS = ("crimea", "pre2022")
+PRE2022_MIN_KM2 = 1000.0
+_BORDER_TOL_DEG = 0.005  # ~500 m
 
 
 @lru_cache(maxsize=1)
 def crimea():
-    """Crimea as a lon/lat polygon, cut from the shipped national boundary.
-
-    Returns
-    -------
-    shapely Polygon
+    """Crimea as part of Ukraine's national boundary (lon/lat), south of the isthmuses.
 
     Examples
     --------
-    >>> from mapdiff.measure import area_km2
-    >>> 26000 < area_km2(crimea()) < 27500
+    >>> import shapely
+    >>> bool(crimea().contains(shapely.Point(34.10, 44.95)))   # Simferopol
     True
+    >>> bool(crimea().contains(shapely.Point(34.82, 46.17)))   # Henichesk (Kherson oblast)
+    False
     """
-    parts = shapely.get_parts(shapely.intersection(region("ukraine"), shapely.Polygon(_CRIMEA_CUT)))
-    parts = parts[shapely.get_type_id(parts) == 3]
-    geom = parts[int(np.argmax(area_km2(parts)))]
+    cut = shapely.union_all([shapely.box(31.5, 44.0, 33.5, 45.9), shapely.box(33.5, 44.0, 34.1, 46.17),
+                             shapely.box(34.1, 44.0, 37.5, 45.97)])
+    geom = shapely.intersection(region("ukraine"), cut)
     shapely.prepare(geom)
     return geom
 
 
 @lru_cache(maxsize=1)
-def russian_border():
-    """The national boundary's edge against Russia in Donetsk and Luhansk (lon/lat lines).
-
-    Approximation: the boundary east of 37.5° E and north of 47° N (it includes a short
-    stretch of the Azov coast east of Mariupol).
-    """
-    edge = shapely.intersection(shapely.boundary(region("ukraine")), shapely.box(*_BORDER_BOX))
-    shapely.prepare(edge)
-    return edge
+def russian_land_border():
+    """Ukraine's land border with Russia, approximated as its boundary north of 46.9° N, east of 33.3° E."""
+    line = shapely.intersection(shapely.boundary(region("ukraine")), shapely.box(33.3, 46.9, 41.0, 52.5))
+    shapely.prepare(line)
+    return line
 
 
-def infer_pre2022(geoms) -> np.ndarray:
-    """Which connected components of ``geoms`` (lon/lat polygons) touch the Russian border.
-
-    Parameters
-    ----------
-    geoms : array of shapely Polygons
-        Disagreement pieces where the other map says a side holds the land and the
-        not-drawing map says its background.
-
-    Returns
-    -------
-    ndarray of Polygons
-        The connected components (unions of touching pieces) that reach the border.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    if geoms.size == 0:
-        return geoms
-    comps = shapely.get_parts(shapely.union_all(geoms))
-    comps = comps[shapely.get_type_id(comps) == 3]
-    border = russian_border()
-    if border.is_empty:
-        return comps[:0]
-    touch = shapely.dwithin(comps, border, _TOUCH_DEG)
-    return comps[touch]
-
-
-def _not_drawn_keys(m) -> tuple[str, ...]:
+def not_drawn_keys(m) -> tuple[str, ...]:
+    """The ``not_drawn`` keys of a map: its own ``not_drawn`` attribute if any, else its profile's."""
+    own = getattr(m, "not_drawn", None)
+    if own is not None:
+        return tuple(own)
     from .errors import MapdiffError
     from .profiles import get_profile
 
     try:
-        return tuple(get_profile(m.source).not_drawn)
-    except MapdiffError:
+        return tuple(get_profile(m.provenance.profile).not_drawn)
+    except MapdiffError:  # a map built in code with no registered profile: nothing declared
         return ()
 
 
-def not_drawn_area(m, other, aoi, parts, own, other_labels, cause):
-    """The area ``m`` never draws inside ``aoi``, and notes saying how it was built.
+def select_not_drawn(components, keys, min_km2: float = PRE2022_MIN_KM2) -> np.ndarray:
+    """Which connected components of a silent-vs-drawn disagreement are scope.
 
     Parameters
     ----------
-    m, other : ControlMap
-        The map whose profile declares ``not_drawn``, and the map it is compared with.
-    aoi : shapely geometry
-    parts, own, other_labels, cause : arrays
-        The comparison's pieces, m's label and the other map's label per piece, and the
-        cause so far.
+    components : array of Polygons (lon/lat)
+        Connected components of the area where the silent map shows its background and
+        the other map draws held ground.
+    keys : iterable of str
+        ``not_drawn`` keys of the silent map.
+    min_km2 : float
+        Smallest component taken as a pre-2022 area.
 
     Returns
     -------
-    (geometry or None, list of str)
+    ndarray of bool, one per component.
+
+    Examples
+    --------
+    >>> import shapely, numpy as np
+    >>> select_not_drawn(np.array([shapely.box(34.0, 45.0, 34.2, 45.2)]), ["crimea"]).tolist()
+    [True]
     """
-    keys = _not_drawn_keys(m)
-    if not keys:
-        return None, []
-    regs, notes = [], []
-    cr = crimea()
-    if "crimea" in keys and shapely.intersects(aoi, cr):
-        regs.append(shapely.intersection(cr, aoi))
-        notes.append(f"{m.source} does not draw Crimea: disagreement there is scope "
-                     "(Crimea cut from the national boundary at Perekop and the Syvash)")
-    if "pre2022" in keys and m.background is not None:
-        bg = np.fromiter((lab == m.background for lab in own), bool, len(own))
-        held = np.fromiter((lab.holds and lab.side != m.background.side for lab in other_labels),
-                           bool, len(other_labels))
-        sel = bg & held & (cause == "real")
-        cand = parts[sel]
-        if "crimea" in keys and len(cand):
-            cand = cand[~shapely.within(cand, cr)]
-        found = infer_pre2022(cand)
-        if len(found):
-            regs.append(shapely.union_all(found))
-            notes.append(
-                f"{m.source} does not draw areas held before 2022: inferred (approximation) as the "
-                f"{len(found)} component(s) where {other.source} says held and {m.source} says "
-                f"{m.background} that touch the Russian border; {float(area_km2(found).sum()):,.1f} km²")
-    if not regs:
-        return None, notes
-    return shapely.union_all(regs), notes
+    comps = np.asarray(components, dtype=object)
+    out = np.zeros(len(comps), dtype=bool)
+    if len(comps) == 0:
+        return out
+    keys = set(keys)
+    if "crimea" in keys:
+        cr = crimea()
+        hit = shapely.intersects(comps, cr)
+        if hit.any():
+            out[hit] = area_km2(shapely.intersection(comps[hit], cr)) > 0
+    if "pre2022" in keys:
+        near = shapely.dwithin(comps, russian_land_border(), _BORDER_TOL_DEG) & ~out
+        if near.any():
+            out[near] = area_km2(comps[near]) >= min_km2
+    return out
