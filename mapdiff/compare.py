@@ -55,7 +55,11 @@ CAUSES = ("agree", "scope", "noise", "real")
 
 # --------------------------------------------------------------------------- helpers
 def _label_str(status, side) -> str:
-    return status if side is None or (isinstance(side, float) and np.isnan(side)) else f"{status}:{side}"
+    return f"{status}:{side}" if isinstance(side, str) else status
+
+
+def _lab(status, side) -> Label:
+    return Label(status, side if isinstance(side, str) else None)  # pandas turns None into NaN
 
 
 def _resolve_aoi(aoi, maps):
@@ -173,8 +177,8 @@ class Comparison:
     def labels(self) -> tuple[Label, ...]:
         """Every label found in either map over the AOI (a's first)."""
         p = self.pieces
-        seen = dict.fromkeys([Label(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)]
-                             + [Label(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)])
+        seen = dict.fromkeys([_lab(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)]
+                             + [_lab(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)])
         return tuple(seen)
 
     @cached_property
@@ -327,8 +331,8 @@ class Comparison:
         """Non-scope disagreement (km²) left when boundaries within d metres count as agreeing.
 
         For each d, the disagreement (noise and real) is opened (eroded by d/2, dilated by
-        d/2, intersected with itself): strips narrower than d vanish. Shares are of the
-        AOI.
+        d/2 with mitred joins so square corners survive, intersected with itself): strips
+        narrower than d vanish. Shares are of the AOI.
         """
         p = self.pieces[self.pieces.cause.isin(["noise", "real"])]
         geoms = self._proj(p.geometry.to_numpy()) if len(p) else np.array([], dtype=object)
@@ -339,9 +343,10 @@ class Comparison:
             elif d == 0:
                 km2 = float(shapely.area(geoms).sum() / 1e6)
             else:
-                er = shapely.buffer(geoms, -d / 2.0)
+                er = shapely.buffer(geoms, -d / 2.0, join_style="mitre", mitre_limit=10.0)
                 ok = ~shapely.is_empty(er)
-                opened = shapely.intersection(shapely.buffer(er[ok], d / 2.0), geoms[ok])
+                grown = shapely.buffer(er[ok], d / 2.0, join_style="mitre", mitre_limit=10.0)
+                opened = shapely.intersection(grown, geoms[ok])
                 km2 = float(shapely.area(opened).sum() / 1e6)
             rows.append({"d_m": d, "disagreement_km2": km2, "share_of_aoi": km2 / self.aoi_km2})
         return pd.DataFrame(rows)
