@@ -312,3 +312,21 @@ def test_other_class_names_the_statuses():
     ax = plot_comparison(_standin(a, lost, AOI), places=False)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any(t.startswith("other: NZZ / Liveuamap lost:RU:") for t in texts), texts
+
+
+def test_render_cli_with_an_aoi_file(tmp_path):
+    pytest.importorskip("mapdiff.compare")
+    import json
+
+    aoi = tmp_path / "area.geojson"
+    aoi.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {},
+         "geometry": json.loads(shapely.to_geojson(shapely.box(37.1, 48.22, 37.25, 48.32)))}]}))
+    a, b = mapdiff.sample_path("2025-11-20"), mapdiff.sample_path("2025-11-27")
+    out = tmp_path / "map.pdf"
+    r = _cli("render", a, b, "--aoi", aoi, "--out", out, "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["aoi"] == "area" and not d["approximate_footprint"]
+    assert d["aoi_km2"] == pytest.approx(area_km2(shapely.box(37.1, 48.22, 37.25, 48.32)), rel=1e-3)
+    assert out.read_bytes()[:4] == b"%PDF"
