@@ -42,6 +42,7 @@ from .model import ControlMap, NormalisationReport, Provenance, Repair, normalis
 from .profiles import Profile, available_profiles, get_profile, load_profile, register_profile
 from .regions import region
 from .samples import sample_path, sample_paths
+from .sources import fetch
 
 __version__ = "0.1.0"
 
@@ -95,6 +96,7 @@ __all__ = [
     "compare",
     "compare_many",
     "equal_area_crs",
+    "fetch",
     "fetch_footprint",
     "first_crossing",
     "footprint",
