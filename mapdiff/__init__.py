@@ -11,6 +11,8 @@ Examples
 
 from __future__ import annotations
 
+from .boundaries import fetch_footprint
+from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
 from .errors import (
     CoverageError,
     CRSError,
@@ -27,8 +29,10 @@ from .errors import (
     UnknownPlaceError,
     UnknownSourceError,
 )
+from .footprints import Footprint, footprint, footprint_from_file, place_names
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
+from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
 from .measure import area_km2, equal_area_crs, geodesic_area_km2
 from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise
 from .profiles import Profile, available_profiles, get_profile, load_profile, register_profile
@@ -38,19 +42,26 @@ from .samples import sample_path, sample_paths
 __version__ = "0.1.0"
 
 __all__ = [
+    "CAPTURED_THRESHOLD",
     "CONTESTED",
     "CONTROLLED",
     "ENCIRCLED",
     "GREY",
     "NOT_COVERED",
+    "POLICIES",
     "CRSError",
+    "Claim",
+    "ClaimCheck",
+    "ClaimsReport",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
     "FetchError",
+    "Footprint",
     "FormatError",
     "InputLimitError",
     "Label",
+    "Ledger",
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
@@ -67,11 +78,18 @@ __all__ = [
     "area_km2",
     "as_label",
     "available_profiles",
+    "check_claim",
+    "check_claims",
     "equal_area_crs",
+    "fetch_footprint",
+    "footprint",
+    "footprint_from_file",
     "geodesic_area_km2",
     "get_profile",
     "load_profile",
     "normalise",
+    "place_names",
+    "read_ledger",
     "read_map",
     "region",
     "register_profile",

@@ -8,6 +8,14 @@ approximate footprint says so (``Footprint.approximate``).
 
 Names are matched case-insensitively across English, Ukrainian, Russian and former
 names (Pokrovsk = Покровськ = Krasnoarmeysk = Красноармейск).
+
+Footprint kinds, best first: ``osm_boundary`` (a real boundary fetched once with
+:func:`mapdiff.fetch_footprint` and cached on disk, see :mod:`mapdiff.boundaries`),
+``city_limits`` (shipped OSM polygons), ``approximate`` (the disc). ``user`` footprints
+come from a polygon file (:func:`footprint_from_file`, or ``footprint(path)``) or a
+geometry. Any kind can be grown by a buffer, written ``"<kind>+2km"``.
+There is no ``community`` or built-up-area kind: no such polygons are available offline
+and none is invented.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import difflib
 import html
 import json
 import math
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,10 +36,12 @@ import shapely
 import shapely.affinity
 
 from ._resources import data_dir
+from .boundaries import OSM_BOUNDARY, cached_boundary
 from .errors import UnknownPlaceError
 from .measure import area_km2
 
-__all__ = ["Footprint", "footprint", "place_names"]
+__all__ = ["Footprint", "available_kinds", "footprint", "footprint_from_file", "footprint_from_geometry",
+           "place_names", "resolve_name"]
 
 CITY_LIMITS = "city_limits"
 APPROXIMATE = "approximate"
@@ -75,6 +86,8 @@ class Footprint:
     aliases: tuple[str, ...] = ()
     centre: tuple[float, float] | None = None
     notes: str = field(default="", compare=False)
+    #: the unbuffered footprint a buffered one was grown from (None when not buffered)
+    base: Footprint | None = field(default=None, compare=False, repr=False)
 
     @property
     def approximate(self) -> bool:
@@ -84,23 +97,38 @@ class Footprint:
     def buffer(self, km: float) -> Footprint:
         """This footprint grown by ``km`` kilometres (kind becomes e.g. ``city_limits+2km``).
 
+        The buffer is taken in the local equal-area projection. Buffering a buffered
+        footprint adds up (``+1km`` then ``.buffer(2)`` gives ``+3km``, grown from the base).
+
         Examples
         --------
         >>> fp = footprint("Pokrovsk").buffer(2)
         >>> fp.kind
         'approximate+2km'
+        >>> fp.buffer(1).kind
+        'approximate+3km'
         """
         from .measure import equal_area_crs
 
-        crs = equal_area_crs(self.geometry)
+        try:
+            km = float(km)
+        except (TypeError, ValueError):
+            raise UnknownPlaceError(f"a buffer must be a distance in km, got {km!r}") from None
+        if not (math.isfinite(km) and km >= 0):
+            raise UnknownPlaceError(f"a buffer must be a distance >= 0 km, got {km!r}")
+        base = self.base or self
+        _, _, done = self.kind.partition("+")
+        total = km + (parse_buffer_km(done) if done else 0.0)
+        crs = equal_area_crs(base.geometry)
         fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
         inv = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
-        proj = shapely.transform(self.geometry, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
-        grown = shapely.buffer(proj, km * 1000.0, quad_segs=16)
+        proj = shapely.transform(base.geometry, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
+        grown = shapely.buffer(proj, total * 1000.0, quad_segs=16)
         geom = shapely.transform(grown, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
-        kind = f"{self.kind.split('+')[0]}+{km:g}km"
+        kind = f"{base.kind}+{total:g}km"
         return Footprint(self.name, geom, kind, float(area_km2(geom)),
-                         f"{self.provenance}; buffered by {km:g} km", self.aliases, self.centre)
+                         f"{base.provenance}; buffered by {total:g} km", self.aliases, self.centre,
+                         notes=self.notes, base=base)
 
     def to_dict(self) -> dict:
         """JSON-ready dict (geometry as GeoJSON)."""
@@ -132,6 +160,10 @@ class Footprint:
         flag = " <i>(approximate)</i>" if self.approximate else ""
         return (f"<b>{html.escape(self.name)}</b>: {html.escape(self.kind)}{flag}, "
                 f"{self.area_km2:,.1f} km²<br><small>{html.escape(self.provenance)}</small>")
+
+
+def _is_alias(name) -> bool:
+    return isinstance(name, str) and _norm(name) in _gazetteer()[1]
 
 
 def _norm(name: str) -> str:
@@ -205,12 +237,15 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
 
     Parameters
     ----------
-    name : str
-        Any name or alias in any script ("Pokrovsk", "Покровськ", "Krasnoarmeysk").
+    name : str or path
+        Any name or alias in any script ("Pokrovsk", "Покровськ", "Krasnoarmeysk"), or
+        the path of a polygon file (GeoJSON, GeoPackage, ...).
     kind : str, optional
+        ``"osm_boundary"`` (fetched and cached by :func:`mapdiff.fetch_footprint`),
         ``"city_limits"`` or ``"approximate"``, optionally with a buffer suffix
-        (``"city_limits+2km"``). By default the best available: real city limits where
-        shipped, else the approximate disc.
+        (``"city_limits+2km"``). By default the best available: a fetched boundary,
+        else real city limits where shipped, else the approximate disc.
+        A ``name`` that is a polygon file path gives a ``"user"`` footprint.
 
     Returns
     -------
@@ -229,6 +264,15 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
     >>> footprint("Kharkiv").kind
     'city_limits'
     """
+    if isinstance(name, os.PathLike) or (looks_like_path(name) and not _is_alias(name)):
+        fp = footprint_from_file(name)
+        if kind:
+            base, _, buf = kind.partition("+")
+            if base not in ("", USER):
+                raise UnknownPlaceError(f"a polygon file gives a 'user' footprint, not {base!r}")
+            if buf:
+                fp = fp.buffer(parse_buffer_km(buf, kind))
+        return fp
     canon = resolve_name(name)
     entries, _ = _gazetteer()
     e = entries[canon]
@@ -239,7 +283,15 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
         raise UnknownPlaceError(f"{canon} has no {base!r} footprint; it has: {', '.join(kinds)}")
     row = e["row"]
     centre = (float(row["lon"]), float(row["lat"])) if row else None
-    if base == CITY_LIMITS:
+    if base == OSM_BOUNDARY:
+        geom, p = cached_boundary(canon)
+        prov = (f"OpenStreetMap {p.get('osm_type')} {p.get('osm_id')} ({p.get('display_name')}), "
+                f"fetched {p.get('fetched_at')} from {p.get('url')}; {p.get('licence')}; "
+                f"cached in {p.get('cache_file')}")
+        if centre is None:
+            c = geom.centroid
+            centre = (c.x, c.y)
+    elif base == CITY_LIMITS:
         geom, prov = e["polygons"][CITY_LIMITS]
         if centre is None:
             c = geom.centroid
@@ -255,19 +307,126 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
                    tuple(n for n in e["names"] if n != canon), centre,
                    notes=(row or {}).get("notes", "") or "")
     if buf:
-        try:
-            km = float(buf.lower().removesuffix("km"))
-        except ValueError:
-            raise UnknownPlaceError(f"bad footprint kind {kind!r}; write e.g. 'city_limits+2km'") from None
-        fp = fp.buffer(km)
+        fp = fp.buffer(parse_buffer_km(buf, kind))
     return fp
 
 
 def available_kinds(name: str) -> list[str]:
-    """Footprint kinds a place has, best first (``city_limits`` before ``approximate``)."""
+    """Footprint kinds a place has, best first.
+
+    A boundary fetched with :func:`mapdiff.fetch_footprint` (``osm_boundary``, cached)
+    comes first, then shipped ``city_limits``, then the ``approximate`` disc.
+
+    Examples
+    --------
+    >>> available_kinds("Kharkiv")[-1]
+    'city_limits'
+    """
     entries, _ = _gazetteer()
-    e = entries[resolve_name(name)]
-    kinds = [k for k in (CITY_LIMITS,) if k in e["polygons"]]
+    canon = resolve_name(name)
+    e = entries[canon]
+    kinds = [OSM_BOUNDARY] if cached_boundary(canon) is not None else []
+    kinds += [k for k in (CITY_LIMITS,) if k in e["polygons"]]
     if e["row"] is not None:
         kinds.append(APPROXIMATE)
     return kinds
+
+
+def parse_buffer_km(text: str, kind: str = "") -> float:
+    """Kilometres from a buffer suffix such as ``"2km"`` or ``"2"``.
+
+    Examples
+    --------
+    >>> parse_buffer_km("2km")
+    2.0
+    """
+    try:
+        km = float(str(text).strip().lower().removesuffix("km"))
+    except ValueError:
+        raise UnknownPlaceError(
+            f"bad footprint kind {kind or text!r}; write e.g. 'city_limits+2km'") from None
+    if not (math.isfinite(km) and km >= 0):
+        raise UnknownPlaceError(f"bad buffer in footprint kind {kind or text!r}: give a distance >= 0 km")
+    return km
+
+
+_POLYGON_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml", ".kmz", ".parquet")
+
+
+def looks_like_path(text: str) -> bool:
+    """True when ``text`` names a polygon file rather than a place (a path separator or file suffix)."""
+    t = str(text)
+    return "/" in t or "\\" in t or t.lower().endswith(_POLYGON_SUFFIXES)
+
+
+def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = "") -> Footprint:
+    """A footprint of kind ``user`` from a lon/lat (Multi)Polygon.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> fp = footprint_from_geometry(shapely.box(37.1, 48.2, 37.2, 48.3), name="box")
+    >>> fp.kind, round(fp.area_km2, 1)
+    ('user', 82.6)
+    """
+    if not isinstance(geom, shapely.Geometry):
+        raise UnknownPlaceError(f"{name}: expected a shapely polygon in lon/lat, got {type(geom).__name__}")
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    if geom.geom_type == "GeometryCollection":
+        parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+        geom = shapely.union_all(parts) if parts else shapely.Polygon()
+    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise UnknownPlaceError(f"{name}: a footprint must be a polygon with area, got {geom.geom_type}")
+    xmin, ymin, xmax, ymax = geom.bounds
+    if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
+        raise UnknownPlaceError(
+            f"{name}: coordinates are not lon/lat degrees (bounds {geom.bounds}); reproject to EPSG:4326")
+    c = geom.centroid
+    return Footprint(name, geom, USER, float(area_km2(geom)), provenance or "user polygon",
+                     (), (c.x, c.y))
+
+
+def footprint_from_file(path, name: str | None = None) -> Footprint:
+    """A footprint of kind ``user`` from a polygon file (GeoJSON, GeoPackage, Shapefile, …).
+
+    All polygons in the file are unioned; the file is reprojected to lon/lat when it
+    states another CRS.
+
+    Parameters
+    ----------
+    path : str or Path
+    name : str, optional
+        Name of the place (default: the file's stem).
+
+    Raises
+    ------
+    UnknownPlaceError
+        When the file is missing, unreadable or holds no polygon.
+
+    Examples
+    --------
+    >>> fp = footprint_from_file("my_town.geojson")          # doctest: +SKIP
+    """
+    from pathlib import Path
+
+    p = Path(path)
+    name = name or p.stem
+    if not p.is_file():
+        raise UnknownPlaceError(f"polygon file {str(p)!r} does not exist (or is not a file); "
+                                "pass a gazetteer name or the path of a polygon file")
+    try:
+        import pyogrio
+
+        gdf = pyogrio.read_dataframe(p)
+    except Exception as exc:  # pyogrio/GDAL raise many kinds
+        raise UnknownPlaceError(f"cannot read polygon file {str(p)!r}: {exc}") from None
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs(4326)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    geoms = geoms[~shapely.is_missing(geoms)]
+    geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
+    if not geoms.size:
+        raise UnknownPlaceError(f"polygon file {str(p)!r} holds no polygon")
+    geoms = shapely.make_valid(geoms)
+    return footprint_from_geometry(shapely.union_all(geoms), name=name, provenance=f"user polygon file {p}")

@@ -1,0 +1,242 @@
+"""Fetching real place boundaries (OpenStreetMap through Nominatim) into an on-disk cache.
+
+Design
+------
+The shipped gazetteer has real polygons for six cities only; for the frontline towns it
+has an approximate disc. When online, :func:`fetch_footprint` asks a Nominatim server
+(``/search?format=jsonv2&polygon_geojson=1``) for the place, keeps the polygon whose
+area contains the gazetteer's official centre (there are many Pokrovsks), and writes
+it to the cache as a GeoJSON Feature with the licence the server states (OSM data is
+ODbL 1.0), the OSM id, the query URL, the time and a hash of the response. From then
+on :func:`mapdiff.footprint` prefers this ``osm_boundary`` footprint.
+
+* Only hosts in :data:`ALLOWED_HOSTS` (and loopback, for tests and local mirrors) are
+  contacted; the base URL is configurable (argument or ``MAPDIFF_NOMINATIM_URL``).
+* The cache lives in the platformdirs user cache folder, ``footprints/`` below it;
+  ``MAPDIFF_CACHE_DIR`` overrides the folder. Files are written atomically.
+* ``MAPDIFF_OFFLINE=1`` forbids any network access. Failures raise
+  :class:`~mapdiff.errors.FetchError` saying what was tried and what still works.
+* Plain :mod:`urllib`: no extra dependency (osmnx is not needed for one polygon).
+
+Not done: the HDX COD-AB settlement layer (a large archive; download it yourself and
+pass the polygon with ``footprint_from_file``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from functools import lru_cache
+from pathlib import Path
+
+import shapely
+
+from .atomic import write_text
+from .errors import FetchError
+
+__all__ = ["ALLOWED_HOSTS", "DEFAULT_NOMINATIM_URL", "OSM_BOUNDARY", "cache_dir", "cached_boundary",
+           "fetch_footprint"]
+
+OSM_BOUNDARY = "osm_boundary"
+DEFAULT_NOMINATIM_URL = "https://nominatim.openstreetmap.org"
+#: Hosts :func:`fetch_footprint` may contact (loopback is always allowed).
+ALLOWED_HOSTS = ("nominatim.openstreetmap.org",)
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_MAX_BYTES = 32 * 1024 * 1024
+_MAX_CENTRE_KM = 3.0  # a polygon not containing the centre must lie within this distance
+_USER_AGENT = "mapdiff/0.1 (footprint fetch; https://pypi.org/project/mapdiff)"
+
+
+def cache_dir() -> Path:
+    """The folder fetched footprints are cached in (``MAPDIFF_CACHE_DIR`` overrides it).
+
+    Examples
+    --------
+    >>> cache_dir().name
+    'footprints'
+    """
+    root = os.environ.get("MAPDIFF_CACHE_DIR")
+    if not root:
+        import platformdirs
+
+        root = platformdirs.user_cache_dir("mapdiff")
+    return Path(root) / "footprints"
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_") or "place"
+
+
+def _cache_file(canon: str) -> Path:
+    return cache_dir() / f"{_slug(canon)}.geojson"
+
+
+def cached_boundary(canon: str) -> tuple[object, dict] | None:
+    """(geometry, properties) of a cached fetched boundary of a canonical place name, or None."""
+    path = _cache_file(canon)
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    got = _read_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    return None if got is None else (got[0], dict(got[1]))
+
+
+@lru_cache(maxsize=64)
+def _read_cached(path: str, mtime_ns: int, size: int):
+    """Parse one cache entry (memoised on path, mtime and size: a rewrite is re-read)."""
+    try:
+        feat = json.loads(Path(path).read_text(encoding="utf-8"))
+        geom = shapely.from_geojson(json.dumps(feat["geometry"]))
+        props = dict(feat.get("properties") or {})
+    except (OSError, ValueError, KeyError, TypeError, shapely.errors.GEOSException):
+        return None  # a damaged cache entry is ignored (fetch again to replace it)
+    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return None
+    props["cache_file"] = path
+    return geom, props
+
+
+def _check_url(url: str) -> None:
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        raise FetchError(f"not an http(s) URL: {url!r}")
+    if host not in ALLOWED_HOSTS and host not in _LOOPBACK:
+        raise FetchError(
+            f"host {host!r} is not in mapdiff's declared list of boundary servers "
+            f"({', '.join(ALLOWED_HOSTS)}, or loopback for a local mirror)")
+
+
+def _get(url: str, timeout: float) -> bytes:
+    if os.environ.get("MAPDIFF_OFFLINE", "").strip() not in ("", "0"):
+        raise FetchError(f"offline (MAPDIFF_OFFLINE is set): not fetching {url}")
+    _check_url(url)
+    req = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT,
+                                               "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            final = resp.geturl()
+            if final != url:
+                _check_url(final)
+            data = resp.read(_MAX_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FetchError(
+            f"cannot reach {url} ({reason}); are you offline? The shipped gazetteer "
+            "(approximate footprints) still works, or pass a polygon file") from None
+    if len(data) > _MAX_BYTES:
+        raise FetchError(f"{url}: response larger than {_MAX_BYTES // 2**20} MB")
+    return data
+
+
+def _pick(places: list, centre, url: str):
+    """The polygon containing (or nearest, within _MAX_CENTRE_KM) the official centre."""
+    from .measure import to_equal_area
+
+    best, best_d = None, None
+    for i, place in enumerate(places):
+        g = place.get("geojson") if isinstance(place, dict) else None
+        if not g or g.get("type") not in ("Polygon", "MultiPolygon"):
+            continue
+        try:
+            geom = shapely.make_valid(shapely.from_geojson(json.dumps(g)))
+        except (shapely.errors.GEOSException, ValueError):
+            continue
+        if geom.is_empty:
+            continue
+        if centre is None:
+            return i, geom
+        pt = shapely.Point(centre)
+        proj_geom, proj_pt = to_equal_area([geom, pt], centre=centre)
+        d = proj_geom.distance(proj_pt) / 1000.0
+        if d == 0:
+            return i, geom
+        if d <= _MAX_CENTRE_KM and (best_d is None or d < best_d):
+            best, best_d = (i, geom), d
+    if best is None:
+        where = f" containing the official centre {centre[1]:.4f} N, {centre[0]:.4f} E" if centre else ""
+        raise FetchError(f"{url}: no boundary polygon{where} in the answer ({len(places)} results)")
+    return best
+
+
+def fetch_footprint(name: str, base_url: str | None = None, query: str | None = None,
+                    timeout: float = 30.0, refresh: bool = False):
+    """Fetch the real boundary of a gazetteer place from OpenStreetMap (Nominatim) into the cache.
+
+    Parameters
+    ----------
+    name : str
+        A gazetteer name or alias ("Pokrovsk", "Красноармейск").
+    base_url : str, optional
+        Nominatim server; default ``MAPDIFF_NOMINATIM_URL`` or
+        :data:`DEFAULT_NOMINATIM_URL`. Only declared hosts and loopback are contacted.
+    query : str, optional
+        Free-form query; default ``"<name>, <oblast> Oblast, Ukraine"`` from the gazetteer.
+    timeout : float
+        Seconds.
+    refresh : bool, default False
+        Fetch again even when the place is cached.
+
+    Returns
+    -------
+    Footprint
+        Of kind ``osm_boundary``; :func:`mapdiff.footprint` returns it from then on.
+
+    Raises
+    ------
+    FetchError
+        Offline, host not allowed, HTTP error, bad JSON, or no polygon around the
+        official centre in the answer.
+
+    Examples
+    --------
+    >>> fp = fetch_footprint("Pokrovsk")              # doctest: +SKIP
+    >>> fp.kind                                       # doctest: +SKIP
+    'osm_boundary'
+    """
+    from . import footprints as fpm
+
+    canon = fpm.resolve_name(name)
+    if not refresh and cached_boundary(canon) is not None:
+        return fpm.footprint(canon, kind=OSM_BOUNDARY)
+    entries, _ = fpm._gazetteer()
+    row = entries[canon]["row"]
+    centre = fpm.footprint(canon).centre
+    if query is None:
+        oblast = f", {row['oblast']} Oblast" if row and row.get("oblast") else ""
+        query = f"{canon}{oblast}, Ukraine"
+    base = (base_url or os.environ.get("MAPDIFF_NOMINATIM_URL") or DEFAULT_NOMINATIM_URL).rstrip("/")
+    params = urllib.parse.urlencode({"q": query, "format": "jsonv2", "polygon_geojson": 1,
+                                     "limit": 10, "accept-language": "en"})
+    url = f"{base}/search?{params}"
+    data = _get(url, timeout)
+    try:
+        places = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise FetchError(f"{url}: the answer is not JSON (is this a Nominatim server?)") from None
+    if not isinstance(places, list):
+        raise FetchError(
+            f"{url}: expected a JSON list of places (Nominatim jsonv2), got {type(places).__name__}")
+    i, geom = _pick(places, centre, url)
+    place = places[i]
+    licence = place.get("licence") or "Data © OpenStreetMap contributors, ODbL 1.0. https://osm.org/copyright"
+    props = {
+        "name": canon, "kind": OSM_BOUNDARY, "licence": licence,
+        "osm_type": place.get("osm_type"), "osm_id": place.get("osm_id"),
+        "display_name": place.get("display_name"), "category": place.get("category", place.get("class")),
+        "type": place.get("type"), "query": query, "url": url,
+        "fetched_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "response_sha256": hashlib.sha256(data).hexdigest(),
+    }
+    feature = {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))}
+    write_text(_cache_file(canon), json.dumps(feature, ensure_ascii=False))
+    return fpm.footprint(canon, kind=OSM_BOUNDARY)

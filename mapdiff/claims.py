@@ -1,0 +1,589 @@
+"""Claim checks: does "70% of X is ours" (or "X is captured") hold on a given map?
+
+Design
+------
+A claim is checked against one :class:`~mapdiff.model.ControlMap` and one footprint.
+The footprint is tiled by :meth:`ControlMap.partition` (drawn labels, the map's
+background, and ``not_covered``) and every piece is measured in ONE
+:func:`~mapdiff.measure.area_km2` call, so the pieces share one equal-area projection
+and add up to the footprint's area.
+
+*Held* land is the land of labels whose :attr:`Label.holds` is true for the side
+(``controlled`` or ``encircled``); *grey* land is the ``contested`` status. The grey
+zone is where maps and claimants differ most, so the share is computed under four
+grey-zone policies:
+
+============  ==========================================================
+``nobody``    grey counts for no one (the default): held / covered
+``half``      half the grey counts for the claimant: (held + grey/2) / covered
+``claimant``  all grey counts for the claimant: (held + grey) / covered
+``excluded``  grey is left out of the denominator: held / (covered - grey)
+============  ==========================================================
+
+``covered`` is the part of the footprint inside the map's coverage. A footprint the
+map does not cover at all raises :class:`~mapdiff.errors.CoverageError` ("the map does
+not cover X") rather than reporting 0%; a partly covered one is measured over the
+covered part and the result says how much was covered.
+
+Verdicts. A ``share`` claim of *c* is read as "at least *c*": ``supported`` when the
+share under the deciding policy is at least *c*, ``within tolerance`` when it falls
+short by at most ``tolerance`` (absolute, 0.05 = 5 percentage points), else ``not
+supported``. A ``captured`` claim is a share claim of :data:`CAPTURED_THRESHOLD`
+(95%): a town is "taken" when the side holds at least 95% of it. ``encircled`` claims
+are delegated to :func:`mapdiff.encircle.check_encircled_claim`, which returns a
+:class:`ClaimCheck` whose ``detail`` carries the encirclement analysis.
+
+Sensitivity. The same claim is re-checked across every footprint kind the place has
+(real city limits, a cached OSM boundary, the approximate disc, a user polygon) and
+each grown by 2 km, under every policy, so a reader sees how much the verdict hangs on
+what "X" means and on the grey zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import inspect
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from .errors import CoverageError, MapdiffError
+from .labels import CONTESTED, NOT_COVERED
+from .measure import area_km2
+
+__all__ = [
+    "CAPTURED_THRESHOLD",
+    "POLICIES",
+    "ClaimCheck",
+    "check_claim",
+    "parse_claimed",
+]
+
+SCHEMA_VERSION = 1
+#: Grey-zone policies, the default first.
+POLICIES = ("nobody", "half", "claimant", "excluded")
+#: Other spellings accepted for the policies (``mapdiff.Series.shares`` uses ``side``/``exclude``).
+POLICY_ALIASES = {"side": "claimant", "exclude": "excluded", "none": "nobody"}
+#: Share at or above which a "captured" claim is supported.
+CAPTURED_THRESHOLD = 0.95
+#: Buffers (km) added to each footprint kind in the sensitivity table.
+SENSITIVITY_BUFFERS_KM = (2.0,)
+KINDS = ("share", "captured", "encircled")
+SUPPORTED, WITHIN, NOT_SUPPORTED, UNDETERMINED = (
+    "supported", "within tolerance", "not supported", "undetermined")
+
+
+# ---------------------------------------------------------------------- parsing
+def parse_claimed(value) -> float:
+    """Read a claimed share as a fraction in [0, 1].
+
+    ``0.7``, ``"0.7"``, ``"70%"``, ``70`` and ``"70"`` all mean 70%: a number above 1 is
+    read as a percentage. Anything above 100% or below 0 is an error.
+
+    Examples
+    --------
+    >>> parse_claimed("70%"), parse_claimed(70), parse_claimed(0.7)
+    (0.7, 0.7, 0.7)
+    """
+    text = str(value).strip()
+    pct = text.endswith("%")
+    try:
+        num = float(text.rstrip("%").strip().replace(",", "."))
+    except ValueError:
+        raise MapdiffError(
+            f"cannot read the claimed share {value!r}: write e.g. 0.7, 70 or '70%'") from None
+    if not math.isfinite(num) or num < 0:
+        raise MapdiffError(f"the claimed share {value!r} must be a number between 0 and 100%")
+    if pct or num > 1:
+        num /= 100.0
+    if num > 1 + 1e-12:
+        raise MapdiffError(f"the claimed share {value!r} is over 100%; write e.g. 70% or 0.7")
+    return round(num, 12)
+
+
+# ---------------------------------------------------------------------- result
+@dataclass(frozen=True)
+class ClaimCheck:
+    """The result of checking one claim on one map (immutable).
+
+    Attributes
+    ----------
+    place, side, kind : str
+        What was claimed: ``kind`` is ``share``, ``captured`` or ``encircled``.
+    claimed : float or None
+        The claimed share (0..1); for ``captured`` the threshold used.
+    verdict : str
+        ``supported``, ``within tolerance``, ``not supported``, or ``undetermined`` (the
+        share is undefined: policy ``excluded`` on a footprint that is all grey zone).
+    policy : str
+        The grey-zone policy that decides the verdict.
+    share : float or None
+        The side's share of the footprint under ``policy``.
+    policies : dict
+        Share under each policy of :data:`POLICIES`.
+    held_km2, grey_km2, footprint_km2, covered_km2 : float
+        Areas inside the footprint: held by the side, grey zone, whole footprint, and
+        the part the map covers.
+    short_km2 : float
+        km² the side would also need to hold (under ``policy``) for the claim to hold; 0
+        when it holds.
+    tolerance : float
+        Absolute share tolerance.
+    footprint_kind : str
+    approximate : bool
+        True when the footprint is an approximate stand-in (flagged in text and plots).
+    sensitivity : tuple of dict
+        One row per footprint kind × policy: footprint_kind, footprint_km2, approximate,
+        policy, share, held_km2, verdict.
+    source, as_of
+        The map's source and release date.
+    provenance : str
+        Where the footprint comes from (and its licence).
+    notes : tuple of str
+        Caveats (partial coverage, approximate footprint, scope notes).
+    detail : dict or None
+        Extra analysis (the encirclement verdict for ``kind="encircled"``).
+    """
+
+    place: str
+    side: str
+    kind: str
+    claimed: float | None
+    verdict: str
+    policy: str = "nobody"
+    share: float | None = None
+    policies: dict = field(default_factory=dict)
+    held_km2: float = 0.0
+    grey_km2: float = 0.0
+    footprint_km2: float = 0.0
+    covered_km2: float = 0.0
+    short_km2: float = 0.0
+    tolerance: float = 0.05
+    footprint_kind: str = ""
+    approximate: bool = False
+    sensitivity: tuple = ()
+    source: str = ""
+    as_of: dt.date | None = None
+    provenance: str = ""
+    notes: tuple = ()
+    detail: dict | None = None
+    # geometries for plotting (lon/lat); not part of equality or the dict
+    footprint_geometry: object = field(default=None, compare=False, repr=False)
+    held_geometry: object = field(default=None, compare=False, repr=False)
+    grey_geometry: object = field(default=None, compare=False, repr=False)
+
+    @property
+    def supported(self) -> bool:
+        """True when the verdict is ``supported``."""
+        return self.verdict == SUPPORTED
+
+    @property
+    def covered_share(self) -> float:
+        """Fraction of the footprint the map covers."""
+        return self.covered_km2 / self.footprint_km2 if self.footprint_km2 else 0.0
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (``schema_version`` 1)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "place": self.place, "side": self.side, "kind": self.kind,
+            "claimed": self.claimed, "verdict": self.verdict, "policy": self.policy,
+            "share": _num(self.share), "policies": {p: _num(v) for p, v in self.policies.items()},
+            "held_km2": self.held_km2, "grey_km2": self.grey_km2,
+            "footprint_km2": self.footprint_km2, "covered_km2": self.covered_km2,
+            "covered_share": self.covered_share, "short_km2": _num(self.short_km2),
+            "tolerance": self.tolerance, "footprint_kind": self.footprint_kind,
+            "approximate": self.approximate,
+            "sensitivity": [{k: _num(v) for k, v in r.items()} for r in self.sensitivity],
+            "source": self.source, "as_of": self.as_of.isoformat() if self.as_of else None,
+            "provenance": self.provenance, "notes": list(self.notes),
+            "detail": _jsonable(self.detail) if self.detail is not None else None,
+        }
+
+    def to_frame(self):
+        """The sensitivity table as a DataFrame (one row per footprint kind × policy)."""
+        import pandas as pd
+
+        cols = ["footprint_kind", "footprint_km2", "approximate", "policy", "share",
+                "held_km2", "verdict"]
+        return pd.DataFrame([dict(r) for r in self.sensitivity], columns=cols)
+
+    # ----------------------------------------------------------------- text
+    def summary(self) -> str:
+        """A few lines of plain text: verdict, shares per policy, caveats."""
+        date = self.as_of.isoformat() if self.as_of else "undated"
+        what = {"share": f"{_pct(self.claimed)} of {self.place}",
+                "captured": f"{self.place} captured (≥ {_pct(self.claimed)})",
+                "encircled": f"{self.place} encircled"}.get(self.kind, self.place)
+        lines = [f"Claim: {self.side} holds {what}",
+                 f"Map: {self.source} {date}",
+                 f"Verdict: {self.verdict.upper()} (policy: grey counts for {self.policy})"]
+        if self.share is not None:
+            flag = "  [APPROXIMATE footprint]" if self.approximate else ""
+            lines.append(f"Footprint: {self.footprint_kind}, {self.footprint_km2:,.2f} km²{flag}")
+            lines.append(f"Held by {self.side}: {self.held_km2:,.2f} km²; "
+                         f"grey zone: {self.grey_km2:,.2f} km²")
+            lines.append("Share by grey-zone policy: " + ", ".join(
+                f"{p} {_pct(s)}" for p, s in self.policies.items()))
+            if self.short_km2 > 0:
+                lines.append(f"Short of the claim by {self.short_km2:,.2f} km²")
+        lines += [f"Note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def sensitivity_text(self) -> str:
+        """The sensitivity table as aligned text (footprint kinds × policies)."""
+        if not self.sensitivity:
+            return ""
+        kinds = list(dict.fromkeys(r["footprint_kind"] for r in self.sensitivity))
+        pols = list(dict.fromkeys(r["policy"] for r in self.sensitivity))
+        cell = {(r["footprint_kind"], r["policy"]): r for r in self.sensitivity}
+        w = max(len(k) for k in kinds) + 4
+        head = f"{'footprint':<{w}}{'km²':>9}  " + "".join(f"{p:>22}" for p in pols)
+        rows = [head]
+        for k in kinds:
+            any_row = next(r for r in self.sensitivity if r["footprint_kind"] == k)
+            name = k + (" (≈)" if any_row["approximate"] else "")
+            txt = f"{name:<{w}}{any_row['footprint_km2']:>9.2f}  "
+            for p in pols:
+                r = cell.get((k, p))
+                txt += f"{_pct(r['share']) + ' ' + _short_verdict(r['verdict']):>22}" if r else " " * 22
+            rows.append(txt)
+        if any(r["approximate"] for r in self.sensitivity):
+            rows.append("(≈) approximate footprint")
+        return "\n".join(rows)
+
+    def _repr_html_(self) -> str:
+        approx = " <b style='color:#b00'>(approximate footprint)</b>" if self.approximate else ""
+        pols = "".join(f"<tr><td>{html.escape(p)}</td><td style='text-align:right'>{_pct(s)}</td></tr>"
+                       for p, s in self.policies.items())
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        table = self.to_frame().to_html(index=False, float_format=lambda x: f"{x:.4f}") \
+            if self.sensitivity else ""
+        return (f"<b>ClaimCheck</b>: {html.escape(self.side)} {html.escape(self.kind)} "
+                f"{html.escape(self.place)} — <b>{html.escape(self.verdict)}</b> "
+                f"(policy {html.escape(self.policy)}, share {_pct(self.share)}); "
+                f"{html.escape(self.source)} {self.as_of or ''}; footprint "
+                f"{html.escape(self.footprint_kind)} {self.footprint_km2:,.2f} km²{approx}"
+                f"<table><tr><th>policy</th><th>share</th></tr>{pols}</table>"
+                f"<ul>{notes}</ul>{table}")
+
+    def plot(self, ax=None):
+        """Footprint outline, held land, grey zone and the share per policy; returns the Axes.
+
+        Uses :func:`mapdiff.plot.plot_claim` when that module is present, else a simple
+        lon/lat figure.
+        """
+        try:
+            from .plot import plot_claim
+        except ImportError:
+            plot_claim = None
+        if plot_claim is not None and self.footprint_geometry is not None:
+            return plot_claim(self, ax=ax)
+        return self._plot_simple(ax)
+
+    def _plot_simple(self, ax=None):
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
+        from shapely.plotting import plot_polygon
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 6))
+        handles = []
+        for geom, colour, name in ((self.held_geometry, "#d55e00", f"held by {self.side}"),
+                                   (self.grey_geometry, "#999999", "grey zone")):
+            if geom is not None and not geom.is_empty:
+                plot_polygon(geom, ax=ax, add_points=False, facecolor=colour, edgecolor="none",
+                             alpha=0.7)
+                handles.append(Patch(facecolor=colour, alpha=0.7, label=name))
+        if self.footprint_geometry is not None and not self.footprint_geometry.is_empty:
+            style = "--" if self.approximate else "-"
+            plot_polygon(self.footprint_geometry, ax=ax, add_points=False, facecolor="none",
+                         edgecolor="black", linestyle=style, linewidth=1.5)
+            label = f"{self.place} ({self.footprint_kind}{', APPROXIMATE' if self.approximate else ''})"
+            handles.append(Patch(facecolor="none", edgecolor="black", linestyle=style, label=label))
+            xmin, ymin, xmax, ymax = self.footprint_geometry.bounds
+            pad = 0.1 * max(xmax - xmin, ymax - ymin)
+            ax.set_xlim(xmin - pad, xmax + pad)
+            ax.set_ylim(ymin - pad, ymax + pad)
+            ax.set_aspect(1 / math.cos(math.radians((ymin + ymax) / 2)))
+        if handles:
+            ax.legend(handles=handles, loc="upper right", fontsize="small")
+        text = "\n".join(f"{p}: {_pct(s)}" for p, s in self.policies.items())
+        if text:
+            ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize="small", va="bottom",
+                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+        date = self.as_of.isoformat() if self.as_of else "undated"
+        what = {"captured": f"{self.place} captured", "encircled": f"{self.place} encircled"}.get(
+            self.kind, f"{_pct(self.claimed)} of {self.place}")
+        ax.set_title(f"Claim: {self.side} holds {what}: {self.verdict}\n({self.source} {date})",
+                     fontsize="medium")
+        ax.set_xlabel("longitude")
+        ax.set_ylabel("latitude")
+        return ax
+
+
+def _num(x):
+    """NaN -> None (JSON has no NaN)."""
+    return None if isinstance(x, float) and math.isnan(x) else x
+
+
+def _pct(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{100 * x:.1f}%"
+
+
+def _short_verdict(v: str) -> str:
+    return {SUPPORTED: "yes", WITHIN: "~", NOT_SUPPORTED: "no"}.get(v, v)
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, dt.date):
+        return obj.isoformat()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, int | float | str | bool) or obj is None:
+        return obj
+    if hasattr(obj, "to_dict"):
+        return _jsonable(obj.to_dict())
+    return str(obj)
+
+
+# ---------------------------------------------------------------------- measuring
+def _measure(cmap, geom, side: str) -> dict:
+    """Held, grey, covered and total km² of ``geom`` on ``cmap`` (one area_km2 call)."""
+    labels, geoms = cmap.partition(geom)
+    sizes = area_km2(np.asarray([*geoms, geom], dtype=object))
+    parts, total = sizes[:-1], float(sizes[-1])
+    held_mask = np.array([lab.holds and lab.side == side for lab in labels], dtype=bool)
+    grey_mask = np.array([lab.status == CONTESTED for lab in labels], dtype=bool)
+    nc_mask = np.array([lab == NOT_COVERED for lab in labels], dtype=bool)
+    if _has_coverage(cmap):
+        covered = total - float(parts[nc_mask].sum())
+    else:
+        # a map without a coverage speaks wherever it draws: the footprint counts as
+        # covered when the map draws anything in it, else not at all
+        covered = total if len(parts) else 0.0
+    return {
+        "total": total,
+        "held": float(parts[held_mask].sum()) if len(parts) else 0.0,
+        "grey": float(parts[grey_mask].sum()) if len(parts) else 0.0,
+        "covered": max(0.0, min(covered, total)),
+        "held_geom": _union(geoms[held_mask]) if len(geoms) else None,
+        "grey_geom": _union(geoms[grey_mask]) if len(geoms) else None,
+    }
+
+
+def _has_coverage(cmap) -> bool:
+    return cmap.coverage is not None
+
+
+def _union(arr):
+    arr = np.asarray(arr, dtype=object)
+    return shapely.union_all(arr) if arr.size else shapely.Polygon()
+
+
+def _shares(m: dict) -> dict[str, float]:
+    held, grey, cov = m["held"], m["grey"], m["covered"]
+    nan = float("nan")
+    return {
+        "nobody": held / cov if cov > 0 else nan,
+        "half": (held + grey / 2) / cov if cov > 0 else nan,
+        "claimant": (held + grey) / cov if cov > 0 else nan,
+        "excluded": held / (cov - grey) if cov - grey > 0 else nan,
+    }
+
+
+def _denominator(m: dict, policy: str) -> float:
+    return m["covered"] - m["grey"] if policy == "excluded" else m["covered"]
+
+
+def _verdict(share: float, claimed: float, tolerance: float) -> str:
+    if share is None or math.isnan(share):
+        return UNDETERMINED  # e.g. policy "excluded" on a footprint that is all grey
+    eps = 1e-12
+    if share >= claimed - eps:
+        return SUPPORTED
+    if share >= claimed - tolerance - eps:
+        return WITHIN
+    return NOT_SUPPORTED
+
+
+# ---------------------------------------------------------------------- footprints
+def _resolve_footprint(place, kind: str | None):
+    """A Footprint from a Footprint, a gazetteer name/alias, a polygon file or a geometry."""
+    from . import footprints as fpm
+
+    if isinstance(place, fpm.Footprint):
+        return place if kind is None else _rekind(place, kind)
+    if isinstance(place, shapely.Geometry):
+        fp = fpm.footprint_from_geometry(place, name="user polygon")
+        return fp if kind is None else _rekind(fp, kind)
+    if isinstance(place, Path) or (isinstance(place, str) and fpm.looks_like_path(place)):
+        fp = fpm.footprint_from_file(place)
+        return fp if kind is None else _rekind(fp, kind)
+    return fpm.footprint(str(place), kind=kind)
+
+
+def _rekind(fp, kind: str):
+    base, _, buf = kind.partition("+")
+    if base and base != fp.kind.split("+")[0]:
+        raise MapdiffError(f"{fp.name} is a {fp.kind} footprint; it has no {base!r} kind")
+    if not buf:
+        return fp
+    from .footprints import parse_buffer_km
+
+    return fp.buffer(parse_buffer_km(buf, kind))
+
+
+def _sensitivity_footprints(fp) -> list:
+    """The footprint kinds the sensitivity table covers: every base kind, each +2 km."""
+    from . import footprints as fpm
+
+    base_fps = []
+    if fp.kind.split("+")[0] == fpm.USER or fp.name not in fpm.place_names():
+        base_fps = [_base_of(fp)]
+    else:
+        base_fps = [fpm.footprint(fp.name, kind=k) for k in fpm.available_kinds(fp.name)]
+    out = []
+    for b in base_fps:
+        out.append(b)
+        out += [b.buffer(km) for km in SENSITIVITY_BUFFERS_KM]
+    if not any(o.kind == fp.kind for o in out):
+        out.insert(0, fp)
+    return out
+
+
+def _base_of(fp):
+    return fp.base if getattr(fp, "base", None) is not None else fp
+
+
+# ---------------------------------------------------------------------- main entry
+def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolerance: float = 0.05,
+                footprint_kind: str | None = None, policy: str = "nobody") -> ClaimCheck:
+    """Check a claim about a place on one map.
+
+    Parameters
+    ----------
+    map : ControlMap
+    place : str, Footprint, path or shapely geometry
+        A gazetteer name or alias in any script ("Pokrovsk", "Красноармейск"), a
+        :class:`~mapdiff.footprints.Footprint`, the path of a polygon file (GeoJSON,
+        GPKG, …) or a lon/lat polygon.
+    side : str
+        The claimant's side ("RU").
+    claimed : float, int or str
+        The claimed share for ``kind="share"``: ``0.7``, ``70`` or ``"70%"``. Ignored
+        (threshold :data:`CAPTURED_THRESHOLD`) for ``captured``; unused for ``encircled``.
+    kind : {"share", "captured", "encircled"}
+    tolerance : float, default 0.05
+        How far (absolute share) below the claim still counts as ``within tolerance``.
+    footprint_kind : str, optional
+        ``city_limits``, ``osm_boundary``, ``approximate``, ``user``, optionally with a
+        buffer (``"approximate+2km"``); default the best the place has.
+    policy : str, default "nobody"
+        The grey-zone policy that decides the verdict (see :data:`POLICIES`).
+
+    Returns
+    -------
+    ClaimCheck
+
+    Raises
+    ------
+    CoverageError
+        When the map does not cover the footprint at all.
+    UnknownPlaceError
+        For a place not in the gazetteer (naming the closest matches).
+    MapdiffError
+        For a bad claimed value, kind or policy.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    >>> c = check_claim(m, "Pokrovsk", "RU", "70%")
+    >>> c.verdict, round(c.share, 3), c.approximate
+    ('not supported', 0.375, True)
+    """
+    if kind not in KINDS:
+        raise MapdiffError(f"unknown claim kind {kind!r}; use one of: {', '.join(KINDS)}")
+    policy = POLICY_ALIASES.get(policy, policy)
+    if policy not in POLICIES:
+        raise MapdiffError(f"unknown grey-zone policy {policy!r}; use one of: {', '.join(POLICIES)}")
+    try:
+        tolerance = float(tolerance)
+    except (TypeError, ValueError):
+        raise MapdiffError(f"tolerance must be a number (share, e.g. 0.05), got {tolerance!r}") from None
+    if not 0 <= tolerance < 1:
+        raise MapdiffError(f"tolerance {tolerance!r} must lie in [0, 1) (0.05 = 5 percentage points)")
+    if not isinstance(side, str) or not side.strip():
+        raise MapdiffError(f"side must be a short non-empty string such as 'RU', got {side!r}")
+    if kind == "encircled":
+        return _check_encircled(map, place, side, tolerance, footprint_kind)
+    if kind == "captured":
+        value = CAPTURED_THRESHOLD
+    else:
+        if claimed is None:
+            raise MapdiffError("a share claim needs a claimed value, e.g. claimed='70%'")
+        value = parse_claimed(claimed)
+
+    fp = _resolve_footprint(place, footprint_kind)
+    m = _measure(map, fp.geometry, side)
+    notes = []
+    if m["covered"] <= 1e-9 * max(m["total"], 1e-12):
+        raise CoverageError(
+            f"the map ({map.source} {map.as_of or 'undated'}) does not cover {fp.name} "
+            f"({fp.kind}, {fp.area_km2:,.2f} km²): "
+            "a share cannot be computed; use a map whose coverage includes the place")
+    cov_share = m["covered"] / m["total"]
+    if cov_share < 1 - 1e-6:
+        notes.append(f"the map covers only {100 * cov_share:.1f}% of the footprint "
+                     f"({m['covered']:,.2f} of {m['total']:,.2f} km²); shares are of the covered part")
+    if fp.approximate:
+        notes.append(f"approximate footprint: {fp.provenance}")
+    shares = _shares(m)
+    share = shares[policy]
+    verdict = _verdict(share, value, tolerance)
+    short = max(0.0, (value - share) * _denominator(m, policy)) if not math.isnan(share) else float("nan")
+
+    rows = []
+    for sfp in _sensitivity_footprints(fp):
+        same = sfp.kind == fp.kind and shapely.equals_exact(sfp.geometry, fp.geometry, 0.0)
+        sm = m if same else _measure(map, sfp.geometry, side)
+        if sm["covered"] <= 0:
+            continue
+        for pol, s in _shares(sm).items():
+            rows.append({"footprint_kind": sfp.kind, "footprint_km2": sm["total"],
+                         "approximate": sfp.approximate, "policy": pol, "share": s,
+                         "held_km2": sm["held"], "verdict": _verdict(s, value, tolerance)})
+    return ClaimCheck(
+        place=fp.name, side=side, kind=kind, claimed=value, verdict=verdict, policy=policy,
+        share=share, policies=shares, held_km2=m["held"], grey_km2=m["grey"],
+        footprint_km2=m["total"], covered_km2=m["covered"], short_km2=short, tolerance=tolerance,
+        footprint_kind=fp.kind, approximate=fp.approximate, sensitivity=tuple(rows),
+        source=map.source, as_of=map.as_of, provenance=fp.provenance, notes=tuple(notes),
+        footprint_geometry=fp.geometry, held_geometry=m["held_geom"], grey_geometry=m["grey_geom"])
+
+
+def _check_encircled(map, place, side, tolerance, footprint_kind) -> ClaimCheck:
+    try:
+        from .encircle import check_encircled_claim
+    except ImportError as exc:
+        raise MapdiffError(
+            "encirclement claims need mapdiff.encircle (not available in this build): " + str(exc)) from None
+    kwargs = {"tolerance": tolerance}
+    params = inspect.signature(check_encircled_claim).parameters
+    if footprint_kind is not None and "footprint_kind" in params:
+        kwargs["footprint_kind"] = footprint_kind
+    return check_encircled_claim(map, place, side, **kwargs)

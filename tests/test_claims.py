@@ -1,0 +1,412 @@
+"""Claim checks: grey-zone policies on hand-built maps with known answers, verdicts, the
+sensitivity table, coverage, the ledger, and the real Pokrovsk shares against an
+independent geodesic computation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import types
+
+import matplotlib
+import numpy as np
+import pytest
+import shapely
+from conftest import GREY, RU, UA, shared_file
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import mapdiff
+from mapdiff import (
+    ClaimCheck,
+    CoverageError,
+    Label,
+    MapdiffError,
+    UnknownPlaceError,
+    check_claim,
+    check_claims,
+    normalise,
+    read_ledger,
+)
+from mapdiff.claims import CAPTURED_THRESHOLD, POLICIES, parse_claimed
+from mapdiff.footprints import footprint, footprint_from_geometry
+from mapdiff.ledger import shipped_ledger_path
+from mapdiff.measure import geodesic_area_km2
+
+SQUARE = shapely.box(37.0, 48.0, 37.2, 48.2)
+
+
+def _strip_map(ru_east: float, grey_east: float | None = None, coverage=SQUARE, background=UA):
+    """RU holds lon 37.0..ru_east, grey ru_east..grey_east, the rest is the background."""
+    feats = [(RU, shapely.box(37.0, 48.0, ru_east, 48.2))]
+    if grey_east is not None and grey_east > ru_east:
+        feats.append((GREY, shapely.box(ru_east, 48.0, grey_east, 48.2)))
+    return normalise(feats, coverage=coverage, background=background, source="synthetic",
+                     as_of=dt.date(2025, 11, 20), precedence=[RU, GREY])
+
+
+# ------------------------------------------------------------------ policies: known answers
+@pytest.mark.parametrize("policy, expected", [
+    ("nobody", 0.5), ("half", 0.55), ("claimant", 0.6), ("excluded", 0.5 / 0.9)])
+def test_each_grey_zone_policy_on_a_known_map(square_map, policy, expected):
+    # square_map: RU holds lon 37.0-37.1 (50%), grey 37.1-37.12 (10%), UA the rest (40%)
+    fp = footprint_from_geometry(SQUARE, name="square")
+    chk = check_claim(square_map, fp, "RU", 0.5, policy=policy)
+    assert chk.policies[policy] == pytest.approx(expected, abs=1e-6)
+    assert chk.share == pytest.approx(expected, abs=1e-6)
+    assert chk.policy == policy
+    assert chk.held_km2 == pytest.approx(geodesic_area_km2(shapely.box(37.0, 48.0, 37.1, 48.2)), rel=1e-4)
+    assert chk.grey_km2 == pytest.approx(geodesic_area_km2(shapely.box(37.1, 48.0, 37.12, 48.2)), rel=1e-4)
+    assert chk.footprint_km2 == pytest.approx(geodesic_area_km2(SQUARE), rel=1e-4)
+    assert chk.covered_km2 == pytest.approx(chk.footprint_km2)
+
+
+@pytest.mark.parametrize("policy, verdict", [
+    ("nobody", "within tolerance"), ("half", "supported"), ("claimant", "supported"),
+    ("excluded", "supported")])
+def test_verdict_depends_on_the_policy(square_map, policy, verdict):
+    chk = check_claim(square_map, SQUARE, "RU", "55%", policy=policy)
+    assert chk.verdict == verdict
+    assert chk.supported == (verdict == "supported")
+
+
+def test_not_supported_and_km2_short(square_map):
+    chk = check_claim(square_map, SQUARE, "RU", 70)
+    assert chk.verdict == "not supported"
+    total = chk.footprint_km2
+    assert chk.short_km2 == pytest.approx(0.2 * total, rel=1e-5)
+    # the grey zone counted for the claimant: 60% held, 10% short
+    chk = check_claim(square_map, SQUARE, "RU", 70, policy="claimant")
+    assert chk.short_km2 == pytest.approx(0.1 * total, rel=1e-5)
+    # grey excluded: 0.7 * 90% of the area minus 50% held
+    chk = check_claim(square_map, SQUARE, "RU", 70, policy="excluded")
+    assert chk.short_km2 == pytest.approx((0.7 * 0.9 - 0.5) * total, rel=1e-5)
+    assert check_claim(square_map, SQUARE, "RU", 0.4).short_km2 == 0
+
+
+def test_other_side_and_encircled_status_count_as_held():
+    enc = Label("encircled", "UA")
+    m = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2)), (enc, shapely.box(37.1, 48.0, 37.15, 48.2))],
+                  coverage=SQUARE, background=UA, source="synthetic")
+    ua = check_claim(m, SQUARE, "UA", 0.5)
+    assert ua.share == pytest.approx(0.5, abs=1e-6)  # 25% encircled + 25% controlled
+    assert ua.verdict == "supported"
+    assert check_claim(m, SQUARE, "XX", 0.1).share == 0
+
+
+def test_captured_uses_the_threshold():
+    assert CAPTURED_THRESHOLD == 0.95
+    assert check_claim(_strip_map(37.192), SQUARE, "RU", kind="captured").verdict == "supported"
+    assert check_claim(_strip_map(37.184), SQUARE, "RU", kind="captured").verdict == "within tolerance"
+    chk = check_claim(_strip_map(37.1), SQUARE, "RU", kind="captured")
+    assert chk.verdict == "not supported" and chk.claimed == CAPTURED_THRESHOLD
+    assert chk.short_km2 == pytest.approx(0.45 * chk.footprint_km2, rel=1e-5)
+
+
+@pytest.mark.parametrize("value", [0.7, "0.7", "70%", 70, "70", " 70 % "])
+def test_claimed_value_forms(value):
+    assert parse_claimed(value) == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize("value", [150, "101%", -5, "abc", float("nan")])
+def test_bad_claimed_values(square_map, value):
+    with pytest.raises(MapdiffError, match="claimed share"):
+        check_claim(square_map, SQUARE, "RU", value)
+
+
+def test_bad_arguments(square_map):
+    with pytest.raises(MapdiffError, match="unknown claim kind"):
+        check_claim(square_map, SQUARE, "RU", 0.5, kind="liberated")
+    with pytest.raises(MapdiffError, match="unknown grey-zone policy"):
+        check_claim(square_map, SQUARE, "RU", 0.5, policy="all")
+    with pytest.raises(MapdiffError, match="needs a claimed value"):
+        check_claim(square_map, SQUARE, "RU")
+    with pytest.raises(MapdiffError, match="tolerance"):
+        check_claim(square_map, SQUARE, "RU", 0.5, tolerance=2)
+
+
+# ------------------------------------------------------------------ sensitivity
+def test_sensitivity_table_user_polygon(square_map):
+    fp = footprint_from_geometry(shapely.box(37.05, 48.05, 37.15, 48.15), name="inner")
+    chk = check_claim(square_map, fp, "RU", 0.5)
+    df = chk.to_frame()
+    assert list(df.columns) == ["footprint_kind", "footprint_km2", "approximate", "policy", "share",
+                                "held_km2", "verdict"]
+    assert set(df["footprint_kind"]) == {"user", "user+2km"}
+    assert len(df) == 2 * len(POLICIES)
+    inner = df[df.footprint_kind == "user"].set_index("policy")["share"]
+    assert inner.to_dict() == pytest.approx(chk.policies)
+    grown = df[df.footprint_kind == "user+2km"]
+    assert (grown.footprint_km2 > chk.footprint_km2 + 20).all()
+    # the 2 km ring reaches further into UA land: share falls
+    assert grown.set_index("policy").loc["nobody", "share"] < chk.share
+    assert df.share.between(0, 1).all()
+
+
+def test_sensitivity_table_gazetteer_place_and_text():
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    chk = check_claim(m, "Krasnoarmeysk", "RU", "70%")
+    assert chk.place == "Pokrovsk" and chk.approximate
+    assert set(chk.to_frame()["footprint_kind"]) == {"approximate", "approximate+2km"}
+    text = chk.summary()
+    assert "APPROXIMATE" in text and "not supported".upper() in text
+    table = chk.sensitivity_text()
+    assert "approximate+2km (≈)" in table and "(≈) approximate footprint" in table
+    assert any("approximate footprint" in n for n in chk.notes)
+
+
+# ------------------------------------------------------------------ coverage
+def test_place_outside_the_map_raises_not_zero(square_map):
+    with pytest.raises(CoverageError, match="does not cover Kharkiv"):
+        check_claim(square_map, "Kharkiv", "RU", 0.7)
+    with pytest.raises(CoverageError, match="does not cover far"):
+        check_claim(square_map, footprint_from_geometry(shapely.box(38, 48, 38.1, 48.1), "far"), "RU", 0.1)
+
+
+def test_partly_covered_place_says_how_much(square_map):
+    fp = footprint_from_geometry(shapely.box(37.05, 48.0, 37.25, 48.2), name="edge")
+    chk = check_claim(square_map, fp, "RU", 0.3)
+    assert chk.covered_share == pytest.approx(0.75, abs=1e-4)
+    assert chk.share == pytest.approx(1 / 3, abs=1e-4)  # of the covered part
+    assert any("covers only 75.0%" in n for n in chk.notes)
+    assert "covers only 75.0%" in chk.summary()
+
+
+def test_map_without_coverage():
+    m = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2))], source="nocov")
+    assert check_claim(m, SQUARE, "RU", 0.5).share == pytest.approx(0.5, abs=1e-6)
+    with pytest.raises(CoverageError):
+        check_claim(m, shapely.box(38, 48, 38.1, 48.1), "RU", 0.5)
+
+
+def test_unknown_place(square_map):
+    with pytest.raises(UnknownPlaceError, match="did you mean Myrnohrad"):
+        check_claim(square_map, "Myrnograd", "RU", 0.5)
+
+
+# ------------------------------------------------------------------ invariants
+@settings(max_examples=25, deadline=None)
+@given(ru=st.floats(0.0, 0.2), grey=st.floats(0.0, 0.2))
+def test_shares_are_ordered_and_bounded(ru, grey):
+    ru_east = 37.0 + max(ru, 0.001)
+    grey_east = min(ru_east + grey, 37.2)
+    chk = check_claim(_strip_map(ru_east, grey_east), SQUARE, "RU", 0.5)
+    p = chk.policies
+    for v in p.values():
+        assert -1e-9 <= v <= 1 + 1e-9
+    assert p["nobody"] <= p["half"] + 1e-12 <= p["claimant"] + 2e-12
+    assert p["nobody"] <= p["excluded"] + 1e-12
+    assert chk.held_km2 + chk.grey_km2 <= chk.footprint_km2 * (1 + 1e-9)
+
+
+# ------------------------------------------------------------------ result object
+def test_to_dict_is_json_and_complete(square_map):
+    chk = check_claim(square_map, SQUARE, "RU", "70%")
+    d = json.loads(json.dumps(chk.to_dict(), allow_nan=False))
+    for key in ("schema_version", "share", "footprint_km2", "held_km2", "verdict", "policies",
+                "sensitivity", "approximate", "place", "side", "claimed", "kind", "source", "as_of"):
+        assert key in d
+    assert d["schema_version"] == 1 and d["as_of"] is None and d["source"] == "synthetic"
+    assert 0 <= d["share"] <= 1 and set(d["policies"]) == set(POLICIES)
+    assert "not supported" in chk._repr_html_()
+    with pytest.raises(AttributeError):
+        chk.verdict = "supported"  # frozen
+
+
+def test_plot_has_content(square_map):
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    chk = check_claim(square_map, SQUARE, "RU", "70%")
+    for ax in (chk.plot(), chk._plot_simple()):
+        fig = ax.figure
+        fig.canvas.draw()
+        pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+        assert (pixels < 250).any(axis=-1).mean() > 0.01  # not blank
+        texts = " ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+        assert "nobody" in texts and "50.0%" in texts
+        plt.close(fig)
+
+
+def test_encircled_is_delegated(square_map, monkeypatch):
+    calls = {}
+
+    def fake(map, place, side, tolerance=0.05, **kw):
+        calls.update(place=place, side=side, tolerance=tolerance, kw=kw)
+        return ClaimCheck(place=str(place), side=side, kind="encircled", claimed=None,
+                          verdict="not supported", detail={"encircled": False, "gap_km": 3.2})
+
+    mod = types.ModuleType("mapdiff.encircle")
+    mod.check_encircled_claim = fake
+    monkeypatch.setitem(sys.modules, "mapdiff.encircle", mod)
+    chk = check_claim(square_map, "Myrnohrad", "RU", kind="encircled", tolerance=0.1)
+    assert calls["place"] == "Myrnohrad" and calls["tolerance"] == 0.1
+    assert chk.detail == {"encircled": False, "gap_km": 3.2}
+    assert json.loads(json.dumps(chk.to_dict()))["detail"]["gap_km"] == 3.2
+
+
+# ------------------------------------------------------------------ ledger
+def test_shipped_ledger():
+    led = read_ledger(shipped_ledger_path())
+    assert len(led) == 3
+    c = led.claims[0]
+    assert (c.date, c.place, c.side, c.kind, c.value) == (
+        dt.date(2025, 11, 27), "Pokrovsk", "RU", "share", 0.7)
+    assert [(x.place, x.kind, x.value) for x in led.claims[1:]] == [
+        ("Pokrovsk", "encircled", None), ("Myrnohrad", "encircled", None)]
+    assert "Putin" in c.who
+    assert list(led.to_frame().columns)[:8] == ["who", "date", "place", "side", "kind", "value", "quote",
+                                                 "source_url"]
+
+
+HEADER = "who,date,place,side,kind,value,quote,source_url\n"
+
+
+@pytest.mark.parametrize("row, match", [
+    ("A,2025-13-01,Pokrovsk,RU,share,70%,,", "row 2: bad date '2025-13-01'"),
+    ("A,27.11.2025,Pokrovsk,RU,share,70%,,", "row 2: bad date"),
+    ("A,2025-11-27,Pokrovsk,RU,share,170%,,", "row 2: .*over 100%"),
+    ("A,2025-11-27,Pokrovsk,RU,share,,,", "row 2: a share claim needs a value"),
+    ("A,2025-11-27,Pokrovsk,RU,liberated,,,", "row 2: unknown kind"),
+    ("A,2025-11-27,Pokrovsk,,share,70,,", "row 2: the side is empty"),
+    ("A,2025-11-27,Pokrovs,RU,share,70,,", "row 2: .*did you mean Pokrovsk"),
+])
+def test_ledger_validation_names_the_row(tmp_path, row, match):
+    path = tmp_path / "claims.csv"
+    path.write_text(HEADER + row + "\n", encoding="utf-8")
+    with pytest.raises(MapdiffError, match=match):
+        read_ledger(path)
+
+
+def test_ledger_missing_column_and_file(tmp_path):
+    path = tmp_path / "claims.csv"
+    path.write_text("who,date,place\nA,2025-11-27,Pokrovsk\n")
+    with pytest.raises(MapdiffError, match="lacks the column"):
+        read_ledger(path)
+    with pytest.raises(MapdiffError, match="cannot read ledger"):
+        read_ledger(tmp_path / "none.csv")
+
+
+def test_check_claims_picks_the_release_on_or_before_the_date(tmp_path):
+    maps = [normalise([(RU, shapely.box(37.0, 48.0, e, 48.2))], coverage=SQUARE, background=UA, source="s",
+                      as_of=d) for e, d in ((37.08, dt.date(2025, 11, 1)), (37.15, dt.date(2025, 11, 20)))]
+    other = [normalise([(RU, shapely.box(37.0, 48.0, 37.19, 48.2))], coverage=SQUARE, background=UA,
+                       source="t", as_of=dt.date(2025, 11, 30))]
+    path = tmp_path / "claims.csv"
+    path.write_text(HEADER + "A,2025-11-27,square.geojson,RU,share,70%,q,\n"
+                    "B,2025-11-10,square.geojson,RU,captured,,q,\n", encoding="utf-8")
+    (tmp_path / "square.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(SQUARE))}]}))
+    rep = check_claims(path, maps + other)
+    df = rep.to_frame()
+    assert len(df) == 4
+    a = df[(df.who == "A") & (df.source == "s")].iloc[0]
+    assert (a.release, a.gap_days, a.verdict) == ("2025-11-20", 7, "supported")
+    assert a.share == pytest.approx(0.75, abs=1e-6)
+    b = df[(df.who == "B") & (df.source == "s")].iloc[0]
+    assert (b.release, b.gap_days, b.verdict) == ("2025-11-01", 9, "not supported")
+    t = df[df.source == "t"]
+    assert (t.verdict == "no release").all() and t.release.isna().all()
+    assert "no t release on or before" in t.iloc[0].note
+    # mapping source -> maps gives the same table
+    assert check_claims(path, {"s": maps, "t": other}).to_frame().equals(df)
+    assert json.loads(json.dumps(rep.to_dict()))["schema_version"] == 1
+    assert "2025-11-20, 7 d before: supported" in str(rep)
+    assert rep.plot() is not None
+
+
+def test_check_claims_not_covered_row():
+    m = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2))], coverage=SQUARE, background=UA, source="s",
+                  as_of=dt.date(2025, 11, 1))
+    claim = mapdiff.Claim("A", dt.date(2025, 11, 27), "Kharkiv", "RU", "share", 0.5)
+    df = check_claims([claim], [m]).to_frame()
+    assert df.iloc[0].verdict == "not covered" and "does not cover Kharkiv" in df.iloc[0].note
+
+
+# ------------------------------------------------------------------ real data
+def _independent_share(held_polys, place) -> float:
+    """Share of the footprint held, computed without mapdiff's reader or measures:
+    shapely on lon/lat, then geodesic areas (pyproj.Geod) of footprint ∩ held and of the footprint."""
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+    fp = footprint(place).geometry
+    held = shapely.union_all(shapely.make_valid(np.asarray(held_polys, dtype=object)))
+    inter = shapely.intersection(held, fp)
+
+    def geodesic(g):
+        return abs(geod.geometry_area_perimeter(shapely.orient_polygons(g))[0]) if not g.is_empty else 0.0
+
+    return geodesic(inter) / geodesic(fp)
+
+
+@pytest.mark.realdata
+def test_pokrovsk_share_deepstate_matches_geodesic():
+    path = shared_file("deepstate/deepstatemap_data_20251127.geojson")
+    raw = json.loads(path.read_text())
+    polys = [shapely.geometry.shape(f["geometry"]) for f in raw["features"]]
+    expected = _independent_share(polys, "Pokrovsk")
+    chk = check_claim(mapdiff.read_map(path), "Pokrovsk", "RU", "70%")
+    assert chk.share == pytest.approx(expected, abs=0.001)
+    assert chk.verdict == "not supported" and chk.approximate
+
+
+@pytest.mark.realdata
+def test_pokrovsk_share_nzz_matches_geodesic():
+    path = shared_file("nzz/2025-11-27.json")
+    raw = json.loads(path.read_text())["value"]
+    polys = [shapely.geometry.shape(f["geometry"]) for f in raw["features"]
+             if f["properties"].get("type") in ("nochange", "gains")]
+    expected = _independent_share(polys, "Pokrovsk")
+    chk = check_claim(mapdiff.read_map(path), "Pokrovsk", "RU", "70%")
+    assert chk.share == pytest.approx(expected, abs=0.001)
+    assert chk.verdict == "supported" and chk.approximate
+
+
+def test_sensitivity_of_a_buffered_user_footprint_starts_from_its_base(square_map):
+    base = footprint_from_geometry(shapely.box(37.05, 48.05, 37.15, 48.15), name="inner")
+    chk = check_claim(square_map, base.buffer(1), "RU", 0.5)
+    df = chk.to_frame()
+    assert list(dict.fromkeys(df.footprint_kind)) == ["user+1km", "user", "user+2km"]
+    km2 = df.drop_duplicates("footprint_kind").set_index("footprint_kind")["footprint_km2"]
+    assert km2["user"] == pytest.approx(base.area_km2, rel=1e-6)
+    assert km2["user"] < km2["user+1km"] < km2["user+2km"]
+
+
+def test_all_grey_footprint_under_excluded_is_undetermined():
+    m = normalise([(GREY, SQUARE)], coverage=SQUARE, background=UA, source="grey")
+    chk = check_claim(m, SQUARE, "RU", 0.5, policy="excluded")
+    assert chk.verdict == "undetermined" and chk.to_dict()["share"] is None
+    assert chk.policies["claimant"] == pytest.approx(1.0)
+    assert check_claim(m, SQUARE, "RU", 0.5, policy="side").policy == "claimant"  # alias
+
+
+class _FakeSeries:
+    """Duck-typed release series (like mapdiff.Series): dates, source, lazy indexing."""
+
+    def __init__(self, maps):
+        self.maps, self.source, self.reads = maps, maps[0].source, []
+        self.dates = [m.as_of for m in maps]
+
+    def __getitem__(self, i):
+        self.reads.append(i)
+        return self.maps[i]
+
+    def __len__(self):
+        return len(self.maps)
+
+
+def test_check_claims_reads_a_series_lazily():
+    maps = [normalise([(RU, shapely.box(37.0, 48.0, e, 48.2))], coverage=SQUARE, background=UA, source="s",
+                      as_of=dt.date(2025, 11, d)) for e, d in ((37.05, 1), (37.1, 10), (37.15, 20))]
+    series = _FakeSeries(maps)
+    claims = [mapdiff.Claim("A", dt.date(2025, 11, 12), footprint_from_geometry(SQUARE, "sq"), "RU",
+                            "share", 0.5),
+              mapdiff.Claim("B", dt.date(2025, 11, 15), footprint_from_geometry(SQUARE, "sq"), "RU",
+                            "share", 0.6)]
+    df = check_claims(claims, series).to_frame()
+    assert list(df.release) == ["2025-11-10", "2025-11-10"] and list(df.gap_days) == [2, 5]
+    assert list(df.verdict) == ["supported", "not supported"]
+    assert series.reads == [1]  # one release read, once
+    assert list(df.place) == ["sq", "sq"]

@@ -1,0 +1,246 @@
+"""Gazetteer: aliases in both scripts, kinds, buffers, user polygons, and the boundary fetch
+(served from a loopback http.server with a recorded-format Nominatim answer)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import math
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+import shapely
+
+import mapdiff
+from mapdiff import FetchError, UnknownPlaceError, footprint, footprint_from_file
+from mapdiff.boundaries import cache_dir, fetch_footprint
+from mapdiff.footprints import available_kinds, footprint_from_geometry, resolve_name
+from mapdiff.measure import geodesic_area_km2
+
+NOMINATIM = Path(__file__).parent / "data" / "nominatim"
+
+
+# ------------------------------------------------------------------ aliases
+@pytest.mark.parametrize("alias, canon", [
+    ("Pokrovsk", "Pokrovsk"), ("pokrovsk", "Pokrovsk"), ("Покровськ", "Pokrovsk"),   # uk
+    ("Покровск", "Pokrovsk"),                                                          # ru
+    ("Krasnoarmeysk", "Pokrovsk"), ("Krasnoarmiisk", "Pokrovsk"),                      # Soviet, Latin
+    ("Красноармейск", "Pokrovsk"), ("Красноармійськ", "Pokrovsk"),                   # Soviet, ru/uk
+    ("Myrnohrad", "Myrnohrad"), ("Мирноград", "Myrnohrad"), ("Dimitrov", "Myrnohrad"),
+    ("Димитров", "Myrnohrad"), ("Artemovsk", "Bakhmut"), ("Артёмовск", "Bakhmut"),
+    ("Артемовск", "Bakhmut"),  # ё written as е
+    ("Артемівськ", "Bakhmut"), ("Dzerzhinsk", "Toretsk"), ("Дзержинськ", "Toretsk"),
+    ("Харків", "Kharkiv"), ("Харьков", "Kharkiv"),
+])
+def test_alias_lookup_in_both_scripts(alias, canon):
+    assert resolve_name(alias) == canon
+    assert footprint(alias).name == canon
+
+
+def test_unknown_place_names_closest_matches():
+    with pytest.raises(UnknownPlaceError, match="did you mean Pokrovsk"):
+        footprint("Pokrovskk")
+    with pytest.raises(UnknownPlaceError, match="no place 'Atlantis'"):
+        footprint("Atlantis")
+
+
+def test_kinds_and_approximate_flag():
+    assert available_kinds("Kharkiv") == ["city_limits"]
+    assert available_kinds("Pokrovsk") == ["approximate"]
+    fp = footprint("Pokrovsk")
+    assert fp.approximate and fp.kind == "approximate"
+    assert fp.area_km2 == pytest.approx(29.57, rel=1e-6)
+    assert fp.area_km2 == pytest.approx(geodesic_area_km2(fp.geometry), rel=1e-3)
+    assert not footprint("Kharkiv").approximate
+    with pytest.raises(UnknownPlaceError, match="has no 'city_limits'"):
+        footprint("Pokrovsk", kind="city_limits")
+
+
+def test_buffer_grows_by_the_distance():
+    fp = footprint("Pokrovsk")
+    r = math.sqrt(fp.area_km2 / math.pi)
+    grown = footprint("Pokrovsk", kind="approximate+2km")
+    assert grown.kind == "approximate+2km" and grown.approximate
+    assert grown.area_km2 == pytest.approx(math.pi * (r + 2) ** 2, rel=5e-3)
+    assert grown.area_km2 == pytest.approx(geodesic_area_km2(grown.geometry), rel=1e-3)
+    assert shapely.covers(grown.geometry.buffer(1e-9), fp.geometry)
+    with pytest.raises(UnknownPlaceError, match="bad footprint kind"):
+        footprint("Pokrovsk", kind="approximate+two")
+
+
+# ------------------------------------------------------------------ user polygons
+def _write_geojson(path: Path, geom, crs=None) -> Path:
+    coll = {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": {},
+                          "geometry": json.loads(shapely.to_geojson(geom))}]}
+    if crs:
+        coll["crs"] = {"type": "name", "properties": {"name": crs}}
+    path.write_text(json.dumps(coll))
+    return path
+
+
+def test_user_polygon_from_file(tmp_path):
+    box = shapely.box(37.1, 48.25, 37.25, 48.32)
+    path = _write_geojson(tmp_path / "my_town.geojson", box)
+    fp = footprint_from_file(path)
+    assert (fp.name, fp.kind, fp.approximate) == ("my_town", "user", False)
+    assert fp.area_km2 == pytest.approx(geodesic_area_km2(box), rel=1e-4)
+    # footprint() accepts the path too, and buffers apply
+    assert footprint(str(path)).area_km2 == pytest.approx(fp.area_km2)
+    assert footprint(str(path), kind="user+1km").area_km2 > fp.area_km2 + 10
+    assert footprint_from_file(path, name="Town").name == "Town"
+
+
+def test_user_polygon_reprojected_from_web_mercator(tmp_path):
+    import geopandas as gpd
+
+    box = shapely.box(37.1, 48.25, 37.25, 48.32)
+    path = tmp_path / "merc.gpkg"
+    gpd.GeoDataFrame(geometry=[box], crs=4326).to_crs(3857).to_file(path)
+    assert footprint_from_file(path).area_km2 == pytest.approx(geodesic_area_km2(box), rel=1e-3)
+
+
+def test_user_polygon_bad_inputs(tmp_path):
+    with pytest.raises(UnknownPlaceError, match="does not exist"):
+        footprint_from_file(tmp_path / "missing.geojson")
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{not json")
+    with pytest.raises(UnknownPlaceError, match="cannot read polygon file"):
+        footprint_from_file(bad)
+    line = _write_geojson(tmp_path / "line.geojson", shapely.LineString([(37, 48), (37.1, 48.1)]))
+    with pytest.raises(UnknownPlaceError, match="holds no polygon"):
+        footprint_from_file(line)
+    with pytest.raises(UnknownPlaceError, match="not lon/lat"):
+        footprint_from_geometry(shapely.box(4e6, 6e6, 4.1e6, 6.1e6))
+
+
+def test_footprint_to_geojson_and_repr():
+    fp = footprint("Myrnohrad")
+    feat = json.loads(fp.to_geojson())
+    assert feat["type"] == "Feature" and feat["properties"]["approximate"] is True
+    assert shapely.from_geojson(json.dumps(feat["geometry"])).equals_exact(fp.geometry, 1e-9)
+    assert "approximate" in fp._repr_html_()
+
+
+# ------------------------------------------------------------------ fetch
+class _Server:
+    """A loopback http.server answering every GET with one recorded body; counts requests."""
+
+    def __init__(self, body: bytes, status: int = 200):
+        self.requests: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.requests.append(self.path)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("MAPDIFF_OFFLINE", raising=False)
+    monkeypatch.delenv("MAPDIFF_NOMINATIM_URL", raising=False)
+    return tmp_path / "cache"
+
+
+def test_fetch_caches_with_licence_and_gazetteer_prefers_it(cache):
+    body = (NOMINATIM / "kherson_search.json").read_bytes()
+    assert footprint("Kherson").kind == "city_limits"
+    with _Server(body) as srv:
+        fp = fetch_footprint("Херсон", base_url=srv.url)
+        assert len(srv.requests) == 1
+        assert "format=jsonv2" in srv.requests[0] and "polygon_geojson=1" in srv.requests[0]
+        assert "q=Kherson" in srv.requests[0]
+        assert fp.kind == "osm_boundary" and not fp.approximate
+        assert "ODbL" in fp.provenance and "2175078" in fp.provenance
+        # the cache file: a GeoJSON Feature with the licence, written atomically (no temp left)
+        files = sorted(p.name for p in (cache / "footprints").iterdir())
+        assert files == ["kherson.geojson"]
+        props = json.loads((cache / "footprints" / "kherson.geojson").read_text())["properties"]
+        assert props["licence"].startswith("Data © OpenStreetMap contributors, ODbL 1.0")
+        assert props["osm_id"] == 2175078 and len(props["response_sha256"]) == 64
+        # the gazetteer now prefers the fetched boundary
+        assert available_kinds("Kherson") == ["osm_boundary", "city_limits"]
+        assert footprint("Kherson").kind == "osm_boundary"
+        assert footprint("Kherson", kind="city_limits").kind == "city_limits"
+        assert footprint("Kherson").area_km2 == pytest.approx(
+            geodesic_area_km2(footprint("Kherson").geometry), rel=1e-3)
+        # cache hit: no second request; refresh asks again
+        assert fetch_footprint("Kherson", base_url=srv.url).kind == "osm_boundary"
+        assert len(srv.requests) == 1
+        fetch_footprint("Kherson", base_url=srv.url, refresh=True)
+        assert len(srv.requests) == 2
+    assert cache_dir() == cache / "footprints"
+
+
+def test_fetch_rejects_a_boundary_away_from_the_official_centre(cache):
+    body = (NOMINATIM / "kherson_search.json").read_bytes()
+    with _Server(body) as srv, pytest.raises(FetchError, match="no boundary polygon containing"):
+        fetch_footprint("Pokrovsk", base_url=srv.url)
+    assert not (cache / "footprints" / "pokrovsk.geojson").exists()
+    assert footprint("Pokrovsk").kind == "approximate"
+
+
+def test_fetch_offline_errors(cache, monkeypatch):
+    # nothing listens on this loopback port: a clear FetchError, no traceback from urllib
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(FetchError, match=r"cannot reach .* are you offline"):
+        fetch_footprint("Kherson", base_url=f"http://127.0.0.1:{port}", timeout=5)
+    with pytest.raises(FetchError, match="not in mapdiff's declared list"):
+        fetch_footprint("Kherson", base_url="http://example.com")
+    monkeypatch.setenv("MAPDIFF_OFFLINE", "1")
+    with pytest.raises(FetchError, match="offline"):
+        fetch_footprint("Kherson")
+
+
+def test_fetch_bad_answers(cache):
+    with _Server(b"<html>not json</html>") as srv, pytest.raises(FetchError, match="not JSON"):
+        fetch_footprint("Kherson", base_url=srv.url)
+    with _Server(b"{}", status=503) as srv, pytest.raises(FetchError, match="HTTP 503"):
+        fetch_footprint("Kherson", base_url=srv.url)
+    with _Server(b'{"error": "x"}') as srv, pytest.raises(FetchError, match="expected a JSON list"):
+        fetch_footprint("Kherson", base_url=srv.url)
+
+
+def test_damaged_cache_entry_is_ignored(cache):
+    (cache / "footprints").mkdir(parents=True)
+    (cache / "footprints" / "kherson.geojson").write_text("{broken")
+    assert footprint("Kherson").kind == "city_limits"
+
+
+def test_public_names():
+    for name in ("footprint", "footprint_from_file", "fetch_footprint", "Footprint", "place_names"):
+        assert name in mapdiff.__all__
+
+
+def test_buffers_add_up_and_keep_their_base():
+    base = footprint_from_geometry(shapely.box(37.1, 48.2, 37.2, 48.3), name="b")
+    twice = base.buffer(1).buffer(2)
+    assert twice.kind == "user+3km" and twice.base is base
+    assert twice.area_km2 == pytest.approx(base.buffer(3).area_km2, rel=1e-9)
+    with pytest.raises(UnknownPlaceError, match="distance >= 0"):
+        base.buffer(-1)
