@@ -30,6 +30,7 @@ from .errors import (
     UnknownSourceError,
 )
 from .footprints import Footprint, footprint, footprint_from_file, place_names
+from .history import Changes, ChangeTable, Series, ShareSeries, SourceLag, changes, first_crossing, source_lag
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
 from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
@@ -53,6 +54,8 @@ __all__ = [
     "Claim",
     "ClaimCheck",
     "ClaimsReport",
+    "ChangeTable",
+    "Changes",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -70,6 +73,9 @@ __all__ = [
     "ProfileError",
     "Provenance",
     "Repair",
+    "Series",
+    "ShareSeries",
+    "SourceLag",
     "SwappedCoordinatesError",
     "UnknownLabelError",
     "UnknownPlaceError",
@@ -84,6 +90,8 @@ __all__ = [
     "fetch_footprint",
     "footprint",
     "footprint_from_file",
+    "changes",
+    "first_crossing",
     "geodesic_area_km2",
     "get_profile",
     "load_profile",
@@ -95,5 +103,6 @@ __all__ = [
     "register_profile",
     "sample_path",
     "sample_paths",
+    "source_lag",
     "write_gdf",
 ]

@@ -1,0 +1,1476 @@
+"""Release history: series of releases, changes, share series, first crossings, source lag.
+
+A :class:`Series` is an ordered set of releases of one source (a folder or glob of files,
+a list of files or of :class:`~mapdiff.model.ControlMap`), read lazily. Its dates come
+from the cheapest place that states them: the file name where the source's profile dates
+releases by name (the DeepState archive), a scan of the raw bytes for the dating property
+(NZZ's ``_dateto``), and only failing both a full read.
+
+Speed (what a run over hundreds of releases and places does)
+--------------------------------------------------------------
+1. Each release is read once, and its labelled features are clipped to the union of the
+   areas of interest (buffered by ``_AOI_PAD_DEG``) before anything else: repair,
+   overlap resolution and measuring then touch a few km² instead of a whole front.
+2. The clipped release is cached on disk (:mod:`mapdiff.cache`, keyed by the file's
+   content hash, the area of interest, the profile and the version), so a second run
+   only reads small WKB entries.
+3. All footprints are measured at once: an STRtree over the parts of every drawn label
+   finds the (part, footprint) pairs that meet, one vectorised ``intersection`` cuts
+   them, and one :func:`~mapdiff.measure.area_km2` call (one equal-area projection for
+   the whole run) measures every piece; ``np.bincount`` sums them per footprint.
+4. Releases run in parallel, in batches: ``backend="local"`` uses a
+   :class:`concurrent.futures.ProcessPoolExecutor` (``workers=``), ``backend="dask"``
+   the same batch function on dask.distributed. Each batch returns only a small area
+   table, so memory stays flat however long the history.
+
+Scale-out with dask
+-------------------
+Install the extra (``pip install 'mapdiff[dask]'``) and pass a client::
+
+    from dask.distributed import Client
+    client = Client("tcp://scheduler-host:8786")      # a real cluster
+    s = mapdiff.Series("/data/deepstate/*.geojson")
+    shares = s.shares(["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client)
+
+Without ``client=`` an active client (``distributed.get_client()``) is used, or a
+LocalCluster is started for the call. Workers need mapdiff installed and the files at
+the same paths (a shared filesystem), and ``MAPDIFF_CACHE_DIR`` pointing at shared or
+local storage. Work is parallel over releases (shares) and over runs of consecutive
+releases (changes): dask-geopandas has no overlay, and one release is small.
+
+Grey zone policy for shares
+---------------------------
+``policy="nobody"`` (default): grey (``contested``) land counts for no side: the share
+is held / covered area. ``"side"``: grey counts for the side asked about (an upper
+bound). ``"exclude"``: grey land is left out of the denominator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob as _glob
+import hashlib
+import html
+import itertools
+import math
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import EmptyMapError, FormatError, MapdiffError, UnknownSourceError
+from .labels import CONTESTED
+from .measure import area_km2
+from .model import ControlMap, Provenance, Repair, _polygonal, normalise, polygonal_parts
+
+__all__ = [
+    "CAPTURED",
+    "ChangeTable",
+    "Changes",
+    "Series",
+    "ShareSeries",
+    "SourceLag",
+    "changes",
+    "first_crossing",
+    "measure_footprints",
+    "source_lag",
+]
+
+SCHEMA_VERSION = 1
+#: Share at or above which a town counts as captured by :meth:`ShareSeries.first_crossing`.
+CAPTURED = 0.99
+_AOI_PAD_DEG = 0.01  # ~1 km margin around the union of the areas of interest
+_POLICIES = ("nobody", "side", "exclude")
+
+
+# ======================================================================= releases
+@dataclass(frozen=True)
+class _Release:
+    path: str | None
+    map: ControlMap | None
+    as_of: dt.date | None
+    name: str
+
+
+_DATE_RX = (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"),
+            re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"))
+
+
+def _date_in_text(text: str) -> dt.date | None:
+    for rx in _DATE_RX:
+        m = rx.search(text)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                continue
+    return None
+
+
+def _cheap_date(path: Path, profile) -> dt.date | None:
+    """The release date without parsing the file, if the profile allows it."""
+    spec = profile.as_of if profile is not None else {}
+    if spec.get("file_name"):
+        m = re.search(spec["file_name"], path.name)
+        if m:
+            return _date_in_text(m.group(1))
+    prop = spec.get("property")
+    if prop:
+        head = path.read_bytes()
+        rx = re.compile(rb'"' + re.escape(prop.encode()) + rb'"\s*:\s*"([^"]{8,32})"')
+        dates = [d for d in (_date_in_text(v.decode("ascii", "replace")) for v in rx.findall(head)) if d]
+        if dates:
+            return max(dates)
+        return None
+    if profile is None:
+        return _date_in_text(path.name)
+    return None
+
+
+_MAP_SUFFIXES = {".geojson", ".json", ".gpkg", ".kml", ".kmz", ".fgb", ".parquet", ".geoparquet", ".shp",
+                 ".zip"}
+
+
+def _expand(src) -> list[Path]:
+    text = str(src)
+    p = Path(text)
+    if p.is_dir():
+        paths = [q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")
+                 and q.suffix.lower() in _MAP_SUFFIXES]
+    elif any(ch in text for ch in "*?["):
+        paths = [Path(q) for q in _glob.glob(text) if Path(q).is_file()]
+    elif p.is_file():
+        paths = [p]
+    else:
+        raise FormatError(f"{text}: no such file, folder or glob match; pass a folder, a glob "
+                          "such as 'data/deepstate/*.geojson', or a list of files")
+    if not paths:
+        raise FormatError(f"{text}: no map files found there")
+    return sorted(paths)
+
+
+class Series:
+    """An ordered series of releases of one source, read lazily.
+
+    Parameters
+    ----------
+    releases : str, Path, or sequence of paths / ControlMaps
+        A folder, a glob (``"data/deepstate/*.geojson"``), a list of files, a list of
+        :class:`ControlMap`, or any iterable of these (for example what a fetcher returns).
+    source : str, optional
+        Profile name; by default recognised from the first file.
+    dates : sequence of date, optional
+        Release dates, one per release, for files that state none.
+
+    Notes
+    -----
+    Releases are ordered by date. Several files with the same date (NZZ republishes a
+    weekly window daily) keep the last one; :attr:`duplicates` names the others.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> len(s), s.dates[0].isoformat()
+    (5, '2025-10-01')
+    >>> sh = s.shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True)
+    >>> float(sh.frame["Pokrovsk"].iloc[-1]) > float(sh.frame["Pokrovsk"].iloc[0])
+    True
+    """
+
+    def __init__(self, releases, source: str | None = None, *, dates=None):
+        from .profiles import get_profile
+
+        if isinstance(releases, str | Path):
+            items: list = _expand(releases)
+        elif isinstance(releases, ControlMap):
+            items = [releases]
+        else:
+            items = []
+            for r in releases:
+                items.extend(_expand(r) if isinstance(r, str | Path) and not Path(r).is_file() else [r])
+        if not items:
+            raise EmptyMapError("the series holds no release; pass files, a folder, a glob or maps")
+        if dates is not None and len(dates) != len(items):
+            raise FormatError(f"{len(dates)} dates for {len(items)} releases; give one date per release")
+        self.source = source
+        self._source_given = source is not None
+        profile = get_profile(source) if source else None
+        first_path = next((Path(x) for x in items if not isinstance(x, ControlMap)), None)
+        if profile is None and first_path is not None:
+            profile = _detect(first_path)
+            self.source = profile.name
+        if self.source is None:
+            self.source = items[0].source
+        self._profile_name = profile.name if profile is not None else None
+        rel = []
+        for i, x in enumerate(items):
+            given = _coerce(dates[i]) if dates is not None else None
+            if isinstance(x, ControlMap):
+                rel.append(_Release(None, x, given or x.as_of, f"{x.source} {x.as_of}"))
+            else:
+                p = Path(x)
+                if not p.is_file():
+                    raise FormatError(f"{p}: no such file")
+                d = given or _cheap_date(p, profile)
+                if d is None:
+                    from .io import read_map
+
+                    m = read_map(p, source=self._profile_name if self._source_given else None)
+                    if m.source != self.source:
+                        raise UnknownSourceError(
+                            f"{p.name}: looks like a {m.source} release, but the series is {self.source}; "
+                            f"keep one source per Series (or pass source={self.source!r})")
+                    d = m.as_of
+                rel.append(_Release(str(p), None, d, p.name))
+        undated = [r.name for r in rel if r.as_of is None]
+        if undated:
+            raise FormatError(f"{undated[0]}: the release states no date; pass dates= (one per release)")
+        rel.sort(key=lambda r: (r.as_of, r.name))
+        by_date: dict = {}
+        dups = []
+        for r in rel:
+            if r.as_of in by_date:
+                dups.append(by_date[r.as_of].name)
+            by_date[r.as_of] = r
+        self._releases: list[_Release] = list(by_date.values())
+        #: Names of releases dropped because a later one has the same date.
+        self.duplicates: tuple[str, ...] = tuple(dups)
+
+    # ------------------------------------------------------------ container
+    @property
+    def dates(self) -> list[dt.date]:
+        """Release dates, oldest first."""
+        return [r.as_of for r in self._releases]
+
+    @property
+    def names(self) -> list[str]:
+        """File (or map) names of the releases, oldest first."""
+        return [r.name for r in self._releases]
+
+    def __len__(self) -> int:
+        return len(self._releases)
+
+    def __getitem__(self, i):
+        """The i-th release as a ControlMap (read now), or a sub-Series for a slice."""
+        if isinstance(i, slice):
+            out = self.between()
+            out._releases = self._releases[i]
+            return out
+        return _read_full(self._releases[i], self._profile_name)
+
+    def __iter__(self):
+        for r in self._releases:
+            yield _read_full(r, self._profile_name)
+
+    def __repr__(self) -> str:
+        span = f"{self.dates[0]}..{self.dates[-1]}" if self._releases else "empty"
+        return f"<Series {self.source}: {len(self)} releases {span}>"
+
+    def between(self, start=None, end=None) -> Series:
+        """The releases dated from ``start`` to ``end`` (inclusive), as a new Series."""
+        lo = _coerce(start) if start is not None else dt.date.min
+        hi = _coerce(end) if end is not None else dt.date.max
+        out = object.__new__(Series)
+        out.source, out._profile_name, out.duplicates = self.source, self._profile_name, self.duplicates
+        out._source_given = self._source_given
+        out._releases = [r for r in self._releases if lo <= r.as_of <= hi]
+        return out
+
+    # ------------------------------------------------------------ analyses
+    def shares(self, places, side: str, policy: str = "nobody", *, workers: int | None = None,
+               backend: str = "local", client=None, cache: bool = True, cache_dir=None,
+               quiet: bool = False) -> ShareSeries:
+        """The side's share of each place's footprint, release by release.
+
+        Parameters
+        ----------
+        places : str, Footprint or sequence of them
+            Gazetteer names (any alias) or :class:`~mapdiff.footprints.Footprint` objects.
+        side : str
+            The side whose held land (labels for which ``Label.holds``) is measured.
+        policy : {"nobody", "side", "exclude"}
+            What grey (``contested``) land counts as (module docstring).
+        workers : int, optional
+            Parallel processes (local) or dask workers for a LocalCluster; default: cores.
+        backend : {"local", "dask"}
+        client : dask.distributed.Client, optional
+        cache : bool, default True
+            Use the on-disk cache of clipped releases (:mod:`mapdiff.cache`).
+        cache_dir : path, optional
+            Cache folder (default ``$MAPDIFF_CACHE_DIR`` or the user cache directory).
+        quiet : bool
+            No progress bar (it is also off when stderr is not a terminal).
+
+        Returns
+        -------
+        ShareSeries
+        """
+        if policy not in _POLICIES:
+            raise MapdiffError(f"unknown policy {policy!r}; use one of {', '.join(_POLICIES)}")
+        fps = _footprints(places)
+        names = tuple(f.name for f in fps)
+        if len(set(names)) != len(names):
+            raise MapdiffError(f"places named twice: {', '.join(names)}; give each place once")
+        geoms = np.asarray([f.geometry for f in fps], dtype=object)
+        aoi = _aoi(geoms)
+        ctx = _Context(shapely.to_wkb(aoi), tuple(shapely.to_wkb(geoms)), _centre(geoms),
+                       self._profile_name, bool(cache), None if cache_dir is None else str(cache_dir),
+                       check_source=not self._source_given)
+        results = _run(_measure_batch, ctx, self._releases, workers, backend, client, quiet,
+                       f"{self.source} shares")
+        return _assemble_shares(results, fps, side, policy, self.source)
+
+    def changes(self, aoi=None, *, window: int = 7, workers: int | None = None,
+                backend: str = "local", client=None, cache: bool = True, cache_dir=None,
+                quiet: bool = False) -> ChangeTable:
+        """Gains and losses per side between consecutive releases, with rolling averages.
+
+        Parameters
+        ----------
+        aoi : place name, Footprint or shapely geometry (lon/lat), optional
+            Area to look at; by default the whole front (everything the maps cover).
+        window : int
+            Releases in the rolling mean of the net change per day.
+        workers, backend, client, cache, cache_dir, quiet
+            As for :meth:`shares`.
+
+        Returns
+        -------
+        ChangeTable
+        """
+        if len(self) < 2:
+            raise EmptyMapError("changes need at least two releases")
+        geom = None if aoi is None else _aoi_geometry(aoi)
+        area = None if geom is None else _aoi(np.asarray([geom], dtype=object))
+        ctx = _Context(None if area is None else shapely.to_wkb(area), (), None, self._profile_name,
+                       bool(cache), None if cache_dir is None else str(cache_dir), clip=geom,
+                       check_source=not self._source_given)
+        rows = _run(_changes_batch, ctx, self._releases, workers, backend, client, quiet,
+                    f"{self.source} changes", overlap=True)
+        return _assemble_changes(rows, window, self.source,
+                                 None if aoi is None else getattr(aoi, "name", str(aoi)))
+
+
+def _coerce(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise FormatError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _detect(path: Path):
+    from .io import read_raw
+    from .profiles import detect_profile
+
+    raw = read_raw(path)
+    prof = detect_profile(raw.table, raw.collection_name)
+    if prof is None:
+        raise UnknownSourceError(f"{path.name}: not recognised as any known source; pass source=")
+    return prof
+
+
+def _read_full(r: _Release, profile: str | None) -> ControlMap:
+    if r.map is not None:
+        return r.map
+    from .io import read_map
+
+    m = read_map(r.path, source=profile)
+    if m.as_of != r.as_of:
+        m = ControlMap(m.labels, m.geometries, m.coverage, m.background, m.source, r.as_of, m.scope,
+                       m.provenance, m.report_base)
+    return m
+
+
+# ======================================================================= clipped reading
+@dataclass(frozen=True)
+class _Context:
+    aoi_wkb: bytes | None
+    fps_wkb: tuple
+    centre: tuple | None
+    profile: str | None
+    cache: bool
+    cache_dir: str | None
+    clip: object = None  # exact AOI (changes), the padded one is aoi_wkb
+    check_source: bool = True  # the profile was recognised, not given: check every file
+
+
+def _aoi(geoms: np.ndarray):
+    """Union of the areas of interest's bounding boxes, padded by ``_AOI_PAD_DEG``.
+
+    Boxes rather than the exact outlines: clipping a front against a few axis-parallel
+    edges is several times cheaper than against hundreds of curved ones, and measuring
+    cuts the exact footprints out afterwards. Rounded to 1e-6° so the cache key is stable.
+    """
+    b = shapely.bounds(np.asarray(geoms, dtype=object))
+    pad = np.array([-_AOI_PAD_DEG, -_AOI_PAD_DEG, _AOI_PAD_DEG, _AOI_PAD_DEG])
+    boxes = shapely.box(*(np.round(b + pad, 6)).T)
+    return shapely.union_all(boxes)
+
+
+def _centre(geoms) -> tuple[float, float]:
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    return (round((xmin + xmax) / 2, 1), round((ymin + ymax) / 2, 1))
+
+
+@lru_cache(maxsize=16)
+def _profile_coverage_in(profile_name: str, aoi_wkb: bytes | None):
+    from .io import _coverage
+    from .profiles import get_profile
+
+    cov = _coverage(get_profile(profile_name), profile_name)
+    if cov is not None and aoi_wkb is not None:
+        cov = _polygonal(shapely.intersection(cov, shapely.from_wkb(aoi_wkb)))
+    if cov is not None:
+        shapely.prepare(cov)
+    return cov
+
+
+def _read_clipped(data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_of,
+                  check_source: bool = False) -> ControlMap:
+    """Read one release and keep only what lies in ``aoi`` (clipping before any repair)."""
+    from .io import _check_lonlat, _read_bytes, _resolve_as_of
+    from .profiles import detect_profile, get_profile
+
+    name = Path(path).name
+    raw = _read_bytes(data, name, None, path)
+    found = detect_profile(raw.table, raw.collection_name) if (check_source or not source) else None
+    if source and check_source and found is not None and found.name != source:
+        raise UnknownSourceError(
+            f"{name}: looks like a {found.name} release, but the series is {source}; keep one source "
+            f"per Series (or pass source={source!r} to read every file with that profile)")
+    profile = get_profile(source) if source else found
+    if profile is None:
+        raise UnknownSourceError(f"{name}: not recognised as any known source; pass source=")
+    cover = _profile_coverage_in(profile.name, aoi_wkb)
+    if raw.coverage is not None:
+        own = raw.coverage if aoi is None else shapely.intersection(raw.coverage, aoi)
+        cover = own if cover is None else shapely.intersection(cover, own)
+    elif cover is None and aoi is not None:
+        cover = None  # the map speaks where it draws; the aoi clips the drawing below
+    geoms = raw.geoms
+    _check_lonlat(geoms, cover, name, False)
+    date, origin = _resolve_as_of(profile, raw, None)
+    labels = profile.label_features(raw.table)
+    keep = np.array([lab is not None for lab in labels], dtype=bool)
+    keep &= ~shapely.is_missing(geoms)
+    if aoi is not None:
+        shapely.prepare(aoi)
+        idx = np.flatnonzero(keep)
+        keep[idx[~shapely.intersects(aoi, geoms[idx])]] = False
+    idx = np.flatnonzero(keep)
+    sub = geoms[idx].copy()
+    repairs = []
+    n_unlabelled = sum(lab is None for lab in labels)
+    if n_unlabelled:
+        repairs.append(Repair("unlabelled_dropped", n_unlabelled, 0.0,
+                              f"features no rule of profile {profile.name!r} labels"))
+    if aoi is not None and sub.size:
+        # clip to (coverage ∩ aoi) at once: what is cached is what will be measured
+        region = aoi if cover is None else cover
+        sub = shapely.force_2d(sub)
+        bad = ~shapely.is_valid(sub)
+        if bad.any():
+            sub[bad] = polygonal_parts(shapely.make_valid(sub[bad], method="structure",
+                                                          keep_collapsed=False))
+            repairs.append(Repair("invalid_geometry", int(bad.sum()), 0.0,
+                                  "repaired with make_valid (structure) inside the area of interest"))
+        sub = polygonal_parts(shapely.intersection(sub, region))
+    feats = [(labels[i], g) for i, g in zip(idx, sub, strict=True) if not shapely.is_empty(g)]
+    prov = Provenance(profile.name, profile.name, path, raw.sha256, origin)
+    if as_of is not None and date != as_of:
+        date = as_of
+    if not feats:
+        from .model import NormalisationReport
+
+        return ControlMap((), (), cover if cover is not None else aoi, profile.background, profile.name,
+                          date, profile.scope, prov, NormalisationReport(len(labels), 0, tuple(repairs)))
+    return normalise(feats, precedence=profile.order(labels), coverage=cover,
+                     background=profile.background, source=profile.name, as_of=date,
+                     scope=profile.scope, provenance=prov, repairs=repairs, n_features=len(labels))
+
+
+def _load_release(r: _Release, ctx: _Context) -> ControlMap:
+    """One release clipped to the context's area of interest, through the cache."""
+    aoi = None if ctx.aoi_wkb is None else shapely.from_wkb(ctx.aoi_wkb)
+    if r.map is not None:
+        return r.map if aoi is None else _clip_map(r.map, aoi)
+    from . import cache as _cache
+
+    data = Path(r.path).read_bytes()
+    key = None
+    if ctx.cache:
+        key = _cache.release_key(hashlib.sha256(data).hexdigest(), aoi, ctx.profile)
+        hit = _cache.load(key, ctx.cache_dir)
+        if hit is not None:
+            hit = hit if hit.as_of == r.as_of else _with_date(hit, r.as_of)
+            return _inside_coverage(hit) if aoi is not None else hit
+    m = _read_clipped(data, r.path, aoi, ctx.aoi_wkb, ctx.profile, r.as_of, ctx.check_source)
+    if key is not None:
+        try:
+            _cache.store(key, m, ctx.cache_dir)
+        except OSError as exc:
+            import warnings
+
+            from .errors import MapdiffWarning
+
+            warnings.warn(f"cannot write the release cache in {_cache.cache_dir(ctx.cache_dir)} ({exc}); "
+                          f"going on without it (set {_cache.CACHE_ENV} to a writable folder)",
+                          MapdiffWarning, stacklevel=2)
+    return _inside_coverage(m) if aoi is not None else m
+
+
+def _inside_coverage(m: ControlMap) -> ControlMap:
+    """Mark a map read by :func:`_read_clipped` as already clipped to its coverage.
+
+    Its drawn geometries were cut with (coverage ∩ aoi) itself; a ``covers`` test can still
+    fail on the last bit of a coordinate and cut them again for nothing.
+    """
+    m.__dict__["_clipped"] = m.geometries  # the cached_property's slot
+    return m
+
+
+def _clip_map(m: ControlMap, aoi) -> ControlMap:
+    """``m`` restricted to ``aoi``; unlike :meth:`ControlMap.clip` a map without coverage keeps none."""
+    shapely.prepare(aoi)
+    geoms = tuple(g if shapely.covers(aoi, g) else _polygonal(shapely.intersection(g, aoi))
+                  for g in m.geometries)
+    cov = None if m.coverage is None else _polygonal(shapely.intersection(m.coverage, aoi))
+    return ControlMap(m.labels, geoms, cov, m.background, m.source, m.as_of, m.scope, m.provenance,
+                      m.report_base)
+
+
+def _with_date(m: ControlMap, as_of) -> ControlMap:
+    return ControlMap(m.labels, m.geometries, m.coverage, m.background, m.source, as_of, m.scope,
+                      m.provenance, m.report_base)
+
+
+# ======================================================================= measuring
+@dataclass(frozen=True)
+class _Measured:
+    as_of: dt.date
+    name: str
+    labels: tuple          # Label per row of areas (drawn labels, then background)
+    areas: np.ndarray      # (len(labels), n_places) km²
+    covered: np.ndarray    # (n_places,) km² of each footprint inside the map's coverage
+    total: np.ndarray      # (n_places,) km² of each footprint
+
+
+def measure_footprints(m: ControlMap, fps: np.ndarray, centre=None, memo: dict | None = None
+                       ) -> tuple[tuple, np.ndarray, np.ndarray, np.ndarray]:
+    """Area of each label of ``m`` inside each footprint, all footprints at once.
+
+    Parameters
+    ----------
+    m : ControlMap
+        Ideally already clipped to the footprints (see :meth:`ControlMap.clip`).
+    fps : array of lon/lat geometries
+    centre : (lon, lat), optional
+        Centre of the one equal-area projection every piece is measured in.
+    memo : dict, optional
+        Reused across releases: footprint areas inside a coverage seen before are not
+        measured again (consecutive releases of one source share their coverage).
+
+    Returns
+    -------
+    labels, areas, covered, total
+        ``areas[i, j]`` is km² of ``labels[i]`` in footprint ``j`` (drawn labels, then the
+        background); ``covered[j]`` is the part of footprint ``j`` the map covers, ``total[j]``
+        its whole area. Same numbers as :meth:`ControlMap.partition` per footprint.
+    """
+    fps = np.asarray(fps, dtype=object)
+    n = len(fps)
+    centre = centre or _centre(fps)
+    cov = m.coverage
+    drawn = [g for g in m._clipped]
+    parts, owner = [], []
+    for k, g in enumerate(drawn):
+        p = shapely.get_parts(g)
+        p = p[~shapely.is_empty(p)]
+        parts.append(p)
+        owner.append(np.full(len(p), k))
+    parts = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    owner = np.concatenate(owner) if owner else np.empty(0, dtype=int)
+    memo = {} if memo is None else memo
+    ckey = b"" if cov is None else shapely.to_wkb(cov)
+    if ckey not in memo:
+        covered_geoms = fps if cov is None else shapely.intersection(fps, cov)
+        sizes = area_km2(np.concatenate([covered_geoms, fps]), centre=centre)
+        memo[ckey] = (sizes[:n], sizes[n:])
+    csize, tsize = memo[ckey]
+    areas = np.zeros((len(drawn) + (m.background is not None), n))
+    if parts.size:
+        # Consecutive releases mostly redraw the same parts: a part seen before (same WKB)
+        # reuses its measures; only new parts are cut and projected.
+        seen = memo.setdefault("parts", {})
+        if len(seen) > 20000:
+            seen.clear()
+        if "tree" not in memo:
+            memo["tree"] = shapely.STRtree(fps)
+        keys = shapely.to_wkb(parts)
+        new = np.flatnonzero([k not in seen for k in keys])
+        if new.size:
+            qi, fi = memo["tree"].query(parts[new], predicate="intersects")
+            psize = np.empty(len(qi))
+            if len(qi):
+                # a town wholly inside one drawn part measures as the town: no cut, no projection
+                shapely.prepare(parts[new[np.unique(qi)]])
+                full = shapely.covers(parts[new[qi]], fps[fi])
+                psize[full] = tsize[fi[full]]
+                cut = ~full
+                if cut.any():
+                    psize[cut] = area_km2(shapely.intersection(parts[new[qi[cut]]], fps[fi[cut]]),
+                                          centre=centre)
+            bounds = np.searchsorted(qi, np.arange(new.size + 1))
+            for k, i in enumerate(new):
+                sl = slice(bounds[k], bounds[k + 1])
+                seen[keys[i]] = (fi[sl], psize[sl])
+        for k in range(len(parts)):
+            f, a = seen[keys[k]]
+            if len(f):
+                areas[owner[k], f] += a
+    if cov is None:  # the map speaks only where it draws: no background there
+        csize = areas[:len(drawn)].sum(axis=0)
+    labels = list(m.labels)
+    if m.background is not None:
+        areas[-1] = np.maximum(csize - areas[:len(drawn)].sum(axis=0), 0.0)
+        labels.append(m.background)
+    return tuple(labels), areas, csize, tsize
+
+
+def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:
+    fps = shapely.from_wkb(np.asarray(ctx.fps_wkb, dtype=object))
+    out, memo = [], {}
+    for r in batch:
+        m = _load_release(r, ctx)
+        labels, areas, cov, tot = measure_footprints(m, fps, ctx.centre, memo)
+        out.append(_Measured(r.as_of, r.name, labels, areas, cov, tot))
+    return out
+
+
+# ======================================================================= running
+def _progress(total: int, desc: str, quiet: bool):
+    if quiet or total < 2 or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=desc, unit="release", file=sys.stderr, leave=False)
+    except ImportError:
+        return _LineProgress(total, desc)
+
+
+class _LineProgress:
+    def __init__(self, total: int, desc: str):
+        self.total, self.desc, self.n = total, desc, 0
+
+    def update(self, k: int) -> None:
+        self.n += k
+        print(f"\r{self.desc}: {self.n}/{self.total}", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        print(file=sys.stderr)
+
+
+def _batches(items: list, n_batches: int, overlap: bool) -> list[list]:
+    n = len(items)
+    size = max(1, math.ceil(n / max(1, n_batches)))
+    out = []
+    for start in range(0, n, size):
+        stop = min(n, start + size + (1 if overlap else 0))
+        chunk = items[start:stop]
+        if overlap and len(chunk) < 2:
+            break
+        out.append(chunk)
+    return out
+
+
+def _run(fn, ctx: _Context, items: list, workers, backend: str, client, quiet: bool, desc: str,
+         overlap: bool = False) -> list:
+    """Run ``fn(ctx, batch)`` over batches of ``items``; returns the concatenated results in order."""
+    if backend not in ("local", "dask"):
+        raise MapdiffError(f"unknown backend {backend!r}; use 'local' or 'dask'")
+    workers = workers or os.cpu_count() or 1
+    n_items = len(items) - (1 if overlap else 0)
+    serial = backend == "local" and (workers <= 1 or len(items) <= 4)
+    n_batches = 1 if serial else max(workers * 4, math.ceil(len(items) / 64))
+    batches = _batches(items, n_batches, overlap)
+    bar = _progress(n_items, desc, quiet)
+    results: list = [None] * len(batches)
+
+    def done(i, res):
+        results[i] = res
+        if bar is not None:
+            bar.update(len(batches[i]) - (1 if overlap else 0))
+
+    try:
+        if serial:
+            for i, b in enumerate(batches):
+                done(i, fn(ctx, b))
+        elif backend == "local":
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            with ProcessPoolExecutor(max_workers=min(workers, len(batches))) as ex:
+                futs = {ex.submit(fn, ctx, b): i for i, b in enumerate(batches)}
+                for f in as_completed(futs):
+                    done(futs[f], f.result())
+        else:
+            _run_dask(fn, ctx, batches, workers, client, done)
+    finally:
+        if bar is not None:
+            bar.close()
+    return [x for res in results for x in res]
+
+
+def _run_dask(fn, ctx, batches, workers, client, done) -> None:
+    try:
+        from distributed import Client, LocalCluster, as_completed, get_client
+    except ImportError:
+        raise MapdiffError("backend='dask' needs dask.distributed: pip install 'mapdiff[dask]'") from None
+    own = None
+    if client is None:
+        try:
+            client = get_client()
+        except ValueError:
+            cluster = LocalCluster(n_workers=min(workers, 4), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            own = client = Client(cluster)
+    try:
+        ctx_f = client.scatter(ctx, broadcast=True)
+        futs = [client.submit(fn, ctx_f, b, pure=False) for b in batches]
+        index = {f.key: i for i, f in enumerate(futs)}
+        for f in as_completed(futs):
+            done(index[f.key], f.result())
+    finally:
+        if own is not None:
+            cluster = own.cluster
+            own.close()
+            cluster.close()
+
+
+# ======================================================================= share series
+@lru_cache(maxsize=1024)
+def _footprint(name: str):
+    from .footprints import footprint
+
+    return footprint(name)
+
+
+def _footprints(places) -> list:
+    from .footprints import Footprint
+
+    if isinstance(places, str | Footprint):
+        places = [places]
+    out = []
+    for p in places:
+        out.append(p if isinstance(p, Footprint) else _footprint(p))
+    if not out:
+        raise MapdiffError("no place given; pass at least one place name or Footprint")
+    return out
+
+
+def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, source: str) -> ShareSeries:
+    names = [f.name for f in fps]
+    dates = [r.as_of for r in results]
+    share = np.full((len(results), len(fps)), np.nan)
+    ev_date, ev_label, ev_area = [], [], []
+    for i, r in enumerate(results):
+        held = np.zeros(len(fps))
+        grey = np.zeros(len(fps))
+        for lab, a in zip(r.labels, r.areas, strict=True):
+            if lab.holds and lab.side == side:
+                held += a
+            elif lab.status == CONTESTED:
+                grey += a
+        num = held + (grey if policy == "side" else 0.0)
+        den = r.covered - (grey if policy == "exclude" else 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share[i] = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1), 0.0, 1.0), np.nan)
+        ev_date += [r.as_of] * (len(r.labels) + 1)
+        ev_label += [str(lab) for lab in r.labels] + ["not_covered"]
+        ev_area.append(np.vstack([r.areas, np.maximum(r.total - r.covered, 0.0)[None, :]]))
+    # evidence: km² per (date, place, label), zero rows left out
+    stacked = np.vstack(ev_area) if ev_area else np.zeros((0, len(fps)))
+    ri, ci = np.nonzero(stacked > 0)
+    areas = pd.DataFrame({"date": np.asarray(ev_date, dtype=object)[ri], "place": np.asarray(names)[ci],
+                          "label": np.asarray(ev_label, dtype=object)[ri], "km2": stacked[ri, ci]})
+    frame = pd.DataFrame(share, index=pd.DatetimeIndex(pd.to_datetime(dates), name="date"), columns=names)
+    return ShareSeries(frame, side, policy, source, tuple(f.kind for f in fps),
+                       tuple(f.approximate for f in fps), areas)
+
+
+@dataclass(frozen=True, eq=False)
+class ShareSeries:
+    """A side's share (0..1) of each place, release by release.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Index ``date`` (release dates), one column per place.
+    side, policy, source : str
+    kinds : tuple of str
+        Footprint kind per place (``approximate`` ones are stand-ins: results say so).
+    approximate : tuple of bool
+    areas : DataFrame
+        The evidence: km² per (date, place, label), including ``not_covered``.
+    """
+
+    frame: pd.DataFrame
+    side: str
+    policy: str
+    source: str
+    kinds: tuple = ()
+    approximate: tuple = ()
+    areas: pd.DataFrame = field(default=None, repr=False)
+
+    @property
+    def places(self) -> list[str]:
+        """Place names, in the order asked for."""
+        return list(self.frame.columns)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The date × place table of shares (a copy)."""
+        return self.frame.copy()
+
+    def first_crossing(self, threshold=0.5) -> pd.DataFrame:
+        """The first release at which each place's share reached ``threshold``.
+
+        Parameters
+        ----------
+        threshold : float or "captured"
+            A share in 0..1 (``0.5``, ``0.9``); ``"captured"`` means :data:`CAPTURED`.
+
+        Returns
+        -------
+        DataFrame
+            One row per place: ``threshold``, ``date`` (NaT if never), ``previous_date``
+            (the last release below it: the crossing happened in between),
+            ``share_before``, ``share_at``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> f = pd.DataFrame({"A": [0.1, 0.6, 0.4, 0.95]},
+        ...                  index=pd.to_datetime(["2025-01-01", "2025-01-05", "2025-01-06", "2025-01-09"]))
+        >>> s = ShareSeries(f, "RU", "nobody", "demo")
+        >>> s.first_crossing(0.5)["date"].iloc[0].date().isoformat()
+        '2025-01-05'
+        """
+        return first_crossing(self.frame, threshold)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: side, policy, source, places, dates and shares."""
+        return {"schema_version": SCHEMA_VERSION, "kind": "share_series", "side": self.side,
+                "policy": self.policy, "source": self.source,
+                "places": [{"name": p, "kind": k, "approximate": bool(a)}
+                           for p, k, a in zip(self.places, self.kinds, self.approximate, strict=False)],
+                "dates": [d.date().isoformat() for d in self.frame.index],
+                "shares": {p: [None if pd.isna(v) else round(float(v), 6) for v in self.frame[p]]
+                           for p in self.places}}
+
+    def plot(self, ax=None, **kwargs):
+        """Share (%) over time, one line per place; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(9, 4))
+        for p in self.places:
+            ax.plot(self.frame.index, self.frame[p] * 100, label=p, **kwargs)
+        ax.set_ylabel(f"share held by {self.side} (%)")
+        ax.set_ylim(-2, 102)
+        note = "; approximate footprints" if any(self.approximate) else ""
+        ax.set_title(f"{self.source}: share of each footprint held by {self.side} "
+                     f"(grey: {self.policy}{note})")
+        ax.legend(loc="best", fontsize="small")
+        return ax
+
+    def _repr_html_(self) -> str:
+        tail = self.frame.tail(10).map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
+        note = " (approximate footprints)" if any(self.approximate) else ""
+        return (f"<b>ShareSeries</b> {html.escape(self.source)}: {len(self.frame)} releases, "
+                f"side {html.escape(self.side)}, grey {html.escape(self.policy)}{note}"
+                + tail.to_html())
+
+
+def first_crossing(frame, threshold=0.5) -> pd.DataFrame:
+    """First date each column of a date-indexed share table reached ``threshold``.
+
+    See :meth:`ShareSeries.first_crossing`.
+    """
+    frame = getattr(frame, "frame", frame)
+    t = CAPTURED if threshold == "captured" else float(threshold)
+    if not 0.0 <= t <= 1.0:
+        raise MapdiffError(f"threshold {threshold!r} is not a share in 0..1 (or 'captured')")
+    rows = []
+    for place in frame.columns:
+        s = frame[place].dropna()
+        hit = np.flatnonzero(s.to_numpy() >= t - 1e-12)
+        if hit.size:
+            k = int(hit[0])
+            rows.append({"place": place, "threshold": t, "date": s.index[k],
+                         "previous_date": s.index[k - 1] if k else pd.NaT,
+                         "share_before": float(s.iloc[k - 1]) if k else np.nan,
+                         "share_at": float(s.iloc[k])})
+        else:
+            rows.append({"place": place, "threshold": t, "date": pd.NaT, "previous_date": pd.NaT,
+                         "share_before": np.nan, "share_at": np.nan})
+    return pd.DataFrame(rows).set_index("place")
+
+
+# ======================================================================= source lag
+@dataclass(frozen=True, eq=False)
+class SourceLag:
+    """How many days ``follower`` trails ``leader``, per place, with the evidence.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Per place: ``crossing_lag_days@T`` for each threshold T (follower's first crossing
+        date minus the leader's), ``best_shift_days`` (the shift of the follower's daily
+        share series that best matches the leader's: least mean squared difference),
+        ``mse_at_best``, ``mse_at_zero``, ``at_search_limit`` (the best shift is the largest
+        tried: widen ``max_shift_days``), ``window_days``.
+    crossings : DataFrame
+        Per (place, threshold, series): the crossing date and the release before it.
+    curves : DataFrame
+        Mean squared difference for every shift tried (rows: shift in days; columns: places).
+    leader, follower : str
+        Source names.
+    """
+
+    table: pd.DataFrame
+    crossings: pd.DataFrame
+    curves: pd.DataFrame
+    leader: str
+    follower: str
+    window: tuple
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-place lag table (a copy)."""
+        return self.table.copy()
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict with the per-place lags and the crossing evidence."""
+        def clean(v):
+            if isinstance(v, pd.Timestamp):
+                return v.date().isoformat()
+            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
+                return None
+            return float(v) if isinstance(v, np.floating | float) else v
+
+        return {"schema_version": SCHEMA_VERSION, "kind": "source_lag", "leader": self.leader,
+                "follower": self.follower, "window": [d.isoformat() for d in self.window],
+                "places": {p: {k: clean(v) for k, v in row.items()} for p, row in self.table.iterrows()},
+                "crossings": [{k: clean(v) for k, v in r.items()}
+                              for r in self.crossings.reset_index().to_dict("records")]}
+
+    def plot(self, ax=None, **kwargs):
+        """Mean squared difference against shift, one line per place; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        for p in self.curves.columns:
+            ax.plot(self.curves.index, self.curves[p], label=p, **kwargs)
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_xlabel(f"days {self.follower} trails {self.leader}")
+        ax.set_ylabel("mean squared share difference")
+        ax.set_title(f"Lag of {self.follower} behind {self.leader}")
+        ax.legend(loc="best", fontsize="small")
+        return ax
+
+    def _repr_html_(self) -> str:
+        return (f"<b>SourceLag</b> {html.escape(self.follower)} behind {html.escape(self.leader)} "
+                f"({self.window[0]}..{self.window[1]})" + self.table.to_html(float_format="%.4g"))
+
+
+def _daily(frame: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Step function of a release table on ``days``; NaN before the first and after the last release."""
+    f = frame.sort_index()
+    out = f.reindex(f.index.union(days)).ffill().loc[days]
+    out[(days < f.index.min()) | (days > f.index.max())] = np.nan
+    return out
+
+
+def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30, start=None,
+               end=None, min_overlap_days: int = 7) -> SourceLag:
+    """How many days one source trails another, per place.
+
+    Two estimates with their evidence: (1) the difference of first-crossing dates for
+    each threshold (only where both crossings were observed, i.e. a release below the
+    threshold precedes it); (2) the shift ``s`` (days) minimising the mean squared
+    difference between ``leader(t)`` for ``t`` in the window and ``follower(t + s)``, both
+    as daily step functions (a release holds until the next). Positive means the
+    follower trails.
+
+    Parameters
+    ----------
+    leader, follower : ShareSeries or date-indexed DataFrame
+        Share series of the same places (matched by column name).
+    thresholds : sequence of float
+    max_shift_days : int
+    start, end : date, optional
+        Window of the leader compared (default: where both series have data); the
+        follower is read up to ``max_shift_days`` beyond it.
+    min_overlap_days : int
+        Shifts leaving fewer overlapping days are not considered.
+
+    Returns
+    -------
+    SourceLag
+
+    Examples
+    --------
+    >>> import pandas as pd, numpy as np
+    >>> d = pd.date_range("2025-01-01", periods=60, freq="D")
+    >>> a = pd.DataFrame({"X": np.clip((np.arange(60) - 20) / 20, 0, 1)}, index=d)
+    >>> b = a.shift(5).bfill()
+    >>> int(source_lag(a, b).table.loc["X", "best_shift_days"])
+    5
+    """
+    fa, fb = getattr(leader, "frame", leader), getattr(follower, "frame", follower)
+    places = [p for p in fa.columns if p in fb.columns]
+    if not places:
+        raise MapdiffError("the two series share no place; measure the same places in both")
+    lo = max(fa.index.min(), fb.index.min())
+    hi = min(fa.index.max(), fb.index.max())
+    if start is not None:
+        lo = max(lo, pd.Timestamp(start))
+    if end is not None:
+        hi = min(hi, pd.Timestamp(end))
+    if hi <= lo:
+        raise MapdiffError("the series do not overlap in time "
+                           f"({fa.index.min().date()}..{fa.index.max().date()}"
+                           f" vs {fb.index.min().date()}..{fb.index.max().date()})")
+    days = pd.date_range(lo, hi, freq="D")
+    m = int(max_shift_days)
+    wide = pd.date_range(lo - pd.Timedelta(days=m), hi + pd.Timedelta(days=m), freq="D")
+    # a release holds until the next one: daily step functions (the last release before the
+    # window counts for its first days); the follower is read up to max_shift_days beyond the
+    # window on both sides, and is unknown before its first and after its last release
+    da = _daily(fa[places], days)
+    db = _daily(fb[places], wide)
+    wa = fa.loc[(fa.index >= lo) & (fa.index <= hi), places]
+    wb = fb.loc[(fb.index >= wide[0]) & (fb.index <= wide[-1]), places]
+    cross_rows, table = [], {}
+    shifts = np.arange(-m, m + 1)
+    curves = pd.DataFrame(index=pd.Index(shifts, name="shift_days"), columns=places, dtype=float)
+    for p in places:
+        row = {}
+        for t in thresholds:
+            ca = first_crossing(wa[[p]], t).iloc[0]
+            cb = first_crossing(wb[[p]], t).iloc[0]
+            for who, c in (("leader", ca), ("follower", cb)):
+                cross_rows.append({"place": p, "threshold": t, "series": who, "date": c["date"],
+                                   "previous_date": c["previous_date"],
+                                   "observed": bool(pd.notna(c["previous_date"]))})
+            # a crossing is observed only with a release below the threshold before it
+            seen = pd.notna(ca["previous_date"]) and pd.notna(cb["previous_date"])
+            row[f"crossing_lag_days@{t:g}"] = (cb["date"] - ca["date"]).days if seen else np.nan
+        a, b = da[p].to_numpy(float), db[p].to_numpy(float)
+        n = len(a)
+        mse = np.full(len(shifts), np.nan)
+        for k, sh in enumerate(shifts):
+            y = b[m + sh:m + sh + n]  # follower at t + shift
+            ok = ~(np.isnan(a) | np.isnan(y))
+            if ok.sum() >= min_overlap_days:
+                mse[k] = float(np.mean((a[ok] - y[ok]) ** 2))
+        curves[p] = mse
+        if np.all(np.isnan(mse)) or np.nanmax(mse) - np.nanmin(mse) < 1e-12:
+            best, best_mse = np.nan, (np.nanmin(mse) if not np.all(np.isnan(mse)) else np.nan)
+        else:
+            cand = np.flatnonzero(mse <= np.nanmin(mse) + 1e-12)
+            k = cand[np.argmin(np.abs(shifts[cand]))]
+            best, best_mse = int(shifts[k]), float(mse[k])
+        row["best_shift_days"] = best
+        row["mse_at_best"] = best_mse
+        row["mse_at_zero"] = float(mse[m])
+        row["at_search_limit"] = bool(not np.isnan(best) and abs(best) == m)
+        row["window_days"] = int(n)
+        table[p] = row
+    tab = pd.DataFrame.from_dict(table, orient="index")
+    tab.index.name = "place"
+    cross = pd.DataFrame(cross_rows).set_index(["place", "threshold", "series"])
+    return SourceLag(tab, cross, curves, getattr(leader, "source", "leader"),
+                     getattr(follower, "source", "follower"), (lo.date(), hi.date()))
+
+
+# ======================================================================= changes
+@lru_cache(maxsize=1)
+def _place_index():
+    from .footprints import footprint, place_names
+
+    names, pts = [], []
+    for n in place_names():
+        c = footprint(n).centre
+        if c is not None:
+            names.append(n)
+            pts.append(shapely.Point(c))
+    pts = np.asarray(pts, dtype=object)
+    return names, pts, shapely.STRtree(pts)
+
+
+def _nearest_places(geoms: np.ndarray) -> tuple[list[str], np.ndarray]:
+    import pyproj
+
+    names, pts, tree = _place_index()
+    if len(geoms) == 0 or not names:
+        return [""] * len(geoms), np.full(len(geoms), np.nan)
+    reps = shapely.point_on_surface(geoms)
+    # nearest in lon/lat, scaled by cos(lat) to be nearly isotropic near the front
+    lat = float(np.mean(shapely.get_y(reps)))
+    sx = math.cos(math.radians(lat))
+    scaled = shapely.transform(reps, lambda c: c * [sx, 1.0])
+    tree2 = shapely.STRtree(shapely.transform(pts, lambda c: c * [sx, 1.0]))
+    idx = tree2.nearest(scaled)
+    del tree
+    g = pyproj.Geod(ellps="WGS84")
+    _, _, dist = g.inv(shapely.get_x(reps), shapely.get_y(reps),
+                       shapely.get_x(pts[idx]), shapely.get_y(pts[idx]))
+    return [names[i] for i in idx], np.asarray(dist) / 1000.0
+
+
+@dataclass(frozen=True)
+class ChangeComponent:
+    """One connected piece of land that changed hands between two releases."""
+
+    side: str
+    change: str  # "gained" or "lost"
+    area_km2: float
+    place: str
+    distance_km: float
+    geometry: object = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Changes:
+    """Gains and losses per side between two releases (km², with the polygons).
+
+    Attributes
+    ----------
+    old_as_of, new_as_of : date or None
+    source : str
+    sides : dict
+        ``{side: {"gained_km2", "lost_km2", "net_km2"}}``.
+    gained, lost : dict
+        ``{side: lon/lat geometry}``.
+    components : tuple of ChangeComponent
+        Each connected piece, largest first, named after the nearest gazetteer place.
+    aoi : str or None
+    """
+
+    old_as_of: dt.date | None
+    new_as_of: dt.date | None
+    source: str
+    sides: dict
+    gained: dict = field(repr=False)
+    lost: dict = field(repr=False)
+    components: tuple = field(repr=False, default=())
+    aoi: str | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: ``sides`` with km² and the components (without geometry)."""
+        return {"schema_version": SCHEMA_VERSION, "kind": "changes", "source": self.source,
+                "old": self.old_as_of.isoformat() if self.old_as_of else None,
+                "new": self.new_as_of.isoformat() if self.new_as_of else None,
+                "aoi": self.aoi,
+                "sides": {s: {k: round(v, 6) for k, v in d.items()} for s, d in self.sides.items()},
+                "components": [{"side": c.side, "change": c.change, "area_km2": round(c.area_km2, 6),
+                                "place": c.place, "distance_km": round(c.distance_km, 3)}
+                               for c in self.components]}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per changed component: side, change, area_km2, place, distance_km."""
+        return pd.DataFrame([{"side": c.side, "change": c.change, "area_km2": c.area_km2,
+                              "place": c.place, "distance_km": c.distance_km} for c in self.components],
+                            columns=["side", "change", "area_km2", "place", "distance_km"])
+
+    def to_gdf(self):
+        """The components as a GeoDataFrame (EPSG:4326)."""
+        import geopandas as gpd
+
+        df = self.to_frame()
+        return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
+
+    def plot(self, ax=None, side: str | None = None, **kwargs):
+        """Land ``side`` gained (red) and lost (blue, hatched); returns the Axes.
+
+        One side at a time (by default the first): on a two-sided map one side's gains are
+        the other's losses, and drawing both would stack the same polygons.
+        """
+        import matplotlib.pyplot as plt
+        from shapely.plotting import plot_polygon
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 7))
+        s = side or next(iter(self.sides), None)
+        for geom, kind, colour, hatch in ((self.gained.get(s), "gained", "#c0392b", None),
+                                          (self.lost.get(s), "lost", "#2471a3", "//")):
+            if geom is not None and not geom.is_empty:
+                plot_polygon(geom, ax=ax, add_points=False, facecolor=colour if hatch is None else "none",
+                             edgecolor=colour, hatch=hatch, alpha=0.8,
+                             label=f"{s} {kind} ({self.sides[s][kind + '_km2']:,.1f} km²)", **kwargs)
+        ax.set_title(f"{self.source}: {self.old_as_of} → {self.new_as_of}")
+        ax.set_aspect(1 / math.cos(math.radians(np.mean(ax.get_ylim()))))
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="best", fontsize="small")
+        return ax
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>{html.escape(s)}</td><td>{d['gained_km2']:,.2f}</td>"
+                       f"<td>{d['lost_km2']:,.2f}</td><td>{d['net_km2']:+,.2f}</td></tr>"
+                       for s, d in self.sides.items())
+        return (f"<b>Changes</b> {html.escape(self.source)} {self.old_as_of} → {self.new_as_of}"
+                f"<table><tr><th>side</th><th>gained km²</th><th>lost km²</th><th>net km²</th></tr>"
+                f"{rows}</table>")
+
+
+def _pieces_in(m: ControlMap, within) -> list:
+    """Each drawn label's geometry inside ``within`` (small), in label order."""
+    shapely.prepare(within)
+    return [g if shapely.covers(within, g) else _polygonal(shapely.intersection(g, within))
+            for g in m._clipped]
+
+
+def _held(m: ControlMap, side: str, within, pieces=None):
+    """Land ``side`` holds on ``m`` inside ``within`` (lon/lat)."""
+    pieces = _pieces_in(m, within) if pieces is None else pieces
+    parts = [g for lab, g in zip(m.labels, pieces, strict=True) if lab.holds and lab.side == side]
+    if m.background is not None and m.background.holds and m.background.side == side:
+        drawn = shapely.union_all(np.asarray(pieces, dtype=object)) if len(pieces) > 1 else (
+            pieces[0] if pieces else shapely.Polygon())
+        parts.append(_polygonal(shapely.difference(within, drawn)))
+    if not parts:
+        return shapely.Polygon()
+    return parts[0] if len(parts) == 1 else _polygonal(shapely.union_all(np.asarray(parts, dtype=object)))
+
+
+def _changed_region(old: ControlMap, new: ControlMap, within):
+    """Where the two maps can differ at all, inside ``within``.
+
+    With the same background, a point changes hands only if some drawn label's
+    membership changes: the union of each label's symmetric difference. Restricting the
+    overlays to it keeps whole-front comparisons small (a day's changes are a few km²).
+    """
+    if old.background != new.background:
+        return within
+    labels = list(dict.fromkeys([*old.labels, *new.labels]))
+    empty = shapely.Polygon()
+    diffs = []
+    for lab in labels:
+        a = old._clipped[old.labels.index(lab)] if lab in old.labels else empty
+        b = new._clipped[new.labels.index(lab)] if lab in new.labels else empty
+        d = _polygonal(shapely.symmetric_difference(a, b))
+        if not d.is_empty:
+            diffs.append(d)
+    if not diffs:
+        return empty
+    x = diffs[0] if len(diffs) == 1 else _polygonal(shapely.union_all(np.asarray(diffs, dtype=object)))
+    shapely.prepare(within)
+    return x if shapely.covers(within, x) else _polygonal(shapely.intersection(x, within))
+
+
+def _sides(*maps) -> list[str]:
+    out = []
+    for m in maps:
+        for lab in m.all_labels:
+            if lab.holds and lab.side and lab.side not in out:
+                out.append(lab.side)
+    return out
+
+
+def changes(old, new, aoi=None, *, components: bool = True) -> Changes:
+    """Gains and losses per side between two releases, in km², with the polygons.
+
+    Only land both maps cover is compared (a change of coverage is not a change of
+    control). Each connected gained or lost piece is named after the nearest gazetteer
+    place (by its point on surface).
+
+    Parameters
+    ----------
+    old, new : ControlMap or path
+    aoi : place name, Footprint or lon/lat geometry, optional
+        Restrict to this area (default: everything both maps cover).
+    components : bool, default True
+        Split the changes into named connected components.
+
+    Returns
+    -------
+    Changes
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> c = mapdiff.changes(mapdiff.sample_path("2025-11-01"), mapdiff.sample_path("2025-11-27"))
+    >>> c.sides["RU"]["gained_km2"] > c.sides["RU"]["lost_km2"]
+    True
+    """
+    from .io import read_map
+
+    old = old if isinstance(old, ControlMap) else read_map(old)
+    new = new if isinstance(new, ControlMap) else read_map(new)
+    geom = None if aoi is None else _aoi_geometry(aoi)
+    return _changes(old, new, geom, None if aoi is None else getattr(aoi, "name", str(aoi)), components)
+
+
+def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool) -> Changes:
+    fa, fb = old.footprint, new.footprint
+    common = fa if fa is fb or shapely.equals_exact(fa, fb, 0) else shapely.intersection(fa, fb)
+    if geom is not None:
+        common = shapely.intersection(common, geom)
+    common = _polygonal(common)
+    within = _changed_region(old, new, common)
+    sides = _sides(old, new)
+    gained, lost, comps, rows = {}, {}, [], {}
+    pieces, keys = [], []
+    pa, pb = _pieces_in(old, within), _pieces_in(new, within)
+    for s in sides:
+        a, b = _held(old, s, within, pa), _held(new, s, within, pb)
+        gained[s] = _polygonal(shapely.difference(b, a))
+        lost[s] = _polygonal(shapely.difference(a, b))
+        pieces += [gained[s], lost[s]]
+        keys.append(s)
+    centre = _centre(np.asarray([common], dtype=object)) if not common.is_empty else None
+    sizes = area_km2(np.asarray(pieces, dtype=object), centre=centre) if pieces else []
+    for k, s in enumerate(keys):
+        g, lo = float(sizes[2 * k]), float(sizes[2 * k + 1])
+        rows[s] = {"gained_km2": g, "lost_km2": lo, "net_km2": g - lo}
+    if components and pieces:
+        for s in keys:
+            for kind, geom_s in (("gained", gained[s]), ("lost", lost[s])):
+                parts = shapely.get_parts(geom_s)
+                parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
+                if not len(parts):
+                    continue
+                a = area_km2(parts, centre=centre)
+                names, dist = _nearest_places(parts)
+                comps += [ChangeComponent(s, kind, float(a[i]), names[i], float(dist[i]), parts[i])
+                          for i in range(len(parts))]
+        comps.sort(key=lambda c: -c.area_km2)
+    return Changes(old.as_of, new.as_of, new.source, rows, gained, lost, tuple(comps), aoi_name)
+
+
+def _aoi_geometry(aoi):
+    from .footprints import Footprint, footprint
+
+    if isinstance(aoi, str):
+        return footprint(aoi).geometry
+    if isinstance(aoi, Footprint):
+        return aoi.geometry
+    g = getattr(aoi, "geometry", aoi)
+    if not isinstance(g, shapely.Geometry):
+        raise MapdiffError("aoi must be a place name, a Footprint or a lon/lat geometry, "
+                           f"not {type(aoi).__name__}")
+    return g
+
+
+def _changes_batch(ctx: _Context, batch: Sequence[_Release]) -> list[dict]:
+    maps = [_load_release(r, ctx) for r in batch]
+    out = []
+    for a, b in itertools.pairwise(maps):
+        c = _changes(a, b, ctx.clip, None, components=False)
+        row = {"date": b.as_of, "previous": a.as_of}
+        for s, d in c.sides.items():
+            for k, v in d.items():
+                row[f"{s}_{k}"] = v
+        out.append(row)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class ChangeTable:
+    """Per-release gains and losses per side, with rolling averages.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Index ``date``; columns ``previous``, ``days`` (since the previous release), and per
+        side ``<side>_gained_km2``, ``<side>_lost_km2``, ``<side>_net_km2``,
+        ``<side>_net_km2_per_day`` and ``<side>_net_km2_per_day_rolling`` (mean over
+        ``window`` releases).
+    window : int
+    source : str
+    aoi : str or None
+    """
+
+    frame: pd.DataFrame
+    window: int
+    source: str
+    aoi: str | None = None
+
+    @property
+    def sides(self) -> list[str]:
+        """Sides in the table."""
+        return [c[:-len("_gained_km2")] for c in self.frame.columns if c.endswith("_gained_km2")]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table (a copy)."""
+        return self.frame.copy()
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: totals per side and the rows."""
+        f = self.frame
+        sides = {s: {"gained_km2": float(f[f"{s}_gained_km2"].sum()),
+                     "lost_km2": float(f[f"{s}_lost_km2"].sum())} for s in self.sides}
+        rows = []
+        for d, r in f.iterrows():
+            rows.append({"date": d.date().isoformat(), "previous": r["previous"].date().isoformat(),
+                         **{k: (None if pd.isna(v) else round(float(v), 6)) for k, v in r.items()
+                            if k not in ("previous",)}})
+        return {"schema_version": SCHEMA_VERSION, "kind": "change_table", "source": self.source,
+                "aoi": self.aoi, "window": self.window, "sides": sides, "rows": rows}
+
+    def plot(self, ax=None, side: str | None = None, **kwargs):
+        """Net change per day and its rolling mean for one side; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        side = side or (self.sides[0] if self.sides else None)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(9, 4))
+        if side is not None:
+            ax.bar(self.frame.index, self.frame[f"{side}_net_km2_per_day"], color="0.7",
+                   label=f"{side} net km²/day")
+            ax.plot(self.frame.index, self.frame[f"{side}_net_km2_per_day_rolling"], color="C3",
+                    label=f"rolling mean ({self.window} releases)", **kwargs)
+        ax.axhline(0, color="black", lw=0.6)
+        import matplotlib.dates as mdates
+
+        loc = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+        ax.set_ylabel("km² per day")
+        ax.set_title(f"{self.source}: net change{' in ' + self.aoi if self.aoi else ''}")
+        ax.legend(loc="best", fontsize="small")
+        return ax
+
+    def _repr_html_(self) -> str:
+        where = " — " + html.escape(self.aoi) if self.aoi else ""
+        return (f"<b>ChangeTable</b> {html.escape(self.source)}{where}"
+                + self.frame.tail(10).to_html(float_format="%.2f"))
+
+
+def _assemble_changes(rows: list[dict], window: int, source: str, aoi: str | None) -> ChangeTable:
+    f = pd.DataFrame(rows)
+    f["date"] = pd.to_datetime(f["date"])
+    f["previous"] = pd.to_datetime(f["previous"])
+    f = f.set_index("date").sort_index()
+    f.insert(1, "days", (f.index - f["previous"]).dt.days)
+    sides = [c[:-len("_gained_km2")] for c in f.columns if c.endswith("_gained_km2")]
+    for s in sides:
+        f[[f"{s}_gained_km2", f"{s}_lost_km2", f"{s}_net_km2"]] = \
+            f[[f"{s}_gained_km2", f"{s}_lost_km2", f"{s}_net_km2"]].fillna(0.0)
+        f[f"{s}_net_km2_per_day"] = f[f"{s}_net_km2"] / f["days"].clip(lower=1)
+        f[f"{s}_net_km2_per_day_rolling"] = f[f"{s}_net_km2_per_day"].rolling(window, min_periods=1).mean()
+    return ChangeTable(f, window, source, aoi)
+

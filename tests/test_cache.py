@@ -1,0 +1,123 @@
+"""Tests of mapdiff.cache: hits, invalidation when a file changes, damage, concurrent writers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+
+import pytest
+import shapely
+
+import mapdiff
+from mapdiff import Series, cache
+from mapdiff import history as H
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    d = tmp_path / "cache"
+    monkeypatch.setenv(cache.CACHE_ENV, str(d))
+    return d
+
+
+def test_cache_dir_from_env_and_default(cache_dir, monkeypatch):
+    assert cache.cache_dir() == cache_dir
+    monkeypatch.delenv(cache.CACHE_ENV)
+    assert "mapdiff" in str(cache.cache_dir())
+
+
+def test_second_run_hits_the_cache(cache_dir, monkeypatch):
+    s = Series(mapdiff.sample_paths())
+    first = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
+    entries = sorted(cache_dir.glob("*.mdr"))
+    assert len(entries) == 5
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("a cached release was parsed again")
+
+    monkeypatch.setattr(H, "_read_clipped", no_read)
+    second = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
+    assert second.equals(first)
+    # another area of interest is another key: it must parse
+    with pytest.raises(AssertionError, match="parsed again"):
+        s.shares(["Kharkiv"], "RU", workers=1, quiet=True)
+
+
+def test_cache_roundtrip_keeps_the_map(cache_dir):
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    key = cache.release_key(m.provenance.sha256, shapely.box(37, 48, 37.3, 48.4), "deepstate")
+    cache.store(key, m)
+    back = cache.load(key)
+    assert back.labels == m.labels and back.background == m.background
+    assert back.as_of == m.as_of and back.source == m.source and back.scope == m.scope
+    assert back.provenance == m.provenance
+    assert back.report_base == m.report_base
+    assert all(shapely.equals_exact(a, b, 0) for a, b in zip(back.geometries, m.geometries, strict=True))
+    assert shapely.equals_exact(back.coverage, m.coverage, 0)
+    assert back.area("controlled:RU") == pytest.approx(m.area("controlled:RU"), rel=1e-12)
+
+
+def test_changed_file_invalidates(cache_dir, tmp_path):
+    folder = tmp_path / "releases"
+    folder.mkdir()
+    target = folder / "deepstatemap_data_20251127_pokrovsk.geojson"
+    shutil.copy(mapdiff.sample_path("2025-11-27"), target)
+    before = Series(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame["Pokrovsk"].iloc[0]
+    # the file changes (same name, same date): RU now holds the whole clip box
+    data = json.loads(target.read_text())
+    box = data["coverage"]
+    data["features"][0]["geometry"] = box
+    target.write_text(json.dumps(data))
+    after = Series(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame["Pokrovsk"].iloc[0]
+    assert before < 0.5 and after == pytest.approx(1.0)
+    assert len(list(cache_dir.glob("*.mdr"))) == 2
+
+
+def test_damaged_entry_is_a_miss_and_is_rewritten(cache_dir):
+    s = Series(mapdiff.sample_paths()[:2])
+    good = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
+    for p in cache_dir.glob("*.mdr"):
+        p.write_bytes(p.read_bytes()[:40])  # truncated
+    assert s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame.equals(good)
+    assert all(cache.load(p.stem) is not None for p in cache_dir.glob("*.mdr"))
+    (cache_dir / ("0" * 64 + ".mdr")).write_bytes(b"not a cache entry")
+    assert cache.load("0" * 64) is None
+
+
+def test_concurrent_writers_leave_a_whole_entry(cache_dir):
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-20"))
+    key = cache.release_key(m.provenance.sha256, None, "deepstate")
+    errors = []
+
+    def write():
+        try:
+            for _ in range(5):
+                cache.store(key, m)
+                assert cache.load(key) is not None
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert [p.name for p in cache_dir.iterdir()] == [f"{key}.mdr"]  # no temporary file left
+
+
+def test_clear_and_prune(cache_dir):
+    Series(mapdiff.sample_paths()[:3]).shares(["Pokrovsk"], "RU", workers=1, quiet=True)
+    assert cache.prune(30) == 0
+    assert cache.clear() == 3
+    assert not list(cache_dir.glob("*.mdr"))
+
+
+def test_unwritable_cache_warns_and_goes_on(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv(cache.CACHE_ENV, str(blocker))
+    with pytest.warns(mapdiff.MapdiffWarning, match="cannot write the release cache"):
+        frame = Series(mapdiff.sample_paths()[:2]).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
+    assert len(frame) == 2
