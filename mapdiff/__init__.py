@@ -39,6 +39,7 @@ from .model import ControlMap, NormalisationReport, Provenance, Repair, normalis
 from .profiles import Profile, available_profiles, get_profile, load_profile, register_profile
 from .regions import region
 from .samples import sample_path, sample_paths
+from .sources import fetch
 
 __version__ = "0.1.0"
 
@@ -84,6 +85,7 @@ __all__ = [
     "area_km2",
     "as_label",
     "available_profiles",
+    "changes",
     "check_claim",
     "check_claims",
     "equal_area_crs",
@@ -92,6 +94,7 @@ __all__ = [
     "footprint_from_file",
     "changes",
     "first_crossing",
+    "fetch",
     "geodesic_area_km2",
     "get_profile",
     "load_profile",

@@ -1,0 +1,304 @@
+"""Fetchers for the public archives of control maps, with a verified on-disk cache.
+
+Design
+------
+* **Declared archives only.** Each source names one archive (a public GitHub repository
+  served by ``raw.githubusercontent.com``) and the file name of a release for a date.
+  :func:`fetch` talks to that host and nothing else: redirects to other hosts are
+  refused. A base URL may be overridden (``base_url=`` or env ``MAPDIFF_FETCH_BASE_URL``)
+  for mirrors and tests, but only to a declared host (https) or to a loopback address.
+* **Cache.** Releases live under ``MAPDIFF_DATA_DIR`` (default: the platform's user data
+  folder, ``platformdirs.user_data_dir("mapdiff")``) as ``<source>/<file name>``. On
+  first download the file's sha256 is recorded in ``registry.json`` beside them; every
+  later use re-hashes the file. A cached file that no longer matches is corrupted: it
+  is downloaded again (with a :class:`~mapdiff.errors.MapdiffWarning`) or, offline,
+  reported with a :class:`~mapdiff.errors.FetchError` that says what to do.
+* **Atomic.** Downloads go to a temporary file beside the target and are renamed into
+  place only when complete (:mod:`mapdiff.atomic`): never a half file in the cache.
+* **Offline mode** never opens a socket and says exactly which file is missing where.
+
+urllib is used rather than pooch: pooch wants a registry of known hashes up front,
+whereas archive releases appear daily and are hashed on first sight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import atomic_path, write_text
+from .errors import FetchError, MapdiffWarning, UnknownSourceError
+
+__all__ = ["ARCHIVES", "Archive", "cache_dir", "cached_path", "fetch"]
+
+_MAX_BYTES = 512 * 1024 * 1024  # refuse absurd responses
+_TIMEOUT_S = 60
+_LOOPBACK_NAMES = {"localhost"}
+
+
+@dataclass(frozen=True)
+class Archive:
+    """One public archive of releases.
+
+    Attributes
+    ----------
+    source : str
+        Profile name of the releases (``read_map(path, source=...)``).
+    base_url : str
+        URL of the folder holding the releases (ends with ``/``).
+    pattern : str
+        File name of a release; ``{ymd}`` is YYYYMMDD, ``{iso}`` is YYYY-MM-DD.
+    licence : str
+    """
+
+    source: str
+    base_url: str
+    pattern: str
+    licence: str
+
+    @property
+    def host(self) -> str:
+        return urllib.parse.urlsplit(self.base_url).hostname or ""
+
+    def filename(self, date: dt.date) -> str:
+        return self.pattern.format(ymd=date.strftime("%Y%m%d"), iso=date.isoformat())
+
+
+_RAW = "https://raw.githubusercontent.com"
+ARCHIVES: dict[str, Archive] = {
+    "deepstate": Archive("deepstate", f"{_RAW}/cyterat/deepstate-map-data/HEAD/data/",
+                         "deepstatemap_data_{ymd}.geojson", "GPL-3.0 (archive repository)"),
+    "nzz": Archive("nzz", f"{_RAW}/conflict-investigations/nzz-maps/HEAD/data/",
+                   "{iso}.json", "none stated; attribute NZZ and Liveuamap"),
+    "isw": Archive("isw", f"{_RAW}/Nikkei-Visual-Data-Journalism/ISW/HEAD/data/",
+                   "{ymd}.geojson", "MIT (archive repository)"),
+}
+_DECLARED_HOSTS = frozenset(a.host for a in ARCHIVES.values())
+
+
+def cache_dir() -> Path:
+    """The cache folder: ``$MAPDIFF_DATA_DIR`` or the platform's user data folder.
+
+    Examples
+    --------
+    >>> cache_dir().name  # doctest: +SKIP
+    'mapdiff'
+    """
+    env = os.environ.get("MAPDIFF_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("mapdiff", appauthor=False))
+
+
+def _archive(source: str) -> Archive:
+    try:
+        return ARCHIVES[str(source).lower()]
+    except KeyError:
+        raise UnknownSourceError(
+            f"no archive to fetch {source!r} from; known: {', '.join(sorted(ARCHIVES))}") from None
+
+
+def _date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise FetchError(f"cannot read date {value!r}: give YYYY-MM-DD or YYYYMMDD")
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(url: str) -> None:
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if _is_loopback(host) and parts.scheme in ("http", "https"):
+        return
+    if host in _DECLARED_HOSTS and parts.scheme == "https":
+        return
+    raise FetchError(
+        f"refusing to fetch from {url!r}: mapdiff only talks to the declared archive hosts "
+        f"({', '.join(sorted(_DECLARED_HOSTS))}) over https, or to a loopback mirror")
+
+
+def _base_url(archive: Archive, base_url: str | None) -> str:
+    base = base_url or os.environ.get("MAPDIFF_FETCH_BASE_URL")
+    if not base:
+        return archive.base_url
+    base = base if base.endswith("/") else base + "/"
+    if "{source}" in base:
+        base = base.format(source=archive.source)
+    _check_url(base)
+    return base
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        _check_url(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameHostRedirects)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _registry_path(root: Path) -> Path:
+    return root / "registry.json"
+
+
+def _load_registry(root: Path) -> dict:
+    path = _registry_path(root)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise FetchError(f"cache registry {path} is unreadable ({exc}); delete it to start afresh") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _record(root: Path, key: str, entry: dict) -> None:
+    reg = _load_registry(root)
+    reg[key] = entry
+    write_text(_registry_path(root), json.dumps(reg, indent=1, sort_keys=True))
+
+
+def cached_path(source: str, date) -> Path:
+    """Where the release of ``source`` for ``date`` lives in the cache (present or not).
+
+    Examples
+    --------
+    >>> cached_path("nzz", "2025-11-27").name
+    '2025-11-27.json'
+    """
+    archive = _archive(source)
+    return cache_dir() / archive.source / archive.filename(_date(date))
+
+
+def _download(url: str, target: Path) -> str:
+    _check_url(url)
+    try:
+        with _OPENER.open(url, timeout=_TIMEOUT_S) as resp, atomic_path(target) as tmp:
+            h = hashlib.sha256()
+            size = 0
+            with open(tmp, "wb") as out:
+                for block in iter(lambda: resp.read(1 << 16), b""):
+                    size += len(block)
+                    if size > _MAX_BYTES:
+                        raise FetchError(f"{url} is larger than {_MAX_BYTES // 2**20} MB; refused")
+                    h.update(block)
+                    out.write(block)
+            if size == 0:
+                raise FetchError(f"{url} returned an empty file")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            raise FetchError(f"{url}: not found (404): the archive has no release for that date") from None
+        raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FetchError(f"cannot reach {url}: {reason}; retry later or use --offline with a "
+                         "cached copy") from None
+    return h.hexdigest()
+
+
+def fetch(source: str, date, offline: bool = False, base_url: str | None = None) -> Path:
+    """The local path of one archived release, downloading and verifying it if needed.
+
+    Parameters
+    ----------
+    source : {"deepstate", "nzz", "isw"}
+    date : datetime.date or str
+        Release date, ``YYYY-MM-DD`` or ``YYYYMMDD``.
+    offline : bool, default False
+        Never touch the network: return the cached file or raise, naming what is missing.
+    base_url : str, optional
+        Mirror of the archive's data folder (``{source}`` is replaced by the source name);
+        must be a declared archive host over https or a loopback address. Env
+        ``MAPDIFF_FETCH_BASE_URL`` sets the same.
+
+    Returns
+    -------
+    pathlib.Path
+        The verified file in the cache (``MAPDIFF_DATA_DIR``).
+
+    Raises
+    ------
+    FetchError
+        Not cached while offline, corrupted while offline, not in the archive (404),
+        network failure, or a URL outside the declared hosts.
+    UnknownSourceError
+        No archive for ``source``.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> path = mapdiff.fetch("deepstate", "2025-11-27")        # doctest: +SKIP
+    >>> m = mapdiff.read_map(path)                              # doctest: +SKIP
+    """
+    archive = _archive(source)
+    day = _date(date)
+    root = cache_dir()
+    name = archive.filename(day)
+    target = root / archive.source / name
+    key = f"{archive.source}/{name}"
+    recorded = _load_registry(root).get(key, {}).get("sha256")
+    corrupted = False
+    if target.exists():
+        actual = _sha256(target)
+        if recorded is None:
+            # a file placed in the cache by hand: trust it on first sight and record it
+            _record(root, key, {"sha256": actual, "url": None, "fetched": None})
+            return target
+        if actual == recorded:
+            return target
+        corrupted = True
+        if offline:
+            raise FetchError(
+                f"cached {archive.source} release for {day} is corrupted: {target} has sha256 "
+                f"{actual[:12]}…, recorded {recorded[:12]}… at download; run without --offline "
+                "to download it again")
+        warnings.warn(f"cached {target} does not match its recorded sha256; downloading it again",
+                      MapdiffWarning, stacklevel=2)
+    if offline:
+        raise FetchError(
+            f"offline: the {archive.source} release for {day} is not in the cache; missing "
+            f"{target} (run `mapdiff fetch {archive.source} {day}` online to download it)")
+    url = urllib.parse.urljoin(_base_url(archive, base_url), name)
+    digest = _download(url, target)
+    if corrupted and recorded and digest != recorded:
+        warnings.warn(f"{url} now serves different content than when first downloaded "
+                      f"(sha256 {digest[:12]}…, was {recorded[:12]}…); the new file is kept",
+                      MapdiffWarning, stacklevel=2)
+    _record(root, key, {"sha256": digest, "url": url,
+                        "fetched": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    return target

@@ -1,0 +1,287 @@
+"""Images tested on content: legend texts, extent, pixels in the palette's colours (Agg)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from conftest import GREY, RU, UA
+from matplotlib.colors import to_rgb
+
+import mapdiff
+from mapdiff import MapdiffError, normalise
+from mapdiff.footprints import footprint
+from mapdiff.measure import area_km2, to_equal_area
+from mapdiff.plot import (
+    CLASS_COLOURS,
+    PALETTE,
+    classify_pieces,
+    plot_changes,
+    plot_comparison,
+    plot_series,
+    save_figure,
+)
+
+AOI = shapely.box(37.0, 48.0, 37.2, 48.2)
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _maps():
+    a = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2)), (GREY, shapely.box(37.1, 48.0, 37.12, 48.2))],
+                  coverage=AOI, background=UA, source="deepstate", precedence=[RU, GREY],
+                  as_of=dt.date(2025, 11, 27))
+    b = normalise([(RU, shapely.box(37.0, 48.0, 37.14, 48.2))], coverage=shapely.box(37.0, 48.0, 37.18, 48.2),
+                  background=UA, source="nzz", as_of=dt.date(2025, 11, 28))
+    return a, b
+
+
+def _standin(a, b, aoi):
+    """A stand-in Comparison (the contract of mapdiff.compare) built by a plain overlay."""
+    la, ga = a.partition(aoi)
+    lb, gb = b.partition(aoi)
+    inter = shapely.intersection(ga[:, None], gb[None, :]).ravel()
+    ia, ib = np.divmod(np.arange(inter.size), len(gb))
+    keep = ~shapely.is_empty(inter) & (area_km2(inter, (37.1, 48.1)) > 1e-9)
+    inter, ia, ib = inter[keep], ia[keep], ib[keep]
+    pieces = gpd.GeoDataFrame({
+        "a_status": [la[i].status for i in ia], "a_side": [la[i].side for i in ia],
+        "b_status": [lb[j].status for j in ib], "b_side": [lb[j].side for j in ib],
+        "area_km2": area_km2(inter, (37.1, 48.1)),
+        "cause": ["agree" if la[i] == lb[j] else "real" for i, j in zip(ia, ib, strict=True)]},
+        geometry=inter, crs="EPSG:4326")
+    return SimpleNamespace(a=a, b=b, aoi=aoi, aoi_km2=float(area_km2(aoi, (37.1, 48.1))), pieces=pieces)
+
+
+def _pixels(ax):
+    """RGB array of the axes' area only."""
+    fig = ax.figure
+    fig.canvas.draw()
+    img = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    bb = ax.get_window_extent()
+    h = img.shape[0]
+    return img[int(h - bb.y1) + 2:int(h - bb.y0) - 2, int(bb.x0) + 2:int(bb.x1) - 2]
+
+
+def _count(px, colour):
+    rgb = np.round(np.asarray(to_rgb(colour)) * 255).astype(int)
+    return int((np.abs(px.astype(int) - rgb).sum(axis=-1) <= 3).sum())
+
+
+def test_classify_pieces_is_vectorised_and_complete():
+    a, b = _maps()
+    comp = _standin(a, b, AOI)
+    classes = classify_pieces(comp.pieces, "RU", "UA")
+    got = {c: float(comp.pieces["area_km2"][classes == c].sum()) for c in set(classes)}
+    assert set(got) == {"both_a", "grey", "only_1_a", "both_b", "out_of_scope"} - {"only_1_a"} | {"only_2_a"}
+    width = {"both_a": 0.1, "grey": 0.02, "only_2_a": 0.02, "both_b": 0.04, "out_of_scope": 0.02}
+    total = sum(got.values())
+    assert total == pytest.approx(comp.aoi_km2, rel=1e-9)
+    for cls, w in width.items():
+        assert got[cls] == pytest.approx(total * w / 0.2, rel=0.01)
+
+
+def test_comparison_map_content():
+    a, b = _maps()
+    comp = _standin(a, b, AOI)
+    ax = plot_comparison(comp, places=False)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    classes = classify_pieces(comp.pieces, "RU", "UA")
+    both_a = comp.pieces["area_km2"][classes == "both_a"].sum()
+    assert texts[0] == f"both say RU: {both_a:,.1f} km²"
+    assert any(t.startswith("only Liveuamap") or t.startswith("only NZZ") for t in texts), texts
+    assert any(t.startswith("grey zone on either map") for t in texts)
+    assert any(t.startswith("out of scope / not covered") for t in texts)
+    assert not any(t.startswith("only DeepStateMap") for t in texts)  # that class is absent
+    assert "DeepStateMap 2025-11-27 vs" in ax.get_title()
+    # the view covers the AOI, drawn in the local equal-area projection
+    xmin, ymin, xmax, ymax = shapely.bounds(to_equal_area(AOI, (37.1, 48.1)))
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    assert x0 <= xmin and x1 >= xmax and y0 <= ymin and y1 >= ymax
+    assert (x1 - x0) < 1.2 * (xmax - xmin)
+    # pixels in the palette colours, in proportion to the areas
+    px = _pixels(ax)
+    n = {c: _count(px, CLASS_COLOURS[c]) for c in ("both_a", "both_b", "only_2_a", "grey", "only_1_a")}
+    assert n["only_1_a"] == 0
+    assert min(n["both_a"], n["both_b"], n["only_2_a"], n["grey"]) > 500
+    assert n["both_a"] / n["both_b"] == pytest.approx(0.1 / 0.04, rel=0.1)
+    # attribution of both sources under the map
+    footer = " ".join(t.get_text() for t in ax.texts)
+    assert "cyterat/deepstate-map-data" in footer and "NZZ" in footer and "km" in footer
+
+
+def test_comparison_flags_an_approximate_footprint():
+    a, b = _maps()
+    fp = footprint("Pokrovsk")
+    comp = _standin(a, b, fp.geometry)
+    comp.aoi = fp
+    ax = plot_comparison(comp)
+    footer = " ".join(t.get_text() for t in ax.texts)
+    assert "Approximate footprint" in footer and "Pokrovsk" in ax.get_title()
+    assert ax.get_legend().get_title().get_text().startswith("Pokrovsk (approximate):")
+
+
+def test_plot_map_via_controlmap():
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    fp = footprint("Pokrovsk").buffer(5)
+    ax = m.plot(aoi=fp)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    areas = m.areas(fp.geometry)
+    assert texts == [f"{lab}: {areas[lab]:,.1f} km²" for lab in areas]
+    px = _pixels(ax)
+    assert _count(px, PALETTE["vermillion"]) > 1000 and _count(px, PALETTE["blue"]) > 1000
+    shown = [t.get_text() for t in ax.texts]
+    assert "Pokrovsk" in shown and "Myrnohrad" in shown
+    assert any(t.endswith("km") for t in shown)  # scale bar
+
+
+def test_plot_changes_panels():
+    old = mapdiff.read_map(mapdiff.sample_path("2025-11-01"))
+    new = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    fp = footprint("Pokrovsk").buffer(5)
+    axes = plot_changes(old, new, fp, places=False)
+    assert len(axes) == 3
+    gained = shapely.difference(new.geometry(RU), old.geometry(RU)).intersection(fp.geometry)
+    texts = [t.get_text() for t in axes[2].get_legend().get_texts()]
+    assert texts[1] == f"gained by RU: {area_km2(gained):,.2f} km²"
+    assert _count(_pixels(axes[2]), PALETTE["vermillion"]) > 500
+
+
+def test_plot_series():
+    df = pd.DataFrame({"Pokrovsk": [0.2, 0.45, 0.6], "Myrnohrad": [0.0, 0.05, 0.1]},
+                      index=pd.to_datetime(["2025-11-01", "2025-11-20", "2025-11-27"]))
+    ax = plot_series(df, threshold=0.7, title="share held by RU")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Pokrovsk", "Myrnohrad"]
+    assert len(ax.lines) == 3 and ax.get_ylim() == (0.0, 1.0)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.2, 0.45, 0.6])
+
+
+@pytest.mark.parametrize("suffix,magic", [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")])
+def test_save_figure_formats(tmp_path, suffix, magic):
+    a, b = _maps()
+    ax = plot_comparison(_standin(a, b, AOI), places=False)
+    out = save_figure(ax, tmp_path / f"map{suffix}", dpi=50, size=(6, 4))
+    assert out.read_bytes()[:5].startswith(magic)
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # nothing half-written beside it
+    if suffix == ".png":
+        img = plt.imread(out)
+        assert img.shape[1] <= 6 * 50 + 200 and img.shape[0] >= 4 * 50 - 50
+
+
+def test_save_figure_refuses_bad_requests(tmp_path):
+    fig, _ = plt.subplots()
+    with pytest.raises(MapdiffError, match=r"\.png, \.svg or \.pdf"):
+        save_figure(fig, tmp_path / "x.jpg")
+    with pytest.raises(MapdiffError, match="positive"):
+        save_figure(fig, tmp_path / "x.png", dpi=0)
+    assert not list(tmp_path.iterdir())
+
+
+def test_plot_series_of_a_share_series():
+    s = mapdiff.Series(mapdiff.sample_paths())
+    sh = s.shares(["Pokrovsk", "Myrnohrad"], "RU", cache=False, workers=1, quiet=True)
+    ax = plot_series(sh, threshold=0.7)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Pokrovsk", "Myrnohrad"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), sh.frame["Pokrovsk"].to_numpy())
+    footer = " ".join(t.get_text() for t in ax.texts)
+    assert "approximate footprints: Pokrovsk, Myrnohrad" in footer and "nobody" in footer
+    assert "RU" in ax.get_title()
+
+
+# ------------------------------------------------------------------ mapdiff render (subprocess)
+def _cli(*args):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    return subprocess.run([sys.executable, "-m", "mapdiff", *map(str, args)], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+
+
+def test_render_cli(tmp_path):
+    pytest.importorskip("mapdiff.compare", reason="mapdiff.compare (h3-compare) not merged yet")
+    import json
+
+    a, b = mapdiff.sample_path("2025-11-01"), mapdiff.sample_path("2025-11-27")
+    out = tmp_path / "pokrovsk.png"
+    r = _cli("render", a, b, "--place", "Pokrovsk", "--buffer-km", "3", "--out", out, "--dpi", "60",
+             "--width-in", "8", "--height-in", "6", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["out"] == str(out) and d["approximate_footprint"] is True and d["aoi"] == "Pokrovsk"
+    img = plt.imread(out)
+    assert img.shape[:2] == (6 * 60, 8 * 60)
+    rgb = np.round(img[..., :3] * 255).astype(int)
+    for colour in (CLASS_COLOURS["both_a"], CLASS_COLOURS["both_b"], CLASS_COLOURS["only_2_a"]):
+        target = np.round(np.asarray(to_rgb(colour)) * 255).astype(int)
+        assert (np.abs(rgb - target).sum(axis=-1) <= 3).sum() > 100, colour
+    svg = tmp_path / "x.svg"
+    r = _cli("render", a, b, "--place", "Pokrovsk", "--out", svg, "--title", "My title")
+    assert r.returncode == 0, r.stderr
+    assert "My title" in svg.read_text() or "My" in svg.read_text()
+
+
+def test_render_cli_bad_input(tmp_path):
+    a = mapdiff.sample_path("2025-11-27")
+    r = _cli("render", a, tmp_path / "missing.geojson", "--out", tmp_path / "x.png")
+    assert r.returncode == 2 and "missing.geojson" in r.stderr
+    r = _cli("render", a, a, "--out", tmp_path / "x.jpg")
+    assert r.returncode == 2 and ".png, .svg or .pdf" in r.stderr
+    r = _cli("render", a, a, "--place", "Nowhereville", "--out", tmp_path / "x.png")
+    assert r.returncode == 2 and "Nowhereville" in r.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_source_specific_statuses_are_not_holding():
+    df = pd.DataFrame({"a_status": ["lost", "controlled", "advanced"], "a_side": ["RU", "RU", "RU"],
+                       "b_status": ["controlled", "lost", "controlled"], "b_side": ["UA", "RU", "RU"]})
+    assert classify_pieces(df, "RU", "UA").tolist() == ["other", "only_1_a", "only_2_a"]
+
+
+def test_interactive_comparison():
+    pytest.importorskip("folium")
+    from mapdiff.interactive import explore_comparison
+
+    a, b = _maps()
+    comp = _standin(a, b, AOI)
+    html = explore_comparison(comp).get_root().render()
+    classes = classify_pieces(comp.pieces, "RU", "UA")
+    both_a = comp.pieces["area_km2"][classes == "both_a"].sum()
+    assert f"both say RU: {both_a:,.1f} km²" in html
+    assert CLASS_COLOURS["only_2_a"] in html and "out of scope / not covered" in html
+    assert "tile.openstreetmap" not in html  # no network by default
+
+
+def test_plot_claim():
+    from mapdiff.plot import plot_claim
+
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    c = mapdiff.check_claim(m, "Pokrovsk", "RU", claimed="70%")
+    ax = plot_claim(c)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[0] == f"held by RU: {c.held_km2:,.2f} km²"
+    assert "NOT SUPPORTED" in ax.get_title() and "70% of Pokrovsk" in ax.get_title()
+    assert "Approximate footprint" in " ".join(t.get_text() for t in ax.texts)
+    bars = ax.child_axes[0]
+    widths = [p.get_width() for p in bars.patches]
+    np.testing.assert_allclose(widths, [c.policies[p] for p in c.policies])
+    px = _pixels(ax)
+    held_px, rest_px = _count(px, PALETTE["vermillion"]), _count(px, PALETTE["light"])
+    assert held_px / (held_px + rest_px) == pytest.approx(c.held_km2 / c.footprint_km2, abs=0.03)
