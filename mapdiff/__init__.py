@@ -92,7 +92,6 @@ __all__ = [
     "fetch_footprint",
     "footprint",
     "footprint_from_file",
-    "changes",
     "first_crossing",
     "fetch",
     "geodesic_area_km2",
