@@ -34,6 +34,7 @@ from .history import Changes, ChangeTable, Series, ShareSeries, SourceLag, chang
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
 from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
+from .limits import Limits, set_limits
 from .measure import area_km2, equal_area_crs, geodesic_area_km2
 from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise
 from .profiles import Profile, available_profiles, get_profile, load_profile, register_profile
@@ -52,11 +53,11 @@ __all__ = [
     "NOT_COVERED",
     "POLICIES",
     "CRSError",
+    "ChangeTable",
+    "Changes",
     "Claim",
     "ClaimCheck",
     "ClaimsReport",
-    "ChangeTable",
-    "Changes",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -66,6 +67,7 @@ __all__ = [
     "InputLimitError",
     "Label",
     "Ledger",
+    "Limits",
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
@@ -89,11 +91,11 @@ __all__ = [
     "check_claim",
     "check_claims",
     "equal_area_crs",
+    "fetch",
     "fetch_footprint",
+    "first_crossing",
     "footprint",
     "footprint_from_file",
-    "first_crossing",
-    "fetch",
     "geodesic_area_km2",
     "get_profile",
     "load_profile",
@@ -105,6 +107,7 @@ __all__ = [
     "register_profile",
     "sample_path",
     "sample_paths",
+    "set_limits",
     "source_lag",
     "write_gdf",
 ]
