@@ -254,9 +254,11 @@ def _read_raw(src, crs=None, limits=None) -> RawMap:
         data = path.read_bytes()
         return _read_bytes(data, path.name, crs, str(path))
     if hasattr(src, "read"):
+        name = getattr(src, "name", "<stream>")
+        check_bytes(0, name, limits)  # a bad limit setting fails before reading
         cap = current_limits(limits).max_bytes
         data = src.read() if cap is None else src.read(cap + 1)
-        check_bytes(len(data), getattr(src, "name", "<stream>"), limits)
+        check_bytes(len(data), name, limits)
         if isinstance(data, str):
             data = data.encode("utf-8")
         return _read_bytes(data, getattr(src, "name", "<stream>"), crs, None)

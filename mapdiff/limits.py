@@ -97,11 +97,12 @@ def current_limits(limits: Limits | None = None) -> Limits:
     return _override if _override is not None else _from_env()
 
 
-def set_limits(limits: Limits | None = None, **changes) -> Limits:
-    """Set the process-wide limits; returns the previous ones.
+def set_limits(limits: Limits | None = None, **changes) -> Limits | None:
+    """Set the process-wide limits; returns the previous setting (None: env/defaults).
 
     Pass a :class:`Limits`, or field changes applied to the limits now in force
-    (``set_limits(max_vertices=50_000_000)``), or nothing to go back to env/defaults.
+    (``set_limits(max_vertices=50_000_000)``), or nothing (or None) to go back to the
+    environment variables and defaults. ``set_limits(previous)`` restores a setting.
 
     Examples
     --------
@@ -111,11 +112,11 @@ def set_limits(limits: Limits | None = None, **changes) -> Limits:
     >>> _ = set_limits(old)
     """
     global _override
-    previous = current_limits()
+    previous = _override
     if limits is None and not changes:
         _override = None
     else:
-        _override = dataclasses.replace(limits if limits is not None else previous, **changes)
+        _override = dataclasses.replace(limits if limits is not None else current_limits(), **changes)
     return previous
 
 
@@ -138,6 +139,13 @@ def raised(**changes) -> Iterator[Limits]:
         _override = saved
 
 
+def _resolve(limits: Limits | None, name: str) -> Limits:
+    try:
+        return current_limits(limits)
+    except InputLimitError as exc:
+        raise InputLimitError(f"{name}: {exc}") from None
+
+
 def _how(field: str) -> str:
     return (f"raise it with read_map(..., limits=Limits({field}=...)), "
             f"mapdiff.limits.set_limits({field}=...) or the environment variable {_ENV[field]} "
@@ -146,7 +154,7 @@ def _how(field: str) -> str:
 
 def check_bytes(n: int, name: str, limits: Limits | None = None) -> None:
     """Refuse an input of ``n`` bytes over ``max_bytes``."""
-    lim = current_limits(limits).max_bytes
+    lim = _resolve(limits, name).max_bytes
     if lim is not None and n > lim:
         raise InputLimitError(f"{name}: {n:,} bytes is over the limit of {lim:,} bytes for one "
                               f"input; if the file is genuine, {_how('max_bytes')}")
@@ -163,7 +171,7 @@ def check_vertices(geoms, name: str, limits: Limits | None = None) -> None:
     ...
     mapdiff.errors.InputLimitError: x.geojson: 5 vertices is over the limit of 4 ...
     """
-    lim = current_limits(limits)
+    lim = _resolve(limits, name)
     if lim.max_vertices is None and lim.max_feature_vertices is None:
         return
     counts = shapely.get_num_coordinates(np.asarray(geoms, dtype=object))
