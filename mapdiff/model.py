@@ -532,6 +532,9 @@ def normalise(
             before = _area_before_repair(geoms[invalid])
             geoms[invalid] = polygonal_parts(
                 shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False))
+            for i in invalid[~shapely.is_valid(geoms[invalid])]:
+                # GEOS can return parts sharing an edge (a ring that doubles back): dissolve
+                geoms[i] = _polygonal(shapely.make_valid(shapely.union_all(shapely.get_parts(geoms[i]))))
             after = area_km2(geoms[invalid])
             repairs.append(Repair("invalid_geometry", int(invalid.size),
                                   float(np.abs(after - before).sum()),

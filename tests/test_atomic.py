@@ -84,6 +84,8 @@ def _kill_when(proc: subprocess.Popen, ready) -> None:
         time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
+    if proc.stderr is not None:
+        proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
 
 

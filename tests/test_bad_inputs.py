@@ -303,3 +303,18 @@ def test_limits_to_dict():
     d = Limits().to_dict()
     assert d["schema_version"] == 1 and d["max_bytes"] == 512 * 2**20
     assert os.environ.get("MAPDIFF_MAX_BYTES") is None
+
+
+@pytest.mark.parametrize("name", ["truncated.geojson", "kml_xxe.kml", "deep_nesting.json",
+                                  "unknown_geometry_type.geojson"])
+def test_cli_bad_input_exits_2_without_traceback(name):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    proc = subprocess.run([sys.executable, "-m", "mapdiff", "info", str(BAD / name)],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert name in proc.stderr and "Traceback" not in proc.stderr

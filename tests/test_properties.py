@@ -207,6 +207,14 @@ def test_read_map_raises_only_mapdiff_errors(feats, source, tmp_path_factory):
 
 
 # ------------------------------------------------------------------ found by the properties
+def test_ring_doubling_back_is_repaired_to_a_valid_polygon():
+    g = shapely.Polygon([(37.05, 48), (37, 48.05), (37, 48), (37.05, 48), (37, 48.05), (37, 48.1),
+                         (37.05, 48)])
+    m = normalise([(RU, g)], source="generated")
+    assert m.geometries[0].is_valid
+    assert m.area(RU) == pytest.approx(float(area_km2(shapely.make_valid(g))), rel=1e-6)
+
+
 def test_background_label_also_drawn_counts_once():
     """A label drawn and also implied as background: one piece, and area() agrees."""
     cov = shapely.box(37.0, 48.0, 37.2, 48.2)
