@@ -252,7 +252,7 @@ def _read_raw(src, crs=None, limits=None) -> RawMap:
         if path.suffix.lower() == ".shp":
             return _read_ogr(path, None, crs, path.name, str(path))
         data = path.read_bytes()
-        return _read_bytes(data, path.name, crs, str(path))
+        return _read_bytes(data, path.name, crs, str(path), limits)
     if hasattr(src, "read"):
         name = getattr(src, "name", "<stream>")
         check_bytes(0, name, limits)  # a bad limit setting fails before reading
@@ -261,12 +261,13 @@ def _read_raw(src, crs=None, limits=None) -> RawMap:
         check_bytes(len(data), name, limits)
         if isinstance(data, str):
             data = data.encode("utf-8")
-        return _read_bytes(data, getattr(src, "name", "<stream>"), crs, None)
+        return _read_bytes(data, name, crs, None, limits)
     raise FormatError(f"cannot read a map from {type(src).__name__}: pass a path, a binary "
                       "file object or a GeoDataFrame")
 
 
-def _read_bytes(data: bytes, name: str, crs, path: str | None) -> RawMap:
+def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None) -> RawMap:
+    check_bytes(len(data), name, limits)  # also for callers that read the bytes themselves
     digest = hashlib.sha256(data).hexdigest()
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
@@ -287,6 +288,7 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None) -> RawMap:
     else:
         raise FormatError(f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
                           "Shapefile, KML/KMZ, FlatGeobuf and GeoParquet")
+    check_vertices(raw.geoms, name, limits)
     return RawMap(raw.table, raw.geoms, raw.name, raw.collection_name, raw.top_level, digest, path,
                   raw.coverage)
 

@@ -318,3 +318,13 @@ def test_cli_bad_input_exits_2_without_traceback(name):
                           timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert name in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_history_reads_obey_the_limits(tmp_path, monkeypatch):
+    """Series/history read release bytes themselves; the limits still apply."""
+    from mapdiff.io import _read_bytes
+
+    p = gen_huge_ring(tmp_path)
+    monkeypatch.setenv("MAPDIFF_MAX_VERTICES", "1000")
+    with pytest.raises(errors.InputLimitError, match=r"huge_ring\.geojson"):
+        _read_bytes(p.read_bytes(), p.name, None, str(p))
