@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 from .boundaries import fetch_footprint
+from .changes import Changes, ChangeTable, changes
 from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
 from .errors import (
     CoverageError,
@@ -30,9 +31,10 @@ from .errors import (
     UnknownSourceError,
 )
 from .footprints import Footprint, footprint, footprint_from_file, place_names
-from .history import Changes, ChangeTable, Series, ShareSeries, SourceLag, changes, first_crossing, source_lag
+from .history import Series, ShareSeries
 from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
+from .lag import SourceLag, first_crossing, source_lag
 from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
 from .limits import Limits, set_limits
 from .measure import area_km2, equal_area_crs, geodesic_area_km2
@@ -40,7 +42,6 @@ from .model import ControlMap, NormalisationReport, Provenance, Repair, normalis
 from .profiles import Profile, available_profiles, get_profile, load_profile, register_profile
 from .regions import region
 from .samples import sample_path, sample_paths
-from .sources import fetch
 
 __version__ = "0.1.0"
 
@@ -91,7 +92,6 @@ __all__ = [
     "check_claim",
     "check_claims",
     "equal_area_crs",
-    "fetch",
     "fetch_footprint",
     "first_crossing",
     "footprint",

@@ -35,6 +35,7 @@ import urllib.request
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import shapely
 
 from .atomic import write_text
@@ -114,18 +115,31 @@ def _check_url(url: str) -> None:
             f"({', '.join(ALLOWED_HOSTS)}, or loopback for a local mirror)")
 
 
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        _check_url(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _get(url: str, timeout: float) -> bytes:
     if os.environ.get("MAPDIFF_OFFLINE", "").strip() not in ("", "0"):
         raise FetchError(f"offline (MAPDIFF_OFFLINE is set): not fetching {url}")
     _check_url(url)
     req = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT,
                                                "Accept": "application/json"})
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    # a loopback mirror is reached directly, never through a configured proxy; every
+    # redirect target is checked against the declared hosts before it is followed
+    handlers = [_CheckedRedirects()] + ([urllib.request.ProxyHandler({})] if host in _LOOPBACK else [])
+    opener = urllib.request.build_opener(*handlers)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with opener.open(req, timeout=timeout) as resp:
             final = resp.geturl()
             if final != url:
                 _check_url(final)
             data = resp.read(_MAX_BYTES + 1)
+    except FetchError:
+        raise
     except urllib.error.HTTPError as exc:
         raise FetchError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -138,34 +152,46 @@ def _get(url: str, timeout: float) -> bytes:
     return data
 
 
-def _pick(places: list, centre, url: str):
-    """The polygon containing (or nearest, within _MAX_CENTRE_KM) the official centre."""
-    from .measure import to_equal_area
+def _pick(places: list, centre, url: str, official_km2: float | None = None):
+    """The polygon that is the town: around the official centre, closest to the official area.
 
-    best, best_d = None, None
+    Candidates are the polygonal results containing the official centre (or within
+    ``_MAX_CENTRE_KM`` of it). Nominatim may answer with both the town and its larger
+    municipality (hromada) or district; among the candidates the one whose area is
+    closest (by ratio) to the official area wins, or the smallest when no area is known.
+    """
+    import math
+
+    from .measure import area_km2, to_equal_area
+
+    cands = []  # (distance_km, area_km2, index, geometry)
     for i, place in enumerate(places):
         g = place.get("geojson") if isinstance(place, dict) else None
-        if not g or g.get("type") not in ("Polygon", "MultiPolygon"):
+        if not isinstance(g, dict) or g.get("type") not in ("Polygon", "MultiPolygon"):
             continue
         try:
             geom = shapely.make_valid(shapely.from_geojson(json.dumps(g)))
-        except (shapely.errors.GEOSException, ValueError):
+        except (shapely.errors.GEOSException, ValueError, TypeError):
             continue
-        if geom.is_empty:
+        if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
             continue
-        if centre is None:
-            return i, geom
-        pt = shapely.Point(centre)
-        proj_geom, proj_pt = to_equal_area([geom, pt], centre=centre)
-        d = proj_geom.distance(proj_pt) / 1000.0
-        if d == 0:
-            return i, geom
-        if d <= _MAX_CENTRE_KM and (best_d is None or d < best_d):
-            best, best_d = (i, geom), d
-    if best is None:
+        d = 0.0
+        if centre is not None:
+            proj_geom, proj_pt = to_equal_area(np.asarray([geom, shapely.Point(centre)], dtype=object),
+                                               centre=centre)
+            d = proj_geom.distance(proj_pt) / 1000.0
+        if d <= _MAX_CENTRE_KM:
+            cands.append((d, float(area_km2(geom)), i, geom))
+    if not cands:
         where = f" containing the official centre {centre[1]:.4f} N, {centre[0]:.4f} E" if centre else ""
         raise FetchError(f"{url}: no boundary polygon{where} in the answer ({len(places)} results)")
-    return best
+    inside = [c for c in cands if c[0] == 0.0] or cands
+    if official_km2:
+        best = min(inside, key=lambda c: (abs(math.log(max(c[1], 1e-9) / official_km2)), c[2]))
+    else:
+        best = min(inside, key=lambda c: (c[1], c[2]))
+    return best[2], best[3], [(places[c[2]].get("osm_type"), places[c[2]].get("osm_id"), round(c[1], 3))
+                              for c in cands]
 
 
 def fetch_footprint(name: str, base_url: str | None = None, query: str | None = None,
@@ -204,6 +230,7 @@ def fetch_footprint(name: str, base_url: str | None = None, query: str | None = 
     'osm_boundary'
     """
     from . import footprints as fpm
+    from .measure import area_km2
 
     canon = fpm.resolve_name(name)
     if not refresh and cached_boundary(canon) is not None:
@@ -226,7 +253,8 @@ def fetch_footprint(name: str, base_url: str | None = None, query: str | None = 
     if not isinstance(places, list):
         raise FetchError(
             f"{url}: expected a JSON list of places (Nominatim jsonv2), got {type(places).__name__}")
-    i, geom = _pick(places, centre, url)
+    stated = (row or {}).get("area_km2", "") or ""
+    i, geom, candidates = _pick(places, centre, url, float(stated) if stated.strip() else None)
     place = places[i]
     licence = place.get("licence") or "Data © OpenStreetMap contributors, ODbL 1.0. https://osm.org/copyright"
     props = {
@@ -234,6 +262,8 @@ def fetch_footprint(name: str, base_url: str | None = None, query: str | None = 
         "osm_type": place.get("osm_type"), "osm_id": place.get("osm_id"),
         "display_name": place.get("display_name"), "category": place.get("category", place.get("class")),
         "type": place.get("type"), "query": query, "url": url,
+        "area_km2": round(float(area_km2(geom)), 6),
+        "candidates": [{"osm_type": t, "osm_id": o, "area_km2": a} for t, o, a in candidates],
         "fetched_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "response_sha256": hashlib.sha256(data).hexdigest(),
     }

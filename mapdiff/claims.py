@@ -110,6 +110,10 @@ def parse_claimed(value) -> float:
 class ClaimCheck:
     """The result of checking one claim on one map (immutable).
 
+    Built by :func:`check_claim`. Other analyses (the encirclement check) build one with
+    ``place, side, kind, claimed, verdict`` and their own ``detail`` dict (plus whatever
+    areas they measure); every other field has a default.
+
     Attributes
     ----------
     place, side, kind : str
@@ -380,9 +384,14 @@ def _measure(cmap, geom, side: str) -> dict:
         "held": float(parts[held_mask].sum()) if len(parts) else 0.0,
         "grey": float(parts[grey_mask].sum()) if len(parts) else 0.0,
         "covered": max(0.0, min(covered, total)),
+        "other_statuses": {str(lab): float(a) for lab, a in zip(labels, parts, strict=True)
+                           if lab.status not in _CORE_STATUSES and a > 0},
         "held_geom": _union(geoms[held_mask]) if len(geoms) else None,
         "grey_geom": _union(geoms[grey_mask]) if len(geoms) else None,
     }
+
+
+_CORE_STATUSES = frozenset({"controlled", "contested", "encircled", NOT_COVERED.status})
 
 
 def _has_coverage(cmap) -> bool:
@@ -516,6 +525,11 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
     >>> c.verdict, round(c.share, 3), c.approximate
     ('not supported', 0.375, True)
     """
+    from .model import ControlMap
+
+    if not isinstance(map, ControlMap):
+        raise MapdiffError(
+            f"check_claim needs a ControlMap (from mapdiff.read_map), got {type(map).__name__}")
     if kind not in KINDS:
         raise MapdiffError(f"unknown claim kind {kind!r}; use one of: {', '.join(KINDS)}")
     policy = POLICY_ALIASES.get(policy, policy)
@@ -550,6 +564,9 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
     if cov_share < 1 - 1e-6:
         notes.append(f"the map covers only {100 * cov_share:.1f}% of the footprint "
                      f"({m['covered']:,.2f} of {m['total']:,.2f} km²); shares are of the covered part")
+    for lab, km2 in m["other_statuses"].items():
+        notes.append(f"the map's own status {lab} covers {km2:,.2f} km² of the footprint; "
+                     "it counts as neither held nor grey")
     if fp.approximate:
         notes.append(f"approximate footprint: {fp.provenance}")
     shares = _shares(m)

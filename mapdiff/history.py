@@ -41,8 +41,10 @@ releases (changes): dask-geopandas has no overlay, and one release is small.
 Grey zone policy for shares
 ---------------------------
 ``policy="nobody"`` (default): grey (``contested``) land counts for no side: the share
-is held / covered area. ``"side"``: grey counts for the side asked about (an upper
-bound). ``"exclude"``: grey land is left out of the denominator.
+is held / covered area. ``"half"``: half of the grey land counts for the side.
+``"claimant"``: grey counts for the side asked about (an upper bound). ``"excluded"``:
+grey land is left out of the denominator. (``"side"`` and ``"exclude"`` are accepted
+as older spellings.) The names are those of :func:`mapdiff.check_claim`.
 """
 
 from __future__ import annotations
@@ -51,7 +53,6 @@ import datetime as dt
 import glob as _glob
 import hashlib
 import html
-import itertools
 import math
 import os
 import re
@@ -60,6 +61,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -70,24 +72,23 @@ from .labels import CONTESTED
 from .measure import area_km2
 from .model import ControlMap, Provenance, Repair, _polygonal, normalise, polygonal_parts
 
+if TYPE_CHECKING:
+    from .changes import ChangeTable
+
 __all__ = [
     "CAPTURED",
-    "ChangeTable",
-    "Changes",
     "Series",
     "ShareSeries",
-    "SourceLag",
-    "changes",
-    "first_crossing",
     "measure_footprints",
-    "source_lag",
 ]
 
 SCHEMA_VERSION = 1
 #: Share at or above which a town counts as captured by :meth:`ShareSeries.first_crossing`.
 CAPTURED = 0.99
 _AOI_PAD_DEG = 0.01  # ~1 km margin around the union of the areas of interest
-_POLICIES = ("nobody", "side", "exclude")
+#: Grey-zone policies, named as in :mod:`mapdiff.claims` (one vocabulary for the library).
+_POLICIES = ("nobody", "half", "claimant", "excluded")
+_POLICY_ALIASES = {"side": "claimant", "exclude": "excluded", "none": "nobody"}
 
 
 # ======================================================================= releases
@@ -296,7 +297,7 @@ class Series:
             Gazetteer names (any alias) or :class:`~mapdiff.footprints.Footprint` objects.
         side : str
             The side whose held land (labels for which ``Label.holds``) is measured.
-        policy : {"nobody", "side", "exclude"}
+        policy : {"nobody", "half", "claimant", "excluded"}
             What grey (``contested``) land counts as (module docstring).
         workers : int, optional
             Parallel processes (local) or dask workers for a LocalCluster; default: cores.
@@ -313,6 +314,7 @@ class Series:
         -------
         ShareSeries
         """
+        policy = _POLICY_ALIASES.get(policy, policy)
         if policy not in _POLICIES:
             raise MapdiffError(f"unknown policy {policy!r}; use one of {', '.join(_POLICIES)}")
         fps = _footprints(places)
@@ -348,6 +350,8 @@ class Series:
         """
         if len(self) < 2:
             raise EmptyMapError("changes need at least two releases")
+        from .changes import _aoi_geometry, _assemble_changes, _changes_batch
+
         geom = None if aoi is None else _aoi_geometry(aoi)
         area = None if geom is None else _aoi(np.asarray([geom], dtype=object))
         ctx = _Context(None if area is None else shapely.to_wkb(area), (), None, self._profile_name,
@@ -793,8 +797,8 @@ def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, sour
                 held += a
             elif lab.status == CONTESTED:
                 grey += a
-        num = held + (grey if policy == "side" else 0.0)
-        den = r.covered - (grey if policy == "exclude" else 0.0)
+        num = held + {"claimant": grey, "half": grey / 2.0}.get(policy, 0.0)
+        den = r.covered - (grey if policy == "excluded" else 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             share[i] = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1), 0.0, 1.0), np.nan)
         ev_date += [r.as_of] * (len(r.labels) + 1)
@@ -867,6 +871,8 @@ class ShareSeries:
         >>> s.first_crossing(0.5)["date"].iloc[0].date().isoformat()
         '2025-01-05'
         """
+        from .lag import first_crossing
+
         return first_crossing(self.frame, threshold)
 
     def to_dict(self) -> dict:
@@ -901,576 +907,3 @@ class ShareSeries:
         return (f"<b>ShareSeries</b> {html.escape(self.source)}: {len(self.frame)} releases, "
                 f"side {html.escape(self.side)}, grey {html.escape(self.policy)}{note}"
                 + tail.to_html())
-
-
-def first_crossing(frame, threshold=0.5) -> pd.DataFrame:
-    """First date each column of a date-indexed share table reached ``threshold``.
-
-    See :meth:`ShareSeries.first_crossing`.
-    """
-    frame = getattr(frame, "frame", frame)
-    t = CAPTURED if threshold == "captured" else float(threshold)
-    if not 0.0 <= t <= 1.0:
-        raise MapdiffError(f"threshold {threshold!r} is not a share in 0..1 (or 'captured')")
-    rows = []
-    for place in frame.columns:
-        s = frame[place].dropna()
-        hit = np.flatnonzero(s.to_numpy() >= t - 1e-12)
-        if hit.size:
-            k = int(hit[0])
-            rows.append({"place": place, "threshold": t, "date": s.index[k],
-                         "previous_date": s.index[k - 1] if k else pd.NaT,
-                         "share_before": float(s.iloc[k - 1]) if k else np.nan,
-                         "share_at": float(s.iloc[k])})
-        else:
-            rows.append({"place": place, "threshold": t, "date": pd.NaT, "previous_date": pd.NaT,
-                         "share_before": np.nan, "share_at": np.nan})
-    return pd.DataFrame(rows).set_index("place")
-
-
-# ======================================================================= source lag
-@dataclass(frozen=True, eq=False)
-class SourceLag:
-    """How many days ``follower`` trails ``leader``, per place, with the evidence.
-
-    Attributes
-    ----------
-    table : DataFrame
-        Per place: ``crossing_lag_days@T`` for each threshold T (follower's first crossing
-        date minus the leader's), ``best_shift_days`` (the shift of the follower's daily
-        share series that best matches the leader's: least mean squared difference),
-        ``mse_at_best``, ``mse_at_zero``, ``at_search_limit`` (the best shift is the largest
-        tried: widen ``max_shift_days``), ``window_days``.
-    crossings : DataFrame
-        Per (place, threshold, series): the crossing date and the release before it.
-    curves : DataFrame
-        Mean squared difference for every shift tried (rows: shift in days; columns: places).
-    leader, follower : str
-        Source names.
-    """
-
-    table: pd.DataFrame
-    crossings: pd.DataFrame
-    curves: pd.DataFrame
-    leader: str
-    follower: str
-    window: tuple
-
-    def to_frame(self) -> pd.DataFrame:
-        """The per-place lag table (a copy)."""
-        return self.table.copy()
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict with the per-place lags and the crossing evidence."""
-        def clean(v):
-            if isinstance(v, pd.Timestamp):
-                return v.date().isoformat()
-            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
-                return None
-            return float(v) if isinstance(v, np.floating | float) else v
-
-        return {"schema_version": SCHEMA_VERSION, "kind": "source_lag", "leader": self.leader,
-                "follower": self.follower, "window": [d.isoformat() for d in self.window],
-                "places": {p: {k: clean(v) for k, v in row.items()} for p, row in self.table.iterrows()},
-                "crossings": [{k: clean(v) for k, v in r.items()}
-                              for r in self.crossings.reset_index().to_dict("records")]}
-
-    def plot(self, ax=None, **kwargs):
-        """Mean squared difference against shift, one line per place; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
-        for p in self.curves.columns:
-            ax.plot(self.curves.index, self.curves[p], label=p, **kwargs)
-        ax.axvline(0, color="grey", lw=0.8)
-        ax.set_xlabel(f"days {self.follower} trails {self.leader}")
-        ax.set_ylabel("mean squared share difference")
-        ax.set_title(f"Lag of {self.follower} behind {self.leader}")
-        ax.legend(loc="best", fontsize="small")
-        return ax
-
-    def _repr_html_(self) -> str:
-        return (f"<b>SourceLag</b> {html.escape(self.follower)} behind {html.escape(self.leader)} "
-                f"({self.window[0]}..{self.window[1]})" + self.table.to_html(float_format="%.4g"))
-
-
-def _daily(frame: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
-    """Step function of a release table on ``days``; NaN before the first and after the last release."""
-    f = frame.sort_index()
-    out = f.reindex(f.index.union(days)).ffill().loc[days]
-    out[(days < f.index.min()) | (days > f.index.max())] = np.nan
-    return out
-
-
-def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30, start=None,
-               end=None, min_overlap_days: int = 7) -> SourceLag:
-    """How many days one source trails another, per place.
-
-    Two estimates with their evidence: (1) the difference of first-crossing dates for
-    each threshold (only where both crossings were observed, i.e. a release below the
-    threshold precedes it); (2) the shift ``s`` (days) minimising the mean squared
-    difference between ``leader(t)`` for ``t`` in the window and ``follower(t + s)``, both
-    as daily step functions (a release holds until the next). Positive means the
-    follower trails.
-
-    Parameters
-    ----------
-    leader, follower : ShareSeries or date-indexed DataFrame
-        Share series of the same places (matched by column name).
-    thresholds : sequence of float
-    max_shift_days : int
-    start, end : date, optional
-        Window of the leader compared (default: where both series have data); the
-        follower is read up to ``max_shift_days`` beyond it.
-    min_overlap_days : int
-        Shifts leaving fewer overlapping days are not considered.
-
-    Returns
-    -------
-    SourceLag
-
-    Examples
-    --------
-    >>> import pandas as pd, numpy as np
-    >>> d = pd.date_range("2025-01-01", periods=60, freq="D")
-    >>> a = pd.DataFrame({"X": np.clip((np.arange(60) - 20) / 20, 0, 1)}, index=d)
-    >>> b = a.shift(5).bfill()
-    >>> int(source_lag(a, b).table.loc["X", "best_shift_days"])
-    5
-    """
-    fa, fb = getattr(leader, "frame", leader), getattr(follower, "frame", follower)
-    places = [p for p in fa.columns if p in fb.columns]
-    if not places:
-        raise MapdiffError("the two series share no place; measure the same places in both")
-    lo = max(fa.index.min(), fb.index.min())
-    hi = min(fa.index.max(), fb.index.max())
-    if start is not None:
-        lo = max(lo, pd.Timestamp(start))
-    if end is not None:
-        hi = min(hi, pd.Timestamp(end))
-    if hi <= lo:
-        raise MapdiffError("the series do not overlap in time "
-                           f"({fa.index.min().date()}..{fa.index.max().date()}"
-                           f" vs {fb.index.min().date()}..{fb.index.max().date()})")
-    days = pd.date_range(lo, hi, freq="D")
-    m = int(max_shift_days)
-    wide = pd.date_range(lo - pd.Timedelta(days=m), hi + pd.Timedelta(days=m), freq="D")
-    # a release holds until the next one: daily step functions (the last release before the
-    # window counts for its first days); the follower is read up to max_shift_days beyond the
-    # window on both sides, and is unknown before its first and after its last release
-    da = _daily(fa[places], days)
-    db = _daily(fb[places], wide)
-    wa = fa.loc[(fa.index >= lo) & (fa.index <= hi), places]
-    wb = fb.loc[(fb.index >= wide[0]) & (fb.index <= wide[-1]), places]
-    cross_rows, table = [], {}
-    shifts = np.arange(-m, m + 1)
-    curves = pd.DataFrame(index=pd.Index(shifts, name="shift_days"), columns=places, dtype=float)
-    for p in places:
-        row = {}
-        for t in thresholds:
-            ca = first_crossing(wa[[p]], t).iloc[0]
-            cb = first_crossing(wb[[p]], t).iloc[0]
-            for who, c in (("leader", ca), ("follower", cb)):
-                cross_rows.append({"place": p, "threshold": t, "series": who, "date": c["date"],
-                                   "previous_date": c["previous_date"],
-                                   "observed": bool(pd.notna(c["previous_date"]))})
-            # a crossing is observed only with a release below the threshold before it
-            seen = pd.notna(ca["previous_date"]) and pd.notna(cb["previous_date"])
-            row[f"crossing_lag_days@{t:g}"] = (cb["date"] - ca["date"]).days if seen else np.nan
-        a, b = da[p].to_numpy(float), db[p].to_numpy(float)
-        n = len(a)
-        mse = np.full(len(shifts), np.nan)
-        for k, sh in enumerate(shifts):
-            y = b[m + sh:m + sh + n]  # follower at t + shift
-            ok = ~(np.isnan(a) | np.isnan(y))
-            if ok.sum() >= min_overlap_days:
-                mse[k] = float(np.mean((a[ok] - y[ok]) ** 2))
-        curves[p] = mse
-        if np.all(np.isnan(mse)) or np.nanmax(mse) - np.nanmin(mse) < 1e-12:
-            best, best_mse = np.nan, (np.nanmin(mse) if not np.all(np.isnan(mse)) else np.nan)
-        else:
-            cand = np.flatnonzero(mse <= np.nanmin(mse) + 1e-12)
-            k = cand[np.argmin(np.abs(shifts[cand]))]
-            best, best_mse = int(shifts[k]), float(mse[k])
-        row["best_shift_days"] = best
-        row["mse_at_best"] = best_mse
-        row["mse_at_zero"] = float(mse[m])
-        row["at_search_limit"] = bool(not np.isnan(best) and abs(best) == m)
-        row["window_days"] = int(n)
-        table[p] = row
-    tab = pd.DataFrame.from_dict(table, orient="index")
-    tab.index.name = "place"
-    cross = pd.DataFrame(cross_rows).set_index(["place", "threshold", "series"])
-    return SourceLag(tab, cross, curves, getattr(leader, "source", "leader"),
-                     getattr(follower, "source", "follower"), (lo.date(), hi.date()))
-
-
-# ======================================================================= changes
-@lru_cache(maxsize=1)
-def _place_index():
-    from .footprints import footprint, place_names
-
-    names, pts = [], []
-    for n in place_names():
-        c = footprint(n).centre
-        if c is not None:
-            names.append(n)
-            pts.append(shapely.Point(c))
-    pts = np.asarray(pts, dtype=object)
-    return names, pts, shapely.STRtree(pts)
-
-
-def _nearest_places(geoms: np.ndarray) -> tuple[list[str], np.ndarray]:
-    import pyproj
-
-    names, pts, tree = _place_index()
-    if len(geoms) == 0 or not names:
-        return [""] * len(geoms), np.full(len(geoms), np.nan)
-    reps = shapely.point_on_surface(geoms)
-    # nearest in lon/lat, scaled by cos(lat) to be nearly isotropic near the front
-    lat = float(np.mean(shapely.get_y(reps)))
-    sx = math.cos(math.radians(lat))
-    scaled = shapely.transform(reps, lambda c: c * [sx, 1.0])
-    tree2 = shapely.STRtree(shapely.transform(pts, lambda c: c * [sx, 1.0]))
-    idx = tree2.nearest(scaled)
-    del tree
-    g = pyproj.Geod(ellps="WGS84")
-    _, _, dist = g.inv(shapely.get_x(reps), shapely.get_y(reps),
-                       shapely.get_x(pts[idx]), shapely.get_y(pts[idx]))
-    return [names[i] for i in idx], np.asarray(dist) / 1000.0
-
-
-@dataclass(frozen=True)
-class ChangeComponent:
-    """One connected piece of land that changed hands between two releases."""
-
-    side: str
-    change: str  # "gained" or "lost"
-    area_km2: float
-    place: str
-    distance_km: float
-    geometry: object = field(repr=False, compare=False)
-
-
-@dataclass(frozen=True, eq=False)
-class Changes:
-    """Gains and losses per side between two releases (km², with the polygons).
-
-    Attributes
-    ----------
-    old_as_of, new_as_of : date or None
-    source : str
-    sides : dict
-        ``{side: {"gained_km2", "lost_km2", "net_km2"}}``.
-    gained, lost : dict
-        ``{side: lon/lat geometry}``.
-    components : tuple of ChangeComponent
-        Each connected piece, largest first, named after the nearest gazetteer place.
-    aoi : str or None
-    """
-
-    old_as_of: dt.date | None
-    new_as_of: dt.date | None
-    source: str
-    sides: dict
-    gained: dict = field(repr=False)
-    lost: dict = field(repr=False)
-    components: tuple = field(repr=False, default=())
-    aoi: str | None = None
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict: ``sides`` with km² and the components (without geometry)."""
-        return {"schema_version": SCHEMA_VERSION, "kind": "changes", "source": self.source,
-                "old": self.old_as_of.isoformat() if self.old_as_of else None,
-                "new": self.new_as_of.isoformat() if self.new_as_of else None,
-                "aoi": self.aoi,
-                "sides": {s: {k: round(v, 6) for k, v in d.items()} for s, d in self.sides.items()},
-                "components": [{"side": c.side, "change": c.change, "area_km2": round(c.area_km2, 6),
-                                "place": c.place, "distance_km": round(c.distance_km, 3)}
-                               for c in self.components]}
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per changed component: side, change, area_km2, place, distance_km."""
-        return pd.DataFrame([{"side": c.side, "change": c.change, "area_km2": c.area_km2,
-                              "place": c.place, "distance_km": c.distance_km} for c in self.components],
-                            columns=["side", "change", "area_km2", "place", "distance_km"])
-
-    def to_gdf(self):
-        """The components as a GeoDataFrame (EPSG:4326)."""
-        import geopandas as gpd
-
-        df = self.to_frame()
-        return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
-
-    def plot(self, ax=None, side: str | None = None, **kwargs):
-        """Land ``side`` gained (red) and lost (blue, hatched); returns the Axes.
-
-        One side at a time (by default the first): on a two-sided map one side's gains are
-        the other's losses, and drawing both would stack the same polygons.
-        """
-        import matplotlib.pyplot as plt
-        from shapely.plotting import plot_polygon
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 7))
-        s = side or next(iter(self.sides), None)
-        for geom, kind, colour, hatch in ((self.gained.get(s), "gained", "#c0392b", None),
-                                          (self.lost.get(s), "lost", "#2471a3", "//")):
-            if geom is not None and not geom.is_empty:
-                plot_polygon(geom, ax=ax, add_points=False, facecolor=colour if hatch is None else "none",
-                             edgecolor=colour, hatch=hatch, alpha=0.8,
-                             label=f"{s} {kind} ({self.sides[s][kind + '_km2']:,.1f} km²)", **kwargs)
-        ax.set_title(f"{self.source}: {self.old_as_of} → {self.new_as_of}")
-        ax.set_aspect(1 / math.cos(math.radians(np.mean(ax.get_ylim()))))
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="best", fontsize="small")
-        return ax
-
-    def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{html.escape(s)}</td><td>{d['gained_km2']:,.2f}</td>"
-                       f"<td>{d['lost_km2']:,.2f}</td><td>{d['net_km2']:+,.2f}</td></tr>"
-                       for s, d in self.sides.items())
-        return (f"<b>Changes</b> {html.escape(self.source)} {self.old_as_of} → {self.new_as_of}"
-                f"<table><tr><th>side</th><th>gained km²</th><th>lost km²</th><th>net km²</th></tr>"
-                f"{rows}</table>")
-
-
-def _pieces_in(m: ControlMap, within) -> list:
-    """Each drawn label's geometry inside ``within`` (small), in label order."""
-    shapely.prepare(within)
-    return [g if shapely.covers(within, g) else _polygonal(shapely.intersection(g, within))
-            for g in m._clipped]
-
-
-def _held(m: ControlMap, side: str, within, pieces=None):
-    """Land ``side`` holds on ``m`` inside ``within`` (lon/lat)."""
-    pieces = _pieces_in(m, within) if pieces is None else pieces
-    parts = [g for lab, g in zip(m.labels, pieces, strict=True) if lab.holds and lab.side == side]
-    if m.background is not None and m.background.holds and m.background.side == side:
-        drawn = shapely.union_all(np.asarray(pieces, dtype=object)) if len(pieces) > 1 else (
-            pieces[0] if pieces else shapely.Polygon())
-        parts.append(_polygonal(shapely.difference(within, drawn)))
-    if not parts:
-        return shapely.Polygon()
-    return parts[0] if len(parts) == 1 else _polygonal(shapely.union_all(np.asarray(parts, dtype=object)))
-
-
-def _changed_region(old: ControlMap, new: ControlMap, within):
-    """Where the two maps can differ at all, inside ``within``.
-
-    With the same background, a point changes hands only if some drawn label's
-    membership changes: the union of each label's symmetric difference. Restricting the
-    overlays to it keeps whole-front comparisons small (a day's changes are a few km²).
-    """
-    if old.background != new.background:
-        return within
-    labels = list(dict.fromkeys([*old.labels, *new.labels]))
-    empty = shapely.Polygon()
-    diffs = []
-    for lab in labels:
-        a = old._clipped[old.labels.index(lab)] if lab in old.labels else empty
-        b = new._clipped[new.labels.index(lab)] if lab in new.labels else empty
-        d = _polygonal(shapely.symmetric_difference(a, b))
-        if not d.is_empty:
-            diffs.append(d)
-    if not diffs:
-        return empty
-    x = diffs[0] if len(diffs) == 1 else _polygonal(shapely.union_all(np.asarray(diffs, dtype=object)))
-    shapely.prepare(within)
-    return x if shapely.covers(within, x) else _polygonal(shapely.intersection(x, within))
-
-
-def _sides(*maps) -> list[str]:
-    out = []
-    for m in maps:
-        for lab in m.all_labels:
-            if lab.holds and lab.side and lab.side not in out:
-                out.append(lab.side)
-    return out
-
-
-def changes(old, new, aoi=None, *, components: bool = True) -> Changes:
-    """Gains and losses per side between two releases, in km², with the polygons.
-
-    Only land both maps cover is compared (a change of coverage is not a change of
-    control). Each connected gained or lost piece is named after the nearest gazetteer
-    place (by its point on surface).
-
-    Parameters
-    ----------
-    old, new : ControlMap or path
-    aoi : place name, Footprint or lon/lat geometry, optional
-        Restrict to this area (default: everything both maps cover).
-    components : bool, default True
-        Split the changes into named connected components.
-
-    Returns
-    -------
-    Changes
-
-    Examples
-    --------
-    >>> import mapdiff
-    >>> c = mapdiff.changes(mapdiff.sample_path("2025-11-01"), mapdiff.sample_path("2025-11-27"))
-    >>> c.sides["RU"]["gained_km2"] > c.sides["RU"]["lost_km2"]
-    True
-    """
-    from .io import read_map
-
-    old = old if isinstance(old, ControlMap) else read_map(old)
-    new = new if isinstance(new, ControlMap) else read_map(new)
-    geom = None if aoi is None else _aoi_geometry(aoi)
-    return _changes(old, new, geom, None if aoi is None else getattr(aoi, "name", str(aoi)), components)
-
-
-def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool) -> Changes:
-    fa, fb = old.footprint, new.footprint
-    common = fa if fa is fb or shapely.equals_exact(fa, fb, 0) else shapely.intersection(fa, fb)
-    if geom is not None:
-        common = shapely.intersection(common, geom)
-    common = _polygonal(common)
-    within = _changed_region(old, new, common)
-    sides = _sides(old, new)
-    gained, lost, comps, rows = {}, {}, [], {}
-    pieces, keys = [], []
-    pa, pb = _pieces_in(old, within), _pieces_in(new, within)
-    for s in sides:
-        a, b = _held(old, s, within, pa), _held(new, s, within, pb)
-        gained[s] = _polygonal(shapely.difference(b, a))
-        lost[s] = _polygonal(shapely.difference(a, b))
-        pieces += [gained[s], lost[s]]
-        keys.append(s)
-    centre = _centre(np.asarray([common], dtype=object)) if not common.is_empty else None
-    sizes = area_km2(np.asarray(pieces, dtype=object), centre=centre) if pieces else []
-    for k, s in enumerate(keys):
-        g, lo = float(sizes[2 * k]), float(sizes[2 * k + 1])
-        rows[s] = {"gained_km2": g, "lost_km2": lo, "net_km2": g - lo}
-    if components and pieces:
-        for s in keys:
-            for kind, geom_s in (("gained", gained[s]), ("lost", lost[s])):
-                parts = shapely.get_parts(geom_s)
-                parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
-                if not len(parts):
-                    continue
-                a = area_km2(parts, centre=centre)
-                names, dist = _nearest_places(parts)
-                comps += [ChangeComponent(s, kind, float(a[i]), names[i], float(dist[i]), parts[i])
-                          for i in range(len(parts))]
-        comps.sort(key=lambda c: -c.area_km2)
-    return Changes(old.as_of, new.as_of, new.source, rows, gained, lost, tuple(comps), aoi_name)
-
-
-def _aoi_geometry(aoi):
-    from .footprints import Footprint, footprint
-
-    if isinstance(aoi, str):
-        return footprint(aoi).geometry
-    if isinstance(aoi, Footprint):
-        return aoi.geometry
-    g = getattr(aoi, "geometry", aoi)
-    if not isinstance(g, shapely.Geometry):
-        raise MapdiffError("aoi must be a place name, a Footprint or a lon/lat geometry, "
-                           f"not {type(aoi).__name__}")
-    return g
-
-
-def _changes_batch(ctx: _Context, batch: Sequence[_Release]) -> list[dict]:
-    maps = [_load_release(r, ctx) for r in batch]
-    out = []
-    for a, b in itertools.pairwise(maps):
-        c = _changes(a, b, ctx.clip, None, components=False)
-        row = {"date": b.as_of, "previous": a.as_of}
-        for s, d in c.sides.items():
-            for k, v in d.items():
-                row[f"{s}_{k}"] = v
-        out.append(row)
-    return out
-
-
-@dataclass(frozen=True, eq=False)
-class ChangeTable:
-    """Per-release gains and losses per side, with rolling averages.
-
-    Attributes
-    ----------
-    frame : DataFrame
-        Index ``date``; columns ``previous``, ``days`` (since the previous release), and per
-        side ``<side>_gained_km2``, ``<side>_lost_km2``, ``<side>_net_km2``,
-        ``<side>_net_km2_per_day`` and ``<side>_net_km2_per_day_rolling`` (mean over
-        ``window`` releases).
-    window : int
-    source : str
-    aoi : str or None
-    """
-
-    frame: pd.DataFrame
-    window: int
-    source: str
-    aoi: str | None = None
-
-    @property
-    def sides(self) -> list[str]:
-        """Sides in the table."""
-        return [c[:-len("_gained_km2")] for c in self.frame.columns if c.endswith("_gained_km2")]
-
-    def to_frame(self) -> pd.DataFrame:
-        """The table (a copy)."""
-        return self.frame.copy()
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict: totals per side and the rows."""
-        f = self.frame
-        sides = {s: {"gained_km2": float(f[f"{s}_gained_km2"].sum()),
-                     "lost_km2": float(f[f"{s}_lost_km2"].sum())} for s in self.sides}
-        rows = []
-        for d, r in f.iterrows():
-            rows.append({"date": d.date().isoformat(), "previous": r["previous"].date().isoformat(),
-                         **{k: (None if pd.isna(v) else round(float(v), 6)) for k, v in r.items()
-                            if k not in ("previous",)}})
-        return {"schema_version": SCHEMA_VERSION, "kind": "change_table", "source": self.source,
-                "aoi": self.aoi, "window": self.window, "sides": sides, "rows": rows}
-
-    def plot(self, ax=None, side: str | None = None, **kwargs):
-        """Net change per day and its rolling mean for one side; returns the Axes."""
-        import matplotlib.pyplot as plt
-
-        side = side or (self.sides[0] if self.sides else None)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4))
-        if side is not None:
-            ax.bar(self.frame.index, self.frame[f"{side}_net_km2_per_day"], color="0.7",
-                   label=f"{side} net km²/day")
-            ax.plot(self.frame.index, self.frame[f"{side}_net_km2_per_day_rolling"], color="C3",
-                    label=f"rolling mean ({self.window} releases)", **kwargs)
-        ax.axhline(0, color="black", lw=0.6)
-        import matplotlib.dates as mdates
-
-        loc = mdates.AutoDateLocator()
-        ax.xaxis.set_major_locator(loc)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
-        ax.set_ylabel("km² per day")
-        ax.set_title(f"{self.source}: net change{' in ' + self.aoi if self.aoi else ''}")
-        ax.legend(loc="best", fontsize="small")
-        return ax
-
-    def _repr_html_(self) -> str:
-        where = " — " + html.escape(self.aoi) if self.aoi else ""
-        return (f"<b>ChangeTable</b> {html.escape(self.source)}{where}"
-                + self.frame.tail(10).to_html(float_format="%.2f"))
-
-
-def _assemble_changes(rows: list[dict], window: int, source: str, aoi: str | None) -> ChangeTable:
-    f = pd.DataFrame(rows)
-    f["date"] = pd.to_datetime(f["date"])
-    f["previous"] = pd.to_datetime(f["previous"])
-    f = f.set_index("date").sort_index()
-    f.insert(1, "days", (f.index - f["previous"]).dt.days)
-    sides = [c[:-len("_gained_km2")] for c in f.columns if c.endswith("_gained_km2")]
-    for s in sides:
-        f[[f"{s}_gained_km2", f"{s}_lost_km2", f"{s}_net_km2"]] = \
-            f[[f"{s}_gained_km2", f"{s}_lost_km2", f"{s}_net_km2"]].fillna(0.0)
-        f[f"{s}_net_km2_per_day"] = f[f"{s}_net_km2"] / f["days"].clip(lower=1)
-        f[f"{s}_net_km2_per_day_rolling"] = f[f"{s}_net_km2_per_day"].rolling(window, min_periods=1).mean()
-    return ChangeTable(f, window, source, aoi)
-

@@ -122,6 +122,8 @@ def test_bad_arguments(square_map):
         check_claim(square_map, SQUARE, "RU", 0.5, policy="all")
     with pytest.raises(MapdiffError, match="needs a claimed value"):
         check_claim(square_map, SQUARE, "RU")
+    with pytest.raises(MapdiffError, match="needs a ControlMap"):
+        check_claim("map.geojson", SQUARE, "RU", 0.5)
     with pytest.raises(MapdiffError, match="tolerance"):
         check_claim(square_map, SQUARE, "RU", 0.5, tolerance=2)
 
@@ -410,3 +412,12 @@ def test_check_claims_reads_a_series_lazily():
     assert list(df.verdict) == ["supported", "not supported"]
     assert series.reads == [1]  # one release read, once
     assert list(df.place) == ["sq", "sq"]
+
+
+def test_source_specific_status_is_named_in_the_notes():
+    lost = Label("lost", "RU")
+    m = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2)), (lost, shapely.box(37.1, 48.0, 37.14, 48.2))],
+                  coverage=SQUARE, background=UA, source="nzzlike")
+    chk = check_claim(m, SQUARE, "RU", 0.5)
+    assert chk.share == pytest.approx(0.5, abs=1e-6) and chk.grey_km2 == 0
+    assert any(n.startswith("the map's own status lost:RU covers") for n in chk.notes)

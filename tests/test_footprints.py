@@ -244,3 +244,49 @@ def test_buffers_add_up_and_keep_their_base():
     assert twice.area_km2 == pytest.approx(base.buffer(3).area_km2, rel=1e-9)
     with pytest.raises(UnknownPlaceError, match="distance >= 0"):
         base.buffer(-1)
+
+
+def test_fetch_prefers_the_town_over_its_municipality(cache):
+    """Synthetic answer built in code (two polygons around Pokrovsk's official centre, a
+    ~200 km² 'hromada' listed first and a ~30 km² 'town'): the one closest to the official
+    area (29.57 km²) is kept, and both are listed as candidates in the cache."""
+    lon, lat = footprint("Pokrovsk").centre
+
+    def box(half_km):
+        dlat, dlon = half_km / 111.2, half_km / (111.2 * math.cos(math.radians(lat)))
+        return json.loads(shapely.to_geojson(shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat)))
+
+    answer = [{"osm_type": "relation", "osm_id": 1, "licence": "Data © OpenStreetMap contributors, ODbL 1.0.",
+               "display_name": "hromada", "geojson": box(7.1)},
+              {"osm_type": "relation", "osm_id": 2, "licence": "Data © OpenStreetMap contributors, ODbL 1.0.",
+               "display_name": "town", "geojson": box(2.7)}]
+    with _Server(json.dumps(answer).encode()) as srv:
+        fp = fetch_footprint("Pokrovsk", base_url=srv.url)
+    assert fp.kind == "osm_boundary" and "relation 2 (town)" in fp.provenance
+    assert fp.area_km2 == pytest.approx(5.4 ** 2, rel=0.02)
+    props = json.loads((cache / "footprints" / "pokrovsk.geojson").read_text())["properties"]
+    assert [c["osm_id"] for c in props["candidates"]] == [1, 2]
+
+
+def test_fetch_refuses_a_redirect_to_an_undeclared_host(cache):
+    class Redirect(_Server):
+        def __init__(self):
+            super().__init__(b"")
+            outer = self
+
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    outer.requests.append(self.path)
+                    self.send_response(302)
+                    self.send_header("Location", "http://example.com/search")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+
+                def log_message(self, *args):
+                    pass
+
+            self.httpd.RequestHandlerClass = Handler
+
+    with Redirect() as srv, pytest.raises(FetchError, match="not in mapdiff's declared list"):
+        fetch_footprint("Kherson", base_url=srv.url)
+    assert len(srv.requests) == 1

@@ -20,7 +20,8 @@ import mapdiff
 from mapdiff import Label, Series, changes, normalise, source_lag
 from mapdiff.errors import FormatError, MapdiffError, UnknownPlaceError
 from mapdiff.footprints import footprint
-from mapdiff.history import CAPTURED, ShareSeries, first_crossing, measure_footprints
+from mapdiff.history import CAPTURED, ShareSeries, measure_footprints
+from mapdiff.lag import first_crossing
 
 matplotlib.use("Agg")
 
@@ -123,16 +124,19 @@ def test_share_policies_for_grey(square_map):
     fp = mapdiff.footprints.Footprint("box", shapely.box(37.05, 48.05, 37.15, 48.15), "user", 0.0)
     one = Series([square_map], dates=["2025-11-27"])
     nobody = one.shares([fp], "RU", workers=1, quiet=True).frame["box"].iloc[0]
-    side = one.shares([fp], "RU", "side", workers=1, quiet=True).frame["box"].iloc[0]
-    excl = one.shares([fp], "RU", "exclude", workers=1, quiet=True).frame["box"].iloc[0]
-    # RU holds 37.05..37.10, grey 37.10..37.12, UA the rest: about 50%, 70%, 62.5%
+    side = one.shares([fp], "RU", "claimant", workers=1, quiet=True).frame["box"].iloc[0]
+    half = one.shares([fp], "RU", "half", workers=1, quiet=True).frame["box"].iloc[0]
+    excl = one.shares([fp], "RU", "excluded", workers=1, quiet=True).frame["box"].iloc[0]
+    old_side = one.shares([fp], "RU", "side", workers=1, quiet=True).frame["box"].iloc[0]
+    # RU holds 37.05..37.10, grey 37.10..37.12, UA the rest: about 50%, 70%, 60%, 62.5%
     assert nobody == pytest.approx(0.5, abs=2e-3)
-    assert side == pytest.approx(0.7, abs=2e-3)
+    assert side == pytest.approx(0.7, abs=2e-3) and old_side == side
+    assert half == pytest.approx(0.6, abs=2e-3)
     assert excl == pytest.approx(0.5 / 0.8, abs=2e-3)
     ua = one.shares([fp], "UA", workers=1, quiet=True).frame["box"].iloc[0]
     assert nobody + ua == pytest.approx(0.8, abs=1e-9)  # the grey fifth counts for nobody
     with pytest.raises(MapdiffError, match="policy"):
-        one.shares([fp], "RU", "half")
+        one.shares([fp], "RU", "generous")
     with pytest.raises(FormatError, match="no date"):
         Series([square_map])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..history import changes
+from ..changes import changes
 from ..io import read_map
 from . import command, emit
 

@@ -60,7 +60,7 @@ def _configure(p) -> None:
     p.add_argument("--place", action="append", default=[], metavar="NAME",
                    help="place (gazetteer name or alias); repeat for several")
     p.add_argument("--side", default="RU", help="side whose share is measured (default RU)")
-    p.add_argument("--policy", default="nobody", choices=["nobody", "side", "exclude"],
+    p.add_argument("--policy", default="nobody", choices=["nobody", "half", "claimant", "excluded"],
                    help="what grey land counts as (default: nobody)")
     p.add_argument("--source", help="profile name (default: recognised from the first file)")
     p.add_argument("--csv", metavar="FILE", help="write date x place shares (0..1) to FILE")

@@ -1,0 +1,398 @@
+"""What a new release changed: gains and losses per side, in km², with polygons.
+
+:func:`changes` compares two releases of one source; :class:`ChangeTable` is the
+per-release table a :class:`~mapdiff.history.Series` builds with ``Series.changes()``
+(parallel over runs of consecutive releases, through the same runner as shares).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .errors import MapdiffError
+from .history import SCHEMA_VERSION, _centre, _Context, _load_release, _Release
+from .measure import area_km2
+from .model import ControlMap, _polygonal
+
+__all__ = ["ChangeComponent", "ChangeTable", "Changes", "changes"]
+
+
+# ======================================================================= changes
+@lru_cache(maxsize=1)
+def _place_index():
+    from .footprints import footprint, place_names
+
+    names, pts = [], []
+    for n in place_names():
+        c = footprint(n).centre
+        if c is not None:
+            names.append(n)
+            pts.append(shapely.Point(c))
+    pts = np.asarray(pts, dtype=object)
+    return names, pts, shapely.STRtree(pts)
+
+
+def _nearest_places(geoms: np.ndarray) -> tuple[list[str], np.ndarray]:
+    import pyproj
+
+    names, pts, tree = _place_index()
+    if len(geoms) == 0 or not names:
+        return [""] * len(geoms), np.full(len(geoms), np.nan)
+    reps = shapely.point_on_surface(geoms)
+    # nearest in lon/lat, scaled by cos(lat) to be nearly isotropic near the front
+    lat = float(np.mean(shapely.get_y(reps)))
+    sx = math.cos(math.radians(lat))
+    scaled = shapely.transform(reps, lambda c: c * [sx, 1.0])
+    tree2 = shapely.STRtree(shapely.transform(pts, lambda c: c * [sx, 1.0]))
+    idx = tree2.nearest(scaled)
+    del tree
+    g = pyproj.Geod(ellps="WGS84")
+    _, _, dist = g.inv(shapely.get_x(reps), shapely.get_y(reps),
+                       shapely.get_x(pts[idx]), shapely.get_y(pts[idx]))
+    return [names[i] for i in idx], np.asarray(dist) / 1000.0
+
+
+@dataclass(frozen=True)
+class ChangeComponent:
+    """One connected piece of land that changed hands between two releases."""
+
+    side: str
+    change: str  # "gained" or "lost"
+    area_km2: float
+    place: str
+    distance_km: float
+    geometry: object = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Changes:
+    """Gains and losses per side between two releases (km², with the polygons).
+
+    Attributes
+    ----------
+    old_as_of, new_as_of : date or None
+    source : str
+    sides : dict
+        ``{side: {"gained_km2", "lost_km2", "net_km2"}}``.
+    gained, lost : dict
+        ``{side: lon/lat geometry}``.
+    components : tuple of ChangeComponent
+        Each connected piece, largest first, named after the nearest gazetteer place.
+    aoi : str or None
+    """
+
+    old_as_of: dt.date | None
+    new_as_of: dt.date | None
+    source: str
+    sides: dict
+    gained: dict = field(repr=False)
+    lost: dict = field(repr=False)
+    components: tuple = field(repr=False, default=())
+    aoi: str | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: ``sides`` with km² and the components (without geometry)."""
+        return {"schema_version": SCHEMA_VERSION, "kind": "changes", "source": self.source,
+                "old": self.old_as_of.isoformat() if self.old_as_of else None,
+                "new": self.new_as_of.isoformat() if self.new_as_of else None,
+                "aoi": self.aoi,
+                "sides": {s: {k: round(v, 6) for k, v in d.items()} for s, d in self.sides.items()},
+                "components": [{"side": c.side, "change": c.change, "area_km2": round(c.area_km2, 6),
+                                "place": c.place, "distance_km": round(c.distance_km, 3)}
+                               for c in self.components]}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per changed component: side, change, area_km2, place, distance_km."""
+        return pd.DataFrame([{"side": c.side, "change": c.change, "area_km2": c.area_km2,
+                              "place": c.place, "distance_km": c.distance_km} for c in self.components],
+                            columns=["side", "change", "area_km2", "place", "distance_km"])
+
+    def to_gdf(self):
+        """The components as a GeoDataFrame (EPSG:4326)."""
+        import geopandas as gpd
+
+        df = self.to_frame()
+        return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
+
+    def plot(self, ax=None, side: str | None = None, **kwargs):
+        """Land ``side`` gained (red) and lost (blue, hatched); returns the Axes.
+
+        One side at a time (by default the first): on a two-sided map one side's gains are
+        the other's losses, and drawing both would stack the same polygons.
+        """
+        import matplotlib.pyplot as plt
+        from shapely.plotting import plot_polygon
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 7))
+        s = side or next(iter(self.sides), None)
+        for geom, kind, colour, hatch in ((self.gained.get(s), "gained", "#c0392b", None),
+                                          (self.lost.get(s), "lost", "#2471a3", "//")):
+            if geom is not None and not geom.is_empty:
+                plot_polygon(geom, ax=ax, add_points=False, facecolor=colour if hatch is None else "none",
+                             edgecolor=colour, hatch=hatch, alpha=0.8,
+                             label=f"{s} {kind} ({self.sides[s][kind + '_km2']:,.1f} km²)", **kwargs)
+        ax.set_title(f"{self.source}: {self.old_as_of} → {self.new_as_of}")
+        ax.set_aspect(1 / math.cos(math.radians(np.mean(ax.get_ylim()))))
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="best", fontsize="small")
+        return ax
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>{html.escape(s)}</td><td>{d['gained_km2']:,.2f}</td>"
+                       f"<td>{d['lost_km2']:,.2f}</td><td>{d['net_km2']:+,.2f}</td></tr>"
+                       for s, d in self.sides.items())
+        return (f"<b>Changes</b> {html.escape(self.source)} {self.old_as_of} → {self.new_as_of}"
+                f"<table><tr><th>side</th><th>gained km²</th><th>lost km²</th><th>net km²</th></tr>"
+                f"{rows}</table>")
+
+
+def _pieces_in(m: ControlMap, within) -> list:
+    """Each drawn label's geometry inside ``within`` (small), in label order."""
+    shapely.prepare(within)
+    return [g if shapely.covers(within, g) else _polygonal(shapely.intersection(g, within))
+            for g in m._clipped]
+
+
+def _held(m: ControlMap, side: str, within, pieces=None):
+    """Land ``side`` holds on ``m`` inside ``within`` (lon/lat)."""
+    pieces = _pieces_in(m, within) if pieces is None else pieces
+    parts = [g for lab, g in zip(m.labels, pieces, strict=True) if lab.holds and lab.side == side]
+    if m.background is not None and m.background.holds and m.background.side == side:
+        drawn = shapely.union_all(np.asarray(pieces, dtype=object)) if len(pieces) > 1 else (
+            pieces[0] if pieces else shapely.Polygon())
+        parts.append(_polygonal(shapely.difference(within, drawn)))
+    if not parts:
+        return shapely.Polygon()
+    return parts[0] if len(parts) == 1 else _polygonal(shapely.union_all(np.asarray(parts, dtype=object)))
+
+
+def _changed_region(old: ControlMap, new: ControlMap, within):
+    """Where the two maps can differ at all, inside ``within``.
+
+    With the same background, a point changes hands only if some drawn label's
+    membership changes: the union of each label's symmetric difference. Restricting the
+    overlays to it keeps whole-front comparisons small (a day's changes are a few km²).
+    """
+    if old.background != new.background:
+        return within
+    labels = list(dict.fromkeys([*old.labels, *new.labels]))
+    empty = shapely.Polygon()
+    diffs = []
+    for lab in labels:
+        a = old._clipped[old.labels.index(lab)] if lab in old.labels else empty
+        b = new._clipped[new.labels.index(lab)] if lab in new.labels else empty
+        d = _polygonal(shapely.symmetric_difference(a, b))
+        if not d.is_empty:
+            diffs.append(d)
+    if not diffs:
+        return empty
+    x = diffs[0] if len(diffs) == 1 else _polygonal(shapely.union_all(np.asarray(diffs, dtype=object)))
+    shapely.prepare(within)
+    return x if shapely.covers(within, x) else _polygonal(shapely.intersection(x, within))
+
+
+def _sides(*maps) -> list[str]:
+    out = []
+    for m in maps:
+        for lab in m.all_labels:
+            if lab.holds and lab.side and lab.side not in out:
+                out.append(lab.side)
+    return out
+
+
+def changes(old, new, aoi=None, *, components: bool = True) -> Changes:
+    """Gains and losses per side between two releases, in km², with the polygons.
+
+    Only land both maps cover is compared (a change of coverage is not a change of
+    control). Each connected gained or lost piece is named after the nearest gazetteer
+    place (by its point on surface).
+
+    Parameters
+    ----------
+    old, new : ControlMap or path
+    aoi : place name, Footprint or lon/lat geometry, optional
+        Restrict to this area (default: everything both maps cover).
+    components : bool, default True
+        Split the changes into named connected components.
+
+    Returns
+    -------
+    Changes
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> c = mapdiff.changes(mapdiff.sample_path("2025-11-01"), mapdiff.sample_path("2025-11-27"))
+    >>> c.sides["RU"]["gained_km2"] > c.sides["RU"]["lost_km2"]
+    True
+    """
+    from .io import read_map
+
+    old = old if isinstance(old, ControlMap) else read_map(old)
+    new = new if isinstance(new, ControlMap) else read_map(new)
+    geom = None if aoi is None else _aoi_geometry(aoi)
+    return _changes(old, new, geom, None if aoi is None else getattr(aoi, "name", str(aoi)), components)
+
+
+def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool) -> Changes:
+    fa, fb = old.footprint, new.footprint
+    common = fa if fa is fb or shapely.equals_exact(fa, fb, 0) else shapely.intersection(fa, fb)
+    if geom is not None:
+        common = shapely.intersection(common, geom)
+    common = _polygonal(common)
+    within = _changed_region(old, new, common)
+    sides = _sides(old, new)
+    gained, lost, comps, rows = {}, {}, [], {}
+    pieces, keys = [], []
+    pa, pb = _pieces_in(old, within), _pieces_in(new, within)
+    for s in sides:
+        a, b = _held(old, s, within, pa), _held(new, s, within, pb)
+        gained[s] = _polygonal(shapely.difference(b, a))
+        lost[s] = _polygonal(shapely.difference(a, b))
+        pieces += [gained[s], lost[s]]
+        keys.append(s)
+    centre = _centre(np.asarray([common], dtype=object)) if not common.is_empty else None
+    sizes = area_km2(np.asarray(pieces, dtype=object), centre=centre) if pieces else []
+    for k, s in enumerate(keys):
+        g, lo = float(sizes[2 * k]), float(sizes[2 * k + 1])
+        rows[s] = {"gained_km2": g, "lost_km2": lo, "net_km2": g - lo}
+    if components and pieces:
+        for s in keys:
+            for kind, geom_s in (("gained", gained[s]), ("lost", lost[s])):
+                parts = shapely.get_parts(geom_s)
+                parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
+                if not len(parts):
+                    continue
+                a = area_km2(parts, centre=centre)
+                names, dist = _nearest_places(parts)
+                comps += [ChangeComponent(s, kind, float(a[i]), names[i], float(dist[i]), parts[i])
+                          for i in range(len(parts))]
+        comps.sort(key=lambda c: -c.area_km2)
+    return Changes(old.as_of, new.as_of, new.source, rows, gained, lost, tuple(comps), aoi_name)
+
+
+def _aoi_geometry(aoi):
+    from .footprints import Footprint, footprint
+
+    if isinstance(aoi, str):
+        return footprint(aoi).geometry
+    if isinstance(aoi, Footprint):
+        return aoi.geometry
+    g = getattr(aoi, "geometry", aoi)
+    if not isinstance(g, shapely.Geometry):
+        raise MapdiffError("aoi must be a place name, a Footprint or a lon/lat geometry, "
+                           f"not {type(aoi).__name__}")
+    return g
+
+
+def _changes_batch(ctx: _Context, batch: Sequence[_Release]) -> list[dict]:
+    maps = [_load_release(r, ctx) for r in batch]
+    out = []
+    for a, b in itertools.pairwise(maps):
+        c = _changes(a, b, ctx.clip, None, components=False)
+        row = {"date": b.as_of, "previous": a.as_of}
+        for s, d in c.sides.items():
+            for k, v in d.items():
+                row[f"{s}_{k}"] = v
+        out.append(row)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class ChangeTable:
+    """Per-release gains and losses per side, with rolling averages.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Index ``date``; columns ``previous``, ``days`` (since the previous release), and per
+        side ``<side>_gained_km2``, ``<side>_lost_km2``, ``<side>_net_km2``,
+        ``<side>_net_km2_per_day`` and ``<side>_net_km2_per_day_rolling`` (mean over
+        ``window`` releases).
+    window : int
+    source : str
+    aoi : str or None
+    """
+
+    frame: pd.DataFrame
+    window: int
+    source: str
+    aoi: str | None = None
+
+    @property
+    def sides(self) -> list[str]:
+        """Sides in the table."""
+        return [c[:-len("_gained_km2")] for c in self.frame.columns if c.endswith("_gained_km2")]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table (a copy)."""
+        return self.frame.copy()
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: totals per side and the rows."""
+        f = self.frame
+        sides = {s: {"gained_km2": float(f[f"{s}_gained_km2"].sum()),
+                     "lost_km2": float(f[f"{s}_lost_km2"].sum())} for s in self.sides}
+        rows = []
+        for d, r in f.iterrows():
+            rows.append({"date": d.date().isoformat(), "previous": r["previous"].date().isoformat(),
+                         **{k: (None if pd.isna(v) else round(float(v), 6)) for k, v in r.items()
+                            if k not in ("previous",)}})
+        return {"schema_version": SCHEMA_VERSION, "kind": "change_table", "source": self.source,
+                "aoi": self.aoi, "window": self.window, "sides": sides, "rows": rows}
+
+    def plot(self, ax=None, side: str | None = None, **kwargs):
+        """Net change per day and its rolling mean for one side; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        side = side or (self.sides[0] if self.sides else None)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(9, 4))
+        if side is not None:
+            ax.bar(self.frame.index, self.frame[f"{side}_net_km2_per_day"], color="0.7",
+                   label=f"{side} net km²/day")
+            ax.plot(self.frame.index, self.frame[f"{side}_net_km2_per_day_rolling"], color="C3",
+                    label=f"rolling mean ({self.window} releases)", **kwargs)
+        ax.axhline(0, color="black", lw=0.6)
+        import matplotlib.dates as mdates
+
+        loc = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+        ax.set_ylabel("km² per day")
+        ax.set_title(f"{self.source}: net change{' in ' + self.aoi if self.aoi else ''}")
+        ax.legend(loc="best", fontsize="small")
+        return ax
+
+    def _repr_html_(self) -> str:
+        where = " — " + html.escape(self.aoi) if self.aoi else ""
+        return (f"<b>ChangeTable</b> {html.escape(self.source)}{where}"
+                + self.frame.tail(10).to_html(float_format="%.2f"))
+
+
+def _assemble_changes(rows: list[dict], window: int, source: str, aoi: str | None) -> ChangeTable:
+    f = pd.DataFrame(rows)
+    f["date"] = pd.to_datetime(f["date"])
+    f["previous"] = pd.to_datetime(f["previous"])
+    f = f.set_index("date").sort_index()
+    f.insert(1, "days", (f.index - f["previous"]).dt.days)
+    sides = [c[:-len("_gained_km2")] for c in f.columns if c.endswith("_gained_km2")]
+    for s in sides:
+        f[[f"{s}_gained_km2", f"{s}_lost_km2", f"{s}_net_km2"]] = \
+            f[[f"{s}_gained_km2", f"{s}_lost_km2", f"{s}_net_km2"]].fillna(0.0)
+        f[f"{s}_net_km2_per_day"] = f[f"{s}_net_km2"] / f["days"].clip(lower=1)
+        f[f"{s}_net_km2_per_day_rolling"] = f[f"{s}_net_km2_per_day"].rolling(window, min_periods=1).mean()
+    return ChangeTable(f, window, source, aoi)
+
+

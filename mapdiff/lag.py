@@ -1,0 +1,225 @@
+"""When towns crossed a share, and how many days one source trails another.
+
+:func:`first_crossing` finds the first release at which each place's share reached a
+threshold; :func:`source_lag` compares two sources' share series, from crossing dates
+and from the shift that best aligns the two series, and keeps the evidence.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import MapdiffError
+from .history import CAPTURED, SCHEMA_VERSION
+
+__all__ = ["SourceLag", "first_crossing", "source_lag"]
+
+
+def first_crossing(frame, threshold=0.5) -> pd.DataFrame:
+    """First date each column of a date-indexed share table reached ``threshold``.
+
+    See :meth:`ShareSeries.first_crossing`.
+    """
+    frame = getattr(frame, "frame", frame)
+    t = CAPTURED if threshold == "captured" else float(threshold)
+    if not 0.0 <= t <= 1.0:
+        raise MapdiffError(f"threshold {threshold!r} is not a share in 0..1 (or 'captured')")
+    rows = []
+    for place in frame.columns:
+        s = frame[place].dropna()
+        hit = np.flatnonzero(s.to_numpy() >= t - 1e-12)
+        if hit.size:
+            k = int(hit[0])
+            rows.append({"place": place, "threshold": t, "date": s.index[k],
+                         "previous_date": s.index[k - 1] if k else pd.NaT,
+                         "share_before": float(s.iloc[k - 1]) if k else np.nan,
+                         "share_at": float(s.iloc[k])})
+        else:
+            rows.append({"place": place, "threshold": t, "date": pd.NaT, "previous_date": pd.NaT,
+                         "share_before": np.nan, "share_at": np.nan})
+    return pd.DataFrame(rows).set_index("place")
+
+
+# ======================================================================= source lag
+@dataclass(frozen=True, eq=False)
+class SourceLag:
+    """How many days ``follower`` trails ``leader``, per place, with the evidence.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Per place: ``crossing_lag_days@T`` for each threshold T (follower's first crossing
+        date minus the leader's), ``best_shift_days`` (the shift of the follower's daily
+        share series that best matches the leader's: least mean squared difference),
+        ``mse_at_best``, ``mse_at_zero``, ``at_search_limit`` (the best shift is the largest
+        tried: widen ``max_shift_days``), ``window_days``.
+    crossings : DataFrame
+        Per (place, threshold, series): the crossing date and the release before it.
+    curves : DataFrame
+        Mean squared difference for every shift tried (rows: shift in days; columns: places).
+    leader, follower : str
+        Source names.
+    """
+
+    table: pd.DataFrame
+    crossings: pd.DataFrame
+    curves: pd.DataFrame
+    leader: str
+    follower: str
+    window: tuple
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-place lag table (a copy)."""
+        return self.table.copy()
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict with the per-place lags and the crossing evidence."""
+        def clean(v):
+            if isinstance(v, pd.Timestamp):
+                return v.date().isoformat()
+            if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
+                return None
+            return float(v) if isinstance(v, np.floating | float) else v
+
+        return {"schema_version": SCHEMA_VERSION, "kind": "source_lag", "leader": self.leader,
+                "follower": self.follower, "window": [d.isoformat() for d in self.window],
+                "places": {p: {k: clean(v) for k, v in row.items()} for p, row in self.table.iterrows()},
+                "crossings": [{k: clean(v) for k, v in r.items()}
+                              for r in self.crossings.reset_index().to_dict("records")]}
+
+    def plot(self, ax=None, **kwargs):
+        """Mean squared difference against shift, one line per place; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        for p in self.curves.columns:
+            ax.plot(self.curves.index, self.curves[p], label=p, **kwargs)
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_xlabel(f"days {self.follower} trails {self.leader}")
+        ax.set_ylabel("mean squared share difference")
+        ax.set_title(f"Lag of {self.follower} behind {self.leader}")
+        ax.legend(loc="best", fontsize="small")
+        return ax
+
+    def _repr_html_(self) -> str:
+        return (f"<b>SourceLag</b> {html.escape(self.follower)} behind {html.escape(self.leader)} "
+                f"({self.window[0]}..{self.window[1]})" + self.table.to_html(float_format="%.4g"))
+
+
+def _daily(frame: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Step function of a release table on ``days``; NaN before the first and after the last release."""
+    f = frame.sort_index()
+    out = f.reindex(f.index.union(days)).ffill().loc[days]
+    out[(days < f.index.min()) | (days > f.index.max())] = np.nan
+    return out
+
+
+def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30, start=None,
+               end=None, min_overlap_days: int = 7) -> SourceLag:
+    """How many days one source trails another, per place.
+
+    Two estimates with their evidence: (1) the difference of first-crossing dates for
+    each threshold (only where both crossings were observed, i.e. a release below the
+    threshold precedes it); (2) the shift ``s`` (days) minimising the mean squared
+    difference between ``leader(t)`` for ``t`` in the window and ``follower(t + s)``, both
+    as daily step functions (a release holds until the next). Positive means the
+    follower trails.
+
+    Parameters
+    ----------
+    leader, follower : ShareSeries or date-indexed DataFrame
+        Share series of the same places (matched by column name).
+    thresholds : sequence of float
+    max_shift_days : int
+    start, end : date, optional
+        Window of the leader compared (default: where both series have data); the
+        follower is read up to ``max_shift_days`` beyond it.
+    min_overlap_days : int
+        Shifts leaving fewer overlapping days are not considered.
+
+    Returns
+    -------
+    SourceLag
+
+    Examples
+    --------
+    >>> import pandas as pd, numpy as np
+    >>> d = pd.date_range("2025-01-01", periods=60, freq="D")
+    >>> a = pd.DataFrame({"X": np.clip((np.arange(60) - 20) / 20, 0, 1)}, index=d)
+    >>> b = a.shift(5).bfill()
+    >>> int(source_lag(a, b).table.loc["X", "best_shift_days"])
+    5
+    """
+    fa, fb = getattr(leader, "frame", leader), getattr(follower, "frame", follower)
+    places = [p for p in fa.columns if p in fb.columns]
+    if not places:
+        raise MapdiffError("the two series share no place; measure the same places in both")
+    lo = max(fa.index.min(), fb.index.min())
+    hi = min(fa.index.max(), fb.index.max())
+    if start is not None:
+        lo = max(lo, pd.Timestamp(start))
+    if end is not None:
+        hi = min(hi, pd.Timestamp(end))
+    if hi <= lo:
+        raise MapdiffError("the series do not overlap in time "
+                           f"({fa.index.min().date()}..{fa.index.max().date()}"
+                           f" vs {fb.index.min().date()}..{fb.index.max().date()})")
+    days = pd.date_range(lo, hi, freq="D")
+    m = int(max_shift_days)
+    wide = pd.date_range(lo - pd.Timedelta(days=m), hi + pd.Timedelta(days=m), freq="D")
+    # a release holds until the next one: daily step functions (the last release before the
+    # window counts for its first days); the follower is read up to max_shift_days beyond the
+    # window on both sides, and is unknown before its first and after its last release
+    da = _daily(fa[places], days)
+    db = _daily(fb[places], wide)
+    wa = fa.loc[(fa.index >= lo) & (fa.index <= hi), places]
+    wb = fb.loc[(fb.index >= wide[0]) & (fb.index <= wide[-1]), places]
+    cross_rows, table = [], {}
+    shifts = np.arange(-m, m + 1)
+    curves = pd.DataFrame(index=pd.Index(shifts, name="shift_days"), columns=places, dtype=float)
+    for p in places:
+        row = {}
+        for t in thresholds:
+            ca = first_crossing(wa[[p]], t).iloc[0]
+            cb = first_crossing(wb[[p]], t).iloc[0]
+            for who, c in (("leader", ca), ("follower", cb)):
+                cross_rows.append({"place": p, "threshold": t, "series": who, "date": c["date"],
+                                   "previous_date": c["previous_date"],
+                                   "observed": bool(pd.notna(c["previous_date"]))})
+            # a crossing is observed only with a release below the threshold before it
+            seen = pd.notna(ca["previous_date"]) and pd.notna(cb["previous_date"])
+            row[f"crossing_lag_days@{t:g}"] = (cb["date"] - ca["date"]).days if seen else np.nan
+        a, b = da[p].to_numpy(float), db[p].to_numpy(float)
+        n = len(a)
+        mse = np.full(len(shifts), np.nan)
+        for k, sh in enumerate(shifts):
+            y = b[m + sh:m + sh + n]  # follower at t + shift
+            ok = ~(np.isnan(a) | np.isnan(y))
+            if ok.sum() >= min_overlap_days:
+                mse[k] = float(np.mean((a[ok] - y[ok]) ** 2))
+        curves[p] = mse
+        if np.all(np.isnan(mse)) or np.nanmax(mse) - np.nanmin(mse) < 1e-12:
+            best, best_mse = np.nan, (np.nanmin(mse) if not np.all(np.isnan(mse)) else np.nan)
+        else:
+            cand = np.flatnonzero(mse <= np.nanmin(mse) + 1e-12)
+            k = cand[np.argmin(np.abs(shifts[cand]))]
+            best, best_mse = int(shifts[k]), float(mse[k])
+        row["best_shift_days"] = best
+        row["mse_at_best"] = best_mse
+        row["mse_at_zero"] = float(mse[m])
+        row["at_search_limit"] = bool(not np.isnan(best) and abs(best) == m)
+        row["window_days"] = int(n)
+        table[p] = row
+    tab = pd.DataFrame.from_dict(table, orient="index")
+    tab.index.name = "place"
+    cross = pd.DataFrame(cross_rows).set_index(["place", "threshold", "series"])
+    return SourceLag(tab, cross, curves, getattr(leader, "source", "leader"),
+                     getattr(follower, "source", "follower"), (lo.date(), hi.date()))
+
+
