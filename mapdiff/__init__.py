@@ -14,6 +14,7 @@ from __future__ import annotations
 from .boundaries import fetch_footprint
 from .changes import Changes, ChangeTable, changes
 from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
+from .compare import Comparison, ManyComparison, compare, compare_many
 from .errors import (
     CoverageError,
     CRSError,
@@ -59,6 +60,7 @@ __all__ = [
     "Claim",
     "ClaimCheck",
     "ClaimsReport",
+    "Comparison",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -69,6 +71,7 @@ __all__ = [
     "Label",
     "Ledger",
     "Limits",
+    "ManyComparison",
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
@@ -91,6 +94,8 @@ __all__ = [
     "changes",
     "check_claim",
     "check_claims",
+    "compare",
+    "compare_many",
     "equal_area_crs",
     "fetch_footprint",
     "first_crossing",

@@ -1,0 +1,696 @@
+"""Compare two (or more) control maps: overlap, disagreement, scope and noise, class by class.
+
+Design
+------
+1. The area of interest (AOI) is resolved to one lon/lat geometry (a Footprint, a
+   geometry, a place name, or by default the union of both maps' extents).
+2. Each map tiles the AOI with :meth:`ControlMap.partition` (drawn labels, background,
+   ``not_covered``), so every overlay below is already clipped to the AOI.
+3. The two label partitions are overlaid with vectorised shapely: an STRtree query gives
+   the intersecting (a-label, b-label) pairs, one ``shapely.intersection`` call over the
+   pair arrays gives the pieces.
+4. Every disagreeing piece is split into its parts and given a cause:
+   ``scope`` (one map does not cover it, or it lies in an area the map's profile
+   declares it never draws — see :mod:`mapdiff.scope`), ``noise`` (a part thinner than
+   ``noise_m``: it vanishes under a negative buffer of ``noise_m / 2`` in the local
+   equal-area projection) or ``real``.
+5. ALL pieces are measured in ONE :func:`~mapdiff.measure.area_km2` call (one
+   projection), so the cross-tabulation adds up to the AOI.
+
+Metrics are derived lazily from the pieces: IoU per label; Pontius' quantity,
+exchange and shift (diffeR's ``categoryComponentsPlot``/``overallComponentsPlot``
+definitions, on km² instead of pixels); front-line displacement per side (points
+sampled along one map's boundary of a side's control, distance to the other map's
+boundary, both directions, in metres in the equal-area projection; boundary parts on
+the AOI's edge or on scope pieces are left out); a tolerance curve (the vector
+analogue of fuzzy kappa: the non-scope disagreement that survives a morphological
+opening of radius d/2, i.e. what is left when boundaries within d of each other count as
+agreeing); and the real disagreement as connected components with the nearest
+gazetteer place.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from .errors import CoverageError
+from .labels import NOT_COVERED, Label
+from .measure import area_km2, equal_area_crs, to_equal_area
+from .model import ControlMap, polygonal_parts
+from .scope import not_drawn_keys, select_not_drawn
+
+__all__ = ["Comparison", "ManyComparison", "compare", "compare_many"]
+
+SCHEMA_VERSION = 1
+TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
+CAUSES = ("agree", "scope", "noise", "real")
+
+
+# --------------------------------------------------------------------------- helpers
+def _label_str(status, side) -> str:
+    return f"{status}:{side}" if isinstance(side, str) else status
+
+
+def _lab(status, side) -> Label:
+    return Label(status, side if isinstance(side, str) else None)  # pandas turns None into NaN
+
+
+def _resolve_aoi(aoi, maps):
+    """AOI as a lon/lat geometry: Footprint / geometry / place name / None (union of extents)."""
+    if aoi is None:
+        geom = shapely.union_all(np.asarray([m.footprint for m in maps], dtype=object))
+    elif isinstance(aoi, str):
+        from .footprints import footprint
+
+        geom = footprint(aoi).geometry
+    else:
+        geom = getattr(aoi, "geometry", aoi)
+    if not isinstance(geom, shapely.Geometry):
+        raise CoverageError(f"aoi must be a Footprint, a shapely geometry (lon/lat) or a place name, "
+                            f"got {type(aoi).__name__}")
+    if shapely.get_type_id(geom) not in (3, 6, 7):
+        raise CoverageError(f"aoi must be polygonal, got a {geom.geom_type}")
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    geom = polygonal_parts(np.array([geom], dtype=object))[0]
+    if geom.is_empty or area_km2(geom) <= 0:
+        raise CoverageError("the area of interest is empty: give a polygon with area, "
+                            "or maps that cover something")
+    return geom
+
+
+def _tiles(m: ControlMap, aoi):
+    """``m.partition(aoi)``, completed with NOT_COVERED where the map says nothing."""
+    labels, geoms = m.partition(aoi)
+    labels, geoms = list(labels), list(geoms)
+    if m.coverage is None or m.background is None:
+        said = shapely.union_all(np.asarray(geoms, dtype=object)) if geoms else shapely.Polygon()
+        rest = polygonal_parts(np.array([shapely.difference(aoi, said)], dtype=object))[0]
+        if not rest.is_empty and area_km2(rest) > 0:
+            if NOT_COVERED in labels:
+                i = labels.index(NOT_COVERED)
+                geoms[i] = shapely.union(geoms[i], rest)
+            else:
+                labels.append(NOT_COVERED)
+                geoms.append(rest)
+    return labels, np.asarray(geoms, dtype=object)
+
+
+def _overlay(la, ga, lb, gb):
+    """Pairwise intersections of two label partitions: (ia, ib, geoms), empty ones dropped."""
+    tree = shapely.STRtree(gb)
+    ia, ib = tree.query(ga, predicate="intersects")
+    inter = polygonal_parts(shapely.intersection(ga[ia], gb[ib]))
+    keep = ~shapely.is_empty(inter)
+    return ia[keep], ib[keep], inter[keep]
+
+
+def _explode(idx, geoms):
+    parts, src = shapely.get_parts(geoms, return_index=True)
+    return idx[src], parts
+
+
+@lru_cache(maxsize=1)
+def _places():
+    """(names, centre points lon/lat) of every gazetteer place (footprint centres)."""
+    from .footprints import footprint, place_names
+
+    names, pts = [], []
+    for name in place_names():
+        fp = footprint(name)
+        c = fp.centre if fp.centre is not None else shapely.centroid(fp.geometry).coords[0]
+        names.append(name)
+        pts.append(shapely.Point(*c))
+    return tuple(names), np.asarray(pts, dtype=object)
+
+
+def _segments(lines):
+    """Every segment of (multi)line geometries as an array of 2-point LineStrings."""
+    parts = shapely.get_parts(lines)
+    if len(parts) == 0:
+        return np.array([], dtype=object)
+    coords, ring = shapely.get_coordinates(parts, return_index=True)
+    same = ring[1:] == ring[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    return shapely.linestrings(np.stack([a, b], axis=1))
+
+
+# --------------------------------------------------------------------------- result
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Two maps compared over an area of interest (immutable).
+
+    Attributes
+    ----------
+    a, b : ControlMap
+    aoi : shapely geometry (lon/lat)
+    aoi_km2 : float
+        Area of the AOI, km² (same projection as the pieces).
+    pieces : GeoDataFrame (EPSG:4326)
+        The overlay of the two partitions over the AOI: ``a_status, a_side, b_status,
+        b_side, area_km2, cause, geometry``; cause ∈ {agree, scope, noise, real}. The
+        pieces tile the AOI.
+    noise_m : float
+        Sliver width below which a disagreement counts as noise (metres).
+    scope_notes : tuple of str
+        How scope was decided (declared not-drawn areas, coverage).
+    """
+
+    a: ControlMap
+    b: ControlMap
+    aoi: object
+    aoi_km2: float
+    pieces: object
+    noise_m: float = 30.0
+    scope_notes: tuple[str, ...] = ()
+    _centre: tuple = field(default=(0.0, 0.0), repr=False)
+
+    # ------------------------------------------------------------- tables
+    @cached_property
+    def labels(self) -> tuple[Label, ...]:
+        """Every label found in either map over the AOI (a's first)."""
+        p = self.pieces
+        seen = dict.fromkeys([_lab(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)]
+                             + [_lab(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)])
+        return tuple(seen)
+
+    @cached_property
+    def crosstab(self) -> pd.DataFrame:
+        """km² of a's labels (rows) by b's labels (columns); sums to ``aoi_km2``."""
+        p = self.pieces
+        names = [str(lab) for lab in self.labels]
+        ra = [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)]
+        rb = [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)]
+        t = pd.DataFrame({"a": ra, "b": rb, "km2": p.area_km2.to_numpy()})
+        ct = t.pivot_table(index="a", columns="b", values="km2", aggfunc="sum", fill_value=0.0)
+        ct = ct.reindex(index=names, columns=names, fill_value=0.0)
+        ct.index.name, ct.columns.name = f"a: {self.a.source}", f"b: {self.b.source}"
+        return ct
+
+    @cached_property
+    def disagreement(self):
+        """Disagreeing pieces: ``a_label, b_label, area_km2, cause, geometry`` (EPSG:4326)."""
+        import geopandas as gpd
+
+        p = self.pieces[self.pieces.cause != "agree"]
+        return gpd.GeoDataFrame(
+            {"a_label": [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)],
+             "b_label": [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)],
+             "area_km2": p.area_km2.to_numpy(), "cause": p.cause.to_numpy()},
+            geometry=p.geometry.to_numpy(), crs="EPSG:4326")
+
+    @cached_property
+    def disagreement_km2(self) -> dict:
+        """{scope, noise, real, total} km²."""
+        by = self.pieces.groupby("cause")["area_km2"].sum()
+        out = {c: float(by.get(c, 0.0)) for c in ("scope", "noise", "real")}
+        out["total"] = out["scope"] + out["noise"] + out["real"]
+        return out
+
+    # ------------------------------------------------------------- metrics
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """Per label: a_km2, b_km2, both_km2, IoU, quantity, exchange, shift, allocation (km²).
+
+        Pontius' components follow diffeR: for category j, quantity = |a_j − b_j|,
+        exchange = 2 Σ_i≠j min(x_ij, x_ji), shift = (a_j + b_j − 2 x_jj) − quantity −
+        exchange, allocation = exchange + shift. The row ``overall`` holds diffeR's
+        overall components (sums over categories halved).
+        """
+        ct = self.crosstab.to_numpy()
+        names = list(self.crosstab.index)
+        ra, cb, diag = ct.sum(axis=1), ct.sum(axis=0), np.diag(ct)
+        union = ra + cb - diag
+        with np.errstate(invalid="ignore", divide="ignore"):
+            iou = np.where(union > 0, diag / np.where(union > 0, union, 1.0), np.nan)
+        mins = np.minimum(ct, ct.T)
+        np.fill_diagonal(mins, 0.0)
+        quantity = np.abs(ra - cb)
+        exchange = 2.0 * mins.sum(axis=1)
+        total = ra + cb - 2.0 * diag
+        shift = np.maximum(total - quantity - exchange, 0.0)
+        df = pd.DataFrame({"label": names, "a_km2": ra, "b_km2": cb, "both_km2": diag, "iou": iou,
+                           "quantity_km2": quantity, "exchange_km2": exchange, "shift_km2": shift,
+                           "allocation_km2": exchange + shift})
+        overall = {"label": "overall", "a_km2": ra.sum(), "b_km2": cb.sum(), "both_km2": diag.sum(),
+                   "iou": np.nan, "quantity_km2": quantity.sum() / 2, "exchange_km2": exchange.sum() / 2,
+                   "shift_km2": shift.sum() / 2, "allocation_km2": (exchange.sum() + shift.sum()) / 2}
+        return pd.concat([df, pd.DataFrame([overall])], ignore_index=True)
+
+    def iou(self, label) -> float:
+        """Intersection over union of ``label`` in the two maps (0 for a label in one map only)."""
+        m = self.metrics.set_index("label")
+        return float(m.loc[str(label), "iou"])
+
+    # ------------------------------------------------------------- projection helpers
+    def _proj(self, geoms):
+        return to_equal_area(geoms, self._centre)
+
+    def _unproj(self, xy):
+        crs = equal_area_crs(shapely.box(*(np.array(self._centre * 2))))
+        tr = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        return tr.transform(*xy)
+
+    # ------------------------------------------------------------- displacement
+    def _side_region(self, which: str, side: str):
+        p = self.pieces
+        status = p[f"{which}_status"].isin(["controlled", "encircled"])
+        sel = p[status & (p[f"{which}_side"] == side)]
+        return shapely.union_all(sel.geometry.to_numpy()) if len(sel) else shapely.Polygon()
+
+    @cached_property
+    def sides(self) -> tuple[str, ...]:
+        """Sides holding ground in either map over the AOI."""
+        p = self.pieces
+        out = []
+        for w in ("a", "b"):
+            held = p[p[f"{w}_status"].isin(["controlled", "encircled"])]
+            out += [s for s in held[f"{w}_side"].dropna().unique() if s not in out]
+        return tuple(out)
+
+    @cached_property
+    def displacement(self) -> pd.DataFrame:
+        """Front-line displacement per side (km): median, p90, max and where the max is.
+
+        Points every ``step`` metres along each map's boundary of the side's control
+        (leaving out the AOI's edge and scope pieces), distance to the other map's
+        boundary; both directions pooled.
+        """
+        rows = []
+        edge = shapely.buffer(shapely.boundary(self._proj(self.aoi)), 1.0)
+        scope = self.pieces[self.pieces.cause == "scope"].geometry.to_numpy()
+        scope_p = shapely.buffer(self._proj(shapely.union_all(scope)), 1.0) if len(scope) else None
+        for side in self.sides:
+            lines = []
+            for w in ("a", "b"):
+                reg = self._proj(self._side_region(w, side))
+                line = shapely.difference(shapely.boundary(reg), edge)
+                if scope_p is not None:
+                    line = shapely.difference(line, scope_p)
+                lines.append(line)
+            row = {"side": side, "median_km": np.nan, "p90_km": np.nan, "max_km": np.nan,
+                   "max_lon": np.nan, "max_lat": np.nan, "n_points": 0}
+            if any(ln.is_empty for ln in lines):
+                rows.append(row)
+                continue
+            total = sum(ln.length for ln in lines)
+            step = max(50.0, total / 20000.0)
+            pts_all, d_all = [], []
+            for src, dst in ((lines[0], lines[1]), (lines[1], lines[0])):
+                parts = shapely.get_parts(src)
+                n = np.maximum(np.ceil(shapely.length(parts) / step).astype(int), 1)
+                rep = np.repeat(np.arange(len(parts)), n + 1)
+                frac = np.concatenate([np.linspace(0, 1, k + 1) for k in n])
+                pts = shapely.line_interpolate_point(parts[rep], frac, normalized=True)
+                segs = _segments(dst)
+                tree = shapely.STRtree(segs)
+                _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+                pts_all.append(pts)
+                d_all.append(dist)
+            pts = np.concatenate(pts_all)
+            dist = np.concatenate(d_all) / 1000.0
+            i = int(np.argmax(dist))
+            lon, lat = self._unproj((np.array([pts[i].x]), np.array([pts[i].y])))
+            row.update(median_km=float(np.median(dist)), p90_km=float(np.percentile(dist, 90)),
+                       max_km=float(dist[i]), max_lon=float(lon[0]), max_lat=float(lat[0]),
+                       n_points=len(dist))
+            rows.append(row)
+        return pd.DataFrame(rows, columns=["side", "median_km", "p90_km", "max_km", "max_lon", "max_lat",
+                                           "n_points"])
+
+    # ------------------------------------------------------------- tolerance
+    @cached_property
+    def tolerance(self) -> pd.DataFrame:
+        """Non-scope disagreement (km²) left when boundaries within d metres count as agreeing.
+
+        For each d, the disagreement (noise and real) is opened (eroded by d/2, dilated by
+        d/2 with mitred joins so square corners survive, intersected with itself): strips
+        narrower than d vanish. Shares are of the AOI.
+        """
+        p = self.pieces[self.pieces.cause.isin(["noise", "real"])]
+        geoms = self._proj(p.geometry.to_numpy()) if len(p) else np.array([], dtype=object)
+        rows = []
+        for d in TOLERANCES_M:
+            if len(geoms) == 0:
+                km2 = 0.0
+            elif d == 0:
+                km2 = float(shapely.area(geoms).sum() / 1e6)
+            else:
+                er = shapely.buffer(geoms, -d / 2.0, join_style="mitre", mitre_limit=10.0)
+                ok = ~shapely.is_empty(er)
+                grown = shapely.buffer(er[ok], d / 2.0, join_style="mitre", mitre_limit=10.0)
+                opened = shapely.intersection(grown, geoms[ok])
+                km2 = float(shapely.area(opened).sum() / 1e6)
+            rows.append({"d_m": d, "disagreement_km2": km2, "share_of_aoi": km2 / self.aoi_km2})
+        return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------- components
+    @cached_property
+    def components(self) -> pd.DataFrame:
+        """Real disagreement as connected components, largest first, with the nearest place.
+
+        Columns: rank, area_km2, a_label, b_label (of the largest part), lon, lat (a
+        point inside), place, place_km (distance from the component to the place's
+        footprint centre), geometry (lon/lat).
+        """
+        cols = ["rank", "area_km2", "a_label", "b_label", "lon", "lat", "place", "place_km", "geometry"]
+        real = self.pieces[self.pieces.cause == "real"]
+        if len(real) == 0:
+            return pd.DataFrame(columns=cols)
+        parts = real.geometry.to_numpy()
+        comps = shapely.get_parts(shapely.union_all(parts))
+        tree = shapely.STRtree(comps)
+        pi, ci = tree.query(shapely.point_on_surface(parts), predicate="within")
+        comp_of = np.full(len(parts), -1)
+        comp_of[pi] = ci
+        part_km2 = real.area_km2.to_numpy()
+        comp_km2 = np.bincount(comp_of[comp_of >= 0], weights=part_km2[comp_of >= 0], minlength=len(comps))
+        # label pair of each component's largest part
+        order = np.lexsort((-part_km2, comp_of))
+        first = order[np.r_[True, comp_of[order][1:] != comp_of[order][:-1]]]
+        first = first[comp_of[first] >= 0]
+        a_lab = np.empty(len(comps), dtype=object)
+        b_lab = np.empty(len(comps), dtype=object)
+        for w, out in (("a", a_lab), ("b", b_lab)):
+            st, sd = real[f"{w}_status"].to_numpy()[first], real[f"{w}_side"].to_numpy()[first]
+            out[comp_of[first]] = [_label_str(s, d) for s, d in zip(st, sd, strict=True)]
+        inside = shapely.point_on_surface(comps)
+        names, centres = _places()
+        cp = self._proj(comps)
+        pp = self._proj(centres)
+        ptree = shapely.STRtree(pp)
+        (ic, ip), dist = ptree.query_nearest(cp, return_distance=True, all_matches=False)
+        place = np.empty(len(comps), dtype=object)
+        place_km = np.full(len(comps), np.nan)
+        place[ic] = np.asarray(names, dtype=object)[ip]
+        place_km[ic] = dist / 1000.0
+        df = pd.DataFrame({"area_km2": comp_km2, "a_label": a_lab, "b_label": b_lab,
+                           "lon": shapely.get_x(inside), "lat": shapely.get_y(inside),
+                           "place": place, "place_km": place_km, "geometry": comps})
+        df = df.sort_values("area_km2", ascending=False, kind="stable").reset_index(drop=True)
+        df.insert(0, "rank", np.arange(1, len(df) + 1))
+        return df[cols]
+
+    # ------------------------------------------------------------- outputs
+    def to_frame(self) -> pd.DataFrame:
+        """The crosstab in long form: a_status, a_side, b_status, b_side, area_km2 (non-zero cells)."""
+        p = self.pieces
+        g = (pd.DataFrame({"a_status": p.a_status, "a_side": p.a_side.fillna(""), "b_status": p.b_status,
+                           "b_side": p.b_side.fillna(""), "area_km2": p.area_km2})
+             .groupby(["a_status", "a_side", "b_status", "b_side"], sort=False, as_index=False)["area_km2"]
+             .sum())
+        g["a_side"] = g["a_side"].replace("", None)
+        g["b_side"] = g["b_side"].replace("", None)
+        return g
+
+    def to_dict(self, top: int = 20) -> dict:
+        """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
+        def _num(x):
+            return None if x is None or (isinstance(x, float) and not np.isfinite(x)) else float(x)
+
+        def _rec(df):
+            out = []
+            for r in df.to_dict(orient="records"):
+                out.append({k: (_num(v) if isinstance(v, (float, np.floating)) else
+                                int(v) if isinstance(v, np.integer) else v) for k, v in r.items()})
+            return out
+
+        comps = self.components.drop(columns="geometry").head(top)
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "aoi_km2": float(self.aoi_km2),
+            "noise_m": float(self.noise_m),
+            "sources": [{"role": r, "source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None,
+                         "path": m.provenance.path, "sha256": m.provenance.sha256}
+                        for r, m in (("a", self.a), ("b", self.b))],
+            "crosstab": _rec(self.to_frame()),
+            "disagreement_km2": {k: float(v) for k, v in self.disagreement_km2.items()},
+            "metrics": _rec(self.metrics),
+            "displacement": _rec(self.displacement),
+            "tolerance": _rec(self.tolerance),
+            "components": _rec(comps),
+            "n_components": len(self.components),
+            "scope_notes": list(self.scope_notes),
+        }
+
+    def to_file(self, path, driver: str | None = None, what: str = "disagreement"):
+        """Write polygons atomically (GeoPackage, GeoJSON, ...).
+
+        ``what="disagreement"`` (default): the disagreeing pieces with ``a_label, b_label,
+        area_km2, cause``; ``what="pieces"``: every piece, agreement included.
+        """
+        from .io import write_gdf
+
+        if what not in ("disagreement", "pieces"):
+            raise CoverageError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
+        return write_gdf(self.disagreement if what == "disagreement" else self.pieces, path, driver=driver)
+
+    def plot(self, ax=None, **kw):
+        """Draw the disagreement by cause over the AOI; returns the Axes."""
+        try:
+            from .plot import plot_comparison
+        except ImportError:
+            plot_comparison = None
+        if plot_comparison is not None:
+            return plot_comparison(self, ax=ax, **kw)
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 8))
+        import geopandas as gpd
+
+        gpd.GeoSeries([self.aoi], crs="EPSG:4326").plot(ax=ax, facecolor="#f2f2f2", edgecolor="#888888",
+                                                          linewidth=0.5)
+        colours = {"scope": "#9e9ac8", "noise": "#fdae6b", "real": "#d7301f"}
+        handles = []
+        d = self.disagreement
+        for cause, col in colours.items():
+            sel = d[d.cause == cause]
+            if len(sel):
+                sel.plot(ax=ax, color=col, linewidth=0)
+            handles.append(Patch(color=col, label=f"{cause}: {self.disagreement_km2[cause]:,.1f} km²"))
+        ax.legend(handles=handles, loc="lower left", title="disagreement")
+        ax.set_title(f"{self.a.source} {self.a.as_of or ''} vs {self.b.source} {self.b.as_of or ''}")
+        ax.set_aspect(1 / np.cos(np.radians(self._centre[1])))
+        return ax
+
+    def __repr__(self) -> str:
+        d = self.disagreement_km2
+        return (f"<Comparison {self.a.source} vs {self.b.source}: AOI {self.aoi_km2:,.1f} km², "
+                f"disagree {d['total']:,.1f} (real {d['real']:,.1f}, scope {d['scope']:,.1f}, "
+                f"noise {d['noise']:,.1f})>")
+
+    def _repr_html_(self) -> str:
+        d = self.disagreement_km2
+        ct = self.crosstab.round(2).to_html()
+        return (f"<b>Comparison</b> {html.escape(self.a.source)} vs {html.escape(self.b.source)}: "
+                f"AOI {self.aoi_km2:,.1f} km²; disagreement {d['total']:,.1f} km² "
+                f"(real {d['real']:,.1f}, scope {d['scope']:,.1f}, noise {d['noise']:,.1f}){ct}")
+
+
+# --------------------------------------------------------------------------- compare
+def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope: bool = True) -> Comparison:
+    """Compare two maps over an area of interest.
+
+    Parameters
+    ----------
+    a, b : ControlMap
+    aoi : Footprint, shapely geometry (lon/lat) or place name, optional
+        Defaults to the union of both maps' extents (coverage, or what they draw).
+    noise_m : float, default 30
+        Disagreement parts thinner than this (metres) are ``noise``.
+    scope : bool, default True
+        Set apart areas a map's profile declares it never draws (``not_drawn``, see
+        :mod:`mapdiff.scope`). Area one map does not cover is scope either way.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    CoverageError
+        An empty or non-polygonal AOI.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from mapdiff import Label, normalise, compare
+    >>> cov = shapely.box(37.0, 48.0, 37.2, 48.2)
+    >>> ua = Label("controlled", "UA")
+    >>> a = normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, 37.1, 48.2))],
+    ...               coverage=cov, background=ua, source="a")
+    >>> b = normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, 37.12, 48.2))],
+    ...               coverage=cov, background=ua, source="b")
+    >>> c = compare(a, b)
+    >>> round(c.disagreement_km2["real"], 1)
+    32.9
+    """
+    if not (isinstance(a, ControlMap) and isinstance(b, ControlMap)):
+        raise CoverageError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
+    if not (noise_m >= 0):
+        raise CoverageError(f"noise_m must be >= 0 metres, got {noise_m!r}")
+    geom = _resolve_aoi(aoi, (a, b))
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
+    la, ga = _tiles(a, geom)
+    lb, gb = _tiles(b, geom)
+    ia, ib, inter = _overlay(la, ga, lb, gb)
+    la_arr, lb_arr = np.asarray(la, dtype=object), np.asarray(lb, dtype=object)
+    pa, pb = la_arr[ia], lb_arr[ib]
+    agree = pa == pb
+
+    # disagreement, one row per part
+    dis_idx, parts = _explode(np.flatnonzero(~agree), inter[~agree])
+    cause = np.full(len(parts), "real", dtype=object)
+    pa_d, pb_d = pa[dis_idx], pb[dis_idx]
+    cause[(pa_d == NOT_COVERED) | (pb_d == NOT_COVERED)] = "scope"
+    notes = []
+    for silent, other_lab, silent_lab in ((b, pa_d, pb_d), (a, pb_d, pa_d)):
+        keys = not_drawn_keys(silent) if scope else ()
+        if not keys or silent.background is None:
+            continue
+        cand = (silent_lab == silent.background) & np.array([lab.holds for lab in other_lab], dtype=bool)
+        cand &= cause == "real"
+        if not cand.any():
+            continue
+        comps = shapely.get_parts(shapely.union_all(parts[cand]))
+        sel = select_not_drawn(comps, keys)
+        if sel.any():
+            tree = shapely.STRtree(comps[sel])
+            ci = np.flatnonzero(cand)
+            hit, _ = tree.query(shapely.point_on_surface(parts[ci]), predicate="within")
+            cause[ci[np.unique(hit)]] = "scope"
+        notes.append(f"{silent.source} declares it never draws {', '.join(keys)}; "
+                     f"{int(sel.sum())} of {len(comps)} components where it is silent and "
+                     f"{(b if silent is a else a).source} draws held ground were taken as scope "
+                     "(see mapdiff.scope)")
+    rest = np.flatnonzero(cause == "real")
+    if noise_m > 0 and len(rest):
+        eroded = shapely.buffer(to_equal_area(parts[rest], centre), -noise_m / 2.0)
+        cause[rest[shapely.is_empty(eroded)]] = "noise"
+    for m in (a, b):
+        notes += [f"{m.source}: {s}" for s in m.scope]
+
+    agree_idx = np.flatnonzero(agree)
+    geoms = np.concatenate([inter[agree_idx], parts])
+    a_lab = np.concatenate([pa[agree_idx], pa_d])
+    b_lab = np.concatenate([pb[agree_idx], pb_d])
+    causes = np.concatenate([np.full(len(agree_idx), "agree", dtype=object), cause])
+    sizes = area_km2(np.concatenate([geoms, [geom]]), centre)  # one projection for all
+    import geopandas as gpd
+
+    pieces = gpd.GeoDataFrame(
+        {"a_status": [lab.status for lab in a_lab], "a_side": [lab.side for lab in a_lab],
+         "b_status": [lab.status for lab in b_lab], "b_side": [lab.side for lab in b_lab],
+         "area_km2": sizes[:-1], "cause": causes}, geometry=list(geoms), crs="EPSG:4326")
+    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre)
+
+
+# --------------------------------------------------------------------------- many maps
+@dataclass(frozen=True, eq=False)
+class ManyComparison:
+    """Several maps over one AOI: a consensus map and the pairwise table.
+
+    Attributes
+    ----------
+    maps : tuple of ControlMap
+    aoi : shapely geometry (lon/lat)
+    aoi_km2 : float
+    consensus : GeoDataFrame (EPSG:4326)
+        Pieces of the overlay of all maps: one column per map (``map_0``, …) with its
+        label string, one ``n:<label>`` column per label counting the maps that say it,
+        ``top_label``, ``n_top``, ``area_km2``.
+    pairwise : DataFrame
+        One row per pair: a, b, disagreement (total, scope, noise, real) km².
+    """
+
+    maps: tuple
+    aoi: object
+    aoi_km2: float
+    consensus: object
+    pairwise: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """km² by number of maps agreeing on the top label."""
+        return self.consensus.groupby("n_top", as_index=False)["area_km2"].sum()
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary."""
+        return {"schema_version": SCHEMA_VERSION, "aoi_km2": float(self.aoi_km2),
+                "sources": [{"source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None}
+                            for m in self.maps],
+                "agreement_km2": {int(k): float(v) for k, v in
+                                  zip(self.to_frame().n_top, self.to_frame().area_km2, strict=True)},
+                "pairwise": self.pairwise.to_dict(orient="records")}
+
+    def plot(self, ax=None, **kw):
+        """Map of how many sources agree on each area; returns the Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 8))
+        self.consensus.plot(column="n_top", ax=ax, legend=True, cmap="viridis", **kw)
+        ax.set_title(f"sources agreeing (of {len(self.maps)})")
+        return ax
+
+    def _repr_html_(self) -> str:
+        return (f"<b>ManyComparison</b> of {len(self.maps)} maps, AOI {self.aoi_km2:,.1f} km²"
+                + self.pairwise.to_html())
+
+
+def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
+    """Compare several maps: per area, how many sources say each label; and every pair.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from mapdiff import Label, normalise, compare_many
+    >>> cov = shapely.box(37.0, 48.0, 37.2, 48.2)
+    >>> ms = [normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, x, 48.2))], coverage=cov,
+    ...                 background=Label("controlled", "UA"), source=f"s{i}")
+    ...       for i, x in enumerate((37.1, 37.11, 37.12))]
+    >>> sorted(compare_many(ms).to_frame().n_top.tolist())
+    [2, 3]
+    """
+    maps = tuple(maps)
+    if len(maps) < 2 or not all(isinstance(m, ControlMap) for m in maps):
+        raise CoverageError("compare_many() takes two or more ControlMaps")
+    geom = _resolve_aoi(aoi, maps)
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
+    labs0, g0 = _tiles(maps[0], geom)
+    cur_labels = [[lab] for lab in labs0]
+    cur = g0
+    for m in maps[1:]:
+        lm, gm = _tiles(m, geom)
+        i, j, inter = _overlay(None, cur, None, gm)
+        cur_labels = [cur_labels[k] + [lm[q]] for k, q in zip(i, j, strict=True)]
+        cur = inter
+    import geopandas as gpd
+
+    all_labels = list(dict.fromkeys(lab for row in cur_labels for lab in row))
+    data = {f"map_{k}": [str(row[k]) for row in cur_labels] for k in range(len(maps))}
+    counts = {str(lab): np.array([row.count(lab) for row in cur_labels]) for lab in all_labels}
+    cmat = np.column_stack(list(counts.values()))
+    for name, v in counts.items():
+        data[f"n:{name}"] = v
+    data["top_label"] = np.asarray(list(counts), dtype=object)[cmat.argmax(axis=1)]
+    data["n_top"] = cmat.max(axis=1)
+    sizes = area_km2(np.concatenate([cur, [geom]]), centre)
+    data["area_km2"] = sizes[:-1]
+    consensus = gpd.GeoDataFrame(data, geometry=list(cur), crs="EPSG:4326")
+    rows = []
+    for i in range(len(maps)):
+        for j in range(i + 1, len(maps)):
+            d = compare(maps[i], maps[j], aoi=geom, noise_m=noise_m).disagreement_km2
+            rows.append({"a": maps[i].source, "b": maps[j].source, **{f"{k}_km2": v for k, v in d.items()}})
+    return ManyComparison(maps, geom, float(sizes[-1]), consensus, pd.DataFrame(rows))

@@ -1,0 +1,248 @@
+"""compare(): known answers on hand-built maps, causes, metrics, outputs and invariants (hypothesis)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mapdiff import Label, compare, compare_many, normalise
+from mapdiff.errors import CoverageError
+from mapdiff.measure import area_km2
+from mapdiff.model import Provenance
+from mapdiff.regions import region
+from mapdiff.scope import crimea, russian_land_border, select_not_drawn
+
+RU = Label("controlled", "RU")
+UA = Label("controlled", "UA")
+GREY = Label("contested", None)
+COV = shapely.box(37.0, 48.0, 37.2, 48.2)
+
+
+def _map(features, source, coverage=COV, **kw):
+    return normalise(features, coverage=coverage, background=UA, source=source,
+                     precedence=[RU, GREY], **kw)
+
+
+def _strip(x0, x1):
+    return shapely.box(x0, 48.0, x1, 48.2)
+
+
+# ----------------------------------------------------------------------- known answers
+def test_known_strip_crosstab_and_metrics():
+    a = _map([(RU, _strip(37.0, 37.1))], "a")
+    b = _map([(RU, _strip(37.0, 37.12))], "b")
+    c = compare(a, b)
+    sizes = area_km2(np.array([_strip(37.0, 37.1), _strip(37.1, 37.12), _strip(37.12, 37.2), COV]),
+                     centre=(37.1, 48.1))
+    ct = c.crosstab
+    assert ct.to_numpy().sum() == pytest.approx(c.aoi_km2, rel=1e-6)
+    assert c.aoi_km2 == pytest.approx(sizes[3], rel=1e-6)
+    assert ct.loc["controlled:RU", "controlled:RU"] == pytest.approx(sizes[0], rel=1e-6)
+    assert ct.loc["controlled:UA", "controlled:RU"] == pytest.approx(sizes[1], rel=1e-6)
+    assert ct.loc["controlled:RU", "controlled:UA"] == 0
+    assert c.disagreement_km2["real"] == pytest.approx(sizes[1], rel=1e-6)
+    assert c.disagreement_km2["scope"] == 0 and c.disagreement_km2["noise"] == 0
+    assert c.iou(RU) == pytest.approx(sizes[0] / (sizes[0] + sizes[1]), rel=1e-6)
+    m = c.metrics.set_index("label")
+    # two classes, one-way difference: all quantity, no allocation (diffeR)
+    assert m.loc["overall", "quantity_km2"] == pytest.approx(sizes[1], rel=1e-6)
+    assert m.loc["overall", "allocation_km2"] == pytest.approx(0, abs=1e-6)
+    assert len(c.components) == 1
+    assert c.components.loc[0, "place"]  # a gazetteer name
+    assert c.components.loc[0, "area_km2"] == pytest.approx(sizes[1], rel=1e-6)
+
+
+def test_known_swap_is_allocation_not_quantity():
+    a = _map([(RU, _strip(37.0, 37.05))], "a")
+    b = _map([(RU, _strip(37.15, 37.2))], "b")
+    c = compare(a, b)
+    m = c.metrics.set_index("label")
+    one = area_km2(_strip(37.0, 37.05), centre=(37.1, 48.1))
+    assert m.loc["overall", "quantity_km2"] == pytest.approx(0, abs=0.01 * one)
+    assert m.loc["overall", "exchange_km2"] == pytest.approx(2 * one, rel=0.01)
+    assert m.loc["controlled:RU", "iou"] == 0
+
+
+def test_class_in_one_map_only():
+    a = _map([(RU, _strip(37.0, 37.1)), (GREY, _strip(37.1, 37.12))], "a")
+    b = _map([(RU, _strip(37.0, 37.1))], "b")
+    c = compare(a, b)
+    assert "contested" in c.crosstab.index and "contested" in c.crosstab.columns
+    assert c.iou(GREY) == 0
+    m = c.metrics.set_index("label")
+    grey = area_km2(_strip(37.1, 37.12), centre=(37.1, 48.1))
+    assert m.loc["contested", "quantity_km2"] == pytest.approx(grey, rel=1e-6)
+    assert m.loc["contested", "b_km2"] == 0
+    assert c.disagreement_km2["real"] == pytest.approx(grey, rel=1e-6)
+    assert set(c.disagreement.a_label) == {"contested"}
+
+
+def test_noise_sliver_and_tolerance_curve():
+    a = _map([(RU, _strip(37.0, 37.1))], "a")
+    b = _map([(RU, _strip(37.0, 37.1002))], "b")  # ~15 m wide sliver
+    c = compare(a, b, noise_m=30)
+    assert c.disagreement_km2["real"] == 0
+    assert c.disagreement_km2["noise"] > 0
+    assert compare(a, b, noise_m=5).disagreement_km2["real"] > 0
+    b2 = _map([(RU, _strip(37.0, 37.11))], "b2")  # ~745 m wide strip
+    tol = compare(a, b2).tolerance.set_index("d_m").disagreement_km2
+    assert tol[0] == pytest.approx(tol[500], rel=1e-6)
+    assert tol[1000] == 0
+    assert (np.diff(tol.to_numpy()) <= 1e-9).all()
+
+
+def test_displacement_of_a_shifted_front():
+    a = _map([(RU, _strip(37.0, 37.1))], "a")
+    b = _map([(RU, _strip(37.0, 37.11))], "b")
+    d = compare(a, b).displacement.set_index("side")
+    strip_km = 0.01 * 111.32 * np.cos(np.radians(48.1))
+    assert d.loc["RU", "median_km"] == pytest.approx(strip_km, rel=0.02)
+    assert d.loc["RU", "max_km"] == pytest.approx(strip_km, rel=0.02)
+    assert 37.0 <= d.loc["RU", "max_lon"] <= 37.2
+
+
+def test_not_covered_is_scope():
+    a = _map([(RU, _strip(37.0, 37.1))], "a")
+    b = _map([(RU, shapely.box(37.0, 48.0, 37.1, 48.1))], "b", coverage=shapely.box(37.0, 48.0, 37.2, 48.1))
+    c = compare(a, b)
+    assert "not_covered" in c.crosstab.columns
+    north = area_km2(shapely.box(37.0, 48.1, 37.2, 48.2), centre=(37.1, 48.1))
+    assert c.disagreement_km2["scope"] == pytest.approx(north, rel=1e-6)
+    assert c.disagreement_km2["real"] == 0
+
+
+def test_aoi_forms_and_bad_aoi():
+    a = _map([(RU, _strip(37.0, 37.1))], "a")
+    b = _map([(RU, _strip(37.0, 37.12))], "b")
+    box = shapely.box(37.05, 48.05, 37.15, 48.15)
+    c = compare(a, b, aoi=box)
+    assert c.aoi_km2 == pytest.approx(area_km2(box), rel=1e-6)
+    c2 = compare(a, b, aoi="Pokrovsk")
+    assert c2.crosstab.to_numpy().sum() == pytest.approx(c2.aoi_km2, rel=1e-6)
+    with pytest.raises(CoverageError):
+        compare(a, b, aoi=shapely.Point(37.1, 48.1))
+    with pytest.raises(CoverageError):
+        compare(a, "not a map")
+    with pytest.raises(CoverageError):
+        compare(a, b, noise_m=-1)
+
+
+def test_outputs(tmp_path):
+    a = _map([(RU, _strip(37.0, 37.1)), (GREY, _strip(37.1, 37.11))], "a")
+    b = _map([(RU, _strip(37.0, 37.12))], "b")
+    c = compare(a, b)
+    d = json.loads(json.dumps(c.to_dict(), allow_nan=False))
+    assert d["schema_version"] == 1
+    assert sum(r["area_km2"] for r in d["crosstab"]) == pytest.approx(d["aoi_km2"], rel=1e-6)
+    assert set(d["disagreement_km2"]) == {"scope", "noise", "real", "total"}
+    assert {"a_status", "a_side", "b_status", "b_side", "area_km2"} <= set(d["crosstab"][0])
+    assert d["components"][0]["place"]
+    assert c.to_frame().area_km2.sum() == pytest.approx(c.aoi_km2, rel=1e-6)
+    out = c.to_file(tmp_path / "d.geojson")
+    import geopandas as gpd
+
+    back = gpd.read_file(out)
+    assert set(back.columns) >= {"a_label", "b_label", "area_km2", "cause"}
+    assert len(back) == len(c.disagreement)
+    assert "Comparison" in c._repr_html_() and "km²" in c._repr_html_()
+    assert set(c.pieces.cause) <= {"agree", "scope", "noise", "real"}
+
+
+def test_plot_has_content():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    a = _map([(RU, _strip(37.0, 37.1))], "a")
+    b = _map([(RU, _strip(37.0, 37.12))], "b")
+    ax = compare(a, b).plot()
+    assert ax.figure is not None
+    assert ax.get_xlim()[0] <= 37.0 and ax.get_xlim()[1] >= 37.2
+    plt.close(ax.figure)
+
+
+def test_compare_many_consensus():
+    ms = [_map([(RU, _strip(37.0, x))], f"s{i}") for i, x in enumerate((37.1, 37.11, 37.12))]
+    r = compare_many(ms)
+    assert r.consensus.area_km2.sum() == pytest.approx(r.aoi_km2, rel=1e-6)
+    by = r.to_frame().set_index("n_top").area_km2
+    assert by[2] == pytest.approx(area_km2(_strip(37.1, 37.12), centre=(37.1, 48.1)), rel=1e-6)
+    assert len(r.pairwise) == 3
+    assert r.to_dict()["schema_version"] == 1
+
+
+# ----------------------------------------------------------------------- scope inference
+@pytest.mark.parametrize(("lon", "lat", "inside"), [
+    (34.10, 44.95, True),   # Simferopol
+    (33.52, 44.60, True),   # Sevastopol
+    (36.47, 45.36, True),   # Kerch
+    (34.39, 45.71, True),   # Dzhankoi
+    (33.69, 46.11, True),   # Armiansk (Perekop isthmus)
+    (34.82, 46.17, False),  # Henichesk
+    (32.91, 46.12, False),  # Skadovsk
+    (32.61, 46.64, False),  # Kherson
+    (33.37, 46.76, False),  # Nova Kakhovka
+])
+def test_crimea_polygon(lon, lat, inside):
+    assert bool(crimea().contains(shapely.Point(lon, lat))) is inside
+
+
+def test_crimea_area():
+    assert 25_000 < area_km2(crimea()) < 29_000  # official 26,945 km² (+ Syvash as land)
+
+
+def test_pre2022_inference():
+    ukr = region("ukraine")
+    block = shapely.intersection(ukr, shapely.box(38.5, 47.8, 40.3, 49.2))  # adjoins Russia, large
+    pt = shapely.line_interpolate_point(russian_land_border(), 0.2, normalized=True)
+    border_strip = shapely.intersection(ukr, shapely.box(pt.x - 0.05, pt.y - 0.05, pt.x + 0.05, pt.y + 0.05))
+    inland = shapely.box(30.5, 50.4, 30.6, 50.5)  # Kyiv: far from the border
+    comps = np.array([block, border_strip, inland], dtype=object)
+    assert select_not_drawn(comps, ["pre2022"]).tolist() == [True, False, False]
+    assert select_not_drawn(comps, []).tolist() == [False, False, False]
+
+    ds = normalise([(RU, shapely.union_all([block, border_strip, inland]))], coverage=ukr,
+                   background=UA, source="ds")
+    nz = normalise([(RU, shapely.box(36.0, 47.0, 36.05, 47.05))], coverage=ukr, background=UA, source="nzz")
+    nz = dataclasses.replace(nz, provenance=Provenance("nzz", "nzz"))
+    c = compare(ds, nz)
+    sizes = area_km2(np.array([block, border_strip, inland, shapely.box(36.0, 47.0, 36.05, 47.05)]),
+                     centre=c._centre)
+    assert c.disagreement_km2["scope"] == pytest.approx(sizes[0], rel=1e-6)
+    assert c.disagreement_km2["real"] == pytest.approx(sizes[1:].sum(), rel=1e-6)
+    assert any("nzz declares" in n for n in c.scope_notes)
+    off = compare(ds, nz, scope=False)
+    assert off.disagreement_km2["scope"] == 0
+
+
+# ----------------------------------------------------------------------- properties
+_cells = st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(1, 4), st.integers(1, 4),
+                            st.sampled_from([RU, GREY])), min_size=1, max_size=4)
+
+
+def _gen(cells, source):
+    feats = [(lab, shapely.box(37.0 + 0.02 * x, 48.0 + 0.02 * y, 37.0 + 0.02 * min(x + w, 10),
+                               48.0 + 0.02 * min(y + h, 10)))
+             for x, y, w, h, lab in cells]
+    return _map(feats, source)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_cells, _cells)
+def test_properties(ca, cb):
+    a, b = _gen(ca, "a"), _gen(cb, "b")
+    ab, ba, aa = compare(a, b), compare(b, a), compare(a, a)
+    assert aa.disagreement_km2["total"] == pytest.approx(0, abs=1e-9)
+    assert ab.crosstab.to_numpy().sum() == pytest.approx(ab.aoi_km2, rel=1e-6)
+    t = ba.crosstab.T.reindex(index=ab.crosstab.index, columns=ab.crosstab.columns, fill_value=0.0)
+    np.testing.assert_allclose(ab.crosstab.to_numpy(), t.to_numpy(), rtol=1e-9, atol=1e-9)
+    iou = ab.metrics.iou.dropna()
+    assert ((iou >= 0) & (iou <= 1 + 1e-12)).all()
+    assert ab.disagreement_km2["total"] == pytest.approx(ba.disagreement_km2["total"], rel=1e-9, abs=1e-9)
