@@ -156,6 +156,21 @@ def _call(spec: str, path, monkeypatch):
     if name == "check_claims":
         assert kwargs.pop("maps") == "samples"
         return mapdiff.check_claims(path, list(_samples()))
+    if name == "compare_disjoint":  # two maps 200 km apart, each with its own coverage
+        ua, ru = mapdiff.Label("controlled", "UA"), mapdiff.Label("controlled", "RU")
+        a, b = (mapdiff.normalise([(ru, shapely.box(x, 48.0, x + 0.1, 48.2))], source=src,
+                                  coverage=shapely.box(x, 48.0, x + 0.2, 48.2), background=ua)
+                for x, src in ((37.0, "a"), (40.0, "b")))
+        return mapdiff.compare(a, b)
+    if name == "source_lag_disjoint":
+        import numpy as np
+        import pandas as pd
+
+        def series(start):
+            return pd.DataFrame({"Pokrovsk": np.linspace(0, 1, 30)},
+                                index=pd.date_range(start, periods=30, freq="D"))
+
+        return mapdiff.source_lag(series("2024-01-01"), series("2025-06-01"))
     raise AssertionError(f"the table names an unknown call {name!r}")
 
 
@@ -168,6 +183,10 @@ def _check_result(row, result):
     key, _, want = row["fragment"].partition("=")
     if key == "area":
         assert _held_km2(result) == pytest.approx(float(want), rel=1e-3)
+    elif key == "disagreement":
+        d = result.disagreement_km2
+        assert want == "scope" and d["real"] == 0.0 and d["noise"] == 0.0
+        assert d["scope"] == pytest.approx(result.aoi_km2, rel=1e-6) and d["total"] > 0
     elif key == "verdict":
         verdicts = set(result.to_frame()["verdict"])
         assert verdicts == {want}, verdicts

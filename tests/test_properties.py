@@ -235,3 +235,46 @@ def test_undrawn_land_without_background_has_no_piece():
     areas = m.areas(within=aoi)
     assert list(areas) == [RU]
     assert mapdiff.check_claim(m, aoi, "RU", 0.5).share == pytest.approx(0.5, rel=1e-3)
+
+
+# ------------------------------------------------------------------ compare
+COMPARE_SETTINGS = settings(SETTINGS, max_examples=_DEEP or 25)
+
+
+def _build_scoped(feats, coverage, background, precedence):
+    # a background is only meaningful inside a coverage (every shipped profile has both)
+    return _build(feats, coverage, background if coverage is not None else None, precedence)
+
+
+scoped_maps = st.builds(_build_scoped, features, coverages, st.sampled_from([None, UA]),
+                        st.permutations(LABELS))
+
+
+@COMPARE_SETTINGS
+@given(scoped_maps)
+def test_compare_with_itself_disagrees_nowhere(m):
+    if m is None:
+        return
+    c = mapdiff.compare(m, m)
+    tol = 1e-6 * max(c.aoi_km2, 1.0)  # overlay noise only
+    assert c.disagreement_km2["real"] == pytest.approx(0.0, abs=tol)
+    assert c.disagreement_km2["noise"] == pytest.approx(0.0, abs=tol)
+    ct = c.crosstab.to_numpy()
+    assert float(ct.sum() - np.trace(ct)) == pytest.approx(0.0, abs=1e-6 * max(c.aoi_km2, 1.0))
+    assert float(ct.sum()) == pytest.approx(c.aoi_km2, rel=1e-6)
+
+
+@COMPARE_SETTINGS
+@given(scoped_maps, scoped_maps)
+def test_compare_is_symmetric_under_transposition(a, b):
+    if a is None or b is None:
+        return
+    ab, ba = mapdiff.compare(a, b), mapdiff.compare(b, a)
+    assert ab.aoi_km2 == pytest.approx(ba.aoi_km2, rel=1e-9)
+    t1 = ab.crosstab
+    t2 = ba.crosstab.T.reindex(index=t1.index, columns=t1.columns, fill_value=0.0)
+    tol = 1e-6 * max(ab.aoi_km2, 1.0)
+    assert np.allclose(t1.to_numpy(), t2.to_numpy(), rtol=1e-6, atol=tol)
+    for k in ("scope", "noise", "real", "total"):
+        assert ab.disagreement_km2[k] == pytest.approx(ba.disagreement_km2[k], rel=1e-6, abs=tol)
+
