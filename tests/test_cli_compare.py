@@ -1,0 +1,78 @@
+"""``mapdiff compare`` through a subprocess: text, JSON, --out, --place/--aoi, bad input exit 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import geopandas as gpd
+import pytest
+import shapely
+from conftest import ROOT
+
+import mapdiff
+
+A = str(mapdiff.sample_path("2025-11-20"))
+B = str(mapdiff.sample_path("2025-11-27"))
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mapdiff", "compare", *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+
+
+def test_text_and_out(tmp_path):
+    out = tmp_path / "diff.gpkg"
+    r = run(A, B, "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "crosstab (km²)" in r.stdout and "real" in r.stdout and "near " in r.stdout
+    back = gpd.read_file(out)
+    assert len(back) > 0 and {"a_label", "b_label", "area_km2", "cause"} <= set(back.columns)
+    c = mapdiff.compare(mapdiff.read_map(A), mapdiff.read_map(B))
+    assert back.area_km2.sum() == pytest.approx(c.disagreement_km2["total"], rel=1e-9)
+
+
+def test_json_matches_library():
+    r = run(A, B, "--json", "--noise-m", "50")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    c = mapdiff.compare(mapdiff.read_map(A), mapdiff.read_map(B), noise_m=50)
+    assert d["schema_version"] == 1
+    assert d["aoi_km2"] == pytest.approx(c.aoi_km2, rel=1e-12)
+    assert sum(x["area_km2"] for x in d["crosstab"]) == pytest.approx(d["aoi_km2"], rel=1e-6)
+    for k in ("scope", "noise", "real", "total"):
+        assert d["disagreement_km2"][k] == pytest.approx(c.disagreement_km2[k], rel=1e-9, abs=1e-12)
+    assert d["noise_m"] == 50
+
+
+def test_place_and_aoi_file(tmp_path):
+    r = run(A, B, "--place", "Pokrovsk", "--json")
+    assert r.returncode == 0, r.stderr
+    fp = mapdiff.footprint("Pokrovsk")
+    assert json.loads(r.stdout)["aoi_km2"] == pytest.approx(fp.area_km2, rel=1e-3)
+    poly = tmp_path / "aoi.geojson"
+    box = shapely.box(37.1, 48.2, 37.2, 48.3)
+    gpd.GeoDataFrame(geometry=[box], crs="EPSG:4326").to_file(poly)
+    r = run(A, B, "--aoi", str(poly), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["aoi_km2"] == pytest.approx(mapdiff.area_km2(box), rel=1e-6)
+
+
+@pytest.mark.parametrize("args", [
+    ("/nonexistent/a.geojson", B),
+    (A, B, "--place", "Nowhereville"),
+])
+def test_bad_input_exit_2(args, tmp_path):
+    r = run(*args)
+    assert r.returncode == 2
+    assert "error" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_garbage_file_exit_2(tmp_path):
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{not json", encoding="utf-8")
+    r = run(A, str(bad))
+    assert r.returncode == 2
+    assert "bad.geojson" in r.stderr and "Traceback" not in r.stderr
