@@ -37,12 +37,12 @@ from .io import read_map, write_gdf
 from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
 from .lag import SourceLag, first_crossing, source_lag
 from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
+from .limits import Limits, set_limits
 from .measure import area_km2, equal_area_crs, geodesic_area_km2
 from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise
 from .profiles import Profile, available_profiles, get_profile, load_profile, register_profile
 from .regions import region
 from .samples import sample_path, sample_paths
-from .sources import fetch
 
 __version__ = "0.1.0"
 
@@ -70,6 +70,7 @@ __all__ = [
     "InputLimitError",
     "Label",
     "Ledger",
+    "Limits",
     "ManyComparison",
     "MapdiffError",
     "MapdiffWarning",
@@ -112,6 +113,7 @@ __all__ = [
     "register_profile",
     "sample_path",
     "sample_paths",
+    "set_limits",
     "source_lag",
     "write_gdf",
 ]

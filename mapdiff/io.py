@@ -27,12 +27,14 @@ from shapely.geometry import shape
 from .atomic import atomic_path
 from .errors import (
     CRSError,
+    EmptyMapError,
     FormatError,
     MapdiffWarning,
     MissingCRSError,
     SwappedCoordinatesError,
     UnknownSourceError,
 )
+from .limits import check_bytes, check_vertices, current_limits
 from .model import ControlMap, Provenance, normalise
 from .profiles import Profile, detect_profile, get_profile
 from .regions import region
@@ -60,7 +62,7 @@ class RawMap:
 
 # ------------------------------------------------------------------ entry point
 def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
-             swap_xy: bool = False, coverage=None) -> ControlMap:
+             swap_xy: bool = False, coverage=None, limits=None) -> ControlMap:
     """Read a control map and normalise it.
 
     Parameters
@@ -83,6 +85,8 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
         Restrict where the map speaks (for a clip of a larger map). A GeoJSON file may
         declare the same with a top-level ``"coverage"`` geometry member. Either is
         intersected with the profile's coverage.
+    limits : mapdiff.limits.Limits, optional
+        Input size and vertex limits (default :func:`mapdiff.limits.current_limits`).
 
     Returns
     -------
@@ -101,7 +105,7 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
     >>> m.source, m.as_of.isoformat(), round(m.area("controlled:RU"), 1)
     ('generic', '2025-11-27', 331.3)
     """
-    raw = read_raw(src, crs=crs)
+    raw = read_raw(src, crs=crs, limits=limits)
     if source is not None:
         profile = get_profile(source)
     else:
@@ -133,6 +137,13 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
 
         repairs.append(Repair("unlabelled_dropped", n_unlabelled, 0.0,
                               f"features no rule of profile {profile.name!r} labels"))
+    try:
+        return _normalise(feats, profile, cover, date, raw, origin, repairs, labels)
+    except EmptyMapError as exc:  # name the file, not only the profile
+        raise EmptyMapError(f"{raw.name}: {exc}") from None
+
+
+def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
     return normalise(
         feats, precedence=profile.order(labels), coverage=cover,
         background=profile.background, source=profile.name, as_of=date,
@@ -194,7 +205,7 @@ def _coerce_date(value, name: str) -> dt.date:
 
 
 # ------------------------------------------------------------------ raw reading
-def read_raw(src, crs=None) -> RawMap:
+def read_raw(src, crs=None, limits=None) -> RawMap:
     """Read features (properties + lon/lat geometries) from any supported input.
 
     Parameters
@@ -202,11 +213,24 @@ def read_raw(src, crs=None) -> RawMap:
     src : str, Path, binary file-like or GeoDataFrame
     crs : optional
         CRS to assume when the input states none, or to override it.
+    limits : mapdiff.limits.Limits, optional
+        Input size and vertex limits (default :func:`mapdiff.limits.current_limits`).
 
     Returns
     -------
     RawMap
+
+    Raises
+    ------
+    InputLimitError
+        The input is larger, or has more vertices, than the limits allow.
     """
+    raw = _read_raw(src, crs, limits)
+    check_vertices(raw.geoms, raw.name, limits)
+    return raw
+
+
+def _read_raw(src, crs=None, limits=None) -> RawMap:
     import geopandas as gpd
 
     if isinstance(src, gpd.GeoDataFrame):
@@ -220,20 +244,30 @@ def read_raw(src, crs=None) -> RawMap:
             raise FormatError(f"{path}: no such file")
         if path.is_dir():
             raise FormatError(f"{path}: is a folder; pass one map file")
+        size = path.stat().st_size
+        if path.suffix.lower() == ".shp":
+            dbf = path.with_suffix(".dbf")
+            size += dbf.stat().st_size if dbf.exists() else 0
+        check_bytes(size, path.name, limits)
         if path.suffix.lower() == ".shp":
             return _read_ogr(path, None, crs, path.name, str(path))
         data = path.read_bytes()
-        return _read_bytes(data, path.name, crs, str(path))
+        return _read_bytes(data, path.name, crs, str(path), limits)
     if hasattr(src, "read"):
-        data = src.read()
+        name = getattr(src, "name", "<stream>")
+        check_bytes(0, name, limits)  # a bad limit setting fails before reading
+        cap = current_limits(limits).max_bytes
+        data = src.read() if cap is None else src.read(cap + 1)
+        check_bytes(len(data), name, limits)
         if isinstance(data, str):
             data = data.encode("utf-8")
-        return _read_bytes(data, getattr(src, "name", "<stream>"), crs, None)
+        return _read_bytes(data, name, crs, None, limits)
     raise FormatError(f"cannot read a map from {type(src).__name__}: pass a path, a binary "
                       "file object or a GeoDataFrame")
 
 
-def _read_bytes(data: bytes, name: str, crs, path: str | None) -> RawMap:
+def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None) -> RawMap:
+    check_bytes(len(data), name, limits)  # also for callers that read the bytes themselves
     digest = hashlib.sha256(data).hexdigest()
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
@@ -254,6 +288,7 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None) -> RawMap:
     else:
         raise FormatError(f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
                           "Shapefile, KML/KMZ, FlatGeobuf and GeoParquet")
+    check_vertices(raw.geoms, name, limits)
     return RawMap(raw.table, raw.geoms, raw.name, raw.collection_name, raw.top_level, digest, path,
                   raw.coverage)
 
@@ -263,6 +298,8 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
         obj = json.loads(data)
     except UnicodeDecodeError:
         raise FormatError(f"{name}: not UTF-8 text; GeoJSON must be UTF-8") from None
+    except RecursionError:
+        raise FormatError(f"{name}: JSON nested too deeply to be GeoJSON") from None
     except json.JSONDecodeError as exc:
         hint = " (the file looks truncated)" if exc.pos >= len(data.rstrip()) - 1 else ""
         raise FormatError(f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
@@ -313,8 +350,9 @@ def _geometry(g, name: str, i: int):
     if g is None:
         return None
     try:
-        geom = _fast_shape(g)
-    except (shapely.errors.GEOSException, ValueError, TypeError, KeyError, IndexError,
+        with np.errstate(invalid="ignore"):  # NaN coordinates are refused just below
+            geom = _fast_shape(g)
+    except (shapely.errors.ShapelyError, ValueError, TypeError, KeyError, IndexError,
             AttributeError) as exc:
         raise FormatError(f"{name}: feature {i} has a geometry GEOS cannot read "
                           f"({str(exc).splitlines()[0][:120]}); fix or remove that feature") from None

@@ -186,7 +186,10 @@ class ControlMap:
         """
         label = as_label(label)
         if label in self.labels:
-            return self._clipped[self.labels.index(label)]
+            drawn = self._clipped[self.labels.index(label)]
+            if label == self.background:  # drawn and implied: both are that label's land
+                return _polygonal(shapely.union(drawn, self._background_geometry))
+            return drawn
         if label == self.background:
             return self._background_geometry
         known = ", ".join(str(x) for x in self.all_labels) or "none"
@@ -236,7 +239,12 @@ class ControlMap:
                      else shapely.union_all(np.asarray(geoms, dtype=object)))
             bg = inside if drawn is None else shapely.difference(inside, drawn)
             bg = _polygonal(bg)
-            if not bg.is_empty:
+            if bg.is_empty:
+                pass
+            elif self.background in labels:  # also drawn explicitly: one piece per label
+                i = labels.index(self.background)
+                geoms[i] = _polygonal(shapely.union(geoms[i], bg))
+            else:
                 labels.append(self.background)
                 geoms.append(bg)
         if not covered:
@@ -264,6 +272,9 @@ class ControlMap:
         6154.2
         """
         label = as_label(label)
+        if within is not None and label == self.background and self.coverage is None:
+            # no coverage: the background speaks wherever the AOI goes, as in partition()
+            return self.areas(within).get(label, 0.0)
         geom = self.geometry(label)
         if within is not None:
             geom = shapely.intersection(geom, _as_geometry(within))
@@ -400,6 +411,21 @@ def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+def _area_before_repair(geoms: np.ndarray) -> np.ndarray:
+    """km² of invalid geometries; rings collapsed to one point (which GEOS cannot densify
+    for projecting) are measured after repair, one by one, on this rare path only."""
+    try:
+        return area_km2(geoms)
+    except shapely.errors.GEOSException:
+        out = np.empty(len(geoms))
+        for i, g in enumerate(geoms):
+            try:
+                out[i] = area_km2(g)
+            except shapely.errors.GEOSException:
+                out[i] = area_km2(shapely.make_valid(g, method="structure", keep_collapsed=False))
+        return out
+
+
 def normalise(
     features: Iterable[tuple[Label, object]],
     *,
@@ -503,9 +529,12 @@ def normalise(
     if idx.size:
         invalid = idx[~shapely.is_valid(geoms[idx])]
         if invalid.size:
-            before = area_km2(geoms[invalid])
+            before = _area_before_repair(geoms[invalid])
             geoms[invalid] = polygonal_parts(
                 shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False))
+            for i in invalid[~shapely.is_valid(geoms[invalid])]:
+                # GEOS can return parts sharing an edge (a ring that doubles back): dissolve
+                geoms[i] = _polygonal(shapely.make_valid(shapely.union_all(shapely.get_parts(geoms[i]))))
             after = area_km2(geoms[invalid])
             repairs.append(Repair("invalid_geometry", int(invalid.size),
                                   float(np.abs(after - before).sum()),

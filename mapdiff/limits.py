@@ -1,0 +1,188 @@
+"""Input limits: how big a file, and how many vertices, mapdiff reads before refusing.
+
+A control-map release is small (the DeepState archive file is ~84 KB and ~50,000
+vertices; an ISW day ~2.7 MB). A file hundreds of times larger is a mistake or an attack
+(a multi-GB upload, a single ring of tens of millions of vertices that would stall every
+overlay). :func:`mapdiff.read_map` and :func:`mapdiff.io.read_raw` check every input
+against a :class:`Limits` and refuse with :class:`~mapdiff.errors.InputLimitError`,
+whose message says which limit was hit and how to raise it.
+
+Where the limits come from, first match wins:
+
+1. the ``limits=`` argument of ``read_map`` / ``read_raw``;
+2. a process-wide value set with :func:`set_limits` (or, temporarily, :func:`raised`);
+3. the environment variables ``MAPDIFF_MAX_BYTES``, ``MAPDIFF_MAX_VERTICES`` and
+   ``MAPDIFF_MAX_FEATURE_VERTICES`` (integers; ``0`` means no limit), read at each call;
+4. the defaults of :class:`Limits`.
+
+The check is cheap: the byte size comes from ``stat`` before anything is read (a stream
+is read at most one byte past the limit), the vertex counts from one vectorised
+``shapely.get_num_coordinates``. KMZ archives have their own unpacking guards in
+:mod:`mapdiff.kml` (zip bombs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from .errors import InputLimitError
+
+__all__ = ["Limits", "check_bytes", "check_vertices", "current_limits", "raised", "set_limits"]
+
+_ENV = {"max_bytes": "MAPDIFF_MAX_BYTES", "max_vertices": "MAPDIFF_MAX_VERTICES",
+        "max_feature_vertices": "MAPDIFF_MAX_FEATURE_VERTICES"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Largest input mapdiff reads. ``None`` (or ``0`` in the environment) means no limit.
+
+    Attributes
+    ----------
+    max_bytes : int or None
+        Size of one input file or stream, in bytes (default 512 MiB).
+    max_vertices : int or None
+        Vertices (coordinate pairs) in one input, all features together (default 20 million).
+    max_feature_vertices : int or None
+        Vertices in one feature (default 5 million).
+
+    Examples
+    --------
+    >>> Limits().max_vertices
+    20000000
+    >>> Limits(max_vertices=None).max_vertices is None
+    True
+    """
+
+    max_bytes: int | None = 512 * 2**20
+    max_vertices: int | None = 20_000_000
+    max_feature_vertices: int | None = 5_000_000
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"schema_version": 1, **dataclasses.asdict(self)}
+
+
+_override: Limits | None = None
+
+
+def _from_env() -> Limits:
+    values = {}
+    for field, var in _ENV.items():
+        text = os.environ.get(var)
+        if text is None or not text.strip():
+            continue
+        try:
+            n = int(text.strip().replace("_", ""))
+        except ValueError:
+            raise InputLimitError(f"environment variable {var}={text!r} is not an integer; "
+                                  "set it to a number (0 for no limit) or unset it") from None
+        values[field] = n if n > 0 else None
+    return Limits(**values)
+
+
+def current_limits(limits: Limits | None = None) -> Limits:
+    """The limits in force: ``limits`` if given, else :func:`set_limits`, else env, else defaults."""
+    if limits is not None:
+        if not isinstance(limits, Limits):
+            raise InputLimitError(f"limits= takes a mapdiff.limits.Limits, not {type(limits).__name__}")
+        return limits
+    return _override if _override is not None else _from_env()
+
+
+def set_limits(limits: Limits | None = None, **changes) -> Limits | None:
+    """Set the process-wide limits; returns the previous setting (None: env/defaults).
+
+    Pass a :class:`Limits`, or field changes applied to the limits now in force
+    (``set_limits(max_vertices=50_000_000)``), or nothing (or None) to go back to the
+    environment variables and defaults. ``set_limits(previous)`` restores a setting.
+
+    Examples
+    --------
+    >>> old = set_limits(max_vertices=1000)
+    >>> current_limits().max_vertices
+    1000
+    >>> _ = set_limits(old)
+    """
+    global _override
+    previous = _override
+    if limits is None and not changes:
+        _override = None
+    else:
+        _override = dataclasses.replace(limits if limits is not None else current_limits(), **changes)
+    return previous
+
+
+@contextlib.contextmanager
+def raised(**changes) -> Iterator[Limits]:
+    """Change some limits inside a ``with`` block only.
+
+    Examples
+    --------
+    >>> with raised(max_bytes=None) as lim:
+    ...     lim.max_bytes is None
+    True
+    """
+    global _override
+    saved = _override
+    _override = dataclasses.replace(current_limits(), **changes)
+    try:
+        yield _override
+    finally:
+        _override = saved
+
+
+def _resolve(limits: Limits | None, name: str) -> Limits:
+    try:
+        return current_limits(limits)
+    except InputLimitError as exc:
+        raise InputLimitError(f"{name}: {exc}") from None
+
+
+def _how(field: str) -> str:
+    return (f"raise it with read_map(..., limits=Limits({field}=...)), "
+            f"mapdiff.limits.set_limits({field}=...) or the environment variable {_ENV[field]} "
+            "(0 = no limit)")
+
+
+def check_bytes(n: int, name: str, limits: Limits | None = None) -> None:
+    """Refuse an input of ``n`` bytes over ``max_bytes``."""
+    lim = _resolve(limits, name).max_bytes
+    if lim is not None and n > lim:
+        raise InputLimitError(f"{name}: {n:,} bytes is over the limit of {lim:,} bytes for one "
+                              f"input; if the file is genuine, {_how('max_bytes')}")
+
+
+def check_vertices(geoms, name: str, limits: Limits | None = None) -> None:
+    """Refuse geometries with more vertices than allowed, per feature or in all.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> check_vertices([shapely.box(0, 0, 1, 1)], "x.geojson", Limits(max_vertices=4))
+    Traceback (most recent call last):
+    ...
+    mapdiff.errors.InputLimitError: x.geojson: 5 vertices is over the limit of 4 ...
+    """
+    lim = _resolve(limits, name)
+    if lim.max_vertices is None and lim.max_feature_vertices is None:
+        return
+    counts = shapely.get_num_coordinates(np.asarray(geoms, dtype=object))
+    if lim.max_feature_vertices is not None and counts.size:
+        worst = int(np.argmax(counts))
+        if counts[worst] > lim.max_feature_vertices:
+            raise InputLimitError(
+                f"{name}: feature {worst} has {int(counts[worst]):,} vertices, over the limit of "
+                f"{lim.max_feature_vertices:,} for one feature; simplify it, or "
+                f"{_how('max_feature_vertices')}")
+    total = int(counts.sum())
+    if lim.max_vertices is not None and total > lim.max_vertices:
+        raise InputLimitError(f"{name}: {total:,} vertices is over the limit of {lim.max_vertices:,} "
+                              f"for one input; {_how('max_vertices')}")
