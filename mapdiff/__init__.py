@@ -15,6 +15,7 @@ from .boundaries import fetch_footprint
 from .changes import Changes, ChangeTable, changes
 from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
 from .compare import Comparison, ManyComparison, compare, compare_many
+from .encircle import Encirclement, check_encircled_labels, encirclement
 from .errors import (
     CoverageError,
     CRSError,
@@ -64,6 +65,7 @@ __all__ = [
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
+    "Encirclement",
     "FetchError",
     "Footprint",
     "FormatError",
@@ -94,8 +96,10 @@ __all__ = [
     "changes",
     "check_claim",
     "check_claims",
+    "check_encircled_labels",
     "compare",
     "compare_many",
+    "encirclement",
     "equal_area_crs",
     "fetch",
     "fetch_footprint",

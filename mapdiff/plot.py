@@ -48,6 +48,7 @@ __all__ = [
     "plot_changes",
     "plot_claim",
     "plot_comparison",
+    "plot_encirclement",
     "plot_map",
     "plot_series",
     "save_figure",
@@ -615,6 +616,75 @@ def plot_claim(claim_check, ax=None, places: bool = True):
                      "boundary; the verdict depends on it.")
     notes.append("Sources — " + _attribution([SimpleMap(c.source)]))
     _footer(ax, "\n".join(notes))
+    return ax
+
+
+def plot_encirclement(encirclement, ax=None, places: bool = True):
+    """An encirclement: the holding, the encircling side, the grey zone and the corridor.
+
+    Parameters
+    ----------
+    encirclement : Encirclement
+        From :func:`mapdiff.encirclement`.
+    ax : matplotlib Axes, optional
+    places : bool, default True
+        Label gazetteer places inside the view.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    >>> ax = plot_encirclement(mapdiff.encirclement(m, "Myrnohrad", by="RU"))
+    >>> ax.get_title().startswith("Myrnohrad: open")
+    True
+    """
+    e = encirclement
+    if e.view is None or e.footprint_geometry is None:
+        raise MapdiffError(f"the encirclement of {e.place} carries no geometry to draw")
+    ax = _axes(ax, figsize=(9, 7))
+    centre = _centre(e.view)
+    colours = _side_colours([e.by, e.defender])
+    friendly = shapely.difference(e.friendly_geometry, e.holding_geometry)
+    layers = [(e.enemy_geometry, colours[e.by], None, f"held by {e.by}"),
+              (friendly, PALETTE["sky"], None, f"held by {e.defender} around"),
+              (e.holding_geometry, colours[e.defender], None,
+               f"{e.defender} holding in {e.place}: {e.holding_km2:,.2f} km²"),
+              (e.grey_geometry, PALETTE["grey"], None, f"grey zone ({e.grey})")]
+    layers = [lay for lay in layers if lay[0] is not None and not lay[0].is_empty]
+    _draw(ax, [lay[0] for lay in layers], [lay[1] for lay in layers], centre)
+    _extent(ax, e.view, centre, margin=0.0)
+    _outline(ax, e.footprint_geometry, centre, ls="--" if e.approximate else "-")
+    entries = [(lay[3], lay[1], None) for lay in layers]
+    if e.corridor_line is not None and not e.corridor_line.is_empty:
+        xy = np.asarray(to_equal_area(e.corridor_line, centre).coords)
+        ax.plot(xy[:, 0], xy[:, 1], color=PALETTE["black"], lw=2.5, zorder=7, solid_capstyle="butt")
+        ax.plot(xy[:, 0], xy[:, 1], "o", color=PALETTE["yellow"], ms=5, mec="black", zorder=7)
+        ax.annotate(f"corridor {e.corridor_km:.2f} km", xy.mean(axis=0), xytext=(6, -12),
+                    textcoords="offset points", fontsize=9, fontweight="bold", zorder=9,
+                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5})
+        entries.append((f"narrowest corridor: {e.corridor_km:.2f} km", PALETTE["black"], None))
+    approx = ", approximate" if e.approximate and "approx" not in e.footprint_kind else ""
+    title = f"{e.place} outline ({e.footprint_kind}{approx})"
+    skip = 0.0
+    notes = []
+    if e.approximate:
+        notes.append(f"Approximate footprint (dashed): {e.place} is a stand-in, not an official boundary.")
+    if e.perimeter_share is not None:
+        notes.append(f"Holding's outline within {e.radius_km:g} km bordering {e.by}: {e.perimeter_share:.0%}"
+                     f" (grey zone {e.grey_perimeter_share:.0%}). Rear: {e.rear}.")
+    notes.append("Sources — " + _attribution([SimpleMap(e.source)]))
+    skip = _footer(ax, "\n".join(notes))
+    _legend(ax, entries, title=title, skip_pt=skip)
+    _scale_bar(ax)
+    if places:
+        _place_labels(ax, centre, skip=(e.place,))
+    date = e.as_of.isoformat() if e.as_of else "undated"
+    ax.set_title(f"{e.place}: {e.verdict}\n{_name(SimpleMap(e.source))} {date}; encircling side {e.by}",
+                 fontsize=11)
     return ax
 
 

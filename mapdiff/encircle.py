@@ -1,0 +1,711 @@
+"""Encirclement: is a place's holding cut off from the rear, and how wide is the way out?
+
+Design
+------
+The question is topological, so it is answered on polygons, not on a grid:
+
+*Passable* land is land the defending side holds (``controlled`` or ``encircled``), plus
+the grey zone when the policy says it is passable (``grey="passable"``, the default: a
+grey zone is land nobody controls; ``grey="blocking"`` treats it as closed). Land held by
+the encircling side (or by any third side) blocks, and so does everything outside the
+map's coverage: a map says nothing there.
+
+*Holding*: the defender's land inside the place's footprint. *Rear*: by default the
+defender's largest connected area on the map; or a place, point or polygon the caller
+gives. The holding is **enclosed** when none of its pieces lies in the same connected
+component of passable land as the rear (two pieces that touch only at a point do not
+connect: a corridor of zero width is closed).
+
+*Corridor*: when the holding is open, the width of the narrowest point on the best way
+out — the diameter of the largest disc that can travel from the holding to the rear
+without overlapping blocking land. It is found by bisection on *r*: passable land
+eroded by *r* (``passable - blocking.buffer(r)``) still joins the holding to the rear
+when the corridor is wider than ``2 r``. The erosion is computed in a local equal-area
+projection (metres) inside a window of ``search_km`` around the footprint; the rear then
+is the part of the rear's component at the window's edge (or, when the rear lies wholly
+inside the window, the largest eroded piece). The narrowest point is drawn as a line
+between the blocking land on either side. Precision: ``resolution_m`` (default 10 m).
+
+*Fire control*: with ``fire_range_km``, a corridor narrower than twice that range is
+reported as "enclosed under fire control at X km".
+
+*Perimeter*: the share of the holding's outline within ``radius_km`` of the footprint
+that borders the encircling side (and the grey zone), snapped at ``snap_m`` (default
+50 m: two features drawn by one hand rarely share vertices).
+
+Areas labelled ``encircled`` by a source are that source's claim; :func:`check_encircled_labels`
+runs the same analysis on each of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyproj
+import shapely
+
+from .errors import MapdiffError
+from .labels import ENCIRCLED
+from .measure import area_km2, equal_area_crs
+
+__all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_claim", "check_encircled_labels",
+           "encirclement"]
+
+SCHEMA_VERSION = 1
+#: How the grey zone is treated on the way out, the default first.
+GREY_POLICIES = ("passable", "blocking")
+_WGS84 = pyproj.CRS.from_epsg(4326)
+
+
+# ---------------------------------------------------------------------- result
+@dataclass(frozen=True)
+class Encirclement:
+    """Whether a side's holding in a place is cut off, and how wide the way out is (immutable).
+
+    Attributes
+    ----------
+    place : str
+        The footprint's name.
+    by, defender : str
+        The encircling side and the side whose holding is examined.
+    grey : str
+        Grey-zone policy: ``passable`` or ``blocking``.
+    enclosed : bool or None
+        True when no piece of the holding connects to the rear through passable land;
+        None when the defender holds nothing in the place.
+    fire_controlled : bool
+        True when open but the corridor is narrower than ``2 * fire_range_km``.
+    verdict : str
+        ``"enclosed"``, ``"enclosed under fire control at X km (corridor Y km)"``,
+        ``"open: corridor Y km"``, ``"open: corridor wider than Y km"`` or
+        ``"no holding: ..."``.
+    corridor_km : float or None
+        Width of the narrowest point on the best way out (None when enclosed or no holding).
+    corridor_lower_bound : bool
+        True when the corridor is at least ``corridor_km`` wide (wider than the search
+        window lets the bisection see).
+    fire_range_km : float or None
+    holding_km2, enclosed_km2 : float
+        The defender's land in the footprint, and the part of it that is cut off.
+    perimeter_share, grey_perimeter_share : float or None
+        Share of the holding's outline (within ``radius_km``) bordering the encircling
+        side, and the grey zone.
+    radius_km : float
+    touches_edge : bool
+        True when an enclosed piece reaches the edge of the map's coverage (a way out
+        may lie beyond what the map shows).
+    rear : str
+        What the rear is ("largest connected area of UA", a place name, ...).
+    source, as_of, footprint_kind, approximate, notes
+        The map and footprint the answer comes from, and caveats.
+    """
+
+    place: str
+    by: str
+    defender: str
+    grey: str
+    enclosed: bool | None
+    fire_controlled: bool
+    verdict: str
+    corridor_km: float | None
+    corridor_lower_bound: bool = False
+    fire_range_km: float | None = None
+    holding_km2: float = 0.0
+    enclosed_km2: float = 0.0
+    perimeter_share: float | None = None
+    grey_perimeter_share: float | None = None
+    radius_km: float = 5.0
+    touches_edge: bool = False
+    rear: str = ""
+    source: str = ""
+    as_of: dt.date | None = None
+    footprint_kind: str = ""
+    approximate: bool = False
+    notes: tuple = ()
+    # lon/lat geometries for plotting; not part of equality or the dict
+    footprint_geometry: object = field(default=None, compare=False, repr=False)
+    holding_geometry: object = field(default=None, compare=False, repr=False)
+    enemy_geometry: object = field(default=None, compare=False, repr=False)
+    grey_geometry: object = field(default=None, compare=False, repr=False)
+    friendly_geometry: object = field(default=None, compare=False, repr=False)
+    corridor_line: object = field(default=None, compare=False, repr=False)
+    view: object = field(default=None, compare=False, repr=False)
+
+    @property
+    def closed(self) -> bool:
+        """True when enclosed, or open only through a corridor under fire control."""
+        return bool(self.enclosed) or self.fire_controlled
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (``schema_version`` 1); ``corridor_line`` as WKT (lon/lat)."""
+        line = self.corridor_line
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "place": self.place, "by": self.by, "defender": self.defender, "grey": self.grey,
+            "enclosed": self.enclosed, "fire_controlled": self.fire_controlled,
+            "closed": self.closed, "verdict": self.verdict,
+            "corridor_km": self.corridor_km, "corridor_lower_bound": self.corridor_lower_bound,
+            "corridor_line": None if line is None or line.is_empty else line.wkt,
+            "fire_range_km": self.fire_range_km,
+            "holding_km2": self.holding_km2, "enclosed_km2": self.enclosed_km2,
+            "perimeter_share": self.perimeter_share,
+            "grey_perimeter_share": self.grey_perimeter_share, "radius_km": self.radius_km,
+            "touches_edge": self.touches_edge, "rear": self.rear, "source": self.source,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "footprint_kind": self.footprint_kind, "approximate": self.approximate,
+            "notes": list(self.notes),
+        }
+
+    def to_frame(self):
+        """The result as a one-row DataFrame (handy to stack many places or dates)."""
+        import pandas as pd
+
+        row = self.to_dict()
+        row.pop("notes")
+        return pd.DataFrame([row])
+
+    def summary(self) -> str:
+        """A few lines of plain text: verdict, corridor, perimeter, caveats."""
+        date = self.as_of.isoformat() if self.as_of else "undated"
+        flag = "  [APPROXIMATE footprint]" if self.approximate else ""
+        lines = [f"{self.place}: {self.defender} holding, encircling side {self.by}, "
+                 f"grey zone {self.grey}",
+                 f"Map: {self.source} {date}; footprint {self.footprint_kind}{flag}",
+                 f"Verdict: {self.verdict}",
+                 f"Holding: {self.holding_km2:,.2f} km² ({self.enclosed_km2:,.2f} km² cut off); "
+                 f"rear: {self.rear}"]
+        if self.perimeter_share is not None:
+            lines.append(f"Perimeter within {self.radius_km:g} km bordering {self.by}: "
+                         f"{self.perimeter_share:.1%} (grey zone {self.grey_perimeter_share:.1%})")
+        lines += [f"Note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+                       f"<td>{html.escape(str(v))}</td></tr>"
+                       for k, v in self.to_dict().items() if k not in ("notes", "corridor_line"))
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        return (f"<b>Encirclement</b> of {html.escape(self.place)}: <b>{html.escape(self.verdict)}</b>"
+                f"<table>{rows}</table><ul>{notes}</ul>")
+
+    def plot(self, ax=None):
+        """Holding, encircling side, grey zone, corridor and its width; returns the Axes.
+
+        See :func:`mapdiff.plot.plot_encirclement`.
+        """
+        from .plot import plot_encirclement
+
+        return plot_encirclement(self, ax=ax)
+
+
+# ---------------------------------------------------------------------- inputs
+def _sides(cmap) -> list[str]:
+    return list(dict.fromkeys(lab.side for lab in cmap.all_labels if lab.side))
+
+
+def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km):
+    from .model import ControlMap
+
+    if not isinstance(cmap, ControlMap):
+        raise MapdiffError(
+            f"encirclement needs a ControlMap (from mapdiff.read_map), got {type(cmap).__name__}")
+    sides = _sides(cmap)
+    if not isinstance(by, str) or by not in sides:
+        raise MapdiffError(f"the {cmap.source} map has no side {by!r}; its sides: "
+                           f"{', '.join(sides) or 'none'}")
+    if defender is not None and (defender not in sides or defender == by):
+        raise MapdiffError(f"defender {defender!r} must be another side of the map "
+                           f"({', '.join(s for s in sides if s != by) or 'none'})")
+    if grey not in GREY_POLICIES:
+        raise MapdiffError(f"unknown grey-zone policy {grey!r}; use one of: {', '.join(GREY_POLICIES)}")
+    for name, value, lo in (("fire_range_km", fire_range_km, 0.0), ("radius_km", radius_km, 0.0),
+                            ("search_km", search_km, 0.0)):
+        if value is None and name == "fire_range_km":
+            continue
+        if not isinstance(value, int | float) or not math.isfinite(value) or value < lo \
+                or (name == "search_km" and value == 0):
+            raise MapdiffError(f"{name} must be a finite number of km ≥ {lo:g}, got {value!r}")
+    return sides
+
+
+def _resolve_rear(rear):
+    """(lon/lat geometry, description) of a user-given rear."""
+    from .claims import _resolve_footprint
+
+    if isinstance(rear, tuple | list) and len(rear) == 2 and all(isinstance(v, int | float) for v in rear):
+        return shapely.Point(float(rear[0]), float(rear[1])), f"point {rear[0]:g}, {rear[1]:g}"
+    if isinstance(rear, str) and "," in rear and not any(c.isalpha() for c in rear):
+        try:
+            lon, lat = (float(v) for v in rear.split(","))
+        except ValueError:
+            raise MapdiffError(f"cannot read the rear {rear!r}: write 'LON,LAT' or a place name") from None
+        return shapely.Point(lon, lat), f"point {lon:g}, {lat:g}"
+    fp = _resolve_footprint(rear, None)
+    return fp.geometry, fp.name
+
+
+# ---------------------------------------------------------------------- geometry
+def _union(geoms):
+    geoms = [g for g in geoms if g is not None and not g.is_empty]
+    if not geoms:
+        return shapely.Polygon()
+    return geoms[0] if len(geoms) == 1 else shapely.union_all(np.asarray(geoms, dtype=object))
+
+
+def _polygons(geom):
+    """Polygonal parts of ``geom`` as an array (lines and points dropped)."""
+    parts = shapely.get_parts(geom)
+    return parts[np.isin(shapely.get_type_id(parts), (3, 6))] if parts.size else parts
+
+
+class _Frame:
+    """A local equal-area frame (metres) around an area, both ways."""
+
+    def __init__(self, geom):
+        crs = equal_area_crs(geom)
+        self.fwd = pyproj.Transformer.from_crs(_WGS84, crs, always_xy=True)
+        self.inv = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)
+
+    def to_m(self, g):
+        return shapely.transform(shapely.segmentize(g, 0.01), lambda xy: np.column_stack(
+            self.fwd.transform(xy[:, 0], xy[:, 1])))
+
+    def to_lonlat(self, g):
+        return shapely.transform(g, lambda xy: np.column_stack(self.inv.transform(xy[:, 0], xy[:, 1])))
+
+
+def _layers(cmap, by: str, defender: str, grey: str):
+    """Defender's land, encircler's land, grey zone and passable land (lon/lat, whole map)."""
+    own, enemy, greys, other_pass = [], [], [], []
+    for lab in cmap.all_labels:
+        g = cmap.geometry(lab)
+        if g is None or g.is_empty:
+            continue
+        if lab.side == defender and lab.holds:
+            own.append(g)
+        elif lab.side == defender:  # the defender's own statuses (e.g. advanced): passable
+            other_pass.append(g)
+        elif lab.side is None:  # grey zone and side-less statuses follow the grey policy
+            greys.append(g)
+        elif lab.side == by:
+            enemy.append(g)
+        # a third side blocks: it is simply not passable
+    own, enemy, grey_geom = _union(own), _union(enemy), _union(greys)
+    passable = _union([own, *other_pass, grey_geom] if grey == "passable" else [own, *other_pass])
+    return own, enemy, grey_geom, passable
+
+
+def _component_index(parts, geom):
+    """Indices of ``parts`` that share area with ``geom``."""
+    if parts.size == 0 or geom.is_empty:
+        return set()
+    tree = shapely.STRtree(parts)
+    hits = tree.query(geom, predicate="intersects")
+    out = set()
+    for i in hits:
+        inter = shapely.intersection(parts[i], geom)
+        if not inter.is_empty and (shapely.area(inter) > 0 or geom.geom_type == "Point"):
+            out.add(int(i))
+    return out
+
+
+# ---------------------------------------------------------------------- corridor
+def _connected(passable_m, blocking_m, holding_m, target_m, r: float):
+    """(connected?, eroded parts, index of the joining part) at erosion radius ``r`` metres."""
+    eroded = passable_m if r <= 0 else shapely.difference(passable_m, shapely.buffer(blocking_m, r,
+                                                                                     quad_segs=4))
+    parts = _polygons(eroded)
+    if parts.size == 0:
+        return False, parts, None
+    near_h = shapely.dwithin(parts, holding_m, r + 1e-6)
+    if target_m is None:
+        near_t = np.zeros(parts.size, dtype=bool)
+        near_t[int(np.argmax(shapely.area(parts)))] = True
+    else:
+        near_t = shapely.dwithin(parts, target_m, r + 1e-6)
+    both = np.flatnonzero(near_h & near_t)
+    return bool(both.size), parts, (int(both[0]) if both.size else None)
+
+
+def _corridor(passable_m, blocking_m, holding_m, target_m, r_max: float, resolution_m: float):
+    """Bisection on the erosion radius: (width m, lower-bound flag, line in metres or None)."""
+    ok, _, _ = _connected(passable_m, blocking_m, holding_m, target_m, resolution_m / 4)
+    if not ok:
+        return 0.0, False, None
+    ok, _, _ = _connected(passable_m, blocking_m, holding_m, target_m, r_max)
+    if ok:
+        return 2 * r_max, True, None
+    lo, hi = resolution_m / 4, r_max
+    while hi - lo > resolution_m / 2:
+        mid = (lo + hi) / 2
+        if _connected(passable_m, blocking_m, holding_m, target_m, mid)[0]:
+            lo = mid
+        else:
+            hi = mid
+    return lo + hi, False, _corridor_line(passable_m, blocking_m, holding_m, target_m, lo, hi)
+
+
+def _corridor_line(passable_m, blocking_m, holding_m, target_m, lo: float, hi: float):
+    """The narrowest crossing, drawn through the pinch between blocking land on both sides.
+
+    At ``lo`` one eroded piece still joins the holding to the rear; at ``hi`` it has split
+    (or no longer reaches the holding). The pinch is the point of that piece where it
+    splits: the middle of the gap between its holding side and its rear side, or, when
+    the holding itself is where the way narrows, the piece's point nearest the holding.
+    The line runs from the nearest blocking point through the pinch to the blocking
+    point nearest on the other side.
+    """
+    _, parts_lo, k = _connected(passable_m, blocking_m, holding_m, target_m, lo)
+    joining = parts_lo[k]
+    _, parts_hi, _ = _connected(passable_m, blocking_m, holding_m, target_m, hi)
+    inside = parts_hi[shapely.intersects(parts_hi, joining)] if parts_hi.size else parts_hi
+    near_h = shapely.dwithin(inside, holding_m, hi + 1e-6) if inside.size else np.zeros(0, bool)
+    side_h = inside[near_h]
+    if target_m is None:
+        side_t = inside[~near_h]
+    else:
+        side_t = inside[shapely.dwithin(inside, target_m, hi + 1e-6)] if inside.size else inside
+    if side_h.size and side_t.size:
+        seg = shapely.shortest_line(_union(list(side_h)), _union(list(side_t)))
+        pinch = shapely.line_interpolate_point(seg, 0.5, normalized=True)
+    else:
+        pinch = shapely.get_point(shapely.shortest_line(joining, holding_m), 0)
+    q1 = shapely.get_point(shapely.shortest_line(pinch, blocking_m), 1)
+    far = shapely.difference(blocking_m, shapely.buffer(q1, max(hi, 1.0)))
+    if far.is_empty:
+        return shapely.LineString([q1, pinch])
+    q2 = shapely.get_point(shapely.shortest_line(pinch, far), 1)
+    if shapely.distance(pinch, shapely.LineString([q1, q2])) < 0.05 * hi:
+        return shapely.LineString([q1, q2])
+    return shapely.LineString([q1, pinch, q2])
+
+
+# ---------------------------------------------------------------------- perimeter
+def _perimeter(own_m, enemy_m, grey_m, area_m, snap_m: float):
+    """Share of the outline of the holding within ``area_m`` bordering the enemy and the grey zone.
+
+    The outline includes where ``area_m`` cuts the defender's land (the way the holding
+    continues towards the rear), so a holding joined to its rear by a wide front scores
+    low and a ring scores 1.
+    """
+    local = shapely.intersection(own_m, area_m)
+    if local.is_empty:
+        return None, None
+    outline = shapely.boundary(local)
+    total = shapely.length(outline)
+    if total <= 0:
+        return None, None
+    enemy_len = shapely.length(shapely.intersection(outline, shapely.buffer(enemy_m, snap_m)))
+    grey_len = shapely.length(shapely.intersection(
+        shapely.difference(outline, shapely.buffer(enemy_m, snap_m)), shapely.buffer(grey_m, snap_m)))
+    return min(1.0, enemy_len / total), min(1.0, grey_len / total)
+
+
+# ---------------------------------------------------------------------- main entry
+def encirclement(map, place, by: str, rear=None, fire_range_km: float | None = None,
+                 grey: str = "passable", defender: str | None = None, radius_km: float = 5.0,
+                 search_km: float = 40.0, footprint_kind: str | None = None,
+                 resolution_m: float = 10.0, snap_m: float = 50.0) -> Encirclement:
+    """Is the defender's holding in ``place`` cut off by side ``by``, and how wide is the way out?
+
+    Parameters
+    ----------
+    map : ControlMap
+    place : str, Footprint, path or shapely geometry
+        A gazetteer name or alias, a Footprint, a polygon file or a lon/lat polygon.
+    by : str
+        The encircling side ("RU").
+    rear : str, (lon, lat), Footprint or geometry, optional
+        Where the way out must lead; default the defender's largest connected area.
+    fire_range_km : float, optional
+        A corridor narrower than twice this range counts as closed under fire control.
+    grey : {"passable", "blocking"}, default "passable"
+        Whether the grey zone can be used on the way out.
+    defender : str, optional
+        The side whose holding is examined; default the map's other side holding the
+        most land around the place.
+    radius_km : float, default 5
+        How far around the footprint the perimeter share looks.
+    search_km : float, default 40
+        Size of the window around the footprint in which the corridor is measured;
+        wider corridors are reported as "wider than 2 × search_km".
+    footprint_kind : str, optional
+        Which footprint of the place (``city_limits``, ``approximate+2km``, ...).
+    resolution_m : float, default 10
+        Precision of the corridor width.
+    snap_m : float, default 50
+        Outline within this distance of the encircler counts as bordering it.
+
+    Returns
+    -------
+    Encirclement
+
+    Raises
+    ------
+    MapdiffError
+        For a bad side, policy or number; :class:`~mapdiff.errors.UnknownPlaceError` for
+        an unknown place.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    >>> e = encirclement(m, "Myrnohrad", by="RU")
+    >>> e.enclosed, e.corridor_km > 0
+    (False, True)
+    """
+    from .claims import _resolve_footprint
+
+    _check_inputs(map, by, defender, grey, fire_range_km, radius_km, search_km)
+    if not (isinstance(resolution_m, int | float) and resolution_m > 0):
+        raise MapdiffError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
+    fp = _resolve_footprint(place, footprint_kind)
+    frame = _Frame(fp.geometry)
+    fp_m = frame.to_m(fp.geometry)
+    around_m = shapely.buffer(fp_m, radius_km * 1000.0)
+    if defender is None:
+        defender = _pick_defender(map, by, frame.to_lonlat(around_m))
+    own, enemy, grey_geom, passable = _layers(map, by, defender, grey)
+    notes = []
+    if fp.approximate:
+        notes.append(f"approximate footprint: {fp.provenance}")
+
+    holding = shapely.intersection(own, fp.geometry)
+    holding_km2 = float(area_km2(holding)) if not holding.is_empty else 0.0
+    common = {"place": fp.name, "by": by, "defender": defender, "grey": grey,
+              "fire_range_km": fire_range_km, "radius_km": radius_km, "source": map.source,
+              "as_of": map.as_of, "footprint_kind": fp.kind, "approximate": fp.approximate,
+              "footprint_geometry": fp.geometry, "holding_geometry": holding}
+    if holding_km2 <= 1e-6:
+        return Encirclement(enclosed=None, fire_controlled=False, corridor_km=None,
+                            verdict=f"no holding: {defender} holds nothing in {fp.name}",
+                            notes=tuple(notes), **common, **_plot_layers(frame, fp_m, radius_km, None,
+                                                                         own, enemy, grey_geom))
+
+    # global connectivity: pieces of passable land
+    parts = _polygons(passable)
+    if rear is None:
+        own_parts = _polygons(own)
+        largest = own_parts[int(np.argmax(area_km2(own_parts)))]
+        rear_geom, rear_text = largest, f"largest connected area of {defender}"
+    else:
+        rear_geom, rear_text = _resolve_rear(rear)
+        if not shapely.intersects(rear_geom, passable):
+            raise MapdiffError(f"the rear ({rear_text}) is not on land {defender} can use on this map")
+    rear_parts = _component_index(parts, rear_geom)
+    hold_parts = _polygons(holding)
+    cut_off, open_km2 = [], 0.0
+    hold_areas = area_km2(hold_parts)
+    for piece, a in zip(hold_parts, hold_areas, strict=True):
+        comps = _component_index(parts, shapely.point_on_surface(piece)) or _component_index(parts, piece)
+        if comps & rear_parts:
+            open_km2 += float(a)
+        else:
+            cut_off.append(piece)
+    enclosed_km2 = holding_km2 - open_km2
+    enclosed = open_km2 <= 1e-9
+    touches = False
+    if cut_off and map.coverage is not None:
+        edge = shapely.boundary(map.coverage)
+        comps = set().union(*(_component_index(parts, shapely.point_on_surface(p)) for p in cut_off))
+        touches = any(shapely.distance(parts[i], edge) < 1e-7 for i in comps)
+        if touches:
+            notes.append("the cut-off holding reaches the edge of the map's coverage: a way out may "
+                         "lie beyond what the map shows")
+
+    own_m, enemy_m, grey_m = (frame.to_m(shapely.intersection(g, frame.to_lonlat(
+        shapely.buffer(fp_m, (radius_km + 1) * 1000.0)))) for g in (own, enemy, grey_geom))
+    perim, grey_perim = _perimeter(own_m, enemy_m, grey_m, around_m, snap_m)
+
+    corridor_km = line_ll = line_m = None
+    lower = fire = False
+    if enclosed:
+        verdict = "enclosed" + (" (reaches the map's edge)" if touches else "")
+    else:
+        width_m, lower, line_m = _measure_corridor(map, frame, fp_m, passable, rear_geom, rear,
+                                                   parts, rear_parts, holding, search_km, resolution_m)
+        corridor_km = round(width_m / 1000.0, 3)
+        line_ll = frame.to_lonlat(line_m) if line_m is not None else None
+        fire = fire_range_km is not None and not lower and corridor_km < 2 * fire_range_km
+        if fire:
+            verdict = (f"enclosed under fire control at {fire_range_km:g} km "
+                       f"(corridor {corridor_km:.2f} km)")
+        elif lower:
+            verdict = f"open: corridor wider than {corridor_km:g} km"
+        else:
+            verdict = f"open: corridor {corridor_km:.2f} km"
+        if enclosed_km2 > 1e-6:
+            notes.append(f"{enclosed_km2:,.2f} of {holding_km2:,.2f} km² of the holding are cut off")
+    return Encirclement(enclosed=enclosed, fire_controlled=fire, verdict=verdict,
+                        corridor_km=corridor_km, corridor_lower_bound=lower,
+                        holding_km2=holding_km2, enclosed_km2=enclosed_km2,
+                        perimeter_share=perim, grey_perimeter_share=grey_perim,
+                        touches_edge=touches, rear=rear_text, notes=tuple(notes),
+                        corridor_line=line_ll, **common,
+                        **_plot_layers(frame, fp_m, radius_km, line_m if not enclosed else None,
+                                       own, enemy, grey_geom))
+
+
+def _plot_layers(frame, fp_m, radius_km, line_m, own, enemy, grey_geom) -> dict:
+    """The view (footprint + radius, and the corridor) and each layer clipped to it (lon/lat)."""
+    view_m = shapely.buffer(fp_m, max(radius_km, 3.0) * 1000.0 * 1.6)
+    if line_m is not None and not line_m.is_empty:
+        view_m = shapely.union(view_m, shapely.buffer(line_m, 2000.0))
+    view = frame.to_lonlat(shapely.envelope(view_m))
+    return {"view": view, "enemy_geometry": shapely.intersection(enemy, view),
+            "grey_geometry": shapely.intersection(grey_geom, view),
+            "friendly_geometry": shapely.intersection(own, view)}
+
+
+def _pick_defender(cmap, by: str, around) -> str:
+    best, best_km2 = None, 0.0
+    for side in _sides(cmap):
+        if side == by:
+            continue
+        km2 = sum(cmap.area(lab, within=around) for lab in cmap.all_labels
+                  if lab.side == side and lab.holds)
+        if km2 > best_km2:
+            best, best_km2 = side, km2
+    return best if best is not None else _main_other_side(cmap, by)
+
+
+def _measure_corridor(cmap, frame, fp_m, passable, rear_geom, rear, parts, rear_parts, holding,
+                      search_km, resolution_m):
+    """Corridor width (m), lower-bound flag and line (metres) inside the search window."""
+    r_max = search_km * 1000.0 / 2
+    window_m = shapely.buffer(fp_m, search_km * 1000.0, quad_segs=8)
+    if rear is not None:
+        window_m = shapely.union(window_m, shapely.buffer(frame.to_m(rear_geom), 2000.0))
+    big_m = shapely.buffer(window_m, r_max + 1000.0, quad_segs=8)
+    big_ll = frame.to_lonlat(big_m)
+    xmin, ymin, xmax, ymax = big_ll.bounds
+    passable_m = shapely.intersection(frame.to_m(shapely.clip_by_rect(passable, xmin, ymin, xmax, ymax)),
+                                      big_m)
+    passable_m = shapely.make_valid(passable_m) if not shapely.is_valid(passable_m) else passable_m
+    blocking_m = shapely.difference(big_m, passable_m)
+    holding_m = frame.to_m(holding)
+    if rear is not None:
+        target_m = frame.to_m(rear_geom)
+    else:
+        comp = _union([parts[i] for i in rear_parts])
+        band = shapely.difference(big_m, window_m)
+        target_m = shapely.intersection(frame.to_m(shapely.clip_by_rect(comp, xmin, ymin, xmax, ymax)),
+                                        band)
+        if target_m.is_empty or shapely.area(target_m) <= 0:
+            target_m = None  # the rear lies inside the window: its largest eroded piece
+        passable_m = shapely.intersection(passable_m, window_m) if target_m is None else passable_m
+    return _corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution_m)
+
+
+# ---------------------------------------------------------------------- claims
+def check_encircled_claim(map, place, side: str, tolerance: float = 0.05,
+                          footprint_kind: str | None = None, fire_range_km: float | None = None,
+                          grey: str = "passable", defender: str | None = None):
+    """Check "``place`` is encircled by ``side``" on one map; a :class:`ClaimCheck`.
+
+    ``supported`` when the holding is enclosed, ``within tolerance`` when it is open only
+    through a corridor under fire control (``fire_range_km``), ``not supported`` when
+    open, ``undetermined`` when the defender holds nothing there. The verdict under
+    each grey-zone policy and footprint kind fills the sensitivity table; the
+    :class:`Encirclement` (as a dict) is in ``detail``. ``tolerance`` is kept for the
+    :func:`mapdiff.check_claim` signature; encirclement verdicts do not use it.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    >>> c = mapdiff.check_claim(m, "Myrnohrad", "RU", kind="encircled")
+    >>> c.verdict, c.detail["enclosed"]
+    ('not supported', False)
+    """
+    from .claims import (
+        NOT_SUPPORTED,
+        SUPPORTED,
+        UNDETERMINED,
+        WITHIN,
+        ClaimCheck,
+        _measure,
+        _resolve_footprint,
+        _sensitivity_footprints,
+    )
+
+    def verdict_of(e: Encirclement) -> str:
+        if e.enclosed is None:
+            return UNDETERMINED
+        return SUPPORTED if e.enclosed else WITHIN if e.fire_controlled else NOT_SUPPORTED
+
+    fp = _resolve_footprint(place, footprint_kind)
+    main = encirclement(map, fp, by=side, fire_range_km=fire_range_km, grey=grey, defender=defender)
+    rows = []
+    for sfp in _sensitivity_footprints(fp):
+        for pol in GREY_POLICIES:
+            same = pol == grey and sfp.kind == fp.kind
+            e = main if same else encirclement(map, sfp, by=side, fire_range_km=fire_range_km,
+                                               grey=pol, defender=main.defender)
+            rows.append({"footprint_kind": sfp.kind, "footprint_km2": sfp.area_km2,
+                         "approximate": sfp.approximate, "policy": f"grey {pol}",
+                         "share": e.perimeter_share, "held_km2": e.holding_km2,
+                         "verdict": verdict_of(e), "corridor_km": e.corridor_km})
+    m = _measure(map, fp.geometry, side)
+    notes = [f"encirclement ({main.grey} grey zone): {main.verdict}"]
+    notes += [f"grey {r['policy'].split()[-1]} on {r['footprint_kind']}: {r['verdict']}"
+              + (f" (corridor {r['corridor_km']:.2f} km)" if r["corridor_km"] is not None else "")
+              for r in rows if r["footprint_kind"] == fp.kind and r["policy"] != f"grey {grey}"]
+    notes += list(main.notes)
+    return ClaimCheck(
+        place=fp.name, side=side, kind="encircled", claimed=None, verdict=verdict_of(main),
+        policy=f"grey {grey}", share=None, policies={}, held_km2=m["held"], grey_km2=m["grey"],
+        footprint_km2=m["total"], covered_km2=m["covered"], short_km2=0.0, tolerance=tolerance,
+        footprint_kind=fp.kind, approximate=fp.approximate, sensitivity=tuple(rows),
+        source=map.source, as_of=map.as_of, provenance=fp.provenance, notes=tuple(notes),
+        detail=main.to_dict(), footprint_geometry=fp.geometry, held_geometry=m["held_geom"],
+        grey_geometry=m["grey_geom"])
+
+
+def check_encircled_labels(map, by: str | None = None, **kwargs) -> tuple[Encirclement, ...]:
+    """Check a source's own ``encircled`` areas: is each really cut off on the same map?
+
+    A map that labels land ``encircled`` (for example a profile reading a source's
+    "encirclement" layer) claims it is cut off. Each connected piece is examined as a
+    place with :func:`encirclement`: the holder is the label's side, the encircler
+    ``by`` (default the map's other side with the most land).
+
+    Returns
+    -------
+    tuple of Encirclement
+        One per labelled piece, largest first; empty when the map labels nothing encircled.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    >>> check_encircled_labels(m)
+    ()
+    """
+    out = []
+    for lab in map.all_labels:
+        if lab.status != ENCIRCLED or not lab.side:
+            continue
+        enemy = by or _main_other_side(map, lab.side)
+        pieces = _polygons(map.geometry(lab))
+        for piece in sorted(pieces, key=lambda p: -float(area_km2(p))):
+            out.append(encirclement(map, piece, by=enemy, defender=lab.side, **kwargs))
+    return tuple(out)
+
+
+def _main_other_side(cmap, side: str) -> str:
+    areas = {}
+    for lab in cmap.all_labels:
+        if lab.side and lab.side != side and lab.holds:
+            areas[lab.side] = areas.get(lab.side, 0.0) + cmap.area(lab)
+    if not areas:
+        raise MapdiffError(f"the {cmap.source} map has no side other than {side} to encircle it")
+    return max(areas, key=areas.get)
+
