@@ -247,7 +247,11 @@ def _resolve_rear(rear):
         except ValueError:
             raise MapdiffError(f"cannot read the rear {rear!r}: write 'LON,LAT' or a place name") from None
         return shapely.Point(lon, lat), f"point {lon:g}, {lat:g}"
-    fp = _resolve_footprint(rear, None)
+    try:
+        fp = _resolve_footprint(rear, None)
+    except MapdiffError as exc:
+        raise type(exc)(f"cannot use {rear!r} as the rear: {exc}; give a place, a polygon file "
+                        "or 'LON,LAT'") from None
     return fp.geometry, fp.name
 
 

@@ -1,0 +1,56 @@
+"""``mapdiff encircle MAP --place X --by RU``: is the place's holding cut off, how wide the way out."""
+
+from __future__ import annotations
+
+from ..encircle import GREY_POLICIES, encirclement
+from ..io import read_map
+from . import EXIT_OK, EXIT_UNSUPPORTED, command, emit
+
+
+def _run(args) -> int:
+    m = read_map(args.map, source=args.source, as_of=args.as_of)
+    e = encirclement(m, args.place, by=args.by, rear=args.rear, fire_range_km=args.fire_range_km,
+                     grey=args.grey, defender=args.defender, radius_km=args.radius_km,
+                     search_km=args.search_km, footprint_kind=args.footprint_kind)
+    text = e.summary()
+    if args.out:
+        from ..plot import save_figure
+
+        path = save_figure(e.plot(), args.out, dpi=args.dpi)
+        text += f"\nFigure: {path}"
+    emit(e.to_dict(), args.json, text)
+    return EXIT_UNSUPPORTED if args.strict and not e.closed else EXIT_OK
+
+
+def _configure(p) -> None:
+    p.add_argument("map", help="map file (GeoJSON, GPKG, KML, ...)")
+    p.add_argument("--place", required=True,
+                   help="gazetteer name or alias (any script), or the path of a polygon file")
+    p.add_argument("--by", required=True, help="the encircling side, e.g. RU")
+    p.add_argument("--defender", help="the side whose holding is examined (default: the other side)")
+    p.add_argument("--rear", help="where the way out must lead: a place name or LON,LAT "
+                                  "(default: the defender's largest connected area)")
+    p.add_argument("--fire-range-km", dest="fire_range_km", type=float,
+                   help="a corridor narrower than twice this counts as closed under fire control")
+    p.add_argument("--grey", choices=GREY_POLICIES, default="passable",
+                   help="grey zone on the way out (default: passable)")
+    p.add_argument("--radius-km", dest="radius_km", type=float, default=5.0,
+                   help="how far around the place the perimeter share looks (default 5)")
+    p.add_argument("--search-km", dest="search_km", type=float, default=40.0,
+                   help="window around the place in which the corridor is measured (default 40)")
+    p.add_argument("--footprint-kind", dest="footprint_kind",
+                   help="footprint kind, e.g. city_limits, approximate, approximate+2km")
+    p.add_argument("--source", help="profile name or TOML path (default: recognised from content)")
+    p.add_argument("--as-of", dest="as_of", help="release date when the file states none (YYYY-MM-DD)")
+    p.add_argument("--out", help="also draw the figure to this .png, .svg or .pdf")
+    p.add_argument("--dpi", type=int, default=200, help="figure resolution (default 200)")
+    p.add_argument("--strict", action="store_true", help="exit 1 when the holding is not closed")
+    p.add_argument("--json", action="store_true",
+                   help="print the result as JSON (enclosed, verdict, corridor_km, ...)")
+
+
+_run.configure = _configure
+command("encircle", "Is a place's holding encircled? Corridor width and perimeter share.",
+        "examples:\n  mapdiff encircle ds_20251127.geojson --place Myrnohrad --by RU\n"
+        "  mapdiff encircle nzz.json --place Myrnohrad --by RU --fire-range-km 1 --json\n"
+        "  mapdiff encircle map.geojson --place town.geojson --by RU --grey blocking --out pocket.png")(_run)
