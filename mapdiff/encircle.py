@@ -16,15 +16,21 @@ gives. The holding is **enclosed** when none of its pieces lies in the same conn
 component of passable land as the rear (two pieces that touch only at a point do not
 connect: a corridor of zero width is closed).
 
-*Corridor*: when the holding is open, the width of the narrowest point on the best way
-out — the diameter of the largest disc that can travel from the holding to the rear
-without overlapping blocking land. It is found by bisection on *r*: passable land
-eroded by *r* (``passable - blocking.buffer(r)``) still joins the holding to the rear
-when the corridor is wider than ``2 r``. The erosion is computed in a local equal-area
-projection (metres) inside a window of ``search_km`` around the footprint; the rear then
-is the part of the rear's component at the window's edge (or, when the rear lies wholly
-inside the window, the largest eroded piece). The narrowest point is drawn as a line
-between the blocking land on either side. Precision: ``resolution_m`` (default 10 m).
+*Corridor*: when the holding is open, the width of the narrowest point on the widest way
+out: the diameter of the largest disc that can travel from a position centred in the
+holding to the rear without overlapping blocking land (the "widest path" on clearance,
+the distance to blocking land). It is found by bisection on *r*: passable land eroded by
+*r* (``passable - blocking.buffer(r)``) still joins the holding to the rear when the way
+is wider than ``2 r``. The start counts: when the holding itself is a strip narrower
+than the way beyond it, the narrowest point lies in the holding and a note says so. The
+erosion is computed in a local equal-area projection (metres) inside a window of
+``search_km`` around the footprint; the rear then is the part of the rear's component
+at the window's edge (or, when the rear lies wholly inside the window, the largest
+eroded piece). Land outside the map's coverage is not passable and narrows a corridor
+like blocking land (on DeepState the coverage edge is the state border; on a clipped
+map it is the clip, and a note says when the narrowest point is against it). The
+narrowest point is drawn as a line between the blocking land on either side. Precision:
+``resolution_m`` (default 10 m).
 
 *Fire control*: with ``fire_range_km``, a corridor narrower than twice that range is
 reported as "enclosed under fire control at X km".
@@ -328,7 +334,7 @@ def _connected(passable_m, blocking_m, holding_m, target_m, r: float):
     parts = _polygons(eroded)
     if parts.size == 0:
         return False, parts, None
-    near_h = shapely.dwithin(parts, holding_m, r + 1e-6)
+    near_h = shapely.intersects(parts, holding_m)
     if target_m is None:
         near_t = np.zeros(parts.size, dtype=bool)
         near_t[int(np.argmax(shapely.area(parts)))] = True
@@ -370,7 +376,7 @@ def _corridor_line(passable_m, blocking_m, holding_m, target_m, lo: float, hi: f
     joining = parts_lo[k]
     _, parts_hi, _ = _connected(passable_m, blocking_m, holding_m, target_m, hi)
     inside = parts_hi[shapely.intersects(parts_hi, joining)] if parts_hi.size else parts_hi
-    near_h = shapely.dwithin(inside, holding_m, hi + 1e-6) if inside.size else np.zeros(0, bool)
+    near_h = shapely.intersects(inside, holding_m) if inside.size else np.zeros(0, bool)
     side_h = inside[near_h]
     if target_m is None:
         side_t = inside[~near_h]
@@ -379,8 +385,10 @@ def _corridor_line(passable_m, blocking_m, holding_m, target_m, lo: float, hi: f
     if side_h.size and side_t.size:
         seg = shapely.shortest_line(_union(list(side_h)), _union(list(side_t)))
         pinch = shapely.line_interpolate_point(seg, 0.5, normalized=True)
-    else:
-        pinch = shapely.get_point(shapely.shortest_line(joining, holding_m), 0)
+    else:  # the holding itself is the narrowest part: the widest disc centred in it
+        pinch = shapely.centroid(shapely.intersection(joining, holding_m))
+        q1 = shapely.get_point(shapely.shortest_line(pinch, blocking_m), 1)
+        return shapely.LineString([q1, (2 * pinch.x - q1.x, 2 * pinch.y - q1.y)])
     q1 = shapely.get_point(shapely.shortest_line(pinch, blocking_m), 1)
     far = shapely.difference(blocking_m, shapely.buffer(q1, max(hi, 1.0)))
     if far.is_empty:
@@ -545,6 +553,12 @@ def encirclement(map, place, by: str, rear=None, fire_range_km: float | None = N
             verdict = f"open: corridor wider than {corridor_km:g} km"
         else:
             verdict = f"open: corridor {corridor_km:.2f} km"
+        if line_ll is not None and shapely.intersects(line_ll, holding):
+            notes.append("the narrowest point lies in the holding itself: it is a strip narrower than "
+                         "the way beyond it")
+        if line_ll is not None and map.coverage is not None and \
+                shapely.distance(shapely.boundary(map.coverage), line_ll) < 1e-6:
+            notes.append("the narrowest point is against the edge of the map's coverage")
         if enclosed_km2 > 1e-6:
             notes.append(f"{enclosed_km2:,.2f} of {holding_km2:,.2f} km² of the holding are cut off")
     return Encirclement(enclosed=enclosed, fire_controlled=fire, verdict=verdict,
