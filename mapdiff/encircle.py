@@ -56,7 +56,7 @@ import shapely
 
 from .errors import MapdiffError
 from .labels import ENCIRCLED
-from .measure import area_km2, equal_area_crs
+from .measure import area_km2, densify, equal_area_crs
 
 __all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_claim", "check_encircled_labels",
            "encirclement"]
@@ -284,7 +284,7 @@ class _Frame:
         self.inv = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)
 
     def to_m(self, g):
-        return shapely.transform(shapely.segmentize(g, 0.01), lambda xy: np.column_stack(
+        return shapely.transform(densify(g), lambda xy: np.column_stack(
             self.fwd.transform(xy[:, 0], xy[:, 1])))
 
     def to_lonlat(self, g):

@@ -67,6 +67,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from .errors import EmptyMapError, FormatError, MapdiffError, UnknownSourceError
 from .labels import CONTESTED
 from .measure import area_km2
@@ -83,12 +84,12 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
-#: Share at or above which a town counts as captured by :meth:`ShareSeries.first_crossing`.
-CAPTURED = 0.99
+#: Share at or above which a town counts as captured by :meth:`ShareSeries.first_crossing`:
+#: the same threshold as a "captured" claim (:data:`mapdiff.claims.CAPTURED_THRESHOLD`).
+CAPTURED = CAPTURED_THRESHOLD
 _AOI_PAD_DEG = 0.01  # ~1 km margin around the union of the areas of interest
-#: Grey-zone policies, named as in :mod:`mapdiff.claims` (one vocabulary for the library).
-_POLICIES = ("nobody", "half", "claimant", "excluded")
-_POLICY_ALIASES = {"side": "claimant", "exclude": "excluded", "none": "nobody"}
+#: Grey-zone policies: those of :mod:`mapdiff.claims` (one vocabulary for the library).
+_POLICIES, _POLICY_ALIASES = POLICIES, POLICY_ALIASES
 
 
 # ======================================================================= releases

@@ -87,7 +87,51 @@ def to_equal_area(geoms, centre: tuple[float, float] | None = None):
 
     # Edges are straight lines in lon/lat (as GeoJSON draws them): densify long ones
     # so that they stay (nearly) straight in lon/lat once projected.
-    return shapely.transform(shapely.segmentize(geoms, _MAX_SEGMENT_DEG), _fwd)
+    return shapely.transform(densify(geoms), _fwd)
+
+
+def densify(geoms, max_segment_deg: float = _MAX_SEGMENT_DEG):
+    """Insert vertices so that no edge is longer than ``max_segment_deg`` (same shape).
+
+    ``shapely.segmentize`` on polygons can re-node a polygon whose edges nearly touch
+    (GEOS 3.14 turned such a valid polygon into a MultiPolygon 20% larger); rings are
+    densified one by one instead wherever that happens, which only ever adds points on
+    the existing edges.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> int(shapely.get_num_coordinates(densify(shapely.box(37.0, 48.0, 37.1, 48.1))))
+    45
+    """
+    out = shapely.segmentize(geoms, max_segment_deg)
+    if isinstance(geoms, shapely.Geometry):
+        return out if _same_shape(geoms, out) else _densify_rings(geoms, max_segment_deg)
+    arr, out = np.asarray(geoms, dtype=object), np.array(out, dtype=object)
+    ok = ~shapely.is_missing(arr)
+    for i in np.flatnonzero(ok):
+        if not _same_shape(arr[i], out[i]):
+            out[i] = _densify_rings(arr[i], max_segment_deg)
+    return out
+
+
+def _same_shape(before, after) -> bool:
+    return (shapely.get_type_id(before) == shapely.get_type_id(after)
+            and shapely.get_num_geometries(before) == shapely.get_num_geometries(after)
+            and shapely.get_num_interior_rings(before) == shapely.get_num_interior_rings(after))
+
+
+def _densify_rings(geom, d: float):
+    """Densify each ring of a (Multi)Polygon on its own: points are only added on edges."""
+    def poly(p):
+        return shapely.Polygon(shapely.segmentize(p.exterior, d),
+                               [shapely.segmentize(r, d) for r in p.interiors])
+
+    if geom.geom_type == "Polygon":
+        return poly(geom)
+    if geom.geom_type == "MultiPolygon":
+        return shapely.MultiPolygon([poly(p) for p in geom.geoms])
+    return shapely.segmentize(geom, d)
 
 
 def area_km2(geoms, centre: tuple[float, float] | None = None):
