@@ -509,6 +509,8 @@ def encirclement(map, place, by: str, rear=None, fire_range_km: float | None = N
         rear_geom, rear_text = largest, f"largest connected area of {defender}"
     else:
         rear_geom, rear_text = _resolve_rear(rear)
+        if not shapely.intersects(rear_geom, map.footprint):
+            raise MapdiffError(f"the rear ({rear_text}) lies outside the {map.source} map's coverage")
         if not shapely.intersects(rear_geom, passable):
             raise MapdiffError(f"the rear ({rear_text}) is not on land {defender} can use on this map")
     rear_parts = _component_index(parts, rear_geom)
