@@ -69,6 +69,7 @@ import shapely
 
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from .errors import EmptyMapError, FormatError, MapdiffError, UnknownSourceError
+from .io import _coerce_date
 from .labels import CONTESTED
 from .measure import area_km2
 from .model import ControlMap, Provenance, Repair, _polygonal, normalise, polygonal_parts
@@ -214,7 +215,7 @@ class Series:
         self._profile_name = profile.name if profile is not None else None
         rel = []
         for i, x in enumerate(items):
-            given = _coerce(dates[i]) if dates is not None else None
+            given = _coerce_date(dates[i]) if dates is not None else None
             if isinstance(x, ControlMap):
                 rel.append(_Release(None, x, given or x.as_of, f"{x.source} {x.as_of}"))
             else:
@@ -278,8 +279,8 @@ class Series:
 
     def between(self, start=None, end=None) -> Series:
         """The releases dated from ``start`` to ``end`` (inclusive), as a new Series."""
-        lo = _coerce(start) if start is not None else dt.date.min
-        hi = _coerce(end) if end is not None else dt.date.max
+        lo = _coerce_date(start) if start is not None else dt.date.min
+        hi = _coerce_date(end) if end is not None else dt.date.max
         out = object.__new__(Series)
         out.source, out._profile_name, out.duplicates = self.source, self._profile_name, self.duplicates
         out._source_given = self._source_given
@@ -362,17 +363,6 @@ class Series:
                     f"{self.source} changes", overlap=True)
         return _assemble_changes(rows, window, self.source,
                                  None if aoi is None else getattr(aoi, "name", str(aoi)))
-
-
-def _coerce(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise FormatError(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _detect(path: Path):

@@ -193,7 +193,7 @@ def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
     return None, None
 
 
-def _coerce_date(value, name: str) -> dt.date:
+def _coerce_date(value, name: str | None = None) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -201,7 +201,8 @@ def _coerce_date(value, name: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise FormatError(f"{name}: as_of={value!r} is not a date; use YYYY-MM-DD") from None
+        where = f"{name}: as_of=" if name else ""
+        raise FormatError(f"{where}{value!r} is not a date; use YYYY-MM-DD") from None
 
 
 # ------------------------------------------------------------------ raw reading
