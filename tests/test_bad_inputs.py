@@ -153,6 +153,8 @@ def _call(spec: str, path, monkeypatch):
         return mapdiff.footprint(kwargs["name"])
     if name == "check_claim":
         return mapdiff.check_claim(mapdiff.read_map(path), kwargs.pop("place"), **kwargs)
+    if name == "encirclement":
+        return mapdiff.encirclement(mapdiff.read_map(path), kwargs.pop("place"), **kwargs)
     if name == "check_claims":
         assert kwargs.pop("maps") == "samples"
         return mapdiff.check_claims(path, list(_samples()))
