@@ -106,19 +106,19 @@ def densify(geoms, max_segment_deg: float = _MAX_SEGMENT_DEG):
     """
     out = shapely.segmentize(geoms, max_segment_deg)
     if isinstance(geoms, shapely.Geometry):
-        return out if _same_shape(geoms, out) else _densify_rings(geoms, max_segment_deg)
+        return out if bool(_same_shape(geoms, out)) else _densify_rings(geoms, max_segment_deg)
     arr, out = np.asarray(geoms, dtype=object), np.array(out, dtype=object)
     ok = ~shapely.is_missing(arr)
-    for i in np.flatnonzero(ok):
-        if not _same_shape(arr[i], out[i]):
-            out[i] = _densify_rings(arr[i], max_segment_deg)
+    for i in np.flatnonzero(ok & ~_same_shape(arr, out)):
+        out[i] = _densify_rings(arr[i], max_segment_deg)
     return out
 
 
-def _same_shape(before, after) -> bool:
-    return (shapely.get_type_id(before) == shapely.get_type_id(after)
-            and shapely.get_num_geometries(before) == shapely.get_num_geometries(after)
-            and shapely.get_num_interior_rings(before) == shapely.get_num_interior_rings(after))
+def _same_shape(before, after):
+    """Same type, part count and hole count (vectorised)."""
+    return ((shapely.get_type_id(before) == shapely.get_type_id(after))
+            & (shapely.get_num_geometries(before) == shapely.get_num_geometries(after))
+            & (shapely.get_num_interior_rings(before) == shapely.get_num_interior_rings(after)))
 
 
 def _densify_rings(geom, d: float):
