@@ -10,8 +10,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml setup.cfg
-	$(BIN)/python -m pip install --quiet -e '.[test,dask,parquet]'
+$(STAMP): $(BIN)/python pyproject.toml setup.cfg Makefile
+	$(BIN)/python -m pip install --quiet -e '.[test,dask,parquet,web]'
 	touch $(STAMP)
 
 demo: $(STAMP)
