@@ -37,12 +37,11 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
 from .errors import CoverageError
 from .labels import NOT_COVERED, Label
-from .measure import area_km2, equal_area_crs, to_equal_area
+from .measure import _inverse_transformer, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
 from .scope import not_drawn_keys, select_not_drawn
 
@@ -284,9 +283,8 @@ class Comparison:
         return to_equal_area(geoms, self._centre)
 
     def _unproj(self, xy):
-        crs = equal_area_crs(shapely.box(*(np.array(self._centre * 2))))
-        tr = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-        return tr.transform(*xy)
+        lon, lat = self._centre
+        return _inverse_transformer(round(lon, 1), round(lat, 1)).transform(*xy)
 
     # ------------------------------------------------------------- displacement
     def _side_region(self, which: str, side: str):

@@ -51,12 +51,11 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyproj
 import shapely
 
 from .errors import MapdiffError
 from .labels import ENCIRCLED
-from .measure import area_km2, densify, equal_area_crs
+from .measure import _centre, area_km2, from_equal_area, to_equal_area
 
 __all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_claim", "check_encircled_labels",
            "encirclement"]
@@ -64,7 +63,6 @@ __all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_claim", "check_enci
 SCHEMA_VERSION = 1
 #: How the grey zone is treated on the way out, the default first.
 GREY_POLICIES = ("passable", "blocking")
-_WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 # ---------------------------------------------------------------------- result
@@ -276,19 +274,16 @@ def _polygons(geom):
 
 
 class _Frame:
-    """A local equal-area frame (metres) around an area, both ways."""
+    """The local equal-area frame (metres) mapdiff measures an area in, both ways."""
 
     def __init__(self, geom):
-        crs = equal_area_crs(geom)
-        self.fwd = pyproj.Transformer.from_crs(_WGS84, crs, always_xy=True)
-        self.inv = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)
+        self.centre = _centre(geom)
 
     def to_m(self, g):
-        return shapely.transform(densify(g), lambda xy: np.column_stack(
-            self.fwd.transform(xy[:, 0], xy[:, 1])))
+        return to_equal_area(g, self.centre)
 
     def to_lonlat(self, g):
-        return shapely.transform(g, lambda xy: np.column_stack(self.inv.transform(xy[:, 0], xy[:, 1])))
+        return from_equal_area(g, self.centre)
 
 
 def _layers(cmap, by: str, defender: str, grey: str):

@@ -14,7 +14,7 @@ import numpy as np
 import pyproj
 import shapely
 
-__all__ = ["area_km2", "equal_area_crs", "geodesic_area_km2", "to_equal_area"]
+__all__ = ["area_km2", "equal_area_crs", "from_equal_area", "geodesic_area_km2", "to_equal_area"]
 
 _WGS84 = pyproj.CRS.from_epsg(4326)
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -40,6 +40,11 @@ def _laea(lon: float, lat: float) -> pyproj.CRS:
 @lru_cache(maxsize=256)
 def _transformer(lon: float, lat: float) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(_WGS84, _laea(lon, lat), always_xy=True)
+
+
+@lru_cache(maxsize=256)
+def _inverse_transformer(lon: float, lat: float) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(_laea(lon, lat), _WGS84, always_xy=True)
 
 
 def equal_area_crs(geoms) -> pyproj.CRS:
@@ -88,6 +93,34 @@ def to_equal_area(geoms, centre: tuple[float, float] | None = None):
     # Edges are straight lines in lon/lat (as GeoJSON draws them): densify long ones
     # so that they stay (nearly) straight in lon/lat once projected.
     return shapely.transform(densify(geoms), _fwd)
+
+
+def from_equal_area(geoms, centre: tuple[float, float]):
+    """Project geometries in metres back from the local equal-area CRS to lon/lat.
+
+    The inverse of :func:`to_equal_area` with the same ``centre`` (vertices are not
+    removed: a densified edge stays densified).
+
+    Parameters
+    ----------
+    geoms : shapely geometry or array of them, in metres
+    centre : (lon, lat)
+        The centre :func:`to_equal_area` projected them with.
+
+    Returns
+    -------
+    geometry or ndarray of geometries in EPSG:4326, same shape as ``geoms``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> sq = shapely.box(37.0, 48.0, 37.01, 48.01)
+    >>> back = from_equal_area(to_equal_area(sq, (37.0, 48.0)), (37.0, 48.0))
+    >>> [round(v, 6) for v in back.bounds]
+    [37.0, 48.0, 37.01, 48.01]
+    """
+    tr = _inverse_transformer(round(centre[0], 1), round(centre[1], 1))
+    return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
 
 def densify(geoms, max_segment_deg: float = _MAX_SEGMENT_DEG):
