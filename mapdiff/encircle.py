@@ -214,7 +214,7 @@ def _sides(cmap) -> list[str]:
     return list(dict.fromkeys(lab.side for lab in cmap.all_labels if lab.side))
 
 
-def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km):
+def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km, resolution_m):
     from .model import ControlMap
 
     if not isinstance(cmap, ControlMap):
@@ -236,7 +236,8 @@ def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km)
         if not isinstance(value, int | float) or not math.isfinite(value) or value < lo \
                 or (name == "search_km" and value == 0):
             raise MapdiffError(f"{name} must be a finite number of km ≥ {lo:g}, got {value!r}")
-    return sides
+    if not (isinstance(resolution_m, int | float) and resolution_m > 0):
+        raise MapdiffError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
 
 
 def _resolve_rear(rear):
@@ -307,11 +308,11 @@ def _layers(cmap, by: str, defender: str, grey: str):
     return own, enemy, grey_geom, passable
 
 
-def _component_index(parts, geom):
-    """Indices of ``parts`` that share area with ``geom``."""
+def _component_index(tree, geom):
+    """Indices of the parts in ``tree`` (an STRtree) that share area with ``geom``."""
+    parts = tree.geometries
     if parts.size == 0 or geom.is_empty:
         return set()
-    tree = shapely.STRtree(parts)
     hits = tree.query(geom, predicate="intersects")
     out = set()
     for i in hits:
@@ -341,35 +342,37 @@ def _connected(passable_m, blocking_m, holding_m, target_m, r: float):
 
 def _corridor(passable_m, blocking_m, holding_m, target_m, r_max: float, resolution_m: float):
     """Bisection on the erosion radius: (width m, lower-bound flag, line in metres or None)."""
-    ok, _, _ = _connected(passable_m, blocking_m, holding_m, target_m, resolution_m / 4)
-    if not ok:
-        return 0.0, False, None
-    ok, _, _ = _connected(passable_m, blocking_m, holding_m, target_m, r_max)
-    if ok:
-        return 2 * r_max, True, None
     lo, hi = resolution_m / 4, r_max
+    at_lo = _connected(passable_m, blocking_m, holding_m, target_m, lo)
+    if not at_lo[0]:
+        return 0.0, False, None
+    at_hi = _connected(passable_m, blocking_m, holding_m, target_m, hi)
+    if at_hi[0]:
+        return 2 * r_max, True, None
     while hi - lo > resolution_m / 2:
         mid = (lo + hi) / 2
-        if _connected(passable_m, blocking_m, holding_m, target_m, mid)[0]:
-            lo = mid
+        at_mid = _connected(passable_m, blocking_m, holding_m, target_m, mid)
+        if at_mid[0]:
+            lo, at_lo = mid, at_mid
         else:
-            hi = mid
-    return lo + hi, False, _corridor_line(passable_m, blocking_m, holding_m, target_m, lo, hi)
+            hi, at_hi = mid, at_mid
+    return lo + hi, False, _corridor_line(blocking_m, holding_m, target_m, at_lo, at_hi, hi)
 
 
-def _corridor_line(passable_m, blocking_m, holding_m, target_m, lo: float, hi: float):
+def _corridor_line(blocking_m, holding_m, target_m, at_lo, at_hi, hi: float):
     """The narrowest crossing, drawn through the pinch between blocking land on both sides.
 
-    At ``lo`` one eroded piece still joins the holding to the rear; at ``hi`` it has split
+    ``at_lo`` and ``at_hi`` are :func:`_connected` at the last radii of the bisection: at
+    ``lo`` one eroded piece still joins the holding to the rear; at ``hi`` it has split
     (or no longer reaches the holding). The pinch is the point of that piece where it
-    splits: the middle of the gap between its holding side and its rear side, or, when
-    the holding itself is where the way narrows, the piece's point nearest the holding.
-    The line runs from the nearest blocking point through the pinch to the blocking
-    point nearest on the other side.
+    splits: the middle of the gap between its holding side and its rear side, and the
+    line runs from the nearest blocking point through the pinch to the blocking point
+    nearest on the other side; or, when the holding itself is where the way narrows,
+    the centre of the widest disc in it, and the line is that disc's diameter.
     """
-    _, parts_lo, k = _connected(passable_m, blocking_m, holding_m, target_m, lo)
+    _, parts_lo, k = at_lo
     joining = parts_lo[k]
-    _, parts_hi, _ = _connected(passable_m, blocking_m, holding_m, target_m, hi)
+    _, parts_hi, _ = at_hi
     inside = parts_hi[shapely.intersects(parts_hi, joining)] if parts_hi.size else parts_hi
     near_h = shapely.intersects(inside, holding_m) if inside.size else np.zeros(0, bool)
     side_h = inside[near_h]
@@ -470,9 +473,7 @@ def encirclement(map, place, by: str, rear=None, fire_range_km: float | None = N
     """
     from .claims import _resolve_footprint
 
-    _check_inputs(map, by, defender, grey, fire_range_km, radius_km, search_km)
-    if not (isinstance(resolution_m, int | float) and resolution_m > 0):
-        raise MapdiffError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
+    _check_inputs(map, by, defender, grey, fire_range_km, radius_km, search_km, resolution_m)
     fp = _resolve_footprint(place, footprint_kind)
     frame = _Frame(fp.geometry)
     fp_m = frame.to_m(fp.geometry)
@@ -498,6 +499,7 @@ def encirclement(map, place, by: str, rear=None, fire_range_km: float | None = N
 
     # global connectivity: pieces of passable land
     parts = _polygons(passable)
+    tree = shapely.STRtree(parts)
     if rear is None:
         own_parts = _polygons(own)
         largest = own_parts[int(np.argmax(area_km2(own_parts)))]
@@ -508,29 +510,28 @@ def encirclement(map, place, by: str, rear=None, fire_range_km: float | None = N
             raise MapdiffError(f"the rear ({rear_text}) lies outside the {map.source} map's coverage")
         if not shapely.intersects(rear_geom, passable):
             raise MapdiffError(f"the rear ({rear_text}) is not on land {defender} can use on this map")
-    rear_parts = _component_index(parts, rear_geom)
+    rear_parts = _component_index(tree, rear_geom)
     hold_parts = _polygons(holding)
-    cut_off, open_km2 = [], 0.0
+    cut_off_comps, open_km2 = set(), 0.0
     hold_areas = area_km2(hold_parts)
     for piece, a in zip(hold_parts, hold_areas, strict=True):
-        comps = _component_index(parts, shapely.point_on_surface(piece)) or _component_index(parts, piece)
+        comps = _component_index(tree, shapely.point_on_surface(piece)) or _component_index(tree, piece)
         if comps & rear_parts:
             open_km2 += float(a)
         else:
-            cut_off.append(piece)
+            cut_off_comps |= comps
     enclosed_km2 = holding_km2 - open_km2
     enclosed = open_km2 <= 1e-9
     touches = False
-    if cut_off and map.coverage is not None:
+    if cut_off_comps and map.coverage is not None:
         edge = shapely.boundary(map.coverage)
-        comps = set().union(*(_component_index(parts, shapely.point_on_surface(p)) for p in cut_off))
-        touches = any(shapely.distance(parts[i], edge) < 1e-7 for i in comps)
+        touches = any(shapely.distance(parts[i], edge) < 1e-7 for i in cut_off_comps)
         if touches:
             notes.append("the cut-off holding reaches the edge of the map's coverage: a way out may "
                          "lie beyond what the map shows")
 
-    own_m, enemy_m, grey_m = (frame.to_m(shapely.intersection(g, frame.to_lonlat(
-        shapely.buffer(fp_m, (radius_km + 1) * 1000.0)))) for g in (own, enemy, grey_geom))
+    near = frame.to_lonlat(shapely.buffer(fp_m, (radius_km + 1) * 1000.0))
+    own_m, enemy_m, grey_m = (frame.to_m(shapely.intersection(g, near)) for g in (own, enemy, grey_geom))
     perim, grey_perim = _perimeter(own_m, enemy_m, grey_m, around_m, snap_m)
 
     corridor_km = line_ll = line_m = None
@@ -580,15 +581,11 @@ def _plot_layers(frame, fp_m, radius_km, line_m, own, enemy, grey_geom) -> dict:
 
 
 def _pick_defender(cmap, by: str, around) -> str:
-    best, best_km2 = None, 0.0
-    for side in _sides(cmap):
-        if side == by:
-            continue
-        km2 = sum(cmap.area(lab, within=around) for lab in cmap.all_labels
-                  if lab.side == side and lab.holds)
-        if km2 > best_km2:
-            best, best_km2 = side, km2
-    return best if best is not None else _main_other_side(cmap, by)
+    """The side other than ``by`` holding the most land around the place (else on the map)."""
+    areas = _other_sides_km2(cmap, by, within=around)
+    if areas and max(areas.values()) > 0:
+        return max(areas, key=areas.get)
+    return _main_other_side(cmap, by)
 
 
 def _measure_corridor(cmap, frame, fp_m, passable, rear_geom, rear, parts, rear_parts, holding,
@@ -715,11 +712,17 @@ def check_encircled_labels(map, by: str | None = None, **kwargs) -> tuple[Encirc
     return tuple(out)
 
 
-def _main_other_side(cmap, side: str) -> str:
+def _other_sides_km2(cmap, side: str, within=None) -> dict[str, float]:
+    """km² held by each side other than ``side`` (optionally within an area)."""
     areas = {}
     for lab in cmap.all_labels:
         if lab.side and lab.side != side and lab.holds:
-            areas[lab.side] = areas.get(lab.side, 0.0) + cmap.area(lab)
+            areas[lab.side] = areas.get(lab.side, 0.0) + cmap.area(lab, within=within)
+    return areas
+
+
+def _main_other_side(cmap, side: str) -> str:
+    areas = _other_sides_km2(cmap, side)
     if not areas:
         raise MapdiffError(f"the {cmap.source} map has no side other than {side} to encircle it")
     return max(areas, key=areas.get)
