@@ -89,8 +89,6 @@ SCHEMA_VERSION = 1
 #: the same threshold as a "captured" claim (:data:`mapdiff.claims.CAPTURED_THRESHOLD`).
 CAPTURED = CAPTURED_THRESHOLD
 _AOI_PAD_DEG = 0.01  # ~1 km margin around the union of the areas of interest
-#: Grey-zone policies: those of :mod:`mapdiff.claims` (one vocabulary for the library).
-_POLICIES, _POLICY_ALIASES = POLICIES, POLICY_ALIASES
 
 
 # ======================================================================= releases
@@ -316,9 +314,10 @@ class Series:
         -------
         ShareSeries
         """
-        policy = _POLICY_ALIASES.get(policy, policy)
-        if policy not in _POLICIES:
-            raise MapdiffError(f"unknown policy {policy!r}; use one of {', '.join(_POLICIES)}")
+        # grey-zone policies: those of mapdiff.claims (one vocabulary for the library)
+        policy = POLICY_ALIASES.get(policy, policy)
+        if policy not in POLICIES:
+            raise MapdiffError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
         fps = _footprints(places)
         names = tuple(f.name for f in fps)
         if len(set(names)) != len(names):

@@ -669,7 +669,6 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
         entries.append((f"narrowest corridor: {e.corridor_km:.2f} km", PALETTE["black"], None))
     approx = ", approximate" if e.approximate and "approx" not in e.footprint_kind else ""
     title = f"{e.place} outline ({e.footprint_kind}{approx})"
-    skip = 0.0
     notes = []
     if e.approximate:
         notes.append(f"Approximate footprint (dashed): {e.place} is a stand-in, not an official boundary.")
