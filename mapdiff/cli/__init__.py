@@ -45,6 +45,23 @@ def emit(obj, as_json: bool, text: str) -> None:
         print(text)
 
 
+def add_map_options(p, place: bool = False) -> None:
+    """The MAP argument, ``--source`` and ``--as-of`` (and a required ``--place``) of one-map commands."""
+    p.add_argument("map", help="map file (GeoJSON, GPKG, KML, ...)")
+    if place:
+        p.add_argument("--place", required=True,
+                       help="gazetteer name or alias (any script), or the path of a polygon file")
+    p.add_argument("--source", help="profile name or TOML path (default: recognised from content)")
+    p.add_argument("--as-of", dest="as_of", help="release date when the file states none (YYYY-MM-DD)")
+
+
+def read_map_option(args):
+    """The ControlMap named by :func:`add_map_options`' arguments."""
+    from ..io import read_map
+
+    return read_map(args.map, source=args.source, as_of=args.as_of)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
     for mod in _MODULES:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from ..claims import KINDS, POLICIES, check_claim
-from ..io import read_map
-from . import EXIT_OK, EXIT_UNSUPPORTED, command, emit
+from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, read_map_option
 
 
 def _run(args) -> int:
-    m = read_map(args.map, source=args.source, as_of=args.as_of)
+    m = read_map_option(args)
     chk = check_claim(m, args.place, args.side, args.claimed, kind=args.kind, tolerance=args.tolerance,
                       footprint_kind=args.footprint_kind, policy=args.policy)
     text = chk.summary()
@@ -20,9 +19,7 @@ def _run(args) -> int:
 
 
 def _configure(p) -> None:
-    p.add_argument("map", help="map file (GeoJSON, GPKG, KML, ...)")
-    p.add_argument("--place", required=True,
-                   help="gazetteer name or alias (any script), or the path of a polygon file")
+    add_map_options(p, place=True)
     p.add_argument("--side", required=True, help="the claimant's side, e.g. RU")
     p.add_argument("--claimed", help="claimed share for --kind share: 0.7, 70 or 70%%")
     p.add_argument("--kind", choices=KINDS, default="share", help="claim kind (default: share)")
@@ -32,8 +29,6 @@ def _configure(p) -> None:
                    help="footprint kind, e.g. city_limits, approximate, approximate+2km")
     p.add_argument("--tolerance", type=float, default=0.05,
                    help="absolute share below the claim still 'within tolerance' (default 0.05)")
-    p.add_argument("--source", help="profile name or TOML path (default: recognised from content)")
-    p.add_argument("--as-of", dest="as_of", help="release date when the file states none (YYYY-MM-DD)")
     p.add_argument("--strict", action="store_true", help="exit 1 when the claim is not supported")
     p.add_argument("--json", action="store_true", help="print the ClaimCheck as JSON")
 

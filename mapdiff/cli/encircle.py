@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from ..encircle import GREY_POLICIES, encirclement
-from ..io import read_map
-from . import EXIT_OK, EXIT_UNSUPPORTED, command, emit
+from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, read_map_option
 
 
 def _run(args) -> int:
-    m = read_map(args.map, source=args.source, as_of=args.as_of)
+    m = read_map_option(args)
     e = encirclement(m, args.place, by=args.by, rear=args.rear, fire_range_km=args.fire_range_km,
                      grey=args.grey, defender=args.defender, radius_km=args.radius_km,
                      search_km=args.search_km, footprint_kind=args.footprint_kind)
@@ -23,9 +22,7 @@ def _run(args) -> int:
 
 
 def _configure(p) -> None:
-    p.add_argument("map", help="map file (GeoJSON, GPKG, KML, ...)")
-    p.add_argument("--place", required=True,
-                   help="gazetteer name or alias (any script), or the path of a polygon file")
+    add_map_options(p, place=True)
     p.add_argument("--by", required=True, help="the encircling side, e.g. RU")
     p.add_argument("--defender", help="the side whose holding is examined (default: the other side)")
     p.add_argument("--rear", help="where the way out must lead: a place name or LON,LAT "
@@ -40,8 +37,6 @@ def _configure(p) -> None:
                    help="window around the place in which the corridor is measured (default 40)")
     p.add_argument("--footprint-kind", dest="footprint_kind",
                    help="footprint kind, e.g. city_limits, approximate, approximate+2km")
-    p.add_argument("--source", help="profile name or TOML path (default: recognised from content)")
-    p.add_argument("--as-of", dest="as_of", help="release date when the file states none (YYYY-MM-DD)")
     p.add_argument("--out", help="also draw the figure to this .png, .svg or .pdf")
     p.add_argument("--dpi", type=int, default=200, help="figure resolution (default 200)")
     p.add_argument("--strict", action="store_true", help="exit 1 when the holding is not closed")
