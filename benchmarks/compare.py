@@ -41,7 +41,7 @@ def _naive(ds_path, nz_path):
 def _naive_km2(ds_path, nz_path):
     """The naive way taken as far as one number: symmetric difference, clipped to Ukraine, in km²."""
     from mapdiff.measure import equal_area_crs
-    from mapdiff.regions import region
+    from mapdiff.places.regions import region
 
     sd = _naive(ds_path, nz_path)
     ukr = region("ukraine")
@@ -78,7 +78,7 @@ def main(argv):
     print(f"files: {ds.name} vs {nz.name}")
     print(f"naive geopandas.overlay(symmetric_difference): {t_naive:7.3f} s  ({len(sd)} rows, no areas)")
     print(f"naive + clip to Ukraine + area (one km² total, {naive_km2:,.1f}): {t_km2:7.3f} s")
-    print(f"mapdiff.compare (read+crosstab+causes+metrics+components): {t_md:7.3f} s")
+    print(f"mapdiff.comparison (read+crosstab+causes+metrics+components): {t_md:7.3f} s")
     print(f"ratio mapdiff / naive overlay: {t_md / t_naive:5.2f}; "
           f"mapdiff / naive with km²: {t_md / t_km2:5.2f}")
     print(f"  (+ tolerance curve and front-line displacement: {t_extra:.3f} s)")

@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 import mapdiff  # noqa: E402
 import mapdiff.cache  # noqa: E402
-import mapdiff.history  # noqa: E402
-from mapdiff.footprints import Footprint, footprint, place_names  # noqa: E402
+import mapdiff.series  # noqa: E402
+from mapdiff.places.footprints import Footprint, footprint, place_names  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 PLACES = ["Pokrovsk", "Myrnohrad", "Kupiansk", "Vovchansk", "Bakhmut", "Avdiivka", "Chasiv Yar",
@@ -64,7 +64,7 @@ def naive(paths, places) -> dict:
 
 def generated_footprints(n: int, seed: int = 1) -> list[Footprint]:
     """``n`` disc footprints of 5..40 km² at random points over the eastern front."""
-    from mapdiff.footprints import _disc
+    from mapdiff.places.footprints import _disc
 
     rng = np.random.default_rng(seed)
     out = []
@@ -134,7 +134,7 @@ def main() -> int:
         # paid once per process, whatever the number of releases
         t = time.perf_counter()
         for name in gaz:
-            mapdiff.history._footprint(name)
+            mapdiff.series._footprint(name)
         t_lookup = time.perf_counter() - t
         t = time.perf_counter()
         s100 = mapdiff.Series(str(DATA / "deepstate" / "deepstatemap_data_*.geojson"))
@@ -144,7 +144,7 @@ def main() -> int:
     # agreement of the naive figures with mapdiff's (same days)
     diffs = []
     for p in sub:
-        d = mapdiff.history._date_in_text(p.name)
+        d = mapdiff.series._date_in_text(p.name)
         row = shares.frame.loc[str(d)]
         diffs += [abs(naive_res[p.name][k] - row[k]) * 100 for k in PLACES]
     worst = max(diffs)

@@ -14,7 +14,7 @@ Design
   header, the header (labels, background, source, date, scope, provenance, repairs,
   offsets) and the geometries as WKB. No pickle: a cache directory shared between users
   cannot run code.
-- **Writes** go through :mod:`mapdiff.atomic` (temporary file + rename), so concurrent
+- **Writes** go through :mod:`mapdiff.io.atomic` (temporary file + rename), so concurrent
   runs writing the same entry each leave a whole file and readers never see a partial
   one. A damaged or foreign entry reads as a miss and is rewritten.
 - **Where**: ``$MAPDIFF_CACHE_DIR`` if set, else the user's cache directory
@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .atomic import write_bytes
+from .io.atomic import write_bytes
 from .labels import Label
 from .model import ControlMap, NormalisationReport, Provenance, Repair
 
@@ -81,7 +81,7 @@ def release_key(content_sha256: str, aoi=None, profile: str | None = None) -> st
     >>> len(k), k == release_key("ab" * 32, None, "deepstate"), k == release_key("cd" * 32)
     (64, True, False)
     """
-    from . import __version__
+    from ._version import __version__
 
     h = hashlib.sha256()
     for part in (f"format={_FORMAT}", f"version={__version__}", f"profile={profile or 'auto'}",

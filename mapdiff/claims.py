@@ -30,7 +30,7 @@ share under the deciding policy is at least *c*, ``within tolerance`` when it fa
 short by at most ``tolerance`` (absolute, 0.05 = 5 percentage points), else ``not
 supported``. A ``captured`` claim is a share claim of :data:`CAPTURED_THRESHOLD`
 (95%): a town is "taken" when the side holds at least 95% of it. ``encircled`` claims
-are delegated to :func:`mapdiff.encircle.check_encircled_claim`, which returns a
+are delegated to :func:`check_encircled_claim` (below), which returns a
 :class:`ClaimCheck` whose ``detail`` carries the encirclement analysis.
 
 Sensitivity. The same claim is re-checked across every footprint kind the place has
@@ -43,17 +43,18 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import inspect
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import shapely
 
+from ._json import SCHEMA_VERSION, jsonable
+from .encircle import GREY_POLICIES, Encirclement, encirclement
 from .errors import CoverageError, MapdiffError
 from .labels import CONTESTED, NOT_COVERED
 from .measure import area_km2
+from .places.footprints import as_footprint, sensitivity_footprints
 
 __all__ = [
     "CAPTURED_THRESHOLD",
@@ -63,7 +64,6 @@ __all__ = [
     "parse_claimed",
 ]
 
-SCHEMA_VERSION = 1
 #: Grey-zone policies, the default first.
 POLICIES = ("nobody", "half", "claimant", "excluded")
 #: Other spellings accepted for the policies (``mapdiff.Series.shares`` uses ``side``/``exclude``).
@@ -205,7 +205,7 @@ class ClaimCheck:
             "sensitivity": [{k: _num(v) for k, v in r.items()} for r in self.sensitivity],
             "source": self.source, "as_of": self.as_of.isoformat() if self.as_of else None,
             "provenance": self.provenance, "notes": list(self.notes),
-            "detail": _jsonable(self.detail) if self.detail is not None else None,
+            "detail": jsonable(self.detail) if self.detail is not None else None,
         }
 
     def to_frame(self):
@@ -281,11 +281,11 @@ class ClaimCheck:
     def plot(self, ax=None):
         """Footprint outline, held land, grey zone and the share per policy; returns the Axes.
 
-        Uses :func:`mapdiff.plot.plot_claim` when that module is present, else a simple
+        Uses :func:`mapdiff.draw.plot.plot_claim` when that module is present, else a simple
         lon/lat figure.
         """
         try:
-            from .plot import plot_claim
+            from .draw.plot import plot_claim
         except ImportError:
             plot_claim = None
         if plot_claim is not None and self.footprint_geometry is not None:
@@ -346,22 +346,6 @@ def _pct(x) -> str:
 
 def _short_verdict(v: str) -> str:
     return {SUPPORTED: "yes", WITHIN: "~", NOT_SUPPORTED: "no"}.get(v, v)
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, dt.date):
-        return obj.isoformat()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, int | float | str | bool) or obj is None:
-        return obj
-    if hasattr(obj, "to_dict"):
-        return _jsonable(obj.to_dict())
-    return str(obj)
 
 
 # ---------------------------------------------------------------------- measuring
@@ -429,55 +413,6 @@ def _verdict(share: float, claimed: float, tolerance: float) -> str:
     return NOT_SUPPORTED
 
 
-# ---------------------------------------------------------------------- footprints
-def _resolve_footprint(place, kind: str | None):
-    """A Footprint from a Footprint, a gazetteer name/alias, a polygon file or a geometry."""
-    from . import footprints as fpm
-
-    if isinstance(place, fpm.Footprint):
-        return place if kind is None else _rekind(place, kind)
-    if isinstance(place, shapely.Geometry):
-        fp = fpm.footprint_from_geometry(place, name="user polygon")
-        return fp if kind is None else _rekind(fp, kind)
-    if isinstance(place, Path) or (isinstance(place, str) and fpm.looks_like_path(place)):
-        fp = fpm.footprint_from_file(place)
-        return fp if kind is None else _rekind(fp, kind)
-    return fpm.footprint(str(place), kind=kind)
-
-
-def _rekind(fp, kind: str):
-    base, _, buf = kind.partition("+")
-    if base and base != fp.kind.split("+")[0]:
-        raise MapdiffError(f"{fp.name} is a {fp.kind} footprint; it has no {base!r} kind")
-    if not buf:
-        return fp
-    from .footprints import parse_buffer_km
-
-    return fp.buffer(parse_buffer_km(buf, kind))
-
-
-def _sensitivity_footprints(fp) -> list:
-    """The footprint kinds the sensitivity table covers: every base kind, each +2 km."""
-    from . import footprints as fpm
-
-    base_fps = []
-    if fp.kind.split("+")[0] == fpm.USER or fp.name not in fpm.place_names():
-        base_fps = [_base_of(fp)]
-    else:
-        base_fps = [fpm.footprint(fp.name, kind=k) for k in fpm.available_kinds(fp.name)]
-    out = []
-    for b in base_fps:
-        out.append(b)
-        out += [b.buffer(km) for km in SENSITIVITY_BUFFERS_KM]
-    if not any(o.kind == fp.kind for o in out):
-        out.insert(0, fp)
-    return out
-
-
-def _base_of(fp):
-    return fp.base if getattr(fp, "base", None) is not None else fp
-
-
 # ---------------------------------------------------------------------- main entry
 def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolerance: float = 0.05,
                 footprint_kind: str | None = None, policy: str = "nobody") -> ClaimCheck:
@@ -488,7 +423,7 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
     map : ControlMap
     place : str, Footprint, path or shapely geometry
         A gazetteer name or alias in any script ("Pokrovsk", "Красноармейск"), a
-        :class:`~mapdiff.footprints.Footprint`, the path of a polygon file (GeoJSON,
+        :class:`~mapdiff.places.footprints.Footprint`, the path of a polygon file (GeoJSON,
         GPKG, …) or a lon/lat polygon.
     side : str
         The claimant's side ("RU").
@@ -544,7 +479,7 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
     if not isinstance(side, str) or not side.strip():
         raise MapdiffError(f"side must be a short non-empty string such as 'RU', got {side!r}")
     if kind == "encircled":
-        return _check_encircled(map, place, side, tolerance, footprint_kind)
+        return check_encircled_claim(map, place, side, tolerance=tolerance, footprint_kind=footprint_kind)
     if kind == "captured":
         value = CAPTURED_THRESHOLD
     else:
@@ -552,7 +487,7 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
             raise MapdiffError("a share claim needs a claimed value, e.g. claimed='70%'")
         value = parse_claimed(claimed)
 
-    fp = _resolve_footprint(place, footprint_kind)
+    fp = as_footprint(place, kind=footprint_kind)
     m = _measure(map, fp.geometry, side)
     notes = []
     if m["covered"] <= 1e-9 * max(m["total"], 1e-12):
@@ -575,7 +510,7 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
     short = max(0.0, (value - share) * _denominator(m, policy)) if not math.isnan(share) else float("nan")
 
     rows = []
-    for sfp in _sensitivity_footprints(fp):
+    for sfp in sensitivity_footprints(fp, SENSITIVITY_BUFFERS_KM):
         same = sfp.kind == fp.kind and shapely.equals_exact(sfp.geometry, fp.geometry, 0.0)
         sm = m if same else _measure(map, sfp.geometry, side)
         if sm["covered"] <= 0:
@@ -593,14 +528,55 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
         footprint_geometry=fp.geometry, held_geometry=m["held_geom"], grey_geometry=m["grey_geom"])
 
 
-def _check_encircled(map, place, side, tolerance, footprint_kind) -> ClaimCheck:
-    try:
-        from .encircle import check_encircled_claim
-    except ImportError as exc:
-        raise MapdiffError(
-            "encirclement claims need mapdiff.encircle (not available in this build): " + str(exc)) from None
-    kwargs = {"tolerance": tolerance}
-    params = inspect.signature(check_encircled_claim).parameters
-    if footprint_kind is not None and "footprint_kind" in params:
-        kwargs["footprint_kind"] = footprint_kind
-    return check_encircled_claim(map, place, side, **kwargs)
+# ---------------------------------------------------------------------- encircled claims
+def check_encircled_claim(map, place, side: str, tolerance: float = 0.05,
+                          footprint_kind: str | None = None, fire_range_km: float | None = None,
+                          grey: str = "passable", defender: str | None = None):
+    """Check "``place`` is encircled by ``side``" on one map; a :class:`ClaimCheck`.
+
+    ``supported`` when the holding is enclosed, ``within tolerance`` when it is open only
+    through a corridor under fire control (``fire_range_km``), ``not supported`` when
+    open, ``undetermined`` when the defender holds nothing there. The verdict under
+    each grey-zone policy and footprint kind fills the sensitivity table; the
+    :class:`Encirclement` (as a dict) is in ``detail``. ``tolerance`` is kept for the
+    :func:`mapdiff.check_claim` signature; encirclement verdicts do not use it.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    >>> c = mapdiff.check_claim(m, "Myrnohrad", "RU", kind="encircled")
+    >>> c.verdict, c.detail["enclosed"]
+    ('not supported', False)
+    """
+    def verdict_of(e: Encirclement) -> str:
+        if e.enclosed is None:
+            return UNDETERMINED
+        return SUPPORTED if e.enclosed else WITHIN if e.fire_controlled else NOT_SUPPORTED
+
+    fp = as_footprint(place, kind=footprint_kind)
+    main = encirclement(map, fp, by=side, fire_range_km=fire_range_km, grey=grey, defender=defender)
+    rows = []
+    for sfp in sensitivity_footprints(fp, SENSITIVITY_BUFFERS_KM):
+        for pol in GREY_POLICIES:
+            same = pol == grey and sfp.kind == fp.kind
+            e = main if same else encirclement(map, sfp, by=side, fire_range_km=fire_range_km,
+                                               grey=pol, defender=main.defender)
+            rows.append({"footprint_kind": sfp.kind, "footprint_km2": sfp.area_km2,
+                         "approximate": sfp.approximate, "policy": f"grey {pol}",
+                         "share": e.perimeter_share, "held_km2": e.holding_km2,
+                         "verdict": verdict_of(e), "corridor_km": e.corridor_km})
+    m = _measure(map, fp.geometry, side)
+    notes = [f"encirclement ({main.grey} grey zone): {main.verdict}"]
+    notes += [f"grey {r['policy'].split()[-1]} on {r['footprint_kind']}: {r['verdict']}"
+              + (f" (corridor {r['corridor_km']:.2f} km)" if r["corridor_km"] is not None else "")
+              for r in rows if r["footprint_kind"] == fp.kind and r["policy"] != f"grey {grey}"]
+    notes += list(main.notes)
+    return ClaimCheck(
+        place=fp.name, side=side, kind="encircled", claimed=None, verdict=verdict_of(main),
+        policy=f"grey {grey}", share=None, policies={}, held_km2=m["held"], grey_km2=m["grey"],
+        footprint_km2=m["total"], covered_km2=m["covered"], short_km2=0.0, tolerance=tolerance,
+        footprint_kind=fp.kind, approximate=fp.approximate, sensitivity=tuple(rows),
+        source=map.source, as_of=map.as_of, provenance=fp.provenance, notes=tuple(notes),
+        detail=main.to_dict(), footprint_geometry=fp.geometry, held_geometry=m["held_geom"],
+        grey_geometry=m["grey_geom"])

@@ -53,14 +53,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from ._json import SCHEMA_VERSION
 from .errors import MapdiffError
 from .labels import ENCIRCLED
 from .measure import _centre, area_km2, from_equal_area, to_equal_area
+from .places.footprints import as_footprint
 
-__all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_claim", "check_encircled_labels",
+__all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_labels",
            "encirclement"]
 
-SCHEMA_VERSION = 1
 #: How the grey zone is treated on the way out, the default first.
 GREY_POLICIES = ("passable", "blocking")
 
@@ -202,9 +203,9 @@ class Encirclement:
     def plot(self, ax=None):
         """Holding, encircling side, grey zone, corridor and its width; returns the Axes.
 
-        See :func:`mapdiff.plot.plot_encirclement`.
+        See :func:`mapdiff.draw.plot.plot_encirclement`.
         """
-        from .plot import plot_encirclement
+        from .draw.plot import plot_encirclement
 
         return plot_encirclement(self, ax=ax)
 
@@ -242,8 +243,6 @@ def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km,
 
 def _resolve_rear(rear):
     """(lon/lat geometry, description) of a user-given rear."""
-    from .claims import _resolve_footprint
-
     if isinstance(rear, tuple | list) and len(rear) == 2 and all(isinstance(v, int | float) for v in rear):
         return shapely.Point(float(rear[0]), float(rear[1])), f"point {rear[0]:g}, {rear[1]:g}"
     if isinstance(rear, str) and "," in rear and not any(c.isalpha() for c in rear):
@@ -253,7 +252,7 @@ def _resolve_rear(rear):
             raise MapdiffError(f"cannot read the rear {rear!r}: write 'LON,LAT' or a place name") from None
         return shapely.Point(lon, lat), f"point {lon:g}, {lat:g}"
     try:
-        fp = _resolve_footprint(rear, None)
+        fp = as_footprint(rear)
     except MapdiffError as exc:
         raise type(exc)(f"cannot use {rear!r} as the rear: {exc}; give a place, a polygon file "
                         "or 'LON,LAT'") from None
@@ -471,10 +470,8 @@ def encirclement(map, place, by: str, rear=None, fire_range_km: float | None = N
     >>> e.enclosed, e.corridor_km > 0
     (False, True)
     """
-    from .claims import _resolve_footprint
-
     _check_inputs(map, by, defender, grey, fire_range_km, radius_km, search_km, resolution_m)
-    fp = _resolve_footprint(place, footprint_kind)
+    fp = as_footprint(place, kind=footprint_kind)
     frame = _Frame(fp.geometry)
     fp_m = frame.to_m(fp.geometry)
     around_m = shapely.buffer(fp_m, radius_km * 1000.0)
@@ -614,71 +611,6 @@ def _measure_corridor(cmap, frame, fp_m, passable, rear_geom, rear, parts, rear_
             target_m = None  # the rear lies inside the window: its largest eroded piece
         passable_m = shapely.intersection(passable_m, window_m) if target_m is None else passable_m
     return _corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution_m)
-
-
-# ---------------------------------------------------------------------- claims
-def check_encircled_claim(map, place, side: str, tolerance: float = 0.05,
-                          footprint_kind: str | None = None, fire_range_km: float | None = None,
-                          grey: str = "passable", defender: str | None = None):
-    """Check "``place`` is encircled by ``side``" on one map; a :class:`ClaimCheck`.
-
-    ``supported`` when the holding is enclosed, ``within tolerance`` when it is open only
-    through a corridor under fire control (``fire_range_km``), ``not supported`` when
-    open, ``undetermined`` when the defender holds nothing there. The verdict under
-    each grey-zone policy and footprint kind fills the sensitivity table; the
-    :class:`Encirclement` (as a dict) is in ``detail``. ``tolerance`` is kept for the
-    :func:`mapdiff.check_claim` signature; encirclement verdicts do not use it.
-
-    Examples
-    --------
-    >>> import mapdiff
-    >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
-    >>> c = mapdiff.check_claim(m, "Myrnohrad", "RU", kind="encircled")
-    >>> c.verdict, c.detail["enclosed"]
-    ('not supported', False)
-    """
-    from .claims import (
-        NOT_SUPPORTED,
-        SUPPORTED,
-        UNDETERMINED,
-        WITHIN,
-        ClaimCheck,
-        _measure,
-        _resolve_footprint,
-        _sensitivity_footprints,
-    )
-
-    def verdict_of(e: Encirclement) -> str:
-        if e.enclosed is None:
-            return UNDETERMINED
-        return SUPPORTED if e.enclosed else WITHIN if e.fire_controlled else NOT_SUPPORTED
-
-    fp = _resolve_footprint(place, footprint_kind)
-    main = encirclement(map, fp, by=side, fire_range_km=fire_range_km, grey=grey, defender=defender)
-    rows = []
-    for sfp in _sensitivity_footprints(fp):
-        for pol in GREY_POLICIES:
-            same = pol == grey and sfp.kind == fp.kind
-            e = main if same else encirclement(map, sfp, by=side, fire_range_km=fire_range_km,
-                                               grey=pol, defender=main.defender)
-            rows.append({"footprint_kind": sfp.kind, "footprint_km2": sfp.area_km2,
-                         "approximate": sfp.approximate, "policy": f"grey {pol}",
-                         "share": e.perimeter_share, "held_km2": e.holding_km2,
-                         "verdict": verdict_of(e), "corridor_km": e.corridor_km})
-    m = _measure(map, fp.geometry, side)
-    notes = [f"encirclement ({main.grey} grey zone): {main.verdict}"]
-    notes += [f"grey {r['policy'].split()[-1]} on {r['footprint_kind']}: {r['verdict']}"
-              + (f" (corridor {r['corridor_km']:.2f} km)" if r["corridor_km"] is not None else "")
-              for r in rows if r["footprint_kind"] == fp.kind and r["policy"] != f"grey {grey}"]
-    notes += list(main.notes)
-    return ClaimCheck(
-        place=fp.name, side=side, kind="encircled", claimed=None, verdict=verdict_of(main),
-        policy=f"grey {grey}", share=None, policies={}, held_km2=m["held"], grey_km2=m["grey"],
-        footprint_km2=m["total"], covered_km2=m["covered"], short_km2=0.0, tolerance=tolerance,
-        footprint_kind=fp.kind, approximate=fp.approximate, sensitivity=tuple(rows),
-        source=map.source, as_of=map.as_of, provenance=fp.provenance, notes=tuple(notes),
-        detail=main.to_dict(), footprint_geometry=fp.geometry, held_geometry=m["held_geom"],
-        grey_geometry=m["grey_geom"])
 
 
 def check_encircled_labels(map, by: str | None = None, **kwargs) -> tuple[Encirclement, ...]:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._json import SCHEMA_VERSION
+from .claims import CAPTURED_THRESHOLD as CAPTURED
 from .errors import MapdiffError
-from .history import CAPTURED, SCHEMA_VERSION
 
 __all__ = ["SourceLag", "first_crossing", "source_lag"]
 

@@ -24,13 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._json import SCHEMA_VERSION
 from ._resources import data_dir
 from .claims import KINDS, ClaimCheck, check_claim, parse_claimed
 from .errors import CoverageError, MapdiffError, UnknownPlaceError
 
 __all__ = ["Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger", "shipped_ledger_path"]
 
-SCHEMA_VERSION = 1
 COLUMNS = ("who", "date", "place", "side", "kind", "value", "quote", "source_url")
 _REQUIRED = ("who", "date", "place", "side", "kind")
 
@@ -127,7 +127,7 @@ def read_ledger(path) -> Ledger:
     >>> [(c.place, c.kind) for c in led]
     [('Pokrovsk', 'share'), ('Pokrovsk', 'encircled'), ('Myrnohrad', 'encircled')]
     """
-    from .footprints import looks_like_path, resolve_name
+    from .places.footprints import looks_like_path, resolve_name
 
     p = Path(path)
     try:

@@ -24,13 +24,13 @@ from functools import cached_property
 import numpy as np
 import shapely
 
+from ._json import SCHEMA_VERSION
 from .errors import CoverageError, EmptyMapError, UnknownLabelError
 from .labels import NOT_COVERED, Label, as_label
 from .measure import area_km2
 
 __all__ = ["ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"]
 
-SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -324,7 +324,7 @@ class ControlMap:
 
     def to_file(self, path, driver: str | None = None, background: bool = True) -> None:
         """Write the labelled polygons to GeoJSON/GeoPackage/…, atomically."""
-        from .io import write_gdf
+        from .io.write import write_gdf
 
         write_gdf(self.to_gdf(background=background), path, driver=driver)
 
@@ -350,7 +350,7 @@ class ControlMap:
 
     def plot(self, ax=None, **kwargs):
         """Draw the labelled polygons; returns the Axes."""
-        from .plot import plot_map
+        from .draw.plot import plot_map
 
         return plot_map(self, ax=ax, **kwargs)
 

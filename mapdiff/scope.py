@@ -37,7 +37,7 @@ import numpy as np
 import shapely
 
 from .measure import area_km2
-from .regions import region
+from .places.regions import region
 
 __all__ = ["NOT_DRAWN_KEYS", "crimea", "not_drawn_keys", "russian_land_border", "select_not_drawn"]
 
@@ -79,7 +79,7 @@ def not_drawn_keys(m) -> tuple[str, ...]:
     if own is not None:
         return tuple(own)
     from .errors import MapdiffError
-    from .profiles import get_profile
+    from .io.profiles import get_profile
 
     try:
         return tuple(get_profile(m.provenance.profile).not_drawn)

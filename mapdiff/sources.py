@@ -14,7 +14,7 @@ Design
   is downloaded again (with a :class:`~mapdiff.errors.MapdiffWarning`) or, offline,
   reported with a :class:`~mapdiff.errors.FetchError` that says what to do.
 * **Atomic.** Downloads go to a temporary file beside the target and are renamed into
-  place only when complete (:mod:`mapdiff.atomic`): never a half file in the cache.
+  place only when complete (:mod:`mapdiff.io.atomic`): never a half file in the cache.
 * **Offline mode** never opens a socket and says exactly which file is missing where.
 
 urllib is used rather than pooch: pooch wants a registry of known hashes up front,
@@ -35,8 +35,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import atomic_path, write_text
 from .errors import FetchError, MapdiffWarning, UnknownSourceError
+from .io.atomic import atomic_path, write_text
 
 __all__ = ["ARCHIVES", "Archive", "cache_dir", "cached_path", "fetch"]
 

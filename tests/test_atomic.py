@@ -1,7 +1,7 @@
 """Nothing lost: every file mapdiff writes is written whole or not at all.
 
 - an audit of the source: every write call in ``mapdiff/`` goes through
-  :mod:`mapdiff.atomic` (a temporary path it hands out), so a new writer that bypasses it
+  :mod:`mapdiff.io.atomic` (a temporary path it hands out), so a new writer that bypasses it
   fails here;
 - writers killed with SIGKILL half-way (``atomic_path`` and ``write_gdf`` on a large
   frame) leave the previous complete version of the target, or no target;
@@ -25,12 +25,12 @@ import pytest
 from conftest import ROOT
 
 import mapdiff
-from mapdiff import atomic
+from mapdiff.io import atomic
 
 PKG = ROOT / "mapdiff"
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
-# A write call whose target is not a temporary path from mapdiff.atomic is a finding.
+# A write call whose target is not a temporary path from mapdiff.io.atomic is a finding.
 _WRITE_CALL = re.compile(
     r"""(open\(\s*(?P<o>[^,)]+)\s*,\s*["'][wax]b?\+?["']"""
     r"""|\.to_file\(\s*(?P<f>[^,)]+)|savefig\(\s*(?P<s>[^,)]+)|write_dataframe\(\s*[^,]+,\s*(?P<w>[^,)]+)"""
@@ -39,7 +39,7 @@ _WRITE_CALL = re.compile(
 
 
 # Calls that look like raw writes but are mapdiff methods that write through write_gdf /
-# mapdiff.atomic themselves (checked in test_allowed_writers_are_atomic).
+# mapdiff.io.atomic themselves (checked in test_allowed_writers_are_atomic).
 _ALLOWED = {"mapdiff/cli/compare.py": "c.to_file("}
 
 
@@ -83,7 +83,7 @@ def test_the_audit_catches_a_bypassing_writer(tmp_path, monkeypatch):
 def test_allowed_writers_are_atomic():
     import inspect
 
-    from mapdiff.compare import Comparison
+    from mapdiff.comparison import Comparison
 
     assert "write_gdf(" in inspect.getsource(Comparison.to_file)
 
@@ -116,7 +116,7 @@ def test_killed_atomic_writer_leaves_previous_version(tmp_path):
     script = textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from mapdiff.atomic import atomic_path
+        from mapdiff.io.atomic import atomic_path
         with atomic_path({str(target)!r}) as tmp:
             with open(tmp, "w") as fh:
                 fh.write('{{"version": 2, "rows": [')
@@ -156,7 +156,7 @@ def test_killed_write_gdf_leaves_previous_version_or_nothing(tmp_path):
         _kill_when(proc, half_written)
         if previous:
             assert target.read_bytes() == before
-            assert len(mapdiff.io.read_raw(target).geoms) == 3
+            assert len(mapdiff.io.read.read_raw(target).geoms) == 3
         else:
             assert not target.exists()
 
@@ -220,7 +220,8 @@ def test_cache_writer_killed_mid_entry_is_a_miss_not_a_corrupt_hit(tmp_path):
         import time
         from pathlib import Path
         import mapdiff
-        from mapdiff import atomic, cache
+        from mapdiff import cache
+        from mapdiff.io import atomic
         m = mapdiff.read_map(mapdiff.sample_path("2025-11-20"))
         key = cache.release_key(m.provenance.sha256, None, "deepstate")
         real = atomic.write_bytes

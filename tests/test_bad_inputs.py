@@ -21,7 +21,7 @@ import shapely
 
 import mapdiff
 from mapdiff import errors
-from mapdiff.limits import Limits
+from mapdiff.io.limits import Limits
 
 BAD = Path(__file__).parent / "data" / "bad"
 SQUARE = shapely.box(37.1, 48.2, 37.2, 48.3)
@@ -252,23 +252,23 @@ def test_set_limits_and_raised_are_restored(tmp_path):
     try:
         with pytest.raises(errors.InputLimitError, match="set_limits"):
             mapdiff.read_map(p)
-        with mapdiff.limits.raised(max_vertices=None, max_feature_vertices=None):
+        with mapdiff.io.limits.raised(max_vertices=None, max_feature_vertices=None):
             assert _held_km2(mapdiff.read_map(p)) == pytest.approx(82.58, rel=1e-3)
         with pytest.raises(errors.InputLimitError):
             mapdiff.read_map(p)
     finally:
         mapdiff.set_limits(old)
-    assert mapdiff.limits._override is old
+    assert mapdiff.io.limits._override is old
 
 
 def test_profiles_are_data_not_code():
     """Profile loading never evaluates, executes or imports anything a profile names."""
-    src = Path(mapdiff.profiles.__file__).read_text(encoding="utf-8")
+    src = Path(mapdiff.io.profiles.__file__).read_text(encoding="utf-8")
     for word in ("eval(", "exec(", "__import__", "import_module", "getattr(", "pickle",
                  "subprocess", "os.system", "compile(source"):
         assert word not in src, f"mapdiff/profiles/__init__.py uses {word}"
     toml_text = "\n".join(p.read_text(encoding="utf-8")
-                          for p in Path(mapdiff.profiles.__file__).parent.glob("*.toml"))
+                          for p in Path(mapdiff.io.profiles.__file__).parent.glob("*.toml"))
     assert not re.search(r"\b(import|lambda|eval|exec)\b", toml_text)
 
 
@@ -343,7 +343,7 @@ def test_cli_bad_input_exits_2_without_traceback(name):
 
 def test_history_reads_obey_the_limits(tmp_path, monkeypatch):
     """Series/history read release bytes themselves; the limits still apply."""
-    from mapdiff.io import _read_bytes
+    from mapdiff.io.read import _read_bytes
 
     p = gen_huge_ring(tmp_path)
     monkeypatch.setenv("MAPDIFF_MAX_VERTICES", "1000")

@@ -11,7 +11,7 @@ import shapely
 
 import mapdiff
 from mapdiff import Series, cache
-from mapdiff import history as H
+from mapdiff import _runner as H
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-import types
 
 import matplotlib
 import numpy as np
@@ -19,7 +17,6 @@ from hypothesis import strategies as st
 
 import mapdiff
 from mapdiff import (
-    ClaimCheck,
     CoverageError,
     Label,
     MapdiffError,
@@ -30,7 +27,7 @@ from mapdiff import (
     read_ledger,
 )
 from mapdiff.claims import CAPTURED_THRESHOLD, POLICIES, parse_claimed
-from mapdiff.footprints import footprint, footprint_from_geometry
+from mapdiff.places.footprints import footprint, footprint_from_geometry
 from mapdiff.ledger import shipped_ledger_path
 from mapdiff.measure import geodesic_area_km2
 
@@ -229,23 +226,6 @@ def test_plot_has_content(square_map):
         texts = " ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
         assert "nobody" in texts and "50.0%" in texts
         plt.close(fig)
-
-
-def test_encircled_is_delegated(square_map, monkeypatch):
-    calls = {}
-
-    def fake(map, place, side, tolerance=0.05, **kw):
-        calls.update(place=place, side=side, tolerance=tolerance, kw=kw)
-        return ClaimCheck(place=str(place), side=side, kind="encircled", claimed=None,
-                          verdict="not supported", detail={"encircled": False, "gap_km": 3.2})
-
-    mod = types.ModuleType("mapdiff.encircle")
-    mod.check_encircled_claim = fake
-    monkeypatch.setitem(sys.modules, "mapdiff.encircle", mod)
-    chk = check_claim(square_map, "Myrnohrad", "RU", kind="encircled", tolerance=0.1)
-    assert calls["place"] == "Myrnohrad" and calls["tolerance"] == 0.1
-    assert chk.detail == {"encircled": False, "gap_km": 3.2}
-    assert json.loads(json.dumps(chk.to_dict()))["detail"]["gap_km"] == 3.2
 
 
 # ------------------------------------------------------------------ ledger

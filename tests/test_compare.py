@@ -15,7 +15,7 @@ from mapdiff import Label, compare, compare_many, normalise
 from mapdiff.errors import CoverageError
 from mapdiff.measure import area_km2
 from mapdiff.model import Provenance
-from mapdiff.regions import region
+from mapdiff.places.regions import region
 from mapdiff.scope import crimea, russian_land_border, select_not_drawn
 
 RU = Label("controlled", "RU")

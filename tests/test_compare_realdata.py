@@ -9,7 +9,7 @@ import shapely
 from conftest import shared_file
 
 from mapdiff import compare, geodesic_area_km2, read_map
-from mapdiff.regions import region
+from mapdiff.places.regions import region
 
 pytestmark = pytest.mark.realdata
 

@@ -164,7 +164,7 @@ def test_encircled_claim_verdicts():
     assert closed.verdict == "supported" and closed.detail["enclosed"] is True
     gap = check_claim(ring_map(gap_km=2), TOWN, "RU", kind="encircled")
     assert gap.verdict == "not supported" and gap.detail["corridor_km"] == pytest.approx(2.0, abs=0.03)
-    from mapdiff.encircle import check_encircled_claim
+    from mapdiff.claims import check_encircled_claim
 
     fire = check_encircled_claim(ring_map(gap_km=0.2), TOWN, "RU", fire_range_km=1.0)
     assert fire.verdict == "within tolerance"
@@ -208,7 +208,7 @@ def test_figure_shows_holding_encircler_and_corridor(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from mapdiff.plot import PALETTE, save_figure
+    from mapdiff.draw.plot import PALETTE, save_figure
 
     e = encirclement(ring_map(gap_km=2), TOWN, by="RU")
     ax = e.plot()

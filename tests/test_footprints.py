@@ -15,8 +15,8 @@ import shapely
 
 import mapdiff
 from mapdiff import FetchError, UnknownPlaceError, footprint, footprint_from_file
-from mapdiff.boundaries import cache_dir, fetch_footprint
-from mapdiff.footprints import available_kinds, footprint_from_geometry, resolve_name
+from mapdiff.places.boundaries import cache_dir, fetch_footprint
+from mapdiff.places.footprints import available_kinds, footprint_from_geometry, resolve_name
 from mapdiff.measure import geodesic_area_km2
 
 NOMINATIM = Path(__file__).parent / "data" / "nominatim"

@@ -1,4 +1,4 @@
-"""Tests of mapdiff.history: Series, shares, first crossings, source lag, changes, backends."""
+"""Tests of mapdiff.series: Series, shares, first crossings, source lag, changes, backends."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 import mapdiff
 from mapdiff import Label, Series, changes, normalise, source_lag
 from mapdiff.errors import FormatError, MapdiffError, UnknownPlaceError
-from mapdiff.footprints import footprint
-from mapdiff.history import CAPTURED, ShareSeries, measure_footprints
+from mapdiff.places.footprints import footprint
+from mapdiff.series import CAPTURED, ShareSeries, measure_footprints
 from mapdiff.lag import first_crossing
 
 matplotlib.use("Agg")
@@ -121,7 +121,7 @@ def test_shares_match_independent_geodesic_figures():
 
 
 def test_share_policies_for_grey(square_map):
-    fp = mapdiff.footprints.Footprint("box", shapely.box(37.05, 48.05, 37.15, 48.15), "user", 0.0)
+    fp = mapdiff.places.footprints.Footprint("box", shapely.box(37.05, 48.05, 37.15, 48.15), "user", 0.0)
     one = Series([square_map], dates=["2025-11-27"])
     nobody = one.shares([fp], "RU", workers=1, quiet=True).frame["box"].iloc[0]
     side = one.shares([fp], "RU", "claimant", workers=1, quiet=True).frame["box"].iloc[0]
@@ -351,7 +351,7 @@ def test_mixed_sources_are_refused(tmp_path):
 
 
 def test_progress_only_on_a_terminal(monkeypatch, capsys):
-    from mapdiff import history as H
+    from mapdiff import _runner as H
 
     assert H._progress(100, "x", quiet=False) is None  # pytest's stderr is not a terminal
     monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)

@@ -239,7 +239,7 @@ def deepstate_api(z: bool = True) -> dict:
 
 
 def test_deepstate_api_format_built_in_code():
-    from mapdiff.regions import region
+    from mapdiff.places.regions import region
 
     ukraine = region("ukraine")
     share = shapely.intersection(TRANSNISTRIA, ukraine).area / TRANSNISTRIA.area
@@ -413,7 +413,7 @@ def test_real_area_clipped_outside_coverage_is_reported():
 
 
 def test_nzz_loss_straddling_the_border_counts_inside():
-    from mapdiff.regions import region
+    from mapdiff.places.regions import region
 
     ukraine = region("ukraine")
     # a loss polygon across the Sumy-Kursk border, mostly in Russia

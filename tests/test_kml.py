@@ -12,7 +12,7 @@ import shapely
 from conftest import GREY, ROOT, RU, UA
 
 import mapdiff
-from mapdiff import kml
+from mapdiff.io import kml
 from mapdiff.errors import FormatError, InputLimitError
 
 PROFILE = ROOT / "docs" / "profiles" / "handmade_kml.toml"

@@ -35,7 +35,7 @@ def _unshipped(folder, patterns) -> list[str]:
 def test_every_data_file_is_package_data():
     pats = _patterns()
     assert not _unshipped(ROOT / "data", pats["mapdiff.data"]), "add these to setup.cfg package_data"
-    profiles = [p for p in _unshipped(ROOT / "mapdiff" / "profiles", pats["mapdiff.profiles"])
+    profiles = [p for p in _unshipped(ROOT / "mapdiff" / "profiles", pats["mapdiff.io.profiles"])
                 if not p.endswith(".py")]
     assert not profiles
 

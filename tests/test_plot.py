@@ -20,9 +20,9 @@ from matplotlib.colors import to_rgb
 
 import mapdiff
 from mapdiff import MapdiffError, normalise
-from mapdiff.footprints import footprint
+from mapdiff.places.footprints import footprint
 from mapdiff.measure import area_km2, to_equal_area
-from mapdiff.plot import (
+from mapdiff.draw.plot import (
     CLASS_COLOURS,
     PALETTE,
     classify_pieces,
@@ -51,7 +51,7 @@ def _maps():
 
 
 def _standin(a, b, aoi):
-    """A stand-in Comparison (the contract of mapdiff.compare) built by a plain overlay."""
+    """A stand-in Comparison (the contract of mapdiff.comparison) built by a plain overlay."""
     la, ga = a.partition(aoi)
     lb, gb = b.partition(aoi)
     inter = shapely.intersection(ga[:, None], gb[None, :]).ravel()
@@ -216,7 +216,7 @@ def _cli(*args):
 
 
 def test_render_cli(tmp_path):
-    pytest.importorskip("mapdiff.compare", reason="mapdiff.compare (h3-compare) not merged yet")
+    pytest.importorskip("mapdiff.comparison", reason="mapdiff.comparison (h3-compare) not merged yet")
     import json
 
     a, b = mapdiff.sample_path("2025-11-01"), mapdiff.sample_path("2025-11-27")
@@ -257,7 +257,7 @@ def test_source_specific_statuses_are_not_holding():
 
 def test_interactive_comparison():
     pytest.importorskip("folium")
-    from mapdiff.interactive import explore_comparison
+    from mapdiff.draw.interactive import explore_comparison
 
     a, b = _maps()
     comp = _standin(a, b, AOI)
@@ -270,7 +270,7 @@ def test_interactive_comparison():
 
 
 def test_plot_claim():
-    from mapdiff.plot import plot_claim
+    from mapdiff.draw.plot import plot_claim
 
     m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
     c = mapdiff.check_claim(m, "Pokrovsk", "RU", claimed="70%")
@@ -288,7 +288,7 @@ def test_plot_claim():
 
 
 def test_plot_of_a_real_comparison():
-    compare = pytest.importorskip("mapdiff.compare").compare
+    compare = pytest.importorskip("mapdiff.comparison").compare
     a, b = _maps()
     c = compare(a, b, aoi=AOI)
     ax = c.plot(places=False)  # Comparison.plot draws with plot_comparison
@@ -315,7 +315,7 @@ def test_other_class_names_the_statuses():
 
 
 def test_render_cli_with_an_aoi_file(tmp_path):
-    pytest.importorskip("mapdiff.compare")
+    pytest.importorskip("mapdiff.comparison")
     import json
 
     aoi = tmp_path / "area.geojson"

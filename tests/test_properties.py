@@ -14,7 +14,7 @@ identical features, slivers, points and lines mixed in, empty and missing geomet
   (a proposal for model.py's owner);
 - every share lies in [0, 1].
 
-compare(a, a) and transposition symmetry wait for :mod:`mapdiff.compare` (h3-compare).
+compare(a, a) and transposition symmetry wait for :mod:`mapdiff.comparison` (h3-compare).
 """
 
 from __future__ import annotations

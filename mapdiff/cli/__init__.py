@@ -57,7 +57,7 @@ def add_map_options(p, place: bool = False) -> None:
 
 def read_map_option(args):
     """The ControlMap named by :func:`add_map_options`' arguments."""
-    from ..io import read_map
+    from ..io.read import read_map
 
     return read_map(args.map, source=args.source, as_of=args.as_of)
 
@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare competing maps of territorial control (areas in km²).",
         epilog="Exit codes: 0 ok, 1 claim not supported (--strict), 2 bad input, 3 internal error.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    from .. import __version__
+    from .._version import __version__
 
     parser.add_argument("--version", action="version", version=f"mapdiff {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

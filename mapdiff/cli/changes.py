@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..changes import changes
-from ..io import read_map
+from ..change import changes
+from ..io.read import read_map
 from . import command, emit
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..compare import compare
-from ..io import read_map
+from ..comparison import compare
+from ..io.read import read_map
 from . import command, emit
 
 
@@ -12,7 +12,7 @@ def _run(args) -> int:
     b = read_map(args.b, source=args.source_b)
     aoi = None
     if args.aoi:
-        from ..footprints import footprint_from_file
+        from ..places.footprints import footprint_from_file
 
         aoi = footprint_from_file(args.aoi)
     elif args.place:

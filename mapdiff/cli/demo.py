@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..io import read_map
+from ..io.read import read_map
 from ..samples import sample_path
 from . import command
 from .compare import _text as compare_text
@@ -23,11 +23,11 @@ def _run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from ..atomic import write_text
     from ..claims import check_claim
-    from ..compare import compare
+    from ..comparison import compare
+    from ..draw.plot import save_figure
     from ..encircle import encirclement
-    from ..plot import save_figure
+    from ..io.atomic import write_text
 
     a = read_map(sample_path("2025-11-27"))
     b = read_map(sample_path("2025-12-15"))

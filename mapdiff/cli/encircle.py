@@ -13,7 +13,7 @@ def _run(args) -> int:
                      search_km=args.search_km, footprint_kind=args.footprint_kind)
     text = e.summary()
     if args.out:
-        from ..plot import save_figure
+        from ..draw.plot import save_figure
 
         path = save_figure(e.plot(), args.out, dpi=args.dpi)
         text += f"\nFigure: {path}"

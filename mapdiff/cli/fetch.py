@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..atomic import write_bytes
+from ..io.atomic import write_bytes
 from ..sources import ARCHIVES, _sha256, fetch
 from . import command, emit
 

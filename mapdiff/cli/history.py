@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import io
 
-from ..atomic import write_text
 from ..errors import MapdiffError
-from ..footprints import footprint
-from ..history import Series
+from ..io.atomic import write_text
+from ..places.footprints import footprint
+from ..series import Series
 from . import command, emit
 
 

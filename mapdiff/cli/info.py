@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..io import read_map
+from ..io.read import read_map
 from . import command, emit
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..footprints import available_kinds, footprint
+from ..places.footprints import available_kinds, footprint
 from . import command, emit
 
 
 def _run(args) -> int:
     if args.fetch:
-        from ..boundaries import fetch_footprint
+        from ..places.boundaries import fetch_footprint
 
         fetch_footprint(args.name, base_url=args.nominatim_url, refresh=args.refresh)
     fp = footprint(args.name, kind=args.kind)

@@ -20,9 +20,9 @@ def _aoi_from_file(path):
     import numpy as np
     import shapely
 
-    from ..footprints import USER, Footprint
-    from ..io import read_raw
+    from ..io.read import read_raw
     from ..measure import area_km2
+    from ..places.footprints import USER, Footprint
 
     raw = read_raw(path)
     geoms = np.asarray(raw.geoms, dtype=object)
@@ -39,8 +39,8 @@ def _run(args) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..io import read_map
-    from ..plot import plot_comparison, save_figure
+    from ..draw.plot import plot_comparison, save_figure
+    from ..io.read import read_map
 
     if Path(args.out).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise MapdiffError(f"--out {args.out}: use a .png, .svg or .pdf file name")
@@ -53,14 +53,14 @@ def _run(args) -> int:
     if args.aoi:
         aoi = _aoi_from_file(args.aoi)
     elif args.place:
-        from ..footprints import footprint
+        from ..places.footprints import footprint
 
         aoi = footprint(args.place)
     else:
         aoi = None
     if aoi is not None and args.buffer_km:
         aoi = aoi.buffer(args.buffer_km)
-    from ..compare import compare
+    from ..comparison import compare
 
     comp = compare(a, b, aoi=aoi) if aoi is not None else compare(a, b)
     size = (args.width_in, args.height_in) if args.width_in else (9.0, 7.0)

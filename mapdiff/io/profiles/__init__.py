@@ -45,8 +45,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ProfileError, UnknownSourceError
-from ..labels import Label, as_label
+from ...errors import ProfileError, UnknownSourceError
+from ...labels import Label, as_label
 
 __all__ = [
     "Profile",

@@ -1,6 +1,6 @@
 """Interactive maps (optional extra ``mapdiff[web]``: folium) of a Comparison, for notebooks.
 
-Same classes and colours as :mod:`mapdiff.plot`; one toggleable layer per class, named
+Same classes and colours as :mod:`mapdiff.draw.plot`; one toggleable layer per class, named
 with its km². No tiles by default (no network); pass ``tiles="OpenStreetMap"`` when online.
 """
 
@@ -11,7 +11,7 @@ import json
 import numpy as np
 import shapely
 
-from .errors import MapdiffError
+from ..errors import MapdiffError
 
 __all__ = ["explore_comparison"]
 
@@ -23,7 +23,7 @@ def explore_comparison(comparison, side_a: str | None = None, side_b: str | None
     Parameters
     ----------
     comparison : Comparison
-        As for :func:`mapdiff.plot.plot_comparison`.
+        As for :func:`mapdiff.draw.plot.plot_comparison`.
     side_a, side_b : str, optional
     tiles : str, optional
         A folium tile set (needs network when viewed); default none.

@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import shapely
 
-from ._resources import data_dir
-from .errors import UnknownPlaceError
+from .._resources import data_dir
+from ..errors import UnknownPlaceError
 
 __all__ = ["available_regions", "region"]
 

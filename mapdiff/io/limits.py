@@ -3,7 +3,7 @@
 A control-map release is small (the DeepState archive file is ~84 KB and ~50,000
 vertices; an ISW day ~2.7 MB). A file hundreds of times larger is a mistake or an attack
 (a multi-GB upload, a single ring of tens of millions of vertices that would stall every
-overlay). :func:`mapdiff.read_map` and :func:`mapdiff.io.read_raw` check every input
+overlay). :func:`mapdiff.read_map` and :func:`mapdiff.io.read.read_raw` check every input
 against a :class:`Limits` and refuse with :class:`~mapdiff.errors.InputLimitError`,
 whose message says which limit was hit and how to raise it.
 
@@ -18,7 +18,7 @@ Where the limits come from, first match wins:
 The check is cheap: the byte size comes from ``stat`` before anything is read (a stream
 is read at most one byte past the limit), the vertex counts from one vectorised
 ``shapely.get_num_coordinates``. KMZ archives have their own unpacking guards in
-:mod:`mapdiff.kml` (zip bombs).
+:mod:`mapdiff.io.kml` (zip bombs).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from .errors import InputLimitError
+from ..errors import InputLimitError
 
 __all__ = ["Limits", "check_bytes", "check_vertices", "current_limits", "raised", "set_limits"]
 
@@ -92,7 +92,7 @@ def current_limits(limits: Limits | None = None) -> Limits:
     """The limits in force: ``limits`` if given, else :func:`set_limits`, else env, else defaults."""
     if limits is not None:
         if not isinstance(limits, Limits):
-            raise InputLimitError(f"limits= takes a mapdiff.limits.Limits, not {type(limits).__name__}")
+            raise InputLimitError(f"limits= takes a mapdiff.io.limits.Limits, not {type(limits).__name__}")
         return limits
     return _override if _override is not None else _from_env()
 
@@ -148,7 +148,7 @@ def _resolve(limits: Limits | None, name: str) -> Limits:
 
 def _how(field: str) -> str:
     return (f"raise it with read_map(..., limits=Limits({field}=...)), "
-            f"mapdiff.limits.set_limits({field}=...) or the environment variable {_ENV[field]} "
+            f"mapdiff.io.limits.set_limits({field}=...) or the environment variable {_ENV[field]} "
             "(0 = no limit)")
 
 

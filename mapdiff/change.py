@@ -1,7 +1,7 @@
 """What a new release changed: gains and losses per side, in km², with polygons.
 
 :func:`changes` compares two releases of one source; :class:`ChangeTable` is the
-per-release table a :class:`~mapdiff.history.Series` builds with ``Series.changes()``
+per-release table a :class:`~mapdiff.series.Series` builds with ``Series.changes()``
 (parallel over runs of consecutive releases, through the same runner as shares).
 """
 
@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._json import SCHEMA_VERSION
+from ._runner import _centre, _Context, _load_release, _Release
 from .errors import MapdiffError
-from .history import SCHEMA_VERSION, _centre, _Context, _load_release, _Release
 from .measure import area_km2
 from .model import ControlMap, _polygonal
 
@@ -30,7 +31,7 @@ __all__ = ["ChangeComponent", "ChangeTable", "Changes", "changes"]
 # ======================================================================= changes
 @lru_cache(maxsize=1)
 def _place_index():
-    from .footprints import footprint, place_names
+    from .places.footprints import footprint, place_names
 
     names, pts = [], []
     for n in place_names():
@@ -237,7 +238,7 @@ def changes(old, new, aoi=None, *, components: bool = True) -> Changes:
     >>> c.sides["RU"]["gained_km2"] > c.sides["RU"]["lost_km2"]
     True
     """
-    from .io import read_map
+    from .io.read import read_map
 
     old = old if isinstance(old, ControlMap) else read_map(old)
     new = new if isinstance(new, ControlMap) else read_map(new)
@@ -283,7 +284,7 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
 
 
 def _aoi_geometry(aoi):
-    from .footprints import Footprint, footprint
+    from .places.footprints import Footprint, footprint
 
     if isinstance(aoi, str):
         return footprint(aoi).geometry

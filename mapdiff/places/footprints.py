@@ -10,7 +10,7 @@ Names are matched case-insensitively across English, Ukrainian, Russian and form
 names (Pokrovsk = Покровськ = Krasnoarmeysk = Красноармейск).
 
 Footprint kinds, best first: ``osm_boundary`` (a real boundary fetched once with
-:func:`mapdiff.fetch_footprint` and cached on disk, see :mod:`mapdiff.boundaries`),
+:func:`mapdiff.fetch_footprint` and cached on disk, see :mod:`mapdiff.places.boundaries`),
 ``city_limits`` (shipped OSM polygons), ``approximate`` (the disc). ``user`` footprints
 come from a polygon file (:func:`footprint_from_file`, or ``footprint(path)``) or a
 geometry. Any kind can be grown by a buffer, written ``"<kind>+2km"``.
@@ -29,18 +29,19 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pyproj
 import shapely
 import shapely.affinity
 
-from ._resources import data_dir
-from .boundaries import OSM_BOUNDARY, cached_boundary
-from .errors import UnknownPlaceError
-from .measure import area_km2
+from .._resources import data_dir
+from ..errors import UnknownPlaceError
+from ..measure import area_km2
+from ._cache import OSM_BOUNDARY, cached_boundary
 
-__all__ = ["Footprint", "available_kinds", "footprint", "footprint_from_file", "footprint_from_geometry",
+__all__ = ["Footprint", "as_footprint", "available_kinds", "footprint", "footprint_from_file", "footprint_from_geometry",
            "place_names", "resolve_name"]
 
 CITY_LIMITS = "city_limits"
@@ -108,7 +109,7 @@ class Footprint:
         >>> fp.buffer(1).kind
         'approximate+3km'
         """
-        from .measure import equal_area_crs
+        from ..measure import equal_area_crs
 
         try:
             km = float(km)
@@ -430,3 +431,72 @@ def footprint_from_file(path, name: str | None = None) -> Footprint:
         raise UnknownPlaceError(f"polygon file {str(p)!r} holds no polygon")
     geoms = shapely.make_valid(geoms)
     return footprint_from_geometry(shapely.union_all(geoms), name=name, provenance=f"user polygon file {p}")
+
+
+# ---------------------------------------------------------------------- the one resolver
+def as_footprint(place, *, kind: str | None = None) -> Footprint:
+    """The one resolver: a Footprint from a Footprint, a name or alias, a polygon file or a geometry.
+
+    Parameters
+    ----------
+    place : Footprint, str, Path or shapely.Geometry
+        A gazetteer name or alias (any script), the path of a polygon file, a polygon in
+        lon/lat, or a Footprint (returned as it is, re-kinded if ``kind`` is given).
+    kind : str, optional
+        Footprint kind (``"city_limits"``, ``"approximate"``, …), optionally with a
+        buffer (``"city_limits+2km"``).
+
+    Returns
+    -------
+    Footprint
+
+    Raises
+    ------
+    UnknownPlaceError
+        A name the gazetteer does not know (the message lists close matches).
+
+    Examples
+    --------
+    >>> as_footprint("Pokrovsk").name
+    'Pokrovsk'
+    >>> as_footprint("Pokrovsk", kind="approximate+2km").kind
+    'approximate+2km'
+    """
+    if isinstance(place, Footprint):
+        return place if kind is None else _rekind(place, kind)
+    if isinstance(place, shapely.Geometry):
+        fp = footprint_from_geometry(place, name="user polygon")
+        return fp if kind is None else _rekind(fp, kind)
+    if isinstance(place, Path) or (isinstance(place, str) and looks_like_path(place)):
+        fp = footprint_from_file(place)
+        return fp if kind is None else _rekind(fp, kind)
+    return footprint(str(place), kind=kind)
+
+
+def _rekind(fp, kind: str):
+    base, _, buf = kind.partition("+")
+    if base and base != fp.kind.split("+")[0]:
+        raise UnknownPlaceError(f"{fp.name} is a {fp.kind} footprint; it has no {base!r} kind")
+    if not buf:
+        return fp
+    return fp.buffer(parse_buffer_km(buf, kind))
+
+
+def sensitivity_footprints(fp, buffers_km=(2.0,)) -> list:
+    """The footprints a sensitivity table covers: every base kind of the place, each also buffered."""
+    base_fps = []
+    if fp.kind.split("+")[0] == USER or fp.name not in place_names():
+        base_fps = [_base_of(fp)]
+    else:
+        base_fps = [footprint(fp.name, kind=k) for k in available_kinds(fp.name)]
+    out = []
+    for b in base_fps:
+        out.append(b)
+        out += [b.buffer(km) for km in buffers_km]
+    if not any(o.kind == fp.kind for o in out):
+        out.insert(0, fp)
+    return out
+
+
+def _base_of(fp):
+    return fp.base if getattr(fp, "base", None) is not None else fp

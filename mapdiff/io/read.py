@@ -2,7 +2,7 @@
 
 :func:`read_map` takes a path, a binary file-like object or a GeoDataFrame, reads it
 (GeoJSON and wrapped JSON natively; GeoPackage, Shapefile, FlatGeobuf through pyogrio;
-GeoParquet through geopandas; KML/KMZ through :mod:`mapdiff.kml`), recognises the
+GeoParquet through geopandas; KML/KMZ through :mod:`mapdiff.io.kml`), recognises the
 source by content unless ``source=`` is given, applies the source's profile and
 returns a normalised :class:`~mapdiff.model.ControlMap`.
 """
@@ -24,8 +24,7 @@ import pyproj
 import shapely
 from shapely.geometry import shape
 
-from .atomic import atomic_path
-from .errors import (
+from ..errors import (
     CRSError,
     EmptyMapError,
     FormatError,
@@ -34,16 +33,16 @@ from .errors import (
     SwappedCoordinatesError,
     UnknownSourceError,
 )
+from ..model import ControlMap, Provenance, normalise
+from ..places.regions import region
 from .limits import check_bytes, check_vertices, current_limits
-from .model import ControlMap, Provenance, normalise
 from .profiles import Profile, detect_profile, get_profile
-from .regions import region
+from .write import _EXT_DRIVERS
 
-__all__ = ["RawMap", "read_map", "read_raw", "write_gdf"]
+__all__ = ["RawMap", "read_map", "read_raw"]
 
 _WGS84 = pyproj.CRS.from_epsg(4326)
-_EXT_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf",
-                ".geojson": "GeoJSON", ".json": "GeoJSON"}
+
 
 
 @dataclass(frozen=True)
@@ -85,8 +84,8 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
         Restrict where the map speaks (for a clip of a larger map). A GeoJSON file may
         declare the same with a top-level ``"coverage"`` geometry member. Either is
         intersected with the profile's coverage.
-    limits : mapdiff.limits.Limits, optional
-        Input size and vertex limits (default :func:`mapdiff.limits.current_limits`).
+    limits : mapdiff.io.limits.Limits, optional
+        Input size and vertex limits (default :func:`mapdiff.io.limits.current_limits`).
 
     Returns
     -------
@@ -133,7 +132,7 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
     repairs = []
     n_unlabelled = len(labels) - len(feats)
     if n_unlabelled:
-        from .model import Repair
+        from ..model import Repair
 
         repairs.append(Repair("unlabelled_dropped", n_unlabelled, 0.0,
                               f"features no rule of profile {profile.name!r} labels"))
@@ -214,8 +213,8 @@ def read_raw(src, crs=None, limits=None) -> RawMap:
     src : str, Path, binary file-like or GeoDataFrame
     crs : optional
         CRS to assume when the input states none, or to override it.
-    limits : mapdiff.limits.Limits, optional
-        Input size and vertex limits (default :func:`mapdiff.limits.current_limits`).
+    limits : mapdiff.io.limits.Limits, optional
+        Input size and vertex limits (default :func:`mapdiff.io.limits.current_limits`).
 
     Returns
     -------
@@ -518,63 +517,6 @@ def _check_lonlat(geoms: np.ndarray, coverage, name: str, swapped_ok: bool) -> N
             f"{name}: the features lie at lon {xmin:.2f}..{xmax:.2f}, lat {ymin:.2f}..{ymax:.2f}, "
             f"outside the map's coverage, but would fall inside it with x and y swapped: "
             f"the file looks like (lat, lon){hint}")
-
-
-# ------------------------------------------------------------------ writing
-def write_gdf(gdf, path, driver: str | None = None) -> Path:
-    """Write a GeoDataFrame atomically (temporary file, then rename).
-
-    Parameters
-    ----------
-    gdf : GeoDataFrame
-    path : str or Path
-        ``.gpkg``, ``.geojson``/``.json``, ``.fgb`` or ``.shp``.
-    driver : str, optional
-        OGR driver name; inferred from the suffix by default.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib, geopandas as gpd, shapely
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "a.geojson"
-    >>> _ = write_gdf(gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1)], crs=4326), out)
-    >>> out.exists()
-    True
-    """
-    import pyogrio
-
-    path = Path(path)
-    driver = driver or _EXT_DRIVERS.get(path.suffix.lower())
-    if driver is None:
-        raise FormatError(f"{path}: cannot tell the format from the suffix; use .gpkg, "
-                          ".geojson, .fgb or .shp, or pass driver=")
-    if driver == "ESRI Shapefile":
-        return _write_multifile(gdf, path, driver)
-    with atomic_path(path) as tmp:
-        # the layer is named after the target, not the temporary file
-        pyogrio.write_dataframe(gdf, tmp, driver=driver, layer=path.stem)
-    return path
-
-
-def _write_multifile(gdf, path: Path, driver: str) -> Path:
-    """Shapefiles are several files: write them in a temporary folder beside the target,
-    then move each into place, the .shp last (each rename is atomic; a reader never sees
-    a .shp without its sidecars)."""
-    import os
-    import shutil
-    import tempfile
-
-    import pyogrio
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmpdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    try:
-        pyogrio.write_dataframe(gdf, tmpdir / path.name, driver=driver, layer=path.stem)
-        parts = sorted(tmpdir.iterdir(), key=lambda f: f.suffix.lower() == ".shp")
-        for part in parts:
-            os.replace(part, path.parent / part.name)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-    return path
 
 
 def _finite(value) -> bool:

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import FormatError, InputLimitError
+from ..errors import FormatError, InputLimitError
 
 __all__ = ["MAX_RATIO", "MAX_UNCOMPRESSED", "read_kml", "read_kmz"]
 
@@ -411,7 +411,7 @@ def read_kmz(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
     if total > MAX_UNCOMPRESSED:
         raise InputLimitError(f"{name}: the KMZ would unpack to {total / 2**20:,.0f} MB, over "
                               f"the {MAX_UNCOMPRESSED / 2**20:,.0f} MB limit "
-                              "(raise mapdiff.kml.MAX_UNCOMPRESSED to read it anyway)")
+                              "(raise mapdiff.io.kml.MAX_UNCOMPRESSED to read it anyway)")
     kmls = [i for i in infos if i.filename.lower().endswith(".kml") and not i.is_dir()]
     if not kmls:
         raise FormatError(f"{name}: a KMZ without a .kml member inside")
@@ -421,7 +421,7 @@ def read_kmz(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
         raise InputLimitError(
             f"{name}: member {chosen.filename!r} compresses {ratio:,.0f}"
             f" times (limit {MAX_RATIO}); this looks like a zip bomb "
-            "(raise mapdiff.kml.MAX_RATIO to read it anyway)")
+            "(raise mapdiff.io.kml.MAX_RATIO to read it anyway)")
     try:
         with zf.open(chosen) as fh:
             text = fh.read(MAX_UNCOMPRESSED + 1)  # headers can lie: never read past the cap

@@ -28,23 +28,22 @@ import datetime as dt
 import hashlib
 import json
 import os
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import shapely
 
-from .atomic import write_text
-from .errors import FetchError
+from ..errors import FetchError
+from ..io.atomic import write_text
+from ..measure import area_km2
+from . import footprints as fpm
+from ._cache import OSM_BOUNDARY, _cache_file, cache_dir, cached_boundary
 
 __all__ = ["ALLOWED_HOSTS", "DEFAULT_NOMINATIM_URL", "OSM_BOUNDARY", "cache_dir", "cached_boundary",
            "fetch_footprint"]
 
-OSM_BOUNDARY = "osm_boundary"
 DEFAULT_NOMINATIM_URL = "https://nominatim.openstreetmap.org"
 #: Hosts :func:`fetch_footprint` may contact (loopback is always allowed).
 ALLOWED_HOSTS = ("nominatim.openstreetmap.org",)
@@ -52,56 +51,6 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _MAX_BYTES = 32 * 1024 * 1024
 _MAX_CENTRE_KM = 3.0  # a polygon not containing the centre must lie within this distance
 _USER_AGENT = "mapdiff/0.1 (footprint fetch; https://pypi.org/project/mapdiff)"
-
-
-def cache_dir() -> Path:
-    """The folder fetched footprints are cached in (``MAPDIFF_CACHE_DIR`` overrides it).
-
-    Examples
-    --------
-    >>> cache_dir().name
-    'footprints'
-    """
-    root = os.environ.get("MAPDIFF_CACHE_DIR")
-    if not root:
-        import platformdirs
-
-        root = platformdirs.user_cache_dir("mapdiff")
-    return Path(root) / "footprints"
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_") or "place"
-
-
-def _cache_file(canon: str) -> Path:
-    return cache_dir() / f"{_slug(canon)}.geojson"
-
-
-def cached_boundary(canon: str) -> tuple[object, dict] | None:
-    """(geometry, properties) of a cached fetched boundary of a canonical place name, or None."""
-    path = _cache_file(canon)
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    got = _read_cached(str(path), stat.st_mtime_ns, stat.st_size)
-    return None if got is None else (got[0], dict(got[1]))
-
-
-@lru_cache(maxsize=64)
-def _read_cached(path: str, mtime_ns: int, size: int):
-    """Parse one cache entry (memoised on path, mtime and size: a rewrite is re-read)."""
-    try:
-        feat = json.loads(Path(path).read_text(encoding="utf-8"))
-        geom = shapely.from_geojson(json.dumps(feat["geometry"]))
-        props = dict(feat.get("properties") or {})
-    except (OSError, ValueError, KeyError, TypeError, shapely.errors.GEOSException):
-        return None  # a damaged cache entry is ignored (fetch again to replace it)
-    if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-        return None
-    props["cache_file"] = path
-    return geom, props
 
 
 def _check_url(url: str) -> None:
@@ -162,7 +111,7 @@ def _pick(places: list, centre, url: str, official_km2: float | None = None):
     """
     import math
 
-    from .measure import area_km2, to_equal_area
+    from ..measure import area_km2, to_equal_area
 
     cands = []  # (distance_km, area_km2, index, geometry)
     for i, place in enumerate(places):
@@ -229,9 +178,6 @@ def fetch_footprint(name: str, base_url: str | None = None, query: str | None = 
     >>> fp.kind                                       # doctest: +SKIP
     'osm_boundary'
     """
-    from . import footprints as fpm
-    from .measure import area_km2
-
     canon = fpm.resolve_name(name)
     if not refresh and cached_boundary(canon) is not None:
         return fpm.footprint(canon, kind=OSM_BOUNDARY)

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._json import SCHEMA_VERSION
 from .errors import CoverageError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
@@ -47,7 +48,6 @@ from .scope import not_drawn_keys, select_not_drawn
 
 __all__ = ["Comparison", "ManyComparison", "compare", "compare_many"]
 
-SCHEMA_VERSION = 1
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 CAUSES = ("agree", "scope", "noise", "real")
 
@@ -70,7 +70,7 @@ def _resolve_aoi(aoi, maps):
         same = all(f is first or shapely.equals(f, first) for f in feet[1:])
         geom = first if same else shapely.union_all(np.asarray(feet, dtype=object))
     elif isinstance(aoi, str):
-        from .footprints import footprint
+        from .places.footprints import footprint
 
         geom = footprint(aoi).geometry
     else:
@@ -145,7 +145,7 @@ def _dissolve(parts):
 @lru_cache(maxsize=1)
 def _places():
     """(names, centre points lon/lat) of every gazetteer place (footprint centres)."""
-    from .footprints import _gazetteer, footprint
+    from .places.footprints import _gazetteer, footprint
 
     names, pts = [], []
     for name, entry in sorted(_gazetteer()[0].items()):
@@ -474,7 +474,7 @@ class Comparison:
         ``what="disagreement"`` (default): the disagreeing pieces with ``a_label, b_label,
         area_km2, cause``; ``what="pieces"``: every piece, agreement included.
         """
-        from .io import write_gdf
+        from .io.write import write_gdf
 
         if what not in ("disagreement", "pieces"):
             raise CoverageError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
@@ -483,7 +483,7 @@ class Comparison:
     def plot(self, ax=None, **kw):
         """Draw the disagreement by cause over the AOI; returns the Axes."""
         try:
-            from .plot import plot_comparison
+            from .draw.plot import plot_comparison
         except ImportError:
             plot_comparison = None
         if plot_comparison is not None:

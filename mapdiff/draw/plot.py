@@ -13,13 +13,13 @@ Design
   footprint outline and place labels from the gazetteer, and a visible flag when an
   approximate footprint is used.
 * **Atomic saving** (:func:`save_figure`): PNG, SVG or PDF at a chosen size and DPI,
-  written through :func:`mapdiff.atomic.atomic_path`.
+  written through :func:`mapdiff.io.atomic.atomic_path`.
 * No network: a basemap is not drawn (the figures stand on their own).
 
 Examples
 --------
 >>> import mapdiff
->>> from mapdiff.footprints import footprint
+>>> from mapdiff.places.footprints import footprint
 >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
 >>> ax = plot_map(m, aoi=footprint("Pokrovsk").buffer(5))
 >>> [t.get_text().split(" km²")[0].split(": ")[0] for t in ax.get_legend().get_texts()]
@@ -36,10 +36,10 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .atomic import atomic_path
-from .errors import MapdiffError
-from .labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label, as_label
-from .measure import area_km2, to_equal_area
+from ..errors import MapdiffError
+from ..io.atomic import atomic_path
+from ..labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label, as_label
+from ..measure import area_km2, to_equal_area
 
 __all__ = [
     "CLASS_COLOURS",
@@ -89,7 +89,7 @@ def _date(m) -> str:
 
 
 def _name(m) -> str:
-    from .profiles import get_profile
+    from ..io.profiles import get_profile
 
     try:
         return get_profile(m.source).title or m.source
@@ -98,7 +98,7 @@ def _name(m) -> str:
 
 
 def _attribution(maps) -> str:
-    from .profiles import get_profile
+    from ..io.profiles import get_profile
 
     lines, seen = [], set()
     for m in maps:
@@ -212,7 +212,7 @@ def _scale_bar(ax) -> float:
 
 @lru_cache(maxsize=1)
 def _places() -> tuple:
-    from . import footprints
+    from ..places import footprints
 
     out = []
     for name in footprints.place_names():
@@ -432,7 +432,7 @@ def _comparison_footprint(comparison):
         return aoi
     name = getattr(comparison, "aoi_name", None)
     if name:
-        from .footprints import footprint
+        from ..places.footprints import footprint
 
         try:
             fp = footprint(name)
@@ -719,7 +719,7 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     Examples
     --------
     >>> import mapdiff
-    >>> from mapdiff.footprints import footprint
+    >>> from mapdiff.places.footprints import footprint
     >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-01", "2025-11-27"))
     >>> axes = plot_changes(old, new, footprint("Pokrovsk").buffer(5))
     >>> len(axes)
@@ -772,7 +772,7 @@ def plot_series(shares_df, ax=None, title: str | None = None, threshold: float |
     ----------
     shares_df : pandas.DataFrame or ShareSeries
         Index: dates; columns: places; values: shares in [0, 1]. A
-        :class:`~mapdiff.history.ShareSeries` also gives the side, the grey-zone policy and
+        :class:`~mapdiff.series.ShareSeries` also gives the side, the grey-zone policy and
         which footprints are approximate (noted under the chart).
     ax : matplotlib Axes, optional
     title : str, optional

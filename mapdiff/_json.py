@@ -1,0 +1,46 @@
+"""The one JSON contract: a schema version for every ``to_dict()`` and ``--json``, and one
+cleaner that turns results into plain JSON (ISO dates, no NaN, numpy scalars as numbers,
+geometries as GeoJSON objects)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+
+#: Version of every ``to_dict()``/``--json`` shape; bump on an incompatible change.
+SCHEMA_VERSION = 1
+
+
+def jsonable(obj):
+    """A plain-JSON copy of ``obj``: dates ISO, NaN/inf as None, geometries as GeoJSON.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> jsonable({"as_of": dt.date(2025, 11, 27), "share": float("nan"), "n": np.int64(3)})
+    {'as_of': '2025-11-27', 'share': None, 'n': 3}
+    """
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, dt.date):
+        return obj.isoformat()
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, int | str | bool) or obj is None:
+        return obj
+    if hasattr(obj, "__geo_interface__"):
+        return jsonable(obj.__geo_interface__)
+    if hasattr(obj, "to_dict"):
+        return jsonable(obj.to_dict())
+    return str(obj)
+
+
+def iso(date) -> str | None:
+    """``date.isoformat()``, or None for no date."""
+    return date.isoformat() if date is not None else None

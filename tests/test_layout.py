@@ -1,0 +1,146 @@
+"""The import graph of ``mapdiff/``: no cycle, and layers that point one way.
+
+Every ``import`` and ``from ... import`` in the package is read from the source (module
+level and inside functions alike), and importing ``a.b.c`` counts as importing ``a`` and
+``a.b`` too, since Python runs their ``__init__`` first. The rules:
+
+- the graph has no cycle;
+- nothing imports ``mapdiff.cli``, and only ``cli`` imports the package root;
+- modules outside ``draw/`` import ``draw`` only inside a ``plot``/``explore`` method or a
+  ``save``-style delegate, and ``draw`` never imports an analysis module (it draws results
+  by what they expose: ``to_gdf()``, attributes), so delegating never closes a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "mapdiff"
+DELEGATES = {"plot", "explore", "_repr_png_", "save_figure", "plot_panels"}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _resolve(module: str, is_pkg: bool, node: ast.ImportFrom) -> list[str]:
+    if node.level:
+        base = module.split(".") if is_pkg else module.split(".")[:-1]
+        base = base[: len(base) - (node.level - 1)]
+        target = ".".join(base + ([node.module] if node.module else []))
+    else:
+        target = node.module or ""
+    # ``from . import x`` imports the submodule x when there is one, else a name of the package
+    return [f"{target}.{a.name}" for a in node.names] + [target]
+
+
+def _with_parents(name: str) -> list[str]:
+    # the root package is every module's parent: only an explicit import of it is an edge
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def import_graph() -> dict[str, set[tuple[str, str | None]]]:
+    """Map each module to the set of (module it imports, enclosing function or None)."""
+    files = sorted(PACKAGE.rglob("*.py"))
+    modules = {_module_name(f) for f in files}
+    graph: dict[str, set[tuple[str, str | None]]] = {}
+    for f in files:
+        name = _module_name(f)
+        is_pkg = f.name == "__init__.py"
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        edges: set[tuple[str, str | None]] = set()
+
+        def visit(node, func, name=name, is_pkg=is_pkg, edges=edges):
+            for child in ast.iter_child_nodes(node):
+                inner = func
+                if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                    inner = child.name
+                targets: list[str] = []
+                if isinstance(child, ast.Import):
+                    targets = [a.name for a in child.names]
+                elif isinstance(child, ast.ImportFrom):
+                    targets = _resolve(name, is_pkg, child)
+                for t in targets:
+                    if isinstance(child, ast.ImportFrom) and t == targets[-1] and len(targets) > 1 \
+                            and any(x in modules for x in targets[:-1]):
+                        continue  # the names were submodules: the package itself is only their parent
+                    for m in _with_parents(t):
+                        if m in modules and m != name and (m != "mapdiff" or t == "mapdiff"):
+                            edges.add((m, func))
+                visit(child, inner)
+
+        visit(tree, None)
+        graph[name] = edges
+    return graph
+
+
+def _cycle(graph) -> list[str] | None:
+    adj = {m: {t for t, _ in e} for m, e in graph.items()}
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def dfs(m):
+        state[m] = 1
+        stack.append(m)
+        for t in sorted(adj.get(m, ())):
+            if state.get(t) == 1:
+                return [*stack[stack.index(t):], t]
+            if t not in state and (found := dfs(t)):
+                return found
+        stack.pop()
+        state[m] = 2
+        return None
+
+    for m in sorted(adj):
+        if m not in state and (found := dfs(m)):
+            return found
+    return None
+
+
+def _in(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return import_graph()
+
+
+def test_no_import_cycle(graph):
+    assert _cycle(graph) is None, " -> ".join(_cycle(graph))
+
+
+def test_graph_is_read(graph):
+    # the reader must see the package's real edges, or the tests above prove nothing
+    assert ("mapdiff.model", None) in graph["mapdiff.io.read"]
+    assert any(t == "mapdiff.cli" for t, _ in graph["mapdiff.cli.claim"])
+
+
+def test_nothing_imports_cli_or_the_root(graph):
+    bad = [(m, t) for m, edges in graph.items() for t, _ in edges
+           if (_in(t, "mapdiff.cli") and not _in(m, "mapdiff.cli") and m != "mapdiff.__main__")
+           or (t == "mapdiff" and not _in(m, "mapdiff.cli") and m != "mapdiff.__main__")]
+    assert not bad, bad
+
+
+def test_draw_is_only_reached_through_delegates(graph):
+    bad = [(m, t, f) for m, edges in graph.items() if not _in(m, "mapdiff.draw") and not _in(m, "mapdiff.cli")
+           and m != "mapdiff" for t, f in edges if _in(t, "mapdiff.draw") and f not in DELEGATES]
+    assert not bad, bad
+
+
+ANALYSES = ("mapdiff.comparison", "mapdiff.claims", "mapdiff.encircle", "mapdiff.change", "mapdiff.lag",
+            "mapdiff.ledger", "mapdiff.series", "mapdiff._runner")
+
+
+def test_draw_never_imports_an_analysis(graph):
+    bad = [(m, t) for m, edges in graph.items() if _in(m, "mapdiff.draw") and not m.endswith(".report")
+           for t, _ in edges if any(_in(t, a) for a in ANALYSES)]
+    assert not bad, bad
