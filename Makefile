@@ -23,6 +23,18 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check mapdiff tests benchmarks
 
+# The documentation site (docs/, mkdocs.yml): strict, so a warning or a broken reference
+# fails. The docs extra is installed once, on top of the main install.
+.PHONY: docs
+DOCS_STAMP := $(VENV)/.installed-docs
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir build/site
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/load_all.py
 
