@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml setup.cfg Makefile
-	$(BIN)/python -m pip install --quiet -e '.[test,dask,parquet,web]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask,parquet,web,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,17 +22,13 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mapdiff tests benchmarks
+	$(BIN)/ruff format --check mapdiff tests benchmarks
 
 # The documentation site (docs/, mkdocs.yml): strict, so a warning or a broken reference
-# fails. The docs extra is installed once, on top of the main install.
+# fails.
 .PHONY: docs
-DOCS_STAMP := $(VENV)/.installed-docs
 
-$(DOCS_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[docs]'
-	touch $(DOCS_STAMP)
-
-docs: $(DOCS_STAMP)
+docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir build/site
 
 bench: $(STAMP)

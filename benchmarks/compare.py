@@ -73,18 +73,28 @@ def main(argv):
     t_naive, sd = _best(_naive, ds, nz)
     t_km2, (_, naive_km2) = _best(_naive_km2, ds, nz)
     t_md, c = _best(_mapdiff, ds, nz)
-    t_extra, _ = _best(lambda: (c.__dict__.pop("tolerance", None), c.__dict__.pop("displacement", None),
-                                c.tolerance, c.displacement), n=1)
+    t_extra, _ = _best(
+        lambda: (
+            c.__dict__.pop("tolerance", None),
+            c.__dict__.pop("displacement", None),
+            c.tolerance,
+            c.displacement,
+        ),
+        n=1,
+    )
     print(f"files: {ds.name} vs {nz.name}")
     print(f"naive geopandas.overlay(symmetric_difference): {t_naive:7.3f} s  ({len(sd)} rows, no areas)")
     print(f"naive + clip to Ukraine + area (one km² total, {naive_km2:,.1f}): {t_km2:7.3f} s")
     print(f"mapdiff.comparison (read+crosstab+causes+metrics+components): {t_md:7.3f} s")
-    print(f"ratio mapdiff / naive overlay: {t_md / t_naive:5.2f}; "
-          f"mapdiff / naive with km²: {t_md / t_km2:5.2f}")
+    print(
+        f"ratio mapdiff / naive overlay: {t_md / t_naive:5.2f}; mapdiff / naive with km²: {t_md / t_km2:5.2f}"
+    )
     print(f"  (+ tolerance curve and front-line displacement: {t_extra:.3f} s)")
     d = c.disagreement_km2
-    print(f"AOI {c.aoi_km2:,.1f} km²; disagreement {d['total']:,.1f} = scope {d['scope']:,.1f} + "
-          f"noise {d['noise']:,.1f} + real {d['real']:,.1f}")
+    print(
+        f"AOI {c.aoi_km2:,.1f} km²; disagreement {d['total']:,.1f} = scope {d['scope']:,.1f} + "
+        f"noise {d['noise']:,.1f} + real {d['real']:,.1f}"
+    )
     return 0
 
 

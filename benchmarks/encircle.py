@@ -21,8 +21,12 @@ import mapdiff
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
-RELEASES = ("deepstate/deepstatemap_data_20251120.geojson", "deepstate/deepstatemap_data_20251127.geojson",
-            "deepstate/deepstatemap_data_20251215.geojson", "nzz/2025-11-27.json")
+RELEASES = (
+    "deepstate/deepstatemap_data_20251120.geojson",
+    "deepstate/deepstatemap_data_20251127.geojson",
+    "deepstate/deepstatemap_data_20251215.geojson",
+    "nzz/2025-11-27.json",
+)
 PLACES = ("Pokrovsk", "Myrnohrad")
 
 
@@ -32,8 +36,10 @@ def main() -> None:
     args = ap.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"needs the real archives in {DATA}")
-    print(f"{'release':<28}{'place':<11}{'grey':<10}{'verdict':<48}{'corridor km':>12}"
-          f"{'perimeter→RU':>14}{'holding km²':>13}{'s':>6}")
+    print(
+        f"{'release':<28}{'place':<11}{'grey':<10}{'verdict':<48}{'corridor km':>12}"
+        f"{'perimeter→RU':>14}{'holding km²':>13}{'s':>6}"
+    )
     for rel in RELEASES:
         t0 = time.perf_counter()
         m = mapdiff.read_map(DATA / rel)
@@ -46,8 +52,10 @@ def main() -> None:
                 label = f"{m.source} {m.as_of}"
                 corridor = "—" if e.corridor_km is None else f"{e.corridor_km:.2f}"
                 perim = "—" if e.perimeter_share is None else f"{e.perimeter_share:.0%}"
-                print(f"{label:<28}{place:<11}{grey:<10}{e.verdict:<48}{corridor:>12}{perim:>14}"
-                      f"{e.holding_km2:>13.2f}{dt:>6.2f}")
+                print(
+                    f"{label:<28}{place:<11}{grey:<10}{e.verdict:<48}{corridor:>12}{perim:>14}"
+                    f"{e.holding_km2:>13.2f}{dt:>6.2f}"
+                )
         print(f"  (first read_map of {rel}: {t_read:.2f} s)")
 
 

@@ -41,8 +41,18 @@ import mapdiff.series  # noqa: E402
 from mapdiff.places.footprints import Footprint, footprint, place_names  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
-PLACES = ["Pokrovsk", "Myrnohrad", "Kupiansk", "Vovchansk", "Bakhmut", "Avdiivka", "Chasiv Yar",
-          "Toretsk", "Kurakhove", "Selydove"]
+PLACES = [
+    "Pokrovsk",
+    "Myrnohrad",
+    "Kupiansk",
+    "Vovchansk",
+    "Bakhmut",
+    "Avdiivka",
+    "Chasiv Yar",
+    "Toretsk",
+    "Kurakhove",
+    "Selydove",
+]
 
 
 def naive(paths, places) -> dict:
@@ -92,8 +102,10 @@ def main() -> int:
         print(f"no DeepState archive at {DATA / 'deepstate'}: nothing to benchmark", file=sys.stderr)
         return 1
     n = len(paths)
-    print(f"DeepState archive: {n} days; {len(PLACES)} places; {os.cpu_count()} cores; "
-          f"workers={args.workers or os.cpu_count()}")
+    print(
+        f"DeepState archive: {n} days; {len(PLACES)} places; {os.cpu_count()} cores; "
+        f"workers={args.workers or os.cpu_count()}"
+    )
 
     # (d) bare read
     import pyogrio
@@ -165,28 +177,37 @@ def main() -> int:
     print(f"(a)/(b) = {t_naive / t_cold:6.1f}x   target >= 10x")
     print(f"(a)/(c) = {t_naive / t_warm:6.1f}x   target >= 30x")
     print(f"(b)/(d) = {t_cold / t_read:6.2f}x   target <= 1.5x")
-    print(f"(b')/(b) = {t_cold100 / t_cold:5.2f}x   target <= 1.30x "
-          f"(10 -> {len(hundred)} places; {(t_cold100 + t_lookup) / t_cold:.2f}x with the look-ups)")
+    print(
+        f"(b')/(b) = {t_cold100 / t_cold:5.2f}x   target <= 1.30x "
+        f"(10 -> {len(hundred)} places; {(t_cold100 + t_lookup) / t_cold:.2f}x with the look-ups)"
+    )
     print(f"peak RSS: this process {rss_self:.0f} MiB, largest worker {rss_kids:.0f} MiB (target < 1024 MiB)")
-    print(f"naive vs mapdiff on the sampled days: max |difference| {worst:.4f} pp "
-          "(naive: EPSG:6933; mapdiff: local LAEA)")
+    print(
+        f"naive vs mapdiff on the sampled days: max |difference| {worst:.4f} pp "
+        "(naive: EPSG:6933; mapdiff: local LAEA)"
+    )
     assert len(sh100.frame.columns) == len(hundred)
 
     fc = shares.first_crossing(0.5)
     pk = fc.loc["Pokrovsk"]
     print()
-    print(f"Pokrovsk (approximate footprint) first passed 50% RU on DeepState on {pk['date'].date()} "
-          f"({pk['share_at']:.1%}; previous release {pk['previous_date'].date()} "
-          f"at {pk['share_before']:.1%})")
+    print(
+        f"Pokrovsk (approximate footprint) first passed 50% RU on DeepState on {pk['date'].date()} "
+        f"({pk['share_at']:.1%}; previous release {pk['previous_date'].date()} "
+        f"at {pk['share_before']:.1%})"
+    )
 
     nzz_paths = sorted((DATA / "nzz").glob("*.json"))
     if nzz_paths:
         nzz = mapdiff.Series(nzz_paths).shares(["Pokrovsk"], "RU", workers=args.workers, quiet=True)
-        lag = mapdiff.source_lag(nzz, shares, thresholds=(0.25, 0.5), start="2025-11-01",
-                                 end="2025-12-31", max_shift_days=60)
+        lag = mapdiff.source_lag(
+            nzz, shares, thresholds=(0.25, 0.5), start="2025-11-01", end="2025-12-31", max_shift_days=60
+        )
         t = lag.table.loc["Pokrovsk"]
-        print(f"NZZ-DeepState lag, Pokrovsk, NZZ window {lag.window[0]}..{lag.window[1]} "
-              f"(positive: DeepState trails NZZ by that many days):")
+        print(
+            f"NZZ-DeepState lag, Pokrovsk, NZZ window {lag.window[0]}..{lag.window[1]} "
+            f"(positive: DeepState trails NZZ by that many days):"
+        )
         for col, v in t.items():
             print(f"  {col:<26}{'n/a' if isinstance(v, float) and math.isnan(v) else v}")
         cr = lag.crossings.reset_index()
@@ -194,8 +215,10 @@ def main() -> int:
             who = "NZZ" if r["series"] == "leader" else "DeepState"
             d = "never in window" if str(r["date"]) == "NaT" else r["date"].date()
             print(f"  crossing {r['threshold']:.0%} {who:<10}{d} (observed: {r['observed']})")
-        print("  NZZ Pokrovsk shares:",
-              ", ".join(f"{d.date()}: {v:.1%}" for d, v in nzz.frame["Pokrovsk"].items()))
+        print(
+            "  NZZ Pokrovsk shares:",
+            ", ".join(f"{d.date()}: {v:.1%}" for d, v in nzz.frame["Pokrovsk"].items()),
+        )
     return 0
 
 

@@ -91,16 +91,24 @@ def main(argv=None) -> int:
         tot_map += t_map
         tot_bare += t_bare
 
-    print(f"{'source':<10}{'files':>6}{'features':>10}{'read_map ms/file':>18}"
-          f"{'pyogrio ms/file':>17}{'ratio':>7}")
+    print(
+        f"{'source':<10}{'files':>6}{'features':>10}{'read_map ms/file':>18}"
+        f"{'pyogrio ms/file':>17}{'ratio':>7}"
+    )
     for source, n, n_feat, _nl, _r, _a, t_map, t_bare, t_areas in rows:
         extra = f"   + areas() {1e3 * t_areas / n:.1f} ms/file" if args.measure else ""
-        print(f"{source:<10}{n:>6}{n_feat:>10}{1e3 * t_map / n:>18.1f}{1e3 * t_bare / n:>17.1f}"
-              f"{t_map / t_bare:>7.2f}{extra}")
-    print(f"{'total':<10}{tot_files:>6}{'':>10}{1e3 * tot_map / tot_files:>18.1f}"
-          f"{1e3 * tot_bare / tot_files:>17.1f}{tot_map / tot_bare:>7.2f}")
-    print(f"\ntotal time: read_map {tot_map:.1f} s, bare pyogrio {tot_bare:.1f} s, "
-          f"ratio {tot_map / tot_bare:.2f} (target <= 2)")
+        print(
+            f"{source:<10}{n:>6}{n_feat:>10}{1e3 * t_map / n:>18.1f}{1e3 * t_bare / n:>17.1f}"
+            f"{t_map / t_bare:>7.2f}{extra}"
+        )
+    print(
+        f"{'total':<10}{tot_files:>6}{'':>10}{1e3 * tot_map / tot_files:>18.1f}"
+        f"{1e3 * tot_bare / tot_files:>17.1f}{tot_map / tot_bare:>7.2f}"
+    )
+    print(
+        f"\ntotal time: read_map {tot_map:.1f} s, bare pyogrio {tot_bare:.1f} s, "
+        f"ratio {tot_map / tot_bare:.2f} (target <= 2)"
+    )
     print("\nrepairs (features affected, area moved in km², summed over files):")
     for source, _n, _nf, _nl, repairs, km2, *_ in rows:
         text = ", ".join(f"{k} {repairs[k]} ({km2[k]:,.1f} km²)" for k in sorted(repairs)) or "none"

@@ -21,30 +21,118 @@ from ._version import __version__
 
 # module (relative to this package) -> the public names it provides
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    ".change": ('ChangeTable', 'Changes', 'changes'),
-    ".claims": ('CAPTURED_THRESHOLD', 'ClaimCheck', 'POLICIES', 'check_claim'),
-    ".comparison": ('Comparison', 'ManyComparison', 'compare', 'compare_many'),
-    ".encircle": ('Encirclement', 'check_encircled_labels', 'encirclement'),
-    ".errors": ('CRSError', 'CoverageError', 'EmptyMapError', 'FetchError', 'FormatError', 'InputLimitError', 'MapdiffError', 'MapdiffWarning', 'MissingCRSError', 'ProfileError', 'SwappedCoordinatesError', 'UnknownLabelError', 'UnknownPlaceError', 'UnknownSourceError'),
-    ".io.limits": ('Limits', 'set_limits'),
-    ".io.profiles": ('Profile', 'available_profiles', 'get_profile', 'load_profile', 'register_profile'),
-    ".io.read": ('read_map',),
-    ".io.write": ('write_gdf',),
-    ".labels": ('CONTESTED', 'CONTROLLED', 'ENCIRCLED', 'GREY', 'Label', 'NOT_COVERED', 'as_label'),
-    ".lag": ('SourceLag', 'first_crossing', 'source_lag'),
-    ".ledger": ('Claim', 'ClaimsReport', 'Ledger', 'check_claims', 'read_ledger'),
-    ".measure": ('area_km2', 'equal_area_crs', 'geodesic_area_km2'),
-    ".model": ('ControlMap', 'NormalisationReport', 'Provenance', 'Repair', 'normalise'),
-    ".places.boundaries": ('fetch_footprint',),
-    ".places.footprints": ('Footprint', 'footprint', 'footprint_from_file', 'place_names'),
-    ".places.regions": ('region',),
-    ".samples": ('sample_path', 'sample_paths'),
-    ".series": ('Series', 'ShareSeries'),
-    ".sources": ('fetch',),
+    ".change": ("ChangeTable", "Changes", "changes"),
+    ".claims": ("CAPTURED_THRESHOLD", "ClaimCheck", "POLICIES", "check_claim"),
+    ".comparison": ("Comparison", "ManyComparison", "compare", "compare_many"),
+    ".encircle": ("Encirclement", "check_encircled_labels", "encirclement"),
+    ".errors": (
+        "CRSError",
+        "CoverageError",
+        "EmptyMapError",
+        "FetchError",
+        "FormatError",
+        "InputLimitError",
+        "MapdiffError",
+        "MapdiffWarning",
+        "MissingCRSError",
+        "ProfileError",
+        "SwappedCoordinatesError",
+        "UnknownLabelError",
+        "UnknownPlaceError",
+        "UnknownSourceError",
+    ),
+    ".io.limits": ("Limits", "set_limits"),
+    ".io.profiles": ("Profile", "available_profiles", "get_profile", "load_profile", "register_profile"),
+    ".io.read": ("read_map",),
+    ".io.write": ("write_gdf",),
+    ".labels": ("CONTESTED", "CONTROLLED", "ENCIRCLED", "GREY", "Label", "NOT_COVERED", "as_label"),
+    ".lag": ("SourceLag", "first_crossing", "source_lag"),
+    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger"),
+    ".measure": ("area_km2", "equal_area_crs", "geodesic_area_km2"),
+    ".model": ("ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"),
+    ".places.boundaries": ("fetch_footprint",),
+    ".places.footprints": ("Footprint", "footprint", "footprint_from_file", "place_names"),
+    ".places.regions": ("region",),
+    ".samples": ("sample_path", "sample_paths"),
+    ".series": ("Series", "ShareSeries"),
+    ".sources": ("fetch",),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = sorted([*_WHERE, "__version__"])
+__all__ = [
+    "CAPTURED_THRESHOLD",
+    "CONTESTED",
+    "CONTROLLED",
+    "ENCIRCLED",
+    "GREY",
+    "NOT_COVERED",
+    "POLICIES",
+    "CRSError",
+    "ChangeTable",
+    "Changes",
+    "Claim",
+    "ClaimCheck",
+    "ClaimsReport",
+    "Comparison",
+    "ControlMap",
+    "CoverageError",
+    "EmptyMapError",
+    "Encirclement",
+    "FetchError",
+    "Footprint",
+    "FormatError",
+    "InputLimitError",
+    "Label",
+    "Ledger",
+    "Limits",
+    "ManyComparison",
+    "MapdiffError",
+    "MapdiffWarning",
+    "MissingCRSError",
+    "NormalisationReport",
+    "Profile",
+    "ProfileError",
+    "Provenance",
+    "Repair",
+    "Series",
+    "ShareSeries",
+    "SourceLag",
+    "SwappedCoordinatesError",
+    "UnknownLabelError",
+    "UnknownPlaceError",
+    "UnknownSourceError",
+    "__version__",
+    "area_km2",
+    "as_label",
+    "available_profiles",
+    "changes",
+    "check_claim",
+    "check_claims",
+    "check_encircled_labels",
+    "compare",
+    "compare_many",
+    "encirclement",
+    "equal_area_crs",
+    "fetch",
+    "fetch_footprint",
+    "first_crossing",
+    "footprint",
+    "footprint_from_file",
+    "geodesic_area_km2",
+    "get_profile",
+    "load_profile",
+    "normalise",
+    "place_names",
+    "read_ledger",
+    "read_map",
+    "region",
+    "register_profile",
+    "sample_path",
+    "sample_paths",
+    "set_limits",
+    "source_lag",
+    "write_gdf",
+]
 
 
 def __getattr__(name: str):
@@ -62,16 +150,31 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .change import ChangeTable, Changes, changes
-    from .claims import CAPTURED_THRESHOLD, ClaimCheck, POLICIES, check_claim
+    from .change import Changes, ChangeTable, changes
+    from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
     from .comparison import Comparison, ManyComparison, compare, compare_many
     from .encircle import Encirclement, check_encircled_labels, encirclement
-    from .errors import CRSError, CoverageError, EmptyMapError, FetchError, FormatError, InputLimitError, MapdiffError, MapdiffWarning, MissingCRSError, ProfileError, SwappedCoordinatesError, UnknownLabelError, UnknownPlaceError, UnknownSourceError
+    from .errors import (
+        CoverageError,
+        CRSError,
+        EmptyMapError,
+        FetchError,
+        FormatError,
+        InputLimitError,
+        MapdiffError,
+        MapdiffWarning,
+        MissingCRSError,
+        ProfileError,
+        SwappedCoordinatesError,
+        UnknownLabelError,
+        UnknownPlaceError,
+        UnknownSourceError,
+    )
     from .io.limits import Limits, set_limits
     from .io.profiles import Profile, available_profiles, get_profile, load_profile, register_profile
     from .io.read import read_map
     from .io.write import write_gdf
-    from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, Label, NOT_COVERED, as_label
+    from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
     from .lag import SourceLag, first_crossing, source_lag
     from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
     from .measure import area_km2, equal_area_crs, geodesic_area_km2

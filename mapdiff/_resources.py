@@ -21,4 +21,5 @@ def data_dir() -> Path:
             return candidate
     raise FileNotFoundError(
         f"mapdiff's data folder is missing (looked in {_PACKAGE / 'data'} and "
-        f"{_PACKAGE.parent / 'data'}); reinstall mapdiff with 'pip install .'")
+        f"{_PACKAGE.parent / 'data'}); reinstall mapdiff with 'pip install .'"
+    )

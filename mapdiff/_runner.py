@@ -36,8 +36,6 @@ class _Release:
     name: str
 
 
-
-
 # ======================================================================= clipped reading
 @dataclass(frozen=True)
 class _Context:
@@ -82,8 +80,9 @@ def _profile_coverage_in(profile_name: str, aoi_wkb: bytes | None):
     return cov
 
 
-def _read_clipped(data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_of,
-                  check_source: bool = False) -> ControlMap:
+def _read_clipped(
+    data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_of, check_source: bool = False
+) -> ControlMap:
     """Read one release and keep only what lies in ``aoi`` (clipping before any repair)."""
     from .io.profiles import detect_profile, get_profile
     from .io.read import _check_lonlat, _read_bytes, _resolve_as_of
@@ -94,7 +93,8 @@ def _read_clipped(data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_o
     if source and check_source and found is not None and found.name != source:
         raise UnknownSourceError(
             f"{name}: looks like a {found.name} release, but the series is {source}; keep one source "
-            f"per Series (or pass source={source!r} to read every file with that profile)")
+            f"per Series (or pass source={source!r} to read every file with that profile)"
+        )
     profile = get_profile(source) if source else found
     if profile is None:
         raise UnknownSourceError(f"{name}: not recognised as any known source; pass source=")
@@ -119,18 +119,29 @@ def _read_clipped(data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_o
     repairs = []
     n_unlabelled = sum(lab is None for lab in labels)
     if n_unlabelled:
-        repairs.append(Repair("unlabelled_dropped", n_unlabelled, 0.0,
-                              f"features no rule of profile {profile.name!r} labels"))
+        repairs.append(
+            Repair(
+                "unlabelled_dropped",
+                n_unlabelled,
+                0.0,
+                f"features no rule of profile {profile.name!r} labels",
+            )
+        )
     if aoi is not None and sub.size:
         # clip to (coverage ∩ aoi) at once: what is cached is what will be measured
         region = aoi if cover is None else cover
         sub = shapely.force_2d(sub)
         bad = ~shapely.is_valid(sub)
         if bad.any():
-            sub[bad] = polygonal_parts(shapely.make_valid(sub[bad], method="structure",
-                                                          keep_collapsed=False))
-            repairs.append(Repair("invalid_geometry", int(bad.sum()), 0.0,
-                                  "repaired with make_valid (structure) inside the area of interest"))
+            sub[bad] = polygonal_parts(shapely.make_valid(sub[bad], method="structure", keep_collapsed=False))
+            repairs.append(
+                Repair(
+                    "invalid_geometry",
+                    int(bad.sum()),
+                    0.0,
+                    "repaired with make_valid (structure) inside the area of interest",
+                )
+            )
         sub = polygonal_parts(shapely.intersection(sub, region))
     feats = [(labels[i], g) for i, g in zip(idx, sub, strict=True) if not shapely.is_empty(g)]
     prov = Provenance(profile.name, profile.name, path, raw.sha256, origin)
@@ -139,11 +150,29 @@ def _read_clipped(data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_o
     if not feats:
         from .model import NormalisationReport
 
-        return ControlMap((), (), cover if cover is not None else aoi, profile.background, profile.name,
-                          date, profile.scope, prov, NormalisationReport(len(labels), 0, tuple(repairs)))
-    return normalise(feats, precedence=profile.order(labels), coverage=cover,
-                     background=profile.background, source=profile.name, as_of=date,
-                     scope=profile.scope, provenance=prov, repairs=repairs, n_features=len(labels))
+        return ControlMap(
+            (),
+            (),
+            cover if cover is not None else aoi,
+            profile.background,
+            profile.name,
+            date,
+            profile.scope,
+            prov,
+            NormalisationReport(len(labels), 0, tuple(repairs)),
+        )
+    return normalise(
+        feats,
+        precedence=profile.order(labels),
+        coverage=cover,
+        background=profile.background,
+        source=profile.name,
+        as_of=date,
+        scope=profile.scope,
+        provenance=prov,
+        repairs=repairs,
+        n_features=len(labels),
+    )
 
 
 def _load_release(r: _Release, ctx: _Context) -> ControlMap:
@@ -170,9 +199,12 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
 
             from .errors import MapdiffWarning
 
-            warnings.warn(f"cannot write the release cache in {_cache.cache_dir(ctx.cache_dir)} ({exc}); "
-                          f"going on without it (set {_cache.CACHE_ENV} to a writable folder)",
-                          MapdiffWarning, stacklevel=2)
+            warnings.warn(
+                f"cannot write the release cache in {_cache.cache_dir(ctx.cache_dir)} ({exc}); "
+                f"going on without it (set {_cache.CACHE_ENV} to a writable folder)",
+                MapdiffWarning,
+                stacklevel=2,
+            )
     return _inside_coverage(m) if aoi is not None else m
 
 
@@ -189,16 +221,27 @@ def _inside_coverage(m: ControlMap) -> ControlMap:
 def _clip_map(m: ControlMap, aoi) -> ControlMap:
     """``m`` restricted to ``aoi``; unlike :meth:`ControlMap.clip` a map without coverage keeps none."""
     shapely.prepare(aoi)
-    geoms = tuple(g if shapely.covers(aoi, g) else _polygonal(shapely.intersection(g, aoi))
-                  for g in m.geometries)
+    geoms = tuple(
+        g if shapely.covers(aoi, g) else _polygonal(shapely.intersection(g, aoi)) for g in m.geometries
+    )
     cov = None if m.coverage is None else _polygonal(shapely.intersection(m.coverage, aoi))
-    return ControlMap(m.labels, geoms, cov, m.background, m.source, m.as_of, m.scope, m.provenance,
-                      m.report_base)
+    return ControlMap(
+        m.labels, geoms, cov, m.background, m.source, m.as_of, m.scope, m.provenance, m.report_base
+    )
 
 
 def _with_date(m: ControlMap, as_of) -> ControlMap:
-    return ControlMap(m.labels, m.geometries, m.coverage, m.background, m.source, as_of, m.scope,
-                      m.provenance, m.report_base)
+    return ControlMap(
+        m.labels,
+        m.geometries,
+        m.coverage,
+        m.background,
+        m.source,
+        as_of,
+        m.scope,
+        m.provenance,
+        m.report_base,
+    )
 
 
 # ======================================================================= measuring
@@ -206,14 +249,15 @@ def _with_date(m: ControlMap, as_of) -> ControlMap:
 class _Measured:
     as_of: dt.date
     name: str
-    labels: tuple          # Label per row of areas (drawn labels, then background)
-    areas: np.ndarray      # (len(labels), n_places) km²
-    covered: np.ndarray    # (n_places,) km² of each footprint inside the map's coverage
-    total: np.ndarray      # (n_places,) km² of each footprint
+    labels: tuple  # Label per row of areas (drawn labels, then background)
+    areas: np.ndarray  # (len(labels), n_places) km²
+    covered: np.ndarray  # (n_places,) km² of each footprint inside the map's coverage
+    total: np.ndarray  # (n_places,) km² of each footprint
 
 
-def measure_footprints(m: ControlMap, fps: np.ndarray, centre=None, memo: dict | None = None
-                       ) -> tuple[tuple, np.ndarray, np.ndarray, np.ndarray]:
+def measure_footprints(
+    m: ControlMap, fps: np.ndarray, centre=None, memo: dict | None = None
+) -> tuple[tuple, np.ndarray, np.ndarray, np.ndarray]:
     """Area of each label of ``m`` inside each footprint, all footprints at once.
 
     Parameters
@@ -275,8 +319,9 @@ def measure_footprints(m: ControlMap, fps: np.ndarray, centre=None, memo: dict |
                 psize[full] = tsize[fi[full]]
                 cut = ~full
                 if cut.any():
-                    psize[cut] = area_km2(shapely.intersection(parts[new[qi[cut]]], fps[fi[cut]]),
-                                          centre=centre)
+                    psize[cut] = area_km2(
+                        shapely.intersection(parts[new[qi[cut]]], fps[fi[cut]]), centre=centre
+                    )
             bounds = np.searchsorted(qi, np.arange(new.size + 1))
             for k, i in enumerate(new):
                 sl = slice(bounds[k], bounds[k + 1])
@@ -286,10 +331,10 @@ def measure_footprints(m: ControlMap, fps: np.ndarray, centre=None, memo: dict |
             if len(f):
                 areas[owner[k], f] += a
     if cov is None:  # the map speaks only where it draws: no background there
-        csize = areas[:len(drawn)].sum(axis=0)
+        csize = areas[: len(drawn)].sum(axis=0)
     labels = list(m.labels)
     if m.background is not None:
-        areas[-1] = np.maximum(csize - areas[:len(drawn)].sum(axis=0), 0.0)
+        areas[-1] = np.maximum(csize - areas[: len(drawn)].sum(axis=0), 0.0)
         labels.append(m.background)
     return tuple(labels), areas, csize, tsize
 
@@ -341,8 +386,17 @@ def _batches(items: list, n_batches: int, overlap: bool) -> list[list]:
     return out
 
 
-def _run(fn, ctx: _Context, items: list, workers, backend: str, client, quiet: bool, desc: str,
-         overlap: bool = False) -> list:
+def _run(
+    fn,
+    ctx: _Context,
+    items: list,
+    workers,
+    backend: str,
+    client,
+    quiet: bool,
+    desc: str,
+    overlap: bool = False,
+) -> list:
     """Run ``fn(ctx, batch)`` over batches of ``items``; returns the concatenated results in order."""
     if backend not in ("local", "dask"):
         raise MapdiffError(f"unknown backend {backend!r}; use 'local' or 'dask'")
@@ -388,8 +442,9 @@ def _run_dask(fn, ctx, batches, workers, client, done) -> None:
         try:
             client = get_client()
         except ValueError:
-            cluster = LocalCluster(n_workers=min(workers, 4), threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=min(workers, 4), threads_per_worker=1, processes=True, dashboard_address=None
+            )
             own = client = Client(cluster)
     try:
         ctx_f = client.scatter(ctx, broadcast=True)
@@ -402,4 +457,3 @@ def _run_dask(fn, ctx, batches, workers, client, done) -> None:
             cluster = own.cluster
             own.close()
             cluster.close()
-

@@ -84,8 +84,12 @@ def release_key(content_sha256: str, aoi=None, profile: str | None = None) -> st
     from ._version import __version__
 
     h = hashlib.sha256()
-    for part in (f"format={_FORMAT}", f"version={__version__}", f"profile={profile or 'auto'}",
-                 f"content={content_sha256}"):
+    for part in (
+        f"format={_FORMAT}",
+        f"version={__version__}",
+        f"profile={profile or 'auto'}",
+        f"content={content_sha256}",
+    ):
         h.update(part.encode() + b"\0")
     h.update(b"aoi=" + (b"" if aoi is None else shapely.to_wkb(aoi, hex=False, output_dimension=2)))
     return h.hexdigest()
@@ -130,24 +134,32 @@ def load(key: str, directory=None) -> ControlMap | None:
         if not data.startswith(_MAGIC):
             return None
         start = len(_MAGIC)
-        (n,) = struct.unpack("<Q", data[start:start + 8])
-        header = json.loads(data[start + 8:start + 8 + n])
+        (n,) = struct.unpack("<Q", data[start : start + 8])
+        header = json.loads(data[start + 8 : start + 8 + n])
         if header.get("format") != _FORMAT:
             return None
         body = start + 8 + n
-        blobs = [data[body + o:body + o + ln] for o, ln in header["offsets"]]
+        blobs = [data[body + o : body + o + ln] for o, ln in header["offsets"]]
         if body + sum(ln for _, ln in header["offsets"]) != len(data):
             return None
         geoms = shapely.from_wkb(np.asarray([b or None for b in blobs], dtype=object))
         labels = tuple(Label(s, sd) for s, sd in header["labels"])
         bg = header["background"]
         rep = header["report"]
-        report = NormalisationReport(rep["n_features"], rep["n_used"],
-                                     tuple(Repair(**r) for r in rep["repairs"]))
-        m = ControlMap(labels, tuple(geoms[:-1]), geoms[-1], None if bg is None else Label(*bg),
-                       header["source"],
-                       dt.date.fromisoformat(header["as_of"]) if header["as_of"] else None,
-                       tuple(header["scope"]), Provenance(**header["provenance"]), report)
+        report = NormalisationReport(
+            rep["n_features"], rep["n_used"], tuple(Repair(**r) for r in rep["repairs"])
+        )
+        m = ControlMap(
+            labels,
+            tuple(geoms[:-1]),
+            geoms[-1],
+            None if bg is None else Label(*bg),
+            header["source"],
+            dt.date.fromisoformat(header["as_of"]) if header["as_of"] else None,
+            tuple(header["scope"]),
+            Provenance(**header["provenance"]),
+            report,
+        )
     except (ValueError, KeyError, TypeError, struct.error, shapely.errors.GEOSException):
         return None
     try:  # mark as used, for prune()

@@ -58,8 +58,9 @@ def _nearest_places(geoms: np.ndarray) -> tuple[list[str], np.ndarray]:
     idx = tree2.nearest(scaled)
     del tree
     g = pyproj.Geod(ellps="WGS84")
-    _, _, dist = g.inv(shapely.get_x(reps), shapely.get_y(reps),
-                       shapely.get_x(pts[idx]), shapely.get_y(pts[idx]))
+    _, _, dist = g.inv(
+        shapely.get_x(reps), shapely.get_y(reps), shapely.get_x(pts[idx]), shapely.get_y(pts[idx])
+    )
     return [names[i] for i in idx], np.asarray(dist) / 1000.0
 
 
@@ -103,20 +104,41 @@ class Changes:
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``sides`` with km² and the components (without geometry)."""
-        return {"schema_version": SCHEMA_VERSION, "kind": "changes", "source": self.source,
-                "old": self.old_as_of.isoformat() if self.old_as_of else None,
-                "new": self.new_as_of.isoformat() if self.new_as_of else None,
-                "aoi": self.aoi,
-                "sides": {s: {k: round(v, 6) for k, v in d.items()} for s, d in self.sides.items()},
-                "components": [{"side": c.side, "change": c.change, "area_km2": round(c.area_km2, 6),
-                                "place": c.place, "distance_km": round(c.distance_km, 3)}
-                               for c in self.components]}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "changes",
+            "source": self.source,
+            "old": self.old_as_of.isoformat() if self.old_as_of else None,
+            "new": self.new_as_of.isoformat() if self.new_as_of else None,
+            "aoi": self.aoi,
+            "sides": {s: {k: round(v, 6) for k, v in d.items()} for s, d in self.sides.items()},
+            "components": [
+                {
+                    "side": c.side,
+                    "change": c.change,
+                    "area_km2": round(c.area_km2, 6),
+                    "place": c.place,
+                    "distance_km": round(c.distance_km, 3),
+                }
+                for c in self.components
+            ],
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """One row per changed component: side, change, area_km2, place, distance_km."""
-        return pd.DataFrame([{"side": c.side, "change": c.change, "area_km2": c.area_km2,
-                              "place": c.place, "distance_km": c.distance_km} for c in self.components],
-                            columns=["side", "change", "area_km2", "place", "distance_km"])
+        return pd.DataFrame(
+            [
+                {
+                    "side": c.side,
+                    "change": c.change,
+                    "area_km2": c.area_km2,
+                    "place": c.place,
+                    "distance_km": c.distance_km,
+                }
+                for c in self.components
+            ],
+            columns=["side", "change", "area_km2", "place", "distance_km"],
+        )
 
     def to_gdf(self):
         """The components as a GeoDataFrame (EPSG:4326)."""
@@ -137,12 +159,22 @@ class Changes:
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 7))
         s = side or next(iter(self.sides), None)
-        for geom, kind, colour, hatch in ((self.gained.get(s), "gained", "#c0392b", None),
-                                          (self.lost.get(s), "lost", "#2471a3", "//")):
+        for geom, kind, colour, hatch in (
+            (self.gained.get(s), "gained", "#c0392b", None),
+            (self.lost.get(s), "lost", "#2471a3", "//"),
+        ):
             if geom is not None and not geom.is_empty:
-                plot_polygon(geom, ax=ax, add_points=False, facecolor=colour if hatch is None else "none",
-                             edgecolor=colour, hatch=hatch, alpha=0.8,
-                             label=f"{s} {kind} ({self.sides[s][kind + '_km2']:,.1f} km²)", **kwargs)
+                plot_polygon(
+                    geom,
+                    ax=ax,
+                    add_points=False,
+                    facecolor=colour if hatch is None else "none",
+                    edgecolor=colour,
+                    hatch=hatch,
+                    alpha=0.8,
+                    label=f"{s} {kind} ({self.sides[s][kind + '_km2']:,.1f} km²)",
+                    **kwargs,
+                )
         ax.set_title(f"{self.source}: {self.old_as_of} → {self.new_as_of}")
         ax.set_aspect(1 / math.cos(math.radians(np.mean(ax.get_ylim()))))
         if ax.get_legend_handles_labels()[0]:
@@ -150,19 +182,24 @@ class Changes:
         return ax
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{html.escape(s)}</td><td>{d['gained_km2']:,.2f}</td>"
-                       f"<td>{d['lost_km2']:,.2f}</td><td>{d['net_km2']:+,.2f}</td></tr>"
-                       for s, d in self.sides.items())
-        return (f"<b>Changes</b> {html.escape(self.source)} {self.old_as_of} → {self.new_as_of}"
-                f"<table><tr><th>side</th><th>gained km²</th><th>lost km²</th><th>net km²</th></tr>"
-                f"{rows}</table>")
+        rows = "".join(
+            f"<tr><td>{html.escape(s)}</td><td>{d['gained_km2']:,.2f}</td>"
+            f"<td>{d['lost_km2']:,.2f}</td><td>{d['net_km2']:+,.2f}</td></tr>"
+            for s, d in self.sides.items()
+        )
+        return (
+            f"<b>Changes</b> {html.escape(self.source)} {self.old_as_of} → {self.new_as_of}"
+            f"<table><tr><th>side</th><th>gained km²</th><th>lost km²</th><th>net km²</th></tr>"
+            f"{rows}</table>"
+        )
 
 
 def _pieces_in(m: ControlMap, within) -> list:
     """Each drawn label's geometry inside ``within`` (small), in label order."""
     shapely.prepare(within)
-    return [g if shapely.covers(within, g) else _polygonal(shapely.intersection(g, within))
-            for g in m._clipped]
+    return [
+        g if shapely.covers(within, g) else _polygonal(shapely.intersection(g, within)) for g in m._clipped
+    ]
 
 
 def _held(m: ControlMap, side: str, within, pieces=None):
@@ -170,8 +207,11 @@ def _held(m: ControlMap, side: str, within, pieces=None):
     pieces = _pieces_in(m, within) if pieces is None else pieces
     parts = [g for lab, g in zip(m.labels, pieces, strict=True) if lab.holds and lab.side == side]
     if m.background is not None and m.background.holds and m.background.side == side:
-        drawn = shapely.union_all(np.asarray(pieces, dtype=object)) if len(pieces) > 1 else (
-            pieces[0] if pieces else shapely.Polygon())
+        drawn = (
+            shapely.union_all(np.asarray(pieces, dtype=object))
+            if len(pieces) > 1
+            else (pieces[0] if pieces else shapely.Polygon())
+        )
         parts.append(_polygonal(shapely.difference(within, drawn)))
     if not parts:
         return shapely.Polygon()
@@ -277,8 +317,10 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
                     continue
                 a = area_km2(parts, centre=centre)
                 names, dist = _nearest_places(parts)
-                comps += [ChangeComponent(s, kind, float(a[i]), names[i], float(dist[i]), parts[i])
-                          for i in range(len(parts))]
+                comps += [
+                    ChangeComponent(s, kind, float(a[i]), names[i], float(dist[i]), parts[i])
+                    for i in range(len(parts))
+                ]
         comps.sort(key=lambda c: -c.area_km2)
     return Changes(old.as_of, new.as_of, new.source, rows, gained, lost, tuple(comps), aoi_name)
 
@@ -292,8 +334,9 @@ def _aoi_geometry(aoi):
         return aoi.geometry
     g = getattr(aoi, "geometry", aoi)
     if not isinstance(g, shapely.Geometry):
-        raise MapdiffError("aoi must be a place name, a Footprint or a lon/lat geometry, "
-                           f"not {type(aoi).__name__}")
+        raise MapdiffError(
+            f"aoi must be a place name, a Footprint or a lon/lat geometry, not {type(aoi).__name__}"
+        )
     return g
 
 
@@ -334,7 +377,7 @@ class ChangeTable:
     @property
     def sides(self) -> list[str]:
         """Sides in the table."""
-        return [c[:-len("_gained_km2")] for c in self.frame.columns if c.endswith("_gained_km2")]
+        return [c[: -len("_gained_km2")] for c in self.frame.columns if c.endswith("_gained_km2")]
 
     def to_frame(self) -> pd.DataFrame:
         """The table (a copy)."""
@@ -343,15 +386,32 @@ class ChangeTable:
     def to_dict(self) -> dict:
         """JSON-ready dict: totals per side and the rows."""
         f = self.frame
-        sides = {s: {"gained_km2": float(f[f"{s}_gained_km2"].sum()),
-                     "lost_km2": float(f[f"{s}_lost_km2"].sum())} for s in self.sides}
+        sides = {
+            s: {"gained_km2": float(f[f"{s}_gained_km2"].sum()), "lost_km2": float(f[f"{s}_lost_km2"].sum())}
+            for s in self.sides
+        }
         rows = []
         for d, r in f.iterrows():
-            rows.append({"date": d.date().isoformat(), "previous": r["previous"].date().isoformat(),
-                         **{k: (None if pd.isna(v) else round(float(v), 6)) for k, v in r.items()
-                            if k not in ("previous",)}})
-        return {"schema_version": SCHEMA_VERSION, "kind": "change_table", "source": self.source,
-                "aoi": self.aoi, "window": self.window, "sides": sides, "rows": rows}
+            rows.append(
+                {
+                    "date": d.date().isoformat(),
+                    "previous": r["previous"].date().isoformat(),
+                    **{
+                        k: (None if pd.isna(v) else round(float(v), 6))
+                        for k, v in r.items()
+                        if k not in ("previous",)
+                    },
+                }
+            )
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "change_table",
+            "source": self.source,
+            "aoi": self.aoi,
+            "window": self.window,
+            "sides": sides,
+            "rows": rows,
+        }
 
     def plot(self, ax=None, side: str | None = None, **kwargs):
         """Net change per day and its rolling mean for one side; returns the Axes."""
@@ -361,10 +421,19 @@ class ChangeTable:
         if ax is None:
             _, ax = plt.subplots(figsize=(9, 4))
         if side is not None:
-            ax.bar(self.frame.index, self.frame[f"{side}_net_km2_per_day"], color="0.7",
-                   label=f"{side} net km²/day")
-            ax.plot(self.frame.index, self.frame[f"{side}_net_km2_per_day_rolling"], color="C3",
-                    label=f"rolling mean ({self.window} releases)", **kwargs)
+            ax.bar(
+                self.frame.index,
+                self.frame[f"{side}_net_km2_per_day"],
+                color="0.7",
+                label=f"{side} net km²/day",
+            )
+            ax.plot(
+                self.frame.index,
+                self.frame[f"{side}_net_km2_per_day_rolling"],
+                color="C3",
+                label=f"rolling mean ({self.window} releases)",
+                **kwargs,
+            )
         ax.axhline(0, color="black", lw=0.6)
         import matplotlib.dates as mdates
 
@@ -378,8 +447,9 @@ class ChangeTable:
 
     def _repr_html_(self) -> str:
         where = " — " + html.escape(self.aoi) if self.aoi else ""
-        return (f"<b>ChangeTable</b> {html.escape(self.source)}{where}"
-                + self.frame.tail(10).to_html(float_format="%.2f"))
+        return f"<b>ChangeTable</b> {html.escape(self.source)}{where}" + self.frame.tail(10).to_html(
+            float_format="%.2f"
+        )
 
 
 def _assemble_changes(rows: list[dict], window: int, source: str, aoi: str | None) -> ChangeTable:
@@ -388,12 +458,11 @@ def _assemble_changes(rows: list[dict], window: int, source: str, aoi: str | Non
     f["previous"] = pd.to_datetime(f["previous"])
     f = f.set_index("date").sort_index()
     f.insert(1, "days", (f.index - f["previous"]).dt.days)
-    sides = [c[:-len("_gained_km2")] for c in f.columns if c.endswith("_gained_km2")]
+    sides = [c[: -len("_gained_km2")] for c in f.columns if c.endswith("_gained_km2")]
     for s in sides:
-        f[[f"{s}_gained_km2", f"{s}_lost_km2", f"{s}_net_km2"]] = \
-            f[[f"{s}_gained_km2", f"{s}_lost_km2", f"{s}_net_km2"]].fillna(0.0)
+        f[[f"{s}_gained_km2", f"{s}_lost_km2", f"{s}_net_km2"]] = f[
+            [f"{s}_gained_km2", f"{s}_lost_km2", f"{s}_net_km2"]
+        ].fillna(0.0)
         f[f"{s}_net_km2_per_day"] = f[f"{s}_net_km2"] / f["days"].clip(lower=1)
         f[f"{s}_net_km2_per_day_rolling"] = f[f"{s}_net_km2_per_day"].rolling(window, min_periods=1).mean()
     return ChangeTable(f, window, source, aoi)
-
-

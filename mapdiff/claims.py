@@ -74,7 +74,11 @@ CAPTURED_THRESHOLD = 0.95
 SENSITIVITY_BUFFERS_KM = (2.0,)
 KINDS = ("share", "captured", "encircled")
 SUPPORTED, WITHIN, NOT_SUPPORTED, UNDETERMINED = (
-    "supported", "within tolerance", "not supported", "undetermined")
+    "supported",
+    "within tolerance",
+    "not supported",
+    "undetermined",
+)
 
 
 # ---------------------------------------------------------------------- parsing
@@ -94,8 +98,7 @@ def parse_claimed(value) -> float:
     try:
         num = float(text.rstrip("%").strip().replace(",", "."))
     except ValueError:
-        raise MapdiffError(
-            f"cannot read the claimed share {value!r}: write e.g. 0.7, 70 or '70%'") from None
+        raise MapdiffError(f"cannot read the claimed share {value!r}: write e.g. 0.7, 70 or '70%'") from None
     if not math.isfinite(num) or num < 0:
         raise MapdiffError(f"the claimed share {value!r} must be a number between 0 and 100%")
     if pct or num > 1:
@@ -194,17 +197,28 @@ class ClaimCheck:
         """JSON-ready dict (``schema_version`` 1)."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "place": self.place, "side": self.side, "kind": self.kind,
-            "claimed": self.claimed, "verdict": self.verdict, "policy": self.policy,
-            "share": _num(self.share), "policies": {p: _num(v) for p, v in self.policies.items()},
-            "held_km2": self.held_km2, "grey_km2": self.grey_km2,
-            "footprint_km2": self.footprint_km2, "covered_km2": self.covered_km2,
-            "covered_share": self.covered_share, "short_km2": _num(self.short_km2),
-            "tolerance": self.tolerance, "footprint_kind": self.footprint_kind,
+            "place": self.place,
+            "side": self.side,
+            "kind": self.kind,
+            "claimed": self.claimed,
+            "verdict": self.verdict,
+            "policy": self.policy,
+            "share": _num(self.share),
+            "policies": {p: _num(v) for p, v in self.policies.items()},
+            "held_km2": self.held_km2,
+            "grey_km2": self.grey_km2,
+            "footprint_km2": self.footprint_km2,
+            "covered_km2": self.covered_km2,
+            "covered_share": self.covered_share,
+            "short_km2": _num(self.short_km2),
+            "tolerance": self.tolerance,
+            "footprint_kind": self.footprint_kind,
             "approximate": self.approximate,
             "sensitivity": [{k: _num(v) for k, v in r.items()} for r in self.sensitivity],
-            "source": self.source, "as_of": self.as_of.isoformat() if self.as_of else None,
-            "provenance": self.provenance, "notes": list(self.notes),
+            "source": self.source,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "provenance": self.provenance,
+            "notes": list(self.notes),
             "detail": jsonable(self.detail) if self.detail is not None else None,
         }
 
@@ -212,27 +226,32 @@ class ClaimCheck:
         """The sensitivity table as a DataFrame (one row per footprint kind × policy)."""
         import pandas as pd
 
-        cols = ["footprint_kind", "footprint_km2", "approximate", "policy", "share",
-                "held_km2", "verdict"]
+        cols = ["footprint_kind", "footprint_km2", "approximate", "policy", "share", "held_km2", "verdict"]
         return pd.DataFrame([dict(r) for r in self.sensitivity], columns=cols)
 
     # ----------------------------------------------------------------- text
     def summary(self) -> str:
         """A few lines of plain text: verdict, shares per policy, caveats."""
         date = self.as_of.isoformat() if self.as_of else "undated"
-        what = {"share": f"{_pct(self.claimed)} of {self.place}",
-                "captured": f"{self.place} captured (≥ {_pct(self.claimed)})",
-                "encircled": f"{self.place} encircled"}.get(self.kind, self.place)
-        lines = [f"Claim: {self.side} holds {what}",
-                 f"Map: {self.source} {date}",
-                 f"Verdict: {self.verdict.upper()} (policy: grey counts for {self.policy})"]
+        what = {
+            "share": f"{_pct(self.claimed)} of {self.place}",
+            "captured": f"{self.place} captured (≥ {_pct(self.claimed)})",
+            "encircled": f"{self.place} encircled",
+        }.get(self.kind, self.place)
+        lines = [
+            f"Claim: {self.side} holds {what}",
+            f"Map: {self.source} {date}",
+            f"Verdict: {self.verdict.upper()} (policy: grey counts for {self.policy})",
+        ]
         if self.share is not None:
             flag = "  [APPROXIMATE footprint]" if self.approximate else ""
             lines.append(f"Footprint: {self.footprint_kind}, {self.footprint_km2:,.2f} km²{flag}")
-            lines.append(f"Held by {self.side}: {self.held_km2:,.2f} km²; "
-                         f"grey zone: {self.grey_km2:,.2f} km²")
-            lines.append("Share by grey-zone policy: " + ", ".join(
-                f"{p} {_pct(s)}" for p, s in self.policies.items()))
+            lines.append(
+                f"Held by {self.side}: {self.held_km2:,.2f} km²; grey zone: {self.grey_km2:,.2f} km²"
+            )
+            lines.append(
+                "Share by grey-zone policy: " + ", ".join(f"{p} {_pct(s)}" for p, s in self.policies.items())
+            )
             if self.short_km2 > 0:
                 lines.append(f"Short of the claim by {self.short_km2:,.2f} km²")
         lines += [f"Note: {n}" for n in self.notes]
@@ -265,18 +284,25 @@ class ClaimCheck:
 
     def _repr_html_(self) -> str:
         approx = " <b style='color:#b00'>(approximate footprint)</b>" if self.approximate else ""
-        pols = "".join(f"<tr><td>{html.escape(p)}</td><td style='text-align:right'>{_pct(s)}</td></tr>"
-                       for p, s in self.policies.items())
+        pols = "".join(
+            f"<tr><td>{html.escape(p)}</td><td style='text-align:right'>{_pct(s)}</td></tr>"
+            for p, s in self.policies.items()
+        )
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        table = self.to_frame().to_html(index=False, float_format=lambda x: f"{x:.4f}") \
-            if self.sensitivity else ""
-        return (f"<b>ClaimCheck</b>: {html.escape(self.side)} {html.escape(self.kind)} "
-                f"{html.escape(self.place)} — <b>{html.escape(self.verdict)}</b> "
-                f"(policy {html.escape(self.policy)}, share {_pct(self.share)}); "
-                f"{html.escape(self.source)} {self.as_of or ''}; footprint "
-                f"{html.escape(self.footprint_kind)} {self.footprint_km2:,.2f} km²{approx}"
-                f"<table><tr><th>policy</th><th>share</th></tr>{pols}</table>"
-                f"<ul>{notes}</ul>{table}")
+        table = (
+            self.to_frame().to_html(index=False, float_format=lambda x: f"{x:.4f}")
+            if self.sensitivity
+            else ""
+        )
+        return (
+            f"<b>ClaimCheck</b>: {html.escape(self.side)} {html.escape(self.kind)} "
+            f"{html.escape(self.place)} — <b>{html.escape(self.verdict)}</b> "
+            f"(policy {html.escape(self.policy)}, share {_pct(self.share)}); "
+            f"{html.escape(self.source)} {self.as_of or ''}; footprint "
+            f"{html.escape(self.footprint_kind)} {self.footprint_km2:,.2f} km²{approx}"
+            f"<table><tr><th>policy</th><th>share</th></tr>{pols}</table>"
+            f"<ul>{notes}</ul>{table}"
+        )
 
     def plot(self, ax=None):
         """Footprint outline, held land, grey zone and the share per policy; returns the Axes.
@@ -300,16 +326,24 @@ class ClaimCheck:
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 6))
         handles = []
-        for geom, colour, name in ((self.held_geometry, "#d55e00", f"held by {self.side}"),
-                                   (self.grey_geometry, "#999999", "grey zone")):
+        for geom, colour, name in (
+            (self.held_geometry, "#d55e00", f"held by {self.side}"),
+            (self.grey_geometry, "#999999", "grey zone"),
+        ):
             if geom is not None and not geom.is_empty:
-                plot_polygon(geom, ax=ax, add_points=False, facecolor=colour, edgecolor="none",
-                             alpha=0.7)
+                plot_polygon(geom, ax=ax, add_points=False, facecolor=colour, edgecolor="none", alpha=0.7)
                 handles.append(Patch(facecolor=colour, alpha=0.7, label=name))
         if self.footprint_geometry is not None and not self.footprint_geometry.is_empty:
             style = "--" if self.approximate else "-"
-            plot_polygon(self.footprint_geometry, ax=ax, add_points=False, facecolor="none",
-                         edgecolor="black", linestyle=style, linewidth=1.5)
+            plot_polygon(
+                self.footprint_geometry,
+                ax=ax,
+                add_points=False,
+                facecolor="none",
+                edgecolor="black",
+                linestyle=style,
+                linewidth=1.5,
+            )
             label = f"{self.place} ({self.footprint_kind}{', APPROXIMATE' if self.approximate else ''})"
             handles.append(Patch(facecolor="none", edgecolor="black", linestyle=style, label=label))
             xmin, ymin, xmax, ymax = self.footprint_geometry.bounds
@@ -321,13 +355,22 @@ class ClaimCheck:
             ax.legend(handles=handles, loc="upper right", fontsize="small")
         text = "\n".join(f"{p}: {_pct(s)}" for p, s in self.policies.items())
         if text:
-            ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize="small", va="bottom",
-                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"})
+            ax.text(
+                0.02,
+                0.02,
+                text,
+                transform=ax.transAxes,
+                fontsize="small",
+                va="bottom",
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
+            )
         date = self.as_of.isoformat() if self.as_of else "undated"
         what = {"captured": f"{self.place} captured", "encircled": f"{self.place} encircled"}.get(
-            self.kind, f"{_pct(self.claimed)} of {self.place}")
-        ax.set_title(f"Claim: {self.side} holds {what}: {self.verdict}\n({self.source} {date})",
-                     fontsize="medium")
+            self.kind, f"{_pct(self.claimed)} of {self.place}"
+        )
+        ax.set_title(
+            f"Claim: {self.side} holds {what}: {self.verdict}\n({self.source} {date})", fontsize="medium"
+        )
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
         return ax
@@ -368,8 +411,11 @@ def _measure(cmap, geom, side: str) -> dict:
         "held": float(parts[held_mask].sum()) if len(parts) else 0.0,
         "grey": float(parts[grey_mask].sum()) if len(parts) else 0.0,
         "covered": max(0.0, min(covered, total)),
-        "other_statuses": {str(lab): float(a) for lab, a in zip(labels, parts, strict=True)
-                           if lab.status not in _CORE_STATUSES and a > 0},
+        "other_statuses": {
+            str(lab): float(a)
+            for lab, a in zip(labels, parts, strict=True)
+            if lab.status not in _CORE_STATUSES and a > 0
+        },
         "held_geom": _union(geoms[held_mask]) if len(geoms) else None,
         "grey_geom": _union(geoms[grey_mask]) if len(geoms) else None,
     }
@@ -414,8 +460,16 @@ def _verdict(share: float, claimed: float, tolerance: float) -> str:
 
 
 # ---------------------------------------------------------------------- main entry
-def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolerance: float = 0.05,
-                footprint_kind: str | None = None, policy: str = "nobody") -> ClaimCheck:
+def check_claim(
+    map,
+    place,
+    side: str,
+    claimed=None,
+    kind: str = "share",
+    tolerance: float = 0.05,
+    footprint_kind: str | None = None,
+    policy: str = "nobody",
+) -> ClaimCheck:
     """Check a claim about a place on one map.
 
     Parameters
@@ -464,7 +518,8 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
 
     if not isinstance(map, ControlMap):
         raise MapdiffError(
-            f"check_claim needs a ControlMap (from mapdiff.read_map), got {type(map).__name__}")
+            f"check_claim needs a ControlMap (from mapdiff.read_map), got {type(map).__name__}"
+        )
     if kind not in KINDS:
         raise MapdiffError(f"unknown claim kind {kind!r}; use one of: {', '.join(KINDS)}")
     policy = POLICY_ALIASES.get(policy, policy)
@@ -494,14 +549,19 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
         raise CoverageError(
             f"the map ({map.source} {map.as_of or 'undated'}) does not cover {fp.name} "
             f"({fp.kind}, {fp.area_km2:,.2f} km²): "
-            "a share cannot be computed; use a map whose coverage includes the place")
+            "a share cannot be computed; use a map whose coverage includes the place"
+        )
     cov_share = m["covered"] / m["total"]
     if cov_share < 1 - 1e-6:
-        notes.append(f"the map covers only {100 * cov_share:.1f}% of the footprint "
-                     f"({m['covered']:,.2f} of {m['total']:,.2f} km²); shares are of the covered part")
+        notes.append(
+            f"the map covers only {100 * cov_share:.1f}% of the footprint "
+            f"({m['covered']:,.2f} of {m['total']:,.2f} km²); shares are of the covered part"
+        )
     for lab, km2 in m["other_statuses"].items():
-        notes.append(f"the map's own status {lab} covers {km2:,.2f} km² of the footprint; "
-                     "it counts as neither held nor grey")
+        notes.append(
+            f"the map's own status {lab} covers {km2:,.2f} km² of the footprint; "
+            "it counts as neither held nor grey"
+        )
     if fp.approximate:
         notes.append(f"approximate footprint: {fp.provenance}")
     shares = _shares(m)
@@ -516,22 +576,56 @@ def check_claim(map, place, side: str, claimed=None, kind: str = "share", tolera
         if sm["covered"] <= 0:
             continue
         for pol, s in _shares(sm).items():
-            rows.append({"footprint_kind": sfp.kind, "footprint_km2": sm["total"],
-                         "approximate": sfp.approximate, "policy": pol, "share": s,
-                         "held_km2": sm["held"], "verdict": _verdict(s, value, tolerance)})
+            rows.append(
+                {
+                    "footprint_kind": sfp.kind,
+                    "footprint_km2": sm["total"],
+                    "approximate": sfp.approximate,
+                    "policy": pol,
+                    "share": s,
+                    "held_km2": sm["held"],
+                    "verdict": _verdict(s, value, tolerance),
+                }
+            )
     return ClaimCheck(
-        place=fp.name, side=side, kind=kind, claimed=value, verdict=verdict, policy=policy,
-        share=share, policies=shares, held_km2=m["held"], grey_km2=m["grey"],
-        footprint_km2=m["total"], covered_km2=m["covered"], short_km2=short, tolerance=tolerance,
-        footprint_kind=fp.kind, approximate=fp.approximate, sensitivity=tuple(rows),
-        source=map.source, as_of=map.as_of, provenance=fp.provenance, notes=tuple(notes),
-        footprint_geometry=fp.geometry, held_geometry=m["held_geom"], grey_geometry=m["grey_geom"])
+        place=fp.name,
+        side=side,
+        kind=kind,
+        claimed=value,
+        verdict=verdict,
+        policy=policy,
+        share=share,
+        policies=shares,
+        held_km2=m["held"],
+        grey_km2=m["grey"],
+        footprint_km2=m["total"],
+        covered_km2=m["covered"],
+        short_km2=short,
+        tolerance=tolerance,
+        footprint_kind=fp.kind,
+        approximate=fp.approximate,
+        sensitivity=tuple(rows),
+        source=map.source,
+        as_of=map.as_of,
+        provenance=fp.provenance,
+        notes=tuple(notes),
+        footprint_geometry=fp.geometry,
+        held_geometry=m["held_geom"],
+        grey_geometry=m["grey_geom"],
+    )
 
 
 # ---------------------------------------------------------------------- encircled claims
-def check_encircled_claim(map, place, side: str, tolerance: float = 0.05,
-                          footprint_kind: str | None = None, fire_range_km: float | None = None,
-                          grey: str = "passable", defender: str | None = None):
+def check_encircled_claim(
+    map,
+    place,
+    side: str,
+    tolerance: float = 0.05,
+    footprint_kind: str | None = None,
+    fire_range_km: float | None = None,
+    grey: str = "passable",
+    defender: str | None = None,
+):
     """Check "``place`` is encircled by ``side``" on one map; a :class:`ClaimCheck`.
 
     ``supported`` when the holding is enclosed, ``within tolerance`` when it is open only
@@ -549,6 +643,7 @@ def check_encircled_claim(map, place, side: str, tolerance: float = 0.05,
     >>> c.verdict, c.detail["enclosed"]
     ('not supported', False)
     """
+
     def verdict_of(e: Encirclement) -> str:
         if e.enclosed is None:
             return UNDETERMINED
@@ -560,23 +655,58 @@ def check_encircled_claim(map, place, side: str, tolerance: float = 0.05,
     for sfp in sensitivity_footprints(fp, SENSITIVITY_BUFFERS_KM):
         for pol in GREY_POLICIES:
             same = pol == grey and sfp.kind == fp.kind
-            e = main if same else encirclement(map, sfp, by=side, fire_range_km=fire_range_km,
-                                               grey=pol, defender=main.defender)
-            rows.append({"footprint_kind": sfp.kind, "footprint_km2": sfp.area_km2,
-                         "approximate": sfp.approximate, "policy": f"grey {pol}",
-                         "share": e.perimeter_share, "held_km2": e.holding_km2,
-                         "verdict": verdict_of(e), "corridor_km": e.corridor_km})
+            e = (
+                main
+                if same
+                else encirclement(
+                    map, sfp, by=side, fire_range_km=fire_range_km, grey=pol, defender=main.defender
+                )
+            )
+            rows.append(
+                {
+                    "footprint_kind": sfp.kind,
+                    "footprint_km2": sfp.area_km2,
+                    "approximate": sfp.approximate,
+                    "policy": f"grey {pol}",
+                    "share": e.perimeter_share,
+                    "held_km2": e.holding_km2,
+                    "verdict": verdict_of(e),
+                    "corridor_km": e.corridor_km,
+                }
+            )
     m = _measure(map, fp.geometry, side)
     notes = [f"encirclement ({main.grey} grey zone): {main.verdict}"]
-    notes += [f"grey {r['policy'].split()[-1]} on {r['footprint_kind']}: {r['verdict']}"
-              + (f" (corridor {r['corridor_km']:.2f} km)" if r["corridor_km"] is not None else "")
-              for r in rows if r["footprint_kind"] == fp.kind and r["policy"] != f"grey {grey}"]
+    notes += [
+        f"grey {r['policy'].split()[-1]} on {r['footprint_kind']}: {r['verdict']}"
+        + (f" (corridor {r['corridor_km']:.2f} km)" if r["corridor_km"] is not None else "")
+        for r in rows
+        if r["footprint_kind"] == fp.kind and r["policy"] != f"grey {grey}"
+    ]
     notes += list(main.notes)
     return ClaimCheck(
-        place=fp.name, side=side, kind="encircled", claimed=None, verdict=verdict_of(main),
-        policy=f"grey {grey}", share=None, policies={}, held_km2=m["held"], grey_km2=m["grey"],
-        footprint_km2=m["total"], covered_km2=m["covered"], short_km2=0.0, tolerance=tolerance,
-        footprint_kind=fp.kind, approximate=fp.approximate, sensitivity=tuple(rows),
-        source=map.source, as_of=map.as_of, provenance=fp.provenance, notes=tuple(notes),
-        detail=main.to_dict(), footprint_geometry=fp.geometry, held_geometry=m["held_geom"],
-        grey_geometry=m["grey_geom"])
+        place=fp.name,
+        side=side,
+        kind="encircled",
+        claimed=None,
+        verdict=verdict_of(main),
+        policy=f"grey {grey}",
+        share=None,
+        policies={},
+        held_km2=m["held"],
+        grey_km2=m["grey"],
+        footprint_km2=m["total"],
+        covered_km2=m["covered"],
+        short_km2=0.0,
+        tolerance=tolerance,
+        footprint_kind=fp.kind,
+        approximate=fp.approximate,
+        sensitivity=tuple(rows),
+        source=map.source,
+        as_of=map.as_of,
+        provenance=fp.provenance,
+        notes=tuple(notes),
+        detail=main.to_dict(),
+        footprint_geometry=fp.geometry,
+        held_geometry=m["held_geom"],
+        grey_geometry=m["grey_geom"],
+    )

@@ -76,16 +76,18 @@ def _resolve_aoi(aoi, maps):
     else:
         geom = getattr(aoi, "geometry", aoi)
     if not isinstance(geom, shapely.Geometry):
-        raise CoverageError(f"aoi must be a Footprint, a shapely geometry (lon/lat) or a place name, "
-                            f"got {type(aoi).__name__}")
+        raise CoverageError(
+            f"aoi must be a Footprint, a shapely geometry (lon/lat) or a place name, got {type(aoi).__name__}"
+        )
     if shapely.get_type_id(geom) not in (3, 6, 7):
         raise CoverageError(f"aoi must be polygonal, got a {geom.geom_type}")
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     geom = polygonal_parts(np.array([geom], dtype=object))[0]
     if geom.is_empty or area_km2(geom) <= 0:
-        raise CoverageError("the area of interest is empty: give a polygon with area, "
-                            "or maps that cover something")
+        raise CoverageError(
+            "the area of interest is empty: give a polygon with area, or maps that cover something"
+        )
     return geom
 
 
@@ -206,8 +208,10 @@ class Comparison:
     def labels(self) -> tuple[Label, ...]:
         """Every label found in either map over the AOI (a's first)."""
         p = self.pieces
-        seen = dict.fromkeys([_lab(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)]
-                             + [_lab(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)])
+        seen = dict.fromkeys(
+            [_lab(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)]
+            + [_lab(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)]
+        )
         return tuple(seen)
 
     @cached_property
@@ -230,10 +234,15 @@ class Comparison:
 
         p = self.pieces[self.pieces.cause != "agree"]
         return gpd.GeoDataFrame(
-            {"a_label": [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)],
-             "b_label": [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)],
-             "area_km2": p.area_km2.to_numpy(), "cause": p.cause.to_numpy()},
-            geometry=p.geometry.to_numpy(), crs="EPSG:4326")
+            {
+                "a_label": [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)],
+                "b_label": [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)],
+                "area_km2": p.area_km2.to_numpy(),
+                "cause": p.cause.to_numpy(),
+            },
+            geometry=p.geometry.to_numpy(),
+            crs="EPSG:4326",
+        )
 
     @cached_property
     def disagreement_km2(self) -> dict:
@@ -265,12 +274,30 @@ class Comparison:
         exchange = 2.0 * mins.sum(axis=1)
         total = ra + cb - 2.0 * diag
         shift = np.maximum(total - quantity - exchange, 0.0)
-        df = pd.DataFrame({"label": names, "a_km2": ra, "b_km2": cb, "both_km2": diag, "iou": iou,
-                           "quantity_km2": quantity, "exchange_km2": exchange, "shift_km2": shift,
-                           "allocation_km2": exchange + shift})
-        overall = {"label": "overall", "a_km2": ra.sum(), "b_km2": cb.sum(), "both_km2": diag.sum(),
-                   "iou": np.nan, "quantity_km2": quantity.sum() / 2, "exchange_km2": exchange.sum() / 2,
-                   "shift_km2": shift.sum() / 2, "allocation_km2": (exchange.sum() + shift.sum()) / 2}
+        df = pd.DataFrame(
+            {
+                "label": names,
+                "a_km2": ra,
+                "b_km2": cb,
+                "both_km2": diag,
+                "iou": iou,
+                "quantity_km2": quantity,
+                "exchange_km2": exchange,
+                "shift_km2": shift,
+                "allocation_km2": exchange + shift,
+            }
+        )
+        overall = {
+            "label": "overall",
+            "a_km2": ra.sum(),
+            "b_km2": cb.sum(),
+            "both_km2": diag.sum(),
+            "iou": np.nan,
+            "quantity_km2": quantity.sum() / 2,
+            "exchange_km2": exchange.sum() / 2,
+            "shift_km2": shift.sum() / 2,
+            "allocation_km2": (exchange.sum() + shift.sum()) / 2,
+        }
         return pd.concat([df, pd.DataFrame([overall])], ignore_index=True)
 
     def iou(self, label) -> float:
@@ -323,8 +350,15 @@ class Comparison:
                 if scope_p is not None:
                     line = shapely.difference(line, scope_p)
                 lines.append(line)
-            row = {"side": side, "median_km": np.nan, "p90_km": np.nan, "max_km": np.nan,
-                   "max_lon": np.nan, "max_lat": np.nan, "n_points": 0}
+            row = {
+                "side": side,
+                "median_km": np.nan,
+                "p90_km": np.nan,
+                "max_km": np.nan,
+                "max_lon": np.nan,
+                "max_lat": np.nan,
+                "n_points": 0,
+            }
             if any(ln.is_empty for ln in lines):
                 rows.append(row)
                 continue
@@ -346,12 +380,18 @@ class Comparison:
             dist = np.concatenate(d_all) / 1000.0
             i = int(np.argmax(dist))
             lon, lat = self._unproj((np.array([pts[i].x]), np.array([pts[i].y])))
-            row.update(median_km=float(np.median(dist)), p90_km=float(np.percentile(dist, 90)),
-                       max_km=float(dist[i]), max_lon=float(lon[0]), max_lat=float(lat[0]),
-                       n_points=len(dist))
+            row.update(
+                median_km=float(np.median(dist)),
+                p90_km=float(np.percentile(dist, 90)),
+                max_km=float(dist[i]),
+                max_lon=float(lon[0]),
+                max_lat=float(lat[0]),
+                n_points=len(dist),
+            )
             rows.append(row)
-        return pd.DataFrame(rows, columns=["side", "median_km", "p90_km", "max_km", "max_lon", "max_lat",
-                                           "n_points"])
+        return pd.DataFrame(
+            rows, columns=["side", "median_km", "p90_km", "max_km", "max_lon", "max_lat", "n_points"]
+        )
 
     # ------------------------------------------------------------- tolerance
     @cached_property
@@ -419,9 +459,18 @@ class Comparison:
         place_km = np.full(len(comps), np.nan)
         place[ic] = np.asarray(names, dtype=object)[ip]
         place_km[ic] = dist / 1000.0
-        df = pd.DataFrame({"area_km2": comp_km2, "a_label": a_lab, "b_label": b_lab,
-                           "lon": shapely.get_x(inside), "lat": shapely.get_y(inside),
-                           "place": place, "place_km": place_km, "geometry": comps})
+        df = pd.DataFrame(
+            {
+                "area_km2": comp_km2,
+                "a_label": a_lab,
+                "b_label": b_lab,
+                "lon": shapely.get_x(inside),
+                "lat": shapely.get_y(inside),
+                "place": place,
+                "place_km": place_km,
+                "geometry": comps,
+            }
+        )
         df = df.sort_values("area_km2", ascending=False, kind="stable").reset_index(drop=True)
         df.insert(0, "rank", np.arange(1, len(df) + 1))
         return df[cols]
@@ -430,24 +479,44 @@ class Comparison:
     def to_frame(self) -> pd.DataFrame:
         """The crosstab in long form: a_status, a_side, b_status, b_side, area_km2 (non-zero cells)."""
         p = self.pieces
-        g = (pd.DataFrame({"a_status": p.a_status, "a_side": p.a_side.fillna(""), "b_status": p.b_status,
-                           "b_side": p.b_side.fillna(""), "area_km2": p.area_km2})
-             .groupby(["a_status", "a_side", "b_status", "b_side"], sort=False, as_index=False)["area_km2"]
-             .sum())
+        g = (
+            pd.DataFrame(
+                {
+                    "a_status": p.a_status,
+                    "a_side": p.a_side.fillna(""),
+                    "b_status": p.b_status,
+                    "b_side": p.b_side.fillna(""),
+                    "area_km2": p.area_km2,
+                }
+            )
+            .groupby(["a_status", "a_side", "b_status", "b_side"], sort=False, as_index=False)["area_km2"]
+            .sum()
+        )
         g["a_side"] = g["a_side"].replace("", None)
         g["b_side"] = g["b_side"].replace("", None)
         return g
 
     def to_dict(self, top: int = 20) -> dict:
         """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
+
         def _num(x):
             return None if x is None or (isinstance(x, float) and not np.isfinite(x)) else float(x)
 
         def _rec(df):
             out = []
             for r in df.to_dict(orient="records"):
-                out.append({k: (_num(v) if isinstance(v, (float, np.floating)) else
-                                int(v) if isinstance(v, np.integer) else v) for k, v in r.items()})
+                out.append(
+                    {
+                        k: (
+                            _num(v)
+                            if isinstance(v, (float, np.floating))
+                            else int(v)
+                            if isinstance(v, np.integer)
+                            else v
+                        )
+                        for k, v in r.items()
+                    }
+                )
             return out
 
         comps = self.components.drop(columns="geometry").head(top)
@@ -455,9 +524,16 @@ class Comparison:
             "schema_version": SCHEMA_VERSION,
             "aoi_km2": float(self.aoi_km2),
             "noise_m": float(self.noise_m),
-            "sources": [{"role": r, "source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None,
-                         "path": m.provenance.path, "sha256": m.provenance.sha256}
-                        for r, m in (("a", self.a), ("b", self.b))],
+            "sources": [
+                {
+                    "role": r,
+                    "source": m.source,
+                    "as_of": m.as_of.isoformat() if m.as_of else None,
+                    "path": m.provenance.path,
+                    "sha256": m.provenance.sha256,
+                }
+                for r, m in (("a", self.a), ("b", self.b))
+            ],
             "crosstab": _rec(self.to_frame()),
             "disagreement_km2": {k: float(v) for k, v in self.disagreement_km2.items()},
             "metrics": _rec(self.metrics),
@@ -495,8 +571,9 @@ class Comparison:
             _, ax = plt.subplots(figsize=(8, 8))
         import geopandas as gpd
 
-        gpd.GeoSeries([self.aoi], crs="EPSG:4326").plot(ax=ax, facecolor="#f2f2f2", edgecolor="#888888",
-                                                          linewidth=0.5)
+        gpd.GeoSeries([self.aoi], crs="EPSG:4326").plot(
+            ax=ax, facecolor="#f2f2f2", edgecolor="#888888", linewidth=0.5
+        )
         colours = {"scope": "#9e9ac8", "noise": "#fdae6b", "real": "#d7301f"}
         handles = []
         d = self.disagreement
@@ -512,16 +589,20 @@ class Comparison:
 
     def __repr__(self) -> str:
         d = self.disagreement_km2
-        return (f"<Comparison {self.a.source} vs {self.b.source}: AOI {self.aoi_km2:,.1f} km², "
-                f"disagree {d['total']:,.1f} (real {d['real']:,.1f}, scope {d['scope']:,.1f}, "
-                f"noise {d['noise']:,.1f})>")
+        return (
+            f"<Comparison {self.a.source} vs {self.b.source}: AOI {self.aoi_km2:,.1f} km², "
+            f"disagree {d['total']:,.1f} (real {d['real']:,.1f}, scope {d['scope']:,.1f}, "
+            f"noise {d['noise']:,.1f})>"
+        )
 
     def _repr_html_(self) -> str:
         d = self.disagreement_km2
         ct = self.crosstab.round(2).to_html()
-        return (f"<b>Comparison</b> {html.escape(self.a.source)} vs {html.escape(self.b.source)}: "
-                f"AOI {self.aoi_km2:,.1f} km²; disagreement {d['total']:,.1f} km² "
-                f"(real {d['real']:,.1f}, scope {d['scope']:,.1f}, noise {d['noise']:,.1f}){ct}")
+        return (
+            f"<b>Comparison</b> {html.escape(self.a.source)} vs {html.escape(self.b.source)}: "
+            f"AOI {self.aoi_km2:,.1f} km²; disagreement {d['total']:,.1f} km² "
+            f"(real {d['real']:,.1f}, scope {d['scope']:,.1f}, noise {d['noise']:,.1f}){ct}"
+        )
 
 
 # --------------------------------------------------------------------------- compare
@@ -597,10 +678,12 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
             ci = np.flatnonzero(cand)
             hit, _ = tree.query(shapely.point_on_surface(parts[ci]), predicate="within")
             cause[ci[np.unique(hit)]] = "scope"
-        notes.append(f"{silent.source} declares it never draws {', '.join(keys)}; "
-                     f"{int(sel.sum())} of {len(comps)} components where it is silent and "
-                     f"{(b if silent is a else a).source} draws held ground were taken as scope "
-                     "(see mapdiff.scope)")
+        notes.append(
+            f"{silent.source} declares it never draws {', '.join(keys)}; "
+            f"{int(sel.sum())} of {len(comps)} components where it is silent and "
+            f"{(b if silent is a else a).source} draws held ground were taken as scope "
+            "(see mapdiff.scope)"
+        )
     rest = np.flatnonzero(cause == "real")
     if noise_m > 0 and len(rest):
         eroded = shapely.buffer(to_equal_area(parts[rest], centre), -noise_m / 2.0)
@@ -618,9 +701,17 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     import geopandas as gpd
 
     pieces = gpd.GeoDataFrame(
-        {"a_status": [lab.status for lab in a_lab], "a_side": [lab.side for lab in a_lab],
-         "b_status": [lab.status for lab in b_lab], "b_side": [lab.side for lab in b_lab],
-         "area_km2": sizes[:-1], "cause": causes}, geometry=list(geoms), crs="EPSG:4326")
+        {
+            "a_status": [lab.status for lab in a_lab],
+            "a_side": [lab.side for lab in a_lab],
+            "b_status": [lab.status for lab in b_lab],
+            "b_side": [lab.side for lab in b_lab],
+            "area_km2": sizes[:-1],
+            "cause": causes,
+        },
+        geometry=list(geoms),
+        crs="EPSG:4326",
+    )
     return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre)
 
 
@@ -654,12 +745,17 @@ class ManyComparison:
 
     def to_dict(self) -> dict:
         """JSON-ready summary."""
-        return {"schema_version": SCHEMA_VERSION, "aoi_km2": float(self.aoi_km2),
-                "sources": [{"source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None}
-                            for m in self.maps],
-                "agreement_km2": {int(k): float(v) for k, v in
-                                  zip(self.to_frame().n_top, self.to_frame().area_km2, strict=True)},
-                "pairwise": self.pairwise.to_dict(orient="records")}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "aoi_km2": float(self.aoi_km2),
+            "sources": [
+                {"source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None} for m in self.maps
+            ],
+            "agreement_km2": {
+                int(k): float(v) for k, v in zip(self.to_frame().n_top, self.to_frame().area_km2, strict=True)
+            },
+            "pairwise": self.pairwise.to_dict(orient="records"),
+        }
 
     def plot(self, ax=None, **kw):
         """Map of how many sources agree on each area; returns the Axes."""
@@ -672,8 +768,10 @@ class ManyComparison:
         return ax
 
     def _repr_html_(self) -> str:
-        return (f"<b>ManyComparison</b> of {len(self.maps)} maps, AOI {self.aoi_km2:,.1f} km²"
-                + self.pairwise.to_html())
+        return (
+            f"<b>ManyComparison</b> of {len(self.maps)} maps, AOI {self.aoi_km2:,.1f} km²"
+            + self.pairwise.to_html()
+        )
 
 
 def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:

@@ -59,8 +59,7 @@ from .labels import ENCIRCLED
 from .measure import _centre, area_km2, from_equal_area, to_equal_area
 from .places.footprints import as_footprint
 
-__all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_labels",
-           "encirclement"]
+__all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_labels", "encirclement"]
 
 #: How the grey zone is treated on the way out, the default first.
 GREY_POLICIES = ("passable", "blocking")
@@ -150,18 +149,29 @@ class Encirclement:
         line = self.corridor_line
         return {
             "schema_version": SCHEMA_VERSION,
-            "place": self.place, "by": self.by, "defender": self.defender, "grey": self.grey,
-            "enclosed": self.enclosed, "fire_controlled": self.fire_controlled,
-            "closed": self.closed, "verdict": self.verdict,
-            "corridor_km": self.corridor_km, "corridor_lower_bound": self.corridor_lower_bound,
+            "place": self.place,
+            "by": self.by,
+            "defender": self.defender,
+            "grey": self.grey,
+            "enclosed": self.enclosed,
+            "fire_controlled": self.fire_controlled,
+            "closed": self.closed,
+            "verdict": self.verdict,
+            "corridor_km": self.corridor_km,
+            "corridor_lower_bound": self.corridor_lower_bound,
             "corridor_line": None if line is None or line.is_empty else line.wkt,
             "fire_range_km": self.fire_range_km,
-            "holding_km2": self.holding_km2, "enclosed_km2": self.enclosed_km2,
+            "holding_km2": self.holding_km2,
+            "enclosed_km2": self.enclosed_km2,
             "perimeter_share": self.perimeter_share,
-            "grey_perimeter_share": self.grey_perimeter_share, "radius_km": self.radius_km,
-            "touches_edge": self.touches_edge, "rear": self.rear, "source": self.source,
+            "grey_perimeter_share": self.grey_perimeter_share,
+            "radius_km": self.radius_km,
+            "touches_edge": self.touches_edge,
+            "rear": self.rear,
+            "source": self.source,
             "as_of": self.as_of.isoformat() if self.as_of else None,
-            "footprint_kind": self.footprint_kind, "approximate": self.approximate,
+            "footprint_kind": self.footprint_kind,
+            "approximate": self.approximate,
             "notes": list(self.notes),
         }
 
@@ -177,15 +187,17 @@ class Encirclement:
         """A few lines of plain text: verdict, corridor, perimeter, caveats."""
         date = self.as_of.isoformat() if self.as_of else "undated"
         flag = "  [APPROXIMATE footprint]" if self.approximate else ""
-        lines = [f"{self.place}: {self.defender} holding, encircling side {self.by}, "
-                 f"grey zone {self.grey}",
-                 f"Map: {self.source} {date}; footprint {self.footprint_kind}{flag}",
-                 f"Verdict: {self.verdict}",
-                 f"Holding: {self.holding_km2:,.2f} km² ({self.enclosed_km2:,.2f} km² cut off); "
-                 f"rear: {self.rear}"]
+        lines = [
+            f"{self.place}: {self.defender} holding, encircling side {self.by}, grey zone {self.grey}",
+            f"Map: {self.source} {date}; footprint {self.footprint_kind}{flag}",
+            f"Verdict: {self.verdict}",
+            f"Holding: {self.holding_km2:,.2f} km² ({self.enclosed_km2:,.2f} km² cut off); rear: {self.rear}",
+        ]
         if self.perimeter_share is not None:
-            lines.append(f"Perimeter within {self.radius_km:g} km bordering {self.by}: "
-                         f"{self.perimeter_share:.1%} (grey zone {self.grey_perimeter_share:.1%})")
+            lines.append(
+                f"Perimeter within {self.radius_km:g} km bordering {self.by}: "
+                f"{self.perimeter_share:.1%} (grey zone {self.grey_perimeter_share:.1%})"
+            )
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -193,12 +205,16 @@ class Encirclement:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-                       f"<td>{html.escape(str(v))}</td></tr>"
-                       for k, v in self.to_dict().items() if k not in ("notes", "corridor_line"))
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+            for k, v in self.to_dict().items()
+            if k not in ("notes", "corridor_line")
+        )
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
-        return (f"<b>Encirclement</b> of {html.escape(self.place)}: <b>{html.escape(self.verdict)}</b>"
-                f"<table>{rows}</table><ul>{notes}</ul>")
+        return (
+            f"<b>Encirclement</b> of {html.escape(self.place)}: <b>{html.escape(self.verdict)}</b>"
+            f"<table>{rows}</table><ul>{notes}</ul>"
+        )
 
     def plot(self, ax=None):
         """Holding, encircling side, grey zone, corridor and its width; returns the Axes.
@@ -220,22 +236,33 @@ def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km,
 
     if not isinstance(cmap, ControlMap):
         raise MapdiffError(
-            f"encirclement needs a ControlMap (from mapdiff.read_map), got {type(cmap).__name__}")
+            f"encirclement needs a ControlMap (from mapdiff.read_map), got {type(cmap).__name__}"
+        )
     sides = _sides(cmap)
     if not isinstance(by, str) or by not in sides:
-        raise MapdiffError(f"the {cmap.source} map has no side {by!r}; its sides: "
-                           f"{', '.join(sides) or 'none'}")
+        raise MapdiffError(
+            f"the {cmap.source} map has no side {by!r}; its sides: {', '.join(sides) or 'none'}"
+        )
     if defender is not None and (defender not in sides or defender == by):
-        raise MapdiffError(f"defender {defender!r} must be another side of the map "
-                           f"({', '.join(s for s in sides if s != by) or 'none'})")
+        raise MapdiffError(
+            f"defender {defender!r} must be another side of the map "
+            f"({', '.join(s for s in sides if s != by) or 'none'})"
+        )
     if grey not in GREY_POLICIES:
         raise MapdiffError(f"unknown grey-zone policy {grey!r}; use one of: {', '.join(GREY_POLICIES)}")
-    for name, value, lo in (("fire_range_km", fire_range_km, 0.0), ("radius_km", radius_km, 0.0),
-                            ("search_km", search_km, 0.0)):
+    for name, value, lo in (
+        ("fire_range_km", fire_range_km, 0.0),
+        ("radius_km", radius_km, 0.0),
+        ("search_km", search_km, 0.0),
+    ):
         if value is None and name == "fire_range_km":
             continue
-        if not isinstance(value, int | float) or not math.isfinite(value) or value < lo \
-                or (name == "search_km" and value == 0):
+        if (
+            not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < lo
+            or (name == "search_km" and value == 0)
+        ):
             raise MapdiffError(f"{name} must be a finite number of km ≥ {lo:g}, got {value!r}")
     if not (isinstance(resolution_m, int | float) and resolution_m > 0):
         raise MapdiffError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
@@ -254,8 +281,9 @@ def _resolve_rear(rear):
     try:
         fp = as_footprint(rear)
     except MapdiffError as exc:
-        raise type(exc)(f"cannot use {rear!r} as the rear: {exc}; give a place, a polygon file "
-                        "or 'LON,LAT'") from None
+        raise type(exc)(
+            f"cannot use {rear!r} as the rear: {exc}; give a place, a polygon file or 'LON,LAT'"
+        ) from None
     return fp.geometry, fp.name
 
 
@@ -324,8 +352,9 @@ def _component_index(tree, geom):
 # ---------------------------------------------------------------------- corridor
 def _connected(passable_m, blocking_m, holding_m, target_m, r: float):
     """(connected?, eroded parts, index of the joining part) at erosion radius ``r`` metres."""
-    eroded = passable_m if r <= 0 else shapely.difference(passable_m, shapely.buffer(blocking_m, r,
-                                                                                     quad_segs=4))
+    eroded = (
+        passable_m if r <= 0 else shapely.difference(passable_m, shapely.buffer(blocking_m, r, quad_segs=4))
+    )
     parts = _polygons(eroded)
     if parts.size == 0:
         return False, parts, None
@@ -412,16 +441,29 @@ def _perimeter(own_m, enemy_m, grey_m, area_m, snap_m: float):
     if total <= 0:
         return None, None
     enemy_len = shapely.length(shapely.intersection(outline, shapely.buffer(enemy_m, snap_m)))
-    grey_len = shapely.length(shapely.intersection(
-        shapely.difference(outline, shapely.buffer(enemy_m, snap_m)), shapely.buffer(grey_m, snap_m)))
+    grey_len = shapely.length(
+        shapely.intersection(
+            shapely.difference(outline, shapely.buffer(enemy_m, snap_m)), shapely.buffer(grey_m, snap_m)
+        )
+    )
     return min(1.0, enemy_len / total), min(1.0, grey_len / total)
 
 
 # ---------------------------------------------------------------------- main entry
-def encirclement(map, place, by: str, rear=None, fire_range_km: float | None = None,
-                 grey: str = "passable", defender: str | None = None, radius_km: float = 5.0,
-                 search_km: float = 40.0, footprint_kind: str | None = None,
-                 resolution_m: float = 10.0, snap_m: float = 50.0) -> Encirclement:
+def encirclement(
+    map,
+    place,
+    by: str,
+    rear=None,
+    fire_range_km: float | None = None,
+    grey: str = "passable",
+    defender: str | None = None,
+    radius_km: float = 5.0,
+    search_km: float = 40.0,
+    footprint_kind: str | None = None,
+    resolution_m: float = 10.0,
+    snap_m: float = 50.0,
+) -> Encirclement:
     """Is the defender's holding in ``place`` cut off by side ``by``, and how wide is the way out?
 
     Parameters
@@ -484,15 +526,30 @@ def encirclement(map, place, by: str, rear=None, fire_range_km: float | None = N
 
     holding = shapely.intersection(own, fp.geometry)
     holding_km2 = float(area_km2(holding)) if not holding.is_empty else 0.0
-    common = {"place": fp.name, "by": by, "defender": defender, "grey": grey,
-              "fire_range_km": fire_range_km, "radius_km": radius_km, "source": map.source,
-              "as_of": map.as_of, "footprint_kind": fp.kind, "approximate": fp.approximate,
-              "footprint_geometry": fp.geometry, "holding_geometry": holding}
+    common = {
+        "place": fp.name,
+        "by": by,
+        "defender": defender,
+        "grey": grey,
+        "fire_range_km": fire_range_km,
+        "radius_km": radius_km,
+        "source": map.source,
+        "as_of": map.as_of,
+        "footprint_kind": fp.kind,
+        "approximate": fp.approximate,
+        "footprint_geometry": fp.geometry,
+        "holding_geometry": holding,
+    }
     if holding_km2 <= 1e-6:
-        return Encirclement(enclosed=None, fire_controlled=False, corridor_km=None,
-                            verdict=f"no holding: {defender} holds nothing in {fp.name}",
-                            notes=tuple(notes), **common, **_plot_layers(frame, fp_m, radius_km, None,
-                                                                         own, enemy, grey_geom))
+        return Encirclement(
+            enclosed=None,
+            fire_controlled=False,
+            corridor_km=None,
+            verdict=f"no holding: {defender} holds nothing in {fp.name}",
+            notes=tuple(notes),
+            **common,
+            **_plot_layers(frame, fp_m, radius_km, None, own, enemy, grey_geom),
+        )
 
     # global connectivity: pieces of passable land
     parts = _polygons(passable)
@@ -524,8 +581,10 @@ def encirclement(map, place, by: str, rear=None, fire_range_km: float | None = N
         edge = shapely.boundary(map.coverage)
         touches = any(shapely.distance(parts[i], edge) < 1e-7 for i in cut_off_comps)
         if touches:
-            notes.append("the cut-off holding reaches the edge of the map's coverage: a way out may "
-                         "lie beyond what the map shows")
+            notes.append(
+                "the cut-off holding reaches the edge of the map's coverage: a way out may "
+                "lie beyond what the map shows"
+            )
 
     near = frame.to_lonlat(shapely.buffer(fp_m, (radius_km + 1) * 1000.0))
     own_m, enemy_m, grey_m = (frame.to_m(shapely.intersection(g, near)) for g in (own, enemy, grey_geom))
@@ -536,34 +595,48 @@ def encirclement(map, place, by: str, rear=None, fire_range_km: float | None = N
     if enclosed:
         verdict = "enclosed" + (" (reaches the map's edge)" if touches else "")
     else:
-        width_m, lower, line_m = _measure_corridor(map, frame, fp_m, passable, rear_geom, rear,
-                                                   parts, rear_parts, holding, search_km, resolution_m)
+        width_m, lower, line_m = _measure_corridor(
+            map, frame, fp_m, passable, rear_geom, rear, parts, rear_parts, holding, search_km, resolution_m
+        )
         corridor_km = round(width_m / 1000.0, 3)
         line_ll = frame.to_lonlat(line_m) if line_m is not None else None
         fire = fire_range_km is not None and not lower and corridor_km < 2 * fire_range_km
         if fire:
-            verdict = (f"enclosed under fire control at {fire_range_km:g} km "
-                       f"(corridor {corridor_km:.2f} km)")
+            verdict = f"enclosed under fire control at {fire_range_km:g} km (corridor {corridor_km:.2f} km)"
         elif lower:
             verdict = f"open: corridor wider than {corridor_km:g} km"
         else:
             verdict = f"open: corridor {corridor_km:.2f} km"
         if line_ll is not None and shapely.intersects(line_ll, holding):
-            notes.append("the narrowest point lies in the holding itself: it is a strip narrower than "
-                         "the way beyond it")
-        if line_ll is not None and map.coverage is not None and \
-                shapely.distance(shapely.boundary(map.coverage), line_ll) < 1e-6:
+            notes.append(
+                "the narrowest point lies in the holding itself: it is a strip narrower than "
+                "the way beyond it"
+            )
+        if (
+            line_ll is not None
+            and map.coverage is not None
+            and shapely.distance(shapely.boundary(map.coverage), line_ll) < 1e-6
+        ):
             notes.append("the narrowest point is against the edge of the map's coverage")
         if enclosed_km2 > 1e-6:
             notes.append(f"{enclosed_km2:,.2f} of {holding_km2:,.2f} km² of the holding are cut off")
-    return Encirclement(enclosed=enclosed, fire_controlled=fire, verdict=verdict,
-                        corridor_km=corridor_km, corridor_lower_bound=lower,
-                        holding_km2=holding_km2, enclosed_km2=enclosed_km2,
-                        perimeter_share=perim, grey_perimeter_share=grey_perim,
-                        touches_edge=touches, rear=rear_text, notes=tuple(notes),
-                        corridor_line=line_ll, **common,
-                        **_plot_layers(frame, fp_m, radius_km, line_m if not enclosed else None,
-                                       own, enemy, grey_geom))
+    return Encirclement(
+        enclosed=enclosed,
+        fire_controlled=fire,
+        verdict=verdict,
+        corridor_km=corridor_km,
+        corridor_lower_bound=lower,
+        holding_km2=holding_km2,
+        enclosed_km2=enclosed_km2,
+        perimeter_share=perim,
+        grey_perimeter_share=grey_perim,
+        touches_edge=touches,
+        rear=rear_text,
+        notes=tuple(notes),
+        corridor_line=line_ll,
+        **common,
+        **_plot_layers(frame, fp_m, radius_km, line_m if not enclosed else None, own, enemy, grey_geom),
+    )
 
 
 def _plot_layers(frame, fp_m, radius_km, line_m, own, enemy, grey_geom) -> dict:
@@ -572,9 +645,12 @@ def _plot_layers(frame, fp_m, radius_km, line_m, own, enemy, grey_geom) -> dict:
     if line_m is not None and not line_m.is_empty:
         view_m = shapely.union(view_m, shapely.buffer(line_m, 2000.0))
     view = frame.to_lonlat(shapely.envelope(view_m))
-    return {"view": view, "enemy_geometry": shapely.intersection(enemy, view),
-            "grey_geometry": shapely.intersection(grey_geom, view),
-            "friendly_geometry": shapely.intersection(own, view)}
+    return {
+        "view": view,
+        "enemy_geometry": shapely.intersection(enemy, view),
+        "grey_geometry": shapely.intersection(grey_geom, view),
+        "friendly_geometry": shapely.intersection(own, view),
+    }
 
 
 def _pick_defender(cmap, by: str, around) -> str:
@@ -585,8 +661,9 @@ def _pick_defender(cmap, by: str, around) -> str:
     return _main_other_side(cmap, by)
 
 
-def _measure_corridor(cmap, frame, fp_m, passable, rear_geom, rear, parts, rear_parts, holding,
-                      search_km, resolution_m):
+def _measure_corridor(
+    cmap, frame, fp_m, passable, rear_geom, rear, parts, rear_parts, holding, search_km, resolution_m
+):
     """Corridor width (m), lower-bound flag and line (metres) inside the search window."""
     r_max = search_km * 1000.0 / 2
     window_m = shapely.buffer(fp_m, search_km * 1000.0, quad_segs=8)
@@ -595,8 +672,9 @@ def _measure_corridor(cmap, frame, fp_m, passable, rear_geom, rear, parts, rear_
     big_m = shapely.buffer(window_m, r_max + 1000.0, quad_segs=8)
     big_ll = frame.to_lonlat(big_m)
     xmin, ymin, xmax, ymax = big_ll.bounds
-    passable_m = shapely.intersection(frame.to_m(shapely.clip_by_rect(passable, xmin, ymin, xmax, ymax)),
-                                      big_m)
+    passable_m = shapely.intersection(
+        frame.to_m(shapely.clip_by_rect(passable, xmin, ymin, xmax, ymax)), big_m
+    )
     passable_m = shapely.make_valid(passable_m) if not shapely.is_valid(passable_m) else passable_m
     blocking_m = shapely.difference(big_m, passable_m)
     holding_m = frame.to_m(holding)
@@ -605,8 +683,7 @@ def _measure_corridor(cmap, frame, fp_m, passable, rear_geom, rear, parts, rear_
     else:
         comp = _union([parts[i] for i in rear_parts])
         band = shapely.difference(big_m, window_m)
-        target_m = shapely.intersection(frame.to_m(shapely.clip_by_rect(comp, xmin, ymin, xmax, ymax)),
-                                        band)
+        target_m = shapely.intersection(frame.to_m(shapely.clip_by_rect(comp, xmin, ymin, xmax, ymax)), band)
         if target_m.is_empty or shapely.area(target_m) <= 0:
             target_m = None  # the rear lies inside the window: its largest eroded piece
         passable_m = shapely.intersection(passable_m, window_m) if target_m is None else passable_m
@@ -658,4 +735,3 @@ def _main_other_side(cmap, side: str) -> str:
     if not areas:
         raise MapdiffError(f"the {cmap.source} map has no side other than {side} to encircle it")
     return max(areas, key=areas.get)
-

@@ -36,13 +36,27 @@ def first_crossing(frame, threshold=0.5) -> pd.DataFrame:
         hit = np.flatnonzero(s.to_numpy() >= t - 1e-12)
         if hit.size:
             k = int(hit[0])
-            rows.append({"place": place, "threshold": t, "date": s.index[k],
-                         "previous_date": s.index[k - 1] if k else pd.NaT,
-                         "share_before": float(s.iloc[k - 1]) if k else np.nan,
-                         "share_at": float(s.iloc[k])})
+            rows.append(
+                {
+                    "place": place,
+                    "threshold": t,
+                    "date": s.index[k],
+                    "previous_date": s.index[k - 1] if k else pd.NaT,
+                    "share_before": float(s.iloc[k - 1]) if k else np.nan,
+                    "share_at": float(s.iloc[k]),
+                }
+            )
         else:
-            rows.append({"place": place, "threshold": t, "date": pd.NaT, "previous_date": pd.NaT,
-                         "share_before": np.nan, "share_at": np.nan})
+            rows.append(
+                {
+                    "place": place,
+                    "threshold": t,
+                    "date": pd.NaT,
+                    "previous_date": pd.NaT,
+                    "share_before": np.nan,
+                    "share_at": np.nan,
+                }
+            )
     return pd.DataFrame(rows).set_index("place")
 
 
@@ -80,6 +94,7 @@ class SourceLag:
 
     def to_dict(self) -> dict:
         """JSON-ready dict with the per-place lags and the crossing evidence."""
+
         def clean(v):
             if isinstance(v, pd.Timestamp):
                 return v.date().isoformat()
@@ -87,11 +102,17 @@ class SourceLag:
                 return None
             return float(v) if isinstance(v, np.floating | float) else v
 
-        return {"schema_version": SCHEMA_VERSION, "kind": "source_lag", "leader": self.leader,
-                "follower": self.follower, "window": [d.isoformat() for d in self.window],
-                "places": {p: {k: clean(v) for k, v in row.items()} for p, row in self.table.iterrows()},
-                "crossings": [{k: clean(v) for k, v in r.items()}
-                              for r in self.crossings.reset_index().to_dict("records")]}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "source_lag",
+            "leader": self.leader,
+            "follower": self.follower,
+            "window": [d.isoformat() for d in self.window],
+            "places": {p: {k: clean(v) for k, v in row.items()} for p, row in self.table.iterrows()},
+            "crossings": [
+                {k: clean(v) for k, v in r.items()} for r in self.crossings.reset_index().to_dict("records")
+            ],
+        }
 
     def plot(self, ax=None, **kwargs):
         """Mean squared difference against shift, one line per place; returns the Axes."""
@@ -109,8 +130,10 @@ class SourceLag:
         return ax
 
     def _repr_html_(self) -> str:
-        return (f"<b>SourceLag</b> {html.escape(self.follower)} behind {html.escape(self.leader)} "
-                f"({self.window[0]}..{self.window[1]})" + self.table.to_html(float_format="%.4g"))
+        return (
+            f"<b>SourceLag</b> {html.escape(self.follower)} behind {html.escape(self.leader)} "
+            f"({self.window[0]}..{self.window[1]})" + self.table.to_html(float_format="%.4g")
+        )
 
 
 def _daily(frame: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
@@ -121,8 +144,16 @@ def _daily(frame: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
     return out
 
 
-def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30, start=None,
-               end=None, min_overlap_days: int = 7) -> SourceLag:
+def source_lag(
+    leader,
+    follower,
+    *,
+    thresholds=(0.5,),
+    max_shift_days: int = 30,
+    start=None,
+    end=None,
+    min_overlap_days: int = 7,
+) -> SourceLag:
     """How many days one source trails another, per place.
 
     Two estimates with their evidence: (1) the difference of first-crossing dates for
@@ -168,9 +199,11 @@ def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30,
     if end is not None:
         hi = min(hi, pd.Timestamp(end))
     if hi <= lo:
-        raise MapdiffError("the series do not overlap in time "
-                           f"({fa.index.min().date()}..{fa.index.max().date()}"
-                           f" vs {fb.index.min().date()}..{fb.index.max().date()})")
+        raise MapdiffError(
+            "the series do not overlap in time "
+            f"({fa.index.min().date()}..{fa.index.max().date()}"
+            f" vs {fb.index.min().date()}..{fb.index.max().date()})"
+        )
     days = pd.date_range(lo, hi, freq="D")
     m = int(max_shift_days)
     wide = pd.date_range(lo - pd.Timedelta(days=m), hi + pd.Timedelta(days=m), freq="D")
@@ -190,9 +223,16 @@ def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30,
             ca = first_crossing(wa[[p]], t).iloc[0]
             cb = first_crossing(wb[[p]], t).iloc[0]
             for who, c in (("leader", ca), ("follower", cb)):
-                cross_rows.append({"place": p, "threshold": t, "series": who, "date": c["date"],
-                                   "previous_date": c["previous_date"],
-                                   "observed": bool(pd.notna(c["previous_date"]))})
+                cross_rows.append(
+                    {
+                        "place": p,
+                        "threshold": t,
+                        "series": who,
+                        "date": c["date"],
+                        "previous_date": c["previous_date"],
+                        "observed": bool(pd.notna(c["previous_date"])),
+                    }
+                )
             # a crossing is observed only with a release below the threshold before it
             seen = pd.notna(ca["previous_date"]) and pd.notna(cb["previous_date"])
             row[f"crossing_lag_days@{t:g}"] = (cb["date"] - ca["date"]).days if seen else np.nan
@@ -200,7 +240,7 @@ def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30,
         n = len(a)
         mse = np.full(len(shifts), np.nan)
         for k, sh in enumerate(shifts):
-            y = b[m + sh:m + sh + n]  # follower at t + shift
+            y = b[m + sh : m + sh + n]  # follower at t + shift
             ok = ~(np.isnan(a) | np.isnan(y))
             if ok.sum() >= min_overlap_days:
                 mse[k] = float(np.mean((a[ok] - y[ok]) ** 2))
@@ -220,7 +260,11 @@ def source_lag(leader, follower, *, thresholds=(0.5,), max_shift_days: int = 30,
     tab = pd.DataFrame.from_dict(table, orient="index")
     tab.index.name = "place"
     cross = pd.DataFrame(cross_rows).set_index(["place", "threshold", "series"])
-    return SourceLag(tab, cross, curves, getattr(leader, "source", "leader"),
-                     getattr(follower, "source", "follower"), (lo.date(), hi.date()))
-
-
+    return SourceLag(
+        tab,
+        cross,
+        curves,
+        getattr(leader, "source", "leader"),
+        getattr(follower, "source", "follower"),
+        (lo.date(), hi.date()),
+    )

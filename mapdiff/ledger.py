@@ -31,7 +31,24 @@ from .errors import CoverageError, MapdiffError, UnknownPlaceError
 
 __all__ = ["Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger", "shipped_ledger_path"]
 
-COLUMNS = ("who", "date", "place", "side", "kind", "value", "quote", "source_url")
+COLUMNS = (
+    "who",
+    "claimant",
+    "date",
+    "place",
+    "side",
+    "kind",
+    "value",
+    "quote",
+    "language",
+    "source",
+    "source_url",
+)
+#: Denials a ledger may record besides the claim kinds of :func:`mapdiff.check_claim`: each is
+#: checked as the claim it denies, and its verdict is the opposite.
+NEGATIONS = {"not_captured": "captured", "not_encircled": "encircled"}
+LEDGER_KINDS = (*KINDS, *NEGATIONS)
+_OPPOSITE = {"supported": "not supported", "not supported": "supported"}
 _REQUIRED = ("who", "date", "place", "side", "kind")
 
 
@@ -48,12 +65,26 @@ class Claim:
     quote: str = ""
     source_url: str = ""
     row: int | None = None
+    claimant: str = ""
+    language: str = ""
+    source: str = ""
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return {"who": self.who, "date": self.date.isoformat(), "place": self.place,
-                "side": self.side, "kind": self.kind, "value": self.value, "quote": self.quote,
-                "source_url": self.source_url, "row": self.row}
+        return {
+            "who": self.who,
+            "date": self.date.isoformat(),
+            "place": self.place,
+            "side": self.side,
+            "kind": self.kind,
+            "value": self.value,
+            "quote": self.quote,
+            "source_url": self.source_url,
+            "row": self.row,
+            "claimant": self.claimant,
+            "language": self.language,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -73,13 +104,15 @@ class Ledger:
         """The claims as a DataFrame."""
         import pandas as pd
 
-        return pd.DataFrame([c.to_dict() for c in self.claims],
-                            columns=[*COLUMNS, "row"])
+        return pd.DataFrame([c.to_dict() for c in self.claims], columns=[*COLUMNS, "row"])
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return {"schema_version": SCHEMA_VERSION, "path": self.path,
-                "claims": [c.to_dict() for c in self.claims]}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "path": self.path,
+            "claims": [c.to_dict() for c in self.claims],
+        }
 
 
 def shipped_ledger_path() -> Path:
@@ -124,8 +157,9 @@ def read_ledger(path) -> Ledger:
     Examples
     --------
     >>> led = read_ledger(shipped_ledger_path())
-    >>> [(c.place, c.kind) for c in led]
-    [('Pokrovsk', 'share'), ('Pokrovsk', 'encircled'), ('Myrnohrad', 'encircled')]
+    >>> day = [c for c in led if c.date.isoformat() == "2025-11-27" and c.place != "Kupiansk"]
+    >>> [(c.place, c.kind, c.value) for c in day]
+    [('Pokrovsk', 'share', 0.7), ('Pokrovsk', 'encircled', None), ('Myrnohrad', 'encircled', None)]
     """
     from .places.footprints import looks_like_path, resolve_name
 
@@ -140,8 +174,10 @@ def read_ledger(path) -> Ledger:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in _REQUIRED if c not in header]
     if missing:
-        raise MapdiffError(f"ledger {str(p)!r} lacks the column(s) {', '.join(missing)}; "
-                           f"the header must hold: {', '.join(COLUMNS)}")
+        raise MapdiffError(
+            f"ledger {str(p)!r} lacks the column(s) {', '.join(missing)}; "
+            f"the header must hold: {', '.join(COLUMNS)}"
+        )
     claims = []
     for n, raw in enumerate(reader, start=2):  # row 1 is the header
         row = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else "" for k, v in raw.items()}
@@ -150,8 +186,8 @@ def read_ledger(path) -> Ledger:
         where = f"ledger {p.name} row {n}"
         date = _parse_date(row["date"], where)
         kind = row["kind"] or "share"
-        if kind not in KINDS:
-            raise MapdiffError(f"{where}: unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
+        if kind not in LEDGER_KINDS:
+            raise MapdiffError(f"{where}: unknown kind {kind!r}; use one of: {', '.join(LEDGER_KINDS)}")
         side = row["side"]
         if not side:
             raise MapdiffError(f"{where}: the side is empty; write e.g. RU")
@@ -176,8 +212,22 @@ def read_ledger(path) -> Ledger:
                 place = resolve_name(place)
             except UnknownPlaceError as exc:
                 raise UnknownPlaceError(f"{where}: {exc}") from None
-        claims.append(Claim(row["who"], date, place, side, kind, value, row.get("quote", ""),
-                            row.get("source_url", ""), n))
+        claims.append(
+            Claim(
+                row["who"],
+                date,
+                place,
+                side,
+                kind,
+                value,
+                row.get("quote", ""),
+                row.get("source_url", ""),
+                n,
+                claimant=row.get("claimant", ""),
+                language=row.get("language", ""),
+                source=row.get("source", ""),
+            )
+        )
     return Ledger(tuple(claims), str(p))
 
 
@@ -217,9 +267,11 @@ class ClaimsReport:
             gap = "" if r["gap_days"] is None else f", {r['gap_days']} d before"
             approx = " (approximate footprint)" if r["approximate"] else ""
             claimed = "" if r["claimed"] is None or r["kind"] != "share" else f" {r['claimed']:.0%}"
-            lines.append(f"{r['date']} {r['who']}: {r['side']} {r['kind']} {r['place']}{claimed}"
-                         f" | {r['source']} {rel}{gap}: {r['verdict']} (share {share}){approx}"
-                         + (f" — {r['note']}" if r["note"] else ""))
+            lines.append(
+                f"{r['date']} {r['who']}: {r['side']} {r['kind']} {r['place']}{claimed}"
+                f" | {r['source']} {rel}{gap}: {r['verdict']} (share {share}){approx}"
+                + (f" — {r['note']}" if r["note"] else "")
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -237,8 +289,15 @@ class ClaimsReport:
         ax.barh(y, [100 * r["share"] for r in rows], color="#d55e00", label="share held (map)")
         claimed = [(i, 100 * r["claimed"]) for i, r in enumerate(rows) if r["claimed"] is not None]
         if claimed:
-            ax.scatter([c for _, c in claimed], [i for i, _ in claimed], marker="|", s=300,
-                       color="black", label="claimed", zorder=3)
+            ax.scatter(
+                [c for _, c in claimed],
+                [i for i, _ in claimed],
+                marker="|",
+                s=300,
+                color="black",
+                label="claimed",
+                zorder=3,
+            )
         ax.set_yticks(y, [html.unescape(n) for n in names])
         ax.set_xlim(0, 100)
         ax.set_xlabel("share of the footprint, %")
@@ -246,9 +305,26 @@ class ClaimsReport:
         return ax
 
 
-_REPORT_COLUMNS = ["who", "date", "place", "side", "kind", "claimed", "source", "release", "gap_days",
-                   "share", "policy", "verdict", "footprint_kind", "approximate", "held_km2",
-                   "footprint_km2", "short_km2", "note"]
+_REPORT_COLUMNS = [
+    "who",
+    "date",
+    "place",
+    "side",
+    "kind",
+    "claimed",
+    "source",
+    "release",
+    "gap_days",
+    "share",
+    "policy",
+    "verdict",
+    "footprint_kind",
+    "approximate",
+    "held_km2",
+    "footprint_km2",
+    "short_km2",
+    "note",
+]
 
 
 def _is_series(obj) -> bool:
@@ -272,7 +348,8 @@ def _handles(obj) -> list[tuple]:
             out.append((m.as_of, lambda m=m: m))
         else:
             raise MapdiffError(
-                f"check_claims needs ControlMaps (from mapdiff.read_map) or a Series, got {type(m).__name__}")
+                f"check_claims needs ControlMaps (from mapdiff.read_map) or a Series, got {type(m).__name__}"
+            )
     return out
 
 
@@ -292,12 +369,14 @@ def _group_maps(maps) -> dict[str, list]:
             groups.setdefault(m.source, []).extend(_handles(m))
         else:
             raise MapdiffError(
-                f"check_claims needs ControlMaps (from mapdiff.read_map) or a Series, got {type(m).__name__}")
+                f"check_claims needs ControlMaps (from mapdiff.read_map) or a Series, got {type(m).__name__}"
+            )
     return groups
 
 
-def check_claims(ledger, maps, tolerance: float = 0.05, policy: str = "nobody",
-                 footprint_kind: str | None = None) -> ClaimsReport:
+def check_claims(
+    ledger, maps, tolerance: float = 0.05, policy: str = "nobody", footprint_kind: str | None = None
+) -> ClaimsReport:
     """Check every claim of a ledger against each source's release of the claim's date.
 
     Parameters
@@ -336,11 +415,26 @@ def check_claims(ledger, maps, tolerance: float = 0.05, policy: str = "nobody",
             dated = sorted((h for h in releases if h[0] is not None), key=lambda h: h[0])
             before = [h for h in dated if h[0] <= claim.date]
             place = getattr(claim.place, "name", claim.place)  # a Footprint object or a name/path
-            base = {"who": claim.who, "date": claim.date.isoformat(), "place": str(place),
-                    "side": claim.side, "kind": claim.kind, "claimed": claim.value, "source": source,
-                    "release": None, "gap_days": None, "share": None, "policy": policy,
-                    "verdict": "no release", "footprint_kind": None, "approximate": None,
-                    "held_km2": None, "footprint_km2": None, "short_km2": None, "note": ""}
+            base = {
+                "who": claim.who,
+                "date": claim.date.isoformat(),
+                "place": str(place),
+                "side": claim.side,
+                "kind": claim.kind,
+                "claimed": claim.value,
+                "source": source,
+                "release": None,
+                "gap_days": None,
+                "share": None,
+                "policy": policy,
+                "verdict": "no release",
+                "footprint_kind": None,
+                "approximate": None,
+                "held_km2": None,
+                "footprint_km2": None,
+                "short_km2": None,
+                "note": "",
+            }
             if not before:
                 first = dated[0][0].isoformat() if dated else "none dated"
                 base["note"] = f"no {source} release on or before {claim.date} (first: {first})"
@@ -353,25 +447,40 @@ def check_claims(ledger, maps, tolerance: float = 0.05, policy: str = "nobody",
             m = loaded[source, as_of]
             base.update(release=as_of.isoformat(), gap_days=(claim.date - as_of).days)
             try:
-                chk: ClaimCheck = check_claim(m, claim.place, claim.side, claim.value, kind=claim.kind,
-                                              tolerance=tolerance, footprint_kind=footprint_kind,
-                                              policy=policy)
+                chk: ClaimCheck = check_claim(
+                    m,
+                    claim.place,
+                    claim.side,
+                    claim.value,
+                    kind=NEGATIONS.get(claim.kind, claim.kind),
+                    tolerance=tolerance,
+                    footprint_kind=footprint_kind,
+                    policy=policy,
+                )
             except CoverageError as exc:
                 base.update(verdict="not covered", note=str(exc))
                 rows.append(base)
                 checks.append(None)
                 continue
             except MapdiffError as exc:
-                if claim.kind != "encircled":
+                if NEGATIONS.get(claim.kind, claim.kind) != "encircled":
                     raise
                 base.update(verdict="not checked", note=str(exc))
                 rows.append(base)
                 checks.append(None)
                 continue
-            base.update(place=chk.place, share=chk.share, policy=chk.policy, verdict=chk.verdict,
-                        footprint_kind=chk.footprint_kind, approximate=chk.approximate,
-                        held_km2=chk.held_km2, footprint_km2=chk.footprint_km2, short_km2=chk.short_km2,
-                        note="; ".join(n for n in chk.notes if not n.startswith("approximate footprint")))
+            base.update(
+                place=chk.place,
+                share=chk.share,
+                policy=chk.policy,
+                verdict=_OPPOSITE.get(chk.verdict, chk.verdict) if claim.kind in NEGATIONS else chk.verdict,
+                footprint_kind=chk.footprint_kind,
+                approximate=chk.approximate,
+                held_km2=chk.held_km2,
+                footprint_km2=chk.footprint_km2,
+                short_km2=chk.short_km2,
+                note="; ".join(n for n in chk.notes if not n.startswith("approximate footprint")),
+            )
             rows.append(base)
             checks.append(chk)
     return ClaimsReport(tuple(rows), tuple(checks))

@@ -149,16 +149,20 @@ def densify(geoms, max_segment_deg: float = _MAX_SEGMENT_DEG):
 
 def _same_shape(before, after):
     """Same type, part count and hole count (vectorised)."""
-    return ((shapely.get_type_id(before) == shapely.get_type_id(after))
-            & (shapely.get_num_geometries(before) == shapely.get_num_geometries(after))
-            & (shapely.get_num_interior_rings(before) == shapely.get_num_interior_rings(after)))
+    return (
+        (shapely.get_type_id(before) == shapely.get_type_id(after))
+        & (shapely.get_num_geometries(before) == shapely.get_num_geometries(after))
+        & (shapely.get_num_interior_rings(before) == shapely.get_num_interior_rings(after))
+    )
 
 
 def _densify_rings(geom, d: float):
     """Densify each ring of a (Multi)Polygon on its own: points are only added on edges."""
+
     def poly(p):
-        return shapely.Polygon(shapely.segmentize(p.exterior, d),
-                               [shapely.segmentize(r, d) for r in p.interiors])
+        return shapely.Polygon(
+            shapely.segmentize(p.exterior, d), [shapely.segmentize(r, d) for r in p.interiors]
+        )
 
     if geom.geom_type == "Polygon":
         return poly(geom)

@@ -32,7 +32,6 @@ from .measure import area_km2
 __all__ = ["ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"]
 
 
-
 @dataclass(frozen=True)
 class Repair:
     """One kind of repair made while normalising: how many features, how much area."""
@@ -44,8 +43,7 @@ class Repair:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return {"kind": self.kind, "count": self.count, "area_km2": self.area_km2,
-                "detail": self.detail}
+        return {"kind": self.kind, "count": self.count, "area_km2": self.area_km2, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -70,20 +68,23 @@ class NormalisationReport:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return {"n_features": self.n_features, "n_used": self.n_used,
-                "repairs": [r.to_dict() for r in self.repairs]}
+        return {
+            "n_features": self.n_features,
+            "n_used": self.n_used,
+            "repairs": [r.to_dict() for r in self.repairs],
+        }
 
     def to_frame(self):
         """The repairs as a DataFrame (kind, count, area_km2, detail)."""
         import pandas as pd
 
-        return pd.DataFrame([r.to_dict() for r in self.repairs],
-                            columns=["kind", "count", "area_km2", "detail"])
+        return pd.DataFrame(
+            [r.to_dict() for r in self.repairs], columns=["kind", "count", "area_km2", "detail"]
+        )
 
     def __str__(self) -> str:
         lines = [f"{self.n_features} features read, {self.n_used} used"]
-        lines += [f"  {r.kind}: {r.count} ({r.area_km2:.3f} km²) {r.detail}".rstrip()
-                  for r in self.repairs]
+        lines += [f"  {r.kind}: {r.count} ({r.area_km2:.3f} km²) {r.detail}".rstrip() for r in self.repairs]
         return "\n".join(lines)
 
 
@@ -99,8 +100,13 @@ class Provenance:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return {"source": self.source, "profile": self.profile, "path": self.path,
-                "sha256": self.sha256, "as_of_from": self.as_of_from}
+        return {
+            "source": self.source,
+            "profile": self.profile,
+            "path": self.path,
+            "sha256": self.sha256,
+            "as_of_from": self.as_of_from,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,8 +199,7 @@ class ControlMap:
         if label == self.background:
             return self._background_geometry
         known = ", ".join(str(x) for x in self.all_labels) or "none"
-        raise UnknownLabelError(
-            f"{self.source} map has no label {label}; it knows: {known}")
+        raise UnknownLabelError(f"{self.source} map has no label {label}; it knows: {known}")
 
     @cached_property
     def _background_geometry(self):
@@ -235,8 +240,13 @@ class ControlMap:
                 labels.append(lab)
                 geoms.append(_polygonal(part))
         if self.background is not None:
-            drawn = (None if not geoms else geoms[0] if len(geoms) == 1
-                     else shapely.union_all(np.asarray(geoms, dtype=object)))
+            drawn = (
+                None
+                if not geoms
+                else geoms[0]
+                if len(geoms) == 1
+                else shapely.union_all(np.asarray(geoms, dtype=object))
+            )
             bg = inside if drawn is None else shapely.difference(inside, drawn)
             bg = _polygonal(bg)
             if bg.is_empty:
@@ -300,8 +310,12 @@ class ControlMap:
         if not moved:
             return base
         outside = float(sum(area_km2(g) - area_km2(c) for g, c in moved))
-        extra = Repair("outside_coverage_clipped", len(moved), max(outside, 0.0),
-                       "drawn area beyond the coverage, left out of every measure")
+        extra = Repair(
+            "outside_coverage_clipped",
+            len(moved),
+            max(outside, 0.0),
+            "drawn area beyond the coverage, left out of every measure",
+        )
         return NormalisationReport(base.n_features, base.n_used, (*base.repairs, extra))
 
     # ---------------------------------------------------------------- exporting
@@ -318,9 +332,14 @@ class ControlMap:
         labels = self.all_labels if background else self.labels
         geoms = [self.geometry(lab) for lab in labels]
         return gpd.GeoDataFrame(
-            {"status": [lab.status for lab in labels], "side": [lab.side for lab in labels],
-             "area_km2": area_km2(np.asarray(geoms, dtype=object)) if geoms else []},
-            geometry=geoms, crs="EPSG:4326")
+            {
+                "status": [lab.status for lab in labels],
+                "side": [lab.side for lab in labels],
+                "area_km2": area_km2(np.asarray(geoms, dtype=object)) if geoms else [],
+            },
+            geometry=geoms,
+            crs="EPSG:4326",
+        )
 
     def to_file(self, path, driver: str | None = None, background: bool = True) -> None:
         """Write the labelled polygons to GeoJSON/GeoPackage/…, atomically."""
@@ -335,8 +354,10 @@ class ControlMap:
             "source": self.source,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "background": self.background.to_dict() if self.background else None,
-            "labels": [{**lab.to_dict(), "area_km2": round(self.area(lab), 6),
-                        "drawn": lab in self.labels} for lab in self.all_labels],
+            "labels": [
+                {**lab.to_dict(), "area_km2": round(self.area(lab), 6), "drawn": lab in self.labels}
+                for lab in self.all_labels
+            ],
             "scope": list(self.scope),
             "provenance": self.provenance.to_dict(),
             "report": self.report.to_dict(),
@@ -359,8 +380,17 @@ class ControlMap:
         aoi = _as_geometry(aoi)
         geoms = tuple(_polygonal(shapely.intersection(g, aoi)) for g in self.geometries)
         cov = aoi if self.coverage is None else shapely.intersection(self.coverage, aoi)
-        return ControlMap(self.labels, geoms, cov, self.background, self.source, self.as_of,
-                          self.scope, self.provenance, self.report_base)
+        return ControlMap(
+            self.labels,
+            geoms,
+            cov,
+            self.background,
+            self.source,
+            self.as_of,
+            self.scope,
+            self.provenance,
+            self.report_base,
+        )
 
     def __repr__(self) -> str:
         date = self.as_of.isoformat() if self.as_of else "undated"
@@ -371,17 +401,21 @@ class ControlMap:
         rows = "".join(
             f"<tr><td>{html.escape(str(r['status']))}</td><td>{html.escape(str(r['side']))}</td>"
             f"<td style='text-align:right'>{r['area_km2']:,.1f}</td></tr>"
-            for r in self.to_dict()["labels"])
+            for r in self.to_dict()["labels"]
+        )
         date = self.as_of.isoformat() if self.as_of else "undated"
-        return (f"<b>ControlMap</b> {html.escape(self.source)} {date}"
-                f"<table><tr><th>status</th><th>side</th><th>km²</th></tr>{rows}</table>")
+        return (
+            f"<b>ControlMap</b> {html.escape(self.source)} {date}"
+            f"<table><tr><th>status</th><th>side</th><th>km²</th></tr>{rows}</table>"
+        )
 
 
 def _as_geometry(obj):
     geom = getattr(obj, "geometry", obj)
     if not isinstance(geom, shapely.Geometry):
         raise CoverageError(
-            f"expected a shapely geometry in lon/lat (or an object with .geometry), got {type(obj).__name__}")
+            f"expected a shapely geometry in lon/lat (or an object with .geometry), got {type(obj).__name__}"
+        )
     return geom
 
 
@@ -521,8 +555,14 @@ def normalise(
         types[collection & shapely.is_empty(geoms)] = -2
     non_areal = keep & ~np.isin(types, (3, 6))
     if non_areal.any():
-        repairs.append(Repair("non_areal_dropped", int(non_areal.sum()), 0.0,
-                              "points, lines and empty collections carry no area"))
+        repairs.append(
+            Repair(
+                "non_areal_dropped",
+                int(non_areal.sum()),
+                0.0,
+                "points, lines and empty collections carry no area",
+            )
+        )
         keep &= ~non_areal
 
     idx = np.flatnonzero(keep)
@@ -531,14 +571,20 @@ def normalise(
         if invalid.size:
             before = _area_before_repair(geoms[invalid])
             geoms[invalid] = polygonal_parts(
-                shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False))
+                shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+            )
             for i in invalid[~shapely.is_valid(geoms[invalid])]:
                 # GEOS can return parts sharing an edge (a ring that doubles back): dissolve
                 geoms[i] = _polygonal(shapely.make_valid(shapely.union_all(shapely.get_parts(geoms[i]))))
             after = area_km2(geoms[invalid])
-            repairs.append(Repair("invalid_geometry", int(invalid.size),
-                                  float(np.abs(after - before).sum()),
-                                  "repaired with make_valid (structure); area is |after - before|"))
+            repairs.append(
+                Repair(
+                    "invalid_geometry",
+                    int(invalid.size),
+                    float(np.abs(after - before).sum()),
+                    "repaired with make_valid (structure); area is |after - before|",
+                )
+            )
             keep[invalid[shapely.is_empty(geoms[invalid])]] = False
 
     if coverage is not None:
@@ -551,18 +597,25 @@ def normalise(
         suspects = rest[~shapely.contains(coverage, shapely.point_on_surface(geoms[rest]))]
         if suspects.size:
             share = area_km2(shapely.intersection(geoms[suspects], coverage)) / np.maximum(
-                area_km2(geoms[suspects]), 1e-12)
+                area_km2(geoms[suspects]), 1e-12
+            )
             out = np.concatenate([out, suspects[share < 0.5]])
         if out.size:
-            repairs.append(Repair("outside_coverage_dropped", int(out.size),
-                                  float(area_km2(geoms[out]).sum()),
-                                  "features (mostly) outside the map's coverage"))
+            repairs.append(
+                Repair(
+                    "outside_coverage_dropped",
+                    int(out.size),
+                    float(area_km2(geoms[out]).sum()),
+                    "features (mostly) outside the map's coverage",
+                )
+            )
             keep[out] = False
 
     if not keep.any():
         raise EmptyMapError(
             f"{source}: no polygon with area is left after normalisation "
-            f"({n_in} features read); check the file holds polygons inside the map's coverage")
+            f"({n_in} features read); check the file holds polygons inside the map's coverage"
+        )
 
     # dissolve per label, in precedence order
     order: list[Label] = []
@@ -596,11 +649,26 @@ def normalise(
         final_labels.append(lab)
         final_geoms.append(g)
     if n_moved:
-        repairs.append(Repair("overlap_resolved", n_moved, moved,
-                              "area drawn under several labels kept by the higher one: "
-                              + " > ".join(str(x) for x in final_labels)))
+        repairs.append(
+            Repair(
+                "overlap_resolved",
+                n_moved,
+                moved,
+                "area drawn under several labels kept by the higher one: "
+                + " > ".join(str(x) for x in final_labels),
+            )
+        )
 
     report = NormalisationReport(n_in, int(keep.sum()), tuple(repairs))
     prov = provenance or Provenance(source, "custom")
-    return ControlMap(tuple(final_labels), tuple(final_geoms), coverage, background, source,
-                      as_of, tuple(scope), prov, report)
+    return ControlMap(
+        tuple(final_labels),
+        tuple(final_geoms),
+        coverage,
+        background,
+        source,
+        as_of,
+        tuple(scope),
+        prov,
+        report,
+    )

@@ -44,5 +44,4 @@ def sample_path(date: str | None = None) -> Path:
             return p
     from .errors import UnknownSourceError
 
-    raise UnknownSourceError(
-        f"no shipped sample for {date}; there are: {', '.join(p.name for p in paths)}")
+    raise UnknownSourceError(f"no shipped sample for {date}; there are: {', '.join(p.name for p in paths)}")

@@ -58,8 +58,13 @@ def crimea():
     >>> bool(crimea().contains(shapely.Point(34.82, 46.17)))   # Henichesk (Kherson oblast)
     False
     """
-    cut = shapely.union_all([shapely.box(31.5, 44.0, 33.5, 45.9), shapely.box(33.5, 44.0, 34.1, 46.17),
-                             shapely.box(34.1, 44.0, 37.5, 45.97)])
+    cut = shapely.union_all(
+        [
+            shapely.box(31.5, 44.0, 33.5, 45.9),
+            shapely.box(33.5, 44.0, 34.1, 46.17),
+            shapely.box(34.1, 44.0, 37.5, 45.97),
+        ]
+    )
     geom = shapely.intersection(region("ukraine"), cut)
     shapely.prepare(geom)
     return geom

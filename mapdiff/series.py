@@ -84,9 +84,10 @@ __all__ = [
 #: the same threshold as a "captured" claim (:data:`mapdiff.claims.CAPTURED_THRESHOLD`).
 CAPTURED = CAPTURED_THRESHOLD
 
-_DATE_RX = (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"),
-            re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"))
-
+_DATE_RX = (
+    re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"),
+    re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"),
+)
 
 
 def _date_in_text(text: str) -> dt.date | None:
@@ -120,26 +121,42 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
     return None
 
 
-_MAP_SUFFIXES = {".geojson", ".json", ".gpkg", ".kml", ".kmz", ".fgb", ".parquet", ".geoparquet", ".shp",
-                 ".zip"}
+_MAP_SUFFIXES = {
+    ".geojson",
+    ".json",
+    ".gpkg",
+    ".kml",
+    ".kmz",
+    ".fgb",
+    ".parquet",
+    ".geoparquet",
+    ".shp",
+    ".zip",
+}
 
 
 def _expand(src) -> list[Path]:
     text = str(src)
     p = Path(text)
     if p.is_dir():
-        paths = [q for q in p.iterdir() if q.is_file() and not q.name.startswith(".")
-                 and q.suffix.lower() in _MAP_SUFFIXES]
+        paths = [
+            q
+            for q in p.iterdir()
+            if q.is_file() and not q.name.startswith(".") and q.suffix.lower() in _MAP_SUFFIXES
+        ]
     elif any(ch in text for ch in "*?["):
         paths = [Path(q) for q in _glob.glob(text) if Path(q).is_file()]
     elif p.is_file():
         paths = [p]
     else:
-        raise FormatError(f"{text}: no such file, folder or glob match; pass a folder, a glob "
-                          "such as 'data/deepstate/*.geojson', or a list of files")
+        raise FormatError(
+            f"{text}: no such file, folder or glob match; pass a folder, a glob "
+            "such as 'data/deepstate/*.geojson', or a list of files"
+        )
     if not paths:
         raise FormatError(f"{text}: no map files found there")
     return sorted(paths)
+
 
 class Series:
     """An ordered series of releases of one source, read lazily.
@@ -212,7 +229,8 @@ class Series:
                     if m.source != self.source:
                         raise UnknownSourceError(
                             f"{p.name}: looks like a {m.source} release, but the series is {self.source}; "
-                            f"keep one source per Series (or pass source={self.source!r})")
+                            f"keep one source per Series (or pass source={self.source!r})"
+                        )
                     d = m.as_of
                 rel.append(_Release(str(p), None, d, p.name))
         undated = [r.name for r in rel if r.as_of is None]
@@ -270,9 +288,19 @@ class Series:
         return out
 
     # ------------------------------------------------------------ analyses
-    def shares(self, places, side: str, policy: str = "nobody", *, workers: int | None = None,
-               backend: str = "local", client=None, cache: bool = True, cache_dir=None,
-               quiet: bool = False) -> ShareSeries:
+    def shares(
+        self,
+        places,
+        side: str,
+        policy: str = "nobody",
+        *,
+        workers: int | None = None,
+        backend: str = "local",
+        client=None,
+        cache: bool = True,
+        cache_dir=None,
+        quiet: bool = False,
+    ) -> ShareSeries:
         """The side's share of each place's footprint, release by release.
 
         Parameters
@@ -308,16 +336,32 @@ class Series:
             raise MapdiffError(f"places named twice: {', '.join(names)}; give each place once")
         geoms = np.asarray([f.geometry for f in fps], dtype=object)
         aoi = _aoi(geoms)
-        ctx = _Context(shapely.to_wkb(aoi), tuple(shapely.to_wkb(geoms)), _centre(geoms),
-                       self._profile_name, bool(cache), None if cache_dir is None else str(cache_dir),
-                       check_source=not self._source_given)
-        results = _run(_measure_batch, ctx, self._releases, workers, backend, client, quiet,
-                       f"{self.source} shares")
+        ctx = _Context(
+            shapely.to_wkb(aoi),
+            tuple(shapely.to_wkb(geoms)),
+            _centre(geoms),
+            self._profile_name,
+            bool(cache),
+            None if cache_dir is None else str(cache_dir),
+            check_source=not self._source_given,
+        )
+        results = _run(
+            _measure_batch, ctx, self._releases, workers, backend, client, quiet, f"{self.source} shares"
+        )
         return _assemble_shares(results, fps, side, policy, self.source)
 
-    def changes(self, aoi=None, *, window: int = 7, workers: int | None = None,
-                backend: str = "local", client=None, cache: bool = True, cache_dir=None,
-                quiet: bool = False) -> ChangeTable:
+    def changes(
+        self,
+        aoi=None,
+        *,
+        window: int = 7,
+        workers: int | None = None,
+        backend: str = "local",
+        client=None,
+        cache: bool = True,
+        cache_dir=None,
+        quiet: bool = False,
+    ) -> ChangeTable:
         """Gains and losses per side between consecutive releases, with rolling averages.
 
         Parameters
@@ -339,13 +383,30 @@ class Series:
 
         geom = None if aoi is None else _aoi_geometry(aoi)
         area = None if geom is None else _aoi(np.asarray([geom], dtype=object))
-        ctx = _Context(None if area is None else shapely.to_wkb(area), (), None, self._profile_name,
-                       bool(cache), None if cache_dir is None else str(cache_dir), clip=geom,
-                       check_source=not self._source_given)
-        rows = _run(_changes_batch, ctx, self._releases, workers, backend, client, quiet,
-                    f"{self.source} changes", overlap=True)
-        return _assemble_changes(rows, window, self.source,
-                                 None if aoi is None else getattr(aoi, "name", str(aoi)))
+        ctx = _Context(
+            None if area is None else shapely.to_wkb(area),
+            (),
+            None,
+            self._profile_name,
+            bool(cache),
+            None if cache_dir is None else str(cache_dir),
+            clip=geom,
+            check_source=not self._source_given,
+        )
+        rows = _run(
+            _changes_batch,
+            ctx,
+            self._releases,
+            workers,
+            backend,
+            client,
+            quiet,
+            f"{self.source} changes",
+            overlap=True,
+        )
+        return _assemble_changes(
+            rows, window, self.source, None if aoi is None else getattr(aoi, "name", str(aoi))
+        )
 
 
 def _detect(path: Path):
@@ -366,9 +427,19 @@ def _read_full(r: _Release, profile: str | None) -> ControlMap:
 
     m = read_map(r.path, source=profile)
     if m.as_of != r.as_of:
-        m = ControlMap(m.labels, m.geometries, m.coverage, m.background, m.source, r.as_of, m.scope,
-                       m.provenance, m.report_base)
+        m = ControlMap(
+            m.labels,
+            m.geometries,
+            m.coverage,
+            m.background,
+            m.source,
+            r.as_of,
+            m.scope,
+            m.provenance,
+            m.report_base,
+        )
     return m
+
 
 # ======================================================================= share series
 @lru_cache(maxsize=1024)
@@ -414,11 +485,18 @@ def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, sour
     # evidence: km² per (date, place, label), zero rows left out
     stacked = np.vstack(ev_area) if ev_area else np.zeros((0, len(fps)))
     ri, ci = np.nonzero(stacked > 0)
-    areas = pd.DataFrame({"date": np.asarray(ev_date, dtype=object)[ri], "place": np.asarray(names)[ci],
-                          "label": np.asarray(ev_label, dtype=object)[ri], "km2": stacked[ri, ci]})
+    areas = pd.DataFrame(
+        {
+            "date": np.asarray(ev_date, dtype=object)[ri],
+            "place": np.asarray(names)[ci],
+            "label": np.asarray(ev_label, dtype=object)[ri],
+            "km2": stacked[ri, ci],
+        }
+    )
     frame = pd.DataFrame(share, index=pd.DatetimeIndex(pd.to_datetime(dates), name="date"), columns=names)
-    return ShareSeries(frame, side, policy, source, tuple(f.kind for f in fps),
-                       tuple(f.approximate for f in fps), areas)
+    return ShareSeries(
+        frame, side, policy, source, tuple(f.kind for f in fps), tuple(f.approximate for f in fps), areas
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -484,13 +562,21 @@ class ShareSeries:
 
     def to_dict(self) -> dict:
         """JSON-ready dict: side, policy, source, places, dates and shares."""
-        return {"schema_version": SCHEMA_VERSION, "kind": "share_series", "side": self.side,
-                "policy": self.policy, "source": self.source,
-                "places": [{"name": p, "kind": k, "approximate": bool(a)}
-                           for p, k, a in zip(self.places, self.kinds, self.approximate, strict=False)],
-                "dates": [d.date().isoformat() for d in self.frame.index],
-                "shares": {p: [None if pd.isna(v) else round(float(v), 6) for v in self.frame[p]]
-                           for p in self.places}}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "share_series",
+            "side": self.side,
+            "policy": self.policy,
+            "source": self.source,
+            "places": [
+                {"name": p, "kind": k, "approximate": bool(a)}
+                for p, k, a in zip(self.places, self.kinds, self.approximate, strict=False)
+            ],
+            "dates": [d.date().isoformat() for d in self.frame.index],
+            "shares": {
+                p: [None if pd.isna(v) else round(float(v), 6) for v in self.frame[p]] for p in self.places
+            },
+        }
 
     def plot(self, ax=None, **kwargs):
         """Share (%) over time, one line per place; returns the Axes."""
@@ -503,14 +589,16 @@ class ShareSeries:
         ax.set_ylabel(f"share held by {self.side} (%)")
         ax.set_ylim(-2, 102)
         note = "; approximate footprints" if any(self.approximate) else ""
-        ax.set_title(f"{self.source}: share of each footprint held by {self.side} "
-                     f"(grey: {self.policy}{note})")
+        ax.set_title(
+            f"{self.source}: share of each footprint held by {self.side} (grey: {self.policy}{note})"
+        )
         ax.legend(loc="best", fontsize="small")
         return ax
 
     def _repr_html_(self) -> str:
         tail = self.frame.tail(10).map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
         note = " (approximate footprints)" if any(self.approximate) else ""
-        return (f"<b>ShareSeries</b> {html.escape(self.source)}: {len(self.frame)} releases, "
-                f"side {html.escape(self.side)}, grey {html.escape(self.policy)}{note}"
-                + tail.to_html())
+        return (
+            f"<b>ShareSeries</b> {html.escape(self.source)}: {len(self.frame)} releases, "
+            f"side {html.escape(self.side)}, grey {html.escape(self.policy)}{note}" + tail.to_html()
+        )

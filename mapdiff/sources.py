@@ -75,12 +75,24 @@ class Archive:
 
 _RAW = "https://raw.githubusercontent.com"
 ARCHIVES: dict[str, Archive] = {
-    "deepstate": Archive("deepstate", f"{_RAW}/cyterat/deepstate-map-data/HEAD/data/",
-                         "deepstatemap_data_{ymd}.geojson", "GPL-3.0 (archive repository)"),
-    "nzz": Archive("nzz", f"{_RAW}/conflict-investigations/nzz-maps/HEAD/data/",
-                   "{iso}.json", "none stated; attribute NZZ and Liveuamap"),
-    "isw": Archive("isw", f"{_RAW}/Nikkei-Visual-Data-Journalism/ISW/HEAD/data/",
-                   "{ymd}.geojson", "MIT (archive repository)"),
+    "deepstate": Archive(
+        "deepstate",
+        f"{_RAW}/cyterat/deepstate-map-data/HEAD/data/",
+        "deepstatemap_data_{ymd}.geojson",
+        "GPL-3.0 (archive repository)",
+    ),
+    "nzz": Archive(
+        "nzz",
+        f"{_RAW}/conflict-investigations/nzz-maps/HEAD/data/",
+        "{iso}.json",
+        "none stated; attribute NZZ and Liveuamap",
+    ),
+    "isw": Archive(
+        "isw",
+        f"{_RAW}/Nikkei-Visual-Data-Journalism/ISW/HEAD/data/",
+        "{ymd}.geojson",
+        "MIT (archive repository)",
+    ),
 }
 _DECLARED_HOSTS = frozenset(a.host for a in ARCHIVES.values())
 
@@ -106,7 +118,8 @@ def _archive(source: str) -> Archive:
         return ARCHIVES[str(source).lower()]
     except KeyError:
         raise UnknownSourceError(
-            f"no archive to fetch {source!r} from; known: {', '.join(sorted(ARCHIVES))}") from None
+            f"no archive to fetch {source!r} from; known: {', '.join(sorted(ARCHIVES))}"
+        ) from None
 
 
 def _date(value) -> dt.date:
@@ -141,7 +154,8 @@ def _check_url(url: str) -> None:
         return
     raise FetchError(
         f"refusing to fetch from {url!r}: mapdiff only talks to the declared archive hosts "
-        f"({', '.join(sorted(_DECLARED_HOSTS))}) over https, or to a loopback mirror")
+        f"({', '.join(sorted(_DECLARED_HOSTS))}) over https, or to a loopback mirror"
+    )
 
 
 def _base_url(archive: Archive, base_url: str | None) -> str:
@@ -226,8 +240,9 @@ def _download(url: str, target: Path) -> str:
         raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise FetchError(f"cannot reach {url}: {reason}; retry later or use --offline with a "
-                         "cached copy") from None
+        raise FetchError(
+            f"cannot reach {url}: {reason}; retry later or use --offline with a cached copy"
+        ) from None
     return h.hexdigest()
 
 
@@ -286,19 +301,30 @@ def fetch(source: str, date, offline: bool = False, base_url: str | None = None)
             raise FetchError(
                 f"cached {archive.source} release for {day} is corrupted: {target} has sha256 "
                 f"{actual[:12]}…, recorded {recorded[:12]}… at download; run without --offline "
-                "to download it again")
-        warnings.warn(f"cached {target} does not match its recorded sha256; downloading it again",
-                      MapdiffWarning, stacklevel=2)
+                "to download it again"
+            )
+        warnings.warn(
+            f"cached {target} does not match its recorded sha256; downloading it again",
+            MapdiffWarning,
+            stacklevel=2,
+        )
     if offline:
         raise FetchError(
             f"offline: the {archive.source} release for {day} is not in the cache; missing "
-            f"{target} (run `mapdiff fetch {archive.source} {day}` online to download it)")
+            f"{target} (run `mapdiff fetch {archive.source} {day}` online to download it)"
+        )
     url = urllib.parse.urljoin(_base_url(archive, base_url), name)
     digest = _download(url, target)
     if corrupted and recorded and digest != recorded:
-        warnings.warn(f"{url} now serves different content than when first downloaded "
-                      f"(sha256 {digest[:12]}…, was {recorded[:12]}…); the new file is kept",
-                      MapdiffWarning, stacklevel=2)
-    _record(root, key, {"sha256": digest, "url": url,
-                        "fetched": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+        warnings.warn(
+            f"{url} now serves different content than when first downloaded "
+            f"(sha256 {digest[:12]}…, was {recorded[:12]}…); the new file is kept",
+            MapdiffWarning,
+            stacklevel=2,
+        )
+    _record(
+        root,
+        key,
+        {"sha256": digest, "url": url, "fetched": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+    )
     return target

@@ -38,4 +38,8 @@ def square_map():
     cov = shapely.box(37.0, 48.0, 37.2, 48.2)
     return normalise(
         [(RU, shapely.box(37.0, 48.0, 37.1, 48.2)), (GREY, shapely.box(37.1, 48.0, 37.12, 48.2))],
-        coverage=cov, background=UA, source="synthetic", precedence=[RU, GREY])
+        coverage=cov,
+        background=UA,
+        source="synthetic",
+        precedence=[RU, GREY],
+    )

@@ -35,7 +35,8 @@ _WRITE_CALL = re.compile(
     r"""(open\(\s*(?P<o>[^,)]+)\s*,\s*["'][wax]b?\+?["']"""
     r"""|\.to_file\(\s*(?P<f>[^,)]+)|savefig\(\s*(?P<s>[^,)]+)|write_dataframe\(\s*[^,]+,\s*(?P<w>[^,)]+)"""
     r"""|(?P<obj>[\w.\]\[()]+)\.(write_text|write_bytes)\(|\.to_(csv|parquet|json|file)\(\s*(?P<c>[^,)]*)"""
-    r"""|json\.dump\(\s*[^,]+,\s*(?P<j>[^,)]+))""")
+    r"""|json\.dump\(\s*[^,]+,\s*(?P<j>[^,)]+))"""
+)
 
 
 # Calls that look like raw writes but are mapdiff methods that write through write_gdf /
@@ -72,8 +73,10 @@ def test_every_writer_goes_through_atomic():
 
 def test_the_audit_catches_a_bypassing_writer(tmp_path, monkeypatch):
     bad = PKG / "_h7_audit_probe.py"
-    bad.write_text('def f(gdf, fig, p):\n    gdf.to_file(p)\n    fig.savefig("out.png")\n'
-                   '    with open(p, "w") as fh:\n        fh.write("x")\n    p.write_text("x")\n')
+    bad.write_text(
+        'def f(gdf, fig, p):\n    gdf.to_file(p)\n    fig.savefig("out.png")\n'
+        '    with open(p, "w") as fh:\n        fh.write("x")\n    p.write_text("x")\n'
+    )
     try:
         assert len([f for f in _findings() if "_h7_audit_probe" in f]) == 4
     finally:
@@ -167,8 +170,11 @@ def _frame(n: int):
     import shapely
 
     x = np.linspace(30.0, 40.0, n)
-    return gpd.GeoDataFrame({"status": ["controlled"] * n, "side": ["RU"] * n},
-                            geometry=shapely.box(x, 48.0, x + 0.001, 48.001), crs=4326)
+    return gpd.GeoDataFrame(
+        {"status": ["controlled"] * n, "side": ["RU"] * n},
+        geometry=shapely.box(x, 48.0, x + 0.001, 48.001),
+        crs=4326,
+    )
 
 
 # ------------------------------------------------------------------ the release cache
@@ -191,8 +197,15 @@ def test_cache_survives_concurrent_processes(tmp_path):
     from mapdiff import cache
 
     env = {**ENV, cache.CACHE_ENV: str(tmp_path / "cache")}
-    procs = [subprocess.Popen([sys.executable, "-c", _CACHE_WORKER, "15"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CACHE_WORKER, "15"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     for p, (out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err.decode()[-2000:]

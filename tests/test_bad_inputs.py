@@ -25,10 +25,12 @@ from mapdiff.io.limits import Limits
 
 BAD = Path(__file__).parent / "data" / "bad"
 SQUARE = shapely.box(37.1, 48.2, 37.2, 48.3)
-_KML_BODY = ('<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-             '<Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>'
-             '37.1,48.2 37.2,48.2 37.2,48.3 37.1,48.2</coordinates></LinearRing>'
-             '</outerBoundaryIs></Polygon></Placemark></Document></kml>')
+_KML_BODY = (
+    '<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+    "<Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>"
+    "37.1,48.2 37.2,48.2 37.2,48.3 37.1,48.2</coordinates></LinearRing>"
+    "</outerBoundaryIs></Polygon></Placemark></Document></kml>"
+)
 
 
 # ------------------------------------------------------------------ the table
@@ -102,8 +104,9 @@ def gen_huge_ring(d: Path) -> Path:
     ring = shapely.segmentize(SQUARE, 0.4 / 200_000)  # ~200,000 vertices, same area
     assert shapely.get_num_coordinates(ring) > 150_000
     p = d / "huge_ring.geojson"
-    p.write_text(gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]}, geometry=[ring],
-                                  crs=4326).to_json())
+    p.write_text(
+        gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]}, geometry=[ring], crs=4326).to_json()
+    )
     return p
 
 
@@ -160,17 +163,24 @@ def _call(spec: str, path, monkeypatch):
         return mapdiff.check_claims(path, list(_samples()))
     if name == "compare_disjoint":  # two maps 200 km apart, each with its own coverage
         ua, ru = mapdiff.Label("controlled", "UA"), mapdiff.Label("controlled", "RU")
-        a, b = (mapdiff.normalise([(ru, shapely.box(x, 48.0, x + 0.1, 48.2))], source=src,
-                                  coverage=shapely.box(x, 48.0, x + 0.2, 48.2), background=ua)
-                for x, src in ((37.0, "a"), (40.0, "b")))
+        a, b = (
+            mapdiff.normalise(
+                [(ru, shapely.box(x, 48.0, x + 0.1, 48.2))],
+                source=src,
+                coverage=shapely.box(x, 48.0, x + 0.2, 48.2),
+                background=ua,
+            )
+            for x, src in ((37.0, "a"), (40.0, "b"))
+        )
         return mapdiff.compare(a, b)
     if name == "source_lag_disjoint":
         import numpy as np
         import pandas as pd
 
         def series(start):
-            return pd.DataFrame({"Pokrovsk": np.linspace(0, 1, 30)},
-                                index=pd.date_range(start, periods=30, freq="D"))
+            return pd.DataFrame(
+                {"Pokrovsk": np.linspace(0, 1, 30)}, index=pd.date_range(start, periods=30, freq="D")
+            )
 
         return mapdiff.source_lag(series("2024-01-01"), series("2025-06-01"))
     raise AssertionError(f"the table names an unknown call {name!r}")
@@ -264,11 +274,21 @@ def test_set_limits_and_raised_are_restored(tmp_path):
 def test_profiles_are_data_not_code():
     """Profile loading never evaluates, executes or imports anything a profile names."""
     src = Path(mapdiff.io.profiles.__file__).read_text(encoding="utf-8")
-    for word in ("eval(", "exec(", "__import__", "import_module", "getattr(", "pickle",
-                 "subprocess", "os.system", "compile(source"):
+    for word in (
+        "eval(",
+        "exec(",
+        "__import__",
+        "import_module",
+        "getattr(",
+        "pickle",
+        "subprocess",
+        "os.system",
+        "compile(source",
+    ):
         assert word not in src, f"mapdiff/profiles/__init__.py uses {word}"
-    toml_text = "\n".join(p.read_text(encoding="utf-8")
-                          for p in Path(mapdiff.io.profiles.__file__).parent.glob("*.toml"))
+    toml_text = "\n".join(
+        p.read_text(encoding="utf-8") for p in Path(mapdiff.io.profiles.__file__).parent.glob("*.toml")
+    )
     assert not re.search(r"\b(import|lambda|eval|exec)\b", toml_text)
 
 
@@ -302,9 +322,13 @@ def test_fetchers_talk_only_to_declared_hosts():
 
     hosts = {a.host for a in sources.ARCHIVES.values()}
     assert hosts and all(hosts)
-    for url in ("https://evil.example.com/x.geojson", "http://" + next(iter(hosts)) + "/x",
-                "file:///etc/passwd", "ftp://" + next(iter(hosts)) + "/x",
-                "https://" + next(iter(hosts)) + ".evil.example.com/x"):
+    for url in (
+        "https://evil.example.com/x.geojson",
+        "http://" + next(iter(hosts)) + "/x",
+        "file:///etc/passwd",
+        "ftp://" + next(iter(hosts)) + "/x",
+        "https://" + next(iter(hosts)) + ".evil.example.com/x",
+    ):
         with pytest.raises(errors.FetchError, match="declared archive hosts"):
             sources._check_url(url)
     sources._check_url("https://" + next(iter(hosts)) + "/data/x.geojson")
@@ -326,17 +350,22 @@ def test_limits_to_dict():
     assert os.environ.get("MAPDIFF_MAX_BYTES") is None
 
 
-@pytest.mark.parametrize("name", ["truncated.geojson", "kml_xxe.kml", "deep_nesting.json",
-                                  "unknown_geometry_type.geojson"])
+@pytest.mark.parametrize(
+    "name", ["truncated.geojson", "kml_xxe.kml", "deep_nesting.json", "unknown_geometry_type.geojson"]
+)
 def test_cli_bad_input_exits_2_without_traceback(name):
     import subprocess
     import sys
 
     from conftest import ROOT
 
-    proc = subprocess.run([sys.executable, "-m", "mapdiff", "info", str(BAD / name)],
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mapdiff", "info", str(BAD / name)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     assert name in proc.stderr and "Traceback" not in proc.stderr
 

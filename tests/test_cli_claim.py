@@ -17,8 +17,13 @@ SAMPLE = str(mapdiff.sample_path("2025-11-27"))
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mapdiff", *args], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mapdiff", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
 
 
 def test_claim_text_verdict_and_sensitivity():
@@ -45,24 +50,51 @@ def test_claim_json_and_strict():
 
 def test_claim_with_polygon_file_policy_and_kind(tmp_path):
     path = tmp_path / "town.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "properties": {},
-        "geometry": json.loads(shapely.to_geojson(shapely.box(37.15, 48.26, 37.21, 48.30)))}]}))
-    r = run("claim", SAMPLE, "--place", str(path), "--side", "RU", "--kind", "captured",
-            "--policy", "claimant", "--footprint-kind", "user+1km", "--json")
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {},
+                        "geometry": json.loads(shapely.to_geojson(shapely.box(37.15, 48.26, 37.21, 48.30))),
+                    }
+                ],
+            }
+        )
+    )
+    r = run(
+        "claim",
+        SAMPLE,
+        "--place",
+        str(path),
+        "--side",
+        "RU",
+        "--kind",
+        "captured",
+        "--policy",
+        "claimant",
+        "--footprint-kind",
+        "user+1km",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["footprint_kind"] == "user+1km" and d["policy"] == "claimant" and d["kind"] == "captured"
     assert d["claimed"] == 0.95 and d["approximate"] is False
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--place", "Pokrovskk", "--side", "RU", "--claimed", "70%"], "did you mean Pokrovsk"),
-    (["--place", "Kharkiv", "--side", "RU", "--claimed", "70%"], "does not cover Kharkiv"),
-    (["--place", "Pokrovsk", "--side", "RU", "--claimed", "170%"], "over 100%"),
-    (["--place", "Pokrovsk", "--side", "RU"], "needs a claimed value"),
-    (["--place", "/nonexistent/town.geojson", "--side", "RU", "--claimed", "1"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--place", "Pokrovskk", "--side", "RU", "--claimed", "70%"], "did you mean Pokrovsk"),
+        (["--place", "Kharkiv", "--side", "RU", "--claimed", "70%"], "does not cover Kharkiv"),
+        (["--place", "Pokrovsk", "--side", "RU", "--claimed", "170%"], "over 100%"),
+        (["--place", "Pokrovsk", "--side", "RU"], "needs a claimed value"),
+        (["--place", "/nonexistent/town.geojson", "--side", "RU", "--claimed", "1"], "does not exist"),
+    ],
+)
 def test_claim_bad_input_exits_2(args, message):
     r = run("claim", SAMPLE, *args)
     assert r.returncode == 2
@@ -96,12 +128,20 @@ def test_place_fetch_through_loopback_and_offline(tmp_path):
     env = {"MAPDIFF_CACHE_DIR": str(tmp_path)}
     body = (NOMINATIM / "kherson_search.json").read_bytes()
     with _Server(body) as srv:
-        r = subprocess.run([sys.executable, "-m", "mapdiff", "place", "Kherson", "--fetch", "--nominatim-url",
-                            srv.url], capture_output=True, text=True, timeout=120,
-                           env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+        r = subprocess.run(
+            [sys.executable, "-m", "mapdiff", "place", "Kherson", "--fetch", "--nominatim-url", srv.url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Kherson: osm_boundary") and "ODbL" in r.stdout
-    r = subprocess.run([sys.executable, "-m", "mapdiff", "place", "Myrnohrad", "--fetch"],
-                       capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "PYTHONPATH": str(ROOT), **env, "MAPDIFF_OFFLINE": "1"})
+    r = subprocess.run(
+        [sys.executable, "-m", "mapdiff", "place", "Myrnohrad", "--fetch"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env, "MAPDIFF_OFFLINE": "1"},
+    )
     assert r.returncode == 2 and "offline" in r.stderr and "Traceback" not in r.stderr

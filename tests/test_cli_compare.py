@@ -19,8 +19,13 @@ B = str(mapdiff.sample_path("2025-11-27"))
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mapdiff", "compare", *args], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mapdiff", "compare", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
 
 
 def test_text_and_out(tmp_path):
@@ -60,10 +65,13 @@ def test_place_and_aoi_file(tmp_path):
     assert json.loads(r.stdout)["aoi_km2"] == pytest.approx(mapdiff.area_km2(box), rel=1e-6)
 
 
-@pytest.mark.parametrize("args", [
-    ("/nonexistent/a.geojson", B),
-    (A, B, "--place", "Nowhereville"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("/nonexistent/a.geojson", B),
+        (A, B, "--place", "Nowhereville"),
+    ],
+)
 def test_bad_input_exit_2(args, tmp_path):
     r = run(*args)
     assert r.returncode == 2

@@ -15,8 +15,13 @@ SAMPLE = str(mapdiff.sample_path("2025-11-27"))
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mapdiff", *args], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mapdiff", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
 
 
 def test_encircle_json_holds_enclosed_verdict_corridor():
@@ -33,8 +38,21 @@ def test_encircle_json_holds_enclosed_verdict_corridor():
 
 def test_encircle_text_fire_range_strict_and_figure(tmp_path):
     out = tmp_path / "pocket.png"
-    r = run("encircle", SAMPLE, "--place", "Myrnohrad", "--by", "RU", "--fire-range-km", "50",
-            "--strict", "--out", str(out), "--dpi", "60")
+    r = run(
+        "encircle",
+        SAMPLE,
+        "--place",
+        "Myrnohrad",
+        "--by",
+        "RU",
+        "--fire-range-km",
+        "50",
+        "--strict",
+        "--out",
+        str(out),
+        "--dpi",
+        "60",
+    )
     assert r.returncode == 0, r.stderr  # closed under fire control: --strict is satisfied
     assert "Verdict: enclosed under fire control at 50 km" in r.stdout
     assert out.stat().st_size > 10_000 and f"Figure: {out}" in r.stdout

@@ -25,8 +25,7 @@ COV = shapely.box(37.0, 48.0, 37.2, 48.2)
 
 
 def _map(features, source, coverage=COV, **kw):
-    return normalise(features, coverage=coverage, background=UA, source=source,
-                     precedence=[RU, GREY], **kw)
+    return normalise(features, coverage=coverage, background=UA, source=source, precedence=[RU, GREY], **kw)
 
 
 def _strip(x0, x1):
@@ -38,8 +37,9 @@ def test_known_strip_crosstab_and_metrics():
     a = _map([(RU, _strip(37.0, 37.1))], "a")
     b = _map([(RU, _strip(37.0, 37.12))], "b")
     c = compare(a, b)
-    sizes = area_km2(np.array([_strip(37.0, 37.1), _strip(37.1, 37.12), _strip(37.12, 37.2), COV]),
-                     centre=(37.1, 48.1))
+    sizes = area_km2(
+        np.array([_strip(37.0, 37.1), _strip(37.1, 37.12), _strip(37.12, 37.2), COV]), centre=(37.1, 48.1)
+    )
     ct = c.crosstab
     assert ct.to_numpy().sum() == pytest.approx(c.aoi_km2, rel=1e-6)
     assert c.aoi_km2 == pytest.approx(sizes[3], rel=1e-6)
@@ -179,17 +179,20 @@ def test_compare_many_consensus():
 
 
 # ----------------------------------------------------------------------- scope inference
-@pytest.mark.parametrize(("lon", "lat", "inside"), [
-    (34.10, 44.95, True),   # Simferopol
-    (33.52, 44.60, True),   # Sevastopol
-    (36.47, 45.36, True),   # Kerch
-    (34.39, 45.71, True),   # Dzhankoi
-    (33.69, 46.11, True),   # Armiansk (Perekop isthmus)
-    (34.82, 46.17, False),  # Henichesk
-    (32.91, 46.12, False),  # Skadovsk
-    (32.61, 46.64, False),  # Kherson
-    (33.37, 46.76, False),  # Nova Kakhovka
-])
+@pytest.mark.parametrize(
+    ("lon", "lat", "inside"),
+    [
+        (34.10, 44.95, True),  # Simferopol
+        (33.52, 44.60, True),  # Sevastopol
+        (36.47, 45.36, True),  # Kerch
+        (34.39, 45.71, True),  # Dzhankoi
+        (33.69, 46.11, True),  # Armiansk (Perekop isthmus)
+        (34.82, 46.17, False),  # Henichesk
+        (32.91, 46.12, False),  # Skadovsk
+        (32.61, 46.64, False),  # Kherson
+        (33.37, 46.76, False),  # Nova Kakhovka
+    ],
+)
 def test_crimea_polygon(lon, lat, inside):
     assert bool(crimea().contains(shapely.Point(lon, lat))) is inside
 
@@ -208,13 +211,15 @@ def test_pre2022_inference():
     assert select_not_drawn(comps, ["pre2022"]).tolist() == [True, False, False]
     assert select_not_drawn(comps, []).tolist() == [False, False, False]
 
-    ds = normalise([(RU, shapely.union_all([block, border_strip, inland]))], coverage=ukr,
-                   background=UA, source="ds")
+    ds = normalise(
+        [(RU, shapely.union_all([block, border_strip, inland]))], coverage=ukr, background=UA, source="ds"
+    )
     nz = normalise([(RU, shapely.box(36.0, 47.0, 36.05, 47.05))], coverage=ukr, background=UA, source="nzz")
     nz = dataclasses.replace(nz, provenance=Provenance("nzz", "nzz"))
     c = compare(ds, nz)
-    sizes = area_km2(np.array([block, border_strip, inland, shapely.box(36.0, 47.0, 36.05, 47.05)]),
-                     centre=c._centre)
+    sizes = area_km2(
+        np.array([block, border_strip, inland, shapely.box(36.0, 47.0, 36.05, 47.05)]), centre=c._centre
+    )
     assert c.disagreement_km2["scope"] == pytest.approx(sizes[0], rel=1e-6)
     assert c.disagreement_km2["real"] == pytest.approx(sizes[1:].sum(), rel=1e-6)
     assert any("nzz declares" in n for n in c.scope_notes)
@@ -223,14 +228,29 @@ def test_pre2022_inference():
 
 
 # ----------------------------------------------------------------------- properties
-_cells = st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(1, 4), st.integers(1, 4),
-                            st.sampled_from([RU, GREY])), min_size=1, max_size=4)
+_cells = st.lists(
+    st.tuples(
+        st.integers(0, 9),
+        st.integers(0, 9),
+        st.integers(1, 4),
+        st.integers(1, 4),
+        st.sampled_from([RU, GREY]),
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 def _gen(cells, source):
-    feats = [(lab, shapely.box(37.0 + 0.02 * x, 48.0 + 0.02 * y, 37.0 + 0.02 * min(x + w, 10),
-                               48.0 + 0.02 * min(y + h, 10)))
-             for x, y, w, h, lab in cells]
+    feats = [
+        (
+            lab,
+            shapely.box(
+                37.0 + 0.02 * x, 48.0 + 0.02 * y, 37.0 + 0.02 * min(x + w, 10), 48.0 + 0.02 * min(y + h, 10)
+            ),
+        )
+        for x, y, w, h, lab in cells
+    ]
     return _map(feats, source)
 
 

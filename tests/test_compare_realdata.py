@@ -17,8 +17,11 @@ pytestmark = pytest.mark.realdata
 def _raw_union(path, keep=None):
     data = json.loads(path.read_text(encoding="utf-8"))
     fc = data.get("value", data)
-    geoms = [shapely.make_valid(shapely.from_geojson(json.dumps(f["geometry"])))
-             for f in fc["features"] if keep is None or f["properties"].get("type") in keep]
+    geoms = [
+        shapely.make_valid(shapely.from_geojson(json.dumps(f["geometry"])))
+        for f in fc["features"]
+        if keep is None or f["properties"].get("type") in keep
+    ]
     geoms = [shapely.get_parts(g) for g in geoms]
     polys = [p for parts in geoms for p in parts if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(polys)

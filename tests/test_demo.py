@@ -15,9 +15,13 @@ import mapdiff
 
 
 def test_demo_prints_the_numbers_and_writes_the_images(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "mapdiff", "demo", "--out", str(tmp_path)],
-                       capture_output=True, text=True, timeout=300,
-                       env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"})
+    r = subprocess.run(
+        [sys.executable, "-m", "mapdiff", "demo", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"},
+    )
     assert r.returncode == 0, r.stderr
     out = r.stdout
     # 1. the comparison: its numbers are the library's

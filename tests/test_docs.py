@@ -26,23 +26,42 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _missing() -> list[str]:
     """Distributions of the docs extra that are not importable."""
-    modules = {"mkdocs": "mkdocs", "mkdocs-material": "material", "mkdocstrings": "mkdocstrings",
-               "mkdocstrings-python": "mkdocstrings_handlers", "mkdocs-jupyter": "mkdocs_jupyter"}
+    modules = {
+        "mkdocs": "mkdocs",
+        "mkdocs-material": "material",
+        "mkdocstrings": "mkdocstrings",
+        "mkdocstrings-python": "mkdocstrings_handlers",
+        "mkdocs-jupyter": "mkdocs_jupyter",
+    }
     return [dist for dist, mod in modules.items() if importlib.util.find_spec(mod) is None]
 
 
 MISSING = _missing()
 pytestmark = pytest.mark.skipif(
-    bool(MISSING),
-    reason=f"docs extra not installed (missing {', '.join(MISSING)}): pip install -e '.[docs]'")
+    bool(MISSING), reason=f"docs extra not installed (missing {', '.join(MISSING)}): pip install -e '.[docs]'"
+)
 
 
 def build(config: Path, site: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config),
-         "--site-dir", str(site)],
-        cwd=config.parent, env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--config-file",
+            str(config),
+            "--site-dir",
+            str(site),
+        ],
+        cwd=config.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def copy_project(dest: Path) -> Path:
@@ -109,7 +128,7 @@ def test_gallery_has_every_notebook(site):
     for nb in notebooks:
         page = site / "notebooks" / nb.stem / "index.html"
         assert page.exists(), f"no gallery page for {nb.name}"
-        assert (page.parent / nb.name).exists()          # the .ipynb, for download
+        assert (page.parent / nb.name).exists()  # the .ipynb, for download
         assert f"notebooks/{nb.stem}/" in index
         title = json.loads(nb.read_text(encoding="utf-8"))["cells"][0]["source"][0].lstrip("# ").strip()
         assert text(title) in text(page.read_text(encoding="utf-8"))
@@ -123,8 +142,9 @@ def test_nothing_fetched_from_the_web_at_build_time(site):
 def test_broken_reference_fails_the_strict_build(tmp_path):
     config = copy_project(tmp_path / "src")
     page = config.parent / "docs" / "guide" / "claims.md"
-    page.write_text(page.read_text(encoding="utf-8")
-                    + "\nSee [mapdiff.no_such_function][] for more.\n", encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8") + "\nSee [mapdiff.no_such_function][] for more.\n", encoding="utf-8"
+    )
     proc = build(config, tmp_path / "site")
     assert proc.returncode != 0, "a broken cross-reference did not fail the strict build"
     assert "mapdiff.no_such_function" in proc.stdout + proc.stderr
@@ -134,14 +154,22 @@ def test_schemas_in_docs_schemas_are_listed(tmp_path):
     config = copy_project(tmp_path / "src")
     schemas = config.parent / "docs" / "schemas"
     schemas.mkdir(exist_ok=True)
-    (schemas / "zz_test_result.json").write_text(json.dumps({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "ZZ test result",
-        "type": "object",
-        "required": ["schema_version", "type"],
-        "properties": {"schema_version": {"type": "string"}, "type": {"const": "zz_test"},
-                       "share": {"type": ["number", "null"], "description": "a share, 0..1"}},
-    }), encoding="utf-8")
+    (schemas / "zz_test_result.json").write_text(
+        json.dumps(
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": "ZZ test result",
+                "type": "object",
+                "required": ["schema_version", "type"],
+                "properties": {
+                    "schema_version": {"type": "string"},
+                    "type": {"const": "zz_test"},
+                    "share": {"type": ["number", "null"], "description": "a share, 0..1"},
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     proc = build(config, tmp_path / "site")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     page = text((tmp_path / "site" / "json-output" / "index.html").read_text(encoding="utf-8"))

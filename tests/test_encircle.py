@@ -23,8 +23,9 @@ KM = 1000.0
 
 def ll(geom):
     """Metres in the local frame -> lon/lat."""
-    return shapely.transform(shapely.segmentize(geom, 200.0),
-                             lambda xy: np.column_stack(_INV.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(
+        shapely.segmentize(geom, 200.0), lambda xy: np.column_stack(_INV.transform(xy[:, 0], xy[:, 1]))
+    )
 
 
 def box(x0, y0, x1, y1):
@@ -49,8 +50,9 @@ def ring_map(gap_km=None, gap_label=None, coverage=COVERAGE):
         if gap_label is not None:
             features.append((gap_label, ll(gap.intersection(disc(10)).difference(disc(6)))))
     features.insert(0, (RU, ll(ring)))
-    return normalise(features, coverage=ll(coverage), background=UA, source="synthetic",
-                     precedence=[RU, GREY])
+    return normalise(
+        features, coverage=ll(coverage), background=UA, source="synthetic", precedence=[RU, GREY]
+    )
 
 
 def geodesic_km(line) -> float:
@@ -80,8 +82,12 @@ def test_ring_with_a_2_km_gap_is_open_with_a_2_km_corridor():
     # the corridor is drawn across the gap: between 6 and 10 km east, about 2 km long on the ellipsoid
     line = e.corridor_line
     assert geodesic_km(line) == pytest.approx(2.0, abs=0.05)
-    mid = shapely.transform(line.centroid, lambda xy: np.column_stack(
-        pyproj.Transformer.from_crs("EPSG:4326", _CRS, always_xy=True).transform(xy[:, 0], xy[:, 1])))
+    mid = shapely.transform(
+        line.centroid,
+        lambda xy: np.column_stack(
+            pyproj.Transformer.from_crs("EPSG:4326", _CRS, always_xy=True).transform(xy[:, 0], xy[:, 1])
+        ),
+    )
     assert 5.5 * KM < mid.x < 10.5 * KM and abs(mid.y) < 0.5 * KM
     assert 0.5 < e.perimeter_share < 1.0
 
@@ -140,14 +146,17 @@ def test_no_holding_when_the_town_is_taken():
     assert check_claim(m, TOWN, "RU", kind="encircled").verdict == "undetermined"
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"by": "XX"}, "no side 'XX'"),
-    ({"by": "RU", "grey": "maybe"}, "grey-zone policy"),
-    ({"by": "RU", "fire_range_km": -1}, "fire_range_km"),
-    ({"by": "RU", "search_km": 0}, "search_km"),
-    ({"by": "RU", "defender": "RU"}, "defender"),
-    ({"by": "RU", "resolution_m": 0}, "resolution_m"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"by": "XX"}, "no side 'XX'"),
+        ({"by": "RU", "grey": "maybe"}, "grey-zone policy"),
+        ({"by": "RU", "fire_range_km": -1}, "fire_range_km"),
+        ({"by": "RU", "search_km": 0}, "search_km"),
+        ({"by": "RU", "defender": "RU"}, "defender"),
+        ({"by": "RU", "resolution_m": 0}, "resolution_m"),
+    ],
+)
 def test_bad_arguments_raise_a_clear_error(kwargs, match):
     with pytest.raises(MapdiffError, match=match):
         encirclement(ring_map(), TOWN, **kwargs)
@@ -170,20 +179,29 @@ def test_encircled_claim_verdicts():
     assert fire.verdict == "within tolerance"
     # the sensitivity table has both grey-zone policies
     grey = check_claim(ring_map(gap_km=2, gap_label=GREY), TOWN, "RU", kind="encircled")
-    by_policy = {r["policy"]: r["verdict"] for r in grey.sensitivity
-                 if r["footprint_kind"] == grey.footprint_kind}
+    by_policy = {
+        r["policy"]: r["verdict"] for r in grey.sensitivity if r["footprint_kind"] == grey.footprint_kind
+    }
     assert by_policy == {"grey passable": "not supported", "grey blocking": "supported"}
     assert json.loads(json.dumps(grey.to_dict()))["detail"]["verdict"].startswith("open")
 
 
 def test_source_labelled_encircled_areas_are_checked():
     pocket = Label("encircled", "UA")
-    m = normalise([(RU, ll(disc(10).difference(disc(6)))), (pocket, ll(disc(6)))],
-                  coverage=ll(COVERAGE), background=UA, source="synthetic")
+    m = normalise(
+        [(RU, ll(disc(10).difference(disc(6)))), (pocket, ll(disc(6)))],
+        coverage=ll(COVERAGE),
+        background=UA,
+        source="synthetic",
+    )
     (e,) = check_encircled_labels(m)
     assert e.enclosed is True and e.defender == "UA" and e.by == "RU"
-    m2 = normalise([(RU, ll(disc(10).difference(disc(6)).difference(box(0, -1, 30, 1)))),
-                    (pocket, ll(disc(6)))], coverage=ll(COVERAGE), background=UA, source="synthetic")
+    m2 = normalise(
+        [(RU, ll(disc(10).difference(disc(6)).difference(box(0, -1, 30, 1)))), (pocket, ll(disc(6)))],
+        coverage=ll(COVERAGE),
+        background=UA,
+        source="synthetic",
+    )
     (e2,) = check_encircled_labels(m2)
     assert e2.enclosed is False and e2.corridor_km == pytest.approx(2.0, abs=0.03)
 
@@ -225,7 +243,7 @@ def test_figure_shows_holding_encircler_and_corridor(tmp_path):
     plt.close("all")
     ru = np.array(matplotlib.colors.to_rgb(PALETTE["vermillion"]))
     assert (np.abs(img - ru).sum(axis=2) < 0.05).mean() > 0.05  # the ring is drawn
-    assert (img.sum(axis=2) < 0.2).sum() > 50                    # and the black corridor line
+    assert (img.sum(axis=2) < 0.2).sum() > 50  # and the black corridor line
 
 
 # ---------------------------------------------------------------------- real archives

@@ -15,25 +15,39 @@ import shapely
 
 import mapdiff
 from mapdiff import FetchError, UnknownPlaceError, footprint, footprint_from_file
+from mapdiff.measure import geodesic_area_km2
 from mapdiff.places.boundaries import cache_dir, fetch_footprint
 from mapdiff.places.footprints import available_kinds, footprint_from_geometry, resolve_name
-from mapdiff.measure import geodesic_area_km2
 
 NOMINATIM = Path(__file__).parent / "data" / "nominatim"
 
 
 # ------------------------------------------------------------------ aliases
-@pytest.mark.parametrize("alias, canon", [
-    ("Pokrovsk", "Pokrovsk"), ("pokrovsk", "Pokrovsk"), ("Покровськ", "Pokrovsk"),   # uk
-    ("Покровск", "Pokrovsk"),                                                          # ru
-    ("Krasnoarmeysk", "Pokrovsk"), ("Krasnoarmiisk", "Pokrovsk"),                      # Soviet, Latin
-    ("Красноармейск", "Pokrovsk"), ("Красноармійськ", "Pokrovsk"),                   # Soviet, ru/uk
-    ("Myrnohrad", "Myrnohrad"), ("Мирноград", "Myrnohrad"), ("Dimitrov", "Myrnohrad"),
-    ("Димитров", "Myrnohrad"), ("Artemovsk", "Bakhmut"), ("Артёмовск", "Bakhmut"),
-    ("Артемовск", "Bakhmut"),  # ё written as е
-    ("Артемівськ", "Bakhmut"), ("Dzerzhinsk", "Toretsk"), ("Дзержинськ", "Toretsk"),
-    ("Харків", "Kharkiv"), ("Харьков", "Kharkiv"),
-])
+@pytest.mark.parametrize(
+    "alias, canon",
+    [
+        ("Pokrovsk", "Pokrovsk"),
+        ("pokrovsk", "Pokrovsk"),
+        ("Покровськ", "Pokrovsk"),  # uk
+        ("Покровск", "Pokrovsk"),  # ru
+        ("Krasnoarmeysk", "Pokrovsk"),
+        ("Krasnoarmiisk", "Pokrovsk"),  # Soviet, Latin
+        ("Красноармейск", "Pokrovsk"),
+        ("Красноармійськ", "Pokrovsk"),  # Soviet, ru/uk
+        ("Myrnohrad", "Myrnohrad"),
+        ("Мирноград", "Myrnohrad"),
+        ("Dimitrov", "Myrnohrad"),
+        ("Димитров", "Myrnohrad"),
+        ("Artemovsk", "Bakhmut"),
+        ("Артёмовск", "Bakhmut"),
+        ("Артемовск", "Bakhmut"),  # ё written as е
+        ("Артемівськ", "Bakhmut"),
+        ("Dzerzhinsk", "Toretsk"),
+        ("Дзержинськ", "Toretsk"),
+        ("Харків", "Kharkiv"),
+        ("Харьков", "Kharkiv"),
+    ],
+)
 def test_alias_lookup_in_both_scripts(alias, canon):
     assert resolve_name(alias) == canon
     assert footprint(alias).name == canon
@@ -72,9 +86,10 @@ def test_buffer_grows_by_the_distance():
 
 # ------------------------------------------------------------------ user polygons
 def _write_geojson(path: Path, geom, crs=None) -> Path:
-    coll = {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "properties": {},
-                          "geometry": json.loads(shapely.to_geojson(geom))}]}
+    coll = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(geom))}],
+    }
     if crs:
         coll["crs"] = {"type": "name", "properties": {"name": crs}}
     path.write_text(json.dumps(coll))
@@ -186,7 +201,8 @@ def test_fetch_caches_with_licence_and_gazetteer_prefers_it(cache):
         assert footprint("Kherson").kind == "osm_boundary"
         assert footprint("Kherson", kind="city_limits").kind == "city_limits"
         assert footprint("Kherson").area_km2 == pytest.approx(
-            geodesic_area_km2(footprint("Kherson").geometry), rel=1e-3)
+            geodesic_area_km2(footprint("Kherson").geometry), rel=1e-3
+        )
         # cache hit: no second request; refresh asks again
         assert fetch_footprint("Kherson", base_url=srv.url).kind == "osm_boundary"
         assert len(srv.requests) == 1
@@ -256,14 +272,26 @@ def test_fetch_prefers_the_town_over_its_municipality(cache):
         dlat, dlon = half_km / 111.2, half_km / (111.2 * math.cos(math.radians(lat)))
         return json.loads(shapely.to_geojson(shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat)))
 
-    answer = [{"osm_type": "relation", "osm_id": 1, "licence": "Data © OpenStreetMap contributors, ODbL 1.0.",
-               "display_name": "hromada", "geojson": box(7.1)},
-              {"osm_type": "relation", "osm_id": 2, "licence": "Data © OpenStreetMap contributors, ODbL 1.0.",
-               "display_name": "town", "geojson": box(2.7)}]
+    answer = [
+        {
+            "osm_type": "relation",
+            "osm_id": 1,
+            "licence": "Data © OpenStreetMap contributors, ODbL 1.0.",
+            "display_name": "hromada",
+            "geojson": box(7.1),
+        },
+        {
+            "osm_type": "relation",
+            "osm_id": 2,
+            "licence": "Data © OpenStreetMap contributors, ODbL 1.0.",
+            "display_name": "town",
+            "geojson": box(2.7),
+        },
+    ]
     with _Server(json.dumps(answer).encode()) as srv:
         fp = fetch_footprint("Pokrovsk", base_url=srv.url)
     assert fp.kind == "osm_boundary" and "relation 2 (town)" in fp.provenance
-    assert fp.area_km2 == pytest.approx(5.4 ** 2, rel=0.02)
+    assert fp.area_km2 == pytest.approx(5.4**2, rel=0.02)
     props = json.loads((cache / "footprints" / "pokrovsk.geojson").read_text())["properties"]
     assert [c["osm_id"] for c in props["candidates"]] == [1, 2]
 

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 import mapdiff
 from mapdiff import Label, Series, changes, normalise, source_lag
 from mapdiff.errors import FormatError, MapdiffError, UnknownPlaceError
+from mapdiff.lag import first_crossing
 from mapdiff.places.footprints import footprint
 from mapdiff.series import CAPTURED, ShareSeries, measure_footprints
-from mapdiff.lag import first_crossing
 
 matplotlib.use("Agg")
 
@@ -111,8 +111,9 @@ def test_shares_match_independent_geodesic_figures():
     sh = Series(paths).shares(places, "RU", workers=1, quiet=True)
     for i, p in enumerate(paths):
         data = json.loads(p.read_text())
-        raw = shapely.union_all([shapely.make_valid(shapely.geometry.shape(f["geometry"]))
-                                 for f in data["features"]])
+        raw = shapely.union_all(
+            [shapely.make_valid(shapely.geometry.shape(f["geometry"])) for f in data["features"]]
+        )
         for place in places:
             fp = footprint(place).geometry
             expect = geodesic(shapely.intersection(raw, fp)) / geodesic(fp)
@@ -157,8 +158,12 @@ def test_dask_backend_equals_local():
     distributed = pytest.importorskip("distributed")
     s = Series(mapdiff.sample_paths())
     local = s.shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True).frame
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         remote = s.shares(["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client, quiet=True).frame
         remote_ch = s.changes("Pokrovsk", backend="dask", client=client, quiet=True).frame
     pd.testing.assert_frame_equal(local, remote)
@@ -189,11 +194,16 @@ def test_share_series_results(tmp_path):
 @given(st.floats(0.0, 0.2), st.floats(0.01, 0.2), st.floats(0.0, 0.15))
 def test_measure_footprints_matches_partition(x0, w, fx):
     ru = shapely.box(37.0 + x0, 48.0, 37.0 + x0 + w, 48.3)
-    m = normalise([(RU, ru), (GREY, shapely.box(37.05, 48.1, 37.25, 48.12))],
-                  coverage=shapely.box(36.9, 47.9, 37.4, 48.35), background=UA, source="t",
-                  precedence=[RU, GREY])
-    fps = np.asarray([shapely.box(37.0 + fx, 48.0, 37.1 + fx, 48.2),
-                      shapely.Point(37.2, 48.1).buffer(0.05)], dtype=object)
+    m = normalise(
+        [(RU, ru), (GREY, shapely.box(37.05, 48.1, 37.25, 48.12))],
+        coverage=shapely.box(36.9, 47.9, 37.4, 48.35),
+        background=UA,
+        source="t",
+        precedence=[RU, GREY],
+    )
+    fps = np.asarray(
+        [shapely.box(37.0 + fx, 48.0, 37.1 + fx, 48.2), shapely.Point(37.2, 48.1).buffer(0.05)], dtype=object
+    )
     labels, areas, covered, total = measure_footprints(m, fps)
     for j, fp in enumerate(fps):
         expect = m.areas(fp)
@@ -210,8 +220,10 @@ def _frame(values: dict, dates) -> pd.DataFrame:
 
 def test_first_crossing_known_answer():
     dates = ["2025-01-01", "2025-01-03", "2025-01-07", "2025-01-08", "2025-01-20"]
-    f = _frame({"A": [0.0, 0.3, 0.55, 0.45, 0.995], "B": [0.1, 0.2, 0.2, 0.2, 0.2],
-                "C": [0.6, 0.9, 0.9, 1.0, 1.0]}, dates)
+    f = _frame(
+        {"A": [0.0, 0.3, 0.55, 0.45, 0.995], "B": [0.1, 0.2, 0.2, 0.2, 0.2], "C": [0.6, 0.9, 0.9, 1.0, 1.0]},
+        dates,
+    )
     half = first_crossing(f, 0.5)
     assert half.loc["A", "date"] == pd.Timestamp("2025-01-07")
     assert half.loc["A", "previous_date"] == pd.Timestamp("2025-01-03")
@@ -270,8 +282,13 @@ def test_lag_flat_series_has_no_alignment():
 
 # ------------------------------------------------------------------ changes
 def _box_map(x1: float, as_of: str):
-    return normalise([(RU, shapely.box(37.0, 48.0, x1, 48.4))], coverage=shapely.box(36.9, 47.9, 37.5, 48.5),
-                     background=UA, source="synthetic", as_of=dt.date.fromisoformat(as_of))
+    return normalise(
+        [(RU, shapely.box(37.0, 48.0, x1, 48.4))],
+        coverage=shapely.box(36.9, 47.9, 37.5, 48.5),
+        background=UA,
+        source="synthetic",
+        as_of=dt.date.fromisoformat(as_of),
+    )
 
 
 def test_changes_known_answer():
@@ -300,11 +317,17 @@ def test_changes_within_a_place_and_compared_only_where_both_cover():
     fp = footprint("Pokrovsk").geometry
     c = changes(a, b, aoi="Pokrovsk")
     assert c.sides["RU"]["gained_km2"] == pytest.approx(
-        geodesic(shapely.intersection(fp, shapely.box(37.1, 48.0, 37.3, 48.4))), rel=1e-3)
-    narrow = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.4))],
-                       coverage=shapely.box(36.9, 47.9, 37.15, 48.5), background=UA, source="synthetic")
+        geodesic(shapely.intersection(fp, shapely.box(37.1, 48.0, 37.3, 48.4))), rel=1e-3
+    )
+    narrow = normalise(
+        [(RU, shapely.box(37.0, 48.0, 37.1, 48.4))],
+        coverage=shapely.box(36.9, 47.9, 37.15, 48.5),
+        background=UA,
+        source="synthetic",
+    )
     assert changes(narrow, b).sides["RU"]["gained_km2"] == pytest.approx(
-        geodesic(shapely.box(37.1, 48.0, 37.15, 48.4)), rel=1e-3)
+        geodesic(shapely.box(37.1, 48.0, 37.15, 48.4)), rel=1e-3
+    )
 
 
 def test_series_changes_telescopes():
@@ -326,11 +349,21 @@ def test_series_changes_telescopes():
 
 
 def test_changes_of_label_types():
-    a = normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, 37.1, 48.1))], source="x",
-                  coverage=shapely.box(36.9, 47.9, 37.3, 48.3), background=UA)
-    b = normalise([(Label("encircled", "UA"), shapely.box(37.0, 48.0, 37.05, 48.1)),
-                   (Label("controlled", "RU"), shapely.box(37.05, 48.0, 37.1, 48.1))], source="x",
-                  coverage=shapely.box(36.9, 47.9, 37.3, 48.3), background=UA)
+    a = normalise(
+        [(Label("controlled", "RU"), shapely.box(37.0, 48.0, 37.1, 48.1))],
+        source="x",
+        coverage=shapely.box(36.9, 47.9, 37.3, 48.3),
+        background=UA,
+    )
+    b = normalise(
+        [
+            (Label("encircled", "UA"), shapely.box(37.0, 48.0, 37.05, 48.1)),
+            (Label("controlled", "RU"), shapely.box(37.05, 48.0, 37.1, 48.1)),
+        ],
+        source="x",
+        coverage=shapely.box(36.9, 47.9, 37.3, 48.3),
+        background=UA,
+    )
     c = changes(a, b)
     half = geodesic(shapely.box(37.0, 48.0, 37.05, 48.1))
     assert c.sides["RU"]["lost_km2"] == pytest.approx(half, rel=1e-3)

@@ -15,21 +15,43 @@ import mapdiff
 
 def run(*args, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MAPDIFF_CACHE_DIR": str(tmp_path / "cache")}
-    return subprocess.run([sys.executable, "-m", "mapdiff", *map(str, args)], capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mapdiff", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_history_csv_and_json(tmp_path):
     folder = mapdiff.sample_paths()[0].parent
     out = tmp_path / "shares.csv"
-    r = run("history", folder / "deepstatemap_data_*.geojson", "--place", "Krasnoarmeysk", "--place",
-            "Myrnohrad", "--side", "RU", "--csv", out, "--quiet", tmp_path=tmp_path)
+    r = run(
+        "history",
+        folder / "deepstatemap_data_*.geojson",
+        "--place",
+        "Krasnoarmeysk",
+        "--place",
+        "Myrnohrad",
+        "--side",
+        "RU",
+        "--csv",
+        out,
+        "--quiet",
+        tmp_path=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert "first release at >= 50%: Krasnoarmeysk 2025-12-15" in r.stdout
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["date", "Krasnoarmeysk", "Myrnohrad"]
-    assert [row[0] for row in rows[1:]] == ["2025-10-01", "2025-11-01", "2025-11-20", "2025-11-27",
-                                            "2025-12-15"]
+    assert [row[0] for row in rows[1:]] == [
+        "2025-10-01",
+        "2025-11-01",
+        "2025-11-20",
+        "2025-11-27",
+        "2025-12-15",
+    ]
     values = [float(v) for row in rows[1:] for v in row[1:]]
     assert all(0 <= v <= 1 for v in values) and max(values) > 0.5
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".shares.csv")]

@@ -12,8 +12,8 @@ import shapely
 from conftest import GREY, ROOT, RU, UA
 
 import mapdiff
-from mapdiff.io import kml
 from mapdiff.errors import FormatError, InputLimitError
+from mapdiff.io import kml
 
 PROFILE = ROOT / "docs" / "profiles" / "handmade_kml.toml"
 
@@ -240,7 +240,12 @@ def test_colour_conversion():
 
 def test_absurd_nesting_is_a_format_error():
     depth = 5000
-    doc = ("<kml>" + "<Folder><name>f</name>" * depth + "<Placemark><name>x</name></Placemark>"
-           + "</Folder>" * depth + "</kml>").encode()
+    doc = (
+        "<kml>"
+        + "<Folder><name>f</name>" * depth
+        + "<Placemark><name>x</name></Placemark>"
+        + "</Folder>" * depth
+        + "</kml>"
+    ).encode()
     with pytest.raises(FormatError, match="nested too deeply"):
         kml.read_kml(doc, "deep.kml")

@@ -68,8 +68,12 @@ def import_graph() -> dict[str, set[tuple[str, str | None]]]:
                 elif isinstance(child, ast.ImportFrom):
                     targets = _resolve(name, is_pkg, child)
                 for t in targets:
-                    if isinstance(child, ast.ImportFrom) and t == targets[-1] and len(targets) > 1 \
-                            and any(x in modules for x in targets[:-1]):
+                    if (
+                        isinstance(child, ast.ImportFrom)
+                        and t == targets[-1]
+                        and len(targets) > 1
+                        and any(x in modules for x in targets[:-1])
+                    ):
                         continue  # the names were submodules: the package itself is only their parent
                     for m in _with_parents(t):
                         if m in modules and m != name and (m != "mapdiff" or t == "mapdiff"):
@@ -91,7 +95,7 @@ def _cycle(graph) -> list[str] | None:
         stack.append(m)
         for t in sorted(adj.get(m, ())):
             if state.get(t) == 1:
-                return [*stack[stack.index(t):], t]
+                return [*stack[stack.index(t) :], t]
             if t not in state and (found := dfs(t)):
                 return found
         stack.pop()
@@ -124,23 +128,45 @@ def test_graph_is_read(graph):
 
 
 def test_nothing_imports_cli_or_the_root(graph):
-    bad = [(m, t) for m, edges in graph.items() for t, _ in edges
-           if (_in(t, "mapdiff.cli") and not _in(m, "mapdiff.cli") and m != "mapdiff.__main__")
-           or (t == "mapdiff" and not _in(m, "mapdiff.cli") and m != "mapdiff.__main__")]
+    bad = [
+        (m, t)
+        for m, edges in graph.items()
+        for t, _ in edges
+        if (_in(t, "mapdiff.cli") and not _in(m, "mapdiff.cli") and m != "mapdiff.__main__")
+        or (t == "mapdiff" and not _in(m, "mapdiff.cli") and m != "mapdiff.__main__")
+    ]
     assert not bad, bad
 
 
 def test_draw_is_only_reached_through_delegates(graph):
-    bad = [(m, t, f) for m, edges in graph.items() if not _in(m, "mapdiff.draw") and not _in(m, "mapdiff.cli")
-           and m != "mapdiff" for t, f in edges if _in(t, "mapdiff.draw") and f not in DELEGATES]
+    bad = [
+        (m, t, f)
+        for m, edges in graph.items()
+        if not _in(m, "mapdiff.draw") and not _in(m, "mapdiff.cli") and m != "mapdiff"
+        for t, f in edges
+        if _in(t, "mapdiff.draw") and f not in DELEGATES
+    ]
     assert not bad, bad
 
 
-ANALYSES = ("mapdiff.comparison", "mapdiff.claims", "mapdiff.encircle", "mapdiff.change", "mapdiff.lag",
-            "mapdiff.ledger", "mapdiff.series", "mapdiff._runner")
+ANALYSES = (
+    "mapdiff.comparison",
+    "mapdiff.claims",
+    "mapdiff.encircle",
+    "mapdiff.change",
+    "mapdiff.lag",
+    "mapdiff.ledger",
+    "mapdiff.series",
+    "mapdiff._runner",
+)
 
 
 def test_draw_never_imports_an_analysis(graph):
-    bad = [(m, t) for m, edges in graph.items() if _in(m, "mapdiff.draw") and not m.endswith(".report")
-           for t, _ in edges if any(_in(t, a) for a in ANALYSES)]
+    bad = [
+        (m, t)
+        for m, edges in graph.items()
+        if _in(m, "mapdiff.draw") and not m.endswith(".report")
+        for t, _ in edges
+        if any(_in(t, a) for a in ANALYSES)
+    ]
     assert not bad, bad

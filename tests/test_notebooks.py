@@ -29,8 +29,9 @@ def test_runs_top_to_bottom(path, tmp_path):
     os.environ["PYTHONPATH"] = str(ROOT) + (os.pathsep + env_before if env_before else "")
     os.environ["MAPDIFF_CACHE_DIR"] = str(tmp_path / "cache")
     try:
-        NotebookClient(nb, timeout=150, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb, timeout=150, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
     finally:
         os.environ.pop("MAPDIFF_CACHE_DIR", None)
         if env_before is None:
@@ -39,6 +40,7 @@ def test_runs_top_to_bottom(path, tmp_path):
             os.environ["PYTHONPATH"] = env_before
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
-    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if "image/png" in o.get("data", {})]
+    images = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})
+    ]
     assert images, f"{path.name} drew no figure"

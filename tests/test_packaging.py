@@ -22,21 +22,29 @@ IGNORED = {".gitkeep", ".DS_Store"}
 def _patterns() -> dict[str, list[str]]:
     cfg = configparser.ConfigParser()
     cfg.read(ROOT / "setup.cfg")
-    return {pkg: [p.strip() for p in value.replace("\n", ",").split(",") if p.strip()]
-            for pkg, value in cfg["options.package_data"].items()}
+    return {
+        pkg: [p.strip() for p in value.replace("\n", ",").split(",") if p.strip()]
+        for pkg, value in cfg["options.package_data"].items()
+    }
 
 
 def _unshipped(folder, patterns) -> list[str]:
-    files = [p.relative_to(folder).as_posix() for p in folder.rglob("*")
-             if p.is_file() and p.name not in IGNORED and "__pycache__" not in p.parts]
+    files = [
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in IGNORED and "__pycache__" not in p.parts
+    ]
     return [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
 
 
 def test_every_data_file_is_package_data():
     pats = _patterns()
     assert not _unshipped(ROOT / "data", pats["mapdiff.data"]), "add these to setup.cfg package_data"
-    profiles = [p for p in _unshipped(ROOT / "mapdiff" / "profiles", pats["mapdiff.io.profiles"])
-                if not p.endswith(".py")]
+    profiles = [
+        p
+        for p in _unshipped(ROOT / "mapdiff" / "profiles", pats["mapdiff.io.profiles"])
+        if not p.endswith(".py")
+    ]
     assert not profiles
 
 

@@ -20,8 +20,6 @@ from matplotlib.colors import to_rgb
 
 import mapdiff
 from mapdiff import MapdiffError, normalise
-from mapdiff.places.footprints import footprint
-from mapdiff.measure import area_km2, to_equal_area
 from mapdiff.draw.plot import (
     CLASS_COLOURS,
     PALETTE,
@@ -31,6 +29,8 @@ from mapdiff.draw.plot import (
     plot_series,
     save_figure,
 )
+from mapdiff.measure import area_km2, to_equal_area
+from mapdiff.places.footprints import footprint
 
 AOI = shapely.box(37.0, 48.0, 37.2, 48.2)
 
@@ -42,11 +42,21 @@ def _close():
 
 
 def _maps():
-    a = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2)), (GREY, shapely.box(37.1, 48.0, 37.12, 48.2))],
-                  coverage=AOI, background=UA, source="deepstate", precedence=[RU, GREY],
-                  as_of=dt.date(2025, 11, 27))
-    b = normalise([(RU, shapely.box(37.0, 48.0, 37.14, 48.2))], coverage=shapely.box(37.0, 48.0, 37.18, 48.2),
-                  background=UA, source="nzz", as_of=dt.date(2025, 11, 28))
+    a = normalise(
+        [(RU, shapely.box(37.0, 48.0, 37.1, 48.2)), (GREY, shapely.box(37.1, 48.0, 37.12, 48.2))],
+        coverage=AOI,
+        background=UA,
+        source="deepstate",
+        precedence=[RU, GREY],
+        as_of=dt.date(2025, 11, 27),
+    )
+    b = normalise(
+        [(RU, shapely.box(37.0, 48.0, 37.14, 48.2))],
+        coverage=shapely.box(37.0, 48.0, 37.18, 48.2),
+        background=UA,
+        source="nzz",
+        as_of=dt.date(2025, 11, 28),
+    )
     return a, b
 
 
@@ -58,12 +68,18 @@ def _standin(a, b, aoi):
     ia, ib = np.divmod(np.arange(inter.size), len(gb))
     keep = ~shapely.is_empty(inter) & (area_km2(inter, (37.1, 48.1)) > 1e-9)
     inter, ia, ib = inter[keep], ia[keep], ib[keep]
-    pieces = gpd.GeoDataFrame({
-        "a_status": [la[i].status for i in ia], "a_side": [la[i].side for i in ia],
-        "b_status": [lb[j].status for j in ib], "b_side": [lb[j].side for j in ib],
-        "area_km2": area_km2(inter, (37.1, 48.1)),
-        "cause": ["agree" if la[i] == lb[j] else "real" for i, j in zip(ia, ib, strict=True)]},
-        geometry=inter, crs="EPSG:4326")
+    pieces = gpd.GeoDataFrame(
+        {
+            "a_status": [la[i].status for i in ia],
+            "a_side": [la[i].side for i in ia],
+            "b_status": [lb[j].status for j in ib],
+            "b_side": [lb[j].side for j in ib],
+            "area_km2": area_km2(inter, (37.1, 48.1)),
+            "cause": ["agree" if la[i] == lb[j] else "real" for i, j in zip(ia, ib, strict=True)],
+        },
+        geometry=inter,
+        crs="EPSG:4326",
+    )
     return SimpleNamespace(a=a, b=b, aoi=aoi, aoi_km2=float(area_km2(aoi, (37.1, 48.1))), pieces=pieces)
 
 
@@ -74,7 +90,7 @@ def _pixels(ax):
     img = np.asarray(fig.canvas.buffer_rgba())[..., :3]
     bb = ax.get_window_extent()
     h = img.shape[0]
-    return img[int(h - bb.y1) + 2:int(h - bb.y0) - 2, int(bb.x0) + 2:int(bb.x1) - 2]
+    return img[int(h - bb.y1) + 2 : int(h - bb.y0) - 2, int(bb.x0) + 2 : int(bb.x1) - 2]
 
 
 def _count(px, colour):
@@ -163,8 +179,10 @@ def test_plot_changes_panels():
 
 
 def test_plot_series():
-    df = pd.DataFrame({"Pokrovsk": [0.2, 0.45, 0.6], "Myrnohrad": [0.0, 0.05, 0.1]},
-                      index=pd.to_datetime(["2025-11-01", "2025-11-20", "2025-11-27"]))
+    df = pd.DataFrame(
+        {"Pokrovsk": [0.2, 0.45, 0.6], "Myrnohrad": [0.0, 0.05, 0.1]},
+        index=pd.to_datetime(["2025-11-01", "2025-11-20", "2025-11-27"]),
+    )
     ax = plot_series(df, threshold=0.7, title="share held by RU")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Pokrovsk", "Myrnohrad"]
     assert len(ax.lines) == 3 and ax.get_ylim() == (0.0, 1.0)
@@ -211,8 +229,13 @@ def _cli(*args):
 
     from conftest import ROOT
 
-    return subprocess.run([sys.executable, "-m", "mapdiff", *map(str, args)], capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mapdiff", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
 
 
 def test_render_cli(tmp_path):
@@ -221,8 +244,24 @@ def test_render_cli(tmp_path):
 
     a, b = mapdiff.sample_path("2025-11-01"), mapdiff.sample_path("2025-11-27")
     out = tmp_path / "pokrovsk.png"
-    r = _cli("render", a, b, "--place", "Pokrovsk", "--buffer-km", "3", "--out", out, "--dpi", "60",
-             "--width-in", "8", "--height-in", "6", "--json")
+    r = _cli(
+        "render",
+        a,
+        b,
+        "--place",
+        "Pokrovsk",
+        "--buffer-km",
+        "3",
+        "--out",
+        out,
+        "--dpi",
+        "60",
+        "--width-in",
+        "8",
+        "--height-in",
+        "6",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["out"] == str(out) and d["approximate_footprint"] is True and d["aoi"] == "Pokrovsk"
@@ -250,8 +289,14 @@ def test_render_cli_bad_input(tmp_path):
 
 
 def test_source_specific_statuses_are_not_holding():
-    df = pd.DataFrame({"a_status": ["lost", "controlled", "advanced"], "a_side": ["RU", "RU", "RU"],
-                       "b_status": ["controlled", "lost", "controlled"], "b_side": ["UA", "RU", "RU"]})
+    df = pd.DataFrame(
+        {
+            "a_status": ["lost", "controlled", "advanced"],
+            "a_side": ["RU", "RU", "RU"],
+            "b_status": ["controlled", "lost", "controlled"],
+            "b_side": ["UA", "RU", "RU"],
+        }
+    )
     assert classify_pieces(df, "RU", "UA").tolist() == ["other", "only_1_a", "only_2_a"]
 
 
@@ -306,9 +351,16 @@ def test_plot_of_a_real_comparison():
 
 def test_other_class_names_the_statuses():
     a, _ = _maps()
-    lost = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2)),
-                      (mapdiff.Label("lost", "RU"), shapely.box(37.1, 48.0, 37.15, 48.2))],
-                     coverage=AOI, background=UA, source="nzz", as_of=dt.date(2025, 11, 28))
+    lost = normalise(
+        [
+            (RU, shapely.box(37.0, 48.0, 37.1, 48.2)),
+            (mapdiff.Label("lost", "RU"), shapely.box(37.1, 48.0, 37.15, 48.2)),
+        ],
+        coverage=AOI,
+        background=UA,
+        source="nzz",
+        as_of=dt.date(2025, 11, 28),
+    )
     ax = plot_comparison(_standin(a, lost, AOI), places=False)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any(t.startswith("other: NZZ / Liveuamap lost:RU:") for t in texts), texts
@@ -319,9 +371,20 @@ def test_render_cli_with_an_aoi_file(tmp_path):
     import json
 
     aoi = tmp_path / "area.geojson"
-    aoi.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {},
-         "geometry": json.loads(shapely.to_geojson(shapely.box(37.1, 48.22, 37.25, 48.32)))}]}))
+    aoi.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {},
+                        "geometry": json.loads(shapely.to_geojson(shapely.box(37.1, 48.22, 37.25, 48.32))),
+                    }
+                ],
+            }
+        )
+    )
     a, b = mapdiff.sample_path("2025-11-20"), mapdiff.sample_path("2025-11-27")
     out = tmp_path / "map.pdf"
     r = _cli("render", a, b, "--aoi", aoi, "--out", out, "--json")

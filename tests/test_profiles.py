@@ -10,7 +10,13 @@ from conftest import GREY, ROOT, RU, UA
 
 import mapdiff
 from mapdiff.errors import ProfileError, UnknownSourceError
-from mapdiff.io.profiles import available_profiles, detect_profile, get_profile, load_profile, register_profile
+from mapdiff.io.profiles import (
+    available_profiles,
+    detect_profile,
+    get_profile,
+    load_profile,
+    register_profile,
+)
 
 RULE = '[[rules]]\nproperty = "a"\nvalues = ["b"]\nlabel = "contested"\n'
 

@@ -44,30 +44,37 @@ X0, Y0, STEP = 37.0, 48.0, 0.05
 
 # Modest and reproducible by default; MAPDIFF_HYPOTHESIS_EXAMPLES=2000 for a random deep run.
 _DEEP = int(os.environ.get("MAPDIFF_HYPOTHESIS_EXAMPLES", "0"))
-SETTINGS = settings(max_examples=_DEEP or 60, deadline=None, derandomize=not _DEEP,
-                    suppress_health_check=[HealthCheck.too_slow], database=None)
+SETTINGS = settings(
+    max_examples=_DEEP or 60,
+    deadline=None,
+    derandomize=not _DEEP,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
 
 grid = st.tuples(st.integers(0, 12), st.integers(0, 12)).map(
-    lambda ij: (X0 + ij[0] * STEP, Y0 + ij[1] * STEP))
+    lambda ij: (X0 + ij[0] * STEP, Y0 + ij[1] * STEP)
+)
 ring = st.lists(grid, min_size=3, max_size=7)  # repeats, collinear points, bow-ties
 
 
 @st.composite
 def geometries(draw):
-    kind = draw(st.sampled_from(["ring", "ring", "box", "multi", "holed", "point", "line",
-                                 "empty", "none"]))
+    kind = draw(st.sampled_from(["ring", "ring", "box", "multi", "holed", "point", "line", "empty", "none"]))
     if kind == "ring":
         return shapely.Polygon(draw(ring))
     if kind == "box":
         (x0, y0), (x1, y1) = draw(grid), draw(grid)
         return shapely.box(x0, y0, x1, y1)  # may be degenerate (zero width)
     if kind == "multi":
-        return shapely.MultiPolygon([shapely.Polygon(r) for r in draw(st.lists(ring, min_size=1,
-                                                                                max_size=3))])
+        return shapely.MultiPolygon(
+            [shapely.Polygon(r) for r in draw(st.lists(ring, min_size=1, max_size=3))]
+        )
     if kind == "holed":
         (x0, y0) = draw(grid)
-        return shapely.Polygon(shapely.box(x0, y0, x0 + 0.4, y0 + 0.4).exterior.coords,
-                               [draw(ring)])  # the hole may stick out or self-cross
+        return shapely.Polygon(
+            shapely.box(x0, y0, x0 + 0.4, y0 + 0.4).exterior.coords, [draw(ring)]
+        )  # the hole may stick out or self-cross
     if kind == "point":
         return shapely.Point(draw(grid))
     if kind == "line":
@@ -78,19 +85,29 @@ def geometries(draw):
 
 
 features = st.lists(st.tuples(st.sampled_from(LABELS), geometries()), min_size=1, max_size=7)
-coverages = st.one_of(st.none(), st.tuples(grid, grid).map(
-    lambda c: shapely.box(min(c[0][0], c[1][0]) - 0.1, min(c[0][1], c[1][1]) - 0.1,
-                          max(c[0][0], c[1][0]) + 0.1, max(c[0][1], c[1][1]) + 0.1)))
+coverages = st.one_of(
+    st.none(),
+    st.tuples(grid, grid).map(
+        lambda c: shapely.box(
+            min(c[0][0], c[1][0]) - 0.1,
+            min(c[0][1], c[1][1]) - 0.1,
+            max(c[0][0], c[1][0]) + 0.1,
+            max(c[0][1], c[1][1]) + 0.1,
+        )
+    ),
+)
 aois = st.tuples(grid, st.integers(1, 10), st.integers(1, 10)).map(
-    lambda t: shapely.box(t[0][0], t[0][1], t[0][0] + t[1] * STEP, t[0][1] + t[2] * STEP))
+    lambda t: shapely.box(t[0][0], t[0][1], t[0][0] + t[1] * STEP, t[0][1] + t[2] * STEP)
+)
 
 
 def _build(feats, coverage, background, precedence):
     with warnings.catch_warnings():
         warnings.simplefilter("error", MapdiffWarning)
         try:
-            return normalise(feats, coverage=coverage, background=background,
-                             precedence=precedence, source="generated")
+            return normalise(
+                feats, coverage=coverage, background=background, precedence=precedence, source="generated"
+            )
         except EmptyMapError:
             return None
         except MapdiffError as exc:  # any refusal must at least be ours and say something
@@ -98,8 +115,7 @@ def _build(feats, coverage, background, precedence):
             return None
 
 
-maps = st.builds(_build, features, coverages, st.sampled_from([None, UA]),
-                 st.permutations(LABELS))
+maps = st.builds(_build, features, coverages, st.sampled_from([None, UA]), st.permutations(LABELS))
 
 
 def _pairwise_overlap_km2(geoms) -> float:
@@ -168,25 +184,52 @@ def test_shares_lie_in_unit_interval(m, aoi):
 
 
 # ------------------------------------------------------------------ read_map on junk
-_json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000),
-                       st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5))
-_json = st.recursive(_json_leaf, lambda kids: st.one_of(
-    st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=6), kids, max_size=4)),
-    max_leaves=12)
-_coords = st.recursive(st.lists(st.one_of(st.floats(36.9, 37.2), st.none(), st.text(max_size=2)),
-                                max_size=3), lambda kids: st.lists(kids, max_size=5), max_leaves=20)
+_json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-1000, 1000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+)
+_json = st.recursive(
+    _json_leaf,
+    lambda kids: st.one_of(
+        st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=6), kids, max_size=4)
+    ),
+    max_leaves=12,
+)
+_coords = st.recursive(
+    st.lists(st.one_of(st.floats(36.9, 37.2), st.none(), st.text(max_size=2)), max_size=3),
+    lambda kids: st.lists(kids, max_size=5),
+    max_leaves=20,
+)
 _geojson_geometry = st.one_of(
-    st.fixed_dictionaries({"type": st.sampled_from(["Polygon", "MultiPolygon", "Point", "LineString",
-                                                    "GeometryCollection", "Circle", "polygon"]),
-                           "coordinates": st.one_of(_coords, _json)}),
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(
+                ["Polygon", "MultiPolygon", "Point", "LineString", "GeometryCollection", "Circle", "polygon"]
+            ),
+            "coordinates": st.one_of(_coords, _json),
+        }
+    ),
     geometries().map(lambda g: None if g is None else shapely.geometry.mapping(g)),
-    _json)
+    _json,
+)
 _feature = st.fixed_dictionaries(
-    {"type": st.just("Feature"),
-     "properties": st.one_of(st.fixed_dictionaries({"status": st.sampled_from(
-         ["controlled", "contested", "encircled", "", "x"]), "side": st.sampled_from(["RU", "UA", None])}),
-         _json),
-     "geometry": _geojson_geometry})
+    {
+        "type": st.just("Feature"),
+        "properties": st.one_of(
+            st.fixed_dictionaries(
+                {
+                    "status": st.sampled_from(["controlled", "contested", "encircled", "", "x"]),
+                    "side": st.sampled_from(["RU", "UA", None]),
+                }
+            ),
+            _json,
+        ),
+        "geometry": _geojson_geometry,
+    }
+)
 
 
 @SETTINGS
@@ -208,8 +251,9 @@ def test_read_map_raises_only_mapdiff_errors(feats, source, tmp_path_factory):
 
 # ------------------------------------------------------------------ found by the properties
 def test_ring_doubling_back_is_repaired_to_a_valid_polygon():
-    g = shapely.Polygon([(37.05, 48), (37, 48.05), (37, 48), (37.05, 48), (37, 48.05), (37, 48.1),
-                         (37.05, 48)])
+    g = shapely.Polygon(
+        [(37.05, 48), (37, 48.05), (37, 48), (37.05, 48), (37, 48.05), (37, 48.1), (37.05, 48)]
+    )
     m = normalise([(RU, g)], source="generated")
     assert m.geometries[0].is_valid
     assert m.area(RU) == pytest.approx(float(area_km2(shapely.make_valid(g))), rel=1e-6)
@@ -218,8 +262,12 @@ def test_ring_doubling_back_is_repaired_to_a_valid_polygon():
 def test_background_label_also_drawn_counts_once():
     """A label drawn and also implied as background: one piece, and area() agrees."""
     cov = shapely.box(37.0, 48.0, 37.2, 48.2)
-    m = normalise([(UA, shapely.box(37.0, 48.0, 37.05, 48.2)), (RU, shapely.box(37.1, 48.0, 37.2, 48.2))],
-                  coverage=cov, background=UA, source="generated")
+    m = normalise(
+        [(UA, shapely.box(37.0, 48.0, 37.05, 48.2)), (RU, shapely.box(37.1, 48.0, 37.2, 48.2))],
+        coverage=cov,
+        background=UA,
+        source="generated",
+    )
     labels, _ = m.partition()
     assert sorted(map(str, labels)) == ["controlled:RU", "controlled:UA"]
     areas = m.areas()
@@ -246,8 +294,9 @@ def _build_scoped(feats, coverage, background, precedence):
     return _build(feats, coverage, background if coverage is not None else None, precedence)
 
 
-scoped_maps = st.builds(_build_scoped, features, coverages, st.sampled_from([None, UA]),
-                        st.permutations(LABELS))
+scoped_maps = st.builds(
+    _build_scoped, features, coverages, st.sampled_from([None, UA]), st.permutations(LABELS)
+)
 
 
 @COMPARE_SETTINGS
@@ -279,7 +328,6 @@ def test_compare_is_symmetric_under_transposition(a, b):
         assert ab.disagreement_km2[k] == pytest.approx(ba.disagreement_km2[k], rel=1e-6, abs=tol)
 
 
-
 def test_densifying_keeps_a_valid_polygons_area():
     # found by the properties (MAPDIFF_HYPOTHESIS_EXAMPLES=1000): shapely.segmentize turned this
     # valid polygon into a MultiPolygon 20% larger (GEOS 3.14); measure.densify works around it
@@ -288,7 +336,8 @@ def test_densifying_keeps_a_valid_polygons_area():
         "48.06666666666667, 37.05 48, 37 48, 37.04 48.24, 37.05 48.20000000000001, 37.05 48.05, "
         "37.08 48.08, 37.082022471910115 48.071910112359554, 37 48.4, 37.04210526315789 "
         "48.25263157894737, 37.05 48.3, 37.05 48.22500000000001, 37.08888888888889 "
-        "48.08888888888889, 37.1 48.1, 37.09090909090909 48.081818181818186, 37.089285714285715 48.0875))")
+        "48.08888888888889, 37.1 48.1, 37.09090909090909 48.081818181818186, 37.089285714285715 48.0875))"
+    )
     assert f.is_valid
     from mapdiff.measure import densify
 

@@ -103,8 +103,10 @@ def test_missing_release_is_a_fetch_error(mirror):
     assert not (mirror.cache / "isw" / "20230519.geojson").exists()
 
 
-@pytest.mark.parametrize("url", ["https://example.com/data/", "http://raw.githubusercontent.com/x/",
-                                 "file:///etc/", "http://10.0.0.1/"])
+@pytest.mark.parametrize(
+    "url",
+    ["https://example.com/data/", "http://raw.githubusercontent.com/x/", "file:///etc/", "http://10.0.0.1/"],
+)
 def test_other_hosts_are_refused(mirror, url):
     with pytest.raises(FetchError, match="refusing"):
         fetch("deepstate", DAY, base_url=url)
@@ -137,8 +139,13 @@ def test_real_archive_copies(mirror):
 
 
 def _cli(*args, env):
-    return subprocess.run([sys.executable, "-m", "mapdiff", *args], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), **env}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mapdiff", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        timeout=120,
+    )
 
 
 def test_cli_fetch(mirror):

@@ -22,8 +22,7 @@ __all__ = ["main"]
 EXIT_OK, EXIT_UNSUPPORTED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 # subcommand modules, in the order --help lists them
-_MODULES = ("info", "compare", "claim", "encircle", "history", "changes", "render", "place",
-            "fetch", "demo")
+_MODULES = ("info", "compare", "claim", "encircle", "history", "changes", "render", "place", "fetch", "demo")
 _COMMANDS: dict[str, tuple] = {}
 
 
@@ -49,8 +48,11 @@ def add_map_options(p, place: bool = False) -> None:
     """The MAP argument, ``--source`` and ``--as-of`` (and a required ``--place``) of one-map commands."""
     p.add_argument("map", help="map file (GeoJSON, GPKG, KML, ...)")
     if place:
-        p.add_argument("--place", required=True,
-                       help="gazetteer name or alias (any script), or the path of a polygon file")
+        p.add_argument(
+            "--place",
+            required=True,
+            help="gazetteer name or alias (any script), or the path of a polygon file",
+        )
     p.add_argument("--source", help="profile name or TOML path (default: recognised from content)")
     p.add_argument("--as-of", dest="as_of", help="release date when the file states none (YYYY-MM-DD)")
 
@@ -74,14 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mapdiff",
         description="Compare competing maps of territorial control (areas in km²).",
         epilog="Exit codes: 0 ok, 1 claim not supported (--strict), 2 bad input, 3 internal error.",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     from .._version import __version__
 
     parser.add_argument("--version", action="version", version=f"mapdiff {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (func, help_, epilog) in _COMMANDS.items():
-        p = sub.add_parser(name, help=help_, description=help_, epilog=epilog,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         func.configure(p)
         p.set_defaults(_func=func)
     return parser

@@ -13,15 +13,20 @@ def _run(args) -> int:
     c = changes(old, new, aoi=args.place)
     d = c.to_dict()
     where = f" in {args.place}" if args.place else ""
-    lines = [f"{c.source}: {c.old_as_of} -> {c.new_as_of}{where}",
-             f"  {'side':<8}{'gained km²':>14}{'lost km²':>14}{'net km²':>14}"]
-    lines += [f"  {s:<8}{v['gained_km2']:>14,.2f}{v['lost_km2']:>14,.2f}{v['net_km2']:>+14,.2f}"
-              for s, v in c.sides.items()]
-    gains = [x for x in c.components if x.change == "gained"][:args.top]
+    lines = [
+        f"{c.source}: {c.old_as_of} -> {c.new_as_of}{where}",
+        f"  {'side':<8}{'gained km²':>14}{'lost km²':>14}{'net km²':>14}",
+    ]
+    lines += [
+        f"  {s:<8}{v['gained_km2']:>14,.2f}{v['lost_km2']:>14,.2f}{v['net_km2']:>+14,.2f}"
+        for s, v in c.sides.items()
+    ]
+    gains = [x for x in c.components if x.change == "gained"][: args.top]
     if gains:
         lines.append("  largest gains:")
-        lines += [f"    {x.side:<6}{x.area_km2:>10,.2f} km²  near {x.place} ({x.distance_km:.1f} km)"
-                  for x in gains]
+        lines += [
+            f"    {x.side:<6}{x.area_km2:>10,.2f} km²  near {x.place} ({x.distance_km:.1f} km)" for x in gains
+        ]
     emit(d, args.json, "\n".join(lines))
     return 0
 
@@ -36,6 +41,9 @@ def _configure(p) -> None:
 
 
 _run.configure = _configure
-command("changes", "Land gained and lost per side between two releases, in km².",
-        "example:\n  mapdiff changes deepstatemap_data_20251101.geojson deepstatemap_data_20251127.geojson "
-        "--place Pokrovsk --json")(_run)
+command(
+    "changes",
+    "Land gained and lost per side between two releases, in km².",
+    "example:\n  mapdiff changes deepstatemap_data_20251101.geojson deepstatemap_data_20251127.geojson "
+    "--place Pokrovsk --json",
+)(_run)

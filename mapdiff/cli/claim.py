@@ -8,8 +8,16 @@ from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, read_ma
 
 def _run(args) -> int:
     m = read_map_option(args)
-    chk = check_claim(m, args.place, args.side, args.claimed, kind=args.kind, tolerance=args.tolerance,
-                      footprint_kind=args.footprint_kind, policy=args.policy)
+    chk = check_claim(
+        m,
+        args.place,
+        args.side,
+        args.claimed,
+        kind=args.kind,
+        tolerance=args.tolerance,
+        footprint_kind=args.footprint_kind,
+        policy=args.policy,
+    )
     text = chk.summary()
     table = chk.sensitivity_text()
     if table:
@@ -23,17 +31,31 @@ def _configure(p) -> None:
     p.add_argument("--side", required=True, help="the claimant's side, e.g. RU")
     p.add_argument("--claimed", help="claimed share for --kind share: 0.7, 70 or 70%%")
     p.add_argument("--kind", choices=KINDS, default="share", help="claim kind (default: share)")
-    p.add_argument("--policy", choices=POLICIES, default="nobody",
-                   help="grey-zone policy that decides the verdict (default: nobody)")
-    p.add_argument("--footprint-kind", dest="footprint_kind",
-                   help="footprint kind, e.g. city_limits, approximate, approximate+2km")
-    p.add_argument("--tolerance", type=float, default=0.05,
-                   help="absolute share below the claim still 'within tolerance' (default 0.05)")
+    p.add_argument(
+        "--policy",
+        choices=POLICIES,
+        default="nobody",
+        help="grey-zone policy that decides the verdict (default: nobody)",
+    )
+    p.add_argument(
+        "--footprint-kind",
+        dest="footprint_kind",
+        help="footprint kind, e.g. city_limits, approximate, approximate+2km",
+    )
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.05,
+        help="absolute share below the claim still 'within tolerance' (default 0.05)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when the claim is not supported")
     p.add_argument("--json", action="store_true", help="print the ClaimCheck as JSON")
 
 
 _run.configure = _configure
-command("claim", "Check a claim (a share of a place, captured, encircled) on one map.",
-        "examples:\n  mapdiff claim ds_20251127.geojson --place Pokrovsk --side RU --claimed 70%\n"
-        "  mapdiff claim map.geojson --place my_town.geojson --side RU --kind captured --strict")(_run)
+command(
+    "claim",
+    "Check a claim (a share of a place, captured, encircled) on one map.",
+    "examples:\n  mapdiff claim ds_20251127.geojson --place Pokrovsk --side RU --claimed 70%\n"
+    "  mapdiff claim map.geojson --place my_town.geojson --side RU --kind captured --strict",
+)(_run)

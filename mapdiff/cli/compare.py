@@ -35,18 +35,24 @@ def _text(c) -> str:
     w = max([len(str(x)) for x in t.columns] + [12]) + 2
     corner = f"{c.a.source} \\ {c.b.source}"
     date = {m: (m.as_of.isoformat() if m.as_of else "undated") for m in (c.a, c.b)}
-    lines = [f"{c.a.source} {date[c.a]} (rows) vs {c.b.source} {date[c.b]} (columns): "
-             f"AOI {c.aoi_km2:,.1f} km²", "crosstab (km²):",
-             f"  {corner:<24}" + "".join(f"{x:>{w}}" for x in t.columns)]
+    lines = [
+        f"{c.a.source} {date[c.a]} (rows) vs {c.b.source} {date[c.b]} (columns): AOI {c.aoi_km2:,.1f} km²",
+        "crosstab (km²):",
+        f"  {corner:<24}" + "".join(f"{x:>{w}}" for x in t.columns),
+    ]
     lines += [f"  {r:<24}" + "".join(f"{t.loc[r, x]:>{w},.1f}" for x in t.columns) for r in t.index]
     d = c.disagreement_km2
-    lines.append(f"disagreement: {d['total']:,.1f} km² = scope {d['scope']:,.1f} + noise {d['noise']:,.1f} "
-                 f"(< {c.noise_m:g} m) + real {d['real']:,.1f}")
+    lines.append(
+        f"disagreement: {d['total']:,.1f} km² = scope {d['scope']:,.1f} + noise {d['noise']:,.1f} "
+        f"(< {c.noise_m:g} m) + real {d['real']:,.1f}"
+    )
     comps = c.components.head(5)
     if len(comps):
         lines.append("largest real disagreements:")
-        lines += [f"  {r['area_km2']:>10,.1f} km²  {r['a_label']} / {r['b_label']}  near {r['place']}"
-                  for _, r in comps.iterrows()]
+        lines += [
+            f"  {r['area_km2']:>10,.1f} km²  {r['a_label']} / {r['b_label']}  near {r['place']}"
+            for _, r in comps.iterrows()
+        ]
     return "\n".join(lines)
 
 
@@ -56,19 +62,35 @@ def _configure(p) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--place", help="gazetteer place name as the area of interest")
     where.add_argument("--aoi", help="polygon file (GeoJSON, GPKG, ...) as the area of interest")
-    p.add_argument("--noise-m", dest="noise_m", type=float, default=30.0,
-                   help="slivers thinner than this many metres are noise (default 30)")
-    p.add_argument("--no-scope", dest="no_scope", action="store_true",
-                   help="do not set apart areas a profile declares it never draws")
+    p.add_argument(
+        "--noise-m",
+        dest="noise_m",
+        type=float,
+        default=30.0,
+        help="slivers thinner than this many metres are noise (default 30)",
+    )
+    p.add_argument(
+        "--no-scope",
+        dest="no_scope",
+        action="store_true",
+        help="do not set apart areas a profile declares it never draws",
+    )
     p.add_argument("--source-a", dest="source_a", help="profile of A (default: recognised)")
     p.add_argument("--source-b", dest="source_b", help="profile of B (default: recognised)")
     p.add_argument("--out", help="write the disagreement polygons (.gpkg, .geojson, ...)")
-    p.add_argument("--all-pieces", dest="all_pieces", action="store_true",
-                   help="with --out, write every piece (agreement too)")
+    p.add_argument(
+        "--all-pieces",
+        dest="all_pieces",
+        action="store_true",
+        help="with --out, write every piece (agreement too)",
+    )
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
 
 _run.configure = _configure
-command("compare", "Compare two maps: crosstab in km², disagreement by cause (scope, noise, real).",
-        "examples:\n  mapdiff compare deepstate_20251127.geojson nzz_2025-11-27.json\n"
-        "  mapdiff compare a.geojson b.geojson --place Pokrovsk --json --out diff.gpkg")(_run)
+command(
+    "compare",
+    "Compare two maps: crosstab in km², disagreement by cause (scope, noise, real).",
+    "examples:\n  mapdiff compare deepstate_20251127.geojson nzz_2025-11-27.json\n"
+    "  mapdiff compare a.geojson b.geojson --place Pokrovsk --json --out diff.gpkg",
+)(_run)

@@ -31,8 +31,10 @@ def _run(args) -> int:
 
     a = read_map(sample_path("2025-11-27"))
     b = read_map(sample_path("2025-12-15"))
-    print(f"Embedded sample: {a.source} releases {a.as_of} and {b.as_of} "
-          "(clips of 40 × 40 km around Pokrovsk)\n")
+    print(
+        f"Embedded sample: {a.source} releases {a.as_of} and {b.as_of} "
+        "(clips of 40 × 40 km around Pokrovsk)\n"
+    )
 
     print("1. Comparison: what changed between the two releases")
     c = compare(a, b)
@@ -48,8 +50,10 @@ def _run(args) -> int:
     print("\n3. Claim check: 27 Nov 2025, 'Pokrovsk and Myrnohrad are completely surrounded'")
     for place in ("Pokrovsk", "Myrnohrad"):
         e = encirclement(a, place, by="RU")
-        print(f"  {place}: {e.verdict}; holding {e.holding_km2:,.2f} km², outline within "
-              f"{e.radius_km:g} km bordering RU {e.perimeter_share:.0%}")
+        print(
+            f"  {place}: {e.verdict}; holding {e.holding_km2:,.2f} km², outline within "
+            f"{e.radius_km:g} km bordering RU {e.perimeter_share:.0%}"
+        )
     written.append(save_figure(e.plot(), out / "encirclement_myrnohrad.png", dpi=150))
 
     print("\nWrote:\n" + "\n".join(f"  {p}" for p in written))
@@ -61,5 +65,8 @@ def _configure(p) -> None:
 
 
 _run.configure = _configure
-command("demo", "Run the main job on the embedded sample (no network): compare, check a claim, draw.",
-        "example:\n  mapdiff demo --out out")(_run)
+command(
+    "demo",
+    "Run the main job on the embedded sample (no network): compare, check a claim, draw.",
+    "example:\n  mapdiff demo --out out",
+)(_run)

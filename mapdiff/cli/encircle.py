@@ -8,9 +8,18 @@ from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, read_ma
 
 def _run(args) -> int:
     m = read_map_option(args)
-    e = encirclement(m, args.place, by=args.by, rear=args.rear, fire_range_km=args.fire_range_km,
-                     grey=args.grey, defender=args.defender, radius_km=args.radius_km,
-                     search_km=args.search_km, footprint_kind=args.footprint_kind)
+    e = encirclement(
+        m,
+        args.place,
+        by=args.by,
+        rear=args.rear,
+        fire_range_km=args.fire_range_km,
+        grey=args.grey,
+        defender=args.defender,
+        radius_km=args.radius_km,
+        search_km=args.search_km,
+        footprint_kind=args.footprint_kind,
+    )
     text = e.summary()
     if args.out:
         from ..draw.plot import save_figure
@@ -25,27 +34,55 @@ def _configure(p) -> None:
     add_map_options(p, place=True)
     p.add_argument("--by", required=True, help="the encircling side, e.g. RU")
     p.add_argument("--defender", help="the side whose holding is examined (default: the other side)")
-    p.add_argument("--rear", help="where the way out must lead: a place name or LON,LAT "
-                                  "(default: the defender's largest connected area)")
-    p.add_argument("--fire-range-km", dest="fire_range_km", type=float,
-                   help="a corridor narrower than twice this counts as closed under fire control")
-    p.add_argument("--grey", choices=GREY_POLICIES, default="passable",
-                   help="grey zone on the way out (default: passable)")
-    p.add_argument("--radius-km", dest="radius_km", type=float, default=5.0,
-                   help="how far around the place the perimeter share looks (default 5)")
-    p.add_argument("--search-km", dest="search_km", type=float, default=40.0,
-                   help="window around the place in which the corridor is measured (default 40)")
-    p.add_argument("--footprint-kind", dest="footprint_kind",
-                   help="footprint kind, e.g. city_limits, approximate, approximate+2km")
+    p.add_argument(
+        "--rear",
+        help="where the way out must lead: a place name or LON,LAT "
+        "(default: the defender's largest connected area)",
+    )
+    p.add_argument(
+        "--fire-range-km",
+        dest="fire_range_km",
+        type=float,
+        help="a corridor narrower than twice this counts as closed under fire control",
+    )
+    p.add_argument(
+        "--grey",
+        choices=GREY_POLICIES,
+        default="passable",
+        help="grey zone on the way out (default: passable)",
+    )
+    p.add_argument(
+        "--radius-km",
+        dest="radius_km",
+        type=float,
+        default=5.0,
+        help="how far around the place the perimeter share looks (default 5)",
+    )
+    p.add_argument(
+        "--search-km",
+        dest="search_km",
+        type=float,
+        default=40.0,
+        help="window around the place in which the corridor is measured (default 40)",
+    )
+    p.add_argument(
+        "--footprint-kind",
+        dest="footprint_kind",
+        help="footprint kind, e.g. city_limits, approximate, approximate+2km",
+    )
     p.add_argument("--out", help="also draw the figure to this .png, .svg or .pdf")
     p.add_argument("--dpi", type=int, default=200, help="figure resolution (default 200)")
     p.add_argument("--strict", action="store_true", help="exit 1 when the holding is not closed")
-    p.add_argument("--json", action="store_true",
-                   help="print the result as JSON (enclosed, verdict, corridor_km, ...)")
+    p.add_argument(
+        "--json", action="store_true", help="print the result as JSON (enclosed, verdict, corridor_km, ...)"
+    )
 
 
 _run.configure = _configure
-command("encircle", "Is a place's holding encircled? Corridor width and perimeter share.",
-        "examples:\n  mapdiff encircle ds_20251127.geojson --place Myrnohrad --by RU\n"
-        "  mapdiff encircle nzz.json --place Myrnohrad --by RU --fire-range-km 1 --json\n"
-        "  mapdiff encircle map.geojson --place town.geojson --by RU --grey blocking --out pocket.png")(_run)
+command(
+    "encircle",
+    "Is a place's holding encircled? Corridor width and perimeter share.",
+    "examples:\n  mapdiff encircle ds_20251127.geojson --place Myrnohrad --by RU\n"
+    "  mapdiff encircle nzz.json --place Myrnohrad --by RU --fire-range-km 1 --json\n"
+    "  mapdiff encircle map.geojson --place town.geojson --by RU --grey blocking --out pocket.png",
+)(_run)

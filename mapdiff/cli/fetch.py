@@ -16,8 +16,14 @@ def _run(args) -> int:
         out = Path(args.out) / path.name
         write_bytes(out, path.read_bytes())
         path = out
-    d = {"schema_version": 1, "source": args.source, "date": args.date, "path": str(path),
-         "sha256": digest, "bytes": path.stat().st_size}
+    d = {
+        "schema_version": 1,
+        "source": args.source,
+        "date": args.date,
+        "path": str(path),
+        "sha256": digest,
+        "bytes": path.stat().st_size,
+    }
     emit(d, args.json, str(path))
     return 0
 
@@ -26,12 +32,18 @@ def _configure(p) -> None:
     p.add_argument("source", choices=sorted(ARCHIVES), help="archive to fetch from")
     p.add_argument("date", help="release date (YYYY-MM-DD or YYYYMMDD)")
     p.add_argument("--out", help="also copy the file into this folder")
-    p.add_argument("--offline", action="store_true",
-                   help="never touch the network; fail naming what is missing from the cache")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="never touch the network; fail naming what is missing from the cache",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
 _run.configure = _configure
-command("fetch", "Fetch one release from a public archive into the verified cache (MAPDIFF_DATA_DIR).",
-        "examples:\n  mapdiff fetch deepstate 2025-11-27\n  mapdiff fetch nzz 2025-11-27 --out data/ --json\n"
-        "  mapdiff fetch isw 20230519 --offline")(_run)
+command(
+    "fetch",
+    "Fetch one release from a public archive into the verified cache (MAPDIFF_DATA_DIR).",
+    "examples:\n  mapdiff fetch deepstate 2025-11-27\n  mapdiff fetch nzz 2025-11-27 --out data/ --json\n"
+    "  mapdiff fetch isw 20230519 --offline",
+)(_run)

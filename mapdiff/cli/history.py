@@ -22,8 +22,14 @@ def _run(args) -> int:
         raise MapdiffError("a place is given twice; give each --place once")
     fps = [footprint(p) for p in args.place]
     series = Series(args.releases, source=args.source)
-    shares = series.shares(fps, args.side, policy=args.policy, workers=args.workers,
-                           cache=not args.no_cache, quiet=args.quiet or args.json)
+    shares = series.shares(
+        fps,
+        args.side,
+        policy=args.policy,
+        workers=args.workers,
+        cache=not args.no_cache,
+        quiet=args.quiet or args.json,
+    )
     frame = shares.to_frame()
     frame.columns = list(args.place)  # as given on the command line
     frame.index = [d.date().isoformat() for d in frame.index]
@@ -35,20 +41,27 @@ def _run(args) -> int:
     d = shares.to_dict()
     d["places"] = [{**p, "given_as": g} for p, g in zip(d["places"], args.place, strict=True)]
     d["first_crossing"] = {
-        str(t): {g: (None if r["date"] is None or str(r["date"]) == "NaT" else r["date"].date().isoformat())
-                 for g, (_, r) in zip(args.place, shares.first_crossing(t).iterrows(), strict=True)}
-        for t in (0.5, 0.9)}
+        str(t): {
+            g: (None if r["date"] is None or str(r["date"]) == "NaT" else r["date"].date().isoformat())
+            for g, (_, r) in zip(args.place, shares.first_crossing(t).iterrows(), strict=True)
+        }
+        for t in (0.5, 0.9)
+    }
     if series.duplicates:
         d["duplicates_dropped"] = list(series.duplicates)
     approx = [f.name for f in fps if f.approximate]
-    lines = [f"{series.source}: {len(series)} releases {series.dates[0]}..{series.dates[-1]}, "
-             f"share held by {args.side} (grey counts for {args.policy})"]
+    lines = [
+        f"{series.source}: {len(series)} releases {series.dates[0]}..{series.dates[-1]}, "
+        f"share held by {args.side} (grey counts for {args.policy})"
+    ]
     if approx:
         lines.append(f"approximate footprints (discs of the official area): {', '.join(approx)}")
     lines.append(frame.to_string(float_format=lambda v: f"{v:6.1%}"))
     for t in (0.5, 0.9):
-        lines.append(f"first release at >= {t:.0%}: " + ", ".join(
-            f"{g} {v or 'never'}" for g, v in d["first_crossing"][str(t)].items()))
+        lines.append(
+            f"first release at >= {t:.0%}: "
+            + ", ".join(f"{g} {v or 'never'}" for g, v in d["first_crossing"][str(t)].items())
+        )
     if args.csv:
         lines.append(f"wrote {args.csv}")
     emit(d, args.json, "\n".join(lines))
@@ -57,11 +70,20 @@ def _run(args) -> int:
 
 def _configure(p) -> None:
     p.add_argument("releases", metavar="DIR_OR_GLOB", help="folder or glob of releases of one source")
-    p.add_argument("--place", action="append", default=[], metavar="NAME",
-                   help="place (gazetteer name or alias); repeat for several")
+    p.add_argument(
+        "--place",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="place (gazetteer name or alias); repeat for several",
+    )
     p.add_argument("--side", default="RU", help="side whose share is measured (default RU)")
-    p.add_argument("--policy", default="nobody", choices=["nobody", "half", "claimant", "excluded"],
-                   help="what grey land counts as (default: nobody)")
+    p.add_argument(
+        "--policy",
+        default="nobody",
+        choices=["nobody", "half", "claimant", "excluded"],
+        help="what grey land counts as (default: nobody)",
+    )
     p.add_argument("--source", help="profile name (default: recognised from the first file)")
     p.add_argument("--csv", metavar="FILE", help="write date x place shares (0..1) to FILE")
     p.add_argument("--workers", type=int, help="parallel processes (default: cores)")
@@ -71,7 +93,10 @@ def _configure(p) -> None:
 
 
 _run.configure = _configure
-command("history", "Share of each place held by a side, release by release (cached, parallel).",
-        "example:\n  mapdiff history 'data/deepstate/*.geojson' --place Pokrovsk --place Myrnohrad "
-        "--side RU --csv shares.csv\n\n"
-        "Cache folder: $MAPDIFF_CACHE_DIR (default: the user cache directory).")(_run)
+command(
+    "history",
+    "Share of each place held by a side, release by release (cached, parallel).",
+    "example:\n  mapdiff history 'data/deepstate/*.geojson' --place Pokrovsk --place Myrnohrad "
+    "--side RU --csv shares.csv\n\n"
+    "Cache folder: $MAPDIFF_CACHE_DIR (default: the user cache directory).",
+)(_run)

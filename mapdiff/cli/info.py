@@ -9,12 +9,18 @@ from . import command, emit
 def _run(args) -> int:
     m = read_map(args.file, source=args.source, as_of=args.as_of, crs=args.crs)
     d = m.to_dict()
-    lines = [f"{args.file}", f"  source: {m.source}",
-             f"  as_of:  {d['as_of'] or 'unknown'} ({m.provenance.as_of_from or 'not stated'})",
-             f"  sha256: {m.provenance.sha256 or '-'}", "  labels (km²):"]
-    lines += [f"    {lab['status'] + (':' + lab['side'] if lab['side'] else ''):<22}"
-              f"{lab['area_km2']:>14,.1f}{'' if lab['drawn'] else '  (background)'}"
-              for lab in d["labels"]]
+    lines = [
+        f"{args.file}",
+        f"  source: {m.source}",
+        f"  as_of:  {d['as_of'] or 'unknown'} ({m.provenance.as_of_from or 'not stated'})",
+        f"  sha256: {m.provenance.sha256 or '-'}",
+        "  labels (km²):",
+    ]
+    lines += [
+        f"    {lab['status'] + (':' + lab['side'] if lab['side'] else ''):<22}"
+        f"{lab['area_km2']:>14,.1f}{'' if lab['drawn'] else '  (background)'}"
+        for lab in d["labels"]
+    ]
     lines.append("  normalisation: " + str(m.report).replace("\n", "\n  "))
     if m.scope:
         lines += ["  scope:"] + [f"    - {s}" for s in m.scope]
@@ -31,5 +37,8 @@ def _configure(p) -> None:
 
 
 _run.configure = _configure
-command("info", "Describe one map: source, date, repairs, area per label.",
-        "example:\n  mapdiff info deepstatemap_data_20251127.geojson --json")(_run)
+command(
+    "info",
+    "Describe one map: source, date, repairs, area per label.",
+    "example:\n  mapdiff info deepstatemap_data_20251127.geojson --json",
+)(_run)

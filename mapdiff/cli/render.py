@@ -68,11 +68,17 @@ def _run(args) -> int:
     plot_comparison(comp, ax=ax, title=args.title, footprint=aoi if hasattr(aoi, "name") else None)
     out = save_figure(fig, args.out, dpi=args.dpi, size=size)
     plt.close(fig)
-    d = {"schema_version": 1, "out": str(out), "dpi": args.dpi, "size_in": list(size),
-         "a": {"source": a.source, "as_of": a.as_of.isoformat() if a.as_of else None},
-         "b": {"source": b.source, "as_of": b.as_of.isoformat() if b.as_of else None},
-         "aoi": getattr(aoi, "name", None), "aoi_km2": float(comp.aoi_km2),
-         "approximate_footprint": bool(getattr(aoi, "approximate", False))}
+    d = {
+        "schema_version": 1,
+        "out": str(out),
+        "dpi": args.dpi,
+        "size_in": list(size),
+        "a": {"source": a.source, "as_of": a.as_of.isoformat() if a.as_of else None},
+        "b": {"source": b.source, "as_of": b.as_of.isoformat() if b.as_of else None},
+        "aoi": getattr(aoi, "name", None),
+        "aoi_km2": float(comp.aoi_km2),
+        "approximate_footprint": bool(getattr(aoi, "approximate", False)),
+    }
     emit(d, args.json, f"wrote {out}")
     return 0
 
@@ -82,8 +88,9 @@ def _configure(p) -> None:
     p.add_argument("b", help="map 2")
     p.add_argument("--place", help="gazetteer place to draw (any alias)")
     p.add_argument("--aoi", help="polygon file for the area of interest")
-    p.add_argument("--buffer-km", dest="buffer_km", type=float, default=0.0,
-                   help="grow the place or AOI by this many km")
+    p.add_argument(
+        "--buffer-km", dest="buffer_km", type=float, default=0.0, help="grow the place or AOI by this many km"
+    )
     p.add_argument("--out", required=True, help="output image: .png, .svg or .pdf")
     p.add_argument("--dpi", type=int, default=200, help="resolution (default 200)")
     p.add_argument("--width-in", dest="width_in", type=float, help="figure width in inches")

@@ -16,8 +16,9 @@ from ..errors import MapdiffError
 __all__ = ["explore_comparison"]
 
 
-def explore_comparison(comparison, side_a: str | None = None, side_b: str | None = None,
-                       tiles: str | None = None):
+def explore_comparison(
+    comparison, side_a: str | None = None, side_b: str | None = None, tiles: str | None = None
+):
     """A folium map of a Comparison: one layer per disagreement class.
 
     Parameters
@@ -62,12 +63,26 @@ def explore_comparison(comparison, side_a: str | None = None, side_b: str | None
             continue
         name = f"{_class_text(cls, a, b, side_a, side_b)}: {area[sel].sum():,.1f} km²"
         geom = shapely.union_all(pieces.geometry.to_numpy()[sel])
-        feature = {"type": "Feature", "properties": {"class": name},
-                   "geometry": json.loads(shapely.to_geojson(geom))}
-        folium.GeoJson(feature, name=name, tooltip=name,
-                       style_function=lambda _f, c=colour: {"fillColor": c, "color": c, "weight": 0.5,
-                                                             "fillOpacity": 0.75}).add_to(fmap)
-    folium.GeoJson(json.loads(shapely.to_geojson(aoi)), name="area of interest",
-                   style_function=lambda _f: {"fill": False, "color": "black", "weight": 2}).add_to(fmap)
+        feature = {
+            "type": "Feature",
+            "properties": {"class": name},
+            "geometry": json.loads(shapely.to_geojson(geom)),
+        }
+        folium.GeoJson(
+            feature,
+            name=name,
+            tooltip=name,
+            style_function=lambda _f, c=colour: {
+                "fillColor": c,
+                "color": c,
+                "weight": 0.5,
+                "fillOpacity": 0.75,
+            },
+        ).add_to(fmap)
+    folium.GeoJson(
+        json.loads(shapely.to_geojson(aoi)),
+        name="area of interest",
+        style_function=lambda _f: {"fill": False, "color": "black", "weight": 2},
+    ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap

@@ -56,9 +56,16 @@ __all__ = [
 
 #: Okabe–Ito colours (colour-blind safe).
 PALETTE = {
-    "vermillion": "#D55E00", "blue": "#0072B2", "orange": "#E69F00", "purple": "#CC79A7",
-    "green": "#009E73", "sky": "#56B4E9", "yellow": "#F0E442", "black": "#000000",
-    "grey": "#A0A0A0", "light": "#EEEEEE",
+    "vermillion": "#D55E00",
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "purple": "#CC79A7",
+    "green": "#009E73",
+    "sky": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+    "grey": "#A0A0A0",
+    "light": "#EEEEEE",
 }
 
 #: Disagreement classes, in legend order, with their fixed colours.
@@ -71,12 +78,16 @@ CLASS_COLOURS = {
     "other": PALETTE["green"],
     "out_of_scope": PALETTE["light"],
 }
-_SIDE_COLOURS = (PALETTE["vermillion"], PALETTE["blue"], PALETTE["green"], PALETTE["yellow"],
-                 PALETTE["sky"])
+_SIDE_COLOURS = (PALETTE["vermillion"], PALETTE["blue"], PALETTE["green"], PALETTE["yellow"], PALETTE["sky"])
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 _WIDE_VIEW_M = 150_000
-_OWN_STATUS_STYLES = ((PALETTE["yellow"], "...."), (PALETTE["sky"], "////"), (PALETTE["green"], "\\\\\\\\"),
-                      (PALETTE["orange"], "xx"), (PALETTE["purple"], "++"))
+_OWN_STATUS_STYLES = (
+    (PALETTE["yellow"], "...."),
+    (PALETTE["sky"], "////"),
+    (PALETTE["green"], "\\\\\\\\"),
+    (PALETTE["orange"], "xx"),
+    (PALETTE["purple"], "++"),
+)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -151,10 +162,13 @@ def _draw(ax, geoms, colours, centre, hatches=None, edgecolor="none", linewidth=
                 codes.append(np.r_[MPath.MOVETO, np.full(len(xy) - 2, MPath.LINETO), MPath.CLOSEPOLY])
         if not verts:
             continue
-        patch = PathPatch(MPath(np.concatenate(verts), np.concatenate(codes)),
-                          facecolor=colours[i], linewidth=linewidth,
-                          edgecolor="#9A9A9A" if hatches and hatches[i] else edgecolor,
-                          hatch=(hatches[i] if hatches else None))
+        patch = PathPatch(
+            MPath(np.concatenate(verts), np.concatenate(codes)),
+            facecolor=colours[i],
+            linewidth=linewidth,
+            edgecolor="#9A9A9A" if hatches and hatches[i] else edgecolor,
+            hatch=(hatches[i] if hatches else None),
+        )
         if hatches and hatches[i]:
             patch.set_zorder(zorder)
             ax.add_patch(patch)  # a collection carries one hatch only
@@ -202,11 +216,20 @@ def _scale_bar(ax) -> float:
     from matplotlib.patches import Rectangle
 
     ax.add_patch(Rectangle((x, y), length / 2, h, facecolor="black", edgecolor="black", zorder=8))
-    ax.add_patch(Rectangle((x + length / 2, y), length / 2, h, facecolor="white", edgecolor="black",
-                           zorder=8))
+    ax.add_patch(
+        Rectangle((x + length / 2, y), length / 2, h, facecolor="white", edgecolor="black", zorder=8)
+    )
     label = f"{km:g} km"
-    ax.text(x + length / 2, y + 1.8 * h, label, ha="center", va="bottom", fontsize=8, zorder=8,
-            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+    ax.text(
+        x + length / 2,
+        y + 1.8 * h,
+        label,
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        zorder=8,
+        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1},
+    )
     return km
 
 
@@ -238,9 +261,16 @@ def _place_labels(ax, centre, skip=()) -> list[str]:
     for n, xi, yi, b in zip(names, x, y, big, strict=True):
         if x0 < xi < x1 and y0 < yi < y1 and (b or not wide or n in skip):
             ax.plot(xi, yi, "o", ms=3, color="black", zorder=9)
-            ax.annotate(n, (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=8,
-                        zorder=9, bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none",
-                                        "pad": 0.5}, fontweight="bold" if n in skip else "normal")
+            ax.annotate(
+                n,
+                (xi, yi),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=8,
+                zorder=9,
+                bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
+                fontweight="bold" if n in skip else "normal",
+            )
             shown.append(n)
     return shown
 
@@ -256,10 +286,25 @@ def _legend(ax, entries, title=None, below=False, skip_pt: float = 0.0):
     ax.set_anchor("N" if below else "W")
     if below:
         shift = ax.transAxes + ScaledTranslation(0, -skip_pt / 72.0, ax.figure.dpi_scale_trans)
-        return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01),
-                         bbox_transform=shift, fontsize=8, title=title, title_fontsize=8, frameon=False)
-    return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
-                     title=title, title_fontsize=8, frameon=False)
+        return ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.01),
+            bbox_transform=shift,
+            fontsize=8,
+            title=title,
+            title_fontsize=8,
+            frameon=False,
+        )
+    return ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        title=title,
+        title_fontsize=8,
+        frameon=False,
+    )
 
 
 _FOOTER_PT = 6.5
@@ -285,8 +330,10 @@ def _footprint_bits(aoi):
     approx = bool(getattr(aoi, "approximate", False))
     flag = ""
     if approx:
-        flag = (f"Approximate footprint: {name} is a stand-in ({getattr(aoi, 'kind', 'approximate')}, "
-                f"{aoi.area_km2:,.1f} km²), not an official boundary; numbers depend on it.")
+        flag = (
+            f"Approximate footprint: {name} is a stand-in ({getattr(aoi, 'kind', 'approximate')}, "
+            f"{aoi.area_km2:,.1f} km²), not an official boundary; numbers depend on it."
+        )
     return _geom(aoi), name, flag
 
 
@@ -314,8 +361,15 @@ def _label_style(lab: Label, colours: dict) -> tuple[str, str | None]:
     return colour, ("xx" if lab.status != "controlled" else None)
 
 
-def plot_map(control_map, ax=None, aoi=None, title: str | None = None, places: bool = True,
-             legend_below: bool = False, footer: bool = True):
+def plot_map(
+    control_map,
+    ax=None,
+    aoi=None,
+    title: str | None = None,
+    places: bool = True,
+    legend_below: bool = False,
+    footer: bool = True,
+):
     """Draw one map's labels (true to scale) with km² per label in the legend.
 
     Parameters
@@ -359,8 +413,13 @@ def plot_map(control_map, ax=None, aoi=None, title: str | None = None, places: b
     skip = 0.0
     if footer:
         skip = _footer(ax, "\n".join(t for t in (flag, "Sources — " + _attribution([m])) if t))
-    _legend(ax, entries, title=_aoi_title(aoi, sum(sizes)) if name else "km² in view",
-            below=legend_below, skip_pt=skip)
+    _legend(
+        ax,
+        entries,
+        title=_aoi_title(aoi, sum(sizes)) if name else "km² in view",
+        below=legend_below,
+        skip_pt=skip,
+    )
     _scale_bar(ax)
     if places:
         _place_labels(ax, centre, skip=(name,))
@@ -422,7 +481,9 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
     b1, b2 = hold1 & (a_sd == side_b), hold2 & (b_sd == side_b)
     return np.select(
         [scope, grey, a1 & a2, b1 & b2, a1 & ~a2, a2 & ~a1],
-        ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"], default="other")
+        ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"],
+        default="other",
+    )
 
 
 def _comparison_footprint(comparison):
@@ -442,8 +503,7 @@ def _comparison_footprint(comparison):
         if shapely.covers(shapely.buffer(aoi, 1e-9), fp.geometry):
             grown = area_km2(aoi) - fp.area_km2
             kind = fp.kind if abs(grown) < 1e-6 * fp.area_km2 else f"{fp.kind}, grown"
-            return type(fp)(fp.name, aoi, kind, float(area_km2(aoi)), fp.provenance, fp.aliases,
-                            fp.centre)
+            return type(fp)(fp.name, aoi, kind, float(area_km2(aoi)), fp.provenance, fp.aliases, fp.centre)
     return aoi
 
 
@@ -463,14 +523,26 @@ def _class_text(cls, a, b, side_a, side_b) -> str:
     n1, n2 = _name(a), _name(b)
     if n1 == n2:
         n1, n2 = _date(a), _date(b)
-    return {"both_a": f"both say {side_a}", "both_b": f"both say {side_b}",
-            "only_1_a": f"only {n1} says {side_a}", "only_2_a": f"only {n2} says {side_a}",
-            "grey": "grey zone on either map", "other": "other statuses (source-specific)",
-            "out_of_scope": "out of scope / not covered"}[cls]
+    return {
+        "both_a": f"both say {side_a}",
+        "both_b": f"both say {side_b}",
+        "only_1_a": f"only {n1} says {side_a}",
+        "only_2_a": f"only {n2} says {side_a}",
+        "grey": "grey zone on either map",
+        "other": "other statuses (source-specific)",
+        "out_of_scope": "out of scope / not covered",
+    }[cls]
 
 
-def plot_comparison(comparison, ax=None, side_a: str | None = None, side_b: str | None = None,
-                    title: str | None = None, places: bool = True, footprint=None):
+def plot_comparison(
+    comparison,
+    ax=None,
+    side_a: str | None = None,
+    side_b: str | None = None,
+    title: str | None = None,
+    places: bool = True,
+    footprint=None,
+):
     """The disagreement map of a Comparison, true to scale, with km² per class.
 
     Parameters
@@ -519,15 +591,18 @@ def plot_comparison(comparison, ax=None, side_a: str | None = None, side_b: str 
             text = _class_text(cls, a, b, side_a, side_b)
             if cls == "other":
                 text = f"other: {_own_statuses(pieces[sel], a, b)}"
-            entries.append((f"{text}: {area[sel].sum():,.1f} km²",
-                            colour, "///" if cls == "out_of_scope" else None))
+            entries.append(
+                (f"{text}: {area[sel].sum():,.1f} km²", colour, "///" if cls == "out_of_scope" else None)
+            )
     total = float(getattr(comparison, "aoi_km2", area.sum()))
     _legend(ax, entries, title=_aoi_title(aoi, total))
     _scale_bar(ax)
     if places:
         _place_labels(ax, centre, skip=(name,))
-    ax.set_title(title or f"{_name(a)} {_date(a)} vs {_name(b)} {_date(b)}"
-                 + (f" — {name}" if name else ""), fontsize=11)
+    ax.set_title(
+        title or f"{_name(a)} {_date(a)} vs {_name(b)} {_date(b)}" + (f" — {name}" if name else ""),
+        fontsize=11,
+    )
     notes = [flag] if flag else []
     if "cause" in pieces:
         noise = float(area[np.asarray(pieces["cause"]) == "noise"].sum())
@@ -576,20 +651,28 @@ def plot_claim(claim_check, ax=None, places: bool = True):
     _extent(ax, fp, centre, margin=0.08)
     _outline(ax, fp, centre, ls="--" if c.approximate else "-")
     kind = c.footprint_kind + (", approximate" if c.approximate and "approx" not in c.footprint_kind else "")
-    entries = [(f"held by {c.side}: {c.held_km2:,.2f} km²", PALETTE["vermillion"], None),
-               (f"grey zone: {c.grey_km2:,.2f} km²", PALETTE["grey"], None),
-               (f"rest of footprint: {max(c.footprint_km2 - c.held_km2 - c.grey_km2, 0):,.2f} km²",
-                PALETTE["light"], None)]
+    entries = [
+        (f"held by {c.side}: {c.held_km2:,.2f} km²", PALETTE["vermillion"], None),
+        (f"grey zone: {c.grey_km2:,.2f} km²", PALETTE["grey"], None),
+        (
+            f"rest of footprint: {max(c.footprint_km2 - c.held_km2 - c.grey_km2, 0):,.2f} km²",
+            PALETTE["light"],
+            None,
+        ),
+    ]
     _legend(ax, entries, title=f"{c.place} ({kind}): {c.footprint_km2:,.2f} km²")
     _scale_bar(ax)
     if places:
         _place_labels(ax, centre, skip=(c.place,))
     claimed = "" if c.claimed is None else f"{100 * c.claimed:g}% of "
     what = {"captured": f"{c.place} captured", "encircled": f"{c.place} encircled"}.get(
-        c.kind, f"{claimed}{c.place}")
+        c.kind, f"{claimed}{c.place}"
+    )
     date = c.as_of.isoformat() if c.as_of else "undated"
-    ax.set_title(f"Claim: {c.side} holds {what}: {c.verdict.upper()} on {_name(SimpleMap(c.source))} "
-                 f"{date}", fontsize=11)
+    ax.set_title(
+        f"Claim: {c.side} holds {what}: {c.verdict.upper()} on {_name(SimpleMap(c.source))} {date}",
+        fontsize=11,
+    )
     # share per policy, as bars beside the map
     if c.policies:
         bars = ax.inset_axes([1.08, 0.05, 0.55, 0.42])
@@ -608,12 +691,16 @@ def plot_claim(claim_check, ax=None, places: bool = True):
         bars.invert_yaxis()
         bars.xaxis.set_major_formatter(_percent())
         bars.tick_params(labelsize=7)
-        bars.set_title(f"share held by {c.side}, by grey-zone policy\n"
-                       f"(dark bar: {c.policy}, decides the verdict)", fontsize=8)
+        bars.set_title(
+            f"share held by {c.side}, by grey-zone policy\n(dark bar: {c.policy}, decides the verdict)",
+            fontsize=8,
+        )
     notes = []
     if c.approximate:
-        notes.append(f"Approximate footprint (dashed): {c.place} is a stand-in, not an official "
-                     "boundary; the verdict depends on it.")
+        notes.append(
+            f"Approximate footprint (dashed): {c.place} is a stand-in, not an official "
+            "boundary; the verdict depends on it."
+        )
     notes.append("Sources — " + _attribution([SimpleMap(c.source)]))
     _footer(ax, "\n".join(notes))
     return ax
@@ -649,11 +736,17 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
     centre = _centre(e.view)
     colours = _side_colours([e.by, e.defender])
     friendly = shapely.difference(e.friendly_geometry, e.holding_geometry)
-    layers = [(e.enemy_geometry, colours[e.by], None, f"held by {e.by}"),
-              (friendly, PALETTE["sky"], None, f"held by {e.defender} around"),
-              (e.holding_geometry, colours[e.defender], None,
-               f"{e.defender} holding in {e.place}: {e.holding_km2:,.2f} km²"),
-              (e.grey_geometry, PALETTE["grey"], None, f"grey zone ({e.grey})")]
+    layers = [
+        (e.enemy_geometry, colours[e.by], None, f"held by {e.by}"),
+        (friendly, PALETTE["sky"], None, f"held by {e.defender} around"),
+        (
+            e.holding_geometry,
+            colours[e.defender],
+            None,
+            f"{e.defender} holding in {e.place}: {e.holding_km2:,.2f} km²",
+        ),
+        (e.grey_geometry, PALETTE["grey"], None, f"grey zone ({e.grey})"),
+    ]
     layers = [lay for lay in layers if lay[0] is not None and not lay[0].is_empty]
     _draw(ax, [lay[0] for lay in layers], [lay[1] for lay in layers], centre)
     _extent(ax, e.view, centre, margin=0.0)
@@ -663,9 +756,16 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
         xy = np.asarray(to_equal_area(e.corridor_line, centre).coords)
         ax.plot(xy[:, 0], xy[:, 1], color=PALETTE["black"], lw=2.5, zorder=7, solid_capstyle="butt")
         ax.plot(xy[:, 0], xy[:, 1], "o", color=PALETTE["yellow"], ms=5, mec="black", zorder=7)
-        ax.annotate(f"corridor {e.corridor_km:.2f} km", xy.mean(axis=0), xytext=(6, -12),
-                    textcoords="offset points", fontsize=9, fontweight="bold", zorder=9,
-                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5})
+        ax.annotate(
+            f"corridor {e.corridor_km:.2f} km",
+            xy.mean(axis=0),
+            xytext=(6, -12),
+            textcoords="offset points",
+            fontsize=9,
+            fontweight="bold",
+            zorder=9,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5},
+        )
         entries.append((f"narrowest corridor: {e.corridor_km:.2f} km", PALETTE["black"], None))
     approx = ", approximate" if e.approximate and "approx" not in e.footprint_kind else ""
     title = f"{e.place} outline ({e.footprint_kind}{approx})"
@@ -673,8 +773,10 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
     if e.approximate:
         notes.append(f"Approximate footprint (dashed): {e.place} is a stand-in, not an official boundary.")
     if e.perimeter_share is not None:
-        notes.append(f"Holding's outline within {e.radius_km:g} km bordering {e.by}: {e.perimeter_share:.0%}"
-                     f" (grey zone {e.grey_perimeter_share:.0%}). Rear: {e.rear}.")
+        notes.append(
+            f"Holding's outline within {e.radius_km:g} km bordering {e.by}: {e.perimeter_share:.0%}"
+            f" (grey zone {e.grey_perimeter_share:.0%}). Rear: {e.rear}."
+        )
     notes.append("Sources — " + _attribution([SimpleMap(e.source)]))
     skip = _footer(ax, "\n".join(notes))
     _legend(ax, entries, title=title, skip_pt=skip)
@@ -682,8 +784,9 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
     if places:
         _place_labels(ax, centre, skip=(e.place,))
     date = e.as_of.isoformat() if e.as_of else "undated"
-    ax.set_title(f"{e.place}: {e.verdict}\n{_name(SimpleMap(e.source))} {date}; encircling side {e.by}",
-                 fontsize=11)
+    ax.set_title(
+        f"{e.place}: {e.verdict}\n{_name(SimpleMap(e.source))} {date}; encircling side {e.by}", fontsize=11
+    )
     return ax
 
 
@@ -746,10 +849,16 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     _draw(ax, [gained, lost], [PALETTE["vermillion"], PALETTE["blue"]], centre)
     _extent(ax, geom, centre)
     _outline(ax, geom, centre)
-    _legend(ax, [(f"{side} held at both dates", PALETTE["light"], None),
-                 (f"gained by {side}: {g_km2:,.2f} km²", PALETTE["vermillion"], None),
-                 (f"lost by {side}: {l_km2:,.2f} km²", PALETTE["blue"], None)],
-            title=f"{_date(old)} → {_date(new)}", below=True)
+    _legend(
+        ax,
+        [
+            (f"{side} held at both dates", PALETTE["light"], None),
+            (f"gained by {side}: {g_km2:,.2f} km²", PALETTE["vermillion"], None),
+            (f"lost by {side}: {l_km2:,.2f} km²", PALETTE["blue"], None),
+        ],
+        title=f"{_date(old)} → {_date(new)}",
+        below=True,
+    )
     _scale_bar(ax)
     if places:
         _place_labels(ax, centre, skip=(name,))
@@ -764,8 +873,9 @@ def _held(m, side, aoi):
 
 
 # --------------------------------------------------------------------------- series
-def plot_series(shares_df, ax=None, title: str | None = None, threshold: float | None = None,
-                ylabel: str = "share held"):
+def plot_series(
+    shares_df, ax=None, title: str | None = None, threshold: float | None = None, ylabel: str = "share held"
+):
     """Share-series chart: one line per place over release dates.
 
     Parameters
@@ -808,8 +918,15 @@ def plot_series(shares_df, ax=None, title: str | None = None, threshold: float |
     cycle = [*list(_SIDE_COLOURS), PALETTE["orange"], PALETTE["purple"], PALETTE["black"]]
     x = np.asarray(shares_df.index)
     for i, col in enumerate(shares_df.columns):
-        ax.plot(x, np.asarray(shares_df[col], dtype=float), marker="o", ms=3, lw=1.6,
-                color=cycle[i % len(cycle)], label=str(col))
+        ax.plot(
+            x,
+            np.asarray(shares_df[col], dtype=float),
+            marker="o",
+            ms=3,
+            lw=1.6,
+            color=cycle[i % len(cycle)],
+            label=str(col),
+        )
     if threshold is not None:
         ax.axhline(threshold, ls="--", lw=1, color="black")
         ax.text(ax.get_xlim()[0], threshold, f" {threshold:.0%}", va="bottom", fontsize=8)
@@ -865,6 +982,11 @@ def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = No
     if size is not None:
         fig.set_size_inches(*size)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches=None if size is not None else "tight",
-                    metadata={"Software": "mapdiff"} if fmt == "png" else None)
+        fig.savefig(
+            tmp,
+            format=fmt,
+            dpi=dpi,
+            bbox_inches=None if size is not None else "tight",
+            metadata={"Software": "mapdiff"} if fmt == "png" else None,
+        )
     return path

@@ -35,8 +35,9 @@ def atomic_path(path, suffix: str | None = None) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix or path.suffix}",
-                                dir=path.parent)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=f".tmp{suffix or path.suffix}", dir=path.parent
+    )
     os.close(fd)
     tmp = Path(name)
     tmp.unlink()  # let writers create it (some drivers refuse an existing file)

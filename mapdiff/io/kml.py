@@ -148,8 +148,9 @@ def _collect_styles(root: Element) -> tuple[dict, dict]:
             for pair in _children(el, "Pair"):
                 if (_text(pair, "key") or "normal") == "normal":
                     inline = _child(pair, "Style")
-                    maps[sid] = _style_fields(inline) if inline is not None else _fragment(
-                        _text(pair, "styleUrl"))
+                    maps[sid] = (
+                        _style_fields(inline) if inline is not None else _fragment(_text(pair, "styleUrl"))
+                    )
                     break
     return styles, maps
 
@@ -182,8 +183,10 @@ def _coords(el: Element | None, where: str) -> np.ndarray:
         else:
             arr = np.array([[float(v) for v in t.split(",")[:2]] for t in tuples])
     except ValueError:
-        raise FormatError(f"{where}: coordinates are not numbers ({text[:60]!r}...); "
-                          "KML coordinates are 'lon,lat[,alt]' separated by spaces") from None
+        raise FormatError(
+            f"{where}: coordinates are not numbers ({text[:60]!r}...); "
+            "KML coordinates are 'lon,lat[,alt]' separated by spaces"
+        ) from None
     if arr.ndim != 2 or arr.shape[1] < 2:
         raise FormatError(f"{where}: coordinates need at least lon,lat per point ({text[:60]!r})")
     arr = arr[:, :2]
@@ -254,14 +257,20 @@ def _parse(data: bytes, name: str) -> Element:
     try:
         return DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except defusedxml.DTDForbidden:
-        raise FormatError(f"{name}: the KML carries a DTD (<!DOCTYPE>); mapdiff refuses DTDs "
-                          "for safety: remove the DOCTYPE line") from None
+        raise FormatError(
+            f"{name}: the KML carries a DTD (<!DOCTYPE>); mapdiff refuses DTDs "
+            "for safety: remove the DOCTYPE line"
+        ) from None
     except defusedxml.EntitiesForbidden:
-        raise FormatError(f"{name}: the KML declares XML entities (a possible entity-expansion "
-                          "bomb); mapdiff refuses them: remove the <!ENTITY> declarations") from None
+        raise FormatError(
+            f"{name}: the KML declares XML entities (a possible entity-expansion "
+            "bomb); mapdiff refuses them: remove the <!ENTITY> declarations"
+        ) from None
     except defusedxml.ExternalReferenceForbidden:
-        raise FormatError(f"{name}: the KML refers to an external entity; mapdiff never "
-                          "resolves those: remove the reference") from None
+        raise FormatError(
+            f"{name}: the KML refers to an external entity; mapdiff never "
+            "resolves those: remove the reference"
+        ) from None
     except ParseError as exc:
         raise FormatError(f"{name}: not well-formed XML ({exc}); is it a KML file?") from None
 
@@ -304,9 +313,11 @@ def read_kml(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
     """
     root = _parse(data, name)
     if _local(root.tag) not in ("kml", "Document", "Folder", "Placemark"):
-        raise FormatError(f"{name}: XML but not KML (root element <{_local(root.tag)}>); "
-                          "mapdiff reads KML/KMZ, GeoJSON, GeoPackage, Shapefile, FlatGeobuf "
-                          "and GeoParquet")
+        raise FormatError(
+            f"{name}: XML but not KML (root element <{_local(root.tag)}>); "
+            "mapdiff reads KML/KMZ, GeoJSON, GeoPackage, Shapefile, FlatGeobuf "
+            "and GeoParquet"
+        )
     styles, maps = _collect_styles(root)
     rows: list[dict] = []
     geoms: list = []
@@ -323,8 +334,11 @@ def read_kml(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
                 parts = []
                 for g in c:
                     if _local(g.tag) in _GEOM_TAGS:
-                        parts.extend(_geometries(g, f"{name}: placemark {len(geoms)} "
-                                                    f"({rows[-1]['name'] or 'unnamed'})"))
+                        parts.extend(
+                            _geometries(
+                                g, f"{name}: placemark {len(geoms)} ({rows[-1]['name'] or 'unnamed'})"
+                            )
+                        )
                 geoms.append(_combine(parts))
 
     top = _local(root.tag)
@@ -335,8 +349,9 @@ def read_kml(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
     try:
         walk(root, ())
     except RecursionError:
-        raise FormatError(f"{name}: folders or MultiGeometries nested too deeply to read; "
-                          "flatten the document") from None
+        raise FormatError(
+            f"{name}: folders or MultiGeometries nested too deeply to read; flatten the document"
+        ) from None
     if not rows:
         raise FormatError(f"{name}: a KML document without any Placemark; nothing to read")
     table = pd.DataFrame.from_records(rows)
@@ -348,17 +363,21 @@ def read_kml(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
     return table, out
 
 
-def _placemark(el: Element, folders: tuple[str, ...], styles: dict, maps: dict,
-               name: str, i: int) -> dict:
+def _placemark(el: Element, folders: tuple[str, ...], styles: dict, maps: dict, name: str, i: int) -> dict:
     url = _text(el, "styleUrl")
     style = dict(_resolve(url, styles, maps))
     inline = _child(el, "Style")
     if inline is not None:
         style.update(_style_fields(inline))
-    row = {"name": _text(el, "name"), "description": _text(el, "description"),
-           "folder": "/".join(f for f in folders) if folders else None,
-           "style_url": url, "fill": style.get("fill"),
-           "fill_opacity": style.get("fill_opacity"), "stroke": style.get("stroke")}
+    row = {
+        "name": _text(el, "name"),
+        "description": _text(el, "description"),
+        "folder": "/".join(f for f in folders) if folders else None,
+        "style_url": url,
+        "fill": style.get("fill"),
+        "fill_opacity": style.get("fill_opacity"),
+        "stroke": style.get("stroke"),
+    }
     ext = _child(el, "ExtendedData")
     if ext is not None:
         for d in ext.iter():
@@ -405,13 +424,17 @@ def read_kmz(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
     for info in infos:
         member = info.filename.replace("\\", "/")
         if member.startswith("/") or re.match(r"^[A-Za-z]:", member) or ".." in member.split("/"):
-            raise FormatError(f"{name}: member {info.filename!r} climbs out of the archive "
-                              "(absolute path or '..'); mapdiff refuses such KMZ files")
+            raise FormatError(
+                f"{name}: member {info.filename!r} climbs out of the archive "
+                "(absolute path or '..'); mapdiff refuses such KMZ files"
+            )
     total = sum(i.file_size for i in infos)
     if total > MAX_UNCOMPRESSED:
-        raise InputLimitError(f"{name}: the KMZ would unpack to {total / 2**20:,.0f} MB, over "
-                              f"the {MAX_UNCOMPRESSED / 2**20:,.0f} MB limit "
-                              "(raise mapdiff.io.kml.MAX_UNCOMPRESSED to read it anyway)")
+        raise InputLimitError(
+            f"{name}: the KMZ would unpack to {total / 2**20:,.0f} MB, over "
+            f"the {MAX_UNCOMPRESSED / 2**20:,.0f} MB limit "
+            "(raise mapdiff.io.kml.MAX_UNCOMPRESSED to read it anyway)"
+        )
     kmls = [i for i in infos if i.filename.lower().endswith(".kml") and not i.is_dir()]
     if not kmls:
         raise FormatError(f"{name}: a KMZ without a .kml member inside")
@@ -421,13 +444,15 @@ def read_kmz(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
         raise InputLimitError(
             f"{name}: member {chosen.filename!r} compresses {ratio:,.0f}"
             f" times (limit {MAX_RATIO}); this looks like a zip bomb "
-            "(raise mapdiff.io.kml.MAX_RATIO to read it anyway)")
+            "(raise mapdiff.io.kml.MAX_RATIO to read it anyway)"
+        )
     try:
         with zf.open(chosen) as fh:
             text = fh.read(MAX_UNCOMPRESSED + 1)  # headers can lie: never read past the cap
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise FormatError(f"{name}: cannot unpack {chosen.filename!r}: {exc}") from None
     if len(text) > MAX_UNCOMPRESSED:
-        raise InputLimitError(f"{name}: {chosen.filename!r} unpacks beyond the "
-                              f"{MAX_UNCOMPRESSED / 2**20:,.0f} MB limit")
+        raise InputLimitError(
+            f"{name}: {chosen.filename!r} unpacks beyond the {MAX_UNCOMPRESSED / 2**20:,.0f} MB limit"
+        )
     return read_kml(text, f"{name}!{chosen.filename}")

@@ -36,8 +36,11 @@ from ..errors import InputLimitError
 
 __all__ = ["Limits", "check_bytes", "check_vertices", "current_limits", "raised", "set_limits"]
 
-_ENV = {"max_bytes": "MAPDIFF_MAX_BYTES", "max_vertices": "MAPDIFF_MAX_VERTICES",
-        "max_feature_vertices": "MAPDIFF_MAX_FEATURE_VERTICES"}
+_ENV = {
+    "max_bytes": "MAPDIFF_MAX_BYTES",
+    "max_vertices": "MAPDIFF_MAX_VERTICES",
+    "max_feature_vertices": "MAPDIFF_MAX_FEATURE_VERTICES",
+}
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,10 @@ def _from_env() -> Limits:
         try:
             n = int(text.strip().replace("_", ""))
         except ValueError:
-            raise InputLimitError(f"environment variable {var}={text!r} is not an integer; "
-                                  "set it to a number (0 for no limit) or unset it") from None
+            raise InputLimitError(
+                f"environment variable {var}={text!r} is not an integer; "
+                "set it to a number (0 for no limit) or unset it"
+            ) from None
         values[field] = n if n > 0 else None
     return Limits(**values)
 
@@ -147,17 +152,21 @@ def _resolve(limits: Limits | None, name: str) -> Limits:
 
 
 def _how(field: str) -> str:
-    return (f"raise it with read_map(..., limits=Limits({field}=...)), "
-            f"mapdiff.io.limits.set_limits({field}=...) or the environment variable {_ENV[field]} "
-            "(0 = no limit)")
+    return (
+        f"raise it with read_map(..., limits=Limits({field}=...)), "
+        f"mapdiff.io.limits.set_limits({field}=...) or the environment variable {_ENV[field]} "
+        "(0 = no limit)"
+    )
 
 
 def check_bytes(n: int, name: str, limits: Limits | None = None) -> None:
     """Refuse an input of ``n`` bytes over ``max_bytes``."""
     lim = _resolve(limits, name).max_bytes
     if lim is not None and n > lim:
-        raise InputLimitError(f"{name}: {n:,} bytes is over the limit of {lim:,} bytes for one "
-                              f"input; if the file is genuine, {_how('max_bytes')}")
+        raise InputLimitError(
+            f"{name}: {n:,} bytes is over the limit of {lim:,} bytes for one "
+            f"input; if the file is genuine, {_how('max_bytes')}"
+        )
 
 
 def check_vertices(geoms, name: str, limits: Limits | None = None) -> None:
@@ -181,8 +190,11 @@ def check_vertices(geoms, name: str, limits: Limits | None = None) -> None:
             raise InputLimitError(
                 f"{name}: feature {worst} has {int(counts[worst]):,} vertices, over the limit of "
                 f"{lim.max_feature_vertices:,} for one feature; simplify it, or "
-                f"{_how('max_feature_vertices')}")
+                f"{_how('max_feature_vertices')}"
+            )
     total = int(counts.sum())
     if lim.max_vertices is not None and total > lim.max_vertices:
-        raise InputLimitError(f"{name}: {total:,} vertices is over the limit of {lim.max_vertices:,} "
-                              f"for one input; {_how('max_vertices')}")
+        raise InputLimitError(
+            f"{name}: {total:,} vertices is over the limit of {lim.max_vertices:,} "
+            f"for one input; {_how('max_vertices')}"
+        )

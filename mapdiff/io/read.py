@@ -44,7 +44,6 @@ __all__ = ["RawMap", "read_map", "read_raw"]
 _WGS84 = pyproj.CRS.from_epsg(4326)
 
 
-
 @dataclass(frozen=True)
 class RawMap:
     """Features as read, before labelling: properties, lon/lat geometries and context."""
@@ -60,8 +59,16 @@ class RawMap:
 
 
 # ------------------------------------------------------------------ entry point
-def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
-             swap_xy: bool = False, coverage=None, limits=None) -> ControlMap:
+def read_map(
+    src,
+    source: str | Profile | None = None,
+    as_of=None,
+    crs=None,
+    *,
+    swap_xy: bool = False,
+    coverage=None,
+    limits=None,
+) -> ControlMap:
     """Read a control map and normalise it.
 
     Parameters
@@ -114,7 +121,8 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
             raise UnknownSourceError(
                 f"{raw.name}: not recognised as any known source (properties: {cols}"
                 f"{_values_hint(raw.table)}); "
-                "pass source='deepstate'|'nzz'|'isw'|'generic' or a TOML profile")
+                "pass source='deepstate'|'nzz'|'isw'|'generic' or a TOML profile"
+            )
     cover = _coverage(profile, raw.name)
     for extra in (raw.coverage, coverage):
         if extra is not None:
@@ -134,8 +142,14 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
     if n_unlabelled:
         from ..model import Repair
 
-        repairs.append(Repair("unlabelled_dropped", n_unlabelled, 0.0,
-                              f"features no rule of profile {profile.name!r} labels"))
+        repairs.append(
+            Repair(
+                "unlabelled_dropped",
+                n_unlabelled,
+                0.0,
+                f"features no rule of profile {profile.name!r} labels",
+            )
+        )
     try:
         return _normalise(feats, profile, cover, date, raw, origin, repairs, labels)
     except EmptyMapError as exc:  # name the file, not only the profile
@@ -144,11 +158,18 @@ def read_map(src, source: str | Profile | None = None, as_of=None, crs=None, *,
 
 def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
     return normalise(
-        feats, precedence=profile.order(labels), coverage=cover,
-        background=profile.background, source=profile.name, as_of=date,
+        feats,
+        precedence=profile.order(labels),
+        coverage=cover,
+        background=profile.background,
+        source=profile.name,
+        as_of=date,
         scope=profile.scope,
         provenance=Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
-        repairs=repairs, n_features=len(labels), drop_mostly_outside=profile.drop_mostly_outside)
+        repairs=repairs,
+        n_features=len(labels),
+        drop_mostly_outside=profile.drop_mostly_outside,
+    )
 
 
 def _values_hint(table: pd.DataFrame) -> str:
@@ -169,8 +190,10 @@ def _coverage(profile: Profile, name: str):
         return region(profile.coverage)
     path = Path(profile.coverage)
     if not path.exists():
-        raise FormatError(f"{name}: profile {profile.name!r} names coverage {profile.coverage!r}, "
-                          "which is neither a shipped region nor an existing file")
+        raise FormatError(
+            f"{name}: profile {profile.name!r} names coverage {profile.coverage!r}, "
+            "which is neither a shipped region nor an existing file"
+        )
     raw = read_raw(path)
     cov = shapely.union_all(raw.geoms)
     shapely.prepare(cov)
@@ -178,14 +201,18 @@ def _coverage(profile: Profile, name: str):
 
 
 def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
-    stated = profile.find_as_of(raw.table, raw.collection_name,
-                                Path(raw.path).name if raw.path else raw.name, raw.top_level)
+    stated = profile.find_as_of(
+        raw.table, raw.collection_name, Path(raw.path).name if raw.path else raw.name, raw.top_level
+    )
     given = _coerce_date(as_of, raw.name) if as_of is not None else None
     if given is not None:
         if stated is not None and stated != given:
-            warnings.warn(f"{raw.name}: the file says {stated.isoformat()}, the caller "
-                          f"{given.isoformat()}; using the caller's date",
-                          MapdiffWarning, stacklevel=3)
+            warnings.warn(
+                f"{raw.name}: the file says {stated.isoformat()}, the caller "
+                f"{given.isoformat()}; using the caller's date",
+                MapdiffWarning,
+                stacklevel=3,
+            )
         return given, "caller"
     if stated is not None:
         return stated, "file"
@@ -236,8 +263,9 @@ def _read_raw(src, crs=None, limits=None) -> RawMap:
     if isinstance(src, gpd.GeoDataFrame):
         return _from_gdf(src, crs, "<GeoDataFrame>", None, None)
     if isinstance(src, str) and src.split(":", 1)[0].lower() in ("http", "https", "ftp"):
-        raise FormatError(f"{src}: read_map does not fetch URLs; download it with "
-                          "mapdiff.fetch() or pass a local file")
+        raise FormatError(
+            f"{src}: read_map does not fetch URLs; download it with mapdiff.fetch() or pass a local file"
+        )
     if isinstance(src, str | Path):
         path = Path(src)
         if not path.exists():
@@ -262,8 +290,9 @@ def _read_raw(src, crs=None, limits=None) -> RawMap:
         if isinstance(data, str):
             data = data.encode("utf-8")
         return _read_bytes(data, name, crs, None, limits)
-    raise FormatError(f"cannot read a map from {type(src).__name__}: pass a path, a binary "
-                      "file object or a GeoDataFrame")
+    raise FormatError(
+        f"cannot read a map from {type(src).__name__}: pass a path, a binary file object or a GeoDataFrame"
+    )
 
 
 def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None) -> RawMap:
@@ -286,11 +315,14 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None) -> R
     elif head.startswith((b"SQLite format 3", b"fgb")) or Path(low).suffix in _EXT_DRIVERS:
         raw = _read_ogr(Path(path) if path else data, name, crs, name, path)
     else:
-        raise FormatError(f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
-                          "Shapefile, KML/KMZ, FlatGeobuf and GeoParquet")
+        raise FormatError(
+            f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
+            "Shapefile, KML/KMZ, FlatGeobuf and GeoParquet"
+        )
     check_vertices(raw.geoms, name, limits)
-    return RawMap(raw.table, raw.geoms, raw.name, raw.collection_name, raw.top_level, digest, path,
-                  raw.coverage)
+    return RawMap(
+        raw.table, raw.geoms, raw.name, raw.collection_name, raw.top_level, digest, path, raw.coverage
+    )
 
 
 def _read_geojson(data: bytes, name: str, crs) -> RawMap:
@@ -302,16 +334,23 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
         raise FormatError(f"{name}: JSON nested too deeply to be GeoJSON") from None
     except json.JSONDecodeError as exc:
         hint = " (the file looks truncated)" if exc.pos >= len(data.rstrip()) - 1 else ""
-        raise FormatError(f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
-                          f"{exc.msg}{hint}") from None
+        raise FormatError(
+            f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{hint}"
+        ) from None
     top_level = None
-    if isinstance(obj, dict) and obj.get("type") not in ("FeatureCollection", "Feature") \
-            and not _is_geometry(obj):
-        inner = next((v for v in obj.values() if isinstance(v, dict)
-                      and v.get("type") == "FeatureCollection"), None)
+    if (
+        isinstance(obj, dict)
+        and obj.get("type") not in ("FeatureCollection", "Feature")
+        and not _is_geometry(obj)
+    ):
+        inner = next(
+            (v for v in obj.values() if isinstance(v, dict) and v.get("type") == "FeatureCollection"), None
+        )
         if inner is None:
-            raise FormatError(f"{name}: JSON but not GeoJSON: no FeatureCollection found "
-                              f"(top-level keys: {', '.join(map(str, list(obj)[:8]))})")
+            raise FormatError(
+                f"{name}: JSON but not GeoJSON: no FeatureCollection found "
+                f"(top-level keys: {', '.join(map(str, list(obj)[:8]))})"
+            )
         top_level = {k: v for k, v in obj.items() if not isinstance(v, dict | list)}
         obj = inner
     if isinstance(obj, list):
@@ -330,11 +369,11 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
         p = f.get("properties")
         props.append(p if isinstance(p, dict) else {})
         geoms[i] = _geometry(f.get("geometry"), name, i)
-    table = pd.DataFrame.from_records(props) if any(props) else pd.DataFrame(
-        index=range(len(features)))
+    table = pd.DataFrame.from_records(props) if any(props) else pd.DataFrame(index=range(len(features)))
     file_crs = _geojson_crs(obj, name)
-    geoms = _to_lonlat(geoms, crs if crs is not None else file_crs, name,
-                       default_lonlat=crs is None and file_crs is None)
+    geoms = _to_lonlat(
+        geoms, crs if crs is not None else file_crs, name, default_lonlat=crs is None and file_crs is None
+    )
     coll = obj.get("name") if isinstance(obj.get("name"), str) else None
     cover = _geometry(obj["coverage"], name, "coverage") if _is_geometry(obj.get("coverage")) else None
     return RawMap(table, geoms, name, coll, top_level, coverage=cover)
@@ -342,8 +381,14 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
 
 def _is_geometry(obj) -> bool:
     return isinstance(obj, dict) and obj.get("type") in (
-        "Polygon", "MultiPolygon", "Point", "MultiPoint", "LineString", "MultiLineString",
-        "GeometryCollection")
+        "Polygon",
+        "MultiPolygon",
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "GeometryCollection",
+    )
 
 
 def _geometry(g, name: str, i: int):
@@ -352,15 +397,17 @@ def _geometry(g, name: str, i: int):
     try:
         with np.errstate(invalid="ignore"):  # NaN coordinates are refused just below
             geom = _fast_shape(g)
-    except (shapely.errors.ShapelyError, ValueError, TypeError, KeyError, IndexError,
-            AttributeError) as exc:
-        raise FormatError(f"{name}: feature {i} has a geometry GEOS cannot read "
-                          f"({str(exc).splitlines()[0][:120]}); fix or remove that feature") from None
+    except (shapely.errors.ShapelyError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise FormatError(
+            f"{name}: feature {i} has a geometry GEOS cannot read "
+            f"({str(exc).splitlines()[0][:120]}); fix or remove that feature"
+        ) from None
     if geom is not None and not geom.is_empty:
         coords = shapely.get_coordinates(geom, include_z=False)
         if not np.isfinite(coords).all():
-            raise FormatError(f"{name}: feature {i} has NaN or infinite coordinates; "
-                              "fix or remove that feature")
+            raise FormatError(
+                f"{name}: feature {i} has NaN or infinite coordinates; fix or remove that feature"
+            )
     return geom
 
 
@@ -399,8 +446,9 @@ def _geojson_crs(obj: dict, name: str):
     try:
         return pyproj.CRS.from_user_input(member["properties"]["name"])
     except (KeyError, TypeError, pyproj.exceptions.CRSError):
-        raise CRSError(f"{name}: cannot read its 'crs' member {member!r}; "
-                       "remove it (GeoJSON is lon/lat) or pass crs=") from None
+        raise CRSError(
+            f"{name}: cannot read its 'crs' member {member!r}; remove it (GeoJSON is lon/lat) or pass crs="
+        ) from None
 
 
 def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) -> np.ndarray:
@@ -408,14 +456,18 @@ def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) 
     if crs is None:
         if default_lonlat:
             return geoms
-        raise MissingCRSError(f"{name}: the input states no CRS; pass crs= (for example "
-                              "crs='EPSG:4326' for lon/lat degrees)")
+        raise MissingCRSError(
+            f"{name}: the input states no CRS; pass crs= (for example crs='EPSG:4326' for lon/lat degrees)"
+        )
     try:
         crs = pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as exc:
         raise CRSError(f"{name}: {crs!r} is not a CRS pyproj knows: {exc}") from None
-    if crs.equals(_WGS84, ignore_axis_order=True) or crs.to_epsg() == 4326 or \
-            crs.name.upper().startswith("WGS 84 (CRS84)"):
+    if (
+        crs.equals(_WGS84, ignore_axis_order=True)
+        or crs.to_epsg() == 4326
+        or crs.name.upper().startswith("WGS 84 (CRS84)")
+    ):
         return geoms
     tr = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)
 
@@ -426,8 +478,10 @@ def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) 
     out = shapely.transform(geoms, fwd)
     coords = shapely.get_coordinates(out)
     if coords.size and not np.isfinite(coords).all():
-        raise CRSError(f"{name}: coordinates do not transform from {crs.name} to lon/lat; "
-                       "is the stated CRS right? pass crs= to override it")
+        raise CRSError(
+            f"{name}: coordinates do not transform from {crs.name} to lon/lat; "
+            "is the stated CRS right? pass crs= to override it"
+        )
     return out
 
 
@@ -479,8 +533,9 @@ def _read_parquet(data: bytes, name: str, crs) -> RawMap:
     try:
         gdf = gpd.read_parquet(_io.BytesIO(data))
     except ImportError:
-        raise FormatError(f"{name}: reading GeoParquet needs pyarrow: "
-                          "pip install 'mapdiff[parquet]'") from None
+        raise FormatError(
+            f"{name}: reading GeoParquet needs pyarrow: pip install 'mapdiff[parquet]'"
+        ) from None
     except Exception as exc:
         raise FormatError(f"{name}: not a readable GeoParquet file: {exc}") from None
     return _from_gdf(gdf, crs, name, None, None)
@@ -502,11 +557,13 @@ def _check_lonlat(geoms: np.ndarray, coverage, name: str, swapped_ok: bool) -> N
         if swapped_in_range:
             raise SwappedCoordinatesError(
                 f"{name}: y runs from {ymin:.3f} to {ymax:.3f}, beyond ±90: the coordinates "
-                f"look like (lat, lon){hint}")
+                f"look like (lat, lon){hint}"
+            )
         raise CRSError(
             f"{name}: coordinates ({xmin:.6g}..{xmax:.6g}, {ymin:.6g}..{ymax:.6g}) are not "
             "longitude/latitude degrees; the file's CRS is missing or wrong: pass crs= "
-            "(for example 'EPSG:3857')")
+            "(for example 'EPSG:3857')"
+        )
     if coverage is None:
         return
     cx0, cy0, cx1, cy1 = coverage.bounds
@@ -516,7 +573,8 @@ def _check_lonlat(geoms: np.ndarray, coverage, name: str, swapped_ok: bool) -> N
         raise SwappedCoordinatesError(
             f"{name}: the features lie at lon {xmin:.2f}..{xmax:.2f}, lat {ymin:.2f}..{ymax:.2f}, "
             f"outside the map's coverage, but would fall inside it with x and y swapped: "
-            f"the file looks like (lat, lon){hint}")
+            f"the file looks like (lat, lon){hint}"
+        )
 
 
 def _finite(value) -> bool:

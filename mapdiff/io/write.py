@@ -7,8 +7,13 @@ from pathlib import Path
 from ..errors import FormatError
 from .atomic import atomic_path
 
-_EXT_DRIVERS = {".gpkg": "GPKG", ".shp": "ESRI Shapefile", ".fgb": "FlatGeobuf",
-                ".geojson": "GeoJSON", ".json": "GeoJSON"}
+_EXT_DRIVERS = {
+    ".gpkg": "GPKG",
+    ".shp": "ESRI Shapefile",
+    ".fgb": "FlatGeobuf",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+}
 
 
 def write_gdf(gdf, path, driver: str | None = None) -> Path:
@@ -35,8 +40,10 @@ def write_gdf(gdf, path, driver: str | None = None) -> Path:
     path = Path(path)
     driver = driver or _EXT_DRIVERS.get(path.suffix.lower())
     if driver is None:
-        raise FormatError(f"{path}: cannot tell the format from the suffix; use .gpkg, "
-                          ".geojson, .fgb or .shp, or pass driver=")
+        raise FormatError(
+            f"{path}: cannot tell the format from the suffix; use .gpkg, "
+            ".geojson, .fgb or .shp, or pass driver="
+        )
     if driver == "ESRI Shapefile":
         return _write_multifile(gdf, path, driver)
     with atomic_path(path) as tmp:

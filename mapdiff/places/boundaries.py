@@ -41,8 +41,14 @@ from ..measure import area_km2
 from . import footprints as fpm
 from ._cache import OSM_BOUNDARY, _cache_file, cache_dir, cached_boundary
 
-__all__ = ["ALLOWED_HOSTS", "DEFAULT_NOMINATIM_URL", "OSM_BOUNDARY", "cache_dir", "cached_boundary",
-           "fetch_footprint"]
+__all__ = [
+    "ALLOWED_HOSTS",
+    "DEFAULT_NOMINATIM_URL",
+    "OSM_BOUNDARY",
+    "cache_dir",
+    "cached_boundary",
+    "fetch_footprint",
+]
 
 DEFAULT_NOMINATIM_URL = "https://nominatim.openstreetmap.org"
 #: Hosts :func:`fetch_footprint` may contact (loopback is always allowed).
@@ -61,7 +67,8 @@ def _check_url(url: str) -> None:
     if host not in ALLOWED_HOSTS and host not in _LOOPBACK:
         raise FetchError(
             f"host {host!r} is not in mapdiff's declared list of boundary servers "
-            f"({', '.join(ALLOWED_HOSTS)}, or loopback for a local mirror)")
+            f"({', '.join(ALLOWED_HOSTS)}, or loopback for a local mirror)"
+        )
 
 
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
@@ -74,8 +81,7 @@ def _get(url: str, timeout: float) -> bytes:
     if os.environ.get("MAPDIFF_OFFLINE", "").strip() not in ("", "0"):
         raise FetchError(f"offline (MAPDIFF_OFFLINE is set): not fetching {url}")
     _check_url(url)
-    req = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT,
-                                               "Accept": "application/json"})
+    req = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT, "Accept": "application/json"})
     host = (urllib.parse.urlsplit(url).hostname or "").lower()
     # a loopback mirror is reached directly, never through a configured proxy; every
     # redirect target is checked against the declared hosts before it is followed
@@ -95,7 +101,8 @@ def _get(url: str, timeout: float) -> bytes:
         reason = getattr(exc, "reason", exc)
         raise FetchError(
             f"cannot reach {url} ({reason}); are you offline? The shipped gazetteer "
-            "(approximate footprints) still works, or pass a polygon file") from None
+            "(approximate footprints) still works, or pass a polygon file"
+        ) from None
     if len(data) > _MAX_BYTES:
         raise FetchError(f"{url}: response larger than {_MAX_BYTES // 2**20} MB")
     return data
@@ -126,8 +133,9 @@ def _pick(places: list, centre, url: str, official_km2: float | None = None):
             continue
         d = 0.0
         if centre is not None:
-            proj_geom, proj_pt = to_equal_area(np.asarray([geom, shapely.Point(centre)], dtype=object),
-                                               centre=centre)
+            proj_geom, proj_pt = to_equal_area(
+                np.asarray([geom, shapely.Point(centre)], dtype=object), centre=centre
+            )
             d = proj_geom.distance(proj_pt) / 1000.0
         if d <= _MAX_CENTRE_KM:
             cands.append((d, float(area_km2(geom)), i, geom))
@@ -139,12 +147,20 @@ def _pick(places: list, centre, url: str, official_km2: float | None = None):
         best = min(inside, key=lambda c: (abs(math.log(max(c[1], 1e-9) / official_km2)), c[2]))
     else:
         best = min(inside, key=lambda c: (c[1], c[2]))
-    return best[2], best[3], [(places[c[2]].get("osm_type"), places[c[2]].get("osm_id"), round(c[1], 3))
-                              for c in cands]
+    return (
+        best[2],
+        best[3],
+        [(places[c[2]].get("osm_type"), places[c[2]].get("osm_id"), round(c[1], 3)) for c in cands],
+    )
 
 
-def fetch_footprint(name: str, base_url: str | None = None, query: str | None = None,
-                    timeout: float = 30.0, refresh: bool = False):
+def fetch_footprint(
+    name: str,
+    base_url: str | None = None,
+    query: str | None = None,
+    timeout: float = 30.0,
+    refresh: bool = False,
+):
     """Fetch the real boundary of a gazetteer place from OpenStreetMap (Nominatim) into the cache.
 
     Parameters
@@ -188,8 +204,9 @@ def fetch_footprint(name: str, base_url: str | None = None, query: str | None = 
         oblast = f", {row['oblast']} Oblast" if row and row.get("oblast") else ""
         query = f"{canon}{oblast}, Ukraine"
     base = (base_url or os.environ.get("MAPDIFF_NOMINATIM_URL") or DEFAULT_NOMINATIM_URL).rstrip("/")
-    params = urllib.parse.urlencode({"q": query, "format": "jsonv2", "polygon_geojson": 1,
-                                     "limit": 10, "accept-language": "en"})
+    params = urllib.parse.urlencode(
+        {"q": query, "format": "jsonv2", "polygon_geojson": 1, "limit": 10, "accept-language": "en"}
+    )
     url = f"{base}/search?{params}"
     data = _get(url, timeout)
     try:
@@ -198,16 +215,23 @@ def fetch_footprint(name: str, base_url: str | None = None, query: str | None = 
         raise FetchError(f"{url}: the answer is not JSON (is this a Nominatim server?)") from None
     if not isinstance(places, list):
         raise FetchError(
-            f"{url}: expected a JSON list of places (Nominatim jsonv2), got {type(places).__name__}")
+            f"{url}: expected a JSON list of places (Nominatim jsonv2), got {type(places).__name__}"
+        )
     stated = (row or {}).get("area_km2", "") or ""
     i, geom, candidates = _pick(places, centre, url, float(stated) if stated.strip() else None)
     place = places[i]
     licence = place.get("licence") or "Data © OpenStreetMap contributors, ODbL 1.0. https://osm.org/copyright"
     props = {
-        "name": canon, "kind": OSM_BOUNDARY, "licence": licence,
-        "osm_type": place.get("osm_type"), "osm_id": place.get("osm_id"),
-        "display_name": place.get("display_name"), "category": place.get("category", place.get("class")),
-        "type": place.get("type"), "query": query, "url": url,
+        "name": canon,
+        "kind": OSM_BOUNDARY,
+        "licence": licence,
+        "osm_type": place.get("osm_type"),
+        "osm_id": place.get("osm_id"),
+        "display_name": place.get("display_name"),
+        "category": place.get("category", place.get("class")),
+        "type": place.get("type"),
+        "query": query,
+        "url": url,
         "area_km2": round(float(area_km2(geom)), 6),
         "candidates": [{"osm_type": t, "osm_id": o, "area_km2": a} for t, o, a in candidates],
         "fetched_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),

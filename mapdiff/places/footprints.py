@@ -41,8 +41,16 @@ from ..errors import UnknownPlaceError
 from ..measure import area_km2
 from ._cache import OSM_BOUNDARY, cached_boundary
 
-__all__ = ["Footprint", "as_footprint", "available_kinds", "footprint", "footprint_from_file", "footprint_from_geometry",
-           "place_names", "resolve_name"]
+__all__ = [
+    "Footprint",
+    "as_footprint",
+    "available_kinds",
+    "footprint",
+    "footprint_from_file",
+    "footprint_from_geometry",
+    "place_names",
+    "resolve_name",
+]
 
 CITY_LIMITS = "city_limits"
 APPROXIMATE = "approximate"
@@ -127,16 +135,30 @@ class Footprint:
         grown = shapely.buffer(proj, total * 1000.0, quad_segs=16)
         geom = shapely.transform(grown, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
         kind = f"{base.kind}+{total:g}km"
-        return Footprint(self.name, geom, kind, float(area_km2(geom)),
-                         f"{base.provenance}; buffered by {total:g} km", self.aliases, self.centre,
-                         notes=self.notes, base=base)
+        return Footprint(
+            self.name,
+            geom,
+            kind,
+            float(area_km2(geom)),
+            f"{base.provenance}; buffered by {total:g} km",
+            self.aliases,
+            self.centre,
+            notes=self.notes,
+            base=base,
+        )
 
     def to_dict(self) -> dict:
         """JSON-ready dict (geometry as GeoJSON)."""
-        return {"name": self.name, "kind": self.kind, "approximate": self.approximate,
-                "area_km2": self.area_km2, "provenance": self.provenance,
-                "aliases": list(self.aliases), "centre": self.centre,
-                "geometry": json.loads(shapely.to_geojson(self.geometry))}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "approximate": self.approximate,
+            "area_km2": self.area_km2,
+            "provenance": self.provenance,
+            "aliases": list(self.aliases),
+            "centre": self.centre,
+            "geometry": json.loads(shapely.to_geojson(self.geometry)),
+        }
 
     def to_geojson(self) -> str:
         """A GeoJSON Feature of the footprint."""
@@ -152,15 +174,23 @@ class Footprint:
             _, ax = plt.subplots()
         from shapely.plotting import plot_polygon
 
-        plot_polygon(self.geometry, ax=ax, add_points=False, facecolor="none",
-                     edgecolor=kwargs.pop("edgecolor", "black"), **kwargs)
+        plot_polygon(
+            self.geometry,
+            ax=ax,
+            add_points=False,
+            facecolor="none",
+            edgecolor=kwargs.pop("edgecolor", "black"),
+            **kwargs,
+        )
         ax.set_title(f"{self.name} ({self.kind}, {self.area_km2:.1f} km²)")
         return ax
 
     def _repr_html_(self) -> str:
         flag = " <i>(approximate)</i>" if self.approximate else ""
-        return (f"<b>{html.escape(self.name)}</b>: {html.escape(self.kind)}{flag}, "
-                f"{self.area_km2:,.1f} km²<br><small>{html.escape(self.provenance)}</small>")
+        return (
+            f"<b>{html.escape(self.name)}</b>: {html.escape(self.kind)}{flag}, "
+            f"{self.area_km2:,.1f} km²<br><small>{html.escape(self.provenance)}</small>"
+        )
 
 
 def _is_alias(name) -> bool:
@@ -200,7 +230,8 @@ def _gazetteer() -> tuple[dict, dict]:
         e["polygons"][CITY_LIMITS] = (
             shapely.from_geojson(json.dumps(feat["geometry"])),
             f"OpenStreetMap relation {p.get('osm_id')} via {p.get('source_repo')} "
-            f"(commit {p.get('source_commit', '')[:10]}); ODbL 1.0, © OpenStreetMap contributors")
+            f"(commit {p.get('source_commit', '')[:10]}); ODbL 1.0, © OpenStreetMap contributors",
+        )
     aliases = {}
     for canon, e in entries.items():
         e["names"] = [n.strip() for n in dict.fromkeys(e["names"]) if n and n.strip()]
@@ -229,8 +260,7 @@ def resolve_name(name: str) -> str:
     close = difflib.get_close_matches(key, list(aliases), n=5, cutoff=0.6)
     suggestions = list(dict.fromkeys(aliases[c] for c in close))
     hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-    raise UnknownPlaceError(
-        f"no place {name!r} in the gazetteer{hint} (or pass the path of a polygon file)")
+    raise UnknownPlaceError(f"no place {name!r} in the gazetteer{hint} (or pass the path of a polygon file)")
 
 
 def footprint(name: str, kind: str | None = None) -> Footprint:
@@ -286,9 +316,11 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
     centre = (float(row["lon"]), float(row["lat"])) if row else None
     if base == OSM_BOUNDARY:
         geom, p = cached_boundary(canon)
-        prov = (f"OpenStreetMap {p.get('osm_type')} {p.get('osm_id')} ({p.get('display_name')}), "
-                f"fetched {p.get('fetched_at')} from {p.get('url')}; {p.get('licence')}; "
-                f"cached in {p.get('cache_file')}")
+        prov = (
+            f"OpenStreetMap {p.get('osm_type')} {p.get('osm_id')} ({p.get('display_name')}), "
+            f"fetched {p.get('fetched_at')} from {p.get('url')}; {p.get('licence')}; "
+            f"cached in {p.get('cache_file')}"
+        )
         if centre is None:
             c = geom.centroid
             centre = (c.x, c.y)
@@ -301,12 +333,21 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
         stated = row["area_km2"].strip()
         km2 = float(stated) if stated else DEFAULT_APPROX_KM2
         geom = _disc(centre[0], centre[1], km2)
-        prov = (f"approximate: geodesic disc of {km2:g} km² "
-                f"({'official area' if stated else 'no official area known; default'}) around the "
-                f"official centre {centre[1]:.5f} N, {centre[0]:.5f} E; facts from {row['source']}")
-    fp = Footprint(canon, geom, base, float(area_km2(geom)), prov,
-                   tuple(n for n in e["names"] if n != canon), centre,
-                   notes=(row or {}).get("notes", "") or "")
+        prov = (
+            f"approximate: geodesic disc of {km2:g} km² "
+            f"({'official area' if stated else 'no official area known; default'}) around the "
+            f"official centre {centre[1]:.5f} N, {centre[0]:.5f} E; facts from {row['source']}"
+        )
+    fp = Footprint(
+        canon,
+        geom,
+        base,
+        float(area_km2(geom)),
+        prov,
+        tuple(n for n in e["names"] if n != canon),
+        centre,
+        notes=(row or {}).get("notes", "") or "",
+    )
     if buf:
         fp = fp.buffer(parse_buffer_km(buf, kind))
     return fp
@@ -345,7 +386,8 @@ def parse_buffer_km(text: str, kind: str = "") -> float:
         km = float(str(text).strip().lower().removesuffix("km"))
     except ValueError:
         raise UnknownPlaceError(
-            f"bad footprint kind {kind or text!r}; write e.g. 'city_limits+2km'") from None
+            f"bad footprint kind {kind or text!r}; write e.g. 'city_limits+2km'"
+        ) from None
     if not (math.isfinite(km) and km >= 0):
         raise UnknownPlaceError(f"bad buffer in footprint kind {kind or text!r}: give a distance >= 0 km")
     return km
@@ -382,10 +424,10 @@ def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = 
     xmin, ymin, xmax, ymax = geom.bounds
     if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
         raise UnknownPlaceError(
-            f"{name}: coordinates are not lon/lat degrees (bounds {geom.bounds}); reproject to EPSG:4326")
+            f"{name}: coordinates are not lon/lat degrees (bounds {geom.bounds}); reproject to EPSG:4326"
+        )
     c = geom.centroid
-    return Footprint(name, geom, USER, float(area_km2(geom)), provenance or "user polygon",
-                     (), (c.x, c.y))
+    return Footprint(name, geom, USER, float(area_km2(geom)), provenance or "user polygon", (), (c.x, c.y))
 
 
 def footprint_from_file(path, name: str | None = None) -> Footprint:
@@ -414,8 +456,10 @@ def footprint_from_file(path, name: str | None = None) -> Footprint:
     p = Path(path)
     name = name or p.stem
     if not p.is_file():
-        raise UnknownPlaceError(f"polygon file {str(p)!r} does not exist (or is not a file); "
-                                "pass a gazetteer name or the path of a polygon file")
+        raise UnknownPlaceError(
+            f"polygon file {str(p)!r} does not exist (or is not a file); "
+            "pass a gazetteer name or the path of a polygon file"
+        )
     try:
         import pyogrio
 

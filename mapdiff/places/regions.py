@@ -31,8 +31,7 @@ def region(name: str):
     """
     key = name.lower()
     if key not in _FILES:
-        raise UnknownPlaceError(
-            f"no shipped region {name!r}; known: {', '.join(sorted(_FILES))}")
+        raise UnknownPlaceError(f"no shipped region {name!r}; known: {', '.join(sorted(_FILES))}")
     data = json.loads((data_dir() / "geo" / _FILES[key]).read_text(encoding="utf-8"))
     geom = shapely.from_geojson(json.dumps(data["features"][0]["geometry"]))
     shapely.prepare(geom)

@@ -57,9 +57,23 @@ __all__ = [
     "register_profile",
 ]
 
-_TOP_KEYS = {"name", "title", "attribution", "coverage", "background", "precedence", "scope",
-             "not_drawn", "detect", "as_of", "rules", "description", "licence", "url",
-             "drop_mostly_outside"}
+_TOP_KEYS = {
+    "name",
+    "title",
+    "attribution",
+    "coverage",
+    "background",
+    "precedence",
+    "scope",
+    "not_drawn",
+    "detect",
+    "as_of",
+    "rules",
+    "description",
+    "licence",
+    "url",
+    "drop_mostly_outside",
+}
 _DETECT_KEYS = {"collection_name", "columns", "property", "pattern"}
 _ASOF_KEYS = {"property", "collection_name", "file_name", "top_level"}
 _RULE_KEYS = {"property", "values", "pattern", "missing", "label", "status_column", "side_column"}
@@ -109,14 +123,16 @@ class Profile:
         for test in self.detect:
             ok = True
             if "collection_name" in test:
-                ok &= bool(collection_name) and re.search(test["collection_name"],
-                                                          collection_name) is not None
+                ok &= (
+                    bool(collection_name) and re.search(test["collection_name"], collection_name) is not None
+                )
             if "columns" in test:
                 ok &= all(c in table.columns for c in test["columns"])
             if "property" in test:
                 col = test["property"]
                 ok &= col in table.columns and bool(
-                    _search(table[col].dropna(), re.compile(test["pattern"])).any())
+                    _search(table[col].dropna(), re.compile(test["pattern"])).any()
+                )
             if ok:
                 return True
         return False
@@ -171,8 +187,9 @@ class Profile:
         return sorted(seen, key=lambda lab: (rank(lab), seen.index(lab)))
 
     # ------------------------------------------------------------------ dates
-    def find_as_of(self, table: pd.DataFrame, collection_name: str | None,
-                   file_name: str | None, top_level: dict | None) -> dt.date | None:
+    def find_as_of(
+        self, table: pd.DataFrame, collection_name: str | None, file_name: str | None, top_level: dict | None
+    ) -> dt.date | None:
         """The release date the content states, or None."""
         spec = self.as_of
         prop = spec.get("property")
@@ -236,8 +253,7 @@ def _check_keys(table: dict, allowed: set, where: str) -> None:
         raise ProfileError(f"{where}: expected a table, got {type(table).__name__}")
     unknown = set(table) - allowed
     if unknown:
-        raise ProfileError(
-            f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        raise ProfileError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
 
 
 def _str_list(value, where: str) -> tuple[str, ...]:
@@ -255,10 +271,13 @@ def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
     for key in ("title", "attribution", "coverage"):
         if key in data and not isinstance(data[key], str):
             raise ProfileError(f"{origin}: '{key}' must be a string, got {data[key]!r}")
-    background = (_label_or_error(data["background"], f"{origin}: background")
-                  if "background" in data else None)
-    precedence = tuple(_label_or_error(v, f"{origin}: precedence")
-                       for v in _str_list(data.get("precedence", []), f"{origin}: precedence"))
+    background = (
+        _label_or_error(data["background"], f"{origin}: background") if "background" in data else None
+    )
+    precedence = tuple(
+        _label_or_error(v, f"{origin}: precedence")
+        for v in _str_list(data.get("precedence", []), f"{origin}: precedence")
+    )
     detect = data.get("detect", [])
     if not isinstance(detect, list):
         raise ProfileError(f"{origin}: 'detect' must be an array of tables ([[detect]])")
@@ -281,8 +300,7 @@ def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
         where = f"{origin}: rules[{i}]"
         _check_keys(r, _RULE_KEYS, where)
         if "status_column" in r:
-            rules.append(Rule(status_column=str(r["status_column"]),
-                              side_column=r.get("side_column")))
+            rules.append(Rule(status_column=str(r["status_column"]), side_column=r.get("side_column")))
             continue
         if "property" not in r or "label" not in r:
             raise ProfileError(f"{where}: needs 'property' and 'label' (or 'status_column')")
@@ -290,20 +308,29 @@ def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
             raise ProfileError(f"{where}: give exactly one of 'values', 'pattern', 'missing'")
         if not isinstance(r["label"], str):
             raise ProfileError(f"{where}: 'label' must be a string like 'controlled:RU'")
-        rules.append(Rule(
-            label=_label_or_error(r["label"], where),
-            property=str(r["property"]),
-            values=tuple(str(v) for v in r["values"]) if "values" in r else None,
-            pattern=_compile(r["pattern"], where) if "pattern" in r else None,
-            missing=bool(r.get("missing", False)),
-        ))
+        rules.append(
+            Rule(
+                label=_label_or_error(r["label"], where),
+                property=str(r["property"]),
+                values=tuple(str(v) for v in r["values"]) if "values" in r else None,
+                pattern=_compile(r["pattern"], where) if "pattern" in r else None,
+                missing=bool(r.get("missing", False)),
+            )
+        )
     return Profile(
-        name=name, title=data.get("title", name), attribution=data.get("attribution", ""),
-        coverage=data.get("coverage"), background=background, precedence=precedence,
+        name=name,
+        title=data.get("title", name),
+        attribution=data.get("attribution", ""),
+        coverage=data.get("coverage"),
+        background=background,
+        precedence=precedence,
         scope=_str_list(data.get("scope", []), f"{origin}: scope"),
         not_drawn=_str_list(data.get("not_drawn", []), f"{origin}: not_drawn"),
-        detect=tuple(detect), as_of=dict(as_of), rules=tuple(rules),
-        drop_mostly_outside=data.get("drop_mostly_outside", True))
+        detect=tuple(detect),
+        as_of=dict(as_of),
+        rules=tuple(rules),
+        drop_mostly_outside=data.get("drop_mostly_outside", True),
+    )
 
 
 def _compile(pattern, where: str) -> re.Pattern:
@@ -401,7 +428,8 @@ def get_profile(name: str | Profile) -> Profile:
     except KeyError:
         raise UnknownSourceError(
             f"no profile named {name!r}; known: {', '.join(sorted(_REGISTRY))} "
-            "(or pass the path of a TOML profile)") from None
+            "(or pass the path of a TOML profile)"
+        ) from None
 
 
 def available_profiles() -> list[str]:
