@@ -14,10 +14,12 @@ __all__ = [
     "FetchError",
     "FormatError",
     "InputLimitError",
+    "LedgerError",
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
     "ProfileError",
+    "StaleReleaseWarning",
     "SwappedCoordinatesError",
     "UnknownLabelError",
     "UnknownPlaceError",
@@ -31,6 +33,14 @@ class MapdiffError(Exception):
 
 class MapdiffWarning(UserWarning):
     """A repair or a doubt the caller should know about (the result is still usable)."""
+
+
+class StaleReleaseWarning(MapdiffWarning):
+    """The release a claim was checked against is older than the allowed gap (a nearer one may exist)."""
+
+
+class LedgerError(MapdiffError, ValueError):
+    """A claims ledger row breaks the ledger's rules (no source, a date out of reach, ...)."""
 
 
 class FormatError(MapdiffError, ValueError):
