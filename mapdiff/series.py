@@ -331,6 +331,15 @@ class Series:
         if policy not in POLICIES:
             raise MapdiffError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
         fps = _footprints(places)
+        results = self._measure(
+            fps, workers, backend, client, cache, cache_dir, quiet, f"{self.source} shares"
+        )
+        return _assemble_shares(results, fps, side, policy, self.source)
+
+    def _measure(self, fps, workers, backend, client, cache, cache_dir, quiet, desc) -> list[_Measured]:
+        """Every release read once (clipped, cached) and every footprint measured on it:
+        the km² per label behind :meth:`shares`, for any number of sides
+        (:func:`_assemble_shares` turns them into one side's shares)."""
         names = tuple(f.name for f in fps)
         if len(set(names)) != len(names):
             raise MapdiffError(f"places named twice: {', '.join(names)}; give each place once")
@@ -345,10 +354,7 @@ class Series:
             None if cache_dir is None else str(cache_dir),
             check_source=not self._source_given,
         )
-        results = _run(
-            _measure_batch, ctx, self._releases, workers, backend, client, quiet, f"{self.source} shares"
-        )
-        return _assemble_shares(results, fps, side, policy, self.source)
+        return _run(_measure_batch, ctx, self._releases, workers, backend, client, quiet, desc)
 
     def changes(
         self,
