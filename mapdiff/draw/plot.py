@@ -1004,7 +1004,7 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
     ...          "claimant": "RU MoD", "claimed": None, "source": "s", "status": "confirmed",
     ...          "first_shown": "2025-01-20"}]
     >>> fig = plot_tracking(curves, rows)
-    >>> fig.axes[0].get_title()
+    >>> fig.axes[0].get_title(loc="left")
     'T (approximate footprint)'
     """
     import matplotlib.dates as mdates
