@@ -71,7 +71,7 @@ def _run(args) -> int:
         notes.append(f"wrote {args.out}")
     text = str(t)
     if args.rows:
-        shown = rows[_SHOWN + ["lead_days"]].copy()
+        shown = rows[[*_SHOWN, "lead_days"]].copy()
         shown["share"] = shown["share"].map(lambda v: "-" if v != v or v is None else f"{v:.0%}")
         shown["lead_days"] = shown["lead_days"].map(lambda v: "-" if v != v or v is None else f"{v:+.0f}")
         text += "\n\n" + shown.to_string(index=False, na_rep="-")
@@ -92,7 +92,8 @@ def _configure(p) -> None:
         action="append",
         default=[],
         metavar="NAME=DIR",
-        help="a source's archive: folder or glob of releases; repeat for several (NAME a profile, e.g. deepstate)",
+        help="a source's archive: folder or glob of releases; repeat for several "
+        "(NAME a profile, e.g. deepstate)",
     )
     p.add_argument(
         "--threshold",
