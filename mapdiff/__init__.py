@@ -32,10 +32,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FetchError",
         "FormatError",
         "InputLimitError",
+        "LedgerError",
         "MapdiffError",
         "MapdiffWarning",
         "MissingCRSError",
         "ProfileError",
+        "StaleReleaseWarning",
         "SwappedCoordinatesError",
         "UnknownLabelError",
         "UnknownPlaceError",
@@ -47,7 +49,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".io.write": ("write_gdf",),
     ".labels": ("CONTESTED", "CONTROLLED", "ENCIRCLED", "GREY", "Label", "NOT_COVERED", "as_label"),
     ".lag": ("SourceLag", "first_crossing", "source_lag"),
-    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger"),
+    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger", "validate_ledger"),
     ".measure": ("area_km2", "equal_area_crs", "geodesic_area_km2"),
     ".model": ("ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"),
     ".places.boundaries": ("fetch_footprint",),
@@ -56,6 +58,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".samples": ("sample_path", "sample_paths"),
     ".series": ("Series", "ShareSeries"),
     ".sources": ("fetch",),
+    ".tracker": ("Tracking", "track"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -84,6 +87,7 @@ __all__ = [
     "InputLimitError",
     "Label",
     "Ledger",
+    "LedgerError",
     "Limits",
     "ManyComparison",
     "MapdiffError",
@@ -97,7 +101,9 @@ __all__ = [
     "Series",
     "ShareSeries",
     "SourceLag",
+    "StaleReleaseWarning",
     "SwappedCoordinatesError",
+    "Tracking",
     "UnknownLabelError",
     "UnknownPlaceError",
     "UnknownSourceError",
@@ -131,6 +137,8 @@ __all__ = [
     "sample_paths",
     "set_limits",
     "source_lag",
+    "track",
+    "validate_ledger",
     "write_gdf",
 ]
 
@@ -161,10 +169,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         FetchError,
         FormatError,
         InputLimitError,
+        LedgerError,
         MapdiffError,
         MapdiffWarning,
         MissingCRSError,
         ProfileError,
+        StaleReleaseWarning,
         SwappedCoordinatesError,
         UnknownLabelError,
         UnknownPlaceError,
@@ -176,7 +186,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .io.write import write_gdf
     from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
     from .lag import SourceLag, first_crossing, source_lag
-    from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
+    from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger, validate_ledger
     from .measure import area_km2, equal_area_crs, geodesic_area_km2
     from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise
     from .places.boundaries import fetch_footprint
@@ -185,3 +195,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .samples import sample_path, sample_paths
     from .series import Series, ShareSeries
     from .sources import fetch
+    from .tracker import Tracking, track

@@ -173,6 +173,33 @@ class Tracking:
         rows = [r for r in self.rows if rungs == "all" or r["primary"]]
         return pd.DataFrame([dict(r) for r in rows], columns=ROW_COLUMNS)
 
+    def ladder_differences(self) -> list[dict]:
+        """The claim × source pairs whose status or first date differs between footprint
+        rungs: one dict per pair with the claim, the source and ``rungs`` (per rung:
+        ``rung, share, status, first_shown, lead_days``)."""
+        groups: dict = {}
+        for r in self.rows:
+            if r["rungs_differ"]:
+                key = (r["row"], r["date"], r["place"], r["side"], r["kind"], r["claimed"], r["source"])
+                groups.setdefault(key, []).append(r)
+        out = []
+        for (row, date, place, side, kind, claimed, source), rs in groups.items():
+            out.append(
+                {
+                    "row": row,
+                    "date": date,
+                    "place": place,
+                    "side": side,
+                    "kind": kind,
+                    "claimed": claimed,
+                    "source": source,
+                    "rungs": [
+                        {k: r[k] for k in ("rung", "share", "status", "first_shown", "lead_days")} for r in rs
+                    ],
+                }
+            )
+        return out
+
     def summary(self) -> list[dict]:
         """Per claimant and per source: the lead's median and spread, the share confirmed
         within 7 and 30 days, and the claims never confirmed (primary rung only).
@@ -210,6 +237,7 @@ class Tracking:
                 "seconds": round(self.seconds, 2),
                 "sources": [dict(s) for s in self.sources],
                 "summary": self.summary(),
+                "ladder_differences": self.ladder_differences(),
                 "rows": [dict(r) for r in self.rows],
             }
         )
@@ -226,6 +254,20 @@ class Tracking:
             lines.append(f"approximate footprints (discs of the official area): {', '.join(approx)}")
         lines.append("")
         lines.append(_text_table(self.summary_frame()))
+        diffs = self.ladder_differences()
+        if diffs:
+            lines.append("")
+            lines.append("Where the footprint ladder changes the answer (rung: status, first shown, lead):")
+            for d in diffs:
+                claimed = f" {d['claimed']:.0%}" if d["claimed"] is not None else ""
+                rungs = " | ".join(
+                    f"{g['rung']}: {g['status']}"
+                    + (f" {g['first_shown']} ({g['lead_days']:+d} d)" if g["first_shown"] else "")
+                    for g in d["rungs"]
+                )
+                lines.append(
+                    f"  {d['date']} {d['place']} {d['side']} {d['kind']}{claimed} [{d['source']}] {rungs}"
+                )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

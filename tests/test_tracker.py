@@ -118,16 +118,27 @@ def test_recapture_is_the_other_sides_capture():
 
 
 def test_footprint_ladder_rows_and_rungs_differ():
-    # the square's 2 km buffer reaches beyond the map: the rung's share differs
-    claims = [Claim("A", D(2025, 1, 12), SQ, "RU", "share", 0.5)]
-    t = _track(claims, buffers_km=(2.0,))
+    # RU holds land west of the square: the 2 km rung sees it before the square does
+    big = shapely.box(36.9, 47.9, 37.3, 48.3)
+    maps = [
+        normalise([(RU, shapely.box(36.9, 47.9, e, 48.3))], coverage=big, background=UA, source="s", as_of=d)
+        for d, e in ((D(2025, 1, 1), 37.0), (D(2025, 1, 10), 37.1))
+    ]
+    claims = [Claim("A", D(2025, 1, 2), SQ, "RU", "share", 0.1)]
+    t = track(claims, {"s": mapdiff.Series(maps)}, buffers_km=(2.0,), cache=False, workers=1, quiet=True)
     all_rows = t.to_frame(rungs="all")
     assert list(all_rows.rung) == ["user", "user+2km"] and list(all_rows.primary) == [True, False]
+    assert list(all_rows.status) == ["confirmed", "already_shown"]
+    assert list(all_rows.first_shown) == ["2025-01-10", "2025-01-01"]
+    assert all_rows.share.iloc[0] == pytest.approx(0.0, abs=1e-9) and 0.05 < all_rows.share.iloc[1] < 0.25
+    assert all_rows.rungs_differ.all()
     assert len(t.to_frame()) == 1
-    assert all_rows.rungs_differ.nunique() == 1
-    assert bool(all_rows.rungs_differ.iloc[0]) == (
-        all_rows[["status", "first_shown"]].drop_duplicates().shape[0] > 1
-    )
+    (d,) = t.ladder_differences()
+    assert [g["rung"] for g in d["rungs"]] == ["user", "user+2km"]
+    assert "user: confirmed 2025-01-10 (+8 d) | user+2km: already_shown 2025-01-01 (-1 d)" in str(t)
+    # without buffers: one rung, nothing differs
+    t1 = track(claims, {"s": mapdiff.Series(maps)}, buffers_km=(), cache=False, workers=1, quiet=True)
+    assert not t1.ladder_differences() and len(t1.to_frame(rungs="all")) == 1
     with pytest.raises(MapdiffError, match="rungs='some'"):
         t.to_frame(rungs="some")
 
