@@ -114,6 +114,7 @@ ROW_COLUMNS = [
 SUMMARY_COLUMNS = [
     "group",
     "name",
+    "source",
     "claims",
     "tracked",
     "with_lead",
@@ -201,8 +202,8 @@ class Tracking:
         return out
 
     def summary(self) -> list[dict]:
-        """Per claimant and per source: the lead's median and spread, the share confirmed
-        within 7 and 30 days, and the claims never confirmed (primary rung only).
+        """Per claimant (on each source) and per source: the lead's median and spread, the
+        share confirmed within 7 and 30 days, and the claims never confirmed (primary rung).
 
         ``tracked`` counts claims with an answer (``already_shown``, ``confirmed`` or
         ``never``); ``within_7d`` / ``within_30d`` are the shares of them shown by the map
@@ -212,10 +213,14 @@ class Tracking:
         archive, not covered, encirclement kinds).
         """
         prim = [r for r in self.rows if r["primary"]]
+        sources = list(dict.fromkeys(r["source"] for r in prim))
         out = []
-        for group, key in (("claimant", "claimant"), ("source", "source")):
-            for name in sorted({r[key] for r in prim}):
-                out.append(_summarise(group, name, [r for r in prim if r[key] == name]))
+        for name in sorted({r["claimant"] or "" for r in prim}):
+            for src in sources:
+                rs = [r for r in prim if (r["claimant"] or "") == name and r["source"] == src]
+                out.append(_summarise("claimant", name or "(none)", src, rs))
+        for src in sources:
+            out.append(_summarise("source", src, src, [r for r in prim if r["source"] == src]))
         return out
 
     def summary_frame(self):
@@ -319,7 +324,7 @@ def _quantile(xs: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
 
 
-def _summarise(group: str, name: str, rows: list[dict]) -> dict:
+def _summarise(group: str, name: str, source: str, rows: list[dict]) -> dict:
     answered = [r for r in rows if r["status"] in ("already_shown", "confirmed", "never")]
     leads = [r["lead_days"] for r in answered if r["lead_days"] is not None and not r["censored"]]
     shown_by = [r["lead_days"] for r in answered if r["status"] != "never"]
@@ -327,6 +332,7 @@ def _summarise(group: str, name: str, rows: list[dict]) -> dict:
     return {
         "group": group,
         "name": name,
+        "source": source,
         "claims": len(rows),
         "tracked": n,
         "with_lead": len(leads),
@@ -423,13 +429,13 @@ def track(
 
     Examples
     --------
-    >>> import mapdiff
-    >>> claim = mapdiff.Claim("someone", dt.date(2025, 10, 2), "Pokrovsk", "RU", "share", 0.1)
-    >>> samples = mapdiff.Series(mapdiff.sample_paths())
-    >>> t = track([claim], {"samples": samples}, buffers_km=(), cache=False, workers=1, quiet=True)
+    >>> import datetime, mapdiff
+    >>> claim = mapdiff.Claim("someone", datetime.date(2025, 11, 2), "Pokrovsk", "RU", "share", 0.3)
+    >>> samples = mapdiff.Series(mapdiff.sample_paths())   # five DeepState releases, Oct-Dec 2025
+    >>> t = track([claim], {"deepstate": samples}, buffers_km=(), cache=False, workers=1, quiet=True)
     >>> r = t.to_frame().iloc[0]
-    >>> r.release, r.status, r.lead_days
-    ('2025-10-01', ...)
+    >>> r.release, r.status, r.first_shown, int(r.lead_days)
+    ('2025-11-01', 'confirmed', '2025-11-20', 18)
     """
     t0 = time.perf_counter()
     policy = POLICY_ALIASES.get(policy, policy)

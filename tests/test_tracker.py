@@ -152,6 +152,11 @@ def test_summary_per_claimant_and_source():
     ]
     t = _track(claims)
     s = {(x["group"], x["name"]): x for x in t.summary()}
+    assert [(x["group"], x["name"], x["source"]) for x in t.summary()] == [
+        ("claimant", "RU MoD", "s"),
+        ("claimant", "UA Armed Forces", "s"),
+        ("source", "s", "s"),
+    ]
     mod = s["claimant", "RU MoD"]
     assert (mod["tracked"], mod["with_lead"], mod["lead_median"], mod["lead_min"], mod["lead_max"]) == (
         2,

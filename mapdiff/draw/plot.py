@@ -1068,6 +1068,8 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
             )
         ax.axhline(100 * threshold, ls="--", lw=0.8, color=PALETTE["grey"])
         seen_claims = set()
+        per_day: dict = {}  # markers already drawn on a date: the next one moves right
+        nudge = (hi - lo) / 120 if lo is not None else np.timedelta64(0, "D")
         for r in claims:
             d = np.datetime64(r["date"])
             key = (r["date"], r["kind"], r["side"], r.get("claimant"))
@@ -1077,8 +1079,18 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
                 ax.axvline(d, color=cs, lw=0.8, alpha=0.6)
                 marker = TRACK_MARKERS.get(r["kind"], ("o", r["kind"]))[0]
                 yk = 100 * r["claimed"] if r["kind"] == "share" and r.get("claimed") is not None else 104
+                k = per_day.get((r["date"], yk), 0)
+                per_day[r["date"], yk] = k + 1
                 ax.plot(
-                    [d], [yk], marker=marker, color=cs, ms=7, mec="white", mew=0.6, clip_on=False, zorder=6
+                    [d + k * nudge],
+                    [yk],
+                    marker=marker,
+                    color=cs,
+                    ms=7,
+                    mec="white",
+                    mew=0.6,
+                    clip_on=False,
+                    zorder=6,
                 )
             if r.get("status") == "confirmed" and r.get("first_shown"):
                 f = np.datetime64(r["first_shown"])
