@@ -310,8 +310,8 @@ def _text_table(df) -> str:
     cols = list(df.columns)
     cells = [[fmt(c, v) for c, v in zip(cols, row, strict=True)] for row in df.itertuples(index=False)]
     widths = [max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(cols)]
-    out = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))]
-    out += ["  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)) for r in cells]
+    out = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
+    out += ["  ".join(x.ljust(w) for x, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     return "\n".join(out)
 
 
