@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import warnings
 
 import pytest
@@ -209,3 +210,36 @@ def test_check_claims_refuses_bad_release_options(kwargs, match):
     claim = mapdiff.Claim("A", dt.date(2025, 11, 2), sq, "RU", "share", 0.5)
     with pytest.raises(MapdiffError, match=match):
         check_claims([claim], maps, **kwargs)
+
+
+# ------------------------------------------------------------------ the same through the CLI
+def test_cli_claims_states_the_gap_and_offers_nearest(tmp_path, capsys):
+    from conftest import ROOT
+
+    from mapdiff.cli import main
+
+    ledger = ROOT / "tests" / "data" / "bad" / "ledger_stale_release.csv"
+    samples = str(mapdiff.sample_paths()[0].parent)
+    assert main(["claims", str(ledger), "--maps", f"deepstate={samples}"]) == 0
+    out = capsys.readouterr()
+    assert "deepstate 2025-11-01, 14 d before: not supported" in out.out
+    assert "warning: Pokrovsk 2025-11-15: the deepstate release used (2025-11-01) is 14 d before" in out.err
+    assert "a release 5 d after it (2025-11-20) was supplied" in out.err
+    assert (
+        main(["claims", str(ledger), "--maps", f"deepstate={samples}", "--release", "nearest", "--json"]) == 0
+    )
+    out = capsys.readouterr()
+    d = json.loads(out.out)
+    assert (d["release_rule"], d["rows"][0]["release"], d["rows"][0]["gap_days"]) == (
+        "nearest",
+        "2025-11-20",
+        -5,
+    )
+    assert d["rows"][0]["verdict"] == "supported" and not out.err
+    # the threshold is an option; --strict exits 1 on a claim not supported
+    args = ["claims", str(ledger), "--maps", f"deepstate={samples}", "--max-gap-days", "30", "--strict"]
+    assert main(args) == 1 and not capsys.readouterr().err
+    assert main(["claims", str(ledger), "--maps", f"deepstate={samples}", "--max-gap-days", "-1"]) == 2
+    assert "--max-gap-days -1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["claims", str(ledger), "--maps", f"deepstate={samples}", "--release", "latest"])

@@ -29,6 +29,7 @@ _MODULES = (
     "encircle",
     "history",
     "changes",
+    "claims",
     "track",
     "render",
     "place",
