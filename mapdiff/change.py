@@ -147,7 +147,7 @@ class Changes:
         df = self.to_frame()
         return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
 
-    def plot(self, ax=None, side: str | None = None, **kwargs):
+    def plot(self, ax=None, *, side: str | None = None, **kwargs):
         """Land ``side`` gained (red) and lost (blue, hatched); returns the Axes.
 
         One side at a time (by default the first): on a two-sided map one side's gains are
@@ -252,7 +252,7 @@ def _sides(*maps) -> list[str]:
     return out
 
 
-def changes(old, new, aoi=None, *, components: bool = True) -> Changes:
+def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
     """Gains and losses per side between two releases, in km², with the polygons.
 
     Only land both maps cover is compared (a change of coverage is not a change of
@@ -413,7 +413,7 @@ class ChangeTable:
             "rows": rows,
         }
 
-    def plot(self, ax=None, side: str | None = None, **kwargs):
+    def plot(self, ax=None, *, side: str | None = None, **kwargs):
         """Net change per day and its rolling mean for one side; returns the Axes."""
         import matplotlib.pyplot as plt
 

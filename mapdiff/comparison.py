@@ -496,7 +496,7 @@ class Comparison:
         g["b_side"] = g["b_side"].replace("", None)
         return g
 
-    def to_dict(self, top: int = 20) -> dict:
+    def to_dict(self, *, top: int = 20) -> dict:
         """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
 
         def _num(x):
@@ -544,7 +544,7 @@ class Comparison:
             "scope_notes": list(self.scope_notes),
         }
 
-    def to_file(self, path, driver: str | None = None, what: str = "disagreement"):
+    def to_file(self, path, *, driver: str | None = None, what: str = "disagreement"):
         """Write polygons atomically (GeoPackage, GeoJSON, ...).
 
         ``what="disagreement"`` (default): the disagreeing pieces with ``a_label, b_label,
@@ -606,7 +606,9 @@ class Comparison:
 
 
 # --------------------------------------------------------------------------- compare
-def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope: bool = True) -> Comparison:
+def compare(
+    a: ControlMap, b: ControlMap, *, aoi=None, noise_m: float = 30.0, scope: bool = True
+) -> Comparison:
     """Compare two maps over an area of interest.
 
     Parameters
@@ -697,7 +699,7 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     a_lab = np.concatenate([pa[agree_idx], pa_d])
     b_lab = np.concatenate([pb[agree_idx], pb_d])
     causes = np.concatenate([np.full(len(agree_idx), "agree", dtype=object), cause])
-    sizes = area_km2(np.concatenate([geoms, [geom]]), centre)  # one projection for all
+    sizes = area_km2(np.concatenate([geoms, [geom]]), centre=centre)  # one projection for all
     import geopandas as gpd
 
     pieces = gpd.GeoDataFrame(
@@ -774,7 +776,7 @@ class ManyComparison:
         )
 
 
-def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
+def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     """Compare several maps: per area, how many sources say each label; and every pair.
 
     Examples
@@ -812,7 +814,7 @@ def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
         data[f"n:{name}"] = v
     data["top_label"] = np.asarray(list(counts), dtype=object)[cmat.argmax(axis=1)]
     data["n_top"] = cmat.max(axis=1)
-    sizes = area_km2(np.concatenate([cur, [geom]]), centre)
+    sizes = area_km2(np.concatenate([cur, [geom]]), centre=centre)
     data["area_km2"] = sizes[:-1]
     consensus = gpd.GeoDataFrame(data, geometry=list(cur), crs="EPSG:4326")
     rows = []

@@ -453,6 +453,7 @@ def _perimeter(own_m, enemy_m, grey_m, area_m, snap_m: float):
 def encirclement(
     map,
     place,
+    *,
     by: str,
     rear=None,
     fire_range_km: float | None = None,
@@ -655,7 +656,7 @@ def _plot_layers(frame, fp_m, radius_km, line_m, own, enemy, grey_geom) -> dict:
 
 def _pick_defender(cmap, by: str, around) -> str:
     """The side other than ``by`` holding the most land around the place (else on the map)."""
-    areas = _other_sides_km2(cmap, by, within=around)
+    areas = _other_sides_km2(cmap, by, aoi=around)
     if areas and max(areas.values()) > 0:
         return max(areas, key=areas.get)
     return _main_other_side(cmap, by)
@@ -690,7 +691,7 @@ def _measure_corridor(
     return _corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution_m)
 
 
-def check_encircled_labels(map, by: str | None = None, **kwargs) -> tuple[Encirclement, ...]:
+def check_encircled_labels(map, *, by: str | None = None, **kwargs) -> tuple[Encirclement, ...]:
     """Check a source's own ``encircled`` areas: is each really cut off on the same map?
 
     A map that labels land ``encircled`` (for example a profile reading a source's
@@ -721,12 +722,12 @@ def check_encircled_labels(map, by: str | None = None, **kwargs) -> tuple[Encirc
     return tuple(out)
 
 
-def _other_sides_km2(cmap, side: str, within=None) -> dict[str, float]:
+def _other_sides_km2(cmap, side: str, aoi=None) -> dict[str, float]:
     """km² held by each side other than ``side`` (optionally within an area)."""
     areas = {}
     for lab in cmap.all_labels:
         if lab.side and lab.side != side and lab.holds:
-            areas[lab.side] = areas.get(lab.side, 0.0) + cmap.area(lab, within=within)
+            areas[lab.side] = areas.get(lab.side, 0.0) + cmap.area(lab, aoi=aoi)
     return areas
 
 

@@ -21,7 +21,7 @@ from .errors import MapdiffError
 __all__ = ["SourceLag", "first_crossing", "source_lag"]
 
 
-def first_crossing(frame, threshold=0.5) -> pd.DataFrame:
+def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
     """First date each column of a date-indexed share table reached ``threshold``.
 
     See :meth:`ShareSeries.first_crossing`.
@@ -220,8 +220,8 @@ def source_lag(
     for p in places:
         row = {}
         for t in thresholds:
-            ca = first_crossing(wa[[p]], t).iloc[0]
-            cb = first_crossing(wb[[p]], t).iloc[0]
+            ca = first_crossing(wa[[p]], threshold=t).iloc[0]
+            cb = first_crossing(wb[[p]], threshold=t).iloc[0]
             for who, c in (("leader", ca), ("follower", cb)):
                 cross_rows.append(
                     {

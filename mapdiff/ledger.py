@@ -375,7 +375,7 @@ def _group_maps(maps) -> dict[str, list]:
 
 
 def check_claims(
-    ledger, maps, tolerance: float = 0.05, policy: str = "nobody", footprint_kind: str | None = None
+    ledger, maps, *, tolerance: float = 0.05, policy: str = "nobody", footprint_kind: str | None = None
 ) -> ClaimsReport:
     """Check every claim of a ledger against each source's release of the claim's date.
 

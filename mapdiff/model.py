@@ -265,38 +265,38 @@ class ControlMap:
         return tuple(labels), np.asarray(geoms, dtype=object)
 
     # ---------------------------------------------------------------- measuring
-    def area(self, label, within=None) -> float:
+    def area(self, label, *, aoi=None) -> float:
         """Area (km²) of ``label``, optionally within an area of interest.
 
         Parameters
         ----------
         label : Label, (status, side) or "status:side"
-        within : shapely geometry (lon/lat) or object with ``.geometry``, optional
+        aoi : shapely geometry (lon/lat) or object with ``.geometry``, optional
 
         Examples
         --------
         >>> import shapely
         >>> from mapdiff import Label, normalise
         >>> m = normalise([(Label("controlled", "RU"), shapely.box(0, 0, 1, 1))], source="x")
-        >>> round(m.area("controlled:RU", within=shapely.box(0, 0, 0.5, 1)), 1)
+        >>> round(m.area("controlled:RU", aoi=shapely.box(0, 0, 0.5, 1)), 1)
         6154.2
         """
         label = as_label(label)
-        if within is not None and label == self.background and self.coverage is None:
+        if aoi is not None and label == self.background and self.coverage is None:
             # no coverage: the background speaks wherever the AOI goes, as in partition()
-            return self.areas(within).get(label, 0.0)
+            return self.areas(aoi=aoi).get(label, 0.0)
         geom = self.geometry(label)
-        if within is not None:
-            geom = shapely.intersection(geom, _as_geometry(within))
+        if aoi is not None:
+            geom = shapely.intersection(geom, _as_geometry(aoi))
         return float(area_km2(geom))
 
-    def areas(self, within=None) -> dict[Label, float]:
+    def areas(self, *, aoi=None) -> dict[Label, float]:
         """Area (km²) of every label (background included), optionally within an AOI.
 
         All parts are measured in one projection, so they add up to the area of
-        ``within`` (or of the map's extent).
+        ``aoi`` (or of the map's extent).
         """
-        labels, geoms = self.partition(within)
+        labels, geoms = self.partition(aoi)
         sizes = area_km2(geoms) if len(geoms) else []
         return {lab: float(a) for lab, a in zip(labels, sizes, strict=True)}
 
@@ -319,7 +319,7 @@ class ControlMap:
         return NormalisationReport(base.n_features, base.n_used, (*base.repairs, extra))
 
     # ---------------------------------------------------------------- exporting
-    def to_gdf(self, background: bool = True):
+    def to_gdf(self, *, background: bool = True):
         """A GeoDataFrame with columns ``status``, ``side``, ``area_km2``, ``geometry`` (EPSG:4326).
 
         Parameters
@@ -341,7 +341,7 @@ class ControlMap:
             crs="EPSG:4326",
         )
 
-    def to_file(self, path, driver: str | None = None, background: bool = True) -> None:
+    def to_file(self, path, *, driver: str | None = None, background: bool = True) -> None:
         """Write the labelled polygons to GeoJSON/GeoPackage/…, atomically."""
         from .io.write import write_gdf
 

@@ -187,7 +187,7 @@ class Series:
     True
     """
 
-    def __init__(self, releases, source: str | None = None, *, dates=None):
+    def __init__(self, releases, *, source: str | None = None, dates=None):
         from .io.profiles import get_profile
 
         if isinstance(releases, str | Path):
@@ -292,8 +292,8 @@ class Series:
         self,
         places,
         side: str,
-        policy: str = "nobody",
         *,
+        policy: str = "nobody",
         workers: int | None = None,
         backend: str = "local",
         client=None,
@@ -352,8 +352,8 @@ class Series:
 
     def changes(
         self,
-        aoi=None,
         *,
+        aoi=None,
         window: int = 7,
         workers: int | None = None,
         backend: str = "local",
@@ -532,7 +532,7 @@ class ShareSeries:
         """The date × place table of shares (a copy)."""
         return self.frame.copy()
 
-    def first_crossing(self, threshold=0.5) -> pd.DataFrame:
+    def first_crossing(self, *, threshold=0.5) -> pd.DataFrame:
         """The first release at which each place's share reached ``threshold``.
 
         Parameters
@@ -558,7 +558,7 @@ class ShareSeries:
         """
         from .lag import first_crossing
 
-        return first_crossing(self.frame, threshold)
+        return first_crossing(self.frame, threshold=threshold)
 
     def to_dict(self) -> dict:
         """JSON-ready dict: side, policy, source, places, dates and shares."""

@@ -246,7 +246,7 @@ def _download(url: str, target: Path) -> str:
     return h.hexdigest()
 
 
-def fetch(source: str, date, offline: bool = False, base_url: str | None = None) -> Path:
+def fetch(source: str, date, *, offline: bool = False, base_url: str | None = None) -> Path:
     """The local path of one archived release, downloading and verifying it if needed.
 
     Parameters

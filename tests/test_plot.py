@@ -66,7 +66,7 @@ def _standin(a, b, aoi):
     lb, gb = b.partition(aoi)
     inter = shapely.intersection(ga[:, None], gb[None, :]).ravel()
     ia, ib = np.divmod(np.arange(inter.size), len(gb))
-    keep = ~shapely.is_empty(inter) & (area_km2(inter, (37.1, 48.1)) > 1e-9)
+    keep = ~shapely.is_empty(inter) & (area_km2(inter, centre=(37.1, 48.1)) > 1e-9)
     inter, ia, ib = inter[keep], ia[keep], ib[keep]
     pieces = gpd.GeoDataFrame(
         {
@@ -74,13 +74,15 @@ def _standin(a, b, aoi):
             "a_side": [la[i].side for i in ia],
             "b_status": [lb[j].status for j in ib],
             "b_side": [lb[j].side for j in ib],
-            "area_km2": area_km2(inter, (37.1, 48.1)),
+            "area_km2": area_km2(inter, centre=(37.1, 48.1)),
             "cause": ["agree" if la[i] == lb[j] else "real" for i, j in zip(ia, ib, strict=True)],
         },
         geometry=inter,
         crs="EPSG:4326",
     )
-    return SimpleNamespace(a=a, b=b, aoi=aoi, aoi_km2=float(area_km2(aoi, (37.1, 48.1))), pieces=pieces)
+    return SimpleNamespace(
+        a=a, b=b, aoi=aoi, aoi_km2=float(area_km2(aoi, centre=(37.1, 48.1))), pieces=pieces
+    )
 
 
 def _pixels(ax):
@@ -157,7 +159,7 @@ def test_plot_map_via_controlmap():
     fp = footprint("Pokrovsk").buffer(5)
     ax = m.plot(aoi=fp)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    areas = m.areas(fp.geometry)
+    areas = m.areas(aoi=fp.geometry)
     assert texts == [f"{lab}: {areas[lab]:,.1f} km²" for lab in areas]
     px = _pixels(ax)
     assert _count(px, PALETTE["vermillion"]) > 1000 and _count(px, PALETTE["blue"]) > 1000

@@ -43,7 +43,7 @@ def _run(args) -> int:
     d["first_crossing"] = {
         str(t): {
             g: (None if r["date"] is None or str(r["date"]) == "NaT" else r["date"].date().isoformat())
-            for g, (_, r) in zip(args.place, shares.first_crossing(t).iterrows(), strict=True)
+            for g, (_, r) in zip(args.place, shares.first_crossing(threshold=t).iterrows(), strict=True)
         }
         for t in (0.5, 0.9)
     }

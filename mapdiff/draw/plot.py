@@ -405,7 +405,7 @@ def plot_map(
     colours = _side_colours(_map_sides(m))
     styles = [_label_style(lab, colours) for lab in labels]
     _draw(ax, geoms, [s[0] for s in styles], centre, [s[1] for s in styles])
-    sizes = area_km2(geoms, centre) if len(geoms) else []
+    sizes = area_km2(geoms, centre=centre) if len(geoms) else []
     _extent(ax, geom, centre)
     if aoi is not None:
         _outline(ax, geom, centre)
@@ -845,7 +845,7 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     centre = _centre(geom)
     ax = axes[2]
     _draw(ax, [shapely.intersection(held_old, held_new)], [PALETTE["light"]], centre)
-    g_km2, l_km2 = area_km2(np.asarray([gained, lost], dtype=object), centre)
+    g_km2, l_km2 = area_km2(np.asarray([gained, lost], dtype=object), centre=centre)
     _draw(ax, [gained, lost], [PALETTE["vermillion"], PALETTE["blue"]], centre)
     _extent(ax, geom, centre)
     _outline(ax, geom, centre)

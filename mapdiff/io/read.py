@@ -61,10 +61,10 @@ class RawMap:
 # ------------------------------------------------------------------ entry point
 def read_map(
     src,
+    *,
     source: str | Profile | None = None,
     as_of=None,
     crs=None,
-    *,
     swap_xy: bool = False,
     coverage=None,
     limits=None,
@@ -202,7 +202,10 @@ def _coverage(profile: Profile, name: str):
 
 def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
     stated = profile.find_as_of(
-        raw.table, raw.collection_name, Path(raw.path).name if raw.path else raw.name, raw.top_level
+        raw.table,
+        collection_name=raw.collection_name,
+        file_name=Path(raw.path).name if raw.path else raw.name,
+        top_level=raw.top_level,
     )
     given = _coerce_date(as_of, raw.name) if as_of is not None else None
     if given is not None:

@@ -16,7 +16,7 @@ _EXT_DRIVERS = {
 }
 
 
-def write_gdf(gdf, path, driver: str | None = None) -> Path:
+def write_gdf(gdf, path, *, driver: str | None = None) -> Path:
     """Write a GeoDataFrame atomically (temporary file, then rename).
 
     Parameters

@@ -156,6 +156,7 @@ def _pick(places: list, centre, url: str, official_km2: float | None = None):
 
 def fetch_footprint(
     name: str,
+    *,
     base_url: str | None = None,
     query: str | None = None,
     timeout: float = 30.0,

@@ -263,7 +263,7 @@ def resolve_name(name: str) -> str:
     raise UnknownPlaceError(f"no place {name!r} in the gazetteer{hint} (or pass the path of a polygon file)")
 
 
-def footprint(name: str, kind: str | None = None) -> Footprint:
+def footprint(name: str, *, kind: str | None = None) -> Footprint:
     """The footprint of a named place.
 
     Parameters
@@ -430,7 +430,7 @@ def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = 
     return Footprint(name, geom, USER, float(area_km2(geom)), provenance or "user polygon", (), (c.x, c.y))
 
 
-def footprint_from_file(path, name: str | None = None) -> Footprint:
+def footprint_from_file(path, *, name: str | None = None) -> Footprint:
     """A footprint of kind ``user`` from a polygon file (GeoJSON, GeoPackage, Shapefile, …).
 
     All polygons in the file are unioned; the file is reprojected to lon/lat when it

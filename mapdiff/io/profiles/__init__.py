@@ -118,7 +118,7 @@ class Profile:
     drop_mostly_outside: bool = True
 
     # -------------------------------------------------------------- detection
-    def matches(self, table: pd.DataFrame, collection_name: str | None) -> bool:
+    def matches(self, table: pd.DataFrame, *, collection_name: str | None = None) -> bool:
         """True when one of the profile's ``[[detect]]`` tables holds for this content."""
         for test in self.detect:
             ok = True
@@ -188,7 +188,12 @@ class Profile:
 
     # ------------------------------------------------------------------ dates
     def find_as_of(
-        self, table: pd.DataFrame, collection_name: str | None, file_name: str | None, top_level: dict | None
+        self,
+        table: pd.DataFrame,
+        *,
+        collection_name: str | None = None,
+        file_name: str | None = None,
+        top_level: dict | None = None,
     ) -> dt.date | None:
         """The release date the content states, or None."""
         spec = self.as_of
@@ -442,6 +447,6 @@ def detect_profile(table: pd.DataFrame, collection_name: str | None = None) -> P
     """The first registered profile whose detection tests match this content, or None."""
     _load_builtins()
     for prof in _REGISTRY.values():
-        if prof.matches(table, collection_name):
+        if prof.matches(table, collection_name=collection_name):
             return prof
     return None
