@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .errors import MapdiffError, UnknownSourceError
+from .errors import ArgumentError, MissingDependencyError, UnknownSourceError
 from .measure import area_km2
 from .model import ControlMap, Provenance, Repair, _polygonal, normalise, polygonal_parts
 
@@ -399,7 +399,7 @@ def _run(
 ) -> list:
     """Run ``fn(ctx, batch)`` over batches of ``items``; returns the concatenated results in order."""
     if backend not in ("local", "dask"):
-        raise MapdiffError(f"unknown backend {backend!r}; use 'local' or 'dask'")
+        raise ArgumentError(f"unknown backend {backend!r}; use 'local' or 'dask'")
     workers = workers or os.cpu_count() or 1
     n_items = len(items) - (1 if overlap else 0)
     serial = backend == "local" and (workers <= 1 or len(items) <= 4)
@@ -436,7 +436,9 @@ def _run_dask(fn, ctx, batches, workers, client, done) -> None:
     try:
         from distributed import Client, LocalCluster, as_completed, get_client
     except ImportError:
-        raise MapdiffError("backend='dask' needs dask.distributed: pip install 'mapdiff[dask]'") from None
+        raise MissingDependencyError(
+            "backend='dask' needs dask.distributed: pip install 'mapdiff[dask]'"
+        ) from None
     own = None
     if client is None:
         try:

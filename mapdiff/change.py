@@ -21,7 +21,7 @@ import shapely
 
 from ._json import SCHEMA_VERSION
 from ._runner import _centre, _Context, _load_release, _Release
-from .errors import MapdiffError
+from .errors import ArgumentError
 from .measure import area_km2
 from .model import ControlMap, _polygonal
 
@@ -334,7 +334,7 @@ def _aoi_geometry(aoi):
         return aoi.geometry
     g = getattr(aoi, "geometry", aoi)
     if not isinstance(g, shapely.Geometry):
-        raise MapdiffError(
+        raise ArgumentError(
             f"aoi must be a place name, a Footprint or a lon/lat geometry, not {type(aoi).__name__}"
         )
     return g

@@ -51,7 +51,7 @@ import shapely
 
 from ._json import SCHEMA_VERSION, jsonable
 from .encircle import GREY_POLICIES, Encirclement, encirclement
-from .errors import CoverageError, MapdiffError
+from .errors import ArgumentError, CoverageError
 from .labels import CONTESTED, NOT_COVERED
 from .measure import area_km2
 from .places.footprints import as_footprint, sensitivity_footprints
@@ -98,13 +98,13 @@ def parse_claimed(value) -> float:
     try:
         num = float(text.rstrip("%").strip().replace(",", "."))
     except ValueError:
-        raise MapdiffError(f"cannot read the claimed share {value!r}: write e.g. 0.7, 70 or '70%'") from None
+        raise ArgumentError(f"cannot read the claimed share {value!r}: write e.g. 0.7, 70 or '70%'") from None
     if not math.isfinite(num) or num < 0:
-        raise MapdiffError(f"the claimed share {value!r} must be a number between 0 and 100%")
+        raise ArgumentError(f"the claimed share {value!r} must be a number between 0 and 100%")
     if pct or num > 1:
         num /= 100.0
     if num > 1 + 1e-12:
-        raise MapdiffError(f"the claimed share {value!r} is over 100%; write e.g. 70% or 0.7")
+        raise ArgumentError(f"the claimed share {value!r} is over 100%; write e.g. 70% or 0.7")
     return round(num, 12)
 
 
@@ -518,29 +518,29 @@ def check_claim(
     from .model import ControlMap
 
     if not isinstance(map, ControlMap):
-        raise MapdiffError(
+        raise ArgumentError(
             f"check_claim needs a ControlMap (from mapdiff.read_map), got {type(map).__name__}"
         )
     if kind not in KINDS:
-        raise MapdiffError(f"unknown claim kind {kind!r}; use one of: {', '.join(KINDS)}")
+        raise ArgumentError(f"unknown claim kind {kind!r}; use one of: {', '.join(KINDS)}")
     policy = POLICY_ALIASES.get(policy, policy)
     if policy not in POLICIES:
-        raise MapdiffError(f"unknown grey-zone policy {policy!r}; use one of: {', '.join(POLICIES)}")
+        raise ArgumentError(f"unknown grey-zone policy {policy!r}; use one of: {', '.join(POLICIES)}")
     try:
         tolerance = float(tolerance)
     except (TypeError, ValueError):
-        raise MapdiffError(f"tolerance must be a number (share, e.g. 0.05), got {tolerance!r}") from None
+        raise ArgumentError(f"tolerance must be a number (share, e.g. 0.05), got {tolerance!r}") from None
     if not 0 <= tolerance < 1:
-        raise MapdiffError(f"tolerance {tolerance!r} must lie in [0, 1) (0.05 = 5 percentage points)")
+        raise ArgumentError(f"tolerance {tolerance!r} must lie in [0, 1) (0.05 = 5 percentage points)")
     if not isinstance(side, str) or not side.strip():
-        raise MapdiffError(f"side must be a short non-empty string such as 'RU', got {side!r}")
+        raise ArgumentError(f"side must be a short non-empty string such as 'RU', got {side!r}")
     if kind == "encircled":
         return check_encircled_claim(map, place, side, tolerance=tolerance, footprint_kind=footprint_kind)
     if kind == "captured":
         value = CAPTURED_THRESHOLD
     else:
         if claimed is None:
-            raise MapdiffError("a share claim needs a claimed value, e.g. claimed='70%'")
+            raise ArgumentError("a share claim needs a claimed value, e.g. claimed='70%'")
         value = parse_claimed(claimed)
 
     fp = as_footprint(place, kind=footprint_kind)

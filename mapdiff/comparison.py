@@ -40,7 +40,7 @@ import pandas as pd
 import shapely
 
 from ._json import SCHEMA_VERSION
-from .errors import CoverageError
+from .errors import ArgumentError, EmptyMapError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
@@ -76,16 +76,16 @@ def _resolve_aoi(aoi, maps):
     else:
         geom = getattr(aoi, "geometry", aoi)
     if not isinstance(geom, shapely.Geometry):
-        raise CoverageError(
+        raise ArgumentError(
             f"aoi must be a Footprint, a shapely geometry (lon/lat) or a place name, got {type(aoi).__name__}"
         )
     if shapely.get_type_id(geom) not in (3, 6, 7):
-        raise CoverageError(f"aoi must be polygonal, got a {geom.geom_type}")
+        raise ArgumentError(f"aoi must be polygonal, got a {geom.geom_type}")
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     geom = polygonal_parts(np.array([geom], dtype=object))[0]
     if geom.is_empty or area_km2(geom) <= 0:
-        raise CoverageError(
+        raise EmptyMapError(
             "the area of interest is empty: give a polygon with area, or maps that cover something"
         )
     return geom
@@ -553,7 +553,7 @@ class Comparison:
         from .io.write import write_gdf
 
         if what not in ("disagreement", "pieces"):
-            raise CoverageError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
+            raise ArgumentError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
         return write_gdf(self.disagreement if what == "disagreement" else self.pieces, path, driver=driver)
 
     def plot(self, ax=None, **kw):
@@ -646,9 +646,9 @@ def compare(
     33.1
     """
     if not (isinstance(a, ControlMap) and isinstance(b, ControlMap)):
-        raise CoverageError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
+        raise ArgumentError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
     if not (noise_m >= 0):
-        raise CoverageError(f"noise_m must be >= 0 metres, got {noise_m!r}")
+        raise ArgumentError(f"noise_m must be >= 0 metres, got {noise_m!r}")
     geom = _resolve_aoi(aoi, (a, b))
     x0, y0, x1, y1 = shapely.bounds(geom)
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
@@ -792,7 +792,7 @@ def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     """
     maps = tuple(maps)
     if len(maps) < 2 or not all(isinstance(m, ControlMap) for m in maps):
-        raise CoverageError("compare_many() takes two or more ControlMaps")
+        raise ArgumentError("compare_many() takes two or more ControlMaps")
     geom = _resolve_aoi(aoi, maps)
     x0, y0, x1, y1 = shapely.bounds(geom)
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)

@@ -54,7 +54,7 @@ import numpy as np
 import shapely
 
 from ._json import SCHEMA_VERSION
-from .errors import MapdiffError
+from .errors import ArgumentError, CoverageError, MapdiffError
 from .labels import ENCIRCLED
 from .measure import _centre, area_km2, from_equal_area, to_equal_area
 from .places.footprints import as_footprint
@@ -235,21 +235,21 @@ def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km,
     from .model import ControlMap
 
     if not isinstance(cmap, ControlMap):
-        raise MapdiffError(
+        raise ArgumentError(
             f"encirclement needs a ControlMap (from mapdiff.read_map), got {type(cmap).__name__}"
         )
     sides = _sides(cmap)
     if not isinstance(by, str) or by not in sides:
-        raise MapdiffError(
+        raise ArgumentError(
             f"the {cmap.source} map has no side {by!r}; its sides: {', '.join(sides) or 'none'}"
         )
     if defender is not None and (defender not in sides or defender == by):
-        raise MapdiffError(
+        raise ArgumentError(
             f"defender {defender!r} must be another side of the map "
             f"({', '.join(s for s in sides if s != by) or 'none'})"
         )
     if grey not in GREY_POLICIES:
-        raise MapdiffError(f"unknown grey-zone policy {grey!r}; use one of: {', '.join(GREY_POLICIES)}")
+        raise ArgumentError(f"unknown grey-zone policy {grey!r}; use one of: {', '.join(GREY_POLICIES)}")
     for name, value, lo in (
         ("fire_range_km", fire_range_km, 0.0),
         ("radius_km", radius_km, 0.0),
@@ -263,9 +263,9 @@ def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km,
             or value < lo
             or (name == "search_km" and value == 0)
         ):
-            raise MapdiffError(f"{name} must be a finite number of km ≥ {lo:g}, got {value!r}")
+            raise ArgumentError(f"{name} must be a finite number of km ≥ {lo:g}, got {value!r}")
     if not (isinstance(resolution_m, int | float) and resolution_m > 0):
-        raise MapdiffError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
+        raise ArgumentError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
 
 
 def _resolve_rear(rear):
@@ -276,7 +276,7 @@ def _resolve_rear(rear):
         try:
             lon, lat = (float(v) for v in rear.split(","))
         except ValueError:
-            raise MapdiffError(f"cannot read the rear {rear!r}: write 'LON,LAT' or a place name") from None
+            raise ArgumentError(f"cannot read the rear {rear!r}: write 'LON,LAT' or a place name") from None
         return shapely.Point(lon, lat), f"point {lon:g}, {lat:g}"
     try:
         fp = as_footprint(rear)
@@ -562,9 +562,9 @@ def encirclement(
     else:
         rear_geom, rear_text = _resolve_rear(rear)
         if not shapely.intersects(rear_geom, map.footprint):
-            raise MapdiffError(f"the rear ({rear_text}) lies outside the {map.source} map's coverage")
+            raise CoverageError(f"the rear ({rear_text}) lies outside the {map.source} map's coverage")
         if not shapely.intersects(rear_geom, passable):
-            raise MapdiffError(f"the rear ({rear_text}) is not on land {defender} can use on this map")
+            raise ArgumentError(f"the rear ({rear_text}) is not on land {defender} can use on this map")
     rear_parts = _component_index(tree, rear_geom)
     hold_parts = _polygons(holding)
     cut_off_comps, open_km2 = set(), 0.0
@@ -734,5 +734,5 @@ def _other_sides_km2(cmap, side: str, aoi=None) -> dict[str, float]:
 def _main_other_side(cmap, side: str) -> str:
     areas = _other_sides_km2(cmap, side)
     if not areas:
-        raise MapdiffError(f"the {cmap.source} map has no side other than {side} to encircle it")
+        raise ArgumentError(f"the {cmap.source} map has no side other than {side} to encircle it")
     return max(areas, key=areas.get)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ._json import SCHEMA_VERSION
 from .claims import CAPTURED_THRESHOLD as CAPTURED
-from .errors import MapdiffError
+from .errors import ArgumentError
 
 __all__ = ["SourceLag", "first_crossing", "source_lag"]
 
@@ -29,7 +29,7 @@ def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
     frame = getattr(frame, "frame", frame)
     t = CAPTURED if threshold == "captured" else float(threshold)
     if not 0.0 <= t <= 1.0:
-        raise MapdiffError(f"threshold {threshold!r} is not a share in 0..1 (or 'captured')")
+        raise ArgumentError(f"threshold {threshold!r} is not a share in 0..1 (or 'captured')")
     rows = []
     for place in frame.columns:
         s = frame[place].dropna()
@@ -191,7 +191,7 @@ def source_lag(
     fa, fb = getattr(leader, "frame", leader), getattr(follower, "frame", follower)
     places = [p for p in fa.columns if p in fb.columns]
     if not places:
-        raise MapdiffError("the two series share no place; measure the same places in both")
+        raise ArgumentError("the two series share no place; measure the same places in both")
     lo = max(fa.index.min(), fb.index.min())
     hi = min(fa.index.max(), fb.index.max())
     if start is not None:
@@ -199,7 +199,7 @@ def source_lag(
     if end is not None:
         hi = min(hi, pd.Timestamp(end))
     if hi <= lo:
-        raise MapdiffError(
+        raise ArgumentError(
             "the series do not overlap in time "
             f"({fa.index.min().date()}..{fa.index.max().date()}"
             f" vs {fb.index.min().date()}..{fb.index.max().date()})"

@@ -25,7 +25,7 @@ import numpy as np
 import shapely
 
 from ._json import SCHEMA_VERSION
-from .errors import CoverageError, EmptyMapError, UnknownLabelError
+from .errors import ArgumentError, EmptyMapError, UnknownLabelError
 from .labels import NOT_COVERED, Label, as_label
 from .measure import area_km2
 
@@ -413,7 +413,7 @@ class ControlMap:
 def _as_geometry(obj):
     geom = getattr(obj, "geometry", obj)
     if not isinstance(geom, shapely.Geometry):
-        raise CoverageError(
+        raise ArgumentError(
             f"expected a shapely geometry in lon/lat (or an object with .geometry), got {type(obj).__name__}"
         )
     return geom

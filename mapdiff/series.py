@@ -65,7 +65,7 @@ import shapely
 from ._json import SCHEMA_VERSION
 from ._runner import _aoi, _centre, _Context, _measure_batch, _Measured, _Release, _run, measure_footprints
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
-from .errors import EmptyMapError, FormatError, MapdiffError, UnknownSourceError
+from .errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
 from .io.read import _coerce_date
 from .labels import CONTESTED
 from .model import ControlMap
@@ -201,7 +201,7 @@ class Series:
         if not items:
             raise EmptyMapError("the series holds no release; pass files, a folder, a glob or maps")
         if dates is not None and len(dates) != len(items):
-            raise FormatError(f"{len(dates)} dates for {len(items)} releases; give one date per release")
+            raise ArgumentError(f"{len(dates)} dates for {len(items)} releases; give one date per release")
         self.source = source
         self._source_given = source is not None
         profile = get_profile(source) if source else None
@@ -329,11 +329,11 @@ class Series:
         # grey-zone policies: those of mapdiff.claims (one vocabulary for the library)
         policy = POLICY_ALIASES.get(policy, policy)
         if policy not in POLICIES:
-            raise MapdiffError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
+            raise ArgumentError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
         fps = _footprints(places)
         names = tuple(f.name for f in fps)
         if len(set(names)) != len(names):
-            raise MapdiffError(f"places named twice: {', '.join(names)}; give each place once")
+            raise ArgumentError(f"places named twice: {', '.join(names)}; give each place once")
         geoms = np.asarray([f.geometry for f in fps], dtype=object)
         aoi = _aoi(geoms)
         ctx = _Context(
@@ -458,7 +458,7 @@ def _footprints(places) -> list:
     for p in places:
         out.append(p if isinstance(p, Footprint) else _footprint(p))
     if not out:
-        raise MapdiffError("no place given; pass at least one place name or Footprint")
+        raise ArgumentError("no place given; pass at least one place name or Footprint")
     return out
 
 

@@ -6,6 +6,8 @@ import inspect
 import subprocess
 import sys
 
+import pytest
+
 import mapdiff
 
 
@@ -164,3 +166,31 @@ def test_an_area_is_called_aoi():
     for qualname, func in _public_callables():
         params = set(inspect.signature(func).parameters)
         assert not params & {"within", "area", "region_of_interest"}, qualname
+
+
+def test_errors_derive_from_the_matching_builtin():
+    assert issubclass(mapdiff.ArgumentError, ValueError)
+    assert issubclass(mapdiff.MissingDependencyError, ImportError)
+    assert issubclass(mapdiff.FetchError, OSError)
+    for name in mapdiff.errors.__all__:
+        cls = getattr(mapdiff, name)
+        assert issubclass(cls, mapdiff.MapdiffError) or cls is mapdiff.MapdiffWarning, name
+
+
+def test_bad_arguments_raise_argument_error_naming_the_choices(square_map):
+    """A bad option is an ArgumentError (a ValueError), and the message lists what is accepted."""
+    cases = [
+        (lambda: mapdiff.check_claim(square_map, "Pokrovsk", "RU", 0.5, kind="liberated"), "share"),
+        (lambda: mapdiff.check_claim(square_map, "Pokrovsk", "RU", 0.5, policy="all"), "nobody"),
+        (lambda: mapdiff.compare(square_map, "a.geojson"), "read_map"),
+        (lambda: mapdiff.compare(square_map, square_map, noise_m=-1), "noise_m"),
+        (lambda: mapdiff.encirclement(square_map, "Pokrovsk", by="XX"), "its sides: RU"),
+        (lambda: mapdiff.footprint("Pokrovsk", kind="city_limits"), "it has: approximate"),
+        (lambda: mapdiff.sample_path("1999-01-01"), "there are:"),
+        (lambda: mapdiff.first_crossing(None, threshold=2), "0..1"),
+        (lambda: square_map.area("controlled:RU", aoi="Pokrovsk"), "shapely geometry"),
+    ]
+    for call, listed in cases:
+        with pytest.raises(mapdiff.ArgumentError, match=listed) as err:
+            call()
+        assert isinstance(err.value, ValueError)

@@ -136,7 +136,7 @@ def test_share_policies_for_grey(square_map):
     assert excl == pytest.approx(0.5 / 0.8, abs=2e-3)
     ua = one.shares([fp], "UA", workers=1, quiet=True).frame["box"].iloc[0]
     assert nobody + ua == pytest.approx(0.8, abs=1e-9)  # the grey fifth counts for nobody
-    with pytest.raises(MapdiffError, match="policy"):
+    with pytest.raises(mapdiff.ArgumentError, match="policy"):
         one.shares([fp], "RU", policy="generous")
     with pytest.raises(FormatError, match="no date"):
         Series([square_map])
@@ -235,7 +235,7 @@ def test_first_crossing_known_answer():
     assert cap.loc["A", "threshold"] == CAPTURED
     assert cap.loc["A", "date"] == pd.Timestamp("2025-01-20")
     assert cap.loc["C", "date"] == pd.Timestamp("2025-01-08")
-    with pytest.raises(MapdiffError):
+    with pytest.raises(mapdiff.ArgumentError, match="not a share"):
         first_crossing(f, threshold=1.5)
 
 
@@ -276,7 +276,7 @@ def test_lag_flat_series_has_no_alignment():
     a = _frame({"X": np.full(30, 0.4)}, days)
     t = source_lag(a, a).table
     assert np.isnan(t.loc["X", "best_shift_days"])
-    with pytest.raises(MapdiffError, match="share no place"):
+    with pytest.raises(mapdiff.ArgumentError, match="share no place"):
         source_lag(a, a.rename(columns={"X": "Z"}))
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapdiff import NOT_COVERED, Label, area_km2, normalise
-from mapdiff.errors import CoverageError, EmptyMapError, UnknownLabelError
+from mapdiff.errors import ArgumentError, EmptyMapError, UnknownLabelError
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -131,7 +131,7 @@ def test_area_clipped_outside_coverage_is_reported():
 def test_unknown_label_and_bad_aoi(square_map):
     with pytest.raises(UnknownLabelError, match="it knows: controlled:RU, contested, controlled:UA"):
         square_map.area("encircled:UA")
-    with pytest.raises(CoverageError, match="shapely geometry"):
+    with pytest.raises(ArgumentError, match="shapely geometry"):
         square_map.area(RU, aoi="Pokrovsk")
 
 

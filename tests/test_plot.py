@@ -19,7 +19,7 @@ from conftest import GREY, RU, UA
 from matplotlib.colors import to_rgb
 
 import mapdiff
-from mapdiff import MapdiffError, normalise
+from mapdiff import normalise
 from mapdiff.draw.plot import (
     CLASS_COLOURS,
     PALETTE,
@@ -205,9 +205,9 @@ def test_save_figure_formats(tmp_path, suffix, magic):
 
 def test_save_figure_refuses_bad_requests(tmp_path):
     fig, _ = plt.subplots()
-    with pytest.raises(MapdiffError, match=r"\.png, \.svg or \.pdf"):
+    with pytest.raises(mapdiff.ArgumentError, match=r"\.png, \.svg or \.pdf"):
         save_figure(fig, tmp_path / "x.jpg")
-    with pytest.raises(MapdiffError, match="positive"):
+    with pytest.raises(mapdiff.ArgumentError, match="positive"):
         save_figure(fig, tmp_path / "x.png", dpi=0)
     assert not list(tmp_path.iterdir())
 

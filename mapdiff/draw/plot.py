@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from ..errors import MapdiffError
+from ..errors import ArgumentError, MapdiffError
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label, as_label
 from ..measure import area_km2, to_equal_area
@@ -641,7 +641,7 @@ def plot_claim(claim_check, ax=None, places: bool = True):
     c = claim_check
     fp = c.footprint_geometry
     if fp is None or fp.is_empty:
-        raise MapdiffError(f"the claim check of {c.place} carries no footprint geometry to draw")
+        raise ArgumentError(f"the claim check of {c.place} carries no footprint geometry to draw")
     ax = _axes(ax, figsize=(10, 6.5))
     centre = _centre(fp)
     held = c.held_geometry if c.held_geometry is not None else shapely.Polygon()
@@ -731,7 +731,7 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
     """
     e = encirclement
     if e.view is None or e.footprint_geometry is None:
-        raise MapdiffError(f"the encirclement of {e.place} carries no geometry to draw")
+        raise ArgumentError(f"the encirclement of {e.place} carries no geometry to draw")
     ax = _axes(ax, figsize=(9, 7))
     centre = _centre(e.view)
     colours = _side_colours([e.by, e.defender])
@@ -975,9 +975,9 @@ def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = No
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise MapdiffError(f"cannot save {path}: use a .png, .svg or .pdf file name")
+        raise ArgumentError(f"cannot save {path}: use a .png, .svg or .pdf file name")
     if dpi <= 0 or (size is not None and (size[0] <= 0 or size[1] <= 0)):
-        raise MapdiffError(f"cannot save {path}: DPI and size must be positive (got {dpi}, {size})")
+        raise ArgumentError(f"cannot save {path}: DPI and size must be positive (got {dpi}, {size})")
     fig = getattr(fig, "figure", fig)
     if size is not None:
         fig.set_size_inches(*size)

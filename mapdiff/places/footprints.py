@@ -37,7 +37,7 @@ import shapely
 import shapely.affinity
 
 from .._resources import data_dir
-from ..errors import UnknownPlaceError
+from ..errors import ArgumentError, CRSError, FormatError, UnknownPlaceError
 from ..measure import area_km2
 from ._cache import OSM_BOUNDARY, cached_boundary
 
@@ -122,9 +122,9 @@ class Footprint:
         try:
             km = float(km)
         except (TypeError, ValueError):
-            raise UnknownPlaceError(f"a buffer must be a distance in km, got {km!r}") from None
+            raise ArgumentError(f"a buffer must be a distance in km, got {km!r}") from None
         if not (math.isfinite(km) and km >= 0):
-            raise UnknownPlaceError(f"a buffer must be a distance >= 0 km, got {km!r}")
+            raise ArgumentError(f"a buffer must be a distance >= 0 km, got {km!r}")
         base = self.base or self
         _, _, done = self.kind.partition("+")
         total = km + (parse_buffer_km(done) if done else 0.0)
@@ -300,7 +300,7 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
         if kind:
             base, _, buf = kind.partition("+")
             if base not in ("", USER):
-                raise UnknownPlaceError(f"a polygon file gives a 'user' footprint, not {base!r}")
+                raise ArgumentError(f"a polygon file gives a 'user' footprint, not {base!r}")
             if buf:
                 fp = fp.buffer(parse_buffer_km(buf, kind))
         return fp
@@ -311,7 +311,7 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
     kinds = available_kinds(canon)
     base = base or kinds[0]
     if base not in kinds:
-        raise UnknownPlaceError(f"{canon} has no {base!r} footprint; it has: {', '.join(kinds)}")
+        raise ArgumentError(f"{canon} has no {base!r} footprint; it has: {', '.join(kinds)}")
     row = e["row"]
     centre = (float(row["lon"]), float(row["lat"])) if row else None
     if base == OSM_BOUNDARY:
@@ -385,11 +385,9 @@ def parse_buffer_km(text: str, kind: str = "") -> float:
     try:
         km = float(str(text).strip().lower().removesuffix("km"))
     except ValueError:
-        raise UnknownPlaceError(
-            f"bad footprint kind {kind or text!r}; write e.g. 'city_limits+2km'"
-        ) from None
+        raise ArgumentError(f"bad footprint kind {kind or text!r}; write e.g. 'city_limits+2km'") from None
     if not (math.isfinite(km) and km >= 0):
-        raise UnknownPlaceError(f"bad buffer in footprint kind {kind or text!r}: give a distance >= 0 km")
+        raise ArgumentError(f"bad buffer in footprint kind {kind or text!r}: give a distance >= 0 km")
     return km
 
 
@@ -413,17 +411,17 @@ def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = 
     ('user', 82.6)
     """
     if not isinstance(geom, shapely.Geometry):
-        raise UnknownPlaceError(f"{name}: expected a shapely polygon in lon/lat, got {type(geom).__name__}")
+        raise ArgumentError(f"{name}: expected a shapely polygon in lon/lat, got {type(geom).__name__}")
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     if geom.geom_type == "GeometryCollection":
         parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
         geom = shapely.union_all(parts) if parts else shapely.Polygon()
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-        raise UnknownPlaceError(f"{name}: a footprint must be a polygon with area, got {geom.geom_type}")
+        raise ArgumentError(f"{name}: a footprint must be a polygon with area, got {geom.geom_type}")
     xmin, ymin, xmax, ymax = geom.bounds
     if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
-        raise UnknownPlaceError(
+        raise CRSError(
             f"{name}: coordinates are not lon/lat degrees (bounds {geom.bounds}); reproject to EPSG:4326"
         )
     c = geom.centroid
@@ -456,7 +454,7 @@ def footprint_from_file(path, *, name: str | None = None) -> Footprint:
     p = Path(path)
     name = name or p.stem
     if not p.is_file():
-        raise UnknownPlaceError(
+        raise FormatError(
             f"polygon file {str(p)!r} does not exist (or is not a file); "
             "pass a gazetteer name or the path of a polygon file"
         )
@@ -465,14 +463,14 @@ def footprint_from_file(path, *, name: str | None = None) -> Footprint:
 
         gdf = pyogrio.read_dataframe(p)
     except Exception as exc:  # pyogrio/GDAL raise many kinds
-        raise UnknownPlaceError(f"cannot read polygon file {str(p)!r}: {exc}") from None
+        raise FormatError(f"cannot read polygon file {str(p)!r}: {exc}") from None
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
         gdf = gdf.to_crs(4326)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     geoms = geoms[~shapely.is_missing(geoms)]
     geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
     if not geoms.size:
-        raise UnknownPlaceError(f"polygon file {str(p)!r} holds no polygon")
+        raise FormatError(f"polygon file {str(p)!r} holds no polygon")
     geoms = shapely.make_valid(geoms)
     return footprint_from_geometry(shapely.union_all(geoms), name=name, provenance=f"user polygon file {p}")
 
@@ -520,7 +518,7 @@ def as_footprint(place, *, kind: str | None = None) -> Footprint:
 def _rekind(fp, kind: str):
     base, _, buf = kind.partition("+")
     if base and base != fp.kind.split("+")[0]:
-        raise UnknownPlaceError(f"{fp.name} is a {fp.kind} footprint; it has no {base!r} kind")
+        raise ArgumentError(f"{fp.name} is a {fp.kind} footprint; it has no {base!r} kind")
     if not buf:
         return fp
     return fp.buffer(parse_buffer_km(buf, kind))
