@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._dates import as_date
 from ._json import SCHEMA_VERSION
 from ._resources import data_dir
 from .claims import KINDS, ClaimCheck, check_claim, parse_claimed
@@ -126,13 +127,6 @@ def shipped_ledger_path() -> Path:
     return data_dir() / "claims" / "claims.csv"
 
 
-def _parse_date(text: str, where: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise FormatError(f"{where}: bad date {text!r}; write YYYY-MM-DD") from None
-
-
 def read_ledger(path) -> Ledger:
     """Read and validate a claims ledger (CSV).
 
@@ -184,7 +178,10 @@ def read_ledger(path) -> Ledger:
         if not any(row.values()):
             continue
         where = f"ledger {p.name} row {n}"
-        date = _parse_date(row["date"], where)
+        try:
+            date = as_date(row["date"])
+        except ArgumentError:
+            raise FormatError(f"{where}: bad date {row['date']!r}; write YYYY-MM-DD") from None
         kind = row["kind"] or "share"
         if kind not in LEDGER_KINDS:
             raise FormatError(f"{where}: unknown kind {kind!r}; use one of: {', '.join(LEDGER_KINDS)}")

@@ -62,11 +62,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._dates import as_date, find_date
 from ._json import SCHEMA_VERSION
 from ._runner import _aoi, _centre, _Context, _measure_batch, _Measured, _Release, _run, measure_footprints
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from .errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
-from .io.read import _coerce_date
 from .labels import CONTESTED
 from .model import ControlMap
 
@@ -84,22 +84,6 @@ __all__ = [
 #: the same threshold as a "captured" claim (:data:`mapdiff.claims.CAPTURED_THRESHOLD`).
 CAPTURED = CAPTURED_THRESHOLD
 
-_DATE_RX = (
-    re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"),
-    re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"),
-)
-
-
-def _date_in_text(text: str) -> dt.date | None:
-    for rx in _DATE_RX:
-        m = rx.search(text)
-        if m:
-            try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                continue
-    return None
-
 
 def _cheap_date(path: Path, profile) -> dt.date | None:
     """The release date without parsing the file, if the profile allows it."""
@@ -107,17 +91,17 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
     if spec.get("file_name"):
         m = re.search(spec["file_name"], path.name)
         if m:
-            return _date_in_text(m.group(1))
+            return find_date(m.group(1))
     prop = spec.get("property")
     if prop:
         head = path.read_bytes()
         rx = re.compile(rb'"' + re.escape(prop.encode()) + rb'"\s*:\s*"([^"]{8,32})"')
-        dates = [d for d in (_date_in_text(v.decode("ascii", "replace")) for v in rx.findall(head)) if d]
+        dates = [d for d in (find_date(v.decode("ascii", "replace")) for v in rx.findall(head)) if d]
         if dates:
             return max(dates)
         return None
     if profile is None:
-        return _date_in_text(path.name)
+        return find_date(path.name)
     return None
 
 
@@ -214,7 +198,7 @@ class Series:
         self._profile_name = profile.name if profile is not None else None
         rel = []
         for i, x in enumerate(items):
-            given = _coerce_date(dates[i]) if dates is not None else None
+            given = as_date(dates[i], where="dates=") if dates is not None else None
             if isinstance(x, ControlMap):
                 rel.append(_Release(None, x, given or x.as_of, f"{x.source} {x.as_of}"))
             else:
@@ -279,8 +263,8 @@ class Series:
 
     def between(self, start=None, end=None) -> Series:
         """The releases dated from ``start`` to ``end`` (inclusive), as a new Series."""
-        lo = _coerce_date(start) if start is not None else dt.date.min
-        hi = _coerce_date(end) if end is not None else dt.date.max
+        lo = as_date(start, where="start=") if start is not None else dt.date.min
+        hi = as_date(end, where="end=") if end is not None else dt.date.max
         out = object.__new__(Series)
         out.source, out._profile_name, out.duplicates = self.source, self._profile_name, self.duplicates
         out._source_given = self._source_given

@@ -35,6 +35,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._dates import as_date
 from .errors import FetchError, MapdiffWarning, UnknownSourceError
 from .io.atomic import atomic_path, write_text
 
@@ -122,20 +123,6 @@ def _archive(source: str) -> Archive:
         ) from None
 
 
-def _date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    raise FetchError(f"cannot read date {value!r}: give YYYY-MM-DD or YYYYMMDD")
-
-
 def _is_loopback(host: str) -> bool:
     if host in _LOOPBACK_NAMES:
         return True
@@ -216,7 +203,7 @@ def cached_path(source: str, date) -> Path:
     '2025-11-27.json'
     """
     archive = _archive(source)
-    return cache_dir() / archive.source / archive.filename(_date(date))
+    return cache_dir() / archive.source / archive.filename(as_date(date, where="fetch date "))
 
 
 def _download(url: str, target: Path) -> str:
@@ -281,7 +268,7 @@ def fetch(source: str, date, *, offline: bool = False, base_url: str | None = No
     >>> m = mapdiff.read_map(path)                              # doctest: +SKIP
     """
     archive = _archive(source)
-    day = _date(date)
+    day = as_date(date, where="fetch date ")
     root = cache_dir()
     name = archive.filename(day)
     target = root / archive.source / name

@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..._dates import find_date
 from ...errors import ProfileError, UnknownSourceError
 from ...labels import Label, as_label
 
@@ -199,19 +200,19 @@ class Profile:
         spec = self.as_of
         prop = spec.get("property")
         if prop and prop in table.columns:
-            dates = [d for d in (_parse_date(v) for v in table[prop].dropna()) if d]
+            dates = [d for d in (find_date(v) for v in table[prop].dropna()) if d]
             if dates:
                 return max(dates)
         key = spec.get("top_level")
         if key and top_level and top_level.get(key):
-            d = _parse_date(top_level[key])
+            d = find_date(top_level[key])
             if d:
                 return d
         for text, key in ((collection_name, "collection_name"), (file_name, "file_name")):
             if text and spec.get(key):
                 m = re.search(spec[key], text)
                 if m:
-                    d = _parse_date(m.group(1))
+                    d = find_date(m.group(1))
                     if d:
                         return d
         return None
@@ -224,23 +225,6 @@ class Profile:
 def _search(col: pd.Series, rx: re.Pattern) -> np.ndarray:
     """Boolean array: does ``rx`` match somewhere in each value (as text)?"""
     return np.fromiter((rx.search(str(v)) is not None for v in col), dtype=bool, count=len(col))
-
-
-def _parse_date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y%m%d", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text[:10] if "-" in text[:10] else text[:8], fmt).date()
-        except ValueError:
-            continue
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
 
 
 # ---------------------------------------------------------------- loading
