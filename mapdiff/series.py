@@ -302,7 +302,8 @@ class Series:
         cache : bool, default True
             Use the on-disk cache of clipped releases (:mod:`mapdiff.cache`).
         cache_dir : path, optional
-            Cache folder (default ``$MAPDIFF_CACHE_DIR`` or the user cache directory).
+            Cache folder (default ``releases/`` in the cache root: ``$MAPDIFF_CACHE_DIR`` or
+            the user cache directory).
         quiet : bool
             No progress bar (it is also off when stderr is not a terminal).
 

@@ -36,6 +36,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import _dirs
 from ._dates import as_date
 from ._http import check_url, download
 from ._http import offline as _offline_env
@@ -110,12 +111,7 @@ def cache_dir() -> Path:
     >>> cache_dir().name  # doctest: +SKIP
     'mapdiff'
     """
-    env = os.environ.get("MAPDIFF_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("mapdiff", appauthor=False))
+    return _dirs.data_dir()
 
 
 def _archive(source: str) -> Archive:

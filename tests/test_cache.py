@@ -18,13 +18,18 @@ from mapdiff import _runner as H
 def cache_dir(tmp_path, monkeypatch):
     d = tmp_path / "cache"
     monkeypatch.setenv(cache.CACHE_ENV, str(d))
-    return d
+    return d / "releases"
 
 
 def test_cache_dir_from_env_and_default(cache_dir, monkeypatch):
+    from mapdiff.places._cache import cache_dir as footprints_dir
+
     assert cache.cache_dir() == cache_dir
+    # one cache root: parsed releases and fetched boundaries side by side below it
+    assert footprints_dir() == cache_dir.parent / "footprints"
     monkeypatch.delenv(cache.CACHE_ENV)
-    assert "mapdiff" in str(cache.cache_dir())
+    assert cache.cache_dir().name == "releases" and "mapdiff" in str(cache.cache_dir())
+    assert footprints_dir().parent == cache.cache_dir().parent
 
 
 def test_second_run_hits_the_cache(cache_dir, monkeypatch):
