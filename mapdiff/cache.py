@@ -35,6 +35,7 @@ import numpy as np
 import shapely
 
 from . import _dirs
+from ._json import iso
 from .io.atomic import write_bytes
 from .labels import Label
 from .model import ControlMap, NormalisationReport, Provenance, Repair
@@ -109,7 +110,7 @@ def store(key: str, m: ControlMap, directory=None) -> Path:
         "labels": [[lab.status, lab.side] for lab in m.labels],
         "background": None if m.background is None else [m.background.status, m.background.side],
         "source": m.source,
-        "as_of": m.as_of.isoformat() if m.as_of else None,
+        "as_of": iso(m.as_of),
         "scope": list(m.scope),
         "provenance": m.provenance.to_dict(),
         "report": m.report_base.to_dict(),

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._json import SCHEMA_VERSION
+from ._json import SCHEMA_VERSION, iso
 from ._runner import _centre, _Context, _load_release, _Release
 from .errors import ArgumentError
 from .measure import area_km2
@@ -108,8 +108,8 @@ class Changes:
             "schema_version": SCHEMA_VERSION,
             "kind": "changes",
             "source": self.source,
-            "old": self.old_as_of.isoformat() if self.old_as_of else None,
-            "new": self.new_as_of.isoformat() if self.new_as_of else None,
+            "old": iso(self.old_as_of),
+            "new": iso(self.new_as_of),
             "aoi": self.aoi,
             "sides": {s: {k: round(v, 6) for k, v in d.items()} for s, d in self.sides.items()},
             "components": [

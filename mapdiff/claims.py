@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from ._json import SCHEMA_VERSION, jsonable
+from ._json import SCHEMA_VERSION, iso, jsonable
 from .encircle import GREY_POLICIES, Encirclement, encirclement
 from .errors import ArgumentError, CoverageError
 from .labels import CONTESTED, NOT_COVERED
@@ -216,7 +216,7 @@ class ClaimCheck:
             "approximate": self.approximate,
             "sensitivity": [{k: _num(v) for k, v in r.items()} for r in self.sensitivity],
             "source": self.source,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "as_of": iso(self.as_of),
             "provenance": self.provenance,
             "notes": list(self.notes),
             "detail": jsonable(self.detail) if self.detail is not None else None,
@@ -232,7 +232,7 @@ class ClaimCheck:
     # ----------------------------------------------------------------- text
     def summary(self) -> str:
         """A few lines of plain text: verdict, shares per policy, caveats."""
-        date = self.as_of.isoformat() if self.as_of else "undated"
+        date = iso(self.as_of, "undated")
         what = {
             "share": f"{_pct(self.claimed)} of {self.place}",
             "captured": f"{self.place} captured (≥ {_pct(self.claimed)})",
@@ -364,7 +364,7 @@ class ClaimCheck:
                 va="bottom",
                 bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
             )
-        date = self.as_of.isoformat() if self.as_of else "undated"
+        date = iso(self.as_of, "undated")
         what = {"captured": f"{self.place} captured", "encircled": f"{self.place} encircled"}.get(
             self.kind, f"{_pct(self.claimed)} of {self.place}"
         )

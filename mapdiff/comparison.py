@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._json import SCHEMA_VERSION
+from ._json import SCHEMA_VERSION, iso
 from .errors import ArgumentError, EmptyMapError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
@@ -528,7 +528,7 @@ class Comparison:
                 {
                     "role": r,
                     "source": m.source,
-                    "as_of": m.as_of.isoformat() if m.as_of else None,
+                    "as_of": iso(m.as_of),
                     "path": m.provenance.path,
                     "sha256": m.provenance.sha256,
                 }
@@ -750,9 +750,7 @@ class ManyComparison:
         return {
             "schema_version": SCHEMA_VERSION,
             "aoi_km2": float(self.aoi_km2),
-            "sources": [
-                {"source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None} for m in self.maps
-            ],
+            "sources": [{"source": m.source, "as_of": iso(m.as_of)} for m in self.maps],
             "agreement_km2": {
                 int(k): float(v) for k, v in zip(self.to_frame().n_top, self.to_frame().area_km2, strict=True)
             },

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from ._json import SCHEMA_VERSION
+from ._json import SCHEMA_VERSION, iso
 from .errors import ArgumentError, CoverageError, MapdiffError
 from .labels import ENCIRCLED
 from .measure import _centre, area_km2, from_equal_area, to_equal_area
@@ -169,7 +169,7 @@ class Encirclement:
             "touches_edge": self.touches_edge,
             "rear": self.rear,
             "source": self.source,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "as_of": iso(self.as_of),
             "footprint_kind": self.footprint_kind,
             "approximate": self.approximate,
             "notes": list(self.notes),
@@ -185,7 +185,7 @@ class Encirclement:
 
     def summary(self) -> str:
         """A few lines of plain text: verdict, corridor, perimeter, caveats."""
-        date = self.as_of.isoformat() if self.as_of else "undated"
+        date = iso(self.as_of, "undated")
         flag = "  [APPROXIMATE footprint]" if self.approximate else ""
         lines = [
             f"{self.place}: {self.defender} holding, encircling side {self.by}, grey zone {self.grey}",

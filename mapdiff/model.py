@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
-from ._json import SCHEMA_VERSION
+from ._json import SCHEMA_VERSION, iso
 from .errors import ArgumentError, EmptyMapError, UnknownLabelError
 from .labels import NOT_COVERED, Label, as_label
 from .measure import area_km2
@@ -352,7 +352,7 @@ class ControlMap:
         return {
             "schema_version": SCHEMA_VERSION,
             "source": self.source,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "as_of": iso(self.as_of),
             "background": self.background.to_dict() if self.background else None,
             "labels": [
                 {**lab.to_dict(), "area_km2": round(self.area(lab), 6), "drawn": lab in self.labels}
@@ -393,7 +393,7 @@ class ControlMap:
         )
 
     def __repr__(self) -> str:
-        date = self.as_of.isoformat() if self.as_of else "undated"
+        date = iso(self.as_of, "undated")
         labels = ", ".join(str(x) for x in self.labels)
         return f"<ControlMap {self.source} {date}: {labels}>"
 
@@ -403,7 +403,7 @@ class ControlMap:
             f"<td style='text-align:right'>{r['area_km2']:,.1f}</td></tr>"
             for r in self.to_dict()["labels"]
         )
-        date = self.as_of.isoformat() if self.as_of else "undated"
+        date = iso(self.as_of, "undated")
         return (
             f"<b>ControlMap</b> {html.escape(self.source)} {date}"
             f"<table><tr><th>status</th><th>side</th><th>km²</th></tr>{rows}</table>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._json import iso
 from ..comparison import compare
 from ..io.read import read_map
 from . import command, emit
@@ -34,7 +35,7 @@ def _text(c) -> str:
     t = c.crosstab
     w = max([len(str(x)) for x in t.columns] + [12]) + 2
     corner = f"{c.a.source} \\ {c.b.source}"
-    date = {m: (m.as_of.isoformat() if m.as_of else "undated") for m in (c.a, c.b)}
+    date = {m: (iso(m.as_of, "undated")) for m in (c.a, c.b)}
     lines = [
         f"{c.a.source} {date[c.a]} (rows) vs {c.b.source} {date[c.b]} (columns): AOI {c.aoi_km2:,.1f} km²",
         "crosstab (km²):",

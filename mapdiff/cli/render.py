@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._json import iso
 from ..errors import ArgumentError, FormatError
 from . import command, emit
 
@@ -73,8 +74,8 @@ def _run(args) -> int:
         "out": str(out),
         "dpi": args.dpi,
         "size_in": list(size),
-        "a": {"source": a.source, "as_of": a.as_of.isoformat() if a.as_of else None},
-        "b": {"source": b.source, "as_of": b.as_of.isoformat() if b.as_of else None},
+        "a": {"source": a.source, "as_of": iso(a.as_of)},
+        "b": {"source": b.source, "as_of": iso(b.as_of)},
         "aoi": getattr(aoi, "name", None),
         "aoi_km2": float(comp.aoi_km2),
         "approximate_footprint": bool(getattr(aoi, "approximate", False)),

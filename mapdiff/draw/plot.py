@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from .._json import iso
 from ..errors import ArgumentError, MapdiffError
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label, as_label
@@ -96,7 +97,7 @@ def _geom(obj):
 
 
 def _date(m) -> str:
-    return m.as_of.isoformat() if getattr(m, "as_of", None) else "undated"
+    return iso(getattr(m, "as_of", None), "undated")
 
 
 def _name(m) -> str:
@@ -668,7 +669,7 @@ def plot_claim(claim_check, ax=None, places: bool = True):
     what = {"captured": f"{c.place} captured", "encircled": f"{c.place} encircled"}.get(
         c.kind, f"{claimed}{c.place}"
     )
-    date = c.as_of.isoformat() if c.as_of else "undated"
+    date = iso(c.as_of, "undated")
     ax.set_title(
         f"Claim: {c.side} holds {what}: {c.verdict.upper()} on {_name(SimpleMap(c.source))} {date}",
         fontsize=11,
@@ -783,7 +784,7 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
     _scale_bar(ax)
     if places:
         _place_labels(ax, centre, skip=(e.place,))
-    date = e.as_of.isoformat() if e.as_of else "undated"
+    date = iso(e.as_of, "undated")
     ax.set_title(
         f"{e.place}: {e.verdict}\n{_name(SimpleMap(e.source))} {date}; encircling side {e.by}", fontsize=11
     )
