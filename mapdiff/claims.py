@@ -307,14 +307,12 @@ class ClaimCheck:
     def plot(self, ax=None):
         """Footprint outline, held land, grey zone and the share per policy; returns the Axes.
 
-        Uses :func:`mapdiff.draw.plot.plot_claim` when that module is present, else a simple
-        lon/lat figure.
+        Uses :func:`mapdiff.draw.plot.plot_claim`; a check that carries no footprint
+        geometry gets a simple lon/lat figure.
         """
-        try:
-            from .draw.plot import plot_claim
-        except ImportError:
-            plot_claim = None
-        if plot_claim is not None and self.footprint_geometry is not None:
+        from .draw.plot import plot_claim
+
+        if self.footprint_geometry is not None:
             return plot_claim(self, ax=ax)
         return self._plot_simple(ax)
 

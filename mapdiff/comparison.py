@@ -558,34 +558,9 @@ class Comparison:
 
     def plot(self, ax=None, **kw):
         """Draw the disagreement by cause over the AOI; returns the Axes."""
-        try:
-            from .draw.plot import plot_comparison
-        except ImportError:
-            plot_comparison = None
-        if plot_comparison is not None:
-            return plot_comparison(self, ax=ax, **kw)
-        import matplotlib.pyplot as plt
-        from matplotlib.patches import Patch
+        from .draw.plot import plot_comparison
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 8))
-        import geopandas as gpd
-
-        gpd.GeoSeries([self.aoi], crs="EPSG:4326").plot(
-            ax=ax, facecolor="#f2f2f2", edgecolor="#888888", linewidth=0.5
-        )
-        colours = {"scope": "#9e9ac8", "noise": "#fdae6b", "real": "#d7301f"}
-        handles = []
-        d = self.disagreement
-        for cause, col in colours.items():
-            sel = d[d.cause == cause]
-            if len(sel):
-                sel.plot(ax=ax, color=col, linewidth=0)
-            handles.append(Patch(color=col, label=f"{cause}: {self.disagreement_km2[cause]:,.1f} km²"))
-        ax.legend(handles=handles, loc="lower left", title="disagreement")
-        ax.set_title(f"{self.a.source} {self.a.as_of or ''} vs {self.b.source} {self.b.as_of or ''}")
-        ax.set_aspect(1 / np.cos(np.radians(self._centre[1])))
-        return ax
+        return plot_comparison(self, ax=ax, **kw)
 
     def __repr__(self) -> str:
         d = self.disagreement_km2

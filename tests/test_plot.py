@@ -241,7 +241,6 @@ def _cli(*args):
 
 
 def test_render_cli(tmp_path):
-    pytest.importorskip("mapdiff.comparison", reason="mapdiff.comparison (h3-compare) not merged yet")
     import json
 
     a, b = mapdiff.sample_path("2025-11-01"), mapdiff.sample_path("2025-11-27")
@@ -335,7 +334,8 @@ def test_plot_claim():
 
 
 def test_plot_of_a_real_comparison():
-    compare = pytest.importorskip("mapdiff.comparison").compare
+    from mapdiff import compare
+
     a, b = _maps()
     c = compare(a, b, aoi=AOI)
     ax = c.plot(places=False)  # Comparison.plot draws with plot_comparison
@@ -369,7 +369,6 @@ def test_other_class_names_the_statuses():
 
 
 def test_render_cli_with_an_aoi_file(tmp_path):
-    pytest.importorskip("mapdiff.comparison")
     import json
 
     aoi = tmp_path / "area.geojson"
