@@ -126,3 +126,16 @@ def test_unwritable_cache_warns_and_goes_on(tmp_path, monkeypatch):
     with pytest.warns(mapdiff.MapdiffWarning, match="cannot write the release cache"):
         frame = Series(mapdiff.sample_paths()[:2]).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
     assert len(frame) == 2
+
+
+def test_cache_decisions_are_logged_at_debug(cache_dir, caplog):
+    import logging
+
+    paths = mapdiff.sample_paths()[:2]
+    with caplog.at_level(logging.DEBUG, logger="mapdiff"):
+        Series(paths).shares(["Pokrovsk"], "RU", workers=1, quiet=True)
+        Series(paths).shares(["Pokrovsk"], "RU", workers=1, quiet=True)
+    msgs = [r.getMessage() for r in caplog.records if r.name == "mapdiff"]
+    assert sum("release cache miss" in m for m in msgs) == 2
+    assert sum("release cache hit" in m for m in msgs) == 2
+    assert sum("release cache: stored" in m for m in msgs) == 2
