@@ -26,6 +26,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".comparison": ("Comparison", "ManyComparison", "compare", "compare_many"),
     ".encircle": ("Encirclement", "check_encircled_labels", "encirclement"),
     ".errors": (
+        "ArgumentError",
         "CRSError",
         "CoverageError",
         "EmptyMapError",
@@ -36,6 +37,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "MapdiffError",
         "MapdiffWarning",
         "MissingCRSError",
+        "MissingDependencyError",
         "ProfileError",
         "StaleReleaseWarning",
         "SwappedCoordinatesError",
@@ -70,6 +72,7 @@ __all__ = [
     "GREY",
     "NOT_COVERED",
     "POLICIES",
+    "ArgumentError",
     "CRSError",
     "ChangeTable",
     "Changes",
@@ -93,6 +96,7 @@ __all__ = [
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
+    "MissingDependencyError",
     "NormalisationReport",
     "Profile",
     "ProfileError",
@@ -163,6 +167,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .comparison import Comparison, ManyComparison, compare, compare_many
     from .encircle import Encirclement, check_encircled_labels, encirclement
     from .errors import (
+        ArgumentError,
         CoverageError,
         CRSError,
         EmptyMapError,
@@ -173,6 +178,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         MapdiffError,
         MapdiffWarning,
         MissingCRSError,
+        MissingDependencyError,
         ProfileError,
         StaleReleaseWarning,
         SwappedCoordinatesError,

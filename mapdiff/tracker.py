@@ -69,7 +69,7 @@ from pathlib import Path
 
 from ._json import SCHEMA_VERSION, jsonable
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES, SENSITIVITY_BUFFERS_KM
-from .errors import MapdiffError
+from .errors import ArgumentError
 from .ledger import Ledger, read_ledger
 
 __all__ = ["STATUSES", "Tracking", "track"]
@@ -159,7 +159,7 @@ class Tracking:
     seconds: float = 0.0
 
     # ------------------------------------------------------------ tables
-    def to_frame(self, rungs: str = "primary"):
+    def to_frame(self, *, rungs: str = "primary"):
         """One row per claim × source; ``rungs="all"`` adds a row per footprint rung.
 
         Columns: row (in the ledger), who, claimant, date, place, side, kind, claimed,
@@ -170,7 +170,7 @@ class Tracking:
         import pandas as pd
 
         if rungs not in ("primary", "all"):
-            raise MapdiffError(f"rungs={rungs!r}; use 'primary' or 'all'")
+            raise ArgumentError(f"rungs={rungs!r}; use 'primary' or 'all'")
         rows = [r for r in self.rows if rungs == "all" or r["primary"]]
         return pd.DataFrame([dict(r) for r in rows], columns=ROW_COLUMNS)
 
@@ -288,12 +288,13 @@ class Tracking:
             + self.to_frame().to_html(index=False, na_rep="", escape=True, max_rows=60)
         )
 
-    def plot(self, places=None, axes=None, **kwargs):
-        """A timeline per town: each source's share curve, the claims marked; returns the Figure."""
+    def plot(self, ax=None, *, places=None, **kwargs):
+        """A timeline per town (:func:`mapdiff.draw.plot.plot_tracking`): each source's share
+        curve, the claims marked; ``ax`` is one Axes per town (or None); returns the Figure."""
         from .draw.plot import plot_tracking
 
         return plot_tracking(
-            self.curves, self.rows, places=places, axes=axes, threshold=self.threshold, **kwargs
+            self.curves, self.rows, places=places, axes=ax, threshold=self.threshold, **kwargs
         )
 
 
@@ -440,17 +441,17 @@ def track(
     t0 = time.perf_counter()
     policy = POLICY_ALIASES.get(policy, policy)
     if policy not in POLICIES:
-        raise MapdiffError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
+        raise ArgumentError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
     if not (0.0 < float(threshold) <= 1.0):
-        raise MapdiffError(f"threshold {threshold!r} is not a share in (0, 1]")
+        raise ArgumentError(f"threshold {threshold!r} is not a share in (0, 1]")
     if not isinstance(maps, Mapping) or not maps:
-        raise MapdiffError(
+        raise ArgumentError(
             "track needs maps as a mapping source -> folder or Series, e.g. {'deepstate': 'data/deepstate'}"
         )
     if not isinstance(ledger, Ledger):
         ledger = read_ledger(ledger) if isinstance(ledger, str | Path) else Ledger(tuple(ledger))
     if not len(ledger):
-        raise MapdiffError("the ledger holds no claim")
+        raise ArgumentError("the ledger holds no claim")
 
     # the footprint ladder of every place, each footprint once (keyed name|kind)
     ladders: dict[str, list] = {}

@@ -21,9 +21,9 @@ def _run(args) -> int:
     from ..series import Series
 
     if args.max_gap_days is not None and args.max_gap_days < 0:
-        from ..errors import MapdiffError
+        from ..errors import ArgumentError
 
-        raise MapdiffError(f"--max-gap-days {args.max_gap_days}: give a whole number of days >= 0")
+        raise ArgumentError(f"--max-gap-days {args.max_gap_days}: give a whole number of days >= 0")
     maps = {
         name: Series(path, source=name if _is_profile(name) else None)
         for name, path in _maps(args.maps).items()

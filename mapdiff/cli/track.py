@@ -11,7 +11,7 @@ import io
 import sys
 
 from ..claims import CAPTURED_THRESHOLD, POLICIES
-from ..errors import MapdiffError
+from ..errors import ArgumentError
 from ..io.atomic import write_text
 from . import command, emit
 
@@ -23,14 +23,14 @@ def _maps(items: list[str]) -> dict:
     for item in items:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
-            raise MapdiffError(
+            raise ArgumentError(
                 f"--maps {item!r}: write --maps NAME=DIR, e.g. --maps deepstate=data/deepstate"
             )
         if name in out:
-            raise MapdiffError(f"--maps {name}= is given twice; give each source once")
+            raise ArgumentError(f"--maps {name}= is given twice; give each source once")
         out[name] = path
     if not out:
-        raise MapdiffError("give at least one --maps NAME=DIR, e.g. --maps deepstate=data/deepstate")
+        raise ArgumentError("give at least one --maps NAME=DIR, e.g. --maps deepstate=data/deepstate")
     return out
 
 
