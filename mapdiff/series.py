@@ -110,7 +110,9 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
             return _date_in_text(m.group(1))
     prop = spec.get("property")
     if prop:
-        head = path.read_bytes()
+        from .io.read import read_input_bytes
+
+        head = read_input_bytes(path)
         rx = re.compile(rb'"' + re.escape(prop.encode()) + rb'"\s*:\s*"([^"]{8,32})"')
         dates = [d for d in (_date_in_text(v.decode("ascii", "replace")) for v in rx.findall(head)) if d]
         if dates:

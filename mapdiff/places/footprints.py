@@ -460,15 +460,13 @@ def footprint_from_file(path, name: str | None = None) -> Footprint:
             f"polygon file {str(p)!r} does not exist (or is not a file); "
             "pass a gazetteer name or the path of a polygon file"
         )
-    try:
-        import pyogrio
+    from ..errors import MapdiffError
+    from ..io.gate import read_geometries
 
-        gdf = pyogrio.read_dataframe(p)
-    except Exception as exc:  # pyogrio/GDAL raise many kinds
+    try:  # the one input gate: local regular files, GDAL allow-listed, limits
+        geoms = np.asarray(read_geometries(p), dtype=object)
+    except MapdiffError as exc:
         raise UnknownPlaceError(f"cannot read polygon file {str(p)!r}: {exc}") from None
-    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-        gdf = gdf.to_crs(4326)
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
     geoms = geoms[~shapely.is_missing(geoms)]
     geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
     if not geoms.size:
