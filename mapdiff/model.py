@@ -345,7 +345,7 @@ class ControlMap:
         """Write the labelled polygons to GeoJSON/GeoPackage/…, atomically."""
         from .io.write import write_gdf
 
-        write_gdf(self.to_gdf(background=background), path, driver=driver)
+        write_gdf(self.to_gdf(background=background), path, driver=driver, inputs=(self.provenance.path,))
 
     def to_dict(self) -> dict:
         """Summary as a JSON-ready dict: source, as_of, labels with areas, repairs."""

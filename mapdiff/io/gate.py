@@ -255,7 +255,8 @@ def shapefile_frame(parts: dict[str, bytes], name: str, layer=None):
         _check_dbf(parts[".dbf"], name)
     with tempfile.TemporaryDirectory(prefix="mapdiff-shp-") as tmp:
         for suffix, blob in parts.items():
-            (Path(tmp) / f"map{suffix}").write_bytes(blob)
+            tmp_part = Path(tmp) / f"map{suffix}"  # a private temporary folder, removed after
+            tmp_part.write_bytes(blob)
         with _pyogrio_env({"SHAPE_RESTORE_SHX": "NO"}):
             return _ogr_frame(Path(tmp) / "map.shp", name, layer, "ESRI Shapefile")
 
