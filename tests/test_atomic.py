@@ -159,7 +159,9 @@ def test_killed_write_gdf_leaves_previous_version_or_nothing(tmp_path):
         _kill_when(proc, half_written)
         if previous:
             assert target.read_bytes() == before
-            assert len(mapdiff.io.read.read_raw(target).geoms) == 3
+            from mapdiff.io.read import read_raw
+
+            assert len(read_raw(target).geoms) == 3
         else:
             assert not target.exists()
 
