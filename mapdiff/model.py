@@ -426,8 +426,8 @@ def _polygonal(geom):
     t = geom.geom_type
     if t in ("Polygon", "MultiPolygon"):
         return geom
-    if t == "GeometryCollection":
-        parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if t == "GeometryCollection":  # nested collections too: a polygon two levels down is kept
+        parts = [q for q in (_polygonal(p) for p in shapely.get_parts(geom)) if not q.is_empty]
         if not parts:
             return shapely.Polygon()
         return shapely.union_all(parts) if len(parts) > 1 else parts[0]

@@ -152,6 +152,8 @@ def read_map(
     date, origin = _resolve_as_of(profile, raw, as_of)
     labels = profile.label_features(raw.table)
     feats = [(lab, g) for lab, g in zip(labels, geoms, strict=True) if lab is not None]
+    if not feats and len(labels):
+        _explain_no_labels(profile, raw)
     repairs = []
     n_unlabelled = len(labels) - len(feats)
     if n_unlabelled:
@@ -185,6 +187,23 @@ def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
         n_features=len(labels),
         drop_mostly_outside=profile.drop_mostly_outside,
     )
+
+
+def _explain_no_labels(profile: Profile, raw: RawMap) -> None:
+    """No feature labelled because the columns the profile reads are absent: say which."""
+    wanted = []
+    for rule in profile.rules:
+        for col in (rule.status_column, rule.side_column, rule.property):
+            if col and col not in wanted:
+                wanted.append(col)
+    missing = [c for c in wanted if c not in raw.table.columns]
+    if wanted and len(missing) == len(wanted):
+        found = ", ".join(map(str, raw.table.columns)) or "none"
+        raise FormatError(
+            f"{raw.name}: the {profile.name} profile reads the column(s) {', '.join(wanted)}, "
+            f"but the file has {found}; rename the columns, or pass source= with a TOML profile "
+            "that maps yours"
+        )
 
 
 def _values_hint(table: pd.DataFrame) -> str:
@@ -314,6 +333,7 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None, *, l
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
         raise FormatError(f"{name}: the file is empty")
+    _refuse_wide_text(data, name)
     low = name.lower()
     if head[:1] in (b"{", b"["):
         raw = _read_geojson(data, name, crs)
@@ -338,9 +358,27 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None, *, l
     )
 
 
+def _refuse_wide_text(data: bytes, name: str) -> None:
+    """UTF-16/UTF-32 text (a BOM, or NULs between ASCII characters): ask for UTF-8."""
+    bom = data[:4]
+    wide = bom.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+    sample = data[:64]
+    if not wide and len(sample) >= 8 and not sample.startswith((b"SQLite", b"PK", b"PAR1", b"fgb")):
+        wide = sample.count(0) * 3 >= len(sample) and any(c in sample for c in b"{[<")
+    if wide:
+        raise FormatError(
+            f"{name}: UTF-16 or UTF-32 text; mapdiff reads GeoJSON and KML as UTF-8: save the file as UTF-8"
+        )
+
+
 def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     try:
-        obj = json.loads(data)
+        obj = json.loads(data, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as exc:
+        raise FormatError(
+            f"{name}: a JSON object names {exc.args[0]!r} twice; JSON readers disagree on which "
+            "value wins, so mapdiff refuses it: keep one"
+        ) from None
     except UnicodeDecodeError:
         raise FormatError(f"{name}: not UTF-8 text; GeoJSON must be UTF-8") from None
     except RecursionError:
@@ -392,6 +430,21 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     return RawMap(table, geoms, name, coll, top_level, coverage=cover)
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs):
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
+    return d
+
+
 def _is_geometry(obj) -> bool:
     return isinstance(obj, dict) and obj.get("type") in (
         "Polygon",
@@ -410,6 +463,10 @@ def _geometry(g, name: str, i: int):
     try:
         with np.errstate(invalid="ignore"):  # NaN coordinates are refused just below
             geom = _fast_shape(g)
+    except OverflowError:
+        raise FormatError(
+            f"{name}: feature {i} has a coordinate too large for a number; fix or remove that feature"
+        ) from None
     except (shapely.errors.ShapelyError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise FormatError(
             f"{name}: feature {i} has a geometry GEOS cannot read "
@@ -438,7 +495,7 @@ def _fast_shape(g):
             return _fast_polygon(g["coordinates"])
         if kind == "MultiPolygon" and g["coordinates"]:
             return shapely.MultiPolygon([_fast_polygon(p) for p in g["coordinates"]])
-    except (ValueError, TypeError, KeyError, IndexError, shapely.errors.GEOSException):
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, shapely.errors.GEOSException):
         pass
     return shape(g)
 
@@ -564,6 +621,7 @@ def _check_lonlat(geoms: np.ndarray, coverage, name: str, swapped_ok: bool) -> N
             "longitude/latitude degrees; the file's CRS is missing or wrong: pass crs= "
             "(for example 'EPSG:3857')"
         )
+    _check_antimeridian(present, name)
     if coverage is None:
         return
     cx0, cy0, cx1, cy1 = coverage.bounds
@@ -574,6 +632,24 @@ def _check_lonlat(geoms: np.ndarray, coverage, name: str, swapped_ok: bool) -> N
             f"{name}: the features lie at lon {xmin:.2f}..{xmax:.2f}, lat {ymin:.2f}..{ymax:.2f}, "
             f"outside the map's coverage, but would fall inside it with x and y swapped: "
             f"the file looks like (lat, lon){hint}"
+        )
+
+
+def _check_antimeridian(geoms: np.ndarray, name: str) -> None:
+    """Refuse a polygon spanning more than 180° of longitude: it crosses the antimeridian
+    unsplit and would be measured the long way round the Earth."""
+    present = np.asarray(geoms, dtype=object)
+    present = np.where(shapely.is_missing(present), shapely.Polygon(), present)
+    parts, index = shapely.get_parts(present, return_index=True)
+    if not len(parts):
+        return
+    b = shapely.bounds(parts)
+    wide = np.flatnonzero((b[:, 2] - b[:, 0]) > 180)
+    if wide.size:
+        i = int(index[wide[0]])
+        raise FormatError(
+            f"{name}: feature {i} spans {b[wide[0], 2] - b[wide[0], 0]:.0f}° of longitude: it crosses "
+            "the antimeridian without being split; split it at ±180° (RFC 7946, 3.1.9)"
         )
 
 

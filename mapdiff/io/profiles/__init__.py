@@ -382,7 +382,7 @@ def _backtracking_risk(pattern: str) -> str | None:
     def walk(items, in_repeat: bool) -> str | None:
         nonlocal unbounded
         for op, av in items:
-            if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
+            if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
                 _lo, hi, body = av
                 if hi == C.MAXREPEAT or hi > 1000:
                     unbounded += 1
