@@ -213,7 +213,13 @@ class Series:
             self.source = profile.name
         if self.source is None:
             self.source = items[0].source
-        self._profile_name = profile.name if profile is not None else None
+        # a TOML profile travels to worker processes by its path (they know no such name)
+        toml = isinstance(source, str | Path) and str(source).lower().endswith(".toml")
+        self._profile_name = (
+            str(Path(source).resolve()) if toml else profile.name if profile is not None else None
+        )
+        if toml:
+            self.source = profile.name
         rel = []
         for i, x in enumerate(items):
             given = _coerce_date(dates[i]) if dates is not None else None

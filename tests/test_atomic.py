@@ -240,7 +240,7 @@ def test_cache_writer_killed_mid_entry_is_a_miss_not_a_corrupt_hit(tmp_path):
         m = mapdiff.read_map(mapdiff.sample_path("2025-11-20"))
         key = cache.release_key(m.provenance.sha256, None, "deepstate")
         real = atomic.write_bytes
-        def slow(path, data):
+        def slow(path, data, **kwargs):
             with atomic.atomic_path(path) as tmp:
                 with open(tmp, "wb") as fh:
                     fh.write(data[: len(data) // 2])

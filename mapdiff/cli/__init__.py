@@ -60,6 +60,28 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub("", str(text))
 
 
+_OPTION_OF = {"source": "--source", "crs": "--crs", "as_of": "--as-of", "layer": "--layer"}
+
+
+def cli_syntax(message: str) -> str:
+    """A library message in command-line syntax: ``source='nzz'`` → ``--source nzz``.
+
+    Examples
+    --------
+    >>> cli_syntax("pass source='deepstate'|'nzz' or a TOML profile; or swap_xy=True")
+    'pass --source deepstate|nzz or a TOML profile; or --swap-xy'
+    >>> cli_syntax("pass crs= (for example crs='EPSG:4326')")
+    'pass --crs (for example --crs EPSG:4326)'
+    """
+    message = re.sub(r"\bswap_xy=True\b", "--swap-xy", message)
+
+    def option(m):
+        values = re.findall(r"'([^']*)'", m.group(2) or "")
+        return _OPTION_OF[m.group(1)] + (" " + "|".join(values) if values else "")
+
+    return re.sub(r"\b(source|crs|as_of|layer)=((?:'[^']*'\|?)*)", option, message)
+
+
 def emit(obj, as_json: bool, text: str) -> None:
     """Print ``obj`` as JSON (``--json``) or ``text`` (stripped of terminal control characters)."""
     if as_json:
@@ -212,7 +234,7 @@ def main(argv=None) -> int:
     except BrokenPipeError:
         return _broken_pipe()
     except MapdiffError as exc:
-        return _fail(args, EXIT_BAD_INPUT, type(exc).__name__, str(exc))
+        return _fail(args, EXIT_BAD_INPUT, type(exc).__name__, cli_syntax(str(exc)))
     except OSError as exc:  # a file the user named: unwritable folder, full disk, ...
         where = exc.filename or "?"
         return _fail(args, EXIT_BAD_INPUT, type(exc).__name__, f"{where}: {exc.strerror or exc}")

@@ -65,7 +65,7 @@ def refuse_overwrite(path, inputs=(), option: str | None = None) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path, suffix: str | None = None, *, inputs=()) -> Iterator[Path]:
+def atomic_path(path, suffix: str | None = None, *, inputs=(), fsync: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``.
 
     The temporary file keeps ``path``'s suffix (drivers infer formats from it). On an
@@ -93,8 +93,9 @@ def atomic_path(path, suffix: str | None = None, *, inputs=()) -> Iterator[Path]
         yield tmp
         if not tmp.exists():
             raise FileNotFoundError(f"nothing was written to {tmp}")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
+        if fsync:  # caches skip it: a torn entry fails its checksum and is rebuilt
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -102,9 +103,9 @@ def atomic_path(path, suffix: str | None = None, *, inputs=()) -> Iterator[Path]
         raise
 
 
-def write_bytes(path, data: bytes, *, inputs=()) -> Path:
+def write_bytes(path, data: bytes, *, inputs=(), fsync: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically (never over one of ``inputs``); returns the path."""
-    with atomic_path(path, inputs=inputs) as tmp:
+    with atomic_path(path, inputs=inputs, fsync=fsync) as tmp:
         tmp.write_bytes(data)
     return Path(path)
 
