@@ -48,9 +48,11 @@ kind               the source shows the claimed state when
 
 Each claim is tracked on the footprint ladder of its place
 (:func:`mapdiff.places.footprints.sensitivity_footprints`: every footprint kind the
-gazetteer has for it, best first, each also grown by 2 km); the first rung is the
-``primary`` one, and ``rungs_differ`` says whether any other rung gives another status or
-first date. Every source is read once, by the engine of :meth:`mapdiff.Series.shares`:
+gazetteer has for it — town limits, the ``community`` (hromada, an upper bound of the
+town), the approximate disc — each town estimate also grown by 2 km). The ``primary`` rung
+is the place's default footprint, the best estimate of the town itself (the one
+:func:`mapdiff.check_claim` uses); ``rungs_differ`` says whether any other rung gives
+another status or first date. Every source is read once, by the engine of :meth:`mapdiff.Series.shares`:
 each release is clipped to all the places at once, cached on disk, and every footprint of
 every place is measured in one pass; :attr:`Tracking.sources` states the time taken and
 how many releases came from the cache.
@@ -351,10 +353,14 @@ def _summarise(group: str, name: str, source: str, rows: list[dict]) -> dict:
 
 # ======================================================================= the run
 def _ladder(place, buffers_km) -> list:
+    """The place's footprint ladder with its default footprint (the best estimate of the
+    town itself, as :func:`mapdiff.check_claim` uses it) first, then the other rungs in
+    ladder order (a ``community`` is an upper bound, never the primary rung)."""
     from .places.footprints import as_footprint, sensitivity_footprints
 
     fp = as_footprint(place)
-    return sensitivity_footprints(fp, buffers_km)
+    rest = [f for f in sensitivity_footprints(fp, buffers_km) if f.kind != fp.kind]
+    return [fp, *rest]
 
 
 def _key(fp) -> str:

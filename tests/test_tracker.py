@@ -23,7 +23,7 @@ from mapdiff.cli import main
 from mapdiff.errors import MapdiffError
 from mapdiff.ledger import COLUMNS, Claim
 from mapdiff.model import normalise
-from mapdiff.places.footprints import footprint, footprint_from_geometry
+from mapdiff.places.footprints import footprint, footprint_from_geometry, sensitivity_footprints
 from mapdiff.tracker import track
 
 SQUARE = shapely.box(37.0, 48.0, 37.2, 48.2)
@@ -281,7 +281,10 @@ def test_cli(tmp_path, capsys):
     rc = main(["track", str(ledger), "--maps", f"deepstate={samples}", "--no-cache", "--json"])
     d = json.loads(capsys.readouterr().out)
     assert rc == 0 and d["type"] == "tracking" and d["rows"][0]["first_shown"] == "2025-11-20"
-    assert {r["rung"].split("+")[0] for r in d["rows"]} == {d["rows"][0]["rung"]}  # base and +2km
+    ladder = [f.kind for f in sensitivity_footprints(footprint("Pokrovsk"))]
+    assert sorted(r["rung"] for r in d["rows"]) == sorted(ladder)  # every rung of the ladder
+    (prim,) = [r for r in d["rows"] if r["primary"]]
+    assert prim["rung"] == footprint("Pokrovsk").kind  # the default footprint, never the hromada
     rc = main(["track", str(ledger), "--maps", f"deepstate={samples}", "--no-cache", "--csv", "--no-buffer"])
     lines = capsys.readouterr().out.splitlines()
     assert rc == 0 and lines[0].startswith("row,who,claimant,date,place") and len(lines) == 2
