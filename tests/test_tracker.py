@@ -205,7 +205,7 @@ def test_figure_marks_the_claims_and_the_curves():
     t = _track(claims)
     fig = t.plot()
     ax = fig.axes[0]
-    assert ax.get_title(loc="left") == "sq"  # a user polygon: not approximate
+    assert ax.get_title(loc="left") == "sq (footprint: user)"  # a user polygon: not approximate
     curve = next(ln for ln in ax.get_lines() if ln.get_label().startswith("s: share held by RU"))
     assert list(curve.get_ydata()) == pytest.approx([20, 50, 80, 100, 100], abs=1e-4)
     vlines = [

@@ -1051,11 +1051,12 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
         ]
         lo = min(dates) - window_days * day if dates else None
         hi = max(dates) + window_days * day if dates else None
-        approx = False
+        approx, rungs = False, []
         for c in curves:
             if c["place"] != place:
                 continue
             approx |= bool(c["approximate"])
+            rungs.append(c.get("rung"))
             x = np.asarray(c["dates"], dtype="datetime64[D]")
             y = np.asarray([np.nan if v is None else 100 * v for v in c["shares"]], dtype=float)
             if lo is not None:
@@ -1120,7 +1121,16 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
         if lo is not None:
             ax.set_xlim(lo, hi)
         ax.set_ylabel("share held (%)")
-        ax.set_title(f"{place}{' (approximate footprint)' if approx else ''}", fontsize=10, loc="left")
+        rung = ", ".join(dict.fromkeys(r for r in rungs if r))
+        ax.set_title(
+            f"{place} (approximate footprint)"
+            if approx
+            else f"{place} (footprint: {rung})"
+            if rung
+            else place,
+            fontsize=10,
+            loc="left",
+        )
         ax.grid(alpha=0.25)
         loc = mdates.AutoDateLocator()
         ax.xaxis.set_major_locator(loc)
