@@ -384,3 +384,21 @@ def test_tracker_first_shown_matches_an_independent_loop():
     src = t.sources[0]
     assert src["releases"] == len(in_window) and src["cache_hits"] + src["cache_misses"] == src["releases"]
     assert not math.isnan(src["seconds"])
+
+
+def test_json_follows_its_schema():
+    import jsonschema
+    from conftest import ROOT
+
+    schema = json.loads((ROOT / "docs" / "schemas" / "tracking.schema.json").read_text(encoding="utf-8"))
+    claims = [
+        Claim("A", D(2025, 1, 12), SQ, "RU", "captured", claimant="RU MoD"),
+        Claim("B", D(2024, 12, 1), SQ, "RU", "not_captured", claimant="UA General Staff"),
+        Claim("C", D(2025, 1, 12), SQ, "RU", "encircled", claimant="Kremlin"),
+        Claim("D", D(2025, 1, 12), SQ, "RU", "share", 0.5, claimant="Kremlin"),
+    ]
+    d = json.loads(json.dumps(_track(claims, buffers_km=(1.0,)).to_dict()))
+    jsonschema.validate(d, schema)
+    d["rows"][0]["status"] = "probably"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(d, schema)
