@@ -352,19 +352,27 @@ def _summarise(group: str, name: str, source: str, rows: list[dict]) -> dict:
 
 
 # ======================================================================= the run
-def _ladder(place, buffers_km) -> list:
+def _ladder(fp, buffers_km) -> list:
     """The place's footprint ladder with its default footprint (the best estimate of the
     town itself, as :func:`mapdiff.check_claim` uses it) first, then the other rungs in
     ladder order (a ``community`` is an upper bound, never the primary rung)."""
-    from .places.footprints import as_footprint, sensitivity_footprints
+    from .places.footprints import sensitivity_footprints
 
-    fp = as_footprint(place)
     rest = [f for f in sensitivity_footprints(fp, buffers_km) if f.kind != fp.kind]
     return [fp, *rest]
 
 
+def _digest(fp) -> str:
+    import hashlib
+
+    import shapely
+
+    return hashlib.sha1(shapely.to_wkb(fp.geometry)).hexdigest()[:12]
+
+
 def _key(fp) -> str:
-    return f"{fp.name}|{fp.kind}"
+    """A footprint's column in the engine's tables: two places of one name never share one."""
+    return f"{fp.name}|{fp.kind}|{_digest(fp)}"
 
 
 def _as_series(name: str, obj):
@@ -459,16 +467,26 @@ def track(
     if not len(ledger):
         raise ArgumentError("the ledger holds no claim")
 
-    # the footprint ladder of every place, each footprint once (keyed name|kind)
-    ladders: dict[str, list] = {}
-    fps: dict[str, object] = {}
+    # the footprint ladder of every place, each footprint once (keyed name|kind|geometry)
+    from .places.footprints import as_footprint
+
+    ladders: dict[tuple, list] = {}
+    of_claim: list[tuple] = []
     for c in ledger:
-        pname = str(getattr(c.place, "name", c.place))
-        if pname not in ladders:
-            ladder = _ladder(c.place, tuple(buffers_km))
-            ladders[pname] = ladder
-            for fp in ladder:
-                fps.setdefault(_key(fp), dataclasses.replace(fp, name=_key(fp)))
+        fp0 = as_footprint(c.place)
+        pid = (fp0.name, _digest(fp0))
+        if pid not in ladders:
+            ladders[pid] = _ladder(fp0, tuple(buffers_km))
+        of_claim.append(pid)
+    # a name two different places share gets a number in the output
+    names: dict[str, list] = {}
+    for pid in ladders:
+        names.setdefault(pid[0], []).append(pid)
+    shown = {pid: (n if len(p) == 1 else f"{n} #{p.index(pid) + 1}") for n, p in names.items() for pid in p}
+    fps: dict[str, object] = {}
+    for ladder in ladders.values():
+        for fp in ladder:
+            fps.setdefault(_key(fp), dataclasses.replace(fp, name=_key(fp)))
     fp_list = list(fps.values())
     sides = sorted({c.side for c in ledger})
 
@@ -496,18 +514,16 @@ def track(
             }
         )
         frames = _side_frames(results, fp_list, sides, policy, series.source)
-        for pname, ladder in ladders.items():
+        for pid, ladder in ladders.items():
             prim = ladder[0]
             for side in sides:
-                if not any(
-                    str(getattr(c.place, "name", c.place)) == pname and c.side == side for c in ledger
-                ):
+                if not any(q == pid and c.side == side for q, c in zip(of_claim, ledger, strict=True)):
                     continue
                 col = frames[side][_key(prim)]
                 curves.append(
                     {
                         "source": str(name),
-                        "place": pname,
+                        "place": shown[pid],
                         "side": side,
                         "rung": prim.kind,
                         "approximate": prim.approximate,
@@ -515,13 +531,18 @@ def track(
                         "shares": [None if math.isnan(v) else float(v) for v in col.to_numpy()],
                     }
                 )
-        for c in ledger:
-            pname = str(getattr(c.place, "name", c.place))
+        for pid, c in zip(of_claim, ledger, strict=True):
             group = []
-            for i, fp in enumerate(ladders[pname]):
+            for i, fp in enumerate(ladders[pid]):
                 col = frames[c.side][_key(fp)]
                 r = _track_one(c, col, threshold, tolerance, max_gap_days)
-                r.update(source=str(name), rung=fp.kind, primary=i == 0, approximate=fp.approximate)
+                r.update(
+                    source=str(name),
+                    place=shown[pid],
+                    rung=fp.kind,
+                    primary=i == 0,
+                    approximate=fp.approximate,
+                )
                 group.append(r)
             differ = len({(g["status"], g["first_shown"]) for g in group}) > 1
             for g in group:

@@ -402,3 +402,30 @@ def test_json_follows_its_schema():
     d["rows"][0]["status"] = "probably"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(d, schema)
+
+
+def test_two_places_of_one_name_are_kept_apart():
+    west = footprint_from_geometry(shapely.box(37.0, 48.0, 37.05, 48.2), "town")
+    east = footprint_from_geometry(shapely.box(37.15, 48.0, 37.2, 48.2), "town")
+    claims = [
+        Claim("A", D(2025, 1, 12), west, "RU", "captured"),
+        Claim("B", D(2025, 1, 12), east, "RU", "captured"),
+    ]
+    df = _track(claims).to_frame()
+    assert list(df.place) == ["town #1", "town #2"]
+    # RU holds the west half on 10 January: the west strip is captured, the east one is not yet
+    assert list(df.status) == ["already_shown", "confirmed"]
+    assert list(df.share) == pytest.approx([1.0, 0.0], abs=1e-9)
+
+
+def test_an_alias_is_tracked_as_its_place():
+    claims = [Claim("A", D(2025, 11, 20), "Krasnoarmeysk", "RU", "share", 0.3)]
+    t = track(
+        claims,
+        {"ds": mapdiff.Series(mapdiff.sample_paths())},
+        buffers_km=(),
+        cache=False,
+        workers=1,
+        quiet=True,
+    )
+    assert t.to_frame().place.tolist() == ["Pokrovsk"] and t.curves[0]["place"] == "Pokrovsk"
