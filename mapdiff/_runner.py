@@ -5,6 +5,7 @@ and :mod:`mapdiff.change`."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import math
@@ -12,15 +13,14 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import shapely
 
-from .errors import MapdiffError, UnknownSourceError
+from .errors import MapdiffError
 from .measure import area_km2
-from .model import ControlMap, Provenance, Repair, _polygonal, normalise, polygonal_parts
+from .model import ControlMap, _polygonal
 
 __all__ = ["measure_footprints"]
 
@@ -67,112 +67,12 @@ def _centre(geoms) -> tuple[float, float]:
     return (round((xmin + xmax) / 2, 1), round((ymin + ymax) / 2, 1))
 
 
-@lru_cache(maxsize=16)
-def _profile_coverage_in(profile_name: str, aoi_wkb: bytes | None):
-    from .io.profiles import get_profile
-    from .io.read import _coverage
+def _read_clipped(data: bytes, path: str, aoi, source: str | None, check_source: bool = False) -> ControlMap:
+    """One release read from its bytes through THE reading pipeline, clipped to ``aoi``."""
+    from .io.read import _read_bytes, _read_map
 
-    cov = _coverage(get_profile(profile_name), profile_name)
-    if cov is not None and aoi_wkb is not None:
-        cov = _polygonal(shapely.intersection(cov, shapely.from_wkb(aoi_wkb)))
-    if cov is not None:
-        shapely.prepare(cov)
-    return cov
-
-
-def _read_clipped(
-    data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_of, check_source: bool = False
-) -> ControlMap:
-    """Read one release and keep only what lies in ``aoi`` (clipping before any repair)."""
-    from .io.profiles import detect_profile, get_profile
-    from .io.read import _check_lonlat, _read_bytes, _resolve_as_of
-
-    name = Path(path).name
-    raw = _read_bytes(data, name, None, path)
-    found = detect_profile(raw.table, raw.collection_name) if (check_source or not source) else None
-    if source and check_source and found is not None and found.name != source:
-        raise UnknownSourceError(
-            f"{name}: looks like a {found.name} release, but the series is {source}; keep one source "
-            f"per Series (or pass source={source!r} to read every file with that profile)"
-        )
-    profile = get_profile(source) if source else found
-    if profile is None:
-        raise UnknownSourceError(f"{name}: not recognised as any known source; pass source=")
-    cover = _profile_coverage_in(profile.name, aoi_wkb)
-    if raw.coverage is not None:
-        own = raw.coverage if aoi is None else shapely.intersection(raw.coverage, aoi)
-        cover = own if cover is None else shapely.intersection(cover, own)
-    elif cover is None and aoi is not None:
-        cover = None  # the map speaks where it draws; the aoi clips the drawing below
-    geoms = raw.geoms
-    _check_lonlat(geoms, cover, name, False)
-    date, origin = _resolve_as_of(profile, raw, None)
-    labels = profile.label_features(raw.table)
-    keep = np.array([lab is not None for lab in labels], dtype=bool)
-    keep &= ~shapely.is_missing(geoms)
-    if aoi is not None:
-        shapely.prepare(aoi)
-        idx = np.flatnonzero(keep)
-        keep[idx[~shapely.intersects(aoi, geoms[idx])]] = False
-    idx = np.flatnonzero(keep)
-    sub = geoms[idx].copy()
-    repairs = []
-    n_unlabelled = sum(lab is None for lab in labels)
-    if n_unlabelled:
-        repairs.append(
-            Repair(
-                "unlabelled_dropped",
-                n_unlabelled,
-                0.0,
-                f"features no rule of profile {profile.name!r} labels",
-            )
-        )
-    if aoi is not None and sub.size:
-        # clip to (coverage ∩ aoi) at once: what is cached is what will be measured
-        region = aoi if cover is None else cover
-        sub = shapely.force_2d(sub)
-        bad = ~shapely.is_valid(sub)
-        if bad.any():
-            sub[bad] = polygonal_parts(shapely.make_valid(sub[bad], method="structure", keep_collapsed=False))
-            repairs.append(
-                Repair(
-                    "invalid_geometry",
-                    int(bad.sum()),
-                    0.0,
-                    "repaired with make_valid (structure) inside the area of interest",
-                )
-            )
-        sub = polygonal_parts(shapely.intersection(sub, region))
-    feats = [(labels[i], g) for i, g in zip(idx, sub, strict=True) if not shapely.is_empty(g)]
-    prov = Provenance(profile.name, profile.name, path, raw.sha256, origin)
-    if as_of is not None and date != as_of:
-        date = as_of
-    if not feats:
-        from .model import NormalisationReport
-
-        return ControlMap(
-            (),
-            (),
-            cover if cover is not None else aoi,
-            profile.background,
-            profile.name,
-            date,
-            profile.scope,
-            prov,
-            NormalisationReport(len(labels), 0, tuple(repairs)),
-        )
-    return normalise(
-        feats,
-        precedence=profile.order(labels),
-        coverage=cover,
-        background=profile.background,
-        source=profile.name,
-        as_of=date,
-        scope=profile.scope,
-        provenance=prov,
-        repairs=repairs,
-        n_features=len(labels),
-    )
+    raw = _read_bytes(data, Path(path).name, None, path)
+    return _read_map(raw, source, clip=aoi, check_source=check_source and source is not None)
 
 
 def _load_release(r: _Release, ctx: _Context) -> ControlMap:
@@ -188,9 +88,8 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
         key = _cache.release_key(hashlib.sha256(data).hexdigest(), aoi, ctx.profile)
         hit = _cache.load(key, ctx.cache_dir)
         if hit is not None:
-            hit = hit if hit.as_of == r.as_of else _with_date(hit, r.as_of)
-            return _inside_coverage(hit) if aoi is not None else hit
-    m = _read_clipped(data, r.path, aoi, ctx.aoi_wkb, ctx.profile, r.as_of, ctx.check_source)
+            return _dated(hit, r.as_of)
+    m = _dated(_read_clipped(data, r.path, aoi, ctx.profile, ctx.check_source), r.as_of)
     if key is not None:
         try:
             _cache.store(key, m, ctx.cache_dir)
@@ -205,16 +104,6 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
                 MapdiffWarning,
                 stacklevel=2,
             )
-    return _inside_coverage(m) if aoi is not None else m
-
-
-def _inside_coverage(m: ControlMap) -> ControlMap:
-    """Mark a map read by :func:`_read_clipped` as already clipped to its coverage.
-
-    Its drawn geometries were cut with (coverage ∩ aoi) itself; a ``covers`` test can still
-    fail on the last bit of a coordinate and cut them again for nothing.
-    """
-    m.__dict__["_clipped"] = m.geometries  # the cached_property's slot
     return m
 
 
@@ -225,23 +114,12 @@ def _clip_map(m: ControlMap, aoi) -> ControlMap:
         g if shapely.covers(aoi, g) else _polygonal(shapely.intersection(g, aoi)) for g in m.geometries
     )
     cov = None if m.coverage is None else _polygonal(shapely.intersection(m.coverage, aoi))
-    return ControlMap(
-        m.labels, geoms, cov, m.background, m.source, m.as_of, m.scope, m.provenance, m.report_base
-    )
+    return dataclasses.replace(m, geometries=geoms, coverage=cov)
 
 
-def _with_date(m: ControlMap, as_of) -> ControlMap:
-    return ControlMap(
-        m.labels,
-        m.geometries,
-        m.coverage,
-        m.background,
-        m.source,
-        as_of,
-        m.scope,
-        m.provenance,
-        m.report_base,
-    )
+def _dated(m: ControlMap, as_of) -> ControlMap:
+    """``m`` with the release's date (the one the series dated it by, e.g. its file name)."""
+    return m if as_of is None or m.as_of == as_of else dataclasses.replace(m, as_of=as_of)
 
 
 # ======================================================================= measuring
@@ -351,26 +229,12 @@ def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:
 
 # ======================================================================= running
 def _progress(total: int, desc: str, quiet: bool):
+    """A tqdm bar on stderr, or None when quiet, for one item, or when stderr is no terminal."""
     if quiet or total < 2 or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
         return None
-    try:
-        from tqdm.auto import tqdm
+    from tqdm import tqdm
 
-        return tqdm(total=total, desc=desc, unit="release", file=sys.stderr, leave=False)
-    except ImportError:
-        return _LineProgress(total, desc)
-
-
-class _LineProgress:
-    def __init__(self, total: int, desc: str):
-        self.total, self.desc, self.n = total, desc, 0
-
-    def update(self, k: int) -> None:
-        self.n += k
-        print(f"\r{self.desc}: {self.n}/{self.total}", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        print(file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit="release", file=sys.stderr, leave=False)
 
 
 def _batches(items: list, n_batches: int, overlap: bool) -> list[list]:
