@@ -5,6 +5,7 @@ and :mod:`mapdiff.change`."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -215,6 +216,132 @@ def measure_footprints(
         areas[-1] = np.maximum(csize - areas[: len(drawn)].sum(axis=0), 0.0)
         labels.append(m.background)
     return tuple(labels), areas, csize, tsize
+
+
+# ======================================================================= results by file identity
+_RESULTS_FORMAT = 1
+_RESULTS_MAX = 50000  # entries kept per results file (a few MB)
+
+
+def _identity(path: str) -> str | None:
+    """A file's identity without reading it: real path, size, inode and change times.
+
+    A rewritten file changes its mtime/ctime (and usually its size), so its old results
+    are never used; a file that is only renamed or copied is read again (cheap).
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{os.path.realpath(path)}|{st.st_size}|{st.st_ino}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+
+
+def _results_file(ctx: _Context) -> Path:
+    from . import cache as _cache
+    from ._version import __version__
+
+    h = hashlib.sha256()
+    for part in (
+        f"results={_RESULTS_FORMAT}",
+        f"version={__version__}",
+        f"profile={ctx.profile or 'auto'}",
+        f"check={ctx.check_source}",
+        f"centre={ctx.centre}",
+    ):
+        h.update(part.encode() + b"\0")
+    for w in ctx.fps_wkb:
+        h.update(w + b"\0")
+    return _cache.cache_dir(ctx.cache_dir) / f"{h.hexdigest()}{_cache._RESULTS_SUFFIX}"
+
+
+def _load_results(path: Path) -> dict:
+    import orjson
+
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}  # missing, damaged or foreign: measured again and rewritten
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used: kept by cache.prune()
+    return data.get("entries", {}) if isinstance(data, dict) and data.get("format") == _RESULTS_FORMAT else {}
+
+
+def _encode(m: _Measured) -> dict:
+    return {
+        "labels": [[lab.status, lab.side] for lab in m.labels],
+        "areas": m.areas.tolist(),
+        "covered": m.covered.tolist(),
+        "total": m.total.tolist(),
+    }
+
+
+def _decode(e: dict, r: _Release, n: int) -> _Measured | None:
+    from .labels import Label
+
+    try:
+        labels = tuple(Label(st, sd) for st, sd in e["labels"])
+        areas = np.asarray(e["areas"], dtype=float).reshape(len(labels), n)
+        covered = np.asarray(e["covered"], dtype=float).reshape(n)
+        total = np.asarray(e["total"], dtype=float).reshape(n)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return _Measured(r.as_of, r.name, labels, areas, covered, total)
+
+
+def measure_releases(ctx: _Context, releases: list, run) -> list[_Measured]:
+    """Measure every release, taking what a run over the same files already measured.
+
+    ``run(todo)`` measures the releases not found (a :func:`_run` call). With the cache on,
+    results are kept in one file per set of footprints, keyed by each file's identity
+    (:func:`_identity`): a warm run reads that one file and no release at all. Writes are
+    atomic (temporary file + rename); a concurrent run loses at most its own additions.
+    """
+    if not ctx.cache:
+        return run(releases)
+    n = len(ctx.fps_wkb)
+    path = _results_file(ctx)
+    entries = _load_results(path)
+    ids = [None if r.path is None else _identity(r.path) for r in releases]
+    found: dict[int, _Measured] = {}
+    for i, (r, key) in enumerate(zip(releases, ids, strict=True)):
+        if key is not None and key in entries:
+            m = _decode(entries[key], r, n)
+            if m is not None:
+                found[i] = m
+    todo = [i for i in range(len(releases)) if i not in found]
+    if todo:
+        new = run([releases[i] for i in todo])
+        for i, m in zip(todo, new, strict=True):
+            found[i] = m
+            if ids[i] is not None:
+                entries[ids[i]] = _encode(m)
+        if len(entries) > _RESULTS_MAX:
+            entries = dict(list(entries.items())[-_RESULTS_MAX:])
+        _write_results(path, entries, ctx)
+    return [found[i] for i in range(len(releases))]
+
+
+def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
+    import orjson
+
+    from .io.atomic import write_bytes
+
+    try:
+        write_bytes(path, orjson.dumps({"format": _RESULTS_FORMAT, "entries": entries}))
+    except OSError as exc:
+        import warnings
+
+        from . import cache as _cache
+        from .errors import MapdiffWarning
+
+        if not path.parent.is_dir():
+            return  # no cache folder: the release cache has said so already
+        warnings.warn(
+            f"cannot write the results cache in {path.parent} ({exc}); going on without it "
+            f"(set {_cache.CACHE_ENV} to a writable folder)",
+            MapdiffWarning,
+            stacklevel=3,
+        )
 
 
 def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:

@@ -63,7 +63,17 @@ import pandas as pd
 import shapely
 
 from ._json import SCHEMA_VERSION
-from ._runner import _aoi, _centre, _Context, _measure_batch, _Measured, _Release, _run, measure_footprints
+from ._runner import (
+    _aoi,
+    _centre,
+    _Context,
+    _measure_batch,
+    _Measured,
+    _Release,
+    _run,
+    measure_footprints,
+    measure_releases,
+)
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from .errors import EmptyMapError, FormatError, MapdiffError, UnknownSourceError
 from .io.read import _coerce_date
@@ -345,8 +355,12 @@ class Series:
             None if cache_dir is None else str(cache_dir),
             check_source=not self._source_given,
         )
-        results = _run(
-            _measure_batch, ctx, self._releases, workers, backend, client, quiet, f"{self.source} shares"
+        results = measure_releases(
+            ctx,
+            self._releases,
+            lambda todo: _run(
+                _measure_batch, ctx, todo, workers, backend, client, quiet, f"{self.source} shares"
+            ),
         )
         return _assemble_shares(results, fps, side, policy, self.source)
 

@@ -79,6 +79,8 @@ def test_damaged_entry_is_a_miss_and_is_rewritten(cache_dir):
     good = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
     for p in cache_dir.glob("*.mdr"):
         p.write_bytes(p.read_bytes()[:40])  # truncated
+    for p in cache_dir.glob("*.mds"):  # the measured results too: the releases must be used
+        p.write_bytes(b"{")
     assert s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame.equals(good)
     assert all(cache.load(p.stem) is not None for p in cache_dir.glob("*.mdr"))
     (cache_dir / ("0" * 64 + ".mdr")).write_bytes(b"not a cache entry")
@@ -111,7 +113,7 @@ def test_clear_and_prune(cache_dir):
     Series(mapdiff.sample_paths()[:3]).shares(["Pokrovsk"], "RU", workers=1, quiet=True)
     assert cache.prune(30) == 0
     assert cache.clear() == 3
-    assert not list(cache_dir.glob("*.mdr"))
+    assert not list(cache_dir.glob("*.mdr")) and not list(cache_dir.glob("*.mds"))
 
 
 def test_unwritable_cache_warns_and_goes_on(tmp_path, monkeypatch):
