@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io as _io
+import itertools
 import json
 import math
 import warnings
@@ -34,6 +35,7 @@ from ..errors import (
     SwappedCoordinatesError,
     UnknownSourceError,
 )
+from ..measure import area_km2
 from ..model import ControlMap, NormalisationReport, Provenance, _polygonal, normalise
 from ..places.regions import region
 from .limits import check_bytes, check_vertices, current_limits
@@ -96,9 +98,10 @@ def read_map(
     limits : mapdiff.io.limits.Limits, optional
         Input size and vertex limits (default :func:`mapdiff.io.limits.current_limits`).
     clip : area, optional
-        The fast path for a few places on a large map: a shapely geometry, a Footprint or a
-        sequence of them. The features are cut to the bounding boxes of its parts before
-        they are validated or repaired, so only what lies in those boxes is normalised;
+        The fast path for a few places on a large map: a place name, a Footprint, a
+        shapely geometry (lon/lat) or a sequence of them. The features are cut to the
+        bounding boxes of its parts before they are validated or repaired, so only what
+        lies in those boxes is normalised;
         the map's coverage becomes (coverage ∩ boxes). Areas measured inside ``clip``
         are those of the full read.
 
@@ -196,7 +199,8 @@ def _read_map(
             )
         )
     if boxes is not None:
-        feats = _clip_features(feats, boxes)
+        feats, dropped = _clip_features(feats, boxes, full_cover if profile.drop_mostly_outside else None)
+        repairs += dropped
         if not feats:  # nothing drawn in the area: an empty map of it, not an error
             return ControlMap(
                 (),
@@ -210,7 +214,9 @@ def _read_map(
                 NormalisationReport(len(labels), 0, tuple(repairs)),
             )
     try:
-        return _normalise(feats, profile, cover, date, raw, origin, repairs, labels)
+        return _normalise(
+            feats, profile, cover, date, raw, origin, repairs, labels, decided=boxes is not None
+        )
     except EmptyMapError as exc:  # name the file, not only the profile
         raise EmptyMapError(f"{raw.name}: {exc}") from None
 
@@ -219,14 +225,31 @@ def _read_map(
 def _clip_boxes(clip):
     """The union of the bounding boxes of ``clip``'s polygon parts (lon/lat), as a geometry.
 
-    ``clip`` is a shapely geometry, a Footprint (anything with ``.geometry``) or a sequence
-    of them; a part that already is a union of boxes (edges along x and y) is kept as it
+    ``clip`` is a shapely geometry, a place (anything :func:`~mapdiff.places.footprints.as_footprint`
+    takes) or a sequence of them; a part that already is a union of boxes (edges along x and y) is kept as it
     is. Boxes rather than outlines: cutting a front along a few axis-parallel edges is
     cheap (``clip_by_rect``) and needs no valid input; the exact outlines are cut when
     measuring.
     """
-    items = clip if isinstance(clip, list | tuple | np.ndarray) else [clip]
-    geoms = np.asarray([getattr(g, "geometry", g) for g in items], dtype=object)
+    if isinstance(clip, shapely.Geometry):  # a series clips every release alike: kept
+        key = shapely.to_wkb(clip)
+        if key not in _BOXES:
+            if len(_BOXES) > 32:
+                _BOXES.clear()
+            _BOXES[key] = _boxes_of([clip])
+        return _BOXES[key]
+    return _boxes_of(clip if isinstance(clip, list | tuple | np.ndarray) else [clip])
+
+
+_BOXES: dict = {}
+
+
+def _boxes_of(items):
+    from ..places.footprints import as_footprint
+
+    geoms = np.asarray(
+        [g if isinstance(g, shapely.Geometry) else as_footprint(g).geometry for g in items], dtype=object
+    )
     parts = shapely.get_parts(geoms)
     parts = parts[~shapely.is_empty(parts)]
     if parts.size == 0:
@@ -243,7 +266,7 @@ def _rectilinear(poly) -> bool:
     return bool(((d[:, 0] == 0) | (d[:, 1] == 0)).all())
 
 
-def _clip_features(feats: list, boxes) -> list:
+def _clip_features(feats: list, boxes, cover=None) -> tuple[list, list]:
     """Cut labelled features to ``boxes`` before any validation or repair.
 
     Only features whose bounds meet the bounding rectangle of a part of ``boxes`` are
@@ -252,22 +275,47 @@ def _clip_features(feats: list, boxes) -> list:
     of a whole front, and the coverage (∩ ``boxes``) cuts them exactly when measured. One
     rectangle per part, not a tiling of it: pieces meeting along a seam would be re-noded
     when dissolved, and move areas by ~1e-6 km².
+
+    With ``cover`` (the profile drops features mostly outside its coverage), that rule is
+    applied to the whole features before cutting, as a full read applies it, and the
+    drop is returned as a repair.
     """
+    from ..model import Repair, _mostly_outside
+
     if not feats:
-        return feats
+        return feats, []
     geoms = np.asarray([g for _, g in feats], dtype=object)
     ok = ~shapely.is_missing(geoms)
+    ok[ok] = ~shapely.is_empty(geoms[ok])
     b = np.full((len(geoms), 4), np.nan)
     b[ok] = shapely.bounds(geoms[ok])
+    rects = shapely.bounds(shapely.get_parts(boxes))
+    meets = [
+        ok & (b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0) for x0, y0, x1, y1 in rects
+    ]
+    repairs = []
+    if cover is not None and meets:
+        cand = np.flatnonzero(np.logical_or.reduce(meets))
+        drop = cand[_mostly_outside(geoms[cand], cover)]
+        if drop.size:
+            ok[drop] = False
+            meets = [m & ok for m in meets]
+            repairs.append(
+                Repair(
+                    "outside_coverage_dropped",
+                    int(drop.size),
+                    float(area_km2(geoms[drop]).sum()),
+                    "features (mostly) outside the map's coverage",
+                )
+            )
     out: list = []
-    for x0, y0, x1, y1 in shapely.bounds(shapely.get_parts(boxes)):
-        with np.errstate(invalid="ignore"):
-            idx = np.flatnonzero(ok & (b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0))
+    for (x0, y0, x1, y1), m in zip(rects, meets, strict=True):
+        idx = np.flatnonzero(m)
         if idx.size == 0:
             continue
         pieces = shapely.clip_by_rect(shapely.force_2d(geoms[idx]), x0, y0, x1, y1)
         out += [(feats[i][0], g) for i, g in zip(idx, pieces, strict=True) if not g.is_empty]
-    return out
+    return out, repairs
 
 
 _COVER_IN: dict = {}
@@ -289,7 +337,7 @@ def _coverage_in(profile: Profile, cover, boxes):
     return _COVER_IN[key]
 
 
-def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
+def _normalise(feats, profile, cover, date, raw, origin, repairs, labels, decided=False):
     return normalise(
         feats,
         precedence=profile.order(labels),
@@ -301,7 +349,8 @@ def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
         provenance=Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
         repairs=repairs,
         n_features=len(labels),
-        drop_mostly_outside=profile.drop_mostly_outside,
+        # a clipped read judged whole features already: its pieces are not judged again
+        drop_mostly_outside=profile.drop_mostly_outside and not decided,
     )
 
 
@@ -555,28 +604,38 @@ def _fast_shape(g):
     """``shapely.geometry.shape`` for GeoJSON, with (Multi)Polygons built from arrays.
 
     ``shape`` copies polygon coordinates one Python tuple at a time, which costs more
-    than parsing the JSON; numpy converts a ring's nested lists in C. Anything unusual
-    (other types, ragged or malformed coordinates) goes through ``shape`` unchanged, so
-    results and error messages stay those of shapely.
+    than parsing the JSON; here numpy converts all of a geometry's positions in one call
+    and GEOS builds every ring and polygon of it at once (``shapely.linearrings`` and
+    ``shapely.polygons`` with indices). Anything unusual (other types, ragged or malformed
+    coordinates) goes through ``shape`` unchanged, so results and error messages stay
+    those of shapely.
     """
     kind = g.get("type") if isinstance(g, dict) else None
     try:
         if kind == "Polygon":
-            return _fast_polygon(g["coordinates"])
+            return _fast_polygons([g["coordinates"]])[0]
         if kind == "MultiPolygon" and g["coordinates"]:
-            return shapely.MultiPolygon([_fast_polygon(p) for p in g["coordinates"]])
+            return shapely.multipolygons(_fast_polygons(g["coordinates"]))
     except (ValueError, TypeError, KeyError, IndexError, shapely.errors.GEOSException):
         pass
     return shape(g)
 
 
-def _fast_polygon(rings):
-    if not rings:
+def _fast_polygons(polys) -> np.ndarray:
+    """Polygons from GeoJSON polygon coordinates (a list of lists of rings), vectorised."""
+    if not isinstance(polys, list) or not all(isinstance(p, list) and p for p in polys):
         raise ValueError("empty polygon")
-    arrs = [np.asarray(r, dtype=float) for r in rings]
-    if any(a.ndim != 2 or a.shape[1] not in (2, 3) or len(a) < 4 for a in arrs):
+    rings = [r for p in polys for r in p]
+    sizes = np.fromiter((len(r) for r in rings), dtype=np.intp, count=len(rings))
+    if sizes.min() < 4:
         raise ValueError("not a polygon ring")
-    return shapely.Polygon(arrs[0], arrs[1:])
+    coords = np.array(list(itertools.chain.from_iterable(rings)), dtype=float)
+    if coords.ndim != 2 or coords.shape[1] not in (2, 3):
+        raise ValueError("not a polygon ring")
+    ring_of = np.repeat(np.arange(len(rings)), sizes)
+    lines = shapely.linearrings(coords, indices=ring_of)
+    per_poly = np.fromiter((len(p) for p in polys), dtype=np.intp, count=len(polys))
+    return shapely.polygons(lines, indices=np.repeat(np.arange(len(polys)), per_poly))
 
 
 def _geojson_crs(obj: dict, name: str):
