@@ -48,6 +48,10 @@ class _Context:
     cache_dir: str | None
     clip: object = None  # exact AOI (changes), the padded one is aoi_wkb
     check_source: bool = True  # the profile was recognised, not given: check every file
+    # Cache clipped releases (mapdiff.cache). Shares keep their measured results by file
+    # identity instead (measure_releases): a release entry would be keyed by the same
+    # footprints' boxes, so it would only ever serve the same run, at ~100x the size.
+    store_releases: bool = True
 
 
 def _aoi(geoms: np.ndarray):
@@ -85,7 +89,7 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
 
     data = Path(r.path).read_bytes()
     key = None
-    if ctx.cache:
+    if ctx.cache and ctx.store_releases:
         key = _cache.release_key(hashlib.sha256(data).hexdigest(), aoi, ctx.profile)
         hit = _cache.load(key, ctx.cache_dir)
         if hit is not None:
@@ -334,8 +338,6 @@ def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
         from . import cache as _cache
         from .errors import MapdiffWarning
 
-        if not path.parent.is_dir():
-            return  # no cache folder: the release cache has said so already
         warnings.warn(
             f"cannot write the results cache in {path.parent} ({exc}); going on without it "
             f"(set {_cache.CACHE_ENV} to a writable folder)",

@@ -354,6 +354,7 @@ class Series:
             bool(cache),
             None if cache_dir is None else str(cache_dir),
             check_source=not self._source_given,
+            store_releases=False,
         )
         results = measure_releases(
             ctx,

@@ -17,6 +17,7 @@ import json
 import math
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ from ..errors import (
     SwappedCoordinatesError,
     UnknownSourceError,
 )
-from ..measure import area_km2
+from ..measure import area_km2, cached_transformer
 from ..model import ControlMap, NormalisationReport, Provenance, _polygonal, normalise
 from ..places.regions import region
 from .limits import check_bytes, check_vertices, current_limits
@@ -643,11 +644,28 @@ def _geojson_crs(obj: dict, name: str):
     if not member:
         return None
     try:
-        return pyproj.CRS.from_user_input(member["properties"]["name"])
+        return _crs_named(member["properties"]["name"])
     except (KeyError, TypeError, pyproj.exceptions.CRSError):
         raise CRSError(
             f"{name}: cannot read its 'crs' member {member!r}; remove it (GeoJSON is lon/lat) or pass crs="
         ) from None
+
+
+@lru_cache(maxsize=64)
+def _crs_named(text: str) -> pyproj.CRS:
+    """A GeoJSON ``crs`` member's name as a CRS (kept: every file of an archive names one)."""
+    if not isinstance(text, str):
+        raise TypeError(text)
+    return pyproj.CRS.from_user_input(text)
+
+
+@lru_cache(maxsize=64)
+def _is_lonlat(crs: pyproj.CRS) -> bool:
+    return (
+        crs.equals(_WGS84, ignore_axis_order=True)
+        or crs.to_epsg() == 4326
+        or crs.name.upper().startswith("WGS 84 (CRS84)")
+    )
 
 
 def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) -> np.ndarray:
@@ -659,16 +677,12 @@ def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) 
             f"{name}: the input states no CRS; pass crs= (for example crs='EPSG:4326' for lon/lat degrees)"
         )
     try:
-        crs = pyproj.CRS.from_user_input(crs)
+        crs = crs if isinstance(crs, pyproj.CRS) else pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as exc:
         raise CRSError(f"{name}: {crs!r} is not a CRS pyproj knows: {exc}") from None
-    if (
-        crs.equals(_WGS84, ignore_axis_order=True)
-        or crs.to_epsg() == 4326
-        or crs.name.upper().startswith("WGS 84 (CRS84)")
-    ):
+    if _is_lonlat(crs):
         return geoms
-    tr = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)
+    tr = cached_transformer(crs, _WGS84)
 
     def fwd(c):
         x, y = tr.transform(c[:, 0], c[:, 1])
