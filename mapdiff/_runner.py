@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import logging
 import math
 import os
 import sys
@@ -19,9 +20,11 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .errors import MapdiffError
+from .errors import ArgumentError, MissingDependencyError
 from .measure import area_km2
 from .model import ControlMap, _polygonal
+
+log = logging.getLogger("mapdiff")
 
 __all__ = ["measure_footprints"]
 
@@ -92,12 +95,14 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
     if ctx.cache and ctx.store_releases:
         key = _cache.release_key(hashlib.sha256(data).hexdigest(), aoi, ctx.profile)
         hit = _cache.load(key, ctx.cache_dir)
+        log.debug("release cache %s for %s (key %s…)", "miss" if hit is None else "hit", r.path, key[:12])
         if hit is not None:
             return _dated(hit, r.as_of)
     m = _dated(_read_clipped(data, r.path, aoi, ctx.profile, ctx.check_source), r.as_of)
     if key is not None:
         try:
-            _cache.store(key, m, ctx.cache_dir)
+            stored = _cache.store(key, m, ctx.cache_dir)
+            log.debug("release cache: stored %s as %s", r.path, stored)
         except OSError as exc:
             import warnings
 
@@ -392,7 +397,7 @@ def _run(
 ) -> list:
     """Run ``fn(ctx, batch)`` over batches of ``items``; returns the concatenated results in order."""
     if backend not in ("local", "dask"):
-        raise MapdiffError(f"unknown backend {backend!r}; use 'local' or 'dask'")
+        raise ArgumentError(f"unknown backend {backend!r}; use 'local' or 'dask'")
     workers = workers or os.cpu_count() or 1
     n_items = len(items) - (1 if overlap else 0)
     serial = backend == "local" and (workers <= 1 or len(items) <= 4)
@@ -429,7 +434,9 @@ def _run_dask(fn, ctx, batches, workers, client, done) -> None:
     try:
         from distributed import Client, LocalCluster, as_completed, get_client
     except ImportError:
-        raise MapdiffError("backend='dask' needs dask.distributed: pip install 'mapdiff[dask]'") from None
+        raise MissingDependencyError(
+            "backend='dask' needs dask.distributed: pip install 'mapdiff[dask]'"
+        ) from None
     own = None
     if client is None:
         try:

@@ -18,19 +18,24 @@ from mapdiff import _runner as H
 def cache_dir(tmp_path, monkeypatch):
     d = tmp_path / "cache"
     monkeypatch.setenv(cache.CACHE_ENV, str(d))
-    return d
+    return d / "releases"
 
 
 def test_cache_dir_from_env_and_default(cache_dir, monkeypatch):
+    from mapdiff.places._cache import cache_dir as footprints_dir
+
     assert cache.cache_dir() == cache_dir
+    # one cache root: parsed releases and fetched boundaries side by side below it
+    assert footprints_dir() == cache_dir.parent / "footprints"
     monkeypatch.delenv(cache.CACHE_ENV)
-    assert "mapdiff" in str(cache.cache_dir())
+    assert cache.cache_dir().name == "releases" and "mapdiff" in str(cache.cache_dir())
+    assert footprints_dir().parent == cache.cache_dir().parent
 
 
 def test_second_run_hits_the_cache(cache_dir, monkeypatch):
     # changes() keeps clipped releases (shares keep measured results: tests/test_runner.py)
     s = Series(mapdiff.sample_paths())
-    first = s.changes("Pokrovsk", workers=1, quiet=True).frame
+    first = s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame
     entries = sorted(cache_dir.glob("*.mdr"))
     assert len(entries) == 5
 
@@ -38,11 +43,11 @@ def test_second_run_hits_the_cache(cache_dir, monkeypatch):
         raise AssertionError("a cached release was parsed again")
 
     monkeypatch.setattr(H, "_read_clipped", no_read)
-    second = s.changes("Pokrovsk", workers=1, quiet=True).frame
+    second = s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame
     assert second.equals(first)
     # another area of interest is another key: it must parse
     with pytest.raises(AssertionError, match="parsed again"):
-        s.changes("Kharkiv", workers=1, quiet=True)
+        s.changes(aoi="Kharkiv", workers=1, quiet=True)
 
 
 def test_cache_roundtrip_keeps_the_map(cache_dir):
@@ -77,13 +82,13 @@ def test_changed_file_invalidates(cache_dir, tmp_path):
 
 def test_damaged_entry_is_a_miss_and_is_rewritten(cache_dir):
     s = Series(mapdiff.sample_paths()[:2])
-    good = s.changes("Pokrovsk", workers=1, quiet=True).frame
+    good = s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame
     shares = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
     for p in cache_dir.glob("*.mdr"):
         p.write_bytes(p.read_bytes()[:40])  # truncated
     for p in cache_dir.glob("*.mds"):
         p.write_bytes(b"{")
-    assert s.changes("Pokrovsk", workers=1, quiet=True).frame.equals(good)
+    assert s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame.equals(good)
     assert s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame.equals(shares)
     assert all(cache.load(p.stem) is not None for p in cache_dir.glob("*.mdr"))
     (cache_dir / ("0" * 64 + ".mdr")).write_bytes(b"not a cache entry")
@@ -114,7 +119,7 @@ def test_concurrent_writers_leave_a_whole_entry(cache_dir):
 
 def test_clear_and_prune(cache_dir):
     s = Series(mapdiff.sample_paths()[:3])
-    s.changes("Pokrovsk", workers=1, quiet=True)
+    s.changes(aoi="Pokrovsk", workers=1, quiet=True)
     s.shares(["Pokrovsk"], "RU", workers=1, quiet=True)
     assert cache.prune(30) == 0
     assert cache.clear() == 3
@@ -129,4 +134,17 @@ def test_unwritable_cache_warns_and_goes_on(tmp_path, monkeypatch):
         frame = Series(mapdiff.sample_paths()[:2]).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
     assert len(frame) == 2
     with pytest.warns(mapdiff.MapdiffWarning, match="cannot write the release cache"):
-        Series(mapdiff.sample_paths()[:2]).changes("Pokrovsk", workers=1, quiet=True)
+        Series(mapdiff.sample_paths()[:2]).changes(aoi="Pokrovsk", workers=1, quiet=True)
+
+
+def test_cache_decisions_are_logged_at_debug(cache_dir, caplog):
+    import logging
+
+    paths = mapdiff.sample_paths()[:2]
+    with caplog.at_level(logging.DEBUG, logger="mapdiff"):
+        Series(paths).changes(aoi="Pokrovsk", workers=1, quiet=True)
+        Series(paths).changes(aoi="Pokrovsk", workers=1, quiet=True)
+    msgs = [r.getMessage() for r in caplog.records if r.name == "mapdiff"]
+    assert sum("release cache miss" in m for m in msgs) == 2
+    assert sum("release cache hit" in m for m in msgs) == 2
+    assert sum("release cache: stored" in m for m in msgs) == 2

@@ -14,9 +14,9 @@ from mapdiff import _runner as R
 
 @pytest.fixture
 def cache_dir(tmp_path, monkeypatch):
-    d = tmp_path / "cache"
-    monkeypatch.setenv(cache.CACHE_ENV, str(d))
-    return d
+    root = tmp_path / "cache"
+    monkeypatch.setenv(cache.CACHE_ENV, str(root))
+    return root / "releases"
 
 
 def test_warm_run_reads_no_release(cache_dir, monkeypatch):
