@@ -89,8 +89,9 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
     if r.map is not None:
         return r.map if aoi is None else _clip_map(r.map, aoi)
     from . import cache as _cache
+    from .io.read import read_input_bytes
 
-    data = Path(r.path).read_bytes()
+    data = read_input_bytes(r.path)
     key = None
     if ctx.cache and ctx.store_releases:
         key = _cache.release_key(hashlib.sha256(data).hexdigest(), aoi, ctx.profile)
@@ -253,7 +254,7 @@ def _results_file(ctx: _Context) -> Path:
     for part in (
         f"results={_RESULTS_FORMAT}",
         f"version={__version__}",
-        f"profile={ctx.profile or 'auto'}",
+        f"profile={_cache.profile_fingerprint(ctx.profile)}",  # its rules, not its name
         f"check={ctx.check_source}",
         f"centre={ctx.centre}",
     ):

@@ -595,7 +595,12 @@ class Comparison:
 
         if what not in ("disagreement", "pieces"):
             raise ArgumentError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
-        return write_gdf(self.disagreement if what == "disagreement" else self.pieces, path, driver=driver)
+        return write_gdf(
+            self.disagreement if what == "disagreement" else self.pieces,
+            path,
+            driver=driver,
+            inputs=(self.a.provenance.path, self.b.provenance.path),
+        )
 
     def plot(self, ax=None, **kw):
         """Draw the disagreement by cause over the AOI; returns the Axes."""
