@@ -399,6 +399,9 @@ def _run(
     """Run ``fn(ctx, batch)`` over batches of ``items``; returns the concatenated results in order."""
     if backend not in ("local", "dask"):
         raise ArgumentError(f"unknown backend {backend!r}; use 'local' or 'dask'")
+    if backend == "dask":
+        client = client if client is not None else dask_client(workers=workers)
+        workers = len(client.scheduler_info().get("workers", ())) or workers or 1
     workers = workers or os.cpu_count() or 1
     n_items = len(items) - (1 if overlap else 0)
     serial = backend == "local" and (workers <= 1 or len(items) <= 4)
@@ -424,37 +427,75 @@ def _run(
                 for f in as_completed(futs):
                     done(futs[f], f.result())
         else:
-            _run_dask(fn, ctx, batches, workers, client, done)
+            _run_dask(fn, ctx, batches, client, done)
     finally:
         if bar is not None:
             bar.close()
     return [x for res in results for x in res]
 
 
-def _run_dask(fn, ctx, batches, workers, client, done) -> None:
+_CLIENTS: dict = {}  # one dask client per scheduler address (or "local"), kept for the process
+
+
+def dask_client(scheduler: str | None = None, *, workers: int | None = None):
+    """The dask.distributed client runs use: made once per process and scheduler, then reused.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://host:8786``). Without it: the active
+        client if there is one, else a LocalCluster of ``workers`` processes (default: the
+        cores), started on first use and closed when the process exits.
+    workers : int, optional
+        Worker processes of the LocalCluster.
+
+    Returns
+    -------
+    distributed.Client
+    """
     try:
-        from distributed import Client, LocalCluster, as_completed, get_client
+        from distributed import Client, LocalCluster, get_client
     except ImportError:
         raise MissingDependencyError(
             "backend='dask' needs dask.distributed: pip install 'mapdiff[dask]'"
         ) from None
-    own = None
-    if client is None:
+    key = scheduler or f"local:{workers or os.cpu_count() or 1}"
+    client = _CLIENTS.get(key)
+    if client is not None and client.status == "running":
+        return client
+    if scheduler is not None:
+        client = Client(scheduler)
+    else:
         try:
-            client = get_client()
+            return get_client()
         except ValueError:
             cluster = LocalCluster(
-                n_workers=min(workers, 4), threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
             )
-            own = client = Client(cluster)
-    try:
-        ctx_f = client.scatter(ctx, broadcast=True)
-        futs = [client.submit(fn, ctx_f, b, pure=False) for b in batches]
-        index = {f.key: i for i, f in enumerate(futs)}
-        for f in as_completed(futs):
-            done(index[f.key], f.result())
-    finally:
-        if own is not None:
-            cluster = own.cluster
-            own.close()
+            client = Client(cluster)
+            import atexit
+
+            atexit.register(_close, client)
+    _CLIENTS[key] = client
+    return client
+
+
+def _close(client) -> None:
+    cluster = getattr(client, "cluster", None)
+    with contextlib.suppress(Exception):
+        client.close()
+        if cluster is not None:
             cluster.close()
+
+
+def _run_dask(fn, ctx, batches, client, done) -> None:
+    from distributed import as_completed
+
+    ctx_f = client.scatter(ctx, broadcast=True)
+    futs = [client.submit(fn, ctx_f, b, pure=False) for b in batches]
+    index = {f.key: i for i, f in enumerate(futs)}
+    for f in as_completed(futs):
+        done(index[f.key], f.result())

@@ -33,10 +33,13 @@ Install the extra (``pip install 'mapdiff[dask]'``) and pass a client::
     shares = s.shares(["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client)
 
 Without ``client=`` an active client (``distributed.get_client()``) is used, or a
-LocalCluster is started for the call. Workers need mapdiff installed and the files at
-the same paths (a shared filesystem), and ``MAPDIFF_CACHE_DIR`` pointing at shared or
-local storage. Work is parallel over releases (shares) and over runs of consecutive
-releases (changes): dask-geopandas has no overlay, and one release is small.
+LocalCluster of ``workers`` processes is started on the first call and reused by every
+later call of the process (closed at exit): its workers keep their imports and caches
+warm, so from the second call on the dask path starts no process at all. Workers need
+mapdiff installed and the files at the same paths (a shared filesystem), and
+``MAPDIFF_CACHE_DIR`` pointing at shared or local storage. Work is parallel over releases
+(shares) and over runs of consecutive releases (changes): dask-geopandas has no overlay,
+and one release is small.
 
 Grey zone policy for shares
 ---------------------------

@@ -64,3 +64,25 @@ def test_no_cache_writes_nothing(cache_dir):
 def test_progress_is_quiet_off_a_terminal(capsys):
     assert R._progress(10, "x", quiet=False) is None  # pytest's stderr is no terminal
     assert R._progress(10, "x", quiet=True) is None
+
+
+def test_cli_history_runs_on_a_dask_scheduler(tmp_path, capsys):
+    distributed = pytest.importorskip("distributed")
+    import json
+
+    from mapdiff.cli import main
+
+    folder = str(tmp_path)
+    for p in mapdiff.sample_paths()[:3]:
+        shutil.copy(p, tmp_path / p.name)
+    local = Series(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=False)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        argv = ["history", folder, "--place", "Pokrovsk", "--scheduler", cluster.scheduler_address]
+        assert main([*argv, "--json", "--no-cache"]) == 0
+        first = R.dask_client(cluster.scheduler_address)
+        assert R.dask_client(cluster.scheduler_address) is first  # one client per scheduler, reused
+        first.close()
+    out = json.loads(capsys.readouterr().out)
+    assert out["shares"]["Pokrovsk"] == pytest.approx(list(local.frame["Pokrovsk"]), abs=1e-6)  # JSON rounds
