@@ -460,6 +460,31 @@ def _area_before_repair(geoms: np.ndarray) -> np.ndarray:
         return out
 
 
+def _mostly_outside(geoms: np.ndarray, coverage) -> np.ndarray:
+    """Which of ``geoms`` lie mostly outside ``coverage`` (the rule :func:`normalise` drops by).
+
+    Representative point outside and under half the area inside: a political polygon
+    over a neighbouring country that grazes the border. Only those whose point lies
+    outside are measured; an invalid one is repaired first (reading clipped to an area
+    decides on whole features before cutting them).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    result = np.zeros(len(geoms), dtype=bool)
+    if not len(geoms):
+        return result
+    shapely.prepare(coverage)
+    suspects = np.flatnonzero(~shapely.contains(coverage, shapely.point_on_surface(geoms)))
+    if suspects.size:
+        g = geoms[suspects]
+        bad = ~shapely.is_valid(g)
+        if bad.any():
+            g = g.copy()
+            g[bad] = polygonal_parts(shapely.make_valid(g[bad], method="structure", keep_collapsed=False))
+        share = area_km2(shapely.intersection(g, coverage)) / np.maximum(area_km2(g), 1e-12)
+        result[suspects[share < 0.5]] = True
+    return result
+
+
 def normalise(
     features: Iterable[tuple[Label, object]],
     *,
@@ -594,12 +619,7 @@ def normalise(
         # Mostly outside (e.g. a political polygon over a neighbouring country that grazes
         # the border): representative point outside and under half its area inside.
         rest = np.setdiff1d(idx, out) if drop_mostly_outside else idx[:0]
-        suspects = rest[~shapely.contains(coverage, shapely.point_on_surface(geoms[rest]))]
-        if suspects.size:
-            share = area_km2(shapely.intersection(geoms[suspects], coverage)) / np.maximum(
-                area_km2(geoms[suspects]), 1e-12
-            )
-            out = np.concatenate([out, suspects[share < 0.5]])
+        out = np.concatenate([out, rest[_mostly_outside(geoms[rest], coverage)]])
         if out.size:
             repairs.append(
                 Repair(

@@ -33,10 +33,13 @@ Install the extra (``pip install 'mapdiff[dask]'``) and pass a client::
     shares = s.shares(["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client)
 
 Without ``client=`` an active client (``distributed.get_client()``) is used, or a
-LocalCluster is started for the call. Workers need mapdiff installed and the files at
-the same paths (a shared filesystem), and ``MAPDIFF_CACHE_DIR`` pointing at shared or
-local storage. Work is parallel over releases (shares) and over runs of consecutive
-releases (changes): dask-geopandas has no overlay, and one release is small.
+LocalCluster of ``workers`` processes is started on the first call and reused by every
+later call of the process (closed at exit): its workers keep their imports and caches
+warm, so from the second call on the dask path starts no process at all. Workers need
+mapdiff installed and the files at the same paths (a shared filesystem), and
+``MAPDIFF_CACHE_DIR`` pointing at shared or local storage. Work is parallel over releases
+(shares) and over runs of consecutive releases (changes): dask-geopandas has no overlay,
+and one release is small.
 
 Grey zone policy for shares
 ---------------------------
@@ -64,7 +67,17 @@ import shapely
 
 from ._dates import as_date, find_date
 from ._json import SCHEMA_VERSION
-from ._runner import _aoi, _centre, _Context, _measure_batch, _Measured, _Release, _run, measure_footprints
+from ._runner import (
+    _aoi,
+    _centre,
+    _Context,
+    _measure_batch,
+    _Measured,
+    _Release,
+    _run,
+    measure_footprints,
+    measure_releases,
+)
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from .errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
 from .labels import CONTESTED
@@ -337,9 +350,14 @@ class Series:
             bool(cache),
             None if cache_dir is None else str(cache_dir),
             check_source=not self._source_given,
+            store_releases=False,
         )
-        results = _run(
-            _measure_batch, ctx, self._releases, workers, backend, client, quiet, f"{self.source} shares"
+        results = measure_releases(
+            ctx,
+            self._releases,
+            lambda todo: _run(
+                _measure_batch, ctx, todo, workers, backend, client, quiet, f"{self.source} shares"
+            ),
         )
         return _assemble_shares(results, fps, side, policy, self.source)
 

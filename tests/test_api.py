@@ -56,6 +56,18 @@ def test_import_pulls_in_no_optional_or_heavy_dependency():
     assert out.stdout.strip() == ""
 
 
+def test_a_short_cli_call_imports_no_pandas():
+    """``mapdiff place X --json`` builds only its own subcommand: no pandas, geopandas, matplotlib."""
+    code = (
+        "import sys, io, contextlib; from mapdiff.cli import main; buf = io.StringIO()\n"
+        "with contextlib.redirect_stdout(buf): code = main(['place', 'Pokrovsk', '--json'])\n"
+        "heavy = [m for m in ('pandas', 'geopandas', 'matplotlib', 'folium', 'dask') if m in sys.modules]\n"
+        "print(code, '\"name\": \"Pokrovsk\"' in buf.getvalue(), ','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "True"]
+
+
 def test_version_is_single_sourced():
     from importlib.metadata import version
 

@@ -164,7 +164,9 @@ def test_dask_backend_equals_local():
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        remote = s.shares(["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client, quiet=True).frame
+        remote = s.shares(
+            ["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client, quiet=True, cache=False
+        ).frame
         remote_ch = s.changes(aoi="Pokrovsk", backend="dask", client=client, quiet=True).frame
     pd.testing.assert_frame_equal(local, remote)
     pd.testing.assert_frame_equal(s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame, remote_ch)

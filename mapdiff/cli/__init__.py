@@ -179,9 +179,14 @@ def read_map_option(args):
     return read_map(args.map, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available subcommand."""
-    for mod in _MODULES:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every available subcommand (or only the one named ``only``).
+
+    A subcommand's module imports what it needs (pandas, geopandas, ...) at its top, so
+    parsing ``mapdiff place Pokrovsk`` imports only :mod:`mapdiff.cli.place`: a short call
+    stays short. ``--help`` and an unknown command build the whole parser.
+    """
+    for mod in _MODULES if only is None else (only,):
         importlib.import_module(f"{__name__}.{mod}")
     parser = argparse.ArgumentParser(
         prog="mapdiff",
@@ -197,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (func, help_, epilog) in _COMMANDS.items():
+        if only is not None and name != only:
+            continue
         p = sub.add_parser(
             name,
             help=help_,
@@ -217,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
+    parser = build_parser(_command_in(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_func", None):
         parser.print_help()
@@ -248,6 +255,13 @@ def main(argv=None) -> int:
             f"internal error: {type(exc).__name__}: {first} (a bug in mapdiff: rerun with --debug "
             "for the traceback and report it)",
         )
+
+
+def _command_in(argv) -> str | None:
+    """The subcommand ``argv`` names, if it names one (its first word, after --debug)."""
+    words = [a for a in argv if a != "--debug"]
+    first = words[0] if words else None
+    return first if first in _MODULES else None  # each module registers the command of its name
 
 
 def _fail(args, code: int, kind: str, message: str) -> int:
