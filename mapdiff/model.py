@@ -24,6 +24,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
+from ._geo import GeoResult
 from ._json import SCHEMA_VERSION
 from .errors import CoverageError, EmptyMapError, UnknownLabelError
 from .labels import NOT_COVERED, Label, as_label
@@ -110,7 +111,7 @@ class Provenance:
 
 
 @dataclass(frozen=True, eq=False)
-class ControlMap:
+class ControlMap(GeoResult):
     """One release of one source after normalisation (immutable).
 
     Build one with :func:`mapdiff.read_map` or :func:`normalise`.
@@ -320,7 +321,8 @@ class ControlMap:
 
     # ---------------------------------------------------------------- exporting
     def to_gdf(self, background: bool = True):
-        """A GeoDataFrame with columns ``status``, ``side``, ``area_km2``, ``geometry`` (EPSG:4326).
+        """A GeoDataFrame with columns ``class`` (the label, e.g. ``controlled:RU``),
+        ``status``, ``side``, ``area_km2``, ``geometry`` (EPSG:4326).
 
         Parameters
         ----------
@@ -333,6 +335,7 @@ class ControlMap:
         geoms = [self.geometry(lab) for lab in labels]
         return gpd.GeoDataFrame(
             {
+                "class": [str(lab) for lab in labels],
                 "status": [lab.status for lab in labels],
                 "side": [lab.side for lab in labels],
                 "area_km2": area_km2(np.asarray(geoms, dtype=object)) if geoms else [],
@@ -341,16 +344,22 @@ class ControlMap:
             crs="EPSG:4326",
         )
 
-    def to_file(self, path, driver: str | None = None, background: bool = True) -> None:
-        """Write the labelled polygons to GeoJSON/GeoPackage/…, atomically."""
-        from .io.write import write_gdf
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance
 
-        write_gdf(self.to_gdf(background=background), path, driver=driver)
+        return export_provenance("map_info", maps=[("map", self)])
+
+    def _class_style(self) -> dict:
+        from .classes import label_colours, map_sides
+
+        colours = label_colours(self.all_labels, sides=map_sides(self))
+        return {k: (c, k + (" (background)" if k == str(self.background) else "")) for k, c in colours.items()}
 
     def to_dict(self) -> dict:
         """Summary as a JSON-ready dict: source, as_of, labels with areas, repairs."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "map_info",
             "source": self.source,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "background": self.background.to_dict() if self.background else None,
