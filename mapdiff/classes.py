@@ -16,10 +16,12 @@ __all__ = [
     "CLASS_COLOURS",
     "PALETTE",
     "SIDE_COLOURS",
+    "class_text",
     "classify_pieces",
     "comparison_sides",
     "label_colours",
     "map_sides",
+    "source_title",
 ]
 
 #: Okabe–Ito colours (colour-blind safe).
@@ -153,3 +155,30 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
         ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"],
         default="other",
     )
+
+
+def source_title(m) -> str:
+    """The title of a map's source from its profile (``DeepStateMap``), else its source name."""
+    from .errors import MapdiffError
+    from .io.profiles import get_profile
+
+    try:
+        return get_profile(m.source).title or m.source
+    except MapdiffError:
+        return m.source
+
+
+def class_text(cls: str, a, b, side_a, side_b) -> str:
+    """The legend text of a comparison class (``"only DeepStateMap says RU"``)."""
+    n1, n2 = source_title(a), source_title(b)
+    if n1 == n2:
+        n1, n2 = (m.as_of.isoformat() if m.as_of else "undated" for m in (a, b))
+    return {
+        "both_a": f"both say {side_a}",
+        "both_b": f"both say {side_b}",
+        "only_1_a": f"only {n1} says {side_a}",
+        "only_2_a": f"only {n2} says {side_a}",
+        "grey": "grey zone on either map",
+        "other": "other statuses (source-specific)",
+        "out_of_scope": "out of scope / not covered",
+    }[cls]

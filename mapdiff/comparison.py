@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._json import SCHEMA_VERSION
+from ._geo import GeoResult
+from ._json import SCHEMA_VERSION, jsonable
 from .errors import CoverageError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
@@ -50,6 +51,7 @@ __all__ = ["Comparison", "ManyComparison", "compare", "compare_many"]
 
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 CAUSES = ("agree", "scope", "noise", "real")
+_FOOTPRINT_KEYS = ("name", "kind", "approximate", "provenance")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -175,7 +177,7 @@ def _segments(lines):
 
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False)
-class Comparison:
+class Comparison(GeoResult):
     """Two maps compared over an area of interest (immutable).
 
     Attributes
@@ -192,6 +194,8 @@ class Comparison:
         Sliver width below which a disagreement counts as noise (metres).
     scope_notes : tuple of str
         How scope was decided (declared not-drawn areas, coverage).
+    footprint : Footprint or None
+        The named place the AOI came from (stated in every export), if any.
     """
 
     a: ControlMap
@@ -202,6 +206,7 @@ class Comparison:
     noise_m: float = 30.0
     scope_notes: tuple[str, ...] = ()
     _centre: tuple = field(default=(0.0, 0.0), repr=False)
+    footprint: object = field(default=None, repr=False)
 
     # ------------------------------------------------------------- tables
     @cached_property
@@ -421,17 +426,19 @@ class Comparison:
 
     # ------------------------------------------------------------- components
     @cached_property
-    def components(self) -> pd.DataFrame:
+    def components(self):
         """Real disagreement as connected components, largest first, with the nearest place.
 
-        Columns: rank, area_km2, a_label, b_label (of the largest part), lon, lat (a
-        point inside), place, place_km (distance from the component to the place's
-        footprint centre), geometry (lon/lat).
+        A GeoDataFrame (EPSG:4326). Columns: rank, area_km2, a_label, b_label (of the
+        largest part), lon, lat (a point inside), place, place_km (distance from the
+        component to the place's footprint centre), geometry.
         """
+        import geopandas as gpd
+
         cols = ["rank", "area_km2", "a_label", "b_label", "lon", "lat", "place", "place_km", "geometry"]
         real = self.pieces[self.pieces.cause == "real"]
         if len(real) == 0:
-            return pd.DataFrame(columns=cols)
+            return gpd.GeoDataFrame(pd.DataFrame(columns=cols), geometry="geometry", crs="EPSG:4326")
         parts = real.geometry.to_numpy()
         comps = shapely.get_parts(_dissolve(parts))
         tree = shapely.STRtree(comps)
@@ -473,7 +480,7 @@ class Comparison:
         )
         df = df.sort_values("area_km2", ascending=False, kind="stable").reset_index(drop=True)
         df.insert(0, "rank", np.arange(1, len(df) + 1))
-        return df[cols]
+        return gpd.GeoDataFrame(df[cols], geometry="geometry", crs="EPSG:4326")
 
     # ------------------------------------------------------------- outputs
     def to_frame(self) -> pd.DataFrame:
@@ -519,9 +526,12 @@ class Comparison:
                 )
             return out
 
-        comps = self.components.drop(columns="geometry").head(top)
-        return {
+        comps = pd.DataFrame(self.components.drop(columns="geometry")).head(top)
+        fp = self.footprint
+        out = {
             "schema_version": SCHEMA_VERSION,
+            "type": "comparison",
+            "aoi": None if fp is None else {k: getattr(fp, k) for k in _FOOTPRINT_KEYS},
             "aoi_km2": float(self.aoi_km2),
             "noise_m": float(self.noise_m),
             "sources": [
@@ -543,18 +553,54 @@ class Comparison:
             "n_components": len(self.components),
             "scope_notes": list(self.scope_notes),
         }
+        return jsonable(out)
 
-    def to_file(self, path, driver: str | None = None, what: str = "disagreement"):
-        """Write polygons atomically (GeoPackage, GeoJSON, ...).
+    def to_gdf(self, what: str = "pieces"):
+        """The pieces as a GeoDataFrame (EPSG:4326), with their disagreement ``class``.
 
-        ``what="disagreement"`` (default): the disagreeing pieces with ``a_label, b_label,
-        area_km2, cause``; ``what="pieces"``: every piece, agreement included.
+        Columns: ``class`` (``both_a``, ``only_1_a``, ... as in the figures, see
+        :func:`mapdiff.classes.classify_pieces`; side A and B are the first two sides the
+        maps name), ``a_label``, ``b_label``, ``a_status``, ``a_side``, ``b_status``,
+        ``b_side``, ``cause`` (agree, scope, noise, real), ``area_km2``, ``geometry``.
+
+        Parameters
+        ----------
+        what : {"pieces", "disagreement"}
+            Every piece (they tile the AOI), or only those where the maps disagree.
         """
-        from .io.write import write_gdf
+        import geopandas as gpd
+
+        from .classes import classify_pieces, comparison_sides
 
         if what not in ("disagreement", "pieces"):
-            raise CoverageError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
-        return write_gdf(self.disagreement if what == "disagreement" else self.pieces, path, driver=driver)
+            raise CoverageError(f"what= takes 'disagreement' or 'pieces', got {what!r}")
+        p = self.pieces if what == "pieces" else self.pieces[self.pieces.cause != "agree"]
+        side_a, side_b = comparison_sides(self.a, self.b)
+        df = pd.DataFrame(
+            {
+                "class": classify_pieces(p, side_a, side_b),
+                "a_label": [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)],
+                "b_label": [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)],
+                "a_status": p.a_status.to_numpy(),
+                "a_side": p.a_side.to_numpy(),
+                "b_status": p.b_status.to_numpy(),
+                "b_side": p.b_side.to_numpy(),
+                "cause": p.cause.to_numpy(),
+                "area_km2": p.area_km2.to_numpy(),
+            }
+        )
+        return gpd.GeoDataFrame(df, geometry=p.geometry.to_numpy(), crs="EPSG:4326")
+
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance
+
+        return export_provenance("comparison", maps=[("a", self.a), ("b", self.b)], footprint=self.footprint)
+
+    def _class_style(self) -> dict:
+        from .classes import CLASS_COLOURS, class_text, comparison_sides
+
+        sa, sb = comparison_sides(self.a, self.b)
+        return {c: (colour, class_text(c, self.a, self.b, sa, sb)) for c, colour in CLASS_COLOURS.items()}
 
     def plot(self, ax=None, **kw):
         """Draw the disagreement by cause over the AOI; returns the Axes."""
@@ -712,7 +758,12 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
         geometry=list(geoms),
         crs="EPSG:4326",
     )
-    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre)
+    if isinstance(aoi, str):
+        from .places.footprints import as_footprint
+
+        aoi = as_footprint(aoi)
+    fp = aoi if hasattr(aoi, "kind") and hasattr(aoi, "provenance") else None
+    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre, fp)
 
 
 # --------------------------------------------------------------------------- many maps
@@ -747,6 +798,7 @@ class ManyComparison:
         """JSON-ready summary."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "many_comparison",
             "aoi_km2": float(self.aoi_km2),
             "sources": [
                 {"source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None} for m in self.maps

@@ -353,7 +353,9 @@ class ControlMap(GeoResult):
         from .classes import label_colours, map_sides
 
         colours = label_colours(self.all_labels, sides=map_sides(self))
-        return {k: (c, k + (" (background)" if k == str(self.background) else "")) for k, c in colours.items()}
+        return {
+            k: (c, k + (" (background)" if k == str(self.background) else "")) for k, c in colours.items()
+        }
 
     def to_dict(self) -> dict:
         """Summary as a JSON-ready dict: source, as_of, labels with areas, repairs."""

@@ -137,7 +137,8 @@ def test_unknown_label_and_bad_aoi(square_map):
 
 def test_to_gdf_to_dict_to_frame_html(square_map, tmp_path):
     gdf = square_map.to_gdf()
-    assert list(gdf.columns) == ["status", "side", "area_km2", "geometry"]
+    assert list(gdf.columns) == ["class", "status", "side", "area_km2", "geometry"]
+    assert list(gdf["class"]) == ["controlled:RU", "contested", "controlled:UA"]
     assert gdf.crs.to_epsg() == 4326
     assert list(gdf["status"]) == ["controlled", "contested", "controlled"]
     d = json.loads(json.dumps(square_map.to_dict()))

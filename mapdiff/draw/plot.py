@@ -36,7 +36,16 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from ..classes import CLASS_COLOURS, PALETTE, SIDE_COLOURS, classify_pieces, comparison_sides, map_sides
+from ..classes import (
+    CLASS_COLOURS,
+    PALETTE,
+    SIDE_COLOURS,
+    class_text,
+    classify_pieces,
+    comparison_sides,
+    map_sides,
+    source_title,
+)
 from ..errors import MapdiffError
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label, as_label
@@ -76,13 +85,7 @@ def _date(m) -> str:
     return m.as_of.isoformat() if getattr(m, "as_of", None) else "undated"
 
 
-def _name(m) -> str:
-    from ..io.profiles import get_profile
-
-    try:
-        return get_profile(m.source).title or m.source
-    except MapdiffError:
-        return m.source
+_name = source_title
 
 
 def _attribution(maps) -> str:
@@ -444,19 +447,7 @@ def _own_statuses(pieces, a, b) -> str:
     return ", ".join(dict.fromkeys(found)) or "the maps disagree otherwise"
 
 
-def _class_text(cls, a, b, side_a, side_b) -> str:
-    n1, n2 = _name(a), _name(b)
-    if n1 == n2:
-        n1, n2 = _date(a), _date(b)
-    return {
-        "both_a": f"both say {side_a}",
-        "both_b": f"both say {side_b}",
-        "only_1_a": f"only {n1} says {side_a}",
-        "only_2_a": f"only {n2} says {side_a}",
-        "grey": "grey zone on either map",
-        "other": "other statuses (source-specific)",
-        "out_of_scope": "out of scope / not covered",
-    }[cls]
+_class_text = class_text
 
 
 def plot_comparison(
