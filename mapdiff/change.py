@@ -7,6 +7,7 @@ per-release table a :class:`~mapdiff.series.Series` builds with ``Series.changes
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import itertools
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._geo import GeoResult
 from ._json import SCHEMA_VERSION
 from ._runner import _centre, _Context, _load_release, _Release
 from .errors import MapdiffError
@@ -77,7 +79,7 @@ class ChangeComponent:
 
 
 @dataclass(frozen=True, eq=False)
-class Changes:
+class Changes(GeoResult):
     """Gains and losses per side between two releases (km², with the polygons).
 
     Attributes
@@ -101,12 +103,15 @@ class Changes:
     lost: dict = field(repr=False)
     components: tuple = field(repr=False, default=())
     aoi: str | None = None
+    #: the two maps' Provenance (old, new) and the Footprint of ``aoi``, stated in exports
+    map_provenance: tuple = field(repr=False, default=())
+    footprint: object = field(repr=False, default=None)
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``sides`` with km² and the components (without geometry)."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "changes",
+            "type": "changes",
             "source": self.source,
             "old": self.old_as_of.isoformat() if self.old_as_of else None,
             "new": self.new_as_of.isoformat() if self.new_as_of else None,
@@ -141,11 +146,32 @@ class Changes:
         )
 
     def to_gdf(self):
-        """The components as a GeoDataFrame (EPSG:4326)."""
+        """The components as a GeoDataFrame (EPSG:4326): ``class`` (``gained`` or ``lost``),
+        ``side``, ``change``, ``area_km2``, ``place``, ``distance_km``, ``geometry``.
+
+        On a two-sided map one side's gains are the other's losses: the same polygon is
+        a row of each side (filter on ``side``).
+        """
         import geopandas as gpd
 
         df = self.to_frame()
+        df.insert(0, "class", df["change"].astype(object))
         return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
+
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance, map_row
+
+        provs = tuple(self.map_provenance) or (None, None)
+        maps = [
+            map_row("old", self.source, self.old_as_of, provs[0]),
+            map_row("new", self.source, self.new_as_of, provs[1]),
+        ]
+        return export_provenance("changes", maps=maps, footprint=self.footprint)
+
+    def _class_style(self) -> dict:
+        from .classes import CHANGE_COLOURS
+
+        return {k: (c, k) for k, c in CHANGE_COLOURS.items()}
 
     def plot(self, ax=None, side: str | None = None, **kwargs):
         """Land ``side`` gained (red) and lost (blue, hatched); returns the Axes.
@@ -283,7 +309,14 @@ def changes(old, new, aoi=None, *, components: bool = True) -> Changes:
     old = old if isinstance(old, ControlMap) else read_map(old)
     new = new if isinstance(new, ControlMap) else read_map(new)
     geom = None if aoi is None else _aoi_geometry(aoi)
-    return _changes(old, new, geom, None if aoi is None else getattr(aoi, "name", str(aoi)), components)
+    out = _changes(old, new, geom, None if aoi is None else getattr(aoi, "name", str(aoi)), components)
+    if isinstance(aoi, str):
+        from .places.footprints import as_footprint
+
+        aoi = as_footprint(aoi)
+    if hasattr(aoi, "kind") and hasattr(aoi, "provenance"):
+        out = dataclasses.replace(out, footprint=aoi)
+    return out
 
 
 def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool) -> Changes:
@@ -322,7 +355,17 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
                     for i in range(len(parts))
                 ]
         comps.sort(key=lambda c: -c.area_km2)
-    return Changes(old.as_of, new.as_of, new.source, rows, gained, lost, tuple(comps), aoi_name)
+    return Changes(
+        old.as_of,
+        new.as_of,
+        new.source,
+        rows,
+        gained,
+        lost,
+        tuple(comps),
+        aoi_name,
+        (old.provenance, new.provenance),
+    )
 
 
 def _aoi_geometry(aoi):
@@ -405,7 +448,7 @@ class ChangeTable:
             )
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "change_table",
+            "type": "change_table",
             "source": self.source,
             "aoi": self.aoi,
             "window": self.window,

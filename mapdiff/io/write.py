@@ -25,7 +25,7 @@ from .._version import __version__
 from ..errors import FormatError, MapdiffError
 from .atomic import atomic_path, write_text
 
-__all__ = ["PROVENANCE_KEY", "export_provenance", "read_provenance", "write_gdf", "write_result"]
+__all__ = ["PROVENANCE_KEY", "export_provenance", "map_row", "read_provenance", "write_gdf", "write_result"]
 
 #: Metadata key of the provenance in GeoPackage and GeoParquet files.
 PROVENANCE_KEY = "mapdiff:provenance"
@@ -39,6 +39,21 @@ _EXT_DRIVERS = {
     ".parquet": "Parquet",
     ".geoparquet": "Parquet",
 }
+
+
+def map_row(role: str, source: str, as_of, provenance=None) -> dict:
+    """One map of an export's provenance: role, source, as_of, file name, sha256.
+
+    ``provenance`` is the map's :class:`~mapdiff.model.Provenance` (or None).
+    """
+    path = getattr(provenance, "path", None)
+    return {
+        "role": role,
+        "source": source,
+        "as_of": as_of,
+        "file": Path(path).name if path else None,
+        "sha256": getattr(provenance, "sha256", None),
+    }
 
 
 def export_provenance(result_type: str, maps=(), footprint=None) -> dict:
@@ -66,17 +81,7 @@ def export_provenance(result_type: str, maps=(), footprint=None) -> dict:
             rows.append(item)
             continue
         role, m = item
-        prov = getattr(m, "provenance", None)
-        path = getattr(prov, "path", None)
-        rows.append(
-            {
-                "role": role,
-                "source": m.source,
-                "as_of": m.as_of,
-                "file": Path(path).name if path else None,
-                "sha256": getattr(prov, "sha256", None),
-            }
-        )
+        rows.append(map_row(role, m.source, m.as_of, getattr(m, "provenance", None)))
     fp = footprint
     if fp is not None and not isinstance(fp, dict):
         fp = {

@@ -36,6 +36,8 @@ import pyproj
 import shapely
 import shapely.affinity
 
+from .._geo import GeoResult
+from .._json import SCHEMA_VERSION
 from .._resources import data_dir
 from ..errors import UnknownPlaceError
 from ..measure import area_km2
@@ -60,7 +62,7 @@ DEFAULT_APPROX_KM2 = 5.0
 
 
 @dataclass(frozen=True)
-class Footprint:
+class Footprint(GeoResult):
     """A named area of interest.
 
     Attributes
@@ -147,9 +149,36 @@ class Footprint:
             base=base,
         )
 
+    def to_gdf(self):
+        """The footprint as a one-row GeoDataFrame (EPSG:4326): ``name``, ``kind``,
+        ``approximate``, ``area_km2``, ``provenance``, ``geometry``.
+
+        A footprint has no classes, so no ``class`` column (and no embedded style).
+        """
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {
+                "name": [self.name],
+                "kind": [self.kind],
+                "approximate": [self.approximate],
+                "area_km2": [float(self.area_km2)],
+                "provenance": [self.provenance],
+            },
+            geometry=[self.geometry],
+            crs="EPSG:4326",
+        )
+
+    def _export_provenance(self) -> dict:
+        from ..io.write import export_provenance
+
+        return export_provenance("footprint", footprint=self)
+
     def to_dict(self) -> dict:
         """JSON-ready dict (geometry as GeoJSON)."""
         return {
+            "schema_version": SCHEMA_VERSION,
+            "type": "footprint",
             "name": self.name,
             "kind": self.kind,
             "approximate": self.approximate,
@@ -164,6 +193,7 @@ class Footprint:
         """A GeoJSON Feature of the footprint."""
         d = self.to_dict()
         geom = d.pop("geometry")
+        del d["schema_version"], d["type"]
         return json.dumps({"type": "Feature", "properties": d, "geometry": geom}, ensure_ascii=False)
 
     def plot(self, ax=None, **kwargs):
