@@ -419,7 +419,10 @@ class Comparison(GeoResult):
                 er = shapely.buffer(geoms, -d / 2.0, join_style="mitre", mitre_limit=10.0)
                 ok = ~shapely.is_empty(er)
                 grown = shapely.buffer(er[ok], d / 2.0, join_style="mitre", mitre_limit=10.0)
-                opened = shapely.intersection(grown, geoms[ok])
+                try:
+                    opened = shapely.intersection(grown, geoms[ok])
+                except shapely.errors.GEOSException:  # a mitred corner GEOS cannot node: snap to 1 mm
+                    opened = shapely.intersection(grown, geoms[ok], grid_size=1e-3)
                 km2 = float(shapely.area(opened).sum() / 1e6)
             rows.append({"d_m": d, "disagreement_km2": km2, "share_of_aoi": km2 / self.aoi_km2})
         return pd.DataFrame(rows)

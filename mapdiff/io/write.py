@@ -8,8 +8,8 @@ The same columns are written whatever the format.
 Where the provenance goes (a JSON object: which maps, which footprint, mapdiff version):
 
 - GeoPackage: ``gpkg_contents.description`` of the layer, and the GeoPackage metadata
-  extension (``gpkg_metadata``, as GDAL writes layer metadata, key ``mapdiff:provenance``);
-- GeoParquet: the file's key-value metadata, key ``mapdiff:provenance`` (beside ``geo``);
+  extension (``gpkg_metadata``, as GDAL writes layer metadata, key ``mapdiff_provenance``);
+- GeoParquet: the file's key-value metadata, key ``mapdiff_provenance`` (beside ``geo``);
 - GeoJSON: a top-level foreign member ``"provenance"`` of the FeatureCollection (RFC 7946
   §6.1 allows it; readers that do not know it ignore it);
 - FlatGeobuf: the header's ``description``.
@@ -28,7 +28,7 @@ from .atomic import atomic_path, write_text
 __all__ = ["PROVENANCE_KEY", "export_provenance", "map_row", "read_provenance", "write_gdf", "write_result"]
 
 #: Metadata key of the provenance in GeoPackage and GeoParquet files.
-PROVENANCE_KEY = "mapdiff:provenance"
+PROVENANCE_KEY = "mapdiff_provenance"
 
 _EXT_DRIVERS = {
     ".gpkg": "GPKG",
