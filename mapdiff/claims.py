@@ -260,7 +260,7 @@ class ClaimCheck(GeoResult):
         maps = [map_row("map", self.source, self.as_of, self.map_provenance)]
         fp = self.footprint or {
             "name": self.place,
-            "kind": self.footprint_kind,
+            "footprint_kind": self.footprint_kind,
             "provenance": self.provenance,
             "approximate": self.approximate,
         }

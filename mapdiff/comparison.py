@@ -51,7 +51,12 @@ __all__ = ["Comparison", "ManyComparison", "compare", "compare_many"]
 
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 CAUSES = ("agree", "scope", "noise", "real")
-_FOOTPRINT_KEYS = ("name", "kind", "approximate", "provenance")
+_FOOTPRINT_KEYS = {
+    "name": "name",
+    "footprint_kind": "kind",
+    "approximate": "approximate",
+    "provenance": "provenance",
+}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -534,7 +539,7 @@ class Comparison(GeoResult):
         out = {
             "schema_version": SCHEMA_VERSION,
             "type": "comparison",
-            "aoi": None if fp is None else {k: getattr(fp, k) for k in _FOOTPRINT_KEYS},
+            "aoi": None if fp is None else {k: getattr(fp, a) for k, a in _FOOTPRINT_KEYS.items()},
             "aoi_km2": float(self.aoi_km2),
             "noise_m": float(self.noise_m),
             "sources": [

@@ -218,7 +218,7 @@ class Encirclement(GeoResult):
         maps = [map_row("map", self.source, self.as_of, self.map_provenance)]
         fp = self.footprint or {
             "name": self.place,
-            "kind": self.footprint_kind,
+            "footprint_kind": self.footprint_kind,
             "approximate": self.approximate,
         }
         return export_provenance("encirclement", maps=maps, footprint=fp)

@@ -44,7 +44,7 @@ class Repair:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return {"kind": self.kind, "count": self.count, "area_km2": self.area_km2, "detail": self.detail}
+        return {"repair": self.kind, "count": self.count, "area_km2": self.area_km2, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,11 @@ class NormalisationReport:
         }
 
     def to_frame(self):
-        """The repairs as a DataFrame (kind, count, area_km2, detail)."""
+        """The repairs as a DataFrame (repair, count, area_km2, detail)."""
         import pandas as pd
 
         return pd.DataFrame(
-            [r.to_dict() for r in self.repairs], columns=["kind", "count", "area_km2", "detail"]
+            [r.to_dict() for r in self.repairs], columns=["repair", "count", "area_km2", "detail"]
         )
 
     def __str__(self) -> str:

@@ -84,7 +84,9 @@ def test_provenance_names_the_maps_and_footprint(results, maps, tmp_path):
         ]
         assert len(prov["maps"][0]["sha256"]) == 64
         fp = prov["footprint"]
-        assert fp["name"] == "Pokrovsk" and fp["approximate"] is True and fp["kind"] == "approximate"
+        assert (
+            fp["name"] == "Pokrovsk" and fp["approximate"] is True and fp["footprint_kind"] == "approximate"
+        )
         assert fp["provenance"] == mapdiff.footprint("Pokrovsk").provenance
     claim = read_provenance(results["claim_check"].to_file(tmp_path / "k.gpkg"))
     assert claim["maps"][0]["sha256"] == new.provenance.sha256 and claim["footprint"]["name"] == "Pokrovsk"

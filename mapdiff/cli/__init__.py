@@ -5,6 +5,9 @@ Each subcommand lives in its own module of this package and registers itself wit
 
 Exit codes: 0 ok; 1 a claim is not supported (with ``--strict``); 2 bad input (a
 :class:`~mapdiff.errors.MapdiffError`, with its message on stderr); 3 unexpected error.
+Under ``--json`` an error is also printed to stdout as ``{"schema_version": 1, "type":
+"error", "exit_code": 2, "error": "<class>", "message": "..."}``. Every ``--json`` output
+has ``schema_version`` and ``type``; the shapes are JSON Schemas in ``docs/schemas/``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import sys
 import warnings
 
+from .._json import SCHEMA_VERSION, jsonable
 from ..errors import MapdiffError
 
 __all__ = ["main"]
@@ -37,9 +41,10 @@ def command(name: str, help: str, epilog: str = ""):
 
 
 def emit(obj, as_json: bool, text: str) -> None:
-    """Print ``obj`` as JSON (``--json``) or ``text``."""
+    """Print ``obj`` as JSON (``--json``: cleaned by :func:`mapdiff._json.jsonable`, so no
+    NaN and ISO dates) or ``text``."""
     if as_json:
-        print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+        print(json.dumps(jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         print(text)
 
@@ -107,6 +112,15 @@ def main(argv=None) -> int:
             warnings.simplefilter("default")
             return int(args._func(args) or 0)
     except MapdiffError as exc:
+        if getattr(args, "json", False):
+            error = {
+                "schema_version": SCHEMA_VERSION,
+                "type": "error",
+                "exit_code": EXIT_BAD_INPUT,
+                "error": type(exc).__name__,
+                "message": str(exc),
+            }
+            print(json.dumps(error, ensure_ascii=True))
         print(f"mapdiff {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

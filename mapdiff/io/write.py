@@ -86,7 +86,7 @@ def export_provenance(result_type: str, maps=(), footprint=None) -> dict:
     if fp is not None and not isinstance(fp, dict):
         fp = {
             "name": getattr(fp, "name", None),
-            "kind": getattr(fp, "kind", None),
+            "footprint_kind": getattr(fp, "kind", None),
             "provenance": getattr(fp, "provenance", None),
             "approximate": bool(getattr(fp, "approximate", False)),
         }

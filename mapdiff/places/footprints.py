@@ -180,7 +180,7 @@ class Footprint(GeoResult):
             "schema_version": SCHEMA_VERSION,
             "type": "footprint",
             "name": self.name,
-            "kind": self.kind,
+            "footprint_kind": self.kind,
             "approximate": self.approximate,
             "area_km2": self.area_km2,
             "provenance": self.provenance,
