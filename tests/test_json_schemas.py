@@ -59,6 +59,15 @@ def test_schema_files_name_their_type():
         assert {"schema_version", "type"} <= set(schema["required"])
 
 
+def test_schema_files_are_those_the_generator_writes(tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_schemas.py"), str(tmp_path)], check=True)
+    made = {p.name: p.read_text() for p in tmp_path.glob("*.schema.json")}
+    assert made == {p.name: p.read_text() for p in SCHEMAS.glob("*.schema.json")}
+
+
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     """A release cache holding the 27 Nov sample under the archive's name (for fetch --offline)."""
