@@ -40,8 +40,8 @@ import pandas as pd
 import shapely
 
 from ._geo import GeoResult
-from ._json import SCHEMA_VERSION, jsonable
-from .errors import CoverageError
+from ._json import SCHEMA_VERSION, iso, jsonable
+from .errors import ArgumentError, EmptyMapError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
@@ -51,12 +51,6 @@ __all__ = ["Comparison", "ManyComparison", "compare", "compare_many"]
 
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 CAUSES = ("agree", "scope", "noise", "real")
-_FOOTPRINT_KEYS = {
-    "name": "name",
-    "footprint_kind": "kind",
-    "approximate": "approximate",
-    "provenance": "provenance",
-}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -68,6 +62,38 @@ def _lab(status, side) -> Label:
     return Label(status, side if isinstance(side, str) else None)  # pandas turns None into NaN
 
 
+def _aoi_dict(fp) -> dict | None:
+    """What a JSON result says of a place AOI (None for a bare geometry or the maps' extent)."""
+    if fp is None:
+        return None
+    return {
+        "name": fp.name,
+        "footprint_kind": fp.kind,
+        "approximate": fp.approximate,
+        "upper_bound": fp.upper_bound,
+        "area_km2": float(fp.area_km2),
+        "provenance": fp.provenance,
+    }
+
+
+def _aoi_html(fp) -> str:
+    if fp is None:
+        return ""
+    flag = " <b style='color:#b00'>(approximate footprint)</b>" if fp.approximate else ""
+    return f" ({html.escape(fp.name)}, {html.escape(fp.kind)}){flag}"
+
+
+def _aoi_place(aoi):
+    """The Footprint an AOI argument names (place name, polygon file, Footprint), else None."""
+    from pathlib import Path
+
+    from .places.footprints import Footprint, as_footprint
+
+    if isinstance(aoi, (str, Path, Footprint)):
+        return as_footprint(aoi)
+    return None
+
+
 def _resolve_aoi(aoi, maps):
     """AOI as a lon/lat geometry: Footprint / geometry / place name / None (union of extents)."""
     if aoi is None:
@@ -76,23 +102,21 @@ def _resolve_aoi(aoi, maps):
         # maps of one region share its (cached) boundary: skip a costly union of equals
         same = all(f is first or shapely.equals(f, first) for f in feet[1:])
         geom = first if same else shapely.union_all(np.asarray(feet, dtype=object))
-    elif isinstance(aoi, str):
-        from .places.footprints import footprint
-
-        geom = footprint(aoi).geometry
+    elif (place := _aoi_place(aoi)) is not None:
+        geom = place.geometry
     else:
         geom = getattr(aoi, "geometry", aoi)
     if not isinstance(geom, shapely.Geometry):
-        raise CoverageError(
+        raise ArgumentError(
             f"aoi must be a Footprint, a shapely geometry (lon/lat) or a place name, got {type(aoi).__name__}"
         )
     if shapely.get_type_id(geom) not in (3, 6, 7):
-        raise CoverageError(f"aoi must be polygonal, got a {geom.geom_type}")
+        raise ArgumentError(f"aoi must be polygonal, got a {geom.geom_type}")
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     geom = polygonal_parts(np.array([geom], dtype=object))[0]
     if geom.is_empty or area_km2(geom) <= 0:
-        raise CoverageError(
+        raise EmptyMapError(
             "the area of interest is empty: give a polygon with area, or maps that cover something"
         )
     return geom
@@ -199,8 +223,9 @@ class Comparison(GeoResult):
         Sliver width below which a disagreement counts as noise (metres).
     scope_notes : tuple of str
         How scope was decided (declared not-drawn areas, coverage).
-    footprint : Footprint or None
-        The named place the AOI came from (stated in every export), if any.
+    place : Footprint or None
+        The footprint when the AOI is a place or polygon file: its kind (rung) and
+        ``approximate`` flag are stated in the text and JSON.
     """
 
     a: ControlMap
@@ -211,7 +236,12 @@ class Comparison(GeoResult):
     noise_m: float = 30.0
     scope_notes: tuple[str, ...] = ()
     _centre: tuple = field(default=(0.0, 0.0), repr=False)
-    footprint: object = field(default=None, repr=False)
+    place: object = field(default=None, repr=False)
+
+    @property
+    def approximate(self) -> bool:
+        """True when the AOI is an approximate footprint."""
+        return bool(self.place is not None and self.place.approximate)
 
     # ------------------------------------------------------------- tables
     @cached_property
@@ -511,7 +541,7 @@ class Comparison(GeoResult):
         g["b_side"] = g["b_side"].replace("", None)
         return g
 
-    def to_dict(self, top: int = 20) -> dict:
+    def to_dict(self, *, top: int = 20) -> dict:
         """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
 
         def _num(x):
@@ -535,18 +565,18 @@ class Comparison(GeoResult):
             return out
 
         comps = pd.DataFrame(self.components.drop(columns="geometry")).head(top)
-        fp = self.footprint
         out = {
             "schema_version": SCHEMA_VERSION,
             "type": "comparison",
-            "aoi": None if fp is None else {k: getattr(fp, a) for k, a in _FOOTPRINT_KEYS.items()},
             "aoi_km2": float(self.aoi_km2),
+            "aoi": _aoi_dict(self.place),
+            "approximate": self.approximate,
             "noise_m": float(self.noise_m),
             "sources": [
                 {
                     "role": r,
                     "source": m.source,
-                    "as_of": m.as_of.isoformat() if m.as_of else None,
+                    "as_of": iso(m.as_of),
                     "path": m.provenance.path,
                     "sha256": m.provenance.sha256,
                 }
@@ -581,7 +611,7 @@ class Comparison(GeoResult):
         from .classes import classify_pieces, comparison_sides
 
         if what not in ("disagreement", "pieces"):
-            raise CoverageError(f"what= takes 'disagreement' or 'pieces', got {what!r}")
+            raise ArgumentError(f"what= takes 'disagreement' or 'pieces', got {what!r}")
         p = self.pieces if what == "pieces" else self.pieces[self.pieces.cause != "agree"]
         side_a, side_b = comparison_sides(self.a, self.b)
         df = pd.DataFrame(
@@ -602,7 +632,7 @@ class Comparison(GeoResult):
     def _export_provenance(self) -> dict:
         from .io.write import export_provenance
 
-        return export_provenance("comparison", maps=[("a", self.a), ("b", self.b)], footprint=self.footprint)
+        return export_provenance("comparison", maps=[("a", self.a), ("b", self.b)], footprint=self.place)
 
     def _class_style(self) -> dict:
         from .classes import CLASS_COLOURS, class_text, comparison_sides
@@ -612,34 +642,9 @@ class Comparison(GeoResult):
 
     def plot(self, ax=None, **kw):
         """Draw the disagreement by cause over the AOI; returns the Axes."""
-        try:
-            from .draw.plot import plot_comparison
-        except ImportError:
-            plot_comparison = None
-        if plot_comparison is not None:
-            return plot_comparison(self, ax=ax, **kw)
-        import matplotlib.pyplot as plt
-        from matplotlib.patches import Patch
+        from .draw.plot import plot_comparison
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 8))
-        import geopandas as gpd
-
-        gpd.GeoSeries([self.aoi], crs="EPSG:4326").plot(
-            ax=ax, facecolor="#f2f2f2", edgecolor="#888888", linewidth=0.5
-        )
-        colours = {"scope": "#9e9ac8", "noise": "#fdae6b", "real": "#d7301f"}
-        handles = []
-        d = self.disagreement
-        for cause, col in colours.items():
-            sel = d[d.cause == cause]
-            if len(sel):
-                sel.plot(ax=ax, color=col, linewidth=0)
-            handles.append(Patch(color=col, label=f"{cause}: {self.disagreement_km2[cause]:,.1f} km²"))
-        ax.legend(handles=handles, loc="lower left", title="disagreement")
-        ax.set_title(f"{self.a.source} {self.a.as_of or ''} vs {self.b.source} {self.b.as_of or ''}")
-        ax.set_aspect(1 / np.cos(np.radians(self._centre[1])))
-        return ax
+        return plot_comparison(self, ax=ax, **kw)
 
     def __repr__(self) -> str:
         d = self.disagreement_km2
@@ -654,13 +659,15 @@ class Comparison(GeoResult):
         ct = self.crosstab.round(2).to_html()
         return (
             f"<b>Comparison</b> {html.escape(self.a.source)} vs {html.escape(self.b.source)}: "
-            f"AOI {self.aoi_km2:,.1f} km²; disagreement {d['total']:,.1f} km² "
+            f"AOI {self.aoi_km2:,.1f} km²{_aoi_html(self.place)}; disagreement {d['total']:,.1f} km² "
             f"(real {d['real']:,.1f}, scope {d['scope']:,.1f}, noise {d['noise']:,.1f}){ct}"
         )
 
 
 # --------------------------------------------------------------------------- compare
-def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope: bool = True) -> Comparison:
+def compare(
+    a: ControlMap, b: ControlMap, *, aoi=None, noise_m: float = 30.0, scope: bool = True
+) -> Comparison:
     """Compare two maps over an area of interest.
 
     Parameters
@@ -680,8 +687,10 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
 
     Raises
     ------
-    CoverageError
-        An empty or non-polygonal AOI.
+    ArgumentError
+        A non-polygonal AOI.
+    EmptyMapError
+        An empty AOI.
 
     Examples
     --------
@@ -698,9 +707,9 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     33.1
     """
     if not (isinstance(a, ControlMap) and isinstance(b, ControlMap)):
-        raise CoverageError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
+        raise ArgumentError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
     if not (noise_m >= 0):
-        raise CoverageError(f"noise_m must be >= 0 metres, got {noise_m!r}")
+        raise ArgumentError(f"noise_m must be >= 0 metres, got {noise_m!r}")
     geom = _resolve_aoi(aoi, (a, b))
     x0, y0, x1, y1 = shapely.bounds(geom)
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
@@ -751,7 +760,7 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     a_lab = np.concatenate([pa[agree_idx], pa_d])
     b_lab = np.concatenate([pb[agree_idx], pb_d])
     causes = np.concatenate([np.full(len(agree_idx), "agree", dtype=object), cause])
-    sizes = area_km2(np.concatenate([geoms, [geom]]), centre)  # one projection for all
+    sizes = area_km2(np.concatenate([geoms, [geom]]), centre=centre)  # one projection for all
     import geopandas as gpd
 
     pieces = gpd.GeoDataFrame(
@@ -766,12 +775,8 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
         geometry=list(geoms),
         crs="EPSG:4326",
     )
-    if isinstance(aoi, str):
-        from .places.footprints import as_footprint
-
-        aoi = as_footprint(aoi)
-    fp = aoi if hasattr(aoi, "kind") and hasattr(aoi, "provenance") else None
-    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre, fp)
+    place = _aoi_place(aoi)
+    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre, place)
 
 
 # --------------------------------------------------------------------------- many maps
@@ -808,9 +813,7 @@ class ManyComparison:
             "schema_version": SCHEMA_VERSION,
             "type": "many_comparison",
             "aoi_km2": float(self.aoi_km2),
-            "sources": [
-                {"source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None} for m in self.maps
-            ],
+            "sources": [{"source": m.source, "as_of": iso(m.as_of)} for m in self.maps],
             "agreement_km2": {
                 int(k): float(v) for k, v in zip(self.to_frame().n_top, self.to_frame().area_km2, strict=True)
             },
@@ -834,7 +837,7 @@ class ManyComparison:
         )
 
 
-def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
+def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     """Compare several maps: per area, how many sources say each label; and every pair.
 
     Examples
@@ -850,7 +853,7 @@ def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     """
     maps = tuple(maps)
     if len(maps) < 2 or not all(isinstance(m, ControlMap) for m in maps):
-        raise CoverageError("compare_many() takes two or more ControlMaps")
+        raise ArgumentError("compare_many() takes two or more ControlMaps")
     geom = _resolve_aoi(aoi, maps)
     x0, y0, x1, y1 = shapely.bounds(geom)
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
@@ -872,7 +875,7 @@ def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
         data[f"n:{name}"] = v
     data["top_label"] = np.asarray(list(counts), dtype=object)[cmat.argmax(axis=1)]
     data["n_top"] = cmat.max(axis=1)
-    sizes = area_km2(np.concatenate([cur, [geom]]), centre)
+    sizes = area_km2(np.concatenate([cur, [geom]]), centre=centre)
     data["area_km2"] = sizes[:-1]
     consensus = gpd.GeoDataFrame(data, geometry=list(cur), crs="EPSG:4326")
     rows = []

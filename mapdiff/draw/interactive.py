@@ -7,12 +7,13 @@ delegates to :func:`explore_result`, built on :meth:`geopandas.GeoDataFrame.expl
 
 from __future__ import annotations
 
+import html
 import json
 
 import numpy as np
 import shapely
 
-from ..errors import MapdiffError
+from ..errors import MissingDependencyError
 
 __all__ = ["explore_comparison", "explore_result"]
 
@@ -46,7 +47,7 @@ def explore_comparison(
     try:
         import folium
     except ImportError:
-        raise MapdiffError("interactive maps need folium: pip install 'mapdiff[web]'") from None
+        raise MissingDependencyError("interactive maps need folium: pip install 'mapdiff[web]'") from None
     from ..classes import CLASS_COLOURS, classify_pieces
     from ..classes import class_text as _class_text
     from ..classes import comparison_sides as _comparison_sides
@@ -64,7 +65,8 @@ def explore_comparison(
         sel = classes == cls
         if not sel.any():
             continue
-        name = f"{_class_text(cls, a, b, side_a, side_b)}: {area[sel].sum():,.1f} km²"
+        # folium puts layer names and tooltips into the page as HTML: escape what came from a map
+        name = html.escape(f"{_class_text(cls, a, b, side_a, side_b)}: {area[sel].sum():,.1f} km²")
         geom = shapely.union_all(pieces.geometry.to_numpy()[sel])
         feature = {
             "type": "Feature",
@@ -115,7 +117,7 @@ def explore_result(result, *, tiles: str | None = None, column: str | None = Non
 
     Raises
     ------
-    MapdiffError
+    MissingDependencyError
         folium or mapclassify is not installed.
 
     Examples
@@ -126,7 +128,7 @@ def explore_result(result, *, tiles: str | None = None, column: str | None = Non
         import folium  # noqa: F401
         import mapclassify  # noqa: F401
     except ImportError:
-        raise MapdiffError(
+        raise MissingDependencyError(
             "interactive maps need folium and mapclassify: pip install 'mapdiff[web]'"
         ) from None
     gdf = result.to_gdf()

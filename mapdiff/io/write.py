@@ -22,8 +22,8 @@ from pathlib import Path
 
 from .._json import jsonable
 from .._version import __version__
-from ..errors import FormatError, MapdiffError
-from .atomic import atomic_path, write_text
+from ..errors import ArgumentError, MapdiffError
+from .atomic import atomic_path, refuse_overwrite, write_text
 
 __all__ = ["PROVENANCE_KEY", "export_provenance", "map_row", "read_provenance", "write_gdf", "write_result"]
 
@@ -89,6 +89,7 @@ def export_provenance(result_type: str, maps=(), footprint=None) -> dict:
             "footprint_kind": getattr(fp, "kind", None),
             "provenance": getattr(fp, "provenance", None),
             "approximate": bool(getattr(fp, "approximate", False)),
+            "upper_bound": bool(getattr(fp, "upper_bound", False)),
         }
     return jsonable({"type": result_type, "mapdiff_version": __version__, "maps": rows, "footprint": fp})
 
@@ -96,14 +97,16 @@ def export_provenance(result_type: str, maps=(), footprint=None) -> dict:
 def _driver(path: Path, driver: str | None) -> str:
     driver = driver or _EXT_DRIVERS.get(path.suffix.lower())
     if driver is None:
-        raise FormatError(
+        raise ArgumentError(
             f"{path}: cannot tell the format from the suffix; use .gpkg, .geojson, .fgb, "
             ".parquet or .shp, or pass driver="
         )
     return driver
 
 
-def write_gdf(gdf, path, driver: str | None = None, *, provenance: dict | None = None, style=None) -> Path:
+def write_gdf(
+    gdf, path, *, driver: str | None = None, inputs=(), provenance: dict | None = None, style=None
+) -> Path:
     """Write a GeoDataFrame atomically (temporary file, then rename), with its provenance.
 
     Parameters
@@ -113,6 +116,8 @@ def write_gdf(gdf, path, driver: str | None = None, *, provenance: dict | None =
         ``.gpkg``, ``.geojson``/``.json``, ``.fgb``, ``.parquet`` or ``.shp``.
     driver : str, optional
         OGR driver name, or ``"Parquet"``; inferred from the suffix by default.
+    inputs : iterable of paths, optional
+        Files this output must never replace (the inputs it was computed from).
     provenance : dict, optional
         Written as the file's metadata (see the module's notes), e.g. from
         :func:`export_provenance`.
@@ -131,6 +136,7 @@ def write_gdf(gdf, path, driver: str | None = None, *, provenance: dict | None =
     import pyogrio
 
     path = Path(path)
+    refuse_overwrite(path, inputs)
     driver = _driver(path, driver)
     meta = json.dumps(provenance, ensure_ascii=False) if provenance is not None else None
     if driver == "ESRI Shapefile":
@@ -207,19 +213,42 @@ def read_provenance(path) -> dict | None:
     return json.loads(raw) if raw else None
 
 
-def write_result(result, path, *, driver: str | None = None, style: bool = True, **gdf_kwargs) -> Path:
+def write_result(
+    result, path, *, driver: str | None = None, style: bool = True, inputs=(), **gdf_kwargs
+) -> Path:
     """Write a result's ``to_gdf(**gdf_kwargs)`` with its provenance and (GeoPackage) its
     style: the one implementation behind every result's ``to_file``.
 
     The result provides ``to_gdf()``, ``_export_provenance()`` and ``_class_style()``
-    (``{class: (colour, label[, kind])}`` or None).
+    (``{class: (colour, label[, kind])}`` or None). The files of the maps it names are
+    never overwritten (nor are ``inputs``).
     """
     gdf = result.to_gdf(**gdf_kwargs)
     classes = result._class_style() if style else None
     if classes is not None and "class" in gdf.columns:  # only the classes present, in palette order
         present = set(gdf["class"].dropna())
         classes = {k: v for k, v in classes.items() if k in present}
-    return write_gdf(gdf, path, driver=driver, provenance=result._export_provenance(), style=classes)
+    return write_gdf(
+        gdf,
+        path,
+        driver=driver,
+        inputs=[*inputs, *_input_paths(result)],
+        provenance=result._export_provenance(),
+        style=classes,
+    )
+
+
+def _input_paths(result) -> list[str]:
+    """The files of the maps a result was computed from (its own, or its maps ``a``/``b``)."""
+    out = []
+    for obj in (result, getattr(result, "a", None), getattr(result, "b", None)):
+        for name in ("provenance", "map_provenance"):
+            value = getattr(obj, name, None)
+            for prov in value if isinstance(value, tuple) else (value,):
+                path = getattr(prov, "path", None)
+                if path:
+                    out.append(path)
+    return out
 
 
 def _write_multifile(gdf, path: Path, driver: str) -> Path:
