@@ -148,6 +148,19 @@ def _overlay(la, ga, lb, gb):
     return ia[keep], ib[keep], inter[keep]
 
 
+def _robust_intersection(a, b):
+    """``shapely.intersection(a, b)``; when GEOS cannot node the inputs (a mitred buffer's
+    self-touching corner), again on their valid forms, and at last snapped to 1 mm."""
+    try:
+        return shapely.intersection(a, b)
+    except shapely.errors.GEOSException:
+        a, b = shapely.make_valid(a), shapely.make_valid(b)
+    try:
+        return shapely.intersection(a, b)
+    except shapely.errors.GEOSException:
+        return shapely.intersection(a, b, grid_size=1e-3)
+
+
 def _explode(idx, geoms):
     parts, src = shapely.get_parts(geoms, return_index=True)
     return idx[src], parts
@@ -454,10 +467,7 @@ class Comparison(GeoResult):
                 er = shapely.buffer(geoms, -d / 2.0, join_style="mitre", mitre_limit=10.0)
                 ok = ~shapely.is_empty(er)
                 grown = shapely.buffer(er[ok], d / 2.0, join_style="mitre", mitre_limit=10.0)
-                try:
-                    opened = shapely.intersection(grown, geoms[ok])
-                except shapely.errors.GEOSException:  # a mitred corner GEOS cannot node: snap to 1 mm
-                    opened = shapely.intersection(grown, geoms[ok], grid_size=1e-3)
+                opened = _robust_intersection(grown, geoms[ok])
                 km2 = float(shapely.area(opened).sum() / 1e6)
             rows.append({"d_m": d, "disagreement_km2": km2, "share_of_aoi": km2 / self.aoi_km2})
         return pd.DataFrame(rows)
@@ -593,7 +603,7 @@ class Comparison(GeoResult):
         }
         return jsonable(out)
 
-    def to_gdf(self, what: str = "pieces"):
+    def to_gdf(self, *, what: str = "pieces"):
         """The pieces as a GeoDataFrame (EPSG:4326), with their disagreement ``class``.
 
         Columns: ``class`` (``both_a``, ``only_1_a``, ... as in the figures, see

@@ -64,7 +64,8 @@ def test_place_and_aoi_file(tmp_path):
     # an approximate footprint is flagged in the JSON and the text
     r = run(A, B, "--place", "Pokrovsk", "--footprint-kind", "approximate", "--json")
     d = json.loads(r.stdout)
-    assert d["approximate"] is True and d["aoi"]["footprint_kind"] == "approximate" and d["aoi"]["approximate"] is True
+    assert d["approximate"] is True and d["aoi"]["footprint_kind"] == "approximate"
+    assert d["aoi"]["approximate"] is True
     r = run(A, B, "--place", "Pokrovsk", "--footprint-kind", "approximate")
     assert "(Pokrovsk, approximate footprint, APPROXIMATE)" in r.stdout
     poly = tmp_path / "aoi.geojson"

@@ -121,6 +121,12 @@ def test_cli_json_validates(command, tmp_path, capsys, cache):
     assert validate(doc) == kind
 
 
+def test_place_list_json_validates(capsys):
+    assert main(["place", "--list", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert validate(doc) == "gazetteer" and any(p["name"] == "Pokrovsk" for p in doc["places"])
+
+
 def test_claim_encircled_json_validates(capsys):
     assert main(["claim", NEW, "--place", "Myrnohrad", "--side", "RU", "--kind", "encircled", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -164,7 +170,7 @@ def test_to_dict_of_every_result_validates():
         mapdiff.encirclement(new, "Myrnohrad", by="RU"),
         mapdiff.footprint("Pokrovsk"),
         mapdiff.changes(old, new, aoi="Pokrovsk"),
-        series.changes("Pokrovsk", cache=False, quiet=True),
+        series.changes(aoi="Pokrovsk", cache=False, quiet=True),
         shares,
         mapdiff.source_lag(shares, shares),
         Ledger((Claim("RU MoD", new.as_of, "Pokrovsk", "RU", "share", 0.7),)),

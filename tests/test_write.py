@@ -84,9 +84,9 @@ def test_provenance_names_the_maps_and_footprint(results, maps, tmp_path):
         ]
         assert len(prov["maps"][0]["sha256"]) == 64
         fp = prov["footprint"]
-        assert (
-            fp["name"] == "Pokrovsk" and fp["approximate"] is True and fp["footprint_kind"] == "approximate"
-        )
+        pokrovsk = mapdiff.footprint("Pokrovsk")
+        assert fp["name"] == "Pokrovsk" and fp["footprint_kind"] == pokrovsk.kind
+        assert fp["approximate"] is pokrovsk.approximate and fp["upper_bound"] is pokrovsk.upper_bound
         assert fp["provenance"] == mapdiff.footprint("Pokrovsk").provenance
     claim = read_provenance(results["claim_check"].to_file(tmp_path / "k.gpkg"))
     assert claim["maps"][0]["sha256"] == new.provenance.sha256 and claim["footprint"]["name"] == "Pokrovsk"
@@ -208,7 +208,7 @@ def test_cli_compare_out_gpkg_acceptance(maps, tmp_path, capsys):
 def test_shapefile_and_unknown_suffix(results, tmp_path):
     out = results["map_info"].to_file(tmp_path / "m.shp")
     assert list(gpd.read_file(out).columns)[:2] == ["class", "status"]
-    with pytest.raises(mapdiff.errors.FormatError, match=r"\.parquet"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match=r"\.parquet"):
         results["map_info"].to_file(tmp_path / "m.xyz")
 
 

@@ -53,6 +53,8 @@ DEFS = {
             "name": {"type": "string"},
             "footprint_kind": {"type": "string"},
             "approximate": {"type": "boolean"},
+            "upper_bound": {"type": "boolean", "description": "a community (hromada): the town and more"},
+            "area_km2": {"type": "number", "minimum": 0},
             "provenance": {"type": ["string", "null"]},
         },
     },
@@ -162,6 +164,7 @@ schema(
     "per-label metrics, front-line displacement, tolerance curve and the largest real disagreements.",
     {
         "aoi": R("footprint_ref"),
+        "approximate": {"type": "boolean", "description": "the AOI is an approximate footprint"},
         "aoi_km2": R("km2"),
         "noise_m": NUM,
         "sources": {
@@ -357,8 +360,11 @@ schema(
     "provenance and the geometry as GeoJSON. mapdiff place adds kinds, the kinds available.",
     {
         "name": STR,
+        "oblast": STR,
         "footprint_kind": STR,
+        "rung": {"type": "string", "description": "the footprint kind without its buffer"},
         "approximate": BOOL,
+        "upper_bound": BOOL,
         "area_km2": R("km2"),
         "provenance": STR,
         "aliases": R("strings"),
@@ -379,6 +385,8 @@ schema(
         "old": R("date"),
         "new": R("date"),
         "aoi": NSTR,
+        "aoi_kind": {"type": ["string", "null"], "description": "footprint kind of the AOI"},
+        "approximate": BOOL,
         "sides": {
             "type": "object",
             "additionalProperties": {
@@ -574,4 +582,27 @@ schema(
         "message": STR,
     },
     ["exit_code", "error", "message"],
+)
+
+schema(
+    "gazetteer",
+    "Gazetteer (mapdiff place --list --json)",
+    "Every place of the gazetteer: oblast, the footprint kinds it has (best first), the default one "
+    "and the area of each.",
+    {
+        "places": ARR(
+            {
+                "type": "object",
+                "required": ["name", "oblast", "default_kind", "kinds", "area_km2"],
+                "properties": {
+                    "name": STR,
+                    "oblast": STR,
+                    "default_kind": STR,
+                    "kinds": R("strings"),
+                    "area_km2": {"type": "object", "additionalProperties": R("km2")},
+                },
+            }
+        ),
+    },
+    ["places"],
 )
