@@ -791,7 +791,7 @@ def compare(
 
 # --------------------------------------------------------------------------- many maps
 @dataclass(frozen=True, eq=False)
-class ManyComparison:
+class ManyComparison(GeoResult):
     """Several maps over one AOI: a consensus map and the pairwise table.
 
     Attributes
@@ -816,6 +816,25 @@ class ManyComparison:
     def to_frame(self) -> pd.DataFrame:
         """km² by number of maps agreeing on the top label."""
         return self.consensus.groupby("n_top", as_index=False)["area_km2"].sum()
+
+    def to_gdf(self):
+        """The consensus pieces (EPSG:4326), with ``class``: the label most maps give
+        (``top_label``), then the columns of :attr:`consensus`."""
+        gdf = self.consensus.copy()
+        gdf.insert(0, "class", gdf["top_label"].astype(object))
+        return gdf
+
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance
+
+        return export_provenance("many_comparison", maps=[(f"map_{i}", m) for i, m in enumerate(self.maps)])
+
+    def _class_style(self) -> dict:
+        from .classes import label_colours, map_sides
+
+        labels = list(dict.fromkeys([lab for m in self.maps for lab in m.all_labels] + [NOT_COVERED]))
+        sides = list(dict.fromkeys(s for m in self.maps for s in map_sides(m)))
+        return {k: (c, f"most maps say {k}") for k, c in label_colours(labels, sides=sides).items()}
 
     def to_dict(self) -> dict:
         """JSON-ready summary."""

@@ -37,6 +37,9 @@ def results(maps):
         "encirclement": mapdiff.encirclement(new, "Myrnohrad", by="RU"),
         "changes": mapdiff.changes(old, new, aoi="Pokrovsk"),
         "footprint": mapdiff.footprint("Pokrovsk"),
+        "many_comparison": mapdiff.compare_many(
+            [old, new, mapdiff.read_map(mapdiff.sample_path("2025-12-15"))], aoi="Pokrovsk"
+        ),
     }
 
 
@@ -47,7 +50,8 @@ def _read(path):
 
 
 @pytest.mark.parametrize(
-    "kind", ["map_info", "comparison", "claim_check", "encirclement", "changes", "footprint"]
+    "kind",
+    ["map_info", "comparison", "claim_check", "encirclement", "changes", "footprint", "many_comparison"],
 )
 def test_every_format_same_columns_crs_and_provenance(results, kind, tmp_path):
     r = results[kind]
