@@ -46,7 +46,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".io.limits": ("Limits", "set_limits"),
     ".io.profiles": ("Profile", "available_profiles", "get_profile", "load_profile", "register_profile"),
     ".io.read": ("read_map",),
-    ".io.write": ("write_gdf",),
+    ".io.write": ("read_provenance", "write_gdf"),
     ".labels": ("CONTESTED", "CONTROLLED", "ENCIRCLED", "GREY", "Label", "NOT_COVERED", "as_label"),
     ".lag": ("SourceLag", "first_crossing", "source_lag"),
     ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger"),
@@ -129,6 +129,7 @@ __all__ = [
     "place_names",
     "read_ledger",
     "read_map",
+    "read_provenance",
     "region",
     "register_profile",
     "sample_path",
@@ -179,7 +180,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .io.limits import Limits, set_limits
     from .io.profiles import Profile, available_profiles, get_profile, load_profile, register_profile
     from .io.read import read_map
-    from .io.write import write_gdf
+    from .io.write import read_provenance, write_gdf
     from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
     from .lag import SourceLag, first_crossing, source_lag
     from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso
 from ._runner import _centre, _Context, _load_release, _Release
 from .errors import ArgumentError
@@ -78,7 +79,7 @@ class ChangeComponent:
 
 
 @dataclass(frozen=True, eq=False)
-class Changes:
+class Changes(GeoResult):
     """Gains and losses per side between two releases (km², with the polygons).
 
     Attributes
@@ -108,12 +109,15 @@ class Changes:
     aoi: str | None = None
     aoi_kind: str | None = None
     approximate: bool = False
+    #: the two maps' Provenance (old, new) and the Footprint of ``aoi``, stated in exports
+    map_provenance: tuple = field(repr=False, default=())
+    footprint: object = field(repr=False, default=None)
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``sides`` with km² and the components (without geometry)."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "changes",
+            "type": "changes",
             "source": self.source,
             "old": iso(self.old_as_of),
             "new": iso(self.new_as_of),
@@ -150,11 +154,32 @@ class Changes:
         )
 
     def to_gdf(self):
-        """The components as a GeoDataFrame (EPSG:4326)."""
+        """The components as a GeoDataFrame (EPSG:4326): ``class`` (``gained`` or ``lost``),
+        ``side``, ``change``, ``area_km2``, ``place``, ``distance_km``, ``geometry``.
+
+        On a two-sided map one side's gains are the other's losses: the same polygon is
+        a row of each side (filter on ``side``).
+        """
         import geopandas as gpd
 
         df = self.to_frame()
+        df.insert(0, "class", df["change"].astype(object))
         return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
+
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance, map_row
+
+        provs = tuple(self.map_provenance) or (None, None)
+        maps = [
+            map_row("old", self.source, self.old_as_of, provs[0]),
+            map_row("new", self.source, self.new_as_of, provs[1]),
+        ]
+        return export_provenance("changes", maps=maps, footprint=self.footprint)
+
+    def _class_style(self) -> dict:
+        from .classes import CHANGE_COLOURS
+
+        return {k: (c, k) for k, c in CHANGE_COLOURS.items()}
 
     def plot(self, ax=None, *, side: str | None = None, **kwargs):
         """Land ``side`` gained (red) and lost (blue, hatched); returns the Axes.
@@ -297,7 +322,7 @@ def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
     c = _changes(old, new, geom, name, components)
     if fp is None:
         return c
-    return dataclasses.replace(c, aoi_kind=fp.kind, approximate=fp.approximate)
+    return dataclasses.replace(c, aoi_kind=fp.kind, approximate=fp.approximate, footprint=fp)
 
 
 def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool) -> Changes:
@@ -336,7 +361,17 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
                     for i in range(len(parts))
                 ]
         comps.sort(key=lambda c: -c.area_km2)
-    return Changes(old.as_of, new.as_of, new.source, rows, gained, lost, tuple(comps), aoi_name)
+    return Changes(
+        old.as_of,
+        new.as_of,
+        new.source,
+        rows,
+        gained,
+        lost,
+        tuple(comps),
+        aoi_name,
+        map_provenance=(old.provenance, new.provenance),
+    )
 
 
 def _aoi_footprint(aoi):
@@ -430,7 +465,7 @@ class ChangeTable:
             )
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "change_table",
+            "type": "change_table",
             "source": self.source,
             "aoi": self.aoi,
             "window": self.window,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._dates import as_date
-from ._json import SCHEMA_VERSION
+from ._json import SCHEMA_VERSION, jsonable
 from ._resources import data_dir
 from .claims import KINDS, ClaimCheck, check_claim, parse_claimed
 from .errors import ArgumentError, CoverageError, FormatError, MapdiffError, UnknownPlaceError
@@ -111,6 +111,7 @@ class Ledger:
         """JSON-ready dict."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "ledger",
             "path": self.path,
             "claims": [c.to_dict() for c in self.claims],
         }
@@ -254,7 +255,9 @@ class ClaimsReport:
 
     def to_dict(self) -> dict:
         """JSON-ready dict (``schema_version`` 1)."""
-        return {"schema_version": SCHEMA_VERSION, "rows": [dict(r) for r in self.rows]}
+        return jsonable(
+            {"schema_version": SCHEMA_VERSION, "type": "claims_report", "rows": [dict(r) for r in self.rows]}
+        )
 
     def __str__(self) -> str:
         lines = []

@@ -24,6 +24,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
+from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso
 from .errors import ArgumentError, EmptyMapError, UnknownLabelError
 from .labels import NOT_COVERED, Label, as_label
@@ -43,7 +44,7 @@ class Repair:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return {"kind": self.kind, "count": self.count, "area_km2": self.area_km2, "detail": self.detail}
+        return {"repair": self.kind, "count": self.count, "area_km2": self.area_km2, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,11 @@ class NormalisationReport:
         }
 
     def to_frame(self):
-        """The repairs as a DataFrame (kind, count, area_km2, detail)."""
+        """The repairs as a DataFrame (repair, count, area_km2, detail)."""
         import pandas as pd
 
         return pd.DataFrame(
-            [r.to_dict() for r in self.repairs], columns=["kind", "count", "area_km2", "detail"]
+            [r.to_dict() for r in self.repairs], columns=["repair", "count", "area_km2", "detail"]
         )
 
     def __str__(self) -> str:
@@ -110,7 +111,7 @@ class Provenance:
 
 
 @dataclass(frozen=True, eq=False)
-class ControlMap:
+class ControlMap(GeoResult):
     """One release of one source after normalisation (immutable).
 
     Build one with :func:`mapdiff.read_map` or :func:`normalise`.
@@ -320,7 +321,8 @@ class ControlMap:
 
     # ---------------------------------------------------------------- exporting
     def to_gdf(self, *, background: bool = True):
-        """A GeoDataFrame with columns ``status``, ``side``, ``area_km2``, ``geometry`` (EPSG:4326).
+        """A GeoDataFrame with columns ``class`` (the label, e.g. ``controlled:RU``),
+        ``status``, ``side``, ``area_km2``, ``geometry`` (EPSG:4326).
 
         Parameters
         ----------
@@ -333,6 +335,7 @@ class ControlMap:
         geoms = [self.geometry(lab) for lab in labels]
         return gpd.GeoDataFrame(
             {
+                "class": [str(lab) for lab in labels],
                 "status": [lab.status for lab in labels],
                 "side": [lab.side for lab in labels],
                 "area_km2": area_km2(np.asarray(geoms, dtype=object)) if geoms else [],
@@ -341,16 +344,24 @@ class ControlMap:
             crs="EPSG:4326",
         )
 
-    def to_file(self, path, *, driver: str | None = None, background: bool = True) -> None:
-        """Write the labelled polygons to GeoJSON/GeoPackage/…, atomically."""
-        from .io.write import write_gdf
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance
 
-        write_gdf(self.to_gdf(background=background), path, driver=driver, inputs=(self.provenance.path,))
+        return export_provenance("map_info", maps=[("map", self)])
+
+    def _class_style(self) -> dict:
+        from .classes import label_colours, map_sides
+
+        colours = label_colours(self.all_labels, sides=map_sides(self))
+        return {
+            k: (c, k + (" (background)" if k == str(self.background) else "")) for k, c in colours.items()
+        }
 
     def to_dict(self) -> dict:
         """Summary as a JSON-ready dict: source, as_of, labels with areas, repairs."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "map_info",
             "source": self.source,
             "as_of": iso(self.as_of),
             "background": self.background.to_dict() if self.background else None,

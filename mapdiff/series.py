@@ -575,12 +575,12 @@ class ShareSeries:
         """JSON-ready dict: side, policy, source, places, dates and shares."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "share_series",
+            "type": "share_series",
             "side": self.side,
             "policy": self.policy,
             "source": self.source,
             "places": [
-                {"name": p, "kind": k, "approximate": bool(a)}
+                {"name": p, "footprint_kind": k, "approximate": bool(a)}
                 for p, k, a in zip(self.places, self.kinds, self.approximate, strict=False)
             ],
             "dates": [d.date().isoformat() for d in self.frame.index],

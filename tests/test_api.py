@@ -101,6 +101,7 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "normalise": ("features",),
     "read_ledger": ("path",),
     "read_map": ("src",),
+    "read_provenance": ("path",),
     "region": ("name",),
     "register_profile": ("profile",),
     "sample_path": ("date",),
@@ -115,6 +116,10 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "ControlMap.to_file": ("path",),
     "Comparison.iou": ("label",),
     "Comparison.to_file": ("path",),
+    "ClaimCheck.to_file": ("path",),
+    "Encirclement.to_file": ("path",),
+    "Changes.to_file": ("path",),
+    "Footprint.to_file": ("path",),
     "Footprint.buffer": ("km",),
     "Label.parse": ("text",),
     "Profile.find_as_of": ("table",),
@@ -135,7 +140,11 @@ def _public_callables():
             if issubclass(obj, BaseException):
                 continue
             is_dataclass = "__dataclass_fields__" in vars(obj)
-            for attr, member in vars(obj).items():
+            members = {}  # own and inherited from mapdiff's mixins (GeoResult: to_file, explore)
+            for klass in reversed(obj.__mro__):
+                if klass.__module__.startswith("mapdiff"):
+                    members.update(vars(klass))
+            for attr, member in members.items():
                 if isinstance(member, (classmethod, staticmethod)):
                     member = member.__func__
                 if not inspect.isfunction(member):

@@ -144,7 +144,7 @@ def test_outputs(tmp_path):
     assert {"a_status", "a_side", "b_status", "b_side", "area_km2"} <= set(d["crosstab"][0])
     assert d["components"][0]["place"]
     assert c.to_frame().area_km2.sum() == pytest.approx(c.aoi_km2, rel=1e-6)
-    out = c.to_file(tmp_path / "d.geojson")
+    out = c.to_file(tmp_path / "d.geojson", what="disagreement")
     import geopandas as gpd
 
     back = gpd.read_file(out)

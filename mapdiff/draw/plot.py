@@ -37,6 +37,16 @@ import numpy as np
 import shapely
 
 from .._json import iso
+from ..classes import (
+    CLASS_COLOURS,
+    PALETTE,
+    SIDE_COLOURS,
+    class_text,
+    classify_pieces,
+    comparison_sides,
+    map_sides,
+    source_title,
+)
 from ..errors import ArgumentError, MapdiffError
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label, as_label
@@ -55,31 +65,7 @@ __all__ = [
     "save_figure",
 ]
 
-#: Okabe–Ito colours (colour-blind safe).
-PALETTE = {
-    "vermillion": "#D55E00",
-    "blue": "#0072B2",
-    "orange": "#E69F00",
-    "purple": "#CC79A7",
-    "green": "#009E73",
-    "sky": "#56B4E9",
-    "yellow": "#F0E442",
-    "black": "#000000",
-    "grey": "#A0A0A0",
-    "light": "#EEEEEE",
-}
-
-#: Disagreement classes, in legend order, with their fixed colours.
-CLASS_COLOURS = {
-    "both_a": PALETTE["vermillion"],
-    "both_b": PALETTE["blue"],
-    "only_1_a": PALETTE["orange"],
-    "only_2_a": PALETTE["purple"],
-    "grey": PALETTE["grey"],
-    "other": PALETTE["green"],
-    "out_of_scope": PALETTE["light"],
-}
-_SIDE_COLOURS = (PALETTE["vermillion"], PALETTE["blue"], PALETTE["green"], PALETTE["yellow"], PALETTE["sky"])
+_SIDE_COLOURS = SIDE_COLOURS
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 _WIDE_VIEW_M = 150_000
 _OWN_STATUS_STYLES = (
@@ -100,13 +86,7 @@ def _date(m) -> str:
     return iso(getattr(m, "as_of", None), "undated")
 
 
-def _name(m) -> str:
-    from ..io.profiles import get_profile
-
-    try:
-        return get_profile(m.source).title or m.source
-    except MapdiffError:
-        return m.source
+_name = source_title
 
 
 def _attribution(maps) -> str:
@@ -343,11 +323,7 @@ def _side_colours(sides) -> dict:
     return {s: _SIDE_COLOURS[i % len(_SIDE_COLOURS)] for i, s in enumerate(sides)}
 
 
-def _map_sides(m) -> list[str]:
-    sides = [lab.side for lab in m.labels if lab.side]
-    if m.background is not None and m.background.side:
-        sides.append(m.background.side)
-    return list(dict.fromkeys(sides))
+_map_sides = map_sides
 
 
 def _label_style(lab: Label, colours: dict) -> tuple[str, str | None]:
@@ -436,55 +412,7 @@ def _aoi_title(aoi, km2: float) -> str:
 
 
 # --------------------------------------------------------------------------- comparison
-def _comparison_sides(a, b, side_a=None, side_b=None) -> tuple[str | None, str | None]:
-    sides = list(dict.fromkeys(_map_sides(a) + _map_sides(b)))
-    if side_a is None:
-        side_a = sides[0] if sides else None
-    if side_b is None:
-        rest = [s for s in sides if s != side_a]
-        side_b = rest[0] if rest else None
-    return side_a, side_b
-
-
-def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarray:
-    """The disagreement class of each piece of a Comparison (vectorised).
-
-    Classes: ``both_a``, ``both_b``, ``only_1_a``, ``only_2_a``, ``grey`` (either map says
-    grey zone), ``other`` (any other disagreement, e.g. a source's own status such as
-    ISW's ``advanced:RU`` or NZZ's ``lost:RU``), ``out_of_scope`` (either map does not
-    cover it, or the comparison blames scope). A map "says A" where its status holds
-    land (``controlled``/``encircled``) for side A.
-
-    Parameters
-    ----------
-    pieces : DataFrame with a_status, a_side, b_status, b_side (and optionally cause)
-    side_a, side_b : str or None
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"a_status": ["controlled", "controlled"], "a_side": ["RU", "RU"],
-    ...                    "b_status": ["controlled", "contested"], "b_side": ["RU", None]})
-    >>> classify_pieces(df, "RU", "UA").tolist()
-    ['both_a', 'grey']
-    """
-    a_st = pieces["a_status"].astype(object).to_numpy()
-    b_st = pieces["b_status"].astype(object).to_numpy()
-    a_sd = pieces["a_side"].astype(object).to_numpy()
-    b_sd = pieces["b_side"].astype(object).to_numpy()
-    scope = (a_st == NOT_COVERED.status) | (b_st == NOT_COVERED.status)
-    if "cause" in pieces:
-        scope |= pieces["cause"].astype(object).to_numpy() == "scope"
-    grey = (a_st == CONTESTED) | (b_st == CONTESTED)
-    hold1 = np.isin(a_st, list(HOLDING_STATUSES))
-    hold2 = np.isin(b_st, list(HOLDING_STATUSES))
-    a1, a2 = hold1 & (a_sd == side_a), hold2 & (b_sd == side_a)
-    b1, b2 = hold1 & (a_sd == side_b), hold2 & (b_sd == side_b)
-    return np.select(
-        [scope, grey, a1 & a2, b1 & b2, a1 & ~a2, a2 & ~a1],
-        ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"],
-        default="other",
-    )
+_comparison_sides = comparison_sides
 
 
 def _comparison_footprint(comparison):
@@ -523,19 +451,7 @@ def _own_statuses(pieces, a, b) -> str:
     return ", ".join(dict.fromkeys(found)) or "the maps disagree otherwise"
 
 
-def _class_text(cls, a, b, side_a, side_b) -> str:
-    n1, n2 = _name(a), _name(b)
-    if n1 == n2:
-        n1, n2 = _date(a), _date(b)
-    return {
-        "both_a": f"both say {side_a}",
-        "both_b": f"both say {side_b}",
-        "only_1_a": f"only {n1} says {side_a}",
-        "only_2_a": f"only {n2} says {side_a}",
-        "grey": "grey zone on either map",
-        "other": "other statuses (source-specific)",
-        "out_of_scope": "out of scope / not covered",
-    }[cls]
+_class_text = class_text
 
 
 def plot_comparison(
