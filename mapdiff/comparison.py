@@ -41,15 +41,75 @@ import shapely
 
 from ._json import SCHEMA_VERSION
 from .errors import CoverageError
-from .labels import NOT_COVERED, Label
+from .labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
 from .scope import not_drawn_keys, select_not_drawn
 
-__all__ = ["Comparison", "ManyComparison", "compare", "compare_many"]
+__all__ = ["CLASSES", "Comparison", "ManyComparison", "classify_pieces", "compare", "compare_many"]
 
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 CAUSES = ("agree", "scope", "noise", "real")
+#: Disagreement classes of a piece (column ``class`` of :attr:`Comparison.pieces`), in legend order.
+CLASSES = ("both_a", "both_b", "only_1_a", "only_2_a", "grey", "other", "out_of_scope")
+
+
+# --------------------------------------------------------------------------- classes
+def comparison_sides(a, b, side_a=None, side_b=None) -> tuple[str | None, str | None]:
+    """(side A, side B) the classes speak of: by default the first side drawn, and the other one."""
+    sides = list(dict.fromkeys(a.sides + b.sides))
+    if side_a is None:
+        side_a = sides[0] if sides else None
+    if side_b is None:
+        rest = [s for s in sides if s != side_a]
+        side_b = rest[0] if rest else None
+    return side_a, side_b
+
+
+def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarray:
+    """The disagreement class of each piece of a Comparison (vectorised).
+
+    Classes (:data:`CLASSES`): ``both_a``, ``both_b``, ``only_1_a``, ``only_2_a``,
+    ``grey`` (either map says grey zone), ``other`` (any other disagreement, e.g. a
+    source's own status such as ISW's ``advanced:RU`` or NZZ's ``lost:RU``),
+    ``out_of_scope`` (either map does not cover it, or the comparison blames scope). A map
+    "says A" where its status holds land (``controlled``/``encircled``) for side A.
+
+    Parameters
+    ----------
+    pieces : DataFrame with a_status, a_side, b_status, b_side (and optionally cause)
+    side_a, side_b : str or None
+
+    Returns
+    -------
+    ndarray of str, one class per row
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"a_status": ["controlled", "controlled"], "a_side": ["RU", "RU"],
+    ...                    "b_status": ["controlled", "contested"], "b_side": ["RU", None]})
+    >>> classify_pieces(df, "RU", "UA").tolist()
+    ['both_a', 'grey']
+    """
+    a_st = pieces["a_status"].astype(object).to_numpy()
+    b_st = pieces["b_status"].astype(object).to_numpy()
+    a_sd = pieces["a_side"].astype(object).to_numpy()
+    b_sd = pieces["b_side"].astype(object).to_numpy()
+    scope = (a_st == NOT_COVERED.status) | (b_st == NOT_COVERED.status)
+    if "cause" in pieces:
+        scope |= pieces["cause"].astype(object).to_numpy() == "scope"
+    grey = (a_st == CONTESTED) | (b_st == CONTESTED)
+    hold1 = np.isin(a_st, list(HOLDING_STATUSES))
+    hold2 = np.isin(b_st, list(HOLDING_STATUSES))
+    a1, a2 = hold1 & (a_sd == side_a), hold2 & (b_sd == side_a)
+    b1, b2 = hold1 & (a_sd == side_b), hold2 & (b_sd == side_b)
+    out = np.select(
+        [scope, grey, a1 & a2, b1 & b2, a1 & ~a2, a2 & ~a1],
+        ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"],
+        default="other",
+    )
+    return out.astype(object)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -192,6 +252,13 @@ class Comparison:
         Sliver width below which a disagreement counts as noise (metres).
     scope_notes : tuple of str
         How scope was decided (declared not-drawn areas, coverage).
+    class_sides : (str or None, str or None)
+        Side A and side B the ``class`` column speaks of (the first side drawn, the other).
+    footprint : Footprint or None
+        The named area the AOI was given as (kept for names, kind and approximate flags).
+
+    The ``class`` column of ``pieces`` is the disagreement class of each piece (see
+    :func:`classify_pieces`); :meth:`classes` gives it for other sides.
     """
 
     a: ControlMap
@@ -202,6 +269,24 @@ class Comparison:
     noise_m: float = 30.0
     scope_notes: tuple[str, ...] = ()
     _centre: tuple = field(default=(0.0, 0.0), repr=False)
+    class_sides: tuple = (None, None)
+    footprint: object = None
+
+    def classes(self, side_a: str | None = None, side_b: str | None = None) -> np.ndarray:
+        """The disagreement class of each piece, speaking of ``side_a``/``side_b``.
+
+        With no sides (or the comparison's own), this is the ``class`` column.
+        """
+        sides = comparison_sides(self.a, self.b, side_a, side_b)
+        if sides == tuple(self.class_sides) and "class" in self.pieces:
+            return self.pieces["class"].to_numpy(dtype=object)
+        return classify_pieces(self.pieces, *sides)
+
+    @cached_property
+    def class_km2(self) -> dict:
+        """km² per disagreement class present (``class`` column), in :data:`CLASSES` order."""
+        by = self.pieces.groupby("class")["area_km2"].sum()
+        return {c: float(by[c]) for c in CLASSES if c in by.index}
 
     # ------------------------------------------------------------- tables
     @cached_property
@@ -496,6 +581,14 @@ class Comparison:
         g["b_side"] = g["b_side"].replace("", None)
         return g
 
+    def to_gdf(self):
+        """Every piece (EPSG:4326): labels on both maps, area_km2, cause and ``class``."""
+        return self.pieces.copy()
+
+    @property
+    def __geo_interface__(self) -> dict:
+        return self.pieces.__geo_interface__
+
     def to_dict(self, top: int = 20) -> dict:
         """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
 
@@ -536,6 +629,8 @@ class Comparison:
             ],
             "crosstab": _rec(self.to_frame()),
             "disagreement_km2": {k: float(v) for k, v in self.disagreement_km2.items()},
+            "class_sides": list(self.class_sides),
+            "class_km2": self.class_km2,
             "metrics": _rec(self.metrics),
             "displacement": _rec(self.displacement),
             "tolerance": _rec(self.tolerance),
@@ -556,36 +651,17 @@ class Comparison:
             raise CoverageError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
         return write_gdf(self.disagreement if what == "disagreement" else self.pieces, path, driver=driver)
 
-    def plot(self, ax=None, **kw):
-        """Draw the disagreement by cause over the AOI; returns the Axes."""
-        try:
-            from .draw.plot import plot_comparison
-        except ImportError:
-            plot_comparison = None
-        if plot_comparison is not None:
-            return plot_comparison(self, ax=ax, **kw)
-        import matplotlib.pyplot as plt
-        from matplotlib.patches import Patch
+    def plot(self, ax=None, **kwargs):
+        """The disagreement map by class, true to scale (:func:`mapdiff.draw.plot.plot_comparison`)."""
+        from .draw.plot import plot_comparison
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 8))
-        import geopandas as gpd
+        return plot_comparison(self, ax=ax, **kwargs)
 
-        gpd.GeoSeries([self.aoi], crs="EPSG:4326").plot(
-            ax=ax, facecolor="#f2f2f2", edgecolor="#888888", linewidth=0.5
-        )
-        colours = {"scope": "#9e9ac8", "noise": "#fdae6b", "real": "#d7301f"}
-        handles = []
-        d = self.disagreement
-        for cause, col in colours.items():
-            sel = d[d.cause == cause]
-            if len(sel):
-                sel.plot(ax=ax, color=col, linewidth=0)
-            handles.append(Patch(color=col, label=f"{cause}: {self.disagreement_km2[cause]:,.1f} km²"))
-        ax.legend(handles=handles, loc="lower left", title="disagreement")
-        ax.set_title(f"{self.a.source} {self.a.as_of or ''} vs {self.b.source} {self.b.as_of or ''}")
-        ax.set_aspect(1 / np.cos(np.radians(self._centre[1])))
-        return ax
+    def explore(self, **kwargs):
+        """A folium map, one layer per class (:func:`mapdiff.draw.interactive.explore_comparison`)."""
+        from .draw.interactive import explore_comparison
+
+        return explore_comparison(self, **kwargs)
 
     def __repr__(self) -> str:
         d = self.disagreement_km2
@@ -712,7 +788,25 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
         geometry=list(geoms),
         crs="EPSG:4326",
     )
-    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre)
+    sides = comparison_sides(a, b)
+    pieces.insert(6, "class", classify_pieces(pieces, *sides))
+    fp = aoi if hasattr(aoi, "kind") and hasattr(aoi, "geometry") else None
+    if isinstance(aoi, str):
+        from .places.footprints import footprint
+
+        fp = footprint(aoi)
+    return Comparison(
+        a,
+        b,
+        geom,
+        float(sizes[-1]),
+        pieces,
+        float(noise_m),
+        tuple(notes),
+        centre,
+        class_sides=sides,
+        footprint=fp,
+    )
 
 
 # --------------------------------------------------------------------------- many maps
@@ -757,15 +851,11 @@ class ManyComparison:
             "pairwise": self.pairwise.to_dict(orient="records"),
         }
 
-    def plot(self, ax=None, **kw):
-        """Map of how many sources agree on each area; returns the Axes."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax=None, **kwargs):
+        """Map of how many sources agree on each area (:func:`mapdiff.draw.plot.plot_consensus`)."""
+        from .draw.plot import plot_consensus
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 8))
-        self.consensus.plot(column="n_top", ax=ax, legend=True, cmap="viridis", **kw)
-        ax.set_title(f"sources agreeing (of {len(self.maps)})")
-        return ax
+        return plot_consensus(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         return (

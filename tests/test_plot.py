@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import geopandas as gpd
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -20,10 +18,10 @@ from matplotlib.colors import to_rgb
 
 import mapdiff
 from mapdiff import MapdiffError, normalise
+from mapdiff.comparison import classify_pieces
 from mapdiff.draw.plot import (
     CLASS_COLOURS,
     PALETTE,
-    classify_pieces,
     plot_changes,
     plot_comparison,
     plot_series,
@@ -61,26 +59,8 @@ def _maps():
 
 
 def _standin(a, b, aoi):
-    """A stand-in Comparison (the contract of mapdiff.comparison) built by a plain overlay."""
-    la, ga = a.partition(aoi)
-    lb, gb = b.partition(aoi)
-    inter = shapely.intersection(ga[:, None], gb[None, :]).ravel()
-    ia, ib = np.divmod(np.arange(inter.size), len(gb))
-    keep = ~shapely.is_empty(inter) & (area_km2(inter, (37.1, 48.1)) > 1e-9)
-    inter, ia, ib = inter[keep], ia[keep], ib[keep]
-    pieces = gpd.GeoDataFrame(
-        {
-            "a_status": [la[i].status for i in ia],
-            "a_side": [la[i].side for i in ia],
-            "b_status": [lb[j].status for j in ib],
-            "b_side": [lb[j].side for j in ib],
-            "area_km2": area_km2(inter, (37.1, 48.1)),
-            "cause": ["agree" if la[i] == lb[j] else "real" for i, j in zip(ia, ib, strict=True)],
-        },
-        geometry=inter,
-        crs="EPSG:4326",
-    )
-    return SimpleNamespace(a=a, b=b, aoi=aoi, aoi_km2=float(area_km2(aoi, (37.1, 48.1))), pieces=pieces)
+    """The Comparison the figures draw (its ``class`` column is what they colour)."""
+    return mapdiff.compare(a, b, aoi=aoi)
 
 
 def _pixels(ax):
@@ -144,8 +124,7 @@ def test_comparison_map_content():
 def test_comparison_flags_an_approximate_footprint():
     a, b = _maps()
     fp = footprint("Pokrovsk")
-    comp = _standin(a, b, fp.geometry)
-    comp.aoi = fp
+    comp = _standin(a, b, fp)
     ax = plot_comparison(comp)
     footer = " ".join(t.get_text() for t in ax.texts)
     assert "Approximate footprint" in footer and "Pokrovsk" in ax.get_title()

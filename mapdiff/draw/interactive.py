@@ -1,6 +1,7 @@
 """Interactive maps (optional extra ``mapdiff[web]``: folium) of a Comparison, for notebooks.
 
-Same classes and colours as :mod:`mapdiff.draw.plot`; one toggleable layer per class, named
+Same classes (the comparison's ``class`` column) and colours as
+:mod:`mapdiff.draw.plot`; one toggleable layer per class, named
 with its km². No tiles by default (no network); pass ``tiles="OpenStreetMap"`` when online.
 """
 
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import shapely
 
 from ..errors import MapdiffError
@@ -17,7 +17,7 @@ __all__ = ["explore_comparison"]
 
 
 def explore_comparison(
-    comparison, side_a: str | None = None, side_b: str | None = None, tiles: str | None = None
+    comparison, *, side_a: str | None = None, side_b: str | None = None, tiles: str | None = None
 ):
     """A folium map of a Comparison: one layer per disagreement class.
 
@@ -46,22 +46,18 @@ def explore_comparison(
         import folium
     except ImportError:
         raise MapdiffError("interactive maps need folium: pip install 'mapdiff[web]'") from None
-    from .plot import CLASS_COLOURS, _class_text, _comparison_sides, classify_pieces
+    from .plot import CLASS_COLOURS, _classes, class_entries
 
-    a, b = comparison.a, comparison.b
-    side_a, side_b = _comparison_sides(a, b, side_a, side_b)
     pieces = comparison.pieces
     aoi = getattr(comparison.aoi, "geometry", comparison.aoi)
     xmin, ymin, xmax, ymax = shapely.bounds(aoi)
     fmap = folium.Map(tiles=tiles, control_scale=True)
     fmap.fit_bounds([[ymin, xmin], [ymax, xmax]])
-    classes = classify_pieces(pieces, side_a, side_b)
-    area = np.asarray(pieces["area_km2"], dtype=float)
-    for cls, colour in CLASS_COLOURS.items():
+    _, _, classes = _classes(comparison, side_a, side_b)
+    for cls, text, _colour, km2 in class_entries(comparison, side_a, side_b):
+        colour = CLASS_COLOURS[cls]
         sel = classes == cls
-        if not sel.any():
-            continue
-        name = f"{_class_text(cls, a, b, side_a, side_b)}: {area[sel].sum():,.1f} km²"
+        name = f"{text}: {km2:,.1f} km²"
         geom = shapely.union_all(pieces.geometry.to_numpy()[sel])
         feature = {
             "type": "Feature",
