@@ -137,7 +137,14 @@ def test_plot_map_via_controlmap():
     ax = m.plot(aoi=fp)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     areas = m.areas(fp.geometry)
-    assert texts == [f"{lab}: {areas[lab]:,.1f} km²" for lab in areas]
+    assert texts[: len(areas)] == [f"{lab}: {areas[lab]:,.1f} km²" for lab in areas]
+    # then the outlines: the town (its kind) and the buffer, named as the buffer
+    base = footprint("Pokrovsk")
+    assert texts[len(areas) :] == [
+        f"Pokrovsk (approximate): {base.area_km2:,.1f} km²",
+        f"Pokrovsk +5 km (area of interest): {fp.area_km2:,.1f} km²",
+    ]
+    assert ax.get_legend().get_title().get_text().startswith("area of interest Pokrovsk +5 km:")
     px = _pixels(ax)
     assert _count(px, PALETTE["vermillion"]) > 1000 and _count(px, PALETTE["blue"]) > 1000
     shown = [t.get_text() for t in ax.texts]

@@ -582,34 +582,28 @@ def _legend(ax, entries, title=None, below=False, skip_pt: float = 0.0, lines=()
     """Legend to the right of the map, or below it (``skip_pt`` points further down).
 
     ``entries``: (text, colour, hatch) filled patches; ``lines``: (text, colour, linestyle,
-    linewidth) outlines. To the right, the outlines get a legend of their own under the
-    first (so ``ax.get_legend()`` lists the classes only); below, they follow the classes.
+    linewidth) outlines, listed after the filled classes.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.transforms import ScaledTranslation
 
     handles = [Patch(facecolor=c, edgecolor="#555555", hatch=h, label=t) for t, c, h in entries]
-    outline = [Line2D([], [], color=c, ls=ls, lw=lw, label=t) for t, c, ls, lw in lines]
+    handles += [Line2D([], [], color=c, ls=ls, lw=lw, label=t) for t, c, ls, lw in lines]
     # an equal-aspect map shrinks inside the space the layout gives it: keep it against the
     # side away from the legend, so the legend stays inside the figure
     ax.set_anchor("N" if below else "W")
-    kw = {"fontsize": 8, "title_fontsize": 8, "frameon": False}
+    kw = {"fontsize": 8, "title_fontsize": 8, "frameon": False, "handlelength": 2.2}
     if below:
         shift = ax.transAxes + ScaledTranslation(0, -skip_pt / 72.0, ax.figure.dpi_scale_trans)
         return ax.legend(
-            handles=handles + outline,
+            handles=handles,
             loc="upper center",
             bbox_to_anchor=(0.5, -0.01),
             bbox_transform=shift,
             title=title,
             **kw,
         )
-    if outline:
-        second = ax.legend(
-            handles=outline, loc="lower left", bbox_to_anchor=(1.01, 0.0), title="outlines", **kw
-        )
-        ax.add_artist(second)
     return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title=title, **kw)
 
 
