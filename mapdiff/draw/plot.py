@@ -79,7 +79,7 @@ PALETTE = {
     "sky": "#56B4E9",
     "yellow": "#F0E442",
     "black": "#000000",
-    "grey": "#A0A0A0",
+    "grey": "#C8C8C8",  # lighter than Okabe–Ito greys: apart from reddish purple under deuteranopia
     "light": "#EEEEEE",
 }
 
