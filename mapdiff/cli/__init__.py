@@ -22,7 +22,19 @@ __all__ = ["main"]
 EXIT_OK, EXIT_UNSUPPORTED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 # subcommand modules, in the order --help lists them
-_MODULES = ("info", "compare", "claim", "encircle", "history", "changes", "render", "place", "fetch", "demo")
+_MODULES = (
+    "info",
+    "compare",
+    "claim",
+    "encircle",
+    "history",
+    "changes",
+    "render",
+    "report",
+    "place",
+    "fetch",
+    "demo",
+)
 _COMMANDS: dict[str, tuple] = {}
 
 
