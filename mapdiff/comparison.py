@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._json import SCHEMA_VERSION
-from .errors import CoverageError
+from ._json import SCHEMA_VERSION, iso
+from .errors import ArgumentError, EmptyMapError
 from .labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
@@ -121,6 +121,38 @@ def _lab(status, side) -> Label:
     return Label(status, side if isinstance(side, str) else None)  # pandas turns None into NaN
 
 
+def _aoi_dict(fp) -> dict | None:
+    """What a JSON result says of a place AOI (None for a bare geometry or the maps' extent)."""
+    if fp is None:
+        return None
+    return {
+        "name": fp.name,
+        "kind": fp.kind,
+        "approximate": fp.approximate,
+        "upper_bound": fp.upper_bound,
+        "area_km2": float(fp.area_km2),
+        "provenance": fp.provenance,
+    }
+
+
+def _aoi_html(fp) -> str:
+    if fp is None:
+        return ""
+    flag = " <b style='color:#b00'>(approximate footprint)</b>" if fp.approximate else ""
+    return f" ({html.escape(fp.name)}, {html.escape(fp.kind)}){flag}"
+
+
+def _aoi_place(aoi):
+    """The Footprint an AOI argument names (place name, polygon file, Footprint), else None."""
+    from pathlib import Path
+
+    from .places.footprints import Footprint, as_footprint
+
+    if isinstance(aoi, (str, Path, Footprint)):
+        return as_footprint(aoi)
+    return None
+
+
 def _resolve_aoi(aoi, maps):
     """AOI as a lon/lat geometry: Footprint / geometry / place name / None (union of extents)."""
     if aoi is None:
@@ -129,23 +161,21 @@ def _resolve_aoi(aoi, maps):
         # maps of one region share its (cached) boundary: skip a costly union of equals
         same = all(f is first or shapely.equals(f, first) for f in feet[1:])
         geom = first if same else shapely.union_all(np.asarray(feet, dtype=object))
-    elif isinstance(aoi, str):
-        from .places.footprints import footprint
-
-        geom = footprint(aoi).geometry
+    elif (place := _aoi_place(aoi)) is not None:
+        geom = place.geometry
     else:
         geom = getattr(aoi, "geometry", aoi)
     if not isinstance(geom, shapely.Geometry):
-        raise CoverageError(
+        raise ArgumentError(
             f"aoi must be a Footprint, a shapely geometry (lon/lat) or a place name, got {type(aoi).__name__}"
         )
     if shapely.get_type_id(geom) not in (3, 6, 7):
-        raise CoverageError(f"aoi must be polygonal, got a {geom.geom_type}")
+        raise ArgumentError(f"aoi must be polygonal, got a {geom.geom_type}")
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     geom = polygonal_parts(np.array([geom], dtype=object))[0]
     if geom.is_empty or area_km2(geom) <= 0:
-        raise CoverageError(
+        raise EmptyMapError(
             "the area of interest is empty: give a polygon with area, or maps that cover something"
         )
     return geom
@@ -252,10 +282,11 @@ class Comparison:
         Sliver width below which a disagreement counts as noise (metres).
     scope_notes : tuple of str
         How scope was decided (declared not-drawn areas, coverage).
+    place : Footprint or None
+        The footprint when the AOI is a place or polygon file: its kind (rung) and
+        ``approximate`` flag are stated in the text and JSON.
     class_sides : (str or None, str or None)
         Side A and side B the ``class`` column speaks of (the first side drawn, the other).
-    footprint : Footprint or None
-        The named area the AOI was given as (kept for names, kind and approximate flags).
 
     The ``class`` column of ``pieces`` is the disagreement class of each piece (see
     :func:`classify_pieces`); :meth:`classes` gives it for other sides.
@@ -269,8 +300,13 @@ class Comparison:
     noise_m: float = 30.0
     scope_notes: tuple[str, ...] = ()
     _centre: tuple = field(default=(0.0, 0.0), repr=False)
+    place: object = field(default=None, repr=False)
     class_sides: tuple = (None, None)
-    footprint: object = None
+
+    @property
+    def approximate(self) -> bool:
+        """True when the AOI is an approximate footprint."""
+        return bool(self.place is not None and self.place.approximate)
 
     def classes(self, side_a: str | None = None, side_b: str | None = None) -> np.ndarray:
         """The disagreement class of each piece, speaking of ``side_a``/``side_b``.
@@ -589,7 +625,7 @@ class Comparison:
     def __geo_interface__(self) -> dict:
         return self.pieces.__geo_interface__
 
-    def to_dict(self, top: int = 20) -> dict:
+    def to_dict(self, *, top: int = 20) -> dict:
         """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
 
         def _num(x):
@@ -616,12 +652,14 @@ class Comparison:
         return {
             "schema_version": SCHEMA_VERSION,
             "aoi_km2": float(self.aoi_km2),
+            "aoi": _aoi_dict(self.place),
+            "approximate": self.approximate,
             "noise_m": float(self.noise_m),
             "sources": [
                 {
                     "role": r,
                     "source": m.source,
-                    "as_of": m.as_of.isoformat() if m.as_of else None,
+                    "as_of": iso(m.as_of),
                     "path": m.provenance.path,
                     "sha256": m.provenance.sha256,
                 }
@@ -639,7 +677,7 @@ class Comparison:
             "scope_notes": list(self.scope_notes),
         }
 
-    def to_file(self, path, driver: str | None = None, what: str = "disagreement"):
+    def to_file(self, path, *, driver: str | None = None, what: str = "disagreement"):
         """Write polygons atomically (GeoPackage, GeoJSON, ...).
 
         ``what="disagreement"`` (default): the disagreeing pieces with ``a_label, b_label,
@@ -648,7 +686,7 @@ class Comparison:
         from .io.write import write_gdf
 
         if what not in ("disagreement", "pieces"):
-            raise CoverageError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
+            raise ArgumentError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
         return write_gdf(self.disagreement if what == "disagreement" else self.pieces, path, driver=driver)
 
     def plot(self, ax=None, **kwargs):
@@ -676,13 +714,15 @@ class Comparison:
         ct = self.crosstab.round(2).to_html()
         return (
             f"<b>Comparison</b> {html.escape(self.a.source)} vs {html.escape(self.b.source)}: "
-            f"AOI {self.aoi_km2:,.1f} km²; disagreement {d['total']:,.1f} km² "
+            f"AOI {self.aoi_km2:,.1f} km²{_aoi_html(self.place)}; disagreement {d['total']:,.1f} km² "
             f"(real {d['real']:,.1f}, scope {d['scope']:,.1f}, noise {d['noise']:,.1f}){ct}"
         )
 
 
 # --------------------------------------------------------------------------- compare
-def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope: bool = True) -> Comparison:
+def compare(
+    a: ControlMap, b: ControlMap, *, aoi=None, noise_m: float = 30.0, scope: bool = True
+) -> Comparison:
     """Compare two maps over an area of interest.
 
     Parameters
@@ -720,9 +760,9 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     33.1
     """
     if not (isinstance(a, ControlMap) and isinstance(b, ControlMap)):
-        raise CoverageError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
+        raise ArgumentError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
     if not (noise_m >= 0):
-        raise CoverageError(f"noise_m must be >= 0 metres, got {noise_m!r}")
+        raise ArgumentError(f"noise_m must be >= 0 metres, got {noise_m!r}")
     geom = _resolve_aoi(aoi, (a, b))
     x0, y0, x1, y1 = shapely.bounds(geom)
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
@@ -773,7 +813,7 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     a_lab = np.concatenate([pa[agree_idx], pa_d])
     b_lab = np.concatenate([pb[agree_idx], pb_d])
     causes = np.concatenate([np.full(len(agree_idx), "agree", dtype=object), cause])
-    sizes = area_km2(np.concatenate([geoms, [geom]]), centre)  # one projection for all
+    sizes = area_km2(np.concatenate([geoms, [geom]]), centre=centre)  # one projection for all
     import geopandas as gpd
 
     pieces = gpd.GeoDataFrame(
@@ -790,22 +830,9 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     )
     sides = comparison_sides(a, b)
     pieces.insert(6, "class", classify_pieces(pieces, *sides))
-    fp = aoi if hasattr(aoi, "kind") and hasattr(aoi, "geometry") else None
-    if isinstance(aoi, str):
-        from .places.footprints import footprint
-
-        fp = footprint(aoi)
+    place = _aoi_place(aoi)
     return Comparison(
-        a,
-        b,
-        geom,
-        float(sizes[-1]),
-        pieces,
-        float(noise_m),
-        tuple(notes),
-        centre,
-        class_sides=sides,
-        footprint=fp,
+        a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre, place, class_sides=sides
     )
 
 
@@ -842,9 +869,7 @@ class ManyComparison:
         return {
             "schema_version": SCHEMA_VERSION,
             "aoi_km2": float(self.aoi_km2),
-            "sources": [
-                {"source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None} for m in self.maps
-            ],
+            "sources": [{"source": m.source, "as_of": iso(m.as_of)} for m in self.maps],
             "agreement_km2": {
                 int(k): float(v) for k, v in zip(self.to_frame().n_top, self.to_frame().area_km2, strict=True)
             },
@@ -864,7 +889,7 @@ class ManyComparison:
         )
 
 
-def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
+def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     """Compare several maps: per area, how many sources say each label; and every pair.
 
     Examples
@@ -880,7 +905,7 @@ def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     """
     maps = tuple(maps)
     if len(maps) < 2 or not all(isinstance(m, ControlMap) for m in maps):
-        raise CoverageError("compare_many() takes two or more ControlMaps")
+        raise ArgumentError("compare_many() takes two or more ControlMaps")
     geom = _resolve_aoi(aoi, maps)
     x0, y0, x1, y1 = shapely.bounds(geom)
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
@@ -902,7 +927,7 @@ def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
         data[f"n:{name}"] = v
     data["top_label"] = np.asarray(list(counts), dtype=object)[cmat.argmax(axis=1)]
     data["n_top"] = cmat.max(axis=1)
-    sizes = area_km2(np.concatenate([cur, [geom]]), centre)
+    sizes = area_km2(np.concatenate([cur, [geom]]), centre=centre)
     data["area_km2"] = sizes[:-1]
     consensus = gpd.GeoDataFrame(data, geometry=list(cur), crs="EPSG:4326")
     rows = []

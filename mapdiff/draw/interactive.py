@@ -11,7 +11,7 @@ import json
 
 import shapely
 
-from ..errors import MapdiffError
+from ..errors import MissingDependencyError
 
 __all__ = ["explore_comparison"]
 
@@ -45,7 +45,7 @@ def explore_comparison(
     try:
         import folium
     except ImportError:
-        raise MapdiffError("interactive maps need folium: pip install 'mapdiff[web]'") from None
+        raise MissingDependencyError("interactive maps need folium: pip install 'mapdiff[web]'") from None
     from .plot import CLASS_COLOURS, _classes, class_entries
 
     pieces = comparison.pieces

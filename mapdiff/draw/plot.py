@@ -42,8 +42,9 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from .._json import iso
 from .._resources import data_dir
-from ..errors import MapdiffError
+from ..errors import ArgumentError, MapdiffError
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, NOT_COVERED, Label, as_label
 from ..measure import area_km2, from_equal_area, to_equal_area
@@ -117,7 +118,7 @@ def _geom(obj):
 
 
 def _date(m) -> str:
-    return m.as_of.isoformat() if getattr(m, "as_of", None) else "undated"
+    return iso(getattr(m, "as_of", None), "undated")
 
 
 def _name(m) -> str:
@@ -817,7 +818,7 @@ def plot_map(
     centre = _centre(geom)
     colours = _side_colours(m.sides)
     styles = [_label_style(lab, colours) for lab in labels]
-    sizes = area_km2(geoms, centre) if len(geoms) else []
+    sizes = area_km2(geoms, centre=centre) if len(geoms) else []
     view_km2 = float(np.sum(sizes)) or 1.0
     _draw(
         ax,
@@ -865,10 +866,10 @@ def _aoi_title(aoi, km2: float) -> str:
 
 # --------------------------------------------------------------------------- comparison
 def _comparison_footprint(comparison):
-    """The Footprint behind a Comparison's AOI (kept on the result), else the AOI geometry."""
-    fp = getattr(comparison, "footprint", None)
-    if fp is not None:
-        return fp
+    """The Footprint behind a Comparison's AOI (``place``, kept on the result), else the AOI geometry."""
+    place = getattr(comparison, "place", None)
+    if place is not None:  # compare(aoi=<place or Footprint>) keeps it
+        return place
     return comparison.aoi
 
 
@@ -1073,7 +1074,7 @@ def plot_claim(
     c = claim_check
     fp = c.footprint_geometry
     if fp is None or fp.is_empty:
-        raise MapdiffError(f"the claim check of {c.place} carries no footprint geometry to draw")
+        raise ArgumentError(f"the claim check of {c.place} carries no footprint geometry to draw")
     ax = _axes(ax, figsize=(10, 6.5))
     centre = _centre(fp)
     held = c.held_geometry if c.held_geometry is not None else shapely.Polygon()
@@ -1097,7 +1098,7 @@ def plot_claim(
     what = {"captured": f"{c.place} captured", "encircled": f"{c.place} encircled"}.get(
         c.kind, f"{claimed}{c.place}"
     )
-    date = c.as_of.isoformat() if c.as_of else "undated"
+    date = iso(c.as_of, "undated")
     ax.set_title(
         f"Claim: {c.side} holds {what}: {c.verdict.upper()} on {_name(SimpleMap(c.source))} {date}",
         fontsize=11,
@@ -1169,7 +1170,7 @@ def plot_encirclement(encirclement, ax=None, *, places: bool = True, context=Tru
     """
     e = encirclement
     if e.view is None or e.footprint_geometry is None:
-        raise MapdiffError(f"the encirclement of {e.place} carries no geometry to draw")
+        raise ArgumentError(f"the encirclement of {e.place} carries no geometry to draw")
     ax = _axes(ax, figsize=(9, 7))
     centre = _centre(e.view)
     colours = _side_colours([e.by, e.defender])
@@ -1221,7 +1222,7 @@ def plot_encirclement(encirclement, ax=None, *, places: bool = True, context=Tru
         notes.append("Context: " + "; ".join(ctx) + ".")
     skip = _footer(ax, "\n".join(notes))
     _legend(ax, entries, title=title, skip_pt=skip)
-    date = e.as_of.isoformat() if e.as_of else "undated"
+    date = iso(e.as_of, "undated")
     ax.set_title(
         f"{e.place}: {e.verdict}\n{_name(SimpleMap(e.source))} {date}; encircling side {e.by}", fontsize=11
     )
@@ -1283,7 +1284,7 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     centre = _centre(geom)
     ax = axes[2]
     _draw(ax, [shapely.intersection(held_old, held_new)], [PALETTE["light"]], centre)
-    g_km2, l_km2 = area_km2(np.asarray([gained, lost], dtype=object), centre)
+    g_km2, l_km2 = area_km2(np.asarray([gained, lost], dtype=object), centre=centre)
     _draw(ax, [gained, lost], [PALETTE["vermillion"], PALETTE["blue"]], centre)
     _extent(ax, geom, centre)
     _outline(ax, geom, centre)
@@ -1354,7 +1355,7 @@ def plot_changes_map(
             geoms.append(geom)
             colours.append(colour)
             entries.append((f"{s} {kind} ({changes.sides[s][kind + '_km2']:,.1f} km²)", colour, None))
-    sizes = area_km2(np.asarray(geoms, dtype=object), centre)
+    sizes = area_km2(np.asarray(geoms, dtype=object), centre=centre)
     _draw(ax, geoms, colours, centre, edges=_slivers(sizes, float(sum(sizes)) * 5), **style)
     _extent(ax, shapely.buffer(shapely.envelope(view), 0.02), centre)
     ctx = _finish_map(ax, centre, places=places, context=context)
@@ -1739,9 +1740,9 @@ def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = No
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise MapdiffError(f"cannot save {path}: use a .png, .svg or .pdf file name")
+        raise ArgumentError(f"cannot save {path}: use a .png, .svg or .pdf file name")
     if dpi <= 0 or (size is not None and (size[0] <= 0 or size[1] <= 0)):
-        raise MapdiffError(f"cannot save {path}: DPI and size must be positive (got {dpi}, {size})")
+        raise ArgumentError(f"cannot save {path}: DPI and size must be positive (got {dpi}, {size})")
     fig = getattr(fig, "figure", fig)
     if size is not None:
         fig.set_size_inches(*size)
