@@ -298,12 +298,12 @@ def _north_arrow(ax) -> None:
 _CONTEXT = {
     "hromadas": (
         "osm_hromadas.geojson",
-        {"color": "#9A9A9A", "lw": 0.4, "ls": ":"},
+        {"color": "#4D4D4D", "lw": 0.7, "ls": (0, (1, 1.5))},
         "hromada outlines © OpenStreetMap contributors (ODbL 1.0)",
     ),
     "town limits": (
         "osm_town_limits.geojson",
-        {"color": "#7A7A7A", "lw": 0.5, "ls": "-"},
+        {"color": "#4D4D4D", "lw": 0.6, "ls": "-"},
         "town limits © OpenStreetMap contributors (ODbL 1.0)",
     ),
     "oblasts": (
