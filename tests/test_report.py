@@ -184,3 +184,18 @@ def test_report_in_headless_chromium(written, tmp_path, width):
     first = d["areas"][0]
     assert f"{first['area_km2']:,.2f} km²" in dom and first["near"] in dom
     assert footprint("Pokrovsk").name in dom
+
+
+def test_an_internal_error_exits_3_without_a_traceback(tmp_path, capsys, maps, monkeypatch):
+    # the watch recipe relies on it: 1 means "claim not supported", never "crashed"
+    import mapdiff.cli.report as cli_report
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(cli_report, "write_report", boom)
+    code = main(
+        ["report", str(maps[0].provenance.path), str(maps[1].provenance.path), "--out", str(tmp_path)]
+    )
+    err = capsys.readouterr().err
+    assert code == 3 and "internal error: RuntimeError: disk on fire" in err and "Traceback" not in err

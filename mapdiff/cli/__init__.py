@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import warnings
 
@@ -120,6 +121,15 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: exit 3 (never 1, which means "not supported")
+        if os.environ.get("MAPDIFF_DEBUG"):
+            raise
+        print(
+            f"mapdiff {args.command}: internal error: {type(exc).__name__}: {exc} "
+            "(a bug: rerun with MAPDIFF_DEBUG=1 for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

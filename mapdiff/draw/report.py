@@ -69,7 +69,11 @@ def _where(area: dict) -> str:
     name, km, direction = area.get("near"), area.get("near_km"), area.get("direction")
     if name is None or km is None:
         return f"{area.get('lat', 0):.4f} N, {area.get('lon', 0):.4f} E"
-    return f"in {name}" if km < 0.5 else f"{km:.1f} km {direction} of {name}"
+    text = f"in {name}" if km < 0.5 else f"{km:.1f} km {direction} of {name}"
+    town, town_km = area.get("town"), area.get("town_km")
+    if town and town != name and town_km is not None:
+        text += f" ({town} {town_km:.1f} km)"
+    return text
 
 
 def _table(head: list[tuple[str, str]], rows: list[list[str]], empty: str) -> str:
