@@ -224,9 +224,9 @@ def build_report(
     --------
     >>> import mapdiff
     >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
-    >>> r = build_report(old, new)
-    >>> r.side, r.to_dict()["type"], r.places[0]["place"]
-    ('RU', 'release_report', 'Pokrovsk')
+    >>> r = build_report(old, new, places=["Pokrovsk"])
+    >>> r.side, r.to_dict()["type"], r.places[0]["place"], round(r.changes.sides["RU"]["gained_km2"], 2)
+    ('RU', 'release_report', 'Pokrovsk', 11.03)
     """
     if not (isinstance(old, ControlMap) and isinstance(new, ControlMap)):
         raise MapdiffError("build_report() takes two ControlMaps (read them with mapdiff.read_map)")

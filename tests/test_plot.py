@@ -562,3 +562,14 @@ def test_plot_panels_share_extent_and_palette():
     assert len(axes) == 3 and all(c.verdict in ax.get_title() for c, ax in zip(checks, axes, strict=True))
     with pytest.raises(MapdiffError, match="aoi="):
         plot_panels(maps)
+
+
+def test_consensus_map_draws_agreement_in_km2():
+    a, b = _maps()
+    c = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2))], coverage=AOI, background=UA, source="isw")
+    many = mapdiff.compare_many([a, b, c], aoi=AOI)
+    ax = many.plot()
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    by = many.to_frame().set_index("n_top")["area_km2"]
+    assert texts == [f"{k} of 3 agree: {by[k]:,.1f} km²" for k in sorted(by.index, reverse=True)]
+    assert any(t.get_gid() == "north-arrow" for t in ax.texts)
