@@ -308,7 +308,7 @@ class Comparison:
         """True when the AOI is an approximate footprint."""
         return bool(self.place is not None and self.place.approximate)
 
-    def classes(self, side_a: str | None = None, side_b: str | None = None) -> np.ndarray:
+    def classes(self, *, side_a: str | None = None, side_b: str | None = None) -> np.ndarray:
         """The disagreement class of each piece, speaking of ``side_a``/``side_b``.
 
         With no sides (or the comparison's own), this is the ``class`` column.
@@ -687,7 +687,12 @@ class Comparison:
 
         if what not in ("disagreement", "pieces"):
             raise ArgumentError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
-        return write_gdf(self.disagreement if what == "disagreement" else self.pieces, path, driver=driver)
+        return write_gdf(
+            self.disagreement if what == "disagreement" else self.pieces,
+            path,
+            driver=driver,
+            inputs=(self.a.provenance.path, self.b.provenance.path),
+        )
 
     def plot(self, ax=None, **kwargs):
         """The disagreement map by class, true to scale (:func:`mapdiff.draw.plot.plot_comparison`)."""

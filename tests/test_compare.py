@@ -287,6 +287,6 @@ def test_class_is_a_column_of_the_comparison():
     # the same map twice: both say one side everywhere
     assert set(compare(a, a).class_km2) <= {"both_a", "both_b", "grey"}
     # other sides on request, the column untouched
-    flipped = ab.classes("UA", "RU")
+    flipped = ab.classes(side_a="UA", side_b="RU")
     assert set(flipped[ab.pieces["class"].to_numpy() == "both_a"]) == {"both_b"}
     assert ab.to_dict()["class_km2"] == ab.class_km2

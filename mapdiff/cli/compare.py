@@ -5,7 +5,7 @@ from __future__ import annotations
 from .._json import iso
 from ..comparison import compare
 from ..io.read import read_map
-from . import command, emit
+from . import command, emit, ranged
 
 
 def _run(args) -> int:
@@ -77,7 +77,7 @@ def _configure(p) -> None:
     p.add_argument(
         "--noise-m",
         dest="noise_m",
-        type=float,
+        type=ranged(float, 0, 10_000),
         default=30.0,
         help="slivers thinner than this many metres are noise (default 30)",
     )

@@ -7,6 +7,7 @@ with its km². No tiles by default (no network); pass ``tiles="OpenStreetMap"`` 
 
 from __future__ import annotations
 
+import html
 import json
 
 import shapely
@@ -57,7 +58,8 @@ def explore_comparison(
     for cls, text, _colour, km2 in class_entries(comparison, side_a, side_b):
         colour = CLASS_COLOURS[cls]
         sel = classes == cls
-        name = f"{text}: {km2:,.1f} km²"
+        # folium puts layer names and tooltips into the page as HTML: escape what came from a map
+        name = html.escape(f"{text}: {km2:,.1f} km²")
         geom = shapely.union_all(pieces.geometry.to_numpy()[sel])
         feature = {
             "type": "Feature",

@@ -911,7 +911,7 @@ def _classes(comparison, side_a=None, side_b=None):
         side_a, side_b = sides
     if (side_a, side_b) == sides and "class" in comparison.pieces:
         return side_a, side_b, comparison.pieces["class"].to_numpy(dtype=object)
-    return side_a, side_b, np.asarray(comparison.classes(side_a, side_b), dtype=object)
+    return side_a, side_b, np.asarray(comparison.classes(side_a=side_a, side_b=side_b), dtype=object)
 
 
 def class_entries(comparison, side_a=None, side_b=None) -> list[tuple[str, str, str | None, float]]:

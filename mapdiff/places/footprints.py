@@ -701,24 +701,22 @@ def footprint_from_file(path, *, name: str | None = None) -> Footprint:
             f"polygon file {str(p)!r} does not exist (or is not a file); "
             "pass a gazetteer name or the path of a polygon file"
         )
-    try:
-        import pyogrio
+    from ..errors import MapdiffError
+    from ..io.gate import read_named_geometries
 
-        gdf = pyogrio.read_dataframe(p)
-    except Exception as exc:  # pyogrio/GDAL raise many kinds
+    try:  # the one input gate: local regular files, GDAL allow-listed, limits
+        geoms, names = read_named_geometries(p)
+        geoms = np.asarray(geoms, dtype=object)
+    except MapdiffError as exc:
         raise FormatError(f"cannot read polygon file {str(p)!r}: {exc}") from None
-    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-        gdf = gdf.to_crs(4326)
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
     geoms = geoms[~shapely.is_missing(geoms)]
     geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
     if not geoms.size:
         raise FormatError(f"polygon file {str(p)!r} holds no polygon")
     geoms = shapely.make_valid(geoms)
     if not name:
-        names = {str(v).strip() for v in gdf["name"].dropna()} if "name" in gdf.columns else set()
-        names.discard("")
-        name = names.pop() if len(names) == 1 else "user polygon"
+        named = {str(v).strip() for v in names if v is not None and str(v).strip()}
+        name = named.pop() if len(named) == 1 else "user polygon"
     return footprint_from_geometry(shapely.union_all(geoms), name=name, provenance=f"user polygon file {p}")
 
 
