@@ -573,3 +573,27 @@ def test_consensus_map_draws_agreement_in_km2():
     by = many.to_frame().set_index("n_top")["area_km2"]
     assert texts == [f"{k} of 3 agree: {by[k]:,.1f} km²" for k in sorted(by.index, reverse=True)]
     assert any(t.get_gid() == "north-arrow" for t in ax.texts)
+
+
+@pytest.mark.realdata
+def test_kupiansk_deepstate_vs_nzz_is_publishable():
+    from conftest import shared_file
+
+    from mapdiff.draw.plot import _RIVER
+
+    a = mapdiff.read_map(shared_file("deepstate/deepstatemap_data_20251127.geojson"))
+    b = mapdiff.read_map(shared_file("nzz/2025-11-27.json"))
+    fp = footprint("Kupiansk").buffer(5)
+    c = mapdiff.compare(a, b, aoi=fp)
+    ax = c.plot()
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    # the town's outline with its kind, and the buffer named as the buffer (not the town)
+    assert f"Kupiansk (approximate): {fp.base.area_km2:,.1f} km²" in texts
+    assert f"Kupiansk +5 km (area of interest): {fp.area_km2:,.1f} km²" in texts
+    assert ax.get_legend().get_title().get_text().startswith("area of interest Kupiansk +5 km")
+    shown = {t.get_text() for t in ax.texts}
+    assert {"Kupiansk", "Kivsharivka", "N"} <= shown  # the town, a neighbour (GeoNames), the north arrow
+    assert any(to_rgb(line.get_color()) == to_rgb(_RIVER) for line in ax.lines)  # the Oskil
+    caption = " ".join(next(t.get_text() for t in ax.texts if t.get_gid() == "caption").split())
+    assert "NZZ / Liveuamap file of 27 Nov 2025 holds data to 26 Nov 2025" in caption
+    assert "GSHHG" in caption and "OpenStreetMap" in caption

@@ -521,6 +521,7 @@ def _finish_map(ax, centre, *, places=True, context=True, tiles=None, skip_names
         shown_xy = _place_labels(ax, centre, skip=bold)
     if context is not False and context is not None:
         notes += _context(ax, centre, context, skip=shown_xy)
+    ax._mapdiff_context = tuple(notes)  # read by plot_panels, whose panels have no caption of their own
     return notes
 
 
@@ -1624,10 +1625,13 @@ def plot_panels(
     for ax in axes:
         ax.set_xlim(x0 - dx, x1 + dx)
         ax.set_ylim(y0 - dy, y1 + dy)
+    ctx = list(dict.fromkeys(n for ax in axes for n in getattr(ax, "_mapdiff_context", ())))
     notes = [*_date_notes(maps), "Sources — " + _attribution(maps)]
-    fig.supxlabel(
-        "\n".join(_wrap(t, 160) for t in notes), fontsize=_FOOTER_PT, color="#444444", x=0.01, ha="left"
-    )
+    if ctx:
+        notes.append("Context: " + "; ".join(ctx) + ".")
+    chars = int(fig.get_figwidth() * 72.0 / (_FOOTER_PT * 0.55))
+    lines = [_wrap(line, chars) for note in notes for line in note.split("\n")]
+    fig.supxlabel("\n".join(lines), fontsize=_FOOTER_PT, color="#444444", x=0.01, ha="left")
     return axes
 
 
