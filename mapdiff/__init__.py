@@ -55,6 +55,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".places.boundaries": ("fetch_footprint",),
     ".places.footprints": ("Footprint", "footprint", "footprint_from_file", "place_names"),
     ".places.regions": ("region",),
+    ".report": ("Report", "build_report"),
     ".samples": ("sample_path", "sample_paths"),
     ".series": ("Series", "ShareSeries"),
     ".sources": ("fetch",),
@@ -98,6 +99,7 @@ __all__ = [
     "ProfileError",
     "Provenance",
     "Repair",
+    "Report",
     "Series",
     "ShareSeries",
     "SourceLag",
@@ -109,6 +111,7 @@ __all__ = [
     "area_km2",
     "as_label",
     "available_profiles",
+    "build_report",
     "changes",
     "check_claim",
     "check_claims",
@@ -189,6 +192,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .places.boundaries import fetch_footprint
     from .places.footprints import Footprint, footprint, footprint_from_file, place_names
     from .places.regions import region
+    from .report import Report, build_report
     from .samples import sample_path, sample_paths
     from .series import Series, ShareSeries
     from .sources import fetch

@@ -356,74 +356,11 @@ class ClaimCheck(GeoResult):
             f"<ul>{notes}</ul>{table}"
         )
 
-    def plot(self, ax=None):
-        """Footprint outline, held land, grey zone and the share per policy; returns the Axes.
-
-        Uses :func:`mapdiff.draw.plot.plot_claim`; a check that carries no footprint
-        geometry gets a simple lon/lat figure.
-        """
+    def plot(self, ax=None, **kwargs):
+        """Footprint, held land, grey zone and the share per policy (:func:`mapdiff.draw.plot.plot_claim`)."""
         from .draw.plot import plot_claim
 
-        if self.footprint_geometry is not None:
-            return plot_claim(self, ax=ax)
-        return self._plot_simple(ax)
-
-    def _plot_simple(self, ax=None):
-        import matplotlib.pyplot as plt
-        from matplotlib.patches import Patch
-        from shapely.plotting import plot_polygon
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 6))
-        handles = []
-        for geom, colour, name in (
-            (self.held_geometry, "#d55e00", f"held by {self.side}"),
-            (self.grey_geometry, "#999999", "grey zone"),
-        ):
-            if geom is not None and not geom.is_empty:
-                plot_polygon(geom, ax=ax, add_points=False, facecolor=colour, edgecolor="none", alpha=0.7)
-                handles.append(Patch(facecolor=colour, alpha=0.7, label=name))
-        if self.footprint_geometry is not None and not self.footprint_geometry.is_empty:
-            style = "--" if self.approximate else "-"
-            plot_polygon(
-                self.footprint_geometry,
-                ax=ax,
-                add_points=False,
-                facecolor="none",
-                edgecolor="black",
-                linestyle=style,
-                linewidth=1.5,
-            )
-            label = f"{self.place} ({self.footprint_kind}{', APPROXIMATE' if self.approximate else ''})"
-            handles.append(Patch(facecolor="none", edgecolor="black", linestyle=style, label=label))
-            xmin, ymin, xmax, ymax = self.footprint_geometry.bounds
-            pad = 0.1 * max(xmax - xmin, ymax - ymin)
-            ax.set_xlim(xmin - pad, xmax + pad)
-            ax.set_ylim(ymin - pad, ymax + pad)
-            ax.set_aspect(1 / math.cos(math.radians((ymin + ymax) / 2)))
-        if handles:
-            ax.legend(handles=handles, loc="upper right", fontsize="small")
-        text = "\n".join(f"{p}: {_pct(s)}" for p, s in self.policies.items())
-        if text:
-            ax.text(
-                0.02,
-                0.02,
-                text,
-                transform=ax.transAxes,
-                fontsize="small",
-                va="bottom",
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
-            )
-        date = iso(self.as_of, "undated")
-        what = {"captured": f"{self.place} captured", "encircled": f"{self.place} encircled"}.get(
-            self.kind, f"{_pct(self.claimed)} of {self.place}"
-        )
-        ax.set_title(
-            f"Claim: {self.side} holds {what}: {self.verdict}\n({self.source} {date})", fontsize="medium"
-        )
-        ax.set_xlabel("longitude")
-        ax.set_ylabel("latitude")
-        return ax
+        return plot_claim(self, ax=ax, **kwargs)
 
 
 def _num(x):

@@ -279,14 +279,11 @@ class Encirclement(GeoResult):
             f"<table>{rows}</table><ul>{notes}</ul>"
         )
 
-    def plot(self, ax=None):
-        """Holding, encircling side, grey zone, corridor and its width; returns the Axes.
-
-        See :func:`mapdiff.draw.plot.plot_encirclement`.
-        """
+    def plot(self, ax=None, **kwargs):
+        """Holding, encircling side, grey zone and corridor (:func:`mapdiff.draw.plot.plot_encirclement`)."""
         from .draw.plot import plot_encirclement
 
-        return plot_encirclement(self, ax=ax)
+        return plot_encirclement(self, ax=ax, **kwargs)
 
 
 # ---------------------------------------------------------------------- inputs

@@ -168,6 +168,14 @@ class ControlMap(GeoResult):
             out.append(g if shapely.covers(cov, g) else shapely.intersection(g, cov))
         return tuple(out)
 
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The sides the map speaks of: its drawn labels' sides, then its background's."""
+        sides = [lab.side for lab in self.labels if lab.side]
+        if self.background is not None and self.background.side:
+            sides.append(self.background.side)
+        return tuple(dict.fromkeys(sides))
+
     @cached_property
     def drawn_union(self):
         """Union of everything the map draws, inside its coverage (lon/lat)."""
@@ -381,7 +389,7 @@ class ControlMap(GeoResult):
         return pd.DataFrame(self.to_dict()["labels"])
 
     def plot(self, ax=None, **kwargs):
-        """Draw the labelled polygons; returns the Axes."""
+        """Draw the labelled polygons (:func:`mapdiff.draw.plot.plot_map`); returns the Axes."""
         from .draw.plot import plot_map
 
         return plot_map(self, ax=ax, **kwargs)

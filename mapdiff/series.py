@@ -590,21 +590,10 @@ class ShareSeries:
         }
 
     def plot(self, ax=None, **kwargs):
-        """Share (%) over time, one line per place; returns the Axes."""
-        import matplotlib.pyplot as plt
+        """Share over time, one line per place (:func:`mapdiff.draw.plot.plot_series`)."""
+        from .draw.plot import plot_series
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4))
-        for p in self.places:
-            ax.plot(self.frame.index, self.frame[p] * 100, label=p, **kwargs)
-        ax.set_ylabel(f"share held by {self.side} (%)")
-        ax.set_ylim(-2, 102)
-        note = "; approximate footprints" if any(self.approximate) else ""
-        ax.set_title(
-            f"{self.source}: share of each footprint held by {self.side} (grey: {self.policy}{note})"
-        )
-        ax.legend(loc="best", fontsize="small")
-        return ax
+        return plot_series(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         tail = self.frame.tail(10).map(lambda v: "" if pd.isna(v) else f"{v:.1%}")

@@ -82,6 +82,7 @@ def test_version_is_single_sourced():
 DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "area_km2": ("geoms",),
     "as_label": ("value",),
+    "build_report": ("old", "new"),
     "changes": ("old", "new"),
     "check_claim": ("map", "place", "side", "claimed"),
     "check_claims": ("ledger", "maps"),

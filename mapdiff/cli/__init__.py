@@ -41,6 +41,7 @@ _MODULES = (
     "history",
     "changes",
     "render",
+    "report",
     "place",
     "fetch",
     "demo",
@@ -162,7 +163,11 @@ def check_outputs(args) -> None:
         out = getattr(args, dest, None)
         if isinstance(out, str) and out:
             refuse_overwrite(out, inputs, option)
-            if os.path.isdir(out) and args.command not in ("fetch", "demo"):
+            if os.path.isdir(out) and args.command not in (
+                "fetch",
+                "demo",
+                "report",
+            ):  # their --out is a folder
                 raise MapdiffError(f"{option} {out}: is a folder; give a file name")
 
 

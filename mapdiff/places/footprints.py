@@ -242,23 +242,10 @@ class Footprint(GeoResult):
         return json.dumps({"type": "Feature", "properties": d, "geometry": geom}, ensure_ascii=False)
 
     def plot(self, ax=None, **kwargs):
-        """Draw the outline; returns the Axes."""
-        import matplotlib.pyplot as plt
+        """The outline with context, true to scale (:func:`mapdiff.draw.plot.plot_footprint`)."""
+        from ..draw.plot import plot_footprint
 
-        if ax is None:
-            _, ax = plt.subplots()
-        from shapely.plotting import plot_polygon
-
-        plot_polygon(
-            self.geometry,
-            ax=ax,
-            add_points=False,
-            facecolor="none",
-            edgecolor=kwargs.pop("edgecolor", "black"),
-            **kwargs,
-        )
-        ax.set_title(f"{self.name} ({self.kind}, {self.area_km2:.1f} km²)")
-        return ax
+        return plot_footprint(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         flag = f" <i>({html.escape(self.caveat)})</i>" if self.caveat else ""
