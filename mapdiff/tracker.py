@@ -392,16 +392,6 @@ def _profile_or_none(name: str):
     return name if name in available_profiles() else None
 
 
-def _cache_entries(cache_dir) -> int:
-    from . import cache as _cache
-
-    d = _cache.cache_dir(cache_dir)
-    try:
-        return sum(1 for _ in d.glob("*.mdr"))
-    except OSError:
-        return 0
-
-
 def track(
     ledger,
     maps: Mapping,
@@ -495,12 +485,13 @@ def track(
     sources: list[dict] = []
     for name, obj in maps.items():
         series = _as_series(str(name), obj)
-        before = _cache_entries(cache_dir) if cache else 0
+        stats: dict = {}
         s0 = time.perf_counter()
-        results = series._measure(fp_list, workers, "local", None, cache, cache_dir, quiet, f"track {name}")
+        results = series._measure(
+            fp_list, workers, "local", None, cache, cache_dir, quiet, f"track {name}", stats=stats
+        )
         seconds = time.perf_counter() - s0
-        written = (_cache_entries(cache_dir) - before) if cache else len(results)
-        written = max(0, min(written, len(results)))
+        read = stats.get("read", 0)
         sources.append(
             {
                 "name": str(name),
@@ -509,8 +500,8 @@ def track(
                 "first": series.dates[0].isoformat(),
                 "last": series.dates[-1].isoformat(),
                 "seconds": round(seconds, 2),
-                "cache_hits": len(results) - written if cache else 0,
-                "cache_misses": written,
+                "cache_hits": len(results) - read,
+                "cache_misses": read,
             }
         )
         frames = _side_frames(results, fp_list, sides, policy, series.source)
