@@ -429,3 +429,19 @@ def test_an_alias_is_tracked_as_its_place():
         quiet=True,
     )
     assert t.to_frame().place.tolist() == ["Pokrovsk"] and t.curves[0]["place"] == "Pokrovsk"
+
+
+def test_each_release_read_once_and_the_cache_use_stated(tmp_path):
+    claims = [
+        Claim("A", D(2025, 11, 20), "Pokrovsk", "RU", "share", 0.3),
+        Claim("B", D(2025, 11, 20), "Myrnohrad", "RU", "captured"),
+    ]
+    maps = {"deepstate": mapdiff.Series(mapdiff.sample_paths())}
+    first = track(claims, maps, workers=1, quiet=True, cache_dir=tmp_path)
+    (src,) = first.sources
+    assert (src["releases"], src["cache_hits"], src["cache_misses"]) == (5, 0, 5)
+    again = track(claims, maps, workers=1, quiet=True, cache_dir=tmp_path)
+    (src,) = again.sources
+    assert (src["cache_hits"], src["cache_misses"]) == (5, 0)
+    assert again.to_frame(rungs="all").equals(first.to_frame(rungs="all"))
+    assert "5 from the cache, 0 read" in str(again)
