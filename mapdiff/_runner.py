@@ -89,7 +89,7 @@ def _read_clipped(
 
     name = Path(path).name
     raw = _read_bytes(data, name, None, path)
-    found = detect_profile(raw.table, raw.collection_name) if (check_source or not source) else None
+    found = detect_profile(raw.table, raw.collection_name, name) if (check_source or not source) else None
     if source and check_source and found is not None and found.name != source:
         raise UnknownSourceError(
             f"{name}: looks like a {found.name} release, but the series is {source}; keep one source "

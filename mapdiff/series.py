@@ -414,7 +414,7 @@ def _detect(path: Path):
     from .io.read import read_raw
 
     raw = read_raw(path)
-    prof = detect_profile(raw.table, raw.collection_name)
+    prof = detect_profile(raw.table, raw.collection_name, raw.name)
     if prof is None:
         raise UnknownSourceError(f"{path.name}: not recognised as any known source; pass source=")
     return prof

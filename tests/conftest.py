@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ import shapely
 from mapdiff import Label, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# ../shared/data beside the project (CI); MAPDIFF_SHARED_DATA points elsewhere (a git worktree)
+SHARED_DATA = Path(os.environ.get("MAPDIFF_SHARED_DATA") or ROOT.parent / "shared" / "data")
 
 RU = Label("controlled", "RU")
 UA = Label("controlled", "UA")

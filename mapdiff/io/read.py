@@ -115,7 +115,7 @@ def read_map(
     if source is not None:
         profile = get_profile(source)
     else:
-        profile = detect_profile(raw.table, raw.collection_name)
+        profile = detect_profile(raw.table, raw.collection_name, _file_name(raw))
         if profile is None:
             cols = ", ".join(map(str, raw.table.columns)) or "none"
             raise UnknownSourceError(
@@ -135,10 +135,10 @@ def read_map(
     _check_lonlat(geoms, cover, raw.name, swapped_ok=swap_xy)
 
     date, origin = _resolve_as_of(profile, raw, as_of)
-    labels = profile.label_features(raw.table)
+    labels, reported = profile.label_and_reports(raw.table)
     feats = [(lab, g) for lab, g in zip(labels, geoms, strict=True) if lab is not None]
-    repairs = []
-    n_unlabelled = len(labels) - len(feats)
+    repairs = _reported_drops(reported, raw.table, geoms, cover)
+    n_unlabelled = len(labels) - len(feats) - sum(r.count for r in repairs)
     if n_unlabelled:
         from ..model import Repair
 
@@ -154,6 +154,38 @@ def read_map(
         return _normalise(feats, profile, cover, date, raw, origin, repairs, labels)
     except EmptyMapError as exc:  # name the file, not only the profile
         raise EmptyMapError(f"{raw.name}: {exc}") from None
+
+
+def _file_name(raw: RawMap) -> str:
+    return Path(raw.path).name if raw.path else raw.name
+
+
+def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cover) -> list:
+    """One ``dropped_by_profile`` repair per reporting drop rule: polygons, km², names."""
+    from ..measure import area_km2
+    from ..model import Repair, polygonal_parts
+
+    out = []
+    for why, rows in reported.items():
+        g = polygonal_parts(shapely.force_2d(geoms[rows]))
+        keep = [r for r, x in zip(rows, g, strict=True) if x is not None and not x.is_empty]
+        if not keep:
+            continue
+        parts = shapely.make_valid(np.asarray([x for x in g if x is not None and not x.is_empty]))
+        km2 = float(np.sum(area_km2(polygonal_parts(parts))))
+        names = []
+        if "name" in table.columns:
+            for r in keep:
+                text = str(table["name"].iloc[r]).split("///")[-1].replace("\xa0", " ").strip()
+                if text and text not in names:
+                    names.append(text)
+        inside = ""
+        if cover is not None:
+            inside_km2 = float(np.sum(area_km2(polygonal_parts(shapely.intersection(parts, cover)))))
+            inside = f"; {inside_km2:.3f} km² of it inside the coverage"
+        shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+        out.append(Repair("dropped_by_profile", len(keep), km2, f"{why}: {shown}{inside}".strip()))
+    return out
 
 
 def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
@@ -201,9 +233,7 @@ def _coverage(profile: Profile, name: str):
 
 
 def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
-    stated = profile.find_as_of(
-        raw.table, raw.collection_name, Path(raw.path).name if raw.path else raw.name, raw.top_level
-    )
+    stated = profile.find_as_of(raw.table, raw.collection_name, _file_name(raw), raw.top_level)
     given = _coerce_date(as_of, raw.name) if as_of is not None else None
     if given is not None:
         if stated is not None and stated != given:
@@ -338,6 +368,11 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
             f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{hint}"
         ) from None
     top_level = None
+    from .owl import COLLECTION_NAME, is_owl, read_owl
+
+    if is_owl(obj):
+        table, geoms = read_owl(obj, name)
+        return RawMap(table, geoms, name, COLLECTION_NAME)
     if (
         isinstance(obj, dict)
         and obj.get("type") not in ("FeatureCollection", "Feature")
