@@ -69,6 +69,9 @@ def read_owl(obj: dict, name: str) -> tuple[pd.DataFrame, np.ndarray]:
             rings.append(i)
             geoms.append(geom)
     table = pd.DataFrame({"layer": layers, "ring": rings})
+    if not geoms and not obj.get("frontline"):
+        # the converter failed that day: the release says nothing (not "all Ukrainian")
+        table.attrs["empty_release"] = "areas, areas_ua and frontline are all empty"
     return table, np.asarray(geoms, dtype=object)
 
 

@@ -33,7 +33,7 @@ from ..errors import (
     SwappedCoordinatesError,
     UnknownSourceError,
 )
-from ..model import ControlMap, Provenance, normalise
+from ..model import ControlMap, Provenance, Repair, normalise
 from ..places.regions import region
 from .limits import check_bytes, check_vertices, current_limits
 from .profiles import Profile, detect_profile, get_profile
@@ -137,11 +137,11 @@ def read_map(
     date, origin = _resolve_as_of(profile, raw, as_of)
     labels, reported = profile.label_and_reports(raw.table)
     feats = [(lab, g) for lab, g in zip(labels, geoms, strict=True) if lab is not None]
-    repairs = _reported_drops(reported, raw.table, geoms, cover)
-    n_unlabelled = len(labels) - len(feats) - sum(r.count for r in repairs)
+    repairs = [Repair(kind, n, 0.0, detail) for kind, n, detail in raw.table.attrs.get("repairs", ())]
+    dropped = _reported_drops(reported, raw.table, geoms, cover)
+    repairs += dropped
+    n_unlabelled = len(labels) - len(feats) - sum(r.count for r in dropped)
     if n_unlabelled:
-        from ..model import Repair
-
         repairs.append(
             Repair(
                 "unlabelled_dropped",
@@ -150,6 +150,9 @@ def read_map(
                 f"features no rule of profile {profile.name!r} labels",
             )
         )
+    empty = raw.table.attrs.get("empty_release")
+    if empty and not feats:
+        return _empty_release(empty, profile, date, raw, origin, repairs)
     try:
         return _normalise(feats, profile, cover, date, raw, origin, repairs, labels)
     except EmptyMapError as exc:  # name the file, not only the profile
@@ -163,7 +166,7 @@ def _file_name(raw: RawMap) -> str:
 def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cover) -> list:
     """One ``dropped_by_profile`` repair per reporting drop rule: polygons, km², names."""
     from ..measure import area_km2
-    from ..model import Repair, polygonal_parts
+    from ..model import polygonal_parts
 
     out = []
     for why, rows in reported.items():
@@ -186,6 +189,25 @@ def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cove
         shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
         out.append(Repair("dropped_by_profile", len(keep), km2, f"{why}: {shown}{inside}".strip()))
     return out
+
+
+def _empty_release(why, profile, date, raw, origin, repairs):
+    """A release that draws nothing at all: a map that covers nothing (every AOI is
+    ``not_covered``), never one that implies its background everywhere."""
+    from ..model import NormalisationReport
+
+    repairs = [*repairs, Repair("empty_release", 1, 0.0, f"{why}: the map covers nothing")]
+    return ControlMap(
+        (),
+        (),
+        shapely.Polygon(),
+        profile.background,
+        profile.name,
+        date,
+        profile.scope,
+        Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
+        NormalisationReport(len(raw.table), 0, tuple(repairs)),
+    )
 
 
 def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
