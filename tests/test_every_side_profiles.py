@@ -77,10 +77,10 @@ def raw_api(z: bool = True) -> dict:
     style = {"styleUrl": "#poly-A52714-1000-101", "fill": "#a52714", "fill-opacity": 0.3, "stroke": "#a52714"}
     features = [
         feature(z3(HELD), name=raw_name("Окупована", "Occupied", "status.occupied"), **style),
-        feature(z3(GREY_STRIP), name=raw_name("Статус невідомий", "Unknown status", "status.unknown", "\n\n")),
         feature(
-            LIBERATED, name=raw_name("Звільнено", "Liberated 25.03", "status.dismissed_at {{at:25.03}}")
+            z3(GREY_STRIP), name=raw_name("Статус невідомий", "Unknown status", "status.unknown", "\n\n")
         ),
+        feature(LIBERATED, name=raw_name("Звільнено", "Liberated 25.03", "status.dismissed_at {{at:25.03}}")),
         feature(CRIMEA, name=raw_name("Окупований Крим", "Occupied Crimea", "territories.crimea", "")),
         feature(z3(KARELIA), name=raw_name("Карелія", "Karelia", "territories.karelia")),
         feature(TRANSNISTRIA, name=raw_name("Придністров'я", "Transnistria", "territories.transnistria")),
@@ -88,7 +88,11 @@ def raw_api(z: bool = True) -> dict:
         feature(shapely.Point(37.3, 48.3, 0.0), name="geoJSON.units.brigade.1-motorized-rifle"),
         feature(shapely.Point(37.6, 55.7), name=raw_name("Москва", "Moscow", "territories.moscow")),
     ]
-    return {"id": 4321, "datetime": "2025-11-27T03:00:00.000Z", "map": {"type": "FeatureCollection", "features": features}}
+    return {
+        "id": 4321,
+        "datetime": "2025-11-27T03:00:00.000Z",
+        "map": {"type": "FeatureCollection", "features": features},
+    }
 
 
 def test_raw_api_form_classified_on_its_key():
@@ -236,7 +240,9 @@ def test_profile_language_extensions():
     assert p.find_as_of(table, None, "mine_27-11-25.kml", None) == dt.date(2025, 11, 27)
     assert p.has_grey is False and get_profile("deepstate_api").has_grey is True
     with pytest.raises(ProfileError, match="unknown class"):
-        profile_from_dict({"name": "t", "classes": ["greyish"], "rules": [{"every": True, "label": "contested"}]})
+        profile_from_dict(
+            {"name": "t", "classes": ["greyish"], "rules": [{"every": True, "label": "contested"}]}
+        )
     with pytest.raises(ProfileError, match="report"):
         profile_from_dict({"name": "t", "rules": [{"every": True, "label": "contested", "report": "x"}]})
 

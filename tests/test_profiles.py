@@ -39,7 +39,7 @@ def test_builtins_load_with_backgrounds_and_scopes():
             None,
             "deepstate_raw",
         ),
-        (pd.DataFrame({"name": ["Unknown status", "Liberated 25.03"]}), "x_polygons", "deepstate_api"),
+        (pd.DataFrame({"name": ["Occupied", "CADR and CALR"]}), "x_polygons", "deepstate_api"),
         (pd.DataFrame({"style_url": ["#ru", "#ua"]}), None, "creamy_caprice"),
         (pd.DataFrame({"layer": ["areas"]}), "owlmaps UA Control Map", "owl"),
         (

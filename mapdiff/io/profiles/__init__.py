@@ -153,9 +153,7 @@ class Profile:
         return None if self.classes is None else "contested" in self.classes
 
     # -------------------------------------------------------------- detection
-    def matches(
-        self, table: pd.DataFrame, collection_name: str | None, file_name: str | None = None
-    ) -> bool:
+    def matches(self, table: pd.DataFrame, collection_name: str | None, file_name: str | None = None) -> bool:
         """True when one of the profile's ``[[detect]]`` tables holds for this content."""
         for test in self.detect:
             ok = True
@@ -368,7 +366,9 @@ def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
             continue
         every = r.get("every", False) is True
         if "label" not in r or ("property" not in r and not every):
-            raise ProfileError(f"{where}: needs 'property' and 'label' (or 'every = true', or 'status_column')")
+            raise ProfileError(
+                f"{where}: needs 'property' and 'label' (or 'every = true', or 'status_column')"
+            )
         if not every and sum(k in r for k in ("values", "pattern", "missing")) != 1:
             raise ProfileError(f"{where}: give exactly one of 'values', 'pattern', 'missing'")
         if not isinstance(r["label"], str):
