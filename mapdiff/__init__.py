@@ -39,13 +39,25 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "SwappedCoordinatesError",
         "UnknownLabelError",
         "UnknownPlaceError",
+        "UnknownSideError",
+        "UnknownSideError",
         "UnknownSourceError",
     ),
     ".io.limits": ("Limits", "set_limits"),
     ".io.profiles": ("Profile", "available_profiles", "get_profile", "load_profile", "register_profile"),
     ".io.read": ("read_map",),
     ".io.write": ("write_gdf",),
-    ".labels": ("CONTESTED", "CONTROLLED", "ENCIRCLED", "GREY", "Label", "NOT_COVERED", "as_label"),
+    ".labels": (
+        "CONTESTED",
+        "CONTROLLED",
+        "ENCIRCLED",
+        "GREY",
+        "Label",
+        "NOT_COVERED",
+        "as_label",
+        "canonical_side",
+        "resolve_side",
+    ),
     ".lag": ("SourceLag", "first_crossing", "source_lag"),
     ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger"),
     ".measure": ("area_km2", "equal_area_crs", "geodesic_area_km2"),
@@ -100,11 +112,13 @@ __all__ = [
     "SwappedCoordinatesError",
     "UnknownLabelError",
     "UnknownPlaceError",
+    "UnknownSideError",
     "UnknownSourceError",
     "__version__",
     "area_km2",
     "as_label",
     "available_profiles",
+    "canonical_side",
     "changes",
     "check_claim",
     "check_claims",
@@ -127,6 +141,7 @@ __all__ = [
     "read_map",
     "region",
     "register_profile",
+    "resolve_side",
     "sample_path",
     "sample_paths",
     "set_limits",
@@ -168,13 +183,24 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         SwappedCoordinatesError,
         UnknownLabelError,
         UnknownPlaceError,
+        UnknownSideError,
         UnknownSourceError,
     )
     from .io.limits import Limits, set_limits
     from .io.profiles import Profile, available_profiles, get_profile, load_profile, register_profile
     from .io.read import read_map
     from .io.write import write_gdf
-    from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
+    from .labels import (
+        CONTESTED,
+        CONTROLLED,
+        ENCIRCLED,
+        GREY,
+        NOT_COVERED,
+        Label,
+        as_label,
+        canonical_side,
+        resolve_side,
+    )
     from .lag import SourceLag, first_crossing, source_lag
     from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
     from .measure import area_km2, equal_area_crs, geodesic_area_km2

@@ -85,3 +85,7 @@ class InputLimitError(MapdiffError, ValueError):
 
 class FetchError(MapdiffError, OSError):
     """A release could not be fetched, verified or found in the cache."""
+
+
+class UnknownSideError(MapdiffError, ValueError):
+    """A side the map (or maps) does not have; the message lists the sides it has."""

@@ -67,7 +67,7 @@ from ._runner import _aoi, _centre, _Context, _measure_batch, _Measured, _Releas
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from .errors import EmptyMapError, FormatError, MapdiffError, UnknownSourceError
 from .io.read import _coerce_date
-from .labels import CONTESTED
+from .labels import CONTESTED, canonical_side
 from .model import ControlMap
 
 if TYPE_CHECKING:
@@ -330,6 +330,7 @@ class Series:
         policy = POLICY_ALIASES.get(policy, policy)
         if policy not in POLICIES:
             raise MapdiffError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
+        side = canonical_side(side)
         fps = _footprints(places)
         names = tuple(f.name for f in fps)
         if len(set(names)) != len(names):
@@ -348,7 +349,26 @@ class Series:
         results = _run(
             _measure_batch, ctx, self._releases, workers, backend, client, quiet, f"{self.source} shares"
         )
+        known = self._sides(results)
+        if side not in known:
+            from .labels import resolve_side
+
+            resolve_side(side, sorted(known), what=f"the {self.source} maps")
         return _assemble_shares(results, fps, side, policy, self.source)
+
+    def _sides(self, results) -> set[str]:
+        """Sides the releases draw here, the profile's labels give, or the maps hold."""
+        from .io.profiles import get_profile
+
+        known = {lab.side for r in results for lab in r.labels if lab.side}
+        if self._profile_name:
+            prof = get_profile(self._profile_name)
+            labels = [r.label for r in prof.rules if r.label is not None] + [prof.background]
+            known |= {lab.side for lab in labels if lab is not None and lab.side}
+        for r in self._releases:
+            if r.map is not None:
+                known |= {lab.side for lab in r.map.all_labels if lab.side}
+        return known
 
     def changes(
         self,

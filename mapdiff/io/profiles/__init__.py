@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ProfileError, UnknownSourceError
-from ...labels import Label, as_label
+from ...labels import Label, as_label, canonical_side
 
 __all__ = [
     "Profile",
@@ -194,7 +194,7 @@ class Profile:
                     s = str(status.iloc[i]).strip()
                     sd = None if side is None or pd.isna(side.iloc[i]) else str(side.iloc[i]).strip()
                     if s:
-                        out[i] = Label(s, sd or None)
+                        out[i] = Label(s, canonical_side(sd) if sd else None)
                         todo[i] = False
                 continue
             if rule.every:
