@@ -11,8 +11,9 @@ import shapely
 from mapdiff import Label, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
-# ../shared/data beside the project (CI); MAPDIFF_SHARED_DATA points elsewhere (a git worktree)
-SHARED_DATA = Path(os.environ.get("MAPDIFF_SHARED_DATA") or ROOT.parent / "shared" / "data")
+#: ../shared beside the checkout (as in CI), or $MAPDIFF_SHARED (a worktree elsewhere)
+SHARED = Path(os.environ.get("MAPDIFF_SHARED") or ROOT.parent / "shared")
+SHARED_DATA = SHARED / "data"
 
 RU = Label("controlled", "RU")
 UA = Label("controlled", "UA")

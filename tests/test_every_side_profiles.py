@@ -236,8 +236,8 @@ def test_profile_language_extensions():
     table = pd.DataFrame({"kind": ["joke", "x", None]})
     labels, reported = p.label_and_reports(table)
     assert labels == [None, RU, RU] and reported == {"jokes": [0]}
-    assert p.matches(table, None, "mine_1.kml") and not p.matches(table, None, "yours.kml")
-    assert p.find_as_of(table, None, "mine_27-11-25.kml", None) == dt.date(2025, 11, 27)
+    assert p.matches(table, file_name="mine_1.kml") and not p.matches(table, file_name="yours.kml")
+    assert p.find_as_of(table, file_name="mine_27-11-25.kml") == dt.date(2025, 11, 27)
     assert p.has_grey is False and get_profile("deepstate_api").has_grey is True
     with pytest.raises(ProfileError, match="unknown class"):
         profile_from_dict(
