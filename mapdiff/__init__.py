@@ -43,13 +43,25 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "SwappedCoordinatesError",
         "UnknownLabelError",
         "UnknownPlaceError",
+        "UnknownSideError",
+        "UnknownSideError",
         "UnknownSourceError",
     ),
     ".io.limits": ("Limits", "set_limits"),
     ".io.profiles": ("Profile", "available_profiles", "get_profile", "load_profile", "register_profile"),
     ".io.read": ("read_map",),
     ".io.write": ("read_provenance", "write_gdf"),
-    ".labels": ("CONTESTED", "CONTROLLED", "ENCIRCLED", "GREY", "Label", "NOT_COVERED", "as_label"),
+    ".labels": (
+        "CONTESTED",
+        "CONTROLLED",
+        "ENCIRCLED",
+        "GREY",
+        "Label",
+        "NOT_COVERED",
+        "as_label",
+        "canonical_side",
+        "resolve_side",
+    ),
     ".lag": ("SourceLag", "first_crossing", "source_lag"),
     ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger", "validate_ledger"),
     ".measure": ("area_km2", "equal_area_crs", "geodesic_area_km2"),
@@ -112,12 +124,14 @@ __all__ = [
     "Tracking",
     "UnknownLabelError",
     "UnknownPlaceError",
+    "UnknownSideError",
     "UnknownSourceError",
     "__version__",
     "area_km2",
     "as_label",
     "available_profiles",
     "build_report",
+    "canonical_side",
     "changes",
     "check_claim",
     "check_claims",
@@ -141,6 +155,7 @@ __all__ = [
     "read_provenance",
     "region",
     "register_profile",
+    "resolve_side",
     "sample_path",
     "sample_paths",
     "set_limits",
@@ -188,13 +203,24 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         SwappedCoordinatesError,
         UnknownLabelError,
         UnknownPlaceError,
+        UnknownSideError,
         UnknownSourceError,
     )
     from .io.limits import Limits, set_limits
     from .io.profiles import Profile, available_profiles, get_profile, load_profile, register_profile
     from .io.read import read_map
     from .io.write import read_provenance, write_gdf
-    from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
+    from .labels import (
+        CONTESTED,
+        CONTROLLED,
+        ENCIRCLED,
+        GREY,
+        NOT_COVERED,
+        Label,
+        as_label,
+        canonical_side,
+        resolve_side,
+    )
     from .lag import SourceLag, first_crossing, source_lag
     from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger, validate_ledger
     from .measure import area_km2, equal_area_crs, geodesic_area_km2

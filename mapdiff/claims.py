@@ -53,7 +53,7 @@ from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso, jsonable
 from .encircle import GREY_POLICIES, Encirclement, encirclement
 from .errors import ArgumentError, CoverageError
-from .labels import CONTESTED, NOT_COVERED
+from .labels import CONTESTED, NOT_COVERED, resolve_side
 from .measure import area_km2
 from .places.footprints import as_footprint, sensitivity_footprints
 
@@ -379,6 +379,13 @@ def _short_verdict(v: str) -> str:
 
 
 # ---------------------------------------------------------------------- measuring
+def _map_side(cmap, side) -> str:
+    """``side`` in its one spelling (aliases accepted), and one the map has (else an error
+    listing the map's sides): never a silent 0% for a side the map does not know."""
+    known = [lab.side for lab in getattr(cmap, "all_labels", ()) if lab.side]
+    return resolve_side(side, known, what=f"the {getattr(cmap, 'source', '?')} map")
+
+
 def _measure(cmap, geom, side: str) -> dict:
     """Held, grey, covered and total km² of ``geom`` on ``cmap`` (one area_km2 call)."""
     labels, geoms = cmap.partition(geom)
@@ -520,8 +527,7 @@ def check_claim(
         raise ArgumentError(f"tolerance must be a number (share, e.g. 0.05), got {tolerance!r}") from None
     if not 0 <= tolerance < 1:
         raise ArgumentError(f"tolerance {tolerance!r} must lie in [0, 1) (0.05 = 5 percentage points)")
-    if not isinstance(side, str) or not side.strip():
-        raise ArgumentError(f"side must be a short non-empty string such as 'RU', got {side!r}")
+    side = _map_side(map, side)
     if kind == "encircled":
         return check_encircled_claim(map, place, side, tolerance=tolerance, footprint_kind=footprint_kind)
     if kind == "captured":
@@ -641,6 +647,7 @@ def check_encircled_claim(
             return UNDETERMINED
         return SUPPORTED if e.enclosed else WITHIN if e.fire_controlled else NOT_SUPPORTED
 
+    side = _map_side(map, side)
     fp = as_footprint(place, kind=footprint_kind)
     main = encirclement(map, fp, by=side, fire_range_km=fire_range_km, grey=grey, defender=defender)
     rows = []

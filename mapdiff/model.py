@@ -186,6 +186,42 @@ class ControlMap(GeoResult):
         """The map's extent: its coverage, or the union of what it draws when it has none."""
         return self.coverage if self.coverage is not None else self.drawn_union
 
+    @cached_property
+    def _declared_classes(self) -> tuple[str, ...] | None:
+        from .errors import UnknownSourceError
+        from .io.profiles import get_profile
+
+        try:
+            return get_profile(self.provenance.profile).classes
+        except UnknownSourceError:
+            return None
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The classes the source has (its profile's ``classes``; else the statuses drawn).
+
+        A grey zone drawn by a map whose profile does not list ``contested`` still counts.
+        """
+        declared = self._declared_classes
+        cls = list(declared) if declared is not None else sorted({lab.status for lab in self.all_labels})
+        if "contested" not in cls and any(lab.status == "contested" for lab in self.labels):
+            cls.append("contested")
+        return tuple(cls)
+
+    @property
+    def has_grey(self) -> bool:
+        """True when the source has a grey-zone class (``contested``), drawn here or not."""
+        return "contested" in self.classes
+
+    @property
+    def grey_note(self) -> str | None:
+        """None when the source has a grey zone; else the sentence every output shows instead."""
+        if self.has_grey:
+            return None
+        if self._declared_classes is not None:
+            return f"{self.source}: this source has no grey-zone class: the policies cannot differ"
+        return f"{self.source}: this map draws no grey zone: the policies cannot differ"
+
     @property
     def all_labels(self) -> tuple[Label, ...]:
         """Drawn labels, then the background label if any."""
@@ -378,6 +414,9 @@ class ControlMap(GeoResult):
                 for lab in self.all_labels
             ],
             "scope": list(self.scope),
+            "classes": list(self.classes),
+            "has_grey": self.has_grey,
+            "grey_note": self.grey_note,
             "provenance": self.provenance.to_dict(),
             "report": self.report.to_dict(),
         }

@@ -80,7 +80,7 @@ from ._runner import (
 )
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from .errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
-from .labels import CONTESTED
+from .labels import CONTESTED, canonical_side
 from .model import ControlMap
 
 if TYPE_CHECKING:
@@ -336,10 +336,16 @@ class Series:
         policy = POLICY_ALIASES.get(policy, policy)
         if policy not in POLICIES:
             raise ArgumentError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
+        side = canonical_side(side)
         fps = _footprints(places)
         results = self._measure(
             fps, workers, backend, client, cache, cache_dir, quiet, f"{self.source} shares"
         )
+        known = self._sides(results)
+        if side not in known:
+            from .labels import resolve_side
+
+            resolve_side(side, sorted(known), what=f"the {self.source} maps")
         return _assemble_shares(results, fps, side, policy, self.source)
 
     def _measure(
@@ -373,6 +379,20 @@ class Series:
         if stats is not None:
             stats["releases"] = len(self._releases)
         return measure_releases(ctx, self._releases, run)
+
+    def _sides(self, results) -> set[str]:
+        """Sides the releases draw here, the profile's labels give, or the maps hold."""
+        from .io.profiles import get_profile
+
+        known = {lab.side for r in results for lab in r.labels if lab.side}
+        if self._profile_name:
+            prof = get_profile(self._profile_name)
+            labels = [r.label for r in prof.rules if r.label is not None] + [prof.background]
+            known |= {lab.side for lab in labels if lab is not None and lab.side}
+        for r in self._releases:
+            if r.map is not None:
+                known |= {lab.side for lab in r.map.all_labels if lab.side}
+        return known
 
     def changes(
         self,
@@ -438,7 +458,7 @@ def _detect(path: Path):
     from .io.read import read_raw
 
     raw = read_raw(path)
-    prof = detect_profile(raw.table, raw.collection_name)
+    prof = detect_profile(raw.table, raw.collection_name, raw.name)
     if prof is None:
         raise UnknownSourceError(f"{path.name}: not recognised as any known source; pass source=")
     return prof

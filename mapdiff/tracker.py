@@ -45,6 +45,7 @@ kind               the source shows the claimed state when
   (no release on or before it, or none after it while not already shown): no answer.
 - ``not_covered``: the source does not cover the place on the claim's date.
 - ``not_applicable``: encirclement kinds (above).
+- ``side_not_drawn``: the source's maps have no such side (never read as 0%).
 
 Each claim is tracked on the footprint ladder of its place
 (:func:`mapdiff.places.footprints.sensitivity_footprints`: every footprint kind the
@@ -84,6 +85,7 @@ STATUSES = (
     "after_archive",
     "not_covered",
     "not_applicable",
+    "side_not_drawn",
 )
 _TRACKED = ("captured", "share", "not_captured")
 
@@ -478,7 +480,10 @@ def track(
         for fp in ladder:
             fps.setdefault(_key(fp), dataclasses.replace(fp, name=_key(fp)))
     fp_list = list(fps.values())
-    sides = sorted({c.side for c in ledger})
+    from .labels import canonical_side
+
+    side_of = [canonical_side(c.side) for c in ledger]  # "Russia", "ru" -> RU
+    sides = sorted(set(side_of))
 
     rows: list[dict] = []
     curves: list[dict] = []
@@ -504,11 +509,14 @@ def track(
                 "cache_misses": read,
             }
         )
-        frames = _side_frames(results, fp_list, sides, policy, series.source)
+        drawn = series._sides(results)  # a side the maps do not have is no 0%: it is said
+        frames = _side_frames(results, fp_list, [x for x in sides if x in drawn], policy, series.source)
         for pid, ladder in ladders.items():
             prim = ladder[0]
             for side in sides:
-                if not any(q == pid and c.side == side for q, c in zip(of_claim, ledger, strict=True)):
+                if side not in frames or side not in {
+                    x for q, x in zip(of_claim, side_of, strict=True) if q == pid
+                }:
                     continue
                 col = frames[side][_key(prim)]
                 curves.append(
@@ -522,11 +530,18 @@ def track(
                         "shares": [None if math.isnan(v) else float(v) for v in col.to_numpy()],
                     }
                 )
-        for pid, c in zip(of_claim, ledger, strict=True):
+        for pid, c, side in zip(of_claim, ledger, side_of, strict=True):
             group = []
             for i, fp in enumerate(ladders[pid]):
-                col = frames[c.side][_key(fp)]
-                r = _track_one(c, col, threshold, tolerance, max_gap_days)
+                if side in frames:
+                    r = _track_one(c, frames[side][_key(fp)], threshold, tolerance, max_gap_days)
+                else:
+                    r = _track_one(c, None, threshold, tolerance, max_gap_days)
+                    r.update(
+                        status="side_not_drawn",
+                        note=f"the {name} maps draw no side {side} (their sides: {', '.join(sorted(drawn))})",
+                    )
+                r["side"] = side
                 r.update(
                     source=str(name),
                     place=shown[pid],
@@ -570,8 +585,8 @@ def _shows(kind: str, share: float, claimed, threshold: float, tolerance: float)
 
 def _track_one(c, col, threshold: float, tolerance: float, max_gap_days: int) -> dict:
     """Status, dates and lead of one claim on one share series (index: release dates)."""
-    dates = [d.date() for d in col.index]
-    shares = [float(v) for v in col.to_numpy()]
+    dates = [] if col is None else [d.date() for d in col.index]
+    shares = [] if col is None else [float(v) for v in col.to_numpy()]
     r = {
         "row": c.row,
         "who": c.who,
@@ -601,6 +616,8 @@ def _track_one(c, col, threshold: float, tolerance: float, max_gap_days: int) ->
         r["share"] = None if math.isnan(shares[k]) else shares[k]
         if gap > max_gap_days:
             notes.append(f"the release of the claim's date is {gap} d old")
+    if col is None:
+        return r
     if c.kind not in _TRACKED:  # encircled, not_encircled
         r["status"] = "not_applicable"
         r["note"] = "; ".join(

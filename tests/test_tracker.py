@@ -11,6 +11,7 @@ import math
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -445,3 +446,22 @@ def test_each_release_read_once_and_the_cache_use_stated(tmp_path):
     assert (src["cache_hits"], src["cache_misses"]) == (5, 0)
     assert again.to_frame(rungs="all").equals(first.to_frame(rungs="all"))
     assert "5 from the cache, 0 read" in str(again)
+
+
+def test_a_side_the_maps_do_not_draw_is_said_not_zero():
+    maps = [
+        normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2))], coverage=SQUARE, source="s", as_of=d)
+        for d in (D(2025, 1, 1), D(2025, 1, 10))
+    ]
+    claims = [
+        Claim("A", D(2025, 1, 5), SQ, "UA", "captured"),
+        Claim("B", D(2025, 1, 5), SQ, "RU", "share", 0.5),
+    ]
+    df = track(
+        claims, {"s": mapdiff.Series(maps)}, buffers_km=(), cache=False, workers=1, quiet=True
+    ).to_frame()
+    ua, ru = df.iloc[0], df.iloc[1]
+    assert (
+        ua.status == "side_not_drawn" and pd.isna(ua.share) and "draw no side UA (their sides: RU)" in ua.note
+    )
+    assert ru.status == "already_shown" and ru.share == pytest.approx(0.5, abs=1e-9)
