@@ -465,3 +465,15 @@ def test_a_side_the_maps_do_not_draw_is_said_not_zero():
         ua.status == "side_not_drawn" and pd.isna(ua.share) and "draw no side UA (their sides: RU)" in ua.note
     )
     assert ru.status == "already_shown" and ru.share == pytest.approx(0.5, abs=1e-9)
+
+
+def test_cli_never_writes_over_an_input(tmp_path, capsys):
+    ledger = _ledger(tmp_path, [{"date": "2025-11-02", "kind": "share", "value": "30%"}])
+    before = ledger.read_bytes()
+    samples = mapdiff.sample_paths()[0].parent
+    release = sorted(samples.glob("*.geojson"))[0]
+    release_bytes = release.read_bytes()
+    for opt, target in (("--csv", ledger), ("--out", release), ("--csv", release)):
+        rc = main(["track", str(ledger), "--maps", f"deepstate={samples}", "--no-cache", opt, str(target)])
+        assert rc == 2 and "is an input of this run" in capsys.readouterr().err
+    assert ledger.read_bytes() == before and release.read_bytes() == release_bytes
