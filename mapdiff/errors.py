@@ -28,11 +28,13 @@ __all__ = [
     "FetchError",
     "FormatError",
     "InputLimitError",
+    "LedgerError",
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
     "MissingDependencyError",
     "ProfileError",
+    "StaleReleaseWarning",
     "SwappedCoordinatesError",
     "UnknownLabelError",
     "UnknownPlaceError",
@@ -48,6 +50,10 @@ class MapdiffWarning(UserWarning):
     """A repair or a doubt the caller should know about (the result is still usable)."""
 
 
+class StaleReleaseWarning(MapdiffWarning):
+    """The release a claim was checked against is older than the allowed gap (a nearer one may exist)."""
+
+
 class ArgumentError(MapdiffError, ValueError):
     """A function was called with a bad argument: wrong type, value out of range, unknown option.
 
@@ -58,6 +64,10 @@ class ArgumentError(MapdiffError, ValueError):
 
 class FormatError(MapdiffError, ValueError):
     """A file or object cannot be read (a map, a ledger, a polygon file): missing, bad, empty."""
+
+
+class LedgerError(FormatError):
+    """A claims ledger row breaks the rules of a curated ledger (no source, a date out of reach, ...)."""
 
 
 class CRSError(MapdiffError, ValueError):

@@ -134,6 +134,8 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "Profile.label_and_reports": ("table",),
     "canonical_side": ("side",),
     "resolve_side": ("side", "known"),
+    "track": ("ledger", "maps"),
+    "validate_ledger": ("ledger",),
 }
 
 
@@ -200,7 +202,7 @@ def test_errors_derive_from_the_matching_builtin():
     assert issubclass(mapdiff.FetchError, OSError)
     for name in mapdiff.errors.__all__:
         cls = getattr(mapdiff, name)
-        assert issubclass(cls, mapdiff.MapdiffError) or cls is mapdiff.MapdiffWarning, name
+        assert issubclass(cls, (mapdiff.MapdiffError, mapdiff.MapdiffWarning)), name
 
 
 def test_bad_arguments_raise_argument_error_naming_the_choices(square_map):

@@ -160,7 +160,9 @@ def _call(spec: str, path, monkeypatch):
         return mapdiff.encirclement(mapdiff.read_map(path), kwargs.pop("place"), **kwargs)
     if name == "check_claims":
         assert kwargs.pop("maps") == "samples"
-        return mapdiff.check_claims(path, list(_samples()))
+        return mapdiff.check_claims(path, list(_samples()), **kwargs)
+    if name == "validate_ledger":
+        return mapdiff.validate_ledger(path)
     if name == "compare_disjoint":  # two maps 200 km apart, each with its own coverage
         ua, ru = mapdiff.Label("controlled", "UA"), mapdiff.Label("controlled", "RU")
         a, b = (
