@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyproj
 import pytest
 import shapely
 
@@ -15,6 +16,15 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 RU = Label("controlled", "RU")
 UA = Label("controlled", "UA")
 GREY = Label("contested", None)
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def geodesic_km2(geom) -> float:
+    """Independent yardstick: geodesic area (km²) on WGS84 of a lon/lat geometry."""
+    if geom.is_empty:
+        return 0.0
+    return abs(_GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))[0]) / 1e6
 
 
 def shared_file(rel: str) -> Path:
