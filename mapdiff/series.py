@@ -538,7 +538,7 @@ class ShareSeries:
         >>> f = pd.DataFrame({"A": [0.1, 0.6, 0.4, 0.95]},
         ...                  index=pd.to_datetime(["2025-01-01", "2025-01-05", "2025-01-06", "2025-01-09"]))
         >>> s = ShareSeries(f, "RU", "nobody", "demo")
-        >>> s.first_crossing(0.5)["date"].iloc[0].date().isoformat()
+        >>> s.first_crossing(threshold=0.5)["date"].iloc[0].date().isoformat()
         '2025-01-05'
         """
         from .lag import first_crossing
