@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyproj
@@ -53,3 +54,36 @@ def square_map():
         source="synthetic",
         precedence=[RU, GREY],
     )
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a person at a terminal sees: the exit code, stdout and stderr."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run the command line in this process: ``cli("info", path, env={...})`` -> CliResult.
+
+    ``env`` entries are set for the rest of the test. An exception other than the
+    ``SystemExit`` of argparse (``--version``, usage errors) propagates, failing the test:
+    that is the traceback a user would have seen.
+    """
+    from mapdiff.cli import main
+
+    def run(*args, env=None) -> CliResult:
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, str(value))
+        capsys.readouterr()  # only this call's output
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out = capsys.readouterr()
+        return CliResult(code, out.out, out.err)
+
+    return run
