@@ -184,8 +184,9 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
     if r.map is not None:
         return r.map if aoi is None else _clip_map(r.map, aoi)
     from . import cache as _cache
+    from .io.read import read_input_bytes
 
-    data = Path(r.path).read_bytes()
+    data = read_input_bytes(r.path)
     key = None
     if ctx.cache:
         key = _cache.release_key(hashlib.sha256(data).hexdigest(), aoi, ctx.profile)

@@ -7,6 +7,7 @@ per-release table a :class:`~mapdiff.series.Series` builds with ``Series.changes
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import itertools
@@ -91,6 +92,10 @@ class Changes:
     components : tuple of ChangeComponent
         Each connected piece, largest first, named after the nearest gazetteer place.
     aoi : str or None
+    aoi_kind : str or None
+        The footprint kind (rung) of a place AOI (``city_limits``, ``approximate``, ...).
+    approximate : bool
+        True when the AOI is an approximate footprint (stated in the text and JSON).
     """
 
     old_as_of: dt.date | None
@@ -101,6 +106,8 @@ class Changes:
     lost: dict = field(repr=False)
     components: tuple = field(repr=False, default=())
     aoi: str | None = None
+    aoi_kind: str | None = None
+    approximate: bool = False
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``sides`` with km² and the components (without geometry)."""
@@ -111,6 +118,8 @@ class Changes:
             "old": iso(self.old_as_of),
             "new": iso(self.new_as_of),
             "aoi": self.aoi,
+            "aoi_kind": self.aoi_kind,
+            "approximate": self.approximate,
             "sides": {s: {k: round(v, 6) for k, v in d.items()} for s, d in self.sides.items()},
             "components": [
                 {
@@ -282,8 +291,13 @@ def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
 
     old = old if isinstance(old, ControlMap) else read_map(old)
     new = new if isinstance(new, ControlMap) else read_map(new)
-    geom = None if aoi is None else _aoi_geometry(aoi)
-    return _changes(old, new, geom, None if aoi is None else getattr(aoi, "name", str(aoi)), components)
+    fp = None if aoi is None else _aoi_footprint(aoi)
+    geom = None if aoi is None else (fp.geometry if fp is not None else _aoi_geometry(aoi))
+    name = None if aoi is None else fp.name if fp is not None else getattr(aoi, "name", str(aoi))
+    c = _changes(old, new, geom, name, components)
+    if fp is None:
+        return c
+    return dataclasses.replace(c, aoi_kind=fp.kind, approximate=fp.approximate)
 
 
 def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool) -> Changes:
@@ -323,6 +337,17 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
                 ]
         comps.sort(key=lambda c: -c.area_km2)
     return Changes(old.as_of, new.as_of, new.source, rows, gained, lost, tuple(comps), aoi_name)
+
+
+def _aoi_footprint(aoi):
+    """The Footprint an AOI names (a place name, polygon file or Footprint), else None."""
+    from pathlib import Path
+
+    from .places.footprints import Footprint, as_footprint
+
+    if isinstance(aoi, (str, Path, Footprint)):
+        return as_footprint(aoi)
+    return None
 
 
 def _aoi_geometry(aoi):

@@ -272,7 +272,7 @@ class ClaimCheck:
         rows = [head]
         for k in kinds:
             any_row = next(r for r in self.sensitivity if r["footprint_kind"] == k)
-            name = k + (" (≈)" if any_row["approximate"] else "")
+            name = k + (" (≈)" if any_row["approximate"] else " (≥)" if k.startswith("community") else "")
             txt = f"{name:<{w}}{any_row['footprint_km2']:>9.2f}  "
             for p in pols:
                 r = cell.get((k, p))
@@ -280,6 +280,8 @@ class ClaimCheck:
             rows.append(txt)
         if any(r["approximate"] for r in self.sensitivity):
             rows.append("(≈) approximate footprint")
+        if any(k.startswith("community") for k in kinds):
+            rows.append("(≥) community (hromada): an upper bound, the town and its surroundings")
         return "\n".join(rows)
 
     def _repr_html_(self) -> str:
@@ -487,8 +489,9 @@ def check_claim(
     tolerance : float, default 0.05
         How far (absolute share) below the claim still counts as ``within tolerance``.
     footprint_kind : str, optional
-        ``city_limits``, ``osm_boundary``, ``approximate``, ``user``, optionally with a
-        buffer (``"approximate+2km"``); default the best the place has.
+        A rung of the footprint ladder (``osm_boundary``, ``city_limits``, ``community``,
+        ``approximate``) or ``user``, optionally with a buffer (``"approximate+2km"``);
+        default the best estimate of the town (see :func:`mapdiff.footprint`).
     policy : str, default "nobody"
         The grey-zone policy that decides the verdict (see :data:`POLICIES`).
 
@@ -510,8 +513,8 @@ def check_claim(
     >>> import mapdiff
     >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
     >>> c = check_claim(m, "Pokrovsk", "RU", "70%")
-    >>> c.verdict, round(c.share, 3), c.approximate
-    ('not supported', 0.375, True)
+    >>> c.verdict, round(c.share, 3), c.footprint_kind, c.approximate
+    ('not supported', 0.447, 'city_limits', False)
     """
     from .model import ControlMap
 

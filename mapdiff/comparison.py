@@ -61,6 +61,38 @@ def _lab(status, side) -> Label:
     return Label(status, side if isinstance(side, str) else None)  # pandas turns None into NaN
 
 
+def _aoi_dict(fp) -> dict | None:
+    """What a JSON result says of a place AOI (None for a bare geometry or the maps' extent)."""
+    if fp is None:
+        return None
+    return {
+        "name": fp.name,
+        "kind": fp.kind,
+        "approximate": fp.approximate,
+        "upper_bound": fp.upper_bound,
+        "area_km2": float(fp.area_km2),
+        "provenance": fp.provenance,
+    }
+
+
+def _aoi_html(fp) -> str:
+    if fp is None:
+        return ""
+    flag = " <b style='color:#b00'>(approximate footprint)</b>" if fp.approximate else ""
+    return f" ({html.escape(fp.name)}, {html.escape(fp.kind)}){flag}"
+
+
+def _aoi_place(aoi):
+    """The Footprint an AOI argument names (place name, polygon file, Footprint), else None."""
+    from pathlib import Path
+
+    from .places.footprints import Footprint, as_footprint
+
+    if isinstance(aoi, (str, Path, Footprint)):
+        return as_footprint(aoi)
+    return None
+
+
 def _resolve_aoi(aoi, maps):
     """AOI as a lon/lat geometry: Footprint / geometry / place name / None (union of extents)."""
     if aoi is None:
@@ -69,10 +101,8 @@ def _resolve_aoi(aoi, maps):
         # maps of one region share its (cached) boundary: skip a costly union of equals
         same = all(f is first or shapely.equals(f, first) for f in feet[1:])
         geom = first if same else shapely.union_all(np.asarray(feet, dtype=object))
-    elif isinstance(aoi, str):
-        from .places.footprints import footprint
-
-        geom = footprint(aoi).geometry
+    elif (place := _aoi_place(aoi)) is not None:
+        geom = place.geometry
     else:
         geom = getattr(aoi, "geometry", aoi)
     if not isinstance(geom, shapely.Geometry):
@@ -192,6 +222,9 @@ class Comparison:
         Sliver width below which a disagreement counts as noise (metres).
     scope_notes : tuple of str
         How scope was decided (declared not-drawn areas, coverage).
+    place : Footprint or None
+        The footprint when the AOI is a place or polygon file: its kind (rung) and
+        ``approximate`` flag are stated in the text and JSON.
     """
 
     a: ControlMap
@@ -202,6 +235,12 @@ class Comparison:
     noise_m: float = 30.0
     scope_notes: tuple[str, ...] = ()
     _centre: tuple = field(default=(0.0, 0.0), repr=False)
+    place: object = field(default=None, repr=False)
+
+    @property
+    def approximate(self) -> bool:
+        """True when the AOI is an approximate footprint."""
+        return bool(self.place is not None and self.place.approximate)
 
     # ------------------------------------------------------------- tables
     @cached_property
@@ -523,6 +562,8 @@ class Comparison:
         return {
             "schema_version": SCHEMA_VERSION,
             "aoi_km2": float(self.aoi_km2),
+            "aoi": _aoi_dict(self.place),
+            "approximate": self.approximate,
             "noise_m": float(self.noise_m),
             "sources": [
                 {
@@ -554,7 +595,12 @@ class Comparison:
 
         if what not in ("disagreement", "pieces"):
             raise ArgumentError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
-        return write_gdf(self.disagreement if what == "disagreement" else self.pieces, path, driver=driver)
+        return write_gdf(
+            self.disagreement if what == "disagreement" else self.pieces,
+            path,
+            driver=driver,
+            inputs=(self.a.provenance.path, self.b.provenance.path),
+        )
 
     def plot(self, ax=None, **kw):
         """Draw the disagreement by cause over the AOI; returns the Axes."""
@@ -575,7 +621,7 @@ class Comparison:
         ct = self.crosstab.round(2).to_html()
         return (
             f"<b>Comparison</b> {html.escape(self.a.source)} vs {html.escape(self.b.source)}: "
-            f"AOI {self.aoi_km2:,.1f} km²; disagreement {d['total']:,.1f} km² "
+            f"AOI {self.aoi_km2:,.1f} km²{_aoi_html(self.place)}; disagreement {d['total']:,.1f} km² "
             f"(real {d['real']:,.1f}, scope {d['scope']:,.1f}, noise {d['noise']:,.1f}){ct}"
         )
 
@@ -689,7 +735,8 @@ def compare(
         geometry=list(geoms),
         crs="EPSG:4326",
     )
-    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre)
+    place = _aoi_place(aoi)
+    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre, place)
 
 
 # --------------------------------------------------------------------------- many maps

@@ -345,7 +345,7 @@ class ControlMap:
         """Write the labelled polygons to GeoJSON/GeoPackage/…, atomically."""
         from .io.write import write_gdf
 
-        write_gdf(self.to_gdf(background=background), path, driver=driver)
+        write_gdf(self.to_gdf(background=background), path, driver=driver, inputs=(self.provenance.path,))
 
     def to_dict(self) -> dict:
         """Summary as a JSON-ready dict: source, as_of, labels with areas, repairs."""
@@ -426,8 +426,8 @@ def _polygonal(geom):
     t = geom.geom_type
     if t in ("Polygon", "MultiPolygon"):
         return geom
-    if t == "GeometryCollection":
-        parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if t == "GeometryCollection":  # nested collections too: a polygon two levels down is kept
+        parts = [q for q in (_polygonal(p) for p in shapely.get_parts(geom)) if not q.is_empty]
         if not parts:
             return shapely.Polygon()
         return shapely.union_all(parts) if len(parts) > 1 else parts[0]

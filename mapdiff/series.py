@@ -94,7 +94,9 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
             return find_date(m.group(1))
     prop = spec.get("property")
     if prop:
-        head = path.read_bytes()
+        from .io.read import read_input_bytes
+
+        head = read_input_bytes(path)
         rx = re.compile(rb'"' + re.escape(prop.encode()) + rb'"\s*:\s*"([^"]{8,32})"')
         dates = [d for d in (find_date(v.decode("ascii", "replace")) for v in rx.findall(head)) if d]
         if dates:
@@ -195,7 +197,13 @@ class Series:
             self.source = profile.name
         if self.source is None:
             self.source = items[0].source
-        self._profile_name = profile.name if profile is not None else None
+        # a TOML profile travels to worker processes by its path (they know no such name)
+        toml = isinstance(source, str | Path) and str(source).lower().endswith(".toml")
+        self._profile_name = (
+            str(Path(source).resolve()) if toml else profile.name if profile is not None else None
+        )
+        if toml:
+            self.source = profile.name
         rel = []
         for i, x in enumerate(items):
             given = as_date(dates[i], where="dates=") if dates is not None else None

@@ -185,7 +185,7 @@ def test_bad_arguments_raise_argument_error_naming_the_choices(square_map):
         (lambda: mapdiff.compare(square_map, "a.geojson"), "read_map"),
         (lambda: mapdiff.compare(square_map, square_map, noise_m=-1), "noise_m"),
         (lambda: mapdiff.encirclement(square_map, "Pokrovsk", by="XX"), "its sides: RU"),
-        (lambda: mapdiff.footprint("Pokrovsk", kind="city_limits"), "it has: approximate"),
+        (lambda: mapdiff.footprint("Kupiansk", kind="city_limits"), "it has: community, approximate"),
         (lambda: mapdiff.sample_path("1999-01-01"), "there are:"),
         (lambda: mapdiff.first_crossing(None, threshold=2), "0..1"),
         (lambda: square_map.area("controlled:RU", aoi="Pokrovsk"), "shapely geometry"),

@@ -60,6 +60,22 @@ def test_changes_json(tmp_path, run):
     d = json.loads(r.stdout)
     assert d["sides"]["RU"]["gained_km2"] > 5 and d["sides"]["RU"]["lost_km2"] >= 0
     assert d["sides"]["UA"]["lost_km2"] == d["sides"]["RU"]["gained_km2"]
+    assert d["aoi"] == "Pokrovsk" and d["aoi_kind"] == "city_limits" and d["approximate"] is False
+    r = run("changes", old, new, "--place", "Pokrovsk", "--footprint-kind", "approximate")
+    assert r.returncode == 0, r.stderr
+    assert "in Pokrovsk (approximate footprint) [APPROXIMATE footprint" in r.stdout
+    r = run(
+        "changes",
+        old,
+        new,
+        "--place",
+        "Pokrovsk",
+        "--footprint-kind",
+        "approximate",
+        "--json",
+    )
+    d = json.loads(r.stdout)
+    assert d["aoi_kind"] == "approximate" and d["approximate"] is True
     r = run("changes", old, new)
     assert r.returncode == 0 and "largest gains" in r.stdout and "near Pokrovsk" in r.stdout
 

@@ -8,11 +8,13 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from conftest import shared_file
 
 import mapdiff
 from mapdiff import Series, source_lag
 from mapdiff.lag import first_crossing
+from mapdiff.places.footprints import footprint
 from mapdiff.series import CAPTURED, ShareSeries
 
 matplotlib.use("Agg")
@@ -51,10 +53,27 @@ def test_first_crossing_known_answer():
 
 @pytest.mark.realdata
 def test_first_crossing_real_pokrovsk():
-    days = ["20251206", "20251207", "20251208", "20251209", "20251210"]
+    days = ["20251201", "20251202", "20251203", "20251204", "20251205"]
     s = Series([shared_file(f"deepstate/deepstatemap_data_{d}.geojson") for d in days])
     fc = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).first_crossing(threshold=0.5)
-    assert fc.loc["Pokrovsk", "date"] == pd.Timestamp("2025-12-09")
+    # independently: geodesic share of the town limits under the raw files' polygons
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+    town = footprint("Pokrovsk").geometry
+
+    def geodesic(g):
+        return abs(geod.geometry_area_perimeter(shapely.orient_polygons(g))[0]) if not g.is_empty else 0.0
+
+    shares = []
+    for d in days:
+        raw = json.loads(shared_file(f"deepstate/deepstatemap_data_{d}.geojson").read_text())
+        polys = [shapely.geometry.shape(f["geometry"]) for f in raw["features"]]
+        held = shapely.union_all(shapely.make_valid(np.asarray(polys, dtype=object)))
+        shares.append(geodesic(shapely.intersection(held, town)) / geodesic(town))
+    first = next(d for d, v in zip(days, shares, strict=True) if v >= 0.5)
+    assert shares[0] < 0.5 <= shares[-1]  # the crossing lies inside the window
+    assert fc.loc["Pokrovsk", "date"] == pd.Timestamp(first)
 
 
 # ------------------------------------------------------------------ lag

@@ -145,7 +145,7 @@ def test_comparison_map_content():
 
 def test_comparison_flags_an_approximate_footprint():
     a, b = _maps()
-    fp = footprint("Pokrovsk")
+    fp = footprint("Pokrovsk", kind="approximate")
     comp = _standin(a, b, fp.geometry)
     comp.aoi = fp
     ax = plot_comparison(comp)
@@ -214,7 +214,8 @@ def test_save_figure_refuses_bad_requests(tmp_path):
 
 def test_plot_series_of_a_share_series(_cli):
     s = mapdiff.Series(mapdiff.sample_paths())
-    sh = s.shares(["Pokrovsk", "Myrnohrad"], "RU", cache=False, workers=1, quiet=True)
+    approx = [footprint(p, kind="approximate") for p in ("Pokrovsk", "Myrnohrad")]
+    sh = s.shares(approx, "RU", cache=False, workers=1, quiet=True)
     ax = plot_series(sh, threshold=0.7)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Pokrovsk", "Myrnohrad"]
     np.testing.assert_allclose(ax.lines[0].get_ydata(), sh.frame["Pokrovsk"].to_numpy())
@@ -254,7 +255,7 @@ def test_render_cli(tmp_path, _cli):
     )
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["out"] == str(out) and d["approximate_footprint"] is True and d["aoi"] == "Pokrovsk"
+    assert d["out"] == str(out) and d["approximate_footprint"] is False and d["aoi"] == "Pokrovsk"
     img = plt.imread(out)
     assert img.shape[:2] == (6 * 60, 8 * 60)
     rgb = np.round(img[..., :3] * 255).astype(int)
@@ -308,7 +309,7 @@ def test_plot_claim():
     from mapdiff.draw.plot import plot_claim
 
     m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
-    c = mapdiff.check_claim(m, "Pokrovsk", "RU", claimed="70%")
+    c = mapdiff.check_claim(m, "Pokrovsk", "RU", claimed="70%", footprint_kind="approximate")
     ax = plot_claim(c)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     assert texts[0] == f"held by RU: {c.held_km2:,.2f} km²"

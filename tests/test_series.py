@@ -164,11 +164,14 @@ def test_share_series_results(tmp_path):
     d = sh.to_dict()
     assert d["schema_version"] == 1 and d["side"] == "RU"
     assert d["dates"][0] == "2025-10-01" and len(d["shares"]["Pokrovsk"]) == 5
-    assert all(p["approximate"] for p in d["places"])
+    assert [(p["kind"], p["approximate"]) for p in d["places"]] == [
+        ("city_limits", False)
+    ] * 2  # OSM town limits
     json.dumps(d)
     assert "ShareSeries" in sh._repr_html_()
     ev = sh.areas[(sh.areas["place"] == "Pokrovsk")]
-    assert set(ev["label"]) == {"controlled:RU", "controlled:UA"}  # the sample covers all of Pokrovsk
+    # the sample covers all of Pokrovsk (up to float noise of ~1e-15 km² where the limits touch its edge)
+    assert set(ev[ev["km2"] > 1e-9]["label"]) == {"controlled:RU", "controlled:UA"}
     sums = ev.groupby("date")["km2"].sum()
     assert np.allclose(sums.to_numpy(), footprint("Pokrovsk").area_km2, rtol=1e-6)
     ax = sh.plot()

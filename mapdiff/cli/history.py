@@ -12,7 +12,7 @@ from ..errors import ArgumentError
 from ..io.atomic import write_text
 from ..places.footprints import footprint
 from ..series import Series
-from . import command, emit
+from . import command, emit, ranged
 
 
 def _run(args) -> int:
@@ -86,7 +86,7 @@ def _configure(p) -> None:
     )
     p.add_argument("--source", help="profile name (default: recognised from the first file)")
     p.add_argument("--csv", metavar="FILE", help="write date x place shares (0..1) to FILE")
-    p.add_argument("--workers", type=int, help="parallel processes (default: cores)")
+    p.add_argument("--workers", type=ranged(int, 1, 256), help="parallel processes (default: cores)")
     p.add_argument("--no-cache", action="store_true", help="do not use the on-disk release cache")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .._json import iso
 from ..errors import ArgumentError, FormatError
-from . import command, emit
+from . import command, emit, ranged
 
 _EPILOG = """examples:
   mapdiff render deepstatemap_data_20251127.geojson 2025-11-27.json --place Pokrovsk --out pokrovsk.png
@@ -90,12 +90,20 @@ def _configure(p) -> None:
     p.add_argument("--place", help="gazetteer place to draw (any alias)")
     p.add_argument("--aoi", help="polygon file for the area of interest")
     p.add_argument(
-        "--buffer-km", dest="buffer_km", type=float, default=0.0, help="grow the place or AOI by this many km"
+        "--buffer-km",
+        dest="buffer_km",
+        type=ranged(float, 0, 500),
+        default=0.0,
+        help="grow the place or AOI by this many km (0..500)",
     )
     p.add_argument("--out", required=True, help="output image: .png, .svg or .pdf")
-    p.add_argument("--dpi", type=int, default=200, help="resolution (default 200)")
-    p.add_argument("--width-in", dest="width_in", type=float, help="figure width in inches")
-    p.add_argument("--height-in", dest="height_in", type=float, help="figure height in inches")
+    p.add_argument("--dpi", type=ranged(int, 10, 1200), default=200, help="dots per inch (default 200)")
+    p.add_argument(
+        "--width-in", dest="width_in", type=ranged(float, 1, 100), help="figure width in inches (1..100)"
+    )
+    p.add_argument(
+        "--height-in", dest="height_in", type=ranged(float, 1, 100), help="figure height in inches (1..100)"
+    )
     p.add_argument("--title", help="title (default: sources and dates)")
     p.add_argument("--source-a", dest="source_a", help="profile of map 1 (default: recognised)")
     p.add_argument("--source-b", dest="source_b", help="profile of map 2 (default: recognised)")

@@ -489,6 +489,9 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
 
 def _comparison_footprint(comparison):
     """The Footprint behind a Comparison's AOI when its name is a gazetteer place, else the AOI."""
+    place = getattr(comparison, "place", None)
+    if place is not None:  # compare(aoi=<place or Footprint>) keeps it
+        return place
     aoi = comparison.aoi
     if hasattr(aoi, "name"):
         return aoi
