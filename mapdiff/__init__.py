@@ -44,7 +44,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "UnknownLabelError",
         "UnknownPlaceError",
         "UnknownSideError",
-        "UnknownSideError",
         "UnknownSourceError",
     ),
     ".io.limits": ("Limits", "set_limits"),

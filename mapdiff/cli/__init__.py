@@ -26,7 +26,7 @@ import traceback
 import warnings
 
 from .._json import SCHEMA_VERSION, jsonable
-from ..errors import MapdiffError
+from ..errors import ArgumentError, MapdiffError
 
 __all__ = ["main"]
 
@@ -173,7 +173,7 @@ def check_outputs(args) -> None:
                 "demo",
                 "report",
             ):  # their --out is a folder
-                raise MapdiffError(f"{option} {out}: is a folder; give a file name")
+                raise ArgumentError(f"{option} {out}: is a folder; give a file name")
 
 
 def add_map_options(p, place: bool = False) -> None:

@@ -53,7 +53,7 @@ from ..classes import (
     map_sides,
     source_title,
 )
-from ..errors import ArgumentError, MapdiffError
+from ..errors import ArgumentError, EmptyMapError, FormatError, MapdiffError, MissingDependencyError
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, NOT_COVERED, Label, as_label
 from ..measure import area_km2, from_equal_area, to_equal_area
@@ -421,7 +421,7 @@ def _context(ax, centre, context=True, skip=()) -> list[str]:
     for path in user:
         p = Path(path)
         if not p.is_file():
-            raise MapdiffError(f"context layer {p} not found: pass an existing GeoJSON/GeoPackage/shapefile")
+            raise FormatError(f"context layer {p} not found: pass an existing GeoJSON/GeoPackage/shapefile")
         geoms, tree = _line_layer(str(p))
         hit = tree.query(view, predicate="intersects") if tree is not None else []
         if len(hit):
@@ -477,7 +477,7 @@ def _tiles(ax, centre, tiles) -> str:
     try:
         import contextily
     except ImportError:
-        raise MapdiffError(
+        raise MissingDependencyError(
             "web tiles need contextily: pip install contextily (or leave tiles=None)"
         ) from None
     crs = f"+proj=laea +lat_0={centre[1]} +lon_0={centre[0]} +ellps=WGS84 +units=m"
@@ -1320,7 +1320,7 @@ def plot_changes_map(
     gained, lost = changes.gained.get(s), changes.lost.get(s)
     layers = [g for g in (gained, lost) if g is not None and not g.is_empty]
     if not layers:
-        raise MapdiffError(f"nothing changed hands for {s}: no polygon to draw")
+        raise EmptyMapError(f"nothing changed hands for {s}: no polygon to draw")
     view = shapely.union_all(np.asarray(layers, dtype=object))
     centre = _centre(view)
     entries, geoms, colours = [], [], []
@@ -1333,8 +1333,8 @@ def plot_changes_map(
     _draw(ax, geoms, colours, centre, edges=_slivers(sizes, float(sum(sizes)) * 5), **style)
     _extent(ax, shapely.buffer(shapely.envelope(view), 0.02), centre)
     ctx = _finish_map(ax, centre, places=places, context=context)
-    old = changes.old_as_of.isoformat() if changes.old_as_of else "undated"
-    new = changes.new_as_of.isoformat() if changes.new_as_of else "undated"
+    old = iso(changes.old_as_of, "undated")
+    new = iso(changes.new_as_of, "undated")
     ax.set_title(f"{_name(SimpleMap(changes.source))}: {old} → {new}", fontsize=11)
     notes = ["Sources — " + _attribution([SimpleMap(changes.source)])]
     if ctx:
@@ -1545,7 +1545,7 @@ def plot_panels(
 
     results = list(results)
     if not results:
-        raise MapdiffError("plot_panels() needs at least one map or claim check")
+        raise ArgumentError("plot_panels() needs at least one map or claim check")
     kinds = {type(r).__name__ for r in results}
     n = len(results)
     ncols = ncols or min(n, 3)
@@ -1561,7 +1561,7 @@ def plot_panels(
         view = aoi if aoi is not None else shapely.union_all([r.footprint_geometry for r in results])
         for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
             plot_claim(r, ax=ax, places=places, context=context, bars=False, footer=False, **style)
-            date = r.as_of.isoformat() if r.as_of else "undated"
+            date = iso(r.as_of, "undated")
             share = "" if r.share is None else f" {r.share:.0%}"
             ax.set_title(
                 titles[i] if titles else f"{_name(SimpleMap(r.source))} {date}\n{r.verdict}{share}",
@@ -1579,7 +1579,7 @@ def plot_panels(
         maps = [m for r in results for m in (r.a, r.b)]
     elif all(hasattr(r, "partition") for r in results):  # maps
         if aoi is None:
-            raise MapdiffError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
+            raise ArgumentError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
         view = aoi
         for i, (ax, m) in enumerate(zip(axes, results, strict=True)):
             plot_map(
@@ -1588,7 +1588,7 @@ def plot_panels(
             ax.set_title(titles[i] if titles else f"{_name(m)} {_date(m)}", fontsize=9)
         maps = results
     else:
-        raise MapdiffError(f"plot_panels() takes maps, claim checks or comparisons, got {sorted(kinds)}")
+        raise ArgumentError(f"plot_panels() takes maps, claim checks or comparisons, got {sorted(kinds)}")
     geom = _geom(view)
     centre = _centre(geom)
     x0, y0, x1, y1 = shapely.bounds(to_equal_area(geom, centre))
