@@ -68,11 +68,16 @@ def _centre(geoms) -> tuple[float, float]:
 
 
 @lru_cache(maxsize=16)
-def _profile_coverage_in(profile_name: str, aoi_wkb: bytes | None):
+def _profile_coverage_in(profile_name: str, aoi_wkb: bytes | None, drawn: bool = False):
+    """The profile's coverage (``drawn=True``: its drawn extent, None when that is the
+    coverage itself) inside the area of interest."""
     from .io.profiles import get_profile
-    from .io.read import _coverage
+    from .io.read import _coverage, _drawn_extent
 
-    cov = _coverage(get_profile(profile_name), profile_name)
+    profile = get_profile(profile_name)
+    cov = _drawn_extent(profile) if drawn else _coverage(profile, profile_name)
+    if drawn and cov is None:
+        return None
     if cov is not None and aoi_wkb is not None:
         cov = _polygonal(shapely.intersection(cov, shapely.from_wkb(aoi_wkb)))
     if cov is not None:
@@ -85,7 +90,7 @@ def _read_clipped(
 ) -> ControlMap:
     """Read one release and keep only what lies in ``aoi`` (clipping before any repair)."""
     from .io.profiles import detect_profile, get_profile
-    from .io.read import _check_lonlat, _read_bytes, _resolve_as_of
+    from .io.read import _check_lonlat, _read_bytes, _resolve_as_of, speak_where_drawn
 
     name = Path(path).name
     raw = _read_bytes(data, name, None, path)
@@ -99,9 +104,11 @@ def _read_clipped(
     if profile is None:
         raise UnknownSourceError(f"{name}: not recognised as any known source; pass source=")
     cover = _profile_coverage_in(profile.name, aoi_wkb)
+    extent = _profile_coverage_in(profile.name, aoi_wkb, drawn=True)  # None: the cover itself
     if raw.coverage is not None:
         own = raw.coverage if aoi is None else shapely.intersection(raw.coverage, aoi)
         cover = own if cover is None else shapely.intersection(cover, own)
+        extent = None if extent is None else shapely.intersection(extent, own)
     elif cover is None and aoi is not None:
         cover = None  # the map speaks where it draws; the aoi clips the drawing below
     geoms = raw.geoms
@@ -129,7 +136,7 @@ def _read_clipped(
         )
     if aoi is not None and sub.size:
         # clip to (coverage ∩ aoi) at once: what is cached is what will be measured
-        region = aoi if cover is None else cover
+        region = aoi if cover is None else cover if extent is None else extent
         sub = shapely.force_2d(sub)
         bad = ~shapely.is_valid(sub)
         if bad.any():
@@ -161,10 +168,10 @@ def _read_clipped(
             prov,
             NormalisationReport(len(labels), 0, tuple(repairs)),
         )
-    return normalise(
+    m = normalise(
         feats,
         precedence=profile.order(labels),
-        coverage=cover,
+        coverage=cover if extent is None else extent,
         background=profile.background,
         source=profile.name,
         as_of=date,
@@ -173,6 +180,7 @@ def _read_clipped(
         repairs=repairs,
         n_features=len(labels),
     )
+    return m if extent is None else speak_where_drawn(m, cover)
 
 
 def _load_release(r: _Release, ctx: _Context) -> ControlMap:

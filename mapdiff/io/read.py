@@ -34,7 +34,7 @@ from ..errors import (
     UnknownSourceError,
 )
 from ..model import ControlMap, Provenance, normalise
-from ..places.regions import region
+from ..places.regions import drawn_extent, region, speaking_coverage
 from .limits import check_bytes, check_vertices, current_limits
 from .profiles import Profile, detect_profile, get_profile
 from .write import _EXT_DRIVERS
@@ -124,11 +124,15 @@ def read_map(
                 "pass source='deepstate'|'nzz'|'isw'|'generic' or a TOML profile"
             )
     cover = _coverage(profile, raw.name)
+    extent = _drawn_extent(profile)
     for extra in (raw.coverage, coverage):
         if extra is not None:
             extra = getattr(extra, "geometry", extra)
             cover = extra if cover is None else shapely.intersection(cover, extra)
             shapely.prepare(cover)
+            if extent is not None:
+                extent = shapely.intersection(extent, extra)
+                shapely.prepare(extent)
     geoms = raw.geoms
     if swap_xy:
         geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
@@ -151,9 +155,12 @@ def read_map(
             )
         )
     try:
-        return _normalise(feats, profile, cover, date, raw, origin, repairs, labels)
+        m = _normalise(
+            feats, profile, cover if extent is None else extent, date, raw, origin, repairs, labels
+        )
     except EmptyMapError as exc:  # name the file, not only the profile
         raise EmptyMapError(f"{raw.name}: {exc}") from None
+    return m if extent is None else speak_where_drawn(m, cover)
 
 
 def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
@@ -181,6 +188,46 @@ def _values_hint(table: pd.DataFrame) -> str:
             if len(counts):
                 parts.append(f"{col} values: " + ", ".join(f"{v!r} ({n})" for v, n in counts.items()))
     return "; " + "; ".join(parts) if parts else ""
+
+
+def _drawn_extent(profile: Profile):
+    """Where drawn polygons count, for a profile whose coverage is a shipped region with
+    waters (``"ukraine"``: land ∪ internal waters and territorial sea); None otherwise
+    (drawn polygons are then clipped to the coverage itself)."""
+    if not profile.coverage or profile.coverage.lower() not in ("ukraine",):
+        return None
+    return drawn_extent(profile.coverage)
+
+
+def speak_where_drawn(m, land):
+    """``m`` (normalised with its drawn extent as coverage) speaking on ``land`` plus what it draws.
+
+    The drawn polygons keep everything inside the drawn extent (lagoons, estuaries,
+    coastal water); the background covers only ``land`` minus what is drawn, so undrawn
+    sea is held by no one. Drawn area outside the extent is reported as clipped.
+    """
+    import dataclasses
+
+    from ..measure import area_km2
+    from ..model import NormalisationReport, Repair
+
+    clipped = m._clipped  # drawn ∩ extent (the model's lazy clip, done once here)
+    out = dataclasses.replace(m, coverage=speaking_coverage(land, clipped))
+    out.__dict__["_clipped"] = clipped  # the cached_property's slot: already inside the new coverage
+    moved = [i for i, (g, c) in enumerate(zip(m.geometries, clipped, strict=True)) if g is not c]
+    report = m.report_base
+    if moved:  # measure what was cut off itself (a difference of two large areas is imprecise)
+        cut = [shapely.difference(m.geometries[i], m.coverage) for i in moved]
+        extra = Repair(
+            "outside_coverage_clipped",
+            len(moved),
+            float(np.sum(area_km2(np.asarray(cut, dtype=object)))),
+            "drawn area outside the map's extent (for Ukraine: outside its land and maritime "
+            "boundary), left out of every measure",
+        )
+        report = NormalisationReport(report.n_features, report.n_used, (*report.repairs, extra))
+    out.__dict__["report"] = report
+    return out
 
 
 def _coverage(profile: Profile, name: str):
