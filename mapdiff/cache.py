@@ -7,22 +7,28 @@ restricted to the area of interest) so a second run skips the parsing and the cl
 Design
 ------
 - **Key**: SHA-256 of (the file's content hash, the WKB of the area of interest, the
-  profile name, the mapdiff version, the cache format). A file whose content changes gets
-  a new key, so the old entry is never used again (it is invalidated by construction);
-  :func:`prune` removes entries not used for a while.
-- **Format**: one file per entry, ``<key>.mdr``: a magic line, the length of a JSON
-  header, the header (labels, background, source, date, scope, provenance, repairs,
-  offsets) and the geometries as WKB. No pickle: a cache directory shared between users
-  cannot run code.
-- **Writes** go through :mod:`mapdiff.io.atomic` (temporary file + rename), so concurrent
-  runs writing the same entry each leave a whole file and readers never see a partial
-  one. A damaged or foreign entry reads as a miss and is rewritten.
-- **Where**: ``$MAPDIFF_CACHE_DIR`` if set, else the user's cache directory
-  (``platformdirs.user_cache_dir("mapdiff")``), subfolder ``releases``.
+  profile's *content* (its rules, detection, dates, coverage, and the coverage file's
+  bytes: :func:`profile_fingerprint`), the mapdiff version, the cache format). A file or
+  a profile whose content changes gets a new key, so the old entry is never used again
+  (editing a profile's rules cannot return the old result); :func:`prune` removes
+  entries not used for a while.
+- **Format**: one file per entry, ``<key>.mdr``: a magic line, the SHA-256 of the rest,
+  the length of a JSON header, the header (labels, background, source, date, scope,
+  provenance, repairs, offsets) and the geometries as WKB. No pickle: a cache directory
+  shared between users cannot run code.
+- **Writes** go through :mod:`mapdiff.io.atomic` (temporary file + rename, without an
+  fsync per entry: a cache is rebuilt, not restored), so concurrent runs writing the
+  same entry each leave a whole file and readers never see a partial one. An entry whose
+  checksum does not match (a flipped bit, a file truncated by a crash), or that is
+  damaged or foreign in any way, reads as a miss and is rewritten: a cache never fails
+  a run.
+- **Where**: subfolder ``releases`` of the cache root: ``$MAPDIFF_CACHE_DIR`` if set, else
+  the user's cache directory (:mod:`mapdiff._dirs`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -34,15 +40,17 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from . import _dirs
+from ._json import iso
 from .io.atomic import write_bytes
 from .labels import Label
 from .model import ControlMap, NormalisationReport, Provenance, Repair
 
-__all__ = ["CACHE_ENV", "cache_dir", "clear", "load", "prune", "release_key", "store"]
+__all__ = ["CACHE_ENV", "cache_dir", "clear", "load", "profile_fingerprint", "prune", "release_key", "store"]
 
-CACHE_ENV = "MAPDIFF_CACHE_DIR"
-_MAGIC = b"MAPDIFF-RELEASE-1\n"
-_FORMAT = 1
+CACHE_ENV = _dirs.CACHE_ENV
+_MAGIC = b"MAPDIFF-RELEASE-2\n"
+_FORMAT = 2
 _SUFFIX = ".mdr"
 
 
@@ -52,28 +60,89 @@ def cache_dir(directory=None) -> Path:
     Parameters
     ----------
     directory : str or Path, optional
-        Explicit folder; otherwise ``$MAPDIFF_CACHE_DIR`` or the user cache directory.
+        Explicit folder; otherwise ``releases/`` in the cache root (``$MAPDIFF_CACHE_DIR``
+        or the user cache directory; see :mod:`mapdiff._dirs`).
 
     Examples
     --------
     >>> import os
     >>> os.environ["MAPDIFF_CACHE_DIR"] = "/tmp/mapdiff-doc-cache"
-    >>> str(cache_dir())
-    '/tmp/mapdiff-doc-cache'
+    >>> cache_dir().as_posix()
+    '/tmp/mapdiff-doc-cache/releases'
     >>> del os.environ["MAPDIFF_CACHE_DIR"]
     """
     if directory is not None:
         return Path(directory)
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("mapdiff")) / "releases"
+    return _dirs.cache_dir("releases")
 
 
-def release_key(content_sha256: str, aoi=None, profile: str | None = None) -> str:
+def profile_fingerprint(profile=None) -> str:
+    """SHA-256 of what a profile does: its content, not its name.
+
+    ``profile`` is a name, a TOML path or a :class:`~mapdiff.io.profiles.Profile`; None
+    (the source recognised from content) fingerprints every registered profile, since any
+    of them may be the one recognised. A coverage file the profile names is hashed by
+    content too.
+
+    Examples
+    --------
+    >>> profile_fingerprint("deepstate") == profile_fingerprint("deepstate")
+    True
+    >>> profile_fingerprint("deepstate") == profile_fingerprint("nzz")
+    False
+    """
+    from .io.profiles import _REGISTRY, available_profiles, get_profile
+
+    if profile is None:
+        available_profiles()  # loads the built-ins
+        profiles = list(_REGISTRY.values())
+    else:
+        profiles = [get_profile(profile)]
+    h = hashlib.sha256()
+    for prof in profiles:
+        h.update(_profile_text(prof).encode("utf-8") + b"\0")
+        cov = prof.coverage
+        if cov and cov.lower() != "ukraine" and Path(cov).is_file():
+            h.update(b"coverage-file=" + _file_digest(Path(cov)).encode() + b"\0")
+    return h.hexdigest()
+
+
+def _profile_text(prof) -> str:
+    """A canonical text of a profile (regular expressions by their source)."""
+
+    def plain(v):
+        if hasattr(v, "pattern") and hasattr(v, "flags"):
+            return {"re": v.pattern, "flags": int(v.flags)}
+        if dataclasses.is_dataclass(v):
+            return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v)}
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in sorted(v.items())}
+        if isinstance(v, list | tuple):
+            return [plain(x) for x in v]
+        return v if isinstance(v, str | int | float | bool | type(None)) else repr(v)
+
+    return json.dumps(plain(prof), sort_keys=True, ensure_ascii=False)
+
+
+def _file_digest(path: Path) -> str:
+    from .io.gate import read_input_bytes
+
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = hashlib.sha256(read_input_bytes(path)).hexdigest()
+    return _DIGESTS[key]
+
+
+_DIGESTS: dict = {}
+
+
+def release_key(content_sha256: str, aoi=None, profile=None) -> str:
     """The cache key of one release clipped to ``aoi`` and read with ``profile``.
+
+    ``profile`` (a name, a TOML path, a Profile or None for "recognised") enters the key
+    by its content (:func:`profile_fingerprint`): editing a profile's rules changes
+    every key made with it.
 
     Examples
     --------
@@ -89,7 +158,7 @@ def release_key(content_sha256: str, aoi=None, profile: str | None = None) -> st
         f"format={_FORMAT}",
         f"version={__version__}",
         f"geography={GEOGRAPHY_VERSION}",  # the shipped outlines decide what a release covers
-        f"profile={profile or 'auto'}",
+        f"profile={profile_fingerprint(profile)}",
         f"content={content_sha256}",
     ):
         h.update(part.encode() + b"\0")
@@ -114,15 +183,16 @@ def store(key: str, m: ControlMap, directory=None) -> Path:
         "labels": [[lab.status, lab.side] for lab in m.labels],
         "background": None if m.background is None else [m.background.status, m.background.side],
         "source": m.source,
-        "as_of": m.as_of.isoformat() if m.as_of else None,
+        "as_of": iso(m.as_of),
         "scope": list(m.scope),
         "provenance": m.provenance.to_dict(),
         "report": m.report_base.to_dict(),
         "offsets": offsets,
     }
     head = json.dumps(header, ensure_ascii=False).encode("utf-8")
-    data = _MAGIC + struct.pack("<Q", len(head)) + head + b"".join(blobs)
-    return write_bytes(_path(key, directory), data)
+    body = struct.pack("<Q", len(head)) + head + b"".join(blobs)
+    data = _MAGIC + hashlib.sha256(body).digest() + body
+    return write_bytes(_path(key, directory), data, fsync=False)
 
 
 def load(key: str, directory=None) -> ControlMap | None:
@@ -135,7 +205,9 @@ def load(key: str, directory=None) -> ControlMap | None:
     try:
         if not data.startswith(_MAGIC):
             return None
-        start = len(_MAGIC)
+        start = len(_MAGIC) + 32
+        if hashlib.sha256(data[start:]).digest() != data[len(_MAGIC) : start]:
+            return None  # a flipped bit, a truncated write: a miss, rewritten by the caller
         (n,) = struct.unpack("<Q", data[start : start + 8])
         header = json.loads(data[start + 8 : start + 8 + n])
         if header.get("format") != _FORMAT:
@@ -162,7 +234,7 @@ def load(key: str, directory=None) -> ControlMap | None:
             Provenance(**header["provenance"]),
             report,
         )
-    except (ValueError, KeyError, TypeError, struct.error, shapely.errors.GEOSException):
+    except Exception:  # whatever is wrong with an entry, a cache never fails the run
         return None
     try:  # mark as used, for prune()
         os.utime(path)

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._json import SCHEMA_VERSION
+from ._json import SCHEMA_VERSION, iso
 from ._runner import _centre, _Context, _load_release, _Release
-from .errors import MapdiffError
+from .errors import ArgumentError
 from .measure import area_km2
 from .model import ControlMap, _polygonal
 
@@ -115,8 +115,8 @@ class Changes:
             "schema_version": SCHEMA_VERSION,
             "kind": "changes",
             "source": self.source,
-            "old": self.old_as_of.isoformat() if self.old_as_of else None,
-            "new": self.new_as_of.isoformat() if self.new_as_of else None,
+            "old": iso(self.old_as_of),
+            "new": iso(self.new_as_of),
             "aoi": self.aoi,
             "aoi_kind": self.aoi_kind,
             "approximate": self.approximate,
@@ -156,7 +156,7 @@ class Changes:
         df = self.to_frame()
         return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
 
-    def plot(self, ax=None, side: str | None = None, **kwargs):
+    def plot(self, ax=None, *, side: str | None = None, **kwargs):
         """Land ``side`` gained (red) and lost (blue, hatched); returns the Axes.
 
         One side at a time (by default the first): on a two-sided map one side's gains are
@@ -261,7 +261,7 @@ def _sides(*maps) -> list[str]:
     return out
 
 
-def changes(old, new, aoi=None, *, components: bool = True) -> Changes:
+def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
     """Gains and losses per side between two releases, in km², with the polygons.
 
     Only land both maps cover is compared (a change of coverage is not a change of
@@ -359,7 +359,7 @@ def _aoi_geometry(aoi):
         return aoi.geometry
     g = getattr(aoi, "geometry", aoi)
     if not isinstance(g, shapely.Geometry):
-        raise MapdiffError(
+        raise ArgumentError(
             f"aoi must be a place name, a Footprint or a lon/lat geometry, not {type(aoi).__name__}"
         )
     return g
@@ -438,7 +438,7 @@ class ChangeTable:
             "rows": rows,
         }
 
-    def plot(self, ax=None, side: str | None = None, **kwargs):
+    def plot(self, ax=None, *, side: str | None = None, **kwargs):
         """Net change per day and its rolling mean for one side; returns the Axes."""
         import matplotlib.pyplot as plt
 

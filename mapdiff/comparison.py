@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._json import SCHEMA_VERSION
-from .errors import CoverageError
+from ._json import SCHEMA_VERSION, iso
+from .errors import ArgumentError, EmptyMapError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
@@ -106,16 +106,16 @@ def _resolve_aoi(aoi, maps):
     else:
         geom = getattr(aoi, "geometry", aoi)
     if not isinstance(geom, shapely.Geometry):
-        raise CoverageError(
+        raise ArgumentError(
             f"aoi must be a Footprint, a shapely geometry (lon/lat) or a place name, got {type(aoi).__name__}"
         )
     if shapely.get_type_id(geom) not in (3, 6, 7):
-        raise CoverageError(f"aoi must be polygonal, got a {geom.geom_type}")
+        raise ArgumentError(f"aoi must be polygonal, got a {geom.geom_type}")
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     geom = polygonal_parts(np.array([geom], dtype=object))[0]
     if geom.is_empty or area_km2(geom) <= 0:
-        raise CoverageError(
+        raise EmptyMapError(
             "the area of interest is empty: give a polygon with area, or maps that cover something"
         )
     return geom
@@ -535,7 +535,7 @@ class Comparison:
         g["b_side"] = g["b_side"].replace("", None)
         return g
 
-    def to_dict(self, top: int = 20) -> dict:
+    def to_dict(self, *, top: int = 20) -> dict:
         """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
 
         def _num(x):
@@ -569,7 +569,7 @@ class Comparison:
                 {
                     "role": r,
                     "source": m.source,
-                    "as_of": m.as_of.isoformat() if m.as_of else None,
+                    "as_of": iso(m.as_of),
                     "path": m.provenance.path,
                     "sha256": m.provenance.sha256,
                 }
@@ -585,7 +585,7 @@ class Comparison:
             "scope_notes": list(self.scope_notes),
         }
 
-    def to_file(self, path, driver: str | None = None, what: str = "disagreement"):
+    def to_file(self, path, *, driver: str | None = None, what: str = "disagreement"):
         """Write polygons atomically (GeoPackage, GeoJSON, ...).
 
         ``what="disagreement"`` (default): the disagreeing pieces with ``a_label, b_label,
@@ -594,39 +594,19 @@ class Comparison:
         from .io.write import write_gdf
 
         if what not in ("disagreement", "pieces"):
-            raise CoverageError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
-        return write_gdf(self.disagreement if what == "disagreement" else self.pieces, path, driver=driver)
+            raise ArgumentError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
+        return write_gdf(
+            self.disagreement if what == "disagreement" else self.pieces,
+            path,
+            driver=driver,
+            inputs=(self.a.provenance.path, self.b.provenance.path),
+        )
 
     def plot(self, ax=None, **kw):
         """Draw the disagreement by cause over the AOI; returns the Axes."""
-        try:
-            from .draw.plot import plot_comparison
-        except ImportError:
-            plot_comparison = None
-        if plot_comparison is not None:
-            return plot_comparison(self, ax=ax, **kw)
-        import matplotlib.pyplot as plt
-        from matplotlib.patches import Patch
+        from .draw.plot import plot_comparison
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 8))
-        import geopandas as gpd
-
-        gpd.GeoSeries([self.aoi], crs="EPSG:4326").plot(
-            ax=ax, facecolor="#f2f2f2", edgecolor="#888888", linewidth=0.5
-        )
-        colours = {"scope": "#9e9ac8", "noise": "#fdae6b", "real": "#d7301f"}
-        handles = []
-        d = self.disagreement
-        for cause, col in colours.items():
-            sel = d[d.cause == cause]
-            if len(sel):
-                sel.plot(ax=ax, color=col, linewidth=0)
-            handles.append(Patch(color=col, label=f"{cause}: {self.disagreement_km2[cause]:,.1f} km²"))
-        ax.legend(handles=handles, loc="lower left", title="disagreement")
-        ax.set_title(f"{self.a.source} {self.a.as_of or ''} vs {self.b.source} {self.b.as_of or ''}")
-        ax.set_aspect(1 / np.cos(np.radians(self._centre[1])))
-        return ax
+        return plot_comparison(self, ax=ax, **kw)
 
     def __repr__(self) -> str:
         d = self.disagreement_km2
@@ -647,7 +627,9 @@ class Comparison:
 
 
 # --------------------------------------------------------------------------- compare
-def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope: bool = True) -> Comparison:
+def compare(
+    a: ControlMap, b: ControlMap, *, aoi=None, noise_m: float = 30.0, scope: bool = True
+) -> Comparison:
     """Compare two maps over an area of interest.
 
     Parameters
@@ -685,9 +667,9 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     33.1
     """
     if not (isinstance(a, ControlMap) and isinstance(b, ControlMap)):
-        raise CoverageError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
+        raise ArgumentError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
     if not (noise_m >= 0):
-        raise CoverageError(f"noise_m must be >= 0 metres, got {noise_m!r}")
+        raise ArgumentError(f"noise_m must be >= 0 metres, got {noise_m!r}")
     geom = _resolve_aoi(aoi, (a, b))
     x0, y0, x1, y1 = shapely.bounds(geom)
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
@@ -738,7 +720,7 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     a_lab = np.concatenate([pa[agree_idx], pa_d])
     b_lab = np.concatenate([pb[agree_idx], pb_d])
     causes = np.concatenate([np.full(len(agree_idx), "agree", dtype=object), cause])
-    sizes = area_km2(np.concatenate([geoms, [geom]]), centre)  # one projection for all
+    sizes = area_km2(np.concatenate([geoms, [geom]]), centre=centre)  # one projection for all
     import geopandas as gpd
 
     pieces = gpd.GeoDataFrame(
@@ -790,9 +772,7 @@ class ManyComparison:
         return {
             "schema_version": SCHEMA_VERSION,
             "aoi_km2": float(self.aoi_km2),
-            "sources": [
-                {"source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None} for m in self.maps
-            ],
+            "sources": [{"source": m.source, "as_of": iso(m.as_of)} for m in self.maps],
             "agreement_km2": {
                 int(k): float(v) for k, v in zip(self.to_frame().n_top, self.to_frame().area_km2, strict=True)
             },
@@ -816,7 +796,7 @@ class ManyComparison:
         )
 
 
-def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
+def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     """Compare several maps: per area, how many sources say each label; and every pair.
 
     Examples
@@ -832,7 +812,7 @@ def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     """
     maps = tuple(maps)
     if len(maps) < 2 or not all(isinstance(m, ControlMap) for m in maps):
-        raise CoverageError("compare_many() takes two or more ControlMaps")
+        raise ArgumentError("compare_many() takes two or more ControlMaps")
     geom = _resolve_aoi(aoi, maps)
     x0, y0, x1, y1 = shapely.bounds(geom)
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
@@ -854,7 +834,7 @@ def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
         data[f"n:{name}"] = v
     data["top_label"] = np.asarray(list(counts), dtype=object)[cmat.argmax(axis=1)]
     data["n_top"] = cmat.max(axis=1)
-    sizes = area_km2(np.concatenate([cur, [geom]]), centre)
+    sizes = area_km2(np.concatenate([cur, [geom]]), centre=centre)
     data["area_km2"] = sizes[:-1]
     consensus = gpd.GeoDataFrame(data, geometry=list(cur), crs="EPSG:4326")
     rows = []

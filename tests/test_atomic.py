@@ -159,7 +159,9 @@ def test_killed_write_gdf_leaves_previous_version_or_nothing(tmp_path):
         _kill_when(proc, half_written)
         if previous:
             assert target.read_bytes() == before
-            assert len(mapdiff.io.read.read_raw(target).geoms) == 3
+            from mapdiff.io.read import read_raw
+
+            assert len(read_raw(target).geoms) == 3
         else:
             assert not target.exists()
 
@@ -238,7 +240,7 @@ def test_cache_writer_killed_mid_entry_is_a_miss_not_a_corrupt_hit(tmp_path):
         m = mapdiff.read_map(mapdiff.sample_path("2025-11-20"))
         key = cache.release_key(m.provenance.sha256, None, "deepstate")
         real = atomic.write_bytes
-        def slow(path, data):
+        def slow(path, data, **kwargs):
             with atomic.atomic_path(path) as tmp:
                 with open(tmp, "wb") as fh:
                     fh.write(data[: len(data) // 2])

@@ -125,20 +125,20 @@ def test_claimed_value_forms(value):
 
 @pytest.mark.parametrize("value", [150, "101%", -5, "abc", float("nan")])
 def test_bad_claimed_values(square_map, value):
-    with pytest.raises(MapdiffError, match="claimed share"):
+    with pytest.raises(mapdiff.ArgumentError, match="claimed share"):
         check_claim(square_map, SQUARE, "RU", value)
 
 
 def test_bad_arguments(square_map):
-    with pytest.raises(MapdiffError, match="unknown claim kind"):
+    with pytest.raises(mapdiff.ArgumentError, match="unknown claim kind"):
         check_claim(square_map, SQUARE, "RU", 0.5, kind="liberated")
-    with pytest.raises(MapdiffError, match="unknown grey-zone policy"):
+    with pytest.raises(mapdiff.ArgumentError, match="unknown grey-zone policy"):
         check_claim(square_map, SQUARE, "RU", 0.5, policy="all")
-    with pytest.raises(MapdiffError, match="needs a claimed value"):
+    with pytest.raises(mapdiff.ArgumentError, match="needs a claimed value"):
         check_claim(square_map, SQUARE, "RU")
-    with pytest.raises(MapdiffError, match="needs a ControlMap"):
+    with pytest.raises(mapdiff.ArgumentError, match="needs a ControlMap"):
         check_claim("map.geojson", SQUARE, "RU", 0.5)
-    with pytest.raises(MapdiffError, match="tolerance"):
+    with pytest.raises(mapdiff.ArgumentError, match="tolerance"):
         check_claim(square_map, SQUARE, "RU", 0.5, tolerance=2)
 
 
@@ -337,9 +337,9 @@ def test_ledger_validation_names_the_row(tmp_path, row, match):
 def test_ledger_missing_column_and_file(tmp_path):
     path = tmp_path / "claims.csv"
     path.write_text("who,date,place\nA,2025-11-27,Pokrovsk\n")
-    with pytest.raises(MapdiffError, match="lacks the column"):
+    with pytest.raises(mapdiff.FormatError, match="lacks the column"):
         read_ledger(path)
-    with pytest.raises(MapdiffError, match="cannot read ledger"):
+    with pytest.raises(mapdiff.FormatError, match="cannot read ledger"):
         read_ledger(tmp_path / "none.csv")
 
 

@@ -14,7 +14,15 @@ import pytest
 import shapely
 
 import mapdiff
-from mapdiff import FetchError, UnknownPlaceError, footprint, footprint_from_file
+from mapdiff import (
+    ArgumentError,
+    CRSError,
+    FetchError,
+    FormatError,
+    UnknownPlaceError,
+    footprint,
+    footprint_from_file,
+)
 from mapdiff.measure import geodesic_area_km2
 from mapdiff.places.boundaries import cache_dir, fetch_footprint
 from mapdiff.places.footprints import available_kinds, footprint_from_geometry, resolve_name
@@ -70,7 +78,7 @@ def test_kinds_and_approximate_flag():
     assert fp.area_km2 == pytest.approx(2.3, rel=1e-6)
     assert fp.area_km2 == pytest.approx(geodesic_area_km2(fp.geometry), rel=1e-3)
     assert not footprint("Kharkiv").approximate
-    with pytest.raises(UnknownPlaceError, match="has no 'city_limits'"):
+    with pytest.raises(ArgumentError, match="has no 'city_limits'"):
         footprint("Kupiansk", kind="city_limits")
 
 
@@ -82,7 +90,7 @@ def test_buffer_grows_by_the_distance():
     assert grown.area_km2 == pytest.approx(math.pi * (r + 2) ** 2, rel=5e-3)
     assert grown.area_km2 == pytest.approx(geodesic_area_km2(grown.geometry), rel=1e-3)
     assert shapely.covers(grown.geometry.buffer(1e-9), fp.geometry)
-    with pytest.raises(UnknownPlaceError, match="bad footprint kind"):
+    with pytest.raises(ArgumentError, match="bad footprint kind"):
         footprint("Pokrovsk", kind="approximate+two")
 
 
@@ -140,16 +148,16 @@ def test_user_polygon_reprojected_from_web_mercator(tmp_path):
 
 
 def test_user_polygon_bad_inputs(tmp_path):
-    with pytest.raises(UnknownPlaceError, match="does not exist"):
+    with pytest.raises(FormatError, match="does not exist"):
         footprint_from_file(tmp_path / "missing.geojson")
     bad = tmp_path / "bad.geojson"
     bad.write_text("{not json")
-    with pytest.raises(UnknownPlaceError, match="cannot read polygon file"):
+    with pytest.raises(FormatError, match="cannot read polygon file"):
         footprint_from_file(bad)
     line = _write_geojson(tmp_path / "line.geojson", shapely.LineString([(37, 48), (37.1, 48.1)]))
-    with pytest.raises(UnknownPlaceError, match="holds no polygon"):
+    with pytest.raises(FormatError, match="holds no polygon"):
         footprint_from_file(line)
-    with pytest.raises(UnknownPlaceError, match="not lon/lat"):
+    with pytest.raises(CRSError, match="not lon/lat"):
         footprint_from_geometry(shapely.box(4e6, 6e6, 4.1e6, 6.1e6))
 
 
@@ -281,7 +289,7 @@ def test_buffers_add_up_and_keep_their_base():
     twice = base.buffer(1).buffer(2)
     assert twice.kind == "user+3km" and twice.base is base
     assert twice.area_km2 == pytest.approx(base.buffer(3).area_km2, rel=1e-9)
-    with pytest.raises(UnknownPlaceError, match="distance >= 0"):
+    with pytest.raises(ArgumentError, match="distance >= 0"):
         base.buffer(-1)
 
 

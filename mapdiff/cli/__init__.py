@@ -4,15 +4,23 @@ Each subcommand lives in its own module of this package and registers itself wit
 :func:`command`. Human text by default, ``--json`` for machines.
 
 Exit codes: 0 ok; 1 a claim is not supported (with ``--strict``); 2 bad input (a
-:class:`~mapdiff.errors.MapdiffError`, with its message on stderr); 3 unexpected error.
+:class:`~mapdiff.errors.MapdiffError`, a bad option or an OS error on a file, with one
+line naming the file on stderr); 3 an internal error (one line; ``--debug`` prints the
+traceback). Under ``--json`` an error is also printed to stdout as
+``{"schema_version": 1, "type": "error", ...}``. Output piped into a program that stops
+reading (``| head``) ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import importlib
 import json
+import os
+import re
 import sys
+import traceback
 import warnings
 
 from ..errors import MapdiffError
@@ -36,12 +44,110 @@ def command(name: str, help: str, epilog: str = ""):
     return deco
 
 
+# C0 and C1 control characters but newline and tab: a name from a map holding ESC
+# sequences must not clear or rewrite the user's terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` without terminal control characters (ESC sequences, bidi overrides).
+
+    Examples
+    --------
+    >>> terminal_safe("Pokrovsk\x1b[2J")
+    'Pokrovsk[2J'
+    """
+    return _CONTROL.sub("", str(text))
+
+
+_OPTION_OF = {"source": "--source", "crs": "--crs", "as_of": "--as-of", "layer": "--layer"}
+
+
+def cli_syntax(message: str) -> str:
+    """A library message in command-line syntax: ``source='nzz'`` → ``--source nzz``.
+
+    Examples
+    --------
+    >>> cli_syntax("pass source='deepstate'|'nzz' or a TOML profile; or swap_xy=True")
+    'pass --source deepstate|nzz or a TOML profile; or --swap-xy'
+    >>> cli_syntax("pass crs= (for example crs='EPSG:4326')")
+    'pass --crs (for example --crs EPSG:4326)'
+    """
+    message = re.sub(r"\bswap_xy=True\b", "--swap-xy", message)
+
+    def option(m):
+        values = re.findall(r"'([^']*)'", m.group(2) or "")
+        return _OPTION_OF[m.group(1)] + (" " + "|".join(values) if values else "")
+
+    return re.sub(r"\b(source|crs|as_of|layer)=((?:'[^']*'\|?)*)", option, message)
+
+
 def emit(obj, as_json: bool, text: str) -> None:
-    """Print ``obj`` as JSON (``--json``) or ``text``."""
+    """Print ``obj`` as JSON (``--json``) or ``text`` (stripped of terminal control characters)."""
     if as_json:
         print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
     else:
-        print(text)
+        print(terminal_safe(text))
+
+
+def ranged(kind, lo=None, hi=None, *, lo_open: bool = False):
+    """An argparse ``type=`` that parses ``kind`` and refuses values outside ``[lo, hi]``.
+
+    Examples
+    --------
+    >>> ranged(int, 10, 1200)("300")
+    300
+    """
+
+    def parse(text):
+        try:
+            v = kind(text)
+        except ValueError:
+            what = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if v != v or (lo is not None and (v <= lo if lo_open else v < lo)) or (hi is not None and v > hi):
+            parts = [f"{'more than' if lo_open else 'at least'} {lo}"] if lo is not None else []
+            parts += [f"at most {hi}"] if hi is not None else []
+            bound = " and ".join(parts)
+            raise argparse.ArgumentTypeError(f"{text} is out of range: give {bound}")
+        return v
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+_INPUT_DESTS = (
+    *("map", "a", "b", "old", "new", "file", "aoi", "rear", "place"),
+    *("source", "source_a", "source_b"),
+)
+_OUTPUT_DESTS = (("out", "--out"), ("csv", "--csv"))
+
+
+def _inputs(args) -> list[str]:
+    """Every existing file the command reads (releases of a folder or glob too)."""
+    found = []
+    for dest in _INPUT_DESTS:
+        vals = getattr(args, dest, None)
+        for v in vals if isinstance(vals, list) else [vals]:
+            if isinstance(v, str) and v and os.path.exists(v):
+                found.append(v)
+    rel = getattr(args, "releases", None)
+    if isinstance(rel, str):
+        found += glob.glob(os.path.join(rel, "*")) if os.path.isdir(rel) else glob.glob(rel)
+    return found
+
+
+def check_outputs(args) -> None:
+    """Refuse an ``--out``/``--csv`` that resolves (symlinks included) to an input of the run."""
+    from ..io.atomic import refuse_overwrite
+
+    inputs = _inputs(args)
+    for dest, option in _OUTPUT_DESTS:
+        out = getattr(args, dest, None)
+        if isinstance(out, str) and out:
+            refuse_overwrite(out, inputs, option)
+            if os.path.isdir(out) and args.command not in ("fetch", "demo"):
+                raise MapdiffError(f"{option} {out}: is a folder; give a file name")
 
 
 def add_map_options(p, place: bool = False) -> None:
@@ -53,25 +159,30 @@ def add_map_options(p, place: bool = False) -> None:
             required=True,
             help="gazetteer name or alias (any script), or the path of a polygon file",
         )
+    add_read_options(p)
+
+
+def add_read_options(p) -> None:
+    """``--source``, ``--as-of``, ``--swap-xy`` and ``--layer``: how to read the map file."""
     p.add_argument("--source", help="profile name or TOML path (default: recognised from content)")
     p.add_argument("--as-of", dest="as_of", help="release date when the file states none (YYYY-MM-DD)")
+    p.add_argument(
+        "--swap-xy", dest="swap_xy", action="store_true", help="the file is (lat, lon): swap the axes"
+    )
+    p.add_argument("--layer", help="layer of a GeoPackage that holds several")
 
 
 def read_map_option(args):
     """The ControlMap named by :func:`add_map_options`' arguments."""
     from ..io.read import read_map
 
-    return read_map(args.map, source=args.source, as_of=args.as_of)
+    return read_map(args.map, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
     for mod in _MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{mod}":
-                raise
+        importlib.import_module(f"{__name__}.{mod}")
     parser = argparse.ArgumentParser(
         prog="mapdiff",
         description="Compare competing maps of territorial control (areas in km²).",
@@ -81,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .._version import __version__
 
     parser.add_argument("--version", action="version", version=f"mapdiff {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="print tracebacks of internal errors"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (func, help_, epilog) in _COMMANDS.items():
         p = sub.add_parser(
@@ -91,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         func.configure(p)
+        p.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="print the traceback of an internal error",
+        )
         p.set_defaults(_func=func)
     return parser
 
@@ -105,13 +225,61 @@ def main(argv=None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
+            check_outputs(args)
             return int(args._func(args) or 0)
+    except BrokenPipeError:
+        return _broken_pipe()
     except MapdiffError as exc:
-        print(f"mapdiff {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(args, EXIT_BAD_INPUT, type(exc).__name__, cli_syntax(str(exc)))
+    except OSError as exc:  # a file the user named: unwritable folder, full disk, ...
+        where = exc.filename or "?"
+        return _fail(args, EXIT_BAD_INPUT, type(exc).__name__, f"{where}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        first = (str(exc).splitlines() or [""])[0][:300]
+        return _fail(
+            args,
+            EXIT_INTERNAL,
+            type(exc).__name__,
+            f"internal error: {type(exc).__name__}: {first} (a bug in mapdiff: rerun with --debug "
+            "for the traceback and report it)",
+        )
+
+
+def _fail(args, code: int, kind: str, message: str) -> int:
+    message = terminal_safe(message).replace("\n", " ")
+    try:
+        if getattr(args, "json", False):
+            print(
+                json.dumps(
+                    {
+                        "schema_version": 1,
+                        "type": "error",
+                        "exit_code": code,
+                        "error": kind,
+                        "message": message,
+                    },
+                    ensure_ascii=True,
+                )
+            )
+        print(f"mapdiff {args.command}: error: {message}", file=sys.stderr)
+    except BrokenPipeError:
+        return _broken_pipe()
+    return code
+
+
+def _broken_pipe() -> int:
+    """The reader of our output went away (``| head``): stop quietly."""
+    try:  # further writes (and the flush at exit) must not raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

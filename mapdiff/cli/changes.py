@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..change import changes
 from ..io.read import read_map
-from . import command, emit
+from . import command, emit, ranged
 
 
 def _run(args) -> int:
@@ -48,7 +48,7 @@ def _configure(p) -> None:
         help="with --place: footprint kind (city_limits, community, approximate, +2km ...)",
     )
     p.add_argument("--source", help="profile name (default: recognised from content)")
-    p.add_argument("--top", type=int, default=5, help="largest gained pieces to list (default 5)")
+    p.add_argument("--top", type=ranged(int, 0, 1000), default=5, help="pieces to list (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 

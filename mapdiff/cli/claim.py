@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..claims import KINDS, POLICIES, check_claim
-from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, read_map_option
+from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, ranged, read_map_option
 
 
 def _run(args) -> int:
@@ -44,7 +44,7 @@ def _configure(p) -> None:
     )
     p.add_argument(
         "--tolerance",
-        type=float,
+        type=ranged(float, 0, 1),
         default=0.05,
         help="absolute share below the claim still 'within tolerance' (default 0.05)",
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from .._json import iso
 from ..comparison import compare
 from ..io.read import read_map
-from . import command, emit
+from . import command, emit, ranged
 
 
 def _run(args) -> int:
@@ -36,7 +37,7 @@ def _text(c) -> str:
     t = c.crosstab
     w = max([len(str(x)) for x in t.columns] + [12]) + 2
     corner = f"{c.a.source} \\ {c.b.source}"
-    date = {m: (m.as_of.isoformat() if m.as_of else "undated") for m in (c.a, c.b)}
+    date = {m: iso(m.as_of, "undated") for m in (c.a, c.b)}
     where = ""
     if c.place is not None:
         where = f" ({c.place.name}, {c.place.kind} footprint{', APPROXIMATE' if c.approximate else ''})"
@@ -76,7 +77,7 @@ def _configure(p) -> None:
     p.add_argument(
         "--noise-m",
         dest="noise_m",
-        type=float,
+        type=ranged(float, 0, 10_000),
         default=30.0,
         help="slivers thinner than this many metres are noise (default 30)",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..encircle import GREY_POLICIES, encirclement
-from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, read_map_option
+from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, ranged, read_map_option
 
 
 def _run(args) -> int:
@@ -42,7 +42,7 @@ def _configure(p) -> None:
     p.add_argument(
         "--fire-range-km",
         dest="fire_range_km",
-        type=float,
+        type=ranged(float, 0, 50),
         help="a corridor narrower than twice this counts as closed under fire control",
     )
     p.add_argument(
@@ -54,14 +54,14 @@ def _configure(p) -> None:
     p.add_argument(
         "--radius-km",
         dest="radius_km",
-        type=float,
+        type=ranged(float, 0, 100, lo_open=True),
         default=5.0,
         help="how far around the place the perimeter share looks (default 5)",
     )
     p.add_argument(
         "--search-km",
         dest="search_km",
-        type=float,
+        type=ranged(float, 0, 300, lo_open=True),
         default=40.0,
         help="window around the place in which the corridor is measured (default 40)",
     )
@@ -71,7 +71,9 @@ def _configure(p) -> None:
         help="footprint kind, e.g. city_limits, approximate, approximate+2km",
     )
     p.add_argument("--out", help="also draw the figure to this .png, .svg or .pdf")
-    p.add_argument("--dpi", type=int, default=200, help="figure resolution (default 200)")
+    p.add_argument(
+        "--dpi", type=ranged(int, 10, 1200), default=200, help="figure resolution, 10..1200 (default 200)"
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when the holding is not closed")
     p.add_argument(
         "--json", action="store_true", help="print the result as JSON (enclosed, verdict, corridor_km, ...)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import MapdiffError
 from ..io.read import read_map
 from ..places.regions import OFFICIAL_AREA_KM2, share_of_region
-from . import command, emit
+from . import add_read_options, command, emit
 
 
 def _region_of(m) -> str | None:
@@ -20,7 +20,9 @@ def _region_of(m) -> str | None:
 
 
 def _run(args) -> int:
-    m = read_map(args.file, source=args.source, as_of=args.as_of, crs=args.crs)
+    m = read_map(
+        args.file, source=args.source, as_of=args.as_of, crs=args.crs, swap_xy=args.swap_xy, layer=args.layer
+    )
     d = m.to_dict()
     reg = _region_of(m)
     if reg is not None:  # percentages "of Ukraine" use the official area, not an outline's
@@ -55,8 +57,7 @@ def _run(args) -> int:
 
 def _configure(p) -> None:
     p.add_argument("file", help="map file (GeoJSON, GPKG, SHP, KML/KMZ, FGB, Parquet)")
-    p.add_argument("--source", help="profile name or TOML path (default: recognised from content)")
-    p.add_argument("--as-of", dest="as_of", help="release date when the file states none (YYYY-MM-DD)")
+    add_read_options(p)
     p.add_argument("--crs", help="CRS when the file states none, e.g. EPSG:3857")
     p.add_argument("--json", action="store_true", help="print JSON")
 

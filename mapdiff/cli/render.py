@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import MapdiffError
-from . import command, emit
+from .._json import iso
+from ..errors import ArgumentError, FormatError
+from . import command, emit, ranged
 
 _EPILOG = """examples:
   mapdiff render deepstatemap_data_20251127.geojson 2025-11-27.json --place Pokrovsk --out pokrovsk.png
@@ -28,7 +29,7 @@ def _aoi_from_file(path):
     geoms = np.asarray(raw.geoms, dtype=object)
     polys = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
     if polys.size == 0:
-        raise MapdiffError(f"{path}: no polygon to use as the area of interest; pass a polygon file")
+        raise FormatError(f"{path}: no polygon to use as the area of interest; pass a polygon file")
     geom = shapely.make_valid(shapely.union_all(polys))
     return Footprint(Path(path).stem, geom, USER, float(area_km2(geom)), f"user file {path}")
 
@@ -43,11 +44,11 @@ def _run(args) -> int:
     from ..io.read import read_map
 
     if Path(args.out).suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise MapdiffError(f"--out {args.out}: use a .png, .svg or .pdf file name")
+        raise ArgumentError(f"--out {args.out}: use a .png, .svg or .pdf file name")
     if (args.width_in is None) != (args.height_in is None):
-        raise MapdiffError("give both --width-in and --height-in, or neither")
+        raise ArgumentError("give both --width-in and --height-in, or neither")
     if args.place and args.aoi:
-        raise MapdiffError("give --place or --aoi, not both")
+        raise ArgumentError("give --place or --aoi, not both")
     a = read_map(args.a, source=args.source_a)
     b = read_map(args.b, source=args.source_b)
     if args.aoi:
@@ -73,8 +74,8 @@ def _run(args) -> int:
         "out": str(out),
         "dpi": args.dpi,
         "size_in": list(size),
-        "a": {"source": a.source, "as_of": a.as_of.isoformat() if a.as_of else None},
-        "b": {"source": b.source, "as_of": b.as_of.isoformat() if b.as_of else None},
+        "a": {"source": a.source, "as_of": iso(a.as_of)},
+        "b": {"source": b.source, "as_of": iso(b.as_of)},
         "aoi": getattr(aoi, "name", None),
         "aoi_km2": float(comp.aoi_km2),
         "approximate_footprint": bool(getattr(aoi, "approximate", False)),
@@ -89,12 +90,20 @@ def _configure(p) -> None:
     p.add_argument("--place", help="gazetteer place to draw (any alias)")
     p.add_argument("--aoi", help="polygon file for the area of interest")
     p.add_argument(
-        "--buffer-km", dest="buffer_km", type=float, default=0.0, help="grow the place or AOI by this many km"
+        "--buffer-km",
+        dest="buffer_km",
+        type=ranged(float, 0, 500),
+        default=0.0,
+        help="grow the place or AOI by this many km (0..500)",
     )
     p.add_argument("--out", required=True, help="output image: .png, .svg or .pdf")
-    p.add_argument("--dpi", type=int, default=200, help="resolution (default 200)")
-    p.add_argument("--width-in", dest="width_in", type=float, help="figure width in inches")
-    p.add_argument("--height-in", dest="height_in", type=float, help="figure height in inches")
+    p.add_argument("--dpi", type=ranged(int, 10, 1200), default=200, help="dots per inch (default 200)")
+    p.add_argument(
+        "--width-in", dest="width_in", type=ranged(float, 1, 100), help="figure width in inches (1..100)"
+    )
+    p.add_argument(
+        "--height-in", dest="height_in", type=ranged(float, 1, 100), help="figure height in inches (1..100)"
+    )
     p.add_argument("--title", help="title (default: sources and dates)")
     p.add_argument("--source-a", dest="source_a", help="profile of map 1 (default: recognised)")
     p.add_argument("--source-b", dest="source_b", help="profile of map 2 (default: recognised)")

@@ -6,12 +6,13 @@ with its km². No tiles by default (no network); pass ``tiles="OpenStreetMap"`` 
 
 from __future__ import annotations
 
+import html
 import json
 
 import numpy as np
 import shapely
 
-from ..errors import MapdiffError
+from ..errors import MissingDependencyError
 
 __all__ = ["explore_comparison"]
 
@@ -45,7 +46,7 @@ def explore_comparison(
     try:
         import folium
     except ImportError:
-        raise MapdiffError("interactive maps need folium: pip install 'mapdiff[web]'") from None
+        raise MissingDependencyError("interactive maps need folium: pip install 'mapdiff[web]'") from None
     from .plot import CLASS_COLOURS, _class_text, _comparison_sides, classify_pieces
 
     a, b = comparison.a, comparison.b
@@ -61,7 +62,8 @@ def explore_comparison(
         sel = classes == cls
         if not sel.any():
             continue
-        name = f"{_class_text(cls, a, b, side_a, side_b)}: {area[sel].sum():,.1f} km²"
+        # folium puts layer names and tooltips into the page as HTML: escape what came from a map
+        name = html.escape(f"{_class_text(cls, a, b, side_a, side_b)}: {area[sel].sum():,.1f} km²")
         geom = shapely.union_all(pieces.geometry.to_numpy()[sel])
         feature = {
             "type": "Feature",

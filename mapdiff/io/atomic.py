@@ -14,11 +14,58 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_bytes", "write_text"]
+__all__ = ["atomic_path", "refuse_overwrite", "write_bytes", "write_text"]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist yet: compare where they resolve to
+        return a.resolve() == b.resolve()
+
+
+def refuse_overwrite(path, inputs=(), option: str | None = None) -> None:
+    """Refuse an output ``path`` that is (or resolves to, symlinks included) one of ``inputs``.
+
+    The one check every writer and CLI command uses before writing.
+
+    Raises
+    ------
+    mapdiff.errors.FormatError
+        Naming the output and the input it would replace.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> a = pathlib.Path(tempfile.mkdtemp()) / "a.geojson"
+    >>> _ = a.write_text("{}")
+    >>> refuse_overwrite(a, [a], "--out")
+    Traceback (most recent call last):
+    ...
+    mapdiff.errors.FormatError: --out ...a.geojson: is an input of this run; ...
+    """
+    from ..errors import FormatError
+
+    if path is None:
+        return
+    out = Path(path)
+    for item in inputs:
+        if item is None or isinstance(item, int | float):
+            continue
+        try:
+            src = Path(item)
+        except TypeError:
+            continue
+        if ((out.exists() or out.is_symlink()) and _same_file(out, src)) or out.resolve() == src.resolve():
+            label = f"{option} {out}" if option else str(out)
+            raise FormatError(
+                f"{label}: is an input of this run ({src}); writing there would destroy it: "
+                "choose another output file"
+            )
 
 
 @contextlib.contextmanager
-def atomic_path(path, suffix: str | None = None) -> Iterator[Path]:
+def atomic_path(path, suffix: str | None = None, *, inputs=(), fsync: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``.
 
     The temporary file keeps ``path``'s suffix (drivers infer formats from it). On an
@@ -34,6 +81,7 @@ def atomic_path(path, suffix: str | None = None) -> Iterator[Path]:
     'done'
     """
     path = Path(path)
+    refuse_overwrite(path, inputs)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=f".tmp{suffix or path.suffix}", dir=path.parent
@@ -45,8 +93,9 @@ def atomic_path(path, suffix: str | None = None) -> Iterator[Path]:
         yield tmp
         if not tmp.exists():
             raise FileNotFoundError(f"nothing was written to {tmp}")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
+        if fsync:  # caches skip it: a torn entry fails its checksum and is rebuilt
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -54,13 +103,13 @@ def atomic_path(path, suffix: str | None = None) -> Iterator[Path]:
         raise
 
 
-def write_bytes(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically; returns the path."""
-    with atomic_path(path) as tmp:
+def write_bytes(path, data: bytes, *, inputs=(), fsync: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically (never over one of ``inputs``); returns the path."""
+    with atomic_path(path, inputs=inputs, fsync=fsync) as tmp:
         tmp.write_bytes(data)
     return Path(path)
 
 
-def write_text(path, text: str, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically; returns the path."""
-    return write_bytes(path, text.encode(encoding))
+def write_text(path, text: str, encoding: str = "utf-8", *, inputs=()) -> Path:
+    """Write ``text`` to ``path`` atomically (never over one of ``inputs``); returns the path."""
+    return write_bytes(path, text.encode(encoding), inputs=inputs)

@@ -9,7 +9,6 @@ returns a normalised :class:`~mapdiff.model.ControlMap`.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io as _io
 import json
@@ -24,10 +23,12 @@ import pyproj
 import shapely
 from shapely.geometry import shape
 
+from .._dates import as_date
 from ..errors import (
     CRSError,
     EmptyMapError,
     FormatError,
+    MapdiffError,
     MapdiffWarning,
     MissingCRSError,
     SwappedCoordinatesError,
@@ -35,11 +36,21 @@ from ..errors import (
 )
 from ..model import ControlMap, Provenance, normalise
 from ..places.regions import drawn_extent, region, speaking_coverage
+from .gate import (
+    _FGB_MAGIC,
+    _OGR_SUFFIXES,
+    check_input_path,
+    ogr_frame,
+    read_input_bytes,
+    shapefile_frame,
+    shapefile_parts,
+    zip_holds_kml,
+    zip_shapefile_parts,
+)
 from .limits import check_bytes, check_vertices, current_limits
 from .profiles import Profile, detect_profile, get_profile
-from .write import _EXT_DRIVERS
 
-__all__ = ["RawMap", "read_map", "read_raw"]
+__all__ = ["RawMap", "check_input_path", "read_input_bytes", "read_map", "read_raw"]
 
 _WGS84 = pyproj.CRS.from_epsg(4326)
 
@@ -61,13 +72,14 @@ class RawMap:
 # ------------------------------------------------------------------ entry point
 def read_map(
     src,
+    *,
     source: str | Profile | None = None,
     as_of=None,
     crs=None,
-    *,
     swap_xy: bool = False,
     coverage=None,
     limits=None,
+    layer: str | None = None,
 ) -> ControlMap:
     """Read a control map and normalise it.
 
@@ -93,6 +105,9 @@ def read_map(
         intersected with the profile's coverage.
     limits : mapdiff.io.limits.Limits, optional
         Input size and vertex limits (default :func:`mapdiff.io.limits.current_limits`).
+    layer : str, optional
+        Layer of a GeoPackage holding several (``--layer`` in the CLI); a GeoPackage
+        with more than one spatial layer is refused without it.
 
     Returns
     -------
@@ -111,7 +126,7 @@ def read_map(
     >>> m.source, m.as_of.isoformat(), round(m.area("controlled:RU"), 1)
     ('generic', '2025-11-27', 331.3)
     """
-    raw = read_raw(src, crs=crs, limits=limits)
+    raw = read_raw(src, crs=crs, limits=limits, layer=layer)
     if source is not None:
         profile = get_profile(source)
     else:
@@ -141,6 +156,8 @@ def read_map(
     date, origin = _resolve_as_of(profile, raw, as_of)
     labels = profile.label_features(raw.table)
     feats = [(lab, g) for lab, g in zip(labels, geoms, strict=True) if lab is not None]
+    if not feats and len(labels):
+        _explain_no_labels(profile, raw)
     repairs = []
     n_unlabelled = len(labels) - len(feats)
     if n_unlabelled:
@@ -177,6 +194,23 @@ def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
         n_features=len(labels),
         drop_mostly_outside=profile.drop_mostly_outside,
     )
+
+
+def _explain_no_labels(profile: Profile, raw: RawMap) -> None:
+    """No feature labelled because the columns the profile reads are absent: say which."""
+    wanted = []
+    for rule in profile.rules:
+        for col in (rule.status_column, rule.side_column, rule.property):
+            if col and col not in wanted:
+                wanted.append(col)
+    missing = [c for c in wanted if c not in raw.table.columns]
+    if wanted and len(missing) == len(wanted):
+        found = ", ".join(map(str, raw.table.columns)) or "none"
+        raise FormatError(
+            f"{raw.name}: the {profile.name} profile reads the column(s) {', '.join(wanted)}, "
+            f"but the file has {found}; rename the columns, or pass source= with a TOML profile "
+            "that maps yours"
+        )
 
 
 def _values_hint(table: pd.DataFrame) -> str:
@@ -241,7 +275,12 @@ def _coverage(profile: Profile, name: str):
             f"{name}: profile {profile.name!r} names coverage {profile.coverage!r}, "
             "which is neither a shipped region nor an existing file"
         )
-    raw = read_raw(path)
+    try:
+        raw = read_raw(path)
+    except MapdiffError as exc:
+        raise type(exc)(
+            f"{name}: profile {profile.name!r} names coverage file {str(path)!r}: {exc}"
+        ) from None
     cov = shapely.union_all(raw.geoms)
     shapely.prepare(cov)
     return cov
@@ -249,9 +288,12 @@ def _coverage(profile: Profile, name: str):
 
 def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
     stated = profile.find_as_of(
-        raw.table, raw.collection_name, Path(raw.path).name if raw.path else raw.name, raw.top_level
+        raw.table,
+        collection_name=raw.collection_name,
+        file_name=Path(raw.path).name if raw.path else raw.name,
+        top_level=raw.top_level,
     )
-    given = _coerce_date(as_of, raw.name) if as_of is not None else None
+    given = as_date(as_of, where=f"{raw.name}: as_of=") if as_of is not None else None
     if given is not None:
         if stated is not None and stated != given:
             warnings.warn(
@@ -266,20 +308,8 @@ def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
     return None, None
 
 
-def _coerce_date(value, name: str | None = None) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        where = f"{name}: as_of=" if name else ""
-        raise FormatError(f"{where}{value!r} is not a date; use YYYY-MM-DD") from None
-
-
 # ------------------------------------------------------------------ raw reading
-def read_raw(src, crs=None, limits=None) -> RawMap:
+def read_raw(src, crs=None, limits=None, *, layer: str | None = None) -> RawMap:
     """Read features (properties + lon/lat geometries) from any supported input.
 
     Parameters
@@ -289,6 +319,8 @@ def read_raw(src, crs=None, limits=None) -> RawMap:
         CRS to assume when the input states none, or to override it.
     limits : mapdiff.io.limits.Limits, optional
         Input size and vertex limits (default :func:`mapdiff.io.limits.current_limits`).
+    layer : str, optional
+        Layer of a multi-layer GeoPackage.
 
     Returns
     -------
@@ -299,12 +331,12 @@ def read_raw(src, crs=None, limits=None) -> RawMap:
     InputLimitError
         The input is larger, or has more vertices, than the limits allow.
     """
-    raw = _read_raw(src, crs, limits)
+    raw = _read_raw(src, crs, limits, layer)
     check_vertices(raw.geoms, raw.name, limits)
     return raw
 
 
-def _read_raw(src, crs=None, limits=None) -> RawMap:
+def _read_raw(src, crs=None, limits=None, layer=None) -> RawMap:
     import geopandas as gpd
 
     if isinstance(src, gpd.GeoDataFrame):
@@ -314,20 +346,11 @@ def _read_raw(src, crs=None, limits=None) -> RawMap:
             f"{src}: read_map does not fetch URLs; download it with mapdiff.fetch() or pass a local file"
         )
     if isinstance(src, str | Path):
-        path = Path(src)
-        if not path.exists():
-            raise FormatError(f"{path}: no such file")
-        if path.is_dir():
-            raise FormatError(f"{path}: is a folder; pass one map file")
-        size = path.stat().st_size
+        path = check_input_path(src)
         if path.suffix.lower() == ".shp":
-            dbf = path.with_suffix(".dbf")
-            size += dbf.stat().st_size if dbf.exists() else 0
-        check_bytes(size, path.name, limits)
-        if path.suffix.lower() == ".shp":
-            return _read_ogr(path, None, crs, path.name, str(path))
-        data = path.read_bytes()
-        return _read_bytes(data, path.name, crs, str(path), limits)
+            return _read_shapefile_parts(shapefile_parts(path, limits), path.name, crs, str(path), layer)
+        data = read_input_bytes(path, limits)
+        return _read_bytes(data, path.name, crs, str(path), limits, layer=layer)
     if hasattr(src, "read"):
         name = getattr(src, "name", "<stream>")
         check_bytes(0, name, limits)  # a bad limit setting fails before reading
@@ -336,31 +359,32 @@ def _read_raw(src, crs=None, limits=None) -> RawMap:
         check_bytes(len(data), name, limits)
         if isinstance(data, str):
             data = data.encode("utf-8")
-        return _read_bytes(data, name, crs, None, limits)
+        return _read_bytes(data, name, crs, None, limits, layer=layer)
     raise FormatError(
         f"cannot read a map from {type(src).__name__}: pass a path, a binary file object or a GeoDataFrame"
     )
 
 
-def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None) -> RawMap:
+def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None, *, layer=None) -> RawMap:
     check_bytes(len(data), name, limits)  # also for callers that read the bytes themselves
     digest = hashlib.sha256(data).hexdigest()
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
         raise FormatError(f"{name}: the file is empty")
+    _refuse_wide_text(data, name)
     low = name.lower()
     if head[:1] in (b"{", b"["):
         raw = _read_geojson(data, name, crs)
     elif head.startswith(b"PK"):
-        raw = _read_zip(data, name, crs, path)
+        raw = _read_zip(data, name, crs, path, limits)
     elif head[:1] == b"<" or low.endswith(".kml"):
         from .kml import read_kml
 
         raw = _from_table(*read_kml(data, name), name=name, crs=None)
     elif head.startswith(b"PAR1"):
         raw = _read_parquet(data, name, crs)
-    elif head.startswith((b"SQLite format 3", b"fgb")) or Path(low).suffix in _EXT_DRIVERS:
-        raw = _read_ogr(Path(path) if path else data, name, crs, name, path)
+    elif data.startswith((b"SQLite format 3\0", _FGB_MAGIC)) or Path(low).suffix in _OGR_SUFFIXES:
+        raw = _read_ogr(data, name, crs, path, layer)
     else:
         raise FormatError(
             f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
@@ -372,9 +396,27 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None) -> R
     )
 
 
+def _refuse_wide_text(data: bytes, name: str) -> None:
+    """UTF-16/UTF-32 text (a BOM, or NULs between ASCII characters): ask for UTF-8."""
+    bom = data[:4]
+    wide = bom.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+    sample = data[:64]
+    if not wide and len(sample) >= 8 and not sample.startswith((b"SQLite", b"PK", b"PAR1", b"fgb")):
+        wide = sample.count(0) * 3 >= len(sample) and any(c in sample for c in b"{[<")
+    if wide:
+        raise FormatError(
+            f"{name}: UTF-16 or UTF-32 text; mapdiff reads GeoJSON and KML as UTF-8: save the file as UTF-8"
+        )
+
+
 def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     try:
-        obj = json.loads(data)
+        obj = json.loads(data, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as exc:
+        raise FormatError(
+            f"{name}: a JSON object names {exc.args[0]!r} twice; JSON readers disagree on which "
+            "value wins, so mapdiff refuses it: keep one"
+        ) from None
     except UnicodeDecodeError:
         raise FormatError(f"{name}: not UTF-8 text; GeoJSON must be UTF-8") from None
     except RecursionError:
@@ -426,6 +468,21 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     return RawMap(table, geoms, name, coll, top_level, coverage=cover)
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs):
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
+    return d
+
+
 def _is_geometry(obj) -> bool:
     return isinstance(obj, dict) and obj.get("type") in (
         "Polygon",
@@ -444,6 +501,10 @@ def _geometry(g, name: str, i: int):
     try:
         with np.errstate(invalid="ignore"):  # NaN coordinates are refused just below
             geom = _fast_shape(g)
+    except OverflowError:
+        raise FormatError(
+            f"{name}: feature {i} has a coordinate too large for a number; fix or remove that feature"
+        ) from None
     except (shapely.errors.ShapelyError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise FormatError(
             f"{name}: feature {i} has a geometry GEOS cannot read "
@@ -472,7 +533,7 @@ def _fast_shape(g):
             return _fast_polygon(g["coordinates"])
         if kind == "MultiPolygon" and g["coordinates"]:
             return shapely.MultiPolygon([_fast_polygon(p) for p in g["coordinates"]])
-    except (ValueError, TypeError, KeyError, IndexError, shapely.errors.GEOSException):
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, shapely.errors.GEOSException):
         pass
     return shape(g)
 
@@ -545,33 +606,20 @@ def _from_table(table: pd.DataFrame, geoms, name: str, crs) -> RawMap:
     return RawMap(table, np.asarray(geoms, dtype=object), name)
 
 
-def _read_ogr(data, name: str, crs, label: str, path: str | None) -> RawMap:
-    import pyogrio
-
-    try:
-        with warnings.catch_warnings():  # in-memory GPKG: GDAL frets over the missing suffix
-            warnings.filterwarnings("ignore", "File /vsimem", RuntimeWarning)
-            gdf = pyogrio.read_dataframe(data if not isinstance(data, bytes) else _io.BytesIO(data))
-    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
-        raise FormatError(f"{label}: GDAL cannot read it: {str(exc).splitlines()[0][:200]}") from None
-    return _from_gdf(gdf, crs, label, path, None)
+def _read_ogr(data: bytes, name: str, crs, path: str | None, layer=None) -> RawMap:
+    return _from_gdf(ogr_frame(data, name, layer), crs, name, path, None)
 
 
-def _read_zip(data: bytes, name: str, crs, path: str | None) -> RawMap:
-    import zipfile
+def _read_shapefile_parts(parts: dict[str, bytes], name: str, crs, path, layer=None) -> RawMap:
+    return _from_gdf(shapefile_frame(parts, name, layer), crs, name, path, None)
 
-    try:
-        zf = zipfile.ZipFile(_io.BytesIO(data))
-        names = zf.namelist()
-    except zipfile.BadZipFile:
-        raise FormatError(f"{name}: a damaged zip archive") from None
-    if any(n.lower().endswith(".kml") for n in names):
+
+def _read_zip(data: bytes, name: str, crs, path: str | None, limits=None) -> RawMap:
+    if zip_holds_kml(data, name):
         from .kml import read_kmz
 
         return _from_table(*read_kmz(data, name), name=name, crs=None)
-    if any(n.lower().endswith(".shp") for n in names):
-        return _read_ogr(data, name, crs, name, path)
-    raise FormatError(f"{name}: a zip archive with neither a .kml nor a .shp inside")
+    return _read_shapefile_parts(zip_shapefile_parts(data, name, limits), name, crs, path)
 
 
 def _read_parquet(data: bytes, name: str, crs) -> RawMap:
@@ -611,6 +659,7 @@ def _check_lonlat(geoms: np.ndarray, coverage, name: str, swapped_ok: bool) -> N
             "longitude/latitude degrees; the file's CRS is missing or wrong: pass crs= "
             "(for example 'EPSG:3857')"
         )
+    _check_antimeridian(present, name)
     if coverage is None:
         return
     cx0, cy0, cx1, cy1 = coverage.bounds
@@ -621,6 +670,24 @@ def _check_lonlat(geoms: np.ndarray, coverage, name: str, swapped_ok: bool) -> N
             f"{name}: the features lie at lon {xmin:.2f}..{xmax:.2f}, lat {ymin:.2f}..{ymax:.2f}, "
             f"outside the map's coverage, but would fall inside it with x and y swapped: "
             f"the file looks like (lat, lon){hint}"
+        )
+
+
+def _check_antimeridian(geoms: np.ndarray, name: str) -> None:
+    """Refuse a polygon spanning more than 180° of longitude: it crosses the antimeridian
+    unsplit and would be measured the long way round the Earth."""
+    present = np.asarray(geoms, dtype=object)
+    present = np.where(shapely.is_missing(present), shapely.Polygon(), present)
+    parts, index = shapely.get_parts(present, return_index=True)
+    if not len(parts):
+        return
+    b = shapely.bounds(parts)
+    wide = np.flatnonzero((b[:, 2] - b[:, 0]) > 180)
+    if wide.size:
+        i = int(index[wide[0]])
+        raise FormatError(
+            f"{name}: feature {i} spans {b[wide[0], 2] - b[wide[0], 0]:.0f}° of longitude: it crosses "
+            "the antimeridian without being split; split it at ±180° (RFC 7946, 3.1.9)"
         )
 
 

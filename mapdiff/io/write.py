@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import FormatError
+from ..errors import ArgumentError
 from .atomic import atomic_path
 
 _EXT_DRIVERS = {
@@ -16,7 +16,7 @@ _EXT_DRIVERS = {
 }
 
 
-def write_gdf(gdf, path, driver: str | None = None) -> Path:
+def write_gdf(gdf, path, *, driver: str | None = None, inputs=()) -> Path:
     """Write a GeoDataFrame atomically (temporary file, then rename).
 
     Parameters
@@ -26,6 +26,8 @@ def write_gdf(gdf, path, driver: str | None = None) -> Path:
         ``.gpkg``, ``.geojson``/``.json``, ``.fgb`` or ``.shp``.
     driver : str, optional
         OGR driver name; inferred from the suffix by default.
+    inputs : iterable of paths, optional
+        Files this output must never replace (the inputs it was computed from).
 
     Examples
     --------
@@ -37,10 +39,13 @@ def write_gdf(gdf, path, driver: str | None = None) -> Path:
     """
     import pyogrio
 
+    from .atomic import refuse_overwrite
+
     path = Path(path)
+    refuse_overwrite(path, inputs)
     driver = driver or _EXT_DRIVERS.get(path.suffix.lower())
     if driver is None:
-        raise FormatError(
+        raise ArgumentError(
             f"{path}: cannot tell the format from the suffix; use .gpkg, "
             ".geojson, .fgb or .shp, or pass driver="
         )

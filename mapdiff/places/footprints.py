@@ -49,7 +49,7 @@ import shapely
 import shapely.affinity
 
 from .._resources import data_dir
-from ..errors import UnknownPlaceError
+from ..errors import ArgumentError, CRSError, FormatError, UnknownPlaceError
 from ..measure import area_km2
 from ._cache import OSM_BOUNDARY, cached_boundary
 
@@ -169,9 +169,9 @@ class Footprint:
         try:
             km = float(km)
         except (TypeError, ValueError):
-            raise UnknownPlaceError(f"a buffer must be a distance in km, got {km!r}") from None
+            raise ArgumentError(f"a buffer must be a distance in km, got {km!r}") from None
         if not (math.isfinite(km) and km >= 0):
-            raise UnknownPlaceError(f"a buffer must be a distance >= 0 km, got {km!r}")
+            raise ArgumentError(f"a buffer must be a distance >= 0 km, got {km!r}")
         base = self.base or self
         _, _, done = self.kind.partition("+")
         total = km + (parse_buffer_km(done) if done else 0.0)
@@ -450,7 +450,7 @@ def resolve_name(name: str) -> str:
     raise UnknownPlaceError(f"no place {name!r} in the gazetteer{hint} (or pass the path of a polygon file)")
 
 
-def footprint(name: str, kind: str | None = None) -> Footprint:
+def footprint(name: str, *, kind: str | None = None) -> Footprint:
     """The footprint of a named place.
 
     Parameters
@@ -491,7 +491,7 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
         if kind:
             base, _, buf = kind.partition("+")
             if base not in ("", USER):
-                raise UnknownPlaceError(f"a polygon file gives a 'user' footprint, not {base!r}")
+                raise ArgumentError(f"a polygon file gives a 'user' footprint, not {base!r}")
             if buf:
                 fp = fp.buffer(parse_buffer_km(buf, kind))
         return fp
@@ -502,7 +502,7 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
     kinds = available_kinds(canon)
     base = base or default_kind(canon)
     if base not in kinds:
-        raise UnknownPlaceError(f"{canon} has no {base!r} footprint; it has: {', '.join(kinds)}")
+        raise ArgumentError(f"{canon} has no {base!r} footprint; it has: {', '.join(kinds)}")
     row = e["row"]
     centre = (float(row["lon"]), float(row["lat"])) if row else None
     if base == OSM_BOUNDARY:
@@ -640,11 +640,9 @@ def parse_buffer_km(text: str, kind: str = "") -> float:
     try:
         km = float(str(text).strip().lower().removesuffix("km"))
     except ValueError:
-        raise UnknownPlaceError(
-            f"bad footprint kind {kind or text!r}; write e.g. 'city_limits+2km'"
-        ) from None
+        raise ArgumentError(f"bad footprint kind {kind or text!r}; write e.g. 'city_limits+2km'") from None
     if not (math.isfinite(km) and km >= 0):
-        raise UnknownPlaceError(f"bad buffer in footprint kind {kind or text!r}: give a distance >= 0 km")
+        raise ArgumentError(f"bad buffer in footprint kind {kind or text!r}: give a distance >= 0 km")
     return km
 
 
@@ -668,24 +666,24 @@ def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = 
     ('user', 82.6)
     """
     if not isinstance(geom, shapely.Geometry):
-        raise UnknownPlaceError(f"{name}: expected a shapely polygon in lon/lat, got {type(geom).__name__}")
+        raise ArgumentError(f"{name}: expected a shapely polygon in lon/lat, got {type(geom).__name__}")
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     if geom.geom_type == "GeometryCollection":
         parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
         geom = shapely.union_all(parts) if parts else shapely.Polygon()
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-        raise UnknownPlaceError(f"{name}: a footprint must be a polygon with area, got {geom.geom_type}")
+        raise ArgumentError(f"{name}: a footprint must be a polygon with area, got {geom.geom_type}")
     xmin, ymin, xmax, ymax = geom.bounds
     if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
-        raise UnknownPlaceError(
+        raise CRSError(
             f"{name}: coordinates are not lon/lat degrees (bounds {geom.bounds}); reproject to EPSG:4326"
         )
     c = geom.centroid
     return Footprint(name, geom, USER, float(area_km2(geom)), provenance or "user polygon", (), (c.x, c.y))
 
 
-def footprint_from_file(path, name: str | None = None) -> Footprint:
+def footprint_from_file(path, *, name: str | None = None) -> Footprint:
     """A footprint of kind ``user`` from a polygon file (GeoJSON, GeoPackage, Shapefile, …).
 
     All polygons in the file are unioned; the file is reprojected to lon/lat when it
@@ -712,28 +710,26 @@ def footprint_from_file(path, name: str | None = None) -> Footprint:
 
     p = Path(path)
     if not p.is_file():
-        raise UnknownPlaceError(
+        raise FormatError(
             f"polygon file {str(p)!r} does not exist (or is not a file); "
             "pass a gazetteer name or the path of a polygon file"
         )
-    try:
-        import pyogrio
+    from ..errors import MapdiffError
+    from ..io.gate import read_named_geometries
 
-        gdf = pyogrio.read_dataframe(p)
-    except Exception as exc:  # pyogrio/GDAL raise many kinds
-        raise UnknownPlaceError(f"cannot read polygon file {str(p)!r}: {exc}") from None
-    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-        gdf = gdf.to_crs(4326)
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    try:  # the one input gate: local regular files, GDAL allow-listed, limits
+        geoms, names = read_named_geometries(p)
+        geoms = np.asarray(geoms, dtype=object)
+    except MapdiffError as exc:
+        raise FormatError(f"cannot read polygon file {str(p)!r}: {exc}") from None
     geoms = geoms[~shapely.is_missing(geoms)]
     geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
     if not geoms.size:
-        raise UnknownPlaceError(f"polygon file {str(p)!r} holds no polygon")
+        raise FormatError(f"polygon file {str(p)!r} holds no polygon")
     geoms = shapely.make_valid(geoms)
     if not name:
-        names = {str(v).strip() for v in gdf["name"].dropna()} if "name" in gdf.columns else set()
-        names.discard("")
-        name = names.pop() if len(names) == 1 else "user polygon"
+        named = {str(v).strip() for v in names if v is not None and str(v).strip()}
+        name = named.pop() if len(named) == 1 else "user polygon"
     return footprint_from_geometry(shapely.union_all(geoms), name=name, provenance=f"user polygon file {p}")
 
 
@@ -780,7 +776,7 @@ def as_footprint(place, *, kind: str | None = None) -> Footprint:
 def _rekind(fp, kind: str):
     base, _, buf = kind.partition("+")
     if base and base != fp.kind.split("+")[0]:
-        raise UnknownPlaceError(f"{fp.name} is a {fp.kind} footprint; it has no {base!r} kind")
+        raise ArgumentError(f"{fp.name} is a {fp.kind} footprint; it has no {base!r} kind")
     if not buf:
         return fp
     return fp.buffer(parse_buffer_km(buf, kind))

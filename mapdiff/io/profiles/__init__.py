@@ -31,6 +31,13 @@ load theirs with :func:`load_profile` and :func:`register_profile`). Keys:
     First match wins. ``property`` + one of ``values`` (list), ``pattern`` (regex),
     ``missing = true`` (absent/empty); or ``status_column`` (+ ``side_column``) to take
     labels from columns. ``label = "status:side"``, or ``"drop"`` to ignore a feature.
+
+Patterns are data from a file, so they are bounded before use: a pattern with a
+quantified group that itself repeats or alternates (``(a+)+``, ``(a|aa)*``), a
+back-reference, or more than two unbounded quantifiers is refused on load (Python's
+``re`` backtracks exponentially only through nested or ambiguous repetition), and every
+value is matched on its first :data:`MAX_MATCH_CHARS` characters, which bounds what is
+left (polynomial in the text length, of degree at most three).
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..._dates import find_date
 from ...errors import ProfileError, UnknownSourceError
 from ...labels import Label, as_label
 
@@ -118,13 +126,14 @@ class Profile:
     drop_mostly_outside: bool = True
 
     # -------------------------------------------------------------- detection
-    def matches(self, table: pd.DataFrame, collection_name: str | None) -> bool:
+    def matches(self, table: pd.DataFrame, *, collection_name: str | None = None) -> bool:
         """True when one of the profile's ``[[detect]]`` tables holds for this content."""
         for test in self.detect:
             ok = True
             if "collection_name" in test:
                 ok &= (
-                    bool(collection_name) and re.search(test["collection_name"], collection_name) is not None
+                    bool(collection_name)
+                    and re.search(test["collection_name"], collection_name[:MAX_MATCH_CHARS]) is not None
                 )
             if "columns" in test:
                 ok &= all(c in table.columns for c in test["columns"])
@@ -188,25 +197,30 @@ class Profile:
 
     # ------------------------------------------------------------------ dates
     def find_as_of(
-        self, table: pd.DataFrame, collection_name: str | None, file_name: str | None, top_level: dict | None
+        self,
+        table: pd.DataFrame,
+        *,
+        collection_name: str | None = None,
+        file_name: str | None = None,
+        top_level: dict | None = None,
     ) -> dt.date | None:
         """The release date the content states, or None."""
         spec = self.as_of
         prop = spec.get("property")
         if prop and prop in table.columns:
-            dates = [d for d in (_parse_date(v) for v in table[prop].dropna()) if d]
+            dates = [d for d in (find_date(v) for v in table[prop].dropna()) if d]
             if dates:
                 return max(dates)
         key = spec.get("top_level")
         if key and top_level and top_level.get(key):
-            d = _parse_date(top_level[key])
+            d = find_date(top_level[key])
             if d:
                 return d
         for text, key in ((collection_name, "collection_name"), (file_name, "file_name")):
             if text and spec.get(key):
-                m = re.search(spec[key], text)
+                m = re.search(spec[key], text[:MAX_MATCH_CHARS])
                 if m:
-                    d = _parse_date(m.group(1))
+                    d = find_date(m.group(1))
                     if d:
                         return d
         return None
@@ -216,26 +230,14 @@ class Profile:
         return "file"
 
 
+#: Characters of a value (or a file or collection name) a profile pattern is matched on.
+MAX_MATCH_CHARS = 256
+
+
 def _search(col: pd.Series, rx: re.Pattern) -> np.ndarray:
-    """Boolean array: does ``rx`` match somewhere in each value (as text)?"""
-    return np.fromiter((rx.search(str(v)) is not None for v in col), dtype=bool, count=len(col))
-
-
-def _parse_date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y%m%d", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text[:10] if "-" in text[:10] else text[:8], fmt).date()
-        except ValueError:
-            continue
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
+    """Boolean array: does ``rx`` match somewhere in each value (as text, first MAX_MATCH_CHARS)?"""
+    n = MAX_MATCH_CHARS
+    return np.fromiter((rx.search(str(v)[:n]) is not None for v in col), dtype=bool, count=len(col))
 
 
 # ---------------------------------------------------------------- loading
@@ -292,6 +294,15 @@ def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
         raise ProfileError(f"{origin}: 'drop_mostly_outside' must be true or false")
     as_of = data.get("as_of", {})
     _check_keys(as_of, _ASOF_KEYS, f"{origin}: as_of")
+    for key in ("collection_name", "file_name"):
+        if key in as_of and _compile(as_of[key], f"{origin}: as_of.{key}").groups < 1:
+            raise ProfileError(
+                f"{origin}: as_of.{key} {as_of[key]!r} has no group; put the date in one, "
+                "e.g. 'data_(\\d{8})'"
+            )
+    for key in ("property", "top_level"):
+        if key in as_of and not isinstance(as_of[key], str):
+            raise ProfileError(f"{origin}: as_of.{key} must be a string, got {as_of[key]!r}")
     rules = []
     raw_rules = data.get("rules", [])
     if not isinstance(raw_rules, list) or not raw_rules:
@@ -337,9 +348,72 @@ def _compile(pattern, where: str) -> re.Pattern:
     if not isinstance(pattern, str):
         raise ProfileError(f"{where}: a pattern must be a string, got {pattern!r}")
     try:
-        return re.compile(pattern)
-    except re.error as exc:
+        rx = re.compile(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
         raise ProfileError(f"{where}: bad regular expression {pattern!r}: {exc}") from None
+    problem = _backtracking_risk(pattern)
+    if problem:
+        raise ProfileError(
+            f"{where}: regular expression {pattern!r} {problem}, which can take exponential time on "
+            "a hostile value; write it without repeating a repeated or alternating group "
+            "(e.g. 'a+' for '(a+)+', '[ab]*' for '(a|b)*')"
+        )
+    return rx
+
+
+def _backtracking_risk(pattern: str) -> str | None:
+    """Why ``pattern`` could backtrack catastrophically, or None (a structural check)."""
+    from re import _constants as C
+    from re import _parser
+
+    unbounded = 0
+
+    def walk(items, in_repeat: bool) -> str | None:
+        nonlocal unbounded
+        for op, av in items:
+            if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+                _lo, hi, body = av
+                if hi == C.MAXREPEAT or hi > 1000:
+                    unbounded += 1
+                repeats = hi > 1
+                if repeats and any(o in (C.BRANCH,) for o, _ in _flat(body)):
+                    return "repeats an alternation"
+                if repeats and in_repeat:
+                    return "nests one quantifier inside another"
+                why = walk(body, in_repeat or repeats)
+                if why:
+                    return why
+            elif op == C.SUBPATTERN:
+                why = walk(av[-1], in_repeat)
+                if why:
+                    return why
+            elif op == C.BRANCH:
+                for branch in av[1]:
+                    why = walk(branch, in_repeat)
+                    if why:
+                        return why
+            elif op in (C.ASSERT, C.ASSERT_NOT):
+                why = walk(av[1], in_repeat)
+                if why:
+                    return why
+            elif op in (C.GROUPREF, C.GROUPREF_EXISTS):
+                return "uses a back-reference"
+        return None
+
+    why = walk(_parser.parse(pattern), False)
+    if why is None and unbounded > 2:
+        why = f"has {unbounded} unbounded quantifiers (at most 2)"
+    return why
+
+
+def _flat(items):
+    """Every (op, av) of a parsed pattern, groups opened (not repeats)."""
+    from re import _constants as C
+
+    for op, av in items:
+        yield op, av
+        if op == C.SUBPATTERN:
+            yield from _flat(av[-1])
 
 
 def load_profile(path) -> Profile:
@@ -442,6 +516,6 @@ def detect_profile(table: pd.DataFrame, collection_name: str | None = None) -> P
     """The first registered profile whose detection tests match this content, or None."""
     _load_builtins()
     for prof in _REGISTRY.values():
-        if prof.matches(table, collection_name):
+        if prof.matches(table, collection_name=collection_name):
             return prof
     return None

@@ -1,0 +1,386 @@
+"""The one gate every input file passes: local regular files only, read with a cap, and
+GDAL only for allow-listed formats whose signature is checked.
+
+:func:`check_input_path` and :func:`read_input_bytes` are used by every reader (maps,
+``--aoi``/``--place`` polygon files, ``--rear``, history folders, profile coverages).
+:func:`ogr_frame` opens GeoPackage, FlatGeobuf and Shapefile bytes with pyogrio.
+This module imports nothing from the model, so places and analyses can use it.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import warnings
+from pathlib import Path
+
+from ..errors import FormatError
+from .limits import check_bytes, current_limits
+
+__all__ = [
+    "check_input_path",
+    "ogr_frame",
+    "read_geometries",
+    "read_input_bytes",
+    "read_named_geometries",
+    "shapefile_frame",
+    "shapefile_parts",
+]
+
+
+# ------------------------------------------------------------------ the input gate
+_VSI_PREFIXES = ("/vsi",)
+
+
+def check_input_path(src, what: str = "map file") -> Path:
+    """The one gate for a path mapdiff is asked to read: a local, regular file.
+
+    Refuses URLs (``http://`` and any other scheme), GDAL virtual file systems
+    (``/vsicurl/``, ``/vsizip/``, any ``/vsi*``), XML given as a "path", missing files,
+    folders and anything that is not a regular file (``/dev/zero``, ``/dev/urandom``, a
+    FIFO or socket), which would otherwise be read until memory runs out or wait
+    forever. Every reader (maps, ``--aoi``/``--place`` polygon files, ``--rear``,
+    history folders, profile coverages) passes through here and then through
+    :func:`read_input_bytes`.
+
+    Examples
+    --------
+    >>> check_input_path("/vsicurl/http://example.com/x.shp")
+    Traceback (most recent call last):
+    ...
+    mapdiff.errors.FormatError: /vsicurl/http://example.com/x.shp: a GDAL virtual file system path; ...
+    """
+    import os
+    import stat
+
+    text = os.fspath(src)
+    if text.lstrip().startswith("<"):
+        raise FormatError(f"{what} {text[:40]!r}...: XML given as a path; pass the path of a file")
+    scheme = text.split(":", 1)[0].lower() if "://" in text else ""
+    if scheme:
+        raise FormatError(
+            f"{text}: a URL; mapdiff reads only local files: download it with `mapdiff fetch` "
+            "(mapdiff.fetch()) or pass a local file"
+        )
+    if text.replace("\\", "/").lower().startswith(_VSI_PREFIXES):
+        raise FormatError(
+            f"{text}: a GDAL virtual file system path; mapdiff opens only local files "
+            "(pass the path of a file)"
+        )
+    path = Path(text)
+    try:
+        st = path.stat()  # follows symlinks; does not open (a FIFO would block)
+    except FileNotFoundError:
+        raise FormatError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise FormatError(f"{path}: is a folder; pass one {what}")
+    if not stat.S_ISREG(st.st_mode):
+        raise FormatError(
+            f"{path}: not a regular file (a device, FIFO or socket); mapdiff reads only regular "
+            f"files: save the data to a file and pass that"
+        )
+    return path
+
+
+def read_input_bytes(path, limits=None, what: str = "map file") -> bytes:
+    """The bytes of a local regular file, read at most one byte past the byte limit.
+
+    The file is opened non-blocking and checked again on the open descriptor (so a file
+    swapped for a FIFO or a device after :func:`check_input_path` is still refused).
+
+    Raises
+    ------
+    FormatError
+        Not a local regular file (see :func:`check_input_path`).
+    InputLimitError
+        Larger than the byte limit (:class:`mapdiff.io.limits.Limits`).
+    """
+    import os
+    import stat
+
+    path = check_input_path(path, what)
+    check_bytes(0, path.name, limits)  # a bad limit setting fails before reading
+    cap = current_limits(limits).max_bytes
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FormatError(f"{path}: not a regular file; mapdiff reads only regular files")
+        check_bytes(st.st_size, path.name, limits)
+        chunks, n = [], 0
+        want = None if cap is None else cap + 1
+        while want is None or n < want:
+            chunk = os.read(fd, 1 << 20 if want is None else min(1 << 20, want - n))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            n += len(chunk)
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    check_bytes(len(data), path.name, limits)
+    return data
+
+
+# ------------------------------------------------------------------ GDAL, allow-listed
+# GDAL picks a driver by content, with every driver enabled: a text file named .shp
+# holding an OGR VRT would read /etc/passwd or fetch /vsicurl/ URLs. mapdiff therefore
+# hands GDAL only bytes whose signature it has checked for one allow-listed driver
+# (GeoPackage, FlatGeobuf, ESRI Shapefile), copied to GDAL's in-memory or a private
+# temporary folder (never a path or name from the input), with network access and
+# SQL functions in views switched off.
+_FGB_MAGIC = b"fgb\x03"
+_OGR_SUFFIXES = {".gpkg": "GPKG", ".fgb": "FlatGeobuf", ".shp": "ESRI Shapefile"}
+_GPKG_APP_IDS = (b"GPKG", b"GP10", b"GP11")
+_SHP_MAGIC = b"\x00\x00\x27\x0a"
+_DBF_VERSIONS = frozenset(b"\x02\x03\x04\x05\x30\x31\x32\x43\x63\x83\x8b\x8e\xcb\xf5\xfb")
+_SHP_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_GDAL_SAFE = {
+    "CPL_VSIL_CURL_ALLOWED_FILENAME": "/vsicurl/mapdiff-refuses-network-access",
+    "GDAL_HTTP_MAX_RETRY": "0",
+    "ALLOW_OGR_SQL_FUNCTIONS_FROM_TRIGGER_AND_VIEW": "NO",
+    "OGR_SQLITE_LOAD_EXTENSIONS": "",
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+}
+
+
+def _pyogrio():
+    import pyogrio
+
+    pyogrio.set_gdal_config_options(_GDAL_SAFE)
+    return pyogrio
+
+
+def _ogr_driver(data: bytes, name: str) -> str:
+    """The allow-listed driver whose signature ``data`` carries, or a refusal."""
+    if data.startswith(b"SQLite format 3\0"):
+        if data[68:72] in _GPKG_APP_IDS:
+            return "GPKG"
+        raise FormatError(
+            f"{name}: an SQLite database that is not a GeoPackage (no GeoPackage application id); "
+            "export the layer as GeoPackage or GeoJSON"
+        )
+    if data.startswith(_FGB_MAGIC):
+        return "FlatGeobuf"
+    if data.startswith(_SHP_MAGIC):
+        return "ESRI Shapefile"
+    kind = _OGR_SUFFIXES.get(Path(name.lower()).suffix, "GeoPackage, FlatGeobuf or Shapefile")
+    kind = {"GPKG": "GeoPackage", "ESRI Shapefile": "Shapefile"}.get(kind, kind)
+    raise FormatError(
+        f"{name}: not a {kind}: the file does not start with the {kind} signature, and mapdiff "
+        "hands GDAL only files it has recognised; check the file or give it its right suffix"
+    )
+
+
+def ogr_frame(data: bytes, name: str, layer=None):
+    """A GeoDataFrame from GeoPackage/FlatGeobuf/Shapefile bytes whose signature is checked."""
+    driver = _ogr_driver(data, name)
+    if driver == "ESRI Shapefile":
+        return shapefile_frame({".shp": data}, name, layer)
+    return _ogr_frame(_io.BytesIO(data), name, layer, driver)
+
+
+def _ogr_frame(src, name: str, layer, driver: str):
+    """Read one layer with pyogrio from a checked buffer or a private temporary path."""
+    pyogrio = _pyogrio()
+    kind = {"GPKG": "GeoPackage", "ESRI Shapefile": "Shapefile"}.get(driver, driver)
+    try:
+        with warnings.catch_warnings():  # in-memory GPKG: GDAL frets over the missing suffix
+            warnings.filterwarnings("ignore", "File /vsimem", RuntimeWarning)
+            layers = pyogrio.list_layers(src)
+            if hasattr(src, "seek"):
+                src.seek(0)
+            spatial = [str(n) for n, g in layers if g is not None]
+            if layer is not None:
+                if str(layer) not in [str(n) for n, _ in layers]:
+                    raise FormatError(
+                        f"{name}: no layer {layer!r}; its layers are {', '.join(map(str, layers[:, 0]))} "
+                        "(pass one with --layer NAME, or layer= in read_map)"
+                    )
+            elif len(spatial) > 1:
+                raise FormatError(
+                    f"{name}: holds {len(spatial)} map layers ({', '.join(spatial[:12])}); "
+                    "say which with --layer NAME (layer= in read_map)"
+                )
+            elif not spatial:
+                raise FormatError(
+                    f"{name}: a {kind} without any layer with geometries (a non-spatial table); "
+                    "export the map layer with its geometries"
+                )
+            else:
+                layer = spatial[0]
+            gdf = pyogrio.read_dataframe(src, layer=layer)
+    except FormatError:
+        raise
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
+        # GDAL's own text can quote the file: name only the kind of failure
+        raise FormatError(
+            f"{name}: GDAL cannot read it as a {kind} ({type(exc).__name__}); "
+            "the file is damaged or not what its suffix says"
+        ) from None
+    return gdf
+
+
+def _check_dbf(data: bytes, name: str) -> None:
+    if not data or data[0] not in _DBF_VERSIONS:
+        raise FormatError(f"{name}: its .dbf is not a dBASE table; check the Shapefile's parts")
+
+
+def shapefile_parts(path: Path, limits=None) -> dict[str, bytes]:
+    """A Shapefile's parts from disk, each through the input gate."""
+    parts = {}
+    for suffix in _SHP_SIDECARS:
+        for cand in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+            if cand.exists() or suffix == ".shp":
+                parts[suffix] = read_input_bytes(cand if suffix != ".shp" else path, limits)
+                break
+    check_bytes(sum(len(v) for v in parts.values()), path.name, limits)
+    return parts
+
+
+def shapefile_frame(parts: dict[str, bytes], name: str, layer=None):
+    """Read a Shapefile from checked parts copied into a private temporary folder."""
+    import tempfile
+
+    if not parts.get(".shp", b"").startswith(_SHP_MAGIC):
+        _ogr_driver(parts.get(".shp", b""), name if name.lower().endswith(".shp") else name + ".shp")
+    if ".shx" in parts and not parts[".shx"].startswith(_SHP_MAGIC):
+        raise FormatError(f"{name}: its .shx is not a Shapefile index; check the Shapefile's parts")
+    if ".dbf" in parts:
+        _check_dbf(parts[".dbf"], name)
+    with tempfile.TemporaryDirectory(prefix="mapdiff-shp-") as tmp:
+        for suffix, blob in parts.items():
+            tmp_part = Path(tmp) / f"map{suffix}"  # a private temporary folder, removed after
+            tmp_part.write_bytes(blob)
+        with _pyogrio_env({"SHAPE_RESTORE_SHX": "NO"}):
+            return _ogr_frame(Path(tmp) / "map.shp", name, layer, "ESRI Shapefile")
+
+
+class _pyogrio_env:
+    """Set GDAL config options for a block (and restore the previous values)."""
+
+    def __init__(self, options: dict):
+        self.options = options
+
+    def __enter__(self):
+        pyogrio = _pyogrio()
+        self.saved = {k: pyogrio.get_gdal_config_option(k) for k in self.options}
+        pyogrio.set_gdal_config_options(self.options)
+
+    def __exit__(self, *exc):
+        _pyogrio().set_gdal_config_options(self.saved)
+
+
+def _zip(data: bytes, name: str):
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(_io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        raise FormatError(f"{name}: a damaged zip archive") from None
+    return zf, infos
+
+
+def zip_holds_kml(data: bytes, name: str) -> bool:
+    """Whether a zip archive holds a ``.kml`` (a KMZ) rather than a Shapefile."""
+    return any(i.filename.lower().endswith(".kml") for i in _zip(data, name)[1])
+
+
+def zip_shapefile_parts(data: bytes, name: str, limits=None) -> dict[str, bytes]:
+    """The parts of the one Shapefile in a zip archive, read in memory (never extracted)."""
+    import zipfile
+
+    zf, infos = _zip(data, name)
+    shps = [i for i in infos if i.filename.lower().endswith(".shp")]
+    if not shps:
+        raise FormatError(f"{name}: a zip archive with neither a .kml nor a .shp inside")
+    if len(shps) > 1:
+        raise FormatError(
+            f"{name}: a zip archive with {len(shps)} Shapefiles ({', '.join(i.filename for i in shps[:8])}); "
+            "unzip it and pass one .shp"
+        )
+    stem = shps[0].filename[:-4]
+    cap = current_limits(limits).max_bytes
+    parts = {}
+    for info in infos:
+        base, dot, ext = info.filename.rpartition(".")
+        if base == stem and dot and "." + ext.lower() in _SHP_SIDECARS:
+            total = sum(len(v) for v in parts.values()) + info.file_size
+            check_bytes(total, name, limits)
+            try:
+                with zf.open(info) as fh:
+                    blob = fh.read(None if cap is None else cap + 1)
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+                raise FormatError(f"{name}: a damaged zip archive (member {info.filename!r})") from None
+            check_bytes(len(blob), name, limits)
+            parts["." + ext.lower()] = blob
+    return parts
+
+
+def read_geometries(path, limits=None) -> list:
+    """The geometries of a polygon file (``--aoi``, ``--place FILE``, ``--rear``), in the file's CRS
+    converted to lon/lat where it states one.
+
+    GeoJSON (lon/lat), KML/KMZ, GeoPackage, FlatGeobuf and Shapefile (also zipped), all
+    through the gate; geometries only (a polygon file carries no labels).
+    """
+    return read_named_geometries(path, limits)[0]
+
+
+def read_named_geometries(path, limits=None) -> tuple[list, list]:
+    """``(geometries, names)`` of a polygon file: :func:`read_geometries` plus the ``name``
+    property of each feature where the format has one (None elsewhere)."""
+    import json
+
+    import shapely
+
+    path = check_input_path(path, "polygon file")
+    name = path.name
+    if path.suffix.lower() == ".shp":
+        return _lonlat(shapefile_frame(shapefile_parts(path, limits), name))
+    data = read_input_bytes(path, limits, "polygon file")
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        try:
+            text = data.decode("utf-8")
+            geom = shapely.from_geojson(text, on_invalid="raise")
+        except (UnicodeDecodeError, shapely.errors.GEOSException, ValueError) as exc:
+            raise FormatError(f"{name}: not a readable GeoJSON polygon file ({type(exc).__name__})") from None
+        parts = list(shapely.get_parts(geom))
+        obj = json.loads(text)
+        feats = (
+            obj.get("features") if isinstance(obj, dict) and obj.get("type") == "FeatureCollection" else None
+        )
+        if isinstance(obj, dict) and obj.get("type") == "Feature":
+            feats = [obj]
+        names = [((f or {}).get("properties") or {}).get("name") for f in feats] if feats else []
+        if len(names) != len(parts):
+            names = [None] * len(parts)
+        return parts, names
+    if head.startswith(b"PK"):
+        if zip_holds_kml(data, name):
+            from .kml import read_kmz
+
+            geoms = list(read_kmz(data, name)[1])
+            return geoms, [None] * len(geoms)
+        return _lonlat(shapefile_frame(zip_shapefile_parts(data, name, limits), name))
+    if head[:1] == b"<":
+        from .kml import read_kml
+
+        geoms = list(read_kml(data, name)[1])
+        return geoms, [None] * len(geoms)
+    return _lonlat(ogr_frame(data, name))
+
+
+def _lonlat(gdf) -> tuple[list, list]:
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs(4326)
+    names = list(gdf["name"]) if "name" in gdf.columns else [None] * len(gdf)
+    return list(gdf.geometry.values), names
