@@ -64,7 +64,7 @@ def test_syvash_drawn_is_kept_but_undrawn_sea_is_no_ones(tmp_path):
     assert m.area(UA) == pytest.approx(_geodesic_km2(shapely.difference(land, syvash)), rel=1e-3)
     sea = shapely.box(35.5, 45.6, 36.2, 46.0)  # the Sea of Azov: drawn by no one
     assert shapely.area(shapely.intersection(sea, land)) < 1e-3 * shapely.area(sea)
-    held = m.areas(within=sea)
+    held = m.areas(aoi=sea)
     assert held.get(RU, 0) + held.get(UA, 0) < 0.01 * _geodesic_km2(sea)
 
 
