@@ -48,6 +48,9 @@ def _run(args) -> int:
             f"  (% of {reg.capitalize()}'s official area, {OFFICIAL_AREA_KM2[reg]:,.0f} km²; "
             "drawn land counts up to the maritime boundary, the background only on land)"
         )
+    lines.append("  classes: " + ", ".join(m.classes))
+    if m.grey_note:
+        lines.append(f"  grey zone: {m.grey_note}")
     lines.append("  normalisation: " + str(m.report).replace("\n", "\n  "))
     if m.scope:
         lines += ["  scope:"] + [f"    - {s}" for s in m.scope]

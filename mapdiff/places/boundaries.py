@@ -3,7 +3,8 @@
 Design
 ------
 The shipped gazetteer has real limits for six cities and five frontline towns; for the
-other towns it has their hromada (an upper bound) and an approximate disc. When online, :func:`fetch_footprint` asks a Nominatim server
+other towns it has their hromada (an upper bound) and an approximate disc. When online,
+:func:`fetch_footprint` asks a Nominatim server
 (``/search?format=jsonv2&polygon_geojson=1``) for the place, keeps the polygon whose
 area contains the gazetteer's official centre (there are many Pokrovsks), and writes
 it to the cache as a GeoJSON Feature with the licence the server states (OSM data is
