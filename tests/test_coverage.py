@@ -124,3 +124,19 @@ def test_whole_front_compare_deepstate_nzz_loses_no_drawn_land():
     assert nzz_ru == pytest.approx(_geodesic_km2(_raw_union(held)), rel=1e-3)
     # and the pieces still tile the AOI
     assert ct.to_numpy().sum() == pytest.approx(c.aoi_km2, rel=1e-6)
+
+
+@pytest.mark.realdata
+def test_clipped_read_keeps_the_same_drawn_water():
+    """The series path (read_map(clip=...)) and a full read agree over Syvash and Perekop,
+    where the land outline alone would cut the drawing."""
+    path = shared_file("deepstate/deepstatemap_data_20251127.geojson")
+    box = shapely.box(34.3, 45.8, 35.2, 46.3)
+    full, clipped = mapdiff.read_map(path), mapdiff.read_map(path, clip=box)
+    raw = _raw_union(json.loads(path.read_text())["features"])
+    expected = _geodesic_km2(shapely.intersection(raw, box))
+    assert (
+        expected - _geodesic_km2(shapely.intersection(raw, shapely.intersection(box, region("ukraine")))) > 50
+    )
+    for m in (full, clipped):
+        assert m.area(RU, aoi=box) == pytest.approx(expected, rel=1e-3)
