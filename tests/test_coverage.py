@@ -135,8 +135,7 @@ def test_clipped_read_keeps_the_same_drawn_water():
     full, clipped = mapdiff.read_map(path), mapdiff.read_map(path, clip=box)
     raw = _raw_union(json.loads(path.read_text())["features"])
     expected = _geodesic_km2(shapely.intersection(raw, box))
-    assert (
-        expected - _geodesic_km2(shapely.intersection(raw, shapely.intersection(box, region("ukraine")))) > 50
-    )
+    on_land = _geodesic_km2(shapely.intersection(raw, shapely.intersection(box, region("ukraine"))))
+    assert expected - on_land > 30  # ~40 km² of drawn lagoon the land outline alone would cut
     for m in (full, clipped):
         assert m.area(RU, aoi=box) == pytest.approx(expected, rel=1e-3)
