@@ -33,9 +33,10 @@ supported``. A ``captured`` claim is a share claim of :data:`CAPTURED_THRESHOLD`
 are delegated to :func:`check_encircled_claim` (below), which returns a
 :class:`ClaimCheck` whose ``detail`` carries the encirclement analysis.
 
-Sensitivity. The same claim is re-checked across every footprint kind the place has
-(real city limits, a cached OSM boundary, the approximate disc, a user polygon) and
-each grown by 2 km, under every policy, so a reader sees how much the verdict hangs on
+Sensitivity. The same claim is re-checked across every rung of the footprint ladder the
+place has (a cached OSM boundary, real city or town limits, the hromada as an upper
+bound, the approximate footprint; or a user polygon), the town estimates each grown by
+2 km, under every policy, so a reader sees how much the verdict hangs on
 what "X" means and on the grey zone.
 """
 

@@ -355,7 +355,7 @@ def test_render_cli_with_an_aoi_file(tmp_path, _cli):
                 "features": [
                     {
                         "type": "Feature",
-                        "properties": {},
+                        "properties": {"name": "Study area"},
                         "geometry": json.loads(shapely.to_geojson(shapely.box(37.1, 48.22, 37.25, 48.32))),
                     }
                 ],
@@ -367,7 +367,7 @@ def test_render_cli_with_an_aoi_file(tmp_path, _cli):
     r = _cli("render", a, b, "--aoi", aoi, "--out", out, "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["aoi"] == "area" and not d["approximate_footprint"]
+    assert d["aoi"] == "Study area" and not d["approximate_footprint"]  # its name property, not the file name
     assert d["aoi_km2"] == pytest.approx(area_km2(shapely.box(37.1, 48.22, 37.25, 48.32)), rel=1e-3)
     assert out.read_bytes()[:4] == b"%PDF"
 
