@@ -188,7 +188,7 @@ def main() -> int:
     )
     assert len(sh100.frame.columns) == len(hundred)
 
-    fc = shares.first_crossing(0.5)
+    fc = shares.first_crossing(threshold=0.5)
     pk = fc.loc["Pokrovsk"]
     print()
     print(

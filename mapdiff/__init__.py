@@ -26,6 +26,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".comparison": ("Comparison", "ManyComparison", "compare", "compare_many"),
     ".encircle": ("Encirclement", "check_encircled_labels", "encirclement"),
     ".errors": (
+        "ArgumentError",
         "CRSError",
         "CoverageError",
         "EmptyMapError",
@@ -35,6 +36,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "MapdiffError",
         "MapdiffWarning",
         "MissingCRSError",
+        "MissingDependencyError",
         "ProfileError",
         "SwappedCoordinatesError",
         "UnknownLabelError",
@@ -67,6 +69,7 @@ __all__ = [
     "GREY",
     "NOT_COVERED",
     "POLICIES",
+    "ArgumentError",
     "CRSError",
     "ChangeTable",
     "Changes",
@@ -89,6 +92,7 @@ __all__ = [
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
+    "MissingDependencyError",
     "NormalisationReport",
     "Profile",
     "ProfileError",
@@ -155,6 +159,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .comparison import Comparison, ManyComparison, compare, compare_many
     from .encircle import Encirclement, check_encircled_labels, encirclement
     from .errors import (
+        ArgumentError,
         CoverageError,
         CRSError,
         EmptyMapError,
@@ -164,6 +169,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         MapdiffError,
         MapdiffWarning,
         MissingCRSError,
+        MissingDependencyError,
         ProfileError,
         SwappedCoordinatesError,
         UnknownLabelError,

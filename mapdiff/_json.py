@@ -41,6 +41,11 @@ def jsonable(obj):
     return str(obj)
 
 
-def iso(date) -> str | None:
-    """``date.isoformat()``, or None for no date."""
-    return date.isoformat() if date is not None else None
+def iso(date, default: str | None = None) -> str | None:
+    """``date.isoformat()``, or ``default`` (None, or e.g. ``"undated"`` in text) for no date.
+
+    >>> import datetime as dt
+    >>> iso(dt.date(2025, 11, 27)), iso(None), iso(None, "undated")
+    ('2025-11-27', None, 'undated')
+    """
+    return date.isoformat() if date is not None else default

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import math
 import os
 import sys
@@ -18,9 +19,11 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .errors import MapdiffError, UnknownSourceError
+from .errors import ArgumentError, MissingDependencyError, UnknownSourceError
 from .measure import area_km2
 from .model import ControlMap, Provenance, Repair, _polygonal, normalise, polygonal_parts
+
+log = logging.getLogger("mapdiff")
 
 __all__ = ["measure_footprints"]
 
@@ -188,13 +191,15 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
     if ctx.cache:
         key = _cache.release_key(hashlib.sha256(data).hexdigest(), aoi, ctx.profile)
         hit = _cache.load(key, ctx.cache_dir)
+        log.debug("release cache %s for %s (key %s…)", "miss" if hit is None else "hit", r.path, key[:12])
         if hit is not None:
             hit = hit if hit.as_of == r.as_of else _with_date(hit, r.as_of)
             return _inside_coverage(hit) if aoi is not None else hit
     m = _read_clipped(data, r.path, aoi, ctx.aoi_wkb, ctx.profile, r.as_of, ctx.check_source)
     if key is not None:
         try:
-            _cache.store(key, m, ctx.cache_dir)
+            stored = _cache.store(key, m, ctx.cache_dir)
+            log.debug("release cache: stored %s as %s", r.path, stored)
         except OSError as exc:
             import warnings
 
@@ -400,7 +405,7 @@ def _run(
 ) -> list:
     """Run ``fn(ctx, batch)`` over batches of ``items``; returns the concatenated results in order."""
     if backend not in ("local", "dask"):
-        raise MapdiffError(f"unknown backend {backend!r}; use 'local' or 'dask'")
+        raise ArgumentError(f"unknown backend {backend!r}; use 'local' or 'dask'")
     workers = workers or os.cpu_count() or 1
     n_items = len(items) - (1 if overlap else 0)
     serial = backend == "local" and (workers <= 1 or len(items) <= 4)
@@ -437,7 +442,9 @@ def _run_dask(fn, ctx, batches, workers, client, done) -> None:
     try:
         from distributed import Client, LocalCluster, as_completed, get_client
     except ImportError:
-        raise MapdiffError("backend='dask' needs dask.distributed: pip install 'mapdiff[dask]'") from None
+        raise MissingDependencyError(
+            "backend='dask' needs dask.distributed: pip install 'mapdiff[dask]'"
+        ) from None
     own = None
     if client is None:
         try:

@@ -22,8 +22,8 @@ Design
   checksum does not match (a flipped bit, a file truncated by a crash), or that is
   damaged or foreign in any way, reads as a miss and is rewritten: a cache never fails
   a run.
-- **Where**: ``$MAPDIFF_CACHE_DIR`` if set, else the user's cache directory
-  (``platformdirs.user_cache_dir("mapdiff")``), subfolder ``releases``.
+- **Where**: subfolder ``releases`` of the cache root: ``$MAPDIFF_CACHE_DIR`` if set, else
+  the user's cache directory (:mod:`mapdiff._dirs`).
 """
 
 from __future__ import annotations
@@ -40,13 +40,15 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from . import _dirs
+from ._json import iso
 from .io.atomic import write_bytes
 from .labels import Label
 from .model import ControlMap, NormalisationReport, Provenance, Repair
 
 __all__ = ["CACHE_ENV", "cache_dir", "clear", "load", "profile_fingerprint", "prune", "release_key", "store"]
 
-CACHE_ENV = "MAPDIFF_CACHE_DIR"
+CACHE_ENV = _dirs.CACHE_ENV
 _MAGIC = b"MAPDIFF-RELEASE-2\n"
 _FORMAT = 2
 _SUFFIX = ".mdr"
@@ -58,24 +60,20 @@ def cache_dir(directory=None) -> Path:
     Parameters
     ----------
     directory : str or Path, optional
-        Explicit folder; otherwise ``$MAPDIFF_CACHE_DIR`` or the user cache directory.
+        Explicit folder; otherwise ``releases/`` in the cache root (``$MAPDIFF_CACHE_DIR``
+        or the user cache directory; see :mod:`mapdiff._dirs`).
 
     Examples
     --------
     >>> import os
     >>> os.environ["MAPDIFF_CACHE_DIR"] = "/tmp/mapdiff-doc-cache"
-    >>> str(cache_dir())
-    '/tmp/mapdiff-doc-cache'
+    >>> cache_dir().as_posix()
+    '/tmp/mapdiff-doc-cache/releases'
     >>> del os.environ["MAPDIFF_CACHE_DIR"]
     """
     if directory is not None:
         return Path(directory)
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("mapdiff")) / "releases"
+    return _dirs.cache_dir("releases")
 
 
 def profile_fingerprint(profile=None) -> str:
@@ -183,7 +181,7 @@ def store(key: str, m: ControlMap, directory=None) -> Path:
         "labels": [[lab.status, lab.side] for lab in m.labels],
         "background": None if m.background is None else [m.background.status, m.background.side],
         "source": m.source,
-        "as_of": m.as_of.isoformat() if m.as_of else None,
+        "as_of": iso(m.as_of),
         "scope": list(m.scope),
         "provenance": m.provenance.to_dict(),
         "report": m.report_base.to_dict(),

@@ -7,6 +7,7 @@ per-release table a :class:`~mapdiff.series.Series` builds with ``Series.changes
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import itertools
@@ -19,9 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._json import SCHEMA_VERSION
+from ._json import SCHEMA_VERSION, iso
 from ._runner import _centre, _Context, _load_release, _Release
-from .errors import MapdiffError
+from .errors import ArgumentError
 from .measure import area_km2
 from .model import ControlMap, _polygonal
 
@@ -91,6 +92,10 @@ class Changes:
     components : tuple of ChangeComponent
         Each connected piece, largest first, named after the nearest gazetteer place.
     aoi : str or None
+    aoi_kind : str or None
+        The footprint kind (rung) of a place AOI (``city_limits``, ``approximate``, ...).
+    approximate : bool
+        True when the AOI is an approximate footprint (stated in the text and JSON).
     """
 
     old_as_of: dt.date | None
@@ -101,6 +106,8 @@ class Changes:
     lost: dict = field(repr=False)
     components: tuple = field(repr=False, default=())
     aoi: str | None = None
+    aoi_kind: str | None = None
+    approximate: bool = False
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``sides`` with km² and the components (without geometry)."""
@@ -108,9 +115,11 @@ class Changes:
             "schema_version": SCHEMA_VERSION,
             "kind": "changes",
             "source": self.source,
-            "old": self.old_as_of.isoformat() if self.old_as_of else None,
-            "new": self.new_as_of.isoformat() if self.new_as_of else None,
+            "old": iso(self.old_as_of),
+            "new": iso(self.new_as_of),
             "aoi": self.aoi,
+            "aoi_kind": self.aoi_kind,
+            "approximate": self.approximate,
             "sides": {s: {k: round(v, 6) for k, v in d.items()} for s, d in self.sides.items()},
             "components": [
                 {
@@ -147,7 +156,7 @@ class Changes:
         df = self.to_frame()
         return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
 
-    def plot(self, ax=None, side: str | None = None, **kwargs):
+    def plot(self, ax=None, *, side: str | None = None, **kwargs):
         """Land ``side`` gained (red) and lost (blue, hatched); returns the Axes.
 
         One side at a time (by default the first): on a two-sided map one side's gains are
@@ -252,7 +261,7 @@ def _sides(*maps) -> list[str]:
     return out
 
 
-def changes(old, new, aoi=None, *, components: bool = True) -> Changes:
+def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
     """Gains and losses per side between two releases, in km², with the polygons.
 
     Only land both maps cover is compared (a change of coverage is not a change of
@@ -282,8 +291,13 @@ def changes(old, new, aoi=None, *, components: bool = True) -> Changes:
 
     old = old if isinstance(old, ControlMap) else read_map(old)
     new = new if isinstance(new, ControlMap) else read_map(new)
-    geom = None if aoi is None else _aoi_geometry(aoi)
-    return _changes(old, new, geom, None if aoi is None else getattr(aoi, "name", str(aoi)), components)
+    fp = None if aoi is None else _aoi_footprint(aoi)
+    geom = None if aoi is None else (fp.geometry if fp is not None else _aoi_geometry(aoi))
+    name = None if aoi is None else fp.name if fp is not None else getattr(aoi, "name", str(aoi))
+    c = _changes(old, new, geom, name, components)
+    if fp is None:
+        return c
+    return dataclasses.replace(c, aoi_kind=fp.kind, approximate=fp.approximate)
 
 
 def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool) -> Changes:
@@ -325,6 +339,17 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
     return Changes(old.as_of, new.as_of, new.source, rows, gained, lost, tuple(comps), aoi_name)
 
 
+def _aoi_footprint(aoi):
+    """The Footprint an AOI names (a place name, polygon file or Footprint), else None."""
+    from pathlib import Path
+
+    from .places.footprints import Footprint, as_footprint
+
+    if isinstance(aoi, (str, Path, Footprint)):
+        return as_footprint(aoi)
+    return None
+
+
 def _aoi_geometry(aoi):
     from .places.footprints import Footprint, footprint
 
@@ -334,7 +359,7 @@ def _aoi_geometry(aoi):
         return aoi.geometry
     g = getattr(aoi, "geometry", aoi)
     if not isinstance(g, shapely.Geometry):
-        raise MapdiffError(
+        raise ArgumentError(
             f"aoi must be a place name, a Footprint or a lon/lat geometry, not {type(aoi).__name__}"
         )
     return g
@@ -413,7 +438,7 @@ class ChangeTable:
             "rows": rows,
         }
 
-    def plot(self, ax=None, side: str | None = None, **kwargs):
+    def plot(self, ax=None, *, side: str | None = None, **kwargs):
         """Net change per day and its rolling mean for one side; returns the Axes."""
         import matplotlib.pyplot as plt
 

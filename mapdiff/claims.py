@@ -49,9 +49,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from ._json import SCHEMA_VERSION, jsonable
+from ._json import SCHEMA_VERSION, iso, jsonable
 from .encircle import GREY_POLICIES, Encirclement, encirclement
-from .errors import CoverageError, MapdiffError
+from .errors import ArgumentError, CoverageError
 from .labels import CONTESTED, NOT_COVERED
 from .measure import area_km2
 from .places.footprints import as_footprint, sensitivity_footprints
@@ -98,13 +98,13 @@ def parse_claimed(value) -> float:
     try:
         num = float(text.rstrip("%").strip().replace(",", "."))
     except ValueError:
-        raise MapdiffError(f"cannot read the claimed share {value!r}: write e.g. 0.7, 70 or '70%'") from None
+        raise ArgumentError(f"cannot read the claimed share {value!r}: write e.g. 0.7, 70 or '70%'") from None
     if not math.isfinite(num) or num < 0:
-        raise MapdiffError(f"the claimed share {value!r} must be a number between 0 and 100%")
+        raise ArgumentError(f"the claimed share {value!r} must be a number between 0 and 100%")
     if pct or num > 1:
         num /= 100.0
     if num > 1 + 1e-12:
-        raise MapdiffError(f"the claimed share {value!r} is over 100%; write e.g. 70% or 0.7")
+        raise ArgumentError(f"the claimed share {value!r} is over 100%; write e.g. 70% or 0.7")
     return round(num, 12)
 
 
@@ -216,7 +216,7 @@ class ClaimCheck:
             "approximate": self.approximate,
             "sensitivity": [{k: _num(v) for k, v in r.items()} for r in self.sensitivity],
             "source": self.source,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "as_of": iso(self.as_of),
             "provenance": self.provenance,
             "notes": list(self.notes),
             "detail": jsonable(self.detail) if self.detail is not None else None,
@@ -232,7 +232,7 @@ class ClaimCheck:
     # ----------------------------------------------------------------- text
     def summary(self) -> str:
         """A few lines of plain text: verdict, shares per policy, caveats."""
-        date = self.as_of.isoformat() if self.as_of else "undated"
+        date = iso(self.as_of, "undated")
         what = {
             "share": f"{_pct(self.claimed)} of {self.place}",
             "captured": f"{self.place} captured (≥ {_pct(self.claimed)})",
@@ -272,7 +272,7 @@ class ClaimCheck:
         rows = [head]
         for k in kinds:
             any_row = next(r for r in self.sensitivity if r["footprint_kind"] == k)
-            name = k + (" (≈)" if any_row["approximate"] else "")
+            name = k + (" (≈)" if any_row["approximate"] else " (≥)" if k.startswith("community") else "")
             txt = f"{name:<{w}}{any_row['footprint_km2']:>9.2f}  "
             for p in pols:
                 r = cell.get((k, p))
@@ -280,6 +280,8 @@ class ClaimCheck:
             rows.append(txt)
         if any(r["approximate"] for r in self.sensitivity):
             rows.append("(≈) approximate footprint")
+        if any(k.startswith("community") for k in kinds):
+            rows.append("(≥) community (hromada): an upper bound, the town and its surroundings")
         return "\n".join(rows)
 
     def _repr_html_(self) -> str:
@@ -307,14 +309,12 @@ class ClaimCheck:
     def plot(self, ax=None):
         """Footprint outline, held land, grey zone and the share per policy; returns the Axes.
 
-        Uses :func:`mapdiff.draw.plot.plot_claim` when that module is present, else a simple
-        lon/lat figure.
+        Uses :func:`mapdiff.draw.plot.plot_claim`; a check that carries no footprint
+        geometry gets a simple lon/lat figure.
         """
-        try:
-            from .draw.plot import plot_claim
-        except ImportError:
-            plot_claim = None
-        if plot_claim is not None and self.footprint_geometry is not None:
+        from .draw.plot import plot_claim
+
+        if self.footprint_geometry is not None:
             return plot_claim(self, ax=ax)
         return self._plot_simple(ax)
 
@@ -364,7 +364,7 @@ class ClaimCheck:
                 va="bottom",
                 bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
             )
-        date = self.as_of.isoformat() if self.as_of else "undated"
+        date = iso(self.as_of, "undated")
         what = {"captured": f"{self.place} captured", "encircled": f"{self.place} encircled"}.get(
             self.kind, f"{_pct(self.claimed)} of {self.place}"
         )
@@ -465,6 +465,7 @@ def check_claim(
     place,
     side: str,
     claimed=None,
+    *,
     kind: str = "share",
     tolerance: float = 0.05,
     footprint_kind: str | None = None,
@@ -488,8 +489,9 @@ def check_claim(
     tolerance : float, default 0.05
         How far (absolute share) below the claim still counts as ``within tolerance``.
     footprint_kind : str, optional
-        ``city_limits``, ``osm_boundary``, ``approximate``, ``user``, optionally with a
-        buffer (``"approximate+2km"``); default the best the place has.
+        A rung of the footprint ladder (``osm_boundary``, ``city_limits``, ``community``,
+        ``approximate``) or ``user``, optionally with a buffer (``"approximate+2km"``);
+        default the best estimate of the town (see :func:`mapdiff.footprint`).
     policy : str, default "nobody"
         The grey-zone policy that decides the verdict (see :data:`POLICIES`).
 
@@ -511,35 +513,35 @@ def check_claim(
     >>> import mapdiff
     >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
     >>> c = check_claim(m, "Pokrovsk", "RU", "70%")
-    >>> c.verdict, round(c.share, 3), c.approximate
-    ('not supported', 0.375, True)
+    >>> c.verdict, round(c.share, 3), c.footprint_kind, c.approximate
+    ('not supported', 0.447, 'city_limits', False)
     """
     from .model import ControlMap
 
     if not isinstance(map, ControlMap):
-        raise MapdiffError(
+        raise ArgumentError(
             f"check_claim needs a ControlMap (from mapdiff.read_map), got {type(map).__name__}"
         )
     if kind not in KINDS:
-        raise MapdiffError(f"unknown claim kind {kind!r}; use one of: {', '.join(KINDS)}")
+        raise ArgumentError(f"unknown claim kind {kind!r}; use one of: {', '.join(KINDS)}")
     policy = POLICY_ALIASES.get(policy, policy)
     if policy not in POLICIES:
-        raise MapdiffError(f"unknown grey-zone policy {policy!r}; use one of: {', '.join(POLICIES)}")
+        raise ArgumentError(f"unknown grey-zone policy {policy!r}; use one of: {', '.join(POLICIES)}")
     try:
         tolerance = float(tolerance)
     except (TypeError, ValueError):
-        raise MapdiffError(f"tolerance must be a number (share, e.g. 0.05), got {tolerance!r}") from None
+        raise ArgumentError(f"tolerance must be a number (share, e.g. 0.05), got {tolerance!r}") from None
     if not 0 <= tolerance < 1:
-        raise MapdiffError(f"tolerance {tolerance!r} must lie in [0, 1) (0.05 = 5 percentage points)")
+        raise ArgumentError(f"tolerance {tolerance!r} must lie in [0, 1) (0.05 = 5 percentage points)")
     if not isinstance(side, str) or not side.strip():
-        raise MapdiffError(f"side must be a short non-empty string such as 'RU', got {side!r}")
+        raise ArgumentError(f"side must be a short non-empty string such as 'RU', got {side!r}")
     if kind == "encircled":
         return check_encircled_claim(map, place, side, tolerance=tolerance, footprint_kind=footprint_kind)
     if kind == "captured":
         value = CAPTURED_THRESHOLD
     else:
         if claimed is None:
-            raise MapdiffError("a share claim needs a claimed value, e.g. claimed='70%'")
+            raise ArgumentError("a share claim needs a claimed value, e.g. claimed='70%'")
         value = parse_claimed(claimed)
 
     fp = as_footprint(place, kind=footprint_kind)
@@ -620,6 +622,7 @@ def check_encircled_claim(
     map,
     place,
     side: str,
+    *,
     tolerance: float = 0.05,
     footprint_kind: str | None = None,
     fire_range_km: float | None = None,

@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._json import SCHEMA_VERSION
-from .errors import CoverageError
+from ._json import SCHEMA_VERSION, iso
+from .errors import ArgumentError, EmptyMapError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
@@ -61,6 +61,38 @@ def _lab(status, side) -> Label:
     return Label(status, side if isinstance(side, str) else None)  # pandas turns None into NaN
 
 
+def _aoi_dict(fp) -> dict | None:
+    """What a JSON result says of a place AOI (None for a bare geometry or the maps' extent)."""
+    if fp is None:
+        return None
+    return {
+        "name": fp.name,
+        "kind": fp.kind,
+        "approximate": fp.approximate,
+        "upper_bound": fp.upper_bound,
+        "area_km2": float(fp.area_km2),
+        "provenance": fp.provenance,
+    }
+
+
+def _aoi_html(fp) -> str:
+    if fp is None:
+        return ""
+    flag = " <b style='color:#b00'>(approximate footprint)</b>" if fp.approximate else ""
+    return f" ({html.escape(fp.name)}, {html.escape(fp.kind)}){flag}"
+
+
+def _aoi_place(aoi):
+    """The Footprint an AOI argument names (place name, polygon file, Footprint), else None."""
+    from pathlib import Path
+
+    from .places.footprints import Footprint, as_footprint
+
+    if isinstance(aoi, (str, Path, Footprint)):
+        return as_footprint(aoi)
+    return None
+
+
 def _resolve_aoi(aoi, maps):
     """AOI as a lon/lat geometry: Footprint / geometry / place name / None (union of extents)."""
     if aoi is None:
@@ -69,23 +101,21 @@ def _resolve_aoi(aoi, maps):
         # maps of one region share its (cached) boundary: skip a costly union of equals
         same = all(f is first or shapely.equals(f, first) for f in feet[1:])
         geom = first if same else shapely.union_all(np.asarray(feet, dtype=object))
-    elif isinstance(aoi, str):
-        from .places.footprints import footprint
-
-        geom = footprint(aoi).geometry
+    elif (place := _aoi_place(aoi)) is not None:
+        geom = place.geometry
     else:
         geom = getattr(aoi, "geometry", aoi)
     if not isinstance(geom, shapely.Geometry):
-        raise CoverageError(
+        raise ArgumentError(
             f"aoi must be a Footprint, a shapely geometry (lon/lat) or a place name, got {type(aoi).__name__}"
         )
     if shapely.get_type_id(geom) not in (3, 6, 7):
-        raise CoverageError(f"aoi must be polygonal, got a {geom.geom_type}")
+        raise ArgumentError(f"aoi must be polygonal, got a {geom.geom_type}")
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     geom = polygonal_parts(np.array([geom], dtype=object))[0]
     if geom.is_empty or area_km2(geom) <= 0:
-        raise CoverageError(
+        raise EmptyMapError(
             "the area of interest is empty: give a polygon with area, or maps that cover something"
         )
     return geom
@@ -192,6 +222,9 @@ class Comparison:
         Sliver width below which a disagreement counts as noise (metres).
     scope_notes : tuple of str
         How scope was decided (declared not-drawn areas, coverage).
+    place : Footprint or None
+        The footprint when the AOI is a place or polygon file: its kind (rung) and
+        ``approximate`` flag are stated in the text and JSON.
     """
 
     a: ControlMap
@@ -202,6 +235,12 @@ class Comparison:
     noise_m: float = 30.0
     scope_notes: tuple[str, ...] = ()
     _centre: tuple = field(default=(0.0, 0.0), repr=False)
+    place: object = field(default=None, repr=False)
+
+    @property
+    def approximate(self) -> bool:
+        """True when the AOI is an approximate footprint."""
+        return bool(self.place is not None and self.place.approximate)
 
     # ------------------------------------------------------------- tables
     @cached_property
@@ -496,7 +535,7 @@ class Comparison:
         g["b_side"] = g["b_side"].replace("", None)
         return g
 
-    def to_dict(self, top: int = 20) -> dict:
+    def to_dict(self, *, top: int = 20) -> dict:
         """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
 
         def _num(x):
@@ -523,12 +562,14 @@ class Comparison:
         return {
             "schema_version": SCHEMA_VERSION,
             "aoi_km2": float(self.aoi_km2),
+            "aoi": _aoi_dict(self.place),
+            "approximate": self.approximate,
             "noise_m": float(self.noise_m),
             "sources": [
                 {
                     "role": r,
                     "source": m.source,
-                    "as_of": m.as_of.isoformat() if m.as_of else None,
+                    "as_of": iso(m.as_of),
                     "path": m.provenance.path,
                     "sha256": m.provenance.sha256,
                 }
@@ -544,7 +585,7 @@ class Comparison:
             "scope_notes": list(self.scope_notes),
         }
 
-    def to_file(self, path, driver: str | None = None, what: str = "disagreement"):
+    def to_file(self, path, *, driver: str | None = None, what: str = "disagreement"):
         """Write polygons atomically (GeoPackage, GeoJSON, ...).
 
         ``what="disagreement"`` (default): the disagreeing pieces with ``a_label, b_label,
@@ -553,7 +594,7 @@ class Comparison:
         from .io.write import write_gdf
 
         if what not in ("disagreement", "pieces"):
-            raise CoverageError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
+            raise ArgumentError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
         return write_gdf(
             self.disagreement if what == "disagreement" else self.pieces,
             path,
@@ -563,34 +604,9 @@ class Comparison:
 
     def plot(self, ax=None, **kw):
         """Draw the disagreement by cause over the AOI; returns the Axes."""
-        try:
-            from .draw.plot import plot_comparison
-        except ImportError:
-            plot_comparison = None
-        if plot_comparison is not None:
-            return plot_comparison(self, ax=ax, **kw)
-        import matplotlib.pyplot as plt
-        from matplotlib.patches import Patch
+        from .draw.plot import plot_comparison
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 8))
-        import geopandas as gpd
-
-        gpd.GeoSeries([self.aoi], crs="EPSG:4326").plot(
-            ax=ax, facecolor="#f2f2f2", edgecolor="#888888", linewidth=0.5
-        )
-        colours = {"scope": "#9e9ac8", "noise": "#fdae6b", "real": "#d7301f"}
-        handles = []
-        d = self.disagreement
-        for cause, col in colours.items():
-            sel = d[d.cause == cause]
-            if len(sel):
-                sel.plot(ax=ax, color=col, linewidth=0)
-            handles.append(Patch(color=col, label=f"{cause}: {self.disagreement_km2[cause]:,.1f} km²"))
-        ax.legend(handles=handles, loc="lower left", title="disagreement")
-        ax.set_title(f"{self.a.source} {self.a.as_of or ''} vs {self.b.source} {self.b.as_of or ''}")
-        ax.set_aspect(1 / np.cos(np.radians(self._centre[1])))
-        return ax
+        return plot_comparison(self, ax=ax, **kw)
 
     def __repr__(self) -> str:
         d = self.disagreement_km2
@@ -605,13 +621,15 @@ class Comparison:
         ct = self.crosstab.round(2).to_html()
         return (
             f"<b>Comparison</b> {html.escape(self.a.source)} vs {html.escape(self.b.source)}: "
-            f"AOI {self.aoi_km2:,.1f} km²; disagreement {d['total']:,.1f} km² "
+            f"AOI {self.aoi_km2:,.1f} km²{_aoi_html(self.place)}; disagreement {d['total']:,.1f} km² "
             f"(real {d['real']:,.1f}, scope {d['scope']:,.1f}, noise {d['noise']:,.1f}){ct}"
         )
 
 
 # --------------------------------------------------------------------------- compare
-def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope: bool = True) -> Comparison:
+def compare(
+    a: ControlMap, b: ControlMap, *, aoi=None, noise_m: float = 30.0, scope: bool = True
+) -> Comparison:
     """Compare two maps over an area of interest.
 
     Parameters
@@ -649,9 +667,9 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     33.1
     """
     if not (isinstance(a, ControlMap) and isinstance(b, ControlMap)):
-        raise CoverageError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
+        raise ArgumentError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
     if not (noise_m >= 0):
-        raise CoverageError(f"noise_m must be >= 0 metres, got {noise_m!r}")
+        raise ArgumentError(f"noise_m must be >= 0 metres, got {noise_m!r}")
     geom = _resolve_aoi(aoi, (a, b))
     x0, y0, x1, y1 = shapely.bounds(geom)
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
@@ -702,7 +720,7 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
     a_lab = np.concatenate([pa[agree_idx], pa_d])
     b_lab = np.concatenate([pb[agree_idx], pb_d])
     causes = np.concatenate([np.full(len(agree_idx), "agree", dtype=object), cause])
-    sizes = area_km2(np.concatenate([geoms, [geom]]), centre)  # one projection for all
+    sizes = area_km2(np.concatenate([geoms, [geom]]), centre=centre)  # one projection for all
     import geopandas as gpd
 
     pieces = gpd.GeoDataFrame(
@@ -717,7 +735,8 @@ def compare(a: ControlMap, b: ControlMap, aoi=None, noise_m: float = 30.0, scope
         geometry=list(geoms),
         crs="EPSG:4326",
     )
-    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre)
+    place = _aoi_place(aoi)
+    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre, place)
 
 
 # --------------------------------------------------------------------------- many maps
@@ -753,9 +772,7 @@ class ManyComparison:
         return {
             "schema_version": SCHEMA_VERSION,
             "aoi_km2": float(self.aoi_km2),
-            "sources": [
-                {"source": m.source, "as_of": m.as_of.isoformat() if m.as_of else None} for m in self.maps
-            ],
+            "sources": [{"source": m.source, "as_of": iso(m.as_of)} for m in self.maps],
             "agreement_km2": {
                 int(k): float(v) for k, v in zip(self.to_frame().n_top, self.to_frame().area_km2, strict=True)
             },
@@ -779,7 +796,7 @@ class ManyComparison:
         )
 
 
-def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
+def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     """Compare several maps: per area, how many sources say each label; and every pair.
 
     Examples
@@ -795,7 +812,7 @@ def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     """
     maps = tuple(maps)
     if len(maps) < 2 or not all(isinstance(m, ControlMap) for m in maps):
-        raise CoverageError("compare_many() takes two or more ControlMaps")
+        raise ArgumentError("compare_many() takes two or more ControlMaps")
     geom = _resolve_aoi(aoi, maps)
     x0, y0, x1, y1 = shapely.bounds(geom)
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
@@ -817,7 +834,7 @@ def compare_many(maps, aoi=None, noise_m: float = 30.0) -> ManyComparison:
         data[f"n:{name}"] = v
     data["top_label"] = np.asarray(list(counts), dtype=object)[cmat.argmax(axis=1)]
     data["n_top"] = cmat.max(axis=1)
-    sizes = area_km2(np.concatenate([cur, [geom]]), centre)
+    sizes = area_km2(np.concatenate([cur, [geom]]), centre=centre)
     data["area_km2"] = sizes[:-1]
     consensus = gpd.GeoDataFrame(data, geometry=list(cur), crs="EPSG:4326")
     rows = []

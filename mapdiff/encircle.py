@@ -53,8 +53,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from ._json import SCHEMA_VERSION
-from .errors import MapdiffError
+from ._json import SCHEMA_VERSION, iso
+from .errors import ArgumentError, CoverageError, MapdiffError
 from .labels import ENCIRCLED
 from .measure import _centre, area_km2, from_equal_area, to_equal_area
 from .places.footprints import as_footprint
@@ -169,7 +169,7 @@ class Encirclement:
             "touches_edge": self.touches_edge,
             "rear": self.rear,
             "source": self.source,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "as_of": iso(self.as_of),
             "footprint_kind": self.footprint_kind,
             "approximate": self.approximate,
             "notes": list(self.notes),
@@ -185,7 +185,7 @@ class Encirclement:
 
     def summary(self) -> str:
         """A few lines of plain text: verdict, corridor, perimeter, caveats."""
-        date = self.as_of.isoformat() if self.as_of else "undated"
+        date = iso(self.as_of, "undated")
         flag = "  [APPROXIMATE footprint]" if self.approximate else ""
         lines = [
             f"{self.place}: {self.defender} holding, encircling side {self.by}, grey zone {self.grey}",
@@ -235,21 +235,21 @@ def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km,
     from .model import ControlMap
 
     if not isinstance(cmap, ControlMap):
-        raise MapdiffError(
+        raise ArgumentError(
             f"encirclement needs a ControlMap (from mapdiff.read_map), got {type(cmap).__name__}"
         )
     sides = _sides(cmap)
     if not isinstance(by, str) or by not in sides:
-        raise MapdiffError(
+        raise ArgumentError(
             f"the {cmap.source} map has no side {by!r}; its sides: {', '.join(sides) or 'none'}"
         )
     if defender is not None and (defender not in sides or defender == by):
-        raise MapdiffError(
+        raise ArgumentError(
             f"defender {defender!r} must be another side of the map "
             f"({', '.join(s for s in sides if s != by) or 'none'})"
         )
     if grey not in GREY_POLICIES:
-        raise MapdiffError(f"unknown grey-zone policy {grey!r}; use one of: {', '.join(GREY_POLICIES)}")
+        raise ArgumentError(f"unknown grey-zone policy {grey!r}; use one of: {', '.join(GREY_POLICIES)}")
     for name, value, lo in (
         ("fire_range_km", fire_range_km, 0.0),
         ("radius_km", radius_km, 0.0),
@@ -263,9 +263,9 @@ def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km,
             or value < lo
             or (name == "search_km" and value == 0)
         ):
-            raise MapdiffError(f"{name} must be a finite number of km ≥ {lo:g}, got {value!r}")
+            raise ArgumentError(f"{name} must be a finite number of km ≥ {lo:g}, got {value!r}")
     if not (isinstance(resolution_m, int | float) and resolution_m > 0):
-        raise MapdiffError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
+        raise ArgumentError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
 
 
 def _resolve_rear(rear):
@@ -276,7 +276,7 @@ def _resolve_rear(rear):
         try:
             lon, lat = (float(v) for v in rear.split(","))
         except ValueError:
-            raise MapdiffError(f"cannot read the rear {rear!r}: write 'LON,LAT' or a place name") from None
+            raise ArgumentError(f"cannot read the rear {rear!r}: write 'LON,LAT' or a place name") from None
         return shapely.Point(lon, lat), f"point {lon:g}, {lat:g}"
     try:
         fp = as_footprint(rear)
@@ -453,6 +453,7 @@ def _perimeter(own_m, enemy_m, grey_m, area_m, snap_m: float):
 def encirclement(
     map,
     place,
+    *,
     by: str,
     rear=None,
     fire_range_km: float | None = None,
@@ -561,9 +562,9 @@ def encirclement(
     else:
         rear_geom, rear_text = _resolve_rear(rear)
         if not shapely.intersects(rear_geom, map.footprint):
-            raise MapdiffError(f"the rear ({rear_text}) lies outside the {map.source} map's coverage")
+            raise CoverageError(f"the rear ({rear_text}) lies outside the {map.source} map's coverage")
         if not shapely.intersects(rear_geom, passable):
-            raise MapdiffError(f"the rear ({rear_text}) is not on land {defender} can use on this map")
+            raise ArgumentError(f"the rear ({rear_text}) is not on land {defender} can use on this map")
     rear_parts = _component_index(tree, rear_geom)
     hold_parts = _polygons(holding)
     cut_off_comps, open_km2 = set(), 0.0
@@ -655,7 +656,7 @@ def _plot_layers(frame, fp_m, radius_km, line_m, own, enemy, grey_geom) -> dict:
 
 def _pick_defender(cmap, by: str, around) -> str:
     """The side other than ``by`` holding the most land around the place (else on the map)."""
-    areas = _other_sides_km2(cmap, by, within=around)
+    areas = _other_sides_km2(cmap, by, aoi=around)
     if areas and max(areas.values()) > 0:
         return max(areas, key=areas.get)
     return _main_other_side(cmap, by)
@@ -690,7 +691,7 @@ def _measure_corridor(
     return _corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution_m)
 
 
-def check_encircled_labels(map, by: str | None = None, **kwargs) -> tuple[Encirclement, ...]:
+def check_encircled_labels(map, *, by: str | None = None, **kwargs) -> tuple[Encirclement, ...]:
     """Check a source's own ``encircled`` areas: is each really cut off on the same map?
 
     A map that labels land ``encircled`` (for example a profile reading a source's
@@ -721,17 +722,17 @@ def check_encircled_labels(map, by: str | None = None, **kwargs) -> tuple[Encirc
     return tuple(out)
 
 
-def _other_sides_km2(cmap, side: str, within=None) -> dict[str, float]:
+def _other_sides_km2(cmap, side: str, aoi=None) -> dict[str, float]:
     """km² held by each side other than ``side`` (optionally within an area)."""
     areas = {}
     for lab in cmap.all_labels:
         if lab.side and lab.side != side and lab.holds:
-            areas[lab.side] = areas.get(lab.side, 0.0) + cmap.area(lab, within=within)
+            areas[lab.side] = areas.get(lab.side, 0.0) + cmap.area(lab, aoi=aoi)
     return areas
 
 
 def _main_other_side(cmap, side: str) -> str:
     areas = _other_sides_km2(cmap, side)
     if not areas:
-        raise MapdiffError(f"the {cmap.source} map has no side other than {side} to encircle it")
+        raise ArgumentError(f"the {cmap.source} map has no side other than {side} to encircle it")
     return max(areas, key=areas.get)

@@ -2,12 +2,26 @@
 
 Every error the library raises on purpose is a ``MapdiffError``; messages name the
 file (and the feature, where there is one) and say what to do. Catch ``MapdiffError``
-to handle anything mapdiff refuses, or a subclass for one kind of refusal.
+to handle anything mapdiff refuses, or a subclass for one kind of refusal. Each leaf
+also derives from the matching builtin, so ``except ValueError`` keeps working:
+
+- ``ArgumentError`` (``ValueError``): a function was called with a bad value or type
+  (an unknown option such as a claim kind, a number out of range, a map where a
+  ``ControlMap`` is needed). Unknown *names* of data have their own classes, which
+  list the known ones: ``UnknownLabelError``, ``UnknownPlaceError``,
+  ``UnknownSourceError`` (``KeyError``/``ValueError``).
+- ``FormatError``, ``CRSError`` (``MissingCRSError``, ``SwappedCoordinatesError``),
+  ``ProfileError``, ``InputLimitError``, ``EmptyMapError`` (``ValueError``): a file or
+  object cannot be read, or holds nothing usable.
+- ``CoverageError`` (``ValueError``): the map does not cover the area asked about.
+- ``FetchError`` (``OSError``): a download failed or a release is not in the cache.
+- ``MissingDependencyError`` (``ImportError``): an optional extra is not installed.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "CRSError",
     "CoverageError",
     "EmptyMapError",
@@ -17,6 +31,7 @@ __all__ = [
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
+    "MissingDependencyError",
     "ProfileError",
     "SwappedCoordinatesError",
     "UnknownLabelError",
@@ -33,8 +48,16 @@ class MapdiffWarning(UserWarning):
     """A repair or a doubt the caller should know about (the result is still usable)."""
 
 
+class ArgumentError(MapdiffError, ValueError):
+    """A function was called with a bad argument: wrong type, value out of range, unknown option.
+
+    The message names the argument (in CLI syntax in the CLI, ``--tolerance``) and
+    what it accepts.
+    """
+
+
 class FormatError(MapdiffError, ValueError):
-    """A file or object cannot be read as a map (bad JSON, no polygons, unknown format)."""
+    """A file or object cannot be read (a map, a ledger, a polygon file): missing, bad, empty."""
 
 
 class CRSError(MapdiffError, ValueError):
@@ -85,3 +108,7 @@ class InputLimitError(MapdiffError, ValueError):
 
 class FetchError(MapdiffError, OSError):
     """A release could not be fetched, verified or found in the cache."""
+
+
+class MissingDependencyError(MapdiffError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""

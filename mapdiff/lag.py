@@ -16,12 +16,12 @@ import pandas as pd
 
 from ._json import SCHEMA_VERSION
 from .claims import CAPTURED_THRESHOLD as CAPTURED
-from .errors import MapdiffError
+from .errors import ArgumentError
 
 __all__ = ["SourceLag", "first_crossing", "source_lag"]
 
 
-def first_crossing(frame, threshold=0.5) -> pd.DataFrame:
+def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
     """First date each column of a date-indexed share table reached ``threshold``.
 
     See :meth:`ShareSeries.first_crossing`.
@@ -29,7 +29,7 @@ def first_crossing(frame, threshold=0.5) -> pd.DataFrame:
     frame = getattr(frame, "frame", frame)
     t = CAPTURED if threshold == "captured" else float(threshold)
     if not 0.0 <= t <= 1.0:
-        raise MapdiffError(f"threshold {threshold!r} is not a share in 0..1 (or 'captured')")
+        raise ArgumentError(f"threshold {threshold!r} is not a share in 0..1 (or 'captured')")
     rows = []
     for place in frame.columns:
         s = frame[place].dropna()
@@ -191,7 +191,7 @@ def source_lag(
     fa, fb = getattr(leader, "frame", leader), getattr(follower, "frame", follower)
     places = [p for p in fa.columns if p in fb.columns]
     if not places:
-        raise MapdiffError("the two series share no place; measure the same places in both")
+        raise ArgumentError("the two series share no place; measure the same places in both")
     lo = max(fa.index.min(), fb.index.min())
     hi = min(fa.index.max(), fb.index.max())
     if start is not None:
@@ -199,7 +199,7 @@ def source_lag(
     if end is not None:
         hi = min(hi, pd.Timestamp(end))
     if hi <= lo:
-        raise MapdiffError(
+        raise ArgumentError(
             "the series do not overlap in time "
             f"({fa.index.min().date()}..{fa.index.max().date()}"
             f" vs {fb.index.min().date()}..{fb.index.max().date()})"
@@ -220,8 +220,8 @@ def source_lag(
     for p in places:
         row = {}
         for t in thresholds:
-            ca = first_crossing(wa[[p]], t).iloc[0]
-            cb = first_crossing(wb[[p]], t).iloc[0]
+            ca = first_crossing(wa[[p]], threshold=t).iloc[0]
+            cb = first_crossing(wb[[p]], threshold=t).iloc[0]
             for who, c in (("leader", ca), ("follower", cb)):
                 cross_rows.append(
                     {

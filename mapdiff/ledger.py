@@ -24,10 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._dates import as_date
 from ._json import SCHEMA_VERSION
 from ._resources import data_dir
 from .claims import KINDS, ClaimCheck, check_claim, parse_claimed
-from .errors import CoverageError, MapdiffError, UnknownPlaceError
+from .errors import ArgumentError, CoverageError, FormatError, MapdiffError, UnknownPlaceError
 
 __all__ = ["Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger", "shipped_ledger_path"]
 
@@ -126,13 +127,6 @@ def shipped_ledger_path() -> Path:
     return data_dir() / "claims" / "claims.csv"
 
 
-def _parse_date(text: str, where: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise MapdiffError(f"{where}: bad date {text!r}; write YYYY-MM-DD") from None
-
-
 def read_ledger(path) -> Ledger:
     """Read and validate a claims ledger (CSV).
 
@@ -167,14 +161,14 @@ def read_ledger(path) -> Ledger:
     try:
         text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise MapdiffError(f"cannot read ledger {str(p)!r}: {exc.strerror or exc}") from None
+        raise FormatError(f"cannot read ledger {str(p)!r}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        raise MapdiffError(f"ledger {str(p)!r} is not UTF-8 text; save it as UTF-8 CSV") from None
+        raise FormatError(f"ledger {str(p)!r} is not UTF-8 text; save it as UTF-8 CSV") from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in _REQUIRED if c not in header]
     if missing:
-        raise MapdiffError(
+        raise FormatError(
             f"ledger {str(p)!r} lacks the column(s) {', '.join(missing)}; "
             f"the header must hold: {', '.join(COLUMNS)}"
         )
@@ -184,28 +178,31 @@ def read_ledger(path) -> Ledger:
         if not any(row.values()):
             continue
         where = f"ledger {p.name} row {n}"
-        date = _parse_date(row["date"], where)
+        try:
+            date = as_date(row["date"])
+        except ArgumentError:
+            raise FormatError(f"{where}: bad date {row['date']!r}; write YYYY-MM-DD") from None
         kind = row["kind"] or "share"
         if kind not in LEDGER_KINDS:
-            raise MapdiffError(f"{where}: unknown kind {kind!r}; use one of: {', '.join(LEDGER_KINDS)}")
+            raise FormatError(f"{where}: unknown kind {kind!r}; use one of: {', '.join(LEDGER_KINDS)}")
         side = row["side"]
         if not side:
-            raise MapdiffError(f"{where}: the side is empty; write e.g. RU")
+            raise FormatError(f"{where}: the side is empty; write e.g. RU")
         value = None
         if row.get("value"):
             try:
                 value = parse_claimed(row["value"])
             except MapdiffError as exc:
-                raise MapdiffError(f"{where}: {exc}") from None
+                raise FormatError(f"{where}: {exc}") from None
         elif kind == "share":
-            raise MapdiffError(f"{where}: a share claim needs a value (e.g. 70%)")
+            raise FormatError(f"{where}: a share claim needs a value (e.g. 70%)")
         place = row["place"]
         if not place:
-            raise MapdiffError(f"{where}: the place is empty")
+            raise FormatError(f"{where}: the place is empty")
         if looks_like_path(place):
             fp_path = Path(place) if Path(place).is_absolute() else p.parent / place
             if not fp_path.is_file():
-                raise MapdiffError(f"{where}: polygon file {place!r} not found next to the ledger")
+                raise FormatError(f"{where}: polygon file {place!r} not found next to the ledger")
             place = str(fp_path)
         else:
             try:
@@ -347,7 +344,7 @@ def _handles(obj) -> list[tuple]:
         elif isinstance(m, ControlMap):
             out.append((m.as_of, lambda m=m: m))
         else:
-            raise MapdiffError(
+            raise ArgumentError(
                 f"check_claims needs ControlMaps (from mapdiff.read_map) or a Series, got {type(m).__name__}"
             )
     return out
@@ -368,14 +365,14 @@ def _group_maps(maps) -> dict[str, list]:
         elif isinstance(m, ControlMap):
             groups.setdefault(m.source, []).extend(_handles(m))
         else:
-            raise MapdiffError(
+            raise ArgumentError(
                 f"check_claims needs ControlMaps (from mapdiff.read_map) or a Series, got {type(m).__name__}"
             )
     return groups
 
 
 def check_claims(
-    ledger, maps, tolerance: float = 0.05, policy: str = "nobody", footprint_kind: str | None = None
+    ledger, maps, *, tolerance: float = 0.05, policy: str = "nobody", footprint_kind: str | None = None
 ) -> ClaimsReport:
     """Check every claim of a ledger against each source's release of the claim's date.
 
@@ -407,7 +404,7 @@ def check_claims(
         ledger = read_ledger(ledger) if isinstance(ledger, str | Path) else Ledger(tuple(ledger))
     groups = _group_maps(maps)
     if not groups:
-        raise MapdiffError("check_claims needs at least one map")
+        raise ArgumentError("check_claims needs at least one map")
     rows, checks = [], []
     loaded: dict = {}  # (source, as_of) -> ControlMap, so a series reads each release once
     for claim in ledger:

@@ -171,7 +171,7 @@ def _densify_rings(geom, d: float):
     return shapely.segmentize(geom, d)
 
 
-def area_km2(geoms, centre: tuple[float, float] | None = None):
+def area_km2(geoms, *, centre: tuple[float, float] | None = None):
     """Area in km² of lon/lat geometries, measured in a local equal-area projection.
 
     Parameters

@@ -24,8 +24,8 @@ from functools import cached_property
 import numpy as np
 import shapely
 
-from ._json import SCHEMA_VERSION
-from .errors import CoverageError, EmptyMapError, UnknownLabelError
+from ._json import SCHEMA_VERSION, iso
+from .errors import ArgumentError, EmptyMapError, UnknownLabelError
 from .labels import NOT_COVERED, Label, as_label
 from .measure import area_km2
 
@@ -265,38 +265,38 @@ class ControlMap:
         return tuple(labels), np.asarray(geoms, dtype=object)
 
     # ---------------------------------------------------------------- measuring
-    def area(self, label, within=None) -> float:
+    def area(self, label, *, aoi=None) -> float:
         """Area (km²) of ``label``, optionally within an area of interest.
 
         Parameters
         ----------
         label : Label, (status, side) or "status:side"
-        within : shapely geometry (lon/lat) or object with ``.geometry``, optional
+        aoi : shapely geometry (lon/lat) or object with ``.geometry``, optional
 
         Examples
         --------
         >>> import shapely
         >>> from mapdiff import Label, normalise
         >>> m = normalise([(Label("controlled", "RU"), shapely.box(0, 0, 1, 1))], source="x")
-        >>> round(m.area("controlled:RU", within=shapely.box(0, 0, 0.5, 1)), 1)
+        >>> round(m.area("controlled:RU", aoi=shapely.box(0, 0, 0.5, 1)), 1)
         6154.2
         """
         label = as_label(label)
-        if within is not None and label == self.background and self.coverage is None:
+        if aoi is not None and label == self.background and self.coverage is None:
             # no coverage: the background speaks wherever the AOI goes, as in partition()
-            return self.areas(within).get(label, 0.0)
+            return self.areas(aoi=aoi).get(label, 0.0)
         geom = self.geometry(label)
-        if within is not None:
-            geom = shapely.intersection(geom, _as_geometry(within))
+        if aoi is not None:
+            geom = shapely.intersection(geom, _as_geometry(aoi))
         return float(area_km2(geom))
 
-    def areas(self, within=None) -> dict[Label, float]:
+    def areas(self, *, aoi=None) -> dict[Label, float]:
         """Area (km²) of every label (background included), optionally within an AOI.
 
         All parts are measured in one projection, so they add up to the area of
-        ``within`` (or of the map's extent).
+        ``aoi`` (or of the map's extent).
         """
-        labels, geoms = self.partition(within)
+        labels, geoms = self.partition(aoi)
         sizes = area_km2(geoms) if len(geoms) else []
         return {lab: float(a) for lab, a in zip(labels, sizes, strict=True)}
 
@@ -319,7 +319,7 @@ class ControlMap:
         return NormalisationReport(base.n_features, base.n_used, (*base.repairs, extra))
 
     # ---------------------------------------------------------------- exporting
-    def to_gdf(self, background: bool = True):
+    def to_gdf(self, *, background: bool = True):
         """A GeoDataFrame with columns ``status``, ``side``, ``area_km2``, ``geometry`` (EPSG:4326).
 
         Parameters
@@ -341,7 +341,7 @@ class ControlMap:
             crs="EPSG:4326",
         )
 
-    def to_file(self, path, driver: str | None = None, background: bool = True) -> None:
+    def to_file(self, path, *, driver: str | None = None, background: bool = True) -> None:
         """Write the labelled polygons to GeoJSON/GeoPackage/…, atomically."""
         from .io.write import write_gdf
 
@@ -352,7 +352,7 @@ class ControlMap:
         return {
             "schema_version": SCHEMA_VERSION,
             "source": self.source,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "as_of": iso(self.as_of),
             "background": self.background.to_dict() if self.background else None,
             "labels": [
                 {**lab.to_dict(), "area_km2": round(self.area(lab), 6), "drawn": lab in self.labels}
@@ -393,7 +393,7 @@ class ControlMap:
         )
 
     def __repr__(self) -> str:
-        date = self.as_of.isoformat() if self.as_of else "undated"
+        date = iso(self.as_of, "undated")
         labels = ", ".join(str(x) for x in self.labels)
         return f"<ControlMap {self.source} {date}: {labels}>"
 
@@ -403,7 +403,7 @@ class ControlMap:
             f"<td style='text-align:right'>{r['area_km2']:,.1f}</td></tr>"
             for r in self.to_dict()["labels"]
         )
-        date = self.as_of.isoformat() if self.as_of else "undated"
+        date = iso(self.as_of, "undated")
         return (
             f"<b>ControlMap</b> {html.escape(self.source)} {date}"
             f"<table><tr><th>status</th><th>side</th><th>km²</th></tr>{rows}</table>"
@@ -413,7 +413,7 @@ class ControlMap:
 def _as_geometry(obj):
     geom = getattr(obj, "geometry", obj)
     if not isinstance(geom, shapely.Geometry):
-        raise CoverageError(
+        raise ArgumentError(
             f"expected a shapely geometry in lon/lat (or an object with .geometry), got {type(obj).__name__}"
         )
     return geom

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._resources import data_dir
+from .errors import ArgumentError
 
 __all__ = ["sample_path", "sample_paths"]
 
@@ -42,6 +43,5 @@ def sample_path(date: str | None = None) -> Path:
     for p in paths:
         if key in p.name:
             return p
-    from .errors import UnknownSourceError
 
-    raise UnknownSourceError(f"no shipped sample for {date}; there are: {', '.join(p.name for p in paths)}")
+    raise ArgumentError(f"no shipped sample for {date}; there are: {', '.join(p.name for p in paths)}")

@@ -62,11 +62,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._dates import as_date, find_date
 from ._json import SCHEMA_VERSION
 from ._runner import _aoi, _centre, _Context, _measure_batch, _Measured, _Release, _run, measure_footprints
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
-from .errors import EmptyMapError, FormatError, MapdiffError, UnknownSourceError
-from .io.read import _coerce_date
+from .errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
 from .labels import CONTESTED
 from .model import ControlMap
 
@@ -84,22 +84,6 @@ __all__ = [
 #: the same threshold as a "captured" claim (:data:`mapdiff.claims.CAPTURED_THRESHOLD`).
 CAPTURED = CAPTURED_THRESHOLD
 
-_DATE_RX = (
-    re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"),
-    re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"),
-)
-
-
-def _date_in_text(text: str) -> dt.date | None:
-    for rx in _DATE_RX:
-        m = rx.search(text)
-        if m:
-            try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                continue
-    return None
-
 
 def _cheap_date(path: Path, profile) -> dt.date | None:
     """The release date without parsing the file, if the profile allows it."""
@@ -107,19 +91,19 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
     if spec.get("file_name"):
         m = re.search(spec["file_name"], path.name)
         if m:
-            return _date_in_text(m.group(1))
+            return find_date(m.group(1))
     prop = spec.get("property")
     if prop:
         from .io.read import read_input_bytes
 
         head = read_input_bytes(path)
         rx = re.compile(rb'"' + re.escape(prop.encode()) + rb'"\s*:\s*"([^"]{8,32})"')
-        dates = [d for d in (_date_in_text(v.decode("ascii", "replace")) for v in rx.findall(head)) if d]
+        dates = [d for d in (find_date(v.decode("ascii", "replace")) for v in rx.findall(head)) if d]
         if dates:
             return max(dates)
         return None
     if profile is None:
-        return _date_in_text(path.name)
+        return find_date(path.name)
     return None
 
 
@@ -189,7 +173,7 @@ class Series:
     True
     """
 
-    def __init__(self, releases, source: str | None = None, *, dates=None):
+    def __init__(self, releases, *, source: str | None = None, dates=None):
         from .io.profiles import get_profile
 
         if isinstance(releases, str | Path):
@@ -203,7 +187,7 @@ class Series:
         if not items:
             raise EmptyMapError("the series holds no release; pass files, a folder, a glob or maps")
         if dates is not None and len(dates) != len(items):
-            raise FormatError(f"{len(dates)} dates for {len(items)} releases; give one date per release")
+            raise ArgumentError(f"{len(dates)} dates for {len(items)} releases; give one date per release")
         self.source = source
         self._source_given = source is not None
         profile = get_profile(source) if source else None
@@ -222,7 +206,7 @@ class Series:
             self.source = profile.name
         rel = []
         for i, x in enumerate(items):
-            given = _coerce_date(dates[i]) if dates is not None else None
+            given = as_date(dates[i], where="dates=") if dates is not None else None
             if isinstance(x, ControlMap):
                 rel.append(_Release(None, x, given or x.as_of, f"{x.source} {x.as_of}"))
             else:
@@ -287,8 +271,8 @@ class Series:
 
     def between(self, start=None, end=None) -> Series:
         """The releases dated from ``start`` to ``end`` (inclusive), as a new Series."""
-        lo = _coerce_date(start) if start is not None else dt.date.min
-        hi = _coerce_date(end) if end is not None else dt.date.max
+        lo = as_date(start, where="start=") if start is not None else dt.date.min
+        hi = as_date(end, where="end=") if end is not None else dt.date.max
         out = object.__new__(Series)
         out.source, out._profile_name, out.duplicates = self.source, self._profile_name, self.duplicates
         out._source_given = self._source_given
@@ -300,8 +284,8 @@ class Series:
         self,
         places,
         side: str,
-        policy: str = "nobody",
         *,
+        policy: str = "nobody",
         workers: int | None = None,
         backend: str = "local",
         client=None,
@@ -326,7 +310,8 @@ class Series:
         cache : bool, default True
             Use the on-disk cache of clipped releases (:mod:`mapdiff.cache`).
         cache_dir : path, optional
-            Cache folder (default ``$MAPDIFF_CACHE_DIR`` or the user cache directory).
+            Cache folder (default ``releases/`` in the cache root: ``$MAPDIFF_CACHE_DIR`` or
+            the user cache directory).
         quiet : bool
             No progress bar (it is also off when stderr is not a terminal).
 
@@ -337,11 +322,11 @@ class Series:
         # grey-zone policies: those of mapdiff.claims (one vocabulary for the library)
         policy = POLICY_ALIASES.get(policy, policy)
         if policy not in POLICIES:
-            raise MapdiffError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
+            raise ArgumentError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
         fps = _footprints(places)
         names = tuple(f.name for f in fps)
         if len(set(names)) != len(names):
-            raise MapdiffError(f"places named twice: {', '.join(names)}; give each place once")
+            raise ArgumentError(f"places named twice: {', '.join(names)}; give each place once")
         geoms = np.asarray([f.geometry for f in fps], dtype=object)
         aoi = _aoi(geoms)
         ctx = _Context(
@@ -360,8 +345,8 @@ class Series:
 
     def changes(
         self,
-        aoi=None,
         *,
+        aoi=None,
         window: int = 7,
         workers: int | None = None,
         backend: str = "local",
@@ -466,7 +451,7 @@ def _footprints(places) -> list:
     for p in places:
         out.append(p if isinstance(p, Footprint) else _footprint(p))
     if not out:
-        raise MapdiffError("no place given; pass at least one place name or Footprint")
+        raise ArgumentError("no place given; pass at least one place name or Footprint")
     return out
 
 
@@ -540,7 +525,7 @@ class ShareSeries:
         """The date × place table of shares (a copy)."""
         return self.frame.copy()
 
-    def first_crossing(self, threshold=0.5) -> pd.DataFrame:
+    def first_crossing(self, *, threshold=0.5) -> pd.DataFrame:
         """The first release at which each place's share reached ``threshold``.
 
         Parameters
@@ -566,7 +551,7 @@ class ShareSeries:
         """
         from .lag import first_crossing
 
-        return first_crossing(self.frame, threshold)
+        return first_crossing(self.frame, threshold=threshold)
 
     def to_dict(self) -> dict:
         """JSON-ready dict: side, policy, source, places, dates and shares."""

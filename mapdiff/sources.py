@@ -17,16 +17,17 @@ Design
   place only when complete (:mod:`mapdiff.io.atomic`): never a half file in the cache.
 * **Offline mode** never opens a socket and says exactly which file is missing where.
 
-urllib is used rather than pooch: pooch wants a registry of known hashes up front,
-whereas archive releases appear daily and are hashed on first sight.
+Downloads go through :mod:`mapdiff._http` (the one client: host checks, size cap,
+deadline). Not pooch: pooch wants a registry of known hashes up front, whereas archive
+releases appear daily and are hashed on first sight.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import ipaddress
 import json
+import logging
 import os
 import urllib.error
 import urllib.parse
@@ -35,14 +36,19 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import _dirs
+from ._dates import as_date
+from ._http import check_url, download
+from ._http import offline as _offline_env
 from .errors import FetchError, MapdiffWarning, UnknownSourceError
-from .io.atomic import atomic_path, write_text
+from .io.atomic import write_text
 
 __all__ = ["ARCHIVES", "Archive", "cache_dir", "cached_path", "fetch"]
 
 _MAX_BYTES = 512 * 1024 * 1024  # refuse absurd responses
-_TIMEOUT_S = 60
-_LOOPBACK_NAMES = {"localhost"}
+_TIMEOUT_S = 60  # per read
+_DEADLINE_S = 900  # per download, overall
+log = logging.getLogger("mapdiff")
 
 
 @dataclass(frozen=True)
@@ -105,12 +111,7 @@ def cache_dir() -> Path:
     >>> cache_dir().name  # doctest: +SKIP
     'mapdiff'
     """
-    env = os.environ.get("MAPDIFF_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("mapdiff", appauthor=False))
+    return _dirs.data_dir()
 
 
 def _archive(source: str) -> Archive:
@@ -122,40 +123,8 @@ def _archive(source: str) -> Archive:
         ) from None
 
 
-def _date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    raise FetchError(f"cannot read date {value!r}: give YYYY-MM-DD or YYYYMMDD")
-
-
-def _is_loopback(host: str) -> bool:
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_url(url: str) -> None:
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    if _is_loopback(host) and parts.scheme in ("http", "https"):
-        return
-    if host in _DECLARED_HOSTS and parts.scheme == "https":
-        return
-    raise FetchError(
-        f"refusing to fetch from {url!r}: mapdiff only talks to the declared archive hosts "
-        f"({', '.join(sorted(_DECLARED_HOSTS))}) over https, or to a loopback mirror"
-    )
+    check_url(url, _DECLARED_HOSTS, what="archive host")
 
 
 def _base_url(archive: Archive, base_url: str | None) -> str:
@@ -167,15 +136,6 @@ def _base_url(archive: Archive, base_url: str | None) -> str:
         base = base.format(source=archive.source)
     _check_url(base)
     return base
-
-
-class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        _check_url(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-_OPENER = urllib.request.build_opener(_SameHostRedirects)
 
 
 def _sha256(path: Path) -> str:
@@ -216,37 +176,10 @@ def cached_path(source: str, date) -> Path:
     '2025-11-27.json'
     """
     archive = _archive(source)
-    return cache_dir() / archive.source / archive.filename(_date(date))
+    return cache_dir() / archive.source / archive.filename(as_date(date, where="fetch date "))
 
 
-def _download(url: str, target: Path) -> str:
-    _check_url(url)
-    try:
-        with _OPENER.open(url, timeout=_TIMEOUT_S) as resp, atomic_path(target) as tmp:
-            h = hashlib.sha256()
-            size = 0
-            with open(tmp, "wb") as out:
-                for block in iter(lambda: resp.read(1 << 16), b""):
-                    size += len(block)
-                    if size > _MAX_BYTES:
-                        raise FetchError(f"{url} is larger than {_MAX_BYTES // 2**20} MB; refused")
-                    h.update(block)
-                    out.write(block)
-            if size == 0:
-                raise FetchError(f"{url} returned an empty file")
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            raise FetchError(f"{url}: not found (404): the archive has no release for that date") from None
-        raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise FetchError(
-            f"cannot reach {url}: {reason}; retry later or use --offline with a cached copy"
-        ) from None
-    return h.hexdigest()
-
-
-def fetch(source: str, date, offline: bool = False, base_url: str | None = None) -> Path:
+def fetch(source: str, date, *, offline: bool = False, base_url: str | None = None) -> Path:
     """The local path of one archived release, downloading and verifying it if needed.
 
     Parameters
@@ -256,6 +189,7 @@ def fetch(source: str, date, offline: bool = False, base_url: str | None = None)
         Release date, ``YYYY-MM-DD`` or ``YYYYMMDD``.
     offline : bool, default False
         Never touch the network: return the cached file or raise, naming what is missing.
+        ``MAPDIFF_OFFLINE=1`` in the environment sets it too.
     base_url : str, optional
         Mirror of the archive's data folder (``{source}`` is replaced by the source name);
         must be a declared archive host over https or a loopback address. Env
@@ -281,7 +215,8 @@ def fetch(source: str, date, offline: bool = False, base_url: str | None = None)
     >>> m = mapdiff.read_map(path)                              # doctest: +SKIP
     """
     archive = _archive(source)
-    day = _date(date)
+    day = as_date(date, where="fetch date ")
+    offline = offline or _offline_env()
     root = cache_dir()
     name = archive.filename(day)
     target = root / archive.source / name
@@ -293,8 +228,10 @@ def fetch(source: str, date, offline: bool = False, base_url: str | None = None)
         if recorded is None:
             # a file placed in the cache by hand: trust it on first sight and record it
             _record(root, key, {"sha256": actual, "url": None, "fetched": None})
+            log.debug("fetch %s: cache hit %s (placed by hand; sha256 recorded)", key, target)
             return target
         if actual == recorded:
+            log.debug("fetch %s: cache hit %s (sha256 verified)", key, target)
             return target
         corrupted = True
         if offline:
@@ -314,7 +251,18 @@ def fetch(source: str, date, offline: bool = False, base_url: str | None = None)
             f"{target} (run `mapdiff fetch {archive.source} {day}` online to download it)"
         )
     url = urllib.parse.urljoin(_base_url(archive, base_url), name)
-    digest = _download(url, target)
+    log.debug("fetch %s: cache miss, downloading %s", key, url)
+    digest = download(
+        url,
+        target,
+        hosts=_DECLARED_HOSTS,
+        what="archive host",
+        max_bytes=_MAX_BYTES,
+        timeout_s=_TIMEOUT_S,
+        deadline_s=_DEADLINE_S,
+        hint="retry later or use --offline with a cached copy",
+        not_found="the archive has no release for that date",
+    )
     if corrupted and recorded and digest != recorded:
         warnings.warn(
             f"{url} now serves different content than when first downloaded "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ import shapely
 from mapdiff import Label, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+#: ../shared beside the checkout (as in CI), or $MAPDIFF_SHARED (a worktree elsewhere)
+SHARED = Path(os.environ.get("MAPDIFF_SHARED") or ROOT.parent / "shared")
+SHARED_DATA = SHARED / "data"
 
 RU = Label("controlled", "RU")
 UA = Label("controlled", "UA")

@@ -6,6 +6,8 @@ import inspect
 import subprocess
 import sys
 
+import pytest
+
 import mapdiff
 
 
@@ -60,3 +62,135 @@ def test_version_is_single_sourced():
     from mapdiff._version import __version__
 
     assert mapdiff.__version__ == __version__ == version("mapdiff")
+
+
+# The data arguments each public callable may take positionally; every other parameter is
+# keyword-only (``def compare(a, b, *, aoi=None, ...)``). A claim's place, side and value
+# are its data; ``ax`` stays positional in ``plot`` as in matplotlib and geopandas.
+DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "area_km2": ("geoms",),
+    "as_label": ("value",),
+    "changes": ("old", "new"),
+    "check_claim": ("map", "place", "side", "claimed"),
+    "check_claims": ("ledger", "maps"),
+    "check_encircled_labels": ("map",),
+    "compare": ("a", "b"),
+    "compare_many": ("maps",),
+    "encirclement": ("map", "place"),
+    "equal_area_crs": ("geoms",),
+    "fetch": ("source", "date"),
+    "fetch_footprint": ("name",),
+    "first_crossing": ("frame",),
+    "footprint": ("name",),
+    "footprint_from_file": ("path",),
+    "geodesic_area_km2": ("geom",),
+    "get_profile": ("name",),
+    "load_profile": ("path",),
+    "normalise": ("features",),
+    "read_ledger": ("path",),
+    "read_map": ("src",),
+    "region": ("name",),
+    "register_profile": ("profile",),
+    "sample_path": ("date",),
+    "set_limits": ("limits",),
+    "source_lag": ("leader", "follower"),
+    "write_gdf": ("gdf", "path"),
+    # methods of the exported classes
+    "ControlMap.area": ("label",),
+    "ControlMap.clip": ("aoi",),
+    "ControlMap.geometry": ("label",),
+    "ControlMap.partition": ("aoi",),
+    "ControlMap.to_file": ("path",),
+    "Comparison.iou": ("label",),
+    "Comparison.to_file": ("path",),
+    "Footprint.buffer": ("km",),
+    "Label.parse": ("text",),
+    "Profile.find_as_of": ("table",),
+    "Profile.label_features": ("table",),
+    "Profile.matches": ("table",),
+    "Profile.order": ("labels",),
+    "Series.__init__": ("releases",),
+    "Series.between": ("start", "end"),
+    "Series.shares": ("places", "side"),
+}
+
+
+def _public_callables():
+    """(qualified name, callable) for every exported function and public method."""
+    for name in mapdiff.__all__:
+        obj = getattr(mapdiff, name)
+        if inspect.isclass(obj):
+            if issubclass(obj, BaseException):
+                continue
+            is_dataclass = "__dataclass_fields__" in vars(obj)
+            for attr, member in vars(obj).items():
+                if isinstance(member, (classmethod, staticmethod)):
+                    member = member.__func__
+                if not inspect.isfunction(member):
+                    continue
+                if attr.startswith("_") and not (attr == "__init__" and not is_dataclass):
+                    continue  # a dataclass __init__ takes the fields; results are built by mapdiff
+                yield f"{name}.{attr}", member
+        elif inspect.isfunction(inspect.unwrap(obj)):
+            yield name, obj  # functools wrappers (a cached region) included
+
+
+def test_options_are_keyword_only():
+    loose = {}
+    for qualname, func in _public_callables():
+        params = list(inspect.signature(func).parameters.values())
+        if params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        allowed = set(DATA_ARGUMENTS.get(qualname, ()))
+        if qualname.endswith(".plot"):
+            allowed.add("ax")
+        extra = [
+            p.name
+            for p in params
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.POSITIONAL_ONLY) and p.name not in allowed
+        ]
+        if extra:
+            loose[qualname] = extra
+    assert not loose, f"options that should be keyword-only (after a bare *): {loose}"
+
+
+def test_the_allow_list_names_real_parameters():
+    found = dict(_public_callables())
+    for qualname, names in DATA_ARGUMENTS.items():
+        assert qualname in found, qualname
+        params = inspect.signature(found[qualname]).parameters
+        assert set(names) <= set(params), (qualname, names)
+
+
+def test_an_area_is_called_aoi():
+    for qualname, func in _public_callables():
+        params = set(inspect.signature(func).parameters)
+        assert not params & {"within", "area", "region_of_interest"}, qualname
+
+
+def test_errors_derive_from_the_matching_builtin():
+    assert issubclass(mapdiff.ArgumentError, ValueError)
+    assert issubclass(mapdiff.MissingDependencyError, ImportError)
+    assert issubclass(mapdiff.FetchError, OSError)
+    for name in mapdiff.errors.__all__:
+        cls = getattr(mapdiff, name)
+        assert issubclass(cls, mapdiff.MapdiffError) or cls is mapdiff.MapdiffWarning, name
+
+
+def test_bad_arguments_raise_argument_error_naming_the_choices(square_map):
+    """A bad option is an ArgumentError (a ValueError), and the message lists what is accepted."""
+    cases = [
+        (lambda: mapdiff.check_claim(square_map, "Pokrovsk", "RU", 0.5, kind="liberated"), "share"),
+        (lambda: mapdiff.check_claim(square_map, "Pokrovsk", "RU", 0.5, policy="all"), "nobody"),
+        (lambda: mapdiff.compare(square_map, "a.geojson"), "read_map"),
+        (lambda: mapdiff.compare(square_map, square_map, noise_m=-1), "noise_m"),
+        (lambda: mapdiff.encirclement(square_map, "Pokrovsk", by="XX"), "its sides: RU"),
+        (lambda: mapdiff.footprint("Kupiansk", kind="city_limits"), "it has: community, approximate"),
+        (lambda: mapdiff.sample_path("1999-01-01"), "there are:"),
+        (lambda: mapdiff.first_crossing(None, threshold=2), "0..1"),
+        (lambda: square_map.area("controlled:RU", aoi="Pokrovsk"), "shapely geometry"),
+    ]
+    for call, listed in cases:
+        with pytest.raises(mapdiff.ArgumentError, match=listed) as err:
+            call()
+        assert isinstance(err.value, ValueError)

@@ -18,13 +18,18 @@ from mapdiff import _runner as H
 def cache_dir(tmp_path, monkeypatch):
     d = tmp_path / "cache"
     monkeypatch.setenv(cache.CACHE_ENV, str(d))
-    return d
+    return d / "releases"
 
 
 def test_cache_dir_from_env_and_default(cache_dir, monkeypatch):
+    from mapdiff.places._cache import cache_dir as footprints_dir
+
     assert cache.cache_dir() == cache_dir
+    # one cache root: parsed releases and fetched boundaries side by side below it
+    assert footprints_dir() == cache_dir.parent / "footprints"
     monkeypatch.delenv(cache.CACHE_ENV)
-    assert "mapdiff" in str(cache.cache_dir())
+    assert cache.cache_dir().name == "releases" and "mapdiff" in str(cache.cache_dir())
+    assert footprints_dir().parent == cache.cache_dir().parent
 
 
 def test_second_run_hits_the_cache(cache_dir, monkeypatch):
@@ -121,3 +126,16 @@ def test_unwritable_cache_warns_and_goes_on(tmp_path, monkeypatch):
     with pytest.warns(mapdiff.MapdiffWarning, match="cannot write the release cache"):
         frame = Series(mapdiff.sample_paths()[:2]).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
     assert len(frame) == 2
+
+
+def test_cache_decisions_are_logged_at_debug(cache_dir, caplog):
+    import logging
+
+    paths = mapdiff.sample_paths()[:2]
+    with caplog.at_level(logging.DEBUG, logger="mapdiff"):
+        Series(paths).shares(["Pokrovsk"], "RU", workers=1, quiet=True)
+        Series(paths).shares(["Pokrovsk"], "RU", workers=1, quiet=True)
+    msgs = [r.getMessage() for r in caplog.records if r.name == "mapdiff"]
+    assert sum("release cache miss" in m for m in msgs) == 2
+    assert sum("release cache hit" in m for m in msgs) == 2
+    assert sum("release cache: stored" in m for m in msgs) == 2

@@ -26,13 +26,44 @@ def run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def _sample_share(kind: str) -> float:
+    """Share of Pokrovsk's footprint the sample's one drawn polygon holds, computed without
+    mapdiff's reader or measures: shapely on lon/lat, geodesic areas with pyproj.Geod."""
+    import pyproj
+
+    raw = json.loads(open(SAMPLE, encoding="utf-8").read())
+    (feat,) = raw["features"]
+    held = shapely.make_valid(shapely.geometry.shape(feat["geometry"]))
+    fp = mapdiff.footprint("Pokrovsk", kind=kind).geometry
+    geod = pyproj.Geod(ellps="WGS84")
+
+    def geodesic(g):
+        return abs(geod.geometry_area_perimeter(shapely.orient_polygons(g))[0])
+
+    return geodesic(shapely.intersection(held, fp)) / geodesic(fp)
+
+
 def test_claim_text_verdict_and_sensitivity():
     r = run("claim", SAMPLE, "--place", "Красноармейск", "--side", "RU", "--claimed", "70%")
     assert r.returncode == 0, r.stderr
     assert "Verdict: NOT SUPPORTED" in r.stdout
-    assert "APPROXIMATE" in r.stdout
-    assert "Sensitivity" in r.stdout and "approximate+2km" in r.stdout
-    assert "nobody 37.5%" in r.stdout
+    assert "Footprint: city_limits" in r.stdout and "[APPROXIMATE" not in r.stdout
+    assert "Sensitivity" in r.stdout and "approximate+2km (≈)" in r.stdout and "community (≥)" in r.stdout
+    assert f"nobody {_sample_share('city_limits'):.1%}" in r.stdout
+    r = run(
+        "claim",
+        SAMPLE,
+        "--place",
+        "Pokrovsk",
+        "--side",
+        "RU",
+        "--claimed",
+        "70%",
+        "--footprint-kind",
+        "approximate",
+    )
+    assert "[APPROXIMATE footprint]" in r.stdout
+    assert f"nobody {_sample_share('approximate'):.1%}" in r.stdout
 
 
 def test_claim_json_and_strict():
@@ -40,10 +71,11 @@ def test_claim_json_and_strict():
     assert r.returncode == 1  # not supported with --strict
     d = json.loads(r.stdout)
     assert d["schema_version"] == 1 and d["verdict"] == "not supported"
-    assert d["share"] == pytest.approx(0.3746, abs=5e-4)
-    assert d["footprint_km2"] == pytest.approx(29.57, abs=0.01)
-    assert d["claimed"] == 0.7 and d["as_of"] == "2025-11-27" and d["approximate"] is True
-    assert len(d["sensitivity"]) == 8
+    assert d["share"] == pytest.approx(_sample_share("city_limits"), abs=1e-3)
+    assert d["footprint_km2"] == pytest.approx(31.17, abs=0.01)  # OSM town limits (data/geo/README.md)
+    assert d["claimed"] == 0.7 and d["as_of"] == "2025-11-27" and d["approximate"] is False
+    assert d["footprint_kind"] == "city_limits"
+    assert len(d["sensitivity"]) == 5 * 4  # 5 footprints (3 rungs, 2 buffered) x 4 policies
     ok = run("claim", SAMPLE, "--place", "Pokrovsk", "--side", "RU", "--claimed", "30%", "--strict")
     assert ok.returncode == 0 and "Verdict: SUPPORTED" in ok.stdout
 
@@ -112,7 +144,14 @@ def test_claim_missing_map_and_bad_option():
 def test_place_text_json_geojson():
     r = run("place", "Dimitrov")
     assert r.returncode == 0, r.stderr
-    assert "Myrnohrad: approximate (APPROXIMATE), 23.00 km²" in r.stdout and "Димитров" in r.stdout
+    assert "Myrnohrad: city_limits, 22.87 km²" in r.stdout and "Димитров" in r.stdout
+    r = run("place", "Kupiansk")
+    assert r.returncode == 0, r.stderr
+    assert (
+        "Kupiansk: approximate (APPROXIMATE footprint (disc of the official area, clipped to the hromada))"
+        in r.stdout
+    )
+    assert "oblast: Kharkiv" in r.stdout
     feat = json.loads(run("place", "Покровськ", "--geojson").stdout)
     assert feat["type"] == "Feature" and feat["properties"]["name"] == "Pokrovsk"
     assert shapely.from_geojson(json.dumps(feat["geometry"])).geom_type == "Polygon"
@@ -120,6 +159,33 @@ def test_place_text_json_geojson():
     assert d["kind"] == "city_limits" and "ODbL" in d["provenance"] and "geometry" in d
     bad = run("place", "Atlantis")
     assert bad.returncode == 2 and "no place 'Atlantis'" in bad.stderr
+
+
+def test_place_list_text_and_json():
+    r = run("place", "--list")
+    assert r.returncode == 0, r.stderr
+    lines = {ln.split()[0]: ln for ln in r.stdout.splitlines() if ln.strip()}
+    assert "Donetsk" in lines["Lyman"] and "city_limits" in lines["Lyman"] and "20.60" in lines["Lyman"]
+    assert "Kharkiv" in lines["Kupiansk"]
+    d = json.loads(run("place", "--list", "--json").stdout)
+    assert d["schema_version"] == 1 and d["type"] == "gazetteer"
+    rows = {r["name"]: r for r in d["places"]}
+    assert len(rows) == len(mapdiff.place_names())
+    assert rows["Pokrovsk"]["kinds"] == ["city_limits", "community", "approximate"]
+    assert rows["Pokrovsk"]["area_km2"]["city_limits"] == pytest.approx(31.17, abs=0.01)
+    assert rows["Kupiansk"]["default_kind"] == "approximate" and rows["Kupiansk"]["oblast"] == "Kharkiv"
+    for row in rows.values():  # the community is the largest rung where there is one
+        a = row["area_km2"]
+        if "community" in a:
+            assert a["community"] >= max(a.values()) - 1e-9
+
+
+def test_place_polygon_file_name(tmp_path):
+    path = tmp_path / "a.geojson"
+    geom = json.loads(shapely.to_geojson(shapely.box(37.1, 48.2, 37.2, 48.3)))
+    path.write_text(json.dumps({"type": "Feature", "properties": {"name": "Village"}, "geometry": geom}))
+    assert run("place", str(path)).stdout.startswith("Village: user,")
+    assert run("place", str(path), "--name", "Mine").stdout.startswith("Mine: user,")
 
 
 def test_place_fetch_through_loopback_and_offline(tmp_path):

@@ -56,7 +56,17 @@ def test_place_and_aoi_file(tmp_path):
     r = run(A, B, "--place", "Pokrovsk", "--json")
     assert r.returncode == 0, r.stderr
     fp = mapdiff.footprint("Pokrovsk")
-    assert json.loads(r.stdout)["aoi_km2"] == pytest.approx(fp.area_km2, rel=1e-3)
+    d = json.loads(r.stdout)
+    assert d["aoi_km2"] == pytest.approx(fp.area_km2, rel=1e-3)
+    assert d["aoi"]["kind"] == "city_limits" and d["approximate"] is False
+    r = run(A, B, "--place", "Pokrovsk")
+    assert "(Pokrovsk, city_limits footprint)" in r.stdout and "APPROXIMATE" not in r.stdout
+    # an approximate footprint is flagged in the JSON and the text
+    r = run(A, B, "--place", "Pokrovsk", "--footprint-kind", "approximate", "--json")
+    d = json.loads(r.stdout)
+    assert d["approximate"] is True and d["aoi"]["kind"] == "approximate" and d["aoi"]["approximate"] is True
+    r = run(A, B, "--place", "Pokrovsk", "--footprint-kind", "approximate")
+    assert "(Pokrovsk, approximate footprint, APPROXIMATE)" in r.stdout
     poly = tmp_path / "aoi.geojson"
     box = shapely.box(37.1, 48.2, 37.2, 48.3)
     gpd.GeoDataFrame(geometry=[box], crs="EPSG:4326").to_file(poly)

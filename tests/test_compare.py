@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapdiff import Label, compare, compare_many, normalise
-from mapdiff.errors import CoverageError
+from mapdiff.errors import ArgumentError
 from mapdiff.measure import area_km2
 from mapdiff.model import Provenance
 from mapdiff.places.regions import region
@@ -125,11 +125,11 @@ def test_aoi_forms_and_bad_aoi():
     assert c.aoi_km2 == pytest.approx(area_km2(box), rel=1e-6)
     c2 = compare(a, b, aoi="Pokrovsk")
     assert c2.crosstab.to_numpy().sum() == pytest.approx(c2.aoi_km2, rel=1e-6)
-    with pytest.raises(CoverageError):
+    with pytest.raises(ArgumentError, match="polygonal"):
         compare(a, b, aoi=shapely.Point(37.1, 48.1))
-    with pytest.raises(CoverageError):
+    with pytest.raises(ArgumentError, match="two ControlMaps"):
         compare(a, "not a map")
-    with pytest.raises(CoverageError):
+    with pytest.raises(ArgumentError, match="noise_m"):
         compare(a, b, noise_m=-1)
 
 

@@ -11,7 +11,7 @@ import shapely
 from conftest import GREY, RU, UA, shared_file
 
 import mapdiff
-from mapdiff import Label, MapdiffError, check_claim, encirclement, normalise
+from mapdiff import Label, check_claim, encirclement, normalise
 from mapdiff.encircle import check_encircled_labels
 
 # A local frame in metres (the same LAEA centre mapdiff picks for a town at 37.2 E, 48.3 N).
@@ -135,7 +135,7 @@ def test_rear_given_as_a_point_or_a_place():
     e = encirclement(m, TOWN, by="RU", rear=outside)
     assert e.corridor_km == pytest.approx(2.0, abs=0.03) and e.rear.startswith("point")
     assert encirclement(ring_map(), TOWN, by="RU", rear=f"{outside[0]},{outside[1]}").enclosed
-    with pytest.raises(MapdiffError, match="not on land"):
+    with pytest.raises(mapdiff.ArgumentError, match="not on land"):
         encirclement(m, TOWN, by="RU", rear=_INV.transform(0.0, -8 * KM))  # on the RU ring
 
 
@@ -158,12 +158,12 @@ def test_no_holding_when_the_town_is_taken():
     ],
 )
 def test_bad_arguments_raise_a_clear_error(kwargs, match):
-    with pytest.raises(MapdiffError, match=match):
+    with pytest.raises(mapdiff.ArgumentError, match=match):
         encirclement(ring_map(), TOWN, **kwargs)
 
 
 def test_not_a_map_raises():
-    with pytest.raises(MapdiffError, match="ControlMap"):
+    with pytest.raises(mapdiff.ArgumentError, match="ControlMap"):
         encirclement("map.geojson", TOWN, by="RU")
 
 

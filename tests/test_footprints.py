@@ -14,7 +14,15 @@ import pytest
 import shapely
 
 import mapdiff
-from mapdiff import FetchError, UnknownPlaceError, footprint, footprint_from_file
+from mapdiff import (
+    ArgumentError,
+    CRSError,
+    FetchError,
+    FormatError,
+    UnknownPlaceError,
+    footprint,
+    footprint_from_file,
+)
 from mapdiff.measure import geodesic_area_km2
 from mapdiff.places.boundaries import cache_dir, fetch_footprint
 from mapdiff.places.footprints import available_kinds, footprint_from_geometry, resolve_name
@@ -62,25 +70,27 @@ def test_unknown_place_names_closest_matches():
 
 def test_kinds_and_approximate_flag():
     assert available_kinds("Kharkiv") == ["city_limits"]
-    assert available_kinds("Pokrovsk") == ["approximate"]
-    fp = footprint("Pokrovsk")
-    assert fp.approximate and fp.kind == "approximate"
-    assert fp.area_km2 == pytest.approx(29.57, rel=1e-6)
+    assert available_kinds("Pokrovsk") == ["city_limits", "community", "approximate"]
+    assert available_kinds("Kupiansk") == ["community", "approximate"]
+    assert available_kinds("Marinka") == ["approximate"]
+    fp = footprint("Marinka")  # no hromada shipped: the plain disc of the official area
+    assert fp.approximate and fp.kind == "approximate" and fp.rung == "approximate"
+    assert fp.area_km2 == pytest.approx(2.3, rel=1e-6)
     assert fp.area_km2 == pytest.approx(geodesic_area_km2(fp.geometry), rel=1e-3)
     assert not footprint("Kharkiv").approximate
-    with pytest.raises(UnknownPlaceError, match="has no 'city_limits'"):
-        footprint("Pokrovsk", kind="city_limits")
+    with pytest.raises(ArgumentError, match="has no 'city_limits'"):
+        footprint("Kupiansk", kind="city_limits")
 
 
 def test_buffer_grows_by_the_distance():
-    fp = footprint("Pokrovsk")
+    fp = footprint("Marinka")
     r = math.sqrt(fp.area_km2 / math.pi)
-    grown = footprint("Pokrovsk", kind="approximate+2km")
+    grown = footprint("Marinka", kind="approximate+2km")
     assert grown.kind == "approximate+2km" and grown.approximate
     assert grown.area_km2 == pytest.approx(math.pi * (r + 2) ** 2, rel=5e-3)
     assert grown.area_km2 == pytest.approx(geodesic_area_km2(grown.geometry), rel=1e-3)
     assert shapely.covers(grown.geometry.buffer(1e-9), fp.geometry)
-    with pytest.raises(UnknownPlaceError, match="bad footprint kind"):
+    with pytest.raises(ArgumentError, match="bad footprint kind"):
         footprint("Pokrovsk", kind="approximate+two")
 
 
@@ -100,12 +110,32 @@ def test_user_polygon_from_file(tmp_path):
     box = shapely.box(37.1, 48.25, 37.25, 48.32)
     path = _write_geojson(tmp_path / "my_town.geojson", box)
     fp = footprint_from_file(path)
-    assert (fp.name, fp.kind, fp.approximate) == ("my_town", "user", False)
+    assert (fp.name, fp.kind, fp.approximate) == ("user polygon", "user", False)  # never the file stem
+    assert "my_town.geojson" in fp.provenance
     assert fp.area_km2 == pytest.approx(geodesic_area_km2(box), rel=1e-4)
     # footprint() accepts the path too, and buffers apply
     assert footprint(str(path)).area_km2 == pytest.approx(fp.area_km2)
     assert footprint(str(path), kind="user+1km").area_km2 > fp.area_km2 + 10
     assert footprint_from_file(path, name="Town").name == "Town"
+
+
+def test_user_polygon_takes_its_name_property(tmp_path):
+    path = tmp_path / "pokrovsk.geojson"
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"name": "Hromada X"},
+            "geometry": json.loads(shapely.to_geojson(g)),
+        }
+        for g in (shapely.box(37.1, 48.2, 37.15, 48.25), shapely.box(37.15, 48.2, 37.2, 48.25))
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    assert footprint_from_file(path).name == "Hromada X"
+    assert footprint_from_file(path, name="Mine").name == "Mine"
+    assert footprint(str(path)).name == "Hromada X"
+    feats[1]["properties"]["name"] = "Other"  # two names: neither is the polygon's
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    assert footprint_from_file(path).name == "user polygon"
 
 
 def test_user_polygon_reprojected_from_web_mercator(tmp_path):
@@ -118,23 +148,24 @@ def test_user_polygon_reprojected_from_web_mercator(tmp_path):
 
 
 def test_user_polygon_bad_inputs(tmp_path):
-    with pytest.raises(UnknownPlaceError, match="does not exist"):
+    with pytest.raises(FormatError, match="does not exist"):
         footprint_from_file(tmp_path / "missing.geojson")
     bad = tmp_path / "bad.geojson"
     bad.write_text("{not json")
-    with pytest.raises(UnknownPlaceError, match="cannot read polygon file"):
+    with pytest.raises(FormatError, match="cannot read polygon file"):
         footprint_from_file(bad)
     line = _write_geojson(tmp_path / "line.geojson", shapely.LineString([(37, 48), (37.1, 48.1)]))
-    with pytest.raises(UnknownPlaceError, match="holds no polygon"):
+    with pytest.raises(FormatError, match="holds no polygon"):
         footprint_from_file(line)
-    with pytest.raises(UnknownPlaceError, match="not lon/lat"):
+    with pytest.raises(CRSError, match="not lon/lat"):
         footprint_from_geometry(shapely.box(4e6, 6e6, 4.1e6, 6.1e6))
 
 
 def test_footprint_to_geojson_and_repr():
-    fp = footprint("Myrnohrad")
+    fp = footprint("Myrnohrad", kind="approximate")
     feat = json.loads(fp.to_geojson())
     assert feat["type"] == "Feature" and feat["properties"]["approximate"] is True
+    assert feat["properties"]["rung"] == "approximate"
     assert shapely.from_geojson(json.dumps(feat["geometry"])).equals_exact(fp.geometry, 1e-9)
     assert "approximate" in fp._repr_html_()
 
@@ -216,7 +247,7 @@ def test_fetch_rejects_a_boundary_away_from_the_official_centre(cache):
     with _Server(body) as srv, pytest.raises(FetchError, match="no boundary polygon containing"):
         fetch_footprint("Pokrovsk", base_url=srv.url)
     assert not (cache / "footprints" / "pokrovsk.geojson").exists()
-    assert footprint("Pokrovsk").kind == "approximate"
+    assert footprint("Pokrovsk").kind == "city_limits"
 
 
 def test_fetch_offline_errors(cache, monkeypatch):
@@ -258,7 +289,7 @@ def test_buffers_add_up_and_keep_their_base():
     twice = base.buffer(1).buffer(2)
     assert twice.kind == "user+3km" and twice.base is base
     assert twice.area_km2 == pytest.approx(base.buffer(3).area_km2, rel=1e-9)
-    with pytest.raises(UnknownPlaceError, match="distance >= 0"):
+    with pytest.raises(ArgumentError, match="distance >= 0"):
         base.buffer(-1)
 
 
@@ -318,3 +349,98 @@ def test_fetch_refuses_a_redirect_to_an_undeclared_host(cache):
     with Redirect() as srv, pytest.raises(FetchError, match="not in mapdiff's declared list"):
         fetch_footprint("Kherson", base_url=srv.url)
     assert len(srv.requests) == 1
+
+
+# ------------------------------------------------------------------ the ladder
+TOWN_LIMITS = {  # OSM relation ids and geodesic areas stated in data/geo/README.md
+    "Pokrovsk": ("relation/2506125", 31.17),
+    "Myrnohrad": ("relation/2910227", 22.87),
+    "Bakhmut": ("relation/3313703", 37.24),
+    "Toretsk": ("relation/2383991", 21.48),
+    "Lyman": ("relation/2718821", 20.60),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TOWN_LIMITS))
+def test_town_limits_are_the_default(name):
+    osm_id, km2 = TOWN_LIMITS[name]
+    fp = footprint(name)
+    assert (fp.kind, fp.rung, fp.approximate, fp.upper_bound) == ("city_limits", "city_limits", False, False)
+    assert osm_id in fp.provenance and "ODbL" in fp.provenance
+    assert geodesic_area_km2(fp.geometry) == pytest.approx(km2, abs=0.006)
+    assert fp.area_km2 == pytest.approx(km2, abs=0.006)
+    # a town never leaves its hromada
+    community = footprint(name, kind="community")
+    assert community.upper_bound and not community.approximate and community.caveat.startswith("UPPER")
+    assert shapely.area(shapely.difference(fp.geometry, community.geometry)) < 1e-3 * shapely.area(
+        fp.geometry
+    )
+    assert community.area_km2 > fp.area_km2
+
+
+def test_every_hromada_town_is_in_the_gazetteer():
+    data = json.loads((Path(mapdiff.__file__).parent.parent / "data/geo/osm_hromadas.geojson").read_text())
+    towns = [t for f in data["features"] for t in f["properties"]["towns"]]
+    assert len(towns) == 22
+    for t in towns:
+        assert "community" in available_kinds(t)
+
+
+def test_approximate_is_clipped_to_the_hromada():
+    from mapdiff.places.footprints import _disc, _gazetteer
+
+    fp = footprint("Kupiansk")
+    assert (
+        fp.approximate and fp.caveat.startswith("APPROXIMATE") and "clipped to its hromada" in fp.provenance
+    )
+    community = footprint("Kupiansk", kind="community")
+    row = _gazetteer()[0]["Kupiansk"]["row"]
+    disc = _disc(float(row["lon"]), float(row["lat"]), float(row["area_km2"]))
+    expected = geodesic_area_km2(shapely.intersection(disc, community.geometry))
+    assert fp.area_km2 == pytest.approx(expected, rel=1e-3)
+    assert fp.area_km2 < float(row["area_km2"])  # part of the disc lay outside the hromada
+    assert shapely.area(shapely.difference(fp.geometry, community.geometry)) < 1e-9
+
+
+def test_names_with_an_oblast():
+    from mapdiff.places.footprints import place_oblast
+
+    for text in ("Lyman, Donetsk", "Lyman (Donetsk)", "lyman, donetsk oblast", "Лиман (Donetsk)"):
+        assert resolve_name(text) == "Lyman"
+    assert place_oblast("Lyman") == "Donetsk"
+    with pytest.raises(
+        UnknownPlaceError, match=r"no place 'Lyman' in 'Kharkiv' oblast.*Lyman \(Donetsk oblast\)"
+    ):
+        resolve_name("Lyman, Kharkiv")
+
+
+def test_a_shared_name_is_ambiguous_and_lists_the_candidates(monkeypatch):
+    """Add a Kharkiv-oblast village Lyman to a copy of the gazetteer: the plain name becomes
+    an error naming both, and the oblast picks one."""
+    import csv
+
+    from mapdiff._resources import data_dir
+    from mapdiff.places import footprints as fpmod
+
+    geo = data_dir() / "geo"
+    with open(geo / "towns.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    village = dict(next(r for r in rows if r["name_en"] == "Lyman"))
+    village.update(oblast="Kharkiv", lat="49.5", lon="36.4", area_km2="3", former_names="")
+
+    def feats(name):
+        return json.loads((geo / name).read_text(encoding="utf-8"))["features"]
+
+    built = fpmod._build_gazetteer(
+        [*rows, village],
+        feats("city_limits.geojson"),
+        feats("osm_town_limits.geojson"),
+        feats("osm_hromadas.geojson"),
+    )
+    monkeypatch.setattr(fpmod, "_gazetteer", lambda: built)
+    with pytest.raises(UnknownPlaceError, match=r"ambiguous.*'Lyman, Donetsk'.*'Lyman, Kharkiv'"):
+        resolve_name("Lyman")
+    assert resolve_name("Lyman (Kharkiv)") == "Lyman, Kharkiv"
+    assert footprint("Lyman, Donetsk").kind == "city_limits"
+    assert footprint("Lyman, Kharkiv").kind == "approximate"
+    assert resolve_name("Krasnyi Lyman") == "Lyman, Donetsk"  # a former name only one of them had

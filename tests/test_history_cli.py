@@ -69,6 +69,23 @@ def test_changes_json(tmp_path):
     d = json.loads(r.stdout)
     assert d["sides"]["RU"]["gained_km2"] > 5 and d["sides"]["RU"]["lost_km2"] >= 0
     assert d["sides"]["UA"]["lost_km2"] == d["sides"]["RU"]["gained_km2"]
+    assert d["aoi"] == "Pokrovsk" and d["aoi_kind"] == "city_limits" and d["approximate"] is False
+    r = run("changes", old, new, "--place", "Pokrovsk", "--footprint-kind", "approximate", tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "in Pokrovsk (approximate footprint) [APPROXIMATE footprint" in r.stdout
+    r = run(
+        "changes",
+        old,
+        new,
+        "--place",
+        "Pokrovsk",
+        "--footprint-kind",
+        "approximate",
+        "--json",
+        tmp_path=tmp_path,
+    )
+    d = json.loads(r.stdout)
+    assert d["aoi_kind"] == "approximate" and d["approximate"] is True
     r = run("changes", old, new, tmp_path=tmp_path)
     assert r.returncode == 0 and "largest gains" in r.stdout and "near Pokrovsk" in r.stdout
 

@@ -351,7 +351,7 @@ def test_explicit_source_and_bad_date():
     obj = fc(feature(shapely.box(37, 48, 37.1, 48.1)))
     m = mapdiff.read_map(as_bytes(obj), source="deepstate", as_of=dt.datetime(2025, 11, 27, 12))
     assert m.labels == (RU,) and m.as_of == dt.date(2025, 11, 27)
-    with pytest.raises(FormatError, match="YYYY-MM-DD"):
+    with pytest.raises(mapdiff.ArgumentError, match=r"as_of='27\.11\.2025' is not a date; write YYYY-MM-DD"):
         mapdiff.read_map(as_bytes(obj), source="deepstate", as_of="27.11.2025")
 
 

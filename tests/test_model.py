@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapdiff import NOT_COVERED, Label, area_km2, normalise
-from mapdiff.errors import CoverageError, EmptyMapError, UnknownLabelError
+from mapdiff.errors import ArgumentError, EmptyMapError, UnknownLabelError
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -48,7 +48,7 @@ def test_partition_tiles_an_aoi_with_not_covered(square_map):
 @given(x0=st.floats(36.9, 37.25), y0=st.floats(47.9, 48.25), w=st.floats(0.01, 0.2), h=st.floats(0.01, 0.2))
 def test_areas_within_any_aoi_add_up(square_map, x0, y0, w, h):  # the map is immutable: sharing it is safe
     aoi = shapely.box(x0, y0, x0 + w, y0 + h)
-    areas = square_map.areas(within=aoi)
+    areas = square_map.areas(aoi=aoi)
     assert all(a >= 0 for a in areas.values())
     assert sum(areas.values()) == pytest.approx(area_km2(aoi), rel=1e-6)
 
@@ -131,8 +131,8 @@ def test_area_clipped_outside_coverage_is_reported():
 def test_unknown_label_and_bad_aoi(square_map):
     with pytest.raises(UnknownLabelError, match="it knows: controlled:RU, contested, controlled:UA"):
         square_map.area("encircled:UA")
-    with pytest.raises(CoverageError, match="shapely geometry"):
-        square_map.area(RU, within="Pokrovsk")
+    with pytest.raises(ArgumentError, match="shapely geometry"):
+        square_map.area(RU, aoi="Pokrovsk")
 
 
 def test_to_gdf_to_dict_to_frame_html(square_map, tmp_path):
@@ -158,7 +158,7 @@ def test_to_gdf_to_dict_to_frame_html(square_map, tmp_path):
 def test_clip_restricts_coverage(square_map):
     aoi = shapely.box(37.05, 48.0, 37.15, 48.2)
     c = square_map.clip(aoi)
-    assert c.area(RU) == pytest.approx(square_map.area(RU, within=aoi), rel=1e-9)
+    assert c.area(RU) == pytest.approx(square_map.area(RU, aoi=aoi), rel=1e-9)
     assert sum(c.areas().values()) == pytest.approx(area_km2(aoi), rel=1e-6)
 
 

@@ -119,18 +119,16 @@ def test_generic_status_columns_and_wildcard_precedence():
 def test_as_of_sources():
     nzz = get_profile("nzz")
     t = pd.DataFrame({"_dateto": ["2025-11-20", "2025-11-26"]})
-    assert nzz.find_as_of(t, None, None, None) == dt.date(2025, 11, 26)
+    assert nzz.find_as_of(t) == dt.date(2025, 11, 26)
     ds = get_profile("deepstate")
-    assert ds.find_as_of(pd.DataFrame(), None, "deepstatemap_data_20251127.geojson", None) == dt.date(
+    assert ds.find_as_of(pd.DataFrame(), file_name="deepstatemap_data_20251127.geojson") == dt.date(
         2025, 11, 27
     )
-    assert ds.find_as_of(pd.DataFrame(), None, None, {"datetime": "2025-11-27T09:30:00Z"}) == dt.date(
+    assert ds.find_as_of(pd.DataFrame(), top_level={"datetime": "2025-11-27T09:30:00Z"}) == dt.date(
         2025, 11, 27
     )
-    assert get_profile("isw").find_as_of(pd.DataFrame(), None, "20230521.geojson", None) == dt.date(
-        2023, 5, 21
-    )
-    assert ds.find_as_of(pd.DataFrame(), None, "map.geojson", None) is None
+    assert get_profile("isw").find_as_of(pd.DataFrame(), file_name="20230521.geojson") == dt.date(2023, 5, 21)
+    assert ds.find_as_of(pd.DataFrame(), file_name="map.geojson") is None
 
 
 def test_user_profile_from_toml(tmp_path):

@@ -13,8 +13,7 @@ identical features, slivers, points and lines mixed in, empty and missing geomet
   The test checks pieces + undrawn land == AOI; an explicit label for it would be cleaner
   (a proposal for model.py's owner);
 - every share lies in [0, 1].
-
-compare(a, a) and transposition symmetry wait for :mod:`mapdiff.comparison` (h3-compare).
+- compare(a, a) disagrees nowhere, and compare is symmetric under transposition.
 """
 
 from __future__ import annotations
@@ -172,15 +171,15 @@ def test_partition_tiles_the_aoi(m, aoi):
 def test_shares_lie_in_unit_interval(m, aoi):
     if m is None:
         return
-    areas = m.areas(within=aoi)
+    areas = m.areas(aoi=aoi)
     whole = float(area_km2(aoi))
     assert sum(areas.values()) <= whole * (1 + 1e-6)
     for a in areas.values():
         assert 0.0 <= a / whole <= 1.0 + 1e-6
     for lab in m.all_labels:  # area() of one label agrees with the partition
-        share = m.area(lab, within=aoi) / whole
+        share = m.area(lab, aoi=aoi) / whole
         assert -1e-12 <= share <= 1.0 + 1e-6
-        assert m.area(lab, within=aoi) == pytest.approx(areas.get(lab, 0.0), rel=1e-6, abs=1e-9)
+        assert m.area(lab, aoi=aoi) == pytest.approx(areas.get(lab, 0.0), rel=1e-6, abs=1e-9)
 
 
 # ------------------------------------------------------------------ read_map on junk
@@ -280,7 +279,7 @@ def test_undrawn_land_without_background_has_no_piece():
     no piece (neither a label nor NOT_COVERED); claims count it as covered, held by nobody."""
     m = normalise([(RU, shapely.box(37.0, 48.0, 37.05, 48.1))], source="generated")
     aoi = shapely.box(37.0, 48.0, 37.1, 48.1)
-    areas = m.areas(within=aoi)
+    areas = m.areas(aoi=aoi)
     assert list(areas) == [RU]
     assert mapdiff.check_claim(m, aoi, "RU", 0.5).share == pytest.approx(0.5, rel=1e-3)
 

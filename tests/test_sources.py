@@ -116,7 +116,9 @@ def test_other_hosts_are_refused(mirror, url):
 def test_bad_source_and_date(mirror):
     with pytest.raises(UnknownSourceError, match="deepstate"):
         fetch("nosuch", DAY)
-    with pytest.raises(FetchError, match="YYYY-MM-DD"):
+    with pytest.raises(
+        mapdiff.ArgumentError, match=r"fetch date .27/11/2025. is not a date; write YYYY-MM-DD"
+    ):
         fetch("deepstate", "27/11/2025")
 
 

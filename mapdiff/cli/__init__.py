@@ -182,11 +182,7 @@ def read_map_option(args):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
     for mod in _MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{mod}":
-                raise
+        importlib.import_module(f"{__name__}.{mod}")
     parser = argparse.ArgumentParser(
         prog="mapdiff",
         description="Compare competing maps of territorial control (areas in km²).",

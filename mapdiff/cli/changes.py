@@ -10,9 +10,16 @@ from . import command, emit, ranged
 def _run(args) -> int:
     old = read_map(args.old, source=args.source)
     new = read_map(args.new, source=args.source)
-    c = changes(old, new, aoi=args.place)
+    aoi = None
+    if args.place:
+        from ..places.footprints import as_footprint
+
+        aoi = as_footprint(args.place, kind=args.footprint_kind)
+    c = changes(old, new, aoi=aoi)
     d = c.to_dict()
-    where = f" in {args.place}" if args.place else ""
+    where = f" in {c.aoi} ({c.aoi_kind} footprint)" if args.place else ""
+    if c.approximate:
+        where += " [APPROXIMATE footprint: see mapdiff place " + repr(c.aoi) + "]"
     lines = [
         f"{c.source}: {c.old_as_of} -> {c.new_as_of}{where}",
         f"  {'side':<8}{'gained km²':>14}{'lost km²':>14}{'net km²':>14}",
@@ -35,6 +42,11 @@ def _configure(p) -> None:
     p.add_argument("old", help="older release (file)")
     p.add_argument("new", help="newer release (file)")
     p.add_argument("--place", metavar="NAME", help="only inside this place's footprint")
+    p.add_argument(
+        "--footprint-kind",
+        dest="footprint_kind",
+        help="with --place: footprint kind (city_limits, community, approximate, +2km ...)",
+    )
     p.add_argument("--source", help="profile name (default: recognised from content)")
     p.add_argument("--top", type=ranged(int, 0, 1000), default=5, help="pieces to list (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON")

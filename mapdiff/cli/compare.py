@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._json import iso
 from ..comparison import compare
 from ..io.read import read_map
 from . import command, emit, ranged
@@ -16,7 +17,9 @@ def _run(args) -> int:
 
         aoi = footprint_from_file(args.aoi)
     elif args.place:
-        aoi = args.place
+        from ..places.footprints import as_footprint
+
+        aoi = as_footprint(args.place, kind=args.footprint_kind)
     c = compare(a, b, aoi=aoi, noise_m=args.noise_m, scope=not args.no_scope)
     if args.out:
         c.to_file(args.out, what="pieces" if args.all_pieces else "disagreement")
@@ -34,9 +37,13 @@ def _text(c) -> str:
     t = c.crosstab
     w = max([len(str(x)) for x in t.columns] + [12]) + 2
     corner = f"{c.a.source} \\ {c.b.source}"
-    date = {m: (m.as_of.isoformat() if m.as_of else "undated") for m in (c.a, c.b)}
+    date = {m: iso(m.as_of, "undated") for m in (c.a, c.b)}
+    where = ""
+    if c.place is not None:
+        where = f" ({c.place.name}, {c.place.kind} footprint{', APPROXIMATE' if c.approximate else ''})"
     lines = [
-        f"{c.a.source} {date[c.a]} (rows) vs {c.b.source} {date[c.b]} (columns): AOI {c.aoi_km2:,.1f} km²",
+        f"{c.a.source} {date[c.a]} (rows) vs {c.b.source} {date[c.b]} (columns): "
+        f"AOI {c.aoi_km2:,.1f} km²{where}",
         "crosstab (km²):",
         f"  {corner:<24}" + "".join(f"{x:>{w}}" for x in t.columns),
     ]
@@ -62,6 +69,11 @@ def _configure(p) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--place", help="gazetteer place name as the area of interest")
     where.add_argument("--aoi", help="polygon file (GeoJSON, GPKG, ...) as the area of interest")
+    p.add_argument(
+        "--footprint-kind",
+        dest="footprint_kind",
+        help="with --place: footprint kind (city_limits, community, approximate, +2km ...)",
+    )
     p.add_argument(
         "--noise-m",
         dest="noise_m",

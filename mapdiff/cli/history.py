@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from ..errors import MapdiffError
+from ..errors import ArgumentError
 from ..io.atomic import write_text
 from ..places.footprints import footprint
 from ..series import Series
@@ -17,9 +17,9 @@ from . import command, emit, ranged
 
 def _run(args) -> int:
     if not args.place:
-        raise MapdiffError("give at least one --place NAME")
+        raise ArgumentError("give at least one --place NAME")
     if len(set(args.place)) != len(args.place):
-        raise MapdiffError("a place is given twice; give each --place once")
+        raise ArgumentError("a place is given twice; give each --place once")
     fps = [footprint(p) for p in args.place]
     series = Series(args.releases, source=args.source)
     shares = series.shares(
@@ -43,7 +43,7 @@ def _run(args) -> int:
     d["first_crossing"] = {
         str(t): {
             g: (None if r["date"] is None or str(r["date"]) == "NaT" else r["date"].date().isoformat())
-            for g, (_, r) in zip(args.place, shares.first_crossing(t).iterrows(), strict=True)
+            for g, (_, r) in zip(args.place, shares.first_crossing(threshold=t).iterrows(), strict=True)
         }
         for t in (0.5, 0.9)
     }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import MapdiffError
+from .._json import iso
+from ..errors import ArgumentError, FormatError
 from . import command, emit, ranged
 
 _EPILOG = """examples:
@@ -28,7 +29,7 @@ def _aoi_from_file(path):
     geoms = np.asarray(raw.geoms, dtype=object)
     polys = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
     if polys.size == 0:
-        raise MapdiffError(f"{path}: no polygon to use as the area of interest; pass a polygon file")
+        raise FormatError(f"{path}: no polygon to use as the area of interest; pass a polygon file")
     geom = shapely.make_valid(shapely.union_all(polys))
     return Footprint(Path(path).stem, geom, USER, float(area_km2(geom)), f"user file {path}")
 
@@ -43,11 +44,11 @@ def _run(args) -> int:
     from ..io.read import read_map
 
     if Path(args.out).suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise MapdiffError(f"--out {args.out}: use a .png, .svg or .pdf file name")
+        raise ArgumentError(f"--out {args.out}: use a .png, .svg or .pdf file name")
     if (args.width_in is None) != (args.height_in is None):
-        raise MapdiffError("give both --width-in and --height-in, or neither")
+        raise ArgumentError("give both --width-in and --height-in, or neither")
     if args.place and args.aoi:
-        raise MapdiffError("give --place or --aoi, not both")
+        raise ArgumentError("give --place or --aoi, not both")
     a = read_map(args.a, source=args.source_a)
     b = read_map(args.b, source=args.source_b)
     if args.aoi:
@@ -73,8 +74,8 @@ def _run(args) -> int:
         "out": str(out),
         "dpi": args.dpi,
         "size_in": list(size),
-        "a": {"source": a.source, "as_of": a.as_of.isoformat() if a.as_of else None},
-        "b": {"source": b.source, "as_of": b.as_of.isoformat() if b.as_of else None},
+        "a": {"source": a.source, "as_of": iso(a.as_of)},
+        "b": {"source": b.source, "as_of": iso(b.as_of)},
         "aoi": getattr(aoi, "name", None),
         "aoi_km2": float(comp.aoi_km2),
         "approximate_footprint": bool(getattr(aoi, "approximate", False)),

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import shapely
 
-from ..errors import MapdiffError
+from ..errors import MissingDependencyError
 
 __all__ = ["explore_comparison"]
 
@@ -46,7 +46,7 @@ def explore_comparison(
     try:
         import folium
     except ImportError:
-        raise MapdiffError("interactive maps need folium: pip install 'mapdiff[web]'") from None
+        raise MissingDependencyError("interactive maps need folium: pip install 'mapdiff[web]'") from None
     from .plot import CLASS_COLOURS, _class_text, _comparison_sides, classify_pieces
 
     a, b = comparison.a, comparison.b

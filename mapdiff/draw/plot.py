@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from ..errors import MapdiffError
+from .._json import iso
+from ..errors import ArgumentError, MapdiffError
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label, as_label
 from ..measure import area_km2, to_equal_area
@@ -96,7 +97,7 @@ def _geom(obj):
 
 
 def _date(m) -> str:
-    return m.as_of.isoformat() if getattr(m, "as_of", None) else "undated"
+    return iso(getattr(m, "as_of", None), "undated")
 
 
 def _name(m) -> str:
@@ -405,7 +406,7 @@ def plot_map(
     colours = _side_colours(_map_sides(m))
     styles = [_label_style(lab, colours) for lab in labels]
     _draw(ax, geoms, [s[0] for s in styles], centre, [s[1] for s in styles])
-    sizes = area_km2(geoms, centre) if len(geoms) else []
+    sizes = area_km2(geoms, centre=centre) if len(geoms) else []
     _extent(ax, geom, centre)
     if aoi is not None:
         _outline(ax, geom, centre)
@@ -488,6 +489,9 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
 
 def _comparison_footprint(comparison):
     """The Footprint behind a Comparison's AOI when its name is a gazetteer place, else the AOI."""
+    place = getattr(comparison, "place", None)
+    if place is not None:  # compare(aoi=<place or Footprint>) keeps it
+        return place
     aoi = comparison.aoi
     if hasattr(aoi, "name"):
         return aoi
@@ -641,7 +645,7 @@ def plot_claim(claim_check, ax=None, places: bool = True):
     c = claim_check
     fp = c.footprint_geometry
     if fp is None or fp.is_empty:
-        raise MapdiffError(f"the claim check of {c.place} carries no footprint geometry to draw")
+        raise ArgumentError(f"the claim check of {c.place} carries no footprint geometry to draw")
     ax = _axes(ax, figsize=(10, 6.5))
     centre = _centre(fp)
     held = c.held_geometry if c.held_geometry is not None else shapely.Polygon()
@@ -668,7 +672,7 @@ def plot_claim(claim_check, ax=None, places: bool = True):
     what = {"captured": f"{c.place} captured", "encircled": f"{c.place} encircled"}.get(
         c.kind, f"{claimed}{c.place}"
     )
-    date = c.as_of.isoformat() if c.as_of else "undated"
+    date = iso(c.as_of, "undated")
     ax.set_title(
         f"Claim: {c.side} holds {what}: {c.verdict.upper()} on {_name(SimpleMap(c.source))} {date}",
         fontsize=11,
@@ -731,7 +735,7 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
     """
     e = encirclement
     if e.view is None or e.footprint_geometry is None:
-        raise MapdiffError(f"the encirclement of {e.place} carries no geometry to draw")
+        raise ArgumentError(f"the encirclement of {e.place} carries no geometry to draw")
     ax = _axes(ax, figsize=(9, 7))
     centre = _centre(e.view)
     colours = _side_colours([e.by, e.defender])
@@ -783,7 +787,7 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
     _scale_bar(ax)
     if places:
         _place_labels(ax, centre, skip=(e.place,))
-    date = e.as_of.isoformat() if e.as_of else "undated"
+    date = iso(e.as_of, "undated")
     ax.set_title(
         f"{e.place}: {e.verdict}\n{_name(SimpleMap(e.source))} {date}; encircling side {e.by}", fontsize=11
     )
@@ -845,7 +849,7 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     centre = _centre(geom)
     ax = axes[2]
     _draw(ax, [shapely.intersection(held_old, held_new)], [PALETTE["light"]], centre)
-    g_km2, l_km2 = area_km2(np.asarray([gained, lost], dtype=object), centre)
+    g_km2, l_km2 = area_km2(np.asarray([gained, lost], dtype=object), centre=centre)
     _draw(ax, [gained, lost], [PALETTE["vermillion"], PALETTE["blue"]], centre)
     _extent(ax, geom, centre)
     _outline(ax, geom, centre)
@@ -975,9 +979,9 @@ def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = No
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise MapdiffError(f"cannot save {path}: use a .png, .svg or .pdf file name")
+        raise ArgumentError(f"cannot save {path}: use a .png, .svg or .pdf file name")
     if dpi <= 0 or (size is not None and (size[0] <= 0 or size[1] <= 0)):
-        raise MapdiffError(f"cannot save {path}: DPI and size must be positive (got {dpi}, {size})")
+        raise ArgumentError(f"cannot save {path}: DPI and size must be positive (got {dpi}, {size})")
     fig = getattr(fig, "figure", fig)
     if size is not None:
         fig.set_size_inches(*size)

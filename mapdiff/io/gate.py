@@ -21,6 +21,7 @@ __all__ = [
     "ogr_frame",
     "read_geometries",
     "read_input_bytes",
+    "read_named_geometries",
     "shapefile_frame",
     "shapefile_parts",
 ]
@@ -334,6 +335,14 @@ def read_geometries(path, limits=None) -> list:
     GeoJSON (lon/lat), KML/KMZ, GeoPackage, FlatGeobuf and Shapefile (also zipped), all
     through the gate; geometries only (a polygon file carries no labels).
     """
+    return read_named_geometries(path, limits)[0]
+
+
+def read_named_geometries(path, limits=None) -> tuple[list, list]:
+    """``(geometries, names)`` of a polygon file: :func:`read_geometries` plus the ``name``
+    property of each feature where the format has one (None elsewhere)."""
+    import json
+
     import shapely
 
     path = check_input_path(path, "polygon file")
@@ -344,24 +353,38 @@ def read_geometries(path, limits=None) -> list:
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] in (b"{", b"["):
         try:
-            geom = shapely.from_geojson(data.decode("utf-8"), on_invalid="raise")
+            text = data.decode("utf-8")
+            geom = shapely.from_geojson(text, on_invalid="raise")
         except (UnicodeDecodeError, shapely.errors.GEOSException, ValueError) as exc:
             raise FormatError(f"{name}: not a readable GeoJSON polygon file ({type(exc).__name__})") from None
-        return list(shapely.get_parts(geom))
+        parts = list(shapely.get_parts(geom))
+        obj = json.loads(text)
+        feats = (
+            obj.get("features") if isinstance(obj, dict) and obj.get("type") == "FeatureCollection" else None
+        )
+        if isinstance(obj, dict) and obj.get("type") == "Feature":
+            feats = [obj]
+        names = [((f or {}).get("properties") or {}).get("name") for f in feats] if feats else []
+        if len(names) != len(parts):
+            names = [None] * len(parts)
+        return parts, names
     if head.startswith(b"PK"):
         if zip_holds_kml(data, name):
             from .kml import read_kmz
 
-            return list(read_kmz(data, name)[1])
+            geoms = list(read_kmz(data, name)[1])
+            return geoms, [None] * len(geoms)
         return _lonlat(shapefile_frame(zip_shapefile_parts(data, name, limits), name))
     if head[:1] == b"<":
         from .kml import read_kml
 
-        return list(read_kml(data, name)[1])
+        geoms = list(read_kml(data, name)[1])
+        return geoms, [None] * len(geoms)
     return _lonlat(ogr_frame(data, name))
 
 
-def _lonlat(gdf) -> list:
+def _lonlat(gdf) -> tuple[list, list]:
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
         gdf = gdf.to_crs(4326)
-    return list(gdf.geometry.values)
+    names = list(gdf["name"]) if "name" in gdf.columns else [None] * len(gdf)
+    return list(gdf.geometry.values), names

@@ -9,7 +9,6 @@ returns a normalised :class:`~mapdiff.model.ControlMap`.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io as _io
 import json
@@ -24,6 +23,7 @@ import pyproj
 import shapely
 from shapely.geometry import shape
 
+from .._dates import as_date
 from ..errors import (
     CRSError,
     EmptyMapError,
@@ -72,10 +72,10 @@ class RawMap:
 # ------------------------------------------------------------------ entry point
 def read_map(
     src,
+    *,
     source: str | Profile | None = None,
     as_of=None,
     crs=None,
-    *,
     swap_xy: bool = False,
     coverage=None,
     limits=None,
@@ -241,9 +241,12 @@ def _coverage(profile: Profile, name: str):
 
 def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
     stated = profile.find_as_of(
-        raw.table, raw.collection_name, Path(raw.path).name if raw.path else raw.name, raw.top_level
+        raw.table,
+        collection_name=raw.collection_name,
+        file_name=Path(raw.path).name if raw.path else raw.name,
+        top_level=raw.top_level,
     )
-    given = _coerce_date(as_of, raw.name) if as_of is not None else None
+    given = as_date(as_of, where=f"{raw.name}: as_of=") if as_of is not None else None
     if given is not None:
         if stated is not None and stated != given:
             warnings.warn(
@@ -256,18 +259,6 @@ def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
     if stated is not None:
         return stated, "file"
     return None, None
-
-
-def _coerce_date(value, name: str | None = None) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        where = f"{name}: as_of=" if name else ""
-        raise FormatError(f"{where}{value!r} is not a date; use YYYY-MM-DD") from None
 
 
 # ------------------------------------------------------------------ raw reading

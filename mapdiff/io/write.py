@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import FormatError
+from ..errors import ArgumentError
 from .atomic import atomic_path
 
 _EXT_DRIVERS = {
@@ -16,7 +16,7 @@ _EXT_DRIVERS = {
 }
 
 
-def write_gdf(gdf, path, driver: str | None = None, *, inputs=()) -> Path:
+def write_gdf(gdf, path, *, driver: str | None = None, inputs=()) -> Path:
     """Write a GeoDataFrame atomically (temporary file, then rename).
 
     Parameters
@@ -45,7 +45,7 @@ def write_gdf(gdf, path, driver: str | None = None, *, inputs=()) -> Path:
     refuse_overwrite(path, inputs)
     driver = driver or _EXT_DRIVERS.get(path.suffix.lower())
     if driver is None:
-        raise FormatError(
+        raise ArgumentError(
             f"{path}: cannot tell the format from the suffix; use .gpkg, "
             ".geojson, .fgb or .shp, or pass driver="
         )

@@ -4,30 +4,26 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
 
 import shapely
 
+from .. import _dirs
+
 OSM_BOUNDARY = "osm_boundary"
 
 
 def cache_dir() -> Path:
-    """The folder fetched footprints are cached in (``MAPDIFF_CACHE_DIR`` overrides it).
+    """The folder fetched footprints are cached in: ``footprints/`` in the cache root (:mod:`mapdiff._dirs`).
 
     Examples
     --------
     >>> cache_dir().name
     'footprints'
     """
-    root = os.environ.get("MAPDIFF_CACHE_DIR")
-    if not root:
-        import platformdirs
-
-        root = platformdirs.user_cache_dir("mapdiff")
-    return Path(root) / "footprints"
+    return _dirs.cache_dir("footprints")
 
 
 def _slug(name: str) -> str:

@@ -10,13 +10,13 @@ it to the cache as a GeoJSON Feature with the licence the server states (OSM dat
 ODbL 1.0), the OSM id, the query URL, the time and a hash of the response. From then
 on :func:`mapdiff.footprint` prefers this ``osm_boundary`` footprint.
 
-* Only hosts in :data:`ALLOWED_HOSTS` (and loopback, for tests and local mirrors) are
-  contacted; the base URL is configurable (argument or ``MAPDIFF_NOMINATIM_URL``).
+* Only hosts in :data:`ALLOWED_HOSTS` over https (and loopback, for tests and local
+  mirrors) are contacted, through :mod:`mapdiff._http` (the one client); the base URL
+  is configurable (argument or ``MAPDIFF_NOMINATIM_URL``).
 * The cache lives in the platformdirs user cache folder, ``footprints/`` below it;
   ``MAPDIFF_CACHE_DIR`` overrides the folder. Files are written atomically.
 * ``MAPDIFF_OFFLINE=1`` forbids any network access. Failures raise
   :class:`~mapdiff.errors.FetchError` saying what was tried and what still works.
-* Plain :mod:`urllib`: no extra dependency (osmnx is not needed for one polygon).
 
 Not done: the HDX COD-AB settlement layer (a large archive; download it yourself and
 pass the polygon with ``footprint_from_file``).
@@ -27,14 +27,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import numpy as np
 import shapely
 
+from .._http import get
 from ..errors import FetchError
 from ..io.atomic import write_text
 from ..measure import area_km2
@@ -53,59 +53,9 @@ __all__ = [
 DEFAULT_NOMINATIM_URL = "https://nominatim.openstreetmap.org"
 #: Hosts :func:`fetch_footprint` may contact (loopback is always allowed).
 ALLOWED_HOSTS = ("nominatim.openstreetmap.org",)
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _MAX_BYTES = 32 * 1024 * 1024
 _MAX_CENTRE_KM = 3.0  # a polygon not containing the centre must lie within this distance
-_USER_AGENT = "mapdiff/0.1 (footprint fetch; https://pypi.org/project/mapdiff)"
-
-
-def _check_url(url: str) -> None:
-    parts = urllib.parse.urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
-        raise FetchError(f"not an http(s) URL: {url!r}")
-    if host not in ALLOWED_HOSTS and host not in _LOOPBACK:
-        raise FetchError(
-            f"host {host!r} is not in mapdiff's declared list of boundary servers "
-            f"({', '.join(ALLOWED_HOSTS)}, or loopback for a local mirror)"
-        )
-
-
-class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        _check_url(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _get(url: str, timeout: float) -> bytes:
-    if os.environ.get("MAPDIFF_OFFLINE", "").strip() not in ("", "0"):
-        raise FetchError(f"offline (MAPDIFF_OFFLINE is set): not fetching {url}")
-    _check_url(url)
-    req = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT, "Accept": "application/json"})
-    host = (urllib.parse.urlsplit(url).hostname or "").lower()
-    # a loopback mirror is reached directly, never through a configured proxy; every
-    # redirect target is checked against the declared hosts before it is followed
-    handlers = [_CheckedRedirects()] + ([urllib.request.ProxyHandler({})] if host in _LOOPBACK else [])
-    opener = urllib.request.build_opener(*handlers)
-    try:
-        with opener.open(req, timeout=timeout) as resp:
-            final = resp.geturl()
-            if final != url:
-                _check_url(final)
-            data = resp.read(_MAX_BYTES + 1)
-    except FetchError:
-        raise
-    except urllib.error.HTTPError as exc:
-        raise FetchError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise FetchError(
-            f"cannot reach {url} ({reason}); are you offline? The shipped gazetteer "
-            "(approximate footprints) still works, or pass a polygon file"
-        ) from None
-    if len(data) > _MAX_BYTES:
-        raise FetchError(f"{url}: response larger than {_MAX_BYTES // 2**20} MB")
-    return data
+log = logging.getLogger("mapdiff")
 
 
 def _pick(places: list, centre, url: str, official_km2: float | None = None):
@@ -156,6 +106,7 @@ def _pick(places: list, centre, url: str, official_km2: float | None = None):
 
 def fetch_footprint(
     name: str,
+    *,
     base_url: str | None = None,
     query: str | None = None,
     timeout: float = 30.0,
@@ -173,7 +124,7 @@ def fetch_footprint(
     query : str, optional
         Free-form query; default ``"<name>, <oblast> Oblast, Ukraine"`` from the gazetteer.
     timeout : float
-        Seconds.
+        Seconds per network read; the whole request is abandoned after ``4 * timeout``.
     refresh : bool, default False
         Fetch again even when the place is cached.
 
@@ -196,7 +147,9 @@ def fetch_footprint(
     """
     canon = fpm.resolve_name(name)
     if not refresh and cached_boundary(canon) is not None:
+        log.debug("fetch_footprint %s: cache hit %s", canon, _cache_file(canon))
         return fpm.footprint(canon, kind=OSM_BOUNDARY)
+    log.debug("fetch_footprint %s: %s", canon, "refresh requested" if refresh else "cache miss")
     entries, _ = fpm._gazetteer()
     row = entries[canon]["row"]
     centre = fpm.footprint(canon).centre
@@ -208,7 +161,17 @@ def fetch_footprint(
         {"q": query, "format": "jsonv2", "polygon_geojson": 1, "limit": 10, "accept-language": "en"}
     )
     url = f"{base}/search?{params}"
-    data = _get(url, timeout)
+    data = get(
+        url,
+        hosts=ALLOWED_HOSTS,
+        what="boundary server",
+        max_bytes=_MAX_BYTES,
+        timeout_s=timeout,
+        deadline_s=4 * timeout,
+        accept="application/json",
+        hint="are you offline? The shipped gazetteer (approximate footprints) still works, "
+        "or pass a polygon file",
+    )
     try:
         places = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

@@ -1,21 +1,33 @@
-"""Footprints: named areas of interest (city limits, approximate town areas, user polygons).
+"""Footprints: named areas of interest (town limits, communities, approximate areas, user polygons).
 
-The gazetteer ships in ``data/geo/``: real OSM city limits for six cities
-(``city_limits.geojson``, ODbL) and facts for 30 frontline towns (``towns.csv``). For a
-town without a polygon the footprint is **approximate**: a geodesic disc whose area is
-the official area, centred on the official centre. Every result built on an
-approximate footprint says so (``Footprint.approximate``).
+The gazetteer ships in ``data/geo/`` (see its README for sources and licences):
+
+- ``city_limits``: real OSM administrative boundaries (ODbL): six cities
+  (``city_limits.geojson``) and five frontline towns (``osm_town_limits.geojson``:
+  Pokrovsk, Myrnohrad, Bakhmut, Toretsk, Lyman);
+- ``community``: the OSM hromada (territorial community) that contains 22 frontline towns
+  (``osm_hromadas.geojson``). A town never leaves its hromada, so this is an **upper
+  bound** of the town, not the town;
+- ``approximate``: for a town without real limits, a geodesic disc of the official area
+  around the official centre (``towns.csv``), **clipped to the town's hromada** where one
+  is shipped. Every result built on an approximate footprint says so
+  (``Footprint.approximate``).
+
+That is the footprint ladder, best first: ``city_limits`` → ``community`` →
+``approximate``; a boundary fetched with :func:`mapdiff.fetch_footprint` (``osm_boundary``,
+cached on disk, see :mod:`mapdiff.places.boundaries`) comes before them all. The default
+footprint of a place is its best estimate of the town itself: ``osm_boundary``, else
+``city_limits``, else ``approximate`` (a community is an upper bound, never the default
+when a town estimate exists). ``user`` footprints come from a polygon file
+(:func:`footprint_from_file`, or ``footprint(path)``) or a geometry. Any kind can be grown
+by a buffer, written ``"<kind>+2km"``.
 
 Names are matched case-insensitively across English, Ukrainian, Russian and former
-names (Pokrovsk = Покровськ = Krasnoarmeysk = Красноармейск).
-
-Footprint kinds, best first: ``osm_boundary`` (a real boundary fetched once with
-:func:`mapdiff.fetch_footprint` and cached on disk, see :mod:`mapdiff.places.boundaries`),
-``city_limits`` (shipped OSM polygons), ``approximate`` (the disc). ``user`` footprints
-come from a polygon file (:func:`footprint_from_file`, or ``footprint(path)``) or a
-geometry. Any kind can be grown by a buffer, written ``"<kind>+2km"``.
-There is no ``community`` or built-up-area kind: no such polygons are available offline
-and none is invented.
+names (Pokrovsk = Покровськ = Krasnoarmeysk = Красноармейск), optionally with the oblast
+(``"Lyman, Donetsk"`` or ``"Lyman (Donetsk)"``). Villages named Lyman, Kostiantynivka and
+Dobropillia exist in Kharkiv oblast too; the gazetteer holds only the Donetsk-oblast towns
+of those names, so the plain name means them (``mapdiff place --list`` shows each
+place's oblast). A name two places share is an error listing both.
 """
 
 from __future__ import annotations
@@ -37,7 +49,7 @@ import shapely
 import shapely.affinity
 
 from .._resources import data_dir
-from ..errors import UnknownPlaceError
+from ..errors import ArgumentError, CRSError, FormatError, UnknownPlaceError
 from ..measure import area_km2
 from ._cache import OSM_BOUNDARY, cached_boundary
 
@@ -45,14 +57,18 @@ __all__ = [
     "Footprint",
     "as_footprint",
     "available_kinds",
+    "default_kind",
     "footprint",
     "footprint_from_file",
     "footprint_from_geometry",
+    "gazetteer_table",
     "place_names",
+    "place_oblast",
     "resolve_name",
 ]
 
 CITY_LIMITS = "city_limits"
+COMMUNITY = "community"
 APPROXIMATE = "approximate"
 USER = "user"
 #: Area used for a town whose official area is unknown (flagged as approximate).
@@ -70,8 +86,9 @@ class Footprint:
     geometry : shapely geometry
         (Multi)Polygon in EPSG:4326.
     kind : str
-        ``city_limits``, ``approximate``, ``user``, or one of those with a buffer
-        (``city_limits+2km``).
+        The rung of the ladder: ``osm_boundary``, ``city_limits``, ``community``
+        (hromada: an upper bound), ``approximate``, ``user``, or one of those with a
+        buffer (``city_limits+2km``).
     area_km2 : float
         Equal-area measure of ``geometry``.
     provenance : str
@@ -84,7 +101,9 @@ class Footprint:
     --------
     >>> fp = footprint("Krasnoarmeysk")
     >>> fp.name, fp.kind, fp.approximate
-    ('Pokrovsk', 'approximate', True)
+    ('Pokrovsk', 'city_limits', False)
+    >>> footprint("Kupiansk").approximate
+    True
     """
 
     name: str
@@ -95,6 +114,8 @@ class Footprint:
     aliases: tuple[str, ...] = ()
     centre: tuple[float, float] | None = None
     notes: str = field(default="", compare=False)
+    #: oblast of a gazetteer place ("" for a user polygon)
+    oblast: str = field(default="", compare=False)
     #: the unbuffered footprint a buffered one was grown from (None when not buffered)
     base: Footprint | None = field(default=None, compare=False, repr=False)
 
@@ -102,6 +123,32 @@ class Footprint:
     def approximate(self) -> bool:
         """True when the geometry is a stand-in built from facts, not a real boundary."""
         return self.kind.startswith(APPROXIMATE)
+
+    @property
+    def rung(self) -> str:
+        """The kind without its buffer (``city_limits``, ``community``, ``approximate``, ``user``, ...)."""
+        return self.kind.partition("+")[0]
+
+    @property
+    def upper_bound(self) -> bool:
+        """True for a ``community`` (hromada) footprint: it holds the town and more."""
+        return self.rung == COMMUNITY
+
+    @property
+    def caveat(self) -> str:
+        """What a reader must know about this footprint ("" for a real boundary).
+
+        Examples
+        --------
+        >>> footprint("Kupiansk").caveat
+        'APPROXIMATE footprint (disc of the official area, clipped to the hromada)'
+        """
+        if self.approximate:
+            clipped = ", clipped to the hromada" if "clipped to its hromada" in self.provenance else ""
+            return f"APPROXIMATE footprint (disc of the official area{clipped})"
+        if self.upper_bound:
+            return "UPPER BOUND footprint (the whole hromada, not the town)"
+        return ""
 
     def buffer(self, km: float) -> Footprint:
         """This footprint grown by ``km`` kilometres (kind becomes e.g. ``city_limits+2km``).
@@ -113,18 +160,18 @@ class Footprint:
         --------
         >>> fp = footprint("Pokrovsk").buffer(2)
         >>> fp.kind
-        'approximate+2km'
+        'city_limits+2km'
         >>> fp.buffer(1).kind
-        'approximate+3km'
+        'city_limits+3km'
         """
         from ..measure import equal_area_crs
 
         try:
             km = float(km)
         except (TypeError, ValueError):
-            raise UnknownPlaceError(f"a buffer must be a distance in km, got {km!r}") from None
+            raise ArgumentError(f"a buffer must be a distance in km, got {km!r}") from None
         if not (math.isfinite(km) and km >= 0):
-            raise UnknownPlaceError(f"a buffer must be a distance >= 0 km, got {km!r}")
+            raise ArgumentError(f"a buffer must be a distance >= 0 km, got {km!r}")
         base = self.base or self
         _, _, done = self.kind.partition("+")
         total = km + (parse_buffer_km(done) if done else 0.0)
@@ -145,14 +192,18 @@ class Footprint:
             self.centre,
             notes=self.notes,
             base=base,
+            oblast=self.oblast,
         )
 
     def to_dict(self) -> dict:
         """JSON-ready dict (geometry as GeoJSON)."""
         return {
             "name": self.name,
+            "oblast": self.oblast,
             "kind": self.kind,
+            "rung": self.rung,
             "approximate": self.approximate,
+            "upper_bound": self.upper_bound,
             "area_km2": self.area_km2,
             "provenance": self.provenance,
             "aliases": list(self.aliases),
@@ -186,7 +237,7 @@ class Footprint:
         return ax
 
     def _repr_html_(self) -> str:
-        flag = " <i>(approximate)</i>" if self.approximate else ""
+        flag = f" <i>({html.escape(self.caveat)})</i>" if self.caveat else ""
         return (
             f"<b>{html.escape(self.name)}</b>: {html.escape(self.kind)}{flag}, "
             f"{self.area_km2:,.1f} km²<br><small>{html.escape(self.provenance)}</small>"
@@ -212,32 +263,122 @@ def _disc(lon: float, lat: float, km2: float):
     return shapely.transform(circle, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
 
 
+_OSM_LICENCE = "ODbL 1.0, © OpenStreetMap contributors"
+
+
+def _export_of(props) -> str:
+    """``"as exported in <repo>@<commit> <file>"`` from a shipped feature's ``source``."""
+    return props.get("source", "").replace(f"OpenStreetMap {props.get('osm_id')} ", "")
+
+
+def _osm_polygon(feat) -> tuple:
+    return shapely.from_geojson(json.dumps(feat["geometry"]))
+
+
 @lru_cache(maxsize=1)
 def _gazetteer() -> tuple[dict, dict]:
-    """(entries by canonical name, canonical name by normalised alias)."""
-    entries: dict[str, dict] = {}
+    """(entries by canonical name, canonical names by normalised alias).
+
+    An entry is ``{"row", "names", "oblast", "polygons": {kind: (geometry, provenance)}}``.
+    """
     geo = data_dir() / "geo"
     with open(geo / "towns.csv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            names = [row["name_en"], row["name_uk"], row["name_ru"]]
-            names += [n for n in row["former_names"].split(";") if n.strip()]
-            entries[row["name_en"]] = {"row": row, "names": names, "polygons": {}}
-    data = json.loads((geo / "city_limits.geojson").read_text(encoding="utf-8"))
-    for feat in data["features"]:
+        rows = list(csv.DictReader(fh))
+
+    def features(fname):
+        return json.loads((geo / fname).read_text(encoding="utf-8"))["features"]
+
+    return _build_gazetteer(
+        rows,
+        features("city_limits.geojson"),
+        features("osm_town_limits.geojson"),
+        features("osm_hromadas.geojson"),
+    )
+
+
+def _build_gazetteer(rows, cities, towns, hromadas) -> tuple[dict, dict]:
+    entries: dict[str, dict] = {}
+    # a name that places in several oblasts share is written "Name, Oblast" for all of them
+    seen: dict[str, set] = {}
+    for n, o in [(r["name_en"], r["oblast"]) for r in rows] + [
+        (f["properties"]["name_en"], f["properties"].get("oblast", "")) for f in cities
+    ]:
+        seen.setdefault(_norm(n), set()).add(_norm_oblast(o))
+    by_name_oblast: dict[tuple[str, str], str] = {}
+
+    def add(name_en: str, oblast: str, names, row=None) -> str:
+        key = (_norm(name_en), _norm_oblast(oblast))
+        canon = by_name_oblast.get(key)
+        if canon is None:
+            canon = f"{name_en}, {oblast}" if len(seen.get(key[0], ())) > 1 else name_en
+            by_name_oblast[key] = canon
+            entries[canon] = {"row": None, "names": [name_en], "oblast": oblast, "polygons": {}}
+        e = entries[canon]
+        e["names"] += list(names)
+        if row is not None:
+            e["row"] = row
+        return canon
+
+    for row in rows:
+        names = [row["name_uk"], row["name_ru"]]
+        names += [n for n in row["former_names"].split(";") if n.strip()]
+        add(row["name_en"], row["oblast"], names, row)
+    for feat in cities:
         p = feat["properties"]
-        e = entries.setdefault(p["name_en"], {"row": None, "names": [p["name_en"]], "polygons": {}})
-        e["names"] += [p.get("name_uk", ""), p.get("name_ru", "")]
-        e["polygons"][CITY_LIMITS] = (
-            shapely.from_geojson(json.dumps(feat["geometry"])),
-            f"OpenStreetMap relation {p.get('osm_id')} via {p.get('source_repo')} "
-            f"(commit {p.get('source_commit', '')[:10]}); ODbL 1.0, © OpenStreetMap contributors",
+        canon = add(p["name_en"], p.get("oblast", ""), [p.get("name_uk", ""), p.get("name_ru", "")])
+        entries[canon]["polygons"][CITY_LIMITS] = (
+            _osm_polygon(feat),
+            f"OpenStreetMap {p.get('osm_type', 'relation')}/{p.get('osm_id')} (city limits) via "
+            f"{p.get('source_repo')} (commit {p.get('source_commit', '')[:10]}); {_OSM_LICENCE}",
         )
-    aliases = {}
+
+    def town_entry(name_en: str, props) -> str | None:
+        """The entry of a town an OSM feature names; its oblast is in the export's file name
+        (``geodata/donetska_oblast.<raion>...``) when namesakes need telling apart."""
+        cands = [c for c, e in entries.items() if e["row"] is not None and e["row"]["name_en"] == name_en]
+        if len(cands) > 1:
+            slug = props.get("source", "").partition("geodata/")[2].partition("_oblast")[0]
+            cands = [c for c in cands if slug.startswith(_norm_oblast(entries[c]["oblast"])[:5])]
+        return cands[0] if len(cands) == 1 else None
+
+    for feat in towns:
+        p = feat["properties"]
+        canon = town_entry(p["name"], p) or add(p["name"], "", [p.get("name_uk", "")])
+        entries[canon]["names"].append(p.get("name_uk", ""))
+        entries[canon]["polygons"][CITY_LIMITS] = (
+            _osm_polygon(feat),
+            f"OpenStreetMap {p['osm_id']} (town limits, admin_level {p.get('admin_level')}, "
+            f"Wikidata {p.get('wikidata')}) {_export_of(p)}; "
+            f"{_OSM_LICENCE}",
+        )
+    for feat in hromadas:
+        p = feat["properties"]
+        geom = _osm_polygon(feat)
+        for town in p["towns"]:
+            canon = town_entry(town, p)
+            if canon is None:
+                raise FileNotFoundError(f"osm_hromadas.geojson names {town!r}, which towns.csv lacks")
+            entries[canon]["polygons"][COMMUNITY] = (
+                geom,
+                f"OpenStreetMap {p['osm_id']} ({p.get('name_uk')}, hromada, admin_level "
+                f"{p.get('admin_level')}, KATOTTH {p.get('katotth')}): an upper bound of the town, "
+                f"{_export_of(p)}; {_OSM_LICENCE}",
+            )
+    aliases: dict[str, list[str]] = {}
     for canon, e in entries.items():
         e["names"] = [n.strip() for n in dict.fromkeys(e["names"]) if n and n.strip()]
-        for n in e["names"]:
-            aliases.setdefault(_norm(n), canon)
-    return entries, aliases
+        for n in [canon, *e["names"]]:
+            lst = aliases.setdefault(_norm(n), [])
+            if canon not in lst:
+                lst.append(canon)
+    return entries, {k: tuple(v) for k, v in aliases.items()}
+
+
+def _norm_oblast(text: str) -> str:
+    t = _norm(text)
+    for suffix in (" oblast", " область", " obl.", " obl"):
+        t = t.removesuffix(suffix)
+    return t.strip()
 
 
 def place_names() -> list[str]:
@@ -251,31 +392,80 @@ def place_names() -> list[str]:
     return sorted(_gazetteer()[0])
 
 
+def place_oblast(name: str) -> str:
+    """The oblast (region) of a gazetteer place.
+
+    Examples
+    --------
+    >>> place_oblast("Lyman")
+    'Donetsk'
+    """
+    return _gazetteer()[0][resolve_name(name)]["oblast"]
+
+
+def _split_oblast(text: str) -> tuple[str, str] | None:
+    """``"Lyman, Donetsk"`` or ``"Lyman (Donetsk oblast)"`` → (name, oblast)."""
+    t = text.strip()
+    if t.endswith(")") and "(" in t:
+        name, _, rest = t[:-1].rpartition("(")
+        return name.strip(), rest.strip()
+    if "," in t:
+        name, _, rest = t.rpartition(",")
+        return name.strip(), rest.strip()
+    return None
+
+
 def resolve_name(name: str) -> str:
-    """The canonical name for a name or alias; :class:`UnknownPlaceError` if unknown."""
-    _, aliases = _gazetteer()
+    """The canonical name for a name or alias; :class:`UnknownPlaceError` if unknown or ambiguous.
+
+    A name may carry its oblast: ``"Lyman, Donetsk"`` or ``"Lyman (Donetsk)"``. A name
+    that two places share, given without an oblast, is an error listing the candidates.
+
+    Examples
+    --------
+    >>> resolve_name("Krasnyi Lyman"), resolve_name("Lyman (Donetsk oblast)")
+    ('Lyman', 'Lyman')
+    """
+    entries, aliases = _gazetteer()
     key = _norm(name)
-    if key in aliases:
-        return aliases[key]
+    found = aliases.get(key)
+    oblast = None
+    if found is None and (split := _split_oblast(str(name))) is not None:
+        base, oblast = split
+        cands = aliases.get(_norm(base), ())
+        found = tuple(c for c in cands if _norm_oblast(entries[c]["oblast"]) == _norm_oblast(oblast))
+        if cands and not found:
+            have = "; ".join(f"{c} ({entries[c]['oblast']} oblast)" for c in cands)
+            raise UnknownPlaceError(
+                f"no place {base!r} in {oblast!r} oblast in the gazetteer; it has: {have}"
+            )
+    if found and len(found) == 1:
+        return found[0]
+    if found:
+        cands = "; ".join(f"'{c}' ({entries[c]['oblast']} oblast)" for c in found)
+        raise UnknownPlaceError(f"{name!r} is ambiguous: it names {cands}; add the oblast, e.g. '{found[0]}'")
     close = difflib.get_close_matches(key, list(aliases), n=5, cutoff=0.6)
-    suggestions = list(dict.fromkeys(aliases[c] for c in close))
+    suggestions = list(dict.fromkeys(c for k in close for c in aliases[k]))
     hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
     raise UnknownPlaceError(f"no place {name!r} in the gazetteer{hint} (or pass the path of a polygon file)")
 
 
-def footprint(name: str, kind: str | None = None) -> Footprint:
+def footprint(name: str, *, kind: str | None = None) -> Footprint:
     """The footprint of a named place.
 
     Parameters
     ----------
     name : str or path
-        Any name or alias in any script ("Pokrovsk", "Покровськ", "Krasnoarmeysk"), or
-        the path of a polygon file (GeoJSON, GeoPackage, ...).
+        Any name or alias in any script ("Pokrovsk", "Покровськ", "Krasnoarmeysk"),
+        optionally with the oblast ("Lyman, Donetsk"), or the path of a polygon file
+        (GeoJSON, GeoPackage, ...).
     kind : str, optional
-        ``"osm_boundary"`` (fetched and cached by :func:`mapdiff.fetch_footprint`),
-        ``"city_limits"`` or ``"approximate"``, optionally with a buffer suffix
-        (``"city_limits+2km"``). By default the best available: a fetched boundary,
-        else real city limits where shipped, else the approximate disc.
+        A rung of the ladder: ``"osm_boundary"`` (fetched and cached by
+        :func:`mapdiff.fetch_footprint`), ``"city_limits"``, ``"community"`` (the hromada,
+        an upper bound) or ``"approximate"`` (a disc of the official area, clipped to the
+        hromada), optionally with a buffer suffix (``"city_limits+2km"``). By default
+        the best estimate of the town: a fetched boundary, else real city limits where
+        shipped, else the approximate footprint.
         A ``name`` that is a polygon file path gives a ``"user"`` footprint.
 
     Returns
@@ -285,22 +475,23 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
     Raises
     ------
     UnknownPlaceError
-        For a name not in the gazetteer (naming the closest matches) or a kind the
-        place does not have.
+        For a name not in the gazetteer (naming the closest matches), an ambiguous name
+        (naming the candidates) or a kind the place does not have.
 
     Examples
     --------
-    >>> round(footprint("Покровськ").area_km2, 2)
-    29.57
-    >>> footprint("Kharkiv").kind
-    'city_limits'
+    >>> fp = footprint("Покровськ")
+    >>> fp.kind, round(fp.area_km2, 2)
+    ('city_limits', 31.17)
+    >>> footprint("Kupiansk").kind
+    'approximate'
     """
     if isinstance(name, os.PathLike) or (looks_like_path(name) and not _is_alias(name)):
         fp = footprint_from_file(name)
         if kind:
             base, _, buf = kind.partition("+")
             if base not in ("", USER):
-                raise UnknownPlaceError(f"a polygon file gives a 'user' footprint, not {base!r}")
+                raise ArgumentError(f"a polygon file gives a 'user' footprint, not {base!r}")
             if buf:
                 fp = fp.buffer(parse_buffer_km(buf, kind))
         return fp
@@ -309,9 +500,9 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
     e = entries[canon]
     base, _, buf = (kind or "").partition("+")
     kinds = available_kinds(canon)
-    base = base or kinds[0]
+    base = base or default_kind(canon)
     if base not in kinds:
-        raise UnknownPlaceError(f"{canon} has no {base!r} footprint; it has: {', '.join(kinds)}")
+        raise ArgumentError(f"{canon} has no {base!r} footprint; it has: {', '.join(kinds)}")
     row = e["row"]
     centre = (float(row["lon"]), float(row["lat"])) if row else None
     if base == OSM_BOUNDARY:
@@ -321,23 +512,13 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
             f"fetched {p.get('fetched_at')} from {p.get('url')}; {p.get('licence')}; "
             f"cached in {p.get('cache_file')}"
         )
-        if centre is None:
-            c = geom.centroid
-            centre = (c.x, c.y)
-    elif base == CITY_LIMITS:
-        geom, prov = e["polygons"][CITY_LIMITS]
-        if centre is None:
-            c = geom.centroid
-            centre = (c.x, c.y)
+    elif base in (CITY_LIMITS, COMMUNITY):
+        geom, prov = e["polygons"][base]
     else:
-        stated = row["area_km2"].strip()
-        km2 = float(stated) if stated else DEFAULT_APPROX_KM2
-        geom = _disc(centre[0], centre[1], km2)
-        prov = (
-            f"approximate: geodesic disc of {km2:g} km² "
-            f"({'official area' if stated else 'no official area known; default'}) around the "
-            f"official centre {centre[1]:.5f} N, {centre[0]:.5f} E; facts from {row['source']}"
-        )
+        geom, prov = _approximate(row, e["polygons"].get(COMMUNITY))
+    if centre is None:
+        c = geom.centroid
+        centre = (c.x, c.y)
     fp = Footprint(
         canon,
         geom,
@@ -347,31 +528,105 @@ def footprint(name: str, kind: str | None = None) -> Footprint:
         tuple(n for n in e["names"] if n != canon),
         centre,
         notes=(row or {}).get("notes", "") or "",
+        oblast=e["oblast"],
     )
     if buf:
         fp = fp.buffer(parse_buffer_km(buf, kind))
     return fp
 
 
-def available_kinds(name: str) -> list[str]:
-    """Footprint kinds a place has, best first.
+def _approximate(row, community):
+    """The disc of the official area around the official centre, clipped to the hromada."""
+    lon, lat = float(row["lon"]), float(row["lat"])
+    stated = row["area_km2"].strip()
+    km2 = float(stated) if stated else DEFAULT_APPROX_KM2
+    geom = _disc(lon, lat, km2)
+    prov = (
+        f"approximate: geodesic disc of {km2:g} km² "
+        f"({'official area' if stated else 'no official area known; default'}) around the "
+        f"official centre {lat:.5f} N, {lon:.5f} E; facts from {row['source']}"
+    )
+    if community is not None:
+        hromada, hprov = community
+        clipped = shapely.intersection(geom, hromada)
+        lost = 1.0 - float(area_km2(clipped)) / float(area_km2(geom))
+        geom = _polygonal(clipped)
+        prov += f"; clipped to its hromada ({hprov.split(' (')[0]}; {lost:.1%} of the disc lay outside)"
+    return geom, prov
 
-    A boundary fetched with :func:`mapdiff.fetch_footprint` (``osm_boundary``, cached)
-    comes first, then shipped ``city_limits``, then the ``approximate`` disc.
+
+def _polygonal(geom):
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def gazetteer_table() -> list[dict]:
+    """Every gazetteer place: name, oblast, kinds available (best first), area per kind.
+
+    The default kind is marked; ``approximate`` areas are those of the disc after it is
+    clipped to the hromada. A fetched ``osm_boundary`` (cached) is listed too.
 
     Examples
     --------
-    >>> available_kinds("Kharkiv")[-1]
-    'city_limits'
+    >>> row = next(r for r in gazetteer_table() if r["name"] == "Lyman")
+    >>> row["oblast"], row["default_kind"], round(row["area_km2"]["city_limits"], 2)
+    ('Donetsk', 'city_limits', 20.6)
+    """
+    out = []
+    for name in place_names():
+        kinds = available_kinds(name)
+        out.append(
+            {
+                "name": name,
+                "oblast": place_oblast(name),
+                "default_kind": default_kind(name),
+                "kinds": kinds,
+                "area_km2": {k: footprint(name, kind=k).area_km2 for k in kinds},
+            }
+        )
+    return out
+
+
+#: The ladder, best first (a fetched boundary before the shipped ones).
+LADDER = (OSM_BOUNDARY, CITY_LIMITS, COMMUNITY, APPROXIMATE)
+
+
+def available_kinds(name: str) -> list[str]:
+    """Footprint kinds (rungs of the ladder) a place has, best first.
+
+    A boundary fetched with :func:`mapdiff.fetch_footprint` (``osm_boundary``, cached)
+    comes first, then shipped ``city_limits``, then the ``community`` (hromada, an upper
+    bound), then the ``approximate`` footprint.
+
+    Examples
+    --------
+    >>> available_kinds("Pokrovsk")
+    ['city_limits', 'community', 'approximate']
+    >>> available_kinds("Kharkiv")
+    ['city_limits']
     """
     entries, _ = _gazetteer()
     canon = resolve_name(name)
     e = entries[canon]
     kinds = [OSM_BOUNDARY] if cached_boundary(canon) is not None else []
-    kinds += [k for k in (CITY_LIMITS,) if k in e["polygons"]]
+    kinds += [k for k in (CITY_LIMITS, COMMUNITY) if k in e["polygons"]]
     if e["row"] is not None:
         kinds.append(APPROXIMATE)
     return kinds
+
+
+def default_kind(name: str) -> str:
+    """The kind :func:`footprint` gives by default: the best estimate of the town itself.
+
+    Examples
+    --------
+    >>> default_kind("Bakhmut"), default_kind("Kupiansk")
+    ('city_limits', 'approximate')
+    """
+    kinds = available_kinds(name)
+    return next((k for k in kinds if k != COMMUNITY), kinds[0])
 
 
 def parse_buffer_km(text: str, kind: str = "") -> float:
@@ -385,11 +640,9 @@ def parse_buffer_km(text: str, kind: str = "") -> float:
     try:
         km = float(str(text).strip().lower().removesuffix("km"))
     except ValueError:
-        raise UnknownPlaceError(
-            f"bad footprint kind {kind or text!r}; write e.g. 'city_limits+2km'"
-        ) from None
+        raise ArgumentError(f"bad footprint kind {kind or text!r}; write e.g. 'city_limits+2km'") from None
     if not (math.isfinite(km) and km >= 0):
-        raise UnknownPlaceError(f"bad buffer in footprint kind {kind or text!r}: give a distance >= 0 km")
+        raise ArgumentError(f"bad buffer in footprint kind {kind or text!r}: give a distance >= 0 km")
     return km
 
 
@@ -413,24 +666,24 @@ def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = 
     ('user', 82.6)
     """
     if not isinstance(geom, shapely.Geometry):
-        raise UnknownPlaceError(f"{name}: expected a shapely polygon in lon/lat, got {type(geom).__name__}")
+        raise ArgumentError(f"{name}: expected a shapely polygon in lon/lat, got {type(geom).__name__}")
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     if geom.geom_type == "GeometryCollection":
         parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
         geom = shapely.union_all(parts) if parts else shapely.Polygon()
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
-        raise UnknownPlaceError(f"{name}: a footprint must be a polygon with area, got {geom.geom_type}")
+        raise ArgumentError(f"{name}: a footprint must be a polygon with area, got {geom.geom_type}")
     xmin, ymin, xmax, ymax = geom.bounds
     if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
-        raise UnknownPlaceError(
+        raise CRSError(
             f"{name}: coordinates are not lon/lat degrees (bounds {geom.bounds}); reproject to EPSG:4326"
         )
     c = geom.centroid
     return Footprint(name, geom, USER, float(area_km2(geom)), provenance or "user polygon", (), (c.x, c.y))
 
 
-def footprint_from_file(path, name: str | None = None) -> Footprint:
+def footprint_from_file(path, *, name: str | None = None) -> Footprint:
     """A footprint of kind ``user`` from a polygon file (GeoJSON, GeoPackage, Shapefile, …).
 
     All polygons in the file are unioned; the file is reprojected to lon/lat when it
@@ -440,7 +693,9 @@ def footprint_from_file(path, name: str | None = None) -> Footprint:
     ----------
     path : str or Path
     name : str, optional
-        Name of the place (default: the file's stem).
+        Name of the place. Default: the features' ``name`` property when they share one
+        value, else ``"user polygon"`` (never the file name: a file called
+        ``pokrovsk.geojson`` may hold anything). The file is named in ``provenance``.
 
     Raises
     ------
@@ -454,24 +709,27 @@ def footprint_from_file(path, name: str | None = None) -> Footprint:
     from pathlib import Path
 
     p = Path(path)
-    name = name or p.stem
     if not p.is_file():
-        raise UnknownPlaceError(
+        raise FormatError(
             f"polygon file {str(p)!r} does not exist (or is not a file); "
             "pass a gazetteer name or the path of a polygon file"
         )
     from ..errors import MapdiffError
-    from ..io.gate import read_geometries
+    from ..io.gate import read_named_geometries
 
     try:  # the one input gate: local regular files, GDAL allow-listed, limits
-        geoms = np.asarray(read_geometries(p), dtype=object)
+        geoms, names = read_named_geometries(p)
+        geoms = np.asarray(geoms, dtype=object)
     except MapdiffError as exc:
-        raise UnknownPlaceError(f"cannot read polygon file {str(p)!r}: {exc}") from None
+        raise FormatError(f"cannot read polygon file {str(p)!r}: {exc}") from None
     geoms = geoms[~shapely.is_missing(geoms)]
     geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
     if not geoms.size:
-        raise UnknownPlaceError(f"polygon file {str(p)!r} holds no polygon")
+        raise FormatError(f"polygon file {str(p)!r} holds no polygon")
     geoms = shapely.make_valid(geoms)
+    if not name:
+        named = {str(v).strip() for v in names if v is not None and str(v).strip()}
+        name = named.pop() if len(named) == 1 else "user polygon"
     return footprint_from_geometry(shapely.union_all(geoms), name=name, provenance=f"user polygon file {p}")
 
 
@@ -518,23 +776,34 @@ def as_footprint(place, *, kind: str | None = None) -> Footprint:
 def _rekind(fp, kind: str):
     base, _, buf = kind.partition("+")
     if base and base != fp.kind.split("+")[0]:
-        raise UnknownPlaceError(f"{fp.name} is a {fp.kind} footprint; it has no {base!r} kind")
+        raise ArgumentError(f"{fp.name} is a {fp.kind} footprint; it has no {base!r} kind")
     if not buf:
         return fp
     return fp.buffer(parse_buffer_km(buf, kind))
 
 
 def sensitivity_footprints(fp, buffers_km=(2.0,)) -> list:
-    """The footprints a sensitivity table covers: every base kind of the place, each also buffered."""
-    base_fps = []
-    if fp.kind.split("+")[0] == USER or fp.name not in place_names():
+    """The footprints a claim's sensitivity table covers, so a reader sees how far a verdict moves.
+
+    For a gazetteer place: every rung of the ladder it has (``osm_boundary``,
+    ``city_limits``, ``community``, ``approximate``), each also grown by ``buffers_km``
+    except the community (already an upper bound). For a user polygon: it and its buffers.
+    The footprint checked comes first when it is none of those (e.g. ``+5km``).
+
+    Examples
+    --------
+    >>> [f.kind for f in sensitivity_footprints(footprint("Pokrovsk"))]
+    ['city_limits', 'city_limits+2km', 'community', 'approximate', 'approximate+2km']
+    """
+    if fp.rung == USER or fp.name not in place_names():
         base_fps = [_base_of(fp)]
     else:
         base_fps = [footprint(fp.name, kind=k) for k in available_kinds(fp.name)]
     out = []
     for b in base_fps:
         out.append(b)
-        out += [b.buffer(km) for km in buffers_km]
+        if not b.upper_bound:
+            out += [b.buffer(km) for km in buffers_km]
     if not any(o.kind == fp.kind for o in out):
         out.insert(0, fp)
     return out

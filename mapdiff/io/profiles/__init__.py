@@ -52,6 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..._dates import find_date
 from ...errors import ProfileError, UnknownSourceError
 from ...labels import Label, as_label
 
@@ -125,7 +126,7 @@ class Profile:
     drop_mostly_outside: bool = True
 
     # -------------------------------------------------------------- detection
-    def matches(self, table: pd.DataFrame, collection_name: str | None) -> bool:
+    def matches(self, table: pd.DataFrame, *, collection_name: str | None = None) -> bool:
         """True when one of the profile's ``[[detect]]`` tables holds for this content."""
         for test in self.detect:
             ok = True
@@ -196,25 +197,30 @@ class Profile:
 
     # ------------------------------------------------------------------ dates
     def find_as_of(
-        self, table: pd.DataFrame, collection_name: str | None, file_name: str | None, top_level: dict | None
+        self,
+        table: pd.DataFrame,
+        *,
+        collection_name: str | None = None,
+        file_name: str | None = None,
+        top_level: dict | None = None,
     ) -> dt.date | None:
         """The release date the content states, or None."""
         spec = self.as_of
         prop = spec.get("property")
         if prop and prop in table.columns:
-            dates = [d for d in (_parse_date(v) for v in table[prop].dropna()) if d]
+            dates = [d for d in (find_date(v) for v in table[prop].dropna()) if d]
             if dates:
                 return max(dates)
         key = spec.get("top_level")
         if key and top_level and top_level.get(key):
-            d = _parse_date(top_level[key])
+            d = find_date(top_level[key])
             if d:
                 return d
         for text, key in ((collection_name, "collection_name"), (file_name, "file_name")):
             if text and spec.get(key):
                 m = re.search(spec[key], text[:MAX_MATCH_CHARS])
                 if m:
-                    d = _parse_date(m.group(1))
+                    d = find_date(m.group(1))
                     if d:
                         return d
         return None
@@ -232,23 +238,6 @@ def _search(col: pd.Series, rx: re.Pattern) -> np.ndarray:
     """Boolean array: does ``rx`` match somewhere in each value (as text, first MAX_MATCH_CHARS)?"""
     n = MAX_MATCH_CHARS
     return np.fromiter((rx.search(str(v)[:n]) is not None for v in col), dtype=bool, count=len(col))
-
-
-def _parse_date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y%m%d", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text[:10] if "-" in text[:10] else text[:8], fmt).date()
-        except ValueError:
-            continue
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
 
 
 # ---------------------------------------------------------------- loading
@@ -527,6 +516,6 @@ def detect_profile(table: pd.DataFrame, collection_name: str | None = None) -> P
     """The first registered profile whose detection tests match this content, or None."""
     _load_builtins()
     for prof in _REGISTRY.values():
-        if prof.matches(table, collection_name):
+        if prof.matches(table, collection_name=collection_name):
             return prof
     return None

@@ -1,0 +1,57 @@
+"""The one place that decides where mapdiff keeps files on the user's disk.
+
+=====================  ===============================================  ==========================
+what                   folder                                           written by
+=====================  ===============================================  ==========================
+parsed, clipped        ``<cache root>/releases/``                       :mod:`mapdiff.cache`
+releases
+fetched boundaries     ``<cache root>/footprints/``                     :mod:`mapdiff.places`
+downloaded archive     ``<data root>/<source>/`` (+ ``registry.json``)  :func:`mapdiff.fetch`
+releases
+=====================  ===============================================  ==========================
+
+The cache root is ``$MAPDIFF_CACHE_DIR``, else ``platformdirs.user_cache_dir("mapdiff")``:
+anything in it can be deleted and is rebuilt. The data root is ``$MAPDIFF_DATA_DIR``, else
+``platformdirs.user_data_dir("mapdiff")``: downloads are kept (they may vanish upstream).
+
+Examples
+--------
+>>> import os
+>>> os.environ["MAPDIFF_CACHE_DIR"] = "/tmp/md"
+>>> cache_dir("releases").as_posix(), cache_dir("footprints").as_posix()
+('/tmp/md/releases', '/tmp/md/footprints')
+>>> del os.environ["MAPDIFF_CACHE_DIR"]
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["CACHE_ENV", "CACHE_SUBDIRS", "DATA_ENV", "cache_dir", "data_dir"]
+
+CACHE_ENV = "MAPDIFF_CACHE_DIR"
+DATA_ENV = "MAPDIFF_DATA_DIR"
+CACHE_SUBDIRS = ("releases", "footprints")
+
+
+def cache_dir(sub: str) -> Path:
+    """``<cache root>/<sub>`` for ``sub`` in :data:`CACHE_SUBDIRS` (not created here)."""
+    if sub not in CACHE_SUBDIRS:
+        raise ValueError(f"unknown cache folder {sub!r}; known: {', '.join(CACHE_SUBDIRS)}")
+    root = os.environ.get(CACHE_ENV)
+    if not root:
+        import platformdirs
+
+        root = platformdirs.user_cache_dir("mapdiff", appauthor=False)
+    return Path(root).expanduser() / sub
+
+
+def data_dir() -> Path:
+    """The data root: ``$MAPDIFF_DATA_DIR`` or the user data folder (not created here)."""
+    root = os.environ.get(DATA_ENV)
+    if not root:
+        import platformdirs
+
+        root = platformdirs.user_data_dir("mapdiff", appauthor=False)
+    return Path(root).expanduser()
