@@ -74,6 +74,7 @@ def cli_syntax(message: str) -> str:
     'pass --crs (for example --crs EPSG:4326)'
     """
     message = re.sub(r"\bswap_xy=True\b", "--swap-xy", message)
+    message = re.sub(r"\ballow_mixed_sources=True\b", "--allow-mixed-sources", message)
 
     def option(m):
         values = re.findall(r"'([^']*)'", m.group(2) or "")
