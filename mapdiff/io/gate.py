@@ -199,14 +199,17 @@ def _ogr_frame(src, name: str, layer, driver: str, limits=None):
             spatial = [str(n) for n, g in layers if g is not None]
             if layer is not None:
                 if str(layer) not in [str(n) for n, _ in layers]:
+                    names = ", ".join(map(str, layers[:, 0]))
+                    raise FormatError(f"{name}: no layer {layer!r}; its layers are {names}; pass one of them")
+                if str(layer) not in spatial:
                     raise FormatError(
-                        f"{name}: no layer {layer!r}; its layers are {', '.join(map(str, layers[:, 0]))} "
-                        "(pass one with --layer NAME, or layer= in read_map)"
+                        f"{name}: layer {layer!r} holds no geometries (a non-spatial table); "
+                        f"pass a map layer ({', '.join(spatial) or 'there is none'})"
                     )
             elif len(spatial) > 1:
                 raise FormatError(
                     f"{name}: holds {len(spatial)} map layers ({', '.join(spatial[:12])}); "
-                    "say which with --layer NAME (layer= in read_map)"
+                    f"say which, e.g. layer={spatial[0]!r}"
                 )
             elif not spatial:
                 raise FormatError(
