@@ -101,7 +101,7 @@ def _read_clipped(
     profile = get_profile(source) if source else found
     if profile is None:
         raise UnknownSourceError(f"{name}: not recognised as any known source; pass source=")
-    cover = _profile_coverage_in(profile.name, aoi_wkb)
+    cover = _profile_coverage_in(source or profile.name, aoi_wkb)  # a TOML path stays a path
     if raw.coverage is not None:
         own = raw.coverage if aoi is None else shapely.intersection(raw.coverage, aoi)
         cover = own if cover is None else shapely.intersection(cover, own)

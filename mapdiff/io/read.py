@@ -327,10 +327,16 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None, *, l
         raise FormatError(f"{name}: the file is empty")
     _refuse_wide_text(data, name)
     low = name.lower()
-    if head[:1] in (b"{", b"["):
+    if Path(low).suffix in _OGR_SUFFIXES:  # the suffix promises a binary format: its signature or nothing
+        raw = _read_ogr(data, name, crs, path, layer, limits)
+    elif head[:1] in (b"{", b"["):
         raw = _read_geojson(data, name, crs, limits)
     elif head.startswith(b"PK"):
         raw = _read_zip(data, name, crs, path, limits)
+    elif head[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise FormatError(
+            f"{name}: an HTML page, not a map (a saved error or login page?); download the map file itself"
+        )
     elif head[:1] == b"<" or low.endswith(".kml"):
         from .kml import read_kml
 
