@@ -141,7 +141,7 @@ def test_api_polygons_by_english_name():
     assert m.source == "deepstate_api" and m.as_of == dt.date(2025, 11, 27)
     assert m.classes == ("controlled", "contested", "retaken", "pre2022")
     assert m.area(GREY) == pytest.approx(geod_km2(GREY_STRIP), rel=1e-3)
-    assert m.area(UA, within=LIBERATED) == pytest.approx(geod_km2(LIBERATED), rel=1e-3)
+    assert m.area(UA, aoi=LIBERATED) == pytest.approx(geod_km2(LIBERATED), rel=1e-3)
     rep = {r.kind: r for r in m.report.repairs}
     assert rep["dropped_by_profile"].count == 2 and "Karelia" in rep["dropped_by_profile"].detail
 
@@ -337,7 +337,7 @@ def test_every_real_file_reads_and_measures_like_geod(source):
         assert d["has_grey"] == (source.startswith("deepstate"))
         ru, grey = reference(source, path)
         if ru.is_empty and source == "owl":  # a failed conversion day (20251230.json)
-            assert m.coverage.is_empty and "empty_release" in {r["kind"] for r in d["report"]["repairs"]}
+            assert m.coverage.is_empty and "empty_release" in {r["repair"] for r in d["report"]["repairs"]}
             assert m.areas(shapely.box(37, 48, 37.2, 48.2)).keys() == {mapdiff.NOT_COVERED}
             continue
         want_ru = geod_km2(shapely.intersection(ru, ukraine))
