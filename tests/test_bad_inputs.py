@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import warnings
 import zipfile
@@ -45,23 +44,7 @@ _KML_BODY = (
 )
 
 
-_ROW_SECONDS = 60  # a generous bound: a hang fails the row instead of the suite
-
-
-@pytest.fixture(autouse=True)
-def _bounded():
-    """Fail (not hang) a test that runs past _ROW_SECONDS (SIGALRM: Unix, main thread)."""
-
-    def expired(signum, frame):
-        raise TimeoutError(f"the call did not finish within {_ROW_SECONDS} s")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(_ROW_SECONDS)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
+pytestmark = pytest.mark.usefixtures("bounded")  # conftest: a hang fails the test
 
 
 # ------------------------------------------------------------------ the table

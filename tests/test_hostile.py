@@ -13,7 +13,6 @@ import http.server
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -31,18 +30,7 @@ from mapdiff.cli import main
 _SECONDS = 60
 
 
-@pytest.fixture(autouse=True)
-def _bounded():
-    def expired(signum, frame):
-        raise TimeoutError(f"did not finish within {_SECONDS} s")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(_SECONDS)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
+pytestmark = pytest.mark.usefixtures("bounded")  # conftest: a hang fails the test
 
 
 def _digest(folder: Path) -> dict:
