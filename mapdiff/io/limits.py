@@ -34,12 +34,22 @@ import shapely
 
 from ..errors import InputLimitError
 
-__all__ = ["Limits", "check_bytes", "check_vertices", "current_limits", "raised", "set_limits"]
+__all__ = [
+    "Limits",
+    "check_bytes",
+    "check_features",
+    "check_text_vertices",
+    "check_vertices",
+    "current_limits",
+    "raised",
+    "set_limits",
+]
 
 _ENV = {
     "max_bytes": "MAPDIFF_MAX_BYTES",
     "max_vertices": "MAPDIFF_MAX_VERTICES",
     "max_feature_vertices": "MAPDIFF_MAX_FEATURE_VERTICES",
+    "max_features": "MAPDIFF_MAX_FEATURES",
 }
 
 
@@ -55,6 +65,8 @@ class Limits:
         Vertices (coordinate pairs) in one input, all features together (default 20 million).
     max_feature_vertices : int or None
         Vertices in one feature (default 5 million).
+    max_features : int or None
+        Features in one input (default 50,000; a real release has a few hundred).
 
     Examples
     --------
@@ -67,6 +79,7 @@ class Limits:
     max_bytes: int | None = 512 * 2**20
     max_vertices: int | None = 20_000_000
     max_feature_vertices: int | None = 5_000_000
+    max_features: int | None = 50_000
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
@@ -169,6 +182,39 @@ def check_bytes(n: int, name: str, limits: Limits | None = None) -> None:
         )
 
 
+def check_features(n: int, name: str, limits: Limits | None = None) -> None:
+    """Refuse an input of ``n`` features over ``max_features`` (checked before building them)."""
+    lim = _resolve(limits, name).max_features
+    if lim is not None and n > lim:
+        raise InputLimitError(
+            f"{name}: {n:,} features is over the limit of {lim:,} for one input (a release has "
+            f"a few hundred); merge or simplify them, or {_how('max_features')}"
+        )
+
+
+def check_text_vertices(data: bytes, name: str, kind: str, limits: Limits | None = None) -> None:
+    """Refuse GeoJSON or KML text that must hold more vertices than allowed, before parsing it.
+
+    Parsing builds every coordinate as Python objects (GeoJSON peaks at ~8 times the file
+    size), so the count comes first, from the bytes: a GeoJSON vertex opens a ``[``
+    (rings, polygons and parts add at most 3 per 4 vertices), a KML vertex holds a comma.
+    The estimate is a lower bound on the vertices, so a file within the limit is never
+    refused.
+    """
+    lim = _resolve(limits, name).max_vertices
+    if lim is None:
+        return
+    if kind == "geojson":
+        at_least = int(data.count(b"[") / 1.75)
+    else:
+        at_least = data.count(b",") // 2
+    if at_least > lim:
+        raise InputLimitError(
+            f"{name}: at least {at_least:,} vertices (counted before parsing) is over the limit of "
+            f"{lim:,} for one input; {_how('max_vertices')}"
+        )
+
+
 def check_vertices(geoms, name: str, limits: Limits | None = None) -> None:
     """Refuse geometries with more vertices than allowed, per feature or in all.
 
@@ -181,6 +227,7 @@ def check_vertices(geoms, name: str, limits: Limits | None = None) -> None:
     mapdiff.errors.InputLimitError: x.geojson: 5 vertices is over the limit of 4 ...
     """
     lim = _resolve(limits, name)
+    check_features(len(geoms), name, lim)
     if lim.max_vertices is None and lim.max_feature_vertices is None:
         return
     counts = shapely.get_num_coordinates(np.asarray(geoms, dtype=object))

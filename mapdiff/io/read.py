@@ -52,7 +52,7 @@ from .gate import (
     zip_holds_kml,
     zip_shapefile_parts,
 )
-from .limits import check_bytes, check_vertices, current_limits
+from .limits import check_bytes, check_features, check_text_vertices, check_vertices, current_limits
 from .profiles import Profile, detect_profile, get_profile
 
 __all__ = ["RawMap", "check_input_path", "read_input_bytes", "read_map", "read_raw"]
@@ -596,7 +596,8 @@ def _read_raw(src, crs=None, limits=None, layer=None) -> RawMap:
     if isinstance(src, str | Path):
         path = check_input_path(src)
         if path.suffix.lower() == ".shp":
-            return _read_shapefile_parts(shapefile_parts(path, limits), path.name, crs, str(path), layer)
+            parts = shapefile_parts(path, limits)
+            return _read_shapefile_parts(parts, path.name, crs, str(path), layer, limits)
         data = read_input_bytes(path, limits)
         return _read_bytes(data, path.name, crs, str(path), limits, layer=layer)
     if hasattr(src, "read"):
@@ -621,18 +622,24 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None, *, l
         raise FormatError(f"{name}: the file is empty")
     _refuse_wide_text(data, name)
     low = name.lower()
-    if head[:1] in (b"{", b"["):
-        raw = _read_geojson(data, name, crs)
+    if Path(low).suffix in _OGR_SUFFIXES:  # the suffix promises a binary format: its signature or nothing
+        raw = _read_ogr(data, name, crs, path, layer, limits)
+    elif head[:1] in (b"{", b"["):
+        raw = _read_geojson(data, name, crs, limits)
     elif head.startswith(b"PK"):
         raw = _read_zip(data, name, crs, path, limits)
+    elif head[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise FormatError(
+            f"{name}: an HTML page, not a map (a saved error or login page?); download the map file itself"
+        )
     elif head[:1] == b"<" or low.endswith(".kml"):
         from .kml import read_kml
 
-        raw = _from_table(*read_kml(data, name), name=name, crs=None)
+        raw = _from_table(*read_kml(data, name, limits), name=name, crs=None)
     elif head.startswith(b"PAR1"):
         raw = _read_parquet(data, name, crs)
     elif data.startswith((b"SQLite format 3\0", _FGB_MAGIC)) or Path(low).suffix in _OGR_SUFFIXES:
-        raw = _read_ogr(data, name, crs, path, layer)
+        raw = _read_ogr(data, name, crs, path, layer, limits)
     else:
         raise FormatError(
             f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
@@ -657,7 +664,8 @@ def _refuse_wide_text(data: bytes, name: str) -> None:
         )
 
 
-def _read_geojson(data: bytes, name: str, crs) -> RawMap:
+def _read_geojson(data: bytes, name: str, crs, limits=None) -> RawMap:
+    check_text_vertices(data, name, "geojson", limits)  # before json builds every coordinate
     try:
         obj = orjson.loads(data)  # several times faster than json on a whole front
     except (orjson.JSONDecodeError, RecursionError):
@@ -695,6 +703,7 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     features = obj.get("features")
     if not isinstance(features, list):
         raise FormatError(f"{name}: a FeatureCollection without a 'features' list")
+    check_features(len(features), name, limits)  # before building a geometry per feature
     props, geoms = [], np.empty(len(features), dtype=object)
     for i, f in enumerate(features):
         if not isinstance(f, dict):
@@ -709,6 +718,8 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     )
     coll = obj.get("name") if isinstance(obj.get("name"), str) else None
     cover = _geometry(obj["coverage"], name, "coverage") if _is_geometry(obj.get("coverage")) else None
+    if cover is not None:  # the coverage member is input too: the same limits
+        check_vertices([cover], f"{name} (its 'coverage' member)", limits)
     return RawMap(table, geoms, name, coll, top_level, coverage=cover)
 
 
@@ -935,20 +946,20 @@ def _from_table(table: pd.DataFrame, geoms, name: str, crs) -> RawMap:
     return RawMap(table, np.asarray(geoms, dtype=object), name)
 
 
-def _read_ogr(data: bytes, name: str, crs, path: str | None, layer=None) -> RawMap:
-    return _from_gdf(ogr_frame(data, name, layer), crs, name, path, None)
+def _read_ogr(data: bytes, name: str, crs, path: str | None, layer=None, limits=None) -> RawMap:
+    return _from_gdf(ogr_frame(data, name, layer, limits), crs, name, path, None)
 
 
-def _read_shapefile_parts(parts: dict[str, bytes], name: str, crs, path, layer=None) -> RawMap:
-    return _from_gdf(shapefile_frame(parts, name, layer), crs, name, path, None)
+def _read_shapefile_parts(parts: dict[str, bytes], name: str, crs, path, layer=None, limits=None) -> RawMap:
+    return _from_gdf(shapefile_frame(parts, name, layer, limits), crs, name, path, None)
 
 
 def _read_zip(data: bytes, name: str, crs, path: str | None, limits=None) -> RawMap:
     if zip_holds_kml(data, name):
         from .kml import read_kmz
 
-        return _from_table(*read_kmz(data, name), name=name, crs=None)
-    return _read_shapefile_parts(zip_shapefile_parts(data, name, limits), name, crs, path)
+        return _from_table(*read_kmz(data, name, limits), name=name, crs=None)
+    return _read_shapefile_parts(zip_shapefile_parts(data, name, limits), name, crs, path, None, limits)
 
 
 def _read_parquet(data: bytes, name: str, crs) -> RawMap:
