@@ -225,10 +225,12 @@ def test_place_acceptance_town_limits_and_approximate_inside_hromada():
     geom = shapely.from_geojson(json.dumps(feat["geometry"]))
     km2 = abs(geod.geometry_area_perimeter(shapely.orient_polygons(geom))[0]) / 1e6
     assert km2 == pytest.approx(31.17, rel=1e-3)
-    assert feat["properties"]["kind"] == "city_limits" and feat["properties"]["approximate"] is False
+    assert (
+        feat["properties"]["footprint_kind"] == "city_limits" and feat["properties"]["approximate"] is False
+    )
     assert "relation/2506125" in feat["properties"]["provenance"]
     kup = json.loads(run("place", "Kupiansk", "--json").stdout)
-    assert kup["kind"] == "approximate" and kup["approximate"] is True
+    assert kup["footprint_kind"] == "approximate" and kup["approximate"] is True
     hromada = json.loads(run("place", "Kupiansk", "--kind", "community", "--json").stdout)
     assert hromada["upper_bound"] is True and hromada["approximate"] is False
     inner = shapely.from_geojson(json.dumps(kup["geometry"]))
