@@ -15,6 +15,7 @@ import itertools
 import json
 import math
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -473,9 +474,8 @@ def read_raw(src, crs=None, limits=None, *, layer: str | None = None) -> RawMap:
 
 
 def _read_raw(src, crs=None, limits=None, layer=None) -> RawMap:
-    import geopandas as gpd
-
-    if isinstance(src, gpd.GeoDataFrame):
+    gpd = sys.modules.get("geopandas")  # a GeoDataFrame exists only once geopandas is imported
+    if gpd is not None and isinstance(src, gpd.GeoDataFrame):
         return _from_gdf(src, crs, "<GeoDataFrame>", None, None)
     if isinstance(src, str) and src.split(":", 1)[0].lower() in ("http", "https", "ftp"):
         raise FormatError(
