@@ -56,7 +56,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".places.footprints": ("Footprint", "footprint", "footprint_from_file", "place_names"),
     ".places.regions": ("region",),
     ".samples": ("sample_path", "sample_paths"),
-    ".series": ("Series", "ShareSeries"),
+    ".series": ("Series", "ShareSeries", "dask_client"),
     ".sources": ("fetch",),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -115,6 +115,7 @@ __all__ = [
     "check_encircled_labels",
     "compare",
     "compare_many",
+    "dask_client",
     "encirclement",
     "equal_area_crs",
     "fetch",
@@ -189,5 +190,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .places.footprints import Footprint, footprint, footprint_from_file, place_names
     from .places.regions import region
     from .samples import sample_path, sample_paths
-    from .series import Series, ShareSeries
+    from .series import Series, ShareSeries, dask_client
     from .sources import fetch
