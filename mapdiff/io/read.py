@@ -274,7 +274,15 @@ def _boxes_of(items):
     if parts.size == 0:
         raise FormatError("clip= is empty; pass an area (a place, a footprint or a polygon)")
     boxes = [p if _rectilinear(p) else shapely.box(*p.bounds) for p in parts]
-    return shapely.union_all(np.asarray(boxes, dtype=object))
+    union = shapely.union_all(np.asarray(boxes, dtype=object))
+    if shapely.get_num_geometries(union) > _MAX_RECTS:
+        # many scattered places (hundreds of towns): one rectangle round them all costs less
+        # than cutting every feature into hundreds of pieces and dissolving them again
+        return shapely.box(*union.bounds)
+    return union
+
+
+_MAX_RECTS = 8
 
 
 def _rectilinear(poly) -> bool:
