@@ -41,13 +41,25 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "SwappedCoordinatesError",
         "UnknownLabelError",
         "UnknownPlaceError",
+        "UnknownSideError",
+        "UnknownSideError",
         "UnknownSourceError",
     ),
     ".io.limits": ("Limits", "set_limits"),
     ".io.profiles": ("Profile", "available_profiles", "get_profile", "load_profile", "register_profile"),
     ".io.read": ("read_map",),
-    ".io.write": ("write_gdf",),
-    ".labels": ("CONTESTED", "CONTROLLED", "ENCIRCLED", "GREY", "Label", "NOT_COVERED", "as_label"),
+    ".io.write": ("read_provenance", "write_gdf"),
+    ".labels": (
+        "CONTESTED",
+        "CONTROLLED",
+        "ENCIRCLED",
+        "GREY",
+        "Label",
+        "NOT_COVERED",
+        "as_label",
+        "canonical_side",
+        "resolve_side",
+    ),
     ".lag": ("SourceLag", "first_crossing", "source_lag"),
     ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger"),
     ".measure": ("area_km2", "equal_area_crs", "geodesic_area_km2"),
@@ -55,6 +67,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".places.boundaries": ("fetch_footprint",),
     ".places.footprints": ("Footprint", "footprint", "footprint_from_file", "place_names"),
     ".places.regions": ("region",),
+    ".report": ("Report", "build_report"),
     ".samples": ("sample_path", "sample_paths"),
     ".series": ("Series", "ShareSeries", "dask_client"),
     ".sources": ("fetch",),
@@ -98,17 +111,21 @@ __all__ = [
     "ProfileError",
     "Provenance",
     "Repair",
+    "Report",
     "Series",
     "ShareSeries",
     "SourceLag",
     "SwappedCoordinatesError",
     "UnknownLabelError",
     "UnknownPlaceError",
+    "UnknownSideError",
     "UnknownSourceError",
     "__version__",
     "area_km2",
     "as_label",
     "available_profiles",
+    "build_report",
+    "canonical_side",
     "changes",
     "check_claim",
     "check_claims",
@@ -130,8 +147,10 @@ __all__ = [
     "place_names",
     "read_ledger",
     "read_map",
+    "read_provenance",
     "region",
     "register_profile",
+    "resolve_side",
     "sample_path",
     "sample_paths",
     "set_limits",
@@ -175,13 +194,24 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         SwappedCoordinatesError,
         UnknownLabelError,
         UnknownPlaceError,
+        UnknownSideError,
         UnknownSourceError,
     )
     from .io.limits import Limits, set_limits
     from .io.profiles import Profile, available_profiles, get_profile, load_profile, register_profile
     from .io.read import read_map
-    from .io.write import write_gdf
-    from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
+    from .io.write import read_provenance, write_gdf
+    from .labels import (
+        CONTESTED,
+        CONTROLLED,
+        ENCIRCLED,
+        GREY,
+        NOT_COVERED,
+        Label,
+        as_label,
+        canonical_side,
+        resolve_side,
+    )
     from .lag import SourceLag, first_crossing, source_lag
     from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
     from .measure import area_km2, equal_area_crs, geodesic_area_km2
@@ -189,6 +219,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .places.boundaries import fetch_footprint
     from .places.footprints import Footprint, footprint, footprint_from_file, place_names
     from .places.regions import region
+    from .report import Report, build_report
     from .samples import sample_path, sample_paths
     from .series import Series, ShareSeries, dask_client
     from .sources import fetch

@@ -112,3 +112,7 @@ class FetchError(MapdiffError, OSError):
 
 class MissingDependencyError(MapdiffError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
+
+
+class UnknownSideError(ArgumentError):
+    """A side the map (or maps) does not have; the message lists the sides it has."""

@@ -81,7 +81,7 @@ from ._runner import (
 )
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from .errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
-from .labels import CONTESTED
+from .labels import CONTESTED, canonical_side
 from .model import ControlMap
 
 if TYPE_CHECKING:
@@ -338,6 +338,7 @@ class Series:
         policy = POLICY_ALIASES.get(policy, policy)
         if policy not in POLICIES:
             raise ArgumentError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
+        side = canonical_side(side)
         fps = _footprints(places)
         names = tuple(f.name for f in fps)
         if len(set(names)) != len(names):
@@ -361,7 +362,26 @@ class Series:
                 _measure_batch, ctx, todo, workers, backend, client, quiet, f"{self.source} shares"
             ),
         )
+        known = self._sides(results)
+        if side not in known:
+            from .labels import resolve_side
+
+            resolve_side(side, sorted(known), what=f"the {self.source} maps")
         return _assemble_shares(results, fps, side, policy, self.source)
+
+    def _sides(self, results) -> set[str]:
+        """Sides the releases draw here, the profile's labels give, or the maps hold."""
+        from .io.profiles import get_profile
+
+        known = {lab.side for r in results for lab in r.labels if lab.side}
+        if self._profile_name:
+            prof = get_profile(self._profile_name)
+            labels = [r.label for r in prof.rules if r.label is not None] + [prof.background]
+            known |= {lab.side for lab in labels if lab is not None and lab.side}
+        for r in self._releases:
+            if r.map is not None:
+                known |= {lab.side for lab in r.map.all_labels if lab.side}
+        return known
 
     def changes(
         self,
@@ -427,7 +447,7 @@ def _detect(path: Path):
     from .io.read import read_raw
 
     raw = read_raw(path)
-    prof = detect_profile(raw.table, raw.collection_name)
+    prof = detect_profile(raw.table, raw.collection_name, raw.name)
     if prof is None:
         raise UnknownSourceError(f"{path.name}: not recognised as any known source; pass source=")
     return prof
@@ -566,7 +586,7 @@ class ShareSeries:
         >>> f = pd.DataFrame({"A": [0.1, 0.6, 0.4, 0.95]},
         ...                  index=pd.to_datetime(["2025-01-01", "2025-01-05", "2025-01-06", "2025-01-09"]))
         >>> s = ShareSeries(f, "RU", "nobody", "demo")
-        >>> s.first_crossing(0.5)["date"].iloc[0].date().isoformat()
+        >>> s.first_crossing(threshold=0.5)["date"].iloc[0].date().isoformat()
         '2025-01-05'
         """
         from .lag import first_crossing
@@ -577,12 +597,12 @@ class ShareSeries:
         """JSON-ready dict: side, policy, source, places, dates and shares."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "share_series",
+            "type": "share_series",
             "side": self.side,
             "policy": self.policy,
             "source": self.source,
             "places": [
-                {"name": p, "kind": k, "approximate": bool(a)}
+                {"name": p, "footprint_kind": k, "approximate": bool(a)}
                 for p, k, a in zip(self.places, self.kinds, self.approximate, strict=False)
             ],
             "dates": [d.date().isoformat() for d in self.frame.index],
@@ -592,21 +612,10 @@ class ShareSeries:
         }
 
     def plot(self, ax=None, **kwargs):
-        """Share (%) over time, one line per place; returns the Axes."""
-        import matplotlib.pyplot as plt
+        """Share over time, one line per place (:func:`mapdiff.draw.plot.plot_series`)."""
+        from .draw.plot import plot_series
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4))
-        for p in self.places:
-            ax.plot(self.frame.index, self.frame[p] * 100, label=p, **kwargs)
-        ax.set_ylabel(f"share held by {self.side} (%)")
-        ax.set_ylim(-2, 102)
-        note = "; approximate footprints" if any(self.approximate) else ""
-        ax.set_title(
-            f"{self.source}: share of each footprint held by {self.side} (grey: {self.policy}{note})"
-        )
-        ax.legend(loc="best", fontsize="small")
-        return ax
+        return plot_series(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         tail = self.frame.tail(10).map(lambda v: "" if pd.isna(v) else f"{v:.1%}")

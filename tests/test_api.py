@@ -82,6 +82,7 @@ def test_version_is_single_sourced():
 DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "area_km2": ("geoms",),
     "as_label": ("value",),
+    "build_report": ("old", "new"),
     "changes": ("old", "new"),
     "check_claim": ("map", "place", "side", "claimed"),
     "check_claims": ("ledger", "maps"),
@@ -102,6 +103,7 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "normalise": ("features",),
     "read_ledger": ("path",),
     "read_map": ("src",),
+    "read_provenance": ("path",),
     "region": ("name",),
     "register_profile": ("profile",),
     "sample_path": ("date",),
@@ -116,6 +118,10 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "ControlMap.to_file": ("path",),
     "Comparison.iou": ("label",),
     "Comparison.to_file": ("path",),
+    "ClaimCheck.to_file": ("path",),
+    "Encirclement.to_file": ("path",),
+    "Changes.to_file": ("path",),
+    "Footprint.to_file": ("path",),
     "Footprint.buffer": ("km",),
     "Label.parse": ("text",),
     "Profile.find_as_of": ("table",),
@@ -125,6 +131,10 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "Series.__init__": ("releases",),
     "Series.between": ("start", "end"),
     "Series.shares": ("places", "side"),
+    "ManyComparison.to_file": ("path",),
+    "Profile.label_and_reports": ("table",),
+    "canonical_side": ("side",),
+    "resolve_side": ("side", "known"),
 }
 
 
@@ -136,7 +146,11 @@ def _public_callables():
             if issubclass(obj, BaseException):
                 continue
             is_dataclass = "__dataclass_fields__" in vars(obj)
-            for attr, member in vars(obj).items():
+            members = {}  # own and inherited from mapdiff's mixins (GeoResult: to_file, explore)
+            for klass in reversed(obj.__mro__):
+                if klass.__module__.startswith("mapdiff"):
+                    members.update(vars(klass))
+            for attr, member in members.items():
                 if isinstance(member, (classmethod, staticmethod)):
                     member = member.__func__
                 if not inspect.isfunction(member):

@@ -106,7 +106,9 @@ def test_other_side_and_encircled_status_count_as_held():
     ua = check_claim(m, SQUARE, "UA", 0.5)
     assert ua.share == pytest.approx(0.5, abs=1e-6)  # 25% encircled + 25% controlled
     assert ua.verdict == "supported"
-    assert check_claim(m, SQUARE, "XX", 0.1).share == 0
+    # a side the map does not have is an error naming its sides, never a silent 0% (issue 12)
+    with pytest.raises(mapdiff.UnknownSideError, match="its sides: RU, UA"):
+        check_claim(m, SQUARE, "XX", 0.1)
 
 
 def test_captured_uses_the_threshold():
@@ -268,13 +270,15 @@ def test_plot_has_content(square_map):
     import matplotlib.pyplot as plt
 
     chk = check_claim(square_map, SQUARE, "RU", "70%")
-    for ax in (chk.plot(), chk._plot_simple()):
+    for ax, bars in ((chk.plot(), True), (chk.plot(bars=False, context=False, alpha=0.6), False)):
         fig = ax.figure
         fig.canvas.draw()
         pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3]
         assert (pixels < 250).any(axis=-1).mean() > 0.01  # not blank
         texts = " ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
-        assert "nobody" in texts and "50.0%" in texts
+        assert f"held by RU: {chk.held_km2:,.2f} km²" in texts
+        if bars:  # the share under each grey-zone policy
+            assert "nobody" in texts and "50.0%" in texts
         plt.close(fig)
 
 
@@ -478,7 +482,11 @@ def test_sensitivity_of_a_buffered_user_footprint_starts_from_its_base(square_ma
 
 
 def test_all_grey_footprint_under_excluded_is_undetermined():
-    m = normalise([(GREY, SQUARE)], coverage=SQUARE, background=UA, source="grey")
+    # RU holds land elsewhere on the map (a side the map lacks is an error, issue 12)
+    far = shapely.box(38.0, 48.0, 38.1, 48.1)
+    m = normalise(
+        [(GREY, SQUARE), (RU, far)], coverage=shapely.union(SQUARE, far), background=UA, source="grey"
+    )
     chk = check_claim(m, SQUARE, "RU", 0.5, policy="excluded")
     assert chk.verdict == "undetermined" and chk.to_dict()["share"] is None
     assert chk.policies["claimant"] == pytest.approx(1.0)

@@ -62,7 +62,12 @@ def test_encircle_text_fire_range_strict_and_figure(tmp_path):
 
 def test_encircle_bad_input_exits_2_with_a_message():
     r = run("encircle", SAMPLE, "--place", "Myrnohrad", "--by", "XX")
-    assert r.returncode == 2 and "no side 'XX'" in r.stderr and "Traceback" not in r.stderr
+    assert (
+        r.returncode == 2
+        and "side 'XX' is not on" in r.stderr
+        and "its sides: RU, UA" in r.stderr
+        and "Traceback" not in r.stderr
+    )
     r = run("encircle", SAMPLE, "--place", "Atlantis", "--by", "RU")
     assert r.returncode == 2 and "Atlantis" in r.stderr
     r = run("encircle", SAMPLE, "--place", "Myrnohrad", "--by", "RU", "--rear", "1,x")

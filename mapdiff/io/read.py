@@ -40,7 +40,7 @@ from ..errors import (
     UnknownSourceError,
 )
 from ..measure import area_km2, cached_transformer
-from ..model import ControlMap, NormalisationReport, Provenance, _polygonal, normalise
+from ..model import ControlMap, NormalisationReport, Provenance, Repair, _polygonal, normalise
 from ..places.regions import region
 from .gate import (
     _FGB_MAGIC,
@@ -165,7 +165,7 @@ def _read_map(
     """
     found = None
     if source is None or check_source:
-        found = detect_profile(raw.table, raw.collection_name)
+        found = detect_profile(raw.table, raw.collection_name, _file_name(raw))
     if source is not None:
         profile = get_profile(source)
         if check_source and found is not None and found.name != profile.name:
@@ -200,15 +200,15 @@ def _read_map(
     _check_lonlat(geoms, full_cover, raw.name, swapped_ok=swap_xy)
 
     date, origin = _resolve_as_of(profile, raw, as_of)
-    labels = profile.label_features(raw.table)
+    labels, reported = profile.label_and_reports(raw.table)
     feats = [(lab, g) for lab, g in zip(labels, geoms, strict=True) if lab is not None]
-    if not feats and len(labels):
+    if not feats and len(labels) and not reported:
         _explain_no_labels(profile, raw)
-    repairs = []
-    n_unlabelled = len(labels) - len(feats)
+    repairs = [Repair(kind, n, 0.0, detail) for kind, n, detail in raw.table.attrs.get("repairs", ())]
+    dropped = _reported_drops(reported, raw.table, geoms, cover)
+    repairs += dropped
+    n_unlabelled = len(labels) - len(feats) - sum(r.count for r in dropped)
     if n_unlabelled:
-        from ..model import Repair
-
         repairs.append(
             Repair(
                 "unlabelled_dropped",
@@ -217,6 +217,9 @@ def _read_map(
                 f"features no rule of profile {profile.name!r} labels",
             )
         )
+    empty = raw.table.attrs.get("empty_release")
+    if empty and not feats:
+        return _empty_release(empty, profile, date, raw, origin, repairs)
     if boxes is not None:
         feats, dropped = _clip_features(feats, boxes, full_cover if profile.drop_mostly_outside else None)
         repairs += dropped
@@ -364,6 +367,57 @@ def _coverage_in(profile: Profile, cover, boxes):
     return _COVER_IN[key]
 
 
+def _file_name(raw: RawMap) -> str:
+    return Path(raw.path).name if raw.path else raw.name
+
+
+def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cover) -> list:
+    """One ``dropped_by_profile`` repair per reporting drop rule: polygons, km², names."""
+    from ..measure import area_km2
+    from ..model import polygonal_parts
+
+    out = []
+    for why, rows in reported.items():
+        g = polygonal_parts(shapely.force_2d(geoms[rows]))
+        keep = [r for r, x in zip(rows, g, strict=True) if x is not None and not x.is_empty]
+        if not keep:
+            continue
+        parts = shapely.make_valid(np.asarray([x for x in g if x is not None and not x.is_empty]))
+        km2 = float(np.sum(area_km2(polygonal_parts(parts))))
+        names = []
+        if "name" in table.columns:
+            for r in keep:
+                text = str(table["name"].iloc[r]).split("///")[-1].replace("\xa0", " ").strip()
+                if text and text not in names:
+                    names.append(text)
+        inside = ""
+        if cover is not None:
+            inside_km2 = float(np.sum(area_km2(polygonal_parts(shapely.intersection(parts, cover)))))
+            inside = f"; {inside_km2:.3f} km² of it inside the coverage"
+        shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+        out.append(Repair("dropped_by_profile", len(keep), km2, f"{why}: {shown}{inside}".strip()))
+    return out
+
+
+def _empty_release(why, profile, date, raw, origin, repairs):
+    """A release that draws nothing at all: a map that covers nothing (every AOI is
+    ``not_covered``), never one that implies its background everywhere."""
+    from ..model import NormalisationReport
+
+    repairs = [*repairs, Repair("empty_release", 1, 0.0, f"{why}: the map covers nothing")]
+    return ControlMap(
+        (),
+        (),
+        shapely.Polygon(),
+        profile.background,
+        profile.name,
+        date,
+        profile.scope,
+        Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
+        NormalisationReport(len(raw.table), 0, tuple(repairs)),
+    )
+
+
 def _normalise(feats, profile, cover, date, raw, origin, repairs, labels, decided=False):
     return normalise(
         feats,
@@ -435,7 +489,7 @@ def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
     stated = profile.find_as_of(
         raw.table,
         collection_name=raw.collection_name,
-        file_name=Path(raw.path).name if raw.path else raw.name,
+        file_name=_file_name(raw),
         top_level=raw.top_level,
     )
     given = as_date(as_of, where=f"{raw.name}: as_of=") if as_of is not None else None
@@ -562,6 +616,11 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
         if not _surely_no_duplicate_keys(data, obj):
             obj = _loads(data, name)  # refuses a duplicate key, naming it
     top_level = None
+    from .owl import COLLECTION_NAME, is_owl, read_owl
+
+    if is_owl(obj):
+        table, geoms = read_owl(obj, name)
+        return RawMap(table, geoms, name, COLLECTION_NAME)
     if (
         isinstance(obj, dict)
         and obj.get("type") not in ("FeatureCollection", "Feature")

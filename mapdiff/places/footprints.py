@@ -47,6 +47,8 @@ import numpy as np
 import shapely
 import shapely.affinity
 
+from .._geo import GeoResult
+from .._json import SCHEMA_VERSION
 from .._resources import data_dir
 from ..errors import ArgumentError, CRSError, FormatError, UnknownPlaceError
 from ..measure import area_km2, cached_transformer, equal_area_crs
@@ -75,7 +77,7 @@ DEFAULT_APPROX_KM2 = 5.0
 
 
 @dataclass(frozen=True)
-class Footprint:
+class Footprint(GeoResult):
     """A named area of interest.
 
     Attributes
@@ -187,12 +189,41 @@ class Footprint:
             oblast=self.oblast,
         )
 
+    def to_gdf(self):
+        """The footprint as a one-row GeoDataFrame (EPSG:4326): ``name``, ``oblast``,
+        ``kind``, ``approximate``, ``upper_bound``, ``area_km2``, ``provenance``, ``geometry``.
+
+        A footprint has no classes, so no ``class`` column (and no embedded style).
+        """
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {
+                "name": [self.name],
+                "oblast": [self.oblast],
+                "kind": [self.kind],
+                "approximate": [self.approximate],
+                "upper_bound": [self.upper_bound],
+                "area_km2": [float(self.area_km2)],
+                "provenance": [self.provenance],
+            },
+            geometry=[self.geometry],
+            crs="EPSG:4326",
+        )
+
+    def _export_provenance(self) -> dict:
+        from ..io.write import export_provenance
+
+        return export_provenance("footprint", footprint=self)
+
     def to_dict(self) -> dict:
         """JSON-ready dict (geometry as GeoJSON)."""
         return {
+            "schema_version": SCHEMA_VERSION,
+            "type": "footprint",
             "name": self.name,
             "oblast": self.oblast,
-            "kind": self.kind,
+            "footprint_kind": self.kind,
             "rung": self.rung,
             "approximate": self.approximate,
             "upper_bound": self.upper_bound,
@@ -207,26 +238,14 @@ class Footprint:
         """A GeoJSON Feature of the footprint."""
         d = self.to_dict()
         geom = d.pop("geometry")
+        del d["schema_version"], d["type"]
         return json.dumps({"type": "Feature", "properties": d, "geometry": geom}, ensure_ascii=False)
 
     def plot(self, ax=None, **kwargs):
-        """Draw the outline; returns the Axes."""
-        import matplotlib.pyplot as plt
+        """The outline with context, true to scale (:func:`mapdiff.draw.plot.plot_footprint`)."""
+        from ..draw.plot import plot_footprint
 
-        if ax is None:
-            _, ax = plt.subplots()
-        from shapely.plotting import plot_polygon
-
-        plot_polygon(
-            self.geometry,
-            ax=ax,
-            add_points=False,
-            facecolor="none",
-            edgecolor=kwargs.pop("edgecolor", "black"),
-            **kwargs,
-        )
-        ax.set_title(f"{self.name} ({self.kind}, {self.area_km2:.1f} km²)")
-        return ax
+        return plot_footprint(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         flag = f" <i>({html.escape(self.caveat)})</i>" if self.caveat else ""
