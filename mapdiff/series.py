@@ -75,6 +75,7 @@ from ._runner import (
     _Measured,
     _Release,
     _run,
+    dask_client,
     measure_footprints,
     measure_releases,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "CAPTURED",
     "Series",
     "ShareSeries",
+    "dask_client",
     "measure_footprints",
 ]
 

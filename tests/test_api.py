@@ -91,6 +91,7 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "check_encircled_labels": ("map",),
     "compare": ("a", "b"),
     "compare_many": ("maps",),
+    "dask_client": ("scheduler",),
     "encirclement": ("map", "place"),
     "equal_area_crs": ("geoms",),
     "fetch": ("source", "date"),

@@ -15,6 +15,7 @@ import itertools
 import json
 import math
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -294,7 +295,15 @@ def _boxes_of(items):
     if parts.size == 0:
         raise FormatError("clip= is empty; pass an area (a place, a footprint or a polygon)")
     boxes = [p if _rectilinear(p) else shapely.box(*p.bounds) for p in parts]
-    return shapely.union_all(np.asarray(boxes, dtype=object))
+    union = shapely.union_all(np.asarray(boxes, dtype=object))
+    if shapely.get_num_geometries(union) > _MAX_RECTS:
+        # many scattered places (hundreds of towns): one rectangle round them all costs less
+        # than cutting every feature into hundreds of pieces and dissolving them again
+        return shapely.box(*union.bounds)
+    return union
+
+
+_MAX_RECTS = 8
 
 
 def _rectilinear(poly) -> bool:
@@ -585,9 +594,8 @@ def read_raw(src, crs=None, limits=None, *, layer: str | None = None) -> RawMap:
 
 
 def _read_raw(src, crs=None, limits=None, layer=None) -> RawMap:
-    import geopandas as gpd
-
-    if isinstance(src, gpd.GeoDataFrame):
+    gpd = sys.modules.get("geopandas")  # a GeoDataFrame exists only once geopandas is imported
+    if gpd is not None and isinstance(src, gpd.GeoDataFrame):
         return _from_gdf(src, crs, "<GeoDataFrame>", None, None)
     if isinstance(src, str) and src.split(":", 1)[0].lower() in ("http", "https", "ftp"):
         raise FormatError(
