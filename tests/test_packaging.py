@@ -115,7 +115,7 @@ def test_wheel_ships_code_data_licences_and_metadata(tmp_path):
     # what the wheel ships is what its licence metadata says
     assert meta["License-Expression"] == "MIT AND GPL-3.0-only AND ODbL-1.0"
     licences = {n.split(".dist-info/licenses/")[1] for n in names if ".dist-info/licenses/" in n}
-    assert licences == {"LICENSE", "data/samples/LICENSE-GPL-3.0.txt", "data/geo/LICENSE-ODbL-1.0-NOTICE.txt"}
+    assert licences == {"LICENSE", "data/samples/LICENSE-GPL-3.0.txt", "data/geo/ODbL-ATTRIBUTION.md"}
     assert set(meta.get_all("License-File")) == licences
     extras = set(meta.get_all("Provides-Extra"))
     assert {"all", "web", "parquet", "dask", "docs", "test"} <= extras
