@@ -33,31 +33,46 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FetchError",
         "FormatError",
         "InputLimitError",
+        "LedgerError",
         "MapdiffError",
         "MapdiffWarning",
         "MissingCRSError",
         "MissingDependencyError",
         "ProfileError",
+        "StaleReleaseWarning",
         "SwappedCoordinatesError",
         "UnknownLabelError",
         "UnknownPlaceError",
+        "UnknownSideError",
         "UnknownSourceError",
     ),
     ".io.limits": ("Limits", "set_limits"),
     ".io.profiles": ("Profile", "available_profiles", "get_profile", "load_profile", "register_profile"),
     ".io.read": ("read_map",),
     ".io.write": ("read_provenance", "write_gdf"),
-    ".labels": ("CONTESTED", "CONTROLLED", "ENCIRCLED", "GREY", "Label", "NOT_COVERED", "as_label"),
+    ".labels": (
+        "CONTESTED",
+        "CONTROLLED",
+        "ENCIRCLED",
+        "GREY",
+        "Label",
+        "NOT_COVERED",
+        "as_label",
+        "canonical_side",
+        "resolve_side",
+    ),
     ".lag": ("SourceLag", "first_crossing", "source_lag"),
-    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger"),
+    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger", "validate_ledger"),
     ".measure": ("area_km2", "equal_area_crs", "geodesic_area_km2"),
     ".model": ("ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"),
     ".places.boundaries": ("fetch_footprint",),
     ".places.footprints": ("Footprint", "footprint", "footprint_from_file", "place_names"),
     ".places.regions": ("region",),
+    ".report": ("Report", "build_report"),
     ".samples": ("sample_path", "sample_paths"),
     ".series": ("Series", "ShareSeries"),
     ".sources": ("fetch",),
+    ".tracker": ("Tracking", "track"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -87,6 +102,7 @@ __all__ = [
     "InputLimitError",
     "Label",
     "Ledger",
+    "LedgerError",
     "Limits",
     "ManyComparison",
     "MapdiffError",
@@ -98,17 +114,23 @@ __all__ = [
     "ProfileError",
     "Provenance",
     "Repair",
+    "Report",
     "Series",
     "ShareSeries",
     "SourceLag",
+    "StaleReleaseWarning",
     "SwappedCoordinatesError",
+    "Tracking",
     "UnknownLabelError",
     "UnknownPlaceError",
+    "UnknownSideError",
     "UnknownSourceError",
     "__version__",
     "area_km2",
     "as_label",
     "available_profiles",
+    "build_report",
+    "canonical_side",
     "changes",
     "check_claim",
     "check_claims",
@@ -132,10 +154,13 @@ __all__ = [
     "read_provenance",
     "region",
     "register_profile",
+    "resolve_side",
     "sample_path",
     "sample_paths",
     "set_limits",
     "source_lag",
+    "track",
+    "validate_ledger",
     "write_gdf",
 ]
 
@@ -167,28 +192,43 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         FetchError,
         FormatError,
         InputLimitError,
+        LedgerError,
         MapdiffError,
         MapdiffWarning,
         MissingCRSError,
         MissingDependencyError,
         ProfileError,
+        StaleReleaseWarning,
         SwappedCoordinatesError,
         UnknownLabelError,
         UnknownPlaceError,
+        UnknownSideError,
         UnknownSourceError,
     )
     from .io.limits import Limits, set_limits
     from .io.profiles import Profile, available_profiles, get_profile, load_profile, register_profile
     from .io.read import read_map
     from .io.write import read_provenance, write_gdf
-    from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
+    from .labels import (
+        CONTESTED,
+        CONTROLLED,
+        ENCIRCLED,
+        GREY,
+        NOT_COVERED,
+        Label,
+        as_label,
+        canonical_side,
+        resolve_side,
+    )
     from .lag import SourceLag, first_crossing, source_lag
-    from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
+    from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger, validate_ledger
     from .measure import area_km2, equal_area_crs, geodesic_area_km2
     from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise
     from .places.boundaries import fetch_footprint
     from .places.footprints import Footprint, footprint, footprint_from_file, place_names
     from .places.regions import region
+    from .report import Report, build_report
     from .samples import sample_path, sample_paths
     from .series import Series, ShareSeries
     from .sources import fetch
+    from .tracker import Tracking, track

@@ -181,39 +181,11 @@ class Changes(GeoResult):
 
         return {k: (c, k) for k, c in CHANGE_COLOURS.items()}
 
-    def plot(self, ax=None, *, side: str | None = None, **kwargs):
-        """Land ``side`` gained (red) and lost (blue, hatched); returns the Axes.
+    def plot(self, ax=None, **kwargs):
+        """What a side gained and lost, true to scale (:func:`mapdiff.draw.plot.plot_changes_map`)."""
+        from .draw.plot import plot_changes_map
 
-        One side at a time (by default the first): on a two-sided map one side's gains are
-        the other's losses, and drawing both would stack the same polygons.
-        """
-        import matplotlib.pyplot as plt
-        from shapely.plotting import plot_polygon
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 7))
-        s = side or next(iter(self.sides), None)
-        for geom, kind, colour, hatch in (
-            (self.gained.get(s), "gained", "#c0392b", None),
-            (self.lost.get(s), "lost", "#2471a3", "//"),
-        ):
-            if geom is not None and not geom.is_empty:
-                plot_polygon(
-                    geom,
-                    ax=ax,
-                    add_points=False,
-                    facecolor=colour if hatch is None else "none",
-                    edgecolor=colour,
-                    hatch=hatch,
-                    alpha=0.8,
-                    label=f"{s} {kind} ({self.sides[s][kind + '_km2']:,.1f} km²)",
-                    **kwargs,
-                )
-        ax.set_title(f"{self.source}: {self.old_as_of} → {self.new_as_of}")
-        ax.set_aspect(1 / math.cos(math.radians(np.mean(ax.get_ylim()))))
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="best", fontsize="small")
-        return ax
+        return plot_changes_map(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -473,37 +445,11 @@ class ChangeTable:
             "rows": rows,
         }
 
-    def plot(self, ax=None, *, side: str | None = None, **kwargs):
-        """Net change per day and its rolling mean for one side; returns the Axes."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax=None, **kwargs):
+        """Net change per day and its rolling mean (:func:`mapdiff.draw.plot.plot_change_table`)."""
+        from .draw.plot import plot_change_table
 
-        side = side or (self.sides[0] if self.sides else None)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4))
-        if side is not None:
-            ax.bar(
-                self.frame.index,
-                self.frame[f"{side}_net_km2_per_day"],
-                color="0.7",
-                label=f"{side} net km²/day",
-            )
-            ax.plot(
-                self.frame.index,
-                self.frame[f"{side}_net_km2_per_day_rolling"],
-                color="C3",
-                label=f"rolling mean ({self.window} releases)",
-                **kwargs,
-            )
-        ax.axhline(0, color="black", lw=0.6)
-        import matplotlib.dates as mdates
-
-        loc = mdates.AutoDateLocator()
-        ax.xaxis.set_major_locator(loc)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
-        ax.set_ylabel("km² per day")
-        ax.set_title(f"{self.source}: net change{' in ' + self.aoi if self.aoi else ''}")
-        ax.legend(loc="best", fontsize="small")
-        return ax
+        return plot_change_table(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         where = " — " + html.escape(self.aoi) if self.aoi else ""

@@ -53,7 +53,7 @@ from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso, jsonable
 from .encircle import GREY_POLICIES, Encirclement, encirclement
 from .errors import ArgumentError, CoverageError
-from .labels import CONTESTED, NOT_COVERED
+from .labels import CONTESTED, NOT_COVERED, resolve_side
 from .measure import area_km2
 from .places.footprints import as_footprint, sensitivity_footprints
 
@@ -356,74 +356,11 @@ class ClaimCheck(GeoResult):
             f"<ul>{notes}</ul>{table}"
         )
 
-    def plot(self, ax=None):
-        """Footprint outline, held land, grey zone and the share per policy; returns the Axes.
-
-        Uses :func:`mapdiff.draw.plot.plot_claim`; a check that carries no footprint
-        geometry gets a simple lon/lat figure.
-        """
+    def plot(self, ax=None, **kwargs):
+        """Footprint, held land, grey zone and the share per policy (:func:`mapdiff.draw.plot.plot_claim`)."""
         from .draw.plot import plot_claim
 
-        if self.footprint_geometry is not None:
-            return plot_claim(self, ax=ax)
-        return self._plot_simple(ax)
-
-    def _plot_simple(self, ax=None):
-        import matplotlib.pyplot as plt
-        from matplotlib.patches import Patch
-        from shapely.plotting import plot_polygon
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 6))
-        handles = []
-        for geom, colour, name in (
-            (self.held_geometry, "#d55e00", f"held by {self.side}"),
-            (self.grey_geometry, "#999999", "grey zone"),
-        ):
-            if geom is not None and not geom.is_empty:
-                plot_polygon(geom, ax=ax, add_points=False, facecolor=colour, edgecolor="none", alpha=0.7)
-                handles.append(Patch(facecolor=colour, alpha=0.7, label=name))
-        if self.footprint_geometry is not None and not self.footprint_geometry.is_empty:
-            style = "--" if self.approximate else "-"
-            plot_polygon(
-                self.footprint_geometry,
-                ax=ax,
-                add_points=False,
-                facecolor="none",
-                edgecolor="black",
-                linestyle=style,
-                linewidth=1.5,
-            )
-            label = f"{self.place} ({self.footprint_kind}{', APPROXIMATE' if self.approximate else ''})"
-            handles.append(Patch(facecolor="none", edgecolor="black", linestyle=style, label=label))
-            xmin, ymin, xmax, ymax = self.footprint_geometry.bounds
-            pad = 0.1 * max(xmax - xmin, ymax - ymin)
-            ax.set_xlim(xmin - pad, xmax + pad)
-            ax.set_ylim(ymin - pad, ymax + pad)
-            ax.set_aspect(1 / math.cos(math.radians((ymin + ymax) / 2)))
-        if handles:
-            ax.legend(handles=handles, loc="upper right", fontsize="small")
-        text = "\n".join(f"{p}: {_pct(s)}" for p, s in self.policies.items())
-        if text:
-            ax.text(
-                0.02,
-                0.02,
-                text,
-                transform=ax.transAxes,
-                fontsize="small",
-                va="bottom",
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
-            )
-        date = iso(self.as_of, "undated")
-        what = {"captured": f"{self.place} captured", "encircled": f"{self.place} encircled"}.get(
-            self.kind, f"{_pct(self.claimed)} of {self.place}"
-        )
-        ax.set_title(
-            f"Claim: {self.side} holds {what}: {self.verdict}\n({self.source} {date})", fontsize="medium"
-        )
-        ax.set_xlabel("longitude")
-        ax.set_ylabel("latitude")
-        return ax
+        return plot_claim(self, ax=ax, **kwargs)
 
 
 def _num(x):
@@ -442,6 +379,13 @@ def _short_verdict(v: str) -> str:
 
 
 # ---------------------------------------------------------------------- measuring
+def _map_side(cmap, side) -> str:
+    """``side`` in its one spelling (aliases accepted), and one the map has (else an error
+    listing the map's sides): never a silent 0% for a side the map does not know."""
+    known = [lab.side for lab in getattr(cmap, "all_labels", ()) if lab.side]
+    return resolve_side(side, known, what=f"the {getattr(cmap, 'source', '?')} map")
+
+
 def _measure(cmap, geom, side: str) -> dict:
     """Held, grey, covered and total km² of ``geom`` on ``cmap`` (one area_km2 call)."""
     labels, geoms = cmap.partition(geom)
@@ -583,8 +527,7 @@ def check_claim(
         raise ArgumentError(f"tolerance must be a number (share, e.g. 0.05), got {tolerance!r}") from None
     if not 0 <= tolerance < 1:
         raise ArgumentError(f"tolerance {tolerance!r} must lie in [0, 1) (0.05 = 5 percentage points)")
-    if not isinstance(side, str) or not side.strip():
-        raise ArgumentError(f"side must be a short non-empty string such as 'RU', got {side!r}")
+    side = _map_side(map, side)
     if kind == "encircled":
         return check_encircled_claim(map, place, side, tolerance=tolerance, footprint_kind=footprint_kind)
     if kind == "captured":
@@ -704,6 +647,7 @@ def check_encircled_claim(
             return UNDETERMINED
         return SUPPORTED if e.enclosed else WITHIN if e.fire_controlled else NOT_SUPPORTED
 
+    side = _map_side(map, side)
     fp = as_footprint(place, kind=footprint_kind)
     main = encirclement(map, fp, by=side, fire_range_km=fire_range_km, grey=grey, defender=defender)
     rows = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._json import iso
 from .labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED
 
 __all__ = [
@@ -34,15 +35,16 @@ PALETTE = {
     "sky": "#56B4E9",
     "yellow": "#F0E442",
     "black": "#000000",
-    "grey": "#A0A0A0",
+    "grey": "#C8C8C8",  # lighter than Okabe–Ito greys: apart from reddish purple under deuteranopia
     "light": "#EEEEEE",
 }
 
-#: Disagreement classes of a comparison, in legend order, with their fixed colours.
+#: Disagreement classes of a comparison, in legend order, with their fixed colours. Vermillion
+#: and orange are too close for thin slivers (and under deuteranopia): "only map 1" is yellow.
 CLASS_COLOURS = {
     "both_a": PALETTE["vermillion"],
     "both_b": PALETTE["blue"],
-    "only_1_a": PALETTE["orange"],
+    "only_1_a": PALETTE["yellow"],
     "only_2_a": PALETTE["purple"],
     "grey": PALETTE["grey"],
     "other": PALETTE["green"],
@@ -96,7 +98,7 @@ def label_colours(labels, sides=None) -> dict[str, str]:
     --------
     >>> from mapdiff.labels import Label
     >>> label_colours([Label("controlled", "RU"), Label("contested", None)])
-    {'controlled:RU': '#D55E00', 'contested': '#A0A0A0'}
+    {'controlled:RU': '#D55E00', 'contested': '#C8C8C8'}
     """
     labels = list(labels)
     sides = list(sides) if sides is not None else list(dict.fromkeys(lab.side for lab in labels if lab.side))
@@ -150,11 +152,12 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
     hold2 = np.isin(b_st, list(HOLDING_STATUSES))
     a1, a2 = hold1 & (a_sd == side_a), hold2 & (b_sd == side_a)
     b1, b2 = hold1 & (a_sd == side_b), hold2 & (b_sd == side_b)
-    return np.select(
+    out = np.select(
         [scope, grey, a1 & a2, b1 & b2, a1 & ~a2, a2 & ~a1],
         ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"],
         default="other",
     )
+    return out.astype(object)
 
 
 def source_title(m) -> str:
@@ -172,7 +175,7 @@ def class_text(cls: str, a, b, side_a, side_b) -> str:
     """The legend text of a comparison class (``"only DeepStateMap says RU"``)."""
     n1, n2 = source_title(a), source_title(b)
     if n1 == n2:
-        n1, n2 = (m.as_of.isoformat() if m.as_of else "undated" for m in (a, b))
+        n1, n2 = (iso(m.as_of, "undated") for m in (a, b))
     return {
         "both_a": f"both say {side_a}",
         "both_b": f"both say {side_b}",

@@ -41,19 +41,22 @@ import shapely
 
 from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso, jsonable
+from .classes import classify_pieces, comparison_sides
 from .errors import ArgumentError, EmptyMapError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
 from .scope import not_drawn_keys, select_not_drawn
 
-__all__ = ["Comparison", "ManyComparison", "compare", "compare_many"]
+__all__ = ["CLASSES", "Comparison", "ManyComparison", "classify_pieces", "compare", "compare_many"]
 
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 CAUSES = ("agree", "scope", "noise", "real")
+#: Disagreement classes of a piece (column ``class`` of :attr:`Comparison.pieces`), in legend order.
+CLASSES = ("both_a", "both_b", "only_1_a", "only_2_a", "grey", "other", "out_of_scope")
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- classes
 def _label_str(status, side) -> str:
     return f"{status}:{side}" if isinstance(side, str) else status
 
@@ -239,6 +242,11 @@ class Comparison(GeoResult):
     place : Footprint or None
         The footprint when the AOI is a place or polygon file: its kind (rung) and
         ``approximate`` flag are stated in the text and JSON.
+    class_sides : (str or None, str or None)
+        Side A and side B the ``class`` column speaks of (the first side drawn, the other).
+
+    The ``class`` column of ``pieces`` is the disagreement class of each piece (see
+    :func:`classify_pieces`); :meth:`classes` gives it for other sides.
     """
 
     a: ControlMap
@@ -250,11 +258,28 @@ class Comparison(GeoResult):
     scope_notes: tuple[str, ...] = ()
     _centre: tuple = field(default=(0.0, 0.0), repr=False)
     place: object = field(default=None, repr=False)
+    class_sides: tuple = (None, None)
 
     @property
     def approximate(self) -> bool:
         """True when the AOI is an approximate footprint."""
         return bool(self.place is not None and self.place.approximate)
+
+    def classes(self, *, side_a: str | None = None, side_b: str | None = None) -> np.ndarray:
+        """The disagreement class of each piece, speaking of ``side_a``/``side_b``.
+
+        With no sides (or the comparison's own), this is the ``class`` column.
+        """
+        sides = comparison_sides(self.a, self.b, side_a, side_b)
+        if sides == tuple(self.class_sides) and "class" in self.pieces:
+            return self.pieces["class"].to_numpy(dtype=object)
+        return classify_pieces(self.pieces, *sides)
+
+    @cached_property
+    def class_km2(self) -> dict:
+        """km² per disagreement class present (``class`` column), in :data:`CLASSES` order."""
+        by = self.pieces.groupby("class")["area_km2"].sum()
+        return {c: float(by[c]) for c in CLASSES if c in by.index}
 
     # ------------------------------------------------------------- tables
     @cached_property
@@ -594,6 +619,8 @@ class Comparison(GeoResult):
             ],
             "crosstab": _rec(self.to_frame()),
             "disagreement_km2": {k: float(v) for k, v in self.disagreement_km2.items()},
+            "class_sides": list(self.class_sides),
+            "class_km2": self.class_km2,
             "metrics": _rec(self.metrics),
             "displacement": _rec(self.displacement),
             "tolerance": _rec(self.tolerance),
@@ -617,8 +644,6 @@ class Comparison(GeoResult):
             Every piece (they tile the AOI), or only those where the maps disagree.
         """
         import geopandas as gpd
-
-        from .classes import classify_pieces, comparison_sides
 
         if what not in ("disagreement", "pieces"):
             raise ArgumentError(f"what= takes 'disagreement' or 'pieces', got {what!r}")
@@ -650,11 +675,17 @@ class Comparison(GeoResult):
         sa, sb = comparison_sides(self.a, self.b)
         return {c: (colour, class_text(c, self.a, self.b, sa, sb)) for c, colour in CLASS_COLOURS.items()}
 
-    def plot(self, ax=None, **kw):
-        """Draw the disagreement by cause over the AOI; returns the Axes."""
+    def plot(self, ax=None, **kwargs):
+        """The disagreement map by class, true to scale (:func:`mapdiff.draw.plot.plot_comparison`)."""
         from .draw.plot import plot_comparison
 
-        return plot_comparison(self, ax=ax, **kw)
+        return plot_comparison(self, ax=ax, **kwargs)
+
+    def explore(self, **kwargs):
+        """A folium map, one layer per class (:func:`mapdiff.draw.interactive.explore_comparison`)."""
+        from .draw.interactive import explore_comparison
+
+        return explore_comparison(self, **kwargs)
 
     def __repr__(self) -> str:
         d = self.disagreement_km2
@@ -785,8 +816,12 @@ def compare(
         geometry=list(geoms),
         crs="EPSG:4326",
     )
+    sides = comparison_sides(a, b)
+    pieces.insert(6, "class", classify_pieces(pieces, *sides))
     place = _aoi_place(aoi)
-    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre, place)
+    return Comparison(
+        a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre, place, class_sides=sides
+    )
 
 
 # --------------------------------------------------------------------------- many maps
@@ -849,15 +884,11 @@ class ManyComparison(GeoResult):
             "pairwise": self.pairwise.to_dict(orient="records"),
         }
 
-    def plot(self, ax=None, **kw):
-        """Map of how many sources agree on each area; returns the Axes."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax=None, **kwargs):
+        """Map of how many sources agree on each area (:func:`mapdiff.draw.plot.plot_consensus`)."""
+        from .draw.plot import plot_consensus
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 8))
-        self.consensus.plot(column="n_top", ax=ax, legend=True, cmap="viridis", **kw)
-        ax.set_title(f"sources agreeing (of {len(self.maps)})")
-        return ax
+        return plot_consensus(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         return (

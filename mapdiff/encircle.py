@@ -56,7 +56,7 @@ import shapely
 from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso, jsonable
 from .errors import ArgumentError, CoverageError, MapdiffError
-from .labels import ENCIRCLED
+from .labels import ENCIRCLED, canonical_side, resolve_side
 from .measure import _centre, area_km2, from_equal_area, to_equal_area
 from .places.footprints import as_footprint
 
@@ -279,14 +279,11 @@ class Encirclement(GeoResult):
             f"<table>{rows}</table><ul>{notes}</ul>"
         )
 
-    def plot(self, ax=None):
-        """Holding, encircling side, grey zone, corridor and its width; returns the Axes.
-
-        See :func:`mapdiff.draw.plot.plot_encirclement`.
-        """
+    def plot(self, ax=None, **kwargs):
+        """Holding, encircling side, grey zone and corridor (:func:`mapdiff.draw.plot.plot_encirclement`)."""
         from .draw.plot import plot_encirclement
 
-        return plot_encirclement(self, ax=ax)
+        return plot_encirclement(self, ax=ax, **kwargs)
 
 
 # ---------------------------------------------------------------------- inputs
@@ -302,10 +299,9 @@ def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km,
             f"encirclement needs a ControlMap (from mapdiff.read_map), got {type(cmap).__name__}"
         )
     sides = _sides(cmap)
-    if not isinstance(by, str) or by not in sides:
-        raise ArgumentError(
-            f"the {cmap.source} map has no side {by!r}; its sides: {', '.join(sides) or 'none'}"
-        )
+    by = resolve_side(by, sides, what=f"the {cmap.source} map")
+    if defender is not None:
+        defender = canonical_side(defender) if isinstance(defender, str) and defender.strip() else defender
     if defender is not None and (defender not in sides or defender == by):
         raise ArgumentError(
             f"defender {defender!r} must be another side of the map "
@@ -329,6 +325,7 @@ def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km,
             raise ArgumentError(f"{name} must be a finite number of km ≥ {lo:g}, got {value!r}")
     if not (isinstance(resolution_m, int | float) and resolution_m > 0):
         raise ArgumentError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
+    return by, defender
 
 
 def _resolve_rear(rear):
@@ -576,7 +573,7 @@ def encirclement(
     >>> e.enclosed, e.corridor_km > 0
     (False, True)
     """
-    _check_inputs(map, by, defender, grey, fire_range_km, radius_km, search_km, resolution_m)
+    by, defender = _check_inputs(map, by, defender, grey, fire_range_km, radius_km, search_km, resolution_m)
     fp = as_footprint(place, kind=footprint_kind)
     frame = _Frame(fp.geometry)
     fp_m = frame.to_m(fp.geometry)

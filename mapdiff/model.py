@@ -168,6 +168,14 @@ class ControlMap(GeoResult):
             out.append(g if shapely.covers(cov, g) else shapely.intersection(g, cov))
         return tuple(out)
 
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The sides the map speaks of: its drawn labels' sides, then its background's."""
+        sides = [lab.side for lab in self.labels if lab.side]
+        if self.background is not None and self.background.side:
+            sides.append(self.background.side)
+        return tuple(dict.fromkeys(sides))
+
     @cached_property
     def drawn_union(self):
         """Union of everything the map draws, inside its coverage (lon/lat)."""
@@ -177,6 +185,42 @@ class ControlMap(GeoResult):
     def footprint(self):
         """The map's extent: its coverage, or the union of what it draws when it has none."""
         return self.coverage if self.coverage is not None else self.drawn_union
+
+    @cached_property
+    def _declared_classes(self) -> tuple[str, ...] | None:
+        from .errors import UnknownSourceError
+        from .io.profiles import get_profile
+
+        try:
+            return get_profile(self.provenance.profile).classes
+        except UnknownSourceError:
+            return None
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The classes the source has (its profile's ``classes``; else the statuses drawn).
+
+        A grey zone drawn by a map whose profile does not list ``contested`` still counts.
+        """
+        declared = self._declared_classes
+        cls = list(declared) if declared is not None else sorted({lab.status for lab in self.all_labels})
+        if "contested" not in cls and any(lab.status == "contested" for lab in self.labels):
+            cls.append("contested")
+        return tuple(cls)
+
+    @property
+    def has_grey(self) -> bool:
+        """True when the source has a grey-zone class (``contested``), drawn here or not."""
+        return "contested" in self.classes
+
+    @property
+    def grey_note(self) -> str | None:
+        """None when the source has a grey zone; else the sentence every output shows instead."""
+        if self.has_grey:
+            return None
+        if self._declared_classes is not None:
+            return f"{self.source}: this source has no grey-zone class: the policies cannot differ"
+        return f"{self.source}: this map draws no grey zone: the policies cannot differ"
 
     @property
     def all_labels(self) -> tuple[Label, ...]:
@@ -370,6 +414,9 @@ class ControlMap(GeoResult):
                 for lab in self.all_labels
             ],
             "scope": list(self.scope),
+            "classes": list(self.classes),
+            "has_grey": self.has_grey,
+            "grey_note": self.grey_note,
             "provenance": self.provenance.to_dict(),
             "report": self.report.to_dict(),
         }
@@ -381,7 +428,7 @@ class ControlMap(GeoResult):
         return pd.DataFrame(self.to_dict()["labels"])
 
     def plot(self, ax=None, **kwargs):
-        """Draw the labelled polygons; returns the Axes."""
+        """Draw the labelled polygons (:func:`mapdiff.draw.plot.plot_map`); returns the Axes."""
         from .draw.plot import plot_map
 
         return plot_map(self, ax=ax, **kwargs)
@@ -469,6 +516,31 @@ def _area_before_repair(geoms: np.ndarray) -> np.ndarray:
             except shapely.errors.GEOSException:
                 out[i] = area_km2(shapely.make_valid(g, method="structure", keep_collapsed=False))
         return out
+
+
+def _mostly_outside(geoms: np.ndarray, coverage) -> np.ndarray:
+    """Which of ``geoms`` lie mostly outside ``coverage`` (the rule :func:`normalise` drops by).
+
+    Representative point outside and under half the area inside: a political polygon
+    over a neighbouring country that grazes the border. Only those whose point lies
+    outside are measured; an invalid one is repaired first (reading clipped to an area
+    decides on whole features before cutting them).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    result = np.zeros(len(geoms), dtype=bool)
+    if not len(geoms):
+        return result
+    shapely.prepare(coverage)
+    suspects = np.flatnonzero(~shapely.contains(coverage, shapely.point_on_surface(geoms)))
+    if suspects.size:
+        g = geoms[suspects]
+        bad = ~shapely.is_valid(g)
+        if bad.any():
+            g = g.copy()
+            g[bad] = polygonal_parts(shapely.make_valid(g[bad], method="structure", keep_collapsed=False))
+        share = area_km2(shapely.intersection(g, coverage)) / np.maximum(area_km2(g), 1e-12)
+        result[suspects[share < 0.5]] = True
+    return result
 
 
 def normalise(
@@ -605,12 +677,7 @@ def normalise(
         # Mostly outside (e.g. a political polygon over a neighbouring country that grazes
         # the border): representative point outside and under half its area inside.
         rest = np.setdiff1d(idx, out) if drop_mostly_outside else idx[:0]
-        suspects = rest[~shapely.contains(coverage, shapely.point_on_surface(geoms[rest]))]
-        if suspects.size:
-            share = area_km2(shapely.intersection(geoms[suspects], coverage)) / np.maximum(
-                area_km2(geoms[suspects]), 1e-12
-            )
-            out = np.concatenate([out, suspects[share < 0.5]])
+        out = np.concatenate([out, rest[_mostly_outside(geoms[rest], coverage)]])
         if out.size:
             repairs.append(
                 Repair(

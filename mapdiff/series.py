@@ -33,10 +33,13 @@ Install the extra (``pip install 'mapdiff[dask]'``) and pass a client::
     shares = s.shares(["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client)
 
 Without ``client=`` an active client (``distributed.get_client()``) is used, or a
-LocalCluster is started for the call. Workers need mapdiff installed and the files at
-the same paths (a shared filesystem), and ``MAPDIFF_CACHE_DIR`` pointing at shared or
-local storage. Work is parallel over releases (shares) and over runs of consecutive
-releases (changes): dask-geopandas has no overlay, and one release is small.
+LocalCluster of ``workers`` processes is started on the first call and reused by every
+later call of the process (closed at exit): its workers keep their imports and caches
+warm, so from the second call on the dask path starts no process at all. Workers need
+mapdiff installed and the files at the same paths (a shared filesystem), and
+``MAPDIFF_CACHE_DIR`` pointing at shared or local storage. Work is parallel over releases
+(shares) and over runs of consecutive releases (changes): dask-geopandas has no overlay,
+and one release is small.
 
 Grey zone policy for shares
 ---------------------------
@@ -64,10 +67,20 @@ import shapely
 
 from ._dates import as_date, find_date
 from ._json import SCHEMA_VERSION
-from ._runner import _aoi, _centre, _Context, _measure_batch, _Measured, _Release, _run, measure_footprints
+from ._runner import (
+    _aoi,
+    _centre,
+    _Context,
+    _measure_batch,
+    _Measured,
+    _Release,
+    _run,
+    measure_footprints,
+    measure_releases,
+)
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from .errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
-from .labels import CONTESTED
+from .labels import CONTESTED, canonical_side
 from .model import ControlMap
 
 if TYPE_CHECKING:
@@ -323,7 +336,25 @@ class Series:
         policy = POLICY_ALIASES.get(policy, policy)
         if policy not in POLICIES:
             raise ArgumentError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
+        side = canonical_side(side)
         fps = _footprints(places)
+        results = self._measure(
+            fps, workers, backend, client, cache, cache_dir, quiet, f"{self.source} shares"
+        )
+        known = self._sides(results)
+        if side not in known:
+            from .labels import resolve_side
+
+            resolve_side(side, sorted(known), what=f"the {self.source} maps")
+        return _assemble_shares(results, fps, side, policy, self.source)
+
+    def _measure(
+        self, fps, workers, backend, client, cache, cache_dir, quiet, desc, stats: dict | None = None
+    ) -> list[_Measured]:
+        """Every release read once (clipped, cached) and every footprint measured on it:
+        the km² per label behind :meth:`shares`, for any number of sides
+        (:func:`_assemble_shares` turns them into one side's shares). ``stats``, if given,
+        receives ``releases`` and ``read`` (those not answered by the results cache)."""
         names = tuple(f.name for f in fps)
         if len(set(names)) != len(names):
             raise ArgumentError(f"places named twice: {', '.join(names)}; give each place once")
@@ -337,11 +368,31 @@ class Series:
             bool(cache),
             None if cache_dir is None else str(cache_dir),
             check_source=not self._source_given,
+            store_releases=False,
         )
-        results = _run(
-            _measure_batch, ctx, self._releases, workers, backend, client, quiet, f"{self.source} shares"
-        )
-        return _assemble_shares(results, fps, side, policy, self.source)
+
+        def run(todo):
+            if stats is not None:
+                stats["read"] = stats.get("read", 0) + len(todo)
+            return _run(_measure_batch, ctx, todo, workers, backend, client, quiet, desc)
+
+        if stats is not None:
+            stats["releases"] = len(self._releases)
+        return measure_releases(ctx, self._releases, run)
+
+    def _sides(self, results) -> set[str]:
+        """Sides the releases draw here, the profile's labels give, or the maps hold."""
+        from .io.profiles import get_profile
+
+        known = {lab.side for r in results for lab in r.labels if lab.side}
+        if self._profile_name:
+            prof = get_profile(self._profile_name)
+            labels = [r.label for r in prof.rules if r.label is not None] + [prof.background]
+            known |= {lab.side for lab in labels if lab is not None and lab.side}
+        for r in self._releases:
+            if r.map is not None:
+                known |= {lab.side for lab in r.map.all_labels if lab.side}
+        return known
 
     def changes(
         self,
@@ -407,7 +458,7 @@ def _detect(path: Path):
     from .io.read import read_raw
 
     raw = read_raw(path)
-    prof = detect_profile(raw.table, raw.collection_name)
+    prof = detect_profile(raw.table, raw.collection_name, raw.name)
     if prof is None:
         raise UnknownSourceError(f"{path.name}: not recognised as any known source; pass source=")
     return prof
@@ -546,7 +597,7 @@ class ShareSeries:
         >>> f = pd.DataFrame({"A": [0.1, 0.6, 0.4, 0.95]},
         ...                  index=pd.to_datetime(["2025-01-01", "2025-01-05", "2025-01-06", "2025-01-09"]))
         >>> s = ShareSeries(f, "RU", "nobody", "demo")
-        >>> s.first_crossing(0.5)["date"].iloc[0].date().isoformat()
+        >>> s.first_crossing(threshold=0.5)["date"].iloc[0].date().isoformat()
         '2025-01-05'
         """
         from .lag import first_crossing
@@ -572,21 +623,10 @@ class ShareSeries:
         }
 
     def plot(self, ax=None, **kwargs):
-        """Share (%) over time, one line per place; returns the Axes."""
-        import matplotlib.pyplot as plt
+        """Share over time, one line per place (:func:`mapdiff.draw.plot.plot_series`)."""
+        from .draw.plot import plot_series
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4))
-        for p in self.places:
-            ax.plot(self.frame.index, self.frame[p] * 100, label=p, **kwargs)
-        ax.set_ylabel(f"share held by {self.side} (%)")
-        ax.set_ylim(-2, 102)
-        note = "; approximate footprints" if any(self.approximate) else ""
-        ax.set_title(
-            f"{self.source}: share of each footprint held by {self.side} (grey: {self.policy}{note})"
-        )
-        ax.legend(loc="best", fontsize="small")
-        return ax
+        return plot_series(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         tail = self.frame.tail(10).map(lambda v: "" if pd.isna(v) else f"{v:.1%}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
@@ -14,9 +13,6 @@ from hypothesis import strategies as st
 from mapdiff import Label, compare, compare_many, normalise
 from mapdiff.errors import ArgumentError
 from mapdiff.measure import area_km2
-from mapdiff.model import Provenance
-from mapdiff.places.regions import region
-from mapdiff.scope import crimea, russian_land_border, select_not_drawn
 
 RU = Label("controlled", "RU")
 UA = Label("controlled", "UA")
@@ -162,9 +158,12 @@ def test_plot_has_content():
 
     a = _map([(RU, _strip(37.0, 37.1))], "a")
     b = _map([(RU, _strip(37.0, 37.12))], "b")
-    ax = compare(a, b).plot()
-    assert ax.figure is not None
-    assert ax.get_xlim()[0] <= 37.0 and ax.get_xlim()[1] >= 37.2
+    c = compare(a, b)
+    ax = c.plot(places=False, context=False)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[0] == f"both say RU: {c.class_km2['both_a']:,.1f} km²"
+    # drawn in the local equal-area projection (metres), the AOI's 14.9 km width in view
+    assert 14_000 < ax.get_xlim()[1] - ax.get_xlim()[0] < 17_000
     plt.close(ax.figure)
 
 
@@ -176,55 +175,6 @@ def test_compare_many_consensus():
     assert by[2] == pytest.approx(area_km2(_strip(37.1, 37.12), centre=(37.1, 48.1)), rel=1e-6)
     assert len(r.pairwise) == 3
     assert r.to_dict()["schema_version"] == 1
-
-
-# ----------------------------------------------------------------------- scope inference
-@pytest.mark.parametrize(
-    ("lon", "lat", "inside"),
-    [
-        (34.10, 44.95, True),  # Simferopol
-        (33.52, 44.60, True),  # Sevastopol
-        (36.47, 45.36, True),  # Kerch
-        (34.39, 45.71, True),  # Dzhankoi
-        (33.69, 46.11, True),  # Armiansk (Perekop isthmus)
-        (34.82, 46.17, False),  # Henichesk
-        (32.91, 46.12, False),  # Skadovsk
-        (32.61, 46.64, False),  # Kherson
-        (33.37, 46.76, False),  # Nova Kakhovka
-    ],
-)
-def test_crimea_polygon(lon, lat, inside):
-    assert bool(crimea().contains(shapely.Point(lon, lat))) is inside
-
-
-def test_crimea_area():
-    assert 25_000 < area_km2(crimea()) < 29_000  # official 26,945 km² (+ Syvash as land)
-
-
-def test_pre2022_inference():
-    ukr = region("ukraine")
-    block = shapely.intersection(ukr, shapely.box(38.5, 47.8, 40.3, 49.2))  # adjoins Russia, large
-    pt = shapely.line_interpolate_point(russian_land_border(), 0.2, normalized=True)
-    border_strip = shapely.intersection(ukr, shapely.box(pt.x - 0.05, pt.y - 0.05, pt.x + 0.05, pt.y + 0.05))
-    inland = shapely.box(30.5, 50.4, 30.6, 50.5)  # Kyiv: far from the border
-    comps = np.array([block, border_strip, inland], dtype=object)
-    assert select_not_drawn(comps, ["pre2022"]).tolist() == [True, False, False]
-    assert select_not_drawn(comps, []).tolist() == [False, False, False]
-
-    ds = normalise(
-        [(RU, shapely.union_all([block, border_strip, inland]))], coverage=ukr, background=UA, source="ds"
-    )
-    nz = normalise([(RU, shapely.box(36.0, 47.0, 36.05, 47.05))], coverage=ukr, background=UA, source="nzz")
-    nz = dataclasses.replace(nz, provenance=Provenance("nzz", "nzz"))
-    c = compare(ds, nz)
-    sizes = area_km2(
-        np.array([block, border_strip, inland, shapely.box(36.0, 47.0, 36.05, 47.05)]), centre=c._centre
-    )
-    assert c.disagreement_km2["scope"] == pytest.approx(sizes[0], rel=1e-6)
-    assert c.disagreement_km2["real"] == pytest.approx(sizes[1:].sum(), rel=1e-6)
-    assert any("nzz declares" in n for n in c.scope_notes)
-    off = compare(ds, nz, scope=False)
-    assert off.disagreement_km2["scope"] == 0
 
 
 # ----------------------------------------------------------------------- properties
@@ -266,3 +216,24 @@ def test_properties(ca, cb):
     iou = ab.metrics.iou.dropna()
     assert ((iou >= 0) & (iou <= 1 + 1e-12)).all()
     assert ab.disagreement_km2["total"] == pytest.approx(ba.disagreement_km2["total"], rel=1e-9, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- class column
+def test_class_is_a_column_of_the_comparison():
+    a = _map([(RU, _strip(37.0, 37.1)), (GREY, _strip(37.1, 37.12))], "a")
+    b = _map([(RU, _strip(37.0, 37.14))], "b")
+    ab, ba = compare(a, b), compare(b, a)
+    assert ab.class_sides == ("RU", "UA")
+    assert "class" in ab.pieces and "class" in ab.to_gdf()
+    assert sum(ab.class_km2.values()) == pytest.approx(ab.aoi_km2, rel=1e-9)
+    # swapping the maps swaps "only map 1" and "only map 2", and nothing else
+    swap = {"only_1_a": "only_2_a", "only_2_a": "only_1_a"}
+    assert {swap.get(k, k): v for k, v in ab.class_km2.items()} == pytest.approx(ba.class_km2, rel=1e-9)
+    assert ab.class_km2["only_2_a"] == pytest.approx(area_km2(_strip(37.12, 37.14)), rel=1e-3)
+    assert ab.class_km2["grey"] == pytest.approx(area_km2(_strip(37.1, 37.12)), rel=1e-3)
+    # the same map twice: both say one side everywhere
+    assert set(compare(a, a).class_km2) <= {"both_a", "both_b", "grey"}
+    # other sides on request, the column untouched
+    flipped = ab.classes(side_a="UA", side_b="RU")
+    assert set(flipped[ab.pieces["class"].to_numpy() == "both_a"]) == {"both_b"}
+    assert ab.to_dict()["class_km2"] == ab.class_km2

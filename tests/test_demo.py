@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import matplotlib.pyplot as plt
 import pytest
-from conftest import ROOT
 
 import mapdiff
 
 
-def test_demo_prints_the_numbers_and_writes_the_images(tmp_path):
-    r = subprocess.run(
-        [sys.executable, "-m", "mapdiff", "demo", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"},
-    )
+def test_demo_prints_the_numbers_and_writes_the_images(tmp_path, cli):
+    r = cli("demo", "--out", tmp_path)
     assert r.returncode == 0, r.stderr
     out = r.stdout
     # 1. the comparison: its numbers are the library's
@@ -42,3 +32,10 @@ def test_demo_prints_the_numbers_and_writes_the_images(tmp_path):
         img = plt.imread(tmp_path / name)[..., :3]
         assert img.shape[0] > 400 and img.std() > 0.1, name
         assert str(tmp_path / name) in out
+    # 4. the release report page, with the numbers it printed
+    page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    rep = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    s = rep["sides"]["RU"]
+    assert f"RU gained {s['gained_km2']:,.2f} km², lost {s['lost_km2']:,.2f} km²" in out
+    assert f"RU gained {s['gained_km2']:,.2f} km²" in page
+    assert str(tmp_path / "report" / "index.html") in out

@@ -149,7 +149,7 @@ def test_no_holding_when_the_town_is_taken():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"by": "XX"}, "no side 'XX'"),
+        ({"by": "XX"}, "side 'XX' is not on the .* map; its sides"),
         ({"by": "RU", "grey": "maybe"}, "grey-zone policy"),
         ({"by": "RU", "fire_range_km": -1}, "fire_range_km"),
         ({"by": "RU", "search_km": 0}, "search_km"),

@@ -26,7 +26,7 @@ import traceback
 import warnings
 
 from .._json import SCHEMA_VERSION, jsonable
-from ..errors import MapdiffError
+from ..errors import ArgumentError, MapdiffError
 
 __all__ = ["main"]
 
@@ -40,7 +40,10 @@ _MODULES = (
     "encircle",
     "history",
     "changes",
+    "claims",
+    "track",
     "render",
+    "report",
     "place",
     "fetch",
     "demo",
@@ -133,7 +136,7 @@ def ranged(kind, lo=None, hi=None, *, lo_open: bool = False):
 
 
 _INPUT_DESTS = (
-    *("map", "a", "b", "old", "new", "file", "aoi", "rear", "place"),
+    *("map", "a", "b", "old", "new", "file", "aoi", "rear", "place", "ledger"),
     *("source", "source_a", "source_b"),
 )
 _OUTPUT_DESTS = (("out", "--out"), ("csv", "--csv"))
@@ -147,9 +150,12 @@ def _inputs(args) -> list[str]:
         for v in vals if isinstance(vals, list) else [vals]:
             if isinstance(v, str) and v and os.path.exists(v):
                 found.append(v)
-    rel = getattr(args, "releases", None)
-    if isinstance(rel, str):
-        found += glob.glob(os.path.join(rel, "*")) if os.path.isdir(rel) else glob.glob(rel)
+    rels = [getattr(args, "releases", None)]
+    # --maps NAME=DIR (track, claims): every archive read is an input too
+    rels += [m.partition("=")[2] for m in getattr(args, "maps", None) or [] if isinstance(m, str)]
+    for rel in rels:
+        if isinstance(rel, str) and rel:
+            found += glob.glob(os.path.join(rel, "*")) if os.path.isdir(rel) else glob.glob(rel)
     return found
 
 
@@ -162,8 +168,12 @@ def check_outputs(args) -> None:
         out = getattr(args, dest, None)
         if isinstance(out, str) and out:
             refuse_overwrite(out, inputs, option)
-            if os.path.isdir(out) and args.command not in ("fetch", "demo"):
-                raise MapdiffError(f"{option} {out}: is a folder; give a file name")
+            if os.path.isdir(out) and args.command not in (
+                "fetch",
+                "demo",
+                "report",
+            ):  # their --out is a folder
+                raise ArgumentError(f"{option} {out}: is a folder; give a file name")
 
 
 def add_map_options(p, place: bool = False) -> None:
@@ -195,9 +205,14 @@ def read_map_option(args):
     return read_map(args.map, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available subcommand."""
-    for mod in _MODULES:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every available subcommand (or only the one named ``only``).
+
+    A subcommand's module imports what it needs (pandas, geopandas, ...) at its top, so
+    parsing ``mapdiff place Pokrovsk`` imports only :mod:`mapdiff.cli.place`: a short call
+    stays short. ``--help`` and an unknown command build the whole parser.
+    """
+    for mod in _MODULES if only is None else (only,):
         importlib.import_module(f"{__name__}.{mod}")
     parser = argparse.ArgumentParser(
         prog="mapdiff",
@@ -213,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (func, help_, epilog) in _COMMANDS.items():
+        if only is not None and name != only:
+            continue
         p = sub.add_parser(
             name,
             help=help_,
@@ -233,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
+    parser = build_parser(_command_in(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_func", None):
         parser.print_help()
@@ -264,6 +281,13 @@ def main(argv=None) -> int:
             f"internal error: {type(exc).__name__}: {first} (a bug in mapdiff: rerun with --debug "
             "for the traceback and report it)",
         )
+
+
+def _command_in(argv) -> str | None:
+    """The subcommand ``argv`` names, if it names one (its first word, after --debug)."""
+    words = [a for a in argv if a != "--debug"]
+    first = words[0] if words else None
+    return first if first in _MODULES else None  # each module registers the command of its name
 
 
 def _fail(args, code: int, kind: str, message: str) -> int:

@@ -23,6 +23,9 @@ def _run(args) -> int:
         f"{lab['area_km2']:>14,.1f}{'' if lab['drawn'] else '  (background)'}"
         for lab in d["labels"]
     ]
+    lines.append("  classes: " + ", ".join(m.classes))
+    if m.grey_note:
+        lines.append(f"  grey zone: {m.grey_note}")
     lines.append("  normalisation: " + str(m.report).replace("\n", "\n  "))
     if m.scope:
         lines += ["  scope:"] + [f"    - {s}" for s in m.scope]

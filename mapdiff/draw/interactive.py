@@ -1,8 +1,9 @@
 """Interactive maps (optional extra ``mapdiff[web]``: folium, mapclassify) for notebooks.
 
-Same classes and colours as the figures (:mod:`mapdiff.classes`). No tiles by default (no
-network); pass ``tiles="OpenStreetMap"`` when online. Every result's ``explore()``
-delegates to :func:`explore_result`, built on :meth:`geopandas.GeoDataFrame.explore`.
+Same classes (the comparison's ``class`` column) and colours as the figures
+(:mod:`mapdiff.classes`); one toggleable layer per class, named with its km². No tiles by
+default (no network); pass ``tiles="OpenStreetMap"`` when online. Every result's
+``explore()`` delegates to :func:`explore_result`, built on :meth:`geopandas.GeoDataFrame.explore`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 
-import numpy as np
 import shapely
 
 from ..errors import MissingDependencyError
@@ -19,7 +19,7 @@ __all__ = ["explore_comparison", "explore_result"]
 
 
 def explore_comparison(
-    comparison, side_a: str | None = None, side_b: str | None = None, tiles: str | None = None
+    comparison, *, side_a: str | None = None, side_b: str | None = None, tiles: str | None = None
 ):
     """A folium map of a Comparison: one layer per disagreement class.
 
@@ -48,25 +48,20 @@ def explore_comparison(
         import folium
     except ImportError:
         raise MissingDependencyError("interactive maps need folium: pip install 'mapdiff[web]'") from None
-    from ..classes import CLASS_COLOURS, classify_pieces
-    from ..classes import class_text as _class_text
-    from ..classes import comparison_sides as _comparison_sides
+    from ..classes import CLASS_COLOURS
+    from .plot import _classes, class_entries
 
-    a, b = comparison.a, comparison.b
-    side_a, side_b = _comparison_sides(a, b, side_a, side_b)
     pieces = comparison.pieces
     aoi = getattr(comparison.aoi, "geometry", comparison.aoi)
     xmin, ymin, xmax, ymax = shapely.bounds(aoi)
     fmap = folium.Map(tiles=tiles, control_scale=True)
     fmap.fit_bounds([[ymin, xmin], [ymax, xmax]])
-    classes = classify_pieces(pieces, side_a, side_b)
-    area = np.asarray(pieces["area_km2"], dtype=float)
-    for cls, colour in CLASS_COLOURS.items():
+    _, _, classes = _classes(comparison, side_a, side_b)
+    for cls, text, _colour, km2 in class_entries(comparison, side_a, side_b):
+        colour = CLASS_COLOURS[cls]
         sel = classes == cls
-        if not sel.any():
-            continue
         # folium puts layer names and tooltips into the page as HTML: escape what came from a map
-        name = html.escape(f"{_class_text(cls, a, b, side_a, side_b)}: {area[sel].sum():,.1f} km²")
+        name = html.escape(f"{text}: {km2:,.1f} km²")
         geom = shapely.union_all(pieces.geometry.to_numpy()[sel])
         feature = {
             "type": "Feature",

@@ -272,6 +272,13 @@ def _parse(data: bytes, name: str) -> Element:
             "resolves those: remove the reference"
         ) from None
     except ParseError as exc:
+        end = data.find(b"</kml>")
+        if "junk after document element" in str(exc) and 0 <= end < len(data) - 6:
+            # a file overwritten in place by a shorter one keeps the old tail after
+            # </kml>: read the document, report the tail (read_kml's table.attrs)
+            root = _parse(data[: end + 6], name)
+            root.attrib["{mapdiff}junk_bytes"] = str(len(data) - end - 6)
+            return root
         raise FormatError(f"{name}: not well-formed XML ({exc}); is it a KML file?") from None
 
 
@@ -360,6 +367,9 @@ def read_kml(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
             table[col] = None
     out = np.empty(len(geoms), dtype=object)
     out[:] = geoms
+    junk = root.attrib.get("{mapdiff}junk_bytes")
+    if junk:
+        table.attrs["repairs"] = [("trailing_junk_dropped", 1, f"{junk} bytes after </kml> ignored")]
     return table, out
 
 
