@@ -33,15 +33,16 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FetchError",
         "FormatError",
         "InputLimitError",
+        "LedgerError",
         "MapdiffError",
         "MapdiffWarning",
         "MissingCRSError",
         "MissingDependencyError",
         "ProfileError",
+        "StaleReleaseWarning",
         "SwappedCoordinatesError",
         "UnknownLabelError",
         "UnknownPlaceError",
-        "UnknownSideError",
         "UnknownSideError",
         "UnknownSourceError",
     ),
@@ -61,7 +62,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "resolve_side",
     ),
     ".lag": ("SourceLag", "first_crossing", "source_lag"),
-    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger"),
+    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger", "validate_ledger"),
     ".measure": ("area_km2", "equal_area_crs", "geodesic_area_km2"),
     ".model": ("ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"),
     ".places.boundaries": ("fetch_footprint",),
@@ -69,8 +70,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".places.regions": ("region",),
     ".report": ("Report", "build_report"),
     ".samples": ("sample_path", "sample_paths"),
-    ".series": ("Series", "ShareSeries"),
+    ".series": ("Series", "ShareSeries", "dask_client"),
     ".sources": ("fetch",),
+    ".tracker": ("Tracking", "track"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -100,6 +102,7 @@ __all__ = [
     "InputLimitError",
     "Label",
     "Ledger",
+    "LedgerError",
     "Limits",
     "ManyComparison",
     "MapdiffError",
@@ -115,7 +118,9 @@ __all__ = [
     "Series",
     "ShareSeries",
     "SourceLag",
+    "StaleReleaseWarning",
     "SwappedCoordinatesError",
+    "Tracking",
     "UnknownLabelError",
     "UnknownPlaceError",
     "UnknownSideError",
@@ -132,6 +137,7 @@ __all__ = [
     "check_encircled_labels",
     "compare",
     "compare_many",
+    "dask_client",
     "encirclement",
     "equal_area_crs",
     "fetch",
@@ -154,6 +160,8 @@ __all__ = [
     "sample_paths",
     "set_limits",
     "source_lag",
+    "track",
+    "validate_ledger",
     "write_gdf",
 ]
 
@@ -185,11 +193,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         FetchError,
         FormatError,
         InputLimitError,
+        LedgerError,
         MapdiffError,
         MapdiffWarning,
         MissingCRSError,
         MissingDependencyError,
         ProfileError,
+        StaleReleaseWarning,
         SwappedCoordinatesError,
         UnknownLabelError,
         UnknownPlaceError,
@@ -212,7 +222,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         resolve_side,
     )
     from .lag import SourceLag, first_crossing, source_lag
-    from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
+    from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger, validate_ledger
     from .measure import area_km2, equal_area_crs, geodesic_area_km2
     from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise
     from .places.boundaries import fetch_footprint
@@ -220,5 +230,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .places.regions import region
     from .report import Report, build_report
     from .samples import sample_path, sample_paths
-    from .series import Series, ShareSeries
+    from .series import Series, ShareSeries, dask_client
     from .sources import fetch
+    from .tracker import Tracking, track

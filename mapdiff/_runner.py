@@ -26,7 +26,7 @@ from .model import ControlMap, _polygonal
 
 log = logging.getLogger("mapdiff")
 
-__all__ = ["measure_footprints"]
+__all__ = ["dask_client", "measure_footprints"]
 
 _AOI_PAD_DEG = 0.01  # ~1 km margin around the union of the areas of interest
 
@@ -464,6 +464,13 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None):
     Returns
     -------
     distributed.Client
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> client = mapdiff.dask_client("tcp://scheduler:8786")  # doctest: +SKIP
+    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> sh = s.shares(["Pokrovsk"], "RU", backend="dask", client=client)  # doctest: +SKIP
     """
     try:
         from distributed import Client, LocalCluster, get_client
