@@ -196,23 +196,50 @@ def check_text_vertices(data: bytes, name: str, kind: str, limits: Limits | None
     """Refuse GeoJSON or KML text that must hold more vertices than allowed, before parsing it.
 
     Parsing builds every coordinate as Python objects (GeoJSON peaks at ~8 times the file
-    size), so the count comes first, from the bytes: a GeoJSON vertex opens a ``[``
+    size), so the count comes first, from the bytes, in all and per feature (a GeoJSON
+    ``"Feature"``, a KML ``<coordinates>`` element): a GeoJSON vertex opens a ``[``
     (rings, polygons and parts add at most 3 per 4 vertices), a KML vertex holds a comma.
-    The estimate is a lower bound on the vertices, so a file within the limit is never
+    The estimate is a lower bound on the vertices, so a file within the limits is never
     refused.
     """
-    lim = _resolve(limits, name).max_vertices
-    if lim is None:
+    lim = _resolve(limits, name)
+    if lim.max_vertices is None and lim.max_feature_vertices is None:
         return
     if kind == "geojson":
-        at_least = int(data.count(b"[") / 1.75)
+        total, worst = _spans(data, b'"Feature"', None, b"[")
+        total, worst = int(total / 1.75), int(worst / 1.75)
     else:
-        at_least = data.count(b",") // 2
-    if at_least > lim:
+        total, worst = _spans(data, b"coordinates>", b"<", b",")  # coordinate text holds no '<'
+        total, worst = total // 2, worst // 2
+    if lim.max_feature_vertices is not None and worst > lim.max_feature_vertices:
         raise InputLimitError(
-            f"{name}: at least {at_least:,} vertices (counted before parsing) is over the limit of "
-            f"{lim:,} for one input; {_how('max_vertices')}"
+            f"{name}: one feature (or member) has at least {worst:,} vertices (counted before "
+            f"parsing), over the limit of {lim.max_feature_vertices:,} for one feature; simplify it, or "
+            f"{_how('max_feature_vertices')}"
         )
+    if lim.max_vertices is not None and total > lim.max_vertices:
+        raise InputLimitError(
+            f"{name}: at least {total:,} vertices (counted before parsing) is over the limit of "
+            f"{lim.max_vertices:,} for one input; {_how('max_vertices')}"
+        )
+
+
+def _spans(data: bytes, opening: bytes, closing: bytes | None, mark: bytes) -> tuple[int, int]:
+    """(marks in all, most marks in one span): a span runs from each ``opening`` to the next
+    ``closing`` (or to the next ``opening``). Counted in C (``bytes.count``), no copies."""
+    total = data.count(mark)
+    worst, pos = 0, data.find(opening)
+    if pos < 0:
+        return total, total
+    while pos >= 0:
+        nxt = data.find(opening, pos + len(opening))
+        end = len(data) if nxt < 0 else nxt
+        if closing is not None:
+            close = data.find(closing, pos + len(opening), end)
+            end = end if close < 0 else close
+        worst = max(worst, data.count(mark, pos, end))
+        pos = nxt
+    return total, worst
 
 
 def check_vertices(geoms, name: str, limits: Limits | None = None) -> None:
