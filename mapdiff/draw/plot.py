@@ -44,7 +44,7 @@ import shapely
 
 from .._json import iso
 from .._resources import data_dir
-from ..errors import ArgumentError, MapdiffError
+from ..errors import ArgumentError, MapdiffError, MissingDependencyError
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, NOT_COVERED, Label, as_label
 from ..measure import area_km2, from_equal_area, to_equal_area
@@ -498,8 +498,8 @@ def _tiles(ax, centre, tiles) -> str:
     try:
         import contextily
     except ImportError:
-        raise MapdiffError(
-            "web tiles need contextily: pip install contextily (or leave tiles=None)"
+        raise MissingDependencyError(
+            "web tiles need contextily and a network: pip install contextily (or leave tiles=None)"
         ) from None
     crs = f"+proj=laea +lat_0={centre[1]} +lon_0={centre[0]} +ellps=WGS84 +units=m"
     provider = tiles
