@@ -607,5 +607,5 @@ def test_web_tiles_only_when_asked():
     ax = c.plot(places=False)  # default: no tiles, no network
     assert not ax.images
     if importlib.util.find_spec("contextily") is None:
-        with pytest.raises(mapdiff.MissingDependencyError, match="pip install contextily"):
+        with pytest.raises(mapdiff.MissingDependencyError, match="mapdiff\\[tiles\\]"):
             c.plot(tiles="OpenStreetMap.Mapnik")
