@@ -114,5 +114,5 @@ class MissingDependencyError(MapdiffError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
 
 
-class UnknownSideError(MapdiffError, ValueError):
+class UnknownSideError(ArgumentError):
     """A side the map (or maps) does not have; the message lists the sides it has."""

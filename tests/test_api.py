@@ -70,6 +70,8 @@ def test_version_is_single_sourced():
 DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "area_km2": ("geoms",),
     "as_label": ("value",),
+    "canonical_side": ("side",),
+    "resolve_side": ("side", "known"),
     "changes": ("old", "new"),
     "check_claim": ("map", "place", "side", "claimed"),
     "check_claims": ("ledger", "maps"),
@@ -107,6 +109,7 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "Label.parse": ("text",),
     "Profile.find_as_of": ("table",),
     "Profile.label_features": ("table",),
+    "Profile.label_and_reports": ("table",),
     "Profile.matches": ("table",),
     "Profile.order": ("labels",),
     "Series.__init__": ("releases",),

@@ -141,7 +141,7 @@ def test_api_polygons_by_english_name():
     assert m.source == "deepstate_api" and m.as_of == dt.date(2025, 11, 27)
     assert m.classes == ("controlled", "contested", "retaken", "pre2022")
     assert m.area(GREY) == pytest.approx(geod_km2(GREY_STRIP), rel=1e-3)
-    assert m.area(UA, within=LIBERATED) == pytest.approx(geod_km2(LIBERATED), rel=1e-3)
+    assert m.area(UA, aoi=LIBERATED) == pytest.approx(geod_km2(LIBERATED), rel=1e-3)
     rep = {r.kind: r for r in m.report.repairs}
     assert rep["dropped_by_profile"].count == 2 and "Karelia" in rep["dropped_by_profile"].detail
 
