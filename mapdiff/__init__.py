@@ -48,7 +48,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".io.limits": ("Limits", "set_limits"),
     ".io.profiles": ("Profile", "available_profiles", "get_profile", "load_profile", "register_profile"),
     ".io.read": ("read_map",),
-    ".io.write": ("write_gdf",),
+    ".io.write": ("read_provenance", "write_gdf"),
     ".labels": (
         "CONTESTED",
         "CONTROLLED",
@@ -67,6 +67,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".places.boundaries": ("fetch_footprint",),
     ".places.footprints": ("Footprint", "footprint", "footprint_from_file", "place_names"),
     ".places.regions": ("region",),
+    ".report": ("Report", "build_report"),
     ".samples": ("sample_path", "sample_paths"),
     ".series": ("Series", "ShareSeries"),
     ".sources": ("fetch",),
@@ -110,6 +111,7 @@ __all__ = [
     "ProfileError",
     "Provenance",
     "Repair",
+    "Report",
     "Series",
     "ShareSeries",
     "SourceLag",
@@ -122,6 +124,7 @@ __all__ = [
     "area_km2",
     "as_label",
     "available_profiles",
+    "build_report",
     "canonical_side",
     "changes",
     "check_claim",
@@ -143,6 +146,7 @@ __all__ = [
     "place_names",
     "read_ledger",
     "read_map",
+    "read_provenance",
     "region",
     "register_profile",
     "resolve_side",
@@ -195,7 +199,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .io.limits import Limits, set_limits
     from .io.profiles import Profile, available_profiles, get_profile, load_profile, register_profile
     from .io.read import read_map
-    from .io.write import write_gdf
+    from .io.write import read_provenance, write_gdf
     from .labels import (
         CONTESTED,
         CONTROLLED,
@@ -214,6 +218,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .places.boundaries import fetch_footprint
     from .places.footprints import Footprint, footprint, footprint_from_file, place_names
     from .places.regions import region
+    from .report import Report, build_report
     from .samples import sample_path, sample_paths
     from .series import Series, ShareSeries
     from .sources import fetch

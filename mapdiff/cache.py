@@ -52,6 +52,7 @@ CACHE_ENV = _dirs.CACHE_ENV
 _MAGIC = b"MAPDIFF-RELEASE-2\n"
 _FORMAT = 2
 _SUFFIX = ".mdr"
+_RESULTS_SUFFIX = ".mds"  # results by file identity, written by mapdiff._runner
 
 
 def cache_dir(directory=None) -> Path:
@@ -242,7 +243,8 @@ def load(key: str, directory=None) -> ControlMap | None:
 
 
 def clear(directory=None) -> int:
-    """Remove every cached release; returns how many entries were removed."""
+    """Remove every cached release (and the measured results of runs); returns how many
+    release entries were removed."""
     return prune(0.0, directory)
 
 
@@ -258,6 +260,12 @@ def prune(older_than_days: float = 30.0, directory=None) -> int:
             if older_than_days <= 0 or p.stat().st_mtime < limit:
                 p.unlink()
                 n += 1
+        except FileNotFoundError:
+            continue
+    for p in folder.glob(f"*{_RESULTS_SUFFIX}"):  # measured results of runs (mapdiff._runner)
+        try:
+            if older_than_days <= 0 or p.stat().st_mtime < limit:
+                p.unlink()
         except FileNotFoundError:
             continue
     return n

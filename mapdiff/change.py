@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso
 from ._runner import _centre, _Context, _load_release, _Release
 from .errors import ArgumentError
@@ -78,7 +79,7 @@ class ChangeComponent:
 
 
 @dataclass(frozen=True, eq=False)
-class Changes:
+class Changes(GeoResult):
     """Gains and losses per side between two releases (km², with the polygons).
 
     Attributes
@@ -108,12 +109,15 @@ class Changes:
     aoi: str | None = None
     aoi_kind: str | None = None
     approximate: bool = False
+    #: the two maps' Provenance (old, new) and the Footprint of ``aoi``, stated in exports
+    map_provenance: tuple = field(repr=False, default=())
+    footprint: object = field(repr=False, default=None)
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``sides`` with km² and the components (without geometry)."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "changes",
+            "type": "changes",
             "source": self.source,
             "old": iso(self.old_as_of),
             "new": iso(self.new_as_of),
@@ -150,45 +154,38 @@ class Changes:
         )
 
     def to_gdf(self):
-        """The components as a GeoDataFrame (EPSG:4326)."""
+        """The components as a GeoDataFrame (EPSG:4326): ``class`` (``gained`` or ``lost``),
+        ``side``, ``change``, ``area_km2``, ``place``, ``distance_km``, ``geometry``.
+
+        On a two-sided map one side's gains are the other's losses: the same polygon is
+        a row of each side (filter on ``side``).
+        """
         import geopandas as gpd
 
         df = self.to_frame()
+        df.insert(0, "class", df["change"].astype(object))
         return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
 
-    def plot(self, ax=None, *, side: str | None = None, **kwargs):
-        """Land ``side`` gained (red) and lost (blue, hatched); returns the Axes.
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance, map_row
 
-        One side at a time (by default the first): on a two-sided map one side's gains are
-        the other's losses, and drawing both would stack the same polygons.
-        """
-        import matplotlib.pyplot as plt
-        from shapely.plotting import plot_polygon
+        provs = tuple(self.map_provenance) or (None, None)
+        maps = [
+            map_row("old", self.source, self.old_as_of, provs[0]),
+            map_row("new", self.source, self.new_as_of, provs[1]),
+        ]
+        return export_provenance("changes", maps=maps, footprint=self.footprint)
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 7))
-        s = side or next(iter(self.sides), None)
-        for geom, kind, colour, hatch in (
-            (self.gained.get(s), "gained", "#c0392b", None),
-            (self.lost.get(s), "lost", "#2471a3", "//"),
-        ):
-            if geom is not None and not geom.is_empty:
-                plot_polygon(
-                    geom,
-                    ax=ax,
-                    add_points=False,
-                    facecolor=colour if hatch is None else "none",
-                    edgecolor=colour,
-                    hatch=hatch,
-                    alpha=0.8,
-                    label=f"{s} {kind} ({self.sides[s][kind + '_km2']:,.1f} km²)",
-                    **kwargs,
-                )
-        ax.set_title(f"{self.source}: {self.old_as_of} → {self.new_as_of}")
-        ax.set_aspect(1 / math.cos(math.radians(np.mean(ax.get_ylim()))))
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="best", fontsize="small")
-        return ax
+    def _class_style(self) -> dict:
+        from .classes import CHANGE_COLOURS
+
+        return {k: (c, k) for k, c in CHANGE_COLOURS.items()}
+
+    def plot(self, ax=None, **kwargs):
+        """What a side gained and lost, true to scale (:func:`mapdiff.draw.plot.plot_changes_map`)."""
+        from .draw.plot import plot_changes_map
+
+        return plot_changes_map(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         rows = "".join(
@@ -297,7 +294,7 @@ def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
     c = _changes(old, new, geom, name, components)
     if fp is None:
         return c
-    return dataclasses.replace(c, aoi_kind=fp.kind, approximate=fp.approximate)
+    return dataclasses.replace(c, aoi_kind=fp.kind, approximate=fp.approximate, footprint=fp)
 
 
 def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool) -> Changes:
@@ -336,7 +333,17 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
                     for i in range(len(parts))
                 ]
         comps.sort(key=lambda c: -c.area_km2)
-    return Changes(old.as_of, new.as_of, new.source, rows, gained, lost, tuple(comps), aoi_name)
+    return Changes(
+        old.as_of,
+        new.as_of,
+        new.source,
+        rows,
+        gained,
+        lost,
+        tuple(comps),
+        aoi_name,
+        map_provenance=(old.provenance, new.provenance),
+    )
 
 
 def _aoi_footprint(aoi):
@@ -430,7 +437,7 @@ class ChangeTable:
             )
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "change_table",
+            "type": "change_table",
             "source": self.source,
             "aoi": self.aoi,
             "window": self.window,
@@ -438,37 +445,11 @@ class ChangeTable:
             "rows": rows,
         }
 
-    def plot(self, ax=None, *, side: str | None = None, **kwargs):
-        """Net change per day and its rolling mean for one side; returns the Axes."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax=None, **kwargs):
+        """Net change per day and its rolling mean (:func:`mapdiff.draw.plot.plot_change_table`)."""
+        from .draw.plot import plot_change_table
 
-        side = side or (self.sides[0] if self.sides else None)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4))
-        if side is not None:
-            ax.bar(
-                self.frame.index,
-                self.frame[f"{side}_net_km2_per_day"],
-                color="0.7",
-                label=f"{side} net km²/day",
-            )
-            ax.plot(
-                self.frame.index,
-                self.frame[f"{side}_net_km2_per_day_rolling"],
-                color="C3",
-                label=f"rolling mean ({self.window} releases)",
-                **kwargs,
-            )
-        ax.axhline(0, color="black", lw=0.6)
-        import matplotlib.dates as mdates
-
-        loc = mdates.AutoDateLocator()
-        ax.xaxis.set_major_locator(loc)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
-        ax.set_ylabel("km² per day")
-        ax.set_title(f"{self.source}: net change{' in ' + self.aoi if self.aoi else ''}")
-        ax.legend(loc="best", fontsize="small")
-        return ax
+        return plot_change_table(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         where = " — " + html.escape(self.aoi) if self.aoi else ""

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso, jsonable
 from .encircle import GREY_POLICIES, Encirclement, encirclement
 from .errors import ArgumentError, CoverageError
@@ -110,7 +111,7 @@ def parse_claimed(value) -> float:
 
 # ---------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class ClaimCheck:
+class ClaimCheck(GeoResult):
     """The result of checking one claim on one map (immutable).
 
     Built by :func:`check_claim`. Other analyses (the encirclement check) build one with
@@ -182,6 +183,9 @@ class ClaimCheck:
     footprint_geometry: object = field(default=None, compare=False, repr=False)
     held_geometry: object = field(default=None, compare=False, repr=False)
     grey_geometry: object = field(default=None, compare=False, repr=False)
+    #: the map's Provenance (file, sha256) and the Footprint, stated in exports
+    map_provenance: object = field(default=None, compare=False, repr=False)
+    footprint: object = field(default=None, compare=False, repr=False)
 
     @property
     def supported(self) -> bool:
@@ -197,6 +201,7 @@ class ClaimCheck:
         """JSON-ready dict (``schema_version`` 1)."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "claim_check",
             "place": self.place,
             "side": self.side,
             "kind": self.kind,
@@ -221,6 +226,51 @@ class ClaimCheck:
             "notes": list(self.notes),
             "detail": jsonable(self.detail) if self.detail is not None else None,
         }
+
+    def to_gdf(self):
+        """The footprint, the side's held land and the grey zone in it (EPSG:4326).
+
+        Columns: ``class`` (``footprint``, ``held``, ``grey``), ``place``, ``side``,
+        ``verdict``, ``area_km2``, ``geometry``; one row per part the check measured
+        (an empty part, e.g. no grey zone, has no row).
+        """
+        import geopandas as gpd
+
+        rows = [
+            ("footprint", self.footprint_geometry, self.footprint_km2),
+            ("held", self.held_geometry, self.held_km2),
+            ("grey", self.grey_geometry, self.grey_km2),
+        ]
+        rows = [r for r in rows if r[1] is not None and not r[1].is_empty]
+        return gpd.GeoDataFrame(
+            {
+                "class": [r[0] for r in rows],
+                "place": [self.place] * len(rows),
+                "side": [self.side] * len(rows),
+                "verdict": [self.verdict] * len(rows),
+                "area_km2": [float(r[2]) for r in rows],
+            },
+            geometry=[r[1] for r in rows],
+            crs="EPSG:4326",
+        )
+
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance, map_row
+
+        maps = [map_row("map", self.source, self.as_of, self.map_provenance)]
+        fp = self.footprint or {
+            "name": self.place,
+            "footprint_kind": self.footprint_kind,
+            "provenance": self.provenance,
+            "approximate": self.approximate,
+        }
+        return export_provenance("claim_check", maps=maps, footprint=fp)
+
+    def _class_style(self) -> dict:
+        from .classes import CLAIM_COLOURS
+
+        text = {"footprint": f"{self.place} ({self.footprint_kind})", "held": f"held by {self.side}"}
+        return {k: (c, text.get(k, "grey zone")) for k, c in CLAIM_COLOURS.items()}
 
     def to_frame(self):
         """The sensitivity table as a DataFrame (one row per footprint kind × policy)."""
@@ -306,74 +356,11 @@ class ClaimCheck:
             f"<ul>{notes}</ul>{table}"
         )
 
-    def plot(self, ax=None):
-        """Footprint outline, held land, grey zone and the share per policy; returns the Axes.
-
-        Uses :func:`mapdiff.draw.plot.plot_claim`; a check that carries no footprint
-        geometry gets a simple lon/lat figure.
-        """
+    def plot(self, ax=None, **kwargs):
+        """Footprint, held land, grey zone and the share per policy (:func:`mapdiff.draw.plot.plot_claim`)."""
         from .draw.plot import plot_claim
 
-        if self.footprint_geometry is not None:
-            return plot_claim(self, ax=ax)
-        return self._plot_simple(ax)
-
-    def _plot_simple(self, ax=None):
-        import matplotlib.pyplot as plt
-        from matplotlib.patches import Patch
-        from shapely.plotting import plot_polygon
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 6))
-        handles = []
-        for geom, colour, name in (
-            (self.held_geometry, "#d55e00", f"held by {self.side}"),
-            (self.grey_geometry, "#999999", "grey zone"),
-        ):
-            if geom is not None and not geom.is_empty:
-                plot_polygon(geom, ax=ax, add_points=False, facecolor=colour, edgecolor="none", alpha=0.7)
-                handles.append(Patch(facecolor=colour, alpha=0.7, label=name))
-        if self.footprint_geometry is not None and not self.footprint_geometry.is_empty:
-            style = "--" if self.approximate else "-"
-            plot_polygon(
-                self.footprint_geometry,
-                ax=ax,
-                add_points=False,
-                facecolor="none",
-                edgecolor="black",
-                linestyle=style,
-                linewidth=1.5,
-            )
-            label = f"{self.place} ({self.footprint_kind}{', APPROXIMATE' if self.approximate else ''})"
-            handles.append(Patch(facecolor="none", edgecolor="black", linestyle=style, label=label))
-            xmin, ymin, xmax, ymax = self.footprint_geometry.bounds
-            pad = 0.1 * max(xmax - xmin, ymax - ymin)
-            ax.set_xlim(xmin - pad, xmax + pad)
-            ax.set_ylim(ymin - pad, ymax + pad)
-            ax.set_aspect(1 / math.cos(math.radians((ymin + ymax) / 2)))
-        if handles:
-            ax.legend(handles=handles, loc="upper right", fontsize="small")
-        text = "\n".join(f"{p}: {_pct(s)}" for p, s in self.policies.items())
-        if text:
-            ax.text(
-                0.02,
-                0.02,
-                text,
-                transform=ax.transAxes,
-                fontsize="small",
-                va="bottom",
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
-            )
-        date = iso(self.as_of, "undated")
-        what = {"captured": f"{self.place} captured", "encircled": f"{self.place} encircled"}.get(
-            self.kind, f"{_pct(self.claimed)} of {self.place}"
-        )
-        ax.set_title(
-            f"Claim: {self.side} holds {what}: {self.verdict}\n({self.source} {date})", fontsize="medium"
-        )
-        ax.set_xlabel("longitude")
-        ax.set_ylabel("latitude")
-        return ax
+        return plot_claim(self, ax=ax, **kwargs)
 
 
 def _num(x):
@@ -620,6 +607,8 @@ def check_claim(
         footprint_geometry=fp.geometry,
         held_geometry=m["held_geom"],
         grey_geometry=m["grey_geom"],
+        map_provenance=map.provenance,
+        footprint=fp,
     )
 
 
@@ -719,4 +708,6 @@ def check_encircled_claim(
         footprint_geometry=fp.geometry,
         held_geometry=m["held_geom"],
         grey_geometry=m["grey_geom"],
+        map_provenance=map.provenance,
+        footprint=fp,
     )

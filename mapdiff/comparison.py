@@ -39,20 +39,24 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._json import SCHEMA_VERSION, iso
+from ._geo import GeoResult
+from ._json import SCHEMA_VERSION, iso, jsonable
+from .classes import classify_pieces, comparison_sides
 from .errors import ArgumentError, EmptyMapError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
 from .scope import not_drawn_keys, select_not_drawn
 
-__all__ = ["Comparison", "ManyComparison", "compare", "compare_many"]
+__all__ = ["CLASSES", "Comparison", "ManyComparison", "classify_pieces", "compare", "compare_many"]
 
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 CAUSES = ("agree", "scope", "noise", "real")
+#: Disagreement classes of a piece (column ``class`` of :attr:`Comparison.pieces`), in legend order.
+CLASSES = ("both_a", "both_b", "only_1_a", "only_2_a", "grey", "other", "out_of_scope")
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- classes
 def _label_str(status, side) -> str:
     return f"{status}:{side}" if isinstance(side, str) else status
 
@@ -67,7 +71,7 @@ def _aoi_dict(fp) -> dict | None:
         return None
     return {
         "name": fp.name,
-        "kind": fp.kind,
+        "footprint_kind": fp.kind,
         "approximate": fp.approximate,
         "upper_bound": fp.upper_bound,
         "area_km2": float(fp.area_km2),
@@ -147,6 +151,19 @@ def _overlay(la, ga, lb, gb):
     return ia[keep], ib[keep], inter[keep]
 
 
+def _robust_intersection(a, b):
+    """``shapely.intersection(a, b)``; when GEOS cannot node the inputs (a mitred buffer's
+    self-touching corner), again on their valid forms, and at last snapped to 1 mm."""
+    try:
+        return shapely.intersection(a, b)
+    except shapely.errors.GEOSException:
+        a, b = shapely.make_valid(a), shapely.make_valid(b)
+    try:
+        return shapely.intersection(a, b)
+    except shapely.errors.GEOSException:
+        return shapely.intersection(a, b, grid_size=1e-3)
+
+
 def _explode(idx, geoms):
     parts, src = shapely.get_parts(geoms, return_index=True)
     return idx[src], parts
@@ -205,7 +222,7 @@ def _segments(lines):
 
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False)
-class Comparison:
+class Comparison(GeoResult):
     """Two maps compared over an area of interest (immutable).
 
     Attributes
@@ -225,6 +242,11 @@ class Comparison:
     place : Footprint or None
         The footprint when the AOI is a place or polygon file: its kind (rung) and
         ``approximate`` flag are stated in the text and JSON.
+    class_sides : (str or None, str or None)
+        Side A and side B the ``class`` column speaks of (the first side drawn, the other).
+
+    The ``class`` column of ``pieces`` is the disagreement class of each piece (see
+    :func:`classify_pieces`); :meth:`classes` gives it for other sides.
     """
 
     a: ControlMap
@@ -236,11 +258,28 @@ class Comparison:
     scope_notes: tuple[str, ...] = ()
     _centre: tuple = field(default=(0.0, 0.0), repr=False)
     place: object = field(default=None, repr=False)
+    class_sides: tuple = (None, None)
 
     @property
     def approximate(self) -> bool:
         """True when the AOI is an approximate footprint."""
         return bool(self.place is not None and self.place.approximate)
+
+    def classes(self, *, side_a: str | None = None, side_b: str | None = None) -> np.ndarray:
+        """The disagreement class of each piece, speaking of ``side_a``/``side_b``.
+
+        With no sides (or the comparison's own), this is the ``class`` column.
+        """
+        sides = comparison_sides(self.a, self.b, side_a, side_b)
+        if sides == tuple(self.class_sides) and "class" in self.pieces:
+            return self.pieces["class"].to_numpy(dtype=object)
+        return classify_pieces(self.pieces, *sides)
+
+    @cached_property
+    def class_km2(self) -> dict:
+        """km² per disagreement class present (``class`` column), in :data:`CLASSES` order."""
+        by = self.pieces.groupby("class")["area_km2"].sum()
+        return {c: float(by[c]) for c in CLASSES if c in by.index}
 
     # ------------------------------------------------------------- tables
     @cached_property
@@ -453,24 +492,26 @@ class Comparison:
                 er = shapely.buffer(geoms, -d / 2.0, join_style="mitre", mitre_limit=10.0)
                 ok = ~shapely.is_empty(er)
                 grown = shapely.buffer(er[ok], d / 2.0, join_style="mitre", mitre_limit=10.0)
-                opened = shapely.intersection(grown, geoms[ok])
+                opened = _robust_intersection(grown, geoms[ok])
                 km2 = float(shapely.area(opened).sum() / 1e6)
             rows.append({"d_m": d, "disagreement_km2": km2, "share_of_aoi": km2 / self.aoi_km2})
         return pd.DataFrame(rows)
 
     # ------------------------------------------------------------- components
     @cached_property
-    def components(self) -> pd.DataFrame:
+    def components(self):
         """Real disagreement as connected components, largest first, with the nearest place.
 
-        Columns: rank, area_km2, a_label, b_label (of the largest part), lon, lat (a
-        point inside), place, place_km (distance from the component to the place's
-        footprint centre), geometry (lon/lat).
+        A GeoDataFrame (EPSG:4326). Columns: rank, area_km2, a_label, b_label (of the
+        largest part), lon, lat (a point inside), place, place_km (distance from the
+        component to the place's footprint centre), geometry.
         """
+        import geopandas as gpd
+
         cols = ["rank", "area_km2", "a_label", "b_label", "lon", "lat", "place", "place_km", "geometry"]
         real = self.pieces[self.pieces.cause == "real"]
         if len(real) == 0:
-            return pd.DataFrame(columns=cols)
+            return gpd.GeoDataFrame(pd.DataFrame(columns=cols), geometry="geometry", crs="EPSG:4326")
         parts = real.geometry.to_numpy()
         comps = shapely.get_parts(_dissolve(parts))
         tree = shapely.STRtree(comps)
@@ -512,7 +553,7 @@ class Comparison:
         )
         df = df.sort_values("area_km2", ascending=False, kind="stable").reset_index(drop=True)
         df.insert(0, "rank", np.arange(1, len(df) + 1))
-        return df[cols]
+        return gpd.GeoDataFrame(df[cols], geometry="geometry", crs="EPSG:4326")
 
     # ------------------------------------------------------------- outputs
     def to_frame(self) -> pd.DataFrame:
@@ -558,9 +599,10 @@ class Comparison:
                 )
             return out
 
-        comps = self.components.drop(columns="geometry").head(top)
-        return {
+        comps = pd.DataFrame(self.components.drop(columns="geometry")).head(top)
+        out = {
             "schema_version": SCHEMA_VERSION,
+            "type": "comparison",
             "aoi_km2": float(self.aoi_km2),
             "aoi": _aoi_dict(self.place),
             "approximate": self.approximate,
@@ -577,6 +619,8 @@ class Comparison:
             ],
             "crosstab": _rec(self.to_frame()),
             "disagreement_km2": {k: float(v) for k, v in self.disagreement_km2.items()},
+            "class_sides": list(self.class_sides),
+            "class_km2": self.class_km2,
             "metrics": _rec(self.metrics),
             "displacement": _rec(self.displacement),
             "tolerance": _rec(self.tolerance),
@@ -584,29 +628,64 @@ class Comparison:
             "n_components": len(self.components),
             "scope_notes": list(self.scope_notes),
         }
+        return jsonable(out)
 
-    def to_file(self, path, *, driver: str | None = None, what: str = "disagreement"):
-        """Write polygons atomically (GeoPackage, GeoJSON, ...).
+    def to_gdf(self, *, what: str = "pieces"):
+        """The pieces as a GeoDataFrame (EPSG:4326), with their disagreement ``class``.
 
-        ``what="disagreement"`` (default): the disagreeing pieces with ``a_label, b_label,
-        area_km2, cause``; ``what="pieces"``: every piece, agreement included.
+        Columns: ``class`` (``both_a``, ``only_1_a``, ... as in the figures, see
+        :func:`mapdiff.classes.classify_pieces`; side A and B are the first two sides the
+        maps name), ``a_label``, ``b_label``, ``a_status``, ``a_side``, ``b_status``,
+        ``b_side``, ``cause`` (agree, scope, noise, real), ``area_km2``, ``geometry``.
+
+        Parameters
+        ----------
+        what : {"pieces", "disagreement"}
+            Every piece (they tile the AOI), or only those where the maps disagree.
         """
-        from .io.write import write_gdf
+        import geopandas as gpd
 
         if what not in ("disagreement", "pieces"):
-            raise ArgumentError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
-        return write_gdf(
-            self.disagreement if what == "disagreement" else self.pieces,
-            path,
-            driver=driver,
-            inputs=(self.a.provenance.path, self.b.provenance.path),
+            raise ArgumentError(f"what= takes 'disagreement' or 'pieces', got {what!r}")
+        p = self.pieces if what == "pieces" else self.pieces[self.pieces.cause != "agree"]
+        side_a, side_b = comparison_sides(self.a, self.b)
+        df = pd.DataFrame(
+            {
+                "class": classify_pieces(p, side_a, side_b),
+                "a_label": [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)],
+                "b_label": [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)],
+                "a_status": p.a_status.to_numpy(),
+                "a_side": p.a_side.to_numpy(),
+                "b_status": p.b_status.to_numpy(),
+                "b_side": p.b_side.to_numpy(),
+                "cause": p.cause.to_numpy(),
+                "area_km2": p.area_km2.to_numpy(),
+            }
         )
+        return gpd.GeoDataFrame(df, geometry=p.geometry.to_numpy(), crs="EPSG:4326")
 
-    def plot(self, ax=None, **kw):
-        """Draw the disagreement by cause over the AOI; returns the Axes."""
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance
+
+        return export_provenance("comparison", maps=[("a", self.a), ("b", self.b)], footprint=self.place)
+
+    def _class_style(self) -> dict:
+        from .classes import CLASS_COLOURS, class_text, comparison_sides
+
+        sa, sb = comparison_sides(self.a, self.b)
+        return {c: (colour, class_text(c, self.a, self.b, sa, sb)) for c, colour in CLASS_COLOURS.items()}
+
+    def plot(self, ax=None, **kwargs):
+        """The disagreement map by class, true to scale (:func:`mapdiff.draw.plot.plot_comparison`)."""
         from .draw.plot import plot_comparison
 
-        return plot_comparison(self, ax=ax, **kw)
+        return plot_comparison(self, ax=ax, **kwargs)
+
+    def explore(self, **kwargs):
+        """A folium map, one layer per class (:func:`mapdiff.draw.interactive.explore_comparison`)."""
+        from .draw.interactive import explore_comparison
+
+        return explore_comparison(self, **kwargs)
 
     def __repr__(self) -> str:
         d = self.disagreement_km2
@@ -649,8 +728,10 @@ def compare(
 
     Raises
     ------
-    CoverageError
-        An empty or non-polygonal AOI.
+    ArgumentError
+        A non-polygonal AOI.
+    EmptyMapError
+        An empty AOI.
 
     Examples
     --------
@@ -735,13 +816,17 @@ def compare(
         geometry=list(geoms),
         crs="EPSG:4326",
     )
+    sides = comparison_sides(a, b)
+    pieces.insert(6, "class", classify_pieces(pieces, *sides))
     place = _aoi_place(aoi)
-    return Comparison(a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre, place)
+    return Comparison(
+        a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre, place, class_sides=sides
+    )
 
 
 # --------------------------------------------------------------------------- many maps
 @dataclass(frozen=True, eq=False)
-class ManyComparison:
+class ManyComparison(GeoResult):
     """Several maps over one AOI: a consensus map and the pairwise table.
 
     Attributes
@@ -767,10 +852,30 @@ class ManyComparison:
         """km² by number of maps agreeing on the top label."""
         return self.consensus.groupby("n_top", as_index=False)["area_km2"].sum()
 
+    def to_gdf(self):
+        """The consensus pieces (EPSG:4326), with ``class``: the label most maps give
+        (``top_label``), then the columns of :attr:`consensus`."""
+        gdf = self.consensus.copy()
+        gdf.insert(0, "class", gdf["top_label"].astype(object))
+        return gdf
+
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance
+
+        return export_provenance("many_comparison", maps=[(f"map_{i}", m) for i, m in enumerate(self.maps)])
+
+    def _class_style(self) -> dict:
+        from .classes import label_colours, map_sides
+
+        labels = list(dict.fromkeys([lab for m in self.maps for lab in m.all_labels] + [NOT_COVERED]))
+        sides = list(dict.fromkeys(s for m in self.maps for s in map_sides(m)))
+        return {k: (c, f"most maps say {k}") for k, c in label_colours(labels, sides=sides).items()}
+
     def to_dict(self) -> dict:
         """JSON-ready summary."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "many_comparison",
             "aoi_km2": float(self.aoi_km2),
             "sources": [{"source": m.source, "as_of": iso(m.as_of)} for m in self.maps],
             "agreement_km2": {
@@ -779,15 +884,11 @@ class ManyComparison:
             "pairwise": self.pairwise.to_dict(orient="records"),
         }
 
-    def plot(self, ax=None, **kw):
-        """Map of how many sources agree on each area; returns the Axes."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax=None, **kwargs):
+        """Map of how many sources agree on each area (:func:`mapdiff.draw.plot.plot_consensus`)."""
+        from .draw.plot import plot_consensus
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 8))
-        self.consensus.plot(column="n_top", ax=ax, legend=True, cmap="viridis", **kw)
-        ax.set_title(f"sources agreeing (of {len(self.maps)})")
-        return ax
+        return plot_consensus(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         return (

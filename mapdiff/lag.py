@@ -104,7 +104,7 @@ class SourceLag:
 
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "source_lag",
+            "type": "source_lag",
             "leader": self.leader,
             "follower": self.follower,
             "window": [d.isoformat() for d in self.window],
@@ -115,19 +115,10 @@ class SourceLag:
         }
 
     def plot(self, ax=None, **kwargs):
-        """Mean squared difference against shift, one line per place; returns the Axes."""
-        import matplotlib.pyplot as plt
+        """Mean squared difference against shift per place (:func:`mapdiff.draw.plot.plot_lag`)."""
+        from .draw.plot import plot_lag
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
-        for p in self.curves.columns:
-            ax.plot(self.curves.index, self.curves[p], label=p, **kwargs)
-        ax.axvline(0, color="grey", lw=0.8)
-        ax.set_xlabel(f"days {self.follower} trails {self.leader}")
-        ax.set_ylabel("mean squared share difference")
-        ax.set_title(f"Lag of {self.follower} behind {self.leader}")
-        ax.legend(loc="best", fontsize="small")
-        return ax
+        return plot_lag(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         return (

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._dates import as_date
-from ._json import SCHEMA_VERSION
+from ._json import SCHEMA_VERSION, jsonable
 from ._resources import data_dir
 from .claims import KINDS, ClaimCheck, check_claim, parse_claimed
 from .errors import ArgumentError, CoverageError, FormatError, MapdiffError, UnknownPlaceError
@@ -111,6 +110,7 @@ class Ledger:
         """JSON-ready dict."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "ledger",
             "path": self.path,
             "claims": [c.to_dict() for c in self.claims],
         }
@@ -254,7 +254,9 @@ class ClaimsReport:
 
     def to_dict(self) -> dict:
         """JSON-ready dict (``schema_version`` 1)."""
-        return {"schema_version": SCHEMA_VERSION, "rows": [dict(r) for r in self.rows]}
+        return jsonable(
+            {"schema_version": SCHEMA_VERSION, "type": "claims_report", "rows": [dict(r) for r in self.rows]}
+        )
 
     def __str__(self) -> str:
         lines = []
@@ -274,32 +276,11 @@ class ClaimsReport:
     def _repr_html_(self) -> str:
         return "<b>ClaimsReport</b>" + self.to_frame().to_html(index=False, na_rep="", escape=True)
 
-    def plot(self, ax=None):
-        """Share held (bars) against the claimed share (ticks), per claim and source; returns the Axes."""
-        import matplotlib.pyplot as plt
+    def plot(self, ax=None, **kwargs):
+        """Share held against the claimed share (:func:`mapdiff.draw.plot.plot_claims_report`)."""
+        from .draw.plot import plot_claims_report
 
-        rows = [r for r in self.rows if r["share"] is not None]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * max(len(rows), 1)))
-        names = [f"{r['place']} {r['kind']} ({r['source']} {r['release']})" for r in rows]
-        y = list(range(len(rows)))
-        ax.barh(y, [100 * r["share"] for r in rows], color="#d55e00", label="share held (map)")
-        claimed = [(i, 100 * r["claimed"]) for i, r in enumerate(rows) if r["claimed"] is not None]
-        if claimed:
-            ax.scatter(
-                [c for _, c in claimed],
-                [i for i, _ in claimed],
-                marker="|",
-                s=300,
-                color="black",
-                label="claimed",
-                zorder=3,
-            )
-        ax.set_yticks(y, [html.unescape(n) for n in names])
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("share of the footprint, %")
-        ax.legend(loc="lower right", fontsize="small")
-        return ax
+        return plot_claims_report(self, ax=ax, **kwargs)
 
 
 _REPORT_COLUMNS = [

@@ -33,10 +33,13 @@ Install the extra (``pip install 'mapdiff[dask]'``) and pass a client::
     shares = s.shares(["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client)
 
 Without ``client=`` an active client (``distributed.get_client()``) is used, or a
-LocalCluster is started for the call. Workers need mapdiff installed and the files at
-the same paths (a shared filesystem), and ``MAPDIFF_CACHE_DIR`` pointing at shared or
-local storage. Work is parallel over releases (shares) and over runs of consecutive
-releases (changes): dask-geopandas has no overlay, and one release is small.
+LocalCluster of ``workers`` processes is started on the first call and reused by every
+later call of the process (closed at exit): its workers keep their imports and caches
+warm, so from the second call on the dask path starts no process at all. Workers need
+mapdiff installed and the files at the same paths (a shared filesystem), and
+``MAPDIFF_CACHE_DIR`` pointing at shared or local storage. Work is parallel over releases
+(shares) and over runs of consecutive releases (changes): dask-geopandas has no overlay,
+and one release is small.
 
 Grey zone policy for shares
 ---------------------------
@@ -64,7 +67,17 @@ import shapely
 
 from ._dates import as_date, find_date
 from ._json import SCHEMA_VERSION
-from ._runner import _aoi, _centre, _Context, _measure_batch, _Measured, _Release, _run, measure_footprints
+from ._runner import (
+    _aoi,
+    _centre,
+    _Context,
+    _measure_batch,
+    _Measured,
+    _Release,
+    _run,
+    measure_footprints,
+    measure_releases,
+)
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from .errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
 from .labels import CONTESTED, canonical_side
@@ -338,9 +351,14 @@ class Series:
             bool(cache),
             None if cache_dir is None else str(cache_dir),
             check_source=not self._source_given,
+            store_releases=False,
         )
-        results = _run(
-            _measure_batch, ctx, self._releases, workers, backend, client, quiet, f"{self.source} shares"
+        results = measure_releases(
+            ctx,
+            self._releases,
+            lambda todo: _run(
+                _measure_batch, ctx, todo, workers, backend, client, quiet, f"{self.source} shares"
+            ),
         )
         known = self._sides(results)
         if side not in known:
@@ -566,7 +584,7 @@ class ShareSeries:
         >>> f = pd.DataFrame({"A": [0.1, 0.6, 0.4, 0.95]},
         ...                  index=pd.to_datetime(["2025-01-01", "2025-01-05", "2025-01-06", "2025-01-09"]))
         >>> s = ShareSeries(f, "RU", "nobody", "demo")
-        >>> s.first_crossing(0.5)["date"].iloc[0].date().isoformat()
+        >>> s.first_crossing(threshold=0.5)["date"].iloc[0].date().isoformat()
         '2025-01-05'
         """
         from .lag import first_crossing
@@ -577,12 +595,12 @@ class ShareSeries:
         """JSON-ready dict: side, policy, source, places, dates and shares."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "share_series",
+            "type": "share_series",
             "side": self.side,
             "policy": self.policy,
             "source": self.source,
             "places": [
-                {"name": p, "kind": k, "approximate": bool(a)}
+                {"name": p, "footprint_kind": k, "approximate": bool(a)}
                 for p, k, a in zip(self.places, self.kinds, self.approximate, strict=False)
             ],
             "dates": [d.date().isoformat() for d in self.frame.index],
@@ -592,21 +610,10 @@ class ShareSeries:
         }
 
     def plot(self, ax=None, **kwargs):
-        """Share (%) over time, one line per place; returns the Axes."""
-        import matplotlib.pyplot as plt
+        """Share over time, one line per place (:func:`mapdiff.draw.plot.plot_series`)."""
+        from .draw.plot import plot_series
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(9, 4))
-        for p in self.places:
-            ax.plot(self.frame.index, self.frame[p] * 100, label=p, **kwargs)
-        ax.set_ylabel(f"share held by {self.side} (%)")
-        ax.set_ylim(-2, 102)
-        note = "; approximate footprints" if any(self.approximate) else ""
-        ax.set_title(
-            f"{self.source}: share of each footprint held by {self.side} (grey: {self.policy}{note})"
-        )
-        ax.legend(loc="best", fontsize="small")
-        return ax
+        return plot_series(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
         tail = self.frame.tail(10).map(lambda v: "" if pd.isna(v) else f"{v:.1%}")

@@ -56,6 +56,18 @@ def test_import_pulls_in_no_optional_or_heavy_dependency():
     assert out.stdout.strip() == ""
 
 
+def test_a_short_cli_call_imports_no_pandas():
+    """``mapdiff place X --json`` builds only its own subcommand: no pandas, geopandas, matplotlib."""
+    code = (
+        "import sys, io, contextlib; from mapdiff.cli import main; buf = io.StringIO()\n"
+        "with contextlib.redirect_stdout(buf): code = main(['place', 'Pokrovsk', '--json'])\n"
+        "heavy = [m for m in ('pandas', 'geopandas', 'matplotlib', 'folium', 'dask') if m in sys.modules]\n"
+        "print(code, '\"name\": \"Pokrovsk\"' in buf.getvalue(), ','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0", "True"]
+
+
 def test_version_is_single_sourced():
     from importlib.metadata import version
 
@@ -70,6 +82,7 @@ def test_version_is_single_sourced():
 DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "area_km2": ("geoms",),
     "as_label": ("value",),
+    "build_report": ("old", "new"),
     "canonical_side": ("side",),
     "resolve_side": ("side", "known"),
     "changes": ("old", "new"),
@@ -91,6 +104,7 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "normalise": ("features",),
     "read_ledger": ("path",),
     "read_map": ("src",),
+    "read_provenance": ("path",),
     "region": ("name",),
     "register_profile": ("profile",),
     "sample_path": ("date",),
@@ -105,6 +119,10 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "ControlMap.to_file": ("path",),
     "Comparison.iou": ("label",),
     "Comparison.to_file": ("path",),
+    "ClaimCheck.to_file": ("path",),
+    "Encirclement.to_file": ("path",),
+    "Changes.to_file": ("path",),
+    "Footprint.to_file": ("path",),
     "Footprint.buffer": ("km",),
     "Label.parse": ("text",),
     "Profile.find_as_of": ("table",),
@@ -126,7 +144,11 @@ def _public_callables():
             if issubclass(obj, BaseException):
                 continue
             is_dataclass = "__dataclass_fields__" in vars(obj)
-            for attr, member in vars(obj).items():
+            members = {}  # own and inherited from mapdiff's mixins (GeoResult: to_file, explore)
+            for klass in reversed(obj.__mro__):
+                if klass.__module__.startswith("mapdiff"):
+                    members.update(vars(klass))
+            for attr, member in members.items():
                 if isinstance(member, (classmethod, staticmethod)):
                     member = member.__func__
                 if not inspect.isfunction(member):

@@ -270,13 +270,15 @@ def test_plot_has_content(square_map):
     import matplotlib.pyplot as plt
 
     chk = check_claim(square_map, SQUARE, "RU", "70%")
-    for ax in (chk.plot(), chk._plot_simple()):
+    for ax, bars in ((chk.plot(), True), (chk.plot(bars=False, context=False, alpha=0.6), False)):
         fig = ax.figure
         fig.canvas.draw()
         pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3]
         assert (pixels < 250).any(axis=-1).mean() > 0.01  # not blank
         texts = " ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
-        assert "nobody" in texts and "50.0%" in texts
+        assert f"held by RU: {chk.held_km2:,.2f} km²" in texts
+        if bars:  # the share under each grey-zone policy
+            assert "nobody" in texts and "50.0%" in texts
         plt.close(fig)
 
 

@@ -156,7 +156,8 @@ def test_place_text_json_geojson():
     assert feat["type"] == "Feature" and feat["properties"]["name"] == "Pokrovsk"
     assert shapely.from_geojson(json.dumps(feat["geometry"])).geom_type == "Polygon"
     d = json.loads(run("place", "Kharkiv", "--json").stdout)
-    assert d["kind"] == "city_limits" and "ODbL" in d["provenance"] and "geometry" in d
+    assert d["footprint_kind"] == "city_limits" and d["type"] == "footprint"
+    assert "ODbL" in d["provenance"] and "geometry" in d
     bad = run("place", "Atlantis")
     assert bad.returncode == 2 and "no place 'Atlantis'" in bad.stderr
 

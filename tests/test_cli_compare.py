@@ -58,13 +58,14 @@ def test_place_and_aoi_file(tmp_path):
     fp = mapdiff.footprint("Pokrovsk")
     d = json.loads(r.stdout)
     assert d["aoi_km2"] == pytest.approx(fp.area_km2, rel=1e-3)
-    assert d["aoi"]["kind"] == "city_limits" and d["approximate"] is False
+    assert d["aoi"]["footprint_kind"] == "city_limits" and d["approximate"] is False
     r = run(A, B, "--place", "Pokrovsk")
     assert "(Pokrovsk, city_limits footprint)" in r.stdout and "APPROXIMATE" not in r.stdout
     # an approximate footprint is flagged in the JSON and the text
     r = run(A, B, "--place", "Pokrovsk", "--footprint-kind", "approximate", "--json")
     d = json.loads(r.stdout)
-    assert d["approximate"] is True and d["aoi"]["kind"] == "approximate" and d["aoi"]["approximate"] is True
+    assert d["approximate"] is True and d["aoi"]["footprint_kind"] == "approximate"
+    assert d["aoi"]["approximate"] is True
     r = run(A, B, "--place", "Pokrovsk", "--footprint-kind", "approximate")
     assert "(Pokrovsk, approximate footprint, APPROXIMATE)" in r.stdout
     poly = tmp_path / "aoi.geojson"

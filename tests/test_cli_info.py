@@ -94,7 +94,7 @@ def test_info_json_on_real_nzz():
     assert res.returncode == 0, res.stderr
     d = json.loads(res.stdout)
     assert d["source"] == "nzz" and d["as_of"] == "2025-11-26"
-    kinds = {r["kind"] for r in d["report"]["repairs"]}
+    kinds = {r["repair"] for r in d["report"]["repairs"]}
     assert "outside_coverage_clipped" in kinds
 
 

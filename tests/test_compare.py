@@ -144,7 +144,7 @@ def test_outputs(tmp_path):
     assert {"a_status", "a_side", "b_status", "b_side", "area_km2"} <= set(d["crosstab"][0])
     assert d["components"][0]["place"]
     assert c.to_frame().area_km2.sum() == pytest.approx(c.aoi_km2, rel=1e-6)
-    out = c.to_file(tmp_path / "d.geojson")
+    out = c.to_file(tmp_path / "d.geojson", what="disagreement")
     import geopandas as gpd
 
     back = gpd.read_file(out)
@@ -162,9 +162,12 @@ def test_plot_has_content():
 
     a = _map([(RU, _strip(37.0, 37.1))], "a")
     b = _map([(RU, _strip(37.0, 37.12))], "b")
-    ax = compare(a, b).plot()
-    assert ax.figure is not None
-    assert ax.get_xlim()[0] <= 37.0 and ax.get_xlim()[1] >= 37.2
+    c = compare(a, b)
+    ax = c.plot(places=False, context=False)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[0] == f"both say RU: {c.class_km2['both_a']:,.1f} km²"
+    # drawn in the local equal-area projection (metres), the AOI's 14.9 km width in view
+    assert 14_000 < ax.get_xlim()[1] - ax.get_xlim()[0] < 17_000
     plt.close(ax.figure)
 
 
@@ -266,3 +269,24 @@ def test_properties(ca, cb):
     iou = ab.metrics.iou.dropna()
     assert ((iou >= 0) & (iou <= 1 + 1e-12)).all()
     assert ab.disagreement_km2["total"] == pytest.approx(ba.disagreement_km2["total"], rel=1e-9, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- class column
+def test_class_is_a_column_of_the_comparison():
+    a = _map([(RU, _strip(37.0, 37.1)), (GREY, _strip(37.1, 37.12))], "a")
+    b = _map([(RU, _strip(37.0, 37.14))], "b")
+    ab, ba = compare(a, b), compare(b, a)
+    assert ab.class_sides == ("RU", "UA")
+    assert "class" in ab.pieces and "class" in ab.to_gdf()
+    assert sum(ab.class_km2.values()) == pytest.approx(ab.aoi_km2, rel=1e-9)
+    # swapping the maps swaps "only map 1" and "only map 2", and nothing else
+    swap = {"only_1_a": "only_2_a", "only_2_a": "only_1_a"}
+    assert {swap.get(k, k): v for k, v in ab.class_km2.items()} == pytest.approx(ba.class_km2, rel=1e-9)
+    assert ab.class_km2["only_2_a"] == pytest.approx(area_km2(_strip(37.12, 37.14)), rel=1e-3)
+    assert ab.class_km2["grey"] == pytest.approx(area_km2(_strip(37.1, 37.12)), rel=1e-3)
+    # the same map twice: both say one side everywhere
+    assert set(compare(a, a).class_km2) <= {"both_a", "both_b", "grey"}
+    # other sides on request, the column untouched
+    flipped = ab.classes(side_a="UA", side_b="RU")
+    assert set(flipped[ab.pieces["class"].to_numpy() == "both_a"]) == {"both_b"}
+    assert ab.to_dict()["class_km2"] == ab.class_km2

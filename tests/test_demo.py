@@ -42,3 +42,10 @@ def test_demo_prints_the_numbers_and_writes_the_images(tmp_path):
         img = plt.imread(tmp_path / name)[..., :3]
         assert img.shape[0] > 400 and img.std() > 0.1, name
         assert str(tmp_path / name) in out
+    # 4. the release report page, with the numbers it printed
+    page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    rep = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    s = rep["sides"]["RU"]
+    assert f"RU gained {s['gained_km2']:,.2f} km², lost {s['lost_km2']:,.2f} km²" in out
+    assert f"RU gained {s['gained_km2']:,.2f} km²" in page
+    assert str(tmp_path / "report" / "index.html") in out

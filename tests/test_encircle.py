@@ -211,7 +211,8 @@ def test_result_serialises_and_renders():
     e = encirclement(ring_map(gap_km=2), TOWN, by="RU", fire_range_km=0.5)
     d = json.loads(json.dumps(e.to_dict()))
     assert {"enclosed", "verdict", "corridor_km"} <= set(d) and d["enclosed"] is False
-    assert d["corridor_line"].startswith("LINESTRING")
+    assert d["type"] == "encirclement" and d["corridor_line"]["type"] == "LineString"
+    assert shapely.geometry.shape(d["corridor_line"]).equals_exact(e.corridor_line, 1e-12)
     assert e.to_frame().shape[0] == 1 and e.to_frame().loc[0, "corridor_km"] == e.corridor_km
     assert e.verdict in e._repr_html_() and "Verdict: open" in str(e)
     closed = encirclement(ring_map(), TOWN, by="RU").to_dict()

@@ -164,7 +164,9 @@ def test_dask_backend_equals_local():
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        remote = s.shares(["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client, quiet=True).frame
+        remote = s.shares(
+            ["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client, quiet=True, cache=False
+        ).frame
         remote_ch = s.changes(aoi="Pokrovsk", backend="dask", client=client, quiet=True).frame
     pd.testing.assert_frame_equal(local, remote)
     pd.testing.assert_frame_equal(s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame, remote_ch)
@@ -188,7 +190,7 @@ def test_share_series_results(tmp_path):
     ax = sh.plot()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Pokrovsk", "Myrnohrad"]
     y = ax.get_lines()[0].get_ydata()
-    assert np.allclose(y, sh.frame["Pokrovsk"].to_numpy() * 100)
+    assert np.allclose(y, sh.frame["Pokrovsk"].to_numpy(), equal_nan=True)  # shares, axis in %
     ax.figure.savefig(tmp_path / "shares.png")
     assert (tmp_path / "shares.png").stat().st_size > 5000
 
@@ -326,9 +328,9 @@ def test_changes_known_answer():
     d = c.to_dict()
     assert d["schema_version"] == 1 and set(d["sides"]["RU"]) >= {"gained_km2", "lost_km2"}
     assert len(c.to_frame()) == len(c.components)
-    ax = c.plot()
+    ax = c.plot(places=False, context=False)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["RU gained (330.6 km²)"]
-    assert ax.get_xlim()[0] <= 37.1 and ax.get_xlim()[1] >= 37.2
+    assert ax.get_xlim()[1] - ax.get_xlim()[0] > 7_000  # the 0.1° strip, in metres
     assert "Changes" in c._repr_html_()
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import geopandas as gpd
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -19,13 +17,14 @@ from conftest import GREY, RU, UA
 from matplotlib.colors import to_rgb
 
 import mapdiff
-from mapdiff import normalise
+from mapdiff import MapdiffError, normalise
+from mapdiff.comparison import classify_pieces
 from mapdiff.draw.plot import (
     CLASS_COLOURS,
     PALETTE,
-    classify_pieces,
     plot_changes,
     plot_comparison,
+    plot_map,
     plot_series,
     save_figure,
 )
@@ -61,28 +60,8 @@ def _maps():
 
 
 def _standin(a, b, aoi):
-    """A stand-in Comparison (the contract of mapdiff.comparison) built by a plain overlay."""
-    la, ga = a.partition(aoi)
-    lb, gb = b.partition(aoi)
-    inter = shapely.intersection(ga[:, None], gb[None, :]).ravel()
-    ia, ib = np.divmod(np.arange(inter.size), len(gb))
-    keep = ~shapely.is_empty(inter) & (area_km2(inter, centre=(37.1, 48.1)) > 1e-9)
-    inter, ia, ib = inter[keep], ia[keep], ib[keep]
-    pieces = gpd.GeoDataFrame(
-        {
-            "a_status": [la[i].status for i in ia],
-            "a_side": [la[i].side for i in ia],
-            "b_status": [lb[j].status for j in ib],
-            "b_side": [lb[j].side for j in ib],
-            "area_km2": area_km2(inter, centre=(37.1, 48.1)),
-            "cause": ["agree" if la[i] == lb[j] else "real" for i, j in zip(ia, ib, strict=True)],
-        },
-        geometry=inter,
-        crs="EPSG:4326",
-    )
-    return SimpleNamespace(
-        a=a, b=b, aoi=aoi, aoi_km2=float(area_km2(aoi, centre=(37.1, 48.1))), pieces=pieces
-    )
+    """The Comparison the figures draw (its ``class`` column is what they colour)."""
+    return mapdiff.compare(a, b, aoi=aoi)
 
 
 def _pixels(ax):
@@ -146,8 +125,7 @@ def test_comparison_map_content():
 def test_comparison_flags_an_approximate_footprint():
     a, b = _maps()
     fp = footprint("Pokrovsk", kind="approximate")
-    comp = _standin(a, b, fp.geometry)
-    comp.aoi = fp
+    comp = _standin(a, b, fp)
     ax = plot_comparison(comp)
     footer = " ".join(t.get_text() for t in ax.texts)
     assert "Approximate footprint" in footer and "Pokrovsk" in ax.get_title()
@@ -160,7 +138,15 @@ def test_plot_map_via_controlmap():
     ax = m.plot(aoi=fp)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     areas = m.areas(aoi=fp.geometry)
-    assert texts == [f"{lab}: {areas[lab]:,.1f} km²" for lab in areas]
+    assert texts[: len(areas)] == [f"{lab}: {areas[lab]:,.1f} km²" for lab in areas]
+    # then the outlines: the town (its kind) and the buffer, named as the buffer
+    base = fp.base
+    kind = base.kind + (", approximate" if base.approximate and "approx" not in base.kind else "")
+    assert texts[len(areas) :] == [
+        f"Pokrovsk ({kind}): {base.area_km2:,.1f} km²",
+        f"Pokrovsk +5 km (area of interest): {fp.area_km2:,.1f} km²",
+    ]
+    assert ax.get_legend().get_title().get_text().startswith("area of interest Pokrovsk +5 km:")
     px = _pixels(ax)
     assert _count(px, PALETTE["vermillion"]) > 1000 and _count(px, PALETTE["blue"]) > 1000
     shown = [t.get_text() for t in ax.texts]
@@ -395,3 +381,219 @@ def test_render_cli_with_an_aoi_file(tmp_path):
     assert d["aoi"] == "area" and not d["approximate_footprint"]
     assert d["aoi_km2"] == pytest.approx(area_km2(shapely.box(37.1, 48.22, 37.25, 48.32)), rel=1e-3)
     assert out.read_bytes()[:4] == b"%PDF"
+
+
+# --------------------------------------------------------------------------- publishable figures
+_CVD = {  # Machado, Oliveira & Fernandes (2009), severity 1.0, on linear RGB
+    "protanopia": [
+        [0.152286, 1.052583, -0.204868],
+        [0.114503, 0.786281, 0.099216],
+        [-0.003882, -0.048116, 1.051998],
+    ],
+    "deuteranopia": [
+        [0.367322, 0.860646, -0.227968],
+        [0.280085, 0.672501, 0.047413],
+        [-0.011820, 0.042940, 0.968881],
+    ],
+    "tritanopia": [
+        [1.255528, -0.076749, -0.178779],
+        [-0.078411, 0.930809, 0.147602],
+        [0.004733, 0.691367, 0.303900],
+    ],
+    "normal": np.eye(3).tolist(),
+}
+
+
+def _lab(rgb, matrix):
+    c = np.asarray(rgb)
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    lin = np.clip(np.asarray(matrix) @ lin, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ lin
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+@pytest.mark.parametrize("vision", sorted(_CVD))
+def test_class_palette_is_colour_blind_safe(vision):
+    # every pair of filled classes stays apart (CIE76 ΔE >= 15) under each simulated
+    # colour-vision deficiency; out_of_scope is hatched as well as coloured
+    names = [c for c in CLASS_COLOURS if c != "out_of_scope"]
+    labs = {n: _lab(to_rgb(CLASS_COLOURS[n]), _CVD[vision]) for n in names}
+    worst = min(
+        (float(np.linalg.norm(labs[a] - labs[b])), a, b) for i, a in enumerate(names) for b in names[i + 1 :]
+    )
+    assert worst[0] >= 15.0, worst
+
+
+def _fill_alphas(ax) -> set:
+    out = {round(float(a), 2) for c in ax.collections for a in np.atleast_2d(c.get_facecolor())[:, 3]}
+    return out | {round(p.get_alpha(), 2) for p in ax.patches if p.get_alpha() is not None}
+
+
+def test_style_passes_through_every_plot():
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    ax = m.plot(alpha=0.5, places=False, context=False)  # raised TypeError before
+    assert 0.5 in _fill_alphas(ax)
+    a, b = _maps()
+    ax = mapdiff.compare(a, b, aoi=AOI).plot(alpha=0.4, places=False)
+    assert 0.4 in _fill_alphas(ax)
+    chk = mapdiff.check_claim(m, "Pokrovsk", "RU", claimed="70%")
+    assert chk.plot(alpha=0.7, context=False).get_title().startswith("Claim:")
+    assert footprint("Kupiansk").buffer(5).plot().get_title().startswith("Kupiansk +5 km")
+
+
+def test_north_arrow_context_and_named_settlements():
+    import csv
+
+    from mapdiff._resources import data_dir
+    from mapdiff.draw.plot import _RIVER, context_layers
+
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    fp = footprint("Pokrovsk").buffer(12)
+    ax = plot_map(m, aoi=fp)
+    texts = {t.get_text() for t in ax.texts}
+    assert any(t.get_gid() == "north-arrow" and t.get_text() == "N" for t in ax.texts)
+    # settlements of the shipped GeoNames layer inside the view are named, largest first
+    with open(data_dir() / "geo" / "settlements.csv", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh)]
+    x0, y0, x1, y1 = shapely.bounds(fp.geometry)
+    inside = sorted(
+        (r for r in rows if x0 < float(r["lon"]) < x1 and y0 < float(r["lat"]) < y1),
+        key=lambda r: -int(r["population"]),
+    )
+    assert inside
+    named = [r["name"] for r in inside if r["name"] in texts]
+    assert named and named[0] == next(r["name"] for r in inside if r["name"] in texts)
+    assert {"Pokrovsk", "Myrnohrad", "Rodynske"} <= texts  # and the gazetteer's towns
+    caption = next(t.get_text() for t in ax.texts if t.get_gid() == "caption")
+    assert "GeoNames" in caption
+    # the Oskil runs through Kupiansk: the shipped rivers draw it, its licence is in the caption
+    assert "rivers" in context_layers()
+    box = shapely.box(37.5, 49.6, 37.75, 49.8)
+    kup = normalise(
+        [(RU, shapely.box(37.5, 49.7, 37.75, 49.8))], coverage=box, background=UA, source="deepstate"
+    )
+    ax = plot_map(kup, aoi=footprint("Kupiansk").buffer(5))
+    assert any(to_rgb(line.get_color()) == to_rgb(_RIVER) for line in ax.lines)
+    caption = next(t.get_text() for t in ax.texts if t.get_gid() == "caption")
+    assert "GSHHG" in caption
+    assert "Kivsharivka" in {t.get_text() for t in ax.texts}
+    # switched off: no context, no settlements
+    ax = plot_map(m, aoi=fp, context=False, places=False)
+    assert not any(to_rgb(line.get_color()) == to_rgb(_RIVER) for line in ax.lines)
+
+
+def test_a_user_context_layer(tmp_path):
+    import json
+
+    line = shapely.LineString([(37.0, 48.05), (37.2, 48.15)])
+    path = tmp_path / "roads.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(line))}
+                ],
+            }
+        )
+    )
+    a, b = _maps()
+    ax = mapdiff.compare(a, b, aoi=AOI).plot(context=path, places=False)
+    assert any(to_rgb(ln.get_color()) == to_rgb("#222222") and len(ln.get_xdata()) >= 2 for ln in ax.lines)
+    assert "roads.geojson (supplied by the user)" in " ".join(t.get_text() for t in ax.texts)
+    with pytest.raises(MapdiffError, match="not found"):
+        mapdiff.compare(a, b, aoi=AOI).plot(context=tmp_path / "missing.geojson")
+
+
+def test_thin_classes_are_outlined():
+    # a 0.1%-wide strip of "only NZZ says RU" keeps a minimum line width in its colour
+    a = normalise(
+        [(RU, shapely.box(37.0, 48.0, 37.1, 48.2))], coverage=AOI, background=UA, source="deepstate"
+    )
+    b = normalise([(RU, shapely.box(37.0, 48.0, 37.1002, 48.2))], coverage=AOI, background=UA, source="nzz")
+    c = mapdiff.compare(a, b, aoi=AOI, noise_m=0)
+    assert c.class_km2["only_2_a"] < 0.01 * c.aoi_km2
+    ax = c.plot(places=False, context=False)
+    from mapdiff.draw.plot import _SLIVER_LW
+
+    colours = [to_rgb(CLASS_COLOURS["only_2_a"])]
+    edges = [
+        (tuple(np.round(coll.get_edgecolor()[i][:3], 3)), coll.get_linewidths()[i])
+        for coll in ax.collections
+        if hasattr(coll, "get_edgecolor") and len(coll.get_edgecolor())
+        for i in range(len(coll.get_edgecolor()))
+    ]
+    assert any(e == tuple(np.round(colours[0], 3)) and lw >= _SLIVER_LW for e, lw in edges), edges
+    assert "outlined in their colour" in " ".join(t.get_text() for t in ax.texts)
+
+
+def test_caption_wraps_on_word_boundaries_and_explains_a_date_shift():
+    import dataclasses
+
+    a, b = _maps()
+    prov = dataclasses.replace(b.provenance, path="/data/nzz/2025-11-29.json", as_of_from="file")
+    b = dataclasses.replace(b, provenance=prov)
+    ax = mapdiff.compare(a, b, aoi=AOI).plot(places=False, context=False)
+    caption = next(t.get_text() for t in ax.texts if t.get_gid() == "caption")
+    assert "file of 29 Nov 2025 holds data to 28 Nov 2025" in " ".join(caption.split())
+    words = set(" ".join(caption.split("\n")).split())
+    for line in caption.split("\n"):
+        for w in line.split():
+            assert w in words
+    # no word was cut: every wrapped line ends at a whole word of the original lines
+    assert "cyterat/deepstate-map-data" in caption.replace("\n", " ")
+
+
+def test_plot_panels_share_extent_and_palette():
+    from mapdiff.draw.plot import plot_panels
+
+    maps = [mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-01", "2025-11-20", "2025-11-27")]
+    fp = footprint("Pokrovsk").buffer(3)
+    axes = plot_panels(maps, aoi=fp, context=False)
+    assert len(axes) == 3
+    assert len({ax.get_xlim() for ax in axes}) == 1 and len({ax.get_ylim() for ax in axes}) == 1
+    assert [ax.get_title() for ax in axes] == [f"DeepStateMap {m.as_of.isoformat()}" for m in maps]
+    for ax in axes:
+        assert _count(_pixels(ax), PALETTE["vermillion"]) > 100
+    checks = [mapdiff.check_claim(m, "Pokrovsk", "RU", claimed="70%") for m in maps]
+    axes = plot_panels(checks, context=False, ncols=2)
+    assert len(axes) == 3 and all(c.verdict in ax.get_title() for c, ax in zip(checks, axes, strict=True))
+    with pytest.raises(MapdiffError, match="aoi="):
+        plot_panels(maps)
+
+
+def test_consensus_map_draws_agreement_in_km2():
+    a, b = _maps()
+    c = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2))], coverage=AOI, background=UA, source="isw")
+    many = mapdiff.compare_many([a, b, c], aoi=AOI)
+    ax = many.plot()
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    by = many.to_frame().set_index("n_top")["area_km2"]
+    assert texts == [f"{k} of 3 agree: {by[k]:,.1f} km²" for k in sorted(by.index, reverse=True)]
+    assert any(t.get_gid() == "north-arrow" for t in ax.texts)
+
+
+@pytest.mark.realdata
+def test_kupiansk_deepstate_vs_nzz_is_publishable():
+    from conftest import shared_file
+
+    from mapdiff.draw.plot import _RIVER
+
+    a = mapdiff.read_map(shared_file("deepstate/deepstatemap_data_20251127.geojson"))
+    b = mapdiff.read_map(shared_file("nzz/2025-11-27.json"))
+    fp = footprint("Kupiansk").buffer(5)
+    c = mapdiff.compare(a, b, aoi=fp)
+    ax = c.plot()
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    # the town's outline with its kind, and the buffer named as the buffer (not the town)
+    assert f"Kupiansk (approximate): {fp.base.area_km2:,.1f} km²" in texts
+    assert f"Kupiansk +5 km (area of interest): {fp.area_km2:,.1f} km²" in texts
+    assert ax.get_legend().get_title().get_text().startswith("area of interest Kupiansk +5 km")
+    shown = {t.get_text() for t in ax.texts}
+    assert {"Kupiansk", "Kivsharivka", "N"} <= shown  # the town, a neighbour (GeoNames), the north arrow
+    assert any(to_rgb(line.get_color()) == to_rgb(_RIVER) for line in ax.lines)  # the Oskil
+    caption = " ".join(next(t.get_text() for t in ax.texts if t.get_gid() == "caption").split())
+    assert "NZZ / Liveuamap file of 27 Nov 2025 holds data to 26 Nov 2025" in caption
+    assert "GSHHG" in caption and "OpenStreetMap" in caption

@@ -7,8 +7,10 @@ Exit codes: 0 ok; 1 a claim is not supported (with ``--strict``); 2 bad input (a
 :class:`~mapdiff.errors.MapdiffError`, a bad option or an OS error on a file, with one
 line naming the file on stderr); 3 an internal error (one line; ``--debug`` prints the
 traceback). Under ``--json`` an error is also printed to stdout as
-``{"schema_version": 1, "type": "error", ...}``. Output piped into a program that stops
-reading (``| head``) ends quietly.
+``{"schema_version": 1, "type": "error", "exit_code": 2, "error": "<class>", "message":
+"..."}``. Every ``--json`` output has ``schema_version`` and ``type``; the shapes are
+JSON Schemas in ``docs/schemas/``. Output piped into a program that stops reading
+(``| head``) ends quietly.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import sys
 import traceback
 import warnings
 
+from .._json import SCHEMA_VERSION, jsonable
 from ..errors import MapdiffError
 
 __all__ = ["main"]
@@ -30,7 +33,20 @@ __all__ = ["main"]
 EXIT_OK, EXIT_UNSUPPORTED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 # subcommand modules, in the order --help lists them
-_MODULES = ("info", "compare", "claim", "encircle", "history", "changes", "render", "place", "fetch", "demo")
+_MODULES = (
+    "info",
+    "compare",
+    "claim",
+    "encircle",
+    "history",
+    "changes",
+    "render",
+    "report",
+    "place",
+    "fetch",
+    "demo",
+    "completion",
+)
 _COMMANDS: dict[str, tuple] = {}
 
 
@@ -83,9 +99,10 @@ def cli_syntax(message: str) -> str:
 
 
 def emit(obj, as_json: bool, text: str) -> None:
-    """Print ``obj`` as JSON (``--json``) or ``text`` (stripped of terminal control characters)."""
+    """Print ``obj`` as JSON (``--json``: cleaned by :func:`mapdiff._json.jsonable`, so no
+    NaN and ISO dates) or ``text`` (stripped of terminal control characters)."""
     if as_json:
-        print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+        print(json.dumps(jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         print(terminal_safe(text))
 
@@ -146,7 +163,11 @@ def check_outputs(args) -> None:
         out = getattr(args, dest, None)
         if isinstance(out, str) and out:
             refuse_overwrite(out, inputs, option)
-            if os.path.isdir(out) and args.command not in ("fetch", "demo"):
+            if os.path.isdir(out) and args.command not in (
+                "fetch",
+                "demo",
+                "report",
+            ):  # their --out is a folder
                 raise MapdiffError(f"{option} {out}: is a folder; give a file name")
 
 
@@ -179,9 +200,14 @@ def read_map_option(args):
     return read_map(args.map, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available subcommand."""
-    for mod in _MODULES:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every available subcommand (or only the one named ``only``).
+
+    A subcommand's module imports what it needs (pandas, geopandas, ...) at its top, so
+    parsing ``mapdiff place Pokrovsk`` imports only :mod:`mapdiff.cli.place`: a short call
+    stays short. ``--help`` and an unknown command build the whole parser.
+    """
+    for mod in _MODULES if only is None else (only,):
         importlib.import_module(f"{__name__}.{mod}")
     parser = argparse.ArgumentParser(
         prog="mapdiff",
@@ -197,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (func, help_, epilog) in _COMMANDS.items():
+        if only is not None and name != only:
+            continue
         p = sub.add_parser(
             name,
             help=help_,
@@ -217,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
+    parser = build_parser(_command_in(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_func", None):
         parser.print_help()
@@ -250,6 +278,13 @@ def main(argv=None) -> int:
         )
 
 
+def _command_in(argv) -> str | None:
+    """The subcommand ``argv`` names, if it names one (its first word, after --debug)."""
+    words = [a for a in argv if a != "--debug"]
+    first = words[0] if words else None
+    return first if first in _MODULES else None  # each module registers the command of its name
+
+
 def _fail(args, code: int, kind: str, message: str) -> int:
     message = terminal_safe(message).replace("\n", " ")
     try:
@@ -257,7 +292,7 @@ def _fail(args, code: int, kind: str, message: str) -> int:
             print(
                 json.dumps(
                     {
-                        "schema_version": 1,
+                        "schema_version": SCHEMA_VERSION,
                         "type": "error",
                         "exit_code": code,
                         "error": kind,

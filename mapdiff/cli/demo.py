@@ -3,7 +3,8 @@
 The sample is five DeepState releases clipped to 40 × 40 km around Pokrovsk (GPL-3.0,
 see ``data/samples/README.md``). The demo compares the release of the claim's day
 (27 Nov 2025) with a later one (15 Dec 2025), checks the seed claims of 27 Nov 2025 (70%
-of Pokrovsk held by RU; Pokrovsk and Myrnohrad encircled), and draws three figures.
+of Pokrovsk held by RU; Pokrovsk and Myrnohrad encircled), draws three figures, and writes
+the release report of the week before (``report/index.html``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,17 @@ def _run(args) -> int:
             f"{e.radius_km:g} km bordering RU {e.perimeter_share:.0%}"
         )
     written.append(save_figure(e.plot(), out / "encirclement_myrnohrad.png", dpi=150))
+
+    print("\n4. Release report: the week to the claim's day (20 -> 27 Nov 2025), as a web page")
+    from .report import write_report
+
+    rep = write_report(read_map(sample_path("2025-11-20")), a, out / "report")
+    s = rep["report"]["sides"]["RU"]
+    print(
+        f"  RU gained {s['gained_km2']:,.2f} km², lost {s['lost_km2']:,.2f} km²; "
+        f"{len(rep['report']['claims'])} ledger claims decided"
+    )
+    written += [rep["html"], rep["json"]]
 
     print("\nWrote:\n" + "\n".join(f"  {p}" for p in written))
     return 0

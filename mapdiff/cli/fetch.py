@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._json import SCHEMA_VERSION
 from ..io.atomic import write_bytes
 from ..sources import ARCHIVES, _sha256, fetch
 from . import command, emit
@@ -17,7 +18,8 @@ def _run(args) -> int:
         write_bytes(out, path.read_bytes())
         path = out
     d = {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
+        "type": "fetch",
         "source": args.source,
         "date": args.date,
         "path": str(path),

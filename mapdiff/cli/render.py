@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .._json import iso
+from .._json import SCHEMA_VERSION, iso
 from ..errors import ArgumentError, FormatError
 from . import command, emit, ranged
 
@@ -70,7 +70,8 @@ def _run(args) -> int:
     out = save_figure(fig, args.out, dpi=args.dpi, size=size)
     plt.close(fig)
     d = {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
+        "type": "render",
         "out": str(out),
         "dpi": args.dpi,
         "size_in": list(size),

@@ -14,7 +14,13 @@ Design
   approximate footprint is used.
 * **Atomic saving** (:func:`save_figure`): PNG, SVG or PDF at a chosen size and DPI,
   written through :func:`mapdiff.io.atomic.atomic_path`.
-* No network: a basemap is not drawn (the figures stand on their own).
+* **Context that works offline** (:func:`context_layers`): the national border, oblast
+  outlines, hromada outlines and town limits where ``data/geo/`` ships them, rivers
+  (GSHHG), named settlements (GeoNames) and any line/polygon file the caller passes as
+  ``context=``; web tiles only when asked (``tiles=``, needs contextily and a network).
+  A north arrow and a true scale bar on every map.
+* **Slivers stay visible**: a class under :data:`SLIVER_SHARE` of the view is outlined in
+  its own colour at a minimum line width, so a 0.3 km² strip does not vanish.
 
 Examples
 --------
@@ -23,7 +29,7 @@ Examples
 >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
 >>> ax = plot_map(m, aoi=footprint("Pokrovsk").buffer(5))
 >>> [t.get_text().split(" km²")[0].split(": ")[0] for t in ax.get_legend().get_texts()]
-['controlled:RU', 'controlled:UA']
+['controlled:RU', 'controlled:UA', 'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)']
 """
 
 from __future__ import annotations
@@ -37,50 +43,49 @@ import numpy as np
 import shapely
 
 from .._json import iso
+from .._resources import data_dir
+from ..classes import (
+    CLASS_COLOURS,
+    PALETTE,
+    SIDE_COLOURS,
+    class_text,
+    comparison_sides,
+    map_sides,
+    source_title,
+)
 from ..errors import ArgumentError, MapdiffError
 from ..io.atomic import atomic_path
-from ..labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label, as_label
-from ..measure import area_km2, to_equal_area
+from ..labels import CONTESTED, NOT_COVERED, Label, as_label
+from ..measure import area_km2, from_equal_area, to_equal_area
 
 __all__ = [
     "CLASS_COLOURS",
     "PALETTE",
-    "classify_pieces",
+    "SLIVER_SHARE",
+    "context_layers",
+    "plot_change_table",
     "plot_changes",
+    "plot_changes_map",
     "plot_claim",
+    "plot_claims_report",
     "plot_comparison",
+    "plot_consensus",
     "plot_encirclement",
+    "plot_footprint",
+    "plot_lag",
     "plot_map",
+    "plot_panels",
     "plot_series",
     "save_figure",
 ]
 
-#: Okabe–Ito colours (colour-blind safe).
-PALETTE = {
-    "vermillion": "#D55E00",
-    "blue": "#0072B2",
-    "orange": "#E69F00",
-    "purple": "#CC79A7",
-    "green": "#009E73",
-    "sky": "#56B4E9",
-    "yellow": "#F0E442",
-    "black": "#000000",
-    "grey": "#A0A0A0",
-    "light": "#EEEEEE",
-}
-
-#: Disagreement classes, in legend order, with their fixed colours.
-CLASS_COLOURS = {
-    "both_a": PALETTE["vermillion"],
-    "both_b": PALETTE["blue"],
-    "only_1_a": PALETTE["orange"],
-    "only_2_a": PALETTE["purple"],
-    "grey": PALETTE["grey"],
-    "other": PALETTE["green"],
-    "out_of_scope": PALETTE["light"],
-}
-_SIDE_COLOURS = (PALETTE["vermillion"], PALETTE["blue"], PALETTE["green"], PALETTE["yellow"], PALETTE["sky"])
+_SIDE_COLOURS = SIDE_COLOURS
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+#: A class covering less than this share of the view is outlined (minimum line width).
+SLIVER_SHARE = 0.01
+_SLIVER_LW = 1.2
+_RIVER = "#3D8FD1"
+_LINE_GREY = "#6E6E6E"
 _WIDE_VIEW_M = 150_000
 _OWN_STATUS_STYLES = (
     (PALETTE["yellow"], "...."),
@@ -100,13 +105,7 @@ def _date(m) -> str:
     return iso(getattr(m, "as_of", None), "undated")
 
 
-def _name(m) -> str:
-    from ..io.profiles import get_profile
-
-    try:
-        return get_profile(m.source).title or m.source
-    except MapdiffError:
-        return m.source
+_name = source_title
 
 
 def _attribution(maps) -> str:
@@ -140,8 +139,16 @@ def _axes(ax, figsize=(8, 7)):
     return ax
 
 
-def _draw(ax, geoms, colours, centre, hatches=None, edgecolor="none", linewidth=0.0, zorder=1):
-    """Fill lon/lat polygons, projected to the local equal-area CRS."""
+def _draw(
+    ax, geoms, colours, centre, hatches=None, edgecolor="none", linewidth=0.0, zorder=1, edges=None, **style
+):
+    """Fill lon/lat polygons, projected to the local equal-area CRS.
+
+    ``edges`` (one bool per geometry) outlines that polygon in its own colour at
+    ``_SLIVER_LW``; ``style`` (alpha, linewidth, edgecolor, ...) goes to every patch.
+    """
+    linewidth = style.pop("linewidth", style.pop("lw", linewidth))
+    edgecolor = style.pop("edgecolor", style.pop("ec", edgecolor))
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MPath
@@ -163,12 +170,14 @@ def _draw(ax, geoms, colours, centre, hatches=None, edgecolor="none", linewidth=
                 codes.append(np.r_[MPath.MOVETO, np.full(len(xy) - 2, MPath.LINETO), MPath.CLOSEPOLY])
         if not verts:
             continue
+        thin = edges is not None and edges[i]
         patch = PathPatch(
             MPath(np.concatenate(verts), np.concatenate(codes)),
             facecolor=colours[i],
-            linewidth=linewidth,
-            edgecolor="#9A9A9A" if hatches and hatches[i] else edgecolor,
+            linewidth=max(linewidth, _SLIVER_LW) if thin else linewidth,
+            edgecolor="#9A9A9A" if hatches and hatches[i] else (colours[i] if thin else edgecolor),
             hatch=(hatches[i] if hatches else None),
+            **style,
         )
         if hatches and hatches[i]:
             patch.set_zorder(zorder)
@@ -234,23 +243,296 @@ def _scale_bar(ax) -> float:
     return km
 
 
+def _north_arrow(ax) -> None:
+    """A north arrow, upper right. The maps are azimuthal projections centred on the view,
+    so north is straight up along the centre meridian (and within a degree of it elsewhere
+    on a town-sized view)."""
+    x = 0.955
+    ax.annotate(
+        "",
+        xy=(x, 0.93),
+        xytext=(x, 0.84),
+        xycoords="axes fraction",
+        arrowprops={"facecolor": "black", "edgecolor": "white", "width": 3, "headwidth": 9, "headlength": 8},
+        zorder=10,
+    )
+    ax.text(
+        x,
+        0.935,
+        "N",
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        fontweight="bold",
+        zorder=10,
+        gid="north-arrow",
+        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
+    )
+
+
+# --------------------------------------------------------------------------- context
+#: Offline context layers: file in data/geo/, how it is drawn, and its licence.
+_CONTEXT = {
+    "hromadas": (
+        "osm_hromadas.geojson",
+        {"color": "#4D4D4D", "lw": 0.7, "ls": (0, (1, 1.5))},
+        "hromada outlines © OpenStreetMap contributors (ODbL 1.0)",
+    ),
+    "town limits": (
+        "osm_town_limits.geojson",
+        {"color": "#4D4D4D", "lw": 0.6, "ls": "-"},
+        "town limits © OpenStreetMap contributors (ODbL 1.0)",
+    ),
+    "oblasts": (
+        "oblast_lines.geojson",
+        {"color": _LINE_GREY, "lw": 0.9, "ls": "--"},
+        "oblast lines Natural Earth (public domain)",
+    ),
+    "border": (
+        "ukraine_boundary.geojson",
+        {"color": "#333333", "lw": 1.3, "ls": "-."},
+        "national border Hijmans/UC Berkeley MVZ",
+    ),
+    "rivers": ("rivers.geojson", {"color": _RIVER, "lw": 1.1, "ls": "-"}, "rivers GSHHG 2.3.6 (LGPL-3.0)"),
+}
+_SETTLEMENTS = ("settlements.csv", "settlements GeoNames (CC BY 4.0)")
+_MAX_SETTLEMENTS = 12
+
+
+def _geo_file(name: str) -> Path | None:
+    try:
+        path = data_dir() / "geo" / name
+    except FileNotFoundError:
+        return None
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=16)
+def _line_layer(path: str) -> tuple:
+    """(lines as a shapely array, STRtree) of a GeoJSON/vector file: polygons become their outlines."""
+    p = Path(path)
+    if p.suffix.lower() in (".geojson", ".json"):
+        import json
+
+        feats = json.loads(p.read_text(encoding="utf-8")).get("features", [])
+        geoms = np.asarray(
+            [shapely.from_geojson(json.dumps(f["geometry"])) for f in feats if f.get("geometry")],
+            dtype=object,
+        )
+    else:
+        import geopandas as gpd
+
+        df = gpd.read_file(p)
+        if df.crs is not None and df.crs.to_epsg() != 4326:
+            df = df.to_crs(4326)
+        geoms = df.geometry.to_numpy()
+    if len(geoms) == 0:
+        return np.asarray([], dtype=object), None
+    poly = np.isin(shapely.get_type_id(geoms), (3, 6))
+    geoms = np.where(poly, shapely.boundary(geoms), geoms)
+    geoms = geoms[~shapely.is_empty(geoms) & np.isin(shapely.get_type_id(geoms), (1, 2, 5, 7))]
+    return geoms, shapely.STRtree(geoms)
+
+
+@lru_cache(maxsize=1)
+def _settlements() -> tuple:
+    import csv
+
+    path = _geo_file(_SETTLEMENTS[0])
+    if path is None:
+        return ()
+    with open(path, encoding="utf-8", newline="") as fh:
+        return tuple(
+            (r["name"], float(r["lon"]), float(r["lat"]), int(r["population"])) for r in csv.DictReader(fh)
+        )
+
+
+def context_layers() -> dict:
+    """The offline context layers found in ``data/geo/``: {name: licence line}.
+
+    Returns
+    -------
+    dict
+        Layers that are shipped (missing ones are left out: figures degrade gracefully).
+
+    Examples
+    --------
+    >>> "rivers" in context_layers() and "settlements" in context_layers()
+    True
+    """
+    out = {k: lic for k, (f, _s, lic) in _CONTEXT.items() if _geo_file(f) is not None}
+    if _geo_file(_SETTLEMENTS[0]) is not None:
+        out["settlements"] = _SETTLEMENTS[1]
+    return out
+
+
+def _view_lonlat(ax, centre):
+    """The Axes' view as a lon/lat polygon (corners and edge points inverted from metres)."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    t = np.linspace(0.0, 1.0, 9)
+    xs = np.r_[x0 + (x1 - x0) * t, np.full(9, x1), x1 - (x1 - x0) * t, np.full(9, x0)]
+    ys = np.r_[np.full(9, y0), y0 + (y1 - y0) * t, np.full(9, y1), y1 - (y1 - y0) * t]
+    return from_equal_area(shapely.Polygon(np.column_stack([xs, ys])), centre)
+
+
+def _draw_lines(ax, lines, centre, zorder=3, halo=False, **style) -> int:
+    """Draw lon/lat lines projected to the local equal-area CRS; returns how many parts were drawn."""
+    import matplotlib.patheffects as pe
+
+    n = 0
+    effects = [pe.withStroke(linewidth=style.get("lw", 1.0) + 1.6, foreground="white")] if halo else None
+    for part in shapely.get_parts(to_equal_area(np.asarray(lines, dtype=object), centre)):
+        xy = shapely.get_coordinates(part)
+        if len(xy) < 2:
+            continue
+        ax.plot(xy[:, 0], xy[:, 1], zorder=zorder, solid_capstyle="round", path_effects=effects, **style)
+        n += 1
+    return n
+
+
+def _context(ax, centre, context=True, skip=()) -> list[str]:
+    """Draw the context layers inside the view; returns the licence lines of what was drawn.
+
+    ``context``: True (every shipped layer), False/None (none), or a path (or list of
+    paths) to the caller's own line/polygon layers, drawn on top of the shipped ones.
+    """
+    if context is None or context is False:
+        return []
+    user = [] if context is True else [context] if isinstance(context, str | Path) else list(context)
+    view = _view_lonlat(ax, centre)
+    used = []
+    for name, (fname, style, lic) in _CONTEXT.items():
+        path = _geo_file(fname)
+        if path is None:
+            continue
+        geoms, tree = _line_layer(str(path))
+        if tree is None:
+            continue
+        hit = tree.query(view, predicate="intersects")
+        if not len(hit):
+            continue
+        clipped = shapely.intersection(geoms[hit], view)
+        if _draw_lines(
+            ax, clipped, centre, zorder=4 if name == "rivers" else 3, halo=name == "rivers", **style
+        ):
+            used.append(lic)
+    for path in user:
+        p = Path(path)
+        if not p.is_file():
+            raise MapdiffError(f"context layer {p} not found: pass an existing GeoJSON/GeoPackage/shapefile")
+        geoms, tree = _line_layer(str(p))
+        hit = tree.query(view, predicate="intersects") if tree is not None else []
+        if len(hit):
+            _draw_lines(ax, shapely.intersection(geoms[hit], view), centre, zorder=4, color="#222222", lw=0.9)
+        used.append(f"{p.name} (supplied by the user)")
+    labelled = _settlement_labels(ax, centre, view, skip)
+    if labelled:
+        used.append(_SETTLEMENTS[1])
+    return used
+
+
+def _settlement_labels(ax, centre, view, skip=()) -> list[str]:
+    """Name the largest settlements in the view (GeoNames), away from the gazetteer's labels."""
+    rows = _settlements()
+    if not rows:
+        return []
+    names, lon, lat, pop = zip(*rows, strict=True)
+    pts = shapely.points(lon, lat)
+    inside = np.flatnonzero(shapely.contains_xy(view, np.asarray(lon), np.asarray(lat)))
+    if not len(inside):
+        return []
+    order = inside[np.argsort(-np.asarray(pop)[inside], kind="stable")]
+    xy = shapely.get_coordinates(to_equal_area(pts[order], centre))
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    gap = max(x1 - x0, y1 - y0) / 9.0
+    taken = [np.asarray(p) for p in skip]
+    shown = []
+    for k, (x, y) in zip(order, xy, strict=True):
+        if len(shown) >= _MAX_SETTLEMENTS:
+            break
+        if not (x0 < x < x1 and y0 < y < y1) or any(np.hypot(*(np.asarray((x, y)) - t)) < gap for t in taken):
+            continue
+        ax.plot(x, y, "o", ms=3, mfc="white", mec="#333333", mew=0.8, zorder=9)
+        ax.annotate(
+            names[k],
+            (x, y),
+            xytext=(4, -3),
+            textcoords="offset points",
+            va="top",
+            fontsize=7,
+            fontstyle="italic",
+            color="#222222",
+            zorder=9,
+            bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.3},
+        )
+        taken.append(np.asarray((x, y)))
+        shown.append(names[k])
+    return shown
+
+
+def _tiles(ax, centre, tiles) -> str:
+    """Web tiles under the map (contextily, network); returns their attribution."""
+    try:
+        import contextily
+    except ImportError:
+        raise MapdiffError(
+            "web tiles need contextily: pip install contextily (or leave tiles=None)"
+        ) from None
+    crs = f"+proj=laea +lat_0={centre[1]} +lon_0={centre[0]} +ellps=WGS84 +units=m"
+    provider = tiles
+    if isinstance(tiles, str):
+        provider = contextily.providers.flatten()[tiles]
+    contextily.add_basemap(ax, crs=crs, source=provider, attribution=False, zorder=0)
+    return f"Tiles: {getattr(provider, 'html_attribution', None) or provider.get('attribution', str(tiles))}"
+
+
+def _finish_map(ax, centre, *, places=True, context=True, tiles=None, skip_names=(), bold=()) -> list[str]:
+    """Scale bar, north arrow, context layers and place labels of a map; returns licence lines."""
+    _scale_bar(ax)
+    _north_arrow(ax)
+    notes = []
+    if tiles:
+        notes.append(_tiles(ax, centre, tiles))
+    shown_xy = []
+    if places:
+        shown_xy = _place_labels(ax, centre, skip=bold)
+    if context is not False and context is not None:
+        notes += _context(ax, centre, context, skip=shown_xy)
+    ax._mapdiff_context = tuple(notes)  # read by plot_panels, whose panels have no caption of their own
+    return notes
+
+
 @lru_cache(maxsize=1)
 def _places() -> tuple:
-    from ..places import footprints
+    """(name, lon, lat, large) of every gazetteer place, read from ``data/geo/`` as data (the
+    drawing layer does not call the gazetteer's resolver: ``Footprint.plot`` delegates here)."""
+    import csv
+    import json
 
-    out = []
-    for name in footprints.place_names():
-        try:
-            fp = footprints.footprint(name)
-        except MapdiffError:
-            continue
-        c = fp.centre or (fp.geometry.centroid.x, fp.geometry.centroid.y)
-        out.append((fp.name, float(c[0]), float(c[1]), not fp.approximate))
-    return tuple(out)
+    out: dict[str, tuple] = {}
+    towns = _geo_file("towns.csv")
+    if towns is not None:
+        with open(towns, encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh):
+                if r.get("lon") and r.get("lat"):
+                    big = float(r.get("population_2022") or 0) >= 100_000
+                    out[r["name_en"]] = (r["name_en"], float(r["lon"]), float(r["lat"]), big)
+    limits = _geo_file("city_limits.geojson")
+    if limits is not None:
+        for f in json.loads(limits.read_text(encoding="utf-8")).get("features", []):
+            name = f["properties"].get("name_en")
+            if name and name not in out:
+                pt = shapely.point_on_surface(shapely.from_geojson(json.dumps(f["geometry"])))
+                out[name] = (name, pt.x, pt.y, True)
+            elif name:
+                out[name] = (*out[name][:3], True)
+    return tuple(out.values())
 
 
-def _place_labels(ax, centre, skip=()) -> list[str]:
-    """Label gazetteer places whose centre falls inside the view."""
+def _place_labels(ax, centre, skip=()) -> list[tuple[float, float]]:
+    """Label gazetteer places whose centre falls inside the view (``skip``: names in bold);
+    returns the labelled points (projected metres)."""
     if not _places():
         return []
     names, lon, lat, big = zip(*_places(), strict=True)
@@ -272,19 +554,26 @@ def _place_labels(ax, centre, skip=()) -> list[str]:
                 bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
                 fontweight="bold" if n in skip else "normal",
             )
-            shown.append(n)
+            shown.append((float(xi), float(yi)))
     return shown
 
 
-def _legend(ax, entries, title=None, below=False, skip_pt: float = 0.0):
-    """Legend to the right of the map, or below it (``skip_pt`` points further down)."""
+def _legend(ax, entries, title=None, below=False, skip_pt: float = 0.0, lines=()):
+    """Legend to the right of the map, or below it (``skip_pt`` points further down).
+
+    ``entries``: (text, colour, hatch) filled patches; ``lines``: (text, colour, linestyle,
+    linewidth) outlines, listed after the filled classes.
+    """
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.transforms import ScaledTranslation
 
     handles = [Patch(facecolor=c, edgecolor="#555555", hatch=h, label=t) for t, c, h in entries]
+    handles += [Line2D([], [], color=c, ls=ls, lw=lw, label=t) for t, c, ls, lw in lines]
     # an equal-aspect map shrinks inside the space the layout gives it: keep it against the
     # side away from the legend, so the legend stays inside the figure
     ax.set_anchor("N" if below else "W")
+    kw = {"fontsize": 8, "title_fontsize": 8, "frameon": False, "handlelength": 2.2}
     if below:
         shift = ax.transAxes + ScaledTranslation(0, -skip_pt / 72.0, ax.figure.dpi_scale_trans)
         return ax.legend(
@@ -292,50 +581,145 @@ def _legend(ax, entries, title=None, below=False, skip_pt: float = 0.0):
             loc="upper center",
             bbox_to_anchor=(0.5, -0.01),
             bbox_transform=shift,
-            fontsize=8,
             title=title,
-            title_fontsize=8,
-            frameon=False,
+            **kw,
         )
-    return ax.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        fontsize=8,
-        title=title,
-        title_fontsize=8,
-        frameon=False,
-    )
+    return ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title=title, **kw)
 
 
 _FOOTER_PT = 6.5
 
 
 def _footer(ax, text, y=-0.01):
-    """Small grey text just under the map (attribution, flags); returns its height in points."""
+    """Small grey text just under the map (attribution, flags); returns its height in points.
+
+    Lines are wrapped on word boundaries to the width of the map (:mod:`textwrap`), never
+    in the middle of a word."""
     import textwrap
 
     from matplotlib.transforms import ScaledTranslation
 
     width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72.0
-    chars = max(40, int(width_pt / (_FOOTER_PT * 0.52)))
-    text = "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+    chars = max(40, int(width_pt / (_FOOTER_PT * 0.55)))
+    text = "\n".join(
+        textwrap.fill(line, chars, break_long_words=False, break_on_hyphens=False)
+        for line in text.split("\n")
+    )
     shift = ax.transAxes + ScaledTranslation(0, -2 / 72.0, ax.figure.dpi_scale_trans)
-    ax.text(0.0, y, text, transform=shift, ha="left", va="top", fontsize=_FOOTER_PT, color="#444444")
+    ax.text(
+        0.0,
+        y,
+        text,
+        transform=shift,
+        ha="left",
+        va="top",
+        fontsize=_FOOTER_PT,
+        color="#444444",
+        gid="caption",
+    )
     return (text.count("\n") + 1) * _FOOTER_PT * 1.3 + 4
 
 
 def _footprint_bits(aoi):
     """(geometry, name or None, approximate flag text or '') of an AOI / Footprint."""
     name = getattr(aoi, "name", None)
-    approx = bool(getattr(aoi, "approximate", False))
+    base = _base(aoi)
     flag = ""
-    if approx:
+    if bool(getattr(base, "approximate", False)):
         flag = (
-            f"Approximate footprint: {name} is a stand-in ({getattr(aoi, 'kind', 'approximate')}, "
-            f"{aoi.area_km2:,.1f} km²), not an official boundary; numbers depend on it."
+            f"Approximate footprint: {base.name} is a stand-in ({getattr(base, 'kind', 'approximate')}, "
+            f"{base.area_km2:,.1f} km²), not an official boundary; numbers depend on it."
         )
     return _geom(aoi), name, flag
+
+
+def _base(fp):
+    """The unbuffered footprint behind a (possibly buffered) Footprint, or None."""
+    if fp is None or not hasattr(fp, "kind"):
+        return None
+    return getattr(fp, "base", None) or fp
+
+
+def _buffer_km(fp) -> float:
+    kind = str(getattr(fp, "kind", ""))
+    _, plus, km = kind.partition("+")
+    if not plus:
+        return 0.0
+    try:
+        return float(km.removesuffix("km"))
+    except ValueError:
+        return 0.0
+
+
+def _aoi_name(fp) -> str | None:
+    """How the area of interest is named: the town, or "Town +5 km" for a buffered one."""
+    name = getattr(fp, "name", None)
+    if not name:
+        return None
+    km = _buffer_km(fp)
+    return f"{name} +{km:g} km" if km else name
+
+
+def _footprint_outlines(ax, fp, centre) -> list[tuple]:
+    """Draw the footprint's outline (dashed when approximate) and, for a buffered AOI, the
+    buffer's; returns their legend lines (text, colour, linestyle, linewidth)."""
+    base = _base(fp)
+    if base is None:
+        return []
+    out = []
+    approx = bool(getattr(base, "approximate", False))
+    ls = "--" if approx else "-"
+    kind = base.kind + (", approximate" if approx and "approx" not in base.kind else "")
+    _outline(ax, base.geometry, centre, colour="black", lw=1.6, ls=ls, zorder=6)
+    out.append((f"{base.name} ({kind}): {base.area_km2:,.1f} km²", "black", ls, 1.6))
+    if base is not fp:
+        _outline(ax, fp.geometry, centre, colour=_LINE_GREY, lw=1.0, ls=":", zorder=6)
+        out.append((f"{_aoi_name(fp)} (area of interest): {fp.area_km2:,.1f} km²", _LINE_GREY, ":", 1.0))
+    return out
+
+
+def _file_date(path) -> dt.date | None:
+    """A date written in a file name (2025-11-27, 20251127), if any."""
+    import re
+
+    if not path:
+        return None
+    m = re.search(r"(20\d\d)-?([01]\d)-?([0-3]\d)", Path(str(path)).name)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def _date_notes(maps) -> list[str]:
+    """One caption line per map whose data date differs from the date in its file name."""
+    notes = []
+    for m in maps:
+        prov = getattr(m, "provenance", None)
+        fdate = _file_date(getattr(prov, "path", None))
+        as_of = getattr(m, "as_of", None)
+        if fdate and as_of and fdate != as_of:
+            how = {"file": "as the file itself states", "name": "from its name"}.get(
+                getattr(prov, "as_of_from", None), ""
+            )
+            notes.append(
+                f"Date: the {_name(m)} file of {fdate:%d %b %Y} holds data to {as_of:%d %b %Y}"
+                + (f" ({how})" if how else "")
+                + f"; the map is dated {as_of.isoformat()}."
+            )
+    return notes
+
+
+def _scope_notes(maps) -> list[str]:
+    seen = []
+    for m in maps:
+        for s in getattr(m, "scope", ()) or ():
+            line = f"Scope, {_name(m)}: {s}"
+            if line not in seen:
+                seen.append(line)
+    return seen
 
 
 # --------------------------------------------------------------------------- single map
@@ -343,11 +727,7 @@ def _side_colours(sides) -> dict:
     return {s: _SIDE_COLOURS[i % len(_SIDE_COLOURS)] for i, s in enumerate(sides)}
 
 
-def _map_sides(m) -> list[str]:
-    sides = [lab.side for lab in m.labels if lab.side]
-    if m.background is not None and m.background.side:
-        sides.append(m.background.side)
-    return list(dict.fromkeys(sides))
+_map_sides = map_sides
 
 
 def _label_style(lab: Label, colours: dict) -> tuple[str, str | None]:
@@ -362,14 +742,22 @@ def _label_style(lab: Label, colours: dict) -> tuple[str, str | None]:
     return colour, ("xx" if lab.status != "controlled" else None)
 
 
+def _slivers(sizes, view_km2) -> list[bool]:
+    return [0 < a < SLIVER_SHARE * view_km2 for a in sizes]
+
+
 def plot_map(
     control_map,
     ax=None,
+    *,
     aoi=None,
     title: str | None = None,
     places: bool = True,
     legend_below: bool = False,
     footer: bool = True,
+    context=True,
+    tiles=None,
+    **style,
 ):
     """Draw one map's labels (true to scale) with km² per label in the legend.
 
@@ -378,14 +766,21 @@ def plot_map(
     control_map : ControlMap
     ax : matplotlib Axes, optional
     aoi : shapely geometry or Footprint, optional
-        Area to show (defaults to the map's extent); labels are measured inside it.
+        Area to show (defaults to the map's extent); labels are measured inside it. A
+        Footprint's outline is drawn (and its buffer's, named "Town +5 km").
     title : str, optional
     places : bool, default True
         Label gazetteer places inside the view.
     legend_below : bool, default False
         Legend under the map instead of to its right (small multiples).
     footer : bool, default True
-        Attribution (and approximate-footprint flag) under the map.
+        Attribution, date shifts, scope notes and flags under the map.
+    context : bool, path or list of paths, default True
+        Offline context layers (:func:`context_layers`) and/or the caller's own files.
+    tiles : str or xyzservices provider, optional
+        Web tiles under the map (contextily, network); never needed.
+    **style
+        Passed to every filled polygon (``alpha``, ``linewidth``, ``edgecolor``...).
 
     Returns
     -------
@@ -394,7 +789,7 @@ def plot_map(
     Examples
     --------
     >>> import mapdiff
-    >>> ax = mapdiff.read_map(mapdiff.sample_path()).plot()
+    >>> ax = mapdiff.read_map(mapdiff.sample_path()).plot(alpha=0.5)
     >>> ax.get_title().startswith("DeepStateMap")
     True
     """
@@ -403,112 +798,64 @@ def plot_map(
     geom, name, flag = _footprint_bits(aoi) if aoi is not None else (m.footprint, None, "")
     labels, geoms = m.partition(geom)
     centre = _centre(geom)
-    colours = _side_colours(_map_sides(m))
+    colours = _side_colours(m.sides)
     styles = [_label_style(lab, colours) for lab in labels]
-    _draw(ax, geoms, [s[0] for s in styles], centre, [s[1] for s in styles])
     sizes = area_km2(geoms, centre=centre) if len(geoms) else []
+    view_km2 = float(np.sum(sizes)) or 1.0
+    _draw(
+        ax,
+        geoms,
+        [s[0] for s in styles],
+        centre,
+        [s[1] for s in styles],
+        edges=_slivers(sizes, view_km2),
+        **style,
+    )
     _extent(ax, geom, centre)
-    if aoi is not None:
+    outlines = _footprint_outlines(ax, aoi, centre) if aoi is not None else []
+    if aoi is not None and not outlines:
         _outline(ax, geom, centre)
     entries = [(f"{lab}: {a:,.1f} km²", s[0], s[1]) for lab, a, s in zip(labels, sizes, styles, strict=True)]
+    notes = _finish_map(
+        ax, centre, places=places, context=context, tiles=tiles, bold=(_base(aoi).name,) if _base(aoi) else ()
+    )
     skip = 0.0
     if footer:
-        skip = _footer(ax, "\n".join(t for t in (flag, "Sources — " + _attribution([m])) if t))
+        lines = [flag, *_date_notes([m]), *_scope_notes([m]), "Sources — " + _attribution([m])]
+        if notes:
+            lines.append("Context: " + "; ".join(notes) + ".")
+        skip = _footer(ax, "\n".join(t for t in lines if t))
     _legend(
         ax,
         entries,
         title=_aoi_title(aoi, sum(sizes)) if name else "km² in view",
         below=legend_below,
         skip_pt=skip,
+        lines=outlines,
     )
-    _scale_bar(ax)
-    if places:
-        _place_labels(ax, centre, skip=(name,))
-    ax.set_title(title or f"{_name(m)}, {_date(m)}" + (f": {name}" if name else ""), fontsize=11)
+    ax.set_title(title or f"{_name(m)}, {_date(m)}" + (f": {_aoi_name(aoi)}" if name else ""), fontsize=11)
     return ax
 
 
 def _aoi_title(aoi, km2: float) -> str:
-    name, kind = getattr(aoi, "name", None), getattr(aoi, "kind", None)
+    name, kind = _aoi_name(aoi), getattr(aoi, "kind", None)
     if not name:
         return f"area of interest: {km2:,.1f} km²"
+    if _buffer_km(aoi):
+        return f"area of interest {name}: {km2:,.1f} km²"
     return f"{name}" + (f" ({kind})" if kind else "") + f": {km2:,.1f} km²"
 
 
 # --------------------------------------------------------------------------- comparison
-def _comparison_sides(a, b, side_a=None, side_b=None) -> tuple[str | None, str | None]:
-    sides = list(dict.fromkeys(_map_sides(a) + _map_sides(b)))
-    if side_a is None:
-        side_a = sides[0] if sides else None
-    if side_b is None:
-        rest = [s for s in sides if s != side_a]
-        side_b = rest[0] if rest else None
-    return side_a, side_b
-
-
-def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarray:
-    """The disagreement class of each piece of a Comparison (vectorised).
-
-    Classes: ``both_a``, ``both_b``, ``only_1_a``, ``only_2_a``, ``grey`` (either map says
-    grey zone), ``other`` (any other disagreement, e.g. a source's own status such as
-    ISW's ``advanced:RU`` or NZZ's ``lost:RU``), ``out_of_scope`` (either map does not
-    cover it, or the comparison blames scope). A map "says A" where its status holds
-    land (``controlled``/``encircled``) for side A.
-
-    Parameters
-    ----------
-    pieces : DataFrame with a_status, a_side, b_status, b_side (and optionally cause)
-    side_a, side_b : str or None
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"a_status": ["controlled", "controlled"], "a_side": ["RU", "RU"],
-    ...                    "b_status": ["controlled", "contested"], "b_side": ["RU", None]})
-    >>> classify_pieces(df, "RU", "UA").tolist()
-    ['both_a', 'grey']
-    """
-    a_st = pieces["a_status"].astype(object).to_numpy()
-    b_st = pieces["b_status"].astype(object).to_numpy()
-    a_sd = pieces["a_side"].astype(object).to_numpy()
-    b_sd = pieces["b_side"].astype(object).to_numpy()
-    scope = (a_st == NOT_COVERED.status) | (b_st == NOT_COVERED.status)
-    if "cause" in pieces:
-        scope |= pieces["cause"].astype(object).to_numpy() == "scope"
-    grey = (a_st == CONTESTED) | (b_st == CONTESTED)
-    hold1 = np.isin(a_st, list(HOLDING_STATUSES))
-    hold2 = np.isin(b_st, list(HOLDING_STATUSES))
-    a1, a2 = hold1 & (a_sd == side_a), hold2 & (b_sd == side_a)
-    b1, b2 = hold1 & (a_sd == side_b), hold2 & (b_sd == side_b)
-    return np.select(
-        [scope, grey, a1 & a2, b1 & b2, a1 & ~a2, a2 & ~a1],
-        ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"],
-        default="other",
-    )
+_comparison_sides = comparison_sides
 
 
 def _comparison_footprint(comparison):
-    """The Footprint behind a Comparison's AOI when its name is a gazetteer place, else the AOI."""
+    """The Footprint behind a Comparison's AOI (``place``, kept on the result), else the AOI geometry."""
     place = getattr(comparison, "place", None)
     if place is not None:  # compare(aoi=<place or Footprint>) keeps it
         return place
-    aoi = comparison.aoi
-    if hasattr(aoi, "name"):
-        return aoi
-    name = getattr(comparison, "aoi_name", None)
-    if name:
-        from ..places.footprints import footprint
-
-        try:
-            fp = footprint(name)
-        except MapdiffError:
-            return aoi
-        # the AOI may be the footprint grown by a buffer: same place, same kind of stand-in
-        if shapely.covers(shapely.buffer(aoi, 1e-9), fp.geometry):
-            grown = area_km2(aoi) - fp.area_km2
-            kind = fp.kind if abs(grown) < 1e-6 * fp.area_km2 else f"{fp.kind}, grown"
-            return type(fp)(fp.name, aoi, kind, float(area_km2(aoi)), fp.provenance, fp.aliases, fp.centre)
-    return aoi
+    return comparison.aoi
 
 
 def _own_statuses(pieces, a, b) -> str:
@@ -518,52 +865,81 @@ def _own_statuses(pieces, a, b) -> str:
         st = pieces[f"{prefix}_status"].astype(object)
         sd = pieces[f"{prefix}_side"].astype(object)
         for status, side in sorted(set(zip(st, sd, strict=True)), key=str):
-            if status not in HOLDING_STATUSES and status not in (CONTESTED, NOT_COVERED.status):
-                found.append(f"{_name(m)} {status}" + (f":{side}" if side else ""))
+            if Label(status, side if isinstance(side, str) else None).holds:
+                continue
+            if status not in (CONTESTED, NOT_COVERED.status) and isinstance(side, str):
+                found.append(f"{_name(m)} {status}:{side}")
+            elif status not in (CONTESTED, NOT_COVERED.status):
+                found.append(f"{_name(m)} {status}")
     return ", ".join(dict.fromkeys(found)) or "the maps disagree otherwise"
 
 
-def _class_text(cls, a, b, side_a, side_b) -> str:
-    n1, n2 = _name(a), _name(b)
-    if n1 == n2:
-        n1, n2 = _date(a), _date(b)
-    return {
-        "both_a": f"both say {side_a}",
-        "both_b": f"both say {side_b}",
-        "only_1_a": f"only {n1} says {side_a}",
-        "only_2_a": f"only {n2} says {side_a}",
-        "grey": "grey zone on either map",
-        "other": "other statuses (source-specific)",
-        "out_of_scope": "out of scope / not covered",
-    }[cls]
+_class_text = class_text
+
+
+def _classes(comparison, side_a=None, side_b=None):
+    """(side A, side B, class per piece) as the Comparison computed them."""
+    sides = tuple(getattr(comparison, "class_sides", (None, None)))
+    if side_a is None and side_b is None:
+        side_a, side_b = sides
+    if (side_a, side_b) == sides and "class" in comparison.pieces:
+        return side_a, side_b, comparison.pieces["class"].to_numpy(dtype=object)
+    return side_a, side_b, np.asarray(comparison.classes(side_a=side_a, side_b=side_b), dtype=object)
+
+
+def class_entries(comparison, side_a=None, side_b=None) -> list[tuple[str, str, str | None, float]]:
+    """Legend entries of a Comparison: (class, text, colour, km²) for each class present."""
+    a, b = comparison.a, comparison.b
+    side_a, side_b, classes = _classes(comparison, side_a, side_b)
+    pieces = comparison.pieces
+    area = np.asarray(pieces["area_km2"], dtype=float)
+    out = []
+    for cls, colour in CLASS_COLOURS.items():
+        sel = classes == cls
+        if sel.any():
+            text = _class_text(cls, a, b, side_a, side_b)
+            if cls == "other":
+                text = f"other: {_own_statuses(pieces[sel], a, b)}"
+            out.append((cls, text, colour, float(area[sel].sum())))
+    return out
 
 
 def plot_comparison(
     comparison,
     ax=None,
+    *,
     side_a: str | None = None,
     side_b: str | None = None,
     title: str | None = None,
     places: bool = True,
     footprint=None,
+    context=True,
+    tiles=None,
+    legend_below: bool = False,
+    footer: bool = True,
+    **style,
 ):
     """The disagreement map of a Comparison, true to scale, with km² per class.
 
     Parameters
     ----------
     comparison : Comparison
-        Needs ``a``, ``b`` (ControlMaps), ``aoi`` (geometry or Footprint) and ``pieces``
-        (GeoDataFrame, EPSG:4326, with a_status, a_side, b_status, b_side, area_km2 and
-        optionally cause).
+        Needs ``a``, ``b`` (ControlMaps), ``aoi`` (geometry), ``pieces`` (GeoDataFrame,
+        EPSG:4326, with a_status, a_side, b_status, b_side, area_km2, cause and the
+        ``class`` the comparison computed), ``class_sides``; ``footprint`` when built from a
+        named place.
     ax : matplotlib Axes, optional
     side_a, side_b : str, optional
-        The sides the classes speak of; by default the side the maps draw first, and the
-        other side.
+        The sides the classes speak of; by default the comparison's own (``class_sides``).
     title : str, optional
     places : bool, default True
     footprint : Footprint, optional
-        The footprint the AOI was built from (names it and flags an approximate one);
-        by default the gazetteer entry named by ``comparison.aoi_name``, if any.
+        The footprint the AOI was built from (names it and flags an approximate one); by
+        default the one the comparison kept.
+    context, tiles, legend_below, footer
+        As for :func:`plot_map`.
+    **style
+        Passed to every filled polygon (``alpha``...).
 
     Returns
     -------
@@ -571,54 +947,73 @@ def plot_comparison(
 
     Examples
     --------
-    >>> ax = plot_comparison(mapdiff.compare(a, b, place="Pokrovsk"))   # doctest: +SKIP
+    >>> ax = plot_comparison(mapdiff.compare(a, b, aoi="Pokrovsk"))   # doctest: +SKIP
     """
     a, b = comparison.a, comparison.b
-    side_a, side_b = _comparison_sides(a, b, side_a, side_b)
+    side_a, side_b, classes = _classes(comparison, side_a, side_b)
     pieces = comparison.pieces
     aoi = footprint if footprint is not None else _comparison_footprint(comparison)
-    geom, name, flag = _footprint_bits(aoi)
+    _, name, flag = _footprint_bits(aoi)
     geom = _geom(comparison.aoi)
     centre = _centre(geom)
     ax = _axes(ax)
-    classes = classify_pieces(pieces, side_a, side_b)
+    entries_all = class_entries(comparison, side_a, side_b)
+    total = float(getattr(comparison, "aoi_km2", np.sum(pieces["area_km2"])))
+    thin_cls = {cls for cls, _t, _c, km2 in entries_all if km2 < SLIVER_SHARE * total}
     colours = [CLASS_COLOURS[c] for c in classes]
     hatches = ["///" if c == "out_of_scope" else None for c in classes]
-    _draw(ax, pieces.geometry.to_numpy(), colours, centre, hatches)
+    _draw(
+        ax,
+        pieces.geometry.to_numpy(),
+        colours,
+        centre,
+        hatches,
+        edges=[c in thin_cls for c in classes],
+        **style,
+    )
     _extent(ax, geom, centre)
-    _outline(ax, geom, centre)
-    area = np.asarray(pieces["area_km2"], dtype=float)
-    entries = []
-    for cls, colour in CLASS_COLOURS.items():
-        sel = classes == cls
-        if sel.any():
-            text = _class_text(cls, a, b, side_a, side_b)
-            if cls == "other":
-                text = f"other: {_own_statuses(pieces[sel], a, b)}"
-            entries.append(
-                (f"{text}: {area[sel].sum():,.1f} km²", colour, "///" if cls == "out_of_scope" else None)
-            )
-    total = float(getattr(comparison, "aoi_km2", area.sum()))
-    _legend(ax, entries, title=_aoi_title(aoi, total))
-    _scale_bar(ax)
-    if places:
-        _place_labels(ax, centre, skip=(name,))
+    outlines = _footprint_outlines(ax, aoi, centre)
+    if not outlines:
+        _outline(ax, geom, centre)
+    entries = [
+        (f"{text}: {km2:,.1f} km²", colour, "///" if cls == "out_of_scope" else None)
+        for cls, text, colour, km2 in entries_all
+    ]
+    base = _base(aoi)
+    ctx = _finish_map(
+        ax, centre, places=places, context=context, tiles=tiles, bold=(base.name,) if base else ()
+    )
     ax.set_title(
-        title or f"{_name(a)} {_date(a)} vs {_name(b)} {_date(b)}" + (f" — {name}" if name else ""),
+        title or f"{_name(a)} {_date(a)} vs {_name(b)} {_date(b)}" + (f" — {_aoi_name(aoi)}" if name else ""),
         fontsize=11,
     )
-    notes = [flag] if flag else []
-    if "cause" in pieces:
-        noise = float(area[np.asarray(pieces["cause"]) == "noise"].sum())
-        if noise >= 0.005:
-            notes.append(f"{noise:,.2f} km² of the disagreement are slivers (drawing noise).")
-    notes.append("Sources — " + _attribution([a, b]))
-    _footer(ax, "\n".join(notes))
+    skip = 0.0
+    if footer:
+        notes = [flag] if flag else []
+        if thin_cls:
+            notes.append(
+                f"Classes under {SLIVER_SHARE:.0%} of the area are outlined in their colour, "
+                "so thin slivers stay visible."
+            )
+        if "cause" in pieces:
+            area = np.asarray(pieces["area_km2"], dtype=float)
+            noise = float(area[np.asarray(pieces["cause"]) == "noise"].sum())
+            if noise >= 0.005:
+                notes.append(f"{noise:,.2f} km² of the disagreement are slivers (drawing noise).")
+        notes += _date_notes([a, b])
+        notes += [f"Scope: {s}" for s in getattr(comparison, "scope_notes", ())]
+        notes.append("Sources — " + _attribution([a, b]))
+        if ctx:
+            notes.append("Context: " + "; ".join(ctx) + ".")
+        skip = _footer(ax, "\n".join(notes))
+    _legend(ax, entries, title=_aoi_title(aoi, total), below=legend_below, skip_pt=skip, lines=outlines)
     return ax
 
 
 # --------------------------------------------------------------------------- claims
-def plot_claim(claim_check, ax=None, places: bool = True):
+def plot_claim(
+    claim_check, ax=None, *, places: bool = True, context=True, bars: bool = True, footer=True, **style
+):
     """A claim check: footprint, land held by the claimant, grey zone, and the share under
     each grey-zone policy against the claimed share.
 
@@ -629,6 +1024,13 @@ def plot_claim(claim_check, ax=None, places: bool = True):
     ax : matplotlib Axes, optional
         The map goes here; the share bars go in an inset to its right.
     places : bool, default True
+    context : bool, path or list of paths, default True
+        As for :func:`plot_map`.
+    bars : bool, default True
+        The share per grey-zone policy as bars beside the map (off in small multiples).
+    footer : bool, default True
+    **style
+        Passed to every filled polygon (``alpha``...).
 
     Returns
     -------
@@ -651,9 +1053,9 @@ def plot_claim(claim_check, ax=None, places: bool = True):
     held = c.held_geometry if c.held_geometry is not None else shapely.Polygon()
     grey = c.grey_geometry if c.grey_geometry is not None else shapely.Polygon()
     rest = shapely.difference(fp, shapely.union(held, grey))
-    _draw(ax, [rest, held, grey], [PALETTE["light"], PALETTE["vermillion"], PALETTE["grey"]], centre)
+    _draw(ax, [rest, held, grey], [PALETTE["light"], PALETTE["vermillion"], PALETTE["grey"]], centre, **style)
     _extent(ax, fp, centre, margin=0.08)
-    _outline(ax, fp, centre, ls="--" if c.approximate else "-")
+    _outline(ax, fp, centre, ls="--" if c.approximate else "-", lw=1.6, zorder=6)
     kind = c.footprint_kind + (", approximate" if c.approximate and "approx" not in c.footprint_kind else "")
     entries = [
         (f"held by {c.side}: {c.held_km2:,.2f} km²", PALETTE["vermillion"], None),
@@ -664,10 +1066,7 @@ def plot_claim(claim_check, ax=None, places: bool = True):
             None,
         ),
     ]
-    _legend(ax, entries, title=f"{c.place} ({kind}): {c.footprint_km2:,.2f} km²")
-    _scale_bar(ax)
-    if places:
-        _place_labels(ax, centre, skip=(c.place,))
+    ctx = _finish_map(ax, centre, places=places, context=context, bold=(c.place,))
     claimed = "" if c.claimed is None else f"{100 * c.claimed:g}% of "
     what = {"captured": f"{c.place} captured", "encircled": f"{c.place} encircled"}.get(
         c.kind, f"{claimed}{c.place}"
@@ -678,7 +1077,7 @@ def plot_claim(claim_check, ax=None, places: bool = True):
         fontsize=11,
     )
     # share per policy, as bars beside the map
-    if c.policies:
+    if bars and c.policies:
         bars = ax.inset_axes([1.08, 0.05, 0.55, 0.42])
         pols = list(c.policies)
         vals = [np.nan if c.policies[p] is None else c.policies[p] for p in pols]
@@ -706,11 +1105,16 @@ def plot_claim(claim_check, ax=None, places: bool = True):
             "boundary; the verdict depends on it."
         )
     notes.append("Sources — " + _attribution([SimpleMap(c.source)]))
-    _footer(ax, "\n".join(notes))
+    if ctx:
+        notes.append("Context: " + "; ".join(ctx) + ".")
+    skip = _footer(ax, "\n".join(notes)) if footer else 0.0
+    _legend(
+        ax, entries, title=f"{c.place} ({kind}): {c.footprint_km2:,.2f} km²", below=not bars, skip_pt=skip
+    )
     return ax
 
 
-def plot_encirclement(encirclement, ax=None, places: bool = True):
+def plot_encirclement(encirclement, ax=None, *, places: bool = True, context=True, **style):
     """An encirclement: the holding, the encircling side, the grey zone and the corridor.
 
     Parameters
@@ -720,6 +1124,10 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
     ax : matplotlib Axes, optional
     places : bool, default True
         Label gazetteer places inside the view.
+    context : bool, path or list of paths, default True
+        As for :func:`plot_map`.
+    **style
+        Passed to every filled polygon (``alpha``...).
 
     Returns
     -------
@@ -752,7 +1160,7 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
         (e.grey_geometry, PALETTE["grey"], None, f"grey zone ({e.grey})"),
     ]
     layers = [lay for lay in layers if lay[0] is not None and not lay[0].is_empty]
-    _draw(ax, [lay[0] for lay in layers], [lay[1] for lay in layers], centre)
+    _draw(ax, [lay[0] for lay in layers], [lay[1] for lay in layers], centre, **style)
     _extent(ax, e.view, centre, margin=0.0)
     _outline(ax, e.footprint_geometry, centre, ls="--" if e.approximate else "-")
     entries = [(lay[3], lay[1], None) for lay in layers]
@@ -781,12 +1189,12 @@ def plot_encirclement(encirclement, ax=None, places: bool = True):
             f"Holding's outline within {e.radius_km:g} km bordering {e.by}: {e.perimeter_share:.0%}"
             f" (grey zone {e.grey_perimeter_share:.0%}). Rear: {e.rear}."
         )
+    ctx = _finish_map(ax, centre, places=places, context=context, bold=(e.place,))
     notes.append("Sources — " + _attribution([SimpleMap(e.source)]))
+    if ctx:
+        notes.append("Context: " + "; ".join(ctx) + ".")
     skip = _footer(ax, "\n".join(notes))
     _legend(ax, entries, title=title, skip_pt=skip)
-    _scale_bar(ax)
-    if places:
-        _place_labels(ax, centre, skip=(e.place,))
     date = iso(e.as_of, "undated")
     ax.set_title(
         f"{e.place}: {e.verdict}\n{_name(SimpleMap(e.source))} {date}; encircling side {e.by}", fontsize=11
@@ -838,7 +1246,7 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
         _fig, axes = plt.subplots(1, 3, figsize=(15, 6.8), layout="constrained")
     axes = np.asarray(axes).ravel()
     geom, name, _flag = _footprint_bits(aoi)
-    side = side or _comparison_sides(old, new)[0]
+    side = side or (*old.sides, *new.sides, None)[0]
     lab = as_label(("controlled", side))
     for ax, m in zip(axes[:2], (old, new), strict=True):
         plot_map(m, ax=ax, aoi=aoi, places=places, legend_below=True)
@@ -874,6 +1282,335 @@ def _held(m, side, aoi):
     labels, geoms = m.partition(aoi)
     held = [g for lab, g in zip(labels, geoms, strict=True) if lab.side == side and lab.holds]
     return shapely.union_all(np.asarray(held, dtype=object)) if held else shapely.Polygon()
+
+
+def plot_changes_map(
+    changes, ax=None, *, side: str | None = None, places: bool = True, context=True, **style
+):
+    """What one side gained (vermillion) and lost (blue) between two releases, true to scale.
+
+    Parameters
+    ----------
+    changes : Changes
+        From :func:`mapdiff.changes` (``gained``/``lost`` geometries per side, ``sides``).
+    ax : matplotlib Axes, optional
+    side : str, optional
+        One side at a time (default the first): on a two-sided map one side's gains are the
+        other's losses, and drawing both would stack the same polygons.
+    places, context
+        As for :func:`plot_map`.
+    **style
+        Passed to every filled polygon (``alpha``...).
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-01", "2025-11-27"))
+    >>> ax = mapdiff.changes(old, new, aoi="Pokrovsk").plot(alpha=0.8)
+    >>> ax.get_legend().get_texts()[0].get_text().startswith("RU gained")
+    True
+    """
+    s = side or next(iter(changes.sides), None)
+    ax = _axes(ax)
+    gained, lost = changes.gained.get(s), changes.lost.get(s)
+    layers = [g for g in (gained, lost) if g is not None and not g.is_empty]
+    if not layers:
+        raise MapdiffError(f"nothing changed hands for {s}: no polygon to draw")
+    view = shapely.union_all(np.asarray(layers, dtype=object))
+    centre = _centre(view)
+    entries, geoms, colours = [], [], []
+    for geom, kind, colour in ((gained, "gained", PALETTE["vermillion"]), (lost, "lost", PALETTE["blue"])):
+        if geom is not None and not geom.is_empty:
+            geoms.append(geom)
+            colours.append(colour)
+            entries.append((f"{s} {kind} ({changes.sides[s][kind + '_km2']:,.1f} km²)", colour, None))
+    sizes = area_km2(np.asarray(geoms, dtype=object), centre=centre)
+    _draw(ax, geoms, colours, centre, edges=_slivers(sizes, float(sum(sizes)) * 5), **style)
+    _extent(ax, shapely.buffer(shapely.envelope(view), 0.02), centre)
+    ctx = _finish_map(ax, centre, places=places, context=context)
+    old = changes.old_as_of.isoformat() if changes.old_as_of else "undated"
+    new = changes.new_as_of.isoformat() if changes.new_as_of else "undated"
+    ax.set_title(f"{_name(SimpleMap(changes.source))}: {old} → {new}", fontsize=11)
+    notes = ["Sources — " + _attribution([SimpleMap(changes.source)])]
+    if ctx:
+        notes.append("Context: " + "; ".join(ctx) + ".")
+    skip = _footer(ax, "\n".join(notes))
+    _legend(ax, entries, title=f"changes in {changes.aoi}" if changes.aoi else "changes", skip_pt=skip)
+    return ax
+
+
+def plot_change_table(table, ax=None, *, side: str | None = None, **style):
+    """Net change per day and its rolling mean for one side (a ChangeTable).
+
+    Examples
+    --------
+    >>> ax = table.plot(side="RU")   # doctest: +SKIP
+    """
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    side = side or (table.sides[0] if table.sides else None)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4), layout="constrained")
+    colour = _side_colours(table.sides or ()).get(side, PALETTE["vermillion"])
+    if side is not None:
+        f = table.frame
+        ax.bar(f.index, f[f"{side}_net_km2_per_day"], color=PALETTE["grey"], label=f"{side} net km²/day")
+        ax.plot(
+            f.index,
+            f[f"{side}_net_km2_per_day_rolling"],
+            **{"color": colour, "lw": 1.6, "label": f"rolling mean ({table.window} releases)", **style},
+        )
+    ax.axhline(0, color="black", lw=0.6)
+    loc = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    ax.set_ylabel("km² per day")
+    ax.set_title(
+        f"{_name(SimpleMap(table.source))}: net change{' in ' + table.aoi if table.aoi else ''}", fontsize=11
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    return ax
+
+
+def _lines(ax, frame, scale=1.0, **style):
+    cycle = [*list(_SIDE_COLOURS), PALETTE["orange"], PALETTE["purple"], PALETTE["black"]]
+    for i, col in enumerate(frame.columns):
+        kw = {"marker": "o", "ms": 3, "lw": 1.6, "color": cycle[i % len(cycle)], "label": str(col), **style}
+        ax.plot(np.asarray(frame.index), np.asarray(frame[col], dtype=float) * scale, **kw)
+
+
+def plot_lag(lag, ax=None, **style):
+    """Mean squared share difference against shift, one line per place (a SourceLag).
+
+    Examples
+    --------
+    >>> ax = mapdiff.source_lag(deepstate, nzz).plot()   # doctest: +SKIP
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    _lines(ax, lag.curves, **{"marker": None, **style})
+    ax.axvline(0, color=PALETTE["grey"], lw=0.8)
+    ax.set_xlabel(f"days {lag.follower} trails {lag.leader}")
+    ax.set_ylabel("mean squared share difference")
+    ax.set_title(f"Lag of {lag.follower} behind {lag.leader}", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    return ax
+
+
+def plot_claims_report(report, ax=None, **style):
+    """Share held (bars) against the claimed share (ticks), per claim and map (a ClaimsReport).
+
+    Examples
+    --------
+    >>> ax = ledger.check(maps).plot()   # doctest: +SKIP
+    """
+    import html as _html
+
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in report.rows if r["share"] is not None]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.8 + 0.45 * max(len(rows), 1)), layout="constrained")
+    names = [_html.unescape(f"{r['place']} {r['kind']} ({r['source']} {r['release']})") for r in rows]
+    y = np.arange(len(rows))
+    ax.barh(
+        y,
+        [100 * r["share"] for r in rows],
+        **{"color": PALETTE["vermillion"], "label": "share held (map)", **style},
+    )
+    claimed = [(i, 100 * r["claimed"]) for i, r in enumerate(rows) if r["claimed"] is not None]
+    if claimed:
+        ax.scatter(
+            [c for _, c in claimed],
+            [i for i, _ in claimed],
+            marker="|",
+            s=300,
+            color="black",
+            label="claimed",
+            zorder=3,
+        )
+    ax.set_yticks(y, names)
+    ax.set_xlim(0, 100)
+    ax.invert_yaxis()
+    ax.set_xlabel("share of the footprint, %")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return ax
+
+
+def plot_footprint(fp, ax=None, *, places: bool = True, context=True, **style):
+    """A footprint's outline (dashed when approximate), true to scale, with context.
+
+    Examples
+    --------
+    >>> from mapdiff.places.footprints import footprint
+    >>> footprint("Kupiansk").buffer(5).plot().get_title().split(" (")[0]
+    'Kupiansk +5 km'
+    """
+    ax = _axes(ax, figsize=(7, 6))
+    geom = _geom(fp)
+    centre = _centre(geom)
+    if style:
+        _draw(ax, [geom], [style.pop("facecolor", "none")], centre, **style)
+    _extent(ax, geom, centre, margin=0.15)
+    outlines = _footprint_outlines(ax, fp, centre)
+    ctx = _finish_map(ax, centre, places=places, context=context, bold=(_base(fp).name,))
+    ax.set_title(f"{_aoi_name(fp)} ({fp.kind}, {fp.area_km2:,.1f} km²)", fontsize=11)
+    notes = [f"Footprint: {getattr(_base(fp), 'provenance', '')}"]
+    if ctx:
+        notes.append("Context: " + "; ".join(ctx) + ".")
+    skip = _footer(ax, "\n".join(notes))
+    _legend(ax, [], below=True, skip_pt=skip, lines=outlines)
+    return ax
+
+
+def plot_consensus(many, ax=None, **style):
+    """How many sources agree on each area (a ManyComparison), true to scale.
+
+    Examples
+    --------
+    >>> ax = mapdiff.compare_many([a, b, c]).plot()   # doctest: +SKIP
+    """
+    ax = _axes(ax)
+    cons = many.consensus
+    geom = _geom(many.aoi)
+    centre = _centre(geom)
+    n = len(many.maps)
+    shades = {k: c for k, c in zip(range(1, n + 1), np.linspace(0.85, 0.15, n), strict=True)}
+    n_top = np.asarray(cons["n_top"], dtype=int)
+    colours = [str(round(float(shades[k]), 3)) for k in n_top]
+    _draw(ax, cons.geometry.to_numpy(), colours, centre, **style)
+    _extent(ax, geom, centre)
+    _outline(ax, geom, centre)
+    area = np.asarray(cons["area_km2"], dtype=float)
+    entries = [
+        (f"{k} of {n} agree: {area[n_top == k].sum():,.1f} km²", str(round(float(shades[k]), 3)), None)
+        for k in sorted(set(n_top.tolist()), reverse=True)
+    ]
+    ctx = _finish_map(ax, centre)
+    ax.set_title(f"Sources agreeing on the top label (of {n})", fontsize=11)
+    notes = ["Sources — " + _attribution(many.maps)]
+    if ctx:
+        notes.append("Context: " + "; ".join(ctx) + ".")
+    skip = _footer(ax, "\n".join(notes))
+    _legend(ax, entries, title="agreement", skip_pt=skip)
+    return ax
+
+
+def plot_panels(
+    results, *, aoi=None, ncols: int | None = None, titles=None, places: bool = True, context=True, **style
+):
+    """Small multiples: one panel per map or claim check, same extent, same palette.
+
+    Parameters
+    ----------
+    results : sequence of ControlMap or ClaimCheck (or Comparison)
+        One panel each, in order (e.g. the same claim checked on every source's map).
+    aoi : Footprint or shapely geometry, optional
+        The common view. By default: for maps, the first Footprint-like ``aoi`` is needed
+        (maps have no place of their own, so it is required); for claim checks, the union
+        of their footprints; for comparisons, the union of their AOIs.
+    ncols : int, optional
+        Panels per row (default up to 3).
+    titles : sequence of str, optional
+        One per panel (default: source and date, with the verdict for a claim check).
+    places, context
+        As for :func:`plot_map`.
+    **style
+        Passed to every filled polygon.
+
+    Returns
+    -------
+    ndarray of Axes (one per panel; unused grid cells are removed)
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> from mapdiff.places.footprints import footprint
+    >>> maps = [mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-01", "2025-11-27")]
+    >>> axes = plot_panels(maps, aoi=footprint("Pokrovsk").buffer(3))
+    >>> len(axes), axes[0].get_xlim() == axes[1].get_xlim()
+    (2, True)
+    """
+    import matplotlib.pyplot as plt
+
+    results = list(results)
+    if not results:
+        raise MapdiffError("plot_panels() needs at least one map or claim check")
+    kinds = {type(r).__name__ for r in results}
+    n = len(results)
+    ncols = ncols or min(n, 3)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(4.6 * ncols, 5.4 * nrows), layout="constrained", squeeze=False
+    )
+    axes = axes.ravel()
+    for ax in axes[n:]:
+        ax.remove()
+    axes = axes[:n]
+    if all(hasattr(r, "footprint_geometry") for r in results):  # claim checks
+        view = aoi if aoi is not None else shapely.union_all([r.footprint_geometry for r in results])
+        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
+            plot_claim(r, ax=ax, places=places, context=context, bars=False, footer=False, **style)
+            date = r.as_of.isoformat() if r.as_of else "undated"
+            share = "" if r.share is None else f" {r.share:.0%}"
+            ax.set_title(
+                titles[i] if titles else f"{_name(SimpleMap(r.source))} {date}\n{r.verdict}{share}",
+                fontsize=9,
+            )
+        maps = [SimpleMap(r.source) for r in results]
+    elif all(hasattr(r, "pieces") for r in results):  # comparisons
+        view = aoi if aoi is not None else shapely.union_all([_geom(r.aoi) for r in results])
+        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
+            plot_comparison(
+                r, ax=ax, places=places, context=context, legend_below=True, footer=False, **style
+            )
+            if titles:
+                ax.set_title(titles[i], fontsize=9)
+        maps = [m for r in results for m in (r.a, r.b)]
+    elif all(hasattr(r, "partition") for r in results):  # maps
+        if aoi is None:
+            raise MapdiffError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
+        view = aoi
+        for i, (ax, m) in enumerate(zip(axes, results, strict=True)):
+            plot_map(
+                m, ax=ax, aoi=aoi, places=places, context=context, legend_below=True, footer=False, **style
+            )
+            ax.set_title(titles[i] if titles else f"{_name(m)} {_date(m)}", fontsize=9)
+        maps = results
+    else:
+        raise MapdiffError(f"plot_panels() takes maps, claim checks or comparisons, got {sorted(kinds)}")
+    geom = _geom(view)
+    centre = _centre(geom)
+    x0, y0, x1, y1 = shapely.bounds(to_equal_area(geom, centre))
+    # one extent in every panel: each panel is drawn centred on its own result's area, which
+    # is the common view (same place) in the uses this is made for
+    dx, dy = (x1 - x0) * 0.08, (y1 - y0) * 0.08
+    for ax in axes:
+        ax.set_xlim(x0 - dx, x1 + dx)
+        ax.set_ylim(y0 - dy, y1 + dy)
+    ctx = list(dict.fromkeys(n for ax in axes for n in getattr(ax, "_mapdiff_context", ())))
+    notes = [*_date_notes(maps), "Sources — " + _attribution(maps)]
+    if ctx:
+        notes.append("Context: " + "; ".join(ctx) + ".")
+    chars = int(fig.get_figwidth() * 72.0 / (_FOOTER_PT * 0.55))
+    lines = [_wrap(line, chars) for note in notes for line in note.split("\n")]
+    fig.supxlabel("\n".join(lines), fontsize=_FOOTER_PT, color="#444444", x=0.01, ha="left")
+    return axes
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 # --------------------------------------------------------------------------- series

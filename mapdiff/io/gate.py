@@ -55,16 +55,16 @@ def check_input_path(src, what: str = "map file") -> Path:
     text = os.fspath(src)
     if text.lstrip().startswith("<"):
         raise FormatError(f"{what} {text[:40]!r}...: XML given as a path; pass the path of a file")
+    if text.replace("\\", "/").lower().startswith(_VSI_PREFIXES):
+        raise FormatError(
+            f"{text}: a GDAL virtual file system path; mapdiff opens only local files "
+            "(pass the path of a file)"
+        )
     scheme = text.split(":", 1)[0].lower() if "://" in text else ""
     if scheme:
         raise FormatError(
             f"{text}: a URL; mapdiff reads only local files: download it with `mapdiff fetch` "
             "(mapdiff.fetch()) or pass a local file"
-        )
-    if text.replace("\\", "/").lower().startswith(_VSI_PREFIXES):
-        raise FormatError(
-            f"{text}: a GDAL virtual file system path; mapdiff opens only local files "
-            "(pass the path of a file)"
         )
     path = Path(text)
     try:

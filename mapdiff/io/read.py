@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import io as _io
+import itertools
 import json
 import math
+import re
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyproj
 import shapely
@@ -34,7 +38,8 @@ from ..errors import (
     SwappedCoordinatesError,
     UnknownSourceError,
 )
-from ..model import ControlMap, Provenance, Repair, normalise
+from ..measure import area_km2, cached_transformer
+from ..model import ControlMap, NormalisationReport, Provenance, Repair, _polygonal, normalise
 from ..places.regions import region
 from .gate import (
     _FGB_MAGIC,
@@ -80,6 +85,7 @@ def read_map(
     coverage=None,
     limits=None,
     layer: str | None = None,
+    clip=None,
 ) -> ControlMap:
     """Read a control map and normalise it.
 
@@ -108,6 +114,12 @@ def read_map(
     layer : str, optional
         Layer of a GeoPackage holding several (``--layer`` in the CLI); a GeoPackage
         with more than one spatial layer is refused without it.
+    clip : area, optional
+        The fast path for a few places on a large map: a place name, a Footprint, a
+        shapely geometry (lon/lat) or a sequence of them. The features are cut to the
+        bounding boxes of its parts before they are validated or repaired, so only what
+        lies in those boxes is normalised; the map's coverage becomes (coverage ∩ boxes).
+        Areas measured inside ``clip`` are those of the full read.
 
     Returns
     -------
@@ -125,12 +137,44 @@ def read_map(
     >>> m = read_map(gdf, as_of="2025-11-27")
     >>> m.source, m.as_of.isoformat(), round(m.area("controlled:RU"), 1)
     ('generic', '2025-11-27', 331.3)
+    >>> small = read_map(gdf, as_of="2025-11-27", clip=shapely.box(37.0, 48.0, 37.1, 48.1))
+    >>> round(small.area("controlled:RU"), 1)
+    82.9
     """
     raw = read_raw(src, crs=crs, limits=limits, layer=layer)
+    return _read_map(raw, source, as_of, swap_xy=swap_xy, coverage=coverage, clip=clip)
+
+
+def _read_map(
+    raw: RawMap,
+    source=None,
+    as_of=None,
+    *,
+    swap_xy: bool = False,
+    coverage=None,
+    clip=None,
+    check_source: bool = False,
+) -> ControlMap:
+    """The pipeline after reading (limits and format are :func:`read_raw`'s): profile,
+    coverage, CRS sanity, date, labels, clip, normalise. :func:`read_map` and the history
+    runner (which reads the bytes itself, for its cache key) both come through here.
+
+    ``check_source``: with ``source`` given, also recognise the file and refuse one that
+    looks like another source (a series keeps one source).
+    """
+    found = None
+    if source is None or check_source:
+        found = detect_profile(raw.table, raw.collection_name, _file_name(raw))
     if source is not None:
         profile = get_profile(source)
+        if check_source and found is not None and found.name != profile.name:
+            raise UnknownSourceError(
+                f"{raw.name}: looks like a {found.name} release, but the series is {profile.name}; "
+                f"keep one source per Series (or pass source={profile.name!r} to read every file "
+                "with that profile)"
+            )
     else:
-        profile = detect_profile(raw.table, raw.collection_name, _file_name(raw))
+        profile = found
         if profile is None:
             cols = ", ".join(map(str, raw.table.columns)) or "none"
             raise UnknownSourceError(
@@ -138,16 +182,21 @@ def read_map(
                 f"{_values_hint(raw.table)}); "
                 "pass source='deepstate'|'nzz'|'isw'|'generic' or a TOML profile"
             )
+    boxes = None if clip is None else _clip_boxes(clip)
+    extras = [getattr(e, "geometry", e) for e in (raw.coverage, coverage) if e is not None]
     cover = _coverage(profile, raw.name)
-    for extra in (raw.coverage, coverage):
-        if extra is not None:
-            extra = getattr(extra, "geometry", extra)
-            cover = extra if cover is None else shapely.intersection(cover, extra)
-            shapely.prepare(cover)
+    for extra in extras:
+        cover = extra if cover is None else shapely.intersection(cover, extra)
+    if cover is not None:
+        shapely.prepare(cover)
+    full_cover = cover
+    if cover is not None and boxes is not None:
+        # cached when only the profile's coverage is cut: a series clips every file alike
+        cover = _coverage_in(profile, cover, boxes) if not extras else _cut(cover, boxes)
     geoms = raw.geoms
     if swap_xy:
         geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
-    _check_lonlat(geoms, cover, raw.name, swapped_ok=swap_xy)
+    _check_lonlat(geoms, full_cover, raw.name, swapped_ok=swap_xy)
 
     date, origin = _resolve_as_of(profile, raw, as_of)
     labels, reported = profile.label_and_reports(raw.table)
@@ -170,10 +219,143 @@ def read_map(
     empty = raw.table.attrs.get("empty_release")
     if empty and not feats:
         return _empty_release(empty, profile, date, raw, origin, repairs)
+    if boxes is not None:
+        feats, dropped = _clip_features(feats, boxes, full_cover if profile.drop_mostly_outside else None)
+        repairs += dropped
+        if not feats:  # nothing drawn in the area: an empty map of it, not an error
+            return ControlMap(
+                (),
+                (),
+                cover,
+                profile.background,
+                profile.name,
+                date,
+                profile.scope,
+                Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
+                NormalisationReport(len(labels), 0, tuple(repairs)),
+            )
     try:
-        return _normalise(feats, profile, cover, date, raw, origin, repairs, labels)
+        return _normalise(
+            feats, profile, cover, date, raw, origin, repairs, labels, decided=boxes is not None
+        )
     except EmptyMapError as exc:  # name the file, not only the profile
         raise EmptyMapError(f"{raw.name}: {exc}") from None
+
+
+# ------------------------------------------------------------------ clipping (fast path)
+def _clip_boxes(clip):
+    """The union of the bounding boxes of ``clip``'s polygon parts (lon/lat), as a geometry.
+
+    ``clip`` is a shapely geometry, a place (anything :func:`~mapdiff.places.footprints.as_footprint`
+    takes) or a sequence of them; a part that already is a union of boxes (edges along x and y) is kept as it
+    is. Boxes rather than outlines: cutting a front along a few axis-parallel edges is
+    cheap (``clip_by_rect``) and needs no valid input; the exact outlines are cut when
+    measuring.
+    """
+    if isinstance(clip, shapely.Geometry):  # a series clips every release alike: kept
+        key = shapely.to_wkb(clip)
+        if key not in _BOXES:
+            if len(_BOXES) > 32:
+                _BOXES.clear()
+            _BOXES[key] = _boxes_of([clip])
+        return _BOXES[key]
+    return _boxes_of(clip if isinstance(clip, list | tuple | np.ndarray) else [clip])
+
+
+_BOXES: dict = {}
+
+
+def _boxes_of(items):
+    from ..places.footprints import as_footprint
+
+    geoms = np.asarray(
+        [g if isinstance(g, shapely.Geometry) else as_footprint(g).geometry for g in items], dtype=object
+    )
+    parts = shapely.get_parts(geoms)
+    parts = parts[~shapely.is_empty(parts)]
+    if parts.size == 0:
+        raise FormatError("clip= is empty; pass an area (a place, a footprint or a polygon)")
+    boxes = [p if _rectilinear(p) else shapely.box(*p.bounds) for p in parts]
+    return shapely.union_all(np.asarray(boxes, dtype=object))
+
+
+def _rectilinear(poly) -> bool:
+    """A polygon without holes whose edges all run along x or y (a union of boxes is one)."""
+    if poly.geom_type != "Polygon" or len(poly.interiors):
+        return False
+    d = np.diff(shapely.get_coordinates(poly.exterior), axis=0)
+    return bool(((d[:, 0] == 0) | (d[:, 1] == 0)).all())
+
+
+def _clip_features(feats: list, boxes, cover=None) -> tuple[list, list]:
+    """Cut labelled features to ``boxes`` before any validation or repair.
+
+    Only features whose bounds meet the bounding rectangle of a part of ``boxes`` are
+    touched; each is cut with ``shapely.clip_by_rect`` (exact, and indifferent to invalid
+    input) to that rectangle. Normalisation then validates and repairs small pieces instead
+    of a whole front, and the coverage (∩ ``boxes``) cuts them exactly when measured. One
+    rectangle per part, not a tiling of it: pieces meeting along a seam would be re-noded
+    when dissolved, and move areas by ~1e-6 km².
+
+    With ``cover`` (the profile drops features mostly outside its coverage), that rule is
+    applied to the whole features before cutting, as a full read applies it, and the
+    drop is returned as a repair.
+    """
+    from ..model import Repair, _mostly_outside
+
+    if not feats:
+        return feats, []
+    geoms = np.asarray([g for _, g in feats], dtype=object)
+    ok = ~shapely.is_missing(geoms)
+    ok[ok] = ~shapely.is_empty(geoms[ok])
+    b = np.full((len(geoms), 4), np.nan)
+    b[ok] = shapely.bounds(geoms[ok])
+    rects = shapely.bounds(shapely.get_parts(boxes))
+    meets = [
+        ok & (b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0) for x0, y0, x1, y1 in rects
+    ]
+    repairs = []
+    if cover is not None and meets:
+        cand = np.flatnonzero(np.logical_or.reduce(meets))
+        drop = cand[_mostly_outside(geoms[cand], cover)]
+        if drop.size:
+            ok[drop] = False
+            meets = [m & ok for m in meets]
+            repairs.append(
+                Repair(
+                    "outside_coverage_dropped",
+                    int(drop.size),
+                    float(area_km2(geoms[drop]).sum()),
+                    "features (mostly) outside the map's coverage",
+                )
+            )
+    out: list = []
+    for (x0, y0, x1, y1), m in zip(rects, meets, strict=True):
+        idx = np.flatnonzero(m)
+        if idx.size == 0:
+            continue
+        pieces = shapely.clip_by_rect(shapely.force_2d(geoms[idx]), x0, y0, x1, y1)
+        out += [(feats[i][0], g) for i, g in zip(idx, pieces, strict=True) if not g.is_empty]
+    return out, repairs
+
+
+_COVER_IN: dict = {}
+
+
+def _cut(cover, boxes):
+    out = _polygonal(shapely.intersection(cover, boxes))
+    shapely.prepare(out)
+    return out
+
+
+def _coverage_in(profile: Profile, cover, boxes):
+    """``cover`` (the profile's own coverage) ∩ ``boxes``, kept for the next file."""
+    key = (profile.name, profile.coverage, shapely.to_wkb(boxes))
+    if key not in _COVER_IN:
+        if len(_COVER_IN) > 32:
+            _COVER_IN.clear()
+        _COVER_IN[key] = _cut(cover, boxes)
+    return _COVER_IN[key]
 
 
 def _file_name(raw: RawMap) -> str:
@@ -227,7 +409,7 @@ def _empty_release(why, profile, date, raw, origin, repairs):
     )
 
 
-def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
+def _normalise(feats, profile, cover, date, raw, origin, repairs, labels, decided=False):
     return normalise(
         feats,
         precedence=profile.order(labels),
@@ -239,7 +421,8 @@ def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
         provenance=Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
         repairs=repairs,
         n_features=len(labels),
-        drop_mostly_outside=profile.drop_mostly_outside,
+        # a clipped read judged whole features already: its pieces are not judged again
+        drop_mostly_outside=profile.drop_mostly_outside and not decided,
     )
 
 
@@ -418,21 +601,12 @@ def _refuse_wide_text(data: bytes, name: str) -> None:
 
 def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     try:
-        obj = json.loads(data, object_pairs_hook=_no_duplicate_keys)
-    except _DuplicateKey as exc:
-        raise FormatError(
-            f"{name}: a JSON object names {exc.args[0]!r} twice; JSON readers disagree on which "
-            "value wins, so mapdiff refuses it: keep one"
-        ) from None
-    except UnicodeDecodeError:
-        raise FormatError(f"{name}: not UTF-8 text; GeoJSON must be UTF-8") from None
-    except RecursionError:
-        raise FormatError(f"{name}: JSON nested too deeply to be GeoJSON") from None
-    except json.JSONDecodeError as exc:
-        hint = " (the file looks truncated)" if exc.pos >= len(data.rstrip()) - 1 else ""
-        raise FormatError(
-            f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{hint}"
-        ) from None
+        obj = orjson.loads(data)  # several times faster than json on a whole front
+    except (orjson.JSONDecodeError, RecursionError):
+        obj = _loads(data, name)  # the standard parser says where and why
+    else:
+        if not _surely_no_duplicate_keys(data, obj):
+            obj = _loads(data, name)  # refuses a duplicate key, naming it
     top_level = None
     from .owl import COLLECTION_NAME, is_owl, read_owl
 
@@ -480,6 +654,26 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     return RawMap(table, geoms, name, coll, top_level, coverage=cover)
 
 
+def _loads(data: bytes, name: str):
+    """The standard parser: exact messages, and duplicate keys refused."""
+    try:
+        return json.loads(data, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as exc:
+        raise FormatError(
+            f"{name}: a JSON object names {exc.args[0]!r} twice; JSON readers disagree on which "
+            "value wins, so mapdiff refuses it: keep one"
+        ) from None
+    except UnicodeDecodeError:
+        raise FormatError(f"{name}: not UTF-8 text; GeoJSON must be UTF-8") from None
+    except RecursionError:
+        raise FormatError(f"{name}: JSON nested too deeply to be GeoJSON") from None
+    except json.JSONDecodeError as exc:
+        hint = " (the file looks truncated)" if exc.pos >= len(data.rstrip()) - 1 else ""
+        raise FormatError(
+            f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{hint}"
+        ) from None
+
+
 class _DuplicateKey(ValueError):
     pass
 
@@ -493,6 +687,48 @@ def _no_duplicate_keys(pairs):
                 raise _DuplicateKey(k)
             seen.add(k)
     return d
+
+
+_ESCAPED_COLON = re.compile(rb"\\u003[aA]")
+
+
+def _surely_no_duplicate_keys(data: bytes, obj) -> bool:
+    """True when the parsed ``obj`` provably kept every key of ``data`` (orjson keeps the
+    last of duplicate keys silently).
+
+    Outside strings, a colon in JSON text follows a key: so the colons of ``data`` number
+    the key/value pairs written plus the colons inside strings. The parsed tree gives the
+    pairs kept plus the colons in its strings; equal counts mean no key was lost. Lists
+    that start with numbers (coordinates) are not walked: any object hidden in one makes
+    the counts differ, and so does an escaped colon (backslash-u003a, checked up front). On any
+    difference the caller parses again with the standard parser, which decides exactly.
+    """
+    if _ESCAPED_COLON.search(data):
+        return False
+    counted = 0
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        items = o.items() if isinstance(o, dict) else ((None, v) for v in o)
+        if isinstance(o, dict):
+            counted += len(o)
+        elif o and not isinstance(o[0], dict | str) and _numbers_first(o):
+            continue
+        for k, v in items:
+            if k is not None:
+                counted += k.count(":")
+            if isinstance(v, str):
+                counted += v.count(":")
+            elif isinstance(v, dict | list):
+                stack.append(v)
+    return counted == data.count(b":")
+
+
+def _numbers_first(o: list) -> bool:
+    x = o
+    while isinstance(x, list) and x:
+        x = x[0]
+    return isinstance(x, int | float) and not isinstance(x, bool)
 
 
 def _is_geometry(obj) -> bool:
@@ -535,28 +771,38 @@ def _fast_shape(g):
     """``shapely.geometry.shape`` for GeoJSON, with (Multi)Polygons built from arrays.
 
     ``shape`` copies polygon coordinates one Python tuple at a time, which costs more
-    than parsing the JSON; numpy converts a ring's nested lists in C. Anything unusual
-    (other types, ragged or malformed coordinates) goes through ``shape`` unchanged, so
-    results and error messages stay those of shapely.
+    than parsing the JSON; here numpy converts all of a geometry's positions in one call
+    and GEOS builds every ring and polygon of it at once (``shapely.linearrings`` and
+    ``shapely.polygons`` with indices). Anything unusual (other types, ragged or malformed
+    coordinates) goes through ``shape`` unchanged, so results and error messages stay
+    those of shapely.
     """
     kind = g.get("type") if isinstance(g, dict) else None
     try:
         if kind == "Polygon":
-            return _fast_polygon(g["coordinates"])
+            return _fast_polygons([g["coordinates"]])[0]
         if kind == "MultiPolygon" and g["coordinates"]:
-            return shapely.MultiPolygon([_fast_polygon(p) for p in g["coordinates"]])
+            return shapely.multipolygons(_fast_polygons(g["coordinates"]))
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, shapely.errors.GEOSException):
         pass
     return shape(g)
 
 
-def _fast_polygon(rings):
-    if not rings:
+def _fast_polygons(polys) -> np.ndarray:
+    """Polygons from GeoJSON polygon coordinates (a list of lists of rings), vectorised."""
+    if not isinstance(polys, list) or not all(isinstance(p, list) and p for p in polys):
         raise ValueError("empty polygon")
-    arrs = [np.asarray(r, dtype=float) for r in rings]
-    if any(a.ndim != 2 or a.shape[1] not in (2, 3) or len(a) < 4 for a in arrs):
+    rings = [r for p in polys for r in p]
+    sizes = np.fromiter((len(r) for r in rings), dtype=np.intp, count=len(rings))
+    if sizes.min() < 4:
         raise ValueError("not a polygon ring")
-    return shapely.Polygon(arrs[0], arrs[1:])
+    coords = np.array(list(itertools.chain.from_iterable(rings)), dtype=float)
+    if coords.ndim != 2 or coords.shape[1] not in (2, 3):
+        raise ValueError("not a polygon ring")
+    ring_of = np.repeat(np.arange(len(rings)), sizes)
+    lines = shapely.linearrings(coords, indices=ring_of)
+    per_poly = np.fromiter((len(p) for p in polys), dtype=np.intp, count=len(polys))
+    return shapely.polygons(lines, indices=np.repeat(np.arange(len(polys)), per_poly))
 
 
 def _geojson_crs(obj: dict, name: str):
@@ -564,11 +810,28 @@ def _geojson_crs(obj: dict, name: str):
     if not member:
         return None
     try:
-        return pyproj.CRS.from_user_input(member["properties"]["name"])
+        return _crs_named(member["properties"]["name"])
     except (KeyError, TypeError, pyproj.exceptions.CRSError):
         raise CRSError(
             f"{name}: cannot read its 'crs' member {member!r}; remove it (GeoJSON is lon/lat) or pass crs="
         ) from None
+
+
+@lru_cache(maxsize=64)
+def _crs_named(text: str) -> pyproj.CRS:
+    """A GeoJSON ``crs`` member's name as a CRS (kept: every file of an archive names one)."""
+    if not isinstance(text, str):
+        raise TypeError(text)
+    return pyproj.CRS.from_user_input(text)
+
+
+@lru_cache(maxsize=64)
+def _is_lonlat(crs: pyproj.CRS) -> bool:
+    return (
+        crs.equals(_WGS84, ignore_axis_order=True)
+        or crs.to_epsg() == 4326
+        or crs.name.upper().startswith("WGS 84 (CRS84)")
+    )
 
 
 def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) -> np.ndarray:
@@ -580,16 +843,12 @@ def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) 
             f"{name}: the input states no CRS; pass crs= (for example crs='EPSG:4326' for lon/lat degrees)"
         )
     try:
-        crs = pyproj.CRS.from_user_input(crs)
+        crs = crs if isinstance(crs, pyproj.CRS) else pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as exc:
         raise CRSError(f"{name}: {crs!r} is not a CRS pyproj knows: {exc}") from None
-    if (
-        crs.equals(_WGS84, ignore_axis_order=True)
-        or crs.to_epsg() == 4326
-        or crs.name.upper().startswith("WGS 84 (CRS84)")
-    ):
+    if _is_lonlat(crs):
         return geoms
-    tr = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)
+    tr = cached_transformer(crs, _WGS84)
 
     def fwd(c):
         x, y = tr.transform(c[:, 0], c[:, 1])

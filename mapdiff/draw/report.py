@@ -1,0 +1,254 @@
+"""The release report as one self-contained HTML page, drawn from the report's dict only.
+
+:func:`render_html` takes what :meth:`mapdiff.report.Report.to_dict` returns (plain JSON
+data, no analysis object) and the figures already saved beside the page, and returns the
+page: no script, no web font, no network (images are linked relatively), every string
+from data escaped, and a layout that reads on a phone (viewport meta, fluid tables and
+images).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+__all__ = ["render_html"]
+
+_CSS = """
+:root { --ink: #1d1d1d; --muted: #5b5b5b; --rule: #d9d9d9; --ru: #D55E00; --ua: #0072B2; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: var(--ink); background: #fff; }
+main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.5rem; line-height: 1.25; margin: 0.5rem 0; }
+h2 { font-size: 1.15rem; margin: 1.75rem 0 0.5rem; border-bottom: 1px solid var(--rule); }
+.headline { font-size: 1.15rem; margin: 0.5rem 0 1rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: 0.75rem; }
+.card { border: 1px solid var(--rule); border-radius: 6px; padding: 0.6rem 0.8rem; }
+.card b { display: block; font-size: 1.35rem; }
+.card span { color: var(--muted); font-size: 0.9rem; }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
+th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--rule);
+  vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.verdict { font-weight: 600; white-space: nowrap; }
+.flag { color: #8a4b00; font-size: 0.85rem; }
+figure { margin: 1rem 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid var(--rule); }
+figcaption, .muted, footer { color: var(--muted); font-size: 0.9rem; }
+ul.notes li { margin: 0.3rem 0; }
+code { font-size: 0.85rem; word-break: break-all; }
+@media (max-width: 40rem) {
+  body { font-size: 15px; }
+  main { padding: 0.6rem; }
+  th, td { padding: 0.3rem 0.35rem; }
+  .hide-narrow { display: none; }
+}
+"""
+
+_SOURCE_TITLES = {"deepstate": "DeepStateMap", "nzz": "NZZ / Liveuamap", "isw": "ISW"}
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _km2(x, signed=False) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "–"
+    return f"{x:+,.2f} km²" if signed else f"{x:,.2f} km²"
+
+
+def _pct(x) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def _where(area: dict) -> str:
+    """ "7.8 km W of Novohrodivka" (or "in Pokrovsk" within half a km)."""
+    name, km, direction = area.get("near"), area.get("near_km"), area.get("direction")
+    if name is None or km is None:
+        return f"{area.get('lat', 0):.4f} N, {area.get('lon', 0):.4f} E"
+    text = f"in {name}" if km < 0.5 else f"{km:.1f} km {direction} of {name}"
+    town, town_km = area.get("town"), area.get("town_km")
+    if town and town != name and town_km is not None:
+        text += f" ({town} {town_km:.1f} km)"
+    return text
+
+
+def _table(head: list[tuple[str, str]], rows: list[list[str]], empty: str) -> str:
+    if not rows:
+        return f'<p class="muted">{_e(empty)}</p>'
+    th = "".join(f'<th class="{c}">{_e(h)}</th>' for h, c in head)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{c}">{v}</td>' for v, (_h, c) in zip(r, head, strict=True)) + "</tr>"
+        for r in rows
+    )
+    return f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
+    """The report page (HTML text) from a report's dict and its saved figures.
+
+    Parameters
+    ----------
+    report : dict
+        :meth:`mapdiff.report.Report.to_dict` (``type`` "release_report").
+    figures : sequence of dict
+        Each ``{"src": relative path, "alt": text, "caption": text}`` and optionally
+        ``"svg"`` (relative path of the same figure as SVG).
+    title : str, optional
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> page = render_html({"type": "release_report", "old": {"source": "x", "as_of": "2025-11-20"},
+    ...                     "new": {"source": "x", "as_of": "2025-11-27"}, "side": "RU",
+    ...                     "sides": {"RU": {"gained_km2": 1.5, "lost_km2": 0.5, "net_km2": 1.0}}})
+    >>> "RU gained 1.50 km²" in page and '<meta name="viewport"' in page
+    True
+    """
+    if report.get("type") != "release_report":
+        raise ValueError(f"render_html() takes a release report's dict, got type {report.get('type')!r}")
+    old, new = report.get("old", {}), report.get("new", {})
+    src = _SOURCE_TITLES.get(new.get("source"), new.get("source") or "map")
+    side = report.get("side")
+    sides = report.get("sides", {})
+    days = report.get("days")
+    period = f"{old.get('as_of') or 'undated'} → {new.get('as_of') or 'undated'}"
+    title = title or f"{src}: what changed {period}"
+    main_side = sides.get(side, {})
+    headline = (
+        f"{side} gained {_km2(main_side.get('gained_km2'))}, lost {_km2(main_side.get('lost_km2'))}, "
+        f"net {_km2(main_side.get('net_km2'), signed=True)}"
+        + (f" in {days} days" if days is not None else "")
+        + "."
+        if side
+        else "No side holds ground on either map."
+    )
+    cards = "".join(
+        f'<div class="card" data-side="{_e(s)}"><span>{_e(s)} net</span>'
+        f'<b class="net">{_e(_km2(v.get("net_km2"), signed=True))}</b>'
+        f"<span>gained {_e(_km2(v.get('gained_km2')))} · lost {_e(_km2(v.get('lost_km2')))}</span></div>"
+        for s, v in sides.items()
+    )
+    areas = [
+        [
+            str(i),
+            _e(a.get("side")),
+            _e(_km2(a.get("area_km2"))),
+            _e(_where(a)),
+            _e(f"{a.get('lat', 0):.4f} N, {a.get('lon', 0):.4f} E"),
+        ]
+        for i, a in enumerate(report.get("areas", []), start=1)
+    ]
+    area_table = _table(
+        [("#", "num"), ("gained by", ""), ("area", "num"), ("where", ""), ("point", "hide-narrow")],
+        areas,
+        "No land changed hands between the two releases.",
+    )
+    places = []
+    for p in report.get("places", []):
+        flag = ' <span class="flag">approximate footprint</span>' if p.get("approximate") else ""
+        change = p.get("change_pp")
+        places.append(
+            [
+                _e(p.get("place")) + flag,
+                _e(p.get("side")),
+                _e(_pct(p.get("share_old"))),
+                _e(_pct(p.get("share_new"))),
+                _e("–" if change is None else f"{change:+.1f} pp"),
+                _e(f"{p.get('footprint_kind')}, {p.get('footprint_km2', 0):,.1f} km²"),
+            ]
+        )
+    place_table = _table(
+        [
+            ("town", ""),
+            ("side", ""),
+            (f"held {old.get('as_of') or 'old'}", "num"),
+            (f"held {new.get('as_of') or 'new'}", "num"),
+            ("change", "num"),
+            ("footprint", "hide-narrow"),
+        ],
+        places,
+        "No town watched.",
+    )
+    claims = []
+    for c in report.get("claims", []):
+        what = {
+            "share": f"holds {_pct(c.get('claimed'))} of",
+            "captured": "captured",
+            "encircled": "encircled",
+        }
+        kind = c.get("kind")
+        text = (
+            f"{c.get('side')} {what.get(kind, kind)} {c.get('place')}"
+            if kind == "share"
+            else f"{c.get('place')} {what.get(kind, kind)} by {c.get('side')}"
+        )
+        claims.append(
+            [
+                _e(c.get("who")) + f'<br><span class="muted">{_e(c.get("date"))}</span>',
+                _e(text),
+                _e(_pct(c.get("share"))),
+                f'<span class="verdict">{_e(c.get("verdict"))}</span>'
+                + (f'<br><span class="muted">{_e(c.get("note"))}</span>' if c.get("note") else ""),
+            ]
+        )
+    claim_table = _table(
+        [("who, when", ""), ("claim", ""), ("map shows", "num"), ("verdict on the new map", "")],
+        claims,
+        "No ledger claim falls between the two releases.",
+    )
+    figs = "".join(
+        f'<figure><img src="{_e(f["src"])}" alt="{_e(f.get("alt", ""))}" loading="lazy">'
+        f"<figcaption>{_e(f.get('caption', ''))}"
+        + (f' (<a href="{_e(f["svg"])}">SVG</a>)' if f.get("svg") else "")
+        + "</figcaption></figure>"
+        for f in figures
+    )
+    notes = "".join(f"<li>{_e(n)}</li>" for n in report.get("notes", []))
+    prov = "".join(
+        f"<li>{_e(role)}: {_e(m.get('source'))} {_e(m.get('as_of'))}"
+        + (f" — <code>{_e(m.get('path'))}</code>" if m.get("path") else "")
+        + (f" sha256 <code>{_e(m.get('sha256'))}</code>" if m.get("sha256") else "")
+        + "</li>"
+        for role, m in (("old", old), ("new", new))
+    )
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="mapdiff">
+<title>{_e(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<main>
+<h1>{_e(title)}</h1>
+<p class="headline" id="headline">{_e(headline)}</p>
+<div class="cards">{cards}</div>
+<h2>Largest changed areas</h2>
+{area_table}
+<h2>Watched towns</h2>
+{place_table}
+<h2>Claims the new release decides</h2>
+{claim_table}
+<h2>Figures</h2>
+{figs or '<p class="muted">No figure.</p>'}
+<h2>Notes</h2>
+<ul class="notes">{notes}</ul>
+<footer>
+<h2>Provenance</h2>
+<ul>{prov}</ul>
+<p>Areas in km² in a local equal-area projection. Built by mapdiff from
+<a href="report.json">report.json</a> (the data on this page).</p>
+</footer>
+</main>
+</body>
+</html>
+"""

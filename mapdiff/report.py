@@ -1,0 +1,313 @@
+"""A release report: what one new release changed against the last, in numbers.
+
+:func:`build_report` compares two releases of one source and gathers what a newsroom
+publishes each day: km² gained and lost per side, the largest changed areas with where
+they are (the nearest named settlement and the nearest gazetteer town, with distances),
+the share of each watched town held on both dates, and the ledger claims the new release
+decides (claims dated after the old release and up to the new one, checked on the new
+map). The result is a frozen :class:`Report`; the page and figures are drawn from its
+:meth:`Report.to_dict` by :mod:`mapdiff.draw.report` (CLI: ``mapdiff report``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import shapely
+
+from ._json import SCHEMA_VERSION, iso, jsonable
+from ._resources import data_dir
+from .change import Changes, changes
+from .claims import check_claim
+from .errors import CoverageError, MapdiffError
+from .ledger import Ledger, check_claims, read_ledger, shipped_ledger_path
+from .model import ControlMap
+from .places.footprints import as_footprint
+
+__all__ = ["Report", "build_report"]
+
+_GEOD = None
+
+
+def _geod():
+    global _GEOD
+    if _GEOD is None:
+        import pyproj
+
+        _GEOD = pyproj.Geod(ellps="WGS84")
+    return _GEOD
+
+
+@lru_cache(maxsize=1)
+def _settlements() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """(lon, lat, names) of the shipped GeoNames settlements (``data/geo/settlements.csv``)."""
+    path = data_dir() / "geo" / "settlements.csv"
+    if not path.is_file():
+        return np.array([]), np.array([]), ()
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return (
+        np.array([float(r["lon"]) for r in rows]),
+        np.array([float(r["lat"]) for r in rows]),
+        tuple(r["name"] for r in rows),
+    )
+
+
+_COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+
+
+def _nearest_settlement(lon: float, lat: float) -> tuple[str | None, float | None, str | None]:
+    """(name, geodesic km, compass direction from the settlement) of the nearest settlement."""
+    xs, ys, names = _settlements()
+    if not names:
+        return None, None, None
+    near = np.argsort((xs - lon) ** 2 + ((ys - lat) * 1.5) ** 2)[:8]  # a few candidates, then geodesic
+    az, _, dist = _geod().inv(xs[near], ys[near], np.full(len(near), lon), np.full(len(near), lat))
+    k = int(np.argmin(dist))
+    return names[near[k]], float(dist[k]) / 1000.0, _COMPASS[int(((az[k] % 360) + 22.5) // 45) % 8]
+
+
+def _from_town(place: str | None, pt) -> tuple[str | None, float | None, str | None]:
+    """(town, geodesic km, direction from the town's centre) for a gazetteer town."""
+    if not place:
+        return None, None, None
+    try:
+        fp = as_footprint(place)
+    except MapdiffError:
+        return None, None, None
+    c = fp.centre or shapely.centroid(fp.geometry).coords[0]
+    az, _, dist = _geod().inv(c[0], c[1], pt.x, pt.y)
+    return fp.name, float(dist) / 1000.0, _COMPASS[int(((az % 360) + 22.5) // 45) % 8]
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    """One new release against the last (immutable).
+
+    Attributes
+    ----------
+    old, new : ControlMap
+    changes : Changes
+        Gains and losses per side with their polygons (for the figures).
+    areas : tuple of dict
+        The largest changed areas (one row per gained piece: side, area_km2, lon, lat, the
+        nearest named place — a GeoNames settlement or a gazetteer town — with its geodesic
+        distance and the direction from it, and the nearest gazetteer town).
+    places : tuple of dict
+        Each watched town: side, share held on the old and the new map, the change in
+        percentage points, footprint kind and whether it is approximate.
+    claims : tuple of dict
+        Ledger claims the new release decides (rows of :func:`mapdiff.check_claims`).
+    notes : tuple of str
+        Scope notes, date shifts, what was left out and why.
+    """
+
+    old: ControlMap
+    new: ControlMap
+    changes: Changes = field(repr=False)
+    areas: tuple = ()
+    places: tuple = ()
+    claims: tuple = ()
+    notes: tuple = ()
+    ledger: str | None = None
+
+    @property
+    def side(self) -> str | None:
+        """The side whose gains lead the report (the first side the new map draws)."""
+        return next(iter(self.changes.sides), None)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (``type`` "release_report")."""
+
+        def meta(m):
+            p = m.provenance
+            return {
+                "source": m.source,
+                "as_of": iso(m.as_of),
+                "path": p.path if p else None,
+                "sha256": p.sha256 if p else None,
+                "as_of_from": p.as_of_from if p else None,
+            }
+
+        return jsonable(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "type": "release_report",
+                "old": meta(self.old),
+                "new": meta(self.new),
+                "days": (self.new.as_of - self.old.as_of).days if self.old.as_of and self.new.as_of else None,
+                "side": self.side,
+                "sides": {s: dict(v) for s, v in self.changes.sides.items()},
+                "areas": [dict(r) for r in self.areas],
+                "places": [dict(r) for r in self.places],
+                "claims": [dict(r) for r in self.claims],
+                "ledger": self.ledger,
+                "notes": list(self.notes),
+            }
+        )
+
+    def to_frame(self):
+        """The largest changed areas as a DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame([dict(r) for r in self.areas])
+
+    def __repr__(self) -> str:
+        s = self.changes.sides.get(self.side, {})
+        return (
+            f"<Report {self.new.source} {iso(self.old.as_of)} -> {iso(self.new.as_of)}: "
+            f"{self.side} net {s.get('net_km2', 0.0):+,.2f} km², {len(self.areas)} areas, "
+            f"{len(self.places)} places, {len(self.claims)} claims>"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(str(s))}</td><td>{v['gained_km2']:,.2f}</td><td>{v['lost_km2']:,.2f}</td>"
+            f"<td>{v['net_km2']:+,.2f}</td></tr>"
+            for s, v in self.changes.sides.items()
+        )
+        return (
+            f"<b>Report</b> {html.escape(self.new.source)} {iso(self.old.as_of)} → {iso(self.new.as_of)}"
+            f"<table><tr><th>side</th><th>gained km²</th><th>lost km²</th><th>net km²</th></tr>{rows}</table>"
+        )
+
+
+def _share(m: ControlMap, fp, side: str) -> tuple[float | None, object]:
+    try:
+        c = check_claim(m, fp, side, claimed=0.5)  # the share is what is used, not the verdict
+    except CoverageError:
+        return None, None
+    return c.share, c
+
+
+def build_report(
+    old: ControlMap,
+    new: ControlMap,
+    *,
+    places=None,
+    top: int = 8,
+    ledger=True,
+    min_km2: float = 0.01,
+) -> Report:
+    """Compare a new release with the last one: changes, places, claims.
+
+    Parameters
+    ----------
+    old, new : ControlMap
+        Two releases, normally of one source (a different source is allowed and noted).
+    places : sequence of str or Footprint, optional
+        Towns to watch. Default: the gazetteer towns nearest to the ``top`` largest changes
+        (at most five).
+    top : int, default 8
+        How many of the largest changed areas to list.
+    ledger : True, False, path or Ledger, default True
+        Claims to decide: True for the shipped ledger (``data/claims/claims.csv``).
+    min_km2 : float, default 0.01
+        Changed pieces smaller than this are left out of the list (they still count in
+        the totals).
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    MapdiffError
+        ``old`` is newer than ``new``, or an argument is not a map.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    >>> r = build_report(old, new, places=["Pokrovsk"])
+    >>> r.side, r.to_dict()["type"], r.places[0]["place"], round(r.changes.sides["RU"]["gained_km2"], 2)
+    ('RU', 'release_report', 'Pokrovsk', 11.03)
+    """
+    if not (isinstance(old, ControlMap) and isinstance(new, ControlMap)):
+        raise MapdiffError("build_report() takes two ControlMaps (read them with mapdiff.read_map)")
+    if old.as_of and new.as_of and old.as_of > new.as_of:
+        raise MapdiffError(
+            f"the old release ({old.as_of}) is newer than the new one ({new.as_of}): swap OLD and NEW"
+        )
+    notes = []
+    if old.source != new.source:
+        notes.append(
+            f"The releases come from different sources ({old.source}, {new.source}): "
+            "part of the change is how they draw."
+        )
+    ch = changes(old, new)
+    side = next(iter(ch.sides), None)
+    gained = sorted((c for c in ch.components if c.change == "gained"), key=lambda c: -c.area_km2)
+    small = [c for c in gained if c.area_km2 < min_km2]
+    areas = []
+    for c in [c for c in gained if c.area_km2 >= min_km2][:top]:
+        pt = shapely.point_on_surface(c.geometry)
+        near = [_nearest_settlement(pt.x, pt.y), _from_town(c.place, pt)]
+        name, km, direction = min(
+            (n for n in near if n[1] is not None), key=lambda n: n[1], default=(None,) * 3
+        )
+        areas.append(
+            {
+                "side": c.side,
+                "change": "gained",
+                "area_km2": float(c.area_km2),
+                "lon": round(pt.x, 5),
+                "lat": round(pt.y, 5),
+                "near": name,
+                "near_km": None if km is None else round(km, 2),
+                "direction": direction,
+                "town": c.place,
+                "town_km": round(float(c.distance_km), 2),
+            }
+        )
+    if small:
+        notes.append(
+            f"{len(small)} changed pieces under {min_km2:g} km² ({sum(c.area_km2 for c in small):,.3f} km²) "
+            "are counted in the totals but not listed."
+        )
+    if places is None:
+        places = list(dict.fromkeys(c.place for c in gained[:top] if c.place))[:5]
+    rows = []
+    for p in places:
+        fp = as_footprint(p)
+        for s in [side] if side else []:
+            a, _ = _share(old, fp, s)
+            b, chk = _share(new, fp, s)
+            rows.append(
+                {
+                    "place": fp.name,
+                    "side": s,
+                    "share_old": a,
+                    "share_new": b,
+                    "change_pp": None if a is None or b is None else 100.0 * (b - a),
+                    "footprint_kind": fp.kind,
+                    "footprint_km2": float(fp.area_km2),
+                    "approximate": bool(fp.approximate),
+                    "policy": chk.policy if chk is not None else None,
+                }
+            )
+    if any(r["approximate"] for r in rows):
+        notes.append(
+            "Approximate footprints (a disc of the official area around the official centre) stand in for "
+            "towns without a shipped boundary: their shares depend on it."
+        )
+    claims, ledger_path = (), None
+    if ledger is not False and ledger is not None and new.as_of is not None:
+        if ledger is True:
+            ledger = shipped_ledger_path()
+        led = ledger if isinstance(ledger, Ledger) else read_ledger(ledger)
+        ledger_path = led.path
+        after = old.as_of or dt.date.min
+        window = Ledger(tuple(c for c in led if after < c.date <= new.as_of), led.path)
+        if len(window):
+            claims = tuple(check_claims(window, [new]).rows)
+        else:
+            notes.append(f"No ledger claim is dated after {iso(old.as_of)} and up to {iso(new.as_of)}.")
+    for m in (old, new):
+        notes += [f"{m.source}: {s}" for s in m.scope]
+    return Report(old, new, ch, tuple(areas), tuple(rows), claims, tuple(dict.fromkeys(notes)), ledger_path)
