@@ -356,3 +356,84 @@ def test_satire_abroad_reported_on_a_real_api_file():
     m = mapdiff.read_map(path)
     satire = {r.kind: r for r in m.report.repairs}["dropped_by_profile"]
     assert satire.count == 12 and "Karelia" in satire.detail and "East Prussia" in satire.detail
+
+
+# ---------------------------------------------------------------- one claim, every map
+def _square_map(source, as_of, ru_east, grey_east=None, classes_grey=True):
+    cov = shapely.box(37.0, 48.0, 37.2, 48.2)
+    feats = [(RU, shapely.box(37.0, 48.0, ru_east, 48.2))]
+    if grey_east is not None:
+        feats.append((GREY, shapely.box(ru_east, 48.0, grey_east, 48.2)))
+    return mapdiff.normalise(
+        feats, coverage=cov, background=UA, source=source, as_of=dt.date.fromisoformat(as_of)
+    )
+
+
+def test_check_claim_all_picks_the_release_on_or_before_and_states_the_gap():
+    square = shapely.box(37.0, 48.0, 37.2, 48.2)
+    maps = {
+        "a": [_square_map("a", "2025-11-20", 37.05, 37.1), _square_map("a", "2025-11-26", 37.1, 37.15)],
+        "b": [_square_map("b", "2025-11-27", 37.16), _square_map("b", "2025-11-28", 37.2)],
+        "late": [_square_map("late", "2025-12-01", 37.2)],
+    }
+    r = mapdiff.check_claim_all(maps, square, "Russia", "70%", date="2025-11-27")
+    assert r.side == "RU" and r.releases == {"a": (dt.date(2025, 11, 26), 1), "b": (dt.date(2025, 11, 27), 0)}
+    assert "no release on or before 2025-11-27" in r.missing["late"]
+    a, b = r.checks["a"], r.checks["b"]
+    assert a.share == pytest.approx(0.5, abs=1e-3) and a.policies["claimant"] == pytest.approx(0.75, abs=1e-3)
+    assert b.share == pytest.approx(0.8, abs=1e-3) and b.verdict == "supported"
+    frame = r.to_frame()
+    assert set(frame.source) == {"a", "b"} and set(frame.policy) == set(mapdiff.POLICIES)
+    assert frame[frame.decides].set_index("source").loc["a", "grey_share"] == pytest.approx(0.25, abs=1e-3)
+    d = r.to_dict()
+    assert d["type"] == "claim_across_maps" and d["sources"]["b"]["gap_days"] == 0
+    # a map without a grey class says so, in text and JSON, instead of "grey zone 0.00 km²"
+    assert "this map draws no grey zone" in (d["sources"]["b"]["grey_note"] or "")
+    assert "grey zone: 0.00" not in str(r) and "policies cannot differ" in str(r)
+    with pytest.raises(mapdiff.UnknownSideError, match="RU, UA"):
+        mapdiff.check_claim_all(maps, square, "XX", "70%", date="2025-11-27")
+
+
+def test_claim_panels_one_per_source_same_extent():
+    square = shapely.box(37.0, 48.0, 37.2, 48.2)
+    maps = [_square_map("a", "2025-11-26", 37.1, 37.15), _square_map("b", "2025-11-27", 37.16)]
+    r = mapdiff.check_claim_all(maps, square, "RU", "70%", date="2025-11-27")
+    axes = r.plot()
+    assert len(axes) == 2 and axes[0].get_xlim() == axes[1].get_xlim()
+    assert axes[0].get_title().startswith("a 2025-11-26 (1 d before)\nRU 50.0% (claimed 70%)")
+    assert "grey zone" in axes[0].get_title() and "no grey-zone class" in axes[1].get_title()
+    import matplotlib.pyplot as plt
+
+    plt.close(axes[0].figure)
+
+
+TOWNS = ("Pokrovsk", "Myrnohrad")
+DAY = {
+    "deepstate_api": "deepstate_api/deepstatemap_data_20251127_polygons.geojson",
+    "creamy_caprice": "creamy_caprice/ControlZones/Control_25_11_26.kml",
+    "owl": "owl/20251127.json",
+}
+
+
+@pytest.mark.realdata
+def test_pokrovsk_and_myrnohrad_27_nov_2025_on_every_map():
+    paths = {s: SHARED_DATA / rel for s, rel in DAY.items()}
+    if not all(p.exists() for p in paths.values()):
+        pytest.skip(f"real data not available under {SHARED_DATA}")
+    maps = {s: [mapdiff.read_map(p)] for s, p in paths.items()}
+    ukraine = region("ukraine")
+    for town in TOWNS:
+        r = mapdiff.check_claim_all(maps, town, "RU", "70%", date="2025-11-27")
+        fp = shapely.intersection(mapdiff.footprint(town).geometry, ukraine)
+        for source, path in paths.items():
+            ru, grey = reference(source, path)
+            chk = r.checks[source]
+            want = geod_km2(shapely.intersection(ru, fp)) / geod_km2(fp)
+            assert chk.share == pytest.approx(want, abs=1e-3), (town, source)
+            if source == "deepstate_api":
+                want_grey = geod_km2(shapely.intersection(grey, fp)) / geod_km2(fp)
+                assert chk.grey_km2 / chk.covered_km2 == pytest.approx(want_grey, abs=1e-3), town
+                assert chk.policies["claimant"] > chk.policies["half"] > chk.policies["nobody"]
+            else:
+                assert not chk.has_grey and len(set(chk.policies.values())) == 1
+    assert r.releases["creamy_caprice"] == (dt.date(2025, 11, 26), 1)
