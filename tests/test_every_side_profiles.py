@@ -437,3 +437,28 @@ def test_pokrovsk_and_myrnohrad_27_nov_2025_on_every_map():
             else:
                 assert not chk.has_grey and len(set(chk.policies.values())) == 1
     assert r.releases["creamy_caprice"] == (dt.date(2025, 11, 26), 1)
+
+
+def test_cli_one_claim_every_map(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    kml = tmp_path / "Control_25_11_26.kml"
+    ru, ua = shapely.box(37.0, 47.5, 41.0, 49.0), shapely.box(36.0, 47.5, 37.0, 49.0)
+    kml.write_text(KML.format(ru=kml_coords(ru), ua=kml_coords(ua)))
+    sample = mapdiff.sample_path("2025-11-27")
+    args = [sys.executable, "-m", "mapdiff", "claim", str(sample), str(kml), "--place", "Pokrovsk"]
+    args += ["--side", "Russia", "--claimed", "70%", "--date", "2025-11-27", "--json"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    res = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert d["type"] == "claim_across_maps" and d["side"] == "RU"
+    assert d["sources"]["creamy_caprice"]["share"] == pytest.approx(1.0)
+    assert d["sources"]["creamy_caprice"]["gap_days"] == 1
+    assert d["sources"]["deepstate"]["verdict"] == "not supported"
+    bad = subprocess.run([*args[:-1], "--side", "XX"], capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2 and "its sides: RU, UA" in bad.stderr
