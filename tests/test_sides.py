@@ -10,6 +10,7 @@ from conftest import RU
 import mapdiff
 from mapdiff.errors import UnknownSideError
 from mapdiff.labels import canonical_side, resolve_side
+from mapdiff.places.footprints import as_footprint
 
 
 @pytest.mark.parametrize("alias", ["RU", "ru", "Russia", "RUS", "Russian Federation", " russia "])
@@ -79,3 +80,34 @@ def test_cli_unknown_side_exits_2_naming_the_sides():
     assert bad.returncode == 2 and "its sides: RU, UA" in bad.stderr
     ok = subprocess.run([*args, "--side", "Russia"], capture_output=True, text=True, env=env, timeout=120)
     assert ok.returncode == 0 and "Claim: RU holds 70.0% of Pokrovsk" in ok.stdout
+
+
+def test_share_series_carries_the_grey_share_or_says_there_is_none():
+    import datetime as dt
+
+    from conftest import GREY, UA
+
+    cov = shapely.box(37.0, 48.0, 37.2, 48.2)
+    maps = [
+        mapdiff.normalise(
+            [(RU, shapely.box(37.0, 48.0, east, 48.2)), (GREY, shapely.box(east, 48.0, east + 0.05, 48.2))],
+            coverage=cov,
+            background=UA,
+            source="synthetic",
+            as_of=dt.date(2025, 11, day),
+        )
+        for east, day in ((37.05, 1), (37.1, 2))
+    ]
+    s = mapdiff.Series(maps).shares([as_footprint(cov)], side="RU", quiet=True, cache=False, workers=1)
+    place = s.places[0]
+    assert list(s.frame[place].round(3)) == [0.25, 0.5]
+    assert list(s.grey[place].round(3)) == [0.25, 0.25] and s.grey_note is None
+    assert s.to_dict()["grey_shares"][place] == [0.25, 0.25]
+    ax = s.plot()
+    assert f"{place}: grey zone" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # the DeepState archive has no grey-zone class: no grey series, and a sentence instead
+    d = mapdiff.Series(mapdiff.sample_paths()).shares(
+        "Pokrovsk", side="RU", quiet=True, cache=False, workers=1
+    )
+    assert d.grey is None and "no grey-zone class" in d.grey_note
+    assert d.to_dict()["grey_shares"] is None

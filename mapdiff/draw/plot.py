@@ -1651,12 +1651,16 @@ def plot_series(
     import matplotlib.pyplot as plt
 
     note = ""
+    grey = None
     if hasattr(shares_df, "frame"):  # a ShareSeries
         series = shares_df
+        grey = getattr(series, "grey", None)
         shares_df = series.frame
         ylabel = f"share held by {series.side}"
         title = title or f"{_name(series)}: share of each place held by {series.side}"
         note = f"grey zone counted as: {series.policy}"
+        if getattr(series, "grey_note", None):
+            note = "this source has no grey-zone class: the policies cannot differ"
         if any(getattr(series, "approximate", ())):
             approx = [p for p, a in zip(series.places, series.approximate, strict=False) if a]
             note += f"; approximate footprints: {', '.join(approx)}"
@@ -1674,6 +1678,15 @@ def plot_series(
             color=cycle[i % len(cycle)],
             label=str(col),
         )
+        if grey is not None and col in grey.columns:  # the grey zone's share, beside the held share
+            ax.plot(
+                x,
+                np.asarray(grey[col], dtype=float),
+                ls=":",
+                lw=1.4,
+                color=cycle[i % len(cycle)],
+                label=f"{col}: grey zone",
+            )
     if threshold is not None:
         ax.axhline(threshold, ls="--", lw=1, color="black")
         ax.text(ax.get_xlim()[0], threshold, f" {threshold:.0%}", va="bottom", fontsize=8)
