@@ -462,3 +462,22 @@ def test_cli_one_claim_every_map(tmp_path):
     assert d["sources"]["deepstate"]["verdict"] == "not supported"
     bad = subprocess.run([*args[:-1], "--side", "XX"], capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "its sides: RU, UA" in bad.stderr
+
+
+@pytest.mark.realdata
+def test_grey_zone_in_compare_and_encirclement_on_real_api_maps():
+    paths = {s: SHARED_DATA / rel for s, rel in DAY.items()}
+    if not all(p.exists() for p in paths.values()):
+        pytest.skip(f"real data not available under {SHARED_DATA}")
+    api, owl = mapdiff.read_map(paths["deepstate_api"]), mapdiff.read_map(paths["owl"])
+    c = mapdiff.compare(api, owl, aoi="Pokrovsk")
+    ct = c.crosstab
+    # grey is its own class: a row of DeepState's, where the other map has none
+    assert "contested" in ct.index and ct.loc["contested"].sum() == pytest.approx(
+        api.area(GREY, aoi=c.aoi), rel=1e-3
+    )
+    assert ct["contested"].sum() == 0 if "contested" in ct.columns else True
+    # grey passable or blocking changes the way out of Myrnohrad on DeepState's map
+    passable = mapdiff.encirclement(api, "Myrnohrad", by="RU", grey="passable")
+    blocking = mapdiff.encirclement(api, "Myrnohrad", by="Russia", grey="blocking")
+    assert passable.verdict != blocking.verdict
