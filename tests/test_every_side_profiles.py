@@ -337,7 +337,7 @@ def test_every_real_file_reads_and_measures_like_geod(source):
         assert d["has_grey"] == (source.startswith("deepstate"))
         ru, grey = reference(source, path)
         if ru.is_empty and source == "owl":  # a failed conversion day (20251230.json)
-            assert m.coverage.is_empty and "empty_release" in {r["kind"] for r in d["report"]["repairs"]}
+            assert m.coverage.is_empty and "empty_release" in {r["repair"] for r in d["report"]["repairs"]}
             assert m.areas(shapely.box(37, 48, 37.2, 48.2)).keys() == {mapdiff.NOT_COVERED}
             continue
         want_ru = geod_km2(shapely.intersection(ru, ukraine))

@@ -177,7 +177,7 @@ def test_share_series_results(tmp_path):
     d = sh.to_dict()
     assert d["schema_version"] == 1 and d["side"] == "RU"
     assert d["dates"][0] == "2025-10-01" and len(d["shares"]["Pokrovsk"]) == 5
-    assert [(p["kind"], p["approximate"]) for p in d["places"]] == [
+    assert [(p["footprint_kind"], p["approximate"]) for p in d["places"]] == [
         ("city_limits", False)
     ] * 2  # OSM town limits
     json.dumps(d)
