@@ -134,9 +134,6 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "Series.between": ("start", "end"),
     "Series.shares": ("places", "side"),
     "ManyComparison.to_file": ("path",),
-    "Profile.label_and_reports": ("table",),
-    "canonical_side": ("side",),
-    "resolve_side": ("side", "known"),
 }
 
 

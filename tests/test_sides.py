@@ -111,3 +111,23 @@ def test_share_series_carries_the_grey_share_or_says_there_is_none():
     )
     assert d.grey is None and "no grey-zone class" in d.grey_note
     assert d.to_dict()["grey_shares"] is None
+
+
+def test_map_figure_legend_states_the_grey_zone_or_its_absence(square_map):
+    import matplotlib.pyplot as plt
+
+    from conftest import UA
+
+    texts = [t.get_text() for t in square_map.plot().get_legend().get_texts()]
+    grey_km2 = square_map.areas()[mapdiff.GREY]
+    assert f"contested: {grey_km2:,.1f} km²" in texts
+    assert "no grey-zone class in this source" not in texts
+    no_grey = mapdiff.normalise(
+        [(RU, shapely.box(37.0, 48.0, 37.1, 48.2))],
+        coverage=shapely.box(37.0, 48.0, 37.2, 48.2),
+        background=UA,
+        source="plain",
+    )
+    texts = [t.get_text() for t in no_grey.plot().get_legend().get_texts()]
+    assert "no grey-zone class in this source" in texts and not any(t.startswith("contested") for t in texts)
+    plt.close("all")

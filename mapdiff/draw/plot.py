@@ -816,6 +816,8 @@ def plot_map(
     if aoi is not None and not outlines:
         _outline(ax, geom, centre)
     entries = [(f"{lab}: {a:,.1f} km²", s[0], s[1]) for lab, a, s in zip(labels, sizes, styles, strict=True)]
+    if getattr(m, "grey_note", None):  # say so, rather than show a grey zone of 0 km²
+        entries.append(("no grey-zone class in this source", "none", None))
     notes = _finish_map(
         ax, centre, places=places, context=context, tiles=tiles, bold=(_base(aoi).name,) if _base(aoi) else ()
     )
