@@ -115,7 +115,6 @@ def test_share_series_carries_the_grey_share_or_says_there_is_none():
 
 def test_map_figure_legend_states_the_grey_zone_or_its_absence(square_map):
     import matplotlib.pyplot as plt
-
     from conftest import UA
 
     texts = [t.get_text() for t in square_map.plot().get_legend().get_texts()]
