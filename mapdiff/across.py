@@ -41,6 +41,18 @@ _COLUMNS = [
 ]
 
 
+def _once(load):
+    """A loader that reads its release once (a Series reads from disk on every call)."""
+    cache = []
+
+    def get():
+        if not cache:
+            cache.append(load())
+        return cache[0]
+
+    return get
+
+
 def _sources(maps) -> dict[str, list]:
     """{source: [(as_of, loader)]}: folders and paths become Series, read lazily."""
     from .ledger import _group_maps
@@ -82,6 +94,8 @@ class ClaimAcrossMaps:
     checks: dict = field(default_factory=dict)
     releases: dict = field(default_factory=dict)
     missing: dict = field(default_factory=dict)
+    #: ``{source: Encirclement}`` for ``kind="encircled"`` (the corridor per source)
+    encirclements: dict = field(default_factory=dict, repr=False)
 
     def rows(self) -> list[dict]:
         """One dict per source × footprint kind × grey-zone policy (the table)."""
@@ -186,10 +200,21 @@ class ClaimAcrossMaps:
     def summary(self) -> str:
         """Plain text: one line per source."""
         what = "" if self.claimed is None else f"{100 * self.claimed:g}% of "
-        head = f"Claim: {self.side} holds {what}{self.place}" + (f" ({iso(self.date)})" if self.date else "")
+        if self.kind == "encircled":
+            head = f"Claim: {self.place} encircled by {self.side}"
+        else:
+            head = f"Claim: {self.side} holds {what}{self.place}"
+        head = head + (f" ({iso(self.date)})" if self.date else "")
         lines = [head]
         for source, chk in self.checks.items():
             release, gap = self.releases[source]
+            if self.kind == "encircled":
+                grey = "" if chk.has_grey else "; no grey-zone class"
+                lines.append(
+                    f"  {source:<16} {iso(release)} ({gap} d before): {chk.verdict.upper()}; "
+                    f"{(chk.detail or {}).get('verdict', '')}{grey}"
+                )
+                continue
             pol = " ".join(
                 f"{p} {'n/a' if v is None or math.isnan(v) else f'{100 * v:.1f}%'}"
                 for p, v in chk.policies.items()
@@ -272,7 +297,7 @@ def check_claim_all(
         raise ArgumentError("check_claim_all needs at least one map")
     dates = [h[0] for hs in groups.values() for h in hs if h[0] is not None]
     when = as_date(date, where="date=") if date is not None else (max(dates) if dates else None)
-    checks, releases, missing = {}, {}, {}
+    checks, releases, missing, encs = {}, {}, {}, {}
     first = None
     for source, handles in groups.items():
         dated = sorted((h for h in handles if h[0] is not None), key=lambda h: h[0])
@@ -282,6 +307,7 @@ def check_claim_all(
             missing[source] = f"no release on or before {iso(when)} (first: {first_date})"
             continue
         as_of, load = before[-1]
+        load = _once(load)
         try:
             chk = check_claim(
                 load(),
@@ -298,9 +324,15 @@ def check_claim_all(
             continue
         checks[source] = chk
         releases[source] = (as_of, None if when is None else (when - as_of).days)
+        if kind == "encircled":
+            from .encircle import encirclement
+
+            encs[source] = encirclement(load(), chk.footprint, by=chk.side)
         first = first or chk
     if first is None:
         raise ArgumentError(
             f"no source has a release of {place!r} on or before {iso(when)}: " + "; ".join(missing.values())
         )
-    return ClaimAcrossMaps(first.place, first.side, kind, first.claimed, when, checks, releases, missing)
+    return ClaimAcrossMaps(
+        first.place, first.side, kind, first.claimed, when, checks, releases, missing, encs
+    )

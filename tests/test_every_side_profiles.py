@@ -481,3 +481,20 @@ def test_grey_zone_in_compare_and_encirclement_on_real_api_maps():
     passable = mapdiff.encirclement(api, "Myrnohrad", by="RU", grey="passable")
     blocking = mapdiff.encirclement(api, "Myrnohrad", by="Russia", grey="blocking")
     assert passable.verdict != blocking.verdict
+
+
+def test_encircled_on_every_map_gives_a_corridor_per_source():
+    import matplotlib.pyplot as plt
+
+    maps = {
+        "early": [mapdiff.read_map(mapdiff.sample_path("2025-11-20"))],
+        "late": [mapdiff.read_map(mapdiff.sample_path("2025-11-27"))],
+    }
+    r = mapdiff.check_claim_all(maps, "Myrnohrad", "Russia", kind="encircled", date="2025-11-27")
+    assert set(r.encirclements) == {"early", "late"} and r.releases["early"][1] == 7
+    for source, enc in r.encirclements.items():
+        assert enc.by == "RU" and enc.verdict in str(r)
+        assert r.checks[source].detail["corridor_km"] == pytest.approx(enc.corridor_km)
+    axes = r.plot()
+    assert [ax.get_title().splitlines()[1] for ax in axes] == [e.verdict for e in r.encirclements.values()]
+    plt.close("all")

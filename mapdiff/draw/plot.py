@@ -1785,7 +1785,11 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
     checks = list(across.checks.items())
     if axes is None:
         fig, axes = plt.subplots(
-            1, len(checks), figsize=(3.6 * len(checks), 4.4), squeeze=False, layout="constrained"
+            1,
+            len(checks),
+            figsize=((6.5 if across.kind == "encircled" else 3.6) * len(checks), 4.8),
+            squeeze=False,
+            layout="constrained",
         )
         axes = list(axes[0])
     else:
@@ -1796,21 +1800,30 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
             )
         fig = axes[0].figure
     for ax, (source, chk) in zip(axes, checks, strict=False):
-        plot_claim(chk, ax=ax, places=places, context=context, bars=False, footer=False, **style)
         release, gap = across.releases[source]
+        gap_text = "" if gap is None else f" ({gap} d before)"
+        enc = getattr(across, "encirclements", {}).get(source)
+        if enc is not None:  # "X encircled": the corridor per source
+            plot_encirclement(enc, ax=ax, places=places, context=context, **style)
+            grey = "" if chk.has_grey else "\nno grey-zone class"
+            ax.set_title(f"{source} {iso(release)}{gap_text}\n{enc.verdict}{grey}", fontsize=8)
+            continue
+        plot_claim(chk, ax=ax, places=places, context=context, bars=False, footer=False, **style)
         share = "n/a" if chk.share is None or np.isnan(chk.share) else f"{chk.share:.1%}"
         claimed = "" if chk.claimed is None else f" (claimed {chk.claimed:.0%})"
         if chk.has_grey:
             grey = f"grey zone {chk.grey_km2:,.2f} km² ({chk.grey_km2 / max(chk.covered_km2, 1e-12):.1%})"
         else:
             grey = "no grey-zone class: policies cannot differ"
-        gap_text = "" if gap is None else f" ({gap} d before)"
         ax.set_title(
             f"{source} {iso(release)}{gap_text}\n{chk.side} {share}{claimed}: {chk.verdict}\n{grey}",
             fontsize=8,
         )
     what = "" if across.claimed is None else f"{across.claimed:.0%} of "
-    fig.suptitle(
-        f"Claim: {across.side} holds {what}{across.place} ({iso(across.date)}), every map", fontsize=10
+    claim = (
+        f"{across.place} encircled by {across.side}"
+        if across.kind == "encircled"
+        else f"{across.side} holds {what}{across.place}"
     )
+    fig.suptitle(f"Claim: {claim} ({iso(across.date)}), every map", fontsize=10)
     return axes
