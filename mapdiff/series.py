@@ -338,27 +338,8 @@ class Series:
             raise ArgumentError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
         side = canonical_side(side)
         fps = _footprints(places)
-        names = tuple(f.name for f in fps)
-        if len(set(names)) != len(names):
-            raise ArgumentError(f"places named twice: {', '.join(names)}; give each place once")
-        geoms = np.asarray([f.geometry for f in fps], dtype=object)
-        aoi = _aoi(geoms)
-        ctx = _Context(
-            shapely.to_wkb(aoi),
-            tuple(shapely.to_wkb(geoms)),
-            _centre(geoms),
-            self._profile_name,
-            bool(cache),
-            None if cache_dir is None else str(cache_dir),
-            check_source=not self._source_given,
-            store_releases=False,
-        )
-        results = measure_releases(
-            ctx,
-            self._releases,
-            lambda todo: _run(
-                _measure_batch, ctx, todo, workers, backend, client, quiet, f"{self.source} shares"
-            ),
+        results = self._measure(
+            fps, workers, backend, client, cache, cache_dir, quiet, f"{self.source} shares"
         )
         known = self._sides(results)
         if side not in known:
@@ -379,6 +360,38 @@ class Series:
             declared = get_profile(self._profile_name).has_grey
             return True if declared is None else declared
         return True
+
+    def _measure(
+        self, fps, workers, backend, client, cache, cache_dir, quiet, desc, stats: dict | None = None
+    ) -> list[_Measured]:
+        """Every release read once (clipped, cached) and every footprint measured on it:
+        the km² per label behind :meth:`shares`, for any number of sides
+        (:func:`_assemble_shares` turns them into one side's shares). ``stats``, if given,
+        receives ``releases`` and ``read`` (those not answered by the results cache)."""
+        names = tuple(f.name for f in fps)
+        if len(set(names)) != len(names):
+            raise ArgumentError(f"places named twice: {', '.join(names)}; give each place once")
+        geoms = np.asarray([f.geometry for f in fps], dtype=object)
+        aoi = _aoi(geoms)
+        ctx = _Context(
+            shapely.to_wkb(aoi),
+            tuple(shapely.to_wkb(geoms)),
+            _centre(geoms),
+            self._profile_name,
+            bool(cache),
+            None if cache_dir is None else str(cache_dir),
+            check_source=not self._source_given,
+            store_releases=False,
+        )
+
+        def run(todo):
+            if stats is not None:
+                stats["read"] = stats.get("read", 0) + len(todo)
+            return _run(_measure_batch, ctx, todo, workers, backend, client, quiet, desc)
+
+        if stats is not None:
+            stats["releases"] = len(self._releases)
+        return measure_releases(ctx, self._releases, run)
 
     def _sides(self, results) -> set[str]:
         """Sides the releases draw here, the profile's labels give, or the maps hold."""

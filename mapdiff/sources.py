@@ -29,9 +29,7 @@ import hashlib
 import json
 import logging
 import os
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
 from dataclasses import dataclass
 from pathlib import Path

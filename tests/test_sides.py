@@ -66,19 +66,12 @@ def test_generic_side_column_aliases_become_one_vocabulary():
     assert m.labels == (RU,)
 
 
-def test_cli_unknown_side_exits_2_naming_the_sides():
-    import os
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
+def test_cli_unknown_side_exits_2_naming_the_sides(cli):
     path = mapdiff.sample_path("2025-11-27")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-m", "mapdiff", "claim", str(path), "--place", "Pokrovsk", "--claimed", "70%"]
-    bad = subprocess.run([*args, "--side", "XX"], capture_output=True, text=True, env=env, timeout=120)
+    args = ["claim", path, "--place", "Pokrovsk", "--claimed", "70%"]
+    bad = cli(*args, "--side", "XX")
     assert bad.returncode == 2 and "its sides: RU, UA" in bad.stderr
-    ok = subprocess.run([*args, "--side", "Russia"], capture_output=True, text=True, env=env, timeout=120)
+    ok = cli(*args, "--side", "Russia")
     assert ok.returncode == 0 and "Claim: RU holds 70.0% of Pokrovsk" in ok.stdout
 
 

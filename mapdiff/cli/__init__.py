@@ -26,7 +26,7 @@ import traceback
 import warnings
 
 from .._json import SCHEMA_VERSION, jsonable
-from ..errors import MapdiffError
+from ..errors import ArgumentError, MapdiffError
 
 __all__ = ["main"]
 
@@ -40,6 +40,8 @@ _MODULES = (
     "encircle",
     "history",
     "changes",
+    "claims",
+    "track",
     "render",
     "report",
     "place",
@@ -134,7 +136,7 @@ def ranged(kind, lo=None, hi=None, *, lo_open: bool = False):
 
 
 _INPUT_DESTS = (
-    *("map", "a", "b", "old", "new", "file", "aoi", "rear", "place"),
+    *("map", "a", "b", "old", "new", "file", "aoi", "rear", "place", "ledger"),
     *("source", "source_a", "source_b"),
 )
 _OUTPUT_DESTS = (("out", "--out"), ("csv", "--csv"))
@@ -148,9 +150,12 @@ def _inputs(args) -> list[str]:
         for v in vals if isinstance(vals, list) else [vals]:
             if isinstance(v, str) and v and os.path.exists(v):
                 found.append(v)
-    rel = getattr(args, "releases", None)
-    if isinstance(rel, str):
-        found += glob.glob(os.path.join(rel, "*")) if os.path.isdir(rel) else glob.glob(rel)
+    rels = [getattr(args, "releases", None)]
+    # --maps NAME=DIR (track, claims): every archive read is an input too
+    rels += [m.partition("=")[2] for m in getattr(args, "maps", None) or [] if isinstance(m, str)]
+    for rel in rels:
+        if isinstance(rel, str) and rel:
+            found += glob.glob(os.path.join(rel, "*")) if os.path.isdir(rel) else glob.glob(rel)
     return found
 
 
@@ -168,7 +173,7 @@ def check_outputs(args) -> None:
                 "demo",
                 "report",
             ):  # their --out is a folder
-                raise MapdiffError(f"{option} {out}: is a folder; give a file name")
+                raise ArgumentError(f"{option} {out}: is a folder; give a file name")
 
 
 def add_map_options(p, place: bool = False) -> None:

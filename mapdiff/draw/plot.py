@@ -53,7 +53,7 @@ from ..classes import (
     map_sides,
     source_title,
 )
-from ..errors import ArgumentError, MapdiffError
+from ..errors import ArgumentError, EmptyMapError, FormatError, MapdiffError, MissingDependencyError
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, NOT_COVERED, Label, as_label
 from ..measure import area_km2, from_equal_area, to_equal_area
@@ -76,6 +76,7 @@ __all__ = [
     "plot_map",
     "plot_panels",
     "plot_series",
+    "plot_tracking",
     "save_figure",
 ]
 
@@ -420,7 +421,7 @@ def _context(ax, centre, context=True, skip=()) -> list[str]:
     for path in user:
         p = Path(path)
         if not p.is_file():
-            raise MapdiffError(f"context layer {p} not found: pass an existing GeoJSON/GeoPackage/shapefile")
+            raise FormatError(f"context layer {p} not found: pass an existing GeoJSON/GeoPackage/shapefile")
         geoms, tree = _line_layer(str(p))
         hit = tree.query(view, predicate="intersects") if tree is not None else []
         if len(hit):
@@ -476,7 +477,7 @@ def _tiles(ax, centre, tiles) -> str:
     try:
         import contextily
     except ImportError:
-        raise MapdiffError(
+        raise MissingDependencyError(
             "web tiles need contextily: pip install contextily (or leave tiles=None)"
         ) from None
     crs = f"+proj=laea +lat_0={centre[1]} +lon_0={centre[0]} +ellps=WGS84 +units=m"
@@ -1327,7 +1328,7 @@ def plot_changes_map(
     gained, lost = changes.gained.get(s), changes.lost.get(s)
     layers = [g for g in (gained, lost) if g is not None and not g.is_empty]
     if not layers:
-        raise MapdiffError(f"nothing changed hands for {s}: no polygon to draw")
+        raise EmptyMapError(f"nothing changed hands for {s}: no polygon to draw")
     view = shapely.union_all(np.asarray(layers, dtype=object))
     centre = _centre(view)
     entries, geoms, colours = [], [], []
@@ -1340,8 +1341,8 @@ def plot_changes_map(
     _draw(ax, geoms, colours, centre, edges=_slivers(sizes, float(sum(sizes)) * 5), **style)
     _extent(ax, shapely.buffer(shapely.envelope(view), 0.02), centre)
     ctx = _finish_map(ax, centre, places=places, context=context)
-    old = changes.old_as_of.isoformat() if changes.old_as_of else "undated"
-    new = changes.new_as_of.isoformat() if changes.new_as_of else "undated"
+    old = iso(changes.old_as_of, "undated")
+    new = iso(changes.new_as_of, "undated")
     ax.set_title(f"{_name(SimpleMap(changes.source))}: {old} → {new}", fontsize=11)
     notes = ["Sources — " + _attribution([SimpleMap(changes.source)])]
     if ctx:
@@ -1552,7 +1553,7 @@ def plot_panels(
 
     results = list(results)
     if not results:
-        raise MapdiffError("plot_panels() needs at least one map or claim check")
+        raise ArgumentError("plot_panels() needs at least one map or claim check")
     kinds = {type(r).__name__ for r in results}
     n = len(results)
     ncols = ncols or min(n, 3)
@@ -1568,7 +1569,7 @@ def plot_panels(
         view = aoi if aoi is not None else shapely.union_all([r.footprint_geometry for r in results])
         for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
             plot_claim(r, ax=ax, places=places, context=context, bars=False, footer=False, **style)
-            date = r.as_of.isoformat() if r.as_of else "undated"
+            date = iso(r.as_of, "undated")
             share = "" if r.share is None else f" {r.share:.0%}"
             ax.set_title(
                 titles[i] if titles else f"{_name(SimpleMap(r.source))} {date}\n{r.verdict}{share}",
@@ -1586,7 +1587,7 @@ def plot_panels(
         maps = [m for r in results for m in (r.a, r.b)]
     elif all(hasattr(r, "partition") for r in results):  # maps
         if aoi is None:
-            raise MapdiffError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
+            raise ArgumentError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
         view = aoi
         for i, (ax, m) in enumerate(zip(axes, results, strict=True)):
             plot_map(
@@ -1595,7 +1596,7 @@ def plot_panels(
             ax.set_title(titles[i] if titles else f"{_name(m)} {_date(m)}", fontsize=9)
         maps = results
     else:
-        raise MapdiffError(f"plot_panels() takes maps, claim checks or comparisons, got {sorted(kinds)}")
+        raise ArgumentError(f"plot_panels() takes maps, claim checks or comparisons, got {sorted(kinds)}")
     geom = _geom(view)
     centre = _centre(geom)
     x0, y0, x1, y1 = shapely.bounds(to_equal_area(geom, centre))
@@ -1704,6 +1705,226 @@ def plot_series(
     if note:
         _footer(ax, note, y=-0.12)
     return ax
+
+
+# --------------------------------------------------------------------------- claims tracker
+#: Marker per claim kind in :func:`plot_tracking`.
+TRACK_MARKERS = {
+    "captured": ("^", "captured"),
+    "share": ("s", "share (at the claimed value)"),
+    "not_captured": ("v", "capture denied"),
+    "encircled": ("o", "encircled"),
+    "not_encircled": ("X", "encirclement denied"),
+}
+_SOURCE_COLOURS = (
+    PALETTE["black"],
+    PALETTE["orange"],
+    PALETTE["green"],
+    PALETTE["purple"],
+    PALETTE["sky"],
+    PALETTE["yellow"],
+)
+_CLAIMANT_COLOURS = {"RU": PALETTE["vermillion"], "UA": PALETTE["blue"]}
+
+
+def _claimant_side(claimant: str) -> str:
+    c = (claimant or "").strip()
+    return "RU" if c.startswith(("RU", "Kremlin")) else "UA" if c.startswith("UA") else ""
+
+
+def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95, window_days: int = 60):
+    """Claims tracker timeline: per town, each source's share curve with the claims marked.
+
+    Parameters
+    ----------
+    curves : sequence of dict
+        ``source, place, side, rung, approximate, dates (ISO), shares (0..1 or None)``
+        (:attr:`mapdiff.tracker.Tracking.curves`).
+    rows : sequence of dict
+        Claim × source rows (:attr:`mapdiff.tracker.Tracking.rows`); only ``primary`` ones
+        are drawn: a vertical line at each claim's date in the claimant's colour (RU
+        vermillion, UA blue), a marker per kind at the top (a ``share`` claim's marker at
+        the claimed share), and an arrow from the claim to the first release of each
+        source that showed the claimed state.
+    places : sequence of str, optional
+        Towns to draw, one panel each (default: every town with a claim, most claims first).
+    axes : sequence of Axes, optional
+    threshold : float
+        The captured threshold (dashed line).
+    window_days : int
+        Days shown before the first claim and after the last claim or first-shown date.
+
+    Returns
+    -------
+    matplotlib Figure
+
+    Examples
+    --------
+    >>> curves = [{"source": "s", "place": "T", "side": "RU", "rung": "approximate",
+    ...            "approximate": True, "dates": ["2025-01-01", "2025-01-20"], "shares": [0.1, 1.0]}]
+    >>> rows = [{"primary": True, "place": "T", "date": "2025-01-05", "side": "RU", "kind": "captured",
+    ...          "claimant": "RU MoD", "claimed": None, "source": "s", "status": "confirmed",
+    ...          "first_shown": "2025-01-20"}]
+    >>> fig = plot_tracking(curves, rows)
+    >>> fig.axes[0].get_title(loc="left")
+    'T (approximate footprint)'
+    """
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    prim = [r for r in rows if r.get("primary", True)]
+    if places is None:
+        counts: dict = {}
+        for r in prim:
+            counts[r["place"]] = counts.get(r["place"], 0) + 1
+        places = sorted(counts, key=lambda p: (-counts[p], p))
+    places = list(places)
+    if not places:
+        raise ArgumentError("nothing to draw: no claim and no place given")
+    known = {c["place"] for c in curves}
+    unknown = [p for p in places if p not in known]
+    if unknown:
+        raise ArgumentError(
+            f"no share curve for {', '.join(unknown)}; places tracked: {', '.join(sorted(known))}"
+        )
+    sources = list(dict.fromkeys(c["source"] for c in curves))
+    colour = {s: _SOURCE_COLOURS[i % len(_SOURCE_COLOURS)] for i, s in enumerate(sources)}
+    if axes is None:
+        fig, axes = plt.subplots(
+            len(places), 1, figsize=(10, 0.6 + 2.5 * len(places)), squeeze=False, layout="constrained"
+        )
+        axes = axes[:, 0]
+    else:
+        axes = list(np.ravel(axes))
+        fig = axes[0].figure
+    day = np.timedelta64(1, "D")
+    for ax, place in zip(axes, places, strict=False):
+        claims = [r for r in prim if r["place"] == place]
+        dates = [np.datetime64(r["date"]) for r in claims]
+        dates += [
+            np.datetime64(r["first_shown"])
+            for r in claims
+            if r.get("first_shown") and r["status"] == "confirmed"
+        ]
+        lo = min(dates) - window_days * day if dates else None
+        hi = max(dates) + window_days * day if dates else None
+        approx, rungs = False, []
+        for c in curves:
+            if c["place"] != place:
+                continue
+            approx |= bool(c["approximate"])
+            rungs.append(c.get("rung"))
+            x = np.asarray(c["dates"], dtype="datetime64[D]")
+            y = np.asarray([np.nan if v is None else 100 * v for v in c["shares"]], dtype=float)
+            if lo is not None:
+                keep = (x >= lo) & (x <= hi)
+                x, y = x[keep], y[keep]
+            ax.plot(
+                x,
+                y,
+                color=colour[c["source"]],
+                lw=1.5,
+                ls="-" if c["side"] == "RU" else ":",
+                drawstyle="steps-post",
+                label=f"{c['source']}: share held by {c['side']}",
+            )
+        ax.axhline(100 * threshold, ls="--", lw=0.8, color=PALETTE["grey"])
+        seen_claims = set()
+        per_day: dict = {}  # markers already drawn on a date: the next one moves right
+        nudge = (hi - lo) / 120 if lo is not None else np.timedelta64(0, "D")
+        for r in claims:
+            d = np.datetime64(r["date"])
+            key = (r["date"], r["kind"], r["side"], r.get("claimant"))
+            cs = _CLAIMANT_COLOURS.get(_claimant_side(r.get("claimant", "")), PALETTE["grey"])
+            if key not in seen_claims:
+                seen_claims.add(key)
+                ax.axvline(d, color=cs, lw=0.8, alpha=0.6)
+                marker = TRACK_MARKERS.get(r["kind"], ("o", r["kind"]))[0]
+                yk = 100 * r["claimed"] if r["kind"] == "share" and r.get("claimed") is not None else 104
+                k = per_day.get((r["date"], yk), 0)
+                per_day[r["date"], yk] = k + 1
+                ax.plot(
+                    [d + k * nudge],
+                    [yk],
+                    marker=marker,
+                    color=cs,
+                    ms=7,
+                    mec="white",
+                    mew=0.6,
+                    clip_on=False,
+                    zorder=6,
+                )
+            if r.get("status") == "confirmed" and r.get("first_shown"):
+                f = np.datetime64(r["first_shown"])
+                curve = next(
+                    (
+                        c
+                        for c in curves
+                        if c["place"] == place and c["source"] == r["source"] and c["side"] == r["side"]
+                    ),
+                    None,
+                )
+                yv = 50.0
+                if curve is not None and r["first_shown"] in curve["dates"]:
+                    v = curve["shares"][curve["dates"].index(r["first_shown"])]
+                    yv = 50.0 if v is None else 100 * v
+                ax.annotate(
+                    "",
+                    xy=(f, yv),
+                    xytext=(d, yv),
+                    arrowprops={"arrowstyle": "->", "color": colour.get(r["source"], "black"), "lw": 1.0},
+                )
+        ax.set_ylim(-3, 108)
+        if lo is not None:
+            ax.set_xlim(lo, hi)
+        ax.set_ylabel("share held (%)")
+        rung = ", ".join(dict.fromkeys(r for r in rungs if r))
+        ax.set_title(
+            f"{place} (approximate footprint)"
+            if approx
+            else f"{place} (footprint: {rung})"
+            if rung
+            else place,
+            fontsize=10,
+            loc="left",
+        )
+        ax.grid(alpha=0.25)
+        loc = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    handles = [
+        Line2D([], [], color=colour[s], lw=1.5, label=f"{s} (RU share solid, UA dotted)") for s in sources
+    ]
+    handles += [
+        Line2D([], [], color=_CLAIMANT_COLOURS[k], lw=0.8, label=f"claim by {k} side") for k in ("RU", "UA")
+    ]
+    kinds = list(dict.fromkeys(r["kind"] for r in prim if r["place"] in places))
+    handles += [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker=TRACK_MARKERS.get(k, ("o", k))[0],
+            color="dimgray",
+            label=TRACK_MARKERS.get(k, ("o", k))[1],
+        )
+        for k in kinds
+    ]
+    handles += [
+        Line2D([], [], color=PALETTE["grey"], ls="--", lw=0.8, label=f"captured threshold {threshold:.0%}"),
+        Line2D(
+            [],
+            [],
+            color="black",
+            marker=r"$\rightarrow$",
+            ls="",
+            ms=12,
+            label="claim → first release showing it",
+        ),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    return fig
 
 
 # --------------------------------------------------------------------------- saving

@@ -13,8 +13,8 @@ on :func:`mapdiff.footprint` prefers this ``osm_boundary`` footprint.
 * Only hosts in :data:`ALLOWED_HOSTS` over https (and loopback, for tests and local
   mirrors) are contacted, through :mod:`mapdiff._http` (the one client); the base URL
   is configurable (argument or ``MAPDIFF_NOMINATIM_URL``).
-* The cache lives in the platformdirs user cache folder, ``footprints/`` below it;
-  ``MAPDIFF_CACHE_DIR`` overrides the folder. Files are written atomically.
+* The cache lives in ``footprints/`` below the cache root (:mod:`mapdiff._dirs`);
+  ``MAPDIFF_CACHE_DIR`` sets the root. Files are written atomically.
 * ``MAPDIFF_OFFLINE=1`` forbids any network access. Failures raise
   :class:`~mapdiff.errors.FetchError` saying what was tried and what still works.
 
