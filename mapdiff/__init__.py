@@ -21,6 +21,7 @@ from ._version import __version__
 
 # module (relative to this package) -> the public names it provides
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    ".across": ("ClaimAcrossMaps", "check_claim_all"),
     ".change": ("ChangeTable", "Changes", "changes"),
     ".claims": ("CAPTURED_THRESHOLD", "ClaimCheck", "POLICIES", "check_claim"),
     ".comparison": ("Comparison", "ManyComparison", "compare", "compare_many"),
@@ -89,6 +90,7 @@ __all__ = [
     "ChangeTable",
     "Changes",
     "Claim",
+    "ClaimAcrossMaps",
     "ClaimCheck",
     "ClaimsReport",
     "Comparison",
@@ -133,6 +135,7 @@ __all__ = [
     "canonical_side",
     "changes",
     "check_claim",
+    "check_claim_all",
     "check_claims",
     "check_encircled_labels",
     "compare",
@@ -181,6 +184,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .across import ClaimAcrossMaps, check_claim_all
     from .change import Changes, ChangeTable, changes
     from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
     from .comparison import Comparison, ManyComparison, compare, compare_many

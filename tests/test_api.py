@@ -87,6 +87,7 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "build_report": ("old", "new"),
     "changes": ("old", "new"),
     "check_claim": ("map", "place", "side", "claimed"),
+    "check_claim_all": ("maps", "place", "side", "claimed"),
     "check_claims": ("ledger", "maps"),
     "check_encircled_labels": ("map",),
     "compare": ("a", "b"),

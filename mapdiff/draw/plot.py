@@ -818,6 +818,8 @@ def plot_map(
     if aoi is not None and not outlines:
         _outline(ax, geom, centre)
     entries = [(f"{lab}: {a:,.1f} km²", s[0], s[1]) for lab, a, s in zip(labels, sizes, styles, strict=True)]
+    if getattr(m, "grey_note", None):  # say so, rather than show a grey zone of 0 km²
+        entries.append(("no grey-zone class in this source", "none", None))
     notes = _finish_map(
         ax, centre, places=places, context=context, tiles=tiles, bold=(_base(aoi).name,) if _base(aoi) else ()
     )
@@ -1061,7 +1063,13 @@ def plot_claim(
     kind = c.footprint_kind + (", approximate" if c.approximate and "approx" not in c.footprint_kind else "")
     entries = [
         (f"held by {c.side}: {c.held_km2:,.2f} km²", PALETTE["vermillion"], None),
-        (f"grey zone: {c.grey_km2:,.2f} km²", PALETTE["grey"], None),
+        (
+            f"grey zone: {c.grey_km2:,.2f} km²"
+            if getattr(c, "grey_note", None) is None
+            else "no grey-zone class in this source: the policies cannot differ",
+            PALETTE["grey"],
+            None,
+        ),
         (
             f"rest of footprint: {max(c.footprint_km2 - c.held_km2 - c.grey_km2, 0):,.2f} km²",
             PALETTE["light"],
@@ -1672,12 +1680,16 @@ def plot_series(
     import matplotlib.pyplot as plt
 
     note = ""
+    grey = None
     if hasattr(shares_df, "frame"):  # a ShareSeries
         series = shares_df
+        grey = getattr(series, "grey", None)
         shares_df = series.frame
         ylabel = f"share held by {series.side}"
         title = title or f"{_name(series)}: share of each place held by {series.side}"
         note = f"grey zone counted as: {series.policy}"
+        if getattr(series, "grey_note", None):
+            note = "this source has no grey-zone class: the policies cannot differ"
         if any(getattr(series, "approximate", ())):
             approx = [p for p, a in zip(series.places, series.approximate, strict=False) if a]
             note += f"; approximate footprints: {', '.join(approx)}"
@@ -1695,6 +1707,15 @@ def plot_series(
             color=cycle[i % len(cycle)],
             label=str(col),
         )
+        if grey is not None and col in grey.columns:  # the grey zone's share, beside the held share
+            ax.plot(
+                x,
+                np.asarray(grey[col], dtype=float),
+                ls=":",
+                lw=1.4,
+                color=cycle[i % len(cycle)],
+                label=f"{col}: grey zone",
+            )
     if threshold is not None:
         ax.axhline(threshold, ls="--", lw=1, color="black")
         ax.text(ax.get_xlim()[0], threshold, f" {threshold:.0%}", va="bottom", fontsize=8)
@@ -1978,3 +1999,78 @@ def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = No
             metadata={"Software": "mapdiff"} if fmt == "png" else None,
         )
     return path
+
+
+def plot_claim_panels(across, axes=None, *, places: bool = False, context=False, **style):
+    """One claim on every map: a small panel per source, same footprint, extent and palette.
+
+    Each panel is :func:`plot_claim` without its bars; its title gives the source, the
+    release used and its gap to the claim's date, the share held (decisive policy) against
+    the claimed share, and the grey zone, or "no grey-zone class" for a source without one.
+
+    Parameters
+    ----------
+    across : ClaimAcrossMaps
+        From :func:`mapdiff.check_claim_all`.
+    axes : sequence of matplotlib Axes, optional
+        One per source; by default a row of panels in a new figure.
+
+    Returns
+    -------
+    list of matplotlib Axes
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> maps = [mapdiff.read_map(p) for p in mapdiff.sample_paths()]
+    >>> axes = mapdiff.check_claim_all(maps, "Pokrovsk", "RU", "70%").plot()
+    >>> axes[0].get_title().splitlines()[0]
+    'deepstate 2025-12-15 (0 d before)'
+    """
+    import matplotlib.pyplot as plt
+
+    checks = list(across.checks.items())
+    if axes is None:
+        fig, axes = plt.subplots(
+            1,
+            len(checks),
+            figsize=((6.5 if across.kind == "encircled" else 3.6) * len(checks), 4.8),
+            squeeze=False,
+            layout="constrained",
+        )
+        axes = list(axes[0])
+    else:
+        axes = list(np.atleast_1d(axes))
+        if len(axes) < len(checks):
+            raise ArgumentError(
+                f"plot_claim_panels needs {len(checks)} axes (one per source), got {len(axes)}"
+            )
+        fig = axes[0].figure
+    for ax, (source, chk) in zip(axes, checks, strict=False):
+        release, gap = across.releases[source]
+        gap_text = "" if gap is None else f" ({gap} d before)"
+        enc = getattr(across, "encirclements", {}).get(source)
+        if enc is not None:  # "X encircled": the corridor per source
+            plot_encirclement(enc, ax=ax, places=places, context=context, **style)
+            grey = "" if chk.has_grey else "\nno grey-zone class"
+            ax.set_title(f"{source} {iso(release)}{gap_text}\n{enc.verdict}{grey}", fontsize=8)
+            continue
+        plot_claim(chk, ax=ax, places=places, context=context, bars=False, footer=False, **style)
+        share = "n/a" if chk.share is None or np.isnan(chk.share) else f"{chk.share:.1%}"
+        claimed = "" if chk.claimed is None else f" (claimed {chk.claimed:.0%})"
+        if chk.has_grey:
+            grey = f"grey zone {chk.grey_km2:,.2f} km² ({chk.grey_km2 / max(chk.covered_km2, 1e-12):.1%})"
+        else:
+            grey = "no grey-zone class: policies cannot differ"
+        ax.set_title(
+            f"{source} {iso(release)}{gap_text}\n{chk.side} {share}{claimed}: {chk.verdict}\n{grey}",
+            fontsize=8,
+        )
+    what = "" if across.claimed is None else f"{across.claimed:.0%} of "
+    claim = (
+        f"{across.place} encircled by {across.side}"
+        if across.kind == "encircled"
+        else f"{across.side} holds {what}{across.place}"
+    )
+    fig.suptitle(f"Claim: {claim} ({iso(across.date)}), every map", fontsize=10)
+    return axes
