@@ -28,7 +28,7 @@ Examples
 >>> from mapdiff.places.footprints import footprint
 >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
 >>> ax = plot_map(m, aoi=footprint("Pokrovsk").buffer(5))
->>> [t.get_text().split(" km²")[0].split(": ")[0] for t in ax.get_legend().get_texts()]  # doctest: +NORMALIZE_WHITESPACE
+>>> [t.get_text().split(" km²")[0].split(": ")[0] for t in ax.get_legend().get_texts()]
 ['controlled:RU', 'controlled:UA', 'no grey-zone class in this source',
  'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)']
 """
