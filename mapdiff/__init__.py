@@ -24,6 +24,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".across": ("ClaimAcrossMaps", "check_claim_all"),
     ".change": ("ChangeTable", "Changes", "changes"),
     ".claims": ("CAPTURED_THRESHOLD", "ClaimCheck", "POLICIES", "check_claim"),
+    ".agreement": ("Consensus", "consensus"),
     ".comparison": ("Comparison", "ManyComparison", "compare", "compare_many"),
     ".encircle": ("Encirclement", "check_encircled_labels", "encirclement"),
     ".errors": (
@@ -94,6 +95,7 @@ __all__ = [
     "ClaimCheck",
     "ClaimsReport",
     "Comparison",
+    "Consensus",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -140,6 +142,7 @@ __all__ = [
     "check_encircled_labels",
     "compare",
     "compare_many",
+    "consensus",
     "dask_client",
     "encirclement",
     "equal_area_crs",
@@ -185,6 +188,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .across import ClaimAcrossMaps, check_claim_all
+    from .agreement import Consensus, consensus
     from .change import Changes, ChangeTable, changes
     from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
     from .comparison import Comparison, ManyComparison, compare, compare_many

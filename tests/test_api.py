@@ -88,6 +88,8 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "changes": ("old", "new"),
     "check_claim": ("map", "place", "side", "claimed"),
     "check_claim_all": ("maps", "place", "side", "claimed"),
+    "consensus": ("maps",),
+    "Consensus.count": ("label",),
     "check_claims": ("ledger", "maps"),
     "check_encircled_labels": ("map",),
     "compare": ("a", "b"),

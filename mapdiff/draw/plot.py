@@ -29,7 +29,8 @@ Examples
 >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
 >>> ax = plot_map(m, aoi=footprint("Pokrovsk").buffer(5))
 >>> [t.get_text().split(" km²")[0].split(": ")[0] for t in ax.get_legend().get_texts()]
-['controlled:RU', 'controlled:UA', 'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)']
+['controlled:RU', 'controlled:UA', 'no grey-zone class in this source',
+ 'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)']
 """
 
 from __future__ import annotations
@@ -63,10 +64,12 @@ __all__ = [
     "PALETTE",
     "SLIVER_SHARE",
     "context_layers",
+    "plot_agreement",
     "plot_change_table",
     "plot_changes",
     "plot_changes_map",
     "plot_claim",
+    "plot_claim_panels",
     "plot_claims_report",
     "plot_comparison",
     "plot_consensus",
@@ -2074,3 +2077,50 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
     )
     fig.suptitle(f"Claim: {claim} ({iso(across.date)}), every map", fontsize=10)
     return axes
+
+
+def plot_agreement(cons, ax=None, *, label: str = "controlled:RU", places: bool = True, context=True):
+    """How many of the N sources say ``label`` on each piece of the area of interest.
+
+    One shade per count (0 = no source, N = every source), the legend giving the km² of
+    each; the grey zone's count is written under the map when any source draws one.
+
+    Examples
+    --------
+    >>> import shapely, mapdiff
+    >>> from mapdiff import Label, normalise
+    >>> cov, ru = shapely.box(37, 48, 37.2, 48.2), Label("controlled", "RU")
+    >>> ms = [normalise([(ru, shapely.box(37, 48, x, 48.2))], coverage=cov, source=s)
+    ...       for x, s in ((37.1, "a"), (37.15, "b"))]
+    >>> ax = mapdiff.consensus(ms, aoi=cov).plot(places=False, context=False)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][-1].startswith("2 of 2 sources")
+    True
+    """
+    from matplotlib import colormaps
+
+    ax = _axes(ax, figsize=(9, 6.5))
+    n = len(cons.sources)
+    counts = cons.count(label).to_numpy()
+    geoms = cons.pieces.geometry.to_numpy()
+    km2 = cons.pieces.area_km2.to_numpy()
+    centre = _centre(cons.aoi)
+    cmap = colormaps["Oranges"]
+    entries, shapes, colours = [], [], []
+    for k in range(n + 1):
+        sel = counts == k
+        if not sel.any():
+            continue
+        colour = PALETTE["light"] if k == 0 else cmap(0.25 + 0.75 * k / n)
+        shapes.append(shapely.union_all(geoms[sel]))
+        colours.append(colour)
+        entries.append((f"{k} of {n} sources: {km2[sel].sum():,.2f} km²", colour, None))
+    _draw(ax, shapes, colours, centre)
+    _extent(ax, cons.aoi, centre)
+    _outline(ax, cons.aoi, centre)
+    _finish_map(ax, centre, places=places, context=context)
+    ax.set_title(f"How many sources say {label}: {', '.join(cons.sources)}", fontsize=10)
+    if "contested" in cons.labels:
+        grey = cons.count("contested").to_numpy()
+        _footer(ax, f"grey zone (contested) drawn by at least one source on {km2[grey > 0].sum():,.2f} km²")
+    _legend(ax, entries, title=f"sources saying {label}")
+    return ax
