@@ -8,8 +8,8 @@ also derives from the matching builtin, so ``except ValueError`` keeps working:
 - ``ArgumentError`` (``ValueError``): a function was called with a bad value or type
   (an unknown option such as a claim kind, a number out of range, a map where a
   ``ControlMap`` is needed). Unknown *names* of data have their own classes, which
-  list the known ones: ``UnknownLabelError``, ``UnknownPlaceError``,
-  ``UnknownSourceError`` (``KeyError``/``ValueError``).
+  list the known ones: ``UnknownLabelError``, ``UnknownPlaceError`` (``KeyError``),
+  ``UnknownSideError``, ``UnknownSourceError`` (``ValueError``).
 - ``FormatError``, ``CRSError`` (``MissingCRSError``, ``SwappedCoordinatesError``),
   ``ProfileError``, ``InputLimitError``, ``EmptyMapError`` (``ValueError``): a file or
   object cannot be read, or holds nothing usable.
@@ -38,6 +38,7 @@ __all__ = [
     "SwappedCoordinatesError",
     "UnknownLabelError",
     "UnknownPlaceError",
+    "UnknownSideError",
     "UnknownSourceError",
 ]
 
