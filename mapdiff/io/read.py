@@ -504,8 +504,8 @@ def speak_where_drawn(m, land):
             "outside_coverage_clipped",
             len(moved),
             float(np.sum(area_km2(np.asarray(cut, dtype=object)))),
-            "drawn area outside the map's extent (for Ukraine: outside its land and maritime "
-            "boundary), left out of every measure",
+            "drawn area outside the map's extent (for Ukraine: outside its land and coastal "
+            "waters), left out of every measure",
         )
         report = NormalisationReport(report.n_features, report.n_used, (*report.repairs, extra))
     out.__dict__["report"] = report
