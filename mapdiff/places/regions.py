@@ -117,11 +117,13 @@ def speaking_coverage(land, drawn):
     parts = parts[~shapely.is_empty(parts)] if parts.size else parts
     if not parts.size:
         return land
-    cov = shapely.union_all(np.concatenate([[land], parts]))
-    if cov.geom_type == "GeometryCollection":
-        cov = shapely.union_all(
-            [p for p in shapely.get_parts(cov) if p.geom_type in ("Polygon", "MultiPolygon")]
-        )
+    # only what is drawn beyond the land is added: a map drawn on land keeps the land
+    # outline itself (the same object, so maps of one region still share their coverage)
+    beyond = shapely.difference(shapely.union_all(parts), land)
+    polys = [p for p in shapely.get_parts(beyond) if p.geom_type == "Polygon" and p.area > 0]
+    if not polys:
+        return land
+    cov = shapely.union(land, shapely.union_all(polys))
     shapely.prepare(cov)
     return cov
 
