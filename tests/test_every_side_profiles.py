@@ -19,7 +19,7 @@ from shapely.geometry import shape
 import mapdiff
 from mapdiff.errors import ProfileError
 from mapdiff.io.profiles import get_profile, profile_from_dict
-from mapdiff.places.regions import region
+from mapdiff.places.regions import drawn_extent, region
 
 GEOD = pyproj.Geod(ellps="WGS84")
 NB = "\u00a0"
@@ -197,7 +197,7 @@ def test_creamy_caprice_keeps_only_ukraine(tmp_path):
     m = mapdiff.read_map(path)
     assert m.source == "creamy_caprice" and m.as_of == dt.date(2025, 11, 26)
     assert not m.has_grey
-    ukraine = region("ukraine")
+    ukraine = drawn_extent("ukraine")  # drawn land counts on land and coastal water
     assert m.area(RU) == pytest.approx(geod_km2(shapely.intersection(ru, ukraine)), rel=1e-3)
     clipped = {r.kind: r for r in m.report.repairs}["outside_coverage_clipped"]
     assert clipped.area_km2 > 0
@@ -328,7 +328,7 @@ def test_every_real_file_reads_and_measures_like_geod(source):
     files = real_files(source)
     if not files:
         pytest.skip(f"real data not available: {SHARED_DATA / FOLDERS[source][0]} is absent")
-    ukraine = region("ukraine")
+    ukraine = drawn_extent("ukraine")  # drawn land counts on land and coastal water
     for path in files:
         m = mapdiff.read_map(path)
         assert m.source == source, path.name
