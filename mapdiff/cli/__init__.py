@@ -167,7 +167,7 @@ def check_outputs(args) -> None:
     inputs = _inputs(args)
     for dest, option in _OUTPUT_DESTS:
         out = getattr(args, dest, None)
-        if isinstance(out, str) and out:
+        if isinstance(out, str) and out and out != "-":  # "-": stdout (track --csv)
             refuse_overwrite(out, inputs, option)
             if os.path.isdir(out) and args.command not in (
                 "fetch",
