@@ -206,6 +206,27 @@ def read_map_option(args):
     return read_map(args.map, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a bad option under ``--json`` reported as JSON on stdout too."""
+
+    json_errors = False
+
+    def error(self, message):
+        if _Parser.json_errors:
+            print(
+                json.dumps(
+                    {
+                        "schema_version": 1,
+                        "type": "error",
+                        "exit_code": EXIT_BAD_INPUT,
+                        "error": "ArgumentError",
+                        "message": f"{self.prog}: {message}",
+                    }
+                )
+            )
+        super().error(message)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser with every available subcommand (or only the one named ``only``).
 
@@ -215,7 +236,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """
     for mod in _MODULES if only is None else (only,):
         importlib.import_module(f"{__name__}.{mod}")
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mapdiff",
         description="Compare competing maps of territorial control (areas in km²).",
         epilog="Exit codes: 0 ok, 1 claim not supported (--strict), 2 bad input, 3 internal error.",
@@ -251,8 +272,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser(_command_in(sys.argv[1:] if argv is None else argv))
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_in(words))
+    _Parser.json_errors = "--json" in words
+    args = parser.parse_args(words)
     if not getattr(args, "_func", None):
         parser.print_help()
         return EXIT_BAD_INPUT
