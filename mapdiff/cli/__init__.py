@@ -199,6 +199,30 @@ def add_read_options(p) -> None:
     p.add_argument("--layer", help="layer of a GeoPackage that holds several")
 
 
+def add_pair_options(p) -> None:
+    """``--swap-xy-a/-b`` and ``--layer-a/-b`` of the two-map commands (compare, render)."""
+    for x in ("a", "b"):
+        p.add_argument(
+            f"--swap-xy-{x}", dest=f"swap_xy_{x}", action="store_true", help=f"{x.upper()} is (lat, lon)"
+        )
+        p.add_argument(f"--layer-{x}", dest=f"layer_{x}", help=f"layer of {x.upper()} (GeoPackage)")
+
+
+def read_pair(args):
+    """The two ControlMaps A and B of :func:`add_pair_options`' commands."""
+    from ..io.read import read_map
+
+    return tuple(
+        read_map(
+            getattr(args, x),
+            source=getattr(args, f"source_{x}"),
+            swap_xy=getattr(args, f"swap_xy_{x}"),
+            layer=getattr(args, f"layer_{x}"),
+        )
+        for x in ("a", "b")
+    )
+
+
 def read_map_option(args):
     """The ControlMap named by :func:`add_map_options`' arguments."""
     from ..io.read import read_map
@@ -290,7 +314,10 @@ def main(argv=None) -> int:
     except BrokenPipeError:
         return _broken_pipe()
     except MapdiffError as exc:
-        return _fail(args, EXIT_BAD_INPUT, type(exc).__name__, cli_syntax(str(exc)))
+        message = cli_syntax(str(exc))
+        if hasattr(args, "swap_xy_a"):  # two maps: name the option of the map at fault
+            message = re.sub(r"--(swap-xy|layer)\b", r"--\1-a (or -b, for the map named)", message)
+        return _fail(args, EXIT_BAD_INPUT, type(exc).__name__, message)
     except OSError as exc:  # a file the user named: unwritable folder, full disk, ...
         where = exc.filename or "?"
         return _fail(args, EXIT_BAD_INPUT, type(exc).__name__, f"{where}: {exc.strerror or exc}")
