@@ -586,3 +586,15 @@ def test_kupiansk_deepstate_vs_nzz_is_publishable():
     caption = " ".join(next(t.get_text() for t in ax.texts if t.get_gid() == "caption").split())
     assert "NZZ / Liveuamap file of 27 Nov 2025 holds data to 26 Nov 2025" in caption
     assert "GSHHG" in caption and "OpenStreetMap" in caption
+
+
+def test_web_tiles_only_when_asked():
+    import importlib.util
+
+    a, b = _maps()
+    c = mapdiff.compare(a, b, aoi=AOI)
+    ax = c.plot(places=False)  # default: no tiles, no network
+    assert not ax.images
+    if importlib.util.find_spec("contextily") is None:
+        with pytest.raises(mapdiff.MissingDependencyError, match="mapdiff\\[tiles\\]"):
+            c.plot(tiles="OpenStreetMap.Mapnik")
