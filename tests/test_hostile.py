@@ -146,13 +146,29 @@ def test_ogr_vrt_never_reaches_gdal(tmp_path, server, capsys):
 
 def test_gdal_config_blocks_network_even_if_a_vrt_got_through(tmp_path, server):
     """Belt and braces: the GDAL options mapdiff sets refuse /vsicurl/ themselves."""
+    import pyogrio
+
     from mapdiff.io import gate
 
-    pyogrio = gate._pyogrio()
     (tmp_path / "x.vrt").write_text(_vrt(server.port).replace("CSV:/etc/passwd", "/nonexistent.csv"))
-    with contextlib.suppress(Exception):
-        pyogrio.read_dataframe(tmp_path / "x.vrt", layer="net")
+    with gate.safe_gdal() as safe, contextlib.suppress(Exception):
+        safe.read_dataframe(tmp_path / "x.vrt", layer="net")
     assert server.requests == []
+    # outside mapdiff's reads the caller's GDAL settings are untouched
+    assert pyogrio.get_gdal_config_option("CPL_VSIL_CURL_ALLOWED_FILENAME") is None
+    mapdiff.read_map(_gpkg_square(tmp_path))
+    assert pyogrio.get_gdal_config_option("CPL_VSIL_CURL_ALLOWED_FILENAME") is None
+
+
+def _gpkg_square(folder: Path) -> Path:
+    import geopandas as gpd
+    import shapely
+
+    p = folder / "square.gpkg"
+    square = shapely.box(37.1, 48.2, 37.2, 48.3)
+    gdf = gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]}, geometry=[square])
+    gdf.set_crs(4326).to_file(p, driver="GPKG")  # test fixture
+    return p
 
 
 # ------------------------------------------------------------------ exit codes
