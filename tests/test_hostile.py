@@ -300,13 +300,14 @@ def test_terminal_control_characters_are_stripped(capsys):
 # ------------------------------------------------------------------ the cache
 def _profile(path: Path, side: str) -> Path:
     path.write_text(
-        f'name = "mine"\n[[rules]]\nproperty = "status"\nvalues = ["held"]\nlabel = "controlled:{side}"\n'
+        f'name = "mine"\n[as_of]\nfile_name = "front_(\\\\d{{8}})"\n'
+        f'[[rules]]\nproperty = "status"\nvalues = ["held"]\nlabel = "controlled:{side}"\n'
         '[[rules]]\nproperty = "status"\nvalues = ["far"]\nlabel = "controlled:RU"\n'
     )
     return path
 
 
-def test_cache_follows_the_profile_content_and_survives_a_flipped_bit(tmp_path, monkeypatch):
+def test_cache_follows_the_profile_content_and_survives_a_flipped_bit(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     rel = tmp_path / "rel"
     rel.mkdir()
@@ -342,6 +343,14 @@ def test_cache_follows_the_profile_content_and_survives_a_flipped_bit(tmp_path, 
         data[len(data) // 2] ^= 0x01  # one flipped bit
         entry.write_bytes(bytes(data))
     assert share() == first  # a miss, not a crash nor a wrong number
+    # the same through the command line
+    argv = ["history", str(rel), "--place", "Pokrovsk", "--source", str(prof), "--workers", "1", "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["shares"]["Pokrovsk"] == first
+    _profile(prof, "UA")
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["shares"]["Pokrovsk"] == [0.0, 0.0]
+    _profile(prof, "RU")
     for entry in entries():
         entry.write_bytes(entry.read_bytes()[:100])  # torn by a crash without fsync
     assert share() == first
