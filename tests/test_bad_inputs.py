@@ -179,6 +179,18 @@ def gen_fifo(d: Path) -> Path:
     return p
 
 
+def gen_fifo_toml(d: Path) -> Path:
+    p = d / "mine.toml"
+    os.mkfifo(p)
+    return p
+
+
+def gen_fifo_csv(d: Path) -> Path:
+    p = d / "claims.csv"
+    os.mkfifo(p)
+    return p
+
+
 def gen_symlink_to_dev_zero(d: Path) -> Path:
     p = d / "front.geojson"
     p.symlink_to("/dev/zero")
