@@ -21,8 +21,10 @@ from ._version import __version__
 
 # module (relative to this package) -> the public names it provides
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    ".across": ("ClaimAcrossMaps", "check_claim_all"),
     ".change": ("ChangeTable", "Changes", "changes"),
     ".claims": ("CAPTURED_THRESHOLD", "ClaimCheck", "POLICIES", "check_claim"),
+    ".agreement": ("Consensus", "consensus"),
     ".comparison": ("Comparison", "ManyComparison", "compare", "compare_many"),
     ".encircle": ("Encirclement", "check_encircled_labels", "encirclement"),
     ".errors": (
@@ -33,15 +35,16 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FetchError",
         "FormatError",
         "InputLimitError",
+        "LedgerError",
         "MapdiffError",
         "MapdiffWarning",
         "MissingCRSError",
         "MissingDependencyError",
         "ProfileError",
+        "StaleReleaseWarning",
         "SwappedCoordinatesError",
         "UnknownLabelError",
         "UnknownPlaceError",
-        "UnknownSideError",
         "UnknownSideError",
         "UnknownSourceError",
     ),
@@ -61,7 +64,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "resolve_side",
     ),
     ".lag": ("SourceLag", "first_crossing", "source_lag"),
-    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger"),
+    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger", "validate_ledger"),
     ".measure": ("area_km2", "equal_area_crs", "geodesic_area_km2"),
     ".model": ("ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"),
     ".places.boundaries": ("fetch_footprint",),
@@ -71,6 +74,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".samples": ("sample_path", "sample_paths"),
     ".series": ("Series", "ShareSeries", "dask_client"),
     ".sources": ("fetch",),
+    ".tracker": ("Tracking", "track"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -87,9 +91,11 @@ __all__ = [
     "ChangeTable",
     "Changes",
     "Claim",
+    "ClaimAcrossMaps",
     "ClaimCheck",
     "ClaimsReport",
     "Comparison",
+    "Consensus",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -100,6 +106,7 @@ __all__ = [
     "InputLimitError",
     "Label",
     "Ledger",
+    "LedgerError",
     "Limits",
     "ManyComparison",
     "MapdiffError",
@@ -115,7 +122,9 @@ __all__ = [
     "Series",
     "ShareSeries",
     "SourceLag",
+    "StaleReleaseWarning",
     "SwappedCoordinatesError",
+    "Tracking",
     "UnknownLabelError",
     "UnknownPlaceError",
     "UnknownSideError",
@@ -128,10 +137,12 @@ __all__ = [
     "canonical_side",
     "changes",
     "check_claim",
+    "check_claim_all",
     "check_claims",
     "check_encircled_labels",
     "compare",
     "compare_many",
+    "consensus",
     "dask_client",
     "encirclement",
     "equal_area_crs",
@@ -155,6 +166,8 @@ __all__ = [
     "sample_paths",
     "set_limits",
     "source_lag",
+    "track",
+    "validate_ledger",
     "write_gdf",
 ]
 
@@ -174,6 +187,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .across import ClaimAcrossMaps, check_claim_all
+    from .agreement import Consensus, consensus
     from .change import Changes, ChangeTable, changes
     from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
     from .comparison import Comparison, ManyComparison, compare, compare_many
@@ -186,11 +201,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         FetchError,
         FormatError,
         InputLimitError,
+        LedgerError,
         MapdiffError,
         MapdiffWarning,
         MissingCRSError,
         MissingDependencyError,
         ProfileError,
+        StaleReleaseWarning,
         SwappedCoordinatesError,
         UnknownLabelError,
         UnknownPlaceError,
@@ -213,7 +230,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         resolve_side,
     )
     from .lag import SourceLag, first_crossing, source_lag
-    from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
+    from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger, validate_ledger
     from .measure import area_km2, equal_area_crs, geodesic_area_km2
     from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise
     from .places.boundaries import fetch_footprint
@@ -223,3 +240,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .samples import sample_path, sample_paths
     from .series import Series, ShareSeries, dask_client
     from .sources import fetch
+    from .tracker import Tracking, track

@@ -33,9 +33,10 @@ supported``. A ``captured`` claim is a share claim of :data:`CAPTURED_THRESHOLD`
 are delegated to :func:`check_encircled_claim` (below), which returns a
 :class:`ClaimCheck` whose ``detail`` carries the encirclement analysis.
 
-Sensitivity. The same claim is re-checked across every footprint kind the place has
-(real city limits, a cached OSM boundary, the approximate disc, a user polygon) and
-each grown by 2 km, under every policy, so a reader sees how much the verdict hangs on
+Sensitivity. The same claim is re-checked across every rung of the footprint ladder the
+place has (a cached OSM boundary, real city or town limits, the hromada as an upper
+bound, the approximate footprint; or a user polygon), the town estimates each grown by
+2 km, under every policy, so a reader sees how much the verdict hangs on
 what "X" means and on the grey zone.
 """
 
@@ -187,6 +188,14 @@ class ClaimCheck(GeoResult):
     #: the map's Provenance (file, sha256) and the Footprint, stated in exports
     map_provenance: object = field(default=None, compare=False, repr=False)
     footprint: object = field(default=None, compare=False, repr=False)
+    #: None when the source has a grey-zone class; else the sentence shown instead of a
+    #: grey zone of 0 km² ("this source has no grey-zone class: the policies cannot differ")
+    grey_note: str | None = None
+
+    @property
+    def has_grey(self) -> bool:
+        """True when the map's source has a grey-zone class (the policies can differ)."""
+        return self.grey_note is None
 
     @property
     def supported(self) -> bool:
@@ -213,6 +222,8 @@ class ClaimCheck(GeoResult):
             "policies": {p: _num(v) for p, v in self.policies.items()},
             "held_km2": self.held_km2,
             "grey_km2": self.grey_km2,
+            "has_grey": self.has_grey,
+            "grey_note": self.grey_note,
             "footprint_km2": self.footprint_km2,
             "covered_km2": self.covered_km2,
             "covered_share": self.covered_share,
@@ -297,9 +308,8 @@ class ClaimCheck(GeoResult):
         if self.share is not None:
             flag = "  [APPROXIMATE footprint]" if self.approximate else ""
             lines.append(f"Footprint: {self.footprint_kind}, {self.footprint_km2:,.2f} km²{flag}")
-            lines.append(
-                f"Held by {self.side}: {self.held_km2:,.2f} km²; grey zone: {self.grey_km2:,.2f} km²"
-            )
+            grey = f"grey zone: {self.grey_km2:,.2f} km²" if self.has_grey else self.grey_note
+            lines.append(f"Held by {self.side}: {self.held_km2:,.2f} km²; {grey}")
             lines.append(
                 "Share by grey-zone policy: " + ", ".join(f"{p} {_pct(s)}" for p, s in self.policies.items())
             )
@@ -647,6 +657,7 @@ def check_claim(
         grey_geometry=m["grey_geom"],
         map_provenance=map.provenance,
         footprint=fp,
+        grey_note=getattr(map, "grey_note", None),
     )
 
 
@@ -748,4 +759,5 @@ def check_encircled_claim(
         grey_geometry=m["grey_geom"],
         map_provenance=map.provenance,
         footprint=fp,
+        grey_note=getattr(map, "grey_note", None),
     )

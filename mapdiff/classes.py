@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._json import iso
 from .labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED
 
 __all__ = [
@@ -174,7 +175,7 @@ def class_text(cls: str, a, b, side_a, side_b) -> str:
     """The legend text of a comparison class (``"only DeepStateMap says RU"``)."""
     n1, n2 = source_title(a), source_title(b)
     if n1 == n2:
-        n1, n2 = (m.as_of.isoformat() if m.as_of else "undated" for m in (a, b))
+        n1, n2 = (iso(m.as_of, "undated") for m in (a, b))
     return {
         "both_a": f"both say {side_a}",
         "both_b": f"both say {side_b}",

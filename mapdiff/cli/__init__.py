@@ -26,7 +26,7 @@ import traceback
 import warnings
 
 from .._json import SCHEMA_VERSION, jsonable
-from ..errors import MapdiffError
+from ..errors import ArgumentError, MapdiffError
 
 __all__ = ["main"]
 
@@ -40,6 +40,8 @@ _MODULES = (
     "encircle",
     "history",
     "changes",
+    "claims",
+    "track",
     "render",
     "report",
     "place",
@@ -90,6 +92,7 @@ def cli_syntax(message: str) -> str:
     'pass --crs (for example --crs EPSG:4326)'
     """
     message = re.sub(r"\bswap_xy=True\b", "--swap-xy", message)
+    message = re.sub(r"\ballow_mixed_sources=True\b", "--allow-mixed-sources", message)
 
     def option(m):
         values = re.findall(r"'([^']*)'", m.group(2) or "")
@@ -134,7 +137,7 @@ def ranged(kind, lo=None, hi=None, *, lo_open: bool = False):
 
 
 _INPUT_DESTS = (
-    *("map", "a", "b", "old", "new", "file", "aoi", "rear", "place"),
+    *("map", "a", "b", "old", "new", "file", "aoi", "rear", "place", "ledger"),
     *("source", "source_a", "source_b"),
 )
 _OUTPUT_DESTS = (("out", "--out"), ("csv", "--csv"))
@@ -148,9 +151,12 @@ def _inputs(args) -> list[str]:
         for v in vals if isinstance(vals, list) else [vals]:
             if isinstance(v, str) and v and os.path.exists(v):
                 found.append(v)
-    rel = getattr(args, "releases", None)
-    if isinstance(rel, str):
-        found += glob.glob(os.path.join(rel, "*")) if os.path.isdir(rel) else glob.glob(rel)
+    rels = [getattr(args, "releases", None)]
+    # --maps NAME=DIR (track, claims): every archive read is an input too
+    rels += [m.partition("=")[2] for m in getattr(args, "maps", None) or [] if isinstance(m, str)]
+    for rel in rels:
+        if isinstance(rel, str) and rel:
+            found += glob.glob(os.path.join(rel, "*")) if os.path.isdir(rel) else glob.glob(rel)
     return found
 
 
@@ -168,7 +174,7 @@ def check_outputs(args) -> None:
                 "demo",
                 "report",
             ):  # their --out is a folder
-                raise MapdiffError(f"{option} {out}: is a folder; give a file name")
+                raise ArgumentError(f"{option} {out}: is a folder; give a file name")
 
 
 def add_map_options(p, place: bool = False) -> None:
@@ -251,10 +257,13 @@ def main(argv=None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
-            check_outputs(args)
-            return int(args._func(args) or 0)
+            try:
+                check_outputs(args)
+                return int(args._func(args) or 0)
+            finally:
+                _print_warnings(args, caught)
     except BrokenPipeError:
         return _broken_pipe()
     except MapdiffError as exc:
@@ -276,6 +285,20 @@ def main(argv=None) -> int:
             f"internal error: {type(exc).__name__}: {first} (a bug in mapdiff: rerun with --debug "
             "for the traceback and report it)",
         )
+
+
+def _print_warnings(args, caught) -> None:
+    """Warnings (a repair, a doubt) on stderr, one line each, in CLI syntax."""
+    seen = set()
+    for w in caught:
+        text = terminal_safe(cli_syntax(str(w.message))).replace("\n", " ")
+        if text in seen:
+            continue
+        seen.add(text)
+        try:
+            print(f"mapdiff {args.command}: warning: {text}", file=sys.stderr)
+        except BrokenPipeError:
+            return
 
 
 def _command_in(argv) -> str | None:

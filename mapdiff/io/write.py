@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .._json import jsonable
 from .._version import __version__
-from ..errors import ArgumentError, MapdiffError
+from ..errors import ArgumentError, MissingDependencyError
 from .atomic import atomic_path, refuse_overwrite, write_text
 
 __all__ = ["PROVENANCE_KEY", "export_provenance", "map_row", "read_provenance", "write_gdf", "write_result"]
@@ -178,7 +178,7 @@ def _write_parquet(gdf, path: Path, meta: str | None) -> Path:
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise MapdiffError(
+        raise MissingDependencyError(
             f"{path}: GeoParquet needs pyarrow: pip install 'mapdiff[parquet]' "
             "(or write .gpkg, .geojson or .fgb)"
         ) from None
