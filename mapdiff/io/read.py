@@ -763,7 +763,7 @@ def _surely_no_duplicate_keys(data: bytes, obj) -> bool:
     the counts differ, and so does an escaped colon (backslash-u003a, checked up front). On any
     difference the caller parses again with the standard parser, which decides exactly.
     """
-    if _ESCAPED_COLON.search(data):
+    if b"\\u00" in data and _ESCAPED_COLON.search(data):  # a plain find first: far faster
         return False
     counted = 0
     stack = [obj]
@@ -885,8 +885,17 @@ def _crs_named(text: str) -> pyproj.CRS:
     return pyproj.CRS.from_user_input(text)
 
 
-@lru_cache(maxsize=64)
 def _is_lonlat(crs: pyproj.CRS) -> bool:
+    key = (crs.srs, crs.name)  # a CRS hashes by its WKT, which costs more than the test
+    if key not in _LONLAT:
+        _LONLAT[key] = _lonlat_test(crs)
+    return _LONLAT[key]
+
+
+_LONLAT: dict = {}
+
+
+def _lonlat_test(crs: pyproj.CRS) -> bool:
     return (
         crs.equals(_WGS84, ignore_axis_order=True)
         or crs.to_epsg() == 4326
@@ -1009,6 +1018,9 @@ def _check_antimeridian(geoms: np.ndarray, name: str) -> None:
     unsplit and would be measured the long way round the Earth."""
     present = np.asarray(geoms, dtype=object)
     present = np.where(shapely.is_missing(present), shapely.Polygon(), present)
+    b = shapely.bounds(present)
+    if not ((b[:, 2] - b[:, 0]) > 180).any():
+        return  # no feature that wide, so no part of one either
     parts, index = shapely.get_parts(present, return_index=True)
     if not len(parts):
         return
