@@ -121,7 +121,7 @@ def test_wheel_ships_code_data_licences_and_metadata(tmp_path):
     assert licences == {
         "LICENSE",
         "data/samples/LICENSE-GPL-3.0.txt",
-        "data/geo/ODbL-ATTRIBUTION.md",
+        "data/geo/LICENSE-ODbL-1.0-NOTICE.txt",
         *shipped,
     }
     assert set(meta.get_all("License-File")) == licences
