@@ -121,6 +121,15 @@ NUM = {"type": "number"}
 STR = {"type": "string"}
 BOOL = {"type": "boolean"}
 NSTR = {"type": ["string", "null"]}
+#: {side: {gained_km2, lost_km2, net_km2}} of changes and release reports
+SIDES_KM2 = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["gained_km2", "lost_km2", "net_km2"],
+        "properties": {"gained_km2": R("km2"), "lost_km2": R("km2"), "net_km2": NUM},
+    },
+}
 label = {"type": "object", "required": ["status", "side"], "properties": {"status": STR, "side": R("side")}}
 
 schema(
@@ -408,14 +417,7 @@ schema(
         "aoi": NSTR,
         "aoi_kind": {"type": ["string", "null"], "description": "footprint kind of the AOI"},
         "approximate": BOOL,
-        "sides": {
-            "type": "object",
-            "additionalProperties": {
-                "type": "object",
-                "required": ["gained_km2", "lost_km2", "net_km2"],
-                "properties": {"gained_km2": R("km2"), "lost_km2": R("km2"), "net_km2": NUM},
-            },
-        },
+        "sides": SIDES_KM2,
         "components": ARR(
             {
                 "type": "object",
@@ -560,14 +562,7 @@ RELEASE_REPORT = {
     "new": release_meta,
     "days": {"type": ["integer", "null"]},
     "side": R("side"),
-    "sides": {
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "required": ["gained_km2", "lost_km2", "net_km2"],
-            "properties": {"gained_km2": R("km2"), "lost_km2": R("km2"), "net_km2": NUM},
-        },
-    },
+    "sides": SIDES_KM2,
     "areas": ARR(
         {
             "type": "object",
