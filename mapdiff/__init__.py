@@ -21,8 +21,10 @@ from ._version import __version__
 
 # module (relative to this package) -> the public names it provides
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    ".across": ("ClaimAcrossMaps", "check_claim_all"),
     ".change": ("ChangeTable", "Changes", "changes"),
     ".claims": ("CAPTURED_THRESHOLD", "ClaimCheck", "POLICIES", "check_claim"),
+    ".agreement": ("Consensus", "consensus"),
     ".comparison": ("Comparison", "ManyComparison", "compare", "compare_many"),
     ".encircle": ("Encirclement", "check_encircled_labels", "encirclement"),
     ".errors": (
@@ -33,23 +35,36 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FetchError",
         "FormatError",
         "InputLimitError",
+        "LedgerError",
         "MapdiffError",
         "MapdiffWarning",
         "MissingCRSError",
         "MissingDependencyError",
         "ProfileError",
+        "StaleReleaseWarning",
         "SwappedCoordinatesError",
         "UnknownLabelError",
         "UnknownPlaceError",
+        "UnknownSideError",
         "UnknownSourceError",
     ),
     ".io.limits": ("Limits", "set_limits"),
     ".io.profiles": ("Profile", "available_profiles", "get_profile", "load_profile", "register_profile"),
     ".io.read": ("read_map",),
-    ".io.write": ("write_gdf",),
-    ".labels": ("CONTESTED", "CONTROLLED", "ENCIRCLED", "GREY", "Label", "NOT_COVERED", "as_label"),
+    ".io.write": ("read_provenance", "write_gdf"),
+    ".labels": (
+        "CONTESTED",
+        "CONTROLLED",
+        "ENCIRCLED",
+        "GREY",
+        "Label",
+        "NOT_COVERED",
+        "as_label",
+        "canonical_side",
+        "resolve_side",
+    ),
     ".lag": ("SourceLag", "first_crossing", "source_lag"),
-    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger"),
+    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger", "validate_ledger"),
     ".measure": ("area_km2", "equal_area_crs", "geodesic_area_km2"),
     ".model": ("ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"),
     ".places.boundaries": ("fetch_footprint",),
@@ -57,8 +72,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".places.regions": ("region",),
     ".report": ("Report", "build_report"),
     ".samples": ("sample_path", "sample_paths"),
-    ".series": ("Series", "ShareSeries"),
+    ".series": ("Series", "ShareSeries", "dask_client"),
     ".sources": ("fetch",),
+    ".tracker": ("Tracking", "track"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -75,9 +91,11 @@ __all__ = [
     "ChangeTable",
     "Changes",
     "Claim",
+    "ClaimAcrossMaps",
     "ClaimCheck",
     "ClaimsReport",
     "Comparison",
+    "Consensus",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -88,6 +106,7 @@ __all__ = [
     "InputLimitError",
     "Label",
     "Ledger",
+    "LedgerError",
     "Limits",
     "ManyComparison",
     "MapdiffError",
@@ -103,21 +122,28 @@ __all__ = [
     "Series",
     "ShareSeries",
     "SourceLag",
+    "StaleReleaseWarning",
     "SwappedCoordinatesError",
+    "Tracking",
     "UnknownLabelError",
     "UnknownPlaceError",
+    "UnknownSideError",
     "UnknownSourceError",
     "__version__",
     "area_km2",
     "as_label",
     "available_profiles",
     "build_report",
+    "canonical_side",
     "changes",
     "check_claim",
+    "check_claim_all",
     "check_claims",
     "check_encircled_labels",
     "compare",
     "compare_many",
+    "consensus",
+    "dask_client",
     "encirclement",
     "equal_area_crs",
     "fetch",
@@ -132,12 +158,16 @@ __all__ = [
     "place_names",
     "read_ledger",
     "read_map",
+    "read_provenance",
     "region",
     "register_profile",
+    "resolve_side",
     "sample_path",
     "sample_paths",
     "set_limits",
     "source_lag",
+    "track",
+    "validate_ledger",
     "write_gdf",
 ]
 
@@ -157,6 +187,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .across import ClaimAcrossMaps, check_claim_all
+    from .agreement import Consensus, consensus
     from .change import Changes, ChangeTable, changes
     from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
     from .comparison import Comparison, ManyComparison, compare, compare_many
@@ -169,23 +201,36 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         FetchError,
         FormatError,
         InputLimitError,
+        LedgerError,
         MapdiffError,
         MapdiffWarning,
         MissingCRSError,
         MissingDependencyError,
         ProfileError,
+        StaleReleaseWarning,
         SwappedCoordinatesError,
         UnknownLabelError,
         UnknownPlaceError,
+        UnknownSideError,
         UnknownSourceError,
     )
     from .io.limits import Limits, set_limits
     from .io.profiles import Profile, available_profiles, get_profile, load_profile, register_profile
     from .io.read import read_map
-    from .io.write import write_gdf
-    from .labels import CONTESTED, CONTROLLED, ENCIRCLED, GREY, NOT_COVERED, Label, as_label
+    from .io.write import read_provenance, write_gdf
+    from .labels import (
+        CONTESTED,
+        CONTROLLED,
+        ENCIRCLED,
+        GREY,
+        NOT_COVERED,
+        Label,
+        as_label,
+        canonical_side,
+        resolve_side,
+    )
     from .lag import SourceLag, first_crossing, source_lag
-    from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger
+    from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger, validate_ledger
     from .measure import area_km2, equal_area_crs, geodesic_area_km2
     from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise
     from .places.boundaries import fetch_footprint
@@ -193,5 +238,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .places.regions import region
     from .report import Report, build_report
     from .samples import sample_path, sample_paths
-    from .series import Series, ShareSeries
+    from .series import Series, ShareSeries, dask_client
     from .sources import fetch
+    from .tracker import Tracking, track

@@ -8,6 +8,7 @@ import datetime as dt
 import math
 
 import numpy as np
+import shapely
 
 #: Version of every ``to_dict()``/``--json`` shape; bump on an incompatible change.
 SCHEMA_VERSION = 1
@@ -34,10 +35,12 @@ def jsonable(obj):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, int | str | bool) or obj is None:
         return obj
+    if isinstance(obj, shapely.Geometry):
+        return jsonable(obj.__geo_interface__) if not obj.is_empty else None
+    if hasattr(obj, "to_dict"):  # a result: its JSON shape, not its geometry
+        return jsonable(obj.to_dict())
     if hasattr(obj, "__geo_interface__"):
         return jsonable(obj.__geo_interface__)
-    if hasattr(obj, "to_dict"):
-        return jsonable(obj.to_dict())
     return str(obj)
 
 

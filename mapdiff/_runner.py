@@ -5,6 +5,8 @@ and :mod:`mapdiff.change`."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -13,19 +15,18 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import shapely
 
-from .errors import ArgumentError, MissingDependencyError, UnknownSourceError
+from .errors import ArgumentError, MissingDependencyError
 from .measure import area_km2
-from .model import ControlMap, Provenance, Repair, _polygonal, normalise, polygonal_parts
+from .model import ControlMap, _polygonal
 
 log = logging.getLogger("mapdiff")
 
-__all__ = ["measure_footprints"]
+__all__ = ["dask_client", "measure_footprints"]
 
 _AOI_PAD_DEG = 0.01  # ~1 km margin around the union of the areas of interest
 
@@ -50,6 +51,10 @@ class _Context:
     cache_dir: str | None
     clip: object = None  # exact AOI (changes), the padded one is aoi_wkb
     check_source: bool = True  # the profile was recognised, not given: check every file
+    # Cache clipped releases (mapdiff.cache). Shares keep their measured results by file
+    # identity instead (measure_releases): a release entry would be keyed by the same
+    # footprints' boxes, so it would only ever serve the same run, at ~100x the size.
+    store_releases: bool = True
 
 
 def _aoi(geoms: np.ndarray):
@@ -70,112 +75,12 @@ def _centre(geoms) -> tuple[float, float]:
     return (round((xmin + xmax) / 2, 1), round((ymin + ymax) / 2, 1))
 
 
-@lru_cache(maxsize=16)
-def _profile_coverage_in(profile_name: str, aoi_wkb: bytes | None):
-    from .io.profiles import get_profile
-    from .io.read import _coverage
+def _read_clipped(data: bytes, path: str, aoi, source: str | None, check_source: bool = False) -> ControlMap:
+    """One release read from its bytes through THE reading pipeline, clipped to ``aoi``."""
+    from .io.read import _read_bytes, _read_map
 
-    cov = _coverage(get_profile(profile_name), profile_name)
-    if cov is not None and aoi_wkb is not None:
-        cov = _polygonal(shapely.intersection(cov, shapely.from_wkb(aoi_wkb)))
-    if cov is not None:
-        shapely.prepare(cov)
-    return cov
-
-
-def _read_clipped(
-    data: bytes, path: str, aoi, aoi_wkb, source: str | None, as_of, check_source: bool = False
-) -> ControlMap:
-    """Read one release and keep only what lies in ``aoi`` (clipping before any repair)."""
-    from .io.profiles import detect_profile, get_profile
-    from .io.read import _check_lonlat, _read_bytes, _resolve_as_of
-
-    name = Path(path).name
-    raw = _read_bytes(data, name, None, path)
-    found = detect_profile(raw.table, raw.collection_name) if (check_source or not source) else None
-    if source and check_source and found is not None and found.name != source:
-        raise UnknownSourceError(
-            f"{name}: looks like a {found.name} release, but the series is {source}; keep one source "
-            f"per Series (or pass source={source!r} to read every file with that profile)"
-        )
-    profile = get_profile(source) if source else found
-    if profile is None:
-        raise UnknownSourceError(f"{name}: not recognised as any known source; pass source=")
-    cover = _profile_coverage_in(profile.name, aoi_wkb)
-    if raw.coverage is not None:
-        own = raw.coverage if aoi is None else shapely.intersection(raw.coverage, aoi)
-        cover = own if cover is None else shapely.intersection(cover, own)
-    elif cover is None and aoi is not None:
-        cover = None  # the map speaks where it draws; the aoi clips the drawing below
-    geoms = raw.geoms
-    _check_lonlat(geoms, cover, name, False)
-    date, origin = _resolve_as_of(profile, raw, None)
-    labels = profile.label_features(raw.table)
-    keep = np.array([lab is not None for lab in labels], dtype=bool)
-    keep &= ~shapely.is_missing(geoms)
-    if aoi is not None:
-        shapely.prepare(aoi)
-        idx = np.flatnonzero(keep)
-        keep[idx[~shapely.intersects(aoi, geoms[idx])]] = False
-    idx = np.flatnonzero(keep)
-    sub = geoms[idx].copy()
-    repairs = []
-    n_unlabelled = sum(lab is None for lab in labels)
-    if n_unlabelled:
-        repairs.append(
-            Repair(
-                "unlabelled_dropped",
-                n_unlabelled,
-                0.0,
-                f"features no rule of profile {profile.name!r} labels",
-            )
-        )
-    if aoi is not None and sub.size:
-        # clip to (coverage ∩ aoi) at once: what is cached is what will be measured
-        region = aoi if cover is None else cover
-        sub = shapely.force_2d(sub)
-        bad = ~shapely.is_valid(sub)
-        if bad.any():
-            sub[bad] = polygonal_parts(shapely.make_valid(sub[bad], method="structure", keep_collapsed=False))
-            repairs.append(
-                Repair(
-                    "invalid_geometry",
-                    int(bad.sum()),
-                    0.0,
-                    "repaired with make_valid (structure) inside the area of interest",
-                )
-            )
-        sub = polygonal_parts(shapely.intersection(sub, region))
-    feats = [(labels[i], g) for i, g in zip(idx, sub, strict=True) if not shapely.is_empty(g)]
-    prov = Provenance(profile.name, profile.name, path, raw.sha256, origin)
-    if as_of is not None and date != as_of:
-        date = as_of
-    if not feats:
-        from .model import NormalisationReport
-
-        return ControlMap(
-            (),
-            (),
-            cover if cover is not None else aoi,
-            profile.background,
-            profile.name,
-            date,
-            profile.scope,
-            prov,
-            NormalisationReport(len(labels), 0, tuple(repairs)),
-        )
-    return normalise(
-        feats,
-        precedence=profile.order(labels),
-        coverage=cover,
-        background=profile.background,
-        source=profile.name,
-        as_of=date,
-        scope=profile.scope,
-        provenance=prov,
-        repairs=repairs,
-        n_features=len(labels),
-    )
+    raw = _read_bytes(data, Path(path).name, None, path)
+    return _read_map(raw, source, clip=aoi, check_source=check_source and source is not None)
 
 
 def _load_release(r: _Release, ctx: _Context) -> ControlMap:
@@ -188,14 +93,13 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
 
     data = read_input_bytes(r.path)
     key = None
-    if ctx.cache:
+    if ctx.cache and ctx.store_releases:
         key = _cache.release_key(hashlib.sha256(data).hexdigest(), aoi, ctx.profile)
         hit = _cache.load(key, ctx.cache_dir)
         log.debug("release cache %s for %s (key %s…)", "miss" if hit is None else "hit", r.path, key[:12])
         if hit is not None:
-            hit = hit if hit.as_of == r.as_of else _with_date(hit, r.as_of)
-            return _inside_coverage(hit) if aoi is not None else hit
-    m = _read_clipped(data, r.path, aoi, ctx.aoi_wkb, ctx.profile, r.as_of, ctx.check_source)
+            return _dated(hit, r.as_of)
+    m = _dated(_read_clipped(data, r.path, aoi, ctx.profile, ctx.check_source), r.as_of)
     if key is not None:
         try:
             stored = _cache.store(key, m, ctx.cache_dir)
@@ -211,16 +115,6 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
                 MapdiffWarning,
                 stacklevel=2,
             )
-    return _inside_coverage(m) if aoi is not None else m
-
-
-def _inside_coverage(m: ControlMap) -> ControlMap:
-    """Mark a map read by :func:`_read_clipped` as already clipped to its coverage.
-
-    Its drawn geometries were cut with (coverage ∩ aoi) itself; a ``covers`` test can still
-    fail on the last bit of a coordinate and cut them again for nothing.
-    """
-    m.__dict__["_clipped"] = m.geometries  # the cached_property's slot
     return m
 
 
@@ -231,23 +125,12 @@ def _clip_map(m: ControlMap, aoi) -> ControlMap:
         g if shapely.covers(aoi, g) else _polygonal(shapely.intersection(g, aoi)) for g in m.geometries
     )
     cov = None if m.coverage is None else _polygonal(shapely.intersection(m.coverage, aoi))
-    return ControlMap(
-        m.labels, geoms, cov, m.background, m.source, m.as_of, m.scope, m.provenance, m.report_base
-    )
+    return dataclasses.replace(m, geometries=geoms, coverage=cov)
 
 
-def _with_date(m: ControlMap, as_of) -> ControlMap:
-    return ControlMap(
-        m.labels,
-        m.geometries,
-        m.coverage,
-        m.background,
-        m.source,
-        as_of,
-        m.scope,
-        m.provenance,
-        m.report_base,
-    )
+def _dated(m: ControlMap, as_of) -> ControlMap:
+    """``m`` with the release's date (the one the series dated it by, e.g. its file name)."""
+    return m if as_of is None or m.as_of == as_of else dataclasses.replace(m, as_of=as_of)
 
 
 # ======================================================================= measuring
@@ -345,6 +228,142 @@ def measure_footprints(
     return tuple(labels), areas, csize, tsize
 
 
+# ======================================================================= results by file identity
+_RESULTS_FORMAT = 2  # 2: with the sha256 of its entries
+_RESULTS_MAX = 50000  # entries kept per results file (a few MB)
+
+
+def _identity(path: str) -> str | None:
+    """A file's identity without reading it: real path, size, inode and change times.
+
+    A rewritten file changes its mtime/ctime (and usually its size), so its old results
+    are never used; a file that is only renamed or copied is read again (cheap).
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{os.path.realpath(path)}|{st.st_size}|{st.st_ino}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+
+
+def _results_file(ctx: _Context) -> Path:
+    from . import cache as _cache
+    from ._version import __version__
+
+    h = hashlib.sha256()
+    for part in (
+        f"results={_RESULTS_FORMAT}",
+        f"version={__version__}",
+        f"profile={_cache.profile_fingerprint(ctx.profile)}",  # its rules, not its name
+        f"check={ctx.check_source}",
+        f"centre={ctx.centre}",
+    ):
+        h.update(part.encode() + b"\0")
+    for w in ctx.fps_wkb:
+        h.update(w + b"\0")
+    return _cache.cache_dir(ctx.cache_dir) / f"{h.hexdigest()}{_cache._RESULTS_SUFFIX}"
+
+
+def _load_results(path: Path) -> dict:
+    import orjson
+
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}  # missing, damaged or foreign: measured again and rewritten
+    if not isinstance(data, dict) or data.get("format") != _RESULTS_FORMAT:
+        return {}
+    entries = data.get("entries", {})
+    try:  # a flipped bit in a number would still parse: the checksum catches it
+        if hashlib.sha256(orjson.dumps(entries, option=orjson.OPT_SORT_KEYS)).hexdigest() != data.get(
+            "sha256"
+        ):
+            return {}
+    except TypeError:
+        return {}
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used: kept by cache.prune()
+    return entries if isinstance(entries, dict) else {}
+
+
+def _encode(m: _Measured) -> dict:
+    return {
+        "labels": [[lab.status, lab.side] for lab in m.labels],
+        "areas": m.areas.tolist(),
+        "covered": m.covered.tolist(),
+        "total": m.total.tolist(),
+    }
+
+
+def _decode(e: dict, r: _Release, n: int) -> _Measured | None:
+    from .labels import Label
+
+    try:
+        labels = tuple(Label(st, sd) for st, sd in e["labels"])
+        areas = np.asarray(e["areas"], dtype=float).reshape(len(labels), n)
+        covered = np.asarray(e["covered"], dtype=float).reshape(n)
+        total = np.asarray(e["total"], dtype=float).reshape(n)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return _Measured(r.as_of, r.name, labels, areas, covered, total)
+
+
+def measure_releases(ctx: _Context, releases: list, run) -> list[_Measured]:
+    """Measure every release, taking what a run over the same files already measured.
+
+    ``run(todo)`` measures the releases not found (a :func:`_run` call). With the cache on,
+    results are kept in one file per set of footprints, keyed by each file's identity
+    (:func:`_identity`): a warm run reads that one file and no release at all. Writes are
+    atomic (temporary file + rename); a concurrent run loses at most its own additions.
+    """
+    if not ctx.cache:
+        return run(releases)
+    n = len(ctx.fps_wkb)
+    path = _results_file(ctx)
+    entries = _load_results(path)
+    ids = [None if r.path is None else _identity(r.path) for r in releases]
+    found: dict[int, _Measured] = {}
+    for i, (r, key) in enumerate(zip(releases, ids, strict=True)):
+        if key is not None and key in entries:
+            m = _decode(entries[key], r, n)
+            if m is not None:
+                found[i] = m
+    todo = [i for i in range(len(releases)) if i not in found]
+    if todo:
+        new = run([releases[i] for i in todo])
+        for i, m in zip(todo, new, strict=True):
+            found[i] = m
+            if ids[i] is not None:
+                entries[ids[i]] = _encode(m)
+        if len(entries) > _RESULTS_MAX:
+            entries = dict(list(entries.items())[-_RESULTS_MAX:])
+        _write_results(path, entries, ctx)
+    return [found[i] for i in range(len(releases))]
+
+
+def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
+    import orjson
+
+    from .io.atomic import write_bytes
+
+    try:
+        digest = hashlib.sha256(orjson.dumps(entries, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        body = {"format": _RESULTS_FORMAT, "entries": entries, "sha256": digest}
+        write_bytes(path, orjson.dumps(body), fsync=False)
+    except OSError as exc:
+        import warnings
+
+        from . import cache as _cache
+        from .errors import MapdiffWarning
+
+        warnings.warn(
+            f"cannot write the results cache in {path.parent} ({exc}); going on without it "
+            f"(set {_cache.CACHE_ENV} to a writable folder)",
+            MapdiffWarning,
+            stacklevel=3,
+        )
+
+
 def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:
     fps = shapely.from_wkb(np.asarray(ctx.fps_wkb, dtype=object))
     out, memo = [], {}
@@ -357,26 +376,12 @@ def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:
 
 # ======================================================================= running
 def _progress(total: int, desc: str, quiet: bool):
+    """A tqdm bar on stderr, or None when quiet, for one item, or when stderr is no terminal."""
     if quiet or total < 2 or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
         return None
-    try:
-        from tqdm.auto import tqdm
+    from tqdm import tqdm
 
-        return tqdm(total=total, desc=desc, unit="release", file=sys.stderr, leave=False)
-    except ImportError:
-        return _LineProgress(total, desc)
-
-
-class _LineProgress:
-    def __init__(self, total: int, desc: str):
-        self.total, self.desc, self.n = total, desc, 0
-
-    def update(self, k: int) -> None:
-        self.n += k
-        print(f"\r{self.desc}: {self.n}/{self.total}", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        print(file=sys.stderr)
+    return tqdm(total=total, desc=desc, unit="release", file=sys.stderr, leave=False)
 
 
 def _batches(items: list, n_batches: int, overlap: bool) -> list[list]:
@@ -406,6 +411,9 @@ def _run(
     """Run ``fn(ctx, batch)`` over batches of ``items``; returns the concatenated results in order."""
     if backend not in ("local", "dask"):
         raise ArgumentError(f"unknown backend {backend!r}; use 'local' or 'dask'")
+    if backend == "dask":
+        client = client if client is not None else dask_client(workers=workers)
+        workers = len(client.scheduler_info().get("workers", ())) or workers or 1
     workers = workers or os.cpu_count() or 1
     n_items = len(items) - (1 if overlap else 0)
     serial = backend == "local" and (workers <= 1 or len(items) <= 4)
@@ -431,37 +439,82 @@ def _run(
                 for f in as_completed(futs):
                     done(futs[f], f.result())
         else:
-            _run_dask(fn, ctx, batches, workers, client, done)
+            _run_dask(fn, ctx, batches, client, done)
     finally:
         if bar is not None:
             bar.close()
     return [x for res in results for x in res]
 
 
-def _run_dask(fn, ctx, batches, workers, client, done) -> None:
+_CLIENTS: dict = {}  # one dask client per scheduler address (or "local"), kept for the process
+
+
+def dask_client(scheduler: str | None = None, *, workers: int | None = None):
+    """The dask.distributed client runs use: made once per process and scheduler, then reused.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://host:8786``). Without it: the active
+        client if there is one, else a LocalCluster of ``workers`` processes (default: the
+        cores), started on first use and closed when the process exits.
+    workers : int, optional
+        Worker processes of the LocalCluster.
+
+    Returns
+    -------
+    distributed.Client
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> client = mapdiff.dask_client("tcp://scheduler:8786")  # doctest: +SKIP
+    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> sh = s.shares(["Pokrovsk"], "RU", backend="dask", client=client)  # doctest: +SKIP
+    """
     try:
-        from distributed import Client, LocalCluster, as_completed, get_client
+        from distributed import Client, LocalCluster, get_client
     except ImportError:
         raise MissingDependencyError(
             "backend='dask' needs dask.distributed: pip install 'mapdiff[dask]'"
         ) from None
-    own = None
-    if client is None:
+    key = scheduler or f"local:{workers or os.cpu_count() or 1}"
+    client = _CLIENTS.get(key)
+    if client is not None and client.status == "running":
+        return client
+    if scheduler is not None:
+        client = Client(scheduler)
+    else:
         try:
-            client = get_client()
+            return get_client()
         except ValueError:
             cluster = LocalCluster(
-                n_workers=min(workers, 4), threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
             )
-            own = client = Client(cluster)
-    try:
-        ctx_f = client.scatter(ctx, broadcast=True)
-        futs = [client.submit(fn, ctx_f, b, pure=False) for b in batches]
-        index = {f.key: i for i, f in enumerate(futs)}
-        for f in as_completed(futs):
-            done(index[f.key], f.result())
-    finally:
-        if own is not None:
-            cluster = own.cluster
-            own.close()
+            client = Client(cluster)
+            import atexit
+
+            atexit.register(_close, client)
+    _CLIENTS[key] = client
+    return client
+
+
+def _close(client) -> None:
+    cluster = getattr(client, "cluster", None)
+    with contextlib.suppress(Exception):
+        client.close()
+        if cluster is not None:
             cluster.close()
+
+
+def _run_dask(fn, ctx, batches, client, done) -> None:
+    from distributed import as_completed
+
+    ctx_f = client.scatter(ctx, broadcast=True)
+    futs = [client.submit(fn, ctx_f, b, pure=False) for b in batches]
+    index = {f.key: i for i, f in enumerate(futs)}
+    for f in as_completed(futs):
+        done(index[f.key], f.result())

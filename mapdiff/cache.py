@@ -52,6 +52,7 @@ CACHE_ENV = _dirs.CACHE_ENV
 _MAGIC = b"MAPDIFF-RELEASE-2\n"
 _FORMAT = 2
 _SUFFIX = ".mdr"
+_RESULTS_SUFFIX = ".mds"  # results by file identity, written by mapdiff._runner
 
 
 def cache_dir(directory=None) -> Path:
@@ -151,11 +152,13 @@ def release_key(content_sha256: str, aoi=None, profile=None) -> str:
     (64, True, False)
     """
     from ._version import __version__
+    from .places.regions import GEOGRAPHY_VERSION
 
     h = hashlib.sha256()
     for part in (
         f"format={_FORMAT}",
         f"version={__version__}",
+        f"geography={GEOGRAPHY_VERSION}",  # the shipped outlines decide what a release covers
         f"profile={profile_fingerprint(profile)}",
         f"content={content_sha256}",
     ):
@@ -242,7 +245,8 @@ def load(key: str, directory=None) -> ControlMap | None:
 
 
 def clear(directory=None) -> int:
-    """Remove every cached release; returns how many entries were removed."""
+    """Remove every cached release (and the measured results of runs); returns how many
+    release entries were removed."""
     return prune(0.0, directory)
 
 
@@ -258,6 +262,12 @@ def prune(older_than_days: float = 30.0, directory=None) -> int:
             if older_than_days <= 0 or p.stat().st_mtime < limit:
                 p.unlink()
                 n += 1
+        except FileNotFoundError:
+            continue
+    for p in folder.glob(f"*{_RESULTS_SUFFIX}"):  # measured results of runs (mapdiff._runner)
+        try:
+            if older_than_days <= 0 or p.stat().st_mtime < limit:
+                p.unlink()
         except FileNotFoundError:
             continue
     return n

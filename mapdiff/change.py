@@ -15,11 +15,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso
 from ._runner import _centre, _Context, _load_release, _Release
 from .errors import ArgumentError
@@ -78,7 +80,7 @@ class ChangeComponent:
 
 
 @dataclass(frozen=True, eq=False)
-class Changes:
+class Changes(GeoResult):
     """Gains and losses per side between two releases (km², with the polygons).
 
     Attributes
@@ -108,12 +110,15 @@ class Changes:
     aoi: str | None = None
     aoi_kind: str | None = None
     approximate: bool = False
+    #: the two maps' Provenance (old, new) and the Footprint of ``aoi``, stated in exports
+    map_provenance: tuple = field(repr=False, default=())
+    footprint: object = field(repr=False, default=None)
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``sides`` with km² and the components (without geometry)."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "changes",
+            "type": "changes",
             "source": self.source,
             "old": iso(self.old_as_of),
             "new": iso(self.new_as_of),
@@ -150,11 +155,32 @@ class Changes:
         )
 
     def to_gdf(self):
-        """The components as a GeoDataFrame (EPSG:4326)."""
+        """The components as a GeoDataFrame (EPSG:4326): ``class`` (``gained`` or ``lost``),
+        ``side``, ``change``, ``area_km2``, ``place``, ``distance_km``, ``geometry``.
+
+        On a two-sided map one side's gains are the other's losses: the same polygon is
+        a row of each side (filter on ``side``).
+        """
         import geopandas as gpd
 
         df = self.to_frame()
+        df.insert(0, "class", df["change"].astype(object))
         return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
+
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance, map_row
+
+        provs = tuple(self.map_provenance) or (None, None)
+        maps = [
+            map_row("old", self.source, self.old_as_of, provs[0]),
+            map_row("new", self.source, self.new_as_of, provs[1]),
+        ]
+        return export_provenance("changes", maps=maps, footprint=self.footprint)
+
+    def _class_style(self) -> dict:
+        from .classes import CHANGE_COLOURS
+
+        return {k: (c, k) for k, c in CHANGE_COLOURS.items()}
 
     def plot(self, ax=None, **kwargs):
         """What a side gained and lost, true to scale (:func:`mapdiff.draw.plot.plot_changes_map`)."""
@@ -233,7 +259,7 @@ def _sides(*maps) -> list[str]:
     return out
 
 
-def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
+def changes(old, new, *, aoi=None, components: bool = True, allow_mixed_sources: bool = False) -> Changes:
     """Gains and losses per side between two releases, in km², with the polygons.
 
     Only land both maps cover is compared (a change of coverage is not a change of
@@ -247,6 +273,21 @@ def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
         Restrict to this area (default: everything both maps cover).
     components : bool, default True
         Split the changes into named connected components.
+    allow_mixed_sources : bool, default False
+        Two releases of different sources are refused: their difference mixes the way
+        each draws the front with what changed on the ground (use :func:`mapdiff.compare`
+        for that). Pass True to measure it anyway.
+
+    Raises
+    ------
+    ArgumentError
+        The sources differ (without ``allow_mixed_sources``).
+
+    Warns
+    -----
+    MapdiffWarning
+        NEW is dated before OLD: the change is measured as given (from OLD to NEW, so
+        backwards in time: every gain is a loss), and the warning says to swap them.
 
     Returns
     -------
@@ -263,13 +304,41 @@ def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
 
     old = old if isinstance(old, ControlMap) else read_map(old)
     new = new if isinstance(new, ControlMap) else read_map(new)
+    _check_pair(old, new, allow_mixed_sources)
     fp = None if aoi is None else _aoi_footprint(aoi)
     geom = None if aoi is None else (fp.geometry if fp is not None else _aoi_geometry(aoi))
     name = None if aoi is None else fp.name if fp is not None else getattr(aoi, "name", str(aoi))
     c = _changes(old, new, geom, name, components)
     if fp is None:
         return c
-    return dataclasses.replace(c, aoi_kind=fp.kind, approximate=fp.approximate)
+    return dataclasses.replace(c, aoi_kind=fp.kind, approximate=fp.approximate, footprint=fp)
+
+
+def _check_pair(old: ControlMap, new: ControlMap, allow_mixed_sources: bool) -> None:
+    """Refuse a pair of releases whose difference would not be a change on the ground."""
+    from .errors import ArgumentError
+
+    def where(m):
+        return Path(m.provenance.path).name if m.provenance.path else f"{m.source} {m.as_of}"
+
+    if old.source != new.source and not allow_mixed_sources:
+        raise ArgumentError(
+            f"OLD {where(old)} is a {old.source} release and NEW {where(new)} a {new.source} one: "
+            "their difference mixes how each source draws with what changed; compare them with "
+            "compare(), or pass allow_mixed_sources=True to measure it anyway"
+        )
+    if old.as_of and new.as_of and new.as_of < old.as_of:
+        import warnings
+
+        from .errors import MapdiffWarning
+
+        warnings.warn(
+            f"NEW {where(new)} ({new.as_of}) is older than OLD {where(old)} ({old.as_of}): the "
+            "change is measured backwards in time (every gain is a loss); swap them if you meant "
+            "OLD first",
+            MapdiffWarning,
+            stacklevel=3,
+        )
 
 
 def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool) -> Changes:
@@ -308,7 +377,17 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
                     for i in range(len(parts))
                 ]
         comps.sort(key=lambda c: -c.area_km2)
-    return Changes(old.as_of, new.as_of, new.source, rows, gained, lost, tuple(comps), aoi_name)
+    return Changes(
+        old.as_of,
+        new.as_of,
+        new.source,
+        rows,
+        gained,
+        lost,
+        tuple(comps),
+        aoi_name,
+        map_provenance=(old.provenance, new.provenance),
+    )
 
 
 def _aoi_footprint(aoi):
@@ -402,7 +481,7 @@ class ChangeTable:
             )
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "change_table",
+            "type": "change_table",
             "source": self.source,
             "aoi": self.aoi,
             "window": self.window,

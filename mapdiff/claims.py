@@ -33,9 +33,10 @@ supported``. A ``captured`` claim is a share claim of :data:`CAPTURED_THRESHOLD`
 are delegated to :func:`check_encircled_claim` (below), which returns a
 :class:`ClaimCheck` whose ``detail`` carries the encirclement analysis.
 
-Sensitivity. The same claim is re-checked across every footprint kind the place has
-(real city limits, a cached OSM boundary, the approximate disc, a user polygon) and
-each grown by 2 km, under every policy, so a reader sees how much the verdict hangs on
+Sensitivity. The same claim is re-checked across every rung of the footprint ladder the
+place has (a cached OSM boundary, real city or town limits, the hromada as an upper
+bound, the approximate footprint; or a user polygon), the town estimates each grown by
+2 km, under every policy, so a reader sees how much the verdict hangs on
 what "X" means and on the grey zone.
 """
 
@@ -49,11 +50,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso, jsonable
 from .encircle import GREY_POLICIES, Encirclement, encirclement
 from .errors import ArgumentError, CoverageError
-from .labels import CONTESTED, NOT_COVERED
+from .labels import CONTESTED, NOT_COVERED, resolve_side
 from .measure import area_km2
+from .model import _polygonal
 from .places.footprints import as_footprint, sensitivity_footprints
 
 __all__ = [
@@ -110,7 +113,7 @@ def parse_claimed(value) -> float:
 
 # ---------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class ClaimCheck:
+class ClaimCheck(GeoResult):
     """The result of checking one claim on one map (immutable).
 
     Built by :func:`check_claim`. Other analyses (the encirclement check) build one with
@@ -182,6 +185,17 @@ class ClaimCheck:
     footprint_geometry: object = field(default=None, compare=False, repr=False)
     held_geometry: object = field(default=None, compare=False, repr=False)
     grey_geometry: object = field(default=None, compare=False, repr=False)
+    #: the map's Provenance (file, sha256) and the Footprint, stated in exports
+    map_provenance: object = field(default=None, compare=False, repr=False)
+    footprint: object = field(default=None, compare=False, repr=False)
+    #: None when the source has a grey-zone class; else the sentence shown instead of a
+    #: grey zone of 0 km² ("this source has no grey-zone class: the policies cannot differ")
+    grey_note: str | None = None
+
+    @property
+    def has_grey(self) -> bool:
+        """True when the map's source has a grey-zone class (the policies can differ)."""
+        return self.grey_note is None
 
     @property
     def supported(self) -> bool:
@@ -197,6 +211,7 @@ class ClaimCheck:
         """JSON-ready dict (``schema_version`` 1)."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "claim_check",
             "place": self.place,
             "side": self.side,
             "kind": self.kind,
@@ -207,6 +222,8 @@ class ClaimCheck:
             "policies": {p: _num(v) for p, v in self.policies.items()},
             "held_km2": self.held_km2,
             "grey_km2": self.grey_km2,
+            "has_grey": self.has_grey,
+            "grey_note": self.grey_note,
             "footprint_km2": self.footprint_km2,
             "covered_km2": self.covered_km2,
             "covered_share": self.covered_share,
@@ -221,6 +238,51 @@ class ClaimCheck:
             "notes": list(self.notes),
             "detail": jsonable(self.detail) if self.detail is not None else None,
         }
+
+    def to_gdf(self):
+        """The footprint, the side's held land and the grey zone in it (EPSG:4326).
+
+        Columns: ``class`` (``footprint``, ``held``, ``grey``), ``place``, ``side``,
+        ``verdict``, ``area_km2``, ``geometry``; one row per part the check measured
+        (an empty part, e.g. no grey zone, has no row).
+        """
+        import geopandas as gpd
+
+        rows = [
+            ("footprint", self.footprint_geometry, self.footprint_km2),
+            ("held", self.held_geometry, self.held_km2),
+            ("grey", self.grey_geometry, self.grey_km2),
+        ]
+        rows = [r for r in rows if r[1] is not None and not r[1].is_empty]
+        return gpd.GeoDataFrame(
+            {
+                "class": [r[0] for r in rows],
+                "place": [self.place] * len(rows),
+                "side": [self.side] * len(rows),
+                "verdict": [self.verdict] * len(rows),
+                "area_km2": [float(r[2]) for r in rows],
+            },
+            geometry=[r[1] for r in rows],
+            crs="EPSG:4326",
+        )
+
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance, map_row
+
+        maps = [map_row("map", self.source, self.as_of, self.map_provenance)]
+        fp = self.footprint or {
+            "name": self.place,
+            "footprint_kind": self.footprint_kind,
+            "provenance": self.provenance,
+            "approximate": self.approximate,
+        }
+        return export_provenance("claim_check", maps=maps, footprint=fp)
+
+    def _class_style(self) -> dict:
+        from .classes import CLAIM_COLOURS
+
+        text = {"footprint": f"{self.place} ({self.footprint_kind})", "held": f"held by {self.side}"}
+        return {k: (c, text.get(k, "grey zone")) for k, c in CLAIM_COLOURS.items()}
 
     def to_frame(self):
         """The sensitivity table as a DataFrame (one row per footprint kind × policy)."""
@@ -246,9 +308,8 @@ class ClaimCheck:
         if self.share is not None:
             flag = "  [APPROXIMATE footprint]" if self.approximate else ""
             lines.append(f"Footprint: {self.footprint_kind}, {self.footprint_km2:,.2f} km²{flag}")
-            lines.append(
-                f"Held by {self.side}: {self.held_km2:,.2f} km²; grey zone: {self.grey_km2:,.2f} km²"
-            )
+            grey = f"grey zone: {self.grey_km2:,.2f} km²" if self.has_grey else self.grey_note
+            lines.append(f"Held by {self.side}: {self.held_km2:,.2f} km²; {grey}")
             lines.append(
                 "Share by grey-zone policy: " + ", ".join(f"{p} {_pct(s)}" for p, s in self.policies.items())
             )
@@ -329,16 +390,60 @@ def _short_verdict(v: str) -> str:
 
 
 # ---------------------------------------------------------------------- measuring
+def _map_side(cmap, side) -> str:
+    """``side`` in its one spelling (aliases accepted), and one the map has (else an error
+    listing the map's sides): never a silent 0% for a side the map does not know."""
+    known = [lab.side for lab in getattr(cmap, "all_labels", ()) if lab.side]
+    return resolve_side(side, known, what=f"the {getattr(cmap, 'source', '?')} map")
+
+
 def _measure(cmap, geom, side: str) -> dict:
-    """Held, grey, covered and total km² of ``geom`` on ``cmap`` (one area_km2 call)."""
-    labels, geoms = cmap.partition(geom)
-    sizes = area_km2(np.asarray([*geoms, geom], dtype=object))
-    parts, total = sizes[:-1], float(sizes[-1])
+    """Held, grey, covered and total km² of ``geom`` on ``cmap`` (one area_km2 call).
+
+    The numbers of :meth:`ControlMap.partition`, without cutting the background out when
+    it is neither held by ``side`` nor grey: then only its area matters to nothing but the
+    statuses list, and it is the covered area less the drawn parts (labels never overlap).
+    """
+    shapely.prepare(geom)
+    cov = cmap.coverage
+    covered_all = cov is None or cov is geom or bool(shapely.covers(cov, geom))
+    inside = geom if covered_all else _polygonal(shapely.intersection(geom, cov))
+    labels, geoms = [], []
+    for lab, g in zip(cmap.labels, cmap.geometries, strict=True):
+        if not shapely.intersects(geom, g):
+            continue
+        part = shapely.intersection(g, inside)
+        if not part.is_empty:
+            labels.append(lab)
+            geoms.append(_polygonal(part))
+    bg = cmap.background
+    bg_geom = None
+    if bg is not None and (bg.status == CONTESTED or (bg.holds and bg.side == side)):
+        drawn = geoms[0] if len(geoms) == 1 else shapely.union_all(np.asarray(geoms, dtype=object))
+        bg_geom = _polygonal(shapely.difference(inside, drawn)) if geoms else inside
+    outside = None if covered_all else _polygonal(shapely.difference(geom, cov))
+    extra = [g for g in (bg_geom, outside) if g is not None]
+    sizes = area_km2(np.asarray([*geoms, *extra, inside, geom], dtype=object))
+    total, inside_km2 = float(sizes[-1]), float(sizes[-2])
+    parts = sizes[: len(geoms)]
+    bg_km2 = float(sizes[len(geoms)]) if bg_geom is not None else inside_km2 - float(parts.sum())
+    geoms = list(geoms)
+    if bg is not None and bg_km2 > 1e-12:
+        if bg in labels:  # also drawn explicitly: one entry per label
+            i = labels.index(bg)
+            parts[i] += bg_km2
+            if bg_geom is not None:
+                geoms[i] = _polygonal(shapely.union(geoms[i], bg_geom))
+        else:
+            labels.append(bg)
+            parts = np.append(parts, bg_km2)
+            geoms.append(bg_geom)
+    geoms = np.asarray(geoms, dtype=object)
     held_mask = np.array([lab.holds and lab.side == side for lab in labels], dtype=bool)
     grey_mask = np.array([lab.status == CONTESTED for lab in labels], dtype=bool)
-    nc_mask = np.array([lab == NOT_COVERED for lab in labels], dtype=bool)
     if _has_coverage(cmap):
-        covered = total - float(parts[nc_mask].sum())
+        out_km2 = float(sizes[-3]) if outside is not None else 0.0
+        covered = total - (out_km2 if out_km2 > 0 else 0.0)
     else:
         # a map without a coverage speaks wherever it draws: the footprint counts as
         # covered when the map draws anything in it, else not at all
@@ -470,8 +575,7 @@ def check_claim(
         raise ArgumentError(f"tolerance must be a number (share, e.g. 0.05), got {tolerance!r}") from None
     if not 0 <= tolerance < 1:
         raise ArgumentError(f"tolerance {tolerance!r} must lie in [0, 1) (0.05 = 5 percentage points)")
-    if not isinstance(side, str) or not side.strip():
-        raise ArgumentError(f"side must be a short non-empty string such as 'RU', got {side!r}")
+    side = _map_side(map, side)
     if kind == "encircled":
         return check_encircled_claim(map, place, side, tolerance=tolerance, footprint_kind=footprint_kind)
     if kind == "captured":
@@ -551,6 +655,9 @@ def check_claim(
         footprint_geometry=fp.geometry,
         held_geometry=m["held_geom"],
         grey_geometry=m["grey_geom"],
+        map_provenance=map.provenance,
+        footprint=fp,
+        grey_note=getattr(map, "grey_note", None),
     )
 
 
@@ -589,6 +696,7 @@ def check_encircled_claim(
             return UNDETERMINED
         return SUPPORTED if e.enclosed else WITHIN if e.fire_controlled else NOT_SUPPORTED
 
+    side = _map_side(map, side)
     fp = as_footprint(place, kind=footprint_kind)
     main = encirclement(map, fp, by=side, fire_range_km=fire_range_km, grey=grey, defender=defender)
     rows = []
@@ -649,4 +757,7 @@ def check_encircled_claim(
         footprint_geometry=fp.geometry,
         held_geometry=m["held_geom"],
         grey_geometry=m["grey_geom"],
+        map_provenance=map.provenance,
+        footprint=fp,
+        grey_note=getattr(map, "grey_note", None),
     )

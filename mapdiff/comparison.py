@@ -39,9 +39,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._json import SCHEMA_VERSION, iso
+from ._geo import GeoResult
+from ._json import SCHEMA_VERSION, iso, jsonable
+from .classes import classify_pieces, comparison_sides
 from .errors import ArgumentError, EmptyMapError
-from .labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED, Label
+from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
 from .scope import not_drawn_keys, select_not_drawn
@@ -55,64 +57,6 @@ CLASSES = ("both_a", "both_b", "only_1_a", "only_2_a", "grey", "other", "out_of_
 
 
 # --------------------------------------------------------------------------- classes
-def comparison_sides(a, b, side_a=None, side_b=None) -> tuple[str | None, str | None]:
-    """(side A, side B) the classes speak of: by default the first side drawn, and the other one."""
-    sides = list(dict.fromkeys(a.sides + b.sides))
-    if side_a is None:
-        side_a = sides[0] if sides else None
-    if side_b is None:
-        rest = [s for s in sides if s != side_a]
-        side_b = rest[0] if rest else None
-    return side_a, side_b
-
-
-def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarray:
-    """The disagreement class of each piece of a Comparison (vectorised).
-
-    Classes (:data:`CLASSES`): ``both_a``, ``both_b``, ``only_1_a``, ``only_2_a``,
-    ``grey`` (either map says grey zone), ``other`` (any other disagreement, e.g. a
-    source's own status such as ISW's ``advanced:RU`` or NZZ's ``lost:RU``),
-    ``out_of_scope`` (either map does not cover it, or the comparison blames scope). A map
-    "says A" where its status holds land (``controlled``/``encircled``) for side A.
-
-    Parameters
-    ----------
-    pieces : DataFrame with a_status, a_side, b_status, b_side (and optionally cause)
-    side_a, side_b : str or None
-
-    Returns
-    -------
-    ndarray of str, one class per row
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"a_status": ["controlled", "controlled"], "a_side": ["RU", "RU"],
-    ...                    "b_status": ["controlled", "contested"], "b_side": ["RU", None]})
-    >>> classify_pieces(df, "RU", "UA").tolist()
-    ['both_a', 'grey']
-    """
-    a_st = pieces["a_status"].astype(object).to_numpy()
-    b_st = pieces["b_status"].astype(object).to_numpy()
-    a_sd = pieces["a_side"].astype(object).to_numpy()
-    b_sd = pieces["b_side"].astype(object).to_numpy()
-    scope = (a_st == NOT_COVERED.status) | (b_st == NOT_COVERED.status)
-    if "cause" in pieces:
-        scope |= pieces["cause"].astype(object).to_numpy() == "scope"
-    grey = (a_st == CONTESTED) | (b_st == CONTESTED)
-    hold1 = np.isin(a_st, list(HOLDING_STATUSES))
-    hold2 = np.isin(b_st, list(HOLDING_STATUSES))
-    a1, a2 = hold1 & (a_sd == side_a), hold2 & (b_sd == side_a)
-    b1, b2 = hold1 & (a_sd == side_b), hold2 & (b_sd == side_b)
-    out = np.select(
-        [scope, grey, a1 & a2, b1 & b2, a1 & ~a2, a2 & ~a1],
-        ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"],
-        default="other",
-    )
-    return out.astype(object)
-
-
-# --------------------------------------------------------------------------- helpers
 def _label_str(status, side) -> str:
     return f"{status}:{side}" if isinstance(side, str) else status
 
@@ -127,7 +71,7 @@ def _aoi_dict(fp) -> dict | None:
         return None
     return {
         "name": fp.name,
-        "kind": fp.kind,
+        "footprint_kind": fp.kind,
         "approximate": fp.approximate,
         "upper_bound": fp.upper_bound,
         "area_km2": float(fp.area_km2),
@@ -207,6 +151,19 @@ def _overlay(la, ga, lb, gb):
     return ia[keep], ib[keep], inter[keep]
 
 
+def _robust_intersection(a, b):
+    """``shapely.intersection(a, b)``; when GEOS cannot node the inputs (a mitred buffer's
+    self-touching corner), again on their valid forms, and at last snapped to 1 mm."""
+    try:
+        return shapely.intersection(a, b)
+    except shapely.errors.GEOSException:
+        a, b = shapely.make_valid(a), shapely.make_valid(b)
+    try:
+        return shapely.intersection(a, b)
+    except shapely.errors.GEOSException:
+        return shapely.intersection(a, b, grid_size=1e-3)
+
+
 def _explode(idx, geoms):
     parts, src = shapely.get_parts(geoms, return_index=True)
     return idx[src], parts
@@ -265,7 +222,7 @@ def _segments(lines):
 
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False)
-class Comparison:
+class Comparison(GeoResult):
     """Two maps compared over an area of interest (immutable).
 
     Attributes
@@ -535,24 +492,26 @@ class Comparison:
                 er = shapely.buffer(geoms, -d / 2.0, join_style="mitre", mitre_limit=10.0)
                 ok = ~shapely.is_empty(er)
                 grown = shapely.buffer(er[ok], d / 2.0, join_style="mitre", mitre_limit=10.0)
-                opened = shapely.intersection(grown, geoms[ok])
+                opened = _robust_intersection(grown, geoms[ok])
                 km2 = float(shapely.area(opened).sum() / 1e6)
             rows.append({"d_m": d, "disagreement_km2": km2, "share_of_aoi": km2 / self.aoi_km2})
         return pd.DataFrame(rows)
 
     # ------------------------------------------------------------- components
     @cached_property
-    def components(self) -> pd.DataFrame:
+    def components(self):
         """Real disagreement as connected components, largest first, with the nearest place.
 
-        Columns: rank, area_km2, a_label, b_label (of the largest part), lon, lat (a
-        point inside), place, place_km (distance from the component to the place's
-        footprint centre), geometry (lon/lat).
+        A GeoDataFrame (EPSG:4326). Columns: rank, area_km2, a_label, b_label (of the
+        largest part), lon, lat (a point inside), place, place_km (distance from the
+        component to the place's footprint centre), geometry.
         """
+        import geopandas as gpd
+
         cols = ["rank", "area_km2", "a_label", "b_label", "lon", "lat", "place", "place_km", "geometry"]
         real = self.pieces[self.pieces.cause == "real"]
         if len(real) == 0:
-            return pd.DataFrame(columns=cols)
+            return gpd.GeoDataFrame(pd.DataFrame(columns=cols), geometry="geometry", crs="EPSG:4326")
         parts = real.geometry.to_numpy()
         comps = shapely.get_parts(_dissolve(parts))
         tree = shapely.STRtree(comps)
@@ -594,7 +553,7 @@ class Comparison:
         )
         df = df.sort_values("area_km2", ascending=False, kind="stable").reset_index(drop=True)
         df.insert(0, "rank", np.arange(1, len(df) + 1))
-        return df[cols]
+        return gpd.GeoDataFrame(df[cols], geometry="geometry", crs="EPSG:4326")
 
     # ------------------------------------------------------------- outputs
     def to_frame(self) -> pd.DataFrame:
@@ -616,14 +575,6 @@ class Comparison:
         g["a_side"] = g["a_side"].replace("", None)
         g["b_side"] = g["b_side"].replace("", None)
         return g
-
-    def to_gdf(self):
-        """Every piece (EPSG:4326): labels on both maps, area_km2, cause and ``class``."""
-        return self.pieces.copy()
-
-    @property
-    def __geo_interface__(self) -> dict:
-        return self.pieces.__geo_interface__
 
     def to_dict(self, *, top: int = 20) -> dict:
         """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
@@ -648,9 +599,10 @@ class Comparison:
                 )
             return out
 
-        comps = self.components.drop(columns="geometry").head(top)
-        return {
+        comps = pd.DataFrame(self.components.drop(columns="geometry")).head(top)
+        out = {
             "schema_version": SCHEMA_VERSION,
+            "type": "comparison",
             "aoi_km2": float(self.aoi_km2),
             "aoi": _aoi_dict(self.place),
             "approximate": self.approximate,
@@ -676,23 +628,52 @@ class Comparison:
             "n_components": len(self.components),
             "scope_notes": list(self.scope_notes),
         }
+        return jsonable(out)
 
-    def to_file(self, path, *, driver: str | None = None, what: str = "disagreement"):
-        """Write polygons atomically (GeoPackage, GeoJSON, ...).
+    def to_gdf(self, *, what: str = "pieces"):
+        """The pieces as a GeoDataFrame (EPSG:4326), with their disagreement ``class``.
 
-        ``what="disagreement"`` (default): the disagreeing pieces with ``a_label, b_label,
-        area_km2, cause``; ``what="pieces"``: every piece, agreement included.
+        Columns: ``class`` (``both_a``, ``only_1_a``, ... as in the figures, see
+        :func:`mapdiff.classes.classify_pieces`; side A and B are the first two sides the
+        maps name), ``a_label``, ``b_label``, ``a_status``, ``a_side``, ``b_status``,
+        ``b_side``, ``cause`` (agree, scope, noise, real), ``area_km2``, ``geometry``.
+
+        Parameters
+        ----------
+        what : {"pieces", "disagreement"}
+            Every piece (they tile the AOI), or only those where the maps disagree.
         """
-        from .io.write import write_gdf
+        import geopandas as gpd
 
         if what not in ("disagreement", "pieces"):
-            raise ArgumentError(f"to_file(what=...) takes 'disagreement' or 'pieces', got {what!r}")
-        return write_gdf(
-            self.disagreement if what == "disagreement" else self.pieces,
-            path,
-            driver=driver,
-            inputs=(self.a.provenance.path, self.b.provenance.path),
+            raise ArgumentError(f"what= takes 'disagreement' or 'pieces', got {what!r}")
+        p = self.pieces if what == "pieces" else self.pieces[self.pieces.cause != "agree"]
+        side_a, side_b = comparison_sides(self.a, self.b)
+        df = pd.DataFrame(
+            {
+                "class": classify_pieces(p, side_a, side_b),
+                "a_label": [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)],
+                "b_label": [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)],
+                "a_status": p.a_status.to_numpy(),
+                "a_side": p.a_side.to_numpy(),
+                "b_status": p.b_status.to_numpy(),
+                "b_side": p.b_side.to_numpy(),
+                "cause": p.cause.to_numpy(),
+                "area_km2": p.area_km2.to_numpy(),
+            }
         )
+        return gpd.GeoDataFrame(df, geometry=p.geometry.to_numpy(), crs="EPSG:4326")
+
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance
+
+        return export_provenance("comparison", maps=[("a", self.a), ("b", self.b)], footprint=self.place)
+
+    def _class_style(self) -> dict:
+        from .classes import CLASS_COLOURS, class_text, comparison_sides
+
+        sa, sb = comparison_sides(self.a, self.b)
+        return {c: (colour, class_text(c, self.a, self.b, sa, sb)) for c, colour in CLASS_COLOURS.items()}
 
     def plot(self, ax=None, **kwargs):
         """The disagreement map by class, true to scale (:func:`mapdiff.draw.plot.plot_comparison`)."""
@@ -747,8 +728,10 @@ def compare(
 
     Raises
     ------
-    CoverageError
-        An empty or non-polygonal AOI.
+    ArgumentError
+        A non-polygonal AOI.
+    EmptyMapError
+        An empty AOI.
 
     Examples
     --------
@@ -843,7 +826,7 @@ def compare(
 
 # --------------------------------------------------------------------------- many maps
 @dataclass(frozen=True, eq=False)
-class ManyComparison:
+class ManyComparison(GeoResult):
     """Several maps over one AOI: a consensus map and the pairwise table.
 
     Attributes
@@ -869,10 +852,30 @@ class ManyComparison:
         """km² by number of maps agreeing on the top label."""
         return self.consensus.groupby("n_top", as_index=False)["area_km2"].sum()
 
+    def to_gdf(self):
+        """The consensus pieces (EPSG:4326), with ``class``: the label most maps give
+        (``top_label``), then the columns of :attr:`consensus`."""
+        gdf = self.consensus.copy()
+        gdf.insert(0, "class", gdf["top_label"].astype(object))
+        return gdf
+
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance
+
+        return export_provenance("many_comparison", maps=[(f"map_{i}", m) for i, m in enumerate(self.maps)])
+
+    def _class_style(self) -> dict:
+        from .classes import label_colours, map_sides
+
+        labels = list(dict.fromkeys([lab for m in self.maps for lab in m.all_labels] + [NOT_COVERED]))
+        sides = list(dict.fromkeys(s for m in self.maps for s in map_sides(m)))
+        return {k: (c, f"most maps say {k}") for k, c in label_colours(labels, sides=sides).items()}
+
     def to_dict(self) -> dict:
         """JSON-ready summary."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "many_comparison",
             "aoi_km2": float(self.aoi_km2),
             "sources": [{"source": m.source, "as_of": iso(m.as_of)} for m in self.maps],
             "agreement_km2": {

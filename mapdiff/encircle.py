@@ -53,9 +53,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from ._json import SCHEMA_VERSION, iso
+from ._geo import GeoResult
+from ._json import SCHEMA_VERSION, iso, jsonable
 from .errors import ArgumentError, CoverageError, MapdiffError
-from .labels import ENCIRCLED
+from .labels import ENCIRCLED, canonical_side, resolve_side
 from .measure import _centre, area_km2, from_equal_area, to_equal_area
 from .places.footprints import as_footprint
 
@@ -67,7 +68,7 @@ GREY_POLICIES = ("passable", "blocking")
 
 # ---------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class Encirclement:
+class Encirclement(GeoResult):
     """Whether a side's holding in a place is cut off, and how wide the way out is (immutable).
 
     Attributes
@@ -138,6 +139,9 @@ class Encirclement:
     friendly_geometry: object = field(default=None, compare=False, repr=False)
     corridor_line: object = field(default=None, compare=False, repr=False)
     view: object = field(default=None, compare=False, repr=False)
+    #: the map's Provenance (file, sha256) and the Footprint, stated in exports
+    map_provenance: object = field(default=None, compare=False, repr=False)
+    footprint: object = field(default=None, compare=False, repr=False)
 
     @property
     def closed(self) -> bool:
@@ -145,10 +149,11 @@ class Encirclement:
         return bool(self.enclosed) or self.fire_controlled
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (``schema_version`` 1); ``corridor_line`` as WKT (lon/lat)."""
+        """JSON-ready dict (``schema_version`` 1); ``corridor_line`` as a GeoJSON LineString (lon/lat)."""
         line = self.corridor_line
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "encirclement",
             "place": self.place,
             "by": self.by,
             "defender": self.defender,
@@ -159,7 +164,7 @@ class Encirclement:
             "verdict": self.verdict,
             "corridor_km": self.corridor_km,
             "corridor_lower_bound": self.corridor_lower_bound,
-            "corridor_line": None if line is None or line.is_empty else line.wkt,
+            "corridor_line": None if line is None or line.is_empty else jsonable(line),
             "fire_range_km": self.fire_range_km,
             "holding_km2": self.holding_km2,
             "enclosed_km2": self.enclosed_km2,
@@ -175,12 +180,70 @@ class Encirclement:
             "notes": list(self.notes),
         }
 
+    def to_gdf(self):
+        """The layers of the answer (EPSG:4326), as :meth:`plot` draws them.
+
+        Columns: ``class`` (``footprint``, ``holding``, ``enemy``, ``friendly``, ``grey``,
+        ``corridor``), ``place``, ``verdict``, ``area_km2`` (0 for the corridor line),
+        ``corridor_km`` (the corridor's width, on its row only), ``geometry``. Layers
+        other than the footprint and the holding are clipped to the view around the place.
+        """
+        import geopandas as gpd
+
+        layers = [
+            ("footprint", self.footprint_geometry),
+            ("holding", self.holding_geometry),
+            ("enemy", self.enemy_geometry),
+            ("friendly", self.friendly_geometry),
+            ("grey", self.grey_geometry),
+            ("corridor", self.corridor_line),
+        ]
+        layers = [(k, g) for k, g in layers if g is not None and not g.is_empty]
+        geoms = np.asarray([g for _, g in layers], dtype=object)
+        return gpd.GeoDataFrame(
+            {
+                "class": [k for k, _ in layers],
+                "place": [self.place] * len(layers),
+                "verdict": [self.verdict] * len(layers),
+                "area_km2": area_km2(geoms) if len(geoms) else [],
+                "corridor_km": [self.corridor_km if k == "corridor" else None for k, _ in layers],
+            },
+            geometry=list(geoms),
+            crs="EPSG:4326",
+        )
+
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance, map_row
+
+        maps = [map_row("map", self.source, self.as_of, self.map_provenance)]
+        fp = self.footprint or {
+            "name": self.place,
+            "footprint_kind": self.footprint_kind,
+            "approximate": self.approximate,
+        }
+        return export_provenance("encirclement", maps=maps, footprint=fp)
+
+    def _class_style(self) -> dict:
+        from .classes import ENCIRCLEMENT_COLOURS
+
+        text = {
+            "footprint": f"{self.place} ({self.footprint_kind})",
+            "holding": f"{self.defender} holding",
+            "enemy": f"held by {self.by}",
+            "friendly": f"held by {self.defender} around",
+            "grey": f"grey zone ({self.grey})",
+            "corridor": "narrowest corridor",
+        }
+        kinds = {"corridor": "line"}
+        return {k: (c, text[k], kinds.get(k, "fill")) for k, c in ENCIRCLEMENT_COLOURS.items()}
+
     def to_frame(self):
         """The result as a one-row DataFrame (handy to stack many places or dates)."""
         import pandas as pd
 
         row = self.to_dict()
         row.pop("notes")
+        row["corridor_line"] = None if row["corridor_line"] is None else self.corridor_line.wkt
         return pd.DataFrame([row])
 
     def summary(self) -> str:
@@ -236,10 +299,9 @@ def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km,
             f"encirclement needs a ControlMap (from mapdiff.read_map), got {type(cmap).__name__}"
         )
     sides = _sides(cmap)
-    if not isinstance(by, str) or by not in sides:
-        raise ArgumentError(
-            f"the {cmap.source} map has no side {by!r}; its sides: {', '.join(sides) or 'none'}"
-        )
+    by = resolve_side(by, sides, what=f"the {cmap.source} map")
+    if defender is not None:
+        defender = canonical_side(defender) if isinstance(defender, str) and defender.strip() else defender
     if defender is not None and (defender not in sides or defender == by):
         raise ArgumentError(
             f"defender {defender!r} must be another side of the map "
@@ -263,6 +325,7 @@ def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km,
             raise ArgumentError(f"{name} must be a finite number of km ≥ {lo:g}, got {value!r}")
     if not (isinstance(resolution_m, int | float) and resolution_m > 0):
         raise ArgumentError(f"resolution_m must be a positive number of metres, got {resolution_m!r}")
+    return by, defender
 
 
 def _resolve_rear(rear):
@@ -510,7 +573,7 @@ def encirclement(
     >>> e.enclosed, e.corridor_km > 0
     (False, True)
     """
-    _check_inputs(map, by, defender, grey, fire_range_km, radius_km, search_km, resolution_m)
+    by, defender = _check_inputs(map, by, defender, grey, fire_range_km, radius_km, search_km, resolution_m)
     fp = as_footprint(place, kind=footprint_kind)
     frame = _Frame(fp.geometry)
     fp_m = frame.to_m(fp.geometry)
@@ -537,6 +600,8 @@ def encirclement(
         "approximate": fp.approximate,
         "footprint_geometry": fp.geometry,
         "holding_geometry": holding,
+        "map_provenance": map.provenance,
+        "footprint": fp,
     }
     if holding_km2 <= 1e-6:
         return Encirclement(

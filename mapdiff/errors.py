@@ -8,8 +8,8 @@ also derives from the matching builtin, so ``except ValueError`` keeps working:
 - ``ArgumentError`` (``ValueError``): a function was called with a bad value or type
   (an unknown option such as a claim kind, a number out of range, a map where a
   ``ControlMap`` is needed). Unknown *names* of data have their own classes, which
-  list the known ones: ``UnknownLabelError``, ``UnknownPlaceError``,
-  ``UnknownSourceError`` (``KeyError``/``ValueError``).
+  list the known ones: ``UnknownLabelError``, ``UnknownPlaceError`` (``KeyError``),
+  ``UnknownSideError``, ``UnknownSourceError`` (``ValueError``).
 - ``FormatError``, ``CRSError`` (``MissingCRSError``, ``SwappedCoordinatesError``),
   ``ProfileError``, ``InputLimitError``, ``EmptyMapError`` (``ValueError``): a file or
   object cannot be read, or holds nothing usable.
@@ -28,14 +28,17 @@ __all__ = [
     "FetchError",
     "FormatError",
     "InputLimitError",
+    "LedgerError",
     "MapdiffError",
     "MapdiffWarning",
     "MissingCRSError",
     "MissingDependencyError",
     "ProfileError",
+    "StaleReleaseWarning",
     "SwappedCoordinatesError",
     "UnknownLabelError",
     "UnknownPlaceError",
+    "UnknownSideError",
     "UnknownSourceError",
 ]
 
@@ -48,6 +51,10 @@ class MapdiffWarning(UserWarning):
     """A repair or a doubt the caller should know about (the result is still usable)."""
 
 
+class StaleReleaseWarning(MapdiffWarning):
+    """The release a claim was checked against is older than the allowed gap (a nearer one may exist)."""
+
+
 class ArgumentError(MapdiffError, ValueError):
     """A function was called with a bad argument: wrong type, value out of range, unknown option.
 
@@ -58,6 +65,10 @@ class ArgumentError(MapdiffError, ValueError):
 
 class FormatError(MapdiffError, ValueError):
     """A file or object cannot be read (a map, a ledger, a polygon file): missing, bad, empty."""
+
+
+class LedgerError(FormatError):
+    """A claims ledger row breaks the rules of a curated ledger (no source, a date out of reach, ...)."""
 
 
 class CRSError(MapdiffError, ValueError):
@@ -112,3 +123,7 @@ class FetchError(MapdiffError, OSError):
 
 class MissingDependencyError(MapdiffError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
+
+
+class UnknownSideError(ArgumentError):
+    """A side the map (or maps) does not have; the message lists the sides it has."""

@@ -5,14 +5,18 @@ A :class:`Label` is a ``(status, side)`` pair. The three core statuses are
 and ``encircled`` (held by a side but cut off). The set is open: profiles may
 introduce their own statuses (ISW's ``advanced`` and ``claimed``, NZZ's ``lost``),
 which are ordinary strings. Sides are short strings chosen by the user or profile
-("RU", "UA"); nothing here knows of any particular war.
+("RU", "UA"); nothing here knows of any particular war: the aliases users may type for a
+side ("Russia", "RUS", "ukraine") come from a small data table, ``data/sides.csv``
+(columns ``side, alias``), read by :func:`canonical_side`.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .errors import UnknownLabelError
+from .errors import UnknownLabelError, UnknownSideError
 
 __all__ = [
     "CONTESTED",
@@ -23,6 +27,8 @@ __all__ = [
     "NOT_COVERED",
     "Label",
     "as_label",
+    "canonical_side",
+    "resolve_side",
 ]
 
 CONTROLLED = "controlled"
@@ -109,3 +115,58 @@ def as_label(value: Label | tuple | str) -> Label:
         f"cannot read {value!r} as a label: give a Label, a (status, side) tuple "
         "or a 'status:side' string such as 'controlled:RU'"
     )
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, str]:
+    from ._resources import data_dir
+
+    out: dict[str, str] = {}
+    with open(data_dir() / "sides.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            out[row["alias"].strip().casefold()] = row["side"].strip()
+            out[row["side"].strip().casefold()] = row["side"].strip()
+    return out
+
+
+def canonical_side(side) -> str:
+    """The one spelling of a side: an alias from ``data/sides.csv`` mapped, else as given.
+
+    Examples
+    --------
+    >>> canonical_side("Russia"), canonical_side(" ukr "), canonical_side("Russian Federation")
+    ('RU', 'UA', 'RU')
+    >>> canonical_side("Blue")  # a side of somebody else's war: kept as given
+    'Blue'
+    """
+    if not isinstance(side, str) or not side.strip():
+        raise UnknownSideError(f"a side is a short non-empty string such as 'RU', got {side!r}")
+    text = " ".join(side.split())
+    return _aliases().get(text.casefold(), text)
+
+
+def resolve_side(side, known, *, what: str = "the map") -> str:
+    """``side`` in its one spelling, checked against the sides ``known`` (else an error).
+
+    Raises
+    ------
+    UnknownSideError
+        Naming the known sides (and the aliases accepted), never a silent 0%.
+
+    Examples
+    --------
+    >>> resolve_side("Russia", ["RU", "UA"])
+    'RU'
+    >>> resolve_side("XX", ["RU", "UA"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    mapdiff.errors.UnknownSideError: side 'XX' is not on the map; its sides: RU, UA (aliases ...)
+    """
+    canon = canonical_side(side)
+    known = [k for k in dict.fromkeys(known) if k]
+    if canon not in known:
+        hint = " (aliases such as 'Russia', 'RUS', 'Ukraine', 'UKR' are accepted)"
+        raise UnknownSideError(
+            f"side {side!r} is not on {what}; its sides: {', '.join(known) or 'none'}{hint}"
+        )
+    return canon

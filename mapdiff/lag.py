@@ -104,7 +104,7 @@ class SourceLag:
 
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "source_lag",
+            "type": "source_lag",
             "leader": self.leader,
             "follower": self.follower,
             "window": [d.isoformat() for d in self.window],

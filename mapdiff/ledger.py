@@ -8,7 +8,10 @@ validates every row up front and names the row of any problem (a bad date, a val
 over 100%, a place the gazetteer does not know), so a long ledger fails fast and
 clearly. :func:`check_claims` checks each claim against the release of each source
 nearest **on or before** the claim's date (a map published after a claim cannot be
-what the claimant saw), states the gap in days, and returns one table. The single
+what the claimant saw) or, with ``release="nearest"``, nearest either way; it states the
+gap in days, warns when it is longer than ``max_gap_days``, and returns one table.
+:func:`validate_ledger` adds the rules of a curated ledger (sourced rows, dates the
+archives reach). The single
 claim check is :func:`mapdiff.check_claim`; this module only adds the bookkeeping.
 It is kept apart from :mod:`mapdiff.claims` so that the checking logic stays small.
 
@@ -19,17 +22,37 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._dates import as_date
-from ._json import SCHEMA_VERSION
+from ._json import SCHEMA_VERSION, jsonable
 from ._resources import data_dir
 from .claims import KINDS, ClaimCheck, check_claim, parse_claimed
-from .errors import ArgumentError, CoverageError, FormatError, MapdiffError, UnknownPlaceError
+from .errors import (
+    ArgumentError,
+    CoverageError,
+    FormatError,
+    LedgerError,
+    MapdiffError,
+    StaleReleaseWarning,
+    UnknownPlaceError,
+)
 
-__all__ = ["Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger", "shipped_ledger_path"]
+__all__ = [
+    "ARCHIVE_START",
+    "CLAIMANTS",
+    "Claim",
+    "ClaimsReport",
+    "Ledger",
+    "check_claims",
+    "pick_release",
+    "read_ledger",
+    "shipped_ledger_path",
+    "validate_ledger",
+]
 
 COLUMNS = (
     "who",
@@ -50,6 +73,35 @@ NEGATIONS = {"not_captured": "captured", "not_encircled": "encircled"}
 LEDGER_KINDS = (*KINDS, *NEGATIONS)
 _OPPOSITE = {"supported": "not supported", "not supported": "supported"}
 _REQUIRED = ("who", "date", "place", "side", "kind")
+
+#: The earliest date the archives the ledger is checked against reach (DeepState's daily
+#: archive starts 2024-07-08): a claim dated before it cannot be checked, so a curated ledger
+#: (:func:`validate_ledger`) refuses it.
+ARCHIVE_START = dt.date(2024, 7, 1)
+#: The claimant organisations of a curated ledger (``data/claims/README.md``).
+CLAIMANTS = (
+    "Kremlin",
+    "RU MoD",
+    "RU General Staff",
+    "UA President",
+    "UA General Staff",
+    "UA Armed Forces",
+    "UA National Guard",
+)
+LANGUAGES = ("ru", "uk", "en")
+SIDES = ("RU", "UA")
+#: Hosts of copies, caches and mirrors: a curated ledger cites the page itself.
+_NOT_PRIMARY = (
+    "web.archive.org",
+    "archive.org",
+    "archive.ph",
+    "archive.today",
+    "archive.is",
+    "archive.li",
+    "webcache.googleusercontent.com",
+    "translate.goog",
+    "ghostarchive.org",
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +162,7 @@ class Ledger:
         """JSON-ready dict."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "ledger",
             "path": self.path,
             "claims": [c.to_dict() for c in self.claims],
         }
@@ -227,6 +280,79 @@ def read_ledger(path) -> Ledger:
     return Ledger(tuple(claims), str(p))
 
 
+def validate_ledger(ledger, *, since: dt.date = ARCHIVE_START, today: dt.date | None = None) -> Ledger:
+    """Check a ledger against the rules of a curated, sourced ledger; return it.
+
+    :func:`read_ledger` checks what any ledger needs (dates, kinds, places the gazetteer
+    knows). A curated ledger such as the shipped one must also be checkable and sourced:
+
+    - ``date`` between ``since`` (by default :data:`ARCHIVE_START`, the earliest date the
+      archives reach) and ``today``: a claim outside the archives' reach cannot be stated
+      as checked, and a claim from the future is a typo;
+    - ``side`` is ``RU`` or ``UA``; ``claimant`` one of :data:`CLAIMANTS`; ``language``
+      ``ru``, ``uk`` or ``en``; a non-empty ``quote``;
+    - a non-empty ``source`` and a primary ``source_url``: ``http(s)://`` with a host,
+      not a copy or cache (``web.archive.org``, ``archive.ph``, Google's cache, ...).
+
+    Parameters
+    ----------
+    ledger : Ledger or path
+    since : date
+        The earliest date allowed.
+    today : date, optional
+        The latest date allowed (default: today).
+
+    Returns
+    -------
+    Ledger
+
+    Raises
+    ------
+    LedgerError
+        Naming the file, the row and the rule broken.
+
+    Examples
+    --------
+    >>> len(validate_ledger(shipped_ledger_path())) >= 40
+    True
+    """
+    from urllib.parse import urlsplit
+
+    led = ledger if isinstance(ledger, Ledger) else read_ledger(ledger)
+    today = today or dt.date.today()
+    name = Path(led.path).name if led.path else "ledger"
+    for c in led:
+        where = f"ledger {name} row {c.row}"
+        if not (since <= c.date <= today):
+            reach = f"before {since.isoformat()}, the earliest date the archives reach"
+            raise LedgerError(
+                f"{where}: date {c.date.isoformat()} is "
+                + (reach if c.date < since else f"after today ({today.isoformat()})")
+                + "; a claim the maps cannot check does not go in the ledger"
+            )
+        if c.side not in SIDES:
+            raise LedgerError(f"{where}: side {c.side!r}; use one of {', '.join(SIDES)}")
+        if c.claimant not in CLAIMANTS:
+            raise LedgerError(f"{where}: claimant {c.claimant!r}; use one of: {', '.join(CLAIMANTS)}")
+        if c.language not in LANGUAGES:
+            raise LedgerError(f"{where}: language {c.language!r}; use one of {', '.join(LANGUAGES)}")
+        if not c.quote:
+            raise LedgerError(f"{where}: the quote is empty; quote the claim (or mark a paraphrase)")
+        if not c.source:
+            raise LedgerError(f"{where}: no source; name the publisher and the page that was read")
+        url = urlsplit(c.source_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise LedgerError(
+                f"{where}: source_url {c.source_url!r} is not an http(s) address of the page read"
+            )
+        host = url.hostname.lower()
+        if any(host == h or host.endswith("." + h) for h in _NOT_PRIMARY):
+            raise LedgerError(
+                f"{where}: source_url {c.source_url!r} is a copy ({host}); cite the page itself"
+            )
+    return led
+
+
 # ---------------------------------------------------------------------- checking
 @dataclass(frozen=True)
 class ClaimsReport:
@@ -253,14 +379,17 @@ class ClaimsReport:
 
     def to_dict(self) -> dict:
         """JSON-ready dict (``schema_version`` 1)."""
-        return {"schema_version": SCHEMA_VERSION, "rows": [dict(r) for r in self.rows]}
+        return jsonable(
+            {"schema_version": SCHEMA_VERSION, "type": "claims_report", "rows": [dict(r) for r in self.rows]}
+        )
 
     def __str__(self) -> str:
         lines = []
         for r in self.rows:
             share = "n/a" if r["share"] is None else f"{100 * r['share']:.1f}%"
             rel = r["release"] or "none"
-            gap = "" if r["gap_days"] is None else f", {r['gap_days']} d before"
+            g = r["gap_days"]
+            gap = "" if g is None else (f", {g} d before" if g >= 0 else f", {-g} d after")
             approx = " (approximate footprint)" if r["approximate"] else ""
             claimed = "" if r["claimed"] is None or r["kind"] != "share" else f" {r['claimed']:.0%}"
             lines.append(
@@ -349,8 +478,44 @@ def _group_maps(maps) -> dict[str, list]:
     return groups
 
 
+RELEASE_RULES = ("on_or_before", "nearest")
+#: Default ``max_gap_days`` of :func:`check_claims`: an older release than this warns.
+MAX_GAP_DAYS = 7
+
+
+def pick_release(dated: list, day: dt.date, rule: str = "on_or_before"):
+    """The (as_of, ...) entry of ``dated`` (sorted by date) a claim of ``day`` is checked against.
+
+    ``"on_or_before"``: the newest release dated on or before ``day`` (None if there is none).
+    ``"nearest"``: the release nearest ``day`` either way; a tie goes to the earlier one.
+
+    Examples
+    --------
+    >>> rel = [(dt.date(2025, 11, 1),), (dt.date(2025, 11, 24),)]
+    >>> pick_release(rel, dt.date(2025, 11, 20))[0].isoformat()
+    '2025-11-01'
+    >>> pick_release(rel, dt.date(2025, 11, 20), "nearest")[0].isoformat()
+    '2025-11-24'
+    """
+    if rule not in RELEASE_RULES:
+        raise ArgumentError(f"unknown release rule {rule!r}; use one of: {', '.join(RELEASE_RULES)}")
+    before = [h for h in dated if h[0] <= day]
+    if rule == "on_or_before" or not dated:
+        return before[-1] if before else None
+    after = [h for h in dated if h[0] > day]
+    cands = ([before[-1]] if before else []) + ([after[0]] if after else [])
+    return min(cands, key=lambda h: abs((day - h[0]).days))
+
+
 def check_claims(
-    ledger, maps, *, tolerance: float = 0.05, policy: str = "nobody", footprint_kind: str | None = None
+    ledger,
+    maps,
+    *,
+    tolerance: float = 0.05,
+    policy: str = "nobody",
+    footprint_kind: str | None = None,
+    release: str = "on_or_before",
+    max_gap_days: int | None = MAX_GAP_DAYS,
 ) -> ClaimsReport:
     """Check every claim of a ledger against each source's release of the claim's date.
 
@@ -362,14 +527,23 @@ def check_claims(
         (only the releases used). Releases without ``as_of`` are ignored.
     tolerance, policy, footprint_kind
         Passed to :func:`mapdiff.check_claim`.
+    release : {"on_or_before", "nearest"}
+        Which release a claim is checked against. ``"on_or_before"`` (default): the newest
+        release dated on or before the claim (a later map cannot be what the claimant saw).
+        ``"nearest"``: the release nearest the claim's date either way (a tie goes to the
+        earlier one), for when a release a few days later says more than a weeks-old one.
+    max_gap_days : int or None
+        Warn (:class:`~mapdiff.errors.StaleReleaseWarning`) when the release used is more
+        than this many days from the claim, naming the nearer release after the claim
+        where one was supplied. None: never warn. The gap is stated in every row anyway.
 
     Returns
     -------
     ClaimsReport
-        One row per claim × source. The release used is the newest on or before the
-        claim's date (``gap_days`` says how old it was); a source with no release by
-        then gives verdict ``no release``; a map not covering the place gives
-        ``not covered``.
+        One row per claim × source. ``gap_days`` is the claim's date minus the release's
+        (negative for a release after the claim, only with ``release="nearest"``); a
+        source with no release to use gives verdict ``no release``; a map not covering the
+        place gives ``not covered``. A gap past ``max_gap_days`` is also said in ``note``.
 
     Examples
     --------
@@ -380,6 +554,10 @@ def check_claims(
     """
     if not isinstance(ledger, Ledger):
         ledger = read_ledger(ledger) if isinstance(ledger, str | Path) else Ledger(tuple(ledger))
+    if release not in RELEASE_RULES:
+        raise ArgumentError(f"unknown release rule {release!r}; use release='on_or_before' or 'nearest'")
+    if max_gap_days is not None and not (isinstance(max_gap_days, int) and max_gap_days >= 0):
+        raise ArgumentError(f"max_gap_days must be a whole number of days >= 0 or None, got {max_gap_days!r}")
     groups = _group_maps(maps)
     if not groups:
         raise ArgumentError("check_claims needs at least one map")
@@ -388,7 +566,7 @@ def check_claims(
     for claim in ledger:
         for source, releases in groups.items():
             dated = sorted((h for h in releases if h[0] is not None), key=lambda h: h[0])
-            before = [h for h in dated if h[0] <= claim.date]
+            chosen = pick_release(dated, claim.date, release)
             place = getattr(claim.place, "name", claim.place)  # a Footprint object or a name/path
             base = {
                 "who": claim.who,
@@ -410,17 +588,29 @@ def check_claims(
                 "short_km2": None,
                 "note": "",
             }
-            if not before:
+            if chosen is None:
                 first = dated[0][0].isoformat() if dated else "none dated"
                 base["note"] = f"no {source} release on or before {claim.date} (first: {first})"
                 rows.append(base)
                 checks.append(None)
                 continue
-            as_of, load = before[-1]
+            as_of, load = chosen
+            gap = (claim.date - as_of).days
+            stale = ""
+            if max_gap_days is not None and abs(gap) > max_gap_days:
+                later = next((h[0] for h in dated if h[0] > claim.date), None)
+                when = f"{gap} d before" if gap >= 0 else f"{-gap} d after"
+                stale = f"the {source} release used ({as_of.isoformat()}) is {when} the claim"
+                if later is not None and release == "on_or_before" and (later - claim.date).days < gap:
+                    stale += (
+                        f"; a release {(later - claim.date).days} d after it ({later}) was supplied"
+                        " (release='nearest' uses it)"
+                    )
+                warnings.warn(f"{claim.place} {claim.date}: {stale}", StaleReleaseWarning, stacklevel=2)
             if (source, as_of) not in loaded:
                 loaded[source, as_of] = load()
             m = loaded[source, as_of]
-            base.update(release=as_of.isoformat(), gap_days=(claim.date - as_of).days)
+            base.update(release=as_of.isoformat(), gap_days=gap)
             try:
                 chk: ClaimCheck = check_claim(
                     m,
@@ -454,7 +644,10 @@ def check_claims(
                 held_km2=chk.held_km2,
                 footprint_km2=chk.footprint_km2,
                 short_km2=chk.short_km2,
-                note="; ".join(n for n in chk.notes if not n.startswith("approximate footprint")),
+                note="; ".join(
+                    [stale] * bool(stale)
+                    + [n for n in chk.notes if not n.startswith("approximate footprint")]
+                ),
             )
             rows.append(base)
             checks.append(chk)

@@ -47,6 +47,22 @@ def _inverse_transformer(lon: float, lat: float) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(_laea(lon, lat), _WGS84, always_xy=True)
 
 
+@lru_cache(maxsize=512)
+def cached_transformer(src, dst) -> pyproj.Transformer:
+    """A cached ``pyproj.Transformer.from_crs(src, dst, always_xy=True)``.
+
+    Building a transformer costs about 12 ms (PROJ searches its database for the
+    operation); a claim check builds several for the same few CRSs, so they are kept.
+    ``src`` and ``dst`` must be hashable: an EPSG code, a PROJ string or a ``pyproj.CRS``.
+
+    Examples
+    --------
+    >>> cached_transformer(4326, "EPSG:3857") is cached_transformer(4326, "EPSG:3857")
+    True
+    """
+    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
 def equal_area_crs(geoms) -> pyproj.CRS:
     """The local equal-area CRS mapdiff measures ``geoms`` (lon/lat) in.
 

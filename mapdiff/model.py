@@ -24,6 +24,7 @@ from functools import cached_property
 import numpy as np
 import shapely
 
+from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso
 from .errors import ArgumentError, EmptyMapError, UnknownLabelError
 from .labels import NOT_COVERED, Label, as_label
@@ -43,7 +44,7 @@ class Repair:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return {"kind": self.kind, "count": self.count, "area_km2": self.area_km2, "detail": self.detail}
+        return {"repair": self.kind, "count": self.count, "area_km2": self.area_km2, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,11 @@ class NormalisationReport:
         }
 
     def to_frame(self):
-        """The repairs as a DataFrame (kind, count, area_km2, detail)."""
+        """The repairs as a DataFrame (repair, count, area_km2, detail)."""
         import pandas as pd
 
         return pd.DataFrame(
-            [r.to_dict() for r in self.repairs], columns=["kind", "count", "area_km2", "detail"]
+            [r.to_dict() for r in self.repairs], columns=["repair", "count", "area_km2", "detail"]
         )
 
     def __str__(self) -> str:
@@ -110,7 +111,7 @@ class Provenance:
 
 
 @dataclass(frozen=True, eq=False)
-class ControlMap:
+class ControlMap(GeoResult):
     """One release of one source after normalisation (immutable).
 
     Build one with :func:`mapdiff.read_map` or :func:`normalise`.
@@ -184,6 +185,42 @@ class ControlMap:
     def footprint(self):
         """The map's extent: its coverage, or the union of what it draws when it has none."""
         return self.coverage if self.coverage is not None else self.drawn_union
+
+    @cached_property
+    def _declared_classes(self) -> tuple[str, ...] | None:
+        from .errors import UnknownSourceError
+        from .io.profiles import get_profile
+
+        try:
+            return get_profile(self.provenance.profile).classes
+        except UnknownSourceError:
+            return None
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """The classes the source has (its profile's ``classes``; else the statuses drawn).
+
+        A grey zone drawn by a map whose profile does not list ``contested`` still counts.
+        """
+        declared = self._declared_classes
+        cls = list(declared) if declared is not None else sorted({lab.status for lab in self.all_labels})
+        if "contested" not in cls and any(lab.status == "contested" for lab in self.labels):
+            cls.append("contested")
+        return tuple(cls)
+
+    @property
+    def has_grey(self) -> bool:
+        """True when the source has a grey-zone class (``contested``), drawn here or not."""
+        return "contested" in self.classes
+
+    @property
+    def grey_note(self) -> str | None:
+        """None when the source has a grey zone; else the sentence every output shows instead."""
+        if self.has_grey:
+            return None
+        if self._declared_classes is not None:
+            return f"{self.source}: this source has no grey-zone class: the policies cannot differ"
+        return f"{self.source}: this map draws no grey zone: the policies cannot differ"
 
     @property
     def all_labels(self) -> tuple[Label, ...]:
@@ -328,7 +365,8 @@ class ControlMap:
 
     # ---------------------------------------------------------------- exporting
     def to_gdf(self, *, background: bool = True):
-        """A GeoDataFrame with columns ``status``, ``side``, ``area_km2``, ``geometry`` (EPSG:4326).
+        """A GeoDataFrame with columns ``class`` (the label, e.g. ``controlled:RU``),
+        ``status``, ``side``, ``area_km2``, ``geometry`` (EPSG:4326).
 
         Parameters
         ----------
@@ -341,6 +379,7 @@ class ControlMap:
         geoms = [self.geometry(lab) for lab in labels]
         return gpd.GeoDataFrame(
             {
+                "class": [str(lab) for lab in labels],
                 "status": [lab.status for lab in labels],
                 "side": [lab.side for lab in labels],
                 "area_km2": area_km2(np.asarray(geoms, dtype=object)) if geoms else [],
@@ -349,16 +388,24 @@ class ControlMap:
             crs="EPSG:4326",
         )
 
-    def to_file(self, path, *, driver: str | None = None, background: bool = True) -> None:
-        """Write the labelled polygons to GeoJSON/GeoPackage/…, atomically."""
-        from .io.write import write_gdf
+    def _export_provenance(self) -> dict:
+        from .io.write import export_provenance
 
-        write_gdf(self.to_gdf(background=background), path, driver=driver, inputs=(self.provenance.path,))
+        return export_provenance("map_info", maps=[("map", self)])
+
+    def _class_style(self) -> dict:
+        from .classes import label_colours, map_sides
+
+        colours = label_colours(self.all_labels, sides=map_sides(self))
+        return {
+            k: (c, k + (" (background)" if k == str(self.background) else "")) for k, c in colours.items()
+        }
 
     def to_dict(self) -> dict:
         """Summary as a JSON-ready dict: source, as_of, labels with areas, repairs."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "type": "map_info",
             "source": self.source,
             "as_of": iso(self.as_of),
             "background": self.background.to_dict() if self.background else None,
@@ -367,6 +414,9 @@ class ControlMap:
                 for lab in self.all_labels
             ],
             "scope": list(self.scope),
+            "classes": list(self.classes),
+            "has_grey": self.has_grey,
+            "grey_note": self.grey_note,
             "provenance": self.provenance.to_dict(),
             "report": self.report.to_dict(),
         }
@@ -466,6 +516,31 @@ def _area_before_repair(geoms: np.ndarray) -> np.ndarray:
             except shapely.errors.GEOSException:
                 out[i] = area_km2(shapely.make_valid(g, method="structure", keep_collapsed=False))
         return out
+
+
+def _mostly_outside(geoms: np.ndarray, coverage) -> np.ndarray:
+    """Which of ``geoms`` lie mostly outside ``coverage`` (the rule :func:`normalise` drops by).
+
+    Representative point outside and under half the area inside: a political polygon
+    over a neighbouring country that grazes the border. Only those whose point lies
+    outside are measured; an invalid one is repaired first (reading clipped to an area
+    decides on whole features before cutting them).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    result = np.zeros(len(geoms), dtype=bool)
+    if not len(geoms):
+        return result
+    shapely.prepare(coverage)
+    suspects = np.flatnonzero(~shapely.contains(coverage, shapely.point_on_surface(geoms)))
+    if suspects.size:
+        g = geoms[suspects]
+        bad = ~shapely.is_valid(g)
+        if bad.any():
+            g = g.copy()
+            g[bad] = polygonal_parts(shapely.make_valid(g[bad], method="structure", keep_collapsed=False))
+        share = area_km2(shapely.intersection(g, coverage)) / np.maximum(area_km2(g), 1e-12)
+        result[suspects[share < 0.5]] = True
+    return result
 
 
 def normalise(
@@ -602,12 +677,7 @@ def normalise(
         # Mostly outside (e.g. a political polygon over a neighbouring country that grazes
         # the border): representative point outside and under half its area inside.
         rest = np.setdiff1d(idx, out) if drop_mostly_outside else idx[:0]
-        suspects = rest[~shapely.contains(coverage, shapely.point_on_surface(geoms[rest]))]
-        if suspects.size:
-            share = area_km2(shapely.intersection(geoms[suspects], coverage)) / np.maximum(
-                area_km2(geoms[suspects]), 1e-12
-            )
-            out = np.concatenate([out, suspects[share < 0.5]])
+        out = np.concatenate([out, rest[_mostly_outside(geoms[rest], coverage)]])
         if out.size:
             repairs.append(
                 Repair(

@@ -24,7 +24,7 @@ from ._json import SCHEMA_VERSION, iso, jsonable
 from ._resources import data_dir
 from .change import Changes, changes
 from .claims import check_claim
-from .errors import CoverageError, MapdiffError
+from .errors import ArgumentError, CoverageError, MapdiffError
 from .ledger import Ledger, check_claims, read_ledger, shipped_ledger_path
 from .model import ControlMap
 from .places.footprints import as_footprint
@@ -235,9 +235,9 @@ def build_report(
     ('RU', 'release_report', 'Pokrovsk', 11.03)
     """
     if not (isinstance(old, ControlMap) and isinstance(new, ControlMap)):
-        raise MapdiffError("build_report() takes two ControlMaps (read them with mapdiff.read_map)")
+        raise ArgumentError("build_report() takes two ControlMaps (read them with mapdiff.read_map)")
     if old.as_of and new.as_of and old.as_of > new.as_of:
-        raise MapdiffError(
+        raise ArgumentError(
             f"the old release ({old.as_of}) is newer than the new one ({new.as_of}): swap OLD and NEW"
         )
     notes = []

@@ -33,10 +33,13 @@ Install the extra (``pip install 'mapdiff[dask]'``) and pass a client::
     shares = s.shares(["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client)
 
 Without ``client=`` an active client (``distributed.get_client()``) is used, or a
-LocalCluster is started for the call. Workers need mapdiff installed and the files at
-the same paths (a shared filesystem), and ``MAPDIFF_CACHE_DIR`` pointing at shared or
-local storage. Work is parallel over releases (shares) and over runs of consecutive
-releases (changes): dask-geopandas has no overlay, and one release is small.
+LocalCluster of ``workers`` processes is started on the first call and reused by every
+later call of the process (closed at exit): its workers keep their imports and caches
+warm, so from the second call on the dask path starts no process at all. Workers need
+mapdiff installed and the files at the same paths (a shared filesystem), and
+``MAPDIFF_CACHE_DIR`` pointing at shared or local storage. Work is parallel over releases
+(shares) and over runs of consecutive releases (changes): dask-geopandas has no overlay,
+and one release is small.
 
 Grey zone policy for shares
 ---------------------------
@@ -64,10 +67,21 @@ import shapely
 
 from ._dates import as_date, find_date
 from ._json import SCHEMA_VERSION
-from ._runner import _aoi, _centre, _Context, _measure_batch, _Measured, _Release, _run, measure_footprints
+from ._runner import (
+    _aoi,
+    _centre,
+    _Context,
+    _measure_batch,
+    _Measured,
+    _Release,
+    _run,
+    dask_client,
+    measure_footprints,
+    measure_releases,
+)
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from .errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
-from .labels import CONTESTED
+from .labels import CONTESTED, canonical_side
 from .model import ControlMap
 
 if TYPE_CHECKING:
@@ -77,6 +91,7 @@ __all__ = [
     "CAPTURED",
     "Series",
     "ShareSeries",
+    "dask_client",
     "measure_footprints",
 ]
 
@@ -134,6 +149,10 @@ def _expand(src) -> list[Path]:
         paths = [Path(q) for q in _glob.glob(text) if Path(q).is_file()]
     elif p.is_file():
         paths = [p]
+    elif p.exists():  # a FIFO, a device: refused by the gate, never opened
+        from .io.gate import check_input_path
+
+        paths = [check_input_path(p, "release file")]
     else:
         raise FormatError(
             f"{text}: no such file, folder or glob match; pass a folder, a glob "
@@ -210,9 +229,9 @@ class Series:
             if isinstance(x, ControlMap):
                 rel.append(_Release(None, x, given or x.as_of, f"{x.source} {x.as_of}"))
             else:
-                p = Path(x)
-                if not p.is_file():
-                    raise FormatError(f"{p}: no such file")
+                from .io.gate import check_input_path
+
+                p = check_input_path(x, "release file")  # a local regular file, or a clear refusal
                 d = given or _cheap_date(p, profile)
                 if d is None:
                     from .io.read import read_map
@@ -323,7 +342,38 @@ class Series:
         policy = POLICY_ALIASES.get(policy, policy)
         if policy not in POLICIES:
             raise ArgumentError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
+        side = canonical_side(side)
         fps = _footprints(places)
+        results = self._measure(
+            fps, workers, backend, client, cache, cache_dir, quiet, f"{self.source} shares"
+        )
+        known = self._sides(results)
+        if side not in known:
+            from .labels import resolve_side
+
+            resolve_side(side, sorted(known), what=f"the {self.source} maps")
+        return _assemble_shares(results, fps, side, policy, self.source, self._has_grey(results))
+
+    def _has_grey(self, results) -> bool:
+        """Does the source have a grey-zone class (its profile's classes, or grey drawn)?"""
+        from .io.profiles import get_profile
+
+        if any(lab.status == CONTESTED for r in results for lab in r.labels):
+            return True
+        if any(r.map is not None and r.map.has_grey for r in self._releases):
+            return True
+        if self._profile_name:
+            declared = get_profile(self._profile_name).has_grey
+            return True if declared is None else declared
+        return True
+
+    def _measure(
+        self, fps, workers, backend, client, cache, cache_dir, quiet, desc, stats: dict | None = None
+    ) -> list[_Measured]:
+        """Every release read once (clipped, cached) and every footprint measured on it:
+        the km² per label behind :meth:`shares`, for any number of sides
+        (:func:`_assemble_shares` turns them into one side's shares). ``stats``, if given,
+        receives ``releases`` and ``read`` (those not answered by the results cache)."""
         names = tuple(f.name for f in fps)
         if len(set(names)) != len(names):
             raise ArgumentError(f"places named twice: {', '.join(names)}; give each place once")
@@ -337,11 +387,31 @@ class Series:
             bool(cache),
             None if cache_dir is None else str(cache_dir),
             check_source=not self._source_given,
+            store_releases=False,
         )
-        results = _run(
-            _measure_batch, ctx, self._releases, workers, backend, client, quiet, f"{self.source} shares"
-        )
-        return _assemble_shares(results, fps, side, policy, self.source)
+
+        def run(todo):
+            if stats is not None:
+                stats["read"] = stats.get("read", 0) + len(todo)
+            return _run(_measure_batch, ctx, todo, workers, backend, client, quiet, desc)
+
+        if stats is not None:
+            stats["releases"] = len(self._releases)
+        return measure_releases(ctx, self._releases, run)
+
+    def _sides(self, results) -> set[str]:
+        """Sides the releases draw here, the profile's labels give, or the maps hold."""
+        from .io.profiles import get_profile
+
+        known = {lab.side for r in results for lab in r.labels if lab.side}
+        if self._profile_name:
+            prof = get_profile(self._profile_name)
+            labels = [r.label for r in prof.rules if r.label is not None] + [prof.background]
+            known |= {lab.side for lab in labels if lab is not None and lab.side}
+        for r in self._releases:
+            if r.map is not None:
+                known |= {lab.side for lab in r.map.all_labels if lab.side}
+        return known
 
     def changes(
         self,
@@ -407,7 +477,7 @@ def _detect(path: Path):
     from .io.read import read_raw
 
     raw = read_raw(path)
-    prof = detect_profile(raw.table, raw.collection_name)
+    prof = detect_profile(raw.table, raw.collection_name, raw.name)
     if prof is None:
         raise UnknownSourceError(f"{path.name}: not recognised as any known source; pass source=")
     return prof
@@ -455,10 +525,13 @@ def _footprints(places) -> list:
     return out
 
 
-def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, source: str) -> ShareSeries:
+def _assemble_shares(
+    results: list[_Measured], fps, side: str, policy: str, source: str, has_grey: bool = True
+) -> ShareSeries:
     names = [f.name for f in fps]
     dates = [r.as_of for r in results]
     share = np.full((len(results), len(fps)), np.nan)
+    grey_share = np.full((len(results), len(fps)), np.nan)
     ev_date, ev_label, ev_area = [], [], []
     for i, r in enumerate(results):
         held = np.zeros(len(fps))
@@ -472,6 +545,7 @@ def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, sour
         den = r.covered - (grey if policy == "excluded" else 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             share[i] = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1), 0.0, 1.0), np.nan)
+            grey_share[i] = np.where(r.covered > 0, grey / np.where(r.covered > 0, r.covered, 1), np.nan)
         ev_date += [r.as_of] * (len(r.labels) + 1)
         ev_label += [str(lab) for lab in r.labels] + ["not_covered"]
         ev_area.append(np.vstack([r.areas, np.maximum(r.total - r.covered, 0.0)[None, :]]))
@@ -486,9 +560,20 @@ def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, sour
             "km2": stacked[ri, ci],
         }
     )
-    frame = pd.DataFrame(share, index=pd.DatetimeIndex(pd.to_datetime(dates), name="date"), columns=names)
+    index = pd.DatetimeIndex(pd.to_datetime(dates), name="date")
+    frame = pd.DataFrame(share, index=index, columns=names)
+    grey_frame = pd.DataFrame(grey_share, index=index, columns=names) if has_grey else None
+    note = None if has_grey else f"{source}: this source has no grey-zone class: the policies cannot differ"
     return ShareSeries(
-        frame, side, policy, source, tuple(f.kind for f in fps), tuple(f.approximate for f in fps), areas
+        frame,
+        side,
+        policy,
+        source,
+        tuple(f.kind for f in fps),
+        tuple(f.approximate for f in fps),
+        areas,
+        grey_frame,
+        note,
     )
 
 
@@ -506,6 +591,12 @@ class ShareSeries:
     approximate : tuple of bool
     areas : DataFrame
         The evidence: km² per (date, place, label), including ``not_covered``.
+    grey : DataFrame or None
+        The grey zone's share (0..1) of each place's covered footprint, release by release,
+        beside the held share (same index and columns as ``frame``); None when the source
+        has no grey-zone class (:attr:`grey_note` says so).
+    grey_note : str or None
+        "this source has no grey-zone class: the policies cannot differ", or None.
     """
 
     frame: pd.DataFrame
@@ -515,6 +606,8 @@ class ShareSeries:
     kinds: tuple = ()
     approximate: tuple = ()
     areas: pd.DataFrame = field(default=None, repr=False)
+    grey: pd.DataFrame | None = field(default=None, repr=False)
+    grey_note: str | None = None
 
     @property
     def places(self) -> list[str]:
@@ -546,7 +639,7 @@ class ShareSeries:
         >>> f = pd.DataFrame({"A": [0.1, 0.6, 0.4, 0.95]},
         ...                  index=pd.to_datetime(["2025-01-01", "2025-01-05", "2025-01-06", "2025-01-09"]))
         >>> s = ShareSeries(f, "RU", "nobody", "demo")
-        >>> s.first_crossing(0.5)["date"].iloc[0].date().isoformat()
+        >>> s.first_crossing(threshold=0.5)["date"].iloc[0].date().isoformat()
         '2025-01-05'
         """
         from .lag import first_crossing
@@ -557,18 +650,22 @@ class ShareSeries:
         """JSON-ready dict: side, policy, source, places, dates and shares."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "share_series",
+            "type": "share_series",
             "side": self.side,
             "policy": self.policy,
             "source": self.source,
             "places": [
-                {"name": p, "kind": k, "approximate": bool(a)}
+                {"name": p, "footprint_kind": k, "approximate": bool(a)}
                 for p, k, a in zip(self.places, self.kinds, self.approximate, strict=False)
             ],
             "dates": [d.date().isoformat() for d in self.frame.index],
             "shares": {
                 p: [None if pd.isna(v) else round(float(v), 6) for v in self.frame[p]] for p in self.places
             },
+            "grey_shares": None
+            if self.grey is None
+            else {p: [None if pd.isna(v) else round(float(v), 6) for v in self.grey[p]] for p in self.places},
+            "grey_note": self.grey_note,
         }
 
     def plot(self, ax=None, **kwargs):

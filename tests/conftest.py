@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyproj
 import pytest
 import shapely
 
@@ -18,6 +20,15 @@ SHARED_DATA = SHARED / "data"
 RU = Label("controlled", "RU")
 UA = Label("controlled", "UA")
 GREY = Label("contested", None)
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def geodesic_km2(geom) -> float:
+    """Independent yardstick: geodesic area (km²) on WGS84 of a lon/lat geometry."""
+    if geom.is_empty:
+        return 0.0
+    return abs(_GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))[0]) / 1e6
 
 
 def shared_file(rel: str) -> Path:
@@ -46,3 +57,60 @@ def square_map():
         source="synthetic",
         precedence=[RU, GREY],
     )
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a person at a terminal sees: the exit code, stdout and stderr."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run the command line in this process: ``cli("info", path, env={...})`` -> CliResult.
+
+    ``env`` entries are set for the rest of the test. An exception other than the
+    ``SystemExit`` of argparse (``--version``, usage errors) propagates, failing the test:
+    that is the traceback a user would have seen.
+    """
+    from mapdiff.cli import main
+
+    def run(*args, env=None) -> CliResult:
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, str(value))
+        capsys.readouterr()  # only this call's output
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out = capsys.readouterr()
+        return CliResult(code, out.out, out.err)
+
+    return run
+
+
+_BOUND_SECONDS = 60
+
+
+@pytest.fixture
+def bounded():
+    """Fail, rather than hang, a test running past 60 s (SIGALRM: Unix, main thread).
+
+    For tests of hostile inputs (FIFOs, trickling servers, catastrophic patterns): a hang
+    is then a failure of that test, not of the suite.
+    """
+    import signal
+
+    def expired(signum, frame):
+        raise TimeoutError(f"did not finish within {_BOUND_SECONDS} s")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(_BOUND_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

@@ -87,8 +87,10 @@ def test_allowed_writers_are_atomic():
     import inspect
 
     from mapdiff.comparison import Comparison
+    from mapdiff.io.write import write_result
 
-    assert "write_gdf(" in inspect.getsource(Comparison.to_file)
+    assert "write_result(" in inspect.getsource(Comparison.to_file)
+    assert "write_gdf(" in inspect.getsource(write_result)
 
 
 def _kill_when(proc: subprocess.Popen, ready) -> None:

@@ -33,8 +33,9 @@ def test_cache_dir_from_env_and_default(cache_dir, monkeypatch):
 
 
 def test_second_run_hits_the_cache(cache_dir, monkeypatch):
+    # changes() keeps clipped releases (shares keep measured results: tests/test_runner.py)
     s = Series(mapdiff.sample_paths())
-    first = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
+    first = s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame
     entries = sorted(cache_dir.glob("*.mdr"))
     assert len(entries) == 5
 
@@ -42,11 +43,11 @@ def test_second_run_hits_the_cache(cache_dir, monkeypatch):
         raise AssertionError("a cached release was parsed again")
 
     monkeypatch.setattr(H, "_read_clipped", no_read)
-    second = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
+    second = s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame
     assert second.equals(first)
     # another area of interest is another key: it must parse
     with pytest.raises(AssertionError, match="parsed again"):
-        s.shares(["Kharkiv"], "RU", workers=1, quiet=True)
+        s.changes(aoi="Kharkiv", workers=1, quiet=True)
 
 
 def test_cache_roundtrip_keeps_the_map(cache_dir):
@@ -76,15 +77,19 @@ def test_changed_file_invalidates(cache_dir, tmp_path):
     target.write_text(json.dumps(data))
     after = Series(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame["Pokrovsk"].iloc[0]
     assert before < 0.5 and after == pytest.approx(1.0)
-    assert len(list(cache_dir.glob("*.mdr"))) == 2
+    assert len(list(cache_dir.glob("*.mds"))) == 1  # one results file, its entry replaced
 
 
 def test_damaged_entry_is_a_miss_and_is_rewritten(cache_dir):
     s = Series(mapdiff.sample_paths()[:2])
-    good = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
+    good = s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame
+    shares = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
     for p in cache_dir.glob("*.mdr"):
         p.write_bytes(p.read_bytes()[:40])  # truncated
-    assert s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame.equals(good)
+    for p in cache_dir.glob("*.mds"):
+        p.write_bytes(b"{")
+    assert s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame.equals(good)
+    assert s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame.equals(shares)
     assert all(cache.load(p.stem) is not None for p in cache_dir.glob("*.mdr"))
     (cache_dir / ("0" * 64 + ".mdr")).write_bytes(b"not a cache entry")
     assert cache.load("0" * 64) is None
@@ -113,19 +118,23 @@ def test_concurrent_writers_leave_a_whole_entry(cache_dir):
 
 
 def test_clear_and_prune(cache_dir):
-    Series(mapdiff.sample_paths()[:3]).shares(["Pokrovsk"], "RU", workers=1, quiet=True)
+    s = Series(mapdiff.sample_paths()[:3])
+    s.changes(aoi="Pokrovsk", workers=1, quiet=True)
+    s.shares(["Pokrovsk"], "RU", workers=1, quiet=True)
     assert cache.prune(30) == 0
     assert cache.clear() == 3
-    assert not list(cache_dir.glob("*.mdr"))
+    assert not list(cache_dir.glob("*.mdr")) and not list(cache_dir.glob("*.mds"))
 
 
 def test_unwritable_cache_warns_and_goes_on(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
     monkeypatch.setenv(cache.CACHE_ENV, str(blocker))
-    with pytest.warns(mapdiff.MapdiffWarning, match="cannot write the release cache"):
+    with pytest.warns(mapdiff.MapdiffWarning, match="cannot write the results cache"):
         frame = Series(mapdiff.sample_paths()[:2]).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
     assert len(frame) == 2
+    with pytest.warns(mapdiff.MapdiffWarning, match="cannot write the release cache"):
+        Series(mapdiff.sample_paths()[:2]).changes(aoi="Pokrovsk", workers=1, quiet=True)
 
 
 def test_cache_decisions_are_logged_at_debug(cache_dir, caplog):
@@ -133,8 +142,8 @@ def test_cache_decisions_are_logged_at_debug(cache_dir, caplog):
 
     paths = mapdiff.sample_paths()[:2]
     with caplog.at_level(logging.DEBUG, logger="mapdiff"):
-        Series(paths).shares(["Pokrovsk"], "RU", workers=1, quiet=True)
-        Series(paths).shares(["Pokrovsk"], "RU", workers=1, quiet=True)
+        Series(paths).changes(aoi="Pokrovsk", workers=1, quiet=True)
+        Series(paths).changes(aoi="Pokrovsk", workers=1, quiet=True)
     msgs = [r.getMessage() for r in caplog.records if r.name == "mapdiff"]
     assert sum("release cache miss" in m for m in msgs) == 2
     assert sum("release cache hit" in m for m in msgs) == 2

@@ -1,29 +1,20 @@
-"""``mapdiff claim`` and ``mapdiff place`` through a subprocess: text, JSON, exit codes."""
+"""``mapdiff claim`` and ``mapdiff place`` in process: text, JSON, exit codes."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 import shapely
-from conftest import ROOT
 
 import mapdiff
 
 SAMPLE = str(mapdiff.sample_path("2025-11-27"))
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mapdiff", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-    )
+@pytest.fixture
+def run(cli):
+    return cli
 
 
 def _sample_share(kind: str) -> float:
@@ -43,7 +34,7 @@ def _sample_share(kind: str) -> float:
     return geodesic(shapely.intersection(held, fp)) / geodesic(fp)
 
 
-def test_claim_text_verdict_and_sensitivity():
+def test_claim_text_verdict_and_sensitivity(run):
     r = run("claim", SAMPLE, "--place", "Красноармейск", "--side", "RU", "--claimed", "70%")
     assert r.returncode == 0, r.stderr
     assert "Verdict: NOT SUPPORTED" in r.stdout
@@ -66,7 +57,7 @@ def test_claim_text_verdict_and_sensitivity():
     assert f"nobody {_sample_share('approximate'):.1%}" in r.stdout
 
 
-def test_claim_json_and_strict():
+def test_claim_json_and_strict(run):
     r = run("claim", SAMPLE, "--place", "Pokrovsk", "--side", "RU", "--claimed", "70", "--json", "--strict")
     assert r.returncode == 1  # not supported with --strict
     d = json.loads(r.stdout)
@@ -80,7 +71,7 @@ def test_claim_json_and_strict():
     assert ok.returncode == 0 and "Verdict: SUPPORTED" in ok.stdout
 
 
-def test_claim_with_polygon_file_policy_and_kind(tmp_path):
+def test_claim_with_polygon_file_policy_and_kind(tmp_path, run):
     path = tmp_path / "town.geojson"
     path.write_text(
         json.dumps(
@@ -127,21 +118,21 @@ def test_claim_with_polygon_file_policy_and_kind(tmp_path):
         (["--place", "/nonexistent/town.geojson", "--side", "RU", "--claimed", "1"], "does not exist"),
     ],
 )
-def test_claim_bad_input_exits_2(args, message):
+def test_claim_bad_input_exits_2(args, message, run):
     r = run("claim", SAMPLE, *args)
     assert r.returncode == 2
     assert message in r.stderr
     assert "Traceback" not in r.stderr
 
 
-def test_claim_missing_map_and_bad_option():
+def test_claim_missing_map_and_bad_option(run):
     r = run("claim", "/nonexistent/map.geojson", "--place", "Pokrovsk", "--side", "RU", "--claimed", "1")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     r = run("claim", SAMPLE, "--place", "Pokrovsk", "--side", "RU", "--policy", "everyone")
     assert r.returncode == 2 and "invalid choice" in r.stderr
 
 
-def test_place_text_json_geojson():
+def test_place_text_json_geojson(run):
     r = run("place", "Dimitrov")
     assert r.returncode == 0, r.stderr
     assert "Myrnohrad: city_limits, 22.87 km²" in r.stdout and "Димитров" in r.stdout
@@ -156,12 +147,13 @@ def test_place_text_json_geojson():
     assert feat["type"] == "Feature" and feat["properties"]["name"] == "Pokrovsk"
     assert shapely.from_geojson(json.dumps(feat["geometry"])).geom_type == "Polygon"
     d = json.loads(run("place", "Kharkiv", "--json").stdout)
-    assert d["kind"] == "city_limits" and "ODbL" in d["provenance"] and "geometry" in d
+    assert d["footprint_kind"] == "city_limits" and d["type"] == "footprint"
+    assert "ODbL" in d["provenance"] and "geometry" in d
     bad = run("place", "Atlantis")
     assert bad.returncode == 2 and "no place 'Atlantis'" in bad.stderr
 
 
-def test_place_list_text_and_json():
+def test_place_list_text_and_json(run):
     r = run("place", "--list")
     assert r.returncode == 0, r.stderr
     lines = {ln.split()[0]: ln for ln in r.stdout.splitlines() if ln.strip()}
@@ -180,7 +172,7 @@ def test_place_list_text_and_json():
             assert a["community"] >= max(a.values()) - 1e-9
 
 
-def test_place_polygon_file_name(tmp_path):
+def test_place_polygon_file_name(tmp_path, run):
     path = tmp_path / "a.geojson"
     geom = json.loads(shapely.to_geojson(shapely.box(37.1, 48.2, 37.2, 48.3)))
     path.write_text(json.dumps({"type": "Feature", "properties": {"name": "Village"}, "geometry": geom}))
@@ -188,26 +180,39 @@ def test_place_polygon_file_name(tmp_path):
     assert run("place", str(path), "--name", "Mine").stdout.startswith("Mine: user,")
 
 
-def test_place_fetch_through_loopback_and_offline(tmp_path):
+def test_place_fetch_through_loopback_and_offline(tmp_path, run, monkeypatch):
     from test_footprints import NOMINATIM, _Server
 
-    env = {"MAPDIFF_CACHE_DIR": str(tmp_path)}
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("MAPDIFF_OFFLINE", raising=False)
     body = (NOMINATIM / "kherson_search.json").read_bytes()
     with _Server(body) as srv:
-        r = subprocess.run(
-            [sys.executable, "-m", "mapdiff", "place", "Kherson", "--fetch", "--nominatim-url", srv.url],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-        )
+        r = run("place", "Kherson", "--fetch", "--nominatim-url", srv.url)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Kherson: osm_boundary") and "ODbL" in r.stdout
-    r = subprocess.run(
-        [sys.executable, "-m", "mapdiff", "place", "Myrnohrad", "--fetch"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env, "MAPDIFF_OFFLINE": "1"},
+    r = run("place", "Myrnohrad", "--fetch", env={"MAPDIFF_OFFLINE": "1"})
+    assert r.returncode == 2 and "offline" in r.stderr
+
+
+def test_place_acceptance_town_limits_and_approximate_inside_hromada(run):
+    """`mapdiff place Pokrovsk --geojson` is the OSM town limits (31.17 km² ± 0.1%, measured
+    here with pyproj.Geod), and `mapdiff place Kupiansk` is flagged approximate and lies
+    inside its hromada."""
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+    feat = json.loads(run("place", "Pokrovsk", "--geojson").stdout)
+    geom = shapely.from_geojson(json.dumps(feat["geometry"]))
+    km2 = abs(geod.geometry_area_perimeter(shapely.orient_polygons(geom))[0]) / 1e6
+    assert km2 == pytest.approx(31.17, rel=1e-3)
+    assert (
+        feat["properties"]["footprint_kind"] == "city_limits" and feat["properties"]["approximate"] is False
     )
-    assert r.returncode == 2 and "offline" in r.stderr and "Traceback" not in r.stderr
+    assert "relation/2506125" in feat["properties"]["provenance"]
+    kup = json.loads(run("place", "Kupiansk", "--json").stdout)
+    assert kup["footprint_kind"] == "approximate" and kup["approximate"] is True
+    hromada = json.loads(run("place", "Kupiansk", "--kind", "community", "--json").stdout)
+    assert hromada["upper_bound"] is True and hromada["approximate"] is False
+    inner = shapely.from_geojson(json.dumps(kup["geometry"]))
+    outer = shapely.from_geojson(json.dumps(hromada["geometry"]))
+    assert shapely.area(shapely.difference(inner, outer)) < 1e-9 * shapely.area(inner)

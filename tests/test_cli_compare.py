@@ -1,16 +1,12 @@
-"""``mapdiff compare`` through a subprocess: text, JSON, --out, --place/--aoi, bad input exit 2."""
+"""``mapdiff compare`` in process: text, JSON, --out, --place/--aoi, bad input exit 2."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import geopandas as gpd
 import pytest
 import shapely
-from conftest import ROOT
 
 import mapdiff
 
@@ -18,28 +14,24 @@ A = str(mapdiff.sample_path("2025-11-20"))
 B = str(mapdiff.sample_path("2025-11-27"))
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mapdiff", "compare", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-    )
+@pytest.fixture
+def run(cli):
+    """``mapdiff compare ARGS`` in process."""
+    return lambda *args: cli("compare", *args)
 
 
-def test_text_and_out(tmp_path):
+def test_text_and_out(tmp_path, run):
     out = tmp_path / "diff.gpkg"
     r = run(A, B, "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "crosstab (km²)" in r.stdout and "real" in r.stdout and "near " in r.stdout
-    back = gpd.read_file(out)
+    back = gpd.read_file(out, layer="diff")  # beside it: the QGIS layer_styles table
     assert len(back) > 0 and {"a_label", "b_label", "area_km2", "cause"} <= set(back.columns)
     c = mapdiff.compare(mapdiff.read_map(A), mapdiff.read_map(B))
     assert back.area_km2.sum() == pytest.approx(c.disagreement_km2["total"], rel=1e-9)
 
 
-def test_json_matches_library():
+def test_json_matches_library(run):
     r = run(A, B, "--json", "--noise-m", "50")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
@@ -52,19 +44,20 @@ def test_json_matches_library():
     assert d["noise_m"] == 50
 
 
-def test_place_and_aoi_file(tmp_path):
+def test_place_and_aoi_file(tmp_path, run):
     r = run(A, B, "--place", "Pokrovsk", "--json")
     assert r.returncode == 0, r.stderr
     fp = mapdiff.footprint("Pokrovsk")
     d = json.loads(r.stdout)
     assert d["aoi_km2"] == pytest.approx(fp.area_km2, rel=1e-3)
-    assert d["aoi"]["kind"] == "city_limits" and d["approximate"] is False
+    assert d["aoi"]["footprint_kind"] == "city_limits" and d["approximate"] is False
     r = run(A, B, "--place", "Pokrovsk")
     assert "(Pokrovsk, city_limits footprint)" in r.stdout and "APPROXIMATE" not in r.stdout
     # an approximate footprint is flagged in the JSON and the text
     r = run(A, B, "--place", "Pokrovsk", "--footprint-kind", "approximate", "--json")
     d = json.loads(r.stdout)
-    assert d["approximate"] is True and d["aoi"]["kind"] == "approximate" and d["aoi"]["approximate"] is True
+    assert d["approximate"] is True and d["aoi"]["footprint_kind"] == "approximate"
+    assert d["aoi"]["approximate"] is True
     r = run(A, B, "--place", "Pokrovsk", "--footprint-kind", "approximate")
     assert "(Pokrovsk, approximate footprint, APPROXIMATE)" in r.stdout
     poly = tmp_path / "aoi.geojson"
@@ -82,13 +75,13 @@ def test_place_and_aoi_file(tmp_path):
         (A, B, "--place", "Nowhereville"),
     ],
 )
-def test_bad_input_exit_2(args, tmp_path):
+def test_bad_input_exit_2(args, tmp_path, run):
     r = run(*args)
     assert r.returncode == 2
     assert "error" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_garbage_file_exit_2(tmp_path):
+def test_garbage_file_exit_2(tmp_path, run):
     bad = tmp_path / "bad.geojson"
     bad.write_text("{not json", encoding="utf-8")
     r = run(A, str(bad))

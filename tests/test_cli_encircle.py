@@ -1,30 +1,22 @@
-"""``mapdiff encircle`` through a subprocess: text, JSON, figure, exit codes."""
+"""``mapdiff encircle`` in process: text, JSON, figure, exit codes."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-from conftest import ROOT
+import pytest
 
 import mapdiff
 
 SAMPLE = str(mapdiff.sample_path("2025-11-27"))
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mapdiff", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-    )
+@pytest.fixture
+def run(cli):
+    return cli
 
 
-def test_encircle_json_holds_enclosed_verdict_corridor():
+def test_encircle_json_holds_enclosed_verdict_corridor(run):
     r = run("encircle", SAMPLE, "--place", "Мирноград", "--by", "RU", "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
@@ -36,7 +28,7 @@ def test_encircle_json_holds_enclosed_verdict_corridor():
     assert d["corridor_km"] == e.corridor_km and d["verdict"] == e.verdict
 
 
-def test_encircle_text_fire_range_strict_and_figure(tmp_path):
+def test_encircle_text_fire_range_strict_and_figure(tmp_path, run):
     out = tmp_path / "pocket.png"
     r = run(
         "encircle",
@@ -60,16 +52,21 @@ def test_encircle_text_fire_range_strict_and_figure(tmp_path):
     assert r.returncode == 1 and "Verdict: open" in r.stdout
 
 
-def test_encircle_bad_input_exits_2_with_a_message():
+def test_encircle_bad_input_exits_2_with_a_message(run):
     r = run("encircle", SAMPLE, "--place", "Myrnohrad", "--by", "XX")
-    assert r.returncode == 2 and "no side 'XX'" in r.stderr and "Traceback" not in r.stderr
+    assert (
+        r.returncode == 2
+        and "side 'XX' is not on" in r.stderr
+        and "its sides: RU, UA" in r.stderr
+        and "Traceback" not in r.stderr
+    )
     r = run("encircle", SAMPLE, "--place", "Atlantis", "--by", "RU")
     assert r.returncode == 2 and "Atlantis" in r.stderr
     r = run("encircle", SAMPLE, "--place", "Myrnohrad", "--by", "RU", "--rear", "1,x")
     assert r.returncode == 2 and "rear" in r.stderr
 
 
-def test_claim_command_checks_an_encirclement_claim():
+def test_claim_command_checks_an_encirclement_claim(run):
     r = run("claim", SAMPLE, "--place", "Myrnohrad", "--side", "RU", "--kind", "encircled", "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)

@@ -1,11 +1,9 @@
-"""``mapdiff info`` through a real subprocess: text, JSON parsed back, exit codes."""
+"""``mapdiff info`` in process: text, JSON parsed back, exit codes."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 from conftest import ROOT, shared_file
@@ -15,18 +13,13 @@ import mapdiff
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def run(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mapdiff", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        cwd=ROOT,
-        timeout=120,
-    )
+@pytest.fixture
+def run(cli, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    return cli
 
 
-def test_info_json_on_the_sample():
+def test_info_json_on_the_sample(run):
     path = mapdiff.sample_path("2025-11-27")
     res = run("info", path, "--json")
     assert res.returncode == 0, res.stderr
@@ -40,14 +33,14 @@ def test_info_json_on_the_sample():
     assert all({"status", "side", "area_km2"} <= set(x) for x in d["labels"])
 
 
-def test_info_text():
+def test_info_text(run):
     res = run("info", mapdiff.sample_path("2025-11-27"))
     assert res.returncode == 0, res.stderr
     assert "source: deepstate" in res.stdout and "controlled:RU" in res.stdout
     assert "(background)" in res.stdout and "normalisation:" in res.stdout
 
 
-def test_info_bad_input_exit_2(tmp_path):
+def test_info_bad_input_exit_2(tmp_path, run):
     bad = tmp_path / "broken.geojson"
     bad.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
     res = run("info", bad)
@@ -55,7 +48,7 @@ def test_info_bad_input_exit_2(tmp_path):
     assert "broken.geojson" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_info_with_source_and_crs(tmp_path):
+def test_info_with_source_and_crs(tmp_path, run):
     path = tmp_path / "merc.geojson"
     path.write_text(
         json.dumps(
@@ -89,16 +82,16 @@ def test_info_with_source_and_crs(tmp_path):
 
 
 @pytest.mark.realdata
-def test_info_json_on_real_nzz():
+def test_info_json_on_real_nzz(run):
     res = run("info", shared_file("nzz/2025-11-27.json"), "--json")
     assert res.returncode == 0, res.stderr
     d = json.loads(res.stdout)
     assert d["source"] == "nzz" and d["as_of"] == "2025-11-26"
-    kinds = {r["kind"] for r in d["report"]["repairs"]}
+    kinds = {r["repair"] for r in d["report"]["repairs"]}
     assert "outside_coverage_clipped" in kinds
 
 
-def test_info_on_a_handmade_kmz_with_a_toml_profile(tmp_path):
+def test_info_on_a_handmade_kmz_with_a_toml_profile(tmp_path, run):
     import zipfile
 
     from test_kml import HANDMADE

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import matplotlib.pyplot as plt
 import pytest
-from conftest import ROOT
 
 import mapdiff
 
 
-def test_demo_prints_the_numbers_and_writes_the_images(tmp_path):
-    r = subprocess.run(
-        [sys.executable, "-m", "mapdiff", "demo", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"},
-    )
+def test_demo_prints_the_numbers_and_writes_the_images(tmp_path, cli):
+    r = cli("demo", "--out", tmp_path)
     assert r.returncode == 0, r.stderr
     out = r.stdout
     # 1. the comparison: its numbers are the library's

@@ -147,19 +147,20 @@ def test_no_holding_when_the_town_is_taken():
 
 
 @pytest.mark.parametrize(
-    "kwargs, match",
+    "kwargs, error, match",
     [
-        ({"by": "XX"}, "no side 'XX'"),
-        ({"by": "RU", "grey": "maybe"}, "grey-zone policy"),
-        ({"by": "RU", "fire_range_km": -1}, "fire_range_km"),
-        ({"by": "RU", "search_km": 0}, "search_km"),
-        ({"by": "RU", "defender": "RU"}, "defender"),
-        ({"by": "RU", "resolution_m": 0}, "resolution_m"),
+        ({"by": "XX"}, mapdiff.UnknownSideError, "side 'XX' is not on the .* map; its sides"),
+        ({"by": "RU", "grey": "maybe"}, mapdiff.ArgumentError, "grey-zone policy"),
+        ({"by": "RU", "fire_range_km": -1}, mapdiff.ArgumentError, "fire_range_km"),
+        ({"by": "RU", "search_km": 0}, mapdiff.ArgumentError, "search_km"),
+        ({"by": "RU", "defender": "RU"}, mapdiff.ArgumentError, "defender"),
+        ({"by": "RU", "resolution_m": 0}, mapdiff.ArgumentError, "resolution_m"),
     ],
 )
-def test_bad_arguments_raise_a_clear_error(kwargs, match):
-    with pytest.raises(mapdiff.ArgumentError, match=match):
+def test_bad_arguments_raise_a_clear_error(kwargs, error, match):
+    with pytest.raises(error, match=match) as err:
         encirclement(ring_map(), TOWN, **kwargs)
+    assert isinstance(err.value, ValueError)
 
 
 def test_not_a_map_raises():
@@ -211,7 +212,8 @@ def test_result_serialises_and_renders():
     e = encirclement(ring_map(gap_km=2), TOWN, by="RU", fire_range_km=0.5)
     d = json.loads(json.dumps(e.to_dict()))
     assert {"enclosed", "verdict", "corridor_km"} <= set(d) and d["enclosed"] is False
-    assert d["corridor_line"].startswith("LINESTRING")
+    assert d["type"] == "encirclement" and d["corridor_line"]["type"] == "LineString"
+    assert shapely.geometry.shape(d["corridor_line"]).equals_exact(e.corridor_line, 1e-12)
     assert e.to_frame().shape[0] == 1 and e.to_frame().loc[0, "corridor_km"] == e.corridor_km
     assert e.verdict in e._repr_html_() and "Verdict: open" in str(e)
     closed = encirclement(ring_map(), TOWN, by="RU").to_dict()

@@ -1,30 +1,22 @@
-"""Subprocess tests of ``mapdiff history`` and ``mapdiff changes``."""
+"""``mapdiff history`` and ``mapdiff changes`` in process."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 
-from conftest import ROOT
+import pytest
 
 import mapdiff
 
 
-def run(*args, tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MAPDIFF_CACHE_DIR": str(tmp_path / "cache")}
-    return subprocess.run(
-        [sys.executable, "-m", "mapdiff", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+@pytest.fixture
+def run(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "cache"))
+    return cli
 
 
-def test_history_csv_and_json(tmp_path):
+def test_history_csv_and_json(tmp_path, run):
     folder = mapdiff.sample_paths()[0].parent
     out = tmp_path / "shares.csv"
     r = run(
@@ -39,7 +31,6 @@ def test_history_csv_and_json(tmp_path):
         "--csv",
         out,
         "--quiet",
-        tmp_path=tmp_path,
     )
     assert r.returncode == 0, r.stderr
     assert "first release at >= 50%: Krasnoarmeysk 2025-12-15" in r.stdout
@@ -55,22 +46,22 @@ def test_history_csv_and_json(tmp_path):
     values = [float(v) for row in rows[1:] for v in row[1:]]
     assert all(0 <= v <= 1 for v in values) and max(values) > 0.5
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".shares.csv")]
-    r = run("history", folder, "--place", "Pokrovsk", "--json", tmp_path=tmp_path)
+    r = run("history", folder, "--place", "Pokrovsk", "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["schema_version"] == 1 and d["first_crossing"]["0.5"]["Pokrovsk"] == "2025-12-15"
     assert d["shares"]["Pokrovsk"][-1] == float(rows[-1][1])
 
 
-def test_changes_json(tmp_path):
+def test_changes_json(tmp_path, run):
     old, new = mapdiff.sample_path("2025-11-01"), mapdiff.sample_path("2025-11-27")
-    r = run("changes", old, new, "--place", "Pokrovsk", "--json", tmp_path=tmp_path)
+    r = run("changes", old, new, "--place", "Pokrovsk", "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["sides"]["RU"]["gained_km2"] > 5 and d["sides"]["RU"]["lost_km2"] >= 0
     assert d["sides"]["UA"]["lost_km2"] == d["sides"]["RU"]["gained_km2"]
     assert d["aoi"] == "Pokrovsk" and d["aoi_kind"] == "city_limits" and d["approximate"] is False
-    r = run("changes", old, new, "--place", "Pokrovsk", "--footprint-kind", "approximate", tmp_path=tmp_path)
+    r = run("changes", old, new, "--place", "Pokrovsk", "--footprint-kind", "approximate")
     assert r.returncode == 0, r.stderr
     assert "in Pokrovsk (approximate footprint) [APPROXIMATE footprint" in r.stdout
     r = run(
@@ -82,15 +73,14 @@ def test_changes_json(tmp_path):
         "--footprint-kind",
         "approximate",
         "--json",
-        tmp_path=tmp_path,
     )
     d = json.loads(r.stdout)
     assert d["aoi_kind"] == "approximate" and d["approximate"] is True
-    r = run("changes", old, new, tmp_path=tmp_path)
+    r = run("changes", old, new)
     assert r.returncode == 0 and "largest gains" in r.stdout and "near Pokrovsk" in r.stdout
 
 
-def test_bad_input_exits_2(tmp_path):
+def test_bad_input_exits_2(tmp_path, run):
     bad = tmp_path / "broken.geojson"
     bad.write_text('{"type": "FeatureCollection", "features": [')
     cases = [
@@ -101,6 +91,6 @@ def test_bad_input_exits_2(tmp_path):
         ("changes", mapdiff.sample_path(), mapdiff.sample_path(), "--place", "Atlantis"),
     ]
     for args in cases:
-        r = run(*args, tmp_path=tmp_path)
+        r = run(*args)
         assert r.returncode == 2, (args, r.stdout, r.stderr)
         assert "error:" in r.stderr and "Traceback" not in r.stderr

@@ -245,7 +245,10 @@ def test_deepstate_api_format_built_in_code():
     share = shapely.intersection(TRANSNISTRIA, ukraine).area / TRANSNISTRIA.area
     assert 0 < share < 0.5, "fixture: the Transnistria strip must graze Ukraine"
 
-    m = mapdiff.read_map(as_bytes(deepstate_api()))
+    # recognised as DeepState's raw API form; read here with the archive's profile, whose
+    # rules know the API keys and which drops features lying mostly outside Ukraine
+    assert mapdiff.read_map(as_bytes(deepstate_api())).source == "deepstate_raw"
+    m = mapdiff.read_map(as_bytes(deepstate_api()), source="deepstate")
     assert m.source == "deepstate"
     assert m.as_of == dt.date(2025, 11, 27)
     assert set(m.labels) == {RU, GREY, UA}
@@ -274,7 +277,7 @@ def test_deepstate_api_format_built_in_code():
 def test_deepstate_api_geojson_form_and_no_z():
     obj = deepstate_api(z=False)["map"]  # /api/history/{id}/geojson: the collection itself
     m = mapdiff.read_map(as_bytes(obj), as_of="2025-11-27")
-    assert m.source == "deepstate" and m.as_of == dt.date(2025, 11, 27)
+    assert m.source == "deepstate_raw" and m.as_of == dt.date(2025, 11, 27)
     assert "z_dropped" not in {r.kind for r in m.report.repairs}
 
 
@@ -409,13 +412,16 @@ def test_real_area_clipped_outside_coverage_is_reported():
     )
     clipped = {r.kind: r for r in m.report.repairs}["outside_coverage_clipped"]
     assert clipped.area_km2 > 0
-    assert geod_km2(raw) - m.area(RU) == pytest.approx(clipped.area_km2, rel=1e-2)
+    # the cut-off slivers measured directly (a difference of two ~115,000 km² areas is too coarse)
+    assert geod_km2(shapely.difference(raw, m.geometry(RU))) == pytest.approx(clipped.area_km2, rel=1e-2)
 
 
 def test_nzz_loss_straddling_the_border_counts_inside():
-    from mapdiff.places.regions import region
+    from mapdiff.places.regions import drawn_extent
 
-    ukraine = region("ukraine")
+    # drawn land counts inside either outline of Ukraine (land 2015 or OSM maritime 2017:
+    # they disagree along the land border by up to a few hundred metres)
+    ukraine = drawn_extent("ukraine")
     # a loss polygon across the Sumy-Kursk border, mostly in Russia
     straddle = shapely.box(35.0, 51.0, 36.0, 51.6)
     inside = shapely.intersection(straddle, ukraine)

@@ -106,7 +106,7 @@ def test_repairs_bowtie_z_points_lines_empty_outside():
     assert m.area(GREY) == pytest.approx(geod_km2(shapely.box(4, 0, 4.5, 0.5)), rel=1e-3)
     assert not any(shapely.has_z(np.asarray(m.geometries, dtype=object)))
     assert "invalid_geometry" in str(m.report)
-    assert list(m.report.to_frame().columns) == ["kind", "count", "area_km2", "detail"]
+    assert list(m.report.to_frame().columns) == ["repair", "count", "area_km2", "detail"]
 
 
 def test_nothing_left_is_an_error_that_says_why():
@@ -137,7 +137,8 @@ def test_unknown_label_and_bad_aoi(square_map):
 
 def test_to_gdf_to_dict_to_frame_html(square_map, tmp_path):
     gdf = square_map.to_gdf()
-    assert list(gdf.columns) == ["status", "side", "area_km2", "geometry"]
+    assert list(gdf.columns) == ["class", "status", "side", "area_km2", "geometry"]
+    assert list(gdf["class"]) == ["controlled:RU", "contested", "controlled:UA"]
     assert gdf.crs.to_epsg() == 4326
     assert list(gdf["status"]) == ["controlled", "contested", "controlled"]
     d = json.loads(json.dumps(square_map.to_dict()))

@@ -198,7 +198,7 @@ def test_save_figure_refuses_bad_requests(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_plot_series_of_a_share_series():
+def test_plot_series_of_a_share_series(_cli):
     s = mapdiff.Series(mapdiff.sample_paths())
     approx = [footprint(p, kind="approximate") for p in ("Pokrovsk", "Myrnohrad")]
     sh = s.shares(approx, "RU", cache=False, workers=1, quiet=True)
@@ -210,24 +210,13 @@ def test_plot_series_of_a_share_series():
     assert "RU" in ax.get_title()
 
 
-# ------------------------------------------------------------------ mapdiff render (subprocess)
-def _cli(*args):
-    import os
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
-    return subprocess.run(
-        [sys.executable, "-m", "mapdiff", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=120,
-    )
+# ------------------------------------------------------------------ mapdiff render (in process)
+@pytest.fixture
+def _cli(cli):
+    return cli
 
 
-def test_render_cli(tmp_path):
+def test_render_cli(tmp_path, _cli):
     import json
 
     a, b = mapdiff.sample_path("2025-11-01"), mapdiff.sample_path("2025-11-27")
@@ -265,7 +254,7 @@ def test_render_cli(tmp_path):
     assert "My title" in svg.read_text() or "My" in svg.read_text()
 
 
-def test_render_cli_bad_input(tmp_path):
+def test_render_cli_bad_input(tmp_path, _cli):
     a = mapdiff.sample_path("2025-11-27")
     r = _cli("render", a, tmp_path / "missing.geojson", "--out", tmp_path / "x.png")
     assert r.returncode == 2 and "missing.geojson" in r.stderr
@@ -355,7 +344,7 @@ def test_other_class_names_the_statuses():
     assert any(t.startswith("other: NZZ / Liveuamap lost:RU:") for t in texts), texts
 
 
-def test_render_cli_with_an_aoi_file(tmp_path):
+def test_render_cli_with_an_aoi_file(tmp_path, _cli):
     import json
 
     aoi = tmp_path / "area.geojson"
@@ -366,7 +355,7 @@ def test_render_cli_with_an_aoi_file(tmp_path):
                 "features": [
                     {
                         "type": "Feature",
-                        "properties": {},
+                        "properties": {"name": "Study area"},
                         "geometry": json.loads(shapely.to_geojson(shapely.box(37.1, 48.22, 37.25, 48.32))),
                     }
                 ],
@@ -378,7 +367,7 @@ def test_render_cli_with_an_aoi_file(tmp_path):
     r = _cli("render", a, b, "--aoi", aoi, "--out", out, "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["aoi"] == "area" and not d["approximate_footprint"]
+    assert d["aoi"] == "Study area" and not d["approximate_footprint"]  # its name property, not the file name
     assert d["aoi_km2"] == pytest.approx(area_km2(shapely.box(37.1, 48.22, 37.25, 48.32)), rel=1e-3)
     assert out.read_bytes()[:4] == b"%PDF"
 

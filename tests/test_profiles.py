@@ -37,8 +37,11 @@ def test_builtins_load_with_backgrounds_and_scopes():
         (
             pd.DataFrame({"name": ["Окупована\u00a0///\u00a0Occupied /// geoJSON.status.occupied\n"]}),
             None,
-            "deepstate",
+            "deepstate_raw",
         ),
+        (pd.DataFrame({"name": ["Occupied", "CADR and CALR"]}), "x_polygons", "deepstate_api"),
+        (pd.DataFrame({"style_url": ["#ru", "#ua"]}), None, "creamy_caprice"),
+        (pd.DataFrame({"layer": ["areas"]}), "owlmaps UA Control Map", "owl"),
         (
             pd.DataFrame({"type": ["gains"], "_datefrom": ["2025-11-19"], "_dateto": ["2025-11-26"]}),
             None,

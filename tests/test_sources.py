@@ -5,14 +5,11 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
 import shutil
-import subprocess
-import sys
 import threading
 
 import pytest
-from conftest import ROOT, SHARED_DATA
+from conftest import SHARED_DATA
 
 import mapdiff
 from mapdiff import FetchError, MapdiffWarning, UnknownSourceError
@@ -129,7 +126,7 @@ def test_file_names_follow_the_archives(mirror):
 
 
 @pytest.mark.realdata
-def test_real_archive_copies(mirror):
+def test_real_archive_copies(mirror, _cli):
     for src, rel in (("nzz", "nzz/2025-11-27.json"), ("isw", "isw/20230519.geojson")):
         if not (SHARED_DATA / rel).exists():
             pytest.skip(f"real data not available: {SHARED_DATA / rel}")
@@ -140,17 +137,12 @@ def test_real_archive_copies(mirror):
     assert fetch("isw", "2023-05-19", base_url=mirror.base).stat().st_size > 1e6
 
 
-def _cli(*args, env):
-    return subprocess.run(
-        [sys.executable, "-m", "mapdiff", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-        timeout=120,
-    )
+@pytest.fixture
+def _cli(cli):
+    return cli
 
 
-def test_cli_fetch(mirror):
+def test_cli_fetch(mirror, _cli):
     env = {"MAPDIFF_DATA_DIR": str(mirror.cache), "MAPDIFF_FETCH_BASE_URL": mirror.base}
     r = _cli("fetch", "deepstate", DAY, "--json", env=env)
     assert r.returncode == 0, r.stderr

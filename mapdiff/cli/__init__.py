@@ -7,8 +7,10 @@ Exit codes: 0 ok; 1 a claim is not supported (with ``--strict``); 2 bad input (a
 :class:`~mapdiff.errors.MapdiffError`, a bad option or an OS error on a file, with one
 line naming the file on stderr); 3 an internal error (one line; ``--debug`` prints the
 traceback). Under ``--json`` an error is also printed to stdout as
-``{"schema_version": 1, "type": "error", ...}``. Output piped into a program that stops
-reading (``| head``) ends quietly.
+``{"schema_version": 1, "type": "error", "exit_code": 2, "error": "<class>", "message":
+"..."}``. Every ``--json`` output has ``schema_version`` and ``type``; the shapes are
+JSON Schemas in ``docs/schemas/``. Output piped into a program that stops reading
+(``| head``) ends quietly.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import sys
 import traceback
 import warnings
 
-from ..errors import MapdiffError
+from .._json import SCHEMA_VERSION, jsonable
+from ..errors import ArgumentError, MapdiffError
 
 __all__ = ["main"]
 
@@ -37,11 +40,14 @@ _MODULES = (
     "encircle",
     "history",
     "changes",
+    "claims",
+    "track",
     "render",
     "report",
     "place",
     "fetch",
     "demo",
+    "completion",
 )
 _COMMANDS: dict[str, tuple] = {}
 
@@ -86,6 +92,7 @@ def cli_syntax(message: str) -> str:
     'pass --crs (for example --crs EPSG:4326)'
     """
     message = re.sub(r"\bswap_xy=True\b", "--swap-xy", message)
+    message = re.sub(r"\ballow_mixed_sources=True\b", "--allow-mixed-sources", message)
 
     def option(m):
         values = re.findall(r"'([^']*)'", m.group(2) or "")
@@ -95,9 +102,10 @@ def cli_syntax(message: str) -> str:
 
 
 def emit(obj, as_json: bool, text: str) -> None:
-    """Print ``obj`` as JSON (``--json``) or ``text`` (stripped of terminal control characters)."""
+    """Print ``obj`` as JSON (``--json``: cleaned by :func:`mapdiff._json.jsonable`, so no
+    NaN and ISO dates) or ``text`` (stripped of terminal control characters)."""
     if as_json:
-        print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+        print(json.dumps(jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         print(terminal_safe(text))
 
@@ -129,7 +137,7 @@ def ranged(kind, lo=None, hi=None, *, lo_open: bool = False):
 
 
 _INPUT_DESTS = (
-    *("map", "a", "b", "old", "new", "file", "aoi", "rear", "place"),
+    *("map", "a", "b", "old", "new", "file", "aoi", "rear", "place", "ledger"),
     *("source", "source_a", "source_b"),
 )
 _OUTPUT_DESTS = (("out", "--out"), ("csv", "--csv"))
@@ -143,9 +151,12 @@ def _inputs(args) -> list[str]:
         for v in vals if isinstance(vals, list) else [vals]:
             if isinstance(v, str) and v and os.path.exists(v):
                 found.append(v)
-    rel = getattr(args, "releases", None)
-    if isinstance(rel, str):
-        found += glob.glob(os.path.join(rel, "*")) if os.path.isdir(rel) else glob.glob(rel)
+    rels = [getattr(args, "releases", None)]
+    # --maps NAME=DIR (track, claims): every archive read is an input too
+    rels += [m.partition("=")[2] for m in getattr(args, "maps", None) or [] if isinstance(m, str)]
+    for rel in rels:
+        if isinstance(rel, str) and rel:
+            found += glob.glob(os.path.join(rel, "*")) if os.path.isdir(rel) else glob.glob(rel)
     return found
 
 
@@ -163,7 +174,7 @@ def check_outputs(args) -> None:
                 "demo",
                 "report",
             ):  # their --out is a folder
-                raise MapdiffError(f"{option} {out}: is a folder; give a file name")
+                raise ArgumentError(f"{option} {out}: is a folder; give a file name")
 
 
 def add_map_options(p, place: bool = False) -> None:
@@ -195,9 +206,14 @@ def read_map_option(args):
     return read_map(args.map, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available subcommand."""
-    for mod in _MODULES:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every available subcommand (or only the one named ``only``).
+
+    A subcommand's module imports what it needs (pandas, geopandas, ...) at its top, so
+    parsing ``mapdiff place Pokrovsk`` imports only :mod:`mapdiff.cli.place`: a short call
+    stays short. ``--help`` and an unknown command build the whole parser.
+    """
+    for mod in _MODULES if only is None else (only,):
         importlib.import_module(f"{__name__}.{mod}")
     parser = argparse.ArgumentParser(
         prog="mapdiff",
@@ -213,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (func, help_, epilog) in _COMMANDS.items():
+        if only is not None and name != only:
+            continue
         p = sub.add_parser(
             name,
             help=help_,
@@ -233,16 +251,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
+    parser = build_parser(_command_in(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_func", None):
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
-            check_outputs(args)
-            return int(args._func(args) or 0)
+            try:
+                check_outputs(args)
+                return int(args._func(args) or 0)
+            finally:
+                _print_warnings(args, caught)
     except BrokenPipeError:
         return _broken_pipe()
     except MapdiffError as exc:
@@ -266,6 +287,27 @@ def main(argv=None) -> int:
         )
 
 
+def _print_warnings(args, caught) -> None:
+    """Warnings (a repair, a doubt) on stderr, one line each, in CLI syntax."""
+    seen = set()
+    for w in caught:
+        text = terminal_safe(cli_syntax(str(w.message))).replace("\n", " ")
+        if text in seen:
+            continue
+        seen.add(text)
+        try:
+            print(f"mapdiff {args.command}: warning: {text}", file=sys.stderr)
+        except BrokenPipeError:
+            return
+
+
+def _command_in(argv) -> str | None:
+    """The subcommand ``argv`` names, if it names one (its first word, after --debug)."""
+    words = [a for a in argv if a != "--debug"]
+    first = words[0] if words else None
+    return first if first in _MODULES else None  # each module registers the command of its name
+
+
 def _fail(args, code: int, kind: str, message: str) -> int:
     message = terminal_safe(message).replace("\n", " ")
     try:
@@ -273,7 +315,7 @@ def _fail(args, code: int, kind: str, message: str) -> int:
             print(
                 json.dumps(
                     {
-                        "schema_version": 1,
+                        "schema_version": SCHEMA_VERSION,
                         "type": "error",
                         "exit_code": code,
                         "error": kind,

@@ -22,7 +22,7 @@ def _run(args) -> int:
         aoi = as_footprint(args.place, kind=args.footprint_kind)
     c = compare(a, b, aoi=aoi, noise_m=args.noise_m, scope=not args.no_scope)
     if args.out:
-        c.to_file(args.out, what="pieces" if args.all_pieces else "disagreement")
+        c.to_file(args.out, what="pieces" if args.all_pieces else "disagreement", style=not args.no_style)
     text = _text(c)
     if c.scope_notes:
         text += "\nscope:\n" + "\n".join(f"  - {s}" for s in c.scope_notes)
@@ -89,12 +89,22 @@ def _configure(p) -> None:
     )
     p.add_argument("--source-a", dest="source_a", help="profile of A (default: recognised)")
     p.add_argument("--source-b", dest="source_b", help="profile of B (default: recognised)")
-    p.add_argument("--out", help="write the disagreement polygons (.gpkg, .geojson, ...)")
+    p.add_argument(
+        "--out",
+        help="write the disagreement polygons with their provenance (.gpkg with a QGIS style, "
+        ".geojson, .fgb, .parquet)",
+    )
     p.add_argument(
         "--all-pieces",
         dest="all_pieces",
         action="store_true",
         help="with --out, write every piece (agreement too)",
+    )
+    p.add_argument(
+        "--no-style",
+        dest="no_style",
+        action="store_true",
+        help="with --out .gpkg, do not embed the QGIS style (layer_styles table)",
     )
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
 

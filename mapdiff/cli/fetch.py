@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._json import SCHEMA_VERSION
 from ..io.atomic import write_bytes
 from ..sources import ARCHIVES, _sha256, fetch
 from . import command, emit
 
 
 def _run(args) -> int:
-    path = fetch(args.source, args.date, offline=args.offline)
+    path = fetch(args.source, args.date, offline=args.offline, refresh=args.refresh)
     digest = _sha256(path)
     if args.out:
         out = Path(args.out) / path.name
         write_bytes(out, path.read_bytes())
         path = out
     d = {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
+        "type": "fetch",
         "source": args.source,
         "date": args.date,
         "path": str(path),
@@ -36,6 +38,9 @@ def _configure(p) -> None:
         "--offline",
         action="store_true",
         help="never touch the network; fail naming what is missing from the cache",
+    )
+    p.add_argument(
+        "--refresh", action="store_true", help="download again even when a verified copy is cached"
     )
     p.add_argument("--json", action="store_true", help="print JSON")
 

@@ -22,11 +22,19 @@ def _run(args) -> int:
         raise ArgumentError("a place is given twice; give each --place once")
     fps = [footprint(p) for p in args.place]
     series = Series(args.releases, source=args.source)
+    backend = "dask" if args.scheduler else args.backend
+    client = None
+    if backend == "dask":
+        from .._runner import dask_client
+
+        client = dask_client(args.scheduler, workers=args.workers)
     shares = series.shares(
         fps,
         args.side,
         policy=args.policy,
         workers=args.workers,
+        backend=backend,
+        client=client,
         cache=not args.no_cache,
         quiet=args.quiet or args.json,
     )
@@ -55,7 +63,10 @@ def _run(args) -> int:
         f"share held by {args.side} (grey counts for {args.policy})"
     ]
     if approx:
-        lines.append(f"approximate footprints (discs of the official area): {', '.join(approx)}")
+        lines.append(
+            f"APPROXIMATE footprints (disc of the official area, clipped to the hromada): {', '.join(approx)}"
+        )
+    lines.append("footprints: " + ", ".join(f"{f.name} {f.kind}" for f in fps))
     lines.append(frame.to_string(float_format=lambda v: f"{v:6.1%}"))
     for t in (0.5, 0.9):
         lines.append(
@@ -87,6 +98,18 @@ def _configure(p) -> None:
     p.add_argument("--source", help="profile name (default: recognised from the first file)")
     p.add_argument("--csv", metavar="FILE", help="write date x place shares (0..1) to FILE")
     p.add_argument("--workers", type=ranged(int, 1, 256), help="parallel processes (default: cores)")
+    p.add_argument(
+        "--backend",
+        choices=["local", "dask"],
+        default="local",
+        help="local: a process pool on this machine (default); dask: dask.distributed workers",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="dask scheduler to run on (tcp://host:8786; implies --backend dask); without it "
+        "--backend dask starts a LocalCluster of --workers processes",
+    )
     p.add_argument("--no-cache", action="store_true", help="do not use the on-disk release cache")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print JSON")

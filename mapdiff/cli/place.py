@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from .._json import SCHEMA_VERSION
-from ..errors import UnknownPlaceError
+from ..errors import ArgumentError
 from ..places.footprints import (
     as_footprint,
     available_kinds,
@@ -43,7 +43,7 @@ def _run(args) -> int:
     if args.list:
         return _list(args)
     if args.name is None:
-        raise UnknownPlaceError("give a place name (mapdiff place Pokrovsk) or --list")
+        raise ArgumentError("give a place name (mapdiff place Pokrovsk) or --list")
     if args.fetch:
         from ..places.boundaries import fetch_footprint
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import MapdiffError
+from ..errors import ArgumentError
 from . import command, emit
 
 _EPILOG = """\
@@ -99,7 +99,7 @@ def _run(args) -> int:
     old = read_map(args.old, source=args.source)
     new = read_map(args.new, source=args.source)
     if args.top < 1:
-        raise MapdiffError(f"--top {args.top}: give at least 1")
+        raise ArgumentError(f"--top {args.top}: give at least 1")
     ledger = False if args.no_ledger else (args.ledger or True)
     res = write_report(old, new, args.out, places=args.place or None, top=args.top, ledger=ledger)
     d = res["report"]

@@ -1,8 +1,9 @@
-"""Interactive maps (optional extra ``mapdiff[web]``: folium) of a Comparison, for notebooks.
+"""Interactive maps (optional extra ``mapdiff[web]``: folium, mapclassify) for notebooks.
 
-Same classes (the comparison's ``class`` column) and colours as
-:mod:`mapdiff.draw.plot`; one toggleable layer per class, named
-with its km². No tiles by default (no network); pass ``tiles="OpenStreetMap"`` when online.
+Same classes (the comparison's ``class`` column) and colours as the figures
+(:mod:`mapdiff.classes`); one toggleable layer per class, named with its km². No tiles by
+default (no network); pass ``tiles="OpenStreetMap"`` when online. Every result's
+``explore()`` delegates to :func:`explore_result`, built on :meth:`geopandas.GeoDataFrame.explore`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import shapely
 
 from ..errors import MissingDependencyError
 
-__all__ = ["explore_comparison"]
+__all__ = ["explore_comparison", "explore_result"]
 
 
 def explore_comparison(
@@ -47,7 +48,8 @@ def explore_comparison(
         import folium
     except ImportError:
         raise MissingDependencyError("interactive maps need folium: pip install 'mapdiff[web]'") from None
-    from .plot import CLASS_COLOURS, _classes, class_entries
+    from ..classes import CLASS_COLOURS
+    from .plot import _classes, class_entries
 
     pieces = comparison.pieces
     aoi = getattr(comparison.aoi, "geometry", comparison.aoi)
@@ -84,3 +86,56 @@ def explore_comparison(
     ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     return fmap
+
+
+def explore_result(result, *, tiles: str | None = None, column: str | None = None, **kwargs):
+    """An interactive map of a result's ``to_gdf()``, coloured by its ``class`` in the palette.
+
+    Built on :meth:`geopandas.GeoDataFrame.explore`; every feature's columns show in its
+    tooltip. The legend names each class as the figures do.
+
+    Parameters
+    ----------
+    result : object with ``to_gdf()``
+        A ControlMap, Comparison, ClaimCheck, Encirclement, Changes or Footprint.
+    tiles : str, optional
+        A basemap (``"OpenStreetMap"``, ``"CartoDB positron"``, ...), which needs the
+        network when the map is viewed. Default: none, so the map works offline.
+    column : str, optional
+        Colour by this column instead of ``class``.
+    **kwargs
+        Passed to :meth:`geopandas.GeoDataFrame.explore` (``m=``, ``style_kwds=``, ...).
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    MissingDependencyError
+        folium or mapclassify is not installed.
+
+    Examples
+    --------
+    >>> m = mapdiff.check_claim(cmap, "Pokrovsk", "RU", claimed=0.7).explore()  # doctest: +SKIP
+    """
+    try:
+        import folium  # noqa: F401
+        import mapclassify  # noqa: F401
+    except ImportError:
+        raise MissingDependencyError(
+            "interactive maps need folium and mapclassify: pip install 'mapdiff[web]'"
+        ) from None
+    gdf = result.to_gdf()
+    style = result._class_style() if hasattr(result, "_class_style") else None
+    if column is None and "class" in gdf.columns and style:
+        present = [k for k in style if k in set(gdf["class"])]
+        extra = sorted(set(gdf["class"]) - set(present))
+        order = present + extra
+        # the legend reads "class: label"; colours in the palette's order
+        kwargs.setdefault("categories", order)
+        kwargs.setdefault("cmap", [style[k][0] if k in style else "#888888" for k in order])
+        kwargs.setdefault("categorical", True)
+        column = "class"
+    kwargs.setdefault("style_kwds", {"weight": 0.5, "fillOpacity": 0.7})
+    return gdf.explore(column=column, tiles=tiles, **kwargs)

@@ -29,7 +29,8 @@ Examples
 >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
 >>> ax = plot_map(m, aoi=footprint("Pokrovsk").buffer(5))
 >>> [t.get_text().split(" km²")[0].split(": ")[0] for t in ax.get_legend().get_texts()]
-['controlled:RU', 'controlled:UA', 'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)']
+['controlled:RU', 'controlled:UA', 'no grey-zone class in this source',
+ 'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)']
 """
 
 from __future__ import annotations
@@ -44,7 +45,16 @@ import shapely
 
 from .._json import iso
 from .._resources import data_dir
-from ..errors import ArgumentError, MapdiffError, MissingDependencyError
+from ..classes import (
+    CLASS_COLOURS,
+    PALETTE,
+    SIDE_COLOURS,
+    class_text,
+    comparison_sides,
+    map_sides,
+    source_title,
+)
+from ..errors import ArgumentError, EmptyMapError, FormatError, MapdiffError, MissingDependencyError
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, NOT_COVERED, Label, as_label
 from ..measure import area_km2, from_equal_area, to_equal_area
@@ -54,10 +64,12 @@ __all__ = [
     "PALETTE",
     "SLIVER_SHARE",
     "context_layers",
+    "plot_agreement",
     "plot_change_table",
     "plot_changes",
     "plot_changes_map",
     "plot_claim",
+    "plot_claim_panels",
     "plot_claims_report",
     "plot_comparison",
     "plot_consensus",
@@ -67,35 +79,11 @@ __all__ = [
     "plot_map",
     "plot_panels",
     "plot_series",
+    "plot_tracking",
     "save_figure",
 ]
 
-#: Okabe–Ito colours (colour-blind safe).
-PALETTE = {
-    "vermillion": "#D55E00",
-    "blue": "#0072B2",
-    "orange": "#E69F00",
-    "purple": "#CC79A7",
-    "green": "#009E73",
-    "sky": "#56B4E9",
-    "yellow": "#F0E442",
-    "black": "#000000",
-    "grey": "#C8C8C8",  # lighter than Okabe–Ito greys: apart from reddish purple under deuteranopia
-    "light": "#EEEEEE",
-}
-
-#: Disagreement classes, in legend order, with their fixed colours. Vermillion and orange
-#: are too close for thin slivers (and under deuteranopia): "only map 1" is yellow.
-CLASS_COLOURS = {
-    "both_a": PALETTE["vermillion"],
-    "both_b": PALETTE["blue"],
-    "only_1_a": PALETTE["yellow"],
-    "only_2_a": PALETTE["purple"],
-    "grey": PALETTE["grey"],
-    "other": PALETTE["green"],
-    "out_of_scope": PALETTE["light"],
-}
-_SIDE_COLOURS = (PALETTE["vermillion"], PALETTE["blue"], PALETTE["green"], PALETTE["yellow"], PALETTE["sky"])
+_SIDE_COLOURS = SIDE_COLOURS
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 #: A class covering less than this share of the view is outlined (minimum line width).
 SLIVER_SHARE = 0.01
@@ -121,13 +109,7 @@ def _date(m) -> str:
     return iso(getattr(m, "as_of", None), "undated")
 
 
-def _name(m) -> str:
-    from ..io.profiles import get_profile
-
-    try:
-        return get_profile(m.source).title or m.source
-    except MapdiffError:
-        return m.source
+_name = source_title
 
 
 def _attribution(maps) -> str:
@@ -442,7 +424,7 @@ def _context(ax, centre, context=True, skip=()) -> list[str]:
     for path in user:
         p = Path(path)
         if not p.is_file():
-            raise MapdiffError(f"context layer {p} not found: pass an existing GeoJSON/GeoPackage/shapefile")
+            raise FormatError(f"context layer {p} not found: pass an existing GeoJSON/GeoPackage/shapefile")
         geoms, tree = _line_layer(str(p))
         hit = tree.query(view, predicate="intersects") if tree is not None else []
         if len(hit):
@@ -750,6 +732,9 @@ def _side_colours(sides) -> dict:
     return {s: _SIDE_COLOURS[i % len(_SIDE_COLOURS)] for i, s in enumerate(sides)}
 
 
+_map_sides = map_sides
+
+
 def _label_style(lab: Label, colours: dict) -> tuple[str, str | None]:
     if lab == NOT_COVERED:
         return PALETTE["light"], "///"
@@ -836,6 +821,8 @@ def plot_map(
     if aoi is not None and not outlines:
         _outline(ax, geom, centre)
     entries = [(f"{lab}: {a:,.1f} km²", s[0], s[1]) for lab, a, s in zip(labels, sizes, styles, strict=True)]
+    if getattr(m, "grey_note", None):  # say so, rather than show a grey zone of 0 km²
+        entries.append(("no grey-zone class in this source", "none", None))
     notes = _finish_map(
         ax, centre, places=places, context=context, tiles=tiles, bold=(_base(aoi).name,) if _base(aoi) else ()
     )
@@ -867,6 +854,9 @@ def _aoi_title(aoi, km2: float) -> str:
 
 
 # --------------------------------------------------------------------------- comparison
+_comparison_sides = comparison_sides
+
+
 def _comparison_footprint(comparison):
     """The Footprint behind a Comparison's AOI (``place``, kept on the result), else the AOI geometry."""
     place = getattr(comparison, "place", None)
@@ -891,19 +881,7 @@ def _own_statuses(pieces, a, b) -> str:
     return ", ".join(dict.fromkeys(found)) or "the maps disagree otherwise"
 
 
-def _class_text(cls, a, b, side_a, side_b) -> str:
-    n1, n2 = _name(a), _name(b)
-    if n1 == n2:
-        n1, n2 = _date(a), _date(b)
-    return {
-        "both_a": f"both say {side_a}",
-        "both_b": f"both say {side_b}",
-        "only_1_a": f"only {n1} says {side_a}",
-        "only_2_a": f"only {n2} says {side_a}",
-        "grey": "grey zone on either map",
-        "other": "other statuses (source-specific)",
-        "out_of_scope": "out of scope / not covered",
-    }[cls]
+_class_text = class_text
 
 
 def _classes(comparison, side_a=None, side_b=None):
@@ -1088,7 +1066,13 @@ def plot_claim(
     kind = c.footprint_kind + (", approximate" if c.approximate and "approx" not in c.footprint_kind else "")
     entries = [
         (f"held by {c.side}: {c.held_km2:,.2f} km²", PALETTE["vermillion"], None),
-        (f"grey zone: {c.grey_km2:,.2f} km²", PALETTE["grey"], None),
+        (
+            f"grey zone: {c.grey_km2:,.2f} km²"
+            if getattr(c, "grey_note", None) is None
+            else "no grey-zone class in this source: the policies cannot differ",
+            PALETTE["grey"],
+            None,
+        ),
         (
             f"rest of footprint: {max(c.footprint_km2 - c.held_km2 - c.grey_km2, 0):,.2f} km²",
             PALETTE["light"],
@@ -1373,7 +1357,7 @@ def plot_changes_map(
     gained, lost = changes.gained.get(s), changes.lost.get(s)
     layers = [g for g in (gained, lost) if g is not None and not g.is_empty]
     if not layers:
-        raise MapdiffError(f"nothing changed hands for {s}: no polygon to draw")
+        raise EmptyMapError(f"nothing changed hands for {s}: no polygon to draw")
     view = shapely.union_all(np.asarray(layers, dtype=object))
     centre = _centre(view)
     entries, geoms, colours = [], [], []
@@ -1386,8 +1370,8 @@ def plot_changes_map(
     _draw(ax, geoms, colours, centre, edges=_slivers(sizes, float(sum(sizes)) * 5), **style)
     _extent(ax, shapely.buffer(shapely.envelope(view), 0.02), centre)
     ctx = _finish_map(ax, centre, places=places, context=context)
-    old = changes.old_as_of.isoformat() if changes.old_as_of else "undated"
-    new = changes.new_as_of.isoformat() if changes.new_as_of else "undated"
+    old = iso(changes.old_as_of, "undated")
+    new = iso(changes.new_as_of, "undated")
     ax.set_title(f"{_name(SimpleMap(changes.source))}: {old} → {new}", fontsize=11)
     notes = ["Sources — " + _attribution([SimpleMap(changes.source)])]
     if ctx:
@@ -1598,7 +1582,7 @@ def plot_panels(
 
     results = list(results)
     if not results:
-        raise MapdiffError("plot_panels() needs at least one map or claim check")
+        raise ArgumentError("plot_panels() needs at least one map or claim check")
     kinds = {type(r).__name__ for r in results}
     n = len(results)
     ncols = ncols or min(n, 3)
@@ -1614,7 +1598,7 @@ def plot_panels(
         view = aoi if aoi is not None else shapely.union_all([r.footprint_geometry for r in results])
         for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
             plot_claim(r, ax=ax, places=places, context=context, bars=False, footer=False, **style)
-            date = r.as_of.isoformat() if r.as_of else "undated"
+            date = iso(r.as_of, "undated")
             share = "" if r.share is None else f" {r.share:.0%}"
             ax.set_title(
                 titles[i] if titles else f"{_name(SimpleMap(r.source))} {date}\n{r.verdict}{share}",
@@ -1632,7 +1616,7 @@ def plot_panels(
         maps = [m for r in results for m in (r.a, r.b)]
     elif all(hasattr(r, "partition") for r in results):  # maps
         if aoi is None:
-            raise MapdiffError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
+            raise ArgumentError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
         view = aoi
         for i, (ax, m) in enumerate(zip(axes, results, strict=True)):
             plot_map(
@@ -1641,7 +1625,7 @@ def plot_panels(
             ax.set_title(titles[i] if titles else f"{_name(m)} {_date(m)}", fontsize=9)
         maps = results
     else:
-        raise MapdiffError(f"plot_panels() takes maps, claim checks or comparisons, got {sorted(kinds)}")
+        raise ArgumentError(f"plot_panels() takes maps, claim checks or comparisons, got {sorted(kinds)}")
     geom = _geom(view)
     centre = _centre(geom)
     x0, y0, x1, y1 = shapely.bounds(to_equal_area(geom, centre))
@@ -1699,12 +1683,16 @@ def plot_series(
     import matplotlib.pyplot as plt
 
     note = ""
+    grey = None
     if hasattr(shares_df, "frame"):  # a ShareSeries
         series = shares_df
+        grey = getattr(series, "grey", None)
         shares_df = series.frame
         ylabel = f"share held by {series.side}"
         title = title or f"{_name(series)}: share of each place held by {series.side}"
         note = f"grey zone counted as: {series.policy}"
+        if getattr(series, "grey_note", None):
+            note = "this source has no grey-zone class: the policies cannot differ"
         if any(getattr(series, "approximate", ())):
             approx = [p for p, a in zip(series.places, series.approximate, strict=False) if a]
             note += f"; approximate footprints: {', '.join(approx)}"
@@ -1722,6 +1710,15 @@ def plot_series(
             color=cycle[i % len(cycle)],
             label=str(col),
         )
+        if grey is not None and col in grey.columns:  # the grey zone's share, beside the held share
+            ax.plot(
+                x,
+                np.asarray(grey[col], dtype=float),
+                ls=":",
+                lw=1.4,
+                color=cycle[i % len(cycle)],
+                label=f"{col}: grey zone",
+            )
     if threshold is not None:
         ax.axhline(threshold, ls="--", lw=1, color="black")
         ax.text(ax.get_xlim()[0], threshold, f" {threshold:.0%}", va="bottom", fontsize=8)
@@ -1737,6 +1734,226 @@ def plot_series(
     if note:
         _footer(ax, note, y=-0.12)
     return ax
+
+
+# --------------------------------------------------------------------------- claims tracker
+#: Marker per claim kind in :func:`plot_tracking`.
+TRACK_MARKERS = {
+    "captured": ("^", "captured"),
+    "share": ("s", "share (at the claimed value)"),
+    "not_captured": ("v", "capture denied"),
+    "encircled": ("o", "encircled"),
+    "not_encircled": ("X", "encirclement denied"),
+}
+_SOURCE_COLOURS = (
+    PALETTE["black"],
+    PALETTE["orange"],
+    PALETTE["green"],
+    PALETTE["purple"],
+    PALETTE["sky"],
+    PALETTE["yellow"],
+)
+_CLAIMANT_COLOURS = {"RU": PALETTE["vermillion"], "UA": PALETTE["blue"]}
+
+
+def _claimant_side(claimant: str) -> str:
+    c = (claimant or "").strip()
+    return "RU" if c.startswith(("RU", "Kremlin")) else "UA" if c.startswith("UA") else ""
+
+
+def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95, window_days: int = 60):
+    """Claims tracker timeline: per town, each source's share curve with the claims marked.
+
+    Parameters
+    ----------
+    curves : sequence of dict
+        ``source, place, side, rung, approximate, dates (ISO), shares (0..1 or None)``
+        (:attr:`mapdiff.tracker.Tracking.curves`).
+    rows : sequence of dict
+        Claim × source rows (:attr:`mapdiff.tracker.Tracking.rows`); only ``primary`` ones
+        are drawn: a vertical line at each claim's date in the claimant's colour (RU
+        vermillion, UA blue), a marker per kind at the top (a ``share`` claim's marker at
+        the claimed share), and an arrow from the claim to the first release of each
+        source that showed the claimed state.
+    places : sequence of str, optional
+        Towns to draw, one panel each (default: every town with a claim, most claims first).
+    axes : sequence of Axes, optional
+    threshold : float
+        The captured threshold (dashed line).
+    window_days : int
+        Days shown before the first claim and after the last claim or first-shown date.
+
+    Returns
+    -------
+    matplotlib Figure
+
+    Examples
+    --------
+    >>> curves = [{"source": "s", "place": "T", "side": "RU", "rung": "approximate",
+    ...            "approximate": True, "dates": ["2025-01-01", "2025-01-20"], "shares": [0.1, 1.0]}]
+    >>> rows = [{"primary": True, "place": "T", "date": "2025-01-05", "side": "RU", "kind": "captured",
+    ...          "claimant": "RU MoD", "claimed": None, "source": "s", "status": "confirmed",
+    ...          "first_shown": "2025-01-20"}]
+    >>> fig = plot_tracking(curves, rows)
+    >>> fig.axes[0].get_title(loc="left")
+    'T (approximate footprint)'
+    """
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    prim = [r for r in rows if r.get("primary", True)]
+    if places is None:
+        counts: dict = {}
+        for r in prim:
+            counts[r["place"]] = counts.get(r["place"], 0) + 1
+        places = sorted(counts, key=lambda p: (-counts[p], p))
+    places = list(places)
+    if not places:
+        raise ArgumentError("nothing to draw: no claim and no place given")
+    known = {c["place"] for c in curves}
+    unknown = [p for p in places if p not in known]
+    if unknown:
+        raise ArgumentError(
+            f"no share curve for {', '.join(unknown)}; places tracked: {', '.join(sorted(known))}"
+        )
+    sources = list(dict.fromkeys(c["source"] for c in curves))
+    colour = {s: _SOURCE_COLOURS[i % len(_SOURCE_COLOURS)] for i, s in enumerate(sources)}
+    if axes is None:
+        fig, axes = plt.subplots(
+            len(places), 1, figsize=(10, 0.6 + 2.5 * len(places)), squeeze=False, layout="constrained"
+        )
+        axes = axes[:, 0]
+    else:
+        axes = list(np.ravel(axes))
+        fig = axes[0].figure
+    day = np.timedelta64(1, "D")
+    for ax, place in zip(axes, places, strict=False):
+        claims = [r for r in prim if r["place"] == place]
+        dates = [np.datetime64(r["date"]) for r in claims]
+        dates += [
+            np.datetime64(r["first_shown"])
+            for r in claims
+            if r.get("first_shown") and r["status"] == "confirmed"
+        ]
+        lo = min(dates) - window_days * day if dates else None
+        hi = max(dates) + window_days * day if dates else None
+        approx, rungs = False, []
+        for c in curves:
+            if c["place"] != place:
+                continue
+            approx |= bool(c["approximate"])
+            rungs.append(c.get("rung"))
+            x = np.asarray(c["dates"], dtype="datetime64[D]")
+            y = np.asarray([np.nan if v is None else 100 * v for v in c["shares"]], dtype=float)
+            if lo is not None:
+                keep = (x >= lo) & (x <= hi)
+                x, y = x[keep], y[keep]
+            ax.plot(
+                x,
+                y,
+                color=colour[c["source"]],
+                lw=1.5,
+                ls="-" if c["side"] == "RU" else ":",
+                drawstyle="steps-post",
+                label=f"{c['source']}: share held by {c['side']}",
+            )
+        ax.axhline(100 * threshold, ls="--", lw=0.8, color=PALETTE["grey"])
+        seen_claims = set()
+        per_day: dict = {}  # markers already drawn on a date: the next one moves right
+        nudge = (hi - lo) / 120 if lo is not None else np.timedelta64(0, "D")
+        for r in claims:
+            d = np.datetime64(r["date"])
+            key = (r["date"], r["kind"], r["side"], r.get("claimant"))
+            cs = _CLAIMANT_COLOURS.get(_claimant_side(r.get("claimant", "")), PALETTE["grey"])
+            if key not in seen_claims:
+                seen_claims.add(key)
+                ax.axvline(d, color=cs, lw=0.8, alpha=0.6)
+                marker = TRACK_MARKERS.get(r["kind"], ("o", r["kind"]))[0]
+                yk = 100 * r["claimed"] if r["kind"] == "share" and r.get("claimed") is not None else 104
+                k = per_day.get((r["date"], yk), 0)
+                per_day[r["date"], yk] = k + 1
+                ax.plot(
+                    [d + k * nudge],
+                    [yk],
+                    marker=marker,
+                    color=cs,
+                    ms=7,
+                    mec="white",
+                    mew=0.6,
+                    clip_on=False,
+                    zorder=6,
+                )
+            if r.get("status") == "confirmed" and r.get("first_shown"):
+                f = np.datetime64(r["first_shown"])
+                curve = next(
+                    (
+                        c
+                        for c in curves
+                        if c["place"] == place and c["source"] == r["source"] and c["side"] == r["side"]
+                    ),
+                    None,
+                )
+                yv = 50.0
+                if curve is not None and r["first_shown"] in curve["dates"]:
+                    v = curve["shares"][curve["dates"].index(r["first_shown"])]
+                    yv = 50.0 if v is None else 100 * v
+                ax.annotate(
+                    "",
+                    xy=(f, yv),
+                    xytext=(d, yv),
+                    arrowprops={"arrowstyle": "->", "color": colour.get(r["source"], "black"), "lw": 1.0},
+                )
+        ax.set_ylim(-3, 108)
+        if lo is not None:
+            ax.set_xlim(lo, hi)
+        ax.set_ylabel("share held (%)")
+        rung = ", ".join(dict.fromkeys(r for r in rungs if r))
+        ax.set_title(
+            f"{place} (approximate footprint)"
+            if approx
+            else f"{place} (footprint: {rung})"
+            if rung
+            else place,
+            fontsize=10,
+            loc="left",
+        )
+        ax.grid(alpha=0.25)
+        loc = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    handles = [
+        Line2D([], [], color=colour[s], lw=1.5, label=f"{s} (RU share solid, UA dotted)") for s in sources
+    ]
+    handles += [
+        Line2D([], [], color=_CLAIMANT_COLOURS[k], lw=0.8, label=f"claim by {k} side") for k in ("RU", "UA")
+    ]
+    kinds = list(dict.fromkeys(r["kind"] for r in prim if r["place"] in places))
+    handles += [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker=TRACK_MARKERS.get(k, ("o", k))[0],
+            color="dimgray",
+            label=TRACK_MARKERS.get(k, ("o", k))[1],
+        )
+        for k in kinds
+    ]
+    handles += [
+        Line2D([], [], color=PALETTE["grey"], ls="--", lw=0.8, label=f"captured threshold {threshold:.0%}"),
+        Line2D(
+            [],
+            [],
+            color="black",
+            marker=r"$\rightarrow$",
+            ls="",
+            ms=12,
+            label="claim → first release showing it",
+        ),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    return fig
 
 
 # --------------------------------------------------------------------------- saving
@@ -1785,3 +2002,125 @@ def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = No
             metadata={"Software": "mapdiff"} if fmt == "png" else None,
         )
     return path
+
+
+def plot_claim_panels(across, axes=None, *, places: bool = False, context=False, **style):
+    """One claim on every map: a small panel per source, same footprint, extent and palette.
+
+    Each panel is :func:`plot_claim` without its bars; its title gives the source, the
+    release used and its gap to the claim's date, the share held (decisive policy) against
+    the claimed share, and the grey zone, or "no grey-zone class" for a source without one.
+
+    Parameters
+    ----------
+    across : ClaimAcrossMaps
+        From :func:`mapdiff.check_claim_all`.
+    axes : sequence of matplotlib Axes, optional
+        One per source; by default a row of panels in a new figure.
+
+    Returns
+    -------
+    list of matplotlib Axes
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> maps = [mapdiff.read_map(p) for p in mapdiff.sample_paths()]
+    >>> axes = mapdiff.check_claim_all(maps, "Pokrovsk", "RU", "70%").plot()
+    >>> axes[0].get_title().splitlines()[0]
+    'deepstate 2025-12-15 (0 d before)'
+    """
+    import matplotlib.pyplot as plt
+
+    checks = list(across.checks.items())
+    if axes is None:
+        fig, axes = plt.subplots(
+            1,
+            len(checks),
+            figsize=((6.5 if across.kind == "encircled" else 3.6) * len(checks), 4.8),
+            squeeze=False,
+            layout="constrained",
+        )
+        axes = list(axes[0])
+    else:
+        axes = list(np.atleast_1d(axes))
+        if len(axes) < len(checks):
+            raise ArgumentError(
+                f"plot_claim_panels needs {len(checks)} axes (one per source), got {len(axes)}"
+            )
+        fig = axes[0].figure
+    for ax, (source, chk) in zip(axes, checks, strict=False):
+        release, gap = across.releases[source]
+        gap_text = "" if gap is None else f" ({gap} d before)"
+        enc = getattr(across, "encirclements", {}).get(source)
+        if enc is not None:  # "X encircled": the corridor per source
+            plot_encirclement(enc, ax=ax, places=places, context=context, **style)
+            grey = "" if chk.has_grey else "\nno grey-zone class"
+            ax.set_title(f"{source} {iso(release)}{gap_text}\n{enc.verdict}{grey}", fontsize=8)
+            continue
+        plot_claim(chk, ax=ax, places=places, context=context, bars=False, footer=False, **style)
+        share = "n/a" if chk.share is None or np.isnan(chk.share) else f"{chk.share:.1%}"
+        claimed = "" if chk.claimed is None else f" (claimed {chk.claimed:.0%})"
+        if chk.has_grey:
+            grey = f"grey zone {chk.grey_km2:,.2f} km² ({chk.grey_km2 / max(chk.covered_km2, 1e-12):.1%})"
+        else:
+            grey = "no grey-zone class: policies cannot differ"
+        ax.set_title(
+            f"{source} {iso(release)}{gap_text}\n{chk.side} {share}{claimed}: {chk.verdict}\n{grey}",
+            fontsize=8,
+        )
+    what = "" if across.claimed is None else f"{across.claimed:.0%} of "
+    claim = (
+        f"{across.place} encircled by {across.side}"
+        if across.kind == "encircled"
+        else f"{across.side} holds {what}{across.place}"
+    )
+    fig.suptitle(f"Claim: {claim} ({iso(across.date)}), every map", fontsize=10)
+    return axes
+
+
+def plot_agreement(cons, ax=None, *, label: str = "controlled:RU", places: bool = True, context=True):
+    """How many of the N sources say ``label`` on each piece of the area of interest.
+
+    One shade per count (0 = no source, N = every source), the legend giving the km² of
+    each; the grey zone's count is written under the map when any source draws one.
+
+    Examples
+    --------
+    >>> import shapely, mapdiff
+    >>> from mapdiff import Label, normalise
+    >>> cov, ru = shapely.box(37, 48, 37.2, 48.2), Label("controlled", "RU")
+    >>> ms = [normalise([(ru, shapely.box(37, 48, x, 48.2))], coverage=cov, source=s)
+    ...       for x, s in ((37.1, "a"), (37.15, "b"))]
+    >>> ax = mapdiff.consensus(ms, aoi=cov).plot(places=False, context=False)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][-1].startswith("2 of 2 sources")
+    True
+    """
+    from matplotlib import colormaps
+
+    ax = _axes(ax, figsize=(9, 6.5))
+    n = len(cons.sources)
+    counts = cons.count(label).to_numpy()
+    geoms = cons.pieces.geometry.to_numpy()
+    km2 = cons.pieces.area_km2.to_numpy()
+    centre = _centre(cons.aoi)
+    cmap = colormaps["Oranges"]
+    entries, shapes, colours = [], [], []
+    for k in range(n + 1):
+        sel = counts == k
+        if not sel.any():
+            continue
+        colour = PALETTE["light"] if k == 0 else cmap(0.25 + 0.75 * k / n)
+        shapes.append(shapely.union_all(geoms[sel]))
+        colours.append(colour)
+        entries.append((f"{k} of {n} sources: {km2[sel].sum():,.2f} km²", colour, None))
+    _draw(ax, shapes, colours, centre)
+    _extent(ax, cons.aoi, centre)
+    _outline(ax, cons.aoi, centre)
+    _finish_map(ax, centre, places=places, context=context)
+    ax.set_title(f"How many sources say {label}: {', '.join(cons.sources)}", fontsize=10)
+    if "contested" in cons.labels:
+        grey = cons.count("contested").to_numpy()
+        _footer(ax, f"grey zone (contested) drawn by at least one source on {km2[grey > 0].sum():,.2f} km²")
+    _legend(ax, entries, title=f"sources saying {label}")
+    return ax

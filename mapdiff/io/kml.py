@@ -51,6 +51,7 @@ import pandas as pd
 import shapely
 
 from ..errors import FormatError, InputLimitError
+from .limits import check_bytes, check_text_vertices, current_limits
 
 __all__ = ["MAX_RATIO", "MAX_UNCOMPRESSED", "read_kml", "read_kmz"]
 
@@ -272,10 +273,17 @@ def _parse(data: bytes, name: str) -> Element:
             "resolves those: remove the reference"
         ) from None
     except ParseError as exc:
+        end = data.find(b"</kml>")
+        if "junk after document element" in str(exc) and 0 <= end < len(data) - 6:
+            # a file overwritten in place by a shorter one keeps the old tail after
+            # </kml>: read the document, report the tail (read_kml's table.attrs)
+            root = _parse(data[: end + 6], name)
+            root.attrib["{mapdiff}junk_bytes"] = str(len(data) - end - 6)
+            return root
         raise FormatError(f"{name}: not well-formed XML ({exc}); is it a KML file?") from None
 
 
-def read_kml(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
+def read_kml(data: bytes, name: str, limits=None) -> tuple[pd.DataFrame, np.ndarray]:
     """Read KML bytes into a property table and lon/lat geometries, one row per placemark.
 
     Parameters
@@ -311,6 +319,7 @@ def read_kml(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
     >>> geoms[0].geom_type
     'Polygon'
     """
+    check_text_vertices(data, name, "kml", limits)  # before the parser builds anything
     root = _parse(data, name)
     if _local(root.tag) not in ("kml", "Document", "Folder", "Placemark"):
         raise FormatError(
@@ -360,6 +369,9 @@ def read_kml(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
             table[col] = None
     out = np.empty(len(geoms), dtype=object)
     out[:] = geoms
+    junk = root.attrib.get("{mapdiff}junk_bytes")
+    if junk:
+        table.attrs["repairs"] = [("trailing_junk_dropped", 1, f"{junk} bytes after </kml> ignored")]
     return table, out
 
 
@@ -392,7 +404,7 @@ def _placemark(el: Element, folders: tuple[str, ...], styles: dict, maps: dict, 
     return row
 
 
-def read_kmz(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
+def read_kmz(data: bytes, name: str, limits=None) -> tuple[pd.DataFrame, np.ndarray]:
     """Read a KMZ (zipped KML): ``doc.kml``, else the first ``.kml`` member.
 
     Parameters
@@ -446,13 +458,16 @@ def read_kmz(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
             f" times (limit {MAX_RATIO}); this looks like a zip bomb "
             "(raise mapdiff.io.kml.MAX_RATIO to read it anyway)"
         )
+    cap = MAX_UNCOMPRESSED
+    byte_limit = current_limits(limits).max_bytes
+    if byte_limit is not None:  # the unpacked KML is the input the byte limit is about
+        check_bytes(chosen.file_size, f"{name}!{chosen.filename}", limits)
+        cap = min(cap, byte_limit)
     try:
         with zf.open(chosen) as fh:
-            text = fh.read(MAX_UNCOMPRESSED + 1)  # headers can lie: never read past the cap
+            text = fh.read(cap + 1)  # headers can lie: never read past the cap
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise FormatError(f"{name}: cannot unpack {chosen.filename!r}: {exc}") from None
-    if len(text) > MAX_UNCOMPRESSED:
-        raise InputLimitError(
-            f"{name}: {chosen.filename!r} unpacks beyond the {MAX_UNCOMPRESSED / 2**20:,.0f} MB limit"
-        )
-    return read_kml(text, f"{name}!{chosen.filename}")
+    if len(text) > cap:
+        raise InputLimitError(f"{name}: {chosen.filename!r} unpacks beyond the {cap / 2**20:,.0f} MB limit")
+    return read_kml(text, f"{name}!{chosen.filename}", limits)

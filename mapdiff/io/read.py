@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import io as _io
+import itertools
 import json
 import math
+import re
+import sys
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyproj
 import shapely
@@ -34,8 +39,9 @@ from ..errors import (
     SwappedCoordinatesError,
     UnknownSourceError,
 )
-from ..model import ControlMap, Provenance, normalise
-from ..places.regions import region
+from ..measure import area_km2, cached_transformer
+from ..model import ControlMap, NormalisationReport, Provenance, Repair, _polygonal, normalise
+from ..places.regions import drawn_extent, region, speaking_coverage
 from .gate import (
     _FGB_MAGIC,
     _OGR_SUFFIXES,
@@ -47,7 +53,7 @@ from .gate import (
     zip_holds_kml,
     zip_shapefile_parts,
 )
-from .limits import check_bytes, check_vertices, current_limits
+from .limits import check_bytes, check_features, check_text_vertices, check_vertices, current_limits
 from .profiles import Profile, detect_profile, get_profile
 
 __all__ = ["RawMap", "check_input_path", "read_input_bytes", "read_map", "read_raw"]
@@ -80,6 +86,7 @@ def read_map(
     coverage=None,
     limits=None,
     layer: str | None = None,
+    clip=None,
 ) -> ControlMap:
     """Read a control map and normalise it.
 
@@ -108,6 +115,12 @@ def read_map(
     layer : str, optional
         Layer of a GeoPackage holding several (``--layer`` in the CLI); a GeoPackage
         with more than one spatial layer is refused without it.
+    clip : area, optional
+        The fast path for a few places on a large map: a place name, a Footprint, a
+        shapely geometry (lon/lat) or a sequence of them. The features are cut to the
+        bounding boxes of its parts before they are validated or repaired, so only what
+        lies in those boxes is normalised; the map's coverage becomes (coverage ∩ boxes).
+        Areas measured inside ``clip`` are those of the full read.
 
     Returns
     -------
@@ -125,12 +138,44 @@ def read_map(
     >>> m = read_map(gdf, as_of="2025-11-27")
     >>> m.source, m.as_of.isoformat(), round(m.area("controlled:RU"), 1)
     ('generic', '2025-11-27', 331.3)
+    >>> small = read_map(gdf, as_of="2025-11-27", clip=shapely.box(37.0, 48.0, 37.1, 48.1))
+    >>> round(small.area("controlled:RU"), 1)
+    82.9
     """
     raw = read_raw(src, crs=crs, limits=limits, layer=layer)
+    return _read_map(raw, source, as_of, swap_xy=swap_xy, coverage=coverage, clip=clip)
+
+
+def _read_map(
+    raw: RawMap,
+    source=None,
+    as_of=None,
+    *,
+    swap_xy: bool = False,
+    coverage=None,
+    clip=None,
+    check_source: bool = False,
+) -> ControlMap:
+    """The pipeline after reading (limits and format are :func:`read_raw`'s): profile,
+    coverage, CRS sanity, date, labels, clip, normalise. :func:`read_map` and the history
+    runner (which reads the bytes itself, for its cache key) both come through here.
+
+    ``check_source``: with ``source`` given, also recognise the file and refuse one that
+    looks like another source (a series keeps one source).
+    """
+    found = None
+    if source is None or check_source:
+        found = detect_profile(raw.table, raw.collection_name, _file_name(raw))
     if source is not None:
         profile = get_profile(source)
+        if check_source and found is not None and found.name != profile.name:
+            raise UnknownSourceError(
+                f"{raw.name}: looks like a {found.name} release, but the series is {profile.name}; "
+                f"keep one source per Series (or pass source={profile.name!r} to read every file "
+                "with that profile)"
+            )
     else:
-        profile = detect_profile(raw.table, raw.collection_name)
+        profile = found
         if profile is None:
             cols = ", ".join(map(str, raw.table.columns)) or "none"
             raise UnknownSourceError(
@@ -138,27 +183,40 @@ def read_map(
                 f"{_values_hint(raw.table)}); "
                 "pass source='deepstate'|'nzz'|'isw'|'generic' or a TOML profile"
             )
+    boxes = None if clip is None else _clip_boxes(clip)
+    extras = [getattr(e, "geometry", e) for e in (raw.coverage, coverage) if e is not None]
     cover = _coverage(profile, raw.name)
-    for extra in (raw.coverage, coverage):
-        if extra is not None:
-            extra = getattr(extra, "geometry", extra)
-            cover = extra if cover is None else shapely.intersection(cover, extra)
-            shapely.prepare(cover)
+    # drawn polygons count inside the drawn extent (for Ukraine: land ∪ maritime outline);
+    # None when that is the coverage itself
+    extent = _drawn_extent(profile)
+    for extra in extras:
+        cover = extra if cover is None else shapely.intersection(cover, extra)
+        if extent is not None:
+            extent = shapely.intersection(extent, extra)
+    for g in (cover, extent):
+        if g is not None:
+            shapely.prepare(g)
+    full_cover, full_extent = cover, extent
+    if cover is not None and boxes is not None:
+        # cached when only the profile's coverage is cut: a series clips every file alike
+        cover = _coverage_in(profile, cover, boxes) if not extras else _cut(cover, boxes)
+        if extent is not None:
+            extent = _coverage_in(profile, extent, boxes, "drawn") if not extras else _cut(extent, boxes)
     geoms = raw.geoms
     if swap_xy:
         geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
-    _check_lonlat(geoms, cover, raw.name, swapped_ok=swap_xy)
+    _check_lonlat(geoms, full_cover, raw.name, swapped_ok=swap_xy)
 
     date, origin = _resolve_as_of(profile, raw, as_of)
-    labels = profile.label_features(raw.table)
+    labels, reported = profile.label_and_reports(raw.table)
     feats = [(lab, g) for lab, g in zip(labels, geoms, strict=True) if lab is not None]
-    if not feats and len(labels):
+    if not feats and len(labels) and not reported:
         _explain_no_labels(profile, raw)
-    repairs = []
-    n_unlabelled = len(labels) - len(feats)
+    repairs = [Repair(kind, n, 0.0, detail) for kind, n, detail in raw.table.attrs.get("repairs", ())]
+    dropped = _reported_drops(reported, raw.table, geoms, cover)
+    repairs += dropped
+    n_unlabelled = len(labels) - len(feats) - sum(r.count for r in dropped)
     if n_unlabelled:
-        from ..model import Repair
-
         repairs.append(
             Repair(
                 "unlabelled_dropped",
@@ -167,13 +225,218 @@ def read_map(
                 f"features no rule of profile {profile.name!r} labels",
             )
         )
+    empty = raw.table.attrs.get("empty_release")
+    if empty and not feats:
+        return _empty_release(empty, profile, date, raw, origin, repairs)
+    if boxes is not None:
+        judge = full_cover if full_extent is None else full_extent
+        feats, dropped = _clip_features(feats, boxes, judge if profile.drop_mostly_outside else None)
+        repairs += dropped
+        if not feats:  # nothing drawn in the area: an empty map of it, not an error
+            return ControlMap(
+                (),
+                (),
+                cover,
+                profile.background,
+                profile.name,
+                date,
+                profile.scope,
+                Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
+                NormalisationReport(len(labels), 0, tuple(repairs)),
+            )
     try:
-        return _normalise(feats, profile, cover, date, raw, origin, repairs, labels)
+        m = _normalise(
+            feats,
+            profile,
+            cover if extent is None else extent,
+            date,
+            raw,
+            origin,
+            repairs,
+            labels,
+            decided=boxes is not None,
+        )
     except EmptyMapError as exc:  # name the file, not only the profile
         raise EmptyMapError(f"{raw.name}: {exc}") from None
+    return m if extent is None else speak_where_drawn(m, cover)
 
 
-def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
+# ------------------------------------------------------------------ clipping (fast path)
+def _clip_boxes(clip):
+    """The union of the bounding boxes of ``clip``'s polygon parts (lon/lat), as a geometry.
+
+    ``clip`` is a shapely geometry, a place (anything :func:`~mapdiff.places.footprints.as_footprint`
+    takes) or a sequence of them; a part that already is a union of boxes (edges along x and y) is kept as it
+    is. Boxes rather than outlines: cutting a front along a few axis-parallel edges is
+    cheap (``clip_by_rect``) and needs no valid input; the exact outlines are cut when
+    measuring.
+    """
+    if isinstance(clip, shapely.Geometry):  # a series clips every release alike: kept
+        key = shapely.to_wkb(clip)
+        if key not in _BOXES:
+            if len(_BOXES) > 32:
+                _BOXES.clear()
+            _BOXES[key] = _boxes_of([clip])
+        return _BOXES[key]
+    return _boxes_of(clip if isinstance(clip, list | tuple | np.ndarray) else [clip])
+
+
+_BOXES: dict = {}
+
+
+def _boxes_of(items):
+    from ..places.footprints import as_footprint
+
+    geoms = np.asarray(
+        [g if isinstance(g, shapely.Geometry) else as_footprint(g).geometry for g in items], dtype=object
+    )
+    parts = shapely.get_parts(geoms)
+    parts = parts[~shapely.is_empty(parts)]
+    if parts.size == 0:
+        raise FormatError("clip= is empty; pass an area (a place, a footprint or a polygon)")
+    boxes = [p if _rectilinear(p) else shapely.box(*p.bounds) for p in parts]
+    union = shapely.union_all(np.asarray(boxes, dtype=object))
+    if shapely.get_num_geometries(union) > _MAX_RECTS:
+        # many scattered places (hundreds of towns): one rectangle round them all costs less
+        # than cutting every feature into hundreds of pieces and dissolving them again
+        return shapely.box(*union.bounds)
+    return union
+
+
+_MAX_RECTS = 8
+
+
+def _rectilinear(poly) -> bool:
+    """A polygon without holes whose edges all run along x or y (a union of boxes is one)."""
+    if poly.geom_type != "Polygon" or len(poly.interiors):
+        return False
+    d = np.diff(shapely.get_coordinates(poly.exterior), axis=0)
+    return bool(((d[:, 0] == 0) | (d[:, 1] == 0)).all())
+
+
+def _clip_features(feats: list, boxes, cover=None) -> tuple[list, list]:
+    """Cut labelled features to ``boxes`` before any validation or repair.
+
+    Only features whose bounds meet the bounding rectangle of a part of ``boxes`` are
+    touched; each is cut with ``shapely.clip_by_rect`` (exact, and indifferent to invalid
+    input) to that rectangle. Normalisation then validates and repairs small pieces instead
+    of a whole front, and the coverage (∩ ``boxes``) cuts them exactly when measured. One
+    rectangle per part, not a tiling of it: pieces meeting along a seam would be re-noded
+    when dissolved, and move areas by ~1e-6 km².
+
+    With ``cover`` (the profile drops features mostly outside its coverage), that rule is
+    applied to the whole features before cutting, as a full read applies it, and the
+    drop is returned as a repair.
+    """
+    from ..model import Repair, _mostly_outside
+
+    if not feats:
+        return feats, []
+    geoms = np.asarray([g for _, g in feats], dtype=object)
+    ok = ~shapely.is_missing(geoms)
+    ok[ok] = ~shapely.is_empty(geoms[ok])
+    b = np.full((len(geoms), 4), np.nan)
+    b[ok] = shapely.bounds(geoms[ok])
+    rects = shapely.bounds(shapely.get_parts(boxes))
+    meets = [
+        ok & (b[:, 0] <= x1) & (b[:, 2] >= x0) & (b[:, 1] <= y1) & (b[:, 3] >= y0) for x0, y0, x1, y1 in rects
+    ]
+    repairs = []
+    if cover is not None and meets:
+        cand = np.flatnonzero(np.logical_or.reduce(meets))
+        drop = cand[_mostly_outside(geoms[cand], cover)]
+        if drop.size:
+            ok[drop] = False
+            meets = [m & ok for m in meets]
+            repairs.append(
+                Repair(
+                    "outside_coverage_dropped",
+                    int(drop.size),
+                    float(area_km2(geoms[drop]).sum()),
+                    "features (mostly) outside the map's coverage",
+                )
+            )
+    out: list = []
+    for (x0, y0, x1, y1), m in zip(rects, meets, strict=True):
+        idx = np.flatnonzero(m)
+        if idx.size == 0:
+            continue
+        pieces = shapely.clip_by_rect(shapely.force_2d(geoms[idx]), x0, y0, x1, y1)
+        out += [(feats[i][0], g) for i, g in zip(idx, pieces, strict=True) if not g.is_empty]
+    return out, repairs
+
+
+_COVER_IN: dict = {}
+
+
+def _cut(cover, boxes):
+    out = _polygonal(shapely.intersection(cover, boxes))
+    shapely.prepare(out)
+    return out
+
+
+def _coverage_in(profile: Profile, cover, boxes, which: str = "coverage"):
+    """``cover`` (the profile's own coverage, or its drawn extent) ∩ ``boxes``, kept for the next file."""
+    key = (profile.name, profile.coverage, which, shapely.to_wkb(boxes))
+    if key not in _COVER_IN:
+        if len(_COVER_IN) > 32:
+            _COVER_IN.clear()
+        _COVER_IN[key] = _cut(cover, boxes)
+    return _COVER_IN[key]
+
+
+def _file_name(raw: RawMap) -> str:
+    return Path(raw.path).name if raw.path else raw.name
+
+
+def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cover) -> list:
+    """One ``dropped_by_profile`` repair per reporting drop rule: polygons, km², names."""
+    from ..measure import area_km2
+    from ..model import polygonal_parts
+
+    out = []
+    for why, rows in reported.items():
+        g = polygonal_parts(shapely.force_2d(geoms[rows]))
+        keep = [r for r, x in zip(rows, g, strict=True) if x is not None and not x.is_empty]
+        if not keep:
+            continue
+        parts = shapely.make_valid(np.asarray([x for x in g if x is not None and not x.is_empty]))
+        km2 = float(np.sum(area_km2(polygonal_parts(parts))))
+        names = []
+        if "name" in table.columns:
+            for r in keep:
+                text = str(table["name"].iloc[r]).split("///")[-1].replace("\xa0", " ").strip()
+                if text and text not in names:
+                    names.append(text)
+        inside = ""
+        if cover is not None:
+            inside_km2 = float(np.sum(area_km2(polygonal_parts(shapely.intersection(parts, cover)))))
+            inside = f"; {inside_km2:.3f} km² of it inside the coverage"
+        shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+        out.append(Repair("dropped_by_profile", len(keep), km2, f"{why}: {shown}{inside}".strip()))
+    return out
+
+
+def _empty_release(why, profile, date, raw, origin, repairs):
+    """A release that draws nothing at all: a map that covers nothing (every AOI is
+    ``not_covered``), never one that implies its background everywhere."""
+    from ..model import NormalisationReport
+
+    repairs = [*repairs, Repair("empty_release", 1, 0.0, f"{why}: the map covers nothing")]
+    return ControlMap(
+        (),
+        (),
+        shapely.Polygon(),
+        profile.background,
+        profile.name,
+        date,
+        profile.scope,
+        Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
+        NormalisationReport(len(raw.table), 0, tuple(repairs)),
+    )
+
+
+def _normalise(feats, profile, cover, date, raw, origin, repairs, labels, decided=False):
     return normalise(
         feats,
         precedence=profile.order(labels),
@@ -185,7 +448,8 @@ def _normalise(feats, profile, cover, date, raw, origin, repairs, labels):
         provenance=Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
         repairs=repairs,
         n_features=len(labels),
-        drop_mostly_outside=profile.drop_mostly_outside,
+        # a clipped read judged whole features already: its pieces are not judged again
+        drop_mostly_outside=profile.drop_mostly_outside and not decided,
     )
 
 
@@ -217,6 +481,46 @@ def _values_hint(table: pd.DataFrame) -> str:
     return "; " + "; ".join(parts) if parts else ""
 
 
+def _drawn_extent(profile: Profile):
+    """Where drawn polygons count, for a profile whose coverage is a shipped region with
+    waters (``"ukraine"``: land ∪ internal waters and territorial sea); None otherwise
+    (drawn polygons are then clipped to the coverage itself)."""
+    if not profile.coverage or profile.coverage.lower() not in ("ukraine",):
+        return None
+    return drawn_extent(profile.coverage)
+
+
+def speak_where_drawn(m, land):
+    """``m`` (normalised with its drawn extent as coverage) speaking on ``land`` plus what it draws.
+
+    The drawn polygons keep everything inside the drawn extent (lagoons, estuaries,
+    coastal water); the background covers only ``land`` minus what is drawn, so undrawn
+    sea is held by no one. Drawn area outside the extent is reported as clipped.
+    """
+    import dataclasses
+
+    from ..measure import area_km2
+    from ..model import NormalisationReport, Repair
+
+    clipped = m._clipped  # drawn ∩ extent (the model's lazy clip, done once here)
+    out = dataclasses.replace(m, coverage=speaking_coverage(land, clipped))
+    out.__dict__["_clipped"] = clipped  # the cached_property's slot: already inside the new coverage
+    moved = [i for i, (g, c) in enumerate(zip(m.geometries, clipped, strict=True)) if g is not c]
+    report = m.report_base
+    if moved:  # measure what was cut off itself (a difference of two large areas is imprecise)
+        cut = [shapely.difference(m.geometries[i], m.coverage) for i in moved]
+        extra = Repair(
+            "outside_coverage_clipped",
+            len(moved),
+            float(np.sum(area_km2(np.asarray(cut, dtype=object)))),
+            "drawn area outside the map's extent (for Ukraine: outside its land and maritime "
+            "boundary), left out of every measure",
+        )
+        report = NormalisationReport(report.n_features, report.n_used, (*report.repairs, extra))
+    out.__dict__["report"] = report
+    return out
+
+
 def _coverage(profile: Profile, name: str):
     if not profile.coverage:
         return None
@@ -243,7 +547,7 @@ def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
     stated = profile.find_as_of(
         raw.table,
         collection_name=raw.collection_name,
-        file_name=Path(raw.path).name if raw.path else raw.name,
+        file_name=_file_name(raw),
         top_level=raw.top_level,
     )
     given = as_date(as_of, where=f"{raw.name}: as_of=") if as_of is not None else None
@@ -290,9 +594,8 @@ def read_raw(src, crs=None, limits=None, *, layer: str | None = None) -> RawMap:
 
 
 def _read_raw(src, crs=None, limits=None, layer=None) -> RawMap:
-    import geopandas as gpd
-
-    if isinstance(src, gpd.GeoDataFrame):
+    gpd = sys.modules.get("geopandas")  # a GeoDataFrame exists only once geopandas is imported
+    if gpd is not None and isinstance(src, gpd.GeoDataFrame):
         return _from_gdf(src, crs, "<GeoDataFrame>", None, None)
     if isinstance(src, str) and src.split(":", 1)[0].lower() in ("http", "https", "ftp"):
         raise FormatError(
@@ -301,7 +604,8 @@ def _read_raw(src, crs=None, limits=None, layer=None) -> RawMap:
     if isinstance(src, str | Path):
         path = check_input_path(src)
         if path.suffix.lower() == ".shp":
-            return _read_shapefile_parts(shapefile_parts(path, limits), path.name, crs, str(path), layer)
+            parts = shapefile_parts(path, limits)
+            return _read_shapefile_parts(parts, path.name, crs, str(path), layer, limits)
         data = read_input_bytes(path, limits)
         return _read_bytes(data, path.name, crs, str(path), limits, layer=layer)
     if hasattr(src, "read"):
@@ -326,18 +630,24 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None, *, l
         raise FormatError(f"{name}: the file is empty")
     _refuse_wide_text(data, name)
     low = name.lower()
-    if head[:1] in (b"{", b"["):
-        raw = _read_geojson(data, name, crs)
+    if Path(low).suffix in _OGR_SUFFIXES:  # the suffix promises a binary format: its signature or nothing
+        raw = _read_ogr(data, name, crs, path, layer, limits)
+    elif head[:1] in (b"{", b"["):
+        raw = _read_geojson(data, name, crs, limits)
     elif head.startswith(b"PK"):
         raw = _read_zip(data, name, crs, path, limits)
+    elif head[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise FormatError(
+            f"{name}: an HTML page, not a map (a saved error or login page?); download the map file itself"
+        )
     elif head[:1] == b"<" or low.endswith(".kml"):
         from .kml import read_kml
 
-        raw = _from_table(*read_kml(data, name), name=name, crs=None)
+        raw = _from_table(*read_kml(data, name, limits), name=name, crs=None)
     elif head.startswith(b"PAR1"):
         raw = _read_parquet(data, name, crs)
     elif data.startswith((b"SQLite format 3\0", _FGB_MAGIC)) or Path(low).suffix in _OGR_SUFFIXES:
-        raw = _read_ogr(data, name, crs, path, layer)
+        raw = _read_ogr(data, name, crs, path, layer, limits)
     else:
         raise FormatError(
             f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
@@ -362,24 +672,21 @@ def _refuse_wide_text(data: bytes, name: str) -> None:
         )
 
 
-def _read_geojson(data: bytes, name: str, crs) -> RawMap:
+def _read_geojson(data: bytes, name: str, crs, limits=None) -> RawMap:
+    check_text_vertices(data, name, "geojson", limits)  # before json builds every coordinate
     try:
-        obj = json.loads(data, object_pairs_hook=_no_duplicate_keys)
-    except _DuplicateKey as exc:
-        raise FormatError(
-            f"{name}: a JSON object names {exc.args[0]!r} twice; JSON readers disagree on which "
-            "value wins, so mapdiff refuses it: keep one"
-        ) from None
-    except UnicodeDecodeError:
-        raise FormatError(f"{name}: not UTF-8 text; GeoJSON must be UTF-8") from None
-    except RecursionError:
-        raise FormatError(f"{name}: JSON nested too deeply to be GeoJSON") from None
-    except json.JSONDecodeError as exc:
-        hint = " (the file looks truncated)" if exc.pos >= len(data.rstrip()) - 1 else ""
-        raise FormatError(
-            f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{hint}"
-        ) from None
+        obj = orjson.loads(data)  # several times faster than json on a whole front
+    except (orjson.JSONDecodeError, RecursionError):
+        obj = _loads(data, name)  # the standard parser says where and why
+    else:
+        if not _surely_no_duplicate_keys(data, obj):
+            obj = _loads(data, name)  # refuses a duplicate key, naming it
     top_level = None
+    from .owl import COLLECTION_NAME, is_owl, read_owl
+
+    if is_owl(obj):
+        table, geoms = read_owl(obj, name)
+        return RawMap(table, geoms, name, COLLECTION_NAME)
     if (
         isinstance(obj, dict)
         and obj.get("type") not in ("FeatureCollection", "Feature")
@@ -404,6 +711,7 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     features = obj.get("features")
     if not isinstance(features, list):
         raise FormatError(f"{name}: a FeatureCollection without a 'features' list")
+    check_features(len(features), name, limits)  # before building a geometry per feature
     props, geoms = [], np.empty(len(features), dtype=object)
     for i, f in enumerate(features):
         if not isinstance(f, dict):
@@ -418,7 +726,29 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     )
     coll = obj.get("name") if isinstance(obj.get("name"), str) else None
     cover = _geometry(obj["coverage"], name, "coverage") if _is_geometry(obj.get("coverage")) else None
+    if cover is not None:  # the coverage member is input too: the same limits
+        check_vertices([cover], f"{name} (its 'coverage' member)", limits)
     return RawMap(table, geoms, name, coll, top_level, coverage=cover)
+
+
+def _loads(data: bytes, name: str):
+    """The standard parser: exact messages, and duplicate keys refused."""
+    try:
+        return json.loads(data, object_pairs_hook=_no_duplicate_keys)
+    except _DuplicateKey as exc:
+        raise FormatError(
+            f"{name}: a JSON object names {exc.args[0]!r} twice; JSON readers disagree on which "
+            "value wins, so mapdiff refuses it: keep one"
+        ) from None
+    except UnicodeDecodeError:
+        raise FormatError(f"{name}: not UTF-8 text; GeoJSON must be UTF-8") from None
+    except RecursionError:
+        raise FormatError(f"{name}: JSON nested too deeply to be GeoJSON") from None
+    except json.JSONDecodeError as exc:
+        hint = " (the file looks truncated)" if exc.pos >= len(data.rstrip()) - 1 else ""
+        raise FormatError(
+            f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{hint}"
+        ) from None
 
 
 class _DuplicateKey(ValueError):
@@ -434,6 +764,48 @@ def _no_duplicate_keys(pairs):
                 raise _DuplicateKey(k)
             seen.add(k)
     return d
+
+
+_ESCAPED_COLON = re.compile(rb"\\u003[aA]")
+
+
+def _surely_no_duplicate_keys(data: bytes, obj) -> bool:
+    """True when the parsed ``obj`` provably kept every key of ``data`` (orjson keeps the
+    last of duplicate keys silently).
+
+    Outside strings, a colon in JSON text follows a key: so the colons of ``data`` number
+    the key/value pairs written plus the colons inside strings. The parsed tree gives the
+    pairs kept plus the colons in its strings; equal counts mean no key was lost. Lists
+    that start with numbers (coordinates) are not walked: any object hidden in one makes
+    the counts differ, and so does an escaped colon (backslash-u003a, checked up front). On any
+    difference the caller parses again with the standard parser, which decides exactly.
+    """
+    if _ESCAPED_COLON.search(data):
+        return False
+    counted = 0
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        items = o.items() if isinstance(o, dict) else ((None, v) for v in o)
+        if isinstance(o, dict):
+            counted += len(o)
+        elif o and not isinstance(o[0], dict | str) and _numbers_first(o):
+            continue
+        for k, v in items:
+            if k is not None:
+                counted += k.count(":")
+            if isinstance(v, str):
+                counted += v.count(":")
+            elif isinstance(v, dict | list):
+                stack.append(v)
+    return counted == data.count(b":")
+
+
+def _numbers_first(o: list) -> bool:
+    x = o
+    while isinstance(x, list) and x:
+        x = x[0]
+    return isinstance(x, int | float) and not isinstance(x, bool)
 
 
 def _is_geometry(obj) -> bool:
@@ -476,28 +848,38 @@ def _fast_shape(g):
     """``shapely.geometry.shape`` for GeoJSON, with (Multi)Polygons built from arrays.
 
     ``shape`` copies polygon coordinates one Python tuple at a time, which costs more
-    than parsing the JSON; numpy converts a ring's nested lists in C. Anything unusual
-    (other types, ragged or malformed coordinates) goes through ``shape`` unchanged, so
-    results and error messages stay those of shapely.
+    than parsing the JSON; here numpy converts all of a geometry's positions in one call
+    and GEOS builds every ring and polygon of it at once (``shapely.linearrings`` and
+    ``shapely.polygons`` with indices). Anything unusual (other types, ragged or malformed
+    coordinates) goes through ``shape`` unchanged, so results and error messages stay
+    those of shapely.
     """
     kind = g.get("type") if isinstance(g, dict) else None
     try:
         if kind == "Polygon":
-            return _fast_polygon(g["coordinates"])
+            return _fast_polygons([g["coordinates"]])[0]
         if kind == "MultiPolygon" and g["coordinates"]:
-            return shapely.MultiPolygon([_fast_polygon(p) for p in g["coordinates"]])
+            return shapely.multipolygons(_fast_polygons(g["coordinates"]))
     except (ValueError, TypeError, KeyError, IndexError, OverflowError, shapely.errors.GEOSException):
         pass
     return shape(g)
 
 
-def _fast_polygon(rings):
-    if not rings:
+def _fast_polygons(polys) -> np.ndarray:
+    """Polygons from GeoJSON polygon coordinates (a list of lists of rings), vectorised."""
+    if not isinstance(polys, list) or not all(isinstance(p, list) and p for p in polys):
         raise ValueError("empty polygon")
-    arrs = [np.asarray(r, dtype=float) for r in rings]
-    if any(a.ndim != 2 or a.shape[1] not in (2, 3) or len(a) < 4 for a in arrs):
+    rings = [r for p in polys for r in p]
+    sizes = np.fromiter((len(r) for r in rings), dtype=np.intp, count=len(rings))
+    if sizes.min() < 4:
         raise ValueError("not a polygon ring")
-    return shapely.Polygon(arrs[0], arrs[1:])
+    coords = np.array(list(itertools.chain.from_iterable(rings)), dtype=float)
+    if coords.ndim != 2 or coords.shape[1] not in (2, 3):
+        raise ValueError("not a polygon ring")
+    ring_of = np.repeat(np.arange(len(rings)), sizes)
+    lines = shapely.linearrings(coords, indices=ring_of)
+    per_poly = np.fromiter((len(p) for p in polys), dtype=np.intp, count=len(polys))
+    return shapely.polygons(lines, indices=np.repeat(np.arange(len(polys)), per_poly))
 
 
 def _geojson_crs(obj: dict, name: str):
@@ -505,11 +887,28 @@ def _geojson_crs(obj: dict, name: str):
     if not member:
         return None
     try:
-        return pyproj.CRS.from_user_input(member["properties"]["name"])
+        return _crs_named(member["properties"]["name"])
     except (KeyError, TypeError, pyproj.exceptions.CRSError):
         raise CRSError(
             f"{name}: cannot read its 'crs' member {member!r}; remove it (GeoJSON is lon/lat) or pass crs="
         ) from None
+
+
+@lru_cache(maxsize=64)
+def _crs_named(text: str) -> pyproj.CRS:
+    """A GeoJSON ``crs`` member's name as a CRS (kept: every file of an archive names one)."""
+    if not isinstance(text, str):
+        raise TypeError(text)
+    return pyproj.CRS.from_user_input(text)
+
+
+@lru_cache(maxsize=64)
+def _is_lonlat(crs: pyproj.CRS) -> bool:
+    return (
+        crs.equals(_WGS84, ignore_axis_order=True)
+        or crs.to_epsg() == 4326
+        or crs.name.upper().startswith("WGS 84 (CRS84)")
+    )
 
 
 def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) -> np.ndarray:
@@ -521,16 +920,12 @@ def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) 
             f"{name}: the input states no CRS; pass crs= (for example crs='EPSG:4326' for lon/lat degrees)"
         )
     try:
-        crs = pyproj.CRS.from_user_input(crs)
+        crs = crs if isinstance(crs, pyproj.CRS) else pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as exc:
         raise CRSError(f"{name}: {crs!r} is not a CRS pyproj knows: {exc}") from None
-    if (
-        crs.equals(_WGS84, ignore_axis_order=True)
-        or crs.to_epsg() == 4326
-        or crs.name.upper().startswith("WGS 84 (CRS84)")
-    ):
+    if _is_lonlat(crs):
         return geoms
-    tr = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)
+    tr = cached_transformer(crs, _WGS84)
 
     def fwd(c):
         x, y = tr.transform(c[:, 0], c[:, 1])
@@ -559,20 +954,20 @@ def _from_table(table: pd.DataFrame, geoms, name: str, crs) -> RawMap:
     return RawMap(table, np.asarray(geoms, dtype=object), name)
 
 
-def _read_ogr(data: bytes, name: str, crs, path: str | None, layer=None) -> RawMap:
-    return _from_gdf(ogr_frame(data, name, layer), crs, name, path, None)
+def _read_ogr(data: bytes, name: str, crs, path: str | None, layer=None, limits=None) -> RawMap:
+    return _from_gdf(ogr_frame(data, name, layer, limits), crs, name, path, None)
 
 
-def _read_shapefile_parts(parts: dict[str, bytes], name: str, crs, path, layer=None) -> RawMap:
-    return _from_gdf(shapefile_frame(parts, name, layer), crs, name, path, None)
+def _read_shapefile_parts(parts: dict[str, bytes], name: str, crs, path, layer=None, limits=None) -> RawMap:
+    return _from_gdf(shapefile_frame(parts, name, layer, limits), crs, name, path, None)
 
 
 def _read_zip(data: bytes, name: str, crs, path: str | None, limits=None) -> RawMap:
     if zip_holds_kml(data, name):
         from .kml import read_kmz
 
-        return _from_table(*read_kmz(data, name), name=name, crs=None)
-    return _read_shapefile_parts(zip_shapefile_parts(data, name, limits), name, crs, path)
+        return _from_table(*read_kmz(data, name, limits), name=name, crs=None)
+    return _read_shapefile_parts(zip_shapefile_parts(data, name, limits), name, crs, path, None, limits)
 
 
 def _read_parquet(data: bytes, name: str, crs) -> RawMap:

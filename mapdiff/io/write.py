@@ -1,11 +1,34 @@
-"""Writing GeoDataFrames atomically: every geodata output of mapdiff goes through here."""
+"""Writing geodata atomically, with provenance: every geodata output of mapdiff goes through here.
+
+Formats, from the file's suffix (or ``driver=``): GeoPackage (``.gpkg``), GeoJSON
+(``.geojson``/``.json``), FlatGeobuf (``.fgb``), GeoParquet (``.parquet``, needs the
+``parquet`` extra) and Shapefile (``.shp``, kept for old tools; it carries no provenance).
+The same columns are written whatever the format.
+
+Where the provenance goes (a JSON object: which maps, which footprint, mapdiff version):
+
+- GeoPackage: ``gpkg_contents.description`` of the layer, and the GeoPackage metadata
+  extension (``gpkg_metadata``, as GDAL writes layer metadata, key ``mapdiff_provenance``);
+- GeoParquet: the file's key-value metadata, key ``mapdiff_provenance`` (beside ``geo``);
+- GeoJSON: a top-level foreign member ``"provenance"`` of the FeatureCollection (RFC 7946
+  §6.1 allows it; readers that do not know it ignore it);
+- FlatGeobuf: the header's ``description``.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from ..errors import ArgumentError
-from .atomic import atomic_path
+from .._json import jsonable
+from .._version import __version__
+from ..errors import ArgumentError, MissingDependencyError
+from .atomic import atomic_path, refuse_overwrite, write_text
+
+__all__ = ["PROVENANCE_KEY", "export_provenance", "map_row", "read_provenance", "write_gdf", "write_result"]
+
+#: Metadata key of the provenance in GeoPackage and GeoParquet files.
+PROVENANCE_KEY = "mapdiff_provenance"
 
 _EXT_DRIVERS = {
     ".gpkg": "GPKG",
@@ -13,21 +36,94 @@ _EXT_DRIVERS = {
     ".fgb": "FlatGeobuf",
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
+    ".parquet": "Parquet",
+    ".geoparquet": "Parquet",
 }
 
 
-def write_gdf(gdf, path, *, driver: str | None = None, inputs=()) -> Path:
-    """Write a GeoDataFrame atomically (temporary file, then rename).
+def map_row(role: str, source: str, as_of, provenance=None) -> dict:
+    """One map of an export's provenance: role, source, as_of, file name, sha256.
+
+    ``provenance`` is the map's :class:`~mapdiff.model.Provenance` (or None).
+    """
+    path = getattr(provenance, "path", None)
+    return {
+        "role": role,
+        "source": source,
+        "as_of": as_of,
+        "file": Path(path).name if path else None,
+        "sha256": getattr(provenance, "sha256", None),
+    }
+
+
+def export_provenance(result_type: str, maps=(), footprint=None) -> dict:
+    """The provenance of an export: the maps (role, source, as_of, file name, sha256),
+    the footprint (name, kind, provenance, approximate) and the mapdiff version.
+
+    Parameters
+    ----------
+    result_type : str
+        The result's ``type`` (as in its ``to_dict()``).
+    maps : iterable of (role, ControlMap-like) or dict
+        Objects with ``source``, ``as_of`` and ``provenance.path``/``provenance.sha256``,
+        or ready dicts.
+    footprint : Footprint-like or dict, optional
+
+    Examples
+    --------
+    >>> p = export_provenance("comparison")
+    >>> p["type"], p["maps"], p["footprint"]
+    ('comparison', [], None)
+    """
+    rows = []
+    for item in maps:
+        if isinstance(item, dict):
+            rows.append(item)
+            continue
+        role, m = item
+        rows.append(map_row(role, m.source, m.as_of, getattr(m, "provenance", None)))
+    fp = footprint
+    if fp is not None and not isinstance(fp, dict):
+        fp = {
+            "name": getattr(fp, "name", None),
+            "footprint_kind": getattr(fp, "kind", None),
+            "provenance": getattr(fp, "provenance", None),
+            "approximate": bool(getattr(fp, "approximate", False)),
+            "upper_bound": bool(getattr(fp, "upper_bound", False)),
+        }
+    return jsonable({"type": result_type, "mapdiff_version": __version__, "maps": rows, "footprint": fp})
+
+
+def _driver(path: Path, driver: str | None) -> str:
+    driver = driver or _EXT_DRIVERS.get(path.suffix.lower())
+    if driver is None:
+        raise ArgumentError(
+            f"{path}: cannot tell the format from the suffix; use .gpkg, .geojson, .fgb, "
+            ".parquet or .shp, or pass driver="
+        )
+    return driver
+
+
+def write_gdf(
+    gdf, path, *, driver: str | None = None, inputs=(), provenance: dict | None = None, style=None
+) -> Path:
+    """Write a GeoDataFrame atomically (temporary file, then rename), with its provenance.
 
     Parameters
     ----------
     gdf : GeoDataFrame
     path : str or Path
-        ``.gpkg``, ``.geojson``/``.json``, ``.fgb`` or ``.shp``.
+        ``.gpkg``, ``.geojson``/``.json``, ``.fgb``, ``.parquet`` or ``.shp``.
     driver : str, optional
-        OGR driver name; inferred from the suffix by default.
+        OGR driver name, or ``"Parquet"``; inferred from the suffix by default.
     inputs : iterable of paths, optional
         Files this output must never replace (the inputs it was computed from).
+    provenance : dict, optional
+        Written as the file's metadata (see the module's notes), e.g. from
+        :func:`export_provenance`.
+    style : dict, optional
+        ``{class: (colour, legend label[, "fill" | "line"])}``: a GeoPackage gets a QGIS
+        style keyed on the ``class`` column (``layer_styles`` table). Ignored by other formats.
 
     Examples
     --------
@@ -39,22 +135,120 @@ def write_gdf(gdf, path, *, driver: str | None = None, inputs=()) -> Path:
     """
     import pyogrio
 
-    from .atomic import refuse_overwrite
-
     path = Path(path)
     refuse_overwrite(path, inputs)
-    driver = driver or _EXT_DRIVERS.get(path.suffix.lower())
-    if driver is None:
-        raise ArgumentError(
-            f"{path}: cannot tell the format from the suffix; use .gpkg, "
-            ".geojson, .fgb or .shp, or pass driver="
-        )
+    driver = _driver(path, driver)
+    meta = json.dumps(provenance, ensure_ascii=False) if provenance is not None else None
     if driver == "ESRI Shapefile":
         return _write_multifile(gdf, path, driver)
+    if driver == "Parquet":
+        return _write_parquet(gdf, path, meta)
+    if driver == "GeoJSON":
+        return _write_geojson(gdf, path, provenance)
+    layer = path.stem
+    kwargs = {}
+    if meta is not None and driver == "GPKG":
+        kwargs = {"layer_options": {"DESCRIPTION": meta}, "layer_metadata": {PROVENANCE_KEY: meta}}
+    elif meta is not None and driver == "FlatGeobuf":
+        kwargs = {"layer_options": {"TITLE": layer, "DESCRIPTION": meta}}
     with atomic_path(path) as tmp:
         # the layer is named after the target, not the temporary file
-        pyogrio.write_dataframe(gdf, tmp, driver=driver, layer=path.stem)
+        pyogrio.write_dataframe(gdf, tmp, driver=driver, layer=layer, **kwargs)
+        if driver == "GPKG" and style and "class" in gdf.columns:
+            from .qgis import add_layer_style
+
+            cats = {k: tuple(v[:2]) for k, v in style.items()}
+            kinds = {k: v[2] for k, v in style.items() if len(v) > 2}
+            add_layer_style(tmp, layer, cats, kinds=kinds, description="mapdiff classes, project palette")
     return path
+
+
+def _write_geojson(gdf, path: Path, provenance: dict | None) -> Path:
+    """GeoJSON (RFC 7946, lon/lat) with the provenance as a foreign member."""
+    gdf = gdf.to_crs(4326) if gdf.crs is not None and gdf.crs.to_epsg() != 4326 else gdf
+    doc = {"type": "FeatureCollection", "name": path.stem}
+    if provenance is not None:
+        doc["provenance"] = provenance
+    doc["features"] = gdf.to_geo_dict(na="null", drop_id=True)["features"]
+    write_text(path, json.dumps(jsonable(doc), ensure_ascii=False, allow_nan=False))
+    return path
+
+
+def _write_parquet(gdf, path: Path, meta: str | None) -> Path:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingDependencyError(
+            f"{path}: GeoParquet needs pyarrow: pip install 'mapdiff[parquet]' "
+            "(or write .gpkg, .geojson or .fgb)"
+        ) from None
+    with atomic_path(path) as tmp:
+        gdf.to_parquet(tmp, index=False)
+        if meta is not None:  # add ours beside geopandas' "geo" key-value metadata
+            table = pq.read_table(tmp)
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), PROVENANCE_KEY: meta})
+            pq.write_table(table, tmp)
+    return path
+
+
+def read_provenance(path) -> dict | None:
+    """The provenance mapdiff wrote into a GeoPackage, GeoParquet, GeoJSON or FlatGeobuf file.
+
+    Returns None when the file carries none.
+    """
+    path = Path(path)
+    driver = _driver(path, None)
+    if driver == "Parquet":
+        import pyarrow.parquet as pq
+
+        raw = (pq.read_schema(path).metadata or {}).get(PROVENANCE_KEY.encode())
+    elif driver == "GeoJSON":
+        return json.loads(path.read_text(encoding="utf-8")).get("provenance")
+    else:
+        import pyogrio
+
+        layer = path.stem if driver == "GPKG" else None  # beside it: the layer_styles table
+        meta = pyogrio.read_info(path, layer=layer).get("layer_metadata") or {}
+        raw = meta.get(PROVENANCE_KEY) or meta.get("DESCRIPTION")
+    return json.loads(raw) if raw else None
+
+
+def write_result(
+    result, path, *, driver: str | None = None, style: bool = True, inputs=(), **gdf_kwargs
+) -> Path:
+    """Write a result's ``to_gdf(**gdf_kwargs)`` with its provenance and (GeoPackage) its
+    style: the one implementation behind every result's ``to_file``.
+
+    The result provides ``to_gdf()``, ``_export_provenance()`` and ``_class_style()``
+    (``{class: (colour, label[, kind])}`` or None). The files of the maps it names are
+    never overwritten (nor are ``inputs``).
+    """
+    gdf = result.to_gdf(**gdf_kwargs)
+    classes = result._class_style() if style else None
+    if classes is not None and "class" in gdf.columns:  # only the classes present, in palette order
+        present = set(gdf["class"].dropna())
+        classes = {k: v for k, v in classes.items() if k in present}
+    return write_gdf(
+        gdf,
+        path,
+        driver=driver,
+        inputs=[*inputs, *_input_paths(result)],
+        provenance=result._export_provenance(),
+        style=classes,
+    )
+
+
+def _input_paths(result) -> list[str]:
+    """The files of the maps a result was computed from (its own, or its maps ``a``/``b``)."""
+    out = []
+    for obj in (result, getattr(result, "a", None), getattr(result, "b", None)):
+        for name in ("provenance", "map_provenance"):
+            value = getattr(obj, name, None)
+            for prov in value if isinstance(value, tuple) else (value,):
+                path = getattr(prov, "path", None)
+                if path:
+                    out.append(path)
+    return out
 
 
 def _write_multifile(gdf, path: Path, driver: str) -> Path:

@@ -2,8 +2,9 @@
 
 Design
 ------
-The shipped gazetteer has real polygons for six cities only; for the frontline towns it
-has an approximate disc. When online, :func:`fetch_footprint` asks a Nominatim server
+The shipped gazetteer has real limits for six cities and five frontline towns; for the
+other towns it has their hromada (an upper bound) and an approximate disc. When online,
+:func:`fetch_footprint` asks a Nominatim server
 (``/search?format=jsonv2&polygon_geojson=1``) for the place, keeps the polygon whose
 area contains the gazetteer's official centre (there are many Pokrovsks), and writes
 it to the cache as a GeoJSON Feature with the licence the server states (OSM data is
@@ -13,8 +14,8 @@ on :func:`mapdiff.footprint` prefers this ``osm_boundary`` footprint.
 * Only hosts in :data:`ALLOWED_HOSTS` over https (and loopback, for tests and local
   mirrors) are contacted, through :mod:`mapdiff._http` (the one client); the base URL
   is configurable (argument or ``MAPDIFF_NOMINATIM_URL``).
-* The cache lives in the platformdirs user cache folder, ``footprints/`` below it;
-  ``MAPDIFF_CACHE_DIR`` overrides the folder. Files are written atomically.
+* The cache lives in ``footprints/`` below the cache root (:mod:`mapdiff._dirs`);
+  ``MAPDIFF_CACHE_DIR`` sets the root. Files are written atomically.
 * ``MAPDIFF_OFFLINE=1`` forbids any network access. Failures raise
   :class:`~mapdiff.errors.FetchError` saying what was tried and what still works.
 

@@ -44,13 +44,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pyproj
 import shapely
 import shapely.affinity
 
+from .._geo import GeoResult
+from .._json import SCHEMA_VERSION
 from .._resources import data_dir
 from ..errors import ArgumentError, CRSError, FormatError, UnknownPlaceError
-from ..measure import area_km2
+from ..measure import area_km2, cached_transformer, equal_area_crs
 from ._cache import OSM_BOUNDARY, cached_boundary
 
 __all__ = [
@@ -76,7 +77,7 @@ DEFAULT_APPROX_KM2 = 5.0
 
 
 @dataclass(frozen=True)
-class Footprint:
+class Footprint(GeoResult):
     """A named area of interest.
 
     Attributes
@@ -164,8 +165,6 @@ class Footprint:
         >>> fp.buffer(1).kind
         'city_limits+3km'
         """
-        from ..measure import equal_area_crs
-
         try:
             km = float(km)
         except (TypeError, ValueError):
@@ -175,18 +174,13 @@ class Footprint:
         base = self.base or self
         _, _, done = self.kind.partition("+")
         total = km + (parse_buffer_km(done) if done else 0.0)
-        crs = equal_area_crs(base.geometry)
-        fwd = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
-        inv = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
-        proj = shapely.transform(base.geometry, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
-        grown = shapely.buffer(proj, total * 1000.0, quad_segs=16)
-        geom = shapely.transform(grown, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
+        geom, km2 = _grown(base.geometry, total)
         kind = f"{base.kind}+{total:g}km"
         return Footprint(
             self.name,
             geom,
             kind,
-            float(area_km2(geom)),
+            km2,
             f"{base.provenance}; buffered by {total:g} km",
             self.aliases,
             self.centre,
@@ -195,12 +189,41 @@ class Footprint:
             oblast=self.oblast,
         )
 
+    def to_gdf(self):
+        """The footprint as a one-row GeoDataFrame (EPSG:4326): ``name``, ``oblast``,
+        ``kind``, ``approximate``, ``upper_bound``, ``area_km2``, ``provenance``, ``geometry``.
+
+        A footprint has no classes, so no ``class`` column (and no embedded style).
+        """
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {
+                "name": [self.name],
+                "oblast": [self.oblast],
+                "kind": [self.kind],
+                "approximate": [self.approximate],
+                "upper_bound": [self.upper_bound],
+                "area_km2": [float(self.area_km2)],
+                "provenance": [self.provenance],
+            },
+            geometry=[self.geometry],
+            crs="EPSG:4326",
+        )
+
+    def _export_provenance(self) -> dict:
+        from ..io.write import export_provenance
+
+        return export_provenance("footprint", footprint=self)
+
     def to_dict(self) -> dict:
         """JSON-ready dict (geometry as GeoJSON)."""
         return {
+            "schema_version": SCHEMA_VERSION,
+            "type": "footprint",
             "name": self.name,
             "oblast": self.oblast,
-            "kind": self.kind,
+            "footprint_kind": self.kind,
             "rung": self.rung,
             "approximate": self.approximate,
             "upper_bound": self.upper_bound,
@@ -215,6 +238,7 @@ class Footprint:
         """A GeoJSON Feature of the footprint."""
         d = self.to_dict()
         geom = d.pop("geometry")
+        del d["schema_version"], d["type"]
         return json.dumps({"type": "Feature", "properties": d, "geometry": geom}, ensure_ascii=False)
 
     def plot(self, ax=None, **kwargs):
@@ -240,9 +264,22 @@ def _norm(name: str) -> str:
     return text.replace("’", "'").replace("ʼ", "'").replace("`", "'").replace("ё", "е")
 
 
+@lru_cache(maxsize=256)
+def _grown(geom, km: float):
+    """``geom`` buffered by ``km`` in its local equal-area projection, and its km² (cached:
+    geometries are immutable, and a claim check asks for the same buffers again)."""
+    crs = equal_area_crs(geom)
+    fwd, inv = cached_transformer(4326, crs), cached_transformer(crs, 4326)
+    proj = shapely.transform(geom, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
+    grown = shapely.buffer(proj, km * 1000.0, quad_segs=16)
+    out = shapely.transform(grown, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
+    return out, float(area_km2(out))
+
+
+@lru_cache(maxsize=1024)
 def _disc(lon: float, lat: float, km2: float):
-    crs = pyproj.CRS.from_proj4(f"+proj=laea +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m")
-    inv = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    """A geodesic disc of ``km2`` around (lon, lat) (cached: geometries are immutable)."""
+    inv = cached_transformer(f"+proj=laea +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m", 4326)
     r = math.sqrt(km2 * 1e6 / math.pi)
     circle = shapely.Point(0, 0).buffer(r, quad_segs=32)
     # the 128-gon is a little smaller than the circle: scale it to the stated area

@@ -19,18 +19,30 @@ load theirs with :func:`load_profile` and :func:`register_profile`). Keys:
     whose features may straddle the border.
 ``scope``, ``not_drawn``
     Notes on what the source never draws (``not_drawn`` keys: ``crimea``, ``pre2022``).
+``classes``
+    The classes the source has, from ``controlled``, ``contested`` (a grey zone),
+    ``retaken``, ``pre2022``, ``advanced``, ``claimed``, ``lost``, ``encircled``, plus
+    a note per class in ``[class_notes]``. A source whose classes omit ``contested`` has
+    no grey zone: results say so instead of reporting a grey zone of 0 km². Absent: the
+    classes are inferred from the labels drawn.
 ``[[detect]]``
     Content tests; a profile matches a file when all keys of one table hold:
-    ``collection_name`` (regex on the collection's ``name``), ``columns`` (all present),
-    ``property`` + ``pattern`` (regex matching at least one feature's value).
+    ``collection_name`` (regex on the collection's ``name``), ``file_name`` (regex on the
+    file's name), ``columns`` (all present), ``property`` + ``pattern`` (regex matching
+    at least one feature's value).
 ``[as_of]``
     Where the date comes from: ``property`` (a feature property, the latest value),
     ``collection_name`` / ``file_name`` (regex with one group of ``YYYYMMDD`` or
-    ``YYYY-MM-DD``), ``top_level`` (a member of a wrapping JSON object).
+    ``YYYY-MM-DD``, or of ``format``), ``top_level`` (a member of a wrapping JSON
+    object). ``format``: a :func:`~datetime.datetime.strptime` format for the group
+    (``"%y_%m_%d"``) or ``"unix"`` (seconds since 1970, UTC).
 ``[[rules]]``
     First match wins. ``property`` + one of ``values`` (list), ``pattern`` (regex),
-    ``missing = true`` (absent/empty); or ``status_column`` (+ ``side_column``) to take
-    labels from columns. ``label = "status:side"``, or ``"drop"`` to ignore a feature.
+    ``missing = true`` (absent/empty); ``every = true`` (every feature, for files whose
+    class is in their name); or ``status_column`` (+ ``side_column``) to take labels
+    from columns. ``label = "status:side"``, or ``"drop"`` to ignore a feature.
+    ``report = "why"`` on a ``"drop"`` rule: the features it drops are counted, measured
+    and named in the normalisation report (kind ``dropped_by_profile``).
 
 Patterns are data from a file, so they are bounded before use: a pattern with a
 quantified group that itself repeats or alternates (``(a+)+``, ``(a|aa)*``), a
@@ -54,7 +66,7 @@ import pandas as pd
 
 from ..._dates import find_date
 from ...errors import ProfileError, UnknownSourceError
-from ...labels import Label, as_label
+from ...labels import Label, as_label, canonical_side
 
 __all__ = [
     "Profile",
@@ -81,10 +93,24 @@ _TOP_KEYS = {
     "licence",
     "url",
     "drop_mostly_outside",
+    "classes",
+    "class_notes",
 }
-_DETECT_KEYS = {"collection_name", "columns", "property", "pattern"}
-_ASOF_KEYS = {"property", "collection_name", "file_name", "top_level"}
-_RULE_KEYS = {"property", "values", "pattern", "missing", "label", "status_column", "side_column"}
+_DETECT_KEYS = {"collection_name", "file_name", "columns", "property", "pattern"}
+_ASOF_KEYS = {"property", "collection_name", "file_name", "top_level", "format"}
+_RULE_KEYS = {
+    "property",
+    "values",
+    "pattern",
+    "missing",
+    "every",
+    "label",
+    "report",
+    "status_column",
+    "side_column",
+}
+#: Class names a profile's ``classes`` may list.
+CLASSES = ("controlled", "contested", "retaken", "pre2022", "advanced", "claimed", "lost", "encircled")
 DROP = "drop"
 
 
@@ -97,6 +123,8 @@ class Rule:
     values: tuple[str, ...] | None = None
     pattern: re.Pattern | None = None
     missing: bool = False
+    every: bool = False
+    report: str | None = None
     status_column: str | None = None
     side_column: str | None = None
 
@@ -124,17 +152,24 @@ class Profile:
     as_of: dict = field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
     drop_mostly_outside: bool = True
+    classes: tuple[str, ...] | None = None
+    class_notes: dict = field(default_factory=dict)
+
+    @property
+    def has_grey(self) -> bool | None:
+        """Whether the source has a grey-zone class (None when its classes are not stated)."""
+        return None if self.classes is None else "contested" in self.classes
 
     # -------------------------------------------------------------- detection
-    def matches(self, table: pd.DataFrame, *, collection_name: str | None = None) -> bool:
+    def matches(
+        self, table: pd.DataFrame, *, collection_name: str | None = None, file_name: str | None = None
+    ) -> bool:
         """True when one of the profile's ``[[detect]]`` tables holds for this content."""
         for test in self.detect:
             ok = True
-            if "collection_name" in test:
-                ok &= (
-                    bool(collection_name)
-                    and re.search(test["collection_name"], collection_name[:MAX_MATCH_CHARS]) is not None
-                )
+            for key, text in (("collection_name", collection_name), ("file_name", file_name)):
+                if key in test:
+                    ok &= bool(text) and re.search(test[key], text[:MAX_MATCH_CHARS]) is not None
             if "columns" in test:
                 ok &= all(c in table.columns for c in test["columns"])
             if "property" in test:
@@ -149,8 +184,13 @@ class Profile:
     # -------------------------------------------------------------- labelling
     def label_features(self, table: pd.DataFrame) -> list[Label | None]:
         """A label per row of ``table`` (None where no rule matches or a rule drops it)."""
+        return self.label_and_reports(table)[0]
+
+    def label_and_reports(self, table: pd.DataFrame) -> tuple[list[Label | None], dict[str, list[int]]]:
+        """Labels per row, and the rows each reporting ``drop`` rule dropped (by its ``report``)."""
         n = len(table)
         out: list[Label | None] = [None] * n
+        reported: dict[str, list[int]] = {}
         todo = np.ones(n, dtype=bool)
         for rule in self.rules:
             if not todo.any():
@@ -164,10 +204,12 @@ class Profile:
                     s = str(status.iloc[i]).strip()
                     sd = None if side is None or pd.isna(side.iloc[i]) else str(side.iloc[i]).strip()
                     if s:
-                        out[i] = Label(s, sd or None)
+                        out[i] = Label(s, canonical_side(sd) if sd else None)
                         todo[i] = False
                 continue
-            if rule.property not in table.columns:
+            if rule.every:
+                hit = np.ones(n, dtype=bool)
+            elif rule.property not in table.columns:
                 hit = np.full(n, rule.missing)
             else:
                 col = table[rule.property]
@@ -178,10 +220,13 @@ class Profile:
                     hit = col.astype(str).isin(rule.values).to_numpy() & ~absent
                 else:
                     hit = _search(col, rule.pattern) & ~absent
-            for i in np.flatnonzero(todo & hit):
+            rows = np.flatnonzero(todo & hit)
+            for i in rows:
                 out[i] = rule.label
                 todo[i] = False
-        return out
+            if rule.report and rows.size:
+                reported.setdefault(rule.report, []).extend(int(i) for i in rows)
+        return out, reported
 
     def order(self, labels) -> list[Label]:
         """Labels sorted by precedence (unlisted ones last, in order of appearance)."""
@@ -220,7 +265,8 @@ class Profile:
             if text and spec.get(key):
                 m = re.search(spec[key], text[:MAX_MATCH_CHARS])
                 if m:
-                    d = find_date(m.group(1))
+                    fmt = spec.get("format")
+                    d = _parse_format(m.group(1), fmt) if fmt else find_date(m.group(1))
                     if d:
                         return d
         return None
@@ -238,6 +284,17 @@ def _search(col: pd.Series, rx: re.Pattern) -> np.ndarray:
     """Boolean array: does ``rx`` match somewhere in each value (as text, first MAX_MATCH_CHARS)?"""
     n = MAX_MATCH_CHARS
     return np.fromiter((rx.search(str(v)[:n]) is not None for v in col), dtype=bool, count=len(col))
+
+
+def _parse_format(text: str, fmt: str) -> dt.date | None:
+    """A date written in a profile's ``as_of.format``: strptime codes, or ``"unix"``."""
+    text = str(text).strip()
+    try:
+        if fmt == "unix":
+            return dt.datetime.fromtimestamp(int(text), dt.UTC).date()
+        return dt.datetime.strptime(text, fmt).date()
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 # ---------------------------------------------------------------- loading
@@ -287,13 +344,21 @@ def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
         _check_keys(test, _DETECT_KEYS, f"{origin}: detect[{i}]")
         if "property" in test and "pattern" not in test:
             raise ProfileError(f"{origin}: detect[{i}] names a property but no pattern")
-        for key in ("collection_name", "pattern"):
+        for key in ("collection_name", "file_name", "pattern"):
             if key in test:
                 _compile(test[key], f"{origin}: detect[{i}].{key}")
     if not isinstance(data.get("drop_mostly_outside", True), bool):
         raise ProfileError(f"{origin}: 'drop_mostly_outside' must be true or false")
     as_of = data.get("as_of", {})
     _check_keys(as_of, _ASOF_KEYS, f"{origin}: as_of")
+    classes = None
+    if "classes" in data:
+        classes = _str_list(data["classes"], f"{origin}: classes")
+        unknown = [c for c in classes if c not in CLASSES]
+        if unknown:
+            raise ProfileError(f"{origin}: unknown class(es) {unknown}; known: {', '.join(CLASSES)}")
+    notes = data.get("class_notes", {})
+    _check_keys(notes, set(CLASSES), f"{origin}: class_notes")
     for key in ("collection_name", "file_name"):
         if key in as_of and _compile(as_of[key], f"{origin}: as_of.{key}").groups < 1:
             raise ProfileError(
@@ -313,19 +378,26 @@ def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
         if "status_column" in r:
             rules.append(Rule(status_column=str(r["status_column"]), side_column=r.get("side_column")))
             continue
-        if "property" not in r or "label" not in r:
-            raise ProfileError(f"{where}: needs 'property' and 'label' (or 'status_column')")
-        if sum(k in r for k in ("values", "pattern", "missing")) != 1:
+        every = r.get("every", False) is True
+        if "label" not in r or ("property" not in r and not every):
+            raise ProfileError(
+                f"{where}: needs 'property' and 'label' (or 'every = true', or 'status_column')"
+            )
+        if not every and sum(k in r for k in ("values", "pattern", "missing")) != 1:
             raise ProfileError(f"{where}: give exactly one of 'values', 'pattern', 'missing'")
         if not isinstance(r["label"], str):
             raise ProfileError(f"{where}: 'label' must be a string like 'controlled:RU'")
+        if "report" in r and (r["label"] != DROP or not isinstance(r["report"], str)):
+            raise ProfileError(f"{where}: 'report' is a string and goes with label = 'drop'")
         rules.append(
             Rule(
                 label=_label_or_error(r["label"], where),
-                property=str(r["property"]),
+                property=str(r["property"]) if "property" in r else None,
                 values=tuple(str(v) for v in r["values"]) if "values" in r else None,
                 pattern=_compile(r["pattern"], where) if "pattern" in r else None,
                 missing=bool(r.get("missing", False)),
+                every=every,
+                report=r.get("report"),
             )
         )
     return Profile(
@@ -341,6 +413,8 @@ def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
         as_of=dict(as_of),
         rules=tuple(rules),
         drop_mostly_outside=data.get("drop_mostly_outside", True),
+        classes=classes,
+        class_notes={k: str(v) for k, v in notes.items()},
     )
 
 
@@ -452,7 +526,18 @@ def load_profile(path) -> Profile:
 
 
 _REGISTRY: dict[str, Profile] = {}
-_BUILTIN = ("deepstate", "nzz", "isw", "generic")
+_BUILTIN = (
+    "deepstate",
+    "deepstate_api",
+    "deepstate_raw",
+    "creamy_caprice",
+    "creamy_caprice_advances_ru",
+    "creamy_caprice_advances_ua",
+    "owl",
+    "nzz",
+    "isw",
+    "generic",
+)
 
 
 def _load_builtins() -> None:
@@ -512,10 +597,12 @@ def available_profiles() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def detect_profile(table: pd.DataFrame, collection_name: str | None = None) -> Profile | None:
+def detect_profile(
+    table: pd.DataFrame, collection_name: str | None = None, file_name: str | None = None
+) -> Profile | None:
     """The first registered profile whose detection tests match this content, or None."""
     _load_builtins()
     for prof in _REGISTRY.values():
-        if prof.matches(table, collection_name=collection_name):
+        if prof.matches(table, collection_name=collection_name, file_name=file_name):
             return prof
     return None

@@ -1,0 +1,187 @@
+"""The classes results are drawn and exported by, and the one palette they are coloured with.
+
+Figures (:mod:`mapdiff.draw`), interactive maps and the QGIS styles embedded in
+GeoPackage exports all read their colours from here, so a class has one colour
+everywhere. The palette is Okabe–Ito (colour-blind safe). Nothing here imports
+matplotlib.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._json import iso
+from .labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED
+
+__all__ = [
+    "CLASS_COLOURS",
+    "PALETTE",
+    "SIDE_COLOURS",
+    "class_text",
+    "classify_pieces",
+    "comparison_sides",
+    "label_colours",
+    "map_sides",
+    "source_title",
+]
+
+#: Okabe–Ito colours (colour-blind safe).
+PALETTE = {
+    "vermillion": "#D55E00",
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "purple": "#CC79A7",
+    "green": "#009E73",
+    "sky": "#56B4E9",
+    "yellow": "#F0E442",
+    "black": "#000000",
+    "grey": "#C8C8C8",  # lighter than Okabe–Ito greys: apart from reddish purple under deuteranopia
+    "light": "#EEEEEE",
+}
+
+#: Disagreement classes of a comparison, in legend order, with their fixed colours. Vermillion
+#: and orange are too close for thin slivers (and under deuteranopia): "only map 1" is yellow.
+CLASS_COLOURS = {
+    "both_a": PALETTE["vermillion"],
+    "both_b": PALETTE["blue"],
+    "only_1_a": PALETTE["yellow"],
+    "only_2_a": PALETTE["purple"],
+    "grey": PALETTE["grey"],
+    "other": PALETTE["green"],
+    "out_of_scope": PALETTE["light"],
+}
+
+#: Colours of sides, in the order a map names them.
+SIDE_COLOURS = (PALETTE["vermillion"], PALETTE["blue"], PALETTE["green"], PALETTE["yellow"], PALETTE["sky"])
+
+#: Colours of the parts of a claim check (``ClaimCheck.to_gdf()``'s ``class``).
+CLAIM_COLOURS = {"footprint": PALETTE["light"], "held": PALETTE["vermillion"], "grey": PALETTE["grey"]}
+
+#: Colours of the parts of an encirclement (``Encirclement.to_gdf()``'s ``class``).
+ENCIRCLEMENT_COLOURS = {
+    "footprint": PALETTE["light"],
+    "holding": PALETTE["blue"],
+    "enemy": PALETTE["vermillion"],
+    "friendly": PALETTE["sky"],
+    "grey": PALETTE["grey"],
+    "corridor": PALETTE["black"],
+}
+
+#: Colours of gained and lost land (``Changes.to_gdf()``'s ``class``).
+CHANGE_COLOURS = {"gained": PALETTE["vermillion"], "lost": PALETTE["blue"]}
+
+
+def map_sides(m) -> list[str]:
+    """The sides a map names, drawn labels first, then its background's."""
+    sides = [lab.side for lab in m.labels if lab.side]
+    if m.background is not None and m.background.side:
+        sides.append(m.background.side)
+    return list(dict.fromkeys(sides))
+
+
+def comparison_sides(a, b, side_a=None, side_b=None) -> tuple[str | None, str | None]:
+    """Side A and side B of a comparison of maps ``a`` and ``b`` (the first two they name)."""
+    sides = list(dict.fromkeys(map_sides(a) + map_sides(b)))
+    if side_a is None:
+        side_a = sides[0] if sides else None
+    if side_b is None:
+        rest = [s for s in sides if s != side_a]
+        side_b = rest[0] if rest else None
+    return side_a, side_b
+
+
+def label_colours(labels, sides=None) -> dict[str, str]:
+    """``{str(label): colour}`` as a map is drawn: held land in its side's colour, the grey
+    zone grey, ``not_covered`` light, a source's own statuses in the remaining colours.
+
+    Examples
+    --------
+    >>> from mapdiff.labels import Label
+    >>> label_colours([Label("controlled", "RU"), Label("contested", None)])
+    {'controlled:RU': '#D55E00', 'contested': '#C8C8C8'}
+    """
+    labels = list(labels)
+    sides = list(sides) if sides is not None else list(dict.fromkeys(lab.side for lab in labels if lab.side))
+    side_colour = {s: SIDE_COLOURS[i % len(SIDE_COLOURS)] for i, s in enumerate(sides)}
+    own = (PALETTE["yellow"], PALETTE["sky"], PALETTE["green"], PALETTE["orange"], PALETTE["purple"])
+    out, n_own = {}, 0
+    for lab in labels:
+        if lab == NOT_COVERED:
+            colour = PALETTE["light"]
+        elif lab.status == CONTESTED or lab.side is None:
+            colour = PALETTE["grey"]
+        elif lab.status in HOLDING_STATUSES:
+            colour = side_colour.get(lab.side, PALETTE["sky"])
+        else:
+            colour, n_own = own[n_own % len(own)], n_own + 1
+        out[str(lab)] = colour
+    return out
+
+
+def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarray:
+    """The disagreement class of each piece of a Comparison (vectorised).
+
+    Classes: ``both_a``, ``both_b``, ``only_1_a``, ``only_2_a``, ``grey`` (either map says
+    grey zone), ``other`` (any other disagreement, e.g. a source's own status such as
+    ISW's ``advanced:RU`` or NZZ's ``lost:RU``), ``out_of_scope`` (either map does not
+    cover it, or the comparison blames scope). A map "says A" where its status holds
+    land (``controlled``/``encircled``) for side A.
+
+    Parameters
+    ----------
+    pieces : DataFrame with a_status, a_side, b_status, b_side (and optionally cause)
+    side_a, side_b : str or None
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"a_status": ["controlled", "controlled"], "a_side": ["RU", "RU"],
+    ...                    "b_status": ["controlled", "contested"], "b_side": ["RU", None]})
+    >>> classify_pieces(df, "RU", "UA").tolist()
+    ['both_a', 'grey']
+    """
+    a_st = pieces["a_status"].astype(object).to_numpy()
+    b_st = pieces["b_status"].astype(object).to_numpy()
+    a_sd = pieces["a_side"].astype(object).to_numpy()
+    b_sd = pieces["b_side"].astype(object).to_numpy()
+    scope = (a_st == NOT_COVERED.status) | (b_st == NOT_COVERED.status)
+    if "cause" in pieces:
+        scope |= pieces["cause"].astype(object).to_numpy() == "scope"
+    grey = (a_st == CONTESTED) | (b_st == CONTESTED)
+    hold1 = np.isin(a_st, list(HOLDING_STATUSES))
+    hold2 = np.isin(b_st, list(HOLDING_STATUSES))
+    a1, a2 = hold1 & (a_sd == side_a), hold2 & (b_sd == side_a)
+    b1, b2 = hold1 & (a_sd == side_b), hold2 & (b_sd == side_b)
+    out = np.select(
+        [scope, grey, a1 & a2, b1 & b2, a1 & ~a2, a2 & ~a1],
+        ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"],
+        default="other",
+    )
+    return out.astype(object)
+
+
+def source_title(m) -> str:
+    """The title of a map's source from its profile (``DeepStateMap``), else its source name."""
+    from .errors import MapdiffError
+    from .io.profiles import get_profile
+
+    try:
+        return get_profile(m.source).title or m.source
+    except MapdiffError:
+        return m.source
+
+
+def class_text(cls: str, a, b, side_a, side_b) -> str:
+    """The legend text of a comparison class (``"only DeepStateMap says RU"``)."""
+    n1, n2 = source_title(a), source_title(b)
+    if n1 == n2:
+        n1, n2 = (iso(m.as_of, "undated") for m in (a, b))
+    return {
+        "both_a": f"both say {side_a}",
+        "both_b": f"both say {side_b}",
+        "only_1_a": f"only {n1} says {side_a}",
+        "only_2_a": f"only {n2} says {side_a}",
+        "grey": "grey zone on either map",
+        "other": "other statuses (source-specific)",
+        "out_of_scope": "out of scope / not covered",
+    }[cls]

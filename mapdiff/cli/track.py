@@ -1,0 +1,138 @@
+"""``mapdiff track LEDGER --maps deepstate=DIR --maps owl=DIR``: every claim against every archive.
+
+Prints the sources (releases, time, cache use) and the summary per claimant and per
+source; ``--rows`` adds the claim × source table, ``--json`` prints everything, ``--csv``
+writes the rows (to stdout, or to FILE), ``--out`` draws a timeline per town.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+
+from ..claims import CAPTURED_THRESHOLD, POLICIES
+from ..errors import ArgumentError
+from ..io.atomic import write_text
+from . import command, emit
+
+_SHOWN = ["date", "claimant", "place", "side", "kind", "source", "release", "share", "status", "first_shown"]
+
+
+def _maps(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ArgumentError(
+                f"--maps {item!r}: write --maps NAME=DIR, e.g. --maps deepstate=data/deepstate"
+            )
+        if name in out:
+            raise ArgumentError(f"--maps {name}= is given twice; give each source once")
+        out[name] = path
+    if not out:
+        raise ArgumentError("give at least one --maps NAME=DIR, e.g. --maps deepstate=data/deepstate")
+    return out
+
+
+def _run(args) -> int:
+    from ..tracker import track
+
+    buffers = tuple(args.buffer_km) if args.buffer_km is not None else (2.0,)
+    if args.no_buffer:
+        buffers = ()
+    t = track(
+        args.ledger,
+        _maps(args.maps),
+        threshold=args.threshold,
+        policy=args.policy,
+        buffers_km=buffers,
+        workers=args.workers,
+        cache=not args.no_cache,
+        quiet=args.quiet or args.json or not sys.stderr.isatty(),
+    )
+    rows = t.to_frame(rungs=args.rungs)
+    notes = []
+    if args.csv:
+        buf = io.StringIO()
+        rows.to_csv(buf, index=False, float_format="%.6f", lineterminator="\n")
+        if args.csv == "-":
+            sys.stdout.write(buf.getvalue())
+            return 0
+        write_text(args.csv, buf.getvalue())
+        notes.append(f"wrote {args.csv}")
+    if args.out:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from ..draw.plot import save_figure
+
+        fig = t.plot(places=args.place or None)
+        save_figure(fig, args.out)
+        notes.append(f"wrote {args.out}")
+    text = str(t)
+    if args.rows:
+        shown = rows[[*_SHOWN, "lead_days"]].copy()
+        shown["share"] = shown["share"].map(lambda v: "-" if v != v or v is None else f"{v:.0%}")
+        shown["lead_days"] = shown["lead_days"].map(lambda v: "-" if v != v or v is None else f"{v:+.0f}")
+        text += "\n\n" + shown.to_string(index=False, na_rep="-")
+    text += (
+        f"\n\nlead = first release showing the claimed state - claim date (days; > 0: the claim ran ahead)."
+        f" captured: share >= {t.threshold:.0%}; grey land counts for {t.policy}."
+    )
+    if notes:
+        text += "\n" + "\n".join(notes)
+    emit(t.to_dict(), args.json, text)
+    return 0
+
+
+def _configure(p) -> None:
+    p.add_argument("ledger", metavar="LEDGER", help="claims ledger CSV (e.g. data/claims/claims.csv)")
+    p.add_argument(
+        "--maps",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="a source's archive: folder or glob of releases; repeat for several "
+        "(NAME a profile, e.g. deepstate)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=CAPTURED_THRESHOLD,
+        help=f"share at which a town counts as captured (default {CAPTURED_THRESHOLD})",
+    )
+    p.add_argument("--policy", choices=POLICIES, default="nobody", help="what grey land counts as")
+    p.add_argument(
+        "--buffer-km",
+        dest="buffer_km",
+        type=float,
+        action="append",
+        help="buffered rungs of the footprint ladder (default 2; repeat for several)",
+    )
+    p.add_argument("--no-buffer", action="store_true", help="only the base footprint kinds")
+    p.add_argument(
+        "--rungs",
+        choices=["primary", "all"],
+        default="primary",
+        help="rows per footprint rung (--csv, --rows)",
+    )
+    p.add_argument("--rows", action="store_true", help="print the claim x source table too")
+    p.add_argument(
+        "--csv", nargs="?", const="-", metavar="FILE", help="write the rows as CSV to FILE (no FILE: stdout)"
+    )
+    p.add_argument("--out", metavar="FIG", help="draw a timeline per town (.png, .svg or .pdf)")
+    p.add_argument("--place", action="append", default=[], help="towns in the figure (default: all)")
+    p.add_argument("--workers", type=int, help="parallel processes (default: cores)")
+    p.add_argument("--no-cache", action="store_true", help="do not use the on-disk release cache")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the Tracking as JSON")
+
+
+_run.configure = _configure
+command(
+    "track",
+    "Track every claim of a ledger through whole archives: share on the day, first date shown, lead.",
+    "example:\n  mapdiff track data/claims/claims.csv --maps deepstate=../shared/data/deepstate "
+    "--maps owl=../shared/data/owl --out tracker.png\n\n"
+    "Each archive is read once (cached in $MAPDIFF_CACHE_DIR).",
+)(_run)

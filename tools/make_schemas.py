@@ -1,0 +1,700 @@
+"""Write the JSON Schemas of mapdiff's JSON outputs into ``docs/schemas/`` (one file per ``type``).
+
+The files are what validators and the docs site read; this script is how they are kept
+consistent (shared definitions: ISO dates, GeoJSON geometries, km², shares). Run
+``python tools/make_schemas.py`` after changing a shape; ``tests/test_json_schemas.py``
+checks the files match it.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "docs" / "schemas"
+BASE = "urn:mapdiff:schema:"
+#: Schemas kept by hand in docs/schemas (this script neither writes nor checks them).
+HAND_WRITTEN = ("tracking",)
+
+DEFS = {
+    "date": {
+        "type": ["string", "null"],
+        "format": "date",
+        "pattern": r"^\d{4}-\d{2}-\d{2}$",
+        "description": "ISO date (YYYY-MM-DD), or null when unknown",
+    },
+    "number_or_null": {"type": ["number", "null"], "description": "a finite number, or null (never NaN)"},
+    "km2": {"type": "number", "minimum": 0, "description": "area in km² (equal-area projection)"},
+    "share": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+    "side": {"type": ["string", "null"]},
+    "strings": {"type": "array", "items": {"type": "string"}},
+    "position": {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "number"}},
+    "geometry": {
+        "description": "a GeoJSON geometry object (RFC 7946), lon/lat",
+        "type": "object",
+        "required": ["type"],
+        "properties": {
+            "type": {
+                "enum": [
+                    "Point",
+                    "MultiPoint",
+                    "LineString",
+                    "MultiLineString",
+                    "Polygon",
+                    "MultiPolygon",
+                    "GeometryCollection",
+                ]
+            },
+            "coordinates": {"type": "array"},
+            "geometries": {"type": "array"},
+        },
+    },
+    "footprint_ref": {
+        "type": ["object", "null"],
+        "required": ["name", "footprint_kind", "approximate"],
+        "properties": {
+            "name": {"type": "string"},
+            "footprint_kind": {"type": "string"},
+            "approximate": {"type": "boolean"},
+            "upper_bound": {"type": "boolean", "description": "a community (hromada): the town and more"},
+            "area_km2": {"type": "number", "minimum": 0},
+            "provenance": {"type": ["string", "null"]},
+        },
+    },
+}
+
+
+def schema(type_, title, description, properties, required, defs=()):
+    props = {
+        "schema_version": {
+            "const": 1,
+            "description": "version of the JSON shape (mapdiff._json.SCHEMA_VERSION)",
+        },
+        "type": {"const": type_, "description": "names the result"},
+        **properties,
+    }
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{BASE}{type_}",
+        "title": title,
+        "description": description,
+        "type": "object",
+        "required": ["schema_version", "type", *required],
+        "properties": props,
+    }
+    used = set()
+    text = json.dumps(doc)
+    for k in DEFS:
+        if f"#/$defs/{k}" in text:
+            used.add(k)
+    # defs used by defs
+    for k in list(used):
+        for j in DEFS:
+            if f"#/$defs/{j}" in json.dumps(DEFS[k]):
+                used.add(j)
+    if used:
+        doc["$defs"] = {k: DEFS[k] for k in DEFS if k in used}
+    (OUT / f"{type_}.schema.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+CLAIM_ROW = {
+    "type": "object",
+    "required": ["who", "date", "place", "side", "kind", "source", "release", "share", "verdict"],
+    "properties": {
+        "who": {"type": "string"},
+        "date": {"$ref": "#/$defs/date"},
+        "place": {"type": "string"},
+        "side": {"type": "string"},
+        "kind": {"type": "string", "description": "the kind of claim"},
+        "claimed": {"$ref": "#/$defs/share"},
+        "source": {"type": "string"},
+        "release": {"$ref": "#/$defs/date"},
+        "gap_days": {"type": ["integer", "null"]},
+        "share": {"$ref": "#/$defs/share"},
+        "verdict": {"type": ["string", "null"]},
+        "footprint_kind": {"type": ["string", "null"]},
+        "approximate": {"type": ["boolean", "null"]},
+    },
+}
+R = lambda name: {"$ref": f"#/$defs/{name}"}  # noqa: E731
+ARR = lambda items: {"type": "array", "items": items}  # noqa: E731
+NUM = {"type": "number"}
+STR = {"type": "string"}
+BOOL = {"type": "boolean"}
+NSTR = {"type": ["string", "null"]}
+label = {"type": "object", "required": ["status", "side"], "properties": {"status": STR, "side": R("side")}}
+
+schema(
+    "map_info",
+    "Map (mapdiff info, ControlMap.to_dict)",
+    "One release after normalisation: its labels with areas, scope notes, provenance and the repairs made.",
+    {
+        "source": STR,
+        "as_of": R("date"),
+        "background": {"oneOf": [{"type": "null"}, label]},
+        "labels": ARR(
+            {
+                "type": "object",
+                "required": ["status", "side", "area_km2", "drawn"],
+                "properties": {"status": STR, "side": R("side"), "area_km2": R("km2"), "drawn": BOOL},
+            }
+        ),
+        "scope": R("strings"),
+        "provenance": {
+            "type": "object",
+            "required": ["source", "profile", "path", "sha256"],
+            "properties": {
+                "source": STR,
+                "profile": STR,
+                "path": NSTR,
+                "sha256": {"type": ["string", "null"], "pattern": "^[0-9a-f]{64}$"},
+                "as_of_from": NSTR,
+            },
+        },
+        "report": {
+            "type": "object",
+            "required": ["n_features", "n_used", "repairs"],
+            "properties": {
+                "n_features": {"type": "integer"},
+                "n_used": {"type": "integer"},
+                "repairs": ARR(
+                    {
+                        "type": "object",
+                        "required": ["repair", "count", "area_km2"],
+                        "properties": {
+                            "repair": STR,
+                            "count": {"type": "integer"},
+                            "area_km2": NUM,
+                            "detail": NSTR,
+                        },
+                    }
+                ),
+            },
+        },
+    },
+    ["source", "as_of", "labels", "scope", "provenance", "report"],
+)
+
+row_num = {
+    "type": "object",
+    "additionalProperties": {"type": ["number", "string", "integer", "null", "boolean"]},
+}
+schema(
+    "comparison",
+    "Comparison (mapdiff compare, Comparison.to_dict)",
+    "Two maps over an area of interest: crosstab in km², disagreement by cause (scope, noise, real), "
+    "per-label metrics, front-line displacement, tolerance curve and the largest real disagreements.",
+    {
+        "aoi": R("footprint_ref"),
+        "approximate": {"type": "boolean", "description": "the AOI is an approximate footprint"},
+        "aoi_km2": R("km2"),
+        "noise_m": NUM,
+        "sources": {
+            "type": "array",
+            "minItems": 2,
+            "maxItems": 2,
+            "items": {
+                "type": "object",
+                "required": ["role", "source", "as_of", "path", "sha256"],
+                "properties": {
+                    "role": {"enum": ["a", "b"]},
+                    "source": STR,
+                    "as_of": R("date"),
+                    "path": NSTR,
+                    "sha256": NSTR,
+                },
+            },
+        },
+        "crosstab": ARR(
+            {
+                "type": "object",
+                "required": ["a_status", "a_side", "b_status", "b_side", "area_km2"],
+                "properties": {
+                    "a_status": STR,
+                    "a_side": R("side"),
+                    "b_status": STR,
+                    "b_side": R("side"),
+                    "area_km2": R("km2"),
+                },
+            }
+        ),
+        "disagreement_km2": {
+            "type": "object",
+            "required": ["scope", "noise", "real", "total"],
+            "additionalProperties": R("km2"),
+        },
+        "metrics": ARR({**row_num, "required": ["label", "a_km2", "b_km2", "iou"]}),
+        "displacement": ARR({**row_num, "required": ["side", "median_km", "max_km"]}),
+        "tolerance": ARR({**row_num, "required": ["d_m", "disagreement_km2", "share_of_aoi"]}),
+        "components": ARR(
+            {
+                "type": "object",
+                "required": ["rank", "area_km2", "a_label", "b_label", "lon", "lat", "place"],
+                "properties": {
+                    "rank": {"type": "integer", "minimum": 1},
+                    "area_km2": R("km2"),
+                    "a_label": NSTR,
+                    "b_label": NSTR,
+                    "lon": NUM,
+                    "lat": NUM,
+                    "place": NSTR,
+                    "place_km": R("number_or_null"),
+                },
+            }
+        ),
+        "n_components": {"type": "integer", "minimum": 0},
+        "scope_notes": R("strings"),
+    },
+    ["aoi_km2", "sources", "crosstab", "disagreement_km2", "metrics", "components", "scope_notes"],
+)
+
+enc_props = {
+    "place": STR,
+    "by": STR,
+    "defender": NSTR,
+    "grey": {"enum": ["passable", "blocking"]},
+    "enclosed": {"type": ["boolean", "null"]},
+    "fire_controlled": BOOL,
+    "closed": BOOL,
+    "verdict": STR,
+    "corridor_km": R("number_or_null"),
+    "corridor_lower_bound": BOOL,
+    "corridor_line": {"oneOf": [{"type": "null"}, R("geometry")]},
+    "fire_range_km": R("number_or_null"),
+    "holding_km2": R("km2"),
+    "enclosed_km2": R("km2"),
+    "perimeter_share": R("share"),
+    "grey_perimeter_share": R("share"),
+    "radius_km": NUM,
+    "touches_edge": BOOL,
+    "rear": STR,
+    "source": STR,
+    "as_of": R("date"),
+    "footprint_kind": STR,
+    "approximate": BOOL,
+    "notes": R("strings"),
+}
+enc_required = [
+    "place",
+    "by",
+    "enclosed",
+    "verdict",
+    "corridor_km",
+    "corridor_line",
+    "holding_km2",
+    "source",
+    "as_of",
+    "footprint_kind",
+    "approximate",
+    "notes",
+]
+schema(
+    "encirclement",
+    "Encirclement (mapdiff encircle, Encirclement.to_dict)",
+    "Whether a side's holding in a place is cut off, and how wide the way out is; the narrowest "
+    "corridor as a GeoJSON LineString.",
+    enc_props,
+    enc_required,
+)
+
+schema(
+    "claim_check",
+    "Claim check (mapdiff claim, ClaimCheck.to_dict)",
+    "One claim checked on one map: verdict, the side's share under each grey-zone policy, areas, "
+    "the sensitivity to the footprint, and the caveats. kind is the kind of claim.",
+    {
+        "place": STR,
+        "side": STR,
+        "kind": {"enum": ["share", "captured", "encircled"], "description": "the kind of claim"},
+        "claimed": R("share"),
+        "verdict": STR,
+        "policy": STR,
+        "share": R("share"),
+        "policies": {"type": "object", "additionalProperties": R("share")},
+        "held_km2": R("km2"),
+        "grey_km2": R("km2"),
+        "footprint_km2": R("km2"),
+        "covered_km2": R("km2"),
+        "covered_share": R("share"),
+        "short_km2": R("number_or_null"),
+        "tolerance": NUM,
+        "footprint_kind": STR,
+        "approximate": BOOL,
+        "sensitivity": ARR(
+            {
+                "type": "object",
+                "required": ["footprint_kind", "footprint_km2", "approximate", "policy", "verdict"],
+                "properties": {
+                    "footprint_kind": STR,
+                    "footprint_km2": R("km2"),
+                    "approximate": BOOL,
+                    "policy": STR,
+                    "share": R("share"),
+                    "held_km2": R("km2"),
+                    "verdict": STR,
+                    "corridor_km": R("number_or_null"),
+                },
+            }
+        ),
+        "source": STR,
+        "as_of": R("date"),
+        "provenance": STR,
+        "notes": R("strings"),
+        "detail": {
+            "description": "the encirclement answer for kind encircled (see encirclement.schema.json)",
+            "oneOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "required": ["type", "enclosed", "verdict"],
+                    "properties": {
+                        "type": {"const": "encirclement"},
+                        "corridor_line": {"oneOf": [{"type": "null"}, R("geometry")]},
+                    },
+                },
+            ],
+        },
+    },
+    [
+        "place",
+        "side",
+        "kind",
+        "claimed",
+        "verdict",
+        "policy",
+        "share",
+        "held_km2",
+        "footprint_km2",
+        "footprint_kind",
+        "approximate",
+        "sensitivity",
+        "source",
+        "as_of",
+        "provenance",
+        "notes",
+    ],
+)
+
+schema(
+    "footprint",
+    "Footprint (mapdiff place, Footprint.to_dict)",
+    "A named area: its kind (footprint_kind), whether it is an approximate stand-in, its area, "
+    "provenance and the geometry as GeoJSON. mapdiff place adds kinds, the kinds available.",
+    {
+        "name": STR,
+        "oblast": STR,
+        "footprint_kind": STR,
+        "rung": {"type": "string", "description": "the footprint kind without its buffer"},
+        "approximate": BOOL,
+        "upper_bound": BOOL,
+        "area_km2": R("km2"),
+        "provenance": STR,
+        "aliases": R("strings"),
+        "centre": {"oneOf": [{"type": "null"}, R("position")]},
+        "geometry": R("geometry"),
+        "kinds": R("strings"),
+    },
+    ["name", "footprint_kind", "approximate", "area_km2", "provenance", "geometry"],
+)
+
+schema(
+    "changes",
+    "Changes (mapdiff changes, Changes.to_dict)",
+    "Land gained and lost per side between two releases of one source, with the connected pieces "
+    "named after the nearest place.",
+    {
+        "source": STR,
+        "old": R("date"),
+        "new": R("date"),
+        "aoi": NSTR,
+        "aoi_kind": {"type": ["string", "null"], "description": "footprint kind of the AOI"},
+        "approximate": BOOL,
+        "sides": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["gained_km2", "lost_km2", "net_km2"],
+                "properties": {"gained_km2": R("km2"), "lost_km2": R("km2"), "net_km2": NUM},
+            },
+        },
+        "components": ARR(
+            {
+                "type": "object",
+                "required": ["side", "change", "area_km2", "place", "distance_km"],
+                "properties": {
+                    "side": STR,
+                    "change": {"enum": ["gained", "lost"]},
+                    "area_km2": R("km2"),
+                    "place": NSTR,
+                    "distance_km": R("number_or_null"),
+                },
+            }
+        ),
+    },
+    ["source", "old", "new", "sides", "components"],
+)
+
+schema(
+    "share_series",
+    "Share series (mapdiff history, ShareSeries.to_dict)",
+    "A side's share of each place, release by release. mapdiff history adds given_as per place, "
+    "first_crossing (first release at or above 50% and 90%) and duplicates_dropped.",
+    {
+        "side": STR,
+        "policy": STR,
+        "source": STR,
+        "places": ARR(
+            {
+                "type": "object",
+                "required": ["name", "footprint_kind", "approximate"],
+                "properties": {"name": STR, "footprint_kind": STR, "approximate": BOOL, "given_as": STR},
+            }
+        ),
+        "dates": ARR({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+        "shares": {"type": "object", "additionalProperties": ARR(R("share"))},
+        "first_crossing": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "additionalProperties": R("date")},
+        },
+        "duplicates_dropped": {"type": "array"},
+    },
+    ["side", "policy", "source", "places", "dates", "shares"],
+)
+
+schema(
+    "change_table",
+    "Change table (Series.changes, ChangeTable.to_dict)",
+    "Per-release gains and losses per side, with rolling averages.",
+    {
+        "source": STR,
+        "aoi": NSTR,
+        "window": {"type": "integer"},
+        "sides": {"type": "object", "additionalProperties": {"type": "object"}},
+        "rows": ARR(
+            {
+                "type": "object",
+                "required": ["date", "previous"],
+                "properties": {"date": R("date"), "previous": R("date")},
+                "additionalProperties": {"type": ["number", "null", "string"]},
+            }
+        ),
+    },
+    ["source", "window", "sides", "rows"],
+)
+
+schema(
+    "many_comparison",
+    "Many maps compared (compare_many, ManyComparison.to_dict)",
+    "Several maps over one area: km² by how many maps agree, and every pair's disagreement.",
+    {
+        "aoi_km2": R("km2"),
+        "sources": ARR(
+            {
+                "type": "object",
+                "required": ["source", "as_of"],
+                "properties": {"source": STR, "as_of": R("date")},
+            }
+        ),
+        "agreement_km2": {"type": "object", "additionalProperties": NUM},
+        "pairwise": ARR({"type": "object"}),
+    },
+    ["aoi_km2", "sources", "agreement_km2", "pairwise"],
+)
+
+schema(
+    "source_lag",
+    "Source lag (lag, SourceLag.to_dict)",
+    "How many days one source shows a change after another, per place, with the crossing evidence.",
+    {
+        "leader": STR,
+        "follower": STR,
+        "window": ARR(R("date")),
+        "places": {"type": "object"},
+        "crossings": ARR({"type": "object"}),
+    },
+    ["leader", "follower", "places", "crossings"],
+)
+
+schema(
+    "ledger",
+    "Claims ledger (Ledger.to_dict)",
+    "The claims of one ledger file, validated. kind is the kind of claim.",
+    {
+        "path": NSTR,
+        "claims": ARR(
+            {
+                "type": "object",
+                "required": ["who", "date", "place", "side", "kind"],
+                "properties": {
+                    "who": STR,
+                    "date": R("date"),
+                    "place": STR,
+                    "side": STR,
+                    "kind": STR,
+                    "value": R("number_or_null"),
+                },
+            }
+        ),
+    },
+    ["claims"],
+)
+
+schema(
+    "claims_report",
+    "Claims report (mapdiff claims, check_claims, ClaimsReport.to_dict)",
+    "Each claim of a ledger checked against the release of its date in each source. kind is the kind "
+    "of claim. mapdiff claims adds release_rule.",
+    {
+        "rows": ARR(CLAIM_ROW),
+        "release_rule": {"type": "string", "description": "on_or_before or nearest"},
+    },
+    ["rows"],
+)
+
+release_meta = {
+    "type": "object",
+    "required": ["source", "as_of", "path", "sha256"],
+    "properties": {"source": STR, "as_of": R("date"), "path": NSTR, "sha256": NSTR, "as_of_from": NSTR},
+}
+RELEASE_REPORT = {
+    "old": release_meta,
+    "new": release_meta,
+    "days": {"type": ["integer", "null"]},
+    "side": R("side"),
+    "sides": {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "required": ["gained_km2", "lost_km2", "net_km2"],
+            "properties": {"gained_km2": R("km2"), "lost_km2": R("km2"), "net_km2": NUM},
+        },
+    },
+    "areas": ARR(
+        {
+            "type": "object",
+            "required": ["side", "change", "area_km2", "lon", "lat"],
+            "properties": {
+                "side": STR,
+                "change": {"enum": ["gained", "lost"]},
+                "area_km2": R("km2"),
+                "lon": NUM,
+                "lat": NUM,
+            },
+        }
+    ),
+    "places": ARR(
+        {
+            "type": "object",
+            "required": ["place", "share_old", "share_new", "footprint_kind", "approximate"],
+            "properties": {
+                "place": STR,
+                "share_old": R("share"),
+                "share_new": R("share"),
+                "change_pp": R("number_or_null"),
+                "footprint_kind": STR,
+                "approximate": BOOL,
+            },
+        }
+    ),
+    "claims": ARR(CLAIM_ROW),
+    "ledger": {"type": ["string", "boolean", "null"]},
+    "notes": R("strings"),
+}
+schema(
+    "release_report",
+    "Release report (mapdiff report's report.json, Report.to_dict)",
+    "What a new release changed: gains and losses per side, the largest changed areas, the places "
+    "whose share moved, and the ledger's claims checked on it.",
+    RELEASE_REPORT,
+    ["old", "new", "side", "sides", "areas", "places", "claims", "notes"],
+)
+
+schema(
+    "report_written",
+    "Report written (mapdiff report --json)",
+    "Where the HTML report, its JSON and figures were written, and the report itself (a release_report).",
+    {
+        "html": STR,
+        "json": STR,
+        "figures": R("strings"),
+        "report": {
+            "type": "object",
+            "required": ["schema_version", "type", "old", "new", "sides"],
+            "properties": {"type": {"const": "release_report"}, **RELEASE_REPORT},
+        },
+    },
+    ["html", "json", "figures", "report"],
+)
+
+schema(
+    "render",
+    "Image written (mapdiff render --json)",
+    "Where the disagreement map was written, at what size, of which maps and area.",
+    {
+        "out": STR,
+        "dpi": {"type": "integer"},
+        "size_in": ARR(NUM),
+        "a": {
+            "type": "object",
+            "required": ["source", "as_of"],
+            "properties": {"source": STR, "as_of": R("date")},
+        },
+        "b": {
+            "type": "object",
+            "required": ["source", "as_of"],
+            "properties": {"source": STR, "as_of": R("date")},
+        },
+        "aoi": NSTR,
+        "aoi_km2": R("km2"),
+        "approximate_footprint": BOOL,
+    },
+    ["out", "dpi", "a", "b", "aoi_km2", "approximate_footprint"],
+)
+
+schema(
+    "fetch",
+    "Release fetched (mapdiff fetch --json)",
+    "The archived release found in (or downloaded into) the verified cache.",
+    {
+        "source": STR,
+        "date": STR,
+        "path": STR,
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "bytes": {"type": "integer", "minimum": 0},
+    },
+    ["source", "date", "path", "sha256", "bytes"],
+)
+
+schema(
+    "error",
+    "Error (any command with --json, exit code 2 or 3)",
+    "Printed to stdout under --json when a command fails; the same message goes to stderr.",
+    {
+        "exit_code": {"enum": [2, 3]},
+        "error": {"type": "string", "description": "the error's class"},
+        "message": STR,
+    },
+    ["exit_code", "error", "message"],
+)
+
+schema(
+    "gazetteer",
+    "Gazetteer (mapdiff place --list --json)",
+    "Every place of the gazetteer: oblast, the footprint kinds it has (best first), the default one "
+    "and the area of each.",
+    {
+        "places": ARR(
+            {
+                "type": "object",
+                "required": ["name", "oblast", "default_kind", "kinds", "area_km2"],
+                "properties": {
+                    "name": STR,
+                    "oblast": STR,
+                    "default_kind": STR,
+                    "kinds": R("strings"),
+                    "area_km2": {"type": "object", "additionalProperties": R("km2")},
+                },
+            }
+        ),
+    },
+    ["places"],
+)
