@@ -498,3 +498,21 @@ def test_encircled_on_every_map_gives_a_corridor_per_source():
     axes = r.plot()
     assert [ax.get_title().splitlines()[1] for ax in axes] == [e.verdict for e in r.encirclements.values()]
     plt.close("all")
+
+
+@pytest.mark.realdata
+def test_consensus_of_four_sources_round_pokrovsk():
+    paths = {s: SHARED_DATA / rel for s, rel in DAY.items()}
+    if not all(p.exists() for p in paths.values()):
+        pytest.skip(f"real data not available under {SHARED_DATA}")
+    maps = {s: mapdiff.read_map(p) for s, p in paths.items()}
+    aoi = mapdiff.footprint("Pokrovsk").buffer(5)
+    c = mapdiff.consensus(maps, aoi=aoi)
+    t = c.to_frame()
+    aoi_km2 = float(c.pieces.area_km2.sum())
+    assert float((t * t.columns.to_numpy()).to_numpy().sum()) == pytest.approx(3 * aoi_km2, rel=1e-6)
+    # only DeepState draws a grey zone: it stands alone on all of it
+    grey = maps["deepstate_api"].area(GREY, aoi=c.aoi)
+    alone = c.alone().set_index(["source", "label"]).km2
+    assert alone["deepstate_api", "contested"] == pytest.approx(grey, rel=1e-3)
+    assert c.pairwise.loc["owl", "creamy_caprice"] > 0
