@@ -72,7 +72,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".places.regions": ("region",),
     ".report": ("Report", "build_report"),
     ".samples": ("sample_path", "sample_paths"),
-    ".series": ("Series", "ShareSeries"),
+    ".series": ("Series", "ShareSeries", "dask_client"),
     ".sources": ("fetch",),
     ".tracker": ("Tracking", "track"),
 }
@@ -143,6 +143,7 @@ __all__ = [
     "compare",
     "compare_many",
     "consensus",
+    "dask_client",
     "encirclement",
     "equal_area_crs",
     "fetch",
@@ -237,6 +238,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .places.regions import region
     from .report import Report, build_report
     from .samples import sample_path, sample_paths
-    from .series import Series, ShareSeries
+    from .series import Series, ShareSeries, dask_client
     from .sources import fetch
     from .tracker import Tracking, track

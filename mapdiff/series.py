@@ -75,6 +75,7 @@ from ._runner import (
     _Measured,
     _Release,
     _run,
+    dask_client,
     measure_footprints,
     measure_releases,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "CAPTURED",
     "Series",
     "ShareSeries",
+    "dask_client",
     "measure_footprints",
 ]
 
@@ -147,6 +149,10 @@ def _expand(src) -> list[Path]:
         paths = [Path(q) for q in _glob.glob(text) if Path(q).is_file()]
     elif p.is_file():
         paths = [p]
+    elif p.exists():  # a FIFO, a device: refused by the gate, never opened
+        from .io.gate import check_input_path
+
+        paths = [check_input_path(p, "release file")]
     else:
         raise FormatError(
             f"{text}: no such file, folder or glob match; pass a folder, a glob "
@@ -223,9 +229,9 @@ class Series:
             if isinstance(x, ControlMap):
                 rel.append(_Release(None, x, given or x.as_of, f"{x.source} {x.as_of}"))
             else:
-                p = Path(x)
-                if not p.is_file():
-                    raise FormatError(f"{p}: no such file")
+                from .io.gate import check_input_path
+
+                p = check_input_path(x, "release file")  # a local regular file, or a clear refusal
                 d = given or _cheap_date(p, profile)
                 if d is None:
                     from .io.read import read_map

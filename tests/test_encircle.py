@@ -147,19 +147,20 @@ def test_no_holding_when_the_town_is_taken():
 
 
 @pytest.mark.parametrize(
-    "kwargs, match",
+    "kwargs, error, match",
     [
-        ({"by": "XX"}, "side 'XX' is not on the .* map; its sides"),
-        ({"by": "RU", "grey": "maybe"}, "grey-zone policy"),
-        ({"by": "RU", "fire_range_km": -1}, "fire_range_km"),
-        ({"by": "RU", "search_km": 0}, "search_km"),
-        ({"by": "RU", "defender": "RU"}, "defender"),
-        ({"by": "RU", "resolution_m": 0}, "resolution_m"),
+        ({"by": "XX"}, mapdiff.UnknownSideError, "side 'XX' is not on the .* map; its sides"),
+        ({"by": "RU", "grey": "maybe"}, mapdiff.ArgumentError, "grey-zone policy"),
+        ({"by": "RU", "fire_range_km": -1}, mapdiff.ArgumentError, "fire_range_km"),
+        ({"by": "RU", "search_km": 0}, mapdiff.ArgumentError, "search_km"),
+        ({"by": "RU", "defender": "RU"}, mapdiff.ArgumentError, "defender"),
+        ({"by": "RU", "resolution_m": 0}, mapdiff.ArgumentError, "resolution_m"),
     ],
 )
-def test_bad_arguments_raise_a_clear_error(kwargs, match):
-    with pytest.raises(mapdiff.ArgumentError, match=match):
+def test_bad_arguments_raise_a_clear_error(kwargs, error, match):
+    with pytest.raises(error, match=match) as err:
         encirclement(ring_map(), TOWN, **kwargs)
+    assert isinstance(err.value, ValueError)
 
 
 def test_not_a_map_raises():

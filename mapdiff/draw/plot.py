@@ -481,14 +481,15 @@ def _tiles(ax, centre, tiles) -> str:
         import contextily
     except ImportError:
         raise MissingDependencyError(
-            "web tiles need contextily: pip install contextily (or leave tiles=None)"
+            "web tiles need contextily and a network: pip install 'mapdiff[tiles]' (or leave tiles=None)"
         ) from None
     crs = f"+proj=laea +lat_0={centre[1]} +lon_0={centre[0]} +ellps=WGS84 +units=m"
     provider = tiles
     if isinstance(tiles, str):
         provider = contextily.providers.flatten()[tiles]
     contextily.add_basemap(ax, crs=crs, source=provider, attribution=False, zorder=0)
-    return f"Tiles: {getattr(provider, 'html_attribution', None) or provider.get('attribution', str(tiles))}"
+    licence = provider.get("attribution") if hasattr(provider, "get") else None
+    return f"Tiles: {licence or tiles} (web tiles; their provider's terms apply)"
 
 
 def _finish_map(ax, centre, *, places=True, context=True, tiles=None, skip_names=(), bold=()) -> list[str]:
@@ -1228,7 +1229,9 @@ def _percent():
 
 
 # --------------------------------------------------------------------------- changes
-def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool = True):
+def plot_changes(
+    old, new, aoi, *, side: str | None = None, axes=None, places: bool = True, context=True, **style
+):
     """Before/after small multiples of two releases, and what changed hands between them.
 
     Parameters
@@ -1238,6 +1241,10 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     side : str, optional
         The side whose gains and losses the third panel shows (default: the side drawn).
     axes : sequence of three Axes, optional
+    places, context
+        As for :func:`plot_map`.
+    **style
+        Passed to every filled polygon.
 
     Returns
     -------
@@ -1257,22 +1264,42 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     if axes is None:
         _fig, axes = plt.subplots(1, 3, figsize=(15, 6.8), layout="constrained")
     axes = np.asarray(axes).ravel()
-    geom, name, _flag = _footprint_bits(aoi)
+    geom = _geom(aoi)
     side = side or (*old.sides, *new.sides, None)[0]
     lab = as_label(("controlled", side))
-    for ax, m in zip(axes[:2], (old, new), strict=True):
-        plot_map(m, ax=ax, aoi=aoi, places=places, legend_below=True)
+    for k, (ax, m) in enumerate(zip(axes[:2], (old, new), strict=True)):
+        # one caption when both releases come from one source (the second would repeat it)
+        plot_map(
+            m,
+            ax=ax,
+            aoi=aoi,
+            places=places,
+            context=context,
+            legend_below=True,
+            footer=k == 0 or old.source != new.source,
+            **style,
+        )
     held_old = _held(old, side, geom)
     held_new = _held(new, side, geom)
     gained = shapely.difference(held_new, held_old)
     lost = shapely.difference(held_old, held_new)
     centre = _centre(geom)
     ax = axes[2]
-    _draw(ax, [shapely.intersection(held_old, held_new)], [PALETTE["light"]], centre)
+    _draw(ax, [shapely.intersection(held_old, held_new)], [PALETTE["light"]], centre, **style)
     g_km2, l_km2 = area_km2(np.asarray([gained, lost], dtype=object), centre=centre)
-    _draw(ax, [gained, lost], [PALETTE["vermillion"], PALETTE["blue"]], centre)
+    view_km2 = float(area_km2(geom, centre=centre))
+    _draw(
+        ax,
+        [gained, lost],
+        [PALETTE["vermillion"], PALETTE["blue"]],
+        centre,
+        edges=_slivers([g_km2, l_km2], view_km2),
+        **style,
+    )
     _extent(ax, geom, centre)
-    _outline(ax, geom, centre)
+    outlines = _footprint_outlines(ax, aoi, centre)
+    if not outlines:
+        _outline(ax, geom, centre)
     _legend(
         ax,
         [
@@ -1283,9 +1310,8 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
         title=f"{_date(old)} → {_date(new)}",
         below=True,
     )
-    _scale_bar(ax)
-    if places:
-        _place_labels(ax, centre, skip=(name,))
+    base = _base(aoi)
+    _finish_map(ax, centre, places=places, context=context, bold=(base.name,) if base else ())
     ax.set_title(f"Change: {lab}, net {g_km2 - l_km2:+,.2f} km²", fontsize=11)
     return axes
 
