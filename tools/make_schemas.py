@@ -815,3 +815,67 @@ schema(
     },
     ["places"],
 )
+
+schema(
+    "claim_across_maps",
+    "One claim on every map (check_claim_all, ClaimAcrossMaps.to_dict; mapdiff claim MAP MAP ...)",
+    "A claim checked on each source's release on or before its date: the release used and the gap "
+    "in days, the verdict and share per grey-zone policy, the grey zone (null where the source has "
+    "no grey-zone class, with the sentence that says so), and the table source × policy × footprint.",
+    {
+        "place": STR,
+        "side": STR,
+        "kind": STR,
+        "claimed": R("share"),
+        "date": R("date"),
+        "sources": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["release", "gap_days", "verdict", "grey_note"],
+                "properties": {
+                    "release": R("date"),
+                    "gap_days": {"type": ["integer", "null"]},
+                    "verdict": STR,
+                    "share": R("share"),
+                    "policies": {"type": "object", "additionalProperties": R("share")},
+                    "grey_km2": {"type": ["number", "null"], "minimum": 0},
+                    "grey_note": NSTR,
+                    "footprint_kind": STR,
+                    "footprint_km2": R("km2"),
+                },
+            },
+        },
+        "missing": {"type": "object", "additionalProperties": STR},
+        "rows": ARR({"type": "object"}),
+    },
+    ["place", "side", "kind", "date", "sources", "missing", "rows"],
+)
+
+schema(
+    "consensus",
+    "Consensus across sources (consensus, Consensus.to_dict)",
+    "N maps over one area: km² per label said by k of the N sources, where a source stands alone, "
+    "and the pairwise disagreement in km².",
+    {
+        "sources": R("strings"),
+        "dates": ARR(R("date")),
+        "aoi_km2": R("km2"),
+        "agreement": ARR(
+            {
+                "type": "object",
+                "required": ["label", "k", "km2"],
+                "properties": {"label": STR, "k": {"type": "integer", "minimum": 1}, "km2": R("km2")},
+            }
+        ),
+        "alone": ARR(
+            {
+                "type": "object",
+                "required": ["source", "label", "km2"],
+                "properties": {"source": STR, "label": STR, "km2": R("km2")},
+            }
+        ),
+        "pairwise_km2": {"type": "object", "additionalProperties": {"type": "object"}},
+    },
+    ["sources", "dates", "aoi_km2", "agreement", "alone", "pairwise_km2"],
+)
