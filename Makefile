@@ -31,8 +31,11 @@ lint: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir build/site
 
+# Every speed target of issue 18 in one table (needs ../shared/data or MAPDIFF_SHARED_DATA;
+# a temporary cache, removed at the end). benchmarks/{compare,history,encircle,load_all}.py
+# print the details of one area each.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/load_all.py
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -14,13 +14,15 @@ should cost about as much as reading the map once.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
 import mapdiff
+import mapdiff.encircle
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data"
+DATA = Path(os.environ.get("MAPDIFF_SHARED") or ROOT.parent / "shared") / "data"
 RELEASES = (
     "deepstate/deepstatemap_data_20251120.geojson",
     "deepstate/deepstatemap_data_20251127.geojson",

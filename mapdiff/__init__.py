@@ -21,8 +21,10 @@ from ._version import __version__
 
 # module (relative to this package) -> the public names it provides
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    ".across": ("ClaimAcrossMaps", "check_claim_all"),
     ".change": ("ChangeTable", "Changes", "changes"),
     ".claims": ("CAPTURED_THRESHOLD", "ClaimCheck", "POLICIES", "check_claim"),
+    ".agreement": ("Consensus", "consensus"),
     ".comparison": ("Comparison", "ManyComparison", "compare", "compare_many"),
     ".encircle": ("Encirclement", "check_encircled_labels", "encirclement"),
     ".errors": (
@@ -70,7 +72,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ".places.regions": ("region",),
     ".report": ("Report", "build_report"),
     ".samples": ("sample_path", "sample_paths"),
-    ".series": ("Series", "ShareSeries"),
+    ".series": ("Series", "ShareSeries", "dask_client"),
     ".sources": ("fetch",),
     ".tracker": ("Tracking", "track"),
 }
@@ -89,9 +91,11 @@ __all__ = [
     "ChangeTable",
     "Changes",
     "Claim",
+    "ClaimAcrossMaps",
     "ClaimCheck",
     "ClaimsReport",
     "Comparison",
+    "Consensus",
     "ControlMap",
     "CoverageError",
     "EmptyMapError",
@@ -133,10 +137,13 @@ __all__ = [
     "canonical_side",
     "changes",
     "check_claim",
+    "check_claim_all",
     "check_claims",
     "check_encircled_labels",
     "compare",
     "compare_many",
+    "consensus",
+    "dask_client",
     "encirclement",
     "equal_area_crs",
     "fetch",
@@ -180,6 +187,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .across import ClaimAcrossMaps, check_claim_all
+    from .agreement import Consensus, consensus
     from .change import Changes, ChangeTable, changes
     from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
     from .comparison import Comparison, ManyComparison, compare, compare_many
@@ -229,6 +238,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .places.regions import region
     from .report import Report, build_report
     from .samples import sample_path, sample_paths
-    from .series import Series, ShareSeries
+    from .series import Series, ShareSeries, dask_client
     from .sources import fetch
     from .tracker import Tracking, track

@@ -7,6 +7,10 @@
 * **Bounded.** A size cap (the response is refused, and nothing is kept, past it), a
   per-read socket timeout, and ONE overall deadline per download: a server that trickles
   bytes cannot hold a call for longer than ``deadline_s``.
+* **Whole and plain.** A body shorter or longer than its ``Content-Length`` is refused,
+  and so is a ``Content-Encoding`` mapdiff did not ask for (gzip bytes would otherwise
+  be stored as ``.geojson``). :func:`download` runs the caller's ``validate`` on the
+  complete file before it is renamed into place, so nothing unparsed is ever kept.
 * **Offline.** ``MAPDIFF_OFFLINE=1`` (or ``offline=True``) refuses before any socket opens.
 * Failures raise :class:`~mapdiff.errors.FetchError` naming the URL, what happened and
   (``hint=``) what still works. Decisions are logged to ``logging.getLogger("mapdiff")``
@@ -125,6 +129,13 @@ def _blocks(
             final = resp.geturl()
             if final != url:
                 check_url(final, hosts, what=what)
+            encoding = (resp.headers.get("Content-Encoding") or "identity").strip().lower()
+            if encoding not in ("identity", ""):
+                raise FetchError(
+                    f"{url}: the server sent {encoding}-encoded content, which mapdiff did not ask "
+                    f"for; refused (nothing kept); {hint}"
+                )
+            announced = (resp.headers.get("Content-Length") or "").strip()
             size = 0
             while True:
                 left = end - time.monotonic()
@@ -143,6 +154,11 @@ def _blocks(
                 if size > max_bytes:
                     raise FetchError(f"{url} is larger than {max_bytes // 2**20} MB; refused")
                 yield block
+            if announced.isdigit() and size != int(announced):
+                raise FetchError(
+                    f"{url}: received {size:,} bytes but the server announced {int(announced):,} "
+                    f"(Content-Length): the download is damaged, nothing was kept; {hint}"
+                )
     except FetchError:
         raise
     except urllib.error.HTTPError as exc:
@@ -197,26 +213,34 @@ def download(
     deadline_s: float = 600.0,
     hint: str = "are you offline?",
     not_found: str | None = None,
+    validate=None,
 ) -> str:
-    """Stream ``url`` into ``target`` atomically (never a half file); its sha256 (hex)."""
+    """Stream ``url`` into ``target`` atomically (never a half file); its sha256 (hex).
+
+    ``validate(path)``, if given, is called on the complete temporary file before it is
+    renamed over ``target``; whatever it raises leaves ``target`` untouched.
+    """
     h = hashlib.sha256()
     size = 0
-    with atomic_path(target) as tmp, open(tmp, "wb") as out:
-        for block in _blocks(
-            url,
-            hosts=hosts,
-            what=what,
-            max_bytes=max_bytes,
-            timeout_s=timeout_s,
-            deadline_s=deadline_s,
-            accept=None,
-            hint=hint,
-            not_found=not_found,
-            offline_ok=True,
-        ):
-            size += len(block)
-            h.update(block)
-            out.write(block)
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as out:
+            for block in _blocks(
+                url,
+                hosts=hosts,
+                what=what,
+                max_bytes=max_bytes,
+                timeout_s=timeout_s,
+                deadline_s=deadline_s,
+                accept=None,
+                hint=hint,
+                not_found=not_found,
+                offline_ok=True,
+            ):
+                size += len(block)
+                h.update(block)
+                out.write(block)
         if size == 0:
             raise FetchError(f"{url} returned an empty file")
+        if validate is not None:
+            validate(tmp)
     return h.hexdigest()

@@ -26,7 +26,7 @@ from .model import ControlMap, _polygonal
 
 log = logging.getLogger("mapdiff")
 
-__all__ = ["measure_footprints"]
+__all__ = ["dask_client", "measure_footprints"]
 
 _AOI_PAD_DEG = 0.01  # ~1 km margin around the union of the areas of interest
 
@@ -229,7 +229,7 @@ def measure_footprints(
 
 
 # ======================================================================= results by file identity
-_RESULTS_FORMAT = 1
+_RESULTS_FORMAT = 2  # 2: with the sha256 of its entries
 _RESULTS_MAX = 50000  # entries kept per results file (a few MB)
 
 
@@ -271,9 +271,19 @@ def _load_results(path: Path) -> dict:
         data = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return {}  # missing, damaged or foreign: measured again and rewritten
+    if not isinstance(data, dict) or data.get("format") != _RESULTS_FORMAT:
+        return {}
+    entries = data.get("entries", {})
+    try:  # a flipped bit in a number would still parse: the checksum catches it
+        if hashlib.sha256(orjson.dumps(entries, option=orjson.OPT_SORT_KEYS)).hexdigest() != data.get(
+            "sha256"
+        ):
+            return {}
+    except TypeError:
+        return {}
     with contextlib.suppress(OSError):
         os.utime(path)  # used: kept by cache.prune()
-    return data.get("entries", {}) if isinstance(data, dict) and data.get("format") == _RESULTS_FORMAT else {}
+    return entries if isinstance(entries, dict) else {}
 
 
 def _encode(m: _Measured) -> dict:
@@ -337,7 +347,9 @@ def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
     from .io.atomic import write_bytes
 
     try:
-        write_bytes(path, orjson.dumps({"format": _RESULTS_FORMAT, "entries": entries}))
+        digest = hashlib.sha256(orjson.dumps(entries, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        body = {"format": _RESULTS_FORMAT, "entries": entries, "sha256": digest}
+        write_bytes(path, orjson.dumps(body), fsync=False)
     except OSError as exc:
         import warnings
 
@@ -452,6 +464,13 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None):
     Returns
     -------
     distributed.Client
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> client = mapdiff.dask_client("tcp://scheduler:8786")  # doctest: +SKIP
+    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> sh = s.shares(["Pokrovsk"], "RU", backend="dask", client=client)  # doctest: +SKIP
     """
     try:
         from distributed import Client, LocalCluster, get_client

@@ -152,11 +152,13 @@ def release_key(content_sha256: str, aoi=None, profile=None) -> str:
     (64, True, False)
     """
     from ._version import __version__
+    from .places.regions import GEOGRAPHY_VERSION
 
     h = hashlib.sha256()
     for part in (
         f"format={_FORMAT}",
         f"version={__version__}",
+        f"geography={GEOGRAPHY_VERSION}",  # the shipped outlines decide what a release covers
         f"profile={profile_fingerprint(profile)}",
         f"content={content_sha256}",
     ):

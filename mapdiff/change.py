@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -258,7 +259,7 @@ def _sides(*maps) -> list[str]:
     return out
 
 
-def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
+def changes(old, new, *, aoi=None, components: bool = True, allow_mixed_sources: bool = False) -> Changes:
     """Gains and losses per side between two releases, in km², with the polygons.
 
     Only land both maps cover is compared (a change of coverage is not a change of
@@ -272,6 +273,21 @@ def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
         Restrict to this area (default: everything both maps cover).
     components : bool, default True
         Split the changes into named connected components.
+    allow_mixed_sources : bool, default False
+        Two releases of different sources are refused: their difference mixes the way
+        each draws the front with what changed on the ground (use :func:`mapdiff.compare`
+        for that). Pass True to measure it anyway.
+
+    Raises
+    ------
+    ArgumentError
+        The sources differ (without ``allow_mixed_sources``).
+
+    Warns
+    -----
+    MapdiffWarning
+        NEW is dated before OLD: the change is measured as given (from OLD to NEW, so
+        backwards in time: every gain is a loss), and the warning says to swap them.
 
     Returns
     -------
@@ -288,6 +304,7 @@ def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
 
     old = old if isinstance(old, ControlMap) else read_map(old)
     new = new if isinstance(new, ControlMap) else read_map(new)
+    _check_pair(old, new, allow_mixed_sources)
     fp = None if aoi is None else _aoi_footprint(aoi)
     geom = None if aoi is None else (fp.geometry if fp is not None else _aoi_geometry(aoi))
     name = None if aoi is None else fp.name if fp is not None else getattr(aoi, "name", str(aoi))
@@ -295,6 +312,33 @@ def changes(old, new, *, aoi=None, components: bool = True) -> Changes:
     if fp is None:
         return c
     return dataclasses.replace(c, aoi_kind=fp.kind, approximate=fp.approximate, footprint=fp)
+
+
+def _check_pair(old: ControlMap, new: ControlMap, allow_mixed_sources: bool) -> None:
+    """Refuse a pair of releases whose difference would not be a change on the ground."""
+    from .errors import ArgumentError
+
+    def where(m):
+        return Path(m.provenance.path).name if m.provenance.path else f"{m.source} {m.as_of}"
+
+    if old.source != new.source and not allow_mixed_sources:
+        raise ArgumentError(
+            f"OLD {where(old)} is a {old.source} release and NEW {where(new)} a {new.source} one: "
+            "their difference mixes how each source draws with what changed; compare them with "
+            "compare(), or pass allow_mixed_sources=True to measure it anyway"
+        )
+    if old.as_of and new.as_of and new.as_of < old.as_of:
+        import warnings
+
+        from .errors import MapdiffWarning
+
+        warnings.warn(
+            f"NEW {where(new)} ({new.as_of}) is older than OLD {where(old)} ({old.as_of}): the "
+            "change is measured backwards in time (every gain is a loss); swap them if you meant "
+            "OLD first",
+            MapdiffWarning,
+            stacklevel=3,
+        )
 
 
 def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool) -> Changes:

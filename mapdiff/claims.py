@@ -33,9 +33,10 @@ supported``. A ``captured`` claim is a share claim of :data:`CAPTURED_THRESHOLD`
 are delegated to :func:`check_encircled_claim` (below), which returns a
 :class:`ClaimCheck` whose ``detail`` carries the encirclement analysis.
 
-Sensitivity. The same claim is re-checked across every footprint kind the place has
-(real city limits, a cached OSM boundary, the approximate disc, a user polygon) and
-each grown by 2 km, under every policy, so a reader sees how much the verdict hangs on
+Sensitivity. The same claim is re-checked across every rung of the footprint ladder the
+place has (a cached OSM boundary, real city or town limits, the hromada as an upper
+bound, the approximate footprint; or a user polygon), the town estimates each grown by
+2 km, under every policy, so a reader sees how much the verdict hangs on
 what "X" means and on the grey zone.
 """
 
@@ -55,6 +56,7 @@ from .encircle import GREY_POLICIES, Encirclement, encirclement
 from .errors import ArgumentError, CoverageError
 from .labels import CONTESTED, NOT_COVERED, resolve_side
 from .measure import area_km2
+from .model import _polygonal
 from .places.footprints import as_footprint, sensitivity_footprints
 
 __all__ = [
@@ -186,6 +188,14 @@ class ClaimCheck(GeoResult):
     #: the map's Provenance (file, sha256) and the Footprint, stated in exports
     map_provenance: object = field(default=None, compare=False, repr=False)
     footprint: object = field(default=None, compare=False, repr=False)
+    #: None when the source has a grey-zone class; else the sentence shown instead of a
+    #: grey zone of 0 km² ("this source has no grey-zone class: the policies cannot differ")
+    grey_note: str | None = None
+
+    @property
+    def has_grey(self) -> bool:
+        """True when the map's source has a grey-zone class (the policies can differ)."""
+        return self.grey_note is None
 
     @property
     def supported(self) -> bool:
@@ -212,6 +222,8 @@ class ClaimCheck(GeoResult):
             "policies": {p: _num(v) for p, v in self.policies.items()},
             "held_km2": self.held_km2,
             "grey_km2": self.grey_km2,
+            "has_grey": self.has_grey,
+            "grey_note": self.grey_note,
             "footprint_km2": self.footprint_km2,
             "covered_km2": self.covered_km2,
             "covered_share": self.covered_share,
@@ -296,9 +308,8 @@ class ClaimCheck(GeoResult):
         if self.share is not None:
             flag = "  [APPROXIMATE footprint]" if self.approximate else ""
             lines.append(f"Footprint: {self.footprint_kind}, {self.footprint_km2:,.2f} km²{flag}")
-            lines.append(
-                f"Held by {self.side}: {self.held_km2:,.2f} km²; grey zone: {self.grey_km2:,.2f} km²"
-            )
+            grey = f"grey zone: {self.grey_km2:,.2f} km²" if self.has_grey else self.grey_note
+            lines.append(f"Held by {self.side}: {self.held_km2:,.2f} km²; {grey}")
             lines.append(
                 "Share by grey-zone policy: " + ", ".join(f"{p} {_pct(s)}" for p, s in self.policies.items())
             )
@@ -387,15 +398,52 @@ def _map_side(cmap, side) -> str:
 
 
 def _measure(cmap, geom, side: str) -> dict:
-    """Held, grey, covered and total km² of ``geom`` on ``cmap`` (one area_km2 call)."""
-    labels, geoms = cmap.partition(geom)
-    sizes = area_km2(np.asarray([*geoms, geom], dtype=object))
-    parts, total = sizes[:-1], float(sizes[-1])
+    """Held, grey, covered and total km² of ``geom`` on ``cmap`` (one area_km2 call).
+
+    The numbers of :meth:`ControlMap.partition`, without cutting the background out when
+    it is neither held by ``side`` nor grey: then only its area matters to nothing but the
+    statuses list, and it is the covered area less the drawn parts (labels never overlap).
+    """
+    shapely.prepare(geom)
+    cov = cmap.coverage
+    covered_all = cov is None or cov is geom or bool(shapely.covers(cov, geom))
+    inside = geom if covered_all else _polygonal(shapely.intersection(geom, cov))
+    labels, geoms = [], []
+    for lab, g in zip(cmap.labels, cmap.geometries, strict=True):
+        if not shapely.intersects(geom, g):
+            continue
+        part = shapely.intersection(g, inside)
+        if not part.is_empty:
+            labels.append(lab)
+            geoms.append(_polygonal(part))
+    bg = cmap.background
+    bg_geom = None
+    if bg is not None and (bg.status == CONTESTED or (bg.holds and bg.side == side)):
+        drawn = geoms[0] if len(geoms) == 1 else shapely.union_all(np.asarray(geoms, dtype=object))
+        bg_geom = _polygonal(shapely.difference(inside, drawn)) if geoms else inside
+    outside = None if covered_all else _polygonal(shapely.difference(geom, cov))
+    extra = [g for g in (bg_geom, outside) if g is not None]
+    sizes = area_km2(np.asarray([*geoms, *extra, inside, geom], dtype=object))
+    total, inside_km2 = float(sizes[-1]), float(sizes[-2])
+    parts = sizes[: len(geoms)]
+    bg_km2 = float(sizes[len(geoms)]) if bg_geom is not None else inside_km2 - float(parts.sum())
+    geoms = list(geoms)
+    if bg is not None and bg_km2 > 1e-12:
+        if bg in labels:  # also drawn explicitly: one entry per label
+            i = labels.index(bg)
+            parts[i] += bg_km2
+            if bg_geom is not None:
+                geoms[i] = _polygonal(shapely.union(geoms[i], bg_geom))
+        else:
+            labels.append(bg)
+            parts = np.append(parts, bg_km2)
+            geoms.append(bg_geom)
+    geoms = np.asarray(geoms, dtype=object)
     held_mask = np.array([lab.holds and lab.side == side for lab in labels], dtype=bool)
     grey_mask = np.array([lab.status == CONTESTED for lab in labels], dtype=bool)
-    nc_mask = np.array([lab == NOT_COVERED for lab in labels], dtype=bool)
     if _has_coverage(cmap):
-        covered = total - float(parts[nc_mask].sum())
+        out_km2 = float(sizes[-3]) if outside is not None else 0.0
+        covered = total - (out_km2 if out_km2 > 0 else 0.0)
     else:
         # a map without a coverage speaks wherever it draws: the footprint counts as
         # covered when the map draws anything in it, else not at all
@@ -609,6 +657,7 @@ def check_claim(
         grey_geometry=m["grey_geom"],
         map_provenance=map.provenance,
         footprint=fp,
+        grey_note=getattr(map, "grey_note", None),
     )
 
 
@@ -710,4 +759,5 @@ def check_encircled_claim(
         grey_geometry=m["grey_geom"],
         map_provenance=map.provenance,
         footprint=fp,
+        grey_note=getattr(map, "grey_note", None),
     )

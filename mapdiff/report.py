@@ -151,6 +151,12 @@ class Report:
             }
         )
 
+    def plot(self, ax=None, **kwargs):
+        """What the lead side gained and lost (:func:`mapdiff.draw.plot.plot_changes_map`)."""
+        from .draw.plot import plot_changes_map
+
+        return plot_changes_map(self.changes, ax=ax, **kwargs)
+
     def to_frame(self):
         """The largest changed areas as a DataFrame."""
         import pandas as pd

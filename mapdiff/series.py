@@ -75,6 +75,7 @@ from ._runner import (
     _Measured,
     _Release,
     _run,
+    dask_client,
     measure_footprints,
     measure_releases,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "CAPTURED",
     "Series",
     "ShareSeries",
+    "dask_client",
     "measure_footprints",
 ]
 
@@ -147,6 +149,10 @@ def _expand(src) -> list[Path]:
         paths = [Path(q) for q in _glob.glob(text) if Path(q).is_file()]
     elif p.is_file():
         paths = [p]
+    elif p.exists():  # a FIFO, a device: refused by the gate, never opened
+        from .io.gate import check_input_path
+
+        paths = [check_input_path(p, "release file")]
     else:
         raise FormatError(
             f"{text}: no such file, folder or glob match; pass a folder, a glob "
@@ -223,9 +229,9 @@ class Series:
             if isinstance(x, ControlMap):
                 rel.append(_Release(None, x, given or x.as_of, f"{x.source} {x.as_of}"))
             else:
-                p = Path(x)
-                if not p.is_file():
-                    raise FormatError(f"{p}: no such file")
+                from .io.gate import check_input_path
+
+                p = check_input_path(x, "release file")  # a local regular file, or a clear refusal
                 d = given or _cheap_date(p, profile)
                 if d is None:
                     from .io.read import read_map
@@ -346,7 +352,20 @@ class Series:
             from .labels import resolve_side
 
             resolve_side(side, sorted(known), what=f"the {self.source} maps")
-        return _assemble_shares(results, fps, side, policy, self.source)
+        return _assemble_shares(results, fps, side, policy, self.source, self._has_grey(results))
+
+    def _has_grey(self, results) -> bool:
+        """Does the source have a grey-zone class (its profile's classes, or grey drawn)?"""
+        from .io.profiles import get_profile
+
+        if any(lab.status == CONTESTED for r in results for lab in r.labels):
+            return True
+        if any(r.map is not None and r.map.has_grey for r in self._releases):
+            return True
+        if self._profile_name:
+            declared = get_profile(self._profile_name).has_grey
+            return True if declared is None else declared
+        return True
 
     def _measure(
         self, fps, workers, backend, client, cache, cache_dir, quiet, desc, stats: dict | None = None
@@ -506,10 +525,13 @@ def _footprints(places) -> list:
     return out
 
 
-def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, source: str) -> ShareSeries:
+def _assemble_shares(
+    results: list[_Measured], fps, side: str, policy: str, source: str, has_grey: bool = True
+) -> ShareSeries:
     names = [f.name for f in fps]
     dates = [r.as_of for r in results]
     share = np.full((len(results), len(fps)), np.nan)
+    grey_share = np.full((len(results), len(fps)), np.nan)
     ev_date, ev_label, ev_area = [], [], []
     for i, r in enumerate(results):
         held = np.zeros(len(fps))
@@ -523,6 +545,7 @@ def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, sour
         den = r.covered - (grey if policy == "excluded" else 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             share[i] = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1), 0.0, 1.0), np.nan)
+            grey_share[i] = np.where(r.covered > 0, grey / np.where(r.covered > 0, r.covered, 1), np.nan)
         ev_date += [r.as_of] * (len(r.labels) + 1)
         ev_label += [str(lab) for lab in r.labels] + ["not_covered"]
         ev_area.append(np.vstack([r.areas, np.maximum(r.total - r.covered, 0.0)[None, :]]))
@@ -537,9 +560,20 @@ def _assemble_shares(results: list[_Measured], fps, side: str, policy: str, sour
             "km2": stacked[ri, ci],
         }
     )
-    frame = pd.DataFrame(share, index=pd.DatetimeIndex(pd.to_datetime(dates), name="date"), columns=names)
+    index = pd.DatetimeIndex(pd.to_datetime(dates), name="date")
+    frame = pd.DataFrame(share, index=index, columns=names)
+    grey_frame = pd.DataFrame(grey_share, index=index, columns=names) if has_grey else None
+    note = None if has_grey else f"{source}: this source has no grey-zone class: the policies cannot differ"
     return ShareSeries(
-        frame, side, policy, source, tuple(f.kind for f in fps), tuple(f.approximate for f in fps), areas
+        frame,
+        side,
+        policy,
+        source,
+        tuple(f.kind for f in fps),
+        tuple(f.approximate for f in fps),
+        areas,
+        grey_frame,
+        note,
     )
 
 
@@ -557,6 +591,12 @@ class ShareSeries:
     approximate : tuple of bool
     areas : DataFrame
         The evidence: km² per (date, place, label), including ``not_covered``.
+    grey : DataFrame or None
+        The grey zone's share (0..1) of each place's covered footprint, release by release,
+        beside the held share (same index and columns as ``frame``); None when the source
+        has no grey-zone class (:attr:`grey_note` says so).
+    grey_note : str or None
+        "this source has no grey-zone class: the policies cannot differ", or None.
     """
 
     frame: pd.DataFrame
@@ -566,6 +606,8 @@ class ShareSeries:
     kinds: tuple = ()
     approximate: tuple = ()
     areas: pd.DataFrame = field(default=None, repr=False)
+    grey: pd.DataFrame | None = field(default=None, repr=False)
+    grey_note: str | None = None
 
     @property
     def places(self) -> list[str]:
@@ -620,6 +662,10 @@ class ShareSeries:
             "shares": {
                 p: [None if pd.isna(v) else round(float(v), 6) for v in self.frame[p]] for p in self.places
             },
+            "grey_shares": None
+            if self.grey is None
+            else {p: [None if pd.isna(v) else round(float(v), 6) for v in self.grey[p]] for p in self.places},
+            "grey_note": self.grey_note,
         }
 
     def plot(self, ax=None, **kwargs):

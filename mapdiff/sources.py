@@ -165,6 +165,21 @@ def _record(root: Path, key: str, entry: dict) -> None:
     write_text(_registry_path(root), json.dumps(reg, indent=1, sort_keys=True))
 
 
+def _validate_release(tmp: Path, archive: Archive, name: str, url: str) -> None:
+    """Read the downloaded file as a map before its hash is recorded (an HTML error page
+    served with status 200, gzip bytes, a truncated body are refused, nothing kept)."""
+    from .errors import MapdiffError
+    from .io.read import _read_bytes, read_input_bytes
+
+    try:
+        _read_bytes(read_input_bytes(tmp), name, None, None)
+    except MapdiffError as exc:
+        raise FetchError(
+            f"{url}: the server sent something that is not a readable {archive.source} release "
+            f"({exc}); nothing was kept or recorded: retry later"
+        ) from None
+
+
 def cached_path(source: str, date) -> Path:
     """Where the release of ``source`` for ``date`` lives in the cache (present or not).
 
@@ -177,7 +192,9 @@ def cached_path(source: str, date) -> Path:
     return cache_dir() / archive.source / archive.filename(as_date(date, where="fetch date "))
 
 
-def fetch(source: str, date, *, offline: bool = False, base_url: str | None = None) -> Path:
+def fetch(
+    source: str, date, *, offline: bool = False, base_url: str | None = None, refresh: bool = False
+) -> Path:
     """The local path of one archived release, downloading and verifying it if needed.
 
     Parameters
@@ -192,6 +209,9 @@ def fetch(source: str, date, *, offline: bool = False, base_url: str | None = No
         Mirror of the archive's data folder (``{source}`` is replaced by the source name);
         must be a declared archive host over https or a loopback address. Env
         ``MAPDIFF_FETCH_BASE_URL`` sets the same.
+    refresh : bool, default False
+        Download again even when a verified copy is cached (``--refresh``); the new
+        file replaces the old one and its hash, once it has been read as a release.
 
     Returns
     -------
@@ -221,7 +241,9 @@ def fetch(source: str, date, *, offline: bool = False, base_url: str | None = No
     key = f"{archive.source}/{name}"
     recorded = _load_registry(root).get(key, {}).get("sha256")
     corrupted = False
-    if target.exists():
+    if refresh and offline:
+        raise FetchError("--refresh needs the network; drop --offline (or MAPDIFF_OFFLINE)")
+    if target.exists() and not refresh:
         actual = _sha256(target)
         if recorded is None:
             # a file placed in the cache by hand: trust it on first sight and record it
@@ -260,6 +282,7 @@ def fetch(source: str, date, *, offline: bool = False, base_url: str | None = No
         deadline_s=_DEADLINE_S,
         hint="retry later or use --offline with a cached copy",
         not_found="the archive has no release for that date",
+        validate=lambda tmp: _validate_release(tmp, archive, name, url),
     )
     if corrupted and recorded and digest != recorded:
         warnings.warn(

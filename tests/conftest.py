@@ -90,3 +90,27 @@ def cli(capsys, monkeypatch):
         return CliResult(code, out.out, out.err)
 
     return run
+
+
+_BOUND_SECONDS = 60
+
+
+@pytest.fixture
+def bounded():
+    """Fail, rather than hang, a test running past 60 s (SIGALRM: Unix, main thread).
+
+    For tests of hostile inputs (FIFOs, trickling servers, catastrophic patterns): a hang
+    is then a failure of that test, not of the suite.
+    """
+    import signal
+
+    def expired(signum, frame):
+        raise TimeoutError(f"did not finish within {_BOUND_SECONDS} s")
+
+    old = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(_BOUND_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

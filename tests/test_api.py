@@ -87,10 +87,14 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "build_report": ("old", "new"),
     "changes": ("old", "new"),
     "check_claim": ("map", "place", "side", "claimed"),
+    "check_claim_all": ("maps", "place", "side", "claimed"),
+    "consensus": ("maps",),
+    "Consensus.count": ("label",),
     "check_claims": ("ledger", "maps"),
     "check_encircled_labels": ("map",),
     "compare": ("a", "b"),
     "compare_many": ("maps",),
+    "dask_client": ("scheduler",),
     "encirclement": ("map", "place"),
     "equal_area_crs": ("geoms",),
     "fetch": ("source", "date"),
@@ -119,11 +123,6 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "ControlMap.to_file": ("path",),
     "Comparison.iou": ("label",),
     "Comparison.to_file": ("path",),
-    "ManyComparison.to_file": ("path",),
-    "ClaimCheck.to_file": ("path",),
-    "Encirclement.to_file": ("path",),
-    "Changes.to_file": ("path",),
-    "Footprint.to_file": ("path",),
     "Footprint.buffer": ("km",),
     "Label.parse": ("text",),
     "Profile.find_as_of": ("table",),
@@ -172,6 +171,8 @@ def test_options_are_keyword_only():
         allowed = set(DATA_ARGUMENTS.get(qualname, ()))
         if qualname.endswith(".plot"):
             allowed.add("ax")
+        if qualname.endswith(".to_file"):  # every result's writer (GeoResult.to_file) takes the path
+            allowed.add("path")
         extra = [
             p.name
             for p in params

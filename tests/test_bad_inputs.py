@@ -3,14 +3,24 @@
 The table is the specification; this module only knows how to build each input (files in
 ``tests/data/bad`` or the ``gen_*`` generators below), how to make each call, and how to
 judge the outcome. A raw GEOS, pyogrio, JSON or Python error fails the row.
+
+Every row runs through the Python API (:func:`test_bad_input`) and, where the call has a
+command-line form, through ``mapdiff`` in process as well (:func:`test_bad_input_cli`):
+exit 0 with the same answer, or exit 2 with one line naming the file, no traceback.
+Each row is bounded by an alarm (no hang passes) and checks that no input file changed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import io
+import json
 import os
 import re
+import shutil
+import sqlite3
 import warnings
 import zipfile
 from pathlib import Path
@@ -20,6 +30,7 @@ import pytest
 import shapely
 
 import mapdiff
+import mapdiff.io.profiles
 from mapdiff import errors
 from mapdiff.io.limits import Limits
 
@@ -31,6 +42,9 @@ _KML_BODY = (
     "37.1,48.2 37.2,48.2 37.2,48.3 37.1,48.2</coordinates></LinearRing>"
     "</outerBoundaryIs></Polygon></Placemark></Document></kml>"
 )
+
+
+pytestmark = pytest.mark.usefixtures("bounded")  # conftest: a hang fails the test
 
 
 # ------------------------------------------------------------------ the table
@@ -48,12 +62,14 @@ ROWS = _rows()
 
 
 def test_table_is_large_and_names_real_files():
-    assert len(ROWS) >= 30
+    assert len(ROWS) >= 100
     cases = [r["case"] for r in ROWS]
     assert len(set(cases)) == len(cases), "case names must be unique"
     used = set()
     for r in ROWS:
         src = r["input"]
+        if src.startswith("path:"):
+            continue
         if src.startswith("gen:"):
             assert callable(globals().get("gen_" + src[4:])), f"no generator gen_{src[4:]}"
         elif src != "-" and not src.startswith("sample:"):
@@ -110,15 +126,289 @@ def gen_huge_ring(d: Path) -> Path:
     return p
 
 
+_VRT = (
+    '<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>CSV:/etc/passwd</SrcDataSource>'
+    '</OGRVRTLayer><OGRVRTLayer name="y"><SrcDataSource>/vsicurl/http://127.0.0.1:9/x.csv'
+    "</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>\n"
+)
+
+
+def gen_vrt_named_shp(d: Path) -> Path:
+    p = d / "front.shp"
+    p.write_text(_VRT)
+    return p
+
+
+def gen_vrt_named_gpkg(d: Path) -> Path:
+    p = d / "front.gpkg"
+    p.write_bytes(b"\x00" + _VRT.encode())
+    return p
+
+
+def gen_vrt_named_fgb(d: Path) -> Path:
+    p = d / "front.fgb"
+    p.write_bytes(b"x" + _VRT.encode())
+    return p
+
+
+def gen_vrt_in_zip(d: Path) -> Path:
+    p = d / "front.zip"
+    with zipfile.ZipFile(p, "w") as zf:
+        zf.writestr("front.shp", _VRT)
+        zf.writestr("front.dbf", b"\x03" + b"\0" * 40)
+    return p
+
+
+def gen_shapefile_vrt_dbf(d: Path) -> Path:
+    p = gen_shapefile_no_prj(d)
+    p.with_suffix(".dbf").write_text(_VRT)
+    return p
+
+
+def gen_sqlite_not_geopackage(d: Path) -> Path:
+    p = d / "front.gpkg"
+    with contextlib.closing(sqlite3.connect(p)) as db:
+        db.execute("create table t (a int)")
+        db.commit()
+    return p
+
+
+def gen_fifo(d: Path) -> Path:
+    p = d / "front.geojson"
+    os.mkfifo(p)
+    return p
+
+
+def gen_symlink_to_dev_zero(d: Path) -> Path:
+    p = d / "front.geojson"
+    p.symlink_to("/dev/zero")
+    return p
+
+
+def gen_folder_named_geojson(d: Path) -> Path:
+    p = d / "front.geojson"
+    p.mkdir()
+    return p
+
+
+def _square_fc(props=None) -> dict:
+    ring = [[37.1, 48.2], [37.2, 48.2], [37.2, 48.3], [37.1, 48.3], [37.1, 48.2]]
+    props = props or {"status": "controlled", "side": "RU"}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        ],
+    }
+
+
+def gen_utf16(d: Path) -> Path:
+    p = d / "front.geojson"
+    p.write_bytes(json.dumps(_square_fc()).encode("utf-16"))
+    return p
+
+
+def gen_utf16_no_bom(d: Path) -> Path:
+    p = d / "front.geojson"
+    p.write_bytes(json.dumps(_square_fc()).encode("utf-16-le"))
+    return p
+
+
+def _gpkg(d: Path, layers: dict) -> Path:
+    p = d / "layers.gpkg"
+    for name, geom in layers.items():
+        gdf = gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]}, geometry=[geom], crs=4326)
+        gdf.to_file(p, layer=name, driver="GPKG")  # test fixture, not library output
+    return p
+
+
+def gen_gpkg_two_layers(d: Path) -> Path:
+    return _gpkg(d, {"front": shapely.box(37.1, 48.2, 37.15, 48.3), "front_b": SQUARE})
+
+
+def gen_gpkg_non_spatial(d: Path) -> Path:
+    p = _gpkg(d, {"front": SQUARE})
+    with contextlib.closing(sqlite3.connect(p)) as db:  # keep only a plain attribute table
+        db.execute("create table notes (a text)")
+        db.execute(
+            "insert into gpkg_contents (table_name, data_type, identifier) "
+            "values ('notes', 'attributes', 'notes')"
+        )
+        db.execute("delete from gpkg_contents where table_name = 'front'")
+        db.execute("delete from gpkg_geometry_columns where table_name = 'front'")
+        db.execute("drop table front")
+        db.commit()
+    return p
+
+
+def gen_gpkg_one_layer(d: Path) -> Path:
+    return _gpkg(d, {"front": SQUARE})
+
+
+def gen_flatgeobuf(d: Path) -> Path:
+    p = d / "front.fgb"
+    gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]}, geometry=[SQUARE], crs=4326).to_file(
+        p, driver="FlatGeobuf"
+    )  # test fixture
+    return p
+
+
+def gen_zipped_shapefile(d: Path) -> Path:
+    parts = d / "parts"
+    parts.mkdir()
+    shp = gen_shapefile_no_prj(parts)
+    shp.with_suffix(".prj").write_text(pyproj_wkt())
+    p = d / "front_shp.zip"
+    with zipfile.ZipFile(p, "w") as zf:
+        for part in parts.iterdir():
+            zf.write(part, part.name)
+    return p
+
+
+def pyproj_wkt() -> str:
+    import pyproj
+
+    return pyproj.CRS.from_epsg(4326).to_wkt("WKT1_ESRI")
+
+
+def gen_tiny_features(d: Path) -> Path:
+    """100,000 tiny triangles (the default feature limit is 50,000)."""
+    p = d / "tiny.geojson"
+    feat = (
+        '{"type":"Feature","properties":{"status":"controlled","side":"RU"},'
+        '"geometry":{"type":"Polygon","coordinates":[[[37.1,48.2],[37.1001,48.2],[37.1,48.2001],[37.1,48.2]]]}}'
+    )
+    p.write_text('{"type":"FeatureCollection","features":[' + ",".join([feat] * 100_000) + "]}")
+    return p
+
+
+def gen_coverage_member_huge(d: Path) -> Path:
+    obj = _square_fc()
+    obj["coverage"] = json.loads(shapely.to_geojson(shapely.segmentize(shapely.box(36, 47, 39, 49), 0.00005)))
+    p = d / "covered.geojson"
+    p.write_text(json.dumps(obj))
+    return p
+
+
+def gen_kml_many_vertices(d: Path) -> Path:
+    coords = " ".join(f"{37.1 + i * 1e-6},48.2" for i in range(5000)) + " 37.1,48.2"
+    p = d / "dense.kml"
+    p.write_text(_KML_BODY.replace("37.1,48.2 37.2,48.2 37.2,48.3 37.1,48.2", coords))
+    return p
+
+
+def gen_kmz_member_over_byte_limit(d: Path) -> Path:
+    body = _KML_BODY.replace("<Document>", "<Document>" + "<!-- padding -->" * 500).encode()
+    return _kmz(d, "padded.kmz", "doc.kml", body)
+
+
+def _profile_beside(d: Path, coverage: str) -> Path:
+    (d / "cover.toml").write_text(
+        f'name = "covered"\ncoverage = "{coverage}"\n'
+        '[[rules]]\nstatus_column = "status"\nside_column = "side"\n'
+    )
+    p = d / "front.geojson"
+    p.write_text(json.dumps(_square_fc()))
+    return p
+
+
+def gen_profile_coverage_dev_zero(d: Path) -> Path:
+    return _profile_beside(d, "/dev/zero")
+
+
+def gen_profile_coverage_fifo(d: Path) -> Path:
+    os.mkfifo(d / "cover.fifo")
+    return _profile_beside(d, str(d / "cover.fifo"))
+
+
+def gen_profile_coverage_vrt(d: Path) -> Path:
+    (d / "cover.shp").write_text(_VRT)
+    return _profile_beside(d, str(d / "cover.shp"))
+
+
+def gen_profile_renamed_columns(d: Path) -> Path:
+    (d / "mine.toml").write_text('name = "mine"\n[[rules]]\nstatus_column = "kind"\nside_column = "owner"\n')
+    p = d / "front.geojson"
+    p.write_text(json.dumps(_square_fc({"kind": "controlled", "owner": "RU"})))
+    return p
+
+
+def _release_folder(d: Path, extra: str | None = None) -> Path:
+    folder = d / "releases"
+    folder.mkdir()
+    for date in ("2025-11-20", "2025-11-27"):
+        shutil.copy(mapdiff.sample_path(date), folder)
+    if extra == "vrt":
+        (folder / "deepstatemap_data_20251130.shp").write_text(_VRT)
+    elif extra == "fifo":
+        os.mkfifo(folder / "deepstatemap_data_20251130.geojson")
+    elif extra == "toml":
+        (d / "ds.toml").write_text(
+            (Path(mapdiff.io.profiles.__file__).parent / "deepstate.toml")
+            .read_text(encoding="utf-8")
+            .replace('name = "deepstate"', 'name = "my_deepstate"')
+        )
+    return folder
+
+
+def gen_history_folder(d: Path) -> Path:
+    return _release_folder(d)
+
+
+def gen_history_folder_with_vrt(d: Path) -> Path:
+    return _release_folder(d, "vrt")
+
+
+def gen_history_folder_with_fifo(d: Path) -> Path:
+    return _release_folder(d, "fifo")
+
+
+def gen_history_folder_custom_profile(d: Path) -> Path:
+    return _release_folder(d, "toml")
+
+
+def gen_symlink_to_sample(d: Path) -> Path:
+    p = d / "alias.geojson"
+    p.symlink_to(_sample_copies(d)["s1"])
+    return p
+
+
+def gen_generic_copy_of_sample(d: Path) -> Path:
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    gdf = m.to_gdf()
+    p = d / "generic.geojson"
+    p.write_text(gdf[gdf["side"].notna()][["status", "side", "geometry"]].to_json())
+    return p
+
+
 # ------------------------------------------------------------------ calls
 @functools.cache
 def _samples():
     return tuple(mapdiff.read_map(p) for p in mapdiff.sample_paths())
 
 
+_SAMPLES = {"s1": "2025-11-20", "s2": "2025-11-27"}
+_TMP: list[Path] = [Path(".")]  # the running row's folder
+
+
+def _sample_copies(d: Path) -> dict[str, Path]:
+    """Copies of two shipped samples in the test's folder (outputs aimed at them hurt nothing)."""
+    folder = d / "inputs"
+    folder.mkdir(exist_ok=True)
+    out = {}
+    for key, date in _SAMPLES.items():
+        src = mapdiff.sample_path(date)
+        out[key] = folder / src.name
+        if not out[key].exists():
+            shutil.copy(src, out[key])
+    return out
+
+
 def _input(src: str, tmp_path: Path):
     if src == "-":
         return None
+    if src.startswith("path:"):
+        return src[5:]
     if src.startswith("gen:"):
         return globals()["gen_" + src[4:]](tmp_path)
     if src.startswith("sample:"):
@@ -135,7 +425,18 @@ def _value(text: str):
         return text
 
 
-def _call(spec: str, path, monkeypatch):
+def _beside(path, value):
+    """A ``.toml`` or ``s1``/``s2`` argument: the file beside the input / the sample copy."""
+    if isinstance(value, str) and value in _SAMPLES:
+        return str(_sample_copies(_TMP[0])[value])
+    if isinstance(value, str) and value.endswith(".toml") and path is not None:
+        for folder in (Path(path).parent, Path(path).parent.parent):
+            if (folder / value).is_file():
+                return str(folder / value)
+    return value
+
+
+def _parse_call(spec: str, path, monkeypatch):
     name, *args = spec.split()
     kwargs = {}
     for a in args:
@@ -145,9 +446,24 @@ def _call(spec: str, path, monkeypatch):
         elif key.startswith("limits."):
             kwargs["limits"] = Limits(**{key[7:]: int(val)})
         else:
-            kwargs[key] = _value(val)
+            kwargs[key] = _beside(path, _value(val))
+    return name, kwargs
+
+
+def _call(spec: str, path, monkeypatch):
+    name, kwargs = _parse_call(spec, path, monkeypatch)
     if name == "read_map":
         return mapdiff.read_map(path, **kwargs)
+    if name == "footprint_from_file":
+        return mapdiff.footprint_from_file(path)
+    if name == "shares":
+        series = mapdiff.Series(path, source=kwargs.get("source"))
+        return series.shares([kwargs["place"]], "RU", workers=1, quiet=True, cache=False)
+    if name == "compare_out":
+        a, b = (mapdiff.read_map(kwargs[k]) for k in ("a", "b"))
+        return mapdiff.compare(a, b).to_file(kwargs.get("out", path))
+    if name == "changes":
+        return mapdiff.changes(kwargs["old"], kwargs.get("new", path))
     if name == "load_profile":
         return mapdiff.load_profile(path)
     if name == "read_ledger":
@@ -195,7 +511,13 @@ def _held_km2(m) -> float:
 
 def _check_result(row, result):
     key, _, want = row["fragment"].partition("=")
-    if key == "area":
+    if key == "releases":
+        assert len(result.frame) == int(want)
+    elif key == "changes":
+        assert set(result.sides) >= {want}
+    elif key == "footprint_km2":
+        assert result.area_km2 == pytest.approx(float(want), rel=1e-3)
+    elif key == "area":
         assert _held_km2(result) == pytest.approx(float(want), rel=1e-3)
     elif key == "disagreement":
         d = result.disagreement_km2
@@ -208,12 +530,45 @@ def _check_result(row, result):
         raise AssertionError(f"result rows need area= or verdict=, not {row['fragment']!r}")
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[r["case"] for r in ROWS])
+def _digests(tmp_path: Path, path) -> dict:
+    """SHA-256 of every regular input file of a row (FIFOs and devices are not read)."""
+    files = [p for p in tmp_path.rglob("*") if not p.is_symlink()] + list(BAD.iterdir())
+    if path is not None and Path(path).is_file() and not str(path).startswith("/dev/"):
+        files.append(Path(path))
+    out = {}
+    for f in files:
+        with contextlib.suppress(OSError):
+            if f.is_file() and not f.is_symlink() and os.stat(f).st_size < 50 * 2**20:
+                out[str(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def _names_input(path, msg: str) -> bool:
+    """The message names the input (for a folder of releases: the file in it at fault)."""
+    p = Path(path)
+    return p.name in msg or (p.is_dir() and any(f.name in msg for f in p.iterdir()))
+
+
+API_ROWS = [r for r in ROWS if not r["call"].startswith("cli:")]
+
+
+@pytest.mark.parametrize("row", API_ROWS, ids=[r["case"] for r in API_ROWS])
 def test_bad_input(row, tmp_path, monkeypatch):
     expect = row["expect"]
     if expect == "pending":
         pytest.skip(row["fragment"])
+    _TMP[0] = tmp_path
     path = _input(row["input"], tmp_path)
+    _sample_copies(tmp_path)
+    before = _digests(tmp_path, path)
+    try:
+        _judge_api(row, path, monkeypatch)
+    finally:
+        assert _digests(tmp_path, path) == before, "an input file was changed"
+
+
+def _judge_api(row, path, monkeypatch):
+    expect = row["expect"]
     frag = row["fragment"].lower()
     if expect in ("ok", "warn") or expect.startswith("repair:"):
         with warnings.catch_warnings(record=True) as caught:
@@ -239,8 +594,130 @@ def test_bad_input(row, tmp_path, monkeypatch):
     msg = str(info.value)
     assert frag in msg.lower(), msg
     if path is not None and not row["input"].startswith("sample:"):
-        assert Path(path).name in msg, f"the message does not name the file: {msg}"
+        assert _names_input(path, msg), f"the message does not name the file: {msg}"
     assert "Traceback" not in msg and "\n" not in msg.strip()
+
+
+# ------------------------------------------------------------------ the same rows, through the CLI
+_ENV_OF_LIMIT = {
+    "max_bytes": "MAPDIFF_MAX_BYTES",
+    "max_vertices": "MAPDIFF_MAX_VERTICES",
+    "max_feature_vertices": "MAPDIFF_MAX_FEATURE_VERTICES",
+    "max_features": "MAPDIFF_MAX_FEATURES",
+}
+_OPTION = {"source": "--source", "as_of": "--as-of", "crs": "--crs", "layer": "--layer"}
+
+
+def _cli_argv(row, path, tmp_path, monkeypatch) -> list[str] | None:
+    """The command line of a row, or None where the call has no command-line form."""
+    import shlex
+
+    spec = row["call"]
+    if spec.startswith("cli:"):
+        subs = {"in": str(path), "tmp": str(tmp_path)}
+        subs.update({k: str(v) for k, v in _sample_copies(tmp_path).items()})
+        return [a.format(**subs) for a in shlex.split(spec[4:])]
+    for a in spec.split()[1:]:
+        key, _, val = a.partition("=")
+        if key.startswith("limits."):
+            monkeypatch.setenv(_ENV_OF_LIMIT[key[7:]], val)
+    name, kwargs = _parse_call(
+        " ".join(a for a in spec.split() if not a.startswith("limits.")), path, monkeypatch
+    )
+    if name == "read_map":
+        argv = ["info", str(path), "--json"]
+        for key, val in kwargs.items():
+            argv += ["--swap-xy"] if key == "swap_xy" else [_OPTION[key], str(val)]
+        return argv
+    if name == "load_profile":
+        return ["info", str(_sample_copies(tmp_path)["s1"]), "--source", str(path)]
+    if name == "footprint":
+        return ["place", kwargs["name"]]
+    if name == "footprint_from_file":
+        s = _sample_copies(tmp_path)
+        return ["compare", str(s["s1"]), str(s["s2"]), "--aoi", str(path)]
+    if name == "shares":
+        extra = ["--source", kwargs["source"]] if "source" in kwargs else []
+        return [
+            "history",
+            str(path),
+            "--place",
+            kwargs["place"],
+            "--workers",
+            "1",
+            "--no-cache",
+            "--quiet",
+            *extra,
+        ]
+    if name == "compare_out":
+        return ["compare", kwargs["a"], kwargs["b"], "--out", str(kwargs.get("out", path))]
+    if name == "changes":
+        return ["changes", kwargs["old"], str(kwargs.get("new", path))]
+    if name == "check_claim":
+        return [
+            "claim",
+            str(path),
+            "--place",
+            kwargs["place"],
+            "--side",
+            kwargs["side"],
+            "--claimed",
+            str(kwargs["claimed"]),
+        ]
+    if name == "encirclement":
+        argv = ["encircle", str(path), "--place", kwargs["place"], "--by", kwargs["by"]]
+        for key in ("rear", "fire_range_km"):
+            if key in kwargs:
+                argv += ["--" + key.replace("_", "-"), str(kwargs[key])]
+        return argv
+    return None  # read_ledger, check_claims and the maps built in code: library only
+
+
+CLI_ROWS = [
+    r
+    for r in ROWS
+    if r["expect"] != "pending"
+    and r["call"].split()[0]
+    not in ("read_ledger", "validate_ledger", "check_claims", "compare_disjoint", "source_lag_disjoint")
+]
+
+
+@pytest.mark.parametrize("row", CLI_ROWS, ids=[r["case"] for r in CLI_ROWS])
+def test_bad_input_cli(row, tmp_path, monkeypatch, capsys):
+    from mapdiff.cli import cli_syntax, main
+
+    _TMP[0] = tmp_path
+    path = _input(row["input"], tmp_path)
+    argv = _cli_argv(row, path, tmp_path, monkeypatch)
+    before = _digests(tmp_path, path)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse refuses a bad option value with exit 2
+        code = exc.code
+    out, err = capsys.readouterr()
+    assert _digests(tmp_path, path) == before, "an input file was changed"
+    assert "Traceback" not in err, err
+    expect, frag = row["expect"], row["fragment"]
+    if expect.startswith("exit:"):
+        assert code == int(expect[5:]), (code, err)
+        assert frag.lower() in (out + err).lower(), out + err
+        return
+    if expect in ("ok", "warn") or expect.startswith("repair:"):
+        assert code == 0, err
+        if expect == "warn":
+            assert frag.lower() in err.lower(), err
+        elif frag.startswith("area=") and argv[0] == "info":
+            d = json.loads(out)
+            held = sum(lab["area_km2"] for lab in d["labels"] if lab["drawn"])
+            assert held == pytest.approx(float(frag[5:]), rel=1e-3)
+        return
+    assert code == 2, (code, out, err)
+    lines = [ln for ln in err.splitlines() if ln.startswith("mapdiff ")]
+    assert len(lines) == 1, err
+    forms = {cli_syntax(frag).lower(), frag.lower().replace("_", "-")}  # argparse names --fire-range-km
+    assert any(f in lines[0].lower() for f in forms), lines[0]
+    if path is not None and not row["input"].startswith("sample:"):
+        assert _names_input(path, lines[0]), f"the message does not name the file: {lines[0]}"
 
 
 # ------------------------------------------------------------------ beyond the table

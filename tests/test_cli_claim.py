@@ -192,3 +192,27 @@ def test_place_fetch_through_loopback_and_offline(tmp_path, run, monkeypatch):
     assert r.stdout.startswith("Kherson: osm_boundary") and "ODbL" in r.stdout
     r = run("place", "Myrnohrad", "--fetch", env={"MAPDIFF_OFFLINE": "1"})
     assert r.returncode == 2 and "offline" in r.stderr
+
+
+def test_place_acceptance_town_limits_and_approximate_inside_hromada(run):
+    """`mapdiff place Pokrovsk --geojson` is the OSM town limits (31.17 km² ± 0.1%, measured
+    here with pyproj.Geod), and `mapdiff place Kupiansk` is flagged approximate and lies
+    inside its hromada."""
+    import pyproj
+
+    geod = pyproj.Geod(ellps="WGS84")
+    feat = json.loads(run("place", "Pokrovsk", "--geojson").stdout)
+    geom = shapely.from_geojson(json.dumps(feat["geometry"]))
+    km2 = abs(geod.geometry_area_perimeter(shapely.orient_polygons(geom))[0]) / 1e6
+    assert km2 == pytest.approx(31.17, rel=1e-3)
+    assert (
+        feat["properties"]["footprint_kind"] == "city_limits" and feat["properties"]["approximate"] is False
+    )
+    assert "relation/2506125" in feat["properties"]["provenance"]
+    kup = json.loads(run("place", "Kupiansk", "--json").stdout)
+    assert kup["footprint_kind"] == "approximate" and kup["approximate"] is True
+    hromada = json.loads(run("place", "Kupiansk", "--kind", "community", "--json").stdout)
+    assert hromada["upper_bound"] is True and hromada["approximate"] is False
+    inner = shapely.from_geojson(json.dumps(kup["geometry"]))
+    outer = shapely.from_geojson(json.dumps(hromada["geometry"]))
+    assert shapely.area(shapely.difference(inner, outer)) < 1e-9 * shapely.area(inner)

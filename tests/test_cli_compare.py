@@ -25,7 +25,7 @@ def test_text_and_out(tmp_path, run):
     r = run(A, B, "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "crosstab (km²)" in r.stdout and "real" in r.stdout and "near " in r.stdout
-    back = gpd.read_file(out, layer=out.stem)  # the GeoPackage also holds layer_styles
+    back = gpd.read_file(out, layer="diff")  # beside it: the QGIS layer_styles table
     assert len(back) > 0 and {"a_label", "b_label", "area_km2", "cause"} <= set(back.columns)
     c = mapdiff.compare(mapdiff.read_map(A), mapdiff.read_map(B))
     assert back.area_km2.sum() == pytest.approx(c.disagreement_km2["total"], rel=1e-9)

@@ -9,7 +9,7 @@ import shapely
 from conftest import shared_file
 
 from mapdiff import compare, geodesic_area_km2, read_map
-from mapdiff.places.regions import region
+from mapdiff.places.regions import drawn_extent
 
 pytestmark = pytest.mark.realdata
 
@@ -39,7 +39,7 @@ def test_whole_front_against_geodesic(front):
     assert c.b.as_of.isoformat() == "2025-11-26"  # NZZ's file of 11-27 states as_of 11-26
     ct = c.crosstab
     assert ct.to_numpy().sum() == pytest.approx(c.aoi_km2, rel=1e-6)
-    ukr = region("ukraine")
+    ukr = drawn_extent("ukraine")  # drawn land counts up to the maritime boundary
     ds = shapely.intersection(_raw_union(ds_path), ukr)
     nz = shapely.intersection(_raw_union(nz_path, keep={"nochange", "gains"}), ukr)
     ds_only = geodesic_area_km2(shapely.difference(ds, nz))

@@ -356,3 +356,145 @@ def test_satire_abroad_reported_on_a_real_api_file():
     m = mapdiff.read_map(path)
     satire = {r.kind: r for r in m.report.repairs}["dropped_by_profile"]
     assert satire.count == 12 and "Karelia" in satire.detail and "East Prussia" in satire.detail
+
+
+# ---------------------------------------------------------------- one claim, every map
+def _square_map(source, as_of, ru_east, grey_east=None, classes_grey=True):
+    cov = shapely.box(37.0, 48.0, 37.2, 48.2)
+    feats = [(RU, shapely.box(37.0, 48.0, ru_east, 48.2))]
+    if grey_east is not None:
+        feats.append((GREY, shapely.box(ru_east, 48.0, grey_east, 48.2)))
+    return mapdiff.normalise(
+        feats, coverage=cov, background=UA, source=source, as_of=dt.date.fromisoformat(as_of)
+    )
+
+
+def test_check_claim_all_picks_the_release_on_or_before_and_states_the_gap():
+    square = shapely.box(37.0, 48.0, 37.2, 48.2)
+    maps = {
+        "a": [_square_map("a", "2025-11-20", 37.05, 37.1), _square_map("a", "2025-11-26", 37.1, 37.15)],
+        "b": [_square_map("b", "2025-11-27", 37.16), _square_map("b", "2025-11-28", 37.2)],
+        "late": [_square_map("late", "2025-12-01", 37.2)],
+    }
+    r = mapdiff.check_claim_all(maps, square, "Russia", "70%", date="2025-11-27")
+    assert r.side == "RU" and r.releases == {"a": (dt.date(2025, 11, 26), 1), "b": (dt.date(2025, 11, 27), 0)}
+    assert "no release on or before 2025-11-27" in r.missing["late"]
+    a, b = r.checks["a"], r.checks["b"]
+    assert a.share == pytest.approx(0.5, abs=1e-3) and a.policies["claimant"] == pytest.approx(0.75, abs=1e-3)
+    assert b.share == pytest.approx(0.8, abs=1e-3) and b.verdict == "supported"
+    frame = r.to_frame()
+    assert set(frame.source) == {"a", "b"} and set(frame.policy) == set(mapdiff.POLICIES)
+    assert frame[frame.decides].set_index("source").loc["a", "grey_share"] == pytest.approx(0.25, abs=1e-3)
+    d = r.to_dict()
+    assert d["type"] == "claim_across_maps" and d["sources"]["b"]["gap_days"] == 0
+    # a map without a grey class says so, in text and JSON, instead of "grey zone 0.00 km²"
+    assert "this map draws no grey zone" in (d["sources"]["b"]["grey_note"] or "")
+    assert "grey zone: 0.00" not in str(r) and "policies cannot differ" in str(r)
+    with pytest.raises(mapdiff.UnknownSideError, match="RU, UA"):
+        mapdiff.check_claim_all(maps, square, "XX", "70%", date="2025-11-27")
+
+
+def test_claim_panels_one_per_source_same_extent():
+    square = shapely.box(37.0, 48.0, 37.2, 48.2)
+    maps = [_square_map("a", "2025-11-26", 37.1, 37.15), _square_map("b", "2025-11-27", 37.16)]
+    r = mapdiff.check_claim_all(maps, square, "RU", "70%", date="2025-11-27")
+    axes = r.plot()
+    assert len(axes) == 2 and axes[0].get_xlim() == axes[1].get_xlim()
+    assert axes[0].get_title().startswith("a 2025-11-26 (1 d before)\nRU 50.0% (claimed 70%)")
+    assert "grey zone" in axes[0].get_title() and "no grey-zone class" in axes[1].get_title()
+    import matplotlib.pyplot as plt
+
+    plt.close(axes[0].figure)
+
+
+TOWNS = ("Pokrovsk", "Myrnohrad")
+DAY = {
+    "deepstate_api": "deepstate_api/deepstatemap_data_20251127_polygons.geojson",
+    "creamy_caprice": "creamy_caprice/ControlZones/Control_25_11_26.kml",
+    "owl": "owl/20251127.json",
+}
+
+
+@pytest.mark.realdata
+def test_pokrovsk_and_myrnohrad_27_nov_2025_on_every_map():
+    paths = {s: SHARED_DATA / rel for s, rel in DAY.items()}
+    if not all(p.exists() for p in paths.values()):
+        pytest.skip(f"real data not available under {SHARED_DATA}")
+    maps = {s: [mapdiff.read_map(p)] for s, p in paths.items()}
+    ukraine = region("ukraine")
+    for town in TOWNS:
+        r = mapdiff.check_claim_all(maps, town, "RU", "70%", date="2025-11-27")
+        fp = shapely.intersection(mapdiff.footprint(town).geometry, ukraine)
+        for source, path in paths.items():
+            ru, grey = reference(source, path)
+            chk = r.checks[source]
+            want = geod_km2(shapely.intersection(ru, fp)) / geod_km2(fp)
+            assert chk.share == pytest.approx(want, abs=1e-3), (town, source)
+            if source == "deepstate_api":
+                want_grey = geod_km2(shapely.intersection(grey, fp)) / geod_km2(fp)
+                assert chk.grey_km2 / chk.covered_km2 == pytest.approx(want_grey, abs=1e-3), town
+                assert chk.policies["claimant"] > chk.policies["half"] > chk.policies["nobody"]
+            else:
+                assert not chk.has_grey and len(set(chk.policies.values())) == 1
+    assert r.releases["creamy_caprice"] == (dt.date(2025, 11, 26), 1)
+
+
+def test_cli_one_claim_every_map(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    kml = tmp_path / "Control_25_11_26.kml"
+    ru, ua = shapely.box(37.0, 47.5, 41.0, 49.0), shapely.box(36.0, 47.5, 37.0, 49.0)
+    kml.write_text(KML.format(ru=kml_coords(ru), ua=kml_coords(ua)))
+    sample = mapdiff.sample_path("2025-11-27")
+    args = [sys.executable, "-m", "mapdiff", "claim", str(sample), str(kml), "--place", "Pokrovsk"]
+    args += ["--side", "Russia", "--claimed", "70%", "--date", "2025-11-27", "--json"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    res = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert d["type"] == "claim_across_maps" and d["side"] == "RU"
+    assert d["sources"]["creamy_caprice"]["share"] == pytest.approx(1.0)
+    assert d["sources"]["creamy_caprice"]["gap_days"] == 1
+    assert d["sources"]["deepstate"]["verdict"] == "not supported"
+    bad = subprocess.run([*args[:-1], "--side", "XX"], capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2 and "its sides: RU, UA" in bad.stderr
+
+
+@pytest.mark.realdata
+def test_grey_zone_in_compare_and_encirclement_on_real_api_maps():
+    paths = {s: SHARED_DATA / rel for s, rel in DAY.items()}
+    if not all(p.exists() for p in paths.values()):
+        pytest.skip(f"real data not available under {SHARED_DATA}")
+    api, owl = mapdiff.read_map(paths["deepstate_api"]), mapdiff.read_map(paths["owl"])
+    c = mapdiff.compare(api, owl, aoi="Pokrovsk")
+    ct = c.crosstab
+    # grey is its own class: a row of DeepState's, where the other map has none
+    assert "contested" in ct.index and ct.loc["contested"].sum() == pytest.approx(
+        api.area(GREY, aoi=c.aoi), rel=1e-3
+    )
+    assert ct["contested"].sum() == 0 if "contested" in ct.columns else True
+    # grey passable or blocking changes the way out of Myrnohrad on DeepState's map
+    passable = mapdiff.encirclement(api, "Myrnohrad", by="RU", grey="passable")
+    blocking = mapdiff.encirclement(api, "Myrnohrad", by="Russia", grey="blocking")
+    assert passable.verdict != blocking.verdict
+
+
+def test_encircled_on_every_map_gives_a_corridor_per_source():
+    import matplotlib.pyplot as plt
+
+    maps = {
+        "early": [mapdiff.read_map(mapdiff.sample_path("2025-11-20"))],
+        "late": [mapdiff.read_map(mapdiff.sample_path("2025-11-27"))],
+    }
+    r = mapdiff.check_claim_all(maps, "Myrnohrad", "Russia", kind="encircled", date="2025-11-27")
+    assert set(r.encirclements) == {"early", "late"} and r.releases["early"][1] == 7
+    for source, enc in r.encirclements.items():
+        assert enc.by == "RU" and enc.verdict in str(r)
+        assert r.checks[source].detail["corridor_km"] == pytest.approx(enc.corridor_km)
+    axes = r.plot()
+    assert [ax.get_title().splitlines()[1] for ax in axes] == [e.verdict for e in r.encirclements.values()]
+    plt.close("all")

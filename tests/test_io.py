@@ -412,13 +412,16 @@ def test_real_area_clipped_outside_coverage_is_reported():
     )
     clipped = {r.kind: r for r in m.report.repairs}["outside_coverage_clipped"]
     assert clipped.area_km2 > 0
-    assert geod_km2(raw) - m.area(RU) == pytest.approx(clipped.area_km2, rel=1e-2)
+    # the cut-off slivers measured directly (a difference of two ~115,000 km² areas is too coarse)
+    assert geod_km2(shapely.difference(raw, m.geometry(RU))) == pytest.approx(clipped.area_km2, rel=1e-2)
 
 
 def test_nzz_loss_straddling_the_border_counts_inside():
-    from mapdiff.places.regions import region
+    from mapdiff.places.regions import drawn_extent
 
-    ukraine = region("ukraine")
+    # drawn land counts inside either outline of Ukraine (land 2015 or OSM maritime 2017:
+    # they disagree along the land border by up to a few hundred metres)
+    ukraine = drawn_extent("ukraine")
     # a loss polygon across the Sumy-Kursk border, mostly in Russia
     straddle = shapely.box(35.0, 51.0, 36.0, 51.6)
     inside = shapely.intersection(straddle, ukraine)

@@ -113,9 +113,17 @@ def test_wheel_ships_code_data_licences_and_metadata(tmp_path):
     assert any(n.endswith(".toml") and n.startswith("mapdiff/io/profiles/") for n in names)
     assert not any(n.startswith(("tests/", "docs/", "notebooks/")) for n in names)
     # what the wheel ships is what its licence metadata says
-    assert meta["License-Expression"] == "MIT AND GPL-3.0-only AND ODbL-1.0"
+    expression = meta["License-Expression"]
+    for spdx in ("MIT", "GPL-3.0-only", "ODbL-1.0", "LGPL-3.0-or-later", "CC-BY-4.0"):
+        assert spdx in expression.split(" AND "), spdx
     licences = {n.split(".dist-info/licenses/")[1] for n in names if ".dist-info/licenses/" in n}
-    assert licences == {"LICENSE", "data/samples/LICENSE-GPL-3.0.txt", "data/geo/LICENSE-ODbL-1.0-NOTICE.txt"}
+    shipped = {f"data/geo/licences/{p.name}" for p in (ROOT / "data" / "geo" / "licences").glob("*.txt")}
+    assert licences == {
+        "LICENSE",
+        "data/samples/LICENSE-GPL-3.0.txt",
+        "data/geo/LICENSE-ODbL-1.0-NOTICE.txt",
+        *shipped,
+    }
     assert set(meta.get_all("License-File")) == licences
     extras = set(meta.get_all("Provides-Extra"))
     assert {"all", "web", "parquet", "dask", "docs", "test"} <= extras

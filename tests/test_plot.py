@@ -355,7 +355,7 @@ def test_render_cli_with_an_aoi_file(tmp_path, _cli):
                 "features": [
                     {
                         "type": "Feature",
-                        "properties": {},
+                        "properties": {"name": "Study area"},
                         "geometry": json.loads(shapely.to_geojson(shapely.box(37.1, 48.22, 37.25, 48.32))),
                     }
                 ],
@@ -367,7 +367,7 @@ def test_render_cli_with_an_aoi_file(tmp_path, _cli):
     r = _cli("render", a, b, "--aoi", aoi, "--out", out, "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["aoi"] == "area" and not d["approximate_footprint"]
+    assert d["aoi"] == "Study area" and not d["approximate_footprint"]  # its name property, not the file name
     assert d["aoi_km2"] == pytest.approx(area_km2(shapely.box(37.1, 48.22, 37.25, 48.32)), rel=1e-3)
     assert out.read_bytes()[:4] == b"%PDF"
 
@@ -586,3 +586,15 @@ def test_kupiansk_deepstate_vs_nzz_is_publishable():
     caption = " ".join(next(t.get_text() for t in ax.texts if t.get_gid() == "caption").split())
     assert "NZZ / Liveuamap file of 27 Nov 2025 holds data to 26 Nov 2025" in caption
     assert "GSHHG" in caption and "OpenStreetMap" in caption
+
+
+def test_web_tiles_only_when_asked():
+    import importlib.util
+
+    a, b = _maps()
+    c = mapdiff.compare(a, b, aoi=AOI)
+    ax = c.plot(places=False)  # default: no tiles, no network
+    assert not ax.images
+    if importlib.util.find_spec("contextily") is None:
+        with pytest.raises(mapdiff.MissingDependencyError, match="mapdiff\\[tiles\\]"):
+            c.plot(tiles="OpenStreetMap.Mapnik")

@@ -10,6 +10,7 @@ from conftest import RU
 import mapdiff
 from mapdiff.errors import UnknownSideError
 from mapdiff.labels import canonical_side, resolve_side
+from mapdiff.places.footprints import as_footprint
 
 
 @pytest.mark.parametrize("alias", ["RU", "ru", "Russia", "RUS", "Russian Federation", " russia "])
@@ -72,3 +73,53 @@ def test_cli_unknown_side_exits_2_naming_the_sides(cli):
     assert bad.returncode == 2 and "its sides: RU, UA" in bad.stderr
     ok = cli(*args, "--side", "Russia")
     assert ok.returncode == 0 and "Claim: RU holds 70.0% of Pokrovsk" in ok.stdout
+
+
+def test_share_series_carries_the_grey_share_or_says_there_is_none():
+    import datetime as dt
+
+    from conftest import GREY, UA
+
+    cov = shapely.box(37.0, 48.0, 37.2, 48.2)
+    maps = [
+        mapdiff.normalise(
+            [(RU, shapely.box(37.0, 48.0, east, 48.2)), (GREY, shapely.box(east, 48.0, east + 0.05, 48.2))],
+            coverage=cov,
+            background=UA,
+            source="synthetic",
+            as_of=dt.date(2025, 11, day),
+        )
+        for east, day in ((37.05, 1), (37.1, 2))
+    ]
+    s = mapdiff.Series(maps).shares([as_footprint(cov)], side="RU", quiet=True, cache=False, workers=1)
+    place = s.places[0]
+    assert list(s.frame[place].round(3)) == [0.25, 0.5]
+    assert list(s.grey[place].round(3)) == [0.25, 0.25] and s.grey_note is None
+    assert s.to_dict()["grey_shares"][place] == [0.25, 0.25]
+    ax = s.plot()
+    assert f"{place}: grey zone" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # the DeepState archive has no grey-zone class: no grey series, and a sentence instead
+    d = mapdiff.Series(mapdiff.sample_paths()).shares(
+        "Pokrovsk", side="RU", quiet=True, cache=False, workers=1
+    )
+    assert d.grey is None and "no grey-zone class" in d.grey_note
+    assert d.to_dict()["grey_shares"] is None
+
+
+def test_map_figure_legend_states_the_grey_zone_or_its_absence(square_map):
+    import matplotlib.pyplot as plt
+    from conftest import UA
+
+    texts = [t.get_text() for t in square_map.plot().get_legend().get_texts()]
+    grey_km2 = square_map.areas()[mapdiff.GREY]
+    assert f"contested: {grey_km2:,.1f} km²" in texts
+    assert "no grey-zone class in this source" not in texts
+    no_grey = mapdiff.normalise(
+        [(RU, shapely.box(37.0, 48.0, 37.1, 48.2))],
+        coverage=shapely.box(37.0, 48.0, 37.2, 48.2),
+        background=UA,
+        source="plain",
+    )
+    texts = [t.get_text() for t in no_grey.plot().get_legend().get_texts()]
+    assert "no grey-zone class in this source" in texts and not any(t.startswith("contested") for t in texts)
+    plt.close("all")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "docs" / "schemas"
 BASE = "urn:mapdiff:schema:"
+#: Schemas kept by hand in docs/schemas (this script neither writes nor checks them).
+HAND_WRITTEN = ("tracking",)
 
 DEFS = {
     "date": {
@@ -94,6 +96,25 @@ def schema(type_, title, description, properties, required, defs=()):
     (OUT / f"{type_}.schema.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
+CLAIM_ROW = {
+    "type": "object",
+    "required": ["who", "date", "place", "side", "kind", "source", "release", "share", "verdict"],
+    "properties": {
+        "who": {"type": "string"},
+        "date": {"$ref": "#/$defs/date"},
+        "place": {"type": "string"},
+        "side": {"type": "string"},
+        "kind": {"type": "string", "description": "the kind of claim"},
+        "claimed": {"$ref": "#/$defs/share"},
+        "source": {"type": "string"},
+        "release": {"$ref": "#/$defs/date"},
+        "gap_days": {"type": ["integer", "null"]},
+        "share": {"$ref": "#/$defs/share"},
+        "verdict": {"type": ["string", "null"]},
+        "footprint_kind": {"type": ["string", "null"]},
+        "approximate": {"type": ["boolean", "null"]},
+    },
+}
 R = lambda name: {"$ref": f"#/$defs/{name}"}  # noqa: E731
 ARR = lambda items: {"type": "array", "items": items}  # noqa: E731
 NUM = {"type": "number"}
@@ -519,18 +540,89 @@ schema(
 
 schema(
     "claims_report",
-    "Claims report (check_claims, ClaimsReport.to_dict)",
-    "Each claim of a ledger checked against the releases of each source. kind is the kind of claim.",
+    "Claims report (mapdiff claims, check_claims, ClaimsReport.to_dict)",
+    "Each claim of a ledger checked against the release of its date in each source. kind is the kind "
+    "of claim. mapdiff claims adds release_rule.",
     {
-        "rows": ARR(
-            {
-                "type": "object",
-                "required": ["place", "kind", "verdict"],
-                "properties": {"kind": STR, "share": R("share"), "verdict": NSTR},
-            }
-        )
+        "rows": ARR(CLAIM_ROW),
+        "release_rule": {"type": "string", "description": "on_or_before or nearest"},
     },
     ["rows"],
+)
+
+release_meta = {
+    "type": "object",
+    "required": ["source", "as_of", "path", "sha256"],
+    "properties": {"source": STR, "as_of": R("date"), "path": NSTR, "sha256": NSTR, "as_of_from": NSTR},
+}
+RELEASE_REPORT = {
+    "old": release_meta,
+    "new": release_meta,
+    "days": {"type": ["integer", "null"]},
+    "side": R("side"),
+    "sides": {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "required": ["gained_km2", "lost_km2", "net_km2"],
+            "properties": {"gained_km2": R("km2"), "lost_km2": R("km2"), "net_km2": NUM},
+        },
+    },
+    "areas": ARR(
+        {
+            "type": "object",
+            "required": ["side", "change", "area_km2", "lon", "lat"],
+            "properties": {
+                "side": STR,
+                "change": {"enum": ["gained", "lost"]},
+                "area_km2": R("km2"),
+                "lon": NUM,
+                "lat": NUM,
+            },
+        }
+    ),
+    "places": ARR(
+        {
+            "type": "object",
+            "required": ["place", "share_old", "share_new", "footprint_kind", "approximate"],
+            "properties": {
+                "place": STR,
+                "share_old": R("share"),
+                "share_new": R("share"),
+                "change_pp": R("number_or_null"),
+                "footprint_kind": STR,
+                "approximate": BOOL,
+            },
+        }
+    ),
+    "claims": ARR(CLAIM_ROW),
+    "ledger": {"type": ["string", "boolean", "null"]},
+    "notes": R("strings"),
+}
+schema(
+    "release_report",
+    "Release report (mapdiff report's report.json, Report.to_dict)",
+    "What a new release changed: gains and losses per side, the largest changed areas, the places "
+    "whose share moved, and the ledger's claims checked on it.",
+    RELEASE_REPORT,
+    ["old", "new", "side", "sides", "areas", "places", "claims", "notes"],
+)
+
+schema(
+    "report_written",
+    "Report written (mapdiff report --json)",
+    "Where the HTML report, its JSON and figures were written, and the report itself (a release_report).",
+    {
+        "html": STR,
+        "json": STR,
+        "figures": R("strings"),
+        "report": {
+            "type": "object",
+            "required": ["schema_version", "type", "old", "new", "sides"],
+            "properties": {"type": {"const": "release_report"}, **RELEASE_REPORT},
+        },
+    },
+    ["html", "json", "figures", "report"],
 )
 
 schema(

@@ -92,6 +92,7 @@ def cli_syntax(message: str) -> str:
     'pass --crs (for example --crs EPSG:4326)'
     """
     message = re.sub(r"\bswap_xy=True\b", "--swap-xy", message)
+    message = re.sub(r"\ballow_mixed_sources=True\b", "--allow-mixed-sources", message)
 
     def option(m):
         values = re.findall(r"'([^']*)'", m.group(2) or "")
@@ -256,10 +257,13 @@ def main(argv=None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("default")
-            check_outputs(args)
-            return int(args._func(args) or 0)
+            try:
+                check_outputs(args)
+                return int(args._func(args) or 0)
+            finally:
+                _print_warnings(args, caught)
     except BrokenPipeError:
         return _broken_pipe()
     except MapdiffError as exc:
@@ -281,6 +285,20 @@ def main(argv=None) -> int:
             f"internal error: {type(exc).__name__}: {first} (a bug in mapdiff: rerun with --debug "
             "for the traceback and report it)",
         )
+
+
+def _print_warnings(args, caught) -> None:
+    """Warnings (a repair, a doubt) on stderr, one line each, in CLI syntax."""
+    seen = set()
+    for w in caught:
+        text = terminal_safe(cli_syntax(str(w.message))).replace("\n", " ")
+        if text in seen:
+            continue
+        seen.add(text)
+        try:
+            print(f"mapdiff {args.command}: warning: {text}", file=sys.stderr)
+        except BrokenPipeError:
+            return
 
 
 def _command_in(argv) -> str | None:

@@ -15,7 +15,7 @@ def _run(args) -> int:
         from ..places.footprints import as_footprint
 
         aoi = as_footprint(args.place, kind=args.footprint_kind)
-    c = changes(old, new, aoi=aoi)
+    c = changes(old, new, aoi=aoi, allow_mixed_sources=args.allow_mixed_sources)
     d = c.to_dict()
     where = f" in {c.aoi} ({c.aoi_kind} footprint)" if args.place else ""
     if c.approximate:
@@ -49,6 +49,12 @@ def _configure(p) -> None:
     )
     p.add_argument("--source", help="profile name (default: recognised from content)")
     p.add_argument("--top", type=ranged(int, 0, 1000), default=5, help="pieces to list (default 5)")
+    p.add_argument(
+        "--allow-mixed-sources",
+        dest="allow_mixed_sources",
+        action="store_true",
+        help="measure changes between releases of two different sources anyway",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
 

@@ -1,4 +1,9 @@
-"""``mapdiff claim MAP --place X --side S --claimed 70%``: check one claim on one map."""
+"""``mapdiff claim MAP [MAP ...] --place X --side S --claimed 70%``: check one claim.
+
+One MAP: the claim on that map. Several (files, folders of releases, or ``NAME=PATH``),
+or ``--maps NAME=PATH``: the claim on every source's release on or before ``--date``
+(:func:`mapdiff.check_claim_all`), one line per source.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,48 @@ from ..claims import KINDS, POLICIES, check_claim
 from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, ranged, read_map_option
 
 
+def _sources(args) -> dict:
+    """{name: folder/file path or [ControlMap]} from MAP arguments and --maps."""
+    import os
+
+    from ..io.read import read_map
+
+    out: dict = {}
+    for arg in [args.map, *args.more, *args.maps]:
+        name, sep, path = arg.partition("=")
+        if sep and not os.path.exists(arg):
+            out[name] = path
+        elif os.path.isdir(arg):
+            out[os.path.basename(os.path.normpath(arg))] = arg
+        else:
+            m = read_map(arg, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer)
+            out.setdefault(m.source, []).append(m)
+    return out
+
+
+def _run_all(args) -> int:
+    from ..across import check_claim_all
+
+    res = check_claim_all(
+        _sources(args),
+        args.place,
+        args.side,
+        args.claimed,
+        date=args.date,
+        kind=args.kind,
+        tolerance=args.tolerance,
+        footprint_kind=args.footprint_kind,
+        policy=args.policy,
+    )
+    emit(res.to_dict(), args.json, res.summary())
+    if args.strict and not all(c.supported for c in res.checks.values()):
+        return EXIT_UNSUPPORTED
+    return EXIT_OK
+
+
 def _run(args) -> int:
+    if args.more or args.maps:
+        return _run_all(args)
     m = read_map_option(args)
     chk = check_claim(
         m,
@@ -28,6 +74,20 @@ def _run(args) -> int:
 
 def _configure(p) -> None:
     add_map_options(p, place=True)
+    p.add_argument(
+        "more",
+        nargs="*",
+        metavar="MAP",
+        help="more maps (files, folders of releases, NAME=PATH): the claim on every source",
+    )
+    p.add_argument(
+        "--maps",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="a source's folder (or file) of releases; repeatable",
+    )
+    p.add_argument("--date", help="the claim's date: each source's release on or before it (YYYY-MM-DD)")
     p.add_argument("--side", required=True, help="the claimant's side, e.g. RU")
     p.add_argument("--claimed", help="claimed share for --kind share: 0.7, 70 or 70%%")
     p.add_argument("--kind", choices=KINDS, default="share", help="claim kind (default: share)")
@@ -57,5 +117,6 @@ command(
     "claim",
     "Check a claim (a share of a place, captured, encircled) on one map.",
     "examples:\n  mapdiff claim ds_20251127.geojson --place Pokrovsk --side RU --claimed 70%\n"
+    "  mapdiff claim ds=deepstate_api/ owl=owl/ --place Pokrovsk --side RU --claimed 70% --date 2025-11-27\n"
     "  mapdiff claim map.geojson --place my_town.geojson --side RU --kind captured --strict",
 )(_run)

@@ -11,7 +11,7 @@ from . import command, emit
 
 
 def _run(args) -> int:
-    path = fetch(args.source, args.date, offline=args.offline)
+    path = fetch(args.source, args.date, offline=args.offline, refresh=args.refresh)
     digest = _sha256(path)
     if args.out:
         out = Path(args.out) / path.name
@@ -38,6 +38,9 @@ def _configure(p) -> None:
         "--offline",
         action="store_true",
         help="never touch the network; fail naming what is missing from the cache",
+    )
+    p.add_argument(
+        "--refresh", action="store_true", help="download again even when a verified copy is cached"
     )
     p.add_argument("--json", action="store_true", help="print JSON")
 

@@ -63,7 +63,10 @@ def _run(args) -> int:
         f"share held by {args.side} (grey counts for {args.policy})"
     ]
     if approx:
-        lines.append(f"approximate footprints (discs of the official area): {', '.join(approx)}")
+        lines.append(
+            f"APPROXIMATE footprints (disc of the official area, clipped to the hromada): {', '.join(approx)}"
+        )
+    lines.append("footprints: " + ", ".join(f"{f.name} {f.kind}" for f in fps))
     lines.append(frame.to_string(float_format=lambda v: f"{v:6.1%}"))
     for t in (0.5, 0.9):
         lines.append(

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from ..errors import MapdiffError
 from ..io.read import read_map
+from ..places.regions import OFFICIAL_AREA_KM2, share_of_region
 from . import add_read_options, command, emit
+
+
+def _region_of(m) -> str | None:
+    """The shipped region a map's profile covers ("ukraine"), if any."""
+    from ..io.profiles import get_profile
+
+    try:
+        cov = (get_profile(m.source).coverage or "").lower()
+    except MapdiffError:
+        return None
+    return cov if cov in OFFICIAL_AREA_KM2 else None
 
 
 def _run(args) -> int:
@@ -11,6 +24,11 @@ def _run(args) -> int:
         args.file, source=args.source, as_of=args.as_of, crs=args.crs, swap_xy=args.swap_xy, layer=args.layer
     )
     d = m.to_dict()
+    reg = _region_of(m)
+    if reg is not None:  # percentages "of Ukraine" use the official area, not an outline's
+        d["region"] = {"name": reg, "official_area_km2": OFFICIAL_AREA_KM2[reg]}
+        for lab in d["labels"]:
+            lab[f"share_of_{reg}"] = round(share_of_region(lab["area_km2"], reg), 6)
     lines = [
         f"{args.file}",
         f"  source: {m.source}",
@@ -20,9 +38,16 @@ def _run(args) -> int:
     ]
     lines += [
         f"    {lab['status'] + (':' + lab['side'] if lab['side'] else ''):<22}"
-        f"{lab['area_km2']:>14,.1f}{'' if lab['drawn'] else '  (background)'}"
+        f"{lab['area_km2']:>14,.1f}"
+        + (f"  {100 * lab[f'share_of_{reg}']:5.2f}% of {reg.capitalize()}" if reg else "")
+        + ("" if lab["drawn"] else "  (background)")
         for lab in d["labels"]
     ]
+    if reg:
+        lines.append(
+            f"  (% of {reg.capitalize()}'s official area, {OFFICIAL_AREA_KM2[reg]:,.0f} km²; "
+            "drawn land counts up to the maritime boundary, the background only on land)"
+        )
     lines.append("  classes: " + ", ".join(m.classes))
     if m.grey_note:
         lines.append(f"  grey zone: {m.grey_note}")

@@ -31,7 +31,10 @@ def _aoi_from_file(path):
     if polys.size == 0:
         raise FormatError(f"{path}: no polygon to use as the area of interest; pass a polygon file")
     geom = shapely.make_valid(shapely.union_all(polys))
-    return Footprint(Path(path).stem, geom, USER, float(area_km2(geom)), f"user file {path}")
+    # named by its features' shared 'name' property, never by the file name
+    names = set(raw.table["name"].dropna().astype(str).str.strip()) - {""} if "name" in raw.table else set()
+    name = names.pop() if len(names) == 1 else "user polygon"
+    return Footprint(name, geom, USER, float(area_km2(geom)), f"user file {path}")
 
 
 def _run(args) -> int:

@@ -29,7 +29,8 @@ Examples
 >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
 >>> ax = plot_map(m, aoi=footprint("Pokrovsk").buffer(5))
 >>> [t.get_text().split(" km²")[0].split(": ")[0] for t in ax.get_legend().get_texts()]
-['controlled:RU', 'controlled:UA', 'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)']
+['controlled:RU', 'controlled:UA', 'no grey-zone class in this source',
+ 'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)']
 """
 
 from __future__ import annotations
@@ -63,10 +64,12 @@ __all__ = [
     "PALETTE",
     "SLIVER_SHARE",
     "context_layers",
+    "plot_agreement",
     "plot_change_table",
     "plot_changes",
     "plot_changes_map",
     "plot_claim",
+    "plot_claim_panels",
     "plot_claims_report",
     "plot_comparison",
     "plot_consensus",
@@ -478,14 +481,15 @@ def _tiles(ax, centre, tiles) -> str:
         import contextily
     except ImportError:
         raise MissingDependencyError(
-            "web tiles need contextily: pip install contextily (or leave tiles=None)"
+            "web tiles need contextily and a network: pip install 'mapdiff[tiles]' (or leave tiles=None)"
         ) from None
     crs = f"+proj=laea +lat_0={centre[1]} +lon_0={centre[0]} +ellps=WGS84 +units=m"
     provider = tiles
     if isinstance(tiles, str):
         provider = contextily.providers.flatten()[tiles]
     contextily.add_basemap(ax, crs=crs, source=provider, attribution=False, zorder=0)
-    return f"Tiles: {getattr(provider, 'html_attribution', None) or provider.get('attribution', str(tiles))}"
+    licence = provider.get("attribution") if hasattr(provider, "get") else None
+    return f"Tiles: {licence or tiles} (web tiles; their provider's terms apply)"
 
 
 def _finish_map(ax, centre, *, places=True, context=True, tiles=None, skip_names=(), bold=()) -> list[str]:
@@ -817,6 +821,8 @@ def plot_map(
     if aoi is not None and not outlines:
         _outline(ax, geom, centre)
     entries = [(f"{lab}: {a:,.1f} km²", s[0], s[1]) for lab, a, s in zip(labels, sizes, styles, strict=True)]
+    if getattr(m, "grey_note", None):  # say so, rather than show a grey zone of 0 km²
+        entries.append(("no grey-zone class in this source", "none", None))
     notes = _finish_map(
         ax, centre, places=places, context=context, tiles=tiles, bold=(_base(aoi).name,) if _base(aoi) else ()
     )
@@ -1060,7 +1066,13 @@ def plot_claim(
     kind = c.footprint_kind + (", approximate" if c.approximate and "approx" not in c.footprint_kind else "")
     entries = [
         (f"held by {c.side}: {c.held_km2:,.2f} km²", PALETTE["vermillion"], None),
-        (f"grey zone: {c.grey_km2:,.2f} km²", PALETTE["grey"], None),
+        (
+            f"grey zone: {c.grey_km2:,.2f} km²"
+            if getattr(c, "grey_note", None) is None
+            else "no grey-zone class in this source: the policies cannot differ",
+            PALETTE["grey"],
+            None,
+        ),
         (
             f"rest of footprint: {max(c.footprint_km2 - c.held_km2 - c.grey_km2, 0):,.2f} km²",
             PALETTE["light"],
@@ -1217,7 +1229,9 @@ def _percent():
 
 
 # --------------------------------------------------------------------------- changes
-def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool = True):
+def plot_changes(
+    old, new, aoi, *, side: str | None = None, axes=None, places: bool = True, context=True, **style
+):
     """Before/after small multiples of two releases, and what changed hands between them.
 
     Parameters
@@ -1227,6 +1241,10 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     side : str, optional
         The side whose gains and losses the third panel shows (default: the side drawn).
     axes : sequence of three Axes, optional
+    places, context
+        As for :func:`plot_map`.
+    **style
+        Passed to every filled polygon.
 
     Returns
     -------
@@ -1246,22 +1264,42 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
     if axes is None:
         _fig, axes = plt.subplots(1, 3, figsize=(15, 6.8), layout="constrained")
     axes = np.asarray(axes).ravel()
-    geom, name, _flag = _footprint_bits(aoi)
+    geom = _geom(aoi)
     side = side or (*old.sides, *new.sides, None)[0]
     lab = as_label(("controlled", side))
-    for ax, m in zip(axes[:2], (old, new), strict=True):
-        plot_map(m, ax=ax, aoi=aoi, places=places, legend_below=True)
+    for k, (ax, m) in enumerate(zip(axes[:2], (old, new), strict=True)):
+        # one caption when both releases come from one source (the second would repeat it)
+        plot_map(
+            m,
+            ax=ax,
+            aoi=aoi,
+            places=places,
+            context=context,
+            legend_below=True,
+            footer=k == 0 or old.source != new.source,
+            **style,
+        )
     held_old = _held(old, side, geom)
     held_new = _held(new, side, geom)
     gained = shapely.difference(held_new, held_old)
     lost = shapely.difference(held_old, held_new)
     centre = _centre(geom)
     ax = axes[2]
-    _draw(ax, [shapely.intersection(held_old, held_new)], [PALETTE["light"]], centre)
+    _draw(ax, [shapely.intersection(held_old, held_new)], [PALETTE["light"]], centre, **style)
     g_km2, l_km2 = area_km2(np.asarray([gained, lost], dtype=object), centre=centre)
-    _draw(ax, [gained, lost], [PALETTE["vermillion"], PALETTE["blue"]], centre)
+    view_km2 = float(area_km2(geom, centre=centre))
+    _draw(
+        ax,
+        [gained, lost],
+        [PALETTE["vermillion"], PALETTE["blue"]],
+        centre,
+        edges=_slivers([g_km2, l_km2], view_km2),
+        **style,
+    )
     _extent(ax, geom, centre)
-    _outline(ax, geom, centre)
+    outlines = _footprint_outlines(ax, aoi, centre)
+    if not outlines:
+        _outline(ax, geom, centre)
     _legend(
         ax,
         [
@@ -1272,9 +1310,8 @@ def plot_changes(old, new, aoi, side: str | None = None, axes=None, places: bool
         title=f"{_date(old)} → {_date(new)}",
         below=True,
     )
-    _scale_bar(ax)
-    if places:
-        _place_labels(ax, centre, skip=(name,))
+    base = _base(aoi)
+    _finish_map(ax, centre, places=places, context=context, bold=(base.name,) if base else ())
     ax.set_title(f"Change: {lab}, net {g_km2 - l_km2:+,.2f} km²", fontsize=11)
     return axes
 
@@ -1646,12 +1683,16 @@ def plot_series(
     import matplotlib.pyplot as plt
 
     note = ""
+    grey = None
     if hasattr(shares_df, "frame"):  # a ShareSeries
         series = shares_df
+        grey = getattr(series, "grey", None)
         shares_df = series.frame
         ylabel = f"share held by {series.side}"
         title = title or f"{_name(series)}: share of each place held by {series.side}"
         note = f"grey zone counted as: {series.policy}"
+        if getattr(series, "grey_note", None):
+            note = "this source has no grey-zone class: the policies cannot differ"
         if any(getattr(series, "approximate", ())):
             approx = [p for p, a in zip(series.places, series.approximate, strict=False) if a]
             note += f"; approximate footprints: {', '.join(approx)}"
@@ -1669,6 +1710,15 @@ def plot_series(
             color=cycle[i % len(cycle)],
             label=str(col),
         )
+        if grey is not None and col in grey.columns:  # the grey zone's share, beside the held share
+            ax.plot(
+                x,
+                np.asarray(grey[col], dtype=float),
+                ls=":",
+                lw=1.4,
+                color=cycle[i % len(cycle)],
+                label=f"{col}: grey zone",
+            )
     if threshold is not None:
         ax.axhline(threshold, ls="--", lw=1, color="black")
         ax.text(ax.get_xlim()[0], threshold, f" {threshold:.0%}", va="bottom", fontsize=8)
@@ -1952,3 +2002,125 @@ def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = No
             metadata={"Software": "mapdiff"} if fmt == "png" else None,
         )
     return path
+
+
+def plot_claim_panels(across, axes=None, *, places: bool = False, context=False, **style):
+    """One claim on every map: a small panel per source, same footprint, extent and palette.
+
+    Each panel is :func:`plot_claim` without its bars; its title gives the source, the
+    release used and its gap to the claim's date, the share held (decisive policy) against
+    the claimed share, and the grey zone, or "no grey-zone class" for a source without one.
+
+    Parameters
+    ----------
+    across : ClaimAcrossMaps
+        From :func:`mapdiff.check_claim_all`.
+    axes : sequence of matplotlib Axes, optional
+        One per source; by default a row of panels in a new figure.
+
+    Returns
+    -------
+    list of matplotlib Axes
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> maps = [mapdiff.read_map(p) for p in mapdiff.sample_paths()]
+    >>> axes = mapdiff.check_claim_all(maps, "Pokrovsk", "RU", "70%").plot()
+    >>> axes[0].get_title().splitlines()[0]
+    'deepstate 2025-12-15 (0 d before)'
+    """
+    import matplotlib.pyplot as plt
+
+    checks = list(across.checks.items())
+    if axes is None:
+        fig, axes = plt.subplots(
+            1,
+            len(checks),
+            figsize=((6.5 if across.kind == "encircled" else 3.6) * len(checks), 4.8),
+            squeeze=False,
+            layout="constrained",
+        )
+        axes = list(axes[0])
+    else:
+        axes = list(np.atleast_1d(axes))
+        if len(axes) < len(checks):
+            raise ArgumentError(
+                f"plot_claim_panels needs {len(checks)} axes (one per source), got {len(axes)}"
+            )
+        fig = axes[0].figure
+    for ax, (source, chk) in zip(axes, checks, strict=False):
+        release, gap = across.releases[source]
+        gap_text = "" if gap is None else f" ({gap} d before)"
+        enc = getattr(across, "encirclements", {}).get(source)
+        if enc is not None:  # "X encircled": the corridor per source
+            plot_encirclement(enc, ax=ax, places=places, context=context, **style)
+            grey = "" if chk.has_grey else "\nno grey-zone class"
+            ax.set_title(f"{source} {iso(release)}{gap_text}\n{enc.verdict}{grey}", fontsize=8)
+            continue
+        plot_claim(chk, ax=ax, places=places, context=context, bars=False, footer=False, **style)
+        share = "n/a" if chk.share is None or np.isnan(chk.share) else f"{chk.share:.1%}"
+        claimed = "" if chk.claimed is None else f" (claimed {chk.claimed:.0%})"
+        if chk.has_grey:
+            grey = f"grey zone {chk.grey_km2:,.2f} km² ({chk.grey_km2 / max(chk.covered_km2, 1e-12):.1%})"
+        else:
+            grey = "no grey-zone class: policies cannot differ"
+        ax.set_title(
+            f"{source} {iso(release)}{gap_text}\n{chk.side} {share}{claimed}: {chk.verdict}\n{grey}",
+            fontsize=8,
+        )
+    what = "" if across.claimed is None else f"{across.claimed:.0%} of "
+    claim = (
+        f"{across.place} encircled by {across.side}"
+        if across.kind == "encircled"
+        else f"{across.side} holds {what}{across.place}"
+    )
+    fig.suptitle(f"Claim: {claim} ({iso(across.date)}), every map", fontsize=10)
+    return axes
+
+
+def plot_agreement(cons, ax=None, *, label: str = "controlled:RU", places: bool = True, context=True):
+    """How many of the N sources say ``label`` on each piece of the area of interest.
+
+    One shade per count (0 = no source, N = every source), the legend giving the km² of
+    each; the grey zone's count is written under the map when any source draws one.
+
+    Examples
+    --------
+    >>> import shapely, mapdiff
+    >>> from mapdiff import Label, normalise
+    >>> cov, ru = shapely.box(37, 48, 37.2, 48.2), Label("controlled", "RU")
+    >>> ms = [normalise([(ru, shapely.box(37, 48, x, 48.2))], coverage=cov, source=s)
+    ...       for x, s in ((37.1, "a"), (37.15, "b"))]
+    >>> ax = mapdiff.consensus(ms, aoi=cov).plot(places=False, context=False)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][-1].startswith("2 of 2 sources")
+    True
+    """
+    from matplotlib import colormaps
+
+    ax = _axes(ax, figsize=(9, 6.5))
+    n = len(cons.sources)
+    counts = cons.count(label).to_numpy()
+    geoms = cons.pieces.geometry.to_numpy()
+    km2 = cons.pieces.area_km2.to_numpy()
+    centre = _centre(cons.aoi)
+    cmap = colormaps["Oranges"]
+    entries, shapes, colours = [], [], []
+    for k in range(n + 1):
+        sel = counts == k
+        if not sel.any():
+            continue
+        colour = PALETTE["light"] if k == 0 else cmap(0.25 + 0.75 * k / n)
+        shapes.append(shapely.union_all(geoms[sel]))
+        colours.append(colour)
+        entries.append((f"{k} of {n} sources: {km2[sel].sum():,.2f} km²", colour, None))
+    _draw(ax, shapes, colours, centre)
+    _extent(ax, cons.aoi, centre)
+    _outline(ax, cons.aoi, centre)
+    _finish_map(ax, centre, places=places, context=context)
+    ax.set_title(f"How many sources say {label}: {', '.join(cons.sources)}", fontsize=10)
+    if "contested" in cons.labels:
+        grey = cons.count("contested").to_numpy()
+        _footer(ax, f"grey zone (contested) drawn by at least one source on {km2[grey > 0].sum():,.2f} km²")
+    _legend(ax, entries, title=f"sources saying {label}")
+    return ax

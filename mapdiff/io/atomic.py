@@ -31,7 +31,7 @@ def refuse_overwrite(path, inputs=(), option: str | None = None) -> None:
 
     Raises
     ------
-    mapdiff.errors.FormatError
+    mapdiff.errors.ArgumentError
         Naming the output and the input it would replace.
 
     Examples
@@ -42,9 +42,9 @@ def refuse_overwrite(path, inputs=(), option: str | None = None) -> None:
     >>> refuse_overwrite(a, [a], "--out")
     Traceback (most recent call last):
     ...
-    mapdiff.errors.FormatError: --out ...a.geojson: is an input of this run (...a.geojson); ...
+    mapdiff.errors.ArgumentError: --out ...a.geojson: is an input of this run ...
     """
-    from ..errors import FormatError
+    from ..errors import ArgumentError
 
     if path is None:
         return
@@ -58,7 +58,7 @@ def refuse_overwrite(path, inputs=(), option: str | None = None) -> None:
             continue
         if ((out.exists() or out.is_symlink()) and _same_file(out, src)) or out.resolve() == src.resolve():
             label = f"{option} {out}" if option else str(out)
-            raise FormatError(
+            raise ArgumentError(
                 f"{label}: is an input of this run ({src}); writing there would destroy it: "
                 "choose another output file"
             )

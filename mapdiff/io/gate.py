@@ -13,8 +13,8 @@ import io as _io
 import warnings
 from pathlib import Path
 
-from ..errors import FormatError
-from .limits import check_bytes, current_limits
+from ..errors import FormatError, InputLimitError
+from .limits import check_bytes, check_features, current_limits
 
 __all__ = [
     "check_input_path",
@@ -178,15 +178,15 @@ def _ogr_driver(data: bytes, name: str) -> str:
     )
 
 
-def ogr_frame(data: bytes, name: str, layer=None):
+def ogr_frame(data: bytes, name: str, layer=None, limits=None):
     """A GeoDataFrame from GeoPackage/FlatGeobuf/Shapefile bytes whose signature is checked."""
     driver = _ogr_driver(data, name)
     if driver == "ESRI Shapefile":
-        return shapefile_frame({".shp": data}, name, layer)
-    return _ogr_frame(_io.BytesIO(data), name, layer, driver)
+        return shapefile_frame({".shp": data}, name, layer, limits)
+    return _ogr_frame(_io.BytesIO(data), name, layer, driver, limits)
 
 
-def _ogr_frame(src, name: str, layer, driver: str):
+def _ogr_frame(src, name: str, layer, driver: str, limits=None):
     """Read one layer with pyogrio from a checked buffer or a private temporary path."""
     pyogrio = _pyogrio()
     kind = {"GPKG": "GeoPackage", "ESRI Shapefile": "Shapefile"}.get(driver, driver)
@@ -199,14 +199,17 @@ def _ogr_frame(src, name: str, layer, driver: str):
             spatial = [str(n) for n, g in layers if g is not None]
             if layer is not None:
                 if str(layer) not in [str(n) for n, _ in layers]:
+                    names = ", ".join(map(str, layers[:, 0]))
+                    raise FormatError(f"{name}: no layer {layer!r}; its layers are {names}; pass one of them")
+                if str(layer) not in spatial:
                     raise FormatError(
-                        f"{name}: no layer {layer!r}; its layers are {', '.join(map(str, layers[:, 0]))} "
-                        "(pass one with --layer NAME, or layer= in read_map)"
+                        f"{name}: layer {layer!r} holds no geometries (a non-spatial table); "
+                        f"pass a map layer ({', '.join(spatial) or 'there is none'})"
                     )
             elif len(spatial) > 1:
                 raise FormatError(
                     f"{name}: holds {len(spatial)} map layers ({', '.join(spatial[:12])}); "
-                    "say which with --layer NAME (layer= in read_map)"
+                    f"say which, e.g. layer={spatial[0]!r}"
                 )
             elif not spatial:
                 raise FormatError(
@@ -215,8 +218,12 @@ def _ogr_frame(src, name: str, layer, driver: str):
                 )
             else:
                 layer = spatial[0]
+            n = pyogrio.read_info(src, layer=layer).get("features", -1)
+            if hasattr(src, "seek"):
+                src.seek(0)
+            check_features(int(n), name, limits)  # before reading them
             gdf = pyogrio.read_dataframe(src, layer=layer)
-    except FormatError:
+    except (FormatError, InputLimitError):
         raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
         # GDAL's own text can quote the file: name only the kind of failure
@@ -244,7 +251,7 @@ def shapefile_parts(path: Path, limits=None) -> dict[str, bytes]:
     return parts
 
 
-def shapefile_frame(parts: dict[str, bytes], name: str, layer=None):
+def shapefile_frame(parts: dict[str, bytes], name: str, layer=None, limits=None):
     """Read a Shapefile from checked parts copied into a private temporary folder."""
     import tempfile
 
@@ -259,7 +266,7 @@ def shapefile_frame(parts: dict[str, bytes], name: str, layer=None):
             tmp_part = Path(tmp) / f"map{suffix}"  # a private temporary folder, removed after
             tmp_part.write_bytes(blob)
         with _pyogrio_env({"SHAPE_RESTORE_SHX": "NO"}):
-            return _ogr_frame(Path(tmp) / "map.shp", name, layer, "ESRI Shapefile")
+            return _ogr_frame(Path(tmp) / "map.shp", name, layer, "ESRI Shapefile", limits)
 
 
 class _pyogrio_env:

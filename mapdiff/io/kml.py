@@ -51,6 +51,7 @@ import pandas as pd
 import shapely
 
 from ..errors import FormatError, InputLimitError
+from .limits import check_bytes, check_text_vertices, current_limits
 
 __all__ = ["MAX_RATIO", "MAX_UNCOMPRESSED", "read_kml", "read_kmz"]
 
@@ -282,7 +283,7 @@ def _parse(data: bytes, name: str) -> Element:
         raise FormatError(f"{name}: not well-formed XML ({exc}); is it a KML file?") from None
 
 
-def read_kml(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
+def read_kml(data: bytes, name: str, limits=None) -> tuple[pd.DataFrame, np.ndarray]:
     """Read KML bytes into a property table and lon/lat geometries, one row per placemark.
 
     Parameters
@@ -318,6 +319,7 @@ def read_kml(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
     >>> geoms[0].geom_type
     'Polygon'
     """
+    check_text_vertices(data, name, "kml", limits)  # before the parser builds anything
     root = _parse(data, name)
     if _local(root.tag) not in ("kml", "Document", "Folder", "Placemark"):
         raise FormatError(
@@ -402,7 +404,7 @@ def _placemark(el: Element, folders: tuple[str, ...], styles: dict, maps: dict, 
     return row
 
 
-def read_kmz(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
+def read_kmz(data: bytes, name: str, limits=None) -> tuple[pd.DataFrame, np.ndarray]:
     """Read a KMZ (zipped KML): ``doc.kml``, else the first ``.kml`` member.
 
     Parameters
@@ -456,13 +458,16 @@ def read_kmz(data: bytes, name: str) -> tuple[pd.DataFrame, np.ndarray]:
             f" times (limit {MAX_RATIO}); this looks like a zip bomb "
             "(raise mapdiff.io.kml.MAX_RATIO to read it anyway)"
         )
+    cap = MAX_UNCOMPRESSED
+    byte_limit = current_limits(limits).max_bytes
+    if byte_limit is not None:  # the unpacked KML is the input the byte limit is about
+        check_bytes(chosen.file_size, f"{name}!{chosen.filename}", limits)
+        cap = min(cap, byte_limit)
     try:
         with zf.open(chosen) as fh:
-            text = fh.read(MAX_UNCOMPRESSED + 1)  # headers can lie: never read past the cap
+            text = fh.read(cap + 1)  # headers can lie: never read past the cap
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise FormatError(f"{name}: cannot unpack {chosen.filename!r}: {exc}") from None
-    if len(text) > MAX_UNCOMPRESSED:
-        raise InputLimitError(
-            f"{name}: {chosen.filename!r} unpacks beyond the {MAX_UNCOMPRESSED / 2**20:,.0f} MB limit"
-        )
-    return read_kml(text, f"{name}!{chosen.filename}")
+    if len(text) > cap:
+        raise InputLimitError(f"{name}: {chosen.filename!r} unpacks beyond the {cap / 2**20:,.0f} MB limit")
+    return read_kml(text, f"{name}!{chosen.filename}", limits)

@@ -34,12 +34,22 @@ import shapely
 
 from ..errors import InputLimitError
 
-__all__ = ["Limits", "check_bytes", "check_vertices", "current_limits", "raised", "set_limits"]
+__all__ = [
+    "Limits",
+    "check_bytes",
+    "check_features",
+    "check_text_vertices",
+    "check_vertices",
+    "current_limits",
+    "raised",
+    "set_limits",
+]
 
 _ENV = {
     "max_bytes": "MAPDIFF_MAX_BYTES",
     "max_vertices": "MAPDIFF_MAX_VERTICES",
     "max_feature_vertices": "MAPDIFF_MAX_FEATURE_VERTICES",
+    "max_features": "MAPDIFF_MAX_FEATURES",
 }
 
 
@@ -55,6 +65,8 @@ class Limits:
         Vertices (coordinate pairs) in one input, all features together (default 20 million).
     max_feature_vertices : int or None
         Vertices in one feature (default 5 million).
+    max_features : int or None
+        Features in one input (default 50,000; a real release has a few hundred).
 
     Examples
     --------
@@ -67,6 +79,7 @@ class Limits:
     max_bytes: int | None = 512 * 2**20
     max_vertices: int | None = 20_000_000
     max_feature_vertices: int | None = 5_000_000
+    max_features: int | None = 50_000
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
@@ -169,6 +182,66 @@ def check_bytes(n: int, name: str, limits: Limits | None = None) -> None:
         )
 
 
+def check_features(n: int, name: str, limits: Limits | None = None) -> None:
+    """Refuse an input of ``n`` features over ``max_features`` (checked before building them)."""
+    lim = _resolve(limits, name).max_features
+    if lim is not None and n > lim:
+        raise InputLimitError(
+            f"{name}: {n:,} features is over the limit of {lim:,} for one input (a release has "
+            f"a few hundred); merge or simplify them, or {_how('max_features')}"
+        )
+
+
+def check_text_vertices(data: bytes, name: str, kind: str, limits: Limits | None = None) -> None:
+    """Refuse GeoJSON or KML text that must hold more vertices than allowed, before parsing it.
+
+    Parsing builds every coordinate as Python objects (GeoJSON peaks at ~8 times the file
+    size), so the count comes first, from the bytes, in all and per feature (a GeoJSON
+    ``"Feature"``, a KML ``<coordinates>`` element): a GeoJSON vertex opens a ``[``
+    (rings, polygons and parts add at most 3 per 4 vertices), a KML vertex holds a comma.
+    The estimate is a lower bound on the vertices, so a file within the limits is never
+    refused.
+    """
+    lim = _resolve(limits, name)
+    if lim.max_vertices is None and lim.max_feature_vertices is None:
+        return
+    if kind == "geojson":
+        total, worst = _spans(data, b'"Feature"', None, b"[")
+        total, worst = int(total / 1.75), int(worst / 1.75)
+    else:
+        total, worst = _spans(data, b"coordinates>", b"<", b",")  # coordinate text holds no '<'
+        total, worst = total // 2, worst // 2
+    if lim.max_feature_vertices is not None and worst > lim.max_feature_vertices:
+        raise InputLimitError(
+            f"{name}: one feature (or member) has at least {worst:,} vertices (counted before "
+            f"parsing), over the limit of {lim.max_feature_vertices:,} for one feature; simplify it, or "
+            f"{_how('max_feature_vertices')}"
+        )
+    if lim.max_vertices is not None and total > lim.max_vertices:
+        raise InputLimitError(
+            f"{name}: at least {total:,} vertices (counted before parsing) is over the limit of "
+            f"{lim.max_vertices:,} for one input; {_how('max_vertices')}"
+        )
+
+
+def _spans(data: bytes, opening: bytes, closing: bytes | None, mark: bytes) -> tuple[int, int]:
+    """(marks in all, most marks in one span): a span runs from each ``opening`` to the next
+    ``closing`` (or to the next ``opening``). Counted in C (``bytes.count``), no copies."""
+    total = data.count(mark)
+    worst, pos = 0, data.find(opening)
+    if pos < 0:
+        return total, total
+    while pos >= 0:
+        nxt = data.find(opening, pos + len(opening))
+        end = len(data) if nxt < 0 else nxt
+        if closing is not None:
+            close = data.find(closing, pos + len(opening), end)
+            end = end if close < 0 else close
+        worst = max(worst, data.count(mark, pos, end))
+        pos = nxt
+    return total, worst
+
+
 def check_vertices(geoms, name: str, limits: Limits | None = None) -> None:
     """Refuse geometries with more vertices than allowed, per feature or in all.
 
@@ -181,6 +254,7 @@ def check_vertices(geoms, name: str, limits: Limits | None = None) -> None:
     mapdiff.errors.InputLimitError: x.geojson: 5 vertices is over the limit of 4 ...
     """
     lim = _resolve(limits, name)
+    check_features(len(geoms), name, lim)
     if lim.max_vertices is None and lim.max_feature_vertices is None:
         return
     counts = shapely.get_num_coordinates(np.asarray(geoms, dtype=object))

@@ -15,6 +15,7 @@ import itertools
 import json
 import math
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,7 +41,7 @@ from ..errors import (
 )
 from ..measure import area_km2, cached_transformer
 from ..model import ControlMap, NormalisationReport, Provenance, Repair, _polygonal, normalise
-from ..places.regions import region
+from ..places.regions import drawn_extent, region, speaking_coverage
 from .gate import (
     _FGB_MAGIC,
     _OGR_SUFFIXES,
@@ -52,7 +53,7 @@ from .gate import (
     zip_holds_kml,
     zip_shapefile_parts,
 )
-from .limits import check_bytes, check_vertices, current_limits
+from .limits import check_bytes, check_features, check_text_vertices, check_vertices, current_limits
 from .profiles import Profile, detect_profile, get_profile
 
 __all__ = ["RawMap", "check_input_path", "read_input_bytes", "read_map", "read_raw"]
@@ -185,14 +186,22 @@ def _read_map(
     boxes = None if clip is None else _clip_boxes(clip)
     extras = [getattr(e, "geometry", e) for e in (raw.coverage, coverage) if e is not None]
     cover = _coverage(profile, raw.name)
+    # drawn polygons count inside the drawn extent (for Ukraine: land ∪ maritime outline);
+    # None when that is the coverage itself
+    extent = _drawn_extent(profile)
     for extra in extras:
         cover = extra if cover is None else shapely.intersection(cover, extra)
-    if cover is not None:
-        shapely.prepare(cover)
-    full_cover = cover
+        if extent is not None:
+            extent = shapely.intersection(extent, extra)
+    for g in (cover, extent):
+        if g is not None:
+            shapely.prepare(g)
+    full_cover, full_extent = cover, extent
     if cover is not None and boxes is not None:
         # cached when only the profile's coverage is cut: a series clips every file alike
         cover = _coverage_in(profile, cover, boxes) if not extras else _cut(cover, boxes)
+        if extent is not None:
+            extent = _coverage_in(profile, extent, boxes, "drawn") if not extras else _cut(extent, boxes)
     geoms = raw.geoms
     if swap_xy:
         geoms = shapely.transform(geoms, lambda c: c[:, ::-1])
@@ -220,7 +229,8 @@ def _read_map(
     if empty and not feats:
         return _empty_release(empty, profile, date, raw, origin, repairs)
     if boxes is not None:
-        feats, dropped = _clip_features(feats, boxes, full_cover if profile.drop_mostly_outside else None)
+        judge = full_cover if full_extent is None else full_extent
+        feats, dropped = _clip_features(feats, boxes, judge if profile.drop_mostly_outside else None)
         repairs += dropped
         if not feats:  # nothing drawn in the area: an empty map of it, not an error
             return ControlMap(
@@ -235,11 +245,20 @@ def _read_map(
                 NormalisationReport(len(labels), 0, tuple(repairs)),
             )
     try:
-        return _normalise(
-            feats, profile, cover, date, raw, origin, repairs, labels, decided=boxes is not None
+        m = _normalise(
+            feats,
+            profile,
+            cover if extent is None else extent,
+            date,
+            raw,
+            origin,
+            repairs,
+            labels,
+            decided=boxes is not None,
         )
     except EmptyMapError as exc:  # name the file, not only the profile
         raise EmptyMapError(f"{raw.name}: {exc}") from None
+    return m if extent is None else speak_where_drawn(m, cover)
 
 
 # ------------------------------------------------------------------ clipping (fast path)
@@ -276,7 +295,15 @@ def _boxes_of(items):
     if parts.size == 0:
         raise FormatError("clip= is empty; pass an area (a place, a footprint or a polygon)")
     boxes = [p if _rectilinear(p) else shapely.box(*p.bounds) for p in parts]
-    return shapely.union_all(np.asarray(boxes, dtype=object))
+    union = shapely.union_all(np.asarray(boxes, dtype=object))
+    if shapely.get_num_geometries(union) > _MAX_RECTS:
+        # many scattered places (hundreds of towns): one rectangle round them all costs less
+        # than cutting every feature into hundreds of pieces and dissolving them again
+        return shapely.box(*union.bounds)
+    return union
+
+
+_MAX_RECTS = 8
 
 
 def _rectilinear(poly) -> bool:
@@ -348,9 +375,9 @@ def _cut(cover, boxes):
     return out
 
 
-def _coverage_in(profile: Profile, cover, boxes):
-    """``cover`` (the profile's own coverage) ∩ ``boxes``, kept for the next file."""
-    key = (profile.name, profile.coverage, shapely.to_wkb(boxes))
+def _coverage_in(profile: Profile, cover, boxes, which: str = "coverage"):
+    """``cover`` (the profile's own coverage, or its drawn extent) ∩ ``boxes``, kept for the next file."""
+    key = (profile.name, profile.coverage, which, shapely.to_wkb(boxes))
     if key not in _COVER_IN:
         if len(_COVER_IN) > 32:
             _COVER_IN.clear()
@@ -454,6 +481,46 @@ def _values_hint(table: pd.DataFrame) -> str:
     return "; " + "; ".join(parts) if parts else ""
 
 
+def _drawn_extent(profile: Profile):
+    """Where drawn polygons count, for a profile whose coverage is a shipped region with
+    waters (``"ukraine"``: land ∪ internal waters and territorial sea); None otherwise
+    (drawn polygons are then clipped to the coverage itself)."""
+    if not profile.coverage or profile.coverage.lower() not in ("ukraine",):
+        return None
+    return drawn_extent(profile.coverage)
+
+
+def speak_where_drawn(m, land):
+    """``m`` (normalised with its drawn extent as coverage) speaking on ``land`` plus what it draws.
+
+    The drawn polygons keep everything inside the drawn extent (lagoons, estuaries,
+    coastal water); the background covers only ``land`` minus what is drawn, so undrawn
+    sea is held by no one. Drawn area outside the extent is reported as clipped.
+    """
+    import dataclasses
+
+    from ..measure import area_km2
+    from ..model import NormalisationReport, Repair
+
+    clipped = m._clipped  # drawn ∩ extent (the model's lazy clip, done once here)
+    out = dataclasses.replace(m, coverage=speaking_coverage(land, clipped))
+    out.__dict__["_clipped"] = clipped  # the cached_property's slot: already inside the new coverage
+    moved = [i for i, (g, c) in enumerate(zip(m.geometries, clipped, strict=True)) if g is not c]
+    report = m.report_base
+    if moved:  # measure what was cut off itself (a difference of two large areas is imprecise)
+        cut = [shapely.difference(m.geometries[i], m.coverage) for i in moved]
+        extra = Repair(
+            "outside_coverage_clipped",
+            len(moved),
+            float(np.sum(area_km2(np.asarray(cut, dtype=object)))),
+            "drawn area outside the map's extent (for Ukraine: outside its land and maritime "
+            "boundary), left out of every measure",
+        )
+        report = NormalisationReport(report.n_features, report.n_used, (*report.repairs, extra))
+    out.__dict__["report"] = report
+    return out
+
+
 def _coverage(profile: Profile, name: str):
     if not profile.coverage:
         return None
@@ -527,9 +594,8 @@ def read_raw(src, crs=None, limits=None, *, layer: str | None = None) -> RawMap:
 
 
 def _read_raw(src, crs=None, limits=None, layer=None) -> RawMap:
-    import geopandas as gpd
-
-    if isinstance(src, gpd.GeoDataFrame):
+    gpd = sys.modules.get("geopandas")  # a GeoDataFrame exists only once geopandas is imported
+    if gpd is not None and isinstance(src, gpd.GeoDataFrame):
         return _from_gdf(src, crs, "<GeoDataFrame>", None, None)
     if isinstance(src, str) and src.split(":", 1)[0].lower() in ("http", "https", "ftp"):
         raise FormatError(
@@ -538,7 +604,8 @@ def _read_raw(src, crs=None, limits=None, layer=None) -> RawMap:
     if isinstance(src, str | Path):
         path = check_input_path(src)
         if path.suffix.lower() == ".shp":
-            return _read_shapefile_parts(shapefile_parts(path, limits), path.name, crs, str(path), layer)
+            parts = shapefile_parts(path, limits)
+            return _read_shapefile_parts(parts, path.name, crs, str(path), layer, limits)
         data = read_input_bytes(path, limits)
         return _read_bytes(data, path.name, crs, str(path), limits, layer=layer)
     if hasattr(src, "read"):
@@ -563,18 +630,24 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None, *, l
         raise FormatError(f"{name}: the file is empty")
     _refuse_wide_text(data, name)
     low = name.lower()
-    if head[:1] in (b"{", b"["):
-        raw = _read_geojson(data, name, crs)
+    if Path(low).suffix in _OGR_SUFFIXES:  # the suffix promises a binary format: its signature or nothing
+        raw = _read_ogr(data, name, crs, path, layer, limits)
+    elif head[:1] in (b"{", b"["):
+        raw = _read_geojson(data, name, crs, limits)
     elif head.startswith(b"PK"):
         raw = _read_zip(data, name, crs, path, limits)
+    elif head[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise FormatError(
+            f"{name}: an HTML page, not a map (a saved error or login page?); download the map file itself"
+        )
     elif head[:1] == b"<" or low.endswith(".kml"):
         from .kml import read_kml
 
-        raw = _from_table(*read_kml(data, name), name=name, crs=None)
+        raw = _from_table(*read_kml(data, name, limits), name=name, crs=None)
     elif head.startswith(b"PAR1"):
         raw = _read_parquet(data, name, crs)
     elif data.startswith((b"SQLite format 3\0", _FGB_MAGIC)) or Path(low).suffix in _OGR_SUFFIXES:
-        raw = _read_ogr(data, name, crs, path, layer)
+        raw = _read_ogr(data, name, crs, path, layer, limits)
     else:
         raise FormatError(
             f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
@@ -599,7 +672,8 @@ def _refuse_wide_text(data: bytes, name: str) -> None:
         )
 
 
-def _read_geojson(data: bytes, name: str, crs) -> RawMap:
+def _read_geojson(data: bytes, name: str, crs, limits=None) -> RawMap:
+    check_text_vertices(data, name, "geojson", limits)  # before json builds every coordinate
     try:
         obj = orjson.loads(data)  # several times faster than json on a whole front
     except (orjson.JSONDecodeError, RecursionError):
@@ -637,6 +711,7 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     features = obj.get("features")
     if not isinstance(features, list):
         raise FormatError(f"{name}: a FeatureCollection without a 'features' list")
+    check_features(len(features), name, limits)  # before building a geometry per feature
     props, geoms = [], np.empty(len(features), dtype=object)
     for i, f in enumerate(features):
         if not isinstance(f, dict):
@@ -651,6 +726,8 @@ def _read_geojson(data: bytes, name: str, crs) -> RawMap:
     )
     coll = obj.get("name") if isinstance(obj.get("name"), str) else None
     cover = _geometry(obj["coverage"], name, "coverage") if _is_geometry(obj.get("coverage")) else None
+    if cover is not None:  # the coverage member is input too: the same limits
+        check_vertices([cover], f"{name} (its 'coverage' member)", limits)
     return RawMap(table, geoms, name, coll, top_level, coverage=cover)
 
 
@@ -877,20 +954,20 @@ def _from_table(table: pd.DataFrame, geoms, name: str, crs) -> RawMap:
     return RawMap(table, np.asarray(geoms, dtype=object), name)
 
 
-def _read_ogr(data: bytes, name: str, crs, path: str | None, layer=None) -> RawMap:
-    return _from_gdf(ogr_frame(data, name, layer), crs, name, path, None)
+def _read_ogr(data: bytes, name: str, crs, path: str | None, layer=None, limits=None) -> RawMap:
+    return _from_gdf(ogr_frame(data, name, layer, limits), crs, name, path, None)
 
 
-def _read_shapefile_parts(parts: dict[str, bytes], name: str, crs, path, layer=None) -> RawMap:
-    return _from_gdf(shapefile_frame(parts, name, layer), crs, name, path, None)
+def _read_shapefile_parts(parts: dict[str, bytes], name: str, crs, path, layer=None, limits=None) -> RawMap:
+    return _from_gdf(shapefile_frame(parts, name, layer, limits), crs, name, path, None)
 
 
 def _read_zip(data: bytes, name: str, crs, path: str | None, limits=None) -> RawMap:
     if zip_holds_kml(data, name):
         from .kml import read_kmz
 
-        return _from_table(*read_kmz(data, name), name=name, crs=None)
-    return _read_shapefile_parts(zip_shapefile_parts(data, name, limits), name, crs, path)
+        return _from_table(*read_kmz(data, name, limits), name=name, crs=None)
+    return _read_shapefile_parts(zip_shapefile_parts(data, name, limits), name, crs, path, None, limits)
 
 
 def _read_parquet(data: bytes, name: str, crs) -> RawMap:

@@ -2,8 +2,9 @@
 
 Design
 ------
-The shipped gazetteer has real polygons for six cities only; for the frontline towns it
-has an approximate disc. When online, :func:`fetch_footprint` asks a Nominatim server
+The shipped gazetteer has real limits for six cities and five frontline towns; for the
+other towns it has their hromada (an upper bound) and an approximate disc. When online,
+:func:`fetch_footprint` asks a Nominatim server
 (``/search?format=jsonv2&polygon_geojson=1``) for the place, keeps the polygon whose
 area contains the gazetteer's official centre (there are many Pokrovsks), and writes
 it to the cache as a GeoJSON Feature with the licence the server states (OSM data is

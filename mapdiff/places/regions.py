@@ -1,8 +1,25 @@
 """Named regions shipped in ``data/geo/``: the coverage of maps that draw one side only.
 
-``region("ukraine")`` is Ukraine's internationally recognised boundary (Crimea
-included), simplified from "National Boundary, Ukraine, 2015" (Hijmans and UC Berkeley
-MVZ; free use with credit; see ``data/geo/README.md``).
+Two outlines of Ukraine, Crimea included (sources and licences in ``data/geo/README.md``):
+
+- ``region("ukraine")``: the internationally recognised **land** boundary, simplified from
+  "National Boundary, Ukraine, 2015" (Hijmans and UC Berkeley MVZ; free use with credit);
+- ``region("ukraine_maritime")``: the boundary **with internal waters, lagoons (Syvash),
+  estuaries and the 12-nautical-mile territorial sea**, simplified from OpenStreetMap's
+  admin_level 2 maritime boundary of November 2017 (ODbL 1.0, © OpenStreetMap contributors).
+
+Sources draw their polygons on their own base maps, over lagoons, estuaries and coastal
+water. So a map whose profile names the coverage ``"ukraine"`` speaks as follows
+(:func:`speaking_coverage`, used by the one reading pipeline in :mod:`mapdiff.io.read`):
+
+- what it **draws** is kept wherever it lies inside Ukraine in the wider sense
+  (:func:`drawn_extent`: land ∪ maritime outline) and dropped only outside it (polygons
+  over Russia, the sea beyond 12 nautical miles);
+- what it **implies** where it draws nothing (its background) covers the **land** outline
+  only: undrawn sea is never held by anyone.
+
+Percentages "of Ukraine" use the official area, :data:`OFFICIAL_AREA_KM2` (603,628 km²),
+not the area of either outline.
 """
 
 from __future__ import annotations
@@ -10,14 +27,28 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+import numpy as np
 import shapely
 
 from .._resources import data_dir
 from ..errors import UnknownPlaceError
 
-__all__ = ["available_regions", "region"]
+__all__ = [
+    "OFFICIAL_AREA_KM2",
+    "available_regions",
+    "drawn_extent",
+    "region",
+    "share_of_region",
+    "speaking_coverage",
+]
 
-_FILES = {"ukraine": "ukraine_boundary.geojson"}
+_FILES = {"ukraine": "ukraine_boundary.geojson", "ukraine_maritime": "ukraine_maritime.geojson"}
+#: the outline a region's drawn land may reach beyond its land outline
+_WATERS = {"ukraine": "ukraine_maritime"}
+#: official areas (km²) for percentages "of <region>": Ukraine's 603,628 km², Crimea included
+OFFICIAL_AREA_KM2 = {"ukraine": 603_628.0}
+#: changes whenever the shipped outlines or the rule above change (part of cache keys)
+GEOGRAPHY_VERSION = "land-2015+maritime-osm2017-1"
 
 
 @lru_cache(maxsize=8)
@@ -26,8 +57,8 @@ def region(name: str):
 
     Examples
     --------
-    >>> region("ukraine").geom_type
-    'MultiPolygon'
+    >>> region("ukraine").geom_type, region("ukraine_maritime").geom_type
+    ('MultiPolygon', 'Polygon')
     """
     key = name.lower()
     if key not in _FILES:
@@ -36,6 +67,70 @@ def region(name: str):
     geom = shapely.from_geojson(json.dumps(data["features"][0]["geometry"]))
     shapely.prepare(geom)
     return geom
+
+
+@lru_cache(maxsize=8)
+def drawn_extent(name: str):
+    """Where a map's drawn polygons count for a region: land ∪ internal and territorial waters.
+
+    For a region without a maritime outline this is the region itself.
+
+    Examples
+    --------
+    >>> from mapdiff.measure import area_km2
+    >>> round(area_km2(drawn_extent("ukraine")) - area_km2(region("ukraine")))
+    40765
+    """
+    key = name.lower()
+    land = region(key)
+    if key not in _WATERS:
+        return land
+    geom = shapely.union(land, region(_WATERS[key]))
+    shapely.prepare(geom)
+    return geom
+
+
+def speaking_coverage(land, drawn):
+    """The coverage of a map: its land outline plus everything it draws (already clipped).
+
+    ``land`` is where the map's background speaks; ``drawn`` is an array (or one geometry)
+    of its drawn polygons, clipped to the drawn extent. The map's background is then
+    ``land − drawn`` and no drawn land is lost.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> cov = speaking_coverage(shapely.box(0, 0, 1, 1), [shapely.box(0.5, 0.5, 1.5, 1)])
+    >>> round(cov.area, 2)
+    1.25
+    """
+    parts = np.asarray(drawn, dtype=object).ravel()
+    parts = parts[~shapely.is_empty(parts)] if parts.size else parts
+    if not parts.size:
+        return land
+    cov = shapely.union_all(np.concatenate([[land], parts]))
+    if cov.geom_type == "GeometryCollection":
+        cov = shapely.union_all(
+            [p for p in shapely.get_parts(cov) if p.geom_type in ("Polygon", "MultiPolygon")]
+        )
+    shapely.prepare(cov)
+    return cov
+
+
+def share_of_region(km2: float, name: str = "ukraine") -> float:
+    """``km2`` as a share of a region's official area (Ukraine: 603,628 km²).
+
+    Examples
+    --------
+    >>> round(share_of_region(120_725.6), 4)
+    0.2
+    """
+    key = name.lower()
+    if key not in OFFICIAL_AREA_KM2:
+        raise UnknownPlaceError(
+            f"no official area for {name!r}; known: {', '.join(sorted(OFFICIAL_AREA_KM2))}"
+        )
+    return float(km2) / OFFICIAL_AREA_KM2[key]
 
 
 def available_regions() -> list[str]:

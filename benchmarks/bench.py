@@ -1,0 +1,470 @@
+"""All speed targets of issue 18 in one run and one table (``make bench``).
+
+Usage::
+
+    python benchmarks/bench.py [--data DIR] [--reps 3] [--quick]
+
+Needs the real archives (``../shared/data`` beside the project, or ``--data``, or
+``$MAPDIFF_SHARED_DATA``). Every ratio is taken against a floor or a naive way measured in
+this same run, interleaved (A, B, A, B, ...) and reduced to medians, because the machines
+this runs on are shared. Each fast path is also checked against its reference path: the
+same numbers to 1e-9 km². Everything runs with a temporary cache folder, removed at the
+end: the benchmark leaves no cache behind.
+
+Rows (target in brackets):
+
+- claim: one ``check_claim`` on a map already read vs the naive ``geopandas.overlay`` of
+  one footprint taken to km² [naive/mapdiff >= 2]
+- cli: ``mapdiff place Pokrovsk --json`` vs ``python -c "import shapely, pyproj"`` [<= 2]
+- compare: whole front, read + compare + crosstab + causes + components + metrics vs
+  the naive overlay taken to km² [<= 1]
+- history cold: 769 days x 4 places vs the naive loop [>= 20] and vs the parse floor
+  (read + orjson + geometries) on as many processes [<= 2]; warm vs the import time of
+  the same process [<= +0.1 s]
+- scale: 1,000 places vs 10 places, cold [<= 3], peak memory stated
+- dask: a LocalCluster (started once, reused) vs the local pool [<= 1], and how it scales
+  from 1 to 2 workers
+- encirclement: Pokrovsk on DeepState 2025-11-27, time stated (no reference kept)
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PLACES4 = ["Pokrovsk", "Myrnohrad", "Kupiansk", "Vovchansk"]
+PLACES10 = [*PLACES4, "Bakhmut", "Avdiivka", "Chasiv Yar", "Toretsk", "Kurakhove", "Selydove"]
+ROWS: list[tuple] = []  # (what, measured, floor, ratio, target, ok, note)
+
+
+def row(what, value, floor, ratio, target, ok, note=""):
+    ROWS.append((what, value, floor, ratio, target, ok, note))
+    print(f"  {what}: {ratio} ({note})", flush=True)
+
+
+def med(xs) -> float:
+    return statistics.median(xs)
+
+
+def timed(fn, *args, **kw):
+    t = time.perf_counter()
+    out = fn(*args, **kw)
+    return time.perf_counter() - t, out
+
+
+def interleave(fns: dict, reps: int) -> dict:
+    """Run each function ``reps`` times, interleaved; return the median seconds of each."""
+    times: dict = {k: [] for k in fns}
+    outs: dict = {}
+    for _ in range(reps):
+        for k, fn in fns.items():
+            t, outs[k] = timed(fn)
+            times[k].append(t)
+    return {k: med(v) for k, v in times.items()}, outs
+
+
+def run_py(code: str) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=os.environ.copy())
+    return time.perf_counter() - t
+
+
+# ------------------------------------------------------------------ claim
+def bench_claim(data: Path, reps: int) -> None:
+    import geopandas as gpd
+
+    import mapdiff
+    from mapdiff.measure import cached_transformer, equal_area_crs
+    from mapdiff.places import footprints as F
+
+    path = data / "deepstate" / "deepstatemap_data_20251127.geojson"
+    m = mapdiff.read_map(path)
+    gdf = gpd.read_file(path)
+    fp = F.footprint("Pokrovsk")
+    town = gpd.GeoDataFrame({"name": ["Pokrovsk"]}, geometry=[fp.geometry], crs=4326)
+    crs = equal_area_crs(fp.geometry)
+
+    def naive():
+        inter = gpd.overlay(gdf, town, how="intersection")
+        return float(inter.to_crs(crs).area.sum() / 1e6)
+
+    def fast():
+        return mapdiff.check_claim(m, "Pokrovsk", "RU", 0.7)
+
+    def reference():  # the path before the caches: every transformer and footprint built again
+        for f in (F._disc, F._grown, cached_transformer):
+            f.cache_clear()
+        return mapdiff.check_claim(m, "Pokrovsk", "RU", 0.7)
+
+    fast()
+    t, outs = interleave({"naive": naive, "fast": fast}, reps * 5)
+    t_ref, ref = timed(reference)
+    c = outs["fast"]
+    same = all(
+        abs(getattr(c, k) - getattr(ref, k)) <= 1e-9
+        for k in ("held_km2", "grey_km2", "footprint_km2", "covered_km2")
+    )
+    t_one, _ = timed(lambda: [mapdiff.check_claim(m, fp, "RU", 0.7) for _ in range(20)])
+    row(
+        "check_claim (map read) vs naive overlay of 1 footprint",
+        f"{t['fast'] * 1e3:.1f} ms",
+        f"{t['naive'] * 1e3:.1f} ms",
+        f"{t['naive'] / t['fast']:.1f}x faster",
+        ">= 2x",
+        t["naive"] / t["fast"] >= 2 and same,
+        f"uncached path {t_ref * 1e3:.0f} ms; a Footprint given: {t_one / 20 * 1e3:.2f} ms; "
+        f"same km² as uncached: {same}; naive RU km² {outs['naive']:.3f} vs {c.held_km2:.3f}",
+    )
+
+
+# ------------------------------------------------------------------ cli
+def bench_cli(reps: int) -> None:
+    cli = "import sys; from mapdiff.cli import main; sys.argv=['mapdiff','place','Pokrovsk','--json']; main()"
+    bare = "import shapely, pyproj"
+    times = {"cli": [], "bare": []}
+    for _ in range(reps * 2):
+        times["cli"].append(run_py(cli))
+        times["bare"].append(run_py(bare))
+    a, b = med(times["cli"]), med(times["bare"])
+    row(
+        "CLI `mapdiff place Pokrovsk --json` vs python -c 'import shapely, pyproj'",
+        f"{a:.2f} s",
+        f"{b:.2f} s",
+        f"{a / b:.2f}x",
+        "<= 2x",
+        a / b <= 2,
+        "subprocesses, medians",
+    )
+
+
+# ------------------------------------------------------------------ compare
+def bench_compare(data: Path, reps: int) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import compare as cmp_bench
+
+    ds = data / "deepstate" / "deepstatemap_data_20251127.geojson"
+    nz = data / "nzz" / "2025-11-27.json"
+    t, outs = interleave(
+        {"naive": lambda: cmp_bench._naive_km2(ds, nz), "mapdiff": lambda: cmp_bench._mapdiff(ds, nz)},
+        reps,
+    )
+    r = t["mapdiff"] / t["naive"]
+    row(
+        "compare whole front (read+compare+crosstab+causes+components+metrics) vs naive overlay km²",
+        f"{t['mapdiff']:.2f} s",
+        f"{t['naive']:.2f} s",
+        f"{r:.2f}x",
+        "<= 1x",
+        r <= 1,
+        f"disagreement {outs['mapdiff'].disagreement_km2['total']:,.1f} km²",
+    )
+
+
+# ------------------------------------------------------------------ history
+def _floor_chunk(paths) -> int:
+    import orjson
+
+    from mapdiff.io.read import _fast_shape
+
+    n = 0
+    for p in paths:
+        obj = orjson.loads(Path(p).read_bytes())
+        for f in obj["features"]:
+            _fast_shape(f["geometry"])
+            n += 1
+    return n
+
+
+def parse_floor(paths: list, workers: int) -> float:
+    """Read + orjson + build the geometries of every file, on ``workers`` processes."""
+    t = time.perf_counter()
+    if workers <= 1:
+        _floor_chunk(paths)
+    else:
+        chunks = [paths[i::workers] for i in range(workers)]
+        with ProcessPoolExecutor(workers) as ex:
+            list(ex.map(_floor_chunk, chunks))
+    return time.perf_counter() - t
+
+
+def naive_loop(paths, places) -> dict:
+    """The notebook way: read each day with geopandas, overlay each town, project, measure."""
+    import geopandas as gpd
+
+    from mapdiff.places.footprints import footprint
+
+    towns = {p: gpd.GeoDataFrame({"name": [p]}, geometry=[footprint(p).geometry], crs=4326) for p in places}
+    out = {}
+    for path in paths:
+        day = gpd.read_file(path)
+        out[path] = {
+            name: gpd.overlay(day, town, how="intersection").to_crs(6933).area.sum()
+            / town.to_crs(6933).area.sum()
+            for name, town in towns.items()
+        }
+    return out
+
+
+def fresh_cache() -> str:
+    d = tempfile.mkdtemp(prefix="mapdiff-bench-", dir=os.environ["MAPDIFF_BENCH_ROOT"])
+    os.environ["MAPDIFF_CACHE_DIR"] = d
+    return d
+
+
+def shares(pattern, places, workers, **kw):
+    import mapdiff
+
+    return mapdiff.Series(pattern).shares(places, "RU", workers=workers, quiet=True, **kw)
+
+
+def check_fast_path(paths, places) -> float:
+    """Largest |km²| difference between the clipped read and the full read_map, measured alike."""
+    from mapdiff import _runner as R
+    from mapdiff.io.read import read_map
+    from mapdiff.places.footprints import footprint
+
+    fps = np.asarray([footprint(p).geometry for p in places], dtype=object)
+    aoi = R._aoi(fps)
+    worst = 0.0
+    for p in paths:
+        full = read_map(p)
+        fast = R._read_clipped(Path(p).read_bytes(), str(p), aoi, full.source)
+        a = dict(zip(*R.measure_footprints(full, fps)[:2], strict=True))
+        b = dict(zip(*R.measure_footprints(fast, fps)[:2], strict=True))
+        for k in set(a) | set(b):
+            worst = max(worst, float(np.abs(a.get(k, 0.0) - b.get(k, 0.0)).max()))
+    return worst
+
+
+def bench_history(data: Path, reps: int, workers: int, naive_days: int) -> None:
+    pattern = str(data / "deepstate" / "deepstatemap_data_*.geojson")
+    paths = sorted(glob.glob(pattern))
+    n = len(paths)
+    sub = paths[:: max(1, n // naive_days)]
+    t_naive_sub, naive_res = timed(naive_loop, sub, PLACES4)
+    t_naive = t_naive_sub / len(sub) * n
+
+    floors, colds = [], []
+    cold = None
+    for _ in range(reps):
+        floors.append(parse_floor(paths, workers))
+        fresh_cache()
+        t, cold = timed(shares, pattern, PLACES4, workers)
+        colds.append(t)
+    t_floor, t_cold = med(floors), med(colds)
+    # warm: a new process, the cache of the last cold run; against that process's imports
+    warm_code = (
+        "import mapdiff, mapdiff.series\n"
+        f"mapdiff.Series({pattern!r}).shares({PLACES4!r}, 'RU', workers={workers}, quiet=True)"
+    )
+    imports = "import mapdiff, mapdiff.series"
+    warms, imps = [], []
+    for _ in range(reps):
+        warms.append(run_py(warm_code))
+        imps.append(run_py(imports))
+    t_warm, t_imp = med(warms), med(imps)
+    warm = shares(pattern, PLACES4, workers)
+    same_warm = warm.frame.equals(cold.frame)
+    worst = check_fast_path(paths[:: max(1, n // 25)], PLACES4)
+    diffs = [
+        abs(naive_res[p][k] - cold.frame.loc[str(_date(p))][k])
+        for p in sub
+        for k in PLACES4
+        if p in naive_res
+    ]
+    row(
+        f"history cold {n} days x 4 places ({workers} processes) vs naive loop",
+        f"{t_cold:.2f} s",
+        f"{t_naive:.1f} s",
+        f"{t_naive / t_cold:.1f}x faster",
+        ">= 20x",
+        t_naive / t_cold >= 20,
+        f"naive on {len(sub)} days, extrapolated; max |share diff| vs naive (EPSG:6933) "
+        f"{max(diffs) * 100:.4f} pp",
+    )
+    row(
+        f"history cold vs parse floor (read+orjson+geometries, {workers} processes)",
+        f"{t_cold:.2f} s",
+        f"{t_floor:.2f} s",
+        f"{t_cold / t_floor:.2f}x",
+        "<= 2x",
+        t_cold / t_floor <= 2 and worst <= 1e-9,
+        f"clipped read vs full read_map, {len(paths[:: max(1, n // 25)])} days: max {worst:.1e} km²",
+    )
+    row(
+        "history warm (new process) vs its imports",
+        f"{t_warm:.2f} s",
+        f"{t_imp:.2f} s",
+        f"+{t_warm - t_imp:.2f} s",
+        "<= +0.1 s",
+        t_warm - t_imp <= 0.1 and same_warm,
+        f"results cached by file identity; warm == cold: {same_warm}",
+    )
+
+
+def _date(path):
+    import re
+
+    m = re.search(r"(\d{4})(\d{2})(\d{2})", Path(path).name)
+    return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+
+
+# ------------------------------------------------------------------ scale
+def generated_footprints(n: int, seed: int = 1) -> list:
+    from mapdiff.places.footprints import Footprint, _disc
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        lon, lat = rng.uniform(35.3, 38.6), rng.uniform(47.2, 50.0)
+        km2 = float(rng.uniform(5, 40))
+        out.append(Footprint(f"gen{i:04d}", _disc(lon, lat, km2), "user", km2, "generated", (), (lon, lat)))
+    return out
+
+
+def bench_scale(data: Path, reps: int, workers: int) -> None:
+    from mapdiff.places.footprints import footprint, place_names
+
+    pattern = str(data / "deepstate" / "deepstatemap_data_*.geojson")
+    gaz = [footprint(p) for p in place_names()]
+    thousand = gaz + generated_footprints(1000 - len(gaz))
+    ten = [footprint(p) for p in PLACES10]
+    t10, t1000 = [], []
+    for _ in range(max(1, reps - 1)):
+        fresh_cache()
+        t10.append(timed(shares, pattern, ten, workers)[0])
+        fresh_cache()
+        t1000.append(timed(shares, pattern, thousand, workers)[0])
+    a, b = med(t1000), med(t10)
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row(
+        f"scale: 1,000 places ({len(gaz)} gazetteer + generated discs) vs 10 places, cold",
+        f"{a:.2f} s",
+        f"{b:.2f} s",
+        f"{a / b:.2f}x",
+        "<= 3x",
+        a / b <= 3,
+        f"peak RSS: largest worker {rss:.0f} MiB, this process {me:.0f} MiB",
+    )
+
+
+# ------------------------------------------------------------------ dask
+def bench_dask(data: Path, reps: int, workers: int) -> None:
+    try:
+        import distributed
+    except ImportError:
+        row("dask vs local pool", "-", "-", "-", "<= 1x", False, "distributed not installed")
+        return
+    pattern = str(data / "deepstate" / "deepstatemap_data_*.geojson")
+    res = {}
+    for nw in sorted({1, workers}):
+        t0 = time.perf_counter()
+        with (
+            distributed.LocalCluster(
+                n_workers=nw, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            t_start = time.perf_counter() - t0
+            local, remote = [], []
+            out_l = out_d = None
+            for _ in range(reps):
+                t, out_d = timed(shares, pattern, PLACES4, nw, backend="dask", client=client, cache=False)
+                remote.append(t)
+                t, out_l = timed(shares, pattern, PLACES4, nw, cache=False)
+                local.append(t)
+            res[nw] = (med(remote), med(local), t_start, out_d.frame.equals(out_l.frame))
+    d, loc, start, same = res[workers]
+    scaling = " ; ".join(f"{k} worker(s) {v[0]:.2f} s" for k, v in sorted(res.items()))
+    row(
+        f"dask LocalCluster ({workers} workers, reused) vs local pool, cold, no cache",
+        f"{d:.2f} s",
+        f"{loc:.2f} s",
+        f"{d / loc:.2f}x",
+        "<= 1x",
+        d / loc <= 1 and same,
+        f"{scaling}; cluster start {start:.1f} s once; same shares: {same}",
+    )
+
+
+# ------------------------------------------------------------------ encirclement
+def bench_encircle(data: Path, reps: int) -> None:
+    import mapdiff
+
+    m = mapdiff.read_map(data / "deepstate" / "deepstatemap_data_20251127.geojson")
+    ts = [timed(mapdiff.encirclement, m, "Pokrovsk", by="RU")[0] for _ in range(reps)]
+    t_read = med([timed(mapdiff.read_map, data / "deepstate" / "deepstatemap_data_20251127.geojson")[0]])
+    row(
+        "encirclement Pokrovsk (DeepState 2025-11-27)",
+        f"{med(ts):.2f} s",
+        f"{t_read:.2f} s",
+        f"{med(ts) / t_read:.1f}x a read_map",
+        ">= 2x vs before",
+        False,
+        "not reworked in this run: no before/after ratio",
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = os.environ.get("MAPDIFF_SHARED_DATA") or str(ROOT.parent / "shared" / "data")
+    ap.add_argument("--data", default=default)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--naive-days", type=int, default=20)
+    ap.add_argument("--only", nargs="*", default=None, help="claim cli compare history scale dask encircle")
+    args = ap.parse_args()
+    data = Path(args.data)
+    if not (data / "deepstate").is_dir():
+        print(f"needs the real archives: no {data / 'deepstate'} (pass --data DIR)", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="mapdiff-bench-") as root:
+        os.environ["MAPDIFF_BENCH_ROOT"] = root
+        fresh_cache()
+        parts = {
+            "claim": lambda: bench_claim(data, args.reps),
+            "cli": lambda: bench_cli(args.reps),
+            "compare": lambda: bench_compare(data, args.reps),
+            "history": lambda: bench_history(data, args.reps, args.workers, args.naive_days),
+            "scale": lambda: bench_scale(data, args.reps, args.workers),
+            "dask": lambda: bench_dask(data, args.reps, args.workers),
+            "encircle": lambda: bench_encircle(data, args.reps),
+        }
+        for name, fn in parts.items():
+            if args.only is None or name in args.only:
+                print(f"[{name}]", flush=True)
+                fn()
+    load = os.getloadavg()
+    print()
+    print(
+        f"mapdiff speed, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} cores, "
+        f"load average {load[0]:.1f}/{load[1]:.1f}; medians of {args.reps} interleaved runs"
+    )
+    w = max(len(r[0]) for r in ROWS)
+    print(f"{'what':<{w}}  {'mapdiff':>9}  {'floor':>9}  {'ratio':>14}  {'target':>15}  ok")
+    for what, v, f, r, tgt, ok, _ in ROWS:
+        print(f"{what:<{w}}  {v:>9}  {f:>9}  {r:>14}  {tgt:>15}  {'yes' if ok else 'NO'}")
+    print()
+    for what, *_, note in ROWS:
+        if note:
+            print(f"- {what}: {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

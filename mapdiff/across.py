@@ -1,0 +1,338 @@
+"""One claim, every map: the same claim checked on each source's release of its date.
+
+:func:`check_claim_all` takes maps of several sources (ControlMaps, :class:`mapdiff.Series`,
+folders of releases, or a mapping ``name -> any of those``), picks for each source the
+release nearest **on or before** the claim's date (a map published after a claim cannot
+be what the claimant saw; the gap in days is stated), runs :func:`mapdiff.check_claim`
+on it, and returns one :class:`ClaimAcrossMaps`: a table of source × grey-zone policy ×
+footprint with verdicts, the grey zone where the source has one, and the sentence
+"this source has no grey-zone class: the policies cannot differ" where it has none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._dates import as_date
+from ._json import SCHEMA_VERSION, iso, jsonable
+from .errors import ArgumentError, CoverageError
+
+__all__ = ["ClaimAcrossMaps", "check_claim_all"]
+
+_COLUMNS = [
+    "source",
+    "release",
+    "gap_days",
+    "footprint_kind",
+    "footprint_km2",
+    "policy",
+    "share",
+    "held_km2",
+    "grey_km2",
+    "grey_share",
+    "has_grey",
+    "verdict",
+    "decides",
+]
+
+
+def _once(load):
+    """A loader that reads its release once (a Series reads from disk on every call)."""
+    cache = []
+
+    def get():
+        if not cache:
+            cache.append(load())
+        return cache[0]
+
+    return get
+
+
+def _sources(maps) -> dict[str, list]:
+    """{source: [(as_of, loader)]}: folders and paths become Series, read lazily."""
+    from .ledger import _group_maps
+    from .series import Series
+
+    if isinstance(maps, str | Path):
+        maps = [maps]
+    if isinstance(maps, Mapping):
+        maps = {k: Series(v) if isinstance(v, str | Path) else v for k, v in maps.items()}
+    else:
+        maps = [Series(m) if isinstance(m, str | Path) else m for m in maps]
+    return _group_maps(maps)
+
+
+@dataclass(frozen=True, eq=False)
+class ClaimAcrossMaps:
+    """A claim checked on every source's release of its date (immutable).
+
+    Attributes
+    ----------
+    place, side, kind : str
+    claimed : float or None
+    date : datetime.date or None
+        The claim's date (releases used are on or before it).
+    checks : dict
+        ``{source: ClaimCheck}`` for the sources that had a release (in input order).
+    releases : dict
+        ``{source: (release date, gap in days)}``.
+    missing : dict
+        ``{source: why}`` for sources with no release on or before the date, or not
+        covering the place.
+    """
+
+    place: str
+    side: str
+    kind: str
+    claimed: float | None
+    date: dt.date | None
+    checks: dict = field(default_factory=dict)
+    releases: dict = field(default_factory=dict)
+    missing: dict = field(default_factory=dict)
+    #: ``{source: Encirclement}`` for ``kind="encircled"`` (the corridor per source)
+    encirclements: dict = field(default_factory=dict, repr=False)
+
+    def rows(self) -> list[dict]:
+        """One dict per source × footprint kind × grey-zone policy (the table)."""
+        out = []
+        for source, chk in self.checks.items():
+            release, gap = self.releases[source]
+            for r in chk.sensitivity:
+                decides = r["policy"] == chk.policy and r["footprint_kind"] == chk.footprint_kind
+                grey = chk.grey_km2 if decides else None
+                fp_km2 = r["footprint_km2"]
+                out.append(
+                    {
+                        "source": source,
+                        "release": iso(release),
+                        "gap_days": gap,
+                        "footprint_kind": r["footprint_kind"],
+                        "footprint_km2": fp_km2,
+                        "policy": r["policy"],
+                        "share": None if r["share"] is None or math.isnan(r["share"]) else r["share"],
+                        "held_km2": r["held_km2"],
+                        "grey_km2": grey,
+                        "grey_share": None if grey is None or not fp_km2 else grey / chk.covered_km2,
+                        "has_grey": chk.has_grey,
+                        "verdict": r["verdict"],
+                        "decides": decides,
+                    }
+                )
+        return out
+
+    def to_frame(self):
+        """The table as a DataFrame (columns as :meth:`rows`)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows(), columns=_COLUMNS)
+
+    def summary_frame(self):
+        """One row per source: release, gap, share under each policy, grey, verdict."""
+        import pandas as pd
+
+        rows = []
+        for source, chk in self.checks.items():
+            release, gap = self.releases[source]
+            rows.append(
+                {
+                    "source": source,
+                    "release": iso(release),
+                    "gap_days": gap,
+                    **{f"share_{p}": v for p, v in chk.policies.items()},
+                    "grey_share": chk.grey_km2 / chk.covered_km2
+                    if chk.has_grey and chk.covered_km2
+                    else None,
+                    "grey": "yes" if chk.has_grey else "no grey-zone class",
+                    "verdict": chk.verdict,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (``schema_version``, ``type`` = ``claim_across_maps``)."""
+        return jsonable(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "type": "claim_across_maps",
+                "place": self.place,
+                "side": self.side,
+                "kind": self.kind,
+                "claimed": self.claimed,
+                "date": iso(self.date),
+                "sources": {
+                    s: {
+                        "release": iso(self.releases[s][0]),
+                        "gap_days": self.releases[s][1],
+                        "verdict": c.verdict,
+                        "share": c.share,
+                        "policies": c.policies,
+                        "grey_km2": c.grey_km2 if c.has_grey else None,
+                        "grey_note": c.grey_note,
+                        "footprint_kind": c.footprint_kind,
+                        "footprint_km2": c.footprint_km2,
+                    }
+                    for s, c in self.checks.items()
+                },
+                "missing": dict(self.missing),
+                "rows": self.rows(),
+            }
+        )
+
+    def to_gdf(self):
+        """Each source's footprint, held land and grey zone (``source`` column added)."""
+        import geopandas as gpd
+        import pandas as pd
+
+        parts = []
+        for source, chk in self.checks.items():
+            g = chk.to_gdf()
+            g.insert(0, "source", source)
+            parts.append(g)
+        if not parts:
+            return gpd.GeoDataFrame({"source": []}, geometry=[], crs="EPSG:4326")
+        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+
+    def summary(self) -> str:
+        """Plain text: one line per source."""
+        what = "" if self.claimed is None else f"{100 * self.claimed:g}% of "
+        if self.kind == "encircled":
+            head = f"Claim: {self.place} encircled by {self.side}"
+        else:
+            head = f"Claim: {self.side} holds {what}{self.place}"
+        head = head + (f" ({iso(self.date)})" if self.date else "")
+        lines = [head]
+        for source, chk in self.checks.items():
+            release, gap = self.releases[source]
+            if self.kind == "encircled":
+                grey = "" if chk.has_grey else "; no grey-zone class"
+                lines.append(
+                    f"  {source:<16} {iso(release)} ({gap} d before): {chk.verdict.upper()}; "
+                    f"{(chk.detail or {}).get('verdict', '')}{grey}"
+                )
+                continue
+            pol = " ".join(
+                f"{p} {'n/a' if v is None or math.isnan(v) else f'{100 * v:.1f}%'}"
+                for p, v in chk.policies.items()
+            )
+            grey = (
+                f"grey {chk.grey_km2:,.2f} km² ({100 * chk.grey_km2 / chk.covered_km2:.1f}%)"
+                if chk.has_grey and chk.covered_km2
+                else "this source has no grey-zone class: the policies cannot differ"
+            )
+            lines.append(
+                f"  {source:<16} {iso(release)} ({gap} d before): {chk.verdict.upper()}; share {pol}; {grey}"
+            )
+        for source, why in self.missing.items():
+            lines.append(f"  {source:<16} {why}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def plot(self, ax=None, **kwargs):
+        """A small panel per source, same footprint, extent and palette.
+
+        See :func:`mapdiff.draw.plot.plot_claim_panels`.
+        """
+        from .draw.plot import plot_claim_panels
+
+        return plot_claim_panels(self, axes=ax, **kwargs)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r.values()) + "</tr>"
+            for r in self.summary_frame().to_dict("records")
+        )
+        return (
+            f"<b>ClaimAcrossMaps</b> {html.escape(self.side)} {html.escape(self.place)}<table>{rows}</table>"
+        )
+
+
+def check_claim_all(
+    maps,
+    place,
+    side: str,
+    claimed=None,
+    *,
+    date=None,
+    kind: str = "share",
+    tolerance: float = 0.05,
+    footprint_kind: str | None = None,
+    policy: str = "nobody",
+) -> ClaimAcrossMaps:
+    """Check one claim on every source's release nearest on or before its date.
+
+    Parameters
+    ----------
+    maps : ControlMaps, Series, folders, or a mapping ``name -> any of those``
+        Releases are grouped by source (a mapping's keys name them).
+    place, side, claimed, kind, tolerance, footprint_kind, policy
+        As for :func:`mapdiff.check_claim`.
+    date : date or str, optional
+        The claim's date; default the newest release of all.
+
+    Returns
+    -------
+    ClaimAcrossMaps
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> maps = [mapdiff.read_map(p) for p in mapdiff.sample_paths()]
+    >>> r = check_claim_all(maps, "Pokrovsk", "Russia", "70%", date="2025-11-30")
+    >>> r.releases["deepstate"]
+    (datetime.date(2025, 11, 27), 3)
+    >>> r.checks["deepstate"].has_grey
+    False
+    """
+    from .claims import check_claim
+
+    groups = _sources(maps)
+    if not groups:
+        raise ArgumentError("check_claim_all needs at least one map")
+    dates = [h[0] for hs in groups.values() for h in hs if h[0] is not None]
+    when = as_date(date, where="date=") if date is not None else (max(dates) if dates else None)
+    checks, releases, missing, encs = {}, {}, {}, {}
+    first = None
+    for source, handles in groups.items():
+        dated = sorted((h for h in handles if h[0] is not None), key=lambda h: h[0])
+        before = [h for h in dated if when is None or h[0] <= when]
+        if not before:
+            first_date = dated[0][0].isoformat() if dated else "none dated"
+            missing[source] = f"no release on or before {iso(when)} (first: {first_date})"
+            continue
+        as_of, load = before[-1]
+        load = _once(load)
+        try:
+            chk = check_claim(
+                load(),
+                place,
+                side,
+                claimed,
+                kind=kind,
+                tolerance=tolerance,
+                footprint_kind=footprint_kind,
+                policy=policy,
+            )
+        except CoverageError as exc:
+            missing[source] = f"not covered: {exc}"
+            continue
+        checks[source] = chk
+        releases[source] = (as_of, None if when is None else (when - as_of).days)
+        if kind == "encircled":
+            from .encircle import encirclement
+
+            encs[source] = encirclement(load(), chk.footprint, by=chk.side)
+        first = first or chk
+    if first is None:
+        raise ArgumentError(
+            f"no source has a release of {place!r} on or before {iso(when)}: " + "; ".join(missing.values())
+        )
+    return ClaimAcrossMaps(
+        first.place, first.side, kind, first.claimed, when, checks, releases, missing, encs
+    )

@@ -1,0 +1,453 @@
+"""Hostile files, faults and misuse (issue 14) beyond the corpus table: a loopback server
+that must receive nothing, exit codes, broken pipes, HTML and terminal escaping, the
+cache, and damaged downloads. Each test is bounded by an alarm; inputs are hashed before
+and after."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import gzip
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+import mapdiff
+from mapdiff import cache, errors
+from mapdiff.cli import main
+
+_SECONDS = 60
+
+
+pytestmark = pytest.mark.usefixtures("bounded")  # conftest: a hang fails the test
+
+
+def _digest(folder: Path) -> dict:
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+# ------------------------------------------------------------------ a server that must hear nothing
+class _Server:
+    """A loopback HTTP server; ``handler(request)`` writes the answer, ``requests`` records paths."""
+
+    def __init__(self, handler=None):
+        self.requests: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                outer.requests.append(self.path)
+                if handler is None:
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                else:
+                    handler(self)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    srv = _Server()
+    yield srv
+    srv.close()
+
+
+def _vrt(port: int) -> str:
+    return (
+        '<OGRVRTDataSource><OGRVRTLayer name="secret"><SrcDataSource>CSV:/etc/passwd</SrcDataSource>'
+        '</OGRVRTLayer><OGRVRTLayer name="net"><SrcDataSource>'
+        f"/vsicurl/http://127.0.0.1:{port}/leak.csv</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>\n"
+    )
+
+
+def _crafted(folder: Path, port: int) -> list[Path]:
+    """An OGR VRT in every disguise: .shp, .gpkg, .fgb (behind a byte), zipped .shp, a .dbf."""
+    folder.mkdir(parents=True, exist_ok=True)
+    vrt = _vrt(port).encode()
+    out = []
+    for name, body in (("a.shp", vrt), ("b.gpkg", b"\x00" + vrt), ("c.fgb", b"x" + vrt), ("d.gpkg", vrt)):
+        (folder / name).write_bytes(body)
+        out.append(folder / name)
+    with zipfile.ZipFile(folder / "e.zip", "w") as zf:
+        zf.writestr("e.shp", vrt)
+    out.append(folder / "e.zip")
+    return out
+
+
+def test_ogr_vrt_never_reaches_gdal(tmp_path, server, capsys):
+    """Through read_map, --aoi, --place FILE, --rear and a history folder: refused, the server
+    hears nothing, nothing of /etc/passwd appears."""
+    files = _crafted(tmp_path / "evil", server.port)
+    before = _digest(tmp_path)
+    messages = []
+    for f in files:
+        with pytest.raises(errors.FormatError) as info:
+            mapdiff.read_map(f)
+        messages.append(str(info.value))
+        with pytest.raises(errors.MapdiffError) as info:
+            mapdiff.footprint_from_file(f)
+        messages.append(str(info.value))
+    s1 = tmp_path / "s1.geojson"
+    shutil.copy(mapdiff.sample_path("2025-11-27"), s1)
+    for argv in (
+        ["info", str(files[0])],
+        ["compare", str(s1), str(s1), "--aoi", str(files[1])],
+        ["claim", str(s1), "--place", str(files[2]), "--side", "RU", "--claimed", "50%"],
+        ["encircle", str(s1), "--place", "Myrnohrad", "--by", "RU", "--rear", str(files[0])],
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and err.count("\n") == 1, err
+        messages.append(err)
+    releases = tmp_path / "releases"
+    releases.mkdir()
+    shutil.copy(mapdiff.sample_path("2025-11-27"), releases)
+    shutil.copy(files[0], releases / "deepstatemap_data_20251130.shp")
+    assert main(["history", str(releases), "--place", "Pokrovsk", "--workers", "1", "--no-cache"]) == 2
+    messages.append(capsys.readouterr().err)
+    time.sleep(0.2)  # a request GDAL might have sent would have arrived by now
+    assert server.requests == []
+    text = "\n".join(messages)
+    assert "root:" not in text and "/bin/" not in text and "leak.csv" not in text
+    after = _digest(tmp_path)
+    assert all(after[k] == v for k, v in before.items())  # no input changed
+
+
+def test_gdal_config_blocks_network_even_if_a_vrt_got_through(tmp_path, server):
+    """Belt and braces: the GDAL options mapdiff sets refuse /vsicurl/ themselves."""
+    from mapdiff.io import gate
+
+    pyogrio = gate._pyogrio()
+    (tmp_path / "x.vrt").write_text(_vrt(server.port).replace("CSV:/etc/passwd", "/nonexistent.csv"))
+    with contextlib.suppress(Exception):
+        pyogrio.read_dataframe(tmp_path / "x.vrt", layer="net")
+    assert server.requests == []
+
+
+# ------------------------------------------------------------------ exit codes
+def test_internal_error_is_exit_3_one_line(tmp_path, monkeypatch, capsys):
+    from mapdiff.cli import info
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(info, "read_map", broken)
+    s1 = mapdiff.sample_path("2025-11-27")
+    assert main(["info", str(s1)]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: RuntimeError: boom" in err and "--debug" in err
+    assert "Traceback" not in err
+    assert main(["info", str(s1), "--debug"]) == 3
+    assert "Traceback" in capsys.readouterr().err
+    assert main(["info", str(s1), "--json"]) == 3
+    out = json.loads(capsys.readouterr().out)
+    assert out["schema_version"] == 1 and out["type"] == "error" and out["exit_code"] == 3
+
+
+def test_errors_under_json_are_json_on_stdout(capsys):
+    assert main(["info", str(ROOT / "tests/data/bad/empty.geojson"), "--json"]) == 2
+    cap = capsys.readouterr()
+    d = json.loads(cap.out)
+    assert d == {
+        "schema_version": 1,
+        "type": "error",
+        "exit_code": 2,
+        "error": "FormatError",
+        "message": d["message"],
+    }
+    assert "empty.geojson" in d["message"] and "empty.geojson" in cap.err
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        PermissionError(errno.EACCES, "Permission denied"),
+        OSError(errno.EROFS, "Read-only file system"),
+    ],
+    ids=["full disk", "no permission", "read-only"],
+)
+def test_os_errors_on_outputs_exit_2_with_the_path(tmp_path, monkeypatch, capsys, exc):
+    s1, s2 = tmp_path / "a.geojson", tmp_path / "b.geojson"
+    shutil.copy(mapdiff.sample_path("2025-11-20"), s1)
+    shutil.copy(mapdiff.sample_path("2025-11-27"), s2)
+    before = _digest(tmp_path)
+    out = tmp_path / "out" / "diff.gpkg"
+
+    def failing(*args, **kwargs):
+        exc.filename = str(out)
+        raise exc
+
+    monkeypatch.setattr("mapdiff.io.atomic.tempfile.mkstemp", failing)
+    assert main(["compare", str(s1), str(s2), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert str(out) in err and exc.strerror in err and "Traceback" not in err
+    assert _digest(tmp_path) == before
+
+
+def test_output_onto_an_input_refused_everywhere(tmp_path, capsys):
+    s1, s2 = tmp_path / "a.geojson", tmp_path / "b.geojson"
+    shutil.copy(mapdiff.sample_path("2025-11-20"), s1)
+    shutil.copy(mapdiff.sample_path("2025-11-27"), s2)
+    (tmp_path / "alias.geojson").symlink_to(s2)
+    before = _digest(tmp_path)
+    for argv in (
+        ["compare", str(s1), str(s2), "--out", str(s1)],
+        ["compare", str(s1), str(s2), "--out", str(tmp_path / "alias.geojson")],
+        ["render", str(s1), str(s2), "--out", str(s2)],  # refused before the suffix check
+        ["history", str(tmp_path / "*.geojson"), "--place", "Pokrovsk", "--csv", str(s1), "--workers", "1"],
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert "is an input of this run" in err, err
+    a, b = mapdiff.read_map(s1), mapdiff.read_map(s2)
+    with pytest.raises(errors.ArgumentError, match="is an input of this run"):
+        mapdiff.compare(a, b).to_file(tmp_path / "alias.geojson")
+    with pytest.raises(errors.ArgumentError, match="is an input of this run"):
+        a.to_file(s1)
+    assert _digest(tmp_path) == before
+
+
+def test_broken_pipe_is_quiet(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mapdiff", "place", "--list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    proc.stdout.read(10)
+    proc.stdout.close()  # the reader goes away, as `| head -c 10` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=_SECONDS) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+# ------------------------------------------------------------------ escaping
+def test_html_from_map_content_is_escaped():
+    hostile = "<img src=x onerror=alert(1)>"
+    m = mapdiff.read_map(ROOT / "tests/data/bad/side_html.geojson")
+    assert hostile in [lab.side for lab in m.labels]  # kept as data
+    other = mapdiff.read_map(ROOT / "tests/data/bad/duplicate_features.geojson")
+    pages = [m._repr_html_(), mapdiff.compare(other, m)._repr_html_()]
+    folium = pytest.importorskip("folium")
+    from mapdiff.draw.interactive import explore_comparison
+
+    fmap = explore_comparison(mapdiff.compare(other, m), side_b=hostile)
+    assert isinstance(fmap, folium.Map)
+    pages.append(fmap.get_root().render())
+    for page in pages:
+        assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in pages[0]
+
+
+def test_terminal_control_characters_are_stripped(capsys):
+    path = ROOT / "tests/data/bad/side_terminal_escape.geojson"
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "RU[2J" in out
+    assert main(["info", str(path), "--json"]) == 0
+    assert "\x1b" not in capsys.readouterr().out  # JSON escapes it: \u001b
+
+
+# ------------------------------------------------------------------ the cache
+def _profile(path: Path, side: str) -> Path:
+    path.write_text(
+        f'name = "mine"\n[[rules]]\nproperty = "status"\nvalues = ["held"]\nlabel = "controlled:{side}"\n'
+        '[[rules]]\nproperty = "status"\nvalues = ["far"]\nlabel = "controlled:RU"\n'
+    )
+    return path
+
+
+def test_cache_follows_the_profile_content_and_survives_a_flipped_bit(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    rel = tmp_path / "rel"
+    rel.mkdir()
+    feat = {
+        "type": "Feature",
+        "properties": {"status": "held"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[37.1, 48.2], [37.3, 48.2], [37.3, 48.4], [37.1, 48.4], [37.1, 48.2]]],
+        },
+    }
+    for day in ("20251101", "20251108"):
+        far = json.loads(json.dumps(feat).replace("37.", "36.").replace('"held"', '"far"'))
+        body = {"type": "FeatureCollection", "features": [feat, far]}  # RU holds land far away too
+        (rel / f"front_{day}.geojson").write_text(json.dumps(body))
+    prof = _profile(tmp_path / "mine.toml", "RU")
+    dates = ["2025-11-01", "2025-11-08"]
+
+    def share():
+        s = mapdiff.Series(sorted(rel.iterdir()), source=str(prof), dates=dates)
+        return s.shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=True).frame.iloc[:, 0].tolist()
+
+    first = share()
+    assert all(v > 0.5 for v in first), first
+    entries = lambda: sorted(p for p in (tmp_path / "cache").rglob("*") if p.is_file())  # noqa: E731
+    assert entries()
+    _profile(prof, "UA")  # edit the rules: the cache must not answer with the old result
+    assert share() == [0.0, 0.0]
+    _profile(prof, "RU")
+    assert share() == first  # and back: the first entries serve again
+    for entry in entries():
+        data = bytearray(entry.read_bytes())
+        data[len(data) // 2] ^= 0x01  # one flipped bit
+        entry.write_bytes(bytes(data))
+    assert share() == first  # a miss, not a crash nor a wrong number
+    for entry in entries():
+        entry.write_bytes(entry.read_bytes()[:100])  # torn by a crash without fsync
+    assert share() == first
+
+
+# ------------------------------------------------------------------ downloads
+DAY, DS_NAME = "2025-11-27", "deepstatemap_data_20251127.geojson"
+
+
+def _serve(handler):
+    srv = _Server(handler)
+    return srv, srv.url + "{source}/"
+
+
+def _answer(body: bytes, *, length: int | None = None, headers: dict | None = None):
+    def handler(req):
+        req.send_response(200)
+        req.send_header("Content-Length", str(len(body) if length is None else length))
+        for k, v in (headers or {}).items():
+            req.send_header(k, v)
+        req.end_headers()
+        req.wfile.write(body)
+        req.wfile.flush()
+        req.close_connection = True
+
+    return handler
+
+
+_SAMPLE = mapdiff.sample_path(DAY).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("handler", "fragment"),
+    [
+        (_answer(_SAMPLE[:-500], length=len(_SAMPLE)), "announced"),
+        (
+            _answer(b"<!DOCTYPE html><html><body>rate limited</body></html>"),
+            "not a readable deepstate release",
+        ),
+        (_answer(gzip.compress(_SAMPLE)), "not a readable deepstate release"),
+        (_answer(gzip.compress(_SAMPLE), headers={"Content-Encoding": "gzip"}), "gzip-encoded"),
+        (_answer(b'{"type": "FeatureCollection", "features": ['), "not a readable"),
+    ],
+    ids=[
+        "short body",
+        "HTML error page with 200",
+        "gzip bytes as .geojson",
+        "gzip encoding",
+        "truncated JSON",
+    ],
+)
+def test_damaged_downloads_are_never_recorded(tmp_path, monkeypatch, capsys, handler, fragment):
+    monkeypatch.setenv("MAPDIFF_DATA_DIR", str(tmp_path / "data"))
+    srv, base = _serve(handler)
+    try:
+        with pytest.raises(errors.FetchError, match=fragment):
+            mapdiff.fetch("deepstate", DAY, base_url=base)
+        assert not (tmp_path / "data" / "deepstate" / DS_NAME).exists()
+        assert not (tmp_path / "data" / "registry.json").exists()
+        monkeypatch.setenv("MAPDIFF_FETCH_BASE_URL", base)
+        assert main(["fetch", "deepstate", DAY]) == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and err.count("\n") == 1
+    finally:
+        srv.close()
+
+
+def test_a_trickling_server_fails_within_the_deadline(tmp_path, monkeypatch):
+    stop = threading.Event()
+
+    def trickle(req):
+        req.send_response(200)
+        req.send_header("Content-Length", "1000")
+        req.end_headers()
+        while not stop.is_set():
+            try:
+                req.wfile.write(b" ")
+                req.wfile.flush()
+            except OSError:
+                return
+            stop.wait(2.0)
+
+    monkeypatch.setenv("MAPDIFF_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(mapdiff.sources, "_DEADLINE_S", 3)
+    srv, base = _serve(trickle)
+    try:
+        with pytest.raises(errors.FetchError, match="not complete after 3 s"):
+            mapdiff.fetch("deepstate", DAY, base_url=base)
+    finally:
+        stop.set()
+        srv.close()
+    assert not (tmp_path / "data" / "deepstate" / DS_NAME).exists()
+
+
+def test_refresh_downloads_again(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MAPDIFF_DATA_DIR", str(tmp_path / "data"))
+    srv, base = _serve(_answer(_SAMPLE))
+    try:
+        path = mapdiff.fetch("deepstate", DAY, base_url=base)
+        assert mapdiff.fetch("deepstate", DAY, base_url=base) == path and len(srv.requests) == 1
+        assert mapdiff.fetch("deepstate", DAY, base_url=base, refresh=True) == path
+        assert len(srv.requests) == 2
+        monkeypatch.setenv("MAPDIFF_FETCH_BASE_URL", base)
+        assert main(["fetch", "deepstate", DAY, "--refresh"]) == 0
+        assert len(srv.requests) == 3
+        assert main(["fetch", "deepstate", DAY, "--refresh", "--offline"]) == 2
+        assert "--refresh needs the network" in capsys.readouterr().err
+    finally:
+        srv.close()
+    assert path.read_bytes() == _SAMPLE
+
+
+# ------------------------------------------------------------------ patterns
+def test_profile_patterns_match_a_bounded_prefix():
+    from mapdiff.io import profiles
+
+    p = mapdiff.load_profile(ROOT / "mapdiff/io/profiles/deepstate.toml")
+    assert p.name == "deepstate"  # the shipped patterns pass the backtracking check
+    import re
+
+    import pandas as pd
+
+    col = pd.Series(["x" * 10_000 + "geoJSON.status.occupied", "geoJSON.status.occupied"])
+    hits = profiles._search(col, re.compile(r"geoJSON\.status"))
+    assert hits.tolist() == [False, True]  # only the first MAX_MATCH_CHARS characters are searched
