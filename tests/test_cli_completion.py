@@ -50,6 +50,9 @@ def test_completes_every_subcommand_and_its_options(script):
 def test_completes_choices_and_files(script):
     assert _complete(script, "mapdiff", "encircle", "m.geojson", "--grey", "") == ["passable", "blocking"]
     assert _complete(script, "mapdiff", "claim", "m.geojson", "--kind", "enc") == ["encircled"]
-    assert sorted(_complete(script, "mapdiff", "fetch", "")) == ["deepstate", "isw", "nzz"]
+    from mapdiff.sources import ARCHIVES
+
+    assert sorted(_complete(script, "mapdiff", "fetch", "")) == sorted(ARCHIVES)
+    assert {"deepstate", "nzz", "owl"} <= set(ARCHIVES)
     (script.parent / "deepstate_2025.geojson").write_text("{}")
     assert _complete(script, "mapdiff", "info", "deep") == ["deepstate_2025.geojson"]
