@@ -185,6 +185,12 @@ def gen_fifo_toml(d: Path) -> Path:
     return p
 
 
+def gen_fifo_json(d: Path) -> Path:
+    p = d / "20251127.json"
+    os.mkfifo(p)
+    return p
+
+
 def gen_fifo_csv(d: Path) -> Path:
     p = d / "claims.csv"
     os.mkfifo(p)
@@ -499,6 +505,10 @@ def _call(spec: str, path, monkeypatch):
             plt.close("all")
     if name == "read_provenance":
         return mapdiff.read_provenance(path)
+    if name == "read_front_line":
+        from mapdiff.io.lines import read_front_line
+
+        return read_front_line(path)
     if name == "shares":
         series = mapdiff.Series(path, source=kwargs.get("source"))
         return series.shares([kwargs["place"]], "RU", workers=1, quiet=True, cache=False)
@@ -765,7 +775,7 @@ CLI_ROWS = [
     and r["call"].split()[0]
     not in (
         *("read_ledger", "validate_ledger", "check_claims", "compare_disjoint", "source_lag_disjoint"),
-        *("context_layer", "read_provenance"),  # library only
+        *("context_layer", "read_provenance", "read_front_line"),  # library only
         "shares_cached",  # two runs with a change between: its CLI test is in test_hostile.py
     )
 ]
