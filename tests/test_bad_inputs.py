@@ -185,6 +185,12 @@ def gen_fifo_toml(d: Path) -> Path:
     return p
 
 
+def gen_fifo_json(d: Path) -> Path:
+    p = d / "20251127.json"
+    os.mkfifo(p)
+    return p
+
+
 def gen_fifo_csv(d: Path) -> Path:
     p = d / "claims.csv"
     os.mkfifo(p)
@@ -490,6 +496,19 @@ def _call(spec: str, path, monkeypatch):
         return mapdiff.read_map(path, **kwargs)
     if name == "footprint_from_file":
         return mapdiff.footprint_from_file(path)
+    if name == "context_layer":  # a figure drawn over the caller's own context layer
+        import matplotlib.pyplot as plt
+
+        try:
+            return mapdiff.read_map(mapdiff.sample_path("2025-11-27")).plot(context=str(path))
+        finally:
+            plt.close("all")
+    if name == "read_provenance":
+        return mapdiff.read_provenance(path)
+    if name == "read_front_line":
+        from mapdiff.io.lines import read_front_line
+
+        return read_front_line(path)
     if name == "shares":
         series = mapdiff.Series(path, source=kwargs.get("source"))
         return series.shares([kwargs["place"]], "RU", workers=1, quiet=True, cache=False)
@@ -756,6 +775,7 @@ CLI_ROWS = [
     and r["call"].split()[0]
     not in (
         *("read_ledger", "validate_ledger", "check_claims", "compare_disjoint", "source_lag_disjoint"),
+        *("context_layer", "read_provenance", "read_front_line"),  # library only
         "shares_cached",  # two runs with a change between: its CLI test is in test_hostile.py
     )
 ]

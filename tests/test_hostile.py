@@ -476,3 +476,43 @@ def test_profile_patterns_match_a_bounded_prefix():
     col = pd.Series(["x" * 10_000 + "geoJSON.status.occupied", "geoJSON.status.occupied"])
     hits = profiles._search(col, re.compile(r"geoJSON\.status"))
     assert hits.tolist() == [False, True]  # only the first MAX_MATCH_CHARS characters are searched
+
+
+def test_place_fetch_is_bounded_and_checks_length(tmp_path, monkeypatch, capsys):
+    """`place --fetch` goes through the same client: a trickle fails at its deadline, a short
+    body is refused, nothing is cached."""
+    from mapdiff.places.boundaries import fetch_footprint
+
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "cache"))
+    stop = threading.Event()
+
+    def trickle(req):
+        req.send_response(200)
+        req.send_header("Content-Length", "1000")
+        req.end_headers()
+        while not stop.is_set():
+            try:
+                req.wfile.write(b" ")
+                req.wfile.flush()
+            except OSError:
+                return
+            stop.wait(0.5)  # each read gets a byte in time: only the overall deadline stops it
+
+    srv = _Server(trickle)
+    try:
+        with pytest.raises(errors.FetchError, match="not complete after 3 s"):
+            fetch_footprint("Pokrovsk", base_url=srv.url.rstrip("/"), timeout=0.75, refresh=True)
+    finally:
+        stop.set()
+        srv.close()
+    srv = _Server(_answer(b"[]", length=200))
+    try:
+        with pytest.raises(errors.FetchError, match="announced"):
+            fetch_footprint("Pokrovsk", base_url=srv.url.rstrip("/"), refresh=True)
+        argv = ["place", "Pokrovsk", "--fetch", "--refresh", "--nominatim-url", srv.url.rstrip("/")]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "announced" in err and "Traceback" not in err and err.count("\n") == 1
+    finally:
+        srv.close()
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and "Pokrovsk" in p.name]

@@ -315,22 +315,11 @@ def _geo_file(name: str) -> Path | None:
 @lru_cache(maxsize=16)
 def _line_layer(path: str) -> tuple:
     """(lines as a shapely array, STRtree) of a GeoJSON/vector file: polygons become their outlines."""
-    p = Path(path)
-    if p.suffix.lower() in (".geojson", ".json"):
-        import json
+    from ..io.gate import read_geometries
 
-        feats = json.loads(p.read_text(encoding="utf-8")).get("features", [])
-        geoms = np.asarray(
-            [shapely.from_geojson(json.dumps(f["geometry"])) for f in feats if f.get("geometry")],
-            dtype=object,
-        )
-    else:
-        import geopandas as gpd
-
-        df = gpd.read_file(p)
-        if df.crs is not None and df.crs.to_epsg() != 4326:
-            df = df.to_crs(4326)
-        geoms = df.geometry.to_numpy()
+    # the input gate: a user's context layer is a local regular file, and GDAL sees it only
+    # as a signature-checked GeoPackage/FlatGeobuf/Shapefile (lon/lat out)
+    geoms = np.asarray([g for g in read_geometries(Path(path)) if g is not None], dtype=object)
     if len(geoms) == 0:
         return np.asarray([], dtype=object), None
     poly = np.isin(shapely.get_type_id(geoms), (3, 6))

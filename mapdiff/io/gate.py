@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import FormatError, InputLimitError
-from .limits import check_bytes, check_features, current_limits
+from .limits import check_bytes, check_features, check_text_vertices, check_vertices, current_limits
 
 __all__ = [
     "check_input_path",
@@ -348,12 +348,14 @@ def read_named_geometries(path, limits=None) -> tuple[list, list]:
     data = read_input_bytes(path, limits, "polygon file")
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] in (b"{", b"["):
+        check_text_vertices(data, name, "geojson", limits)  # the limits of maps, before parsing
         try:
             text = data.decode("utf-8")
             geom = shapely.from_geojson(text, on_invalid="raise")
         except (UnicodeDecodeError, shapely.errors.GEOSException, ValueError) as exc:
             raise FormatError(f"{name}: not a readable GeoJSON polygon file ({type(exc).__name__})") from None
         parts = list(shapely.get_parts(geom))
+        check_vertices(parts, name, limits)
         obj = json.loads(text)
         feats = (
             obj.get("features") if isinstance(obj, dict) and obj.get("type") == "FeatureCollection" else None

@@ -89,9 +89,12 @@ def read_front_line(path, *, source: str | None = None, as_of=None) -> FrontLine
             break
     geom = None
     if path.suffix.lower() == ".json":
+        from .gate import read_input_bytes
+
+        data = read_input_bytes(path)  # the input gate: a FIFO or device is refused, not waited on
         try:
-            obj = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+            obj = json.loads(data)
+        except ValueError:
             obj = None
         if is_owl(obj):
             geom = front_line(obj, path.name)

@@ -218,19 +218,24 @@ def read_provenance(path) -> dict | None:
 
     Returns None when the file carries none.
     """
+    import io
+
+    from .gate import _ogr_driver, read_input_bytes, safe_gdal
+
     path = Path(path)
     driver = _driver(path, None)
+    data = read_input_bytes(path)  # the input gate: a local regular file, read with a cap
     if driver == "Parquet":
         import pyarrow.parquet as pq
 
-        raw = (pq.read_schema(path).metadata or {}).get(PROVENANCE_KEY.encode())
+        raw = (pq.read_schema(io.BytesIO(data)).metadata or {}).get(PROVENANCE_KEY.encode())
     elif driver == "GeoJSON":
-        return json.loads(path.read_text(encoding="utf-8")).get("provenance")
+        return json.loads(data.decode("utf-8")).get("provenance")
     else:
-        import pyogrio
-
+        _ogr_driver(data, path.name)  # GDAL sees only a signature-checked file
         layer = path.stem if driver == "GPKG" else None  # beside it: the layer_styles table
-        meta = pyogrio.read_info(path, layer=layer).get("layer_metadata") or {}
+        with safe_gdal() as pyogrio:
+            meta = pyogrio.read_info(io.BytesIO(data), layer=layer).get("layer_metadata") or {}
         raw = meta.get(PROVENANCE_KEY) or meta.get("DESCRIPTION")
     return json.loads(raw) if raw else None
 
