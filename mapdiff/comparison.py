@@ -48,7 +48,15 @@ from .measure import _inverse_transformer, area_km2, to_equal_area
 from .model import ControlMap, polygonal_parts
 from .scope import not_drawn_keys, select_not_drawn
 
-__all__ = ["CLASSES", "Comparison", "ManyComparison", "classify_pieces", "compare", "compare_many"]
+__all__ = [
+    "CLASSES",
+    "Comparison",
+    "ManyComparison",
+    "classify_pieces",
+    "compare",
+    "compare_many",
+    "line_displacement",
+]
 
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 CAUSES = ("agree", "scope", "noise", "real")
@@ -218,6 +226,89 @@ def _segments(lines):
     same = ring[1:] == ring[:-1]
     a, b = coords[:-1][same], coords[1:][same]
     return shapely.linestrings(np.stack([a, b], axis=1))
+
+
+def _displacement_stats(line_a, line_b, unproj) -> dict:
+    """Two lines in the equal-area projection: points every ``step`` metres along each,
+    distance to the other (both directions pooled); median, p90, max (km) and where."""
+    total = line_a.length + line_b.length
+    step = max(50.0, total / 20000.0)
+    pts_all, d_all = [], []
+    for src, dst in ((line_a, line_b), (line_b, line_a)):
+        parts = shapely.get_parts(src)
+        n = np.maximum(np.ceil(shapely.length(parts) / step).astype(int), 1)
+        rep = np.repeat(np.arange(len(parts)), n + 1)
+        frac = np.concatenate([np.linspace(0, 1, k + 1) for k in n])
+        pts = shapely.line_interpolate_point(parts[rep], frac, normalized=True)
+        tree = shapely.STRtree(_segments(dst))
+        _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+        pts_all.append(pts)
+        d_all.append(dist)
+    pts = np.concatenate(pts_all)
+    dist = np.concatenate(d_all) / 1000.0
+    i = int(np.argmax(dist))
+    lon, lat = unproj((np.array([pts[i].x]), np.array([pts[i].y])))
+    return {
+        "median_km": float(np.median(dist)),
+        "p90_km": float(np.percentile(dist, 90)),
+        "max_km": float(dist[i]),
+        "max_lon": float(lon[0]),
+        "max_lat": float(lat[0]),
+        "n_points": len(dist),
+    }
+
+
+def line_displacement(a, b, *, aoi=None) -> pd.DataFrame:
+    """Displacement (km) between two front lines drawn as lines, as :attr:`Comparison.displacement`.
+
+    Parameters
+    ----------
+    a, b : FrontLine or lon/lat (Multi)LineString
+        E.g. :func:`mapdiff.io.lines.read_front_line` of Creamy Caprice's ``FrontLine/``
+        file and of the UA Control Map's ``frontline``.
+    aoi : place, Footprint or lon/lat geometry, optional
+        Compare only the parts of the lines inside it.
+
+    Returns
+    -------
+    DataFrame
+        One row: ``a``, ``b``, ``median_km``, ``p90_km``, ``max_km``, ``max_lon``,
+        ``max_lat``, ``n_points``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> a = shapely.LineString([(37.0, 48.0), (37.0, 48.2)])
+    >>> b = shapely.LineString([(37.01, 48.0), (37.01, 48.2)])
+    >>> round(float(line_displacement(a, b).median_km.iloc[0]), 2)   # 0.01° of longitude at 48° N
+    0.74
+    """
+    names, lines = [], []
+    for x in (a, b):
+        geom = getattr(x, "geometry", x)
+        if not isinstance(geom, shapely.Geometry) or geom.geom_type not in ("LineString", "MultiLineString"):
+            raise ArgumentError(
+                f"line_displacement needs front lines (a FrontLine or a LineString), got {type(x).__name__}"
+            )
+        names.append(getattr(x, "source", "line"))
+        lines.append(geom)
+    if aoi is not None:
+        from .places.footprints import as_footprint
+
+        region = as_footprint(aoi).geometry
+        lines = [shapely.intersection(ln, region) for ln in lines]
+    cols = ["a", "b", "median_km", "p90_km", "max_km", "max_lon", "max_lat", "n_points"]
+    row = {"a": names[0], "b": names[1], "n_points": 0}
+    if not any(ln.is_empty for ln in lines):
+        x0, y0, x1, y1 = shapely.bounds(shapely.union_all(lines))
+        centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
+
+        def unproj(xy):
+            return _inverse_transformer(round(centre[0], 1), round(centre[1], 1)).transform(*xy)
+
+        proj = to_equal_area(np.asarray(lines, dtype=object), centre)
+        row.update(_displacement_stats(proj[0], proj[1], unproj))
+    return pd.DataFrame([row], columns=cols)
 
 
 # --------------------------------------------------------------------------- result
@@ -437,35 +528,8 @@ class Comparison(GeoResult):
                 "max_lat": np.nan,
                 "n_points": 0,
             }
-            if any(ln.is_empty for ln in lines):
-                rows.append(row)
-                continue
-            total = sum(ln.length for ln in lines)
-            step = max(50.0, total / 20000.0)
-            pts_all, d_all = [], []
-            for src, dst in ((lines[0], lines[1]), (lines[1], lines[0])):
-                parts = shapely.get_parts(src)
-                n = np.maximum(np.ceil(shapely.length(parts) / step).astype(int), 1)
-                rep = np.repeat(np.arange(len(parts)), n + 1)
-                frac = np.concatenate([np.linspace(0, 1, k + 1) for k in n])
-                pts = shapely.line_interpolate_point(parts[rep], frac, normalized=True)
-                segs = _segments(dst)
-                tree = shapely.STRtree(segs)
-                _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
-                pts_all.append(pts)
-                d_all.append(dist)
-            pts = np.concatenate(pts_all)
-            dist = np.concatenate(d_all) / 1000.0
-            i = int(np.argmax(dist))
-            lon, lat = self._unproj((np.array([pts[i].x]), np.array([pts[i].y])))
-            row.update(
-                median_km=float(np.median(dist)),
-                p90_km=float(np.percentile(dist, 90)),
-                max_km=float(dist[i]),
-                max_lon=float(lon[0]),
-                max_lat=float(lat[0]),
-                n_points=len(dist),
-            )
+            if not any(ln.is_empty for ln in lines):
+                row.update(_displacement_stats(lines[0], lines[1], self._unproj))
             rows.append(row)
         return pd.DataFrame(
             rows, columns=["side", "median_km", "p90_km", "max_km", "max_lon", "max_lat", "n_points"]
@@ -633,10 +697,10 @@ class Comparison(GeoResult):
     def to_gdf(self, *, what: str = "pieces"):
         """The pieces as a GeoDataFrame (EPSG:4326), with their disagreement ``class``.
 
-        Columns: ``class`` (``both_a``, ``only_1_a``, ... as in the figures, see
-        :func:`mapdiff.classes.classify_pieces`; side A and B are the first two sides the
-        maps name), ``a_label``, ``b_label``, ``a_status``, ``a_side``, ``b_status``,
-        ``b_side``, ``cause`` (agree, scope, noise, real), ``area_km2``, ``geometry``.
+        Columns: ``class`` (``both_a``, ``only_1_a``, ... as in the figures, the ``class``
+        column of :attr:`pieces`, speaking of :attr:`class_sides`), ``a_label``,
+        ``b_label``, ``a_status``, ``a_side``, ``b_status``, ``b_side``, ``cause`` (agree,
+        scope, noise, real), ``area_km2``, ``geometry``.
 
         Parameters
         ----------
@@ -647,11 +711,13 @@ class Comparison(GeoResult):
 
         if what not in ("disagreement", "pieces"):
             raise ArgumentError(f"what= takes 'disagreement' or 'pieces', got {what!r}")
-        p = self.pieces if what == "pieces" else self.pieces[self.pieces.cause != "agree"]
-        side_a, side_b = comparison_sides(self.a, self.b)
+        keep = (
+            np.ones(len(self.pieces), bool) if what == "pieces" else (self.pieces.cause != "agree").to_numpy()
+        )
+        p = self.pieces[keep]
         df = pd.DataFrame(
             {
-                "class": classify_pieces(p, side_a, side_b),
+                "class": self.classes()[keep],
                 "a_label": [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)],
                 "b_label": [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)],
                 "a_status": p.a_status.to_numpy(),
@@ -670,9 +736,9 @@ class Comparison(GeoResult):
         return export_provenance("comparison", maps=[("a", self.a), ("b", self.b)], footprint=self.place)
 
     def _class_style(self) -> dict:
-        from .classes import CLASS_COLOURS, class_text, comparison_sides
+        from .classes import CLASS_COLOURS, class_text
 
-        sa, sb = comparison_sides(self.a, self.b)
+        sa, sb = self.class_sides
         return {c: (colour, class_text(c, self.a, self.b, sa, sb)) for c, colour in CLASS_COLOURS.items()}
 
     def plot(self, ax=None, **kwargs):

@@ -60,7 +60,8 @@ class Archive:
     base_url : str
         URL of the folder holding the releases (ends with ``/``).
     pattern : str
-        File name of a release; ``{ymd}`` is YYYYMMDD, ``{iso}`` is YYYY-MM-DD.
+        File name of a release; ``{ymd}`` is YYYYMMDD, ``{iso}`` is YYYY-MM-DD,
+        ``{yy_mm_dd}`` is YY_MM_DD.
     licence : str
     """
 
@@ -74,7 +75,9 @@ class Archive:
         return urllib.parse.urlsplit(self.base_url).hostname or ""
 
     def filename(self, date: dt.date) -> str:
-        return self.pattern.format(ymd=date.strftime("%Y%m%d"), iso=date.isoformat())
+        return self.pattern.format(
+            ymd=date.strftime("%Y%m%d"), iso=date.isoformat(), yy_mm_dd=date.strftime("%y_%m_%d")
+        )
 
 
 _RAW = "https://raw.githubusercontent.com"
@@ -96,6 +99,24 @@ ARCHIVES: dict[str, Archive] = {
         f"{_RAW}/Nikkei-Visual-Data-Journalism/ISW/HEAD/data/",
         "{ymd}.geojson",
         "MIT (archive repository)",
+    ),
+    "deepstate_api": Archive(
+        "deepstate_api",
+        f"{_RAW}/rsparks3/deepstate-map-data/HEAD/data/",
+        "deepstatemap_data_{ymd}_polygons.geojson",
+        "repository GPL-3.0 (code); DeepState's terms forbid redistributing its API data",
+    ),
+    "creamy_caprice": Archive(
+        "creamy_caprice",
+        f"{_RAW}/creamy-caprice/dataviewer/HEAD/kml/ControlZones/",
+        "Control_{yy_mm_dd}.kml",
+        "none stated (a pro-Russian Telegram channel's map)",
+    ),
+    "owl": Archive(
+        "owl",
+        f"{_RAW}/owlmaps/map-data/HEAD/data/",
+        "{ymd}.json",
+        "none stated; attribute Project Owl / UA Control Map",
     ),
 }
 _DECLARED_HOSTS = frozenset(a.host for a in ARCHIVES.values())
@@ -199,7 +220,7 @@ def fetch(
 
     Parameters
     ----------
-    source : {"deepstate", "nzz", "isw"}
+    source : {"deepstate", "deepstate_api", "creamy_caprice", "owl", "nzz", "isw"}
     date : datetime.date or str
         Release date, ``YYYY-MM-DD`` or ``YYYYMMDD``.
     offline : bool, default False

@@ -19,7 +19,7 @@ from shapely.geometry import shape
 import mapdiff
 from mapdiff.errors import ProfileError
 from mapdiff.io.profiles import get_profile, profile_from_dict
-from mapdiff.places.regions import region
+from mapdiff.places.regions import drawn_extent, region
 
 GEOD = pyproj.Geod(ellps="WGS84")
 NB = "\u00a0"
@@ -197,7 +197,7 @@ def test_creamy_caprice_keeps_only_ukraine(tmp_path):
     m = mapdiff.read_map(path)
     assert m.source == "creamy_caprice" and m.as_of == dt.date(2025, 11, 26)
     assert not m.has_grey
-    ukraine = region("ukraine")
+    ukraine = drawn_extent("ukraine")  # drawn land counts on land and coastal water
     assert m.area(RU) == pytest.approx(geod_km2(shapely.intersection(ru, ukraine)), rel=1e-3)
     clipped = {r.kind: r for r in m.report.repairs}["outside_coverage_clipped"]
     assert clipped.area_km2 > 0
@@ -328,7 +328,7 @@ def test_every_real_file_reads_and_measures_like_geod(source):
     files = real_files(source)
     if not files:
         pytest.skip(f"real data not available: {SHARED_DATA / FOLDERS[source][0]} is absent")
-    ukraine = region("ukraine")
+    ukraine = drawn_extent("ukraine")  # drawn land counts on land and coastal water
     for path in files:
         m = mapdiff.read_map(path)
         assert m.source == source, path.name
@@ -498,3 +498,64 @@ def test_encircled_on_every_map_gives_a_corridor_per_source():
     axes = r.plot()
     assert [ax.get_title().splitlines()[1] for ax in axes] == [e.verdict for e in r.encirclements.values()]
     plt.close("all")
+
+
+@pytest.mark.realdata
+def test_consensus_of_four_sources_round_pokrovsk():
+    paths = {s: SHARED_DATA / rel for s, rel in DAY.items()}
+    if not all(p.exists() for p in paths.values()):
+        pytest.skip(f"real data not available under {SHARED_DATA}")
+    maps = {s: mapdiff.read_map(p) for s, p in paths.items()}
+    aoi = mapdiff.footprint("Pokrovsk").buffer(5)
+    c = mapdiff.consensus(maps, aoi=aoi)
+    t = c.to_frame()
+    aoi_km2 = float(c.pieces.area_km2.sum())
+    assert float((t * t.columns.to_numpy()).to_numpy().sum()) == pytest.approx(3 * aoi_km2, rel=1e-6)
+    # only DeepState draws a grey zone: it stands alone on all of it
+    grey = maps["deepstate_api"].area(GREY, aoi=c.aoi)
+    alone = c.alone().set_index(["source", "label"]).km2
+    assert alone["deepstate_api", "contested"] == pytest.approx(grey, rel=1e-3)
+    assert c.pairwise.loc["owl", "creamy_caprice"] > 0
+
+
+# ---------------------------------------------------------------- front lines as lines
+def test_front_lines_read_and_compared(tmp_path):
+    from mapdiff.comparison import line_displacement
+    from mapdiff.io.lines import read_front_line
+
+    west = shapely.LineString([(37.0, 48.0), (37.0, 48.2)])
+    kml = tmp_path / "FrontLine_25_11_26.kml"
+    coords = " ".join(f"{x},{y},0.0" for x, y in west.coords)
+    kml.write_text(
+        "<kml><Document><Folder><name>Line</name><Placemark><name> </name><LineString>"
+        f"<coordinates>{coords}</coordinates></LineString></Placemark></Folder></Document></kml>"
+    )
+    owl = tmp_path / "20251127.json"
+    owl.write_text(json.dumps({"areas": [], "frontline": [[[48.0, 37.02], [48.2, 37.02]]]}))
+    a, b = read_front_line(kml), read_front_line(owl)
+    assert (a.source, a.as_of, b.source, b.as_of) == (
+        "creamy_caprice",
+        dt.date(2025, 11, 26),
+        "owl",
+        dt.date(2025, 11, 27),
+    )
+    d = line_displacement(a, b).iloc[0]
+    # 0.02° of longitude at 48.0-48.2° N, measured here with pyproj.Geod
+    lo = GEOD.inv(37.0, 48.2, 37.02, 48.2)[2] / 1000
+    hi = GEOD.inv(37.0, 48.0, 37.02, 48.0)[2] / 1000
+    assert lo - 0.01 <= d.median_km <= hi + 0.01 and d.max_km == pytest.approx(hi, rel=2e-3)
+    assert d.a == "creamy_caprice" and d.b == "owl" and d.n_points > 100
+    with pytest.raises(mapdiff.ArgumentError, match="front lines"):
+        line_displacement(a, shapely.box(0, 0, 1, 1))
+
+
+@pytest.mark.realdata
+def test_every_real_front_line_file_reads():
+    from mapdiff.io.lines import read_front_line
+
+    files = sorted((SHARED_DATA / "creamy_caprice" / "FrontLine").glob("*.kml"))
+    if not files:
+        pytest.skip(f"real data not available: {SHARED_DATA / 'creamy_caprice/FrontLine'}")
+    for path in files:
+        fl = read_front_line(path)
+        assert fl.source == "creamy_caprice" and fl.as_of is not None and fl.length_km > 500, path.name

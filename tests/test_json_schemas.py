@@ -243,3 +243,25 @@ def test_kind_keeps_one_meaning():
     assert "kind" not in json.dumps(new.to_dict())
     assert "kind" not in mapdiff.changes(mapdiff.read_map(OLD), new).to_dict()
     assert mapdiff.check_claim(new, "Pokrovsk", "RU", claimed=0.7).to_dict()["kind"] == "share"
+
+
+def test_claim_across_maps_and_consensus_validate():
+    import shapely
+
+    from mapdiff import Label, normalise
+
+    maps = [mapdiff.read_map(p) for p in (OLD, NEW)]
+    across = mapdiff.check_claim_all(maps, "Pokrovsk", "Russia", "70%", date="2025-11-27")
+    assert validate(across.to_dict()) == "claim_across_maps"
+    cov = shapely.box(37.0, 48.0, 37.2, 48.2)
+    ms = [
+        normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, x, 48.2))], coverage=cov, source=s)
+        for x, s in ((37.1, "a"), (37.15, "b"))
+    ]
+    assert validate(mapdiff.consensus(ms, aoi=cov).to_dict()) == "consensus"
+
+
+def test_cli_claim_on_every_map_validates(capsys):
+    code = main(["claim", OLD, NEW, "--place", "Pokrovsk", "--side", "RU", "--claimed", "70%", "--json"])
+    assert code == 0
+    assert validate(json.loads(capsys.readouterr().out)) == "claim_across_maps"

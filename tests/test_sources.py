@@ -154,3 +154,48 @@ def test_cli_fetch(mirror, _cli):
     r = _cli("fetch", "deepstate", DAY, "--offline", "--out", str(out), env=env)
     assert r.returncode == 0, r.stderr
     assert (out / DS_NAME).exists() and str(out / DS_NAME) in r.stdout
+
+
+def test_file_names_of_the_new_archives(mirror):
+    assert cached_path("deepstate_api", DAY).name == "deepstatemap_data_20251127_polygons.geojson"
+    assert cached_path("creamy_caprice", "2025-11-26").name == "Control_25_11_26.kml"
+    assert cached_path("owl", DAY).name == "20251127.json"
+    assert mapdiff.sources.ARCHIVES["owl"].base_url.startswith("https://raw.githubusercontent.com/owlmaps/")
+
+
+def test_new_archives_download_verify_and_read(mirror):
+    # small stand-ins in each format, served by the loopback mirror
+    owl = {"areas": [[[48.0, 37.0], [48.0, 37.1], [48.1, 37.1], [48.0, 37.0]]], "areas_ua": []}
+    (mirror.served / "owl").mkdir()
+    (mirror.served / "owl" / "20251127.json").write_text(json.dumps(owl))
+    api = {
+        "type": "FeatureCollection",
+        "name": "deepstatemap_data_20251127_polygons",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "Unknown status"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[37.0, 48.0], [37.1, 48.0], [37.1, 48.1], [37.0, 48.0]]],
+                },
+            }
+        ],
+    }
+    (mirror.served / "deepstate_api").mkdir()
+    (mirror.served / "deepstate_api" / "deepstatemap_data_20251127_polygons.geojson").write_text(
+        json.dumps(api)
+    )
+    for source in ("owl", "deepstate_api"):
+        path = fetch(source, DAY, base_url=mirror.base)
+        assert mapdiff.read_map(path).source == source
+        n = len(mirror.requests)
+        assert fetch(source, DAY, base_url=mirror.base) == path and len(mirror.requests) == n  # cached
+    # a corrupted cached copy is detected and fetched again
+    path = fetch("owl", DAY, base_url=mirror.base)
+    path.write_text("{}")
+    with pytest.warns(MapdiffWarning, match="corrupt|changed|match"):
+        again = fetch("owl", DAY, base_url=mirror.base)
+    assert json.loads(again.read_text()) == owl
+    with pytest.raises(FetchError):
+        fetch("creamy_caprice", "2025-11-26", base_url=mirror.base)  # not served: a clear error

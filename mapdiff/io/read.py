@@ -495,30 +495,13 @@ def speak_where_drawn(m, land):
 
     The drawn polygons keep everything inside the drawn extent (lagoons, estuaries,
     coastal water); the background covers only ``land`` minus what is drawn, so undrawn
-    sea is held by no one. Drawn area outside the extent is reported as clipped.
+    sea is held by no one. The map's own clip then cuts the drawing with that coverage,
+    which is the drawing ∩ the extent, and reports the area left outside.
     """
     import dataclasses
 
-    from ..measure import area_km2
-    from ..model import NormalisationReport, Repair
-
-    clipped = m._clipped  # drawn ∩ extent (the model's lazy clip, done once here)
-    out = dataclasses.replace(m, coverage=speaking_coverage(land, clipped))
-    out.__dict__["_clipped"] = clipped  # the cached_property's slot: already inside the new coverage
-    moved = [i for i, (g, c) in enumerate(zip(m.geometries, clipped, strict=True)) if g is not c]
-    report = m.report_base
-    if moved:  # measure what was cut off itself (a difference of two large areas is imprecise)
-        cut = [shapely.difference(m.geometries[i], m.coverage) for i in moved]
-        extra = Repair(
-            "outside_coverage_clipped",
-            len(moved),
-            float(np.sum(area_km2(np.asarray(cut, dtype=object)))),
-            "drawn area outside the map's extent (for Ukraine: outside its land and maritime "
-            "boundary), left out of every measure",
-        )
-        report = NormalisationReport(report.n_features, report.n_used, (*report.repairs, extra))
-    out.__dict__["report"] = report
-    return out
+    clipped = m._clipped  # drawn ∩ extent, on the intermediate map only
+    return dataclasses.replace(m, coverage=speaking_coverage(land, clipped))
 
 
 def _coverage(profile: Profile, name: str):

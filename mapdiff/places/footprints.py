@@ -191,7 +191,7 @@ class Footprint(GeoResult):
 
     def to_gdf(self):
         """The footprint as a one-row GeoDataFrame (EPSG:4326): ``name``, ``oblast``,
-        ``kind``, ``approximate``, ``upper_bound``, ``area_km2``, ``provenance``, ``geometry``.
+        ``footprint_kind``, ``approximate``, ``upper_bound``, ``area_km2``, ``provenance``, ``geometry``.
 
         A footprint has no classes, so no ``class`` column (and no embedded style).
         """
@@ -201,7 +201,7 @@ class Footprint(GeoResult):
             {
                 "name": [self.name],
                 "oblast": [self.oblast],
-                "kind": [self.kind],
+                "footprint_kind": [self.kind],
                 "approximate": [self.approximate],
                 "upper_bound": [self.upper_bound],
                 "area_km2": [float(self.area_km2)],
