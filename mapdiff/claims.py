@@ -267,16 +267,9 @@ class ClaimCheck(GeoResult):
         )
 
     def _export_provenance(self) -> dict:
-        from .io.write import export_provenance, map_row
+        from .io.write import one_map_provenance
 
-        maps = [map_row("map", self.source, self.as_of, self.map_provenance)]
-        fp = self.footprint or {
-            "name": self.place,
-            "footprint_kind": self.footprint_kind,
-            "provenance": self.provenance,
-            "approximate": self.approximate,
-        }
-        return export_provenance("claim_check", maps=maps, footprint=fp)
+        return one_map_provenance("claim_check", self)
 
     def _class_style(self) -> dict:
         from .classes import CLAIM_COLOURS

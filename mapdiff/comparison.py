@@ -697,10 +697,10 @@ class Comparison(GeoResult):
     def to_gdf(self, *, what: str = "pieces"):
         """The pieces as a GeoDataFrame (EPSG:4326), with their disagreement ``class``.
 
-        Columns: ``class`` (``both_a``, ``only_1_a``, ... as in the figures, see
-        :func:`mapdiff.classes.classify_pieces`; side A and B are the first two sides the
-        maps name), ``a_label``, ``b_label``, ``a_status``, ``a_side``, ``b_status``,
-        ``b_side``, ``cause`` (agree, scope, noise, real), ``area_km2``, ``geometry``.
+        Columns: ``class`` (``both_a``, ``only_1_a``, ... as in the figures, the ``class``
+        column of :attr:`pieces`, speaking of :attr:`class_sides`), ``a_label``,
+        ``b_label``, ``a_status``, ``a_side``, ``b_status``, ``b_side``, ``cause`` (agree,
+        scope, noise, real), ``area_km2``, ``geometry``.
 
         Parameters
         ----------
@@ -711,11 +711,13 @@ class Comparison(GeoResult):
 
         if what not in ("disagreement", "pieces"):
             raise ArgumentError(f"what= takes 'disagreement' or 'pieces', got {what!r}")
-        p = self.pieces if what == "pieces" else self.pieces[self.pieces.cause != "agree"]
-        side_a, side_b = comparison_sides(self.a, self.b)
+        keep = (
+            np.ones(len(self.pieces), bool) if what == "pieces" else (self.pieces.cause != "agree").to_numpy()
+        )
+        p = self.pieces[keep]
         df = pd.DataFrame(
             {
-                "class": classify_pieces(p, side_a, side_b),
+                "class": self.classes()[keep],
                 "a_label": [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)],
                 "b_label": [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)],
                 "a_status": p.a_status.to_numpy(),
@@ -734,9 +736,9 @@ class Comparison(GeoResult):
         return export_provenance("comparison", maps=[("a", self.a), ("b", self.b)], footprint=self.place)
 
     def _class_style(self) -> dict:
-        from .classes import CLASS_COLOURS, class_text, comparison_sides
+        from .classes import CLASS_COLOURS, class_text
 
-        sa, sb = comparison_sides(self.a, self.b)
+        sa, sb = self.class_sides
         return {c: (colour, class_text(c, self.a, self.b, sa, sb)) for c, colour in CLASS_COLOURS.items()}
 
     def plot(self, ax=None, **kwargs):

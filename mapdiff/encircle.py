@@ -213,15 +213,9 @@ class Encirclement(GeoResult):
         )
 
     def _export_provenance(self) -> dict:
-        from .io.write import export_provenance, map_row
+        from .io.write import one_map_provenance
 
-        maps = [map_row("map", self.source, self.as_of, self.map_provenance)]
-        fp = self.footprint or {
-            "name": self.place,
-            "footprint_kind": self.footprint_kind,
-            "approximate": self.approximate,
-        }
-        return export_provenance("encirclement", maps=maps, footprint=fp)
+        return one_map_provenance("encirclement", self)
 
     def _class_style(self) -> dict:
         from .classes import ENCIRCLEMENT_COLOURS

@@ -207,13 +207,14 @@ def read_ledger(path) -> Ledger:
     >>> [(c.place, c.kind, c.value) for c in day]
     [('Pokrovsk', 'share', 0.7), ('Pokrovsk', 'encircled', None), ('Myrnohrad', 'encircled', None)]
     """
+    from .io.gate import read_input_bytes
     from .places.footprints import looks_like_path, resolve_name
 
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise FormatError(f"cannot read ledger {str(p)!r}: {exc.strerror or exc}") from None
+    try:  # the input gate: a local regular file (not a FIFO or device), read with a cap
+        text = read_input_bytes(p, what="ledger").decode("utf-8-sig")
+    except FormatError as exc:
+        raise FormatError(f"cannot read ledger {str(p)!r}: {exc}") from None
     except UnicodeDecodeError:
         raise FormatError(f"ledger {str(p)!r} is not UTF-8 text; save it as UTF-8 CSV") from None
     reader = csv.DictReader(text.splitlines())

@@ -37,14 +37,28 @@ def _laea(lon: float, lat: float) -> pyproj.CRS:
     )
 
 
+# The operation PROJ finds for EPSG:4326 -> the LAEA CRS above (no datum shift: both on
+# WGS84), written out: ``from_pipeline`` skips PROJ's search of its database (~12 ms per
+# centre, paid by every process that measures near a new centre); the results are
+# bit-identical to ``from_crs`` (tests/test_transformers.py).
+_LAEA_STEP = "+proj=laea +lat_0={lat} +lon_0={lon} +x_0=0 +y_0=0 +ellps=WGS84"
+
+
 @lru_cache(maxsize=256)
 def _transformer(lon: float, lat: float) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs(_WGS84, _laea(lon, lat), always_xy=True)
+    return pyproj.Transformer.from_pipeline(
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step "
+        + _LAEA_STEP.format(lat=lat, lon=lon)
+    )
 
 
 @lru_cache(maxsize=256)
 def _inverse_transformer(lon: float, lat: float) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs(_laea(lon, lat), _WGS84, always_xy=True)
+    return pyproj.Transformer.from_pipeline(
+        "+proj=pipeline +step +inv "
+        + _LAEA_STEP.format(lat=lat, lon=lon)
+        + " +step +proj=unitconvert +xy_in=rad +xy_out=deg"
+    )
 
 
 @lru_cache(maxsize=512)

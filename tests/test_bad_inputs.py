@@ -179,6 +179,18 @@ def gen_fifo(d: Path) -> Path:
     return p
 
 
+def gen_fifo_toml(d: Path) -> Path:
+    p = d / "mine.toml"
+    os.mkfifo(p)
+    return p
+
+
+def gen_fifo_csv(d: Path) -> Path:
+    p = d / "claims.csv"
+    os.mkfifo(p)
+    return p
+
+
 def gen_symlink_to_dev_zero(d: Path) -> Path:
     p = d / "front.geojson"
     p.symlink_to("/dev/zero")
@@ -367,6 +379,28 @@ def gen_history_folder_custom_profile(d: Path) -> Path:
     return _release_folder(d, "toml")
 
 
+def _cached_profile(d: Path, side: str) -> Path:
+    (d / "cached.toml").write_text(
+        f'name = "cached"\n[[rules]]\nproperty = "status"\nvalues = ["held"]\nlabel = "controlled:{side}"\n'
+        '[[rules]]\nproperty = "status"\nvalues = ["far"]\nlabel = "controlled:RU"\n'
+    )
+    return d / "cached.toml"
+
+
+def gen_cache_folder(d: Path) -> Path:
+    """Two releases (RU holds Pokrovsk under the profile's first rule) and the profile."""
+    folder = d / "cached"
+    folder.mkdir()
+    near = _square_fc({"status": "held"})["features"][0]
+    near["geometry"]["coordinates"] = [[[37.1, 48.2], [37.3, 48.2], [37.3, 48.4], [37.1, 48.4], [37.1, 48.2]]]
+    far = json.loads(json.dumps(near).replace("37.", "36.").replace('"held"', '"far"'))
+    for day in ("20251101", "20251108"):
+        body = {"type": "FeatureCollection", "features": [near, far]}
+        (folder / f"front_{day}.geojson").write_text(json.dumps(body))
+    _cached_profile(d, "RU")
+    return folder
+
+
 def gen_symlink_to_sample(d: Path) -> Path:
     p = d / "alias.geojson"
     p.symlink_to(_sample_copies(d)["s1"])
@@ -459,6 +493,25 @@ def _call(spec: str, path, monkeypatch):
     if name == "shares":
         series = mapdiff.Series(path, source=kwargs.get("source"))
         return series.shares([kwargs["place"]], "RU", workers=1, quiet=True, cache=False)
+    if name == "shares_cached":  # run, change something, run again through the cache
+        cache_root = Path(path).parent / "cache"
+        monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(cache_root))
+        prof = Path(path).parent / "cached.toml"
+
+        def run():
+            files = sorted(Path(path).iterdir())
+            s = mapdiff.Series(files, source=str(prof), dates=["2025-11-01", "2025-11-08"])
+            return s.shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=True)
+
+        assert run().frame.iloc[:, 0].tolist() == [1.0, 1.0]
+        if kwargs["then"] == "edit_rules":
+            _cached_profile(Path(path).parent, "UA")
+        else:  # flip one bit in every cache file
+            for f in (p for p in cache_root.rglob("*") if p.is_file()):
+                data = bytearray(f.read_bytes())
+                data[len(data) // 2] ^= 0x01
+                f.write_bytes(bytes(data))
+        return run()
     if name == "compare_out":
         a, b = (mapdiff.read_map(kwargs[k]) for k in ("a", "b"))
         return mapdiff.compare(a, b).to_file(kwargs.get("out", path))
@@ -513,6 +566,8 @@ def _check_result(row, result):
     key, _, want = row["fragment"].partition("=")
     if key == "releases":
         assert len(result.frame) == int(want)
+    elif key == "shares":
+        assert result.frame.iloc[:, 0].tolist() == [float(v) for v in want.split(",")]
     elif key == "changes":
         assert set(result.sides) >= {want}
     elif key == "footprint_km2":
@@ -536,6 +591,8 @@ def _digests(tmp_path: Path, path) -> dict:
     if path is not None and Path(path).is_file() and not str(path).startswith("/dev/"):
         files.append(Path(path))
     out = {}
+    # the cache rows edit their profile and cache files on purpose; the releases still count
+    files = [f for f in files if f.name != "cached.toml" and "cache" not in f.relative_to(f.anchor).parts]
     for f in files:
         with contextlib.suppress(OSError):
             if f.is_file() and not f.is_symlink() and os.stat(f).st_size < 50 * 2**20:
@@ -649,6 +706,25 @@ def _cli_argv(row, path, tmp_path, monkeypatch) -> list[str] | None:
             "--quiet",
             *extra,
         ]
+    if name == "shares_cached":  # run, change something, run again through the cache
+        cache_root = Path(path).parent / "cache"
+        monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(cache_root))
+        prof = Path(path).parent / "cached.toml"
+
+        def run():
+            files = sorted(Path(path).iterdir())
+            s = mapdiff.Series(files, source=str(prof), dates=["2025-11-01", "2025-11-08"])
+            return s.shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=True)
+
+        assert run().frame.iloc[:, 0].tolist() == [1.0, 1.0]
+        if kwargs["then"] == "edit_rules":
+            _cached_profile(Path(path).parent, "UA")
+        else:  # flip one bit in every cache file
+            for f in (p for p in cache_root.rglob("*") if p.is_file()):
+                data = bytearray(f.read_bytes())
+                data[len(data) // 2] ^= 0x01
+                f.write_bytes(bytes(data))
+        return run()
     if name == "compare_out":
         return ["compare", kwargs["a"], kwargs["b"], "--out", str(kwargs.get("out", path))]
     if name == "changes":
@@ -678,7 +754,10 @@ CLI_ROWS = [
     for r in ROWS
     if r["expect"] != "pending"
     and r["call"].split()[0]
-    not in ("read_ledger", "validate_ledger", "check_claims", "compare_disjoint", "source_lag_disjoint")
+    not in (
+        *("read_ledger", "validate_ledger", "check_claims", "compare_disjoint", "source_lag_disjoint"),
+        "shares_cached",  # two runs with a change between: its CLI test is in test_hostile.py
+    )
 ]
 
 

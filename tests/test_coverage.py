@@ -46,26 +46,44 @@ def test_maritime_outline_shipped_simplified_within_0_1_percent():
     # the two outlines (2015 land, OSM 2017) disagree along land borders: ~0.3% of the land
     assert _geodesic_km2(shapely.difference(land, sea)) < 5e-3 * _geodesic_km2(land)
     ext = drawn_extent("ukraine")
-    for part in (land, sea):  # the union holds both (up to float noise)
-        assert _geodesic_km2(shapely.difference(part, ext)) < 1e-3
+    assert _geodesic_km2(shapely.difference(land, ext)) < 1e-3  # holds the land (up to float noise)
+    # and the coastal water only: ~6,700 km² of the ~40,800 km² the maritime outline adds
+    water = _geodesic_km2(ext) - _geodesic_km2(land)
+    assert 5_000 < water < 8_000
+    # the territorial sea further out is not: a point of it 10 km off the coast
+    off = shapely.Point(33.25, 45.1).buffer(0.02)  # west of Crimea, in the 12-nm sea
+    assert shapely.covers(sea, off) and not shapely.intersects(ext, off)
 
 
 def test_syvash_drawn_is_kept_but_undrawn_sea_is_no_ones(tmp_path):
-    """A polygon drawn over the Syvash lagoon keeps its water; the undrawn Azov sea is
-    neither side's; the UA background equals land minus the drawing."""
-    syvash = shapely.box(34.6, 45.9, 35.0, 46.1)  # the lagoon west of the Arabat spit
-    land = region("ukraine")
-    assert _geodesic_km2(shapely.difference(syvash, land)) > 50  # much of it is water
+    """A polygon drawn over the Syvash lagoon and the Perekop isthmus keeps its water (the
+    maritime outline's area there); the undrawn Azov sea is neither side's; the UA
+    background equals land minus the drawing."""
+    syvash = shapely.box(34.0, 45.7, 34.85, 46.15)  # west of the Arabat spit
+    land, sea = region("ukraine"), region("ukraine_maritime")
+    inside = _geodesic_km2(shapely.intersection(syvash, sea))
+    assert inside - _geodesic_km2(shapely.intersection(syvash, land)) > 10  # the land outline cuts it
     path = tmp_path / "syvash.geojson"
     feat = {**_deepstate(), "geometry": json.loads(shapely.to_geojson(syvash))}
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [feat]}))
     m = mapdiff.read_map(path, source="deepstate", as_of="2025-11-27")
-    assert m.area(RU) == pytest.approx(_geodesic_km2(syvash), rel=1e-3)
+    assert m.area(RU) == pytest.approx(inside, rel=1e-3)
     assert m.area(UA) == pytest.approx(_geodesic_km2(shapely.difference(land, syvash)), rel=1e-3)
-    sea = shapely.box(35.5, 45.6, 36.2, 46.0)  # the Sea of Azov: drawn by no one
-    assert shapely.area(shapely.intersection(sea, land)) < 1e-3 * shapely.area(sea)
-    held = m.areas(aoi=sea)
-    assert held.get(RU, 0) + held.get(UA, 0) < 0.01 * _geodesic_km2(sea)
+    azov = shapely.box(35.5, 45.6, 36.2, 46.0)  # the Sea of Azov: drawn by no one
+    assert shapely.area(shapely.intersection(azov, land)) < 1e-3 * shapely.area(azov)
+    held = m.areas(aoi=azov)
+    assert held.get(RU, 0) + held.get(UA, 0) < 0.01 * _geodesic_km2(azov)
+
+
+def test_painted_open_sea_is_not_land(tmp_path):
+    """A map that paints the Sea of Azov keeps only coastal water, not the open sea."""
+    azov = shapely.box(35.3, 46.3, 36.8, 47.4)  # the northern Azov coast and its sea
+    path = tmp_path / "azov.geojson"
+    feat = {**_deepstate(), "geometry": json.loads(shapely.to_geojson(azov))}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feat]}))
+    m = mapdiff.read_map(path, source="deepstate", as_of="2025-11-27")
+    land = _geodesic_km2(shapely.intersection(azov, region("ukraine")))
+    assert land < m.area(RU) < land + 0.1 * (_geodesic_km2(azov) - land)
 
 
 def test_polygon_over_russia_is_still_dropped(tmp_path):

@@ -19,7 +19,7 @@ from shapely.geometry import shape
 import mapdiff
 from mapdiff.errors import ProfileError
 from mapdiff.io.profiles import get_profile, profile_from_dict
-from mapdiff.places.regions import region
+from mapdiff.places.regions import drawn_extent, region
 
 GEOD = pyproj.Geod(ellps="WGS84")
 NB = "\u00a0"
@@ -197,8 +197,8 @@ def test_creamy_caprice_keeps_only_ukraine(tmp_path):
     m = mapdiff.read_map(path)
     assert m.source == "creamy_caprice" and m.as_of == dt.date(2025, 11, 26)
     assert not m.has_grey
-    # clipped to the boundary the code uses (Ukraine's land and maritime boundary)
-    assert m.area(RU) == pytest.approx(geod_km2(shapely.intersection(ru, m.coverage)), rel=1e-3)
+    ukraine = drawn_extent("ukraine")  # drawn land counts on land and coastal water
+    assert m.area(RU) == pytest.approx(geod_km2(shapely.intersection(ru, ukraine)), rel=1e-3)
     clipped = {r.kind: r for r in m.report.repairs}["outside_coverage_clipped"]
     assert clipped.area_km2 > 0
 
@@ -328,6 +328,7 @@ def test_every_real_file_reads_and_measures_like_geod(source):
     files = real_files(source)
     if not files:
         pytest.skip(f"real data not available: {SHARED_DATA / FOLDERS[source][0]} is absent")
+    ukraine = drawn_extent("ukraine")  # drawn land counts on land and coastal water
     for path in files:
         m = mapdiff.read_map(path)
         assert m.source == source, path.name
@@ -339,7 +340,6 @@ def test_every_real_file_reads_and_measures_like_geod(source):
             assert m.coverage.is_empty and "empty_release" in {r["repair"] for r in d["report"]["repairs"]}
             assert m.areas(aoi=shapely.box(37, 48, 37.2, 48.2)).keys() == {mapdiff.NOT_COVERED}
             continue
-        ukraine = m.coverage  # Ukraine's boundary as the code uses it (land and maritime)
         want_ru = geod_km2(shapely.intersection(ru, ukraine))
         assert m.area(RU) == pytest.approx(want_ru, rel=1e-3), path.name
         if source.startswith("deepstate"):
@@ -421,7 +421,7 @@ def test_pokrovsk_and_myrnohrad_27_nov_2025_on_every_map():
     if not all(p.exists() for p in paths.values()):
         pytest.skip(f"real data not available under {SHARED_DATA}")
     maps = {s: [mapdiff.read_map(p)] for s, p in paths.items()}
-    ukraine = maps["owl"][0].coverage  # the boundary the code uses
+    ukraine = drawn_extent("ukraine")  # the boundary the code clips drawn land to
     for town in TOWNS:
         r = mapdiff.check_claim_all(maps, town, "RU", "70%", date="2025-11-27")
         fp = shapely.intersection(mapdiff.footprint(town).geometry, ukraine)

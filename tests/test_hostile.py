@@ -146,13 +146,29 @@ def test_ogr_vrt_never_reaches_gdal(tmp_path, server, capsys):
 
 def test_gdal_config_blocks_network_even_if_a_vrt_got_through(tmp_path, server):
     """Belt and braces: the GDAL options mapdiff sets refuse /vsicurl/ themselves."""
+    import pyogrio
+
     from mapdiff.io import gate
 
-    pyogrio = gate._pyogrio()
     (tmp_path / "x.vrt").write_text(_vrt(server.port).replace("CSV:/etc/passwd", "/nonexistent.csv"))
-    with contextlib.suppress(Exception):
-        pyogrio.read_dataframe(tmp_path / "x.vrt", layer="net")
+    with gate.safe_gdal() as safe, contextlib.suppress(Exception):
+        safe.read_dataframe(tmp_path / "x.vrt", layer="net")
     assert server.requests == []
+    # outside mapdiff's reads the caller's GDAL settings are untouched
+    assert pyogrio.get_gdal_config_option("CPL_VSIL_CURL_ALLOWED_FILENAME") is None
+    mapdiff.read_map(_gpkg_square(tmp_path))
+    assert pyogrio.get_gdal_config_option("CPL_VSIL_CURL_ALLOWED_FILENAME") is None
+
+
+def _gpkg_square(folder: Path) -> Path:
+    import geopandas as gpd
+    import shapely
+
+    p = folder / "square.gpkg"
+    square = shapely.box(37.1, 48.2, 37.2, 48.3)
+    gdf = gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]}, geometry=[square])
+    gdf.set_crs(4326).to_file(p, driver="GPKG")  # test fixture
+    return p
 
 
 # ------------------------------------------------------------------ exit codes
@@ -284,13 +300,14 @@ def test_terminal_control_characters_are_stripped(capsys):
 # ------------------------------------------------------------------ the cache
 def _profile(path: Path, side: str) -> Path:
     path.write_text(
-        f'name = "mine"\n[[rules]]\nproperty = "status"\nvalues = ["held"]\nlabel = "controlled:{side}"\n'
+        f'name = "mine"\n[as_of]\nfile_name = "front_(\\\\d{{8}})"\n'
+        f'[[rules]]\nproperty = "status"\nvalues = ["held"]\nlabel = "controlled:{side}"\n'
         '[[rules]]\nproperty = "status"\nvalues = ["far"]\nlabel = "controlled:RU"\n'
     )
     return path
 
 
-def test_cache_follows_the_profile_content_and_survives_a_flipped_bit(tmp_path, monkeypatch):
+def test_cache_follows_the_profile_content_and_survives_a_flipped_bit(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     rel = tmp_path / "rel"
     rel.mkdir()
@@ -326,6 +343,14 @@ def test_cache_follows_the_profile_content_and_survives_a_flipped_bit(tmp_path, 
         data[len(data) // 2] ^= 0x01  # one flipped bit
         entry.write_bytes(bytes(data))
     assert share() == first  # a miss, not a crash nor a wrong number
+    # the same through the command line
+    argv = ["history", str(rel), "--place", "Pokrovsk", "--source", str(prof), "--workers", "1", "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["shares"]["Pokrovsk"] == first
+    _profile(prof, "UA")
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["shares"]["Pokrovsk"] == [0.0, 0.0]
+    _profile(prof, "RU")
     for entry in entries():
         entry.write_bytes(entry.read_bytes()[:100])  # torn by a crash without fsync
     assert share() == first

@@ -400,6 +400,10 @@ def test_json_follows_its_schema():
     ]
     d = json.loads(json.dumps(_track(claims, buffers_km=(1.0,)).to_dict()))
     jsonschema.validate(d, schema)
+    from mapdiff.tracker import STATUSES
+
+    # the schema (tools/make_schemas.py) lists exactly the tracker's statuses
+    assert schema["properties"]["rows"]["items"]["properties"]["status"]["enum"] == list(STATUSES)
     d["rows"][0]["status"] = "probably"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(d, schema)

@@ -13,7 +13,7 @@ from pathlib import Path
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "docs" / "schemas"
 BASE = "urn:mapdiff:schema:"
 #: Schemas kept by hand in docs/schemas (this script neither writes nor checks them).
-HAND_WRITTEN = ("tracking",)
+HAND_WRITTEN = ()
 
 DEFS = {
     "date": {
@@ -121,6 +121,15 @@ NUM = {"type": "number"}
 STR = {"type": "string"}
 BOOL = {"type": "boolean"}
 NSTR = {"type": ["string", "null"]}
+#: {side: {gained_km2, lost_km2, net_km2}} of changes and release reports
+SIDES_KM2 = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["gained_km2", "lost_km2", "net_km2"],
+        "properties": {"gained_km2": R("km2"), "lost_km2": R("km2"), "net_km2": NUM},
+    },
+}
 label = {"type": "object", "required": ["status", "side"], "properties": {"status": STR, "side": R("side")}}
 
 schema(
@@ -408,14 +417,7 @@ schema(
         "aoi": NSTR,
         "aoi_kind": {"type": ["string", "null"], "description": "footprint kind of the AOI"},
         "approximate": BOOL,
-        "sides": {
-            "type": "object",
-            "additionalProperties": {
-                "type": "object",
-                "required": ["gained_km2", "lost_km2", "net_km2"],
-                "properties": {"gained_km2": R("km2"), "lost_km2": R("km2"), "net_km2": NUM},
-            },
-        },
+        "sides": SIDES_KM2,
         "components": ARR(
             {
                 "type": "object",
@@ -560,14 +562,7 @@ RELEASE_REPORT = {
     "new": release_meta,
     "days": {"type": ["integer", "null"]},
     "side": R("side"),
-    "sides": {
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "required": ["gained_km2", "lost_km2", "net_km2"],
-            "properties": {"gained_km2": R("km2"), "lost_km2": R("km2"), "net_km2": NUM},
-        },
-    },
+    "sides": SIDES_KM2,
     "areas": ARR(
         {
             "type": "object",
@@ -623,6 +618,128 @@ schema(
         },
     },
     ["html", "json", "figures", "report"],
+)
+
+tracking_statuses = [
+    "already_shown",
+    "confirmed",
+    "never",
+    "before_archive",
+    "after_archive",
+    "not_covered",
+    "not_applicable",
+    "side_not_drawn",
+]
+INT = {"type": "integer"}
+NINT = {"type": ["integer", "null"]}
+schema(
+    "tracking",
+    "Claims tracking (mapdiff track, Tracking.to_dict)",
+    "Every claim of a ledger against whole archives: per claim, source and footprint rung, the share "
+    "on the claim's date, the first release showing the claimed state and the lead in days; with a "
+    "summary per claimant and per source. kind is the kind of claim; rung the footprint kind.",
+    {
+        "threshold": {**NUM, "description": "share at which a place counts as captured"},
+        "tolerance": NUM,
+        "policy": {"enum": ["nobody", "half", "claimant", "excluded"]},
+        "seconds": NUM,
+        "sources": ARR(
+            {
+                "type": "object",
+                "required": ["name", "releases", "seconds", "cache_hits", "cache_misses"],
+                "properties": {
+                    "name": STR,
+                    "profile": NSTR,
+                    "releases": INT,
+                    "first": R("date"),
+                    "last": R("date"),
+                    "seconds": NUM,
+                    "cache_hits": {**INT, "description": "releases answered by the cache"},
+                    "cache_misses": {**INT, "description": "releases read and measured in this run"},
+                },
+            }
+        ),
+        "summary": ARR(
+            {
+                "type": "object",
+                "required": ["group", "name", "source", "claims", "tracked", "never", "no_answer"],
+                "properties": {
+                    "group": {"enum": ["claimant", "source"]},
+                    "name": STR,
+                    "source": STR,
+                    "claims": INT,
+                    "tracked": INT,
+                    "with_lead": INT,
+                    "lead_median": R("number_or_null"),
+                    "lead_q25": R("number_or_null"),
+                    "lead_q75": R("number_or_null"),
+                    "lead_min": R("number_or_null"),
+                    "lead_max": R("number_or_null"),
+                    "within_7d": R("share"),
+                    "within_30d": R("share"),
+                    "never": INT,
+                    "no_answer": INT,
+                },
+            }
+        ),
+        "ladder_differences": ARR(
+            {
+                "type": "object",
+                "required": ["date", "place", "kind", "source", "rungs"],
+                "properties": {
+                    "rungs": ARR(
+                        {
+                            "type": "object",
+                            "required": ["rung", "status"],
+                            "properties": {
+                                "rung": STR,
+                                "share": R("share"),
+                                "status": {"enum": tracking_statuses},
+                                "first_shown": R("date"),
+                                "lead_days": NINT,
+                            },
+                        }
+                    )
+                },
+            }
+        ),
+        "rows": ARR(
+            {
+                "type": "object",
+                "required": ["date", "place", "side", "kind", "source", "rung", "primary", "status"],
+                "properties": {
+                    "row": NINT,
+                    "who": STR,
+                    "claimant": NSTR,
+                    "date": R("date"),
+                    "place": STR,
+                    "side": STR,
+                    "kind": {"enum": ["share", "captured", "encircled", "not_captured", "not_encircled"]},
+                    "claimed": R("share"),
+                    "source": STR,
+                    "rung": {**STR, "description": "footprint kind of this row"},
+                    "primary": {**BOOL, "description": "the place's default footprint"},
+                    "approximate": BOOL,
+                    "release": {**R("date"), "description": "the release on or before the claim"},
+                    "gap_days": NINT,
+                    "share": R("share"),
+                    "status": {"enum": tracking_statuses},
+                    "first_shown": R("date"),
+                    "shown_after": R("date"),
+                    "lead_days": {
+                        **NINT,
+                        "description": "first_shown minus the claim date (> 0: the claim ran ahead)",
+                    },
+                    "censored": BOOL,
+                    "overturned": R("date"),
+                    "checked_until": R("date"),
+                    "rungs_differ": BOOL,
+                    "note": STR,
+                },
+            }
+        ),
+    },
+    ["sources", "summary", "rows"],
 )
 
 schema(

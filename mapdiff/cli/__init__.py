@@ -167,7 +167,7 @@ def check_outputs(args) -> None:
     inputs = _inputs(args)
     for dest, option in _OUTPUT_DESTS:
         out = getattr(args, dest, None)
-        if isinstance(out, str) and out:
+        if isinstance(out, str) and out and out != "-":  # "-": stdout (track --csv)
             refuse_overwrite(out, inputs, option)
             if os.path.isdir(out) and args.command not in (
                 "fetch",
@@ -199,11 +199,56 @@ def add_read_options(p) -> None:
     p.add_argument("--layer", help="layer of a GeoPackage that holds several")
 
 
+def add_pair_options(p) -> None:
+    """``--swap-xy-a/-b`` and ``--layer-a/-b`` of the two-map commands (compare, render)."""
+    for x in ("a", "b"):
+        p.add_argument(
+            f"--swap-xy-{x}", dest=f"swap_xy_{x}", action="store_true", help=f"{x.upper()} is (lat, lon)"
+        )
+        p.add_argument(f"--layer-{x}", dest=f"layer_{x}", help=f"layer of {x.upper()} (GeoPackage)")
+
+
+def read_pair(args):
+    """The two ControlMaps A and B of :func:`add_pair_options`' commands."""
+    from ..io.read import read_map
+
+    return tuple(
+        read_map(
+            getattr(args, x),
+            source=getattr(args, f"source_{x}"),
+            swap_xy=getattr(args, f"swap_xy_{x}"),
+            layer=getattr(args, f"layer_{x}"),
+        )
+        for x in ("a", "b")
+    )
+
+
 def read_map_option(args):
     """The ControlMap named by :func:`add_map_options`' arguments."""
     from ..io.read import read_map
 
     return read_map(args.map, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a bad option under ``--json`` reported as JSON on stdout too."""
+
+    json_errors = False
+
+    def error(self, message):
+        if _Parser.json_errors:
+            print(
+                json.dumps(
+                    {
+                        "schema_version": 1,
+                        "type": "error",
+                        "exit_code": EXIT_BAD_INPUT,
+                        "error": "ArgumentError",
+                        "message": f"{self.prog}: {message}",
+                    }
+                )
+            )
+        super().error(message)
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -215,7 +260,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """
     for mod in _MODULES if only is None else (only,):
         importlib.import_module(f"{__name__}.{mod}")
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mapdiff",
         description="Compare competing maps of territorial control (areas in km²).",
         epilog="Exit codes: 0 ok, 1 claim not supported (--strict), 2 bad input, 3 internal error.",
@@ -251,8 +296,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser(_command_in(sys.argv[1:] if argv is None else argv))
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_in(words))
+    _Parser.json_errors = "--json" in words
+    args = parser.parse_args(words)
     if not getattr(args, "_func", None):
         parser.print_help()
         return EXIT_BAD_INPUT
@@ -267,7 +314,10 @@ def main(argv=None) -> int:
     except BrokenPipeError:
         return _broken_pipe()
     except MapdiffError as exc:
-        return _fail(args, EXIT_BAD_INPUT, type(exc).__name__, cli_syntax(str(exc)))
+        message = cli_syntax(str(exc))
+        if hasattr(args, "swap_xy_a"):  # two maps: name the option of the map at fault
+            message = re.sub(r"--(swap-xy|layer)\b", r"--\1-a (or -b, for the map named)", message)
+        return _fail(args, EXIT_BAD_INPUT, type(exc).__name__, message)
     except OSError as exc:  # a file the user named: unwritable folder, full disk, ...
         where = exc.filename or "?"
         return _fail(args, EXIT_BAD_INPUT, type(exc).__name__, f"{where}: {exc.strerror or exc}")

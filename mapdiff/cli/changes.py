@@ -8,8 +8,9 @@ from . import command, emit, ranged
 
 
 def _run(args) -> int:
-    old = read_map(args.old, source=args.source)
-    new = read_map(args.new, source=args.source)
+    old, new = (
+        read_map(f, source=args.source, swap_xy=args.swap_xy, layer=args.layer) for f in (args.old, args.new)
+    )
     aoi = None
     if args.place:
         from ..places.footprints import as_footprint
@@ -48,6 +49,10 @@ def _configure(p) -> None:
         help="with --place: footprint kind (city_limits, community, approximate, +2km ...)",
     )
     p.add_argument("--source", help="profile name (default: recognised from content)")
+    p.add_argument(
+        "--swap-xy", dest="swap_xy", action="store_true", help="both files are (lat, lon): swap the axes"
+    )
+    p.add_argument("--layer", help="layer of both files (multi-layer GeoPackages)")
     p.add_argument("--top", type=ranged(int, 0, 1000), default=5, help="pieces to list (default 5)")
     p.add_argument(
         "--allow-mixed-sources",

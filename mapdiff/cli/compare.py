@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from .._json import iso
 from ..comparison import compare
-from ..io.read import read_map
-from . import command, emit, ranged
+from . import add_pair_options, command, emit, ranged, read_pair
 
 
 def _run(args) -> int:
-    a = read_map(args.a, source=args.source_a)
-    b = read_map(args.b, source=args.source_b)
+    a, b = read_pair(args)
     aoi = None
     if args.aoi:
         from ..places.footprints import footprint_from_file
@@ -89,6 +87,7 @@ def _configure(p) -> None:
     )
     p.add_argument("--source-a", dest="source_a", help="profile of A (default: recognised)")
     p.add_argument("--source-b", dest="source_b", help="profile of B (default: recognised)")
+    add_pair_options(p)
     p.add_argument(
         "--out",
         help="write the disagreement polygons with their provenance (.gpkg with a QGIS style, "

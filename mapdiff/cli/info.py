@@ -46,7 +46,7 @@ def _run(args) -> int:
     if reg:
         lines.append(
             f"  (% of {reg.capitalize()}'s official area, {OFFICIAL_AREA_KM2[reg]:,.0f} km²; "
-            "drawn land counts up to the maritime boundary, the background only on land)"
+            "drawn land counts on land and coastal water, the background only on land)"
         )
     lines.append("  classes: " + ", ".join(m.classes))
     if m.grey_note:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .._json import SCHEMA_VERSION, iso
 from ..errors import ArgumentError, FormatError
-from . import command, emit, ranged
+from . import add_pair_options, command, emit, ranged
 
 _EPILOG = """examples:
   mapdiff render deepstatemap_data_20251127.geojson 2025-11-27.json --place Pokrovsk --out pokrovsk.png
@@ -44,7 +44,6 @@ def _run(args) -> int:
     import matplotlib.pyplot as plt
 
     from ..draw.plot import plot_comparison, save_figure
-    from ..io.read import read_map
 
     if Path(args.out).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ArgumentError(f"--out {args.out}: use a .png, .svg or .pdf file name")
@@ -52,8 +51,9 @@ def _run(args) -> int:
         raise ArgumentError("give both --width-in and --height-in, or neither")
     if args.place and args.aoi:
         raise ArgumentError("give --place or --aoi, not both")
-    a = read_map(args.a, source=args.source_a)
-    b = read_map(args.b, source=args.source_b)
+    from . import read_pair
+
+    a, b = read_pair(args)
     if args.aoi:
         aoi = _aoi_from_file(args.aoi)
     elif args.place:
@@ -111,6 +111,7 @@ def _configure(p) -> None:
     p.add_argument("--title", help="title (default: sources and dates)")
     p.add_argument("--source-a", dest="source_a", help="profile of map 1 (default: recognised)")
     p.add_argument("--source-b", dest="source_b", help="profile of map 2 (default: recognised)")
+    add_pair_options(p)
     p.add_argument("--json", action="store_true", help="print JSON")
 
 

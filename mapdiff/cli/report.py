@@ -96,8 +96,9 @@ def write_report(old, new, out, *, places=None, top: int = 8, ledger=True, buffe
 def _run(args) -> int:
     from ..io.read import read_map
 
-    old = read_map(args.old, source=args.source)
-    new = read_map(args.new, source=args.source)
+    old, new = (
+        read_map(f, source=args.source, swap_xy=args.swap_xy, layer=args.layer) for f in (args.old, args.new)
+    )
     if args.top < 1:
         raise ArgumentError(f"--top {args.top}: give at least 1")
     ledger = False if args.no_ledger else (args.ledger or True)
@@ -138,6 +139,10 @@ def _configure(p) -> None:
     )
     p.add_argument("--out", required=True, help="folder for index.html, report.json and figures/")
     p.add_argument("--source", help="profile name (default: recognised from content)")
+    p.add_argument(
+        "--swap-xy", dest="swap_xy", action="store_true", help="both files are (lat, lon): swap the axes"
+    )
+    p.add_argument("--layer", help="layer of both files (multi-layer GeoPackages)")
     p.add_argument("--top", type=int, default=8, help="largest changed areas to list (default 8)")
     p.add_argument("--ledger", help="claims ledger CSV (default: the shipped one)")
     p.add_argument("--no-ledger", dest="no_ledger", action="store_true", help="do not check ledger claims")

@@ -1,11 +1,14 @@
 """Reading and writing maps.
 
-- :mod:`mapdiff.io.read.read` — the one reading pipeline (limits → format → profile → clip →
+- :mod:`mapdiff.io.read` — the one reading pipeline (limits → format → profile → clip →
   normalise), :func:`~mapdiff.read_map`;
-- :mod:`mapdiff.io.read.kml` — KML/KMZ without extraction or entity expansion;
-- :mod:`mapdiff.io.read.profiles` — source profiles (TOML data);
-- :mod:`mapdiff.io.read.limits` — input size limits;
-- :mod:`mapdiff.io.read.atomic` and :mod:`mapdiff.io.read.write` — atomic writes of every output.
+- :mod:`mapdiff.io.gate` — the one gate every input file passes (local regular files only,
+  read with a cap; GDAL only for signature-checked GeoPackage/FlatGeobuf/Shapefile bytes);
+- :mod:`mapdiff.io.kml` — KML/KMZ without extraction or entity expansion;
+- :mod:`mapdiff.io.profiles` — source profiles (TOML data);
+- :mod:`mapdiff.io.limits` — input size, feature and vertex limits;
+- :mod:`mapdiff.io.atomic` and :mod:`mapdiff.io.write` — atomic writes of every output,
+  never over an input.
 
 This package imports nothing itself, so the model can use its writers without a cycle.
 """

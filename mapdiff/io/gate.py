@@ -9,6 +9,7 @@ This module imports nothing from the model, so places and analyses can use it.
 
 from __future__ import annotations
 
+import contextlib
 import io as _io
 import warnings
 from pathlib import Path
@@ -146,15 +147,22 @@ _GDAL_SAFE = {
     "GDAL_HTTP_MAX_RETRY": "0",
     "ALLOW_OGR_SQL_FUNCTIONS_FROM_TRIGGER_AND_VIEW": "NO",
     "OGR_SQLITE_LOAD_EXTENSIONS": "",
-    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
 }
 
 
-def _pyogrio():
+@contextlib.contextmanager
+def safe_gdal(extra: dict | None = None):
+    """pyogrio with mapdiff's GDAL options set for the block only (no network, no SQL
+    functions in views), and the caller's own settings restored afterwards."""
     import pyogrio
 
-    pyogrio.set_gdal_config_options(_GDAL_SAFE)
-    return pyogrio
+    options = {**_GDAL_SAFE, **(extra or {})}
+    saved = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield pyogrio
+    finally:
+        pyogrio.set_gdal_config_options(saved)
 
 
 def _ogr_driver(data: bytes, name: str) -> str:
@@ -186,12 +194,11 @@ def ogr_frame(data: bytes, name: str, layer=None, limits=None):
     return _ogr_frame(_io.BytesIO(data), name, layer, driver, limits)
 
 
-def _ogr_frame(src, name: str, layer, driver: str, limits=None):
+def _ogr_frame(src, name: str, layer, driver: str, limits=None, options: dict | None = None):
     """Read one layer with pyogrio from a checked buffer or a private temporary path."""
-    pyogrio = _pyogrio()
     kind = {"GPKG": "GeoPackage", "ESRI Shapefile": "Shapefile"}.get(driver, driver)
     try:
-        with warnings.catch_warnings():  # in-memory GPKG: GDAL frets over the missing suffix
+        with safe_gdal(options) as pyogrio, warnings.catch_warnings():  # GDAL frets over /vsimem names
             warnings.filterwarnings("ignore", "File /vsimem", RuntimeWarning)
             layers = pyogrio.list_layers(src)
             if hasattr(src, "seek"):
@@ -265,23 +272,9 @@ def shapefile_frame(parts: dict[str, bytes], name: str, layer=None, limits=None)
         for suffix, blob in parts.items():
             tmp_part = Path(tmp) / f"map{suffix}"  # a private temporary folder, removed after
             tmp_part.write_bytes(blob)
-        with _pyogrio_env({"SHAPE_RESTORE_SHX": "NO"}):
-            return _ogr_frame(Path(tmp) / "map.shp", name, layer, "ESRI Shapefile", limits)
-
-
-class _pyogrio_env:
-    """Set GDAL config options for a block (and restore the previous values)."""
-
-    def __init__(self, options: dict):
-        self.options = options
-
-    def __enter__(self):
-        pyogrio = _pyogrio()
-        self.saved = {k: pyogrio.get_gdal_config_option(k) for k in self.options}
-        pyogrio.set_gdal_config_options(self.options)
-
-    def __exit__(self, *exc):
-        _pyogrio().set_gdal_config_options(self.saved)
+        return _ogr_frame(
+            Path(tmp) / "map.shp", name, layer, "ESRI Shapefile", limits, {"SHAPE_RESTORE_SHX": "NO"}
+        )
 
 
 def _zip(data: bytes, name: str):

@@ -25,7 +25,15 @@ from .._version import __version__
 from ..errors import ArgumentError, MissingDependencyError
 from .atomic import atomic_path, refuse_overwrite, write_text
 
-__all__ = ["PROVENANCE_KEY", "export_provenance", "map_row", "read_provenance", "write_gdf", "write_result"]
+__all__ = [
+    "PROVENANCE_KEY",
+    "export_provenance",
+    "map_row",
+    "one_map_provenance",
+    "read_provenance",
+    "write_gdf",
+    "write_result",
+]
 
 #: Metadata key of the provenance in GeoPackage and GeoParquet files.
 PROVENANCE_KEY = "mapdiff_provenance"
@@ -92,6 +100,20 @@ def export_provenance(result_type: str, maps=(), footprint=None) -> dict:
             "upper_bound": bool(getattr(fp, "upper_bound", False)),
         }
     return jsonable({"type": result_type, "mapdiff_version": __version__, "maps": rows, "footprint": fp})
+
+
+def one_map_provenance(result_type: str, result) -> dict:
+    """:func:`export_provenance` of a result about one map and one place (a claim check, an
+    encirclement): its ``source``, ``as_of`` and ``map_provenance``, and its ``footprint``
+    (else what it states of it: ``place``, ``footprint_kind``, ``approximate``)."""
+    maps = [map_row("map", result.source, result.as_of, getattr(result, "map_provenance", None))]
+    fp = getattr(result, "footprint", None) or {
+        "name": result.place,
+        "footprint_kind": result.footprint_kind,
+        "provenance": result.provenance if isinstance(getattr(result, "provenance", None), str) else None,
+        "approximate": result.approximate,
+    }
+    return export_provenance(result_type, maps=maps, footprint=fp)
 
 
 def _driver(path: Path, driver: str | None) -> str:

@@ -51,7 +51,7 @@ from .._geo import GeoResult
 from .._json import SCHEMA_VERSION
 from .._resources import data_dir
 from ..errors import ArgumentError, CRSError, FormatError, UnknownPlaceError
-from ..measure import area_km2, cached_transformer, equal_area_crs
+from ..measure import _inverse_transformer, area_km2, cached_transformer, equal_area_crs
 from ._cache import OSM_BOUNDARY, cached_boundary
 
 __all__ = [
@@ -191,7 +191,7 @@ class Footprint(GeoResult):
 
     def to_gdf(self):
         """The footprint as a one-row GeoDataFrame (EPSG:4326): ``name``, ``oblast``,
-        ``kind``, ``approximate``, ``upper_bound``, ``area_km2``, ``provenance``, ``geometry``.
+        ``footprint_kind``, ``approximate``, ``upper_bound``, ``area_km2``, ``provenance``, ``geometry``.
 
         A footprint has no classes, so no ``class`` column (and no embedded style).
         """
@@ -201,7 +201,7 @@ class Footprint(GeoResult):
             {
                 "name": [self.name],
                 "oblast": [self.oblast],
-                "kind": [self.kind],
+                "footprint_kind": [self.kind],
                 "approximate": [self.approximate],
                 "upper_bound": [self.upper_bound],
                 "area_km2": [float(self.area_km2)],
@@ -279,7 +279,7 @@ def _grown(geom, km: float):
 @lru_cache(maxsize=1024)
 def _disc(lon: float, lat: float, km2: float):
     """A geodesic disc of ``km2`` around (lon, lat) (cached: geometries are immutable)."""
-    inv = cached_transformer(f"+proj=laea +lat_0={lat} +lon_0={lon} +ellps=WGS84 +units=m", 4326)
+    inv = _inverse_transformer(lon, lat)  # the LAEA centred here, back to lon/lat
     r = math.sqrt(km2 * 1e6 / math.pi)
     circle = shapely.Point(0, 0).buffer(r, quad_segs=32)
     # the 128-gon is a little smaller than the circle: scale it to the stated area

@@ -13,8 +13,10 @@ water. So a map whose profile names the coverage ``"ukraine"`` speaks as follows
 (:func:`speaking_coverage`, used by the one reading pipeline in :mod:`mapdiff.io.read`):
 
 - what it **draws** is kept wherever it lies inside Ukraine in the wider sense
-  (:func:`drawn_extent`: land ∪ maritime outline) and dropped only outside it (polygons
-  over Russia, the sea beyond 12 nautical miles);
+  (:func:`drawn_extent`: the land outline plus the maritime outline's water within about
+  2 km of it — lagoons, estuaries, coastal water, and the slivers where the two outlines'
+  land borders disagree) and dropped only outside it (polygons over Russia; open sea,
+  which no source's base map makes land, even when a map paints it);
 - what it **implies** where it draws nothing (its background) covers the **land** outline
   only: undrawn sea is never held by anyone.
 
@@ -45,10 +47,14 @@ __all__ = [
 _FILES = {"ukraine": "ukraine_boundary.geojson", "ukraine_maritime": "ukraine_maritime.geojson"}
 #: the outline a region's drawn land may reach beyond its land outline
 _WATERS = {"ukraine": "ukraine_maritime"}
+#: how far (degrees, about 2 km) beyond the land outline drawn polygons count: enough for
+#: every lagoon, estuary and coastline a source's base map draws as land (DeepState
+#: 2025-11-27 keeps the same km² as with the whole maritime outline), not the open sea
+_COASTAL_BAND_DEG = 0.02
 #: official areas (km²) for percentages "of <region>": Ukraine's 603,628 km², Crimea included
 OFFICIAL_AREA_KM2 = {"ukraine": 603_628.0}
 #: changes whenever the shipped outlines or the rule above change (part of cache keys)
-GEOGRAPHY_VERSION = "land-2015+maritime-osm2017-1"
+GEOGRAPHY_VERSION = "land-2015+maritime-osm2017-band0.02-2"
 
 
 @lru_cache(maxsize=8)
@@ -71,21 +77,24 @@ def region(name: str):
 
 @lru_cache(maxsize=8)
 def drawn_extent(name: str):
-    """Where a map's drawn polygons count for a region: land ∪ internal and territorial waters.
+    """Where a map's drawn polygons count for a region: its land plus its coastal waters.
 
+    The land outline ∪ (the maritime outline within about 2 km of the land outline):
+    lagoons (Syvash), estuaries, coastal water and border slivers, not the open sea.
     For a region without a maritime outline this is the region itself.
 
     Examples
     --------
     >>> from mapdiff.measure import area_km2
-    >>> round(area_km2(drawn_extent("ukraine")) - area_km2(region("ukraine")))
-    40765
+    >>> round(area_km2(drawn_extent("ukraine")) - area_km2(region("ukraine")), -1)
+    6660.0
     """
     key = name.lower()
     land = region(key)
     if key not in _WATERS:
         return land
-    geom = shapely.union(land, region(_WATERS[key]))
+    band = shapely.buffer(land, _COASTAL_BAND_DEG, quad_segs=4)
+    geom = shapely.union(land, shapely.intersection(region(_WATERS[key]), band))
     shapely.prepare(geom)
     return geom
 
@@ -108,11 +117,13 @@ def speaking_coverage(land, drawn):
     parts = parts[~shapely.is_empty(parts)] if parts.size else parts
     if not parts.size:
         return land
-    cov = shapely.union_all(np.concatenate([[land], parts]))
-    if cov.geom_type == "GeometryCollection":
-        cov = shapely.union_all(
-            [p for p in shapely.get_parts(cov) if p.geom_type in ("Polygon", "MultiPolygon")]
-        )
+    # only what is drawn beyond the land is added: a map drawn on land keeps the land
+    # outline itself (the same object, so maps of one region still share their coverage)
+    beyond = shapely.difference(shapely.union_all(parts), land)
+    polys = [p for p in shapely.get_parts(beyond) if p.geom_type == "Polygon" and p.area > 0]
+    if not polys:
+        return land
+    cov = shapely.union(land, shapely.union_all(polys))
     shapely.prepare(cov)
     return cov
 

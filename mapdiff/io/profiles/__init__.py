@@ -515,11 +515,16 @@ def load_profile(path) -> Profile:
     >>> load_profile(p).rules[0].label
     Label('controlled', 'UA')
     """
+    from ...errors import FormatError
+    from ..gate import read_input_bytes
+
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProfileError(f"{path}: no such profile file") from None
+    if not path.exists() and not path.is_symlink():
+        raise ProfileError(f"{path}: no such profile file")
+    try:  # the input gate: a local regular file (not a FIFO or device), read with a cap
+        data = tomllib.loads(read_input_bytes(path, what="profile").decode("utf-8"))
+    except FormatError as exc:
+        raise ProfileError(str(exc)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ProfileError(f"{path}: not a valid TOML profile: {exc}") from None
     return profile_from_dict(data, str(path))
