@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+import mapdiff.sources
 from mapdiff.cli import build_parser, main
 
 
@@ -50,9 +51,9 @@ def test_completes_every_subcommand_and_its_options(script):
 def test_completes_choices_and_files(script):
     assert _complete(script, "mapdiff", "encircle", "m.geojson", "--grey", "") == ["passable", "blocking"]
     assert _complete(script, "mapdiff", "claim", "m.geojson", "--kind", "enc") == ["encircled"]
-    from mapdiff.sources import ARCHIVES
-
-    assert sorted(_complete(script, "mapdiff", "fetch", "")) == sorted(ARCHIVES)
-    assert {"deepstate", "nzz", "owl"} <= set(ARCHIVES)
+    assert sorted(_complete(script, "mapdiff", "fetch", "")) == sorted(mapdiff.sources.ARCHIVES)
+    assert {"deepstate", "deepstate_api", "creamy_caprice", "owl", "nzz", "isw"} <= set(
+        mapdiff.sources.ARCHIVES
+    )
     (script.parent / "deepstate_2025.geojson").write_text("{}")
     assert _complete(script, "mapdiff", "info", "deep") == ["deepstate_2025.geojson"]

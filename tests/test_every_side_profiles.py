@@ -101,7 +101,9 @@ def test_raw_api_form_classified_on_its_key():
     m = mapdiff.read_map(as_bytes(raw_api(), "snapshot.geojson"))
     assert m.source == "deepstate_raw" and m.as_of == dt.date(2025, 11, 27)
     assert set(m.labels) == {RU, GREY, UA} and m.has_grey and m.grey_note is None
-    ru = shapely.intersection(shapely.union(HELD, CRIMEA), ukraine)
+    ru = shapely.intersection(
+        shapely.union(HELD, CRIMEA), drawn_extent("ukraine")
+    )  # the boundary the code clips to
     assert m.area(RU) == pytest.approx(geod_km2(ru), rel=1e-3)
     assert m.area(GREY) == pytest.approx(geod_km2(GREY_STRIP), rel=1e-3)
     rep = {r.kind: r for r in m.report.repairs}
@@ -421,7 +423,7 @@ def test_pokrovsk_and_myrnohrad_27_nov_2025_on_every_map():
     if not all(p.exists() for p in paths.values()):
         pytest.skip(f"real data not available under {SHARED_DATA}")
     maps = {s: [mapdiff.read_map(p)] for s, p in paths.items()}
-    ukraine = region("ukraine")
+    ukraine = drawn_extent("ukraine")  # the boundary the code clips drawn land to
     for town in TOWNS:
         r = mapdiff.check_claim_all(maps, town, "RU", "70%", date="2025-11-27")
         fp = shapely.intersection(mapdiff.footprint(town).geometry, ukraine)
