@@ -422,22 +422,62 @@ def _connected(passable_m, blocking_m, holding_m, target_m, r: float):
     return bool(both.size), parts, (int(both[0]) if both.size else None)
 
 
+#: ``shapely.buffer(g, r, quad_segs=4)`` covers every point within ``r * _BUFFER_COVER`` of
+#: ``g``: its arcs are 16-gons inscribed in the circle (inner radius ``r cos(pi/16)``), and
+#: GEOS may simplify the input by up to 1% of ``r`` before offsetting.
+_BUFFER_COVER = math.cos(math.pi / 16) - 0.01
+
+
+def _holding_clearance(holding_m, blocking_m) -> float:
+    """An upper bound (m) on the distance from any point of the holding to blocking land.
+
+    Cell centres of a grid over the holding: every point of the holding lies within half
+    a cell diagonal of a centre kept, so the farthest centre's distance plus that half
+    diagonal bounds the holding's clearance from above.
+    """
+    xmin, ymin, xmax, ymax = holding_m.bounds
+    step = max(math.sqrt(max((xmax - xmin) * (ymax - ymin), 1.0) / 400.0), 1.0)
+    xs = np.arange(xmin + step / 2, xmax + step, step)
+    ys = np.arange(ymin + step / 2, ymax + step, step)
+    gx, gy = np.meshgrid(xs, ys)
+    pts = shapely.points(gx.ravel(), gy.ravel())
+    half = step * math.sqrt(0.5)
+    shapely.prepare(holding_m)
+    pts = pts[shapely.dwithin(holding_m, pts, half * 1.000001)]
+    if pts.size == 0:
+        return math.inf
+    return float(np.max(shapely.distance(pts, blocking_m))) + half
+
+
 def _corridor(passable_m, blocking_m, holding_m, target_m, r_max: float, resolution_m: float):
-    """Bisection on the erosion radius: (width m, lower-bound flag, line in metres or None)."""
+    """Bisection on the erosion radius: (width m, lower-bound flag, line in metres or None).
+
+    Radii so large that the buffered blocking land covers the whole holding cannot join
+    it to anything: those steps are known to fail and are not computed (the same steps,
+    the same answer, fewer erosions). The bound is the holding's clearance from blocking
+    land (:func:`_holding_clearance`) over what a 16-gon buffer covers, plus 1 m.
+    """
     lo, hi = resolution_m / 4, r_max
     at_lo = _connected(passable_m, blocking_m, holding_m, target_m, lo)
     if not at_lo[0]:
         return 0.0, False, None
-    at_hi = _connected(passable_m, blocking_m, holding_m, target_m, hi)
-    if at_hi[0]:
+    bound = (_holding_clearance(holding_m, blocking_m) + 1.0) / _BUFFER_COVER
+
+    def connected(r):  # None: known not to connect (not computed)
+        return None if r > bound else _connected(passable_m, blocking_m, holding_m, target_m, r)
+
+    at_hi = connected(hi)
+    if at_hi is not None and at_hi[0]:
         return 2 * r_max, True, None
     while hi - lo > resolution_m / 2:
         mid = (lo + hi) / 2
-        at_mid = _connected(passable_m, blocking_m, holding_m, target_m, mid)
-        if at_mid[0]:
+        at_mid = connected(mid)
+        if at_mid is not None and at_mid[0]:
             lo, at_lo = mid, at_mid
         else:
             hi, at_hi = mid, at_mid
+    if at_hi is None:  # the last failing step was skipped: the line needs its pieces
+        at_hi = _connected(passable_m, blocking_m, holding_m, target_m, hi)
     return lo + hi, False, _corridor_line(blocking_m, holding_m, target_m, at_lo, at_hi, hi)
 
 
