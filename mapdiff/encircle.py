@@ -48,6 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -368,8 +369,47 @@ class _Frame:
         return from_equal_area(g, self.centre)
 
 
+#: Whole-map layers per map (a ControlMap is immutable and hashed by identity): the
+#: unions of the defender's, the encircler's and the grey land, and the passable land per
+#: grey policy, built once per map and reused by every place and policy asked of it.
+_LAYERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _layers(cmap, by: str, defender: str, grey: str):
     """Defender's land, encircler's land, grey zone and passable land (lon/lat, whole map)."""
+    per_map = _LAYERS.setdefault(cmap, {})
+    key = (by, defender, grey)
+    if key not in per_map:
+        if (by, defender) not in per_map:
+            per_map[(by, defender)] = _side_layers(cmap, by, defender)
+        own, enemy, grey_geom, other_pass = per_map[(by, defender)]
+        passable = _union([own, *other_pass, grey_geom] if grey == "passable" else [own, *other_pass])
+        per_map[key] = own, enemy, grey_geom, passable
+    return per_map[key]
+
+
+def _pieces(cmap, passable):
+    """Pieces of passable land and their STRtree (cached with the map's layers)."""
+    per_map = _LAYERS.setdefault(cmap, {})
+    key = ("pieces", id(passable))
+    if key not in per_map:
+        parts = _polygons(passable)
+        per_map[key] = parts, shapely.STRtree(parts), passable  # keeps the id's object alive
+    return per_map[key][:2]
+
+
+def _largest(cmap, own):
+    """The defender's largest connected area (cached with the map's layers)."""
+    per_map = _LAYERS.setdefault(cmap, {})
+    key = ("largest", id(own))
+    if key not in per_map:
+        own_parts = _polygons(own)
+        per_map[key] = own_parts[int(np.argmax(area_km2(own_parts)))], own
+    return per_map[key][0]
+
+
+def _side_layers(cmap, by: str, defender: str):
+    """(defender's land, encircler's land, grey zone, the defender's other passable land)."""
     own, enemy, greys, other_pass = [], [], [], []
     for lab in cmap.all_labels:
         g = cmap.geometry(lab)
@@ -384,9 +424,7 @@ def _layers(cmap, by: str, defender: str, grey: str):
         elif lab.side == by:
             enemy.append(g)
         # a third side blocks: it is simply not passable
-    own, enemy, grey_geom = _union(own), _union(enemy), _union(greys)
-    passable = _union([own, *other_pass, grey_geom] if grey == "passable" else [own, *other_pass])
-    return own, enemy, grey_geom, passable
+    return _union(own), _union(enemy), _union(greys), tuple(other_pass)
 
 
 def _component_index(tree, geom):
@@ -395,12 +433,11 @@ def _component_index(tree, geom):
     if parts.size == 0 or geom.is_empty:
         return set()
     hits = tree.query(geom, predicate="intersects")
-    out = set()
-    for i in hits:
-        inter = shapely.intersection(parts[i], geom)
-        if not inter.is_empty and (shapely.area(inter) > 0 or geom.geom_type == "Point"):
-            out.add(int(i))
-    return out
+    if geom.geom_type == "Point":
+        return {int(i) for i in hits}
+    # sharing area is the interiors meeting (no overlay built to measure it)
+    shared = shapely.relate_pattern(parts[hits], geom, "T********")
+    return {int(i) for i in hits[shared]}
 
 
 # ---------------------------------------------------------------------- corridor
@@ -649,12 +686,9 @@ def encirclement(
         )
 
     # global connectivity: pieces of passable land
-    parts = _polygons(passable)
-    tree = shapely.STRtree(parts)
+    parts, tree = _pieces(map, passable)
     if rear is None:
-        own_parts = _polygons(own)
-        largest = own_parts[int(np.argmax(area_km2(own_parts)))]
-        rear_geom, rear_text = largest, f"largest connected area of {defender}"
+        rear_geom, rear_text = _largest(map, own), f"largest connected area of {defender}"
     else:
         rear_geom, rear_text = _resolve_rear(rear)
         if not shapely.intersects(rear_geom, map.footprint):
