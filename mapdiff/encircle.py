@@ -486,7 +486,14 @@ def _holding_clearance(holding_m, blocking_m) -> float:
     return float(np.max(shapely.distance(pts, blocking_m))) + half
 
 
-def _corridor(passable_m, blocking_m, holding_m, target_m, r_max: float, resolution_m: float):
+def _skip_bound(holding_m, blocking_m) -> float:
+    """The erosion radius (m) beyond which the buffered blocking land covers the holding."""
+    return (_holding_clearance(holding_m, blocking_m) + 1.0) / _BUFFER_COVER
+
+
+def _corridor(
+    passable_m, blocking_m, holding_m, target_m, r_max: float, resolution_m: float, bound: float | None = None
+):
     """Bisection on the erosion radius: (width m, lower-bound flag, line in metres or None).
 
     Radii so large that the buffered blocking land covers the whole holding cannot join
@@ -498,7 +505,7 @@ def _corridor(passable_m, blocking_m, holding_m, target_m, r_max: float, resolut
     at_lo = _connected(passable_m, blocking_m, holding_m, target_m, lo)
     if not at_lo[0]:
         return 0.0, False, None
-    bound = (_holding_clearance(holding_m, blocking_m) + 1.0) / _BUFFER_COVER
+    bound = _skip_bound(holding_m, blocking_m) if bound is None else bound
 
     def connected(r):  # None: known not to connect (not computed)
         return None if r > bound else _connected(passable_m, blocking_m, holding_m, target_m, r)
@@ -809,6 +816,13 @@ def _measure_corridor(
     passable_m = shapely.make_valid(passable_m) if not shapely.is_valid(passable_m) else passable_m
     blocking_m = shapely.difference(big_m, passable_m)
     holding_m = frame.to_m(holding)
+    # no step of the bisection erodes by more than ``bound``: the band beyond the window
+    # needs to be only that wide (plus the same 1 km), and the erosions stay inside it
+    bound = _skip_bound(holding_m, blocking_m)
+    if bound + 1000.0 < r_max:
+        big_m = shapely.buffer(window_m, bound + 1000.0, quad_segs=8)
+        passable_m = shapely.intersection(passable_m, big_m)
+        blocking_m = shapely.difference(big_m, passable_m)
     if rear is not None:
         target_m = frame.to_m(rear_geom)
     else:
@@ -818,7 +832,7 @@ def _measure_corridor(
         if target_m.is_empty or shapely.area(target_m) <= 0:
             target_m = None  # the rear lies inside the window: its largest eroded piece
         passable_m = shapely.intersection(passable_m, window_m) if target_m is None else passable_m
-    return _corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution_m)
+    return _corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution_m, bound)
 
 
 def check_encircled_labels(map, *, by: str | None = None, **kwargs) -> tuple[Encirclement, ...]:
