@@ -816,10 +816,12 @@ def _measure_corridor(
     passable_m = shapely.make_valid(passable_m) if not shapely.is_valid(passable_m) else passable_m
     blocking_m = shapely.difference(big_m, passable_m)
     holding_m = frame.to_m(holding)
-    # no step of the bisection erodes by more than ``bound``: the band beyond the window
-    # needs to be only that wide (plus the same 1 km), and the erosions stay inside it
+    # No step of the bisection erodes by more than ``bound``. With the default rear, a way
+    # out reaches the rear where it first leaves the window, so the band beyond the window
+    # need be only that wide (plus the same 1 km). A rear the caller gives may be reached
+    # only by a way that leaves the window: then the band keeps its full width.
     bound = _skip_bound(holding_m, blocking_m)
-    if bound + 1000.0 < r_max:
+    if rear is None and bound + 1000.0 < r_max:
         big_m = shapely.buffer(window_m, bound + 1000.0, quad_segs=8)
         passable_m = shapely.intersection(passable_m, big_m)
         blocking_m = shapely.difference(big_m, passable_m)
