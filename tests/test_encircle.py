@@ -260,3 +260,77 @@ def test_myrnohrad_on_real_maps_is_open_with_a_measured_corridor(rel):
     assert geodesic_km(e.corridor_line) >= 0.95 * e.corridor_km
     c = check_claim(m, "Myrnohrad", "RU", kind="encircled")
     assert c.verdict == "not supported"
+
+
+# ---------------------------------------------------------------------- fast path == reference path
+def _reference_path(monkeypatch):
+    """The path without the shortcuts: no bisection step skipped, the full band, no layer cache."""
+    import mapdiff.encircle as E
+
+    monkeypatch.setattr(E, "_skip_bound", lambda holding_m, blocking_m: float("inf"))
+    E._LAYERS.clear()
+    monkeypatch.setattr(E, "_LAYERS", _NoCache())
+
+
+class _NoCache(dict):
+    def setdefault(self, key, default=None):
+        return {}
+
+
+@pytest.mark.parametrize("gap_km", [0.3, 1, 2.5, 6])
+@pytest.mark.parametrize("grey", ["passable", "blocking"])
+def test_skipped_bisection_steps_and_narrow_band_change_nothing(gap_km, grey, monkeypatch):
+    cmap = ring_map(gap_km=gap_km, gap_label=GREY if gap_km == 2.5 else None)
+    fast = encirclement(cmap, TOWN, by="RU", grey=grey)
+    again = encirclement(cmap, TOWN, by="RU", grey=grey)  # the map's layers reused
+    _reference_path(monkeypatch)
+    ref = encirclement(cmap, TOWN, by="RU", grey=grey)
+    assert fast.to_dict() == again.to_dict() == ref.to_dict()
+    if fast.corridor_km is not None:
+        assert fast.corridor_km == pytest.approx(gap_km, abs=0.03)
+
+
+def test_skip_bound_is_never_connected():
+    """Above the bound no eroded piece reaches the holding: skipping those steps is exact."""
+    import mapdiff.encircle as E
+
+    ring = disc(10).difference(disc(6)).difference(box(0, -1, 30, 1))
+    big = box(-30, -30, 30, 30)
+    passable = big.difference(ring)
+    blocking = big.difference(passable)
+    for r_km in (1, 2, 3, 5):
+        holding = disc(r_km)
+        bound = E._skip_bound(holding, blocking)
+        # the farthest of a dense sample of the holding from blocking land is below the bound
+        xs = np.linspace(-r_km * KM, r_km * KM, 81)
+        pts = shapely.points(*np.meshgrid(xs, xs))
+        pts = pts[shapely.contains(holding, pts)]
+        farthest = float(np.max(shapely.distance(pts, blocking)))
+        assert farthest < bound * E._BUFFER_COVER < farthest * 1.2 + 100
+        parts = E._connected(passable, blocking, holding, None, 0.9 * farthest)[1]
+        assert shapely.intersects(parts, holding).any()  # below it, the holding is still reached
+        for r in (bound * 1.0001, bound * 1.2):
+            assert not E._connected(passable, blocking, holding, None, r)[0]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "deepstate/deepstatemap_data_20251127.geojson",
+        "nzz/2025-11-27.json",
+        "deepstate_api/deepstatemap_data_20251127_polygons.geojson",
+    ],
+)
+def test_fast_encirclement_equals_the_reference_path_on_real_maps(rel, monkeypatch):
+    m = mapdiff.read_map(shared_file(rel))
+    cases = [("Pokrovsk", {}), ("Myrnohrad", {"grey": "blocking"}), ("Pokrovsk", {"rear": "Kramatorsk"})]
+    fast = [encirclement(m, place, by="RU", **kw).to_dict() for place, kw in cases]
+    _reference_path(monkeypatch)
+    ref = [encirclement(m, place, by="RU", **kw).to_dict() for place, kw in cases]
+    for f, r in zip(fast, ref, strict=True):
+        line_f, line_r = f.pop("corridor_line"), r.pop("corridor_line")
+        assert f == r
+        assert (line_f is None) == (line_r is None)
+        if line_f is not None:
+            assert np.allclose(line_f["coordinates"], line_r["coordinates"], atol=1e-9)
