@@ -24,7 +24,9 @@ Rows (target in brackets):
 - scale: 1,000 places vs 10 places, cold [<= 3], peak memory stated
 - dask: a LocalCluster (started once, reused) vs the local pool [<= 1], and how it scales
   from 1 to 2 workers
-- encirclement: Pokrovsk on DeepState 2025-11-27, time stated (no reference kept)
+- encirclement: Pokrovsk and Myrnohrad on five maps (DeepState 20/27 Nov and 15 Dec 2025,
+  NZZ 27 Nov, the DeepState API file with its grey zone), grey passable and blocking, vs
+  the reference path (the code before the rework, kept in this file) [>= 2], same to_dict()
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import shapely
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -403,20 +406,200 @@ def bench_dask(data: Path, reps: int, workers: int) -> None:
 
 
 # ------------------------------------------------------------------ encirclement
+# THE NAIVE WAY (reference): the encirclement path as it was before issue 18's rework
+# (commit d1c578f), copied here unchanged and swapped into mapdiff.encircle while the
+# reference runs: every bisection step computed from r_max down, the band beyond the
+# search window r_max wide, an overlay per piece to test shared area, and the whole-map
+# unions, pieces and rear rebuilt on every call. The rest of encirclement() is shared.
+def _ref_component_index(tree, geom):
+    parts = tree.geometries
+    if parts.size == 0 or geom.is_empty:
+        return set()
+    hits = tree.query(geom, predicate="intersects")
+    out = set()
+    for i in hits:
+        inter = shapely.intersection(parts[i], geom)
+        if not inter.is_empty and (shapely.area(inter) > 0 or geom.geom_type == "Point"):
+            out.add(int(i))
+    return out
+
+
+def _ref_layers(cmap, by, defender, grey):
+    from mapdiff.encircle import _union
+
+    own, enemy, greys, other_pass = [], [], [], []
+    for lab in cmap.all_labels:
+        g = cmap.geometry(lab)
+        if g is None or g.is_empty:
+            continue
+        if lab.side == defender and lab.holds:
+            own.append(g)
+        elif lab.side == defender:
+            other_pass.append(g)
+        elif lab.side is None:
+            greys.append(g)
+        elif lab.side == by:
+            enemy.append(g)
+    own, enemy, grey_geom = _union(own), _union(enemy), _union(greys)
+    passable = _union([own, *other_pass, grey_geom] if grey == "passable" else [own, *other_pass])
+    return own, enemy, grey_geom, passable
+
+
+def _ref_pieces(cmap, passable):
+    from mapdiff.encircle import _polygons
+
+    parts = _polygons(passable)
+    return parts, shapely.STRtree(parts)
+
+
+def _ref_largest(cmap, own):
+    from mapdiff.encircle import _polygons
+    from mapdiff.measure import area_km2
+
+    own_parts = _polygons(own)
+    return own_parts[int(np.argmax(area_km2(own_parts)))]
+
+
+def _ref_corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution_m, bound=None):
+    from mapdiff.encircle import _connected, _corridor_line
+
+    lo, hi = resolution_m / 4, r_max
+    at_lo = _connected(passable_m, blocking_m, holding_m, target_m, lo)
+    if not at_lo[0]:
+        return 0.0, False, None
+    at_hi = _connected(passable_m, blocking_m, holding_m, target_m, hi)
+    if at_hi[0]:
+        return 2 * r_max, True, None
+    while hi - lo > resolution_m / 2:
+        mid = (lo + hi) / 2
+        at_mid = _connected(passable_m, blocking_m, holding_m, target_m, mid)
+        if at_mid[0]:
+            lo, at_lo = mid, at_mid
+        else:
+            hi, at_hi = mid, at_mid
+    return lo + hi, False, _corridor_line(blocking_m, holding_m, target_m, at_lo, at_hi, hi)
+
+
+def _ref_measure_corridor(
+    cmap, frame, fp_m, passable, rear_geom, rear, parts, rear_parts, holding, search_km, resolution_m
+):
+    from mapdiff.encircle import _union
+
+    r_max = search_km * 1000.0 / 2
+    window_m = shapely.buffer(fp_m, search_km * 1000.0, quad_segs=8)
+    if rear is not None:
+        window_m = shapely.union(window_m, shapely.buffer(frame.to_m(rear_geom), 2000.0))
+    big_m = shapely.buffer(window_m, r_max + 1000.0, quad_segs=8)
+    big_ll = frame.to_lonlat(big_m)
+    xmin, ymin, xmax, ymax = big_ll.bounds
+    passable_m = shapely.intersection(
+        frame.to_m(shapely.clip_by_rect(passable, xmin, ymin, xmax, ymax)), big_m
+    )
+    passable_m = shapely.make_valid(passable_m) if not shapely.is_valid(passable_m) else passable_m
+    blocking_m = shapely.difference(big_m, passable_m)
+    holding_m = frame.to_m(holding)
+    if rear is not None:
+        target_m = frame.to_m(rear_geom)
+    else:
+        comp = _union([parts[i] for i in rear_parts])
+        band = shapely.difference(big_m, window_m)
+        target_m = shapely.intersection(frame.to_m(shapely.clip_by_rect(comp, xmin, ymin, xmax, ymax)), band)
+        if target_m.is_empty or shapely.area(target_m) <= 0:
+            target_m = None
+        passable_m = shapely.intersection(passable_m, window_m) if target_m is None else passable_m
+    return _ref_corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution_m)
+
+
+def reference_encirclement(cmap, place, **kw):
+    """``mapdiff.encirclement`` on the reference path above (restored afterwards)."""
+    import mapdiff
+    import mapdiff.encircle as E
+
+    swap = {
+        "_component_index": _ref_component_index,
+        "_layers": _ref_layers,
+        "_pieces": _ref_pieces,
+        "_largest": _ref_largest,
+        "_measure_corridor": _ref_measure_corridor,
+    }
+    saved = {k: getattr(E, k) for k in swap}
+    try:
+        for k, f in swap.items():
+            setattr(E, k, f)
+        return mapdiff.encirclement(cmap, place, **kw)
+    finally:
+        for k, f in saved.items():
+            setattr(E, k, f)
+
+
+ENCIRCLE_MAPS = (
+    "deepstate/deepstatemap_data_20251120.geojson",
+    "deepstate/deepstatemap_data_20251127.geojson",
+    "deepstate/deepstatemap_data_20251215.geojson",
+    "nzz/2025-11-27.json",
+    "deepstate_api/deepstatemap_data_20251127_polygons.geojson",
+)
+
+
+def _same_encirclement(a, b) -> bool:
+    a, b = a.to_dict(), b.to_dict()
+    la, lb = a.pop("corridor_line"), b.pop("corridor_line")
+    if a != b or (la is None) != (lb is None):
+        return False
+    return la is None or np.allclose(la["coordinates"], lb["coordinates"], atol=1e-9, rtol=0)
+
+
 def bench_encircle(data: Path, reps: int) -> None:
     import mapdiff
+    import mapdiff.encircle as E
 
-    m = mapdiff.read_map(data / "deepstate" / "deepstatemap_data_20251127.geojson")
-    ts = [timed(mapdiff.encirclement, m, "Pokrovsk", by="RU")[0] for _ in range(reps)]
-    t_read = med([timed(mapdiff.read_map, data / "deepstate" / "deepstatemap_data_20251127.geojson")[0]])
+    maps = [mapdiff.read_map(data / rel) for rel in ENCIRCLE_MAPS if (data / rel).exists()]
+    cases = [(p, g) for p in ("Pokrovsk", "Myrnohrad") for g in ("passable", "blocking")]
+
+    def run(fn, first_only):
+        out = []
+        for m in maps:
+            for place, grey in cases:
+                if first_only:  # every analysis as the first on its map: nothing reused
+                    E._LAYERS.clear()
+                out.append(fn(m, place, by="RU", grey=grey))
+            E._LAYERS.clear()
+        return out
+
+    fns = {
+        "new_first": lambda: run(mapdiff.encirclement, True),
+        "ref_first": lambda: run(reference_encirclement, True),
+        "new_session": lambda: run(mapdiff.encirclement, False),
+        "ref_session": lambda: run(reference_encirclement, False),
+    }
+    run(mapdiff.encirclement, True)  # warm imports and footprints for both paths
+    t, outs = interleave(fns, reps)
+    n = len(outs["new_first"])
+    same = all(
+        _same_encirclement(a, b)
+        for k in ("first", "session")
+        for a, b in zip(outs[f"new_{k}"], outs[f"ref_{k}"], strict=True)
+    )
+    ratio_first = t["ref_first"] / t["new_first"]
+    ratio_session = t["ref_session"] / t["new_session"]
+    where = f"{len(maps)} maps x Pokrovsk, Myrnohrad x grey passable, blocking"
     row(
-        "encirclement Pokrovsk (DeepState 2025-11-27)",
-        f"{med(ts):.2f} s",
-        f"{t_read:.2f} s",
-        f"{med(ts) / t_read:.1f}x a read_map",
-        ">= 2x vs before",
-        False,
-        "not reworked in this run: no before/after ratio",
+        f"encirclement, {n} analyses each the first on its map, vs reference path",
+        f"{t['new_first'] / n * 1000:.0f} ms",
+        f"{t['ref_first'] / n * 1000:.0f} ms",
+        f"{ratio_first:.2f}x faster",
+        ">= 2x",
+        ratio_first >= 2 and same,
+        f"{where}; per analysis; same to_dict() (corridor line to 1e-9 deg): {same}",
+    )
+    row(
+        f"encirclement, {n} analyses, 4 per map read (layers reused), vs reference path",
+        f"{t['new_session'] / n * 1000:.0f} ms",
+        f"{t['ref_session'] / n * 1000:.0f} ms",
+        f"{ratio_session:.2f}x faster",
+        ">= 2x",
+        ratio_session >= 2 and same,
+        f"{where}; per analysis",
     )
 
 
