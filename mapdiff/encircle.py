@@ -403,9 +403,27 @@ def _largest(cmap, own):
     per_map = _LAYERS.setdefault(cmap, {})
     key = ("largest", id(own))
     if key not in per_map:
-        own_parts = _polygons(own)
-        per_map[key] = own_parts[int(np.argmax(area_km2(own_parts)))], own
+        per_map[key] = _largest_part(_polygons(own)), own
     return per_map[key][0]
+
+
+def _largest_part(parts):
+    """The part of largest area in km², measured only for the parts that can be largest.
+
+    A part's km² lies between its area in square degrees times the cosine of its highest
+    and of its lowest latitude (1% either way for the ellipsoid): a part whose upper bound
+    is below another's lower bound is not measured. The parts measured are projected
+    around the centre of them all, as measuring every part would.
+    """
+    bounds = shapely.bounds(parts)
+    deg2 = shapely.area(parts)
+    lat = np.radians(np.abs(bounds[:, [1, 3]]))
+    crosses = (bounds[:, 1] < 0) & (bounds[:, 3] > 0)
+    upper = deg2 * np.where(crosses, 1.0, np.cos(lat.min(axis=1))) * 1.01
+    lower = deg2 * np.cos(np.minimum(lat.max(axis=1), math.pi / 2)) * 0.99
+    cand = np.flatnonzero(upper >= lower.max())
+    km2 = area_km2(parts[cand], centre=_centre(parts))
+    return parts[cand[int(np.argmax(km2))]]
 
 
 def _side_layers(cmap, by: str, defender: str):
@@ -435,8 +453,15 @@ def _component_index(tree, geom):
     hits = tree.query(geom, predicate="intersects")
     if geom.geom_type == "Point":
         return {int(i) for i in hits}
-    # sharing area is the interiors meeting (no overlay built to measure it)
-    shared = shapely.relate_pattern(parts[hits], geom, "T********")
+    # Sharing area is the interiors meeting (no overlay built to measure it). Cheap
+    # certainties first: the same polygon, or a point inside both interiors.
+    cand = parts[hits]
+    shared = shapely.equals_exact(cand, geom, 0.0) & (shapely.area(cand) > 0)
+    pt = shapely.point_on_surface(geom)
+    if shapely.contains_properly(geom, pt):
+        shared |= shapely.contains_properly(cand, pt)
+    if not shared.all():
+        shared[~shared] = shapely.relate_pattern(cand[~shared], geom, "T********")
     return {int(i) for i in hits[shared]}
 
 
