@@ -366,6 +366,12 @@ class Comparison(GeoResult):
             return self.pieces["class"].to_numpy(dtype=object)
         return classify_pieces(self.pieces, *sides)
 
+    @property
+    def grey_notes(self) -> tuple[str, ...]:
+        """One sentence per compared map whose source has no grey-zone class (so its
+        ``grey`` pieces come from the other map only); empty when both have one."""
+        return tuple(dict.fromkeys(n for n in (self.a.grey_note, self.b.grey_note) if n))
+
     @cached_property
     def class_km2(self) -> dict:
         """km² per disagreement class present (``class`` column), in :data:`CLASSES` order."""
@@ -691,6 +697,7 @@ class Comparison(GeoResult):
             "components": _rec(comps),
             "n_components": len(self.components),
             "scope_notes": list(self.scope_notes),
+            "grey_notes": list(self.grey_notes),
         }
         return jsonable(out)
 

@@ -998,6 +998,7 @@ def plot_comparison(
                 notes.append(f"{noise:,.2f} km² of the disagreement are slivers (drawing noise).")
         notes += _date_notes([a, b])
         notes += [f"Scope: {s}" for s in getattr(comparison, "scope_notes", ())]
+        notes += [f"Grey zone: {s}" for s in getattr(comparison, "grey_notes", ())]
         notes.append("Sources — " + _attribution([a, b]))
         if ctx:
             notes.append("Context: " + "; ".join(ctx) + ".")
