@@ -338,6 +338,14 @@ class Comparison(GeoResult):
 
     The ``class`` column of ``pieces`` is the disagreement class of each piece (see
     :func:`classify_pieces`); :meth:`classes` gives it for other sides.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    >>> c = mapdiff.compare(old, new, aoi="Pokrovsk")
+    >>> type(c).__name__, round(c.aoi_km2, 1), round(c.disagreement_km2["real"], 1)
+    ('Comparison', 31.2, 1.5)
     """
 
     a: ControlMap
@@ -365,6 +373,13 @@ class Comparison(GeoResult):
         if sides == tuple(self.class_sides) and "class" in self.pieces:
             return self.pieces["class"].to_numpy(dtype=object)
         return classify_pieces(self.pieces, *sides)
+
+    @property
+    def grey_notes(self) -> tuple[str, ...]:
+        """One sentence per compared map whose source has no grey-zone class (so its
+        ``grey`` pieces come from the other map only); empty when both have one."""
+        notes = (m.grey_note for m in (self.a, self.b))
+        return tuple(dict.fromkeys(n.split(": the policies")[0] for n in notes if n))
 
     @cached_property
     def class_km2(self) -> dict:
@@ -691,6 +706,7 @@ class Comparison(GeoResult):
             "components": _rec(comps),
             "n_components": len(self.components),
             "scope_notes": list(self.scope_notes),
+            "grey_notes": list(self.grey_notes),
         }
         return jsonable(out)
 
@@ -906,6 +922,14 @@ class ManyComparison(GeoResult):
         ``top_label``, ``n_top``, ``area_km2``.
     pairwise : DataFrame
         One row per pair: a, b, disagreement (total, scope, noise, real) km².
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    >>> mc = mapdiff.compare_many([old, new], aoi="Pokrovsk")
+    >>> type(mc).__name__, round(float(mc.pairwise.real_km2.iloc[0]), 1)
+    ('ManyComparison', 1.5)
     """
 
     maps: tuple

@@ -108,6 +108,14 @@ class Encirclement(GeoResult):
         What the rear is ("largest connected area of UA", a place name, ...).
     source, as_of, footprint_kind, approximate, notes
         The map and footprint the answer comes from, and caveats.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    >>> e = mapdiff.encirclement(m, "Myrnohrad", by="RU")
+    >>> type(e).__name__, e.defender, e.enclosed, e.verdict.split(":")[0]
+    ('Encirclement', 'UA', False, 'open')
     """
 
     place: str
@@ -687,6 +695,10 @@ def encirclement(
     notes = []
     if fp.approximate:
         notes.append(f"approximate footprint: {fp.provenance}")
+    if map.grey_note:  # grey passable or blocking cannot differ on this map
+        notes.append(
+            map.grey_note.replace("the policies cannot differ", "grey passable and blocking cannot differ")
+        )
 
     holding = shapely.intersection(own, fp.geometry)
     holding_km2 = float(area_km2(holding)) if not holding.is_empty else 0.0
