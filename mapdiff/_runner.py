@@ -12,9 +12,11 @@ import hashlib
 import logging
 import math
 import os
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -240,10 +242,20 @@ def _identity(path: str) -> str | None:
     are never used; a file that is only renamed or copied is read again (cheap).
     """
     try:
-        st = os.stat(path)
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            real, st = os.path.realpath(path), os.stat(path)
+        else:  # not a link: its real path is its folder's (resolved once per folder)
+            head, tail = os.path.split(os.path.abspath(path))
+            real = os.path.join(_real_dir(head), tail)
     except OSError:
         return None
-    return f"{os.path.realpath(path)}|{st.st_size}|{st.st_ino}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+    return f"{real}|{st.st_size}|{st.st_ino}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+
+
+@lru_cache(maxsize=64)
+def _real_dir(path: str) -> str:
+    return os.path.realpath(path)
 
 
 def _results_file(ctx: _Context) -> Path:

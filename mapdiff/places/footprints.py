@@ -296,7 +296,22 @@ def _export_of(props) -> str:
 
 
 def _osm_polygon(feat) -> tuple:
-    return shapely.from_geojson(json.dumps(feat["geometry"]))
+    built = feat.get("_geometry")  # built with the whole file by _features()
+    return built if built is not None else shapely.from_geojson(json.dumps(feat["geometry"]))
+
+
+def _features(path: Path) -> list:
+    """The features of a shipped GeoJSON file, each geometry built with the others (one
+    pass of the GEOS reader over the file, no re-encoding per feature) as ``_geometry``."""
+    import orjson
+
+    raw = path.read_bytes()
+    feats = orjson.loads(raw)["features"]
+    geoms = shapely.get_parts(shapely.from_geojson(raw))
+    if len(geoms) == len(feats) and all(f.get("geometry") for f in feats):
+        for f, g in zip(feats, geoms, strict=True):
+            f["_geometry"] = g
+    return feats
 
 
 @lru_cache(maxsize=1)
@@ -309,14 +324,11 @@ def _gazetteer() -> tuple[dict, dict]:
     with open(geo / "towns.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
 
-    def features(fname):
-        return json.loads((geo / fname).read_text(encoding="utf-8"))["features"]
-
     return _build_gazetteer(
         rows,
-        features("city_limits.geojson"),
-        features("osm_town_limits.geojson"),
-        features("osm_hromadas.geojson"),
+        _features(geo / "city_limits.geojson"),
+        _features(geo / "osm_town_limits.geojson"),
+        _features(geo / "osm_hromadas.geojson"),
     )
 
 
