@@ -530,25 +530,27 @@ def _assemble_shares(
 ) -> ShareSeries:
     names = [f.name for f in fps]
     dates = [r.as_of for r in results]
-    share = np.full((len(results), len(fps)), np.nan)
-    grey_share = np.full((len(results), len(fps)), np.nan)
+    held = np.zeros((len(results), len(fps)))
+    grey = np.zeros((len(results), len(fps)))
+    covered = np.zeros((len(results), len(fps)))
     ev_date, ev_label, ev_area = [], [], []
     for i, r in enumerate(results):
-        held = np.zeros(len(fps))
-        grey = np.zeros(len(fps))
         for lab, a in zip(r.labels, r.areas, strict=True):
             if lab.holds and lab.side == side:
-                held += a
+                held[i] += a
             elif lab.status == CONTESTED:
-                grey += a
-        num = held + {"claimant": grey, "half": grey / 2.0}.get(policy, 0.0)
-        den = r.covered - (grey if policy == "excluded" else 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share[i] = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1), 0.0, 1.0), np.nan)
-            grey_share[i] = np.where(r.covered > 0, grey / np.where(r.covered > 0, r.covered, 1), np.nan)
+                grey[i] += a
+        covered[i] = r.covered
         ev_date += [r.as_of] * (len(r.labels) + 1)
         ev_label += [str(lab) for lab in r.labels] + ["not_covered"]
-        ev_area.append(np.vstack([r.areas, np.maximum(r.total - r.covered, 0.0)[None, :]]))
+        ev_area.append(r.areas)
+        ev_area.append(np.maximum(r.total - r.covered, 0.0)[None, :])
+    # every release at once (the same arithmetic, element by element)
+    num = held + {"claimant": grey, "half": grey / 2.0}.get(policy, 0.0)
+    den = covered - (grey if policy == "excluded" else 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1), 0.0, 1.0), np.nan)
+        grey_share = np.where(covered > 0, grey / np.where(covered > 0, covered, 1), np.nan)
     # evidence: km² per (date, place, label), zero rows left out
     stacked = np.vstack(ev_area) if ev_area else np.zeros((0, len(fps)))
     ri, ci = np.nonzero(stacked > 0)
