@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import math
 import os
 import resource
 import statistics
@@ -542,10 +543,18 @@ ENCIRCLE_MAPS = (
 
 
 def _same_encirclement(a, b) -> bool:
+    """Equal to_dict(): numbers to 1e-9 relative (km², shares), the rest exactly."""
     a, b = a.to_dict(), b.to_dict()
     la, lb = a.pop("corridor_line"), b.pop("corridor_line")
-    if a != b or (la is None) != (lb is None):
+    if a.keys() != b.keys() or (la is None) != (lb is None):
         return False
+    for k in a:
+        x, y = a[k], b[k]
+        if isinstance(x, float) and isinstance(y, float):
+            if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12):
+                return False
+        elif x != y:
+            return False
     return la is None or np.allclose(la["coordinates"], lb["coordinates"], atol=1e-9, rtol=0)
 
 

@@ -358,6 +358,13 @@ def _union(geoms):
     return geoms[0] if len(geoms) == 1 else shapely.union_all(np.asarray(geoms, dtype=object))
 
 
+def _clip(layer, area):
+    """``layer`` (a geometry, or a tuple of them to join) inside ``area``."""
+    if isinstance(layer, tuple):
+        return _union([shapely.intersection(g, area) for g in layer])
+    return shapely.intersection(layer, area)
+
+
 def _polygons(geom):
     """Polygonal parts of ``geom`` as an array (lines and points dropped)."""
     parts = shapely.get_parts(geom)
@@ -411,7 +418,9 @@ def _largest(cmap, own):
     per_map = _LAYERS.setdefault(cmap, {})
     key = ("largest", id(own))
     if key not in per_map:
-        per_map[key] = _largest_part(_polygons(own)), own
+        same = per_map.get(("pieces", id(own)))  # own is the passable land: its pieces are known
+        parts = same[0] if same is not None and same[2] is own else _polygons(own)
+        per_map[key] = _largest_part(parts), own
     return per_map[key][0]
 
 
@@ -450,7 +459,9 @@ def _side_layers(cmap, by: str, defender: str):
         elif lab.side == by:
             enemy.append(g)
         # a third side blocks: it is simply not passable
-    return _union(own), _union(enemy), _union(greys), tuple(other_pass)
+    # the encircler's land is only ever looked at near the place: its labels are clipped
+    # there and then joined (:func:`_clip`), not joined over the whole map
+    return _union(own), tuple(enemy), _union(greys), tuple(other_pass)
 
 
 def _component_index(tree, geom):
@@ -762,7 +773,7 @@ def encirclement(
             )
 
     near = frame.to_lonlat(shapely.buffer(fp_m, (radius_km + 1) * 1000.0))
-    own_m, enemy_m, grey_m = (frame.to_m(shapely.intersection(g, near)) for g in (own, enemy, grey_geom))
+    own_m, enemy_m, grey_m = (frame.to_m(_clip(g, near)) for g in (own, enemy, grey_geom))
     perim, grey_perim = _perimeter(own_m, enemy_m, grey_m, around_m, snap_m)
 
     corridor_km = line_ll = line_m = None
@@ -822,7 +833,7 @@ def _plot_layers(frame, fp_m, radius_km, line_m, own, enemy, grey_geom) -> dict:
     view = frame.to_lonlat(shapely.envelope(view_m))
     return {
         "view": view,
-        "enemy_geometry": shapely.intersection(enemy, view),
+        "enemy_geometry": _clip(enemy, view),
         "grey_geometry": shapely.intersection(grey_geom, view),
         "friendly_geometry": shapely.intersection(own, view),
     }
