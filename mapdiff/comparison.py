@@ -394,6 +394,13 @@ class Comparison(GeoResult):
             return self.pieces["class"].to_numpy(dtype=object)
         return classify_pieces(self.pieces, *sides)
 
+    @property
+    def grey_notes(self) -> tuple[str, ...]:
+        """One sentence per compared map whose source has no grey-zone class (so its
+        ``grey`` pieces come from the other map only); empty when both have one."""
+        notes = (m.grey_note for m in (self.a, self.b))
+        return tuple(dict.fromkeys(n.split(": the policies")[0] for n in notes if n))
+
     @cached_property
     def class_km2(self) -> dict:
         """km² per disagreement class present (``class`` column), in :data:`CLASSES` order."""
@@ -719,6 +726,7 @@ class Comparison(GeoResult):
             "components": _rec(comps),
             "n_components": len(self.components),
             "scope_notes": list(self.scope_notes),
+            "grey_notes": list(self.grey_notes),
         }
         return jsonable(out)
 

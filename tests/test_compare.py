@@ -267,3 +267,18 @@ def test_sample_lines_matches_line_interpolate_point(parts, step):
     want = np.concatenate(want)
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, atol=1e-7)
+
+
+def test_a_source_without_a_grey_class_says_so(square_map, cli):
+    """Comparing with a map whose source has no grey-zone class names that in JSON and text;
+    two maps that both have one (or both draw grey) give no such note."""
+    import mapdiff
+
+    sample = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))  # the DeepState archive: no grey class
+    assert not sample.has_grey
+    c = compare(sample, mapdiff.read_map(mapdiff.sample_path("2025-12-15")))
+    assert c.grey_notes == (sample.grey_note.split(": the policies")[0],)
+    assert "no grey-zone class" in c.to_dict()["grey_notes"][0]
+    assert square_map.has_grey and compare(square_map, square_map).grey_notes == ()
+    out = cli("compare", mapdiff.sample_path("2025-11-27"), mapdiff.sample_path("2025-12-15"))
+    assert out.returncode == 0 and "grey zone:" in out.stdout and "no grey-zone class" in out.stdout

@@ -260,3 +260,12 @@ def test_myrnohrad_on_real_maps_is_open_with_a_measured_corridor(rel):
     assert geodesic_km(e.corridor_line) >= 0.95 * e.corridor_km
     c = check_claim(m, "Myrnohrad", "RU", kind="encircled")
     assert c.verdict == "not supported"
+
+
+def test_a_map_without_a_grey_class_says_the_grey_rule_cannot_matter():
+    import mapdiff
+
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))  # DeepState archive: no grey class
+    e = mapdiff.encirclement(m, "Myrnohrad", by="RU")
+    assert any("no grey-zone class" in n and "cannot differ" in n for n in e.notes)
+    assert any("no grey-zone class" in n for n in e.to_dict()["notes"])

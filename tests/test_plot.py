@@ -601,3 +601,22 @@ def test_web_tiles_only_when_asked():
     if importlib.util.find_spec("contextily") is None:
         with pytest.raises(mapdiff.MissingDependencyError, match="mapdiff\\[tiles\\]"):
             c.plot(tiles="OpenStreetMap.Mapnik")
+
+
+def test_a_long_title_wraps_inside_the_figure():
+    """Two source names, dates and a buffered place make a title wider than a small map:
+    it wraps on word boundaries and stays inside the figure."""
+    import matplotlib.pyplot as plt
+
+    import mapdiff
+
+    a = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    b = mapdiff.read_map(mapdiff.sample_path("2025-12-15"))
+    c = mapdiff.compare(a, b, aoi=mapdiff.footprint("Pokrovsk").buffer(3))
+    fig, ax = plt.subplots(figsize=(4, 4))
+    c.plot(ax=ax)
+    fig.canvas.draw()
+    box = ax.title.get_window_extent(fig.canvas.get_renderer())
+    assert "\n" in ax.get_title()
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width
+    plt.close(fig)

@@ -252,6 +252,7 @@ schema(
         ),
         "n_components": {"type": "integer", "minimum": 0},
         "scope_notes": R("strings"),
+        "grey_notes": R("strings"),
     },
     ["aoi_km2", "sources", "crosstab", "disagreement_km2", "metrics", "components", "scope_notes"],
 )

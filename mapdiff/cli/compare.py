@@ -24,6 +24,8 @@ def _run(args) -> int:
     text = _text(c)
     if c.scope_notes:
         text += "\nscope:\n" + "\n".join(f"  - {s}" for s in c.scope_notes)
+    if c.grey_notes:
+        text += "\ngrey zone:\n" + "\n".join(f"  - {s}" for s in c.grey_notes)
     if args.out:
         text += f"\nwrote {'pieces' if args.all_pieces else 'disagreement'} to {args.out}"
     emit(c.to_dict(), args.json, text)

@@ -829,7 +829,7 @@ def plot_map(
         skip_pt=skip,
         lines=outlines,
     )
-    ax.set_title(title or f"{_name(m)}, {_date(m)}" + (f": {_aoi_name(aoi)}" if name else ""), fontsize=11)
+    _set_title(ax, title or f"{_name(m)}, {_date(m)}" + (f": {_aoi_name(aoi)}" if name else ""))
     return ax
 
 
@@ -979,9 +979,9 @@ def plot_comparison(
     ctx = _finish_map(
         ax, centre, places=places, context=context, tiles=tiles, bold=(base.name,) if base else ()
     )
-    ax.set_title(
+    _set_title(
+        ax,
         title or f"{_name(a)} {_date(a)} vs {_name(b)} {_date(b)}" + (f" — {_aoi_name(aoi)}" if name else ""),
-        fontsize=11,
     )
     skip = 0.0
     if footer:
@@ -998,6 +998,7 @@ def plot_comparison(
                 notes.append(f"{noise:,.2f} km² of the disagreement are slivers (drawing noise).")
         notes += _date_notes([a, b])
         notes += [f"Scope: {s}" for s in getattr(comparison, "scope_notes", ())]
+        notes += [f"Grey zone: {s}" for s in getattr(comparison, "grey_notes", ())]
         notes.append("Sources — " + _attribution([a, b]))
         if ctx:
             notes.append("Context: " + "; ".join(ctx) + ".")
@@ -1632,6 +1633,15 @@ def plot_panels(
     lines = [_wrap(line, chars) for note in notes for line in note.split("\n")]
     fig.supxlabel("\n".join(lines), fontsize=_FOOTER_PT, color="#444444", x=0.01, ha="left")
     return axes
+
+
+def _set_title(ax, text: str, fontsize: float = 11) -> None:
+    """A title wrapped on word boundaries to the width of its axes (a long title of two
+    sources and a place would otherwise run off the figure)."""
+    fig = ax.figure
+    width_in = ax.get_position().width * fig.get_figwidth()
+    chars = max(20, int(width_in * 72 / (fontsize * 0.75)))
+    ax.set_title(_wrap(text, chars), fontsize=fontsize)
 
 
 def _wrap(text: str, width: int) -> str:
