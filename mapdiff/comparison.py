@@ -237,6 +237,7 @@ def _sample_lines(lines, step: float) -> np.ndarray:
     distances and ``searchsorted``) instead of walking each line once per point.
     """
     parts = shapely.get_parts(lines)
+    parts = parts[~shapely.is_empty(parts)]  # an empty part has no point to give
     if len(parts) == 0:
         return np.array([], dtype=object)
     xy, part = shapely.get_coordinates(parts, return_index=True)
