@@ -84,6 +84,14 @@ class ClaimAcrossMaps:
     missing : dict
         ``{source: why}`` for sources with no release on or before the date, or not
         covering the place.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> maps = [mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27")]
+    >>> r = mapdiff.check_claim_all(maps, "Pokrovsk", "RU", "70%", date="2025-11-30")
+    >>> type(r).__name__, r.checks["deepstate"].verdict, r.missing
+    ('ClaimAcrossMaps', 'not supported', {})
     """
 
     place: str

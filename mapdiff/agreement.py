@@ -39,6 +39,14 @@ class Consensus:
         ``geometry``; the pieces tile the AOI.
     pairwise : DataFrame
         Disagreement km² (scope, noise and real) between every two sources.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    >>> c = mapdiff.consensus([old, new], aoi="Pokrovsk")
+    >>> type(c).__name__, c.sources, round(float(c.pairwise.iloc[0, 1]), 1)
+    ('Consensus', ('deepstate', 'deepstate_2'), 1.5)
     """
 
     sources: tuple

@@ -98,6 +98,15 @@ class Changes(GeoResult):
         The footprint kind (rung) of a place AOI (``city_limits``, ``approximate``, ...).
     approximate : bool
         True when the AOI is an approximate footprint (stated in the text and JSON).
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    >>> c = mapdiff.changes(old, new, aoi="Pokrovsk")
+    >>> ru, ua = c.sides["RU"], c.sides["UA"]
+    >>> type(c).__name__, round(ru["gained_km2"], 2), round(ua["net_km2"], 2), c.aoi_kind
+    ('Changes', 1.54, -1.54, 'city_limits')
     """
 
     old_as_of: dt.date | None
@@ -443,6 +452,14 @@ class ChangeTable:
     window : int
     source : str
     aoi : str or None
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> t = s.changes(aoi="Pokrovsk", cache=False, workers=1, quiet=True)
+    >>> type(t).__name__, t.sides, t.frame["RU_net_km2"].round(1).tolist()
+    ('ChangeTable', ['RU', 'UA'], [2.1, 10.2, 1.5, 5.5])
     """
 
     frame: pd.DataFrame

@@ -157,6 +157,14 @@ class ClaimCheck(GeoResult):
         Caveats (partial coverage, approximate footprint, scope notes).
     detail : dict or None
         Extra analysis (the encirclement verdict for ``kind="encircled"``).
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    >>> c = mapdiff.check_claim(m, "Pokrovsk", "RU", kind="captured")
+    >>> type(c).__name__, c.verdict, round(c.held_km2, 1), round(c.footprint_km2, 1)
+    ('ClaimCheck', 'not supported', 13.9, 31.2)
     """
 
     place: str

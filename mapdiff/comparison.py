@@ -367,6 +367,14 @@ class Comparison(GeoResult):
 
     The ``class`` column of ``pieces`` is the disagreement class of each piece (see
     :func:`classify_pieces`); :meth:`classes` gives it for other sides.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    >>> c = mapdiff.compare(old, new, aoi="Pokrovsk")
+    >>> type(c).__name__, round(c.aoi_km2, 1), round(c.disagreement_km2["real"], 1)
+    ('Comparison', 31.2, 1.5)
     """
 
     a: ControlMap
@@ -943,6 +951,14 @@ class ManyComparison(GeoResult):
         ``top_label``, ``n_top``, ``area_km2``.
     pairwise : DataFrame
         One row per pair: a, b, disagreement (total, scope, noise, real) km².
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    >>> mc = mapdiff.compare_many([old, new], aoi="Pokrovsk")
+    >>> type(mc).__name__, round(float(mc.pairwise.real_km2.iloc[0]), 1)
+    ('ManyComparison', 1.5)
     """
 
     maps: tuple

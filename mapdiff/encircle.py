@@ -107,6 +107,14 @@ class Encirclement(GeoResult):
         What the rear is ("largest connected area of UA", a place name, ...).
     source, as_of, footprint_kind, approximate, notes
         The map and footprint the answer comes from, and caveats.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    >>> e = mapdiff.encirclement(m, "Myrnohrad", by="RU")
+    >>> type(e).__name__, e.defender, e.enclosed, e.verdict.split(":")[0]
+    ('Encirclement', 'UA', False, 'open')
     """
 
     place: str

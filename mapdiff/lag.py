@@ -25,6 +25,15 @@ def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
     """First date each column of a date-indexed share table reached ``threshold``.
 
     See :meth:`ShareSeries.first_crossing`.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> sh = s.shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True)
+    >>> r = mapdiff.first_crossing(sh.frame, threshold=0.5).loc["Pokrovsk"]
+    >>> str(r.date.date()), str(r.previous_date.date()), round(float(r.share_at), 2)
+    ('2025-12-15', '2025-11-27', 0.62)
     """
     frame = getattr(frame, "frame", frame)
     t = CAPTURED if threshold == "captured" else float(threshold)
@@ -79,6 +88,16 @@ class SourceLag:
         Mean squared difference for every shift tried (rows: shift in days; columns: places).
     leader, follower : str
         Source names.
+
+    Examples
+    --------
+    >>> import mapdiff, numpy as np, pandas as pd
+    >>> d = pd.date_range("2025-01-01", periods=60, freq="D")
+    >>> a = pd.DataFrame({"X": np.clip((np.arange(60) - 20) / 20, 0, 1)}, index=d)
+    >>> lag = mapdiff.source_lag(a, a.shift(5).bfill())
+    >>> row = lag.table.loc["X"]
+    >>> type(lag).__name__, int(row["crossing_lag_days@0.5"]), int(row["best_shift_days"])
+    ('SourceLag', 5, 5)
     """
 
     table: pd.DataFrame

@@ -106,7 +106,30 @@ _NOT_PRIMARY = (
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim of a ledger: who said what, when, about which place."""
+    """One claim of a ledger: who said what, when, about which place.
+
+    Attributes
+    ----------
+    who : str
+        Who made the claim.
+    date : datetime.date
+        When it was made.
+    place, side : str
+        The place claimed and the side said to hold it.
+    kind : str
+        ``share``, ``captured`` or ``encircled``.
+    value : float or None
+        The claimed share (0..1) for ``kind="share"``.
+    quote, source_url, row, claimant, language, source
+        The evidence: the words, where they were published, the ledger row.
+
+    Examples
+    --------
+    >>> import datetime, mapdiff
+    >>> c = mapdiff.Claim("someone", datetime.date(2025, 11, 27), "Pokrovsk", "RU", "share", 0.7)
+    >>> c.to_dict()["date"], c.kind, c.value
+    ('2025-11-27', 'share', 0.7)
+    """
 
     who: str
     date: dt.date
@@ -141,7 +164,25 @@ class Claim:
 
 @dataclass(frozen=True)
 class Ledger:
-    """The claims of one ledger file, validated."""
+    """The claims of one ledger file, validated.
+
+    Attributes
+    ----------
+    claims : tuple of Claim
+        In file order.
+    path : str or None
+        The file read.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> from mapdiff.ledger import shipped_ledger_path
+    >>> led = mapdiff.read_ledger(shipped_ledger_path())
+    >>> type(led).__name__, led.claims[0].place, led.claims[0].value
+    ('Ledger', 'Pokrovsk', 0.7)
+    >>> led.to_frame().columns[:4].tolist()
+    ['who', 'claimant', 'date', 'place']
+    """
 
     claims: tuple[Claim, ...]
     path: str | None = None
@@ -365,6 +406,15 @@ class ClaimsReport:
         One row per claim × source (see :meth:`to_frame` for the columns).
     checks : tuple of ClaimCheck or None
         The full check behind each row (None where no release or no coverage).
+
+    Examples
+    --------
+    >>> import datetime, mapdiff
+    >>> claim = mapdiff.Claim("someone", datetime.date(2025, 11, 27), "Pokrovsk", "RU", "share", 0.7)
+    >>> maps = [mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27")]
+    >>> rep = mapdiff.check_claims([claim], maps)
+    >>> type(rep).__name__, rep.to_frame()[["release", "verdict"]].iloc[0].tolist()
+    ('ClaimsReport', ['2025-11-27', 'not supported'])
     """
 
     rows: tuple = ()

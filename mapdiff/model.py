@@ -35,7 +35,29 @@ __all__ = ["ControlMap", "NormalisationReport", "Provenance", "Repair", "normali
 
 @dataclass(frozen=True)
 class Repair:
-    """One kind of repair made while normalising: how many features, how much area."""
+    """One kind of repair made while normalising: how many features, how much area.
+
+    Attributes
+    ----------
+    kind : str
+        What was repaired (``overlap_resolved``, ``invalid_geometry``, ...).
+    count : int
+        Features (or overlaps) repaired.
+    area_km2 : float
+        Area the repair touched, km².
+    detail : str
+        A sentence saying what was done.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from mapdiff import Label, normalise
+    >>> ru, grey = Label("controlled", "RU"), Label("contested", None)
+    >>> m = normalise([(ru, shapely.box(0, 0, 2, 2)), (grey, shapely.box(1, 0, 3, 2))], source="x")
+    >>> r = m.report.repairs[0]
+    >>> r.kind, r.count, round(r.area_km2)
+    ('overlap_resolved', 1, 24613)
+    """
 
     kind: str
     count: int
@@ -61,6 +83,13 @@ class NormalisationReport:
         One entry per kind of repair (``invalid_geometry``, ``z_dropped``,
         ``non_areal_dropped``, ``outside_coverage_dropped``, ``unlabelled_dropped``,
         ``overlap_resolved``, ``outside_coverage_clipped``).
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> rep = mapdiff.read_map(mapdiff.sample_path("2025-11-27")).report
+    >>> type(rep).__name__, rep.n_features, rep.n_used, rep.repairs
+    ('NormalisationReport', 1, 1, ())
     """
 
     n_features: int
@@ -91,7 +120,28 @@ class NormalisationReport:
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where a map came from: source, profile, file, content hash, date and how it was known."""
+    """Where a map came from: source, profile, file, content hash, date and how it was known.
+
+    Attributes
+    ----------
+    source : str
+        The source's name (``deepstate``, ``nzz``, ...).
+    profile : str
+        The profile that read the file.
+    path : str or None
+        The file read (None for a map built in memory).
+    sha256 : str or None
+        The file's content hash.
+    as_of_from : str or None
+        Where the release date came from: ``file``, ``name``, ``caller`` or None.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> pv = mapdiff.read_map(mapdiff.sample_path("2025-11-27")).provenance
+    >>> pv.source, pv.profile, pv.as_of_from, len(pv.sha256)
+    ('deepstate', 'deepstate', 'file', 64)
+    """
 
     source: str
     profile: str

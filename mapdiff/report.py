@@ -105,6 +105,14 @@ class Report:
         Ledger claims the new release decides (rows of :func:`mapdiff.check_claims`).
     notes : tuple of str
         Scope notes, date shifts, what was left out and why.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    >>> r = mapdiff.build_report(old, new, places=["Pokrovsk"], ledger=False)   # no ledger: faster
+    >>> type(r).__name__, round(r.places[0]["change_pp"], 1), r.to_frame().columns[:3].tolist()
+    ('Report', 4.9, ['side', 'change', 'area_km2'])
     """
 
     old: ControlMap

@@ -597,6 +597,14 @@ class ShareSeries:
         has no grey-zone class (:attr:`grey_note` says so).
     grey_note : str or None
         "this source has no grey-zone class: the policies cannot differ", or None.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> sh = s.shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True)
+    >>> type(sh).__name__, sh.kinds, sh.frame["Pokrovsk"].round(2).tolist()
+    ('ShareSeries', ('city_limits',), [0.0, 0.07, 0.4, 0.45, 0.62])
     """
 
     frame: pd.DataFrame

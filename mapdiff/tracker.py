@@ -152,6 +152,15 @@ class Tracking:
     policy : str
     seconds : float
         Wall time of the whole run.
+
+    Examples
+    --------
+    >>> import datetime, mapdiff
+    >>> claim = mapdiff.Claim("someone", datetime.date(2025, 11, 2), "Pokrovsk", "RU", "share", 0.3)
+    >>> samples = {"deepstate": mapdiff.Series(mapdiff.sample_paths())}
+    >>> t = mapdiff.track([claim], samples, buffers_km=(), cache=False, workers=1, quiet=True)
+    >>> type(t).__name__, t.to_frame().iloc[0].status
+    ('Tracking', 'confirmed')
     """
 
     rows: tuple = ()

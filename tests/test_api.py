@@ -222,3 +222,19 @@ def test_bad_arguments_raise_argument_error_naming_the_choices(square_map):
         with pytest.raises(mapdiff.ArgumentError, match=listed) as err:
             call()
         assert isinstance(err.value, ValueError)
+
+
+def test_every_public_class_and_function_has_a_doctest_example():
+    """Each exported class or function (errors and warnings aside) shows an ``Examples``
+    section with a doctest; ``--doctest-modules`` runs it."""
+    missing = []
+    for name in mapdiff.__all__:
+        obj = getattr(mapdiff, name)
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            continue
+        if inspect.isclass(obj) and issubclass(obj, (Exception, Warning)):
+            continue
+        doc = obj.__doc__ or ""
+        if "Examples\n" not in inspect.cleandoc(doc) or ">>> " not in doc:
+            missing.append(name)
+    assert not missing, f"no Examples doctest in the docstring of: {', '.join(missing)}"

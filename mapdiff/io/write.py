@@ -217,6 +217,16 @@ def read_provenance(path) -> dict | None:
     """The provenance mapdiff wrote into a GeoPackage, GeoParquet, GeoJSON or FlatGeobuf file.
 
     Returns None when the file carries none.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, mapdiff
+    >>> old, new = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = mapdiff.changes(old, new, aoi="Pokrovsk").to_file(pathlib.Path(tmp) / "changes.geojson")
+    ...     pv = mapdiff.read_provenance(path)
+    >>> pv["type"], [m["as_of"] for m in pv["maps"]], pv["footprint"]["name"]
+    ('changes', ['2025-11-20', '2025-11-27'], 'Pokrovsk')
     """
     import io
 

@@ -597,7 +597,15 @@ def get_profile(name: str | Profile) -> Profile:
 
 
 def available_profiles() -> list[str]:
-    """Names of the registered profiles."""
+    """Names of the registered profiles.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> names = mapdiff.available_profiles()
+    >>> "deepstate" in names, "nzz" in names, names == sorted(names)
+    (True, True, True)
+    """
     _load_builtins()
     return sorted(_REGISTRY)
 
