@@ -55,6 +55,46 @@ def _mapdiff(ds_path, nz_path):
     return c
 
 
+def _reference_sample_lines(lines, step):
+    """The displacement's sampler before it was vectorised: ``line_interpolate_point``
+    part by part (the reference path of the benchmark's same-numbers check)."""
+    import numpy as np
+    import shapely
+
+    parts = shapely.get_parts(lines)
+    if len(parts) == 0:
+        return np.array([], dtype=object)
+    n = np.maximum(np.ceil(shapely.length(parts) / step).astype(int), 1)
+    rep = np.repeat(np.arange(len(parts)), n + 1)
+    frac = np.concatenate([np.linspace(0, 1, k + 1) for k in n])
+    return shapely.line_interpolate_point(parts[rep], frac, normalized=True)
+
+
+def reference_displacement(c):
+    """``c.displacement`` computed again on the reference path (GEOS sampler)."""
+    import mapdiff.comparison as C
+
+    fast = C._sample_lines
+    C._sample_lines = _reference_sample_lines
+    try:
+        c.__dict__.pop("displacement", None)
+        return c.displacement
+    finally:
+        C._sample_lines = fast
+        c.__dict__.pop("displacement", None)
+
+
+def same_displacement(fast, ref, tol_km=1e-9) -> bool:
+    """Equal point counts, and median, p90, max (km) and where within ``tol_km``."""
+    import numpy as np
+
+    if list(fast.side) != list(ref.side) or list(fast.n_points) != list(ref.n_points):
+        return False
+    cols = ["median_km", "p90_km", "max_km"]
+    a, b = fast[cols].to_numpy(float), ref[cols].to_numpy(float)
+    return bool(np.allclose(a, b, rtol=0, atol=tol_km, equal_nan=True))
+
+
 def _best(fn, *args, n=3):
     times, out = [], None
     for _ in range(n):

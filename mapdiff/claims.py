@@ -631,8 +631,10 @@ def check_claim(
                     "verdict": _verdict(s, value, tolerance),
                 }
             )
-    return ClaimCheck(
-        place=fp.name,
+    return _claim_check(
+        map,
+        fp,
+        m,
         side=side,
         kind=kind,
         claimed=value,
@@ -640,25 +642,34 @@ def check_claim(
         policy=policy,
         share=share,
         policies=shares,
+        short_km2=short,
+        tolerance=tolerance,
+        sensitivity=tuple(rows),
+        notes=tuple(notes),
+    )
+
+
+def _claim_check(map, fp, m: dict, **fields) -> ClaimCheck:
+    """A ClaimCheck with what every claim kind states alike: the footprint, the km²
+    measured on it (``m`` from :func:`_measure`) and the map's provenance."""
+    return ClaimCheck(
+        place=fp.name,
         held_km2=m["held"],
         grey_km2=m["grey"],
         footprint_km2=m["total"],
         covered_km2=m["covered"],
-        short_km2=short,
-        tolerance=tolerance,
         footprint_kind=fp.kind,
         approximate=fp.approximate,
-        sensitivity=tuple(rows),
         source=map.source,
         as_of=map.as_of,
         provenance=fp.provenance,
-        notes=tuple(notes),
         footprint_geometry=fp.geometry,
         held_geometry=m["held_geom"],
         grey_geometry=m["grey_geom"],
         map_provenance=map.provenance,
         footprint=fp,
         grey_note=getattr(map, "grey_note", None),
+        **fields,
     )
 
 
@@ -732,8 +743,10 @@ def check_encircled_claim(
         if r["footprint_kind"] == fp.kind and r["policy"] != f"grey {grey}"
     ]
     notes += list(main.notes)
-    return ClaimCheck(
-        place=fp.name,
+    return _claim_check(
+        map,
+        fp,
+        m,
         side=side,
         kind="encircled",
         claimed=None,
@@ -741,24 +754,9 @@ def check_encircled_claim(
         policy=f"grey {grey}",
         share=None,
         policies={},
-        held_km2=m["held"],
-        grey_km2=m["grey"],
-        footprint_km2=m["total"],
-        covered_km2=m["covered"],
         short_km2=0.0,
         tolerance=tolerance,
-        footprint_kind=fp.kind,
-        approximate=fp.approximate,
         sensitivity=tuple(rows),
-        source=map.source,
-        as_of=map.as_of,
-        provenance=fp.provenance,
         notes=tuple(notes),
         detail=main.to_dict(),
-        footprint_geometry=fp.geometry,
-        held_geometry=m["held_geom"],
-        grey_geometry=m["grey_geom"],
-        map_provenance=map.provenance,
-        footprint=fp,
-        grey_note=getattr(map, "grey_note", None),
     )

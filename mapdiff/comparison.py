@@ -228,6 +228,39 @@ def _segments(lines):
     return shapely.linestrings(np.stack([a, b], axis=1))
 
 
+def _sample_lines(lines, step: float) -> np.ndarray:
+    """Points along every part of (multi)line geometries: each part cut into
+    ``ceil(length / step)`` equal pieces (at least one), both ends included.
+
+    The same points as ``shapely.line_interpolate_point(part, np.linspace(0, 1, n + 1),
+    normalized=True)`` part by part, found at once with numpy (cumulative vertex
+    distances and ``searchsorted``) instead of walking each line once per point.
+    """
+    parts = shapely.get_parts(lines)
+    parts = parts[~shapely.is_empty(parts)]  # an empty part has no point to give
+    if len(parts) == 0:
+        return np.array([], dtype=object)
+    xy, part = shapely.get_coordinates(parts, return_index=True)
+    seg = np.hypot(*np.diff(xy, axis=0).T)
+    seg[part[1:] != part[:-1]] = 0.0  # no length between two parts
+    cum = np.concatenate([[0.0], np.cumsum(seg)])  # distance of each vertex from the first
+    first = np.searchsorted(part, np.arange(len(parts)))  # first vertex of each part
+    last = np.append(first[1:], len(xy)) - 1
+    length = cum[last] - cum[first]
+    n = np.maximum(np.ceil(shapely.length(parts) / step).astype(int), 1)
+    rep = np.repeat(np.arange(len(parts)), n + 1)
+    k = np.arange(len(rep)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)  # 0..n in each part
+    target = cum[first][rep] + length[rep] * (k / n[rep])
+    i = np.searchsorted(cum, target, side="right") - 1
+    i = np.clip(i, first[rep], np.maximum(last[rep] - 1, first[rep]))  # a segment of the part
+    j = np.minimum(i + 1, last[rep])
+    seg_len = cum[j] - cum[i]
+    t = np.where(seg_len > 0, (target - cum[i]) / np.where(seg_len > 0, seg_len, 1.0), 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    out = xy[i] + t[:, None] * (xy[j] - xy[i])
+    return shapely.points(out)
+
+
 def _displacement_stats(line_a, line_b, unproj) -> dict:
     """Two lines in the equal-area projection: points every ``step`` metres along each,
     distance to the other (both directions pooled); median, p90, max (km) and where."""
@@ -235,11 +268,7 @@ def _displacement_stats(line_a, line_b, unproj) -> dict:
     step = max(50.0, total / 20000.0)
     pts_all, d_all = [], []
     for src, dst in ((line_a, line_b), (line_b, line_a)):
-        parts = shapely.get_parts(src)
-        n = np.maximum(np.ceil(shapely.length(parts) / step).astype(int), 1)
-        rep = np.repeat(np.arange(len(parts)), n + 1)
-        frac = np.concatenate([np.linspace(0, 1, k + 1) for k in n])
-        pts = shapely.line_interpolate_point(parts[rep], frac, normalized=True)
+        pts = _sample_lines(src, step)
         tree = shapely.STRtree(_segments(dst))
         _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
         pts_all.append(pts)

@@ -239,6 +239,36 @@ def test_class_is_a_column_of_the_comparison():
     assert ab.to_dict()["class_km2"] == ab.class_km2
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(-50, 50), st.integers(-50, 50)), min_size=2, max_size=12),
+        min_size=1,
+        max_size=4,
+    ),
+    st.floats(3.0, 200.0),
+)
+def test_sample_lines_matches_line_interpolate_point(parts, step):
+    """The numpy sampler of the displacement gives GEOS's points, part by part (repeated
+    vertices and zero-length parts included)."""
+    from mapdiff.comparison import _sample_lines
+
+    lines = [shapely.LineString(np.asarray(c, float) * 37.0) for c in parts]
+    ml = shapely.MultiLineString(lines)
+    got = shapely.get_coordinates(_sample_lines(ml, step))
+    want = []
+    for ln in lines:
+        n = max(int(np.ceil(ln.length / step)), 1)
+        want.append(
+            shapely.get_coordinates(
+                shapely.line_interpolate_point(ln, np.linspace(0, 1, n + 1), normalized=True)
+            )
+        )
+    want = np.concatenate(want)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-7)
+
+
 def test_a_source_without_a_grey_class_says_so(square_map, cli):
     """Comparing with a map whose source has no grey-zone class names that in JSON and text;
     two maps that both have one (or both draw grey) give no such note."""
