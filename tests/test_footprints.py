@@ -444,3 +444,20 @@ def test_a_shared_name_is_ambiguous_and_lists_the_candidates(monkeypatch):
     assert footprint("Lyman, Donetsk").kind == "city_limits"
     assert footprint("Lyman, Kharkiv").kind == "approximate"
     assert resolve_name("Krasnyi Lyman") == "Lyman, Donetsk"  # a former name only one of them had
+
+
+def test_gazetteer_geometries_read_in_one_pass_equal_the_per_feature_reading():
+    import json as _json
+
+    from mapdiff._resources import data_dir
+    from mapdiff.places import footprints as F
+
+    for name in ("city_limits.geojson", "osm_town_limits.geojson", "osm_hromadas.geojson"):
+        path = data_dir() / "geo" / name
+        fast = F._features(path)
+        slow = _json.loads(path.read_text(encoding="utf-8"))["features"]
+        assert len(fast) == len(slow) > 0
+        for a, b in zip(fast, slow, strict=True):
+            assert a["properties"] == b["properties"]
+            g = shapely.from_geojson(_json.dumps(b["geometry"]))
+            assert F._osm_polygon(a).geom_type == g.geom_type and F._osm_polygon(a).equals_exact(g, 0)

@@ -86,3 +86,20 @@ def test_cli_history_runs_on_a_dask_scheduler(tmp_path, capsys):
         first.close()
     out = json.loads(capsys.readouterr().out)
     assert out["shares"]["Pokrovsk"] == pytest.approx(list(local.frame["Pokrovsk"]), abs=1e-6)  # JSON rounds
+
+
+def test_file_identity_is_the_real_path_of_a_file_or_of_its_link_target(tmp_path):
+    _identity = R._identity
+    real = tmp_path / "real"
+    real.mkdir()
+    f = real / "a.geojson"
+    f.write_text("{}")
+    linked_dir = tmp_path / "via"
+    linked_dir.symlink_to(real)
+    link = tmp_path / "b.geojson"
+    link.symlink_to(f)
+    st = os.stat(f)
+    want = f"{os.path.realpath(f)}|{st.st_size}|{st.st_ino}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+    # the file, the file through a linked folder, and a link to the file: one identity
+    assert _identity(str(f)) == _identity(str(linked_dir / "a.geojson")) == _identity(str(link)) == want
+    assert _identity(str(tmp_path / "missing.geojson")) is None
