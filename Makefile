@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip "setuptools>=77"
 
 $(STAMP): $(BIN)/python pyproject.toml setup.cfg Makefile
 	$(BIN)/python -m pip install --quiet -e '.[test,dask,parquet,web,docs]'
