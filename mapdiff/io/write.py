@@ -18,6 +18,7 @@ Where the provenance goes (a JSON object: which maps, which footprint, mapdiff v
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from .._json import jsonable
@@ -244,7 +245,8 @@ def read_provenance(path) -> dict | None:
     else:
         _ogr_driver(data, path.name)  # GDAL sees only a signature-checked file
         layer = path.stem if driver == "GPKG" else None  # beside it: the layer_styles table
-        with safe_gdal() as pyogrio:
+        with safe_gdal() as pyogrio, warnings.catch_warnings():  # GDAL frets over /vsimem names
+            warnings.filterwarnings("ignore", "File /vsimem", RuntimeWarning)
             meta = pyogrio.read_info(io.BytesIO(data), layer=layer).get("layer_metadata") or {}
         raw = meta.get(PROVENANCE_KEY) or meta.get("DESCRIPTION")
     return json.loads(raw) if raw else None
