@@ -385,6 +385,29 @@ def gen_history_folder_custom_profile(d: Path) -> Path:
     return _release_folder(d, "toml")
 
 
+def _shares_cached(path, then: str, monkeypatch):
+    """Run shares through the cache, change something (``then``: edit the profile's rules, or
+    flip one bit in every cache file), and run again: the second answer must be fresh."""
+    cache_root = Path(path).parent / "cache"
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(cache_root))
+    prof = Path(path).parent / "cached.toml"
+
+    def run():
+        files = sorted(Path(path).iterdir())
+        s = mapdiff.Series(files, source=str(prof), dates=["2025-11-01", "2025-11-08"])
+        return s.shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=True)
+
+    assert run().frame.iloc[:, 0].tolist() == [1.0, 1.0]
+    if then == "edit_rules":
+        _cached_profile(Path(path).parent, "UA")
+    else:  # flip one bit in every cache file
+        for f in (p for p in cache_root.rglob("*") if p.is_file()):
+            data = bytearray(f.read_bytes())
+            data[len(data) // 2] ^= 0x01
+            f.write_bytes(bytes(data))
+    return run()
+
+
 def _cached_profile(d: Path, side: str) -> Path:
     (d / "cached.toml").write_text(
         f'name = "cached"\n[[rules]]\nproperty = "status"\nvalues = ["held"]\nlabel = "controlled:{side}"\n'
@@ -512,25 +535,8 @@ def _call(spec: str, path, monkeypatch):
     if name == "shares":
         series = mapdiff.Series(path, source=kwargs.get("source"))
         return series.shares([kwargs["place"]], "RU", workers=1, quiet=True, cache=False)
-    if name == "shares_cached":  # run, change something, run again through the cache
-        cache_root = Path(path).parent / "cache"
-        monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(cache_root))
-        prof = Path(path).parent / "cached.toml"
-
-        def run():
-            files = sorted(Path(path).iterdir())
-            s = mapdiff.Series(files, source=str(prof), dates=["2025-11-01", "2025-11-08"])
-            return s.shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=True)
-
-        assert run().frame.iloc[:, 0].tolist() == [1.0, 1.0]
-        if kwargs["then"] == "edit_rules":
-            _cached_profile(Path(path).parent, "UA")
-        else:  # flip one bit in every cache file
-            for f in (p for p in cache_root.rglob("*") if p.is_file()):
-                data = bytearray(f.read_bytes())
-                data[len(data) // 2] ^= 0x01
-                f.write_bytes(bytes(data))
-        return run()
+    if name == "shares_cached":
+        return _shares_cached(path, kwargs["then"], monkeypatch)
     if name == "compare_out":
         a, b = (mapdiff.read_map(kwargs[k]) for k in ("a", "b"))
         return mapdiff.compare(a, b).to_file(kwargs.get("out", path))
@@ -725,25 +731,8 @@ def _cli_argv(row, path, tmp_path, monkeypatch) -> list[str] | None:
             "--quiet",
             *extra,
         ]
-    if name == "shares_cached":  # run, change something, run again through the cache
-        cache_root = Path(path).parent / "cache"
-        monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(cache_root))
-        prof = Path(path).parent / "cached.toml"
-
-        def run():
-            files = sorted(Path(path).iterdir())
-            s = mapdiff.Series(files, source=str(prof), dates=["2025-11-01", "2025-11-08"])
-            return s.shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=True)
-
-        assert run().frame.iloc[:, 0].tolist() == [1.0, 1.0]
-        if kwargs["then"] == "edit_rules":
-            _cached_profile(Path(path).parent, "UA")
-        else:  # flip one bit in every cache file
-            for f in (p for p in cache_root.rglob("*") if p.is_file()):
-                data = bytearray(f.read_bytes())
-                data[len(data) // 2] ^= 0x01
-                f.write_bytes(bytes(data))
-        return run()
+    if name == "shares_cached":
+        return _shares_cached(path, kwargs["then"], monkeypatch)
     if name == "compare_out":
         return ["compare", kwargs["a"], kwargs["b"], "--out", str(kwargs.get("out", path))]
     if name == "changes":
