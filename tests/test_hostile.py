@@ -418,8 +418,9 @@ def test_damaged_downloads_are_never_recorded(tmp_path, monkeypatch, capsys, han
         srv.close()
 
 
-def test_a_trickling_server_fails_within_the_deadline(tmp_path, monkeypatch):
-    stop = threading.Event()
+def _trickler(stop: threading.Event, every_s: float):
+    """A handler that promises 1,000 bytes and sends one byte every ``every_s`` seconds
+    until ``stop`` is set."""
 
     def trickle(req):
         req.send_response(200)
@@ -431,7 +432,14 @@ def test_a_trickling_server_fails_within_the_deadline(tmp_path, monkeypatch):
                 req.wfile.flush()
             except OSError:
                 return
-            stop.wait(2.0)
+            stop.wait(every_s)
+
+    return trickle
+
+
+def test_a_trickling_server_fails_within_the_deadline(tmp_path, monkeypatch):
+    stop = threading.Event()
+    trickle = _trickler(stop, every_s=2.0)
 
     monkeypatch.setenv("MAPDIFF_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(mapdiff.sources, "_DEADLINE_S", 3)
@@ -485,18 +493,7 @@ def test_place_fetch_is_bounded_and_checks_length(tmp_path, monkeypatch, capsys)
 
     monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "cache"))
     stop = threading.Event()
-
-    def trickle(req):
-        req.send_response(200)
-        req.send_header("Content-Length", "1000")
-        req.end_headers()
-        while not stop.is_set():
-            try:
-                req.wfile.write(b" ")
-                req.wfile.flush()
-            except OSError:
-                return
-            stop.wait(0.5)  # each read gets a byte in time: only the overall deadline stops it
+    trickle = _trickler(stop, every_s=0.5)  # each read gets a byte in time: only the deadline stops it
 
     srv = _Server(trickle)
     try:
