@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from mapdiff.tracker import STATUSES
+
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "docs" / "schemas"
 BASE = "urn:mapdiff:schema:"
 #: Schemas kept by hand in docs/schemas (this script neither writes nor checks them).
@@ -621,16 +623,7 @@ schema(
     ["html", "json", "figures", "report"],
 )
 
-tracking_statuses = [
-    "already_shown",
-    "confirmed",
-    "never",
-    "before_archive",
-    "after_archive",
-    "not_covered",
-    "not_applicable",
-    "side_not_drawn",
-]
+tracking_statuses = list(STATUSES)  # the tracker's own list: one source of truth
 INT = {"type": "integer"}
 NINT = {"type": ["integer", "null"]}
 schema(

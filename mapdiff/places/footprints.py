@@ -511,8 +511,10 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
     Raises
     ------
     UnknownPlaceError
-        For a name not in the gazetteer (naming the closest matches), an ambiguous name
-        (naming the candidates) or a kind the place does not have.
+        For a name not in the gazetteer (naming the closest matches) or an ambiguous name
+        (naming the candidates).
+    ArgumentError
+        For a kind the place does not have (naming the kinds it has).
 
     Examples
     --------
