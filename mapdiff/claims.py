@@ -409,14 +409,7 @@ def _measure(cmap, geom, side: str) -> dict:
     cov = cmap.coverage
     covered_all = cov is None or cov is geom or bool(shapely.covers(cov, geom))
     inside = geom if covered_all else _polygonal(shapely.intersection(geom, cov))
-    labels, geoms = [], []
-    for lab, g in zip(cmap.labels, cmap.geometries, strict=True):
-        if not shapely.intersects(geom, g):
-            continue
-        part = shapely.intersection(g, inside)
-        if not part.is_empty:
-            labels.append(lab)
-            geoms.append(_polygonal(part))
+    labels, geoms = cmap._drawn_parts(geom, inside)
     bg = cmap.background
     bg_geom = None
     if bg is not None and (bg.status == CONTESTED or (bg.holds and bg.side == side)):

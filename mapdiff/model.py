@@ -302,6 +302,19 @@ class ControlMap(GeoResult):
             return shapely.Polygon()
         return shapely.difference(self.coverage, self.drawn_union)
 
+    def _drawn_parts(self, aoi, inside) -> tuple[list, list]:
+        """(labels, polygonal parts) of the drawn labels meeting ``aoi``, each cut to
+        ``inside`` (``aoi`` within the coverage); labels with nothing there left out."""
+        labels, geoms = [], []
+        for lab, g in zip(self.labels, self.geometries, strict=True):
+            if not shapely.intersects(aoi, g):
+                continue
+            part = shapely.intersection(g, inside)
+            if not part.is_empty:
+                labels.append(lab)
+                geoms.append(_polygonal(part))
+        return labels, geoms
+
     def partition(self, aoi=None) -> tuple[tuple[Label, ...], np.ndarray]:
         """Split an area of interest into what this map says of each part.
 
@@ -326,14 +339,7 @@ class ControlMap(GeoResult):
             inside = aoi if covered else shapely.intersection(aoi, cov)
         else:
             inside = aoi
-        labels, geoms = [], []
-        for lab, g in zip(self.labels, self.geometries, strict=True):
-            if not shapely.intersects(aoi, g):
-                continue
-            part = shapely.intersection(g, inside)
-            if not part.is_empty:
-                labels.append(lab)
-                geoms.append(_polygonal(part))
+        labels, geoms = self._drawn_parts(aoi, inside)
         if self.background is not None:
             drawn = (
                 None
