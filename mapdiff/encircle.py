@@ -706,10 +706,8 @@ def encirclement(
     notes = []
     if fp.approximate:
         notes.append(f"approximate footprint: {fp.provenance}")
-    if map.grey_note:  # grey passable or blocking cannot differ on this map
-        notes.append(
-            map.grey_note.replace("the policies cannot differ", "grey passable and blocking cannot differ")
-        )
+    if map._no_grey:
+        notes.append(f"{map._no_grey}: grey passable and blocking cannot differ")
 
     holding = shapely.intersection(own, fp.geometry)
     holding_km2 = float(area_km2(holding)) if not holding.is_empty else 0.0

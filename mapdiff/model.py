@@ -266,11 +266,18 @@ class ControlMap(GeoResult):
     @property
     def grey_note(self) -> str | None:
         """None when the source has a grey zone; else the sentence every output shows instead."""
+        missing = self._no_grey
+        return None if missing is None else f"{missing}: the policies cannot differ"
+
+    @property
+    def _no_grey(self) -> str | None:
+        """ "<source>: this source has no grey-zone class" (or "this map draws no grey zone"),
+        None when it has one: the fact each output words for its own question."""
         if self.has_grey:
             return None
         if self._declared_classes is not None:
-            return f"{self.source}: this source has no grey-zone class: the policies cannot differ"
-        return f"{self.source}: this map draws no grey zone: the policies cannot differ"
+            return f"{self.source}: this source has no grey-zone class"
+        return f"{self.source}: this map draws no grey zone"
 
     @property
     def all_labels(self) -> tuple[Label, ...]:
