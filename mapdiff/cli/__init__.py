@@ -251,6 +251,24 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
+def parse_maps(items: list[str], *, required: bool = True) -> dict:
+    """{name: path} from ``--maps NAME=PATH`` options (track, claims, claim): each well
+    formed, each source once, at least one when ``required``."""
+    out = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ArgumentError(
+                f"--maps {item!r}: write --maps NAME=DIR, e.g. --maps deepstate=data/deepstate"
+            )
+        if name in out:
+            raise ArgumentError(f"--maps {name}= is given twice; give each source once")
+        out[name] = path
+    if required and not out:
+        raise ArgumentError("give at least one --maps NAME=DIR, e.g. --maps deepstate=data/deepstate")
+    return out
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser with every available subcommand (or only the one named ``only``).
 

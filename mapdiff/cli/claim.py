@@ -8,7 +8,7 @@ or ``--maps NAME=PATH``: the claim on every source's release on or before ``--da
 from __future__ import annotations
 
 from ..claims import KINDS, POLICIES, check_claim
-from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, ranged, read_map_option
+from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, parse_maps, ranged, read_map_option
 
 
 def _sources(args) -> dict:
@@ -17,8 +17,8 @@ def _sources(args) -> dict:
 
     from ..io.read import read_map
 
-    out: dict = {}
-    for arg in [args.map, *args.more, *args.maps]:
+    out: dict = dict(parse_maps(args.maps, required=False))
+    for arg in [args.map, *args.more]:
         name, sep, path = arg.partition("=")
         if sep and not os.path.exists(arg):
             out[name] = path

@@ -12,8 +12,7 @@ import warnings
 
 from ..claims import POLICIES
 from ..ledger import MAX_GAP_DAYS, RELEASE_RULES
-from . import EXIT_OK, EXIT_UNSUPPORTED, command, emit
-from .track import _maps
+from . import EXIT_OK, EXIT_UNSUPPORTED, command, emit, parse_maps
 
 
 def _run(args) -> int:
@@ -26,7 +25,7 @@ def _run(args) -> int:
         raise ArgumentError(f"--max-gap-days {args.max_gap_days}: give a whole number of days >= 0")
     maps = {
         name: Series(path, source=name if _is_profile(name) else None)
-        for name, path in _maps(args.maps).items()
+        for name, path in parse_maps(args.maps).items()
     }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

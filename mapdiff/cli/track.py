@@ -11,27 +11,10 @@ import io
 import sys
 
 from ..claims import CAPTURED_THRESHOLD, POLICIES
-from ..errors import ArgumentError
 from ..io.atomic import write_text
-from . import command, emit
+from . import command, emit, parse_maps
 
 _SHOWN = ["date", "claimant", "place", "side", "kind", "source", "release", "share", "status", "first_shown"]
-
-
-def _maps(items: list[str]) -> dict:
-    out = {}
-    for item in items:
-        name, sep, path = item.partition("=")
-        if not sep or not name or not path:
-            raise ArgumentError(
-                f"--maps {item!r}: write --maps NAME=DIR, e.g. --maps deepstate=data/deepstate"
-            )
-        if name in out:
-            raise ArgumentError(f"--maps {name}= is given twice; give each source once")
-        out[name] = path
-    if not out:
-        raise ArgumentError("give at least one --maps NAME=DIR, e.g. --maps deepstate=data/deepstate")
-    return out
 
 
 def _run(args) -> int:
@@ -42,7 +25,7 @@ def _run(args) -> int:
         buffers = ()
     t = track(
         args.ledger,
-        _maps(args.maps),
+        parse_maps(args.maps),
         threshold=args.threshold,
         policy=args.policy,
         buffers_km=buffers,
