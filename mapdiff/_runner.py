@@ -146,6 +146,78 @@ class _Measured:
     total: np.ndarray  # (n_places,) km² of each footprint
 
 
+_GRID_MIN = 16  # a part that may meet this many footprints finds its edges on a grid
+
+
+class _Footprints:
+    """The footprints of a run, indexed once: STR-tree, boxes, a grid of cells about one
+    footprint wide, and their areas (measured in the run's one projection)."""
+
+    def __init__(self, fps: np.ndarray, centre):
+        self.fps = fps
+        self.tree = shapely.STRtree(fps)
+        b = shapely.bounds(fps)
+        self.bounds = b
+        ok = ~np.isnan(b).any(axis=1)
+        self.total = area_km2(fps, centre=centre)
+        self.xy = np.nan_to_num(b[:, :2])  # a point of each box: its lower-left corner
+        if not ok.any():
+            self.h = 0.0
+            return
+        lo, hi = b[ok, :2].min(axis=0), b[ok, 2:].max(axis=0)
+        size = np.maximum(b[ok, 2] - b[ok, 0], b[ok, 3] - b[ok, 1])
+        self.h = float(max(np.median(size), (hi - lo).max() / 512, 1e-9))
+        self.origin, self.top = lo, hi
+        self.shape = (int((hi[1] - lo[1]) / self.h) + 1, int((hi[0] - lo[0]) / self.h) + 1)  # rows=y
+        cells = self._cells(np.where(ok[:, None], b, 0.0))
+        self.cells = cells  # (n, 4): x0, y0, x1, y1 cell indices of each footprint's box
+
+    def _cells(self, b: np.ndarray) -> np.ndarray:
+        ny, nx = self.shape
+        x = np.floor((b[:, [0, 2]] - self.origin[0]) / self.h)
+        y = np.floor((b[:, [1, 3]] - self.origin[1]) / self.h)
+        x, y = np.clip(x, 0, nx - 1).astype(np.intp), np.clip(y, 0, ny - 1).astype(np.intp)
+        return np.column_stack([x[:, 0], y[:, 0], x[:, 1], y[:, 1]])
+
+    def near_edges(self, geom, cand: np.ndarray) -> np.ndarray:
+        """Which of the footprints ``cand`` have a box within a grid cell of an edge of ``geom``.
+
+        The others' boxes meet no edge of ``geom``: each lies wholly inside it or wholly
+        outside, so one point tells which. Conservative (cells, and the segments that join
+        one ring to the next count as edges): never says far for a footprint an edge meets.
+        """
+        xy = shapely.get_coordinates(geom)
+        if len(xy) < 2 or self.h == 0.0:
+            return np.ones(len(cand), dtype=bool)
+        lo = np.minimum(xy[:-1], xy[1:])
+        hi = np.maximum(xy[:-1], xy[1:])
+        meets = (hi >= self.origin).all(axis=1) & (lo <= self.top).all(axis=1)  # no footprint beyond
+        c = self._cells(np.column_stack([lo[meets], hi[meets]]))
+        grid = np.zeros(self.shape, dtype=bool)
+        small = ((c[:, 2] - c[:, 0]) <= 1) & ((c[:, 3] - c[:, 1]) <= 1)
+        s = c[small]
+        for xi, yi in ((0, 1), (2, 1), (0, 3), (2, 3)):  # the corners cover a range of 1 or 2 cells
+            grid[s[:, yi], s[:, xi]] = True
+        for x0, y0, x1, y1 in c[~small]:
+            grid[y0 : y1 + 1, x0 : x1 + 1] = True
+        acc = np.zeros((self.shape[0] + 1, self.shape[1] + 1), dtype=np.int64)
+        acc[1:, 1:] = grid.cumsum(axis=0).cumsum(axis=1)
+        x0, y0, x1, y1 = self.cells[cand].T
+        hits = acc[y1 + 1, x1 + 1] - acc[y0, x1 + 1] - acc[y1 + 1, x0] + acc[y0, x0]
+        return hits > 0
+
+    def overlaps(self, geom, cand: np.ndarray):
+        """For the footprints ``cand`` whose boxes meet ``geom``'s: which are inside ``geom``
+        for certain (their boxes meet none of its edges), and which must be tested."""
+        near = self.near_edges(geom, cand)
+        far = cand[~near]
+        inside = np.zeros(len(far), dtype=bool)
+        if far.size:
+            shapely.prepare(geom)
+            inside = shapely.contains_xy(geom, self.xy[far, 0], self.xy[far, 1])
+        return far[inside], cand[near]
+
+
 def measure_footprints(
     m: ControlMap, fps: np.ndarray, centre=None, memo: dict | None = None
 ) -> tuple[tuple, np.ndarray, np.ndarray, np.ndarray]:
@@ -159,8 +231,9 @@ def measure_footprints(
     centre : (lon, lat), optional
         Centre of the one equal-area projection every piece is measured in.
     memo : dict, optional
-        Reused across releases: footprint areas inside a coverage seen before are not
-        measured again (consecutive releases of one source share their coverage).
+        Reused across releases of one run (the same ``fps`` and ``centre``): footprint
+        areas inside a coverage seen before, and parts seen before, are not measured
+        again (consecutive releases of one source share their coverage and most parts).
 
     Returns
     -------
@@ -168,12 +241,31 @@ def measure_footprints(
         ``areas[i, j]`` is km² of ``labels[i]`` in footprint ``j`` (drawn labels, then the
         background); ``covered[j]`` is the part of footprint ``j`` the map covers, ``total[j]``
         its whole area. Same numbers as :meth:`ControlMap.partition` per footprint.
+
+    Notes
+    -----
+    A footprint whose box meets no edge of a drawn part is wholly inside the part or
+    wholly outside it: one point tells which, and one inside measures as itself (no cut,
+    no projection). Only footprints an edge may cross are tested and cut, always against
+    the whole part: the pieces, hence their km², are those a cut of every footprint gives.
     """
     fps = np.asarray(fps, dtype=object)
     n = len(fps)
     centre = centre or _centre(fps)
+    memo = {} if memo is None else memo
+    if "index" not in memo:
+        memo["index"] = _Footprints(fps, centre)
+    ix = memo["index"]
+    tsize = ix.total
     cov = m.coverage
-    drawn = [g for g in m._clipped]
+    ckey = b"" if cov is None else shapely.to_wkb(cov)
+    covs = memo.setdefault("coverages", {})
+    if ckey not in covs:
+        if len(covs) > 256:
+            covs.clear()
+        covs[ckey] = tsize if cov is None else _covered(ix, cov, centre)
+    csize = covs[ckey]
+    drawn = m._clipped
     parts, owner = [], []
     for k, g in enumerate(drawn):
         p = shapely.get_parts(g)
@@ -182,41 +274,21 @@ def measure_footprints(
         owner.append(np.full(len(p), k))
     parts = np.concatenate(parts) if parts else np.empty(0, dtype=object)
     owner = np.concatenate(owner) if owner else np.empty(0, dtype=int)
-    memo = {} if memo is None else memo
-    ckey = b"" if cov is None else shapely.to_wkb(cov)
-    if ckey not in memo:
-        covered_geoms = fps if cov is None else shapely.intersection(fps, cov)
-        sizes = area_km2(np.concatenate([covered_geoms, fps]), centre=centre)
-        memo[ckey] = (sizes[:n], sizes[n:])
-    csize, tsize = memo[ckey]
     areas = np.zeros((len(drawn) + (m.background is not None), n))
     if parts.size:
         # Consecutive releases mostly redraw the same parts: a part seen before (same WKB)
-        # reuses its measures; only new parts are cut and projected.
+        # reuses its measures; only new parts are measured.
         seen = memo.setdefault("parts", {})
         if len(seen) > 20000:
             seen.clear()
-        if "tree" not in memo:
-            memo["tree"] = shapely.STRtree(fps)
         keys = shapely.to_wkb(parts)
         new = np.flatnonzero([k not in seen for k in keys])
         if new.size:
-            qi, fi = memo["tree"].query(parts[new], predicate="intersects")
-            psize = np.empty(len(qi))
-            if len(qi):
-                # a town wholly inside one drawn part measures as the town: no cut, no projection
-                shapely.prepare(parts[new[np.unique(qi)]])
-                full = shapely.covers(parts[new[qi]], fps[fi])
-                psize[full] = tsize[fi[full]]
-                cut = ~full
-                if cut.any():
-                    psize[cut] = area_km2(
-                        shapely.intersection(parts[new[qi[cut]]], fps[fi[cut]]), centre=centre
-                    )
-            bounds = np.searchsorted(qi, np.arange(new.size + 1))
+            p, f, a = _measure_parts(ix, parts[new], centre)
+            bounds = np.searchsorted(p, np.arange(new.size + 1))
             for k, i in enumerate(new):
                 sl = slice(bounds[k], bounds[k + 1])
-                seen[keys[i]] = (fi[sl], psize[sl])
+                seen[keys[i]] = (f[sl], a[sl])
         for k in range(len(parts)):
             f, a = seen[keys[k]]
             if len(f):
@@ -228,6 +300,56 @@ def measure_footprints(
         areas[-1] = np.maximum(csize - areas[: len(drawn)].sum(axis=0), 0.0)
         labels.append(m.background)
     return tuple(labels), areas, csize, tsize
+
+
+def _covered(ix: _Footprints, cov, centre) -> np.ndarray:
+    """km² of each footprint inside the coverage ``cov``: its own area when no edge of the
+    coverage comes near it and it lies inside, none when its box misses the coverage's,
+    else the area of footprint ∩ coverage."""
+    out = np.zeros(len(ix.fps))
+    cand = np.sort(ix.tree.query(cov))
+    inside, near = ix.overlaps(cov, cand)
+    out[inside] = ix.total[inside]
+    if near.size:
+        out[near] = area_km2(shapely.intersection(ix.fps[near], cov), centre=centre)
+    return out
+
+
+def _measure_parts(ix: _Footprints, parts: np.ndarray, centre):
+    """(part index, footprint index, km²) of each part in each footprint it meets, parts
+    in order. A footprint a part covers measures as the footprint (no cut, no projection)."""
+    qi, fi = ix.tree.query(parts)  # boxes only
+    counts = np.diff(np.searchsorted(qi, np.arange(len(parts) + 1)))
+    starts = np.cumsum(counts) - counts
+    few = np.repeat(counts < _GRID_MIN, counts)  # pairs tested one by one
+    out_p, out_f = [], []
+    test_p, test_f = [qi[few]], [fi[few]]
+    for k in np.flatnonzero(counts >= _GRID_MIN):  # large parts: most footprints far from an edge
+        inside, near = ix.overlaps(parts[k], fi[starts[k] : starts[k] + counts[k]])
+        out_p.append(np.full(len(inside), k))
+        out_f.append(inside)
+        test_p.append(np.full(len(near), k))
+        test_f.append(near)
+    tp, tf = np.concatenate(test_p), np.concatenate(test_f)
+    cut_p = cut_f = np.empty(0, dtype=np.intp)
+    if tp.size:
+        shapely.prepare(parts[np.unique(tp)])
+        meets = shapely.intersects(parts[tp], ix.fps[tf])
+        tp, tf = tp[meets], tf[meets]
+        full = shapely.covers(parts[tp], ix.fps[tf])
+        out_p.append(tp[full])
+        out_f.append(tf[full])
+        cut_p, cut_f = tp[~full], tf[~full]
+    out_a = [ix.total[f] for f in out_f]
+    if cut_p.size:
+        out_p.append(cut_p)
+        out_f.append(cut_f)
+        out_a.append(area_km2(shapely.intersection(parts[cut_p], ix.fps[cut_f]), centre=centre))
+    if not out_p:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp), np.empty(0)
+    p, f, a = np.concatenate(out_p), np.concatenate(out_f), np.concatenate(out_a)
+    order = np.lexsort((f, p))  # by part, then footprint: the sums add in one order
+    return p[order], f[order], a[order]
 
 
 # ======================================================================= results by file identity

@@ -103,3 +103,95 @@ def test_file_identity_is_the_real_path_of_a_file_or_of_its_link_target(tmp_path
     # the file, the file through a linked folder, and a link to the file: one identity
     assert _identity(str(f)) == _identity(str(linked_dir / "a.geojson")) == _identity(str(link)) == want
     assert _identity(str(tmp_path / "missing.geojson")) is None
+
+
+# ------------------------------------------------------------------ the measuring kernel
+def _naive_measure(m, fps, centre):
+    """Every footprint cut by every drawn part of the map clipped to its coverage."""
+    import numpy as np
+    import shapely
+
+    from mapdiff.measure import area_km2
+
+    drawn = [shapely.get_parts(g) for g in m._clipped]
+    areas = np.zeros((len(drawn) + (m.background is not None), len(fps)))
+    for k, parts in enumerate(drawn):
+        for p in parts:
+            areas[k] += area_km2(shapely.intersection(p, fps), centre=centre)
+    total = area_km2(fps, centre=centre)
+    covered = total if m.coverage is None else area_km2(shapely.intersection(fps, m.coverage), centre=centre)
+    if m.coverage is None:
+        covered = areas[: len(drawn)].sum(axis=0)
+    if m.background is not None:
+        areas[-1] = np.maximum(covered - areas[: len(drawn)].sum(axis=0), 0.0)
+    return areas, covered, total
+
+
+def _front_map(seed: int, coverage: bool):
+    """A ragged front with a hole and islands, grey strips, and a coverage cutting it."""
+    import numpy as np
+    import shapely
+
+    from mapdiff.model import normalise
+
+    rng = np.random.default_rng(seed)
+    ys = np.linspace(47.0, 49.0, 400)
+    xs = 37.5 + 0.15 * np.sin(ys * 9 + seed) + rng.normal(0, 0.01, ys.size)
+    ru = shapely.Polygon([(39.5, 47.0), *zip(xs, ys, strict=True), (39.5, 49.0)])
+    ru = ru.difference(shapely.Point(38.3, 48.0).buffer(0.2))  # a hole held by UA
+    islands = shapely.union_all(
+        [shapely.Point(x, y).buffer(0.03) for x, y in rng.uniform([36.5, 47.2], [37.3, 48.8], (12, 2))]
+    )
+    grey = shapely.box(37.2, 47.6, 37.9, 47.64)
+    ru_label, grey_label = mapdiff.Label("controlled", "RU"), mapdiff.Label("contested", None)
+    return normalise(
+        [(ru_label, shapely.union(ru, islands)), (grey_label, grey)],
+        coverage=shapely.Polygon([(36.0, 46.8), (39.2, 46.8), (38.6, 49.3), (36.0, 49.3)])
+        if coverage
+        else None,
+        background=mapdiff.Label("controlled", "UA") if coverage else None,
+        source="t",
+        precedence=[ru_label, grey_label],
+    )
+
+
+@pytest.mark.parametrize("seed, coverage", [(0, True), (1, True), (2, False)])
+def test_kernel_gives_the_naive_cut_of_every_footprint(seed, coverage):
+    """Hundreds of footprints (the grid path: most far from any edge, inside or outside),
+    boxes on the coverage's edge and discs on the front: the km² of cutting every footprint
+    with every part, to 1e-9 km², over consecutive releases sharing one memo."""
+    import numpy as np
+    import shapely
+
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform([36.0, 46.8], [39.4, 49.3], (400, 2))
+    fps = [shapely.Point(x, y).buffer(rng.uniform(0.01, 0.05)) for x, y in centres]
+    fps += [shapely.box(x, y, x + 0.1, y + 0.05) for x, y in rng.uniform([36.0, 46.8], [39.4, 49.3], (60, 2))]
+    fps = np.asarray(fps, dtype=object)
+    centre = R._centre(fps)
+    memo: dict = {}
+    for release in range(3):
+        m = _front_map(seed * 10 + release % 2, coverage)  # the third release redraws the first
+        labels, areas, covered, total = R.measure_footprints(m, fps, centre, memo)
+        assert labels == (*m.labels, *([m.background] if m.background else []))
+        n_areas, n_covered, n_total = _naive_measure(m, fps, centre)
+        np.testing.assert_allclose(areas, n_areas, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(covered, n_covered, rtol=0, atol=1e-9)
+        np.testing.assert_array_equal(total, n_total)
+        assert (areas[0] > 0).sum() > 50 and ((areas[0] > 0) & (areas[0] < total - 1e-6)).sum() > 5
+        if coverage:
+            assert ((covered > 0) & (covered < total - 1e-6)).sum() > 3  # footprints the coverage cuts
+    assert len(memo["parts"]) < 3 * 20  # the third release measured nothing again
+
+
+def test_footprints_far_from_every_edge_are_decided_by_one_point():
+    import numpy as np
+    import shapely
+
+    fps = np.asarray([shapely.Point(37.0 + i * 0.1, 48.0).buffer(0.02) for i in range(20)], dtype=object)
+    ix = R._Footprints(fps, R._centre(fps))
+    part = shapely.box(36.5, 47.5, 37.9, 48.5)  # its right edge crosses footprint 9 only
+    inside, near = ix.overlaps(part, np.arange(20))
+    assert list(inside) == list(range(9))  # decided without a test
+    assert 9 in near and set(near) <= {8, 9, 10}  # those a cell from the edge are tested
+    assert not shapely.intersects(part, fps[[i for i in range(20) if i not in set(inside) | set(near)]]).any()
