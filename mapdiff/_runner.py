@@ -498,9 +498,22 @@ def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
         )
 
 
+_INDEXES: dict = {}  # per process: the footprints of the last runs, indexed (a worker runs many batches)
+
+
+def _index(ctx: _Context) -> _Footprints:
+    key = (hashlib.sha256(b"".join(ctx.fps_wkb)).hexdigest(), len(ctx.fps_wkb), ctx.centre)
+    ix = _INDEXES.get(key)
+    if ix is None:
+        if len(_INDEXES) >= 4:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        ix = _INDEXES[key] = _Footprints(shapely.from_wkb(np.asarray(ctx.fps_wkb, dtype=object)), ctx.centre)
+    return ix
+
+
 def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:
-    fps = shapely.from_wkb(np.asarray(ctx.fps_wkb, dtype=object))
-    out, memo = [], {}
+    ix = _index(ctx)
+    fps, out, memo = ix.fps, [], {"index": ix}
     for r in batch:
         m = _load_release(r, ctx)
         labels, areas, cov, tot = measure_footprints(m, fps, ctx.centre, memo)

@@ -557,8 +557,9 @@ def _assemble_shares(
     areas = pd.DataFrame(
         {
             "date": np.asarray(ev_date, dtype=object)[ri],
-            "place": np.asarray(names)[ci],
-            "label": np.asarray(ev_label, dtype=object)[ri],
+            # the few distinct strings converted once (the dtype pandas infers), taken per row
+            "place": pd.Series(np.asarray(names, dtype=object)).array.take(ci),
+            "label": pd.Series(np.asarray(ev_label, dtype=object)).array.take(ri),
             "km2": stacked[ri, ci],
         }
     )
