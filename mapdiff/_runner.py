@@ -564,7 +564,12 @@ def _run(
     workers = workers or os.cpu_count() or 1
     n_items = len(items) - (1 if overlap else 0)
     serial = backend == "local" and (workers <= 1 or len(items) <= 4)
-    n_batches = 1 if serial else max(workers * 4, math.ceil(len(items) / 64))
+    if serial:
+        n_batches = 1
+    elif backend == "dask":  # a few large tasks per worker: each is a round trip through the scheduler
+        n_batches = max(workers * _DASK_TASKS_PER_WORKER, math.ceil(len(items) / 512))
+    else:
+        n_batches = max(workers * 4, math.ceil(len(items) / 64))
     batches = _batches(items, n_batches, overlap)
     bar = _progress(n_items, desc, quiet)
     results: list = [None] * len(batches)
@@ -594,6 +599,8 @@ def _run(
 
 
 _CLIENTS: dict = {}  # one dask client per scheduler address (or "local"), kept for the process
+_DASK_TASKS_PER_WORKER = 2  # few enough to cost little, enough for a worker to take over a slow one's
+_SCATTERED: dict = {}  # (client id, context digest) -> the context on that client's workers
 
 
 def dask_client(scheduler: str | None = None, *, workers: int | None = None):
@@ -658,10 +665,27 @@ def _close(client) -> None:
 
 
 def _run_dask(fn, ctx, batches, client, done) -> None:
+    """Submit one task per batch, the context sent to the workers once per client (reused by
+    every later call with the same places), results collected as they complete."""
     from distributed import as_completed
 
-    ctx_f = client.scatter(ctx, broadcast=True)
+    ctx_f = _scattered(client, ctx)
     futs = [client.submit(fn, ctx_f, b, pure=False) for b in batches]
     index = {f.key: i for i, f in enumerate(futs)}
-    for f in as_completed(futs):
-        done(index[f.key], f.result())
+    for f, res in as_completed(futs, with_results=True):
+        done(index[f.key], res)
+
+
+def _scattered(client, ctx):
+    """``ctx`` on every worker of ``client``: scattered on first use, then the same future
+    (keyed by the context's content, so a later call with the same places sends nothing)."""
+    import pickle
+
+    key = (client.id, hashlib.sha256(pickle.dumps(ctx, protocol=5)).hexdigest())
+    fut = _SCATTERED.get(key)
+    if fut is None or fut.status != "finished":
+        if len(_SCATTERED) >= 8:  # keep the last few contexts alive on the cluster
+            with contextlib.suppress(Exception):  # its client may be gone
+                _SCATTERED.pop(next(iter(_SCATTERED))).release()
+        fut = _SCATTERED[key] = client.scatter(ctx, broadcast=True)
+    return fut
