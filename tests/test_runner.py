@@ -195,3 +195,30 @@ def test_footprints_far_from_every_edge_are_decided_by_one_point():
     assert list(inside) == list(range(9))  # decided without a test
     assert 9 in near and set(near) <= {8, 9, 10}  # those a cell from the edge are tested
     assert not shapely.intersects(part, fps[[i for i in range(20) if i not in set(inside) | set(near)]]).any()
+
+
+def test_dask_sends_the_context_once_per_client_and_gives_the_local_numbers():
+    distributed = pytest.importorskip("distributed")
+    import pandas as pd
+
+    s = Series(mapdiff.sample_paths())
+    places = ["Pokrovsk", "Myrnohrad"]
+    local = s.shares(places, "RU", workers=1, quiet=True, cache=False)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        sent = []
+        scatter = client.scatter
+        client.scatter = lambda data, **kw: sent.append(data) or scatter(data, **kw)
+        first = s.shares(places, "RU", backend="dask", client=client, quiet=True, cache=False)
+        again = s.shares(places, "RU", backend="dask", client=client, quiet=True, cache=False)
+        assert len(sent) == 1  # the second call sent nothing
+        other = s.shares(["Pokrovsk"], "RU", backend="dask", client=client, quiet=True, cache=False)
+        assert len(sent) == 2 and sent[0] != sent[1]  # other places: another context
+    for sh in (first, again):
+        pd.testing.assert_frame_equal(sh.frame, local.frame)  # exactly: batches never change a number
+        pd.testing.assert_frame_equal(sh.areas, local.areas)
+    pd.testing.assert_series_equal(other.frame["Pokrovsk"], local.frame["Pokrovsk"])
