@@ -127,7 +127,7 @@ def _clip_map(m: ControlMap, aoi) -> ControlMap:
         g if shapely.covers(aoi, g) else _polygonal(shapely.intersection(g, aoi)) for g in m.geometries
     )
     cov = None if m.coverage is None else _polygonal(shapely.intersection(m.coverage, aoi))
-    return dataclasses.replace(m, geometries=geoms, coverage=cov)
+    return dataclasses.replace(m, geometries=geoms, coverage=cov, _land=None)
 
 
 def _dated(m: ControlMap, as_of) -> ControlMap:

@@ -32,6 +32,7 @@ gazetteer place.
 from __future__ import annotations
 
 import html
+import itertools
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -45,7 +46,7 @@ from .classes import classify_pieces, comparison_sides
 from .errors import ArgumentError, EmptyMapError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
-from .model import ControlMap, polygonal_parts
+from .model import ControlMap, _polygonal, polygonal_parts
 from .scope import not_drawn_keys, select_not_drawn
 
 __all__ = [
@@ -379,14 +380,30 @@ class Comparison(GeoResult):
 
     a: ControlMap
     b: ControlMap
-    aoi: object
+    _aoi: object = field(repr=False)
     aoi_km2: float
-    pieces: object
+    _pieces: object = field(repr=False)
     noise_m: float = 30.0
     scope_notes: tuple[str, ...] = ()
     _centre: tuple = field(default=(0.0, 0.0), repr=False)
     place: object = field(default=None, repr=False)
     class_sides: tuple = (None, None)
+    _whole: bool = field(default=False, repr=False)  # the AOI is the maps' extent
+
+    @cached_property
+    def aoi(self):
+        """The area of interest (lon/lat geometry)."""
+        return self._aoi() if callable(self._aoi) else self._aoi
+
+    @cached_property
+    def pieces(self):
+        """The overlay of the two partitions over the AOI (GeoDataFrame, EPSG:4326)."""
+        return self._pieces.frame()
+
+    @property
+    def _table(self) -> pd.DataFrame:
+        """The pieces without their geometries (labels, km², cause, class): no geometry made."""
+        return self._pieces.table
 
     @property
     def approximate(self) -> bool:
@@ -399,9 +416,9 @@ class Comparison(GeoResult):
         With no sides (or the comparison's own), this is the ``class`` column.
         """
         sides = comparison_sides(self.a, self.b, side_a, side_b)
-        if sides == tuple(self.class_sides) and "class" in self.pieces:
-            return self.pieces["class"].to_numpy(dtype=object)
-        return classify_pieces(self.pieces, *sides)
+        if sides == tuple(self.class_sides) and "class" in self._table:
+            return self._table["class"].to_numpy(dtype=object)
+        return classify_pieces(self._table, *sides)
 
     @property
     def grey_notes(self) -> tuple[str, ...]:
@@ -412,24 +429,23 @@ class Comparison(GeoResult):
     @cached_property
     def class_km2(self) -> dict:
         """km² per disagreement class present (``class`` column), in :data:`CLASSES` order."""
-        by = self.pieces.groupby("class")["area_km2"].sum()
+        by = self._table.groupby("class")["area_km2"].sum()
         return {c: float(by[c]) for c in CLASSES if c in by.index}
 
     # ------------------------------------------------------------- tables
     @cached_property
     def labels(self) -> tuple[Label, ...]:
         """Every label found in either map over the AOI (a's first)."""
-        p = self.pieces
-        seen = dict.fromkeys(
-            [_lab(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)]
-            + [_lab(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)]
+        p = self._table
+        pairs = dict.fromkeys(
+            [*zip(p.a_status, p.a_side, strict=True), *zip(p.b_status, p.b_side, strict=True)]
         )
-        return tuple(seen)
+        return tuple(dict.fromkeys(_lab(s, d) for s, d in pairs))
 
     @cached_property
     def crosstab(self) -> pd.DataFrame:
         """km² of a's labels (rows) by b's labels (columns); sums to ``aoi_km2``."""
-        p = self.pieces
+        p = self._table
         names = [str(lab) for lab in self.labels]
         ra = [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)]
         rb = [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)]
@@ -444,7 +460,8 @@ class Comparison(GeoResult):
         """Disagreeing pieces: ``a_label, b_label, area_km2, cause, geometry`` (EPSG:4326)."""
         import geopandas as gpd
 
-        p = self.pieces[self.pieces.cause != "agree"]
+        keep = (self._table.cause != "agree").to_numpy()
+        p = self._table[keep]
         return gpd.GeoDataFrame(
             {
                 "a_label": [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)],
@@ -452,14 +469,14 @@ class Comparison(GeoResult):
                 "area_km2": p.area_km2.to_numpy(),
                 "cause": p.cause.to_numpy(),
             },
-            geometry=p.geometry.to_numpy(),
+            geometry=self._pieces.geoms(keep),
             crs="EPSG:4326",
         )
 
     @cached_property
     def disagreement_km2(self) -> dict:
         """{scope, noise, real, total} km²."""
-        by = self.pieces.groupby("cause")["area_km2"].sum()
+        by = self._table.groupby("cause")["area_km2"].sum()
         out = {c: float(by.get(c, 0.0)) for c in ("scope", "noise", "real")}
         out["total"] = out["scope"] + out["noise"] + out["real"]
         return out
@@ -527,15 +544,20 @@ class Comparison(GeoResult):
 
     # ------------------------------------------------------------- displacement
     def _side_region(self, which: str, side: str):
-        p = self.pieces
-        status = p[f"{which}_status"].isin(["controlled", "encircled"])
-        sel = p[status & (p[f"{which}_side"] == side)]
-        return _dissolve(sel.geometry.to_numpy())
+        """Where map ``which`` says ``side`` holds the land, within the AOI: from the map's
+        own labels (one union), not from the pieces, whose seams need not match exactly."""
+        m = self.a if which == "a" else self.b
+        held = [m.geometry(lab) for lab in m.all_labels if lab.holds and lab.side == side]
+        held = [g for g in held if not g.is_empty]
+        if not held:
+            return shapely.Polygon()
+        region = held[0] if len(held) == 1 else shapely.union_all(held)
+        return region if self._whole else _polygonal(shapely.intersection(region, self.aoi))
 
     @cached_property
     def sides(self) -> tuple[str, ...]:
         """Sides holding ground in either map over the AOI."""
-        p = self.pieces
+        p = self._table
         out = []
         for w in ("a", "b"):
             held = p[p[f"{w}_status"].isin(["controlled", "encircled"])]
@@ -552,7 +574,7 @@ class Comparison(GeoResult):
         """
         rows = []
         edge = shapely.buffer(shapely.boundary(self._proj(self.aoi)), 1.0)
-        scope = self.pieces[self.pieces.cause == "scope"].geometry.to_numpy()
+        scope = self._pieces.geoms((self._table.cause == "scope").to_numpy())
         scope_p = shapely.buffer(self._proj(shapely.union_all(scope)), 1.0) if len(scope) else None
         for side in self.sides:
             lines = []
@@ -587,8 +609,8 @@ class Comparison(GeoResult):
         d/2 with mitred joins so square corners survive, intersected with itself): strips
         narrower than d vanish. Shares are of the AOI.
         """
-        p = self.pieces[self.pieces.cause.isin(["noise", "real"])]
-        geoms = self._proj(p.geometry.to_numpy()) if len(p) else np.array([], dtype=object)
+        sel = self._table.cause.isin(["noise", "real"]).to_numpy()
+        geoms = self._proj(self._pieces.geoms(sel)) if sel.any() else np.array([], dtype=object)
         rows = []
         for d in TOLERANCES_M:
             if len(geoms) == 0:
@@ -616,10 +638,11 @@ class Comparison(GeoResult):
         import geopandas as gpd
 
         cols = ["rank", "area_km2", "a_label", "b_label", "lon", "lat", "place", "place_km", "geometry"]
-        real = self.pieces[self.pieces.cause == "real"]
+        sel = (self._table.cause == "real").to_numpy()
+        real = self._table[sel]
         if len(real) == 0:
             return gpd.GeoDataFrame(pd.DataFrame(columns=cols), geometry="geometry", crs="EPSG:4326")
-        parts = real.geometry.to_numpy()
+        parts = self._pieces.geoms(sel)
         comps = shapely.get_parts(_dissolve(parts))
         tree = shapely.STRtree(comps)
         pi, ci = tree.query(shapely.point_on_surface(parts), predicate="within")
@@ -665,7 +688,7 @@ class Comparison(GeoResult):
     # ------------------------------------------------------------- outputs
     def to_frame(self) -> pd.DataFrame:
         """The crosstab in long form: a_status, a_side, b_status, b_side, area_km2 (non-zero cells)."""
-        p = self.pieces
+        p = self._table
         g = (
             pd.DataFrame(
                 {
@@ -756,9 +779,9 @@ class Comparison(GeoResult):
         if what not in ("disagreement", "pieces"):
             raise ArgumentError(f"what= takes 'disagreement' or 'pieces', got {what!r}")
         keep = (
-            np.ones(len(self.pieces), bool) if what == "pieces" else (self.pieces.cause != "agree").to_numpy()
+            np.ones(len(self._table), bool) if what == "pieces" else (self._table.cause != "agree").to_numpy()
         )
-        p = self.pieces[keep]
+        p = self._table[keep]
         df = pd.DataFrame(
             {
                 "class": self.classes()[keep],
@@ -772,7 +795,7 @@ class Comparison(GeoResult):
                 "area_km2": p.area_km2.to_numpy(),
             }
         )
-        return gpd.GeoDataFrame(df, geometry=p.geometry.to_numpy(), crs="EPSG:4326")
+        return gpd.GeoDataFrame(df, geometry=self._pieces.geoms(keep), crs="EPSG:4326")
 
     def _export_provenance(self) -> dict:
         from .io.write import export_provenance
@@ -861,14 +884,19 @@ def compare(
         raise ArgumentError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
     if not (noise_m >= 0):
         raise ArgumentError(f"noise_m must be >= 0 metres, got {noise_m!r}")
-    geom = _resolve_aoi(aoi, (a, b))
-    x0, y0, x1, y1 = shapely.bounds(geom)
+    fast = _drawn_only(a, b) if aoi is None else None
+    if fast is None:
+        geom = _resolve_aoi(aoi, (a, b))
+        x0, y0, x1, y1 = shapely.bounds(geom)
+        pa, pb, inter = _tile_pieces(a, b, geom)
+        rest = None
+    else:  # the AOI (the union of the two coverages) is built only when asked
+        # the bounds of the two coverages, from their parts (land, beyond) without making them
+        box = shapely.bounds([g for m in (a, b) for g in m._land if g is not None])
+        (x0, y0), (x1, y1) = box[:, :2].min(axis=0), box[:, 2:].max(axis=0)
+        pa, pb, inter, rest = fast
+        geom = None
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
-    la, ga = _tiles(a, geom)
-    lb, gb = _tiles(b, geom)
-    ia, ib, inter = _overlay(la, ga, lb, gb)
-    la_arr, lb_arr = np.asarray(la, dtype=object), np.asarray(lb, dtype=object)
-    pa, pb = la_arr[ia], lb_arr[ib]
     agree = pa == pb
 
     # disagreement, one row per part
@@ -898,10 +926,10 @@ def compare(
             f"{(b if silent is a else a).source} draws held ground were taken as scope "
             "(see mapdiff.scope)"
         )
-    rest = np.flatnonzero(cause == "real")
-    if noise_m > 0 and len(rest):
-        eroded = shapely.buffer(to_equal_area(parts[rest], centre), -noise_m / 2.0)
-        cause[rest[shapely.is_empty(eroded)]] = "noise"
+    rest_idx = np.flatnonzero(cause == "real")
+    if noise_m > 0 and len(rest_idx):
+        eroded = shapely.buffer(to_equal_area(parts[rest_idx], centre), -noise_m / 2.0)
+        cause[rest_idx[shapely.is_empty(eroded)]] = "noise"
     for m in (a, b):
         notes += [f"{m.source}: {s}" for s in m.scope]
     notes = list(dict.fromkeys(notes))  # one note per statement when both maps share a source
@@ -911,27 +939,173 @@ def compare(
     a_lab = np.concatenate([pa[agree_idx], pa_d])
     b_lab = np.concatenate([pb[agree_idx], pb_d])
     causes = np.concatenate([np.full(len(agree_idx), "agree", dtype=object), cause])
-    sizes = area_km2(np.concatenate([geoms, [geom]]), centre=centre)  # one projection for all
-    import geopandas as gpd
-
-    pieces = gpd.GeoDataFrame(
+    lazy = {}
+    if rest is None:
+        sizes = area_km2(np.concatenate([geoms, [geom]]), centre=centre)  # one projection for all
+        aoi_km2, sizes = float(sizes[-1]), sizes[:-1]
+    else:
+        # the rest of the AOI, where both maps imply their background: its km² is the AOI's
+        # less what is drawn (the pieces tile the AOI), its geometry made when asked
+        label, aoi_km2, cell = rest(centre)
+        sizes = area_km2(geoms, centre=centre)
+        lazy[len(geoms)] = cell
+        geoms = np.append(geoms, None)
+        a_lab, b_lab = np.append(a_lab, label), np.append(b_lab, label)
+        causes = np.append(causes, "agree")
+        sizes = np.append(sizes, aoi_km2 - float(sizes.sum()))
+    table = pd.DataFrame(
         {
             "a_status": [lab.status for lab in a_lab],
             "a_side": [lab.side for lab in a_lab],
             "b_status": [lab.status for lab in b_lab],
             "b_side": [lab.side for lab in b_lab],
-            "area_km2": sizes[:-1],
+            "area_km2": sizes,
             "cause": causes,
-        },
-        geometry=list(geoms),
-        crs="EPSG:4326",
+        }
     )
     sides = comparison_sides(a, b)
-    pieces.insert(6, "class", classify_pieces(pieces, *sides))
+    table.insert(6, "class", classify_pieces(table, *sides))
     place = _aoi_place(aoi)
     return Comparison(
-        a, b, geom, float(sizes[-1]), pieces, float(noise_m), tuple(notes), centre, place, class_sides=sides
+        a,
+        b,
+        geom if geom is not None else (lambda: _resolve_aoi(None, (a, b))),
+        aoi_km2,
+        _Pieces(table, geoms, lazy),
+        float(noise_m),
+        tuple(notes),
+        centre,
+        place,
+        class_sides=sides,
+        _whole=aoi is None,
     )
+
+
+def _tile_pieces(a: ControlMap, b: ControlMap, geom):
+    """Each map tiles ``geom`` (drawn labels, background, not covered); the two tilings
+    overlaid: (a's label, b's label, geometry) per piece."""
+    la, ga = _tiles(a, geom)
+    lb, gb = _tiles(b, geom)
+    ia, ib, inter = _overlay(la, ga, lb, gb)
+    la_arr, lb_arr = np.asarray(la, dtype=object), np.asarray(lb, dtype=object)
+    return la_arr[ia], lb_arr[ib], inter
+
+
+def _drawn(m: ControlMap):
+    labels, geoms = [], []
+    for lab, g in zip(m.labels, m._clipped, strict=True):
+        if not g.is_empty:
+            labels.append(lab)
+            geoms.append(_polygonal(g))
+    return np.asarray(labels, dtype=object), np.asarray(geoms, dtype=object)
+
+
+def _drawn_only(a: ControlMap, b: ControlMap):
+    """The pieces of a whole-front comparison from what the two maps draw, or None.
+
+    Applies when both maps speak on one land outline with one background (every map the
+    reading pipeline reads with ``coverage = "ukraine"``): each coverage is that land plus
+    what the map draws beyond it, so outside both drawings the two maps agree (both imply
+    their background) and only the drawings need overlaying. Returns (a's labels, b's
+    labels, geometries, rest) where ``rest(centre)`` gives the label, the AOI's km² and a
+    function that builds the background cell, the rest of the AOI.
+    """
+    if a._land is None or b._land is None or a._land[0] is not b._land[0]:
+        return None
+    if a.background is None or a.background != b.background:
+        return None
+    land = a._land[0]
+    la, ga = _drawn(a)
+    lb, gb = _drawn(b)
+    ua, ub = _dissolve(ga), _dissolve(gb)
+    pa, pb, out = [], [], []
+    if len(ga) and len(gb):
+        ia, ib, inter = _overlay(la, ga, lb, gb)
+        pa.append(la[ia]), pb.append(lb[ib]), out.append(inter)
+    # drawn by one map only: where the other speaks (its background) or does not (beyond
+    # the land, where only the drawing map speaks)
+    for mine, labels, geoms, other, flip in ((a, la, ga, ub, False), (b, lb, gb, ua, True)):
+        if not len(geoms):
+            continue
+        alone = polygonal_parts(shapely.difference(geoms, other))
+        for lab_idx, g, other_lab in _split_beyond(alone, mine._land[1], (b if flip else a).background):
+            mine_lab = labels[lab_idx]
+            theirs = np.full(len(g), other_lab, dtype=object)
+            pa.append(theirs if flip else mine_lab), pb.append(mine_lab if flip else theirs)
+            out.append(g)
+    empty = np.array([], dtype=object)
+    pa = np.concatenate(pa) if pa else empty
+    pb = np.concatenate(pb) if pb else empty
+    out = np.concatenate(out) if out else empty
+    extra = [e for e in (a._land[1], b._land[1]) if e is not None]
+
+    def rest(centre):
+        land_km2 = float(area_km2(land, centre=centre))
+        past = extra[0] if len(extra) == 1 else shapely.union(*extra) if extra else None
+        aoi_km2 = land_km2 + (float(area_km2(past, centre=centre)) if past is not None else 0.0)
+
+        def cell():
+            drawn = shapely.union(ua, ub)
+            return _polygonal(shapely.difference(land, drawn))
+
+        return a.background, aoi_km2, cell
+
+    return pa, pb, out, rest
+
+
+def _split_beyond(geoms, beyond, background):
+    """``geoms`` (one map's drawing, undrawn by the other) split where the other map
+    speaks (on the land: its ``background``) and where it does not (``beyond``, drawn past
+    the land by this map only: ``not_covered``). Yields (index into ``geoms``, pieces,
+    the other map's label). Only the polygons that meet ``beyond`` are cut."""
+    keep = ~shapely.is_empty(geoms)
+    idx = np.flatnonzero(keep)
+    if beyond is None or not len(idx):
+        yield idx, geoms[idx], background
+        return
+    parts, src = shapely.get_parts(geoms[idx], return_index=True)
+    src = idx[src]
+    sea = shapely.get_parts(beyond)
+    hit_p, hit_s = shapely.STRtree(sea).query(parts, predicate="intersects")
+    touched = np.unique(hit_p)
+    whole = np.setdiff1d(np.arange(len(parts)), touched)
+    yield src[whole], parts[whole], background
+    if not len(touched):
+        return
+    # each touched polygon less the parts of ``beyond`` it meets; the pairs' intersections
+    bounds = np.r_[0, np.flatnonzero(np.diff(hit_p)) + 1, len(hit_p)]  # hit_p is sorted
+    # parts of one valid MultiPolygon: any subset of them is one too, no union needed
+    near = np.array([shapely.multipolygons(sea[hit_s[i:j]]) for i, j in itertools.pairwise(bounds)])
+    on_land = polygonal_parts(shapely.difference(parts[touched], near))
+    past = polygonal_parts(shapely.intersection(parts[touched], near))
+    for g, lab in ((on_land, background), (past, NOT_COVERED)):
+        ok = ~shapely.is_empty(g)
+        yield src[touched[ok]], g[ok], lab
+
+
+class _Pieces:
+    """The pieces of a comparison: a table (labels, km², cause, class) and one geometry per
+    row, some made only when first asked (the background cell of a whole-front
+    comparison, the largest and costliest, whose km² is known without it)."""
+
+    __slots__ = ("_geoms", "_lazy", "table")
+
+    def __init__(self, table: pd.DataFrame, geoms: np.ndarray, lazy: dict):
+        self.table, self._geoms, self._lazy = table, geoms, dict(lazy)
+
+    def geoms(self, rows=None) -> np.ndarray:
+        """Geometries of ``rows`` (a boolean mask or indices; all by default)."""
+        idx = np.arange(len(self._geoms)) if rows is None else np.arange(len(self._geoms))[rows]
+        for i in [i for i in idx if int(i) in self._lazy]:
+            self._geoms[i] = self._lazy.pop(int(i))()
+        return self._geoms[idx]
+
+    def frame(self, rows=None):
+        """A GeoDataFrame (EPSG:4326) of ``rows`` (all by default), geometry last."""
+        import geopandas as gpd
+
+        t = self.table if rows is None else self.table[rows]
+        return gpd.GeoDataFrame(t, geometry=list(self.geoms(rows)), crs="EPSG:4326")
 
 
 # --------------------------------------------------------------------------- many maps

@@ -160,6 +160,48 @@ class Provenance:
         }
 
 
+class _Union:
+    """``shapely.union(a, b)``, made when first asked (picklable): a deferred coverage."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, a, b):
+        self.parts = (a, b)
+
+    def __call__(self):
+        cov = shapely.union(*self.parts)
+        shapely.prepare(cov)
+        return cov
+
+    def __getstate__(self):
+        return self.parts
+
+    def __setstate__(self, parts):
+        self.parts = parts
+
+
+class _Deferrable:
+    """A dataclass field whose value may be given as a :class:`_Union`, made on first read.
+
+    The reading pipeline gives a map's coverage as land ∪ what it draws beyond the land;
+    a whole-front comparison never needs that union, so it is made only when read.
+    """
+
+    def __set_name__(self, owner, name):
+        self._slot = f"_{name}_value"
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return None  # the field's default
+        value = obj.__dict__[self._slot]
+        if isinstance(value, _Union):
+            value = obj.__dict__[self._slot] = value()
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self._slot] = value
+
+
 @dataclass(frozen=True, eq=False)
 class ControlMap(GeoResult):
     """One release of one source after normalisation (immutable).
@@ -198,13 +240,17 @@ class ControlMap(GeoResult):
 
     labels: tuple[Label, ...]
     geometries: tuple
-    coverage: object = None
+    coverage: object = _Deferrable()
     background: Label | None = None
     source: str = "unknown"
     as_of: dt.date | None = None
     scope: tuple[str, ...] = ()
     provenance: Provenance = field(default_factory=lambda: Provenance("unknown", "unknown"))
     report_base: NormalisationReport = field(default_factory=lambda: NormalisationReport(0, 0))
+    #: (land, beyond) when the coverage was built as ``land ∪ beyond``, ``beyond`` being what
+    #: the map draws past ``land`` (None if nothing): lets :func:`mapdiff.compare` overlay only
+    #: what is drawn. Set by the reading pipeline; anything that changes the coverage drops it.
+    _land: tuple | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ geometry
     @cached_property
@@ -412,7 +458,7 @@ class ControlMap(GeoResult):
     def report(self) -> NormalisationReport:
         """The normalisation report, with the area clipped off outside the coverage."""
         base = self.report_base
-        if self.coverage is None:
+        if self._land is None and self.coverage is None:
             return base
         moved = [(g, c) for g, c in zip(self.geometries, self._clipped, strict=True) if g is not c]
         if not moved:

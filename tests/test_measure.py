@@ -82,3 +82,22 @@ def test_long_edges_follow_lon_lat_lines():
     # the geodesic polygon on the same four vertices is a different shape (its northern
     # edge bows towards the pole); that difference is far above 0.1 %
     assert abs(area_km2(strip) / geod_km2(strip, densify=0) - 1) > 1e-3
+
+
+def test_densify_keeps_the_area_of_a_polygon_segmentize_renodes():
+    """A difference GEOS made on real data (DeepState vs NZZ, 2025-11-27, off the Kinburn
+    spit): its two near-equal vertices form a spike that ``segmentize`` cuts off, losing
+    24% of the planar area (0.029 km² of 0.095). Densifying only adds points on edges."""
+    from mapdiff.measure import densify
+
+    g = shapely.from_wkt(
+        "MULTIPOLYGON (((32.7367682278725 46.11120216566154, 32.741291741814024 46.11527432020758, "
+        "32.74129174181403 46.11527432020759, 32.739580787231425 46.11221747333121, "
+        "32.758447 46.119028, 32.7367682278725 46.11120216566154)), "
+        "((32.74242 46.11629, 32.76715 46.1224, 32.7680034539941 46.12211138922184, "
+        "32.74185094703089 46.11577772753548, 32.74242 46.11629)))"
+    )
+    assert g.is_valid
+    assert densify(g).area == pytest.approx(g.area, rel=1e-9)
+    assert densify(np.array([g], dtype=object))[0].area == pytest.approx(g.area, rel=1e-9)
+    assert area_km2(g) == pytest.approx(geodesic_area_km2(g), rel=1e-3)

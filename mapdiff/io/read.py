@@ -40,8 +40,8 @@ from ..errors import (
     UnknownSourceError,
 )
 from ..measure import area_km2, cached_transformer
-from ..model import ControlMap, NormalisationReport, Provenance, Repair, _polygonal, normalise
-from ..places.regions import drawn_extent, region, speaking_coverage
+from ..model import ControlMap, NormalisationReport, Provenance, Repair, _polygonal, _Union, normalise
+from ..places.regions import _speaking, drawn_extent, region
 from .gate import (
     _FGB_MAGIC,
     _OGR_SUFFIXES,
@@ -501,7 +501,13 @@ def speak_where_drawn(m, land):
     import dataclasses
 
     clipped = m._clipped  # drawn ∩ extent, on the intermediate map only
-    return dataclasses.replace(m, coverage=speaking_coverage(land, clipped))
+    # the coverage (land ∪ beyond) is made when first read: compare() does without it
+    cov, beyond = _speaking(land, clipped, union=_Union)
+    out = dataclasses.replace(m, coverage=cov, _land=(land, beyond))
+    # the drawing cut to the extent lies inside land ∪ beyond by construction: the cut
+    # to the coverage is that same cut
+    out.__dict__["_clipped"] = clipped
+    return out
 
 
 def _coverage(profile: Profile, name: str):

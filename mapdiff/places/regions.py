@@ -113,19 +113,39 @@ def speaking_coverage(land, drawn):
     >>> round(cov.area, 2)
     1.25
     """
+    return _speaking(land, drawn)[0]
+
+
+def _speaking(land, drawn, *, union=None):
+    """(coverage, beyond): :func:`speaking_coverage` and the drawn land beyond ``land``
+    (a MultiPolygon, or None when everything drawn lies on ``land``). ``union(land,
+    beyond)``, when given, makes the coverage (e.g. deferred) instead of ``shapely.union``.
+
+    Only the drawn parts ``land`` does not cover are cut; the polygons left beyond it are
+    parts of one valid geometry, so they make a valid MultiPolygon without a union.
+    """
     parts = np.asarray(drawn, dtype=object).ravel()
     parts = parts[~shapely.is_empty(parts)] if parts.size else parts
     if not parts.size:
-        return land
+        return land, None
+    drawn_all = parts[0] if len(parts) == 1 else shapely.union_all(parts)
+    pieces = shapely.get_parts(drawn_all)
+    pieces = pieces[shapely.get_type_id(pieces) == 3]
+    out = pieces[~shapely.covers(land, pieces)]
+    if not out.size:
+        return land, None
     # only what is drawn beyond the land is added: a map drawn on land keeps the land
     # outline itself (the same object, so maps of one region still share their coverage)
-    beyond = shapely.difference(shapely.union_all(parts), land)
+    beyond = shapely.difference(shapely.multipolygons(out), land)
     polys = [p for p in shapely.get_parts(beyond) if p.geom_type == "Polygon" and p.area > 0]
     if not polys:
-        return land
-    cov = shapely.union(land, shapely.union_all(polys))
+        return land, None
+    beyond = shapely.multipolygons(polys)
+    if union is not None:
+        return union(land, beyond), beyond
+    cov = shapely.union(land, beyond)
     shapely.prepare(cov)
-    return cov
+    return cov, beyond
 
 
 def share_of_region(km2: float, name: str = "ukraine") -> float:
