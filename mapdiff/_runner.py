@@ -257,13 +257,12 @@ def measure_footprints(
         memo["index"] = _Footprints(fps, centre)
     ix = memo["index"]
     tsize = ix.total
-    cov = m.coverage
-    ckey = b"" if cov is None else shapely.to_wkb(cov)
     covs = memo.setdefault("coverages", {})
+    ckey = _coverage_key(m)
     if ckey not in covs:
         if len(covs) > 256:
             covs.clear()
-        covs[ckey] = tsize if cov is None else _covered(ix, cov, centre)
+        covs[ckey] = None if m.coverage is None else _covered(ix, m.coverage, centre)
     csize = covs[ckey]
     drawn = m._clipped
     parts, owner = [], []
@@ -293,13 +292,23 @@ def measure_footprints(
             f, a = seen[keys[k]]
             if len(f):
                 areas[owner[k], f] += a
-    if cov is None:  # the map speaks only where it draws: no background there
+    if csize is None:  # the map speaks only where it draws: no background there
         csize = areas[: len(drawn)].sum(axis=0)
     labels = list(m.labels)
     if m.background is not None:
         areas[-1] = np.maximum(csize - areas[: len(drawn)].sum(axis=0), 0.0)
         labels.append(m.background)
     return tuple(labels), areas, csize, tsize
+
+
+def _coverage_key(m: ControlMap):
+    """What the map's coverage is made of, without making it: a map read as land ∪ what it
+    draws beyond the land (the reading pipeline) is keyed by those two, so the union is made
+    only for a coverage not seen before (consecutive releases share theirs)."""
+    land = getattr(m, "_land", None)
+    if land is not None:
+        return tuple(b"" if g is None else shapely.to_wkb(g) for g in land)
+    return b"" if m.coverage is None else shapely.to_wkb(m.coverage)
 
 
 def _covered(ix: _Footprints, cov, centre) -> np.ndarray:
