@@ -490,9 +490,11 @@ def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
     from .io.atomic import write_bytes
 
     try:
-        digest = hashlib.sha256(orjson.dumps(entries, option=orjson.OPT_SORT_KEYS)).hexdigest()
-        body = {"format": _RESULTS_FORMAT, "entries": entries, "sha256": digest}
-        write_bytes(path, orjson.dumps(body), fsync=False)
+        # the entries serialised once: the checksum is of those very bytes, written as they are
+        text = orjson.dumps(entries, option=orjson.OPT_SORT_KEYS)
+        digest = hashlib.sha256(text).hexdigest()
+        head = orjson.dumps({"format": _RESULTS_FORMAT, "sha256": digest})
+        write_bytes(path, head[:-1] + b',"entries":' + text + b"}", fsync=False)
     except OSError as exc:
         import warnings
 
