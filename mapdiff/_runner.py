@@ -147,6 +147,8 @@ class _Measured:
 
 
 _GRID_MIN = 16  # a part that may meet this many footprints finds its edges on a grid
+_CUT_PAD = 0.01  # a part is cut to a footprint's box grown by this share of its size
+_CUTS_MAX = 200_000  # cut pieces remembered per run (a digest and a float each)
 
 
 class _Footprints:
@@ -283,7 +285,7 @@ def measure_footprints(
         keys = shapely.to_wkb(parts)
         new = np.flatnonzero([k not in seen for k in keys])
         if new.size:
-            p, f, a = _measure_parts(ix, parts[new], centre)
+            p, f, a = _measure_parts(ix, parts[new], centre, memo.setdefault("cuts", {}))
             bounds = np.searchsorted(p, np.arange(new.size + 1))
             for k, i in enumerate(new):
                 sl = slice(bounds[k], bounds[k + 1])
@@ -311,6 +313,47 @@ def _coverage_key(m: ControlMap):
     return b"" if m.coverage is None else shapely.to_wkb(m.coverage)
 
 
+def _cut(ix: _Footprints, parts: np.ndarray, f: np.ndarray, centre, cuts: dict) -> np.ndarray:
+    """km² of ``parts[i] ∩ footprint f[i]``, each part first cut to the footprint's box.
+
+    Cutting a whole front down to a box is a fraction of intersecting it with a footprint,
+    and what is left is all the intersection sees: its km² are those of the whole part to
+    ~1e-12 km² (the same pieces, less the vertices outside the box). The next releases,
+    whose front moved elsewhere, cut the same piece at that footprint: remembered by its
+    digest, it is not intersected or projected again. A piece that is not valid is never
+    used: that footprint is intersected with the whole part.
+    """
+    b = ix.bounds[f]
+    pad = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])[:, None] * _CUT_PAD + 1e-9
+    rect = b + np.hstack([-pad, -pad, pad, pad])
+    try:  # the ufunc takes arrays of rectangles; shapely's wrapper only one
+        local = shapely.lib.clip_by_rect(parts, rect[:, 0], rect[:, 1], rect[:, 2], rect[:, 3])
+    except (AttributeError, TypeError):  # pragma: no cover - another shapely
+        local = np.asarray([shapely.clip_by_rect(g, *r) for g, r in zip(parts, rect, strict=True)])
+    keys = [
+        (int(j), hashlib.blake2b(w, digest_size=16).digest())
+        for j, w in zip(f, shapely.to_wkb(local), strict=True)
+    ]
+    out = np.empty(len(parts))
+    todo = []
+    for i, key in enumerate(keys):
+        hit = cuts.get(key)
+        if hit is None:
+            todo.append(i)
+        else:
+            out[i] = hit
+    if todo:
+        todo = np.asarray(todo)
+        ok = shapely.is_valid(local[todo])
+        pieces = np.where(ok, local[todo], parts[todo])
+        out[todo] = area_km2(shapely.intersection(pieces, ix.fps[f[todo]]), centre=centre)
+        if len(cuts) > _CUTS_MAX:
+            cuts.clear()
+        for i in todo[ok]:
+            cuts[keys[i]] = out[i]
+    return out
+
+
 def _covered(ix: _Footprints, cov, centre) -> np.ndarray:
     """km² of each footprint inside the coverage ``cov``: its own area when no edge of the
     coverage comes near it and it lies inside, none when its box misses the coverage's,
@@ -324,9 +367,10 @@ def _covered(ix: _Footprints, cov, centre) -> np.ndarray:
     return out
 
 
-def _measure_parts(ix: _Footprints, parts: np.ndarray, centre):
+def _measure_parts(ix: _Footprints, parts: np.ndarray, centre, cuts: dict):
     """(part index, footprint index, km²) of each part in each footprint it meets, parts
-    in order. A footprint a part covers measures as the footprint (no cut, no projection)."""
+    in order. A footprint a part covers measures as the footprint (no cut, no projection);
+    the others are cut (:func:`_cut`)."""
     qi, fi = ix.tree.query(parts)  # boxes only
     counts = np.diff(np.searchsorted(qi, np.arange(len(parts) + 1)))
     starts = np.cumsum(counts) - counts
@@ -353,7 +397,7 @@ def _measure_parts(ix: _Footprints, parts: np.ndarray, centre):
     if cut_p.size:
         out_p.append(cut_p)
         out_f.append(cut_f)
-        out_a.append(area_km2(shapely.intersection(parts[cut_p], ix.fps[cut_f]), centre=centre))
+        out_a.append(_cut(ix, parts[cut_p], cut_f, centre, cuts))
     if not out_p:
         return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp), np.empty(0)
     p, f, a = np.concatenate(out_p), np.concatenate(out_f), np.concatenate(out_a)

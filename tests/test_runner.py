@@ -127,8 +127,9 @@ def _naive_measure(m, fps, centre):
     return areas, covered, total
 
 
-def _front_map(seed: int, coverage: bool):
-    """A ragged front with a hole and islands, grey strips, and a coverage cutting it."""
+def _front_map(seed: int, coverage: bool, advance: bool = False):
+    """A ragged front with a hole and islands, grey strips, and a coverage cutting it;
+    ``advance``: the same front, advanced in its northern tenth only."""
     import numpy as np
     import shapely
 
@@ -137,6 +138,8 @@ def _front_map(seed: int, coverage: bool):
     rng = np.random.default_rng(seed)
     ys = np.linspace(47.0, 49.0, 400)
     xs = 37.5 + 0.15 * np.sin(ys * 9 + seed) + rng.normal(0, 0.01, ys.size)
+    if advance:
+        xs[-40:] -= 0.05
     ru = shapely.Polygon([(39.5, 47.0), *zip(xs, ys, strict=True), (39.5, 49.0)])
     ru = ru.difference(shapely.Point(38.3, 48.0).buffer(0.2))  # a hole held by UA
     islands = shapely.union_all(
@@ -170,9 +173,11 @@ def test_kernel_gives_the_naive_cut_of_every_footprint(seed, coverage):
     fps = np.asarray(fps, dtype=object)
     centre = R._centre(fps)
     memo: dict = {}
-    for release in range(3):
-        m = _front_map(seed * 10 + release % 2, coverage)  # the third release redraws the first
+    cuts = []
+    for release in range(3):  # the front advances in the north, then goes back to the first
+        m = _front_map(seed, coverage, advance=release == 1)
         labels, areas, covered, total = R.measure_footprints(m, fps, centre, memo)
+        cuts.append(len(memo["cuts"]))
         assert labels == (*m.labels, *([m.background] if m.background else []))
         n_areas, n_covered, n_total = _naive_measure(m, fps, centre)
         np.testing.assert_allclose(areas, n_areas, rtol=0, atol=1e-9)
@@ -181,7 +186,9 @@ def test_kernel_gives_the_naive_cut_of_every_footprint(seed, coverage):
         assert (areas[0] > 0).sum() > 50 and ((areas[0] > 0) & (areas[0] < total - 1e-6)).sum() > 5
         if coverage:
             assert ((covered > 0) & (covered < total - 1e-6)).sum() > 3  # footprints the coverage cuts
-    assert len(memo["parts"]) < 3 * 20  # the third release measured nothing again
+    assert len(memo["parts"]) < 2 * 20  # the third release measured nothing again
+    # the advance cut again only the footprints in the north: the other pieces were remembered
+    assert cuts[0] > 20 and 0 < cuts[1] - cuts[0] < cuts[0] / 3 and cuts[2] == cuts[1]
 
 
 def test_footprints_far_from_every_edge_are_decided_by_one_point():
@@ -222,3 +229,20 @@ def test_dask_sends_the_context_once_per_client_and_gives_the_local_numbers():
         pd.testing.assert_frame_equal(sh.frame, local.frame)  # exactly: batches never change a number
         pd.testing.assert_frame_equal(sh.areas, local.areas)
     pd.testing.assert_series_equal(other.frame["Pokrovsk"], local.frame["Pokrovsk"])
+
+
+def test_a_cut_piece_that_is_not_valid_is_never_used(monkeypatch):
+    """Were every piece cut to a footprint's box invalid, each footprint is cut by the whole
+    part (the naive km²) and nothing is remembered."""
+    import numpy as np
+    import shapely
+
+    fps = np.asarray([shapely.Point(37.3 + 0.05 * i, 48.0 + 0.02 * i).buffer(0.03) for i in range(20)])
+    m = _front_map(3, True)
+    monkeypatch.setattr(R.shapely, "is_valid", lambda g: np.zeros(np.shape(g), dtype=bool))
+    memo: dict = {}
+    _, areas, covered, _ = R.measure_footprints(m, fps, R._centre(fps), memo)
+    n_areas, n_covered, _ = _naive_measure(m, fps, R._centre(fps))
+    np.testing.assert_allclose(areas, n_areas, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(covered, n_covered, rtol=0, atol=1e-9)
+    assert memo["cuts"] == {} and ((areas[0] > 0) & (areas[0] < covered - 1e-6)).any()
