@@ -736,7 +736,21 @@ def _run_dask(fn, ctx, batches, client, done) -> None:
     from distributed import as_completed
 
     ctx_f = _scattered(client, ctx)
-    futs = [client.submit(fn, ctx_f, b, pure=False) for b in batches]
+    # spread over the workers from the start (the scheduler, knowing nothing of the tasks'
+    # length, may otherwise queue them all on the worker that answers first); any worker
+    # may still take over a task another is slow to start
+    where = sorted(client.scheduler_info().get("workers", ())) or [None]
+    futs = [
+        client.submit(
+            fn,
+            ctx_f,
+            b,
+            pure=False,
+            workers=None if where[i % len(where)] is None else [where[i % len(where)]],
+            allow_other_workers=True,
+        )
+        for i, b in enumerate(batches)
+    ]
     index = {f.key: i for i, f in enumerate(futs)}
     for f, res in as_completed(futs, with_results=True):
         done(index[f.key], res)
