@@ -665,7 +665,7 @@ def _run(
 
 
 _CLIENTS: dict = {}  # one dask client per scheduler address (or "local"), kept for the process
-_DASK_TASKS_PER_WORKER = 2  # few enough to cost little, enough for a worker to take over a slow one's
+_DASK_TASKS_PER_WORKER = 4  # few enough to cost little, enough for a worker to take over a slow one's
 _SCATTERED: dict = {}  # (client id, context digest) -> the context on that client's workers
 
 
