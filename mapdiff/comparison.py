@@ -435,12 +435,16 @@ class Comparison(GeoResult):
     # ------------------------------------------------------------- tables
     @cached_property
     def labels(self) -> tuple[Label, ...]:
-        """Every label found in either map over the AOI (a's first)."""
+        """Every label found in either map over the AOI: a's labels in its order (drawn,
+        background), then b's, then ``not_covered``."""
         p = self._table
         pairs = dict.fromkeys(
             [*zip(p.a_status, p.a_side, strict=True), *zip(p.b_status, p.b_side, strict=True)]
         )
-        return tuple(dict.fromkeys(_lab(s, d) for s, d in pairs))
+        found = dict.fromkeys(_lab(s, d) for s, d in pairs)
+        # in the maps' own order (a's labels, then b's, not_covered last), not the pieces'
+        order = [*self.a.all_labels, *self.b.all_labels, NOT_COVERED, *found]
+        return tuple(lab for lab in dict.fromkeys(order) if lab in found)
 
     @cached_property
     def crosstab(self) -> pd.DataFrame:
@@ -644,10 +648,7 @@ class Comparison(GeoResult):
             return gpd.GeoDataFrame(pd.DataFrame(columns=cols), geometry="geometry", crs="EPSG:4326")
         parts = self._pieces.geoms(sel)
         comps = shapely.get_parts(_dissolve(parts))
-        tree = shapely.STRtree(comps)
-        pi, ci = tree.query(shapely.point_on_surface(parts), predicate="within")
-        comp_of = np.full(len(parts), -1)
-        comp_of[pi] = ci
+        comp_of = _owner(parts, comps)
         part_km2 = real.area_km2.to_numpy()
         comp_km2 = np.bincount(comp_of[comp_of >= 0], weights=part_km2[comp_of >= 0], minlength=len(comps))
         # label pair of each component's largest part
@@ -948,6 +949,17 @@ def compare(
         # less what is drawn (the pieces tile the AOI), its geometry made when asked
         label, aoi_km2, cell = rest(centre)
         sizes = area_km2(geoms, centre=centre)
+        # a drawing of the background label where the other map implies it: part of that
+        # cell (one piece per label pair, as the tiled path gives)
+        same = (a_lab == label) & (b_lab == label)
+        if same.any():
+            joined, cell0 = geoms[same], cell
+
+            def cell():
+                return _polygonal(shapely.union_all(np.append(joined, cell0())))
+
+            geoms, a_lab, b_lab = geoms[~same], a_lab[~same], b_lab[~same]
+            causes, sizes = causes[~same], sizes[~same]
         lazy[len(geoms)] = cell
         geoms = np.append(geoms, None)
         a_lab, b_lab = np.append(a_lab, label), np.append(b_lab, label)
@@ -1037,6 +1049,7 @@ def _drawn_only(a: ControlMap, b: ControlMap):
     pa = np.concatenate(pa) if pa else empty
     pb = np.concatenate(pb) if pb else empty
     out = np.concatenate(out) if out else empty
+    pa, pb, out = _one_piece_per_pair(pa, pb, out)
     extra = [e for e in (a._land[1], b._land[1]) if e is not None]
 
     def rest(centre):
@@ -1053,11 +1066,45 @@ def _drawn_only(a: ControlMap, b: ControlMap):
     return pa, pb, out, rest
 
 
+def _owner(parts, comps) -> np.ndarray:
+    """Index of the component (a part of the union of ``parts``) each part lies in: the
+    one it meets, or of those it meets (a component touching it at a corner) the one it
+    shares most area with."""
+    pi, ci = shapely.STRtree(comps).query(parts, predicate="intersects")
+    out = np.full(len(parts), -1)
+    many = np.bincount(pi, minlength=len(parts)) > 1
+    one = ~many[pi]
+    out[pi[one]] = ci[one]
+    if many.any():
+        sel = np.flatnonzero(many[pi])
+        shared = shapely.area(shapely.intersection(parts[pi[sel]], comps[ci[sel]]))
+        order = np.lexsort((-shared, pi[sel]))  # by part, largest shared area first
+        first = order[np.r_[True, pi[sel][order][1:] != pi[sel][order][:-1]]]
+        out[pi[sel][first]] = ci[sel][first]
+    return out
+
+
+def _one_piece_per_pair(pa, pb, geoms):
+    """Pieces with the same (a label, b label) joined into one, as one map's tiling gives
+    them (a map that draws its background label too has it drawn and implied)."""
+    keys = [(x, y) for x, y in zip(pa, pb, strict=True)]
+    if len(set(keys)) == len(keys):
+        return pa, pb, geoms
+    first = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, []).append(i)
+    rows = list(first.values())
+    merged = [geoms[r[0]] if len(r) == 1 else _polygonal(shapely.union_all(geoms[r])) for r in rows]
+    head = [r[0] for r in rows]
+    return pa[head], pb[head], np.asarray(merged, dtype=object)
+
+
 def _split_beyond(geoms, beyond, background):
     """``geoms`` (one map's drawing, undrawn by the other) split where the other map
     speaks (on the land: its ``background``) and where it does not (``beyond``, drawn past
-    the land by this map only: ``not_covered``). Yields (index into ``geoms``, pieces,
-    the other map's label). Only the polygons that meet ``beyond`` are cut."""
+    the land by this map only: ``not_covered``). Yields (index into ``geoms``, one
+    (Multi)Polygon per index, the other map's label). Only the polygons that meet
+    ``beyond`` are cut."""
     keep = ~shapely.is_empty(geoms)
     idx = np.flatnonzero(keep)
     if beyond is None or not len(idx):
@@ -1069,18 +1116,28 @@ def _split_beyond(geoms, beyond, background):
     hit_p, hit_s = shapely.STRtree(sea).query(parts, predicate="intersects")
     touched = np.unique(hit_p)
     whole = np.setdiff1d(np.arange(len(parts)), touched)
-    yield src[whole], parts[whole], background
     if not len(touched):
+        yield idx, geoms[idx], background
         return
     # each touched polygon less the parts of ``beyond`` it meets; the pairs' intersections
     bounds = np.r_[0, np.flatnonzero(np.diff(hit_p)) + 1, len(hit_p)]  # hit_p is sorted
     # parts of one valid MultiPolygon: any subset of them is one too, no union needed
     near = np.array([shapely.multipolygons(sea[hit_s[i:j]]) for i, j in itertools.pairwise(bounds)])
-    on_land = polygonal_parts(shapely.difference(parts[touched], near))
-    past = polygonal_parts(shapely.intersection(parts[touched], near))
-    for g, lab in ((on_land, background), (past, NOT_COVERED)):
-        ok = ~shapely.is_empty(g)
-        yield src[touched[ok]], g[ok], lab
+    on_land = shapely.difference(parts[touched], near)
+    past = shapely.intersection(parts[touched], near)
+    yield (*_regroup(np.r_[src[whole], src[touched]], np.r_[parts[whole], on_land]), background)
+    yield (*_regroup(src[touched], past), NOT_COVERED)
+
+
+def _regroup(owner, geoms):
+    """One (Multi)Polygon per owner from pieces of one valid geometry per owner (their
+    polygons meet at most in points: a MultiPolygon of them is valid, no union needed)."""
+    parts, k = shapely.get_parts(geoms, return_index=True)
+    poly = shapely.get_type_id(parts) == 3
+    parts, who = parts[poly & (shapely.area(parts) > 0)], owner[k][poly & (shapely.area(parts) > 0)]
+    ids = np.unique(who)
+    out = np.array([shapely.multipolygons(parts[who == i]) for i in ids], dtype=object)
+    return ids, out
 
 
 class _Pieces:
