@@ -32,7 +32,6 @@ gazetteer place.
 from __future__ import annotations
 
 import html
-import itertools
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -947,8 +946,9 @@ def compare(
     else:
         # the rest of the AOI, where both maps imply their background: its km² is the AOI's
         # less what is drawn (the pieces tile the AOI), its geometry made when asked
-        label, aoi_km2, cell = rest(centre)
+        label, base_km2, cell = rest(centre)
         sizes = area_km2(geoms, centre=centre)
+        aoi_km2 = base_km2 + float(sizes[a_lab == NOT_COVERED].sum())  # b's drawing past a's
         # a drawing of the background label where the other map implies it: part of that
         # cell (one piece per label pair, as the tiled path gives)
         same = (a_lab == label) & (b_lab == label)
@@ -1050,20 +1050,34 @@ def _drawn_only(a: ControlMap, b: ControlMap):
     pb = np.concatenate(pb) if pb else empty
     out = np.concatenate(out) if out else empty
     pa, pb, out = _one_piece_per_pair(pa, pb, out)
-    extra = [e for e in (a._land[1], b._land[1]) if e is not None]
 
     def rest(centre):
-        land_km2 = float(area_km2(land, centre=centre))
-        past = extra[0] if len(extra) == 1 else shapely.union(*extra) if extra else None
-        aoi_km2 = land_km2 + (float(area_km2(past, centre=centre)) if past is not None else 0.0)
+        """(label, km² of the land and of what a draws past it, the cell's maker). The AOI is
+        the land, a's drawing past it and b's past a's coverage (pieces a does not cover)."""
+        past_a = a._land[1]
+        km2 = _land_km2(land, centre) + (
+            float(area_km2(past_a, centre=centre)) if past_a is not None else 0.0
+        )
 
         def cell():
-            drawn = shapely.union(ua, ub)
-            return _polygonal(shapely.difference(land, drawn))
+            return _polygonal(shapely.difference(land, shapely.union(ua, ub)))
 
-        return a.background, aoi_km2, cell
+        return a.background, km2, cell
 
     return pa, pb, out, rest
+
+
+_LAND_KM2: dict = {}  # (id(land), centre to 0.1°) -> (land, km²): one land, many comparisons
+
+
+def _land_km2(land, centre) -> float:
+    key = (id(land), round(centre[0], 1), round(centre[1], 1))
+    hit = _LAND_KM2.get(key)
+    if hit is None or hit[0] is not land:
+        if len(_LAND_KM2) > 32:
+            _LAND_KM2.clear()
+        hit = _LAND_KM2[key] = (land, float(area_km2(land, centre=centre)))
+    return hit[1]
 
 
 def _owner(parts, comps) -> np.ndarray:
@@ -1119,14 +1133,17 @@ def _split_beyond(geoms, beyond, background):
     if not len(touched):
         yield idx, geoms[idx], background
         return
-    # each touched polygon less the parts of ``beyond`` it meets; the pairs' intersections
-    bounds = np.r_[0, np.flatnonzero(np.diff(hit_p)) + 1, len(hit_p)]  # hit_p is sorted
-    # parts of one valid MultiPolygon: any subset of them is one too, no union needed
-    near = np.array([shapely.multipolygons(sea[hit_s[i:j]]) for i, j in itertools.pairwise(bounds)])
-    on_land = shapely.difference(parts[touched], near)
-    past = shapely.intersection(parts[touched], near)
-    yield (*_regroup(np.r_[src[whole], src[touched]], np.r_[parts[whole], on_land]), background)
-    yield (*_regroup(src[touched], past), NOT_COVERED)
+    # per drawn label, its touched polygons less the parts of ``beyond`` they meet, and the
+    # intersections: one overlay per label. Parts of one valid MultiPolygon: any subset of
+    # them is one too, no union needed.
+    owners = np.unique(src[touched])
+    mine = [shapely.multipolygons(parts[touched[src[touched] == i]]) for i in owners]
+    near = [shapely.multipolygons(sea[np.unique(hit_s[src[hit_p] == i])]) for i in owners]
+    mine, near = np.asarray(mine, dtype=object), np.asarray(near, dtype=object)
+    on_land = shapely.difference(mine, near)
+    past = shapely.intersection(mine, near)
+    yield (*_regroup(np.r_[src[whole], owners], np.r_[parts[whole], on_land]), background)
+    yield (*_regroup(owners, past), NOT_COVERED)
 
 
 def _regroup(owner, geoms):
