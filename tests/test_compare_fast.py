@@ -171,3 +171,21 @@ def test_real_whole_front_both_paths(monkeypatch):
         assert (fast.components.area_km2 > 0).all()
         d1, d2 = fast.displacement.set_index("side"), tiled.displacement.set_index("side")
         assert np.allclose(d1.median_km, d2.median_km, atol=0.01)
+
+
+def test_deferred_coverage_is_made_once_and_survives_pickling(tmp_path):
+    """A read map's coverage (land ∪ its drawing past the land) is made when first read,
+    then kept; a pickled map (process pools, dask) gives the same coverage."""
+    import pickle
+
+    from mapdiff.model import _Union
+
+    a = _read(tmp_path, "a", [COAST_A])
+    assert isinstance(a.__dict__["_coverage_value"], _Union)  # not made by reading
+    back = pickle.loads(pickle.dumps(a))
+    land, beyond = a._land
+    cov = a.coverage
+    assert cov is a.coverage  # made once
+    assert shapely.equals(cov, shapely.union(land, beyond))
+    assert shapely.equals(back.coverage, cov)
+    assert back.area(RU) == pytest.approx(a.area(RU), rel=1e-12)
