@@ -1040,17 +1040,16 @@ def _drawn_only(a: ControlMap, b: ControlMap):
     land = a._land[0]
     la, ga = _drawn(a)
     lb, gb = _drawn(b)
-    ua, ub = _dissolve(ga), _dissolve(gb)
     pa, pb, out = [], [], []
     if len(ga) and len(gb):
         ia, ib, inter = _overlay(la, ga, lb, gb)
         pa.append(la[ia]), pb.append(lb[ib]), out.append(inter)
     # drawn by one map only: where the other speaks (its background) or does not (beyond
     # the land, where only the drawing map speaks)
-    for mine, labels, geoms, other, flip in ((a, la, ga, ub, False), (b, lb, gb, ua, True)):
+    for mine, labels, geoms, other, flip in ((a, la, ga, gb, False), (b, lb, gb, ga, True)):
         if not len(geoms):
             continue
-        alone = polygonal_parts(shapely.difference(geoms, other))
+        alone = _less(geoms, other)
         for lab_idx, g, other_lab in _split_beyond(alone, mine._land[1], (b if flip else a).background):
             mine_lab = labels[lab_idx]
             theirs = np.full(len(g), other_lab, dtype=object)
@@ -1071,7 +1070,7 @@ def _drawn_only(a: ControlMap, b: ControlMap):
         )
 
         def cell():
-            return _polygonal(shapely.difference(land, shapely.union(ua, ub)))
+            return _polygonal(shapely.difference(land, shapely.union(_dissolve(ga), _dissolve(gb))))
 
         return a.background, km2, cell
 
@@ -1089,6 +1088,17 @@ def _land_km2(land, centre) -> float:
             _LAND_KM2.clear()
         hit = _LAND_KM2[key] = (land, float(area_km2(land, centre=centre)))
     return hit[1]
+
+
+def _less(geoms, others):
+    """``geoms`` (an array) each less the union of ``others`` (a few disjoint labels): one
+    label after the other, largest first, which costs less than making their union."""
+    if len(others) > 3:
+        return polygonal_parts(shapely.difference(geoms, _dissolve(others)))
+    out = geoms
+    for g in sorted(others, key=shapely.get_num_coordinates, reverse=True):
+        out = shapely.difference(out, g)
+    return polygonal_parts(out)
 
 
 def _owner(parts, comps) -> np.ndarray:

@@ -132,8 +132,11 @@ def select_not_drawn(components, keys, min_km2: float = PRE2022_MIN_KM2) -> np.n
     if "crimea" in keys:
         cr = crimea()
         hit = shapely.intersects(comps, cr)
-        if hit.any():
-            out[hit] = area_km2(shapely.intersection(comps[hit], cr)) > 0
+        inside = hit & shapely.covers(cr, comps)  # no overlay needed for these
+        out[inside] = shapely.area(comps[inside]) > 0
+        edge = hit & ~inside
+        if edge.any():  # the interiors meet: an overlap with area, without making it
+            out[edge] = shapely.relate_pattern(comps[edge], cr, "T********")
     if "pre2022" in keys:
         near = np.zeros(len(comps), dtype=bool)
         near[_border_tree().query(comps, predicate="dwithin", distance=_BORDER_TOL_DEG)[0]] = True
