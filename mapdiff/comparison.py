@@ -1234,6 +1234,12 @@ class ManyComparison(GeoResult):
     aoi_km2: float
     consensus: object
     pairwise: pd.DataFrame
+    place: object = field(default=None, repr=False)
+
+    @property
+    def approximate(self) -> bool:
+        """True when the AOI is an approximate footprint."""
+        return bool(self.place is not None and self.place.approximate)
 
     def to_frame(self) -> pd.DataFrame:
         """km² by number of maps agreeing on the top label."""
@@ -1264,6 +1270,8 @@ class ManyComparison(GeoResult):
             "schema_version": SCHEMA_VERSION,
             "type": "many_comparison",
             "aoi_km2": float(self.aoi_km2),
+            "aoi": _aoi_dict(self.place),
+            "approximate": self.approximate,
             "sources": [{"source": m.source, "as_of": iso(m.as_of)} for m in self.maps],
             "agreement_km2": {
                 int(k): float(v) for k, v in zip(self.to_frame().n_top, self.to_frame().area_km2, strict=True)
@@ -1280,6 +1288,7 @@ class ManyComparison(GeoResult):
     def _repr_html_(self) -> str:
         return (
             f"<b>ManyComparison</b> of {len(self.maps)} maps, AOI {self.aoi_km2:,.1f} km²"
+            + _aoi_html(self.place)
             + self.pairwise.to_html()
         )
 
@@ -1330,4 +1339,4 @@ def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
         for j in range(i + 1, len(maps)):
             d = compare(maps[i], maps[j], aoi=geom, noise_m=noise_m).disagreement_km2
             rows.append({"a": maps[i].source, "b": maps[j].source, **{f"{k}_km2": v for k, v in d.items()}})
-    return ManyComparison(maps, geom, float(sizes[-1]), consensus, pd.DataFrame(rows))
+    return ManyComparison(maps, geom, float(sizes[-1]), consensus, pd.DataFrame(rows), _aoi_place(aoi))
