@@ -55,6 +55,36 @@ def _mapdiff(ds_path, nz_path):
     return c
 
 
+def tiled(a, b):
+    """``mapdiff.compare(a, b)`` on the tiled path (each map tiles the AOI, the two tilings
+    overlaid), the reference of the whole-front path; its tables and components made."""
+    import mapdiff.comparison as C
+
+    fast = C._drawn_only
+    C._drawn_only = lambda a, b: None
+    try:
+        c = mapdiff.compare(a, b)
+        c.crosstab, c.disagreement_km2, c.metrics, c.components  # noqa: B018
+        return c
+    finally:
+        C._drawn_only = fast
+
+
+def path_difference(c, ref) -> dict:
+    """Largest |km²| difference per crosstab cell and per cause, and the difference in the
+    number of components, between two comparisons of the same maps."""
+    import numpy as np
+
+    t1 = c.crosstab
+    t2 = ref.crosstab.reindex(index=t1.index, columns=t1.columns, fill_value=0.0)
+    causes = max(abs(c.disagreement_km2[k] - ref.disagreement_km2[k]) for k in ref.disagreement_km2)
+    return {
+        "crosstab_km2": float(np.abs(t1.to_numpy() - t2.to_numpy()).max()),
+        "causes_km2": float(causes),
+        "components": len(c.components) - len(ref.components),
+    }
+
+
 def _reference_sample_lines(lines, step):
     """The displacement's sampler before it was vectorised: ``line_interpolate_point``
     part by part (the reference path of the benchmark's same-numbers check)."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._json import SCHEMA_VERSION, iso, jsonable
+from .comparison import _aoi_dict, _aoi_html
 from .errors import ArgumentError
 from .model import ControlMap
 
@@ -54,6 +55,12 @@ class Consensus:
     aoi: object
     pieces: object = field(repr=False)
     pairwise: object = field(repr=False)
+    place: object = field(default=None, repr=False)
+
+    @property
+    def approximate(self) -> bool:
+        """True when the AOI is an approximate footprint (said in the JSON, HTML and figure)."""
+        return bool(self.place is not None and self.place.approximate)
 
     def agreement(self):
         """km² per label and number of sources saying it (columns ``label``, ``k``, ``km2``)."""
@@ -125,6 +132,8 @@ class Consensus:
                 "sources": list(self.sources),
                 "dates": [iso(d) for d in self.dates],
                 "aoi_km2": float(self.pieces.area_km2.sum()),
+                "aoi": _aoi_dict(self.place),
+                "approximate": self.approximate,
                 "agreement": self.agreement().to_dict("records"),
                 "alone": self.alone().to_dict("records"),
                 "pairwise_km2": {
@@ -140,9 +149,8 @@ class Consensus:
         return plot_agreement(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
-        return f"<b>Consensus</b> of {html.escape(', '.join(self.sources))}" + self.to_frame().to_html(
-            float_format=lambda v: f"{v:,.2f}"
-        )
+        head = f"<b>Consensus</b> of {html.escape(', '.join(self.sources))}{_aoi_html(self.place)}"
+        return head + self.to_frame().to_html(float_format=lambda v: f"{v:,.2f}")
 
 
 def consensus(maps, *, aoi) -> Consensus:
@@ -170,10 +178,12 @@ def consensus(maps, *, aoi) -> Consensus:
     >>> c.to_frame().round(1).loc["controlled:RU"].tolist()   # km² said by 1 source, by 2
     [82.8, 165.6]
     """
+    from pathlib import Path
+
     import pandas as pd
 
     from .comparison import compare_many
-    from .places.footprints import as_footprint
+    from .places.footprints import Footprint, as_footprint
 
     items = list(maps.items()) if isinstance(maps, dict) else [(None, m) for m in maps]
     if len(items) < 2:
@@ -190,14 +200,16 @@ def consensus(maps, *, aoi) -> Consensus:
             n, k = f"{base}_{k}", k + 1
         names.append(n)
         cmaps.append(m)
-    many = compare_many(cmaps, aoi=as_footprint(aoi).geometry)
+    place = as_footprint(aoi)
+    many = compare_many(cmaps, aoi=place.geometry)
     cols = {f"map_{k}": name for k, name in enumerate(names)}
     pieces = many.consensus[[*cols, "area_km2", "geometry"]].rename(columns=cols)
     pieces = pieces[pieces.area_km2 > 0].reset_index(drop=True)
     pair = pd.DataFrame(0.0, index=names, columns=names)
     for (i, j), km2 in zip(_pairs(len(names)), many.pairwise["total_km2"], strict=True):
         pair.iloc[i, j] = pair.iloc[j, i] = float(km2)
-    return Consensus(tuple(names), tuple(m.as_of for m in cmaps), many.aoi, pieces, pair)
+    named = place if isinstance(aoi, (str, Path, Footprint)) else None  # a bare geometry names nothing
+    return Consensus(tuple(names), tuple(m.as_of for m in cmaps), many.aoi, pieces, pair, named)
 
 
 def _pairs(n: int) -> list[tuple[int, int]]:

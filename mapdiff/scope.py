@@ -78,6 +78,15 @@ def russian_land_border():
     return line
 
 
+@lru_cache(maxsize=1)
+def _border_tree():
+    """The border's segments in a tree: components far from it are never measured."""
+    parts = shapely.get_parts(shapely.line_merge(russian_land_border()))
+    coords, ring = shapely.get_coordinates(parts, return_index=True)
+    same = ring[1:] == ring[:-1]
+    return shapely.STRtree(shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1)))
+
+
 def not_drawn_keys(m) -> tuple[str, ...]:
     """The ``not_drawn`` keys of a map: its own ``not_drawn`` attribute if any, else its profile's."""
     own = getattr(m, "not_drawn", None)
@@ -123,10 +132,15 @@ def select_not_drawn(components, keys, min_km2: float = PRE2022_MIN_KM2) -> np.n
     if "crimea" in keys:
         cr = crimea()
         hit = shapely.intersects(comps, cr)
-        if hit.any():
-            out[hit] = area_km2(shapely.intersection(comps[hit], cr)) > 0
+        inside = hit & shapely.covers(cr, comps)  # no overlay needed for these
+        out[inside] = shapely.area(comps[inside]) > 0
+        edge = hit & ~inside
+        if edge.any():  # the interiors meet: an overlap with area, without making it
+            out[edge] = shapely.relate_pattern(comps[edge], cr, "T********")
     if "pre2022" in keys:
-        near = shapely.dwithin(comps, russian_land_border(), _BORDER_TOL_DEG) & ~out
+        near = np.zeros(len(comps), dtype=bool)
+        near[_border_tree().query(comps, predicate="dwithin", distance=_BORDER_TOL_DEG)[0]] = True
+        near &= ~out
         if near.any():
             out[near] = area_km2(comps[near]) >= min_km2
     return out

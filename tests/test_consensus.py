@@ -58,3 +58,37 @@ def test_agreement_map_legend_gives_the_km2_of_each_count():
         f"2 of 2 sources: {km2(37.0, 37.1):,.2f} km²",
     ]
     plt.close("all")
+
+
+def test_an_approximate_footprint_is_said_in_every_output():
+    """Kupiansk has no town limits here: its footprint is an approximate disc. Consensus and
+    compare_many say so in the JSON, the HTML and the figure; a bare polygon names none."""
+    from mapdiff.places.footprints import footprint
+
+    fp = footprint("Kupiansk")
+    assert fp.approximate
+    lon, lat = fp.centre
+    cov = shapely.box(lon - 0.3, lat - 0.3, lon + 0.3, lat + 0.3)
+    ms = [
+        mapdiff.normalise(
+            [(RU, shapely.box(lon - 0.3, lat - 0.3, lon + d, lat + 0.3))],
+            coverage=cov,
+            background=UA,
+            source=s,
+        )
+        for d, s in ((0.0, "a"), (0.02, "b"))
+    ]
+    for result in (mapdiff.consensus(ms, aoi="Kupiansk"), mapdiff.compare_many(ms, aoi="Kupiansk")):
+        d = result.to_dict()
+        assert d["approximate"] is True and d["aoi"]["name"] == "Kupiansk"
+        assert d["aoi"]["footprint_kind"] == fp.kind
+        assert "approximate footprint" in result._repr_html_()
+        ax = result.plot()
+        texts = " ".join(t.get_text() for t in ax.figure.findobj(plt.Text))
+        assert "Approximate footprint: Kupiansk" in texts
+        plt.close(ax.figure)
+    plain = mapdiff.consensus(ms, aoi=fp.geometry)
+    assert plain.to_dict()["approximate"] is False and plain.to_dict()["aoi"] is None
+    ax = plain.plot()
+    assert "Approximate footprint" not in " ".join(t.get_text() for t in ax.figure.findobj(plt.Text))
+    plt.close(ax.figure)

@@ -492,6 +492,8 @@ schema(
     "Several maps over one area: km² by how many maps agree, and every pair's disagreement.",
     {
         "aoi_km2": R("km2"),
+        "aoi": R("footprint_ref"),
+        "approximate": {"type": "boolean", "description": "the AOI is an approximate footprint"},
         "sources": ARR(
             {
                 "type": "object",
@@ -855,6 +857,8 @@ schema(
         "sources": R("strings"),
         "dates": ARR(R("date")),
         "aoi_km2": R("km2"),
+        "aoi": R("footprint_ref"),
+        "approximate": {"type": "boolean", "description": "the AOI is an approximate footprint"},
         "agreement": ARR(
             {
                 "type": "object",

@@ -1526,6 +1526,9 @@ def plot_consensus(many, ax=None, **style):
     ctx = _finish_map(ax, centre)
     ax.set_title(f"Sources agreeing on the top label (of {n})", fontsize=11)
     notes = ["Sources — " + _attribution(many.maps)]
+    flag = _footprint_bits(getattr(many, "place", None))[2]
+    if flag:
+        notes.append(flag)
     if ctx:
         notes.append("Context: " + "; ".join(ctx) + ".")
     skip = _footer(ax, "\n".join(notes))
@@ -2118,8 +2121,13 @@ def plot_agreement(cons, ax=None, *, label: str = "controlled:RU", places: bool 
     _outline(ax, cons.aoi, centre)
     _finish_map(ax, centre, places=places, context=context)
     ax.set_title(f"How many sources say {label}: {', '.join(cons.sources)}", fontsize=10)
+    notes = []
     if "contested" in cons.labels:
         grey = cons.count("contested").to_numpy()
-        _footer(ax, f"grey zone (contested) drawn by at least one source on {km2[grey > 0].sum():,.2f} km²")
-    _legend(ax, entries, title=f"sources saying {label}")
+        notes.append(f"grey zone (contested) drawn by at least one source on {km2[grey > 0].sum():,.2f} km²")
+    flag = _footprint_bits(getattr(cons, "place", None))[2]
+    if flag:
+        notes.append(flag)
+    skip = _footer(ax, "\n".join(notes)) if notes else 0
+    _legend(ax, entries, title=f"sources saying {label}", skip_pt=skip)
     return ax
