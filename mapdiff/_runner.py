@@ -626,7 +626,8 @@ def _run(
         raise ArgumentError(f"unknown backend {backend!r}; use 'local' or 'dask'")
     if backend == "dask":
         client = client if client is not None else dask_client(workers=workers)
-        workers = len(client.scheduler_info().get("workers", ())) or workers or 1
+        where = _dask_workers(client)
+        workers = len(where) or workers or 1
     workers = workers or os.cpu_count() or 1
     n_items = len(items) - (1 if overlap else 0)
     serial = backend == "local" and (workers <= 1 or len(items) <= 4)
@@ -657,7 +658,7 @@ def _run(
                 for f in as_completed(futs):
                     done(futs[f], f.result())
         else:
-            _run_dask(fn, ctx, batches, client, done)
+            _run_dask(fn, ctx, batches, client, done, where)
     finally:
         if bar is not None:
             bar.close()
@@ -730,7 +731,16 @@ def _close(client) -> None:
             cluster.close()
 
 
-def _run_dask(fn, ctx, batches, client, done) -> None:
+def _dask_workers(client) -> list:
+    """Addresses of every worker of ``client``'s scheduler (some versions list 5 by default)."""
+    try:
+        info = client.scheduler_info(n_workers=-1)
+    except TypeError:  # a version without the argument lists them all
+        info = client.scheduler_info()
+    return sorted(info.get("workers", ()))
+
+
+def _run_dask(fn, ctx, batches, client, done, where=()) -> None:
     """Submit one task per batch, the context sent to the workers once per client (reused by
     every later call with the same places), results collected as they complete."""
     from distributed import as_completed
@@ -739,7 +749,7 @@ def _run_dask(fn, ctx, batches, client, done) -> None:
     # spread over the workers from the start (the scheduler, knowing nothing of the tasks'
     # length, may otherwise queue them all on the worker that answers first); any worker
     # may still take over a task another is slow to start
-    where = sorted(client.scheduler_info().get("workers", ())) or [None]
+    where = list(where) or [None]
     futs = [
         client.submit(
             fn,
