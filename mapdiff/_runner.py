@@ -631,12 +631,7 @@ def _run(
     workers = workers or os.cpu_count() or 1
     n_items = len(items) - (1 if overlap else 0)
     serial = backend == "local" and (workers <= 1 or len(items) <= 4)
-    if serial:
-        n_batches = 1
-    elif backend == "dask":  # a few large tasks per worker: each is a round trip through the scheduler
-        n_batches = max(workers * _DASK_TASKS_PER_WORKER, math.ceil(len(items) / 512))
-    else:
-        n_batches = max(workers * 4, math.ceil(len(items) / 64))
+    n_batches = 1 if serial else max(workers * 4, math.ceil(len(items) / 64))
     batches = _batches(items, n_batches, overlap)
     bar = _progress(n_items, desc, quiet)
     results: list = [None] * len(batches)
@@ -666,7 +661,7 @@ def _run(
 
 
 _CLIENTS: dict = {}  # one dask client per scheduler address (or "local"), kept for the process
-_DASK_TASKS_PER_WORKER = 4  # few enough to cost little, enough for a worker to take over a slow one's
+_DASK_IN_FLIGHT = 2  # batches given to each worker at a time: one running, one waiting
 _SCATTERED: dict = {}  # (client id, context digest) -> the context on that client's workers
 
 
@@ -741,29 +736,49 @@ def _dask_workers(client) -> list:
 
 
 def _run_dask(fn, ctx, batches, client, done, where=()) -> None:
-    """Submit one task per batch, the context sent to the workers once per client (reused by
-    every later call with the same places), results collected as they complete."""
+    """Run the batches on the workers, pulled as they free up: each worker is given two
+    batches to start with (one running, one waiting, so it never idles), and the next batch
+    whenever one of its own completes, as a local pool hands them out. The context is sent
+    to the workers once per client (reused by every later call with the same places)."""
     from distributed import as_completed
 
     ctx_f = _scattered(client, ctx)
-    # spread over the workers from the start (the scheduler, knowing nothing of the tasks'
-    # length, may otherwise queue them all on the worker that answers first); any worker
-    # may still take over a task another is slow to start
-    where = list(where) or [None]
-    futs = [
-        client.submit(
+    queue = iter(enumerate(batches))
+    index: dict = {}
+
+    def submit(worker):
+        nxt = next(queue, None)
+        if nxt is None:
+            return None
+        i, batch = nxt
+        f = client.submit(
+            _on_worker,
             fn,
             ctx_f,
-            b,
+            batch,
             pure=False,
-            workers=None if where[i % len(where)] is None else [where[i % len(where)]],
-            allow_other_workers=True,
+            workers=None if worker is None else [worker],
+            allow_other_workers=True,  # a worker that leaves does not strand its batches
         )
-        for i, b in enumerate(batches)
-    ]
-    index = {f.key: i for i, f in enumerate(futs)}
-    for f, res in as_completed(futs, with_results=True):
-        done(index[f.key], res)
+        index[f.key] = i
+        return f
+
+    # no worker yet (an adaptive cluster scaling up from none): everything at once
+    slots = [w for _ in range(_DASK_IN_FLIGHT) for w in where] or [None] * len(batches)
+    first = [submit(w) for w in slots]
+    running = as_completed([f for f in first if f is not None], with_results=True)
+    for f, (worker, res) in running:
+        done(index.pop(f.key), res)
+        nxt = submit(worker)
+        if nxt is not None:
+            running.add(nxt)
+
+
+def _on_worker(fn, ctx, batch):
+    """``fn(ctx, batch)`` on a dask worker, with the worker's address (its next batch goes there)."""
+    from distributed import get_worker
+
+    return get_worker().address, fn(ctx, batch)
 
 
 def _scattered(client, ctx):
