@@ -14,6 +14,7 @@ import hashlib
 import logging
 import math
 import os
+import pickle
 import stat
 import sys
 from collections.abc import Sequence
@@ -768,24 +769,24 @@ def _run_dask(fn, ctx, batches, client, done, where=()) -> None:
     first = [submit(w) for w in slots]
     running = as_completed([f for f in first if f is not None], with_results=True)
     for f, (worker, res) in running:
-        done(index.pop(f.key), res)
+        done(index.pop(f.key), pickle.loads(res))
         nxt = submit(worker)
         if nxt is not None:
             running.add(nxt)
 
 
 def _on_worker(fn, ctx, batch):
-    """``fn(ctx, batch)`` on a dask worker, with the worker's address (its next batch goes there)."""
+    """``fn(ctx, batch)`` on a dask worker, with the worker's address (its next batch goes
+    there). The results travel as one pickle: dask would send each of their arrays as a
+    frame of its own (hundreds per batch), which costs more than measuring them."""
     from distributed import get_worker
 
-    return get_worker().address, fn(ctx, batch)
+    return get_worker().address, pickle.dumps(fn(ctx, batch), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _scattered(client, ctx):
     """``ctx`` on every worker of ``client``: scattered on first use, then the same future
     (keyed by the context's content, so a later call with the same places sends nothing)."""
-    import pickle
-
     key = (client.id, hashlib.sha256(pickle.dumps(ctx, protocol=5)).hexdigest())
     fut = _SCATTERED.get(key)
     if fut is None or fut.status != "finished":
