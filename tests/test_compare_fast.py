@@ -78,6 +78,13 @@ def test_whole_front_path_equals_the_tiled_path(tmp_path, monkeypatch):
     past = fast.pieces[(fast.pieces.b_status == "not_covered") | (fast.pieces.a_status == "not_covered")]
     assert len(past) and (past.cause == "scope").all()
     assert len(fast.components) == len(tiled.components)
+    # every output that carries geometry has the made cell: no empty or missing geometry
+    gdf = fast.to_gdf()
+    assert len(gdf) == len(fast.pieces) and not gdf.geometry.isna().any() and not gdf.geometry.is_empty.any()
+    import geopandas as gpd
+
+    back = gpd.read_file(fast.to_file(tmp_path / "c.gpkg"), layer="c")
+    assert len(back) == len(gdf) and back.area_km2.sum() == pytest.approx(fast.aoi_km2, rel=1e-9)
     d1, d2 = fast.displacement.set_index("side"), tiled.displacement.set_index("side")
     assert np.allclose(d1.median_km, d2.median_km, atol=1e-6)
 
