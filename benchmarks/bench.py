@@ -441,16 +441,14 @@ def bench_dask(data: Path, reps: int, workers: int) -> None:
     except ImportError:
         row("dask vs local pool", "-", "-", "-", "<= 1x", False, "distributed not installed")
         return
+    from mapdiff import _runner
+
     pattern = str(data / "deepstate" / "deepstatemap_data_*.geojson")
     res = {}
     for nw in sorted({1, workers}):
         t0 = time.perf_counter()
-        with (
-            distributed.LocalCluster(
-                n_workers=nw, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            distributed.Client(cluster) as client,
-        ):
+        # the LocalCluster mapdiff itself starts (dask_client(), --backend dask)
+        with _runner._local_cluster(nw) as cluster, distributed.Client(cluster) as client:
             t_start = time.perf_counter() - t0
             local, remote = [], []
             out_l = out_d = None
@@ -469,7 +467,8 @@ def bench_dask(data: Path, reps: int, workers: int) -> None:
         f"{d / loc:.2f}x",
         "<= 1x",
         d / loc <= 1 and same,
-        f"{scaling}; cluster start {start:.1f} s once; same shares: {same}",
+        f"{scaling}; cluster start {start:.1f} s once (mapdiff's LocalCluster: one thread per "
+        f"worker, no dashboard nor profiler); same shares: {same}",
     )
 
 

@@ -690,7 +690,7 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None):
     >>> sh = s.shares(["Pokrovsk"], "RU", backend="dask", client=client)  # doctest: +SKIP
     """
     try:
-        from distributed import Client, LocalCluster, get_client
+        from distributed import Client, get_client
     except ImportError:
         raise MissingDependencyError(
             "backend='dask' needs dask.distributed: pip install 'mapdiff[dask]'"
@@ -705,18 +705,24 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None):
         try:
             return get_client()
         except ValueError:
-            cluster = LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            )
-            client = Client(cluster)
+            client = Client(_local_cluster(workers or os.cpu_count() or 1))
             import atexit
 
             atexit.register(_close, client)
     _CLIENTS[key] = client
     return client
+
+
+def _local_cluster(workers: int):
+    """The LocalCluster mapdiff starts: one process per worker, one thread each (the work is
+    GEOS-bound and holds the GIL in places), no dashboard, and so no statistical profiler
+    either: it samples the running task every 10 ms for the dashboard, ~5% of a worker's
+    time on this work."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
 
 
 def _close(client) -> None:

@@ -246,3 +246,16 @@ def test_a_cut_piece_that_is_not_valid_is_never_used(monkeypatch):
     np.testing.assert_allclose(areas, n_areas, rtol=0, atol=1e-9)
     np.testing.assert_allclose(covered, n_covered, rtol=0, atol=1e-9)
     assert memo["cuts"] == {} and ((areas[0] > 0) & (areas[0] < covered - 1e-6)).any()
+
+
+def test_mapdiffs_local_cluster_runs_without_the_profiler():
+    """No dashboard, so no statistical profiler sampling every task (~5% of a worker's time)."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    with R._local_cluster(1) as cluster, distributed.Client(cluster) as client:
+        flags = client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
+        info = client.scheduler_info()
+        assert list(flags.values()) == [False]
+        assert [w["nthreads"] for w in info["workers"].values()] == [1]
+    assert dask.config.get("distributed.worker.profile.enabled")  # this process's setting is untouched
