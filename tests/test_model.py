@@ -9,7 +9,7 @@ import pyproj
 import pytest
 import shapely
 from conftest import GREY, RU, UA
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mapdiff import NOT_COVERED, Label, area_km2, normalise
@@ -46,11 +46,15 @@ def test_partition_tiles_an_aoi_with_not_covered(square_map):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(x0=st.floats(36.9, 37.25), y0=st.floats(47.9, 48.25), w=st.floats(0.01, 0.2), h=st.floats(0.01, 0.2))
+@example(x0=36.9375, y0=48.1953125, w=0.09375, h=0.01)  # found by hypothesis: 1.04e-6 apart
 def test_areas_within_any_aoi_add_up(square_map, x0, y0, w, h):  # the map is immutable: sharing it is safe
     aoi = shapely.box(x0, y0, x0 + w, y0 + h)
     areas = square_map.areas(aoi=aoi)
     assert all(a >= 0 for a in areas.values())
-    assert sum(areas.values()) == pytest.approx(area_km2(aoi), rel=1e-6)
+    # edges are projected as chords of at most 0.01° (~1 km); where a cut splits an edge the
+    # two chords bound a slightly different area than the one (about 1e-6 km² per km of
+    # edge): on a thin AOI that exceeds 1e-6 of its area, hence the absolute term
+    assert sum(areas.values()) == pytest.approx(area_km2(aoi), rel=1e-6, abs=1e-4)
 
 
 def test_overlap_precedence_first_wins():
