@@ -589,6 +589,31 @@ def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:
 
 
 # ======================================================================= running
+def _warm(ctx: _Context, items: list) -> None:
+    """Per-process work done once here, before the pool forks, so that every worker
+    inherits it instead of doing it again: the region's drawn extent (a buffer of the whole
+    outline, ~0.1 s), its cut to the places' boxes, the footprints' index. One release is
+    read for it (nothing is measured or stored). Only where workers are forked; whatever
+    goes wrong is left for the workers to meet and report."""
+    import multiprocessing
+
+    if multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
+        return
+    if multiprocessing.get_start_method() != "fork":
+        return
+    try:
+        r = items[0][0] if items and isinstance(items[0], tuple) else items[0] if items else None
+        if isinstance(r, _Release) and r.path is not None and r.map is None:
+            from .io.read import read_input_bytes
+
+            aoi = None if ctx.aoi_wkb is None else shapely.from_wkb(ctx.aoi_wkb)
+            _read_clipped(read_input_bytes(r.path), r.path, aoi, ctx.profile, False)
+        if ctx.fps_wkb:
+            _index(ctx)
+    except Exception:  # a warm-up only: the workers do the real work
+        log.debug("warm-up before the pool failed", exc_info=True)
+
+
 def _progress(total: int, desc: str, quiet: bool):
     """A tqdm bar on stderr, or None when quiet, for one item, or when stderr is no terminal."""
     if quiet or total < 2 or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
@@ -649,6 +674,7 @@ def _run(
         elif backend == "local":
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
+            _warm(ctx, items)
             with ProcessPoolExecutor(max_workers=min(workers, len(batches))) as ex:
                 futs = {ex.submit(fn, ctx, b): i for i, b in enumerate(batches)}
                 for f in as_completed(futs):

@@ -55,6 +55,7 @@ from __future__ import annotations
 import datetime as dt
 import glob as _glob
 import html
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -146,7 +147,7 @@ def _expand(src) -> list[Path]:
             if q.is_file() and not q.name.startswith(".") and q.suffix.lower() in _MAP_SUFFIXES
         ]
     elif any(ch in text for ch in "*?["):
-        paths = [Path(q) for q in _glob.glob(text) if Path(q).is_file()]
+        paths = [Path(q) for q in _glob.glob(text) if os.path.isfile(q)]
     elif p.is_file():
         paths = [p]
     elif p.exists():  # a FIFO, a device: refused by the gate, never opened

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -90,9 +91,14 @@ _override: Limits | None = None
 
 
 def _from_env() -> Limits:
+    # asked for every feature and file: parsed once per set of values, looked up each time
+    return _parse_env(tuple(os.environ.get(var) for var in _ENV.values()))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_env(texts: tuple) -> Limits:
     values = {}
-    for field, var in _ENV.items():
-        text = os.environ.get(var)
+    for (field, var), text in zip(_ENV.items(), texts, strict=True):
         if text is None or not text.strip():
             continue
         try:
