@@ -606,7 +606,7 @@ def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     geoms = np.asarray(geoms, dtype=object)
     types = shapely.get_type_id(geoms)
     out = geoms.copy()
-    bad = ~np.isin(types, (3, 6))  # Polygon, MultiPolygon
+    bad = (types != 3) & (types != 6)  # not a Polygon or MultiPolygon (np.isin: 20x slower here)
     for i in np.flatnonzero(bad):
         out[i] = _polygonal(geoms[i])
     return out
@@ -745,7 +745,7 @@ def normalise(
         geoms[collection] = polygonal_parts(geoms[collection])
         types[collection] = shapely.get_type_id(geoms[collection])
         types[collection & shapely.is_empty(geoms)] = -2
-    non_areal = keep & ~np.isin(types, (3, 6))
+    non_areal = keep & (types != 3) & (types != 6)
     if non_areal.any():
         repairs.append(
             Repair(

@@ -990,7 +990,9 @@ def _check_lonlat(geoms: np.ndarray, coverage, name: str, swapped_ok: bool) -> N
     present = present[~shapely.is_empty(present)]
     if present.size == 0:
         return
-    xmin, ymin, xmax, ymax = shapely.total_bounds(present)
+    bounds = shapely.bounds(present)  # once, for the ranges and the antimeridian
+    xmin, ymin = bounds[:, 0].min(), bounds[:, 1].min()
+    xmax, ymax = bounds[:, 2].max(), bounds[:, 3].max()
     in_range = -180 <= xmin and xmax <= 180 and -90 <= ymin and ymax <= 90
     swapped_in_range = -90 <= xmin and xmax <= 90 and -180 <= ymin and ymax <= 180
     hint = "" if swapped_ok else "; if the file is (lat, lon), pass swap_xy=True"
@@ -1005,7 +1007,7 @@ def _check_lonlat(geoms: np.ndarray, coverage, name: str, swapped_ok: bool) -> N
             "longitude/latitude degrees; the file's CRS is missing or wrong: pass crs= "
             "(for example 'EPSG:3857')"
         )
-    _check_antimeridian(present, name)
+    _check_antimeridian(present, name, bounds)
     if coverage is None:
         return
     cx0, cy0, cx1, cy1 = coverage.bounds
@@ -1019,12 +1021,14 @@ def _check_lonlat(geoms: np.ndarray, coverage, name: str, swapped_ok: bool) -> N
         )
 
 
-def _check_antimeridian(geoms: np.ndarray, name: str) -> None:
+def _check_antimeridian(geoms: np.ndarray, name: str, bounds=None) -> None:
     """Refuse a polygon spanning more than 180° of longitude: it crosses the antimeridian
-    unsplit and would be measured the long way round the Earth."""
+    unsplit and would be measured the long way round the Earth. ``bounds``: those of
+    ``geoms`` when the caller has them (none missing)."""
     present = np.asarray(geoms, dtype=object)
-    present = np.where(shapely.is_missing(present), shapely.Polygon(), present)
-    b = shapely.bounds(present)
+    if bounds is None:
+        present = np.where(shapely.is_missing(present), shapely.Polygon(), present)
+    b = shapely.bounds(present) if bounds is None else bounds
     if not ((b[:, 2] - b[:, 0]) > 180).any():
         return  # no feature that wide, so no part of one either
     parts, index = shapely.get_parts(present, return_index=True)
