@@ -612,6 +612,22 @@ def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+def _dissolve_label(parts: np.ndarray):
+    """One (Multi)Polygon of a label's valid parts. Parts whose bounding boxes lie apart
+    (a front cut to the boxes round separate places) cannot overlap or share an edge: their
+    polygons make a valid MultiPolygon as they are; others are unioned."""
+    if parts.size == 1:
+        return parts[0]
+    types = shapely.get_type_id(parts)
+    if ((types == 3) | (types == 6)).all():
+        b = shapely.bounds(parts)
+        i, j = np.triu_indices(len(parts), k=1)
+        apart = (b[i, 2] < b[j, 0]) | (b[j, 2] < b[i, 0]) | (b[i, 3] < b[j, 1]) | (b[j, 3] < b[i, 1])
+        if apart.all():
+            return shapely.multipolygons(shapely.get_parts(parts))
+    return _polygonal(shapely.union_all(parts))
+
+
 def _area_before_repair(geoms: np.ndarray) -> np.ndarray:
     """km² of invalid geometries; rings collapsed to one point (which GEOS cannot densify
     for projecting) are measured after repair, one by one, on this rare path only."""
@@ -816,7 +832,7 @@ def normalise(
     for lab in order:
         parts = kept_geoms[[k == lab for k in kept_labels]]
         if parts.size:
-            dissolved.append((lab, parts[0] if parts.size == 1 else _polygonal(shapely.union_all(parts))))
+            dissolved.append((lab, _dissolve_label(parts)))
 
     # resolve overlaps: a lower label loses what higher ones hold (sequential differences
     # against each intersecting higher label; cheaper than growing a union)
