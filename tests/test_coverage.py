@@ -157,3 +157,32 @@ def test_clipped_read_keeps_the_same_drawn_water():
     assert expected - on_land > 30  # ~40 km² of drawn lagoon the land outline alone would cut
     for m in (full, clipped):
         assert m.area(RU, aoi=box) == pytest.approx(expected, rel=1e-3)
+
+
+def test_shipped_drawn_extent_is_the_one_made_from_the_outlines():
+    """data/geo/ukraine_drawn_extent.geojson (read instead of buffering the land outline in
+    every process) is what the outlines and the band make today; one made with a stale
+    geography_version is ignored."""
+    from mapdiff.places import regions as R
+
+    shipped = R._shipped_extent("ukraine")
+    assert shipped is not None, "run tools/make_drawn_extent.py"
+    made = R._make_extent("ukraine")
+    gap = shapely.symmetric_difference(shipped, made)
+    assert geodesic_area_km2(gap) < 0.01  # the same geometry (other GEOS builds: a rounding)
+    assert shapely.equals(drawn_extent("ukraine"), shipped)
+
+
+def test_a_stale_shipped_drawn_extent_is_ignored(tmp_path, monkeypatch):
+    import shutil
+
+    from mapdiff.places import regions as R
+
+    geo = tmp_path / "geo"
+    geo.mkdir()
+    src = R.data_dir() / "geo" / R._EXTENT_FILES["ukraine"]
+    text = src.read_text(encoding="utf-8").replace(R.GEOGRAPHY_VERSION, "an-older-version")
+    (geo / src.name).write_text(text, encoding="utf-8")
+    shutil.copy(R.data_dir() / "geo" / "ukraine_boundary.geojson", geo)
+    monkeypatch.setattr(R, "data_dir", lambda: tmp_path)
+    assert R._shipped_extent("ukraine") is None
