@@ -461,3 +461,21 @@ def test_gazetteer_geometries_read_in_one_pass_equal_the_per_feature_reading():
             assert a["properties"] == b["properties"]
             g = shapely.from_geojson(_json.dumps(b["geometry"]))
             assert F._osm_polygon(a).geom_type == g.geom_type and F._osm_polygon(a).equals_exact(g, 0)
+
+
+def test_shipped_footprints_are_built_once_per_gazetteer():
+    """A claim asks for the same footprints several times (its sensitivity table): the
+    immutable Footprint is built once, and again when the gazetteer is reloaded."""
+    from mapdiff.places import footprints as F
+
+    a = F.footprint("Pokrovsk")
+    assert F.footprint("Покровськ") is a  # any alias, the same object
+    assert F.footprint("Pokrovsk", kind="approximate") is F.footprint("Pokrovsk", kind="approximate")
+    grown = F.footprint("Pokrovsk", kind="city_limits+2km")
+    assert grown is not a and grown.area_km2 > a.area_km2
+    F._gazetteer.cache_clear()
+    try:
+        b = F.footprint("Pokrovsk")
+        assert b is not a and b.area_km2 == a.area_km2 and shapely.equals(b.geometry, a.geometry)
+    finally:
+        F._gazetteer.cache_clear()

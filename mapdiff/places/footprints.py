@@ -541,6 +541,11 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
     base = base or default_kind(canon)
     if base not in kinds:
         raise ArgumentError(f"{canon} has no {base!r} footprint; it has: {', '.join(kinds)}")
+    memo_key = (canon, base, buf)
+    if base != OSM_BOUNDARY:  # shipped geography: built once per gazetteer (a fetch is on disk)
+        hit = _BUILT.get(memo_key)
+        if hit is not None and hit[0] is entries:
+            return hit[1]
     row = e["row"]
     centre = (float(row["lon"]), float(row["lat"])) if row else None
     if base == OSM_BOUNDARY:
@@ -570,7 +575,16 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
     )
     if buf:
         fp = fp.buffer(parse_buffer_km(buf, kind))
+    if base != OSM_BOUNDARY:
+        if len(_BUILT) > 512:
+            _BUILT.clear()
+        _BUILT[memo_key] = (entries, fp)
     return fp
+
+
+#: (name, kind, buffer) -> (the gazetteer it was built from, Footprint): footprints are
+#: immutable, and a claim asks for the same few several times (its sensitivity table)
+_BUILT: dict = {}
 
 
 def _approximate(row, community):
