@@ -258,4 +258,11 @@ def test_mapdiffs_local_cluster_runs_without_the_profiler():
         info = client.scheduler_info()
         assert list(flags.values()) == [False]
         assert [w["nthreads"] for w in info["workers"].values()] == [1]
+        # glibc's own malloc trimming (dask's 64 KiB threshold: ~15% slower here); the
+        # one-thread settings for numerical libraries kept
+        env = client.run(
+            lambda: {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")}
+        )
+        assert list(env.values()) == [{"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"}]
     assert dask.config.get("distributed.worker.profile.enabled")  # this process's setting is untouched
+    assert "MALLOC_TRIM_THRESHOLD_" in dask.config.get("distributed.nanny.pre-spawn-environ")
