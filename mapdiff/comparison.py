@@ -56,7 +56,7 @@ from .classes import classify_pieces, comparison_sides
 from .errors import ArgumentError, EmptyMapError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, area_km2, to_equal_area
-from .model import ControlMap, _polygonal, polygonal_parts
+from .model import ControlMap, _polygonal, _speaks_on_land, polygonal_parts
 from .scope import not_drawn_keys, select_not_drawn
 
 __all__ = [
@@ -1033,7 +1033,7 @@ def _drawn_only(a: ControlMap, b: ControlMap):
     labels, geometries, rest) where ``rest(centre)`` gives the label, the AOI's km² and a
     function that builds the background cell, the rest of the AOI.
     """
-    if a._land is None or b._land is None or a._land[0] is not b._land[0]:
+    if not (_speaks_on_land(a) and _speaks_on_land(b)) or a._land[0] is not b._land[0]:
         return None
     if a.background is None or a.background != b.background:
         return None

@@ -200,6 +200,21 @@ class _Deferrable:
 
     def __set__(self, obj, value):
         obj.__dict__[self._slot] = value
+        # what the value was made of, kept once it is made: a coverage set any other way
+        # (dataclasses.replace(m, coverage=...)) has no parts
+        obj.__dict__[self._slot + "_parts"] = value.parts if isinstance(value, _Union) else None
+
+
+def _speaks_on_land(m) -> bool:
+    """True when ``m``'s coverage is still its ``_land`` outline ∪ what it draws beyond it
+    (as the reading pipeline set it), so an analysis may use the two parts instead."""
+    if m._land is None:
+        return False
+    land, beyond = m._land
+    if beyond is None:
+        return m.__dict__.get("_coverage_value") is land
+    parts = m.__dict__.get("_coverage_value_parts")
+    return parts is not None and parts[0] is land and parts[1] is beyond
 
 
 @dataclass(frozen=True, eq=False)

@@ -196,3 +196,25 @@ def test_deferred_coverage_is_made_once_and_survives_pickling(tmp_path):
     assert shapely.equals(cov, shapely.union(land, beyond))
     assert shapely.equals(back.coverage, cov)
     assert back.area(RU) == pytest.approx(a.area(RU), rel=1e-12)
+
+
+def test_a_map_whose_coverage_was_replaced_takes_the_tiled_path(tmp_path, monkeypatch):
+    """The whole-front path trusts a map's (land, beyond) only while its coverage is the
+    one reading made of them: made or not yet, pickled or not; a coverage set any other
+    way (dataclasses.replace) sends the comparison down the tiled path."""
+    import dataclasses
+    import pickle
+
+    a = _read(tmp_path, "a", [COAST_A])
+    b = _read(tmp_path, "b", [COAST_B])
+    assert callable(mapdiff.compare(a, b)._aoi)
+    a.coverage  # noqa: B018 - made now: still the same parts
+    a2, b2 = pickle.loads(pickle.dumps((a, b)))  # one land outline, pickled together
+    assert callable(mapdiff.compare(a2, b2)._aoi)
+    smaller = dataclasses.replace(
+        a, coverage=shapely.intersection(a.coverage, shapely.box(30.0, 46.0, 30.7, 47.0))
+    )
+    assert smaller._land is not None  # replace kept the stale parts ...
+    c = mapdiff.compare(smaller, b)
+    assert not callable(c._aoi)  # ... but they are not trusted
+    _same(c, _tiled(smaller, b, monkeypatch), atol=1e-9)
