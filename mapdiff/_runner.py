@@ -27,7 +27,7 @@ import shapely
 
 from .errors import ArgumentError, MissingDependencyError
 from .measure import area_km2
-from .model import ControlMap, _polygonal
+from .model import ControlMap, _polygonal, _speaks_on_land
 
 log = logging.getLogger("mapdiff")
 
@@ -310,9 +310,8 @@ def _coverage_key(m: ControlMap):
     """What the map's coverage is made of, without making it: a map read as land ∪ what it
     draws beyond the land (the reading pipeline) is keyed by those two, so the union is made
     only for a coverage not seen before (consecutive releases share theirs)."""
-    land = getattr(m, "_land", None)
-    if land is not None:
-        return tuple(b"" if g is None else shapely.to_wkb(g) for g in land)
+    if _speaks_on_land(m):  # and not a coverage set since (dataclasses.replace)
+        return tuple(b"" if g is None else shapely.to_wkb(g) for g in m._land)
     return b"" if m.coverage is None else shapely.to_wkb(m.coverage)
 
 

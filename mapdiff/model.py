@@ -473,7 +473,7 @@ class ControlMap(GeoResult):
     def report(self) -> NormalisationReport:
         """The normalisation report, with the area clipped off outside the coverage."""
         base = self.report_base
-        if self._land is None and self.coverage is None:
+        if not _speaks_on_land(self) and self.coverage is None:  # no coverage made to ask
             return base
         moved = [(g, c) for g, c in zip(self.geometries, self._clipped, strict=True) if g is not c]
         if not moved:
