@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._json import SCHEMA_VERSION, iso, jsonable
-from .comparison import _aoi_dict, _aoi_html
+from .comparison import _aoi_dict, _aoi_html, _names_place
 from .errors import ArgumentError
 from .model import ControlMap
 
@@ -178,12 +178,10 @@ def consensus(maps, *, aoi) -> Consensus:
     >>> c.to_frame().round(1).loc["controlled:RU"].tolist()   # km² said by 1 source, by 2
     [82.8, 165.6]
     """
-    from pathlib import Path
-
     import pandas as pd
 
     from .comparison import compare_many
-    from .places.footprints import Footprint, as_footprint
+    from .places.footprints import as_footprint
 
     items = list(maps.items()) if isinstance(maps, dict) else [(None, m) for m in maps]
     if len(items) < 2:
@@ -208,7 +206,7 @@ def consensus(maps, *, aoi) -> Consensus:
     pair = pd.DataFrame(0.0, index=names, columns=names)
     for (i, j), km2 in zip(_pairs(len(names)), many.pairwise["total_km2"], strict=True):
         pair.iloc[i, j] = pair.iloc[j, i] = float(km2)
-    named = place if isinstance(aoi, (str, Path, Footprint)) else None  # a bare geometry names nothing
+    named = place if _names_place(aoi) else None
     return Consensus(tuple(names), tuple(m.as_of for m in cmaps), many.aoi, pieces, pair, named)
 
 

@@ -55,7 +55,7 @@ from ._json import SCHEMA_VERSION, iso, jsonable
 from .classes import classify_pieces, comparison_sides
 from .errors import ArgumentError, EmptyMapError
 from .labels import NOT_COVERED, Label
-from .measure import _inverse_transformer, area_km2, to_equal_area
+from .measure import _inverse_transformer, _segments, area_km2, to_equal_area
 from .model import ControlMap, _polygonal, _speaks_on_land, polygonal_parts
 from .scope import not_drawn_keys, select_not_drawn
 
@@ -105,15 +105,21 @@ def _aoi_html(fp) -> str:
     return f" ({html.escape(fp.name)}, {html.escape(fp.kind)}){flag}"
 
 
-def _aoi_place(aoi):
-    """The Footprint an AOI argument names (place name, polygon file, Footprint), else None."""
+def _names_place(aoi) -> bool:
+    """True when an AOI argument names a place (place name, polygon file, Footprint), which
+    outputs then name (and flag when approximate); a bare geometry names none."""
     from pathlib import Path
 
-    from .places.footprints import Footprint, as_footprint
+    from .places.footprints import Footprint
 
-    if isinstance(aoi, (str, Path, Footprint)):
-        return as_footprint(aoi)
-    return None
+    return isinstance(aoi, (str, Path, Footprint))
+
+
+def _aoi_place(aoi):
+    """The Footprint an AOI argument names (place name, polygon file, Footprint), else None."""
+    from .places.footprints import as_footprint
+
+    return as_footprint(aoi) if _names_place(aoi) else None
 
 
 def _resolve_aoi(aoi, maps):
@@ -226,17 +232,6 @@ def _places():
         names.append(name)
         pts.append(shapely.Point(*c))
     return tuple(names), np.asarray(pts, dtype=object)
-
-
-def _segments(lines):
-    """Every segment of (multi)line geometries as an array of 2-point LineStrings."""
-    parts = shapely.get_parts(lines)
-    if len(parts) == 0:
-        return np.array([], dtype=object)
-    coords, ring = shapely.get_coordinates(parts, return_index=True)
-    same = ring[1:] == ring[:-1]
-    a, b = coords[:-1][same], coords[1:][same]
-    return shapely.linestrings(np.stack([a, b], axis=1))
 
 
 def _sample_lines(lines, step: float) -> np.ndarray:
@@ -895,9 +890,10 @@ def compare(
         raise ArgumentError("compare() takes two ControlMaps (read them with mapdiff.read_map)")
     if not (noise_m >= 0):
         raise ArgumentError(f"noise_m must be >= 0 metres, got {noise_m!r}")
+    place = _aoi_place(aoi)  # once: a polygon file is read once
     fast = _drawn_only(a, b) if aoi is None else None
     if fast is None:
-        geom = _resolve_aoi(aoi, (a, b))
+        geom = _resolve_aoi(aoi if place is None else place, (a, b))
         x0, y0, x1, y1 = shapely.bounds(geom)
         pa, pb, inter = _tile_pieces(a, b, geom)
         rest = None
@@ -988,7 +984,6 @@ def compare(
     )
     sides = comparison_sides(a, b)
     table.insert(6, "class", classify_pieces(table, *sides))
-    place = _aoi_place(aoi)
     return Comparison(
         a,
         b,
@@ -1171,8 +1166,8 @@ def _regroup(owner, geoms):
     """One (Multi)Polygon per owner from pieces of one valid geometry per owner (their
     polygons meet at most in points: a MultiPolygon of them is valid, no union needed)."""
     parts, k = shapely.get_parts(geoms, return_index=True)
-    poly = shapely.get_type_id(parts) == 3
-    parts, who = parts[poly & (shapely.area(parts) > 0)], owner[k][poly & (shapely.area(parts) > 0)]
+    keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
+    parts, who = parts[keep], owner[k][keep]
     ids = np.unique(who)
     out = np.array([shapely.multipolygons(parts[who == i]) for i in ids], dtype=object)
     return ids, out
@@ -1310,7 +1305,8 @@ def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     maps = tuple(maps)
     if len(maps) < 2 or not all(isinstance(m, ControlMap) for m in maps):
         raise ArgumentError("compare_many() takes two or more ControlMaps")
-    geom = _resolve_aoi(aoi, maps)
+    place = _aoi_place(aoi)  # once: a polygon file is read once
+    geom = _resolve_aoi(aoi if place is None else place, maps)
     x0, y0, x1, y1 = shapely.bounds(geom)
     centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
     labs0, g0 = _tiles(maps[0], geom)
@@ -1339,4 +1335,4 @@ def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
         for j in range(i + 1, len(maps)):
             d = compare(maps[i], maps[j], aoi=geom, noise_m=noise_m).disagreement_km2
             rows.append({"a": maps[i].source, "b": maps[j].source, **{f"{k}_km2": v for k, v in d.items()}})
-    return ManyComparison(maps, geom, float(sizes[-1]), consensus, pd.DataFrame(rows), _aoi_place(aoi))
+    return ManyComparison(maps, geom, float(sizes[-1]), consensus, pd.DataFrame(rows), place)

@@ -204,6 +204,17 @@ def _densify_rings(geom, d: float):
     return shapely.segmentize(geom, d)
 
 
+def _segments(lines):
+    """Every segment of (multi)line geometries as an array of 2-point LineStrings."""
+    parts = shapely.get_parts(lines)
+    if len(parts) == 0:
+        return np.array([], dtype=object)
+    coords, ring = shapely.get_coordinates(parts, return_index=True)
+    same = ring[1:] == ring[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    return shapely.linestrings(np.stack([a, b], axis=1))
+
+
 def area_km2(geoms, *, centre: tuple[float, float] | None = None):
     """Area in km² of lon/lat geometries, measured in a local equal-area projection.
 

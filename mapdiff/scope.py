@@ -36,7 +36,7 @@ from functools import lru_cache
 import numpy as np
 import shapely
 
-from .measure import area_km2
+from .measure import _segments, area_km2
 from .places.regions import region
 
 __all__ = ["NOT_DRAWN_KEYS", "crimea", "not_drawn_keys", "russian_land_border", "select_not_drawn"]
@@ -81,10 +81,7 @@ def russian_land_border():
 @lru_cache(maxsize=1)
 def _border_tree():
     """The border's segments in a tree: components far from it are never measured."""
-    parts = shapely.get_parts(shapely.line_merge(russian_land_border()))
-    coords, ring = shapely.get_coordinates(parts, return_index=True)
-    same = ring[1:] == ring[:-1]
-    return shapely.STRtree(shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1)))
+    return shapely.STRtree(_segments(russian_land_border()))
 
 
 def not_drawn_keys(m) -> tuple[str, ...]:
