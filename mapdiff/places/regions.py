@@ -69,10 +69,15 @@ def region(name: str):
     key = name.lower()
     if key not in _FILES:
         raise UnknownPlaceError(f"no shipped region {name!r}; known: {', '.join(sorted(_FILES))}")
-    data = json.loads((data_dir() / "geo" / _FILES[key]).read_text(encoding="utf-8"))
-    geom = shapely.from_geojson(json.dumps(data["features"][0]["geometry"]))
+    geom, _ = _first_feature(data_dir() / "geo" / _FILES[key])
     shapely.prepare(geom)
     return geom
+
+
+def _first_feature(path):
+    """(geometry, properties) of the first feature of a shipped GeoJSON file."""
+    feature = json.loads(path.read_text(encoding="utf-8"))["features"][0]
+    return shapely.from_geojson(json.dumps(feature["geometry"])), feature.get("properties") or {}
 
 
 @lru_cache(maxsize=8)
@@ -118,11 +123,8 @@ def _shipped_extent(key: str):
     path = data_dir() / "geo" / _EXTENT_FILES.get(key, "-")
     if not path.is_file():
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    feature = data["features"][0]
-    if feature.get("properties", {}).get("geography_version") != GEOGRAPHY_VERSION:
-        return None
-    return shapely.from_geojson(json.dumps(feature["geometry"]))
+    geom, props = _first_feature(path)
+    return geom if props.get("geography_version") == GEOGRAPHY_VERSION else None
 
 
 def speaking_coverage(land, drawn):
