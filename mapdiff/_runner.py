@@ -590,18 +590,16 @@ def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:
 # ======================================================================= running
 def _warm(ctx: _Context, items: list) -> None:
     """Per-process work done once here, before the pool forks, so that every worker
-    inherits it instead of doing it again: the region's drawn extent (a buffer of the whole
-    outline, ~0.1 s), its cut to the places' boxes, the footprints' index. One release is
-    read for it (nothing is measured or stored). Only where workers are forked; whatever
-    goes wrong is left for the workers to meet and report."""
+    inherits it instead of doing it again: the region's outlines and drawn extent, their
+    cut to the places' boxes, the footprints' index. One release is read for it (nothing
+    is measured or stored). Only where workers are forked; whatever goes wrong is left for
+    the workers to meet and report."""
     import multiprocessing
 
-    if multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
-        return
     if multiprocessing.get_start_method() != "fork":
         return
     try:
-        r = items[0][0] if items and isinstance(items[0], tuple) else items[0] if items else None
+        r = items[0] if items else None
         if isinstance(r, _Release) and r.path is not None and r.map is None:
             from .io.read import read_input_bytes
 
