@@ -204,17 +204,23 @@ class _Deferrable:
         # (dataclasses.replace(m, coverage=...)) has no parts
         obj.__dict__[self._slot + "_parts"] = value.parts if isinstance(value, _Union) else None
 
+    def made_of(self, obj, parts: tuple) -> bool:
+        """True when ``obj``'s value is the union of ``parts`` (a, b) as it was set (made
+        since or not), or, with ``b`` None, is ``a`` itself: nothing read or made here."""
+        a, b = parts
+        if b is None:
+            return obj.__dict__.get(self._slot) is a
+        given = obj.__dict__.get(self._slot + "_parts")
+        return given is not None and given[0] is a and given[1] is b
+
 
 def _speaks_on_land(m) -> bool:
     """True when ``m``'s coverage is still its ``_land`` outline ∪ what it draws beyond it
     (as the reading pipeline set it), so an analysis may use the two parts instead."""
-    if m._land is None:
-        return False
-    land, beyond = m._land
-    if beyond is None:
-        return m.__dict__.get("_coverage_value") is land
-    parts = m.__dict__.get("_coverage_value_parts")
-    return parts is not None and parts[0] is land and parts[1] is beyond
+    return m._land is not None and _COVERAGE.made_of(m, m._land)
+
+
+_COVERAGE = _Deferrable()  # ControlMap.coverage
 
 
 @dataclass(frozen=True, eq=False)
@@ -255,7 +261,7 @@ class ControlMap(GeoResult):
 
     labels: tuple[Label, ...]
     geometries: tuple
-    coverage: object = _Deferrable()
+    coverage: object = _COVERAGE
     background: Label | None = None
     source: str = "unknown"
     as_of: dt.date | None = None
