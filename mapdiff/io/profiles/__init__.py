@@ -80,6 +80,8 @@ __all__ = [
 _TOP_KEYS = {
     "name",
     "title",
+    "source_name",
+    "lean",
     "attribution",
     "coverage",
     "background",
@@ -142,6 +144,10 @@ class Profile:
 
     name: str
     title: str = ""
+    #: What readers call the source ("DeepStateMap"), said in every output.
+    source_name: str = ""
+    #: The source's lean as readers should be told it ("Ukrainian OSINT", "pro-Russian", ...).
+    lean: str = ""
     attribution: str = ""
     coverage: str | None = None
     background: Label | None = None
@@ -315,6 +321,12 @@ def _check_keys(table: dict, allowed: set, where: str) -> None:
         raise ProfileError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
 
 
+def _text(value, where: str) -> str:
+    if not isinstance(value, str):
+        raise ProfileError(f"{where} must be a string, got {type(value).__name__}")
+    return value
+
+
 def _str_list(value, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ProfileError(f"{where}: expected a list of strings, got {value!r}")
@@ -403,6 +415,8 @@ def profile_from_dict(data: dict, origin: str = "<dict>") -> Profile:
     return Profile(
         name=name,
         title=data.get("title", name),
+        source_name=_text(data.get("source_name", data.get("title", name)), f"{origin}: source_name"),
+        lean=_text(data.get("lean", ""), f"{origin}: lean"),
         attribution=data.get("attribution", ""),
         coverage=data.get("coverage"),
         background=background,
