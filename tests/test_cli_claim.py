@@ -191,7 +191,7 @@ def test_place_fetch_through_loopback_and_offline(tmp_path, run, monkeypatch):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Kherson: osm_boundary") and "ODbL" in r.stdout
     r = run("place", "Myrnohrad", "--fetch", env={"MAPDIFF_OFFLINE": "1"})
-    assert r.returncode == 2 and "offline" in r.stderr
+    assert r.returncode == 4 and "offline" in r.stderr
 
 
 def test_place_acceptance_town_limits_and_approximate_inside_hromada(run):

@@ -149,7 +149,7 @@ def test_cli_fetch(mirror, _cli):
     d = json.loads(r.stdout)
     assert d["path"].endswith(DS_NAME) and d["source"] == "deepstate" and len(d["sha256"]) == 64
     r = _cli("fetch", "nzz", DAY, "--offline", env=env)
-    assert r.returncode == 2 and "not in the cache" in r.stderr
+    assert r.returncode == 4 and "not in the cache" in r.stderr
     out = mirror.cache.parent / "copy"
     r = _cli("fetch", "deepstate", DAY, "--offline", "--out", str(out), env=env)
     assert r.returncode == 0, r.stderr

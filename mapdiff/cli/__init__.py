@@ -6,7 +6,9 @@ Each subcommand lives in its own module of this package and registers itself wit
 Exit codes: 0 ok; 1 a claim is not supported (with ``--strict``); 2 bad input (a
 :class:`~mapdiff.errors.MapdiffError`, a bad option or an OS error on a file, with one
 line naming the file on stderr); 3 an internal error (one line; ``--debug`` prints the
-traceback). Under ``--json`` an error is also printed to stdout as
+traceback); 4 a source cannot be reached or has not published the release asked for
+(:class:`~mapdiff.errors.FetchError`: try again later); 5 partial (``update``: some
+sources were processed, others are stale). Under ``--json`` an error is also printed to stdout as
 ``{"schema_version": 1, "type": "error", "exit_code": 2, "error": "<class>", "message":
 "..."}``. Every ``--json`` output has ``schema_version`` and ``type``; the shapes are
 JSON Schemas in ``docs/schemas/``. Output piped into a program that stops reading
@@ -26,11 +28,12 @@ import traceback
 import warnings
 
 from .._json import SCHEMA_VERSION, jsonable
-from ..errors import ArgumentError, MapdiffError
+from ..errors import ArgumentError, FetchError, MapdiffError
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_UNSUPPORTED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_UNREACHABLE, EXIT_PARTIAL = 4, 5
 
 # subcommand modules, in the order --help lists them
 _MODULES = (
@@ -331,6 +334,8 @@ def main(argv=None) -> int:
                 _print_warnings(args, caught)
     except BrokenPipeError:
         return _broken_pipe()
+    except FetchError as exc:
+        return _fail(args, EXIT_UNREACHABLE, type(exc).__name__, cli_syntax(str(exc)))
     except MapdiffError as exc:
         message = cli_syntax(str(exc))
         if hasattr(args, "swap_xy_a"):  # two maps: name the option of the map at fault
