@@ -40,11 +40,20 @@ __all__ = [
     "UnknownPlaceError",
     "UnknownSideError",
     "UnknownSourceError",
+    "bounded_text",
+    "quote",
 ]
 
 
 class MapdiffError(Exception):
-    """Base class of every error mapdiff raises on purpose."""
+    """Base class of every error mapdiff raises on purpose.
+
+    Its text is bounded (:func:`bounded_text`): a message that quotes input (a 50 MB
+    property name) stays a short line.
+    """
+
+    def __str__(self) -> str:
+        return bounded_text(super().__str__())
 
 
 class MapdiffWarning(UserWarning):
@@ -95,14 +104,14 @@ class UnknownLabelError(MapdiffError, KeyError):
     """A label is asked for that the map does not know."""
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
-        return str(self.args[0]) if self.args else ""
+        return bounded_text(str(self.args[0])) if self.args else ""
 
 
 class UnknownPlaceError(MapdiffError, KeyError):
     """A place name is not in the gazetteer (the message names the closest matches)."""
 
     def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
+        return bounded_text(str(self.args[0])) if self.args else ""
 
 
 class CoverageError(MapdiffError, ValueError):
@@ -127,3 +136,56 @@ class MissingDependencyError(MapdiffError, ImportError):
 
 class UnknownSideError(ArgumentError):
     """A side the map (or maps) does not have; the message lists the sides it has."""
+
+
+# ------------------------------------------------------------------ quoting input in messages
+import re as _re  # noqa: E402  (appended helpers: keep the hierarchy above first)
+
+MAX_MESSAGE = 2000
+MAX_QUOTED = 80
+# C0/C1 controls, line and paragraph separators, bidi overrides: nothing that moves a terminal
+_UNPRINTABLE = _re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def quote(value, limit: int = MAX_QUOTED) -> str:
+    """``value`` quoted for a message: its ``repr`` for a string (control characters and
+    line breaks escaped), cut to ``limit`` characters with the length said. Every message
+    that quotes input uses it, so no input makes a message long or multi-line.
+
+    Examples
+    --------
+    >>> quote("Pokrovsk")
+    "'Pokrovsk'"
+    >>> quote("x" * 1000, limit=10)
+    "'xxxxxxxxxx…' (1,000 characters)"
+    >>> quote(["RU", "UA"])
+    "['RU', 'UA']"
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        cut = repr(value[:limit])
+        return f"{cut[:-1]}…{cut[-1]} ({len(value):,} characters)"
+    text = repr(value) if not isinstance(value, bytes) else repr(value[: limit + 1])
+    text = _UNPRINTABLE.sub("?", text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def bounded_text(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` on one line, without control characters, at most ``limit`` characters
+    (the middle cut, its length said): the last bound on any message mapdiff prints.
+
+    Examples
+    --------
+    >>> bounded_text("a\\nb")
+    'a b'
+    >>> len(bounded_text("x" * 10_000)) < 2100
+    True
+    """
+    text = str(text)
+    if len(text) > limit:
+        keep = limit // 2
+        text = f"{text[:keep]} …[{len(text) - 2 * keep:,} characters cut]… {text[-keep:]}"
+    if _UNPRINTABLE.search(text):
+        text = _UNPRINTABLE.sub(lambda m: " " if m.group() in "\t\n\r\u2028\u2029" else "", text)
+    return text

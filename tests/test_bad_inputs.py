@@ -444,6 +444,130 @@ def gen_generic_copy_of_sample(d: Path) -> Path:
     return p
 
 
+# ------------------------------------------------------------------ issue 26: bounded reads, the CRS gate
+def _fc(features, **top) -> dict:
+    return {"type": "FeatureCollection", **top, "features": features}
+
+
+def _square_feature(props=None, dx: float = 0.0) -> dict:
+    ring = [[37.1 + dx, 48.2], [37.1001 + dx, 48.2], [37.1 + dx, 48.2001], [37.1 + dx, 48.2]]
+    return {
+        "type": "Feature",
+        "properties": {"status": "controlled", "side": "RU", **(props or {})},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+
+
+def gen_unique_property_names(d: Path) -> Path:
+    """2,000 features, each with a property name of its own (a dense 2,000 x 2,000 table)."""
+    p = d / "names.geojson"
+    p.write_text(json.dumps(_fc([_square_feature({f"k{i}": 1}, i * 1e-4) for i in range(2000)])))
+    return p
+
+
+def gen_kml_unique_extended_data(d: Path) -> Path:
+    """1,500 placemarks, each with an ExtendedData name of its own."""
+    mark = (
+        '<Placemark><ExtendedData><Data name="k{i}"><value>1</value></Data></ExtendedData>'
+        "<Polygon><outerBoundaryIs><LinearRing><coordinates>37.1,48.2 37.2,48.2 37.2,48.3 37.1,48.2"
+        "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>"
+    )
+    body = "".join(mark.format(i=i) for i in range(1500))
+    p = d / "extended.kml"
+    p.write_text(
+        f'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>{body}</Document></kml>'
+    )
+    return p
+
+
+def gen_parquet_many_rows(d: Path) -> Path:
+    """60,000 rows in a few KB: refused from the footer, before any row is decoded."""
+    n = 60_000
+    gdf = gpd.GeoDataFrame(
+        {"status": ["controlled"] * n, "side": ["RU"] * n}, geometry=[SQUARE] * n, crs=4326
+    )
+    p = d / "many.parquet"
+    gdf.to_parquet(p, compression="zstd")  # test fixture, not library output
+    assert p.stat().st_size < 100_000
+    return p
+
+
+def gen_parquet_expands(d: Path) -> Path:
+    """A small file whose rows decode to ~2 MB (one long repeated string per row)."""
+    n = 1000
+    gdf = gpd.GeoDataFrame(
+        {"status": ["controlled"] * n, "side": ["RU"] * n, "note": ["x" * 2000] * n},
+        geometry=[SQUARE] * n,
+        crs=4326,
+    )
+    p = d / "expands.parquet"
+    gdf.to_parquet(p, compression="zstd")  # test fixture, not library output
+    assert p.stat().st_size < 100_000
+    return p
+
+
+def gen_parquet_ok(d: Path) -> Path:
+    p = d / "ok.parquet"
+    gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]}, geometry=[SQUARE], crs=4326).to_parquet(p)
+    return p
+
+
+def _crs_member(d: Path, name: str, crs_name: str) -> Path:
+    p = d / name
+    feature = {**_square_feature(), "geometry": json.loads(shapely.to_geojson(SQUARE))}
+    p.write_text(json.dumps(_fc([feature], crs={"type": "name", "properties": {"name": crs_name}})))
+    return p
+
+
+def _fifo_grid(d: Path) -> Path:
+    grid = d / "grid.gsb"
+    os.mkfifo(grid)  # opening it blocks forever: the read must never reach it
+    return grid
+
+
+def gen_crs_member_nadgrids_fifo(d: Path) -> Path:
+    return _crs_member(d, "grid.geojson", f"+proj=longlat +ellps=WGS84 +nadgrids={_fifo_grid(d)} +no_defs")
+
+
+def gen_crs_member_wkt_parameterfile(d: Path) -> Path:
+    import pyproj
+
+    wkt = pyproj.CRS.from_user_input(f"+proj=longlat +ellps=WGS84 +nadgrids={_fifo_grid(d)}").to_wkt()
+    assert "PARAMETERFILE" in wkt
+    return _crs_member(d, "wkt_grid.geojson", wkt)
+
+
+def gen_crs_member_init_file(d: Path) -> Path:
+    return _crs_member(d, "init.geojson", "+init=/etc/passwd:root")
+
+
+def gen_crs_member_url(d: Path) -> Path:
+    return _crs_member(d, "url.geojson", "+proj=longlat +nadgrids=@https://127.0.0.1:9/grid.tif")
+
+
+def gen_crs_member_proj_string(d: Path) -> Path:
+    return _crs_member(d, "projstring.geojson", "+proj=longlat +datum=WGS84")
+
+
+def gen_crs_member_urn(d: Path) -> Path:
+    return _crs_member(d, "urn.geojson", "urn:ogc:def:crs:OGC:1.3:CRS84")
+
+
+def gen_shapefile_prj_nadgrids_fifo(d: Path) -> Path:
+    p = gen_shapefile_no_prj(d)
+    p.with_suffix(".prj").write_text(f"+proj=longlat +ellps=WGS84 +nadgrids={_fifo_grid(d)} +no_defs")
+    return p
+
+
+def gen_shapefile_prj_wkt_parameterfile(d: Path) -> Path:
+    import pyproj
+
+    p = gen_shapefile_no_prj(d)
+    crs = pyproj.CRS.from_user_input(f"+proj=longlat +ellps=WGS84 +nadgrids={_fifo_grid(d)}")
+    p.with_suffix(".prj").write_text(crs.to_wkt())
+    return p
+
+
 # ------------------------------------------------------------------ calls
 @functools.cache
 def _samples():
@@ -686,6 +810,7 @@ _ENV_OF_LIMIT = {
     "max_vertices": "MAPDIFF_MAX_VERTICES",
     "max_feature_vertices": "MAPDIFF_MAX_FEATURE_VERTICES",
     "max_features": "MAPDIFF_MAX_FEATURES",
+    "max_properties": "MAPDIFF_MAX_PROPERTIES",
 }
 _OPTION = {"source": "--source", "as_of": "--as-of", "crs": "--crs", "layer": "--layer"}
 

@@ -513,3 +513,42 @@ def test_place_fetch_is_bounded_and_checks_length(tmp_path, monkeypatch, capsys)
     finally:
         srv.close()
     assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and "Pokrovsk" in p.name]
+
+
+# ------------------------------------------------------------------ issue 26: PROJ stays offline for input
+_NAD27 = (
+    '{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4267"}},'
+    '"features":[{"type":"Feature","properties":{"status":"controlled","side":"RU"},'
+    '"geometry":{"type":"Polygon","coordinates":[[[-100,40],[-99.9,40],[-99.9,40.1],[-100,40]]]}}]}'
+)
+
+
+def test_proj_network_stays_off_for_input(tmp_path):
+    """With PROJ_NETWORK=ON a NAD27 file would make PROJ fetch a grid (us_noaa_conus.tif)
+    from the endpoint; reading it must send nothing (the endpoint is a loopback server)."""
+    srv = _Server()
+    try:
+        p = tmp_path / "nad27.geojson"
+        p.write_text(_NAD27)
+        env = {
+            **os.environ,
+            "PROJ_NETWORK": "ON",
+            "PROJ_NETWORK_ENDPOINT": srv.url.rstrip("/"),
+            "PROJ_USER_WRITABLE_DIRECTORY": str(tmp_path / "proj"),
+            "PYTHONPATH": str(ROOT),
+        }
+        code = (
+            "import mapdiff.io.read, pyproj.network as n; assert n.is_network_enabled(); "
+            f"mapdiff.io.read.read_raw({str(p)!r}); print('read')"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=_SECONDS
+        )
+        assert run.returncode == 0 and "read" in run.stdout, run.stderr[-2000:]
+        assert srv.requests == []
+        # the same transformation outside mapdiff does go online: the test can fail
+        code = "import pyproj; pyproj.Transformer.from_crs(4267, 4326, always_xy=True).transform(-100, 40)"
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=_SECONDS)
+        assert srv.requests, "PROJ made no request with the network on: the check above proves nothing"
+    finally:
+        srv.close()

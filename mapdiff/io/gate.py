@@ -15,7 +15,14 @@ import warnings
 from pathlib import Path
 
 from ..errors import FormatError, InputLimitError
-from .limits import check_bytes, check_features, check_text_vertices, check_vertices, current_limits
+from .limits import (
+    check_bytes,
+    check_features,
+    check_properties,
+    check_text_vertices,
+    check_vertices,
+    current_limits,
+)
 
 __all__ = [
     "check_input_path",
@@ -147,6 +154,7 @@ _GDAL_SAFE = {
     "GDAL_HTTP_MAX_RETRY": "0",
     "ALLOW_OGR_SQL_FUNCTIONS_FROM_TRIGGER_AND_VIEW": "NO",
     "OGR_SQLITE_LOAD_EXTENSIONS": "",
+    "PROJ_NETWORK": "OFF",  # GDAL's PROJ fetches no grid for a file's CRS
 }
 
 
@@ -225,10 +233,11 @@ def _ogr_frame(src, name: str, layer, driver: str, limits=None, options: dict | 
                 )
             else:
                 layer = spatial[0]
-            n = pyogrio.read_info(src, layer=layer).get("features", -1)
+            info = pyogrio.read_info(src, layer=layer)
             if hasattr(src, "seek"):
                 src.seek(0)
-            check_features(int(n), name, limits)  # before reading them
+            check_features(int(info.get("features", -1)), name, limits)  # before reading them
+            check_properties(list(info.get("fields", ())), name, limits)
             gdf = pyogrio.read_dataframe(src, layer=layer)
     except (FormatError, InputLimitError):
         raise
@@ -268,6 +277,10 @@ def shapefile_frame(parts: dict[str, bytes], name: str, layer=None, limits=None)
         raise FormatError(f"{name}: its .shx is not a Shapefile index; check the Shapefile's parts")
     if ".dbf" in parts:
         _check_dbf(parts[".dbf"], name)
+    if parts.get(".prj", b"").strip():  # before GDAL parses it: no file, grid or URL in it
+        from .crs import safe_crs
+
+        safe_crs(parts[".prj"], f"{name} (its .prj)")
     with tempfile.TemporaryDirectory(prefix="mapdiff-shp-") as tmp:
         for suffix, blob in parts.items():
             tmp_part = Path(tmp) / f"map{suffix}"  # a private temporary folder, removed after
