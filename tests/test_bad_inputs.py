@@ -568,6 +568,30 @@ def gen_shapefile_prj_wkt_parameterfile(d: Path) -> Path:
     return p
 
 
+def gen_gpkg_view_layer(d: Path) -> Path:
+    """The only layer is a view over an endless recursive query: reading it would never end."""
+    p = gen_gpkg_one_layer(d)
+    with contextlib.closing(sqlite3.connect(p)) as db:
+        (layer,) = next(iter(db.execute("SELECT table_name FROM gpkg_contents")))
+        db.execute(
+            "CREATE VIEW endless AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+            f'SELECT f.* FROM "{layer}" f, (SELECT max(x) FROM c)'
+        )
+        db.execute("UPDATE gpkg_contents SET table_name = 'endless', identifier = 'endless'")
+        db.execute("UPDATE gpkg_geometry_columns SET table_name = 'endless'")
+        db.commit()
+    return p
+
+
+def gen_gpkg_generated_column(d: Path) -> Path:
+    p = gen_gpkg_one_layer(d)
+    with contextlib.closing(sqlite3.connect(p)) as db:
+        (layer,) = next(iter(db.execute("SELECT table_name FROM gpkg_contents")))
+        db.execute(f'ALTER TABLE "{layer}" ADD COLUMN junk BLOB GENERATED ALWAYS AS (zeroblob(1000000000))')
+        db.commit()
+    return p
+
+
 # ------------------------------------------------------------------ calls
 @functools.cache
 def _samples():

@@ -14,7 +14,7 @@ import io as _io
 import warnings
 from pathlib import Path
 
-from ..errors import FormatError, InputLimitError
+from ..errors import FormatError, InputLimitError, quote
 from .limits import (
     check_bytes,
     check_features,
@@ -199,7 +199,54 @@ def ogr_frame(data: bytes, name: str, layer=None, limits=None):
     driver = _ogr_driver(data, name)
     if driver == "ESRI Shapefile":
         return shapefile_frame({".shp": data}, name, layer, limits)
+    if driver == "GPKG":
+        _check_gpkg_tables(data, name)
     return _ogr_frame(_io.BytesIO(data), name, layer, driver, limits)
+
+
+def _check_gpkg_tables(data: bytes, name: str) -> None:
+    """Refuse a GeoPackage whose layers are anything but plain tables, before GDAL opens it.
+
+    A view (or a generated column) is SQL the file defines, run by SQLite when the layer
+    is read: a recursive view never ends. The schema is read with Python's sqlite3 from a
+    private in-memory copy (``sqlite_master`` only: nothing the file defines is run).
+    """
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(":memory:")
+    except sqlite3.Error:  # pragma: no cover - sqlite3 always opens :memory:
+        return
+    try:
+        con.deserialize(data)
+        kinds = dict(con.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
+        layers = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]
+        for layer in layers:
+            kind = kinds.get(layer)
+            if kind != "table":
+                raise FormatError(
+                    f"{name}: GeoPackage layer {quote(layer)} is {'a view' if kind else 'missing'}, "
+                    "not a plain table (a view is SQL the file runs when read); export the layer "
+                    "as a table"
+                )
+            hidden = [r for r in con.execute(f"PRAGMA table_xinfo({_sql_name(layer)})") if r[6] in (2, 3)]
+            if hidden:
+                raise FormatError(
+                    f"{name}: GeoPackage layer {quote(layer)} has generated column(s) "
+                    f"({', '.join(quote(r[1]) for r in hidden[:5])}: SQL the file runs when read); "
+                    "export the layer with plain columns"
+                )
+    except sqlite3.DatabaseError:
+        raise FormatError(
+            f"{name}: not a readable GeoPackage (its SQLite schema or gpkg_contents cannot be read); "
+            "export the layer again"
+        ) from None
+    finally:
+        con.close()
+
+
+def _sql_name(text: str) -> str:
+    return '"' + str(text).replace('"', '""') + '"'
 
 
 def _ogr_frame(src, name: str, layer, driver: str, limits=None, options: dict | None = None):
