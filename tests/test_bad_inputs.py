@@ -28,6 +28,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+import shapely.affinity
 
 import mapdiff
 import mapdiff.io.profiles
@@ -616,6 +617,41 @@ def gen_squares_20000(d: Path) -> Path:
     feats = [{**_square_feature(), "geometry": {"type": "Polygon", "coordinates": [r]}} for r in rings]
     p = d / "squares.geojson"
     p.write_text(json.dumps(_fc(feats)))
+    return p
+
+
+def gen_polygon_file_two_in_collection(d: Path) -> Path:
+    """A polygon file whose feature is a GeometryCollection of two squares (the second was dropped)."""
+    second = shapely.affinity.translate(SQUARE, 0.2, 0.0)
+    gc = {
+        "type": "GeometryCollection",
+        "geometries": [json.loads(shapely.to_geojson(g)) for g in (SQUARE, second)],
+    }
+    p = d / "two.geojson"
+    p.write_text(json.dumps(_fc([{"type": "Feature", "properties": {}, "geometry": gc}])))
+    return p
+
+
+def _nested_collections(depth: int) -> dict:
+    g = json.loads(shapely.to_geojson(SQUARE))
+    for _ in range(depth):
+        g = {"type": "GeometryCollection", "geometries": [g]}
+    return g
+
+
+def gen_polygon_file_deep_collections(d: Path) -> Path:
+    """GeometryCollections 20,000 deep: GEOS's GeoJSON reader crashed the process on it."""
+    p = d / "deep.geojson"
+    n = 20_000
+    inner = shapely.to_geojson(SQUARE)
+    p.write_text('{"type":"GeometryCollection","geometries":[' * n + inner + "]}" * n)
+    return p
+
+
+def gen_map_collections_300_deep(d: Path) -> Path:
+    """300 nested collections (under orjson's own limit): bounded before any parser recurses."""
+    p = d / "deep300.geojson"
+    p.write_text(json.dumps(_fc([{**_square_feature(), "geometry": _nested_collections(300)}])))
     return p
 
 

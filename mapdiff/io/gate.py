@@ -19,8 +19,6 @@ from .limits import (
     check_bytes,
     check_features,
     check_properties,
-    check_text_vertices,
-    check_vertices,
     current_limits,
 )
 
@@ -396,53 +394,15 @@ def read_geometries(path, limits=None) -> list:
 
 def read_named_geometries(path, limits=None) -> tuple[list, list]:
     """``(geometries, names)`` of a polygon file: :func:`read_geometries` plus the ``name``
-    property of each feature where the format has one (None elsewhere)."""
-    import json
+    property of each feature where the format has one (None elsewhere).
 
-    import shapely
+    Read exactly as a map is (:func:`mapdiff.io.read.read_raw`): the same gate, limits,
+    nesting bound, CRS gate and geometry parsing, so a polygon file is never read more
+    loosely than a map (GeometryCollections are kept whole, for the caller to take their
+    polygons from).
+    """
+    from .read import read_raw
 
-    path = check_input_path(path, "polygon file")
-    name = path.name
-    if path.suffix.lower() == ".shp":
-        return _lonlat(shapefile_frame(shapefile_parts(path, limits), name))
-    data = read_input_bytes(path, limits, "polygon file")
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head[:1] in (b"{", b"["):
-        check_text_vertices(data, name, "geojson", limits)  # the limits of maps, before parsing
-        try:
-            text = data.decode("utf-8")
-            geom = shapely.from_geojson(text, on_invalid="raise")
-        except (UnicodeDecodeError, shapely.errors.GEOSException, ValueError) as exc:
-            raise FormatError(f"{name}: not a readable GeoJSON polygon file ({type(exc).__name__})") from None
-        parts = list(shapely.get_parts(geom))
-        check_vertices(parts, name, limits)
-        obj = json.loads(text)
-        feats = (
-            obj.get("features") if isinstance(obj, dict) and obj.get("type") == "FeatureCollection" else None
-        )
-        if isinstance(obj, dict) and obj.get("type") == "Feature":
-            feats = [obj]
-        names = [((f or {}).get("properties") or {}).get("name") for f in feats] if feats else []
-        if len(names) != len(parts):
-            names = [None] * len(parts)
-        return parts, names
-    if head.startswith(b"PK"):
-        if zip_holds_kml(data, name):
-            from .kml import read_kmz
-
-            geoms = list(read_kmz(data, name)[1])
-            return geoms, [None] * len(geoms)
-        return _lonlat(shapefile_frame(zip_shapefile_parts(data, name, limits), name))
-    if head[:1] == b"<":
-        from .kml import read_kml
-
-        geoms = list(read_kml(data, name)[1])
-        return geoms, [None] * len(geoms)
-    return _lonlat(ogr_frame(data, name))
-
-
-def _lonlat(gdf) -> tuple[list, list]:
-    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-        gdf = gdf.to_crs(4326)
-    names = list(gdf["name"]) if "name" in gdf.columns else [None] * len(gdf)
-    return list(gdf.geometry.values), names
+    raw = read_raw(check_input_path(path, "polygon file"), limits=limits)
+    names = list(raw.table["name"]) if "name" in raw.table.columns else [None] * len(raw.geoms)
+    return list(raw.geoms), names

@@ -39,6 +39,7 @@ __all__ = [
     "Limits",
     "check_bytes",
     "check_features",
+    "check_json_depth",
     "check_properties",
     "check_text_vertices",
     "check_vertices",
@@ -234,6 +235,44 @@ def check_properties(rows, name: str, limits: Limits | None = None) -> None:
                 f"{lim:,} for one input (a release has a few; names unique to each feature "
                 f"would build a dense table of features × names); {_how('max_properties')}"
             )
+
+
+MAX_JSON_DEPTH = 128  # GeoJSON needs 8 (a MultiPolygon in a FeatureCollection), 2 more a collection
+
+
+def check_json_depth(data: bytes, name: str, limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse JSON text nested deeper than ``limit`` brackets, before any parser sees it.
+
+    Parsers recurse: Python's ``json`` raises RecursionError, GEOS's GeoJSON reader
+    (``shapely.from_geojson``) crashes the process. The depth is counted from the bytes
+    in C-speed chunks (brackets inside strings count too, so the count is an upper bound;
+    a real file is nowhere near the limit).
+
+    Examples
+    --------
+    >>> check_json_depth(b"[[[1]]]", "x.json", limit=3)
+    >>> check_json_depth(b"[[[[1]]]]", "x.json", limit=3)
+    Traceback (most recent call last):
+    ...
+    mapdiff.errors.FormatError: x.json: JSON nested too deeply (over 3 levels...
+    """
+    from ..errors import FormatError
+
+    depth = 0
+    view = np.frombuffer(data, dtype=np.uint8) if not isinstance(data, np.ndarray) else data
+    for start in range(0, len(view), 1 << 22):
+        chunk = view[start : start + (1 << 22)]
+        step = (chunk == 0x5B).astype(np.int32) + (chunk == 0x7B)
+        step -= (chunk == 0x5D).astype(np.int32) + (chunk == 0x7D)
+        if not step.any():
+            continue
+        run = np.cumsum(step, dtype=np.int64) + depth
+        if int(run.max()) > limit:
+            raise FormatError(
+                f"{name}: JSON nested too deeply (over {limit} levels; GeoJSON needs under 10); "
+                "a polygon or collection nested this deep is not a map: flatten it"
+            )
+        depth = int(run[-1])
 
 
 def check_text_vertices(data: bytes, name: str, kind: str, limits: Limits | None = None) -> None:

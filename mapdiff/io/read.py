@@ -57,6 +57,7 @@ from .gate import (
 from .limits import (
     check_bytes,
     check_features,
+    check_json_depth,
     check_properties,
     check_text_vertices,
     check_vertices,
@@ -671,6 +672,7 @@ def _refuse_wide_text(data: bytes, name: str) -> None:
 
 def _read_geojson(data: bytes, name: str, crs, limits=None) -> RawMap:
     check_text_vertices(data, name, "geojson", limits)  # before json builds every coordinate
+    check_json_depth(data, name)  # before any parser recurses
     try:
         obj = orjson.loads(data)  # several times faster than json on a whole front
     except (orjson.JSONDecodeError, RecursionError):

@@ -173,6 +173,9 @@ def fetch_footprint(
         hint="are you offline? The shipped gazetteer (approximate footprints) still works, "
         "or pass a polygon file",
     )
+    from ..io.limits import check_json_depth
+
+    check_json_depth(data, url)  # GEOS's GeoJSON reader crashes on deep nesting
     try:
         places = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

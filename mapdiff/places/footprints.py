@@ -774,8 +774,12 @@ def footprint_from_file(path, *, name: str | None = None) -> Footprint:
         geoms = np.asarray(geoms, dtype=object)
     except MapdiffError as exc:
         raise FormatError(f"cannot read polygon file {str(p)!r}: {exc}") from None
+    from ..model import polygonal_parts
+
     geoms = geoms[~shapely.is_missing(geoms)]
-    geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
+    # every polygon, at any depth of a GeometryCollection (the second one is half the place)
+    geoms = polygonal_parts(geoms) if geoms.size else geoms
+    geoms = geoms[~shapely.is_empty(geoms)] if geoms.size else geoms
     if not geoms.size:
         raise FormatError(f"polygon file {str(p)!r} holds no polygon")
     geoms = shapely.make_valid(geoms)
