@@ -552,3 +552,18 @@ def test_proj_network_stays_off_for_input(tmp_path):
         assert srv.requests, "PROJ made no request with the network on: the check above proves nothing"
     finally:
         srv.close()
+
+
+def test_sides_overlap_is_order_independent_and_said():
+    """RU and UA over the same area under equal precedence: the same areas whatever the
+    feature order, and a sides_overlap repair with its km² in the report."""
+    bad = ROOT / "tests" / "data" / "bad"
+    maps = []
+    for name in ("sides_overlap_ru_first.geojson", "sides_overlap_ua_first.geojson"):
+        with pytest.warns(errors.MapdiffWarning, match="equal precedence"):
+            maps.append(mapdiff.read_map(bad / name, as_of="2025-11-27"))
+    a, b = ({str(lab): m.area(lab) for lab in m.labels} for m in maps)
+    assert a == pytest.approx(b, rel=1e-9) and set(a) == {"controlled:RU", "controlled:UA"}
+    for m in maps:
+        (rep,) = [r for r in m.report.repairs if r.kind == "sides_overlap"]
+        assert rep.area_km2 == pytest.approx(a["controlled:RU"] / 2, rel=1e-3)

@@ -222,6 +222,7 @@ def _read_map(
     if not feats and len(labels) and not reported:
         _explain_no_labels(profile, raw)
     repairs = [Repair(kind, n, 0.0, detail) for kind, n, detail in raw.table.attrs.get("repairs", ())]
+    repairs += _side_conflicts(feats, profile, raw.name)
     dropped = _reported_drops(reported, raw.table, geoms, cover)
     repairs += dropped
     n_unlabelled = len(labels) - len(feats) - sum(r.count for r in dropped)
@@ -423,6 +424,46 @@ def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cove
             inside = f"; {inside_km2:.3f} km² of it inside the coverage"
         shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
         out.append(Repair("dropped_by_profile", len(keep), km2, f"{why}: {shown}{inside}".strip()))
+    return out
+
+
+def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
+    """Area two sides both draw under labels of equal precedence (``controlled:RU`` and
+    ``controlled:UA`` under the generic profile's side-less ``controlled``): which keeps it
+    is decided by label name, never by feature order, and said here, as a
+    ``sides_overlap`` repair and a warning, in every output."""
+    from ..model import polygonal_parts
+
+    by: dict = {}
+    for lab, g in feats:
+        if lab.side is not None and g is not None:
+            by.setdefault(lab, []).append(g)
+    labs = sorted(by, key=str)
+    out = []
+    for i, a in enumerate(labs):
+        for b in labs[i + 1 :]:
+            if a.side == b.side or profile.rank(a) != profile.rank(b):
+                continue
+            ga = polygonal_parts(shapely.make_valid(np.asarray(by[a], dtype=object)))
+            gb = polygonal_parts(shapely.make_valid(np.asarray(by[b], dtype=object)))
+            ia, ib = shapely.STRtree(gb).query(ga, predicate="intersects")
+            if not len(ia):
+                continue
+            both = _polygonal(shapely.union_all(shapely.intersection(ga[ia], gb[ib])))
+            km2 = float(area_km2(both)) if not both.is_empty else 0.0
+            if km2 <= 0:
+                continue
+            keeper = min(a, b, key=str)
+            detail = (
+                f"{a} and {b} are both drawn over {km2:.3f} km² with equal precedence; "
+                f"kept by {keeper} (by label name, whatever the feature order)"
+            )
+            warnings.warn(
+                f"{name}: {detail}; areas there are one side's by convention only",
+                MapdiffWarning,
+                stacklevel=4,
+            )
+            out.append(Repair("sides_overlap", len(ia), km2, detail))
     return out
 
 

@@ -235,16 +235,18 @@ class Profile:
         return out, reported
 
     def order(self, labels) -> list[Label]:
-        """Labels sorted by precedence (unlisted ones last, in order of appearance)."""
+        """Labels sorted by precedence; labels of equal rank (unlisted ones, or two sides
+        under one side-less entry) by their text, never by the order of the features, so
+        the same drawing reads the same in any feature order."""
         seen = list(dict.fromkeys(lab for lab in labels if lab is not None))
+        return sorted(seen, key=lambda lab: (self.rank(lab), str(lab)))
 
-        def rank(lab: Label) -> int:
-            for i, p in enumerate(self.precedence):
-                if p.status == lab.status and (p.side is None or p.side == lab.side):
-                    return i
-            return len(self.precedence)
-
-        return sorted(seen, key=lambda lab: (rank(lab), seen.index(lab)))
+    def rank(self, lab: Label) -> int:
+        """Position of ``lab`` in the precedence (0 highest; unlisted labels last)."""
+        for i, p in enumerate(self.precedence):
+            if p.status == lab.status and (p.side is None or p.side == lab.side):
+                return i
+        return len(self.precedence)
 
     # ------------------------------------------------------------------ dates
     def find_as_of(
