@@ -810,6 +810,12 @@ def _check_result(row, result):
         assert result.area_km2 == pytest.approx(float(want), rel=1e-3)
     elif key == "area":
         assert _held_km2(result) == pytest.approx(float(want), rel=1e-3)
+    elif key == "labels":  # labels=controlled:RU@82.58: exactly these labels, with these km²
+        got = {str(lab): result.area(lab) for lab in result.labels}
+        items = [w.partition("@") for w in want.split(",")]
+        assert set(got) == {lab for lab, _, _ in items}, got
+        for lab, _, km2 in items:
+            assert got[lab] == pytest.approx(float(km2), rel=1e-3), (lab, got)
     elif key == "disagreement":
         d = result.disagreement_km2
         assert want == "scope" and d["real"] == 0.0 and d["noise"] == 0.0
@@ -1010,6 +1016,14 @@ def test_bad_input_cli(row, tmp_path, monkeypatch, capsys):
             d = json.loads(out)
             held = sum(lab["area_km2"] for lab in d["labels"] if lab["drawn"])
             assert held == pytest.approx(float(frag[5:]), rel=1e-3)
+        elif frag.startswith("labels=") and argv[0] == "info":
+            d = json.loads(out)
+            drawn = {
+                lab["status"] + (":" + lab["side"] if lab["side"] else "")
+                for lab in d["labels"]
+                if lab["drawn"]
+            }
+            assert drawn == {w.partition("@")[0] for w in frag[7:].split(",")}, d["labels"]
         return
     assert code == 2, (code, out, err)
     lines = [ln for ln in err.splitlines() if ln.startswith("mapdiff ")]

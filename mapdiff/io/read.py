@@ -217,7 +217,10 @@ def _read_map(
     _check_lonlat(geoms, full_cover, raw.name, swapped_ok=swap_xy)
 
     date, origin = _resolve_as_of(profile, raw, as_of)
-    labels, reported = profile.label_and_reports(raw.table)
+    try:
+        labels, reported = profile.label_and_reports(raw.table)
+    except FormatError as exc:
+        raise FormatError(f"{raw.name}: {exc}") from None
     feats = [(lab, g) for lab, g in zip(labels, geoms, strict=True) if lab is not None]
     if not feats and len(labels) and not reported:
         _explain_no_labels(profile, raw)
