@@ -655,6 +655,60 @@ def gen_map_collections_300_deep(d: Path) -> Path:
     return p
 
 
+def _three_squares(n: int = 3):
+    geoms = [shapely.affinity.translate(SQUARE, 0.2 * i, 0.0) for i in range(n)]
+    return gpd.GeoDataFrame({"status": ["controlled"] * n, "side": ["RU"] * n}, geometry=geoms, crs=4326)
+
+
+def _shapefile_with_short(d: Path, part: str) -> Path:
+    (d / "full").mkdir()
+    (d / "short").mkdir()
+    p = d / "full" / "front.shp"
+    _three_squares(3).to_file(p)  # test fixture
+    _three_squares(2).to_file(d / "short" / "front.shp")
+    shutil.copy(d / "short" / f"front{part}", p.with_suffix(part))
+    return p
+
+
+def gen_shapefile_short_dbf(d: Path) -> Path:
+    return _shapefile_with_short(d, ".dbf")
+
+
+def gen_shapefile_short_shx(d: Path) -> Path:
+    return _shapefile_with_short(d, ".shx")
+
+
+def gen_flatgeobuf_count_understated(d: Path) -> Path:
+    """Three features, a header (features_count) saying two: GDAL reads two, silently."""
+    import struct
+
+    from mapdiff.io.gate import _fgb_header
+
+    p = d / "front.fgb"
+    _three_squares(3).to_file(p, driver="FlatGeobuf", SPATIAL_INDEX="NO")  # test fixture
+    data = bytearray(p.read_bytes())
+    count, _, _, at = _fgb_header(bytes(data))
+    assert count == 3 and at > 0
+    struct.pack_into("<Q", data, at, 2)
+    p.write_bytes(bytes(data))
+    return p
+
+
+def gen_flatgeobuf_indexed(d: Path) -> Path:
+    p = d / "front.fgb"
+    _three_squares(3).to_file(p, driver="FlatGeobuf", SPATIAL_INDEX="YES")  # test fixture
+    return p
+
+
+def gen_flatgeobuf_truncated(d: Path) -> Path:
+    """A FlatGeobuf whose header promises three features and whose last one is cut off."""
+    p = d / "front.fgb"
+    _three_squares(3).to_file(p, driver="FlatGeobuf", SPATIAL_INDEX="NO")  # test fixture
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) - 120])
+    return p
+
+
 # ------------------------------------------------------------------ calls
 @functools.cache
 def _samples():

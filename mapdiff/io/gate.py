@@ -284,6 +284,8 @@ def _ogr_frame(src, name: str, layer, driver: str, limits=None, options: dict | 
             check_features(int(info.get("features", -1)), name, limits)  # before reading them
             check_properties(list(info.get("fields", ())), name, limits)
             gdf = pyogrio.read_dataframe(src, layer=layer)
+            if driver == "FlatGeobuf":
+                _check_fgb_count(src, len(gdf), name)
     except (FormatError, InputLimitError):
         raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
@@ -293,6 +295,106 @@ def _ogr_frame(src, name: str, layer, driver: str, limits=None, options: dict | 
             "the file is damaged or not what its suffix says"
         ) from None
     return gdf
+
+
+def _shp_records(shp: bytes) -> int | None:
+    """Records in a .shp, walked from their headers (None when the walk breaks off)."""
+    import struct
+
+    n, pos = 0, 100
+    while pos + 8 <= len(shp):
+        (length,) = struct.unpack(">i", shp[pos + 4 : pos + 8])
+        if length < 0:
+            return None
+        pos += 8 + 2 * length
+        n += 1
+    return n if pos == len(shp) else None
+
+
+def _check_shapefile_counts(parts: dict[str, bytes], name: str) -> None:
+    """A .dbf or .shx holding fewer records than the .shp drops features silently: refuse it."""
+    import struct
+
+    shp = parts.get(".shp", b"")
+    n = _shp_records(shp)
+    if n is None:
+        raise FormatError(
+            f"{name}: the .shp is truncated or damaged (its records do not add up to its length)"
+        )
+    counts = {}
+    if len(parts.get(".shx", b"")) >= 100:
+        counts[".shx"] = (len(parts[".shx"]) - 100) // 8
+    if len(parts.get(".dbf", b"")) >= 8:
+        counts[".dbf"] = struct.unpack("<I", parts[".dbf"][4:8])[0]
+        # the records the header promises must be in the file too
+        header, record = struct.unpack("<HH", parts[".dbf"][8:12]) if len(parts[".dbf"]) >= 12 else (0, 0)
+        if record and len(parts[".dbf"]) < header + record * counts[".dbf"]:
+            counts[".dbf"] = max(0, (len(parts[".dbf"]) - header) // record)
+    for part, count in counts.items():
+        if count != n:
+            raise FormatError(
+                f"{name}: its {part} holds {count:,} records but the .shp {n:,}; features would be dropped "
+                "or misattributed: export the Shapefile again with all its parts"
+            )
+
+
+def _fgb_header(data: bytes) -> tuple[int, int, int, int]:
+    """``(features_count, index_node_size, data_start, count_offset)`` of a FlatGeobuf,
+    from its FlatBuffers header (fields 8 and 9 of the ``Header`` table)."""
+    import struct
+
+    (size,) = struct.unpack_from("<I", data, 8)
+    base = 12
+    (root,) = struct.unpack_from("<I", data, base)
+    table = base + root
+    (back,) = struct.unpack_from("<i", data, table)
+    vtable = table - back
+    (vsize,) = struct.unpack_from("<H", data, vtable)
+
+    def field(i: int) -> int:
+        at = 4 + 2 * i
+        return struct.unpack_from("<H", data, vtable + at)[0] if at < vsize else 0
+
+    off8, off9 = field(8), field(9)
+    count = struct.unpack_from("<Q", data, table + off8)[0] if off8 else 0
+    node = struct.unpack_from("<H", data, table + off9)[0] if off9 else 16
+    return count, node, base + size, (table + off8 if off8 else -1)
+
+
+def _fgb_tree_bytes(count: int, node: int) -> int:
+    """Size of the packed Hilbert R-tree a FlatGeobuf stores after its header."""
+    if node == 0 or count == 0:
+        return 0
+    node = min(max(node, 2), 65535)
+    n, nodes = count, count
+    while True:  # the reference implementation's do-while: a root level even over one item
+        n = -(-n // node)
+        nodes += n
+        if n == 1:
+            return nodes * 40
+
+
+def _check_fgb_count(src, read: int, name: str) -> None:
+    """The features a FlatGeobuf holds (walked from their size prefixes) must be the count
+    its header states and GDAL read: a header that understates it drops features silently."""
+    import struct
+
+    data = src.getvalue() if hasattr(src, "getvalue") else Path(src).read_bytes()
+    try:
+        count, node, start, _ = _fgb_header(data)
+        pos, held = start + _fgb_tree_bytes(count, node), 0
+        while pos + 4 <= len(data):
+            (size,) = struct.unpack_from("<I", data, pos)
+            pos += 4 + size
+            held += 1
+    except struct.error:
+        raise FormatError(f"{name}: its FlatGeobuf header cannot be read; export the file again") from None
+    if pos != len(data) or held != count or read != count:
+        raise FormatError(
+            f"{name}: its header states {count:,} features, the file holds "
+            f"{held if pos == len(data) else 'a broken run of'} {'' if pos == len(data) else held} "
+            f"and {read:,} were read; features would be dropped: export the FlatGeobuf again"
+        )
 
 
 def _check_dbf(data: bytes, name: str) -> None:
@@ -322,6 +424,7 @@ def shapefile_frame(parts: dict[str, bytes], name: str, layer=None, limits=None)
         raise FormatError(f"{name}: its .shx is not a Shapefile index; check the Shapefile's parts")
     if ".dbf" in parts:
         _check_dbf(parts[".dbf"], name)
+    _check_shapefile_counts(parts, name)
     if parts.get(".prj", b"").strip():  # before GDAL parses it: no file, grid or URL in it
         from .crs import safe_crs
 
