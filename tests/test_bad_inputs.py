@@ -709,6 +709,15 @@ def gen_flatgeobuf_truncated(d: Path) -> Path:
     return p
 
 
+def gen_shapefile_prj_3857_on_degrees(d: Path) -> Path:
+    """Degrees with a .prj of Web Mercator: transformed, the map measured 0 km²."""
+    import pyproj
+
+    p = gen_shapefile_no_prj(d)
+    p.with_suffix(".prj").write_text(pyproj.CRS.from_epsg(3857).to_wkt("WKT1_ESRI"))
+    return p
+
+
 # ------------------------------------------------------------------ calls
 @functools.cache
 def _samples():

@@ -980,6 +980,8 @@ def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) 
     crs = safe_crs(crs, name, caller=not isinstance(crs, pyproj.CRS))
     if _is_lonlat(crs):
         return geoms
+    if crs.is_projected and not default_lonlat:
+        _refuse_degrees_as_metres(geoms, crs, name)
     with no_proj_network():  # a grid is never fetched for input, whatever PROJ_NETWORK says
         tr = cached_transformer(crs, _WGS84)
 
@@ -995,6 +997,24 @@ def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) 
             "is the stated CRS right? pass crs= to override it"
         )
     return out
+
+
+def _refuse_degrees_as_metres(geoms: np.ndarray, crs: pyproj.CRS, name: str) -> None:
+    """A projected CRS over coordinates that all lie within ±180/±90 (degrees, not metres):
+    transformed, the whole map would shrink to a few hundred metres off Africa and measure
+    0 km². Such a map is a lon/lat file with a wrong CRS."""
+    present = geoms[~shapely.is_missing(geoms)] if len(geoms) else geoms
+    present = present[~shapely.is_empty(present)] if len(present) else present
+    if not len(present):
+        return
+    b = shapely.bounds(present)
+    x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    if -180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90:
+        raise CRSError(
+            f"{name}: the file states {crs.name} (a projected CRS, in {crs.axis_info[0].unit_name}s), but "
+            f"every coordinate lies within ({x0:.4g}..{x1:.4g}, {y0:.4g}..{y1:.4g}): they look like "
+            "longitude/latitude degrees, which would measure about 0 km²; if they are, pass crs='EPSG:4326'"
+        )
 
 
 def _from_gdf(gdf, crs, name: str, path: str | None, digest: str | None) -> RawMap:
