@@ -567,3 +567,73 @@ def test_sides_overlap_is_order_independent_and_said():
     for m in maps:
         (rep,) = [r for r in m.report.repairs if r.kind == "sides_overlap"]
         assert rep.area_km2 == pytest.approx(a["controlled:RU"] / 2, rel=1e-3)
+
+
+# ------------------------------------------------------------------ issue 26: only regular files are replaced
+def test_writes_go_through_devices_fifos_and_stdout(tmp_path, capsysbinary):
+    """A character device or FIFO is written through, ``-`` is stdout, a symlink's target is
+    replaced with the link kept; a folder, a socket and a dangling link are refused."""
+    import socket
+    import stat
+
+    from mapdiff.io.atomic import write_text
+
+    write_text("/dev/null", "nothing")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)  # still the device (as root it became a file)
+    write_text("-", "to stdout\n")
+    assert capsysbinary.readouterr().out == b"to stdout\n"
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_text(fifo, "through the pipe")
+    reader.join(_SECONDS)
+    assert got == [b"through the pipe"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+    real = tmp_path / "real.csv"
+    real.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    write_text(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "nowhere.csv")
+    sock_path = tmp_path / "s.sock"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(sock_path))
+    try:
+        for bad, why in (
+            (tmp_path, "folder"),
+            (sock_path, "not a regular file"),
+            (dangling, "link to nothing"),
+        ):
+            with pytest.raises(errors.ArgumentError, match=why):
+                write_text(bad, "x")
+    finally:
+        sock.close()
+    assert not (tmp_path / "nowhere.csv").exists()
+
+
+def test_history_csv_to_dev_stdout_prints_the_table(tmp_path, capfd):
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    for date in ("2025-11-20", "2025-11-27"):
+        shutil.copy(mapdiff.sample_path(date), folder)
+    argv = ["history", str(folder), "--place", "Pokrovsk", "--side", "RU", "--csv", "/dev/stdout"]
+    assert main(argv) == 0
+    out = capfd.readouterr().out
+    assert out.startswith("date,Pokrovsk\n2025-11-20,")
+
+
+def test_report_out_refuses_an_input_in_the_folder(tmp_path):
+    """`report --out DIR` with an input at DIR/report.json: refused before anything is written."""
+    old = tmp_path / "report.json"
+    shutil.copy(mapdiff.sample_path("2025-11-20"), old)
+    new = tmp_path / "new.geojson"
+    shutil.copy(mapdiff.sample_path("2025-11-27"), new)
+    before = _digest(tmp_path)
+    assert main(["report", str(old), str(new), "--out", str(tmp_path), "--no-ledger"]) == 2
+    assert _digest(tmp_path) == before and not (tmp_path / "index.html").exists()
