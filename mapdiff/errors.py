@@ -24,6 +24,7 @@ __all__ = [
     "ArgumentError",
     "CRSError",
     "CoverageError",
+    "DownloadError",
     "EmptyMapError",
     "FetchError",
     "FormatError",
@@ -127,11 +128,20 @@ class InputLimitError(MapdiffError, ValueError):
 
 
 class FetchError(MapdiffError, OSError):
-    """A release could not be fetched, verified or found in the cache."""
+    """A source cannot be reached, or has not published what was asked (a 404, a timeout,
+    no network, offline without a cached copy): try again later. The command line exits
+    with 4. Content that arrived but is wrong is a :class:`DownloadError` instead."""
 
 
 class MissingDependencyError(MapdiffError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
+
+
+class DownloadError(FormatError):
+    """A source answered, but with content that is not what was asked: a damaged or
+    truncated body, an HTML page, a release of another date, an unreadable cache registry
+    or a cached copy that no longer matches its hash. Bad input (exit 2), never retried
+    silently."""
 
 
 class UnknownSideError(ArgumentError):

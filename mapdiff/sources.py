@@ -38,7 +38,7 @@ from . import _dirs
 from ._dates import as_date
 from ._http import check_url, download
 from ._http import offline as _offline_env
-from .errors import FetchError, MapdiffWarning, UnknownSourceError
+from .errors import ArgumentError, DownloadError, FetchError, MapdiffWarning, UnknownSourceError
 from .io.atomic import write_text
 
 __all__ = ["ARCHIVES", "Archive", "cache_dir", "cached_path", "fetch"]
@@ -176,7 +176,9 @@ def _load_registry(root: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise FetchError(f"cache registry {path} is unreadable ({exc}); delete it to start afresh") from None
+        raise DownloadError(
+            f"cache registry {path} is unreadable ({type(exc).__name__}); delete it to start afresh"
+        ) from None
     return data if isinstance(data, dict) else {}
 
 
@@ -195,7 +197,7 @@ def _validate_release(tmp: Path, archive: Archive, name: str, url: str) -> None:
     try:
         _read_bytes(read_input_bytes(tmp), name, None, None)
     except MapdiffError as exc:
-        raise FetchError(
+        raise DownloadError(
             f"{url}: the server sent something that is not a readable {archive.source} release "
             f"({exc}); nothing was kept or recorded: retry later"
         ) from None
@@ -263,7 +265,7 @@ def fetch(
     recorded = _load_registry(root).get(key, {}).get("sha256")
     corrupted = False
     if refresh and offline:
-        raise FetchError("--refresh needs the network; drop --offline (or MAPDIFF_OFFLINE)")
+        raise ArgumentError("--refresh needs the network; drop --offline (or MAPDIFF_OFFLINE)")
     if target.exists() and not refresh:
         actual = _sha256(target)
         if recorded is None:
@@ -276,7 +278,7 @@ def fetch(
             return target
         corrupted = True
         if offline:
-            raise FetchError(
+            raise DownloadError(
                 f"cached {archive.source} release for {day} is corrupted: {target} has sha256 "
                 f"{actual[:12]}…, recorded {recorded[:12]}… at download; run without --offline "
                 "to download it again"

@@ -1185,7 +1185,7 @@ def test_fetchers_talk_only_to_declared_hosts():
         "ftp://" + next(iter(hosts)) + "/x",
         "https://" + next(iter(hosts)) + ".evil.example.com/x",
     ):
-        with pytest.raises(errors.FetchError, match="declared list of archive hosts"):
+        with pytest.raises(errors.ArgumentError, match="declared list of archive hosts"):
             sources._check_url(url)
     sources._check_url("https://" + next(iter(hosts)) + "/data/x.geojson")
     sources._check_url("http://127.0.0.1:8000/x.geojson")

@@ -406,7 +406,7 @@ def test_damaged_downloads_are_never_recorded(tmp_path, monkeypatch, capsys, han
     monkeypatch.setenv("MAPDIFF_DATA_DIR", str(tmp_path / "data"))
     srv, base = _serve(handler)
     try:
-        with pytest.raises(errors.FetchError, match=fragment):
+        with pytest.raises(errors.DownloadError, match=fragment):  # content, not reachability: exit 2
             mapdiff.fetch("deepstate", DAY, base_url=base)
         assert not (tmp_path / "data" / "deepstate" / DS_NAME).exists()
         assert not (tmp_path / "data" / "registry.json").exists()
@@ -504,7 +504,7 @@ def test_place_fetch_is_bounded_and_checks_length(tmp_path, monkeypatch, capsys)
         srv.close()
     srv = _Server(_answer(b"[]", length=200))
     try:
-        with pytest.raises(errors.FetchError, match="announced"):
+        with pytest.raises(errors.DownloadError, match="announced"):
             fetch_footprint("Pokrovsk", base_url=srv.url.rstrip("/"), refresh=True)
         argv = ["place", "Pokrovsk", "--fetch", "--refresh", "--nominatim-url", srv.url.rstrip("/")]
         assert main(argv) == 2

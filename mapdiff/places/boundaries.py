@@ -36,7 +36,7 @@ import numpy as np
 import shapely
 
 from .._http import get
-from ..errors import FetchError
+from ..errors import DownloadError
 from ..io.atomic import write_text
 from ..measure import area_km2
 from . import footprints as fpm
@@ -92,7 +92,7 @@ def _pick(places: list, centre, url: str, official_km2: float | None = None):
             cands.append((d, float(area_km2(geom)), i, geom))
     if not cands:
         where = f" containing the official centre {centre[1]:.4f} N, {centre[0]:.4f} E" if centre else ""
-        raise FetchError(f"{url}: no boundary polygon{where} in the answer ({len(places)} results)")
+        raise DownloadError(f"{url}: no boundary polygon{where} in the answer ({len(places)} results)")
     inside = [c for c in cands if c[0] == 0.0] or cands
     if official_km2:
         best = min(inside, key=lambda c: (abs(math.log(max(c[1], 1e-9) / official_km2)), c[2]))
@@ -179,9 +179,9 @@ def fetch_footprint(
     try:
         places = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise FetchError(f"{url}: the answer is not JSON (is this a Nominatim server?)") from None
+        raise DownloadError(f"{url}: the answer is not JSON (is this a Nominatim server?)") from None
     if not isinstance(places, list):
-        raise FetchError(
+        raise DownloadError(
             f"{url}: expected a JSON list of places (Nominatim jsonv2), got {type(places).__name__}"
         )
     stated = (row or {}).get("area_km2", "") or ""
