@@ -393,6 +393,7 @@ _SAMPLE = mapdiff.sample_path(DAY).read_bytes()
         (_answer(gzip.compress(_SAMPLE)), "not a readable deepstate release"),
         (_answer(gzip.compress(_SAMPLE), headers={"Content-Encoding": "gzip"}), "gzip-encoded"),
         (_answer(b'{"type": "FeatureCollection", "features": ['), "not a readable"),
+        (_answer(mapdiff.sample_path("2025-11-20").read_bytes()), "release of 2025-11-20"),
     ],
     ids=[
         "short body",
@@ -400,6 +401,7 @@ _SAMPLE = mapdiff.sample_path(DAY).read_bytes()
         "gzip bytes as .geojson",
         "gzip encoding",
         "truncated JSON",
+        "another date's release",
     ],
 )
 def test_damaged_downloads_are_never_recorded(tmp_path, monkeypatch, capsys, handler, fragment):
