@@ -93,7 +93,10 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
         self.hosts, self.what = hosts, what
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
-        check_url(newurl, self.hosts, what=self.what)
+        try:
+            check_url(newurl, self.hosts, what=self.what)
+        except ArgumentError as exc:  # the server's doing, not the caller's: bad content
+            raise DownloadError(f"{req.full_url} redirected: {exc}") from None
         log.debug("following redirect %s -> %s", req.full_url, newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -129,7 +132,10 @@ def _blocks(
         ) as resp:
             final = resp.geturl()
             if final != url:
-                check_url(final, hosts, what=what)
+                try:
+                    check_url(final, hosts, what=what)
+                except ArgumentError as exc:
+                    raise DownloadError(f"{url} redirected: {exc}") from None
             encoding = (resp.headers.get("Content-Encoding") or "identity").strip().lower()
             if encoding not in ("identity", ""):
                 raise DownloadError(
