@@ -283,6 +283,9 @@ def test_html_from_map_content_is_escaped():
     fmap = explore_comparison(mapdiff.compare(other, m), side_b=hostile)
     assert isinstance(fmap, folium.Map)
     pages.append(fmap.get_root().render())
+    pytest.importorskip("mapclassify")
+    for result in (m, mapdiff.compare(other, m)):  # every result's explore(): legend and tooltips
+        pages.append(result.explore().get_root().render())
     for page in pages:
         assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages[0]
