@@ -642,3 +642,25 @@ def test_report_out_refuses_an_input_in_the_folder(tmp_path):
     before = _digest(tmp_path)
     assert main(["report", str(old), str(new), "--out", str(tmp_path), "--no-ledger"]) == 2
     assert _digest(tmp_path) == before and not (tmp_path / "index.html").exists()
+
+
+def test_csv_cells_are_neutralised():
+    """--csv output: formulas prefixed with ', control characters and line breaks gone,
+    numbers (negative ones too) untouched; column names and the index alike."""
+    import pandas as pd
+
+    from mapdiff.io.write import csv_text
+
+    frame = pd.DataFrame(
+        {
+            "=1+1": ["@SUM(A1)", "Pokrovsk\x1b[2J", "two\nlines", "+cmd", "plain"],
+            "share": [-0.5, 0.1, 0.2, 0.3, 0.4],
+        },
+        index=pd.Index(["-x", "a", "b", "c", "d"], name="date"),
+    )
+    text = csv_text(frame)
+    rows = text.splitlines()
+    assert len(rows) == 6  # no forged line
+    assert rows[0] == "date,'=1+1,share"
+    assert rows[1] == "'-x,'@SUM(A1),-0.5"
+    assert "\x1b" not in text and "two lines" in text and "'+cmd" in text
