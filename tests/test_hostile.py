@@ -664,3 +664,25 @@ def test_csv_cells_are_neutralised():
     assert rows[0] == "date,'=1+1,share"
     assert rows[1] == "'-x,'@SUM(A1),-0.5"
     assert "\x1b" not in text and "two lines" in text and "'+cmd" in text
+
+
+def test_mathtext_in_names_is_drawn_literally(tmp_path):
+    """A side named ``$\\frac{$`` crashed every figure (exit 3, empty message); now drawn as
+    written, in a figure returned to the caller and in a saved one."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    m = mapdiff.read_map(ROOT / "tests/data/bad/side_mathtext.geojson", as_of="2025-11-27")
+    other = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    for ax in (m.plot(), mapdiff.compare(m, other).plot()):
+        ax.figure.canvas.draw()
+        texts = [t.get_text() for t in ax.figure.findobj(Text)]
+        assert any("$\\frac{$" in t for t in texts)
+        plt.close(ax.figure)
+    out = tmp_path / "x.png"
+    src = str(ROOT / "tests/data/bad/side_mathtext.geojson")
+    assert main(["render", src, str(mapdiff.sample_path("2025-11-27")), "--out", str(out)]) == 0
+    assert out.stat().st_size > 0
