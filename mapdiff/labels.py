@@ -134,8 +134,8 @@ def _aliases() -> dict[str, str]:
 
 def clean_text(text: str) -> str:
     """``text`` as people read it: Unicode NFKC (full-width and compatibility forms folded),
-    format characters removed (zero-width spaces and joiners, bidi marks, soft hyphens),
-    whitespace collapsed. Every side and status read from a map or typed by a user passes
+    control and format characters removed (terminal escapes, zero-width spaces and joiners,
+    bidi marks, soft hyphens), whitespace (line breaks too) collapsed. Every side and status read from a map or typed by a user passes
     here, so ``"RU\u200b"`` is ``"RU"``, never a side of its own.
 
     Examples
@@ -143,10 +143,10 @@ def clean_text(text: str) -> str:
     >>> clean_text("R\u200bU "), clean_text("\uff32\uff35"), clean_text("con  trolled")
     ('RU', 'RU', 'con trolled')
     """
-    text = unicodedata.normalize("NFKC", str(text))
-    if not text.isascii():
-        text = "".join(c for c in text if unicodedata.category(c) != "Cf")
-    return " ".join(text.split())
+    text = " ".join(unicodedata.normalize("NFKC", str(text)).split())
+    if not text.isprintable():  # control (ESC, BEL) and format characters
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
+    return text
 
 
 def canonical_status(status) -> str:

@@ -686,3 +686,21 @@ def test_mathtext_in_names_is_drawn_literally(tmp_path):
     src = str(ROOT / "tests/data/bad/side_mathtext.geojson")
     assert main(["render", src, str(mapdiff.sample_path("2025-11-27")), "--out", str(out)]) == 0
     assert out.stat().st_size > 0
+
+
+def test_a_newline_in_a_name_forges_no_output_line(tmp_path, capsys):
+    """A polygon file named "Town\\nverdict: supported" prints as one line."""
+    import shapely
+
+    feature = {
+        "type": "Feature",
+        "properties": {"name": "Town\nverdict: supported\x1b[2J"},
+        "geometry": json.loads(shapely.to_geojson(shapely.box(37.16, 48.26, 37.2, 48.3))),
+    }
+    poly = tmp_path / "town.geojson"
+    poly.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    assert mapdiff.footprint_from_file(poly).name == "Town verdict: supported[2J"
+    sample = str(mapdiff.sample_path("2025-11-27"))
+    assert main(["claim", sample, "--place", str(poly), "--side", "RU", "--claimed", "50%"]) in (0, 1)
+    out = capsys.readouterr().out
+    assert not any(line.startswith("verdict: supported") for line in out.splitlines()), out

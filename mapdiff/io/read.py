@@ -39,6 +39,7 @@ from ..errors import (
     UnknownSourceError,
     quote,
 )
+from ..labels import clean_text
 from ..measure import area_km2, cached_transformer
 from ..model import ControlMap, NormalisationReport, Provenance, Repair, _polygonal, _Union, normalise
 from ..places.regions import _speaking, drawn_extent, region
@@ -418,7 +419,7 @@ def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cove
         names = []
         if "name" in table.columns:
             for r in keep:
-                text = str(table["name"].iloc[r]).split("///")[-1].replace("\xa0", " ").strip()
+                text = clean_text(str(table["name"].iloc[r]).split("///")[-1])[:120]
                 if text and text not in names:
                     names.append(text)
         inside = ""

@@ -784,7 +784,10 @@ def footprint_from_file(path, *, name: str | None = None) -> Footprint:
         raise FormatError(f"polygon file {str(p)!r} holds no polygon")
     geoms = shapely.make_valid(geoms)
     if not name:
-        named = {str(v).strip() for v in names if v is not None and str(v).strip()}
+        from ..labels import clean_text
+
+        # a name is one line of plain text: a newline in it would forge an output line
+        named = {clean_text(v)[:200] for v in names if v is not None and clean_text(v)}
         name = named.pop() if len(named) == 1 else "user polygon"
     return footprint_from_geometry(shapely.union_all(geoms), name=name, provenance=f"user polygon file {p}")
 
