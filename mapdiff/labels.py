@@ -135,8 +135,9 @@ def _aliases() -> dict[str, str]:
 def clean_text(text: str) -> str:
     """``text`` as people read it: Unicode NFKC (full-width and compatibility forms folded),
     control and format characters removed (terminal escapes, zero-width spaces and joiners,
-    bidi marks, soft hyphens), whitespace (line breaks too) collapsed. Every side and status read from a map or typed by a user passes
-    here, so ``"RU\u200b"`` is ``"RU"``, never a side of its own.
+    bidi marks, soft hyphens), whitespace (line breaks too) collapsed. Every side and
+    status read from a map or typed by a user passes here, so ``"RU\u200b"`` is ``"RU"``,
+    never a side of its own.
 
     Examples
     --------

@@ -718,6 +718,17 @@ def gen_shapefile_prj_3857_on_degrees(d: Path) -> Path:
     return p
 
 
+def gen_ledger_huge_field(d: Path) -> Path:
+    """A quote of 200,000 characters (exited 3: the csv module's own field limit)."""
+    p = d / "claims.csv"
+    p.write_text(
+        "who,date,place,side,kind,value,quote,source_url\nX,2025-11-27,Pokrovsk,RU,share,70%,"
+        + "q" * 200_000
+        + ",\n"
+    )
+    return p
+
+
 # ------------------------------------------------------------------ calls
 @functools.cache
 def _samples():
@@ -873,6 +884,9 @@ def _check_result(row, result):
         assert result.area_km2 == pytest.approx(float(want), rel=1e-3)
     elif key == "area":
         assert _held_km2(result) == pytest.approx(float(want), rel=1e-3)
+    elif key == "claims":
+        assert len(result.claims) == int(want)
+        assert all("\u2028" in c.quote or not c.quote for c in result.claims)
     elif key == "labels":  # labels=controlled:RU@82.58: exactly these labels, with these km²
         got = {str(lab): result.area(lab) for lab in result.labels}
         items = [w.partition("@") for w in want.split(",")]

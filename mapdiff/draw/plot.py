@@ -2134,7 +2134,6 @@ def plot_agreement(cons, ax=None, *, label: str = "controlled:RU", places: bool 
     return ax
 
 
-
 # ------------------------------------------------------------------ text from maps is literal
 def literal_text(obj) -> None:
     """Show every text of the figure of ``obj`` (an Axes, an array of them or a Figure) as
