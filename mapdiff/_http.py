@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ._version import __version__
-from .errors import FetchError
+from .errors import ArgumentError, DownloadError, FetchError
 from .io.atomic import atomic_path
 
 __all__ = ["check_url", "download", "get", "is_loopback", "offline"]
@@ -65,13 +65,14 @@ def is_loopback(host: str) -> bool:
 
 
 def check_url(url: str, hosts: Iterable[str], *, what: str = "server") -> None:
-    """Refuse (``FetchError``) a URL that is not https to one of ``hosts`` or http(s) to loopback.
+    """Refuse (``ArgumentError``: exit 2, not "unreachable") a URL that is not https to one of
+    ``hosts`` or http(s) to loopback.
 
     >>> check_url("https://example.org/x", ["example.org"])
     >>> check_url("http://example.org/x", ["example.org"])
     Traceback (most recent call last):
     ...
-    mapdiff.errors.FetchError: refusing to fetch 'http://example.org/x': ...
+    mapdiff.errors.ArgumentError: refusing to fetch 'http://example.org/x': ...
     """
     parts = urllib.parse.urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -80,7 +81,7 @@ def check_url(url: str, hosts: Iterable[str], *, what: str = "server") -> None:
         return
     if host in allowed and parts.scheme == "https":
         return
-    raise FetchError(
+    raise ArgumentError(
         f"refusing to fetch {url!r}: host {host or '(none)'!r} is not in mapdiff's declared list of "
         f"{what}s ({', '.join(allowed)}, over https), nor a loopback mirror"
     )
@@ -92,7 +93,10 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
         self.hosts, self.what = hosts, what
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
-        check_url(newurl, self.hosts, what=self.what)
+        try:
+            check_url(newurl, self.hosts, what=self.what)
+        except ArgumentError as exc:  # the server's doing, not the caller's: bad content
+            raise DownloadError(f"{req.full_url} redirected: {exc}") from None
         log.debug("following redirect %s -> %s", req.full_url, newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -128,10 +132,13 @@ def _blocks(
         ) as resp:
             final = resp.geturl()
             if final != url:
-                check_url(final, hosts, what=what)
+                try:
+                    check_url(final, hosts, what=what)
+                except ArgumentError as exc:
+                    raise DownloadError(f"{url} redirected: {exc}") from None
             encoding = (resp.headers.get("Content-Encoding") or "identity").strip().lower()
             if encoding not in ("identity", ""):
-                raise FetchError(
+                raise DownloadError(
                     f"{url}: the server sent {encoding}-encoded content, which mapdiff did not ask "
                     f"for; refused (nothing kept); {hint}"
                 )
@@ -152,14 +159,14 @@ def _blocks(
                     break
                 size += len(block)
                 if size > max_bytes:
-                    raise FetchError(f"{url} is larger than {max_bytes // 2**20} MB; refused")
+                    raise DownloadError(f"{url} is larger than {max_bytes // 2**20} MB; refused")
                 yield block
             if announced.isdigit() and size != int(announced):
-                raise FetchError(
+                raise DownloadError(
                     f"{url}: received {size:,} bytes but the server announced {int(announced):,} "
                     f"(Content-Length): the download is damaged, nothing was kept; {hint}"
                 )
-    except FetchError:
+    except (FetchError, DownloadError, ArgumentError):
         raise
     except urllib.error.HTTPError as exc:
         if exc.code == 404 and not_found:
@@ -240,7 +247,7 @@ def download(
                 h.update(block)
                 out.write(block)
         if size == 0:
-            raise FetchError(f"{url} returned an empty file")
+            raise DownloadError(f"{url} returned an empty file")
         if validate is not None:
             validate(tmp)
     return h.hexdigest()

@@ -13,6 +13,7 @@ side ("Russia", "RUS", "ukraine") come from a small data table, ``data/sides.csv
 from __future__ import annotations
 
 import csv
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -28,6 +29,8 @@ __all__ = [
     "Label",
     "as_label",
     "canonical_side",
+    "canonical_status",
+    "clean_text",
     "resolve_side",
 ]
 
@@ -129,6 +132,36 @@ def _aliases() -> dict[str, str]:
     return out
 
 
+def clean_text(text: str) -> str:
+    """``text`` as people read it: Unicode NFKC (full-width and compatibility forms folded),
+    control and format characters removed (terminal escapes, zero-width spaces and joiners,
+    bidi marks, soft hyphens), whitespace (line breaks too) collapsed. Every side and
+    status read from a map or typed by a user passes here, so ``"RU\u200b"`` is ``"RU"``,
+    never a side of its own.
+
+    Examples
+    --------
+    >>> clean_text("R\u200bU "), clean_text("\uff32\uff35"), clean_text("con  trolled")
+    ('RU', 'RU', 'con trolled')
+    """
+    text = " ".join(unicodedata.normalize("NFKC", str(text)).split())
+    if not text.isprintable():  # control (ESC, BEL) and format characters
+        text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
+    return text
+
+
+def canonical_status(status) -> str:
+    """The one spelling of a status: :func:`clean_text`, lower case (``"Controlled"`` is
+    ``"controlled"``; statuses are lower-case words).
+
+    Examples
+    --------
+    >>> canonical_status(" Controlled\u200b")
+    'controlled'
+    """
+    return clean_text(status).casefold()
+
+
 def canonical_side(side) -> str:
     """The one spelling of a side: an alias from ``data/sides.csv`` mapped, else as given.
 
@@ -141,7 +174,9 @@ def canonical_side(side) -> str:
     """
     if not isinstance(side, str) or not side.strip():
         raise UnknownSideError(f"a side is a short non-empty string such as 'RU', got {side!r}")
-    text = " ".join(side.split())
+    text = clean_text(side)
+    if not text:
+        raise UnknownSideError(f"a side is a short non-empty string such as 'RU', got {side!r}")
     return _aliases().get(text.casefold(), text)
 
 

@@ -39,6 +39,7 @@ from .errors import (
     MapdiffError,
     StaleReleaseWarning,
     UnknownPlaceError,
+    quote,
 )
 
 __all__ = [
@@ -258,27 +259,29 @@ def read_ledger(path) -> Ledger:
         raise FormatError(f"cannot read ledger {str(p)!r}: {exc}") from None
     except UnicodeDecodeError:
         raise FormatError(f"ledger {str(p)!r} is not UTF-8 text; save it as UTF-8 CSV") from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    rows = _csv_rows(text, p)
+    header = [h.strip() for h in (rows[0][1] if rows else [])]
     missing = [c for c in _REQUIRED if c not in header]
     if missing:
         raise FormatError(
             f"ledger {str(p)!r} lacks the column(s) {', '.join(missing)}; "
             f"the header must hold: {', '.join(COLUMNS)}"
         )
+    reader = [(n, dict(zip(header, fields, strict=False))) for n, fields in rows[1:]]
     claims = []
-    for n, raw in enumerate(reader, start=2):  # row 1 is the header
+    for n, raw in reader:
         row = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else "" for k, v in raw.items()}
+        row.update({c: "" for c in COLUMNS if c not in row})
         if not any(row.values()):
             continue
         where = f"ledger {p.name} row {n}"
         try:
             date = as_date(row["date"])
         except ArgumentError:
-            raise FormatError(f"{where}: bad date {row['date']!r}; write YYYY-MM-DD") from None
+            raise FormatError(f"{where}: bad date {quote(row['date'])}; write YYYY-MM-DD") from None
         kind = row["kind"] or "share"
         if kind not in LEDGER_KINDS:
-            raise FormatError(f"{where}: unknown kind {kind!r}; use one of: {', '.join(LEDGER_KINDS)}")
+            raise FormatError(f"{where}: unknown kind {quote(kind)}; use one of: {', '.join(LEDGER_KINDS)}")
         side = row["side"]
         if not side:
             raise FormatError(f"{where}: the side is empty; write e.g. RU")
@@ -320,6 +323,51 @@ def read_ledger(path) -> Ledger:
             )
         )
     return Ledger(tuple(claims), str(p))
+
+
+MAX_FIELD_CHARS = 20_000  # a quote is a sentence or two; a field this long is not a ledger's
+
+
+def _csv_rows(text: str, p: Path) -> list[tuple[int, list[str]]]:
+    """``(line, fields)`` of each record, parsed by the csv module from the whole text
+    (``newline=""``: a U+2028 or a quoted line break is a character, never a row break),
+    strictly: an unterminated quote, a line break inside a field (an unclosed quote that
+    would swallow the rows after it), a record with more fields than the header and a
+    field over :data:`MAX_FIELD_CHARS` are refused, naming the line."""
+    import io
+
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    out: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        start = 1
+        for fields in reader:
+            out.append((start, fields))
+            end = reader.line_num
+            if end != start and any("\n" in f or "\r" in f for f in fields):
+                raise LedgerError(
+                    f"ledger {p.name} row at line {start}: a field runs over {end - start + 1} lines "
+                    "(an unclosed quote?); close the quote or remove the line break"
+                )
+            if out and len(out) > 1 and len(fields) > len(out[0][1]):
+                raise LedgerError(
+                    f"ledger {p.name} row at line {start}: {len(fields)} fields, the header has "
+                    f"{len(out[0][1])}; quote fields that hold commas"
+                )
+            start = end + 1
+    except csv.Error as exc:
+        what = str(exc)
+        if "field larger" in what:
+            what = f"a field longer than {MAX_FIELD_CHARS:,} characters"
+        elif "end of data" in what:
+            what = "an unclosed quote runs to the end of the file"
+        raise LedgerError(
+            f"ledger {p.name} row at line {reader.line_num}: not valid CSV ({what}); check its quotes"
+        ) from None
+    finally:
+        csv.field_size_limit(limit)
+    return [(n, f) for n, f in out if f]  # blank lines are no records
 
 
 def validate_ledger(ledger, *, since: dt.date = ARCHIVE_START, today: dt.date | None = None) -> Ledger:

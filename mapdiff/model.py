@@ -641,12 +641,66 @@ def _dissolve_label(parts: np.ndarray):
         return parts[0]
     types = shapely.get_type_id(parts)
     if ((types == 3) | (types == 6)).all():
+        if len(parts) > _PAIRWISE_MAX:  # pairs would be quadratic (20,000 squares: 6.5 GB)
+            return _union_touching(parts)
         b = shapely.bounds(parts)
         i, j = np.triu_indices(len(parts), k=1)
         apart = (b[i, 2] < b[j, 0]) | (b[j, 2] < b[i, 0]) | (b[i, 3] < b[j, 1]) | (b[j, 3] < b[i, 1])
         if apart.all():
             return shapely.multipolygons(shapely.get_parts(parts))
     return _polygonal(shapely.union_all(parts))
+
+
+_PAIRWISE_MAX = 1000
+
+
+def _union_touching(geoms: np.ndarray):
+    """The union of valid polygonal ``geoms``, in time and memory near-linear in their
+    number: an STRtree finds the geometries that touch or overlap another, in chunks, and
+    stops counting pairs past 32 a geometry (then everything is unioned); only those that
+    meet another are unioned, the others are kept as they are (valid geometries that touch
+    nothing make a valid MultiPolygon)."""
+    geoms = np.asarray(geoms, dtype=object)
+    geoms = geoms[~shapely.is_empty(geoms)]
+    if len(geoms) == 0:
+        return shapely.Polygon()
+    if len(geoms) == 1:
+        return geoms[0]
+    tree = shapely.STRtree(geoms)
+    touching = np.zeros(len(geoms), dtype=bool)
+    pairs = 0
+    for start in range(0, len(geoms), 4096):
+        a, b = tree.query(geoms[start : start + 4096], predicate="intersects")
+        pairs += len(a)
+        if pairs > 32 * len(geoms):  # crowded: pairs would grow quadratically
+            touching[:] = True
+            break
+        touching[a[a + start != b] + start] = True
+    kept = list(shapely.get_parts(geoms[~touching]))
+    if touching.any():
+        kept += list(shapely.get_parts(_polygonal(shapely.union_all(geoms[touching]))))
+    return kept[0] if len(kept) == 1 else shapely.multipolygons(kept)
+
+
+def _make_valid(geoms: np.ndarray) -> np.ndarray:
+    """``make_valid`` (structure) of polygonal ``geoms``, polygonal parts kept. A
+    MultiPolygon of many parts is repaired part by part and the parts joined by
+    :func:`_union_touching` (GEOS on the whole: ~1 ms a part, 20,000 bow-ties 18 s)."""
+    geoms = np.asarray(geoms, dtype=object)
+    many = shapely.get_num_geometries(geoms) > _PARTWISE_MIN
+    out = np.empty(len(geoms), dtype=object)
+    if (~many).any():
+        repaired = shapely.make_valid(geoms[~many], method="structure", keep_collapsed=False)
+        out[~many] = polygonal_parts(repaired)
+    for i in np.flatnonzero(many):
+        parts = shapely.get_parts(geoms[i])
+        bad = ~shapely.is_valid(parts)
+        parts[bad] = polygonal_parts(shapely.make_valid(parts[bad], method="structure", keep_collapsed=False))
+        out[i] = _union_touching(parts)
+    return out
+
+
+_PARTWISE_MIN = 256
 
 
 def _area_before_repair(geoms: np.ndarray) -> np.ndarray:
@@ -799,9 +853,7 @@ def normalise(
         invalid = idx[~shapely.is_valid(geoms[idx])]
         if invalid.size:
             before = _area_before_repair(geoms[invalid])
-            geoms[invalid] = polygonal_parts(
-                shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-            )
+            geoms[invalid] = _make_valid(geoms[invalid])
             for i in invalid[~shapely.is_valid(geoms[invalid])]:
                 # GEOS can return parts sharing an edge (a ring that doubles back): dissolve
                 geoms[i] = _polygonal(shapely.make_valid(shapely.union_all(shapely.get_parts(geoms[i]))))

@@ -38,7 +38,7 @@ from . import _dirs
 from ._dates import as_date
 from ._http import check_url, download
 from ._http import offline as _offline_env
-from .errors import FetchError, MapdiffWarning, UnknownSourceError
+from .errors import ArgumentError, DownloadError, FetchError, MapdiffWarning, UnknownSourceError
 from .io.atomic import write_text
 
 __all__ = ["ARCHIVES", "Archive", "cache_dir", "cached_path", "fetch"]
@@ -176,7 +176,9 @@ def _load_registry(root: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise FetchError(f"cache registry {path} is unreadable ({exc}); delete it to start afresh") from None
+        raise DownloadError(
+            f"cache registry {path} is unreadable ({type(exc).__name__}); delete it to start afresh"
+        ) from None
     return data if isinstance(data, dict) else {}
 
 
@@ -186,19 +188,37 @@ def _record(root: Path, key: str, entry: dict) -> None:
     write_text(_registry_path(root), json.dumps(reg, indent=1, sort_keys=True))
 
 
-def _validate_release(tmp: Path, archive: Archive, name: str, url: str) -> None:
+def _validate_release(tmp: Path, archive: Archive, name: str, url: str, day=None) -> None:
     """Read the downloaded file as a map before its hash is recorded (an HTML error page
-    served with status 200, gzip bytes, a truncated body are refused, nothing kept)."""
+    served with status 200, gzip bytes, a truncated body are refused, nothing kept), and
+    refuse a release whose content states another date than the one asked for: stored
+    under the asked date's name, it would be dated by that name from then on."""
     from .errors import MapdiffError
+    from .io.profiles import get_profile
     from .io.read import _read_bytes, read_input_bytes
 
     try:
-        _read_bytes(read_input_bytes(tmp), name, None, None)
+        raw = _read_bytes(read_input_bytes(tmp), name, None, None)
     except MapdiffError as exc:
-        raise FetchError(
+        raise DownloadError(
             f"{url}: the server sent something that is not a readable {archive.source} release "
             f"({exc}); nothing was kept or recorded: retry later"
         ) from None
+    if day is None:
+        return
+    try:
+        profile = get_profile(archive.source)
+    except MapdiffError:  # an archive without a profile of its name: nothing to compare
+        return
+    stated = profile.find_as_of(
+        raw.table, collection_name=raw.collection_name, file_name=None, top_level=raw.top_level
+    )
+    if stated is not None and stated != day:
+        raise DownloadError(
+            f"{url}: the server sent the {archive.source} release of {stated.isoformat()} (its content "
+            f"says so) when {day.isoformat()} was asked for; nothing was kept or recorded: the archive "
+            "may not have published that date yet, retry later"
+        )
 
 
 def cached_path(source: str, date) -> Path:
@@ -263,7 +283,7 @@ def fetch(
     recorded = _load_registry(root).get(key, {}).get("sha256")
     corrupted = False
     if refresh and offline:
-        raise FetchError("--refresh needs the network; drop --offline (or MAPDIFF_OFFLINE)")
+        raise ArgumentError("--refresh needs the network; drop --offline (or MAPDIFF_OFFLINE)")
     if target.exists() and not refresh:
         actual = _sha256(target)
         if recorded is None:
@@ -276,7 +296,7 @@ def fetch(
             return target
         corrupted = True
         if offline:
-            raise FetchError(
+            raise DownloadError(
                 f"cached {archive.source} release for {day} is corrupted: {target} has sha256 "
                 f"{actual[:12]}…, recorded {recorded[:12]}… at download; run without --offline "
                 "to download it again"
@@ -303,7 +323,7 @@ def fetch(
         deadline_s=_DEADLINE_S,
         hint="retry later or use --offline with a cached copy",
         not_found="the archive has no release for that date",
-        validate=lambda tmp: _validate_release(tmp, archive, name, url),
+        validate=lambda tmp: _validate_release(tmp, archive, name, url, day),
     )
     if corrupted and recorded and digest != recorded:
         warnings.warn(

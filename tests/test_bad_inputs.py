@@ -28,6 +28,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+import shapely.affinity
 
 import mapdiff
 import mapdiff.io.profiles
@@ -444,6 +445,290 @@ def gen_generic_copy_of_sample(d: Path) -> Path:
     return p
 
 
+# ------------------------------------------------------------------ issue 26: bounded reads, the CRS gate
+def _fc(features, **top) -> dict:
+    return {"type": "FeatureCollection", **top, "features": features}
+
+
+def _square_feature(props=None, dx: float = 0.0) -> dict:
+    ring = [[37.1 + dx, 48.2], [37.1001 + dx, 48.2], [37.1 + dx, 48.2001], [37.1 + dx, 48.2]]
+    return {
+        "type": "Feature",
+        "properties": {"status": "controlled", "side": "RU", **(props or {})},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+
+
+def gen_unique_property_names(d: Path) -> Path:
+    """2,000 features, each with a property name of its own (a dense 2,000 x 2,000 table)."""
+    p = d / "names.geojson"
+    p.write_text(json.dumps(_fc([_square_feature({f"k{i}": 1}, i * 1e-4) for i in range(2000)])))
+    return p
+
+
+def gen_kml_unique_extended_data(d: Path) -> Path:
+    """1,500 placemarks, each with an ExtendedData name of its own."""
+    mark = (
+        '<Placemark><ExtendedData><Data name="k{i}"><value>1</value></Data></ExtendedData>'
+        "<Polygon><outerBoundaryIs><LinearRing><coordinates>37.1,48.2 37.2,48.2 37.2,48.3 37.1,48.2"
+        "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>"
+    )
+    body = "".join(mark.format(i=i) for i in range(1500))
+    p = d / "extended.kml"
+    p.write_text(
+        f'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>{body}</Document></kml>'
+    )
+    return p
+
+
+def gen_parquet_many_rows(d: Path) -> Path:
+    """60,000 rows in a few KB: refused from the footer, before any row is decoded."""
+    n = 60_000
+    gdf = gpd.GeoDataFrame(
+        {"status": ["controlled"] * n, "side": ["RU"] * n}, geometry=[SQUARE] * n, crs=4326
+    )
+    p = d / "many.parquet"
+    gdf.to_parquet(p, compression="zstd")  # test fixture, not library output
+    assert p.stat().st_size < 100_000
+    return p
+
+
+def gen_parquet_expands(d: Path) -> Path:
+    """A small file whose rows decode to ~2 MB (one long repeated string per row)."""
+    n = 1000
+    gdf = gpd.GeoDataFrame(
+        {"status": ["controlled"] * n, "side": ["RU"] * n, "note": ["x" * 2000] * n},
+        geometry=[SQUARE] * n,
+        crs=4326,
+    )
+    p = d / "expands.parquet"
+    gdf.to_parquet(p, compression="zstd")  # test fixture, not library output
+    assert p.stat().st_size < 100_000
+    return p
+
+
+def gen_parquet_ok(d: Path) -> Path:
+    p = d / "ok.parquet"
+    gpd.GeoDataFrame({"status": ["controlled"], "side": ["RU"]}, geometry=[SQUARE], crs=4326).to_parquet(p)
+    return p
+
+
+def _crs_member(d: Path, name: str, crs_name: str) -> Path:
+    p = d / name
+    feature = {**_square_feature(), "geometry": json.loads(shapely.to_geojson(SQUARE))}
+    p.write_text(json.dumps(_fc([feature], crs={"type": "name", "properties": {"name": crs_name}})))
+    return p
+
+
+def _fifo_grid(d: Path) -> Path:
+    grid = d / "grid.gsb"
+    os.mkfifo(grid)  # opening it blocks forever: the read must never reach it
+    return grid
+
+
+def gen_crs_member_nadgrids_fifo(d: Path) -> Path:
+    return _crs_member(d, "grid.geojson", f"+proj=longlat +ellps=WGS84 +nadgrids={_fifo_grid(d)} +no_defs")
+
+
+def gen_crs_member_wkt_parameterfile(d: Path) -> Path:
+    import pyproj
+
+    wkt = pyproj.CRS.from_user_input(f"+proj=longlat +ellps=WGS84 +nadgrids={_fifo_grid(d)}").to_wkt()
+    assert "PARAMETERFILE" in wkt
+    return _crs_member(d, "wkt_grid.geojson", wkt)
+
+
+def gen_crs_member_init_file(d: Path) -> Path:
+    return _crs_member(d, "init.geojson", "+init=/etc/passwd:root")
+
+
+def gen_crs_member_url(d: Path) -> Path:
+    return _crs_member(d, "url.geojson", "+proj=longlat +nadgrids=@https://127.0.0.1:9/grid.tif")
+
+
+def gen_crs_member_proj_string(d: Path) -> Path:
+    return _crs_member(d, "projstring.geojson", "+proj=longlat +datum=WGS84")
+
+
+def gen_crs_member_urn(d: Path) -> Path:
+    return _crs_member(d, "urn.geojson", "urn:ogc:def:crs:OGC:1.3:CRS84")
+
+
+def gen_shapefile_prj_nadgrids_fifo(d: Path) -> Path:
+    p = gen_shapefile_no_prj(d)
+    p.with_suffix(".prj").write_text(f"+proj=longlat +ellps=WGS84 +nadgrids={_fifo_grid(d)} +no_defs")
+    return p
+
+
+def gen_shapefile_prj_wkt_parameterfile(d: Path) -> Path:
+    import pyproj
+
+    p = gen_shapefile_no_prj(d)
+    crs = pyproj.CRS.from_user_input(f"+proj=longlat +ellps=WGS84 +nadgrids={_fifo_grid(d)}")
+    p.with_suffix(".prj").write_text(crs.to_wkt())
+    return p
+
+
+def gen_gpkg_view_layer(d: Path) -> Path:
+    """The only layer is a view over an endless recursive query: reading it would never end."""
+    p = gen_gpkg_one_layer(d)
+    with contextlib.closing(sqlite3.connect(p)) as db:
+        (layer,) = next(iter(db.execute("SELECT table_name FROM gpkg_contents")))
+        db.execute(
+            "CREATE VIEW endless AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+            f'SELECT f.* FROM "{layer}" f, (SELECT max(x) FROM c)'
+        )
+        db.execute("UPDATE gpkg_contents SET table_name = 'endless', identifier = 'endless'")
+        db.execute("UPDATE gpkg_geometry_columns SET table_name = 'endless'")
+        db.commit()
+    return p
+
+
+def gen_gpkg_generated_column(d: Path) -> Path:
+    p = gen_gpkg_one_layer(d)
+    with contextlib.closing(sqlite3.connect(p)) as db:
+        (layer,) = next(iter(db.execute("SELECT table_name FROM gpkg_contents")))
+        db.execute(f'ALTER TABLE "{layer}" ADD COLUMN junk BLOB GENERATED ALWAYS AS (zeroblob(1000000000))')
+        db.commit()
+    return p
+
+
+def _grid_of(n: int, ring) -> list:
+    """``n`` copies of ``ring`` (unit square coordinates) on a grid of 1/1000°, 0.8/1000° wide."""
+    out = []
+    for i in range(n):
+        x, y = 37.0 + (i % 200) * 0.001, 48.0 + (i // 200) * 0.001
+        out.append([[x + 0.0008 * u, y + 0.0008 * v] for u, v in ring])
+    return out
+
+
+def gen_bowties_20000(d: Path) -> Path:
+    """One MultiPolygon of 20,000 bow-ties (29 s once, quadratic; now linear)."""
+    rings = _grid_of(20_000, [(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])
+    geom = {"type": "MultiPolygon", "coordinates": [[r] for r in rings]}
+    p = d / "bowties.geojson"
+    p.write_text(json.dumps(_fc([{**_square_feature(), "geometry": geom}])))
+    return p
+
+
+def gen_squares_20000(d: Path) -> Path:
+    """20,000 separate squares of one label (a pairwise test of their boxes needed 6.5 GB)."""
+    rings = _grid_of(20_000, [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)])
+    feats = [{**_square_feature(), "geometry": {"type": "Polygon", "coordinates": [r]}} for r in rings]
+    p = d / "squares.geojson"
+    p.write_text(json.dumps(_fc(feats)))
+    return p
+
+
+def gen_polygon_file_two_in_collection(d: Path) -> Path:
+    """A polygon file whose feature is a GeometryCollection of two squares (the second was dropped)."""
+    second = shapely.affinity.translate(SQUARE, 0.2, 0.0)
+    gc = {
+        "type": "GeometryCollection",
+        "geometries": [json.loads(shapely.to_geojson(g)) for g in (SQUARE, second)],
+    }
+    p = d / "two.geojson"
+    p.write_text(json.dumps(_fc([{"type": "Feature", "properties": {}, "geometry": gc}])))
+    return p
+
+
+def _nested_collections(depth: int) -> dict:
+    g = json.loads(shapely.to_geojson(SQUARE))
+    for _ in range(depth):
+        g = {"type": "GeometryCollection", "geometries": [g]}
+    return g
+
+
+def gen_polygon_file_deep_collections(d: Path) -> Path:
+    """GeometryCollections 20,000 deep: GEOS's GeoJSON reader crashed the process on it."""
+    p = d / "deep.geojson"
+    n = 20_000
+    inner = shapely.to_geojson(SQUARE)
+    p.write_text('{"type":"GeometryCollection","geometries":[' * n + inner + "]}" * n)
+    return p
+
+
+def gen_map_collections_300_deep(d: Path) -> Path:
+    """300 nested collections (under orjson's own limit): bounded before any parser recurses."""
+    p = d / "deep300.geojson"
+    p.write_text(json.dumps(_fc([{**_square_feature(), "geometry": _nested_collections(300)}])))
+    return p
+
+
+def _three_squares(n: int = 3):
+    geoms = [shapely.affinity.translate(SQUARE, 0.2 * i, 0.0) for i in range(n)]
+    return gpd.GeoDataFrame({"status": ["controlled"] * n, "side": ["RU"] * n}, geometry=geoms, crs=4326)
+
+
+def _shapefile_with_short(d: Path, part: str) -> Path:
+    (d / "full").mkdir()
+    (d / "short").mkdir()
+    p = d / "full" / "front.shp"
+    _three_squares(3).to_file(p)  # test fixture
+    _three_squares(2).to_file(d / "short" / "front.shp")
+    shutil.copy(d / "short" / f"front{part}", p.with_suffix(part))
+    return p
+
+
+def gen_shapefile_short_dbf(d: Path) -> Path:
+    return _shapefile_with_short(d, ".dbf")
+
+
+def gen_shapefile_short_shx(d: Path) -> Path:
+    return _shapefile_with_short(d, ".shx")
+
+
+def gen_flatgeobuf_count_understated(d: Path) -> Path:
+    """Three features, a header (features_count) saying two: GDAL reads two, silently."""
+    import struct
+
+    from mapdiff.io.gate import _fgb_header
+
+    p = d / "front.fgb"
+    _three_squares(3).to_file(p, driver="FlatGeobuf", SPATIAL_INDEX="NO")  # test fixture
+    data = bytearray(p.read_bytes())
+    count, _, _, at = _fgb_header(bytes(data))
+    assert count == 3 and at > 0
+    struct.pack_into("<Q", data, at, 2)
+    p.write_bytes(bytes(data))
+    return p
+
+
+def gen_flatgeobuf_indexed(d: Path) -> Path:
+    p = d / "front.fgb"
+    _three_squares(3).to_file(p, driver="FlatGeobuf", SPATIAL_INDEX="YES")  # test fixture
+    return p
+
+
+def gen_flatgeobuf_truncated(d: Path) -> Path:
+    """A FlatGeobuf whose header promises three features and whose last one is cut off."""
+    p = d / "front.fgb"
+    _three_squares(3).to_file(p, driver="FlatGeobuf", SPATIAL_INDEX="NO")  # test fixture
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) - 120])
+    return p
+
+
+def gen_shapefile_prj_3857_on_degrees(d: Path) -> Path:
+    """Degrees with a .prj of Web Mercator: transformed, the map measured 0 km²."""
+    import pyproj
+
+    p = gen_shapefile_no_prj(d)
+    p.with_suffix(".prj").write_text(pyproj.CRS.from_epsg(3857).to_wkt("WKT1_ESRI"))
+    return p
+
+
+def gen_ledger_huge_field(d: Path) -> Path:
+    """A quote of 200,000 characters (exited 3: the csv module's own field limit)."""
+    p = d / "claims.csv"
+    p.write_text(
+        "who,date,place,side,kind,value,quote,source_url\nX,2025-11-27,Pokrovsk,RU,share,70%,"
+        + "q" * 200_000
+        + ",\n"
+    )
+    return p
+
+
 # ------------------------------------------------------------------ calls
 @functools.cache
 def _samples():
@@ -599,6 +884,15 @@ def _check_result(row, result):
         assert result.area_km2 == pytest.approx(float(want), rel=1e-3)
     elif key == "area":
         assert _held_km2(result) == pytest.approx(float(want), rel=1e-3)
+    elif key == "claims":
+        assert len(result.claims) == int(want)
+        assert all("\u2028" in c.quote or not c.quote for c in result.claims)
+    elif key == "labels":  # labels=controlled:RU@82.58: exactly these labels, with these km²
+        got = {str(lab): result.area(lab) for lab in result.labels}
+        items = [w.partition("@") for w in want.split(",")]
+        assert set(got) == {lab for lab, _, _ in items}, got
+        for lab, _, km2 in items:
+            assert got[lab] == pytest.approx(float(km2), rel=1e-3), (lab, got)
     elif key == "disagreement":
         d = result.disagreement_km2
         assert want == "scope" and d["real"] == 0.0 and d["noise"] == 0.0
@@ -686,6 +980,7 @@ _ENV_OF_LIMIT = {
     "max_vertices": "MAPDIFF_MAX_VERTICES",
     "max_feature_vertices": "MAPDIFF_MAX_FEATURE_VERTICES",
     "max_features": "MAPDIFF_MAX_FEATURES",
+    "max_properties": "MAPDIFF_MAX_PROPERTIES",
 }
 _OPTION = {"source": "--source", "as_of": "--as-of", "crs": "--crs", "layer": "--layer"}
 
@@ -798,6 +1093,14 @@ def test_bad_input_cli(row, tmp_path, monkeypatch, capsys):
             d = json.loads(out)
             held = sum(lab["area_km2"] for lab in d["labels"] if lab["drawn"])
             assert held == pytest.approx(float(frag[5:]), rel=1e-3)
+        elif frag.startswith("labels=") and argv[0] == "info":
+            d = json.loads(out)
+            drawn = {
+                lab["status"] + (":" + lab["side"] if lab["side"] else "")
+                for lab in d["labels"]
+                if lab["drawn"]
+            }
+            assert drawn == {w.partition("@")[0] for w in frag[7:].split(",")}, d["labels"]
         return
     assert code == 2, (code, out, err)
     lines = [ln for ln in err.splitlines() if ln.startswith("mapdiff ")]
@@ -896,7 +1199,7 @@ def test_fetchers_talk_only_to_declared_hosts():
         "ftp://" + next(iter(hosts)) + "/x",
         "https://" + next(iter(hosts)) + ".evil.example.com/x",
     ):
-        with pytest.raises(errors.FetchError, match="declared list of archive hosts"):
+        with pytest.raises(errors.ArgumentError, match="declared list of archive hosts"):
             sources._check_url(url)
     sources._check_url("https://" + next(iter(hosts)) + "/data/x.geojson")
     sources._check_url("http://127.0.0.1:8000/x.geojson")

@@ -17,6 +17,7 @@ import mapdiff
 from mapdiff import (
     ArgumentError,
     CRSError,
+    DownloadError,
     FetchError,
     FormatError,
     UnknownPlaceError,
@@ -244,7 +245,7 @@ def test_fetch_caches_with_licence_and_gazetteer_prefers_it(cache):
 
 def test_fetch_rejects_a_boundary_away_from_the_official_centre(cache):
     body = (NOMINATIM / "kherson_search.json").read_bytes()
-    with _Server(body) as srv, pytest.raises(FetchError, match="no boundary polygon containing"):
+    with _Server(body) as srv, pytest.raises(DownloadError, match="no boundary polygon containing"):
         fetch_footprint("Pokrovsk", base_url=srv.url)
     assert not (cache / "footprints" / "pokrovsk.geojson").exists()
     assert footprint("Pokrovsk").kind == "city_limits"
@@ -257,7 +258,7 @@ def test_fetch_offline_errors(cache, monkeypatch):
         port = s.getsockname()[1]
     with pytest.raises(FetchError, match=r"cannot reach .* are you offline"):
         fetch_footprint("Kherson", base_url=f"http://127.0.0.1:{port}", timeout=5)
-    with pytest.raises(FetchError, match="not in mapdiff's declared list"):
+    with pytest.raises(ArgumentError, match="not in mapdiff's declared list"):
         fetch_footprint("Kherson", base_url="http://example.com")
     monkeypatch.setenv("MAPDIFF_OFFLINE", "1")
     with pytest.raises(FetchError, match="offline"):
@@ -265,11 +266,11 @@ def test_fetch_offline_errors(cache, monkeypatch):
 
 
 def test_fetch_bad_answers(cache):
-    with _Server(b"<html>not json</html>") as srv, pytest.raises(FetchError, match="not JSON"):
+    with _Server(b"<html>not json</html>") as srv, pytest.raises(DownloadError, match="not JSON"):
         fetch_footprint("Kherson", base_url=srv.url)
     with _Server(b"{}", status=503) as srv, pytest.raises(FetchError, match="HTTP 503"):
         fetch_footprint("Kherson", base_url=srv.url)
-    with _Server(b'{"error": "x"}') as srv, pytest.raises(FetchError, match="expected a JSON list"):
+    with _Server(b'{"error": "x"}') as srv, pytest.raises(DownloadError, match="expected a JSON list"):
         fetch_footprint("Kherson", base_url=srv.url)
 
 
@@ -346,7 +347,7 @@ def test_fetch_refuses_a_redirect_to_an_undeclared_host(cache):
 
             self.httpd.RequestHandlerClass = Handler
 
-    with Redirect() as srv, pytest.raises(FetchError, match="not in mapdiff's declared list"):
+    with Redirect() as srv, pytest.raises(DownloadError, match="declared list"):
         fetch_footprint("Kherson", base_url=srv.url)
     assert len(srv.requests) == 1
 
@@ -479,3 +480,35 @@ def test_shipped_footprints_are_built_once_per_gazetteer():
         assert b is not a and b.area_km2 == a.area_km2 and shapely.equals(b.geometry, a.geometry)
     finally:
         F._gazetteer.cache_clear()
+
+
+@pytest.mark.parametrize(("kind", "half_m"), [("a 3 m square", 1.5), ("a raion", 40_000.0)])
+def test_fetch_refuses_an_implausible_boundary(cache, kind, half_m):
+    """A polygon around the centre is not the town whatever its size: a 3 m square or a
+    raion-sized one is refused and nothing is cached (the gazetteer keeps its own)."""
+    lon, lat = footprint("Kherson").centre
+    deg = half_m / 111_000.0
+    square = shapely.box(lon - deg * 1.5, lat - deg, lon + deg * 1.5, lat + deg)
+    answer = [
+        {
+            "osm_type": "relation",
+            "osm_id": 1,
+            "addresstype": "city",
+            "geojson": json.loads(shapely.to_geojson(square)),
+        }
+    ]
+    with (
+        _Server(json.dumps(answer).encode()) as srv,
+        pytest.raises(DownloadError, match="not plausibly the town"),
+    ):
+        fetch_footprint("Kherson", base_url=srv.url)
+    assert not (cache / "footprints" / "kherson.geojson").exists()
+    assert footprint("Kherson").kind == "city_limits"
+
+
+def test_fetch_skips_a_district_by_its_type(cache):
+    body = json.loads((NOMINATIM / "kherson_search.json").read_bytes())
+    for place in body:
+        place["addresstype"] = "district"
+    with _Server(json.dumps(body).encode()) as srv, pytest.raises(DownloadError, match="no boundary polygon"):
+        fetch_footprint("Kherson", base_url=srv.url)

@@ -283,6 +283,9 @@ def test_html_from_map_content_is_escaped():
     fmap = explore_comparison(mapdiff.compare(other, m), side_b=hostile)
     assert isinstance(fmap, folium.Map)
     pages.append(fmap.get_root().render())
+    pytest.importorskip("mapclassify")
+    for result in (m, mapdiff.compare(other, m)):  # every result's explore(): legend and tooltips
+        pages.append(result.explore().get_root().render())
     for page in pages:
         assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages[0]
@@ -393,6 +396,7 @@ _SAMPLE = mapdiff.sample_path(DAY).read_bytes()
         (_answer(gzip.compress(_SAMPLE)), "not a readable deepstate release"),
         (_answer(gzip.compress(_SAMPLE), headers={"Content-Encoding": "gzip"}), "gzip-encoded"),
         (_answer(b'{"type": "FeatureCollection", "features": ['), "not a readable"),
+        (_answer(mapdiff.sample_path("2025-11-20").read_bytes()), "release of 2025-11-20"),
     ],
     ids=[
         "short body",
@@ -400,13 +404,14 @@ _SAMPLE = mapdiff.sample_path(DAY).read_bytes()
         "gzip bytes as .geojson",
         "gzip encoding",
         "truncated JSON",
+        "another date's release",
     ],
 )
 def test_damaged_downloads_are_never_recorded(tmp_path, monkeypatch, capsys, handler, fragment):
     monkeypatch.setenv("MAPDIFF_DATA_DIR", str(tmp_path / "data"))
     srv, base = _serve(handler)
     try:
-        with pytest.raises(errors.FetchError, match=fragment):
+        with pytest.raises(errors.DownloadError, match=fragment):  # content, not reachability: exit 2
             mapdiff.fetch("deepstate", DAY, base_url=base)
         assert not (tmp_path / "data" / "deepstate" / DS_NAME).exists()
         assert not (tmp_path / "data" / "registry.json").exists()
@@ -504,7 +509,7 @@ def test_place_fetch_is_bounded_and_checks_length(tmp_path, monkeypatch, capsys)
         srv.close()
     srv = _Server(_answer(b"[]", length=200))
     try:
-        with pytest.raises(errors.FetchError, match="announced"):
+        with pytest.raises(errors.DownloadError, match="announced"):
             fetch_footprint("Pokrovsk", base_url=srv.url.rstrip("/"), refresh=True)
         argv = ["place", "Pokrovsk", "--fetch", "--refresh", "--nominatim-url", srv.url.rstrip("/")]
         assert main(argv) == 2
@@ -513,3 +518,189 @@ def test_place_fetch_is_bounded_and_checks_length(tmp_path, monkeypatch, capsys)
     finally:
         srv.close()
     assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and "Pokrovsk" in p.name]
+
+
+# ------------------------------------------------------------------ issue 26: PROJ stays offline for input
+_NAD27 = (
+    '{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4267"}},'
+    '"features":[{"type":"Feature","properties":{"status":"controlled","side":"RU"},'
+    '"geometry":{"type":"Polygon","coordinates":[[[-100,40],[-99.9,40],[-99.9,40.1],[-100,40]]]}}]}'
+)
+
+
+def test_proj_network_stays_off_for_input(tmp_path):
+    """With PROJ_NETWORK=ON a NAD27 file would make PROJ fetch a grid (us_noaa_conus.tif)
+    from the endpoint; reading it must send nothing (the endpoint is a loopback server)."""
+    srv = _Server()
+    try:
+        p = tmp_path / "nad27.geojson"
+        p.write_text(_NAD27)
+        env = {
+            **os.environ,
+            "PROJ_NETWORK": "ON",
+            "PROJ_NETWORK_ENDPOINT": srv.url.rstrip("/"),
+            "PROJ_USER_WRITABLE_DIRECTORY": str(tmp_path / "proj"),
+            "PYTHONPATH": str(ROOT),
+        }
+        code = (
+            "import mapdiff.io.read, pyproj.network as n; assert n.is_network_enabled(); "
+            f"mapdiff.io.read.read_raw({str(p)!r}); print('read')"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=_SECONDS
+        )
+        assert run.returncode == 0 and "read" in run.stdout, run.stderr[-2000:]
+        assert srv.requests == []
+        # the same transformation outside mapdiff does go online: the test can fail
+        code = "import pyproj; pyproj.Transformer.from_crs(4267, 4326, always_xy=True).transform(-100, 40)"
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=_SECONDS)
+        assert srv.requests, "PROJ made no request with the network on: the check above proves nothing"
+    finally:
+        srv.close()
+
+
+def test_sides_overlap_is_order_independent_and_said():
+    """RU and UA over the same area under equal precedence: the same areas whatever the
+    feature order, and a sides_overlap repair with its km² in the report."""
+    bad = ROOT / "tests" / "data" / "bad"
+    maps = []
+    for name in ("sides_overlap_ru_first.geojson", "sides_overlap_ua_first.geojson"):
+        with pytest.warns(errors.MapdiffWarning, match="equal precedence"):
+            maps.append(mapdiff.read_map(bad / name, as_of="2025-11-27"))
+    a, b = ({str(lab): m.area(lab) for lab in m.labels} for m in maps)
+    assert a == pytest.approx(b, rel=1e-9) and set(a) == {"controlled:RU", "controlled:UA"}
+    for m in maps:
+        (rep,) = [r for r in m.report.repairs if r.kind == "sides_overlap"]
+        assert rep.area_km2 == pytest.approx(a["controlled:RU"] / 2, rel=1e-3)
+
+
+# ------------------------------------------------------------------ issue 26: only regular files are replaced
+def test_writes_go_through_devices_fifos_and_stdout(tmp_path, capsysbinary):
+    """A character device or FIFO is written through, ``-`` is stdout, a symlink's target is
+    replaced with the link kept; a folder, a socket and a dangling link are refused."""
+    import socket
+    import stat
+
+    from mapdiff.io.atomic import write_text
+
+    write_text("/dev/null", "nothing")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)  # still the device (as root it became a file)
+    write_text("-", "to stdout\n")
+    assert capsysbinary.readouterr().out == b"to stdout\n"
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_text(fifo, "through the pipe")
+    reader.join(_SECONDS)
+    assert got == [b"through the pipe"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+    real = tmp_path / "real.csv"
+    real.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    write_text(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "nowhere.csv")
+    sock_path = tmp_path / "s.sock"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(sock_path))
+    try:
+        for bad, why in (
+            (tmp_path, "folder"),
+            (sock_path, "not a regular file"),
+            (dangling, "link to nothing"),
+        ):
+            with pytest.raises(errors.ArgumentError, match=why):
+                write_text(bad, "x")
+    finally:
+        sock.close()
+    assert not (tmp_path / "nowhere.csv").exists()
+
+
+def test_history_csv_to_dev_stdout_prints_the_table(tmp_path, capfd):
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    for date in ("2025-11-20", "2025-11-27"):
+        shutil.copy(mapdiff.sample_path(date), folder)
+    argv = ["history", str(folder), "--place", "Pokrovsk", "--side", "RU", "--csv", "/dev/stdout"]
+    assert main(argv) == 0
+    out = capfd.readouterr().out
+    assert out.startswith("date,Pokrovsk\n2025-11-20,")
+
+
+def test_report_out_refuses_an_input_in_the_folder(tmp_path):
+    """`report --out DIR` with an input at DIR/report.json: refused before anything is written."""
+    old = tmp_path / "report.json"
+    shutil.copy(mapdiff.sample_path("2025-11-20"), old)
+    new = tmp_path / "new.geojson"
+    shutil.copy(mapdiff.sample_path("2025-11-27"), new)
+    before = _digest(tmp_path)
+    assert main(["report", str(old), str(new), "--out", str(tmp_path), "--no-ledger"]) == 2
+    assert _digest(tmp_path) == before and not (tmp_path / "index.html").exists()
+
+
+def test_csv_cells_are_neutralised():
+    """--csv output: formulas prefixed with ', control characters and line breaks gone,
+    numbers (negative ones too) untouched; column names and the index alike."""
+    import pandas as pd
+
+    from mapdiff.io.write import csv_text
+
+    frame = pd.DataFrame(
+        {
+            "=1+1": ["@SUM(A1)", "Pokrovsk\x1b[2J", "two\nlines", "+cmd", "plain"],
+            "share": [-0.5, 0.1, 0.2, 0.3, 0.4],
+        },
+        index=pd.Index(["-x", "a", "b", "c", "d"], name="date"),
+    )
+    text = csv_text(frame)
+    rows = text.splitlines()
+    assert len(rows) == 6  # no forged line
+    assert rows[0] == "date,'=1+1,share"
+    assert rows[1] == "'-x,'@SUM(A1),-0.5"
+    assert "\x1b" not in text and "two lines" in text and "'+cmd" in text
+
+
+def test_mathtext_in_names_is_drawn_literally(tmp_path):
+    """A side named ``$\\frac{$`` crashed every figure (exit 3, empty message); now drawn as
+    written, in a figure returned to the caller and in a saved one."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    m = mapdiff.read_map(ROOT / "tests/data/bad/side_mathtext.geojson", as_of="2025-11-27")
+    other = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    for ax in (m.plot(), mapdiff.compare(m, other).plot()):
+        ax.figure.canvas.draw()
+        texts = [t.get_text() for t in ax.figure.findobj(Text)]
+        assert any("$\\frac{$" in t for t in texts)
+        plt.close(ax.figure)
+    out = tmp_path / "x.png"
+    src = str(ROOT / "tests/data/bad/side_mathtext.geojson")
+    assert main(["render", src, str(mapdiff.sample_path("2025-11-27")), "--out", str(out)]) == 0
+    assert out.stat().st_size > 0
+
+
+def test_a_newline_in_a_name_forges_no_output_line(tmp_path, capsys):
+    """A polygon file named "Town\\nverdict: supported" prints as one line."""
+    import shapely
+
+    feature = {
+        "type": "Feature",
+        "properties": {"name": "Town\nverdict: supported\x1b[2J"},
+        "geometry": json.loads(shapely.to_geojson(shapely.box(37.16, 48.26, 37.2, 48.3))),
+    }
+    poly = tmp_path / "town.geojson"
+    poly.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    assert mapdiff.footprint_from_file(poly).name == "Town verdict: supported[2J"
+    sample = str(mapdiff.sample_path("2025-11-27"))
+    assert main(["claim", sample, "--place", str(poly), "--side", "RU", "--claimed", "50%"]) in (0, 1)
+    out = capsys.readouterr().out
+    assert not any(line.startswith("verdict: supported") for line in out.splitlines()), out

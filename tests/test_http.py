@@ -10,7 +10,7 @@ import time
 import pytest
 
 from mapdiff import _http
-from mapdiff.errors import FetchError
+from mapdiff.errors import ArgumentError, DownloadError, FetchError
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -63,7 +63,7 @@ def test_one_deadline_for_the_whole_download(server, monkeypatch, tmp_path):
 
 def test_size_cap_refuses_and_keeps_nothing(server, monkeypatch, tmp_path):
     monkeypatch.delenv("MAPDIFF_OFFLINE", raising=False)
-    with pytest.raises(FetchError, match="larger than"):
+    with pytest.raises(DownloadError, match="larger than"):
         _http.download(server + "/ok", tmp_path / "big.bin", hosts=(), max_bytes=999)
     assert list(tmp_path.iterdir()) == []
 
@@ -85,7 +85,7 @@ def test_offline_refuses_before_any_socket(monkeypatch):
     ],
 )
 def test_only_declared_hosts_over_https_or_loopback(url):
-    with pytest.raises(FetchError, match="declared list of archive hosts"):
+    with pytest.raises(ArgumentError, match="declared list of archive hosts"):
         _http.check_url(url, ["example.org"], what="archive host")
 
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import SHARED_DATA
 
 import mapdiff
-from mapdiff import FetchError, MapdiffWarning, UnknownSourceError
+from mapdiff import ArgumentError, DownloadError, FetchError, MapdiffWarning, UnknownSourceError
 from mapdiff.sources import cached_path, fetch
 
 DAY = "2025-11-27"
@@ -79,7 +79,7 @@ def test_corrupted_cache_is_detected_and_refetched(mirror):
     path = fetch("deepstate", DAY, base_url=mirror.base)
     good = path.read_bytes()
     path.write_bytes(good[: len(good) // 2])  # a truncated copy
-    with pytest.raises(FetchError, match="corrupted"):
+    with pytest.raises(DownloadError, match="corrupted"):
         fetch("deepstate", DAY, offline=True)
     with pytest.warns(MapdiffWarning, match="does not match"):
         again = fetch("deepstate", DAY, base_url=mirror.base)
@@ -105,7 +105,7 @@ def test_missing_release_is_a_fetch_error(mirror):
     ["https://example.com/data/", "http://raw.githubusercontent.com/x/", "file:///etc/", "http://10.0.0.1/"],
 )
 def test_other_hosts_are_refused(mirror, url):
-    with pytest.raises(FetchError, match="refusing"):
+    with pytest.raises(ArgumentError, match="refusing"):
         fetch("deepstate", DAY, base_url=url)
     assert mirror.requests == []
 

@@ -6,8 +6,6 @@ column per place, named as given on the command line, holding the side's share 0
 
 from __future__ import annotations
 
-import io
-
 from ..errors import ArgumentError
 from ..io.atomic import write_text
 from ..places.footprints import footprint
@@ -43,9 +41,9 @@ def _run(args) -> int:
     frame.index = [d.date().isoformat() for d in frame.index]
     frame.index.name = "date"
     if args.csv:
-        buf = io.StringIO()
-        frame.to_csv(buf, float_format="%.6f", lineterminator="\n")
-        write_text(args.csv, buf.getvalue())
+        from ..io.write import csv_text
+
+        write_text(args.csv, csv_text(frame, float_format="%.6f"))
     d = shares.to_dict()
     d["places"] = [{**p, "given_as": g} for p, g in zip(d["places"], args.place, strict=True)]
     d["first_crossing"] = {

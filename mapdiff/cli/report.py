@@ -45,12 +45,25 @@ def write_report(old, new, out, *, places=None, top: int = 8, ledger=True, buffe
 
     from ..draw.plot import plot_changes, save_figure
     from ..draw.report import render_html
-    from ..io.atomic import write_text
+    from ..io.atomic import refuse_overwrite, write_text
     from ..places.footprints import as_footprint
     from ..report import build_report
 
     out = Path(out)
     figdir = out / "figures"
+    json_path, html_path = out / "report.json", out / "index.html"
+    # every file written here, checked against every input before the first is written
+    inputs = [m.provenance.path for m in (old, new) if getattr(m.provenance, "path", None)]
+    if isinstance(ledger, str | Path):
+        inputs.append(ledger)
+    for target in (json_path, html_path):
+        refuse_overwrite(target, inputs, "--out")
+    for src in inputs:
+        if Path(src).resolve().parent == figdir.resolve():
+            raise ArgumentError(
+                f"--out {out}: an input of this run ({src}) lies in {figdir}, where the figures are "
+                "written; choose another output folder"
+            )
     figdir.mkdir(parents=True, exist_ok=True)
     rep = build_report(old, new, places=places, top=top, ledger=ledger)
     d = rep.to_dict()
@@ -86,10 +99,8 @@ def write_report(old, new, out, *, places=None, top: int = 8, ledger=True, buffe
             f"Before, after and change around {row['place']}",
             f"{row['place']} +{buffer_km:g} km: the old release, the new one, and what changed hands.",
         )
-    json_path = out / "report.json"
-    write_text(json_path, json.dumps(d, indent=2, ensure_ascii=False))
-    html_path = out / "index.html"
-    write_text(html_path, render_html(d, figures=figures))
+    write_text(json_path, json.dumps(d, indent=2, ensure_ascii=False), inputs=inputs)
+    write_text(html_path, render_html(d, figures=figures), inputs=inputs)
     return {"html": html_path, "json": json_path, "figures": written, "report": d}
 
 

@@ -7,7 +7,6 @@ writes the rows (to stdout, or to FILE), ``--out`` draws a timeline per town.
 
 from __future__ import annotations
 
-import io
 import sys
 
 from ..claims import CAPTURED_THRESHOLD, POLICIES
@@ -36,12 +35,13 @@ def _run(args) -> int:
     rows = t.to_frame(rungs=args.rungs)
     notes = []
     if args.csv:
-        buf = io.StringIO()
-        rows.to_csv(buf, index=False, float_format="%.6f", lineterminator="\n")
+        from ..io.write import csv_text
+
+        text = csv_text(rows, index=False, float_format="%.6f")
         if args.csv == "-":
-            sys.stdout.write(buf.getvalue())
+            sys.stdout.write(text)
             return 0
-        write_text(args.csv, buf.getvalue())
+        write_text(args.csv, text)
         notes.append(f"wrote {args.csv}")
     if args.out:
         import matplotlib

@@ -133,9 +133,21 @@ def explore_result(result, *, tiles: str | None = None, column: str | None = Non
         extra = sorted(set(gdf["class"]) - set(present))
         order = present + extra
         # the legend reads "class: label"; colours in the palette's order
-        kwargs.setdefault("categories", order)
+        kwargs.setdefault("categories", [html.escape(str(k)) for k in order])
         kwargs.setdefault("cmap", [style[k][0] if k in style else "#888888" for k in order])
         kwargs.setdefault("categorical", True)
         column = "class"
     kwargs.setdefault("style_kwds", {"weight": 0.5, "fillOpacity": 0.7})
-    return gdf.explore(column=column, tiles=tiles, **kwargs)
+    # folium writes legend entries, tooltips and column names into the page as HTML: every
+    # text that came from a map (a side, a name, a class label) is escaped first
+    return _escaped(gdf).explore(column=column and html.escape(str(column)), tiles=tiles, **kwargs)
+
+
+def _escaped(gdf):
+    """``gdf`` with every text cell and column name HTML-escaped (geometry untouched)."""
+    out = gdf.copy()
+    geom = out.geometry.name
+    for col in out.columns:
+        if col != geom and (out[col].dtype == object or str(out[col].dtype).startswith("str")):
+            out[col] = out[col].map(lambda v: html.escape(v) if isinstance(v, str) else v)
+    return out.rename(columns={c: html.escape(str(c)) for c in out.columns if c != geom})

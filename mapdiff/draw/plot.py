@@ -1993,6 +1993,7 @@ def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = No
     if dpi <= 0 or (size is not None and (size[0] <= 0 or size[1] <= 0)):
         raise ArgumentError(f"cannot save {path}: DPI and size must be positive (got {dpi}, {size})")
     fig = getattr(fig, "figure", fig)
+    literal_text(fig)
     if size is not None:
         fig.set_size_inches(*size)
     with atomic_path(path) as tmp:
@@ -2131,3 +2132,38 @@ def plot_agreement(cons, ax=None, *, label: str = "controlled:RU", places: bool 
     skip = _footer(ax, "\n".join(notes)) if notes else 0
     _legend(ax, entries, title=f"sources saying {label}", skip_pt=skip)
     return ax
+
+
+# ------------------------------------------------------------------ text from maps is literal
+def literal_text(obj) -> None:
+    """Show every text of the figure of ``obj`` (an Axes, an array of them or a Figure) as
+    written: a ``$`` in a side, place or file name is a dollar sign, never the start of
+    mathtext (an unbalanced one crashed the draw). Tick labels, made later by their
+    formatters, are not touched."""
+    from matplotlib.text import Text
+
+    first = obj.flat[0] if hasattr(obj, "flat") and len(obj.flat) else obj
+    fig = getattr(first, "figure", first)
+    if fig is None or not hasattr(fig, "findobj"):
+        return
+    for t in fig.findobj(Text):
+        if "$" in t.get_text():
+            t.set_parse_math(False)
+
+
+def _literal(func):
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        out = func(*args, **kwargs)
+        for item in out if isinstance(out, tuple) else (out,):
+            literal_text(item)
+        return out
+
+    return wrapper
+
+
+for _plot in [n for n in __all__ if n.startswith("plot_")]:  # every figure mapdiff draws
+    globals()[_plot] = _literal(globals()[_plot])
+del _plot

@@ -14,8 +14,13 @@ import io as _io
 import warnings
 from pathlib import Path
 
-from ..errors import FormatError, InputLimitError
-from .limits import check_bytes, check_features, check_text_vertices, check_vertices, current_limits
+from ..errors import FormatError, InputLimitError, quote
+from .limits import (
+    check_bytes,
+    check_features,
+    check_properties,
+    current_limits,
+)
 
 __all__ = [
     "check_input_path",
@@ -147,6 +152,7 @@ _GDAL_SAFE = {
     "GDAL_HTTP_MAX_RETRY": "0",
     "ALLOW_OGR_SQL_FUNCTIONS_FROM_TRIGGER_AND_VIEW": "NO",
     "OGR_SQLITE_LOAD_EXTENSIONS": "",
+    "PROJ_NETWORK": "OFF",  # GDAL's PROJ fetches no grid for a file's CRS
 }
 
 
@@ -191,7 +197,54 @@ def ogr_frame(data: bytes, name: str, layer=None, limits=None):
     driver = _ogr_driver(data, name)
     if driver == "ESRI Shapefile":
         return shapefile_frame({".shp": data}, name, layer, limits)
+    if driver == "GPKG":
+        _check_gpkg_tables(data, name)
     return _ogr_frame(_io.BytesIO(data), name, layer, driver, limits)
+
+
+def _check_gpkg_tables(data: bytes, name: str) -> None:
+    """Refuse a GeoPackage whose layers are anything but plain tables, before GDAL opens it.
+
+    A view (or a generated column) is SQL the file defines, run by SQLite when the layer
+    is read: a recursive view never ends. The schema is read with Python's sqlite3 from a
+    private in-memory copy (``sqlite_master`` only: nothing the file defines is run).
+    """
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(":memory:")
+    except sqlite3.Error:  # pragma: no cover - sqlite3 always opens :memory:
+        return
+    try:
+        con.deserialize(data)
+        kinds = dict(con.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')"))
+        layers = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]
+        for layer in layers:
+            kind = kinds.get(layer)
+            if kind != "table":
+                raise FormatError(
+                    f"{name}: GeoPackage layer {quote(layer)} is {'a view' if kind else 'missing'}, "
+                    "not a plain table (a view is SQL the file runs when read); export the layer "
+                    "as a table"
+                )
+            hidden = [r for r in con.execute(f"PRAGMA table_xinfo({_sql_name(layer)})") if r[6] in (2, 3)]
+            if hidden:
+                raise FormatError(
+                    f"{name}: GeoPackage layer {quote(layer)} has generated column(s) "
+                    f"({', '.join(quote(r[1]) for r in hidden[:5])}: SQL the file runs when read); "
+                    "export the layer with plain columns"
+                )
+    except sqlite3.DatabaseError:
+        raise FormatError(
+            f"{name}: not a readable GeoPackage (its SQLite schema or gpkg_contents cannot be read); "
+            "export the layer again"
+        ) from None
+    finally:
+        con.close()
+
+
+def _sql_name(text: str) -> str:
+    return '"' + str(text).replace('"', '""') + '"'
 
 
 def _ogr_frame(src, name: str, layer, driver: str, limits=None, options: dict | None = None):
@@ -225,11 +278,14 @@ def _ogr_frame(src, name: str, layer, driver: str, limits=None, options: dict | 
                 )
             else:
                 layer = spatial[0]
-            n = pyogrio.read_info(src, layer=layer).get("features", -1)
+            info = pyogrio.read_info(src, layer=layer)
             if hasattr(src, "seek"):
                 src.seek(0)
-            check_features(int(n), name, limits)  # before reading them
+            check_features(int(info.get("features", -1)), name, limits)  # before reading them
+            check_properties(list(info.get("fields", ())), name, limits)
             gdf = pyogrio.read_dataframe(src, layer=layer)
+            if driver == "FlatGeobuf":
+                _check_fgb_count(src, len(gdf), name)
     except (FormatError, InputLimitError):
         raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
@@ -239,6 +295,106 @@ def _ogr_frame(src, name: str, layer, driver: str, limits=None, options: dict | 
             "the file is damaged or not what its suffix says"
         ) from None
     return gdf
+
+
+def _shp_records(shp: bytes) -> int | None:
+    """Records in a .shp, walked from their headers (None when the walk breaks off)."""
+    import struct
+
+    n, pos = 0, 100
+    while pos + 8 <= len(shp):
+        (length,) = struct.unpack(">i", shp[pos + 4 : pos + 8])
+        if length < 0:
+            return None
+        pos += 8 + 2 * length
+        n += 1
+    return n if pos == len(shp) else None
+
+
+def _check_shapefile_counts(parts: dict[str, bytes], name: str) -> None:
+    """A .dbf or .shx holding fewer records than the .shp drops features silently: refuse it."""
+    import struct
+
+    shp = parts.get(".shp", b"")
+    n = _shp_records(shp)
+    if n is None:
+        raise FormatError(
+            f"{name}: the .shp is truncated or damaged (its records do not add up to its length)"
+        )
+    counts = {}
+    if len(parts.get(".shx", b"")) >= 100:
+        counts[".shx"] = (len(parts[".shx"]) - 100) // 8
+    if len(parts.get(".dbf", b"")) >= 8:
+        counts[".dbf"] = struct.unpack("<I", parts[".dbf"][4:8])[0]
+        # the records the header promises must be in the file too
+        header, record = struct.unpack("<HH", parts[".dbf"][8:12]) if len(parts[".dbf"]) >= 12 else (0, 0)
+        if record and len(parts[".dbf"]) < header + record * counts[".dbf"]:
+            counts[".dbf"] = max(0, (len(parts[".dbf"]) - header) // record)
+    for part, count in counts.items():
+        if count != n:
+            raise FormatError(
+                f"{name}: its {part} holds {count:,} records but the .shp {n:,}; features would be dropped "
+                "or misattributed: export the Shapefile again with all its parts"
+            )
+
+
+def _fgb_header(data: bytes) -> tuple[int, int, int, int]:
+    """``(features_count, index_node_size, data_start, count_offset)`` of a FlatGeobuf,
+    from its FlatBuffers header (fields 8 and 9 of the ``Header`` table)."""
+    import struct
+
+    (size,) = struct.unpack_from("<I", data, 8)
+    base = 12
+    (root,) = struct.unpack_from("<I", data, base)
+    table = base + root
+    (back,) = struct.unpack_from("<i", data, table)
+    vtable = table - back
+    (vsize,) = struct.unpack_from("<H", data, vtable)
+
+    def field(i: int) -> int:
+        at = 4 + 2 * i
+        return struct.unpack_from("<H", data, vtable + at)[0] if at < vsize else 0
+
+    off8, off9 = field(8), field(9)
+    count = struct.unpack_from("<Q", data, table + off8)[0] if off8 else 0
+    node = struct.unpack_from("<H", data, table + off9)[0] if off9 else 16
+    return count, node, base + size, (table + off8 if off8 else -1)
+
+
+def _fgb_tree_bytes(count: int, node: int) -> int:
+    """Size of the packed Hilbert R-tree a FlatGeobuf stores after its header."""
+    if node == 0 or count == 0:
+        return 0
+    node = min(max(node, 2), 65535)
+    n, nodes = count, count
+    while True:  # the reference implementation's do-while: a root level even over one item
+        n = -(-n // node)
+        nodes += n
+        if n == 1:
+            return nodes * 40
+
+
+def _check_fgb_count(src, read: int, name: str) -> None:
+    """The features a FlatGeobuf holds (walked from their size prefixes) must be the count
+    its header states and GDAL read: a header that understates it drops features silently."""
+    import struct
+
+    data = src.getvalue() if hasattr(src, "getvalue") else Path(src).read_bytes()
+    try:
+        count, node, start, _ = _fgb_header(data)
+        pos, held = start + _fgb_tree_bytes(count, node), 0
+        while pos + 4 <= len(data):
+            (size,) = struct.unpack_from("<I", data, pos)
+            pos += 4 + size
+            held += 1
+    except struct.error:
+        raise FormatError(f"{name}: its FlatGeobuf header cannot be read; export the file again") from None
+    if pos != len(data) or held != count or read != count:
+        raise FormatError(
+            f"{name}: its header states {count:,} features, the file holds "
+            f"{held if pos == len(data) else 'a broken run of'} {'' if pos == len(data) else held} "
+            f"and {read:,} were read; features would be dropped: export the FlatGeobuf again"
+        )
 
 
 def _check_dbf(data: bytes, name: str) -> None:
@@ -268,6 +424,11 @@ def shapefile_frame(parts: dict[str, bytes], name: str, layer=None, limits=None)
         raise FormatError(f"{name}: its .shx is not a Shapefile index; check the Shapefile's parts")
     if ".dbf" in parts:
         _check_dbf(parts[".dbf"], name)
+    _check_shapefile_counts(parts, name)
+    if parts.get(".prj", b"").strip():  # before GDAL parses it: no file, grid or URL in it
+        from .crs import safe_crs
+
+        safe_crs(parts[".prj"], f"{name} (its .prj)")
     with tempfile.TemporaryDirectory(prefix="mapdiff-shp-") as tmp:
         for suffix, blob in parts.items():
             tmp_part = Path(tmp) / f"map{suffix}"  # a private temporary folder, removed after
@@ -336,53 +497,15 @@ def read_geometries(path, limits=None) -> list:
 
 def read_named_geometries(path, limits=None) -> tuple[list, list]:
     """``(geometries, names)`` of a polygon file: :func:`read_geometries` plus the ``name``
-    property of each feature where the format has one (None elsewhere)."""
-    import json
+    property of each feature where the format has one (None elsewhere).
 
-    import shapely
+    Read exactly as a map is (:func:`mapdiff.io.read.read_raw`): the same gate, limits,
+    nesting bound, CRS gate and geometry parsing, so a polygon file is never read more
+    loosely than a map (GeometryCollections are kept whole, for the caller to take their
+    polygons from).
+    """
+    from .read import read_raw
 
-    path = check_input_path(path, "polygon file")
-    name = path.name
-    if path.suffix.lower() == ".shp":
-        return _lonlat(shapefile_frame(shapefile_parts(path, limits), name))
-    data = read_input_bytes(path, limits, "polygon file")
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head[:1] in (b"{", b"["):
-        check_text_vertices(data, name, "geojson", limits)  # the limits of maps, before parsing
-        try:
-            text = data.decode("utf-8")
-            geom = shapely.from_geojson(text, on_invalid="raise")
-        except (UnicodeDecodeError, shapely.errors.GEOSException, ValueError) as exc:
-            raise FormatError(f"{name}: not a readable GeoJSON polygon file ({type(exc).__name__})") from None
-        parts = list(shapely.get_parts(geom))
-        check_vertices(parts, name, limits)
-        obj = json.loads(text)
-        feats = (
-            obj.get("features") if isinstance(obj, dict) and obj.get("type") == "FeatureCollection" else None
-        )
-        if isinstance(obj, dict) and obj.get("type") == "Feature":
-            feats = [obj]
-        names = [((f or {}).get("properties") or {}).get("name") for f in feats] if feats else []
-        if len(names) != len(parts):
-            names = [None] * len(parts)
-        return parts, names
-    if head.startswith(b"PK"):
-        if zip_holds_kml(data, name):
-            from .kml import read_kmz
-
-            geoms = list(read_kmz(data, name)[1])
-            return geoms, [None] * len(geoms)
-        return _lonlat(shapefile_frame(zip_shapefile_parts(data, name, limits), name))
-    if head[:1] == b"<":
-        from .kml import read_kml
-
-        geoms = list(read_kml(data, name)[1])
-        return geoms, [None] * len(geoms)
-    return _lonlat(ogr_frame(data, name))
-
-
-def _lonlat(gdf) -> tuple[list, list]:
-    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
-        gdf = gdf.to_crs(4326)
-    names = list(gdf["name"]) if "name" in gdf.columns else [None] * len(gdf)
-    return list(gdf.geometry.values), names
+    raw = read_raw(check_input_path(path, "polygon file"), limits=limits)
+    names = list(raw.table["name"]) if "name" in raw.table.columns else [None] * len(raw.geoms)
+    return list(raw.geoms), names

@@ -51,7 +51,7 @@ import pandas as pd
 import shapely
 
 from ..errors import FormatError, InputLimitError
-from .limits import check_bytes, check_text_vertices, current_limits
+from .limits import check_bytes, check_features, check_properties, check_text_vertices, current_limits
 
 __all__ = ["MAX_RATIO", "MAX_UNCOMPRESSED", "read_kml", "read_kmz"]
 
@@ -363,6 +363,8 @@ def read_kml(data: bytes, name: str, limits=None) -> tuple[pd.DataFrame, np.ndar
         ) from None
     if not rows:
         raise FormatError(f"{name}: a KML document without any Placemark; nothing to read")
+    check_features(len(rows), name, limits)
+    check_properties(rows, name, limits)  # ExtendedData names become columns
     table = pd.DataFrame.from_records(rows)
     for col in _COLUMNS:
         if col not in table.columns:

@@ -39,6 +39,8 @@ __all__ = [
     "Limits",
     "check_bytes",
     "check_features",
+    "check_json_depth",
+    "check_properties",
     "check_text_vertices",
     "check_vertices",
     "current_limits",
@@ -51,6 +53,7 @@ _ENV = {
     "max_vertices": "MAPDIFF_MAX_VERTICES",
     "max_feature_vertices": "MAPDIFF_MAX_FEATURE_VERTICES",
     "max_features": "MAPDIFF_MAX_FEATURES",
+    "max_properties": "MAPDIFF_MAX_PROPERTIES",
 }
 
 
@@ -68,6 +71,11 @@ class Limits:
         Vertices in one feature (default 5 million).
     max_features : int or None
         Features in one input (default 50,000; a real release has a few hundred).
+    max_properties : int or None
+        Distinct property (attribute) names in one input, all features together (default
+        1,000; a real release has at most 14). Properties become the columns of one table,
+        a row per feature: names unique to each feature would make it dense and quadratic
+        (a 1.8 MB GeoJSON would need 2.6 GB).
 
     Examples
     --------
@@ -81,6 +89,7 @@ class Limits:
     max_vertices: int | None = 20_000_000
     max_feature_vertices: int | None = 5_000_000
     max_features: int | None = 50_000
+    max_properties: int | None = 1_000
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
@@ -196,6 +205,74 @@ def check_features(n: int, name: str, limits: Limits | None = None) -> None:
             f"{name}: {n:,} features is over the limit of {lim:,} for one input (a release has "
             f"a few hundred); merge or simplify them, or {_how('max_features')}"
         )
+
+
+def check_properties(rows, name: str, limits: Limits | None = None) -> None:
+    """Refuse rows (dicts of properties, one per feature) naming more distinct keys than
+    ``max_properties``, before they become a table (one column per distinct name).
+
+    ``rows`` may also be a collection of the names themselves (a layer's fields).
+
+    Examples
+    --------
+    >>> check_properties([{"a": 1}, {"b": 2}], "x.geojson", Limits(max_properties=1))
+    Traceback (most recent call last):
+    ...
+    mapdiff.errors.InputLimitError: x.geojson: at least 2 distinct property names...
+    """
+    lim = _resolve(limits, name).max_properties
+    if lim is None:
+        return
+    keys: set = set()
+    for row in rows:
+        if isinstance(row, dict):
+            keys.update(row)
+        else:
+            keys.add(row)
+        if len(keys) > lim:
+            raise InputLimitError(
+                f"{name}: at least {len(keys):,} distinct property names, over the limit of "
+                f"{lim:,} for one input (a release has a few; names unique to each feature "
+                f"would build a dense table of features × names); {_how('max_properties')}"
+            )
+
+
+MAX_JSON_DEPTH = 128  # GeoJSON needs 8 (a MultiPolygon in a FeatureCollection), 2 more a collection
+
+
+def check_json_depth(data: bytes, name: str, limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse JSON text nested deeper than ``limit`` brackets, before any parser sees it.
+
+    Parsers recurse: Python's ``json`` raises RecursionError, GEOS's GeoJSON reader
+    (``shapely.from_geojson``) crashes the process. The depth is counted from the bytes
+    in C-speed chunks (brackets inside strings count too, so the count is an upper bound;
+    a real file is nowhere near the limit).
+
+    Examples
+    --------
+    >>> check_json_depth(b"[[[1]]]", "x.json", limit=3)
+    >>> check_json_depth(b"[[[[1]]]]", "x.json", limit=3)
+    Traceback (most recent call last):
+    ...
+    mapdiff.errors.FormatError: x.json: JSON nested too deeply (over 3 levels...
+    """
+    from ..errors import FormatError
+
+    depth = 0
+    view = np.frombuffer(data, dtype=np.uint8) if not isinstance(data, np.ndarray) else data
+    for start in range(0, len(view), 1 << 22):
+        chunk = view[start : start + (1 << 22)]
+        step = (chunk == 0x5B).astype(np.int32) + (chunk == 0x7B)
+        step -= (chunk == 0x5D).astype(np.int32) + (chunk == 0x7D)
+        if not step.any():
+            continue
+        run = np.cumsum(step, dtype=np.int64) + depth
+        if int(run.max()) > limit:
+            raise FormatError(
+                f"{name}: JSON nested too deeply (over {limit} levels; GeoJSON needs under 10); "
+                "a polygon or collection nested this deep is not a map: flatten it"
+            )
+        depth = int(run[-1])
 
 
 def check_text_vertices(data: bytes, name: str, kind: str, limits: Limits | None = None) -> None:

@@ -92,6 +92,9 @@ def read_front_line(path, *, source: str | None = None, as_of=None) -> FrontLine
         from .gate import read_input_bytes
 
         data = read_input_bytes(path)  # the input gate: a FIFO or device is refused, not waited on
+        from .limits import check_json_depth
+
+        check_json_depth(data, path.name)
         try:
             obj = json.loads(data)
         except ValueError:

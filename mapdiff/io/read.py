@@ -10,7 +10,6 @@ returns a normalised :class:`~mapdiff.model.ControlMap`.
 from __future__ import annotations
 
 import hashlib
-import io as _io
 import itertools
 import json
 import math
@@ -18,7 +17,6 @@ import re
 import sys
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,15 +31,19 @@ from ..errors import (
     CRSError,
     EmptyMapError,
     FormatError,
+    InputLimitError,
     MapdiffError,
     MapdiffWarning,
     MissingCRSError,
     SwappedCoordinatesError,
     UnknownSourceError,
+    quote,
 )
+from ..labels import clean_text
 from ..measure import area_km2, cached_transformer
 from ..model import ControlMap, NormalisationReport, Provenance, Repair, _polygonal, _Union, normalise
 from ..places.regions import _speaking, drawn_extent, region
+from .crs import no_proj_network, safe_crs
 from .gate import (
     _FGB_MAGIC,
     _OGR_SUFFIXES,
@@ -53,7 +55,15 @@ from .gate import (
     zip_holds_kml,
     zip_shapefile_parts,
 )
-from .limits import check_bytes, check_features, check_text_vertices, check_vertices, current_limits
+from .limits import (
+    check_bytes,
+    check_features,
+    check_json_depth,
+    check_properties,
+    check_text_vertices,
+    check_vertices,
+    current_limits,
+)
 from .profiles import Profile, detect_profile, get_profile
 
 __all__ = ["RawMap", "check_input_path", "read_input_bytes", "read_map", "read_raw"]
@@ -208,11 +218,15 @@ def _read_map(
     _check_lonlat(geoms, full_cover, raw.name, swapped_ok=swap_xy)
 
     date, origin = _resolve_as_of(profile, raw, as_of)
-    labels, reported = profile.label_and_reports(raw.table)
+    try:
+        labels, reported = profile.label_and_reports(raw.table)
+    except FormatError as exc:
+        raise FormatError(f"{raw.name}: {exc}") from None
     feats = [(lab, g) for lab, g in zip(labels, geoms, strict=True) if lab is not None]
     if not feats and len(labels) and not reported:
         _explain_no_labels(profile, raw)
     repairs = [Repair(kind, n, 0.0, detail) for kind, n, detail in raw.table.attrs.get("repairs", ())]
+    repairs += _side_conflicts(feats, profile, raw.name)
     dropped = _reported_drops(reported, raw.table, geoms, cover)
     repairs += dropped
     n_unlabelled = len(labels) - len(feats) - sum(r.count for r in dropped)
@@ -405,7 +419,7 @@ def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cove
         names = []
         if "name" in table.columns:
             for r in keep:
-                text = str(table["name"].iloc[r]).split("///")[-1].replace("\xa0", " ").strip()
+                text = clean_text(str(table["name"].iloc[r]).split("///")[-1])[:120]
                 if text and text not in names:
                     names.append(text)
         inside = ""
@@ -414,6 +428,46 @@ def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cove
             inside = f"; {inside_km2:.3f} km² of it inside the coverage"
         shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
         out.append(Repair("dropped_by_profile", len(keep), km2, f"{why}: {shown}{inside}".strip()))
+    return out
+
+
+def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
+    """Area two sides both draw under labels of equal precedence (``controlled:RU`` and
+    ``controlled:UA`` under the generic profile's side-less ``controlled``): which keeps it
+    is decided by label name, never by feature order, and said here, as a
+    ``sides_overlap`` repair and a warning, in every output."""
+    from ..model import polygonal_parts
+
+    by: dict = {}
+    for lab, g in feats:
+        if lab.side is not None and g is not None:
+            by.setdefault(lab, []).append(g)
+    labs = sorted(by, key=str)
+    out = []
+    for i, a in enumerate(labs):
+        for b in labs[i + 1 :]:
+            if a.side == b.side or profile.rank(a) != profile.rank(b):
+                continue
+            ga = polygonal_parts(shapely.make_valid(np.asarray(by[a], dtype=object)))
+            gb = polygonal_parts(shapely.make_valid(np.asarray(by[b], dtype=object)))
+            ia, ib = shapely.STRtree(gb).query(ga, predicate="intersects")
+            if not len(ia):
+                continue
+            both = _polygonal(shapely.union_all(shapely.intersection(ga[ia], gb[ib])))
+            km2 = float(area_km2(both)) if not both.is_empty else 0.0
+            if km2 <= 0:
+                continue
+            keeper = min(a, b, key=str)
+            detail = (
+                f"{a} and {b} are both drawn over {km2:.3f} km² with equal precedence; "
+                f"kept by {keeper} (by label name, whatever the feature order)"
+            )
+            warnings.warn(
+                f"{name}: {detail}; areas there are one side's by convention only",
+                MapdiffWarning,
+                stacklevel=4,
+            )
+            out.append(Repair("sides_overlap", len(ia), km2, detail))
     return out
 
 
@@ -634,7 +688,7 @@ def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None, *, l
 
         raw = _from_table(*read_kml(data, name, limits), name=name, crs=None)
     elif head.startswith(b"PAR1"):
-        raw = _read_parquet(data, name, crs)
+        raw = _read_parquet(data, name, crs, limits)
     elif data.startswith((b"SQLite format 3\0", _FGB_MAGIC)) or Path(low).suffix in _OGR_SUFFIXES:
         raw = _read_ogr(data, name, crs, path, layer, limits)
     else:
@@ -663,6 +717,7 @@ def _refuse_wide_text(data: bytes, name: str) -> None:
 
 def _read_geojson(data: bytes, name: str, crs, limits=None) -> RawMap:
     check_text_vertices(data, name, "geojson", limits)  # before json builds every coordinate
+    check_json_depth(data, name)  # before any parser recurses
     try:
         obj = orjson.loads(data)  # several times faster than json on a whole front
     except (orjson.JSONDecodeError, RecursionError):
@@ -708,6 +763,7 @@ def _read_geojson(data: bytes, name: str, crs, limits=None) -> RawMap:
         p = f.get("properties")
         props.append(p if isinstance(p, dict) else {})
         geoms[i] = _geometry(f.get("geometry"), name, i)
+    check_properties(props, name, limits)  # before a table of features x distinct names
     table = pd.DataFrame.from_records(props) if any(props) else pd.DataFrame(index=range(len(features)))
     file_crs = _geojson_crs(obj, name)
     geoms = _to_lonlat(
@@ -876,19 +932,22 @@ def _geojson_crs(obj: dict, name: str):
     if not member:
         return None
     try:
-        return _crs_named(member["properties"]["name"])
-    except (KeyError, TypeError, pyproj.exceptions.CRSError):
+        text = member["properties"]["name"]
+    except (KeyError, TypeError):
         raise CRSError(
-            f"{name}: cannot read its 'crs' member {member!r}; remove it (GeoJSON is lon/lat) or pass crs="
+            f"{name}: cannot read its 'crs' member {quote(member)}; remove it (GeoJSON is lon/lat) "
+            "or pass crs="
         ) from None
+    if isinstance(text, str) and text in _CRS_NAMED:  # every file of an archive names one
+        return _CRS_NAMED[text]
+    crs = safe_crs(text, name)  # an allow-list: no file, grid or URL reaches PROJ
+    if len(_CRS_NAMED) > 64:
+        _CRS_NAMED.clear()
+    _CRS_NAMED[text] = crs
+    return crs
 
 
-@lru_cache(maxsize=64)
-def _crs_named(text: str) -> pyproj.CRS:
-    """A GeoJSON ``crs`` member's name as a CRS (kept: every file of an archive names one)."""
-    if not isinstance(text, str):
-        raise TypeError(text)
-    return pyproj.CRS.from_user_input(text)
+_CRS_NAMED: dict = {}
 
 
 def _is_lonlat(crs: pyproj.CRS) -> bool:
@@ -917,19 +976,21 @@ def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) 
         raise MissingCRSError(
             f"{name}: the input states no CRS; pass crs= (for example crs='EPSG:4326' for lon/lat degrees)"
         )
-    try:
-        crs = crs if isinstance(crs, pyproj.CRS) else pyproj.CRS.from_user_input(crs)
-    except pyproj.exceptions.CRSError as exc:
-        raise CRSError(f"{name}: {crs!r} is not a CRS pyproj knows: {exc}") from None
+    # a CRS object came from the file (checked again: its WKT may name a grid); anything
+    # else is the caller's crs=, where PROJ strings are allowed too
+    crs = safe_crs(crs, name, caller=not isinstance(crs, pyproj.CRS))
     if _is_lonlat(crs):
         return geoms
-    tr = cached_transformer(crs, _WGS84)
+    if crs.is_projected and not default_lonlat:
+        _refuse_degrees_as_metres(geoms, crs, name)
+    with no_proj_network():  # a grid is never fetched for input, whatever PROJ_NETWORK says
+        tr = cached_transformer(crs, _WGS84)
 
-    def fwd(c):
-        x, y = tr.transform(c[:, 0], c[:, 1])
-        return np.column_stack([x, y])
+        def fwd(c):
+            x, y = tr.transform(c[:, 0], c[:, 1])
+            return np.column_stack([x, y])
 
-    out = shapely.transform(geoms, fwd)
+        out = shapely.transform(geoms, fwd)
     coords = shapely.get_coordinates(out)
     if coords.size and not np.isfinite(coords).all():
         raise CRSError(
@@ -937,6 +998,24 @@ def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) 
             "is the stated CRS right? pass crs= to override it"
         )
     return out
+
+
+def _refuse_degrees_as_metres(geoms: np.ndarray, crs: pyproj.CRS, name: str) -> None:
+    """A projected CRS over coordinates that all lie within ±180/±90 (degrees, not metres):
+    transformed, the whole map would shrink to a few hundred metres off Africa and measure
+    0 km². Such a map is a lon/lat file with a wrong CRS."""
+    present = geoms[~shapely.is_missing(geoms)] if len(geoms) else geoms
+    present = present[~shapely.is_empty(present)] if len(present) else present
+    if not len(present):
+        return
+    b = shapely.bounds(present)
+    x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    if -180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90:
+        raise CRSError(
+            f"{name}: the file states {crs.name} (a projected CRS, in {crs.axis_info[0].unit_name}s), but "
+            f"every coordinate lies within ({x0:.4g}..{x1:.4g}, {y0:.4g}..{y1:.4g}): they look like "
+            "longitude/latitude degrees, which would measure about 0 km²; if they are, pass crs='EPSG:4326'"
+        )
 
 
 def _from_gdf(gdf, crs, name: str, path: str | None, digest: str | None) -> RawMap:
@@ -968,18 +1047,61 @@ def _read_zip(data: bytes, name: str, crs, path: str | None, limits=None) -> Raw
     return _read_shapefile_parts(zip_shapefile_parts(data, name, limits), name, crs, path, None, limits)
 
 
-def _read_parquet(data: bytes, name: str, crs) -> RawMap:
-    import geopandas as gpd
-
+def _read_parquet(data: bytes, name: str, crs, limits=None) -> RawMap:
+    """GeoParquet, bounded: the row count and columns come from the footer before any row
+    is read, rows are decoded in batches whose decoded size counts against the byte limit
+    (a compressed column can expand a thousandfold), and the CRS passes the CRS gate."""
     try:
-        gdf = gpd.read_parquet(_io.BytesIO(data))
+        import pyarrow as pa
+        import pyarrow.parquet as pq
     except ImportError:
         raise FormatError(
             f"{name}: reading GeoParquet needs pyarrow: pip install 'mapdiff[parquet]'"
         ) from None
+    try:
+        pf = pq.ParquetFile(pa.BufferReader(data))
+        meta = pf.metadata
+        geo = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"null"))
     except Exception as exc:
-        raise FormatError(f"{name}: not a readable GeoParquet file: {exc}") from None
-    return _from_gdf(gdf, crs, name, None, None)
+        raise FormatError(f"{name}: not a readable GeoParquet file ({type(exc).__name__})") from None
+    if not isinstance(geo, dict) or not isinstance(geo.get("columns"), dict) or not geo["columns"]:
+        raise FormatError(
+            f"{name}: a Parquet file without GeoParquet metadata ('geo'); write it with geopandas"
+        )
+    column = geo.get("primary_column") or next(iter(geo["columns"]))
+    spec = geo["columns"].get(column)
+    if not isinstance(spec, dict) or column not in pf.schema_arrow.names:
+        raise FormatError(f"{name}: its GeoParquet metadata names a geometry column {quote(column)} it lacks")
+    if spec.get("encoding", "WKB") != "WKB":
+        raise FormatError(
+            f"{name}: geometry encoding {quote(spec.get('encoding'))} is not WKB; write WKB geometries"
+        )
+    check_features(meta.num_rows, name, limits)  # from the footer, before reading any row
+    check_properties(pf.schema_arrow.names, name, limits)
+    cap = current_limits(limits).max_bytes
+    batches, decoded = [], 0
+    try:
+        for batch in pf.iter_batches(batch_size=4096):
+            decoded += batch.nbytes
+            if cap is not None and decoded > cap:
+                check_bytes(decoded, f"{name} (decoded)", limits)
+            batches.append(batch)
+        table = pa.Table.from_batches(batches, schema=pf.schema_arrow).to_pandas()
+    except InputLimitError:
+        raise
+    except Exception as exc:
+        raise FormatError(f"{name}: not a readable GeoParquet file ({type(exc).__name__})") from None
+    try:
+        geoms = shapely.from_wkb(table.pop(column).to_numpy(dtype=object))
+    except (shapely.errors.ShapelyError, TypeError, ValueError):
+        raise FormatError(f"{name}: its geometry column holds WKB GEOS cannot read; fix the file") from None
+    # GeoParquet: no "crs" key means OGC:CRS84; an explicit null means unknown
+    file_crs = spec.get("crs", "OGC:CRS84")
+    if crs is None and file_crs is None:
+        raise MissingCRSError(f"{name}: the input states no CRS; pass crs= (for example crs='EPSG:4326')")
+    crs_ = crs if crs is not None else safe_crs(file_crs, name)
+    geoms = _to_lonlat(np.asarray(geoms, dtype=object), crs_, name)
+    return RawMap(table.reset_index(drop=True), geoms, name)
 
 
 # ------------------------------------------------------------------ CRS sanity

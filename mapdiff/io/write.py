@@ -28,6 +28,7 @@ from .atomic import atomic_path, refuse_overwrite, write_text
 
 __all__ = [
     "PROVENANCE_KEY",
+    "csv_text",
     "export_provenance",
     "map_row",
     "one_map_provenance",
@@ -48,6 +49,50 @@ _EXT_DRIVERS = {
     ".parquet": "Parquet",
     ".geoparquet": "Parquet",
 }
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A text cell made safe for CSV: control characters and line breaks become spaces
+    (a name cannot forge a row when the file is printed), and a cell a spreadsheet would
+    run as a formula (starting with ``= + - @``, tab or CR) gets a leading ``'``.
+    Numbers and missing values pass unchanged.
+
+    Examples
+    --------
+    >>> csv_cell("=HYPERLINK(1)"), csv_cell("Pokrovsk\x1b[2J"), csv_cell(-0.5)
+    ("'=HYPERLINK(1)", 'Pokrovsk[2J', -0.5)
+    """
+    if not isinstance(value, str):
+        return value
+    from ..errors import bounded_text
+
+    text = bounded_text(value, limit=10_000).replace("\t", " ")
+    text = "".join(c if c.isprintable() else " " for c in text) if not text.isprintable() else text
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def csv_text(frame, **kwargs) -> str:
+    """``frame.to_csv(**kwargs)`` with every text cell, index label and column name through
+    :func:`csv_cell`: the one CSV writer of the command line (``--csv``)."""
+    import io
+
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(csv_cell)
+    out.columns = [csv_cell(str(c)) for c in out.columns]
+    if out.index.dtype == object or pd.api.types.is_string_dtype(out.index.dtype):
+        out.index = out.index.map(csv_cell)
+    if out.index.name is not None:
+        out.index.name = csv_cell(str(out.index.name))
+    buf = io.StringIO()
+    out.to_csv(buf, lineterminator="\n", **kwargs)
+    return buf.getvalue()
 
 
 def map_row(role: str, source: str, as_of, provenance=None) -> dict:

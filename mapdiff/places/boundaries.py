@@ -36,7 +36,7 @@ import numpy as np
 import shapely
 
 from .._http import get
-from ..errors import FetchError
+from ..errors import DownloadError
 from ..io.atomic import write_text
 from ..measure import area_km2
 from . import footprints as fpm
@@ -56,6 +56,12 @@ DEFAULT_NOMINATIM_URL = "https://nominatim.openstreetmap.org"
 ALLOWED_HOSTS = ("nominatim.openstreetmap.org",)
 _MAX_BYTES = 32 * 1024 * 1024
 _MAX_CENTRE_KM = 3.0  # a polygon not containing the centre must lie within this distance
+# what a town's boundary can measure: with the gazetteer's area, within this factor of it;
+# without, within these bounds (a 3 m square, or a raion of 2,000 km², is not a town)
+_AREA_FACTOR = 4.0
+_TOWN_KM2 = (0.05, 1500.0)
+# Nominatim address types of units larger than a town (a raion, an oblast, a hromada)
+_NOT_A_TOWN = frozenset({"district", "county", "state", "region", "province", "country", "municipality"})
 log = logging.getLogger("mapdiff")
 
 
@@ -76,6 +82,8 @@ def _pick(places: list, centre, url: str, official_km2: float | None = None):
         g = place.get("geojson") if isinstance(place, dict) else None
         if not isinstance(g, dict) or g.get("type") not in ("Polygon", "MultiPolygon"):
             continue
+        if str(place.get("addresstype") or "").lower() in _NOT_A_TOWN:
+            continue
         try:
             geom = shapely.make_valid(shapely.from_geojson(json.dumps(g)))
         except (shapely.errors.GEOSException, ValueError, TypeError):
@@ -92,12 +100,20 @@ def _pick(places: list, centre, url: str, official_km2: float | None = None):
             cands.append((d, float(area_km2(geom)), i, geom))
     if not cands:
         where = f" containing the official centre {centre[1]:.4f} N, {centre[0]:.4f} E" if centre else ""
-        raise FetchError(f"{url}: no boundary polygon{where} in the answer ({len(places)} results)")
+        raise DownloadError(f"{url}: no boundary polygon{where} in the answer ({len(places)} results)")
     inside = [c for c in cands if c[0] == 0.0] or cands
     if official_km2:
         best = min(inside, key=lambda c: (abs(math.log(max(c[1], 1e-9) / official_km2)), c[2]))
     else:
         best = min(inside, key=lambda c: (c[1], c[2]))
+    km2 = best[1]
+    lo, hi = (official_km2 / _AREA_FACTOR, official_km2 * _AREA_FACTOR) if official_km2 else _TOWN_KM2
+    if not lo <= km2 <= hi:
+        known = f"the gazetteer's {official_km2:g} km²" if official_km2 else "a town's"
+        raise DownloadError(
+            f"{url}: the best boundary in the answer measures {km2:,.3f} km², not plausibly the town "
+            f"(outside {lo:g}..{hi:g} km², {known}); nothing was cached: pass a polygon file instead"
+        )
     return (
         best[2],
         best[3],
@@ -173,12 +189,15 @@ def fetch_footprint(
         hint="are you offline? The shipped gazetteer (approximate footprints) still works, "
         "or pass a polygon file",
     )
+    from ..io.limits import check_json_depth
+
+    check_json_depth(data, url)  # GEOS's GeoJSON reader crashes on deep nesting
     try:
         places = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise FetchError(f"{url}: the answer is not JSON (is this a Nominatim server?)") from None
+        raise DownloadError(f"{url}: the answer is not JSON (is this a Nominatim server?)") from None
     if not isinstance(places, list):
-        raise FetchError(
+        raise DownloadError(
             f"{url}: expected a JSON list of places (Nominatim jsonv2), got {type(places).__name__}"
         )
     stated = (row or {}).get("area_km2", "") or ""

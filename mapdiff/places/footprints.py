@@ -774,13 +774,20 @@ def footprint_from_file(path, *, name: str | None = None) -> Footprint:
         geoms = np.asarray(geoms, dtype=object)
     except MapdiffError as exc:
         raise FormatError(f"cannot read polygon file {str(p)!r}: {exc}") from None
+    from ..model import polygonal_parts
+
     geoms = geoms[~shapely.is_missing(geoms)]
-    geoms = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if geoms.size else geoms
+    # every polygon, at any depth of a GeometryCollection (the second one is half the place)
+    geoms = polygonal_parts(geoms) if geoms.size else geoms
+    geoms = geoms[~shapely.is_empty(geoms)] if geoms.size else geoms
     if not geoms.size:
         raise FormatError(f"polygon file {str(p)!r} holds no polygon")
     geoms = shapely.make_valid(geoms)
     if not name:
-        named = {str(v).strip() for v in names if v is not None and str(v).strip()}
+        from ..labels import clean_text
+
+        # a name is one line of plain text: a newline in it would forge an output line
+        named = {clean_text(v)[:200] for v in names if v is not None and clean_text(v)}
         name = named.pop() if len(named) == 1 else "user polygon"
     return footprint_from_geometry(shapely.union_all(geoms), name=name, provenance=f"user polygon file {p}")
 

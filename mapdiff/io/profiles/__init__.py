@@ -66,7 +66,7 @@ import pandas as pd
 
 from ..._dates import find_date
 from ...errors import ProfileError, UnknownSourceError
-from ...labels import Label, as_label, canonical_side
+from ...labels import Label, as_label, canonical_side, canonical_status, clean_text
 
 __all__ = [
     "Profile",
@@ -206,9 +206,10 @@ class Profile:
                     continue
                 status = table[rule.status_column]
                 side = table[rule.side_column] if rule.side_column in table.columns else None
-                for i in np.flatnonzero(todo & status.notna().to_numpy()):
-                    s = str(status.iloc[i]).strip()
-                    sd = None if side is None or pd.isna(side.iloc[i]) else str(side.iloc[i]).strip()
+                for i in np.flatnonzero(todo & status.map(_present).to_numpy(dtype=bool)):
+                    s = canonical_status(_scalar(status.iloc[i], rule.status_column, i))
+                    sd = None if side is None or not _present(side.iloc[i]) else side.iloc[i]
+                    sd = clean_text(_scalar(sd, rule.side_column, i)) if sd is not None else None
                     if s:
                         out[i] = Label(s, canonical_side(sd) if sd else None)
                         todo[i] = False
@@ -235,16 +236,18 @@ class Profile:
         return out, reported
 
     def order(self, labels) -> list[Label]:
-        """Labels sorted by precedence (unlisted ones last, in order of appearance)."""
+        """Labels sorted by precedence; labels of equal rank (unlisted ones, or two sides
+        under one side-less entry) by their text, never by the order of the features, so
+        the same drawing reads the same in any feature order."""
         seen = list(dict.fromkeys(lab for lab in labels if lab is not None))
+        return sorted(seen, key=lambda lab: (self.rank(lab), str(lab)))
 
-        def rank(lab: Label) -> int:
-            for i, p in enumerate(self.precedence):
-                if p.status == lab.status and (p.side is None or p.side == lab.side):
-                    return i
-            return len(self.precedence)
-
-        return sorted(seen, key=lambda lab: (rank(lab), seen.index(lab)))
+    def rank(self, lab: Label) -> int:
+        """Position of ``lab`` in the precedence (0 highest; unlisted labels last)."""
+        for i, p in enumerate(self.precedence):
+            if p.status == lab.status and (p.side is None or p.side == lab.side):
+                return i
+        return len(self.precedence)
 
     # ------------------------------------------------------------------ dates
     def find_as_of(
@@ -633,3 +636,25 @@ def detect_profile(
         if prof.matches(table, collection_name=collection_name, file_name=file_name):
             return prof
     return None
+
+
+def _present(value) -> bool:
+    """A cell holding something (a list or dict counts; pandas' isna would judge it element-wise)."""
+    if isinstance(value, list | dict | tuple):
+        return True
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _scalar(value, column: str, row: int) -> str:
+    """A status or side cell as text; a list or object there is refused (not guessed at)."""
+    from ...errors import FormatError, quote
+
+    if isinstance(value, list | dict | tuple):
+        raise FormatError(
+            f"feature {row}: its {column!r} is a {type(value).__name__} ({quote(value, 60)}), not a single "
+            "value; give one status and one side per feature"
+        )
+    return str(value)
