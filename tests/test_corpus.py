@@ -3,10 +3,15 @@ that always runs and a real-data test on a few releases (skipped when ../shared/
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import geopandas as gpd
+import pytest
 import shapely
 from conftest import shared_file
 
+import mapdiff
 from mapdiff import read_map
 from mapdiff.io.read import _clip_by_rect
 
@@ -71,3 +76,34 @@ def test_history_of_two_towns_reads_releases_that_draw_nothing_there(tmp_path):
     owl = Series([shared_file("owl/20250115.json"), shared_file("owl/20250415.json")])
     got = owl.shares(["Pokrovsk", "Myrnohrad"], side="RU", cache=False)
     assert ((got.frame >= 0) & (got.frame <= 1)).all().all()
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_claim_on_one_folder_of_releases(tmp_path, cli, named):
+    """``claim deepstate=DIR`` (or DIR) with one folder: every release on or before --date,
+    not 'no such file' (issue 26)."""
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    for p in mapdiff.sample_paths():
+        shutil.copy(p, folder / p.name)
+    arg = f"deepstate={folder}" if named else str(folder)
+    r = cli(
+        "claim",
+        arg,
+        "--place",
+        "Pokrovsk",
+        "--side",
+        "RU",
+        "--claimed",
+        "70%",
+        "--date",
+        "2025-11-28",
+        "--json",
+    )
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    (check,) = d["sources"].values()
+    assert check["release"] == "2025-11-27" and check["gap_days"] == 1
+    assert 0.0 <= check["share"] <= 1.0
+    single = cli("claim", str(mapdiff.sample_path("2025-11-27")), "--place", "Pokrovsk", "--side", "RU")
+    assert single.returncode == 2 and "claimed value" in single.stderr
