@@ -324,9 +324,11 @@ def _limits(mem_gb: float):
     return apply
 
 
-def run_unit(unit: dict, args, env: dict) -> dict:
-    """One unit in a subprocess, bounded in time and memory."""
-    if unit["kind"] == "cli":
+def run_unit(unit: dict, args, env: dict, cmd: list | None = None) -> dict:
+    """One unit in a subprocess, bounded in time and memory (``cmd``: another command, for tests)."""
+    if cmd is not None:
+        pass
+    elif unit["kind"] == "cli":
         cmd = [sys.executable, "-m", "mapdiff", *unit["args"]]
     else:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--unit", json.dumps(unit)]
