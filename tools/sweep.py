@@ -186,12 +186,19 @@ def _check_share(u: _Unit, value, what: str) -> None:
 
 def unit_release(spec: dict) -> dict:
     """Every operation on one release (and the previous one, for changes)."""
-    import mapdiff
     from mapdiff import check_claim, encirclement, read_map
 
-    u = _Unit()
+    u = spec.get("_unit") or _Unit()
     path, source, towns = spec["path"], spec["source"], spec["towns"]
     tag = f"{source} {Path(path).name}"
+    m = u.op(f"{tag}: read", read_map, path)
+    if m is None:
+        return _result(u)
+    areas = _check_areas(u, m, f"{tag}: read")
+    if spec.get("prev"):
+        _changes(u, spec["prev"], m, tag)
+    if not spec.get("deep", True):
+        return _result(u)
     out = u.cli(f"{tag}: info", "info", path, "--json")
     if out is not None:
         try:
@@ -200,10 +207,6 @@ def unit_release(spec: dict) -> dict:
                 u.check(lab["area_km2"] >= 0, f"{tag}: info: negative area {lab}")
         except ValueError as exc:
             u.problems.append(f"{tag}: info --json is not JSON: {exc}")
-    m = u.op(f"{tag}: read", read_map, path)
-    if m is None:
-        return _result(u)
-    areas = _check_areas(u, m, f"{tag}: read")
     shares = {}
     for town in towns:
         chk = u.op(f"{tag}: claim {town}", check_claim, m, town, "RU", 0.5)
@@ -221,27 +224,45 @@ def unit_release(spec: dict) -> dict:
     )
     if spec.get("encircle"):
         # by RU: every town; by UA: the towns the front runs through (held in part, or grey)
+        ring = spec["encircle"] if isinstance(spec["encircle"], list) else towns
         contested = [t for t, s in shares.items() if s is not None and 0.0 < s < 1.0]
-        for by, names in (("RU", towns), ("UA", contested)):
+        for by, names in (("RU", ring), ("UA", contested)):
             for town, grey in itertools.product(names, ("passable", "blocking")):
                 what = f"{tag}: encircle {town} by {by} grey {grey}"
                 e = u.op(what, encirclement, m, town, by=by, grey=grey)
                 if e is not None:
                     u.op(f"{what}: to_dict", e.to_dict)
-    if spec.get("prev"):
-        old = u.op(f"{tag}: read previous {Path(spec['prev']).name}", read_map, spec["prev"])
-        if old is not None:
-            ch = u.op(f"{tag}: changes", mapdiff.changes, old, m)
-            if ch is not None:
-                d = ch.to_dict()
-                for side, row in d.get("sides", {}).items():
-                    g, lost, net = row["gained_km2"], row["lost_km2"], row["net_km2"]
-                    u.check(g >= 0 and lost >= 0, f"{tag}: changes {side}: negative gain/loss {row}")
-                    u.check(
-                        abs(net - (g - lost)) < 1e-5, f"{tag}: changes {side}: net != gained - lost {row}"
-                    )
     if spec.get("permute"):
         _permuted(u, m, path, source, areas, shares, towns, tag)
+    return _result(u)
+
+
+_PREVIOUS: dict = {}  # the last map read, so a batch of consecutive releases reads each once
+
+
+def _changes(u: _Unit, prev: str, m, tag: str) -> None:
+    import mapdiff
+
+    old = _PREVIOUS.get(prev) or u.op(f"{tag}: read previous {Path(prev).name}", mapdiff.read_map, prev)
+    _PREVIOUS.clear()
+    _PREVIOUS[m.provenance.path] = m
+    if old is None:
+        return
+    ch = u.op(f"{tag}: changes", mapdiff.changes, old, m)
+    if ch is None:
+        return
+    d = ch.to_dict()
+    for side, row in d.get("sides", {}).items():
+        g, lost, net = row["gained_km2"], row["lost_km2"], row["net_km2"]
+        u.check(g >= 0 and lost >= 0, f"{tag}: changes {side}: negative gain/loss {row}")
+        u.check(abs(net - (g - lost)) < 1e-5, f"{tag}: changes {side}: net != gained - lost {row}")
+
+
+def unit_releases(spec: dict) -> dict:
+    """A batch of consecutive releases of one source (one process: imports paid once)."""
+    u = _Unit()
+    for one in spec["releases"]:
+        unit_release({**one, "source": spec["source"], "towns": spec["towns"], "_unit": u})
     return _result(u)
 
 
@@ -324,6 +345,36 @@ def _limits(mem_gb: float):
     return apply
 
 
+_RUNNING: set[int] = set()  # process groups of the units running now
+_START = __import__("threading").Lock()
+
+
+def _start(cmd, env, mem_gb):
+    """A unit's process, in its own process group (killed whole on timeout or when the sweep
+    itself is stopped)."""
+    with _START:  # a stop between Popen and the add would leave the group behind
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=_limits(mem_gb),
+        )
+        _RUNNING.add(proc.pid)
+    return proc
+
+
+def _stop(signum, frame):
+    """SIGTERM/SIGINT/SIGHUP of the sweep: kill every running unit's process group, then exit."""
+    for pgid in list(_RUNNING):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+    os._exit(128 + signum)
+
+
 def run_unit(unit: dict, args, env: dict, cmd: list | None = None) -> dict:
     """One unit in a subprocess, bounded in time and memory (``cmd``: another command, for tests)."""
     if cmd is not None:
@@ -333,15 +384,10 @@ def run_unit(unit: dict, args, env: dict, cmd: list | None = None) -> dict:
     else:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--unit", json.dumps(unit)]
     t0 = time.monotonic()
-    proc = subprocess.Popen(
+    proc = _start(
         cmd,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=_limits(args.mem_gb),
+        env,
+        args.mem_gb,
     )
     try:
         out, err = proc.communicate(timeout=args.timeout)
@@ -353,6 +399,7 @@ def run_unit(unit: dict, args, env: dict, cmd: list | None = None) -> dict:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # pool workers left behind
+        _RUNNING.discard(proc.pid)
     rec = {"name": unit["name"], "kind": unit["kind"], "seconds": round(time.monotonic() - t0, 2)}
     if status == "timeout":
         rec.update(
@@ -425,20 +472,35 @@ def plan(data: Path, sample: bool, args, tmp: Path) -> list[dict]:
     for source, items in chosen.items():
         every_enc = 1 if (sample or len(items) <= 30) else args.encircle_every
         prev_of = {p: rel[source][i - 1][1] for i, (_, p) in enumerate(rel[source]) if i}
+        every_perm = len(items) if sample else args.permute_every  # the sample: its first release
+        batch: list[dict] = []
         for k, (_, path) in enumerate(items):
-            units.append(
+            deep = k % args.every == 0
+            enc = deep and k % every_enc == 0
+            batch.append(
                 {
-                    "kind": "release",
-                    "name": f"{source} {path.name}",
-                    "source": source,
                     "path": str(path),
                     "prev": str(prev_of[path]) if path in prev_of else None,
-                    "towns": towns,
                     "index": k,
-                    "encircle": k % every_enc == 0,
-                    "permute": sample or k % args.permute_every == 0,
+                    "deep": deep,
+                    # the sample encircles a sixth of the towns (rotating), a full sweep all
+                    "encircle": (towns[k % 6 :: 6] if sample else True) if enc else False,
+                    "permute": deep and k % every_perm == 0,
                 }
             )
+            if len(batch) == args.batch or k == len(items) - 1:
+                first, last = Path(batch[0]["path"]).name, Path(batch[-1]["path"]).name
+                units.append(
+                    {
+                        "kind": "releases",
+                        "name": f"{source} {first}"
+                        + (f" .. {last} ({len(batch)})" if len(batch) > 1 else ""),
+                        "source": source,
+                        "towns": towns,
+                        "releases": batch,
+                    }
+                )
+                batch = []
         # the archive (or the sample of it) as one folder: bulk commands read every release
         folder = tmp / source
         folder.mkdir(parents=True, exist_ok=True)
@@ -505,6 +567,7 @@ def plan(data: Path, sample: bool, args, tmp: Path) -> list[dict]:
     if sample:
         rich = max(shared, key=lambda d: (len(by_date[d]), d), default=None)
         shared = [rich] if rich else []
+    shared = shared[:: max(1, args.dates_every)]
     for k, date in enumerate(shared):
         units.append(
             {"kind": "date", "name": f"compare on {date}", "date": date, "files": by_date[date], "index": k}
@@ -541,7 +604,7 @@ def main(argv=None) -> int:
         "--timeout", type=float, default=None, help="seconds per unit (default 300; 1800 in a full sweep)"
     )
     p.add_argument("--mem-gb", type=float, default=4.0, help="address space per unit, GiB (default 4)")
-    p.add_argument("--per-source", type=int, default=3, help="releases per source with --sample (default 3)")
+    p.add_argument("--per-source", type=int, default=2, help="releases per source with --sample (default 2)")
     p.add_argument(
         "--encircle-every",
         type=int,
@@ -551,14 +614,22 @@ def main(argv=None) -> int:
     p.add_argument("--permute-every", type=int, default=10, help="feature-order check on every Nth release")
     p.add_argument("--source", action="append", help="only these sources (repeatable)")
     p.add_argument(
-        "--only", choices=("release", "date", "cli"), action="append", help="only these unit kinds"
+        "--only", choices=("releases", "date", "cli"), action="append", help="only these unit kinds"
     )
+    p.add_argument(
+        "--every",
+        type=int,
+        default=1,
+        help="claims, command lines, encirclement on every Nth release (default 1)",
+    )
+    p.add_argument("--dates-every", type=int, default=1, help="compare on every Nth shared date (default 1)")
+    p.add_argument("--batch", type=int, default=10, help="consecutive releases per process (default 10)")
     p.add_argument("--out", type=Path, default=ROOT / "build" / "sweep", help="folder for results.jsonl")
     p.add_argument("--unit", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.unit:
         spec = json.loads(args.unit)
-        res = {"release": unit_release, "date": unit_date}[spec["kind"]](spec)
+        res = {"releases": unit_releases, "date": unit_date}[spec["kind"]](spec)
         print(json.dumps(res))
         return 0
     if args.timeout is None:
@@ -566,6 +637,8 @@ def main(argv=None) -> int:
     if not args.data.is_dir():
         print(f"sweep skipped: no real data at {args.data} (set MAPDIFF_SHARED_DATA)")
         return 0
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, _stop)
     env = dict(
         os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg", PYTHONPATH=str(ROOT)
     )
@@ -584,7 +657,7 @@ def main(argv=None) -> int:
         if args.only:
             units = [u for u in units if u["kind"] in args.only]
         # the longest first: bulk commands over whole archives, then dates, then releases
-        units.sort(key=lambda u: {"cli": 0, "date": 1, "release": 2}[u["kind"]])
+        units.sort(key=lambda u: {"cli": 0, "date": 1, "releases": 2}[u["kind"]])
         print(
             f"sweep: {len(units)} units over {args.data} "
             f"({'sample' if args.sample else 'full'}), {args.jobs} at once"
@@ -609,7 +682,7 @@ def main(argv=None) -> int:
         k = kinds.setdefault(r["kind"], [0, 0.0])
         k[0] += 1
         k[1] += r["seconds"]
-    n_rel = sum(1 for u in units if u["kind"] == "release")
+    n_rel = sum(len(u["releases"]) for u in units if u["kind"] == "releases")
     print(
         f"sweep: {len(results)} units ({n_rel} releases), {runs} operations, {problems} failures in "
         f"{len(failed)} units, {refusals} refusals, wall {wall:.0f} s"
