@@ -441,8 +441,14 @@ def _check_cli(check: str, out: str, name: str, expected: int) -> list[str]:
                 for v in _floats(d.get(key))
                 if not (v != v or -SHARE_EPS <= v <= 1 + SHARE_EPS)
             ]
-        if len(d.get("dates", ())) != expected:
-            bad.append(f"{name}: {len(d.get('dates', ()))} dates for {expected} releases")
+        # one row per release date: files of the same date (NZZ republishes a week's map
+        # under several file names) are one release; never more rows than files, never none
+        dates = list(d.get("dates", ()))
+        if not 0 < len(dates) <= expected or dates != sorted(set(dates)):
+            bad.append(
+                f"{name}: {len(dates)} dates (sorted, distinct: {dates == sorted(set(dates))}) "
+                f"for {expected} files"
+            )
     return bad[:20]
 
 
