@@ -51,11 +51,10 @@ def test_history_output_invariants_are_checked():
     s = _sweep()
     good = {"dates": ["2025-11-01", "2025-11-02"], "shares": {"A": [0.0, 1.0]}, "grey_shares": None}
     assert s._check_cli("history", json.dumps(good), "h", 2) == []
-    bad = {"dates": ["2025-11-01"], "shares": {"A": [1.2]}, "grey_shares": {"A": [-0.5]}}
+    bad = {"dates": ["2025-11-02", "2025-11-01"], "shares": {"A": [1.2]}, "grey_shares": {"A": [-0.5]}}
     problems = s._check_cli("history", json.dumps(bad), "h", 2)
-    assert any("outside [0, 1]" in p for p in problems) and any(
-        "1 dates for 2 releases" in p for p in problems
-    )
+    assert any("outside [0, 1]" in p for p in problems) and any("distinct: False" in p for p in problems)
+    assert s._check_cli("history", json.dumps(good), "h", 1) != []  # more rows than files
     assert "not JSON" in s._check_cli("history", "oops", "h", 1)[0]
 
 
