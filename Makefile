@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench sweep sweep-sample clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,17 @@ docs: $(STAMP)
 # print the details of one area each.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+# The real-corpus sweep (issue 26, tools/sweep.py): every reading operation and analysis
+# over every release of every source in ../shared/data (or $MAPDIFF_SHARED_DATA), each
+# unit a subprocess bounded in time and memory; fails on an exit code other than 0, a
+# hang or a broken invariant. sweep-sample: a few releases per source (CI runs it after
+# the tests). Both skip with a message when the data folder is absent. docs/sweep.md.
+sweep: $(STAMP)
+	nice -n 10 $(BIN)/python tools/sweep.py
+
+sweep-sample: $(STAMP)
+	nice -n 10 $(BIN)/python tools/sweep.py --sample
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -472,12 +472,15 @@ def _union(arr):
 def _shares(m: dict) -> dict[str, float]:
     held, grey, cov = m["held"], m["grey"], m["covered"]
     nan = float("nan")
-    return {
+    shares = {
         "nobody": held / cov if cov > 0 else nan,
         "half": (held + grey / 2) / cov if cov > 0 else nan,
         "claimant": (held + grey) / cov if cov > 0 else nan,
         "excluded": held / (cov - grey) if cov - grey > 0 else nan,
     }
+    # held, grey and covered are measured apart: held + grey can exceed covered by a
+    # rounding error (1 + 4e-9 on a town all held or grey); a share is a share: in [0, 1]
+    return {k: v if v != v else min(max(v, 0.0), 1.0) for k, v in shares.items()}
 
 
 def _denominator(m: dict, policy: str) -> float:

@@ -351,18 +351,74 @@ def _resolve_rear(rear):
 
 
 # ---------------------------------------------------------------------- geometry
-def _union(geoms):
+# Real fronts hold rings that touch or nearly overlap; cut by rectangles (clip_by_rect
+# does not promise valid output) and projected to metres they can make GEOS's overlay
+# fail with a TopologyException ("side location conflict"). Every set operation here
+# goes through _overlay: the plain operation first (exact, fast), then on valid inputs,
+# then snap-rounded on a grid a billionth of the extent (about a millimetre on a
+# front), which GEOS's overlay computes robustly. A GEOS error never reaches the user.
+def _overlay(op, a, b):
+    try:
+        return op(a, b)
+    except shapely.errors.GEOSException:
+        pass
+    a, b = _valid(a), _valid(b)
+    try:
+        return op(a, b)
+    except shapely.errors.GEOSException:
+        return _valid(op(a, b, grid_size=_grid(a, b)))
+
+
+def _valid(g):
+    """``g`` made valid where it is not (arrays and single geometries alike)."""
+    bad = ~shapely.is_valid(g)
+    if np.ndim(bad) == 0:
+        return shapely.make_valid(g) if bad else g
+    g = np.array(g, dtype=object)
+    g[bad] = shapely.make_valid(g[bad])
+    return g
+
+
+def _grid(*geoms) -> float:
+    b = shapely.total_bounds(np.asarray([x for g in geoms for x in np.atleast_1d(g)], dtype=object))
+    extent = float(np.nanmax(np.abs(b[2:] - b[:2]))) if np.isfinite(b).all() else 1.0
+    return max(extent, 1e-6) * 1e-9
+
+
+def _intersection(a, b):
+    return _overlay(shapely.intersection, a, b)
+
+
+def _difference(a, b):
+    return _overlay(shapely.difference, a, b)
+
+
+def _union(geoms, b=None):
+    """Union of two geometries (``_union(a, b)``) or of a sequence of them (``_union([..])``)."""
+    if b is not None:
+        return _overlay(shapely.union, geoms, b)
     geoms = [g for g in geoms if g is not None and not g.is_empty]
     if not geoms:
         return shapely.Polygon()
-    return geoms[0] if len(geoms) == 1 else shapely.union_all(np.asarray(geoms, dtype=object))
+    if len(geoms) == 1:
+        return geoms[0]
+    arr = np.asarray(geoms, dtype=object)
+    try:
+        return shapely.union_all(arr)
+    except shapely.errors.GEOSException:
+        pass
+    arr = _valid(arr)
+    try:
+        return shapely.union_all(arr)
+    except shapely.errors.GEOSException:
+        return _valid(shapely.union_all(arr, grid_size=_grid(arr)))
 
 
 def _clip(layer, area):
     """``layer`` (a geometry, or a tuple of them to join) inside ``area``."""
     if isinstance(layer, tuple):
-        return _union([shapely.intersection(g, area) for g in layer])
-    return shapely.intersection(layer, area)
+        return _union([_intersection(g, area) for g in layer])
+    return _intersection(layer, area)
 
 
 def _polygons(geom):
@@ -487,9 +543,7 @@ def _component_index(tree, geom):
 # ---------------------------------------------------------------------- corridor
 def _connected(passable_m, blocking_m, holding_m, target_m, r: float):
     """(connected?, eroded parts, index of the joining part) at erosion radius ``r`` metres."""
-    eroded = (
-        passable_m if r <= 0 else shapely.difference(passable_m, shapely.buffer(blocking_m, r, quad_segs=4))
-    )
+    eroded = passable_m if r <= 0 else _difference(passable_m, shapely.buffer(blocking_m, r, quad_segs=4))
     parts = _polygons(eroded)
     if parts.size == 0:
         return False, parts, None
@@ -594,11 +648,11 @@ def _corridor_line(blocking_m, holding_m, target_m, at_lo, at_hi, hi: float):
         seg = shapely.shortest_line(_union(list(side_h)), _union(list(side_t)))
         pinch = shapely.line_interpolate_point(seg, 0.5, normalized=True)
     else:  # the holding itself is the narrowest part: the widest disc centred in it
-        pinch = shapely.centroid(shapely.intersection(joining, holding_m))
+        pinch = shapely.centroid(_intersection(joining, holding_m))
         q1 = shapely.get_point(shapely.shortest_line(pinch, blocking_m), 1)
         return shapely.LineString([q1, (2 * pinch.x - q1.x, 2 * pinch.y - q1.y)])
     q1 = shapely.get_point(shapely.shortest_line(pinch, blocking_m), 1)
-    far = shapely.difference(blocking_m, shapely.buffer(q1, max(hi, 1.0)))
+    far = _difference(blocking_m, shapely.buffer(q1, max(hi, 1.0)))
     if far.is_empty:
         return shapely.LineString([q1, pinch])
     q2 = shapely.get_point(shapely.shortest_line(pinch, far), 1)
@@ -615,18 +669,16 @@ def _perimeter(own_m, enemy_m, grey_m, area_m, snap_m: float):
     continues towards the rear), so a holding joined to its rear by a wide front scores
     low and a ring scores 1.
     """
-    local = shapely.intersection(own_m, area_m)
+    local = _intersection(own_m, area_m)
     if local.is_empty:
         return None, None
     outline = shapely.boundary(local)
     total = shapely.length(outline)
     if total <= 0:
         return None, None
-    enemy_len = shapely.length(shapely.intersection(outline, shapely.buffer(enemy_m, snap_m)))
+    enemy_len = shapely.length(_intersection(outline, shapely.buffer(enemy_m, snap_m)))
     grey_len = shapely.length(
-        shapely.intersection(
-            shapely.difference(outline, shapely.buffer(enemy_m, snap_m)), shapely.buffer(grey_m, snap_m)
-        )
+        _intersection(_difference(outline, shapely.buffer(enemy_m, snap_m)), shapely.buffer(grey_m, snap_m))
     )
     return min(1.0, enemy_len / total), min(1.0, grey_len / total)
 
@@ -709,7 +761,7 @@ def encirclement(
     if map._no_grey:
         notes.append(f"{map._no_grey}: grey passable and blocking cannot differ")
 
-    holding = shapely.intersection(own, fp.geometry)
+    holding = _intersection(own, fp.geometry)
     holding_km2 = float(area_km2(holding)) if not holding.is_empty else 0.0
     common = {
         "place": fp.name,
@@ -827,13 +879,13 @@ def _plot_layers(frame, fp_m, radius_km, line_m, own, enemy, grey_geom) -> dict:
     """The view (footprint + radius, and the corridor) and each layer clipped to it (lon/lat)."""
     view_m = shapely.buffer(fp_m, max(radius_km, 3.0) * 1000.0 * 1.6)
     if line_m is not None and not line_m.is_empty:
-        view_m = shapely.union(view_m, shapely.buffer(line_m, 2000.0))
+        view_m = _union(view_m, shapely.buffer(line_m, 2000.0))
     view = frame.to_lonlat(shapely.envelope(view_m))
     return {
         "view": view,
         "enemy_geometry": _clip(enemy, view),
-        "grey_geometry": shapely.intersection(grey_geom, view),
-        "friendly_geometry": shapely.intersection(own, view),
+        "grey_geometry": _intersection(grey_geom, view),
+        "friendly_geometry": _intersection(own, view),
     }
 
 
@@ -852,15 +904,13 @@ def _measure_corridor(
     r_max = search_km * 1000.0 / 2
     window_m = shapely.buffer(fp_m, search_km * 1000.0, quad_segs=8)
     if rear is not None:
-        window_m = shapely.union(window_m, shapely.buffer(frame.to_m(rear_geom), 2000.0))
+        window_m = _union(window_m, shapely.buffer(frame.to_m(rear_geom), 2000.0))
     big_m = shapely.buffer(window_m, r_max + 1000.0, quad_segs=8)
     big_ll = frame.to_lonlat(big_m)
     xmin, ymin, xmax, ymax = big_ll.bounds
-    passable_m = shapely.intersection(
-        frame.to_m(shapely.clip_by_rect(passable, xmin, ymin, xmax, ymax)), big_m
-    )
+    passable_m = _intersection(frame.to_m(shapely.clip_by_rect(passable, xmin, ymin, xmax, ymax)), big_m)
     passable_m = shapely.make_valid(passable_m) if not shapely.is_valid(passable_m) else passable_m
-    blocking_m = shapely.difference(big_m, passable_m)
+    blocking_m = _difference(big_m, passable_m)
     holding_m = frame.to_m(holding)
     # No step of the bisection erodes by more than ``bound``. With the default rear, a way
     # out reaches the rear where it first leaves the window, so the band beyond the window
@@ -869,17 +919,17 @@ def _measure_corridor(
     bound = _skip_bound(holding_m, blocking_m)
     if rear is None and bound + 1000.0 < r_max:
         big_m = shapely.buffer(window_m, bound + 1000.0, quad_segs=8)
-        passable_m = shapely.intersection(passable_m, big_m)
-        blocking_m = shapely.difference(big_m, passable_m)
+        passable_m = _intersection(passable_m, big_m)
+        blocking_m = _difference(big_m, passable_m)
     if rear is not None:
         target_m = frame.to_m(rear_geom)
     else:
         comp = _union([parts[i] for i in rear_parts])
-        band = shapely.difference(big_m, window_m)
-        target_m = shapely.intersection(frame.to_m(shapely.clip_by_rect(comp, xmin, ymin, xmax, ymax)), band)
+        band = _difference(big_m, window_m)
+        target_m = _intersection(frame.to_m(shapely.clip_by_rect(comp, xmin, ymin, xmax, ymax)), band)
         if target_m.is_empty or shapely.area(target_m) <= 0:
             target_m = None  # the rear lies inside the window: its largest eroded piece
-        passable_m = shapely.intersection(passable_m, window_m) if target_m is None else passable_m
+        passable_m = _intersection(passable_m, window_m) if target_m is None else passable_m
     return _corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution_m, bound)
 
 

@@ -444,6 +444,18 @@ def validate_ledger(ledger, *, since: dt.date = ARCHIVE_START, today: dt.date | 
 
 
 # ---------------------------------------------------------------------- checking
+NOT_CHECKED = "not checked"
+#: The verdict of a row whose check failed with an internal error (a bug in mapdiff): the
+#: report keeps every other row; ``mapdiff claims`` prints it and exits 3.
+ERROR = "error"
+
+
+def _internal(exc: BaseException, doing: str) -> str:
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 300 else text[:300] + "..."
+    return f"internal error {doing} (a bug in mapdiff, please report it): {type(exc).__name__}: {text}"
+
+
 @dataclass(frozen=True)
 class ClaimsReport:
     """Every claim of a ledger checked against each source's release of its date.
@@ -706,10 +718,20 @@ def check_claims(
                         " (release='nearest' uses it)"
                     )
                 warnings.warn(f"{claim.place} {claim.date}: {stale}", StaleReleaseWarning, stacklevel=2)
-            if (source, as_of) not in loaded:
-                loaded[source, as_of] = load()
-            m = loaded[source, as_of]
             base.update(release=as_of.isoformat(), gap_days=gap)
+            if (source, as_of) not in loaded:
+                try:
+                    loaded[source, as_of] = load()
+                except MapdiffError as exc:  # one unreadable release: its rows say so, the rest go on
+                    loaded[source, as_of] = (NOT_CHECKED, f"the release cannot be read: {exc}")
+                except Exception as exc:
+                    loaded[source, as_of] = (ERROR, _internal(exc, "reading the release"))
+            m = loaded[source, as_of]
+            if isinstance(m, tuple):
+                base.update(verdict=m[0], note=m[1])
+                rows.append(base)
+                checks.append(None)
+                continue
             try:
                 chk: ClaimCheck = check_claim(
                     m,
@@ -729,7 +751,12 @@ def check_claims(
             except MapdiffError as exc:
                 if NEGATIONS.get(claim.kind, claim.kind) != "encircled":
                     raise
-                base.update(verdict="not checked", note=str(exc))
+                base.update(verdict=NOT_CHECKED, note=str(exc))
+                rows.append(base)
+                checks.append(None)
+                continue
+            except Exception as exc:  # a bug on one claim: the row says so, the other claims go on
+                base.update(verdict=ERROR, note=_internal(exc, "checking the claim"))
                 rows.append(base)
                 checks.append(None)
                 continue

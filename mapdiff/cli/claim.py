@@ -50,8 +50,15 @@ def _run_all(args) -> int:
     return EXIT_OK
 
 
+def _releases(arg: str) -> bool:
+    """A MAP argument naming a source's releases (a folder, or NAME=PATH) rather than one file."""
+    import os
+
+    return os.path.isdir(arg) or ("=" in arg and not os.path.exists(arg))
+
+
 def _run(args) -> int:
-    if args.more or args.maps:
+    if args.more or args.maps or _releases(args.map):
         return _run_all(args)
     m = read_map_option(args)
     chk = check_claim(

@@ -12,7 +12,7 @@ import warnings
 
 from ..claims import POLICIES
 from ..ledger import MAX_GAP_DAYS, RELEASE_RULES
-from . import EXIT_OK, EXIT_UNSUPPORTED, command, emit, parse_maps
+from . import EXIT_INTERNAL, EXIT_OK, EXIT_UNSUPPORTED, command, emit, parse_maps
 
 
 def _run(args) -> int:
@@ -44,6 +44,16 @@ def _run(args) -> int:
     d["type"] = "claims_report"
     d["release_rule"] = args.release
     emit(d, args.json, str(rep))
+    from ..ledger import ERROR
+
+    failed = [r for r in rep.rows if r["verdict"] == ERROR]
+    if failed:  # the other rows are printed: a partial answer, and an exit code that says so
+        print(
+            f"mapdiff claims: error: {len(failed)} of {len(rep.rows)} rows failed with an internal "
+            "error (verdict 'error', the note names it); the other rows stand",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     unsupported = any(r["verdict"] == "not supported" for r in rep.rows)
     return EXIT_UNSUPPORTED if args.strict and unsupported else EXIT_OK
 

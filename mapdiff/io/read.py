@@ -247,17 +247,7 @@ def _read_map(
         feats, dropped = _clip_features(feats, boxes, judge if profile.drop_mostly_outside else None)
         repairs += dropped
         if not feats:  # nothing drawn in the area: an empty map of it, not an error
-            return ControlMap(
-                (),
-                (),
-                cover,
-                profile.background,
-                profile.name,
-                date,
-                profile.scope,
-                Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
-                NormalisationReport(len(labels), 0, tuple(repairs)),
-            )
+            return _nothing_drawn(profile, cover, date, raw, origin, repairs, labels)
     try:
         m = _normalise(
             feats,
@@ -271,8 +261,27 @@ def _read_map(
             decided=boxes is not None,
         )
     except EmptyMapError as exc:  # name the file, not only the profile
+        if boxes is not None:
+            # the pieces cut to the boxes hold no area (slivers, lines, points along a
+            # box edge): the map draws nothing there and covers the area with its background
+            return _nothing_drawn(profile, cover, date, raw, origin, repairs, labels)
         raise EmptyMapError(f"{raw.name}: {exc}") from None
     return m if extent is None else speak_where_drawn(m, cover)
+
+
+def _nothing_drawn(profile, cover, date, raw, origin, repairs, labels) -> ControlMap:
+    """A clipped read that draws nothing in the clip's boxes: the map's background there."""
+    return ControlMap(
+        (),
+        (),
+        cover,
+        profile.background,
+        profile.name,
+        date,
+        profile.scope,
+        Provenance(profile.name, profile.name, raw.path, raw.sha256, origin),
+        NormalisationReport(len(labels), 0, tuple(repairs)),
+    )
 
 
 # ------------------------------------------------------------------ clipping (fast path)
@@ -375,9 +384,27 @@ def _clip_features(feats: list, boxes, cover=None) -> tuple[list, list]:
         idx = np.flatnonzero(m)
         if idx.size == 0:
             continue
-        pieces = shapely.clip_by_rect(shapely.force_2d(geoms[idx]), x0, y0, x1, y1)
+        pieces = _clip_by_rect(shapely.force_2d(geoms[idx]), x0, y0, x1, y1)
         out += [(feats[i][0], g) for i, g in zip(idx, pieces, strict=True) if not g.is_empty]
     return out, repairs
+
+
+def _clip_by_rect(geoms: np.ndarray, x0, y0, x1, y1) -> np.ndarray:
+    """``shapely.clip_by_rect``, which GEOS refuses for some invalid rings (a spike that
+    collapses to a 3-point ring inside the rectangle): those few are repaired first and
+    cut exactly instead, so a drawing error is repaired, never reported as a GEOS error."""
+    try:
+        return shapely.clip_by_rect(geoms, x0, y0, x1, y1)
+    except shapely.errors.GEOSException:
+        pass
+    rect = shapely.box(x0, y0, x1, y1)
+    out = np.empty(len(geoms), dtype=object)
+    for i, g in enumerate(geoms):
+        try:
+            out[i] = shapely.clip_by_rect(g, x0, y0, x1, y1)
+        except shapely.errors.GEOSException:
+            out[i] = shapely.intersection(shapely.make_valid(g), rect)
+    return out
 
 
 _COVER_IN: dict = {}
