@@ -105,9 +105,17 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
     """The release date without parsing the file, if the profile allows it."""
     spec = profile.as_of if profile is not None else {}
     if spec.get("file_name"):
-        m = re.search(spec["file_name"], path.name)
+        from .io.profiles import MAX_MATCH_CHARS, _parse_format
+
+        m = re.search(spec["file_name"], path.name[:MAX_MATCH_CHARS])
         if m:
-            return find_date(m.group(1))
+            # in the profile's own format when it states one (Creamy Caprice: %y_%m_%d), as
+            # reading the file would: without it such a date reads as none and every file
+            # was parsed whole just to be dated
+            fmt = spec.get("format")
+            d = _parse_format(m.group(1), fmt) if fmt else find_date(m.group(1))
+            if d is not None:
+                return d
     prop = spec.get("property")
     if prop:
         from .io.read import read_input_bytes
