@@ -46,13 +46,25 @@ from .io.atomic import write_bytes
 from .labels import Label
 from .model import ControlMap, NormalisationReport, Provenance, Repair
 
-__all__ = ["CACHE_ENV", "cache_dir", "clear", "load", "profile_fingerprint", "prune", "release_key", "store"]
+__all__ = [
+    "CACHE_ENV",
+    "cache_dir",
+    "clear",
+    "detected",
+    "load",
+    "profile_fingerprint",
+    "prune",
+    "release_key",
+    "remember_detected",
+    "store",
+]
 
 CACHE_ENV = _dirs.CACHE_ENV
 _MAGIC = b"MAPDIFF-RELEASE-2\n"
 _FORMAT = 2
 _SUFFIX = ".mdr"
 _RESULTS_SUFFIX = ".mds"  # results by file identity, written by mapdiff._runner
+_DETECT_SUFFIX = ".mdp"  # which profile a file's content was recognised as
 
 
 def cache_dir(directory=None) -> Path:
@@ -244,6 +256,55 @@ def load(key: str, directory=None) -> ControlMap | None:
     return m
 
 
+def _detect_path(content_sha256: str, directory) -> Path:
+    from ._version import __version__
+
+    h = hashlib.sha256()
+    for part in (
+        "detect=1",
+        f"version={__version__}",
+        f"profiles={profile_fingerprint(None)}",  # any profile added or edited: detected again
+        f"content={content_sha256}",
+    ):
+        h.update(part.encode() + b"\0")
+    return cache_dir(directory) / f"{h.hexdigest()}{_DETECT_SUFFIX}"
+
+
+def detected(content_sha256: str, directory=None) -> str | None:
+    """The profile a file of this content was recognised as (by every registered profile,
+    as they are now), or None: missing, damaged, or naming a profile no longer known.
+
+    Recognising a source means parsing the file; a Creamy Caprice KML takes ~1 s, on every
+    ``history`` or ``claims`` run that names no ``--source``.
+    """
+    from .io.profiles import get_profile
+
+    path = _detect_path(content_sha256, directory)
+    try:
+        entry = json.loads(path.read_bytes())
+        name = entry["profile"]
+        if entry.get("format") != 1 or entry.get("content") != content_sha256 or not isinstance(name, str):
+            return None
+        get_profile(name)  # still registered
+    except Exception:  # whatever is wrong with an entry, a cache never fails the run
+        return None
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+    return name
+
+
+def remember_detected(content_sha256: str, name: str, directory=None) -> None:
+    """Note that a file of this content is recognised as profile ``name`` (atomically;
+    a cache that cannot be written is skipped: recognising again is only slower)."""
+    entry = {"format": 1, "content": content_sha256, "profile": name}
+    try:
+        write_bytes(_detect_path(content_sha256, directory), json.dumps(entry).encode(), fsync=False)
+    except OSError:
+        pass
+
+
 def clear(directory=None) -> int:
     """Remove every cached release (and the measured results of runs); returns how many
     release entries were removed."""
@@ -264,7 +325,8 @@ def prune(older_than_days: float = 30.0, directory=None) -> int:
                 n += 1
         except FileNotFoundError:
             continue
-    for p in folder.glob(f"*{_RESULTS_SUFFIX}"):  # measured results of runs (mapdiff._runner)
+    for p in [*folder.glob(f"*{_RESULTS_SUFFIX}"), *folder.glob(f"*{_DETECT_SUFFIX}")]:
+        # measured results of runs (mapdiff._runner), recognised sources
         try:
             if older_than_days <= 0 or p.stat().st_mtime < limit:
                 p.unlink()

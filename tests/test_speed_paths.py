@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -67,3 +69,37 @@ def test_creamy_caprice_whole_front_with_other_sources(creamy, other):
     disp = {r["side"]: r for r in out["displacement"]}
     assert disp["RU"]["n_points"] > 1000
     assert 0 < disp["RU"]["median_km"] < 50
+
+
+def test_recognised_source_is_remembered_and_a_bad_note_ignored(tmp_path, monkeypatch):
+    """The profile a file was recognised as is kept by content hash: the next Series
+    parses nothing to recognise it (read_raw is not called); a damaged note or one naming
+    an unknown profile is ignored and rewritten; cache=False neither reads nor writes."""
+    import mapdiff.io.read as R
+    from mapdiff import cache
+    from mapdiff.series import Series
+
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "c"))
+    path = mapdiff.sample_paths()[0]
+    Series([path], cache=False)
+    assert not (tmp_path / "c").exists()
+    s1 = Series([path])
+    notes = list((tmp_path / "c" / "releases").glob("*.mdp"))
+    assert len(notes) == 1
+
+    def boom(*a, **k):
+        raise AssertionError("parsed again")
+
+    with monkeypatch.context() as m:
+        m.setattr(R, "read_raw", boom)
+        assert Series([path]).source == s1.source
+    for bad in (b"\x00garbage", b'{"format": 1, "content": "x", "profile": "deepstate"}'):
+        notes[0].write_bytes(bad)
+        assert Series([path]).source == s1.source
+        assert b'"profile"' in notes[0].read_bytes() and notes[0].read_bytes() != bad
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    notes[0].write_bytes(json.dumps({"format": 1, "content": digest, "profile": "no-such-profile"}).encode())
+    assert cache.detected(digest) is None
+    assert Series([path]).source == s1.source
+    assert cache.detected(digest) == s1.source
+    assert cache.clear() == 0 and not list((tmp_path / "c" / "releases").glob("*.mdp"))
