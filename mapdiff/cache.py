@@ -44,7 +44,7 @@ from . import _dirs
 from ._json import iso
 from .io.atomic import write_bytes
 from .labels import Label
-from .model import ControlMap, NormalisationReport, Provenance, Repair
+from .model import ControlMap, NormalisationReport, Provenance, Repair, _Union
 
 __all__ = [
     "CACHE_ENV",
@@ -54,6 +54,7 @@ __all__ = [
     "load",
     "profile_fingerprint",
     "prune",
+    "read_key",
     "release_key",
     "remember_detected",
     "store",
@@ -150,7 +151,7 @@ def _file_digest(path: Path) -> str:
 _DIGESTS: dict = {}
 
 
-def release_key(content_sha256: str, aoi=None, profile=None) -> str:
+def release_key(content_sha256: str, aoi=None, profile=None, *, extra: str = "") -> str:
     """The cache key of one release clipped to ``aoi`` and read with ``profile``.
 
     ``profile`` (a name, a TOML path, a Profile or None for "recognised") enters the key
@@ -173,6 +174,7 @@ def release_key(content_sha256: str, aoi=None, profile=None) -> str:
         f"geography={GEOGRAPHY_VERSION}",  # the shipped outlines decide what a release covers
         f"profile={profile_fingerprint(profile)}",
         f"content={content_sha256}",
+        *([f"extra={extra}"] if extra else []),
     ):
         h.update(part.encode() + b"\0")
     h.update(b"aoi=" + (b"" if aoi is None else shapely.to_wkb(aoi, hex=False, output_dimension=2)))
@@ -183,9 +185,33 @@ def _path(key: str, directory) -> Path:
     return cache_dir(directory) / f"{key}{_SUFFIX}"
 
 
-def store(key: str, m: ControlMap, directory=None) -> Path:
-    """Write ``m`` under ``key`` (atomically); returns the entry's path."""
-    geoms = [*m.geometries, m.coverage]
+def read_key(content_sha256: str, profile=None, options: str = "") -> str:
+    """The cache key of one whole release as :func:`mapdiff.read_map` reads it: its
+    content, the profile's content (None: every registered profile, any of which may be
+    the one recognised), the reading ``options`` that change the result (limits, layer),
+    the shipped geography and the mapdiff version.
+
+    Examples
+    --------
+    >>> k = read_key("ab" * 32, "deepstate")
+    >>> k == read_key("ab" * 32, "deepstate"), k == release_key("ab" * 32, None, "deepstate")
+    (True, False)
+    """
+    return release_key(content_sha256, None, profile, extra=f"read|{options}")
+
+
+def store(key: str, m: ControlMap, directory=None, *, land: str | None = None) -> Path:
+    """Write ``m`` under ``key`` (atomically); returns the entry's path.
+
+    ``land``: the name of the shipped region a whole-front map speaks on (``m._land``'s
+    outline): the entry then keeps what the map draws beyond it instead of its coverage,
+    and :func:`load` gives the map back speaking on the same outline (so
+    :func:`mapdiff.compare` takes the whole-front path as it does on a fresh read).
+    """
+    if land is not None:  # the drawing as drawn, as cut to the drawn extent, and the beyond
+        geoms = [*m.geometries, *m._clipped, m._land[1]]
+    else:
+        geoms = [*m.geometries, m.coverage]
     blobs = [b"" if g is None else shapely.to_wkb(g, output_dimension=2) for g in geoms]
     offsets, pos = [], 0
     for b in blobs:
@@ -201,6 +227,7 @@ def store(key: str, m: ControlMap, directory=None) -> Path:
         "provenance": m.provenance.to_dict(),
         "report": m.report_base.to_dict(),
         "offsets": offsets,
+        "land": land,
     }
     head = json.dumps(header, ensure_ascii=False).encode("utf-8")
     body = struct.pack("<Q", len(head)) + head + b"".join(blobs)
@@ -208,8 +235,11 @@ def store(key: str, m: ControlMap, directory=None) -> Path:
     return write_bytes(_path(key, directory), data, fsync=False)
 
 
-def load(key: str, directory=None) -> ControlMap | None:
-    """The cached map under ``key``, or None (missing, damaged or of another format)."""
+def load(key: str, directory=None, *, read_as: str | None = None) -> ControlMap | None:
+    """The cached map under ``key``, or None (missing, damaged or of another format).
+
+    ``read_as``: the file it is read for now (its provenance names it; the entry is keyed by
+    content, so the same bytes may have been read under another name)."""
     path = _path(key, directory)
     try:
         data = path.read_bytes()
@@ -234,19 +264,36 @@ def load(key: str, directory=None) -> ControlMap | None:
         bg = header["background"]
         rep = header["report"]
         report = NormalisationReport(
-            rep["n_features"], rep["n_used"], tuple(Repair(**r) for r in rep["repairs"])
+            rep["n_features"],
+            rep["n_used"],
+            # Repair.to_dict() names its kind "repair": an entry with a repair never loaded
+            tuple(Repair(r["repair"], r["count"], r["area_km2"], r["detail"]) for r in rep["repairs"]),
         )
+        cov, land, n = geoms[-1], None, len(labels)
+        if header.get("land") is not None:  # a whole-front map: land ∪ what it draws beyond
+            from .places.regions import region
+
+            if len(geoms) != 2 * n + 1:
+                return None
+            outline = region(header["land"])  # the very object a fresh read speaks on
+            land = (outline, cov)
+            cov = outline if cov is None else _Union(outline, cov)
+        elif len(geoms) != n + 1:
+            return None
         m = ControlMap(
             labels,
-            tuple(geoms[:-1]),
-            geoms[-1],
+            tuple(geoms[:n]),
+            cov,
             None if bg is None else Label(*bg),
             header["source"],
             dt.date.fromisoformat(header["as_of"]) if header["as_of"] else None,
             tuple(header["scope"]),
-            Provenance(**header["provenance"]),
+            Provenance(**{**header["provenance"], **({} if read_as is None else {"path": read_as})}),
             report,
+            _land=land,
         )
+        if land is not None:  # the drawing cut to the drawn extent, as the read left it
+            m.__dict__["_clipped"] = tuple(geoms[n:-1])
     except Exception:  # whatever is wrong with an entry, a cache never fails the run
         return None
     try:  # mark as used, for prune()

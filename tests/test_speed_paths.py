@@ -103,3 +103,75 @@ def test_recognised_source_is_remembered_and_a_bad_note_ignored(tmp_path, monkey
     assert Series([path]).source == s1.source
     assert cache.detected(digest) == s1.source
     assert cache.clear() == 0 and not list((tmp_path / "c" / "releases").glob("*.mdp"))
+
+
+@pytest.mark.realdata
+def test_read_cache_gives_the_fresh_read(tmp_path, monkeypatch):
+    """read_map(cache=True): the second read loads the binary entry and gives the same map
+    (labels, geometries, the drawing as cut, coverage, whole-front outline, provenance
+    naming the file it was read as), so compare() gives the same JSON; a damaged entry
+    is ignored and rewritten; MAPDIFF_NO_CACHE=1 neither reads nor writes."""
+    import shutil
+
+    from mapdiff import cache
+    from mapdiff.io import read as R
+    from mapdiff.model import _speaks_on_land
+
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "c"))
+    pa = shared_file("deepstate/deepstatemap_data_20251127.geojson")
+    pb = shared_file("nzz/2025-11-27.json")
+    monkeypatch.setenv("MAPDIFF_NO_CACHE", "1")
+    mapdiff.read_map(pa, cache=True)
+    assert not (tmp_path / "c").exists()
+    monkeypatch.delenv("MAPDIFF_NO_CACHE")
+    fresh = [mapdiff.read_map(p) for p in (pa, pb)]
+    for p in (pa, pb):
+        mapdiff.read_map(p, cache=True)  # misses: read and kept
+    entries = sorted((tmp_path / "c" / "releases").glob("*.mdr"))
+    assert len(entries) == 2
+
+    calls = []
+    monkeypatch.setattr(R, "_read_map", lambda *a, **k: calls.append(a) or fresh[0])
+    copy = tmp_path / "renamed.geojson"
+    shutil.copyfile(pa, copy)
+    warm = [mapdiff.read_map(p, cache=True) for p in (copy, pb)]
+    assert not calls  # served from the entries: nothing parsed
+    monkeypatch.undo()
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "c"))
+    assert warm[0].provenance.path == str(copy) and warm[1].provenance.path == str(pb)
+    for f, w in zip(fresh, warm, strict=True):
+        assert f.labels == w.labels and f.background == w.background and f.as_of == w.as_of
+        assert all(shapely.equals_exact(x, y, 0) for x, y in zip(f.geometries, w.geometries, strict=True))
+        assert all(shapely.equals_exact(x, y, 0) for x, y in zip(f._clipped, w._clipped, strict=True))
+        assert _speaks_on_land(f) == _speaks_on_land(w)
+        assert f._land is None or f._land[0] is w._land[0]
+        assert shapely.equals_exact(f.coverage, w.coverage, 0)
+    d_fresh = mapdiff.compare(*fresh).to_dict()
+    d_warm = mapdiff.compare(mapdiff.read_map(pa, cache=True), warm[1]).to_dict()
+    assert json.dumps(d_warm, sort_keys=True) == json.dumps(d_fresh, sort_keys=True)
+    # a flipped byte: a miss, read again and rewritten whole
+    good = {p: p.read_bytes() for p in entries}
+    for p in entries:
+        data = bytearray(good[p])
+        data[len(data) // 2] ^= 0xFF
+        p.write_bytes(bytes(data))
+    for p in (pa, pb):
+        assert mapdiff.read_map(p, cache=True).labels
+    assert {p: p.read_bytes() for p in entries} == good
+    assert cache.clear() == 2
+
+
+def test_cache_entry_with_a_repair_loads(tmp_path):
+    """A map whose normalisation repaired something (an overlap) loads back from its entry
+    with the same report (the entry was read as damaged and rebuilt on every run)."""
+    from mapdiff import cache
+
+    grey = mapdiff.Label("contested", None)
+    m = mapdiff.normalise(
+        [(RU, shapely.box(0, 0, 2, 2)), (grey, shapely.box(1, 0, 3, 2))], source="x", background=UA
+    )
+    assert m.report.repairs
+    cache.store("k" * 64, m, tmp_path)
+    back = cache.load("k" * 64, tmp_path)
+    assert back is not None
+    assert back.report_base == m.report_base
