@@ -48,10 +48,12 @@ from .model import ControlMap, NormalisationReport, Provenance, Repair, _Union
 
 __all__ = [
     "CACHE_ENV",
+    "bound",
     "cache_dir",
     "clear",
     "detected",
     "load",
+    "max_bytes",
     "profile_fingerprint",
     "prune",
     "read_key",
@@ -350,6 +352,47 @@ def remember_detected(content_sha256: str, name: str, directory=None) -> None:
         write_bytes(_detect_path(content_sha256, directory), json.dumps(entry).encode(), fsync=False)
     except OSError:
         pass
+
+
+#: Largest size of the cache folder's entries before the least recently used go (bytes);
+#: ``MAPDIFF_CACHE_MAX_MB`` sets it.
+MAX_BYTES_DEFAULT = 2 * 1024**3
+
+
+def max_bytes() -> int:
+    """The size bound of the cache folder: ``$MAPDIFF_CACHE_MAX_MB`` MB, else 2 GiB."""
+    text = os.environ.get("MAPDIFF_CACHE_MAX_MB", "").strip()
+    try:
+        return int(float(text) * 1024**2) if text else MAX_BYTES_DEFAULT
+    except ValueError:
+        return MAX_BYTES_DEFAULT
+
+
+def bound(directory=None, limit: int | None = None) -> int:
+    """Remove the least recently used entries until the folder's entries take at most
+    ``limit`` bytes (default :func:`max_bytes`); returns how many were removed."""
+    limit = max_bytes() if limit is None else limit
+    folder = cache_dir(directory)
+    found = []
+    for suffix in (_SUFFIX, _RESULTS_SUFFIX, _DETECT_SUFFIX):
+        for p in folder.glob(f"*{suffix}"):
+            try:
+                st = p.stat()
+            except FileNotFoundError:
+                continue
+            found.append((st.st_mtime, st.st_size, p))
+    total = sum(size for _, size, _ in found)
+    n = 0
+    for _, size, p in sorted(found, key=lambda x: x[0]):  # oldest use first
+        if total <= limit:
+            break
+        try:
+            p.unlink()
+            n += 1
+        except FileNotFoundError:
+            pass
+        total -= size
+    return n
 
 
 def clear(directory=None) -> int:

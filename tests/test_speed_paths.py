@@ -175,3 +175,24 @@ def test_cache_entry_with_a_repair_loads(tmp_path):
     back = cache.load("k" * 64, tmp_path)
     assert back is not None
     assert back.report_base == m.report_base
+
+
+def test_cache_is_bounded_least_recently_used_first(tmp_path, monkeypatch):
+    """bound() removes the least recently used entries until the folder fits."""
+    import os
+
+    from mapdiff import cache
+
+    folder = tmp_path / "releases"
+    folder.mkdir()
+    for i, suffix in enumerate([".mdr", ".mdr", ".mds", ".mdp"]):
+        p = folder / f"{i}{suffix}"
+        p.write_bytes(b"x" * 1000)
+        os.utime(p, (1000 + i, 1000 + i))
+    (folder / "keep.txt").write_bytes(b"y" * 5000)  # not an entry: never touched
+    assert cache.bound(folder, limit=2500) == 2
+    assert sorted(p.name for p in folder.iterdir()) == ["2.mds", "3.mdp", "keep.txt"]
+    monkeypatch.setenv("MAPDIFF_CACHE_MAX_MB", "0.001")
+    assert cache.max_bytes() == 1048
+    monkeypatch.setenv("MAPDIFF_CACHE_MAX_MB", "lots")
+    assert cache.max_bytes() == cache.MAX_BYTES_DEFAULT

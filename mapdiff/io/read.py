@@ -200,6 +200,7 @@ def _read_map_cached(src, source, limits, layer) -> ControlMap:
         land = prof.coverage
     try:
         _cache.store(key, m, land=land)
+        _cache.bound()  # least recently used entries go past MAPDIFF_CACHE_MAX_MB
     except OSError as exc:
         from ..errors import MapdiffWarning
 
