@@ -18,6 +18,9 @@ Rows (target in brackets):
 - cli: ``mapdiff place Pokrovsk --json`` vs ``python -c "import shapely, pyproj"`` [<= 2]
 - compare: whole front, read + compare + crosstab + causes + components + metrics vs
   the naive overlay taken to km² [<= 1]
+- process (issue 28): ``mapdiff compare DS NZZ --json`` as a whole process vs the naive
+  geopandas script as a process [<= 1]; warm ``history`` over Creamy Caprice vs the bare
+  import [<= 5]; a Creamy Caprice read from the read cache vs uncached [>= 10]
 - history cold: 769 days x 4 places vs the naive loop [>= 20] and vs the parse floor
   (read + orjson + geometries) on as many processes [<= 2]; warm vs the import time of
   the same process [<= +0.1 s]
@@ -198,6 +201,88 @@ def bench_compare(data: Path, reps: int) -> None:
         f"{diff['causes_km2']:.1e} km² per cause, {diff['components']} components; "
         f"displacement {t_disp:.2f} s (GEOS sampler {t_ref:.2f} s), "
         f"same displacement as the GEOS sampler (1e-9 km): {same}",
+    )
+
+
+# ------------------------------------------------------------------ whole processes (issue 28)
+def _process_times(cmds: dict, reps: int) -> dict:
+    """Each command (argv list) run ``reps`` times as a process, interleaved; medians and
+    (min, max) spread of the seconds."""
+    times: dict = {k: [] for k in cmds}
+    for _ in range(reps):
+        for k, argv in cmds.items():
+            t = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True, env=os.environ.copy())
+            times[k].append(time.perf_counter() - t)
+    return {k: (med(v), min(v), max(v)) for k, v in times.items()}
+
+
+def bench_process(data: Path, reps: int) -> None:
+    """What users wait for, as whole processes: ``mapdiff compare A B --json`` vs the naive
+    geopandas script (reads both, repairs, overlays, clips to Ukraine, km²); the warm
+    ``history`` over Creamy Caprice's releases vs a bare ``import shapely, pyproj``; a
+    warm ``compare`` of Creamy Caprice (read cache) vs the same with MAPDIFF_NO_CACHE=1."""
+    py = sys.executable
+    ds = data / "deepstate" / "deepstatemap_data_20251127.geojson"
+    nz = data / "nzz" / "2025-11-27.json"
+    naive = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import compare; "
+        f"compare._naive_km2({str(ds)!r}, {str(nz)!r})"
+    )
+    cli = [py, "-m", "mapdiff", "compare", str(ds), str(nz), "--json"]
+    subprocess.run(cli, check=True, capture_output=True)  # the read cache made (warm runs)
+    t = _process_times({"cli": cli, "naive": [py, "-c", naive]}, reps)
+    r = t["cli"][0] / t["naive"][0]
+    row(
+        "`mapdiff compare DS NZZ --json` (whole process, read cache warm) vs naive geopandas script",
+        f"{t['cli'][0]:.2f} s",
+        f"{t['naive'][0]:.2f} s",
+        f"{r:.2f}x",
+        "<= 1x",
+        r <= 1,
+        f"processes, medians of {reps} (spread {t['cli'][1]:.2f}-{t['cli'][2]:.2f} s vs "
+        f"{t['naive'][1]:.2f}-{t['naive'][2]:.2f} s)",
+    )
+    cc = data / "creamy_caprice" / "ControlZones"
+    if not cc.is_dir():
+        return
+    hist = [py, "-m", "mapdiff", "history", str(cc), "--place", "Pokrovsk", "--json"]
+    subprocess.run(hist, check=True, capture_output=True)  # cold: fills the cache
+    t = _process_times({"warm": hist, "bare": [py, "-c", "import shapely, pyproj"]}, reps)
+    r = t["warm"][0] / t["bare"][0]
+    row(
+        "warm `history` over Creamy Caprice (27 KML) vs python -c 'import shapely, pyproj'",
+        f"{t['warm'][0]:.2f} s",
+        f"{t['bare'][0]:.2f} s",
+        f"{r:.2f}x",
+        "<= 5x",
+        r <= 5,
+        f"processes, medians of {reps} (spread {t['warm'][1]:.2f}-{t['warm'][2]:.2f} s vs "
+        f"{t['bare'][1]:.2f}-{t['bare'][2]:.2f} s); was 17.5 s on every run (65x)",
+    )
+    code = (
+        "import time, mapdiff; read = mapdiff.read_map; t = time.perf_counter(); "
+        f"read({str(cc / 'Control_25_11_26.kml')!r}, cache=True); "
+        "print(time.perf_counter() - t)"
+    )
+    subprocess.run([py, "-c", code], check=True, capture_output=True)  # kept
+    warm, cold = [], []
+    for _ in range(reps):
+        for out, env in ((warm, {}), (cold, {"MAPDIFF_NO_CACHE": "1"})):
+            res = subprocess.run(
+                [py, "-c", code], check=True, capture_output=True, text=True, env={**os.environ, **env}
+            )
+            out.append(float(res.stdout.strip().splitlines()[-1]))
+    r = med(cold) / med(warm)
+    row(
+        "read Creamy Caprice 2025-11-26 (read cache warm) vs the same read uncached",
+        f"{med(warm) * 1e3:.0f} ms",
+        f"{med(cold) * 1e3:.0f} ms",
+        f"{r:.0f}x faster",
+        ">= 10x",
+        r >= 10,
+        f"in-process read_map times (imports excluded), medians of {reps}; "
+        f"same map and compare() JSON: tests/test_speed_paths.py",
     )
 
 
@@ -686,7 +771,9 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--naive-days", type=int, default=20)
-    ap.add_argument("--only", nargs="*", default=None, help="claim cli compare history scale dask encircle")
+    ap.add_argument(
+        "--only", nargs="*", default=None, help="claim cli compare process history scale dask encircle"
+    )
     args = ap.parse_args()
     data = Path(args.data)
     if not (data / "deepstate").is_dir():
@@ -699,6 +786,7 @@ def main() -> int:
             "claim": lambda: bench_claim(data, args.reps),
             "cli": lambda: bench_cli(args.reps),
             "compare": lambda: bench_compare(data, args.reps),
+            "process": lambda: bench_process(data, args.reps),
             "history": lambda: bench_history(data, args.reps, args.workers, args.naive_days),
             "scale": lambda: bench_scale(data, args.reps, args.workers),
             "dask": lambda: bench_dask(data, args.reps, args.workers),

@@ -11,7 +11,9 @@ releases
 =====================  ===============================================  ==========================
 
 The cache root is ``$MAPDIFF_CACHE_DIR``, else ``platformdirs.user_cache_dir("mapdiff")``:
-anything in it can be deleted and is rebuilt. The data root is ``$MAPDIFF_DATA_DIR``, else
+anything in it can be deleted and is rebuilt. ``MAPDIFF_NO_CACHE=1`` turns the read cache
+(normalised whole releases, :func:`mapdiff.read_map` ``cache=True``, used by the CLI) off.
+The data root is ``$MAPDIFF_DATA_DIR``, else
 ``platformdirs.user_data_dir("mapdiff")``: downloads are kept (they may vanish upstream).
 
 Examples
@@ -28,9 +30,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["CACHE_ENV", "CACHE_SUBDIRS", "DATA_ENV", "cache_dir", "data_dir"]
+__all__ = ["CACHE_ENV", "CACHE_SUBDIRS", "DATA_ENV", "NO_CACHE_ENV", "cache_dir", "cache_enabled", "data_dir"]
 
 CACHE_ENV = "MAPDIFF_CACHE_DIR"
+NO_CACHE_ENV = "MAPDIFF_NO_CACHE"
 DATA_ENV = "MAPDIFF_DATA_DIR"
 CACHE_SUBDIRS = ("releases", "footprints")
 
@@ -55,3 +58,9 @@ def data_dir() -> Path:
 
         root = platformdirs.user_data_dir("mapdiff", appauthor=False)
     return Path(root).expanduser()
+
+
+def cache_enabled() -> bool:
+    """False when ``MAPDIFF_NO_CACHE`` is set (to anything but empty or ``0``): the read
+    cache is then neither read nor written (the history runner's own switch is ``cache=``)."""
+    return os.environ.get(NO_CACHE_ENV, "").strip() in ("", "0")

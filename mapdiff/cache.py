@@ -44,15 +44,30 @@ from . import _dirs
 from ._json import iso
 from .io.atomic import write_bytes
 from .labels import Label
-from .model import ControlMap, NormalisationReport, Provenance, Repair
+from .model import ControlMap, NormalisationReport, Provenance, Repair, _Union
 
-__all__ = ["CACHE_ENV", "cache_dir", "clear", "load", "profile_fingerprint", "prune", "release_key", "store"]
+__all__ = [
+    "CACHE_ENV",
+    "bound",
+    "cache_dir",
+    "clear",
+    "detected",
+    "load",
+    "max_bytes",
+    "profile_fingerprint",
+    "prune",
+    "read_key",
+    "release_key",
+    "remember_detected",
+    "store",
+]
 
 CACHE_ENV = _dirs.CACHE_ENV
 _MAGIC = b"MAPDIFF-RELEASE-2\n"
 _FORMAT = 2
 _SUFFIX = ".mdr"
 _RESULTS_SUFFIX = ".mds"  # results by file identity, written by mapdiff._runner
+_DETECT_SUFFIX = ".mdp"  # which profile a file's content was recognised as
 
 
 def cache_dir(directory=None) -> Path:
@@ -138,7 +153,7 @@ def _file_digest(path: Path) -> str:
 _DIGESTS: dict = {}
 
 
-def release_key(content_sha256: str, aoi=None, profile=None) -> str:
+def release_key(content_sha256: str, aoi=None, profile=None, *, extra: str = "") -> str:
     """The cache key of one release clipped to ``aoi`` and read with ``profile``.
 
     ``profile`` (a name, a TOML path, a Profile or None for "recognised") enters the key
@@ -161,6 +176,7 @@ def release_key(content_sha256: str, aoi=None, profile=None) -> str:
         f"geography={GEOGRAPHY_VERSION}",  # the shipped outlines decide what a release covers
         f"profile={profile_fingerprint(profile)}",
         f"content={content_sha256}",
+        *([f"extra={extra}"] if extra else []),
     ):
         h.update(part.encode() + b"\0")
     h.update(b"aoi=" + (b"" if aoi is None else shapely.to_wkb(aoi, hex=False, output_dimension=2)))
@@ -171,9 +187,33 @@ def _path(key: str, directory) -> Path:
     return cache_dir(directory) / f"{key}{_SUFFIX}"
 
 
-def store(key: str, m: ControlMap, directory=None) -> Path:
-    """Write ``m`` under ``key`` (atomically); returns the entry's path."""
-    geoms = [*m.geometries, m.coverage]
+def read_key(content_sha256: str, profile=None, options: str = "") -> str:
+    """The cache key of one whole release as :func:`mapdiff.read_map` reads it: its
+    content, the profile's content (None: every registered profile, any of which may be
+    the one recognised), the reading ``options`` that change the result (limits, layer),
+    the shipped geography and the mapdiff version.
+
+    Examples
+    --------
+    >>> k = read_key("ab" * 32, "deepstate")
+    >>> k == read_key("ab" * 32, "deepstate"), k == release_key("ab" * 32, None, "deepstate")
+    (True, False)
+    """
+    return release_key(content_sha256, None, profile, extra=f"read|{options}")
+
+
+def store(key: str, m: ControlMap, directory=None, *, land: str | None = None) -> Path:
+    """Write ``m`` under ``key`` (atomically); returns the entry's path.
+
+    ``land``: the name of the shipped region a whole-front map speaks on (``m._land``'s
+    outline): the entry then keeps what the map draws beyond it instead of its coverage,
+    and :func:`load` gives the map back speaking on the same outline (so
+    :func:`mapdiff.compare` takes the whole-front path as it does on a fresh read).
+    """
+    if land is not None:  # the drawing as drawn, as cut to the drawn extent, and the beyond
+        geoms = [*m.geometries, *m._clipped, m._land[1]]
+    else:
+        geoms = [*m.geometries, m.coverage]
     blobs = [b"" if g is None else shapely.to_wkb(g, output_dimension=2) for g in geoms]
     offsets, pos = [], 0
     for b in blobs:
@@ -189,6 +229,7 @@ def store(key: str, m: ControlMap, directory=None) -> Path:
         "provenance": m.provenance.to_dict(),
         "report": m.report_base.to_dict(),
         "offsets": offsets,
+        "land": land,
     }
     head = json.dumps(header, ensure_ascii=False).encode("utf-8")
     body = struct.pack("<Q", len(head)) + head + b"".join(blobs)
@@ -196,8 +237,11 @@ def store(key: str, m: ControlMap, directory=None) -> Path:
     return write_bytes(_path(key, directory), data, fsync=False)
 
 
-def load(key: str, directory=None) -> ControlMap | None:
-    """The cached map under ``key``, or None (missing, damaged or of another format)."""
+def load(key: str, directory=None, *, read_as: str | None = None) -> ControlMap | None:
+    """The cached map under ``key``, or None (missing, damaged or of another format).
+
+    ``read_as``: the file it is read for now (its provenance names it; the entry is keyed by
+    content, so the same bytes may have been read under another name)."""
     path = _path(key, directory)
     try:
         data = path.read_bytes()
@@ -222,19 +266,36 @@ def load(key: str, directory=None) -> ControlMap | None:
         bg = header["background"]
         rep = header["report"]
         report = NormalisationReport(
-            rep["n_features"], rep["n_used"], tuple(Repair(**r) for r in rep["repairs"])
+            rep["n_features"],
+            rep["n_used"],
+            # Repair.to_dict() names its kind "repair": an entry with a repair never loaded
+            tuple(Repair(r["repair"], r["count"], r["area_km2"], r["detail"]) for r in rep["repairs"]),
         )
+        cov, land, n = geoms[-1], None, len(labels)
+        if header.get("land") is not None:  # a whole-front map: land ∪ what it draws beyond
+            from .places.regions import region
+
+            if len(geoms) != 2 * n + 1:
+                return None
+            outline = region(header["land"])  # the very object a fresh read speaks on
+            land = (outline, cov)
+            cov = outline if cov is None else _Union(outline, cov)
+        elif len(geoms) != n + 1:
+            return None
         m = ControlMap(
             labels,
-            tuple(geoms[:-1]),
-            geoms[-1],
+            tuple(geoms[:n]),
+            cov,
             None if bg is None else Label(*bg),
             header["source"],
             dt.date.fromisoformat(header["as_of"]) if header["as_of"] else None,
             tuple(header["scope"]),
-            Provenance(**header["provenance"]),
+            Provenance(**{**header["provenance"], **({} if read_as is None else {"path": read_as})}),
             report,
+            _land=land,
         )
+        if land is not None:  # the drawing cut to the drawn extent, as the read left it
+            m.__dict__["_clipped"] = tuple(geoms[n:-1])
     except Exception:  # whatever is wrong with an entry, a cache never fails the run
         return None
     try:  # mark as used, for prune()
@@ -242,6 +303,96 @@ def load(key: str, directory=None) -> ControlMap | None:
     except OSError:
         pass
     return m
+
+
+def _detect_path(content_sha256: str, directory) -> Path:
+    from ._version import __version__
+
+    h = hashlib.sha256()
+    for part in (
+        "detect=1",
+        f"version={__version__}",
+        f"profiles={profile_fingerprint(None)}",  # any profile added or edited: detected again
+        f"content={content_sha256}",
+    ):
+        h.update(part.encode() + b"\0")
+    return cache_dir(directory) / f"{h.hexdigest()}{_DETECT_SUFFIX}"
+
+
+def detected(content_sha256: str, directory=None) -> str | None:
+    """The profile a file of this content was recognised as (by every registered profile,
+    as they are now), or None: missing, damaged, or naming a profile no longer known.
+
+    Recognising a source means parsing the file; a Creamy Caprice KML takes ~1 s, on every
+    ``history`` or ``claims`` run that names no ``--source``.
+    """
+    from .io.profiles import get_profile
+
+    path = _detect_path(content_sha256, directory)
+    try:
+        entry = json.loads(path.read_bytes())
+        name = entry["profile"]
+        if entry.get("format") != 1 or entry.get("content") != content_sha256 or not isinstance(name, str):
+            return None
+        get_profile(name)  # still registered
+    except Exception:  # whatever is wrong with an entry, a cache never fails the run
+        return None
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+    return name
+
+
+def remember_detected(content_sha256: str, name: str, directory=None) -> None:
+    """Note that a file of this content is recognised as profile ``name`` (atomically;
+    a cache that cannot be written is skipped: recognising again is only slower)."""
+    entry = {"format": 1, "content": content_sha256, "profile": name}
+    try:
+        write_bytes(_detect_path(content_sha256, directory), json.dumps(entry).encode(), fsync=False)
+    except OSError:
+        pass
+
+
+#: Largest size of the cache folder's entries before the least recently used go (bytes);
+#: ``MAPDIFF_CACHE_MAX_MB`` sets it.
+MAX_BYTES_DEFAULT = 2 * 1024**3
+
+
+def max_bytes() -> int:
+    """The size bound of the cache folder: ``$MAPDIFF_CACHE_MAX_MB`` MB, else 2 GiB."""
+    text = os.environ.get("MAPDIFF_CACHE_MAX_MB", "").strip()
+    try:
+        return int(float(text) * 1024**2) if text else MAX_BYTES_DEFAULT
+    except ValueError:
+        return MAX_BYTES_DEFAULT
+
+
+def bound(directory=None, limit: int | None = None) -> int:
+    """Remove the least recently used entries until the folder's entries take at most
+    ``limit`` bytes (default :func:`max_bytes`); returns how many were removed."""
+    limit = max_bytes() if limit is None else limit
+    folder = cache_dir(directory)
+    found = []
+    for suffix in (_SUFFIX, _RESULTS_SUFFIX, _DETECT_SUFFIX):
+        for p in folder.glob(f"*{suffix}"):
+            try:
+                st = p.stat()
+            except FileNotFoundError:
+                continue
+            found.append((st.st_mtime, st.st_size, p))
+    total = sum(size for _, size, _ in found)
+    n = 0
+    for _, size, p in sorted(found, key=lambda x: x[0]):  # oldest use first
+        if total <= limit:
+            break
+        try:
+            p.unlink()
+            n += 1
+        except FileNotFoundError:
+            pass
+        total -= size
+    return n
 
 
 def clear(directory=None) -> int:
@@ -264,7 +415,8 @@ def prune(older_than_days: float = 30.0, directory=None) -> int:
                 n += 1
         except FileNotFoundError:
             continue
-    for p in folder.glob(f"*{_RESULTS_SUFFIX}"):  # measured results of runs (mapdiff._runner)
+    for p in [*folder.glob(f"*{_RESULTS_SUFFIX}"), *folder.glob(f"*{_DETECT_SUFFIX}")]:
+        # measured results of runs (mapdiff._runner), recognised sources
         try:
             if older_than_days <= 0 or p.stat().st_mtime < limit:
                 p.unlink()

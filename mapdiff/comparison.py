@@ -279,10 +279,14 @@ def _displacement_stats(line_a, line_b, unproj) -> dict:
         _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
         pts_all.append(pts)
         d_all.append(dist)
-    pts = np.concatenate(pts_all)
-    dist = np.concatenate(d_all) / 1000.0
+    return _stats(np.concatenate(pts_all), np.concatenate(d_all), unproj)
+
+
+def _stats(pts, dist_m, unproj) -> dict:
+    """Median, p90, max (km) of distances measured from points (projected), and where the max is."""
+    dist = dist_m / 1000.0
     i = int(np.argmax(dist))
-    lon, lat = unproj((np.array([pts[i].x]), np.array([pts[i].y])))
+    lon, lat = unproj((np.array([shapely.get_x(pts[i])]), np.array([shapely.get_y(pts[i])])))
     return {
         "median_km": float(np.median(dist)),
         "p90_km": float(np.percentile(dist, 90)),
@@ -561,7 +565,9 @@ class Comparison(GeoResult):
         if not held:
             return shapely.Polygon()
         region = held[0] if len(held) == 1 else shapely.union_all(held)
-        return region if self._whole else _polygonal(shapely.intersection(region, self.aoi))
+        # a union can come back as a GeometryCollection (lines where drawings touch): only
+        # its polygons hold land, and only they have a boundary to measure
+        return _polygonal(region if self._whole else shapely.intersection(region, self.aoi))
 
     @cached_property
     def sides(self) -> tuple[str, ...]:
@@ -579,17 +585,18 @@ class Comparison(GeoResult):
 
         Points every ``step`` metres along each map's boundary of the side's control
         (leaving out the AOI's edge and scope pieces), distance to the other map's
-        boundary; both directions pooled.
+        boundary; both directions pooled. A side one map does not hold (or whose boundary
+        lies wholly on the AOI's edge or scope pieces) gets NaN and ``n_points`` 0.
         """
         rows = []
-        edge = shapely.buffer(shapely.boundary(self._proj(self.aoi)), 1.0)
+        edge = shapely.buffer(shapely.boundary(self._proj(_polygonal(self.aoi))), 1.0)
         scope = self._pieces.geoms((self._table.cause == "scope").to_numpy())
         scope_p = shapely.buffer(self._proj(shapely.union_all(scope)), 1.0) if len(scope) else None
         for side in self.sides:
             lines = []
             for w in ("a", "b"):
-                reg = self._proj(self._side_region(w, side))
-                line = shapely.difference(shapely.boundary(reg), edge)
+                # _side_region is polygonal (never a collection: those have no boundary)
+                line = shapely.difference(shapely.boundary(self._proj(self._side_region(w, side))), edge)
                 if scope_p is not None:
                     line = shapely.difference(line, scope_p)
                 lines.append(line)
@@ -602,7 +609,7 @@ class Comparison(GeoResult):
                 "max_lat": np.nan,
                 "n_points": 0,
             }
-            if not any(ln.is_empty for ln in lines):
+            if not any(ln is None or ln.is_empty for ln in lines):
                 row.update(_displacement_stats(lines[0], lines[1], self._unproj))
             rows.append(row)
         return pd.DataFrame(

@@ -282,7 +282,9 @@ class ControlMap(GeoResult):
         shapely.prepare(cov)
         out = []
         for g in self.geometries:
-            out.append(g if shapely.covers(cov, g) else shapely.intersection(g, cov))
+            # polygons only: a drawing that touches the coverage's edge from outside leaves
+            # lines and points in the intersection (Creamy Caprice's #ru, Russia included)
+            out.append(g if shapely.covers(cov, g) else _polygonal(shapely.intersection(g, cov)))
         return tuple(out)
 
     @property

@@ -105,9 +105,17 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
     """The release date without parsing the file, if the profile allows it."""
     spec = profile.as_of if profile is not None else {}
     if spec.get("file_name"):
-        m = re.search(spec["file_name"], path.name)
+        from .io.profiles import MAX_MATCH_CHARS, _parse_format
+
+        m = re.search(spec["file_name"], path.name[:MAX_MATCH_CHARS])
         if m:
-            return find_date(m.group(1))
+            # in the profile's own format when it states one (Creamy Caprice: %y_%m_%d), as
+            # reading the file would: without it such a date reads as none and every file
+            # was parsed whole just to be dated
+            fmt = spec.get("format")
+            d = _parse_format(m.group(1), fmt) if fmt else find_date(m.group(1))
+            if d is not None:
+                return d
     prop = spec.get("property")
     if prop:
         from .io.read import read_input_bytes
@@ -176,6 +184,10 @@ class Series:
         Profile name; by default recognised from the first file.
     dates : sequence of date, optional
         Release dates, one per release, for files that state none.
+    cache : bool, default True
+        Remember in the cache root which source the first file was recognised as (by
+        its content hash), so the next run parses nothing to recognise it; False
+        neither reads nor writes that note.
 
     Notes
     -----
@@ -193,7 +205,7 @@ class Series:
     True
     """
 
-    def __init__(self, releases, *, source: str | None = None, dates=None):
+    def __init__(self, releases, *, source: str | None = None, dates=None, cache: bool = True):
         from .io.profiles import get_profile
 
         if isinstance(releases, str | Path):
@@ -213,7 +225,7 @@ class Series:
         profile = get_profile(source) if source else None
         first_path = next((Path(x) for x in items if not isinstance(x, ControlMap)), None)
         if profile is None and first_path is not None:
-            profile = _detect(first_path)
+            profile = _detect(first_path, cache)
             self.source = profile.name
         if self.source is None:
             self.source = items[0].source
@@ -473,14 +485,28 @@ class Series:
         )
 
 
-def _detect(path: Path):
-    from .io.profiles import detect_profile
+def _detect(path: Path, cache: bool = True):
+    """The profile recognised from ``path``'s content; with ``cache``, remembered in the
+    cache root by content hash (:func:`mapdiff.cache.detected`): a warm run parses nothing."""
+    import hashlib
+
+    from . import cache as _cache
+    from .io.gate import read_input_bytes
+    from .io.profiles import detect_profile, get_profile
     from .io.read import read_raw
 
+    digest = None
+    if cache:
+        digest = hashlib.sha256(read_input_bytes(path)).hexdigest()
+        name = _cache.detected(digest)
+        if name is not None:
+            return get_profile(name)
     raw = read_raw(path)
     prof = detect_profile(raw.table, raw.collection_name, raw.name)
     if prof is None:
         raise UnknownSourceError(f"{path.name}: not recognised as any known source; pass source=")
+    if digest is not None and raw.sha256 == digest:
+        _cache.remember_detected(digest, prof.name)
     return prof
 
 

@@ -69,14 +69,18 @@ class CliResult:
 
 
 @pytest.fixture
-def cli(capsys, monkeypatch):
+def cli(capsys, monkeypatch, tmp_path_factory):
     """Run the command line in this process: ``cli("info", path, env={...})`` -> CliResult.
 
     ``env`` entries are set for the rest of the test. An exception other than the
     ``SystemExit`` of argparse (``--version``, usage errors) propagates, failing the test:
-    that is the traceback a user would have seen.
+    that is the traceback a user would have seen. The commands' read cache goes to a
+    temporary folder unless the test names one (never the user's cache).
     """
     from mapdiff.cli import main
+
+    if not os.environ.get("MAPDIFF_CACHE_DIR"):
+        monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
     def run(*args, env=None) -> CliResult:
         for key, value in (env or {}).items():

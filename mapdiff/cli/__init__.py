@@ -221,6 +221,7 @@ def read_pair(args):
             source=getattr(args, f"source_{x}"),
             swap_xy=getattr(args, f"swap_xy_{x}"),
             layer=getattr(args, f"layer_{x}"),
+            cache=True,  # the read cache (MAPDIFF_NO_CACHE=1 turns it off)
         )
         for x in ("a", "b")
     )
@@ -230,7 +231,9 @@ def read_map_option(args):
     """The ControlMap named by :func:`add_map_options`' arguments."""
     from ..io.read import read_map
 
-    return read_map(args.map, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer)
+    return read_map(
+        args.map, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer, cache=True
+    )
 
 
 class _Parser(argparse.ArgumentParser):

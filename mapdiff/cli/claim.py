@@ -25,7 +25,9 @@ def _sources(args) -> dict:
         elif os.path.isdir(arg):
             out[os.path.basename(os.path.normpath(arg))] = arg
         else:
-            m = read_map(arg, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer)
+            m = read_map(
+                arg, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer, cache=True
+            )
             out.setdefault(m.source, []).append(m)
     return out
 

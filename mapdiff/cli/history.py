@@ -19,7 +19,7 @@ def _run(args) -> int:
     if len(set(args.place)) != len(args.place):
         raise ArgumentError("a place is given twice; give each --place once")
     fps = [footprint(p) for p in args.place]
-    series = Series(args.releases, source=args.source)
+    series = Series(args.releases, source=args.source, cache=not args.no_cache)
     backend = "dask" if args.scheduler else args.backend
     client = None
     if backend == "dask":
