@@ -38,6 +38,7 @@ import html
 import json
 import math
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -119,6 +120,13 @@ class Footprint(GeoResult):
     oblast: str = field(default="", compare=False)
     #: the unbuffered footprint a buffered one was grown from (None when not buffered)
     base: Footprint | None = field(default=None, compare=False, repr=False)
+    #: the place's stable id (``relation/N``, ``oblast/<slug>``; "" for a user polygon)
+    id: str = field(default="", compare=False)
+    #: ``oblast``, ``raion``, ``hromada``, ``settlement`` or ``town`` (the frontline
+    #: gazetteer's towns); "" for a user polygon
+    level: str = field(default="", compare=False)
+    #: the parents, nearest first, as ``(id, level, name)``
+    parents: tuple = field(default=(), compare=False)
 
     @property
     def approximate(self) -> bool:
@@ -187,6 +195,9 @@ class Footprint(GeoResult):
             notes=self.notes,
             base=base,
             oblast=self.oblast,
+            id=self.id,
+            level=self.level,
+            parents=self.parents,
         )
 
     def to_gdf(self):
@@ -231,6 +242,9 @@ class Footprint(GeoResult):
             "provenance": self.provenance,
             "aliases": list(self.aliases),
             "centre": self.centre,
+            "id": self.id,
+            "level": self.level,
+            "parents": [{"id": i, "level": lv, "name": n} for i, lv, n in self.parents],
             "geometry": json.loads(shapely.to_geojson(self.geometry)),
         }
 
@@ -533,7 +547,16 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
             if buf:
                 fp = fp.buffer(parse_buffer_km(buf, kind))
         return fp
-    canon = resolve_name(name)
+    try:
+        canon = resolve_name(name)
+    except UnknownPlaceError as exc:  # not one of the frontline towns: the administrative map
+        unit = _admin_unit(name, exc)
+        if unit is None:
+            raise
+        legacy = _legacy_by_id().get(unit.id)
+        if legacy is None:
+            return _admin_footprint(unit, kind)
+        canon = legacy
     entries, _ = _gazetteer()
     e = entries[canon]
     base, _, buf = (kind or "").partition("+")
@@ -572,6 +595,8 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
         centre,
         notes=(row or {}).get("notes", "") or "",
         oblast=e["oblast"],
+        id=_legacy_ids().get(canon, ""),
+        level=TOWN,
     )
     if buf:
         fp = fp.buffer(parse_buffer_km(buf, kind))
@@ -585,6 +610,101 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
 #: (name, kind, buffer) -> (the gazetteer it was built from, Footprint): footprints are
 #: immutable, and a claim asks for the same few several times (its sensitivity table)
 _BUILT: dict = {}
+
+#: level of the frontline gazetteer's towns (``towns.csv`` and the shipped city limits)
+TOWN = "town"
+#: footprint kind of an oblast, raion or hromada: its OSM administrative boundary
+ADMIN_BOUNDARY = "admin_boundary"
+_LIMITS_RE = re.compile(r"^OpenStreetMap ((?:relation|way)/\d+) \((?:city|town) limits")
+
+
+@lru_cache(maxsize=1)
+def _legacy_ids() -> dict:
+    """{canonical town name: OSM id of its shipped limits} (read from the provenance)."""
+    out = {}
+    for canon, e in _gazetteer()[0].items():
+        limits = e["polygons"].get(CITY_LIMITS)
+        m = _LIMITS_RE.match(limits[1]) if limits else None
+        if m:
+            out[canon] = m.group(1)
+    return out
+
+
+def _legacy_by_id() -> dict:
+    """{OSM id: canonical town name}: an id of the administrative map that is a frontline
+    town is that town (its footprint ladder and numbers)."""
+    return {v: k for k, v in _legacy_ids().items()}
+
+
+def _admin_unit(name, legacy_error):
+    """The administrative unit ``name`` names, None when it names none (then the frontline
+    gazetteer's error stands), or UnknownPlaceError when it names several or an unknown id."""
+    from . import admin
+
+    if admin.is_id(str(name)):
+        return admin.find(str(name).strip())
+    found = admin.candidates(str(name))
+    if not found:
+        return None
+    return admin.find(str(name))
+
+
+def admin_kinds(unit) -> list[str]:
+    """Footprint kinds of an administrative unit: a settlement has its limits and its
+    hromada (``community``, an upper bound); an oblast, raion or hromada its boundary."""
+    if unit.level == "settlement":
+        return [CITY_LIMITS, COMMUNITY] if unit.hromada_id else [CITY_LIMITS]
+    return [ADMIN_BOUNDARY]
+
+
+def _admin_footprint(unit, kind: str | None = None) -> Footprint:
+    """The footprint of a unit of the administrative map (oblast, raion, hromada, settlement)."""
+    from . import admin
+
+    base, _, buf = (kind or "").partition("+")
+    kinds = admin_kinds(unit)
+    base = base or kinds[0]
+    if base not in kinds:
+        raise ArgumentError(f"{unit.describe()} has no {base!r} footprint; it has: {', '.join(kinds)}")
+    memo_key = (unit.id, base, buf)
+    hit = _BUILT.get(memo_key)
+    if hit is not None and hit[0] is admin:
+        return hit[1]
+    src = unit if base != COMMUNITY else admin.find(unit.hromada_id)
+    geom = admin.geometry(src)
+    what = {"settlement": "settlement limits, admin_level 10", "hromada": "hromada, admin_level 7"}.get(
+        src.level, f"{src.level}, {'union of its raions' if src.level == 'oblast' else 'admin_level 6'}"
+    )
+    shipped = (
+        f"simplified as a coverage, area {src.area_km2:,.2f} km² vs {src.area_km2_osm:,.2f} before (geodesic)"
+        if src.level != "settlement"
+        else "not simplified"
+    )
+    prov = f"OpenStreetMap {src.id} ({src.name}; {what}) as exported in {src.source}; "
+    prov += f"{shipped}; {admin.LICENCE}"
+    if base == COMMUNITY:
+        prov += f"; the hromada of {unit.name}: an upper bound of the settlement"
+    c = shapely.point_on_surface(geom)
+    parents = tuple((p.id, p.level, p.name) for p in unit.parents())
+    fp = Footprint(
+        unit.name,
+        geom,
+        base,
+        float(area_km2(geom)),
+        prov,
+        tuple(n for n in unit.names if n != unit.name),
+        (c.x, c.y),
+        oblast=unit.oblast.removesuffix(" Oblast"),
+        id=unit.id,
+        level=unit.level,
+        parents=parents,
+    )
+    if buf:
+        fp = fp.buffer(parse_buffer_km(buf, kind))
+    if len(_BUILT) > 512:
+        _BUILT.clear()
+    _BUILT[memo_key] = (admin, fp)
+    return fp
 
 
 def _approximate(row, community):
@@ -660,7 +780,16 @@ def available_kinds(name: str) -> list[str]:
     ['city_limits']
     """
     entries, _ = _gazetteer()
-    canon = resolve_name(name)
+    try:
+        canon = resolve_name(name)
+    except UnknownPlaceError as exc:
+        unit = _admin_unit(name, exc)
+        if unit is None:
+            raise
+        legacy = _legacy_by_id().get(unit.id)
+        if legacy is None:
+            return admin_kinds(unit)
+        canon = legacy
     e = entries[canon]
     kinds = [OSM_BOUNDARY] if cached_boundary(canon) is not None else []
     kinds += [k for k in (CITY_LIMITS, COMMUNITY) if k in e["polygons"]]
@@ -704,7 +833,12 @@ _POLYGON_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml
 def looks_like_path(text: str) -> bool:
     """True when ``text`` names a polygon file rather than a place (a path separator or file suffix)."""
     t = str(text)
+    if _PLACE_ID_RE.fullmatch(t.strip()):  # relation/2506125 is a place's id, not a path
+        return False
     return "/" in t or "\\" in t or t.lower().endswith(_POLYGON_SUFFIXES)
+
+
+_PLACE_ID_RE = re.compile(r"(relation|way|node)/\d+|oblast/[a-z_]+|geonames/\d+")
 
 
 def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = "") -> Footprint:
@@ -847,14 +981,17 @@ def sensitivity_footprints(fp, buffers_km=(2.0,)) -> list:
     >>> [f.kind for f in sensitivity_footprints(footprint("Pokrovsk"))]
     ['city_limits', 'city_limits+2km', 'community', 'approximate', 'approximate+2km']
     """
-    if fp.rung == USER or fp.name not in place_names():
+    if fp.level in ("settlement", "oblast", "raion", "hromada") and fp.id:
+        base_fps = [footprint(fp.id, kind=k) for k in available_kinds(fp.id)]
+    elif fp.rung == USER or fp.name not in place_names():
         base_fps = [_base_of(fp)]
     else:
         base_fps = [footprint(fp.name, kind=k) for k in available_kinds(fp.name)]
     out = []
     for b in base_fps:
         out.append(b)
-        if not b.upper_bound:
+        # an oblast, raion or hromada grown by 2 km says nothing a reader needs
+        if not b.upper_bound and b.rung != ADMIN_BOUNDARY:
             out += [b.buffer(km) for km in buffers_km]
     if not any(o.kind == fp.kind for o in out):
         out.insert(0, fp)

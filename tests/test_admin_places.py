@@ -1,0 +1,216 @@
+"""Ukraine's administrative map as places (issue 23): the shipped layers, the one gazetteer
+(names in any script, ids, paths, ambiguity), and claims on oblasts, hromadas and
+settlements checked against a geodesic computation on the raw polygons."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+
+import pytest
+import shapely
+from conftest import ROOT, SHARED, geodesic_km2, shared_file
+
+from mapdiff._resources import data_dir
+from mapdiff.errors import UnknownPlaceError
+from mapdiff.places import admin
+from mapdiff.places.footprints import available_kinds, footprint, sensitivity_footprints
+
+OSM_ADMIN = SHARED / "footprints" / "osm_admin"
+GEO = data_dir() / "geo"
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location(
+        "make_admin_places", ROOT / "tools" / "make_admin_places.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _raw_feature(level: str, osm_id: str):
+    """(geometry, properties) of a unit in the OSM export as it is (not simplified)."""
+    path = OSM_ADMIN / f"osm_{level}s.geojson"
+    if not path.is_file():
+        pytest.skip(f"real data not available: {path} is absent (needs ../shared/footprints)")
+    for f in json.loads(path.read_text(encoding="utf-8"))["features"]:
+        p = f["properties"]
+        key = p.get("osm_id") or f"oblast/{p['oblast_slug']}"
+        if key == osm_id:
+            return shapely.make_valid(shapely.from_geojson(json.dumps(f["geometry"]))), p
+    raise AssertionError(f"{osm_id} not in {path}")
+
+
+# ---------------------------------------------------------------- the shipped data
+@pytest.mark.slow
+def test_shipped_layers_are_what_the_tool_makes():
+    if not (OSM_ADMIN / "osm_hromadas.geojson").is_file():
+        pytest.skip(f"real data not available: {OSM_ADMIN} is absent (needs ../shared/footprints)")
+    made = _tool().build(OSM_ADMIN)
+    assert set(made) == {p.name for p in GEO.glob("osm_admin_*")}
+    for name, blob in made.items():
+        shipped = (GEO / name).read_bytes()
+        if name.endswith(".gz"):
+            blob, shipped = gzip.decompress(blob), gzip.decompress(shipped)
+        assert blob == shipped, f"data/geo/{name} is stale: run tools/make_admin_places.py"
+
+
+def test_every_level_is_complete_and_linked():
+    counts = {lv: len(admin.units(lv)) for lv in admin.LEVELS}
+    assert counts == {"oblast": 25, "raion": 136, "hromada": 1466, "settlement": 884}
+    by_id = {u.id: u for u in admin.units()}
+    for u in admin.units():
+        want = {"oblast": (), "raion": ("oblast",), "hromada": ("raion", "oblast")}.get(
+            u.level, ("hromada", "raion", "oblast")
+        )
+        assert tuple(by_id[p].level for p in u.parent_ids) == want, u.describe()
+    # a hromada's raion lies in the hromada's oblast
+    for u in admin.units("hromada"):
+        assert by_id[u.raion_id].oblast_id == u.oblast_id
+
+
+def test_hromadas_still_tile_after_simplification():
+    """The shipped hromadas of an oblast add up to its area (coverage simplification kept
+    the tiling) and each moved little from OSM's area."""
+    geoms = [admin.geometry(u) for u in admin.units("hromada", parent="Donetsk Oblast")]
+    total = sum(geodesic_km2(g) for g in geoms)
+    union = geodesic_km2(shapely.union_all(geoms))
+    # overlaps: OSM's own hromadas of Donetsk Oblast overlap by 3.51 km² (sum 26,531.26, union
+    # 26,527.75 km² geodesic); the simplified ones by no more than that and a little
+    assert 0 <= total - union < 3.6
+    oblast = geodesic_km2(admin.geometry("Donetsk Oblast"))
+    assert union == pytest.approx(oblast, rel=2e-3)  # and no gaps to speak of
+    for u in admin.units("hromada"):
+        assert u.area_km2 == pytest.approx(u.area_km2_osm, rel=2e-3), u.describe()
+
+
+def test_shipped_areas_are_geodesic_areas_of_the_shipped_polygons():
+    for uid in ("oblast/donetska_oblast", "relation/13631487", "relation/3944631"):
+        u = admin.find(uid)
+        assert u.area_km2 == pytest.approx(geodesic_km2(admin.geometry(u)), rel=1e-6, abs=5e-5)  # 4 decimals
+        # and the package's equal-area measure agrees within 0.1 %
+        assert footprint(uid).area_km2 == pytest.approx(u.area_km2, rel=1e-3)
+
+
+# ---------------------------------------------------------------- naming
+@pytest.mark.parametrize(
+    "name",
+    ["Donetsk Oblast", "Донецька область", "Донецкая область", "donetsk oblast", "oblast/donetska_oblast"],
+)
+def test_an_oblast_is_named_in_any_script_or_by_id(name):
+    fp = footprint(name)
+    assert (fp.id, fp.level, fp.name, fp.kind) == (
+        "oblast/donetska_oblast",
+        "oblast",
+        "Donetsk Oblast",
+        "admin_boundary",
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "relation/13285838",
+        "Pokrovsk urban hromada",
+        "Покровська міська громада, Donetsk Oblast",
+        "Pokrovska miska hromada, Pokrovsk raion",
+    ],
+)
+def test_a_hromada_is_named_by_id_and_names(name):
+    fp = footprint(name)
+    assert fp.id == "relation/13285838" and fp.level == "hromada"
+    assert [p[1] for p in fp.parents] == ["raion", "oblast"]
+    assert fp.parents[1][2] == "Donetsk Oblast"
+
+
+def test_paths_name_a_place_by_its_parents():
+    assert admin.find("Pokrovsk raion").id == "relation/11984324"
+    assert admin.find("Leontovychi, Pokrovsk urban hromada").id == "relation/3937108"
+    assert admin.find("Leontovychi, Pokrovsk raion, Donetsk Oblast").id == "relation/3937108"
+    assert admin.find("Lyman, Donetsk Oblast").id == "relation/2718821"
+    with pytest.raises(UnknownPlaceError):
+        admin.find("Leontovychi, Kharkiv Oblast")
+
+
+def test_an_ambiguous_name_lists_the_candidates_with_their_parents():
+    with pytest.raises(UnknownPlaceError) as exc:
+        footprint("Покровський район")
+    msg = str(exc.value)
+    assert "ambiguous" in msg and "relation/11984324" in msg and "relation/1827710" in msg
+    assert "Donetsk Oblast" in msg and "Dnipropetrovsk Oblast" in msg
+
+
+def test_unknown_ids_and_levels_are_errors():
+    with pytest.raises(UnknownPlaceError, match="no place with id 'relation/1'"):
+        footprint("relation/1")
+    with pytest.raises(UnknownPlaceError, match="known levels"):
+        admin.units("village-council")
+
+
+def test_the_frontline_towns_keep_their_names_numbers_and_ladder():
+    """Pokrovsk by name or by its OSM id is the gazetteer's town, with the same footprint."""
+    by_name, by_id = footprint("Pokrovsk"), footprint("relation/2506125")
+    assert by_id is by_name or by_id == by_name
+    assert by_id.kind == "city_limits" and by_id.level == "town" and by_id.id == "relation/2506125"
+    assert round(by_name.area_km2, 2) == 31.17
+    assert available_kinds("relation/2506125") == ["city_limits", "community", "approximate"]
+
+
+def test_a_settlement_has_its_limits_and_its_hromada():
+    fp = footprint("relation/3944631")  # Torske, Lyman hromada
+    assert fp.level == "settlement" and fp.kind == "city_limits" and not fp.approximate
+    assert [f.kind for f in sensitivity_footprints(fp)] == ["city_limits", "city_limits+2km", "community"]
+    hromada = footprint("relation/3944631", kind="community")
+    assert hromada.upper_bound and hromada.geometry.covers(shapely.point_on_surface(fp.geometry))
+
+
+def test_nearest_finds_the_unit_holding_a_point():
+    (u, km), *_ = admin.nearest(37.18, 48.28, "hromada")
+    assert u.id == "relation/13285838" and km == 0.0
+    near = admin.nearest(37.18, 48.28, "settlement", n=3)
+    assert near[0][0].id == "relation/2506125"
+    assert [d for _, d in near] == sorted(d for _, d in near)
+
+
+# ---------------------------------------------------------------- acceptance: claims
+CASES = [
+    # (place as given, level of the raw file, its OSM id)
+    ("Donetsk Oblast", "oblast", "oblast/donetska_oblast"),
+    ("relation/13631487", "hromada", "relation/13631487"),  # Kostiantynivka urban hromada
+    ("relation/3944631", "settlement", "relation/3944631"),  # Torske
+]
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("place", "level", "osm_id"), CASES)
+def test_claim_share_matches_a_geodesic_computation_on_the_raw_polygons(place, level, osm_id):
+    """DeepState 2025-12-15: the share UA holds (everything DeepState does not show occupied)
+    within 0.1 pp of pyproj.Geod on the raw DeepState polygons and the raw OSM polygon."""
+    from mapdiff import check_claim, read_map
+
+    path = shared_file("deepstate/deepstatemap_data_20251215.geojson")
+    raw, _ = _raw_feature(level, osm_id)
+    occupied = shapely.from_geojson(path.read_text(encoding="utf-8"))
+    occupied = shapely.make_valid(shapely.union_all(shapely.get_parts(occupied)))
+    expected = 1.0 - geodesic_km2(shapely.intersection(raw, occupied)) / geodesic_km2(raw)
+    chk = check_claim(read_map(path), place, "UA", 0.226)
+    assert chk.share == pytest.approx(expected, abs=0.001)
+    assert chk.footprint.id == osm_id
+
+
+@pytest.mark.realdata
+def test_cli_claim_on_donetsk_oblast_quotes_deepstates_figure(cli):
+    path = shared_file("deepstate/deepstatemap_data_20251215.geojson")
+    r = cli("claim", str(path), "--place", "Donetsk Oblast", "--side", "UA", "--claimed", "22.6%", "--json")
+    assert r.returncode == 0
+    doc = json.loads(r.stdout)
+    assert round(doc["share"] * 100, 1) == 22.6  # DeepState's own figure for 15 Dec 2025
+
+
+@pytest.mark.parametrize("place", ["Novoselivkaa Oblast", "relation/1", "Покровський район"])
+def test_cli_bad_places_exit_2(cli, place):
+    sample = str(ROOT / "data" / "samples" / "deepstatemap_data_20251127_pokrovsk.geojson")
+    r = cli("claim", sample, "--place", place, "--side", "RU", "--claimed", "50%")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
