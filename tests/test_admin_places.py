@@ -214,3 +214,28 @@ def test_cli_bad_places_exit_2(cli, place):
     sample = str(ROOT / "data" / "samples" / "deepstatemap_data_20251127_pokrovsk.geojson")
     r = cli("claim", sample, "--place", place, "--side", "RU", "--claimed", "50%")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+# ---------------------------------------------------------------- mapdiff place
+def test_cli_place_names_an_oblast_and_an_id(cli):
+    r = cli("place", "Donetsk Oblast")
+    assert r.returncode == 0 and "oblast/donetska_oblast" in r.stdout and "admin_boundary" in r.stdout
+    r = cli("place", "relation/3944631")
+    assert r.returncode == 0 and "Torske" in r.stdout and "Lyman urban hromada (relation/9228065)" in r.stdout
+
+
+def test_cli_place_list_level_json_validates(cli):
+    from test_json_schemas import validate
+
+    r = cli("place", "--list", "--level", "raion", "--parent", "Donetsk Oblast", "--json")
+    doc = json.loads(r.stdout)
+    assert validate(doc) == "admin_places" and len(doc["places"]) == 8
+    assert {p["parents"][0]["name"] for p in doc["places"]} == {"Donetsk Oblast"}
+    r = cli("place", "relation/13285838", "--json")
+    doc = json.loads(r.stdout)
+    assert validate(doc) == "footprint" and doc["level"] == "hromada" and len(doc["parents"]) == 2
+
+
+def test_cli_place_unknown_level_exits_2(cli):
+    r = cli("place", "--list", "--level", "village")
+    assert r.returncode == 2 and "known levels" in r.stderr

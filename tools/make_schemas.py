@@ -386,6 +386,14 @@ schema(
     ],
 )
 
+PARENTS = ARR(
+    {
+        "type": "object",
+        "required": ["id", "level", "name"],
+        "properties": {"id": STR, "level": STR, "name": STR},
+    }
+)
+
 schema(
     "footprint",
     "Footprint (mapdiff place, Footprint.to_dict)",
@@ -402,10 +410,44 @@ schema(
         "provenance": STR,
         "aliases": R("strings"),
         "centre": {"oneOf": [{"type": "null"}, R("position")]},
+        "id": {"type": "string", "description": "stable id: relation/N, oblast/<slug>; '' for a user polygon"},
+        "level": {"type": "string", "description": "oblast, raion, hromada, settlement, town, or ''"},
+        "parents": PARENTS,
         "geometry": R("geometry"),
         "kinds": R("strings"),
     },
     ["name", "footprint_kind", "approximate", "area_km2", "provenance", "geometry"],
+)
+
+schema(
+    "admin_places",
+    "Administrative places (mapdiff place --list --level LEVEL)",
+    "The units of one level of Ukraine's administrative map (OpenStreetMap, ODbL): id, names, "
+    "parents, KATOTTH code, population tag, geodesic areas of the shipped and of OSM's polygon.",
+    {
+        "level": {"enum": ["oblast", "raion", "hromada", "settlement"]},
+        "parent": NSTR,
+        "licence": STR,
+        "places": ARR(
+            {
+                "type": "object",
+                "required": ["id", "level", "name", "names", "parents", "area_km2"],
+                "properties": {
+                    "id": STR,
+                    "level": STR,
+                    "name": STR,
+                    "names": R("strings"),
+                    "parents": PARENTS,
+                    "katotth": STR,
+                    "population": STR,
+                    "area_km2": R("km2"),
+                    "area_km2_osm": R("km2"),
+                    "source": STR,
+                },
+            }
+        ),
+    },
+    ["level", "parent", "licence", "places"],
 )
 
 schema(
