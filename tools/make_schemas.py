@@ -410,7 +410,7 @@ schema(
         "provenance": STR,
         "aliases": R("strings"),
         "centre": {"oneOf": [{"type": "null"}, R("position")]},
-        "id": {"type": "string", "description": "stable id: relation/N, oblast/<slug>; '' for a user polygon"},
+        "id": {"type": "string", "description": "relation/N, oblast/<slug>; '' for a user polygon"},
         "level": {"type": "string", "description": "oblast, raion, hromada, settlement, town, or ''"},
         "parents": PARENTS,
         "geometry": R("geometry"),
