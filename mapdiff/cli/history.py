@@ -10,17 +10,26 @@ import io
 
 from ..errors import ArgumentError
 from ..io.atomic import write_text
-from ..places.footprints import footprint
+from ..places.footprints import footprint, place_set
 from ..series import Series
 from . import command, emit, ranged
 
+#: a set of more places than this prints a summary, not the date x place table
+_SHOWN = 12
+
 
 def _run(args) -> int:
-    if not args.place:
-        raise ArgumentError("give at least one --place NAME")
+    if not args.place and not args.places:
+        raise ArgumentError("give at least one --place NAME, or --places hromadas (a set of places)")
+    if args.place and args.places:
+        raise ArgumentError("give --place NAME (repeatable) or --places SET, not both")
     if len(set(args.place)) != len(args.place):
         raise ArgumentError("a place is given twice; give each --place once")
-    fps = [footprint(p) for p in args.place]
+    if args.places:
+        fps = place_set(args.places)
+        args.place = [f.name for f in fps]  # "<id> <name>": a set's names repeat
+    else:
+        fps = [footprint(p) for p in args.place]
     series = Series(args.releases, source=args.source)
     backend = "dask" if args.scheduler else args.backend
     client = None
@@ -47,7 +56,10 @@ def _run(args) -> int:
         frame.to_csv(buf, float_format="%.6f", lineterminator="\n")
         write_text(args.csv, buf.getvalue())
     d = shares.to_dict()
-    d["places"] = [{**p, "given_as": g} for p, g in zip(d["places"], args.place, strict=True)]
+    d["places"] = [
+        {**p, "given_as": g, "id": f.id, "level": f.level}
+        for p, g, f in zip(d["places"], args.place, fps, strict=True)
+    ]
     d["first_crossing"] = {
         str(t): {
             g: (None if r["date"] is None or str(r["date"]) == "NaT" else r["date"].date().isoformat())
@@ -66,13 +78,25 @@ def _run(args) -> int:
         lines.append(
             f"APPROXIMATE footprints (disc of the official area, clipped to the hromada): {', '.join(approx)}"
         )
-    lines.append("footprints: " + ", ".join(f"{f.name} {f.kind}" for f in fps))
-    lines.append(frame.to_string(float_format=lambda v: f"{v:6.1%}"))
-    for t in (0.5, 0.9):
-        lines.append(
-            f"first release at >= {t:.0%}: "
-            + ", ".join(f"{g} {v or 'never'}" for g, v in d["first_crossing"][str(t)].items())
-        )
+    if len(fps) <= _SHOWN:
+        lines.append("footprints: " + ", ".join(f"{f.name} {f.kind}" for f in fps))
+        lines.append(frame.to_string(float_format=lambda v: f"{v:6.1%}"))
+        for t in (0.5, 0.9):
+            lines.append(
+                f"first release at >= {t:.0%}: "
+                + ", ".join(f"{g} {v or 'never'}" for g, v in d["first_crossing"][str(t)].items())
+            )
+    else:  # a set of places: what a terminal can show; the CSV or JSON has every place
+        kinds = sorted({f.kind for f in fps})
+        lines.append(f"{len(fps)} places ({args.places}), footprints: {', '.join(kinds)}")
+        last = frame.iloc[-1]
+        held = int((last >= 0.5).sum())
+        lines.append(f"on {frame.index[-1]}: {held} of {len(fps)} places at >= 50% {args.side}")
+        for t in (0.5, 0.9):
+            crossed = {g: v for g, v in d["first_crossing"][str(t)].items() if v}
+            lines.append(f"at >= {t:.0%} in some release of this window: {len(crossed)} places")
+        if not args.csv:
+            lines.append("(--csv FILE or --json for every place's shares)")
     if args.csv:
         lines.append(f"wrote {args.csv}")
     emit(d, args.json, "\n".join(lines))
@@ -87,6 +111,12 @@ def _configure(p) -> None:
         default=[],
         metavar="NAME",
         help="place (gazetteer name or alias); repeat for several",
+    )
+    p.add_argument(
+        "--places",
+        metavar="SET",
+        help="a set of places: oblasts, raions, hromadas, settlements, 'every hromada of Donetsk Oblast', "
+        "or a CSV/text FILE of ids or names (columns are named '<id> <name>')",
     )
     p.add_argument("--side", default="RU", help="side whose share is measured (default RU)")
     p.add_argument(
@@ -120,6 +150,7 @@ command(
     "history",
     "Share of each place held by a side, release by release (cached, parallel).",
     "example:\n  mapdiff history 'data/deepstate/*.geojson' --place Pokrovsk --place Myrnohrad "
-    "--side RU --csv shares.csv\n\n"
+    "--side RU --csv shares.csv\n"
+    "  mapdiff history 'data/deepstate/*.geojson' --places hromadas --csv hromadas.csv\n\n"
     "Cache folder: $MAPDIFF_CACHE_DIR (default: the user cache directory).",
 )(_run)

