@@ -239,3 +239,93 @@ def test_cli_place_list_level_json_validates(cli):
 def test_cli_place_unknown_level_exits_2(cli):
     r = cli("place", "--list", "--level", "village")
     assert r.returncode == 2 and "known levels" in r.stderr
+
+
+# ---------------------------------------------------------------- GeoNames points and place sets
+def test_geonames_points_are_the_shipped_settlements_no_polygon_holds():
+    import csv
+
+    with open(GEO / "settlements.csv", encoding="utf-8", newline="") as fh:
+        ua = {(r["name"], r["lat"], r["lon"]) for r in csv.DictReader(fh) if r["country"] == "UA"}
+    pts = admin.points()
+    assert len({u.id for u in pts}) == len(pts) and all(u.id.startswith("geonames/") for u in pts)
+    assert {(u.name, f"{u.point[1]:g}", f"{u.point[0]:g}") for u in pts} <= {
+        (n, f"{float(a):g}", f"{float(o):g}") for n, a, o in ua
+    }
+    polys = shapely.STRtree([admin.geometry(u) for u in admin.units("settlement")])
+    inside = polys.query(shapely.points([u.point for u in pts]), predicate="intersects")
+    assert inside.size == 0  # a point a polygon holds is that polygon
+    # and each point lies in the hromada it names
+    for u in pts[::50]:
+        if u.hromada_id:
+            assert admin.geometry(u.hromada_id).intersects(shapely.Point(u.point)), u.describe()
+
+
+def test_a_point_settlement_is_approximate_and_says_so():
+    u = next(p for p in admin.points() if p.name == "Urzuf")
+    fp = footprint(u.id)
+    assert fp.approximate and fp.kind == "approximate" and "default 5 km²" in fp.caveat
+    assert fp.geometry.intersects(shapely.Point(u.point)) and fp.area_km2 <= 5.0 + 1e-6
+    assert admin.geometry(u.hromada_id).covers(fp.geometry.buffer(-1e-6))
+
+
+def test_a_frontline_town_named_by_its_geonames_id_is_the_town():
+    fp = footprint("geonames/703656")
+    assert fp.name == "Kupiansk" and fp.level == "town" and fp.id == "geonames/703656"
+    assert fp.area_km2 == pytest.approx(footprint("Kupiansk").area_km2)
+
+
+def test_place_sets():
+    from mapdiff.places.footprints import is_place_set, place_set
+
+    assert is_place_set("hromadas") and is_place_set("every hromada of Donetsk Oblast")
+    assert not is_place_set("Pokrovsk") and not is_place_set("Donetsk Oblast")
+    raions = place_set("raions of Donetsk Oblast")
+    assert len(raions) == 8 and raions[0].name.startswith("relation/")
+    assert len({f.name for f in place_set("hromadas")}) == 1466  # id + name: never twice
+    sets = place_set("settlements in Pokrovsk urban hromada")
+    assert "relation/2506125 Pokrovsk" in {f.name for f in sets}
+    assert all(f.approximate == f.id.startswith("geonames/") for f in sets if f.level == "settlement")
+    with pytest.raises(UnknownPlaceError):
+        place_set("hromadas of Atlantis")
+
+
+def test_place_set_from_a_file(tmp_path):
+    from mapdiff.places.footprints import place_set
+
+    f = tmp_path / "places.csv"
+    f.write_text("id,note\nrelation/13285838,x\noblast/donetska_oblast,y\n", encoding="utf-8")
+    assert [p.name for p in place_set(str(f))] == [
+        "relation/13285838 Pokrovsk urban hromada",
+        "oblast/donetska_oblast Donetsk Oblast",
+    ]
+
+
+@pytest.mark.realdata
+def test_history_places_hromadas_matches_geodesic_shares(cli, tmp_path, monkeypatch):
+    """history --places over three DeepState releases: each hromada's RU share within 0.1 pp
+    of pyproj.Geod on the raw DeepState polygon and the raw OSM hromada."""
+    import csv
+    import glob
+
+    files = sorted(glob.glob(str(shared_file("deepstate") / "deepstatemap_data_2025121*.geojson")))[:3]
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    for p in files:
+        (folder / p.rpartition("/")[2]).symlink_to(p)
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "h.csv"
+    r = cli(
+        "history", str(folder), "--places", "every hromada of Donetsk Oblast", "--csv", str(out),
+        "--quiet", "--workers", "1", "--side", "RU",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 3 and len(rows[0]) == 1 + 66
+    occupied = shapely.from_geojson(open(files[-1], encoding="utf-8").read())
+    occupied = shapely.make_valid(shapely.union_all(shapely.get_parts(occupied)))
+    for osm_id in ("relation/13631487", "relation/13285838", "relation/13629943", "relation/9228065"):
+        col = next(c for c in rows[-1] if c.startswith(osm_id + " "))
+        raw, _ = _raw_feature("hromada", osm_id)
+        expected = geodesic_km2(shapely.intersection(raw, occupied)) / geodesic_km2(raw)
+        assert float(rows[-1][col]) == pytest.approx(expected, abs=0.001), col
