@@ -420,6 +420,44 @@ schema(
 )
 
 schema(
+    "region_shares",
+    "Region shares (mapdiff regions, RegionShares.to_dict)",
+    "Per oblast, raion or hromada and per map: the unit's area, the part the map covers, and per "
+    "side the km² held and its share of the covered part (<SIDE>_km2, <SIDE>_share), the grey zone "
+    "(null for a source without a grey class).",
+    {
+        "level": STR,
+        "parent": NSTR,
+        "sides": R("strings"),
+        "licence": STR,
+        "notes": R("strings"),
+        "rows": ARR(
+            {
+                "type": "object",
+                "required": ["source", "date", "id", "name", "area_km2", "covered_km2", "not_covered_km2"],
+                "properties": {
+                    "source": STR,
+                    "date": R("date"),
+                    "id": STR,
+                    "name": STR,
+                    "level": STR,
+                    "oblast": STR,
+                    "footprint_kind": STR,
+                    "approximate": BOOL,
+                    "area_km2": R("km2"),
+                    "covered_km2": R("km2"),
+                    "not_covered_km2": R("km2"),
+                    "covered_share": R("share"),
+                    "grey_km2": {"type": ["number", "null"], "minimum": 0},
+                    "grey_share": R("share"),
+                },
+            }
+        ),
+    },
+    ["level", "parent", "sides", "licence", "notes", "rows"],
+)
+
+schema(
     "admin_places",
     "Administrative places (mapdiff place --list --level LEVEL)",
     "The units of one level of Ukraine's administrative map (OpenStreetMap, ODbL): id, names, "

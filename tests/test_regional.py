@@ -1,0 +1,69 @@
+"""mapdiff regions: per unit x map, km² and share held by each side (issue 23)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import shapely
+from conftest import ROOT, geodesic_km2, shared_file
+
+from mapdiff import read_map
+from mapdiff.errors import ArgumentError
+from mapdiff.regional import region_shares
+
+SAMPLE = ROOT / "data" / "samples" / "deepstatemap_data_20251127_pokrovsk.geojson"
+
+
+def test_rows_add_up_and_name_their_units():
+    res = region_shares([read_map(SAMPLE)], "raion", parent="Donetsk Oblast")
+    f = res.frame
+    assert len(f) == 8 and set(f["id"]) >= {"relation/11984324"}
+    row = f.set_index("id").loc["relation/11984324"]
+    assert row["RU_km2"] + row["UA_km2"] == pytest.approx(row["covered_km2"], rel=1e-9)
+    assert row["covered_km2"] + row["not_covered_km2"] == pytest.approx(row["area_km2"], rel=1e-9)
+    assert pd.isna(row["grey_km2"])  # the deepstate file has no grey class: null, not 0
+    # an uncovered unit has no share: null, not 0 %
+    mariupol = f.set_index("id").loc["relation/11958110"]
+    assert mariupol["covered_km2"] == 0 and pd.isna(mariupol["RU_share"])
+
+
+def test_a_level_the_map_does_not_cover_is_an_error(cli):
+    with pytest.raises(ArgumentError, match="covers none"):
+        region_shares([read_map(SAMPLE)], "hromada", parent="Volyn Oblast")
+    r = cli("regions", str(SAMPLE), "--level", "hromada", "--parent", "Volyn Oblast")
+    assert r.returncode == 2 and "covers none" in r.stderr
+
+
+@pytest.mark.realdata
+def test_oblast_shares_on_every_map_match_geodesic_figures(cli, tmp_path):
+    """DeepState 2025-12-15: Donetsk Oblast's UA share is DeepState's published 22.6 %, and
+    every oblast at war within 0.1 pp of pyproj.Geod on the raw polygons."""
+    ds = shared_file("deepstate/deepstatemap_data_20251215.geojson")
+    api = shared_file("deepstate_api/deepstatemap_data_20251215_polygons.geojson")
+    out = tmp_path / "o.csv"
+    r = cli("regions", str(ds), str(api), "--level", "oblast", "--csv", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    rows = {(x["source"], x["id"]): x for x in doc["rows"]}
+    assert len(rows) == 50 and out.is_file()
+    donetsk = rows[("deepstate", "oblast/donetska_oblast")]
+    assert round(donetsk["UA_share"] * 100, 1) == 22.6
+    # the API's grey zone is separate: held + grey = the file's UA share
+    a = rows[("deepstate_api", "oblast/donetska_oblast")]
+    assert a["UA_share"] + a["grey_share"] == pytest.approx(donetsk["UA_share"], abs=0.001)
+    from test_admin_places import _raw_feature
+
+    occupied = shapely.from_geojson(ds.read_text(encoding="utf-8"))
+    occupied = shapely.make_valid(shapely.union_all(shapely.get_parts(occupied)))
+    from mapdiff.places.regions import region
+
+    # a map drawing one side speaks of Ukraine's land outline and of what it draws: shares
+    # are of that part (Zaporizhzhia: 99.4 % of the oblast; the Kakhovka reservoir is not land)
+    speaks = shapely.union(region("ukraine"), occupied)
+    for slug in ("donetska_oblast", "luhanska_oblast", "zaporizka_oblast", "kharkivska_oblast"):
+        raw, _ = _raw_feature("oblast", f"oblast/{slug}")
+        covered = geodesic_km2(shapely.intersection(raw, speaks))
+        expected = geodesic_km2(shapely.intersection(raw, occupied)) / covered
+        assert rows[("deepstate", f"oblast/{slug}")]["RU_share"] == pytest.approx(expected, abs=0.001), slug
