@@ -166,3 +166,120 @@ def region_shares(maps, level: str = "oblast", *, parent: str | None = None, pla
         notes.append("APPROXIMATE footprints (GeoNames points: discs, flagged per row) are included")
     frame = pd.DataFrame(rows)
     return RegionShares(frame, lv, parent, tuple(sides), tuple(dict.fromkeys(notes)))
+
+
+# ======================================================================= settlement ledger
+#: statuses of a place on one map (:func:`place_status`)
+STATUSES = ("held", "contested", "grey", "not covered")
+
+
+def _status(shares: dict, grey, covered_share, threshold: float, grey_threshold: float, min_covered: float):
+    """(status, side or None) of one place from its shares of the covered part."""
+    if covered_share is None or covered_share < min_covered:
+        return "not covered", None
+    best = max(shares, key=lambda s: shares[s] or 0.0) if shares else None
+    if best is not None and (shares[best] or 0.0) >= threshold:
+        return "held", best
+    if grey is not None and grey >= grey_threshold:
+        return "grey", None
+    return "contested", None
+
+
+def place_status(
+    m,
+    places="settlements",
+    *,
+    threshold: float = 0.5,
+    grey_threshold: float = 0.5,
+    min_covered: float = 0.5,
+    fps=None,
+) -> pd.DataFrame:
+    """Per place on one map: the share each side holds, the grey share and a status.
+
+    Status: ``held`` (by ``side``: the side holding at least ``threshold`` of the covered
+    part), ``grey`` (grey zone at least ``grey_threshold``), ``contested`` (neither), or
+    ``not covered`` (the map speaks of less than ``min_covered`` of the place).
+
+    Returns
+    -------
+    DataFrame
+        One row per place: ``id``, ``name``, ``level``, ``parents`` (names, nearest first),
+        ``footprint_kind``, ``approximate``, ``<SIDE>_share`` per side, ``grey_share``,
+        ``covered_share``, ``status``, ``side``.
+    """
+    for name, v in (
+        ("threshold", threshold),
+        ("grey_threshold", grey_threshold),
+        ("min_covered", min_covered),
+    ):
+        if not 0.0 < float(v) <= 1.0:
+            raise ArgumentError(f"{name} must be a share in (0, 1], got {v!r}")
+    res = region_shares([m], places=places, level="settlement") if fps is None else _measure_fps(m, fps)
+    f = res.frame
+    sides = list(res.sides)
+    out = []
+    for r in f.to_dict("records"):
+        shares = {s: _nan_none(r.get(f"{s}_share")) for s in sides}
+        status, side = _status(
+            shares, _nan_none(r.get("grey_share")), _nan_none(r.get("covered_share")),
+            threshold, grey_threshold, min_covered,
+        )  # fmt: skip
+        out.append({**r, "status": status, "side": side})
+    return pd.DataFrame(out)
+
+
+def _nan_none(v):
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+
+def _measure_fps(m, fps):
+    """region_shares on a ready list of footprints (one map)."""
+    return region_shares([m], places=list(fps), level="settlement")
+
+
+def places_changed(
+    old,
+    new,
+    places="settlements",
+    *,
+    threshold: float = 0.5,
+    grey_threshold: float = 0.5,
+    min_covered: float = 0.5,
+) -> list[dict]:
+    """The places whose status differs between two releases of one source.
+
+    Each entry: ``id``, ``name``, ``parents`` (names, nearest first), ``from`` and ``to``
+    (``"held:RU"``, ``"contested"``, ``"grey"``, ``"not covered"``), the share of every side
+    and the grey share before and after, ``approximate`` (a point's disc footprint).
+    """
+    from .places.footprints import place_set
+
+    fps = place_set(places)
+    kw = {"threshold": threshold, "grey_threshold": grey_threshold, "min_covered": min_covered}
+    a = place_status(old, fps=fps, **kw)
+    b = place_status(new, fps=fps, **kw)
+    parents = {f.id or f.name: [n for _, _, n in f.parents] for f in fps}
+    sides = sorted({c.removesuffix("_share") for c in [*a.columns, *b.columns] if c.endswith("_share")} - {
+        "grey", "covered"
+    })  # fmt: skip
+    out = []
+    for ra, rb in zip(a.to_dict("records"), b.to_dict("records"), strict=True):
+        sa = ra["status"] + (f":{ra['side']}" if isinstance(ra["side"], str) else "")
+        sb = rb["status"] + (f":{rb['side']}" if isinstance(rb["side"], str) else "")
+        if sa == sb:
+            continue
+        out.append(
+            {
+                "id": ra["id"],
+                "name": ra["name"],
+                "parents": parents.get(ra["id"] or ra["name"], []),
+                "from": sa,
+                "to": sb,
+                "before": {s: _nan_none(ra.get(f"{s}_share")) for s in sides}
+                | {"grey": _nan_none(ra["grey_share"])},
+                "after": {s: _nan_none(rb.get(f"{s}_share")) for s in sides}
+                | {"grey": _nan_none(rb["grey_share"])},
+                "approximate": bool(ra["approximate"]),
+            }
+        )
+    return out

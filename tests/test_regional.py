@@ -67,3 +67,59 @@ def test_oblast_shares_on_every_map_match_geodesic_figures(cli, tmp_path):
         covered = geodesic_km2(shapely.intersection(raw, speaks))
         expected = geodesic_km2(shapely.intersection(raw, occupied)) / covered
         assert rows[("deepstate", f"oblast/{slug}")]["RU_share"] == pytest.approx(expected, abs=0.001), slug
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_changes_places_settlements_matches_an_independent_computation(cli):
+    """changes --places: the settlement polygons of Donetsk Oblast whose status changed
+    between DeepState's API releases of 1 Nov and 15 Dec 2025, against pyproj.Geod on the raw
+    polygons (RU: occupied classes; grey: 'Unknown status'; UA: the rest of the land)."""
+    from test_admin_places import OSM_ADMIN
+
+    from mapdiff.places.regions import region
+
+    a = shared_file("deepstate_api/deepstatemap_data_20251101_polygons.geojson")
+    b = shared_file("deepstate_api/deepstatemap_data_20251215_polygons.geojson")
+    r = cli("changes", str(a), str(b), "--places", "settlements of Donetsk Oblast", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    got = {x["id"]: (x["from"], x["to"]) for x in doc["places_changed"] if x["id"].startswith("relation/")}
+
+    def classes(path):
+        feats = json.loads(path.read_text(encoding="utf-8"))["features"]
+        ru = [f for f in feats if f["properties"]["name"].startswith(("Occupied", "CADR"))]
+        grey = [f for f in feats if f["properties"]["name"].startswith("Unknown status")]
+
+        def union(fs):
+            gs = [shapely.make_valid(shapely.from_geojson(json.dumps(f["geometry"]))) for f in fs]
+            return shapely.union_all(gs)
+
+        ru, grey = union(ru), union(grey)
+        return ru, shapely.difference(grey, ru)
+
+    def status(poly, ru, grey):
+        speaks = shapely.intersection(poly, shapely.union_all([region("ukraine"), ru, grey]))
+        cov = geodesic_km2(speaks)
+        r_, g_ = geodesic_km2(shapely.intersection(poly, ru)), geodesic_km2(shapely.intersection(poly, grey))
+        u_ = cov - r_ - g_
+        if cov < 0.5 * geodesic_km2(poly):
+            return "not covered"
+        if r_ >= 0.5 * cov:
+            return "held:RU"
+        if u_ >= 0.5 * cov:
+            return "held:UA"
+        return "grey" if g_ >= 0.5 * cov else "contested"
+
+    ca, cb = classes(a), classes(b)
+    want = {}
+    feats = json.loads((OSM_ADMIN / "osm_settlements.geojson").read_text(encoding="utf-8"))["features"]
+    for f in feats:
+        if f["properties"]["oblast_slug"] != "donetska_oblast":
+            continue
+        poly = shapely.make_valid(shapely.from_geojson(json.dumps(f["geometry"])))
+        sa, sb = status(poly, *ca), status(poly, *cb)
+        if sa != sb:
+            want[f["properties"]["osm_id"]] = (sa, sb)
+    assert want and got == want
+    assert all(x["parents"] for x in doc["places_changed"])

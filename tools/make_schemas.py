@@ -514,6 +514,25 @@ schema(
                 },
             }
         ),
+        "places": {"type": "string", "description": "with --places: the set of places"},
+        "threshold": {"type": "number", "description": "share at which a side holds a place"},
+        "grey_threshold": {"type": "number", "description": "grey share at which a place is grey"},
+        "places_changed": ARR(
+            {
+                "type": "object",
+                "required": ["id", "name", "parents", "from", "to", "before", "after", "approximate"],
+                "properties": {
+                    "id": STR,
+                    "name": STR,
+                    "parents": R("strings"),
+                    "from": {"type": "string", "description": "held:<SIDE>, contested, grey or not covered"},
+                    "to": STR,
+                    "before": {"type": "object", "description": "share per side and grey, before"},
+                    "after": {"type": "object", "description": "share per side and grey, after"},
+                    "approximate": BOOL,
+                },
+            }
+        ),
     },
     ["source", "old", "new", "sides", "components"],
 )

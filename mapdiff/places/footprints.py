@@ -561,11 +561,15 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
         if legacy is None:
             return _admin_footprint(unit, kind)
         fp = footprint(legacy, kind=kind)  # a frontline town: its ladder, its numbers
-        if not fp.id:  # a town without OSM limits, named by its GeoNames id
-            import dataclasses
+        import dataclasses
 
-            fp = dataclasses.replace(fp, id=unit.id)
-        return fp
+        # named by an id of the administrative map: that unit's parents, and its id when the
+        # town has no OSM limits (a GeoNames point)
+        return dataclasses.replace(
+            fp,
+            id=fp.id or unit.id,
+            parents=fp.parents or tuple((p.id, p.level, p.name) for p in unit.parents()),
+        )
     entries, _ = _gazetteer()
     e = entries[canon]
     base, _, buf = (kind or "").partition("+")
@@ -1114,7 +1118,9 @@ def _labelled(fp: Footprint) -> Footprint:
     """The footprint named ``"<id> <name>"`` (a set's names repeat: the id tells them apart)."""
     import dataclasses
 
-    return dataclasses.replace(fp, name=f"{fp.id} {fp.name}") if fp.id else fp
+    if not fp.id or fp.name.startswith(f"{fp.id} "):
+        return fp
+    return dataclasses.replace(fp, name=f"{fp.id} {fp.name}")
 
 
 def place_set(spec) -> list[Footprint]:
