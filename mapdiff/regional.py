@@ -113,7 +113,7 @@ def region_shares(maps, level: str = "oblast", *, parent: str | None = None, pla
         lv = admin.parse_level(level)
         spec = f"{lv}s" + (f" of {parent}" if parent else "")
     else:
-        lv, spec = level, places
+        lv, spec = "places", places
     fps = place_set(spec)
     geoms = np.asarray([f.geometry for f in fps], dtype=object)
     centre = _centre(geoms)

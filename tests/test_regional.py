@@ -123,3 +123,27 @@ def test_changes_places_settlements_matches_an_independent_computation(cli):
             want[f["properties"]["osm_id"]] = (sa, sb)
     assert want and got == want
     assert all(x["parents"] for x in doc["places_changed"])
+
+
+def test_claim_places_gives_a_verdict_per_place(cli):
+    args = ["claim", str(SAMPLE), "--places", "raions of Donetsk Oblast", "--side", "RU", "--claimed", "50%"]
+    r = cli(*args, "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    rows = {x["id"]: x for x in doc["rows"]}
+    assert len(rows) == 8 and doc["claim"]["claimed"] == 0.5
+    pok = rows["relation/11984324"]
+    assert pok["verdict"] == ("supported" if pok["RU_share"] >= 0.5 else "not supported")
+    assert rows["relation/11958110"]["verdict"] == "not covered"  # Mariupol raion: not on this clip
+    r = cli(
+        "claim",
+        str(SAMPLE),
+        "--places",
+        "raions of Donetsk Oblast",
+        "--side",
+        "RU",
+        "--claimed",
+        "50%",
+        "--strict",
+    )
+    assert r.returncode == 1

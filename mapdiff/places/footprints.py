@@ -554,6 +554,9 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
     try:
         canon = resolve_name(name)
     except UnknownPlaceError as exc:  # not one of the frontline towns: the administrative map
+        legacy = _legacy_by_id().get(str(name).strip())  # a town's own OSM id (a city's limits)
+        if legacy is not None:
+            return footprint(legacy, kind=kind)
         unit = _admin_unit(name, exc)
         if unit is None:
             raise
@@ -855,13 +858,14 @@ def available_kinds(name: str) -> list[str]:
     try:
         canon = resolve_name(name)
     except UnknownPlaceError as exc:
-        unit = _admin_unit(name, exc)
-        if unit is None:
-            raise
-        legacy = _legacy_by_id().get(unit.id)
-        if legacy is None:
-            return admin_kinds(unit)
-        canon = legacy
+        canon = _legacy_by_id().get(str(name).strip())  # a town's own OSM id (a city's limits)
+        if canon is None:
+            unit = _admin_unit(name, exc)
+            if unit is None:
+                raise
+            canon = _legacy_by_id().get(unit.id)
+            if canon is None:
+                return admin_kinds(unit)
     e = entries[canon]
     kinds = [OSM_BOUNDARY] if cached_boundary(canon) is not None else []
     kinds += [k for k in (CITY_LIMITS, COMMUNITY) if k in e["polygons"]]
