@@ -283,3 +283,120 @@ def places_changed(
             }
         )
     return out
+
+
+def ledger_from_shares(shares, threshold: float = 0.5, grey_threshold: float = 0.5) -> pd.DataFrame:
+    """The status of each place at each release, from a :class:`~mapdiff.series.ShareSeries`
+    of the side that draws (``RU`` on most sources; grey counts for nobody).
+
+    A place is ``held:<side>`` at ``threshold`` or more, ``held:<other side>`` when the rest
+    of the covered part (not the side, not grey) reaches ``threshold`` (Ukraine's map has
+    two sides), ``grey`` when the grey zone does, else ``contested``; ``not covered`` where
+    the source does not speak (NaN share).
+
+    Returns
+    -------
+    DataFrame
+        Long: ``date``, ``place``, ``share`` (the side's), ``grey_share``, ``status``.
+    """
+    side = shares.side
+    other = "UA" if side == "RU" else "RU"
+    f = shares.frame
+    g = shares.grey if shares.grey is not None else f * 0.0
+    rows = []
+    for date, r in f.iterrows():
+        gr = g.loc[date]
+        for place, v in r.items():
+            gv = 0.0 if pd.isna(gr[place]) else float(gr[place])
+            if pd.isna(v):
+                st = "not covered"
+            elif v >= threshold:
+                st = f"held:{side}"
+            elif 1.0 - v - gv >= threshold:
+                st = f"held:{other}"
+            elif gv >= grey_threshold:
+                st = "grey"
+            else:
+                st = "contested"
+            rows.append({"date": date, "place": place, "share": v, "grey_share": gv, "status": st})
+    return pd.DataFrame(rows)
+
+
+def status_changes(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Each change of status in a ledger (:func:`ledger_from_shares`): ``place``, ``from``,
+    ``to``, ``date`` (the first release showing the new status), ``previous_date`` (the last
+    release showing the old one: the change happened in between), shares before and after.
+    A place's first release sets its status (no change); ``not covered`` releases are skipped."""
+    out = []
+    led = ledger[ledger["status"] != "not covered"].sort_values(["place", "date"])
+    for place, grp in led.groupby("place", sort=False):
+        prev = None
+        for r in grp.itertuples(index=False):
+            if prev is not None and r.status != prev.status:
+                out.append(
+                    {
+                        "place": place,
+                        "from": prev.status,
+                        "to": r.status,
+                        "date": r.date,
+                        "previous_date": prev.date,
+                        "share_before": prev.share,
+                        "share_after": r.share,
+                    }
+                )
+            prev = r
+    cols = ["place", "from", "to", "date", "previous_date", "share_before", "share_after"]
+    return pd.DataFrame(out, columns=cols)
+
+
+def changed_hands(changes: pd.DataFrame) -> pd.DataFrame:
+    """The changes in which a place passed to a side (``to`` is ``held:<side>`` and ``from``
+    is not the same): the settlements that changed hands."""
+    if changes.empty:
+        return changes
+    return changes[changes["to"].str.startswith("held:") & (changes["from"] != changes["to"])]
+
+
+def monthly_counts(hands: dict, oblast_of: dict) -> pd.DataFrame:
+    """Per source, month and oblast: how many places passed to each side.
+
+    ``hands`` is ``{source: changed_hands(...)}``, ``oblast_of`` maps a place (as named in
+    the ledger) to its oblast."""
+    rows = []
+    for source, ch in hands.items():
+        for r in ch.itertuples(index=False):
+            rows.append(
+                {
+                    "source": source,
+                    "month": pd.Timestamp(r.date).strftime("%Y-%m"),
+                    "oblast": oblast_of.get(r.place, ""),
+                    "to": r.to,
+                }
+            )
+    if not rows:
+        return pd.DataFrame(columns=["source", "month", "oblast", "to", "places"])
+    f = pd.DataFrame(rows)
+    return f.groupby(["source", "month", "oblast", "to"]).size().rename("places").reset_index()
+
+
+def disagreements(hands: dict, min_days: int = 1) -> pd.DataFrame:
+    """Places whose passing to a side the sources date differently (by ``min_days`` or more),
+    or that one source shows and another does not (``date`` NaT for that source).
+
+    Returns one row per place and side: ``place``, ``to``, one date column per source, and
+    ``spread_days`` (latest minus earliest date shown; NaN when a source never shows it)."""
+    firsts: dict = {}
+    for source, ch in hands.items():
+        for r in ch.itertuples(index=False):
+            firsts.setdefault((r.place, r.to), {}).setdefault(source, pd.Timestamp(r.date))
+    rows = []
+    sources = list(hands)
+    for (place, to), by in firsts.items():
+        dates = [by.get(s) for s in sources]
+        shown = [d for d in dates if d is not None]
+        spread = (max(shown) - min(shown)).days if len(shown) == len(sources) else np.nan
+        if len(shown) < len(sources) or spread >= min_days:
+            rows.append(
+                {"place": place, "to": to, **dict(zip(sources, dates, strict=True)), "spread_days": spread}
+            )
+    return pd.DataFrame(rows, columns=["place", "to", *sources, "spread_days"])

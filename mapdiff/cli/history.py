@@ -67,6 +67,24 @@ def _run(args) -> int:
         }
         for t in (0.5, 0.9)
     }
+    if args.places:  # the ledger: each place's changes of status, first release showing each
+        from ..regional import ledger_from_shares, status_changes
+
+        ch = status_changes(ledger_from_shares(shares)).sort_values(["date", "place"], kind="stable")
+        d["places_changed"] = [
+            {
+                **{k: r[k] for k in ("place", "from", "to")},
+                "date": r["date"].date().isoformat(),
+                "previous_date": r["previous_date"].date().isoformat(),
+                "share_before": None
+                if r["share_before"] != r["share_before"]
+                else round(float(r["share_before"]), 6),
+                "share_after": None
+                if r["share_after"] != r["share_after"]
+                else round(float(r["share_after"]), 6),
+            }
+            for r in ch.to_dict("records")
+        ]
     if series.duplicates:
         d["duplicates_dropped"] = list(series.duplicates)
     approx = [f.name for f in fps if f.approximate]
@@ -74,7 +92,12 @@ def _run(args) -> int:
         f"{series.source}: {len(series)} releases {series.dates[0]}..{series.dates[-1]}, "
         f"share held by {args.side} (grey counts for {args.policy})"
     ]
-    if approx:
+    if approx and len(fps) > _SHOWN:
+        lines.append(
+            f"APPROXIMATE footprints for {len(approx)} of the {len(fps)} places (discs round a town's "
+            "centre or a GeoNames point, clipped to the hromada; flagged per place in --json)"
+        )
+    elif approx:
         lines.append(
             f"APPROXIMATE footprints (disc of the official area, clipped to the hromada): {', '.join(approx)}"
         )
@@ -97,6 +120,15 @@ def _run(args) -> int:
             lines.append(f"at >= {t:.0%} in some release of this window: {len(crossed)} places")
         if not args.csv:
             lines.append("(--csv FILE or --json for every place's shares)")
+    if args.places:
+        moved = d["places_changed"]
+        lines.append(
+            f"{len(moved)} changes of status (held by a side at >= 50%, grey, contested), "
+            "first release showing each:"
+        )
+        lines += [f"  {x['date']} {x['place']}: {x['from']} -> {x['to']}" for x in moved[:30]]
+        if len(moved) > 30:
+            lines.append(f"  ... {len(moved) - 30} more (--json for all)")
     if args.csv:
         lines.append(f"wrote {args.csv}")
     emit(d, args.json, "\n".join(lines))
