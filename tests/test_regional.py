@@ -147,3 +147,68 @@ def test_claim_places_gives_a_verdict_per_place(cli):
         "--strict",
     )
     assert r.returncode == 1
+
+
+def _series(frame, grey=None):
+    from mapdiff.series import ShareSeries
+
+    frame.index = pd.to_datetime(frame.index)
+    if grey is not None:
+        grey.index = frame.index
+    return ShareSeries(frame, "RU", "nobody", "demo", grey=grey)
+
+
+def test_ledger_statuses_and_first_release_of_each_change():
+    from mapdiff.regional import changed_hands, ledger_from_shares, status_changes
+
+    f = pd.DataFrame(
+        {"A": [0.1, 0.3, 0.6, 0.7], "B": [0.0, 0.0, 0.0, float("nan")]},
+        index=["2025-01-01", "2025-01-03", "2025-01-05", "2025-01-09"],
+    )
+    g = pd.DataFrame({"A": [0.0, 0.6, 0.1, 0.0], "B": [0.0, 0.0, 0.0, 0.0]})
+    led = ledger_from_shares(_series(f, g))
+    st = led.set_index(["place", "date"])["status"]
+    assert list(st["A"]) == ["held:UA", "grey", "held:RU", "held:RU"]
+    assert st["B"].iloc[-1] == "not covered"
+    ch = status_changes(led)
+    assert [(r["from"], r["to"], r["date"].day, r["previous_date"].day) for r in ch.to_dict("records")] == [
+        ("held:UA", "grey", 3, 1),
+        ("grey", "held:RU", 5, 3),
+    ]
+    hands = changed_hands(ch)
+    assert list(hands["to"]) == ["held:RU"]
+    # thresholds are options
+    led = ledger_from_shares(_series(f, g), threshold=0.75)
+    assert set(led[led["place"] == "A"]["status"]) == {"held:UA", "grey", "contested"}
+
+
+def test_monthly_counts_and_disagreements_between_sources():
+    from mapdiff.regional import changed_hands, disagreements, monthly_counts, status_changes
+
+    def hands(dates_a):
+        rows = [
+            {"date": pd.Timestamp(d), "place": p, "share": s, "grey_share": 0.0, "status": st}
+            for p, seq in dates_a.items()
+            for d, s, st in seq
+        ]
+        return changed_hands(status_changes(pd.DataFrame(rows)))
+
+    x = hands(
+        {
+            "V1": [("2025-01-01", 0.1, "held:UA"), ("2025-01-10", 0.9, "held:RU")],
+            "V2": [("2025-01-01", 0.1, "held:UA"), ("2025-02-02", 0.9, "held:RU")],
+        }
+    )
+    y = hands(
+        {
+            "V1": [("2025-01-01", 0.1, "held:UA"), ("2025-01-14", 0.9, "held:RU")],
+            "V2": [("2025-01-01", 0.1, "held:UA"), ("2025-02-02", 0.9, "held:RU")],
+        }
+    )
+    counts = monthly_counts({"x": x, "y": y}, {"V1": "Donetsk", "V2": "Donetsk"})
+    assert counts[counts["source"] == "x"].set_index("month")["places"].to_dict() == {
+        "2025-01": 1,
+        "2025-02": 1,
+    }
+    dis = disagreements({"x": x, "y": y})
+    assert list(dis["place"]) == ["V1"] and dis["spread_days"].iloc[0] == 4
