@@ -556,13 +556,19 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
     except UnknownPlaceError as exc:  # not one of the frontline towns: the administrative map
         legacy = _legacy_by_id().get(str(name).strip())  # a town's own OSM id (a city's limits)
         if legacy is not None:
-            return footprint(legacy, kind=kind)
-        unit = _admin_unit(name, exc)
-        if unit is None:
-            raise
-        legacy = _legacy_by_id().get(unit.id)
-        if legacy is None:
-            return _admin_footprint(unit, kind)
+            from . import admin
+
+            try:
+                unit = admin.find(str(name).strip())
+            except UnknownPlaceError:  # a city's limits the administrative map lacks
+                return footprint(legacy, kind=kind)
+        else:
+            unit = _admin_unit(name, exc)
+            if unit is None:
+                raise
+            legacy = _legacy_by_id().get(unit.id)
+            if legacy is None:
+                return _admin_footprint(unit, kind)
         fp = footprint(legacy, kind=kind)  # a frontline town: its ladder, its numbers
         import dataclasses
 
