@@ -329,3 +329,25 @@ def test_history_places_hromadas_matches_geodesic_shares(cli, tmp_path, monkeypa
         raw, _ = _raw_feature("hromada", osm_id)
         expected = geodesic_km2(shapely.intersection(raw, occupied)) / geodesic_km2(raw)
         assert float(rows[-1][col]) == pytest.approx(expected, abs=0.001), col
+
+
+def test_a_labelled_name_is_the_place_it_labels():
+    """A set names its places "<id> <name>" (CSV columns, report rows): that name resolves."""
+    fp = footprint("relation/13285838 Pokrovsk urban hromada")
+    assert fp.id == "relation/13285838" and fp.name == "relation/13285838 Pokrovsk urban hromada"
+    assert footprint("relation/2506125 Pokrovsk").area_km2 == footprint("Pokrovsk").area_km2
+
+
+def test_history_places_on_the_samples_names_ids(cli, tmp_path, monkeypatch):
+    from test_json_schemas import validate
+
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path))
+    samples = str(ROOT / "data" / "samples" / "*.geojson")
+    r = cli("history", samples, "--places", "raions of Donetsk Oblast", "--json", "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert validate(doc) == "share_series" and len(doc["places"]) == 8
+    assert all(p["name"].startswith(p["id"] + " ") and p["level"] == "raion" for p in doc["places"])
+    assert "places_changed" in doc
+    r = cli("history", samples, "--places", "raions of Atlantis")
+    assert r.returncode == 2

@@ -542,6 +542,9 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
     >>> footprint("Kupiansk").kind
     'approximate'
     """
+    labelled = _LABELLED_RE.match(str(name)) if isinstance(name, str) else None
+    if labelled:  # "<id> <name>", as a set names its places (CSV columns, report rows)
+        return _labelled(footprint(labelled.group(1), kind=kind))
     if isinstance(name, os.PathLike) or (looks_like_path(name) and not _is_alias(name)):
         fp = footprint_from_file(name)
         if kind:
@@ -915,12 +918,13 @@ _POLYGON_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml
 def looks_like_path(text: str) -> bool:
     """True when ``text`` names a polygon file rather than a place (a path separator or file suffix)."""
     t = str(text)
-    if _PLACE_ID_RE.fullmatch(t.strip()):  # relation/2506125 is a place's id, not a path
+    if _PLACE_ID_RE.fullmatch(t.strip()) or _LABELLED_RE.match(t):  # a place's id, not a path
         return False
     return "/" in t or "\\" in t or t.lower().endswith(_POLYGON_SUFFIXES)
 
 
 _PLACE_ID_RE = re.compile(r"(relation|way|node)/\d+|oblast/[a-z_]+|geonames/\d+")
+_LABELLED_RE = re.compile(r"^((?:relation|way|node)/\d+|oblast/[a-z_]+|geonames/\d+) \S.*$")
 
 
 def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = "") -> Footprint:
