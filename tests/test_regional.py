@@ -212,3 +212,16 @@ def test_monthly_counts_and_disagreements_between_sources():
     }
     dis = disagreements({"x": x, "y": y})
     assert list(dis["place"]) == ["V1"] and dis["spread_days"].iloc[0] == 4
+
+
+def test_track_places_keeps_the_claims_about_the_set(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path))
+    maps = f"deepstate={ROOT / 'data' / 'samples' / '*.geojson'}"
+    ledger = str(ROOT / "data" / "claims" / "claims.csv")
+    args = ["track", ledger, "--maps", maps, "--quiet", "--workers", "1", "--json"]
+    every = json.loads(cli(*args).stdout)
+    some = json.loads(cli(*args, "--places", "settlements in Pokrovsk urban hromada").stdout)
+    places = {r["place"] for r in some["rows"]}
+    assert places and places <= {"Pokrovsk", "Rodynske"} and len(some["rows"]) < len(every["rows"])
+    r = cli("track", ledger, "--maps", maps, "--places", "hromadas of Volyn Oblast")
+    assert r.returncode == 2 and "no claim" in r.stderr
