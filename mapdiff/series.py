@@ -329,8 +329,12 @@ class Series:
 
         Parameters
         ----------
-        places : str, Footprint or sequence of them
-            Gazetteer names (any alias) or :class:`~mapdiff.places.footprints.Footprint` objects.
+        places : str, Footprint, sequence of them, or a set of places
+            Gazetteer names (any alias, any script), ids (``relation/13285838``) or
+            :class:`~mapdiff.places.footprints.Footprint` objects; or a set
+            (:func:`~mapdiff.places.footprints.place_set`): a level (``"hromadas"``), a level
+            below a parent (``"every hromada of Donetsk Oblast"``) or a GeoDataFrame. A set's
+            places are named ``"<id> <name>"``.
         side : str
             The side whose held land (labels for which ``Label.holds``) is measured.
         policy : {"nobody", "half", "claimant", "excluded"}
@@ -540,8 +544,12 @@ def _footprint(name: str):
 
 
 def _footprints(places) -> list:
-    from .places.footprints import Footprint
+    from .places.footprints import Footprint, is_place_set, place_set
 
+    if isinstance(places, str) and is_place_set(places):  # "hromadas", "every raion of X"
+        return place_set(places)
+    if type(places).__name__ == "GeoDataFrame":
+        return place_set(places)
     if isinstance(places, str | Footprint):
         places = [places]
     out = []

@@ -123,6 +123,7 @@ def cases(tmp: Path) -> dict:
         "changes": ([OLD, NEW, "--place", "Pokrovsk"], "changes"),
         "render": ([OLD, NEW, "--place", "Pokrovsk", "--out", str(tmp / "r.png"), "--dpi", "40"], "render"),
         "place": (["Pokrovsk"], "footprint"),
+        "regions": ([OLD, NEW, "--level", "raion", "--parent", "Donetsk Oblast"], "region_shares"),
         "fetch": (["deepstate", "2025-11-27", "--offline"], "fetch"),
         "claims": ([_ledger(tmp), "--maps", maps], "claims_report"),
         "track": ([_ledger(tmp), "--maps", maps, "--no-cache", "--quiet", "--workers", "1"], "tracking"),

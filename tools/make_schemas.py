@@ -386,6 +386,14 @@ schema(
     ],
 )
 
+PARENTS = ARR(
+    {
+        "type": "object",
+        "required": ["id", "level", "name"],
+        "properties": {"id": STR, "level": STR, "name": STR},
+    }
+)
+
 schema(
     "footprint",
     "Footprint (mapdiff place, Footprint.to_dict)",
@@ -402,10 +410,82 @@ schema(
         "provenance": STR,
         "aliases": R("strings"),
         "centre": {"oneOf": [{"type": "null"}, R("position")]},
+        "id": {"type": "string", "description": "relation/N, oblast/<slug>; '' for a user polygon"},
+        "level": {"type": "string", "description": "oblast, raion, hromada, settlement, town, or ''"},
+        "parents": PARENTS,
         "geometry": R("geometry"),
         "kinds": R("strings"),
     },
     ["name", "footprint_kind", "approximate", "area_km2", "provenance", "geometry"],
+)
+
+schema(
+    "region_shares",
+    "Region shares (mapdiff regions, RegionShares.to_dict)",
+    "Per oblast, raion or hromada and per map: the unit's area, the part the map covers, and per "
+    "side the km² held and its share of the covered part (<SIDE>_km2, <SIDE>_share), the grey zone "
+    "(null for a source without a grey class).",
+    {
+        "level": STR,
+        "parent": NSTR,
+        "sides": R("strings"),
+        "licence": STR,
+        "notes": R("strings"),
+        "rows": ARR(
+            {
+                "type": "object",
+                "required": ["source", "date", "id", "name", "area_km2", "covered_km2", "not_covered_km2"],
+                "properties": {
+                    "source": STR,
+                    "date": R("date"),
+                    "id": STR,
+                    "name": STR,
+                    "level": STR,
+                    "oblast": STR,
+                    "footprint_kind": STR,
+                    "approximate": BOOL,
+                    "area_km2": R("km2"),
+                    "covered_km2": R("km2"),
+                    "not_covered_km2": R("km2"),
+                    "covered_share": R("share"),
+                    "grey_km2": {"type": ["number", "null"], "minimum": 0},
+                    "grey_share": R("share"),
+                },
+            }
+        ),
+    },
+    ["level", "parent", "sides", "licence", "notes", "rows"],
+)
+
+schema(
+    "admin_places",
+    "Administrative places (mapdiff place --list --level LEVEL)",
+    "The units of one level of Ukraine's administrative map (OpenStreetMap, ODbL): id, names, "
+    "parents, KATOTTH code, population tag, geodesic areas of the shipped and of OSM's polygon.",
+    {
+        "level": {"enum": ["oblast", "raion", "hromada", "settlement"]},
+        "parent": NSTR,
+        "licence": STR,
+        "places": ARR(
+            {
+                "type": "object",
+                "required": ["id", "level", "name", "names", "parents", "area_km2"],
+                "properties": {
+                    "id": STR,
+                    "level": STR,
+                    "name": STR,
+                    "names": R("strings"),
+                    "parents": PARENTS,
+                    "katotth": STR,
+                    "population": STR,
+                    "area_km2": R("km2"),
+                    "area_km2_osm": R("km2"),
+                    "source": STR,
+                },
+            }
+        ),
+    },
+    ["level", "parent", "licence", "places"],
 )
 
 schema(
@@ -431,6 +511,25 @@ schema(
                     "area_km2": R("km2"),
                     "place": NSTR,
                     "distance_km": R("number_or_null"),
+                },
+            }
+        ),
+        "places": {"type": "string", "description": "with --places: the set of places"},
+        "threshold": {"type": "number", "description": "share at which a side holds a place"},
+        "grey_threshold": {"type": "number", "description": "grey share at which a place is grey"},
+        "places_changed": ARR(
+            {
+                "type": "object",
+                "required": ["id", "name", "parents", "from", "to", "before", "after", "approximate"],
+                "properties": {
+                    "id": STR,
+                    "name": STR,
+                    "parents": R("strings"),
+                    "from": {"type": "string", "description": "held:<SIDE>, contested, grey or not covered"},
+                    "to": STR,
+                    "before": {"type": "object", "description": "share per side and grey, before"},
+                    "after": {"type": "object", "description": "share per side and grey, after"},
+                    "approximate": BOOL,
                 },
             }
         ),

@@ -40,6 +40,7 @@ _MODULES = (
     "info",
     "compare",
     "claim",
+    "regions",
     "encircle",
     "history",
     "changes",

@@ -35,6 +35,26 @@ def _run(args) -> int:
         lines += [
             f"    {x.side:<6}{x.area_km2:>10,.2f} km²  near {x.place} ({x.distance_km:.1f} km)" for x in gains
         ]
+    if args.places:
+        from ..regional import places_changed
+
+        moved = places_changed(
+            old, new, args.places, threshold=args.threshold, grey_threshold=args.grey_threshold
+        )
+        d["places"] = args.places
+        d["threshold"] = args.threshold
+        d["grey_threshold"] = args.grey_threshold
+        d["places_changed"] = moved
+        lines.append(
+            f"  {len(moved)} of the {args.places} changed status (held by a side at >= {args.threshold:.0%}, "
+            f"grey at >= {args.grey_threshold:.0%}, else contested):"
+        )
+        for x in moved[: max(args.top, 0) * 10]:
+            approx = " [APPROXIMATE footprint]" if x["approximate"] else ""
+            where = ", ".join(x["parents"][:2])
+            lines.append(f"    {x['id']:<20}{x['name']} ({where}): {x['from']} -> {x['to']}{approx}")
+        if len(moved) > args.top * 10:
+            lines.append(f"    ... {len(moved) - args.top * 10} more (--json for all)")
     emit(d, args.json, "\n".join(lines))
     return 0
 
@@ -47,6 +67,25 @@ def _configure(p) -> None:
         "--footprint-kind",
         dest="footprint_kind",
         help="with --place: footprint kind (city_limits, community, approximate, +2km ...)",
+    )
+    p.add_argument(
+        "--places",
+        metavar="SET",
+        help="list the places whose status changed: settlements, hromadas, "
+        "'settlements of Donetsk Oblast', FILE",
+    )
+    p.add_argument(
+        "--threshold",
+        type=ranged(float, 0.01, 1),
+        default=0.5,
+        help="with --places: share at which a side holds a place (default 0.5)",
+    )
+    p.add_argument(
+        "--grey-threshold",
+        dest="grey_threshold",
+        type=ranged(float, 0.01, 1),
+        default=0.5,
+        help="with --places: grey share at which a place is grey (default 0.5)",
     )
     p.add_argument("--source", help="profile name (default: recognised from content)")
     p.add_argument(

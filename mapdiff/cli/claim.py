@@ -8,6 +8,7 @@ or ``--maps NAME=PATH``: the claim on every source's release on or before ``--da
 from __future__ import annotations
 
 from ..claims import KINDS, POLICIES, check_claim
+from ..errors import ArgumentError
 from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, parse_maps, ranged, read_map_option
 
 
@@ -59,7 +60,65 @@ def _releases(arg: str) -> bool:
     return os.path.isdir(arg) or ("=" in arg and not os.path.exists(arg))
 
 
+def _run_places(args) -> int:
+    """``claim MAP [MAP ...] --places SET --side S --claimed X``: the side's share of every
+    place of the set on every map, and whether it reaches the claim (grey counts for nobody)."""
+    from ..claims import parse_claimed
+    from ..io.read import read_map
+    from ..labels import canonical_side
+    from ..regional import region_shares
+
+    if args.kind != "share" or args.claimed is None:
+        raise ArgumentError("with --places give a share claim: --claimed 50% (kind share)")
+    claimed = parse_claimed(args.claimed)
+    side = canonical_side(args.side)
+    maps = [
+        read_map(p, source=args.source, as_of=args.as_of, swap_xy=args.swap_xy, layer=args.layer)
+        for p in [args.map, *args.more]
+    ]
+    res = region_shares(maps, "settlement", places=args.places)
+    f = res.frame
+    if f"{side}_share" not in f.columns:
+        raise ArgumentError(f"no map draws side {side!r}; the maps draw: {', '.join(res.sides) or 'none'}")
+    share = f[f"{side}_share"]
+    f["claimed"] = claimed
+    f["verdict"] = [
+        "not covered"
+        if v != v or v is None
+        else "supported"
+        if v >= claimed
+        else "within tolerance"
+        if v >= claimed - args.tolerance
+        else "not supported"
+        for v in share
+    ]
+    d = res.to_dict()
+    d["claim"] = {"side": side, "claimed": claimed, "tolerance": args.tolerance, "policy": "nobody"}
+    counts = f["verdict"].value_counts().to_dict()
+    lines = [
+        f"Claim: {side} holds {claimed:.1%} of each of {f['id'].nunique()} places ({args.places}), "
+        f"on {f['source'].nunique()} map(s); grey counts for nobody",
+        "Verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+    ]
+    shown = f[["source", "date", "id", "name", f"{side}_share", "verdict"]].head(40).copy()
+    shown[f"{side}_share"] = shown[f"{side}_share"].map(lambda v: "-" if v != v or v is None else f"{v:.1%}")
+    lines.append(shown.to_string(index=False))
+    if len(f) > 40:
+        lines.append(f"... {len(f) - 40} more rows (--json for all)")
+    lines += list(res.notes)
+    emit(d, args.json, "\n".join(lines))
+    if args.strict and (f["verdict"] != "supported").any():
+        return EXIT_UNSUPPORTED
+    return EXIT_OK
+
+
 def _run(args) -> int:
+    if args.places:
+        if args.place:
+            raise ArgumentError("give --place NAME or --places SET, not both")
+        return _run_places(args)
+    if not args.place:
+        raise ArgumentError("give --place NAME (or --places SET: oblasts, hromadas, settlements, FILE)")
     if args.more or args.maps or _releases(args.map):
         return _run_all(args)
     m = read_map_option(args)
@@ -83,6 +142,15 @@ def _run(args) -> int:
 
 def _configure(p) -> None:
     add_map_options(p, place=True)
+    for a in p._actions:  # --place or --places
+        if a.dest == "place":
+            a.required = False
+    p.add_argument(
+        "--places",
+        metavar="SET",
+        help="every place of a set: oblasts, raions, hromadas, settlements, "
+        "'hromadas of Donetsk Oblast', FILE",
+    )
     p.add_argument(
         "more",
         nargs="*",

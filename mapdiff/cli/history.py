@@ -8,17 +8,26 @@ from __future__ import annotations
 
 from ..errors import ArgumentError
 from ..io.atomic import write_text
-from ..places.footprints import footprint
+from ..places.footprints import footprint, place_set
 from ..series import Series
 from . import command, emit, ranged
 
+#: a set of more places than this prints a summary, not the date x place table
+_SHOWN = 12
+
 
 def _run(args) -> int:
-    if not args.place:
-        raise ArgumentError("give at least one --place NAME")
+    if not args.place and not args.places:
+        raise ArgumentError("give at least one --place NAME, or --places hromadas (a set of places)")
+    if args.place and args.places:
+        raise ArgumentError("give --place NAME (repeatable) or --places SET, not both")
     if len(set(args.place)) != len(args.place):
         raise ArgumentError("a place is given twice; give each --place once")
-    fps = [footprint(p) for p in args.place]
+    if args.places:
+        fps = place_set(args.places)
+        args.place = [f.name for f in fps]  # "<id> <name>": a set's names repeat
+    else:
+        fps = [footprint(p) for p in args.place]
     series = Series(args.releases, source=args.source, cache=not args.no_cache)
     backend = "dask" if args.scheduler else args.backend
     client = None
@@ -45,7 +54,10 @@ def _run(args) -> int:
 
         write_text(args.csv, csv_text(frame, float_format="%.6f"))
     d = shares.to_dict()
-    d["places"] = [{**p, "given_as": g} for p, g in zip(d["places"], args.place, strict=True)]
+    d["places"] = [
+        {**p, "given_as": g, "id": f.id, "level": f.level}
+        for p, g, f in zip(d["places"], args.place, fps, strict=True)
+    ]
     d["first_crossing"] = {
         str(t): {
             g: (None if r["date"] is None or str(r["date"]) == "NaT" else r["date"].date().isoformat())
@@ -53,6 +65,24 @@ def _run(args) -> int:
         }
         for t in (0.5, 0.9)
     }
+    if args.places:  # the ledger: each place's changes of status, first release showing each
+        from ..regional import ledger_from_shares, status_changes
+
+        ch = status_changes(ledger_from_shares(shares)).sort_values(["date", "place"], kind="stable")
+        d["places_changed"] = [
+            {
+                **{k: r[k] for k in ("place", "from", "to")},
+                "date": r["date"].date().isoformat(),
+                "previous_date": r["previous_date"].date().isoformat(),
+                "share_before": None
+                if r["share_before"] != r["share_before"]
+                else round(float(r["share_before"]), 6),
+                "share_after": None
+                if r["share_after"] != r["share_after"]
+                else round(float(r["share_after"]), 6),
+            }
+            for r in ch.to_dict("records")
+        ]
     if series.duplicates:
         d["duplicates_dropped"] = list(series.duplicates)
     approx = [f.name for f in fps if f.approximate]
@@ -60,17 +90,43 @@ def _run(args) -> int:
         f"{series.source}: {len(series)} releases {series.dates[0]}..{series.dates[-1]}, "
         f"share held by {args.side} (grey counts for {args.policy})"
     ]
-    if approx:
+    if approx and len(fps) > _SHOWN:
+        lines.append(
+            f"APPROXIMATE footprints for {len(approx)} of the {len(fps)} places (discs round a town's "
+            "centre or a GeoNames point, clipped to the hromada; flagged per place in --json)"
+        )
+    elif approx:
         lines.append(
             f"APPROXIMATE footprints (disc of the official area, clipped to the hromada): {', '.join(approx)}"
         )
-    lines.append("footprints: " + ", ".join(f"{f.name} {f.kind}" for f in fps))
-    lines.append(frame.to_string(float_format=lambda v: f"{v:6.1%}"))
-    for t in (0.5, 0.9):
+    if len(fps) <= _SHOWN:
+        lines.append("footprints: " + ", ".join(f"{f.name} {f.kind}" for f in fps))
+        lines.append(frame.to_string(float_format=lambda v: f"{v:6.1%}"))
+        for t in (0.5, 0.9):
+            lines.append(
+                f"first release at >= {t:.0%}: "
+                + ", ".join(f"{g} {v or 'never'}" for g, v in d["first_crossing"][str(t)].items())
+            )
+    else:  # a set of places: what a terminal can show; the CSV or JSON has every place
+        kinds = sorted({f.kind for f in fps})
+        lines.append(f"{len(fps)} places ({args.places}), footprints: {', '.join(kinds)}")
+        last = frame.iloc[-1]
+        held = int((last >= 0.5).sum())
+        lines.append(f"on {frame.index[-1]}: {held} of {len(fps)} places at >= 50% {args.side}")
+        for t in (0.5, 0.9):
+            crossed = {g: v for g, v in d["first_crossing"][str(t)].items() if v}
+            lines.append(f"at >= {t:.0%} in some release of this window: {len(crossed)} places")
+        if not args.csv:
+            lines.append("(--csv FILE or --json for every place's shares)")
+    if args.places:
+        moved = d["places_changed"]
         lines.append(
-            f"first release at >= {t:.0%}: "
-            + ", ".join(f"{g} {v or 'never'}" for g, v in d["first_crossing"][str(t)].items())
+            f"{len(moved)} changes of status (held by a side at >= 50%, grey, contested), "
+            "first release showing each:"
         )
+        lines += [f"  {x['date']} {x['place']}: {x['from']} -> {x['to']}" for x in moved[:30]]
+        if len(moved) > 30:
+            lines.append(f"  ... {len(moved) - 30} more (--json for all)")
     if args.csv:
         lines.append(f"wrote {args.csv}")
     emit(d, args.json, "\n".join(lines))
@@ -85,6 +141,12 @@ def _configure(p) -> None:
         default=[],
         metavar="NAME",
         help="place (gazetteer name or alias); repeat for several",
+    )
+    p.add_argument(
+        "--places",
+        metavar="SET",
+        help="a set of places: oblasts, raions, hromadas, settlements, 'every hromada of Donetsk Oblast', "
+        "or a CSV/text FILE of ids or names (columns are named '<id> <name>')",
     )
     p.add_argument("--side", default="RU", help="side whose share is measured (default RU)")
     p.add_argument(
@@ -118,6 +180,7 @@ command(
     "history",
     "Share of each place held by a side, release by release (cached, parallel).",
     "example:\n  mapdiff history 'data/deepstate/*.geojson' --place Pokrovsk --place Myrnohrad "
-    "--side RU --csv shares.csv\n\n"
+    "--side RU --csv shares.csv\n"
+    "  mapdiff history 'data/deepstate/*.geojson' --places hromadas --csv hromadas.csv\n\n"
     "Cache folder: $MAPDIFF_CACHE_DIR (default: the user cache directory).",
 )(_run)

@@ -16,7 +16,42 @@ from ..places.footprints import (
 from . import command, emit
 
 
+def _list_level(args) -> int:
+    """``mapdiff place --list --level hromada [--parent P]``: the units of a level."""
+    from ..places import admin
+
+    units = admin.units(args.level, parent=args.parent)
+    if args.json:
+        emit(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "type": "admin_places",
+                "level": admin.parse_level(args.level),
+                "parent": admin.find(args.parent).id if args.parent else None,
+                "licence": admin.LICENCE,
+                "places": [u.to_dict() for u in units],
+            },
+            True,
+            "",
+        )
+        return 0
+    w = max([len(u.name) for u in units] + [5]) + 2
+    lines = [f"{'id':<20}{'place':<{w}}{'km²':>11}  parents"]
+    for u in units:
+        parents = ", ".join(p.name for p in u.parents())
+        lines.append(f"{u.id:<20}{u.name:<{w}}{u.area_km2:>11,.2f}  {parents}")
+    lines += [
+        "",
+        f"{len(units)} {admin.parse_level(args.level)}(s). OpenStreetMap boundaries ({admin.LICENCE}); "
+        "name one by its id, any of its names, or a path 'Name, Raion, Oblast'.",
+    ]
+    emit(None, False, "\n".join(lines))
+    return 0
+
+
 def _list(args) -> int:
+    if args.level or args.parent:
+        return _list_level(args)
     rows = gazetteer_table()
     if args.json:
         emit({"schema_version": SCHEMA_VERSION, "type": "gazetteer", "places": rows}, True, "")
@@ -59,10 +94,12 @@ def _run(args) -> int:
     d = fp.to_dict()
     if not args.json:
         d.pop("geometry")
-    kinds = available_kinds(fp.name) if fp.rung != "user" else ["user"]
+    kinds = available_kinds(fp.id or fp.name) if fp.rung != "user" else ["user"]
     caveat = f" ({fp.caveat})" if fp.caveat else ""
     lines = [
         f"{fp.name}: {fp.kind}{caveat}, {fp.area_km2:,.2f} km²",
+        f"  id: {fp.id} ({fp.level})" if fp.id else (f"  level: {fp.level}" if fp.level else None),
+        f"  parents: {', '.join(f'{n} ({i})' for i, _, n in fp.parents)}" if fp.parents else None,
         f"  oblast: {d['oblast']}" if d.get("oblast") else None,
         f"  centre: {fp.centre[1]:.5f} N, {fp.centre[0]:.5f} E" if fp.centre else "  centre: -",
         f"  kinds available: {', '.join(kinds)} (each also with +Nkm)",
@@ -79,9 +116,17 @@ def _configure(p) -> None:
     p.add_argument(
         "name",
         nargs="?",
-        help="gazetteer name or alias (any script, optionally 'Name, Oblast'), or a polygon file path",
+        help="a place: any name in any script ('Donetsk Oblast', 'Покровськ'), an id (relation/2506125), "
+        "a path ('Lyman, Donetsk Oblast'), or a polygon file",
     )
     p.add_argument("--list", action="store_true", help="list every place: oblast, kinds, area per kind")
+    p.add_argument(
+        "--level",
+        help="with --list: every oblast, raion, hromada or settlement of the administrative map",
+    )
+    p.add_argument(
+        "--parent", help="with --list --level: only the units below this place, e.g. 'Donetsk Oblast'"
+    )
     p.add_argument("--kind", help="footprint kind, e.g. city_limits, community, approximate+2km")
     p.add_argument(
         "--name", dest="label", help="with a polygon file: the place's name (default: its 'name' property)"
@@ -106,6 +151,9 @@ command(
     "place",
     "Show the footprint of a place: kind, area, aliases, provenance (--list: every place).",
     "examples:\n  mapdiff place Krasnoarmeysk\n"
+    "  mapdiff place 'Donetsk Oblast'\n"
+    "  mapdiff place relation/2506125\n"
+    "  mapdiff place --list --level hromada --parent 'Donetsk Oblast'\n"
     "  mapdiff place --list\n"
     "  mapdiff place 'Lyman, Donetsk' --kind community\n"
     "  mapdiff place Покровськ --geojson > pokrovsk.geojson\n"

@@ -113,7 +113,14 @@ def _run(args) -> int:
     if args.top < 1:
         raise ArgumentError(f"--top {args.top}: give at least 1")
     ledger = False if args.no_ledger else (args.ledger or True)
-    res = write_report(old, new, args.out, places=args.place or None, top=args.top, ledger=ledger)
+    places = args.place or None
+    if args.places:  # a set: every oblast of a parent, a file of places ... (one row each)
+        from ..places.footprints import place_set
+
+        if args.place:
+            raise ArgumentError("give --place NAME (repeatable) or --places SET, not both")
+        places = place_set(args.places)
+    res = write_report(old, new, args.out, places=places, top=args.top, ledger=ledger)
     d = res["report"]
     s = d["sides"].get(d["side"] or "", {})
     text = [
@@ -147,6 +154,11 @@ def _configure(p) -> None:
         action="append",
         metavar="NAME",
         help="town to watch (repeat; default: the towns nearest the largest changes)",
+    )
+    p.add_argument(
+        "--places",
+        metavar="SET",
+        help="places to watch as a set: 'raions of Donetsk Oblast', oblasts, a FILE of ids or names",
     )
     p.add_argument("--out", required=True, help="folder for index.html, report.json and figures/")
     p.add_argument("--source", help="profile name (default: recognised from content)")

@@ -16,14 +16,40 @@ from . import command, emit, parse_maps
 _SHOWN = ["date", "claimant", "place", "side", "kind", "source", "release", "share", "status", "first_shown"]
 
 
+def _claims_in(path, spec):
+    """The ledger's claims whose place is one of the set ``spec`` (by id; a town by name too)."""
+    from ..errors import ArgumentError, MapdiffError
+    from ..ledger import Ledger, read_ledger
+    from ..places.footprints import footprint, place_set
+
+    led = read_ledger(path)
+    fps = place_set(spec)
+    ids = {f.id for f in fps if f.id}
+    names = {f.name.removeprefix(f"{f.id} ") for f in fps}
+    keep = []
+    for c in led:
+        try:
+            fp = footprint(c.place)
+        except MapdiffError:
+            continue
+        if (fp.id and fp.id in ids) or fp.name in names:
+            keep.append(c)
+    if not keep:
+        raise ArgumentError(f"no claim of {path} is about a place of {spec!r} ({len(fps)} places)")
+    return Ledger(tuple(keep), led.path)
+
+
 def _run(args) -> int:
     from ..tracker import track
 
     buffers = tuple(args.buffer_km) if args.buffer_km is not None else (2.0,)
     if args.no_buffer:
         buffers = ()
+    ledger = args.ledger
+    if args.places:  # only the claims about a place of the set
+        ledger = _claims_in(args.ledger, args.places)
     t = track(
-        args.ledger,
+        ledger,
         parse_maps(args.maps),
         threshold=args.threshold,
         policy=args.policy,
@@ -83,6 +109,11 @@ def _configure(p) -> None:
         type=float,
         default=CAPTURED_THRESHOLD,
         help=f"share at which a town counts as captured (default {CAPTURED_THRESHOLD})",
+    )
+    p.add_argument(
+        "--places",
+        metavar="SET",
+        help="only the claims about a place of this set: settlements, 'settlements of Donetsk Oblast', FILE",
     )
     p.add_argument("--policy", choices=POLICIES, default="nobody", help="what grey land counts as")
     p.add_argument(

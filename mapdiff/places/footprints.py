@@ -38,6 +38,7 @@ import html
 import json
 import math
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -119,6 +120,13 @@ class Footprint(GeoResult):
     oblast: str = field(default="", compare=False)
     #: the unbuffered footprint a buffered one was grown from (None when not buffered)
     base: Footprint | None = field(default=None, compare=False, repr=False)
+    #: the place's stable id (``relation/N``, ``oblast/<slug>``; "" for a user polygon)
+    id: str = field(default="", compare=False)
+    #: ``oblast``, ``raion``, ``hromada``, ``settlement`` or ``town`` (the frontline
+    #: gazetteer's towns); "" for a user polygon
+    level: str = field(default="", compare=False)
+    #: the parents, nearest first, as ``(id, level, name)``
+    parents: tuple = field(default=(), compare=False)
 
     @property
     def approximate(self) -> bool:
@@ -144,6 +152,10 @@ class Footprint(GeoResult):
         >>> footprint("Kupiansk").caveat
         'APPROXIMATE footprint (disc of the official area, clipped to the hromada)'
         """
+        if self.approximate and "no official area known" in self.provenance:
+            clipped = ", clipped to the hromada" if "clipped to its hromada" in self.provenance else ""
+            area = f"a default {DEFAULT_APPROX_KM2:g} km²"
+            return f"APPROXIMATE footprint (disc of {area} round the point{clipped})"
         if self.approximate:
             clipped = ", clipped to the hromada" if "clipped to its hromada" in self.provenance else ""
             return f"APPROXIMATE footprint (disc of the official area{clipped})"
@@ -187,6 +199,9 @@ class Footprint(GeoResult):
             notes=self.notes,
             base=base,
             oblast=self.oblast,
+            id=self.id,
+            level=self.level,
+            parents=self.parents,
         )
 
     def to_gdf(self):
@@ -231,6 +246,9 @@ class Footprint(GeoResult):
             "provenance": self.provenance,
             "aliases": list(self.aliases),
             "centre": self.centre,
+            "id": self.id,
+            "level": self.level,
+            "parents": [{"id": i, "level": lv, "name": n} for i, lv, n in self.parents],
             "geometry": json.loads(shapely.to_geojson(self.geometry)),
         }
 
@@ -524,6 +542,9 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
     >>> footprint("Kupiansk").kind
     'approximate'
     """
+    labelled = _LABELLED_RE.match(str(name)) if isinstance(name, str) else None
+    if labelled:  # "<id> <name>", as a set names its places (CSV columns, report rows)
+        return _labelled(footprint(labelled.group(1), kind=kind))
     if isinstance(name, os.PathLike) or (looks_like_path(name) and not _is_alias(name)):
         fp = footprint_from_file(name)
         if kind:
@@ -533,7 +554,34 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
             if buf:
                 fp = fp.buffer(parse_buffer_km(buf, kind))
         return fp
-    canon = resolve_name(name)
+    try:
+        canon = resolve_name(name)
+    except UnknownPlaceError as exc:  # not one of the frontline towns: the administrative map
+        legacy = _legacy_by_id().get(str(name).strip())  # a town's own OSM id (a city's limits)
+        if legacy is not None:
+            from . import admin
+
+            try:
+                unit = admin.find(str(name).strip())
+            except UnknownPlaceError:  # a city's limits the administrative map lacks
+                return footprint(legacy, kind=kind)
+        else:
+            unit = _admin_unit(name, exc)
+            if unit is None:
+                raise
+            legacy = _legacy_by_id().get(unit.id)
+            if legacy is None:
+                return _admin_footprint(unit, kind)
+        fp = footprint(legacy, kind=kind)  # a frontline town: its ladder, its numbers
+        import dataclasses
+
+        # named by an id of the administrative map: that unit's parents, and its id when the
+        # town has no OSM limits (a GeoNames point)
+        return dataclasses.replace(
+            fp,
+            id=fp.id or unit.id,
+            parents=fp.parents or tuple((p.id, p.level, p.name) for p in unit.parents()),
+        )
     entries, _ = _gazetteer()
     e = entries[canon]
     base, _, buf = (kind or "").partition("+")
@@ -572,6 +620,8 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
         centre,
         notes=(row or {}).get("notes", "") or "",
         oblast=e["oblast"],
+        id=_legacy_ids().get(canon, ""),
+        level=TOWN,
     )
     if buf:
         fp = fp.buffer(parse_buffer_km(buf, kind))
@@ -585,6 +635,160 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
 #: (name, kind, buffer) -> (the gazetteer it was built from, Footprint): footprints are
 #: immutable, and a claim asks for the same few several times (its sensitivity table)
 _BUILT: dict = {}
+
+#: level of the frontline gazetteer's towns (``towns.csv`` and the shipped city limits)
+TOWN = "town"
+#: footprint kind of an oblast, raion or hromada: its OSM administrative boundary
+ADMIN_BOUNDARY = "admin_boundary"
+_LIMITS_RE = re.compile(r"^OpenStreetMap ((?:relation|way)/\d+) \((?:city|town) limits")
+
+
+@lru_cache(maxsize=1)
+def _legacy_ids() -> dict:
+    """{canonical town name: OSM id of its shipped limits} (read from the provenance)."""
+    out = {}
+    for canon, e in _gazetteer()[0].items():
+        limits = e["polygons"].get(CITY_LIMITS)
+        m = _LIMITS_RE.match(limits[1]) if limits else None
+        if m:
+            out[canon] = m.group(1)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _legacy_by_id() -> dict:
+    """{id: canonical town name}: an id of the administrative map that is a frontline town
+    is that town (its footprint ladder and numbers): its OSM limits' relation, or the
+    GeoNames point of the same name within about 5 km of its official centre."""
+    from . import admin
+
+    out = {v: k for k, v in _legacy_ids().items()}
+    points: dict[str, list] = {}
+    for u in admin.points():
+        for n in u.names:
+            points.setdefault(_norm(n), []).append(u)
+    for canon, e in _gazetteer()[0].items():
+        row = e["row"]
+        if row is None:
+            continue
+        lon, lat = float(row["lon"]), float(row["lat"])
+        near = {
+            u.id: u
+            for n in [canon, *e["names"]]
+            for u in points.get(_norm(n), ())
+            if abs(u.point[0] - lon) < 0.07 and abs(u.point[1] - lat) < 0.05
+        }
+        for uid in near:
+            out.setdefault(uid, canon)
+    return out
+
+
+def _admin_unit(name, legacy_error):
+    """The administrative unit ``name`` names, None when it names none (then the frontline
+    gazetteer's error stands), or UnknownPlaceError when it names several or an unknown id."""
+    from . import admin
+
+    if admin.is_id(str(name)):
+        return admin.find(str(name).strip())
+    found = admin.candidates(str(name))
+    if not found:
+        return None
+    return admin.find(str(name))
+
+
+def admin_kinds(unit) -> list[str]:
+    """Footprint kinds of an administrative unit: a settlement has its limits and its
+    hromada (``community``, an upper bound); an oblast, raion or hromada its boundary."""
+    if unit.point is not None:  # a GeoNames point: a disc, clipped to its hromada
+        return [APPROXIMATE, COMMUNITY] if unit.hromada_id else [APPROXIMATE]
+    if unit.level == "settlement":
+        return [CITY_LIMITS, COMMUNITY] if unit.hromada_id else [CITY_LIMITS]
+    return [ADMIN_BOUNDARY]
+
+
+def _admin_footprint(unit, kind: str | None = None) -> Footprint:
+    """The footprint of a unit of the administrative map (oblast, raion, hromada, settlement)."""
+    from . import admin
+
+    base, _, buf = (kind or "").partition("+")
+    kinds = admin_kinds(unit)
+    base = base or kinds[0]
+    if base not in kinds:
+        raise ArgumentError(f"{unit.describe()} has no {base!r} footprint; it has: {', '.join(kinds)}")
+    memo_key = (unit.id, base, buf)
+    hit = _BUILT.get(memo_key)
+    if hit is not None and hit[0] is admin:
+        return hit[1]
+    if base == APPROXIMATE:
+        return _point_footprint(unit, buf, kind, memo_key)
+    src = unit if base != COMMUNITY else admin.find(unit.hromada_id)
+    geom = admin.geometry(src)
+    what = {"settlement": "settlement limits, admin_level 10", "hromada": "hromada, admin_level 7"}.get(
+        src.level, f"{src.level}, {'union of its raions' if src.level == 'oblast' else 'admin_level 6'}"
+    )
+    shipped = (
+        f"simplified as a coverage, area {src.area_km2:,.2f} km² vs {src.area_km2_osm:,.2f} before (geodesic)"
+        if src.level != "settlement"
+        else "not simplified"
+    )
+    prov = f"OpenStreetMap {src.id} ({src.name}; {what}) as exported in {src.source}; "
+    prov += f"{shipped}; {admin.LICENCE}"
+    if base == COMMUNITY:
+        prov += f"; the hromada of {unit.name}: an upper bound of the settlement"
+    c = shapely.point_on_surface(geom)
+    parents = tuple((p.id, p.level, p.name) for p in unit.parents())
+    fp = Footprint(
+        unit.name,
+        geom,
+        base,
+        float(area_km2(geom)),
+        prov,
+        tuple(n for n in unit.names if n != unit.name),
+        (c.x, c.y),
+        oblast=unit.oblast.removesuffix(" Oblast"),
+        id=unit.id,
+        level=unit.level,
+        parents=parents,
+    )
+    if buf:
+        fp = fp.buffer(parse_buffer_km(buf, kind))
+    if len(_BUILT) > 512:
+        _BUILT.clear()
+    _BUILT[memo_key] = (admin, fp)
+    return fp
+
+
+def _point_footprint(unit, buf, kind, memo_key) -> Footprint:
+    """A GeoNames point's approximate footprint: a geodesic disc of :data:`DEFAULT_APPROX_KM2`
+    (no official area is known) around the point, clipped to its hromada."""
+    from . import admin
+
+    lon, lat = unit.point
+    row = {"lon": lon, "lat": lat, "area_km2": "", "source": f"GeoNames {unit.id} ({unit.source})"}
+    community = None
+    if unit.hromada_id:
+        h = admin.find(unit.hromada_id)
+        community = (admin.geometry(h), f"OpenStreetMap {h.id} ({h.name})")
+    geom, prov = _approximate(row, community)
+    fp = Footprint(
+        unit.name,
+        geom,
+        APPROXIMATE,
+        float(area_km2(geom)),
+        prov,
+        tuple(n for n in unit.names if n != unit.name),
+        (lon, lat),
+        oblast=unit.oblast.removesuffix(" Oblast"),
+        id=unit.id,
+        level=unit.level,
+        parents=tuple((p.id, p.level, p.name) for p in unit.parents()),
+    )
+    if buf:
+        fp = fp.buffer(parse_buffer_km(buf, kind))
+    if len(_BUILT) > 512:
+        _BUILT.clear()
+    _BUILT[memo_key] = (admin, fp)
+    return fp
 
 
 def _approximate(row, community):
@@ -660,7 +864,17 @@ def available_kinds(name: str) -> list[str]:
     ['city_limits']
     """
     entries, _ = _gazetteer()
-    canon = resolve_name(name)
+    try:
+        canon = resolve_name(name)
+    except UnknownPlaceError as exc:
+        canon = _legacy_by_id().get(str(name).strip())  # a town's own OSM id (a city's limits)
+        if canon is None:
+            unit = _admin_unit(name, exc)
+            if unit is None:
+                raise
+            canon = _legacy_by_id().get(unit.id)
+            if canon is None:
+                return admin_kinds(unit)
     e = entries[canon]
     kinds = [OSM_BOUNDARY] if cached_boundary(canon) is not None else []
     kinds += [k for k in (CITY_LIMITS, COMMUNITY) if k in e["polygons"]]
@@ -704,7 +918,13 @@ _POLYGON_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml
 def looks_like_path(text: str) -> bool:
     """True when ``text`` names a polygon file rather than a place (a path separator or file suffix)."""
     t = str(text)
+    if _PLACE_ID_RE.fullmatch(t.strip()) or _LABELLED_RE.match(t):  # a place's id, not a path
+        return False
     return "/" in t or "\\" in t or t.lower().endswith(_POLYGON_SUFFIXES)
+
+
+_PLACE_ID_RE = re.compile(r"(relation|way|node)/\d+|oblast/[a-z_]+|geonames/\d+")
+_LABELLED_RE = re.compile(r"^((?:relation|way|node)/\d+|oblast/[a-z_]+|geonames/\d+) \S.*$")
 
 
 def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = "") -> Footprint:
@@ -854,14 +1074,17 @@ def sensitivity_footprints(fp, buffers_km=(2.0,)) -> list:
     >>> [f.kind for f in sensitivity_footprints(footprint("Pokrovsk"))]
     ['city_limits', 'city_limits+2km', 'community', 'approximate', 'approximate+2km']
     """
-    if fp.rung == USER or fp.name not in place_names():
+    if fp.level in ("settlement", "oblast", "raion", "hromada") and fp.id:
+        base_fps = [footprint(fp.id, kind=k) for k in available_kinds(fp.id)]
+    elif fp.rung == USER or fp.name not in place_names():
         base_fps = [_base_of(fp)]
     else:
         base_fps = [footprint(fp.name, kind=k) for k in available_kinds(fp.name)]
     out = []
     for b in base_fps:
         out.append(b)
-        if not b.upper_bound:
+        # an oblast, raion or hromada grown by 2 km says nothing a reader needs
+        if not b.upper_bound and b.rung != ADMIN_BOUNDARY:
             out += [b.buffer(km) for km in buffers_km]
     if not any(o.kind == fp.kind for o in out):
         out.insert(0, fp)
@@ -870,3 +1093,133 @@ def sensitivity_footprints(fp, buffers_km=(2.0,)) -> list:
 
 def _base_of(fp):
     return fp.base if getattr(fp, "base", None) is not None else fp
+
+
+# ---------------------------------------------------------------------- place sets
+_SET_RE = re.compile(
+    r"^\s*(?:every|all|each)?\s*(?P<level>[^\s]+?)\s*(?:\s(?:of|in)\s(?P<parent>.+))?\s*$", re.IGNORECASE
+)
+
+
+def _set_level(text: str):
+    """(level, parent) when ``text`` names a set (``"hromadas"``, ``"every hromada of Donetsk
+    Oblast"``, ``"settlements in Pokrovsk raion"``), else None."""
+    from . import admin
+
+    m = _SET_RE.match(str(text))
+    if m is None:
+        return None
+    word = m.group("level").lower()
+    plural = (
+        word.endswith("s") or m.group("parent") is not None or str(text).lower().startswith(("every", "all"))
+    )
+    if not plural:
+        return None
+    try:
+        level = admin.parse_level(word)
+    except UnknownPlaceError:
+        return None
+    return level, m.group("parent")
+
+
+def is_place_set(spec) -> bool:
+    """True when ``spec`` names a set of places rather than one place.
+
+    Examples
+    --------
+    >>> is_place_set("hromadas"), is_place_set("every hromada of Donetsk Oblast"), is_place_set("Pokrovsk")
+    (True, True, False)
+    """
+    if isinstance(spec, str):
+        return _set_level(spec) is not None
+    return not isinstance(spec, Footprint | shapely.Geometry | Path)
+
+
+def _labelled(fp: Footprint) -> Footprint:
+    """The footprint named ``"<id> <name>"`` (a set's names repeat: the id tells them apart)."""
+    import dataclasses
+
+    if not fp.id or fp.name.startswith(f"{fp.id} "):
+        return fp
+    return dataclasses.replace(fp, name=f"{fp.id} {fp.name}")
+
+
+def place_set(spec) -> list[Footprint]:
+    """The footprints of a set of places, each named ``"<id> <name>"``.
+
+    Parameters
+    ----------
+    spec : str, list, GeoDataFrame or path
+        A level (``"oblasts"``, ``"raions"``, ``"hromadas"``, ``"settlements"``), a level
+        below a parent (``"every hromada of Donetsk Oblast"``, ``"settlements of Pokrovsk
+        raion"``), a list of places (names, ids, paths, Footprints), a GeoDataFrame (one
+        user footprint per row, named by its ``name`` or ``id`` column), or a file: a text or
+        CSV file with one place per line (an ``id`` or ``name`` column, or the first column).
+
+    ``settlements`` are the settlement polygons and the GeoNames points (towns and
+    villages of 1,000 inhabitants and more) no polygon holds; a point's footprint is its
+    ladder's ``approximate`` rung, flagged in every output.
+
+    Examples
+    --------
+    >>> [f.name for f in place_set("every raion of Donetsk Oblast")][:2]
+    ['relation/11958110 Mariupol Raion', 'relation/11970387 Bakhmut Raion']
+    >>> len(place_set("oblasts"))
+    25
+    """
+    from . import admin
+
+    if isinstance(spec, str | os.PathLike) and not (isinstance(spec, str) and _set_level(spec)):
+        p = Path(spec)
+        if p.is_file() and p.suffix.lower() in (".csv", ".txt", ".tsv"):
+            return [_labelled(as_footprint(x)) for x in _places_in_file(p)]
+        if isinstance(spec, str) and not looks_like_path(spec):
+            raise UnknownPlaceError(
+                f"{spec!r} is not a set of places; give a level (oblasts, raions, hromadas, settlements), "
+                "'every hromada of <place>', a list, or a file of places"
+            )
+        return [as_footprint(spec)]
+    if isinstance(spec, str):
+        level, parent = _set_level(spec)
+        units = admin.units(level, parent=parent)
+        out = [_labelled(footprint(u.id)) for u in units]
+        if level == "settlement":
+            out += [_labelled(footprint(u.id)) for u in admin.points(parent=parent)]
+        if not out:
+            raise UnknownPlaceError(f"no {level} in {spec!r}")
+        return out
+    try:
+        import geopandas as gpd
+
+        if isinstance(spec, gpd.GeoDataFrame):
+            gdf = spec.to_crs(4326) if spec.crs is not None else spec
+            col = next((c for c in ("name", "id") if c in gdf.columns), None)
+            out = [
+                footprint_from_geometry(g, name=str(gdf[col].iloc[i]) if col else f"polygon {i}")
+                for i, g in enumerate(gdf.geometry)
+            ]
+            return out
+    except ImportError:  # pragma: no cover
+        pass
+    out = [_labelled(as_footprint(x)) for x in spec]
+    if not out:
+        raise ArgumentError("an empty set of places; give at least one")
+    return out
+
+
+def _places_in_file(path: Path) -> list[str]:
+    """The places a CSV or text file lists: its ``id`` column, else ``name``, else the first."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        text = fh.read()
+    lines = [x for x in text.splitlines() if x.strip() and not x.lstrip().startswith("#")]
+    if not lines:
+        raise FormatError(f"{path}: no place listed (one id or name a line, or a CSV with an id column)")
+    rows = list(csv.reader(lines, delimiter="\t" if path.suffix.lower() == ".tsv" else ","))
+    head = [h.strip().lower() for h in rows[0]]
+    for col in ("id", "name", "place"):
+        if col in head:
+            k = head.index(col)
+            return [r[k].strip() for r in rows[1:] if len(r) > k and r[k].strip()]
+    if path.suffix.lower() == ".txt":
+        return [x.strip() for x in lines]
+    return [r[0].strip() for r in rows if r and r[0].strip()]

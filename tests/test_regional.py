@@ -1,0 +1,227 @@
+"""mapdiff regions: per unit x map, km² and share held by each side (issue 23)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import shapely
+from conftest import ROOT, geodesic_km2, shared_file
+
+from mapdiff import read_map
+from mapdiff.errors import ArgumentError
+from mapdiff.regional import region_shares
+
+SAMPLE = ROOT / "data" / "samples" / "deepstatemap_data_20251127_pokrovsk.geojson"
+
+
+def test_rows_add_up_and_name_their_units():
+    res = region_shares([read_map(SAMPLE)], "raion", parent="Donetsk Oblast")
+    f = res.frame
+    assert len(f) == 8 and set(f["id"]) >= {"relation/11984324"}
+    row = f.set_index("id").loc["relation/11984324"]
+    assert row["RU_km2"] + row["UA_km2"] == pytest.approx(row["covered_km2"], rel=1e-9)
+    assert row["covered_km2"] + row["not_covered_km2"] == pytest.approx(row["area_km2"], rel=1e-9)
+    assert pd.isna(row["grey_km2"])  # the deepstate file has no grey class: null, not 0
+    # an uncovered unit has no share: null, not 0 %
+    mariupol = f.set_index("id").loc["relation/11958110"]
+    assert mariupol["covered_km2"] == 0 and pd.isna(mariupol["RU_share"])
+
+
+def test_a_level_the_map_does_not_cover_is_an_error(cli):
+    with pytest.raises(ArgumentError, match="covers none"):
+        region_shares([read_map(SAMPLE)], "hromada", parent="Volyn Oblast")
+    r = cli("regions", str(SAMPLE), "--level", "hromada", "--parent", "Volyn Oblast")
+    assert r.returncode == 2 and "covers none" in r.stderr
+
+
+@pytest.mark.realdata
+def test_oblast_shares_on_every_map_match_geodesic_figures(cli, tmp_path):
+    """DeepState 2025-12-15: Donetsk Oblast's UA share is DeepState's published 22.6 %, and
+    every oblast at war within 0.1 pp of pyproj.Geod on the raw polygons."""
+    ds = shared_file("deepstate/deepstatemap_data_20251215.geojson")
+    api = shared_file("deepstate_api/deepstatemap_data_20251215_polygons.geojson")
+    out = tmp_path / "o.csv"
+    r = cli("regions", str(ds), str(api), "--level", "oblast", "--csv", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    rows = {(x["source"], x["id"]): x for x in doc["rows"]}
+    assert len(rows) == 50 and out.is_file()
+    donetsk = rows[("deepstate", "oblast/donetska_oblast")]
+    assert round(donetsk["UA_share"] * 100, 1) == 22.6
+    # the API's grey zone is separate: held + grey = the file's UA share
+    a = rows[("deepstate_api", "oblast/donetska_oblast")]
+    assert a["UA_share"] + a["grey_share"] == pytest.approx(donetsk["UA_share"], abs=0.001)
+    from test_admin_places import _raw_feature
+
+    occupied = shapely.from_geojson(ds.read_text(encoding="utf-8"))
+    occupied = shapely.make_valid(shapely.union_all(shapely.get_parts(occupied)))
+    from mapdiff.places.regions import region
+
+    # a map drawing one side speaks of Ukraine's land outline and of what it draws: shares
+    # are of that part (Zaporizhzhia: 99.4 % of the oblast; the Kakhovka reservoir is not land)
+    speaks = shapely.union(region("ukraine"), occupied)
+    for slug in ("donetska_oblast", "luhanska_oblast", "zaporizka_oblast", "kharkivska_oblast"):
+        raw, _ = _raw_feature("oblast", f"oblast/{slug}")
+        covered = geodesic_km2(shapely.intersection(raw, speaks))
+        expected = geodesic_km2(shapely.intersection(raw, occupied)) / covered
+        assert rows[("deepstate", f"oblast/{slug}")]["RU_share"] == pytest.approx(expected, abs=0.001), slug
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_changes_places_settlements_matches_an_independent_computation(cli):
+    """changes --places: the settlement polygons of Donetsk Oblast whose status changed
+    between DeepState's API releases of 1 Nov and 15 Dec 2025, against pyproj.Geod on the raw
+    polygons (RU: occupied classes; grey: 'Unknown status'; UA: the rest of the land)."""
+    from test_admin_places import OSM_ADMIN
+
+    from mapdiff.places.regions import region
+
+    a = shared_file("deepstate_api/deepstatemap_data_20251101_polygons.geojson")
+    b = shared_file("deepstate_api/deepstatemap_data_20251215_polygons.geojson")
+    r = cli("changes", str(a), str(b), "--places", "settlements of Donetsk Oblast", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    got = {x["id"]: (x["from"], x["to"]) for x in doc["places_changed"] if x["id"].startswith("relation/")}
+
+    def classes(path):
+        feats = json.loads(path.read_text(encoding="utf-8"))["features"]
+        ru = [f for f in feats if f["properties"]["name"].startswith(("Occupied", "CADR"))]
+        grey = [f for f in feats if f["properties"]["name"].startswith("Unknown status")]
+
+        def union(fs):
+            gs = [shapely.make_valid(shapely.from_geojson(json.dumps(f["geometry"]))) for f in fs]
+            return shapely.union_all(gs)
+
+        ru, grey = union(ru), union(grey)
+        return ru, shapely.difference(grey, ru)
+
+    def status(poly, ru, grey):
+        speaks = shapely.intersection(poly, shapely.union_all([region("ukraine"), ru, grey]))
+        cov = geodesic_km2(speaks)
+        r_, g_ = geodesic_km2(shapely.intersection(poly, ru)), geodesic_km2(shapely.intersection(poly, grey))
+        u_ = cov - r_ - g_
+        if cov < 0.5 * geodesic_km2(poly):
+            return "not covered"
+        if r_ >= 0.5 * cov:
+            return "held:RU"
+        if u_ >= 0.5 * cov:
+            return "held:UA"
+        return "grey" if g_ >= 0.5 * cov else "contested"
+
+    ca, cb = classes(a), classes(b)
+    want = {}
+    feats = json.loads((OSM_ADMIN / "osm_settlements.geojson").read_text(encoding="utf-8"))["features"]
+    for f in feats:
+        if f["properties"]["oblast_slug"] != "donetska_oblast":
+            continue
+        poly = shapely.make_valid(shapely.from_geojson(json.dumps(f["geometry"])))
+        sa, sb = status(poly, *ca), status(poly, *cb)
+        if sa != sb:
+            want[f["properties"]["osm_id"]] = (sa, sb)
+    assert want and got == want
+    assert all(x["parents"] for x in doc["places_changed"])
+
+
+def test_claim_places_gives_a_verdict_per_place(cli):
+    args = ["claim", str(SAMPLE), "--places", "raions of Donetsk Oblast", "--side", "RU", "--claimed", "50%"]
+    r = cli(*args, "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    rows = {x["id"]: x for x in doc["rows"]}
+    assert len(rows) == 8 and doc["claim"]["claimed"] == 0.5
+    pok = rows["relation/11984324"]
+    assert pok["verdict"] == ("supported" if pok["RU_share"] >= 0.5 else "not supported")
+    assert rows["relation/11958110"]["verdict"] == "not covered"  # Mariupol raion: not on this clip
+    r = cli(
+        "claim",
+        str(SAMPLE),
+        "--places",
+        "raions of Donetsk Oblast",
+        "--side",
+        "RU",
+        "--claimed",
+        "50%",
+        "--strict",
+    )
+    assert r.returncode == 1
+
+
+def _series(frame, grey=None):
+    from mapdiff.series import ShareSeries
+
+    frame.index = pd.to_datetime(frame.index)
+    if grey is not None:
+        grey.index = frame.index
+    return ShareSeries(frame, "RU", "nobody", "demo", grey=grey)
+
+
+def test_ledger_statuses_and_first_release_of_each_change():
+    from mapdiff.regional import changed_hands, ledger_from_shares, status_changes
+
+    f = pd.DataFrame(
+        {"A": [0.1, 0.3, 0.6, 0.7], "B": [0.0, 0.0, 0.0, float("nan")]},
+        index=["2025-01-01", "2025-01-03", "2025-01-05", "2025-01-09"],
+    )
+    g = pd.DataFrame({"A": [0.0, 0.6, 0.1, 0.0], "B": [0.0, 0.0, 0.0, 0.0]})
+    led = ledger_from_shares(_series(f, g))
+    st = led.set_index(["place", "date"])["status"]
+    assert list(st["A"]) == ["held:UA", "grey", "held:RU", "held:RU"]
+    assert st["B"].iloc[-1] == "not covered"
+    ch = status_changes(led)
+    assert [(r["from"], r["to"], r["date"].day, r["previous_date"].day) for r in ch.to_dict("records")] == [
+        ("held:UA", "grey", 3, 1),
+        ("grey", "held:RU", 5, 3),
+    ]
+    hands = changed_hands(ch)
+    assert list(hands["to"]) == ["held:RU"]
+    # thresholds are options
+    led = ledger_from_shares(_series(f, g), threshold=0.75)
+    assert set(led[led["place"] == "A"]["status"]) == {"held:UA", "grey", "contested"}
+
+
+def test_monthly_counts_and_disagreements_between_sources():
+    from mapdiff.regional import changed_hands, disagreements, monthly_counts, status_changes
+
+    def hands(dates_a):
+        rows = [
+            {"date": pd.Timestamp(d), "place": p, "share": s, "grey_share": 0.0, "status": st}
+            for p, seq in dates_a.items()
+            for d, s, st in seq
+        ]
+        return changed_hands(status_changes(pd.DataFrame(rows)))
+
+    x = hands(
+        {
+            "V1": [("2025-01-01", 0.1, "held:UA"), ("2025-01-10", 0.9, "held:RU")],
+            "V2": [("2025-01-01", 0.1, "held:UA"), ("2025-02-02", 0.9, "held:RU")],
+        }
+    )
+    y = hands(
+        {
+            "V1": [("2025-01-01", 0.1, "held:UA"), ("2025-01-14", 0.9, "held:RU")],
+            "V2": [("2025-01-01", 0.1, "held:UA"), ("2025-02-02", 0.9, "held:RU")],
+        }
+    )
+    counts = monthly_counts({"x": x, "y": y}, {"V1": "Donetsk", "V2": "Donetsk"})
+    assert counts[counts["source"] == "x"].set_index("month")["places"].to_dict() == {
+        "2025-01": 1,
+        "2025-02": 1,
+    }
+    dis = disagreements({"x": x, "y": y})
+    assert list(dis["place"]) == ["V1"] and dis["spread_days"].iloc[0] == 4
+
+
+def test_track_places_keeps_the_claims_about_the_set(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path))
+    maps = f"deepstate={ROOT / 'data' / 'samples' / '*.geojson'}"
+    ledger = str(ROOT / "data" / "claims" / "claims.csv")
+    args = ["track", ledger, "--maps", maps, "--quiet", "--workers", "1", "--json"]
+    every = json.loads(cli(*args).stdout)
+    some = json.loads(cli(*args, "--places", "settlements in Pokrovsk urban hromada").stdout)
+    places = {r["place"] for r in some["rows"]}
+    assert places and places <= {"Pokrovsk", "Rodynske"} and len(some["rows"]) < len(every["rows"])
+    r = cli("track", ledger, "--maps", maps, "--places", "hromadas of Volyn Oblast")
+    assert r.returncode == 2 and "no claim" in r.stderr
