@@ -49,6 +49,7 @@ _MODULES = (
     "report",
     "place",
     "fetch",
+    "update",
     "demo",
     "completion",
 )
