@@ -274,6 +274,13 @@ def _write_site(cfg, state: dict, say) -> dict:
     return doc
 
 
+def _sweep(site: Path) -> None:
+    """Remove the temporary files a killed run left (``.NAME.*.tmp*``; we hold the lock)."""
+    for p in site.rglob(".*.tmp*"):
+        if p.is_file() and not p.is_symlink():
+            p.unlink(missing_ok=True)
+
+
 def run_update(cfg, *, since=None, until=None, wait_s: float = 0.0, say=print) -> dict:
     """One update of the site ``cfg`` describes; returns what was done (a JSON-ready dict)."""
     from ..update.discover import discover
@@ -281,6 +288,7 @@ def run_update(cfg, *, since=None, until=None, wait_s: float = 0.0, say=print) -
 
     _deterministic_matplotlib()
     with lock(cfg.site, wait_s):
+        _sweep(cfg.site)
         state = load_state(cfg.site)
         before = dumps(state)
         known = {s.name for s in cfg.sources}
