@@ -88,8 +88,8 @@ def _profile_text(profile: str | None, name: str) -> tuple[str, str]:
     return p.source_name or name, p.lean or ""
 
 
-def _process(cfg, src, st: dict, disc, say) -> bool:
-    """Write the report of each new release of one source; returns whether anything was added."""
+def _process(cfg, src, st: dict, disc, say):
+    """Write the report of each new release of one source; returns the newest map read (or None)."""
     from .report import write_report
 
     hist = st["history"]
@@ -131,7 +131,7 @@ def _process(cfg, src, st: dict, disc, say) -> bool:
         hist.append(entry)
         prev = new
         added = True
-    return added
+    return prev if added else None
 
 
 def _stale(st: dict, disc) -> None:
@@ -246,7 +246,7 @@ def _site_doc(cfg, state: dict, *, maps: dict, summary: dict, figure) -> dict:
     )
 
 
-def _write_site(cfg, state: dict, say) -> dict:
+def _write_site(cfg, state: dict, say, read: dict) -> dict:
     from ..draw.site import render_archive, render_feed, render_index
     from ..io.atomic import write_text
     from ..update.state import dumps
@@ -257,7 +257,10 @@ def _write_site(cfg, state: dict, say) -> dict:
         hist = state["sources"].get(src.name, {}).get("history", [])
         if hist:
             try:
-                maps[src.name] = _read(hist[-1]["file"], src.profile, as_date(hist[-1]["date"]))
+                m = read.get(src.name)  # the newest release, read by this run already
+                if m is None:
+                    m = _read(hist[-1]["file"], src.profile, as_date(hist[-1]["date"]))
+                maps[src.name] = m
                 names[src.name] = _profile_text(src.profile, src.name)[0]
             except (MapdiffError, OSError) as exc:
                 say(f"  {src.name}: newest release unreadable now ({exc}); left off the front page")
@@ -296,13 +299,15 @@ def run_update(cfg, *, since=None, until=None, wait_s: float = 0.0, say=print) -
         if since is not None:
             for st in state["sources"].values():
                 st["history"] = [r for r in st["history"] if r["date"] < iso(since)]
-        processed, failed = {}, {}
+        processed, failed, read = {}, {}, {}
         for src in cfg.sources:
             st = state["sources"].setdefault(src.name, {"history": [], "skipped": [], "stale": None})
             last = as_date(st["history"][-1]["date"]) if st["history"] else None
             disc = discover(src, last, until=until)
             n0 = len(st["history"])
-            _process(cfg, src, st, disc, say)
+            newest = _process(cfg, src, st, disc, say)
+            if newest is not None:
+                read[src.name] = newest
             _stale(st, disc)
             processed[src.name] = [r["date"] for r in st["history"][n0:]]
             if disc.failures:
@@ -311,7 +316,7 @@ def run_update(cfg, *, since=None, until=None, wait_s: float = 0.0, say=print) -
         new = any(processed.values())
         changed = dumps(state) != before or since is not None or not (cfg.site / "index.html").exists()
         if changed:
-            _write_site(cfg, state, say)
+            _write_site(cfg, state, say, read)
             save_state(cfg.site, state)  # last: a run killed before this point is redone
     return {
         "schema_version": 1,
