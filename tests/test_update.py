@@ -54,8 +54,17 @@ def _update(cli, watch, *extra):
     return cli("update", str(watch), "--json", *extra)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _measure_cache(tmp_path_factory):
+    """The engine's results cache of these tests (the share history), not the user's."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MAPDIFF_CACHE_DIR", str(tmp_path_factory.mktemp("measures")))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, _measure_cache):
     """Three sample releases of DeepState in a folder, and the site one clean run makes of them."""
     root = tmp_path_factory.mktemp("built")
     d = root / "ds"
@@ -134,6 +143,12 @@ def test_day_by_day_equals_one_run_and_the_numbers_of_changes(cli, tmp_path, fol
     shares = index["summary"]["shares"]
     assert shares[0]["place"] == "Pokrovsk" and 0 < shares[0]["held"] <= 1
     assert 0.999 < shares[0]["held"] + shares[0]["grey"] + shares[0]["other"] < 1.001
+    # the share history (engine's cache) is that of `mapdiff history` on the same files
+    hist = index["summary"]["history"]["deepstate"]
+    assert hist["dates"] == ["2025-11-20", "2025-11-27", "2025-12-15"]
+    h = cli("history", str(folder), "--place", "Pokrovsk", "--side", "RU", "--json")
+    assert h.returncode == 0, h.stderr
+    assert json.loads(h.stdout)["shares"]["Pokrovsk"] == hist["shares"]["Pokrovsk"]
     # no wall clock anywhere: the SVGs carry no date of today
     today = time.strftime("%Y-%m-%d").encode()
     svgs = [v for k, v in a.items() if k.endswith(".svg")]

@@ -177,6 +177,40 @@ def _figure(cfg, maps: dict, names: dict):
     }
 
 
+def _history_figure(cfg, history: dict, names: dict):
+    """Each watched place's share held by RU over time, one line per source and place."""
+    if not history:
+        return None
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from ..draw.plot import save_figure
+
+    n = len(cfg.places)
+    fig, axes = plt.subplots(n, 1, figsize=(8, 2.6 * n + 0.6), layout="constrained", squeeze=False)
+    for ax, place in zip(axes[:, 0], cfg.places, strict=True):
+        for name, h in history.items():
+            values = [float("nan") if v is None else 100 * v for v in h["shares"].get(place, [])]
+            ax.plot(pd.to_datetime(h["dates"]), values, marker="o", ms=3, label=names.get(name, name))
+        ax.set_title(f"{place}: share held by RU", fontsize=10, loc="left")
+        ax.set_ylim(-2, 102)
+        ax.set_ylabel("%")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="best")
+    figdir = cfg.site / "figures"
+    figdir.mkdir(parents=True, exist_ok=True)
+    save_figure(fig, figdir / "history.png", dpi=110)
+    save_figure(fig, figdir / "history.svg")
+    plt.close(fig)
+    return {
+        "src": "figures/history.png",
+        "svg": "figures/history.svg",
+        "alt": "Share of each watched place held by RU over time, one line per source",
+        "caption": "Share of each watched place held by RU, release by release, on every source's map "
+        "(grey zone counted for nobody).",
+    }
+
+
 def _site_doc(cfg, state: dict, *, maps: dict, summary: dict, figure) -> dict:
     from .._json import SCHEMA_VERSION, jsonable
 
@@ -250,7 +284,7 @@ def _write_site(cfg, state: dict, say, read: dict) -> dict:
     from ..draw.site import render_archive, render_feed, render_index
     from ..io.atomic import write_text
     from ..update.state import dumps
-    from ..update.summary import summarise
+    from ..update.summary import share_history, summarise
 
     maps, names = {}, {}
     for src in cfg.sources:
@@ -268,7 +302,16 @@ def _write_site(cfg, state: dict, say, read: dict) -> dict:
     summary = summarise(maps, cfg.places, aoi_km=cfg.aoi_km)
     figure = _figure(cfg, maps, names)
     say(f"  front page numbers and figure: {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    histories = {
+        src.name: (src.profile, [r["file"] for r in state["sources"].get(src.name, {}).get("history", [])])
+        for src in cfg.sources
+    }
+    summary["history"] = share_history(histories, cfg.places)
+    history_figure = _history_figure(cfg, summary["history"], names)
+    say(f"  share history (engine's cache): {time.perf_counter() - t0:.1f} s")
     doc = _site_doc(cfg, state, maps=maps, summary=summary, figure=figure)
+    doc["history_figure"] = history_figure
     site = cfg.site
     write_text(site / "index.json", dumps(doc))
     write_text(site / "index.html", render_index(doc))

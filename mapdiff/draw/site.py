@@ -184,6 +184,13 @@ def render_index(doc: dict) -> str:
         if fig
         else '<p class="muted">No figure: no watched place, or no map yet.</p>'
     )
+    hfig = doc.get("history_figure")
+    if hfig:
+        fig_html += (
+            f'<figure><img src="{_e(hfig["src"])}" alt="{_e(hfig.get("alt"))}" loading="lazy">'
+            f"<figcaption>{_e(hfig.get('caption'))} "
+            f'(<a href="{_e(hfig["svg"])}">SVG</a>)</figcaption></figure>'
+        )
     claims = _table(
         [("who, when", ""), ("claim", ""), ("decided by", ""), ("map shows", "num"), ("verdict", "")],
         _claim_rows(doc.get("claims", [])),

@@ -99,3 +99,36 @@ def summarise(maps: dict, places, *, aoi_km: float = 5.0) -> dict:
                 ],
             }
     return out
+
+
+def share_history(histories: dict, places) -> dict:
+    """Each watched place's share held by RU, release by release, on every source.
+
+    Measured by :meth:`mapdiff.Series.shares` through the engine's results cache: a run
+    measures only the releases no earlier run measured (the others are cache hits, bit
+    for bit the same numbers), so the history is updated, not recomputed.
+
+    Parameters
+    ----------
+    histories : dict
+        ``{source name: (profile or None, [release files, oldest first])}``.
+    places : sequence of str
+
+    Returns
+    -------
+    dict
+        ``{source name: {"dates": [...], "shares": {place: [share or None, ...]},
+        "grey": {place: [...]} or None}}`` (sources with fewer than two releases left out).
+    """
+    from ..series import Series
+
+    out = {}
+    if not places:
+        return out
+    for name, (profile, files) in histories.items():
+        if len(files) < 2:
+            continue
+        sh = Series(list(files), source=profile).shares(list(places), SIDE, workers=1, quiet=True)
+        d = sh.to_dict()
+        out[name] = {"dates": d["dates"], "shares": d["shares"], "grey": d["grey_shares"]}
+    return out
