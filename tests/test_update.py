@@ -36,9 +36,11 @@ def _files(site: Path) -> dict[str, bytes]:
     }
 
 
-def _watch(tmp: Path, body: str, site: str = "site") -> Path:
+def _watch(tmp: Path, body: str, site: str = "site", ledger: bool = True) -> Path:
+    """A watch file; with the shipped ledger (claims decided and tracked) unless ledger=False."""
     w = tmp / f"watch_{site}.toml"
-    w.write_text(f'site = "{site}"\nplaces = ["Pokrovsk"]\nledger = false\n' + body, encoding="utf-8")
+    head = f'site = "{site}"\nplaces = ["Pokrovsk"]\n' + ("" if ledger else "ledger = false\n")
+    w.write_text(head + body, encoding="utf-8")
     return w
 
 
@@ -149,6 +151,10 @@ def test_day_by_day_equals_one_run_and_the_numbers_of_changes(cli, tmp_path, fol
     h = cli("history", str(folder), "--place", "Pokrovsk", "--side", "RU", "--json")
     assert h.returncode == 0, h.stderr
     assert json.loads(h.stdout)["shares"]["Pokrovsk"] == hist["shares"]["Pokrovsk"]
+    # the claims tracked through the releases: tracking.json, its claimant summary on the page
+    track = json.loads(a["tracking.json"])
+    assert track["type"] == "tracking" and "seconds" not in track and track["rows"]
+    assert index["summary"]["tracking"] and b"who said it first" in a["index.html"]
     # no wall clock anywhere: the SVGs carry no date of today
     today = time.strftime("%Y-%m-%d").encode()
     svgs = [v for k, v in a.items() if k.endswith(".svg")]
@@ -166,7 +172,10 @@ def test_the_pages_escape_and_link(built):
     assert '<meta name="viewport"' in page and 'href="deepstate/2025-12-15/index.html"' in page
     assert 'src="figures/panels.png"' in page and (site / "figures" / "panels.svg").is_file()
     feed = (site / "feed.xml").read_text(encoding="utf-8")
-    assert feed.count("<entry>") == 2 and "2025-12-15T00:00:00Z" in feed
+    assert feed.count("<id>tag:mapdiff,2025:release/deepstate/") == 2 and "2025-12-15T00:00:00Z" in feed
+    assert feed.count("<id>tag:mapdiff,2025:claim/") == len(
+        json.loads((site / "index.json").read_text())["all_claims"]
+    )
     doc = json.loads((site / "index.json").read_text())
     evil = "<script>alert(1)</script>&"
     doc["title"] = evil
@@ -195,6 +204,7 @@ def archive(tmp_path, monkeypatch):
         tmp_path,
         '[sources.deepstate]\narchive = "deepstate"\nstart = "2025-11-20"\n'
         f'base_url = "{srv.url}{{source}}/"\n',
+        ledger=False,
     )
     yield srv
     srv.close()
@@ -339,7 +349,7 @@ def test_three_sources_day_by_day_over_real_releases(cli, tmp_path):
                 pytest.skip(f"real data not available: {src} is absent (needs ../shared/data)")
             shutil.copy(src, tmp_path / name)
         body += f'[sources.{name}]\npath = "{name}"\n'
-    w = _watch(tmp_path, body)
+    w = _watch(tmp_path, body, ledger=False)
     for day in ("2025-11-04", "2025-11-06"):
         res = _update(cli, w, "--until", day)
         assert res.returncode == 0, res.stderr

@@ -116,7 +116,13 @@ def _process(cfg, src, st: dict, disc, say):
                 prev = _read(last["file"], src.profile, as_date(last["date"]))
             rel = f"{src.name}/{iso(found.date)}/"
             t0 = time.perf_counter()
-            res = write_report(prev, new, cfg.site / rel, places=list(cfg.places) or None, ledger=cfg.ledger)
+            try:
+                res = write_report(
+                    prev, new, cfg.site / rel, places=list(cfg.places) or None, ledger=cfg.ledger
+                )
+            except MapdiffError as exc:  # this pair cannot be reported: said, and skipped
+                disc.failures.append((found.date, f"no report against {hist[-1]['date']}: {exc}"))
+                continue
             d = res["report"]
             side = d["sides"].get("RU") or {}
             entry.update(
@@ -284,7 +290,7 @@ def _write_site(cfg, state: dict, say, read: dict) -> dict:
     from ..draw.site import render_archive, render_feed, render_index
     from ..io.atomic import write_text
     from ..update.state import dumps
-    from ..update.summary import share_history, summarise
+    from ..update.summary import share_history, summarise, tracking
 
     maps, names = {}, {}
     for src in cfg.sources:
@@ -309,10 +315,14 @@ def _write_site(cfg, state: dict, say, read: dict) -> dict:
     }
     summary["history"] = share_history(histories, cfg.places)
     history_figure = _history_figure(cfg, summary["history"], names)
-    say(f"  share history (engine's cache): {time.perf_counter() - t0:.1f} s")
+    track = tracking(cfg.ledger, histories)
+    summary["tracking"] = None if track is None else [r for r in track["summary"] if r["group"] == "claimant"]
+    say(f"  share history and claims tracking (engine's cache): {time.perf_counter() - t0:.1f} s")
     doc = _site_doc(cfg, state, maps=maps, summary=summary, figure=figure)
     doc["history_figure"] = history_figure
     site = cfg.site
+    if track is not None:
+        write_text(site / "tracking.json", dumps(track))
     write_text(site / "index.json", dumps(doc))
     write_text(site / "index.html", render_index(doc))
     write_text(site / "archive.html", render_archive(doc))
@@ -342,6 +352,7 @@ def run_update(cfg, *, since=None, until=None, wait_s: float = 0.0, say=print) -
         if since is not None:
             for st in state["sources"].values():
                 st["history"] = [r for r in st["history"] if r["date"] < iso(since)]
+                st["skipped"] = [r for r in st.get("skipped", []) if r["date"] < iso(since)]
         processed, failed, read = {}, {}, {}
         for src in cfg.sources:
             st = state["sources"].setdefault(src.name, {"history": [], "skipped": [], "stale": None})

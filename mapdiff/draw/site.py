@@ -196,6 +196,37 @@ def render_index(doc: dict) -> str:
         _claim_rows(doc.get("claims", [])),
         "No ledger claim decided yet.",
     )
+    track_rows = [
+        [
+            _e(r.get("name")),
+            _e(display.get(r.get("source"), r.get("source"))),
+            _e(f"{r.get('tracked', 0)} of {r.get('claims', 0)}"),
+            _e("–" if r.get("lead_median") is None else f"{r['lead_median']:+.0f} d"),
+            _e(_pct(r.get("within_7d"))),
+            _e(str(r.get("never", 0))),
+        ]
+        for r in summ.get("tracking") or []
+        if r.get("tracked")
+    ]
+    tracking = (
+        '<p class="muted">Each claim of the ledger against every release processed: how many days '
+        "before the map showed it the claimant said it (the lead; negative: the map showed it first).</p>"
+        + _table(
+            [
+                ("claimant", ""),
+                ("map", ""),
+                ("tracked", "num"),
+                ("median lead", "num"),
+                ("shown within 7 d", "num"),
+                ("never shown", "num"),
+            ],
+            track_rows,
+            "No claim could be tracked on these releases.",
+        )
+        + '<p class="muted">Every row: <a href="tracking.json">tracking.json</a>.</p>'
+        if summ.get("tracking") is not None
+        else '<p class="muted">No ledger.</p>'
+    )
     notes = "".join(f"<li>{_e(n)}</li>" for n in doc.get("notes", []))
     asof = f" — the newest of {_e(doc['updated'])}" if doc.get("updated") else ""
     body = f"""<h1>{_e(title)}</h1>
@@ -210,6 +241,8 @@ def render_index(doc: dict) -> str:
 {cons_html}
 <h2>Latest decided claims</h2>
 {claims}
+<h2>Claims and the maps: who said it first</h2>
+{tracking}
 <h2>Notes</h2>
 <ul class="notes">{notes}</ul>
 <footer><p>Areas in km² in a local equal-area projection. The data of this page:

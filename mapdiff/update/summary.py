@@ -132,3 +132,35 @@ def share_history(histories: dict, places) -> dict:
         d = sh.to_dict()
         out[name] = {"dates": d["dates"], "shares": d["shares"], "grey": d["grey_shares"]}
     return out
+
+
+def tracking(ledger, histories: dict) -> dict | None:
+    """Every ledger claim tracked through every source's processed releases (:func:`mapdiff.track`).
+
+    Through the engine's results cache, like :func:`share_history`: each run measures only
+    the new releases. What depends on the run rather than the inputs (seconds, cache hits)
+    is left out, so the result is the same built day by day or at once.
+
+    Parameters
+    ----------
+    ledger : True (the shipped ledger), False/None (no tracking) or a path
+    histories : dict
+        As for :func:`share_history`.
+    """
+    from ..ledger import shipped_ledger_path
+    from ..series import Series
+    from ..tracker import track
+
+    if ledger is False or ledger is None:
+        return None
+    maps = {
+        name: Series(list(files), source=profile) for name, (profile, files) in histories.items() if files
+    }
+    if not maps:
+        return None
+    t = track(shipped_ledger_path() if ledger is True else ledger, maps, buffers_km=(), workers=1, quiet=True)
+    d = t.to_dict()
+    d.pop("seconds", None)
+    keep = ("name", "profile", "releases", "first", "last")
+    d["sources"] = [{k: s.get(k) for k in keep} for s in d["sources"]]
+    return d
