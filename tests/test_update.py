@@ -186,6 +186,21 @@ def test_the_pages_escape_and_link(built):
         assert "<script>" not in text and "&lt;script&gt;" in text
 
 
+def test_a_changed_watch_file_rewrites_the_front_page_only(cli, tmp_path, folder, built):
+    shutil.copytree(built / "clean", tmp_path / "site")
+    w = tmp_path / "w.toml"
+    w.write_text('site = "site"\nplaces = ["Pokrovsk", "Myrnohrad"]\n[sources.deepstate]\npath = "ds"\n')
+    page = tmp_path / "site" / "deepstate" / "2025-12-15" / "index.html"
+    mtime = page.stat().st_mtime_ns
+    res = _update(cli, w)
+    out = json.loads(res.stdout)
+    assert res.returncode == 0 and out["nothing_new"] and out["rewritten"]
+    index = json.loads((tmp_path / "site" / "index.json").read_text())
+    assert index["places"] == ["Pokrovsk", "Myrnohrad"]
+    assert {r["place"] for r in index["summary"]["shares"]} == {"Pokrovsk", "Myrnohrad"}
+    assert page.stat().st_mtime_ns == mtime  # a release's page is rebuilt only with --since
+
+
 # --------------------------------------------------------------------------- an archive on loopback
 @pytest.fixture
 def archive(tmp_path, monkeypatch):

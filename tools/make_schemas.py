@@ -646,8 +646,17 @@ schema(
             ),
         },
         "partial": {**BOOL, "description": "some source could not be reached or served a bad file"},
+        "stale": {
+            "type": "object",
+            "description": "sources whose newest release could not be had: since their last good one",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["since", "reason"],
+                "properties": {"since": R("date"), "reason": STR},
+            },
+        },
     },
-    ["site", "nothing_new", "rewritten", "processed", "failed", "partial"],
+    ["site", "nothing_new", "rewritten", "processed", "failed", "partial", "stale"],
 )
 
 tracking_statuses = list(STATUSES)  # the tracker's own list: one source of truth

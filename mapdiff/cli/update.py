@@ -367,6 +367,14 @@ def run_update(cfg, *, since=None, until=None, wait_s: float = 0.0, say=print) -
             if disc.failures:
                 failed[src.name] = [{"date": iso(d), "reason": r} for d, r in disc.failures]
         state["sources"] = {k: state["sources"][k] for k in sorted(state["sources"])}
+        # what the front page is made of besides the releases: a change to it rewrites the site
+        state["watch"] = {
+            "places": list(cfg.places),
+            "title": cfg.title,
+            "aoi_km": cfg.aoi_km,
+            "ledger": cfg.ledger if isinstance(cfg.ledger, bool) else str(cfg.ledger),
+            "ledger_sha256": None if isinstance(cfg.ledger, bool) else _sha256(cfg.ledger),
+        }
         new = any(processed.values())
         changed = dumps(state) != before or since is not None or not (cfg.site / "index.html").exists()
         if changed:
@@ -381,6 +389,7 @@ def run_update(cfg, *, since=None, until=None, wait_s: float = 0.0, say=print) -
         "processed": processed,
         "failed": failed,
         "partial": bool(failed),
+        "stale": {k: v["stale"] for k, v in state["sources"].items() if v.get("stale")},
     }
 
 
@@ -399,7 +408,9 @@ def _run(args) -> int:
         if dates:
             lines.append(f"{name}: {len(dates)} new release(s), {dates[0]} .. {dates[-1]}")
     for name, fails in res["failed"].items():
-        lines.append(f"{name}: STALE — {fails[-1]['date'] or ''} {fails[-1]['reason']}".replace("  ", " "))
+        lines += [f"{name}: {f['date'] or 'failed'}: {f['reason']}" for f in fails]
+    for name, st in res["stale"].items():
+        lines.append(f"{name}: STALE since {st['since'] or 'its first release'}")
     if res["nothing_new"] and not res["failed"]:
         lines.append("nothing new")
     if res["rewritten"]:
