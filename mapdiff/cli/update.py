@@ -11,6 +11,7 @@ gives the same site as one clean run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from pathlib import Path
@@ -67,15 +68,25 @@ def _claim(c: dict) -> dict:
     return row
 
 
-def _deterministic_matplotlib() -> None:
-    """Figures that are a function of their data: no date in SVG/PDF, fixed SVG ids."""
+@contextlib.contextmanager
+def _deterministic_matplotlib():
+    """Figures that are a function of their data: no date in SVG/PDF, fixed SVG ids (for the
+    run only: the environment and rcParams are put back after it)."""
     import os
 
     import matplotlib
 
     matplotlib.use("Agg")
+    before = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = "0"  # matplotlib writes no wall-clock date in SVG/PDF
-    matplotlib.rcParams["svg.hashsalt"] = "mapdiff-site"
+    try:
+        with matplotlib.rc_context({"svg.hashsalt": "mapdiff-site"}):
+            yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 def _profile_text(profile: str | None, name: str) -> tuple[str, str]:
@@ -342,8 +353,7 @@ def run_update(cfg, *, since=None, until=None, wait_s: float = 0.0, say=print) -
     from ..update.discover import discover
     from ..update.state import dumps, load_state, lock, save_state
 
-    _deterministic_matplotlib()
-    with lock(cfg.site, wait_s):
+    with _deterministic_matplotlib(), lock(cfg.site, wait_s):
         _sweep(cfg.site)
         state = load_state(cfg.site)
         before = dumps(state)
