@@ -319,7 +319,9 @@ def build_report(
         after = old.as_of or dt.date.min
         window = Ledger(tuple(c for c in led if after < c.date <= new.as_of), led.path)
         if len(window):
-            claims = tuple(check_claims(window, [new]).rows)
+            claims = tuple(
+                check_claims(window, [new], release="nearest", max_gap_days=None).rows
+            )  # decided on the new map
         else:
             notes.append(f"No ledger claim is dated after {iso(old.as_of)} and up to {iso(new.as_of)}.")
     for m in (old, new):

@@ -111,6 +111,18 @@ def _ledger(tmp: Path) -> str:
     return str(path)
 
 
+def _watch(tmp: Path) -> str:
+    path = tmp / "watch.toml"
+    if tmp.is_dir() and not path.exists():
+        (tmp / "ds").mkdir()
+        shutil.copy(OLD, tmp / "ds")
+        shutil.copy(NEW, tmp / "ds")
+        path.write_text(
+            'site = "site"\nplaces = ["Pokrovsk"]\nledger = false\n[sources.deepstate]\npath = "ds"\n'
+        )
+    return str(path)
+
+
 def cases(tmp: Path) -> dict:
     """argv per subcommand, and the type its --json prints."""
     maps = f"deepstate={SAMPLES / '*.geojson'}"
@@ -128,6 +140,7 @@ def cases(tmp: Path) -> dict:
         "claims": ([_ledger(tmp), "--maps", maps], "claims_report"),
         "track": ([_ledger(tmp), "--maps", maps, "--no-cache", "--quiet", "--workers", "1"], "tracking"),
         "report": ([OLD, NEW, "--out", str(tmp / "report"), "--no-ledger", "--top", "1"], "report_written"),
+        "update": ([_watch(tmp)], "update"),
     }
 
 
@@ -143,7 +156,7 @@ def test_every_subcommand_with_json_has_a_case(tmp_path):
     assert _json_commands() <= set(_COMMANDS)
 
 
-SLOW = {"report"}  # draws and saves its figures
+SLOW = {"report", "update"}  # draw and save their figures
 
 
 @pytest.mark.parametrize(

@@ -724,6 +724,40 @@ schema(
     ["html", "json", "figures", "report"],
 )
 
+schema(
+    "update",
+    "Site updated (mapdiff update --json)",
+    "What one run of mapdiff update did: the releases processed per source (oldest first), what "
+    "could not be had (the run is partial: exit code 5), whether the site was rewritten.",
+    {
+        "site": STR,
+        "nothing_new": {**BOOL, "description": "no source had a release newer than the last run"},
+        "rewritten": {**BOOL, "description": "the site's files were written (false: not a byte changed)"},
+        "processed": {"type": "object", "additionalProperties": ARR(R("date"))},
+        "failed": {
+            "type": "object",
+            "additionalProperties": ARR(
+                {
+                    "type": "object",
+                    "required": ["date", "reason"],
+                    "properties": {"date": R("date"), "reason": STR},
+                }
+            ),
+        },
+        "partial": {**BOOL, "description": "some source could not be reached or served a bad file"},
+        "stale": {
+            "type": "object",
+            "description": "sources whose newest release could not be had: since their last good one",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["since", "reason"],
+                "properties": {"since": R("date"), "reason": STR},
+            },
+        },
+    },
+    ["site", "nothing_new", "rewritten", "processed", "failed", "partial", "stale"],
+)
+
 tracking_statuses = list(STATUSES)  # the tracker's own list: one source of truth
 INT = {"type": "integer"}
 NINT = {"type": ["integer", "null"]}

@@ -50,6 +50,7 @@ _MODULES = (
     "report",
     "place",
     "fetch",
+    "update",
     "demo",
     "completion",
 )

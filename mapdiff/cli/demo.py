@@ -4,7 +4,8 @@ The sample is five DeepState releases clipped to 40 × 40 km around Pokrovsk (GP
 see ``data/samples/README.md``). The demo compares the release of the claim's day
 (27 Nov 2025) with a later one (15 Dec 2025), checks the seed claims of 27 Nov 2025 (70%
 of Pokrovsk held by RU; Pokrovsk and Myrnohrad encircled), draws three figures, and writes
-the release report of the week before (``report/index.html``).
+the release report of the week before (``report/index.html``), and a small site of the
+last two releases as ``mapdiff update`` keeps it (``site/index.html``).
 """
 
 from __future__ import annotations
@@ -67,6 +68,20 @@ def _run(args) -> int:
         f"{len(rep['report']['claims'])} ledger claims decided"
     )
     written += [rep["html"], rep["json"]]
+
+    print("\n5. A static site of every side's newest map (mapdiff update), from the sample's last releases")
+    from ..update.config import read_config
+    from .update import run_update
+
+    watch = out / "watch.toml"
+    folder = json.dumps(str(sample_path("2025-11-27").parent))  # a TOML string
+    write_text(
+        watch,
+        f'site = "site"\nplaces = ["Pokrovsk"]\n[sources.deepstate]\npath = {folder}\nstart = "2025-11-27"\n',
+    )
+    res = run_update(read_config(watch), say=lambda s: None)
+    print("  " + ("nothing new" if res["nothing_new"] else f"processed {res['processed']['deepstate']}"))
+    written += [watch, out / "site" / "index.html"]
 
     print("\nWrote:\n" + "\n".join(f"  {p}" for p in written))
     return 0
