@@ -22,6 +22,9 @@ __all__ = [
     "comparison_sides",
     "label_colours",
     "map_sides",
+    "source_label",
+    "source_lean",
+    "source_name",
     "source_title",
 ]
 
@@ -169,6 +172,59 @@ def source_title(m) -> str:
         return get_profile(m.source).title or m.source
     except MapdiffError:
         return m.source
+
+
+def _source_id(source) -> str:
+    return getattr(source, "source", source) or ""
+
+
+def source_name(source) -> str:
+    """What readers call a source (its profile's ``source_name``), else the name as given.
+
+    ``source`` is a source name or anything with a ``.source`` (a map, a claim check).
+
+    Examples
+    --------
+    >>> source_name("owl"), source_name("my_map")
+    ('UA Control Map', 'my_map')
+    """
+    from .errors import MapdiffError
+    from .io.profiles import get_profile
+
+    name = _source_id(source)
+    try:
+        return get_profile(name).source_name or name
+    except MapdiffError:
+        return name
+
+
+def source_lean(source) -> str:
+    """A source's lean as readers should be told it (its profile's ``lean``), else ``""``.
+
+    Examples
+    --------
+    >>> source_lean("creamy_caprice"), source_lean("my_map")
+    ('pro-Russian', '')
+    """
+    from .errors import MapdiffError
+    from .io.profiles import get_profile
+
+    try:
+        return get_profile(_source_id(source)).lean
+    except MapdiffError:
+        return ""
+
+
+def source_label(source) -> str:
+    """``"DeepStateMap (Ukrainian OSINT)"``: a source's name with its lean, for every text.
+
+    Examples
+    --------
+    >>> source_label("deepstate_api"), source_label("my_map")
+    ('DeepStateMap (Ukrainian OSINT)', 'my_map')
+    """
+    lean = source_lean(source)
+    return f"{source_name(source)} ({lean})" if lean else source_name(source)
 
 
 def class_text(cls: str, a, b, side_a, side_b) -> str:

@@ -56,6 +56,7 @@ import shapely
 
 from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso, jsonable
+from .classes import source_lean, source_name
 from .errors import ArgumentError, CoverageError, MapdiffError
 from .labels import ENCIRCLED, canonical_side, resolve_side
 from .measure import _centre, area_km2, from_equal_area, to_equal_area
@@ -183,6 +184,8 @@ class Encirclement(GeoResult):
             "touches_edge": self.touches_edge,
             "rear": self.rear,
             "source": self.source,
+            "source_name": source_name(self.source),
+            "lean": source_lean(self.source),
             "as_of": iso(self.as_of),
             "footprint_kind": self.footprint_kind,
             "approximate": self.approximate,

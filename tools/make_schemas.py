@@ -280,6 +280,8 @@ enc_props = {
     "touches_edge": BOOL,
     "rear": STR,
     "source": STR,
+    "source_name": {"type": "string", "description": "what readers call the source"},
+    "lean": {"type": "string", "description": "the source's lean ('' when unknown)"},
     "as_of": R("date"),
     "footprint_kind": STR,
     "approximate": BOOL,
@@ -348,6 +350,8 @@ schema(
             }
         ),
         "source": STR,
+        "source_name": {"type": "string", "description": "what readers call the source"},
+        "lean": {"type": "string", "description": "the source's lean ('' when unknown)"},
         "as_of": R("date"),
         "provenance": STR,
         "notes": R("strings"),
@@ -824,14 +828,31 @@ schema(
         "kind": STR,
         "claimed": R("share"),
         "date": R("date"),
+        "max_gap_days": {
+            "type": ["integer", "null"],
+            "description": "a release more than this many days before the date is stale",
+        },
+        "newest_releases": {
+            "type": "boolean",
+            "description": "no date was given: each source's newest release was used",
+        },
+        "notes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "warnings every output states (stale releases, newest releases used)",
+        },
+        "methods": {"type": "string", "description": "the methods note: how every number was made"},
         "sources": {
             "type": "object",
             "additionalProperties": {
                 "type": "object",
-                "required": ["release", "gap_days", "verdict", "grey_note"],
+                "required": ["source_name", "lean", "release", "gap_days", "stale", "verdict", "grey_note"],
                 "properties": {
+                    "source_name": {"type": "string", "description": "what readers call the source"},
+                    "lean": {"type": "string", "description": "the source's lean ('' when unknown)"},
                     "release": R("date"),
                     "gap_days": {"type": ["integer", "null"]},
+                    "stale": {"type": "boolean", "description": "release more than max_gap_days before"},
                     "verdict": STR,
                     "share": R("share"),
                     "policies": {"type": "object", "additionalProperties": R("share")},
@@ -845,7 +866,7 @@ schema(
         "missing": {"type": "object", "additionalProperties": STR},
         "rows": ARR({"type": "object"}),
     },
-    ["place", "side", "kind", "date", "sources", "missing", "rows"],
+    ["place", "side", "kind", "date", "max_gap_days", "notes", "methods", "sources", "missing", "rows"],
 )
 
 schema(

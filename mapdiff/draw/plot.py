@@ -69,7 +69,6 @@ __all__ = [
     "plot_changes",
     "plot_changes_map",
     "plot_claim",
-    "plot_claim_panels",
     "plot_claims_report",
     "plot_comparison",
     "plot_consensus",
@@ -2004,81 +2003,6 @@ def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = No
             metadata={"Software": "mapdiff"} if fmt == "png" else None,
         )
     return path
-
-
-def plot_claim_panels(across, axes=None, *, places: bool = False, context=False, **style):
-    """One claim on every map: a small panel per source, same footprint, extent and palette.
-
-    Each panel is :func:`plot_claim` without its bars; its title gives the source, the
-    release used and its gap to the claim's date, the share held (decisive policy) against
-    the claimed share, and the grey zone, or "no grey-zone class" for a source without one.
-
-    Parameters
-    ----------
-    across : ClaimAcrossMaps
-        From :func:`mapdiff.check_claim_all`.
-    axes : sequence of matplotlib Axes, optional
-        One per source; by default a row of panels in a new figure.
-
-    Returns
-    -------
-    list of matplotlib Axes
-
-    Examples
-    --------
-    >>> import mapdiff
-    >>> maps = [mapdiff.read_map(p) for p in mapdiff.sample_paths()]
-    >>> axes = mapdiff.check_claim_all(maps, "Pokrovsk", "RU", "70%").plot()
-    >>> axes[0].get_title().splitlines()[0]
-    'deepstate 2025-12-15 (0 d before)'
-    """
-    import matplotlib.pyplot as plt
-
-    checks = list(across.checks.items())
-    if axes is None:
-        fig, axes = plt.subplots(
-            1,
-            len(checks),
-            figsize=((6.5 if across.kind == "encircled" else 3.6) * len(checks), 4.8),
-            squeeze=False,
-            layout="constrained",
-        )
-        axes = list(axes[0])
-    else:
-        axes = list(np.atleast_1d(axes))
-        if len(axes) < len(checks):
-            raise ArgumentError(
-                f"plot_claim_panels needs {len(checks)} axes (one per source), got {len(axes)}"
-            )
-        fig = axes[0].figure
-    for ax, (source, chk) in zip(axes, checks, strict=False):
-        release, gap = across.releases[source]
-        gap_text = "" if gap is None else f" ({gap} d before)"
-        enc = getattr(across, "encirclements", {}).get(source)
-        if enc is not None:  # "X encircled": the corridor per source
-            plot_encirclement(enc, ax=ax, places=places, context=context, **style)
-            grey = "" if chk.has_grey else "\nno grey-zone class"
-            ax.set_title(f"{source} {iso(release)}{gap_text}\n{enc.verdict}{grey}", fontsize=8)
-            continue
-        plot_claim(chk, ax=ax, places=places, context=context, bars=False, footer=False, **style)
-        share = "n/a" if chk.share is None or np.isnan(chk.share) else f"{chk.share:.1%}"
-        claimed = "" if chk.claimed is None else f" (claimed {chk.claimed:.0%})"
-        if chk.has_grey:
-            grey = f"grey zone {chk.grey_km2:,.2f} km² ({chk.grey_km2 / max(chk.covered_km2, 1e-12):.1%})"
-        else:
-            grey = "no grey-zone class: policies cannot differ"
-        ax.set_title(
-            f"{source} {iso(release)}{gap_text}\n{chk.side} {share}{claimed}: {chk.verdict}\n{grey}",
-            fontsize=8,
-        )
-    what = "" if across.claimed is None else f"{across.claimed:.0%} of "
-    claim = (
-        f"{across.place} encircled by {across.side}"
-        if across.kind == "encircled"
-        else f"{across.side} holds {what}{across.place}"
-    )
-    fig.suptitle(f"Claim: {claim} ({iso(across.date)}), every map", fontsize=10)
-    return axes
 
 
 def plot_agreement(cons, ax=None, *, label: str = "controlled:RU", places: bool = True, context=True):

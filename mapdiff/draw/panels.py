@@ -1,0 +1,304 @@
+"""The every-side panel figure: one claim on every source's map, as a newspaper would print it.
+
+A grid that fits a page (2 x 2 for four sources, 3 columns from five), one panel per
+source with the same footprint, extent and palette; each panel titled with what readers
+call the source and its lean, the release used, and in the panel the share and verdict
+(a stale release is marked in red). One legend for the figure with human labels, a caption
+of at most three lines, and a credits block with every source's and context layer's
+attribution. How the numbers were made (the methods note) is too long for a caption: it
+is :meth:`mapdiff.ClaimAcrossMaps.methods`, which the CLI writes into the figure's metadata
+(:func:`mapdiff.draw.plot.save_figure` ``metadata=``).
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+
+from .._json import iso
+from ..classes import PALETTE, source_lean, source_name
+from .plot import SimpleMap, _attribution, plot_claim, plot_encirclement
+
+__all__ = ["CAPTION_LINES", "plot_claim_panels"]
+
+#: A caption runs to at most this many lines; the rest is the methods note.
+CAPTION_LINES = 3
+_PANEL_IN = {2: 3.7, 3: 3.3, 1: 5.0}
+_CAPTION_PT = 8.0
+_CREDITS_PT = 6.0
+_STALE = "#B00020"
+
+
+def _grid(n: int) -> tuple[int, int]:
+    """(rows, columns) of a grid that fits a page: 2 x 2 for four sources."""
+    ncols = 1 if n == 1 else 2 if n <= 4 else 3
+    return math.ceil(n / ncols), ncols
+
+
+def _words(kind: str) -> str:
+    """A footprint kind as words (``city_limits`` -> ``city limits``)."""
+    return kind.replace("_", " ")
+
+
+def _fill(text: str, chars: int) -> list[str]:
+    return textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def _caption(sentences, chars: int, limit: int = CAPTION_LINES) -> list[str]:
+    """The sentences that fit in ``limit`` wrapped lines, in order of priority."""
+    kept: list[str] = []
+    for s in sentences:
+        if len(_fill(" ".join([*kept, s]), chars)) <= limit:
+            kept.append(s)
+    return _fill(" ".join(kept), chars)
+
+
+def _entries(across) -> tuple[list, list]:
+    """Legend entries of the figure: (text, colour) patches and (text, colour, ls, lw) lines."""
+    checks = list(across.checks.values())
+    place, side = across.place, across.side
+    lines = [(f"{place} ({_words(checks[0].footprint_kind)})", "black", "-", 1.4)] if checks else []
+    if across.kind == "encircled":
+        encs = list(across.encirclements.values())
+        e = encs[0]
+        patches = [
+            (f"held by {e.by}", PALETTE["vermillion"]),
+            (f"held by {e.defender} around {place}", PALETTE["sky"]),
+            (f"{e.defender} holding in {place}", PALETTE["blue"]),
+        ]
+        if any(x.grey_geometry is not None and not x.grey_geometry.is_empty for x in encs):
+            patches.append(("grey zone (where a source draws one)", PALETTE["grey"]))
+        if any(x.corridor_line is not None and not x.corridor_line.is_empty for x in encs):
+            lines.append(("narrowest corridor out", PALETTE["black"], "-", 2.5))
+        return patches, lines
+    patches = [(f"held by {side} (the claimant's side)", PALETTE["vermillion"])]
+    greys = [source_name(c) for c in checks if c.has_grey]
+    if greys:  # honest: a grey swatch only where some source draws a grey zone
+        patches.append((f"grey zone ({', '.join(dict.fromkeys(greys))} only)", PALETTE["grey"]))
+    patches.append((f"rest of {place}: not held by {side} on that map", PALETTE["light"]))
+    return patches, lines
+
+
+def _panel_box(ax, across, source, chk, enc) -> None:
+    """The share and verdict (or the corridor) inside the panel; a stale release in red."""
+    if enc is not None:
+        corridor = "" if enc.corridor_km is None else f"; corridor {enc.corridor_km:.2f} km"
+        text = f"{chk.verdict.upper()}{corridor}"
+    else:
+        share = "n/a" if chk.share is None or np.isnan(chk.share) else f"{chk.share:.0%}"
+        grey = (
+            f"grey zone {chk.grey_km2 / max(chk.covered_km2, 1e-12):.0%} of {chk.place}"
+            if chk.has_grey
+            else "draws no grey zone"
+        )
+        text = f"{chk.side} {share}: {chk.verdict.upper()}\n{grey}"
+    gap = across.stale.get(source)
+    stale = gap is not None
+    if stale:
+        text += f"\nSTALE: {gap} d before the claim"
+    ax.text(
+        0.02,
+        0.98,
+        text,
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=7.5,
+        fontweight="bold",
+        color=_STALE if stale else "black",
+        zorder=12,
+        gid="verdict",
+        bbox={"facecolor": "white", "alpha": 0.88, "edgecolor": _STALE if stale else "none", "pad": 2},
+    )
+    if stale:
+        for spine in ax.spines.values():
+            spine.set_edgecolor(_STALE)
+            spine.set_linewidth(2.0)
+            spine.set_visible(True)
+
+
+def plot_claim_panels(across, axes=None, *, places: bool = False, context=False, **style):
+    """One claim on every map: a grid of panels, one per source, one legend, a short caption.
+
+    Each panel is :func:`~mapdiff.draw.plot.plot_claim` (or
+    :func:`~mapdiff.draw.plot.plot_encirclement` for ``kind="encircled"``) without its own
+    legend and caption, titled ``"DeepStateMap · Ukrainian OSINT"`` and the release used;
+    the share and verdict are written in the panel, a stale release (more than
+    ``across.max_gap_days`` before the claim) in red with a red frame.
+
+    Parameters
+    ----------
+    across : ClaimAcrossMaps
+        From :func:`mapdiff.check_claim_all`.
+    axes : sequence of matplotlib Axes, optional
+        One per source (no figure legend or caption is added then); by default a new
+        figure with a grid that fits a page (2 x 2 for four sources).
+    places, context
+        As for :func:`~mapdiff.draw.plot.plot_map` (off by default: small panels).
+    **style
+        Passed to every filled polygon.
+
+    Returns
+    -------
+    list of matplotlib Axes (one per source, in the order of ``across.checks``)
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> maps = [mapdiff.read_map(p) for p in mapdiff.sample_paths()]
+    >>> axes = mapdiff.check_claim_all(maps, "Pokrovsk", "RU", "70%").plot()
+    >>> axes[0].get_title()
+    'DeepStateMap · Ukrainian OSINT\\nrelease 2025-12-15 (0 d before)'
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    checks = list(across.checks.items())
+    own_figure = axes is None
+    n = len(checks)
+    if own_figure:
+        nrows, ncols = _grid(n)
+        panel = _PANEL_IN[min(ncols, 3)]
+        width = panel * ncols
+        chars = int(width * 72 / (_CAPTION_PT * 0.52))
+        credit_lines = sum(
+            len(_fill(line, int(width * 72 / (_CREDITS_PT * 0.52))))
+            for line in _attribution([SimpleMap(c.source) for _, c in checks]).split("\n")
+        )
+        spare = nrows * ncols > n  # the legend goes into the empty cell
+        patches, lines = _entries(across)
+        legend_in = 0.0 if spare else 0.2 * math.ceil((len(patches) + len(lines)) / 2) + 0.15
+        foot_in = (
+            legend_in
+            + CAPTION_LINES * _CAPTION_PT * 1.35 / 72
+            + (credit_lines + 1) * _CREDITS_PT * 1.3 / 72
+            + 0.2
+        )
+        fig = plt.figure(figsize=(width, nrows * (panel + 0.35) + foot_in + 0.35), layout="constrained")
+        gs = fig.add_gridspec(nrows + 1, ncols, height_ratios=[panel + 0.35] * nrows + [foot_in])
+        grid = [fig.add_subplot(gs[i // ncols, i % ncols]) for i in range(nrows * ncols)]
+        axes, rest = grid[:n], grid[n:]
+        foot = fig.add_subplot(gs[nrows, :])
+        foot.set_axis_off()
+    else:
+        axes = list(np.atleast_1d(axes))
+        if len(axes) < n:
+            from ..errors import ArgumentError
+
+            raise ArgumentError(f"plot_claim_panels needs {n} axes (one per source), got {len(axes)}")
+        fig = axes[0].figure
+    ctx: list[str] = []
+    for ax, (source, chk) in zip(axes, checks, strict=False):
+        release, gap = across.releases[source]
+        enc = across.encirclements.get(source)
+        if enc is not None:
+            plot_encirclement(enc, ax=ax, places=places, context=context, **style)
+            for t in list(ax.texts):  # the caption and the corridor label: said in the box
+                if t.get_gid() == "caption" or t.get_text().startswith("corridor "):
+                    t.remove()
+        else:
+            plot_claim(chk, ax=ax, places=places, context=context, bars=False, footer=False, **style)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        ctx += list(getattr(ax, "_mapdiff_context", ()))
+        lean = source_lean(chk)
+        gap_text = "" if gap is None else f" ({gap} d before)"
+        ax.set_title(
+            f"{source_name(chk)}{' · ' + lean if lean else ''}\nrelease {iso(release)}{gap_text}",
+            fontsize=9,
+            color=_STALE if source in across.stale else "black",
+        )
+        _panel_box(ax, across, source, chk, enc)
+    if checks and across.kind != "encircled":  # one extent: the union of the panels' views
+        xs = [ax.get_xlim() for ax in axes[:n]]
+        ys = [ax.get_ylim() for ax in axes[:n]]
+        x0, x1 = min(x[0] for x in xs), max(x[1] for x in xs)
+        y0, y1 = min(y[0] for y in ys), max(y[1] for y in ys)
+        for ax in axes[:n]:
+            ax.set_xlim(x0, x1)
+            ax.set_ylim(y0, y1)
+        if own_figure:  # rows as tall as the maps are (equal aspect), no blank band between them
+            panel_h = min(max(panel * (y1 - y0) / max(x1 - x0, 1e-9), 0.5 * panel), 1.4 * panel) + 0.5
+            gs.set_height_ratios([panel_h] * nrows + [foot_in])
+            fig.set_size_inches(width, nrows * panel_h + foot_in + 0.35)
+    if not own_figure:
+        return axes
+    handles = [Patch(facecolor=c, edgecolor="#555555", label=t) for t, c in patches]
+    handles += [Line2D([], [], color=c, ls=ls, lw=lw, label=t) for t, c, ls, lw in lines]
+    kw = {"fontsize": 8, "frameon": False, "handlelength": 2.0, "title_fontsize": 8}
+    if spare:
+        for ax in rest[1:]:
+            ax.remove()
+        rest[0].set_axis_off()
+        leg = rest[0].legend(
+            handles=handles, loc="center left", bbox_to_anchor=(0.0, 0.5), title="Legend", **kw
+        )
+    else:
+        leg = foot.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=2, **kw)
+    leg.set_in_layout(False)  # placed in space kept for it: the layout must not shrink the maps
+    _caption_and_credits(fig, foot, across, checks, ctx, chars, legend_in)
+    fig.suptitle(
+        f"Claim ({iso(across.date, 'undated')}): {across.claim_text()}", fontsize=11, fontweight="bold"
+    )
+    return axes
+
+
+def _below(foot, inches: float):
+    """A transform: the footer's axes fraction, ``inches`` below its top edge."""
+    from matplotlib.transforms import ScaledTranslation
+
+    return foot.transAxes + ScaledTranslation(0, -inches, foot.figure.dpi_scale_trans)
+
+
+def _caption_and_credits(fig, foot, across, checks, ctx, chars, top_in) -> None:
+    names = [source_name(c) for _, c in checks]
+    yes = [source_name(c) for _, c in checks if c.supported]
+    first = checks[0][1]
+    sentences = [
+        f"Supported on {len(yes)} of {len(names)} maps" + (f" ({', '.join(yes)})." if yes else "."),
+    ]
+    if across.kind != "encircled":
+        sentences.append(
+            f"Share of {first.place} ({_words(first.footprint_kind)}, {first.footprint_km2:,.1f} km²) each map "
+            f"shows held by {across.side}; grey zone counted for nobody."
+        )
+    for source, gap in across.stale.items():
+        sentences.insert(
+            1, f"{source_name(across.checks[source])}'s newest release is {gap} days before the claim: stale."
+        )
+    if across.newest:
+        sentences.append("No date given: each source's newest release.")
+    if across.missing:
+        sentences.append(f"Not shown: {', '.join(across.missing)} (no release or no coverage).")
+    sentences.append("Methods: in the file's metadata and the JSON (--json).")
+    caption = _caption(sentences, chars)
+    foot.text(
+        0.0,
+        1.0,
+        "\n".join(caption),
+        transform=_below(foot, top_in),
+        ha="left",
+        va="top",
+        fontsize=_CAPTION_PT,
+        gid="caption",
+    ).set_in_layout(False)
+    width = fig.get_figwidth()
+    credit_chars = int(width * 72 / (_CREDITS_PT * 0.52))
+    credits = _attribution([SimpleMap(c.source) for _, c in checks]).split("\n")
+    if ctx:
+        credits.append("Context: " + "; ".join(dict.fromkeys(ctx)) + ".")
+    text = "\n".join(line for c in credits for line in _fill(c, credit_chars))
+    foot.text(
+        0.0,
+        1.0,
+        text,
+        transform=_below(foot, top_in + (len(caption) * _CAPTION_PT * 1.35 + 4) / 72),
+        ha="left",
+        va="top",
+        fontsize=_CREDITS_PT,
+        color="#444444",
+        gid="credits",
+    ).set_in_layout(False)
