@@ -500,7 +500,8 @@ def test_encircled_on_every_map_gives_a_corridor_per_source():
         assert enc.by == "RU" and enc.verdict in str(r)
         assert r.checks[source].detail["corridor_km"] == pytest.approx(enc.corridor_km)
     axes = r.plot()
-    assert [ax.get_title().splitlines()[1] for ax in axes] == [e.verdict for e in r.encirclements.values()]
+    boxes = [next(t.get_text() for t in ax.texts if t.get_gid() == "verdict") for ax in axes]
+    assert [b.splitlines()[1] for b in boxes] == [e.verdict for e in r.encirclements.values()]
     plt.close("all")
 
 

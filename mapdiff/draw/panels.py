@@ -13,7 +13,6 @@ is :meth:`mapdiff.ClaimAcrossMaps.methods`, which the CLI writes into the figure
 from __future__ import annotations
 
 import math
-import textwrap
 
 import numpy as np
 
@@ -26,9 +25,24 @@ __all__ = ["CAPTION_LINES", "plot_claim_panels"]
 #: A caption runs to at most this many lines; the rest is the methods note.
 CAPTION_LINES = 3
 _PANEL_IN = {2: 3.7, 3: 3.3, 1: 5.0}
+#: The printable area of a letter or A4 page, in inches (short side, long side).
+_PAGE_IN = (8.0, 10.5)
 _CAPTION_PT = 8.0
 _CREDITS_PT = 6.0
 _STALE = "#B00020"
+#: The corridor as plot_encirclement draws it: a black line through yellow dots.
+_CORRIDOR_MARKS = {
+    "marker": "o",
+    "markersize": 5,
+    "markerfacecolor": PALETTE["yellow"],
+    "markeredgecolor": "black",
+}
+_POLICY_WORDS = {
+    "nobody": "grey zone counted for nobody",
+    "half": "grey zone counted half",
+    "claimant": "grey zone counted for the claimant",
+    "excluded": "grey zone left out of the footprint",
+}
 
 
 def _grid(n: int) -> tuple[int, int]:
@@ -42,24 +56,41 @@ def _words(kind: str) -> str:
     return kind.replace("_", " ")
 
 
-def _fill(text: str, chars: int) -> list[str]:
-    return textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False) or [""]
+def _text_width_pt(text: str, fontsize: float) -> float:
+    """The width of ``text`` in points in matplotlib's default font (measured, not guessed)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    w, _, _ = TextToPath().get_text_width_height_descent(text, FontProperties(size=fontsize), ismath=False)
+    return w
 
 
-def _caption(sentences, chars: int, limit: int = CAPTION_LINES) -> list[str]:
+def _fill(text: str, width_in: float, fontsize: float) -> list[str]:
+    """``text`` wrapped on word boundaries to lines measured to fit ``width_in`` inches."""
+    limit = width_in * 72.0 * 0.97
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _text_width_pt(lines[-1] + " " + word, fontsize) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _caption(sentences, width_in: float, limit: int = CAPTION_LINES) -> list[str]:
     """The sentences that fit in ``limit`` wrapped lines, in order of priority."""
     kept: list[str] = []
     for s in sentences:
-        if len(_fill(" ".join([*kept, s]), chars)) <= limit:
+        if len(_fill(" ".join([*kept, s]), width_in, _CAPTION_PT)) <= limit:
             kept.append(s)
-    return _fill(" ".join(kept), chars)
+    return _fill(" ".join(kept), width_in, _CAPTION_PT)
 
 
 def _entries(across) -> tuple[list, list]:
-    """Legend entries of the figure: (text, colour) patches and (text, colour, ls, lw) lines."""
+    """Legend entries of the figure: (text, colour) patches and (text, colour, ls, lw, marks) lines."""
     checks = list(across.checks.values())
     place, side = across.place, across.side
-    lines = [(f"{place} ({_words(checks[0].footprint_kind)})", "black", "-", 1.4)] if checks else []
+    lines = [(f"{place} ({_words(checks[0].footprint_kind)})", "black", "-", 1.4, {})] if checks else []
     if across.kind == "encircled":
         encs = list(across.encirclements.values())
         e = encs[0]
@@ -71,21 +102,20 @@ def _entries(across) -> tuple[list, list]:
         if any(x.grey_geometry is not None and not x.grey_geometry.is_empty for x in encs):
             patches.append(("grey zone (where a source draws one)", PALETTE["grey"]))
         if any(x.corridor_line is not None and not x.corridor_line.is_empty for x in encs):
-            lines.append(("narrowest corridor out", PALETTE["black"], "-", 2.5))
+            lines.append(("narrowest corridor out", PALETTE["black"], "-", 2.5, _CORRIDOR_MARKS))
         return patches, lines
     patches = [(f"held by {side} (the claimant's side)", PALETTE["vermillion"])]
     greys = [source_name(c) for c in checks if c.has_grey]
     if greys:  # honest: a grey swatch only where some source draws a grey zone
         patches.append((f"grey zone ({', '.join(dict.fromkeys(greys))} only)", PALETTE["grey"]))
-    patches.append((f"rest of {place}: not held by {side} on that map", PALETTE["light"]))
+    patches.append((f"rest of {place} (not held by {side} on that map)", PALETTE["light"]))
     return patches, lines
 
 
 def _panel_box(ax, across, source, chk, enc) -> None:
     """The share and verdict (or the corridor) inside the panel; a stale release in red."""
     if enc is not None:
-        corridor = "" if enc.corridor_km is None else f"; corridor {enc.corridor_km:.2f} km"
-        text = f"{chk.verdict.upper()}{corridor}"
+        text = f"{chk.verdict.upper()}\n{enc.verdict}"
     else:
         share = "n/a" if chk.share is None or np.isnan(chk.share) else f"{chk.share:.0%}"
         grey = (
@@ -163,9 +193,8 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
         nrows, ncols = _grid(n)
         panel = _PANEL_IN[min(ncols, 3)]
         width = panel * ncols
-        chars = int(width * 72 / (_CAPTION_PT * 0.52))
         credit_lines = sum(
-            len(_fill(line, int(width * 72 / (_CREDITS_PT * 0.52))))
+            len(_fill(line, width, _CREDITS_PT))
             for line in _attribution([SimpleMap(c.source) for _, c in checks]).split("\n")
         )
         spare = nrows * ncols > n  # the legend goes into the empty cell
@@ -221,13 +250,15 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
             ax.set_xlim(x0, x1)
             ax.set_ylim(y0, y1)
         if own_figure:  # rows as tall as the maps are (equal aspect), no blank band between them
-            panel_h = min(max(panel * (y1 - y0) / max(x1 - x0, 1e-9), 0.5 * panel), 1.4 * panel) + 0.5
+            page_h = _PAGE_IN[1] if ncols <= 2 else _PAGE_IN[0]  # portrait, or landscape for 3 columns
+            fit = (page_h - foot_in - 0.35) / nrows - 0.5
+            panel_h = min(max(panel * (y1 - y0) / max(x1 - x0, 1e-9), 0.5 * panel), fit) + 0.5
             gs.set_height_ratios([panel_h] * nrows + [foot_in])
             fig.set_size_inches(width, nrows * panel_h + foot_in + 0.35)
     if not own_figure:
         return axes
     handles = [Patch(facecolor=c, edgecolor="#555555", label=t) for t, c in patches]
-    handles += [Line2D([], [], color=c, ls=ls, lw=lw, label=t) for t, c, ls, lw in lines]
+    handles += [Line2D([], [], color=c, ls=ls, lw=lw, label=t, **mk) for t, c, ls, lw, mk in lines]
     kw = {"fontsize": 8, "frameon": False, "handlelength": 2.0, "title_fontsize": 8}
     if spare:
         for ax in rest[1:]:
@@ -239,7 +270,7 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
     else:
         leg = foot.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=2, **kw)
     leg.set_in_layout(False)  # placed in space kept for it: the layout must not shrink the maps
-    _caption_and_credits(fig, foot, across, checks, ctx, chars, legend_in)
+    _caption_and_credits(fig, foot, across, checks, ctx, width, legend_in)
     fig.suptitle(
         f"Claim ({iso(across.date, 'undated')}): {across.claim_text()}", fontsize=11, fontweight="bold"
     )
@@ -253,7 +284,7 @@ def _below(foot, inches: float):
     return foot.transAxes + ScaledTranslation(0, -inches, foot.figure.dpi_scale_trans)
 
 
-def _caption_and_credits(fig, foot, across, checks, ctx, chars, top_in) -> None:
+def _caption_and_credits(fig, foot, across, checks, ctx, width, top_in) -> None:
     names = [source_name(c) for _, c in checks]
     yes = [source_name(c) for _, c in checks if c.supported]
     first = checks[0][1]
@@ -261,9 +292,10 @@ def _caption_and_credits(fig, foot, across, checks, ctx, chars, top_in) -> None:
         f"Supported on {len(yes)} of {len(names)} maps" + (f" ({', '.join(yes)})." if yes else "."),
     ]
     if across.kind != "encircled":
+        fp = f"{first.place} ({_words(first.footprint_kind)}, {first.footprint_km2:,.1f} km²)"
         sentences.append(
-            f"Share of {first.place} ({_words(first.footprint_kind)}, {first.footprint_km2:,.1f} km²) each map "
-            f"shows held by {across.side}; grey zone counted for nobody."
+            f"Share of {fp} each map shows held by {across.side}; "
+            f"{_POLICY_WORDS.get(first.policy, 'grey-zone policy ' + first.policy)}."
         )
     for source, gap in across.stale.items():
         sentences.insert(
@@ -274,7 +306,8 @@ def _caption_and_credits(fig, foot, across, checks, ctx, chars, top_in) -> None:
     if across.missing:
         sentences.append(f"Not shown: {', '.join(across.missing)} (no release or no coverage).")
     sentences.append("Methods: in the file's metadata and the JSON (--json).")
-    caption = _caption(sentences, chars)
+    width -= 0.15  # the footer's left margin
+    caption = _caption(sentences, width)
     foot.text(
         0.0,
         1.0,
@@ -285,12 +318,10 @@ def _caption_and_credits(fig, foot, across, checks, ctx, chars, top_in) -> None:
         fontsize=_CAPTION_PT,
         gid="caption",
     ).set_in_layout(False)
-    width = fig.get_figwidth()
-    credit_chars = int(width * 72 / (_CREDITS_PT * 0.52))
     credits = _attribution([SimpleMap(c.source) for _, c in checks]).split("\n")
     if ctx:
         credits.append("Context: " + "; ".join(dict.fromkeys(ctx)) + ".")
-    text = "\n".join(line for c in credits for line in _fill(c, credit_chars))
+    text = "\n".join(line for c in credits for line in _fill(c, width, _CREDITS_PT))
     foot.text(
         0.0,
         1.0,

@@ -1958,16 +1958,21 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
 
 
 # --------------------------------------------------------------------------- saving
-def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = None) -> Path:
-    """Save a figure (or the figure of an Axes) atomically as PNG, SVG or PDF.
+def save_figure(
+    fig, path, dpi: int = 200, size: tuple[float, float] | None = None, *, metadata: dict | None = None
+) -> Path:
+    """Save a figure (or the figure of an Axes, or of a list of Axes) atomically as PNG, SVG or PDF.
 
     Parameters
     ----------
-    fig : matplotlib Figure or Axes
+    fig : matplotlib Figure, Axes, or a sequence of Axes (as the panel plots return)
     path : str or Path
         Format from the suffix: ``.png``, ``.svg`` or ``.pdf``.
     dpi : int, default 200
     size : (width, height) in inches, optional
+    metadata : dict, optional
+        ``{"Title": ..., "Description": ...}`` written into the file (PNG text chunks, SVG
+        title and description, PDF title and subject): e.g. a figure's methods note.
 
     Returns
     -------
@@ -1991,16 +1996,27 @@ def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = No
         raise ArgumentError(f"cannot save {path}: use a .png, .svg or .pdf file name")
     if dpi <= 0 or (size is not None and (size[0] <= 0 or size[1] <= 0)):
         raise ArgumentError(f"cannot save {path}: DPI and size must be positive (got {dpi}, {size})")
+    if isinstance(fig, list | tuple | np.ndarray):
+        if not len(fig):
+            raise ArgumentError(f"cannot save {path}: no figure or axes given")
+        fig = np.ravel(np.asarray(fig, dtype=object))[0]
     fig = getattr(fig, "figure", fig)
+    if not hasattr(fig, "savefig"):
+        raise ArgumentError(f"cannot save {path}: give a matplotlib Figure or Axes, got {type(fig).__name__}")
     if size is not None:
         fig.set_size_inches(*size)
+    meta = {k: str(v) for k, v in (metadata or {}).items() if v is not None}
+    if fmt == "pdf" and "Description" in meta:
+        meta["Subject"] = meta.pop("Description")
+    if fmt in ("png", "pdf"):
+        meta.setdefault("Creator" if fmt == "pdf" else "Software", "mapdiff")
     with atomic_path(path) as tmp:
         fig.savefig(
             tmp,
             format=fmt,
             dpi=dpi,
             bbox_inches=None if size is not None else "tight",
-            metadata={"Software": "mapdiff"} if fmt == "png" else None,
+            metadata=meta or None,
         )
     return path
 
