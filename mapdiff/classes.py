@@ -229,7 +229,7 @@ def source_label(source) -> str:
 
 def class_text(cls: str, a, b, side_a, side_b) -> str:
     """The legend text of a comparison class (``"only DeepStateMap says RU"``)."""
-    n1, n2 = source_title(a), source_title(b)
+    n1, n2 = source_name(a), source_name(b)
     if n1 == n2:
         n1, n2 = (iso(m.as_of, "undated") for m in (a, b))
     return {

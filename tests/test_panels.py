@@ -17,7 +17,7 @@ import shapely
 from conftest import GREY, RU, SHARED_DATA, UA
 
 import mapdiff
-from mapdiff.draw.panels import CAPTION_LINES, plot_claim_panels
+from mapdiff.draw.panels import CAPTION_LINES, plot_claim_panels, plot_panels
 from mapdiff.draw.plot import save_figure
 from mapdiff.errors import StaleReleaseWarning
 
@@ -198,7 +198,7 @@ def test_without_a_date_every_output_says_the_newest_release_was_used():
 def test_save_figure_takes_the_list_of_axes_and_writes_the_methods_note(tmp_path, across):
     from PIL import Image
 
-    axes = mapdiff.draw.plot.plot_panels([_map("owl", "2025-11-27", 37.1)] * 2, aoi=SQUARE, context=False)
+    axes = plot_panels([_map("owl", "2025-11-27", 37.1)] * 2, aoi=SQUARE, context=False)
     assert save_figure(axes, tmp_path / "maps.png").stat().st_size > 0
     axes = plot_claim_panels(across)
     path = save_figure(axes, tmp_path / "every_side.png", dpi=60, metadata={"Description": across.methods()})
@@ -317,3 +317,31 @@ def test_every_side_panel_on_real_releases(tmp_path):
     path = save_figure(axes, tmp_path / "p.png", dpi=80)
     assert path.stat().st_size < 300_000
     plt.close("all")
+
+
+def test_plot_panels_of_maps_one_legend_in_words_no_overprint(tmp_path):
+    maps = [
+        _map("deepstate_api", "2025-11-27", 37.09, 37.15),
+        _map("creamy_caprice", "2025-11-26", 37.17),
+        _map("owl", "2025-11-27", 37.1),
+    ]
+    axes = plot_panels(maps, aoi=SQUARE, context=False, places=False)
+    fig = axes[0].figure
+    assert len(axes) == 3 and all(ax.get_legend() is None for ax in axes)
+    assert len(fig.axes) == 5  # three maps, the legend's cell (the empty grid cell), the footer
+    (legend,) = fig.findobj(lambda a: type(a).__name__ == "Legend")
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels[:3] == ["held by RU", "grey zone (contested)", "held by UA"]
+    assert not any("no grey-zone class" in t or re.search(r"\w:[A-Z]{2}\b", t) for t in labels), labels
+    assert [ax.get_title() for ax in axes][1] == "Creamy Caprice (pro-Russian) 2025-11-26"
+    assert _overlaps(fig) == []
+    assert save_figure(axes, tmp_path / "p.pdf").stat().st_size > 0
+    plt.close(fig)
+
+
+def test_label_words():
+    from mapdiff.draw.panels import label_words
+
+    assert label_words("advanced:RU") == "RU advance (control not assessed)"
+    assert label_words(mapdiff.NOT_COVERED) == "not covered by the map"
+    assert label_words("encircled:UA") == "encircled, held by UA"

@@ -104,7 +104,8 @@ def test_comparison_map_content():
     assert any(t.startswith("grey zone on either map") for t in texts)
     assert any(t.startswith("out of scope / not covered") for t in texts)
     assert not any(t.startswith("only DeepStateMap") for t in texts)  # that class is absent
-    assert "DeepStateMap 2025-11-27 vs" in ax.get_title()
+    assert "DeepStateMap (Ukrainian OSINT) 2025-11-27 vs" in ax.get_title().replace("\n", " ")
+    assert "(Ukrainian OSINT)" in ax.get_title()  # a bracket is never wrapped
     # the view covers the AOI, drawn in the local equal-area projection
     xmin, ymin, xmax, ymax = shapely.bounds(to_equal_area(AOI, (37.1, 48.1)))
     x0, x1 = ax.get_xlim()
@@ -539,14 +540,15 @@ def test_caption_wraps_on_word_boundaries_and_explains_a_date_shift():
 
 
 def test_plot_panels_share_extent_and_palette():
-    from mapdiff.draw.plot import plot_panels
+    from mapdiff.draw.panels import plot_panels
 
     maps = [mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-01", "2025-11-20", "2025-11-27")]
     fp = footprint("Pokrovsk").buffer(3)
     axes = plot_panels(maps, aoi=fp, context=False)
     assert len(axes) == 3
     assert len({ax.get_xlim() for ax in axes}) == 1 and len({ax.get_ylim() for ax in axes}) == 1
-    assert [ax.get_title() for ax in axes] == [f"DeepStateMap {m.as_of.isoformat()}" for m in maps]
+    want = [f"DeepStateMap (Ukrainian OSINT) {m.as_of.isoformat()}" for m in maps]
+    assert [ax.get_title() for ax in axes] == want
     for ax in axes:
         assert _count(_pixels(ax), PALETTE["vermillion"]) > 100
     checks = [mapdiff.check_claim(m, "Pokrovsk", "RU", claimed="70%") for m in maps]

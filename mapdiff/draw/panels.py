@@ -13,14 +13,31 @@ is :meth:`mapdiff.ClaimAcrossMaps.methods`, which the CLI writes into the figure
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
+import shapely
 
 from .._json import iso
 from ..classes import PALETTE, source_lean, source_name
-from .plot import SimpleMap, _attribution, plot_claim, plot_encirclement
+from ..errors import ArgumentError
+from ..labels import NOT_COVERED, as_label
+from ..measure import to_equal_area
+from .plot import (
+    SimpleMap,
+    _attribution,
+    _centre,
+    _date,
+    _date_notes,
+    _geom,
+    _name,
+    plot_claim,
+    plot_comparison,
+    plot_encirclement,
+    plot_map,
+)
 
-__all__ = ["CAPTION_LINES", "plot_claim_panels"]
+__all__ = ["CAPTION_LINES", "label_words", "plot_claim_panels", "plot_panels"]
 
 #: A caption runs to at most this many lines; the rest is the methods note.
 CAPTION_LINES = 3
@@ -215,8 +232,6 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
     else:
         axes = list(np.atleast_1d(axes))
         if len(axes) < n:
-            from ..errors import ArgumentError
-
             raise ArgumentError(f"plot_claim_panels needs {n} axes (one per source), got {len(axes)}")
         fig = axes[0].figure
     ctx: list[str] = []
@@ -333,3 +348,195 @@ def _caption_and_credits(fig, foot, across, checks, ctx, width, top_in) -> None:
         color="#444444",
         gid="credits",
     ).set_in_layout(False)
+
+
+# --------------------------------------------------------------------------- small multiples
+_KM2 = re.compile(r":\s*[\d,.]+ km²$")
+_RAW = re.compile(r"^[a-z_]+(?::[A-Za-z_]+)?$")
+#: What a source's status means, in words (a status not listed is shown as its name).
+_STATUS_WORDS = {
+    "controlled": "held by {side}",
+    "encircled": "encircled, held by {side}",
+    "advanced": "{side} advance (control not assessed)",
+    "claimed": "claimed by {side} (not verified)",
+    "lost": "lost by {side} in the week",
+    "gained": "gained by {side} in the week",
+    "liberated": "retaken from {side}",
+}
+
+
+def label_words(label) -> str:
+    """A map's label in words, for legends: ``controlled:RU`` -> ``held by RU``.
+
+    Examples
+    --------
+    >>> label_words("controlled:RU"), label_words("contested"), label_words("lost:RU")
+    ('held by RU', 'grey zone (contested)', 'lost by RU in the week')
+    """
+    lab = as_label(label)
+    if lab == NOT_COVERED:
+        return "not covered by the map"
+    if lab.status == "contested":
+        return "grey zone (contested)"
+    words = _STATUS_WORDS.get(lab.status, lab.status.replace("_", " ") + (" ({side})" if lab.side else ""))
+    return words.format(side=lab.side or "")
+
+
+def _legend_words(text: str) -> str | None:
+    """A panel's legend entry as the figure's legend says it (None: not said there)."""
+    text = _KM2.sub("", text).strip()
+    if text.startswith("no grey-zone class"):
+        return None  # said in the panel's title, never as a grey swatch
+    if _RAW.match(text):
+        try:
+            return label_words(text)
+        except (ValueError, KeyError):
+            return text
+    return text.replace("_", " ")
+
+
+def _merge_legends(axes) -> tuple[list, list[str]]:
+    """Remove every panel's legend; the union of their entries, in words, without km²."""
+    handles, labels = [], []
+    for ax in axes:
+        leg = ax.get_legend()
+        if leg is None:
+            continue
+        for h, t in zip(leg.legend_handles, leg.get_texts(), strict=False):
+            words = _legend_words(t.get_text())
+            if words is not None and words not in labels:
+                handles.append(h)
+                labels.append(words)
+        leg.remove()
+    return handles, labels
+
+
+def plot_panels(
+    results, *, aoi=None, ncols: int | None = None, titles=None, places: bool = True, context=True, **style
+):
+    """Small multiples: one panel per map or claim check, same extent, same palette, one legend.
+
+    Parameters
+    ----------
+    results : sequence of ControlMap or ClaimCheck (or Comparison)
+        One panel each, in order (e.g. the same claim checked on every source's map).
+    aoi : Footprint or shapely geometry, optional
+        The common view. Needed for maps (they have no place of their own); for claim
+        checks by default the union of their footprints, for comparisons of their AOIs.
+    ncols : int, optional
+        Panels per row (default: a grid that fits a page, 2 x 2 for four).
+    titles : sequence of str, optional
+        One per panel (default: the source's name and lean and the date, with the
+        verdict for a claim check).
+    places, context
+        As for :func:`~mapdiff.draw.plot.plot_map`.
+    **style
+        Passed to every filled polygon.
+
+    Returns
+    -------
+    list of Axes (one per panel). The figure's legend is the union of the panels'
+    entries in words (``held by RU``, not ``controlled:RU``); it takes an empty grid
+    cell when there is one. :func:`~mapdiff.draw.plot.save_figure` takes this list.
+
+    Examples
+    --------
+    >>> import mapdiff
+    >>> from mapdiff.places.footprints import footprint
+    >>> maps = [mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-01", "2025-11-27")]
+    >>> axes = plot_panels(maps, aoi=footprint("Pokrovsk").buffer(3))
+    >>> len(axes), axes[0].get_xlim() == axes[1].get_xlim()
+    (2, True)
+    """
+    import matplotlib.pyplot as plt
+
+    results = list(results)
+    if not results:
+        raise ArgumentError("plot_panels() needs at least one map or claim check")
+    kinds = {type(r).__name__ for r in results}
+    n = len(results)
+    nrows, ncols = _grid(n) if not ncols else (math.ceil(n / ncols), ncols)
+    panel = _PANEL_IN[min(ncols, 3)]
+    fig = plt.figure(figsize=(panel * ncols, (panel + 0.6) * nrows + 1.2), layout="constrained")
+    gs = fig.add_gridspec(nrows + 1, ncols, height_ratios=[panel + 0.6] * nrows + [1.2])
+    grid = [fig.add_subplot(gs[i // ncols, i % ncols]) for i in range(nrows * ncols)]
+    axes, rest = grid[:n], grid[n:]
+    foot = fig.add_subplot(gs[nrows, :])
+    foot.set_axis_off()
+
+    def title(i, text):
+        axes[i].set_title(titles[i] if titles else text, fontsize=9)
+
+    if all(hasattr(r, "footprint_geometry") for r in results):  # claim checks
+        view = aoi if aoi is not None else shapely.union_all([r.footprint_geometry for r in results])
+        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
+            plot_claim(r, ax=ax, places=places, context=context, bars=False, footer=False, **style)
+            share = "" if r.share is None or np.isnan(r.share) else f" {r.share:.0%}"
+            title(i, f"{_name(SimpleMap(r.source))} {iso(r.as_of, 'undated')}\n{r.verdict}{share}")
+        maps = [SimpleMap(r.source) for r in results]
+    elif all(hasattr(r, "pieces") for r in results):  # comparisons
+        view = aoi if aoi is not None else shapely.union_all([_geom(r.aoi) for r in results])
+        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
+            plot_comparison(
+                r, ax=ax, places=places, context=context, legend_below=True, footer=False, **style
+            )
+            if titles:
+                title(i, "")
+        maps = [m for r in results for m in (r.a, r.b)]
+    elif all(hasattr(r, "partition") for r in results):  # maps
+        if aoi is None:
+            raise ArgumentError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
+        view = aoi
+        for i, (ax, m) in enumerate(zip(axes, results, strict=True)):
+            plot_map(
+                m, ax=ax, aoi=aoi, places=places, context=context, legend_below=True, footer=False, **style
+            )
+            title(i, f"{_name(m)} {_date(m)}")
+        maps = results
+    else:
+        plt.close(fig)
+        raise ArgumentError(f"plot_panels() takes maps, claim checks or comparisons, got {sorted(kinds)}")
+    geom = _geom(view)
+    x0, y0, x1, y1 = shapely.bounds(to_equal_area(geom, _centre(geom)))
+    dx, dy = (x1 - x0) * 0.08, (y1 - y0) * 0.08
+    for ax in axes:  # one extent in every panel
+        ax.set_xlim(x0 - dx, x1 + dx)
+        ax.set_ylim(y0 - dy, y1 + dy)
+        ax.set_anchor("C")
+    handles, labels = _merge_legends(axes)
+    kw = {"fontsize": 8, "frameon": False, "handlelength": 2.0}
+    if rest:
+        for ax in rest[1:]:
+            ax.remove()
+        rest[0].set_axis_off()
+        leg = rest[0].legend(handles, labels, loc="center left", bbox_to_anchor=(0.0, 0.5), **kw)
+        legend_in = 0.0
+    else:
+        leg = foot.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=2, **kw)
+        legend_in = 0.2 * math.ceil(len(labels) / 2) + 0.1
+    leg.set_in_layout(False)
+    ctx = list(dict.fromkeys(c for ax in axes for c in getattr(ax, "_mapdiff_context", ())))
+    notes = [*_date_notes(maps), *_attribution(maps).split("\n")]
+    if ctx:
+        notes.append("Context: " + "; ".join(ctx) + ".")
+    width = fig.get_figwidth() - 0.15
+    text = "\n".join(line for note in notes for line in _fill(note, width, _CREDITS_PT))
+    foot_in = legend_in + (text.count("\n") + 1) * _CREDITS_PT * 1.3 / 72 + 0.25
+    # rows as tall as the maps are (equal aspect), within a page
+    page_h = _PAGE_IN[1] if ncols <= 2 else _PAGE_IN[0]
+    fit = max((page_h - foot_in - 0.2) / nrows - 0.6, 0.4 * panel)
+    row = min(max(0.88 * panel * (y1 - y0) / max(x1 - x0, 1e-9), 0.5 * panel), fit) + 0.6
+    gs.set_height_ratios([row] * nrows + [foot_in])
+    fig.set_size_inches(fig.get_figwidth(), row * nrows + foot_in + 0.2)
+    foot.text(
+        0.0,
+        1.0,
+        text,
+        transform=_below(foot, legend_in),
+        ha="left",
+        va="top",
+        fontsize=_CREDITS_PT,
+        color="#444444",
+        gid="credits",
+    ).set_in_layout(False)
+    return axes

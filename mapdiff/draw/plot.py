@@ -52,7 +52,8 @@ from ..classes import (
     class_text,
     comparison_sides,
     map_sides,
-    source_title,
+    source_label,
+    source_name,
 )
 from ..errors import ArgumentError, EmptyMapError, FormatError, MapdiffError, MissingDependencyError
 from ..io.atomic import atomic_path
@@ -76,7 +77,6 @@ __all__ = [
     "plot_footprint",
     "plot_lag",
     "plot_map",
-    "plot_panels",
     "plot_series",
     "plot_tracking",
     "save_figure",
@@ -108,7 +108,8 @@ def _date(m) -> str:
     return iso(getattr(m, "as_of", None), "undated")
 
 
-_name = source_title
+#: What a figure calls a source: its name and lean (``DeepStateMap (Ukrainian OSINT)``).
+_name = source_label
 
 
 def _attribution(maps) -> str:
@@ -863,9 +864,9 @@ def _own_statuses(pieces, a, b) -> str:
             if Label(status, side if isinstance(side, str) else None).holds:
                 continue
             if status not in (CONTESTED, NOT_COVERED.status) and isinstance(side, str):
-                found.append(f"{_name(m)} {status}:{side}")
+                found.append(f"{source_name(m)} {status}:{side}")
             elif status not in (CONTESTED, NOT_COVERED.status):
-                found.append(f"{_name(m)} {status}")
+                found.append(f"{source_name(m)} {status}")
     return ", ".join(dict.fromkeys(found)) or "the maps disagree otherwise"
 
 
@@ -1535,108 +1536,6 @@ def plot_consensus(many, ax=None, **style):
     return ax
 
 
-def plot_panels(
-    results, *, aoi=None, ncols: int | None = None, titles=None, places: bool = True, context=True, **style
-):
-    """Small multiples: one panel per map or claim check, same extent, same palette.
-
-    Parameters
-    ----------
-    results : sequence of ControlMap or ClaimCheck (or Comparison)
-        One panel each, in order (e.g. the same claim checked on every source's map).
-    aoi : Footprint or shapely geometry, optional
-        The common view. By default: for maps, the first Footprint-like ``aoi`` is needed
-        (maps have no place of their own, so it is required); for claim checks, the union
-        of their footprints; for comparisons, the union of their AOIs.
-    ncols : int, optional
-        Panels per row (default up to 3).
-    titles : sequence of str, optional
-        One per panel (default: source and date, with the verdict for a claim check).
-    places, context
-        As for :func:`plot_map`.
-    **style
-        Passed to every filled polygon.
-
-    Returns
-    -------
-    ndarray of Axes (one per panel; unused grid cells are removed)
-
-    Examples
-    --------
-    >>> import mapdiff
-    >>> from mapdiff.places.footprints import footprint
-    >>> maps = [mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-01", "2025-11-27")]
-    >>> axes = plot_panels(maps, aoi=footprint("Pokrovsk").buffer(3))
-    >>> len(axes), axes[0].get_xlim() == axes[1].get_xlim()
-    (2, True)
-    """
-    import matplotlib.pyplot as plt
-
-    results = list(results)
-    if not results:
-        raise ArgumentError("plot_panels() needs at least one map or claim check")
-    kinds = {type(r).__name__ for r in results}
-    n = len(results)
-    ncols = ncols or min(n, 3)
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(4.6 * ncols, 5.4 * nrows), layout="constrained", squeeze=False
-    )
-    axes = axes.ravel()
-    for ax in axes[n:]:
-        ax.remove()
-    axes = axes[:n]
-    if all(hasattr(r, "footprint_geometry") for r in results):  # claim checks
-        view = aoi if aoi is not None else shapely.union_all([r.footprint_geometry for r in results])
-        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
-            plot_claim(r, ax=ax, places=places, context=context, bars=False, footer=False, **style)
-            date = iso(r.as_of, "undated")
-            share = "" if r.share is None else f" {r.share:.0%}"
-            ax.set_title(
-                titles[i] if titles else f"{_name(SimpleMap(r.source))} {date}\n{r.verdict}{share}",
-                fontsize=9,
-            )
-        maps = [SimpleMap(r.source) for r in results]
-    elif all(hasattr(r, "pieces") for r in results):  # comparisons
-        view = aoi if aoi is not None else shapely.union_all([_geom(r.aoi) for r in results])
-        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
-            plot_comparison(
-                r, ax=ax, places=places, context=context, legend_below=True, footer=False, **style
-            )
-            if titles:
-                ax.set_title(titles[i], fontsize=9)
-        maps = [m for r in results for m in (r.a, r.b)]
-    elif all(hasattr(r, "partition") for r in results):  # maps
-        if aoi is None:
-            raise ArgumentError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
-        view = aoi
-        for i, (ax, m) in enumerate(zip(axes, results, strict=True)):
-            plot_map(
-                m, ax=ax, aoi=aoi, places=places, context=context, legend_below=True, footer=False, **style
-            )
-            ax.set_title(titles[i] if titles else f"{_name(m)} {_date(m)}", fontsize=9)
-        maps = results
-    else:
-        raise ArgumentError(f"plot_panels() takes maps, claim checks or comparisons, got {sorted(kinds)}")
-    geom = _geom(view)
-    centre = _centre(geom)
-    x0, y0, x1, y1 = shapely.bounds(to_equal_area(geom, centre))
-    # one extent in every panel: each panel is drawn centred on its own result's area, which
-    # is the common view (same place) in the uses this is made for
-    dx, dy = (x1 - x0) * 0.08, (y1 - y0) * 0.08
-    for ax in axes:
-        ax.set_xlim(x0 - dx, x1 + dx)
-        ax.set_ylim(y0 - dy, y1 + dy)
-    ctx = list(dict.fromkeys(n for ax in axes for n in getattr(ax, "_mapdiff_context", ())))
-    notes = [*_date_notes(maps), "Sources — " + _attribution(maps)]
-    if ctx:
-        notes.append("Context: " + "; ".join(ctx) + ".")
-    chars = int(fig.get_figwidth() * 72.0 / (_FOOTER_PT * 0.55))
-    lines = [_wrap(line, chars) for note in notes for line in note.split("\n")]
-    fig.supxlabel("\n".join(lines), fontsize=_FOOTER_PT, color="#444444", x=0.01, ha="left")
-    return axes
-
-
 def _set_title(ax, text: str, fontsize: float = 11) -> None:
     """A title wrapped on word boundaries to the width of its axes (a long title of two
     sources and a place would otherwise run off the figure)."""
@@ -1647,9 +1546,15 @@ def _set_title(ax, text: str, fontsize: float = 11) -> None:
 
 
 def _wrap(text: str, width: int) -> str:
+    """Wrap on word boundaries, never inside a phrase that reads as one: a bracket
+    (``(Ukrainian OSINT)``), a distance (``+3 km``), or a short source name (``UA Control Map``)."""
+    import re
     import textwrap
 
-    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+    name = r"[A-Z][\w/]*(?: [A-Z/][\w/]*){0,2}"
+    keep = re.compile(rf"(?:{name} )?\([^()]{{1,40}}\)|\+\s?[\d.]+ km|{name}")
+    glued = keep.sub(lambda m: m.group(0).replace(" ", "\xa0"), text)
+    return textwrap.fill(glued, width, break_long_words=False, break_on_hyphens=False).replace("\xa0", " ")
 
 
 # --------------------------------------------------------------------------- series
