@@ -47,6 +47,7 @@ from .._json import iso
 from .._resources import data_dir
 from ..classes import (
     CLASS_COLOURS,
+    CLASS_HATCHES,
     PALETTE,
     SIDE_COLOURS,
     class_text,
@@ -957,7 +958,7 @@ def plot_comparison(
     total = float(getattr(comparison, "aoi_km2", np.sum(pieces["area_km2"])))
     thin_cls = {cls for cls, _t, _c, km2 in entries_all if km2 < SLIVER_SHARE * total}
     colours = [CLASS_COLOURS[c] for c in classes]
-    hatches = ["///" if c == "out_of_scope" else None for c in classes]
+    hatches = [CLASS_HATCHES.get(c) for c in classes]
     _draw(
         ax,
         pieces.geometry.to_numpy(),
@@ -972,7 +973,7 @@ def plot_comparison(
     if not outlines:
         _outline(ax, geom, centre)
     entries = [
-        (f"{text}: {km2:,.1f} km²", colour, "///" if cls == "out_of_scope" else None)
+        (f"{text}: {km2:,.1f} km²", colour, CLASS_HATCHES.get(cls))
         for cls, text, colour, km2 in entries_all
     ]
     base = _base(aoi)
