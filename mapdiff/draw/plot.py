@@ -60,6 +60,7 @@ from ..errors import ArgumentError, EmptyMapError, FormatError, MapdiffError, Mi
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, NOT_COVERED, Label, as_label
 from ..measure import area_km2, from_equal_area, to_equal_area
+from .placement import place_label
 
 __all__ = [
     "CLASS_COLOURS",
@@ -91,6 +92,13 @@ _SLIVER_LW = 1.2
 _RIVER = "#3D8FD1"
 _LINE_GREY = "#6E6E6E"
 _WIDE_VIEW_M = 150_000
+#: The corridor as drawn (a black line through yellow dots), for its legend swatch.
+_CORRIDOR_MARKS = {
+    "marker": "o",
+    "markersize": 5,
+    "markerfacecolor": PALETTE["yellow"],
+    "markeredgecolor": "black",
+}
 _OWN_STATUS_STYLES = (
     (PALETTE["yellow"], "...."),
     (PALETTE["sky"], "////"),
@@ -557,14 +565,16 @@ def _legend(ax, entries, title=None, below=False, skip_pt: float = 0.0, lines=()
     """Legend to the right of the map, or below it (``skip_pt`` points further down).
 
     ``entries``: (text, colour, hatch) filled patches; ``lines``: (text, colour, linestyle,
-    linewidth) outlines, listed after the filled classes.
+    linewidth[, marker keywords]) lines, listed after the filled classes.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.transforms import ScaledTranslation
 
     handles = [Patch(facecolor=c, edgecolor="#555555", hatch=h, label=t) for t, c, h in entries]
-    handles += [Line2D([], [], color=c, ls=ls, lw=lw, label=t) for t, c, ls, lw in lines]
+    handles += [
+        Line2D([], [], color=ln[1], ls=ln[2], lw=ln[3], label=ln[0], **(ln[4:] or [{}])[0]) for ln in lines
+    ]
     # an equal-aspect map shrinks inside the space the layout gives it: keep it against the
     # side away from the legend, so the legend stays inside the figure
     ax.set_anchor("N" if below else "W")
@@ -973,8 +983,7 @@ def plot_comparison(
     if not outlines:
         _outline(ax, geom, centre)
     entries = [
-        (f"{text}: {km2:,.1f} km²", colour, CLASS_HATCHES.get(cls))
-        for cls, text, colour, km2 in entries_all
+        (f"{text}: {km2:,.1f} km²", colour, CLASS_HATCHES.get(cls)) for cls, text, colour, km2 in entries_all
     ]
     base = _base(aoi)
     ctx = _finish_map(
@@ -1168,21 +1177,16 @@ def plot_encirclement(encirclement, ax=None, *, places: bool = True, context=Tru
     _extent(ax, e.view, centre, margin=0.0)
     _outline(ax, e.footprint_geometry, centre, ls="--" if e.approximate else "-")
     entries = [(lay[3], lay[1], None) for lay in layers]
+    corridor_lines, corridor_xy = [], None
     if e.corridor_line is not None and not e.corridor_line.is_empty:
         xy = np.asarray(to_equal_area(e.corridor_line, centre).coords)
         ax.plot(xy[:, 0], xy[:, 1], color=PALETTE["black"], lw=2.5, zorder=7, solid_capstyle="butt")
         ax.plot(xy[:, 0], xy[:, 1], "o", color=PALETTE["yellow"], ms=5, mec="black", zorder=7)
-        ax.annotate(
-            f"corridor {e.corridor_km:.2f} km",
-            xy.mean(axis=0),
-            xytext=(6, -12),
-            textcoords="offset points",
-            fontsize=9,
-            fontweight="bold",
-            zorder=9,
-            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5},
+        corridor_xy = xy.mean(axis=0)
+        # the legend's swatch is the line as drawn: black through yellow dots
+        corridor_lines.append(
+            (f"narrowest corridor: {e.corridor_km:.2f} km", PALETTE["black"], "-", 2.5, _CORRIDOR_MARKS)
         )
-        entries.append((f"narrowest corridor: {e.corridor_km:.2f} km", PALETTE["black"], None))
     approx = ", approximate" if e.approximate and "approx" not in e.footprint_kind else ""
     title = f"{e.place} outline ({e.footprint_kind}{approx})"
     notes = []
@@ -1194,11 +1198,21 @@ def plot_encirclement(encirclement, ax=None, *, places: bool = True, context=Tru
             f" (grey zone {e.grey_perimeter_share:.0%}). Rear: {e.rear}."
         )
     ctx = _finish_map(ax, centre, places=places, context=context, bold=(e.place,))
+    if corridor_xy is not None:  # after the place labels, so it can move off them
+        place_label(
+            ax,
+            f"corridor {e.corridor_km:.2f} km",
+            corridor_xy,
+            fontsize=9,
+            fontweight="bold",
+            zorder=9,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5},
+        )
     notes.append("Sources — " + _attribution([SimpleMap(e.source)]))
     if ctx:
         notes.append("Context: " + "; ".join(ctx) + ".")
     skip = _footer(ax, "\n".join(notes))
-    _legend(ax, entries, title=title, skip_pt=skip)
+    _legend(ax, entries, title=title, skip_pt=skip, lines=corridor_lines)
     date = iso(e.as_of, "undated")
     ax.set_title(
         f"{e.place}: {e.verdict}\n{_name(SimpleMap(e.source))} {date}; encircling side {e.by}", fontsize=11
