@@ -1567,7 +1567,7 @@ def _wrap(text: str, width: int) -> str:
     import textwrap
 
     name = r"[A-Z][\w/]*(?: [A-Z/][\w/]*){0,2}"
-    keep = re.compile(rf"(?:{name} )?\([^()]{{1,40}}\)|\+\s?[\d.]+ km|{name}")
+    keep = re.compile(rf"(?:{name} )?\([^()]{{1,40}}\)|(?:\S+ )?\+\s?[\d.]+ km|{name}")
     glued = keep.sub(lambda m: m.group(0).replace(" ", "\xa0"), text)
     return textwrap.fill(glued, width, break_long_words=False, break_on_hyphens=False).replace("\xa0", " ")
 
