@@ -446,7 +446,10 @@ schema(
     "share_series",
     "Share series (mapdiff history, ShareSeries.to_dict)",
     "A side's share of each place, release by release. mapdiff history adds given_as per place, "
-    "first_crossing (first release at or above 50% and 90%) and duplicates_dropped.",
+    "first_crossing (first release at or above each --threshold, default 50% and 90%), crossings "
+    "(each as a range: the last release below and the first at or above, with the gap in days), "
+    "reversals (falls of at least --reversal-drop between consecutive releases) and "
+    "duplicates_dropped.",
     {
         "side": STR,
         "policy": STR,
@@ -464,6 +467,36 @@ schema(
             "type": "object",
             "additionalProperties": {"type": "object", "additionalProperties": R("date")},
         },
+        "crossings": ARR(
+            {
+                "type": "object",
+                "required": ["place", "threshold", "previous_date", "date", "gap_days", "already"],
+                "properties": {
+                    "place": STR,
+                    "threshold": R("share"),
+                    "previous_date": R("date"),
+                    "date": R("date"),
+                    "gap_days": {"type": ["integer", "null"], "minimum": 0},
+                    "share_before": R("share"),
+                    "share_at": R("share"),
+                    "already": {"type": "boolean", "description": "at or above at the first release read"},
+                },
+            }
+        ),
+        "reversals": ARR(
+            {
+                "type": "object",
+                "required": ["place", "from_date", "to_date", "share_from", "share_to", "drop"],
+                "properties": {
+                    "place": STR,
+                    "from_date": R("date"),
+                    "to_date": R("date"),
+                    "share_from": R("share"),
+                    "share_to": R("share"),
+                    "drop": R("share"),
+                },
+            }
+        ),
         "duplicates_dropped": {"type": "array"},
     },
     ["side", "policy", "source", "places", "dates", "shares"],
