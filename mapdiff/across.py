@@ -20,9 +20,13 @@ from pathlib import Path
 
 from ._dates import as_date
 from ._json import SCHEMA_VERSION, iso, jsonable
+from .classes import source_label, source_lean, source_name
 from .errors import ArgumentError, CoverageError
 
-__all__ = ["ClaimAcrossMaps", "check_claim_all"]
+__all__ = ["MAX_GAP_DAYS", "ClaimAcrossMaps", "check_claim_all"]
+
+#: A release more than this many days before the claim's date is stale (warned, marked).
+MAX_GAP_DAYS = 7
 
 _COLUMNS = [
     "source",
@@ -104,6 +108,85 @@ class ClaimAcrossMaps:
     missing: dict = field(default_factory=dict)
     #: ``{source: Encirclement}`` for ``kind="encircled"`` (the corridor per source)
     encirclements: dict = field(default_factory=dict, repr=False)
+    #: A release more than this many days before the date is stale (None: never).
+    max_gap_days: int | None = MAX_GAP_DAYS
+    #: True when no date was given: each source's newest release was used.
+    newest: bool = False
+
+    def _label(self, source: str) -> str:
+        """What readers call ``source``, with its lean (``"Creamy Caprice (pro-Russian)"``)."""
+        return source_label(self.checks.get(source, source))
+
+    @property
+    def stale(self) -> dict:
+        """``{source: gap in days}`` for releases more than ``max_gap_days`` before the date."""
+        if self.max_gap_days is None:
+            return {}
+        return {
+            s: gap for s, (_, gap) in self.releases.items() if gap is not None and gap > self.max_gap_days
+        }
+
+    def _stale_note(self, source: str) -> str | None:
+        """The sentence that marks a stale release, or None when it is recent enough."""
+        gap = self.stale.get(source)
+        if gap is None:
+            return None
+        release = iso(self.releases[source][0])
+        return (
+            f"STALE: {self._label(source)}'s release used ({release}) is {gap} d before "
+            f"{iso(self.date)} (over --max-gap-days {self.max_gap_days}): not what the map said then"
+        )
+
+    def notes(self) -> list[str]:
+        """Warnings every output states: stale releases, newest releases used without a date."""
+        out = [n for n in (self._stale_note(s) for s in self.checks) if n]
+        if self.newest and self.checks:
+            used = ", ".join(
+                f"{source_name(self.checks.get(s, s))} {iso(self.releases[s][0])}" for s in self.checks
+            )
+            out.append(f"no --date given: each source's newest release was used ({used})")
+        return out
+
+    def claim_text(self) -> str:
+        """The claim as worded (``"RU holds 70% of Pokrovsk"``)."""
+        if self.kind == "encircled":
+            return f"{self.place} encircled by {self.side}"
+        if self.kind == "captured":
+            return f"{self.place} captured by {self.side}"
+        what = "" if self.claimed is None else f"{100 * self.claimed:g}% of "
+        return f"{self.side} holds {what}{self.place}"
+
+    def methods(self) -> str:
+        """The methods note: how every number was made, each source's release and caveats.
+
+        What a figure's caption has no room for; it goes into the JSON (``methods``), the
+        HTML and the metadata of a saved figure.
+        """
+        first = next(iter(self.checks.values()), None)
+        lines = [f"Claim ({iso(self.date, 'undated')}): {self.claim_text()}."]
+        if first is not None:
+            lines.append(
+                f"Footprint: {first.place} ({first.footprint_kind}, {first.footprint_km2:,.2f} km²). "
+                f"Share = land each map shows held by {self.side} / the part of the footprint it covers, "
+                "areas in a local Lambert azimuthal equal-area projection. "
+                f"Verdict under the grey-zone policy '{first.policy}' (grey counted for nobody unless "
+                f"the policy says otherwise); 'within tolerance' = up to {first.tolerance:.0%} below "
+                "the claim. Each source's release is the newest on or before the claim's date."
+            )
+        for source, chk in self.checks.items():
+            release, gap = self.releases[source]
+            bits = [f"release {iso(release)}" + ("" if gap is None else f" ({gap} d before)")]
+            bits.append(
+                f"grey zone {chk.grey_km2:,.2f} km²"
+                if chk.has_grey
+                else "no grey-zone class: policies cannot differ"
+            )
+            bits += list(chk.notes)
+            lines.append(f"{self._label(source)}: " + "; ".join(bits) + ".")
+        for source, why in self.missing.items():
+            lines.append(f"{self._label(source)}: {why}.")
+        lines += [n + "." for n in self.notes()]
+        return "\n".join(lines)
 
     def rows(self) -> list[dict]:
         """One dict per source × footprint kind × grey-zone policy (the table)."""
@@ -117,6 +200,8 @@ class ClaimAcrossMaps:
                 out.append(
                     {
                         "source": source,
+                        "source_name": source_name(self.checks.get(source, source)),
+                        "lean": source_lean(self.checks.get(source, source)),
                         "release": iso(release),
                         "gap_days": gap,
                         "footprint_kind": r["footprint_kind"],
@@ -172,10 +257,17 @@ class ClaimAcrossMaps:
                 "kind": self.kind,
                 "claimed": self.claimed,
                 "date": iso(self.date),
+                "max_gap_days": self.max_gap_days,
+                "newest_releases": self.newest,
+                "notes": self.notes(),
+                "methods": self.methods(),
                 "sources": {
                     s: {
+                        "source_name": source_name(self.checks.get(s, s)),
+                        "lean": source_lean(self.checks.get(s, s)),
                         "release": iso(self.releases[s][0]),
                         "gap_days": self.releases[s][1],
+                        "stale": s in self.stale,
                         "verdict": c.verdict,
                         "share": c.share,
                         "policies": c.policies,
@@ -207,19 +299,17 @@ class ClaimAcrossMaps:
 
     def summary(self) -> str:
         """Plain text: one line per source."""
-        what = "" if self.claimed is None else f"{100 * self.claimed:g}% of "
-        if self.kind == "encircled":
-            head = f"Claim: {self.place} encircled by {self.side}"
-        else:
-            head = f"Claim: {self.side} holds {what}{self.place}"
+        head = f"Claim: {self.claim_text()}"
         head = head + (f" ({iso(self.date)})" if self.date else "")
         lines = [head]
+        width = max((len(self._label(s)) for s in [*self.checks, *self.missing]), default=16)
         for source, chk in self.checks.items():
             release, gap = self.releases[source]
+            when = f"{iso(release)} ({gap} d before{', STALE' if source in self.stale else ''})"
             if self.kind == "encircled":
                 grey = "" if chk.has_grey else "; no grey-zone class"
                 lines.append(
-                    f"  {source:<16} {iso(release)} ({gap} d before): {chk.verdict.upper()}; "
+                    f"  {self._label(source):<{width}} {when}: {chk.verdict.upper()}; "
                     f"{(chk.detail or {}).get('verdict', '')}{grey}"
                 )
                 continue
@@ -233,10 +323,11 @@ class ClaimAcrossMaps:
                 else "this source has no grey-zone class: the policies cannot differ"
             )
             lines.append(
-                f"  {source:<16} {iso(release)} ({gap} d before): {chk.verdict.upper()}; share {pol}; {grey}"
+                f"  {self._label(source):<{width}} {when}: {chk.verdict.upper()}; share {pol}; {grey}"
             )
         for source, why in self.missing.items():
-            lines.append(f"  {source:<16} {why}")
+            lines.append(f"  {self._label(source):<{width}} {why}")
+        lines += [f"warning: {n}" for n in self.notes()]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -245,9 +336,9 @@ class ClaimAcrossMaps:
     def plot(self, ax=None, **kwargs):
         """A small panel per source, same footprint, extent and palette.
 
-        See :func:`mapdiff.draw.plot.plot_claim_panels`.
+        See :func:`mapdiff.draw.panels.plot_claim_panels`.
         """
-        from .draw.plot import plot_claim_panels
+        from .draw.panels import plot_claim_panels
 
         return plot_claim_panels(self, axes=ax, **kwargs)
 
@@ -256,8 +347,10 @@ class ClaimAcrossMaps:
             "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r.values()) + "</tr>"
             for r in self.summary_frame().to_dict("records")
         )
+        methods = "<br>".join(html.escape(line) for line in self.methods().split("\n"))
         return (
             f"<b>ClaimAcrossMaps</b> {html.escape(self.side)} {html.escape(self.place)}<table>{rows}</table>"
+            f"<details><summary>Methods</summary><small>{methods}</small></details>"
         )
 
 
@@ -272,6 +365,7 @@ def check_claim_all(
     tolerance: float = 0.05,
     footprint_kind: str | None = None,
     policy: str = "nobody",
+    max_gap_days: int | None = MAX_GAP_DAYS,
 ) -> ClaimAcrossMaps:
     """Check one claim on every source's release nearest on or before its date.
 
@@ -282,7 +376,11 @@ def check_claim_all(
     place, side, claimed, kind, tolerance, footprint_kind, policy
         As for :func:`mapdiff.check_claim`.
     date : date or str, optional
-        The claim's date; default the newest release of all.
+        The claim's date; default the newest release of all (each source's newest release
+        is then used, and every output says so).
+    max_gap_days : int or None, default 7
+        A release more than this many days before the date is stale: warned
+        (:class:`~mapdiff.errors.StaleReleaseWarning`) and marked in text, JSON and figure.
 
     Returns
     -------
@@ -298,8 +396,13 @@ def check_claim_all(
     >>> r.checks["deepstate"].has_grey
     False
     """
-    from .claims import check_claim
+    import warnings
 
+    from .claims import check_claim
+    from .errors import StaleReleaseWarning
+
+    if max_gap_days is not None and (isinstance(max_gap_days, bool) or max_gap_days < 0):
+        raise ArgumentError(f"max_gap_days must be a whole number of days >= 0, got {max_gap_days!r}")
     groups = _sources(maps)
     if not groups:
         raise ArgumentError("check_claim_all needs at least one map")
@@ -341,6 +444,19 @@ def check_claim_all(
         raise ArgumentError(
             f"no source has a release of {place!r} on or before {iso(when)}: " + "; ".join(missing.values())
         )
-    return ClaimAcrossMaps(
-        first.place, first.side, kind, first.claimed, when, checks, releases, missing, encs
+    out = ClaimAcrossMaps(
+        first.place,
+        first.side,
+        kind,
+        first.claimed,
+        when,
+        checks,
+        releases,
+        missing,
+        encs,
+        max_gap_days=max_gap_days,
+        newest=date is None,
     )
+    for source in out.stale:
+        warnings.warn(out._stale_note(source), StaleReleaseWarning, stacklevel=2)
+    return out

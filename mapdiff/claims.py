@@ -52,6 +52,7 @@ import shapely
 
 from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso, jsonable
+from .classes import source_lean, source_name
 from .encircle import GREY_POLICIES, Encirclement, encirclement
 from .errors import ArgumentError, CoverageError
 from .labels import CONTESTED, NOT_COVERED, resolve_side
@@ -241,6 +242,8 @@ class ClaimCheck(GeoResult):
             "approximate": self.approximate,
             "sensitivity": [{k: _num(v) for k, v in r.items()} for r in self.sensitivity],
             "source": self.source,
+            "source_name": source_name(self.source),
+            "lean": source_lean(self.source),
             "as_of": iso(self.as_of),
             "provenance": self.provenance,
             "notes": list(self.notes),

@@ -15,6 +15,7 @@ from .labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED
 
 __all__ = [
     "CLASS_COLOURS",
+    "CLASS_HATCHES",
     "PALETTE",
     "SIDE_COLOURS",
     "class_text",
@@ -22,6 +23,9 @@ __all__ = [
     "comparison_sides",
     "label_colours",
     "map_sides",
+    "source_label",
+    "source_lean",
+    "source_name",
     "source_title",
 ]
 
@@ -46,10 +50,21 @@ CLASS_COLOURS = {
     "both_b": PALETTE["blue"],
     "only_1_a": PALETTE["yellow"],
     "only_2_a": PALETTE["purple"],
-    "grey": PALETTE["grey"],
+    # the grey zone, split by what the other map says there: pale side A where the other
+    # map says A, pale side B where it says B (map 2's grey hatched: CLASS_HATCHES)
+    "grey_1_a": "#F2B596",
+    "grey_2_a": "#F2B596",
+    "grey_1_b": "#A9CBEA",
+    "grey_2_b": "#A9CBEA",
+    "grey_both": PALETTE["grey"],
+    "grey": "#3A3A3A",  # grey on one map, a source-specific status on the other
     "other": PALETTE["green"],
     "out_of_scope": PALETTE["light"],
 }
+
+#: Hatches of the classes that share a colour with another (drawn over the fill) or
+#: must read apart without colour (out of scope).
+CLASS_HATCHES = {"grey_2_a": "////", "grey_2_b": "////", "out_of_scope": "///"}
 
 #: Colours of sides, in the order a map names them.
 SIDE_COLOURS = (PALETTE["vermillion"], PALETTE["blue"], PALETTE["green"], PALETTE["yellow"], PALETTE["sky"])
@@ -121,10 +136,12 @@ def label_colours(labels, sides=None) -> dict[str, str]:
 def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarray:
     """The disagreement class of each piece of a Comparison (vectorised).
 
-    Classes: ``both_a``, ``both_b``, ``only_1_a``, ``only_2_a``, ``grey`` (either map says
-    grey zone), ``other`` (any other disagreement, e.g. a source's own status such as
-    ISW's ``advanced:RU`` or NZZ's ``lost:RU``), ``out_of_scope`` (either map does not
-    cover it, or the comparison blames scope). A map "says A" where its status holds
+    Classes: ``both_a``, ``both_b``, ``only_1_a``, ``only_2_a``; the grey zone split by what
+    the other map says there: ``grey_1_a`` (grey on map 1, side A on map 2), ``grey_2_a``,
+    ``grey_1_b``, ``grey_2_b``, ``grey_both`` (grey on both), ``grey`` (grey on one, a
+    source-specific status on the other); ``other`` (any other disagreement, e.g. a
+    source's own status such as ISW's ``advanced:RU`` or NZZ's ``lost:RU``), ``out_of_scope``
+    (either map does not cover it, or the comparison blames scope). A map "says A" where its status holds
     land (``controlled``/``encircled``) for side A.
 
     Parameters
@@ -135,10 +152,12 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"a_status": ["controlled", "controlled"], "a_side": ["RU", "RU"],
-    ...                    "b_status": ["controlled", "contested"], "b_side": ["RU", None]})
+    >>> df = pd.DataFrame({"a_status": ["controlled", "controlled", "contested"],
+    ...                    "a_side": ["RU", "RU", None],
+    ...                    "b_status": ["controlled", "contested", "contested"],
+    ...                    "b_side": ["RU", None, None]})
     >>> classify_pieces(df, "RU", "UA").tolist()
-    ['both_a', 'grey']
+    ['both_a', 'grey_2_a', 'grey_both']
     """
     a_st = pieces["a_status"].astype(object).to_numpy()
     b_st = pieces["b_status"].astype(object).to_numpy()
@@ -152,9 +171,13 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
     hold2 = np.isin(b_st, list(HOLDING_STATUSES))
     a1, a2 = hold1 & (a_sd == side_a), hold2 & (b_sd == side_a)
     b1, b2 = hold1 & (a_sd == side_b), hold2 & (b_sd == side_b)
+    g1, g2 = a_st == CONTESTED, b_st == CONTESTED
     out = np.select(
-        [scope, grey, a1 & a2, b1 & b2, a1 & ~a2, a2 & ~a1],
-        ["out_of_scope", "grey", "both_a", "both_b", "only_1_a", "only_2_a"],
+        [scope, g1 & g2, g1 & a2, g2 & a1, g1 & b2, g2 & b1, grey, a1 & a2, b1 & b2, a1 & ~a2, a2 & ~a1],
+        [
+            *("out_of_scope", "grey_both", "grey_1_a", "grey_2_a", "grey_1_b", "grey_2_b", "grey"),
+            *("both_a", "both_b", "only_1_a", "only_2_a"),
+        ],
         default="other",
     )
     return out.astype(object)
@@ -171,9 +194,62 @@ def source_title(m) -> str:
         return m.source
 
 
+def _source_id(source) -> str:
+    return getattr(source, "source", source) or ""
+
+
+def source_name(source) -> str:
+    """What readers call a source (its profile's ``source_name``), else the name as given.
+
+    ``source`` is a source name or anything with a ``.source`` (a map, a claim check).
+
+    Examples
+    --------
+    >>> source_name("owl"), source_name("my_map")
+    ('UA Control Map', 'my_map')
+    """
+    from .errors import MapdiffError
+    from .io.profiles import get_profile
+
+    name = _source_id(source)
+    try:
+        return get_profile(name).source_name or name
+    except MapdiffError:
+        return name
+
+
+def source_lean(source) -> str:
+    """A source's lean as readers should be told it (its profile's ``lean``), else ``""``.
+
+    Examples
+    --------
+    >>> source_lean("creamy_caprice"), source_lean("my_map")
+    ('pro-Russian', '')
+    """
+    from .errors import MapdiffError
+    from .io.profiles import get_profile
+
+    try:
+        return get_profile(_source_id(source)).lean
+    except MapdiffError:
+        return ""
+
+
+def source_label(source) -> str:
+    """``"DeepStateMap (Ukrainian OSINT)"``: a source's name with its lean, for every text.
+
+    Examples
+    --------
+    >>> source_label("deepstate_api"), source_label("my_map")
+    ('DeepStateMap (Ukrainian OSINT)', 'my_map')
+    """
+    lean = source_lean(source)
+    return f"{source_name(source)} ({lean})" if lean else source_name(source)
+
+
 def class_text(cls: str, a, b, side_a, side_b) -> str:
     """The legend text of a comparison class (``"only DeepStateMap says RU"``)."""
-    n1, n2 = source_title(a), source_title(b)
+    n1, n2 = source_name(a), source_name(b)
     if n1 == n2:
         n1, n2 = (iso(m.as_of, "undated") for m in (a, b))
     return {
@@ -181,7 +257,12 @@ def class_text(cls: str, a, b, side_a, side_b) -> str:
         "both_b": f"both say {side_b}",
         "only_1_a": f"only {n1} says {side_a}",
         "only_2_a": f"only {n2} says {side_a}",
-        "grey": "grey zone on either map",
+        "grey_1_a": f"grey on {n1}, {side_a} on {n2}",
+        "grey_2_a": f"grey on {n2}, {side_a} on {n1}",
+        "grey_1_b": f"grey on {n1}, {side_b} on {n2}",
+        "grey_2_b": f"grey on {n2}, {side_b} on {n1}",
+        "grey_both": "grey zone on both maps",
+        "grey": "grey on one map, a source's own status on the other",
         "other": "other statuses (source-specific)",
         "out_of_scope": "out of scope / not covered",
     }[cls]

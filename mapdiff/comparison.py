@@ -72,7 +72,11 @@ __all__ = [
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 CAUSES = ("agree", "scope", "noise", "real")
 #: Disagreement classes of a piece (column ``class`` of :attr:`Comparison.pieces`), in legend order.
-CLASSES = ("both_a", "both_b", "only_1_a", "only_2_a", "grey", "other", "out_of_scope")
+CLASSES = (
+    *("both_a", "both_b", "only_1_a", "only_2_a"),
+    *("grey_1_a", "grey_2_a", "grey_1_b", "grey_2_b", "grey_both", "grey"),
+    *("other", "out_of_scope"),
+)
 
 
 # --------------------------------------------------------------------------- classes

@@ -56,12 +56,13 @@ import shapely
 
 from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso, jsonable
+from .classes import source_lean, source_name
 from .errors import ArgumentError, CoverageError, MapdiffError
 from .labels import ENCIRCLED, canonical_side, resolve_side
 from .measure import _centre, area_km2, from_equal_area, to_equal_area
 from .places.footprints import as_footprint
 
-__all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_labels", "encirclement"]
+__all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_labels", "encirclement", "pocket_footprint"]
 
 #: How the grey zone is treated on the way out, the default first.
 GREY_POLICIES = ("passable", "blocking")
@@ -183,6 +184,8 @@ class Encirclement(GeoResult):
             "touches_edge": self.touches_edge,
             "rear": self.rear,
             "source": self.source,
+            "source_name": source_name(self.source),
+            "lean": source_lean(self.source),
             "as_of": iso(self.as_of),
             "footprint_kind": self.footprint_kind,
             "approximate": self.approximate,
@@ -684,6 +687,46 @@ def _perimeter(own_m, enemy_m, grey_m, area_m, snap_m: float):
 
 
 # ---------------------------------------------------------------------- main entry
+def pocket_footprint(places, *, kind: str | None = None):
+    """One Footprint for one place, or for several places taken as one pocket.
+
+    ``places`` is anything :func:`~mapdiff.places.footprints.as_footprint` takes, or a list
+    or tuple of them ("Pokrovsk and Myrnohrad are surrounded"): their union, named
+    ``"Pokrovsk and Myrnohrad"``, approximate when any of them is.
+
+    Examples
+    --------
+    >>> fp = pocket_footprint(["Pokrovsk", "Myrnohrad"])
+    >>> fp.name, fp.kind
+    ('Pokrovsk and Myrnohrad', 'city_limits')
+    """
+    from dataclasses import replace
+
+    if not isinstance(places, list | tuple):
+        return as_footprint(places, kind=kind)
+    fps = [as_footprint(p, kind=kind) for p in dict.fromkeys(places)]
+    if not fps:
+        raise ArgumentError("no place given: pass --place NAME (repeat it for one pocket of several towns)")
+    if len(fps) == 1:
+        return fps[0]
+    names = [f.name for f in fps]
+    name = ", ".join(names[:-1]) + " and " + names[-1]
+    kinds = list(dict.fromkeys(f.kind for f in fps))
+    approx = [f for f in fps if f.approximate]
+    geom = shapely.union_all([f.geometry for f in fps])
+    return replace(
+        approx[0] if approx else fps[0],  # approximate when any of them is
+        name=name,
+        geometry=geom,
+        kind=approx[0].kind if approx else kinds[0],
+        area_km2=float(area_km2(geom)),
+        provenance="; ".join(f"{f.name}: {f.provenance}" for f in fps),
+        aliases=(),
+        centre=None,
+        base=None,
+    )
+
+
 def encirclement(
     map,
     place,
@@ -704,8 +747,10 @@ def encirclement(
     Parameters
     ----------
     map : ControlMap
-    place : str, Footprint, path or shapely geometry
-        A gazetteer name or alias, a Footprint, a polygon file or a lon/lat polygon.
+    place : str, Footprint, path or shapely geometry, or a list of them
+        A gazetteer name or alias, a Footprint, a polygon file or a lon/lat polygon; a
+        list (``["Pokrovsk", "Myrnohrad"]``) is one pocket of several places: "enclosed"
+        only when the defender's holding in all of them is cut off.
     by : str
         The encircling side ("RU").
     rear : str, (lon, lat), Footprint or geometry, optional
@@ -748,7 +793,7 @@ def encirclement(
     (False, True)
     """
     by, defender = _check_inputs(map, by, defender, grey, fire_range_km, radius_km, search_km, resolution_m)
-    fp = as_footprint(place, kind=footprint_kind)
+    fp = pocket_footprint(place, kind=footprint_kind)
     frame = _Frame(fp.geometry)
     fp_m = frame.to_m(fp.geometry)
     around_m = shapely.buffer(fp_m, radius_km * 1000.0)

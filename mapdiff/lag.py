@@ -18,7 +18,10 @@ from ._json import SCHEMA_VERSION
 from .claims import CAPTURED_THRESHOLD as CAPTURED
 from .errors import ArgumentError
 
-__all__ = ["SourceLag", "first_crossing", "source_lag"]
+__all__ = ["SourceLag", "crossings", "first_crossing", "reversals", "source_lag"]
+
+#: A fall of at least this share between consecutive releases is listed as a reversal.
+REVERSAL_DROP = 0.2
 
 
 def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
@@ -67,6 +70,79 @@ def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows).set_index("place")
+
+
+def crossings(frame, thresholds=(0.5, 0.9)) -> list[dict]:
+    """Each place's first crossing of each threshold, as a range: the last release below it
+    and the first at or above it, with the gap in days between them.
+
+    A crossing found after a long gap between releases happened somewhere in that gap;
+    the range says so, where a single date would claim a precision the releases lack.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> days = pd.to_datetime(["2025-11-01", "2025-11-05", "2025-11-20"])
+    >>> f = pd.DataFrame({"X": [0.4, 0.45, 0.7]}, index=days)
+    >>> c = crossings(f, [0.5])[0]
+    >>> c["previous_date"], c["date"], c["gap_days"]
+    ('2025-11-05', '2025-11-20', 15)
+    """
+    frame = getattr(frame, "frame", frame)
+    out = []
+    for t in thresholds:
+        for place, r in first_crossing(frame, threshold=t).iterrows():
+            hit, prev = r["date"], r["previous_date"]
+            out.append(
+                {
+                    "place": place,
+                    "threshold": float(r["threshold"]),
+                    "previous_date": None if pd.isna(prev) else prev.date().isoformat(),
+                    "date": None if pd.isna(hit) else hit.date().isoformat(),
+                    "gap_days": None if pd.isna(prev) or pd.isna(hit) else int((hit - prev).days),
+                    "share_before": None if np.isnan(r["share_before"]) else float(r["share_before"]),
+                    "share_at": None if np.isnan(r["share_at"]) else float(r["share_at"]),
+                    # crossed already at the first release: when is not known from these releases
+                    "already": bool(not pd.isna(hit) and pd.isna(prev)),
+                }
+            )
+    return out
+
+
+def reversals(frame, min_drop: float = REVERSAL_DROP) -> list[dict]:
+    """Falls of at least ``min_drop`` in a place's share between consecutive releases.
+
+    A map taking back what it had given (UA Control Map's Pokrovsk 93% -> 50% between 23 and
+    24 Nov 2025) is news in itself, and a crossing date before it is not the last word.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> days = pd.to_datetime(["2025-11-22", "2025-11-23", "2025-11-24"])
+    >>> f = pd.DataFrame({"X": [0.5, 0.93, 0.5]}, index=days)
+    >>> r = reversals(f)[0]
+    >>> r["from_date"], r["to_date"], round(r["drop"], 2)
+    ('2025-11-23', '2025-11-24', 0.43)
+    """
+    frame = getattr(frame, "frame", frame)
+    if not 0.0 < float(min_drop) <= 1.0:
+        raise ArgumentError(f"min_drop {min_drop!r} is not a share in (0, 1]")
+    out = []
+    for place in frame.columns:
+        s = frame[place].dropna()
+        v = s.to_numpy(dtype=float)
+        for k in np.flatnonzero(v[:-1] - v[1:] >= float(min_drop) - 1e-12):
+            out.append(
+                {
+                    "place": place,
+                    "from_date": s.index[k].date().isoformat(),
+                    "to_date": s.index[k + 1].date().isoformat(),
+                    "share_from": float(v[k]),
+                    "share_to": float(v[k + 1]),
+                    "drop": float(v[k] - v[k + 1]),
+                }
+            )
+    return out
 
 
 # ======================================================================= source lag

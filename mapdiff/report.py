@@ -3,9 +3,9 @@
 :func:`build_report` compares two releases of one source and gathers what a newsroom
 publishes each day: km² gained and lost per side, the largest changed areas with where
 they are (the nearest named settlement and the nearest gazetteer town, with distances),
-the share of each watched town held on both dates, and the ledger claims the new release
-decides (claims dated after the old release and up to the new one, checked on the new
-map). The result is a frozen :class:`Report`; the page and figures are drawn from its
+the share of each watched town held on both dates, and the ledger claims dated after the
+old release and up to the new one, each checked on the newest of the two releases on or
+before its date. The result is a frozen :class:`Report`; the page and figures are drawn from its
 :meth:`Report.to_dict` by :mod:`mapdiff.draw.report` (CLI: ``mapdiff report``).
 """
 
@@ -102,7 +102,8 @@ class Report:
         Each watched town: side, share held on the old and the new map, the change in
         percentage points, footprint kind and whether it is approximate.
     claims : tuple of dict
-        Ledger claims the new release decides (rows of :func:`mapdiff.check_claims`).
+        Ledger claims dated between the releases, each on the release of its date (rows of
+        :func:`mapdiff.check_claims`).
     notes : tuple of str
         Scope notes, date shifts, what was left out and why.
 
@@ -319,9 +320,9 @@ def build_report(
         after = old.as_of or dt.date.min
         window = Ledger(tuple(c for c in led if after < c.date <= new.as_of), led.path)
         if len(window):
-            claims = tuple(
-                check_claims(window, [new], release="nearest", max_gap_days=None).rows
-            )  # decided on the new map
+            # each claim on the newest release on or before its date: a claim dated between
+            # the two releases is checked on the old one (what the map said when it was made)
+            claims = tuple(check_claims(window, [old, new]).rows)
         else:
             notes.append(f"No ledger claim is dated after {iso(old.as_of)} and up to {iso(new.as_of)}.")
     for m in (old, new):

@@ -226,13 +226,14 @@ def test_class_is_a_column_of_the_comparison():
     assert ab.class_sides == ("RU", "UA")
     assert "class" in ab.pieces and "class" in ab.to_gdf()
     assert sum(ab.class_km2.values()) == pytest.approx(ab.aoi_km2, rel=1e-9)
-    # swapping the maps swaps "only map 1" and "only map 2", and nothing else
-    swap = {"only_1_a": "only_2_a", "only_2_a": "only_1_a"}
+    # swapping the maps swaps "map 1" and "map 2" in the classes, and nothing else
+    swap = {"only_1_a": "only_2_a", "only_2_a": "only_1_a", "grey_1_a": "grey_2_a", "grey_2_a": "grey_1_a"}
     assert {swap.get(k, k): v for k, v in ab.class_km2.items()} == pytest.approx(ba.class_km2, rel=1e-9)
     assert ab.class_km2["only_2_a"] == pytest.approx(area_km2(_strip(37.12, 37.14)), rel=1e-3)
-    assert ab.class_km2["grey"] == pytest.approx(area_km2(_strip(37.1, 37.12)), rel=1e-3)
-    # the same map twice: both say one side everywhere
-    assert set(compare(a, a).class_km2) <= {"both_a", "both_b", "grey"}
+    # grey on map a where b says RU
+    assert ab.class_km2["grey_1_a"] == pytest.approx(area_km2(_strip(37.1, 37.12)), rel=1e-3)
+    # the same map twice: both say one side everywhere, or grey on both
+    assert set(compare(a, a).class_km2) <= {"both_a", "both_b", "grey_both"}
     # other sides on request, the column untouched
     flipped = ab.classes(side_a="UA", side_b="RU")
     assert set(flipped[ab.pieces["class"].to_numpy() == "both_a"]) == {"both_b"}

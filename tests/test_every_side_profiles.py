@@ -402,8 +402,10 @@ def test_claim_panels_one_per_source_same_extent():
     r = mapdiff.check_claim_all(maps, square, "RU", "70%", date="2025-11-27")
     axes = r.plot()
     assert len(axes) == 2 and axes[0].get_xlim() == axes[1].get_xlim()
-    assert axes[0].get_title().startswith("a 2025-11-26 (1 d before)\nRU 50.0% (claimed 70%)")
-    assert "grey zone" in axes[0].get_title() and "no grey-zone class" in axes[1].get_title()
+    assert axes[0].get_title() == "a\nrelease 2025-11-26 (1 d before)"
+    boxes = [[t.get_text() for t in ax.texts if t.get_gid() == "verdict"] for ax in axes]
+    assert boxes[0][0].startswith("RU 50%: NOT SUPPORTED\ngrey zone 25% of")
+    assert boxes[1][0].endswith("draws no grey zone")
     import matplotlib.pyplot as plt
 
     plt.close(axes[0].figure)
@@ -498,7 +500,8 @@ def test_encircled_on_every_map_gives_a_corridor_per_source():
         assert enc.by == "RU" and enc.verdict in str(r)
         assert r.checks[source].detail["corridor_km"] == pytest.approx(enc.corridor_km)
     axes = r.plot()
-    assert [ax.get_title().splitlines()[1] for ax in axes] == [e.verdict for e in r.encirclements.values()]
+    boxes = [next(t.get_text() for t in ax.texts if t.get_gid() == "verdict") for ax in axes]
+    assert [b.splitlines()[1] for b in boxes] == [e.verdict for e in r.encirclements.values()]
     plt.close("all")
 
 

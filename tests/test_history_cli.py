@@ -33,7 +33,7 @@ def test_history_csv_and_json(tmp_path, run):
         "--quiet",
     )
     assert r.returncode == 0, r.stderr
-    assert "first release at >= 50%: Krasnoarmeysk 2025-12-15" in r.stdout
+    assert "Krasnoarmeysk >= 50%: between 2025-11-27 (45%) and 2025-12-15 (62%), a 18 d gap" in r.stdout
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["date", "Krasnoarmeysk", "Myrnohrad"]
     assert [row[0] for row in rows[1:]] == [

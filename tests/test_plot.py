@@ -84,12 +84,42 @@ def test_classify_pieces_is_vectorised_and_complete():
     comp = _standin(a, b, AOI)
     classes = classify_pieces(comp.pieces, "RU", "UA")
     got = {c: float(comp.pieces["area_km2"][classes == c].sum()) for c in set(classes)}
-    assert set(got) == {"both_a", "grey", "only_1_a", "both_b", "out_of_scope"} - {"only_1_a"} | {"only_2_a"}
-    width = {"both_a": 0.1, "grey": 0.02, "only_2_a": 0.02, "both_b": 0.04, "out_of_scope": 0.02}
+    # the grey zone on map 1 is where map 2 says RU: "grey on DeepStateMap, RU on NZZ"
+    assert set(got) == {"both_a", "grey_1_a", "only_2_a", "both_b", "out_of_scope"}
+    width = {"both_a": 0.1, "grey_1_a": 0.02, "only_2_a": 0.02, "both_b": 0.04, "out_of_scope": 0.02}
     total = sum(got.values())
     assert total == pytest.approx(comp.aoi_km2, rel=1e-9)
     for cls, w in width.items():
         assert got[cls] == pytest.approx(total * w / 0.2, rel=0.01)
+
+
+def test_grey_zone_split_by_what_the_other_map_says():
+    # five strips: grey on 1 / RU on 2, grey on 2 / RU on 1, grey on 1 / UA on 2, grey on both, RU on both
+    strip = [shapely.box(37.0 + 0.04 * i, 48.0, 37.04 + 0.04 * i, 48.2) for i in range(5)]
+    a = normalise(
+        [(GREY, strip[0]), (RU, strip[1]), (GREY, strip[2]), (GREY, strip[3]), (RU, strip[4])],
+        coverage=AOI,
+        background=UA,
+        source="deepstate_api",
+        as_of=dt.date(2025, 11, 27),
+    )
+    b = normalise(
+        [(RU, strip[0]), (GREY, strip[1]), (GREY, strip[3]), (RU, strip[4])],
+        coverage=AOI,
+        background=UA,
+        source="creamy_caprice",
+        as_of=dt.date(2025, 11, 26),
+    )
+    c = mapdiff.compare(a, b, aoi=AOI)
+    km2 = c.class_km2
+    want = {"grey_1_a": 0, "grey_2_a": 1, "grey_1_b": 2, "grey_both": 3, "both_a": 4}
+    for cls, i in want.items():
+        assert km2[cls] == pytest.approx(area_km2(strip[i]), rel=1e-6), cls
+    assert {k for k, v in km2.items() if v > 1e-6} == set(want), km2
+    texts = [t.get_text().split(":")[0] for t in c.plot(places=False).get_legend().get_texts()]
+    assert "grey on DeepStateMap, RU on Creamy Caprice" in texts
+    assert "grey on Creamy Caprice, RU on DeepStateMap" in texts
+    assert "grey on DeepStateMap, UA on Creamy Caprice" in texts and "grey zone on both maps" in texts
 
 
 def test_comparison_map_content():
@@ -101,10 +131,11 @@ def test_comparison_map_content():
     both_a = comp.pieces["area_km2"][classes == "both_a"].sum()
     assert texts[0] == f"both say RU: {both_a:,.1f} km²"
     assert any(t.startswith("only Liveuamap") or t.startswith("only NZZ") for t in texts), texts
-    assert any(t.startswith("grey zone on either map") for t in texts)
+    assert any(t.startswith("grey on DeepStateMap, RU on NZZ / Liveuamap:") for t in texts), texts
     assert any(t.startswith("out of scope / not covered") for t in texts)
     assert not any(t.startswith("only DeepStateMap") for t in texts)  # that class is absent
-    assert "DeepStateMap 2025-11-27 vs" in ax.get_title()
+    assert "DeepStateMap (Ukrainian OSINT) 2025-11-27 vs" in ax.get_title().replace("\n", " ")
+    assert "(Ukrainian OSINT)" in ax.get_title()  # a bracket is never wrapped
     # the view covers the AOI, drawn in the local equal-area projection
     xmin, ymin, xmax, ymax = shapely.bounds(to_equal_area(AOI, (37.1, 48.1)))
     x0, x1 = ax.get_xlim()
@@ -113,9 +144,9 @@ def test_comparison_map_content():
     assert (x1 - x0) < 1.2 * (xmax - xmin)
     # pixels in the palette colours, in proportion to the areas
     px = _pixels(ax)
-    n = {c: _count(px, CLASS_COLOURS[c]) for c in ("both_a", "both_b", "only_2_a", "grey", "only_1_a")}
+    n = {c: _count(px, CLASS_COLOURS[c]) for c in ("both_a", "both_b", "only_2_a", "grey_1_a", "only_1_a")}
     assert n["only_1_a"] == 0
-    assert min(n["both_a"], n["both_b"], n["only_2_a"], n["grey"]) > 500
+    assert min(n["both_a"], n["both_b"], n["only_2_a"], n["grey_1_a"]) > 500
     assert n["both_a"] / n["both_b"] == pytest.approx(0.1 / 0.04, rel=0.1)
     # attribution of both sources under the map
     footer = " ".join(t.get_text() for t in ax.texts)
@@ -320,7 +351,7 @@ def test_plot_of_a_real_comparison():
     ax = c.plot(places=False)  # Comparison.plot draws with plot_comparison
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
     classes = classify_pieces(c.pieces, "RU", "UA")
-    for cls in ("both_a", "both_b", "only_2_a", "grey", "out_of_scope"):
+    for cls in ("both_a", "both_b", "only_2_a", "grey_1_a", "out_of_scope"):
         km2 = c.pieces["area_km2"][classes == cls].sum()
         assert any(t.endswith(f": {km2:,.1f} km²") for t in texts), (cls, texts)
     total = sum(float(t.rsplit(": ", 1)[1].split(" ")[0].replace(",", "")) for t in texts)
@@ -410,7 +441,8 @@ def _lab(rgb, matrix):
 def test_class_palette_is_colour_blind_safe(vision):
     # every pair of filled classes stays apart (CIE76 ΔE >= 15) under each simulated
     # colour-vision deficiency; out_of_scope is hatched as well as coloured
-    names = [c for c in CLASS_COLOURS if c != "out_of_scope"]
+    # classes that share a colour are told apart by their hatch (CLASS_HATCHES): one of each
+    names = [c for c in CLASS_COLOURS if c not in ("out_of_scope", "grey_2_a", "grey_2_b")]
     labs = {n: _lab(to_rgb(CLASS_COLOURS[n]), _CVD[vision]) for n in names}
     worst = min(
         (float(np.linalg.norm(labs[a] - labs[b])), a, b) for i, a in enumerate(names) for b in names[i + 1 :]
@@ -539,14 +571,15 @@ def test_caption_wraps_on_word_boundaries_and_explains_a_date_shift():
 
 
 def test_plot_panels_share_extent_and_palette():
-    from mapdiff.draw.plot import plot_panels
+    from mapdiff.draw.panels import plot_panels
 
     maps = [mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-01", "2025-11-20", "2025-11-27")]
     fp = footprint("Pokrovsk").buffer(3)
     axes = plot_panels(maps, aoi=fp, context=False)
     assert len(axes) == 3
     assert len({ax.get_xlim() for ax in axes}) == 1 and len({ax.get_ylim() for ax in axes}) == 1
-    assert [ax.get_title() for ax in axes] == [f"DeepStateMap {m.as_of.isoformat()}" for m in maps]
+    want = [f"DeepStateMap (Ukrainian OSINT) {m.as_of.isoformat()}" for m in maps]
+    assert [ax.get_title() for ax in axes] == want
     for ax in axes:
         assert _count(_pixels(ax), PALETTE["vermillion"]) > 100
     checks = [mapdiff.check_claim(m, "Pokrovsk", "RU", claimed="70%") for m in maps]

@@ -199,3 +199,23 @@ def test_an_internal_error_exits_3_without_a_traceback(tmp_path, capsys, maps, m
     )
     err = capsys.readouterr().err
     assert code == 3 and "internal error: RuntimeError: disk on fire" in err and "Traceback" not in err
+
+
+def test_claims_between_the_releases_use_the_release_of_their_date(maps, tmp_path):
+    # a claim dated between the two releases is checked on the old one (the map of its
+    # date), a claim dated on the new release on the new one; the page words kinds humanly
+    from mapdiff.draw.report import render_html
+
+    old, new = maps
+    csv = tmp_path / "claims.csv"
+    csv.write_text(
+        "who,claimant,date,place,side,kind,value,quote,language,source,source_url\n"
+        "A,Kremlin,2025-11-22,Pokrovsk,RU,not_captured,,q,en,s,https://example.org/a\n"
+        "B,Kremlin,2025-11-27,Pokrovsk,RU,share,70%,q,en,s,https://example.org/b\n",
+        encoding="utf-8",
+    )
+    d = build_report(old, new, places=["Pokrovsk"], ledger=csv).to_dict()
+    release = {c["date"]: c["release"] for c in d["claims"]}
+    assert release == {"2025-11-22": old.as_of.isoformat(), "2025-11-27": new.as_of.isoformat()}
+    page = render_html(d, figures=[])
+    assert "not_captured" not in page and "Pokrovsk not captured by RU" in page

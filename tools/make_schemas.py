@@ -280,6 +280,8 @@ enc_props = {
     "touches_edge": BOOL,
     "rear": STR,
     "source": STR,
+    "source_name": {"type": "string", "description": "what readers call the source"},
+    "lean": {"type": "string", "description": "the source's lean ('' when unknown)"},
     "as_of": R("date"),
     "footprint_kind": STR,
     "approximate": BOOL,
@@ -348,6 +350,8 @@ schema(
             }
         ),
         "source": STR,
+        "source_name": {"type": "string", "description": "what readers call the source"},
+        "lean": {"type": "string", "description": "the source's lean ('' when unknown)"},
         "as_of": R("date"),
         "provenance": STR,
         "notes": R("strings"),
@@ -541,7 +545,10 @@ schema(
     "share_series",
     "Share series (mapdiff history, ShareSeries.to_dict)",
     "A side's share of each place, release by release. mapdiff history adds given_as per place, "
-    "first_crossing (first release at or above 50% and 90%) and duplicates_dropped.",
+    "first_crossing (first release at or above each --threshold, default 50% and 90%), crossings "
+    "(each as a range: the last release below and the first at or above, with the gap in days), "
+    "reversals (falls of at least --reversal-drop between consecutive releases) and "
+    "duplicates_dropped.",
     {
         "side": STR,
         "policy": STR,
@@ -559,6 +566,36 @@ schema(
             "type": "object",
             "additionalProperties": {"type": "object", "additionalProperties": R("date")},
         },
+        "crossings": ARR(
+            {
+                "type": "object",
+                "required": ["place", "threshold", "previous_date", "date", "gap_days", "already"],
+                "properties": {
+                    "place": STR,
+                    "threshold": R("share"),
+                    "previous_date": R("date"),
+                    "date": R("date"),
+                    "gap_days": {"type": ["integer", "null"], "minimum": 0},
+                    "share_before": R("share"),
+                    "share_at": R("share"),
+                    "already": {"type": "boolean", "description": "at or above at the first release read"},
+                },
+            }
+        ),
+        "reversals": ARR(
+            {
+                "type": "object",
+                "required": ["place", "from_date", "to_date", "share_from", "share_to", "drop"],
+                "properties": {
+                    "place": STR,
+                    "from_date": R("date"),
+                    "to_date": R("date"),
+                    "share_from": R("share"),
+                    "share_to": R("share"),
+                    "drop": R("share"),
+                },
+            }
+        ),
         "duplicates_dropped": {"type": "array"},
     },
     ["side", "policy", "source", "places", "dates", "shares"],
@@ -957,14 +994,31 @@ schema(
         "kind": STR,
         "claimed": R("share"),
         "date": R("date"),
+        "max_gap_days": {
+            "type": ["integer", "null"],
+            "description": "a release more than this many days before the date is stale",
+        },
+        "newest_releases": {
+            "type": "boolean",
+            "description": "no date was given: each source's newest release was used",
+        },
+        "notes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "warnings every output states (stale releases, newest releases used)",
+        },
+        "methods": {"type": "string", "description": "the methods note: how every number was made"},
         "sources": {
             "type": "object",
             "additionalProperties": {
                 "type": "object",
-                "required": ["release", "gap_days", "verdict", "grey_note"],
+                "required": ["source_name", "lean", "release", "gap_days", "stale", "verdict", "grey_note"],
                 "properties": {
+                    "source_name": {"type": "string", "description": "what readers call the source"},
+                    "lean": {"type": "string", "description": "the source's lean ('' when unknown)"},
                     "release": R("date"),
                     "gap_days": {"type": ["integer", "null"]},
+                    "stale": {"type": "boolean", "description": "release more than max_gap_days before"},
                     "verdict": STR,
                     "share": R("share"),
                     "policies": {"type": "object", "additionalProperties": R("share")},
@@ -978,7 +1032,7 @@ schema(
         "missing": {"type": "object", "additionalProperties": STR},
         "rows": ARR({"type": "object"}),
     },
-    ["place", "side", "kind", "date", "sources", "missing", "rows"],
+    ["place", "side", "kind", "date", "max_gap_days", "notes", "methods", "sources", "missing", "rows"],
 )
 
 schema(

@@ -2,7 +2,10 @@
 
 One MAP: the claim on that map. Several (files, folders of releases, or ``NAME=PATH``),
 or ``--maps NAME=PATH``: the claim on every source's release on or before ``--date``
-(:func:`mapdiff.check_claim_all`), one line per source.
+(:func:`mapdiff.check_claim_all`), one line per source; a release more than
+``--max-gap-days`` before the date is warned and marked stale. ``--out FILE`` (PNG, SVG,
+PDF) draws the claim figure: for several sources the every-side panel grid
+(:func:`mapdiff.draw.panels.plot_claim_panels`), with the methods note in its metadata.
 """
 
 from __future__ import annotations
@@ -33,6 +36,17 @@ def _sources(args) -> dict:
     return out
 
 
+def _figure(fig, args, title: str, methods: str) -> str:
+    """Save ``fig`` to ``--out`` (methods note in its metadata); the line that says where."""
+    import matplotlib.pyplot as plt
+
+    from ..draw.plot import save_figure
+
+    path = save_figure(fig, args.out, dpi=args.dpi, metadata={"Title": title, "Description": methods})
+    plt.close(getattr(fig, "figure", fig))
+    return f"\nFigure: {path}"
+
+
 def _run_all(args) -> int:
     from ..across import check_claim_all
 
@@ -46,8 +60,13 @@ def _run_all(args) -> int:
         tolerance=args.tolerance,
         footprint_kind=args.footprint_kind,
         policy=args.policy,
+        max_gap_days=args.max_gap_days,
     )
-    emit(res.to_dict(), args.json, res.summary())
+    text = res.summary()
+    if args.out:
+        axes = res.plot(places=args.labels, context=False)
+        text += _figure(axes[0].figure, args, f"Claim: {res.claim_text()}", res.methods())
+    emit(res.to_dict(), args.json, text)
     if args.strict and not all(c.supported for c in res.checks.values()):
         return EXIT_UNSUPPORTED
     return EXIT_OK
@@ -112,6 +131,40 @@ def _run_places(args) -> int:
     return EXIT_OK
 
 
+def _release_gap(args, m):
+    """(claim date, days from the release to it) for one map and ``--date``; None without it.
+
+    The date is never ignored: a release after it is refused (it cannot be what the
+    claimant saw), an undated map too, and a release over ``--max-gap-days`` before it is warned.
+    """
+    import warnings
+
+    from .._dates import as_date
+    from ..errors import ArgumentError, StaleReleaseWarning
+
+    if not args.date:
+        return None
+    when = as_date(args.date, where="--date ")
+    if m.as_of is None:
+        raise ArgumentError(
+            f"{args.map} states no release date, so --date {when} cannot be checked: pass --as-of YYYY-MM-DD"
+        )
+    days = (when - m.as_of).days
+    if days < 0:
+        raise ArgumentError(
+            f"{args.map} is the release of {m.as_of}, {-days} d after the claim's date {when}: "
+            "pass a release on or before --date (a later map is not what the claimant saw)"
+        )
+    if args.max_gap_days is not None and days > args.max_gap_days:
+        warnings.warn(
+            f"STALE: the release used ({m.as_of}) is {days} d before {when} "
+            f"(over --max-gap-days {args.max_gap_days}): not what the map said then",
+            StaleReleaseWarning,
+            stacklevel=2,
+        )
+    return when, days
+
+
 def _run(args) -> int:
     if args.places:
         if args.place:
@@ -122,6 +175,7 @@ def _run(args) -> int:
     if args.more or args.maps or _releases(args.map):
         return _run_all(args)
     m = read_map_option(args)
+    gap = _release_gap(args, m)
     chk = check_claim(
         m,
         args.place,
@@ -133,10 +187,22 @@ def _run(args) -> int:
         policy=args.policy,
     )
     text = chk.summary()
+    doc = chk.to_dict()
+    if gap is not None:
+        when, days = gap
+        stale = args.max_gap_days is not None and days > args.max_gap_days
+        doc.update(claim_date=when.isoformat(), gap_days=days, stale=stale)
+        text += f"\nRelease {m.as_of.isoformat()}: {days} d before the claim's date {when.isoformat()}"
+        text += " (STALE)" if stale else ""
     table = chk.sensitivity_text()
     if table:
         text += "\n\nSensitivity (share of the footprint; yes = supported, ~ = within tolerance):\n" + table
-    emit(chk.to_dict(), args.json, text)
+    if args.out:
+        from ..draw.plot import plot_claim
+
+        ax = plot_claim(chk, places=args.labels)
+        text += _figure(ax, args, ax.get_title(), text)
+    emit(doc, args.json, text)
     return EXIT_UNSUPPORTED if args.strict and not chk.supported else EXIT_OK
 
 
@@ -185,6 +251,18 @@ def _configure(p) -> None:
         default=0.05,
         help="absolute share below the claim still 'within tolerance' (default 0.05)",
     )
+    p.add_argument(
+        "--max-gap-days",
+        dest="max_gap_days",
+        type=ranged(int, 0, 100000),
+        default=7,
+        help="warn and mark a release more than this many days before --date as stale (default 7)",
+    )
+    p.add_argument("--out", help="draw the figure to this file (.png, .svg or .pdf)")
+    p.add_argument("--dpi", type=ranged(int, 30, 1200), default=200, help="PNG resolution (default 200)")
+    p.add_argument(
+        "--labels", action="store_true", help="label gazetteer places in the figure (off: small panels)"
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when the claim is not supported")
     p.add_argument("--json", action="store_true", help="print the ClaimCheck as JSON")
 
@@ -195,5 +273,7 @@ command(
     "Check a claim (a share of a place, captured, encircled) on one map.",
     "examples:\n  mapdiff claim ds_20251127.geojson --place Pokrovsk --side RU --claimed 70%\n"
     "  mapdiff claim ds=deepstate_api/ owl=owl/ --place Pokrovsk --side RU --claimed 70% --date 2025-11-27\n"
+    "  mapdiff claim ds=deepstate_api/ cc=creamy_caprice/ControlZones/ owl=owl/ nzz=nzz/ --place Pokrovsk\n"
+    "      --side RU --claimed 70% --date 2025-11-27 --out pokrovsk_every_side.png\n"
     "  mapdiff claim map.geojson --place my_town.geojson --side RU --kind captured --strict",
 )(_run)

@@ -57,6 +57,9 @@ def _run(args) -> int:
             f"{e.radius_km:g} km bordering RU {e.perimeter_share:.0%}"
         )
     written.append(save_figure(e.plot(), out / "encirclement_myrnohrad.png", dpi=150))
+    pocket = encirclement(a, ["Pokrovsk", "Myrnohrad"], by="RU")  # the claim as worded: one pocket
+    print(f"  Pokrovsk and Myrnohrad as one pocket: {pocket.verdict}; holding {pocket.holding_km2:,.2f} km²")
+    written.append(save_figure(pocket.plot(), out / "encirclement_pokrovsk_myrnohrad.png", dpi=150))
 
     print("\n4. Release report: the week to the claim's day (20 -> 27 Nov 2025), as a web page")
     from .report import write_report

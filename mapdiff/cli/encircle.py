@@ -10,7 +10,7 @@ def _run(args) -> int:
     m = read_map_option(args)
     e = encirclement(
         m,
-        args.place,
+        args.place if len(args.place) > 1 else args.place[0],
         by=args.by,
         rear=args.rear,
         fire_range_km=args.fire_range_km,
@@ -31,7 +31,14 @@ def _run(args) -> int:
 
 
 def _configure(p) -> None:
-    add_map_options(p, place=True)
+    add_map_options(p)
+    p.add_argument(
+        "--place",
+        action="append",
+        required=True,
+        help="gazetteer name or alias, or a polygon file; repeat it for one pocket of several towns "
+        "(--place Pokrovsk --place Myrnohrad: enclosed only when the holding in all of them is cut off)",
+    )
     p.add_argument("--by", required=True, help="the encircling side, e.g. RU")
     p.add_argument("--defender", help="the side whose holding is examined (default: the other side)")
     p.add_argument(
@@ -86,5 +93,6 @@ command(
     "Is a place's holding encircled? Corridor width and perimeter share.",
     "examples:\n  mapdiff encircle ds_20251127.geojson --place Myrnohrad --by RU\n"
     "  mapdiff encircle nzz.json --place Myrnohrad --by RU --fire-range-km 1 --json\n"
+    "  mapdiff encircle ds.geojson --place Pokrovsk --place Myrnohrad --by RU --out pocket.png\n"
     "  mapdiff encircle map.geojson --place town.geojson --by RU --grey blocking --out pocket.png",
 )(_run)

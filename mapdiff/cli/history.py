@@ -23,12 +23,23 @@ def _run(args) -> int:
         raise ArgumentError("give --place NAME (repeatable) or --places SET, not both")
     if len(set(args.place)) != len(args.place):
         raise ArgumentError("a place is given twice; give each --place once")
+    from ..claims import parse_claimed
+    from ..lag import crossings, reversals
+
+    thresholds = [parse_claimed(t) for t in args.threshold] if args.threshold else [0.5, 0.9]
     if args.places:
         fps = place_set(args.places)
         args.place = [f.name for f in fps]  # "<id> <name>": a set's names repeat
     else:
         fps = [footprint(p) for p in args.place]
     series = Series(args.releases, source=args.source, cache=not args.no_cache)
+    if args.start or args.end:
+        series = series.between(args.start, args.end)
+        if not len(series):
+            raise ArgumentError(
+                f"no release of {args.releases} between {args.start or 'the first'} and "
+                f"{args.end or 'the last'}: widen --start/--end"
+            )
     backend = "dask" if args.scheduler else args.backend
     client = None
     if backend == "dask":
@@ -63,8 +74,15 @@ def _run(args) -> int:
             g: (None if r["date"] is None or str(r["date"]) == "NaT" else r["date"].date().isoformat())
             for g, (_, r) in zip(args.place, shares.first_crossing(threshold=t).iterrows(), strict=True)
         }
-        for t in (0.5, 0.9)
+        for t in thresholds
     }
+    given = dict(zip(frame.columns, args.place, strict=True))
+    named = frame.copy()
+    named.index = shares.to_frame().index
+    d["crossings"] = crossings(named, thresholds)
+    d["reversals"] = reversals(named, args.reversal_drop)
+    for row in d["crossings"] + d["reversals"]:
+        row["place"] = given.get(row["place"], row["place"])
     if args.places:  # the ledger: each place's changes of status, first release showing each
         from ..regional import ledger_from_shares, status_changes
 
@@ -102,10 +120,21 @@ def _run(args) -> int:
     if len(fps) <= _SHOWN:
         lines.append("footprints: " + ", ".join(f"{f.name} {f.kind}" for f in fps))
         lines.append(frame.to_string(float_format=lambda v: f"{v:6.1%}"))
-        for t in (0.5, 0.9):
+        for c in d["crossings"]:
+            head = f"{c['place']} >= {c['threshold']:.0%}: "
+            if c["date"] is None:
+                lines.append(head + f"never (last {frame[c['place']].iloc[-1]:.0%})")
+            elif c["already"]:
+                lines.append(head + f"already at the first release ({c['date']}, {c['share_at']:.0%})")
+            else:
+                lines.append(
+                    head + f"between {c['previous_date']} ({c['share_before']:.0%}) and {c['date']} "
+                    f"({c['share_at']:.0%}), a {c['gap_days']} d gap between releases"
+                )
+        for r in d["reversals"]:
             lines.append(
-                f"first release at >= {t:.0%}: "
-                + ", ".join(f"{g} {v or 'never'}" for g, v in d["first_crossing"][str(t)].items())
+                f"REVERSAL {r['place']}: {r['share_from']:.0%} -> {r['share_to']:.0%} between "
+                f"{r['from_date']} and {r['to_date']}"
             )
     else:  # a set of places: what a terminal can show; the CSV or JSON has every place
         kinds = sorted({f.kind for f in fps})
@@ -113,9 +142,13 @@ def _run(args) -> int:
         last = frame.iloc[-1]
         held = int((last >= 0.5).sum())
         lines.append(f"on {frame.index[-1]}: {held} of {len(fps)} places at >= 50% {args.side}")
-        for t in (0.5, 0.9):
+        for t in thresholds:
             crossed = {g: v for g, v in d["first_crossing"][str(t)].items() if v}
             lines.append(f"at >= {t:.0%} in some release of this window: {len(crossed)} places")
+        if d["reversals"]:
+            lines.append(
+                f"{len(d['reversals'])} reversals (falls of >= {args.reversal_drop:.0%}; --json lists them)"
+            )
         if not args.csv:
             lines.append("(--csv FILE or --json for every place's shares)")
     if args.places:
@@ -155,6 +188,22 @@ def _configure(p) -> None:
         choices=["nobody", "half", "claimant", "excluded"],
         help="what grey land counts as (default: nobody)",
     )
+    p.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="T",
+        help="share whose first crossing is reported (0.7, 70 or 70%%); repeatable (default 50%% and 90%%)",
+    )
+    p.add_argument("--start", help="first release date to read (YYYY-MM-DD)")
+    p.add_argument("--end", help="last release date to read (YYYY-MM-DD)")
+    p.add_argument(
+        "--reversal-drop",
+        dest="reversal_drop",
+        type=ranged(float, 0, 1, lo_open=True),
+        default=0.2,
+        help="list falls of at least this share between consecutive releases (default 0.2)",
+    )
     p.add_argument("--source", help="profile name (default: recognised from the first file)")
     p.add_argument("--csv", metavar="FILE", help="write date x place shares (0..1) to FILE")
     p.add_argument("--workers", type=ranged(int, 1, 256), help="parallel processes (default: cores)")
@@ -182,5 +231,6 @@ command(
     "example:\n  mapdiff history 'data/deepstate/*.geojson' --place Pokrovsk --place Myrnohrad "
     "--side RU --csv shares.csv\n"
     "  mapdiff history 'data/deepstate/*.geojson' --places hromadas --csv hromadas.csv\n\n"
+    "  mapdiff history owl/ --place Pokrovsk --threshold 70% --start 2025-11-01 --end 2025-12-31\n\n"
     "Cache folder: $MAPDIFF_CACHE_DIR (default: the user cache directory).",
 )(_run)

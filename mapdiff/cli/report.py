@@ -17,8 +17,6 @@ example:
       --place Pokrovsk --place Myrnohrad --out report/
 """
 
-_MAX_PLACE_FIGURES = 3
-
 
 def write_report(old, new, out, *, places=None, top: int = 8, ledger=True, buffer_km: float = 5.0) -> dict:
     """Build the report of two releases and write it to ``out``; returns what was written.
@@ -90,7 +88,7 @@ def write_report(old, new, out, *, places=None, top: int = 8, ledger=True, buffe
             f"Land {side} gained (vermillion) and lost (blue) between {d['old']['as_of']} and "
             f"{d['new']['as_of']}, true to scale.",
         )
-    for i, row in enumerate(d["places"][:_MAX_PLACE_FIGURES]):
+    for i, row in enumerate(d["places"]):  # every watched place gets its figure
         fp = as_footprint(row["place"]).buffer(buffer_km)
         axes = plot_changes(old, new, fp, side=side)
         save(

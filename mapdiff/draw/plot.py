@@ -47,17 +47,20 @@ from .._json import iso
 from .._resources import data_dir
 from ..classes import (
     CLASS_COLOURS,
+    CLASS_HATCHES,
     PALETTE,
     SIDE_COLOURS,
     class_text,
     comparison_sides,
     map_sides,
-    source_title,
+    source_label,
+    source_name,
 )
 from ..errors import ArgumentError, EmptyMapError, FormatError, MapdiffError, MissingDependencyError
 from ..io.atomic import atomic_path
 from ..labels import CONTESTED, NOT_COVERED, Label, as_label
 from ..measure import area_km2, from_equal_area, to_equal_area
+from .placement import place_label
 
 __all__ = [
     "CLASS_COLOURS",
@@ -69,7 +72,6 @@ __all__ = [
     "plot_changes",
     "plot_changes_map",
     "plot_claim",
-    "plot_claim_panels",
     "plot_claims_report",
     "plot_comparison",
     "plot_consensus",
@@ -77,7 +79,6 @@ __all__ = [
     "plot_footprint",
     "plot_lag",
     "plot_map",
-    "plot_panels",
     "plot_series",
     "plot_tracking",
     "save_figure",
@@ -91,6 +92,13 @@ _SLIVER_LW = 1.2
 _RIVER = "#3D8FD1"
 _LINE_GREY = "#6E6E6E"
 _WIDE_VIEW_M = 150_000
+#: The corridor as drawn (a black line through yellow dots), for its legend swatch.
+_CORRIDOR_MARKS = {
+    "marker": "o",
+    "markersize": 5,
+    "markerfacecolor": PALETTE["yellow"],
+    "markeredgecolor": "black",
+}
 _OWN_STATUS_STYLES = (
     (PALETTE["yellow"], "...."),
     (PALETTE["sky"], "////"),
@@ -109,7 +117,8 @@ def _date(m) -> str:
     return iso(getattr(m, "as_of", None), "undated")
 
 
-_name = source_title
+#: What a figure calls a source: its name and lean (``DeepStateMap (Ukrainian OSINT)``).
+_name = source_label
 
 
 def _attribution(maps) -> str:
@@ -556,14 +565,16 @@ def _legend(ax, entries, title=None, below=False, skip_pt: float = 0.0, lines=()
     """Legend to the right of the map, or below it (``skip_pt`` points further down).
 
     ``entries``: (text, colour, hatch) filled patches; ``lines``: (text, colour, linestyle,
-    linewidth) outlines, listed after the filled classes.
+    linewidth[, marker keywords]) lines, listed after the filled classes.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.transforms import ScaledTranslation
 
     handles = [Patch(facecolor=c, edgecolor="#555555", hatch=h, label=t) for t, c, h in entries]
-    handles += [Line2D([], [], color=c, ls=ls, lw=lw, label=t) for t, c, ls, lw in lines]
+    handles += [
+        Line2D([], [], color=ln[1], ls=ln[2], lw=ln[3], label=ln[0], **(ln[4:] or [{}])[0]) for ln in lines
+    ]
     # an equal-aspect map shrinks inside the space the layout gives it: keep it against the
     # side away from the legend, so the legend stays inside the figure
     ax.set_anchor("N" if below else "W")
@@ -864,9 +875,9 @@ def _own_statuses(pieces, a, b) -> str:
             if Label(status, side if isinstance(side, str) else None).holds:
                 continue
             if status not in (CONTESTED, NOT_COVERED.status) and isinstance(side, str):
-                found.append(f"{_name(m)} {status}:{side}")
+                found.append(f"{source_name(m)} {status}:{side}")
             elif status not in (CONTESTED, NOT_COVERED.status):
-                found.append(f"{_name(m)} {status}")
+                found.append(f"{source_name(m)} {status}")
     return ", ".join(dict.fromkeys(found)) or "the maps disagree otherwise"
 
 
@@ -957,7 +968,7 @@ def plot_comparison(
     total = float(getattr(comparison, "aoi_km2", np.sum(pieces["area_km2"])))
     thin_cls = {cls for cls, _t, _c, km2 in entries_all if km2 < SLIVER_SHARE * total}
     colours = [CLASS_COLOURS[c] for c in classes]
-    hatches = ["///" if c == "out_of_scope" else None for c in classes]
+    hatches = [CLASS_HATCHES.get(c) for c in classes]
     _draw(
         ax,
         pieces.geometry.to_numpy(),
@@ -972,8 +983,7 @@ def plot_comparison(
     if not outlines:
         _outline(ax, geom, centre)
     entries = [
-        (f"{text}: {km2:,.1f} km²", colour, "///" if cls == "out_of_scope" else None)
-        for cls, text, colour, km2 in entries_all
+        (f"{text}: {km2:,.1f} km²", colour, CLASS_HATCHES.get(cls)) for cls, text, colour, km2 in entries_all
     ]
     base = _base(aoi)
     ctx = _finish_map(
@@ -1167,21 +1177,16 @@ def plot_encirclement(encirclement, ax=None, *, places: bool = True, context=Tru
     _extent(ax, e.view, centre, margin=0.0)
     _outline(ax, e.footprint_geometry, centre, ls="--" if e.approximate else "-")
     entries = [(lay[3], lay[1], None) for lay in layers]
+    corridor_lines, corridor_xy = [], None
     if e.corridor_line is not None and not e.corridor_line.is_empty:
         xy = np.asarray(to_equal_area(e.corridor_line, centre).coords)
         ax.plot(xy[:, 0], xy[:, 1], color=PALETTE["black"], lw=2.5, zorder=7, solid_capstyle="butt")
         ax.plot(xy[:, 0], xy[:, 1], "o", color=PALETTE["yellow"], ms=5, mec="black", zorder=7)
-        ax.annotate(
-            f"corridor {e.corridor_km:.2f} km",
-            xy.mean(axis=0),
-            xytext=(6, -12),
-            textcoords="offset points",
-            fontsize=9,
-            fontweight="bold",
-            zorder=9,
-            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5},
+        corridor_xy = xy.mean(axis=0)
+        # the legend's swatch is the line as drawn: black through yellow dots
+        corridor_lines.append(
+            (f"narrowest corridor: {e.corridor_km:.2f} km", PALETTE["black"], "-", 2.5, _CORRIDOR_MARKS)
         )
-        entries.append((f"narrowest corridor: {e.corridor_km:.2f} km", PALETTE["black"], None))
     approx = ", approximate" if e.approximate and "approx" not in e.footprint_kind else ""
     title = f"{e.place} outline ({e.footprint_kind}{approx})"
     notes = []
@@ -1193,11 +1198,21 @@ def plot_encirclement(encirclement, ax=None, *, places: bool = True, context=Tru
             f" (grey zone {e.grey_perimeter_share:.0%}). Rear: {e.rear}."
         )
     ctx = _finish_map(ax, centre, places=places, context=context, bold=(e.place,))
+    if corridor_xy is not None:  # after the place labels, so it can move off them
+        place_label(
+            ax,
+            f"corridor {e.corridor_km:.2f} km",
+            corridor_xy,
+            fontsize=9,
+            fontweight="bold",
+            zorder=9,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5},
+        )
     notes.append("Sources — " + _attribution([SimpleMap(e.source)]))
     if ctx:
         notes.append("Context: " + "; ".join(ctx) + ".")
     skip = _footer(ax, "\n".join(notes))
-    _legend(ax, entries, title=title, skip_pt=skip)
+    _legend(ax, entries, title=title, skip_pt=skip, lines=corridor_lines)
     date = iso(e.as_of, "undated")
     ax.set_title(
         f"{e.place}: {e.verdict}\n{_name(SimpleMap(e.source))} {date}; encircling side {e.by}", fontsize=11
@@ -1536,108 +1551,6 @@ def plot_consensus(many, ax=None, **style):
     return ax
 
 
-def plot_panels(
-    results, *, aoi=None, ncols: int | None = None, titles=None, places: bool = True, context=True, **style
-):
-    """Small multiples: one panel per map or claim check, same extent, same palette.
-
-    Parameters
-    ----------
-    results : sequence of ControlMap or ClaimCheck (or Comparison)
-        One panel each, in order (e.g. the same claim checked on every source's map).
-    aoi : Footprint or shapely geometry, optional
-        The common view. By default: for maps, the first Footprint-like ``aoi`` is needed
-        (maps have no place of their own, so it is required); for claim checks, the union
-        of their footprints; for comparisons, the union of their AOIs.
-    ncols : int, optional
-        Panels per row (default up to 3).
-    titles : sequence of str, optional
-        One per panel (default: source and date, with the verdict for a claim check).
-    places, context
-        As for :func:`plot_map`.
-    **style
-        Passed to every filled polygon.
-
-    Returns
-    -------
-    ndarray of Axes (one per panel; unused grid cells are removed)
-
-    Examples
-    --------
-    >>> import mapdiff
-    >>> from mapdiff.places.footprints import footprint
-    >>> maps = [mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-01", "2025-11-27")]
-    >>> axes = plot_panels(maps, aoi=footprint("Pokrovsk").buffer(3))
-    >>> len(axes), axes[0].get_xlim() == axes[1].get_xlim()
-    (2, True)
-    """
-    import matplotlib.pyplot as plt
-
-    results = list(results)
-    if not results:
-        raise ArgumentError("plot_panels() needs at least one map or claim check")
-    kinds = {type(r).__name__ for r in results}
-    n = len(results)
-    ncols = ncols or min(n, 3)
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(4.6 * ncols, 5.4 * nrows), layout="constrained", squeeze=False
-    )
-    axes = axes.ravel()
-    for ax in axes[n:]:
-        ax.remove()
-    axes = axes[:n]
-    if all(hasattr(r, "footprint_geometry") for r in results):  # claim checks
-        view = aoi if aoi is not None else shapely.union_all([r.footprint_geometry for r in results])
-        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
-            plot_claim(r, ax=ax, places=places, context=context, bars=False, footer=False, **style)
-            date = iso(r.as_of, "undated")
-            share = "" if r.share is None else f" {r.share:.0%}"
-            ax.set_title(
-                titles[i] if titles else f"{_name(SimpleMap(r.source))} {date}\n{r.verdict}{share}",
-                fontsize=9,
-            )
-        maps = [SimpleMap(r.source) for r in results]
-    elif all(hasattr(r, "pieces") for r in results):  # comparisons
-        view = aoi if aoi is not None else shapely.union_all([_geom(r.aoi) for r in results])
-        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
-            plot_comparison(
-                r, ax=ax, places=places, context=context, legend_below=True, footer=False, **style
-            )
-            if titles:
-                ax.set_title(titles[i], fontsize=9)
-        maps = [m for r in results for m in (r.a, r.b)]
-    elif all(hasattr(r, "partition") for r in results):  # maps
-        if aoi is None:
-            raise ArgumentError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
-        view = aoi
-        for i, (ax, m) in enumerate(zip(axes, results, strict=True)):
-            plot_map(
-                m, ax=ax, aoi=aoi, places=places, context=context, legend_below=True, footer=False, **style
-            )
-            ax.set_title(titles[i] if titles else f"{_name(m)} {_date(m)}", fontsize=9)
-        maps = results
-    else:
-        raise ArgumentError(f"plot_panels() takes maps, claim checks or comparisons, got {sorted(kinds)}")
-    geom = _geom(view)
-    centre = _centre(geom)
-    x0, y0, x1, y1 = shapely.bounds(to_equal_area(geom, centre))
-    # one extent in every panel: each panel is drawn centred on its own result's area, which
-    # is the common view (same place) in the uses this is made for
-    dx, dy = (x1 - x0) * 0.08, (y1 - y0) * 0.08
-    for ax in axes:
-        ax.set_xlim(x0 - dx, x1 + dx)
-        ax.set_ylim(y0 - dy, y1 + dy)
-    ctx = list(dict.fromkeys(n for ax in axes for n in getattr(ax, "_mapdiff_context", ())))
-    notes = [*_date_notes(maps), "Sources — " + _attribution(maps)]
-    if ctx:
-        notes.append("Context: " + "; ".join(ctx) + ".")
-    chars = int(fig.get_figwidth() * 72.0 / (_FOOTER_PT * 0.55))
-    lines = [_wrap(line, chars) for note in notes for line in note.split("\n")]
-    fig.supxlabel("\n".join(lines), fontsize=_FOOTER_PT, color="#444444", x=0.01, ha="left")
-    return axes
-
-
 def _set_title(ax, text: str, fontsize: float = 11) -> None:
     """A title wrapped on word boundaries to the width of its axes (a long title of two
     sources and a place would otherwise run off the figure)."""
@@ -1648,9 +1561,15 @@ def _set_title(ax, text: str, fontsize: float = 11) -> None:
 
 
 def _wrap(text: str, width: int) -> str:
+    """Wrap on word boundaries, never inside a phrase that reads as one: a bracket
+    (``(Ukrainian OSINT)``), a distance (``+3 km``), or a short source name (``UA Control Map``)."""
+    import re
     import textwrap
 
-    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
+    name = r"[A-Z][\w/]*(?: [A-Z/][\w/]*){0,2}"
+    keep = re.compile(rf"(?:{name} )?\([^()]{{1,40}}\)|(?:\S+ )?\+\s?[\d.]+ km|{name}")
+    glued = keep.sub(lambda m: m.group(0).replace(" ", "\xa0"), text)
+    return textwrap.fill(glued, width, break_long_words=False, break_on_hyphens=False).replace("\xa0", " ")
 
 
 # --------------------------------------------------------------------------- series
@@ -1959,16 +1878,21 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
 
 
 # --------------------------------------------------------------------------- saving
-def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = None) -> Path:
-    """Save a figure (or the figure of an Axes) atomically as PNG, SVG or PDF.
+def save_figure(
+    fig, path, dpi: int = 200, size: tuple[float, float] | None = None, *, metadata: dict | None = None
+) -> Path:
+    """Save a figure (or the figure of an Axes, or of a list of Axes) atomically as PNG, SVG or PDF.
 
     Parameters
     ----------
-    fig : matplotlib Figure or Axes
+    fig : matplotlib Figure, Axes, or a sequence of Axes (as the panel plots return)
     path : str or Path
         Format from the suffix: ``.png``, ``.svg`` or ``.pdf``.
     dpi : int, default 200
     size : (width, height) in inches, optional
+    metadata : dict, optional
+        ``{"Title": ..., "Description": ...}`` written into the file (PNG text chunks, SVG
+        title and description, PDF title and subject): e.g. a figure's methods note.
 
     Returns
     -------
@@ -1992,94 +1916,30 @@ def save_figure(fig, path, dpi: int = 200, size: tuple[float, float] | None = No
         raise ArgumentError(f"cannot save {path}: use a .png, .svg or .pdf file name")
     if dpi <= 0 or (size is not None and (size[0] <= 0 or size[1] <= 0)):
         raise ArgumentError(f"cannot save {path}: DPI and size must be positive (got {dpi}, {size})")
+    if isinstance(fig, list | tuple | np.ndarray):
+        if not len(fig):
+            raise ArgumentError(f"cannot save {path}: no figure or axes given")
+        fig = np.ravel(np.asarray(fig, dtype=object))[0]
     fig = getattr(fig, "figure", fig)
+    if not hasattr(fig, "savefig"):
+        raise ArgumentError(f"cannot save {path}: give a matplotlib Figure or Axes, got {type(fig).__name__}")
     literal_text(fig)
     if size is not None:
         fig.set_size_inches(*size)
+    meta = {k: str(v) for k, v in (metadata or {}).items() if v is not None}
+    if fmt == "pdf" and "Description" in meta:
+        meta["Subject"] = meta.pop("Description")
+    if fmt in ("png", "pdf"):
+        meta.setdefault("Creator" if fmt == "pdf" else "Software", "mapdiff")
     with atomic_path(path) as tmp:
         fig.savefig(
             tmp,
             format=fmt,
             dpi=dpi,
             bbox_inches=None if size is not None else "tight",
-            metadata={"Software": "mapdiff"} if fmt == "png" else None,
+            metadata=meta or None,
         )
     return path
-
-
-def plot_claim_panels(across, axes=None, *, places: bool = False, context=False, **style):
-    """One claim on every map: a small panel per source, same footprint, extent and palette.
-
-    Each panel is :func:`plot_claim` without its bars; its title gives the source, the
-    release used and its gap to the claim's date, the share held (decisive policy) against
-    the claimed share, and the grey zone, or "no grey-zone class" for a source without one.
-
-    Parameters
-    ----------
-    across : ClaimAcrossMaps
-        From :func:`mapdiff.check_claim_all`.
-    axes : sequence of matplotlib Axes, optional
-        One per source; by default a row of panels in a new figure.
-
-    Returns
-    -------
-    list of matplotlib Axes
-
-    Examples
-    --------
-    >>> import mapdiff
-    >>> maps = [mapdiff.read_map(p) for p in mapdiff.sample_paths()]
-    >>> axes = mapdiff.check_claim_all(maps, "Pokrovsk", "RU", "70%").plot()
-    >>> axes[0].get_title().splitlines()[0]
-    'deepstate 2025-12-15 (0 d before)'
-    """
-    import matplotlib.pyplot as plt
-
-    checks = list(across.checks.items())
-    if axes is None:
-        fig, axes = plt.subplots(
-            1,
-            len(checks),
-            figsize=((6.5 if across.kind == "encircled" else 3.6) * len(checks), 4.8),
-            squeeze=False,
-            layout="constrained",
-        )
-        axes = list(axes[0])
-    else:
-        axes = list(np.atleast_1d(axes))
-        if len(axes) < len(checks):
-            raise ArgumentError(
-                f"plot_claim_panels needs {len(checks)} axes (one per source), got {len(axes)}"
-            )
-        fig = axes[0].figure
-    for ax, (source, chk) in zip(axes, checks, strict=False):
-        release, gap = across.releases[source]
-        gap_text = "" if gap is None else f" ({gap} d before)"
-        enc = getattr(across, "encirclements", {}).get(source)
-        if enc is not None:  # "X encircled": the corridor per source
-            plot_encirclement(enc, ax=ax, places=places, context=context, **style)
-            grey = "" if chk.has_grey else "\nno grey-zone class"
-            ax.set_title(f"{source} {iso(release)}{gap_text}\n{enc.verdict}{grey}", fontsize=8)
-            continue
-        plot_claim(chk, ax=ax, places=places, context=context, bars=False, footer=False, **style)
-        share = "n/a" if chk.share is None or np.isnan(chk.share) else f"{chk.share:.1%}"
-        claimed = "" if chk.claimed is None else f" (claimed {chk.claimed:.0%})"
-        if chk.has_grey:
-            grey = f"grey zone {chk.grey_km2:,.2f} km² ({chk.grey_km2 / max(chk.covered_km2, 1e-12):.1%})"
-        else:
-            grey = "no grey-zone class: policies cannot differ"
-        ax.set_title(
-            f"{source} {iso(release)}{gap_text}\n{chk.side} {share}{claimed}: {chk.verdict}\n{grey}",
-            fontsize=8,
-        )
-    what = "" if across.claimed is None else f"{across.claimed:.0%} of "
-    claim = (
-        f"{across.place} encircled by {across.side}"
-        if across.kind == "encircled"
-        else f"{across.side} holds {what}{across.place}"
-    )
-    fig.suptitle(f"Claim: {claim} ({iso(across.date)}), every map", fontsize=10)
-    return axes
 
 
 def plot_agreement(cons, ax=None, *, label: str = "controlled:RU", places: bool = True, context=True):

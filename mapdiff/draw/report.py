@@ -182,12 +182,14 @@ def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
             "share": f"holds {_pct(c.get('claimed'))} of",
             "captured": "captured",
             "encircled": "encircled",
+            "not_captured": "not captured",
+            "not_encircled": "not encircled",
         }
         kind = c.get("kind")
         text = (
             f"{c.get('side')} {what.get(kind, kind)} {c.get('place')}"
             if kind == "share"
-            else f"{c.get('place')} {what.get(kind, kind)} by {c.get('side')}"
+            else f"{c.get('place')} {what.get(kind, str(kind).replace('_', ' '))} by {c.get('side')}"
         )
         claims.append(
             [
@@ -199,7 +201,7 @@ def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
             ]
         )
     claim_table = _table(
-        [("who, when", ""), ("claim", ""), ("map shows", "num"), ("verdict on the new map", "")],
+        [("who, when", ""), ("claim", ""), ("map shows", "num"), ("verdict on the release of its date", "")],
         claims,
         "No ledger claim falls between the two releases.",
     )
@@ -236,7 +238,7 @@ def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
 {area_table}
 <h2>Watched towns</h2>
 {place_table}
-<h2>Claims the new release decides</h2>
+<h2>Claims dated between the two releases</h2>
 {claim_table}
 <h2>Figures</h2>
 {figs or '<p class="muted">No figure.</p>'}
