@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .errors import ArgumentError, MissingDependencyError
+from .errors import ArgumentError, MissingDependencyError, quote
 from .measure import area_km2
 from .model import ControlMap, _polygonal, _speaks_on_land
 
@@ -723,7 +723,7 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None):
     if client is not None and client.status == "running":
         return client
     if scheduler is not None:
-        client = Client(scheduler)
+        client = _connect(Client, scheduler)
     else:
         try:
             return get_client()
@@ -734,6 +734,38 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None):
             atexit.register(_close, client)
     _CLIENTS[key] = client
     return client
+
+
+SCHEDULER_DEADLINE_S = 30.0
+
+
+def _connect(Client, scheduler: str, deadline_s: float | None = None):
+    """``Client(scheduler)`` within a deadline: a peer that accepts the connection but
+    never completes dask's handshake hung the run forever (the client's own ``timeout``
+    does not cover the handshake). The connection is made in a daemon thread; past the
+    deadline (``MAPDIFF_SCHEDULER_TIMEOUT``, default 30 s) the run stops with a clear error."""
+    import threading
+
+    deadline = deadline_s or float(os.environ.get("MAPDIFF_SCHEDULER_TIMEOUT") or SCHEDULER_DEADLINE_S)
+    box: dict = {}
+
+    def connect():
+        try:
+            box["client"] = Client(scheduler, timeout=deadline)
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=connect, name="mapdiff-scheduler-connect", daemon=True)
+    t.start()
+    t.join(deadline)
+    if "client" in box:
+        return box["client"]
+    why = type(box["error"]).__name__ if "error" in box else f"no answer within {deadline:g} s"
+    raise ArgumentError(
+        f"--scheduler {quote(scheduler)}: cannot connect to a dask scheduler there ({why}); "
+        "check the address (tcp://host:8786) and that the scheduler is running, or set "
+        "MAPDIFF_SCHEDULER_TIMEOUT"
+    )
 
 
 def _local_cluster(workers: int):

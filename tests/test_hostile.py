@@ -704,3 +704,38 @@ def test_a_newline_in_a_name_forges_no_output_line(tmp_path, capsys):
     assert main(["claim", sample, "--place", str(poly), "--side", "RU", "--claimed", "50%"]) in (0, 1)
     out = capsys.readouterr().out
     assert not any(line.startswith("verdict: supported") for line in out.splitlines()), out
+
+
+# ------------------------------------------------------------------ issue 26: hangs and leaks
+def test_scheduler_that_never_answers_fails_at_the_deadline(monkeypatch, capsys):
+    """A peer that accepts the TCP connection and says nothing hung `history --scheduler`."""
+    import socket
+
+    pytest.importorskip("distributed")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(server.accept()[0])
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    monkeypatch.setenv("MAPDIFF_SCHEDULER_TIMEOUT", "2")
+    try:
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        folder = str(mapdiff.sample_path("2025-11-27").parent)
+        assert main(["history", folder, "--place", "Pokrovsk", "--scheduler", address]) == 2
+        err = capsys.readouterr().err
+        assert "cannot connect to a dask scheduler" in err and err.count("\n") == 1, err
+    finally:
+        stop.set()
+        t.join(5)
+        for c in held:
+            c.close()
+        server.close()
