@@ -17,6 +17,7 @@ import os
 import pickle
 import stat
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -672,7 +673,9 @@ def _run(
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
             _warm(ctx, items)
-            with ProcessPoolExecutor(max_workers=min(workers, len(batches))) as ex:
+            with ProcessPoolExecutor(
+                max_workers=min(workers, len(batches)), initializer=_die_with, initargs=(os.getpid(),)
+            ) as ex:
                 futs = {ex.submit(fn, ctx, b): i for i, b in enumerate(batches)}
                 for f in as_completed(futs):
                     done(futs[f], f.result())
@@ -682,6 +685,36 @@ def _run(
         if bar is not None:
             bar.close()
     return [x for res in results for x in res]
+
+
+def _die_with(parent: int) -> None:
+    """Pool worker initializer: end this worker when the process that started the run dies,
+    even by ``kill -9`` (a pool's workers otherwise live on, holding memory). Linux: the
+    kernel's parent-death signal (``PR_SET_PDEATHSIG``); everywhere: a daemon thread that
+    checks once a second that ``parent`` is still there."""
+    import signal
+    import threading
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:  # alive but not ours to signal
+                pass
+            if os.getppid() == 1 and parent != 1:  # re-parented to init: the run is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="mapdiff-parent-watch", daemon=True).start()
 
 
 _CLIENTS: dict = {}  # one dask client per scheduler address (or "local"), kept for the process

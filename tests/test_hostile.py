@@ -739,3 +739,63 @@ def test_scheduler_that_never_answers_fails_at_the_deadline(monkeypatch, capsys)
         for c in held:
             c.close()
         server.close()
+
+
+def _descendants(pid: int) -> set[int]:
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        for k in map(int, kids):
+            if k not in out:
+                out.add(k)
+                todo.append(k)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_pool_workers_die_with_a_killed_history(tmp_path):
+    """`kill -9` of `history` left its pool workers running; now they exit with it."""
+    import signal
+
+    from conftest import SHARED_DATA
+
+    src = sorted((SHARED_DATA / "deepstate").glob("*.geojson"))[-40:]
+    if len(src) < 20:
+        pytest.skip(f"real data not available: {SHARED_DATA}/deepstate")
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    for p in src:
+        shutil.copy(p, folder)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MAPDIFF_CACHE_DIR": str(tmp_path / "cache")}
+    argv = [sys.executable, "-m", "mapdiff", "history", str(folder), "--place", "Pokrovsk", "--workers", "2"]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        workers: set[int] = set()
+        end = time.monotonic() + 40
+        while time.monotonic() < end and len(workers) < 2 and proc.poll() is None:
+            workers = {p for p in _descendants(proc.pid) if _alive(p)}
+            time.sleep(0.1)
+        if proc.poll() is not None:
+            pytest.skip("the run ended before its pool started")
+        assert workers, "no pool workers seen"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        end = time.monotonic() + 15
+        while time.monotonic() < end and any(_alive(p) for p in workers):
+            time.sleep(0.2)
+        assert not [p for p in workers if _alive(p)], "pool workers outlived the killed run"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
