@@ -799,3 +799,25 @@ def test_pool_workers_die_with_a_killed_history(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def _record_many(root: str, prefix: str, n: int) -> None:
+    from mapdiff import sources
+
+    for i in range(n):
+        sources._record(Path(root), f"{prefix}/{i}", {"sha256": "0" * 64, "url": None, "fetched": None})
+
+
+def test_concurrent_registry_writes_lose_no_entry(tmp_path):
+    """Four processes recording 40 fetches each into one data folder: all 160 entries kept."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_record_many, args=(str(tmp_path), f"p{k}", 40)) for k in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(_SECONDS)
+        assert p.exitcode == 0
+    reg = json.loads((tmp_path / "registry.json").read_text())
+    assert len(reg) == 160
