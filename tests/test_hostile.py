@@ -821,3 +821,18 @@ def test_concurrent_registry_writes_lose_no_entry(tmp_path):
         assert p.exitcode == 0
     reg = json.loads((tmp_path / "registry.json").read_text())
     assert len(reg) == 160
+
+
+def test_every_message_is_bounded(tmp_path, capsys):
+    """A 5 MB property name (50 MB in the report) became a 5 MB stderr line; now any
+    MapdiffError's text is at most ~2,000 characters on one line."""
+    p = tmp_path / "huge.geojson"
+    feature = {"type": "Feature", "properties": {"\n" + "x" * 5_000_000: 1}, "geometry": None}
+    p.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    with pytest.raises(errors.MapdiffError) as info:
+        mapdiff.read_map(p)
+    assert len(str(info.value)) < 2100 and "\n" not in str(info.value)
+    assert main(["info", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert len(err) < 2200 and err.count("\n") == 1
+    assert len(str(errors.FormatError("y" * 10**6))) < 2100  # the bound is the base class's

@@ -187,7 +187,7 @@ def _read_map(
     else:
         profile = found
         if profile is None:
-            cols = ", ".join(map(str, raw.table.columns)) or "none"
+            cols = ", ".join(quote(str(c), 40) for c in list(raw.table.columns)[:20]) or "none"
             raise UnknownSourceError(
                 f"{raw.name}: not recognised as any known source (properties: {cols}"
                 f"{_values_hint(raw.table)}); "
