@@ -17,6 +17,7 @@ import os
 import pickle
 import stat
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .errors import ArgumentError, MissingDependencyError
+from .errors import ArgumentError, MissingDependencyError, quote
 from .measure import area_km2
 from .model import ControlMap, _polygonal, _speaks_on_land
 
@@ -672,7 +673,9 @@ def _run(
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
             _warm(ctx, items)
-            with ProcessPoolExecutor(max_workers=min(workers, len(batches))) as ex:
+            with ProcessPoolExecutor(
+                max_workers=min(workers, len(batches)), initializer=_die_with, initargs=(os.getpid(),)
+            ) as ex:
                 futs = {ex.submit(fn, ctx, b): i for i, b in enumerate(batches)}
                 for f in as_completed(futs):
                     done(futs[f], f.result())
@@ -682,6 +685,36 @@ def _run(
         if bar is not None:
             bar.close()
     return [x for res in results for x in res]
+
+
+def _die_with(parent: int) -> None:
+    """Pool worker initializer: end this worker when the process that started the run dies,
+    even by ``kill -9`` (a pool's workers otherwise live on, holding memory). Linux: the
+    kernel's parent-death signal (``PR_SET_PDEATHSIG``); everywhere: a daemon thread that
+    checks once a second that ``parent`` is still there."""
+    import signal
+    import threading
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:  # alive but not ours to signal
+                pass
+            if os.getppid() == 1 and parent != 1:  # re-parented to init: the run is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="mapdiff-parent-watch", daemon=True).start()
 
 
 _CLIENTS: dict = {}  # one dask client per scheduler address (or "local"), kept for the process
@@ -723,7 +756,7 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None):
     if client is not None and client.status == "running":
         return client
     if scheduler is not None:
-        client = Client(scheduler)
+        client = _connect(Client, scheduler)
     else:
         try:
             return get_client()
@@ -734,6 +767,38 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None):
             atexit.register(_close, client)
     _CLIENTS[key] = client
     return client
+
+
+SCHEDULER_DEADLINE_S = 30.0
+
+
+def _connect(Client, scheduler: str, deadline_s: float | None = None):
+    """``Client(scheduler)`` within a deadline: a peer that accepts the connection but
+    never completes dask's handshake hung the run forever (the client's own ``timeout``
+    does not cover the handshake). The connection is made in a daemon thread; past the
+    deadline (``MAPDIFF_SCHEDULER_TIMEOUT``, default 30 s) the run stops with a clear error."""
+    import threading
+
+    deadline = deadline_s or float(os.environ.get("MAPDIFF_SCHEDULER_TIMEOUT") or SCHEDULER_DEADLINE_S)
+    box: dict = {}
+
+    def connect():
+        try:
+            box["client"] = Client(scheduler, timeout=deadline)
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=connect, name="mapdiff-scheduler-connect", daemon=True)
+    t.start()
+    t.join(deadline)
+    if "client" in box:
+        return box["client"]
+    why = type(box["error"]).__name__ if "error" in box else f"no answer within {deadline:g} s"
+    raise ArgumentError(
+        f"--scheduler {quote(scheduler)}: cannot connect to a dask scheduler there ({why}); "
+        "check the address (tcp://host:8786) and that the scheduler is running, or set "
+        "MAPDIFF_SCHEDULER_TIMEOUT"
+    )
 
 
 def _local_cluster(workers: int):

@@ -41,8 +41,6 @@ __all__ = [
     "UnknownPlaceError",
     "UnknownSideError",
     "UnknownSourceError",
-    "bounded_text",
-    "quote",
 ]
 
 

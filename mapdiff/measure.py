@@ -174,10 +174,13 @@ def densify(geoms, max_segment_deg: float = _MAX_SEGMENT_DEG):
     out[~present] = arr[~present]
     types = shapely.get_type_id(arr)
     polygonal = present & ((types == 3) | (types == 6))
-    # GEOS densifies an invalid polygon and then repairs it with buffer(0), which takes
-    # quadratic time (a MultiPolygon of 20,000 bow-ties: 29 s): invalid ones, and any
-    # that GEOS re-nodes, are densified ring by ring as lines, in linear time
-    by_rings = polygonal & ~shapely.is_valid(np.where(polygonal, arr, None))
+    # GEOS densifies a polygon and, when the result is invalid, repairs it with buffer(0),
+    # which takes quadratic time in the parts (a MultiPolygon of 20,000 bow-ties: 29 s):
+    # many-part ones, and any that GEOS re-nodes, are densified ring by ring as lines, in
+    # linear time (the same vertices; nothing repaired)
+    many = np.zeros(arr.shape, dtype=bool)
+    many[polygonal] = shapely.get_num_geometries(arr[polygonal]) > _RINGWISE_PARTS
+    by_rings = many
     plain = present & ~by_rings
     out[plain] = shapely.segmentize(arr[plain], max_segment_deg)
     renoded = np.flatnonzero(plain & polygonal)
@@ -186,6 +189,9 @@ def densify(geoms, max_segment_deg: float = _MAX_SEGMENT_DEG):
     if by_rings.any():
         out[by_rings] = _densify_rings(arr[by_rings], max_segment_deg)
     return out[0] if single else out.reshape(np.shape(geoms))
+
+
+_RINGWISE_PARTS = 64
 
 
 def _same_shape(before, after):

@@ -24,6 +24,7 @@ releases appear daily and are hashed on first sight.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -182,10 +183,30 @@ def _load_registry(root: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+@contextlib.contextmanager
+def _registry_lock(root: Path):
+    """An exclusive lock on the registry (a ``.registry.lock`` file beside it, ``flock``)
+    for its read-modify-write: fetches into one data folder from several processes at
+    once each kept only their own entry before."""
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; the rename is still atomic
+        yield
+        return
+    with open(root / ".registry.lock", "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def _record(root: Path, key: str, entry: dict) -> None:
-    reg = _load_registry(root)
-    reg[key] = entry
-    write_text(_registry_path(root), json.dumps(reg, indent=1, sort_keys=True))
+    with _registry_lock(root):
+        reg = _load_registry(root)
+        reg[key] = entry
+        write_text(_registry_path(root), json.dumps(reg, indent=1, sort_keys=True))
 
 
 def _validate_release(tmp: Path, archive: Archive, name: str, url: str, day=None) -> None:

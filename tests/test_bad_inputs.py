@@ -729,6 +729,14 @@ def gen_ledger_huge_field(d: Path) -> Path:
     return p
 
 
+def gen_huge_property_name(d: Path) -> Path:
+    """A 5 MB property name and no recognisable columns: the error lists the columns."""
+    p = d / "huge_name.geojson"
+    feat = {**_square_feature(), "properties": {"x" * 5_000_000: 1}}
+    p.write_text(json.dumps(_fc([feat])))
+    return p
+
+
 # ------------------------------------------------------------------ calls
 @functools.cache
 def _samples():

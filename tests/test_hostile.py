@@ -704,3 +704,135 @@ def test_a_newline_in_a_name_forges_no_output_line(tmp_path, capsys):
     assert main(["claim", sample, "--place", str(poly), "--side", "RU", "--claimed", "50%"]) in (0, 1)
     out = capsys.readouterr().out
     assert not any(line.startswith("verdict: supported") for line in out.splitlines()), out
+
+
+# ------------------------------------------------------------------ issue 26: hangs and leaks
+def test_scheduler_that_never_answers_fails_at_the_deadline(monkeypatch, capsys):
+    """A peer that accepts the TCP connection and says nothing hung `history --scheduler`."""
+    import socket
+
+    pytest.importorskip("distributed")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(server.accept()[0])
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    monkeypatch.setenv("MAPDIFF_SCHEDULER_TIMEOUT", "2")
+    try:
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        folder = str(mapdiff.sample_path("2025-11-27").parent)
+        assert main(["history", folder, "--place", "Pokrovsk", "--scheduler", address]) == 2
+        err = capsys.readouterr().err
+        assert "cannot connect to a dask scheduler" in err and err.count("\n") == 1, err
+    finally:
+        stop.set()
+        t.join(5)
+        for c in held:
+            c.close()
+        server.close()
+
+
+def _descendants(pid: int) -> set[int]:
+    out, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        for k in map(int, kids):
+            if k not in out:
+                out.add(k)
+                todo.append(k)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_pool_workers_die_with_a_killed_history(tmp_path):
+    """`kill -9` of `history` left its pool workers running; now they exit with it."""
+    import signal
+
+    from conftest import SHARED_DATA
+
+    src = sorted((SHARED_DATA / "deepstate").glob("*.geojson"))[-40:]
+    if len(src) < 20:
+        pytest.skip(f"real data not available: {SHARED_DATA}/deepstate")
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    for p in src:
+        shutil.copy(p, folder)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MAPDIFF_CACHE_DIR": str(tmp_path / "cache")}
+    argv = [sys.executable, "-m", "mapdiff", "history", str(folder), "--place", "Pokrovsk", "--workers", "2"]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        workers: set[int] = set()
+        end = time.monotonic() + 40
+        while time.monotonic() < end and len(workers) < 2 and proc.poll() is None:
+            workers = {p for p in _descendants(proc.pid) if _alive(p)}
+            time.sleep(0.1)
+        if proc.poll() is not None:
+            pytest.skip("the run ended before its pool started")
+        assert workers, "no pool workers seen"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        end = time.monotonic() + 15
+        while time.monotonic() < end and any(_alive(p) for p in workers):
+            time.sleep(0.2)
+        assert not [p for p in workers if _alive(p)], "pool workers outlived the killed run"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _record_many(root: str, prefix: str, n: int) -> None:
+    from mapdiff import sources
+
+    for i in range(n):
+        sources._record(Path(root), f"{prefix}/{i}", {"sha256": "0" * 64, "url": None, "fetched": None})
+
+
+def test_concurrent_registry_writes_lose_no_entry(tmp_path):
+    """Four processes recording 40 fetches each into one data folder: all 160 entries kept."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_record_many, args=(str(tmp_path), f"p{k}", 40)) for k in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(_SECONDS)
+        assert p.exitcode == 0
+    reg = json.loads((tmp_path / "registry.json").read_text())
+    assert len(reg) == 160
+
+
+def test_every_message_is_bounded(tmp_path, capsys):
+    """A 5 MB property name (50 MB in the report) became a 5 MB stderr line; now any
+    MapdiffError's text is at most ~2,000 characters on one line."""
+    p = tmp_path / "huge.geojson"
+    feature = {"type": "Feature", "properties": {"\n" + "x" * 5_000_000: 1}, "geometry": None}
+    p.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    with pytest.raises(errors.MapdiffError) as info:
+        mapdiff.read_map(p)
+    assert len(str(info.value)) < 2100 and "\n" not in str(info.value)
+    assert main(["info", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert len(err) < 2200 and err.count("\n") == 1
+    assert len(str(errors.FormatError("y" * 10**6))) < 2100  # the bound is the base class's

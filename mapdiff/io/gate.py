@@ -486,26 +486,15 @@ def zip_shapefile_parts(data: bytes, name: str, limits=None) -> dict[str, bytes]
 
 
 def read_geometries(path, limits=None) -> list:
-    """The geometries of a polygon file (``--aoi``, ``--place FILE``, ``--rear``), in the file's CRS
-    converted to lon/lat where it states one.
-
-    GeoJSON (lon/lat), KML/KMZ, GeoPackage, FlatGeobuf and Shapefile (also zipped), all
-    through the gate; geometries only (a polygon file carries no labels).
-    """
+    """The geometries of a polygon file (``--aoi``, ``--place FILE``, ``--rear``, a
+    figure's context layer): :func:`mapdiff.io.read.read_geometries`, the map reader."""
     return read_named_geometries(path, limits)[0]
 
 
 def read_named_geometries(path, limits=None) -> tuple[list, list]:
-    """``(geometries, names)`` of a polygon file: :func:`read_geometries` plus the ``name``
-    property of each feature where the format has one (None elsewhere).
+    """``(geometries, names)`` of a polygon file, read exactly as a map is
+    (:func:`mapdiff.io.read.read_named_geometries`; looked up at call time: the reader
+    builds on this gate)."""
+    import importlib
 
-    Read exactly as a map is (:func:`mapdiff.io.read.read_raw`): the same gate, limits,
-    nesting bound, CRS gate and geometry parsing, so a polygon file is never read more
-    loosely than a map (GeometryCollections are kept whole, for the caller to take their
-    polygons from).
-    """
-    from .read import read_raw
-
-    raw = read_raw(check_input_path(path, "polygon file"), limits=limits)
-    names = list(raw.table["name"]) if "name" in raw.table.columns else [None] * len(raw.geoms)
-    return list(raw.geoms), names
+    return importlib.import_module(".read", __package__).read_named_geometries(path, limits)

@@ -66,7 +66,15 @@ from .limits import (
 )
 from .profiles import Profile, detect_profile, get_profile
 
-__all__ = ["RawMap", "check_input_path", "read_input_bytes", "read_map", "read_raw"]
+__all__ = [
+    "RawMap",
+    "check_input_path",
+    "read_geometries",
+    "read_input_bytes",
+    "read_map",
+    "read_named_geometries",
+    "read_raw",
+]
 
 _WGS84 = pyproj.CRS.from_epsg(4326)
 
@@ -254,7 +262,7 @@ def _read_map(
     else:
         profile = found
         if profile is None:
-            cols = ", ".join(map(str, raw.table.columns)) or "none"
+            cols = ", ".join(quote(str(c), 40) for c in list(raw.table.columns)[:20]) or "none"
             raise UnknownSourceError(
                 f"{raw.name}: not recognised as any known source (properties: {cols}"
                 f"{_values_hint(raw.table)}); "
@@ -540,7 +548,7 @@ def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
     out = []
     for i, a in enumerate(labs):
         for b in labs[i + 1 :]:
-            if a.side == b.side or profile.rank(a) != profile.rank(b):
+            if a.side == b.side or profile._rank(a) != profile._rank(b):
                 continue
             ga = polygonal_parts(shapely.make_valid(np.asarray(by[a], dtype=object)))
             gb = polygonal_parts(shapely.make_valid(np.asarray(by[b], dtype=object)))
@@ -1262,3 +1270,28 @@ def _check_antimeridian(geoms: np.ndarray, name: str, bounds=None) -> None:
 
 def _finite(value) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
+
+
+# ------------------------------------------------------------------ polygon files
+def read_geometries(path, limits=None) -> list:
+    """The geometries of a polygon file (``--aoi``, ``--place FILE``, ``--rear``), in the file's CRS
+    converted to lon/lat where it states one.
+
+    GeoJSON (lon/lat), KML/KMZ, GeoPackage, FlatGeobuf and Shapefile (also zipped), all
+    through the gate; geometries only (a polygon file carries no labels).
+    """
+    return read_named_geometries(path, limits)[0]
+
+
+def read_named_geometries(path, limits=None) -> tuple[list, list]:
+    """``(geometries, names)`` of a polygon file: :func:`read_geometries` plus the ``name``
+    property of each feature where the format has one (None elsewhere).
+
+    Read exactly as a map is (:func:`mapdiff.io.read.read_raw`): the same gate, limits,
+    nesting bound, CRS gate and geometry parsing, so a polygon file is never read more
+    loosely than a map (GeometryCollections are kept whole, for the caller to take their
+    polygons from).
+    """
+    raw = read_raw(check_input_path(path, "polygon file"), limits=limits)
+    names = list(raw.table["name"]) if "name" in raw.table.columns else [None] * len(raw.geoms)
+    return list(raw.geoms), names

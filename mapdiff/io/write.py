@@ -75,8 +75,9 @@ def csv_cell(value):
 
 
 def csv_text(frame, **kwargs) -> str:
-    """``frame.to_csv(**kwargs)`` with every text cell, index label and column name through
-    :func:`csv_cell`: the one CSV writer of the command line (``--csv``)."""
+    """``frame`` as CSV text (pandas' writer, ``kwargs`` passed on) with every text cell,
+    index label and column name through :func:`csv_cell`: the one CSV writer of the
+    command line (``--csv``)."""
     import io
 
     import pandas as pd
