@@ -140,6 +140,7 @@ def region_shares(maps, level: str = "oblast", *, parent: str | None = None, pla
                 grey += a
         if not has_grey:
             notes.append(f"{m.source}: this source has no grey-zone class (grey is null)")
+        notes += [f"{m.source}: {s}" for s in m.scope]  # what it does not draw (NZZ: before 2022)
         for j, fp in enumerate(fps):
             cov = float(covered[j])
             row = {

@@ -348,6 +348,6 @@ def test_history_places_on_the_samples_names_ids(cli, tmp_path, monkeypatch):
     doc = json.loads(r.stdout)
     assert validate(doc) == "share_series" and len(doc["places"]) == 8
     assert all(p["name"].startswith(p["id"] + " ") and p["level"] == "raion" for p in doc["places"])
-    assert "places_changed" in doc
+    assert "places_changed" in doc and "monthly_changed_hands" in doc
     r = cli("history", samples, "--places", "raions of Atlantis")
     assert r.returncode == 2

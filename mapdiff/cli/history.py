@@ -84,9 +84,14 @@ def _run(args) -> int:
     for row in d["crossings"] + d["reversals"]:
         row["place"] = given.get(row["place"], row["place"])
     if args.places:  # the ledger: each place's changes of status, first release showing each
-        from ..regional import ledger_from_shares, status_changes
+        from ..regional import changed_hands, ledger_from_shares, monthly_counts, status_changes
 
         ch = status_changes(ledger_from_shares(shares)).sort_values(["date", "place"], kind="stable")
+        counts = monthly_counts({series.source: changed_hands(ch)}, {f.name: f.oblast for f in fps})
+        d["monthly_changed_hands"] = [
+            {"month": r["month"], "oblast": r["oblast"], "to": r["to"], "places": int(r["places"])}
+            for r in counts.to_dict("records")
+        ]
         d["places_changed"] = [
             {
                 **{k: r[k] for k in ("place", "from", "to")},
@@ -160,6 +165,12 @@ def _run(args) -> int:
         lines += [f"  {x['date']} {x['place']}: {x['from']} -> {x['to']}" for x in moved[:30]]
         if len(moved) > 30:
             lines.append(f"  ... {len(moved) - 30} more (--json for all)")
+        if d["monthly_changed_hands"]:
+            lines.append("places that passed to a side, per month and oblast:")
+            lines += [
+                f"  {x['month']} {x['oblast'] or '-':<16} {x['to']:<10} {x['places']}"
+                for x in d["monthly_changed_hands"]
+            ]
     if args.csv:
         lines.append(f"wrote {args.csv}")
     emit(d, args.json, "\n".join(lines))

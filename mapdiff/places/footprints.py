@@ -690,8 +690,19 @@ def _admin_unit(name, legacy_error):
 
     if admin.is_id(str(name)):
         return admin.find(str(name).strip())
+    if "ambiguous" in str(legacy_error):  # two frontline towns: their error, not a third place
+        return None
     found = admin.candidates(str(name))
     if not found:
+        try:  # the administrative map's close names too
+            admin.find(str(name))
+        except UnknownPlaceError as exc:
+            close = str(exc).partition("did you mean ")[2].rstrip("?")
+            if close:
+                raise UnknownPlaceError(
+                    f"{str(legacy_error).removesuffix(' (or pass the path of a polygon file)')}; "
+                    f"or, on the administrative map: {close}? (or pass the path of a polygon file)"
+                ) from None
         return None
     return admin.find(str(name))
 
