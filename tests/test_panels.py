@@ -345,3 +345,26 @@ def test_label_words():
     assert label_words("advanced:RU") == "RU advance (control not assessed)"
     assert label_words(mapdiff.NOT_COVERED) == "not covered by the map"
     assert label_words("encircled:UA") == "encircled, held by UA"
+
+
+def test_a_narrow_place_keeps_the_verdict_clear_of_other_text():
+    # a tall, narrow footprint (as Myrnohrad's is) left the verdict box on the north arrow
+    narrow = shapely.box(37.0, 48.0, 37.03, 48.2)
+    maps = {
+        s: [
+            mapdiff.normalise(
+                [(RU, shapely.box(37.0, 48.0, 37.03, 48.05))],
+                coverage=SQUARE,
+                background=UA,
+                source=s,
+                as_of=dt.date(2025, 11, 27),
+            )
+        ]
+        for s in ("deepstate_api", "owl", "nzz")
+    }
+    r = mapdiff.check_claim_all(maps, narrow, "RU", "70%", date="2025-11-27")
+    fig = plot_claim_panels(r)[0].figure
+    assert _overlaps(fig) == []
+    (credits,) = [t for t in fig.findobj(lambda a: getattr(a, "get_gid", lambda: None)() == "credits")]
+    assert credits.get_text().startswith("North is up in every panel.")
+    plt.close(fig)

@@ -547,13 +547,32 @@ schema(
 schema(
     "source_lag",
     "Source lag (lag, SourceLag.to_dict)",
-    "How many days one source shows a change after another, per place, with the crossing evidence.",
+    "How many days one source shows a change after another, per place, with the crossing evidence. "
+    "mapdiff lag adds a and b (the sources' names and leans), side, and brackets: per place and "
+    "threshold each source's crossing as a range of releases and the lag they bracket.",
     {
         "leader": STR,
         "follower": STR,
         "window": ARR(R("date")),
         "places": {"type": "object"},
         "crossings": ARR({"type": "object"}),
+        "a": STR,
+        "b": STR,
+        "side": STR,
+        "brackets": ARR(
+            {
+                "type": "object",
+                "required": ["place", "threshold", "a", "b", "lag_min_days", "lag_max_days"],
+                "properties": {
+                    "place": STR,
+                    "threshold": R("share"),
+                    "a": {"type": "object"},
+                    "b": {"type": "object"},
+                    "lag_min_days": {"type": ["integer", "null"]},
+                    "lag_max_days": {"type": ["integer", "null"]},
+                },
+            }
+        ),
     },
     ["leader", "follower", "places", "crossings"],
 )

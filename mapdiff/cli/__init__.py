@@ -42,6 +42,7 @@ _MODULES = (
     "claim",
     "encircle",
     "history",
+    "lag",
     "changes",
     "claims",
     "track",

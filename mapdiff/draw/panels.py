@@ -129,6 +129,13 @@ def _entries(across) -> tuple[list, list]:
     return patches, lines
 
 
+def _drop_north_arrow(ax) -> None:
+    """Remove a panel's north arrow (its "N" and the arrow): the figure says "north is up"."""
+    for t in list(ax.texts):
+        if t.get_gid() == "north-arrow" or (not t.get_text() and getattr(t, "arrow_patch", None) is not None):
+            t.remove()
+
+
 def _panel_box(ax, across, source, chk, enc) -> None:
     """The share and verdict (or the corridor) inside the panel; a stale release in red."""
     if enc is not None:
@@ -247,6 +254,7 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
             plot_claim(chk, ax=ax, places=places, context=context, bars=False, footer=False, **style)
         if ax.get_legend() is not None:
             ax.get_legend().remove()
+        _drop_north_arrow(ax)  # the verdict box needs the corner; north is up in every panel
         ctx += list(getattr(ax, "_mapdiff_context", ()))
         lean = source_lean(chk)
         gap_text = "" if gap is None else f" ({gap} d before)"
@@ -334,6 +342,7 @@ def _caption_and_credits(fig, foot, across, checks, ctx, width, top_in) -> None:
         gid="caption",
     ).set_in_layout(False)
     credits = _attribution([SimpleMap(c.source) for _, c in checks]).split("\n")
+    credits[0] = "North is up in every panel. " + credits[0]
     if ctx:
         credits.append("Context: " + "; ".join(dict.fromkeys(ctx)) + ".")
     text = "\n".join(line for c in credits for line in _fill(c, width, _CREDITS_PT))
