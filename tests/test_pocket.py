@@ -84,3 +84,36 @@ def test_cli_encircle_two_places(cli, tmp_path):
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
     assert doc["place"] == "Pokrovsk and Myrnohrad" and out.stat().st_size > 0
+
+
+def test_cli_claim_two_towns_encircled_on_every_map(cli, tmp_path):
+    a, b = (str(p) for p in mapdiff.sample_paths()[2:4])
+    out = tmp_path / "pocket_every_side.png"
+    res = cli(
+        "claim",
+        f"one={a}",
+        f"two={b}",
+        "--place",
+        "Pokrovsk",
+        "--place",
+        "Myrnohrad",
+        "--side",
+        "RU",
+        "--kind",
+        "encircled",
+        "--date",
+        "2025-11-27",
+        "--out",
+        out,
+        "--dpi",
+        "50",
+        "--json",
+    )
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["place"] == "Pokrovsk and Myrnohrad" and out.stat().st_size > 0
+    one = mapdiff.encirclement(mapdiff.read_map(b), ["Pokrovsk", "Myrnohrad"], by="RU")
+    want = "supported" if one.enclosed else "not supported"
+    assert doc["sources"]["two"]["verdict"] == want
+    res = cli("claim", b, "--place", "Pokrovsk", "--place", "Myrnohrad", "--side", "RU", "--claimed", "70%")
+    assert res.returncode == 2 and "--kind encircled" in res.stderr

@@ -11,6 +11,7 @@ PDF) draws the claim figure: for several sources the every-side panel grid
 from __future__ import annotations
 
 from ..claims import KINDS, POLICIES, check_claim
+from ..errors import ArgumentError
 from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, parse_maps, ranged, read_map_option
 
 
@@ -78,7 +79,7 @@ def _release_gap(args, m):
     import warnings
 
     from .._dates import as_date
-    from ..errors import ArgumentError, StaleReleaseWarning
+    from ..errors import StaleReleaseWarning
 
     if not args.date:
         return None
@@ -104,6 +105,11 @@ def _release_gap(args, m):
 
 
 def _run(args) -> int:
+    if len(args.place) > 1 and args.kind != "encircled":
+        raise ArgumentError(
+            "several --place are one pocket, for --kind encircled only; check a share claim once per place"
+        )
+    args.place = args.place if len(args.place) > 1 else args.place[0]
     if args.more or args.maps:
         return _run_all(args)
     m = read_map_option(args)
@@ -139,7 +145,14 @@ def _run(args) -> int:
 
 
 def _configure(p) -> None:
-    add_map_options(p, place=True)
+    add_map_options(p)
+    p.add_argument(
+        "--place",
+        action="append",
+        required=True,
+        help="gazetteer name or alias (any script), or a polygon file; with --kind encircled repeat "
+        "it for one pocket of several towns (--place Pokrovsk --place Myrnohrad)",
+    )
     p.add_argument(
         "more",
         nargs="*",

@@ -272,12 +272,16 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
         for ax in axes[:n]:
             ax.set_xlim(x0, x1)
             ax.set_ylim(y0, y1)
-        if own_figure:  # rows as tall as the maps are (equal aspect), no blank band between them
-            page_h = _PAGE_IN[1] if ncols <= 2 else _PAGE_IN[0]  # portrait, or landscape for 3 columns
-            fit = (page_h - foot_in - 0.35) / nrows - 0.5
-            panel_h = min(max(panel * (y1 - y0) / max(x1 - x0, 1e-9), 0.5 * panel), fit) + 0.5
-            gs.set_height_ratios([panel_h] * nrows + [foot_in])
-            fig.set_size_inches(width, nrows * panel_h + foot_in + 0.35)
+    if own_figure and checks:  # rows as tall as the maps are (equal aspect), no blank band between them
+        aspect = max(
+            abs(ax.get_ylim()[1] - ax.get_ylim()[0]) / max(abs(ax.get_xlim()[1] - ax.get_xlim()[0]), 1e-9)
+            for ax in axes[:n]
+        )
+        page_h = _PAGE_IN[1] if ncols <= 2 else _PAGE_IN[0]  # portrait, or landscape for 3 columns
+        fit = (page_h - foot_in - 0.35) / nrows - 0.5
+        panel_h = min(max(panel * aspect, 0.5 * panel), fit) + 0.5
+        gs.set_height_ratios([panel_h] * nrows + [foot_in])
+        fig.set_size_inches(width, nrows * panel_h + foot_in + 0.35)
     if not own_figure:
         return axes
     handles = [Patch(facecolor=c, edgecolor="#555555", label=t) for t, c in patches]
