@@ -15,8 +15,8 @@ from ..errors import ArgumentError
 from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, parse_maps, ranged, read_map_option
 
 
-def _sources(args) -> dict:
-    """{name: folder/file path or [ControlMap]} from MAP arguments and --maps."""
+def map_sources(args) -> dict:
+    """{name: folder/file path or [ControlMap]} from MAP arguments and --maps (claim, encircle)."""
     import os
 
     from ..io.read import read_map
@@ -34,7 +34,7 @@ def _sources(args) -> dict:
     return out
 
 
-def _figure(fig, args, title: str, methods: str) -> str:
+def save_with_methods(fig, args, title: str, methods: str) -> str:
     """Save ``fig`` to ``--out`` (methods note in its metadata); the line that says where."""
     import matplotlib.pyplot as plt
 
@@ -49,7 +49,7 @@ def _run_all(args) -> int:
     from ..across import check_claim_all
 
     res = check_claim_all(
-        _sources(args),
+        map_sources(args),
         args.place,
         args.side,
         args.claimed,
@@ -63,7 +63,7 @@ def _run_all(args) -> int:
     text = res.summary()
     if args.out:
         axes = res.plot(places=args.labels, context=False)
-        text += _figure(axes[0].figure, args, f"Claim: {res.claim_text()}", res.methods())
+        text += save_with_methods(axes[0].figure, args, f"Claim: {res.claim_text()}", res.methods())
     emit(res.to_dict(), args.json, text)
     if args.strict and not all(c.supported for c in res.checks.values()):
         return EXIT_UNSUPPORTED
@@ -139,7 +139,7 @@ def _run(args) -> int:
         from ..draw.plot import plot_claim
 
         ax = plot_claim(chk, places=args.labels)
-        text += _figure(ax, args, ax.get_title(), text)
+        text += save_with_methods(ax, args, ax.get_title(), text)
     emit(doc, args.json, text)
     return EXIT_UNSUPPORTED if args.strict and not chk.supported else EXIT_OK
 
