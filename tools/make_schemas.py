@@ -209,6 +209,8 @@ schema(
                 "properties": {
                     "role": {"enum": ["a", "b"]},
                     "source": STR,
+                    "source_name": {"type": "string", "description": "what readers call the source"},
+                    "lean": {"type": "string", "description": "the source's lean ('' when unknown)"},
                     "as_of": R("date"),
                     "path": NSTR,
                     "sha256": NSTR,
