@@ -368,3 +368,18 @@ def test_a_narrow_place_keeps_the_verdict_clear_of_other_text():
     (credits,) = [t for t in fig.findobj(lambda a: getattr(a, "get_gid", lambda: None)() == "credits")]
     assert credits.get_text().startswith("North is up in every panel.")
     plt.close(fig)
+
+
+def test_single_claim_figure_honest_legend_and_title_inside():
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))  # DeepState's archive: no grey zone
+    ax = mapdiff.check_claim(m, "Pokrovsk", "RU", "70%").plot()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not any("grey" in t for t in labels), labels
+    assert labels[-1].startswith("rest of footprint (not held by RU on this map)")
+    footer = " ".join(t.get_text() for t in ax.texts if t.get_gid() == "caption").replace("\n", " ")
+    assert "draws no grey zone: the grey-zone policies cannot differ" in footer
+    fig = ax.figure
+    fig.canvas.draw()
+    box = ax.title.get_window_extent(fig.canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.x1
+    plt.close(fig)
