@@ -53,7 +53,7 @@ import shapely
 from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso, jsonable
 from .classes import source_lean, source_name
-from .encircle import GREY_POLICIES, Encirclement, encirclement
+from .encircle import GREY_POLICIES, Encirclement, encirclement, pocket_footprint
 from .errors import ArgumentError, CoverageError
 from .labels import CONTESTED, NOT_COVERED, resolve_side
 from .measure import area_km2
@@ -708,7 +708,7 @@ def check_encircled_claim(
         return SUPPORTED if e.enclosed else WITHIN if e.fire_controlled else NOT_SUPPORTED
 
     side = _map_side(map, side)
-    fp = as_footprint(place, kind=footprint_kind)
+    fp = pocket_footprint(place, kind=footprint_kind)  # several places: one pocket
     main = encirclement(map, fp, by=side, fire_range_km=fire_range_km, grey=grey, defender=defender)
     rows = []
     for sfp in sensitivity_footprints(fp, SENSITIVITY_BUFFERS_KM):

@@ -52,7 +52,7 @@ import shapely
 
 from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso, jsonable
-from .classes import classify_pieces, comparison_sides
+from .classes import classify_pieces, comparison_sides, source_lean, source_name
 from .errors import ArgumentError, EmptyMapError
 from .labels import NOT_COVERED, Label
 from .measure import _inverse_transformer, _segments, area_km2, to_equal_area
@@ -758,6 +758,8 @@ class Comparison(GeoResult):
                 {
                     "role": r,
                     "source": m.source,
+                    "source_name": source_name(m),
+                    "lean": source_lean(m),
                     "as_of": iso(m.as_of),
                     "path": m.provenance.path,
                     "sha256": m.provenance.sha256,

@@ -64,3 +64,19 @@ def test_reversals_and_already_crossed():
     assert c["Pokrovsk"]["gap_days"] == 1
     with pytest.raises(mapdiff.ArgumentError):
         reversals(f, min_drop=0)
+
+
+def test_cli_lag_brackets_the_crossings(cli):
+    folder = str(mapdiff.sample_paths()[0].parent)
+    res = cli("lag", f"a={folder}", folder, "--place", "Pokrovsk", "--no-cache", "--json")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    (b,) = d["brackets"]
+    # the same releases twice: each crossing is 27 Nov -> 15 Dec, so the lag lies in -18..18 d
+    assert b["a"]["previous_date"] == "2025-11-27" and b["a"]["date"] == "2025-12-15"
+    assert (b["lag_min_days"], b["lag_max_days"]) == (-18, 18)
+    assert d["b"] == "DeepStateMap (Ukrainian OSINT)"
+    res = cli("lag", folder, folder, "--place", "Pokrovsk", "--no-cache")
+    assert (
+        "Pokrovsk >= 50%: A 2025-11-27 -> 2025-12-15; B 2025-11-27 -> 2025-12-15; lag -18..18 d" in res.stdout
+    )

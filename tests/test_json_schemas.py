@@ -132,6 +132,10 @@ def cases(tmp: Path) -> dict:
         "claim": ([NEW, "--place", "Pokrovsk", "--side", "RU", "--claimed", "70%"], "claim_check"),
         "encircle": ([NEW, "--place", "Myrnohrad", "--by", "RU"], "encirclement"),
         "history": ([str(SAMPLES / "*.geojson"), "--place", "Pokrovsk", "--side", "RU"], "share_series"),
+        "lag": (
+            [f"a={SAMPLES / '*.geojson'}", str(SAMPLES), "--place", "Pokrovsk", "--no-cache"],
+            "source_lag",
+        ),
         "changes": ([OLD, NEW, "--place", "Pokrovsk"], "changes"),
         "render": ([OLD, NEW, "--place", "Pokrovsk", "--out", str(tmp / "r.png"), "--dpi", "40"], "render"),
         "place": (["Pokrovsk"], "footprint"),

@@ -345,3 +345,41 @@ def test_label_words():
     assert label_words("advanced:RU") == "RU advance (control not assessed)"
     assert label_words(mapdiff.NOT_COVERED) == "not covered by the map"
     assert label_words("encircled:UA") == "encircled, held by UA"
+
+
+def test_a_narrow_place_keeps_the_verdict_clear_of_other_text():
+    # a tall, narrow footprint (as Myrnohrad's is) left the verdict box on the north arrow
+    narrow = shapely.box(37.0, 48.0, 37.03, 48.2)
+    maps = {
+        s: [
+            mapdiff.normalise(
+                [(RU, shapely.box(37.0, 48.0, 37.03, 48.05))],
+                coverage=SQUARE,
+                background=UA,
+                source=s,
+                as_of=dt.date(2025, 11, 27),
+            )
+        ]
+        for s in ("deepstate_api", "owl", "nzz")
+    }
+    r = mapdiff.check_claim_all(maps, narrow, "RU", "70%", date="2025-11-27")
+    fig = plot_claim_panels(r)[0].figure
+    assert _overlaps(fig) == []
+    (credits,) = [t for t in fig.findobj(lambda a: getattr(a, "get_gid", lambda: None)() == "credits")]
+    assert credits.get_text().startswith("North is up in every panel.")
+    plt.close(fig)
+
+
+def test_single_claim_figure_honest_legend_and_title_inside():
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))  # DeepState's archive: no grey zone
+    ax = mapdiff.check_claim(m, "Pokrovsk", "RU", "70%").plot()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert not any("grey" in t for t in labels), labels
+    assert labels[-1].startswith("rest of footprint (not held by RU on this map)")
+    footer = " ".join(t.get_text() for t in ax.texts if t.get_gid() == "caption").replace("\n", " ")
+    assert "draws no grey zone: the grey-zone policies cannot differ" in footer
+    fig = ax.figure
+    fig.canvas.draw()
+    box = ax.title.get_window_extent(fig.canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.x1
+    plt.close(fig)

@@ -84,3 +84,65 @@ def test_cli_encircle_two_places(cli, tmp_path):
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
     assert doc["place"] == "Pokrovsk and Myrnohrad" and out.stat().st_size > 0
+
+
+def test_cli_claim_two_towns_encircled_on_every_map(cli, tmp_path):
+    a, b = (str(p) for p in mapdiff.sample_paths()[2:4])
+    out = tmp_path / "pocket_every_side.png"
+    res = cli(
+        "claim",
+        f"one={a}",
+        f"two={b}",
+        "--place",
+        "Pokrovsk",
+        "--place",
+        "Myrnohrad",
+        "--side",
+        "RU",
+        "--kind",
+        "encircled",
+        "--date",
+        "2025-11-27",
+        "--out",
+        out,
+        "--dpi",
+        "50",
+        "--json",
+    )
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["place"] == "Pokrovsk and Myrnohrad" and out.stat().st_size > 0
+    one = mapdiff.encirclement(mapdiff.read_map(b), ["Pokrovsk", "Myrnohrad"], by="RU")
+    want = "supported" if one.enclosed else "not supported"
+    assert doc["sources"]["two"]["verdict"] == want
+    res = cli("claim", b, "--place", "Pokrovsk", "--place", "Myrnohrad", "--side", "RU", "--claimed", "70%")
+    assert res.returncode == 2 and "--kind encircled" in res.stderr
+
+
+def test_cli_encircle_several_maps_draws_the_panels(cli, tmp_path):
+    a, b = (str(p) for p in mapdiff.sample_paths()[2:4])
+    out = tmp_path / "pocket_panels.pdf"
+    res = cli(
+        "encircle",
+        f"one={a}",
+        f"two={b}",
+        "--place",
+        "Pokrovsk",
+        "--place",
+        "Myrnohrad",
+        "--by",
+        "RU",
+        "--date",
+        "2025-11-27",
+        "--out",
+        out,
+        "--json",
+    )
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["type"] == "claim_across_maps" and doc["kind"] == "encircled" and out.stat().st_size > 0
+    assert doc["sources"]["one"]["gap_days"] == 7
+    res = cli(
+        "encircle", f"one={a}", f"two={b}", "--place", "Myrnohrad", "--by", "RU", "--rear", "Kramatorsk"
+    )
+    assert res.returncode == 2 and "--rear applies to one map" in res.stderr

@@ -209,6 +209,8 @@ schema(
                 "properties": {
                     "role": {"enum": ["a", "b"]},
                     "source": STR,
+                    "source_name": {"type": "string", "description": "what readers call the source"},
+                    "lean": {"type": "string", "description": "the source's lean ('' when unknown)"},
                     "as_of": R("date"),
                     "path": NSTR,
                     "sha256": NSTR,
@@ -646,13 +648,32 @@ schema(
 schema(
     "source_lag",
     "Source lag (lag, SourceLag.to_dict)",
-    "How many days one source shows a change after another, per place, with the crossing evidence.",
+    "How many days one source shows a change after another, per place, with the crossing evidence. "
+    "mapdiff lag adds a and b (the sources' names and leans), side, and brackets: per place and "
+    "threshold each source's crossing as a range of releases and the lag they bracket.",
     {
         "leader": STR,
         "follower": STR,
         "window": ARR(R("date")),
         "places": {"type": "object"},
         "crossings": ARR({"type": "object"}),
+        "a": STR,
+        "b": STR,
+        "side": STR,
+        "brackets": ARR(
+            {
+                "type": "object",
+                "required": ["place", "threshold", "a", "b", "lag_min_days", "lag_max_days"],
+                "properties": {
+                    "place": STR,
+                    "threshold": R("share"),
+                    "a": {"type": "object"},
+                    "b": {"type": "object"},
+                    "lag_min_days": {"type": ["integer", "null"]},
+                    "lag_max_days": {"type": ["integer", "null"]},
+                },
+            }
+        ),
     },
     ["leader", "follower", "places", "crossings"],
 )

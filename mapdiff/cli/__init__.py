@@ -43,6 +43,7 @@ _MODULES = (
     "regions",
     "encircle",
     "history",
+    "lag",
     "changes",
     "claims",
     "track",

@@ -15,8 +15,8 @@ from ..errors import ArgumentError
 from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, parse_maps, ranged, read_map_option
 
 
-def _sources(args) -> dict:
-    """{name: folder/file path or [ControlMap]} from MAP arguments and --maps."""
+def map_sources(args) -> dict:
+    """{name: folder/file path or [ControlMap]} from MAP arguments and --maps (claim, encircle)."""
     import os
 
     from ..io.read import read_map
@@ -36,7 +36,7 @@ def _sources(args) -> dict:
     return out
 
 
-def _figure(fig, args, title: str, methods: str) -> str:
+def save_with_methods(fig, args, title: str, methods: str) -> str:
     """Save ``fig`` to ``--out`` (methods note in its metadata); the line that says where."""
     import matplotlib.pyplot as plt
 
@@ -51,7 +51,7 @@ def _run_all(args) -> int:
     from ..across import check_claim_all
 
     res = check_claim_all(
-        _sources(args),
+        map_sources(args),
         args.place,
         args.side,
         args.claimed,
@@ -65,7 +65,7 @@ def _run_all(args) -> int:
     text = res.summary()
     if args.out:
         axes = res.plot(places=args.labels, context=False)
-        text += _figure(axes[0].figure, args, f"Claim: {res.claim_text()}", res.methods())
+        text += save_with_methods(axes[0].figure, args, f"Claim: {res.claim_text()}", res.methods())
     emit(res.to_dict(), args.json, text)
     if args.strict and not all(c.supported for c in res.checks.values()):
         return EXIT_UNSUPPORTED
@@ -140,7 +140,7 @@ def _release_gap(args, m):
     import warnings
 
     from .._dates import as_date
-    from ..errors import ArgumentError, StaleReleaseWarning
+    from ..errors import StaleReleaseWarning
 
     if not args.date:
         return None
@@ -172,6 +172,11 @@ def _run(args) -> int:
         return _run_places(args)
     if not args.place:
         raise ArgumentError("give --place NAME (or --places SET: oblasts, hromadas, settlements, FILE)")
+    if len(args.place) > 1 and args.kind != "encircled":
+        raise ArgumentError(
+            "several --place are one pocket, for --kind encircled only; check a share claim once per place"
+        )
+    args.place = args.place if len(args.place) > 1 else args.place[0]
     if args.more or args.maps or _releases(args.map):
         return _run_all(args)
     m = read_map_option(args)
@@ -201,21 +206,25 @@ def _run(args) -> int:
         from ..draw.plot import plot_claim
 
         ax = plot_claim(chk, places=args.labels)
-        text += _figure(ax, args, ax.get_title(), text)
+        text += save_with_methods(ax, args, ax.get_title(), text)
     emit(doc, args.json, text)
     return EXIT_UNSUPPORTED if args.strict and not chk.supported else EXIT_OK
 
 
 def _configure(p) -> None:
-    add_map_options(p, place=True)
-    for a in p._actions:  # --place or --places
-        if a.dest == "place":
-            a.required = False
+    add_map_options(p)
     p.add_argument(
         "--places",
         metavar="SET",
         help="every place of a set: oblasts, raions, hromadas, settlements, "
         "'hromadas of Donetsk Oblast', FILE",
+    )
+    p.add_argument(
+        "--place",
+        action="append",
+        default=[],
+        help="gazetteer name or alias (any script), or a polygon file; with --kind encircled repeat "
+        "it for one pocket of several towns (--place Pokrovsk --place Myrnohrad)",
     )
     p.add_argument(
         "more",

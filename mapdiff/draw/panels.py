@@ -129,6 +129,13 @@ def _entries(across) -> tuple[list, list]:
     return patches, lines
 
 
+def _drop_north_arrow(ax) -> None:
+    """Remove a panel's north arrow (its "N" and the arrow): the figure says "north is up"."""
+    for t in list(ax.texts):
+        if t.get_gid() == "north-arrow" or (not t.get_text() and getattr(t, "arrow_patch", None) is not None):
+            t.remove()
+
+
 def _panel_box(ax, across, source, chk, enc) -> None:
     """The share and verdict (or the corridor) inside the panel; a stale release in red."""
     if enc is not None:
@@ -247,6 +254,7 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
             plot_claim(chk, ax=ax, places=places, context=context, bars=False, footer=False, **style)
         if ax.get_legend() is not None:
             ax.get_legend().remove()
+        _drop_north_arrow(ax)  # the verdict box needs the corner; north is up in every panel
         ctx += list(getattr(ax, "_mapdiff_context", ()))
         lean = source_lean(chk)
         gap_text = "" if gap is None else f" ({gap} d before)"
@@ -264,12 +272,16 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
         for ax in axes[:n]:
             ax.set_xlim(x0, x1)
             ax.set_ylim(y0, y1)
-        if own_figure:  # rows as tall as the maps are (equal aspect), no blank band between them
-            page_h = _PAGE_IN[1] if ncols <= 2 else _PAGE_IN[0]  # portrait, or landscape for 3 columns
-            fit = (page_h - foot_in - 0.35) / nrows - 0.5
-            panel_h = min(max(panel * (y1 - y0) / max(x1 - x0, 1e-9), 0.5 * panel), fit) + 0.5
-            gs.set_height_ratios([panel_h] * nrows + [foot_in])
-            fig.set_size_inches(width, nrows * panel_h + foot_in + 0.35)
+    if own_figure and checks:  # rows as tall as the maps are (equal aspect), no blank band between them
+        aspect = max(
+            abs(ax.get_ylim()[1] - ax.get_ylim()[0]) / max(abs(ax.get_xlim()[1] - ax.get_xlim()[0]), 1e-9)
+            for ax in axes[:n]
+        )
+        page_h = _PAGE_IN[1] if ncols <= 2 else _PAGE_IN[0]  # portrait, or landscape for 3 columns
+        fit = (page_h - foot_in - 0.35) / nrows - 0.5
+        panel_h = min(max(panel * aspect, 0.5 * panel), fit) + 0.5
+        gs.set_height_ratios([panel_h] * nrows + [foot_in])
+        fig.set_size_inches(width, nrows * panel_h + foot_in + 0.35)
     if not own_figure:
         return axes
     handles = [Patch(facecolor=c, edgecolor="#555555", label=t) for t, c in patches]
@@ -334,6 +346,7 @@ def _caption_and_credits(fig, foot, across, checks, ctx, width, top_in) -> None:
         gid="caption",
     ).set_in_layout(False)
     credits = _attribution([SimpleMap(c.source) for _, c in checks]).split("\n")
+    credits[0] = "North is up in every panel. " + credits[0]
     if ctx:
         credits.append("Context: " + "; ".join(dict.fromkeys(ctx)) + ".")
     text = "\n".join(line for c in credits for line in _fill(c, width, _CREDITS_PT))

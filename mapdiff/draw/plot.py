@@ -1064,30 +1064,26 @@ def plot_claim(
     _extent(ax, fp, centre, margin=0.08)
     _outline(ax, fp, centre, ls="--" if c.approximate else "-", lw=1.6, zorder=6)
     kind = c.footprint_kind + (", approximate" if c.approximate and "approx" not in c.footprint_kind else "")
-    entries = [
-        (f"held by {c.side}: {c.held_km2:,.2f} km²", PALETTE["vermillion"], None),
+    no_grey = getattr(c, "grey_note", None) is not None
+    entries = [(f"held by {c.side}: {c.held_km2:,.2f} km²", PALETTE["vermillion"], None)]
+    if not no_grey:  # honest: no grey swatch for a source without a grey zone (said in the footer)
+        entries.append((f"grey zone: {c.grey_km2:,.2f} km²", PALETTE["grey"], None))
+    entries.append(
         (
-            f"grey zone: {c.grey_km2:,.2f} km²"
-            if getattr(c, "grey_note", None) is None
-            else "no grey-zone class in this source: the policies cannot differ",
-            PALETTE["grey"],
-            None,
-        ),
-        (
-            f"rest of footprint: {max(c.footprint_km2 - c.held_km2 - c.grey_km2, 0):,.2f} km²",
+            f"rest of footprint (not held by {c.side} on this map): "
+            f"{max(c.footprint_km2 - c.held_km2 - c.grey_km2, 0):,.2f} km²",
             PALETTE["light"],
             None,
-        ),
-    ]
+        )
+    )
     ctx = _finish_map(ax, centre, places=places, context=context, bold=(c.place,))
     claimed = "" if c.claimed is None else f"{100 * c.claimed:g}% of "
     what = {"captured": f"{c.place} captured", "encircled": f"{c.place} encircled"}.get(
         c.kind, f"{claimed}{c.place}"
     )
     date = iso(c.as_of, "undated")
-    ax.set_title(
-        f"Claim: {c.side} holds {what}: {c.verdict.upper()} on {_name(SimpleMap(c.source))} {date}",
-        fontsize=11,
+    _set_title(
+        ax, f"Claim: {c.side} holds {what}: {c.verdict.upper()} on {_name(SimpleMap(c.source))} {date}"
     )
     # share per policy, as bars beside the map
     if bars and c.policies:
@@ -1112,6 +1108,10 @@ def plot_claim(
             fontsize=8,
         )
     notes = []
+    if no_grey:
+        notes.append(
+            f"{_name(SimpleMap(c.source))} draws no grey zone: the grey-zone policies cannot differ."
+        )
     if c.approximate:
         notes.append(
             f"Approximate footprint (dashed): {c.place} is a stand-in, not an official "
