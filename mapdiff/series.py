@@ -198,7 +198,7 @@ class Series:
     Examples
     --------
     >>> import mapdiff
-    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
     >>> len(s), s.dates[0].isoformat()
     (5, '2025-10-01')
     >>> sh = s.shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True)
@@ -634,7 +634,7 @@ class ShareSeries:
     Examples
     --------
     >>> import mapdiff
-    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
     >>> sh = s.shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True)
     >>> type(sh).__name__, sh.kinds, sh.frame["Pokrovsk"].round(2).tolist()
     ('ShareSeries', ('city_limits',), [0.0, 0.07, 0.4, 0.45, 0.62])
