@@ -742,7 +742,7 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None):
     --------
     >>> import mapdiff
     >>> client = mapdiff.dask_client("tcp://scheduler:8786")  # doctest: +SKIP
-    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
     >>> sh = s.shares(["Pokrovsk"], "RU", backend="dask", client=client)  # doctest: +SKIP
     """
     try:

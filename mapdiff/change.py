@@ -456,7 +456,7 @@ class ChangeTable:
     Examples
     --------
     >>> import mapdiff
-    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
     >>> t = s.changes(aoi="Pokrovsk", cache=False, workers=1, quiet=True)
     >>> type(t).__name__, t.sides, t.frame["RU_net_km2"].round(1).tolist()
     ('ChangeTable', ['RU', 'UA'], [2.1, 10.2, 1.5, 5.5])

@@ -32,7 +32,7 @@ def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
     Examples
     --------
     >>> import mapdiff
-    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
     >>> sh = s.shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True)
     >>> r = mapdiff.first_crossing(sh.frame, threshold=0.5).loc["Pokrovsk"]
     >>> str(r.date.date()), str(r.previous_date.date()), round(float(r.share_at), 2)

@@ -186,8 +186,9 @@ class Series:
         Release dates, one per release, for files that state none.
     cache : bool, default True
         Remember in the cache root which source the first file was recognised as (by
-        its content hash), so the next run parses nothing to recognise it; False
-        neither reads nor writes that note.
+        its content hash), so the next run parses nothing to recognise it, and read
+        whole releases (``s[i]``, iteration) through the read cache
+        (:func:`mapdiff.read_map` ``cache=True``); False does neither.
 
     Notes
     -----
@@ -197,7 +198,7 @@ class Series:
     Examples
     --------
     >>> import mapdiff
-    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
     >>> len(s), s.dates[0].isoformat()
     (5, '2025-10-01')
     >>> sh = s.shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True)
@@ -222,6 +223,7 @@ class Series:
             raise ArgumentError(f"{len(dates)} dates for {len(items)} releases; give one date per release")
         self.source = source
         self._source_given = source is not None
+        self._cache = cache
         profile = get_profile(source) if source else None
         first_path = next((Path(x) for x in items if not isinstance(x, ControlMap)), None)
         if profile is None and first_path is not None:
@@ -291,11 +293,11 @@ class Series:
             out = self.between()
             out._releases = self._releases[i]
             return out
-        return _read_full(self._releases[i], self._profile_name)
+        return _read_full(self._releases[i], self._profile_name, getattr(self, "_cache", True))
 
     def __iter__(self):
         for r in self._releases:
-            yield _read_full(r, self._profile_name)
+            yield _read_full(r, self._profile_name, getattr(self, "_cache", True))
 
     def __repr__(self) -> str:
         span = f"{self.dates[0]}..{self.dates[-1]}" if self._releases else "empty"
@@ -308,6 +310,7 @@ class Series:
         out = object.__new__(Series)
         out.source, out._profile_name, out.duplicates = self.source, self._profile_name, self.duplicates
         out._source_given = self._source_given
+        out._cache = getattr(self, "_cache", True)
         out._releases = [r for r in self._releases if lo <= r.as_of <= hi]
         return out
 
@@ -514,12 +517,12 @@ def _detect(path: Path, cache: bool = True):
     return prof
 
 
-def _read_full(r: _Release, profile: str | None) -> ControlMap:
+def _read_full(r: _Release, profile: str | None, cache: bool = True) -> ControlMap:
     if r.map is not None:
         return r.map
     from .io.read import read_map
 
-    m = read_map(r.path, source=profile)
+    m = read_map(r.path, source=profile, cache=cache)  # through the read cache
     if m.as_of != r.as_of:
         m = ControlMap(
             m.labels,
@@ -639,7 +642,7 @@ class ShareSeries:
     Examples
     --------
     >>> import mapdiff
-    >>> s = mapdiff.Series(mapdiff.sample_paths())
+    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
     >>> sh = s.shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True)
     >>> type(sh).__name__, sh.kinds, sh.frame["Pokrovsk"].round(2).tolist()
     ('ShareSeries', ('city_limits',), [0.0, 0.07, 0.4, 0.45, 0.62])

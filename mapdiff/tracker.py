@@ -157,7 +157,7 @@ class Tracking:
     --------
     >>> import datetime, mapdiff
     >>> claim = mapdiff.Claim("someone", datetime.date(2025, 11, 2), "Pokrovsk", "RU", "share", 0.3)
-    >>> samples = {"deepstate": mapdiff.Series(mapdiff.sample_paths())}
+    >>> samples = {"deepstate": mapdiff.Series(mapdiff.sample_paths(), cache=False)}
     >>> t = mapdiff.track([claim], samples, buffers_km=(), cache=False, workers=1, quiet=True)
     >>> type(t).__name__, t.to_frame().iloc[0].status
     ('Tracking', 'confirmed')
@@ -386,14 +386,14 @@ def _key(fp) -> str:
     return f"{fp.name}|{fp.kind}|{_digest(fp)}"
 
 
-def _as_series(name: str, obj):
+def _as_series(name: str, obj, cache: bool = True):
     from .series import Series
 
     if isinstance(obj, Series):
         return obj
     if isinstance(obj, str | Path):
-        return Series(obj, source=None if name in ("", None) else _profile_or_none(name))
-    return Series(obj)
+        return Series(obj, source=None if name in ("", None) else _profile_or_none(name), cache=cache)
+    return Series(obj, cache=cache)
 
 
 def _profile_or_none(name: str):
@@ -447,7 +447,7 @@ def track(
     --------
     >>> import datetime, mapdiff
     >>> claim = mapdiff.Claim("someone", datetime.date(2025, 11, 2), "Pokrovsk", "RU", "share", 0.3)
-    >>> samples = mapdiff.Series(mapdiff.sample_paths())   # five DeepState releases, Oct-Dec 2025
+    >>> samples = mapdiff.Series(mapdiff.sample_paths(), cache=False)  # five DeepState releases
     >>> t = track([claim], {"deepstate": samples}, buffers_km=(), cache=False, workers=1, quiet=True)
     >>> r = t.to_frame().iloc[0]
     >>> r.release, r.status, r.first_shown, int(r.lead_days)
@@ -498,7 +498,7 @@ def track(
     curves: list[dict] = []
     sources: list[dict] = []
     for name, obj in maps.items():
-        series = _as_series(str(name), obj)
+        series = _as_series(str(name), obj, cache)
         stats: dict = {}
         s0 = time.perf_counter()
         results = series._measure(

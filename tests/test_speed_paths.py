@@ -196,3 +196,33 @@ def test_cache_is_bounded_least_recently_used_first(tmp_path, monkeypatch):
     assert cache.max_bytes() == 1048
     monkeypatch.setenv("MAPDIFF_CACHE_MAX_MB", "lots")
     assert cache.max_bytes() == cache.MAX_BYTES_DEFAULT
+
+
+def test_series_reads_whole_releases_through_the_read_cache(tmp_path, monkeypatch):
+    """s[i] of a Series goes through the read cache (a folder claim reads the release on
+    the claim's date whole): the second read parses nothing; cache=False writes nothing."""
+    import mapdiff.io.read as R
+    from mapdiff.series import Series
+
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"status": "controlled", "side": "RU"},
+                "geometry": shapely.geometry.mapping(shapely.box(37.0, 48.0, 37.1, 48.1)),
+            }
+        ],
+    }
+    path = tmp_path / "front_2025-11-27.geojson"
+    path.write_text(json.dumps(fc))
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "c"))
+    Series([path], source="generic", dates=["2025-11-27"], cache=False)[0]
+    assert not (tmp_path / "c").exists()
+    first = Series([path], source="generic", dates=["2025-11-27"])[0]
+    assert len(list((tmp_path / "c" / "releases").glob("*.mdr"))) == 1
+    with monkeypatch.context() as m:
+        m.setattr(R, "_read_map", lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed again")))
+        again = Series([path], source="generic", dates=["2025-11-27"])[0]
+    assert again.area(RU) == pytest.approx(first.area(RU), rel=1e-12)
+    assert again.as_of == first.as_of
