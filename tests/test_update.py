@@ -144,7 +144,7 @@ def test_day_by_day_equals_one_run_and_the_numbers_of_changes(cli, tmp_path, fol
     assert index["sources"][0]["newest"] == "2025-12-15"
     shares = index["summary"]["shares"]
     assert shares[0]["place"] == "Pokrovsk" and 0 < shares[0]["held"] <= 1
-    assert 0.999 < shares[0]["held"] + shares[0]["grey"] + shares[0]["other"] < 1.001
+    assert 0.999 < shares[0]["held"] + (shares[0]["grey"] or 0) + shares[0]["other"] < 1.001
     # the share history (engine's cache) is that of `mapdiff history` on the same files
     hist = index["summary"]["history"]["deepstate"]
     assert hist["dates"] == ["2025-11-20", "2025-11-27", "2025-12-15"]
@@ -376,7 +376,9 @@ def test_three_sources_day_by_day_over_real_releases(cli, tmp_path):
     cons = index["summary"]["consensus"]
     assert len(cons["pairwise_km2"]) == 3 and all(p["km2"] >= 0 for p in cons["pairwise_km2"])
     grey = {r["source"]: r["grey"] for r in index["summary"]["shares"]}
-    assert grey["deepstate"] is not None and grey["owl"] == 0.0  # owl draws no grey zone
+    assert grey["owl"] is None  # owl has no grey-zone class: said, not a 0% grey zone
+    note = {r["source"]: r["note"] for r in index["summary"]["shares"]}["owl"]
+    assert "no grey" in note and note in (site / "index.html").read_text(encoding="utf-8")
     rep = json.loads((site / "owl" / "2025-11-05" / "report.json").read_text())
     ch = cli("changes", *(str(tmp_path / "owl" / f) for f in ("20251104.json", "20251105.json")), "--json")
     _same_sides(rep, ch.stdout)

@@ -167,11 +167,13 @@ def _figure(cfg, maps: dict, names: dict):
     if not cfg.places or not maps:
         return None
     import matplotlib.pyplot as plt
+    import shapely
 
     from ..draw.plot import plot_panels, save_figure
     from ..update.summary import watched_area
 
-    area = watched_area(cfg.places, cfg.aoi_km)
+    # the box around the watched places: the front between places far apart is shown too
+    area = shapely.envelope(watched_area(cfg.places, cfg.aoi_km))
     figdir = cfg.site / "figures"
     figdir.mkdir(parents=True, exist_ok=True)
     axes = plot_panels(
@@ -188,9 +190,9 @@ def _figure(cfg, maps: dict, names: dict):
         "src": "figures/panels.png",
         "svg": "figures/panels.svg",
         "alt": "Every source's newest map of the watched places, side by side",
-        "caption": "Each source's newest map over "
+        "caption": "Each source's newest map around "
         + ", ".join(cfg.places)
-        + f" (grown by {cfg.aoi_km:g} km), same extent and colours.",
+        + f" (the box around them grown by {cfg.aoi_km:g} km), same extent and colours.",
     }
 
 
@@ -198,6 +200,7 @@ def _history_figure(cfg, history: dict, names: dict):
     """Each watched place's share held by RU over time, one line per source and place."""
     if not history:
         return None
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
     import pandas as pd
 
@@ -209,6 +212,7 @@ def _history_figure(cfg, history: dict, names: dict):
         for name, h in history.items():
             values = [float("nan") if v is None else 100 * v for v in h["shares"].get(place, [])]
             ax.plot(pd.to_datetime(h["dates"]), values, marker="o", ms=3, label=names.get(name, name))
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         ax.set_title(f"{place}: share held by RU", fontsize=10, loc="left")
         ax.set_ylim(-2, 102)
         ax.set_ylabel("%")
