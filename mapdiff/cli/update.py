@@ -19,7 +19,7 @@ from pathlib import Path
 from .._dates import as_date
 from .._json import iso
 from ..errors import MapdiffError
-from . import EXIT_OK, EXIT_PARTIAL, command, emit
+from . import EXIT_OK, EXIT_PARTIAL, command, emit, ranged
 
 _EPILOG = """\
 The watch file (TOML):
@@ -441,7 +441,7 @@ def _configure(p) -> None:
     )
     p.add_argument(
         "--wait",
-        type=float,
+        type=ranged(float, 0, 86400),
         default=0.0,
         metavar="SECONDS",
         help="wait this long for another run on the same site to finish (default: exit at once)",
