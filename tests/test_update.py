@@ -172,6 +172,8 @@ def test_the_pages_escape_and_link(built):
     page = (site / "index.html").read_text(encoding="utf-8")
     assert '<meta name="viewport"' in page and 'href="deepstate/2025-12-15/index.html"' in page
     assert 'src="figures/panels.png"' in page and (site / "figures" / "panels.svg").is_file()
+    release = (site / "deepstate" / "2025-12-15" / "index.html").read_text(encoding="utf-8")
+    assert release.count('href="../../index.html"') == 1  # back to the front page
     feed = (site / "feed.xml").read_text(encoding="utf-8")
     assert feed.count("<id>tag:mapdiff,2025:release/deepstate/") == 2 and "2025-12-15T00:00:00Z" in feed
     assert feed.count("<id>tag:mapdiff,2025:claim/") == len(

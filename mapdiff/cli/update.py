@@ -134,6 +134,7 @@ def _process(cfg, src, st: dict, disc, say):
             except MapdiffError as exc:  # this pair cannot be reported: said, and skipped
                 disc.failures.append((found.date, f"no report against {hist[-1]['date']}: {exc}"))
                 continue
+            _link_home(res["html"])
             d = res["report"]
             side = d["sides"].get("RU") or {}
             entry.update(
@@ -149,6 +150,21 @@ def _process(cfg, src, st: dict, disc, say):
         prev = new
         added = True
     return prev if added else None
+
+
+_NAV = (
+    '<nav><a href="../../index.html">Every side\'s newest map</a> · '
+    '<a href="../../archive.html">Archive</a> · <a href="../../feed.xml">Feed</a></nav>\n'
+)
+
+
+def _link_home(page: Path) -> None:
+    """Links from a release's page (SOURCE/DATE/index.html) back to the site's front page."""
+    from ..io.atomic import write_text
+
+    text = Path(page).read_text(encoding="utf-8")
+    if _NAV not in text:
+        write_text(page, text.replace("<main>\n", "<main>\n" + _NAV, 1))
 
 
 def _stale(st: dict, disc) -> None:
