@@ -89,6 +89,14 @@ def _deterministic_matplotlib():
             os.environ["SOURCE_DATE_EPOCH"] = before
 
 
+def _displays(cfg) -> dict:
+    """{source name: (what readers call it, its lean)}; two sources that readers call alike
+    (DeepState's archive and its API) are told apart by their names in the watch file."""
+    out = {src.name: _profile_text(src.profile, src.name) for src in cfg.sources}
+    seen = [d for d, _ in out.values()]
+    return {k: ((f"{d} ({k})" if seen.count(d) > 1 else d), lean) for k, (d, lean) in out.items()}
+
+
 def _profile_text(profile: str | None, name: str) -> tuple[str, str]:
     from ..io.profiles import get_profile
 
@@ -252,9 +260,10 @@ def _site_doc(cfg, state: dict, *, maps: dict, summary: dict, figure) -> dict:
     from .._json import SCHEMA_VERSION, jsonable
 
     sources, all_claims, notes = [], [], []
+    displays = _displays(cfg)
     for src in cfg.sources:
         st = state["sources"].get(src.name, {"history": [], "skipped": [], "stale": None})
-        display, lean = _profile_text(src.profile, src.name)
+        display, lean = displays[src.name]
         hist = st["history"]
         last = hist[-1] if hist else {}
         sources.append(
@@ -332,7 +341,7 @@ def _write_site(cfg, state: dict, say, read: dict) -> dict:
                 if m is None:
                     m = _read(hist[-1]["file"], src.profile, as_date(hist[-1]["date"]))
                 maps[src.name] = m
-                names[src.name] = _profile_text(src.profile, src.name)[0]
+                names[src.name] = _displays(cfg)[src.name][0]
             except (MapdiffError, OSError) as exc:
                 say(f"  {src.name}: newest release unreadable now ({exc}); left off the front page")
     t0 = time.perf_counter()
