@@ -39,13 +39,7 @@ def test_demo_prints_the_numbers_and_writes_the_images(tmp_path, cli):
     assert f"RU gained {s['gained_km2']:,.2f} km², lost {s['lost_km2']:,.2f} km²" in out
     assert f"RU gained {s['gained_km2']:,.2f} km²" in page
     assert str(tmp_path / "report" / "index.html") in out
-
-
-def test_demo_builds_a_small_site(tmp_path, cli):
-    r = cli("demo", "--out", tmp_path)
-    assert r.returncode == 0, r.stderr
+    # 5. the small site of `mapdiff update`
     site = tmp_path / "site"
     assert (site / "deepstate" / "2025-12-15" / "report.json").is_file() and (site / "state.json").is_file()
     assert "DeepStateMap" in (site / "index.html").read_text(encoding="utf-8")
-    again = cli("demo", "--out", tmp_path)  # `make demo` twice: the site has nothing new
-    assert again.returncode == 0 and "nothing new" in again.stdout

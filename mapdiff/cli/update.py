@@ -19,7 +19,7 @@ from pathlib import Path
 from .._dates import as_date
 from .._json import iso
 from ..errors import MapdiffError
-from . import EXIT_OK, EXIT_PARTIAL, command, emit
+from . import EXIT_OK, EXIT_PARTIAL, command, emit, ranged
 
 _EPILOG = """\
 The watch file (TOML):
@@ -89,6 +89,14 @@ def _deterministic_matplotlib():
             os.environ["SOURCE_DATE_EPOCH"] = before
 
 
+def _displays(cfg) -> dict:
+    """{source name: (what readers call it, its lean)}; two sources that readers call alike
+    (DeepState's archive and its API) are told apart by their names in the watch file."""
+    out = {src.name: _profile_text(src.profile, src.name) for src in cfg.sources}
+    seen = [d for d, _ in out.values()]
+    return {k: ((f"{d} ({k})" if seen.count(d) > 1 else d), lean) for k, (d, lean) in out.items()}
+
+
 def _profile_text(profile: str | None, name: str) -> tuple[str, str]:
     from ..io.profiles import get_profile
 
@@ -134,6 +142,7 @@ def _process(cfg, src, st: dict, disc, say):
             except MapdiffError as exc:  # this pair cannot be reported: said, and skipped
                 disc.failures.append((found.date, f"no report against {hist[-1]['date']}: {exc}"))
                 continue
+            _link_home(res["html"])
             d = res["report"]
             side = d["sides"].get("RU") or {}
             entry.update(
@@ -149,6 +158,21 @@ def _process(cfg, src, st: dict, disc, say):
         prev = new
         added = True
     return prev if added else None
+
+
+_NAV = (
+    '<nav><a href="../../index.html">Every side\'s newest map</a> · '
+    '<a href="../../archive.html">Archive</a> · <a href="../../feed.xml">Feed</a></nav>\n'
+)
+
+
+def _link_home(page: Path) -> None:
+    """Links from a release's page (SOURCE/DATE/index.html) back to the site's front page."""
+    from ..io.atomic import write_text
+
+    text = Path(page).read_text(encoding="utf-8")
+    if _NAV not in text:
+        write_text(page, text.replace("<main>\n", "<main>\n" + _NAV, 1))
 
 
 def _stale(st: dict, disc) -> None:
@@ -167,11 +191,13 @@ def _figure(cfg, maps: dict, names: dict):
     if not cfg.places or not maps:
         return None
     import matplotlib.pyplot as plt
+    import shapely
 
     from ..draw.plot import plot_panels, save_figure
     from ..update.summary import watched_area
 
-    area = watched_area(cfg.places, cfg.aoi_km)
+    # the box around the watched places: the front between places far apart is shown too
+    area = shapely.envelope(watched_area(cfg.places, cfg.aoi_km))
     figdir = cfg.site / "figures"
     figdir.mkdir(parents=True, exist_ok=True)
     axes = plot_panels(
@@ -188,9 +214,9 @@ def _figure(cfg, maps: dict, names: dict):
         "src": "figures/panels.png",
         "svg": "figures/panels.svg",
         "alt": "Every source's newest map of the watched places, side by side",
-        "caption": "Each source's newest map over "
+        "caption": "Each source's newest map around "
         + ", ".join(cfg.places)
-        + f" (grown by {cfg.aoi_km:g} km), same extent and colours.",
+        + f" (the box around them grown by {cfg.aoi_km:g} km), same extent and colours.",
     }
 
 
@@ -198,6 +224,7 @@ def _history_figure(cfg, history: dict, names: dict):
     """Each watched place's share held by RU over time, one line per source and place."""
     if not history:
         return None
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
     import pandas as pd
 
@@ -209,6 +236,7 @@ def _history_figure(cfg, history: dict, names: dict):
         for name, h in history.items():
             values = [float("nan") if v is None else 100 * v for v in h["shares"].get(place, [])]
             ax.plot(pd.to_datetime(h["dates"]), values, marker="o", ms=3, label=names.get(name, name))
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         ax.set_title(f"{place}: share held by RU", fontsize=10, loc="left")
         ax.set_ylim(-2, 102)
         ax.set_ylabel("%")
@@ -232,9 +260,10 @@ def _site_doc(cfg, state: dict, *, maps: dict, summary: dict, figure) -> dict:
     from .._json import SCHEMA_VERSION, jsonable
 
     sources, all_claims, notes = [], [], []
+    displays = _displays(cfg)
     for src in cfg.sources:
         st = state["sources"].get(src.name, {"history": [], "skipped": [], "stale": None})
-        display, lean = _profile_text(src.profile, src.name)
+        display, lean = displays[src.name]
         hist = st["history"]
         last = hist[-1] if hist else {}
         sources.append(
@@ -312,7 +341,7 @@ def _write_site(cfg, state: dict, say, read: dict) -> dict:
                 if m is None:
                     m = _read(hist[-1]["file"], src.profile, as_date(hist[-1]["date"]))
                 maps[src.name] = m
-                names[src.name] = _profile_text(src.profile, src.name)[0]
+                names[src.name] = _displays(cfg)[src.name][0]
             except (MapdiffError, OSError) as exc:
                 say(f"  {src.name}: newest release unreadable now ({exc}); left off the front page")
     t0 = time.perf_counter()
@@ -437,7 +466,7 @@ def _configure(p) -> None:
     )
     p.add_argument(
         "--wait",
-        type=float,
+        type=ranged(float, 0, 86400),
         default=0.0,
         metavar="SECONDS",
         help="wait this long for another run on the same site to finish (default: exit at once)",

@@ -140,7 +140,9 @@ def render_index(doc: dict) -> str:
                 + f'<br><span class="muted">{_e(r.get("as_of"))}</span>',
                 f'<span class="share" data-place="{_e(r.get("place"))}" data-source="{_e(r.get("source"))}">'
                 f"{_e(_pct(held))}</span>",
-                _e(_pct(grey)),
+                _e(_pct(grey))
+                if grey is not None
+                else f'<span class="flag">{_e(r.get("note") or "–")}</span>',
                 _e(_pct(other)),
                 bar,
             ]

@@ -179,9 +179,19 @@ def read_config(path) -> WatchConfig:
         if base_url is not None and not isinstance(base_url, str):
             raise _bad(file, f"{where}: base_url must be a URL string")
         sources.append(SourceConfig(name, profile, folder, archive, start, base_url))
+    site_dir = (base / site).resolve()
+    for src in sources:
+        if src.path is not None and (
+            site_dir == src.path or src.path in site_dir.parents or site_dir in src.path.parents
+        ):
+            raise _bad(
+                file,
+                f"site {site_dir} and the releases of [sources.{src.name}] ({src.path}) overlap: "
+                "the site would be written among the releases; choose another site folder",
+            )
     return WatchConfig(
         file=file.resolve(),
-        site=(base / site).resolve(),
+        site=site_dir,
         places=tuple(names),
         ledger=ledger,
         sources=tuple(sources),

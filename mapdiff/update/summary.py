@@ -45,14 +45,15 @@ def _shares(name: str, m, fp) -> dict:
     total = c.footprint_km2 or float("nan")
     held, grey = c.held_km2 / total, c.grey_km2 / total
     covered = (c.covered_km2 / total) if c.covered_km2 is not None else 1.0
+    no_grey = m._no_grey  # "this source has no grey-zone class" / "this map draws no grey zone"
     return {
         **row,
         "held": held,
-        "grey": grey,
+        "grey": None if no_grey else grey,
         "other": max(0.0, covered - held - grey),
         "held_km2": float(c.held_km2),
-        "grey_km2": float(c.grey_km2),
-        "note": None,
+        "grey_km2": None if no_grey else float(c.grey_km2),
+        "note": no_grey,
     }
 
 
