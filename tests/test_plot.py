@@ -620,7 +620,7 @@ def test_kupiansk_deepstate_vs_nzz_is_publishable():
     assert {"Kupiansk", "Kivsharivka", "N"} <= shown  # the town, a neighbour (GeoNames), the north arrow
     assert any(to_rgb(line.get_color()) == to_rgb(_RIVER) for line in ax.lines)  # the Oskil
     caption = " ".join(next(t.get_text() for t in ax.texts if t.get_gid() == "caption").split())
-    assert "NZZ / Liveuamap file of 27 Nov 2025 holds data to 26 Nov 2025" in caption
+    assert "NZZ / Liveuamap (newspaper) file of 27 Nov 2025 holds data to 26 Nov 2025" in caption
     assert "GSHHG" in caption and "OpenStreetMap" in caption
 
 

@@ -193,7 +193,8 @@ def _figure(cfg, maps: dict, names: dict):
     import matplotlib.pyplot as plt
     import shapely
 
-    from ..draw.plot import plot_panels, save_figure
+    from ..draw.panels import plot_panels
+    from ..draw.plot import save_figure
     from ..update.summary import watched_area
 
     # the box around the watched places: the front between places far apart is shown too
