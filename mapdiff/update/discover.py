@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import FetchError, MapdiffError
+from ..errors import DownloadError, FetchError, MapdiffError
 from .config import SourceConfig
 
 __all__ = ["Discovery", "Found", "discover"]
@@ -65,6 +65,8 @@ def _archive(src: SourceConfig, after: dt.date | None, until: dt.date, out: Disc
         asked += 1
         try:
             out.new.append(Found(day, fetch(src.archive, day, base_url=src.base_url)))
+        except DownloadError as exc:  # a damaged or wrong file: this day is bad, the next may be good
+            out.failures.append((day, str(exc)))
         except FetchError as exc:
             text = str(exc)
             if "not found (404)" in text:
