@@ -70,7 +70,6 @@ __all__ = [
 ]
 
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
-CAUSES = ("agree", "scope", "noise", "real")
 #: Disagreement classes of a piece (column ``class`` of :attr:`Comparison.pieces`), in legend order.
 CLASSES = (
     *("both_a", "both_b", "only_1_a", "only_2_a"),

@@ -58,7 +58,9 @@ def test_other_places_are_other_results(cache_dir):
 
 def test_no_cache_writes_nothing(cache_dir):
     # Series(cache=False): not even the note of the source recognised from the first file
-    Series(mapdiff.sample_paths()[:2], cache=False).shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=False)
+    Series(mapdiff.sample_paths()[:2], cache=False).shares(
+        ["Pokrovsk"], "RU", workers=1, quiet=True, cache=False
+    )
     assert not cache_dir.exists() or not any(cache_dir.iterdir())
 
 

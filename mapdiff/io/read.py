@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 import re
 import sys
 import warnings
@@ -1266,10 +1265,6 @@ def _check_antimeridian(geoms: np.ndarray, name: str, bounds=None) -> None:
             f"{name}: feature {i} spans {b[wide[0], 2] - b[wide[0], 0]:.0f}° of longitude: it crosses "
             "the antimeridian without being split; split it at ±180° (RFC 7946, 3.1.9)"
         )
-
-
-def _finite(value) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value)
 
 
 # ------------------------------------------------------------------ polygon files

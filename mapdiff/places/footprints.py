@@ -856,10 +856,6 @@ def gazetteer_table() -> list[dict]:
     return out
 
 
-#: The ladder, best first (a fetched boundary before the shipped ones).
-LADDER = (OSM_BOUNDARY, CITY_LIMITS, COMMUNITY, APPROXIMATE)
-
-
 def available_kinds(name: str) -> list[str]:
     """Footprint kinds (rungs of the ladder) a place has, best first.
 

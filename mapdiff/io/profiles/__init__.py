@@ -280,10 +280,6 @@ class Profile:
                         return d
         return None
 
-    def as_of_origin(self) -> str:
-        """Name for provenance of a date the content gave."""
-        return "file"
-
 
 #: Characters of a value (or a file or collection name) a profile pattern is matched on.
 MAX_MATCH_CHARS = 256
