@@ -180,6 +180,16 @@ def test_the_pages_escape_and_link(built):
         json.loads((site / "index.json").read_text())["all_claims"]
     )
     doc = json.loads((site / "index.json").read_text())
+    # each decided claim names the map it was checked on (its report's own row), not the report's date
+    for c in doc["all_claims"]:
+        rows = json.loads((site / c["page"].replace("index.html", "report.json")).read_text())["claims"]
+        used = {
+            r["release"]
+            for r in rows
+            if (r["who"], r["date"], r["place"]) == (c["who"], c["date"], c["place"])
+        }
+        assert used == {c["release"]} and c["report"] in c["page"]
+    assert "not_captured" not in page and "not_encircled" not in page  # claim kinds in words
     evil = "<script>alert(1)</script>&"
     doc["title"] = evil
     doc["sources"][0]["display"] = evil

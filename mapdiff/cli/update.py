@@ -62,7 +62,10 @@ _UNDECIDED = ("no release", "not covered", "not checked")
 
 
 def _claim(c: dict) -> dict:
-    row = {k: c.get(k) for k in ("who", "date", "place", "side", "kind", "claimed", "share", "verdict")}
+    row = {
+        k: c.get(k)
+        for k in ("who", "date", "place", "side", "kind", "claimed", "share", "verdict", "release")
+    }
     key = "|".join(str(row[k]) for k in ("who", "date", "place", "side", "kind", "claimed"))
     row["id"] = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
     return row
@@ -290,14 +293,23 @@ def _site_doc(cfg, state: dict, *, maps: dict, summary: dict, figure) -> dict:
         for r in hist:
             for c in r.get("claims", []):
                 all_claims.append(
-                    {**c, "source": src.name, "display": display, "release": r["date"], "page": r["page"]}
+                    # release: the map the claim was checked on (the newest on or before the claim's
+                    # date); report: the release whose report decided it
+                    {
+                        **c,
+                        "source": src.name,
+                        "display": display,
+                        "release": c.get("release") or r["date"],
+                        "report": r["date"],
+                        "page": r["page"],
+                    }
                 )
         if st.get("stale"):
             since = st["stale"]["since"] or "its first release"
             notes.append(f"{display} is stale since {since}: {st['stale']['reason']}")
         for sk in st.get("skipped", []):
             notes.append(f"{display}: the release of {sk['date']} was skipped: {sk['reason']}")
-    all_claims.sort(key=lambda c: (c["release"], c["source"], str(c.get("id"))), reverse=True)
+    all_claims.sort(key=lambda c: (c["report"], c["source"], str(c.get("id"))), reverse=True)
     dates = [s["newest"] for s in sources if s["newest"]]
     if dates and min(dates) != max(dates):
         notes.append(

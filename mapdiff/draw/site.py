@@ -73,7 +73,7 @@ def _claim_rows(claims) -> list[list[str]]:
         text = (
             f"{c.get('side')} holds {_pct(c.get('claimed'))} of {c.get('place')}"
             if kind == "share"
-            else f"{c.get('place')} {kind} by {c.get('side')}"
+            else f"{c.get('place')} {str(kind).replace('_', ' ')} by {c.get('side')}"
         )
         rows.append(
             [
@@ -194,7 +194,7 @@ def render_index(doc: dict) -> str:
             f'(<a href="{_e(hfig["svg"])}">SVG</a>)</figcaption></figure>'
         )
     claims = _table(
-        [("who, when", ""), ("claim", ""), ("decided by", ""), ("map shows", "num"), ("verdict", "")],
+        [("who, when", ""), ("claim", ""), ("checked on", ""), ("map shows", "num"), ("verdict", "")],
         _claim_rows(doc.get("claims", [])),
         "No ledger claim decided yet.",
     )
@@ -305,12 +305,11 @@ def render_feed(doc: dict, *, base_url: str = "") -> str:
             )
     for c in doc.get("all_claims", []):
         text = (
-            f"{c.get('who')} {c.get('date')}: {c.get('place')} {c.get('kind')} ({c.get('side')})"
-            f" — {c.get('verdict')}"
+            f"{c.get('who')} {c.get('date')}: {c.get('place')} {str(c.get('kind')).replace('_', ' ')} "
+            f"({c.get('side')}) — {c.get('verdict')} on the {c.get('display')} map of {c.get('release')}"
         )
-        entries.append(
-            (c["release"], f"claim/{c['source']}/{c['release']}/{c.get('id')}", text, c["page"], text)
-        )
+        day = c.get("report") or c["release"]  # the release whose report decided it
+        entries.append((day, f"claim/{c['source']}/{day}/{c.get('id')}", text, c["page"], text))
     entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
     entries = entries[:100]
     updated = entries[0][0] if entries else "1970-01-01"
