@@ -78,7 +78,8 @@ def write_report(
 
     def save(fig, stem, alt, caption):
         for fmt in formats:
-            written.append(save_figure(fig, figdir / f"{stem}.{fmt}", dpi=130))
+            kw = {"dpi": 130} if fmt == "png" else {}  # (the SVG at save_figure's default, as before)
+            written.append(save_figure(fig, figdir / f"{stem}.{fmt}", **kw))
         plt.close(fig)
         entry = {"src": f"figures/{stem}.{formats[0]}"}
         if formats[0] != "svg" and "svg" in formats:
