@@ -31,6 +31,10 @@ Rows (target in brackets):
 - encirclement: Pokrovsk and Myrnohrad on five maps (DeepState 20/27 Nov and 15 Dec 2025,
   NZZ 27 Nov, the DeepState API file with its grey zone), grey passable and blocking, vs
   the reference path (the code before the rework, kept in this file) [>= 2], same to_dict()
+- update (issue 25): ``mapdiff update`` with one new release per source (DeepState, Creamy
+  Caprice, UA Control Map; Pokrovsk and Myrnohrad watched, the shipped ledger) in CPU seconds
+  of the process vs a bare ``import shapely, pyproj`` process [<= 15 CPU-s]; "nothing new"
+  [<= 5x the bare import]
 """
 
 from __future__ import annotations
@@ -283,6 +287,70 @@ def bench_process(data: Path, reps: int) -> None:
         r >= 10,
         f"in-process read_map times (imports excluded), medians of {reps}; "
         f"same map and compare() JSON: tests/test_speed_paths.py",
+    )
+
+
+# ------------------------------------------------------------------ update
+_UPDATE_PAIRS = {  # source: (its first release, the new one)
+    "deepstate": tuple(f"deepstate/deepstatemap_data_2025110{d}.geojson" for d in (4, 5)),
+    "creamy_caprice": tuple(f"creamy_caprice/ControlZones/Control_25_11_0{d}.kml" for d in (2, 6)),
+    "owl": ("owl/20251104.json", "owl/20251105.json"),
+}
+
+
+def _cpu_s(argv, env=None) -> float:
+    """CPU seconds (user + system) of one child process: the machine is shared, CPU time is
+    what the work costs."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, check=True, capture_output=True, env=env or os.environ.copy())
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+
+
+def bench_update(data: Path, reps: int) -> None:
+    """``mapdiff update`` as users run it from cron: a site holding one release per source
+    gets one new release per source (timed), then runs again with nothing new (timed)."""
+    import shutil
+
+    py = sys.executable
+    if not all((data / f).is_file() for pair in _UPDATE_PAIRS.values() for f in pair):
+        print("  update: skipped (the releases of _UPDATE_PAIRS are not all in --data)")
+        return
+    one, none, bare = [], [], []
+    for i in range(reps):
+        d = Path(os.environ["MAPDIFF_BENCH_ROOT"]) / f"update{i}"
+        body = 'site = "site"\nplaces = ["Pokrovsk", "Myrnohrad"]\n'
+        for name, (first, _) in _UPDATE_PAIRS.items():
+            (d / name).mkdir(parents=True)
+            shutil.copy(data / first, d / name)
+            body += f'[sources.{name}]\npath = "{name}"\n'
+        (d / "watch.toml").write_text(body, encoding="utf-8")
+        argv = [py, "-m", "mapdiff", "update", str(d / "watch.toml")]
+        _cpu_s(argv)  # the site of the first releases (not timed)
+        for name, (_, new) in _UPDATE_PAIRS.items():
+            shutil.copy(data / new, d / name)
+        one.append(_cpu_s(argv))
+        none.append(_cpu_s(argv))
+        bare.append(_cpu_s([py, "-c", "import shapely, pyproj"]))
+    b = med(bare)
+    row(
+        "`mapdiff update`, one new release per source (3 sources), CPU s vs bare import",
+        f"{med(one):.1f} s",
+        f"{b:.2f} s",
+        f"{med(one) / b:.0f}x",
+        "<= 15 CPU-s",
+        med(one) <= 15,
+        f"CPU seconds of the processes, medians of {reps} (spread {min(one):.1f}-{max(one):.1f} s); "
+        "3 release reports (figures drawn once, as SVG), front page, history, tracking",
+    )
+    row(
+        "`mapdiff update` with nothing new, CPU s vs bare import",
+        f"{med(none):.2f} s",
+        f"{b:.2f} s",
+        f"{med(none) / b:.1f}x",
+        "<= 5x",
+        med(none) / b <= 5,
+        f"CPU seconds, medians of {reps}: an import plus reading state.json and listing the folders",
     )
 
 
@@ -772,7 +840,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--naive-days", type=int, default=20)
     ap.add_argument(
-        "--only", nargs="*", default=None, help="claim cli compare process history scale dask encircle"
+        "--only", nargs="*", default=None, help="claim cli compare process history scale dask encircle update"
     )
     args = ap.parse_args()
     data = Path(args.data)
@@ -791,6 +859,7 @@ def main() -> int:
             "scale": lambda: bench_scale(data, args.reps, args.workers),
             "dask": lambda: bench_dask(data, args.reps, args.workers),
             "encircle": lambda: bench_encircle(data, args.reps),
+            "update": lambda: bench_update(data, args.reps),
         }
         for name, fn in parts.items():
             if args.only is None or name in args.only:

@@ -199,6 +199,38 @@ def test_the_pages_escape_and_link(built):
         assert "<script>" not in text and "&lt;script&gt;" in text
 
 
+def test_release_figures_are_drawn_once_and_nothing_new_draws_nothing(built):
+    """A release page shows each figure as one SVG (no PNG drawn beside it); a run with
+    nothing new does not even import matplotlib."""
+    rel = built / "clean" / "deepstate" / "2025-12-15"
+    figs = sorted(p.name for p in (rel / "figures").iterdir())
+    assert figs and all(f.endswith(".svg") for f in figs), figs
+    page = (rel / "index.html").read_text(encoding="utf-8")
+    assert page.count('<img src="figures/') == len(figs) and ".png" not in page
+    code = (
+        "import sys; from mapdiff.cli import main; "
+        f"rc = main(['update', {str(built / 'watch_clean.toml')!r}, '--json']); "
+        "print(rc, 'matplotlib' in sys.modules)"
+    )
+    before = _files(built / "clean")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == ["0", "False"], out.stdout + out.stderr
+    assert '"nothing_new": true' in out.stdout and _files(built / "clean") == before
+
+
+def test_write_report_formats(tmp_path):
+    from mapdiff import read_map
+    from mapdiff.cli.report import write_report
+    from mapdiff.errors import MapdiffError
+
+    old, new = (read_map(SAMPLE[d]) for d in ("2025-11-20", "2025-11-27"))
+    res = write_report(old, new, tmp_path / "both", places=["Pokrovsk"], ledger=False)
+    assert {p.suffix for p in res["figures"]} == {".png", ".svg"}  # mapdiff report: PNG + an SVG link
+    assert "SVG</a>" in res["html"].read_text(encoding="utf-8")
+    with pytest.raises(MapdiffError, match="png"):
+        write_report(old, new, tmp_path / "bad", ledger=False, formats=("pdf",))
+
+
 def test_a_changed_watch_file_rewrites_the_front_page_only(cli, tmp_path, folder, built):
     shutil.copytree(built / "clean", tmp_path / "site")
     w = tmp_path / "w.toml"

@@ -18,7 +18,9 @@ example:
 """
 
 
-def write_report(old, new, out, *, places=None, top: int = 8, ledger=True, buffer_km: float = 5.0) -> dict:
+def write_report(
+    old, new, out, *, places=None, top: int = 8, ledger=True, buffer_km: float = 5.0, formats=("png", "svg")
+) -> dict:
     """Build the report of two releases and write it to ``out``; returns what was written.
 
     Parameters
@@ -30,6 +32,9 @@ def write_report(old, new, out, *, places=None, top: int = 8, ledger=True, buffe
         As for :func:`mapdiff.report.build_report`.
     buffer_km : float, default 5
         The before/after figure of each watched town shows the town grown by this much.
+    formats : sequence of "png", "svg", default ("png", "svg")
+        The formats each figure is drawn in; the page shows the first and links the SVG
+        when it is not the first. ``("svg",)`` draws each figure once (``mapdiff update``).
 
     Returns
     -------
@@ -67,14 +72,19 @@ def write_report(old, new, out, *, places=None, top: int = 8, ledger=True, buffe
     d = rep.to_dict()
     figures, written = [], []
 
+    formats = tuple(formats)
+    if not formats or set(formats) - {"png", "svg"}:
+        raise ArgumentError(f"formats={formats!r}: choose one or both of 'png' and 'svg'")
+
     def save(fig, stem, alt, caption):
-        png = save_figure(fig, figdir / f"{stem}.png", dpi=130)
-        svg = save_figure(fig, figdir / f"{stem}.svg")
+        for fmt in formats:
+            kw = {"dpi": 130} if fmt == "png" else {}  # (the SVG at save_figure's default, as before)
+            written.append(save_figure(fig, figdir / f"{stem}.{fmt}", **kw))
         plt.close(fig)
-        written.extend([png, svg])
-        figures.append(
-            {"src": f"figures/{stem}.png", "svg": f"figures/{stem}.svg", "alt": alt, "caption": caption}
-        )
+        entry = {"src": f"figures/{stem}.{formats[0]}"}
+        if formats[0] != "svg" and "svg" in formats:
+            entry["svg"] = f"figures/{stem}.svg"
+        figures.append(entry | {"alt": alt, "caption": caption})
 
     side = rep.side
     if side is not None and (

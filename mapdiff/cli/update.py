@@ -51,7 +51,7 @@ def _sha256(path) -> str:
 def _read(path, profile, date):
     from ..io.read import read_map
 
-    m = read_map(path, source=profile)
+    m = read_map(path, source=profile, cache=True)  # a release read by an earlier run: a cache hit
     if m.as_of is None:
         m = read_map(path, source=profile, as_of=date)
     return m
@@ -110,8 +110,9 @@ def _profile_text(profile: str | None, name: str) -> tuple[str, str]:
     return p.source_name or name, p.lean or ""
 
 
-def _process(cfg, src, st: dict, disc, say):
-    """Write the report of each new release of one source; returns the newest map read (or None)."""
+def _process(cfg, src, st: dict, disc, say, figures=lambda: None):
+    """Write the report of each new release of one source; returns the newest map read (or None).
+    ``figures()`` is called before the first report is drawn (it sets matplotlib up)."""
     from .report import write_report
 
     hist = st["history"]
@@ -138,9 +139,15 @@ def _process(cfg, src, st: dict, disc, say):
                 prev = _read(last["file"], src.profile, as_date(last["date"]))
             rel = f"{src.name}/{iso(found.date)}/"
             t0 = time.perf_counter()
+            figures()
             try:
                 res = write_report(
-                    prev, new, cfg.site / rel, places=list(cfg.places) or None, ledger=cfg.ledger
+                    prev,
+                    new,
+                    cfg.site / rel,
+                    places=list(cfg.places) or None,
+                    ledger=cfg.ledger,
+                    formats=("svg",),  # drawn once: a vector page figure, no PNG beside it
                 )
             except MapdiffError as exc:  # this pair cannot be reported: said, and skipped
                 disc.failures.append((found.date, f"no report against {hist[-1]['date']}: {exc}"))
@@ -395,7 +402,16 @@ def run_update(cfg, *, since=None, until=None, wait_s: float = 0.0, say=print) -
     from ..update.discover import discover
     from ..update.state import dumps, load_state, lock, save_state
 
-    with _deterministic_matplotlib(), lock(cfg.site, wait_s):
+    with contextlib.ExitStack() as stack, lock(cfg.site, wait_s):
+        # matplotlib is set up (and imported) only when a figure is drawn: "nothing new" costs
+        # an import of mapdiff and reading state.json
+        ready = []
+
+        def figures():
+            if not ready:
+                stack.enter_context(_deterministic_matplotlib())
+                ready.append(True)
+
         _sweep(cfg.site)
         state = load_state(cfg.site)
         before = dumps(state)
@@ -411,7 +427,7 @@ def run_update(cfg, *, since=None, until=None, wait_s: float = 0.0, say=print) -
             last = as_date(st["history"][-1]["date"]) if st["history"] else None
             disc = discover(src, last, until=until)
             n0 = len(st["history"])
-            newest = _process(cfg, src, st, disc, say)
+            newest = _process(cfg, src, st, disc, say, figures)
             if newest is not None:
                 read[src.name] = newest
             _stale(st, disc)
@@ -430,6 +446,7 @@ def run_update(cfg, *, since=None, until=None, wait_s: float = 0.0, say=print) -
         new = any(processed.values())
         changed = dumps(state) != before or since is not None or not (cfg.site / "index.html").exists()
         if changed:
+            figures()
             _write_site(cfg, state, say, read)
             save_state(cfg.site, state)  # last: a run killed before this point is redone
     return {
