@@ -384,7 +384,17 @@ def _settlements_and_regions(old: ControlMap, new: ControlMap, ch: Changes) -> t
     # a settlement's shares move only where land changed label or where the coverage changed
     parts = [g for s in ch.sides for g in (ch.gained[s], ch.lost[s]) if g is not None and not g.is_empty]
     fa, fb = old.footprint, new.footprint
-    if not (fa is fb or shapely.equals_exact(fa, fb, 0)):
+    la, lb = old._land, new._land
+    if (
+        la is not None
+        and lb is not None
+        and (la[0] is lb[0] or shapely.to_wkb(la[0]) == shapely.to_wkb(lb[0]))
+    ):
+        # coverage = land ∪ what is drawn beyond it: with the same land, only that can differ
+        ba, bb = (x[1] if x[1] is not None else shapely.Polygon() for x in (la, lb))
+        if not (ba is bb or shapely.equals_exact(ba, bb, 0)):
+            parts.append(shapely.symmetric_difference(ba, bb))
+    elif not (fa is fb or shapely.equals_exact(fa, fb, 0)):
         parts.append(shapely.symmetric_difference(fa, fb))
     moved = []
     if parts:
