@@ -425,7 +425,8 @@ def _settlements_and_regions(old: ControlMap, new: ControlMap, ch: Changes) -> t
         if hit:
             fps = [_labelled(footprint(obl[i].id)) for i in hit]
             arr = np.asarray([fp.geometry for fp in fps], dtype=object)
-            ka, kb = (_unit_km2(m, arr) for m in (old, new))
+            ids = tuple(fp.id for fp in fps)
+            ka, kb = (_unit_km2_memo(m, ids, arr) for m in (old, new))
             sides = sorted({s for k in (ka, kb) for s in k if s not in ("grey", "covered")})
             for j, fp in enumerate(fps):
                 if not (kb.get("RU", np.zeros(len(fps)))[j] > 0 or ka.get("RU", np.zeros(len(fps)))[j] > 0):
@@ -444,6 +445,25 @@ def _settlements_and_regions(old: ControlMap, new: ControlMap, ch: Changes) -> t
                 regions.append(row)
             regions.sort(key=lambda r: -(r.get("RU_share") or 0.0))
     return moved, regions, notes
+
+
+_UNIT_MEMO: dict = {}
+
+
+def _unit_km2_memo(m: ControlMap, ids: tuple, arr: np.ndarray) -> dict:
+    """:func:`_unit_km2`, remembered for the last few maps: ``mapdiff update`` reports each
+    release as the new one, then as the old one of the next report (the same object)."""
+    import weakref
+
+    key = (id(m), ids)
+    hit = _UNIT_MEMO.get(key)
+    if hit is not None and hit[0]() is m:
+        return hit[1]
+    out = _unit_km2(m, arr)
+    if len(_UNIT_MEMO) >= 4:
+        _UNIT_MEMO.pop(next(iter(_UNIT_MEMO)))
+    _UNIT_MEMO[key] = (weakref.ref(m), out)
+    return out
 
 
 def _unit_km2(m: ControlMap, arr: np.ndarray) -> dict:
