@@ -26,7 +26,7 @@ from ._json import SCHEMA_VERSION
 from .errors import ArgumentError
 from .labels import CONTESTED
 
-__all__ = ["RegionShares", "region_shares"]
+__all__ = ["RegionShares", "lead_lag", "region_shares"]
 
 
 @dataclass(frozen=True)
@@ -401,3 +401,53 @@ def disagreements(hands: dict, min_days: int = 1) -> pd.DataFrame:
                 {"place": place, "to": to, **dict(zip(sources, dates, strict=True)), "spread_days": spread}
             )
     return pd.DataFrame(rows, columns=["place", "to", *sources, "spread_days"])
+
+
+def lead_lag(hands: dict) -> pd.DataFrame:
+    """Which of two sources showed each settlement changing hands first, and by how many days.
+
+    ``hands`` is ``{source: changed_hands(...)}`` for exactly two sources (``history
+    --places settlements`` of each). For every place and side it passed to that both
+    sources show, the first release showing it on each (and the last release before it,
+    between which the change happened), ``days`` (second source's date minus the first's:
+    positive when the first source leads) and ``leader`` (a source, or ``"same release
+    date"``). A passing one source shows and the other does not is not a lead or a lag:
+    :func:`disagreements` lists those.
+
+    Returns
+    -------
+    DataFrame
+        ``place``, ``to``, ``<A>_date``, ``<A>_previous``, ``<B>_date``, ``<B>_previous``,
+        ``days``, ``leader``; sorted by place.
+
+    Raises
+    ------
+    ArgumentError
+        Not exactly two sources.
+    """
+    if not isinstance(hands, dict) or len(hands) != 2:
+        got = list(hands) if isinstance(hands, dict) else type(hands).__name__
+        raise ArgumentError(f"lead_lag() compares exactly two sources ({{source: changed_hands}}), got {got}")
+    a, b = list(hands)
+    firsts: dict = {a: {}, b: {}}
+    for source, ch in hands.items():
+        for r in ch.sort_values("date").itertuples(index=False):
+            firsts[source].setdefault((r.place, r.to), (pd.Timestamp(r.date), pd.Timestamp(r.previous_date)))
+    rows = []
+    for key in sorted(set(firsts[a]) & set(firsts[b])):
+        (da, pa), (db, pb) = firsts[a][key], firsts[b][key]
+        days = (db - da).days
+        rows.append(
+            {
+                "place": key[0],
+                "to": key[1],
+                f"{a}_date": da,
+                f"{a}_previous": pa,
+                f"{b}_date": db,
+                f"{b}_previous": pb,
+                "days": days,
+                "leader": a if days > 0 else b if days < 0 else "same release date",
+            }
+        )
+    cols = ["place", "to", f"{a}_date", f"{a}_previous", f"{b}_date", f"{b}_previous", "days", "leader"]
+    return pd.DataFrame(rows, columns=cols)

@@ -104,6 +104,13 @@ class Report:
     claims : tuple of dict
         Ledger claims dated between the releases, each on the release of its date (rows of
         :func:`mapdiff.check_claims`).
+    settlements : tuple of dict
+        The settlements whose status changed between the releases (held by a side at >= 50 %,
+        grey, contested: :func:`mapdiff.regional.places_changed` rows with ``oblast``,
+        ``lon`` and ``lat``), sorted by oblast and name.
+    regions : tuple of dict
+        The oblasts at war (any land held by RU on either release): per side and grey, the
+        share on the new release and the change in percentage points since the old one.
     notes : tuple of str
         Scope notes, date shifts, what was left out and why.
 
@@ -124,6 +131,8 @@ class Report:
     claims: tuple = ()
     notes: tuple = ()
     ledger: str | None = None
+    settlements: tuple = ()
+    regions: tuple = ()
 
     @property
     def side(self) -> str | None:
@@ -155,6 +164,8 @@ class Report:
                 "areas": [dict(r) for r in self.areas],
                 "places": [dict(r) for r in self.places],
                 "claims": [dict(r) for r in self.claims],
+                "settlements_changed": [dict(r) for r in self.settlements],
+                "regions": [dict(r) for r in self.regions],
                 "ledger": self.ledger,
                 "notes": list(self.notes),
             }
@@ -208,6 +219,7 @@ def build_report(
     top: int = 8,
     ledger=True,
     min_km2: float = 0.01,
+    settlements: bool = True,
 ) -> Report:
     """Compare a new release with the last one: changes, places, claims.
 
@@ -225,6 +237,9 @@ def build_report(
     min_km2 : float, default 0.01
         Changed pieces smaller than this are left out of the list (they still count in
         the totals).
+    settlements : bool, default True
+        List the settlements that changed hands and the shares of the oblasts at war
+        (only the settlements the changed land meets are measured: the rest cannot change).
 
     Returns
     -------
@@ -325,6 +340,175 @@ def build_report(
             claims = tuple(check_claims(window, [old, new]).rows)
         else:
             notes.append(f"No ledger claim is dated after {iso(old.as_of)} and up to {iso(new.as_of)}.")
+    moved, regions = ((), ())
+    if settlements:
+        moved, regions, more = _settlements_and_regions(old, new, ch)
+        notes += more
     for m in (old, new):
         notes += [f"{m.source}: {s}" for s in m.scope]
-    return Report(old, new, ch, tuple(areas), tuple(rows), claims, tuple(dict.fromkeys(notes)), ledger_path)
+    return Report(
+        old, new, ch, tuple(areas), tuple(rows), claims, tuple(dict.fromkeys(notes)), ledger_path,
+        tuple(moved), tuple(regions),
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _settlement_index():
+    """(ids, STRtree of boxes) of every settlement: a polygon's own box; a GeoNames point's
+    footprint lies in its hromada (a disc clipped to it), so the hromada's box, else a wide one."""
+    from .places import admin
+
+    polys, points = admin.units("settlement"), admin.points()
+    sg, hg = admin._geometries("settlement"), admin._geometries("hromada")
+    boxes = [shapely.envelope(sg[u.id]) for u in polys]
+    for u in points:
+        h = hg.get(u.hromada_id)
+        lon, lat = u.point
+        boxes.append(
+            shapely.envelope(h) if h is not None else shapely.box(lon - 0.3, lat - 0.2, lon + 0.3, lat + 0.2)
+        )
+    return tuple(u.id for u in polys + points), shapely.STRtree(boxes)
+
+
+def _held_by(m: ControlMap, side: str):
+    return shapely.union_all([m.geometry(lab) for lab in m.all_labels if lab.side == side and lab.holds])
+
+
+def _settlements_and_regions(old: ControlMap, new: ControlMap, ch: Changes) -> tuple[list, list, list]:
+    """The settlements whose status changed and the shares of the oblasts at war."""
+    from .places import admin
+    from .places.footprints import _labelled, footprint
+    from .regional import places_changed
+
+    notes = []
+    # a settlement's shares move only where land changed label or where the coverage changed
+    parts = [g for s in ch.sides for g in (ch.gained[s], ch.lost[s]) if g is not None and not g.is_empty]
+    fa, fb = old.footprint, new.footprint
+    la, lb = old._land, new._land
+    if (
+        la is not None
+        and lb is not None
+        and (la[0] is lb[0] or shapely.to_wkb(la[0]) == shapely.to_wkb(lb[0]))
+    ):
+        # coverage = land ∪ what is drawn beyond it: with the same land, only that can differ
+        ba, bb = (x[1] if x[1] is not None else shapely.Polygon() for x in (la, lb))
+        if not (ba is bb or shapely.equals_exact(ba, bb, 0)):
+            parts.append(shapely.symmetric_difference(ba, bb))
+    elif not (fa is fb or shapely.equals_exact(fa, fb, 0)):
+        parts.append(shapely.symmetric_difference(fa, fb))
+    moved = []
+    if parts:
+        ids, tree = _settlement_index()
+        near = sorted(set(tree.query(np.asarray(parts, dtype=object), predicate="intersects")[1].tolist()))
+        fps = [_labelled(footprint(ids[i])) for i in near]
+        if fps:
+            oblast = {f.id: f.oblast for f in fps}
+            for r in places_changed(old, new, fps):
+                fp = footprint(r["id"])
+                pt = shapely.point_on_surface(fp.geometry)
+                moved.append(
+                    {**r, "oblast": oblast.get(r["id"], ""), "lon": round(pt.x, 5), "lat": round(pt.y, 5)}
+                )
+    moved.sort(key=lambda r: (r["oblast"], r["name"], r["id"]))
+    if any(r["approximate"] for r in moved):
+        notes.append(
+            "Settlements flagged approximate have no polygon of their own (a GeoNames point: a disc of its "
+            "area): their status depends on that footprint."
+        )
+    regions = []
+    held = [g for g in (_held_by(old, "RU"), _held_by(new, "RU")) if not g.is_empty]
+    if held:
+        obl = admin.units("oblast")
+        geoms = admin._geometries("oblast")
+        tree = shapely.STRtree([geoms[u.id] for u in obl])
+        hit = sorted(set(tree.query(np.asarray(held, dtype=object), predicate="intersects")[1].tolist()))
+        if hit:
+            fps = [_labelled(footprint(obl[i].id)) for i in hit]
+            arr = np.asarray([fp.geometry for fp in fps], dtype=object)
+            ids = tuple(fp.id for fp in fps)
+            ka, kb = (_unit_km2_memo(m, ids, arr) for m in (old, new))
+            sides = sorted({s for k in (ka, kb) for s in k if s not in ("grey", "covered")})
+            for j, fp in enumerate(fps):
+                if not (kb.get("RU", np.zeros(len(fps)))[j] > 0 or ka.get("RU", np.zeros(len(fps)))[j] > 0):
+                    continue
+                row = {
+                    "id": fp.id,
+                    "name": fp.name.removeprefix(f"{fp.id} "),
+                    "area_km2": round(fp.area_km2, 4),
+                }
+                for s in [*sides, "grey"]:
+                    x, y = (_frac(k, s, j) for k in (kb, ka))
+                    row[f"{s}_share"] = None if x is None else round(x, 6)
+                    row[f"{s}_change_pp"] = None if x is None or y is None else round(100.0 * (x - y), 4)
+                cov = float(kb["covered"][j])
+                row["covered_share"] = round(cov / fp.area_km2, 6) if fp.area_km2 > 0 else None
+                regions.append(row)
+            regions.sort(key=lambda r: -(r.get("RU_share") or 0.0))
+    return moved, regions, notes
+
+
+_UNIT_MEMO: dict = {}
+
+
+def _unit_km2_memo(m: ControlMap, ids: tuple, arr: np.ndarray) -> dict:
+    """:func:`_unit_km2`, remembered for the last few maps: ``mapdiff update`` reports each
+    release as the new one, then as the old one of the next report (the same object)."""
+    import weakref
+
+    key = (id(m), ids)
+    hit = _UNIT_MEMO.get(key)
+    if hit is not None and hit[0]() is m:
+        return hit[1]
+    out = _unit_km2(m, arr)
+    if len(_UNIT_MEMO) >= 4:
+        _UNIT_MEMO.pop(next(iter(_UNIT_MEMO)))
+    _UNIT_MEMO[key] = (weakref.ref(m), out)
+    return out
+
+
+def _unit_km2(m: ControlMap, arr: np.ndarray) -> dict:
+    """{side: km² held in each unit, "grey": km² of grey zone (absent without a grey class),
+    "covered": km² the map speaks of}, in the equal-area projection of
+    :func:`mapdiff.regional.region_shares` on the same units (same km²). The background
+    label's land is the covered land minus every other label's (labels are disjoint): its
+    geometry, the whole country minus the front, is what costs the most to cut."""
+    from ._runner import _centre
+    from .labels import CONTESTED
+    from .measure import area_km2
+
+    centre = _centre(arr)
+    covered = area_km2(shapely.intersection(arr, m.footprint), centre=centre)
+    out = {"covered": covered}
+    if m.has_grey:
+        out["grey"] = np.zeros(len(arr))
+    rest = covered.copy()
+    for lab in m.all_labels:
+        if lab == m.background:
+            continue
+        km2 = area_km2(shapely.intersection(arr, m.geometry(lab)), centre=centre)
+        rest -= km2
+        if lab.holds and lab.side:
+            out[lab.side] = out.get(lab.side, np.zeros(len(arr))) + km2
+        elif lab.status == CONTESTED:
+            out["grey"] = out.get("grey", np.zeros(len(arr))) + km2
+    bg = m.background
+    if bg is not None:
+        rest = np.clip(rest, 0.0, None)
+        if bg.holds and bg.side:
+            out[bg.side] = out.get(bg.side, np.zeros(len(arr))) + rest
+        elif bg.status == CONTESTED:
+            out["grey"] = out.get("grey", np.zeros(len(arr))) + rest
+    return out
+
+
+def _frac(k: dict, key: str, j: int) -> float | None:
+    """Share of the covered land of unit ``j`` (None: no such class, or nothing covered)."""
+    if key not in k and key != "grey":
+        return 0.0 if k["covered"][j] > 0 else None
+    if key not in k or k["covered"][j] <= 0:
+        return None
+    return float(k[key][j]) / float(k["covered"][j])
+
+
+def _num(v):
+    return None if v is None or (isinstance(v, float) and not np.isfinite(v)) else float(v)

@@ -753,6 +753,43 @@ RELEASE_REPORT = {
         }
     ),
     "claims": ARR(CLAIM_ROW),
+    "settlements_changed": ARR(
+        {
+            "type": "object",
+            "description": "a settlement whose status changed between the releases (changes --places rows)",
+            "required": ["id", "name", "parents", "oblast", "from", "to", "before", "after", "approximate"],
+            "properties": {
+                "id": STR,
+                "name": STR,
+                "parents": R("strings"),
+                "oblast": STR,
+                "from": {"type": "string", "description": "held:<SIDE>, contested, grey or not covered"},
+                "to": STR,
+                "before": {"type": "object", "description": "share per side and grey, old release"},
+                "after": {"type": "object", "description": "share per side and grey, new release"},
+                "approximate": BOOL,
+                "lon": NUM,
+                "lat": NUM,
+            },
+        }
+    ),
+    "regions": ARR(
+        {
+            "type": "object",
+            "description": "an oblast with land held by RU on either release: <SIDE>_share and grey_share "
+            "on the new release (of the covered land), <SIDE>_change_pp and grey_change_pp since the old",
+            "required": ["id", "name", "area_km2", "grey_share", "covered_share"],
+            "properties": {
+                "id": STR,
+                "name": STR,
+                "area_km2": R("km2"),
+                "grey_share": R("share"),
+                "grey_change_pp": R("number_or_null"),
+                "covered_share": R("share"),
+            },
+            "additionalProperties": {"type": ["number", "null"]},
+        }
+    ),
     "ledger": {"type": ["string", "boolean", "null"]},
     "notes": R("strings"),
 }

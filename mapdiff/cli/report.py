@@ -47,7 +47,7 @@ def write_report(
     import matplotlib.pyplot as plt
 
     from ..draw.plot import plot_changes, save_figure
-    from ..draw.report import render_html
+    from ..draw.report import plot_settlements_changed, render_html
     from ..io.atomic import refuse_overwrite, write_text
     from ..places.footprints import as_footprint
     from ..report import build_report
@@ -97,6 +97,15 @@ def write_report(
             f"Map of land {side} gained and lost",
             f"Land {side} gained (vermillion) and lost (blue) between {d['old']['as_of']} and "
             f"{d['new']['as_of']}, true to scale.",
+        )
+    if d.get("settlements_changed"):
+        n = len(d["settlements_changed"])
+        save(
+            plot_settlements_changed(d).figure,
+            "settlements",
+            f"Locator map of the {n} settlements that changed status",
+            f"The {n} settlements whose status changed between {d['old']['as_of']} and "
+            f"{d['new']['as_of']}, coloured by their new status, within the oblasts at war.",
         )
     for i, row in enumerate(d["places"]):  # every watched place gets its figure
         fp = as_footprint(row["place"]).buffer(buffer_km)

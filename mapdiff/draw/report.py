@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import math
 
-__all__ = ["render_html"]
+__all__ = ["plot_settlements_changed", "render_html"]
 
 _CSS = """
 :root { --ink: #1d1d1d; --muted: #5b5b5b; --rule: #d9d9d9; --ru: #D55E00; --ua: #0072B2; }
@@ -64,6 +64,10 @@ def _pct(x) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
 
 
+def _pp(x) -> str:
+    return "–" if x is None else f"{x:+.2f} pp"
+
+
 def _where(area: dict) -> str:
     """ "7.8 km W of Novohrodivka" (or "in Pokrovsk" within half a km)."""
     name, km, direction = area.get("near"), area.get("near_km"), area.get("direction")
@@ -85,6 +89,92 @@ def _table(head: list[tuple[str, str]], rows: list[list[str]], empty: str) -> st
         for r in rows
     )
     return f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _status_text(status: str | None) -> str:
+    """ "held:RU" -> "held by RU"."""
+    if not status:
+        return "–"
+    return f"held by {status.split(':', 1)[1]}" if status.startswith("held:") else status
+
+
+def _status_colour(status: str, sides: list) -> str:
+    from ..classes import PALETTE, SIDE_COLOURS
+
+    if status.startswith("held:"):
+        side = status.split(":", 1)[1]
+        k = sides.index(side) if side in sides else len(sides)
+        return SIDE_COLOURS[k % len(SIDE_COLOURS)]
+    return {"grey": PALETTE["grey"], "contested": PALETTE["yellow"]}.get(status, PALETTE["light"])
+
+
+def plot_settlements_changed(report: dict, ax=None):
+    """Locator map of the settlements that changed hands in a release report.
+
+    The oblasts at war (``report["regions"]``) outlined, every settlement of
+    ``report["settlements_changed"]`` filled (its polygon or its approximate disc) and
+    marked in the colour of its new status, and labelled with its name; true to scale.
+
+    Parameters
+    ----------
+    report : dict
+        :meth:`mapdiff.report.Report.to_dict`.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        Empty list of settlements: an :class:`ValueError` (nothing to locate).
+    """
+    import numpy as np
+    import shapely
+
+    from ..measure import to_equal_area
+    from ..places import admin
+    from ..places.footprints import footprint
+    from .placement import place_label
+    from .plot import _axes, _draw, _extent, _legend, _north_arrow, _outline, _scale_bar
+
+    moved = report.get("settlements_changed") or []
+    if not moved:
+        raise ValueError("no settlement changed status between the two releases: nothing to locate")
+    sides = list(report.get("sides") or {})
+    ax = _axes(ax, figsize=(8, 7))
+    geoms = [footprint(r["id"]).geometry for r in moved]
+    oblasts = admin._geometries("oblast")
+    outlines = [oblasts[r["id"]] for r in report.get("regions") or [] if r.get("id") in oblasts]
+    view = shapely.union_all([*geoms, *[shapely.simplify(g, 0.01) for g in outlines]])
+    centre = tuple(np.round(shapely.centroid(shapely.envelope(view)).coords[0], 3))
+    for g in outlines:
+        _outline(ax, shapely.simplify(g, 0.005), centre, colour="#777777", lw=0.8, zorder=2)
+    colours = [_status_colour(r["to"], sides) for r in moved]
+    _draw(ax, geoms, colours, centre, edgecolor="black", linewidth=0.6, zorder=4)
+    pts = to_equal_area(shapely.points([(r["lon"], r["lat"]) for r in moved]), centre)
+    _extent(ax, view, centre, margin=0.06)
+    for pt, c in zip(pts, colours, strict=True):
+        ax.plot(pt.x, pt.y, "o", ms=6, mfc=c, mec="black", mew=0.8, zorder=6)
+    for r, pt in zip(moved, pts, strict=True):  # labels placed clear of each other
+        place_label(
+            ax,
+            r["name"] + (" *" if r.get("approximate") else ""),
+            (pt.x, pt.y),
+            fontsize=8,
+            zorder=7,
+            gid="settlement-label",
+            bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.5},
+        )
+    _scale_bar(ax)
+    _north_arrow(ax)
+    seen = list(dict.fromkeys(r["to"] for r in moved))
+    entries = [(f"now {_status_text(s)}", _status_colour(s, sides), None) for s in seen]
+    _legend(ax, entries, title="Settlements that changed status", lines=[("oblast", "#777777", "-", 0.8)])
+    old, new = report.get("old", {}), report.get("new", {})
+    ax.set_title(
+        f"Settlements that changed status, {old.get('as_of') or 'old'} → {new.get('as_of') or 'new'}"
+        + (" (* approximate footprint)" if any(r.get("approximate") for r in moved) else ""),
+        fontsize=10,
+    )
+    return ax
 
 
 def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
@@ -205,6 +295,47 @@ def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
         claims,
         "No ledger claim falls between the two releases.",
     )
+    settle = []
+    by_oblast: dict = {}
+    for r in report.get("settlements_changed", []) or []:
+        by_oblast.setdefault(r.get("oblast") or "(no oblast)", []).append(r)
+    for obl, rows in by_oblast.items():
+        for k, r in enumerate(rows):
+            flag = ' <span class="flag">approximate footprint</span>' if r.get("approximate") else ""
+            parents = [p for p in r.get("parents") or [] if p != obl][:2]
+            side = report.get("side")
+            a, b = (r.get(w) or {} for w in ("before", "after"))
+            settle.append(
+                [
+                    f"<b>{_e(obl)}</b>" if k == 0 else "",
+                    _e(r.get("name")) + flag + f'<br><span class="muted">{_e(", ".join(parents))}</span>',
+                    _e(_status_text(r.get("from"))),
+                    _e(_status_text(r.get("to"))),
+                    _e(f"{_pct(a.get(side))} → {_pct(b.get(side))}" if side else "–"),
+                    f"<code>{_e(r.get('id'))}</code>",
+                ]
+            )
+    side = report.get("side") or "side"
+    settle_table = _table(
+        [("oblast", ""), ("settlement", ""), ("was", ""), ("now", ""), (f"{side} share", "num"),
+         ("id", "hide-narrow")],
+        settle,
+        "No settlement changed status between the two releases.",
+    )  # fmt: skip
+    regions = []
+    rsides = [k.removesuffix("_share") for k in (report.get("regions") or [{}])[0] if k.endswith("_share")]
+    rsides = [s for s in rsides if s != "covered"]
+    for r in report.get("regions", []) or []:
+        cells = [_e(r.get("name"))]
+        for s in rsides:
+            pp = r.get(f"{s}_change_pp")
+            cells.append(_e(_pct(r.get(f"{s}_share"))) + f'<br><span class="muted">{_e(_pp(pp))}</span>')
+        regions.append(cells)
+    region_table = _table(
+        [("oblast", "")] + [(f"{'grey zone' if s == 'grey' else s} (change)", "num") for s in rsides],
+        regions,
+        "No oblast has land held by RU on either release.",
+    )
     figs = "".join(
         f'<figure><img src="{_e(f["src"])}" alt="{_e(f.get("alt", ""))}" loading="lazy">'
         f"<figcaption>{_e(f.get('caption', ''))}"
@@ -238,6 +369,14 @@ def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
 {area_table}
 <h2>Watched towns</h2>
 {place_table}
+<h2>Settlements that changed hands</h2>
+<p class="muted">Status of each settlement: held by a side at 50% or more of the land the map covers,
+grey zone at 50% or more, else contested.</p>
+{settle_table}
+<h2>Region shares of the oblasts at war</h2>
+<p class="muted">Share of each oblast held on {_e(new.get("as_of") or "the new release")}, and the change
+in percentage points since {_e(old.get("as_of") or "the old release")}.</p>
+{region_table}
 <h2>Claims dated between the two releases</h2>
 {claim_table}
 <h2>Figures</h2>

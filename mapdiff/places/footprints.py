@@ -498,6 +498,10 @@ def resolve_name(name: str) -> str:
     if found:
         cands = "; ".join(f"'{c}' ({entries[c]['oblast']} oblast)" for c in found)
         raise UnknownPlaceError(f"{name!r} is ambiguous: it names {cands}; add the oblast, e.g. '{found[0]}'")
+    from .admin import is_id
+
+    if is_id(name):  # an id of the administrative map: no spelling to suggest (and no cost)
+        raise UnknownPlaceError(f"no place {name!r} in the gazetteer")
     close = difflib.get_close_matches(key, list(aliases), n=5, cutoff=0.6)
     suggestions = list(dict.fromkeys(c for k in close for c in aliases[k]))
     hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
