@@ -1082,6 +1082,11 @@ schema(
             }
         ),
         "pairwise_km2": {"type": "object", "additionalProperties": {"type": "object"}},
+        "source_names": {
+            "type": "object",
+            "additionalProperties": STR,
+            "description": "what readers call each source (mapdiff compare of several maps)",
+        },
     },
     ["sources", "dates", "aoi_km2", "agreement", "alone", "pairwise_km2"],
 )

@@ -25,6 +25,7 @@ from ..labels import NOT_COVERED, as_label
 from ..measure import to_equal_area
 from .plot import (
     _CAPTION_PT,
+    _CONTEXT_WORDS,
     CAPTION_LINES,
     SimpleMap,
     _attribution,
@@ -392,7 +393,9 @@ def _merge_legends(axes) -> tuple[list, list[str]]:
                 handles.append(h)
                 labels.append(words)
         leg.remove()
-    return handles, labels
+    last = [k for k, t in enumerate(labels) if t in _CONTEXT_WORDS.values()]  # context layers last
+    order = [k for k in range(len(labels)) if k not in last] + last
+    return [handles[k] for k in order], [labels[k] for k in order]
 
 
 def plot_panels(
