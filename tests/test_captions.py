@@ -87,3 +87,44 @@ def test_real_comparison_caption_drops_internal_notes():
         assert s not in caption and s in note
     assert "#ru" not in caption and "#ru" in note
     plt.close(ax.figure)
+
+
+def _clashes(ax) -> list[tuple[str, str]]:
+    """Pairs of texts on the map whose boxes overlap, measured by the renderer after the layout."""
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    texts = [t for t in ax.texts if t.get_visible() and t.get_text().strip()]
+    boxes = [(t.get_text(), t.get_window_extent(r)) for t in texts]
+    bad = []
+    for i, (t1, b1) in enumerate(boxes):
+        for t2, b2 in boxes[i + 1 :]:
+            cut = b1.intersection(b1, b2)
+            if cut is not None and cut.width > 1 and cut.height > 1:
+                bad.append((t1[:30], t2[:30]))
+    return bad
+
+
+def test_town_labels_overlap_no_other_text_in_any_map_figure():
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    _fig, small = plt.subplots(figsize=(4, 3.5), layout="constrained")
+    figures = [
+        *_figures(),
+        # crowded: a small map of 20 km around, and a 35 km view of a dozen towns
+        ("small map", m.plot(ax=small, aoi=mapdiff.footprint("Pokrovsk").buffer(20))),
+        ("wide map", m.plot(aoi=mapdiff.footprint("Pokrovsk").buffer(35))),
+    ]
+    for kind, ax in figures:
+        names = {t.get_text() for t in ax.texts}
+        assert "Pokrovsk" in names or kind == "encirclement", (kind, names)
+        assert _clashes(ax) == [], kind
+        plt.close(ax.figure)
+    # the panels: every panel's labels too, after the grid's layout
+    from mapdiff.draw.panels import plot_panels
+
+    maps = [mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-01", "2025-11-27")]
+    axes = plot_panels(maps, aoi=mapdiff.footprint("Pokrovsk").buffer(8))
+    for ax in axes:
+        assert "Pokrovsk" in {t.get_text() for t in ax.texts}
+        assert _clashes(ax) == []
+    plt.close(axes[0].figure)

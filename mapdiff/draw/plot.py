@@ -30,7 +30,7 @@ Examples
 >>> ax = plot_map(m, aoi=footprint("Pokrovsk").buffer(5))
 >>> [t.get_text().split(" km²")[0].split(": ")[0] for t in ax.get_legend().get_texts()]
 ['controlled:RU', 'controlled:UA', 'no grey-zone class in this source',
- 'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)']
+ 'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)', 'hromada outlines', 'town limits (OSM)']
 """
 
 from __future__ import annotations
@@ -466,19 +466,20 @@ def _settlement_labels(ax, centre, view, skip=()) -> list[str]:
             break
         if not (x0 < x < x1 and y0 < y < y1) or any(np.hypot(*(np.asarray((x, y)) - t)) < gap for t in taken):
             continue
-        ax.plot(x, y, "o", ms=3, mfc="white", mec="#333333", mew=0.8, zorder=9)
-        ax.annotate(
+        label = place_label(  # off every other text, or left out
+            ax,
             names[k],
             (x, y),
-            xytext=(4, -3),
-            textcoords="offset points",
-            va="top",
+            required=False,
             fontsize=7,
             fontstyle="italic",
             color="#222222",
             zorder=9,
             bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.3},
         )
+        if label is None:
+            continue
+        ax.plot(x, y, "o", ms=3, mfc="white", mec="#333333", mew=0.8, zorder=9)
         taken.append(np.asarray((x, y)))
         shown.append(names[k])
     return shown
@@ -555,19 +556,22 @@ def _place_labels(ax, centre, skip=()) -> list[tuple[float, float]]:
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     wide = (x1 - x0) > _WIDE_VIEW_M  # a whole front: only the large cities, else labels pile up
     shown = []
-    for n, xi, yi, b in zip(names, x, y, big, strict=True):
+    rows = sorted(zip(names, x, y, big, strict=True), key=lambda r: r[0] not in skip)  # the subject first
+    for n, xi, yi, b in rows:
         if x0 < xi < x1 and y0 < yi < y1 and (b or not wide or n in skip):
-            ax.plot(xi, yi, "o", ms=3, color="black", zorder=9)
-            ax.annotate(
+            label = place_label(  # off every other text (the subject's name always shown)
+                ax,
                 n,
                 (xi, yi),
-                xytext=(4, 3),
-                textcoords="offset points",
+                required=n in skip,
                 fontsize=8,
                 zorder=9,
                 bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
                 fontweight="bold" if n in skip else "normal",
             )
+            if label is None:
+                continue
+            ax.plot(xi, yi, "o", ms=3, color="black", zorder=9)
             shown.append((float(xi), float(yi)))
     return shown
 
@@ -733,9 +737,9 @@ def _footprint_bits(aoi):
     base = _base(aoi)
     flag = ""
     if bool(getattr(base, "approximate", False)):
-        flag = (
-            f"Approximate footprint: {base.name} is a stand-in ({getattr(base, 'kind', 'approximate')}, "
-            f"{base.area_km2:,.1f} km²), not an official boundary; numbers depend on it."
+        flag = (  # short: a three-line caption also has the releases' date shifts to say
+            f"Approximate footprint: {base.name} ({base.area_km2:,.1f} km²) is a stand-in, "
+            "not an official boundary."
         )
     return _geom(aoi), name, flag
 
