@@ -54,8 +54,8 @@ def _settle(fig) -> None:
                 ann.remove()
         ax._mapdiff_placed = []
         ax.apply_aspect()  # an equal-aspect map's box as it will be drawn (else the layout's box)
-        for _ann, text, xy, leader, required, kwargs in placed:
-            place_label(ax, text, xy, leader=leader, required=required, **kwargs)
+        for _ann, text, xy, leader, required, marks, kwargs in placed:
+            place_label(ax, text, xy, leader=leader, required=required, marks=marks, **kwargs)
 
 
 def _settling(fig) -> None:
@@ -82,7 +82,7 @@ def _settling_class():
     return SettlingLayout
 
 
-def place_label(ax, text: str, xy, *, leader: bool = True, required: bool = True, **kwargs):
+def place_label(ax, text: str, xy, *, leader: bool = True, required: bool = True, marks=(), **kwargs):
     """Annotate ``xy`` (data coordinates) with ``text`` where it overlaps no other text.
 
     Parameters
@@ -96,6 +96,8 @@ def place_label(ax, text: str, xy, *, leader: bool = True, required: bool = True
     required : bool, default True
         When no candidate position is free: keep the label at the last one (True), or leave
         it out and return None (False: a neighbour's name, not the subject's).
+    marks : sequence of Artists
+        What goes with the label (the town's dot): hidden when the label is left out.
     **kwargs
         Passed to :meth:`matplotlib.axes.Axes.annotate` (fontsize, bbox, zorder...).
 
@@ -119,7 +121,10 @@ def place_label(ax, text: str, xy, *, leader: bool = True, required: bool = True
     """
     fig = ax.figure
     ann = _place(ax, text, xy, leader, required, kwargs)
-    ax._mapdiff_placed = [*getattr(ax, "_mapdiff_placed", []), (ann, text, xy, leader, required, kwargs)]
+    for mark in marks:
+        mark.set_visible(ann is not None)
+    entry = (ann, text, xy, leader, required, tuple(marks), kwargs)
+    ax._mapdiff_placed = [*getattr(ax, "_mapdiff_placed", []), entry]
     _settling(fig)
     return ann
 

@@ -466,20 +466,21 @@ def _settlement_labels(ax, centre, view, skip=()) -> list[str]:
             break
         if not (x0 < x < x1 and y0 < y < y1) or any(np.hypot(*(np.asarray((x, y)) - t)) < gap for t in taken):
             continue
-        label = place_label(  # off every other text, or left out
+        (dot,) = ax.plot(x, y, "o", ms=3, mfc="white", mec="#333333", mew=0.8, zorder=9)
+        label = place_label(  # off every other text, or left out (its dot too)
             ax,
             names[k],
             (x, y),
             required=False,
+            marks=(dot,),
             fontsize=7,
             fontstyle="italic",
             color="#222222",
             zorder=9,
             bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.3},
         )
-        if label is None:
+        if label is None:  # its dot hidden; a later layout pass may find it room
             continue
-        ax.plot(x, y, "o", ms=3, mfc="white", mec="#333333", mew=0.8, zorder=9)
         taken.append(np.asarray((x, y)))
         shown.append(names[k])
     return shown
@@ -559,19 +560,20 @@ def _place_labels(ax, centre, skip=()) -> list[tuple[float, float]]:
     rows = sorted(zip(names, x, y, big, strict=True), key=lambda r: r[0] not in skip)  # the subject first
     for n, xi, yi, b in rows:
         if x0 < xi < x1 and y0 < yi < y1 and (b or not wide or n in skip):
+            (dot,) = ax.plot(xi, yi, "o", ms=3, color="black", zorder=9)
             label = place_label(  # off every other text (the subject's name always shown)
                 ax,
                 n,
                 (xi, yi),
                 required=n in skip,
+                marks=(dot,),
                 fontsize=8,
                 zorder=9,
                 bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
                 fontweight="bold" if n in skip else "normal",
             )
-            if label is None:
+            if label is None:  # its dot hidden; a later layout pass may find it room
                 continue
-            ax.plot(xi, yi, "o", ms=3, color="black", zorder=9)
             shown.append((float(xi), float(yi)))
     return shown
 
