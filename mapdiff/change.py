@@ -24,6 +24,7 @@ import shapely
 from ._geo import GeoResult
 from ._json import SCHEMA_VERSION, iso
 from ._runner import _centre, _Context, _load_release, _Release
+from .classes import source_lean, source_name
 from .errors import ArgumentError
 from .measure import area_km2
 from .model import ControlMap, _polygonal
@@ -129,6 +130,8 @@ class Changes(GeoResult):
             "schema_version": SCHEMA_VERSION,
             "type": "changes",
             "source": self.source,
+            "source_name": source_name(self.source),
+            "lean": source_lean(self.source),
             "old": iso(self.old_as_of),
             "new": iso(self.new_as_of),
             "aoi": self.aoi,

@@ -81,6 +81,7 @@ from ._runner import (
     measure_releases,
 )
 from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
+from .classes import source_lean, source_name
 from .errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
 from .labels import CONTESTED, canonical_side
 from .model import ControlMap
@@ -703,6 +704,8 @@ class ShareSeries:
             "side": self.side,
             "policy": self.policy,
             "source": self.source,
+            "source_name": source_name(self.source),
+            "lean": source_lean(self.source),
             "places": [
                 {"name": p, "footprint_kind": k, "approximate": bool(a)}
                 for p, k, a in zip(self.places, self.kinds, self.approximate, strict=False)

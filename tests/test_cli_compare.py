@@ -87,3 +87,45 @@ def test_garbage_file_exit_2(tmp_path, run):
     r = run(A, str(bad))
     assert r.returncode == 2
     assert "bad.geojson" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_several_maps_pairwise_km2_and_panel_figure(tmp_path, run):
+    from PIL import Image
+
+    C = str(mapdiff.sample_path("2025-11-01"))
+    out = tmp_path / "panels.png"
+    r = run(A, B, C, "--place", "Pokrovsk", "--out", str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["type"] == "consensus" and len(d["sources"]) == 3
+    assert set(d["source_names"].values()) == {"DeepStateMap"}
+    maps = [mapdiff.read_map(p) for p in (A, B, C)]
+    names = d["sources"]
+    for i in range(3):
+        for j in range(i + 1, 3):
+            c = mapdiff.compare(maps[i], maps[j], aoi="Pokrovsk")
+            km2 = d["pairwise_km2"][names[i]][names[j]]
+            assert km2 == pytest.approx(c.disagreement_km2["total"], abs=1e-6)
+    img = Image.open(out)
+    assert img.text["Title"] == "3 maps of Pokrovsk" and "pairwise disagreement" in img.text["Description"]
+    w, h = img.size
+    assert w < h * 1.6  # a 2 x 2 grid (the legend in the empty cell), not a strip
+    r = run(A, B, C, "--place", "Pokrovsk")
+    assert r.returncode == 0 and "pairwise disagreement (km²):" in r.stdout
+    # two maps to a figure: the panels too
+    r = run(A, B, "--place", "Pokrovsk", "--out", str(tmp_path / "two.svg"))
+    assert r.returncode == 0 and (tmp_path / "two.svg").is_file()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--out", "x.gpkg", "--place", "Pokrovsk"], "writes a figure"),
+        (["--out", "x.png"], "needs --place NAME or --aoi FILE"),
+    ],
+)
+def test_several_maps_bad_input_exits_2(extra, message, run, tmp_path):
+    C = str(mapdiff.sample_path("2025-11-01"))
+    extra = [str(tmp_path / e) if e.startswith("x.") else e for e in extra]
+    r = run(A, B, C, *extra)
+    assert r.returncode == 2 and message in r.stderr, r.stderr

@@ -50,6 +50,7 @@ def test_history_csv_and_json(tmp_path, run):
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["schema_version"] == 1 and d["first_crossing"]["0.5"]["Pokrovsk"] == "2025-12-15"
+    assert (d["source"], d["source_name"], d["lean"]) == ("deepstate", "DeepStateMap", "Ukrainian OSINT")
     assert d["shares"]["Pokrovsk"][-1] == float(rows[-1][1])
 
 
@@ -61,6 +62,7 @@ def test_changes_json(tmp_path, run):
     assert d["sides"]["RU"]["gained_km2"] > 5 and d["sides"]["RU"]["lost_km2"] >= 0
     assert d["sides"]["UA"]["lost_km2"] == d["sides"]["RU"]["gained_km2"]
     assert d["aoi"] == "Pokrovsk" and d["aoi_kind"] == "city_limits" and d["approximate"] is False
+    assert (d["source_name"], d["lean"]) == ("DeepStateMap", "Ukrainian OSINT")
     r = run("changes", old, new, "--place", "Pokrovsk", "--footprint-kind", "approximate")
     assert r.returncode == 0, r.stderr
     assert "in Pokrovsk (approximate footprint) [APPROXIMATE footprint" in r.stdout

@@ -64,6 +64,21 @@ def _standin(a, b, aoi):
     return mapdiff.compare(a, b, aoi=aoi)
 
 
+def _under(ax) -> str:
+    """The caption and the credits under a map (gids ``caption`` and ``credits``), as one text."""
+    return "\n".join(t.get_text() for t in ax.texts if t.get_gid() in ("caption", "credits"))
+
+
+def _legend_classes(ax) -> list[str]:
+    """The legend's entries before the context layers' (which come last, one per layer drawn)."""
+    from mapdiff.draw.plot import _CONTEXT_WORDS
+
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    ctx = [t for t in texts if t in _CONTEXT_WORDS.values()]
+    assert texts[len(texts) - len(ctx) :] == ctx
+    return texts[: len(texts) - len(ctx)]
+
+
 def _pixels(ax):
     """RGB array of the axes' area only."""
     fig = ax.figure
@@ -167,7 +182,7 @@ def test_plot_map_via_controlmap():
     m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
     fp = footprint("Pokrovsk").buffer(5)
     ax = m.plot(aoi=fp)
-    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    texts = _legend_classes(ax)
     areas = m.areas(aoi=fp.geometry)
     assert texts[: len(areas)] == [f"{lab}: {areas[lab]:,.1f} km²" for lab in areas]
     # then the outlines: the town (its kind) and the buffer, named as the buffer
@@ -349,7 +364,7 @@ def test_plot_of_a_real_comparison():
     a, b = _maps()
     c = compare(a, b, aoi=AOI)
     ax = c.plot(places=False)  # Comparison.plot draws with plot_comparison
-    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    texts = _legend_classes(ax)
     classes = classify_pieces(c.pieces, "RU", "UA")
     for cls in ("both_a", "both_b", "only_2_a", "grey_1_a", "out_of_scope"):
         km2 = c.pieces["area_km2"][classes == cls].sum()
@@ -490,7 +505,7 @@ def test_north_arrow_context_and_named_settlements():
     named = [r["name"] for r in inside if r["name"] in texts]
     assert named and named[0] == next(r["name"] for r in inside if r["name"] in texts)
     assert {"Pokrovsk", "Myrnohrad", "Rodynske"} <= texts  # and the gazetteer's towns
-    caption = next(t.get_text() for t in ax.texts if t.get_gid() == "caption")
+    caption = _under(ax)
     assert "GeoNames" in caption
     # the Oskil runs through Kupiansk: the shipped rivers draw it, its licence is in the caption
     assert "rivers" in context_layers()
@@ -500,7 +515,7 @@ def test_north_arrow_context_and_named_settlements():
     )
     ax = plot_map(kup, aoi=footprint("Kupiansk").buffer(5))
     assert any(to_rgb(line.get_color()) == to_rgb(_RIVER) for line in ax.lines)
-    caption = next(t.get_text() for t in ax.texts if t.get_gid() == "caption")
+    caption = _under(ax)
     assert "GSHHG" in caption
     assert "Kivsharivka" in {t.get_text() for t in ax.texts}
     # switched off: no context, no settlements
@@ -560,7 +575,7 @@ def test_caption_wraps_on_word_boundaries_and_explains_a_date_shift():
     prov = dataclasses.replace(b.provenance, path="/data/nzz/2025-11-29.json", as_of_from="file")
     b = dataclasses.replace(b, provenance=prov)
     ax = mapdiff.compare(a, b, aoi=AOI).plot(places=False, context=False)
-    caption = next(t.get_text() for t in ax.texts if t.get_gid() == "caption")
+    caption = _under(ax)
     assert "file of 29 Nov 2025 holds data to 28 Nov 2025" in " ".join(caption.split())
     words = set(" ".join(caption.split("\n")).split())
     for line in caption.split("\n"):
@@ -594,7 +609,7 @@ def test_consensus_map_draws_agreement_in_km2():
     c = normalise([(RU, shapely.box(37.0, 48.0, 37.1, 48.2))], coverage=AOI, background=UA, source="isw")
     many = mapdiff.compare_many([a, b, c], aoi=AOI)
     ax = many.plot()
-    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    texts = _legend_classes(ax)
     by = many.to_frame().set_index("n_top")["area_km2"]
     assert texts == [f"{k} of 3 agree: {by[k]:,.1f} km²" for k in sorted(by.index, reverse=True)]
     assert any(t.get_gid() == "north-arrow" for t in ax.texts)
@@ -619,7 +634,7 @@ def test_kupiansk_deepstate_vs_nzz_is_publishable():
     shown = {t.get_text() for t in ax.texts}
     assert {"Kupiansk", "Kivsharivka", "N"} <= shown  # the town, a neighbour (GeoNames), the north arrow
     assert any(to_rgb(line.get_color()) == to_rgb(_RIVER) for line in ax.lines)  # the Oskil
-    caption = " ".join(next(t.get_text() for t in ax.texts if t.get_gid() == "caption").split())
+    caption = " ".join(_under(ax).split())
     assert "NZZ / Liveuamap (newspaper) file of 27 Nov 2025 holds data to 26 Nov 2025" in caption
     assert "GSHHG" in caption and "OpenStreetMap" in caption
 

@@ -501,6 +501,8 @@ schema(
     "named after the nearest place.",
     {
         "source": STR,
+        "source_name": {"type": "string", "description": "what readers call the source"},
+        "lean": {"type": "string", "description": "the source's lean ('' when unknown)"},
         "old": R("date"),
         "new": R("date"),
         "aoi": NSTR,
@@ -540,7 +542,7 @@ schema(
             }
         ),
     },
-    ["source", "old", "new", "sides", "components"],
+    ["source", "source_name", "lean", "old", "new", "sides", "components"],
 )
 
 schema(
@@ -555,6 +557,8 @@ schema(
         "side": STR,
         "policy": STR,
         "source": STR,
+        "source_name": {"type": "string", "description": "what readers call the source"},
+        "lean": {"type": "string", "description": "the source's lean ('' when unknown)"},
         "places": ARR(
             {
                 "type": "object",
@@ -600,7 +604,7 @@ schema(
         ),
         "duplicates_dropped": {"type": "array"},
     },
-    ["side", "policy", "source", "places", "dates", "shares"],
+    ["side", "policy", "source", "source_name", "lean", "places", "dates", "shares"],
 )
 
 schema(
@@ -1119,6 +1123,11 @@ schema(
             }
         ),
         "pairwise_km2": {"type": "object", "additionalProperties": {"type": "object"}},
+        "source_names": {
+            "type": "object",
+            "additionalProperties": STR,
+            "description": "what readers call each source (mapdiff compare of several maps)",
+        },
     },
     ["sources", "dates", "aoi_km2", "agreement", "alone", "pairwise_km2"],
 )

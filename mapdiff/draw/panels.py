@@ -24,11 +24,16 @@ from ..errors import ArgumentError
 from ..labels import NOT_COVERED, as_label
 from ..measure import to_equal_area
 from .plot import (
+    _CAPTION_PT,
+    _CONTEXT_WORDS,
+    CAPTION_LINES,
     SimpleMap,
     _attribution,
+    _caption,
     _centre,
     _date,
     _date_notes,
+    _fill,
     _geom,
     _name,
     plot_claim,
@@ -39,12 +44,9 @@ from .plot import (
 
 __all__ = ["CAPTION_LINES", "label_words", "plot_claim_panels", "plot_panels"]
 
-#: A caption runs to at most this many lines; the rest is the methods note.
-CAPTION_LINES = 3
 _PANEL_IN = {2: 3.7, 3: 3.3, 1: 5.0}
 #: The printable area of a letter or A4 page, in inches (short side, long side).
 _PAGE_IN = (8.0, 10.5)
-_CAPTION_PT = 8.0
 _CREDITS_PT = 6.0
 _STALE = "#B00020"
 #: The corridor as plot_encirclement draws it: a black line through yellow dots.
@@ -71,36 +73,6 @@ def _grid(n: int) -> tuple[int, int]:
 def _words(kind: str) -> str:
     """A footprint kind as words (``city_limits`` -> ``city limits``)."""
     return kind.replace("_", " ")
-
-
-def _text_width_pt(text: str, fontsize: float) -> float:
-    """The width of ``text`` in points in matplotlib's default font (measured, not guessed)."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextToPath
-
-    w, _, _ = TextToPath().get_text_width_height_descent(text, FontProperties(size=fontsize), ismath=False)
-    return w
-
-
-def _fill(text: str, width_in: float, fontsize: float) -> list[str]:
-    """``text`` wrapped on word boundaries to lines measured to fit ``width_in`` inches."""
-    limit = width_in * 72.0 * 0.97
-    lines: list[str] = []
-    for word in text.split():
-        if lines and _text_width_pt(lines[-1] + " " + word, fontsize) <= limit:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines or [""]
-
-
-def _caption(sentences, width_in: float, limit: int = CAPTION_LINES) -> list[str]:
-    """The sentences that fit in ``limit`` wrapped lines, in order of priority."""
-    kept: list[str] = []
-    for s in sentences:
-        if len(_fill(" ".join([*kept, s]), width_in, _CAPTION_PT)) <= limit:
-            kept.append(s)
-    return _fill(" ".join(kept), width_in, _CAPTION_PT)
 
 
 def _entries(across) -> tuple[list, list]:
@@ -421,7 +393,9 @@ def _merge_legends(axes) -> tuple[list, list[str]]:
                 handles.append(h)
                 labels.append(words)
         leg.remove()
-    return handles, labels
+    last = [k for k, t in enumerate(labels) if t in _CONTEXT_WORDS.values()]  # context layers last
+    order = [k for k in range(len(labels)) if k not in last] + last
+    return [handles[k] for k in order], [labels[k] for k in order]
 
 
 def plot_panels(

@@ -30,7 +30,7 @@ Examples
 >>> ax = plot_map(m, aoi=footprint("Pokrovsk").buffer(5))
 >>> [t.get_text().split(" km²")[0].split(": ")[0] for t in ax.get_legend().get_texts()]
 ['controlled:RU', 'controlled:UA', 'no grey-zone class in this source',
- 'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)']
+ 'Pokrovsk (city_limits)', 'Pokrovsk +5 km (area of interest)', 'hromada outlines', 'town limits (OSM)']
 """
 
 from __future__ import annotations
@@ -309,6 +309,14 @@ _CONTEXT = {
     ),
     "rivers": ("rivers.geojson", {"color": _RIVER, "lw": 1.1, "ls": "-"}, "rivers GSHHG 2.3.6 (LGPL-3.0)"),
 }
+#: What each context layer is called in a legend.
+_CONTEXT_WORDS = {
+    "hromadas": "hromada outlines",
+    "town limits": "town limits (OSM)",
+    "oblasts": "oblast lines",
+    "border": "national border",
+    "rivers": "rivers",
+}
 _SETTLEMENTS = ("settlements.csv", "settlements GeoNames (CC BY 4.0)")
 _MAX_SETTLEMENTS = 12
 
@@ -403,7 +411,7 @@ def _context(ax, centre, context=True, skip=()) -> list[str]:
         return []
     user = [] if context is True else [context] if isinstance(context, str | Path) else list(context)
     view = _view_lonlat(ax, centre)
-    used = []
+    used, drawn = [], []
     for name, (fname, style, lic) in _CONTEXT.items():
         path = _geo_file(fname)
         if path is None:
@@ -419,6 +427,7 @@ def _context(ax, centre, context=True, skip=()) -> list[str]:
             ax, clipped, centre, zorder=4 if name == "rivers" else 3, halo=name == "rivers", **style
         ):
             used.append(lic)
+            drawn.append((_CONTEXT_WORDS[name], style["color"], style["ls"], style["lw"]))
     for path in user:
         p = Path(path)
         if not p.is_file():
@@ -427,7 +436,9 @@ def _context(ax, centre, context=True, skip=()) -> list[str]:
         hit = tree.query(view, predicate="intersects") if tree is not None else []
         if len(hit):
             _draw_lines(ax, shapely.intersection(geoms[hit], view), centre, zorder=4, color="#222222", lw=0.9)
+            drawn.append((p.stem.replace("_", " "), "#222222", "-", 0.9))
         used.append(f"{p.name} (supplied by the user)")
+    ax._mapdiff_context_lines = tuple(drawn)  # each gets a legend entry (_legend)
     labelled = _settlement_labels(ax, centre, view, skip)
     if labelled:
         used.append(_SETTLEMENTS[1])
@@ -455,19 +466,21 @@ def _settlement_labels(ax, centre, view, skip=()) -> list[str]:
             break
         if not (x0 < x < x1 and y0 < y < y1) or any(np.hypot(*(np.asarray((x, y)) - t)) < gap for t in taken):
             continue
-        ax.plot(x, y, "o", ms=3, mfc="white", mec="#333333", mew=0.8, zorder=9)
-        ax.annotate(
+        (dot,) = ax.plot(x, y, "o", ms=3, mfc="white", mec="#333333", mew=0.8, zorder=9)
+        label = place_label(  # off every other text, or left out (its dot too)
+            ax,
             names[k],
             (x, y),
-            xytext=(4, -3),
-            textcoords="offset points",
-            va="top",
+            required=False,
+            marks=(dot,),
             fontsize=7,
             fontstyle="italic",
             color="#222222",
             zorder=9,
             bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.3},
         )
+        if label is None:  # its dot hidden; a later layout pass may find it room
+            continue
         taken.append(np.asarray((x, y)))
         shown.append(names[k])
     return shown
@@ -544,19 +557,23 @@ def _place_labels(ax, centre, skip=()) -> list[tuple[float, float]]:
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     wide = (x1 - x0) > _WIDE_VIEW_M  # a whole front: only the large cities, else labels pile up
     shown = []
-    for n, xi, yi, b in zip(names, x, y, big, strict=True):
+    rows = sorted(zip(names, x, y, big, strict=True), key=lambda r: r[0] not in skip)  # the subject first
+    for n, xi, yi, b in rows:
         if x0 < xi < x1 and y0 < yi < y1 and (b or not wide or n in skip):
-            ax.plot(xi, yi, "o", ms=3, color="black", zorder=9)
-            ax.annotate(
+            (dot,) = ax.plot(xi, yi, "o", ms=3, color="black", zorder=9)
+            label = place_label(  # off every other text (the subject's name always shown)
+                ax,
                 n,
                 (xi, yi),
-                xytext=(4, 3),
-                textcoords="offset points",
+                required=n in skip,
+                marks=(dot,),
                 fontsize=8,
                 zorder=9,
                 bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 0.5},
                 fontweight="bold" if n in skip else "normal",
             )
+            if label is None:  # its dot hidden; a later layout pass may find it room
+                continue
             shown.append((float(xi), float(yi)))
     return shown
 
@@ -565,12 +582,14 @@ def _legend(ax, entries, title=None, below=False, skip_pt: float = 0.0, lines=()
     """Legend to the right of the map, or below it (``skip_pt`` points further down).
 
     ``entries``: (text, colour, hatch) filled patches; ``lines``: (text, colour, linestyle,
-    linewidth[, marker keywords]) lines, listed after the filled classes.
+    linewidth[, marker keywords]) lines, listed after the filled classes, then the context
+    layers :func:`_finish_map` drew on ``ax`` (hromada, oblast lines...), one entry each.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.transforms import ScaledTranslation
 
+    lines = [*lines, *getattr(ax, "_mapdiff_context_lines", ())]  # the context layers drawn
     handles = [Patch(facecolor=c, edgecolor="#555555", hatch=h, label=t) for t, c, h in entries]
     handles += [
         Line2D([], [], color=ln[1], ls=ln[2], lw=ln[3], label=ln[0], **(ln[4:] or [{}])[0]) for ln in lines
@@ -593,36 +612,125 @@ def _legend(ax, entries, title=None, below=False, skip_pt: float = 0.0, lines=()
 
 
 _FOOTER_PT = 6.5
+#: A caption runs to at most this many lines; the rest is the methods note.
+CAPTION_LINES = 3
+_CAPTION_PT = 8.0
+_METHODS_POINTER = "More in the methods note (the file's metadata)."
 
 
-def _footer(ax, text, y=-0.01):
-    """Small grey text just under the map (attribution, flags); returns its height in points.
+def _text_width_pt(text: str, fontsize: float) -> float:
+    """The width of ``text`` in points in matplotlib's default font (measured, not guessed)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
 
-    Lines are wrapped on word boundaries to the width of the map (:mod:`textwrap`), never
-    in the middle of a word."""
-    import textwrap
+    w, _, _ = TextToPath().get_text_width_height_descent(text, FontProperties(size=fontsize), ismath=False)
+    return w
 
+
+def _fill(text: str, width_in: float, fontsize: float) -> list[str]:
+    """``text`` wrapped on word boundaries to lines measured to fit ``width_in`` inches."""
+    limit = width_in * 72.0 * 0.97
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _text_width_pt(lines[-1] + " " + word, fontsize) <= limit:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _caption_sentences(sentences, width_in: float, limit: int = CAPTION_LINES) -> list[str]:
+    """The sentences (in order of priority) that fit together in ``limit`` wrapped lines."""
+    kept: list[str] = []
+    for s in sentences:
+        if s and len(_fill(" ".join([*kept, s]), width_in, _CAPTION_PT)) <= limit:
+            kept.append(s)
+    return kept
+
+
+def _caption(sentences, width_in: float, limit: int = CAPTION_LINES) -> list[str]:
+    """The sentences that fit in ``limit`` wrapped lines, in order of priority, as lines."""
+    return _fill(" ".join(_caption_sentences(sentences, width_in, limit)), width_in, _CAPTION_PT)
+
+
+def methods_note(fig) -> str:
+    """The methods note of a figure: every note its map figures left out of their captions.
+
+    :func:`save_figure` writes it into the file's metadata (``Description``) unless given one.
+    """
+    return "\n".join(getattr(fig, "_mapdiff_methods", ()))
+
+
+def _add_methods(fig, notes) -> None:
+    have = list(getattr(fig, "_mapdiff_methods", ()))
+    fig._mapdiff_methods = have + [n for n in notes if n and n not in have]
+
+
+def _footer(ax, caption, credits=(), methods=(), y=-0.01):
+    """Under the map: a caption of at most :data:`CAPTION_LINES` lines and the credits
+    (sources, context layers) in small grey type; returns their height in points.
+
+    ``caption``: sentences in order of priority (what a reader must see first: an approximate
+    footprint, a date shift); those that do not fit go to the figure's methods note
+    (:func:`methods_note`, written into the file's metadata by :func:`save_figure`), and the
+    caption says so; ``methods``: notes for the methods note only (scope, grey-zone classes).
+    Lines are wrapped on word boundaries, measured by the font."""
     from matplotlib.transforms import ScaledTranslation
 
-    width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72.0
-    chars = max(40, int(width_pt / (_FOOTER_PT * 0.55)))
-    text = "\n".join(
-        textwrap.fill(line, chars, break_long_words=False, break_on_hyphens=False)
-        for line in text.split("\n")
-    )
+    sentences = [caption] if isinstance(caption, str) else [s for s in caption if s]
+    credits = [line for c in credits if c for line in c.split("\n")]
+    methods = [m for m in methods if m]
+    width_in = max(ax.get_position().width * ax.figure.get_figwidth(), 2.0)
+    kept = _caption_sentences(sentences, width_in)
+    if len(kept) < len(sentences) or methods:
+
+        def fits(k):
+            return _caption_sentences([*k, _METHODS_POINTER], width_in) == [*k, _METHODS_POINTER]
+
+        while len(kept) > 1 and not fits(kept):
+            kept.pop()
+        if fits(kept):
+            kept.append(_METHODS_POINTER)
+    _add_methods(ax.figure, [*sentences, *methods, *credits])
+    lines = _fill(" ".join(kept), width_in, _CAPTION_PT) if kept else []
     shift = ax.transAxes + ScaledTranslation(0, -2 / 72.0, ax.figure.dpi_scale_trans)
-    ax.text(
-        0.0,
-        y,
-        text,
-        transform=shift,
-        ha="left",
-        va="top",
-        fontsize=_FOOTER_PT,
-        color="#444444",
-        gid="caption",
-    )
-    return (text.count("\n") + 1) * _FOOTER_PT * 1.3 + 4
+    height = 0.0
+    if lines:
+        ax.text(
+            0.0,
+            y,
+            "\n".join(lines),
+            transform=shift,
+            ha="left",
+            va="top",
+            fontsize=_CAPTION_PT,
+            gid="caption",
+        )
+        height = len(lines) * _CAPTION_PT * 1.3 + 2
+    if credits:
+        text = "\n".join(line for c in credits for line in _fill(c, width_in, _FOOTER_PT))
+        shift = ax.transAxes + ScaledTranslation(0, -(2 + height) / 72.0, ax.figure.dpi_scale_trans)
+        ax.text(
+            0.0,
+            y,
+            text,
+            transform=shift,
+            ha="left",
+            va="top",
+            fontsize=_FOOTER_PT,
+            color="#444444",
+            gid="credits",
+        )
+        height += (text.count("\n") + 1) * _FOOTER_PT * 1.3
+    return height + 4
+
+
+def _credits(maps, context=()) -> list[str]:
+    """The credits lines under a map: its sources' attributions and the context layers'."""
+    out = ["Sources — " + _attribution(maps)] if maps else []
+    if context:
+        out.append("Context: " + "; ".join(context) + ".")
+    return out
 
 
 def _footprint_bits(aoi):
@@ -631,9 +739,9 @@ def _footprint_bits(aoi):
     base = _base(aoi)
     flag = ""
     if bool(getattr(base, "approximate", False)):
-        flag = (
-            f"Approximate footprint: {base.name} is a stand-in ({getattr(base, 'kind', 'approximate')}, "
-            f"{base.area_km2:,.1f} km²), not an official boundary; numbers depend on it."
+        flag = (  # short: a three-line caption also has the releases' date shifts to say
+            f"Approximate footprint: {base.name} ({base.area_km2:,.1f} km²) is a stand-in, "
+            "not an official boundary."
         )
     return _geom(aoi), name, flag
 
@@ -698,14 +806,17 @@ def _file_date(path) -> dt.date | None:
         return None
 
 
-def _date_notes(maps) -> list[str]:
-    """One caption line per map whose data date differs from the date in its file name."""
+def _date_notes(maps, short: bool = False) -> list[str]:
+    """One caption line per map whose data date differs from the date in its file name
+    (``short``: the sentence a three-line caption has room for; the long one is the methods')."""
     notes = []
     for m in maps:
         prov = getattr(m, "provenance", None)
         fdate = _file_date(getattr(prov, "path", None))
         as_of = getattr(m, "as_of", None)
-        if fdate and as_of and fdate != as_of:
+        if fdate and as_of and fdate != as_of and short:
+            notes.append(f"The {_name(m)} file of {fdate:%d %b %Y} holds data to {as_of:%d %b %Y}.")
+        elif fdate and as_of and fdate != as_of:
             how = {"file": "as the file itself states", "name": "from its name"}.get(
                 getattr(prov, "as_of_from", None), ""
             )
@@ -828,10 +939,10 @@ def plot_map(
     )
     skip = 0.0
     if footer:
-        lines = [flag, *_date_notes([m]), *_scope_notes([m]), "Sources — " + _attribution([m])]
-        if notes:
-            lines.append("Context: " + "; ".join(notes) + ".")
-        skip = _footer(ax, "\n".join(t for t in lines if t))
+        grey = [f"{_name(m)} draws no grey zone."] if getattr(m, "grey_note", None) else []
+        skip = _footer(
+            ax, [flag, *_date_notes([m], short=True), *grey], _credits([m], notes), _scope_notes([m])
+        )
     _legend(
         ax,
         entries,
@@ -1006,13 +1117,10 @@ def plot_comparison(
             noise = float(area[np.asarray(pieces["cause"]) == "noise"].sum())
             if noise >= 0.005:
                 notes.append(f"{noise:,.2f} km² of the disagreement are slivers (drawing noise).")
-        notes += _date_notes([a, b])
-        notes += [f"Scope: {s}" for s in getattr(comparison, "scope_notes", ())]
-        notes += [f"Grey zone: {s}" for s in getattr(comparison, "grey_notes", ())]
-        notes.append("Sources — " + _attribution([a, b]))
-        if ctx:
-            notes.append("Context: " + "; ".join(ctx) + ".")
-        skip = _footer(ax, "\n".join(notes))
+        notes[1:1] = _date_notes([a, b], short=True)  # after the footprint's flag: a reader must see it
+        methods = [f"Scope: {s}" for s in getattr(comparison, "scope_notes", ())]
+        methods += [f"Grey zone: {s}" for s in getattr(comparison, "grey_notes", ())]
+        skip = _footer(ax, notes, _credits([a, b], ctx), methods)
     _legend(ax, entries, title=_aoi_title(aoi, total), below=legend_below, skip_pt=skip, lines=outlines)
     return ax
 
@@ -1108,19 +1216,16 @@ def plot_claim(
             fontsize=8,
         )
     notes = []
-    if no_grey:
-        notes.append(
-            f"{_name(SimpleMap(c.source))} draws no grey zone: the grey-zone policies cannot differ."
-        )
     if c.approximate:
         notes.append(
             f"Approximate footprint (dashed): {c.place} is a stand-in, not an official "
             "boundary; the verdict depends on it."
         )
-    notes.append("Sources — " + _attribution([SimpleMap(c.source)]))
-    if ctx:
-        notes.append("Context: " + "; ".join(ctx) + ".")
-    skip = _footer(ax, "\n".join(notes)) if footer else 0.0
+    if no_grey:
+        notes.append(
+            f"{_name(SimpleMap(c.source))} draws no grey zone: the grey-zone policies cannot differ."
+        )
+    skip = _footer(ax, notes, _credits([SimpleMap(c.source)], ctx)) if footer else 0.0
     _legend(
         ax, entries, title=f"{c.place} ({kind}): {c.footprint_km2:,.2f} km²", below=not bars, skip_pt=skip
     )
@@ -1208,10 +1313,7 @@ def plot_encirclement(encirclement, ax=None, *, places: bool = True, context=Tru
             zorder=9,
             bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "black", "pad": 1.5},
         )
-    notes.append("Sources — " + _attribution([SimpleMap(e.source)]))
-    if ctx:
-        notes.append("Context: " + "; ".join(ctx) + ".")
-    skip = _footer(ax, "\n".join(notes))
+    skip = _footer(ax, notes, _credits([SimpleMap(e.source)], ctx))
     _legend(ax, entries, title=title, skip_pt=skip, lines=corridor_lines)
     date = iso(e.as_of, "undated")
     ax.set_title(
@@ -1305,6 +1407,8 @@ def plot_changes(
     outlines = _footprint_outlines(ax, aoi, centre)
     if not outlines:
         _outline(ax, geom, centre)
+    base = _base(aoi)
+    _finish_map(ax, centre, places=places, context=context, bold=(base.name,) if base else ())
     _legend(
         ax,
         [
@@ -1315,8 +1419,6 @@ def plot_changes(
         title=f"{_date(old)} → {_date(new)}",
         below=True,
     )
-    base = _base(aoi)
-    _finish_map(ax, centre, places=places, context=context, bold=(base.name,) if base else ())
     ax.set_title(f"Change: {lab}, net {g_km2 - l_km2:+,.2f} km²", fontsize=11)
     return axes
 
@@ -1378,10 +1480,7 @@ def plot_changes_map(
     old = iso(changes.old_as_of, "undated")
     new = iso(changes.new_as_of, "undated")
     ax.set_title(f"{_name(SimpleMap(changes.source))}: {old} → {new}", fontsize=11)
-    notes = ["Sources — " + _attribution([SimpleMap(changes.source)])]
-    if ctx:
-        notes.append("Context: " + "; ".join(ctx) + ".")
-    skip = _footer(ax, "\n".join(notes))
+    skip = _footer(ax, [], _credits([SimpleMap(changes.source)], ctx))
     _legend(ax, entries, title=f"changes in {changes.aoi}" if changes.aoi else "changes", skip_pt=skip)
     return ax
 
@@ -1507,10 +1606,7 @@ def plot_footprint(fp, ax=None, *, places: bool = True, context=True, **style):
     outlines = _footprint_outlines(ax, fp, centre)
     ctx = _finish_map(ax, centre, places=places, context=context, bold=(_base(fp).name,))
     ax.set_title(f"{_aoi_name(fp)} ({fp.kind}, {fp.area_km2:,.1f} km²)", fontsize=11)
-    notes = [f"Footprint: {getattr(_base(fp), 'provenance', '')}"]
-    if ctx:
-        notes.append("Context: " + "; ".join(ctx) + ".")
-    skip = _footer(ax, "\n".join(notes))
+    skip = _footer(ax, [f"Footprint: {getattr(_base(fp), 'provenance', '')}"], _credits([], ctx))
     _legend(ax, [], below=True, skip_pt=skip, lines=outlines)
     return ax
 
@@ -1540,13 +1636,8 @@ def plot_consensus(many, ax=None, **style):
     ]
     ctx = _finish_map(ax, centre)
     ax.set_title(f"Sources agreeing on the top label (of {n})", fontsize=11)
-    notes = ["Sources — " + _attribution(many.maps)]
     flag = _footprint_bits(getattr(many, "place", None))[2]
-    if flag:
-        notes.append(flag)
-    if ctx:
-        notes.append("Context: " + "; ".join(ctx) + ".")
-    skip = _footer(ax, "\n".join(notes))
+    skip = _footer(ax, [flag], _credits(many.maps, ctx))
     _legend(ax, entries, title="agreement", skip_pt=skip)
     return ax
 
@@ -1927,6 +2018,8 @@ def save_figure(
     if size is not None:
         fig.set_size_inches(*size)
     meta = {k: str(v) for k, v in (metadata or {}).items() if v is not None}
+    if "Description" not in meta and methods_note(fig):  # what the captions left out
+        meta["Description"] = methods_note(fig)
     if fmt == "pdf" and "Description" in meta:
         meta["Subject"] = meta.pop("Description")
     if fmt in ("png", "pdf"):
@@ -1989,7 +2082,7 @@ def plot_agreement(cons, ax=None, *, label: str = "controlled:RU", places: bool 
     flag = _footprint_bits(getattr(cons, "place", None))[2]
     if flag:
         notes.append(flag)
-    skip = _footer(ax, "\n".join(notes)) if notes else 0
+    skip = _footer(ax, notes) if notes else 0
     _legend(ax, entries, title=f"sources saying {label}", skip_pt=skip)
     return ax
 
