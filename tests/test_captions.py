@@ -128,3 +128,30 @@ def test_town_labels_overlap_no_other_text_in_any_map_figure():
         assert "Pokrovsk" in {t.get_text() for t in ax.texts}
         assert _clashes(ax) == []
     plt.close(axes[0].figure)
+
+
+@pytest.mark.realdata
+def test_a_fixed_size_figure_keeps_its_legend_inside():
+    """A map keeps its aspect and its labels are placed again after the layout, so a
+    constrained layout left the widest grey-split legend line of DeepStateMap vs Creamy Caprice
+    past the edge of a 9 x 7 in figure (mapdiff render): save_figure shrinks the layout until
+    everything lies inside."""
+    from conftest import shared_file
+
+    from mapdiff.draw.plot import fit_inside, plot_comparison
+
+    a = mapdiff.read_map(shared_file("deepstate_api/deepstatemap_data_20251127_polygons.geojson"))
+    b = mapdiff.read_map(shared_file("creamy_caprice/ControlZones/Control_25_11_26.kml"))
+    aoi = mapdiff.footprint("Pokrovsk").buffer(3)
+    fig, ax = plt.subplots(figsize=(9, 7), layout="constrained")
+    plot_comparison(mapdiff.compare(a, b, aoi=aoi), ax=ax, footprint=aoi)
+
+    def right_edge() -> float:
+        fig.canvas.draw()
+        return fig.get_tightbbox(fig.canvas.get_renderer()).x1
+
+    assert right_edge() > 9.0  # what render cut before
+    fit_inside(fig)
+    assert right_edge() <= 9.0
+    assert any("RU on Creamy Caprice" in t.get_text() for t in ax.get_legend().get_texts())
+    plt.close(fig)

@@ -1969,6 +1969,28 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
 
 
 # --------------------------------------------------------------------------- saving
+def fit_inside(fig, *, tries: int = 3) -> None:
+    """Shrink a constrained layout until everything drawn lies inside a figure of fixed size.
+
+    A map keeps its aspect, so the layout can leave a legend beside it a few points past the
+    figure's edge; a figure saved at a size the user asked for (no tight bounding box) would
+    cut it. Figures without a constrained layout are left as they are.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None or not hasattr(engine, "set") or "rect" not in engine.get():
+        return
+    w, h = fig.get_size_inches()
+    for _ in range(tries):
+        fig.canvas.draw()
+        bb = fig.get_tightbbox(fig.canvas.get_renderer())
+        x, y, width, height = engine.get()["rect"] or (0, 0, 1, 1)  # left, bottom, width, height
+        left, bottom = max(0.0, -bb.x0) / w, max(0.0, -bb.y0) / h
+        right, top = max(0.0, bb.x1 - w) / w, max(0.0, bb.y1 - h) / h
+        if max(left, bottom, right, top) <= 1e-3:
+            return
+        engine.set(rect=(x + left, y + bottom, width - left - right - 0.005, height - bottom - top - 0.005))
+
+
 def save_figure(
     fig, path, dpi: int = 200, size: tuple[float, float] | None = None, *, metadata: dict | None = None
 ) -> Path:
@@ -2017,6 +2039,7 @@ def save_figure(
     literal_text(fig)
     if size is not None:
         fig.set_size_inches(*size)
+        fit_inside(fig)
     meta = {k: str(v) for k, v in (metadata or {}).items() if v is not None}
     if "Description" not in meta and methods_note(fig):  # what the captions left out
         meta["Description"] = methods_note(fig)
