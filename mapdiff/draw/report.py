@@ -60,6 +60,22 @@ def _km2(x, signed=False) -> str:
     return f"{x:+,.2f} km²" if signed else f"{x:,.2f} km²"
 
 
+def claim_words(c: dict) -> str:
+    """A ledger claim row (a ``report.json`` claim) in words, as every page prints it.
+
+    Examples
+    --------
+    >>> claim_words({"kind": "share", "side": "RU", "claimed": 0.7, "place": "Pokrovsk"})
+    'RU holds 70.0% of Pokrovsk'
+    >>> claim_words({"kind": "not_captured", "side": "RU", "place": "Pokrovsk"})
+    'Pokrovsk not captured by RU'
+    """
+    kind = c.get("kind")
+    if kind == "share":
+        return f"{c.get('side')} holds {_pct(c.get('claimed'))} of {c.get('place')}"
+    return f"{c.get('place')} {str(kind).replace('_', ' ')} by {c.get('side')}"
+
+
 def _pct(x) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
 
@@ -268,23 +284,10 @@ def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
     )
     claims = []
     for c in report.get("claims", []):
-        what = {
-            "share": f"holds {_pct(c.get('claimed'))} of",
-            "captured": "captured",
-            "encircled": "encircled",
-            "not_captured": "not captured",
-            "not_encircled": "not encircled",
-        }
-        kind = c.get("kind")
-        text = (
-            f"{c.get('side')} {what.get(kind, kind)} {c.get('place')}"
-            if kind == "share"
-            else f"{c.get('place')} {what.get(kind, str(kind).replace('_', ' '))} by {c.get('side')}"
-        )
         claims.append(
             [
                 _e(c.get("who")) + f'<br><span class="muted">{_e(c.get("date"))}</span>',
-                _e(text),
+                _e(claim_words(c)),
                 _e(_pct(c.get("share"))),
                 f'<span class="verdict">{_e(c.get("verdict"))}</span>'
                 + (f'<br><span class="muted">{_e(c.get("note"))}</span>' if c.get("note") else ""),

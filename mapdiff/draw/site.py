@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape as _xml
 
-from .report import _CSS, _e, _km2, _pct, _table
+from .report import _CSS, _e, _km2, _pct, _table, claim_words
 
 __all__ = ["render_archive", "render_feed", "render_index"]
 
@@ -69,16 +69,10 @@ def _stale(s: dict) -> str:
 def _claim_rows(claims) -> list[list[str]]:
     rows = []
     for c in claims:
-        kind = c.get("kind")
-        text = (
-            f"{c.get('side')} holds {_pct(c.get('claimed'))} of {c.get('place')}"
-            if kind == "share"
-            else f"{c.get('place')} {str(kind).replace('_', ' ')} by {c.get('side')}"
-        )
         rows.append(
             [
                 _e(c.get("who")) + f'<br><span class="muted">{_e(c.get("date"))}</span>',
-                _e(text),
+                _e(claim_words(c)),
                 f'<a href="{_e(c.get("page"))}">{_e(c.get("display"))} {_e(c.get("release"))}</a>',
                 _e(_pct(c.get("share"))),
                 f'<span class="verdict">{_e(c.get("verdict"))}</span>',
