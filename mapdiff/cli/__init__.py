@@ -260,6 +260,23 @@ class _Parser(argparse.ArgumentParser):
         super().error(message)
 
 
+def split_named(arg: str) -> tuple[str | None, str]:
+    """``(name, path)`` of a MAP argument: ``NAME=PATH`` names a source's releases, unless the
+    whole argument is an existing path (a file name may hold ``=``); otherwise ``(None, arg)``.
+
+    Examples
+    --------
+    >>> split_named("deepstate=data/deepstate")
+    ('deepstate', 'data/deepstate')
+    >>> split_named("data/deepstate")
+    (None, 'data/deepstate')
+    """
+    name, sep, path = arg.partition("=")
+    if not sep or os.path.exists(arg):
+        return None, arg
+    return name, path
+
+
 def parse_maps(items: list[str], *, required: bool = True) -> dict:
     """{name: path} from ``--maps NAME=PATH`` options (track, claims, claim): each well
     formed, each source once, at least one when ``required``."""

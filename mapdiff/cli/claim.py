@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from ..claims import KINDS, POLICIES, check_claim
 from ..errors import ArgumentError
-from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, parse_maps, ranged, read_map_option
+from . import (
+    EXIT_OK,
+    EXIT_UNSUPPORTED,
+    add_map_options,
+    command,
+    emit,
+    parse_maps,
+    ranged,
+    read_map_option,
+    split_named,
+)
 
 
 def map_sources(args) -> dict:
@@ -23,8 +33,8 @@ def map_sources(args) -> dict:
 
     out: dict = dict(parse_maps(args.maps, required=False))
     for arg in [args.map, *args.more]:
-        name, sep, path = arg.partition("=")
-        if sep and not os.path.exists(arg):
+        name, path = split_named(arg)
+        if name is not None:
             out[name] = path
         elif os.path.isdir(arg):
             out[os.path.basename(os.path.normpath(arg))] = arg
@@ -76,7 +86,7 @@ def _releases(arg: str) -> bool:
     """A MAP argument naming a source's releases (a folder, or NAME=PATH) rather than one file."""
     import os
 
-    return os.path.isdir(arg) or ("=" in arg and not os.path.exists(arg))
+    return os.path.isdir(arg) or split_named(arg)[0] is not None
 
 
 def _run_places(args) -> int:

@@ -12,17 +12,13 @@ from __future__ import annotations
 import datetime as dt
 
 from ..errors import ArgumentError
-from . import command, emit, ranged
+from . import command, emit, ranged, split_named
 
 
 def _series(arg: str, source, start, end):
-    import os
-
     from ..series import Series
 
-    name, sep, path = arg.partition("=")
-    if not sep or os.path.exists(arg):
-        name, path = None, arg
+    name, path = split_named(arg)
     s = Series(path, source=source)
     if start or end:
         s = s.between(start, end)
