@@ -100,7 +100,7 @@ def bench_claim(data: Path, reps: int) -> None:
     import geopandas as gpd
 
     import mapdiff
-    from mapdiff.measure import cached_transformer, equal_area_crs
+    from mapdiff.model.measure import cached_transformer, equal_area_crs
     from mapdiff.places import footprints as F
 
     path = data / "deepstate" / "deepstatemap_data_20251127.geojson"
@@ -408,12 +408,12 @@ def fresh_cache() -> str:
 def shares(pattern, places, workers, **kw):
     import mapdiff
 
-    return mapdiff.Series(pattern).shares(places, "RU", workers=workers, quiet=True, **kw)
+    return mapdiff.Releases(pattern).shares(places, "RU", workers=workers, quiet=True, **kw)
 
 
 def check_fast_path(paths, places) -> float:
     """Largest |km²| difference between the clipped read and the full read_map, measured alike."""
-    from mapdiff import _runner as R
+    from mapdiff.history import _engine as R
     from mapdiff.io.read import read_map
     from mapdiff.places.footprints import footprint
 
@@ -448,10 +448,10 @@ def bench_history(data: Path, reps: int, workers: int, naive_days: int) -> None:
     t_floor, t_cold = med(floors), med(colds)
     # warm: a new process, the cache of the last cold run; against that process's imports
     warm_code = (
-        "import mapdiff, mapdiff.series\n"
-        f"mapdiff.Series({pattern!r}).shares({PLACES4!r}, 'RU', workers={workers}, quiet=True)"
+        "import mapdiff, mapdiff.history.releases\n"
+        f"mapdiff.Releases({pattern!r}).shares({PLACES4!r}, 'RU', workers={workers}, quiet=True)"
     )
-    imports = "import mapdiff, mapdiff.series"
+    imports = "import mapdiff, mapdiff.history.releases"
     warms, imps = [], []
     for _ in range(reps):
         warms.append(run_py(warm_code))
@@ -520,7 +520,7 @@ def reference_measure(m, fps, centre):
     """THE NAIVE WAY (reference) of the measuring kernel: every footprint tested against
     every drawn part (cut to the coverage), those it does not cover cut, every footprint cut
     by the coverage. The fast kernel decides most footprints without a test or a cut."""
-    from mapdiff.measure import area_km2
+    from mapdiff.model.measure import area_km2
 
     drawn = m._clipped
     total = area_km2(fps, centre=centre)
@@ -544,7 +544,7 @@ def reference_measure(m, fps, centre):
 def check_kernel(paths, fps) -> float:
     """Largest |km²| difference between the runner's kernel and the naive way, on the maps
     the runner reads (clipped to the places' area), one memo across the days as in a run."""
-    from mapdiff import _runner as R
+    from mapdiff.history import _engine as R
     from mapdiff.io.read import _read_bytes, _read_map
 
     geoms = np.asarray([f.geometry for f in fps], dtype=object)
@@ -628,7 +628,7 @@ def bench_dask(data: Path, reps: int, workers: int) -> None:
 
 # ------------------------------------------------------------------ encirclement
 # THE NAIVE WAY (reference): the encirclement path as it was before issue 18's rework
-# (commit d1c578f), copied here unchanged and swapped into mapdiff.encircle while the
+# (commit d1c578f), copied here unchanged and swapped into mapdiff.encircle.core while the
 # reference runs: every bisection step computed from r_max down, the band beyond the
 # search window r_max wide, an overlay per piece to test shared area, and the whole-map
 # unions, pieces and rear rebuilt on every call. The rest of encirclement() is shared.
@@ -646,7 +646,7 @@ def _ref_component_index(tree, geom):
 
 
 def _ref_layers(cmap, by, defender, grey):
-    from mapdiff.encircle import _union
+    from mapdiff.encircle.core import _union
 
     own, enemy, greys, other_pass = [], [], [], []
     for lab in cmap.all_labels:
@@ -667,22 +667,22 @@ def _ref_layers(cmap, by, defender, grey):
 
 
 def _ref_pieces(cmap, passable):
-    from mapdiff.encircle import _polygons
+    from mapdiff.encircle.core import _polygons
 
     parts = _polygons(passable)
     return parts, shapely.STRtree(parts)
 
 
 def _ref_largest(cmap, own):
-    from mapdiff.encircle import _polygons
-    from mapdiff.measure import area_km2
+    from mapdiff.encircle.core import _polygons
+    from mapdiff.model.measure import area_km2
 
     own_parts = _polygons(own)
     return own_parts[int(np.argmax(area_km2(own_parts)))]
 
 
 def _ref_corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution_m, bound=None):
-    from mapdiff.encircle import _connected, _corridor_line
+    from mapdiff.encircle.core import _connected, _corridor_line
 
     lo, hi = resolution_m / 4, r_max
     at_lo = _connected(passable_m, blocking_m, holding_m, target_m, lo)
@@ -704,7 +704,7 @@ def _ref_corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution
 def _ref_measure_corridor(
     cmap, frame, fp_m, passable, rear_geom, rear, parts, rear_parts, holding, search_km, resolution_m
 ):
-    from mapdiff.encircle import _union
+    from mapdiff.encircle.core import _union
 
     r_max = search_km * 1000.0 / 2
     window_m = shapely.buffer(fp_m, search_km * 1000.0, quad_segs=8)
@@ -734,7 +734,7 @@ def _ref_measure_corridor(
 def reference_encirclement(cmap, place, **kw):
     """``mapdiff.encirclement`` on the reference path above (restored afterwards)."""
     import mapdiff
-    import mapdiff.encircle as E
+    import mapdiff.encircle.core as E
 
     swap = {
         "_component_index": _ref_component_index,
@@ -780,7 +780,7 @@ def _same_encirclement(a, b) -> bool:
 
 def bench_encircle(data: Path, reps: int) -> None:
     import mapdiff
-    import mapdiff.encircle as E
+    import mapdiff.encircle.core as E
 
     maps = [mapdiff.read_map(data / rel) for rel in ENCIRCLE_MAPS if (data / rel).exists()]
     cases = [(p, g) for p in ("Pokrovsk", "Myrnohrad") for g in ("passable", "blocking")]

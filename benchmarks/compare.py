@@ -40,7 +40,7 @@ def _naive(ds_path, nz_path):
 
 def _naive_km2(ds_path, nz_path):
     """The naive way taken as far as one number: symmetric difference, clipped to Ukraine, in km²."""
-    from mapdiff.measure import equal_area_crs
+    from mapdiff.model.measure import equal_area_crs
     from mapdiff.places.regions import region
 
     sd = _naive(ds_path, nz_path)
@@ -58,7 +58,7 @@ def _mapdiff(ds_path, nz_path):
 def tiled(a, b):
     """``mapdiff.compare(a, b)`` on the tiled path (each map tiles the AOI, the two tilings
     overlaid), the reference of the whole-front path; its tables and components made."""
-    import mapdiff.comparison as C
+    import mapdiff.comparison.core as C
 
     fast = C._drawn_only
     C._drawn_only = lambda a, b: None
@@ -102,7 +102,7 @@ def _reference_sample_lines(lines, step):
 
 def reference_displacement(c):
     """``c.displacement`` computed again on the reference path (GEOS sampler)."""
-    import mapdiff.comparison as C
+    import mapdiff.comparison.core as C
 
     fast = C._sample_lines
     C._sample_lines = _reference_sample_lines
@@ -155,7 +155,7 @@ def main(argv):
     print(f"files: {ds.name} vs {nz.name}")
     print(f"naive geopandas.overlay(symmetric_difference): {t_naive:7.3f} s  ({len(sd)} rows, no areas)")
     print(f"naive + clip to Ukraine + area (one km² total, {naive_km2:,.1f}): {t_km2:7.3f} s")
-    print(f"mapdiff.comparison (read+crosstab+causes+metrics+components): {t_md:7.3f} s")
+    print(f"mapdiff.comparison.core (read+crosstab+causes+metrics+components): {t_md:7.3f} s")
     print(
         f"ratio mapdiff / naive overlay: {t_md / t_naive:5.2f}; mapdiff / naive with km²: {t_md / t_km2:5.2f}"
     )

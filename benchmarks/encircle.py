@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import mapdiff
-import mapdiff.encircle
+import mapdiff.encircle.core
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("MAPDIFF_SHARED") or ROOT.parent / "shared") / "data"
@@ -47,7 +47,7 @@ def main() -> None:
         m = mapdiff.read_map(DATA / rel)
         t_read = time.perf_counter() - t0
         for place in PLACES:
-            for grey in mapdiff.encircle.GREY_POLICIES:
+            for grey in mapdiff.encircle.core.GREY_POLICIES:
                 t0 = time.perf_counter()
                 e = mapdiff.encirclement(m, place, by="RU", grey=grey, fire_range_km=args.fire_range_km)
                 dt = time.perf_counter() - t0

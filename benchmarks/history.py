@@ -9,7 +9,7 @@ In one process and one run, for every DeepState day × 10 towns:
 (a) naive: what a notebook does (``gpd.read_file`` per day, ``geopandas.overlay`` per
     place, ``to_crs`` + ``.area``), run on an evenly spaced subsample of days and
     extrapolated per day (said so in the table);
-(b) mapdiff cold: ``Series(glob).shares(places, "RU")`` with an empty cache;
+(b) mapdiff cold: ``Releases(glob).shares(places, "RU")`` with an empty cache;
 (c) mapdiff warm: the same call again (cache filled by (b));
 (d) the parse floor: read + orjson + build the geometries of every file, on the same
     number of processes as (b) (like with like).
@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import mapdiff  # noqa: E402
-import mapdiff.cache  # noqa: E402
-import mapdiff.series  # noqa: E402
+import mapdiff.history.releases  # noqa: E402
+import mapdiff.io.cache  # noqa: E402
 from mapdiff.places.footprints import Footprint, footprint, place_names  # noqa: E402
 
 DATA = Path(os.environ.get("MAPDIFF_SHARED_DATA") or ROOT.parent / "shared" / "data")
@@ -99,7 +99,7 @@ def maxrss_mib() -> tuple[float, float]:
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="mapdiff-bench-cache-") as cache:
-        os.environ[mapdiff.cache.CACHE_ENV] = cache  # the NZZ run at the end too
+        os.environ[mapdiff.io.cache.CACHE_ENV] = cache  # the NZZ run at the end too
         return _main()
 
 
@@ -131,22 +131,22 @@ def _main() -> int:
     t_naive = (time.perf_counter() - t) / len(sub) * n
 
     with tempfile.TemporaryDirectory(prefix="mapdiff-bench-cache-") as cache:
-        os.environ[mapdiff.cache.CACHE_ENV] = cache
+        os.environ[mapdiff.io.cache.CACHE_ENV] = cache
         # (b) cold
         t = time.perf_counter()
-        series = mapdiff.Series(str(DATA / "deepstate" / "deepstatemap_data_*.geojson"))
+        series = mapdiff.Releases(str(DATA / "deepstate" / "deepstatemap_data_*.geojson"))
         shares = series.shares(PLACES, "RU", workers=args.workers, quiet=True)
         t_cold = time.perf_counter() - t
         # (c) warm
         t = time.perf_counter()
-        series2 = mapdiff.Series(str(DATA / "deepstate" / "deepstatemap_data_*.geojson"))
+        series2 = mapdiff.Releases(str(DATA / "deepstate" / "deepstatemap_data_*.geojson"))
         warm = series2.shares(PLACES, "RU", workers=args.workers, quiet=True)
         t_warm = time.perf_counter() - t
         assert warm.frame.equals(shares.frame)
         rss_self, rss_kids = maxrss_mib()
 
     with tempfile.TemporaryDirectory(prefix="mapdiff-bench-cache-") as cache:
-        os.environ[mapdiff.cache.CACHE_ENV] = cache
+        os.environ[mapdiff.io.cache.CACHE_ENV] = cache
         gaz = place_names()
         generated = generated_footprints(100 - len(gaz))  # user polygons, built beforehand
         hundred = gaz + generated
@@ -154,17 +154,17 @@ def _main() -> int:
         # paid once per process, whatever the number of releases
         t = time.perf_counter()
         for name in gaz:
-            mapdiff.series._footprint(name)
+            mapdiff.history.releases._footprint(name)
         t_lookup = time.perf_counter() - t
         t = time.perf_counter()
-        s100 = mapdiff.Series(str(DATA / "deepstate" / "deepstatemap_data_*.geojson"))
+        s100 = mapdiff.Releases(str(DATA / "deepstate" / "deepstatemap_data_*.geojson"))
         sh100 = s100.shares(hundred, "RU", workers=args.workers, quiet=True)
         t_cold100 = time.perf_counter() - t
 
     # agreement of the naive figures with mapdiff's (same days)
     diffs = []
     for p in sub:
-        d = mapdiff.series._date_in_text(p.name)
+        d = mapdiff.history.releases._date_in_text(p.name)
         row = shares.frame.loc[str(d)]
         diffs += [abs(naive_res[p.name][k] - row[k]) * 100 for k in PLACES]
     worst = max(diffs)
@@ -207,7 +207,7 @@ def _main() -> int:
 
     nzz_paths = sorted((DATA / "nzz").glob("*.json"))
     if nzz_paths:
-        nzz = mapdiff.Series(nzz_paths).shares(["Pokrovsk"], "RU", workers=args.workers, quiet=True)
+        nzz = mapdiff.Releases(nzz_paths).shares(["Pokrovsk"], "RU", workers=args.workers, quiet=True)
         lag = mapdiff.source_lag(
             nzz, shares, thresholds=(0.25, 0.5), start="2025-11-01", end="2025-12-31", max_shift_days=60
         )

@@ -1,8 +1,10 @@
 """mapdiff: compare competing maps of territorial control, in km².
 
-The public API is what this module exports (``__all__``); everything else is private.
-Names are imported on first use (PEP 562), so ``import mapdiff`` stays cheap: a short
-command-line call does not pay for pandas, matplotlib or dask.
+The public API is what this module exports (``__all__``, at most 50 names); the packages
+hold the rest: exceptions in :mod:`mapdiff.errors`, labels and their constants in
+:mod:`mapdiff.labels`, the profile registry in :mod:`mapdiff.profiles`, limits, settings
+and :func:`~mapdiff.config.clear_caches` in :mod:`mapdiff.config`. Names are imported on
+first use (PEP 562), so ``import mapdiff`` stays cheap.
 
 Examples
 --------
@@ -14,233 +16,111 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
-
+from . import _moved
+from ._lazy import exports
 from ._version import __version__
 
-# module (relative to this package) -> the public names it provides
-_EXPORTS: dict[str, tuple[str, ...]] = {
-    ".across": ("ClaimAcrossMaps", "check_claim_all"),
-    ".change": ("ChangeTable", "Changes", "changes"),
-    ".claims": ("CAPTURED_THRESHOLD", "ClaimCheck", "POLICIES", "check_claim"),
-    ".agreement": ("Consensus", "consensus"),
-    ".comparison": ("Comparison", "ManyComparison", "compare", "compare_many"),
-    ".encircle": ("Encirclement", "check_encircled_labels", "encirclement"),
-    ".errors": (
-        "ArgumentError",
-        "CRSError",
-        "CoverageError",
-        "DownloadError",
-        "EmptyMapError",
-        "FetchError",
-        "FormatError",
-        "InputLimitError",
-        "LedgerError",
-        "MapdiffError",
-        "MapdiffWarning",
-        "MissingCRSError",
-        "MissingDependencyError",
-        "ProfileError",
-        "StaleReleaseWarning",
-        "SwappedCoordinatesError",
-        "UnknownLabelError",
-        "UnknownPlaceError",
-        "UnknownSideError",
-        "UnknownSourceError",
-    ),
-    ".io.limits": ("Limits", "set_limits"),
-    ".io.profiles": ("Profile", "available_profiles", "get_profile", "load_profile", "register_profile"),
-    ".io.read": ("read_map",),
-    ".io.write": ("read_provenance", "write_gdf"),
-    ".labels": (
-        "CONTESTED",
-        "CONTROLLED",
-        "ENCIRCLED",
-        "GREY",
-        "Label",
-        "NOT_COVERED",
-        "as_label",
-        "canonical_side",
-        "resolve_side",
-    ),
-    ".lag": ("SourceLag", "first_crossing", "source_lag"),
-    ".ledger": ("Claim", "ClaimsReport", "Ledger", "check_claims", "read_ledger", "validate_ledger"),
-    ".measure": ("area_km2", "equal_area_crs", "geodesic_area_km2"),
-    ".model": ("ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"),
-    ".places.boundaries": ("fetch_footprint",),
-    ".places.footprints": ("Footprint", "footprint", "footprint_from_file", "place_names"),
-    ".places.regions": ("region",),
-    ".report": ("Report", "build_report"),
-    ".samples": ("sample_path", "sample_paths"),
-    ".series": ("Series", "ShareSeries", "dask_client"),
-    ".sources": ("fetch",),
-    ".tracker": ("Tracking", "track"),
-}
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+_moved.install()
 
-__all__ = [
-    "CAPTURED_THRESHOLD",
-    "CONTESTED",
-    "CONTROLLED",
-    "ENCIRCLED",
-    "GREY",
-    "NOT_COVERED",
-    "POLICIES",
-    "ArgumentError",
-    "CRSError",
-    "ChangeTable",
-    "Changes",
-    "Claim",
-    "ClaimAcrossMaps",
-    "ClaimCheck",
-    "ClaimsReport",
-    "Comparison",
-    "Consensus",
-    "ControlMap",
-    "CoverageError",
-    "DownloadError",
-    "EmptyMapError",
-    "Encirclement",
-    "FetchError",
-    "Footprint",
-    "FormatError",
-    "InputLimitError",
-    "Label",
-    "Ledger",
-    "LedgerError",
-    "Limits",
-    "ManyComparison",
-    "MapdiffError",
-    "MapdiffWarning",
-    "MissingCRSError",
-    "MissingDependencyError",
-    "NormalisationReport",
-    "Profile",
-    "ProfileError",
-    "Provenance",
-    "Repair",
-    "Report",
-    "Series",
-    "ShareSeries",
-    "SourceLag",
-    "StaleReleaseWarning",
-    "SwappedCoordinatesError",
-    "Tracking",
-    "UnknownLabelError",
-    "UnknownPlaceError",
-    "UnknownSideError",
-    "UnknownSourceError",
-    "__version__",
-    "area_km2",
-    "as_label",
-    "available_profiles",
-    "build_report",
-    "canonical_side",
-    "changes",
-    "check_claim",
-    "check_claim_all",
-    "check_claims",
-    "check_encircled_labels",
-    "compare",
-    "compare_many",
-    "consensus",
-    "dask_client",
-    "encirclement",
-    "equal_area_crs",
-    "fetch",
-    "fetch_footprint",
-    "first_crossing",
-    "footprint",
-    "footprint_from_file",
-    "geodesic_area_km2",
-    "get_profile",
-    "load_profile",
-    "normalise",
-    "place_names",
-    "read_ledger",
-    "read_map",
-    "read_provenance",
-    "region",
-    "register_profile",
-    "resolve_side",
-    "sample_path",
-    "sample_paths",
-    "set_limits",
-    "source_lag",
-    "track",
-    "validate_ledger",
-    "write_gdf",
-]
-
-
-def __getattr__(name: str):
-    try:
-        module = _WHERE[name]
-    except KeyError:
-        raise AttributeError(f"module 'mapdiff' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .across import ClaimAcrossMaps, check_claim_all
-    from .agreement import Consensus, consensus
-    from .change import Changes, ChangeTable, changes
-    from .claims import CAPTURED_THRESHOLD, POLICIES, ClaimCheck, check_claim
-    from .comparison import Comparison, ManyComparison, compare, compare_many
-    from .encircle import Encirclement, check_encircled_labels, encirclement
-    from .errors import (
-        ArgumentError,
-        CoverageError,
-        CRSError,
-        DownloadError,
-        EmptyMapError,
-        FetchError,
-        FormatError,
-        InputLimitError,
-        LedgerError,
-        MapdiffError,
-        MapdiffWarning,
-        MissingCRSError,
-        MissingDependencyError,
-        ProfileError,
-        StaleReleaseWarning,
-        SwappedCoordinatesError,
-        UnknownLabelError,
-        UnknownPlaceError,
-        UnknownSideError,
-        UnknownSourceError,
-    )
-    from .io.limits import Limits, set_limits
-    from .io.profiles import Profile, available_profiles, get_profile, load_profile, register_profile
-    from .io.read import read_map
-    from .io.write import read_provenance, write_gdf
-    from .labels import (
-        CONTESTED,
-        CONTROLLED,
-        ENCIRCLED,
-        GREY,
-        NOT_COVERED,
-        Label,
-        as_label,
-        canonical_side,
-        resolve_side,
-    )
-    from .lag import SourceLag, first_crossing, source_lag
-    from .ledger import Claim, ClaimsReport, Ledger, check_claims, read_ledger, validate_ledger
-    from .measure import area_km2, equal_area_crs, geodesic_area_km2
-    from .model import ControlMap, NormalisationReport, Provenance, Repair, normalise
-    from .places.boundaries import fetch_footprint
-    from .places.footprints import Footprint, footprint, footprint_from_file, place_names
-    from .places.regions import region
-    from .report import Report, build_report
-    from .samples import sample_path, sample_paths
-    from .series import Series, ShareSeries, dask_client
-    from .sources import fetch
-    from .tracker import Tracking, track
+__all__, __getattr__, __dir__ = exports(
+    __name__,
+    {
+        ".claims": (
+            "Claim",
+            "ClaimAcrossMaps",
+            "ClaimCheck",
+            "ClaimChecks",
+            "Ledger",
+            "Tracking",
+            "check_claim",
+            "check_claim_all",
+            "check_claims",
+            "read_ledger",
+            "track",
+            "validate_ledger",
+        ),
+        ".comparison": ("Comparison", "Consensus", "ManyComparison", "compare", "compare_many", "consensus"),
+        ".encircle": ("Encirclement", "check_encircled_labels", "encirclement"),
+        ".errors": ("MapdiffError",),
+        ".history": (
+            "ChangeTable",
+            "Changes",
+            "Releases",
+            "Report",
+            "ShareSeries",
+            "SourceLag",
+            "build_report",
+            "changes",
+            "first_crossing",
+            "source_lag",
+        ),
+        ".io": ("read_map", "read_provenance", "write_gdf"),
+        ".model": ("ControlMap", "Provenance", "area_km2", "normalise"),
+        ".places": (
+            "Footprint",
+            "fetch_footprint",
+            "footprint",
+            "footprint_from_file",
+            "place_names",
+            "region",
+        ),
+        ".sources": ("fetch", "sample_path", "sample_paths"),
+    },
+    # names of 0.1 that moved: they work for one more release, with a DeprecationWarning
+    moved={
+        **{
+            name: "mapdiff.errors"
+            for name in (
+                "ArgumentError",
+                "CRSError",
+                "CoverageError",
+                "DownloadError",
+                "EmptyMapError",
+                "FetchError",
+                "FormatError",
+                "InputLimitError",
+                "LedgerError",
+                "MapdiffWarning",
+                "MissingCRSError",
+                "MissingDependencyError",
+                "ProfileError",
+                "StaleReleaseWarning",
+                "SwappedCoordinatesError",
+                "UnknownLabelError",
+                "UnknownPlaceError",
+                "UnknownSideError",
+                "UnknownSourceError",
+            )
+        },
+        **{
+            name: "mapdiff.labels"
+            for name in (
+                "CONTESTED",
+                "CONTROLLED",
+                "ENCIRCLED",
+                "GREY",
+                "NOT_COVERED",
+                "Label",
+                "as_label",
+                "canonical_side",
+                "resolve_side",
+            )
+        },
+        **{
+            name: "mapdiff.profiles"
+            for name in ("Profile", "available_profiles", "get_profile", "load_profile", "register_profile")
+        },
+        "CAPTURED_THRESHOLD": "mapdiff.claims",
+        "POLICIES": "mapdiff.claims",
+        "ClaimsReport": "mapdiff.claims:ClaimChecks",
+        "Limits": "mapdiff.config",
+        "set_limits": "mapdiff.config",
+        "NormalisationReport": "mapdiff.model",
+        "Repair": "mapdiff.model",
+        "equal_area_crs": "mapdiff.model",
+        "geodesic_area_km2": "mapdiff.model",
+        "Series": "mapdiff:Releases",
+        "dask_client": "mapdiff.history",
+    },
+)
+__all__ = [*__all__, "__version__"]

@@ -3,7 +3,7 @@
 =====================  ===============================================  ==========================
 what                   folder                                           written by
 =====================  ===============================================  ==========================
-parsed, clipped        ``<cache root>/releases/``                       :mod:`mapdiff.cache`
+parsed, clipped        ``<cache root>/releases/``                       :mod:`mapdiff.io.cache`
 releases
 fetched boundaries     ``<cache root>/footprints/``                     :mod:`mapdiff.places`
 downloaded archive     ``<data root>/<source>/`` (+ ``registry.json``)  :func:`mapdiff.fetch`

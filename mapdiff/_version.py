@@ -1,3 +1,3 @@
 """The one version string (read by pyproject.toml, the cache keys and ``--version``)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

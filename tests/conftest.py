@@ -10,7 +10,8 @@ import pyproj
 import pytest
 import shapely
 
-from mapdiff import Label, normalise
+from mapdiff import normalise
+from mapdiff.labels import Label
 
 ROOT = Path(__file__).resolve().parent.parent
 #: ../shared beside the checkout (as in CI), or $MAPDIFF_SHARED (a worktree elsewhere)

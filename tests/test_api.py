@@ -9,6 +9,11 @@ import sys
 import pytest
 
 import mapdiff
+import mapdiff.config
+import mapdiff.errors
+import mapdiff.labels
+import mapdiff.model
+import mapdiff.profiles
 
 
 def test_every_exported_name_resolves():
@@ -16,8 +21,74 @@ def test_every_exported_name_resolves():
         assert getattr(mapdiff, name) is not None, name
 
 
-def test_all_matches_the_lazy_table():
-    assert set(mapdiff.__all__) == {*mapdiff._WHERE, "__version__"}
+#: the packages whose ``__all__`` is public API besides the root
+PACKAGES = (
+    "mapdiff.claims",
+    "mapdiff.comparison",
+    "mapdiff.config",
+    "mapdiff.encircle",
+    "mapdiff.errors",
+    "mapdiff.history",
+    "mapdiff.io",
+    "mapdiff.labels",
+    "mapdiff.model",
+    "mapdiff.places",
+    "mapdiff.profiles",
+    "mapdiff.sources",
+)
+
+
+def _packages():
+    import importlib
+
+    return [importlib.import_module(p) for p in PACKAGES]
+
+
+def test_the_root_has_at_most_50_names():
+    assert len(mapdiff.__all__) <= 50, len(mapdiff.__all__)
+    assert len(set(mapdiff.__all__)) == len(mapdiff.__all__)
+
+
+def test_every_package_name_resolves_to_one_object():
+    """A package's lazy export and the root's are the same object (one definition)."""
+    for pkg in _packages():
+        for name in pkg.__all__:
+            obj = getattr(pkg, name)
+            assert obj is not None, (pkg.__name__, name)
+            if name in mapdiff.__all__:
+                assert getattr(mapdiff, name) is obj, name
+
+
+def test_moved_root_names_warn_and_resolve(recwarn):
+    """The names of 0.1 that left the root still work for one release, with a DeprecationWarning."""
+    cases = {
+        "UnknownSideError": mapdiff.errors.UnknownSideError,
+        "GREY": mapdiff.labels.GREY,
+        "get_profile": mapdiff.profiles.get_profile,
+        "Series": mapdiff.Releases,
+        "ClaimsReport": mapdiff.ClaimChecks,
+        "set_limits": mapdiff.config.set_limits,
+        "geodesic_area_km2": mapdiff.model.geodesic_area_km2,
+    }
+    for old, new in cases.items():
+        with pytest.warns(DeprecationWarning, match=old):
+            assert getattr(mapdiff, old) is new
+        assert old not in mapdiff.__all__
+
+
+def test_moved_modules_warn_and_are_the_new_modules():
+    """``import mapdiff.series`` (0.1) gives mapdiff.history.releases itself, with a warning."""
+    code = (
+        "import warnings, importlib; warnings.simplefilter('error')\n"
+        "import mapdiff, mapdiff.history.releases as new\n"
+        "try:\n    importlib.import_module('mapdiff.series')\nexcept DeprecationWarning as w:\n"
+        "    print('warned', 'mapdiff.history.releases' in str(w))\n"
+        "warnings.simplefilter('ignore')\n"
+        "import mapdiff.series as old, mapdiff.io.profiles as p, mapdiff.profiles as q\n"
+        "print(old is new, p is q)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["warned", "True", "True", "True"]
 
 
 def test_star_import_works():
@@ -38,10 +109,10 @@ def test_unknown_attribute_is_an_attribute_error():
 def test_functions_do_not_shadow_their_modules():
     import importlib
 
-    for name in ("comparison", "change", "claims", "encircle", "series"):
+    for name in ("comparison", "history", "claims", "encircle", "model", "places", "sources"):
         mod = importlib.import_module(f"mapdiff.{name}")
         assert inspect.ismodule(mod)
-    from mapdiff.comparison import Comparison
+    from mapdiff.comparison.core import Comparison
 
     assert Comparison is mapdiff.Comparison
 
@@ -130,18 +201,32 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "Profile.label_features": ("table",),
     "Profile.matches": ("table",),
     "Profile.order": ("labels",),
-    "Series.__init__": ("releases",),
-    "Series.between": ("start", "end"),
-    "Series.shares": ("places", "side"),
+    "Releases.__init__": ("releases",),
+    "Releases.between": ("start", "end"),
+    "Releases.shares": ("places", "side"),
     "track": ("ledger", "maps"),
+    "canonical_status": ("status",),
+    "clean_text": ("text",),
+    "current_limits": ("limits",),
+    "detect_profile": ("table", "collection_name", "file_name"),
+    "region_shares": ("maps", "level"),
     "validate_ledger": ("ledger",),
 }
 
 
+def _public_objects():
+    """(name, object) for every name of the root's and the packages' ``__all__``, once each."""
+    seen = {}
+    for pkg in [mapdiff, *_packages()]:
+        for name in pkg.__all__:
+            if name != "__version__":
+                seen.setdefault(name, getattr(pkg, name))
+    return seen.items()
+
+
 def _public_callables():
     """(qualified name, callable) for every exported function and public method."""
-    for name in mapdiff.__all__:
-        obj = getattr(mapdiff, name)
+    for name, obj in _public_objects():
         if inspect.isclass(obj):
             if issubclass(obj, BaseException):
                 continue
@@ -198,12 +283,12 @@ def test_an_area_is_called_aoi():
 
 
 def test_errors_derive_from_the_matching_builtin():
-    assert issubclass(mapdiff.ArgumentError, ValueError)
-    assert issubclass(mapdiff.MissingDependencyError, ImportError)
-    assert issubclass(mapdiff.FetchError, OSError)
+    assert issubclass(mapdiff.errors.ArgumentError, ValueError)
+    assert issubclass(mapdiff.errors.MissingDependencyError, ImportError)
+    assert issubclass(mapdiff.errors.FetchError, OSError)
     for name in mapdiff.errors.__all__:
-        cls = getattr(mapdiff, name)
-        assert issubclass(cls, (mapdiff.MapdiffError, mapdiff.MapdiffWarning)), name
+        cls = getattr(mapdiff.errors, name)
+        assert issubclass(cls, (mapdiff.MapdiffError, mapdiff.errors.MapdiffWarning)), name
 
 
 def test_bad_arguments_raise_argument_error_naming_the_choices(square_map):
@@ -219,7 +304,7 @@ def test_bad_arguments_raise_argument_error_naming_the_choices(square_map):
         (lambda: square_map.area("controlled:RU", aoi="Pokrovsk"), "shapely geometry"),
     ]
     for call, listed in cases:
-        with pytest.raises(mapdiff.ArgumentError, match=listed) as err:
+        with pytest.raises(mapdiff.errors.ArgumentError, match=listed) as err:
             call()
         assert isinstance(err.value, ValueError)
 

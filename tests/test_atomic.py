@@ -86,7 +86,7 @@ def test_the_audit_catches_a_bypassing_writer(tmp_path, monkeypatch):
 def test_allowed_writers_are_atomic():
     import inspect
 
-    from mapdiff.comparison import Comparison
+    from mapdiff.comparison.core import Comparison
     from mapdiff.io.write import write_result
 
     assert "write_result(" in inspect.getsource(Comparison.to_file)
@@ -184,7 +184,7 @@ def _frame(n: int):
 # ------------------------------------------------------------------ the release cache
 _CACHE_WORKER = """
 import sys, mapdiff
-from mapdiff import cache
+from mapdiff.io import cache
 m = mapdiff.read_map(mapdiff.sample_path("2025-11-20"))
 key = cache.release_key(m.provenance.sha256, None, "deepstate")
 bad = 0
@@ -198,7 +198,7 @@ print(bad)
 
 
 def test_cache_survives_concurrent_processes(tmp_path):
-    from mapdiff import cache
+    from mapdiff.io import cache
 
     env = {**ENV, cache.CACHE_ENV: str(tmp_path / "cache")}
     procs = [
@@ -229,7 +229,7 @@ def test_cache_survives_concurrent_processes(tmp_path):
 
 def test_cache_writer_killed_mid_entry_is_a_miss_not_a_corrupt_hit(tmp_path):
     """A writer killed inside atomic_path leaves no entry; the next run stores a whole one."""
-    from mapdiff import cache
+    from mapdiff.io import cache
 
     d = tmp_path / "cache"
     flag = tmp_path / "halfway"
@@ -237,7 +237,7 @@ def test_cache_writer_killed_mid_entry_is_a_miss_not_a_corrupt_hit(tmp_path):
         import time
         from pathlib import Path
         import mapdiff
-        from mapdiff import cache
+        from mapdiff.io import cache
         from mapdiff.io import atomic
         m = mapdiff.read_map(mapdiff.sample_path("2025-11-20"))
         key = cache.release_key(m.provenance.sha256, None, "deepstate")

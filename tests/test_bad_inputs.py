@@ -31,9 +31,9 @@ import shapely
 import shapely.affinity
 
 import mapdiff
-import mapdiff.io.profiles
+import mapdiff.profiles
 from mapdiff import errors
-from mapdiff.io.limits import Limits
+from mapdiff.config import Limits
 
 BAD = Path(__file__).parent / "data" / "bad"
 SQUARE = shapely.box(37.1, 48.2, 37.2, 48.3)
@@ -363,7 +363,7 @@ def _release_folder(d: Path, extra: str | None = None) -> Path:
         os.mkfifo(folder / "deepstatemap_data_20251130.geojson")
     elif extra == "toml":
         (d / "ds.toml").write_text(
-            (Path(mapdiff.io.profiles.__file__).parent / "deepstate.toml")
+            (Path(mapdiff.profiles.__file__).parent / "deepstate.toml")
             .read_text(encoding="utf-8")
             .replace('name = "deepstate"', 'name = "my_deepstate"')
         )
@@ -395,7 +395,7 @@ def _shares_cached(path, then: str, monkeypatch):
 
     def run():
         files = sorted(Path(path).iterdir())
-        s = mapdiff.Series(files, source=str(prof), dates=["2025-11-01", "2025-11-08"])
+        s = mapdiff.Releases(files, source=str(prof), dates=["2025-11-01", "2025-11-08"])
         return s.shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=True)
 
     assert run().frame.iloc[:, 0].tolist() == [1.0, 1.0]
@@ -826,7 +826,7 @@ def _call(spec: str, path, monkeypatch):
 
         return read_front_line(path)
     if name == "shares":
-        series = mapdiff.Series(path, source=kwargs.get("source"))
+        series = mapdiff.Releases(path, source=kwargs.get("source"))
         return series.shares([kwargs["place"]], "RU", workers=1, quiet=True, cache=False)
     if name == "shares_cached":
         return _shares_cached(path, kwargs["then"], monkeypatch)
@@ -836,7 +836,7 @@ def _call(spec: str, path, monkeypatch):
     if name == "changes":
         return mapdiff.changes(kwargs["old"], kwargs.get("new", path))
     if name == "load_profile":
-        return mapdiff.load_profile(path)
+        return mapdiff.profiles.load_profile(path)
     if name == "read_ledger":
         return mapdiff.read_ledger(path)
     if name == "footprint":
@@ -851,7 +851,7 @@ def _call(spec: str, path, monkeypatch):
     if name == "validate_ledger":
         return mapdiff.validate_ledger(path)
     if name == "compare_disjoint":  # two maps 200 km apart, each with its own coverage
-        ua, ru = mapdiff.Label("controlled", "UA"), mapdiff.Label("controlled", "RU")
+        ua, ru = mapdiff.labels.Label("controlled", "UA"), mapdiff.labels.Label("controlled", "RU")
         a, b = (
             mapdiff.normalise(
                 [(ru, shapely.box(x, 48.0, x + 0.1, 48.2))],
@@ -1136,22 +1136,22 @@ def test_stream_over_the_byte_limit_is_not_read_whole():
 
 def test_set_limits_and_raised_are_restored(tmp_path):
     p = gen_huge_ring(tmp_path)
-    old = mapdiff.set_limits(max_vertices=1000)
+    old = mapdiff.config.set_limits(max_vertices=1000)
     try:
         with pytest.raises(errors.InputLimitError, match="set_limits"):
             mapdiff.read_map(p)
-        with mapdiff.io.limits.raised(max_vertices=None, max_feature_vertices=None):
+        with mapdiff.config.raised(max_vertices=None, max_feature_vertices=None):
             assert _held_km2(mapdiff.read_map(p)) == pytest.approx(82.58, rel=1e-3)
         with pytest.raises(errors.InputLimitError):
             mapdiff.read_map(p)
     finally:
-        mapdiff.set_limits(old)
-    assert mapdiff.io.limits._override is old
+        mapdiff.config.set_limits(old)
+    assert mapdiff.config._override is old
 
 
 def test_profiles_are_data_not_code():
     """Profile loading never evaluates, executes or imports anything a profile names."""
-    src = Path(mapdiff.io.profiles.__file__).read_text(encoding="utf-8")
+    src = Path(mapdiff.profiles.__file__).read_text(encoding="utf-8")
     for word in (
         "eval(",
         "exec(",
@@ -1165,7 +1165,7 @@ def test_profiles_are_data_not_code():
     ):
         assert word not in src, f"mapdiff/profiles/__init__.py uses {word}"
     toml_text = "\n".join(
-        p.read_text(encoding="utf-8") for p in Path(mapdiff.io.profiles.__file__).parent.glob("*.toml")
+        p.read_text(encoding="utf-8") for p in Path(mapdiff.profiles.__file__).parent.glob("*.toml")
     )
     assert not re.search(r"\b(import|lambda|eval|exec)\b", toml_text)
 
@@ -1176,11 +1176,11 @@ def test_profile_keys_cannot_name_code(tmp_path):
         p = tmp_path / f"{key}.toml"
         p.write_text(f'name = "x"\n{key} = "os:system"\n[[rules]]\nstatus_column = "status"\n')
         with pytest.raises(errors.ProfileError, match=rf"unknown key\(s\) \['{key}'\]"):
-            mapdiff.load_profile(p)
+            mapdiff.profiles.load_profile(p)
         r = tmp_path / f"rule_{key}.toml"
         r.write_text(f'name = "x"\n[[rules]]\nstatus_column = "status"\n{key} = "os:system"\n')
         with pytest.raises(errors.ProfileError, match=r"rules\[0\]"):
-            mapdiff.load_profile(r)
+            mapdiff.profiles.load_profile(r)
 
 
 def test_kml_reader_never_resolves_entities(tmp_path):
@@ -1196,7 +1196,7 @@ def test_kml_reader_never_resolves_entities(tmp_path):
 
 
 def test_fetchers_talk_only_to_declared_hosts():
-    from mapdiff import sources
+    from mapdiff.sources import archives as sources
 
     hosts = {a.host for a in sources.ARCHIVES.values()}
     assert hosts and all(hosts)
@@ -1238,7 +1238,7 @@ def test_cli_bad_input_exits_2_without_traceback(name, cli):
 
 
 def test_history_reads_obey_the_limits(tmp_path, monkeypatch):
-    """Series/history read release bytes themselves; the limits still apply."""
+    """Releases/history read release bytes themselves; the limits still apply."""
     from mapdiff.io.read import _read_bytes
 
     p = gen_huge_ring(tmp_path)

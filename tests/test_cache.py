@@ -1,4 +1,4 @@
-"""Tests of mapdiff.cache: hits, invalidation when a file changes, damage, concurrent writers."""
+"""Tests of mapdiff.io.cache: hits, invalidation when a file changes, damage, concurrent writers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 import shapely
 
 import mapdiff
-from mapdiff import Series, cache
-from mapdiff import _runner as H
+from mapdiff import Releases
+from mapdiff.io import cache
+from mapdiff.history import _engine as H
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_cache_dir_from_env_and_default(cache_dir, monkeypatch):
 
 def test_second_run_hits_the_cache(cache_dir, monkeypatch):
     # changes() keeps clipped releases (shares keep measured results: tests/test_runner.py)
-    s = Series(mapdiff.sample_paths())
+    s = Releases(mapdiff.sample_paths())
     first = s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame
     entries = sorted(cache_dir.glob("*.mdr"))
     assert len(entries) == 5
@@ -69,19 +70,19 @@ def test_changed_file_invalidates(cache_dir, tmp_path):
     folder.mkdir()
     target = folder / "deepstatemap_data_20251127_pokrovsk.geojson"
     shutil.copy(mapdiff.sample_path("2025-11-27"), target)
-    before = Series(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame["Pokrovsk"].iloc[0]
+    before = Releases(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame["Pokrovsk"].iloc[0]
     # the file changes (same name, same date): RU now holds the whole clip box
     data = json.loads(target.read_text())
     box = data["coverage"]
     data["features"][0]["geometry"] = box
     target.write_text(json.dumps(data))
-    after = Series(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame["Pokrovsk"].iloc[0]
+    after = Releases(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame["Pokrovsk"].iloc[0]
     assert before < 0.5 and after == pytest.approx(1.0)
     assert len(list(cache_dir.glob("*.mds"))) == 1  # one results file, its entry replaced
 
 
 def test_damaged_entry_is_a_miss_and_is_rewritten(cache_dir):
-    s = Series(mapdiff.sample_paths()[:2])
+    s = Releases(mapdiff.sample_paths()[:2])
     good = s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame
     shares = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
     for p in cache_dir.glob("*.mdr"):
@@ -118,7 +119,7 @@ def test_concurrent_writers_leave_a_whole_entry(cache_dir):
 
 
 def test_clear_and_prune(cache_dir):
-    s = Series(mapdiff.sample_paths()[:3])
+    s = Releases(mapdiff.sample_paths()[:3])
     s.changes(aoi="Pokrovsk", workers=1, quiet=True)
     s.shares(["Pokrovsk"], "RU", workers=1, quiet=True)
     assert cache.prune(30) == 0
@@ -130,11 +131,11 @@ def test_unwritable_cache_warns_and_goes_on(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
     monkeypatch.setenv(cache.CACHE_ENV, str(blocker))
-    with pytest.warns(mapdiff.MapdiffWarning, match="cannot write the results cache"):
-        frame = Series(mapdiff.sample_paths()[:2]).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
+    with pytest.warns(mapdiff.errors.MapdiffWarning, match="cannot write the results cache"):
+        frame = Releases(mapdiff.sample_paths()[:2]).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame
     assert len(frame) == 2
-    with pytest.warns(mapdiff.MapdiffWarning, match="cannot write the release cache"):
-        Series(mapdiff.sample_paths()[:2]).changes(aoi="Pokrovsk", workers=1, quiet=True)
+    with pytest.warns(mapdiff.errors.MapdiffWarning, match="cannot write the release cache"):
+        Releases(mapdiff.sample_paths()[:2]).changes(aoi="Pokrovsk", workers=1, quiet=True)
 
 
 def test_cache_decisions_are_logged_at_debug(cache_dir, caplog):
@@ -142,8 +143,8 @@ def test_cache_decisions_are_logged_at_debug(cache_dir, caplog):
 
     paths = mapdiff.sample_paths()[:2]
     with caplog.at_level(logging.DEBUG, logger="mapdiff"):
-        Series(paths).changes(aoi="Pokrovsk", workers=1, quiet=True)
-        Series(paths).changes(aoi="Pokrovsk", workers=1, quiet=True)
+        Releases(paths).changes(aoi="Pokrovsk", workers=1, quiet=True)
+        Releases(paths).changes(aoi="Pokrovsk", workers=1, quiet=True)
     msgs = [r.getMessage() for r in caplog.records if r.name == "mapdiff"]
     assert sum("release cache miss" in m for m in msgs) == 2
     assert sum("release cache hit" in m for m in msgs) == 2

@@ -1,4 +1,4 @@
-"""mapdiff.change: km² gained and lost per side between two releases, and Series.changes."""
+"""mapdiff.history.change: km² gained and lost per side between two releases, and Releases.changes."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import shapely
 from conftest import RU, UA, geodesic_km2
 
 import mapdiff
-from mapdiff import Label, Series, changes, normalise
+from mapdiff import Releases, changes, normalise
 from mapdiff.errors import MapdiffError
+from mapdiff.labels import Label
 from mapdiff.places.footprints import footprint
 
 matplotlib.use("Agg")
@@ -42,7 +43,7 @@ def test_changes_known_answer():
     assert c.sides["RU"]["gained_km2"] == pytest.approx(geodesic_km2(strip), rel=1e-3)
     assert c.sides["RU"]["lost_km2"] == pytest.approx(0.0, abs=1e-9)
     assert c.sides["UA"]["lost_km2"] == pytest.approx(c.sides["RU"]["gained_km2"], rel=1e-9)
-    with pytest.warns(mapdiff.MapdiffWarning, match="older than OLD"):
+    with pytest.warns(mapdiff.errors.MapdiffWarning, match="older than OLD"):
         back = changes(b, a)  # measured as given, and said
     assert back.sides["RU"]["lost_km2"] == pytest.approx(c.sides["RU"]["gained_km2"], rel=1e-9)
     assert changes(a, a).sides["RU"] == {"gained_km2": 0.0, "lost_km2": 0.0, "net_km2": 0.0}
@@ -76,7 +77,7 @@ def test_changes_within_a_place_and_compared_only_where_both_cover():
 
 
 def test_series_changes_telescopes():
-    s = Series(mapdiff.sample_paths())
+    s = Releases(mapdiff.sample_paths())
     t = s.changes(window=2, workers=1, quiet=True)
     f = t.frame
     assert len(f) == 4 and list(f["days"]) == [31, 19, 7, 18]
@@ -90,7 +91,7 @@ def test_series_changes_telescopes():
     pooled = s.changes(window=2, workers=2, cache=False, quiet=True).frame
     pd.testing.assert_frame_equal(f, pooled)
     with pytest.raises(MapdiffError):
-        Series(mapdiff.sample_paths()[:1]).changes()
+        Releases(mapdiff.sample_paths()[:1]).changes()
 
 
 def test_changes_of_label_types():

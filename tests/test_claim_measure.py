@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mapdiff
-from mapdiff.claims import _measure
+from mapdiff.claims.check import _measure
 from mapdiff.labels import CONTESTED, NOT_COVERED
-from mapdiff.measure import area_km2
+from mapdiff.model.measure import area_km2
 from mapdiff.places.footprints import footprint
 
 

@@ -16,15 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mapdiff
-from mapdiff import (
-    CoverageError,
-    Label,
-    UnknownPlaceError,
-    check_claim,
-    normalise,
-)
-from mapdiff.claims import CAPTURED_THRESHOLD, POLICIES, parse_claimed
-from mapdiff.measure import geodesic_area_km2
+from mapdiff import check_claim, normalise
+from mapdiff.claims.check import CAPTURED_THRESHOLD, POLICIES, parse_claimed
+from mapdiff.errors import CoverageError, UnknownPlaceError
+from mapdiff.labels import Label
+from mapdiff.model.measure import geodesic_area_km2
 from mapdiff.places.footprints import footprint, footprint_from_geometry
 
 SQUARE = shapely.box(37.0, 48.0, 37.2, 48.2)
@@ -103,7 +99,7 @@ def test_other_side_and_encircled_status_count_as_held():
     assert ua.share == pytest.approx(0.5, abs=1e-6)  # 25% encircled + 25% controlled
     assert ua.verdict == "supported"
     # a side the map does not have is an error naming its sides, never a silent 0% (issue 12)
-    with pytest.raises(mapdiff.UnknownSideError, match="its sides: RU, UA"):
+    with pytest.raises(mapdiff.errors.UnknownSideError, match="its sides: RU, UA"):
         check_claim(m, SQUARE, "XX", 0.1)
 
 
@@ -123,20 +119,20 @@ def test_claimed_value_forms(value):
 
 @pytest.mark.parametrize("value", [150, "101%", -5, "abc", float("nan")])
 def test_bad_claimed_values(square_map, value):
-    with pytest.raises(mapdiff.ArgumentError, match="claimed share"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="claimed share"):
         check_claim(square_map, SQUARE, "RU", value)
 
 
 def test_bad_arguments(square_map):
-    with pytest.raises(mapdiff.ArgumentError, match="unknown claim kind"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="unknown claim kind"):
         check_claim(square_map, SQUARE, "RU", 0.5, kind="liberated")
-    with pytest.raises(mapdiff.ArgumentError, match="unknown grey-zone policy"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="unknown grey-zone policy"):
         check_claim(square_map, SQUARE, "RU", 0.5, policy="all")
-    with pytest.raises(mapdiff.ArgumentError, match="needs a claimed value"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="needs a claimed value"):
         check_claim(square_map, SQUARE, "RU")
-    with pytest.raises(mapdiff.ArgumentError, match="needs a ControlMap"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="needs a ControlMap"):
         check_claim("map.geojson", SQUARE, "RU", 0.5)
-    with pytest.raises(mapdiff.ArgumentError, match="tolerance"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="tolerance"):
         check_claim(square_map, SQUARE, "RU", 0.5, tolerance=2)
 
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-import mapdiff.sources
+import mapdiff.sources.archives
 from mapdiff.cli import build_parser, main
 
 
@@ -51,9 +51,9 @@ def test_completes_every_subcommand_and_its_options(script):
 def test_completes_choices_and_files(script):
     assert _complete(script, "mapdiff", "encircle", "m.geojson", "--grey", "") == ["passable", "blocking"]
     assert _complete(script, "mapdiff", "claim", "m.geojson", "--kind", "enc") == ["encircled"]
-    assert sorted(_complete(script, "mapdiff", "fetch", "")) == sorted(mapdiff.sources.ARCHIVES)
+    assert sorted(_complete(script, "mapdiff", "fetch", "")) == sorted(mapdiff.sources.archives.ARCHIVES)
     assert {"deepstate", "deepstate_api", "creamy_caprice", "owl", "nzz", "isw"} <= set(
-        mapdiff.sources.ARCHIVES
+        mapdiff.sources.archives.ARCHIVES
     )
     (script.parent / "deepstate_2025.geojson").write_text("{}")
     assert _complete(script, "mapdiff", "info", "deep") == ["deepstate_2025.geojson"]

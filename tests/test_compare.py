@@ -10,9 +10,10 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mapdiff import Label, compare, compare_many, normalise
+from mapdiff import compare, compare_many, normalise
 from mapdiff.errors import ArgumentError
-from mapdiff.measure import area_km2
+from mapdiff.labels import Label
+from mapdiff.model.measure import area_km2
 
 RU = Label("controlled", "RU")
 UA = Label("controlled", "UA")
@@ -252,7 +253,7 @@ def test_class_is_a_column_of_the_comparison():
 def test_sample_lines_matches_line_interpolate_point(parts, step):
     """The numpy sampler of the displacement gives GEOS's points, part by part (repeated
     vertices and zero-length parts included)."""
-    from mapdiff.comparison import _sample_lines
+    from mapdiff.comparison.core import _sample_lines
 
     lines = [shapely.LineString(np.asarray(c, float) * 37.0) for c in parts]
     ml = shapely.MultiLineString(lines)

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mapdiff
-import mapdiff.comparison as C
-from mapdiff.measure import area_km2, geodesic_area_km2
+import mapdiff.comparison.core as C
+from mapdiff.model.measure import area_km2, geodesic_area_km2
 from mapdiff.places.regions import region
 
 
@@ -117,7 +117,7 @@ def test_a_map_drawing_its_background_gives_one_piece_per_label_pair(tmp_path, m
 
     a = _read(tmp_path, "a", [INLAND])
     b = _read(tmp_path, "b", [shapely.box(37.0, 48.0, 37.08, 48.2)])
-    ua = mapdiff.Label("controlled", "UA")  # b's background, drawn as well
+    ua = mapdiff.labels.Label("controlled", "UA")  # b's background, drawn as well
     b = dataclasses.replace(
         b, labels=(*b.labels, ua), geometries=(*b.geometries, shapely.box(37.1, 48.0, 37.3, 48.2))
     )
@@ -185,7 +185,7 @@ def test_deferred_coverage_is_made_once_and_survives_pickling(tmp_path):
     then kept; a pickled map (process pools, dask) gives the same coverage."""
     import pickle
 
-    from mapdiff.model import _Union
+    from mapdiff.model.control_map import _Union
 
     a = _read(tmp_path, "a", [COAST_A])
     assert isinstance(a.__dict__["_coverage_value"], _Union)  # not made by reading

@@ -8,7 +8,8 @@ import pytest
 import shapely
 from conftest import shared_file
 
-from mapdiff import compare, geodesic_area_km2, read_map
+from mapdiff import compare, read_map
+from mapdiff.model import geodesic_area_km2
 from mapdiff.places.regions import drawn_extent
 
 pytestmark = pytest.mark.realdata

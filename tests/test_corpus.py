@@ -63,17 +63,17 @@ def test_clip_by_rect_repairs_what_geos_refuses():
 
 def test_history_of_two_towns_reads_releases_that_draw_nothing_there(tmp_path):
     """The README's history command on releases that failed it (deepstate, owl)."""
-    from mapdiff import Series
+    from mapdiff import Releases
 
     files = [
         shared_file("deepstate/deepstatemap_data_20241012.geojson"),
         shared_file("deepstate/deepstatemap_data_20241013.geojson"),
     ]
-    shares = Series(files).shares(["Pokrovsk", "Myrnohrad"], side="RU", cache=False)
+    shares = Releases(files).shares(["Pokrovsk", "Myrnohrad"], side="RU", cache=False)
     frame = shares.frame
     assert len(frame) == 2
     assert ((frame >= 0) & (frame <= 1)).all().all()
-    owl = Series([shared_file("owl/20250115.json"), shared_file("owl/20250415.json")])
+    owl = Releases([shared_file("owl/20250115.json"), shared_file("owl/20250415.json")])
     got = owl.shares(["Pokrovsk", "Myrnohrad"], side="RU", cache=False)
     assert ((got.frame >= 0) & (got.frame <= 1)).all().all()
 
@@ -113,7 +113,7 @@ def test_claim_on_one_folder_of_releases(tmp_path, cli, named):
 def test_overlay_falls_back_to_valid_then_snapped_inputs(monkeypatch):
     """A set operation GEOS refuses (TopologyException) is retried on valid inputs, then
     snap-rounded on a fine grid: the answer, never the GEOS error."""
-    from mapdiff import encircle
+    from mapdiff.encircle import core as encircle
 
     calls = []
 
@@ -147,7 +147,7 @@ def test_claims_ledger_keeps_every_other_row_when_one_check_fails(monkeypatch, c
     the command line prints them all and exits 3."""
     import datetime as dt
 
-    from mapdiff import ledger
+    from mapdiff.claims import ledger
 
     real = ledger.check_claim
 
@@ -186,7 +186,7 @@ def test_claims_ledger_keeps_every_other_row_when_one_check_fails(monkeypatch, c
 def test_claim_shares_stay_in_0_1_when_held_and_grey_fill_the_town():
     """held + grey measured apart can exceed the footprint by a rounding error (Toretsk on
     DeepState API 2025-11-26: claimant share 1 + 4e-9)."""
-    from mapdiff.claims import _shares
+    from mapdiff.claims.check import _shares
 
     got = _shares({"held": 0.7, "grey": 0.3 + 4e-9, "covered": 1.0})
     assert got["claimant"] == 1.0 and 0.0 <= got["excluded"] <= 1.0 and got["nobody"] == 0.7

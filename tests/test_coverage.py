@@ -16,7 +16,7 @@ import shapely
 from conftest import ROOT, RU, UA, shared_file
 
 import mapdiff
-from mapdiff.measure import geodesic_area_km2
+from mapdiff.model.measure import geodesic_area_km2
 from mapdiff.places.regions import OFFICIAL_AREA_KM2, drawn_extent, region
 
 GEOD = pyproj.Geod(ellps="WGS84")

@@ -32,7 +32,9 @@ def test_given_dates_in_every_accepted_form(value):
 
 @pytest.mark.parametrize("value", ["27.11.2025", "2025-13-01", "2025-11", "yesterday", "2025112", None])
 def test_a_bad_given_date_is_an_argument_error_naming_the_form(value):
-    with pytest.raises(mapdiff.ArgumentError, match=r"where: .* is not a date; write YYYY-MM-DD") as err:
+    with pytest.raises(
+        mapdiff.errors.ArgumentError, match=r"where: .* is not a date; write YYYY-MM-DD"
+    ) as err:
         as_date(value, where="where: ")
     assert isinstance(err.value, ValueError)
 

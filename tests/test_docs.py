@@ -118,7 +118,7 @@ def test_sphinx_roles_become_links_or_code(site):
     html = reference_html(site)
     assert ":func:`" not in html and ":class:`" not in html
     # :data:`CAPTURED_THRESHOLD` in check_claim's docstring is a checked link
-    assert 'href="#mapdiff.CAPTURED_THRESHOLD"' in html
+    assert 'href="#mapdiff.claims.CAPTURED_THRESHOLD"' in html
 
 
 def test_gallery_has_every_notebook(site):

@@ -11,8 +11,9 @@ import shapely
 from conftest import GREY, RU, UA, shared_file
 
 import mapdiff
-from mapdiff import Label, check_claim, encirclement, normalise
-from mapdiff.encircle import check_encircled_labels
+from mapdiff import check_claim, encirclement, normalise
+from mapdiff.encircle.core import check_encircled_labels
+from mapdiff.labels import Label
 
 # A local frame in metres (the same LAEA centre mapdiff picks for a town at 37.2 E, 48.3 N).
 _CRS = pyproj.CRS.from_proj4("+proj=laea +lat_0=48.3 +lon_0=37.2 +ellps=WGS84 +units=m")
@@ -135,7 +136,7 @@ def test_rear_given_as_a_point_or_a_place():
     e = encirclement(m, TOWN, by="RU", rear=outside)
     assert e.corridor_km == pytest.approx(2.0, abs=0.03) and e.rear.startswith("point")
     assert encirclement(ring_map(), TOWN, by="RU", rear=f"{outside[0]},{outside[1]}").enclosed
-    with pytest.raises(mapdiff.ArgumentError, match="not on land"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="not on land"):
         encirclement(m, TOWN, by="RU", rear=_INV.transform(0.0, -8 * KM))  # on the RU ring
 
 
@@ -149,12 +150,12 @@ def test_no_holding_when_the_town_is_taken():
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"by": "XX"}, mapdiff.UnknownSideError, "side 'XX' is not on the .* map; its sides"),
-        ({"by": "RU", "grey": "maybe"}, mapdiff.ArgumentError, "grey-zone policy"),
-        ({"by": "RU", "fire_range_km": -1}, mapdiff.ArgumentError, "fire_range_km"),
-        ({"by": "RU", "search_km": 0}, mapdiff.ArgumentError, "search_km"),
-        ({"by": "RU", "defender": "RU"}, mapdiff.ArgumentError, "defender"),
-        ({"by": "RU", "resolution_m": 0}, mapdiff.ArgumentError, "resolution_m"),
+        ({"by": "XX"}, mapdiff.errors.UnknownSideError, "side 'XX' is not on the .* map; its sides"),
+        ({"by": "RU", "grey": "maybe"}, mapdiff.errors.ArgumentError, "grey-zone policy"),
+        ({"by": "RU", "fire_range_km": -1}, mapdiff.errors.ArgumentError, "fire_range_km"),
+        ({"by": "RU", "search_km": 0}, mapdiff.errors.ArgumentError, "search_km"),
+        ({"by": "RU", "defender": "RU"}, mapdiff.errors.ArgumentError, "defender"),
+        ({"by": "RU", "resolution_m": 0}, mapdiff.errors.ArgumentError, "resolution_m"),
     ],
 )
 def test_bad_arguments_raise_a_clear_error(kwargs, error, match):
@@ -164,7 +165,7 @@ def test_bad_arguments_raise_a_clear_error(kwargs, error, match):
 
 
 def test_not_a_map_raises():
-    with pytest.raises(mapdiff.ArgumentError, match="ControlMap"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="ControlMap"):
         encirclement("map.geojson", TOWN, by="RU")
 
 
@@ -174,7 +175,7 @@ def test_encircled_claim_verdicts():
     assert closed.verdict == "supported" and closed.detail["enclosed"] is True
     gap = check_claim(ring_map(gap_km=2), TOWN, "RU", kind="encircled")
     assert gap.verdict == "not supported" and gap.detail["corridor_km"] == pytest.approx(2.0, abs=0.03)
-    from mapdiff.claims import check_encircled_claim
+    from mapdiff.claims.check import check_encircled_claim
 
     fire = check_encircled_claim(ring_map(gap_km=0.2), TOWN, "RU", fire_range_km=1.0)
     assert fire.verdict == "within tolerance"
@@ -274,7 +275,7 @@ def test_a_map_without_a_grey_class_says_the_grey_rule_cannot_matter():
 # ---------------------------------------------------------------------- fast path == reference path
 def _reference_path(monkeypatch):
     """The path without the shortcuts: no bisection step skipped, the full band, no layer cache."""
-    import mapdiff.encircle as E
+    import mapdiff.encircle.core as E
 
     monkeypatch.setattr(E, "_skip_bound", lambda holding_m, blocking_m: float("inf"))
     E._LAYERS.clear()
@@ -301,7 +302,7 @@ def test_skipped_bisection_steps_and_narrow_band_change_nothing(gap_km, grey, mo
 
 def test_skip_bound_is_never_connected():
     """Above the bound no eroded piece reaches the holding: skipping those steps is exact."""
-    import mapdiff.encircle as E
+    import mapdiff.encircle.core as E
 
     ring = disc(10).difference(disc(6)).difference(box(0, -1, 30, 1))
     big = box(-30, -30, 30, 30)

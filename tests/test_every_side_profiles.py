@@ -18,16 +18,16 @@ from shapely.geometry import shape
 
 import mapdiff
 from mapdiff.errors import ProfileError
-from mapdiff.io.profiles import get_profile, profile_from_dict
 from mapdiff.places.regions import drawn_extent, region
+from mapdiff.profiles import get_profile, profile_from_dict
 
 GEOD = pyproj.Geod(ellps="WGS84")
 NB = "\u00a0"
-ADVANCED_RU = mapdiff.Label("advanced", "RU")
+ADVANCED_RU = mapdiff.labels.Label("advanced", "RU")
 
 
 def geod_km2(geom) -> float:
-    """Geodesic area computed here, independently of mapdiff.measure (edges are straight in
+    """Geodesic area computed here, independently of mapdiff.model.measure (edges are straight in
     lon/lat, so long ones are densified to 0.01° before pyproj.Geod measures them)."""
     if geom.is_empty:
         return 0.0
@@ -340,7 +340,7 @@ def test_every_real_file_reads_and_measures_like_geod(source):
         ru, grey = reference(source, path)
         if ru.is_empty and source == "owl":  # a failed conversion day (20251230.json)
             assert m.coverage.is_empty and "empty_release" in {r["repair"] for r in d["report"]["repairs"]}
-            assert m.areas(aoi=shapely.box(37, 48, 37.2, 48.2)).keys() == {mapdiff.NOT_COVERED}
+            assert m.areas(aoi=shapely.box(37, 48, 37.2, 48.2)).keys() == {mapdiff.labels.NOT_COVERED}
             continue
         want_ru = geod_km2(shapely.intersection(ru, ukraine))
         assert m.area(RU) == pytest.approx(want_ru, rel=1e-3), path.name
@@ -385,14 +385,14 @@ def test_check_claim_all_picks_the_release_on_or_before_and_states_the_gap():
     assert a.share == pytest.approx(0.5, abs=1e-3) and a.policies["claimant"] == pytest.approx(0.75, abs=1e-3)
     assert b.share == pytest.approx(0.8, abs=1e-3) and b.verdict == "supported"
     frame = r.to_frame()
-    assert set(frame.source) == {"a", "b"} and set(frame.policy) == set(mapdiff.POLICIES)
+    assert set(frame.source) == {"a", "b"} and set(frame.policy) == set(mapdiff.claims.POLICIES)
     assert frame[frame.decides].set_index("source").loc["a", "grey_share"] == pytest.approx(0.25, abs=1e-3)
     d = r.to_dict()
     assert d["type"] == "claim_across_maps" and d["sources"]["b"]["gap_days"] == 0
     # a map without a grey class says so, in text and JSON, instead of "grey zone 0.00 km²"
     assert "this map draws no grey zone" in (d["sources"]["b"]["grey_note"] or "")
     assert "grey zone: 0.00" not in str(r) and "policies cannot differ" in str(r)
-    with pytest.raises(mapdiff.UnknownSideError, match="RU, UA"):
+    with pytest.raises(mapdiff.errors.UnknownSideError, match="RU, UA"):
         mapdiff.check_claim_all(maps, square, "XX", "70%", date="2025-11-27")
 
 
@@ -525,7 +525,7 @@ def test_consensus_of_four_sources_round_pokrovsk():
 
 # ---------------------------------------------------------------- front lines as lines
 def test_front_lines_read_and_compared(tmp_path):
-    from mapdiff.comparison import line_displacement
+    from mapdiff.comparison.core import line_displacement
     from mapdiff.io.lines import read_front_line
 
     west = shapely.LineString([(37.0, 48.0), (37.0, 48.2)])
@@ -550,7 +550,7 @@ def test_front_lines_read_and_compared(tmp_path):
     hi = GEOD.inv(37.0, 48.0, 37.02, 48.0)[2] / 1000
     assert lo - 0.01 <= d.median_km <= hi + 0.01 and d.max_km == pytest.approx(hi, rel=2e-3)
     assert d.a == "creamy_caprice" and d.b == "owl" and d.n_points > 100
-    with pytest.raises(mapdiff.ArgumentError, match="front lines"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="front lines"):
         line_displacement(a, shapely.box(0, 0, 1, 1))
 
 

@@ -14,17 +14,9 @@ import pytest
 import shapely
 
 import mapdiff
-from mapdiff import (
-    ArgumentError,
-    CRSError,
-    DownloadError,
-    FetchError,
-    FormatError,
-    UnknownPlaceError,
-    footprint,
-    footprint_from_file,
-)
-from mapdiff.measure import geodesic_area_km2
+from mapdiff import footprint, footprint_from_file
+from mapdiff.errors import ArgumentError, CRSError, DownloadError, FetchError, FormatError, UnknownPlaceError
+from mapdiff.model.measure import geodesic_area_km2
 from mapdiff.places.boundaries import cache_dir, fetch_footprint
 from mapdiff.places.footprints import available_kinds, footprint_from_geometry, resolve_name
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import mapdiff
-from mapdiff.lag import crossings, reversals
+from mapdiff.history.lag import crossings, reversals
 
 SAMPLES = [str(p) for p in mapdiff.sample_paths()]  # 2025-10-01, 11-01, 11-20, 11-27, 12-15
 
@@ -20,7 +20,7 @@ def test_crossing_is_a_range_with_the_gap(cli, tmp_path):
     d = json.loads(res.stdout)
     (c,) = d["crossings"]
     want = mapdiff.first_crossing(
-        mapdiff.Series(SAMPLES).shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True).frame,
+        mapdiff.Releases(SAMPLES).shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True).frame,
         threshold=0.5,
     ).loc["Pokrovsk"]
     assert (
@@ -62,7 +62,7 @@ def test_reversals_and_already_crossed():
     c = {x["place"]: x for x in crossings(f, [0.9])}
     assert c["Other"]["already"] and c["Other"]["previous_date"] is None
     assert c["Pokrovsk"]["gap_days"] == 1
-    with pytest.raises(mapdiff.ArgumentError):
+    with pytest.raises(mapdiff.errors.ArgumentError):
         reversals(f, min_drop=0)
 
 

@@ -24,7 +24,8 @@ import pytest
 from conftest import ROOT
 
 import mapdiff
-from mapdiff import cache, errors
+from mapdiff import errors
+from mapdiff.io import cache
 from mapdiff.cli import main
 
 _SECONDS = 60
@@ -330,7 +331,7 @@ def test_cache_follows_the_profile_content_and_survives_a_flipped_bit(tmp_path, 
     dates = ["2025-11-01", "2025-11-08"]
 
     def share():
-        s = mapdiff.Series(sorted(rel.iterdir()), source=str(prof), dates=dates)
+        s = mapdiff.Releases(sorted(rel.iterdir()), source=str(prof), dates=dates)
         return s.shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=True).frame.iloc[:, 0].tolist()
 
     first = share()
@@ -447,7 +448,7 @@ def test_a_trickling_server_fails_within_the_deadline(tmp_path, monkeypatch):
     trickle = _trickler(stop, every_s=2.0)
 
     monkeypatch.setenv("MAPDIFF_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr(mapdiff.sources, "_DEADLINE_S", 3)
+    monkeypatch.setattr(mapdiff.sources.archives, "_DEADLINE_S", 3)
     srv, base = _serve(trickle)
     try:
         with pytest.raises(errors.FetchError, match="not complete after 3 s"):
@@ -480,7 +481,7 @@ def test_refresh_downloads_again(tmp_path, monkeypatch, capsys):
 def test_profile_patterns_match_a_bounded_prefix():
     from mapdiff.io import profiles
 
-    p = mapdiff.load_profile(ROOT / "mapdiff/io/profiles/deepstate.toml")
+    p = mapdiff.profiles.load_profile(ROOT / "mapdiff/profiles/deepstate.toml")
     assert p.name == "deepstate"  # the shipped patterns pass the backtracking check
     import re
 
@@ -802,7 +803,7 @@ def test_pool_workers_die_with_a_killed_history(tmp_path):
 
 
 def _record_many(root: str, prefix: str, n: int) -> None:
-    from mapdiff import sources
+    from mapdiff.sources import archives as sources
 
     for i in range(n):
         sources._record(Path(root), f"{prefix}/{i}", {"sha256": "0" * 64, "url": None, "fetched": None})

@@ -29,7 +29,7 @@ POKROVSK = shapely.box(37.10, 48.24, 37.24, 48.33)
 
 
 def geod_km2(geom) -> float:
-    """Geodesic area computed here, independently of mapdiff.measure."""
+    """Geodesic area computed here, independently of mapdiff.model.measure."""
     return abs(GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))[0]) / 1e6
 
 
@@ -171,7 +171,7 @@ def test_wrapped_json_nzz_like():
     assert m.source == "nzz"
     assert m.as_of == dt.date(2025, 11, 26)  # _dateto
     assert m.provenance.as_of_from == "file"
-    lost = mapdiff.Label("lost", "RU")
+    lost = mapdiff.labels.Label("lost", "RU")
     assert m.labels == (RU, lost)
     assert m.background == UA
     assert m.area(RU) == pytest.approx(geod_km2(shapely.box(37.0, 48.0, 37.15, 48.3)), rel=1e-3)
@@ -354,7 +354,9 @@ def test_explicit_source_and_bad_date():
     obj = fc(feature(shapely.box(37, 48, 37.1, 48.1)))
     m = mapdiff.read_map(as_bytes(obj), source="deepstate", as_of=dt.datetime(2025, 11, 27, 12))
     assert m.labels == (RU,) and m.as_of == dt.date(2025, 11, 27)
-    with pytest.raises(mapdiff.ArgumentError, match=r"as_of='27\.11\.2025' is not a date; write YYYY-MM-DD"):
+    with pytest.raises(
+        mapdiff.errors.ArgumentError, match=r"as_of='27\.11\.2025' is not a date; write YYYY-MM-DD"
+    ):
         mapdiff.read_map(as_bytes(obj), source="deepstate", as_of="27.11.2025")
 
 
@@ -429,5 +431,5 @@ def test_nzz_loss_straddling_the_border_counts_inside():
     obj = nzz_like()
     obj["value"]["features"][2]["geometry"] = shapely.geometry.mapping(straddle)
     m = mapdiff.read_map(as_bytes(obj))
-    assert m.area(mapdiff.Label("lost", "RU")) == pytest.approx(geod_km2(inside), rel=1e-3)
+    assert m.area(mapdiff.labels.Label("lost", "RU")) == pytest.approx(geod_km2(inside), rel=1e-3)
     assert "outside_coverage_clipped" in {r.kind for r in m.report.repairs}

@@ -86,7 +86,7 @@ def cache(tmp_path, monkeypatch):
     """A release cache holding the 27 Nov sample under the archive's name (for fetch --offline)."""
     import datetime as dt
 
-    from mapdiff.sources import ARCHIVES
+    from mapdiff.sources.archives import ARCHIVES
 
     root = tmp_path / "cache"
     name = ARCHIVES["deepstate"].filename(dt.date(2025, 11, 27))
@@ -214,11 +214,11 @@ def test_errors_under_json_validate(argv, capsys):
 
 
 def test_to_dict_of_every_result_validates():
-    from mapdiff.ledger import Claim, Ledger, check_claims
-    from mapdiff.series import Series
+    from mapdiff.claims.ledger import Claim, Ledger, check_claims
+    from mapdiff.history.releases import Releases
 
     old, new = mapdiff.read_map(OLD), mapdiff.read_map(NEW)
-    series = Series(str(SAMPLES / "*.geojson"))
+    series = Releases(str(SAMPLES / "*.geojson"))
     shares = series.shares(["Pokrovsk"], "RU", cache=False, quiet=True)
     results = [
         new,
@@ -266,7 +266,8 @@ def test_kind_keeps_one_meaning():
 def test_claim_across_maps_and_consensus_validate():
     import shapely
 
-    from mapdiff import Label, normalise
+    from mapdiff import normalise
+    from mapdiff.labels import Label
 
     maps = [mapdiff.read_map(p) for p in (OLD, NEW)]
     across = mapdiff.check_claim_all(maps, "Pokrovsk", "Russia", "70%", date="2025-11-27")

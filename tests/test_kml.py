@@ -112,9 +112,9 @@ def test_handmade_map_labelled_by_toml_profile():
             shapely.box(37.5, 48.0, 37.55, 48.05),
         ]
     )
-    assert m.area(RU) == pytest.approx(mapdiff.geodesic_area_km2(ru_expected), rel=1e-3)
+    assert m.area(RU) == pytest.approx(mapdiff.model.geodesic_area_km2(ru_expected), rel=1e-3)
     assert m.area(GREY) == pytest.approx(
-        mapdiff.geodesic_area_km2(shapely.box(37.09, 48.0, 37.12, 48.2)), rel=1e-3
+        mapdiff.model.geodesic_area_km2(shapely.box(37.09, 48.0, 37.12, 48.2)), rel=1e-3
     )
     kinds = {r.kind: r for r in m.report.repairs}
     assert kinds["unlabelled_dropped"].count == 1  # the pin: dropped by the profile's "drop" rule
@@ -225,7 +225,7 @@ def test_degenerate_ring_and_sloppy_coordinates():
 
 
 def test_unrecognised_kml_asks_for_a_profile():
-    with pytest.raises(mapdiff.UnknownSourceError, match="TOML profile") as err:
+    with pytest.raises(mapdiff.errors.UnknownSourceError, match="TOML profile") as err:
         mapdiff.read_map(io.BytesIO(HANDMADE))
     # the message lists the fills and folders a profile's rules could use
     assert "'#ff0000' (3)" in str(err.value) and "'Russian/Pockets' (1)" in str(err.value)

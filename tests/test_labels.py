@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mapdiff import GREY, NOT_COVERED, Label, as_label
 from mapdiff.errors import MapdiffError, UnknownLabelError
+from mapdiff.labels import GREY, NOT_COVERED, Label, as_label
 
 
 def test_parse_and_str_round_trip():

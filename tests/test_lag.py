@@ -1,4 +1,4 @@
-"""mapdiff.lag: first crossings of a share threshold and the lead/lag between two sources."""
+"""mapdiff.history.lag: first crossings of a share threshold and the lead/lag between two sources."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import shapely
 from conftest import shared_file
 
 import mapdiff
-from mapdiff import Series, source_lag
-from mapdiff.lag import first_crossing
+from mapdiff import Releases, source_lag
+from mapdiff.history.lag import first_crossing
+from mapdiff.history.releases import CAPTURED, ShareSeries
 from mapdiff.places.footprints import footprint
-from mapdiff.series import CAPTURED, ShareSeries
 
 matplotlib.use("Agg")
 
@@ -47,14 +47,14 @@ def test_first_crossing_known_answer():
     assert cap.loc["A", "threshold"] == CAPTURED
     assert cap.loc["A", "date"] == pd.Timestamp("2025-01-20")
     assert cap.loc["C", "date"] == pd.Timestamp("2025-01-08")
-    with pytest.raises(mapdiff.ArgumentError, match="not a share"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="not a share"):
         first_crossing(f, threshold=1.5)
 
 
 @pytest.mark.realdata
 def test_first_crossing_real_pokrovsk():
     days = ["20251201", "20251202", "20251203", "20251204", "20251205"]
-    s = Series([shared_file(f"deepstate/deepstatemap_data_{d}.geojson") for d in days])
+    s = Releases([shared_file(f"deepstate/deepstatemap_data_{d}.geojson") for d in days])
     fc = s.shares(["Pokrovsk"], "RU", workers=1, quiet=True).first_crossing(threshold=0.5)
     # independently: geodesic share of the town limits under the raw files' polygons
     import pyproj
@@ -105,5 +105,5 @@ def test_lag_flat_series_has_no_alignment():
     a = _frame({"X": np.full(30, 0.4)}, days)
     t = source_lag(a, a).table
     assert np.isnan(t.loc["X", "best_shift_days"])
-    with pytest.raises(mapdiff.ArgumentError, match="share no place"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="share no place"):
         source_lag(a, a.rename(columns={"X": "Z"}))

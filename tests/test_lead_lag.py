@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from mapdiff.errors import ArgumentError
-from mapdiff.regional import changed_hands, lead_lag, status_changes
+from mapdiff.history.regions import changed_hands, lead_lag, status_changes
 
 
 def _hands(seqs):

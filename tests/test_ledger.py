@@ -13,9 +13,7 @@ import pytest
 import shapely
 
 import mapdiff
-from mapdiff.errors import LedgerError, MapdiffError, StaleReleaseWarning, UnknownPlaceError
-from mapdiff.labels import Label
-from mapdiff.ledger import (
+from mapdiff.claims.ledger import (
     ARCHIVE_START,
     CLAIMANTS,
     COLUMNS,
@@ -26,7 +24,9 @@ from mapdiff.ledger import (
     shipped_ledger_path,
     validate_ledger,
 )
-from mapdiff.model import normalise
+from mapdiff.errors import LedgerError, MapdiffError, StaleReleaseWarning, UnknownPlaceError
+from mapdiff.labels import Label
+from mapdiff.model.control_map import normalise
 from mapdiff.places.footprints import footprint_from_geometry, place_names
 
 RU, UA = Label("controlled", "RU"), Label("controlled", "UA")
@@ -305,9 +305,9 @@ def test_ledger_validation_names_the_row(tmp_path, row, match):
 def test_ledger_missing_column_and_file(tmp_path):
     path = tmp_path / "claims.csv"
     path.write_text("who,date,place\nA,2025-11-27,Pokrovsk\n")
-    with pytest.raises(mapdiff.FormatError, match="lacks the column"):
+    with pytest.raises(mapdiff.errors.FormatError, match="lacks the column"):
         read_ledger(path)
-    with pytest.raises(mapdiff.FormatError, match="cannot read ledger"):
+    with pytest.raises(mapdiff.errors.FormatError, match="cannot read ledger"):
         read_ledger(tmp_path / "none.csv")
 
 
@@ -376,7 +376,7 @@ def test_check_claims_not_covered_row():
 
 
 class _FakeSeries:
-    """Duck-typed release series (like mapdiff.Series): dates, source, lazy indexing."""
+    """Duck-typed release series (like mapdiff.Releases): dates, source, lazy indexing."""
 
     def __init__(self, maps):
         self.maps, self.source, self.reads = maps, maps[0].source, []

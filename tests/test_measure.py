@@ -9,7 +9,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mapdiff.measure import area_km2, equal_area_crs, geodesic_area_km2, to_equal_area
+from mapdiff.model.measure import area_km2, equal_area_crs, geodesic_area_km2, to_equal_area
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -88,7 +88,7 @@ def test_densify_keeps_the_area_of_a_polygon_segmentize_renodes():
     """A difference GEOS made on real data (DeepState vs NZZ, 2025-11-27, off the Kinburn
     spit): its two near-equal vertices form a spike that ``segmentize`` cuts off, losing
     24% of the planar area (0.029 km² of 0.095). Densifying only adds points on edges."""
-    from mapdiff.measure import densify
+    from mapdiff.model.measure import densify
 
     g = shapely.from_wkt(
         "MULTIPOLYGON (((32.7367682278725 46.11120216566154, 32.741291741814024 46.11527432020758, "

@@ -12,8 +12,9 @@ from conftest import GREY, RU, UA
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mapdiff import NOT_COVERED, Label, area_km2, normalise
+from mapdiff import area_km2, normalise
 from mapdiff.errors import ArgumentError, EmptyMapError, UnknownLabelError
+from mapdiff.labels import NOT_COVERED, Label
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

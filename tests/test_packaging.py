@@ -43,7 +43,7 @@ def test_every_data_file_is_package_data():
     assert not _unshipped(ROOT / "data", pats["mapdiff.data"]), "add these to setup.cfg package_data"
     profiles = [
         p
-        for p in _unshipped(ROOT / "mapdiff" / "profiles", pats["mapdiff.io.profiles"])
+        for p in _unshipped(ROOT / "mapdiff" / "profiles", pats["mapdiff.profiles"])
         if not p.endswith(".py")
     ]
     assert not profiles
@@ -110,7 +110,7 @@ def test_wheel_ships_code_data_licences_and_metadata(tmp_path):
         if p.is_file() and p.name not in IGNORED
     }
     assert data <= names, sorted(data - names)
-    assert any(n.endswith(".toml") and n.startswith("mapdiff/io/profiles/") for n in names)
+    assert any(n.endswith(".toml") and n.startswith("mapdiff/profiles/") for n in names)
     assert not any(n.startswith(("tests/", "docs/", "notebooks/")) for n in names)
     # what the wheel ships is what its licence metadata says
     expression = meta["License-Expression"]

@@ -183,7 +183,7 @@ def test_stale_release_warned_and_marked_in_text_and_json():
             mapdiff.check_claim_all(_four(30), SQUARE, "RU", "70%", date="2025-11-27", max_gap_days=31).stale
             == {}
         )
-    with pytest.raises(mapdiff.ArgumentError, match="max_gap_days"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="max_gap_days"):
         mapdiff.check_claim_all(_four(), SQUARE, "RU", "70%", max_gap_days=-1)
 
 
@@ -343,7 +343,7 @@ def test_label_words():
     from mapdiff.draw.panels import label_words
 
     assert label_words("advanced:RU") == "RU advance (control not assessed)"
-    assert label_words(mapdiff.NOT_COVERED) == "not covered by the map"
+    assert label_words(mapdiff.labels.NOT_COVERED) == "not covered by the map"
     assert label_words("encircled:UA") == "encircled, held by UA"
 
 

@@ -18,7 +18,7 @@ from matplotlib.colors import to_rgb
 
 import mapdiff
 from mapdiff import MapdiffError, normalise
-from mapdiff.comparison import classify_pieces
+from mapdiff.comparison.core import classify_pieces
 from mapdiff.draw.plot import (
     CLASS_COLOURS,
     PALETTE,
@@ -28,7 +28,7 @@ from mapdiff.draw.plot import (
     plot_series,
     save_figure,
 )
-from mapdiff.measure import area_km2, to_equal_area
+from mapdiff.model.measure import area_km2, to_equal_area
 from mapdiff.places.footprints import footprint
 
 AOI = shapely.box(37.0, 48.0, 37.2, 48.2)
@@ -239,15 +239,15 @@ def test_save_figure_formats(tmp_path, suffix, magic):
 
 def test_save_figure_refuses_bad_requests(tmp_path):
     fig, _ = plt.subplots()
-    with pytest.raises(mapdiff.ArgumentError, match=r"\.png, \.svg or \.pdf"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match=r"\.png, \.svg or \.pdf"):
         save_figure(fig, tmp_path / "x.jpg")
-    with pytest.raises(mapdiff.ArgumentError, match="positive"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="positive"):
         save_figure(fig, tmp_path / "x.png", dpi=0)
     assert not list(tmp_path.iterdir())
 
 
 def test_plot_series_of_a_share_series(_cli):
-    s = mapdiff.Series(mapdiff.sample_paths())
+    s = mapdiff.Releases(mapdiff.sample_paths())
     approx = [footprint(p, kind="approximate") for p in ("Pokrovsk", "Myrnohrad")]
     sh = s.shares(approx, "RU", cache=False, workers=1, quiet=True)
     ax = plot_series(sh, threshold=0.7)
@@ -381,7 +381,7 @@ def test_other_class_names_the_statuses():
     lost = normalise(
         [
             (RU, shapely.box(37.0, 48.0, 37.1, 48.2)),
-            (mapdiff.Label("lost", "RU"), shapely.box(37.1, 48.0, 37.15, 48.2)),
+            (mapdiff.labels.Label("lost", "RU"), shapely.box(37.1, 48.0, 37.15, 48.2)),
         ],
         coverage=AOI,
         background=UA,
@@ -647,7 +647,7 @@ def test_web_tiles_only_when_asked():
     ax = c.plot(places=False)  # default: no tiles, no network
     assert not ax.images
     if importlib.util.find_spec("contextily") is None:
-        with pytest.raises(mapdiff.MissingDependencyError, match="mapdiff\\[tiles\\]"):
+        with pytest.raises(mapdiff.errors.MissingDependencyError, match="mapdiff\\[tiles\\]"):
             c.plot(tiles="OpenStreetMap.Mapnik")
 
 

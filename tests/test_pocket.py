@@ -9,8 +9,8 @@ import pytest
 import shapely
 
 import mapdiff
-from mapdiff.encircle import pocket_footprint
-from mapdiff.measure import area_km2
+from mapdiff.encircle.core import pocket_footprint
+from mapdiff.model.measure import area_km2
 
 plt = pytest.importorskip("matplotlib.pyplot")
 
@@ -24,9 +24,9 @@ def test_pocket_footprint_is_the_union_named_for_both():
     assert (
         pocket_footprint(["Pokrovsk"]).name == "Pokrovsk" and pocket_footprint("Pokrovsk").name == "Pokrovsk"
     )
-    with pytest.raises(mapdiff.UnknownPlaceError):
+    with pytest.raises(mapdiff.errors.UnknownPlaceError):
         pocket_footprint(["Pokrovsk", "Nowhereville"])
-    with pytest.raises(mapdiff.ArgumentError, match="--place"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="--place"):
         pocket_footprint([])
 
 

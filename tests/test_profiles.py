@@ -10,7 +10,7 @@ from conftest import GREY, ROOT, RU, UA
 
 import mapdiff
 from mapdiff.errors import ProfileError, UnknownSourceError
-from mapdiff.io.profiles import (
+from mapdiff.profiles import (
     available_profiles,
     detect_profile,
     get_profile,
@@ -114,7 +114,7 @@ def test_generic_status_columns_and_wildcard_precedence():
         }
     )
     labels = p.label_features(t)
-    assert labels == [RU, GREY, mapdiff.Label("encircled", "UA"), None, None]
+    assert labels == [RU, GREY, mapdiff.labels.Label("encircled", "UA"), None, None]
     # "controlled" without a side in the precedence list matches every side
     assert p.order([RU, UA, GREY]) == [GREY, RU, UA]
 

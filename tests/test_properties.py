@@ -30,9 +30,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mapdiff
-from mapdiff import Label, normalise
+from mapdiff import normalise
 from mapdiff.errors import EmptyMapError, MapdiffError, MapdiffWarning
-from mapdiff.measure import area_km2
+from mapdiff.labels import Label
+from mapdiff.model.measure import area_km2
 
 RU, UA = Label("controlled", "RU"), Label("controlled", "UA")
 GREY, ENC = Label("contested", None), Label("encircled", "UA")
@@ -338,10 +339,10 @@ def test_densifying_keeps_a_valid_polygons_area():
         "48.08888888888889, 37.1 48.1, 37.09090909090909 48.081818181818186, 37.089285714285715 48.0875))"
     )
     assert f.is_valid
-    from mapdiff.measure import densify
+    from mapdiff.model.measure import densify
 
     d = densify(f)
     assert d.geom_type == "Polygon" and d.area == pytest.approx(f.area, rel=1e-12)
     # edges are straight in lon/lat (GeoJSON): the yardstick is the geodesic area of the
     # finely densified polygon (its thin spikes make geodesic edges differ by 0.15%)
-    assert float(area_km2(f)) == pytest.approx(mapdiff.geodesic_area_km2(densify(f, 0.0005)), rel=1e-4)
+    assert float(area_km2(f)) == pytest.approx(mapdiff.model.geodesic_area_km2(densify(f, 0.0005)), rel=1e-4)

@@ -10,11 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mapdiff
-from mapdiff import _runner, cache
-from mapdiff.measure import area_km2
+from mapdiff.history import _engine as _runner
+from mapdiff.io import cache
+from mapdiff.model.measure import area_km2
 from mapdiff.places.footprints import footprint
 
-RU = mapdiff.Label("controlled", "RU")
+RU = mapdiff.labels.Label("controlled", "RU")
 
 
 def _areas(m, fps):
@@ -94,7 +95,7 @@ def test_runner_does_not_write_into_frozen_maps(tmp_path, monkeypatch):
 
     assert "__dict__" not in inspect.getsource(_runner)
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
-    s = mapdiff.Series(mapdiff.sample_paths()[:2])
+    s = mapdiff.Releases(mapdiff.sample_paths()[:2])
     ctx = _runner._Context(
         shapely.to_wkb(_runner._aoi([footprint("Pokrovsk").geometry])),
         (),

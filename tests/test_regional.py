@@ -11,7 +11,7 @@ from conftest import ROOT, geodesic_km2, shared_file
 
 from mapdiff import read_map
 from mapdiff.errors import ArgumentError
-from mapdiff.regional import region_shares
+from mapdiff.history.regions import region_shares
 
 SAMPLE = ROOT / "data" / "samples" / "deepstatemap_data_20251127_pokrovsk.geojson"
 
@@ -150,7 +150,7 @@ def test_claim_places_gives_a_verdict_per_place(cli):
 
 
 def _series(frame, grey=None):
-    from mapdiff.series import ShareSeries
+    from mapdiff.history.releases import ShareSeries
 
     frame.index = pd.to_datetime(frame.index)
     if grey is not None:
@@ -159,7 +159,7 @@ def _series(frame, grey=None):
 
 
 def test_ledger_statuses_and_first_release_of_each_change():
-    from mapdiff.regional import changed_hands, ledger_from_shares, status_changes
+    from mapdiff.history.regions import changed_hands, ledger_from_shares, status_changes
 
     f = pd.DataFrame(
         {"A": [0.1, 0.3, 0.6, 0.7], "B": [0.0, 0.0, 0.0, float("nan")]},
@@ -183,7 +183,7 @@ def test_ledger_statuses_and_first_release_of_each_change():
 
 
 def test_monthly_counts_and_disagreements_between_sources():
-    from mapdiff.regional import changed_hands, disagreements, monthly_counts, status_changes
+    from mapdiff.history.regions import changed_hands, disagreements, monthly_counts, status_changes
 
     def hands(dates_a):
         rows = [

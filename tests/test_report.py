@@ -1,4 +1,4 @@
-"""The release report: numbers (mapdiff.report), page (mapdiff.draw.report), CLI, and the page
+"""The release report: numbers (mapdiff.history.report), page (mapdiff.draw.report), CLI, and the page
 as a person sees it in headless Chromium."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from conftest import shared_file
 import mapdiff
 from mapdiff.cli import main
 from mapdiff.draw.report import render_html
+from mapdiff.history.report import build_report
 from mapdiff.places.footprints import footprint
-from mapdiff.report import build_report
 
 OLD, NEW = "2025-11-20", "2025-11-27"
 

@@ -11,8 +11,8 @@ from conftest import shared_file
 
 from mapdiff import read_map
 from mapdiff.draw.report import plot_settlements_changed, render_html
-from mapdiff.regional import region_shares
-from mapdiff.report import build_report
+from mapdiff.history.regions import region_shares
+from mapdiff.history.report import build_report
 
 
 @pytest.fixture(scope="module")

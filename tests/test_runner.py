@@ -8,8 +8,9 @@ import shutil
 import pytest
 
 import mapdiff
-from mapdiff import Series, cache
-from mapdiff import _runner as R
+from mapdiff import Releases
+from mapdiff.io import cache
+from mapdiff.history import _engine as R
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def cache_dir(tmp_path, monkeypatch):
 
 
 def test_warm_run_reads_no_release(cache_dir, monkeypatch):
-    s = Series(mapdiff.sample_paths())
+    s = Releases(mapdiff.sample_paths())
     first = s.shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True)
     assert len(list(cache_dir.glob("*.mds"))) == 1
 
@@ -28,7 +29,7 @@ def test_warm_run_reads_no_release(cache_dir, monkeypatch):
         raise AssertionError("a release was loaded on a warm run")
 
     monkeypatch.setattr(R, "_load_release", no_load)
-    warm = Series(mapdiff.sample_paths()).shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True)
+    warm = Releases(mapdiff.sample_paths()).shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True)
     assert warm.frame.equals(first.frame)
     assert warm.areas.equals(first.areas)
 
@@ -38,27 +39,27 @@ def test_a_rewritten_file_is_measured_again(cache_dir, tmp_path):
     folder.mkdir()
     for p in mapdiff.sample_paths()[:2]:
         shutil.copy(p, folder / p.name)
-    before = Series(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame["Pokrovsk"]
+    before = Releases(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame["Pokrovsk"]
     # the older release is replaced by the newer one's content, under the old name
     old, new = sorted(folder.iterdir())
     old.write_bytes(new.read_bytes())
     st = old.stat()
     os.utime(old, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
-    after = Series(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame["Pokrovsk"]
+    after = Releases(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True).frame["Pokrovsk"]
     assert after.iloc[0] == pytest.approx(before.iloc[1], abs=1e-12)
     assert before.iloc[0] != pytest.approx(before.iloc[1])
 
 
 def test_other_places_are_other_results(cache_dir):
-    s = Series(mapdiff.sample_paths()[:2])
+    s = Releases(mapdiff.sample_paths()[:2])
     s.shares(["Pokrovsk"], "RU", workers=1, quiet=True)
     s.shares(["Myrnohrad"], "RU", workers=1, quiet=True)
     assert len(list(cache_dir.glob("*.mds"))) == 2
 
 
 def test_no_cache_writes_nothing(cache_dir):
-    # Series(cache=False): not even the note of the source recognised from the first file
-    Series(mapdiff.sample_paths()[:2], cache=False).shares(
+    # Releases(cache=False): not even the note of the source recognised from the first file
+    Releases(mapdiff.sample_paths()[:2], cache=False).shares(
         ["Pokrovsk"], "RU", workers=1, quiet=True, cache=False
     )
     assert not cache_dir.exists() or not any(cache_dir.iterdir())
@@ -78,7 +79,7 @@ def test_cli_history_runs_on_a_dask_scheduler(tmp_path, capsys):
     folder = str(tmp_path)
     for p in mapdiff.sample_paths()[:3]:
         shutil.copy(p, tmp_path / p.name)
-    local = Series(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=False)
+    local = Releases(folder).shares(["Pokrovsk"], "RU", workers=1, quiet=True, cache=False)
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
@@ -114,7 +115,7 @@ def _naive_measure(m, fps, centre):
     import numpy as np
     import shapely
 
-    from mapdiff.measure import area_km2
+    from mapdiff.model.measure import area_km2
 
     drawn = [shapely.get_parts(g) for g in m._clipped]
     areas = np.zeros((len(drawn) + (m.background is not None), len(fps)))
@@ -136,7 +137,7 @@ def _front_map(seed: int, coverage: bool, advance: bool = False):
     import numpy as np
     import shapely
 
-    from mapdiff.model import normalise
+    from mapdiff.model.control_map import normalise
 
     rng = np.random.default_rng(seed)
     ys = np.linspace(47.0, 49.0, 400)
@@ -149,13 +150,13 @@ def _front_map(seed: int, coverage: bool, advance: bool = False):
         [shapely.Point(x, y).buffer(0.03) for x, y in rng.uniform([36.5, 47.2], [37.3, 48.8], (12, 2))]
     )
     grey = shapely.box(37.2, 47.6, 37.9, 47.64)
-    ru_label, grey_label = mapdiff.Label("controlled", "RU"), mapdiff.Label("contested", None)
+    ru_label, grey_label = mapdiff.labels.Label("controlled", "RU"), mapdiff.labels.Label("contested", None)
     return normalise(
         [(ru_label, shapely.union(ru, islands)), (grey_label, grey)],
         coverage=shapely.Polygon([(36.0, 46.8), (39.2, 46.8), (38.6, 49.3), (36.0, 49.3)])
         if coverage
         else None,
-        background=mapdiff.Label("controlled", "UA") if coverage else None,
+        background=mapdiff.labels.Label("controlled", "UA") if coverage else None,
         source="t",
         precedence=[ru_label, grey_label],
     )
@@ -211,7 +212,7 @@ def test_dask_sends_the_context_once_per_client_and_gives_the_local_numbers():
     distributed = pytest.importorskip("distributed")
     import pandas as pd
 
-    s = Series(mapdiff.sample_paths())
+    s = Releases(mapdiff.sample_paths())
     places = ["Pokrovsk", "Myrnohrad"]
     local = s.shares(places, "RU", workers=1, quiet=True, cache=False)
     with (

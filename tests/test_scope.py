@@ -1,4 +1,4 @@
-"""mapdiff.scope: Crimea, the pre-2022 line, and how compare() counts what a source does not draw."""
+"""mapdiff.places.scope: Crimea, the pre-2022 line, and how compare() counts what a source does not draw."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import shapely
 from conftest import RU, UA
 
 from mapdiff import compare, normalise
-from mapdiff.measure import area_km2
-from mapdiff.model import Provenance
+from mapdiff.model.control_map import Provenance
+from mapdiff.model.measure import area_km2
 from mapdiff.places.regions import region
-from mapdiff.scope import crimea, russian_land_border, select_not_drawn
+from mapdiff.places.scope import crimea, russian_land_border, select_not_drawn
 
 
 # ----------------------------------------------------------------------- scope inference

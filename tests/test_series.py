@@ -1,4 +1,4 @@
-"""mapdiff.series (and the _runner beneath it): Series, shares, ShareSeries, backends, the cache glue."""
+"""mapdiff.history.releases and its engine: Releases, shares, ShareSeries, backends, the cache glue."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mapdiff
-from mapdiff import Series, normalise
+from mapdiff import Releases, normalise
 from mapdiff.errors import FormatError, UnknownPlaceError
+from mapdiff.history.releases import measure_footprints
 from mapdiff.places.footprints import footprint
-from mapdiff.series import measure_footprints
 
 matplotlib.use("Agg")
 
@@ -29,9 +29,9 @@ def _cache(tmp_path, monkeypatch):
     monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "cache"))
 
 
-# ------------------------------------------------------------------ Series
+# ------------------------------------------------------------------ Releases
 def test_series_from_samples_is_dated_and_ordered():
-    s = Series(mapdiff.sample_paths())
+    s = Releases(mapdiff.sample_paths())
     assert len(s) == 5
     assert s.source == "deepstate"
     assert s.dates == sorted(s.dates)
@@ -43,49 +43,49 @@ def test_series_from_samples_is_dated_and_ordered():
 def test_series_from_folder_glob_and_maps(tmp_path):
     for p in mapdiff.sample_paths()[:3]:
         shutil.copy(p, tmp_path / p.name)
-    assert len(Series(tmp_path)) == 3
-    assert len(Series(str(tmp_path / "*.geojson"))) == 3
+    assert len(Releases(tmp_path)) == 3
+    assert len(Releases(str(tmp_path / "*.geojson"))) == 3
     maps = [mapdiff.read_map(p) for p in mapdiff.sample_paths()[:2]]
-    s = Series(list(reversed(maps)))
+    s = Releases(list(reversed(maps)))
     assert s.dates == [m.as_of for m in maps]
     assert len(s.between("2025-10-15", None)) == 1
-    assert Series(mapdiff.sample_paths())[1:3].dates == [dt.date(2025, 11, 1), dt.date(2025, 11, 20)]
+    assert Releases(mapdiff.sample_paths())[1:3].dates == [dt.date(2025, 11, 1), dt.date(2025, 11, 20)]
 
 
 def test_series_drops_duplicate_dates(tmp_path):
     src = mapdiff.sample_path("2025-11-27")
     shutil.copy(src, tmp_path / "deepstatemap_data_20251127_a.geojson")
     shutil.copy(src, tmp_path / "deepstatemap_data_20251127_b.geojson")
-    s = Series(tmp_path)
+    s = Releases(tmp_path)
     assert len(s) == 1
     assert s.duplicates == ("deepstatemap_data_20251127_a.geojson",)
 
 
 def test_series_bad_input():
     with pytest.raises(FormatError, match="no such file"):
-        Series("/nonexistent/folder")
+        Releases("/nonexistent/folder")
     with pytest.raises(FormatError, match="no map files"):
-        Series("/nonexistent/*.geojson")
+        Releases("/nonexistent/*.geojson")
 
 
 @pytest.mark.realdata
 def test_nzz_dates_come_from_dateto_without_a_full_read():
     p = shared_file("nzz/2025-11-08.json")
-    s = Series([p])
+    s = Releases([p])
     assert s.source == "nzz"
     assert s.dates == [dt.date(2025, 11, 7)]  # _dateto, not the file name
 
 
 # ------------------------------------------------------------------ shares
 def test_vectorised_shares_equal_partition():
-    s = Series(mapdiff.sample_paths())
+    s = Releases(mapdiff.sample_paths())
     places = ["Pokrovsk", "Myrnohrad", "Rodynske"]
     sh = s.shares(places, "RU", workers=1, quiet=True)
     for i, m in enumerate(s):
         for p in places:
             geom = footprint(p).geometry
             areas = m.areas(aoi=geom)
-            covered = sum(a for lab, a in areas.items() if lab != mapdiff.NOT_COVERED)
+            covered = sum(a for lab, a in areas.items() if lab != mapdiff.labels.NOT_COVERED)
             expect = areas.get(RU, 0.0) / covered
             assert sh.frame[p].iloc[i] == pytest.approx(expect, abs=1e-7)
     assert list(sh.frame.columns) == places
@@ -97,7 +97,7 @@ def test_shares_match_independent_geodesic_figures():
     dates = ["20241027", "20250408", "20251209"]
     paths = [shared_file(f"deepstate/deepstatemap_data_{d}.geojson") for d in dates]
     places = ["Pokrovsk", "Selydove", "Chasiv Yar", "Kharkiv"]
-    sh = Series(paths).shares(places, "RU", workers=1, quiet=True)
+    sh = Releases(paths).shares(places, "RU", workers=1, quiet=True)
     for i, p in enumerate(paths):
         data = json.loads(p.read_text())
         raw = shapely.union_all(
@@ -112,7 +112,7 @@ def test_shares_match_independent_geodesic_figures():
 
 def test_share_policies_for_grey(square_map):
     fp = mapdiff.places.footprints.Footprint("box", shapely.box(37.05, 48.05, 37.15, 48.15), "user", 0.0)
-    one = Series([square_map], dates=["2025-11-27"])
+    one = Releases([square_map], dates=["2025-11-27"])
     nobody = one.shares([fp], "RU", workers=1, quiet=True).frame["box"].iloc[0]
     side = one.shares([fp], "RU", policy="claimant", workers=1, quiet=True).frame["box"].iloc[0]
     half = one.shares([fp], "RU", policy="half", workers=1, quiet=True).frame["box"].iloc[0]
@@ -125,19 +125,19 @@ def test_share_policies_for_grey(square_map):
     assert excl == pytest.approx(0.5 / 0.8, abs=2e-3)
     ua = one.shares([fp], "UA", workers=1, quiet=True).frame["box"].iloc[0]
     assert nobody + ua == pytest.approx(0.8, abs=1e-9)  # the grey fifth counts for nobody
-    with pytest.raises(mapdiff.ArgumentError, match="policy"):
+    with pytest.raises(mapdiff.errors.ArgumentError, match="policy"):
         one.shares([fp], "RU", policy="generous")
     with pytest.raises(FormatError, match="no date"):
-        Series([square_map])
+        Releases([square_map])
 
 
 def test_unknown_place_is_an_error():
     with pytest.raises(UnknownPlaceError):
-        Series(mapdiff.sample_paths()).shares(["Atlantis"], "RU", quiet=True)
+        Releases(mapdiff.sample_paths()).shares(["Atlantis"], "RU", quiet=True)
 
 
 def test_process_pool_equals_serial():
-    s = Series(mapdiff.sample_paths())
+    s = Releases(mapdiff.sample_paths())
     a = s.shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, cache=False, quiet=True).frame
     b = s.shares(["Pokrovsk", "Myrnohrad"], "RU", workers=2, cache=False, quiet=True).frame
     pd.testing.assert_frame_equal(a, b)
@@ -145,7 +145,7 @@ def test_process_pool_equals_serial():
 
 def test_dask_backend_equals_local():
     distributed = pytest.importorskip("distributed")
-    s = Series(mapdiff.sample_paths())
+    s = Releases(mapdiff.sample_paths())
     local = s.shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True).frame
     with (
         distributed.LocalCluster(
@@ -162,7 +162,7 @@ def test_dask_backend_equals_local():
 
 
 def test_share_series_results(tmp_path):
-    sh = Series(mapdiff.sample_paths()).shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True)
+    sh = Releases(mapdiff.sample_paths()).shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True)
     d = sh.to_dict()
     assert d["schema_version"] == 1 and d["side"] == "RU"
     assert d["dates"][0] == "2025-10-01" and len(d["shares"]["Pokrovsk"]) == 5
@@ -210,18 +210,18 @@ def test_measure_footprints_matches_partition(x0, w, fx):
 @pytest.mark.realdata
 def test_mixed_sources_are_refused(tmp_path):
     nzz = shared_file("nzz/2025-11-08.json")
-    with pytest.raises(mapdiff.UnknownSourceError, match="looks like a nzz release"):
-        Series([*mapdiff.sample_paths()[:2], nzz])
+    with pytest.raises(mapdiff.errors.UnknownSourceError, match="looks like a nzz release"):
+        Releases([*mapdiff.sample_paths()[:2], nzz])
     # an NZZ file named like a DeepState release is caught when it is read
     fake = tmp_path / "deepstatemap_data_20251108.geojson"
     fake.write_bytes(nzz.read_bytes())
-    s = Series([*mapdiff.sample_paths()[:2], fake])
-    with pytest.raises(mapdiff.UnknownSourceError, match="looks like a nzz release"):
+    s = Releases([*mapdiff.sample_paths()[:2], fake])
+    with pytest.raises(mapdiff.errors.UnknownSourceError, match="looks like a nzz release"):
         s.shares(["Pokrovsk"], "RU", workers=1, quiet=True)
 
 
 def test_progress_only_on_a_terminal(monkeypatch, capsys):
-    from mapdiff import _runner as H
+    from mapdiff.history import _engine as H
 
     assert H._progress(100, "x", quiet=False) is None  # pytest's stderr is not a terminal
     monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)

@@ -48,7 +48,7 @@ def test_encirclement_with_an_alias():
 
 
 def test_shares_with_an_alias_and_an_unknown_side():
-    s = mapdiff.Series(mapdiff.sample_paths())
+    s = mapdiff.Releases(mapdiff.sample_paths())
     a = s.shares("Pokrovsk", side="Russia", quiet=True, cache=False, workers=1)
     b = s.shares("Pokrovsk", side="RU", quiet=True, cache=False, workers=1)
     assert a.side == "RU" and a.frame.equals(b.frame)
@@ -91,7 +91,7 @@ def test_share_series_carries_the_grey_share_or_says_there_is_none():
         )
         for east, day in ((37.05, 1), (37.1, 2))
     ]
-    s = mapdiff.Series(maps).shares([as_footprint(cov)], side="RU", quiet=True, cache=False, workers=1)
+    s = mapdiff.Releases(maps).shares([as_footprint(cov)], side="RU", quiet=True, cache=False, workers=1)
     place = s.places[0]
     assert list(s.frame[place].round(3)) == [0.25, 0.5]
     assert list(s.grey[place].round(3)) == [0.25, 0.25] and s.grey_note is None
@@ -99,7 +99,7 @@ def test_share_series_carries_the_grey_share_or_says_there_is_none():
     ax = s.plot()
     assert f"{place}: grey zone" in [t.get_text() for t in ax.get_legend().get_texts()]
     # the DeepState archive has no grey-zone class: no grey series, and a sentence instead
-    d = mapdiff.Series(mapdiff.sample_paths()).shares(
+    d = mapdiff.Releases(mapdiff.sample_paths()).shares(
         "Pokrovsk", side="RU", quiet=True, cache=False, workers=1
     )
     assert d.grey is None and "no grey-zone class" in d.grey_note
@@ -111,7 +111,7 @@ def test_map_figure_legend_states_the_grey_zone_or_its_absence(square_map):
     from conftest import UA
 
     texts = [t.get_text() for t in square_map.plot().get_legend().get_texts()]
-    grey_km2 = square_map.areas()[mapdiff.GREY]
+    grey_km2 = square_map.areas()[mapdiff.labels.GREY]
     assert f"contested: {grey_km2:,.1f} km²" in texts
     assert "no grey-zone class in this source" not in texts
     no_grey = mapdiff.normalise(

@@ -10,4 +10,4 @@ def test_sample_reads_as_deepstate():
     areas = m.areas()
     total = sum(areas.values())
     assert abs(total - mapdiff.area_km2(m.coverage)) < 1e-6 * total
-    assert areas[mapdiff.Label("controlled", "RU")] > 0
+    assert areas[mapdiff.labels.Label("controlled", "RU")] > 0

@@ -12,8 +12,8 @@ import pytest
 from conftest import SHARED_DATA
 
 import mapdiff
-from mapdiff import ArgumentError, DownloadError, FetchError, MapdiffWarning, UnknownSourceError
-from mapdiff.sources import cached_path, fetch
+from mapdiff.errors import ArgumentError, DownloadError, FetchError, MapdiffWarning, UnknownSourceError
+from mapdiff.sources.archives import cached_path, fetch
 
 DAY = "2025-11-27"
 DS_NAME = "deepstatemap_data_20251127.geojson"
@@ -67,7 +67,7 @@ def test_fresh_download_then_cache_hit(mirror):
     assert path.read_bytes() == (mirror.served / "deepstate" / DS_NAME).read_bytes()
     assert mirror.requests == [f"/deepstate/{DS_NAME}"]
     reg = json.loads((mirror.cache / "registry.json").read_text())
-    assert reg[f"deepstate/{DS_NAME}"]["sha256"] == mapdiff.sources._sha256(path)
+    assert reg[f"deepstate/{DS_NAME}"]["sha256"] == mapdiff.sources.archives._sha256(path)
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp left
     again = fetch("deepstate", "20251127", base_url=mirror.base)
     assert again == path and len(mirror.requests) == 1  # no second request
@@ -114,7 +114,7 @@ def test_bad_source_and_date(mirror):
     with pytest.raises(UnknownSourceError, match="deepstate"):
         fetch("nosuch", DAY)
     with pytest.raises(
-        mapdiff.ArgumentError, match=r"fetch date .27/11/2025. is not a date; write YYYY-MM-DD"
+        mapdiff.errors.ArgumentError, match=r"fetch date .27/11/2025. is not a date; write YYYY-MM-DD"
     ):
         fetch("deepstate", "27/11/2025")
 
@@ -160,7 +160,9 @@ def test_file_names_of_the_new_archives(mirror):
     assert cached_path("deepstate_api", DAY).name == "deepstatemap_data_20251127_polygons.geojson"
     assert cached_path("creamy_caprice", "2025-11-26").name == "Control_25_11_26.kml"
     assert cached_path("owl", DAY).name == "20251127.json"
-    assert mapdiff.sources.ARCHIVES["owl"].base_url.startswith("https://raw.githubusercontent.com/owlmaps/")
+    assert mapdiff.sources.archives.ARCHIVES["owl"].base_url.startswith(
+        "https://raw.githubusercontent.com/owlmaps/"
+    )
 
 
 def test_new_archives_download_verify_and_read(mirror):

@@ -18,8 +18,8 @@ import shapely
 from conftest import RU, UA, shared_file
 
 import mapdiff
-from mapdiff.io.profiles import get_profile
-from mapdiff.series import _cheap_date
+from mapdiff.history.releases import _cheap_date
+from mapdiff.profiles import get_profile
 
 
 def test_creamy_caprice_releases_are_dated_from_their_names():
@@ -72,18 +72,18 @@ def test_creamy_caprice_whole_front_with_other_sources(creamy, other):
 
 
 def test_recognised_source_is_remembered_and_a_bad_note_ignored(tmp_path, monkeypatch):
-    """The profile a file was recognised as is kept by content hash: the next Series
+    """The profile a file was recognised as is kept by content hash: the next Releases
     parses nothing to recognise it (read_raw is not called); a damaged note or one naming
     an unknown profile is ignored and rewritten; cache=False neither reads nor writes."""
     import mapdiff.io.read as R
-    from mapdiff import cache
-    from mapdiff.series import Series
+    from mapdiff.io import cache
+    from mapdiff.history.releases import Releases
 
     monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "c"))
     path = mapdiff.sample_paths()[0]
-    Series([path], cache=False)
+    Releases([path], cache=False)
     assert not (tmp_path / "c").exists()
-    s1 = Series([path])
+    s1 = Releases([path])
     notes = list((tmp_path / "c" / "releases").glob("*.mdp"))
     assert len(notes) == 1
 
@@ -92,15 +92,15 @@ def test_recognised_source_is_remembered_and_a_bad_note_ignored(tmp_path, monkey
 
     with monkeypatch.context() as m:
         m.setattr(R, "read_raw", boom)
-        assert Series([path]).source == s1.source
+        assert Releases([path]).source == s1.source
     for bad in (b"\x00garbage", b'{"format": 1, "content": "x", "profile": "deepstate"}'):
         notes[0].write_bytes(bad)
-        assert Series([path]).source == s1.source
+        assert Releases([path]).source == s1.source
         assert b'"profile"' in notes[0].read_bytes() and notes[0].read_bytes() != bad
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     notes[0].write_bytes(json.dumps({"format": 1, "content": digest, "profile": "no-such-profile"}).encode())
     assert cache.detected(digest) is None
-    assert Series([path]).source == s1.source
+    assert Releases([path]).source == s1.source
     assert cache.detected(digest) == s1.source
     assert cache.clear() == 0 and not list((tmp_path / "c" / "releases").glob("*.mdp"))
 
@@ -113,9 +113,9 @@ def test_read_cache_gives_the_fresh_read(tmp_path, monkeypatch):
     is ignored and rewritten; MAPDIFF_NO_CACHE=1 neither reads nor writes."""
     import shutil
 
-    from mapdiff import cache
+    from mapdiff.io import cache
     from mapdiff.io import read as R
-    from mapdiff.model import _speaks_on_land
+    from mapdiff.model.control_map import _speaks_on_land
 
     monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "c"))
     pa = shared_file("deepstate/deepstatemap_data_20251127.geojson")
@@ -164,9 +164,9 @@ def test_read_cache_gives_the_fresh_read(tmp_path, monkeypatch):
 def test_cache_entry_with_a_repair_loads(tmp_path):
     """A map whose normalisation repaired something (an overlap) loads back from its entry
     with the same report (the entry was read as damaged and rebuilt on every run)."""
-    from mapdiff import cache
+    from mapdiff.io import cache
 
-    grey = mapdiff.Label("contested", None)
+    grey = mapdiff.labels.Label("contested", None)
     m = mapdiff.normalise(
         [(RU, shapely.box(0, 0, 2, 2)), (grey, shapely.box(1, 0, 3, 2))], source="x", background=UA
     )
@@ -181,7 +181,7 @@ def test_cache_is_bounded_least_recently_used_first(tmp_path, monkeypatch):
     """bound() removes the least recently used entries until the folder fits."""
     import os
 
-    from mapdiff import cache
+    from mapdiff.io import cache
 
     folder = tmp_path / "releases"
     folder.mkdir()
@@ -199,10 +199,10 @@ def test_cache_is_bounded_least_recently_used_first(tmp_path, monkeypatch):
 
 
 def test_series_reads_whole_releases_through_the_read_cache(tmp_path, monkeypatch):
-    """s[i] of a Series goes through the read cache (a folder claim reads the release on
+    """s[i] of a Releases goes through the read cache (a folder claim reads the release on
     the claim's date whole): the second read parses nothing; cache=False writes nothing."""
     import mapdiff.io.read as R
-    from mapdiff.series import Series
+    from mapdiff.history.releases import Releases
 
     fc = {
         "type": "FeatureCollection",
@@ -217,12 +217,12 @@ def test_series_reads_whole_releases_through_the_read_cache(tmp_path, monkeypatc
     path = tmp_path / "front_2025-11-27.geojson"
     path.write_text(json.dumps(fc))
     monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "c"))
-    Series([path], source="generic", dates=["2025-11-27"], cache=False)[0]
+    Releases([path], source="generic", dates=["2025-11-27"], cache=False)[0]
     assert not (tmp_path / "c").exists()
-    first = Series([path], source="generic", dates=["2025-11-27"])[0]
+    first = Releases([path], source="generic", dates=["2025-11-27"])[0]
     assert len(list((tmp_path / "c" / "releases").glob("*.mdr"))) == 1
     with monkeypatch.context() as m:
         m.setattr(R, "_read_map", lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed again")))
-        again = Series([path], source="generic", dates=["2025-11-27"])[0]
+        again = Releases([path], source="generic", dates=["2025-11-27"])[0]
     assert again.area(RU) == pytest.approx(first.area(RU), rel=1e-12)
     assert again.as_of == first.as_of

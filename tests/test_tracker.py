@@ -20,19 +20,19 @@ import matplotlib.pyplot as plt
 from conftest import RU, SHARED_DATA, UA
 
 import mapdiff
+from mapdiff.claims.ledger import COLUMNS, Claim
+from mapdiff.claims.tracker import track
 from mapdiff.cli import main
 from mapdiff.errors import MapdiffError
-from mapdiff.ledger import COLUMNS, Claim
-from mapdiff.model import normalise
+from mapdiff.model.control_map import normalise
 from mapdiff.places.footprints import footprint, footprint_from_geometry, sensitivity_footprints
-from mapdiff.tracker import track
 
 SQUARE = shapely.box(37.0, 48.0, 37.2, 48.2)
 SQ = footprint_from_geometry(SQUARE, "sq")
 D = dt.date
 
 
-def _series(shares: dict) -> mapdiff.Series:
+def _series(shares: dict) -> mapdiff.Releases:
     """A release per date; RU holds the west ``share`` of the square (None: not covered)."""
     maps = []
     for day, f in shares.items():
@@ -42,7 +42,7 @@ def _series(shares: dict) -> mapdiff.Series:
             continue
         feats = [(RU, shapely.box(37.0, 48.0, 37.0 + 0.2 * f, 48.2))] if f > 0 else []
         maps.append(normalise(feats, coverage=SQUARE, background=UA, source="s", as_of=day))
-    return mapdiff.Series(maps)
+    return mapdiff.Releases(maps)
 
 
 SHARES = {
@@ -126,7 +126,7 @@ def test_footprint_ladder_rows_and_rungs_differ():
         for d, e in ((D(2025, 1, 1), 37.0), (D(2025, 1, 10), 37.1))
     ]
     claims = [Claim("A", D(2025, 1, 2), SQ, "RU", "share", 0.1)]
-    t = track(claims, {"s": mapdiff.Series(maps)}, buffers_km=(2.0,), cache=False, workers=1, quiet=True)
+    t = track(claims, {"s": mapdiff.Releases(maps)}, buffers_km=(2.0,), cache=False, workers=1, quiet=True)
     all_rows = t.to_frame(rungs="all")
     assert list(all_rows.rung) == ["user", "user+2km"] and list(all_rows.primary) == [True, False]
     assert list(all_rows.status) == ["confirmed", "already_shown"]
@@ -138,7 +138,7 @@ def test_footprint_ladder_rows_and_rungs_differ():
     assert [g["rung"] for g in d["rungs"]] == ["user", "user+2km"]
     assert "user: confirmed 2025-01-10 (+8 d) | user+2km: already_shown 2025-01-01 (-1 d)" in str(t)
     # without buffers: one rung, nothing differs
-    t1 = track(claims, {"s": mapdiff.Series(maps)}, buffers_km=(), cache=False, workers=1, quiet=True)
+    t1 = track(claims, {"s": mapdiff.Releases(maps)}, buffers_km=(), cache=False, workers=1, quiet=True)
     assert not t1.ladder_differences() and len(t1.to_frame(rungs="all")) == 1
     with pytest.raises(MapdiffError, match="rungs='some'"):
         t.to_frame(rungs="some")
@@ -173,7 +173,7 @@ def test_summary_per_claimant_and_source():
     assert (src["claims"], src["tracked"], src["never"]) == (4, 3, 1)
     assert src["within_30d"] == pytest.approx(2 / 3)
     d = json.loads(json.dumps(t.to_dict()))
-    assert d["type"] == "tracking" and d["schema_version"] == mapdiff.ledger.SCHEMA_VERSION
+    assert d["type"] == "tracking" and d["schema_version"] == mapdiff.claims.ledger.SCHEMA_VERSION
     assert d["summary"][0]["name"] == "RU MoD" and len(d["rows"]) == 4
     assert d["sources"][0]["releases"] == 5
     text = str(t)
@@ -229,7 +229,7 @@ def test_figure_marks_the_claims_and_the_curves():
 def test_approximate_footprints_are_said():
     t = track(
         [Claim("A", D(2025, 11, 20), "Pokrovsk", "RU", "share", 0.3, claimant="Kremlin")],
-        {"deepstate": mapdiff.Series(mapdiff.sample_paths())},
+        {"deepstate": mapdiff.Releases(mapdiff.sample_paths())},
         buffers_km=(),
         cache=False,
         workers=1,
@@ -354,7 +354,7 @@ ACCEPTANCE = [
 def test_tracker_first_shown_matches_an_independent_loop():
     if not (SHARED_DATA / "deepstate").is_dir():
         pytest.skip(f"real data not available: {SHARED_DATA / 'deepstate'} is absent (needs ../shared/data)")
-    led = mapdiff.read_ledger(mapdiff.ledger.shipped_ledger_path())
+    led = mapdiff.read_ledger(mapdiff.claims.ledger.shipped_ledger_path())
     by_row = {c.row: c for c in led}
     claims = []
     for row, place, day, kind, claimed in ACCEPTANCE:
@@ -371,7 +371,7 @@ def test_tracker_first_shown_matches_an_independent_loop():
             -10 <= (dt.datetime.strptime(f.stem[-8:], "%Y%m%d").date() - c.date).days <= 45 for c in claims
         )
     ]
-    t = track(claims, {"deepstate": mapdiff.Series(in_window)}, buffers_km=(), quiet=True)
+    t = track(claims, {"deepstate": mapdiff.Releases(in_window)}, buffers_km=(), quiet=True)
     df = t.to_frame()
     assert len(df) == 5
     for (_, place, day, kind, claimed), (_, r) in zip(ACCEPTANCE, df.iterrows(), strict=True):
@@ -400,7 +400,7 @@ def test_json_follows_its_schema():
     ]
     d = json.loads(json.dumps(_track(claims, buffers_km=(1.0,)).to_dict()))
     jsonschema.validate(d, schema)
-    from mapdiff.tracker import STATUSES
+    from mapdiff.claims.tracker import STATUSES
 
     # the schema (tools/make_schemas.py) lists exactly the tracker's statuses
     assert schema["properties"]["rows"]["items"]["properties"]["status"]["enum"] == list(STATUSES)
@@ -427,7 +427,7 @@ def test_an_alias_is_tracked_as_its_place():
     claims = [Claim("A", D(2025, 11, 20), "Krasnoarmeysk", "RU", "share", 0.3)]
     t = track(
         claims,
-        {"ds": mapdiff.Series(mapdiff.sample_paths())},
+        {"ds": mapdiff.Releases(mapdiff.sample_paths())},
         buffers_km=(),
         cache=False,
         workers=1,
@@ -441,7 +441,7 @@ def test_each_release_read_once_and_the_cache_use_stated(tmp_path):
         Claim("A", D(2025, 11, 20), "Pokrovsk", "RU", "share", 0.3),
         Claim("B", D(2025, 11, 20), "Myrnohrad", "RU", "captured"),
     ]
-    maps = {"deepstate": mapdiff.Series(mapdiff.sample_paths())}
+    maps = {"deepstate": mapdiff.Releases(mapdiff.sample_paths())}
     first = track(claims, maps, workers=1, quiet=True, cache_dir=tmp_path)
     (src,) = first.sources
     assert (src["releases"], src["cache_hits"], src["cache_misses"]) == (5, 0, 5)
@@ -462,7 +462,7 @@ def test_a_side_the_maps_do_not_draw_is_said_not_zero():
         Claim("B", D(2025, 1, 5), SQ, "RU", "share", 0.5),
     ]
     df = track(
-        claims, {"s": mapdiff.Series(maps)}, buffers_km=(), cache=False, workers=1, quiet=True
+        claims, {"s": mapdiff.Releases(maps)}, buffers_km=(), cache=False, workers=1, quiet=True
     ).to_frame()
     ua, ru = df.iloc[0], df.iloc[1]
     assert (

@@ -6,7 +6,7 @@ import numpy as np
 import pyproj
 import pytest
 
-from mapdiff.measure import _inverse_transformer, _laea, _transformer
+from mapdiff.model.measure import _inverse_transformer, _laea, _transformer
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 

@@ -13,9 +13,9 @@ import pyogrio
 import pytest
 
 import mapdiff
-from mapdiff.classes import CLAIM_COLOURS, CLASS_COLOURS, ENCIRCLEMENT_COLOURS
 from mapdiff.cli import main
 from mapdiff.io.write import PROVENANCE_KEY, read_provenance
+from mapdiff.model.classes import CLAIM_COLOURS, CLASS_COLOURS, ENCIRCLEMENT_COLOURS
 
 FORMATS = ("gpkg", "geojson", "fgb", "parquet")
 

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from mapdiff.tracker import STATUSES
+from mapdiff.claims.tracker import STATUSES
 
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "docs" / "schemas"
 BASE = "urn:mapdiff:schema:"
@@ -609,7 +609,7 @@ schema(
 
 schema(
     "change_table",
-    "Change table (Series.changes, ChangeTable.to_dict)",
+    "Change table (Releases.changes, ChangeTable.to_dict)",
     "Per-release gains and losses per side, with rolling averages.",
     {
         "source": STR,
@@ -708,7 +708,7 @@ schema(
 
 schema(
     "claims_report",
-    "Claims report (mapdiff claims, check_claims, ClaimsReport.to_dict)",
+    "Claims report (mapdiff claims, check_claims, ClaimChecks.to_dict)",
     "Each claim of a ledger checked against the release of its date in each source. kind is the kind "
     "of claim. mapdiff claims adds release_rule.",
     {

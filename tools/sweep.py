@@ -129,7 +129,8 @@ class _Unit:
 
     def op(self, what: str, fn, *args, **kwargs):
         """Run one operation: a MapdiffError is a refusal, any other exception a problem."""
-        from mapdiff import EmptyMapError, MapdiffError
+        from mapdiff import MapdiffError
+        from mapdiff.errors import EmptyMapError
 
         self.runs += 1
         try:
@@ -167,7 +168,7 @@ def _close(a: float, b: float) -> bool:
 
 
 def _check_areas(u: _Unit, m, what: str) -> dict:
-    from mapdiff.measure import area_km2
+    from mapdiff.model.measure import area_km2
 
     areas = {str(k): float(v) for k, v in m.areas().items()}
     u.check(all(v >= 0 for v in areas.values()), f"{what}: negative area {areas}")

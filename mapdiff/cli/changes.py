@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..change import changes
+from ..history.change import changes
 from ..io.read import read_map
 from . import command, emit, ranged
 
@@ -36,7 +36,7 @@ def _run(args) -> int:
             f"    {x.side:<6}{x.area_km2:>10,.2f} km²  near {x.place} ({x.distance_km:.1f} km)" for x in gains
         ]
     if args.places:
-        from ..regional import places_changed
+        from ..history.regions import places_changed
 
         moved = places_changed(
             old, new, args.places, threshold=args.threshold, grey_threshold=args.grey_threshold

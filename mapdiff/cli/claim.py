@@ -10,7 +10,7 @@ PDF) draws the claim figure: for several sources the every-side panel grid
 
 from __future__ import annotations
 
-from ..claims import KINDS, POLICIES, check_claim
+from ..claims.check import KINDS, POLICIES, check_claim
 from ..errors import ArgumentError
 from . import (
     EXIT_OK,
@@ -58,7 +58,7 @@ def save_with_methods(fig, args, title: str, methods: str) -> str:
 
 
 def _run_all(args) -> int:
-    from ..across import check_claim_all
+    from ..claims.across import check_claim_all
 
     res = check_claim_all(
         map_sources(args),
@@ -92,10 +92,10 @@ def _releases(arg: str) -> bool:
 def _run_places(args) -> int:
     """``claim MAP [MAP ...] --places SET --side S --claimed X``: the side's share of every
     place of the set on every map, and whether it reaches the claim (grey counts for nobody)."""
-    from ..claims import parse_claimed
+    from ..claims.check import parse_claimed
+    from ..history.regions import region_shares
     from ..io.read import read_map
     from ..labels import canonical_side
-    from ..regional import region_shares
 
     if args.kind != "share" or args.claimed is None:
         raise ArgumentError("with --places give a share claim: --claimed 50% (kind share)")

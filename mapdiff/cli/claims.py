@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import warnings
 
-from ..claims import POLICIES
-from ..ledger import MAX_GAP_DAYS, RELEASE_RULES
+from ..claims.check import POLICIES
+from ..claims.ledger import MAX_GAP_DAYS, RELEASE_RULES
 from . import EXIT_INTERNAL, EXIT_OK, EXIT_UNSUPPORTED, command, emit, parse_maps
 
 
 def _run(args) -> int:
-    from ..ledger import check_claims
-    from ..series import Series
+    from ..claims.ledger import check_claims
+    from ..history.releases import Releases
 
     if args.max_gap_days is not None and args.max_gap_days < 0:
         from ..errors import ArgumentError
 
         raise ArgumentError(f"--max-gap-days {args.max_gap_days}: give a whole number of days >= 0")
     maps = {
-        name: Series(path, source=name if _is_profile(name) else None)
+        name: Releases(path, source=name if _is_profile(name) else None)
         for name, path in parse_maps(args.maps).items()
     }
     with warnings.catch_warnings(record=True) as caught:
@@ -44,7 +44,7 @@ def _run(args) -> int:
     d["type"] = "claims_report"
     d["release_rule"] = args.release
     emit(d, args.json, str(rep))
-    from ..ledger import ERROR
+    from ..claims.ledger import ERROR
 
     failed = [r for r in rep.rows if r["verdict"] == ERROR]
     if failed:  # the other rows are printed: a partial answer, and an exit code that says so
@@ -59,7 +59,7 @@ def _run(args) -> int:
 
 
 def _is_profile(name: str) -> bool:
-    from ..io.profiles import available_profiles
+    from ..profiles import available_profiles
 
     return name in available_profiles()
 

@@ -8,9 +8,9 @@ and the panel figure, one panel per map over the place (:func:`mapdiff.draw.pane
 from __future__ import annotations
 
 from .._json import iso
-from ..classes import source_name
-from ..comparison import compare
+from ..comparison.core import compare
 from ..errors import ArgumentError
+from ..model.classes import source_name
 from . import add_pair_options, command, emit, ranged, read_pair
 
 _FIGURES = (".png", ".svg", ".pdf")
@@ -50,7 +50,7 @@ def _run(args) -> int:
 def _run_many(args, a, b, aoi) -> int:
     """Several maps (or a figure): pairwise disagreement in km², and with ``--out FILE.png``
     (.svg, .pdf) one panel per map over the same place, one legend."""
-    from ..agreement import consensus
+    from ..comparison.agreement import consensus
     from ..io.read import read_map
 
     if aoi is None:

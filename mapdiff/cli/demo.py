@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from ..io.read import read_map
-from ..samples import sample_path
+from ..sources.samples import sample_path
 from . import command
 from .compare import _text as compare_text
 
@@ -25,10 +25,10 @@ def _run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from ..claims import check_claim
-    from ..comparison import compare
+    from ..claims.check import check_claim
+    from ..comparison.core import compare
     from ..draw.plot import save_figure
-    from ..encircle import encirclement
+    from ..encircle.core import encirclement
     from ..io.atomic import write_text
 
     a = read_map(sample_path("2025-11-27"))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ..encircle import GREY_POLICIES, encirclement
+from ..encircle.core import GREY_POLICIES, encirclement
 from ..errors import ArgumentError
 from . import EXIT_OK, EXIT_UNSUPPORTED, add_map_options, command, emit, ranged, read_map_option
 
 
 def _run_all(args) -> int:
     """Several maps: the encirclement on every source's release of --date, drawn as panels."""
-    from ..across import check_claim_all
+    from ..claims.across import check_claim_all
     from .claim import map_sources, save_with_methods
 
     given = [

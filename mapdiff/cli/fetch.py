@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .._json import SCHEMA_VERSION
 from ..io.atomic import write_bytes
-from ..sources import ARCHIVES, _sha256, fetch
+from ..sources.archives import ARCHIVES, _sha256, fetch
 from . import command, emit
 
 

@@ -7,9 +7,9 @@ column per place, named as given on the command line, holding the side's share 0
 from __future__ import annotations
 
 from ..errors import ArgumentError
+from ..history.releases import Releases
 from ..io.atomic import write_text
 from ..places.footprints import footprint, place_set
-from ..series import Series
 from . import command, emit, ranged
 
 #: a set of more places than this prints a summary, not the date x place table
@@ -23,8 +23,8 @@ def _run(args) -> int:
         raise ArgumentError("give --place NAME (repeatable) or --places SET, not both")
     if len(set(args.place)) != len(args.place):
         raise ArgumentError("a place is given twice; give each --place once")
-    from ..claims import parse_claimed
-    from ..lag import crossings, reversals
+    from ..claims.check import parse_claimed
+    from ..history.lag import crossings, reversals
 
     thresholds = [parse_claimed(t) for t in args.threshold] if args.threshold else [0.5, 0.9]
     if args.places:
@@ -32,7 +32,7 @@ def _run(args) -> int:
         args.place = [f.name for f in fps]  # "<id> <name>": a set's names repeat
     else:
         fps = [footprint(p) for p in args.place]
-    series = Series(args.releases, source=args.source, cache=not args.no_cache)
+    series = Releases(args.releases, source=args.source, cache=not args.no_cache)
     if args.start or args.end:
         series = series.between(args.start, args.end)
         if not len(series):
@@ -43,7 +43,7 @@ def _run(args) -> int:
     backend = "dask" if args.scheduler else args.backend
     client = None
     if backend == "dask":
-        from .._runner import dask_client
+        from ..history._engine import dask_client
 
         client = dask_client(args.scheduler, workers=args.workers)
     shares = series.shares(
@@ -84,7 +84,7 @@ def _run(args) -> int:
     for row in d["crossings"] + d["reversals"]:
         row["place"] = given.get(row["place"], row["place"])
     if args.places:  # the ledger: each place's changes of status, first release showing each
-        from ..regional import changed_hands, ledger_from_shares, monthly_counts, status_changes
+        from ..history.regions import changed_hands, ledger_from_shares, monthly_counts, status_changes
 
         ch = status_changes(ledger_from_shares(shares)).sort_values(["date", "place"], kind="stable")
         counts = monthly_counts({series.source: changed_hands(ch)}, {f.name: f.oblast for f in fps})

@@ -10,7 +10,7 @@ from . import add_read_options, command, emit
 
 def _region_of(m) -> str | None:
     """The shipped region a map's profile covers ("ukraine"), if any."""
-    from ..io.profiles import get_profile
+    from ..profiles import get_profile
 
     try:
         cov = (get_profile(m.source).coverage or "").lower()

@@ -16,10 +16,10 @@ from . import command, emit, ranged, split_named
 
 
 def _series(arg: str, source, start, end):
-    from ..series import Series
+    from ..history.releases import Releases
 
     name, path = split_named(arg)
-    s = Series(path, source=source)
+    s = Releases(path, source=source)
     if start or end:
         s = s.between(start, end)
         if not len(s):
@@ -40,9 +40,9 @@ def _bracket(a: dict, b: dict) -> dict:
 
 
 def _run(args) -> int:
-    from ..claims import parse_claimed
-    from ..classes import source_label
-    from ..lag import crossings, source_lag
+    from ..claims.check import parse_claimed
+    from ..history.lag import crossings, source_lag
+    from ..model.classes import source_label
     from ..places.footprints import footprint
 
     if not args.place:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 
+from ..history.regions import region_shares
 from ..io.atomic import write_text
-from ..regional import region_shares
 from . import add_read_options, command, emit
 
 

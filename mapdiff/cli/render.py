@@ -22,7 +22,7 @@ def _aoi_from_file(path):
     import shapely
 
     from ..io.read import read_raw
-    from ..measure import area_km2
+    from ..model.measure import area_km2
     from ..places.footprints import USER, Footprint
 
     raw = read_raw(path)
@@ -64,7 +64,7 @@ def _run(args) -> int:
         aoi = None
     if aoi is not None and args.buffer_km:
         aoi = aoi.buffer(args.buffer_km)
-    from ..comparison import compare
+    from ..comparison.core import compare
 
     comp = compare(a, b, aoi=aoi) if aoi is not None else compare(a, b)
     size = (args.width_in, args.height_in) if args.width_in else (9.0, 7.0)

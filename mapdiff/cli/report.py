@@ -29,7 +29,7 @@ def write_report(
     out : path
         Folder (created) for ``index.html``, ``report.json`` and ``figures/``.
     places, top, ledger
-        As for :func:`mapdiff.report.build_report`.
+        As for :func:`mapdiff.history.report.build_report`.
     buffer_km : float, default 5
         The before/after figure of each watched town shows the town grown by this much.
     formats : sequence of "png", "svg", default ("png", "svg")
@@ -48,9 +48,9 @@ def write_report(
 
     from ..draw.plot import plot_changes, save_figure
     from ..draw.report import plot_settlements_changed, render_html
+    from ..history.report import build_report
     from ..io.atomic import refuse_overwrite, write_text
     from ..places.footprints import as_footprint
-    from ..report import build_report
 
     out = Path(out)
     figdir = out / "figures"

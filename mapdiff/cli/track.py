@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from ..claims import CAPTURED_THRESHOLD, POLICIES
+from ..claims.check import CAPTURED_THRESHOLD, POLICIES
 from ..io.atomic import write_text
 from . import command, emit, parse_maps
 
@@ -18,8 +18,8 @@ _SHOWN = ["date", "claimant", "place", "side", "kind", "source", "release", "sha
 
 def _claims_in(path, spec):
     """The ledger's claims whose place is one of the set ``spec`` (by id; a town by name too)."""
+    from ..claims.ledger import Ledger, read_ledger
     from ..errors import ArgumentError, MapdiffError
-    from ..ledger import Ledger, read_ledger
     from ..places.footprints import footprint, place_set
 
     led = read_ledger(path)
@@ -40,7 +40,7 @@ def _claims_in(path, spec):
 
 
 def _run(args) -> int:
-    from ..tracker import track
+    from ..claims.tracker import track
 
     buffers = tuple(args.buffer_km) if args.buffer_km is not None else (2.0,)
     if args.no_buffer:

@@ -101,7 +101,7 @@ def _displays(cfg) -> dict:
 
 
 def _profile_text(profile: str | None, name: str) -> tuple[str, str]:
-    from ..io.profiles import get_profile
+    from ..profiles import get_profile
 
     try:
         p = get_profile(profile or name)

@@ -1,7 +1,7 @@
 """Interactive maps (optional extra ``mapdiff[web]``: folium, mapclassify) for notebooks.
 
 Same classes (the comparison's ``class`` column) and colours as the figures
-(:mod:`mapdiff.classes`); one toggleable layer per class, named with its km². No tiles by
+(:mod:`mapdiff.model.classes`); one toggleable layer per class, named with its km². No tiles by
 default (no network); pass ``tiles="OpenStreetMap"`` when online. Every result's
 ``explore()`` delegates to :func:`explore_result`, built on :meth:`geopandas.GeoDataFrame.explore`.
 """
@@ -48,7 +48,7 @@ def explore_comparison(
         import folium
     except ImportError:
         raise MissingDependencyError("interactive maps need folium: pip install 'mapdiff[web]'") from None
-    from ..classes import CLASS_COLOURS
+    from ..model.classes import CLASS_COLOURS
     from .plot import _classes, class_entries
 
     pieces = comparison.pieces

@@ -19,10 +19,10 @@ import numpy as np
 import shapely
 
 from .._json import iso
-from ..classes import PALETTE, source_lean, source_name
 from ..errors import ArgumentError
 from ..labels import NOT_COVERED, as_label
-from ..measure import to_equal_area
+from ..model.classes import PALETTE, source_lean, source_name
+from ..model.measure import to_equal_area
 from .plot import (
     _CAPTION_PT,
     _CONTEXT_WORDS,

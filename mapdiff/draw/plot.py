@@ -6,7 +6,7 @@ Design
   the same colour, whatever the sources or sides. Sides are data: "side A" is the side
   the maps draw (e.g. RU on DeepState), "side B" the other one (the background side).
 * **True to scale.** Maps are drawn in the local Lambert azimuthal equal-area projection
-  mapdiff measures in (:func:`mapdiff.measure.to_equal_area`, centred on the area of
+  mapdiff measures in (:func:`mapdiff.model.measure.to_equal_area`, centred on the area of
   interest), so the scale bar is exact and shapes are not stretched as lon/lat would be.
 * **Building blocks** shared by every map figure: legend with km² per class, scale bar,
   title with sources and dates, one attribution line per source (from its profile),
@@ -45,7 +45,10 @@ import shapely
 
 from .._json import iso
 from .._resources import data_dir
-from ..classes import (
+from ..errors import ArgumentError, EmptyMapError, FormatError, MapdiffError, MissingDependencyError
+from ..io.atomic import atomic_path
+from ..labels import CONTESTED, NOT_COVERED, Label, as_label
+from ..model.classes import (
     CLASS_COLOURS,
     CLASS_HATCHES,
     PALETTE,
@@ -56,10 +59,7 @@ from ..classes import (
     source_label,
     source_name,
 )
-from ..errors import ArgumentError, EmptyMapError, FormatError, MapdiffError, MissingDependencyError
-from ..io.atomic import atomic_path
-from ..labels import CONTESTED, NOT_COVERED, Label, as_label
-from ..measure import area_km2, from_equal_area, to_equal_area
+from ..model.measure import area_km2, from_equal_area, to_equal_area
 from .placement import place_label
 
 __all__ = [
@@ -122,7 +122,7 @@ _name = source_label
 
 
 def _attribution(maps) -> str:
-    from ..io.profiles import get_profile
+    from ..profiles import get_profile
 
     lines, seen = [], set()
     for m in maps:
@@ -1549,7 +1549,7 @@ def plot_lag(lag, ax=None, **style):
 
 
 def plot_claims_report(report, ax=None, **style):
-    """Share held (bars) against the claimed share (ticks), per claim and map (a ClaimsReport).
+    """Share held (bars) against the claimed share (ticks), per claim and map (a ClaimChecks).
 
     Examples
     --------
@@ -1673,7 +1673,7 @@ def plot_series(
     ----------
     shares_df : pandas.DataFrame or ShareSeries
         Index: dates; columns: places; values: shares in [0, 1]. A
-        :class:`~mapdiff.series.ShareSeries` also gives the side, the grey-zone policy and
+        :class:`~mapdiff.history.releases.ShareSeries` also gives the side, the grey-zone policy and
         which footprints are approximate (noted under the chart).
     ax : matplotlib Axes, optional
     title : str, optional
@@ -1780,9 +1780,9 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
     ----------
     curves : sequence of dict
         ``source, place, side, rung, approximate, dates (ISO), shares (0..1 or None)``
-        (:attr:`mapdiff.tracker.Tracking.curves`).
+        (:attr:`mapdiff.claims.tracker.Tracking.curves`).
     rows : sequence of dict
-        Claim × source rows (:attr:`mapdiff.tracker.Tracking.rows`); only ``primary`` ones
+        Claim × source rows (:attr:`mapdiff.claims.tracker.Tracking.rows`); only ``primary`` ones
         are drawn: a vertical line at each claim's date in the claimant's colour (RU
         vermillion, UA blue), a marker per kind at the top (a ``share`` claim's marker at
         the claimed share), and an arrow from the claim to the first release of each
@@ -2067,7 +2067,8 @@ def plot_agreement(cons, ax=None, *, label: str = "controlled:RU", places: bool 
     Examples
     --------
     >>> import shapely, mapdiff
-    >>> from mapdiff import Label, normalise
+    >>> from mapdiff import normalise
+    >>> from mapdiff.labels import Label
     >>> cov, ru = shapely.box(37, 48, 37.2, 48.2), Label("controlled", "RU")
     >>> ms = [normalise([(ru, shapely.box(37, 48, x, 48.2))], coverage=cov, source=s)
     ...       for x, s in ((37.1, "a"), (37.15, "b"))]

@@ -1,6 +1,6 @@
 """The release report as one self-contained HTML page, drawn from the report's dict only.
 
-:func:`render_html` takes what :meth:`mapdiff.report.Report.to_dict` returns (plain JSON
+:func:`render_html` takes what :meth:`mapdiff.history.report.Report.to_dict` returns (plain JSON
 data, no analysis object) and the figures already saved beside the page, and returns the
 page: no script, no web font, no network (images are linked relatively), every string
 from data escaped, and a layout that reads on a phone (viewport meta, fluid tables and
@@ -115,7 +115,7 @@ def _status_text(status: str | None) -> str:
 
 
 def _status_colour(status: str, sides: list) -> str:
-    from ..classes import PALETTE, SIDE_COLOURS
+    from ..model.classes import PALETTE, SIDE_COLOURS
 
     if status.startswith("held:"):
         side = status.split(":", 1)[1]
@@ -134,7 +134,7 @@ def plot_settlements_changed(report: dict, ax=None):
     Parameters
     ----------
     report : dict
-        :meth:`mapdiff.report.Report.to_dict`.
+        :meth:`mapdiff.history.report.Report.to_dict`.
     ax : matplotlib Axes, optional
 
     Returns
@@ -145,7 +145,7 @@ def plot_settlements_changed(report: dict, ax=None):
     import numpy as np
     import shapely
 
-    from ..measure import to_equal_area
+    from ..model.measure import to_equal_area
     from ..places import admin
     from ..places.footprints import footprint
     from .placement import place_label
@@ -199,7 +199,7 @@ def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
     Parameters
     ----------
     report : dict
-        :meth:`mapdiff.report.Report.to_dict` (``type`` "release_report").
+        :meth:`mapdiff.history.report.Report.to_dict` (``type`` "release_report").
     figures : sequence of dict
         Each ``{"src": relative path, "alt": text, "caption": text}`` and optionally
         ``"svg"`` (relative path of the same figure as SVG).

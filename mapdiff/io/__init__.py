@@ -5,10 +5,18 @@
 - :mod:`mapdiff.io.gate` — the one gate every input file passes (local regular files only,
   read with a cap; GDAL only for signature-checked GeoPackage/FlatGeobuf/Shapefile bytes);
 - :mod:`mapdiff.io.kml` — KML/KMZ without extraction or entity expansion;
-- :mod:`mapdiff.io.profiles` — source profiles (TOML data);
-- :mod:`mapdiff.io.limits` — input size, feature and vertex limits;
+- :mod:`mapdiff.profiles` — source profiles (TOML data);
+- :mod:`mapdiff.config` — input size, feature and vertex limits;
 - :mod:`mapdiff.io.atomic` and :mod:`mapdiff.io.write` — atomic writes of every output,
   never over an input.
 
-This package imports nothing itself, so the model can use its writers without a cycle.
+This package imports nothing itself (its names load on first use), so the model can use
+its writers without a cycle.
 """
+
+from .._lazy import exports
+
+__all__, __getattr__, __dir__ = exports(
+    __name__,
+    {".read": ("read_map",), ".write": ("read_provenance", "write_gdf")},
+)

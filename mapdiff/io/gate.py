@@ -14,13 +14,13 @@ import io as _io
 import warnings
 from pathlib import Path
 
-from ..errors import FormatError, InputLimitError, quote
-from .limits import (
+from ..config import (
     check_bytes,
     check_features,
     check_properties,
     current_limits,
 )
+from ..errors import FormatError, InputLimitError, quote
 
 __all__ = [
     "check_input_path",
@@ -100,7 +100,7 @@ def read_input_bytes(path, limits=None, what: str = "map file") -> bytes:
     FormatError
         Not a local regular file (see :func:`check_input_path`).
     InputLimitError
-        Larger than the byte limit (:class:`mapdiff.io.limits.Limits`).
+        Larger than the byte limit (:class:`mapdiff.config.Limits`).
     """
     import os
     import stat

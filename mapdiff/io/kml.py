@@ -25,7 +25,7 @@ inline style overrides the shared one field by field.
 
 Geometries: Polygon with outer and inner rings, MultiGeometry (nested too), Point,
 LineString, LinearRing. Points and lines are kept here so that
-:func:`mapdiff.model.normalise` drops and counts them in its report. Altitudes are
+:func:`mapdiff.model.control_map.normalise` drops and counts them in its report. Altitudes are
 ignored (KML is always WGS84 lon/lat[/alt]).
 
 Safety: XML is parsed with :mod:`defusedxml` and refuses any DTD, entity declaration
@@ -50,8 +50,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..config import check_bytes, check_features, check_properties, check_text_vertices, current_limits
 from ..errors import FormatError, InputLimitError
-from .limits import check_bytes, check_features, check_properties, check_text_vertices, current_limits
 
 __all__ = ["MAX_RATIO", "MAX_UNCOMPRESSED", "read_kml", "read_kmz"]
 

@@ -2,7 +2,7 @@
 ``frontline``, or any GeoJSON/KML of line features.
 
 :func:`read_front_line` returns a :class:`FrontLine` (a lon/lat MultiLineString with its
-source and date) that :func:`mapdiff.comparison.line_displacement` compares with another
+source and date) that :func:`mapdiff.comparison.core.line_displacement` compares with another
 line: the same displacement metric :attr:`mapdiff.Comparison.displacement` computes from
 two maps' boundaries of control.
 """
@@ -92,7 +92,7 @@ def read_front_line(path, *, source: str | None = None, as_of=None) -> FrontLine
         from .gate import read_input_bytes
 
         data = read_input_bytes(path)  # the input gate: a FIFO or device is refused, not waited on
-        from .limits import check_json_depth
+        from ..config import check_json_depth
 
         check_json_depth(data, path.name)
         try:

@@ -4,7 +4,7 @@
 (GeoJSON and wrapped JSON natively; GeoPackage, Shapefile, FlatGeobuf through pyogrio;
 GeoParquet through geopandas; KML/KMZ through :mod:`mapdiff.io.kml`), recognises the
 source by content unless ``source=`` is given, applies the source's profile and
-returns a normalised :class:`~mapdiff.model.ControlMap`.
+returns a normalised :class:`~mapdiff.model.control_map.ControlMap`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,15 @@ import shapely
 from shapely.geometry import shape
 
 from .._dates import as_date
+from ..config import (
+    check_bytes,
+    check_features,
+    check_json_depth,
+    check_properties,
+    check_text_vertices,
+    check_vertices,
+    current_limits,
+)
 from ..errors import (
     CRSError,
     EmptyMapError,
@@ -39,9 +48,18 @@ from ..errors import (
     quote,
 )
 from ..labels import clean_text
-from ..measure import area_km2, cached_transformer
-from ..model import ControlMap, NormalisationReport, Provenance, Repair, _polygonal, _Union, normalise
+from ..model.control_map import (
+    ControlMap,
+    NormalisationReport,
+    Provenance,
+    Repair,
+    _polygonal,
+    _Union,
+    normalise,
+)
+from ..model.measure import area_km2, cached_transformer
 from ..places.regions import _speaking, drawn_extent, region
+from ..profiles import Profile, detect_profile, get_profile
 from .crs import no_proj_network, safe_crs
 from .gate import (
     _FGB_MAGIC,
@@ -54,16 +72,6 @@ from .gate import (
     zip_holds_kml,
     zip_shapefile_parts,
 )
-from .limits import (
-    check_bytes,
-    check_features,
-    check_json_depth,
-    check_properties,
-    check_text_vertices,
-    check_vertices,
-    current_limits,
-)
-from .profiles import Profile, detect_profile, get_profile
 
 __all__ = [
     "RawMap",
@@ -128,8 +136,8 @@ def read_map(
         Restrict where the map speaks (for a clip of a larger map). A GeoJSON file may
         declare the same with a top-level ``"coverage"`` geometry member. Either is
         intersected with the profile's coverage.
-    limits : mapdiff.io.limits.Limits, optional
-        Input size and vertex limits (default :func:`mapdiff.io.limits.current_limits`).
+    limits : mapdiff.config.Limits, optional
+        Input size and vertex limits (default :func:`mapdiff.config.current_limits`).
     layer : str, optional
         Layer of a GeoPackage holding several (``--layer`` in the CLI); a GeoPackage
         with more than one spatial layer is refused without it.
@@ -141,7 +149,7 @@ def read_map(
         Areas measured inside ``clip`` are those of the full read.
     cache : bool, default False
         Serve a file read before from the read cache (``releases/`` in the cache root,
-        :mod:`mapdiff.cache`) and keep a new read there: the normalised map keyed by the
+        :mod:`mapdiff.io.cache`) and keep a new read there: the normalised map keyed by the
         file's content hash, the profile's content, the limits, the layer and the mapdiff
         version, so a warm read costs what loading that binary entry costs (Creamy
         Caprice: seconds to milliseconds). Only for a file path read with no ``as_of``,
@@ -188,7 +196,7 @@ def read_map(
 
 def _read_map_cached(src, source, limits, layer) -> ControlMap:
     """:func:`read_map` of a file through the read cache (see its ``cache``)."""
-    from .. import cache as _cache
+    from . import cache as _cache
 
     path = check_input_path(src)
     if path.suffix.lower() == ".shp":  # several files make one map: read as it is
@@ -255,7 +263,7 @@ def _read_map(
         if check_source and found is not None and found.name != profile.name:
             raise UnknownSourceError(
                 f"{raw.name}: looks like a {found.name} release, but the series is {profile.name}; "
-                f"keep one source per Series (or pass source={profile.name!r} to read every file "
+                f"keep one source per Releases (or pass source={profile.name!r} to read every file "
                 "with that profile)"
             )
     else:
@@ -425,7 +433,7 @@ def _clip_features(feats: list, boxes, cover=None) -> tuple[list, list]:
     applied to the whole features before cutting, as a full read applies it, and the
     drop is returned as a repair.
     """
-    from ..model import Repair, _mostly_outside
+    from ..model.control_map import Repair, _mostly_outside
 
     if not feats:
         return feats, []
@@ -506,8 +514,8 @@ def _file_name(raw: RawMap) -> str:
 
 def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cover) -> list:
     """One ``dropped_by_profile`` repair per reporting drop rule: polygons, km², names."""
-    from ..measure import area_km2
-    from ..model import polygonal_parts
+    from ..model.control_map import polygonal_parts
+    from ..model.measure import area_km2
 
     out = []
     for why, rows in reported.items():
@@ -537,7 +545,7 @@ def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
     ``controlled:UA`` under the generic profile's side-less ``controlled``): which keeps it
     is decided by label name, never by feature order, and said here, as a
     ``sides_overlap`` repair and a warning, in every output."""
-    from ..model import polygonal_parts
+    from ..model.control_map import polygonal_parts
 
     by: dict = {}
     for lab, g in feats:
@@ -575,7 +583,7 @@ def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
 def _empty_release(why, profile, date, raw, origin, repairs):
     """A release that draws nothing at all: a map that covers nothing (every AOI is
     ``not_covered``), never one that implies its background everywhere."""
-    from ..model import NormalisationReport
+    from ..model.control_map import NormalisationReport
 
     repairs = [*repairs, Repair("empty_release", 1, 0.0, f"{why}: the map covers nothing")]
     return ControlMap(
@@ -718,8 +726,8 @@ def read_raw(src, crs=None, limits=None, *, layer: str | None = None) -> RawMap:
     src : str, Path, binary file-like or GeoDataFrame
     crs : optional
         CRS to assume when the input states none, or to override it.
-    limits : mapdiff.io.limits.Limits, optional
-        Input size and vertex limits (default :func:`mapdiff.io.limits.current_limits`).
+    limits : mapdiff.config.Limits, optional
+        Input size and vertex limits (default :func:`mapdiff.config.current_limits`).
     layer : str, optional
         Layer of a multi-layer GeoPackage.
 

@@ -99,7 +99,7 @@ def csv_text(frame, **kwargs) -> str:
 def map_row(role: str, source: str, as_of, provenance=None) -> dict:
     """One map of an export's provenance: role, source, as_of, file name, sha256.
 
-    ``provenance`` is the map's :class:`~mapdiff.model.Provenance` (or None).
+    ``provenance`` is the map's :class:`~mapdiff.model.control_map.Provenance` (or None).
     """
     path = getattr(provenance, "path", None)
     return {

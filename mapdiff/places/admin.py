@@ -394,7 +394,7 @@ def nearest(lon: float, lat: float, level: str = "settlement", n: int = 1) -> li
     >>> u.name, km
     ('Pokrovsk urban hromada', 0.0)
     """
-    from ..measure import to_equal_area
+    from ..model.measure import to_equal_area
 
     lv = parse_level(level)
     geoms = _geometries(lv)

@@ -38,7 +38,7 @@ import shapely
 from .._http import get
 from ..errors import DownloadError
 from ..io.atomic import write_text
-from ..measure import area_km2
+from ..model.measure import area_km2
 from . import footprints as fpm
 from ._cache import OSM_BOUNDARY, _cache_file, cache_dir, cached_boundary
 
@@ -75,7 +75,7 @@ def _pick(places: list, centre, url: str, official_km2: float | None = None):
     """
     import math
 
-    from ..measure import area_km2, to_equal_area
+    from ..model.measure import area_km2, to_equal_area
 
     cands = []  # (distance_km, area_km2, index, geometry)
     for i, place in enumerate(places):
@@ -189,7 +189,7 @@ def fetch_footprint(
         hint="are you offline? The shipped gazetteer (approximate footprints) still works, "
         "or pass a polygon file",
     )
-    from ..io.limits import check_json_depth
+    from ..config import check_json_depth
 
     check_json_depth(data, url)  # GEOS's GeoJSON reader crashes on deep nesting
     try:

@@ -52,7 +52,7 @@ from .._geo import GeoResult
 from .._json import SCHEMA_VERSION
 from .._resources import data_dir
 from ..errors import ArgumentError, CRSError, FormatError, UnknownPlaceError
-from ..measure import _inverse_transformer, area_km2, cached_transformer, equal_area_crs
+from ..model.measure import _inverse_transformer, area_km2, cached_transformer, equal_area_crs
 from ._cache import OSM_BOUNDARY, cached_boundary
 
 __all__ = [
@@ -1005,7 +1005,7 @@ def footprint_from_file(path, *, name: str | None = None) -> Footprint:
         geoms = np.asarray(geoms, dtype=object)
     except MapdiffError as exc:
         raise FormatError(f"cannot read polygon file {str(p)!r}: {exc}") from None
-    from ..model import polygonal_parts
+    from ..model.control_map import polygonal_parts
 
     geoms = geoms[~shapely.is_missing(geoms)]
     # every polygon, at any depth of a GeometryCollection (the second one is half the place)

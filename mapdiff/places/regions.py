@@ -90,7 +90,7 @@ def drawn_extent(name: str):
 
     Examples
     --------
-    >>> from mapdiff.measure import area_km2
+    >>> from mapdiff.model.measure import area_km2
     >>> round(area_km2(drawn_extent("ukraine")) - area_km2(region("ukraine")), -1)
     6660.0
     """

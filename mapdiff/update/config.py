@@ -81,9 +81,9 @@ def read_config(path) -> WatchConfig:
         The file is missing or not TOML, a key is unknown (the message lists the known
         ones), a source names no or two origins, an archive, profile or place is unknown.
     """
-    from ..io.profiles import get_profile
     from ..places.footprints import as_footprint
-    from ..sources import ARCHIVES
+    from ..profiles import get_profile
+    from ..sources.archives import ARCHIVES
 
     file = Path(path)
     if not file.is_file():

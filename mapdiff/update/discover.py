@@ -1,9 +1,9 @@
 """Which releases of a watched source are new since the last run.
 
 A folder source lists its files (dates from the profile: file name or content, as
-:class:`mapdiff.Series` reads them). An archive source asks its public archive for every
+:class:`mapdiff.Releases` reads them). An archive source asks its public archive for every
 date after the last processed one, up to ``until`` (today by default), through
-:func:`mapdiff.sources.fetch` and its verified cache: a date the archive has no file
+:func:`mapdiff.sources.archives.fetch` and its verified cache: a date the archive has no file
 for (404) is simply not published (yet); an unreachable host stops that source for this
 run; a file that is not a readable release is skipped and reported.
 """
@@ -42,10 +42,10 @@ class Discovery:
 
 
 def _folder(src: SourceConfig, after: dt.date | None, until: dt.date | None, out: Discovery) -> None:
-    from ..series import Series
+    from ..history.releases import Releases
 
     try:
-        series = Series(src.path, source=src.profile)
+        series = Releases(src.path, source=src.profile)
     except MapdiffError as exc:
         out.failures.append((None, f"cannot list {src.path}: {exc}"))
         out.unreachable = True
@@ -57,7 +57,7 @@ def _folder(src: SourceConfig, after: dt.date | None, until: dt.date | None, out
 
 
 def _archive(src: SourceConfig, after: dt.date | None, until: dt.date, out: Discovery) -> None:
-    from ..sources import fetch
+    from ..sources.archives import fetch
 
     day = max(src.start, after + dt.timedelta(days=1)) if after is not None else src.start
     asked = 0

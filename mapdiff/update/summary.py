@@ -29,7 +29,7 @@ def watched_area(places, aoi_km: float):
 
 
 def _shares(name: str, m, fp) -> dict:
-    from ..claims import check_claim
+    from ..claims.check import check_claim
 
     row = {
         "place": fp.name,
@@ -79,7 +79,7 @@ def summarise(maps: dict, places, *, aoi_km: float = 5.0) -> dict:
     elif len(maps) < 2:
         out["consensus_note"] = "One source only: nothing to compare."
     else:
-        from ..agreement import consensus
+        from ..comparison.agreement import consensus
 
         try:
             c = consensus(dict(maps), aoi=area)
@@ -105,7 +105,7 @@ def summarise(maps: dict, places, *, aoi_km: float = 5.0) -> dict:
 def share_history(histories: dict, places) -> dict:
     """Each watched place's share held by RU, release by release, on every source.
 
-    Measured by :meth:`mapdiff.Series.shares` through the engine's results cache: a run
+    Measured by :meth:`mapdiff.Releases.shares` through the engine's results cache: a run
     measures only the releases no earlier run measured (the others are cache hits, bit
     for bit the same numbers), so the history is updated, not recomputed.
 
@@ -121,7 +121,7 @@ def share_history(histories: dict, places) -> dict:
         ``{source name: {"dates": [...], "shares": {place: [share or None, ...]},
         "grey": {place: [...]} or None}}`` (sources with fewer than two releases left out).
     """
-    from ..series import Series
+    from ..history.releases import Releases
 
     out = {}
     if not places:
@@ -129,7 +129,7 @@ def share_history(histories: dict, places) -> dict:
     for name, (profile, files) in histories.items():
         if len(files) < 2:
             continue
-        sh = Series(list(files), source=profile).shares(list(places), SIDE, workers=1, quiet=True)
+        sh = Releases(list(files), source=profile).shares(list(places), SIDE, workers=1, quiet=True)
         d = sh.to_dict()
         out[name] = {"dates": d["dates"], "shares": d["shares"], "grey": d["grey_shares"]}
     return out
@@ -148,14 +148,14 @@ def tracking(ledger, histories: dict) -> dict | None:
     histories : dict
         As for :func:`share_history`.
     """
-    from ..ledger import shipped_ledger_path
-    from ..series import Series
-    from ..tracker import track
+    from ..claims.ledger import shipped_ledger_path
+    from ..claims.tracker import track
+    from ..history.releases import Releases
 
     if ledger is False or ledger is None:
         return None
     maps = {
-        name: Series(list(files), source=profile) for name, (profile, files) in histories.items() if files
+        name: Releases(list(files), source=profile) for name, (profile, files) in histories.items() if files
     }
     if not maps:
         return None

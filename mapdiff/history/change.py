@@ -1,7 +1,7 @@
 """What a new release changed: gains and losses per side, in km², with polygons.
 
 :func:`changes` compares two releases of one source; :class:`ChangeTable` is the
-per-release table a :class:`~mapdiff.series.Series` builds with ``Series.changes()``
+per-release table a :class:`~mapdiff.history.releases.Releases` builds with ``Releases.changes()``
 (parallel over runs of consecutive releases, through the same runner as shares).
 """
 
@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._geo import GeoResult
-from ._json import SCHEMA_VERSION, iso
-from ._runner import _centre, _Context, _load_release, _Release
-from .classes import source_lean, source_name
-from .errors import ArgumentError
-from .measure import area_km2
-from .model import ControlMap, _polygonal
+from .._geo import GeoResult
+from .._json import SCHEMA_VERSION, iso
+from ..errors import ArgumentError
+from ..model.classes import source_lean, source_name
+from ..model.control_map import ControlMap, _polygonal
+from ..model.measure import area_km2
+from ._engine import _centre, _Context, _load_release, _Release
 
 __all__ = ["ChangeComponent", "ChangeTable", "Changes", "changes"]
 
@@ -35,7 +35,7 @@ __all__ = ["ChangeComponent", "ChangeTable", "Changes", "changes"]
 # ======================================================================= changes
 @lru_cache(maxsize=1)
 def _place_index():
-    from .places.footprints import footprint, place_names
+    from ..places.footprints import footprint, place_names
 
     names, pts = [], []
     for n in place_names():
@@ -180,7 +180,7 @@ class Changes(GeoResult):
         return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
 
     def _export_provenance(self) -> dict:
-        from .io.write import export_provenance, map_row
+        from ..io.write import export_provenance, map_row
 
         provs = tuple(self.map_provenance) or (None, None)
         maps = [
@@ -190,13 +190,13 @@ class Changes(GeoResult):
         return export_provenance("changes", maps=maps, footprint=self.footprint)
 
     def _class_style(self) -> dict:
-        from .classes import CHANGE_COLOURS
+        from ..model.classes import CHANGE_COLOURS
 
         return {k: (c, k) for k, c in CHANGE_COLOURS.items()}
 
     def plot(self, ax=None, **kwargs):
         """What a side gained and lost, true to scale (:func:`mapdiff.draw.plot.plot_changes_map`)."""
-        from .draw.plot import plot_changes_map
+        from ..draw.plot import plot_changes_map
 
         return plot_changes_map(self, ax=ax, **kwargs)
 
@@ -312,7 +312,7 @@ def changes(old, new, *, aoi=None, components: bool = True, allow_mixed_sources:
     >>> c.sides["RU"]["gained_km2"] > c.sides["RU"]["lost_km2"]
     True
     """
-    from .io.read import read_map
+    from ..io.read import read_map
 
     old = old if isinstance(old, ControlMap) else read_map(old)
     new = new if isinstance(new, ControlMap) else read_map(new)
@@ -328,7 +328,7 @@ def changes(old, new, *, aoi=None, components: bool = True, allow_mixed_sources:
 
 def _check_pair(old: ControlMap, new: ControlMap, allow_mixed_sources: bool) -> None:
     """Refuse a pair of releases whose difference would not be a change on the ground."""
-    from .errors import ArgumentError
+    from ..errors import ArgumentError
 
     def where(m):
         return Path(m.provenance.path).name if m.provenance.path else f"{m.source} {m.as_of}"
@@ -342,7 +342,7 @@ def _check_pair(old: ControlMap, new: ControlMap, allow_mixed_sources: bool) -> 
     if old.as_of and new.as_of and new.as_of < old.as_of:
         import warnings
 
-        from .errors import MapdiffWarning
+        from ..errors import MapdiffWarning
 
         warnings.warn(
             f"NEW {where(new)} ({new.as_of}) is older than OLD {where(old)} ({old.as_of}): the "
@@ -406,7 +406,7 @@ def _aoi_footprint(aoi):
     """The Footprint an AOI names (a place name, polygon file or Footprint), else None."""
     from pathlib import Path
 
-    from .places.footprints import Footprint, as_footprint
+    from ..places.footprints import Footprint, as_footprint
 
     if isinstance(aoi, (str, Path, Footprint)):
         return as_footprint(aoi)
@@ -414,7 +414,7 @@ def _aoi_footprint(aoi):
 
 
 def _aoi_geometry(aoi):
-    from .places.footprints import Footprint, footprint
+    from ..places.footprints import Footprint, footprint
 
     if isinstance(aoi, str):
         return footprint(aoi).geometry
@@ -459,7 +459,7 @@ class ChangeTable:
     Examples
     --------
     >>> import mapdiff
-    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
+    >>> s = mapdiff.Releases(mapdiff.sample_paths(), cache=False)
     >>> t = s.changes(aoi="Pokrovsk", cache=False, workers=1, quiet=True)
     >>> type(t).__name__, t.sides, t.frame["RU_net_km2"].round(1).tolist()
     ('ChangeTable', ['RU', 'UA'], [2.1, 10.2, 1.5, 5.5])
@@ -511,7 +511,7 @@ class ChangeTable:
 
     def plot(self, ax=None, **kwargs):
         """Net change per day and its rolling mean (:func:`mapdiff.draw.plot.plot_change_table`)."""
-        from .draw.plot import plot_change_table
+        from ..draw.plot import plot_change_table
 
         return plot_change_table(self, ax=ax, **kwargs)
 

@@ -53,7 +53,7 @@ gazetteer has for it — town limits, the ``community`` (hromada, an upper bound
 town), the approximate disc — each town estimate also grown by 2 km). The ``primary`` rung
 is the place's default footprint, the best estimate of the town itself (the one
 :func:`mapdiff.check_claim` uses); ``rungs_differ`` says whether any other rung gives
-another status or first date. Every source is read once, by the engine of :meth:`mapdiff.Series.shares`:
+another status or first date. Every source is read once, by the engine of :meth:`mapdiff.Releases.shares`:
 each release is clipped to all the places at once, cached on disk, and every footprint of
 every place is measured in one pass; :attr:`Tracking.sources` states the time taken and
 how many releases came from the cache.
@@ -70,9 +70,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._json import SCHEMA_VERSION, jsonable
-from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES, SENSITIVITY_BUFFERS_KM
-from .errors import ArgumentError
+from .._json import SCHEMA_VERSION, jsonable
+from ..errors import ArgumentError
+from .check import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES, SENSITIVITY_BUFFERS_KM
 from .ledger import Ledger, read_ledger
 
 __all__ = ["STATUSES", "Tracking", "track"]
@@ -157,7 +157,7 @@ class Tracking:
     --------
     >>> import datetime, mapdiff
     >>> claim = mapdiff.Claim("someone", datetime.date(2025, 11, 2), "Pokrovsk", "RU", "share", 0.3)
-    >>> samples = {"deepstate": mapdiff.Series(mapdiff.sample_paths(), cache=False)}
+    >>> samples = {"deepstate": mapdiff.Releases(mapdiff.sample_paths(), cache=False)}
     >>> t = mapdiff.track([claim], samples, buffers_km=(), cache=False, workers=1, quiet=True)
     >>> type(t).__name__, t.to_frame().iloc[0].status
     ('Tracking', 'confirmed')
@@ -304,7 +304,7 @@ class Tracking:
     def plot(self, ax=None, *, places=None, **kwargs):
         """A timeline per town (:func:`mapdiff.draw.plot.plot_tracking`): each source's share
         curve, the claims marked; ``ax`` is one Axes per town (or None); returns the Figure."""
-        from .draw.plot import plot_tracking
+        from ..draw.plot import plot_tracking
 
         return plot_tracking(
             self.curves, self.rows, places=places, axes=ax, threshold=self.threshold, **kwargs
@@ -367,7 +367,7 @@ def _ladder(fp, buffers_km) -> list:
     """The place's footprint ladder with its default footprint (the best estimate of the
     town itself, as :func:`mapdiff.check_claim` uses it) first, then the other rungs in
     ladder order (a ``community`` is an upper bound, never the primary rung)."""
-    from .places.footprints import sensitivity_footprints
+    from ..places.footprints import sensitivity_footprints
 
     rest = [f for f in sensitivity_footprints(fp, buffers_km) if f.kind != fp.kind]
     return [fp, *rest]
@@ -387,18 +387,18 @@ def _key(fp) -> str:
 
 
 def _as_series(name: str, obj, cache: bool = True):
-    from .series import Series
+    from ..history.releases import Releases
 
-    if isinstance(obj, Series):
+    if isinstance(obj, Releases):
         return obj
     if isinstance(obj, str | Path):
-        return Series(obj, source=None if name in ("", None) else _profile_or_none(name), cache=cache)
-    return Series(obj, cache=cache)
+        return Releases(obj, source=None if name in ("", None) else _profile_or_none(name), cache=cache)
+    return Releases(obj, cache=cache)
 
 
 def _profile_or_none(name: str):
     """The profile named like the ``maps`` key, if there is one (``deepstate=DIR``)."""
-    from .io.profiles import available_profiles
+    from ..profiles import available_profiles
 
     return name if name in available_profiles() else None
 
@@ -422,7 +422,7 @@ def track(
     Parameters
     ----------
     ledger : Ledger, path, or iterable of Claim
-    maps : mapping of source name -> folder, glob, list of files or :class:`mapdiff.Series`
+    maps : mapping of source name -> folder, glob, list of files or :class:`mapdiff.Releases`
         ``{"deepstate": "data/deepstate", "owl": "data/owl"}``. A key naming a profile
         reads the files with that profile; otherwise the profile is recognised.
     threshold : float
@@ -436,7 +436,7 @@ def track(
     max_gap_days : int
         A release older than this on the claim's date is said in the row's ``note``.
     workers, cache, cache_dir, quiet
-        As for :meth:`mapdiff.Series.shares` (``quiet`` turns the progress bar off).
+        As for :meth:`mapdiff.Releases.shares` (``quiet`` turns the progress bar off).
 
     Returns
     -------
@@ -447,7 +447,7 @@ def track(
     --------
     >>> import datetime, mapdiff
     >>> claim = mapdiff.Claim("someone", datetime.date(2025, 11, 2), "Pokrovsk", "RU", "share", 0.3)
-    >>> samples = mapdiff.Series(mapdiff.sample_paths(), cache=False)  # five DeepState releases
+    >>> samples = mapdiff.Releases(mapdiff.sample_paths(), cache=False)  # five DeepState releases
     >>> t = track([claim], {"deepstate": samples}, buffers_km=(), cache=False, workers=1, quiet=True)
     >>> r = t.to_frame().iloc[0]
     >>> r.release, r.status, r.first_shown, int(r.lead_days)
@@ -461,7 +461,7 @@ def track(
         raise ArgumentError(f"threshold {threshold!r} is not a share in (0, 1]")
     if not isinstance(maps, Mapping) or not maps:
         raise ArgumentError(
-            "track needs maps as a mapping source -> folder or Series, e.g. {'deepstate': 'data/deepstate'}"
+            "track needs maps as a mapping source -> folder or Releases, e.g. {'deepstate': 'data/deepstate'}"
         )
     if not isinstance(ledger, Ledger):
         ledger = read_ledger(ledger) if isinstance(ledger, str | Path) else Ledger(tuple(ledger))
@@ -469,7 +469,7 @@ def track(
         raise ArgumentError("the ledger holds no claim")
 
     # the footprint ladder of every place, each footprint once (keyed name|kind|geometry)
-    from .places.footprints import as_footprint
+    from ..places.footprints import as_footprint
 
     ladders: dict[tuple, list] = {}
     of_claim: list[tuple] = []
@@ -489,7 +489,7 @@ def track(
         for fp in ladder:
             fps.setdefault(_key(fp), dataclasses.replace(fp, name=_key(fp)))
     fp_list = list(fps.values())
-    from .labels import canonical_side
+    from ..labels import canonical_side
 
     side_of = [canonical_side(c.side) for c in ledger]  # "Russia", "ru" -> RU
     sides = sorted(set(side_of))
@@ -576,7 +576,7 @@ def track(
 
 
 def _side_frames(results, fp_list, sides, policy, source) -> dict:
-    from .series import _assemble_shares
+    from ..history.releases import _assemble_shares
 
     return {side: _assemble_shares(results, fp_list, side, policy, source).frame for side in sides}
 

@@ -11,10 +11,10 @@ Design
    pair arrays gives the pieces.
 4. Every disagreeing piece is split into its parts and given a cause:
    ``scope`` (one map does not cover it, or it lies in an area the map's profile
-   declares it never draws — see :mod:`mapdiff.scope`), ``noise`` (a part thinner than
+   declares it never draws — see :mod:`mapdiff.places.scope`), ``noise`` (a part thinner than
    ``noise_m``: it vanishes under a negative buffer of ``noise_m / 2`` in the local
    equal-area projection) or ``real``.
-5. ALL pieces are measured in ONE :func:`~mapdiff.measure.area_km2` call (one
+5. ALL pieces are measured in ONE :func:`~mapdiff.model.measure.area_km2` call (one
    projection), so the cross-tabulation adds up to the AOI.
 
 Whole front: two maps read on one land outline (every profile with ``coverage =
@@ -50,14 +50,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._geo import GeoResult
-from ._json import SCHEMA_VERSION, iso, jsonable
-from .classes import classify_pieces, comparison_sides, source_lean, source_name
-from .errors import ArgumentError, EmptyMapError
-from .labels import NOT_COVERED, Label
-from .measure import _inverse_transformer, _segments, area_km2, to_equal_area
-from .model import ControlMap, _polygonal, _speaks_on_land, polygonal_parts
-from .scope import not_drawn_keys, select_not_drawn
+from .._geo import GeoResult
+from .._json import SCHEMA_VERSION, iso, jsonable
+from ..errors import ArgumentError, EmptyMapError
+from ..labels import NOT_COVERED, Label
+from ..model.classes import classify_pieces, comparison_sides, source_lean, source_name
+from ..model.control_map import ControlMap, _polygonal, _speaks_on_land, polygonal_parts
+from ..model.measure import _inverse_transformer, _segments, area_km2, to_equal_area
+from ..places.scope import not_drawn_keys, select_not_drawn
 
 __all__ = [
     "CLASSES",
@@ -113,14 +113,14 @@ def _names_place(aoi) -> bool:
     outputs then name (and flag when approximate); a bare geometry names none."""
     from pathlib import Path
 
-    from .places.footprints import Footprint
+    from ..places.footprints import Footprint
 
     return isinstance(aoi, (str, Path, Footprint))
 
 
 def _aoi_place(aoi):
     """The Footprint an AOI argument names (place name, polygon file, Footprint), else None."""
-    from .places.footprints import as_footprint
+    from ..places.footprints import as_footprint
 
     return as_footprint(aoi) if _names_place(aoi) else None
 
@@ -222,7 +222,7 @@ def _dissolve(parts):
 @lru_cache(maxsize=1)
 def _places():
     """(names, centre points lon/lat) of every gazetteer place (footprint centres)."""
-    from .places.footprints import _gazetteer, footprint
+    from ..places.footprints import _gazetteer, footprint
 
     names, pts = [], []
     for name, entry in sorted(_gazetteer()[0].items()):
@@ -335,7 +335,7 @@ def line_displacement(a, b, *, aoi=None) -> pd.DataFrame:
         names.append(getattr(x, "source", "line"))
         lines.append(geom)
     if aoi is not None:
-        from .places.footprints import as_footprint
+        from ..places.footprints import as_footprint
 
         region = as_footprint(aoi).geometry
         lines = [shapely.intersection(ln, region) for ln in lines]
@@ -816,25 +816,25 @@ class Comparison(GeoResult):
         return gpd.GeoDataFrame(df, geometry=self._pieces.geoms(keep), crs="EPSG:4326")
 
     def _export_provenance(self) -> dict:
-        from .io.write import export_provenance
+        from ..io.write import export_provenance
 
         return export_provenance("comparison", maps=[("a", self.a), ("b", self.b)], footprint=self.place)
 
     def _class_style(self) -> dict:
-        from .classes import CLASS_COLOURS, class_text
+        from ..model.classes import CLASS_COLOURS, class_text
 
         sa, sb = self.class_sides
         return {c: (colour, class_text(c, self.a, self.b, sa, sb)) for c, colour in CLASS_COLOURS.items()}
 
     def plot(self, ax=None, **kwargs):
         """The disagreement map by class, true to scale (:func:`mapdiff.draw.plot.plot_comparison`)."""
-        from .draw.plot import plot_comparison
+        from ..draw.plot import plot_comparison
 
         return plot_comparison(self, ax=ax, **kwargs)
 
     def explore(self, **kwargs):
         """A folium map, one layer per class (:func:`mapdiff.draw.interactive.explore_comparison`)."""
-        from .draw.interactive import explore_comparison
+        from ..draw.interactive import explore_comparison
 
         return explore_comparison(self, **kwargs)
 
@@ -871,7 +871,7 @@ def compare(
         Disagreement parts thinner than this (metres) are ``noise``.
     scope : bool, default True
         Set apart areas a map's profile declares it never draws (``not_drawn``, see
-        :mod:`mapdiff.scope`). Area one map does not cover is scope either way.
+        :mod:`mapdiff.places.scope`). Area one map does not cover is scope either way.
 
     Returns
     -------
@@ -887,7 +887,8 @@ def compare(
     Examples
     --------
     >>> import shapely
-    >>> from mapdiff import Label, normalise, compare
+    >>> from mapdiff import compare, normalise
+    >>> from mapdiff.labels import Label
     >>> cov = shapely.box(37.0, 48.0, 37.2, 48.2)
     >>> ua = Label("controlled", "UA")
     >>> a = normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, 37.1, 48.2))],
@@ -943,7 +944,7 @@ def compare(
             f"{silent.source} declares it never draws {', '.join(keys)}; "
             f"{int(sel.sum())} of {len(comps)} components where it is silent and "
             f"{(b if silent is a else a).source} draws held ground were taken as scope "
-            "(see mapdiff.scope)"
+            "(see mapdiff.places.scope)"
         )
     rest_idx = np.flatnonzero(cause == "real")
     if noise_m > 0 and len(rest_idx):
@@ -1260,12 +1261,12 @@ class ManyComparison(GeoResult):
         return gdf
 
     def _export_provenance(self) -> dict:
-        from .io.write import export_provenance
+        from ..io.write import export_provenance
 
         return export_provenance("many_comparison", maps=[(f"map_{i}", m) for i, m in enumerate(self.maps)])
 
     def _class_style(self) -> dict:
-        from .classes import label_colours, map_sides
+        from ..model.classes import label_colours, map_sides
 
         labels = list(dict.fromkeys([lab for m in self.maps for lab in m.all_labels] + [NOT_COVERED]))
         sides = list(dict.fromkeys(s for m in self.maps for s in map_sides(m)))
@@ -1288,7 +1289,7 @@ class ManyComparison(GeoResult):
 
     def plot(self, ax=None, **kwargs):
         """Map of how many sources agree on each area (:func:`mapdiff.draw.plot.plot_consensus`)."""
-        from .draw.plot import plot_consensus
+        from ..draw.plot import plot_consensus
 
         return plot_consensus(self, ax=ax, **kwargs)
 
@@ -1306,7 +1307,8 @@ def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     Examples
     --------
     >>> import shapely
-    >>> from mapdiff import Label, normalise, compare_many
+    >>> from mapdiff import compare_many, normalise
+    >>> from mapdiff.labels import Label
     >>> cov = shapely.box(37.0, 48.0, 37.2, 48.2)
     >>> ms = [normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, x, 48.2))], coverage=cov,
     ...                 background=Label("controlled", "UA"), source=f"s{i}")

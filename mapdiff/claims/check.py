@@ -2,10 +2,10 @@
 
 Design
 ------
-A claim is checked against one :class:`~mapdiff.model.ControlMap` and one footprint.
+A claim is checked against one :class:`~mapdiff.model.control_map.ControlMap` and one footprint.
 The footprint is tiled by :meth:`ControlMap.partition` (drawn labels, the map's
 background, and ``not_covered``) and every piece is measured in ONE
-:func:`~mapdiff.measure.area_km2` call, so the pieces share one equal-area projection
+:func:`~mapdiff.model.measure.area_km2` call, so the pieces share one equal-area projection
 and add up to the footprint's area.
 
 *Held* land is the land of labels whose :attr:`Label.holds` is true for the side
@@ -50,15 +50,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from ._geo import GeoResult
-from ._json import SCHEMA_VERSION, iso, jsonable
-from .classes import source_lean, source_name
-from .encircle import GREY_POLICIES, Encirclement, encirclement, pocket_footprint
-from .errors import ArgumentError, CoverageError
-from .labels import CONTESTED, NOT_COVERED, resolve_side
-from .measure import area_km2
-from .model import _polygonal
-from .places.footprints import as_footprint, sensitivity_footprints
+from .._geo import GeoResult
+from .._json import SCHEMA_VERSION, iso, jsonable
+from ..encircle.core import GREY_POLICIES, Encirclement, encirclement, pocket_footprint
+from ..errors import ArgumentError, CoverageError
+from ..labels import CONTESTED, NOT_COVERED, resolve_side
+from ..model.classes import source_lean, source_name
+from ..model.control_map import _polygonal
+from ..model.measure import area_km2
+from ..places.footprints import as_footprint, sensitivity_footprints
 
 __all__ = [
     "CAPTURED_THRESHOLD",
@@ -70,7 +70,7 @@ __all__ = [
 
 #: Grey-zone policies, the default first.
 POLICIES = ("nobody", "half", "claimant", "excluded")
-#: Other spellings accepted for the policies (``mapdiff.Series.shares`` uses ``side``/``exclude``).
+#: Other spellings accepted for the policies (``mapdiff.Releases.shares`` uses ``side``/``exclude``).
 POLICY_ALIASES = {"side": "claimant", "exclude": "excluded", "none": "nobody"}
 #: Share at or above which a "captured" claim is supported.
 CAPTURED_THRESHOLD = 0.95
@@ -278,12 +278,12 @@ class ClaimCheck(GeoResult):
         )
 
     def _export_provenance(self) -> dict:
-        from .io.write import one_map_provenance
+        from ..io.write import one_map_provenance
 
         return one_map_provenance("claim_check", self)
 
     def _class_style(self) -> dict:
-        from .classes import CLAIM_COLOURS
+        from ..model.classes import CLAIM_COLOURS
 
         text = {"footprint": f"{self.place} ({self.footprint_kind})", "held": f"held by {self.side}"}
         return {k: (c, text.get(k, "grey zone")) for k, c in CLAIM_COLOURS.items()}
@@ -373,7 +373,7 @@ class ClaimCheck(GeoResult):
 
     def plot(self, ax=None, **kwargs):
         """Footprint, held land, grey zone and the share per policy (:func:`mapdiff.draw.plot.plot_claim`)."""
-        from .draw.plot import plot_claim
+        from ..draw.plot import plot_claim
 
         return plot_claim(self, ax=ax, **kwargs)
 
@@ -558,7 +558,7 @@ def check_claim(
     >>> c.verdict, round(c.share, 3), c.footprint_kind, c.approximate
     ('not supported', 0.447, 'city_limits', False)
     """
-    from .model import ControlMap
+    from ..model.control_map import ControlMap
 
     if not isinstance(map, ControlMap):
         raise ArgumentError(

@@ -13,7 +13,7 @@ gap in days, warns when it is longer than ``max_gap_days``, and returns one tabl
 :func:`validate_ledger` adds the rules of a curated ledger (sourced rows, dates the
 archives reach). The single
 claim check is :func:`mapdiff.check_claim`; this module only adds the bookkeeping.
-It is kept apart from :mod:`mapdiff.claims` so that the checking logic stays small.
+It is kept apart from :mod:`mapdiff.claims.check` so that the checking logic stays small.
 
 The shipped ledger is ``data/claims/claims.csv`` (:func:`shipped_ledger_path`).
 """
@@ -27,11 +27,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._dates import as_date
-from ._json import SCHEMA_VERSION, jsonable
-from ._resources import data_dir
-from .claims import KINDS, ClaimCheck, check_claim, parse_claimed
-from .errors import (
+from .._dates import as_date
+from .._json import SCHEMA_VERSION, jsonable
+from .._resources import data_dir
+from ..errors import (
     ArgumentError,
     CoverageError,
     FormatError,
@@ -41,12 +40,13 @@ from .errors import (
     UnknownPlaceError,
     quote,
 )
+from .check import KINDS, ClaimCheck, check_claim, parse_claimed
 
 __all__ = [
     "ARCHIVE_START",
     "CLAIMANTS",
     "Claim",
-    "ClaimsReport",
+    "ClaimChecks",
     "Ledger",
     "check_claims",
     "pick_release",
@@ -177,7 +177,7 @@ class Ledger:
     Examples
     --------
     >>> import mapdiff
-    >>> from mapdiff.ledger import shipped_ledger_path
+    >>> from mapdiff.claims.ledger import shipped_ledger_path
     >>> led = mapdiff.read_ledger(shipped_ledger_path())
     >>> type(led).__name__, led.claims[0].place, led.claims[0].value
     ('Ledger', 'Pokrovsk', 0.7)
@@ -249,8 +249,8 @@ def read_ledger(path) -> Ledger:
     >>> [(c.place, c.kind, c.value) for c in day]
     [('Pokrovsk', 'share', 0.7), ('Pokrovsk', 'encircled', None), ('Myrnohrad', 'encircled', None)]
     """
-    from .io.gate import read_input_bytes
-    from .places.footprints import looks_like_path, resolve_name
+    from ..io.gate import read_input_bytes
+    from ..places.footprints import looks_like_path, resolve_name
 
     p = Path(path)
     try:  # the input gate: a local regular file (not a FIFO or device), read with a cap
@@ -457,7 +457,7 @@ def _internal(exc: BaseException, doing: str) -> str:
 
 
 @dataclass(frozen=True)
-class ClaimsReport:
+class ClaimChecks:
     """Every claim of a ledger checked against each source's release of its date.
 
     Attributes
@@ -474,7 +474,7 @@ class ClaimsReport:
     >>> maps = [mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27")]
     >>> rep = mapdiff.check_claims([claim], maps)
     >>> type(rep).__name__, rep.to_frame()[["release", "verdict"]].iloc[0].tolist()
-    ('ClaimsReport', ['2025-11-27', 'not supported'])
+    ('ClaimChecks', ['2025-11-27', 'not supported'])
     """
 
     rows: tuple = ()
@@ -511,11 +511,11 @@ class ClaimsReport:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return "<b>ClaimsReport</b>" + self.to_frame().to_html(index=False, na_rep="", escape=True)
+        return "<b>ClaimChecks</b>" + self.to_frame().to_html(index=False, na_rep="", escape=True)
 
     def plot(self, ax=None, **kwargs):
         """Share held against the claimed share (:func:`mapdiff.draw.plot.plot_claims_report`)."""
-        from .draw.plot import plot_claims_report
+        from ..draw.plot import plot_claims_report
 
         return plot_claims_report(self, ax=ax, **kwargs)
 
@@ -543,13 +543,13 @@ _REPORT_COLUMNS = [
 
 
 def _is_series(obj) -> bool:
-    """A release series (e.g. :class:`mapdiff.Series`): ``dates``, ``source`` and indexing."""
+    """A release series (e.g. :class:`mapdiff.Releases`): ``dates``, ``source`` and indexing."""
     return hasattr(obj, "dates") and hasattr(obj, "source") and hasattr(obj, "__getitem__")
 
 
 def _handles(obj) -> list[tuple]:
     """[(as_of, loader)] for a ControlMap, a list of them or a series (read lazily)."""
-    from .model import ControlMap
+    from ..model.control_map import ControlMap
 
     if isinstance(obj, ControlMap):
         return [(obj.as_of, lambda m=obj: m)]
@@ -563,14 +563,14 @@ def _handles(obj) -> list[tuple]:
             out.append((m.as_of, lambda m=m: m))
         else:
             raise ArgumentError(
-                f"check_claims needs ControlMaps (from mapdiff.read_map) or a Series, got {type(m).__name__}"
+                f"check_claims needs ControlMaps (from mapdiff.read_map) or Releases, got {type(m).__name__}"
             )
     return out
 
 
 def _group_maps(maps) -> dict[str, list]:
     """{source: [(as_of, loader), ...]} from maps, a mapping source -> maps, or series."""
-    from .model import ControlMap
+    from ..model.control_map import ControlMap
 
     if isinstance(maps, Mapping):
         return {str(k): _handles(v) for k, v in maps.items()}
@@ -584,7 +584,7 @@ def _group_maps(maps) -> dict[str, list]:
             groups.setdefault(m.source, []).extend(_handles(m))
         else:
             raise ArgumentError(
-                f"check_claims needs ControlMaps (from mapdiff.read_map) or a Series, got {type(m).__name__}"
+                f"check_claims needs ControlMaps (from mapdiff.read_map) or Releases, got {type(m).__name__}"
             )
     return groups
 
@@ -627,13 +627,13 @@ def check_claims(
     footprint_kind: str | None = None,
     release: str = "on_or_before",
     max_gap_days: int | None = MAX_GAP_DAYS,
-) -> ClaimsReport:
+) -> ClaimChecks:
     """Check every claim of a ledger against each source's release of the claim's date.
 
     Parameters
     ----------
     ledger : Ledger, path, or iterable of Claim
-    maps : list of ControlMap, mapping source -> list of ControlMap, or :class:`mapdiff.Series`
+    maps : list of ControlMap, mapping source -> list of ControlMap, or :class:`mapdiff.Releases`
         (or a list of them). Releases are grouped by source; a series is read lazily
         (only the releases used). Releases without ``as_of`` are ignored.
     tolerance, policy, footprint_kind
@@ -650,7 +650,7 @@ def check_claims(
 
     Returns
     -------
-    ClaimsReport
+    ClaimChecks
         One row per claim × source. ``gap_days`` is the claim's date minus the release's
         (negative for a release after the claim, only with ``release="nearest"``); a
         source with no release to use gives verdict ``no release``; a map not covering the
@@ -777,4 +777,4 @@ def check_claims(
             )
             rows.append(base)
             checks.append(chk)
-    return ClaimsReport(tuple(rows), tuple(checks))
+    return ClaimChecks(tuple(rows), tuple(checks))

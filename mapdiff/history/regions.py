@@ -2,7 +2,7 @@
 
 :func:`region_shares` measures every unit of a level (optionally below a parent) on every
 map given, all units at once through the engine's one measure
-(:func:`mapdiff._runner.measure_footprints`: one equal-area projection, the same km² as
+(:func:`mapdiff.history._engine.measure_footprints`: one equal-area projection, the same km² as
 :meth:`ControlMap.partition` per unit). One row per unit × map:
 
 - ``area_km2``: the unit's area; ``covered_km2``: the part the map speaks of (a map that
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._json import SCHEMA_VERSION
-from .errors import ArgumentError
-from .labels import CONTESTED
+from .._json import SCHEMA_VERSION
+from ..errors import ArgumentError
+from ..labels import CONTESTED
 
 __all__ = ["RegionShares", "lead_lag", "region_shares"]
 
@@ -57,7 +57,7 @@ class RegionShares:
             "rows": rows,
         }
 
-    def summary(self, max_rows: int = 60) -> str:
+    def summary(self, *, max_rows: int = 60) -> str:
         f = self.frame
         cols = ["source", "date", "name", "area_km2"]
         cols += [f"{s}_share" for s in self.sides] + ["grey_share", "covered_share"]
@@ -101,9 +101,9 @@ def region_shares(maps, level: str = "oblast", *, parent: str | None = None, pla
     ArgumentError
         A map that covers none of the units (the level is outside what it speaks of).
     """
-    from ._runner import _centre, measure_footprints
-    from .places import admin
-    from .places.footprints import place_set
+    from ..places import admin
+    from ..places.footprints import place_set
+    from ._engine import _centre, measure_footprints
 
     if not isinstance(maps, list | tuple):
         maps = [maps]
@@ -253,7 +253,7 @@ def places_changed(
     (``"held:RU"``, ``"contested"``, ``"grey"``, ``"not covered"``), the share of every side
     and the grey share before and after, ``approximate`` (a point's disc footprint).
     """
-    from .places.footprints import place_set
+    from ..places.footprints import place_set
 
     fps = place_set(places)
     kw = {"threshold": threshold, "grey_threshold": grey_threshold, "min_covered": min_covered}
@@ -287,7 +287,7 @@ def places_changed(
 
 
 def ledger_from_shares(shares, threshold: float = 0.5, grey_threshold: float = 0.5) -> pd.DataFrame:
-    """The status of each place at each release, from a :class:`~mapdiff.series.ShareSeries`
+    """The status of each place at each release, from a :class:`~mapdiff.history.releases.ShareSeries`
     of the side that draws (``RU`` on most sources; grey counts for nobody).
 
     A place is ``held:<side>`` at ``threshold`` or more, ``held:<other side>`` when the rest

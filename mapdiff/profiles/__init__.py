@@ -64,9 +64,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..._dates import find_date
-from ...errors import ProfileError, UnknownSourceError
-from ...labels import Label, as_label, canonical_side, canonical_status, clean_text
+from .._dates import find_date
+from ..errors import ProfileError, UnknownSourceError
+from ..labels import Label, as_label, canonical_side, canonical_status, clean_text
 
 __all__ = [
     "Profile",
@@ -528,8 +528,8 @@ def load_profile(path) -> Profile:
     >>> load_profile(p).rules[0].label
     Label('controlled', 'UA')
     """
-    from ...errors import FormatError
-    from ..gate import read_input_bytes
+    from ..errors import FormatError
+    from ..io.gate import read_input_bytes
 
     path = Path(path)
     if not path.exists() and not path.is_symlink():
@@ -615,7 +615,7 @@ def available_profiles() -> list[str]:
     Examples
     --------
     >>> import mapdiff
-    >>> names = mapdiff.available_profiles()
+    >>> names = mapdiff.profiles.available_profiles()
     >>> "deepstate" in names, "nzz" in names, names == sorted(names)
     (True, True, True)
     """
@@ -646,7 +646,7 @@ def _present(value) -> bool:
 
 def _scalar(value, column: str, row: int) -> str:
     """A status or side cell as text; a list or object there is refused (not guessed at)."""
-    from ...errors import FormatError, quote
+    from ..errors import FormatError, quote
 
     if isinstance(value, list | dict | tuple):
         raise FormatError(

@@ -1,7 +1,7 @@
 """Release history: series of releases, changes, share series, first crossings, source lag.
 
-A :class:`Series` is an ordered set of releases of one source (a folder or glob of files,
-a list of files or of :class:`~mapdiff.model.ControlMap`), read lazily. Its dates come
+A :class:`Releases` is an ordered set of releases of one source (a folder or glob of files,
+a list of files or of :class:`~mapdiff.model.control_map.ControlMap`), read lazily. Its dates come
 from the cheapest place that states them: the file name where the source's profile dates
 releases by name (the DeepState archive), a scan of the raw bytes for the dating property
 (NZZ's ``_dateto``), and only failing both a full read.
@@ -11,12 +11,12 @@ Speed (what a run over hundreds of releases and places does)
 1. Each release is read once, and its labelled features are clipped to the union of the
    areas of interest (buffered by ``_AOI_PAD_DEG``) before anything else: repair,
    overlap resolution and measuring then touch a few km² instead of a whole front.
-2. The clipped release is cached on disk (:mod:`mapdiff.cache`, keyed by the file's
+2. The clipped release is cached on disk (:mod:`mapdiff.io.cache`, keyed by the file's
    content hash, the area of interest, the profile and the version), so a second run
    only reads small WKB entries.
 3. All footprints are measured at once: an STRtree over the parts of every drawn label
    finds the (part, footprint) pairs that meet, one vectorised ``intersection`` cuts
-   them, and one :func:`~mapdiff.measure.area_km2` call (one equal-area projection for
+   them, and one :func:`~mapdiff.model.measure.area_km2` call (one equal-area projection for
    the whole run) measures every piece; ``np.bincount`` sums them per footprint.
 4. Releases run in parallel, in batches: ``backend="local"`` uses a
    :class:`concurrent.futures.ProcessPoolExecutor` (``workers=``), ``backend="dask"``
@@ -29,7 +29,7 @@ Install the extra (``pip install 'mapdiff[dask]'``) and pass a client::
 
     from dask.distributed import Client
     client = Client("tcp://scheduler-host:8786")      # a real cluster
-    s = mapdiff.Series("/data/deepstate/*.geojson")
+    s = mapdiff.Releases("/data/deepstate/*.geojson")
     shares = s.shares(["Pokrovsk", "Myrnohrad"], "RU", backend="dask", client=client)
 
 Without ``client=`` an active client (``distributed.get_client()``) is used, or a
@@ -66,9 +66,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._dates import as_date, find_date
-from ._json import SCHEMA_VERSION
-from ._runner import (
+from .._dates import as_date, find_date
+from .._json import SCHEMA_VERSION
+from ..claims.check import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
+from ..errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
+from ..labels import CONTESTED, canonical_side
+from ..model.classes import source_lean, source_name
+from ..model.control_map import ControlMap
+from ._engine import (
     _aoi,
     _centre,
     _Context,
@@ -80,25 +85,20 @@ from ._runner import (
     measure_footprints,
     measure_releases,
 )
-from .claims import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
-from .classes import source_lean, source_name
-from .errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
-from .labels import CONTESTED, canonical_side
-from .model import ControlMap
 
 if TYPE_CHECKING:
     from .change import ChangeTable
 
 __all__ = [
     "CAPTURED",
-    "Series",
+    "Releases",
     "ShareSeries",
     "dask_client",
     "measure_footprints",
 ]
 
 #: Share at or above which a town counts as captured by :meth:`ShareSeries.first_crossing`:
-#: the same threshold as a "captured" claim (:data:`mapdiff.claims.CAPTURED_THRESHOLD`).
+#: the same threshold as a "captured" claim (:data:`mapdiff.claims.check.CAPTURED_THRESHOLD`).
 CAPTURED = CAPTURED_THRESHOLD
 
 
@@ -106,7 +106,7 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
     """The release date without parsing the file, if the profile allows it."""
     spec = profile.as_of if profile is not None else {}
     if spec.get("file_name"):
-        from .io.profiles import MAX_MATCH_CHARS, _parse_format
+        from ..profiles import MAX_MATCH_CHARS, _parse_format
 
         m = re.search(spec["file_name"], path.name[:MAX_MATCH_CHARS])
         if m:
@@ -119,7 +119,7 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
                 return d
     prop = spec.get("property")
     if prop:
-        from .io.read import read_input_bytes
+        from ..io.read import read_input_bytes
 
         head = read_input_bytes(path)
         rx = re.compile(rb'"' + re.escape(prop.encode()) + rb'"\s*:\s*"([^"]{8,32})"')
@@ -160,7 +160,7 @@ def _expand(src) -> list[Path]:
     elif p.is_file():
         paths = [p]
     elif p.exists():  # a FIFO, a device: refused by the gate, never opened
-        from .io.gate import check_input_path
+        from ..io.gate import check_input_path
 
         paths = [check_input_path(p, "release file")]
     else:
@@ -173,7 +173,7 @@ def _expand(src) -> list[Path]:
     return sorted(paths)
 
 
-class Series:
+class Releases:
     """An ordered series of releases of one source, read lazily.
 
     Parameters
@@ -199,7 +199,7 @@ class Series:
     Examples
     --------
     >>> import mapdiff
-    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
+    >>> s = mapdiff.Releases(mapdiff.sample_paths(), cache=False)
     >>> len(s), s.dates[0].isoformat()
     (5, '2025-10-01')
     >>> sh = s.shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True)
@@ -208,7 +208,7 @@ class Series:
     """
 
     def __init__(self, releases, *, source: str | None = None, dates=None, cache: bool = True):
-        from .io.profiles import get_profile
+        from ..profiles import get_profile
 
         if isinstance(releases, str | Path):
             items: list = _expand(releases)
@@ -245,18 +245,18 @@ class Series:
             if isinstance(x, ControlMap):
                 rel.append(_Release(None, x, given or x.as_of, f"{x.source} {x.as_of}"))
             else:
-                from .io.gate import check_input_path
+                from ..io.gate import check_input_path
 
                 p = check_input_path(x, "release file")  # a local regular file, or a clear refusal
                 d = given or _cheap_date(p, profile)
                 if d is None:
-                    from .io.read import read_map
+                    from ..io.read import read_map
 
                     m = read_map(p, source=self._profile_name if self._source_given else None)
                     if m.source != self.source:
                         raise UnknownSourceError(
                             f"{p.name}: looks like a {m.source} release, but the series is {self.source}; "
-                            f"keep one source per Series (or pass source={self.source!r})"
+                            f"keep one source per Releases (or pass source={self.source!r})"
                         )
                     d = m.as_of
                 rel.append(_Release(str(p), None, d, p.name))
@@ -289,7 +289,7 @@ class Series:
         return len(self._releases)
 
     def __getitem__(self, i):
-        """The i-th release as a ControlMap (read now), or a sub-Series for a slice."""
+        """The i-th release as a ControlMap (read now), or a sub-Releases for a slice."""
         if isinstance(i, slice):
             out = self.between()
             out._releases = self._releases[i]
@@ -302,13 +302,13 @@ class Series:
 
     def __repr__(self) -> str:
         span = f"{self.dates[0]}..{self.dates[-1]}" if self._releases else "empty"
-        return f"<Series {self.source}: {len(self)} releases {span}>"
+        return f"<Releases {self.source}: {len(self)} releases {span}>"
 
-    def between(self, start=None, end=None) -> Series:
-        """The releases dated from ``start`` to ``end`` (inclusive), as a new Series."""
+    def between(self, start=None, end=None) -> Releases:
+        """The releases dated from ``start`` to ``end`` (inclusive), as a new Releases."""
         lo = as_date(start, where="start=") if start is not None else dt.date.min
         hi = as_date(end, where="end=") if end is not None else dt.date.max
-        out = object.__new__(Series)
+        out = object.__new__(Releases)
         out.source, out._profile_name, out.duplicates = self.source, self._profile_name, self.duplicates
         out._source_given = self._source_given
         out._cache = getattr(self, "_cache", True)
@@ -348,7 +348,7 @@ class Series:
         backend : {"local", "dask"}
         client : dask.distributed.Client, optional
         cache : bool, default True
-            Use the on-disk cache of clipped releases (:mod:`mapdiff.cache`).
+            Use the on-disk cache of clipped releases (:mod:`mapdiff.io.cache`).
         cache_dir : path, optional
             Cache folder (default ``releases/`` in the cache root: ``$MAPDIFF_CACHE_DIR`` or
             the user cache directory).
@@ -359,7 +359,7 @@ class Series:
         -------
         ShareSeries
         """
-        # grey-zone policies: those of mapdiff.claims (one vocabulary for the library)
+        # grey-zone policies: those of mapdiff.claims.check (one vocabulary for the library)
         policy = POLICY_ALIASES.get(policy, policy)
         if policy not in POLICIES:
             raise ArgumentError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
@@ -370,14 +370,14 @@ class Series:
         )
         known = self._sides(results)
         if side not in known:
-            from .labels import resolve_side
+            from ..labels import resolve_side
 
             resolve_side(side, sorted(known), what=f"the {self.source} maps")
         return _assemble_shares(results, fps, side, policy, self.source, self._has_grey(results))
 
     def _has_grey(self, results) -> bool:
         """Does the source have a grey-zone class (its profile's classes, or grey drawn)?"""
-        from .io.profiles import get_profile
+        from ..profiles import get_profile
 
         if any(lab.status == CONTESTED for r in results for lab in r.labels):
             return True
@@ -422,7 +422,7 @@ class Series:
 
     def _sides(self, results) -> set[str]:
         """Sides the releases draw here, the profile's labels give, or the maps hold."""
-        from .io.profiles import get_profile
+        from ..profiles import get_profile
 
         known = {lab.side for r in results for lab in r.labels if lab.side}
         if self._profile_name:
@@ -495,13 +495,13 @@ class Series:
 
 def _detect(path: Path, cache: bool = True):
     """The profile recognised from ``path``'s content; with ``cache``, remembered in the
-    cache root by content hash (:func:`mapdiff.cache.detected`): a warm run parses nothing."""
+    cache root by content hash (:func:`mapdiff.io.cache.detected`): a warm run parses nothing."""
     import hashlib
 
-    from . import cache as _cache
-    from .io.gate import read_input_bytes
-    from .io.profiles import detect_profile, get_profile
-    from .io.read import read_raw
+    from ..io import cache as _cache
+    from ..io.gate import read_input_bytes
+    from ..io.read import read_raw
+    from ..profiles import detect_profile, get_profile
 
     digest = None
     if cache:
@@ -521,7 +521,7 @@ def _detect(path: Path, cache: bool = True):
 def _read_full(r: _Release, profile: str | None, cache: bool = True) -> ControlMap:
     if r.map is not None:
         return r.map
-    from .io.read import read_map
+    from ..io.read import read_map
 
     m = read_map(r.path, source=profile, cache=cache)  # through the read cache
     if m.as_of != r.as_of:
@@ -542,13 +542,13 @@ def _read_full(r: _Release, profile: str | None, cache: bool = True) -> ControlM
 # ======================================================================= share series
 @lru_cache(maxsize=1024)
 def _footprint(name: str):
-    from .places.footprints import footprint
+    from ..places.footprints import footprint
 
     return footprint(name)
 
 
 def _footprints(places) -> list:
-    from .places.footprints import Footprint, is_place_set, place_set
+    from ..places.footprints import Footprint, is_place_set, place_set
 
     if isinstance(places, str) and is_place_set(places):  # "hromadas", "every raion of X"
         return place_set(places)
@@ -643,7 +643,7 @@ class ShareSeries:
     Examples
     --------
     >>> import mapdiff
-    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
+    >>> s = mapdiff.Releases(mapdiff.sample_paths(), cache=False)
     >>> sh = s.shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True)
     >>> type(sh).__name__, sh.kinds, sh.frame["Pokrovsk"].round(2).tolist()
     ('ShareSeries', ('city_limits',), [0.0, 0.07, 0.4, 0.45, 0.62])
@@ -722,7 +722,7 @@ class ShareSeries:
 
     def plot(self, ax=None, **kwargs):
         """Share over time, one line per place (:func:`mapdiff.draw.plot.plot_series`)."""
-        from .draw.plot import plot_series
+        from ..draw.plot import plot_series
 
         return plot_series(self, ax=ax, **kwargs)
 

@@ -36,8 +36,8 @@ from functools import lru_cache
 import numpy as np
 import shapely
 
-from .measure import _segments, area_km2
-from .places.regions import region
+from ..model.measure import _segments, area_km2
+from .regions import region
 
 __all__ = ["NOT_DRAWN_KEYS", "crimea", "not_drawn_keys", "russian_land_border", "select_not_drawn"]
 
@@ -89,8 +89,8 @@ def not_drawn_keys(m) -> tuple[str, ...]:
     own = getattr(m, "not_drawn", None)
     if own is not None:
         return tuple(own)
-    from .errors import MapdiffError
-    from .io.profiles import get_profile
+    from ..errors import MapdiffError
+    from ..profiles import get_profile
 
     try:
         return tuple(get_profile(m.provenance.profile).not_drawn)

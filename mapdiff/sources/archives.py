@@ -35,12 +35,12 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import _dirs
-from ._dates import as_date
-from ._http import check_url, download
-from ._http import offline as _offline_env
-from .errors import ArgumentError, DownloadError, FetchError, MapdiffWarning, UnknownSourceError
-from .io.atomic import write_text
+from .. import _dirs
+from .._dates import as_date
+from .._http import check_url, download
+from .._http import offline as _offline_env
+from ..errors import ArgumentError, DownloadError, FetchError, MapdiffWarning, UnknownSourceError
+from ..io.atomic import write_text
 
 __all__ = ["ARCHIVES", "Archive", "cache_dir", "cached_path", "fetch"]
 
@@ -221,9 +221,9 @@ def _validate_release(tmp: Path, archive: Archive, name: str, url: str, day=None
     served with status 200, gzip bytes, a truncated body are refused, nothing kept), and
     refuse a release whose content states another date than the one asked for: stored
     under the asked date's name, it would be dated by that name from then on."""
-    from .errors import MapdiffError
-    from .io.profiles import get_profile
-    from .io.read import _read_bytes, read_input_bytes
+    from ..errors import MapdiffError
+    from ..io.read import _read_bytes, read_input_bytes
+    from ..profiles import get_profile
 
     try:
         raw = _read_bytes(read_input_bytes(tmp), name, None, None)

@@ -24,10 +24,10 @@ from functools import cached_property
 import numpy as np
 import shapely
 
-from ._geo import GeoResult
-from ._json import SCHEMA_VERSION, iso
-from .errors import ArgumentError, EmptyMapError, UnknownLabelError
-from .labels import NOT_COVERED, Label, as_label
+from .._geo import GeoResult
+from .._json import SCHEMA_VERSION, iso
+from ..errors import ArgumentError, EmptyMapError, UnknownLabelError
+from ..labels import NOT_COVERED, Label, as_label
 from .measure import area_km2
 
 __all__ = ["ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"]
@@ -51,7 +51,8 @@ class Repair:
     Examples
     --------
     >>> import shapely
-    >>> from mapdiff import Label, normalise
+    >>> from mapdiff import normalise
+    >>> from mapdiff.labels import Label
     >>> ru, grey = Label("controlled", "RU"), Label("contested", None)
     >>> m = normalise([(ru, shapely.box(0, 0, 2, 2)), (grey, shapely.box(1, 0, 3, 2))], source="x")
     >>> r = m.report.repairs[0]
@@ -251,7 +252,8 @@ class ControlMap(GeoResult):
     Examples
     --------
     >>> import shapely
-    >>> from mapdiff import Label, normalise
+    >>> from mapdiff import normalise
+    >>> from mapdiff.labels import Label
     >>> m = normalise([(Label("controlled", "RU"), shapely.box(37.0, 48.0, 37.1, 48.1))],
     ...               coverage=shapely.box(36.9, 47.9, 37.2, 48.2),
     ...               background=Label("controlled", "UA"), source="demo")
@@ -307,8 +309,8 @@ class ControlMap(GeoResult):
 
     @cached_property
     def _declared_classes(self) -> tuple[str, ...] | None:
-        from .errors import UnknownSourceError
-        from .io.profiles import get_profile
+        from ..errors import UnknownSourceError
+        from ..profiles import get_profile
 
         try:
             return get_profile(self.provenance.profile).classes
@@ -453,7 +455,8 @@ class ControlMap(GeoResult):
         Examples
         --------
         >>> import shapely
-        >>> from mapdiff import Label, normalise
+        >>> from mapdiff import normalise
+        >>> from mapdiff.labels import Label
         >>> m = normalise([(Label("controlled", "RU"), shapely.box(0, 0, 1, 1))], source="x")
         >>> round(m.area("controlled:RU", aoi=shapely.box(0, 0, 0.5, 1)), 1)
         6154.2
@@ -521,7 +524,7 @@ class ControlMap(GeoResult):
         )
 
     def _export_provenance(self) -> dict:
-        from .io.write import export_provenance
+        from ..io.write import export_provenance
 
         return export_provenance("map_info", maps=[("map", self)])
 
@@ -561,7 +564,7 @@ class ControlMap(GeoResult):
 
     def plot(self, ax=None, **kwargs):
         """Draw the labelled polygons (:func:`mapdiff.draw.plot.plot_map`); returns the Axes."""
-        from .draw.plot import plot_map
+        from ..draw.plot import plot_map
 
         return plot_map(self, ax=ax, **kwargs)
 
@@ -802,7 +805,7 @@ def normalise(
     Examples
     --------
     >>> import shapely
-    >>> from mapdiff import Label
+    >>> from mapdiff.labels import Label
     >>> ru, grey = Label("controlled", "RU"), Label("contested", None)
     >>> m = normalise([(ru, shapely.box(0, 0, 2, 2)), (grey, shapely.box(1, 0, 3, 2))],
     ...               precedence=[grey, ru], source="demo")

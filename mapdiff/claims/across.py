@@ -1,6 +1,6 @@
 """One claim, every map: the same claim checked on each source's release of its date.
 
-:func:`check_claim_all` takes maps of several sources (ControlMaps, :class:`mapdiff.Series`,
+:func:`check_claim_all` takes maps of several sources (ControlMaps, :class:`mapdiff.Releases`,
 folders of releases, or a mapping ``name -> any of those``), picks for each source the
 release nearest **on or before** the claim's date (a map published after a claim cannot
 be what the claimant saw; the gap in days is stated), runs :func:`mapdiff.check_claim`
@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._dates import as_date
-from ._json import SCHEMA_VERSION, iso, jsonable
-from .classes import source_label, source_lean, source_name
-from .errors import ArgumentError, CoverageError
+from .._dates import as_date
+from .._json import SCHEMA_VERSION, iso, jsonable
+from ..errors import ArgumentError, CoverageError
+from ..model.classes import source_label, source_lean, source_name
 
 __all__ = ["MAX_GAP_DAYS", "ClaimAcrossMaps", "check_claim_all"]
 
@@ -46,7 +46,7 @@ _COLUMNS = [
 
 
 def _once(load):
-    """A loader that reads its release once (a Series reads from disk on every call)."""
+    """A loader that reads its release once (a Releases reads from disk on every call)."""
     cache = []
 
     def get():
@@ -58,16 +58,16 @@ def _once(load):
 
 
 def _sources(maps) -> dict[str, list]:
-    """{source: [(as_of, loader)]}: folders and paths become Series, read lazily."""
+    """{source: [(as_of, loader)]}: folders and paths become Releases, read lazily."""
+    from ..history.releases import Releases
     from .ledger import _group_maps
-    from .series import Series
 
     if isinstance(maps, str | Path):
         maps = [maps]
     if isinstance(maps, Mapping):
-        maps = {k: Series(v) if isinstance(v, str | Path) else v for k, v in maps.items()}
+        maps = {k: Releases(v) if isinstance(v, str | Path) else v for k, v in maps.items()}
     else:
-        maps = [Series(m) if isinstance(m, str | Path) else m for m in maps]
+        maps = [Releases(m) if isinstance(m, str | Path) else m for m in maps]
     return _group_maps(maps)
 
 
@@ -338,7 +338,7 @@ class ClaimAcrossMaps:
 
         See :func:`mapdiff.draw.panels.plot_claim_panels`.
         """
-        from .draw.panels import plot_claim_panels
+        from ..draw.panels import plot_claim_panels
 
         return plot_claim_panels(self, axes=ax, **kwargs)
 
@@ -371,7 +371,7 @@ def check_claim_all(
 
     Parameters
     ----------
-    maps : ControlMaps, Series, folders, or a mapping ``name -> any of those``
+    maps : ControlMaps, Releases, folders, or a mapping ``name -> any of those``
         Releases are grouped by source (a mapping's keys name them).
     place, side, claimed, kind, tolerance, footprint_kind, policy
         As for :func:`mapdiff.check_claim`.
@@ -398,8 +398,8 @@ def check_claim_all(
     """
     import warnings
 
-    from .claims import check_claim
-    from .errors import StaleReleaseWarning
+    from ..errors import StaleReleaseWarning
+    from .check import check_claim
 
     if max_gap_days is not None and (isinstance(max_gap_days, bool) or max_gap_days < 0):
         raise ArgumentError(f"max_gap_days must be a whole number of days >= 0, got {max_gap_days!r}")
@@ -436,7 +436,7 @@ def check_claim_all(
         checks[source] = chk
         releases[source] = (as_of, None if when is None else (when - as_of).days)
         if kind == "encircled":
-            from .encircle import encirclement
+            from ..encircle.core import encirclement
 
             encs[source] = encirclement(load(), chk.footprint, by=chk.side)
         first = first or chk

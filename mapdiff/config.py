@@ -33,20 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from ..errors import InputLimitError
+from .errors import InputLimitError
 
-__all__ = [
-    "Limits",
-    "check_bytes",
-    "check_features",
-    "check_json_depth",
-    "check_properties",
-    "check_text_vertices",
-    "check_vertices",
-    "current_limits",
-    "raised",
-    "set_limits",
-]
+__all__ = ["Limits", "current_limits", "raised", "set_limits"]
 
 _ENV = {
     "max_bytes": "MAPDIFF_MAX_BYTES",
@@ -125,7 +114,7 @@ def current_limits(limits: Limits | None = None) -> Limits:
     """The limits in force: ``limits`` if given, else :func:`set_limits`, else env, else defaults."""
     if limits is not None:
         if not isinstance(limits, Limits):
-            raise InputLimitError(f"limits= takes a mapdiff.io.limits.Limits, not {type(limits).__name__}")
+            raise InputLimitError(f"limits= takes a mapdiff.config.Limits, not {type(limits).__name__}")
         return limits
     return _override if _override is not None else _from_env()
 
@@ -182,7 +171,7 @@ def _resolve(limits: Limits | None, name: str) -> Limits:
 def _how(field: str) -> str:
     return (
         f"raise it with read_map(..., limits=Limits({field}=...)), "
-        f"mapdiff.io.limits.set_limits({field}=...) or the environment variable {_ENV[field]} "
+        f"mapdiff.config.set_limits({field}=...) or the environment variable {_ENV[field]} "
         "(0 = no limit)"
     )
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._resources import data_dir
-from .errors import ArgumentError
+from .._resources import data_dir
+from ..errors import ArgumentError
 
 __all__ = ["sample_path", "sample_paths"]
 

@@ -1,7 +1,7 @@
 """On-disk cache of parsed, clipped releases.
 
 Reading a release and clipping it to an area of interest is most of the cost of a
-history run. This module stores the result (a small :class:`~mapdiff.model.ControlMap`
+history run. This module stores the result (a small :class:`~mapdiff.model.control_map.ControlMap`
 restricted to the area of interest) so a second run skips the parsing and the clipping.
 
 Design
@@ -40,11 +40,11 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from . import _dirs
-from ._json import iso
-from .io.atomic import write_bytes
-from .labels import Label
-from .model import ControlMap, NormalisationReport, Provenance, Repair, _Union
+from .. import _dirs
+from .._json import iso
+from ..labels import Label
+from ..model.control_map import ControlMap, NormalisationReport, Provenance, Repair, _Union
+from .atomic import write_bytes
 
 __all__ = [
     "CACHE_ENV",
@@ -66,7 +66,7 @@ CACHE_ENV = _dirs.CACHE_ENV
 _MAGIC = b"MAPDIFF-RELEASE-2\n"
 _FORMAT = 2
 _SUFFIX = ".mdr"
-_RESULTS_SUFFIX = ".mds"  # results by file identity, written by mapdiff._runner
+_RESULTS_SUFFIX = ".mds"  # results by file identity, written by mapdiff.history._engine
 _DETECT_SUFFIX = ".mdp"  # which profile a file's content was recognised as
 
 
@@ -95,7 +95,7 @@ def cache_dir(directory=None) -> Path:
 def profile_fingerprint(profile=None) -> str:
     """SHA-256 of what a profile does: its content, not its name.
 
-    ``profile`` is a name, a TOML path or a :class:`~mapdiff.io.profiles.Profile`; None
+    ``profile`` is a name, a TOML path or a :class:`~mapdiff.profiles.Profile`; None
     (the source recognised from content) fingerprints every registered profile, since any
     of them may be the one recognised. A coverage file the profile names is hashed by
     content too.
@@ -107,7 +107,7 @@ def profile_fingerprint(profile=None) -> str:
     >>> profile_fingerprint("deepstate") == profile_fingerprint("nzz")
     False
     """
-    from .io.profiles import _REGISTRY, available_profiles, get_profile
+    from ..profiles import _REGISTRY, available_profiles, get_profile
 
     if profile is None:
         available_profiles()  # loads the built-ins
@@ -141,7 +141,7 @@ def _profile_text(prof) -> str:
 
 
 def _file_digest(path: Path) -> str:
-    from .io.gate import read_input_bytes
+    from .gate import read_input_bytes
 
     st = path.stat()
     key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
@@ -166,8 +166,8 @@ def release_key(content_sha256: str, aoi=None, profile=None, *, extra: str = "")
     >>> len(k), k == release_key("ab" * 32, None, "deepstate"), k == release_key("cd" * 32)
     (64, True, False)
     """
-    from ._version import __version__
-    from .places.regions import GEOGRAPHY_VERSION
+    from .._version import __version__
+    from ..places.regions import GEOGRAPHY_VERSION
 
     h = hashlib.sha256()
     for part in (
@@ -273,7 +273,7 @@ def load(key: str, directory=None, *, read_as: str | None = None) -> ControlMap 
         )
         cov, land, n = geoms[-1], None, len(labels)
         if header.get("land") is not None:  # a whole-front map: land ∪ what it draws beyond
-            from .places.regions import region
+            from ..places.regions import region
 
             if len(geoms) != 2 * n + 1:
                 return None
@@ -306,7 +306,7 @@ def load(key: str, directory=None, *, read_as: str | None = None) -> ControlMap 
 
 
 def _detect_path(content_sha256: str, directory) -> Path:
-    from ._version import __version__
+    from .._version import __version__
 
     h = hashlib.sha256()
     for part in (
@@ -326,7 +326,7 @@ def detected(content_sha256: str, directory=None) -> str | None:
     Recognising a source means parsing the file; a Creamy Caprice KML takes ~1 s, on every
     ``history`` or ``claims`` run that names no ``--source``.
     """
-    from .io.profiles import get_profile
+    from ..profiles import get_profile
 
     path = _detect_path(content_sha256, directory)
     try:
@@ -416,7 +416,7 @@ def prune(older_than_days: float = 30.0, directory=None) -> int:
         except FileNotFoundError:
             continue
     for p in [*folder.glob(f"*{_RESULTS_SUFFIX}"), *folder.glob(f"*{_DETECT_SUFFIX}")]:
-        # measured results of runs (mapdiff._runner), recognised sources
+        # measured results of runs (mapdiff.history._engine), recognised sources
         try:
             if older_than_days <= 0 or p.stat().st_mtime < limit:
                 p.unlink()

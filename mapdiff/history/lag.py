@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._json import SCHEMA_VERSION
-from .claims import CAPTURED_THRESHOLD as CAPTURED
-from .errors import ArgumentError
+from .._json import SCHEMA_VERSION
+from ..claims.check import CAPTURED_THRESHOLD as CAPTURED
+from ..errors import ArgumentError
 
 __all__ = ["SourceLag", "crossings", "first_crossing", "reversals", "source_lag"]
 
@@ -32,7 +32,7 @@ def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
     Examples
     --------
     >>> import mapdiff
-    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
+    >>> s = mapdiff.Releases(mapdiff.sample_paths(), cache=False)
     >>> sh = s.shares(["Pokrovsk"], "RU", cache=False, workers=1, quiet=True)
     >>> r = mapdiff.first_crossing(sh.frame, threshold=0.5).loc["Pokrovsk"]
     >>> str(r.date.date()), str(r.previous_date.date()), round(float(r.share_at), 2)
@@ -211,7 +211,7 @@ class SourceLag:
 
     def plot(self, ax=None, **kwargs):
         """Mean squared difference against shift per place (:func:`mapdiff.draw.plot.plot_lag`)."""
-        from .draw.plot import plot_lag
+        from ..draw.plot import plot_lag
 
         return plot_lag(self, ax=ax, **kwargs)
 

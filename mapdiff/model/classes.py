@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._json import iso
-from .labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED
+from .._json import iso
+from ..labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED
 
 __all__ = [
     "CLASS_COLOURS",
@@ -185,8 +185,8 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
 
 def source_title(m) -> str:
     """The title of a map's source from its profile (``DeepStateMap``), else its source name."""
-    from .errors import MapdiffError
-    from .io.profiles import get_profile
+    from ..errors import MapdiffError
+    from ..profiles import get_profile
 
     try:
         return get_profile(m.source).title or m.source
@@ -208,8 +208,8 @@ def source_name(source) -> str:
     >>> source_name("owl"), source_name("my_map")
     ('UA Control Map', 'my_map')
     """
-    from .errors import MapdiffError
-    from .io.profiles import get_profile
+    from ..errors import MapdiffError
+    from ..profiles import get_profile
 
     name = _source_id(source)
     try:
@@ -226,8 +226,8 @@ def source_lean(source) -> str:
     >>> source_lean("creamy_caprice"), source_lean("my_map")
     ('pro-Russian', '')
     """
-    from .errors import MapdiffError
-    from .io.profiles import get_profile
+    from ..errors import MapdiffError
+    from ..profiles import get_profile
 
     try:
         return get_profile(_source_id(source)).lean

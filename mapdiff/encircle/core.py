@@ -54,13 +54,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from ._geo import GeoResult
-from ._json import SCHEMA_VERSION, iso, jsonable
-from .classes import source_lean, source_name
-from .errors import ArgumentError, CoverageError, MapdiffError
-from .labels import ENCIRCLED, canonical_side, resolve_side
-from .measure import _centre, area_km2, from_equal_area, to_equal_area
-from .places.footprints import as_footprint
+from .._geo import GeoResult
+from .._json import SCHEMA_VERSION, iso, jsonable
+from ..errors import ArgumentError, CoverageError, MapdiffError
+from ..labels import ENCIRCLED, canonical_side, resolve_side
+from ..model.classes import source_lean, source_name
+from ..model.measure import _centre, area_km2, from_equal_area, to_equal_area
+from ..places.footprints import as_footprint
 
 __all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_labels", "encirclement", "pocket_footprint"]
 
@@ -225,12 +225,12 @@ class Encirclement(GeoResult):
         )
 
     def _export_provenance(self) -> dict:
-        from .io.write import one_map_provenance
+        from ..io.write import one_map_provenance
 
         return one_map_provenance("encirclement", self)
 
     def _class_style(self) -> dict:
-        from .classes import ENCIRCLEMENT_COLOURS
+        from ..model.classes import ENCIRCLEMENT_COLOURS
 
         text = {
             "footprint": f"{self.place} ({self.footprint_kind})",
@@ -287,7 +287,7 @@ class Encirclement(GeoResult):
 
     def plot(self, ax=None, **kwargs):
         """Holding, encircling side, grey zone and corridor (:func:`mapdiff.draw.plot.plot_encirclement`)."""
-        from .draw.plot import plot_encirclement
+        from ..draw.plot import plot_encirclement
 
         return plot_encirclement(self, ax=ax, **kwargs)
 
@@ -298,7 +298,7 @@ def _sides(cmap) -> list[str]:
 
 
 def _check_inputs(cmap, by, defender, grey, fire_range_km, radius_km, search_km, resolution_m):
-    from .model import ControlMap
+    from ..model.control_map import ControlMap
 
     if not isinstance(cmap, ControlMap):
         raise ArgumentError(

@@ -1,7 +1,7 @@
-"""The engine under :class:`~mapdiff.Series`: read releases clipped to an area, measure
+"""The engine under :class:`~mapdiff.Releases`: read releases clipped to an area, measure
 footprints on them in one vectorised pass, and run batches over a process pool or
-dask.distributed with a progress bar. Private: the public face is :mod:`mapdiff.series`
-and :mod:`mapdiff.change`."""
+dask.distributed with a progress bar. Private: the public face is :mod:`mapdiff.history.releases`
+and :mod:`mapdiff.history.change`."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .errors import ArgumentError, MissingDependencyError, quote
-from .measure import area_km2
-from .model import ControlMap, _polygonal, _speaks_on_land
+from ..errors import ArgumentError, MissingDependencyError, quote
+from ..model.control_map import ControlMap, _polygonal, _speaks_on_land
+from ..model.measure import area_km2
 
 log = logging.getLogger("mapdiff")
 
@@ -57,7 +57,7 @@ class _Context:
     cache_dir: str | None
     clip: object = None  # exact AOI (changes), the padded one is aoi_wkb
     check_source: bool = True  # the profile was recognised, not given: check every file
-    # Cache clipped releases (mapdiff.cache). Shares keep their measured results by file
+    # Cache clipped releases (mapdiff.io.cache). Shares keep their measured results by file
     # identity instead (measure_releases): a release entry would be keyed by the same
     # footprints' boxes, so it would only ever serve the same run, at ~100x the size.
     store_releases: bool = True
@@ -83,7 +83,7 @@ def _centre(geoms) -> tuple[float, float]:
 
 def _read_clipped(data: bytes, path: str, aoi, source: str | None, check_source: bool = False) -> ControlMap:
     """One release read from its bytes through THE reading pipeline, clipped to ``aoi``."""
-    from .io.read import _read_bytes, _read_map
+    from ..io.read import _read_bytes, _read_map
 
     raw = _read_bytes(data, Path(path).name, None, path)
     return _read_map(raw, source, clip=aoi, check_source=check_source and source is not None)
@@ -94,8 +94,8 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
     aoi = None if ctx.aoi_wkb is None else shapely.from_wkb(ctx.aoi_wkb)
     if r.map is not None:
         return r.map if aoi is None else _clip_map(r.map, aoi)
-    from . import cache as _cache
-    from .io.read import read_input_bytes
+    from ..io import cache as _cache
+    from ..io.read import read_input_bytes
 
     data = read_input_bytes(r.path)
     key = None
@@ -113,7 +113,7 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
         except OSError as exc:
             import warnings
 
-            from .errors import MapdiffWarning
+            from ..errors import MapdiffWarning
 
             warnings.warn(
                 f"cannot write the release cache in {_cache.cache_dir(ctx.cache_dir)} ({exc}); "
@@ -437,8 +437,8 @@ def _real_dir(path: str) -> str:
 
 
 def _results_file(ctx: _Context) -> Path:
-    from . import cache as _cache
-    from ._version import __version__
+    from .._version import __version__
+    from ..io import cache as _cache
 
     h = hashlib.sha256()
     for part in (
@@ -495,7 +495,7 @@ def _encode(m: _Measured) -> dict:
 
 
 def _decode(e: dict, r: _Release, n: int) -> _Measured | None:
-    from .labels import Label
+    from ..labels import Label
 
     try:
         labels = tuple(Label(st, sd) for st, sd in e["labels"])
@@ -543,7 +543,7 @@ def measure_releases(ctx: _Context, releases: list, run) -> list[_Measured]:
 def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
     import orjson
 
-    from .io.atomic import write_bytes
+    from ..io.atomic import write_bytes
 
     try:
         # the entries serialised once: the checksum is of those very bytes, written as they are
@@ -554,8 +554,8 @@ def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
     except OSError as exc:
         import warnings
 
-        from . import cache as _cache
-        from .errors import MapdiffWarning
+        from ..errors import MapdiffWarning
+        from ..io import cache as _cache
 
         warnings.warn(
             f"cannot write the results cache in {path.parent} ({exc}); going on without it "
@@ -602,7 +602,7 @@ def _warm(ctx: _Context, items: list) -> None:
     try:
         r = items[0] if items else None
         if isinstance(r, _Release) and r.path is not None and r.map is None:
-            from .io.read import read_input_bytes
+            from ..io.read import read_input_bytes
 
             aoi = None if ctx.aoi_wkb is None else shapely.from_wkb(ctx.aoi_wkb)
             _read_clipped(read_input_bytes(r.path), r.path, aoi, ctx.profile, False)
@@ -741,8 +741,8 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None):
     Examples
     --------
     >>> import mapdiff
-    >>> client = mapdiff.dask_client("tcp://scheduler:8786")  # doctest: +SKIP
-    >>> s = mapdiff.Series(mapdiff.sample_paths(), cache=False)
+    >>> client = mapdiff.history.dask_client("tcp://scheduler:8786")  # doctest: +SKIP
+    >>> s = mapdiff.Releases(mapdiff.sample_paths(), cache=False)
     >>> sh = s.shares(["Pokrovsk"], "RU", backend="dask", client=client)  # doctest: +SKIP
     """
     try:

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._json import SCHEMA_VERSION, iso, jsonable
-from .comparison import _aoi_dict, _aoi_html, _names_place
-from .errors import ArgumentError
-from .model import ControlMap
+from .._json import SCHEMA_VERSION, iso, jsonable
+from ..errors import ArgumentError
+from ..model.control_map import ControlMap
+from .core import _aoi_dict, _aoi_html, _names_place
 
 __all__ = ["Consensus", "consensus"]
 
@@ -82,7 +82,7 @@ class Consensus:
         return list(dict.fromkeys(str(v) for v in vals))
 
     def count(self, label: str):
-        """Per piece: how many sources say ``label`` (a Series aligned with :attr:`pieces`)."""
+        """Per piece: how many sources say ``label`` (a Releases aligned with :attr:`pieces`)."""
         return (self.pieces[list(self.sources)] == str(label)).sum(axis=1)
 
     def alone(self):
@@ -144,7 +144,7 @@ class Consensus:
 
     def plot(self, ax=None, **kwargs):
         """How many sources say a label, piece by piece (:func:`mapdiff.draw.plot.plot_agreement`)."""
-        from .draw.plot import plot_agreement
+        from ..draw.plot import plot_agreement
 
         return plot_agreement(self, ax=ax, **kwargs)
 
@@ -170,7 +170,8 @@ def consensus(maps, *, aoi) -> Consensus:
     Examples
     --------
     >>> import shapely, mapdiff
-    >>> from mapdiff import Label, normalise
+    >>> from mapdiff import normalise
+    >>> from mapdiff.labels import Label
     >>> cov, ru, ua = shapely.box(37, 48, 37.2, 48.2), Label("controlled", "RU"), Label("controlled", "UA")
     >>> a = normalise([(ru, shapely.box(37, 48, 37.1, 48.2))], coverage=cov, background=ua, source="a")
     >>> b = normalise([(ru, shapely.box(37, 48, 37.15, 48.2))], coverage=cov, background=ua, source="b")
@@ -180,8 +181,8 @@ def consensus(maps, *, aoi) -> Consensus:
     """
     import pandas as pd
 
-    from .comparison import compare_many
-    from .places.footprints import as_footprint
+    from ..places.footprints import as_footprint
+    from .core import compare_many
 
     items = list(maps.items()) if isinstance(maps, dict) else [(None, m) for m in maps]
     if len(items) < 2:

@@ -20,14 +20,14 @@ from functools import lru_cache
 import numpy as np
 import shapely
 
-from ._json import SCHEMA_VERSION, iso, jsonable
-from ._resources import data_dir
+from .._json import SCHEMA_VERSION, iso, jsonable
+from .._resources import data_dir
+from ..claims.check import check_claim
+from ..claims.ledger import Ledger, check_claims, read_ledger, shipped_ledger_path
+from ..errors import ArgumentError, CoverageError, MapdiffError
+from ..model.control_map import ControlMap
+from ..places.footprints import as_footprint
 from .change import Changes, changes
-from .claims import check_claim
-from .errors import ArgumentError, CoverageError, MapdiffError
-from .ledger import Ledger, check_claims, read_ledger, shipped_ledger_path
-from .model import ControlMap
-from .places.footprints import as_footprint
 
 __all__ = ["Report", "build_report"]
 
@@ -106,7 +106,7 @@ class Report:
         :func:`mapdiff.check_claims`).
     settlements : tuple of dict
         The settlements whose status changed between the releases (held by a side at >= 50 %,
-        grey, contested: :func:`mapdiff.regional.places_changed` rows with ``oblast``,
+        grey, contested: :func:`mapdiff.history.regions.places_changed` rows with ``oblast``,
         ``lon`` and ``lat``), sorted by oblast and name.
     regions : tuple of dict
         The oblasts at war (any land held by RU on either release): per side and grey, the
@@ -173,7 +173,7 @@ class Report:
 
     def plot(self, ax=None, **kwargs):
         """What the lead side gained and lost (:func:`mapdiff.draw.plot.plot_changes_map`)."""
-        from .draw.plot import plot_changes_map
+        from ..draw.plot import plot_changes_map
 
         return plot_changes_map(self.changes, ax=ax, **kwargs)
 
@@ -356,7 +356,7 @@ def build_report(
 def _settlement_index():
     """(ids, STRtree of boxes) of every settlement: a polygon's own box; a GeoNames point's
     footprint lies in its hromada (a disc clipped to it), so the hromada's box, else a wide one."""
-    from .places import admin
+    from ..places import admin
 
     polys, points = admin.units("settlement"), admin.points()
     sg, hg = admin._geometries("settlement"), admin._geometries("hromada")
@@ -376,9 +376,9 @@ def _held_by(m: ControlMap, side: str):
 
 def _settlements_and_regions(old: ControlMap, new: ControlMap, ch: Changes) -> tuple[list, list, list]:
     """The settlements whose status changed and the shares of the oblasts at war."""
-    from .places import admin
-    from .places.footprints import _labelled, footprint
-    from .regional import places_changed
+    from ..places import admin
+    from ..places.footprints import _labelled, footprint
+    from .regions import places_changed
 
     notes = []
     # a settlement's shares move only where land changed label or where the coverage changed
@@ -469,12 +469,12 @@ def _unit_km2_memo(m: ControlMap, ids: tuple, arr: np.ndarray) -> dict:
 def _unit_km2(m: ControlMap, arr: np.ndarray) -> dict:
     """{side: km² held in each unit, "grey": km² of grey zone (absent without a grey class),
     "covered": km² the map speaks of}, in the equal-area projection of
-    :func:`mapdiff.regional.region_shares` on the same units (same km²). The background
+    :func:`mapdiff.history.regions.region_shares` on the same units (same km²). The background
     label's land is the covered land minus every other label's (labels are disjoint): its
     geometry, the whole country minus the front, is what costs the most to cut."""
-    from ._runner import _centre
-    from .labels import CONTESTED
-    from .measure import area_km2
+    from ..labels import CONTESTED
+    from ..model.measure import area_km2
+    from ._engine import _centre
 
     centre = _centre(arr)
     covered = area_km2(shapely.intersection(arr, m.footprint), centre=centre)

@@ -1,0 +1,44 @@
+"""Lazy exports (PEP 562), written once for the root and every package.
+
+A package lists, per submodule, the public names it provides; a name is imported on its
+first use, so ``import mapdiff`` stays cheap (a short command-line call does not pay for
+pandas, matplotlib or dask). Names that moved keep working for one release with a
+:class:`DeprecationWarning` that says where they live now.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import warnings
+
+
+def exports(package: str, table: dict[str, tuple[str, ...]], moved: dict[str, str] | None = None):
+    """``(__all__, __getattr__, __dir__)`` for ``package`` from ``table``: ``{".sub": names}``.
+
+    ``moved`` maps an old name to ``"module:new_name"`` (or ``"module"`` when the name is
+    unchanged): it resolves there with a ``DeprecationWarning``.
+    """
+    where = {name: module for module, names in table.items() for name in names}
+    moved = dict(moved or {})
+
+    def __getattr__(name: str):
+        if name in where:
+            value = getattr(importlib.import_module(where[name], package), name)
+            vars(sys.modules[package])[name] = value  # later look-ups skip this function
+            return value
+        if name in moved:
+            module, _, new = moved[name].partition(":")
+            new = new or name
+            warnings.warn(
+                f"{package}.{name} moved to {module}.{new}; the old name is removed in the next release",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return getattr(importlib.import_module(module), new)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(vars(sys.modules[package])) | set(where))
+
+    return sorted(where), __getattr__, __dir__
