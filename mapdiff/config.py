@@ -245,7 +245,7 @@ def check_json_depth(data: bytes, name: str, limit: int = MAX_JSON_DEPTH) -> Non
     ...
     mapdiff.errors.FormatError: x.json: JSON nested too deeply (over 3 levels...
     """
-    from ..errors import FormatError
+    from .errors import FormatError
 
     depth = 0
     view = np.frombuffer(data, dtype=np.uint8) if not isinstance(data, np.ndarray) else data
