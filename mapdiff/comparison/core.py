@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,7 @@ from ..labels import NOT_COVERED, Label
 from ..model.classes import classify_pieces, comparison_sides, source_lean, source_name
 from ..model.control_map import ControlMap, _polygonal, _speaks_on_land, polygonal_parts
 from ..model.measure import _inverse_transformer, _segments, area_km2, to_equal_area
+from ..places.gazetteer import towns
 from ..places.scope import not_drawn_keys, select_not_drawn
 
 __all__ = [
@@ -217,24 +218,6 @@ def _dissolve(parts):
         if abs(out.area - total) <= 1e-9 * max(total, 1e-12):
             return out
     return shapely.union_all(parts)
-
-
-@lru_cache(maxsize=1)
-def _places():
-    """(names, centre points lon/lat) of every gazetteer place (footprint centres)."""
-    from ..places.footprints import _gazetteer, footprint
-
-    names, pts = [], []
-    for name, entry in sorted(_gazetteer()[0].items()):
-        row = entry["row"]
-        if row and row.get("lon") and row.get("lat"):  # the official centre, as footprint() uses
-            c = (float(row["lon"]), float(row["lat"]))
-        else:  # no centre in towns.csv: build the footprint (rare, slower)
-            fp = footprint(name)
-            c = fp.centre if fp.centre is not None else shapely.centroid(fp.geometry).coords[0]
-        names.append(name)
-        pts.append(shapely.Point(*c))
-    return tuple(names), np.asarray(pts, dtype=object)
 
 
 def _sample_lines(lines, step: float) -> np.ndarray:
@@ -676,15 +659,8 @@ class Comparison(GeoResult):
             st, sd = real[f"{w}_status"].to_numpy()[first], real[f"{w}_side"].to_numpy()[first]
             out[comp_of[first]] = [_label_str(s, d) for s, d in zip(st, sd, strict=True)]
         inside = shapely.point_on_surface(comps)
-        names, centres = _places()
-        cp = self._proj(comps)
-        pp = self._proj(centres)
-        ptree = shapely.STRtree(pp)
-        (ic, ip), dist = ptree.query_nearest(cp, return_distance=True, all_matches=False)
-        place = np.empty(len(comps), dtype=object)
-        place_km = np.full(len(comps), np.nan)
-        place[ic] = np.asarray(names, dtype=object)[ip]
-        place_km[ic] = dist / 1000.0
+        near = towns().nearest_to(comps)
+        place, place_km = near.name, near.km
         df = pd.DataFrame(
             {
                 "area_km2": comp_km2,

@@ -11,10 +11,8 @@ import dataclasses
 import datetime as dt
 import html
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -27,47 +25,13 @@ from ..errors import ArgumentError
 from ..model.classes import source_lean, source_name
 from ..model.control_map import ControlMap, _polygonal
 from ..model.measure import area_km2
+from ..places.gazetteer import towns
 from ._engine import _centre, _Context, _load_release, _Release
 
 __all__ = ["ChangeComponent", "ChangeTable", "Changes", "changes"]
 
 
 # ======================================================================= changes
-@lru_cache(maxsize=1)
-def _place_index():
-    from ..places.footprints import footprint, place_names
-
-    names, pts = [], []
-    for n in place_names():
-        c = footprint(n).centre
-        if c is not None:
-            names.append(n)
-            pts.append(shapely.Point(c))
-    pts = np.asarray(pts, dtype=object)
-    return names, pts, shapely.STRtree(pts)
-
-
-def _nearest_places(geoms: np.ndarray) -> tuple[list[str], np.ndarray]:
-    import pyproj
-
-    names, pts, tree = _place_index()
-    if len(geoms) == 0 or not names:
-        return [""] * len(geoms), np.full(len(geoms), np.nan)
-    reps = shapely.point_on_surface(geoms)
-    # nearest in lon/lat, scaled by cos(lat) to be nearly isotropic near the front
-    lat = float(np.mean(shapely.get_y(reps)))
-    sx = math.cos(math.radians(lat))
-    scaled = shapely.transform(reps, lambda c: c * [sx, 1.0])
-    tree2 = shapely.STRtree(shapely.transform(pts, lambda c: c * [sx, 1.0]))
-    idx = tree2.nearest(scaled)
-    del tree
-    g = pyproj.Geod(ellps="WGS84")
-    _, _, dist = g.inv(
-        shapely.get_x(reps), shapely.get_y(reps), shapely.get_x(pts[idx]), shapely.get_y(pts[idx])
-    )
-    return [names[i] for i in idx], np.asarray(dist) / 1000.0
-
-
 @dataclass(frozen=True)
 class ChangeComponent:
     """One connected piece of land that changed hands between two releases."""
@@ -383,7 +347,8 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
                 if not len(parts):
                     continue
                 a = area_km2(parts, centre=centre)
-                names, dist = _nearest_places(parts)
+                near = towns().nearest_to(parts)
+                names, dist = [n or "" for n in near.name], near.km
                 comps += [
                     ChangeComponent(s, kind, float(a[i]), names[i], float(dist[i]), parts[i])
                     for i in range(len(parts))

@@ -11,7 +11,6 @@ before its date. The result is a frozen :class:`Report`; the page and figures ar
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
 from dataclasses import dataclass, field
@@ -21,55 +20,23 @@ import numpy as np
 import shapely
 
 from .._json import SCHEMA_VERSION, iso, jsonable
-from .._resources import data_dir
 from ..claims.check import check_claim
 from ..claims.ledger import Ledger, check_claims, read_ledger, shipped_ledger_path
 from ..errors import ArgumentError, CoverageError, MapdiffError
 from ..model.control_map import ControlMap
 from ..places.footprints import as_footprint
+from ..places.gazetteer import PointIndex, settlements
 from .change import Changes, changes
 
 __all__ = ["Report", "build_report"]
 
-_GEOD = None
-
-
-def _geod():
-    global _GEOD
-    if _GEOD is None:
-        import pyproj
-
-        _GEOD = pyproj.Geod(ellps="WGS84")
-    return _GEOD
-
-
-@lru_cache(maxsize=1)
-def _settlements() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """(lon, lat, names) of the shipped GeoNames settlements (``data/geo/settlements.csv``)."""
-    path = data_dir() / "geo" / "settlements.csv"
-    if not path.is_file():
-        return np.array([]), np.array([]), ()
-    with open(path, encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    return (
-        np.array([float(r["lon"]) for r in rows]),
-        np.array([float(r["lat"]) for r in rows]),
-        tuple(r["name"] for r in rows),
-    )
-
-
-_COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
-
 
 def _nearest_settlement(lon: float, lat: float) -> tuple[str | None, float | None, str | None]:
     """(name, geodesic km, compass direction from the settlement) of the nearest settlement."""
-    xs, ys, names = _settlements()
-    if not names:
+    near = settlements().nearest([lon], [lat])
+    if near.name[0] is None:
         return None, None, None
-    near = np.argsort((xs - lon) ** 2 + ((ys - lat) * 1.5) ** 2)[:8]  # a few candidates, then geodesic
-    az, _, dist = _geod().inv(xs[near], ys[near], np.full(len(near), lon), np.full(len(near), lat))
-    k = int(np.argmin(dist))
-    return names[near[k]], float(dist[k]) / 1000.0, _COMPASS[int(((az[k] % 360) + 22.5) // 45) % 8]
+    return near.name[0], float(near.km[0]), near.direction[0]
 
 
 def _from_town(place: str | None, pt) -> tuple[str | None, float | None, str | None]:
@@ -81,8 +48,8 @@ def _from_town(place: str | None, pt) -> tuple[str | None, float | None, str | N
     except MapdiffError:
         return None, None, None
     c = fp.centre or shapely.centroid(fp.geometry).coords[0]
-    az, _, dist = _geod().inv(c[0], c[1], pt.x, pt.y)
-    return fp.name, float(dist) / 1000.0, _COMPASS[int(((az % 360) + 22.5) // 45) % 8]
+    near = PointIndex((fp.name,), np.array([c[0]]), np.array([c[1]])).nearest([pt.x], [pt.y])
+    return fp.name, float(near.km[0]), near.direction[0]
 
 
 @dataclass(frozen=True, eq=False)
