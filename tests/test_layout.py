@@ -170,3 +170,86 @@ def test_draw_never_imports_an_analysis(graph):
         if any(_in(t, a) for a in ANALYSES)
     ]
     assert not bad, bad
+
+
+# ------------------------------------------------------------------------------- layers
+#: Each module's layer (longest matching prefix wins); a module imports only its own layer
+#: or lower ones (a same-layer cycle is caught above). ``draw`` sits beside ``places``:
+#: analyses reach it only through delegates, and it reads only what results expose.
+LAYERS: dict[str, tuple[int, str]] = {
+    "mapdiff._version": (0, "base"),
+    "mapdiff._json": (0, "base"),
+    "mapdiff._dates": (0, "base"),
+    "mapdiff._dirs": (0, "base"),
+    "mapdiff._resources": (0, "base"),
+    "mapdiff._lazy": (0, "base"),
+    "mapdiff._moved": (0, "base"),
+    "mapdiff.errors": (0, "base"),
+    "mapdiff.config": (0, "base"),
+    "mapdiff.labels": (0, "base"),
+    "mapdiff._http": (1, "model"),
+    "mapdiff._geo": (1, "model"),
+    "mapdiff.model": (1, "model"),
+    "mapdiff.profiles": (1, "model"),
+    "mapdiff.io": (1, "model"),  # formats, the gate and the writers
+    "mapdiff.places": (2, "places"),
+    "mapdiff.draw": (2, "draw"),
+    "mapdiff.io.read": (3, "reading"),
+    "mapdiff.io.lines": (3, "reading"),
+    "mapdiff.io.cache": (3, "reading"),
+    "mapdiff.sources": (3, "reading"),
+    "mapdiff.comparison": (4, "analyses"),
+    "mapdiff.encircle": (4, "analyses"),
+    "mapdiff.claims": (4, "analyses"),
+    "mapdiff.history": (4, "analyses"),
+    "mapdiff.history.releases": (5, "history"),
+    "mapdiff.history.regions": (5, "history"),
+    "mapdiff.history.report": (5, "history"),
+    "mapdiff.claims.across": (6, "across sources"),
+    "mapdiff.claims.tracker": (6, "across sources"),
+    "mapdiff.update": (7, "update"),
+    "mapdiff.cli": (8, "cli"),
+    "mapdiff.__main__": (8, "cli"),
+    "mapdiff": (8, "cli"),
+}
+
+
+def layer(module: str) -> tuple[int, str]:
+    parts = module.split(".")
+    for i in range(len(parts), 0, -1):
+        if (key := ".".join(parts[:i])) in LAYERS:
+            return LAYERS[key]
+    raise KeyError(module)
+
+
+def test_every_module_has_a_layer(graph):
+    missing = []
+    for m in graph:
+        try:
+            layer(m)
+        except KeyError:
+            missing.append(m)
+    assert not missing, f"add these modules to LAYERS in tests/test_layout.py: {missing}"
+
+
+def test_imports_point_down_the_layers(graph):
+    bad = [
+        f"{m} ({layer(m)[1]}) imports {t} ({layer(t)[1]})"
+        for m, edges in graph.items()
+        for t, func in edges
+        if layer(t)[0] > layer(m)[0]
+        and not (_in(t, "mapdiff.draw") and func in DELEGATES)
+        and not (_in(t, "mapdiff.draw") and not _in(m, "mapdiff.draw"))  # the delegate rule above
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_the_import_graph_picture_is_current():
+    """docs/img/import-graph.txt (and the .png beside it) is what tools/import_graph.py writes
+    for the code as it is: regenerate both after changing who imports whom."""
+    import subprocess
+    import sys
+
+    tool = PACKAGE.parent / "tools" / "import_graph.py"
+    out = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
