@@ -21,8 +21,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check mapdiff tests benchmarks
-	$(BIN)/ruff format --check mapdiff tests benchmarks
+	$(BIN)/ruff check mapdiff tests benchmarks tools
+	$(BIN)/ruff format --check mapdiff tests benchmarks tools
 
 # The documentation site (docs/, mkdocs.yml): strict, so a warning or a broken reference
 # fails.
