@@ -17,55 +17,14 @@ Examples
 from __future__ import annotations
 
 from . import _moved
-from ._lazy import exports
-from ._version import __version__
+from ._lazy import exports, stub
+from ._version import __version__ as __version__
 
 _moved.install()
 
 __all__, __getattr__, __dir__ = exports(
     __name__,
-    {
-        ".claims": (
-            "Claim",
-            "ClaimAcrossMaps",
-            "ClaimCheck",
-            "ClaimChecks",
-            "Ledger",
-            "Tracking",
-            "check_claim",
-            "check_claim_all",
-            "check_claims",
-            "read_ledger",
-            "track",
-            "validate_ledger",
-        ),
-        ".comparison": ("Comparison", "Consensus", "ManyComparison", "compare", "compare_many", "consensus"),
-        ".encircle": ("Encirclement", "check_encircled_labels", "encirclement"),
-        ".errors": ("MapdiffError",),
-        ".history": (
-            "ChangeTable",
-            "Changes",
-            "Releases",
-            "Report",
-            "ShareSeries",
-            "SourceLag",
-            "build_report",
-            "changes",
-            "first_crossing",
-            "source_lag",
-        ),
-        ".io": ("read_map", "read_provenance", "write_gdf"),
-        ".model": ("ControlMap", "Provenance", "area_km2", "normalise"),
-        ".places": (
-            "Footprint",
-            "fetch_footprint",
-            "footprint",
-            "footprint_from_file",
-            "place_names",
-            "region",
-        ),
-        ".sources": ("fetch", "sample_path", "sample_paths"),
-    },
+    stub(__file__),
     # names of 0.1 that moved: they work for one more release, with a DeprecationWarning
     moved={
         **{
@@ -123,4 +82,3 @@ __all__, __getattr__, __dir__ = exports(
         "dask_client": "mapdiff.history",
     },
 )
-__all__ = [*__all__, "__version__"]

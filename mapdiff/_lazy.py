@@ -1,16 +1,32 @@
 """Lazy exports (PEP 562), written once for the root and every package.
 
-A package lists, per submodule, the public names it provides; a name is imported on its
-first use, so ``import mapdiff`` stays cheap (a short command-line call does not pay for
+A package lists its public names once, as plain re-exports in its ``__init__.pyi``
+(``from .check import check_claim as check_claim``), which type checkers, IDEs and the API
+docs read as they are; :func:`stub` reads the same file at import time, and a name is
+imported on its first use, so ``import mapdiff`` stays cheap (a short command-line call does not pay for
 pandas, matplotlib or dask). Names that moved keep working for one release with a
 :class:`DeprecationWarning` that says where they live now.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 import sys
 import warnings
+from pathlib import Path
+
+
+def stub(init_file: str) -> dict[str, tuple[str, ...]]:
+    """``{".module": names}`` from the ``__init__.pyi`` beside a package's ``__init__.py``."""
+    tree = ast.parse(Path(init_file).with_suffix(".pyi").read_text(encoding="utf-8"))
+    table: dict[str, tuple[str, ...]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            names = tuple(a.asname or a.name for a in node.names)
+            module = "." * node.level + (node.module or "")
+            table[module] = table.get(module, ()) + names
+    return table
 
 
 def exports(package: str, table: dict[str, tuple[str, ...]], moved: dict[str, str] | None = None):

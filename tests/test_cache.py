@@ -11,8 +11,8 @@ import shapely
 
 import mapdiff
 from mapdiff import Releases
-from mapdiff.io import cache
 from mapdiff.history import _engine as H
+from mapdiff.io import cache
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ from conftest import ROOT
 
 import mapdiff
 from mapdiff import errors
-from mapdiff.io import cache
 from mapdiff.cli import main
+from mapdiff.io import cache
 
 _SECONDS = 60
 

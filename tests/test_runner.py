@@ -9,8 +9,8 @@ import pytest
 
 import mapdiff
 from mapdiff import Releases
-from mapdiff.io import cache
 from mapdiff.history import _engine as R
+from mapdiff.io import cache
 
 
 @pytest.fixture

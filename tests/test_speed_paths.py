@@ -76,8 +76,8 @@ def test_recognised_source_is_remembered_and_a_bad_note_ignored(tmp_path, monkey
     parses nothing to recognise it (read_raw is not called); a damaged note or one naming
     an unknown profile is ignored and rewritten; cache=False neither reads nor writes."""
     import mapdiff.io.read as R
-    from mapdiff.io import cache
     from mapdiff.history.releases import Releases
+    from mapdiff.io import cache
 
     monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "c"))
     path = mapdiff.sample_paths()[0]

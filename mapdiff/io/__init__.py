@@ -14,9 +14,9 @@ This package imports nothing itself (its names load on first use), so the model 
 its writers without a cycle.
 """
 
-from .._lazy import exports
+from .._lazy import exports, stub
 
 __all__, __getattr__, __dir__ = exports(
     __name__,
-    {".read": ("read_map",), ".write": ("read_provenance", "write_gdf")},
+    stub(__file__),
 )
