@@ -75,16 +75,6 @@ def test_shared_definitions_say_the_same_in_every_file():
         assert set(defs) <= refs, f"{name}: unused $defs {set(defs) - refs}"
 
 
-def test_schemas_are_package_data():
-    import configparser
-
-    cfg = configparser.ConfigParser()
-    cfg.read(ROOT / "setup.cfg", encoding="utf-8")
-    patterns = cfg["options.package_data"]["mapdiff"].split(",")
-    assert any(p.strip() == "schemas/*.schema.json" for p in patterns)
-    assert sorted(SCHEMAS.glob("*.json")) == sorted(SCHEMAS.glob("*.schema.json"))
-
-
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     """A release cache holding the 27 Nov sample under the archive's name (for fetch --offline)."""
