@@ -718,7 +718,7 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="mapdiff-parent-watch", daemon=True).start()
 
 
-_CLIENTS: dict = {}  # one dask client per scheduler and live for the process (not a cache)
+_CLIENTS: dict = {}  # one dask client per scheduler address (or "local"): connections, not a cache
 _DASK_IN_FLIGHT = 2  # batches given to each worker at a time: one running, one waiting
 # (client id, context digest) -> the context on that client's workers
 _SCATTERED: dict = config.register_cache({})
