@@ -222,6 +222,8 @@ class Limits:
         return {"schema_version": 1, **dataclasses.asdict(self)}
 
 
+#: Every environment variable mapdiff reads, by name (here, after :class:`Limits`: the
+#: limits' defaults are its fields'). The guide's "Settings" page lists them.
 SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
