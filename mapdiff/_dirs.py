@@ -27,8 +27,9 @@ Examples
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from . import config
 
 __all__ = ["CACHE_ENV", "CACHE_SUBDIRS", "DATA_ENV", "NO_CACHE_ENV", "cache_dir", "cache_enabled", "data_dir"]
 
@@ -42,7 +43,7 @@ def cache_dir(sub: str) -> Path:
     """``<cache root>/<sub>`` for ``sub`` in :data:`CACHE_SUBDIRS` (not created here)."""
     if sub not in CACHE_SUBDIRS:
         raise ValueError(f"unknown cache folder {sub!r}; known: {', '.join(CACHE_SUBDIRS)}")
-    root = os.environ.get(CACHE_ENV)
+    root = config.setting(CACHE_ENV)
     if not root:
         import platformdirs
 
@@ -52,7 +53,7 @@ def cache_dir(sub: str) -> Path:
 
 def data_dir() -> Path:
     """The data root: ``$MAPDIFF_DATA_DIR`` or the user data folder (not created here)."""
-    root = os.environ.get(DATA_ENV)
+    root = config.setting(DATA_ENV)
     if not root:
         import platformdirs
 
@@ -63,4 +64,4 @@ def data_dir() -> Path:
 def cache_enabled() -> bool:
     """False when ``MAPDIFF_NO_CACHE`` is set (to anything but empty or ``0``): the read
     cache is then neither read nor written (the history runner's own switch is ``cache=``)."""
-    return os.environ.get(NO_CACHE_ENV, "").strip() in ("", "0")
+    return not config.setting(NO_CACHE_ENV)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
-import os
 import time
 import urllib.error
 import urllib.parse
@@ -32,6 +31,7 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from . import config
 from ._version import __version__
 from .errors import ArgumentError, DownloadError, FetchError
 from .io.atomic import atomic_path
@@ -46,7 +46,7 @@ _BLOCK = 1 << 16
 
 def offline() -> bool:
     """Is ``MAPDIFF_OFFLINE`` set (to anything but empty or ``0``)?"""
-    return os.environ.get("MAPDIFF_OFFLINE", "").strip() not in ("", "0")
+    return config.setting("MAPDIFF_OFFLINE")
 
 
 def is_loopback(host: str) -> bool:

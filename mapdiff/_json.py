@@ -1,6 +1,7 @@
 """The one JSON contract: a schema version for every ``to_dict()`` and ``--json``, and one
 cleaner that turns results into plain JSON (ISO dates, no NaN, numpy scalars as numbers,
-geometries as GeoJSON objects)."""
+geometries as GeoJSON objects). The shapes themselves are defined once, by the JSON Schema
+files shipped in ``mapdiff/schemas/`` (``<type>.schema.json``)."""
 
 from __future__ import annotations
 

@@ -1,24 +1,40 @@
-"""Input limits: how big a file, and how many vertices, mapdiff reads before refusing.
+"""mapdiff's settings in one place: environment variables, shared defaults, input limits
+and the in-process caches.
 
+**Environment variables.** Every ``MAPDIFF_*`` variable mapdiff reads is declared once in
+:data:`SETTINGS` (name, type, default, meaning) and read through :func:`setting`, at each
+call (a change of ``os.environ`` takes effect at once). The table is on the guide's
+"Settings" page.
+
+**Shared defaults.** :data:`TOLERANCE`, how far below a claimed share a map may be for the
+claim to be "within tolerance".
+
+**Input limits.** How big a file, and how many vertices, mapdiff reads before refusing.
 A control-map release is small (the DeepState archive file is ~84 KB and ~50,000
 vertices; an ISW day ~2.7 MB). A file hundreds of times larger is a mistake or an attack
 (a multi-GB upload, a single ring of tens of millions of vertices that would stall every
 overlay). :func:`mapdiff.read_map` and :func:`mapdiff.io.read.read_raw` check every input
 against a :class:`Limits` and refuse with :class:`~mapdiff.errors.InputLimitError`,
-whose message says which limit was hit and how to raise it.
-
-Where the limits come from, first match wins:
+whose message says which limit was hit and how to raise it. Where the limits come from,
+first match wins:
 
 1. the ``limits=`` argument of ``read_map`` / ``read_raw``;
 2. a process-wide value set with :func:`set_limits` (or, temporarily, :func:`raised`);
-3. the environment variables ``MAPDIFF_MAX_BYTES``, ``MAPDIFF_MAX_VERTICES`` and
-   ``MAPDIFF_MAX_FEATURE_VERTICES`` (integers; ``0`` means no limit), read at each call;
+3. the environment variables ``MAPDIFF_MAX_BYTES``, ``MAPDIFF_MAX_VERTICES``,
+   ``MAPDIFF_MAX_FEATURE_VERTICES``, ``MAPDIFF_MAX_FEATURES`` and
+   ``MAPDIFF_MAX_PROPERTIES`` (integers; ``0`` means no limit), read at each call;
 4. the defaults of :class:`Limits`.
 
 The check is cheap: the byte size comes from ``stat`` before anything is read (a stream
 is read at most one byte past the limit), the vertex counts from one vectorised
 ``shapely.get_num_coordinates``. KMZ archives have their own unpacking guards in
 :mod:`mapdiff.io.kml` (zip bombs).
+
+**Caches.** Every in-process cache (the ``functools.lru_cache`` of a function, a module's
+memo dict) is made with :func:`cached` or registered with :func:`register_cache`, so
+:func:`clear_caches` empties them all (after editing a shipped data file in place, or
+to bound a long process's memory). Files on disk (the read and results caches) are not
+touched: see :mod:`mapdiff.io.cache`.
 """
 
 from __future__ import annotations
@@ -27,23 +43,144 @@ import contextlib
 import dataclasses
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import shapely
 
-from .errors import InputLimitError
+from .errors import ArgumentError, FormatError, InputLimitError, quote
 
-__all__ = ["Limits", "current_limits", "raised", "set_limits"]
+__all__ = [
+    "SETTINGS",
+    "TOLERANCE",
+    "Limits",
+    "Setting",
+    "cached",
+    "clear_caches",
+    "current_limits",
+    "raised",
+    "register_cache",
+    "set_limits",
+    "setting",
+]
 
-_ENV = {
-    "max_bytes": "MAPDIFF_MAX_BYTES",
-    "max_vertices": "MAPDIFF_MAX_VERTICES",
-    "max_feature_vertices": "MAPDIFF_MAX_FEATURE_VERTICES",
-    "max_features": "MAPDIFF_MAX_FEATURES",
-    "max_properties": "MAPDIFF_MAX_PROPERTIES",
-}
+#: Default tolerance of a share claim: the map's share may be this much (absolute, 0.05 =
+#: 5 percentage points) below the claimed share and the claim still holds.
+TOLERANCE = 0.05
+
+# ---------------------------------------------------------------------------- the caches
+
+_CACHES: list = []
+
+
+def register_cache(cache):
+    """Register an in-process cache (anything with ``cache_clear()`` or ``clear()``, e.g. a
+    module's memo dict) for :func:`clear_caches`; returns it.
+
+    >>> _MEMO = register_cache({})
+    """
+    if not (callable(getattr(cache, "cache_clear", None)) or callable(getattr(cache, "clear", None))):
+        raise TypeError(f"a cache needs cache_clear() or clear(), not {type(cache).__name__}")
+    _CACHES.append(cache)
+    return cache
+
+
+def cached(*, maxsize: int | None = 128) -> Callable:
+    """``functools.lru_cache(maxsize)``, registered for :func:`clear_caches`.
+
+    >>> @cached(maxsize=1)
+    ... def answer():
+    ...     return 42
+    >>> answer(), answer(), answer.cache_info().hits
+    (42, 42, 1)
+    """
+
+    def wrap(func):
+        return register_cache(functools.lru_cache(maxsize=maxsize)(func))
+
+    return wrap
+
+
+def clear_caches() -> None:
+    """Empty every in-process cache of mapdiff (:func:`cached` functions, registered memos).
+
+    Results stay the same; the next calls rebuild what they need (the gazetteer, the
+    footprints, the administrative map, the equal-area projections...).
+
+    >>> import mapdiff
+    >>> mapdiff.config.clear_caches()
+    """
+    for cache in _CACHES:
+        (cache.cache_clear if hasattr(cache, "cache_clear") else cache.clear)()
+
+
+# ------------------------------------------------------------------------- the settings
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable mapdiff reads.
+
+    Attributes
+    ----------
+    name : str
+        The variable, ``MAPDIFF_...``.
+    type : type
+        What its text is read as: ``bool`` (set to anything but empty or ``0``), ``int``
+        (``_`` allowed between digits), ``float``, ``str`` or ``Path`` (``~`` expanded).
+    default : object
+        The value when the variable is unset or empty.
+    doc : str
+        What it sets.
+    """
+
+    name: str
+    type: type
+    default: object
+    doc: str
+
+    def parse(self, text: str | None):
+        """The value of ``text`` (the variable's text, None when unset); raises ValueError."""
+        if text is None or not text.strip():
+            return self.default
+        if self.type is bool:
+            return text.strip() != "0"
+        if self.type is int:
+            return int(text.strip().replace("_", ""))
+        if self.type is Path:
+            return Path(text).expanduser()
+        return self.type(text)
+
+
+def _limit(field: str, doc: str) -> Setting:
+    return Setting(f"MAPDIFF_{field.upper()}", int, getattr(Limits, field), f"{doc}; 0 = no limit")
+
+
+def setting(name: str):
+    """The value of the environment variable ``name`` now, read as its :data:`SETTINGS`
+    entry says (its default when unset or empty).
+
+    Raises :class:`~mapdiff.errors.ArgumentError` for a text that is not of its type.
+
+    Examples
+    --------
+    >>> setting("MAPDIFF_SCHEDULER_TIMEOUT")
+    30.0
+    """
+    spec = SETTINGS[name]
+    text = os.environ.get(name)
+    try:
+        return spec.parse(text)
+    except ValueError:
+        raise ArgumentError(
+            f"environment variable {name}={quote(text)} is not a {spec.type.__name__}; "
+            f"set it to one ({spec.doc}) or unset it"
+        ) from None
+
+
+# ---------------------------------------------------------------------------- the limits
 
 
 @dataclass(frozen=True)
@@ -85,6 +222,48 @@ class Limits:
         return {"schema_version": 1, **dataclasses.asdict(self)}
 
 
+#: Every environment variable mapdiff reads, by name (here, after :class:`Limits`: the
+#: limits' defaults are its fields'). The guide's "Settings" page lists them.
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in (
+        Setting(
+            "MAPDIFF_CACHE_DIR",
+            Path,
+            None,
+            "cache root (parsed releases, results, fetched boundaries); default: the user cache "
+            "folder (platformdirs)",
+        ),
+        Setting("MAPDIFF_NO_CACHE", bool, False, "turns the read cache of whole releases off"),
+        Setting("MAPDIFF_CACHE_MAX_MB", float, 2048.0, "size bound of the cache folder, in MB"),
+        Setting(
+            "MAPDIFF_DATA_DIR",
+            Path,
+            None,
+            "where fetched archive releases are kept; default: the user data folder (platformdirs)",
+        ),
+        Setting("MAPDIFF_OFFLINE", bool, False, "forbids any network access"),
+        Setting(
+            "MAPDIFF_FETCH_BASE_URL", str, None, "base URL of archive releases; default: each archive's own"
+        ),
+        Setting(
+            "MAPDIFF_NOMINATIM_URL",
+            str,
+            "https://nominatim.openstreetmap.org",
+            "Nominatim server for place boundaries",
+        ),
+        Setting("MAPDIFF_SCHEDULER_TIMEOUT", float, 30.0, "seconds to connect to a dask scheduler"),
+        _limit("max_bytes", "bytes of one input"),
+        _limit("max_vertices", "vertices in one input"),
+        _limit("max_feature_vertices", "vertices in one feature"),
+        _limit("max_features", "features in one input"),
+        _limit("max_properties", "distinct property names in one input"),
+    )
+}
+
+#: The environment variable of each limit.
+_ENV = {f.name: f"MAPDIFF_{f.name.upper()}" for f in dataclasses.fields(Limits)}
+
 _override: Limits | None = None
 
 
@@ -93,14 +272,12 @@ def _from_env() -> Limits:
     return _parse_env(tuple(os.environ.get(var) for var in _ENV.values()))
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 def _parse_env(texts: tuple) -> Limits:
     values = {}
     for (field, var), text in zip(_ENV.items(), texts, strict=True):
-        if text is None or not text.strip():
-            continue
         try:
-            n = int(text.strip().replace("_", ""))
+            n = SETTINGS[var].parse(text)
         except ValueError:
             raise InputLimitError(
                 f"environment variable {var}={text!r} is not an integer; "
@@ -245,8 +422,6 @@ def check_json_depth(data: bytes, name: str, limit: int = MAX_JSON_DEPTH) -> Non
     ...
     mapdiff.errors.FormatError: x.json: JSON nested too deeply (over 3 levels...
     """
-    from .errors import FormatError
-
     depth = 0
     view = np.frombuffer(data, dtype=np.uint8) if not isinstance(data, np.ndarray) else data
     for start in range(0, len(view), 1 << 22):

@@ -15,8 +15,8 @@ from __future__ import annotations
 import csv
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
+from . import config
 from .errors import UnknownLabelError, UnknownSideError
 
 __all__ = [
@@ -120,7 +120,7 @@ def as_label(value: Label | tuple | str) -> Label:
     )
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def _aliases() -> dict[str, str]:
     from ._resources import data_dir
 

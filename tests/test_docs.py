@@ -150,10 +150,9 @@ def test_broken_reference_fails_the_strict_build(tmp_path):
     assert "mapdiff.no_such_function" in proc.stdout + proc.stderr
 
 
-def test_schemas_in_docs_schemas_are_listed(tmp_path):
+def test_schemas_in_mapdiff_schemas_are_listed(tmp_path):
     config = copy_project(tmp_path / "src")
-    schemas = config.parent / "docs" / "schemas"
-    schemas.mkdir(exist_ok=True)
+    schemas = config.parent / "mapdiff" / "schemas"
     (schemas / "zz_test_result.json").write_text(
         json.dumps(
             {

@@ -1,5 +1,6 @@
 """One JSON contract: every ``--json`` output and every ``to_dict()`` has ``schema_version``
-and a ``type``, and validates against ``docs/schemas/<type>.schema.json`` (draft 2020-12).
+and a ``type``, and validates against ``mapdiff/schemas/<type>.schema.json`` (draft 2020-12),
+the shipped files that are the one definition of the shapes.
 
 Every CLI subcommand that has ``--json`` is run in process on the shipped samples, so no
 real data is needed; a subcommand without a case here fails the test."""
@@ -7,6 +8,7 @@ real data is needed; a subcommand without a case here fails the test."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from mapdiff.cli import _COMMANDS, build_parser, main
 
 jsonschema = pytest.importorskip("jsonschema")
 
-SCHEMAS = ROOT / "docs" / "schemas"
+SCHEMAS = Path(mapdiff.__file__).parent / "schemas"  # package data (setup.cfg)
 SAMPLES = ROOT / "data" / "samples"
 OLD = str(SAMPLES / "deepstatemap_data_20251101_pokrovsk.geojson")
 NEW = str(SAMPLES / "deepstatemap_data_20251127_pokrovsk.geojson")
@@ -42,7 +44,7 @@ def validate(doc) -> str:
     text = json.dumps(doc, allow_nan=False)  # no NaN or inf anywhere
     doc = json.loads(text)
     assert doc["schema_version"] == SCHEMA_VERSION
-    assert doc["type"] in SCHEMA, f"no docs/schemas/{doc['type']}.schema.json"
+    assert doc["type"] in SCHEMA, f"no mapdiff/schemas/{doc['type']}.schema.json"
     validator = jsonschema.Draft202012Validator(
         SCHEMA[doc["type"]], format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
@@ -52,33 +54,25 @@ def validate(doc) -> str:
 
 
 def test_schema_files_name_their_type():
-    assert SCHEMA, "no schema in docs/schemas"
+    assert SCHEMA, "no schema in mapdiff/schemas"
     for name, schema in SCHEMA.items():
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
         assert schema["properties"]["type"] == {"const": name, "description": "names the result"}
         assert {"schema_version", "type"} <= set(schema["required"])
 
 
-def test_schema_files_are_those_the_generator_writes(tmp_path):
-    import subprocess
-    import sys
-
-    subprocess.run([sys.executable, str(ROOT / "tools" / "make_schemas.py"), str(tmp_path)], check=True)
-    made = {p.name: p.read_text() for p in tmp_path.glob("*.schema.json")}
-    hand = {f"{t}.schema.json" for t in _hand_written()}  # kept by hand, e.g. tracking
-    kept = {p.name: p.read_text() for p in SCHEMAS.glob("*.schema.json") if p.name not in hand}
-    assert made == kept
-    assert hand <= {p.name for p in SCHEMAS.glob("*.schema.json")}
-
-
-def _hand_written() -> tuple:
-    import ast
-
-    tree = ast.parse((ROOT / "tools" / "make_schemas.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "HAND_WRITTEN":
-            return ast.literal_eval(node.value)
-    return ()
+def test_shared_definitions_say_the_same_in_every_file():
+    """A definition used by several schemas (``date``, ``km2``, ``geometry``...) is written
+    in each file: every copy must be the same, and every ``$ref`` must resolve."""
+    seen: dict = {}
+    for name, schema in SCHEMA.items():
+        defs = schema.get("$defs", {})
+        for key, value in defs.items():
+            first = seen.setdefault(key, (name, value))
+            assert value == first[1], f"$defs/{key} differs in {name} and {first[0]}"
+        refs = set(re.findall(r'"\$ref": "#/\$defs/(\w+)"', json.dumps(schema)))
+        assert refs <= set(defs), f"{name}: unresolved {refs - set(defs)}"
+        assert set(defs) <= refs, f"{name}: unused $defs {set(defs) - refs}"
 
 
 @pytest.fixture

@@ -47,6 +47,8 @@ def test_every_data_file_is_package_data():
         if not p.endswith(".py")
     ]
     assert not profiles
+    schemas = [p.removeprefix("schemas/") for p in pats["mapdiff"]]
+    assert not _unshipped(ROOT / "mapdiff" / "schemas", schemas), "add these to setup.cfg package_data"
 
 
 def test_package_dir_maps_data_and_metadata_lives_in_pyproject():
@@ -111,6 +113,7 @@ def test_wheel_ships_code_data_licences_and_metadata(tmp_path):
     }
     assert data <= names, sorted(data - names)
     assert any(n.endswith(".toml") and n.startswith("mapdiff/profiles/") for n in names)
+    assert {f"mapdiff/schemas/{p.name}" for p in (ROOT / "mapdiff" / "schemas").iterdir()} <= names
     assert not any(n.startswith(("tests/", "docs/", "notebooks/")) for n in names)
     # what the wheel ships is what its licence metadata says
     expression = meta["License-Expression"]

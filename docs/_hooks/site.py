@@ -5,10 +5,10 @@
   executed here), is added to the "Gallery" section of the navigation, and is listed on
   ``gallery/index.md`` where that page says ``<!-- mapdiff:gallery -->``. A notebook
   added to ``notebooks/`` appears on the next build without touching ``mkdocs.yml``.
-* **JSON Schemas.** Every ``docs/schemas/*.json`` is summarised (title, description,
-  top-level properties) where ``json-output.md`` says ``<!-- mapdiff:schemas -->``,
-  with a link to the file and the full schema folded away. The files themselves are
-  copied to the site by MkDocs like any other static file.
+* **JSON Schemas.** Every ``mapdiff/schemas/*.json`` (shipped with the package) is
+  summarised (title, description, top-level properties) where ``json-output.md`` says
+  ``<!-- mapdiff:schemas -->``, with a link to the file and the full schema folded away,
+  and published as is at ``schemas/<name>``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ def _root(config) -> Path:
 
 def _notebooks(config) -> list[Path]:
     return sorted((_root(config) / "notebooks").glob("*.ipynb"))
+
+
+def _schemas(config) -> list[Path]:
+    return sorted((_root(config) / "mapdiff" / "schemas").glob("*.json"))
 
 
 def _notebook_info(path: Path) -> tuple[str, str, int]:
@@ -72,13 +76,17 @@ def on_files(files, config):
     """Make each notebook a file of the site, at ``notebooks/<name>/`` as in the repository.
 
     The file is read in place from the repository's ``notebooks/`` (``src_dir`` is the
-    repository root), so nothing is copied into ``docs/``.
+    repository root), so nothing is copied into ``docs/``; so are the JSON Schemas, from
+    ``mapdiff/schemas/`` to ``schemas/``.
     """
     root = str(_root(config))
     for path in _notebooks(config):
         uri = f"{NOTEBOOK_DIR}/{path.name}"
         if files.get_file_from_path(uri) is None:
             files.append(File(uri, root, config.site_dir, config.use_directory_urls))
+    for path in _schemas(config):  # mapdiff/schemas/x.json -> schemas/x.json
+        files.append(File(f"schemas/{path.name}", str(path.parent.parent), config.site_dir,
+                          config.use_directory_urls))
     return files
 
 
@@ -126,17 +134,16 @@ def _cell(text) -> str:
 
 
 def _schemas_markdown(config) -> str:
-    folder = Path(config.docs_dir) / "schemas"
-    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    paths = _schemas(config)
     if not paths:
-        return "Schemas are added per result type; none is in `docs/schemas/` yet."
+        return "Schemas are added per result type; none is in `mapdiff/schemas/` yet."
     out = []
     for path in paths:
         text = path.read_text(encoding="utf-8")
         try:
             schema = json.loads(text)
         except ValueError as exc:  # a broken schema must break the build, not vanish
-            raise ValueError(f"docs/schemas/{path.name} is not valid JSON: {exc}") from exc
+            raise ValueError(f"mapdiff/schemas/{path.name} is not valid JSON: {exc}") from exc
         title = schema.get("title") or path.stem
         out.append(f"## {_cell(title)}\n")
         out.append(f"File: [`schemas/{path.name}`](schemas/{path.name})"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .._dates import as_date
 from .._json import SCHEMA_VERSION, iso, jsonable
+from ..config import TOLERANCE
 from ..errors import ArgumentError, CoverageError
 from ..model.classes import source_label, source_lean, source_name
 
@@ -362,7 +363,7 @@ def check_claim_all(
     *,
     date=None,
     kind: str = "share",
-    tolerance: float = 0.05,
+    tolerance: float = TOLERANCE,
     footprint_kind: str | None = None,
     policy: str = "nobody",
     max_gap_days: int | None = MAX_GAP_DAYS,

@@ -52,6 +52,7 @@ import shapely
 
 from .._geo import GeoResult
 from .._json import SCHEMA_VERSION, iso, jsonable
+from ..config import TOLERANCE
 from ..encircle.core import GREY_POLICIES, Encirclement, encirclement, pocket_footprint
 from ..errors import ArgumentError, CoverageError
 from ..labels import CONTESTED, NOT_COVERED, resolve_side
@@ -181,7 +182,7 @@ class ClaimCheck(GeoResult):
     footprint_km2: float = 0.0
     covered_km2: float = 0.0
     short_km2: float = 0.0
-    tolerance: float = 0.05
+    tolerance: float = TOLERANCE
     footprint_kind: str = ""
     approximate: bool = False
     sensitivity: tuple = ()
@@ -509,7 +510,7 @@ def check_claim(
     claimed=None,
     *,
     kind: str = "share",
-    tolerance: float = 0.05,
+    tolerance: float = TOLERANCE,
     footprint_kind: str | None = None,
     policy: str = "nobody",
 ) -> ClaimCheck:
@@ -678,7 +679,7 @@ def check_encircled_claim(
     place,
     side: str,
     *,
-    tolerance: float = 0.05,
+    tolerance: float = TOLERANCE,
     footprint_kind: str | None = None,
     fire_range_km: float | None = None,
     grey: str = "passable",

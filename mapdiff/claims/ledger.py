@@ -30,6 +30,7 @@ from pathlib import Path
 from .._dates import as_date
 from .._json import SCHEMA_VERSION, jsonable
 from .._resources import data_dir
+from ..config import TOLERANCE
 from ..errors import (
     ArgumentError,
     CoverageError,
@@ -622,7 +623,7 @@ def check_claims(
     ledger,
     maps,
     *,
-    tolerance: float = 0.05,
+    tolerance: float = TOLERANCE,
     policy: str = "nobody",
     footprint_kind: str | None = None,
     release: str = "on_or_before",

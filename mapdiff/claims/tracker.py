@@ -71,6 +71,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._json import SCHEMA_VERSION, jsonable
+from ..config import TOLERANCE
 from ..errors import ArgumentError
 from .check import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES, SENSITIVITY_BUFFERS_KM
 from .ledger import Ledger, read_ledger
@@ -167,7 +168,7 @@ class Tracking:
     curves: tuple = field(default=(), repr=False)
     sources: tuple = ()
     threshold: float = CAPTURED_THRESHOLD
-    tolerance: float = 0.05
+    tolerance: float = TOLERANCE
     policy: str = "nobody"
     seconds: float = 0.0
 
@@ -408,7 +409,7 @@ def track(
     maps: Mapping,
     *,
     threshold: float = CAPTURED_THRESHOLD,
-    tolerance: float = 0.05,
+    tolerance: float = TOLERANCE,
     policy: str = "nobody",
     buffers_km=SENSITIVITY_BUFFERS_KM,
     max_gap_days: int = 7,

@@ -11,7 +11,7 @@ traceback); 4 a source cannot be reached or has not published the release asked 
 sources were processed, others are stale). Under ``--json`` an error is also printed to stdout as
 ``{"schema_version": 1, "type": "error", "exit_code": 2, "error": "<class>", "message":
 "..."}``. Every ``--json`` output has ``schema_version`` and ``type``; the shapes are
-JSON Schemas in ``docs/schemas/``. Output piped into a program that stops reading
+JSON Schemas in ``mapdiff/schemas/``. Output piped into a program that stops reading
 (``| head``) ends quietly.
 """
 

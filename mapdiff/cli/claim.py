@@ -11,6 +11,7 @@ PDF) draws the claim figure: for several sources the every-side panel grid
 from __future__ import annotations
 
 from ..claims.check import KINDS, POLICIES, check_claim
+from ..config import TOLERANCE
 from ..errors import ArgumentError
 from . import (
     EXIT_OK,
@@ -267,8 +268,8 @@ def _configure(p) -> None:
     p.add_argument(
         "--tolerance",
         type=ranged(float, 0, 1),
-        default=0.05,
-        help="absolute share below the claim still 'within tolerance' (default 0.05)",
+        default=TOLERANCE,
+        help=f"absolute share below the claim still 'within tolerance' (default {TOLERANCE})",
     )
     p.add_argument(
         "--max-gap-days",

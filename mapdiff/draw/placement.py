@@ -9,7 +9,7 @@ of labels a map carries (place names, a corridor, a pocket).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from .. import config
 
 __all__ = ["place_label"]
 
@@ -67,7 +67,7 @@ def _settling(fig) -> None:
         engine.__class__ = _settling_class()
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def _settling_class():
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 

@@ -37,12 +37,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import shapely
 
+from .. import config
 from .._json import iso
 from .._resources import data_dir
 from ..errors import ArgumentError, EmptyMapError, FormatError, MapdiffError, MissingDependencyError
@@ -329,7 +329,7 @@ def _geo_file(name: str) -> Path | None:
     return path if path.is_file() else None
 
 
-@lru_cache(maxsize=16)
+@config.cached(maxsize=16)
 def _line_layer(path: str) -> tuple:
     """(lines as a shapely array, STRtree) of a GeoJSON/vector file: polygons become their outlines."""
     from ..io.gate import read_geometries
@@ -345,7 +345,7 @@ def _line_layer(path: str) -> tuple:
     return geoms, shapely.STRtree(geoms)
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def _settlements() -> tuple:
     import csv
 
@@ -519,7 +519,7 @@ def _finish_map(ax, centre, *, places=True, context=True, tiles=None, skip_names
     return notes
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def _places() -> tuple:
     """(name, lon, lat, large) of every gazetteer place, read from ``data/geo/`` as data (the
     drawing layer does not call the gazetteer's resolver: ``Footprint.plot`` delegates here)."""

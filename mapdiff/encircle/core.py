@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from .. import config
 from .._geo import GeoResult
 from .._json import SCHEMA_VERSION, iso, jsonable
 from ..errors import ArgumentError, CoverageError, MapdiffError
@@ -446,7 +447,7 @@ class _Frame:
 #: Whole-map layers per map (a ControlMap is immutable and hashed by identity): the
 #: unions of the defender's, the encircler's and the grey land, and the passable land per
 #: grey policy, built once per map and reused by every place and policy asked of it.
-_LAYERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LAYERS: weakref.WeakKeyDictionary = config.register_cache(weakref.WeakKeyDictionary())
 
 
 def _layers(cmap, by: str, defender: str, grey: str):

@@ -20,12 +20,12 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import shapely
 
+from .. import config
 from ..errors import ArgumentError, MissingDependencyError, quote
 from ..model.control_map import ControlMap, _polygonal, _speaks_on_land
 from ..model.measure import area_km2
@@ -431,7 +431,7 @@ def _identity(path: str) -> str | None:
     return f"{real}|{st.st_size}|{st.st_ino}|{st.st_mtime_ns}|{st.st_ctime_ns}"
 
 
-@lru_cache(maxsize=64)
+@config.cached(maxsize=64)
 def _real_dir(path: str) -> str:
     return os.path.realpath(path)
 
@@ -565,7 +565,8 @@ def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
         )
 
 
-_INDEXES: dict = {}  # per process: the footprints of the last runs, indexed (a worker runs many batches)
+# per process: the footprints of the last runs, indexed (a worker runs many batches)
+_INDEXES: dict = config.register_cache({})
 
 
 def _index(ctx: _Context) -> _Footprints:
@@ -717,9 +718,10 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="mapdiff-parent-watch", daemon=True).start()
 
 
-_CLIENTS: dict = {}  # one dask client per scheduler address (or "local"), kept for the process
+_CLIENTS: dict = {}  # one dask client per scheduler address (or "local"): connections, not a cache
 _DASK_IN_FLIGHT = 2  # batches given to each worker at a time: one running, one waiting
-_SCATTERED: dict = {}  # (client id, context digest) -> the context on that client's workers
+# (client id, context digest) -> the context on that client's workers
+_SCATTERED: dict = config.register_cache({})
 
 
 def dask_client(scheduler: str | None = None, *, workers: int | None = None):
@@ -769,9 +771,6 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None):
     return client
 
 
-SCHEDULER_DEADLINE_S = 30.0
-
-
 def _connect(Client, scheduler: str, deadline_s: float | None = None):
     """``Client(scheduler)`` within a deadline: a peer that accepts the connection but
     never completes dask's handshake hung the run forever (the client's own ``timeout``
@@ -779,7 +778,7 @@ def _connect(Client, scheduler: str, deadline_s: float | None = None):
     deadline (``MAPDIFF_SCHEDULER_TIMEOUT``, default 30 s) the run stops with a clear error."""
     import threading
 
-    deadline = deadline_s or float(os.environ.get("MAPDIFF_SCHEDULER_TIMEOUT") or SCHEDULER_DEADLINE_S)
+    deadline = deadline_s or config.setting("MAPDIFF_SCHEDULER_TIMEOUT")
     box: dict = {}
 
     def connect():

@@ -58,7 +58,6 @@ import html
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,6 +65,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .. import config
 from .._dates import as_date, find_date
 from .._json import SCHEMA_VERSION
 from ..claims.check import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
@@ -540,7 +540,7 @@ def _read_full(r: _Release, profile: str | None, cache: bool = True) -> ControlM
 
 
 # ======================================================================= share series
-@lru_cache(maxsize=1024)
+@config.cached(maxsize=1024)
 def _footprint(name: str):
     from ..places.footprints import footprint
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import shapely
 
+from .. import config
 from .._json import SCHEMA_VERSION, iso, jsonable
 from ..claims.check import check_claim
 from ..claims.ledger import Ledger, check_claims, read_ledger, shipped_ledger_path
@@ -319,7 +319,7 @@ def build_report(
     )  # fmt: skip
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def _settlement_index():
     """(ids, STRtree of boxes) of every settlement: a polygon's own box; a GeoNames point's
     footprint lies in its hromada (a disc clipped to it), so the hromada's box, else a wide one."""
@@ -414,7 +414,7 @@ def _settlements_and_regions(old: ControlMap, new: ControlMap, ch: Changes) -> t
     return moved, regions, notes
 
 
-_UNIT_MEMO: dict = {}
+_UNIT_MEMO: dict = config.register_cache({})
 
 
 def _unit_km2_memo(m: ControlMap, ids: tuple, arr: np.ndarray) -> dict:

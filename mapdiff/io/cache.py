@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .. import _dirs
+from .. import _dirs, config
 from .._json import iso
 from ..labels import Label
 from ..model.control_map import ControlMap, NormalisationReport, Provenance, Repair, _Union
@@ -150,7 +150,7 @@ def _file_digest(path: Path) -> str:
     return _DIGESTS[key]
 
 
-_DIGESTS: dict = {}
+_DIGESTS: dict = config.register_cache({})
 
 
 def release_key(content_sha256: str, aoi=None, profile=None, *, extra: str = "") -> str:
@@ -356,15 +356,14 @@ def remember_detected(content_sha256: str, name: str, directory=None) -> None:
 
 #: Largest size of the cache folder's entries before the least recently used go (bytes);
 #: ``MAPDIFF_CACHE_MAX_MB`` sets it.
-MAX_BYTES_DEFAULT = 2 * 1024**3
+MAX_BYTES_DEFAULT = int(config.SETTINGS["MAPDIFF_CACHE_MAX_MB"].default * 1024**2)
 
 
 def max_bytes() -> int:
     """The size bound of the cache folder: ``$MAPDIFF_CACHE_MAX_MB`` MB, else 2 GiB."""
-    text = os.environ.get("MAPDIFF_CACHE_MAX_MB", "").strip()
     try:
-        return int(float(text) * 1024**2) if text else MAX_BYTES_DEFAULT
-    except ValueError:
+        return int(config.setting("MAPDIFF_CACHE_MAX_MB") * 1024**2)
+    except ValueError:  # not a number: the default (a read never fails on it)
         return MAX_BYTES_DEFAULT
 
 

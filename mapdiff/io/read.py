@@ -34,6 +34,7 @@ from ..config import (
     check_text_vertices,
     check_vertices,
     current_limits,
+    register_cache,
 )
 from ..errors import (
     CRSError,
@@ -386,7 +387,7 @@ def _clip_boxes(clip):
     return _boxes_of(clip if isinstance(clip, list | tuple | np.ndarray) else [clip])
 
 
-_BOXES: dict = {}
+_BOXES: dict = register_cache({})
 
 
 def _boxes_of(items):
@@ -489,7 +490,7 @@ def _clip_by_rect(geoms: np.ndarray, x0, y0, x1, y1) -> np.ndarray:
     return out
 
 
-_COVER_IN: dict = {}
+_COVER_IN: dict = register_cache({})
 
 
 def _cut(cover, boxes):
@@ -1056,7 +1057,7 @@ def _geojson_crs(obj: dict, name: str):
     return crs
 
 
-_CRS_NAMED: dict = {}
+_CRS_NAMED: dict = register_cache({})
 
 
 def _is_lonlat(crs: pyproj.CRS) -> bool:
@@ -1066,7 +1067,7 @@ def _is_lonlat(crs: pyproj.CRS) -> bool:
     return _LONLAT[key]
 
 
-_LONLAT: dict = {}
+_LONLAT: dict = register_cache({})
 
 
 def _lonlat_test(crs: pyproj.CRS) -> bool:

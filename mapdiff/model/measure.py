@@ -8,11 +8,11 @@ WGS84 ellipsoid (:class:`pyproj.Geod`) are the yardstick the tests hold these to
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pyproj
 import shapely
+
+from .. import config
 
 __all__ = ["area_km2", "equal_area_crs", "from_equal_area", "geodesic_area_km2", "to_equal_area"]
 
@@ -30,7 +30,7 @@ def _centre(geoms) -> tuple[float, float]:
     return (xmin + xmax) / 2.0, (ymin + ymax) / 2.0
 
 
-@lru_cache(maxsize=256)
+@config.cached(maxsize=256)
 def _laea(lon: float, lat: float) -> pyproj.CRS:
     return pyproj.CRS.from_proj4(
         f"+proj=laea +lat_0={lat} +lon_0={lon} +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
@@ -44,7 +44,7 @@ def _laea(lon: float, lat: float) -> pyproj.CRS:
 _LAEA_STEP = "+proj=laea +lat_0={lat} +lon_0={lon} +x_0=0 +y_0=0 +ellps=WGS84"
 
 
-@lru_cache(maxsize=256)
+@config.cached(maxsize=256)
 def _transformer(lon: float, lat: float) -> pyproj.Transformer:
     return pyproj.Transformer.from_pipeline(
         "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step "
@@ -52,7 +52,7 @@ def _transformer(lon: float, lat: float) -> pyproj.Transformer:
     )
 
 
-@lru_cache(maxsize=256)
+@config.cached(maxsize=256)
 def _inverse_transformer(lon: float, lat: float) -> pyproj.Transformer:
     return pyproj.Transformer.from_pipeline(
         "+proj=pipeline +step +inv "
@@ -61,7 +61,7 @@ def _inverse_transformer(lon: float, lat: float) -> pyproj.Transformer:
     )
 
 
-@lru_cache(maxsize=512)
+@config.cached(maxsize=512)
 def cached_transformer(src, dst) -> pyproj.Transformer:
     """A cached ``pyproj.Transformer.from_crs(src, dst, always_xy=True)``.
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import shapely
 
-from .. import _dirs
+from .. import _dirs, config
 
 OSM_BOUNDARY = "osm_boundary"
 
@@ -45,7 +44,7 @@ def cached_boundary(canon: str) -> tuple[object, dict] | None:
     return None if got is None else (got[0], dict(got[1]))
 
 
-@lru_cache(maxsize=64)
+@config.cached(maxsize=64)
 def _read_cached(path: str, mtime_ns: int, size: int):
     """Parse one cache entry (memoised on path, mtime and size: a rewrite is re-read)."""
     try:

@@ -30,11 +30,11 @@ import gzip
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import shapely
 
+from .. import config
 from .._resources import data_dir
 from ..errors import UnknownPlaceError
 
@@ -168,7 +168,7 @@ def _files() -> dict:
     return {lv: geo / f"osm_admin_{lv}s.geojson.gz" for lv in LEVELS}
 
 
-@lru_cache(maxsize=4)
+@config.cached(maxsize=4)
 def _raw(level: str) -> bytes:
     path = _files()[level]
     if not path.is_file():
@@ -179,7 +179,7 @@ def _raw(level: str) -> bytes:
     return gzip.decompress(path.read_bytes())
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def _index() -> tuple[dict, dict, dict]:
     """(units by id, ids by normalised name, ids by parent stem), from ``osm_admin_places.csv``."""
     import csv
@@ -241,7 +241,7 @@ def _index() -> tuple[dict, dict, dict]:
     return by_id, by_name, by_stem
 
 
-@lru_cache(maxsize=4)
+@config.cached(maxsize=4)
 def _geometries(level: str) -> dict:
     """{id: geometry} of one level (built from the shipped file in one GEOS pass)."""
     import orjson

@@ -29,12 +29,12 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import urllib.parse
 
 import numpy as np
 import shapely
 
+from .. import config
 from .._http import get
 from ..errors import DownloadError
 from ..io.atomic import write_text
@@ -51,7 +51,7 @@ __all__ = [
     "fetch_footprint",
 ]
 
-DEFAULT_NOMINATIM_URL = "https://nominatim.openstreetmap.org"
+DEFAULT_NOMINATIM_URL = config.SETTINGS["MAPDIFF_NOMINATIM_URL"].default
 #: Hosts :func:`fetch_footprint` may contact (loopback is always allowed).
 ALLOWED_HOSTS = ("nominatim.openstreetmap.org",)
 _MAX_BYTES = 32 * 1024 * 1024
@@ -173,7 +173,7 @@ def fetch_footprint(
     if query is None:
         oblast = f", {row['oblast']} Oblast" if row and row.get("oblast") else ""
         query = f"{canon}{oblast}, Ukraine"
-    base = (base_url or os.environ.get("MAPDIFF_NOMINATIM_URL") or DEFAULT_NOMINATIM_URL).rstrip("/")
+    base = (base_url or config.setting("MAPDIFF_NOMINATIM_URL")).rstrip("/")
     params = urllib.parse.urlencode(
         {"q": query, "format": "jsonv2", "polygon_geojson": 1, "limit": 10, "accept-language": "en"}
     )

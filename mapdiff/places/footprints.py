@@ -41,13 +41,13 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import shapely
 import shapely.affinity
 
+from .. import config
 from .._geo import GeoResult
 from .._json import SCHEMA_VERSION
 from .._resources import data_dir
@@ -282,7 +282,7 @@ def _norm(name: str) -> str:
     return text.replace("’", "'").replace("ʼ", "'").replace("`", "'").replace("ё", "е")
 
 
-@lru_cache(maxsize=256)
+@config.cached(maxsize=256)
 def _grown(geom, km: float):
     """``geom`` buffered by ``km`` in its local equal-area projection, and its km² (cached:
     geometries are immutable, and a claim check asks for the same buffers again)."""
@@ -294,7 +294,7 @@ def _grown(geom, km: float):
     return out, float(area_km2(out))
 
 
-@lru_cache(maxsize=1024)
+@config.cached(maxsize=1024)
 def _disc(lon: float, lat: float, km2: float):
     """A geodesic disc of ``km2`` around (lon, lat) (cached: geometries are immutable)."""
     inv = _inverse_transformer(lon, lat)  # the LAEA centred here, back to lon/lat
@@ -332,7 +332,7 @@ def _features(path: Path) -> list:
     return feats
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def _gazetteer() -> tuple[dict, dict]:
     """(entries by canonical name, canonical names by normalised alias).
 
@@ -638,7 +638,7 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
 
 #: (name, kind, buffer) -> (the gazetteer it was built from, Footprint): footprints are
 #: immutable, and a claim asks for the same few several times (its sensitivity table)
-_BUILT: dict = {}
+_BUILT: dict = config.register_cache({})
 
 #: level of the frontline gazetteer's towns (``towns.csv`` and the shipped city limits)
 TOWN = "town"
@@ -647,7 +647,7 @@ ADMIN_BOUNDARY = "admin_boundary"
 _LIMITS_RE = re.compile(r"^OpenStreetMap ((?:relation|way)/\d+) \((?:city|town) limits")
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def _legacy_ids() -> dict:
     """{canonical town name: OSM id of its shipped limits} (read from the provenance)."""
     out = {}
@@ -659,7 +659,7 @@ def _legacy_ids() -> dict:
     return out
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def _legacy_by_id() -> dict:
     """{id: canonical town name}: an id of the administrative map that is a frontline town
     is that town (its footprint ladder and numbers): its OSM limits' relation, or the

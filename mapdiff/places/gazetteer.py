@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pyproj
 import shapely
 
+from .. import config
 from .._resources import data_dir
 
 __all__ = ["COMPASS", "Nearest", "PointIndex", "compass", "settlements", "towns"]
@@ -143,7 +143,7 @@ class PointIndex:
         return Nearest(name, km, bearing)
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def towns() -> PointIndex:
     """Every gazetteer place at its official centre (a footprint's centroid where it has none).
 
@@ -169,7 +169,7 @@ def towns() -> PointIndex:
     return PointIndex(tuple(names), np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def settlements() -> PointIndex:
     """The shipped GeoNames settlements (empty when ``data/geo/settlements.csv`` is absent).
 

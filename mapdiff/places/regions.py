@@ -27,11 +27,11 @@ not the area of either outline.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 import numpy as np
 import shapely
 
+from .. import config
 from .._resources import data_dir
 from ..errors import UnknownPlaceError
 
@@ -57,7 +57,7 @@ OFFICIAL_AREA_KM2 = {"ukraine": 603_628.0}
 GEOGRAPHY_VERSION = "land-2015+maritime-osm2017-band0.02-2"
 
 
-@lru_cache(maxsize=8)
+@config.cached(maxsize=8)
 def region(name: str):
     """The shipped polygon of a named region (lon/lat, prepared for fast predicates).
 
@@ -80,7 +80,7 @@ def _first_feature(path):
     return shapely.from_geojson(json.dumps(feature["geometry"])), feature.get("properties") or {}
 
 
-@lru_cache(maxsize=8)
+@config.cached(maxsize=8)
 def drawn_extent(name: str):
     """Where a map's drawn polygons count for a region: its land plus its coastal waters.
 

@@ -31,11 +31,10 @@ the isthmus, not the box edges above, decides where scope ends.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import shapely
 
+from .. import config
 from ..model.measure import _segments, area_km2
 from .regions import region
 
@@ -46,7 +45,7 @@ PRE2022_MIN_KM2 = 1000.0
 _BORDER_TOL_DEG = 0.005  # ~500 m
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def crimea():
     """Crimea as part of Ukraine's national boundary (lon/lat), south of the isthmuses.
 
@@ -70,7 +69,7 @@ def crimea():
     return geom
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def russian_land_border():
     """Ukraine's land border with Russia, approximated as its boundary north of 46.9° N, east of 33.3° E."""
     line = shapely.intersection(shapely.boundary(region("ukraine")), shapely.box(33.3, 46.9, 41.0, 52.5))
@@ -78,7 +77,7 @@ def russian_land_border():
     return line
 
 
-@lru_cache(maxsize=1)
+@config.cached(maxsize=1)
 def _border_tree():
     """The border's segments in a tree: components far from it are never measured."""
     return shapely.STRtree(_segments(russian_land_border()))

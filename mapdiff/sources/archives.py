@@ -29,13 +29,12 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import urllib.parse
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import _dirs
+from .. import _dirs, config
 from .._dates import as_date
 from .._http import check_url, download
 from .._http import offline as _offline_env
@@ -155,7 +154,7 @@ def _check_url(url: str) -> None:
 
 
 def _base_url(archive: Archive, base_url: str | None) -> str:
-    base = base_url or os.environ.get("MAPDIFF_FETCH_BASE_URL")
+    base = base_url or config.setting("MAPDIFF_FETCH_BASE_URL")
     if not base:
         return archive.base_url
     base = base if base.endswith("/") else base + "/"
