@@ -41,6 +41,11 @@ that borders the encircling side (and the grey zone), snapped at ``snap_m`` (def
 
 Areas labelled ``encircled`` by a source are that source's claim; :func:`check_encircled_labels`
 runs the same analysis on each of them.
+
+Here are the result and the entry point; the steps live by concept: :mod:`.pocket` (the
+place, or several towns as one pocket, and the rear), :mod:`.passable` (each map's passable
+and blocking land and its connected pieces), :mod:`.corridor` (the way out's width and line)
+and :mod:`._geometry` (set operations that survive real fronts, the local frame).
 """
 
 from __future__ import annotations
