@@ -646,7 +646,7 @@ def _ref_component_index(tree, geom):
 
 
 def _ref_layers(cmap, by, defender, grey):
-    from mapdiff.encircle.core import _union
+    from mapdiff.encircle._geometry import union as _union
 
     own, enemy, greys, other_pass = [], [], [], []
     for lab in cmap.all_labels:
@@ -667,14 +667,14 @@ def _ref_layers(cmap, by, defender, grey):
 
 
 def _ref_pieces(cmap, passable):
-    from mapdiff.encircle.core import _polygons
+    from mapdiff.encircle._geometry import polygons as _polygons
 
     parts = _polygons(passable)
     return parts, shapely.STRtree(parts)
 
 
 def _ref_largest(cmap, own):
-    from mapdiff.encircle.core import _polygons
+    from mapdiff.encircle._geometry import polygons as _polygons
     from mapdiff.model.measure import area_km2
 
     own_parts = _polygons(own)
@@ -682,7 +682,7 @@ def _ref_largest(cmap, own):
 
 
 def _ref_corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution_m, bound=None):
-    from mapdiff.encircle.core import _connected, _corridor_line
+    from mapdiff.encircle.corridor import _connected, _corridor_line
 
     lo, hi = resolution_m / 4, r_max
     at_lo = _connected(passable_m, blocking_m, holding_m, target_m, lo)
@@ -702,9 +702,9 @@ def _ref_corridor(passable_m, blocking_m, holding_m, target_m, r_max, resolution
 
 
 def _ref_measure_corridor(
-    cmap, frame, fp_m, passable, rear_geom, rear, parts, rear_parts, holding, search_km, resolution_m
+    frame, fp_m, passable, rear_geom, rear, parts, rear_parts, holding, search_km, resolution_m
 ):
-    from mapdiff.encircle.core import _union
+    from mapdiff.encircle._geometry import union as _union
 
     r_max = search_km * 1000.0 / 2
     window_m = shapely.buffer(fp_m, search_km * 1000.0, quad_segs=8)
@@ -736,12 +736,12 @@ def reference_encirclement(cmap, place, **kw):
     import mapdiff
     import mapdiff.encircle.core as E
 
-    swap = {
-        "_component_index": _ref_component_index,
-        "_layers": _ref_layers,
-        "_pieces": _ref_pieces,
-        "_largest": _ref_largest,
-        "_measure_corridor": _ref_measure_corridor,
+    swap = {  # the names mapdiff.encircle.core calls them by
+        "component_index": _ref_component_index,
+        "map_layers": _ref_layers,
+        "passable_pieces": _ref_pieces,
+        "largest_area": _ref_largest,
+        "measure_corridor": _ref_measure_corridor,
     }
     saved = {k: getattr(E, k) for k in swap}
     try:
@@ -780,7 +780,7 @@ def _same_encirclement(a, b) -> bool:
 
 def bench_encircle(data: Path, reps: int) -> None:
     import mapdiff
-    import mapdiff.encircle.core as E
+    import mapdiff.encircle.passable as E
 
     maps = [mapdiff.read_map(data / rel) for rel in ENCIRCLE_MAPS if (data / rel).exists()]
     cases = [(p, g) for p in ("Pokrovsk", "Myrnohrad") for g in ("passable", "blocking")]

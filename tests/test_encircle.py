@@ -275,11 +275,11 @@ def test_a_map_without_a_grey_class_says_the_grey_rule_cannot_matter():
 # ---------------------------------------------------------------------- fast path == reference path
 def _reference_path(monkeypatch):
     """The path without the shortcuts: no bisection step skipped, the full band, no layer cache."""
-    import mapdiff.encircle.core as E
+    from mapdiff.encircle import corridor, passable
 
-    monkeypatch.setattr(E, "_skip_bound", lambda holding_m, blocking_m: float("inf"))
-    E._LAYERS.clear()
-    monkeypatch.setattr(E, "_LAYERS", _NoCache())
+    monkeypatch.setattr(corridor, "_skip_bound", lambda holding_m, blocking_m: float("inf"))
+    passable._LAYERS.clear()
+    monkeypatch.setattr(passable, "_LAYERS", _NoCache())
 
 
 class _NoCache(dict):
@@ -302,7 +302,7 @@ def test_skipped_bisection_steps_and_narrow_band_change_nothing(gap_km, grey, mo
 
 def test_skip_bound_is_never_connected():
     """Above the bound no eroded piece reaches the holding: skipping those steps is exact."""
-    import mapdiff.encircle.core as E
+    import mapdiff.encircle.corridor as E
 
     ring = disc(10).difference(disc(6)).difference(box(0, -1, 30, 1))
     big = box(-30, -30, 30, 30)

@@ -152,7 +152,7 @@ def test_draw_is_only_reached_through_delegates(graph):
 ANALYSES = (
     "mapdiff.comparison.core",
     "mapdiff.claims.check",
-    "mapdiff.encircle.core",
+    "mapdiff.encircle",
     "mapdiff.history.change",
     "mapdiff.history.lag",
     "mapdiff.claims.ledger",

@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 import mapdiff
-from mapdiff.encircle.core import pocket_footprint
+from mapdiff.encircle.pocket import pocket_footprint
 from mapdiff.model.measure import area_km2
 
 plt = pytest.importorskip("matplotlib.pyplot")

@@ -304,39 +304,12 @@ def source_lag(
     shifts = np.arange(-m, m + 1)
     curves = pd.DataFrame(index=pd.Index(shifts, name="shift_days"), columns=places, dtype=float)
     for p in places:
-        row = {}
-        for t in thresholds:
-            ca = first_crossing(wa[[p]], threshold=t).iloc[0]
-            cb = first_crossing(wb[[p]], threshold=t).iloc[0]
-            for who, c in (("leader", ca), ("follower", cb)):
-                cross_rows.append(
-                    {
-                        "place": p,
-                        "threshold": t,
-                        "series": who,
-                        "date": c["date"],
-                        "previous_date": c["previous_date"],
-                        "observed": bool(pd.notna(c["previous_date"])),
-                    }
-                )
-            # a crossing is observed only with a release below the threshold before it
-            seen = pd.notna(ca["previous_date"]) and pd.notna(cb["previous_date"])
-            row[f"crossing_lag_days@{t:g}"] = (cb["date"] - ca["date"]).days if seen else np.nan
+        row = _crossing_lags(p, wa, wb, thresholds, cross_rows)
         a, b = da[p].to_numpy(float), db[p].to_numpy(float)
         n = len(a)
-        mse = np.full(len(shifts), np.nan)
-        for k, sh in enumerate(shifts):
-            y = b[m + sh : m + sh + n]  # follower at t + shift
-            ok = ~(np.isnan(a) | np.isnan(y))
-            if ok.sum() >= min_overlap_days:
-                mse[k] = float(np.mean((a[ok] - y[ok]) ** 2))
+        mse = _shift_curve(a, b, shifts, m, min_overlap_days)
         curves[p] = mse
-        if np.all(np.isnan(mse)) or np.nanmax(mse) - np.nanmin(mse) < 1e-12:
-            best, best_mse = np.nan, (np.nanmin(mse) if not np.all(np.isnan(mse)) else np.nan)
-        else:
-            cand = np.flatnonzero(mse <= np.nanmin(mse) + 1e-12)
-            k = cand[np.argmin(np.abs(shifts[cand]))]
-            best, best_mse = int(shifts[k]), float(mse[k])
+        best, best_mse = _best_shift(mse, shifts)
         row["best_shift_days"] = best
         row["mse_at_best"] = best_mse
         row["mse_at_zero"] = float(mse[m])
@@ -354,3 +327,50 @@ def source_lag(
         getattr(follower, "source", "follower"),
         (lo.date(), hi.date()),
     )
+
+
+def _crossing_lags(p, wa: pd.DataFrame, wb: pd.DataFrame, thresholds, cross_rows: list) -> dict:
+    """Follower's first crossing date minus the leader's for each threshold (the evidence
+    appended to ``cross_rows``)."""
+    row = {}
+    for t in thresholds:
+        ca = first_crossing(wa[[p]], threshold=t).iloc[0]
+        cb = first_crossing(wb[[p]], threshold=t).iloc[0]
+        for who, c in (("leader", ca), ("follower", cb)):
+            cross_rows.append(
+                {
+                    "place": p,
+                    "threshold": t,
+                    "series": who,
+                    "date": c["date"],
+                    "previous_date": c["previous_date"],
+                    "observed": bool(pd.notna(c["previous_date"])),
+                }
+            )
+        # a crossing is observed only with a release below the threshold before it
+        seen = pd.notna(ca["previous_date"]) and pd.notna(cb["previous_date"])
+        row[f"crossing_lag_days@{t:g}"] = (cb["date"] - ca["date"]).days if seen else np.nan
+    return row
+
+
+def _shift_curve(a: np.ndarray, b: np.ndarray, shifts, m: int, min_overlap_days: int) -> np.ndarray:
+    """Mean squared difference between leader ``a`` and follower ``b`` (read from ``m`` days
+    before ``a`` begins) shifted by each of ``shifts``; NaN where too few days overlap."""
+    n = len(a)
+    mse = np.full(len(shifts), np.nan)
+    for k, sh in enumerate(shifts):
+        y = b[m + sh : m + sh + n]  # follower at t + shift
+        ok = ~(np.isnan(a) | np.isnan(y))
+        if ok.sum() >= min_overlap_days:
+            mse[k] = float(np.mean((a[ok] - y[ok]) ** 2))
+    return mse
+
+
+def _best_shift(mse: np.ndarray, shifts: np.ndarray) -> tuple:
+    """(the shift of least mean squared difference, the smallest such in size; its value); NaN
+    for the shift when the curve is flat or empty."""
+    if np.all(np.isnan(mse)) or np.nanmax(mse) - np.nanmin(mse) < 1e-12:
+        return np.nan, (np.nanmin(mse) if not np.all(np.isnan(mse)) else np.nan)
+    cand = np.flatnonzero(mse <= np.nanmin(mse) + 1e-12)
+    k = cand[np.argmin(np.abs(shifts[cand]))]
+    return int(shifts[k]), float(mse[k])

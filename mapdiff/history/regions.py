@@ -21,10 +21,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from .._json import SCHEMA_VERSION
 from ..errors import ArgumentError
 from ..labels import CONTESTED
+from ..places import admin
+from ..places.footprints import place_set
+from ._engine import _centre, measure_footprints
 
 __all__ = ["RegionShares", "lead_lag", "region_shares"]
 
@@ -101,10 +105,6 @@ def region_shares(maps, level: str = "oblast", *, parent: str | None = None, pla
     ArgumentError
         A map that covers none of the units (the level is outside what it speaks of).
     """
-    from ..places import admin
-    from ..places.footprints import place_set
-    from ._engine import _centre, measure_footprints
-
     if not isinstance(maps, list | tuple):
         maps = [maps]
     if not maps:
@@ -119,9 +119,7 @@ def region_shares(maps, level: str = "oblast", *, parent: str | None = None, pla
     centre = _centre(geoms)
     sides = sorted({lab.side for m in maps for lab in m.all_labels if lab.side and lab.holds})
     rows, notes = [], []
-    from shapely import union_all
-
-    aoi = union_all(geoms)
+    aoi = shapely.union_all(geoms)
     for m in maps:
         clipped = m.clip(aoi)
         labels, areas, covered, total = measure_footprints(clipped, geoms, centre=centre)
@@ -253,8 +251,6 @@ def places_changed(
     (``"held:RU"``, ``"contested"``, ``"grey"``, ``"not covered"``), the share of every side
     and the grey share before and after, ``approximate`` (a point's disc footprint).
     """
-    from ..places.footprints import place_set
-
     fps = place_set(places)
     kw = {"threshold": threshold, "grey_threshold": grey_threshold, "min_covered": min_covered}
     a = place_status(old, fps=fps, **kw)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,10 +24,15 @@ from .._json import SCHEMA_VERSION, iso, jsonable
 from ..claims.check import check_claim
 from ..claims.ledger import Ledger, check_claims, read_ledger, shipped_ledger_path
 from ..errors import ArgumentError, CoverageError, MapdiffError
+from ..labels import CONTESTED
 from ..model.control_map import ControlMap
-from ..places.footprints import as_footprint
+from ..model.measure import area_km2
+from ..places import admin
+from ..places.footprints import _labelled, as_footprint, footprint
 from ..places.gazetteer import PointIndex, settlements
+from ._engine import _centre
 from .change import Changes, changes
+from .regions import places_changed
 
 __all__ = ["Report", "build_report"]
 
@@ -225,21 +231,50 @@ def build_report(
     >>> r.side, r.to_dict()["type"], r.places[0]["place"], round(r.changes.sides["RU"]["gained_km2"], 2)
     ('RU', 'release_report', 'Pokrovsk', 11.03)
     """
+    notes = _check_releases(old, new)
+    ch = changes(old, new)
+    side = next(iter(ch.sides), None)
+    gained = sorted((c for c in ch.components if c.change == "gained"), key=lambda c: -c.area_km2)
+    areas = _largest_areas(gained, top, min_km2, notes)
+    if places is None:
+        places = list(dict.fromkeys(c.place for c in gained[:top] if c.place))[:5]
+    rows = _place_rows(old, new, places, side)
+    if any(r["approximate"] for r in rows):
+        notes.append(
+            "Approximate footprints (a disc of the official area around the official centre) stand in for "
+            "towns without a shipped boundary: their shares depend on it."
+        )
+    claims, ledger_path = _ledger_claims(old, new, ledger, notes)
+    moved, regions = ((), ())
+    if settlements:
+        moved, regions, more = _settlements_and_regions(old, new, ch)
+        notes += more
+    for m in (old, new):
+        notes += [f"{m.source}: {s}" for s in m.scope]
+    return Report(
+        old, new, ch, tuple(areas), tuple(rows), claims, tuple(dict.fromkeys(notes)), ledger_path,
+        tuple(moved), tuple(regions),
+    )  # fmt: skip
+
+
+def _check_releases(old: ControlMap, new: ControlMap) -> list[str]:
+    """The report's first notes; an error when the two are not releases in order."""
     if not (isinstance(old, ControlMap) and isinstance(new, ControlMap)):
         raise ArgumentError("build_report() takes two ControlMaps (read them with mapdiff.read_map)")
     if old.as_of and new.as_of and old.as_of > new.as_of:
         raise ArgumentError(
             f"the old release ({old.as_of}) is newer than the new one ({new.as_of}): swap OLD and NEW"
         )
-    notes = []
     if old.source != new.source:
-        notes.append(
+        return [
             f"The releases come from different sources ({old.source}, {new.source}): "
             "part of the change is how they draw."
-        )
-    ch = changes(old, new)
-    side = next(iter(ch.sides), None)
-    gained = sorted((c for c in ch.components if c.change == "gained"), key=lambda c: -c.area_km2)
+        ]
+    return []
+
+
+def _largest_areas(gained: list, top: int, min_km2: float, notes: list) -> list[dict]:
+    """The ``top`` largest gained pieces of at least ``min_km2``, each with where it is."""
     small = [c for c in gained if c.area_km2 < min_km2]
     areas = []
     for c in [c for c in gained if c.area_km2 >= min_km2][:top]:
@@ -267,8 +302,11 @@ def build_report(
             f"{len(small)} changed pieces under {min_km2:g} km² ({sum(c.area_km2 for c in small):,.3f} km²) "
             "are counted in the totals but not listed."
         )
-    if places is None:
-        places = list(dict.fromkeys(c.place for c in gained[:top] if c.place))[:5]
+    return areas
+
+
+def _place_rows(old: ControlMap, new: ControlMap, places, side: str | None) -> list[dict]:
+    """The share of each watched place held by ``side`` on both releases."""
     rows = []
     for p in places:
         fp = as_footprint(p)
@@ -288,43 +326,30 @@ def build_report(
                     "policy": chk.policy if chk is not None else None,
                 }
             )
-    if any(r["approximate"] for r in rows):
-        notes.append(
-            "Approximate footprints (a disc of the official area around the official centre) stand in for "
-            "towns without a shipped boundary: their shares depend on it."
-        )
-    claims, ledger_path = (), None
-    if ledger is not False and ledger is not None and new.as_of is not None:
-        if ledger is True:
-            ledger = shipped_ledger_path()
-        led = ledger if isinstance(ledger, Ledger) else read_ledger(ledger)
-        ledger_path = led.path
-        after = old.as_of or dt.date.min
-        window = Ledger(tuple(c for c in led if after < c.date <= new.as_of), led.path)
-        if len(window):
-            # each claim on the newest release on or before its date: a claim dated between
-            # the two releases is checked on the old one (what the map said when it was made)
-            claims = tuple(check_claims(window, [old, new]).rows)
-        else:
-            notes.append(f"No ledger claim is dated after {iso(old.as_of)} and up to {iso(new.as_of)}.")
-    moved, regions = ((), ())
-    if settlements:
-        moved, regions, more = _settlements_and_regions(old, new, ch)
-        notes += more
-    for m in (old, new):
-        notes += [f"{m.source}: {s}" for s in m.scope]
-    return Report(
-        old, new, ch, tuple(areas), tuple(rows), claims, tuple(dict.fromkeys(notes)), ledger_path,
-        tuple(moved), tuple(regions),
-    )  # fmt: skip
+    return rows
+
+
+def _ledger_claims(old: ControlMap, new: ControlMap, ledger, notes: list) -> tuple[tuple, str | None]:
+    """(the ledger's claims dated after ``old`` and up to ``new``, checked; the ledger's path)."""
+    if ledger is False or ledger is None or new.as_of is None:
+        return (), None
+    if ledger is True:
+        ledger = shipped_ledger_path()
+    led = ledger if isinstance(ledger, Ledger) else read_ledger(ledger)
+    after = old.as_of or dt.date.min
+    window = Ledger(tuple(c for c in led if after < c.date <= new.as_of), led.path)
+    if not len(window):
+        notes.append(f"No ledger claim is dated after {iso(old.as_of)} and up to {iso(new.as_of)}.")
+        return (), led.path
+    # each claim on the newest release on or before its date: a claim dated between
+    # the two releases is checked on the old one (what the map said when it was made)
+    return tuple(check_claims(window, [old, new]).rows), led.path
 
 
 @config.cached(maxsize=1)
 def _settlement_index():
     """(ids, STRtree of boxes) of every settlement: a polygon's own box; a GeoNames point's
     footprint lies in its hromada (a disc clipped to it), so the hromada's box, else a wide one."""
-    from ..places import admin
-
     polys, points = admin.units("settlement"), admin.points()
     sg, hg = admin._geometries("settlement"), admin._geometries("hromada")
     boxes = [shapely.envelope(sg[u.id]) for u in polys]
@@ -343,10 +368,6 @@ def _held_by(m: ControlMap, side: str):
 
 def _settlements_and_regions(old: ControlMap, new: ControlMap, ch: Changes) -> tuple[list, list, list]:
     """The settlements whose status changed and the shares of the oblasts at war."""
-    from ..places import admin
-    from ..places.footprints import _labelled, footprint
-    from .regions import places_changed
-
     notes = []
     # a settlement's shares move only where land changed label or where the coverage changed
     parts = [g for s in ch.sides for g in (ch.gained[s], ch.lost[s]) if g is not None and not g.is_empty]
@@ -420,8 +441,6 @@ _UNIT_MEMO: dict = config.register_cache({})
 def _unit_km2_memo(m: ControlMap, ids: tuple, arr: np.ndarray) -> dict:
     """:func:`_unit_km2`, remembered for the last few maps: ``mapdiff update`` reports each
     release as the new one, then as the old one of the next report (the same object)."""
-    import weakref
-
     key = (id(m), ids)
     hit = _UNIT_MEMO.get(key)
     if hit is not None and hit[0]() is m:
@@ -439,10 +458,6 @@ def _unit_km2(m: ControlMap, arr: np.ndarray) -> dict:
     :func:`mapdiff.history.regions.region_shares` on the same units (same km²). The background
     label's land is the covered land minus every other label's (labels are disjoint): its
     geometry, the whole country minus the front, is what costs the most to cut."""
-    from ..labels import CONTESTED
-    from ..model.measure import area_km2
-    from ._engine import _centre
-
     centre = _centre(arr)
     covered = area_km2(shapely.intersection(arr, m.footprint), centre=centre)
     out = {"covered": covered}
@@ -475,7 +490,3 @@ def _frac(k: dict, key: str, j: int) -> float | None:
     if key not in k or k["covered"][j] <= 0:
         return None
     return float(k[key][j]) / float(k["covered"][j])
-
-
-def _num(v):
-    return None if v is None or (isinstance(v, float) and not np.isfinite(v)) else float(v)

@@ -30,6 +30,9 @@ def _centre(geoms) -> tuple[float, float]:
     return (xmin + xmax) / 2.0, (ymin + ymax) / 2.0
 
 
+bounds_centre = _centre  # public name: (lon, lat) of the middle of the bounds, where a frame is centred
+
+
 @config.cached(maxsize=256)
 def _laea(lon: float, lat: float) -> pyproj.CRS:
     return pyproj.CRS.from_proj4(

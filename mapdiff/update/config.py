@@ -27,6 +27,9 @@ from pathlib import Path
 
 from .._dates import as_date
 from ..errors import ArgumentError, MapdiffError
+from ..places.footprints import as_footprint
+from ..profiles import get_profile
+from ..sources.archives import ARCHIVES
 
 __all__ = ["SourceConfig", "WatchConfig", "read_config"]
 
@@ -81,10 +84,6 @@ def read_config(path) -> WatchConfig:
         The file is missing or not TOML, a key is unknown (the message lists the known
         ones), a source names no or two origins, an archive, profile or place is unknown.
     """
-    from ..places.footprints import as_footprint
-    from ..profiles import get_profile
-    from ..sources.archives import ARCHIVES
-
     file = Path(path)
     if not file.is_file():
         raise ArgumentError(f"{file}: no such watch file; write one (see docs/guide/update.md)")
@@ -132,53 +131,7 @@ def read_config(path) -> WatchConfig:
             "no [sources.NAME] table; add one with path = FOLDER or archive = NAME "
             f"(archives: {_known(sorted(ARCHIVES))})",
         )
-    sources = []
-    for name, spec in table.items():
-        where = f"[sources.{name}]"
-        if not set(name) <= _NAME_OK:
-            raise _bad(file, f"{where}: name a source with lower-case letters, digits, _ and - only")
-        if not isinstance(spec, dict):
-            raise _bad(file, f"{where} must be a table with path = FOLDER or archive = NAME")
-        unknown = sorted(set(spec) - set(SOURCE_KEYS))
-        if unknown:
-            raise _bad(file, f"{where}: unknown key {unknown[0]!r}; known keys: {_known(SOURCE_KEYS)}")
-        if ("path" in spec) == ("archive" in spec):
-            raise _bad(file, f"{where}: give exactly one of path = FOLDER or archive = NAME")
-        folder = archive = start = None
-        if "path" in spec:
-            if not isinstance(spec["path"], str):
-                raise _bad(file, f"{where}: path must be a string")
-            folder = (base / spec["path"]).resolve()
-            if not folder.is_dir():
-                raise _bad(file, f"{where}: path {folder} is not a folder of releases")
-        else:
-            archive = spec["archive"]
-            if archive not in ARCHIVES:
-                raise _bad(
-                    file, f"{where}: unknown archive {archive!r}; known archives: {_known(sorted(ARCHIVES))}"
-                )
-        if "start" in spec:
-            try:
-                start = as_date(spec["start"], where=f"{where} start ")
-            except MapdiffError as exc:
-                raise _bad(file, str(exc)) from None
-        elif archive is not None:
-            raise _bad(file, f'{where}: an archive needs start = "YYYY-MM-DD" (the first release to fetch)')
-        profile = spec.get("source", archive)
-        if profile is None:
-            try:
-                profile = get_profile(name).name
-            except MapdiffError:
-                profile = None  # recognised from the files' content
-        if profile is not None:
-            try:
-                profile = get_profile(profile).name
-            except MapdiffError as exc:
-                raise _bad(file, f"{where}: source: {exc}") from None
-        base_url = spec.get("base_url")
-        if base_url is not None and not isinstance(base_url, str):
-            raise _bad(file, f"{where}: base_url must be a URL string")
-        sources.append(SourceConfig(name, profile, folder, archive, start, base_url))
+    sources = [_read_source(file, base, name, spec) for name, spec in table.items()]
     site_dir = (base / site).resolve()
     for src in sources:
         if src.path is not None and (
@@ -198,3 +151,52 @@ def read_config(path) -> WatchConfig:
         title=title,
         aoi_km=float(aoi_km),
     )
+
+
+def _read_source(file: Path, base: Path, name: str, spec) -> SourceConfig:
+    """One ``[sources.NAME]`` table, checked."""
+    where = f"[sources.{name}]"
+    if not set(name) <= _NAME_OK:
+        raise _bad(file, f"{where}: name a source with lower-case letters, digits, _ and - only")
+    if not isinstance(spec, dict):
+        raise _bad(file, f"{where} must be a table with path = FOLDER or archive = NAME")
+    unknown = sorted(set(spec) - set(SOURCE_KEYS))
+    if unknown:
+        raise _bad(file, f"{where}: unknown key {unknown[0]!r}; known keys: {_known(SOURCE_KEYS)}")
+    if ("path" in spec) == ("archive" in spec):
+        raise _bad(file, f"{where}: give exactly one of path = FOLDER or archive = NAME")
+    folder = archive = start = None
+    if "path" in spec:
+        if not isinstance(spec["path"], str):
+            raise _bad(file, f"{where}: path must be a string")
+        folder = (base / spec["path"]).resolve()
+        if not folder.is_dir():
+            raise _bad(file, f"{where}: path {folder} is not a folder of releases")
+    else:
+        archive = spec["archive"]
+        if archive not in ARCHIVES:
+            raise _bad(
+                file, f"{where}: unknown archive {archive!r}; known archives: {_known(sorted(ARCHIVES))}"
+            )
+    if "start" in spec:
+        try:
+            start = as_date(spec["start"], where=f"{where} start ")
+        except MapdiffError as exc:
+            raise _bad(file, str(exc)) from None
+    elif archive is not None:
+        raise _bad(file, f'{where}: an archive needs start = "YYYY-MM-DD" (the first release to fetch)')
+    profile = spec.get("source", archive)
+    if profile is None:
+        try:
+            profile = get_profile(name).name
+        except MapdiffError:
+            profile = None  # recognised from the files' content
+    if profile is not None:
+        try:
+            profile = get_profile(profile).name
+        except MapdiffError as exc:
+            raise _bad(file, f"{where}: source: {exc}") from None
+    base_url = spec.get("base_url")
+    if base_url is not None and not isinstance(base_url, str):
+        raise _bad(file, f"{where}: base_url must be a URL string")
+    return SourceConfig(name, profile, folder, archive, start, base_url)

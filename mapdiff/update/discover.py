@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DownloadError, FetchError, MapdiffError
+from ..history.releases import Releases
+from ..sources.archives import fetch
 from .config import SourceConfig
 
 __all__ = ["Discovery", "Found", "discover"]
@@ -42,8 +44,6 @@ class Discovery:
 
 
 def _folder(src: SourceConfig, after: dt.date | None, until: dt.date | None, out: Discovery) -> None:
-    from ..history.releases import Releases
-
     try:
         series = Releases(src.path, source=src.profile)
     except MapdiffError as exc:
@@ -57,8 +57,6 @@ def _folder(src: SourceConfig, after: dt.date | None, until: dt.date | None, out
 
 
 def _archive(src: SourceConfig, after: dt.date | None, until: dt.date, out: Discovery) -> None:
-    from ..sources.archives import fetch
-
     day = max(src.start, after + dt.timedelta(days=1)) if after is not None else src.start
     asked = 0
     while day <= until and asked < MAX_ARCHIVE_DAYS:

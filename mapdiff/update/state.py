@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .._json import SCHEMA_VERSION
 from ..errors import ArgumentError, MapdiffError
+from ..io.atomic import write_text
 
 __all__ = ["empty_state", "load_state", "lock", "save_state"]
 
@@ -53,8 +54,6 @@ def dumps(obj) -> str:
 
 
 def save_state(site: Path, state: dict) -> Path:
-    from ..io.atomic import write_text
-
     path = Path(site) / "state.json"
     write_text(path, dumps(state))
     return path

@@ -12,7 +12,13 @@ from __future__ import annotations
 import shapely
 
 from .._json import iso
+from ..claims.check import check_claim
+from ..claims.ledger import shipped_ledger_path
+from ..claims.tracker import track
+from ..comparison.agreement import consensus
 from ..errors import CoverageError, MapdiffError
+from ..history.releases import Releases
+from ..places.footprints import as_footprint
 
 __all__ = ["summarise", "watched_area"]
 
@@ -21,16 +27,12 @@ SIDE = "RU"
 
 def watched_area(places, aoi_km: float):
     """The union of the watched places' footprints grown by ``aoi_km`` (lon/lat), or None."""
-    from ..places.footprints import as_footprint
-
     if not places:
         return None
     return shapely.union_all([as_footprint(p).buffer(aoi_km).geometry for p in places])
 
 
 def _shares(name: str, m, fp) -> dict:
-    from ..claims.check import check_claim
-
     row = {
         "place": fp.name,
         "source": name,
@@ -68,8 +70,6 @@ def summarise(maps: dict, places, *, aoi_km: float = 5.0) -> dict:
     aoi_km : float
         Margin around the places for the disagreement (km).
     """
-    from ..places.footprints import as_footprint
-
     fps = [as_footprint(p) for p in places]
     shares = [_shares(name, m, fp) for fp in fps for name, m in maps.items()]
     out = {"side": SIDE, "shares": shares, "consensus": None, "consensus_note": None}
@@ -79,8 +79,6 @@ def summarise(maps: dict, places, *, aoi_km: float = 5.0) -> dict:
     elif len(maps) < 2:
         out["consensus_note"] = "One source only: nothing to compare."
     else:
-        from ..comparison.agreement import consensus
-
         try:
             c = consensus(dict(maps), aoi=area)
         except MapdiffError as exc:
@@ -121,8 +119,6 @@ def share_history(histories: dict, places) -> dict:
         ``{source name: {"dates": [...], "shares": {place: [share or None, ...]},
         "grey": {place: [...]} or None}}`` (sources with fewer than two releases left out).
     """
-    from ..history.releases import Releases
-
     out = {}
     if not places:
         return out
@@ -148,10 +144,6 @@ def tracking(ledger, histories: dict) -> dict | None:
     histories : dict
         As for :func:`share_history`.
     """
-    from ..claims.ledger import shipped_ledger_path
-    from ..claims.tracker import track
-    from ..history.releases import Releases
-
     if ledger is False or ledger is None:
         return None
     maps = {
