@@ -336,7 +336,8 @@ def _features(path: Path) -> list:
 def _gazetteer() -> tuple[dict, dict]:
     """(entries by canonical name, canonical names by normalised alias).
 
-    An entry is ``{"row", "names", "oblast", "polygons": {kind: (geometry, provenance)}}``.
+    An entry is ``{"row", "names", "oblast", "polygons": {kind: (geometry, provenance)}, "city"}``
+    (``city``: its limits ship in ``city_limits.geojson``).
     """
     geo = data_dir() / "geo"
     with open(geo / "towns.csv", encoding="utf-8", newline="") as fh:
@@ -366,7 +367,13 @@ def _build_gazetteer(rows, cities, towns, hromadas) -> tuple[dict, dict]:
         if canon is None:
             canon = f"{name_en}, {oblast}" if len(seen.get(key[0], ())) > 1 else name_en
             by_name_oblast[key] = canon
-            entries[canon] = {"row": None, "names": [name_en], "oblast": oblast, "polygons": {}}
+            entries[canon] = {
+                "row": None,
+                "names": [name_en],
+                "oblast": oblast,
+                "polygons": {},
+                "city": False,
+            }
         e = entries[canon]
         e["names"] += list(names)
         if row is not None:
@@ -380,6 +387,7 @@ def _build_gazetteer(rows, cities, towns, hromadas) -> tuple[dict, dict]:
     for feat in cities:
         p = feat["properties"]
         canon = add(p["name_en"], p.get("oblast", ""), [p.get("name_uk", ""), p.get("name_ru", "")])
+        entries[canon]["city"] = True
         entries[canon]["polygons"][CITY_LIMITS] = (
             _osm_polygon(feat),
             f"OpenStreetMap {p.get('osm_type', 'relation')}/{p.get('osm_id')} (city limits) via "

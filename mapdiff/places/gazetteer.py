@@ -31,6 +31,8 @@ __all__ = ["COMPASS", "Nearest", "PointIndex", "compass", "settlements", "towns"
 COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 _CANDIDATES = 8  # nearest by scaled degrees, then geodesic among them
 _GEOD = pyproj.Geod(ellps="WGS84")
+#: inhabitants from which a place is large (labelled on a view of a whole front)
+LARGE_POPULATION = 100_000
 
 
 def compass(bearing_deg):
@@ -78,6 +80,10 @@ class PointIndex:
     names: tuple[str, ...]
     lon: np.ndarray
     lat: np.ndarray
+    #: inhabitants of each place (NaN where unknown), or None
+    population: np.ndarray | None = None
+    #: True for a large place, labelled even on a view of a whole front (see :func:`towns`), or None
+    large: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -147,6 +153,10 @@ class PointIndex:
 def towns() -> PointIndex:
     """Every gazetteer place at its official centre (a footprint's centroid where it has none).
 
+    ``population`` is the 2022 population of ``towns.csv`` (NaN where unknown); ``large``
+    is a population of 100,000 or more, or a city whose limits ship in
+    ``city_limits.geojson``.
+
     Examples
     --------
     >>> near = towns().nearest([37.18], [48.28])
@@ -155,7 +165,7 @@ def towns() -> PointIndex:
     """
     from .footprints import _gazetteer, footprint
 
-    names, lon, lat = [], [], []
+    names, lon, lat, pop, city = [], [], [], [], []
     for name, entry in sorted(_gazetteer()[0].items()):
         row = entry["row"]
         if row and row.get("lon") and row.get("lat"):
@@ -166,12 +176,19 @@ def towns() -> PointIndex:
         names.append(name)
         lon.append(c[0])
         lat.append(c[1])
-    return PointIndex(tuple(names), np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        pop.append(float((row or {}).get("population_2022") or "nan"))
+        city.append(entry["city"])
+    population = np.asarray(pop, dtype=float)
+    large = (np.nan_to_num(population) >= LARGE_POPULATION) | np.asarray(city, dtype=bool)
+    return PointIndex(
+        tuple(names), np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), population, large
+    )
 
 
 @lru_cache(maxsize=1)
 def settlements() -> PointIndex:
-    """The shipped GeoNames settlements (empty when ``data/geo/settlements.csv`` is absent).
+    """The shipped GeoNames settlements (empty when ``data/geo/settlements.csv`` is absent),
+    with their ``population`` (``large``: 100,000 or more).
 
     Examples
     --------
@@ -180,11 +197,14 @@ def settlements() -> PointIndex:
     """
     path = data_dir() / "geo" / "settlements.csv"
     if not path.is_file():
-        return PointIndex((), np.array([]), np.array([]))
+        return PointIndex((), np.array([]), np.array([]), np.array([]), np.zeros(0, bool))
     with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
+    population = np.array([float(r["population"]) for r in rows])
     return PointIndex(
         tuple(r["name"] for r in rows),
         np.array([float(r["lon"]) for r in rows]),
         np.array([float(r["lat"]) for r in rows]),
+        population,
+        population >= LARGE_POPULATION,
     )
