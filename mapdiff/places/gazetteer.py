@@ -24,6 +24,8 @@ import pyproj
 import shapely
 
 from .._resources import data_dir
+from .footprints import footprint
+from .names import tables
 
 __all__ = ["COMPASS", "Nearest", "PointIndex", "compass", "settlements", "towns"]
 
@@ -163,10 +165,8 @@ def towns() -> PointIndex:
     >>> str(near.name[0])
     'Pokrovsk'
     """
-    from .footprints import _gazetteer, footprint
-
     names, lon, lat, pop, city = [], [], [], [], []
-    for name, entry in sorted(_gazetteer()[0].items()):
+    for name, entry in sorted(tables()[0].items()):
         row = entry["row"]
         if row and row.get("lon") and row.get("lat"):
             c = (float(row["lon"]), float(row["lat"]))
