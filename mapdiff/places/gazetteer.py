@@ -1,6 +1,7 @@
 """One index of named points, and the nearest of them to any point: what every "near X" uses.
 
-Two sets of points ship with mapdiff:
+Distances follow the one rule of :mod:`mapdiff.places.distance`. Two sets of points ship
+with mapdiff:
 
 - :func:`towns` — every gazetteer place (the footprints' official centres, ``data/geo/``);
 - :func:`settlements` — the GeoNames settlements of the figures' context layer
@@ -20,10 +21,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import pyproj
 import shapely
 
 from .._resources import data_dir
+from .distance import GEOD, reach, scaled
 from .footprints import footprint
 from .names import tables
 
@@ -32,7 +33,6 @@ __all__ = ["COMPASS", "Nearest", "PointIndex", "compass", "settlements", "towns"
 #: the eight compass points, clockwise from north
 COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 _CANDIDATES = 8  # nearest by scaled degrees, then geodesic among them
-_GEOD = pyproj.Geod(ellps="WGS84")
 #: inhabitants from which a place is large (labelled on a view of a whole front)
 LARGE_POPULATION = 100_000
 
@@ -111,7 +111,7 @@ class PointIndex:
                 else np.tile(np.arange(k), (len(x), 1))
             )
             px, py = self.lon[cand], self.lat[cand]
-            az, _, dist = _GEOD.inv(px, py, np.broadcast_to(x, px.shape), np.broadcast_to(y, py.shape))
+            az, _, dist = GEOD.inv(px, py, np.broadcast_to(x, px.shape), np.broadcast_to(y, py.shape))
             best = np.argmin(dist, axis=1)
             rows = np.arange(len(best))
             pick = cand[rows, best]
@@ -136,18 +136,14 @@ class PointIndex:
         if not ok.any() or len(self) == 0:
             return Nearest(name, km, bearing)
         sx = float(np.cos(np.radians(np.mean(shapely.bounds(arr[ok])[:, [1, 3]]))))
-        scale = np.array([sx, 1.0])
         places = shapely.points(self.lon * sx, self.lat)
-        scaled = shapely.transform(arr[ok], lambda c: c * scale)
-        (iq, ip), _ = shapely.STRtree(places).query_nearest(scaled, return_distance=True, all_matches=False)
-        # the point of each geometry nearest its place, back in lon/lat
-        ends = shapely.get_coordinates(shapely.shortest_line(places[ip], scaled[iq])).reshape(-1, 2, 2)[:, 1]
-        qx, qy = ends[:, 0] / sx, ends[:, 1]
-        az, _, dist = _GEOD.inv(self.lon[ip], self.lat[ip], qx, qy)
+        flat = scaled(arr[ok], sx)
+        (iq, ip), _ = shapely.STRtree(places).query_nearest(flat, return_distance=True, all_matches=False)
+        dist, az = reach(self.lon[ip], self.lat[ip], flat[iq], sx)  # from each place to its geometry
         rows = np.flatnonzero(ok)[iq]
         name[rows] = np.asarray(self.names, dtype=object)[ip]
-        km[rows] = np.asarray(dist) / 1000.0
-        bearing[rows] = np.where(np.asarray(dist) > 0, np.asarray(az) % 360.0, np.nan)  # inside: none
+        km[rows] = dist / 1000.0
+        bearing[rows] = az  # inside: none
         return Nearest(name, km, bearing)
 
 
