@@ -506,3 +506,18 @@ def test_fetch_skips_a_district_by_its_type(cache):
         place["addresstype"] = "district"
     with _Server(json.dumps(body).encode()) as srv, pytest.raises(DownloadError, match="no boundary polygon"):
         fetch_footprint("Kherson", base_url=srv.url)
+
+
+def test_the_resolver_module_keeps_the_names_it_had():
+    """footprints.py was split (names.py: the tables; shapes.py: the value): every name other
+    modules, the docs and 0.1 code import from mapdiff.places.footprints is still there."""
+    from mapdiff.places import footprints, names, shapes
+
+    kept = (
+        "ADMIN_BOUNDARY APPROXIMATE CITY_LIMITS COMMUNITY Footprint TOWN USER admin_kinds as_footprint "
+        "available_kinds default_kind footprint footprint_from_file footprint_from_geometry gazetteer_table "
+        "is_place_set labelled_footprint looks_like_path parse_buffer_km place_names place_oblast place_set "
+        "resolve_name sensitivity_footprints"
+    ).split()
+    assert [n for n in kept if not hasattr(footprints, n)] == []
+    assert footprints.Footprint is shapes.Footprint and footprints.resolve_name is names.resolve_name

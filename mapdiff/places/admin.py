@@ -25,6 +25,7 @@ units share is an error listing each candidate with its parents and id.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import gzip
 import re
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import orjson
 import shapely
 
 from .._resources import data_dir
@@ -183,8 +185,6 @@ def _raw(level: str) -> bytes:
 @lru_cache(maxsize=1)
 def _index() -> tuple[dict, dict, dict]:
     """(units by id, ids by normalised name, ids by parent stem), from ``osm_admin_places.csv``."""
-    import csv
-
     path = data_dir() / "geo" / "osm_admin_places.csv"
     if not path.is_file():
         raise UnknownPlaceError(
@@ -245,8 +245,6 @@ def _index() -> tuple[dict, dict, dict]:
 @lru_cache(maxsize=4)
 def _geometries(level: str) -> dict:
     """{id: geometry} of one level (built from the shipped file in one GEOS pass)."""
-    import orjson
-
     raw = _raw(level)
     feats = orjson.loads(raw)["features"]
     geoms = shapely.get_parts(shapely.from_geojson(raw))

@@ -623,7 +623,7 @@ def place_set(spec) -> list[Footprint]:
             raise UnknownPlaceError(f"no {level} in {spec!r}")
         return out
     try:
-        import geopandas as gpd
+        import geopandas as gpd  # pandas: only for a GeoDataFrame of places
 
         if isinstance(spec, gpd.GeoDataFrame):
             gdf = spec.to_crs(4326) if spec.crs is not None else spec

@@ -174,7 +174,7 @@ class Footprint(GeoResult):
 
         A footprint has no classes, so no ``class`` column (and no embedded style).
         """
-        import geopandas as gpd
+        import geopandas as gpd  # pandas: only when a GeoDataFrame is asked for
 
         return gpd.GeoDataFrame(
             {
@@ -223,7 +223,7 @@ class Footprint(GeoResult):
 
     def plot(self, ax=None, **kwargs):
         """The outline with context, true to scale (:func:`mapdiff.draw.plot.plot_footprint`)."""
-        from ..draw.plot import plot_footprint
+        from ..draw.plot import plot_footprint  # matplotlib: only when drawing
 
         return plot_footprint(self, ax=ax, **kwargs)
 
