@@ -279,6 +279,7 @@ def approximate_shape(row, community):
 
 
 def _polygonal(geom):
+    """The polygons of ``geom``, unioned (an empty Polygon when it has none)."""
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
@@ -317,8 +318,7 @@ def footprint_from_geometry(geom, name: str = "user polygon", provenance: str = 
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     if geom.geom_type == "GeometryCollection":
-        parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-        geom = shapely.union_all(parts) if parts else shapely.Polygon()
+        geom = _polygonal(geom)
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise ArgumentError(f"{name}: a footprint must be a polygon with area, got {geom.geom_type}")
     xmin, ymin, xmax, ymax = geom.bounds
