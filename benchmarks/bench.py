@@ -102,6 +102,7 @@ def bench_claim(data: Path, reps: int) -> None:
     import mapdiff
     from mapdiff.model.measure import cached_transformer, equal_area_crs
     from mapdiff.places import footprints as F
+    from mapdiff.places import shapes
 
     path = data / "deepstate" / "deepstatemap_data_20251127.geojson"
     m = mapdiff.read_map(path)
@@ -118,7 +119,7 @@ def bench_claim(data: Path, reps: int) -> None:
         return mapdiff.check_claim(m, "Pokrovsk", "RU", 0.7)
 
     def reference():  # the path before the caches: every transformer and footprint built again
-        for f in (F._disc, F._grown, cached_transformer):
+        for f in (shapes._disc, shapes._grown, cached_transformer):
             f.cache_clear()
         F._BUILT.clear()
         return mapdiff.check_claim(m, "Pokrovsk", "RU", 0.7)
@@ -505,7 +506,7 @@ def _date(path):
 
 # ------------------------------------------------------------------ scale
 def generated_footprints(n: int, seed: int = 1) -> list:
-    from mapdiff.places.footprints import Footprint, _disc
+    from mapdiff.places.shapes import Footprint, _disc
 
     rng = np.random.default_rng(seed)
     out = []

@@ -79,7 +79,7 @@ def naive(paths, places) -> dict:
 
 def generated_footprints(n: int, seed: int = 1) -> list[Footprint]:
     """``n`` disc footprints of 5..40 km² at random points over the eastern front."""
-    from mapdiff.places.footprints import _disc
+    from mapdiff.places.shapes import _disc
 
     rng = np.random.default_rng(seed)
     out = []

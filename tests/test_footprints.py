@@ -380,14 +380,15 @@ def test_every_hromada_town_is_in_the_gazetteer():
 
 
 def test_approximate_is_clipped_to_the_hromada():
-    from mapdiff.places.footprints import _disc, _gazetteer
+    from mapdiff.places.names import tables
+    from mapdiff.places.shapes import _disc
 
     fp = footprint("Kupiansk")
     assert (
         fp.approximate and fp.caveat.startswith("APPROXIMATE") and "clipped to its hromada" in fp.provenance
     )
     community = footprint("Kupiansk", kind="community")
-    row = _gazetteer()[0]["Kupiansk"]["row"]
+    row = tables()[0]["Kupiansk"]["row"]
     disc = _disc(float(row["lon"]), float(row["lat"]), float(row["area_km2"]))
     expected = geodesic_area_km2(shapely.intersection(disc, community.geometry))
     assert fp.area_km2 == pytest.approx(expected, rel=1e-3)
@@ -413,7 +414,7 @@ def test_a_shared_name_is_ambiguous_and_lists_the_candidates(monkeypatch):
     import csv
 
     from mapdiff._resources import data_dir
-    from mapdiff.places import footprints as fpmod
+    from mapdiff.places import names
 
     geo = data_dir() / "geo"
     with open(geo / "towns.csv", encoding="utf-8", newline="") as fh:
@@ -424,13 +425,13 @@ def test_a_shared_name_is_ambiguous_and_lists_the_candidates(monkeypatch):
     def feats(name):
         return json.loads((geo / name).read_text(encoding="utf-8"))["features"]
 
-    built = fpmod._build_gazetteer(
+    built = names.build_tables(
         [*rows, village],
         feats("city_limits.geojson"),
         feats("osm_town_limits.geojson"),
         feats("osm_hromadas.geojson"),
     )
-    monkeypatch.setattr(fpmod, "_gazetteer", lambda: built)
+    monkeypatch.setattr(names, "tables", lambda: built)
     with pytest.raises(UnknownPlaceError, match=r"ambiguous.*'Lyman, Donetsk'.*'Lyman, Kharkiv'"):
         resolve_name("Lyman")
     assert resolve_name("Lyman (Kharkiv)") == "Lyman, Kharkiv"
@@ -443,35 +444,36 @@ def test_gazetteer_geometries_read_in_one_pass_equal_the_per_feature_reading():
     import json as _json
 
     from mapdiff._resources import data_dir
-    from mapdiff.places import footprints as F
+    from mapdiff.places import names
 
     for name in ("city_limits.geojson", "osm_town_limits.geojson", "osm_hromadas.geojson"):
         path = data_dir() / "geo" / name
-        fast = F._features(path)
+        fast = names._features(path)
         slow = _json.loads(path.read_text(encoding="utf-8"))["features"]
         assert len(fast) == len(slow) > 0
         for a, b in zip(fast, slow, strict=True):
             assert a["properties"] == b["properties"]
             g = shapely.from_geojson(_json.dumps(b["geometry"]))
-            assert F._osm_polygon(a).geom_type == g.geom_type and F._osm_polygon(a).equals_exact(g, 0)
+            assert names._osm_polygon(a).geom_type == g.geom_type and names._osm_polygon(a).equals_exact(g, 0)
 
 
 def test_shipped_footprints_are_built_once_per_gazetteer():
     """A claim asks for the same footprints several times (its sensitivity table): the
     immutable Footprint is built once, and again when the gazetteer is reloaded."""
     from mapdiff.places import footprints as F
+    from mapdiff.places import names
 
     a = F.footprint("Pokrovsk")
     assert F.footprint("Покровськ") is a  # any alias, the same object
     assert F.footprint("Pokrovsk", kind="approximate") is F.footprint("Pokrovsk", kind="approximate")
     grown = F.footprint("Pokrovsk", kind="city_limits+2km")
     assert grown is not a and grown.area_km2 > a.area_km2
-    F._gazetteer.cache_clear()
+    names.tables.cache_clear()
     try:
         b = F.footprint("Pokrovsk")
         assert b is not a and b.area_km2 == a.area_km2 and shapely.equals(b.geometry, a.geometry)
     finally:
-        F._gazetteer.cache_clear()
+        names.tables.cache_clear()
 
 
 @pytest.mark.parametrize(("kind", "half_m"), [("a 3 m square", 1.5), ("a raion", 40_000.0)])
@@ -504,3 +506,18 @@ def test_fetch_skips_a_district_by_its_type(cache):
         place["addresstype"] = "district"
     with _Server(json.dumps(body).encode()) as srv, pytest.raises(DownloadError, match="no boundary polygon"):
         fetch_footprint("Kherson", base_url=srv.url)
+
+
+def test_the_resolver_module_keeps_the_names_it_had():
+    """footprints.py was split (names.py: the tables; shapes.py: the value): every name other
+    modules, the docs and 0.1 code import from mapdiff.places.footprints is still there."""
+    from mapdiff.places import footprints, names, shapes
+
+    kept = (
+        "ADMIN_BOUNDARY APPROXIMATE CITY_LIMITS COMMUNITY Footprint TOWN USER admin_kinds as_footprint "
+        "available_kinds default_kind footprint footprint_from_file footprint_from_geometry gazetteer_table "
+        "is_place_set labelled_footprint looks_like_path parse_buffer_km place_names place_oblast place_set "
+        "resolve_name sensitivity_footprints"
+    ).split()
+    assert [n for n in kept if not hasattr(footprints, n)] == []
+    assert footprints.Footprint is shapes.Footprint and footprints.resolve_name is names.resolve_name

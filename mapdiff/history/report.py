@@ -28,7 +28,7 @@ from ..labels import CONTESTED
 from ..model.control_map import ControlMap
 from ..model.measure import area_km2
 from ..places import admin
-from ..places.footprints import _labelled, as_footprint, footprint
+from ..places.footprints import as_footprint, footprint, labelled_footprint
 from ..places.gazetteer import PointIndex, settlements
 from ._engine import _centre
 from .change import Changes, changes
@@ -388,7 +388,7 @@ def _settlements_and_regions(old: ControlMap, new: ControlMap, ch: Changes) -> t
     if parts:
         ids, tree = _settlement_index()
         near = sorted(set(tree.query(np.asarray(parts, dtype=object), predicate="intersects")[1].tolist()))
-        fps = [_labelled(footprint(ids[i])) for i in near]
+        fps = [labelled_footprint(footprint(ids[i])) for i in near]
         if fps:
             oblast = {f.id: f.oblast for f in fps}
             for r in places_changed(old, new, fps):
@@ -411,7 +411,7 @@ def _settlements_and_regions(old: ControlMap, new: ControlMap, ch: Changes) -> t
         tree = shapely.STRtree([geoms[u.id] for u in obl])
         hit = sorted(set(tree.query(np.asarray(held, dtype=object), predicate="intersects")[1].tolist()))
         if hit:
-            fps = [_labelled(footprint(obl[i].id)) for i in hit]
+            fps = [labelled_footprint(footprint(obl[i].id)) for i in hit]
             arr = np.asarray([fp.geometry for fp in fps], dtype=object)
             ids = tuple(fp.id for fp in fps)
             ka, kb = (_unit_km2_memo(m, ids, arr) for m in (old, new))

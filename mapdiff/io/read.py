@@ -59,7 +59,7 @@ from ..model.control_map import (
     normalise,
 )
 from ..model.measure import area_km2, cached_transformer
-from ..places.regions import _speaking, drawn_extent, region
+from ..places.regions import coverage_and_beyond, drawn_extent, region
 from ..profiles import Profile, detect_profile, get_profile
 from .crs import no_proj_network, safe_crs
 from .gate import (
@@ -666,7 +666,7 @@ def speak_where_drawn(m, land):
 
     clipped = m._clipped  # drawn ∩ extent, on the intermediate map only
     # the coverage (land ∪ beyond) is made when first read: compare() does without it
-    cov, beyond = _speaking(land, clipped, union=_Union)
+    cov, beyond = coverage_and_beyond(land, clipped, union=_Union)
     out = dataclasses.replace(m, coverage=cov, _land=(land, beyond))
     # the drawing cut to the extent lies inside land ∪ beyond by construction: the cut
     # to the coverage is that same cut

@@ -64,6 +64,10 @@ def _inverse_transformer(lon: float, lat: float) -> pyproj.Transformer:
     )
 
 
+#: the LAEA centred on (lon, lat) back to lon/lat, cached (for a shape built round a point)
+inverse_transformer = _inverse_transformer
+
+
 @config.cached(maxsize=512)
 def cached_transformer(src, dst) -> pyproj.Transformer:
     """A cached ``pyproj.Transformer.from_crs(src, dst, always_xy=True)``.
@@ -240,6 +244,10 @@ def _segments(lines):
     same = ring[1:] == ring[:-1]
     a, b = coords[:-1][same], coords[1:][same]
     return shapely.linestrings(np.stack([a, b], axis=1))
+
+
+#: every segment of (multi)line geometries as 2-point LineStrings (used by mapdiff.places.scope)
+segments = _segments
 
 
 def area_km2(geoms, *, centre: tuple[float, float] | None = None):

@@ -1,5 +1,7 @@
-"""Places: the gazetteer, footprints (the one resolver :func:`as_footprint`), boundary
-fetches and regions. This package imports nothing itself."""
+"""Places: the gazetteer's names (``names``), footprints (the value in ``shapes``; the one
+resolver :func:`as_footprint` in ``footprints``), the administrative map (``admin``), the
+index of named points and what is near them (``gazetteer``, ``distance``), boundary fetches
+and regions. This package imports nothing itself."""
 
 from .._lazy import exports, stub
 

@@ -29,13 +29,14 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_") or "place"
 
 
-def _cache_file(canon: str) -> Path:
+def cache_file(canon: str) -> Path:
+    """The cache file of a canonical place name's fetched boundary (it may not exist)."""
     return cache_dir() / f"{_slug(canon)}.geojson"
 
 
 def cached_boundary(canon: str) -> tuple[object, dict] | None:
     """(geometry, properties) of a cached fetched boundary of a canonical place name, or None."""
-    path = _cache_file(canon)
+    path = cache_file(canon)
     try:
         stat = path.stat()
     except OSError:

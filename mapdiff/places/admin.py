@@ -25,6 +25,7 @@ units share is an error listing each candidate with its parents and id.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import gzip
 import re
@@ -32,11 +33,13 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+import orjson
 import shapely
 
 from .. import config
 from .._resources import data_dir
 from ..errors import UnknownPlaceError
+from .distance import reach, scaled
 
 __all__ = ["LEVELS", "AdminUnit", "find", "geometry", "nearest", "units"]
 
@@ -182,8 +185,6 @@ def _raw(level: str) -> bytes:
 @config.cached(maxsize=1)
 def _index() -> tuple[dict, dict, dict]:
     """(units by id, ids by normalised name, ids by parent stem), from ``osm_admin_places.csv``."""
-    import csv
-
     path = data_dir() / "geo" / "osm_admin_places.csv"
     if not path.is_file():
         raise UnknownPlaceError(
@@ -244,8 +245,6 @@ def _index() -> tuple[dict, dict, dict]:
 @config.cached(maxsize=4)
 def _geometries(level: str) -> dict:
     """{id: geometry} of one level (built from the shipped file in one GEOS pass)."""
-    import orjson
-
     raw = _raw(level)
     feats = orjson.loads(raw)["features"]
     geoms = shapely.get_parts(shapely.from_geojson(raw))
@@ -386,7 +385,9 @@ def find(name: str) -> AdminUnit:
 
 
 def nearest(lon: float, lat: float, level: str = "settlement", n: int = 1) -> list[tuple[AdminUnit, float]]:
-    """The ``n`` units of ``level`` nearest to a point, with their distance in km (0 inside).
+    """The ``n`` units of ``level`` nearest to a point, with their geodesic distance in km
+    (0 inside), by the rule of :mod:`mapdiff.places.distance`: candidates by
+    cos-latitude-scaled degrees, then the geodesic distance to the nearest point of each.
 
     Examples
     --------
@@ -394,18 +395,18 @@ def nearest(lon: float, lat: float, level: str = "settlement", n: int = 1) -> li
     >>> u.name, km
     ('Pokrovsk urban hromada', 0.0)
     """
-    from ..model.measure import to_equal_area
-
-    lv = parse_level(level)
-    geoms = _geometries(lv)
+    geoms = _geometries(parse_level(level))
     ids = list(geoms)
     arr = np.asarray([geoms[i] for i in ids], dtype=object)
-    pt = shapely.Point(lon, lat)
-    # a first cut in degrees, then metres in the equal-area projection around the point
-    rough = shapely.distance(arr, pt)
-    order = np.argsort(rough)[: max(n * 4, 8)]
-    proj = to_equal_area(np.asarray([*arr[order], pt], dtype=object), centre=(lon, lat))
-    d = shapely.distance(proj[:-1], proj[-1]) / 1000.0
+    k = min(len(arr), max(n * 4, 8))
+    sx = float(np.cos(np.radians(lat)))
+    # scaling longitudes by sx <= 1 shrinks a distance by sx at most: every unit that can be
+    # among the k nearest in scaled degrees is within the k-th plain distance over sx
+    rough = shapely.distance(arr, shapely.Point(lon, lat))
+    near = np.flatnonzero(rough * sx <= np.partition(rough, k - 1)[k - 1])
+    flat = scaled(arr[near], sx)
+    cand = near[np.argsort(shapely.distance(flat, shapely.Point(lon * sx, lat)), kind="stable")[:k]]
+    metres, _ = reach(np.full(len(cand), lon), np.full(len(cand), lat), scaled(arr[cand], sx), sx)
     by_id = _index()[0]
-    best = sorted(zip(d, order, strict=True))[:n]
-    return [(by_id[ids[k]], float(km)) for km, k in best]
+    best = sorted(zip(metres / 1000.0, cand, strict=True))[:n]
+    return [(by_id[ids[i]], float(km)) for km, i in best]

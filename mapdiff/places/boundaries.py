@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import urllib.parse
 
 import numpy as np
@@ -36,11 +37,13 @@ import shapely
 
 from .. import config
 from .._http import get
+from ..config import check_json_depth
 from ..errors import DownloadError
 from ..io.atomic import write_text
-from ..model.measure import area_km2
+from ..model.measure import area_km2, to_equal_area
 from . import footprints as fpm
-from ._cache import OSM_BOUNDARY, _cache_file, cache_dir, cached_boundary
+from . import names
+from ._cache import OSM_BOUNDARY, cache_dir, cache_file, cached_boundary
 
 __all__ = [
     "ALLOWED_HOSTS",
@@ -73,10 +76,6 @@ def _pick(places: list, centre, url: str, official_km2: float | None = None):
     municipality (hromada) or district; among the candidates the one whose area is
     closest (by ratio) to the official area wins, or the smallest when no area is known.
     """
-    import math
-
-    from ..model.measure import area_km2, to_equal_area
-
     cands = []  # (distance_km, area_km2, index, geometry)
     for i, place in enumerate(places):
         g = place.get("geojson") if isinstance(place, dict) else None
@@ -164,10 +163,10 @@ def fetch_footprint(
     """
     canon = fpm.resolve_name(name)
     if not refresh and cached_boundary(canon) is not None:
-        log.debug("fetch_footprint %s: cache hit %s", canon, _cache_file(canon))
+        log.debug("fetch_footprint %s: cache hit %s", canon, cache_file(canon))
         return fpm.footprint(canon, kind=OSM_BOUNDARY)
     log.debug("fetch_footprint %s: %s", canon, "refresh requested" if refresh else "cache miss")
-    entries, _ = fpm._gazetteer()
+    entries, _ = names.tables()
     row = entries[canon]["row"]
     centre = fpm.footprint(canon).centre
     if query is None:
@@ -189,8 +188,6 @@ def fetch_footprint(
         hint="are you offline? The shipped gazetteer (approximate footprints) still works, "
         "or pass a polygon file",
     )
-    from ..config import check_json_depth
-
     check_json_depth(data, url)  # GEOS's GeoJSON reader crashes on deep nesting
     try:
         places = json.loads(data.decode("utf-8"))
@@ -221,5 +218,5 @@ def fetch_footprint(
         "response_sha256": hashlib.sha256(data).hexdigest(),
     }
     feature = {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))}
-    write_text(_cache_file(canon), json.dumps(feature, ensure_ascii=False))
+    write_text(cache_file(canon), json.dumps(feature, ensure_ascii=False))
     return fpm.footprint(canon, kind=OSM_BOUNDARY)

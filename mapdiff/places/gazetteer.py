@@ -1,6 +1,7 @@
 """One index of named points, and the nearest of them to any point: what every "near X" uses.
 
-Two sets of points ship with mapdiff:
+Distances follow the one rule of :mod:`mapdiff.places.distance`. Two sets of points ship
+with mapdiff:
 
 - :func:`towns` — every gazetteer place (the footprints' official centres, ``data/geo/``);
 - :func:`settlements` — the GeoNames settlements of the figures' context layer
@@ -19,18 +20,21 @@ import csv
 from dataclasses import dataclass
 
 import numpy as np
-import pyproj
 import shapely
 
 from .. import config
 from .._resources import data_dir
+from .distance import GEOD, reach, scaled
+from .footprints import footprint
+from .names import tables
 
 __all__ = ["COMPASS", "Nearest", "PointIndex", "compass", "settlements", "towns"]
 
 #: the eight compass points, clockwise from north
 COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 _CANDIDATES = 8  # nearest by scaled degrees, then geodesic among them
-_GEOD = pyproj.Geod(ellps="WGS84")
+#: inhabitants from which a place is large (labelled on a view of a whole front)
+LARGE_POPULATION = 100_000
 
 
 def compass(bearing_deg):
@@ -78,6 +82,10 @@ class PointIndex:
     names: tuple[str, ...]
     lon: np.ndarray
     lat: np.ndarray
+    #: inhabitants of each place (NaN where unknown), or None
+    population: np.ndarray | None = None
+    #: True for a large place, labelled even on a view of a whole front (see :func:`towns`), or None
+    large: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -103,7 +111,7 @@ class PointIndex:
                 else np.tile(np.arange(k), (len(x), 1))
             )
             px, py = self.lon[cand], self.lat[cand]
-            az, _, dist = _GEOD.inv(px, py, np.broadcast_to(x, px.shape), np.broadcast_to(y, py.shape))
+            az, _, dist = GEOD.inv(px, py, np.broadcast_to(x, px.shape), np.broadcast_to(y, py.shape))
             best = np.argmin(dist, axis=1)
             rows = np.arange(len(best))
             pick = cand[rows, best]
@@ -128,18 +136,14 @@ class PointIndex:
         if not ok.any() or len(self) == 0:
             return Nearest(name, km, bearing)
         sx = float(np.cos(np.radians(np.mean(shapely.bounds(arr[ok])[:, [1, 3]]))))
-        scale = np.array([sx, 1.0])
         places = shapely.points(self.lon * sx, self.lat)
-        scaled = shapely.transform(arr[ok], lambda c: c * scale)
-        (iq, ip), _ = shapely.STRtree(places).query_nearest(scaled, return_distance=True, all_matches=False)
-        # the point of each geometry nearest its place, back in lon/lat
-        ends = shapely.get_coordinates(shapely.shortest_line(places[ip], scaled[iq])).reshape(-1, 2, 2)[:, 1]
-        qx, qy = ends[:, 0] / sx, ends[:, 1]
-        az, _, dist = _GEOD.inv(self.lon[ip], self.lat[ip], qx, qy)
+        flat = scaled(arr[ok], sx)
+        (iq, ip), _ = shapely.STRtree(places).query_nearest(flat, return_distance=True, all_matches=False)
+        dist, az = reach(self.lon[ip], self.lat[ip], flat[iq], sx)  # from each place to its geometry
         rows = np.flatnonzero(ok)[iq]
         name[rows] = np.asarray(self.names, dtype=object)[ip]
-        km[rows] = np.asarray(dist) / 1000.0
-        bearing[rows] = np.where(np.asarray(dist) > 0, np.asarray(az) % 360.0, np.nan)  # inside: none
+        km[rows] = dist / 1000.0
+        bearing[rows] = az  # inside: none
         return Nearest(name, km, bearing)
 
 
@@ -147,16 +151,18 @@ class PointIndex:
 def towns() -> PointIndex:
     """Every gazetteer place at its official centre (a footprint's centroid where it has none).
 
+    ``population`` is the 2022 population of ``towns.csv`` (NaN where unknown); ``large``
+    is a population of 100,000 or more, or a city whose limits ship in
+    ``city_limits.geojson``.
+
     Examples
     --------
     >>> near = towns().nearest([37.18], [48.28])
     >>> str(near.name[0])
     'Pokrovsk'
     """
-    from .footprints import _gazetteer, footprint
-
-    names, lon, lat = [], [], []
-    for name, entry in sorted(_gazetteer()[0].items()):
+    names, lon, lat, pop, city = [], [], [], [], []
+    for name, entry in sorted(tables()[0].items()):
         row = entry["row"]
         if row and row.get("lon") and row.get("lat"):
             c = (float(row["lon"]), float(row["lat"]))
@@ -166,12 +172,19 @@ def towns() -> PointIndex:
         names.append(name)
         lon.append(c[0])
         lat.append(c[1])
-    return PointIndex(tuple(names), np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        pop.append(float((row or {}).get("population_2022") or "nan"))
+        city.append(entry["city"])
+    population = np.asarray(pop, dtype=float)
+    large = (np.nan_to_num(population) >= LARGE_POPULATION) | np.asarray(city, dtype=bool)
+    return PointIndex(
+        tuple(names), np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), population, large
+    )
 
 
 @config.cached(maxsize=1)
 def settlements() -> PointIndex:
-    """The shipped GeoNames settlements (empty when ``data/geo/settlements.csv`` is absent).
+    """The shipped GeoNames settlements (empty when ``data/geo/settlements.csv`` is absent),
+    with their ``population`` (``large``: 100,000 or more).
 
     Examples
     --------
@@ -180,11 +193,14 @@ def settlements() -> PointIndex:
     """
     path = data_dir() / "geo" / "settlements.csv"
     if not path.is_file():
-        return PointIndex((), np.array([]), np.array([]))
+        return PointIndex((), np.array([]), np.array([]), np.array([]), np.zeros(0, bool))
     with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
+    population = np.array([float(r["population"]) for r in rows])
     return PointIndex(
         tuple(r["name"] for r in rows),
         np.array([float(r["lon"]) for r in rows]),
         np.array([float(r["lat"]) for r in rows]),
+        population,
+        population >= LARGE_POPULATION,
     )

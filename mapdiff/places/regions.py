@@ -141,10 +141,10 @@ def speaking_coverage(land, drawn):
     >>> round(cov.area, 2)
     1.25
     """
-    return _speaking(land, drawn)[0]
+    return coverage_and_beyond(land, drawn)[0]
 
 
-def _speaking(land, drawn, *, union=None):
+def coverage_and_beyond(land, drawn, *, union=None):
     """(coverage, beyond): :func:`speaking_coverage` and the drawn land beyond ``land``
     (a MultiPolygon, or None when everything drawn lies on ``land``). ``union(land,
     beyond)``, when given, makes the coverage (e.g. deferred) instead of ``shapely.union``.

@@ -35,7 +35,9 @@ import numpy as np
 import shapely
 
 from .. import config
-from ..model.measure import _segments, area_km2
+from ..errors import MapdiffError
+from ..model.measure import area_km2, segments
+from ..profiles import get_profile
 from .regions import region
 
 __all__ = ["NOT_DRAWN_KEYS", "crimea", "not_drawn_keys", "russian_land_border", "select_not_drawn"]
@@ -80,7 +82,7 @@ def russian_land_border():
 @config.cached(maxsize=1)
 def _border_tree():
     """The border's segments in a tree: components far from it are never measured."""
-    return shapely.STRtree(_segments(russian_land_border()))
+    return shapely.STRtree(segments(russian_land_border()))
 
 
 def not_drawn_keys(m) -> tuple[str, ...]:
@@ -88,9 +90,6 @@ def not_drawn_keys(m) -> tuple[str, ...]:
     own = getattr(m, "not_drawn", None)
     if own is not None:
         return tuple(own)
-    from ..errors import MapdiffError
-    from ..profiles import get_profile
-
     try:
         return tuple(get_profile(m.provenance.profile).not_drawn)
     except MapdiffError:  # a map built in code with no registered profile: nothing declared
