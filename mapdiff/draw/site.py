@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape as _xml
 
-from .report import _CSS, _e, _km2, _pct, _table, claim_words
+from ._html import CSS, claim_words, esc, km2, pct, table
 
 __all__ = ["render_archive", "render_feed", "render_index"]
 
 _SITE_CSS = (
-    _CSS
+    CSS
     + """
 .stale { color: #8a1c00; font-weight: 600; }
 nav a { margin-right: 1rem; }
@@ -34,7 +34,7 @@ def _page(title: str, body: str, *, root: str = "") -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="mapdiff">
-<title>{_e(title)}</title>
+<title>{esc(title)}</title>
 <link rel="alternate" type="application/atom+xml" title="New releases and decided claims"
  href="{root}feed.xml">
 <style>{_SITE_CSS}</style>
@@ -51,8 +51,8 @@ def _page(title: str, body: str, *, root: str = "") -> str:
 
 
 def _source_label(s: dict) -> str:
-    lean = f' <span class="muted">({_e(s["lean"])})</span>' if s.get("lean") else ""
-    return f"{_e(s.get('display') or s.get('name'))}{lean}"
+    lean = f' <span class="muted">({esc(s["lean"])})</span>' if s.get("lean") else ""
+    return f"{esc(s.get('display') or s.get('name'))}{lean}"
 
 
 def _stale(s: dict) -> str:
@@ -61,8 +61,8 @@ def _stale(s: dict) -> str:
         return ""
     since = st.get("since") or "its first release"
     return (
-        f'<br><span class="stale">stale since {_e(since)}</span>: '
-        f'<span class="muted">{_e(st.get("reason"))}</span>'
+        f'<br><span class="stale">stale since {esc(since)}</span>: '
+        f'<span class="muted">{esc(st.get("reason"))}</span>'
     )
 
 
@@ -71,11 +71,11 @@ def _claim_rows(claims) -> list[list[str]]:
     for c in claims:
         rows.append(
             [
-                _e(c.get("who")) + f'<br><span class="muted">{_e(c.get("date"))}</span>',
-                _e(claim_words(c)),
-                f'<a href="{_e(c.get("page"))}">{_e(c.get("display"))} {_e(c.get("release"))}</a>',
-                _e(_pct(c.get("share"))),
-                f'<span class="verdict">{_e(c.get("verdict"))}</span>',
+                esc(c.get("who")) + f'<br><span class="muted">{esc(c.get("date"))}</span>',
+                esc(claim_words(c)),
+                f'<a href="{esc(c.get("page"))}">{esc(c.get("display"))} {esc(c.get("release"))}</a>',
+                esc(pct(c.get("share"))),
+                f'<span class="verdict">{esc(c.get("verdict"))}</span>',
             ]
         )
     return rows
@@ -88,18 +88,18 @@ def render_index(doc: dict) -> str:
     rows = []
     for s in sources:
         newest = s.get("newest")
-        link = f'<a href="{_e(s["page"])}">{_e(newest)}</a>' if s.get("page") else _e(newest or "none yet")
+        link = f'<a href="{esc(s["page"])}">{esc(newest)}</a>' if s.get("page") else esc(newest or "none yet")
         net = s.get("net_km2")
         rows.append(
             [
                 _source_label(s) + _stale(s),
                 link,
-                _e(s.get("previous") or "–"),
-                _e("–" if net is None else _km2(net, signed=True)),
-                _e(str(s.get("releases", 0))),
+                esc(s.get("previous") or "–"),
+                esc("–" if net is None else km2(net, signed=True)),
+                esc(str(s.get("releases", 0))),
             ]
         )
-    src_table = _table(
+    src_table = table(
         [
             ("source", ""),
             ("newest release", ""),
@@ -125,23 +125,24 @@ def render_index(doc: dict) -> str:
             )
             + "</div>"
             if held is not None
-            else _e(r.get("note") or "not covered")
+            else esc(r.get("note") or "not covered")
         )
         share_rows.append(
             [
-                _e(r.get("place")) + flag,
-                _e(display.get(r.get("source"), r.get("source")))
-                + f'<br><span class="muted">{_e(r.get("as_of"))}</span>',
-                f'<span class="share" data-place="{_e(r.get("place"))}" data-source="{_e(r.get("source"))}">'
-                f"{_e(_pct(held))}</span>",
-                _e(_pct(grey))
+                esc(r.get("place")) + flag,
+                esc(display.get(r.get("source"), r.get("source")))
+                + f'<br><span class="muted">{esc(r.get("as_of"))}</span>',
+                f'<span class="share" data-place="{esc(r.get("place"))}" '
+                f'data-source="{esc(r.get("source"))}">'
+                f"{esc(pct(held))}</span>",
+                esc(pct(grey))
                 if grey is not None
-                else f'<span class="flag">{_e(r.get("note") or "–")}</span>',
-                _e(_pct(other)),
+                else f'<span class="flag">{esc(r.get("note") or "–")}</span>',
+                esc(pct(other)),
                 bar,
             ]
         )
-    share_table = _table(
+    share_table = table(
         [
             ("place", ""),
             ("map", ""),
@@ -156,50 +157,50 @@ def render_index(doc: dict) -> str:
     cons = summ.get("consensus")
     if cons:
         pair_rows = [
-            [_e(display.get(p["a"], p["a"])), _e(display.get(p["b"], p["b"])), _e(_km2(p["km2"]))]
+            [esc(display.get(p["a"], p["a"])), esc(display.get(p["b"], p["b"])), esc(km2(p["km2"]))]
             for p in cons.get("pairwise_km2", [])
         ]
         n = len(cons.get("sources", []))
         agree = [
-            [_e(a["label"]), _e(f"{a['k']} of {n}"), _e(_km2(a["km2"]))]
+            [esc(a["label"]), esc(f"{a['k']} of {n}"), esc(km2(a["km2"]))]
             for a in sorted(cons.get("agreement", []), key=lambda a: (a["label"], -a["k"]))
         ]
         cons_html = (
             f'<p class="muted">Over the watched places grown by {cons.get("aoi_km", 0):g} km '
-            f"({_e(_km2(cons.get('aoi_km2')))}), each source's newest map.</p>"
-            + _table([("label", ""), ("said by", "num"), ("area", "num")], agree, "")
+            f"({esc(km2(cons.get('aoi_km2')))}), each source's newest map.</p>"
+            + table([("label", ""), ("said by", "num"), ("area", "num")], agree, "")
             + "<h3>Pairwise disagreement</h3>"
-            + _table([("map", ""), ("against", ""), ("disagree over", "num")], pair_rows, "")
+            + table([("map", ""), ("against", ""), ("disagree over", "num")], pair_rows, "")
         )
     else:
-        cons_html = f'<p class="muted">{_e(summ.get("consensus_note") or "Nothing to compare.")}</p>'
+        cons_html = f'<p class="muted">{esc(summ.get("consensus_note") or "Nothing to compare.")}</p>'
     fig = doc.get("figure")
     fig_html = (
-        f'<figure><img src="{_e(fig["src"])}" alt="{_e(fig.get("alt"))}" loading="lazy">'
-        f'<figcaption>{_e(fig.get("caption"))} (<a href="{_e(fig["svg"])}">SVG</a>)</figcaption></figure>'
+        f'<figure><img src="{esc(fig["src"])}" alt="{esc(fig.get("alt"))}" loading="lazy">'
+        f'<figcaption>{esc(fig.get("caption"))} (<a href="{esc(fig["svg"])}">SVG</a>)</figcaption></figure>'
         if fig
         else '<p class="muted">No figure: no watched place, or no map yet.</p>'
     )
     hfig = doc.get("history_figure")
     if hfig:
         fig_html += (
-            f'<figure><img src="{_e(hfig["src"])}" alt="{_e(hfig.get("alt"))}" loading="lazy">'
-            f"<figcaption>{_e(hfig.get('caption'))} "
-            f'(<a href="{_e(hfig["svg"])}">SVG</a>)</figcaption></figure>'
+            f'<figure><img src="{esc(hfig["src"])}" alt="{esc(hfig.get("alt"))}" loading="lazy">'
+            f"<figcaption>{esc(hfig.get('caption'))} "
+            f'(<a href="{esc(hfig["svg"])}">SVG</a>)</figcaption></figure>'
         )
-    claims = _table(
+    claims = table(
         [("who, when", ""), ("claim", ""), ("checked on", ""), ("map shows", "num"), ("verdict", "")],
         _claim_rows(doc.get("claims", [])),
         "No ledger claim decided yet.",
     )
     track_rows = [
         [
-            _e(r.get("name")),
-            _e(display.get(r.get("source"), r.get("source"))),
-            _e(f"{r.get('tracked', 0)} of {r.get('claims', 0)}"),
-            _e("–" if r.get("lead_median") is None else f"{r['lead_median']:+.0f} d"),
-            _e(_pct(r.get("within_7d"))),
-            _e(str(r.get("never", 0))),
+            esc(r.get("name")),
+            esc(display.get(r.get("source"), r.get("source"))),
+            esc(f"{r.get('tracked', 0)} of {r.get('claims', 0)}"),
+            esc("–" if r.get("lead_median") is None else f"{r['lead_median']:+.0f} d"),
+            esc(pct(r.get("within_7d"))),
+            esc(str(r.get("never", 0))),
         ]
         for r in summ.get("tracking") or []
         if r.get("tracked")
@@ -207,7 +208,7 @@ def render_index(doc: dict) -> str:
     tracking = (
         '<p class="muted">Each claim of the ledger against every release processed: how many days '
         "before the map showed it the claimant said it (the lead; negative: the map showed it first).</p>"
-        + _table(
+        + table(
             [
                 ("claimant", ""),
                 ("map", ""),
@@ -223,9 +224,9 @@ def render_index(doc: dict) -> str:
         if summ.get("tracking") is not None
         else '<p class="muted">No ledger.</p>'
     )
-    notes = "".join(f"<li>{_e(n)}</li>" for n in doc.get("notes", []))
-    asof = f" — the newest of {_e(doc['updated'])}" if doc.get("updated") else ""
-    body = f"""<h1>{_e(title)}</h1>
+    notes = "".join(f"<li>{esc(n)}</li>" for n in doc.get("notes", []))
+    asof = f" — the newest of {esc(doc['updated'])}" if doc.get("updated") else ""
+    body = f"""<h1>{esc(title)}</h1>
 <p class="headline">Every source's newest release{asof}.</p>
 <h2>Sources</h2>
 {src_table}
@@ -249,30 +250,30 @@ def render_index(doc: dict) -> str:
 def render_archive(doc: dict) -> str:
     """The archive page: every processed release of every source, newest first."""
     title = (doc.get("title") or "Every side's map") + ": archive"
-    parts = [f"<h1>{_e(title)}</h1>"]
+    parts = [f"<h1>{esc(title)}</h1>"]
     for s in doc.get("sources", []):
         rows = []
         for r in reversed(s.get("history", [])):
-            link = f'<a href="{_e(r["page"])}">{_e(r["date"])}</a>' if r.get("page") else _e(r["date"])
+            link = f'<a href="{esc(r["page"])}">{esc(r["date"])}</a>' if r.get("page") else esc(r["date"])
             net = r.get("net_km2")
             rows.append(
                 [
                     link,
-                    _e(r.get("previous") or "first release (no comparison)"),
-                    _e("–" if net is None else _km2(net, signed=True)),
-                    _e(str(r.get("claims", 0))),
+                    esc(r.get("previous") or "first release (no comparison)"),
+                    esc("–" if net is None else km2(net, signed=True)),
+                    esc(str(r.get("claims", 0))),
                 ]
             )
         parts.append(f"<h2>{_source_label(s)}{_stale(s)}</h2>")
         parts.append(
-            _table(
+            table(
                 [("release", ""), ("compared with", ""), ("RU net", "num"), ("claims decided", "num")],
                 rows,
                 "No release processed yet.",
             )
         )
         for sk in s.get("skipped", []):
-            parts.append(f'<p class="flag">Skipped {_e(sk.get("date"))}: {_e(sk.get("reason"))}</p>')
+            parts.append(f'<p class="flag">Skipped {esc(sk.get("date"))}: {esc(sk.get("reason"))}</p>')
     return _page(title, "\n".join(parts))
 
 
@@ -286,7 +287,7 @@ def render_feed(doc: dict, *, base_url: str = "") -> str:
                 continue
             net = r.get("net_km2")
             summary = f"{s.get('display')} release {r['date']} against {r.get('previous')}" + (
-                "" if net is None else f": RU net {_km2(net, signed=True)}"
+                "" if net is None else f": RU net {km2(net, signed=True)}"
             )
             entries.append(
                 (
