@@ -282,11 +282,36 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
     >>> fig.axes[0].get_title(loc="left")
     'T (approximate footprint)'
     """
-    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
 
     prim = [r for r in rows if r.get("primary", True)]
+    places = _tracked_places(prim, curves, places)
+    sources = list(dict.fromkeys(c["source"] for c in curves))
+    colour = {s: _SOURCE_COLOURS[i % len(_SOURCE_COLOURS)] for i, s in enumerate(sources)}
+    if axes is None:
+        fig, axes = plt.subplots(
+            len(places), 1, figsize=(10, 0.6 + 2.5 * len(places)), squeeze=False, layout="constrained"
+        )
+        axes = axes[:, 0]
+    else:
+        axes = list(np.ravel(axes))
+        fig = axes[0].figure
+    for ax, place in zip(axes, places, strict=False):
+        _track_panel(ax, place, prim, curves, colour, threshold, window_days)
+    kinds = list(dict.fromkeys(r["kind"] for r in prim if r["place"] in places))
+    fig.legend(
+        handles=_tracking_handles(sources, colour, kinds, threshold),
+        loc="outside lower center",
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
+    return fig
+
+
+def _tracked_places(prim, curves, places) -> list[str]:
+    """The towns :func:`plot_tracking` draws: those given, else every town with a claim (most
+    claims first); each must have a share curve."""
     if places is None:
         counts: dict = {}
         for r in prim:
@@ -301,118 +326,119 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
         raise ArgumentError(
             f"no share curve for {', '.join(unknown)}; places tracked: {', '.join(sorted(known))}"
         )
-    sources = list(dict.fromkeys(c["source"] for c in curves))
-    colour = {s: _SOURCE_COLOURS[i % len(_SOURCE_COLOURS)] for i, s in enumerate(sources)}
-    if axes is None:
-        fig, axes = plt.subplots(
-            len(places), 1, figsize=(10, 0.6 + 2.5 * len(places)), squeeze=False, layout="constrained"
-        )
-        axes = axes[:, 0]
-    else:
-        axes = list(np.ravel(axes))
-        fig = axes[0].figure
+    return places
+
+
+def _track_panel(ax, place, prim, curves, colour, threshold, window_days) -> None:
+    """One town's panel: each source's share curve, the claims marked, the axes labelled."""
+    import matplotlib.dates as mdates
+
     day = np.timedelta64(1, "D")
-    for ax, place in zip(axes, places, strict=False):
-        claims = [r for r in prim if r["place"] == place]
-        dates = [np.datetime64(r["date"]) for r in claims]
-        dates += [
-            np.datetime64(r["first_shown"])
-            for r in claims
-            if r.get("first_shown") and r["status"] == "confirmed"
-        ]
-        lo = min(dates) - window_days * day if dates else None
-        hi = max(dates) + window_days * day if dates else None
-        approx, rungs = False, []
-        for c in curves:
-            if c["place"] != place:
-                continue
-            approx |= bool(c["approximate"])
-            rungs.append(c.get("rung"))
-            x = np.asarray(c["dates"], dtype="datetime64[D]")
-            y = np.asarray([np.nan if v is None else 100 * v for v in c["shares"]], dtype=float)
-            if lo is not None:
-                keep = (x >= lo) & (x <= hi)
-                x, y = x[keep], y[keep]
-            ax.plot(
-                x,
-                y,
-                color=colour[c["source"]],
-                lw=1.5,
-                ls="-" if c["side"] == "RU" else ":",
-                drawstyle="steps-post",
-                label=f"{c['source']}: share held by {c['side']}",
-            )
-        ax.axhline(100 * threshold, ls="--", lw=0.8, color=PALETTE["grey"])
-        seen_claims = set()
-        per_day: dict = {}  # markers already drawn on a date: the next one moves right
-        nudge = (hi - lo) / 120 if lo is not None else np.timedelta64(0, "D")
-        for r in claims:
-            d = np.datetime64(r["date"])
-            key = (r["date"], r["kind"], r["side"], r.get("claimant"))
-            cs = _CLAIMANT_COLOURS.get(_claimant_side(r.get("claimant", "")), PALETTE["grey"])
-            if key not in seen_claims:
-                seen_claims.add(key)
-                ax.axvline(d, color=cs, lw=0.8, alpha=0.6)
-                marker = TRACK_MARKERS.get(r["kind"], ("o", r["kind"]))[0]
-                yk = 100 * r["claimed"] if r["kind"] == "share" and r.get("claimed") is not None else 104
-                k = per_day.get((r["date"], yk), 0)
-                per_day[r["date"], yk] = k + 1
-                ax.plot(
-                    [d + k * nudge],
-                    [yk],
-                    marker=marker,
-                    color=cs,
-                    ms=7,
-                    mec="white",
-                    mew=0.6,
-                    clip_on=False,
-                    zorder=6,
-                )
-            if r.get("status") == "confirmed" and r.get("first_shown"):
-                f = np.datetime64(r["first_shown"])
-                curve = next(
-                    (
-                        c
-                        for c in curves
-                        if c["place"] == place and c["source"] == r["source"] and c["side"] == r["side"]
-                    ),
-                    None,
-                )
-                yv = 50.0
-                if curve is not None and r["first_shown"] in curve["dates"]:
-                    v = curve["shares"][curve["dates"].index(r["first_shown"])]
-                    yv = 50.0 if v is None else 100 * v
-                ax.annotate(
-                    "",
-                    xy=(f, yv),
-                    xytext=(d, yv),
-                    arrowprops={"arrowstyle": "->", "color": colour.get(r["source"], "black"), "lw": 1.0},
-                )
-        ax.set_ylim(-3, 108)
+    claims = [r for r in prim if r["place"] == place]
+    dates = [np.datetime64(r["date"]) for r in claims]
+    dates += [
+        np.datetime64(r["first_shown"]) for r in claims if r.get("first_shown") and r["status"] == "confirmed"
+    ]
+    lo = min(dates) - window_days * day if dates else None
+    hi = max(dates) + window_days * day if dates else None
+    approx, rungs = False, []
+    for c in curves:
+        if c["place"] != place:
+            continue
+        approx |= bool(c["approximate"])
+        rungs.append(c.get("rung"))
+        x = np.asarray(c["dates"], dtype="datetime64[D]")
+        y = np.asarray([np.nan if v is None else 100 * v for v in c["shares"]], dtype=float)
         if lo is not None:
-            ax.set_xlim(lo, hi)
-        ax.set_ylabel("share held (%)")
-        rung = ", ".join(dict.fromkeys(r for r in rungs if r))
-        ax.set_title(
-            f"{place} (approximate footprint)"
-            if approx
-            else f"{place} (footprint: {rung})"
-            if rung
-            else place,
-            fontsize=10,
-            loc="left",
+            keep = (x >= lo) & (x <= hi)
+            x, y = x[keep], y[keep]
+        ax.plot(
+            x,
+            y,
+            color=colour[c["source"]],
+            lw=1.5,
+            ls="-" if c["side"] == "RU" else ":",
+            drawstyle="steps-post",
+            label=f"{c['source']}: share held by {c['side']}",
         )
-        ax.grid(alpha=0.25)
-        loc = mdates.AutoDateLocator()
-        ax.xaxis.set_major_locator(loc)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    ax.axhline(100 * threshold, ls="--", lw=0.8, color=PALETTE["grey"])
+    nudge = (hi - lo) / 120 if lo is not None else np.timedelta64(0, "D")
+    _claim_marks(ax, place, claims, curves, colour, nudge)
+    ax.set_ylim(-3, 108)
+    if lo is not None:
+        ax.set_xlim(lo, hi)
+    ax.set_ylabel("share held (%)")
+    rung = ", ".join(dict.fromkeys(r for r in rungs if r))
+    ax.set_title(
+        f"{place} (approximate footprint)" if approx else f"{place} (footprint: {rung})" if rung else place,
+        fontsize=10,
+        loc="left",
+    )
+    ax.grid(alpha=0.25)
+    loc = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+
+
+def _claim_marks(ax, place, claims, curves, colour, nudge) -> None:
+    """Each claim as a line in the claimant's colour with a marker per kind (markers of one
+    date side by side), and an arrow to the first release of each source that showed it."""
+    seen_claims = set()
+    per_day: dict = {}  # markers already drawn on a date: the next one moves right
+    for r in claims:
+        d = np.datetime64(r["date"])
+        key = (r["date"], r["kind"], r["side"], r.get("claimant"))
+        cs = _CLAIMANT_COLOURS.get(_claimant_side(r.get("claimant", "")), PALETTE["grey"])
+        if key not in seen_claims:
+            seen_claims.add(key)
+            ax.axvline(d, color=cs, lw=0.8, alpha=0.6)
+            marker = TRACK_MARKERS.get(r["kind"], ("o", r["kind"]))[0]
+            yk = 100 * r["claimed"] if r["kind"] == "share" and r.get("claimed") is not None else 104
+            k = per_day.get((r["date"], yk), 0)
+            per_day[r["date"], yk] = k + 1
+            ax.plot(
+                [d + k * nudge],
+                [yk],
+                marker=marker,
+                color=cs,
+                ms=7,
+                mec="white",
+                mew=0.6,
+                clip_on=False,
+                zorder=6,
+            )
+        if r.get("status") == "confirmed" and r.get("first_shown"):
+            f = np.datetime64(r["first_shown"])
+            curve = next(
+                (
+                    c
+                    for c in curves
+                    if c["place"] == place and c["source"] == r["source"] and c["side"] == r["side"]
+                ),
+                None,
+            )
+            yv = 50.0
+            if curve is not None and r["first_shown"] in curve["dates"]:
+                v = curve["shares"][curve["dates"].index(r["first_shown"])]
+                yv = 50.0 if v is None else 100 * v
+            ax.annotate(
+                "",
+                xy=(f, yv),
+                xytext=(d, yv),
+                arrowprops={"arrowstyle": "->", "color": colour.get(r["source"], "black"), "lw": 1.0},
+            )
+
+
+def _tracking_handles(sources, colour, kinds, threshold) -> list:
+    """The legend of :func:`plot_tracking`: sources, claimants, claim kinds, threshold, arrow."""
+    from matplotlib.lines import Line2D
+
     handles = [
         Line2D([], [], color=colour[s], lw=1.5, label=f"{s} (RU share solid, UA dotted)") for s in sources
     ]
     handles += [
         Line2D([], [], color=_CLAIMANT_COLOURS[k], lw=0.8, label=f"claim by {k} side") for k in ("RU", "UA")
     ]
-    kinds = list(dict.fromkeys(r["kind"] for r in prim if r["place"] in places))
     handles += [
         Line2D(
             [],
@@ -436,5 +462,4 @@ def plot_tracking(curves, rows, places=None, axes=None, threshold: float = 0.95,
             label="claim → first release showing it",
         ),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
-    return fig
+    return handles

@@ -144,140 +144,15 @@ def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
     if report.get("type") != "release_report":
         raise ValueError(f"render_html() takes a release report's dict, got type {report.get('type')!r}")
     old, new = report.get("old", {}), report.get("new", {})
-    src = _SOURCE_TITLES.get(new.get("source"), new.get("source") or "map")
-    side = report.get("side")
-    sides = report.get("sides", {})
-    days = report.get("days")
-    period = f"{old.get('as_of') or 'undated'} → {new.get('as_of') or 'undated'}"
-    title = title or f"{src}: what changed {period}"
-    main_side = sides.get(side, {})
-    headline = (
-        f"{side} gained {km2(main_side.get('gained_km2'))}, lost {km2(main_side.get('lost_km2'))}, "
-        f"net {km2(main_side.get('net_km2'), signed=True)}"
-        + (f" in {days} days" if days is not None else "")
-        + "."
-        if side
-        else "No side holds ground on either map."
-    )
-    cards = "".join(
-        f'<div class="card" data-side="{esc(s)}"><span>{esc(s)} net</span>'
-        f'<b class="net">{esc(km2(v.get("net_km2"), signed=True))}</b>'
-        f"<span>gained {esc(km2(v.get('gained_km2')))} · lost {esc(km2(v.get('lost_km2')))}</span></div>"
-        for s, v in sides.items()
-    )
-    areas = [
-        [
-            str(i),
-            esc(a.get("side")),
-            esc(km2(a.get("area_km2"))),
-            esc(_where(a)),
-            esc(f"{a.get('lat', 0):.4f} N, {a.get('lon', 0):.4f} E"),
-        ]
-        for i, a in enumerate(report.get("areas", []), start=1)
-    ]
-    area_table = table(
-        [("#", "num"), ("gained by", ""), ("area", "num"), ("where", ""), ("point", "hide-narrow")],
-        areas,
-        "No land changed hands between the two releases.",
-    )
-    places = []
-    for p in report.get("places", []):
-        flag = ' <span class="flag">approximate footprint</span>' if p.get("approximate") else ""
-        change = p.get("change_pp")
-        places.append(
-            [
-                esc(p.get("place")) + flag,
-                esc(p.get("side")),
-                esc(pct(p.get("share_old"))),
-                esc(pct(p.get("share_new"))),
-                esc("–" if change is None else f"{change:+.1f} pp"),
-                esc(f"{p.get('footprint_kind')}, {p.get('footprint_km2', 0):,.1f} km²"),
-            ]
-        )
-    place_table = table(
-        [
-            ("town", ""),
-            ("side", ""),
-            (f"held {old.get('as_of') or 'old'}", "num"),
-            (f"held {new.get('as_of') or 'new'}", "num"),
-            ("change", "num"),
-            ("footprint", "hide-narrow"),
-        ],
-        places,
-        "No town watched.",
-    )
-    claims = []
-    for c in report.get("claims", []):
-        claims.append(
-            [
-                esc(c.get("who")) + f'<br><span class="muted">{esc(c.get("date"))}</span>',
-                esc(claim_words(c)),
-                esc(pct(c.get("share"))),
-                f'<span class="verdict">{esc(c.get("verdict"))}</span>'
-                + (f'<br><span class="muted">{esc(c.get("note"))}</span>' if c.get("note") else ""),
-            ]
-        )
-    claim_table = table(
-        [("who, when", ""), ("claim", ""), ("map shows", "num"), ("verdict on the release of its date", "")],
-        claims,
-        "No ledger claim falls between the two releases.",
-    )
-    settle = []
-    by_oblast: dict = {}
-    for r in report.get("settlements_changed", []) or []:
-        by_oblast.setdefault(r.get("oblast") or "(no oblast)", []).append(r)
-    for obl, rows in by_oblast.items():
-        for k, r in enumerate(rows):
-            flag = ' <span class="flag">approximate footprint</span>' if r.get("approximate") else ""
-            parents = [p for p in r.get("parents") or [] if p != obl][:2]
-            side = report.get("side")
-            a, b = (r.get(w) or {} for w in ("before", "after"))
-            settle.append(
-                [
-                    f"<b>{esc(obl)}</b>" if k == 0 else "",
-                    esc(r.get("name")) + flag + f'<br><span class="muted">{esc(", ".join(parents))}</span>',
-                    esc(_status_text(r.get("from"))),
-                    esc(_status_text(r.get("to"))),
-                    esc(f"{pct(a.get(side))} → {pct(b.get(side))}" if side else "–"),
-                    f"<code>{esc(r.get('id'))}</code>",
-                ]
-            )
-    side = report.get("side") or "side"
-    settle_table = table(
-        [("oblast", ""), ("settlement", ""), ("was", ""), ("now", ""), (f"{side} share", "num"),
-         ("id", "hide-narrow")],
-        settle,
-        "No settlement changed status between the two releases.",
-    )  # fmt: skip
-    regions = []
-    rsides = [k.removesuffix("_share") for k in (report.get("regions") or [{}])[0] if k.endswith("_share")]
-    rsides = [s for s in rsides if s != "covered"]
-    for r in report.get("regions", []) or []:
-        cells = [esc(r.get("name"))]
-        for s in rsides:
-            pp = r.get(f"{s}_change_pp")
-            cells.append(esc(pct(r.get(f"{s}_share"))) + f'<br><span class="muted">{esc(_pp(pp))}</span>')
-        regions.append(cells)
-    region_table = table(
-        [("oblast", "")] + [(f"{'grey zone' if s == 'grey' else s} (change)", "num") for s in rsides],
-        regions,
-        "No oblast has land held by RU on either release.",
-    )
-    figs = "".join(
-        f'<figure><img src="{esc(f["src"])}" alt="{esc(f.get("alt", ""))}" loading="lazy">'
-        f"<figcaption>{esc(f.get('caption', ''))}"
-        + (f' (<a href="{esc(f["svg"])}">SVG</a>)' if f.get("svg") else "")
-        + "</figcaption></figure>"
-        for f in figures
-    )
+    title, headline, cards = _heading(report, title)
+    area_table = _areas_table(report)
+    place_table = _places_table(report)
+    claim_table = _claims_table(report)
+    settle_table = _settlements_table(report)
+    region_table = _regions_table(report)
+    figs = _figures(figures)
     notes = "".join(f"<li>{esc(n)}</li>" for n in report.get("notes", []))
-    prov = "".join(
-        f"<li>{esc(role)}: {esc(m.get('source'))} {esc(m.get('as_of'))}"
-        + (f" — <code>{esc(m.get('path'))}</code>" if m.get("path") else "")
-        + (f" sha256 <code>{esc(m.get('sha256'))}</code>" if m.get("sha256") else "")
-        + "</li>"
-        for role, m in (("old", old), ("new", new))
-    )
+    prov = _provenance(old, new)
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -320,3 +195,171 @@ in percentage points since {esc(old.get("as_of") or "the old release")}.</p>
 </body>
 </html>
 """
+
+
+def _heading(report: dict, title: str | None) -> tuple[str, str, str]:
+    """The page's title, headline (what the lead side gained and lost) and one card per side."""
+    old, new = report.get("old", {}), report.get("new", {})
+    src = _SOURCE_TITLES.get(new.get("source"), new.get("source") or "map")
+    side = report.get("side")
+    sides = report.get("sides", {})
+    days = report.get("days")
+    period = f"{old.get('as_of') or 'undated'} → {new.get('as_of') or 'undated'}"
+    title = title or f"{src}: what changed {period}"
+    main_side = sides.get(side, {})
+    headline = (
+        f"{side} gained {km2(main_side.get('gained_km2'))}, lost {km2(main_side.get('lost_km2'))}, "
+        f"net {km2(main_side.get('net_km2'), signed=True)}"
+        + (f" in {days} days" if days is not None else "")
+        + "."
+        if side
+        else "No side holds ground on either map."
+    )
+    cards = "".join(
+        f'<div class="card" data-side="{esc(s)}"><span>{esc(s)} net</span>'
+        f'<b class="net">{esc(km2(v.get("net_km2"), signed=True))}</b>'
+        f"<span>gained {esc(km2(v.get('gained_km2')))} · lost {esc(km2(v.get('lost_km2')))}</span></div>"
+        for s, v in sides.items()
+    )
+    return title, headline, cards
+
+
+def _areas_table(report: dict) -> str:
+    """The largest changed areas: who gained each, how much, and where."""
+    areas = [
+        [
+            str(i),
+            esc(a.get("side")),
+            esc(km2(a.get("area_km2"))),
+            esc(_where(a)),
+            esc(f"{a.get('lat', 0):.4f} N, {a.get('lon', 0):.4f} E"),
+        ]
+        for i, a in enumerate(report.get("areas", []), start=1)
+    ]
+    return table(
+        [("#", "num"), ("gained by", ""), ("area", "num"), ("where", ""), ("point", "hide-narrow")],
+        areas,
+        "No land changed hands between the two releases.",
+    )
+
+
+def _places_table(report: dict) -> str:
+    """The watched towns: the share held at each release and the change."""
+    old, new = report.get("old", {}), report.get("new", {})
+    places = []
+    for p in report.get("places", []):
+        flag = ' <span class="flag">approximate footprint</span>' if p.get("approximate") else ""
+        change = p.get("change_pp")
+        places.append(
+            [
+                esc(p.get("place")) + flag,
+                esc(p.get("side")),
+                esc(pct(p.get("share_old"))),
+                esc(pct(p.get("share_new"))),
+                esc("–" if change is None else f"{change:+.1f} pp"),
+                esc(f"{p.get('footprint_kind')}, {p.get('footprint_km2', 0):,.1f} km²"),
+            ]
+        )
+    return table(
+        [
+            ("town", ""),
+            ("side", ""),
+            (f"held {old.get('as_of') or 'old'}", "num"),
+            (f"held {new.get('as_of') or 'new'}", "num"),
+            ("change", "num"),
+            ("footprint", "hide-narrow"),
+        ],
+        places,
+        "No town watched.",
+    )
+
+
+def _claims_table(report: dict) -> str:
+    """The ledger's claims dated between the two releases, each with its verdict."""
+    claims = []
+    for c in report.get("claims", []):
+        claims.append(
+            [
+                esc(c.get("who")) + f'<br><span class="muted">{esc(c.get("date"))}</span>',
+                esc(claim_words(c)),
+                esc(pct(c.get("share"))),
+                f'<span class="verdict">{esc(c.get("verdict"))}</span>'
+                + (f'<br><span class="muted">{esc(c.get("note"))}</span>' if c.get("note") else ""),
+            ]
+        )
+    return table(
+        [("who, when", ""), ("claim", ""), ("map shows", "num"), ("verdict on the release of its date", "")],
+        claims,
+        "No ledger claim falls between the two releases.",
+    )
+
+
+def _settlements_table(report: dict) -> str:
+    """The settlements that changed status, by oblast."""
+    settle = []
+    by_oblast: dict = {}
+    for r in report.get("settlements_changed", []) or []:
+        by_oblast.setdefault(r.get("oblast") or "(no oblast)", []).append(r)
+    for obl, rows in by_oblast.items():
+        for k, r in enumerate(rows):
+            flag = ' <span class="flag">approximate footprint</span>' if r.get("approximate") else ""
+            parents = [p for p in r.get("parents") or [] if p != obl][:2]
+            side = report.get("side")
+            a, b = (r.get(w) or {} for w in ("before", "after"))
+            settle.append(
+                [
+                    f"<b>{esc(obl)}</b>" if k == 0 else "",
+                    esc(r.get("name")) + flag + f'<br><span class="muted">{esc(", ".join(parents))}</span>',
+                    esc(_status_text(r.get("from"))),
+                    esc(_status_text(r.get("to"))),
+                    esc(f"{pct(a.get(side))} → {pct(b.get(side))}" if side else "–"),
+                    f"<code>{esc(r.get('id'))}</code>",
+                ]
+            )
+    side = report.get("side") or "side"
+    return table(
+        [("oblast", ""), ("settlement", ""), ("was", ""), ("now", ""), (f"{side} share", "num"),
+         ("id", "hide-narrow")],
+        settle,
+        "No settlement changed status between the two releases.",
+    )  # fmt: skip
+
+
+def _regions_table(report: dict) -> str:
+    """The share of each oblast at war held on the new release, and its change."""
+    regions = []
+    rsides = [k.removesuffix("_share") for k in (report.get("regions") or [{}])[0] if k.endswith("_share")]
+    rsides = [s for s in rsides if s != "covered"]
+    for r in report.get("regions", []) or []:
+        cells = [esc(r.get("name"))]
+        for s in rsides:
+            pp = r.get(f"{s}_change_pp")
+            cells.append(esc(pct(r.get(f"{s}_share"))) + f'<br><span class="muted">{esc(_pp(pp))}</span>')
+        regions.append(cells)
+    return table(
+        [("oblast", "")] + [(f"{'grey zone' if s == 'grey' else s} (change)", "num") for s in rsides],
+        regions,
+        "No oblast has land held by RU on either release.",
+    )
+
+
+def _figures(figures) -> str:
+    """The figures saved beside the page, each with its caption (and its SVG when there is one)."""
+    return "".join(
+        f'<figure><img src="{esc(f["src"])}" alt="{esc(f.get("alt", ""))}" loading="lazy">'
+        f"<figcaption>{esc(f.get('caption', ''))}"
+        + (f' (<a href="{esc(f["svg"])}">SVG</a>)' if f.get("svg") else "")
+        + "</figcaption></figure>"
+        for f in figures
+    )
+
+
+def _provenance(old: dict, new: dict) -> str:
+    """The two releases: source, date, path and SHA-256."""
+    return "".join(
+        f"<li>{esc(role)}: {esc(m.get('source'))} {esc(m.get('as_of'))}"
+        + (f" — <code>{esc(m.get('path'))}</code>" if m.get("path") else "")
+        + (f" sha256 <code>{esc(m.get('sha256'))}</code>" if m.get("sha256") else "")
+        + "</li>"
+        for role, m in (("old", old), ("new", new))
+    )
