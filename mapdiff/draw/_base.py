@@ -24,31 +24,31 @@ from ._captions import methods_note
 
 #: A class covering less than this share of the view is outlined (minimum line width).
 SLIVER_SHARE = 0.01
-
-
+#: The line width (points) a sliver is outlined with.
 SLIVER_LW = 1.2
-
-
+#: Secondary lines: a buffered area of interest, oblast lines.
 LINE_GREY = "#6E6E6E"
-
-
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 def geometry_of(obj):
+    """The shapely geometry of a Footprint (or the geometry itself)."""
     return getattr(obj, "geometry", obj)
 
 
 def date_of(m) -> str:
+    """A map's date as a title says it (``"undated"`` when it has none)."""
     return iso(getattr(m, "as_of", None), "undated")
 
 
 def centre_of(aoi) -> tuple[float, float]:
+    """The centre of a geometry's bounds: where the local equal-area projection is centred."""
     xmin, ymin, xmax, ymax = shapely.bounds(aoi)
     return (xmin + xmax) / 2.0, (ymin + ymax) / 2.0
 
 
 def new_axes(ax, figsize=(8, 7)):
+    """``ax``, or the Axes of a new figure with a constrained layout."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -106,6 +106,7 @@ def fill_polygons(
 
 
 def outline(ax, geom, centre, colour="black", lw=1.4, ls="-", zorder=5):
+    """Draw the boundary of a lon/lat geometry (or Footprint), projected."""
     g = to_equal_area(geometry_of(geom), centre)
     for line in shapely.get_parts(shapely.boundary(g)):
         for part in shapely.get_parts(line):
@@ -114,6 +115,7 @@ def outline(ax, geom, centre, colour="black", lw=1.4, ls="-", zorder=5):
 
 
 def set_extent(ax, aoi, centre, margin=0.04):
+    """Show ``aoi`` (plus ``margin`` of its size) at equal aspect, without ticks."""
     xmin, ymin, xmax, ymax = shapely.bounds(to_equal_area(geometry_of(aoi), centre))
     dx, dy = (xmax - xmin) * margin, (ymax - ymin) * margin
     ax.set_xlim(xmin - dx, xmax + dx)
@@ -242,6 +244,7 @@ def _wrap(text: str, width: int) -> str:
 
 
 def percent_formatter():
+    """A tick formatter for shares: ``0.25`` -> ``25%``."""
     import matplotlib.ticker as mticker
 
     return mticker.FuncFormatter(lambda v, _: f"{v:.0%}")
@@ -255,10 +258,12 @@ class SimpleMap:
 
 
 def side_colours(sides) -> dict:
+    """One colour per side, in the order the map lists them."""
     return {s: SIDE_COLOURS[i % len(SIDE_COLOURS)] for i, s in enumerate(sides)}
 
 
 def slivers(sizes, view_km2) -> list[bool]:
+    """Which areas are slivers (under :data:`SLIVER_SHARE` of the view): outlined, to stay visible."""
     return [0 < a < SLIVER_SHARE * view_km2 for a in sizes]
 
 
@@ -283,6 +288,7 @@ def unbuffered(fp):
 
 
 def _buffer_km(fp) -> float:
+    """The buffer of a Footprint from its kind (``"city_limits+5km"`` -> 5.0; 0 when none)."""
     kind = str(getattr(fp, "kind", ""))
     _, plus, km = kind.partition("+")
     if not plus:

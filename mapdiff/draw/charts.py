@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import ArgumentError
 from ..model.classes import PALETTE, SIDE_COLOURS, source_label
-from ._base import SimpleMap, literal, side_colours
+from ._base import SimpleMap, literal, percent_formatter, side_colours
 from ._captions import add_footer
 
 __all__ = [
@@ -22,6 +22,10 @@ __all__ = [
     "plot_series",
     "plot_tracking",
 ]
+
+
+#: One colour per line of a chart, in order (the sides' colours first).
+_LINE_COLOURS = (*SIDE_COLOURS, PALETTE["orange"], PALETTE["purple"], PALETTE["black"])
 
 
 @literal
@@ -71,7 +75,6 @@ def plot_series(
             note += f"; approximate footprints: {', '.join(approx)}"
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
-    cycle = [*list(SIDE_COLOURS), PALETTE["orange"], PALETTE["purple"], PALETTE["black"]]
     x = np.asarray(shares_df.index)
     for i, col in enumerate(shares_df.columns):
         ax.plot(
@@ -80,7 +83,7 @@ def plot_series(
             marker="o",
             ms=3,
             lw=1.6,
-            color=cycle[i % len(cycle)],
+            color=_LINE_COLOURS[i % len(_LINE_COLOURS)],
             label=str(col),
         )
         if grey is not None and col in grey.columns:  # the grey zone's share, beside the held share
@@ -89,14 +92,14 @@ def plot_series(
                 np.asarray(grey[col], dtype=float),
                 ls=":",
                 lw=1.4,
-                color=cycle[i % len(cycle)],
+                color=_LINE_COLOURS[i % len(_LINE_COLOURS)],
                 label=f"{col}: grey zone",
             )
     if threshold is not None:
         ax.axhline(threshold, ls="--", lw=1, color="black")
         ax.text(ax.get_xlim()[0], threshold, f" {threshold:.0%}", va="bottom", fontsize=8)
     ax.set_ylim(0.0, 1.0)
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.yaxis.set_major_formatter(percent_formatter())
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     if len(x) and isinstance(x[0], dt.date | np.datetime64):
@@ -146,11 +149,12 @@ def plot_change_table(table, ax=None, *, side: str | None = None, **style):
     return ax
 
 
-def _lines(ax, frame, scale=1.0, **style):
-    cycle = [*list(SIDE_COLOURS), PALETTE["orange"], PALETTE["purple"], PALETTE["black"]]
+def _lines(ax, frame, **style):
+    """One line per column of ``frame`` against its index, in :data:`_LINE_COLOURS`."""
     for i, col in enumerate(frame.columns):
-        kw = {"marker": "o", "ms": 3, "lw": 1.6, "color": cycle[i % len(cycle)], "label": str(col), **style}
-        ax.plot(np.asarray(frame.index), np.asarray(frame[col], dtype=float) * scale, **kw)
+        colour = _LINE_COLOURS[i % len(_LINE_COLOURS)]
+        kw = {"marker": "o", "ms": 3, "lw": 1.6, "color": colour, "label": str(col), **style}
+        ax.plot(np.asarray(frame.index), np.asarray(frame[col], dtype=float), **kw)
 
 
 @literal
