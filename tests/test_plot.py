@@ -668,3 +668,31 @@ def test_a_long_title_wraps_inside_the_figure():
     assert "\n" in ax.get_title()
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width
     plt.close(fig)
+
+
+def test_what_a_map_drew_is_returned_not_kept_on_the_axes():
+    """finish_map returns the context it drew (credits, legend lines); the panel figures take
+    it from draw_map & co., not from the Axes."""
+    from mapdiff.draw.context import MapContext
+    from mapdiff.draw.maps import draw_map
+
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    ax, ctx = draw_map(m, aoi=footprint("Pokrovsk").buffer(5))
+    assert isinstance(ctx, MapContext)
+    assert any("OpenStreetMap" in c for c in ctx.credits)
+    words = [line[0] for line in ctx.lines]
+    assert "hromada outlines" in words
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert all(w in legend for w in words)
+    assert not [k for k in vars(ax) if k.startswith("_mapdiff_context")]
+    _, none = draw_map(m, aoi=footprint("Pokrovsk"), context=False, places=False)
+    assert none == MapContext()
+
+
+def test_plot_module_is_the_one_import_for_every_figure():
+    from mapdiff.draw import charts, claims, comparisons, maps, panels, plot
+
+    for mod in (charts, claims, comparisons, maps, panels):
+        for name in (n for n in mod.__all__ if n.startswith("plot_")):
+            assert getattr(plot, name) is getattr(mod, name), name
+            assert name in plot.__all__, name
