@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import ArgumentError
 from ..model.classes import PALETTE, SIDE_COLOURS, source_label
-from ._base import SimpleMap, literal, percent_formatter, side_colours
+from ._base import SimpleMap, literal, new_axes, percent_formatter, side_colours
 from ._captions import add_footer
 
 __all__ = [
@@ -57,7 +57,6 @@ def plot_series(
     [0.0, 1.0]
     """
     import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
 
     note = ""
     grey = None
@@ -73,8 +72,7 @@ def plot_series(
         if any(getattr(series, "approximate", ())):
             approx = [p for p, a in zip(series.places, series.approximate, strict=False) if a]
             note += f"; approximate footprints: {', '.join(approx)}"
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+    ax = new_axes(ax, figsize=(9, 4.5))
     x = np.asarray(shares_df.index)
     for i, col in enumerate(shares_df.columns):
         ax.plot(
@@ -121,11 +119,9 @@ def plot_change_table(table, ax=None, *, side: str | None = None, **style):
     >>> ax = table.plot(side="RU")   # doctest: +SKIP
     """
     import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
 
     side = side or (table.sides[0] if table.sides else None)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4), layout="constrained")
+    ax = new_axes(ax, figsize=(9, 4))
     colour = side_colours(table.sides or ()).get(side, PALETTE["vermillion"])
     if side is not None:
         f = table.frame
@@ -165,10 +161,8 @@ def plot_lag(lag, ax=None, **style):
     --------
     >>> ax = mapdiff.source_lag(deepstate, nzz).plot()   # doctest: +SKIP
     """
-    import matplotlib.pyplot as plt
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    ax = new_axes(ax, figsize=(7, 4))
     _lines(ax, lag.curves, **{"marker": None, **style})
     ax.axvline(0, color=PALETTE["grey"], lw=0.8)
     ax.set_xlabel(f"days {lag.follower} trails {lag.leader}")
@@ -189,11 +183,8 @@ def plot_claims_report(report, ax=None, **style):
     """
     import html as _html
 
-    import matplotlib.pyplot as plt
-
     rows = [r for r in report.rows if r["share"] is not None]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.8 + 0.45 * max(len(rows), 1)), layout="constrained")
+    ax = new_axes(ax, figsize=(8, 0.8 + 0.45 * max(len(rows), 1)))
     names = [_html.unescape(f"{r['place']} {r['kind']} ({r['source']} {r['release']})") for r in rows]
     y = np.arange(len(rows))
     ax.barh(
