@@ -9,7 +9,8 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 
 import mapdiff
-from mapdiff.draw.plot import _CONTEXT, _CONTEXT_WORDS, CAPTION_LINES, methods_note, save_figure
+from mapdiff.draw.context import CONTEXT, CONTEXT_WORDS
+from mapdiff.draw.plot import CAPTION_LINES, methods_note, save_figure
 
 
 def _figures():
@@ -35,12 +36,12 @@ def _check(ax):
     # every context layer drawn has its legend entry, drawn as the lines are
     legend = ax.get_legend()
     entries = dict(zip((t.get_text() for t in legend.get_texts()), legend.legend_handles, strict=True))
-    for name, (_f, style, licence) in _CONTEXT.items():
+    for name, (_f, style, licence) in CONTEXT.items():
         drawn = licence in credits.replace("\n", " ") or licence.split(" ©")[0] in credits
         if name == "hromadas":
             assert drawn  # Pokrovsk lies in the shipped hromada layer
         if drawn:
-            handle = entries[_CONTEXT_WORDS[name]]
+            handle = entries[CONTEXT_WORDS[name]]
             assert to_rgb(handle.get_color()) == to_rgb(style["color"])
             assert handle.get_linewidth() == pytest.approx(style["lw"])
 

@@ -17,8 +17,9 @@ import shapely
 from conftest import GREY, RU, SHARED_DATA, UA
 
 import mapdiff
+from mapdiff.draw.context import CONTEXT_WORDS
 from mapdiff.draw.panels import CAPTION_LINES, plot_claim_panels, plot_panels
-from mapdiff.draw.plot import _CONTEXT_WORDS, save_figure
+from mapdiff.draw.plot import save_figure
 from mapdiff.errors import StaleReleaseWarning
 
 plt = pytest.importorskip("matplotlib.pyplot")
@@ -375,7 +376,7 @@ def test_single_claim_figure_honest_legend_and_title_inside():
     ax = mapdiff.check_claim(m, "Pokrovsk", "RU", "70%").plot()
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert not any("grey" in t for t in labels), labels
-    labels = [t for t in labels if t not in _CONTEXT_WORDS.values()]  # the context layers come last
+    labels = [t for t in labels if t not in CONTEXT_WORDS.values()]  # the context layers come last
     assert labels[-1].startswith("rest of footprint (not held by RU on this map)")
     footer = " ".join(t.get_text() for t in ax.texts if t.get_gid() == "caption").replace("\n", " ")
     assert "draws no grey zone: the grey-zone policies cannot differ" in footer

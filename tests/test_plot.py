@@ -71,10 +71,10 @@ def _under(ax) -> str:
 
 def _legend_classes(ax) -> list[str]:
     """The legend's entries before the context layers' (which come last, one per layer drawn)."""
-    from mapdiff.draw.plot import _CONTEXT_WORDS
+    from mapdiff.draw.context import CONTEXT_WORDS
 
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    ctx = [t for t in texts if t in _CONTEXT_WORDS.values()]
+    ctx = [t for t in texts if t in CONTEXT_WORDS.values()]
     assert texts[len(texts) - len(ctx) :] == ctx
     return texts[: len(texts) - len(ctx)]
 
@@ -486,7 +486,7 @@ def test_north_arrow_context_and_named_settlements():
     import csv
 
     from mapdiff._resources import data_dir
-    from mapdiff.draw.plot import _RIVER, context_layers
+    from mapdiff.draw.context import RIVER, context_layers
 
     m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
     fp = footprint("Pokrovsk").buffer(12)
@@ -514,13 +514,13 @@ def test_north_arrow_context_and_named_settlements():
         [(RU, shapely.box(37.5, 49.7, 37.75, 49.8))], coverage=box, background=UA, source="deepstate"
     )
     ax = plot_map(kup, aoi=footprint("Kupiansk").buffer(5))
-    assert any(to_rgb(line.get_color()) == to_rgb(_RIVER) for line in ax.lines)
+    assert any(to_rgb(line.get_color()) == to_rgb(RIVER) for line in ax.lines)
     caption = _under(ax)
     assert "GSHHG" in caption
     assert "Kivsharivka" in {t.get_text() for t in ax.texts}
     # switched off: no context, no settlements
     ax = plot_map(m, aoi=fp, context=False, places=False)
-    assert not any(to_rgb(line.get_color()) == to_rgb(_RIVER) for line in ax.lines)
+    assert not any(to_rgb(line.get_color()) == to_rgb(RIVER) for line in ax.lines)
 
 
 def test_a_user_context_layer(tmp_path):
@@ -555,7 +555,7 @@ def test_thin_classes_are_outlined():
     c = mapdiff.compare(a, b, aoi=AOI, noise_m=0)
     assert c.class_km2["only_2_a"] < 0.01 * c.aoi_km2
     ax = c.plot(places=False, context=False)
-    from mapdiff.draw.plot import _SLIVER_LW
+    from mapdiff.draw._base import SLIVER_LW
 
     colours = [to_rgb(CLASS_COLOURS["only_2_a"])]
     edges = [
@@ -564,7 +564,7 @@ def test_thin_classes_are_outlined():
         if hasattr(coll, "get_edgecolor") and len(coll.get_edgecolor())
         for i in range(len(coll.get_edgecolor()))
     ]
-    assert any(e == tuple(np.round(colours[0], 3)) and lw >= _SLIVER_LW for e, lw in edges), edges
+    assert any(e == tuple(np.round(colours[0], 3)) and lw >= SLIVER_LW for e, lw in edges), edges
     assert "outlined in their colour" in " ".join(t.get_text() for t in ax.texts)
 
 
@@ -619,7 +619,7 @@ def test_consensus_map_draws_agreement_in_km2():
 def test_kupiansk_deepstate_vs_nzz_is_publishable():
     from conftest import shared_file
 
-    from mapdiff.draw.plot import _RIVER
+    from mapdiff.draw.context import RIVER
 
     a = mapdiff.read_map(shared_file("deepstate/deepstatemap_data_20251127.geojson"))
     b = mapdiff.read_map(shared_file("nzz/2025-11-27.json"))
@@ -633,7 +633,7 @@ def test_kupiansk_deepstate_vs_nzz_is_publishable():
     assert ax.get_legend().get_title().get_text().startswith("area of interest Kupiansk +5 km")
     shown = {t.get_text() for t in ax.texts}
     assert {"Kupiansk", "Kivsharivka", "N"} <= shown  # the town, a neighbour (GeoNames), the north arrow
-    assert any(to_rgb(line.get_color()) == to_rgb(_RIVER) for line in ax.lines)  # the Oskil
+    assert any(to_rgb(line.get_color()) == to_rgb(RIVER) for line in ax.lines)  # the Oskil
     caption = " ".join(_under(ax).split())
     assert "NZZ / Liveuamap (newspaper) file of 27 Nov 2025 holds data to 26 Nov 2025" in caption
     assert "GSHHG" in caption and "OpenStreetMap" in caption
@@ -668,3 +668,31 @@ def test_a_long_title_wraps_inside_the_figure():
     assert "\n" in ax.get_title()
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width
     plt.close(fig)
+
+
+def test_what_a_map_drew_is_returned_not_kept_on_the_axes():
+    """finish_map returns the context it drew (credits, legend lines); the panel figures take
+    it from draw_map & co., not from the Axes."""
+    from mapdiff.draw.context import MapContext
+    from mapdiff.draw.maps import draw_map
+
+    m = mapdiff.read_map(mapdiff.sample_path("2025-11-27"))
+    ax, ctx = draw_map(m, aoi=footprint("Pokrovsk").buffer(5))
+    assert isinstance(ctx, MapContext)
+    assert any("OpenStreetMap" in c for c in ctx.credits)
+    words = [line[0] for line in ctx.lines]
+    assert "hromada outlines" in words
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert all(w in legend for w in words)
+    assert not [k for k in vars(ax) if k.startswith("_mapdiff_context")]
+    _, none = draw_map(m, aoi=footprint("Pokrovsk"), context=False, places=False)
+    assert none == MapContext()
+
+
+def test_plot_module_is_the_one_import_for_every_figure():
+    from mapdiff.draw import charts, claims, comparisons, maps, panels, plot
+
+    for mod in (charts, claims, comparisons, maps, panels):
+        for name in (n for n in mod.__all__ if n.startswith("plot_")):
+            assert getattr(plot, name) is getattr(mod, name), name
+            assert name in plot.__all__, name

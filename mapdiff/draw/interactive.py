@@ -14,6 +14,8 @@ import json
 import shapely
 
 from ..errors import MissingDependencyError
+from ..model.classes import CLASS_COLOURS
+from .comparisons import class_entries, comparison_classes
 
 __all__ = ["explore_comparison", "explore_result"]
 
@@ -48,15 +50,12 @@ def explore_comparison(
         import folium
     except ImportError:
         raise MissingDependencyError("interactive maps need folium: pip install 'mapdiff[web]'") from None
-    from ..model.classes import CLASS_COLOURS
-    from .plot import _classes, class_entries
-
     pieces = comparison.pieces
     aoi = getattr(comparison.aoi, "geometry", comparison.aoi)
     xmin, ymin, xmax, ymax = shapely.bounds(aoi)
     fmap = folium.Map(tiles=tiles, control_scale=True)
     fmap.fit_bounds([[ymin, xmin], [ymax, xmax]])
-    _, _, classes = _classes(comparison, side_a, side_b)
+    _, _, classes = comparison_classes(comparison, side_a, side_b)
     for cls, text, _colour, km2 in class_entries(comparison, side_a, side_b):
         colour = CLASS_COLOURS[cls]
         sel = classes == cls

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -21,26 +22,14 @@ import shapely
 from .._json import iso
 from ..errors import ArgumentError
 from ..labels import NOT_COVERED, as_label
-from ..model.classes import PALETTE, source_lean, source_name
+from ..model.classes import PALETTE, source_label, source_lean, source_name
 from ..model.measure import to_equal_area
-from .plot import (
-    _CAPTION_PT,
-    _CONTEXT_WORDS,
-    CAPTION_LINES,
-    SimpleMap,
-    _attribution,
-    _caption,
-    _centre,
-    _date,
-    _date_notes,
-    _fill,
-    _geom,
-    _name,
-    plot_claim,
-    plot_comparison,
-    plot_encirclement,
-    plot_map,
-)
+from ._base import SimpleMap, centre_of, date_of, geometry_of, literal
+from ._captions import CAPTION_LINES, CAPTION_PT, attribution, caption_lines, date_notes, fit_lines
+from .claims import CORRIDOR_MARKS, draw_claim, draw_encirclement
+from .comparisons import draw_comparison
+from .context import CONTEXT_WORDS
+from .maps import draw_map
 
 __all__ = ["CAPTION_LINES", "label_words", "plot_claim_panels", "plot_panels"]
 
@@ -49,13 +38,6 @@ _PANEL_IN = {2: 3.7, 3: 3.3, 1: 5.0}
 _PAGE_IN = (8.0, 10.5)
 _CREDITS_PT = 6.0
 _STALE = "#B00020"
-#: The corridor as plot_encirclement draws it: a black line through yellow dots.
-_CORRIDOR_MARKS = {
-    "marker": "o",
-    "markersize": 5,
-    "markerfacecolor": PALETTE["yellow"],
-    "markeredgecolor": "black",
-}
 _POLICY_WORDS = {
     "nobody": "grey zone counted for nobody",
     "half": "grey zone counted half",
@@ -91,7 +73,7 @@ def _entries(across) -> tuple[list, list]:
         if any(x.grey_geometry is not None and not x.grey_geometry.is_empty for x in encs):
             patches.append(("grey zone (where a source draws one)", PALETTE["grey"]))
         if any(x.corridor_line is not None and not x.corridor_line.is_empty for x in encs):
-            lines.append(("narrowest corridor out", PALETTE["black"], "-", 2.5, _CORRIDOR_MARKS))
+            lines.append(("narrowest corridor out", PALETTE["black"], "-", 2.5, CORRIDOR_MARKS))
         return patches, lines
     patches = [(f"held by {side} (the claimant's side)", PALETTE["vermillion"])]
     greys = [source_name(c) for c in checks if c.has_grey]
@@ -145,6 +127,7 @@ def _panel_box(ax, across, source, chk, enc) -> None:
             spine.set_visible(True)
 
 
+@literal
 def plot_claim_panels(across, axes=None, *, places: bool = False, context=False, **style):
     """One claim on every map: a grid of panels, one per source, one legend, a short caption.
 
@@ -178,56 +161,113 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
     >>> axes[0].get_title()
     'DeepStateMap · Ukrainian OSINT\\nrelease 2025-12-15 (0 d before)'
     """
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     checks = list(across.checks.items())
-    own_figure = axes is None
     n = len(checks)
-    if own_figure:
-        nrows, ncols = _grid(n)
-        panel = _PANEL_IN[min(ncols, 3)]
-        width = panel * ncols
-        credit_lines = sum(
-            len(_fill(line, width, _CREDITS_PT))
-            for line in _attribution([SimpleMap(c.source) for _, c in checks]).split("\n")
-        )
-        spare = nrows * ncols > n  # the legend goes into the empty cell
-        patches, lines = _entries(across)
-        legend_in = 0.0 if spare else 0.2 * math.ceil((len(patches) + len(lines)) / 2) + 0.15
-        foot_in = (
-            legend_in
-            + CAPTION_LINES * _CAPTION_PT * 1.35 / 72
-            + (credit_lines + 1) * _CREDITS_PT * 1.3 / 72
-            + 0.2
-        )
-        fig = plt.figure(figsize=(width, nrows * (panel + 0.35) + foot_in + 0.35), layout="constrained")
-        gs = fig.add_gridspec(nrows + 1, ncols, height_ratios=[panel + 0.35] * nrows + [foot_in])
-        grid = [fig.add_subplot(gs[i // ncols, i % ncols]) for i in range(nrows * ncols)]
-        axes, rest = grid[:n], grid[n:]
-        foot = fig.add_subplot(gs[nrows, :])
-        foot.set_axis_off()
-    else:
+    if axes is not None:
         axes = list(np.atleast_1d(axes))
         if len(axes) < n:
             raise ArgumentError(f"plot_claim_panels needs {n} axes (one per source), got {len(axes)}")
-        fig = axes[0].figure
+        _claim_panels(axes, across, places, context, style)
+        return axes
+    patches, lines = _entries(across)
+    grid = _claim_grid(across, len(patches) + len(lines))
+    ctx = _claim_panels(grid.axes, across, places, context, style)
+    if checks:  # rows as tall as the maps are (equal aspect), no blank band between them
+        aspect = max(
+            abs(ax.get_ylim()[1] - ax.get_ylim()[0]) / max(abs(ax.get_xlim()[1] - ax.get_xlim()[0]), 1e-9)
+            for ax in grid.axes
+        )
+        page_h = _PAGE_IN[1] if grid.ncols <= 2 else _PAGE_IN[0]  # portrait, or landscape for 3 columns
+        fit = (page_h - grid.foot_in - 0.35) / grid.nrows - 0.5
+        panel_h = min(max(grid.panel * aspect, 0.5 * grid.panel), fit) + 0.5
+        grid.gs.set_height_ratios([panel_h] * grid.nrows + [grid.foot_in])
+        grid.fig.set_size_inches(grid.width, grid.nrows * panel_h + grid.foot_in + 0.35)
+    handles = [Patch(facecolor=c, edgecolor="#555555", label=t) for t, c in patches]
+    handles += [Line2D([], [], color=c, ls=ls, lw=lw, label=t, **mk) for t, c, ls, lw, mk in lines]
+    kw = {"fontsize": 8, "frameon": False, "handlelength": 2.0, "title_fontsize": 8}
+    _figure_legend(grid, handles, [h.get_label() for h in handles], kw, title="Legend")
+    _caption_and_credits(grid.foot, across, checks, ctx, grid.width, grid.legend_in)
+    grid.fig.suptitle(
+        f"Claim ({iso(across.date, 'undated')}): {across.claim_text()}", fontsize=11, fontweight="bold"
+    )
+    return grid.axes
+
+
+@dataclass
+class _Grid:
+    """A figure of panels: a grid that fits a page, an empty cell or two, and a footer row."""
+
+    fig: object
+    gs: object
+    axes: list
+    rest: list
+    foot: object
+    nrows: int
+    ncols: int
+    panel: float
+    width: float
+    foot_in: float = 0.0
+    legend_in: float = 0.0
+
+
+def _panel_grid(n, nrows, ncols, row_h, foot_h, pad=0.0, *, foot_in=0.0, legend_in=0.0) -> _Grid:
+    """A new figure of ``n`` panels in ``nrows`` x ``ncols`` cells of ``row_h`` inches, above a
+    footer of ``foot_h`` inches (the legend, caption and credits)."""
+    import matplotlib.pyplot as plt
+
+    panel = _PANEL_IN[min(ncols, 3)]
+    width = panel * ncols
+    fig = plt.figure(figsize=(width, nrows * row_h + foot_h + pad), layout="constrained")
+    gs = fig.add_gridspec(nrows + 1, ncols, height_ratios=[row_h] * nrows + [foot_h])
+    cells = [fig.add_subplot(gs[i // ncols, i % ncols]) for i in range(nrows * ncols)]
+    foot = fig.add_subplot(gs[nrows, :])
+    foot.set_axis_off()
+    return _Grid(fig, gs, cells[:n], cells[n:], foot, nrows, ncols, panel, width, foot_in, legend_in)
+
+
+def _claim_grid(across, n_entries: int) -> _Grid:
+    """The figure of :func:`plot_claim_panels`: room below the panels for the legend (unless an
+    empty cell takes it), a caption of :data:`CAPTION_LINES` lines and every credit line."""
+    checks = list(across.checks.values())
+    nrows, ncols = _grid(len(checks))
+    panel = _PANEL_IN[min(ncols, 3)]
+    n_credits = sum(
+        len(fit_lines(line, panel * ncols, _CREDITS_PT))
+        for line in attribution([SimpleMap(c.source) for c in checks]).split("\n")
+    )
+    spare = nrows * ncols > len(checks)  # the legend goes into the empty cell
+    legend_in = 0.0 if spare else 0.2 * math.ceil(n_entries / 2) + 0.15
+    foot_in = (
+        legend_in + CAPTION_LINES * CAPTION_PT * 1.35 / 72 + (n_credits + 1) * _CREDITS_PT * 1.3 / 72 + 0.2
+    )
+    return _panel_grid(
+        len(checks), nrows, ncols, panel + 0.35, foot_in, 0.35, foot_in=foot_in, legend_in=legend_in
+    )
+
+
+def _claim_panels(axes, across, places, context, style) -> list[str]:
+    """Draw each source's panel (titled, the verdict in its box) and give them one extent;
+    returns the credits of the context layers drawn."""
     ctx: list[str] = []
-    for ax, (source, chk) in zip(axes, checks, strict=False):
+    for ax, (source, chk) in zip(axes, across.checks.items(), strict=False):
         release, gap = across.releases[source]
         enc = across.encirclements.get(source)
         if enc is not None:
-            plot_encirclement(enc, ax=ax, places=places, context=context, **style)
+            _, drawn = draw_encirclement(enc, ax=ax, places=places, context=context, **style)
             for t in list(ax.texts):  # the caption and the corridor label: said in the box
                 if t.get_gid() == "caption" or t.get_text().startswith("corridor "):
                     t.remove()
         else:
-            plot_claim(chk, ax=ax, places=places, context=context, bars=False, footer=False, **style)
+            _, drawn = draw_claim(
+                chk, ax=ax, places=places, context=context, bars=False, footer=False, **style
+            )
         if ax.get_legend() is not None:
             ax.get_legend().remove()
         _drop_north_arrow(ax)  # the verdict box needs the corner; north is up in every panel
-        ctx += list(getattr(ax, "_mapdiff_context", ()))
+        ctx += drawn.credits
         lean = source_lean(chk)
         gap_text = "" if gap is None else f" ({gap} d before)"
         ax.set_title(
@@ -236,7 +276,8 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
             color=_STALE if source in across.stale else "black",
         )
         _panel_box(ax, across, source, chk, enc)
-    if checks and across.kind != "encircled":  # one extent: the union of the panels' views
+    n = len(across.checks)
+    if n and across.kind != "encircled":  # one extent: the union of the panels' views
         xs = [ax.get_xlim() for ax in axes[:n]]
         ys = [ax.get_ylim() for ax in axes[:n]]
         x0, x1 = min(x[0] for x in xs), max(x[1] for x in xs)
@@ -244,36 +285,21 @@ def plot_claim_panels(across, axes=None, *, places: bool = False, context=False,
         for ax in axes[:n]:
             ax.set_xlim(x0, x1)
             ax.set_ylim(y0, y1)
-    if own_figure and checks:  # rows as tall as the maps are (equal aspect), no blank band between them
-        aspect = max(
-            abs(ax.get_ylim()[1] - ax.get_ylim()[0]) / max(abs(ax.get_xlim()[1] - ax.get_xlim()[0]), 1e-9)
-            for ax in axes[:n]
-        )
-        page_h = _PAGE_IN[1] if ncols <= 2 else _PAGE_IN[0]  # portrait, or landscape for 3 columns
-        fit = (page_h - foot_in - 0.35) / nrows - 0.5
-        panel_h = min(max(panel * aspect, 0.5 * panel), fit) + 0.5
-        gs.set_height_ratios([panel_h] * nrows + [foot_in])
-        fig.set_size_inches(width, nrows * panel_h + foot_in + 0.35)
-    if not own_figure:
-        return axes
-    handles = [Patch(facecolor=c, edgecolor="#555555", label=t) for t, c in patches]
-    handles += [Line2D([], [], color=c, ls=ls, lw=lw, label=t, **mk) for t, c, ls, lw, mk in lines]
-    kw = {"fontsize": 8, "frameon": False, "handlelength": 2.0, "title_fontsize": 8}
-    if spare:
-        for ax in rest[1:]:
+    return ctx
+
+
+def _figure_legend(grid: _Grid, handles, labels, kw, title=None) -> None:
+    """The figure's one legend: in the first empty cell when there is one, else atop the footer."""
+    if grid.rest:
+        for ax in grid.rest[1:]:
             ax.remove()
-        rest[0].set_axis_off()
-        leg = rest[0].legend(
-            handles=handles, loc="center left", bbox_to_anchor=(0.0, 0.5), title="Legend", **kw
+        grid.rest[0].set_axis_off()
+        leg = grid.rest[0].legend(
+            handles, labels, loc="center left", bbox_to_anchor=(0.0, 0.5), title=title, **kw
         )
     else:
-        leg = foot.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=2, **kw)
+        leg = grid.foot.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=2, **kw)
     leg.set_in_layout(False)  # placed in space kept for it: the layout must not shrink the maps
-    _caption_and_credits(fig, foot, across, checks, ctx, width, legend_in)
-    fig.suptitle(
-        f"Claim ({iso(across.date, 'undated')}): {across.claim_text()}", fontsize=11, fontweight="bold"
-    )
-    return axes
 
 
 def _below(foot, inches: float):
@@ -283,7 +309,7 @@ def _below(foot, inches: float):
     return foot.transAxes + ScaledTranslation(0, -inches, foot.figure.dpi_scale_trans)
 
 
-def _caption_and_credits(fig, foot, across, checks, ctx, width, top_in) -> None:
+def _caption_and_credits(foot, across, checks, ctx, width, top_in) -> None:
     names = [source_name(c) for _, c in checks]
     yes = [source_name(c) for _, c in checks if c.supported]
     first = checks[0][1]
@@ -306,7 +332,7 @@ def _caption_and_credits(fig, foot, across, checks, ctx, width, top_in) -> None:
         sentences.append(f"Not shown: {', '.join(across.missing)} (no release or no coverage).")
     sentences.append("Methods: in the file's metadata and the JSON (--json).")
     width -= 0.15  # the footer's left margin
-    caption = _caption(sentences, width)
+    caption = caption_lines(sentences, width)
     foot.text(
         0.0,
         1.0,
@@ -314,19 +340,19 @@ def _caption_and_credits(fig, foot, across, checks, ctx, width, top_in) -> None:
         transform=_below(foot, top_in),
         ha="left",
         va="top",
-        fontsize=_CAPTION_PT,
+        fontsize=CAPTION_PT,
         gid="caption",
     ).set_in_layout(False)
-    credits = _attribution([SimpleMap(c.source) for _, c in checks]).split("\n")
+    credits = attribution([SimpleMap(c.source) for _, c in checks]).split("\n")
     credits[0] = "North is up in every panel. " + credits[0]
     if ctx:
         credits.append("Context: " + "; ".join(dict.fromkeys(ctx)) + ".")
-    text = "\n".join(line for c in credits for line in _fill(c, width, _CREDITS_PT))
+    text = "\n".join(line for c in credits for line in fit_lines(c, width, _CREDITS_PT))
     foot.text(
         0.0,
         1.0,
         text,
-        transform=_below(foot, top_in + (len(caption) * _CAPTION_PT * 1.35 + 4) / 72),
+        transform=_below(foot, top_in + (len(caption) * CAPTION_PT * 1.35 + 4) / 72),
         ha="left",
         va="top",
         fontsize=_CREDITS_PT,
@@ -393,11 +419,12 @@ def _merge_legends(axes) -> tuple[list, list[str]]:
                 handles.append(h)
                 labels.append(words)
         leg.remove()
-    last = [k for k, t in enumerate(labels) if t in _CONTEXT_WORDS.values()]  # context layers last
+    last = [k for k, t in enumerate(labels) if t in CONTEXT_WORDS.values()]  # context layers last
     order = [k for k in range(len(labels)) if k not in last] + last
     return [handles[k] for k in order], [labels[k] for k in order]
 
 
+@literal
 def plot_panels(
     results, *, aoi=None, ncols: int | None = None, titles=None, places: bool = True, context=True, **style
 ):
@@ -435,95 +462,98 @@ def plot_panels(
     >>> len(axes), axes[0].get_xlim() == axes[1].get_xlim()
     (2, True)
     """
-    import matplotlib.pyplot as plt
-
     results = list(results)
     if not results:
         raise ArgumentError("plot_panels() needs at least one map or claim check")
-    kinds = {type(r).__name__ for r in results}
+    kind = _panel_kind(results, aoi)
     n = len(results)
     nrows, ncols = _grid(n) if not ncols else (math.ceil(n / ncols), ncols)
-    panel = _PANEL_IN[min(ncols, 3)]
-    fig = plt.figure(figsize=(panel * ncols, (panel + 0.6) * nrows + 1.2), layout="constrained")
-    gs = fig.add_gridspec(nrows + 1, ncols, height_ratios=[panel + 0.6] * nrows + [1.2])
-    grid = [fig.add_subplot(gs[i // ncols, i % ncols]) for i in range(nrows * ncols)]
-    axes, rest = grid[:n], grid[n:]
-    foot = fig.add_subplot(gs[nrows, :])
-    foot.set_axis_off()
-
-    def title(i, text):
-        axes[i].set_title(titles[i] if titles else text, fontsize=9)
-
-    if all(hasattr(r, "footprint_geometry") for r in results):  # claim checks
-        view = aoi if aoi is not None else shapely.union_all([r.footprint_geometry for r in results])
-        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
-            plot_claim(r, ax=ax, places=places, context=context, bars=False, footer=False, **style)
-            share = "" if r.share is None or np.isnan(r.share) else f" {r.share:.0%}"
-            title(i, f"{_name(SimpleMap(r.source))} {iso(r.as_of, 'undated')}\n{r.verdict}{share}")
-        maps = [SimpleMap(r.source) for r in results]
-    elif all(hasattr(r, "pieces") for r in results):  # comparisons
-        view = aoi if aoi is not None else shapely.union_all([_geom(r.aoi) for r in results])
-        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
-            plot_comparison(
-                r, ax=ax, places=places, context=context, legend_below=True, footer=False, **style
-            )
-            if titles:
-                title(i, "")
-        maps = [m for r in results for m in (r.a, r.b)]
-    elif all(hasattr(r, "partition") for r in results):  # maps
-        if aoi is None:
-            raise ArgumentError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
-        view = aoi
-        for i, (ax, m) in enumerate(zip(axes, results, strict=True)):
-            plot_map(
-                m, ax=ax, aoi=aoi, places=places, context=context, legend_below=True, footer=False, **style
-            )
-            title(i, f"{_name(m)} {_date(m)}")
-        maps = results
-    else:
-        plt.close(fig)
-        raise ArgumentError(f"plot_panels() takes maps, claim checks or comparisons, got {sorted(kinds)}")
-    geom = _geom(view)
-    x0, y0, x1, y1 = shapely.bounds(to_equal_area(geom, _centre(geom)))
+    grid = _panel_grid(n, nrows, ncols, _PANEL_IN[min(ncols, 3)] + 0.6, 1.2)
+    view, maps, ctx = _draw_panels(kind, grid.axes, results, aoi, titles, places, context, style)
+    geom = geometry_of(view)
+    x0, y0, x1, y1 = shapely.bounds(to_equal_area(geom, centre_of(geom)))
     dx, dy = (x1 - x0) * 0.08, (y1 - y0) * 0.08
-    for ax in axes:  # one extent in every panel
+    for ax in grid.axes:  # one extent in every panel
         ax.set_xlim(x0 - dx, x1 + dx)
         ax.set_ylim(y0 - dy, y1 + dy)
         ax.set_anchor("C")
-    handles, labels = _merge_legends(axes)
-    kw = {"fontsize": 8, "frameon": False, "handlelength": 2.0}
-    if rest:
-        for ax in rest[1:]:
-            ax.remove()
-        rest[0].set_axis_off()
-        leg = rest[0].legend(handles, labels, loc="center left", bbox_to_anchor=(0.0, 0.5), **kw)
-        legend_in = 0.0
-    else:
-        leg = foot.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=2, **kw)
-        legend_in = 0.2 * math.ceil(len(labels) / 2) + 0.1
-    leg.set_in_layout(False)
-    ctx = list(dict.fromkeys(c for ax in axes for c in getattr(ax, "_mapdiff_context", ())))
-    notes = [*_date_notes(maps), *_attribution(maps).split("\n")]
+    handles, labels = _merge_legends(grid.axes)
+    _figure_legend(grid, handles, labels, {"fontsize": 8, "frameon": False, "handlelength": 2.0})
+    legend_in = 0.0 if grid.rest else 0.2 * math.ceil(len(labels) / 2) + 0.1
+    notes = [*date_notes(maps), *attribution(maps).split("\n")]
     if ctx:
         notes.append("Context: " + "; ".join(ctx) + ".")
-    width = fig.get_figwidth() - 0.15
-    text = "\n".join(line for note in notes for line in _fill(note, width, _CREDITS_PT))
+    width = grid.fig.get_figwidth() - 0.15
+    text = "\n".join(line for note in notes for line in fit_lines(note, width, _CREDITS_PT))
     foot_in = legend_in + (text.count("\n") + 1) * _CREDITS_PT * 1.3 / 72 + 0.25
     # rows as tall as the maps are (equal aspect), within a page
+    panel = grid.panel
     page_h = _PAGE_IN[1] if ncols <= 2 else _PAGE_IN[0]
     fit = max((page_h - foot_in - 0.2) / nrows - 0.6, 0.4 * panel)
     row = min(max(0.88 * panel * (y1 - y0) / max(x1 - x0, 1e-9), 0.5 * panel), fit) + 0.6
-    gs.set_height_ratios([row] * nrows + [foot_in])
-    fig.set_size_inches(fig.get_figwidth(), row * nrows + foot_in + 0.2)
-    foot.text(
+    grid.gs.set_height_ratios([row] * nrows + [foot_in])
+    grid.fig.set_size_inches(grid.fig.get_figwidth(), row * nrows + foot_in + 0.2)
+    grid.foot.text(
         0.0,
         1.0,
         text,
-        transform=_below(foot, legend_in),
+        transform=_below(grid.foot, legend_in),
         ha="left",
         va="top",
         fontsize=_CREDITS_PT,
         color="#444444",
         gid="credits",
     ).set_in_layout(False)
-    return axes
+    return grid.axes
+
+
+def _panel_kind(results, aoi) -> str:
+    """What :func:`plot_panels` was given: ``"claims"``, ``"comparisons"`` or ``"maps"``."""
+    if all(hasattr(r, "footprint_geometry") for r in results):
+        return "claims"
+    if all(hasattr(r, "pieces") for r in results):
+        return "comparisons"
+    if all(hasattr(r, "partition") for r in results):
+        if aoi is None:
+            raise ArgumentError("plot_panels() of maps needs aoi= (a place or an area) to share one extent")
+        return "maps"
+    kinds = sorted({type(r).__name__ for r in results})
+    raise ArgumentError(f"plot_panels() takes maps, claim checks or comparisons, got {kinds}")
+
+
+def _draw_panels(kind, axes, results, aoi, titles, places, context, style) -> tuple:
+    """Draw one panel per result; returns the common view, the maps behind the panels (for
+    the credits) and the credits of the context layers drawn (each once, in order)."""
+
+    def title(i, text):
+        axes[i].set_title(titles[i] if titles else text, fontsize=9)
+
+    ctx: list[str] = []
+    if kind == "claims":
+        view = aoi if aoi is not None else shapely.union_all([r.footprint_geometry for r in results])
+        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
+            _, drawn = draw_claim(r, ax=ax, places=places, context=context, bars=False, footer=False, **style)
+            ctx += drawn.credits
+            share = "" if r.share is None or np.isnan(r.share) else f" {r.share:.0%}"
+            title(i, f"{source_label(SimpleMap(r.source))} {iso(r.as_of, 'undated')}\n{r.verdict}{share}")
+        maps = [SimpleMap(r.source) for r in results]
+    elif kind == "comparisons":
+        view = aoi if aoi is not None else shapely.union_all([geometry_of(r.aoi) for r in results])
+        for i, (ax, r) in enumerate(zip(axes, results, strict=True)):
+            _, drawn = draw_comparison(
+                r, ax=ax, places=places, context=context, legend_below=True, footer=False, **style
+            )
+            ctx += drawn.credits
+            if titles:
+                title(i, "")
+        maps = [m for r in results for m in (r.a, r.b)]
+    else:
+        view = aoi
+        for i, (ax, m) in enumerate(zip(axes, results, strict=True)):
+            _, drawn = draw_map(
+                m, ax=ax, aoi=aoi, places=places, context=context, legend_below=True, footer=False, **style
+            )
+            ctx += drawn.credits
+            title(i, f"{source_label(m)} {date_of(m)}")
+        maps = results
+    return view, maps, list(dict.fromkeys(ctx))

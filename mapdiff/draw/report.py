@@ -9,75 +9,21 @@ images).
 
 from __future__ import annotations
 
-import html
-import math
+import numpy as np
+import shapely
+
+from ..model.classes import PALETTE, SIDE_COLOURS
+from ..model.measure import to_equal_area
+from ..places import admin
+from ..places.footprints import footprint
+from ._base import add_legend, fill_polygons, new_axes, north_arrow, outline, scale_bar, set_extent
+from ._html import CSS, claim_words, esc, km2, pct, table
+from .placement import place_label
 
 __all__ = ["plot_settlements_changed", "render_html"]
 
-_CSS = """
-:root { --ink: #1d1d1d; --muted: #5b5b5b; --rule: #d9d9d9; --ru: #D55E00; --ua: #0072B2; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  color: var(--ink); background: #fff; }
-main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
-h1 { font-size: 1.5rem; line-height: 1.25; margin: 0.5rem 0; }
-h2 { font-size: 1.15rem; margin: 1.75rem 0 0.5rem; border-bottom: 1px solid var(--rule); }
-.headline { font-size: 1.15rem; margin: 0.5rem 0 1rem; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: 0.75rem; }
-.card { border: 1px solid var(--rule); border-radius: 6px; padding: 0.6rem 0.8rem; }
-.card b { display: block; font-size: 1.35rem; }
-.card span { color: var(--muted); font-size: 0.9rem; }
-.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
-table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
-th, td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid var(--rule);
-  vertical-align: top; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.verdict { font-weight: 600; white-space: nowrap; }
-.flag { color: #8a4b00; font-size: 0.85rem; }
-figure { margin: 1rem 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid var(--rule); }
-figcaption, .muted, footer { color: var(--muted); font-size: 0.9rem; }
-ul.notes li { margin: 0.3rem 0; }
-code { font-size: 0.85rem; word-break: break-all; }
-@media (max-width: 40rem) {
-  body { font-size: 15px; }
-  main { padding: 0.6rem; }
-  th, td { padding: 0.3rem 0.35rem; }
-  .hide-narrow { display: none; }
-}
-"""
 
 _SOURCE_TITLES = {"deepstate": "DeepStateMap", "nzz": "NZZ / Liveuamap", "isw": "ISW"}
-
-
-def _e(value) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _km2(x, signed=False) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    return f"{x:+,.2f} km²" if signed else f"{x:,.2f} km²"
-
-
-def claim_words(c: dict) -> str:
-    """A ledger claim row (a ``report.json`` claim) in words, as every page prints it.
-
-    Examples
-    --------
-    >>> claim_words({"kind": "share", "side": "RU", "claimed": 0.7, "place": "Pokrovsk"})
-    'RU holds 70.0% of Pokrovsk'
-    >>> claim_words({"kind": "not_captured", "side": "RU", "place": "Pokrovsk"})
-    'Pokrovsk not captured by RU'
-    """
-    kind = c.get("kind")
-    if kind == "share":
-        return f"{c.get('side')} holds {_pct(c.get('claimed'))} of {c.get('place')}"
-    return f"{c.get('place')} {str(kind).replace('_', ' ')} by {c.get('side')}"
-
-
-def _pct(x) -> str:
-    return "–" if x is None else f"{100 * x:.1f}%"
 
 
 def _pp(x) -> str:
@@ -96,17 +42,6 @@ def _where(area: dict) -> str:
     return text
 
 
-def _table(head: list[tuple[str, str]], rows: list[list[str]], empty: str) -> str:
-    if not rows:
-        return f'<p class="muted">{_e(empty)}</p>'
-    th = "".join(f'<th class="{c}">{_e(h)}</th>' for h, c in head)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{c}">{v}</td>' for v, (_h, c) in zip(r, head, strict=True)) + "</tr>"
-        for r in rows
-    )
-    return f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
-
-
 def _status_text(status: str | None) -> str:
     """ "held:RU" -> "held by RU"."""
     if not status:
@@ -115,8 +50,6 @@ def _status_text(status: str | None) -> str:
 
 
 def _status_colour(status: str, sides: list) -> str:
-    from ..model.classes import PALETTE, SIDE_COLOURS
-
     if status.startswith("held:"):
         side = status.split(":", 1)[1]
         k = sides.index(side) if side in sides else len(sides)
@@ -142,31 +75,22 @@ def plot_settlements_changed(report: dict, ax=None):
     matplotlib Axes
         Empty list of settlements: an :class:`ValueError` (nothing to locate).
     """
-    import numpy as np
-    import shapely
-
-    from ..model.measure import to_equal_area
-    from ..places import admin
-    from ..places.footprints import footprint
-    from .placement import place_label
-    from .plot import _axes, _draw, _extent, _legend, _north_arrow, _outline, _scale_bar
-
     moved = report.get("settlements_changed") or []
     if not moved:
         raise ValueError("no settlement changed status between the two releases: nothing to locate")
     sides = list(report.get("sides") or {})
-    ax = _axes(ax, figsize=(8, 7))
+    ax = new_axes(ax, figsize=(8, 7))
     geoms = [footprint(r["id"]).geometry for r in moved]
     oblasts = admin._geometries("oblast")
     outlines = [oblasts[r["id"]] for r in report.get("regions") or [] if r.get("id") in oblasts]
     view = shapely.union_all([*geoms, *[shapely.simplify(g, 0.01) for g in outlines]])
     centre = tuple(np.round(shapely.centroid(shapely.envelope(view)).coords[0], 3))
     for g in outlines:
-        _outline(ax, shapely.simplify(g, 0.005), centre, colour="#777777", lw=0.8, zorder=2)
+        outline(ax, shapely.simplify(g, 0.005), centre, colour="#777777", lw=0.8, zorder=2)
     colours = [_status_colour(r["to"], sides) for r in moved]
-    _draw(ax, geoms, colours, centre, edgecolor="black", linewidth=0.6, zorder=4)
+    fill_polygons(ax, geoms, colours, centre, edgecolor="black", linewidth=0.6, zorder=4)
     pts = to_equal_area(shapely.points([(r["lon"], r["lat"]) for r in moved]), centre)
-    _extent(ax, view, centre, margin=0.06)
+    set_extent(ax, view, centre, margin=0.06)
     for pt, c in zip(pts, colours, strict=True):
         ax.plot(pt.x, pt.y, "o", ms=6, mfc=c, mec="black", mew=0.8, zorder=6)
     for r, pt in zip(moved, pts, strict=True):  # labels placed clear of each other
@@ -179,11 +103,11 @@ def plot_settlements_changed(report: dict, ax=None):
             gid="settlement-label",
             bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.5},
         )
-    _scale_bar(ax)
-    _north_arrow(ax)
+    scale_bar(ax)
+    north_arrow(ax)
     seen = list(dict.fromkeys(r["to"] for r in moved))
     entries = [(f"now {_status_text(s)}", _status_colour(s, sides), None) for s in seen]
-    _legend(ax, entries, title="Settlements that changed status", lines=[("oblast", "#777777", "-", 0.8)])
+    add_legend(ax, entries, title="Settlements that changed status", lines=[("oblast", "#777777", "-", 0.8)])
     old, new = report.get("old", {}), report.get("new", {})
     ax.set_title(
         f"Settlements that changed status, {old.get('as_of') or 'old'} → {new.get('as_of') or 'new'}"
@@ -220,153 +144,28 @@ def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
     if report.get("type") != "release_report":
         raise ValueError(f"render_html() takes a release report's dict, got type {report.get('type')!r}")
     old, new = report.get("old", {}), report.get("new", {})
-    src = _SOURCE_TITLES.get(new.get("source"), new.get("source") or "map")
-    side = report.get("side")
-    sides = report.get("sides", {})
-    days = report.get("days")
-    period = f"{old.get('as_of') or 'undated'} → {new.get('as_of') or 'undated'}"
-    title = title or f"{src}: what changed {period}"
-    main_side = sides.get(side, {})
-    headline = (
-        f"{side} gained {_km2(main_side.get('gained_km2'))}, lost {_km2(main_side.get('lost_km2'))}, "
-        f"net {_km2(main_side.get('net_km2'), signed=True)}"
-        + (f" in {days} days" if days is not None else "")
-        + "."
-        if side
-        else "No side holds ground on either map."
-    )
-    cards = "".join(
-        f'<div class="card" data-side="{_e(s)}"><span>{_e(s)} net</span>'
-        f'<b class="net">{_e(_km2(v.get("net_km2"), signed=True))}</b>'
-        f"<span>gained {_e(_km2(v.get('gained_km2')))} · lost {_e(_km2(v.get('lost_km2')))}</span></div>"
-        for s, v in sides.items()
-    )
-    areas = [
-        [
-            str(i),
-            _e(a.get("side")),
-            _e(_km2(a.get("area_km2"))),
-            _e(_where(a)),
-            _e(f"{a.get('lat', 0):.4f} N, {a.get('lon', 0):.4f} E"),
-        ]
-        for i, a in enumerate(report.get("areas", []), start=1)
-    ]
-    area_table = _table(
-        [("#", "num"), ("gained by", ""), ("area", "num"), ("where", ""), ("point", "hide-narrow")],
-        areas,
-        "No land changed hands between the two releases.",
-    )
-    places = []
-    for p in report.get("places", []):
-        flag = ' <span class="flag">approximate footprint</span>' if p.get("approximate") else ""
-        change = p.get("change_pp")
-        places.append(
-            [
-                _e(p.get("place")) + flag,
-                _e(p.get("side")),
-                _e(_pct(p.get("share_old"))),
-                _e(_pct(p.get("share_new"))),
-                _e("–" if change is None else f"{change:+.1f} pp"),
-                _e(f"{p.get('footprint_kind')}, {p.get('footprint_km2', 0):,.1f} km²"),
-            ]
-        )
-    place_table = _table(
-        [
-            ("town", ""),
-            ("side", ""),
-            (f"held {old.get('as_of') or 'old'}", "num"),
-            (f"held {new.get('as_of') or 'new'}", "num"),
-            ("change", "num"),
-            ("footprint", "hide-narrow"),
-        ],
-        places,
-        "No town watched.",
-    )
-    claims = []
-    for c in report.get("claims", []):
-        claims.append(
-            [
-                _e(c.get("who")) + f'<br><span class="muted">{_e(c.get("date"))}</span>',
-                _e(claim_words(c)),
-                _e(_pct(c.get("share"))),
-                f'<span class="verdict">{_e(c.get("verdict"))}</span>'
-                + (f'<br><span class="muted">{_e(c.get("note"))}</span>' if c.get("note") else ""),
-            ]
-        )
-    claim_table = _table(
-        [("who, when", ""), ("claim", ""), ("map shows", "num"), ("verdict on the release of its date", "")],
-        claims,
-        "No ledger claim falls between the two releases.",
-    )
-    settle = []
-    by_oblast: dict = {}
-    for r in report.get("settlements_changed", []) or []:
-        by_oblast.setdefault(r.get("oblast") or "(no oblast)", []).append(r)
-    for obl, rows in by_oblast.items():
-        for k, r in enumerate(rows):
-            flag = ' <span class="flag">approximate footprint</span>' if r.get("approximate") else ""
-            parents = [p for p in r.get("parents") or [] if p != obl][:2]
-            side = report.get("side")
-            a, b = (r.get(w) or {} for w in ("before", "after"))
-            settle.append(
-                [
-                    f"<b>{_e(obl)}</b>" if k == 0 else "",
-                    _e(r.get("name")) + flag + f'<br><span class="muted">{_e(", ".join(parents))}</span>',
-                    _e(_status_text(r.get("from"))),
-                    _e(_status_text(r.get("to"))),
-                    _e(f"{_pct(a.get(side))} → {_pct(b.get(side))}" if side else "–"),
-                    f"<code>{_e(r.get('id'))}</code>",
-                ]
-            )
-    side = report.get("side") or "side"
-    settle_table = _table(
-        [("oblast", ""), ("settlement", ""), ("was", ""), ("now", ""), (f"{side} share", "num"),
-         ("id", "hide-narrow")],
-        settle,
-        "No settlement changed status between the two releases.",
-    )  # fmt: skip
-    regions = []
-    rsides = [k.removesuffix("_share") for k in (report.get("regions") or [{}])[0] if k.endswith("_share")]
-    rsides = [s for s in rsides if s != "covered"]
-    for r in report.get("regions", []) or []:
-        cells = [_e(r.get("name"))]
-        for s in rsides:
-            pp = r.get(f"{s}_change_pp")
-            cells.append(_e(_pct(r.get(f"{s}_share"))) + f'<br><span class="muted">{_e(_pp(pp))}</span>')
-        regions.append(cells)
-    region_table = _table(
-        [("oblast", "")] + [(f"{'grey zone' if s == 'grey' else s} (change)", "num") for s in rsides],
-        regions,
-        "No oblast has land held by RU on either release.",
-    )
-    figs = "".join(
-        f'<figure><img src="{_e(f["src"])}" alt="{_e(f.get("alt", ""))}" loading="lazy">'
-        f"<figcaption>{_e(f.get('caption', ''))}"
-        + (f' (<a href="{_e(f["svg"])}">SVG</a>)' if f.get("svg") else "")
-        + "</figcaption></figure>"
-        for f in figures
-    )
-    notes = "".join(f"<li>{_e(n)}</li>" for n in report.get("notes", []))
-    prov = "".join(
-        f"<li>{_e(role)}: {_e(m.get('source'))} {_e(m.get('as_of'))}"
-        + (f" — <code>{_e(m.get('path'))}</code>" if m.get("path") else "")
-        + (f" sha256 <code>{_e(m.get('sha256'))}</code>" if m.get("sha256") else "")
-        + "</li>"
-        for role, m in (("old", old), ("new", new))
-    )
+    title, headline, cards = _heading(report, title)
+    area_table = _areas_table(report)
+    place_table = _places_table(report)
+    claim_table = _claims_table(report)
+    settle_table = _settlements_table(report)
+    region_table = _regions_table(report)
+    figs = _figures(figures)
+    notes = "".join(f"<li>{esc(n)}</li>" for n in report.get("notes", []))
+    prov = _provenance(old, new)
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="mapdiff">
-<title>{_e(title)}</title>
-<style>{_CSS}</style>
+<title>{esc(title)}</title>
+<style>{CSS}</style>
 </head>
 <body>
 <main>
-<h1>{_e(title)}</h1>
-<p class="headline" id="headline">{_e(headline)}</p>
+<h1>{esc(title)}</h1>
+<p class="headline" id="headline">{esc(headline)}</p>
 <div class="cards">{cards}</div>
 <h2>Largest changed areas</h2>
 {area_table}
@@ -377,8 +176,8 @@ def render_html(report: dict, *, figures=(), title: str | None = None) -> str:
 grey zone at 50% or more, else contested.</p>
 {settle_table}
 <h2>Region shares of the oblasts at war</h2>
-<p class="muted">Share of each oblast held on {_e(new.get("as_of") or "the new release")}, and the change
-in percentage points since {_e(old.get("as_of") or "the old release")}.</p>
+<p class="muted">Share of each oblast held on {esc(new.get("as_of") or "the new release")}, and the change
+in percentage points since {esc(old.get("as_of") or "the old release")}.</p>
 {region_table}
 <h2>Claims dated between the two releases</h2>
 {claim_table}
@@ -396,3 +195,171 @@ in percentage points since {_e(old.get("as_of") or "the old release")}.</p>
 </body>
 </html>
 """
+
+
+def _heading(report: dict, title: str | None) -> tuple[str, str, str]:
+    """The page's title, headline (what the lead side gained and lost) and one card per side."""
+    old, new = report.get("old", {}), report.get("new", {})
+    src = _SOURCE_TITLES.get(new.get("source"), new.get("source") or "map")
+    side = report.get("side")
+    sides = report.get("sides", {})
+    days = report.get("days")
+    period = f"{old.get('as_of') or 'undated'} → {new.get('as_of') or 'undated'}"
+    title = title or f"{src}: what changed {period}"
+    main_side = sides.get(side, {})
+    headline = (
+        f"{side} gained {km2(main_side.get('gained_km2'))}, lost {km2(main_side.get('lost_km2'))}, "
+        f"net {km2(main_side.get('net_km2'), signed=True)}"
+        + (f" in {days} days" if days is not None else "")
+        + "."
+        if side
+        else "No side holds ground on either map."
+    )
+    cards = "".join(
+        f'<div class="card" data-side="{esc(s)}"><span>{esc(s)} net</span>'
+        f'<b class="net">{esc(km2(v.get("net_km2"), signed=True))}</b>'
+        f"<span>gained {esc(km2(v.get('gained_km2')))} · lost {esc(km2(v.get('lost_km2')))}</span></div>"
+        for s, v in sides.items()
+    )
+    return title, headline, cards
+
+
+def _areas_table(report: dict) -> str:
+    """The largest changed areas: who gained each, how much, and where."""
+    areas = [
+        [
+            str(i),
+            esc(a.get("side")),
+            esc(km2(a.get("area_km2"))),
+            esc(_where(a)),
+            esc(f"{a.get('lat', 0):.4f} N, {a.get('lon', 0):.4f} E"),
+        ]
+        for i, a in enumerate(report.get("areas", []), start=1)
+    ]
+    return table(
+        [("#", "num"), ("gained by", ""), ("area", "num"), ("where", ""), ("point", "hide-narrow")],
+        areas,
+        "No land changed hands between the two releases.",
+    )
+
+
+def _places_table(report: dict) -> str:
+    """The watched towns: the share held at each release and the change."""
+    old, new = report.get("old", {}), report.get("new", {})
+    places = []
+    for p in report.get("places", []):
+        flag = ' <span class="flag">approximate footprint</span>' if p.get("approximate") else ""
+        change = p.get("change_pp")
+        places.append(
+            [
+                esc(p.get("place")) + flag,
+                esc(p.get("side")),
+                esc(pct(p.get("share_old"))),
+                esc(pct(p.get("share_new"))),
+                esc("–" if change is None else f"{change:+.1f} pp"),
+                esc(f"{p.get('footprint_kind')}, {p.get('footprint_km2', 0):,.1f} km²"),
+            ]
+        )
+    return table(
+        [
+            ("town", ""),
+            ("side", ""),
+            (f"held {old.get('as_of') or 'old'}", "num"),
+            (f"held {new.get('as_of') or 'new'}", "num"),
+            ("change", "num"),
+            ("footprint", "hide-narrow"),
+        ],
+        places,
+        "No town watched.",
+    )
+
+
+def _claims_table(report: dict) -> str:
+    """The ledger's claims dated between the two releases, each with its verdict."""
+    claims = []
+    for c in report.get("claims", []):
+        claims.append(
+            [
+                esc(c.get("who")) + f'<br><span class="muted">{esc(c.get("date"))}</span>',
+                esc(claim_words(c)),
+                esc(pct(c.get("share"))),
+                f'<span class="verdict">{esc(c.get("verdict"))}</span>'
+                + (f'<br><span class="muted">{esc(c.get("note"))}</span>' if c.get("note") else ""),
+            ]
+        )
+    return table(
+        [("who, when", ""), ("claim", ""), ("map shows", "num"), ("verdict on the release of its date", "")],
+        claims,
+        "No ledger claim falls between the two releases.",
+    )
+
+
+def _settlements_table(report: dict) -> str:
+    """The settlements that changed status, by oblast."""
+    settle = []
+    by_oblast: dict = {}
+    for r in report.get("settlements_changed", []) or []:
+        by_oblast.setdefault(r.get("oblast") or "(no oblast)", []).append(r)
+    for obl, rows in by_oblast.items():
+        for k, r in enumerate(rows):
+            flag = ' <span class="flag">approximate footprint</span>' if r.get("approximate") else ""
+            parents = [p for p in r.get("parents") or [] if p != obl][:2]
+            side = report.get("side")
+            a, b = (r.get(w) or {} for w in ("before", "after"))
+            settle.append(
+                [
+                    f"<b>{esc(obl)}</b>" if k == 0 else "",
+                    esc(r.get("name")) + flag + f'<br><span class="muted">{esc(", ".join(parents))}</span>',
+                    esc(_status_text(r.get("from"))),
+                    esc(_status_text(r.get("to"))),
+                    esc(f"{pct(a.get(side))} → {pct(b.get(side))}" if side else "–"),
+                    f"<code>{esc(r.get('id'))}</code>",
+                ]
+            )
+    side = report.get("side") or "side"
+    return table(
+        [("oblast", ""), ("settlement", ""), ("was", ""), ("now", ""), (f"{side} share", "num"),
+         ("id", "hide-narrow")],
+        settle,
+        "No settlement changed status between the two releases.",
+    )  # fmt: skip
+
+
+def _regions_table(report: dict) -> str:
+    """The share of each oblast at war held on the new release, and its change."""
+    regions = []
+    rsides = [k.removesuffix("_share") for k in (report.get("regions") or [{}])[0] if k.endswith("_share")]
+    rsides = [s for s in rsides if s != "covered"]
+    for r in report.get("regions", []) or []:
+        cells = [esc(r.get("name"))]
+        for s in rsides:
+            pp = r.get(f"{s}_change_pp")
+            cells.append(esc(pct(r.get(f"{s}_share"))) + f'<br><span class="muted">{esc(_pp(pp))}</span>')
+        regions.append(cells)
+    return table(
+        [("oblast", "")] + [(f"{'grey zone' if s == 'grey' else s} (change)", "num") for s in rsides],
+        regions,
+        "No oblast has land held by RU on either release.",
+    )
+
+
+def _figures(figures) -> str:
+    """The figures saved beside the page, each with its caption (and its SVG when there is one)."""
+    return "".join(
+        f'<figure><img src="{esc(f["src"])}" alt="{esc(f.get("alt", ""))}" loading="lazy">'
+        f"<figcaption>{esc(f.get('caption', ''))}"
+        + (f' (<a href="{esc(f["svg"])}">SVG</a>)' if f.get("svg") else "")
+        + "</figcaption></figure>"
+        for f in figures
+    )
+
+
+def _provenance(old: dict, new: dict) -> str:
+    """The two releases: source, date, path and SHA-256."""
+    return "".join(
+        f"<li>{esc(role)}: {esc(m.get('source'))} {esc(m.get('as_of'))}"
+        + (f" — <code>{esc(m.get('path'))}</code>" if m.get("path") else "")
+        + (f" sha256 <code>{esc(m.get('sha256'))}</code>" if m.get("sha256") else "")
+        + "</li>"
+        for role, m in (("old", old), ("new", new))
+    )
