@@ -14,14 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
-from collections.abc import Mapping
+import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .._dates import as_date
+from .._geo import GeoResult
 from .._json import SCHEMA_VERSION, iso, jsonable
-from ..errors import ArgumentError, CoverageError
-from ..model.classes import source_label, source_lean, source_name
+from ..encircle.core import encirclement
+from ..errors import ArgumentError, CoverageError, StaleReleaseWarning
+from ..io.write import export_provenance, map_row
+from ..model.classes import CLAIM_COLOURS, source_label, source_lean, source_name
+from ._maps import by_source, handles
+from .check import check_claim
 
 __all__ = ["MAX_GAP_DAYS", "ClaimAcrossMaps", "check_claim_all"]
 
@@ -57,22 +61,8 @@ def _once(load):
     return get
 
 
-def _sources(maps) -> dict[str, list]:
-    """{source: [(as_of, loader)]}: folders and paths become Releases, read lazily."""
-    from ..history.releases import Releases
-    from .ledger import _group_maps
-
-    if isinstance(maps, str | Path):
-        maps = [maps]
-    if isinstance(maps, Mapping):
-        maps = {k: Releases(v) if isinstance(v, str | Path) else v for k, v in maps.items()}
-    else:
-        maps = [Releases(m) if isinstance(m, str | Path) else m for m in maps]
-    return _group_maps(maps)
-
-
 @dataclass(frozen=True, eq=False)
-class ClaimAcrossMaps:
+class ClaimAcrossMaps(GeoResult):
     """A claim checked on every source's release of its date (immutable).
 
     Attributes
@@ -297,6 +287,17 @@ class ClaimAcrossMaps:
             return gpd.GeoDataFrame({"source": []}, geometry=[], crs="EPSG:4326")
         return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
 
+    def _export_provenance(self) -> dict:
+        maps = [map_row(s, c.source, c.as_of, c.map_provenance) for s, c in self.checks.items()]
+        first = next(iter(self.checks.values()), None)
+        return export_provenance(
+            "claim_across_maps", maps=maps, footprint=None if first is None else first.footprint
+        )
+
+    def _class_style(self) -> dict:
+        text = {"footprint": self.place, "held": f"held by {self.side}"}
+        return {k: (c, text.get(k, "grey zone")) for k, c in CLAIM_COLOURS.items()}
+
     def summary(self) -> str:
         """Plain text: one line per source."""
         head = f"Claim: {self.claim_text()}"
@@ -396,22 +397,15 @@ def check_claim_all(
     >>> r.checks["deepstate"].has_grey
     False
     """
-    import warnings
-
-    from ..errors import StaleReleaseWarning
-    from .check import check_claim
-
     if max_gap_days is not None and (isinstance(max_gap_days, bool) or max_gap_days < 0):
         raise ArgumentError(f"max_gap_days must be a whole number of days >= 0, got {max_gap_days!r}")
-    groups = _sources(maps)
-    if not groups:
-        raise ArgumentError("check_claim_all needs at least one map")
+    groups = {source: handles(parts) for source, parts in by_source(maps, what="check_claim_all").items()}
     dates = [h[0] for hs in groups.values() for h in hs if h[0] is not None]
     when = as_date(date, where="date=") if date is not None else (max(dates) if dates else None)
     checks, releases, missing, encs = {}, {}, {}, {}
     first = None
-    for source, handles in groups.items():
-        dated = sorted((h for h in handles if h[0] is not None), key=lambda h: h[0])
+    for source, found in groups.items():
+        dated = sorted((h for h in found if h[0] is not None), key=lambda h: h[0])
         before = [h for h in dated if when is None or h[0] <= when]
         if not before:
             first_date = dated[0][0].isoformat() if dated else "none dated"
@@ -436,8 +430,6 @@ def check_claim_all(
         checks[source] = chk
         releases[source] = (as_of, None if when is None else (when - as_of).days)
         if kind == "encircled":
-            from ..encircle.core import encirclement
-
             encs[source] = encirclement(load(), chk.footprint, by=chk.side)
         first = first or chk
     if first is None:
