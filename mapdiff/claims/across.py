@@ -1,12 +1,13 @@
 """One claim, every map: the same claim checked on each source's release of its date.
 
 :func:`check_claim_all` takes maps of several sources (ControlMaps, :class:`mapdiff.Releases`,
-folders of releases, or a mapping ``name -> any of those``), picks for each source the
-release nearest **on or before** the claim's date (a map published after a claim cannot
-be what the claimant saw; the gap in days is stated), runs :func:`mapdiff.check_claim`
-on it, and returns one :class:`ClaimAcrossMaps`: a table of source × grey-zone policy ×
-footprint with verdicts, the grey zone where the source has one, and the sentence
-"this source has no grey-zone class: the policies cannot differ" where it has none.
+folders, globs or lists of files of releases, or a mapping ``name -> any of those``), picks
+for each source the release nearest **on or before** the claim's date (a map published
+after a claim cannot be what the claimant saw; the gap in days is stated), runs
+:func:`mapdiff.check_claim` on it, and returns one :class:`ClaimAcrossMaps`: a table of
+source × grey-zone policy × footprint with verdicts, the grey zone where the source has
+one, and the sentence "this source has no grey-zone class: the policies cannot differ"
+where it has none.
 """
 
 from __future__ import annotations
@@ -372,8 +373,8 @@ def check_claim_all(
 
     Parameters
     ----------
-    maps : ControlMaps, Releases, folders, or a mapping ``name -> any of those``
-        Releases are grouped by source (a mapping's keys name them).
+    maps : ControlMaps, folder, glob, files, Releases, or a mapping ``name -> any of those``
+        As for :func:`mapdiff.check_claims`: grouped by source (a mapping's keys name them).
     place, side, claimed, kind, tolerance, footprint_kind, policy
         As for :func:`mapdiff.check_claim`.
     date : date or str, optional

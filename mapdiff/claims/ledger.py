@@ -587,9 +587,11 @@ def check_claims(
     Parameters
     ----------
     ledger : Ledger, path, or iterable of Claim
-    maps : list of ControlMap, mapping source -> list of ControlMap, or :class:`mapdiff.Releases`
-        (or a list of them). Releases are grouped by source; a series is read lazily
-        (only the releases used). Releases without ``as_of`` are ignored.
+    maps : ControlMaps, folder, glob, files, :class:`mapdiff.Releases`, or a mapping
+        ControlMaps, a folder, a glob or a list of files of releases, Releases, a list
+        of those, or a mapping ``source -> any of those``. Grouped by source (a mapping's
+        keys name the sources; a key naming a profile reads with it); releases are read
+        lazily (only those used). Maps without ``as_of`` are ignored.
     tolerance, policy, footprint_kind
         Passed to :func:`mapdiff.check_claim`.
     release : {"on_or_before", "nearest"}
