@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._json import jsonable
+from .io.write import write_result
 
 __all__ = ["GeoResult"]
 
@@ -42,8 +43,6 @@ class GeoResult:
 
         See :mod:`mapdiff.io.write` for where each format keeps the provenance.
         """
-        from .io.write import write_result
-
         return write_result(self, path, driver=driver, style=style, **kwargs)
 
     @property

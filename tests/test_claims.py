@@ -369,3 +369,59 @@ def test_source_specific_status_is_named_in_the_notes():
     chk = check_claim(m, SQUARE, "RU", 0.5)
     assert chk.share == pytest.approx(0.5, abs=1e-6) and chk.grey_km2 == 0
     assert any(n.startswith("the map's own status lost:RU covers") for n in chk.notes)
+
+
+# ---------------------------------------------------------------------- one way to accept maps
+def _sample_forms():
+    """The same two releases (2025-11-20, 2025-11-27) in every form a ``maps`` argument takes."""
+    paths = [mapdiff.sample_path(d) for d in ("2025-11-20", "2025-11-27")]
+    folder = paths[0].parent
+    glob = str(folder / "deepstatemap_data_2025112?_pokrovsk.geojson")
+    maps = [mapdiff.read_map(p) for p in paths]
+    return {
+        "ControlMaps": maps,
+        "mapping to ControlMaps": {"deepstate": maps},
+        "files": [str(p) for p in paths],
+        "folder": str(folder),
+        "mapping to a folder": {"deepstate": folder},
+        "glob": glob,
+        "Releases": mapdiff.Releases(paths, cache=False),
+        "mapping to a glob": {"deepstate": glob},
+        "mapping to files": {"deepstate": paths},
+        "mapping to Releases": {"deepstate": mapdiff.Releases(glob, cache=False)},
+    }
+
+
+def test_the_claim_analyses_accept_maps_one_way():
+    """check_claim_all, check_claims and track read every form of ``maps`` alike: the same
+    release, the same numbers."""
+    claim = mapdiff.Claim("someone", dt.date(2025, 11, 30), "Pokrovsk", "RU", "share", 0.4)
+    seen = set()
+    for form, maps in _sample_forms().items():
+        a = mapdiff.check_claim_all(maps, "Pokrovsk", "RU", "40%", date="2025-11-30")
+        assert list(a.checks) == ["deepstate"], form
+        row = mapdiff.check_claims([claim], maps).rows[0]
+        assert (row["source"], row["release"]) == ("deepstate", "2025-11-27"), form
+        seen.add((round(a.checks["deepstate"].share, 12), round(row["share"], 12)))
+        if isinstance(maps, dict):
+            t = mapdiff.track([claim], maps, buffers_km=(), cache=False, workers=1, quiet=True)
+            r = t.to_frame().iloc[0]
+            assert (r.release, r.source) == ("2025-11-27", "deepstate"), form
+            assert abs(r.share - row["share"]) < 1e-9, form
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize("bad", [42, [42], {"deepstate": 42}, {"deepstate": [42]}])
+def test_maps_of_the_wrong_kind_are_refused_saying_what_is_accepted(bad):
+    claim = mapdiff.Claim("someone", dt.date(2025, 11, 30), "Pokrovsk", "RU", "share", 0.4)
+    for call in (
+        lambda: mapdiff.check_claim_all(bad, "Pokrovsk", "RU", "40%"),
+        lambda: mapdiff.check_claims([claim], bad),
+    ):
+        with pytest.raises(mapdiff.errors.ArgumentError, match="a folder, a glob or a list of files") as err:
+            call()
+        assert "int" in str(err.value) and "Releases" in str(err.value)
+    with pytest.raises(mapdiff.errors.ArgumentError, match="at least one map"):
+        mapdiff.check_claims([claim], [])
+    with pytest.raises(mapdiff.errors.ArgumentError, match="mapping source"):
+        mapdiff.track([claim], [mapdiff.sample_path("2025-11-27")])

@@ -152,8 +152,8 @@ def test_summary_per_claimant_and_source():
         Claim("D", D(2025, 1, 2), SQ, "RU", "encircled", claimant="UA Armed Forces"),  # n/a
     ]
     t = _track(claims)
-    s = {(x["group"], x["name"]): x for x in t.summary()}
-    assert [(x["group"], x["name"], x["source"]) for x in t.summary()] == [
+    s = {(x["group"], x["name"]): x for x in t.summary_rows()}
+    assert [(x["group"], x["name"], x["source"]) for x in t.summary_rows()] == [
         ("claimant", "RU MoD", "s"),
         ("claimant", "UA Armed Forces", "s"),
         ("source", "s", "s"),

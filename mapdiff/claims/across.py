@@ -1,12 +1,13 @@
 """One claim, every map: the same claim checked on each source's release of its date.
 
 :func:`check_claim_all` takes maps of several sources (ControlMaps, :class:`mapdiff.Releases`,
-folders of releases, or a mapping ``name -> any of those``), picks for each source the
-release nearest **on or before** the claim's date (a map published after a claim cannot
-be what the claimant saw; the gap in days is stated), runs :func:`mapdiff.check_claim`
-on it, and returns one :class:`ClaimAcrossMaps`: a table of source × grey-zone policy ×
-footprint with verdicts, the grey zone where the source has one, and the sentence
-"this source has no grey-zone class: the policies cannot differ" where it has none.
+folders, globs or lists of files of releases, or a mapping ``name -> any of those``), picks
+for each source the release nearest **on or before** the claim's date (a map published
+after a claim cannot be what the claimant saw; the gap in days is stated), runs
+:func:`mapdiff.check_claim` on it, and returns one :class:`ClaimAcrossMaps`: a table of
+source × grey-zone policy × footprint with verdicts, the grey zone where the source has
+one, and the sentence "this source has no grey-zone class: the policies cannot differ"
+where it has none.
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
-from collections.abc import Mapping
+import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .._dates import as_date
+from .._geo import GeoResult
 from .._json import SCHEMA_VERSION, iso, jsonable
 from ..config import TOLERANCE
-from ..errors import ArgumentError, CoverageError
-from ..model.classes import source_label, source_lean, source_name
+from ..encircle.core import encirclement
+from ..errors import ArgumentError, CoverageError, StaleReleaseWarning
+from ..io.write import export_provenance, map_row
+from ..model.classes import CLAIM_COLOURS, source_label, source_lean, source_name
+from ._maps import by_source, handles
+from .check import check_claim
 
 __all__ = ["MAX_GAP_DAYS", "ClaimAcrossMaps", "check_claim_all"]
 
@@ -58,22 +63,8 @@ def _once(load):
     return get
 
 
-def _sources(maps) -> dict[str, list]:
-    """{source: [(as_of, loader)]}: folders and paths become Releases, read lazily."""
-    from ..history.releases import Releases
-    from .ledger import _group_maps
-
-    if isinstance(maps, str | Path):
-        maps = [maps]
-    if isinstance(maps, Mapping):
-        maps = {k: Releases(v) if isinstance(v, str | Path) else v for k, v in maps.items()}
-    else:
-        maps = [Releases(m) if isinstance(m, str | Path) else m for m in maps]
-    return _group_maps(maps)
-
-
 @dataclass(frozen=True, eq=False)
-class ClaimAcrossMaps:
+class ClaimAcrossMaps(GeoResult):
     """A claim checked on every source's release of its date (immutable).
 
     Attributes
@@ -298,6 +289,17 @@ class ClaimAcrossMaps:
             return gpd.GeoDataFrame({"source": []}, geometry=[], crs="EPSG:4326")
         return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
 
+    def _export_provenance(self) -> dict:
+        maps = [map_row(s, c.source, c.as_of, c.map_provenance) for s, c in self.checks.items()]
+        first = next(iter(self.checks.values()), None)
+        return export_provenance(
+            "claim_across_maps", maps=maps, footprint=None if first is None else first.footprint
+        )
+
+    def _class_style(self) -> dict:
+        text = {"footprint": self.place, "held": f"held by {self.side}"}
+        return {k: (c, text.get(k, "grey zone")) for k, c in CLAIM_COLOURS.items()}
+
     def summary(self) -> str:
         """Plain text: one line per source."""
         head = f"Claim: {self.claim_text()}"
@@ -372,8 +374,8 @@ def check_claim_all(
 
     Parameters
     ----------
-    maps : ControlMaps, Releases, folders, or a mapping ``name -> any of those``
-        Releases are grouped by source (a mapping's keys name them).
+    maps : ControlMaps, folder, glob, files, Releases, or a mapping ``name -> any of those``
+        As for :func:`mapdiff.check_claims`: grouped by source (a mapping's keys name them).
     place, side, claimed, kind, tolerance, footprint_kind, policy
         As for :func:`mapdiff.check_claim`.
     date : date or str, optional
@@ -397,22 +399,15 @@ def check_claim_all(
     >>> r.checks["deepstate"].has_grey
     False
     """
-    import warnings
-
-    from ..errors import StaleReleaseWarning
-    from .check import check_claim
-
     if max_gap_days is not None and (isinstance(max_gap_days, bool) or max_gap_days < 0):
         raise ArgumentError(f"max_gap_days must be a whole number of days >= 0, got {max_gap_days!r}")
-    groups = _sources(maps)
-    if not groups:
-        raise ArgumentError("check_claim_all needs at least one map")
+    groups = {source: handles(parts) for source, parts in by_source(maps, what="check_claim_all").items()}
     dates = [h[0] for hs in groups.values() for h in hs if h[0] is not None]
     when = as_date(date, where="date=") if date is not None else (max(dates) if dates else None)
     checks, releases, missing, encs = {}, {}, {}, {}
     first = None
-    for source, handles in groups.items():
-        dated = sorted((h for h in handles if h[0] is not None), key=lambda h: h[0])
+    for source, found in groups.items():
+        dated = sorted((h for h in found if h[0] is not None), key=lambda h: h[0])
         before = [h for h in dated if when is None or h[0] <= when]
         if not before:
             first_date = dated[0][0].isoformat() if dated else "none dated"
@@ -437,8 +432,6 @@ def check_claim_all(
         checks[source] = chk
         releases[source] = (as_of, None if when is None else (when - as_of).days)
         if kind == "encircled":
-            from ..encircle.core import encirclement
-
             encs[source] = encirclement(load(), chk.footprint, by=chk.side)
         first = first or chk
     if first is None:

@@ -55,9 +55,10 @@ from .._json import SCHEMA_VERSION, iso, jsonable
 from ..config import TOLERANCE
 from ..encircle.core import GREY_POLICIES, Encirclement, encirclement, pocket_footprint
 from ..errors import ArgumentError, CoverageError
+from ..io.write import one_map_provenance
 from ..labels import CONTESTED, NOT_COVERED, resolve_side
-from ..model.classes import source_lean, source_name
-from ..model.control_map import _polygonal
+from ..model.classes import CLAIM_COLOURS, source_lean, source_name
+from ..model.control_map import ControlMap, _polygonal
 from ..model.measure import area_km2
 from ..places.footprints import as_footprint, sensitivity_footprints
 
@@ -118,13 +119,16 @@ def parse_claimed(value) -> float:
 class ClaimCheck(GeoResult):
     """The result of checking one claim on one map (immutable).
 
-    Built by :func:`check_claim`. Other analyses (the encirclement check) build one with
-    ``place, side, kind, claimed, verdict`` and their own ``detail`` dict (plus whatever
-    areas they measure); every other field has a default.
+    Built by :func:`check_claim` (and, for ``kind="encircled"``, by the encirclement check
+    with its own ``detail`` dict). What it says of the place (``place``,
+    ``footprint_kind``, ``approximate``, ``provenance``, ``footprint_geometry``) is read
+    from its ``footprint``.
 
     Attributes
     ----------
-    place, side, kind : str
+    footprint : Footprint
+        The footprint measured (its ``name`` is ``place``).
+    side, kind : str
         What was claimed: ``kind`` is ``share``, ``captured`` or ``encircled``.
     claimed : float or None
         The claimed share (0..1); for ``captured`` the threshold used.
@@ -145,16 +149,11 @@ class ClaimCheck(GeoResult):
         when it holds.
     tolerance : float
         Absolute share tolerance.
-    footprint_kind : str
-    approximate : bool
-        True when the footprint is an approximate stand-in (flagged in text and plots).
     sensitivity : tuple of dict
         One row per footprint kind × policy: footprint_kind, footprint_km2, approximate,
         policy, share, held_km2, verdict.
     source, as_of
         The map's source and release date.
-    provenance : str
-        Where the footprint comes from (and its licence).
     notes : tuple of str
         Caveats (partial coverage, approximate footprint, scope notes).
     detail : dict or None
@@ -169,7 +168,7 @@ class ClaimCheck(GeoResult):
     ('ClaimCheck', 'not supported', 13.9, 31.2)
     """
 
-    place: str
+    footprint: object
     side: str
     kind: str
     claimed: float | None
@@ -183,24 +182,44 @@ class ClaimCheck(GeoResult):
     covered_km2: float = 0.0
     short_km2: float = 0.0
     tolerance: float = TOLERANCE
-    footprint_kind: str = ""
-    approximate: bool = False
     sensitivity: tuple = ()
     source: str = ""
     as_of: dt.date | None = None
-    provenance: str = ""
     notes: tuple = ()
     detail: dict | None = None
     # geometries for plotting (lon/lat); not part of equality or the dict
-    footprint_geometry: object = field(default=None, compare=False, repr=False)
     held_geometry: object = field(default=None, compare=False, repr=False)
     grey_geometry: object = field(default=None, compare=False, repr=False)
-    #: the map's Provenance (file, sha256) and the Footprint, stated in exports
+    #: the map's Provenance (file, sha256), stated in exports
     map_provenance: object = field(default=None, compare=False, repr=False)
-    footprint: object = field(default=None, compare=False, repr=False)
     #: None when the source has a grey-zone class; else the sentence shown instead of a
     #: grey zone of 0 km² ("this source has no grey-zone class: the policies cannot differ")
     grey_note: str | None = None
+
+    @property
+    def place(self) -> str:
+        """The place claimed: the footprint's name."""
+        return self.footprint.name
+
+    @property
+    def footprint_kind(self) -> str:
+        """The footprint's kind (``city_limits``, ``approximate``, ``user`` ...)."""
+        return self.footprint.kind
+
+    @property
+    def approximate(self) -> bool:
+        """True when the footprint is an approximate stand-in (flagged in text and plots)."""
+        return self.footprint.approximate
+
+    @property
+    def provenance(self) -> str:
+        """Where the footprint comes from (and its licence)."""
+        return self.footprint.provenance
+
+    @property
+    def footprint_geometry(self):
+        """The footprint's geometry (lon/lat)."""
+        return self.footprint.geometry
 
     @property
     def has_grey(self) -> bool:
@@ -279,13 +298,9 @@ class ClaimCheck(GeoResult):
         )
 
     def _export_provenance(self) -> dict:
-        from ..io.write import one_map_provenance
-
         return one_map_provenance("claim_check", self)
 
     def _class_style(self) -> dict:
-        from ..model.classes import CLAIM_COLOURS
-
         text = {"footprint": f"{self.place} ({self.footprint_kind})", "held": f"held by {self.side}"}
         return {k: (c, text.get(k, "grey zone")) for k, c in CLAIM_COLOURS.items()}
 
@@ -559,8 +574,43 @@ def check_claim(
     >>> c.verdict, round(c.share, 3), c.footprint_kind, c.approximate
     ('not supported', 0.447, 'city_limits', False)
     """
-    from ..model.control_map import ControlMap
+    policy, tolerance = _options(map, kind, policy, tolerance)
+    side = _map_side(map, side)
+    if kind == "encircled":
+        return check_encircled_claim(map, place, side, tolerance=tolerance, footprint_kind=footprint_kind)
+    if kind == "captured":
+        value = CAPTURED_THRESHOLD
+    else:
+        if claimed is None:
+            raise ArgumentError("a share claim needs a claimed value, e.g. claimed='70%'")
+        value = parse_claimed(claimed)
+    fp = as_footprint(place, kind=footprint_kind)
+    m = _measure(map, fp.geometry, side)
+    notes = _share_notes(map, fp, m)
+    shares = _shares(m)
+    share = shares[policy]
+    short = max(0.0, (value - share) * _denominator(m, policy)) if not math.isnan(share) else float("nan")
+    return _claim_check(
+        map,
+        fp,
+        m,
+        side=side,
+        kind=kind,
+        claimed=value,
+        verdict=_verdict(share, value, tolerance),
+        policy=policy,
+        share=share,
+        policies=shares,
+        short_km2=short,
+        tolerance=tolerance,
+        sensitivity=_share_sensitivity(map, fp, m, side, value, tolerance),
+        notes=tuple(notes),
+    )
 
+
+def _options(map, kind: str, policy: str, tolerance) -> tuple[str, float]:
+    """The map, kind, policy (aliases read) and tolerance of :func:`check_claim`, checked:
+    ``(policy, tolerance)``."""
     if not isinstance(map, ControlMap):
         raise ArgumentError(
             f"check_claim needs a ControlMap (from mapdiff.read_map), got {type(map).__name__}"
@@ -576,25 +626,19 @@ def check_claim(
         raise ArgumentError(f"tolerance must be a number (share, e.g. 0.05), got {tolerance!r}") from None
     if not 0 <= tolerance < 1:
         raise ArgumentError(f"tolerance {tolerance!r} must lie in [0, 1) (0.05 = 5 percentage points)")
-    side = _map_side(map, side)
-    if kind == "encircled":
-        return check_encircled_claim(map, place, side, tolerance=tolerance, footprint_kind=footprint_kind)
-    if kind == "captured":
-        value = CAPTURED_THRESHOLD
-    else:
-        if claimed is None:
-            raise ArgumentError("a share claim needs a claimed value, e.g. claimed='70%'")
-        value = parse_claimed(claimed)
+    return policy, tolerance
 
-    fp = as_footprint(place, kind=footprint_kind)
-    m = _measure(map, fp.geometry, side)
-    notes = []
+
+def _share_notes(map, fp, m: dict) -> list[str]:
+    """The caveats of a share measured on ``fp`` (partial coverage, the map's own statuses,
+    an approximate footprint); a footprint the map does not cover raises CoverageError."""
     if m["covered"] <= 1e-9 * max(m["total"], 1e-12):
         raise CoverageError(
             f"the map ({map.source} {map.as_of or 'undated'}) does not cover {fp.name} "
             f"({fp.kind}, {fp.area_km2:,.2f} km²): "
             "a share cannot be computed; use a map whose coverage includes the place"
         )
+    notes = []
     cov_share = m["covered"] / m["total"]
     if cov_share < 1 - 1e-6:
         notes.append(
@@ -608,11 +652,12 @@ def check_claim(
         )
     if fp.approximate:
         notes.append(f"approximate footprint: {fp.provenance}")
-    shares = _shares(m)
-    share = shares[policy]
-    verdict = _verdict(share, value, tolerance)
-    short = max(0.0, (value - share) * _denominator(m, policy)) if not math.isnan(share) else float("nan")
+    return notes
 
+
+def _share_sensitivity(map, fp, m: dict, side: str, value: float, tolerance: float) -> tuple:
+    """One row per rung of ``fp``'s footprint ladder × grey-zone policy (``m``: the
+    measure of ``fp`` itself, not measured again)."""
     rows = []
     for sfp in sensitivity_footprints(fp, SENSITIVITY_BUFFERS_KM):
         same = sfp.kind == fp.kind and shapely.equals_exact(sfp.geometry, fp.geometry, 0.0)
@@ -631,43 +676,23 @@ def check_claim(
                     "verdict": _verdict(s, value, tolerance),
                 }
             )
-    return _claim_check(
-        map,
-        fp,
-        m,
-        side=side,
-        kind=kind,
-        claimed=value,
-        verdict=verdict,
-        policy=policy,
-        share=share,
-        policies=shares,
-        short_km2=short,
-        tolerance=tolerance,
-        sensitivity=tuple(rows),
-        notes=tuple(notes),
-    )
+    return tuple(rows)
 
 
 def _claim_check(map, fp, m: dict, **fields) -> ClaimCheck:
     """A ClaimCheck with what every claim kind states alike: the footprint, the km²
     measured on it (``m`` from :func:`_measure`) and the map's provenance."""
     return ClaimCheck(
-        place=fp.name,
+        footprint=fp,
         held_km2=m["held"],
         grey_km2=m["grey"],
         footprint_km2=m["total"],
         covered_km2=m["covered"],
-        footprint_kind=fp.kind,
-        approximate=fp.approximate,
         source=map.source,
         as_of=map.as_of,
-        provenance=fp.provenance,
-        footprint_geometry=fp.geometry,
         held_geometry=m["held_geom"],
         grey_geometry=m["grey_geom"],
         map_provenance=map.provenance,
-        footprint=fp,
         grey_note=getattr(map, "grey_note", None),
         **fields,
     )

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .._dates import as_date
 from .._json import SCHEMA_VERSION, jsonable
@@ -41,6 +42,9 @@ from ..errors import (
     UnknownPlaceError,
     quote,
 )
+from ..io.gate import read_input_bytes
+from ..places.footprints import looks_like_path, resolve_name
+from ._maps import by_source, handles
 from .check import KINDS, ClaimCheck, check_claim, parse_claimed
 
 __all__ = [
@@ -250,9 +254,6 @@ def read_ledger(path) -> Ledger:
     >>> [(c.place, c.kind, c.value) for c in day]
     [('Pokrovsk', 'share', 0.7), ('Pokrovsk', 'encircled', None), ('Myrnohrad', 'encircled', None)]
     """
-    from ..io.gate import read_input_bytes
-    from ..places.footprints import looks_like_path, resolve_name
-
     p = Path(path)
     try:  # the input gate: a local regular file (not a FIFO or device), read with a cap
         text = read_input_bytes(p, what="ledger").decode("utf-8-sig")
@@ -335,8 +336,6 @@ def _csv_rows(text: str, p: Path) -> list[tuple[int, list[str]]]:
     strictly: an unterminated quote, a line break inside a field (an unclosed quote that
     would swallow the rows after it), a record with more fields than the header and a
     field over :data:`MAX_FIELD_CHARS` are refused, naming the line."""
-    import io
-
     limit = csv.field_size_limit()
     csv.field_size_limit(MAX_FIELD_CHARS)
     out: list[tuple[int, list[str]]] = []
@@ -407,8 +406,6 @@ def validate_ledger(ledger, *, since: dt.date = ARCHIVE_START, today: dt.date | 
     >>> len(validate_ledger(shipped_ledger_path())) >= 40
     True
     """
-    from urllib.parse import urlsplit
-
     led = ledger if isinstance(ledger, Ledger) else read_ledger(ledger)
     today = today or dt.date.today()
     name = Path(led.path).name if led.path else "ledger"
@@ -495,7 +492,8 @@ class ClaimChecks:
             {"schema_version": SCHEMA_VERSION, "type": "claims_report", "rows": [dict(r) for r in self.rows]}
         )
 
-    def __str__(self) -> str:
+    def summary(self) -> str:
+        """Plain text: one line per claim × source (date, who, claim, release, verdict, share)."""
         lines = []
         for r in self.rows:
             share = "n/a" if r["share"] is None else f"{100 * r['share']:.1f}%"
@@ -510,6 +508,9 @@ class ClaimChecks:
                 + (f" — {r['note']}" if r["note"] else "")
             )
         return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
 
     def _repr_html_(self) -> str:
         return "<b>ClaimChecks</b>" + self.to_frame().to_html(index=False, na_rep="", escape=True)
@@ -541,53 +542,6 @@ _REPORT_COLUMNS = [
     "short_km2",
     "note",
 ]
-
-
-def _is_series(obj) -> bool:
-    """A release series (e.g. :class:`mapdiff.Releases`): ``dates``, ``source`` and indexing."""
-    return hasattr(obj, "dates") and hasattr(obj, "source") and hasattr(obj, "__getitem__")
-
-
-def _handles(obj) -> list[tuple]:
-    """[(as_of, loader)] for a ControlMap, a list of them or a series (read lazily)."""
-    from ..model.control_map import ControlMap
-
-    if isinstance(obj, ControlMap):
-        return [(obj.as_of, lambda m=obj: m)]
-    if _is_series(obj):
-        return [(d, lambda i=i, s=obj: s[i]) for i, d in enumerate(obj.dates)]
-    out = []
-    for m in obj:
-        if _is_series(m):
-            out += _handles(m)
-        elif isinstance(m, ControlMap):
-            out.append((m.as_of, lambda m=m: m))
-        else:
-            raise ArgumentError(
-                f"check_claims needs ControlMaps (from mapdiff.read_map) or Releases, got {type(m).__name__}"
-            )
-    return out
-
-
-def _group_maps(maps) -> dict[str, list]:
-    """{source: [(as_of, loader), ...]} from maps, a mapping source -> maps, or series."""
-    from ..model.control_map import ControlMap
-
-    if isinstance(maps, Mapping):
-        return {str(k): _handles(v) for k, v in maps.items()}
-    if isinstance(maps, ControlMap) or _is_series(maps):
-        maps = [maps]
-    groups: dict[str, list] = {}
-    for m in maps:
-        if _is_series(m):
-            groups.setdefault(str(m.source), []).extend(_handles(m))
-        elif isinstance(m, ControlMap):
-            groups.setdefault(m.source, []).extend(_handles(m))
-        else:
-            raise ArgumentError(
-                f"check_claims needs ControlMaps (from mapdiff.read_map) or Releases, got {type(m).__name__}"
-            )
-    return groups
 
 
 RELEASE_RULES = ("on_or_before", "nearest")
@@ -634,9 +588,11 @@ def check_claims(
     Parameters
     ----------
     ledger : Ledger, path, or iterable of Claim
-    maps : list of ControlMap, mapping source -> list of ControlMap, or :class:`mapdiff.Releases`
-        (or a list of them). Releases are grouped by source; a series is read lazily
-        (only the releases used). Releases without ``as_of`` are ignored.
+    maps : ControlMaps, folder, glob, files, :class:`mapdiff.Releases`, or a mapping
+        ControlMaps, a folder, a glob or a list of files of releases, Releases, a list
+        of those, or a mapping ``source -> any of those``. Grouped by source (a mapping's
+        keys name the sources; a key naming a profile reads with it); releases are read
+        lazily (only those used). Maps without ``as_of`` are ignored.
     tolerance, policy, footprint_kind
         Passed to :func:`mapdiff.check_claim`.
     release : {"on_or_before", "nearest"}
@@ -664,118 +620,133 @@ def check_claims(
     >>> rep = check_claims(shipped_ledger_path(), maps)      # doctest: +SKIP
     >>> rep.to_frame()[["place", "kind", "release", "verdict"]]   # doctest: +SKIP
     """
-    if not isinstance(ledger, Ledger):
-        ledger = read_ledger(ledger) if isinstance(ledger, str | Path) else Ledger(tuple(ledger))
+    ledger = as_ledger(ledger)
     if release not in RELEASE_RULES:
         raise ArgumentError(f"unknown release rule {release!r}; use release='on_or_before' or 'nearest'")
     if max_gap_days is not None and not (isinstance(max_gap_days, int) and max_gap_days >= 0):
         raise ArgumentError(f"max_gap_days must be a whole number of days >= 0 or None, got {max_gap_days!r}")
-    groups = _group_maps(maps)
-    if not groups:
-        raise ArgumentError("check_claims needs at least one map")
+    groups = {
+        source: sorted((h for h in handles(parts) if h[0] is not None), key=lambda h: h[0])
+        for source, parts in by_source(maps, what="check_claims").items()
+    }
+    options = {"tolerance": tolerance, "policy": policy, "footprint_kind": footprint_kind}
     rows, checks = [], []
     loaded: dict = {}  # (source, as_of) -> ControlMap, so a series reads each release once
     for claim in ledger:
-        for source, releases in groups.items():
-            dated = sorted((h for h in releases if h[0] is not None), key=lambda h: h[0])
+        for source, dated in groups.items():
+            row = _row(claim, source, policy)
             chosen = pick_release(dated, claim.date, release)
-            place = getattr(claim.place, "name", claim.place)  # a Footprint object or a name/path
-            base = {
-                "who": claim.who,
-                "date": claim.date.isoformat(),
-                "place": str(place),
-                "side": claim.side,
-                "kind": claim.kind,
-                "claimed": claim.value,
-                "source": source,
-                "release": None,
-                "gap_days": None,
-                "share": None,
-                "policy": policy,
-                "verdict": "no release",
-                "footprint_kind": None,
-                "approximate": None,
-                "held_km2": None,
-                "footprint_km2": None,
-                "short_km2": None,
-                "note": "",
-            }
             if chosen is None:
                 first = dated[0][0].isoformat() if dated else "none dated"
-                base["note"] = f"no {source} release on or before {claim.date} (first: {first})"
-                rows.append(base)
+                row["note"] = f"no {source} release on or before {claim.date} (first: {first})"
+                rows.append(row)
                 checks.append(None)
                 continue
             as_of, load = chosen
             gap = (claim.date - as_of).days
-            stale = ""
-            if max_gap_days is not None and abs(gap) > max_gap_days:
-                later = next((h[0] for h in dated if h[0] > claim.date), None)
-                when = f"{gap} d before" if gap >= 0 else f"{-gap} d after"
-                stale = f"the {source} release used ({as_of.isoformat()}) is {when} the claim"
-                if later is not None and release == "on_or_before" and (later - claim.date).days < gap:
-                    stale += (
-                        f"; a release {(later - claim.date).days} d after it ({later}) was supplied"
-                        " (release='nearest' uses it)"
-                    )
-                warnings.warn(f"{claim.place} {claim.date}: {stale}", StaleReleaseWarning, stacklevel=2)
-            base.update(release=as_of.isoformat(), gap_days=gap)
+            stale = _stale(claim, source, dated, as_of, gap, release, max_gap_days)
+            row.update(release=as_of.isoformat(), gap_days=gap)
             if (source, as_of) not in loaded:
-                try:
-                    loaded[source, as_of] = load()
-                except MapdiffError as exc:  # one unreadable release: its rows say so, the rest go on
-                    loaded[source, as_of] = (NOT_CHECKED, f"the release cannot be read: {exc}")
-                except Exception as exc:
-                    loaded[source, as_of] = (ERROR, _internal(exc, "reading the release"))
-            m = loaded[source, as_of]
-            if isinstance(m, tuple):
-                base.update(verdict=m[0], note=m[1])
-                rows.append(base)
-                checks.append(None)
-                continue
-            try:
-                chk: ClaimCheck = check_claim(
-                    m,
-                    claim.place,
-                    claim.side,
-                    claim.value,
-                    kind=NEGATIONS.get(claim.kind, claim.kind),
-                    tolerance=tolerance,
-                    footprint_kind=footprint_kind,
-                    policy=policy,
-                )
-            except CoverageError as exc:
-                base.update(verdict="not covered", note=str(exc))
-                rows.append(base)
-                checks.append(None)
-                continue
-            except MapdiffError as exc:
-                if NEGATIONS.get(claim.kind, claim.kind) != "encircled":
-                    raise
-                base.update(verdict=NOT_CHECKED, note=str(exc))
-                rows.append(base)
-                checks.append(None)
-                continue
-            except Exception as exc:  # a bug on one claim: the row says so, the other claims go on
-                base.update(verdict=ERROR, note=_internal(exc, "checking the claim"))
-                rows.append(base)
-                checks.append(None)
-                continue
-            base.update(
-                place=chk.place,
-                share=chk.share,
-                policy=chk.policy,
-                verdict=_OPPOSITE.get(chk.verdict, chk.verdict) if claim.kind in NEGATIONS else chk.verdict,
-                footprint_kind=chk.footprint_kind,
-                approximate=chk.approximate,
-                held_km2=chk.held_km2,
-                footprint_km2=chk.footprint_km2,
-                short_km2=chk.short_km2,
-                note="; ".join(
-                    [stale] * bool(stale)
-                    + [n for n in chk.notes if not n.startswith("approximate footprint")]
-                ),
-            )
-            rows.append(base)
+                loaded[source, as_of] = _load(load)
+            chk = _check_row(row, claim, loaded[source, as_of], stale, options)
+            rows.append(row)
             checks.append(chk)
     return ClaimChecks(tuple(rows), tuple(checks))
+
+
+def as_ledger(ledger) -> Ledger:
+    """A Ledger from a Ledger, the path of a ledger file or an iterable of Claims."""
+    if isinstance(ledger, Ledger):
+        return ledger
+    return read_ledger(ledger) if isinstance(ledger, str | Path) else Ledger(tuple(ledger))
+
+
+def _row(claim: Claim, source: str, policy: str) -> dict:
+    """The row of a claim on a source before any release is used (verdict ``no release``)."""
+    place = getattr(claim.place, "name", claim.place)  # a Footprint object or a name/path
+    return {
+        "who": claim.who,
+        "date": claim.date.isoformat(),
+        "place": str(place),
+        "side": claim.side,
+        "kind": claim.kind,
+        "claimed": claim.value,
+        "source": source,
+        "release": None,
+        "gap_days": None,
+        "share": None,
+        "policy": policy,
+        "verdict": "no release",
+        "footprint_kind": None,
+        "approximate": None,
+        "held_km2": None,
+        "footprint_km2": None,
+        "short_km2": None,
+        "note": "",
+    }
+
+
+def _stale(claim: Claim, source: str, dated: list, as_of, gap: int, release: str, max_gap_days) -> str:
+    """The note (and :class:`~mapdiff.errors.StaleReleaseWarning`) for a release more than
+    ``max_gap_days`` from the claim, naming a nearer later release; "" when it is recent."""
+    if max_gap_days is None or abs(gap) <= max_gap_days:
+        return ""
+    later = next((h[0] for h in dated if h[0] > claim.date), None)
+    when = f"{gap} d before" if gap >= 0 else f"{-gap} d after"
+    stale = f"the {source} release used ({as_of.isoformat()}) is {when} the claim"
+    if later is not None and release == "on_or_before" and (later - claim.date).days < gap:
+        stale += (
+            f"; a release {(later - claim.date).days} d after it ({later}) was supplied"
+            " (release='nearest' uses it)"
+        )
+    # stacklevel: the caller of check_claims
+    warnings.warn(f"{claim.place} {claim.date}: {stale}", StaleReleaseWarning, stacklevel=3)
+    return stale
+
+
+def _load(load):
+    """The release's ControlMap, or ``(verdict, note)`` when it cannot be read: one
+    unreadable release fails its rows, the rest go on."""
+    try:
+        return load()
+    except MapdiffError as exc:
+        return (NOT_CHECKED, f"the release cannot be read: {exc}")
+    except Exception as exc:
+        return (ERROR, _internal(exc, "reading the release"))
+
+
+def _check_row(row: dict, claim: Claim, m, stale: str, options: dict) -> ClaimCheck | None:
+    """Check ``claim`` on the map ``m`` (or its reading failure) and fill ``row`` in; the
+    ClaimCheck, or None when there is no check (a failure is said in the row)."""
+    if isinstance(m, tuple):
+        row.update(verdict=m[0], note=m[1])
+        return None
+    kind = NEGATIONS.get(claim.kind, claim.kind)
+    try:
+        chk = check_claim(m, claim.place, claim.side, claim.value, kind=kind, **options)
+    except CoverageError as exc:
+        row.update(verdict="not covered", note=str(exc))
+        return None
+    except MapdiffError as exc:
+        if kind != "encircled":
+            raise
+        row.update(verdict=NOT_CHECKED, note=str(exc))
+        return None
+    except Exception as exc:  # a bug on one claim: the row says so, the other claims go on
+        row.update(verdict=ERROR, note=_internal(exc, "checking the claim"))
+        return None
+    row.update(
+        place=chk.place,
+        share=chk.share,
+        policy=chk.policy,
+        verdict=_OPPOSITE.get(chk.verdict, chk.verdict) if claim.kind in NEGATIONS else chk.verdict,
+        footprint_kind=chk.footprint_kind,
+        approximate=chk.approximate,
+        held_km2=chk.held_km2,
+        footprint_km2=chk.footprint_km2,
+        short_km2=chk.short_km2,
+        note="; ".join(
+            [stale] * bool(stale) + [n for n in chk.notes if not n.startswith("approximate footprint")]
+        ),
+    )
+    return chk

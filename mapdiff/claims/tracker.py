@@ -63,18 +63,22 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import hashlib
 import html
 import math
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+
+import shapely
 
 from .._json import SCHEMA_VERSION, jsonable
 from ..config import TOLERANCE
 from ..errors import ArgumentError
+from ..labels import canonical_side
+from ..places.footprints import as_footprint, sensitivity_footprints
+from ._maps import as_releases, by_source
 from .check import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES, SENSITIVITY_BUFFERS_KM
-from .ledger import Ledger, read_ledger
+from .ledger import as_ledger
 
 __all__ = ["STATUSES", "Tracking", "track"]
 
@@ -215,7 +219,7 @@ class Tracking:
             )
         return out
 
-    def summary(self) -> list[dict]:
+    def summary_rows(self) -> list[dict]:
         """Per claimant (on each source) and per source: the lead's median and spread, the
         share confirmed within 7 and 30 days, and the claims never confirmed (primary rung).
 
@@ -238,10 +242,10 @@ class Tracking:
         return out
 
     def summary_frame(self):
-        """:meth:`summary` as a DataFrame."""
+        """:meth:`summary_rows` as a DataFrame."""
         import pandas as pd
 
-        return pd.DataFrame(self.summary(), columns=SUMMARY_COLUMNS)
+        return pd.DataFrame(self.summary_rows(), columns=SUMMARY_COLUMNS)
 
     def to_dict(self) -> dict:
         """JSON-ready dict: ``schema_version``, ``type`` ("tracking"), the options, the
@@ -255,13 +259,15 @@ class Tracking:
                 "policy": self.policy,
                 "seconds": round(self.seconds, 2),
                 "sources": [dict(s) for s in self.sources],
-                "summary": self.summary(),
+                "summary": self.summary_rows(),
                 "ladder_differences": self.ladder_differences(),
                 "rows": [dict(r) for r in self.rows],
             }
         )
 
-    def __str__(self) -> str:
+    def summary(self) -> str:
+        """Plain text: each source's releases, time and cache use, the summary table
+        (:meth:`summary_rows`) and where the footprint ladder changes the answer."""
         lines = []
         for s in self.sources:
             lines.append(
@@ -288,6 +294,9 @@ class Tracking:
                     f"  {d['date']} {d['place']} {d['side']} {d['kind']}{claimed} [{d['source']}] {rungs}"
                 )
         return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
 
     def _repr_html_(self) -> str:
         head = "".join(
@@ -368,17 +377,11 @@ def _ladder(fp, buffers_km) -> list:
     """The place's footprint ladder with its default footprint (the best estimate of the
     town itself, as :func:`mapdiff.check_claim` uses it) first, then the other rungs in
     ladder order (a ``community`` is an upper bound, never the primary rung)."""
-    from ..places.footprints import sensitivity_footprints
-
     rest = [f for f in sensitivity_footprints(fp, buffers_km) if f.kind != fp.kind]
     return [fp, *rest]
 
 
 def _digest(fp) -> str:
-    import hashlib
-
-    import shapely
-
     return hashlib.sha1(shapely.to_wkb(fp.geometry)).hexdigest()[:12]
 
 
@@ -387,26 +390,9 @@ def _key(fp) -> str:
     return f"{fp.name}|{fp.kind}|{_digest(fp)}"
 
 
-def _as_series(name: str, obj, cache: bool = True):
-    from ..history.releases import Releases
-
-    if isinstance(obj, Releases):
-        return obj
-    if isinstance(obj, str | Path):
-        return Releases(obj, source=None if name in ("", None) else _profile_or_none(name), cache=cache)
-    return Releases(obj, cache=cache)
-
-
-def _profile_or_none(name: str):
-    """The profile named like the ``maps`` key, if there is one (``deepstate=DIR``)."""
-    from ..profiles import available_profiles
-
-    return name if name in available_profiles() else None
-
-
 def track(
     ledger,
-    maps: Mapping,
+    maps,
     *,
     threshold: float = CAPTURED_THRESHOLD,
     tolerance: float = TOLERANCE,
@@ -425,7 +411,8 @@ def track(
     ledger : Ledger, path, or iterable of Claim
     maps : mapping of source name -> folder, glob, list of files or :class:`mapdiff.Releases`
         ``{"deepstate": "data/deepstate", "owl": "data/owl"}``. A key naming a profile
-        reads the files with that profile; otherwise the profile is recognised.
+        reads the files with that profile; otherwise the profile is recognised. A value may
+        also be ControlMaps (as for :func:`mapdiff.check_claims`).
     threshold : float
         Share at or above which a place counts as captured (default 0.95).
     tolerance : float
@@ -460,110 +447,35 @@ def track(
         raise ArgumentError(f"unknown policy {policy!r}; use one of {', '.join(POLICIES)}")
     if not (0.0 < float(threshold) <= 1.0):
         raise ArgumentError(f"threshold {threshold!r} is not a share in (0, 1]")
-    if not isinstance(maps, Mapping) or not maps:
-        raise ArgumentError(
-            "track needs maps as a mapping source -> folder or Releases, e.g. {'deepstate': 'data/deepstate'}"
-        )
-    if not isinstance(ledger, Ledger):
-        ledger = read_ledger(ledger) if isinstance(ledger, str | Path) else Ledger(tuple(ledger))
+    groups = by_source(maps, what="track", cache=cache, named=True)
+    ledger = as_ledger(ledger)
     if not len(ledger):
         raise ArgumentError("the ledger holds no claim")
-
-    # the footprint ladder of every place, each footprint once (keyed name|kind|geometry)
-    from ..places.footprints import as_footprint
-
-    ladders: dict[tuple, list] = {}
-    of_claim: list[tuple] = []
-    for c in ledger:
-        fp0 = as_footprint(c.place)
-        pid = (fp0.name, _digest(fp0))
-        if pid not in ladders:
-            ladders[pid] = _ladder(fp0, tuple(buffers_km))
-        of_claim.append(pid)
-    # a name two different places share gets a number in the output
-    names: dict[str, list] = {}
-    for pid in ladders:
-        names.setdefault(pid[0], []).append(pid)
-    shown = {pid: (n if len(p) == 1 else f"{n} #{p.index(pid) + 1}") for n, p in names.items() for pid in p}
-    fps: dict[str, object] = {}
-    for ladder in ladders.values():
-        for fp in ladder:
-            fps.setdefault(_key(fp), dataclasses.replace(fp, name=_key(fp)))
-    fp_list = list(fps.values())
-    from ..labels import canonical_side
-
+    places = _Places.of(ledger, tuple(buffers_km))
     side_of = [canonical_side(c.side) for c in ledger]  # "Russia", "ru" -> RU
     sides = sorted(set(side_of))
-
     rows: list[dict] = []
     curves: list[dict] = []
     sources: list[dict] = []
-    for name, obj in maps.items():
-        series = _as_series(str(name), obj, cache)
-        stats: dict = {}
+    for name, parts in groups.items():
+        series = as_releases(parts, cache=cache)
         s0 = time.perf_counter()
+        stats: dict = {}
         results = series._measure(
-            fp_list, workers, "local", None, cache, cache_dir, quiet, f"track {name}", stats=stats
+            places.fps, workers, "local", None, cache, cache_dir, quiet, f"track {name}", stats=stats
         )
-        seconds = time.perf_counter() - s0
-        read = stats.get("read", 0)
-        sources.append(
-            {
-                "name": str(name),
-                "profile": series.source,
-                "releases": len(results),
-                "first": series.dates[0].isoformat(),
-                "last": series.dates[-1].isoformat(),
-                "seconds": round(seconds, 2),
-                "cache_hits": len(results) - read,
-                "cache_misses": read,
-            }
-        )
+        sources.append(_source_stats(name, series, results, stats, time.perf_counter() - s0))
         drawn = series._sides(results)  # a side the maps do not have is no 0%: it is said
-        frames = _side_frames(results, fp_list, [x for x in sides if x in drawn], policy, series.source)
-        for pid, ladder in ladders.items():
-            prim = ladder[0]
-            for side in sides:
-                if side not in frames or side not in {
-                    x for q, x in zip(of_claim, side_of, strict=True) if q == pid
-                }:
-                    continue
-                col = frames[side][_key(prim)]
-                curves.append(
-                    {
-                        "source": str(name),
-                        "place": shown[pid],
-                        "side": side,
-                        "rung": prim.kind,
-                        "approximate": prim.approximate,
-                        "dates": [d.date().isoformat() for d in col.index],
-                        "shares": [None if math.isnan(v) else float(v) for v in col.to_numpy()],
-                    }
-                )
-        for pid, c, side in zip(of_claim, ledger, side_of, strict=True):
-            group = []
-            for i, fp in enumerate(ladders[pid]):
-                if side in frames:
-                    r = _track_one(c, frames[side][_key(fp)], threshold, tolerance, max_gap_days)
-                else:
-                    r = _track_one(c, None, threshold, tolerance, max_gap_days)
-                    r.update(
-                        status="side_not_drawn",
-                        note=f"the {name} maps draw no side {side} (their sides: {', '.join(sorted(drawn))})",
-                    )
-                r["side"] = side
-                r.update(
-                    source=str(name),
-                    place=shown[pid],
-                    rung=fp.kind,
-                    primary=i == 0,
-                    approximate=fp.approximate,
-                )
-                group.append(r)
-            differ = len({(g["status"], g["first_shown"]) for g in group}) > 1
-            for g in group:
-                g["rungs_differ"] = differ
-            rows += group
+        frames = _side_frames(results, places.fps, [x for x in sides if x in drawn], policy, series.source)
+        curves += _curves(name, places, frames, side_of)
+        for pid, c, side in zip(places.of_claim, ledger, side_of, strict=True):
+            if side in frames:
+                cols = [frames[side][_key(fp)] for fp in places.ladders[pid]]
+                note = None
+            else:
+                cols = [None] * len(places.ladders[pid])
+                note = f"the {name} maps draw no side {side} (their sides: {', '.join(sorted(drawn))})"
+            rows += _claim_rows(c, side, name, places, pid, cols, note, (threshold, tolerance, max_gap_days))
     ordered = [{k: r.get(k) for k in ROW_COLUMNS} for r in rows]
     return Tracking(
         tuple(ordered),
@@ -574,6 +486,103 @@ def track(
         policy,
         time.perf_counter() - t0,
     )
+
+
+@dataclass(frozen=True)
+class _Places:
+    """The places of a ledger's claims: each place's footprint ladder (keyed by name and
+    geometry), the place of each claim, the name shown for each place and every footprint
+    once, named by :func:`_key` (the engine's columns)."""
+
+    ladders: dict
+    of_claim: list
+    shown: dict
+    fps: list
+
+    @classmethod
+    def of(cls, ledger, buffers_km: tuple) -> _Places:
+        ladders: dict[tuple, list] = {}
+        of_claim: list[tuple] = []
+        for c in ledger:
+            fp0 = as_footprint(c.place)
+            pid = (fp0.name, _digest(fp0))
+            if pid not in ladders:
+                ladders[pid] = _ladder(fp0, buffers_km)
+            of_claim.append(pid)
+        # a name two different places share gets a number in the output
+        names: dict[str, list] = {}
+        for pid in ladders:
+            names.setdefault(pid[0], []).append(pid)
+        shown = {
+            pid: (n if len(p) == 1 else f"{n} #{p.index(pid) + 1}") for n, p in names.items() for pid in p
+        }
+        fps: dict[str, object] = {}
+        for ladder in ladders.values():
+            for fp in ladder:
+                fps.setdefault(_key(fp), dataclasses.replace(fp, name=_key(fp)))
+        return cls(ladders, of_claim, shown, list(fps.values()))
+
+
+def _source_stats(name: str, series, results, stats: dict, seconds: float) -> dict:
+    """What :attr:`Tracking.sources` says of one source: releases, time, cache use."""
+    read = stats.get("read", 0)
+    return {
+        "name": str(name),
+        "profile": series.source,
+        "releases": len(results),
+        "first": series.dates[0].isoformat(),
+        "last": series.dates[-1].isoformat(),
+        "seconds": round(seconds, 2),
+        "cache_hits": len(results) - read,
+        "cache_misses": read,
+    }
+
+
+def _curves(name: str, places: _Places, frames: dict, side_of: list) -> list[dict]:
+    """The share series of each place × side claimed on the primary rung (for the figure)."""
+    out = []
+    for pid, ladder in places.ladders.items():
+        prim = ladder[0]
+        claimed = {x for q, x in zip(places.of_claim, side_of, strict=True) if q == pid}
+        for side in sorted(frames):
+            if side not in claimed:
+                continue
+            col = frames[side][_key(prim)]
+            out.append(
+                {
+                    "source": str(name),
+                    "place": places.shown[pid],
+                    "side": side,
+                    "rung": prim.kind,
+                    "approximate": prim.approximate,
+                    "dates": [d.date().isoformat() for d in col.index],
+                    "shares": [None if math.isnan(v) else float(v) for v in col.to_numpy()],
+                }
+            )
+    return out
+
+
+def _claim_rows(c, side: str, name: str, places: _Places, pid, cols: list, note, rule: tuple) -> list[dict]:
+    """One row per rung of the claim's ladder on one source (``cols``: each rung's share
+    series, None where the source draws no such side, said by ``note``)."""
+    group = []
+    for i, (fp, col) in enumerate(zip(places.ladders[pid], cols, strict=True)):
+        r = _track_one(c, col, *rule)
+        if note is not None:
+            r.update(status="side_not_drawn", note=note)
+        r["side"] = side
+        r.update(
+            source=str(name),
+            place=places.shown[pid],
+            rung=fp.kind,
+            primary=i == 0,
+            approximate=fp.approximate,
+        )
+        group.append(r)
+    differ = len({(g["status"], g["first_shown"]) for g in group}) > 1
+    for g in group:
+        g["rungs_differ"] = differ
+    return group
 
 
 def _side_frames(results, fp_list, sides, policy, source) -> dict:

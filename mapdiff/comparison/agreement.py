@@ -16,17 +16,21 @@ import html
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
+from .._geo import GeoResult
 from .._json import SCHEMA_VERSION, iso, jsonable
 from ..errors import ArgumentError
+from ..io.write import export_provenance, map_row
 from ..model.control_map import ControlMap
-from .core import _aoi_dict, _aoi_html, _names_place
+from ..places.footprints import as_footprint
+from .core import _aoi_dict, _aoi_html, _names_place, compare_many
 
 __all__ = ["Consensus", "consensus"]
 
 
 @dataclass(frozen=True, eq=False)
-class Consensus:
+class Consensus(GeoResult):
     """Who agrees where, over an area of interest (immutable).
 
     Attributes
@@ -40,6 +44,10 @@ class Consensus:
         ``geometry``; the pieces tile the AOI.
     pairwise : DataFrame
         Disagreement km² (scope, noise and real) between every two sources.
+    place : Footprint or None
+        The AOI when it was named (a place), else None.
+    map_provenance : tuple
+        Each map's :class:`~mapdiff.model.control_map.Provenance` (stated in exports).
 
     Examples
     --------
@@ -56,6 +64,7 @@ class Consensus:
     pieces: object = field(repr=False)
     pairwise: object = field(repr=False)
     place: object = field(default=None, repr=False)
+    map_provenance: tuple = field(default=(), repr=False)
 
     @property
     def approximate(self) -> bool:
@@ -64,8 +73,6 @@ class Consensus:
 
     def agreement(self):
         """km² per label and number of sources saying it (columns ``label``, ``k``, ``km2``)."""
-        import pandas as pd
-
         rows = {}
         p = self.pieces
         for label in self.labels:
@@ -90,8 +97,6 @@ class Consensus:
 
         Columns ``source``, ``label``, ``km2`` (largest first).
         """
-        import pandas as pd
-
         rows = {}
         p = self.pieces
         for s in self.sources:
@@ -119,9 +124,38 @@ class Consensus:
             g[f"n_{label}"] = self.count(label).to_numpy()
         return g
 
-    @property
-    def __geo_interface__(self):
-        return self.to_gdf().__geo_interface__
+    def _export_provenance(self) -> dict:
+        provs = self.map_provenance or (None,) * len(self.sources)
+        maps = [
+            map_row(name, getattr(prov, "source", name), d, prov)
+            for name, d, prov in zip(self.sources, self.dates, provs, strict=True)
+        ]
+        return export_provenance("consensus", maps=maps, footprint=self.place)
+
+    def summary(self) -> str:
+        """Plain text: the AOI, the km² every source agrees on per label, the lone sources
+        and the largest pairwise disagreement."""
+        n = len(self.sources)
+        where = self.place.name if self.place is not None else "the area of interest"
+        total = float(self.pieces.area_km2.sum())
+        dated = ", ".join(f"{s} ({iso(d, 'undated')})" for s, d in zip(self.sources, self.dates, strict=True))
+        approx = " [APPROXIMATE footprint]" if self.approximate else ""
+        lines = [f"Consensus of {dated} over {where} ({total:,.2f} km²){approx}"]
+        table = self.to_frame()
+        for label, row in table.iterrows():
+            lines.append(
+                f"  {label}: {row[n]:,.2f} km² said by all {n}; {row.sum() - row[n]:,.2f} km² by fewer"
+            )
+        for r in self.alone().head(5).to_dict("records"):
+            lines.append(f"  alone: {r['source']} says {r['label']} on {r['km2']:,.2f} km² (no other source)")
+        pairs = [(float(self.pairwise.iloc[i, j]), i, j) for i, j in _pairs(n)]
+        if pairs:
+            km2, i, j = max(pairs)
+            lines.append(f"  most disagreement: {self.sources[i]} and {self.sources[j]}, {km2:,.2f} km²")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
 
     def to_dict(self) -> dict:
         """JSON-ready dict (``schema_version``, ``type`` = ``consensus``)."""
@@ -179,11 +213,6 @@ def consensus(maps, *, aoi) -> Consensus:
     >>> c.to_frame().round(1).loc["controlled:RU"].tolist()   # km² said by 1 source, by 2
     [82.8, 165.6]
     """
-    import pandas as pd
-
-    from ..places.footprints import as_footprint
-    from .core import compare_many
-
     items = list(maps.items()) if isinstance(maps, dict) else [(None, m) for m in maps]
     if len(items) < 2:
         raise ArgumentError("consensus needs at least two maps")
@@ -208,7 +237,15 @@ def consensus(maps, *, aoi) -> Consensus:
     for (i, j), km2 in zip(_pairs(len(names)), many.pairwise["total_km2"], strict=True):
         pair.iloc[i, j] = pair.iloc[j, i] = float(km2)
     named = place if _names_place(aoi) else None
-    return Consensus(tuple(names), tuple(m.as_of for m in cmaps), many.aoi, pieces, pair, named)
+    return Consensus(
+        tuple(names),
+        tuple(m.as_of for m in cmaps),
+        many.aoi,
+        pieces,
+        pair,
+        named,
+        tuple(m.provenance for m in cmaps),
+    )
 
 
 def _pairs(n: int) -> list[tuple[int, int]]:
