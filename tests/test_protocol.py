@@ -28,13 +28,9 @@ GEO = ("to_file", "explore", "__geo_interface__")
 #: Results still missing part of the protocol, in modules other branches of issue 24 own.
 #: When one is added, drop it here (the test fails until then, so this list only shrinks).
 KNOWN_GAPS = {
-    ("ChangeTable", "summary"): "history/change.py",
-    ("Changes", "summary"): "history/change.py",
     ("Comparison", "summary"): "comparison/core.py",
     ("ManyComparison", "summary"): "comparison/core.py",
-    ("Report", "summary"): "history/report.py",
     ("ShareSeries", "summary"): "history/releases.py",
-    ("SourceLag", "summary"): "history/lag.py",
 }
 
 

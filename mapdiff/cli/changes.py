@@ -18,23 +18,7 @@ def _run(args) -> int:
         aoi = as_footprint(args.place, kind=args.footprint_kind)
     c = changes(old, new, aoi=aoi, allow_mixed_sources=args.allow_mixed_sources)
     d = c.to_dict()
-    where = f" in {c.aoi} ({c.aoi_kind} footprint)" if args.place else ""
-    if c.approximate:
-        where += " [APPROXIMATE footprint: see mapdiff place " + repr(c.aoi) + "]"
-    lines = [
-        f"{c.source}: {c.old_as_of} -> {c.new_as_of}{where}",
-        f"  {'side':<8}{'gained km²':>14}{'lost km²':>14}{'net km²':>14}",
-    ]
-    lines += [
-        f"  {s:<8}{v['gained_km2']:>14,.2f}{v['lost_km2']:>14,.2f}{v['net_km2']:>+14,.2f}"
-        for s, v in c.sides.items()
-    ]
-    gains = [x for x in c.components if x.change == "gained"][: args.top]
-    if gains:
-        lines.append("  largest gains:")
-        lines += [
-            f"    {x.side:<6}{x.area_km2:>10,.2f} km²  near {x.place} ({x.distance_km:.1f} km)" for x in gains
-        ]
+    lines = [c.summary(top=args.top)]
     if args.places:
         from ..history.regions import places_changed
 

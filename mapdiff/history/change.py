@@ -88,6 +88,28 @@ class Changes(GeoResult):
     map_provenance: tuple = field(repr=False, default=())
     footprint: object = field(repr=False, default=None)
 
+    def summary(self, *, top: int = 5) -> str:
+        """The gains and losses per side in words, with the ``top`` largest gained pieces."""
+        where = f" in {self.aoi} ({self.aoi_kind} footprint)" if self.aoi else ""
+        if self.approximate:
+            where += " [APPROXIMATE footprint: see mapdiff place " + repr(self.aoi) + "]"
+        lines = [
+            f"{self.source}: {self.old_as_of} -> {self.new_as_of}{where}",
+            f"  {'side':<8}{'gained km²':>14}{'lost km²':>14}{'net km²':>14}",
+        ]
+        lines += [
+            f"  {s:<8}{v['gained_km2']:>14,.2f}{v['lost_km2']:>14,.2f}{v['net_km2']:>+14,.2f}"
+            for s, v in self.sides.items()
+        ]
+        gains = [x for x in self.components if x.change == "gained"][:top]
+        if gains:
+            lines.append("  largest gains:")
+            lines += [
+                f"    {x.side:<6}{x.area_km2:>10,.2f} km²  near {x.place} ({x.distance_km:.1f} km)"
+                for x in gains
+            ]
+        return "\n".join(lines)
+
     def to_dict(self) -> dict:
         """JSON-ready dict: ``sides`` with km² and the components (without geometry)."""
         return {
@@ -443,6 +465,22 @@ class ChangeTable:
     def to_frame(self) -> pd.DataFrame:
         """The table (a copy)."""
         return self.frame.copy()
+
+    def summary(self) -> str:
+        """The releases covered and the total gains, losses and net per side, in words."""
+        f = self.frame
+        if f.empty:
+            return f"{self.source}: no pair of releases to compare"
+        where = f" in {self.aoi}" if self.aoi else ""
+        lines = [
+            f"{self.source}{where}: {len(f)} changes between releases, "
+            f"{f['previous'].min().date()} -> {f.index.max().date()}",
+            f"  {'side':<8}{'gained km²':>14}{'lost km²':>14}{'net km²':>14}",
+        ]
+        for s in self.sides:
+            g, lost = float(f[f"{s}_gained_km2"].sum()), float(f[f"{s}_lost_km2"].sum())
+            lines.append(f"  {s:<8}{g:>14,.2f}{lost:>14,.2f}{g - lost:>+14,.2f}")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict:
         """JSON-ready dict: totals per side and the rows."""

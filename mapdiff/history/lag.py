@@ -187,6 +187,21 @@ class SourceLag:
         """The per-place lag table (a copy)."""
         return self.table.copy()
 
+    def summary(self) -> str:
+        """Per place: how many days the follower's crossings trail the leader's, and the best shift."""
+        lines = [f"{self.follower} behind {self.leader} ({self.window[0]}..{self.window[1]}):"]
+        lag_cols = [c for c in self.table.columns if str(c).startswith("crossing_lag_days@")]
+        for place, row in self.table.iterrows():
+            parts = [
+                f"{str(c).split('@')[1]}: {'n/a' if pd.isna(row[c]) else f'{row[c]:+.0f} days'}"
+                for c in lag_cols
+            ]
+            best = row.get("best_shift_days")
+            shift = "n/a" if best is None or pd.isna(best) else f"{best:+.0f} days"
+            edge = " (at the search limit)" if bool(row.get("at_search_limit", False)) else ""
+            lines.append(f"  {place}: crossings {', '.join(parts) or 'none'}; best shift {shift}{edge}")
+        return "\n".join(lines)
+
     def to_dict(self) -> dict:
         """JSON-ready dict with the per-place lags and the crossing evidence."""
 

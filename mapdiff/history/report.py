@@ -112,6 +112,30 @@ class Report:
         """The side whose gains lead the report (the first side the new map draws)."""
         return next(iter(self.changes.sides), None)
 
+    def summary(self) -> str:
+        """What the new release changed, in words: km² per side, the watched towns, the claims."""
+        days = (self.new.as_of - self.old.as_of).days if self.old.as_of and self.new.as_of else None
+        lines = [
+            f"{self.new.source}: {iso(self.old.as_of)} -> {iso(self.new.as_of)}"
+            + (f" ({days} days)" if days is not None else "")
+        ]
+        lines += [
+            f"  {s}: gained {v['gained_km2']:,.2f} km², lost {v['lost_km2']:,.2f} km², "
+            f"net {v['net_km2']:+,.2f} km²"
+            for s, v in self.changes.sides.items()
+        ]
+        for p in self.places:
+            approx = " [APPROXIMATE footprint]" if p["approximate"] else ""
+            share = "n/a" if p["share_new"] is None else f"{p['share_new']:.1%}"
+            change = "" if p["change_pp"] is None else f" ({p['change_pp']:+.1f} pp)"
+            lines.append(f"  {p['place']}: {p['side']} {share}{change}{approx}")
+        if self.claims:
+            lines.append(f"  {len(self.claims)} claims dated between the releases")
+        if self.settlements:
+            lines.append(f"  {len(self.settlements)} settlements changed status")
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
     def to_dict(self) -> dict:
         """JSON-ready dict (``type`` "release_report")."""
 
