@@ -283,3 +283,37 @@ def test_a_source_without_a_grey_class_says_so(square_map, cli):
     assert square_map.has_grey and compare(square_map, square_map).grey_notes == ()
     out = cli("compare", mapdiff.sample_path("2025-11-27"), mapdiff.sample_path("2025-12-15"))
     assert out.returncode == 0 and "grey zone:" in out.stdout and "no grey-zone class" in out.stdout
+
+
+def test_json_numbers_are_the_dataframe_methods_numbers():
+    """to_dict() is made from numpy columns (no pandas, issue 28); it gives the numbers of
+    the DataFrame properties: metrics, displacement, tolerance and components equal, the
+    crosstab cells and km² by cause/class equal to a few units in the last place (both
+    compensated sums, pandas' unsorted groupby adds in another order)."""
+    import mapdiff
+
+    a, b = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    c = mapdiff.compare(a, b)
+    d = c.to_dict(top=1000)
+
+    def records(df):
+        return [
+            {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+            for r in df.to_dict(orient="records")
+        ]
+
+    assert d["metrics"] == records(c.metrics)
+    assert d["displacement"] == records(c.displacement)
+    assert d["tolerance"] == records(c.tolerance)
+    assert d["components"] == records(c.components.drop(columns="geometry"))
+    long = c.to_frame()
+    assert len(d["crosstab"]) == len(long)
+    for r, (_, x) in zip(d["crosstab"], long.iterrows(), strict=True):
+        assert (r["a_status"], r["b_status"]) == (x.a_status, x.b_status)
+        assert r["area_km2"] == pytest.approx(x.area_km2, rel=1e-14, abs=1e-12)
+    by_cause = c._table.groupby("cause")["area_km2"].sum()
+    for k in ("scope", "noise", "real"):
+        assert d["disagreement_km2"][k] == pytest.approx(float(by_cause.get(k, 0.0)), rel=1e-14, abs=1e-12)
+    by_class = c._table.groupby("class")["area_km2"].sum()
+    assert d["class_km2"] == pytest.approx({k: float(v) for k, v in by_class.items()}, rel=1e-14, abs=1e-12)
+    assert c.crosstab.to_numpy().sum() == pytest.approx(sum(r["area_km2"] for r in d["crosstab"]), rel=1e-14)
