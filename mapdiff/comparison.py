@@ -43,8 +43,9 @@ gazetteer place.
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,6 +91,25 @@ def _label_str(status, side) -> str:
 
 def _lab(status, side) -> Label:
     return Label(status, side if isinstance(side, str) else None)  # pandas turns None into NaN
+
+
+#: Threads for the independent GEOS steps of a comparison's JSON (shapely releases the GIL
+#: inside GEOS, so they run side by side on a machine's cores); 1 runs them in turn.
+THREADS = min(4, os.cpu_count() or 1)
+
+
+def _run_all(fns) -> list:
+    """Call each function (no arguments) and return their results in order: on up to
+    :data:`THREADS` threads, or in turn. The results are those of the calls in turn (each
+    call computes what it would alone; none writes what another reads)."""
+    fns = list(fns)
+    n = min(THREADS, len(fns))
+    if n <= 1:
+        return [f() for f in fns]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(n, thread_name_prefix="mapdiff-compare") as ex:
+        return [f.result() for f in [ex.submit(f) for f in fns]]
 
 
 def _group_sum(keys, values) -> dict:
@@ -319,6 +339,26 @@ def _displacement_stats(line_a, line_b, unproj) -> dict:
         _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
         pts_all.append(pts)
         d_all.append(dist)
+    return _stats(np.concatenate(pts_all), np.concatenate(d_all), unproj)
+
+
+def _displacement_stats_reference(line_a, line_b, unproj) -> dict:
+    """:func:`_displacement_stats` the plain way, point by point: each part sampled with
+    ``line_interpolate_point``, each point's distance to the whole other line with
+    ``shapely.distance`` (no index). The reference the tests hold the fast path to."""
+    total = line_a.length + line_b.length
+    step = max(50.0, total / 20000.0)
+    pts_all, d_all = [], []
+    for src, dst in ((line_a, line_b), (line_b, line_a)):
+        pts = []
+        for part in shapely.get_parts(src):
+            if part.is_empty:
+                continue
+            n = max(int(np.ceil(part.length / step)), 1)
+            pts.append(shapely.line_interpolate_point(part, np.linspace(0, 1, n + 1), normalized=True))
+        pts = np.concatenate(pts) if pts else np.array([], dtype=object)
+        pts_all.append(pts)
+        d_all.append(np.array([shapely.distance(p, dst) for p in pts], dtype=float))
     return _stats(np.concatenate(pts_all), np.concatenate(d_all), unproj)
 
 
@@ -661,19 +701,39 @@ class Comparison(GeoResult):
 
     @cached_property
     def _displacement(self) -> list[dict]:
-        """:attr:`displacement` as rows (dicts), no pandas."""
+        """:attr:`displacement` as rows (dicts), no pandas. The independent GEOS steps (the
+        AOI's edge, the scope pieces, each map's boundary of each side; then each line's
+        cut; then each side's distances) run side by side on threads (:func:`_run_all`)."""
+        _run_all([lambda m=m: m.coverage for m in (self.a, self.b)])  # made once, before any reads it
+
+        def edge():
+            return shapely.buffer(shapely.boundary(self._proj(_polygonal(self.aoi))), 1.0)
+
+        def scope_cut():
+            scope = self._pieces.geoms(self._cols["cause"] == "scope")
+            return shapely.buffer(self._proj(shapely.union_all(scope)), 1.0) if len(scope) else None
+
+        def boundary(w, side):
+            # _side_region is polygonal (never a collection: those have no boundary)
+            return shapely.boundary(self._proj(self._side_region(w, side)))
+
+        keys = [(side, w) for side in self.sides for w in ("a", "b")]
+        edge, scope_p, *bounds = _run_all([edge, scope_cut, *(partial(boundary, w, s) for s, w in keys)])
+
+        def cut(line):
+            line = shapely.difference(line, edge)
+            return shapely.difference(line, scope_p) if scope_p is not None else line
+
+        cuts = dict(zip(keys, _run_all([partial(cut, b) for b in bounds]), strict=True))
+
+        def measured(side):
+            lines = [cuts[(side, "a")], cuts[(side, "b")]]
+            if any(ln is None or ln.is_empty for ln in lines):
+                return {}
+            return _displacement_stats(lines[0], lines[1], self._unproj)
+
         rows = []
-        edge = shapely.buffer(shapely.boundary(self._proj(_polygonal(self.aoi))), 1.0)
-        scope = self._pieces.geoms(self._cols["cause"] == "scope")
-        scope_p = shapely.buffer(self._proj(shapely.union_all(scope)), 1.0) if len(scope) else None
-        for side in self.sides:
-            lines = []
-            for w in ("a", "b"):
-                # _side_region is polygonal (never a collection: those have no boundary)
-                line = shapely.difference(shapely.boundary(self._proj(self._side_region(w, side))), edge)
-                if scope_p is not None:
-                    line = shapely.difference(line, scope_p)
-                lines.append(line)
+        for side, stats in zip(self.sides, _run_all([partial(measured, s) for s in self.sides]), strict=True):
             row = {
                 "side": side,
                 "median_km": np.nan,
@@ -683,8 +743,7 @@ class Comparison(GeoResult):
                 "max_lat": np.nan,
                 "n_points": 0,
             }
-            if not any(ln is None or ln.is_empty for ln in lines):
-                row.update(_displacement_stats(lines[0], lines[1], self._unproj))
+            row.update(stats)
             rows.append(row)
         return rows
 
@@ -695,7 +754,8 @@ class Comparison(GeoResult):
 
         For each d, the disagreement (noise and real) is opened (eroded by d/2, dilated by
         d/2 with mitred joins so square corners survive, intersected with itself): strips
-        narrower than d vanish. Shares are of the AOI.
+        narrower than d vanish. Shares are of the AOI. A piece an erosion by a smaller d
+        empties is not eroded again (an erosion by more leaves nothing either).
         """
         import pandas as pd
 
@@ -707,16 +767,18 @@ class Comparison(GeoResult):
         sel = np.isin(self._cols["cause"], ["noise", "real"])
         geoms = self._proj(self._pieces.geoms(sel)) if sel.any() else np.array([], dtype=object)
         rows = []
+        alive = geoms  # the pieces an erosion by a smaller d left something of (erosion only shrinks)
         for d in TOLERANCES_M:
             if len(geoms) == 0:
                 km2 = 0.0
             elif d == 0:
                 km2 = float(shapely.area(geoms).sum() / 1e6)
             else:
-                er = shapely.buffer(geoms, -d / 2.0, join_style="mitre", mitre_limit=10.0)
+                er = shapely.buffer(alive, -d / 2.0, join_style="mitre", mitre_limit=10.0)
                 ok = ~shapely.is_empty(er)
+                alive = alive[ok]
                 grown = shapely.buffer(er[ok], d / 2.0, join_style="mitre", mitre_limit=10.0)
-                opened = _robust_intersection(grown, geoms[ok])
+                opened = _robust_intersection(grown, alive)
                 km2 = float(shapely.area(opened).sum() / 1e6)
             rows.append({"d_m": d, "disagreement_km2": km2, "share_of_aoi": km2 / self.aoi_km2})
         return rows
@@ -824,6 +886,8 @@ class Comparison(GeoResult):
 
     def to_dict(self, *, top: int = 20) -> dict:
         """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
+        # the three costly parts, side by side (GEOS releases the GIL); each cached
+        _run_all([lambda: self._displacement, lambda: self._tolerance, lambda: self._components])
         comps = self._components or {c: [] for c in _COMPONENT_COLS}
         comps = {k: v for k, v in comps.items() if k != "geometry"}
         out = {
