@@ -129,3 +129,27 @@ def test_several_maps_bad_input_exits_2(extra, message, run, tmp_path):
     extra = [str(tmp_path / e) if e.startswith("x.") else e for e in extra]
     r = run(A, B, C, *extra)
     assert r.returncode == 2 and message in r.stderr, r.stderr
+
+
+def test_json_with_a_warm_read_cache_imports_no_pandas(tmp_path):
+    """Issue 28: ``compare --json`` of maps in the read cache runs without pandas (its
+    import was a third of the process); the text path and to_frame() still use it.
+    Two small real releases (UA Control Map), which the read cache keeps."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import shared_file
+
+    a, b = (str(shared_file(f"owl/202511{d}.json")) for d in ("20", "27"))
+    code = (
+        "import sys; from mapdiff.cli import main; "
+        f"sys.argv = ['mapdiff', 'compare', {a!r}, {b!r}, '--json']; rc = main(); "
+        "print('PANDAS', 'pandas' in sys.modules, file=sys.stderr); sys.exit(rc)"
+    )
+    env = {**os.environ, "MAPDIFF_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("MAPDIFF_NO_CACHE", None)
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert "PANDAS False" in warm.stderr, warm.stderr
+    assert json.loads(warm.stdout) == json.loads(cold.stdout)

@@ -284,3 +284,120 @@ def test_a_source_without_a_grey_class_says_so(square_map, cli):
     assert square_map.has_grey and compare(square_map, square_map).grey_notes == ()
     out = cli("compare", mapdiff.sample_path("2025-11-27"), mapdiff.sample_path("2025-12-15"))
     assert out.returncode == 0 and "grey zone:" in out.stdout and "no grey-zone class" in out.stdout
+
+
+def test_json_numbers_are_the_dataframe_methods_numbers():
+    """to_dict() is made from numpy columns (no pandas, issue 28); it gives the numbers of
+    the DataFrame properties: metrics, displacement, tolerance and components equal, the
+    crosstab cells and km² by cause/class equal to a few units in the last place (both
+    compensated sums, pandas' unsorted groupby adds in another order)."""
+    import mapdiff
+
+    a, b = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    c = mapdiff.compare(a, b)
+    d = c.to_dict(top=1000)
+
+    def records(df):
+        return [
+            {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+            for r in df.to_dict(orient="records")
+        ]
+
+    assert d["metrics"] == records(c.metrics)
+    assert d["displacement"] == records(c.displacement)
+    assert d["tolerance"] == records(c.tolerance)
+    assert d["components"] == records(c.components.drop(columns="geometry"))
+    long = c.to_frame()
+    assert len(d["crosstab"]) == len(long)
+    for r, (_, x) in zip(d["crosstab"], long.iterrows(), strict=True):
+        assert (r["a_status"], r["b_status"]) == (x.a_status, x.b_status)
+        assert r["area_km2"] == pytest.approx(x.area_km2, rel=1e-14, abs=1e-12)
+    by_cause = c._table.groupby("cause")["area_km2"].sum()
+    for k in ("scope", "noise", "real"):
+        assert d["disagreement_km2"][k] == pytest.approx(float(by_cause.get(k, 0.0)), rel=1e-14, abs=1e-12)
+    by_class = c._table.groupby("class")["area_km2"].sum()
+    assert d["class_km2"] == pytest.approx({k: float(v) for k, v in by_class.items()}, rel=1e-14, abs=1e-12)
+    assert c.crosstab.to_numpy().sum() == pytest.approx(sum(r["area_km2"] for r in d["crosstab"]), rel=1e-14)
+
+
+def _core():
+    """The comparison module, where its private names live."""
+    import mapdiff.comparison.core
+
+    return mapdiff.comparison.core
+
+
+def _same_stats(fast: dict, ref: dict, tol_km: float = 1e-9) -> None:
+    """Equal point counts; median, p90 and max within ``tol_km``. The fast sampler's points
+    are GEOS's to ~1e-8 m (cumulative vertex distances instead of GEOS's walk along each
+    part) and a distance moves no more than its point, so 1e-9 km (1 µm) bounds it with a
+    wide margin; the index changes no distance (the nearest segment's is the line's)."""
+    assert fast["n_points"] == ref["n_points"]
+    for k in ("median_km", "p90_km", "max_km"):
+        assert abs(fast[k] - ref[k]) <= tol_km, (k, fast[k], ref[k])
+
+
+_LINES = st.lists(
+    st.lists(st.tuples(st.integers(-60, 60), st.integers(-60, 60)), min_size=2, max_size=10),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_LINES, _LINES)
+def test_displacement_stats_equal_the_point_by_point_reference(parts_a, parts_b):
+    """The displacement's fast path (numpy sampler, one STRtree of the other line's segments,
+    query_nearest in bulk) gives the plain per-point path's median, p90 and max."""
+    C = _core()
+
+    def ml(parts):
+        return shapely.MultiLineString([np.asarray(p, float) * 40.0 for p in parts])
+
+    a, b = ml(parts_a), ml(parts_b)
+    if a.length == 0 or b.length == 0:
+        return  # a line of no length has no segment to measure to
+
+    def unproj(xy):
+        return xy
+
+    _same_stats(C._displacement_stats(a, b, unproj), C._displacement_stats_reference(a, b, unproj))
+
+
+@pytest.mark.parametrize(
+    ("rel_a", "rel_b", "aoi"),
+    [
+        ("deepstate/deepstatemap_data_20251127.geojson", "nzz/2025-11-27.json", "Pokrovsk"),
+        ("deepstate/deepstatemap_data_20251120.geojson", "owl/20251127.json", "Kupiansk"),
+    ],
+)
+def test_real_displacement_equals_the_point_by_point_reference(rel_a, rel_b, aoi, monkeypatch):
+    """Real fronts (a place as AOI keeps the per-point reference fast enough for a test):
+    the same median, p90 and max per side as the plain per-point path."""
+    from conftest import shared_file
+
+    import mapdiff
+
+    C = _core()
+    a, b = (mapdiff.read_map(shared_file(r)) for r in (rel_a, rel_b))
+    fast = compare(a, b, aoi=aoi).displacement
+    with monkeypatch.context() as m:
+        m.setattr(C, "_displacement_stats", C._displacement_stats_reference)
+        ref = compare(a, b, aoi=aoi).displacement
+    assert list(fast.side) == list(ref.side) and (fast.n_points > 0).any()
+    for f, r in zip(fast.to_dict("records"), ref.to_dict("records"), strict=True):
+        if r["n_points"]:
+            _same_stats(f, r)
+
+
+def test_threads_change_no_number(monkeypatch):
+    """The JSON's GEOS steps run on threads (comparison.THREADS); in turn, the same JSON."""
+    import mapdiff
+
+    C = _core()
+    a, b = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
+    out = {}
+    for n in (1, 4):
+        monkeypatch.setattr(C, "THREADS", n)
+        out[n] = mapdiff.compare(a, b).to_dict()
+    assert out[1] == out[4]

@@ -36,6 +36,9 @@ def _run(args) -> int:
     c = compare(a, b, aoi=aoi, noise_m=args.noise_m, scope=not args.no_scope)
     if args.out:
         c.to_file(args.out, what="pieces" if args.all_pieces else "disagreement", style=not args.no_style)
+    if args.json:  # the text is not printed: not made (its crosstab and components cost)
+        emit(c.to_dict(), True, "")
+        return 0
     text = _text(c)
     if c.scope_notes:
         text += "\nscope:\n" + "\n".join(f"  - {s}" for s in c.scope_notes)
@@ -43,7 +46,7 @@ def _run(args) -> int:
         text += "\ngrey zone:\n" + "\n".join(f"  - {s}" for s in c.grey_notes)
     if args.out:
         text += f"\nwrote {'pieces' if args.all_pieces else 'disagreement'} to {args.out}"
-    emit(c.to_dict(), args.json, text)
+    emit(c.to_dict(), False, text)
     return 0
 
 

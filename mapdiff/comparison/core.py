@@ -43,11 +43,12 @@ gazetteer place.
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from .._geo import GeoResult
@@ -60,6 +61,9 @@ from ..model.measure import _inverse_transformer, _segments, area_km2, to_equal_
 from ..places.gazetteer import towns
 from ..places.scope import not_drawn_keys, select_not_drawn
 
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made: not on the compare --json path
+    import pandas as pd
+
 __all__ = [
     "CLASSES",
     "Comparison",
@@ -71,6 +75,8 @@ __all__ = [
 ]
 
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
+_COMPONENT_COLS = ["rank", "area_km2", "a_label", "b_label", "lon", "lat", "place", "place_km", "geometry"]
+_DISPLACEMENT_COLS = ["side", "median_km", "p90_km", "max_km", "max_lon", "max_lat", "n_points"]
 #: Disagreement classes of a piece (column ``class`` of :attr:`Comparison.pieces`), in legend order.
 CLASSES = (
     *("both_a", "both_b", "only_1_a", "only_2_a"),
@@ -86,6 +92,57 @@ def _label_str(status, side) -> str:
 
 def _lab(status, side) -> Label:
     return Label(status, side if isinstance(side, str) else None)  # pandas turns None into NaN
+
+
+#: Threads for the independent GEOS steps of a comparison's JSON (shapely releases the GIL
+#: inside GEOS, so they run side by side on a machine's cores); 1 runs them in turn.
+THREADS = min(4, os.cpu_count() or 1)
+
+
+def _run_all(fns) -> list:
+    """Call each function (no arguments) and return their results in order: on up to
+    :data:`THREADS` threads, or in turn. The results are those of the calls in turn (each
+    call computes what it would alone; none writes what another reads)."""
+    fns = list(fns)
+    n = min(THREADS, len(fns))
+    if n <= 1:
+        return [f() for f in fns]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(n, thread_name_prefix="mapdiff-compare") as ex:
+        return [f.result() for f in [ex.submit(f) for f in fns]]
+
+
+def _group_sum(keys, values) -> dict:
+    """{key: sum of its values}, keys in order of first appearance, summed as pandas'
+    ``groupby(...).sum()`` sums (row order, Kahan-compensated): the JSON path gets the
+    DataFrame methods' numbers to the last bit without importing pandas."""
+    sums: dict = {}
+    comp: dict = {}
+    for k, v in zip(keys, values, strict=True):
+        s, c = sums.get(k, 0.0), comp.get(k, 0.0)
+        y = float(v) - c
+        t = s + y
+        comp[k] = (t - s) - y
+        sums[k] = t
+    return sums
+
+
+def _json_records(cols: dict, n: int | None = None) -> list[dict]:
+    """Rows of a table given as columns (name -> array) as JSON records: floats (NaN as
+    None), numpy integers as ints, as ``DataFrame.to_dict(orient="records")`` gives them."""
+
+    def conv(v):
+        if isinstance(v, (float, np.floating)):
+            return float(v) if np.isfinite(v) else None
+        if isinstance(v, (np.integer, np.bool_)):
+            return v.item()
+        return v
+
+    names = list(cols)
+    rows = len(next(iter(cols.values()))) if cols else 0
+    rows = rows if n is None else min(rows, n)
+    return [{k: conv(cols[k][i]) for k in names} for i in range(rows)]
 
 
 def _aoi_dict(fp) -> dict | None:
@@ -268,6 +325,26 @@ def _displacement_stats(line_a, line_b, unproj) -> dict:
     return _stats(np.concatenate(pts_all), np.concatenate(d_all), unproj)
 
 
+def _displacement_stats_reference(line_a, line_b, unproj) -> dict:
+    """:func:`_displacement_stats` the plain way, point by point: each part sampled with
+    ``line_interpolate_point``, each point's distance to the whole other line with
+    ``shapely.distance`` (no index). The reference the tests hold the fast path to."""
+    total = line_a.length + line_b.length
+    step = max(50.0, total / 20000.0)
+    pts_all, d_all = [], []
+    for src, dst in ((line_a, line_b), (line_b, line_a)):
+        pts = []
+        for part in shapely.get_parts(src):
+            if part.is_empty:
+                continue
+            n = max(int(np.ceil(part.length / step)), 1)
+            pts.append(shapely.line_interpolate_point(part, np.linspace(0, 1, n + 1), normalized=True))
+        pts = np.concatenate(pts) if pts else np.array([], dtype=object)
+        pts_all.append(pts)
+        d_all.append(np.array([shapely.distance(p, dst) for p in pts], dtype=float))
+    return _stats(np.concatenate(pts_all), np.concatenate(d_all), unproj)
+
+
 def _stats(pts, dist_m, unproj) -> dict:
     """Median, p90, max (km) of distances measured from points (projected), and where the max is."""
     dist = dist_m / 1000.0
@@ -333,6 +410,8 @@ def line_displacement(a, b, *, aoi=None) -> pd.DataFrame:
 
         proj = to_equal_area(np.asarray(lines, dtype=object), centre)
         row.update(_displacement_stats(proj[0], proj[1], unproj))
+    import pandas as pd
+
     return pd.DataFrame([row], columns=cols)
 
 
@@ -401,6 +480,11 @@ class Comparison(GeoResult):
         return self._pieces.table
 
     @property
+    def _cols(self) -> dict:
+        """:attr:`_table` as columns (name -> numpy array), no pandas: what the JSON path reads."""
+        return self._pieces.cols
+
+    @property
     def approximate(self) -> bool:
         """True when the AOI is an approximate footprint."""
         return bool(self.place is not None and self.place.approximate)
@@ -411,9 +495,9 @@ class Comparison(GeoResult):
         With no sides (or the comparison's own), this is the ``class`` column.
         """
         sides = comparison_sides(self.a, self.b, side_a, side_b)
-        if sides == tuple(self.class_sides) and "class" in self._table:
-            return self._table["class"].to_numpy(dtype=object)
-        return classify_pieces(self._table, *sides)
+        if sides == tuple(self.class_sides) and "class" in self._cols:
+            return np.array(self._cols["class"], dtype=object)
+        return classify_pieces(self._cols, *sides)
 
     @property
     def grey_notes(self) -> tuple[str, ...]:
@@ -424,17 +508,17 @@ class Comparison(GeoResult):
     @cached_property
     def class_km2(self) -> dict:
         """km² per disagreement class present (``class`` column), in :data:`CLASSES` order."""
-        by = self._table.groupby("class")["area_km2"].sum()
-        return {c: float(by[c]) for c in CLASSES if c in by.index}
+        by = _group_sum(self._cols["class"], self._cols["area_km2"])
+        return {c: float(by[c]) for c in CLASSES if c in by}
 
     # ------------------------------------------------------------- tables
     @cached_property
     def labels(self) -> tuple[Label, ...]:
         """Every label found in either map over the AOI: a's labels in its order (drawn,
         background), then b's, then ``not_covered``."""
-        p = self._table
+        p = self._cols
         pairs = dict.fromkeys(
-            [*zip(p.a_status, p.a_side, strict=True), *zip(p.b_status, p.b_side, strict=True)]
+            [*zip(p["a_status"], p["a_side"], strict=True), *zip(p["b_status"], p["b_side"], strict=True)]
         )
         found = dict.fromkeys(_lab(s, d) for s, d in pairs)
         # in the maps' own order (a's labels, then b's, not_covered last), not the pieces'
@@ -444,15 +528,28 @@ class Comparison(GeoResult):
     @cached_property
     def crosstab(self) -> pd.DataFrame:
         """km² of a's labels (rows) by b's labels (columns); sums to ``aoi_km2``."""
-        p = self._table
+        import pandas as pd
+
+        names, ct = self._crosstab
+        return pd.DataFrame(
+            ct,
+            index=pd.Index(names, name=f"a: {self.a.source}", dtype=object),
+            columns=pd.Index(names, name=f"b: {self.b.source}", dtype=object),
+        )
+
+    @cached_property
+    def _crosstab(self) -> tuple[list, np.ndarray]:
+        """(label names, km² matrix) of :attr:`crosstab`, each cell summed as pandas'
+        ``pivot_table(aggfunc="sum")`` sums it."""
+        p = self._cols
         names = [str(lab) for lab in self.labels]
-        ra = [_label_str(s, d) for s, d in zip(p.a_status, p.a_side, strict=True)]
-        rb = [_label_str(s, d) for s, d in zip(p.b_status, p.b_side, strict=True)]
-        t = pd.DataFrame({"a": ra, "b": rb, "km2": p.area_km2.to_numpy()})
-        ct = t.pivot_table(index="a", columns="b", values="km2", aggfunc="sum", fill_value=0.0)
-        ct = ct.reindex(index=names, columns=names, fill_value=0.0)
-        ct.index.name, ct.columns.name = f"a: {self.a.source}", f"b: {self.b.source}"
-        return ct
+        ra = [_label_str(s, d) for s, d in zip(p["a_status"], p["a_side"], strict=True)]
+        rb = [_label_str(s, d) for s, d in zip(p["b_status"], p["b_side"], strict=True)]
+        at = {n: i for i, n in enumerate(names)}
+        ct = np.zeros((len(names), len(names)))
+        for (x, y), km2 in _group_sum(zip(ra, rb, strict=True), p["area_km2"]).items():
+            ct[at[x], at[y]] = km2
+        return names, ct
 
     @cached_property
     def disagreement(self):
@@ -475,7 +572,7 @@ class Comparison(GeoResult):
     @cached_property
     def disagreement_km2(self) -> dict:
         """{scope, noise, real, total} km²."""
-        by = self._table.groupby("cause")["area_km2"].sum()
+        by = _group_sum(self._cols["cause"], self._cols["area_km2"])
         out = {c: float(by.get(c, 0.0)) for c in ("scope", "noise", "real")}
         out["total"] = out["scope"] + out["noise"] + out["real"]
         return out
@@ -490,8 +587,14 @@ class Comparison(GeoResult):
         exchange, allocation = exchange + shift. The row ``overall`` holds diffeR's
         overall components (sums over categories halved).
         """
-        ct = self.crosstab.to_numpy()
-        names = list(self.crosstab.index)
+        import pandas as pd
+
+        return pd.DataFrame(self._metrics)
+
+    @cached_property
+    def _metrics(self) -> dict:
+        """:attr:`metrics` as columns (name -> array), the ``overall`` row last; no pandas."""
+        names, ct = self._crosstab
         ra, cb, diag = ct.sum(axis=1), ct.sum(axis=0), np.diag(ct)
         union = ra + cb - diag
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -502,19 +605,17 @@ class Comparison(GeoResult):
         exchange = 2.0 * mins.sum(axis=1)
         total = ra + cb - 2.0 * diag
         shift = np.maximum(total - quantity - exchange, 0.0)
-        df = pd.DataFrame(
-            {
-                "label": names,
-                "a_km2": ra,
-                "b_km2": cb,
-                "both_km2": diag,
-                "iou": iou,
-                "quantity_km2": quantity,
-                "exchange_km2": exchange,
-                "shift_km2": shift,
-                "allocation_km2": exchange + shift,
-            }
-        )
+        per_label = {
+            "label": names,
+            "a_km2": ra,
+            "b_km2": cb,
+            "both_km2": diag,
+            "iou": iou,
+            "quantity_km2": quantity,
+            "exchange_km2": exchange,
+            "shift_km2": shift,
+            "allocation_km2": exchange + shift,
+        }
         overall = {
             "label": "overall",
             "a_km2": ra.sum(),
@@ -526,7 +627,10 @@ class Comparison(GeoResult):
             "shift_km2": shift.sum() / 2,
             "allocation_km2": (exchange.sum() + shift.sum()) / 2,
         }
-        return pd.concat([df, pd.DataFrame([overall])], ignore_index=True)
+        return {
+            k: np.append(np.asarray(v, dtype=object if k == "label" else float), overall[k])
+            for k, v in per_label.items()
+        }
 
     def iou(self, label) -> float:
         """Intersection over union of ``label`` in the two maps (0 for a label in one map only)."""
@@ -558,11 +662,11 @@ class Comparison(GeoResult):
     @cached_property
     def sides(self) -> tuple[str, ...]:
         """Sides holding ground in either map over the AOI."""
-        p = self._table
+        p = self._cols
         out = []
         for w in ("a", "b"):
-            held = p[p[f"{w}_status"].isin(["controlled", "encircled"])]
-            out += [s for s in held[f"{w}_side"].dropna().unique() if s not in out]
+            held = np.isin(p[f"{w}_status"], ["controlled", "encircled"])
+            out += [s for s in dict.fromkeys(p[f"{w}_side"][held]) if isinstance(s, str) and s not in out]
         return tuple(out)
 
     @cached_property
@@ -574,18 +678,45 @@ class Comparison(GeoResult):
         boundary; both directions pooled. A side one map does not hold (or whose boundary
         lies wholly on the AOI's edge or scope pieces) gets NaN and ``n_points`` 0.
         """
+        import pandas as pd
+
+        return pd.DataFrame(self._displacement, columns=_DISPLACEMENT_COLS)
+
+    @cached_property
+    def _displacement(self) -> list[dict]:
+        """:attr:`displacement` as rows (dicts), no pandas. The independent GEOS steps (the
+        AOI's edge, the scope pieces, each map's boundary of each side; then each line's
+        cut; then each side's distances) run side by side on threads (:func:`_run_all`)."""
+        _run_all([lambda m=m: m.coverage for m in (self.a, self.b)])  # made once, before any reads it
+
+        def edge():
+            return shapely.buffer(shapely.boundary(self._proj(_polygonal(self.aoi))), 1.0)
+
+        def scope_cut():
+            scope = self._pieces.geoms(self._cols["cause"] == "scope")
+            return shapely.buffer(self._proj(shapely.union_all(scope)), 1.0) if len(scope) else None
+
+        def boundary(w, side):
+            # _side_region is polygonal (never a collection: those have no boundary)
+            return shapely.boundary(self._proj(self._side_region(w, side)))
+
+        keys = [(side, w) for side in self.sides for w in ("a", "b")]
+        edge, scope_p, *bounds = _run_all([edge, scope_cut, *(partial(boundary, w, s) for s, w in keys)])
+
+        def cut(line):
+            line = shapely.difference(line, edge)
+            return shapely.difference(line, scope_p) if scope_p is not None else line
+
+        cuts = dict(zip(keys, _run_all([partial(cut, b) for b in bounds]), strict=True))
+
+        def measured(side):
+            lines = [cuts[(side, "a")], cuts[(side, "b")]]
+            if any(ln is None or ln.is_empty for ln in lines):
+                return {}
+            return _displacement_stats(lines[0], lines[1], self._unproj)
+
         rows = []
-        edge = shapely.buffer(shapely.boundary(self._proj(_polygonal(self.aoi))), 1.0)
-        scope = self._pieces.geoms((self._table.cause == "scope").to_numpy())
-        scope_p = shapely.buffer(self._proj(shapely.union_all(scope)), 1.0) if len(scope) else None
-        for side in self.sides:
-            lines = []
-            for w in ("a", "b"):
-                # _side_region is polygonal (never a collection: those have no boundary)
-                line = shapely.difference(shapely.boundary(self._proj(self._side_region(w, side))), edge)
-                if scope_p is not None:
-                    line = shapely.difference(line, scope_p)
-                lines.append(line)
+        for side, stats in zip(self.sides, _run_all([partial(measured, s) for s in self.sides]), strict=True):
             row = {
                 "side": side,
                 "median_km": np.nan,
@@ -595,12 +726,9 @@ class Comparison(GeoResult):
                 "max_lat": np.nan,
                 "n_points": 0,
             }
-            if not any(ln is None or ln.is_empty for ln in lines):
-                row.update(_displacement_stats(lines[0], lines[1], self._unproj))
+            row.update(stats)
             rows.append(row)
-        return pd.DataFrame(
-            rows, columns=["side", "median_km", "p90_km", "max_km", "max_lon", "max_lat", "n_points"]
-        )
+        return rows
 
     # ------------------------------------------------------------- tolerance
     @cached_property
@@ -609,24 +737,34 @@ class Comparison(GeoResult):
 
         For each d, the disagreement (noise and real) is opened (eroded by d/2, dilated by
         d/2 with mitred joins so square corners survive, intersected with itself): strips
-        narrower than d vanish. Shares are of the AOI.
+        narrower than d vanish. Shares are of the AOI. A piece an erosion by a smaller d
+        empties is not eroded again (an erosion by more leaves nothing either).
         """
-        sel = self._table.cause.isin(["noise", "real"]).to_numpy()
+        import pandas as pd
+
+        return pd.DataFrame(self._tolerance)
+
+    @cached_property
+    def _tolerance(self) -> list[dict]:
+        """:attr:`tolerance` as rows (dicts), no pandas."""
+        sel = np.isin(self._cols["cause"], ["noise", "real"])
         geoms = self._proj(self._pieces.geoms(sel)) if sel.any() else np.array([], dtype=object)
         rows = []
+        alive = geoms  # the pieces an erosion by a smaller d left something of (erosion only shrinks)
         for d in TOLERANCES_M:
             if len(geoms) == 0:
                 km2 = 0.0
             elif d == 0:
                 km2 = float(shapely.area(geoms).sum() / 1e6)
             else:
-                er = shapely.buffer(geoms, -d / 2.0, join_style="mitre", mitre_limit=10.0)
+                er = shapely.buffer(alive, -d / 2.0, join_style="mitre", mitre_limit=10.0)
                 ok = ~shapely.is_empty(er)
+                alive = alive[ok]
                 grown = shapely.buffer(er[ok], d / 2.0, join_style="mitre", mitre_limit=10.0)
-                opened = _robust_intersection(grown, geoms[ok])
+                opened = _robust_intersection(grown, alive)
                 km2 = float(shapely.area(opened).sum() / 1e6)
             rows.append({"d_m": d, "disagreement_km2": km2, "share_of_aoi": km2 / self.aoi_km2})
-        return pd.DataFrame(rows)
+        return rows
 
     # ------------------------------------------------------------- components
     @cached_property
@@ -638,16 +776,27 @@ class Comparison(GeoResult):
         component to the place's footprint centre), geometry.
         """
         import geopandas as gpd
+        import pandas as pd
 
-        cols = ["rank", "area_km2", "a_label", "b_label", "lon", "lat", "place", "place_km", "geometry"]
-        sel = (self._table.cause == "real").to_numpy()
-        real = self._table[sel]
-        if len(real) == 0:
-            return gpd.GeoDataFrame(pd.DataFrame(columns=cols), geometry="geometry", crs="EPSG:4326")
+        cols = self._components
+        if cols is None:
+            return gpd.GeoDataFrame(
+                pd.DataFrame(columns=_COMPONENT_COLS), geometry="geometry", crs="EPSG:4326"
+            )
+        return gpd.GeoDataFrame(cols, geometry="geometry", crs="EPSG:4326")
+
+    @cached_property
+    def _components(self) -> dict | None:
+        """:attr:`components` as columns (name -> array, largest first), None when there
+        is no real disagreement; no pandas."""
+        sel = self._cols["cause"] == "real"
+        if not sel.any():
+            return None
+        real = {k: v[sel] for k, v in self._cols.items()}
         parts = self._pieces.geoms(sel)
         comps = shapely.get_parts(_dissolve(parts))
         comp_of = _owner(parts, comps)
-        part_km2 = real.area_km2.to_numpy()
+        part_km2 = np.asarray(real["area_km2"], dtype=float)
         comp_km2 = np.bincount(comp_of[comp_of >= 0], weights=part_km2[comp_of >= 0], minlength=len(comps))
         # label pair of each component's largest part
         order = np.lexsort((-part_km2, comp_of))
@@ -656,30 +805,29 @@ class Comparison(GeoResult):
         a_lab = np.empty(len(comps), dtype=object)
         b_lab = np.empty(len(comps), dtype=object)
         for w, out in (("a", a_lab), ("b", b_lab)):
-            st, sd = real[f"{w}_status"].to_numpy()[first], real[f"{w}_side"].to_numpy()[first]
+            st, sd = real[f"{w}_status"][first], real[f"{w}_side"][first]
             out[comp_of[first]] = [_label_str(s, d) for s, d in zip(st, sd, strict=True)]
         inside = shapely.point_on_surface(comps)
         near = towns().nearest_to(comps)
         place, place_km = near.name, near.km
-        df = pd.DataFrame(
-            {
-                "area_km2": comp_km2,
-                "a_label": a_lab,
-                "b_label": b_lab,
-                "lon": shapely.get_x(inside),
-                "lat": shapely.get_y(inside),
-                "place": place,
-                "place_km": place_km,
-                "geometry": comps,
-            }
-        )
-        df = df.sort_values("area_km2", ascending=False, kind="stable").reset_index(drop=True)
-        df.insert(0, "rank", np.arange(1, len(df) + 1))
-        return gpd.GeoDataFrame(df[cols], geometry="geometry", crs="EPSG:4326")
+        order = np.argsort(-comp_km2, kind="stable")  # largest first, ties in order (as pandas sorts)
+        return {
+            "rank": np.arange(1, len(comps) + 1),
+            "area_km2": comp_km2[order],
+            "a_label": a_lab[order],
+            "b_label": b_lab[order],
+            "lon": shapely.get_x(inside)[order],
+            "lat": shapely.get_y(inside)[order],
+            "place": place[order],
+            "place_km": place_km[order],
+            "geometry": comps[order],
+        }
 
     # ------------------------------------------------------------- outputs
     def to_frame(self) -> pd.DataFrame:
         """The crosstab in long form: a_status, a_side, b_status, b_side, area_km2 (non-zero cells)."""
+        import pandas as pd
+
         p = self._table
         g = (
             pd.DataFrame(
@@ -698,30 +846,26 @@ class Comparison(GeoResult):
         g["b_side"] = g["b_side"].replace("", None)
         return g
 
+    @cached_property
+    def _long(self) -> dict:
+        """:meth:`to_frame` as columns (name -> array), label pairs in order of first
+        appearance; no pandas. Each cell is the compensated sum of its pieces' km² (as
+        pandas' sorted groupby gives it; :meth:`to_frame`'s unsorted groupby adds them in
+        another order: the two differ by at most a few units in the last place)."""
+        p = self._cols
+        keys = zip(p["a_status"], p["a_side"], p["b_status"], p["b_side"], strict=True)
+        sums = _group_sum(keys, p["area_km2"])
+        names = ("a_status", "a_side", "b_status", "b_side")
+        out = {n: np.array([k[i] for k in sums], dtype=object) for i, n in enumerate(names)}
+        out["area_km2"] = np.fromiter(sums.values(), dtype=float, count=len(sums))
+        return out
+
     def to_dict(self, *, top: int = 20) -> dict:
         """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
-
-        def _num(x):
-            return None if x is None or (isinstance(x, float) and not np.isfinite(x)) else float(x)
-
-        def _rec(df):
-            out = []
-            for r in df.to_dict(orient="records"):
-                out.append(
-                    {
-                        k: (
-                            _num(v)
-                            if isinstance(v, (float, np.floating))
-                            else int(v)
-                            if isinstance(v, np.integer)
-                            else v
-                        )
-                        for k, v in r.items()
-                    }
-                )
-            return out
-
-        comps = pd.DataFrame(self.components.drop(columns="geometry")).head(top)
+        # the three costly parts, side by side (GEOS releases the GIL); each cached
+        _run_all([lambda: self._displacement, lambda: self._tolerance, lambda: self._components])
+        comps = self._components or {c: [] for c in _COMPONENT_COLS}
+        comps = {k: v for k, v in comps.items() if k != "geometry"}
         out = {
             "schema_version": SCHEMA_VERSION,
             "type": "comparison",
@@ -741,15 +885,15 @@ class Comparison(GeoResult):
                 }
                 for r, m in (("a", self.a), ("b", self.b))
             ],
-            "crosstab": _rec(self.to_frame()),
+            "crosstab": _json_records(self._long),
             "disagreement_km2": {k: float(v) for k, v in self.disagreement_km2.items()},
             "class_sides": list(self.class_sides),
             "class_km2": self.class_km2,
-            "metrics": _rec(self.metrics),
-            "displacement": _rec(self.displacement),
-            "tolerance": _rec(self.tolerance),
-            "components": _rec(comps),
-            "n_components": len(self.components),
+            "metrics": _json_records(self._metrics),
+            "displacement": [_json_records({k: [r[k]] for k in r})[0] for r in self._displacement],
+            "tolerance": [_json_records({k: [r[k]] for k in r})[0] for r in self._tolerance],
+            "components": _json_records(comps, top),
+            "n_components": len(comps["rank"]),
             "scope_notes": list(self.scope_notes),
             "grey_notes": list(self.grey_notes),
         }
@@ -775,6 +919,8 @@ class Comparison(GeoResult):
         keep = (
             np.ones(len(self._table), bool) if what == "pieces" else (self._table.cause != "agree").to_numpy()
         )
+        import pandas as pd
+
         p = self._table[keep]
         df = pd.DataFrame(
             {
@@ -961,18 +1107,16 @@ def compare(
         a_lab, b_lab = np.append(a_lab, label), np.append(b_lab, label)
         causes = np.append(causes, "agree")
         sizes = np.append(sizes, aoi_km2 - float(sizes.sum()))
-    table = pd.DataFrame(
-        {
-            "a_status": [lab.status for lab in a_lab],
-            "a_side": [lab.side for lab in a_lab],
-            "b_status": [lab.status for lab in b_lab],
-            "b_side": [lab.side for lab in b_lab],
-            "area_km2": sizes,
-            "cause": causes,
-        }
-    )
+    table = {
+        "a_status": np.array([lab.status for lab in a_lab], dtype=object),
+        "a_side": np.array([lab.side for lab in a_lab], dtype=object),
+        "b_status": np.array([lab.status for lab in b_lab], dtype=object),
+        "b_side": np.array([lab.side for lab in b_lab], dtype=object),
+        "area_km2": np.asarray(sizes, dtype=float),
+        "cause": np.asarray(causes, dtype=object),
+    }
     sides = comparison_sides(a, b)
-    table.insert(6, "class", classify_pieces(table, *sides))
+    table["class"] = np.asarray(classify_pieces(table, *sides), dtype=object)
     return Comparison(
         a,
         b,
@@ -1025,16 +1169,24 @@ def _drawn_only(a: ControlMap, b: ControlMap):
     la, ga = _drawn(a)
     lb, gb = _drawn(b)
     pa, pb, out = [], [], []
-    if len(ga) and len(gb):
-        ia, ib, inter = _overlay(la, ga, lb, gb)
+
+    def both():
+        return _overlay(la, ga, lb, gb) if len(ga) and len(gb) else None
+
+    def alone(mine, geoms, other, flip):
+        if not len(geoms):
+            return []
+        return list(_split_beyond(_less(geoms, other), mine._land[1], (b if flip else a).background))
+
+    # the three overlays are independent: side by side on threads (GEOS releases the GIL)
+    done = _run_all([both, partial(alone, a, ga, gb, False), partial(alone, b, gb, ga, True)])
+    if done[0] is not None:
+        ia, ib, inter = done[0]
         pa.append(la[ia]), pb.append(lb[ib]), out.append(inter)
     # drawn by one map only: where the other speaks (its background) or does not (beyond
     # the land, where only the drawing map speaks)
-    for mine, labels, geoms, other, flip in ((a, la, ga, gb, False), (b, lb, gb, ga, True)):
-        if not len(geoms):
-            continue
-        alone = _less(geoms, other)
-        for lab_idx, g, other_lab in _split_beyond(alone, mine._land[1], (b if flip else a).background):
+    for labels, flip, split in ((la, False, done[1]), (lb, True, done[2])):
+        for lab_idx, g, other_lab in split:
             mine_lab = labels[lab_idx]
             theirs = np.full(len(g), other_lab, dtype=object)
             pa.append(theirs if flip else mine_lab), pb.append(mine_lab if flip else theirs)
@@ -1165,12 +1317,23 @@ def _regroup(owner, geoms):
 class _Pieces:
     """The pieces of a comparison: a table (labels, km², cause, class) and one geometry per
     row, some made only when first asked (the background cell of a whole-front
-    comparison, the largest and costliest, whose km² is known without it)."""
+    comparison, the largest and costliest, whose km² is known without it). The table is
+    kept as columns (name -> numpy array); its DataFrame is made when first asked, so the
+    JSON path never imports pandas."""
 
-    __slots__ = ("_geoms", "_lazy", "table")
+    __slots__ = ("_frame", "_geoms", "_lazy", "cols")
 
-    def __init__(self, table: pd.DataFrame, geoms: np.ndarray, lazy: dict):
-        self.table, self._geoms, self._lazy = table, geoms, dict(lazy)
+    def __init__(self, cols: dict, geoms: np.ndarray, lazy: dict):
+        self.cols, self._geoms, self._lazy, self._frame = cols, geoms, dict(lazy), None
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The table as a DataFrame (made once)."""
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame(self.cols)
+        return self._frame
 
     def geoms(self, rows=None) -> np.ndarray:
         """Geometries of ``rows`` (a boolean mask or indices; all by default)."""
@@ -1325,4 +1488,6 @@ def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
         for j in range(i + 1, len(maps)):
             d = compare(maps[i], maps[j], aoi=geom, noise_m=noise_m).disagreement_km2
             rows.append({"a": maps[i].source, "b": maps[j].source, **{f"{k}_km2": v for k, v in d.items()}})
+    import pandas as pd
+
     return ManyComparison(maps, geom, float(sizes[-1]), consensus, pd.DataFrame(rows), place)

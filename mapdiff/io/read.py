@@ -17,10 +17,10 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import orjson
-import pandas as pd
 import pyproj
 import shapely
 from shapely.geometry import shape
@@ -73,6 +73,9 @@ from .gate import (
     zip_holds_kml,
     zip_shapefile_parts,
 )
+
+if TYPE_CHECKING:  # pandas is imported where a file is parsed: a read from the cache needs none
+    import pandas as pd
 
 __all__ = [
     "RawMap",
@@ -874,6 +877,8 @@ def _read_geojson(data: bytes, name: str, crs, limits=None) -> RawMap:
         props.append(p if isinstance(p, dict) else {})
         geoms[i] = _geometry(f.get("geometry"), name, i)
     check_properties(props, name, limits)  # before a table of features x distinct names
+    import pandas as pd
+
     table = pd.DataFrame.from_records(props) if any(props) else pd.DataFrame(index=range(len(features)))
     file_crs = _geojson_crs(obj, name)
     geoms = _to_lonlat(
@@ -1131,6 +1136,8 @@ def _refuse_degrees_as_metres(geoms: np.ndarray, crs: pyproj.CRS, name: str) -> 
 def _from_gdf(gdf, crs, name: str, path: str | None, digest: str | None) -> RawMap:
     if gdf.geometry.name not in gdf.columns:
         raise FormatError(f"{name}: the frame has no geometry column")
+    import pandas as pd
+
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     geoms = _to_lonlat(geoms, crs if crs is not None else gdf.crs, name)

@@ -146,7 +146,7 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
 
     Parameters
     ----------
-    pieces : DataFrame with a_status, a_side, b_status, b_side (and optionally cause)
+    pieces : DataFrame (or dict of arrays) with a_status, a_side, b_status, b_side (and optionally cause)
     side_a, side_b : str or None
 
     Examples
@@ -159,13 +159,13 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
     >>> classify_pieces(df, "RU", "UA").tolist()
     ['both_a', 'grey_2_a', 'grey_both']
     """
-    a_st = pieces["a_status"].astype(object).to_numpy()
-    b_st = pieces["b_status"].astype(object).to_numpy()
-    a_sd = pieces["a_side"].astype(object).to_numpy()
-    b_sd = pieces["b_side"].astype(object).to_numpy()
+    a_st = np.asarray(pieces["a_status"], dtype=object)  # a DataFrame's columns or arrays
+    b_st = np.asarray(pieces["b_status"], dtype=object)
+    a_sd = np.asarray(pieces["a_side"], dtype=object)
+    b_sd = np.asarray(pieces["b_side"], dtype=object)
     scope = (a_st == NOT_COVERED.status) | (b_st == NOT_COVERED.status)
     if "cause" in pieces:
-        scope |= pieces["cause"].astype(object).to_numpy() == "scope"
+        scope |= np.asarray(pieces["cause"], dtype=object) == "scope"
     grey = (a_st == CONTESTED) | (b_st == CONTESTED)
     hold1 = np.isin(a_st, list(HOLDING_STATUSES))
     hold2 = np.isin(b_st, list(HOLDING_STATUSES))

@@ -60,13 +60,16 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .._dates import find_date
 from ..errors import ProfileError, UnknownSourceError
 from ..labels import Label, as_label, canonical_side, canonical_status, clean_text
+
+if TYPE_CHECKING:  # the tables are DataFrames, made by the reader (which imports pandas)
+    import pandas as pd
 
 __all__ = [
     "Profile",
@@ -638,6 +641,8 @@ def _present(value) -> bool:
     """A cell holding something (a list or dict counts; pandas' isna would judge it element-wise)."""
     if isinstance(value, list | dict | tuple):
         return True
+    import pandas as pd
+
     try:
         return not bool(pd.isna(value))
     except (TypeError, ValueError):
