@@ -522,7 +522,7 @@ def reference_measure(m, fps, centre):
     by the coverage. The fast kernel decides most footprints without a test or a cut."""
     from mapdiff.model.measure import area_km2
 
-    drawn = m._clipped
+    drawn = m.clipped
     total = area_km2(fps, centre=centre)
     areas = np.zeros((len(drawn) + (m.background is not None), len(fps)))
     tree = shapely.STRtree(fps)

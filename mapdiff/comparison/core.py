@@ -55,8 +55,10 @@ from .._json import SCHEMA_VERSION, iso, jsonable
 from ..errors import ArgumentError, EmptyMapError
 from ..labels import NOT_COVERED, Label
 from ..model.classes import classify_pieces, comparison_sides, source_lean, source_name
-from ..model.control_map import ControlMap, _polygonal, _speaks_on_land, polygonal_parts
+from ..model.control_map import ControlMap
 from ..model.measure import _inverse_transformer, _segments, area_km2, to_equal_area
+from ..model.shapes import polygonal as _polygonal
+from ..model.shapes import polygonal_parts
 from ..places.gazetteer import towns
 from ..places.scope import not_drawn_keys, select_not_drawn
 
@@ -888,7 +890,7 @@ def compare(
         rest = None
     else:  # the AOI (the union of the two coverages) is built only when asked
         # the bounds of the two coverages, from their parts (land, beyond) without making them
-        box = shapely.bounds([g for m in (a, b) for g in m._land if g is not None])
+        box = shapely.bounds([g for m in (a, b) for g in m.domain.parts if g is not None])
         (x0, y0), (x1, y1) = box[:, :2].min(axis=0), box[:, 2:].max(axis=0)
         pa, pb, inter, rest = fast
         geom = None
@@ -1000,7 +1002,7 @@ def _tile_pieces(a: ControlMap, b: ControlMap, geom):
 
 def _drawn(m: ControlMap):
     labels, geoms = [], []
-    for lab, g in zip(m.labels, m._clipped, strict=True):
+    for lab, g in zip(m.labels, m.clipped, strict=True):
         if not g.is_empty:
             labels.append(lab)
             geoms.append(_polygonal(g))
@@ -1017,11 +1019,11 @@ def _drawn_only(a: ControlMap, b: ControlMap):
     labels, geometries, rest) where ``rest(centre)`` gives the label, the AOI's km² and a
     function that builds the background cell, the rest of the AOI.
     """
-    if not (_speaks_on_land(a) and _speaks_on_land(b)) or a._land[0] is not b._land[0]:
+    if a.domain.parts is None or b.domain.parts is None or a.domain.land is not b.domain.land:
         return None
     if a.background is None or a.background != b.background:
         return None
-    land = a._land[0]
+    land = a.domain.land
     la, ga = _drawn(a)
     lb, gb = _drawn(b)
     pa, pb, out = [], [], []
@@ -1034,7 +1036,7 @@ def _drawn_only(a: ControlMap, b: ControlMap):
         if not len(geoms):
             continue
         alone = _less(geoms, other)
-        for lab_idx, g, other_lab in _split_beyond(alone, mine._land[1], (b if flip else a).background):
+        for lab_idx, g, other_lab in _split_beyond(alone, mine.domain.beyond, (b if flip else a).background):
             mine_lab = labels[lab_idx]
             theirs = np.full(len(g), other_lab, dtype=object)
             pa.append(theirs if flip else mine_lab), pb.append(mine_lab if flip else theirs)
@@ -1048,7 +1050,7 @@ def _drawn_only(a: ControlMap, b: ControlMap):
     def rest(centre):
         """(label, km² of the land and of what a draws past it, the cell's maker). The AOI is
         the land, a's drawing past it and b's past a's coverage (pieces a does not cover)."""
-        past_a = a._land[1]
+        past_a = a.domain.beyond
         km2 = _land_km2(land, centre) + (
             float(area_km2(past_a, centre=centre)) if past_a is not None else 0.0
         )

@@ -57,7 +57,7 @@ import glob as _glob
 import html
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -525,17 +525,7 @@ def _read_full(r: _Release, profile: str | None, cache: bool = True) -> ControlM
 
     m = read_map(r.path, source=profile, cache=cache)  # through the read cache
     if m.as_of != r.as_of:
-        m = ControlMap(
-            m.labels,
-            m.geometries,
-            m.coverage,
-            m.background,
-            m.source,
-            r.as_of,
-            m.scope,
-            m.provenance,
-            m.report_base,
-        )
+        m = replace(m, as_of=r.as_of)  # its coverage kept as read
     return m
 
 

@@ -43,7 +43,8 @@ import shapely
 from .. import _dirs
 from .._json import iso
 from ..labels import Label
-from ..model.control_map import ControlMap, NormalisationReport, Provenance, Repair, _Union
+from ..model.control_map import ControlMap, NormalisationReport, Provenance, Repair
+from ..model.coverage import Coverage
 from .atomic import write_bytes
 
 __all__ = [
@@ -205,13 +206,13 @@ def read_key(content_sha256: str, profile=None, options: str = "") -> str:
 def store(key: str, m: ControlMap, directory=None, *, land: str | None = None) -> Path:
     """Write ``m`` under ``key`` (atomically); returns the entry's path.
 
-    ``land``: the name of the shipped region a whole-front map speaks on (``m._land``'s
-    outline): the entry then keeps what the map draws beyond it instead of its coverage,
-    and :func:`load` gives the map back speaking on the same outline (so
+    ``land``: the name of the shipped region a whole-front map speaks on (``m.domain.land``):
+    the entry then keeps what the map draws beyond it instead of its coverage, and
+    :func:`load` gives the map back speaking on the same outline (so
     :func:`mapdiff.compare` takes the whole-front path as it does on a fresh read).
     """
     if land is not None:  # the drawing as drawn, as cut to the drawn extent, and the beyond
-        geoms = [*m.geometries, *m._clipped, m._land[1]]
+        geoms = [*m.geometries, *m.clipped, m.domain.beyond]
     else:
         geoms = [*m.geometries, m.coverage]
     blobs = [b"" if g is None else shapely.to_wkb(g, output_dimension=2) for g in geoms]
@@ -271,20 +272,22 @@ def load(key: str, directory=None, *, read_as: str | None = None) -> ControlMap 
             # Repair.to_dict() names its kind "repair": an entry with a repair never loaded
             tuple(Repair(r["repair"], r["count"], r["area_km2"], r["detail"]) for r in rep["repairs"]),
         )
-        cov, land, n = geoms[-1], None, len(labels)
+        n = len(labels)
+        drawn = tuple(geoms[:n])
         if header.get("land") is not None:  # a whole-front map: land ∪ what it draws beyond
             from ..places.regions import region
 
             if len(geoms) != 2 * n + 1:
                 return None
-            outline = region(header["land"])  # the very object a fresh read speaks on
-            land = (outline, cov)
-            cov = outline if cov is None else _Union(outline, cov)
+            # the very outline a fresh read speaks on, and the drawing cut as the read left it
+            cov = Coverage.on_land(region(header["land"]), geoms[-1], drawing=(drawn, tuple(geoms[n:-1])))
         elif len(geoms) != n + 1:
             return None
+        else:
+            cov = Coverage.whole(geoms[-1])
         m = ControlMap(
             labels,
-            tuple(geoms[:n]),
+            drawn,
             cov,
             None if bg is None else Label(*bg),
             header["source"],
@@ -292,10 +295,7 @@ def load(key: str, directory=None, *, read_as: str | None = None) -> ControlMap 
             tuple(header["scope"]),
             Provenance(**{**header["provenance"], **({} if read_as is None else {"path": read_as})}),
             report,
-            _land=land,
         )
-        if land is not None:  # the drawing cut to the drawn extent, as the read left it
-            m.__dict__["_clipped"] = tuple(geoms[n:-1])
     except Exception:  # whatever is wrong with an entry, a cache never fails the run
         return None
     try:  # mark as used, for prune()

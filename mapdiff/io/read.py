@@ -15,7 +15,7 @@ import json
 import re
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -48,17 +48,12 @@ from ..errors import (
     quote,
 )
 from ..labels import clean_text
-from ..model.control_map import (
-    ControlMap,
-    NormalisationReport,
-    Provenance,
-    Repair,
-    _polygonal,
-    _Union,
-    normalise,
-)
+from ..model.control_map import ControlMap, NormalisationReport, Provenance, Repair
+from ..model.coverage import Coverage
 from ..model.measure import area_km2, cached_transformer
-from ..places.regions import _speaking, drawn_extent, region
+from ..model.normalisation import normalise
+from ..model.shapes import mostly_outside, polygonal, polygonal_parts
+from ..places.regions import drawn_beyond, drawn_extent, region
 from ..profiles import Profile, detect_profile, get_profile
 from .crs import no_proj_network, safe_crs
 from .gate import (
@@ -205,7 +200,7 @@ def _read_map_cached(src, source, limits, layer) -> ControlMap:
     digest = hashlib.sha256(data).hexdigest()
     prof_key = source.name if isinstance(source, Profile) else source
     key = _cache.read_key(digest, prof_key, f"limits={current_limits(limits)!r}|layer={layer}")
-    hit = _cache.load(key, read_as=str(path))  # (no dataclasses.replace: it would make the coverage)
+    hit = _cache.load(key, read_as=str(path))
     if hit is not None:
         return hit
     raw = _read_bytes(data, path.name, None, str(path), limits, layer=layer)
@@ -218,9 +213,9 @@ def _read_map_cached(src, source, limits, layer) -> ControlMap:
     if said:
         return m  # a read that warned is read again next time, and warns again
     land = None
-    if m._land is not None:
+    if m.domain.parts is not None:
         prof = source if isinstance(source, Profile) else get_profile(source or m.source)
-        if not (prof.coverage and region(prof.coverage) is m._land[0]):
+        if not (prof.coverage and region(prof.coverage) is m.domain.land):
             return m  # an outline this entry could not name: not kept
         land = prof.coverage
     try:
@@ -356,7 +351,7 @@ def _nothing_drawn(profile, cover, date, raw, origin, repairs, labels) -> Contro
     return ControlMap(
         (),
         (),
-        cover,
+        Coverage.whole(cover),
         profile.background,
         profile.name,
         date,
@@ -433,7 +428,6 @@ def _clip_features(feats: list, boxes, cover=None) -> tuple[list, list]:
     applied to the whole features before cutting, as a full read applies it, and the
     drop is returned as a repair.
     """
-    from ..model.control_map import Repair, _mostly_outside
 
     if not feats:
         return feats, []
@@ -449,7 +443,7 @@ def _clip_features(feats: list, boxes, cover=None) -> tuple[list, list]:
     repairs = []
     if cover is not None and meets:
         cand = np.flatnonzero(np.logical_or.reduce(meets))
-        drop = cand[_mostly_outside(geoms[cand], cover)]
+        drop = cand[mostly_outside(geoms[cand], cover)]
         if drop.size:
             ok[drop] = False
             meets = [m & ok for m in meets]
@@ -493,7 +487,7 @@ _COVER_IN: dict = {}
 
 
 def _cut(cover, boxes):
-    out = _polygonal(shapely.intersection(cover, boxes))
+    out = polygonal(shapely.intersection(cover, boxes))
     shapely.prepare(out)
     return out
 
@@ -514,7 +508,6 @@ def _file_name(raw: RawMap) -> str:
 
 def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cover) -> list:
     """One ``dropped_by_profile`` repair per reporting drop rule: polygons, km², names."""
-    from ..model.control_map import polygonal_parts
     from ..model.measure import area_km2
 
     out = []
@@ -545,7 +538,6 @@ def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
     ``controlled:UA`` under the generic profile's side-less ``controlled``): which keeps it
     is decided by label name, never by feature order, and said here, as a
     ``sides_overlap`` repair and a warning, in every output."""
-    from ..model.control_map import polygonal_parts
 
     by: dict = {}
     for lab, g in feats:
@@ -562,7 +554,7 @@ def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
             ia, ib = shapely.STRtree(gb).query(ga, predicate="intersects")
             if not len(ia):
                 continue
-            both = _polygonal(shapely.union_all(shapely.intersection(ga[ia], gb[ib])))
+            both = polygonal(shapely.union_all(shapely.intersection(ga[ia], gb[ib])))
             km2 = float(area_km2(both)) if not both.is_empty else 0.0
             if km2 <= 0:
                 continue
@@ -583,13 +575,12 @@ def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
 def _empty_release(why, profile, date, raw, origin, repairs):
     """A release that draws nothing at all: a map that covers nothing (every AOI is
     ``not_covered``), never one that implies its background everywhere."""
-    from ..model.control_map import NormalisationReport
 
     repairs = [*repairs, Repair("empty_release", 1, 0.0, f"{why}: the map covers nothing")]
     return ControlMap(
         (),
         (),
-        shapely.Polygon(),
+        Coverage.whole(shapely.Polygon()),
         profile.background,
         profile.name,
         date,
@@ -661,16 +652,12 @@ def speak_where_drawn(m, land):
     sea is held by no one. The map's own clip then cuts the drawing with that coverage,
     which is the drawing ∩ the extent, and reports the area left outside.
     """
-    import dataclasses
-
-    clipped = m._clipped  # drawn ∩ extent, on the intermediate map only
-    # the coverage (land ∪ beyond) is made when first read: compare() does without it
-    cov, beyond = _speaking(land, clipped, union=_Union)
-    out = dataclasses.replace(m, coverage=cov, _land=(land, beyond))
-    # the drawing cut to the extent lies inside land ∪ beyond by construction: the cut
-    # to the coverage is that same cut
-    out.__dict__["_clipped"] = clipped
-    return out
+    clipped = m.clipped  # drawn ∩ extent, on the intermediate map only
+    # the coverage (land ∪ beyond) is made when first read: compare() does without it.
+    # The drawing cut to the extent lies inside land ∪ beyond by construction: the cut to
+    # the coverage is that same cut
+    cov = Coverage.on_land(land, drawn_beyond(land, clipped), drawing=(m.geometries, clipped))
+    return replace(m, domain=cov)
 
 
 def _coverage(profile: Profile, name: str):

@@ -6,7 +6,9 @@ from .._lazy import exports
 __all__, __getattr__, __dir__ = exports(
     __name__,
     {
-        ".control_map": ("ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"),
+        ".control_map": ("ControlMap", "NormalisationReport", "Provenance", "Repair"),
+        ".coverage": ("Coverage",),
+        ".normalisation": ("normalise",),
         ".measure": ("area_km2", "equal_area_crs", "geodesic_area_km2"),
     },
 )

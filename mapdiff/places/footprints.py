@@ -1005,7 +1005,7 @@ def footprint_from_file(path, *, name: str | None = None) -> Footprint:
         geoms = np.asarray(geoms, dtype=object)
     except MapdiffError as exc:
         raise FormatError(f"cannot read polygon file {str(p)!r}: {exc}") from None
-    from ..model.control_map import polygonal_parts
+    from ..model.shapes import polygonal_parts
 
     geoms = geoms[~shapely.is_missing(geoms)]
     # every polygon, at any depth of a GeometryCollection (the second one is half the place)
