@@ -76,8 +76,8 @@ def test_recognised_source_is_remembered_and_a_bad_note_ignored(tmp_path, monkey
     parses nothing to recognise it (read_raw is not called); a damaged note or one naming
     an unknown profile is ignored and rewritten; cache=False neither reads nor writes."""
     import mapdiff.io.read as R
-    from mapdiff.io import cache
     from mapdiff.history.releases import Releases
+    from mapdiff.io import cache
 
     monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "c"))
     path = mapdiff.sample_paths()[0]
@@ -130,7 +130,7 @@ def test_read_cache_gives_the_fresh_read(tmp_path, monkeypatch):
     assert len(entries) == 2
 
     calls = []
-    monkeypatch.setattr(R, "_read_map", lambda *a, **k: calls.append(a) or fresh[0])
+    monkeypatch.setattr(R, "map_from_raw", lambda *a, **k: calls.append(a) or fresh[0])
     copy = tmp_path / "renamed.geojson"
     shutil.copyfile(pa, copy)
     warm = [mapdiff.read_map(p, cache=True) for p in (copy, pb)]
@@ -221,7 +221,7 @@ def test_series_reads_whole_releases_through_the_read_cache(tmp_path, monkeypatc
     first = Releases([path], source="generic", dates=["2025-11-27"])[0]
     assert len(list((tmp_path / "c" / "releases").glob("*.mdr"))) == 1
     with monkeypatch.context() as m:
-        m.setattr(R, "_read_map", lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed again")))
+        m.setattr(R, "map_from_raw", lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed again")))
         again = Releases([path], source="generic", dates=["2025-11-27"])[0]
     assert again.area(RU) == pytest.approx(first.area(RU), rel=1e-12)
     assert again.as_of == first.as_of

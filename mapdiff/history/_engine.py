@@ -85,10 +85,11 @@ def _centre(geoms) -> tuple[float, float]:
 
 def _read_clipped(data: bytes, path: str, aoi, source: str | None, check_source: bool = False) -> ControlMap:
     """One release read from its bytes through THE reading pipeline, clipped to ``aoi``."""
-    from ..io.read import _read_bytes, _read_map
+    from ..io.detect import read_raw_bytes
+    from ..io.read import map_from_raw
 
-    raw = _read_bytes(data, Path(path).name, None, path)
-    return _read_map(raw, source, clip=aoi, check_source=check_source and source is not None)
+    raw = read_raw_bytes(data, Path(path).name, None, path)
+    return map_from_raw(raw, source, clip=aoi, check_source=check_source and source is not None)
 
 
 def _load_release(r: _Release, ctx: _Context) -> ControlMap:

@@ -108,11 +108,10 @@ def profile_fingerprint(profile=None) -> str:
     >>> profile_fingerprint("deepstate") == profile_fingerprint("nzz")
     False
     """
-    from ..profiles import _REGISTRY, available_profiles, get_profile
+    from ..profiles import get_profile, registered_profiles
 
     if profile is None:
-        available_profiles()  # loads the built-ins
-        profiles = list(_REGISTRY.values())
+        profiles = registered_profiles()
     else:
         profiles = [get_profile(profile)]
     h = hashlib.sha256()

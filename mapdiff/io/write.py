@@ -277,7 +277,7 @@ def read_provenance(path) -> dict | None:
     """
     import io
 
-    from .gate import _ogr_driver, read_input_bytes, safe_gdal
+    from .gate import ogr_driver, read_input_bytes, safe_gdal
 
     path = Path(path)
     driver = _driver(path, None)
@@ -289,7 +289,7 @@ def read_provenance(path) -> dict | None:
     elif driver == "GeoJSON":
         return json.loads(data.decode("utf-8")).get("provenance")
     else:
-        _ogr_driver(data, path.name)  # GDAL sees only a signature-checked file
+        ogr_driver(data, path.name)  # GDAL sees only a signature-checked file
         layer = path.stem if driver == "GPKG" else None  # beside it: the layer_styles table
         with safe_gdal() as pyogrio, warnings.catch_warnings():  # GDAL frets over /vsimem names
             warnings.filterwarnings("ignore", "File /vsimem", RuntimeWarning)

@@ -75,6 +75,7 @@ __all__ = [
     "get_profile",
     "load_profile",
     "register_profile",
+    "registered_profiles",
 ]
 
 _TOP_KEYS = {
@@ -623,12 +624,23 @@ def available_profiles() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def registered_profiles() -> list[Profile]:
+    """The registered profiles, in the order :func:`detect_profile` tries them.
+
+    Examples
+    --------
+    >>> [p.name for p in registered_profiles()][:2]
+    ['deepstate', 'deepstate_api']
+    """
+    _load_builtins()
+    return list(_REGISTRY.values())
+
+
 def detect_profile(
     table: pd.DataFrame, collection_name: str | None = None, file_name: str | None = None
 ) -> Profile | None:
     """The first registered profile whose detection tests match this content, or None."""
-    _load_builtins()
-    for prof in _REGISTRY.values():
+    for prof in registered_profiles():
         if prof.matches(table, collection_name=collection_name, file_name=file_name):
             return prof
     return None

@@ -222,11 +222,12 @@ def _validate_release(tmp: Path, archive: Archive, name: str, url: str, day=None
     refuse a release whose content states another date than the one asked for: stored
     under the asked date's name, it would be dated by that name from then on."""
     from ..errors import MapdiffError
-    from ..io.read import _read_bytes, read_input_bytes
+    from ..io.detect import read_raw_bytes
+    from ..io.gate import read_input_bytes
     from ..profiles import get_profile
 
     try:
-        raw = _read_bytes(read_input_bytes(tmp), name, None, None)
+        raw = read_raw_bytes(read_input_bytes(tmp), name, None, None)
     except MapdiffError as exc:
         raise DownloadError(
             f"{url}: the server sent something that is not a readable {archive.source} release "
