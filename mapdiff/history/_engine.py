@@ -30,7 +30,7 @@ from ..errors import ArgumentError, MissingDependencyError, quote
 from ..model.control_map import ControlMap
 from ..model.coverage import Coverage
 from ..model.measure import area_km2
-from ..model.shapes import polygonal as _polygonal
+from ..model.shapes import polygonal
 
 log = logging.getLogger("mapdiff")
 
@@ -85,8 +85,7 @@ def _centre(geoms) -> tuple[float, float]:
 
 def _read_clipped(data: bytes, path: str, aoi, source: str | None, check_source: bool = False) -> ControlMap:
     """One release read from its bytes through THE reading pipeline, clipped to ``aoi``."""
-    from ..io.detect import read_raw_bytes
-    from ..io.read import map_from_raw
+    from ..io.read import map_from_raw, read_raw_bytes
 
     raw = read_raw_bytes(data, Path(path).name, None, path)
     return map_from_raw(raw, source, clip=aoi, check_source=check_source and source is not None)
@@ -131,9 +130,9 @@ def _clip_map(m: ControlMap, aoi) -> ControlMap:
     """``m`` restricted to ``aoi``; unlike :meth:`ControlMap.clip` a map without coverage keeps none."""
     shapely.prepare(aoi)
     geoms = tuple(
-        g if shapely.covers(aoi, g) else _polygonal(shapely.intersection(g, aoi)) for g in m.geometries
+        g if shapely.covers(aoi, g) else polygonal(shapely.intersection(g, aoi)) for g in m.geometries
     )
-    cov = None if m.coverage is None else _polygonal(shapely.intersection(m.coverage, aoi))
+    cov = None if m.coverage is None else polygonal(shapely.intersection(m.coverage, aoi))
     return dataclasses.replace(m, geometries=geoms, domain=Coverage.whole(cov))
 
 
