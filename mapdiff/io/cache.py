@@ -42,10 +42,14 @@ import shapely
 
 from .. import _dirs
 from .._json import iso
+from .._version import __version__
 from ..labels import Label
 from ..model.control_map import ControlMap, NormalisationReport, Provenance, Repair
 from ..model.coverage import Coverage
+from ..places.regions import GEOGRAPHY_VERSION, region
+from ..profiles import get_profile, registered_profiles
 from .atomic import write_bytes
+from .gate import read_input_bytes
 
 __all__ = [
     "CACHE_ENV",
@@ -108,7 +112,6 @@ def profile_fingerprint(profile=None) -> str:
     >>> profile_fingerprint("deepstate") == profile_fingerprint("nzz")
     False
     """
-    from ..profiles import get_profile, registered_profiles
 
     if profile is None:
         profiles = registered_profiles()
@@ -141,8 +144,6 @@ def _profile_text(prof) -> str:
 
 
 def _file_digest(path: Path) -> str:
-    from .gate import read_input_bytes
-
     st = path.stat()
     key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
     if key not in _DIGESTS:
@@ -166,8 +167,6 @@ def release_key(content_sha256: str, aoi=None, profile=None, *, extra: str = "")
     >>> len(k), k == release_key("ab" * 32, None, "deepstate"), k == release_key("cd" * 32)
     (64, True, False)
     """
-    from .._version import __version__
-    from ..places.regions import GEOGRAPHY_VERSION
 
     h = hashlib.sha256()
     for part in (
@@ -274,8 +273,6 @@ def load(key: str, directory=None, *, read_as: str | None = None) -> ControlMap 
         n = len(labels)
         drawn = tuple(geoms[:n])
         if header.get("land") is not None:  # a whole-front map: land ∪ what it draws beyond
-            from ..places.regions import region
-
             if len(geoms) != 2 * n + 1:
                 return None
             # the very outline a fresh read speaks on, and the drawing cut as the read left it
@@ -305,8 +302,6 @@ def load(key: str, directory=None, *, read_as: str | None = None) -> ControlMap 
 
 
 def _detect_path(content_sha256: str, directory) -> Path:
-    from .._version import __version__
-
     h = hashlib.sha256()
     for part in (
         "detect=1",
@@ -325,7 +320,6 @@ def detected(content_sha256: str, directory=None) -> str | None:
     Recognising a source means parsing the file; a Creamy Caprice KML takes ~1 s, on every
     ``history`` or ``claims`` run that names no ``--source``.
     """
-    from ..profiles import get_profile
 
     path = _detect_path(content_sha256, directory)
     try:

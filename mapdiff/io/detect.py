@@ -16,6 +16,7 @@ from ..errors import FormatError
 from .formats import RawMap, from_gdf, from_table, read_ogr, read_parquet, read_shapefile_parts, read_zip
 from .gate import FGB_MAGIC, OGR_SUFFIXES, check_input_path, read_input_bytes, shapefile_parts
 from .geojson import read_geojson
+from .kml import read_kml
 
 __all__ = ["read_raw", "read_raw_bytes"]
 
@@ -96,8 +97,6 @@ def read_raw_bytes(data: bytes, name: str, crs, path: str | None, limits=None, *
             f"{name}: an HTML page, not a map (a saved error or login page?); download the map file itself"
         )
     elif head[:1] == b"<" or low.endswith(".kml"):
-        from .kml import read_kml
-
         raw = from_table(*read_kml(data, name, limits), name=name)
     elif head.startswith(b"PAR1"):
         raw = read_parquet(data, name, crs, limits)

@@ -15,6 +15,7 @@ from ..config import check_bytes, check_features, check_properties, current_limi
 from ..errors import FormatError, InputLimitError, MissingCRSError, quote
 from .crs import safe_crs, to_lonlat
 from .gate import ogr_frame, shapefile_frame, zip_holds_kml, zip_shapefile_parts
+from .kml import read_kmz
 
 __all__ = ["RawMap", "from_gdf", "from_table", "read_ogr", "read_parquet", "read_shapefile_parts", "read_zip"]
 
@@ -56,8 +57,6 @@ def read_shapefile_parts(parts: dict[str, bytes], name: str, crs, path, layer=No
 
 def read_zip(data: bytes, name: str, crs, path: str | None, limits=None) -> RawMap:
     if zip_holds_kml(data, name):
-        from .kml import read_kmz
-
         return from_table(*read_kmz(data, name, limits), name=name)
     return read_shapefile_parts(zip_shapefile_parts(data, name, limits), name, crs, path, None, limits)
 

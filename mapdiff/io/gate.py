@@ -426,7 +426,7 @@ def shapefile_frame(parts: dict[str, bytes], name: str, layer=None, limits=None)
         _check_dbf(parts[".dbf"], name)
     _check_shapefile_counts(parts, name)
     if parts.get(".prj", b"").strip():  # before GDAL parses it: no file, grid or URL in it
-        from .crs import safe_crs
+        from .crs import safe_crs  # crs imports the model (pyproj): the gate stays light
 
         safe_crs(parts[".prj"], f"{name} (its .prj)")
     with tempfile.TemporaryDirectory(prefix="mapdiff-shp-") as tmp:

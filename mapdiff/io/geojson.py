@@ -18,6 +18,7 @@ from ..config import check_features, check_json_depth, check_properties, check_t
 from ..errors import CRSError, FormatError, quote
 from .crs import safe_crs, to_lonlat
 from .formats import RawMap
+from .owl import COLLECTION_NAME, is_owl, read_owl
 
 __all__ = ["read_geojson"]
 
@@ -33,7 +34,6 @@ def read_geojson(data: bytes, name: str, crs, limits=None) -> RawMap:
         if not _surely_no_duplicate_keys(data, obj):
             obj = _loads(data, name)  # refuses a duplicate key, naming it
     top_level = None
-    from .owl import COLLECTION_NAME, is_owl, read_owl
 
     if is_owl(obj):
         table, geoms = read_owl(obj, name)

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from .._dates import as_date
+from .._dirs import cache_enabled
 from ..config import check_vertices, current_limits
 from ..errors import (
     CRSError,
@@ -37,8 +38,10 @@ from ..model.coverage import Coverage
 from ..model.measure import area_km2
 from ..model.normalisation import normalise
 from ..model.shapes import mostly_outside, polygonal, polygonal_parts
+from ..places.footprints import as_footprint
 from ..places.regions import drawn_beyond, drawn_extent, region
 from ..profiles import Profile, detect_profile, get_profile
+from . import cache as _cache
 from .detect import read_raw, read_raw_bytes
 from .formats import RawMap
 from .gate import check_input_path, read_input_bytes
@@ -141,8 +144,6 @@ def read_map(
         and coverage is None
         and clip is None
     ):
-        from .._dirs import cache_enabled
-
         if cache_enabled():
             return _read_map_cached(src, source, limits, layer)
     raw = read_raw(src, crs=crs, limits=limits, layer=layer)
@@ -151,8 +152,6 @@ def read_map(
 
 def _read_map_cached(src, source, limits, layer) -> ControlMap:
     """:func:`read_map` of a file through the read cache (see its ``cache``)."""
-    from . import cache as _cache
-
     path = check_input_path(src)
     if path.suffix.lower() == ".shp":  # several files make one map: read as it is
         return map_from_raw(read_raw(path, limits=limits, layer=layer), source)
@@ -182,8 +181,6 @@ def _read_map_cached(src, source, limits, layer) -> ControlMap:
         _cache.store(key, m, land=land)
         _cache.bound()  # least recently used entries go past MAPDIFF_CACHE_MAX_MB
     except OSError as exc:
-        from ..errors import MapdiffWarning
-
         warnings.warn(
             f"cannot write the read cache in {_cache.cache_dir()} ({exc}); going on without it "
             f"(set {_cache.CACHE_ENV} to a writable folder, or MAPDIFF_NO_CACHE=1)",
@@ -345,8 +342,6 @@ _BOXES: dict = {}
 
 
 def _boxes_of(items):
-    from ..places.footprints import as_footprint
-
     geoms = np.asarray(
         [g if isinstance(g, shapely.Geometry) else as_footprint(g).geometry for g in items], dtype=object
     )
@@ -468,8 +463,6 @@ def _file_name(raw: RawMap) -> str:
 
 def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cover) -> list:
     """One ``dropped_by_profile`` repair per reporting drop rule: polygons, km², names."""
-    from ..model.measure import area_km2
-
     out = []
     for why, rows in reported.items():
         g = polygonal_parts(shapely.force_2d(geoms[rows]))

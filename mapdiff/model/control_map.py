@@ -25,8 +25,10 @@ import shapely
 
 from .._geo import GeoResult
 from .._json import SCHEMA_VERSION, iso
-from ..errors import ArgumentError, UnknownLabelError
+from ..errors import ArgumentError, UnknownLabelError, UnknownSourceError
+from ..io.write import export_provenance
 from ..labels import NOT_COVERED, Label, as_label
+from .classes import label_colours, map_sides
 from .coverage import Coverage
 from .measure import area_km2
 from .shapes import polygonal
@@ -244,8 +246,7 @@ class ControlMap(GeoResult):
 
     @cached_property
     def _declared_classes(self) -> tuple[str, ...] | None:
-        from ..errors import UnknownSourceError
-        from ..profiles import get_profile
+        from ..profiles import get_profile  # profiles import pandas: a map is made without it
 
         try:
             return get_profile(self.provenance.profile).classes
@@ -459,13 +460,9 @@ class ControlMap(GeoResult):
         )
 
     def _export_provenance(self) -> dict:
-        from ..io.write import export_provenance
-
         return export_provenance("map_info", maps=[("map", self)])
 
     def _class_style(self) -> dict:
-        from .classes import label_colours, map_sides
-
         colours = label_colours(self.all_labels, sides=map_sides(self))
         return {
             k: (c, k + (" (background)" if k == str(self.background) else "")) for k, c in colours.items()

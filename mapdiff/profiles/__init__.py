@@ -65,7 +65,8 @@ import numpy as np
 import pandas as pd
 
 from .._dates import find_date
-from ..errors import ProfileError, UnknownSourceError
+from ..errors import FormatError, ProfileError, UnknownSourceError, quote
+from ..io.gate import read_input_bytes
 from ..labels import Label, as_label, canonical_side, canonical_status, clean_text
 
 __all__ = [
@@ -529,8 +530,6 @@ def load_profile(path) -> Profile:
     >>> load_profile(p).rules[0].label
     Label('controlled', 'UA')
     """
-    from ..errors import FormatError
-    from ..io.gate import read_input_bytes
 
     path = Path(path)
     if not path.exists() and not path.is_symlink():
@@ -658,8 +657,6 @@ def _present(value) -> bool:
 
 def _scalar(value, column: str, row: int) -> str:
     """A status or side cell as text; a list or object there is refused (not guessed at)."""
-    from ..errors import FormatError, quote
-
     if isinstance(value, list | dict | tuple):
         raise FormatError(
             f"feature {row}: its {column!r} is a {type(value).__name__} ({quote(value, 60)}), not a single "

@@ -222,8 +222,7 @@ def _validate_release(tmp: Path, archive: Archive, name: str, url: str, day=None
     refuse a release whose content states another date than the one asked for: stored
     under the asked date's name, it would be dated by that name from then on."""
     from ..errors import MapdiffError
-    from ..io.detect import read_raw_bytes
-    from ..io.gate import read_input_bytes
+    from ..io.read import read_input_bytes, read_raw_bytes
     from ..profiles import get_profile
 
     try:
