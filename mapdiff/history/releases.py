@@ -106,7 +106,7 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
     """The release date without parsing the file, if the profile allows it."""
     spec = profile.as_of if profile is not None else {}
     if spec.get("file_name"):
-        from ..profiles import MAX_MATCH_CHARS, _parse_format
+        from ..profiles import MAX_MATCH_CHARS, parse_format
 
         m = re.search(spec["file_name"], path.name[:MAX_MATCH_CHARS])
         if m:
@@ -114,7 +114,7 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
             # reading the file would: without it such a date reads as none and every file
             # was parsed whole just to be dated
             fmt = spec.get("format")
-            d = _parse_format(m.group(1), fmt) if fmt else find_date(m.group(1))
+            d = parse_format(m.group(1), fmt) if fmt else find_date(m.group(1))
             if d is not None:
                 return d
     prop = spec.get("property")

@@ -277,7 +277,7 @@ class Profile:
                 m = re.search(spec[key], text[:MAX_MATCH_CHARS])
                 if m:
                     fmt = spec.get("format")
-                    d = _parse_format(m.group(1), fmt) if fmt else find_date(m.group(1))
+                    d = parse_format(m.group(1), fmt) if fmt else find_date(m.group(1))
                     if d:
                         return d
         return None
@@ -293,7 +293,7 @@ def _search(col: pd.Series, rx: re.Pattern) -> np.ndarray:
     return np.fromiter((rx.search(str(v)[:n]) is not None for v in col), dtype=bool, count=len(col))
 
 
-def _parse_format(text: str, fmt: str) -> dt.date | None:
+def parse_format(text: str, fmt: str) -> dt.date | None:
     """A date written in a profile's ``as_of.format``: strptime codes, or ``"unix"``."""
     text = str(text).strip()
     try:
