@@ -213,6 +213,21 @@ def test_a_redated_map_keeps_the_whole_front_path(tmp_path, monkeypatch):
     _same(fast, _tiled(redated, b, monkeypatch), atol=1e-6 * fast.aoi_km2)
 
 
+def test_a_map_given_another_drawing_speaks_on_its_coverage_made_whole(tmp_path, monkeypatch):
+    """dataclasses.replace(m, geometries=...) of a map drawn past the land: that beyond was
+    the old drawing's, so the map keeps the same coverage, given whole, and compare() tiles."""
+    import dataclasses
+
+    a = _read(tmp_path, "a", [COAST_A])
+    b = _read(tmp_path, "b", [COAST_B])
+    redrawn = dataclasses.replace(a, geometries=tuple(list(a.geometries)))
+    assert a.domain.parts is not None and redrawn.domain.parts is None
+    assert shapely.equals(redrawn.coverage, a.coverage)
+    c = mapdiff.compare(redrawn, b)
+    assert not callable(c._aoi)
+    _same(c, mapdiff.compare(a, b), atol=1e-6 * c.aoi_km2)
+
+
 def test_a_map_whose_coverage_was_replaced_takes_the_tiled_path(tmp_path, monkeypatch):
     """The whole-front path takes a map's (land, beyond) while its coverage is the one
     reading made of them: made or not yet, pickled or not; a coverage given whole

@@ -479,7 +479,7 @@ def test_refresh_downloads_again(tmp_path, monkeypatch, capsys):
 
 # ------------------------------------------------------------------ patterns
 def test_profile_patterns_match_a_bounded_prefix():
-    from mapdiff.io import profiles
+    from mapdiff import profiles
 
     p = mapdiff.profiles.load_profile(ROOT / "mapdiff/profiles/deepstate.toml")
     assert p.name == "deepstate"  # the shipped patterns pass the backtracking check

@@ -215,6 +215,13 @@ class ControlMap(GeoResult):
     provenance: Provenance = field(default_factory=lambda: Provenance("unknown", "unknown"))
     report_base: NormalisationReport = field(default_factory=lambda: NormalisationReport(0, 0))
 
+    def __post_init__(self):
+        # land ∪ what a drawing draws beyond it, given another drawing (dataclasses.replace
+        # of the geometries): the beyond is no longer this map's, so the coverage is given whole
+        d = self.domain
+        if d.beyond is not None and d.drawn_from is not None and d.drawn_from is not self.geometries:
+            object.__setattr__(self, "domain", Coverage.whole(d.geometry))
+
     # ------------------------------------------------------------------ geometry
     @property
     def coverage(self):

@@ -69,6 +69,11 @@ class Coverage:
         return None if self.land is None else (self.land, self.beyond)
 
     @property
+    def drawn_from(self) -> tuple | None:
+        """The drawing (geometries) this coverage was made from, when known."""
+        return None if self._drawing is None else self._drawing[0]
+
+    @property
     def geometry(self):
         """The coverage as one geometry (lon/lat), or None; a union is made on first read."""
         if self.land is None:
