@@ -25,7 +25,7 @@ inline style overrides the shared one field by field.
 
 Geometries: Polygon with outer and inner rings, MultiGeometry (nested too), Point,
 LineString, LinearRing. Points and lines are kept here so that
-:func:`mapdiff.model.control_map.normalise` drops and counts them in its report. Altitudes are
+:func:`mapdiff.model.normalisation.normalise` drops and counts them in its report. Altitudes are
 ignored (KML is always WGS84 lon/lat[/alt]).
 
 Safety: XML is parsed with :mod:`defusedxml` and refuses any DTD, entity declaration
