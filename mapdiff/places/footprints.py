@@ -998,7 +998,7 @@ def footprint_from_file(path, *, name: str | None = None) -> Footprint:
             "pass a gazetteer name or the path of a polygon file"
         )
     from ..errors import MapdiffError
-    from ..io.gate import read_named_geometries
+    from ..io.detect import read_named_geometries
 
     try:  # the one input gate: local regular files, GDAL allow-listed, limits
         geoms, names = read_named_geometries(p)
