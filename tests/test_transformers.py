@@ -6,7 +6,7 @@ import numpy as np
 import pyproj
 import pytest
 
-from mapdiff.model.measure import _laea, _transformer, inverse_transformer
+from mapdiff.model.measure import _inverse_transformer, _laea, _transformer
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 
@@ -21,6 +21,6 @@ def test_pipelines_equal_from_crs(centre):
     rx, ry = ref.transform(x, y)
     assert np.array_equal(fx, rx) and np.array_equal(fy, ry)
     inv = pyproj.Transformer.from_crs(_laea(lon, lat), WGS84, always_xy=True)
-    bx, by = inverse_transformer(lon, lat).transform(fx, fy)
+    bx, by = _inverse_transformer(lon, lat).transform(fx, fy)
     ix, iy = inv.transform(rx, ry)
     assert np.array_equal(bx, ix) and np.array_equal(by, iy)

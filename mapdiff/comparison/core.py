@@ -56,9 +56,7 @@ from ..errors import ArgumentError, EmptyMapError
 from ..labels import NOT_COVERED, Label
 from ..model.classes import classify_pieces, comparison_sides, source_lean, source_name
 from ..model.control_map import ControlMap
-from ..model.measure import area_km2, to_equal_area
-from ..model.measure import inverse_transformer as _inverse_transformer
-from ..model.measure import segments as _segments
+from ..model.measure import _inverse_transformer, _segments, area_km2, to_equal_area
 from ..model.shapes import polygonal as _polygonal
 from ..model.shapes import polygonal_parts
 from ..places.gazetteer import towns

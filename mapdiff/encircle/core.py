@@ -59,7 +59,7 @@ from .._json import SCHEMA_VERSION, iso, jsonable
 from ..errors import ArgumentError, CoverageError, MapdiffError
 from ..labels import ENCIRCLED, canonical_side, resolve_side
 from ..model.classes import source_lean, source_name
-from ..model.measure import area_km2, centre_of, from_equal_area, to_equal_area
+from ..model.measure import _centre, area_km2, from_equal_area, to_equal_area
 from ..places.footprints import as_footprint
 
 __all__ = ["GREY_POLICIES", "Encirclement", "check_encircled_labels", "encirclement", "pocket_footprint"]
@@ -434,7 +434,7 @@ class _Frame:
     """The local equal-area frame (metres) mapdiff measures an area in, both ways."""
 
     def __init__(self, geom):
-        self.centre = centre_of(geom)
+        self.centre = _centre(geom)
 
     def to_m(self, g):
         return to_equal_area(g, self.centre)
@@ -498,7 +498,7 @@ def _largest_part(parts):
     upper = deg2 * np.where(crosses, 1.0, np.cos(lat.min(axis=1))) * 1.01
     lower = deg2 * np.cos(np.minimum(lat.max(axis=1), math.pi / 2)) * 0.99
     cand = np.flatnonzero(upper >= lower.max())
-    km2 = area_km2(parts[cand], centre=centre_of(parts))
+    km2 = area_km2(parts[cand], centre=_centre(parts))
     return parts[cand[int(np.argmax(km2))]]
 
 

@@ -21,8 +21,7 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 _MAX_SEGMENT_DEG = 0.01  # ~1 km: longer edges are densified before projecting
 
 
-def centre_of(geoms) -> tuple[float, float]:
-    """(lon, lat) of the middle of the geometries' bounds: the centre an area is measured at."""
+def _centre(geoms) -> tuple[float, float]:
     arr = np.atleast_1d(np.asarray(geoms, dtype=object))
     arr = arr[~shapely.is_empty(arr) & ~shapely.is_missing(arr)] if arr.size else arr
     if arr.size == 0:
@@ -54,8 +53,7 @@ def _transformer(lon: float, lat: float) -> pyproj.Transformer:
 
 
 @lru_cache(maxsize=256)
-def inverse_transformer(lon: float, lat: float) -> pyproj.Transformer:
-    """The equal-area (LAEA) projection centred at (lon, lat) back to lon/lat."""
+def _inverse_transformer(lon: float, lat: float) -> pyproj.Transformer:
     return pyproj.Transformer.from_pipeline(
         "+proj=pipeline +step +inv "
         + _LAEA_STEP.format(lat=lat, lon=lon)
@@ -91,7 +89,7 @@ def equal_area_crs(geoms) -> pyproj.CRS:
     >>> equal_area_crs(shapely.box(37.1, 48.2, 37.3, 48.4)).coordinate_operation.method_name
     'Lambert Azimuthal Equal Area'
     """
-    lon, lat = centre_of(geoms)
+    lon, lat = _centre(geoms)
     return _laea(round(lon, 1), round(lat, 1))
 
 
@@ -115,7 +113,7 @@ def to_equal_area(geoms, centre: tuple[float, float] | None = None):
     >>> round(sq.area / 1e6, 4)
     0.8297
     """
-    lon, lat = centre if centre is not None else centre_of(geoms)
+    lon, lat = centre if centre is not None else _centre(geoms)
     tr = _transformer(round(lon, 1), round(lat, 1))
 
     def _fwd(coords: np.ndarray) -> np.ndarray:
@@ -151,7 +149,7 @@ def from_equal_area(geoms, centre: tuple[float, float]):
     >>> [round(v, 6) for v in back.bounds]
     [37.0, 48.0, 37.01, 48.01]
     """
-    tr = inverse_transformer(round(centre[0], 1), round(centre[1], 1))
+    tr = _inverse_transformer(round(centre[0], 1), round(centre[1], 1))
     return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
 
 
@@ -230,7 +228,7 @@ def _densify_rings(geoms: np.ndarray, d: float) -> np.ndarray:
     return result
 
 
-def segments(lines):
+def _segments(lines):
     """Every segment of (multi)line geometries as an array of 2-point LineStrings."""
     parts = shapely.get_parts(lines)
     if len(parts) == 0:

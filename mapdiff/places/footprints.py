@@ -52,7 +52,7 @@ from .._geo import GeoResult
 from .._json import SCHEMA_VERSION
 from .._resources import data_dir
 from ..errors import ArgumentError, CRSError, FormatError, UnknownPlaceError
-from ..model.measure import area_km2, cached_transformer, equal_area_crs, inverse_transformer
+from ..model.measure import _inverse_transformer, area_km2, cached_transformer, equal_area_crs
 from ._cache import OSM_BOUNDARY, cached_boundary
 
 __all__ = [
@@ -297,7 +297,7 @@ def _grown(geom, km: float):
 @lru_cache(maxsize=1024)
 def _disc(lon: float, lat: float, km2: float):
     """A geodesic disc of ``km2`` around (lon, lat) (cached: geometries are immutable)."""
-    inv = inverse_transformer(lon, lat)  # the LAEA centred here, back to lon/lat
+    inv = _inverse_transformer(lon, lat)  # the LAEA centred here, back to lon/lat
     r = math.sqrt(km2 * 1e6 / math.pi)
     circle = shapely.Point(0, 0).buffer(r, quad_segs=32)
     # the 128-gon is a little smaller than the circle: scale it to the stated area
@@ -998,7 +998,7 @@ def footprint_from_file(path, *, name: str | None = None) -> Footprint:
             "pass a gazetteer name or the path of a polygon file"
         )
     from ..errors import MapdiffError
-    from ..io.detect import read_named_geometries
+    from ..io.gate import read_named_geometries
 
     try:  # the one input gate: local regular files, GDAL allow-listed, limits
         geoms, names = read_named_geometries(p)

@@ -36,7 +36,7 @@ from functools import lru_cache
 import numpy as np
 import shapely
 
-from ..model.measure import area_km2, segments
+from ..model.measure import _segments, area_km2
 from .regions import region
 
 __all__ = ["NOT_DRAWN_KEYS", "crimea", "not_drawn_keys", "russian_land_border", "select_not_drawn"]
@@ -81,7 +81,7 @@ def russian_land_border():
 @lru_cache(maxsize=1)
 def _border_tree():
     """The border's segments in a tree: components far from it are never measured."""
-    return shapely.STRtree(segments(russian_land_border()))
+    return shapely.STRtree(_segments(russian_land_border()))
 
 
 def not_drawn_keys(m) -> tuple[str, ...]:
