@@ -332,7 +332,7 @@ def _geo_file(name: str) -> Path | None:
 @lru_cache(maxsize=16)
 def _line_layer(path: str) -> tuple:
     """(lines as a shapely array, STRtree) of a GeoJSON/vector file: polygons become their outlines."""
-    from ..io.detect import read_geometries
+    from ..io.gate import read_geometries
 
     # the input gate: a user's context layer is a local regular file, and GDAL sees it only
     # as a signature-checked GeoPackage/FlatGeobuf/Shapefile (lon/lat out)

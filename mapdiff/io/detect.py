@@ -18,7 +18,7 @@ from .gate import FGB_MAGIC, OGR_SUFFIXES, check_input_path, read_input_bytes, s
 from .geojson import read_geojson
 from .kml import read_kml
 
-__all__ = ["read_geometries", "read_named_geometries", "read_raw", "read_raw_bytes"]
+__all__ = ["read_raw", "read_raw_bytes"]
 
 
 # ------------------------------------------------------------------ raw reading
@@ -124,28 +124,3 @@ def _refuse_wide_text(data: bytes, name: str) -> None:
         raise FormatError(
             f"{name}: UTF-16 or UTF-32 text; mapdiff reads GeoJSON and KML as UTF-8: save the file as UTF-8"
         )
-
-
-# ------------------------------------------------------------------ polygon files
-def read_geometries(path, limits=None) -> list:
-    """The geometries of a polygon file (``--aoi``, ``--place FILE``, ``--rear``), in the file's CRS
-    converted to lon/lat where it states one.
-
-    GeoJSON (lon/lat), KML/KMZ, GeoPackage, FlatGeobuf and Shapefile (also zipped), all
-    through the gate; geometries only (a polygon file carries no labels).
-    """
-    return read_named_geometries(path, limits)[0]
-
-
-def read_named_geometries(path, limits=None) -> tuple[list, list]:
-    """``(geometries, names)`` of a polygon file: :func:`read_geometries` plus the ``name``
-    property of each feature where the format has one (None elsewhere).
-
-    Read exactly as a map is (:func:`read_raw`): the same gate, limits,
-    nesting bound, CRS gate and geometry parsing, so a polygon file is never read more
-    loosely than a map (GeometryCollections are kept whole, for the caller to take their
-    polygons from).
-    """
-    raw = read_raw(check_input_path(path, "polygon file"), limits=limits)
-    names = list(raw.table["name"]) if "name" in raw.table.columns else [None] * len(raw.geoms)
-    return list(raw.geoms), names

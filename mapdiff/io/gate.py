@@ -25,7 +25,9 @@ from ..errors import FormatError, InputLimitError, quote
 __all__ = [
     "check_input_path",
     "ogr_frame",
+    "read_geometries",
     "read_input_bytes",
+    "read_named_geometries",
     "shapefile_frame",
     "shapefile_parts",
 ]
@@ -481,3 +483,18 @@ def zip_shapefile_parts(data: bytes, name: str, limits=None) -> dict[str, bytes]
             check_bytes(len(blob), name, limits)
             parts["." + ext.lower()] = blob
     return parts
+
+
+def read_geometries(path, limits=None) -> list:
+    """The geometries of a polygon file (``--aoi``, ``--place FILE``, ``--rear``, a
+    figure's context layer): :func:`mapdiff.io.read.read_geometries`, the map reader."""
+    return read_named_geometries(path, limits)[0]
+
+
+def read_named_geometries(path, limits=None) -> tuple[list, list]:
+    """``(geometries, names)`` of a polygon file, read exactly as a map is
+    (:func:`mapdiff.io.read.read_named_geometries`; looked up at call time: the reader
+    builds on this gate)."""
+    import importlib
+
+    return importlib.import_module(".read", __package__).read_named_geometries(path, limits)

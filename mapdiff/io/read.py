@@ -50,8 +50,10 @@ __all__ = [
     "RawMap",
     "check_input_path",
     "map_from_raw",
+    "read_geometries",
     "read_input_bytes",
     "read_map",
+    "read_named_geometries",
     "read_raw",
 ]
 
@@ -715,3 +717,28 @@ def _check_antimeridian(geoms: np.ndarray, name: str, bounds=None) -> None:
             f"{name}: feature {i} spans {b[wide[0], 2] - b[wide[0], 0]:.0f}° of longitude: it crosses "
             "the antimeridian without being split; split it at ±180° (RFC 7946, 3.1.9)"
         )
+
+
+# ------------------------------------------------------------------ polygon files
+def read_geometries(path, limits=None) -> list:
+    """The geometries of a polygon file (``--aoi``, ``--place FILE``, ``--rear``), in the file's CRS
+    converted to lon/lat where it states one.
+
+    GeoJSON (lon/lat), KML/KMZ, GeoPackage, FlatGeobuf and Shapefile (also zipped), all
+    through the gate; geometries only (a polygon file carries no labels).
+    """
+    return read_named_geometries(path, limits)[0]
+
+
+def read_named_geometries(path, limits=None) -> tuple[list, list]:
+    """``(geometries, names)`` of a polygon file: :func:`read_geometries` plus the ``name``
+    property of each feature where the format has one (None elsewhere).
+
+    Read exactly as a map is (:func:`mapdiff.io.read.read_raw`): the same gate, limits,
+    nesting bound, CRS gate and geometry parsing, so a polygon file is never read more
+    loosely than a map (GeometryCollections are kept whole, for the caller to take their
+    polygons from).
+    """
+    raw = read_raw(check_input_path(path, "polygon file"), limits=limits)
+    names = list(raw.table["name"]) if "name" in raw.table.columns else [None] * len(raw.geoms)
+    return list(raw.geoms), names
