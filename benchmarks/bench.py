@@ -101,8 +101,7 @@ def bench_claim(data: Path, reps: int) -> None:
 
     import mapdiff
     from mapdiff.model.measure import cached_transformer, equal_area_crs
-    from mapdiff.places import footprints as F
-    from mapdiff.places import shapes
+    from mapdiff.places import footprints as F, shapes
 
     path = data / "deepstate" / "deepstatemap_data_20251127.geojson"
     m = mapdiff.read_map(path)
@@ -373,7 +372,7 @@ def bench_update(data: Path, reps: int) -> None:
 def _floor_chunk(paths) -> int:
     import orjson
 
-    from mapdiff.io.read import _fast_shape
+    from mapdiff.io.geojson import _fast_shape
 
     n = 0
     for p in paths:
@@ -537,7 +536,7 @@ def reference_measure(m, fps, centre):
     by the coverage. The fast kernel decides most footprints without a test or a cut."""
     from mapdiff.model.measure import area_km2
 
-    drawn = m._clipped
+    drawn = m.clipped
     total = area_km2(fps, centre=centre)
     areas = np.zeros((len(drawn) + (m.background is not None), len(fps)))
     tree = shapely.STRtree(fps)
@@ -560,12 +559,15 @@ def check_kernel(paths, fps) -> float:
     """Largest |km²| difference between the runner's kernel and the naive way, on the maps
     the runner reads (clipped to the places' area), one memo across the days as in a run."""
     from mapdiff.history import _engine as R
-    from mapdiff.io.read import _read_bytes, _read_map
+    from mapdiff.io.detect import read_raw_bytes
+    from mapdiff.io.read import map_from_raw
 
     geoms = np.asarray([f.geometry for f in fps], dtype=object)
     aoi, centre, memo, worst = R._aoi(geoms), R._centre(geoms), {}, 0.0
     for p in paths:
-        m = _read_map(_read_bytes(Path(p).read_bytes(), Path(p).name, None, str(p)), "deepstate", clip=aoi)
+        m = map_from_raw(
+            read_raw_bytes(Path(p).read_bytes(), Path(p).name, None, str(p)), "deepstate", clip=aoi
+        )
         _, areas, covered, _ = R.measure_footprints(m, geoms, centre, memo)
         ref_areas, ref_covered = reference_measure(m, geoms, centre)
         worst = max(worst, float(np.abs(areas - ref_areas).max()), float(np.abs(covered - ref_covered).max()))

@@ -1239,9 +1239,9 @@ def test_cli_bad_input_exits_2_without_traceback(name, cli):
 
 def test_history_reads_obey_the_limits(tmp_path, monkeypatch):
     """Releases/history read release bytes themselves; the limits still apply."""
-    from mapdiff.io.read import _read_bytes
+    from mapdiff.io.detect import read_raw_bytes
 
     p = gen_huge_ring(tmp_path)
     monkeypatch.setenv("MAPDIFF_MAX_VERTICES", "1000")
     with pytest.raises(errors.InputLimitError, match=r"huge_ring\.geojson"):
-        _read_bytes(p.read_bytes(), p.name, None, str(p))
+        read_raw_bytes(p.read_bytes(), p.name, None, str(p))

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 import shapely
 from conftest import GREY, RU, UA, shared_file
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import mapdiff
 from mapdiff import check_claim, normalise

@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from mapdiff import compare, compare_many, normalise
 from mapdiff.errors import ArgumentError

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import shapely
 from conftest import RU, shared_file
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import mapdiff
 import mapdiff.comparison.core as C
+from mapdiff.model.coverage import Coverage
 from mapdiff.model.measure import area_km2, geodesic_area_km2
 from mapdiff.places.regions import region
 
@@ -61,7 +61,8 @@ INLAND = shapely.box(37.0, 48.0, 37.2, 48.2)
 def test_whole_front_path_equals_the_tiled_path(tmp_path, monkeypatch):
     a = _read(tmp_path, "a", [COAST_A, INLAND])
     b = _read(tmp_path, "b", [COAST_B, shapely.box(37.05, 48.0, 37.25, 48.2)])
-    assert a._land is not None and b._land is not None and a._land[1] is not None  # drawn past the land
+    assert a.domain.parts is not None and b.domain.parts is not None  # read on the land outline
+    assert a.domain.beyond is not None  # drawn past the land
     fast = mapdiff.compare(a, b)
     assert callable(fast._aoi)  # the whole-front path: the AOI not built yet
     tiled = _tiled(a, b, monkeypatch)
@@ -96,7 +97,7 @@ def test_drawn_water_is_measured_against_geodesic(tmp_path):
     b = _read(tmp_path, "b", [COAST_B])
     c = mapdiff.compare(a, b)
     ct = c.crosstab
-    drawn_a = shapely.intersection(COAST_A, shapely.union(region("ukraine"), a._land[1]))
+    drawn_a = shapely.intersection(COAST_A, shapely.union(region("ukraine"), a.domain.beyond))
     only_a_water = shapely.difference(shapely.difference(drawn_a, COAST_B), region("ukraine"))
     assert ct.loc[str(RU), "not_covered"] == pytest.approx(geodesic_area_km2(only_a_water), rel=1e-3)
     both = geodesic_area_km2(shapely.intersection(drawn_a, shapely.intersection(COAST_B, b.coverage)))
@@ -121,7 +122,6 @@ def test_a_map_drawing_its_background_gives_one_piece_per_label_pair(tmp_path, m
     b = dataclasses.replace(
         b, labels=(*b.labels, ua), geometries=(*b.geometries, shapely.box(37.1, 48.0, 37.3, 48.2))
     )
-    b.__dict__.pop("_clipped", None)
     fast = mapdiff.compare(a, b)
     assert callable(fast._aoi)
     p = fast.pieces[fast.pieces.cause == "agree"]
@@ -185,12 +185,10 @@ def test_deferred_coverage_is_made_once_and_survives_pickling(tmp_path):
     then kept; a pickled map (process pools, dask) gives the same coverage."""
     import pickle
 
-    from mapdiff.model.control_map import _Union
-
     a = _read(tmp_path, "a", [COAST_A])
-    assert isinstance(a.__dict__["_coverage_value"], _Union)  # not made by reading
+    assert "_made" not in a.domain.__dict__  # not made by reading
     back = pickle.loads(pickle.dumps(a))
-    land, beyond = a._land
+    land, beyond = a.domain.parts
     cov = a.coverage
     assert cov is a.coverage  # made once
     assert shapely.equals(cov, shapely.union(land, beyond))
@@ -198,10 +196,42 @@ def test_deferred_coverage_is_made_once_and_survives_pickling(tmp_path):
     assert back.area(RU) == pytest.approx(a.area(RU), rel=1e-12)
 
 
+def test_a_redated_map_keeps_the_whole_front_path(tmp_path, monkeypatch):
+    """dataclasses.replace(m, as_of=...) (history dates a release by its file name) keeps
+    the coverage reading made, land ∪ the drawing past it, unmade: the whole-front path."""
+    import dataclasses
+    import datetime as dt
+
+    a = _read(tmp_path, "a", [COAST_A, INLAND])
+    b = _read(tmp_path, "b", [COAST_B])
+    redated = dataclasses.replace(a, as_of=dt.date(2025, 11, 20))
+    fast = mapdiff.compare(redated, b)
+    assert callable(fast._aoi)  # the whole-front path
+    assert redated.domain is a.domain and "_made" not in a.domain.__dict__  # the union not made
+    assert redated.clipped is a.clipped  # the drawing as reading cut it
+    _same(fast, _tiled(redated, b, monkeypatch), atol=1e-6 * fast.aoi_km2)
+
+
+def test_a_map_given_another_drawing_speaks_on_its_coverage_made_whole(tmp_path, monkeypatch):
+    """dataclasses.replace(m, geometries=...) of a map drawn past the land: that beyond was
+    the old drawing's, so the map keeps the same coverage, given whole, and compare() tiles."""
+    import dataclasses
+
+    a = _read(tmp_path, "a", [COAST_A])
+    b = _read(tmp_path, "b", [COAST_B])
+    redrawn = dataclasses.replace(a, geometries=tuple(list(a.geometries)))
+    assert a.domain.parts is not None and redrawn.domain.parts is None
+    assert shapely.equals(redrawn.coverage, a.coverage)
+    c = mapdiff.compare(redrawn, b)
+    assert not callable(c._aoi)
+    _same(c, mapdiff.compare(a, b), atol=1e-6 * c.aoi_km2)
+
+
 def test_a_map_whose_coverage_was_replaced_takes_the_tiled_path(tmp_path, monkeypatch):
-    """The whole-front path trusts a map's (land, beyond) only while its coverage is the
-    one reading made of them: made or not yet, pickled or not; a coverage set any other
-    way (dataclasses.replace) sends the comparison down the tiled path."""
+    """The whole-front path takes a map's (land, beyond) while its coverage is the one
+    reading made of them: made or not yet, pickled or not; a coverage given whole
+    (dataclasses.replace(m, domain=Coverage.whole(...))) sends the comparison down the
+    tiled path."""
     import dataclasses
     import pickle
 
@@ -212,9 +242,9 @@ def test_a_map_whose_coverage_was_replaced_takes_the_tiled_path(tmp_path, monkey
     a2, b2 = pickle.loads(pickle.dumps((a, b)))  # one land outline, pickled together
     assert callable(mapdiff.compare(a2, b2)._aoi)
     smaller = dataclasses.replace(
-        a, coverage=shapely.intersection(a.coverage, shapely.box(30.0, 46.0, 30.7, 47.0))
+        a, domain=Coverage.whole(shapely.intersection(a.coverage, shapely.box(30.0, 46.0, 30.7, 47.0)))
     )
-    assert smaller._land is not None  # replace kept the stale parts ...
+    assert smaller.domain.parts is None  # no stale parts to trust
     c = mapdiff.compare(smaller, b)
-    assert not callable(c._aoi)  # ... but they are not trusted
+    assert not callable(c._aoi)
     _same(c, _tiled(smaller, b, monkeypatch), atol=1e-9)

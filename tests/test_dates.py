@@ -6,8 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import mapdiff
 from mapdiff._dates import as_date, find_date

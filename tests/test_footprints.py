@@ -460,8 +460,7 @@ def test_gazetteer_geometries_read_in_one_pass_equal_the_per_feature_reading():
 def test_shipped_footprints_are_built_once_per_gazetteer():
     """A claim asks for the same footprints several times (its sensitivity table): the
     immutable Footprint is built once, and again when the gazetteer is reloaded."""
-    from mapdiff.places import footprints as F
-    from mapdiff.places import names
+    from mapdiff.places import footprints as F, names
 
     a = F.footprint("Pokrovsk")
     assert F.footprint("Покровськ") is a  # any alias, the same object

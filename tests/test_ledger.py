@@ -26,7 +26,7 @@ from mapdiff.claims.ledger import (
 )
 from mapdiff.errors import LedgerError, MapdiffError, StaleReleaseWarning, UnknownPlaceError
 from mapdiff.labels import Label
-from mapdiff.model.control_map import normalise
+from mapdiff.model.normalisation import normalise
 from mapdiff.places.footprints import footprint_from_geometry, place_names
 
 RU, UA = Label("controlled", "RU"), Label("controlled", "UA")

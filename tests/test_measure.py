@@ -6,8 +6,7 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from mapdiff.model.measure import area_km2, equal_area_crs, geodesic_area_km2, to_equal_area
 

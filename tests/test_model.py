@@ -9,8 +9,7 @@ import pyproj
 import pytest
 import shapely
 from conftest import GREY, RU, UA
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from mapdiff import area_km2, normalise
 from mapdiff.errors import ArgumentError, EmptyMapError, UnknownLabelError
@@ -198,3 +197,27 @@ def test_mostly_outside_features_dropped_or_clipped_as_asked():
         geod_km2(shapely.box(1, 0, 1.5, 1)), rel=1e-3
     )
     assert "outside_coverage_dropped" not in kinds(kept)
+
+
+def test_a_coverage_on_land_is_one_value_kept_by_replace():
+    """ControlMap.domain: land ∪ beyond made once, on first read of ``coverage``; the map's
+    areas measure against it; dataclasses.replace(as_of=...) and pickling keep the value."""
+    import dataclasses
+    import datetime as dt
+    import pickle
+
+    from mapdiff.model import ControlMap, Coverage
+
+    land, beyond = shapely.box(0, 0, 1, 1), shapely.box(1, 0, 1.5, 1)
+    drawn = (shapely.box(0.8, 0, 1.5, 1),)
+    cov = Coverage.on_land(land, beyond, drawing=(drawn, drawn))
+    m = ControlMap((RU,), drawn, cov, UA, "x")
+    assert m.clipped is drawn and "_made" not in cov.__dict__  # the cut known, the union not made
+    assert m.coverage is m.coverage and shapely.equals(m.coverage, shapely.box(0, 0, 1.5, 1))
+    assert m.area(UA) == pytest.approx(area_km2(shapely.box(0, 0, 0.8, 1)), rel=1e-9)
+    later = dataclasses.replace(m, as_of=dt.date(2025, 1, 1))
+    assert later.domain is cov and later.clipped is drawn
+    back = pickle.loads(pickle.dumps(m))
+    assert back.domain.parts is not None and back.clipped is back.geometries
+    assert Coverage.whole(None).geometry is None and Coverage.whole(land).parts is None
+    assert m.clip(shapely.box(0, 0, 1, 1)).domain.parts is None  # a clip gives its coverage whole

@@ -26,8 +26,7 @@ import warnings
 import numpy as np
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import mapdiff
 from mapdiff import normalise

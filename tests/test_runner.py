@@ -117,7 +117,7 @@ def _naive_measure(m, fps, centre):
 
     from mapdiff.model.measure import area_km2
 
-    drawn = [shapely.get_parts(g) for g in m._clipped]
+    drawn = [shapely.get_parts(g) for g in m.clipped]
     areas = np.zeros((len(drawn) + (m.background is not None), len(fps)))
     for k, parts in enumerate(drawn):
         for p in parts:
@@ -137,7 +137,7 @@ def _front_map(seed: int, coverage: bool, advance: bool = False):
     import numpy as np
     import shapely
 
-    from mapdiff.model.control_map import normalise
+    from mapdiff.model.normalisation import normalise
 
     rng = np.random.default_rng(seed)
     ys = np.linspace(47.0, 49.0, 400)

@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import GREY, RU, UA, geodesic_km2, shared_file
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import mapdiff
 from mapdiff import Releases, normalise

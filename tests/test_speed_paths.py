@@ -113,9 +113,7 @@ def test_read_cache_gives_the_fresh_read(tmp_path, monkeypatch):
     is ignored and rewritten; MAPDIFF_NO_CACHE=1 neither reads nor writes."""
     import shutil
 
-    from mapdiff.io import cache
-    from mapdiff.io import read as R
-    from mapdiff.model.control_map import _speaks_on_land
+    from mapdiff.io import cache, read as R
 
     monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "c"))
     pa = shared_file("deepstate/deepstatemap_data_20251127.geojson")
@@ -131,7 +129,7 @@ def test_read_cache_gives_the_fresh_read(tmp_path, monkeypatch):
     assert len(entries) == 2
 
     calls = []
-    monkeypatch.setattr(R, "_read_map", lambda *a, **k: calls.append(a) or fresh[0])
+    monkeypatch.setattr(R, "map_from_raw", lambda *a, **k: calls.append(a) or fresh[0])
     copy = tmp_path / "renamed.geojson"
     shutil.copyfile(pa, copy)
     warm = [mapdiff.read_map(p, cache=True) for p in (copy, pb)]
@@ -142,9 +140,9 @@ def test_read_cache_gives_the_fresh_read(tmp_path, monkeypatch):
     for f, w in zip(fresh, warm, strict=True):
         assert f.labels == w.labels and f.background == w.background and f.as_of == w.as_of
         assert all(shapely.equals_exact(x, y, 0) for x, y in zip(f.geometries, w.geometries, strict=True))
-        assert all(shapely.equals_exact(x, y, 0) for x, y in zip(f._clipped, w._clipped, strict=True))
-        assert _speaks_on_land(f) == _speaks_on_land(w)
-        assert f._land is None or f._land[0] is w._land[0]
+        assert all(shapely.equals_exact(x, y, 0) for x, y in zip(f.clipped, w.clipped, strict=True))
+        assert (f.domain.parts is None) == (w.domain.parts is None)
+        assert f.domain.land is w.domain.land
         assert shapely.equals_exact(f.coverage, w.coverage, 0)
     d_fresh = mapdiff.compare(*fresh).to_dict()
     d_warm = mapdiff.compare(mapdiff.read_map(pa, cache=True), warm[1]).to_dict()
@@ -222,7 +220,7 @@ def test_series_reads_whole_releases_through_the_read_cache(tmp_path, monkeypatc
     first = Releases([path], source="generic", dates=["2025-11-27"])[0]
     assert len(list((tmp_path / "c" / "releases").glob("*.mdr"))) == 1
     with monkeypatch.context() as m:
-        m.setattr(R, "_read_map", lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed again")))
+        m.setattr(R, "map_from_raw", lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed again")))
         again = Releases([path], source="generic", dates=["2025-11-27"])[0]
     assert again.area(RU) == pytest.approx(first.area(RU), rel=1e-12)
     assert again.as_of == first.as_of

@@ -24,7 +24,7 @@ from mapdiff.claims.ledger import COLUMNS, Claim
 from mapdiff.claims.tracker import track
 from mapdiff.cli import main
 from mapdiff.errors import MapdiffError
-from mapdiff.model.control_map import normalise
+from mapdiff.model.normalisation import normalise
 from mapdiff.places.footprints import footprint, footprint_from_geometry, sensitivity_footprints
 
 SQUARE = shapely.box(37.0, 48.0, 37.2, 48.2)

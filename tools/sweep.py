@@ -274,7 +274,7 @@ def _permuted(u: _Unit, m, path, source, areas, shares, towns, tag) -> None:
     import numpy as np
 
     from mapdiff import check_claim
-    from mapdiff.io.read import _read_map, read_raw
+    from mapdiff.io.read import map_from_raw, read_raw
 
     raw = read_raw(path)
     n = len(raw.geoms)
@@ -288,7 +288,7 @@ def _permuted(u: _Unit, m, path, source, areas, shares, towns, tag) -> None:
         table = raw.table.iloc[idx].reset_index(drop=True)
         table.attrs = dict(raw.table.attrs)
         other = dataclasses.replace(raw, table=table, geoms=raw.geoms[idx])
-        m2 = u.op(f"{tag}: read {name}", _read_map, other, source)
+        m2 = u.op(f"{tag}: read {name}", map_from_raw, other, source)
         if m2 is None:
             continue
         a2 = {str(k): float(v) for k, v in m2.areas().items()}

@@ -58,8 +58,9 @@ from ..errors import ArgumentError, CoverageError
 from ..io.write import one_map_provenance
 from ..labels import CONTESTED, NOT_COVERED, resolve_side
 from ..model.classes import CLAIM_COLOURS, source_lean, source_name
-from ..model.control_map import ControlMap, _polygonal
+from ..model.control_map import ControlMap
 from ..model.measure import area_km2
+from ..model.shapes import polygonal
 from ..places.footprints import as_footprint, sensitivity_footprints
 
 __all__ = [
@@ -427,14 +428,14 @@ def _measure(cmap, geom, side: str) -> dict:
     shapely.prepare(geom)
     cov = cmap.coverage
     covered_all = cov is None or cov is geom or bool(shapely.covers(cov, geom))
-    inside = geom if covered_all else _polygonal(shapely.intersection(geom, cov))
+    inside = geom if covered_all else polygonal(shapely.intersection(geom, cov))
     labels, geoms = cmap._drawn_parts(geom, inside)
     bg = cmap.background
     bg_geom = None
     if bg is not None and (bg.status == CONTESTED or (bg.holds and bg.side == side)):
         drawn = geoms[0] if len(geoms) == 1 else shapely.union_all(np.asarray(geoms, dtype=object))
-        bg_geom = _polygonal(shapely.difference(inside, drawn)) if geoms else inside
-    outside = None if covered_all else _polygonal(shapely.difference(geom, cov))
+        bg_geom = polygonal(shapely.difference(inside, drawn)) if geoms else inside
+    outside = None if covered_all else polygonal(shapely.difference(geom, cov))
     extra = [g for g in (bg_geom, outside) if g is not None]
     sizes = area_km2(np.asarray([*geoms, *extra, inside, geom], dtype=object))
     total, inside_km2 = float(sizes[-1]), float(sizes[-2])
@@ -446,7 +447,7 @@ def _measure(cmap, geom, side: str) -> dict:
             i = labels.index(bg)
             parts[i] += bg_km2
             if bg_geom is not None:
-                geoms[i] = _polygonal(shapely.union(geoms[i], bg_geom))
+                geoms[i] = polygonal(shapely.union(geoms[i], bg_geom))
         else:
             labels.append(bg)
             parts = np.append(parts, bg_km2)

@@ -56,8 +56,9 @@ from .._json import SCHEMA_VERSION, iso, jsonable
 from ..errors import ArgumentError, EmptyMapError
 from ..labels import NOT_COVERED, Label
 from ..model.classes import classify_pieces, comparison_sides, source_lean, source_name
-from ..model.control_map import ControlMap, _polygonal, _speaks_on_land, polygonal_parts
-from ..model.measure import _inverse_transformer, _segments, area_km2, to_equal_area
+from ..model.control_map import ControlMap
+from ..model.measure import area_km2, inverse_transformer, segments, to_equal_area
+from ..model.shapes import polygonal, polygonal_parts
 from ..places.gazetteer import towns
 from ..places.scope import not_drawn_keys, select_not_drawn
 
@@ -318,7 +319,7 @@ def _displacement_stats(line_a, line_b, unproj) -> dict:
     pts_all, d_all = [], []
     for src, dst in ((line_a, line_b), (line_b, line_a)):
         pts = _sample_lines(src, step)
-        tree = shapely.STRtree(_segments(dst))
+        tree = shapely.STRtree(segments(dst))
         _, dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
         pts_all.append(pts)
         d_all.append(dist)
@@ -406,7 +407,7 @@ def line_displacement(a, b, *, aoi=None) -> pd.DataFrame:
         centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
 
         def unproj(xy):
-            return _inverse_transformer(round(centre[0], 1), round(centre[1], 1)).transform(*xy)
+            return inverse_transformer(round(centre[0], 1), round(centre[1], 1)).transform(*xy)
 
         proj = to_equal_area(np.asarray(lines, dtype=object), centre)
         row.update(_displacement_stats(proj[0], proj[1], unproj))
@@ -643,7 +644,7 @@ class Comparison(GeoResult):
 
     def _unproj(self, xy):
         lon, lat = self._centre
-        return _inverse_transformer(round(lon, 1), round(lat, 1)).transform(*xy)
+        return inverse_transformer(round(lon, 1), round(lat, 1)).transform(*xy)
 
     # ------------------------------------------------------------- displacement
     def _side_region(self, which: str, side: str):
@@ -657,7 +658,7 @@ class Comparison(GeoResult):
         region = held[0] if len(held) == 1 else shapely.union_all(held)
         # a union can come back as a GeometryCollection (lines where drawings touch): only
         # its polygons hold land, and only they have a boundary to measure
-        return _polygonal(region if self._whole else shapely.intersection(region, self.aoi))
+        return polygonal(region if self._whole else shapely.intersection(region, self.aoi))
 
     @cached_property
     def sides(self) -> tuple[str, ...]:
@@ -690,7 +691,7 @@ class Comparison(GeoResult):
         _run_all([lambda m=m: m.coverage for m in (self.a, self.b)])  # made once, before any reads it
 
         def edge():
-            return shapely.buffer(shapely.boundary(self._proj(_polygonal(self.aoi))), 1.0)
+            return shapely.buffer(shapely.boundary(self._proj(polygonal(self.aoi))), 1.0)
 
         def scope_cut():
             scope = self._pieces.geoms(self._cols["cause"] == "scope")
@@ -1034,7 +1035,7 @@ def compare(
         rest = None
     else:  # the AOI (the union of the two coverages) is built only when asked
         # the bounds of the two coverages, from their parts (land, beyond) without making them
-        box = shapely.bounds([g for m in (a, b) for g in m._land if g is not None])
+        box = shapely.bounds([g for m in (a, b) for g in m.domain.parts if g is not None])
         (x0, y0), (x1, y1) = box[:, :2].min(axis=0), box[:, 2:].max(axis=0)
         pa, pb, inter, rest = fast
         geom = None
@@ -1098,7 +1099,7 @@ def compare(
             joined, cell0 = geoms[same], cell
 
             def cell():
-                return _polygonal(shapely.union_all(np.append(joined, cell0())))
+                return polygonal(shapely.union_all(np.append(joined, cell0())))
 
             geoms, a_lab, b_lab = geoms[~same], a_lab[~same], b_lab[~same]
             causes, sizes = causes[~same], sizes[~same]
@@ -1144,10 +1145,10 @@ def _tile_pieces(a: ControlMap, b: ControlMap, geom):
 
 def _drawn(m: ControlMap):
     labels, geoms = [], []
-    for lab, g in zip(m.labels, m._clipped, strict=True):
+    for lab, g in zip(m.labels, m.clipped, strict=True):
         if not g.is_empty:
             labels.append(lab)
-            geoms.append(_polygonal(g))
+            geoms.append(polygonal(g))
     return np.asarray(labels, dtype=object), np.asarray(geoms, dtype=object)
 
 
@@ -1161,11 +1162,11 @@ def _drawn_only(a: ControlMap, b: ControlMap):
     labels, geometries, rest) where ``rest(centre)`` gives the label, the AOI's km² and a
     function that builds the background cell, the rest of the AOI.
     """
-    if not (_speaks_on_land(a) and _speaks_on_land(b)) or a._land[0] is not b._land[0]:
+    if a.domain.parts is None or b.domain.parts is None or a.domain.land is not b.domain.land:
         return None
     if a.background is None or a.background != b.background:
         return None
-    land = a._land[0]
+    land = a.domain.land
     la, ga = _drawn(a)
     lb, gb = _drawn(b)
     pa, pb, out = [], [], []
@@ -1176,7 +1177,7 @@ def _drawn_only(a: ControlMap, b: ControlMap):
     def alone(mine, geoms, other, flip):
         if not len(geoms):
             return []
-        return list(_split_beyond(_less(geoms, other), mine._land[1], (b if flip else a).background))
+        return list(_split_beyond(_less(geoms, other), mine.domain.beyond, (b if flip else a).background))
 
     # the three overlays are independent: side by side on threads (GEOS releases the GIL)
     done = _run_all([both, partial(alone, a, ga, gb, False), partial(alone, b, gb, ga, True)])
@@ -1200,13 +1201,13 @@ def _drawn_only(a: ControlMap, b: ControlMap):
     def rest(centre):
         """(label, km² of the land and of what a draws past it, the cell's maker). The AOI is
         the land, a's drawing past it and b's past a's coverage (pieces a does not cover)."""
-        past_a = a._land[1]
+        past_a = a.domain.beyond
         km2 = _land_km2(land, centre) + (
             float(area_km2(past_a, centre=centre)) if past_a is not None else 0.0
         )
 
         def cell():
-            return _polygonal(shapely.difference(land, shapely.union(_dissolve(ga), _dissolve(gb))))
+            return polygonal(shapely.difference(land, shapely.union(_dissolve(ga), _dissolve(gb))))
 
         return a.background, km2, cell
 
@@ -1265,7 +1266,7 @@ def _one_piece_per_pair(pa, pb, geoms):
     for i, k in enumerate(keys):
         first.setdefault(k, []).append(i)
     rows = list(first.values())
-    merged = [geoms[r[0]] if len(r) == 1 else _polygonal(shapely.union_all(geoms[r])) for r in rows]
+    merged = [geoms[r[0]] if len(r) == 1 else polygonal(shapely.union_all(geoms[r])) for r in rows]
     head = [r[0] for r in rows]
     return pa[head], pb[head], np.asarray(merged, dtype=object)
 

@@ -3,10 +3,6 @@ type checkers and the API docs read them as they are."""
 
 from .core import (
     Encirclement as Encirclement,
-)
-from .core import (
     check_encircled_labels as check_encircled_labels,
-)
-from .core import (
     encirclement as encirclement,
 )

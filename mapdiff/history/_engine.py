@@ -27,8 +27,10 @@ import shapely
 
 from .. import config
 from ..errors import ArgumentError, MissingDependencyError, quote
-from ..model.control_map import ControlMap, _polygonal, _speaks_on_land
+from ..model.control_map import ControlMap
+from ..model.coverage import Coverage
 from ..model.measure import area_km2
+from ..model.shapes import polygonal
 
 log = logging.getLogger("mapdiff")
 
@@ -83,10 +85,10 @@ def _centre(geoms) -> tuple[float, float]:
 
 def _read_clipped(data: bytes, path: str, aoi, source: str | None, check_source: bool = False) -> ControlMap:
     """One release read from its bytes through THE reading pipeline, clipped to ``aoi``."""
-    from ..io.read import _read_bytes, _read_map
+    from ..io.read import map_from_raw, read_raw_bytes
 
-    raw = _read_bytes(data, Path(path).name, None, path)
-    return _read_map(raw, source, clip=aoi, check_source=check_source and source is not None)
+    raw = read_raw_bytes(data, Path(path).name, None, path)
+    return map_from_raw(raw, source, clip=aoi, check_source=check_source and source is not None)
 
 
 def _load_release(r: _Release, ctx: _Context) -> ControlMap:
@@ -128,10 +130,10 @@ def _clip_map(m: ControlMap, aoi) -> ControlMap:
     """``m`` restricted to ``aoi``; unlike :meth:`ControlMap.clip` a map without coverage keeps none."""
     shapely.prepare(aoi)
     geoms = tuple(
-        g if shapely.covers(aoi, g) else _polygonal(shapely.intersection(g, aoi)) for g in m.geometries
+        g if shapely.covers(aoi, g) else polygonal(shapely.intersection(g, aoi)) for g in m.geometries
     )
-    cov = None if m.coverage is None else _polygonal(shapely.intersection(m.coverage, aoi))
-    return dataclasses.replace(m, geometries=geoms, coverage=cov, _land=None)
+    cov = None if m.coverage is None else polygonal(shapely.intersection(m.coverage, aoi))
+    return dataclasses.replace(m, geometries=geoms, domain=Coverage.whole(cov))
 
 
 def _dated(m: ControlMap, as_of) -> ControlMap:
@@ -270,7 +272,7 @@ def measure_footprints(
             covs.clear()
         covs[ckey] = None if m.coverage is None else _covered(ix, m.coverage, centre)
     csize = covs[ckey]
-    drawn = m._clipped
+    drawn = m.clipped
     parts, owner = [], []
     for k, g in enumerate(drawn):
         p = shapely.get_parts(g)
@@ -311,8 +313,8 @@ def _coverage_key(m: ControlMap):
     """What the map's coverage is made of, without making it: a map read as land ∪ what it
     draws beyond the land (the reading pipeline) is keyed by those two, so the union is made
     only for a coverage not seen before (consecutive releases share theirs)."""
-    if _speaks_on_land(m):  # and not a coverage set since (dataclasses.replace)
-        return tuple(b"" if g is None else shapely.to_wkb(g) for g in m._land)
+    if m.domain.parts is not None:
+        return tuple(b"" if g is None else shapely.to_wkb(g) for g in m.domain.parts)
     return b"" if m.coverage is None else shapely.to_wkb(m.coverage)
 
 

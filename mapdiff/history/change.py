@@ -23,8 +23,9 @@ from .._geo import GeoResult
 from .._json import SCHEMA_VERSION, iso
 from ..errors import ArgumentError
 from ..model.classes import source_lean, source_name
-from ..model.control_map import ControlMap, _polygonal
+from ..model.control_map import ControlMap
 from ..model.measure import area_km2
+from ..model.shapes import polygonal
 from ..places.gazetteer import towns
 from ._engine import _centre, _Context, _load_release, _Release
 
@@ -202,9 +203,7 @@ class Changes(GeoResult):
 def _pieces_in(m: ControlMap, within) -> list:
     """Each drawn label's geometry inside ``within`` (small), in label order."""
     shapely.prepare(within)
-    return [
-        g if shapely.covers(within, g) else _polygonal(shapely.intersection(g, within)) for g in m._clipped
-    ]
+    return [g if shapely.covers(within, g) else polygonal(shapely.intersection(g, within)) for g in m.clipped]
 
 
 def _held(m: ControlMap, side: str, within, pieces=None):
@@ -217,10 +216,10 @@ def _held(m: ControlMap, side: str, within, pieces=None):
             if len(pieces) > 1
             else (pieces[0] if pieces else shapely.Polygon())
         )
-        parts.append(_polygonal(shapely.difference(within, drawn)))
+        parts.append(polygonal(shapely.difference(within, drawn)))
     if not parts:
         return shapely.Polygon()
-    return parts[0] if len(parts) == 1 else _polygonal(shapely.union_all(np.asarray(parts, dtype=object)))
+    return parts[0] if len(parts) == 1 else polygonal(shapely.union_all(np.asarray(parts, dtype=object)))
 
 
 def _changed_region(old: ControlMap, new: ControlMap, within):
@@ -236,16 +235,16 @@ def _changed_region(old: ControlMap, new: ControlMap, within):
     empty = shapely.Polygon()
     diffs = []
     for lab in labels:
-        a = old._clipped[old.labels.index(lab)] if lab in old.labels else empty
-        b = new._clipped[new.labels.index(lab)] if lab in new.labels else empty
-        d = _polygonal(shapely.symmetric_difference(a, b))
+        a = old.clipped[old.labels.index(lab)] if lab in old.labels else empty
+        b = new.clipped[new.labels.index(lab)] if lab in new.labels else empty
+        d = polygonal(shapely.symmetric_difference(a, b))
         if not d.is_empty:
             diffs.append(d)
     if not diffs:
         return empty
-    x = diffs[0] if len(diffs) == 1 else _polygonal(shapely.union_all(np.asarray(diffs, dtype=object)))
+    x = diffs[0] if len(diffs) == 1 else polygonal(shapely.union_all(np.asarray(diffs, dtype=object)))
     shapely.prepare(within)
-    return x if shapely.covers(within, x) else _polygonal(shapely.intersection(x, within))
+    return x if shapely.covers(within, x) else polygonal(shapely.intersection(x, within))
 
 
 def _sides(*maps) -> list[str]:
@@ -344,7 +343,7 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
     common = fa if fa is fb or shapely.equals_exact(fa, fb, 0) else shapely.intersection(fa, fb)
     if geom is not None:
         common = shapely.intersection(common, geom)
-    common = _polygonal(common)
+    common = polygonal(common)
     within = _changed_region(old, new, common)
     sides = _sides(old, new)
     gained, lost, comps, rows = {}, {}, [], {}
@@ -352,8 +351,8 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
     pa, pb = _pieces_in(old, within), _pieces_in(new, within)
     for s in sides:
         a, b = _held(old, s, within, pa), _held(new, s, within, pb)
-        gained[s] = _polygonal(shapely.difference(b, a))
-        lost[s] = _polygonal(shapely.difference(a, b))
+        gained[s] = polygonal(shapely.difference(b, a))
+        lost[s] = polygonal(shapely.difference(a, b))
         pieces += [gained[s], lost[s]]
         keys.append(s)
     centre = _centre(np.asarray([common], dtype=object)) if not common.is_empty else None

@@ -57,7 +57,7 @@ import glob as _glob
 import html
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,7 +106,7 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
     """The release date without parsing the file, if the profile allows it."""
     spec = profile.as_of if profile is not None else {}
     if spec.get("file_name"):
-        from ..profiles import MAX_MATCH_CHARS, _parse_format
+        from ..profiles import MAX_MATCH_CHARS, parse_format
 
         m = re.search(spec["file_name"], path.name[:MAX_MATCH_CHARS])
         if m:
@@ -114,7 +114,7 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
             # reading the file would: without it such a date reads as none and every file
             # was parsed whole just to be dated
             fmt = spec.get("format")
-            d = _parse_format(m.group(1), fmt) if fmt else find_date(m.group(1))
+            d = parse_format(m.group(1), fmt) if fmt else find_date(m.group(1))
             if d is not None:
                 return d
     prop = spec.get("property")
@@ -525,17 +525,7 @@ def _read_full(r: _Release, profile: str | None, cache: bool = True) -> ControlM
 
     m = read_map(r.path, source=profile, cache=cache)  # through the read cache
     if m.as_of != r.as_of:
-        m = ControlMap(
-            m.labels,
-            m.geometries,
-            m.coverage,
-            m.background,
-            m.source,
-            r.as_of,
-            m.scope,
-            m.provenance,
-            m.report_base,
-        )
+        m = replace(m, as_of=r.as_of)  # its coverage kept as read
     return m
 
 

@@ -396,7 +396,7 @@ def _settlements_and_regions(old: ControlMap, new: ControlMap, ch: Changes) -> t
     # a settlement's shares move only where land changed label or where the coverage changed
     parts = [g for s in ch.sides for g in (ch.gained[s], ch.lost[s]) if g is not None and not g.is_empty]
     fa, fb = old.footprint, new.footprint
-    la, lb = old._land, new._land
+    la, lb = old.domain.parts, new.domain.parts
     if (
         la is not None
         and lb is not None

@@ -2,6 +2,9 @@
 
 - :mod:`mapdiff.io.read` — the one reading pipeline (limits → format → profile → clip →
   normalise), :func:`~mapdiff.read_map`;
+- :mod:`mapdiff.io.detect` — which format a file is in, read into features
+  (:mod:`mapdiff.io.geojson`, :mod:`mapdiff.io.formats`); :mod:`mapdiff.io.crs` — the CRS
+  gate and the transformation to lon/lat;
 - :mod:`mapdiff.io.gate` — the one gate every input file passes (local regular files only,
   read with a cap; GDAL only for signature-checked GeoPackage/FlatGeobuf/Shapefile bytes);
 - :mod:`mapdiff.io.kml` — KML/KMZ without extraction or entity expansion;

@@ -2,5 +2,4 @@
 type checkers and the API docs read them as they are."""
 
 from .read import read_map as read_map
-from .write import read_provenance as read_provenance
-from .write import write_gdf as write_gdf
+from .write import read_provenance as read_provenance, write_gdf as write_gdf

@@ -23,6 +23,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..errors import ArgumentError
+
 __all__ = ["atomic_path", "refuse_overwrite", "write_bytes", "write_text"]
 
 
@@ -53,7 +55,6 @@ def refuse_overwrite(path, inputs=(), option: str | None = None) -> None:
     ...
     mapdiff.errors.ArgumentError: --out ...a.geojson: is an input of this run ...
     """
-    from ..errors import ArgumentError
 
     if path is None:
         return
@@ -75,8 +76,6 @@ def refuse_overwrite(path, inputs=(), option: str | None = None) -> None:
 
 def _destination(path: Path) -> tuple[str, Path]:
     """``("stdout" | "stream" | "file", where)``: how ``path`` is written (see the module)."""
-    from ..errors import ArgumentError
-
     if str(path) == "-":
         return "stdout", path
     try:

@@ -42,9 +42,14 @@ import shapely
 
 from .. import _dirs, config
 from .._json import iso
+from .._version import __version__
 from ..labels import Label
-from ..model.control_map import ControlMap, NormalisationReport, Provenance, Repair, _Union
+from ..model.control_map import ControlMap, NormalisationReport, Provenance, Repair
+from ..model.coverage import Coverage
+from ..places.regions import GEOGRAPHY_VERSION, region
+from ..profiles import get_profile, registered_profiles
 from .atomic import write_bytes
+from .gate import read_input_bytes
 
 __all__ = [
     "CACHE_ENV",
@@ -107,11 +112,9 @@ def profile_fingerprint(profile=None) -> str:
     >>> profile_fingerprint("deepstate") == profile_fingerprint("nzz")
     False
     """
-    from ..profiles import _REGISTRY, available_profiles, get_profile
 
     if profile is None:
-        available_profiles()  # loads the built-ins
-        profiles = list(_REGISTRY.values())
+        profiles = registered_profiles()
     else:
         profiles = [get_profile(profile)]
     h = hashlib.sha256()
@@ -141,8 +144,6 @@ def _profile_text(prof) -> str:
 
 
 def _file_digest(path: Path) -> str:
-    from .gate import read_input_bytes
-
     st = path.stat()
     key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
     if key not in _DIGESTS:
@@ -166,8 +167,6 @@ def release_key(content_sha256: str, aoi=None, profile=None, *, extra: str = "")
     >>> len(k), k == release_key("ab" * 32, None, "deepstate"), k == release_key("cd" * 32)
     (64, True, False)
     """
-    from .._version import __version__
-    from ..places.regions import GEOGRAPHY_VERSION
 
     h = hashlib.sha256()
     for part in (
@@ -205,13 +204,13 @@ def read_key(content_sha256: str, profile=None, options: str = "") -> str:
 def store(key: str, m: ControlMap, directory=None, *, land: str | None = None) -> Path:
     """Write ``m`` under ``key`` (atomically); returns the entry's path.
 
-    ``land``: the name of the shipped region a whole-front map speaks on (``m._land``'s
-    outline): the entry then keeps what the map draws beyond it instead of its coverage,
-    and :func:`load` gives the map back speaking on the same outline (so
+    ``land``: the name of the shipped region a whole-front map speaks on (``m.domain.land``):
+    the entry then keeps what the map draws beyond it instead of its coverage, and
+    :func:`load` gives the map back speaking on the same outline (so
     :func:`mapdiff.compare` takes the whole-front path as it does on a fresh read).
     """
     if land is not None:  # the drawing as drawn, as cut to the drawn extent, and the beyond
-        geoms = [*m.geometries, *m._clipped, m._land[1]]
+        geoms = [*m.geometries, *m.clipped, m.domain.beyond]
     else:
         geoms = [*m.geometries, m.coverage]
     blobs = [b"" if g is None else shapely.to_wkb(g, output_dimension=2) for g in geoms]
@@ -271,20 +270,20 @@ def load(key: str, directory=None, *, read_as: str | None = None) -> ControlMap 
             # Repair.to_dict() names its kind "repair": an entry with a repair never loaded
             tuple(Repair(r["repair"], r["count"], r["area_km2"], r["detail"]) for r in rep["repairs"]),
         )
-        cov, land, n = geoms[-1], None, len(labels)
+        n = len(labels)
+        drawn = tuple(geoms[:n])
         if header.get("land") is not None:  # a whole-front map: land ∪ what it draws beyond
-            from ..places.regions import region
-
             if len(geoms) != 2 * n + 1:
                 return None
-            outline = region(header["land"])  # the very object a fresh read speaks on
-            land = (outline, cov)
-            cov = outline if cov is None else _Union(outline, cov)
+            # the very outline a fresh read speaks on, and the drawing cut as the read left it
+            cov = Coverage.on_land(region(header["land"]), geoms[-1], drawing=(drawn, tuple(geoms[n:-1])))
         elif len(geoms) != n + 1:
             return None
+        else:
+            cov = Coverage.whole(geoms[-1])
         m = ControlMap(
             labels,
-            tuple(geoms[:n]),
+            drawn,
             cov,
             None if bg is None else Label(*bg),
             header["source"],
@@ -292,10 +291,7 @@ def load(key: str, directory=None, *, read_as: str | None = None) -> ControlMap 
             tuple(header["scope"]),
             Provenance(**{**header["provenance"], **({} if read_as is None else {"path": read_as})}),
             report,
-            _land=land,
         )
-        if land is not None:  # the drawing cut to the drawn extent, as the read left it
-            m.__dict__["_clipped"] = tuple(geoms[n:-1])
     except Exception:  # whatever is wrong with an entry, a cache never fails the run
         return None
     try:  # mark as used, for prune()
@@ -306,8 +302,6 @@ def load(key: str, directory=None, *, read_as: str | None = None) -> ControlMap 
 
 
 def _detect_path(content_sha256: str, directory) -> Path:
-    from .._version import __version__
-
     h = hashlib.sha256()
     for part in (
         "detect=1",
@@ -326,7 +320,6 @@ def detected(content_sha256: str, directory=None) -> str | None:
     Recognising a source means parsing the file; a Creamy Caprice KML takes ~1 s, on every
     ``history`` or ``claims`` run that names no ``--source``.
     """
-    from ..profiles import get_profile
 
     path = _detect_path(content_sha256, directory)
     try:

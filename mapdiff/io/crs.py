@@ -15,7 +15,8 @@ definition) passes :func:`safe_crs` before PROJ sees it:
   (``init``, ``nadgrids``, ``geoidgrids``, ``PARAMETERFILE``, ``PROJ4_GRIDS``,
   ``tinshift``, ``deformation``), a URL, and definitions over 64 KB;
 - transformations of input are built with PROJ's network access switched off
-  (:func:`no_proj_network`), whatever ``PROJ_NETWORK`` says.
+  (:func:`no_proj_network`), whatever ``PROJ_NETWORK`` says; :func:`to_lonlat` makes
+  input lon/lat, refusing degrees stated as metres.
 """
 
 from __future__ import annotations
@@ -25,11 +26,15 @@ import json
 import re
 from collections.abc import Iterator
 
+import numpy as np
 import pyproj
+import shapely
 
-from ..errors import CRSError
+from .. import config
+from ..errors import CRSError, MissingCRSError
+from ..model.measure import cached_transformer
 
-__all__ = ["no_proj_network", "safe_crs"]
+__all__ = ["is_lonlat", "no_proj_network", "safe_crs", "to_lonlat"]
 
 _MAX_CHARS = 64 * 1024
 # what makes PROJ open a file or a URL; matched on the lowercased text
@@ -164,3 +169,75 @@ def no_proj_network() -> Iterator[None]:
     finally:
         if before:
             pyproj.network.set_network_enabled(True)
+
+
+_WGS84 = pyproj.CRS.from_epsg(4326)
+
+
+def is_lonlat(crs: pyproj.CRS) -> bool:
+    """True when ``crs`` is lon/lat degrees on WGS 84 (either axis order)."""
+    key = (crs.srs, crs.name)  # a CRS hashes by its WKT, which costs more than the test
+    if key not in _LONLAT:
+        _LONLAT[key] = _lonlat_test(crs)
+    return _LONLAT[key]
+
+
+_LONLAT: dict = config.register_cache({})
+
+
+def _lonlat_test(crs: pyproj.CRS) -> bool:
+    return (
+        crs.equals(_WGS84, ignore_axis_order=True)
+        or crs.to_epsg() == 4326
+        or crs.name.upper().startswith("WGS 84 (CRS84)")
+    )
+
+
+def to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) -> np.ndarray:
+    """Transform to EPSG:4326 lon/lat (axis order x=lon, y=lat)."""
+    if crs is None:
+        if default_lonlat:
+            return geoms
+        raise MissingCRSError(
+            f"{name}: the input states no CRS; pass crs= (for example crs='EPSG:4326' for lon/lat degrees)"
+        )
+    # a CRS object came from the file (checked again: its WKT may name a grid); anything
+    # else is the caller's crs=, where PROJ strings are allowed too
+    crs = safe_crs(crs, name, caller=not isinstance(crs, pyproj.CRS))
+    if is_lonlat(crs):
+        return geoms
+    if crs.is_projected and not default_lonlat:
+        _refuse_degrees_as_metres(geoms, crs, name)
+    with no_proj_network():  # a grid is never fetched for input, whatever PROJ_NETWORK says
+        tr = cached_transformer(crs, _WGS84)
+
+        def fwd(c):
+            x, y = tr.transform(c[:, 0], c[:, 1])
+            return np.column_stack([x, y])
+
+        out = shapely.transform(geoms, fwd)
+    coords = shapely.get_coordinates(out)
+    if coords.size and not np.isfinite(coords).all():
+        raise CRSError(
+            f"{name}: coordinates do not transform from {crs.name} to lon/lat; "
+            "is the stated CRS right? pass crs= to override it"
+        )
+    return out
+
+
+def _refuse_degrees_as_metres(geoms: np.ndarray, crs: pyproj.CRS, name: str) -> None:
+    """A projected CRS over coordinates that all lie within ±180/±90 (degrees, not metres):
+    transformed, the whole map would shrink to a few hundred metres off Africa and measure
+    0 km². Such a map is a lon/lat file with a wrong CRS."""
+    present = geoms[~shapely.is_missing(geoms)] if len(geoms) else geoms
+    present = present[~shapely.is_empty(present)] if len(present) else present
+    if not len(present):
+        return
+    b = shapely.bounds(present)
+    x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    if -180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90:
+        raise CRSError(
+            f"{name}: the file states {crs.name} (a projected CRS, in {crs.axis_info[0].unit_name}s), but "
+            f"every coordinate lies within ({x0:.4g}..{x1:.4g}, {y0:.4g}..{y1:.4g}): they look like "
+            "longitude/latitude degrees, which would measure about 0 km²; if they are, pass crs='EPSG:4326'"
+        )

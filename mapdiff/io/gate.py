@@ -141,8 +141,8 @@ def read_input_bytes(path, limits=None, what: str = "map file") -> bytes:
 # (GeoPackage, FlatGeobuf, ESRI Shapefile), copied to GDAL's in-memory or a private
 # temporary folder (never a path or name from the input), with network access and
 # SQL functions in views switched off.
-_FGB_MAGIC = b"fgb\x03"
-_OGR_SUFFIXES = {".gpkg": "GPKG", ".fgb": "FlatGeobuf", ".shp": "ESRI Shapefile"}
+FGB_MAGIC = b"fgb\x03"
+OGR_SUFFIXES = {".gpkg": "GPKG", ".fgb": "FlatGeobuf", ".shp": "ESRI Shapefile"}
 _GPKG_APP_IDS = (b"GPKG", b"GP10", b"GP11")
 _SHP_MAGIC = b"\x00\x00\x27\x0a"
 _DBF_VERSIONS = frozenset(b"\x02\x03\x04\x05\x30\x31\x32\x43\x63\x83\x8b\x8e\xcb\xf5\xfb")
@@ -171,7 +171,7 @@ def safe_gdal(extra: dict | None = None):
         pyogrio.set_gdal_config_options(saved)
 
 
-def _ogr_driver(data: bytes, name: str) -> str:
+def ogr_driver(data: bytes, name: str) -> str:
     """The allow-listed driver whose signature ``data`` carries, or a refusal."""
     if data.startswith(b"SQLite format 3\0"):
         if data[68:72] in _GPKG_APP_IDS:
@@ -180,11 +180,11 @@ def _ogr_driver(data: bytes, name: str) -> str:
             f"{name}: an SQLite database that is not a GeoPackage (no GeoPackage application id); "
             "export the layer as GeoPackage or GeoJSON"
         )
-    if data.startswith(_FGB_MAGIC):
+    if data.startswith(FGB_MAGIC):
         return "FlatGeobuf"
     if data.startswith(_SHP_MAGIC):
         return "ESRI Shapefile"
-    kind = _OGR_SUFFIXES.get(Path(name.lower()).suffix, "GeoPackage, FlatGeobuf or Shapefile")
+    kind = OGR_SUFFIXES.get(Path(name.lower()).suffix, "GeoPackage, FlatGeobuf or Shapefile")
     kind = {"GPKG": "GeoPackage", "ESRI Shapefile": "Shapefile"}.get(kind, kind)
     raise FormatError(
         f"{name}: not a {kind}: the file does not start with the {kind} signature, and mapdiff "
@@ -194,7 +194,7 @@ def _ogr_driver(data: bytes, name: str) -> str:
 
 def ogr_frame(data: bytes, name: str, layer=None, limits=None):
     """A GeoDataFrame from GeoPackage/FlatGeobuf/Shapefile bytes whose signature is checked."""
-    driver = _ogr_driver(data, name)
+    driver = ogr_driver(data, name)
     if driver == "ESRI Shapefile":
         return shapefile_frame({".shp": data}, name, layer, limits)
     if driver == "GPKG":
@@ -419,14 +419,14 @@ def shapefile_frame(parts: dict[str, bytes], name: str, layer=None, limits=None)
     import tempfile
 
     if not parts.get(".shp", b"").startswith(_SHP_MAGIC):
-        _ogr_driver(parts.get(".shp", b""), name if name.lower().endswith(".shp") else name + ".shp")
+        ogr_driver(parts.get(".shp", b""), name if name.lower().endswith(".shp") else name + ".shp")
     if ".shx" in parts and not parts[".shx"].startswith(_SHP_MAGIC):
         raise FormatError(f"{name}: its .shx is not a Shapefile index; check the Shapefile's parts")
     if ".dbf" in parts:
         _check_dbf(parts[".dbf"], name)
     _check_shapefile_counts(parts, name)
     if parts.get(".prj", b"").strip():  # before GDAL parses it: no file, grid or URL in it
-        from .crs import safe_crs
+        from .crs import safe_crs  # crs imports the model (pyproj): the gate stays light
 
         safe_crs(parts[".prj"], f"{name} (its .prj)")
     with tempfile.TemporaryDirectory(prefix="mapdiff-shp-") as tmp:

@@ -25,7 +25,7 @@ inline style overrides the shared one field by field.
 
 Geometries: Polygon with outer and inner rings, MultiGeometry (nested too), Point,
 LineString, LinearRing. Points and lines are kept here so that
-:func:`mapdiff.model.control_map.normalise` drops and counts them in its report. Altitudes are
+:func:`mapdiff.model.normalisation.normalise` drops and counts them in its report. Altitudes are
 ignored (KML is always WGS84 lon/lat[/alt]).
 
 Safety: XML is parsed with :mod:`defusedxml` and refuses any DTD, entity declaration
@@ -42,16 +42,19 @@ from __future__ import annotations
 import io as _io
 import re
 import zipfile
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
 import defusedxml.ElementTree as DET
 import numpy as np
-import pandas as pd
 import shapely
 
 from ..config import check_bytes, check_features, check_properties, check_text_vertices, current_limits
 from ..errors import FormatError, InputLimitError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MAX_RATIO", "MAX_UNCOMPRESSED", "read_kml", "read_kmz"]
 
@@ -365,6 +368,8 @@ def read_kml(data: bytes, name: str, limits=None) -> tuple[pd.DataFrame, np.ndar
         raise FormatError(f"{name}: a KML document without any Placemark; nothing to read")
     check_features(len(rows), name, limits)
     check_properties(rows, name, limits)  # ExtendedData names become columns
+    import pandas as pd  # here, not at import: a read from the cache needs no pandas
+
     table = pd.DataFrame.from_records(rows)
     for col in _COLUMNS:
         if col not in table.columns:

@@ -17,7 +17,12 @@ from pathlib import Path
 
 import shapely
 
+from .._dates import as_date
+from ..config import check_json_depth
 from ..errors import FormatError
+from .detect import read_raw
+from .gate import read_input_bytes
+from .owl import front_line, is_owl
 
 __all__ = ["FrontLine", "read_front_line"]
 
@@ -76,9 +81,6 @@ def read_front_line(path, *, source: str | None = None, as_of=None) -> FrontLine
     >>> fl.source, fl.as_of.isoformat(), fl.geometry.bounds
     ('owl', '2025-11-27', (37.0, 48.0, 37.1, 48.2))
     """
-    from .._dates import as_date
-    from .owl import front_line, is_owl
-    from .read import read_raw
 
     path = Path(path)
     name_source, date = None, None
@@ -89,10 +91,7 @@ def read_front_line(path, *, source: str | None = None, as_of=None) -> FrontLine
             break
     geom = None
     if path.suffix.lower() == ".json":
-        from .gate import read_input_bytes
-
         data = read_input_bytes(path)  # the input gate: a FIFO or device is refused, not waited on
-        from ..config import check_json_depth
 
         check_json_depth(data, path.name)
         try:

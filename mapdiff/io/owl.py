@@ -12,11 +12,15 @@ once). The front line is read by :func:`front_line`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 import shapely
 
 from ..errors import FormatError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["COLLECTION_NAME", "front_line", "is_owl", "read_owl"]
 
@@ -68,6 +72,8 @@ def read_owl(obj: dict, name: str) -> tuple[pd.DataFrame, np.ndarray]:
             layers.append(layer)
             rings.append(i)
             geoms.append(geom)
+    import pandas as pd  # here, not at import: a read from the cache needs no pandas
+
     table = pd.DataFrame({"layer": layers, "ring": rings})
     if not geoms and not obj.get("frontline"):
         # the converter failed that day: the release says nothing (not "all Ukrainian")

@@ -1,78 +1,50 @@
-"""Reading maps: format detection, CRS checks, profiles, normalisation.
+"""Reading maps: the one pipeline from a file to a normalised ControlMap.
 
-:func:`read_map` takes a path, a binary file-like object or a GeoDataFrame, reads it
-(GeoJSON and wrapped JSON natively; GeoPackage, Shapefile, FlatGeobuf through pyogrio;
-GeoParquet through geopandas; KML/KMZ through :mod:`mapdiff.io.kml`), recognises the
-source by content unless ``source=`` is given, applies the source's profile and
-returns a normalised :class:`~mapdiff.model.control_map.ControlMap`.
+:func:`read_map` takes a path, a binary file-like object or a GeoDataFrame, reads its
+features (:mod:`mapdiff.io.detect` picks the format: GeoJSON and wrapped JSON natively in
+:mod:`mapdiff.io.geojson`; GeoPackage, Shapefile, FlatGeobuf, GeoParquet and KML/KMZ in
+:mod:`mapdiff.io.formats` and :mod:`mapdiff.io.kml`), recognises the source by content
+unless ``source=`` is given, and :func:`map_from_raw` applies the source's profile, checks
+the coordinates and returns a normalised :class:`~mapdiff.model.control_map.ControlMap`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
-import json
-import re
-import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import orjson
-import pyproj
 import shapely
-from shapely.geometry import shape
 
 from .._dates import as_date
-from ..config import (
-    check_bytes,
-    check_features,
-    check_json_depth,
-    check_properties,
-    check_text_vertices,
-    check_vertices,
-    current_limits,
-    register_cache,
-)
+from .._dirs import cache_enabled
+from ..config import check_vertices, current_limits, register_cache
 from ..errors import (
     CRSError,
     EmptyMapError,
     FormatError,
-    InputLimitError,
     MapdiffError,
     MapdiffWarning,
-    MissingCRSError,
     SwappedCoordinatesError,
     UnknownSourceError,
     quote,
 )
 from ..labels import clean_text
-from ..model.control_map import (
-    ControlMap,
-    NormalisationReport,
-    Provenance,
-    Repair,
-    _polygonal,
-    _Union,
-    normalise,
-)
-from ..model.measure import area_km2, cached_transformer
-from ..places.regions import coverage_and_beyond, drawn_extent, region
+from ..model.control_map import ControlMap, NormalisationReport, Provenance, Repair
+from ..model.coverage import Coverage
+from ..model.measure import area_km2
+from ..model.normalisation import normalise
+from ..model.shapes import mostly_outside, polygonal, polygonal_parts
+from ..places.footprints import as_footprint
+from ..places.regions import drawn_beyond, drawn_extent, region
 from ..profiles import Profile, detect_profile, get_profile
-from .crs import no_proj_network, safe_crs
-from .gate import (
-    _FGB_MAGIC,
-    _OGR_SUFFIXES,
-    check_input_path,
-    ogr_frame,
-    read_input_bytes,
-    shapefile_frame,
-    shapefile_parts,
-    zip_holds_kml,
-    zip_shapefile_parts,
-)
+from . import cache as _cache
+from .detect import read_raw, read_raw_bytes
+from .formats import RawMap
+from .gate import check_input_path, read_input_bytes
 
 if TYPE_CHECKING:  # pandas is imported where a file is parsed: a read from the cache needs none
     import pandas as pd
@@ -80,28 +52,13 @@ if TYPE_CHECKING:  # pandas is imported where a file is parsed: a read from the 
 __all__ = [
     "RawMap",
     "check_input_path",
+    "map_from_raw",
     "read_geometries",
     "read_input_bytes",
     "read_map",
     "read_named_geometries",
     "read_raw",
 ]
-
-_WGS84 = pyproj.CRS.from_epsg(4326)
-
-
-@dataclass(frozen=True)
-class RawMap:
-    """Features as read, before labelling: properties, lon/lat geometries and context."""
-
-    table: pd.DataFrame
-    geoms: np.ndarray
-    name: str
-    collection_name: str | None = None
-    top_level: dict | None = None
-    sha256: str | None = None
-    path: str | None = None
-    coverage: object = None  # a coverage the file itself declares (GeoJSON member "coverage")
 
 
 # ------------------------------------------------------------------ entry point
@@ -190,49 +147,43 @@ def read_map(
         and coverage is None
         and clip is None
     ):
-        from .._dirs import cache_enabled
-
         if cache_enabled():
             return _read_map_cached(src, source, limits, layer)
     raw = read_raw(src, crs=crs, limits=limits, layer=layer)
-    return _read_map(raw, source, as_of, swap_xy=swap_xy, coverage=coverage, clip=clip)
+    return map_from_raw(raw, source, as_of, swap_xy=swap_xy, coverage=coverage, clip=clip)
 
 
 def _read_map_cached(src, source, limits, layer) -> ControlMap:
     """:func:`read_map` of a file through the read cache (see its ``cache``)."""
-    from . import cache as _cache
-
     path = check_input_path(src)
     if path.suffix.lower() == ".shp":  # several files make one map: read as it is
-        return _read_map(read_raw(path, limits=limits, layer=layer), source)
+        return map_from_raw(read_raw(path, limits=limits, layer=layer), source)
     data = read_input_bytes(path, limits)
     digest = hashlib.sha256(data).hexdigest()
     prof_key = source.name if isinstance(source, Profile) else source
     key = _cache.read_key(digest, prof_key, f"limits={current_limits(limits)!r}|layer={layer}")
-    hit = _cache.load(key, read_as=str(path))  # (no dataclasses.replace: it would make the coverage)
+    hit = _cache.load(key, read_as=str(path))
     if hit is not None:
         return hit
-    raw = _read_bytes(data, path.name, None, str(path), limits, layer=layer)
+    raw = read_raw_bytes(data, path.name, None, str(path), limits, layer=layer)
     check_vertices(raw.geoms, raw.name, limits)
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
-        m = _read_map(raw, source)
+        m = map_from_raw(raw, source)
     for w in said:  # said again, to the caller's filters
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     if said:
         return m  # a read that warned is read again next time, and warns again
     land = None
-    if m._land is not None:
+    if m.domain.parts is not None:
         prof = source if isinstance(source, Profile) else get_profile(source or m.source)
-        if not (prof.coverage and region(prof.coverage) is m._land[0]):
+        if not (prof.coverage and region(prof.coverage) is m.domain.land):
             return m  # an outline this entry could not name: not kept
         land = prof.coverage
     try:
         _cache.store(key, m, land=land)
         _cache.bound()  # least recently used entries go past MAPDIFF_CACHE_MAX_MB
     except OSError as exc:
-        from ..errors import MapdiffWarning
-
         warnings.warn(
             f"cannot write the read cache in {_cache.cache_dir()} ({exc}); going on without it "
             f"(set {_cache.CACHE_ENV} to a writable folder, or MAPDIFF_NO_CACHE=1)",
@@ -242,7 +193,7 @@ def _read_map_cached(src, source, limits, layer) -> ControlMap:
     return m
 
 
-def _read_map(
+def map_from_raw(
     raw: RawMap,
     source=None,
     as_of=None,
@@ -360,7 +311,7 @@ def _nothing_drawn(profile, cover, date, raw, origin, repairs, labels) -> Contro
     return ControlMap(
         (),
         (),
-        cover,
+        Coverage.whole(cover),
         profile.background,
         profile.name,
         date,
@@ -394,8 +345,6 @@ _BOXES: dict = register_cache({})
 
 
 def _boxes_of(items):
-    from ..places.footprints import as_footprint
-
     geoms = np.asarray(
         [g if isinstance(g, shapely.Geometry) else as_footprint(g).geometry for g in items], dtype=object
     )
@@ -437,7 +386,6 @@ def _clip_features(feats: list, boxes, cover=None) -> tuple[list, list]:
     applied to the whole features before cutting, as a full read applies it, and the
     drop is returned as a repair.
     """
-    from ..model.control_map import Repair, _mostly_outside
 
     if not feats:
         return feats, []
@@ -453,7 +401,7 @@ def _clip_features(feats: list, boxes, cover=None) -> tuple[list, list]:
     repairs = []
     if cover is not None and meets:
         cand = np.flatnonzero(np.logical_or.reduce(meets))
-        drop = cand[_mostly_outside(geoms[cand], cover)]
+        drop = cand[mostly_outside(geoms[cand], cover)]
         if drop.size:
             ok[drop] = False
             meets = [m & ok for m in meets]
@@ -497,7 +445,7 @@ _COVER_IN: dict = register_cache({})
 
 
 def _cut(cover, boxes):
-    out = _polygonal(shapely.intersection(cover, boxes))
+    out = polygonal(shapely.intersection(cover, boxes))
     shapely.prepare(out)
     return out
 
@@ -518,9 +466,6 @@ def _file_name(raw: RawMap) -> str:
 
 def _reported_drops(reported: dict, table: pd.DataFrame, geoms: np.ndarray, cover) -> list:
     """One ``dropped_by_profile`` repair per reporting drop rule: polygons, km², names."""
-    from ..model.control_map import polygonal_parts
-    from ..model.measure import area_km2
-
     out = []
     for why, rows in reported.items():
         g = polygonal_parts(shapely.force_2d(geoms[rows]))
@@ -549,7 +494,6 @@ def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
     ``controlled:UA`` under the generic profile's side-less ``controlled``): which keeps it
     is decided by label name, never by feature order, and said here, as a
     ``sides_overlap`` repair and a warning, in every output."""
-    from ..model.control_map import polygonal_parts
 
     by: dict = {}
     for lab, g in feats:
@@ -566,7 +510,7 @@ def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
             ia, ib = shapely.STRtree(gb).query(ga, predicate="intersects")
             if not len(ia):
                 continue
-            both = _polygonal(shapely.union_all(shapely.intersection(ga[ia], gb[ib])))
+            both = polygonal(shapely.union_all(shapely.intersection(ga[ia], gb[ib])))
             km2 = float(area_km2(both)) if not both.is_empty else 0.0
             if km2 <= 0:
                 continue
@@ -587,13 +531,12 @@ def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
 def _empty_release(why, profile, date, raw, origin, repairs):
     """A release that draws nothing at all: a map that covers nothing (every AOI is
     ``not_covered``), never one that implies its background everywhere."""
-    from ..model.control_map import NormalisationReport
 
     repairs = [*repairs, Repair("empty_release", 1, 0.0, f"{why}: the map covers nothing")]
     return ControlMap(
         (),
         (),
-        shapely.Polygon(),
+        Coverage.whole(shapely.Polygon()),
         profile.background,
         profile.name,
         date,
@@ -665,16 +608,12 @@ def speak_where_drawn(m, land):
     sea is held by no one. The map's own clip then cuts the drawing with that coverage,
     which is the drawing ∩ the extent, and reports the area left outside.
     """
-    import dataclasses
-
-    clipped = m._clipped  # drawn ∩ extent, on the intermediate map only
-    # the coverage (land ∪ beyond) is made when first read: compare() does without it
-    cov, beyond = coverage_and_beyond(land, clipped, union=_Union)
-    out = dataclasses.replace(m, coverage=cov, _land=(land, beyond))
-    # the drawing cut to the extent lies inside land ∪ beyond by construction: the cut
-    # to the coverage is that same cut
-    out.__dict__["_clipped"] = clipped
-    return out
+    clipped = m.clipped  # drawn ∩ extent, on the intermediate map only
+    # the coverage (land ∪ beyond) is made when first read: compare() does without it.
+    # The drawing cut to the extent lies inside land ∪ beyond by construction: the cut to
+    # the coverage is that same cut
+    cov = Coverage.on_land(land, drawn_beyond(land, clipped), drawing=(m.geometries, clipped))
+    return replace(m, domain=cov)
 
 
 def _coverage(profile: Profile, name: str):
@@ -719,506 +658,6 @@ def _resolve_as_of(profile: Profile, raw: RawMap, as_of):
     if stated is not None:
         return stated, "file"
     return None, None
-
-
-# ------------------------------------------------------------------ raw reading
-def read_raw(src, crs=None, limits=None, *, layer: str | None = None) -> RawMap:
-    """Read features (properties + lon/lat geometries) from any supported input.
-
-    Parameters
-    ----------
-    src : str, Path, binary file-like or GeoDataFrame
-    crs : optional
-        CRS to assume when the input states none, or to override it.
-    limits : mapdiff.config.Limits, optional
-        Input size and vertex limits (default :func:`mapdiff.config.current_limits`).
-    layer : str, optional
-        Layer of a multi-layer GeoPackage.
-
-    Returns
-    -------
-    RawMap
-
-    Raises
-    ------
-    InputLimitError
-        The input is larger, or has more vertices, than the limits allow.
-    """
-    raw = _read_raw(src, crs, limits, layer)
-    check_vertices(raw.geoms, raw.name, limits)
-    return raw
-
-
-def _read_raw(src, crs=None, limits=None, layer=None) -> RawMap:
-    gpd = sys.modules.get("geopandas")  # a GeoDataFrame exists only once geopandas is imported
-    if gpd is not None and isinstance(src, gpd.GeoDataFrame):
-        return _from_gdf(src, crs, "<GeoDataFrame>", None, None)
-    if isinstance(src, str) and src.split(":", 1)[0].lower() in ("http", "https", "ftp"):
-        raise FormatError(
-            f"{src}: read_map does not fetch URLs; download it with mapdiff.fetch() or pass a local file"
-        )
-    if isinstance(src, str | Path):
-        path = check_input_path(src)
-        if path.suffix.lower() == ".shp":
-            parts = shapefile_parts(path, limits)
-            return _read_shapefile_parts(parts, path.name, crs, str(path), layer, limits)
-        data = read_input_bytes(path, limits)
-        return _read_bytes(data, path.name, crs, str(path), limits, layer=layer)
-    if hasattr(src, "read"):
-        name = getattr(src, "name", "<stream>")
-        check_bytes(0, name, limits)  # a bad limit setting fails before reading
-        cap = current_limits(limits).max_bytes
-        data = src.read() if cap is None else src.read(cap + 1)
-        check_bytes(len(data), name, limits)
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        return _read_bytes(data, name, crs, None, limits, layer=layer)
-    raise FormatError(
-        f"cannot read a map from {type(src).__name__}: pass a path, a binary file object or a GeoDataFrame"
-    )
-
-
-def _read_bytes(data: bytes, name: str, crs, path: str | None, limits=None, *, layer=None) -> RawMap:
-    check_bytes(len(data), name, limits)  # also for callers that read the bytes themselves
-    digest = hashlib.sha256(data).hexdigest()
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head:
-        raise FormatError(f"{name}: the file is empty")
-    _refuse_wide_text(data, name)
-    low = name.lower()
-    if Path(low).suffix in _OGR_SUFFIXES:  # the suffix promises a binary format: its signature or nothing
-        raw = _read_ogr(data, name, crs, path, layer, limits)
-    elif head[:1] in (b"{", b"["):
-        raw = _read_geojson(data, name, crs, limits)
-    elif head.startswith(b"PK"):
-        raw = _read_zip(data, name, crs, path, limits)
-    elif head[:15].lower().startswith((b"<!doctype html", b"<html")):
-        raise FormatError(
-            f"{name}: an HTML page, not a map (a saved error or login page?); download the map file itself"
-        )
-    elif head[:1] == b"<" or low.endswith(".kml"):
-        from .kml import read_kml
-
-        raw = _from_table(*read_kml(data, name, limits), name=name, crs=None)
-    elif head.startswith(b"PAR1"):
-        raw = _read_parquet(data, name, crs, limits)
-    elif data.startswith((b"SQLite format 3\0", _FGB_MAGIC)) or Path(low).suffix in _OGR_SUFFIXES:
-        raw = _read_ogr(data, name, crs, path, layer, limits)
-    else:
-        raise FormatError(
-            f"{name}: unknown format; mapdiff reads GeoJSON, GeoPackage, "
-            "Shapefile, KML/KMZ, FlatGeobuf and GeoParquet"
-        )
-    check_vertices(raw.geoms, name, limits)
-    return RawMap(
-        raw.table, raw.geoms, raw.name, raw.collection_name, raw.top_level, digest, path, raw.coverage
-    )
-
-
-def _refuse_wide_text(data: bytes, name: str) -> None:
-    """UTF-16/UTF-32 text (a BOM, or NULs between ASCII characters): ask for UTF-8."""
-    bom = data[:4]
-    wide = bom.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
-    sample = data[:64]
-    if not wide and len(sample) >= 8 and not sample.startswith((b"SQLite", b"PK", b"PAR1", b"fgb")):
-        wide = sample.count(0) * 3 >= len(sample) and any(c in sample for c in b"{[<")
-    if wide:
-        raise FormatError(
-            f"{name}: UTF-16 or UTF-32 text; mapdiff reads GeoJSON and KML as UTF-8: save the file as UTF-8"
-        )
-
-
-def _read_geojson(data: bytes, name: str, crs, limits=None) -> RawMap:
-    check_text_vertices(data, name, "geojson", limits)  # before json builds every coordinate
-    check_json_depth(data, name)  # before any parser recurses
-    try:
-        obj = orjson.loads(data)  # several times faster than json on a whole front
-    except (orjson.JSONDecodeError, RecursionError):
-        obj = _loads(data, name)  # the standard parser says where and why
-    else:
-        if not _surely_no_duplicate_keys(data, obj):
-            obj = _loads(data, name)  # refuses a duplicate key, naming it
-    top_level = None
-    from .owl import COLLECTION_NAME, is_owl, read_owl
-
-    if is_owl(obj):
-        table, geoms = read_owl(obj, name)
-        return RawMap(table, geoms, name, COLLECTION_NAME)
-    if (
-        isinstance(obj, dict)
-        and obj.get("type") not in ("FeatureCollection", "Feature")
-        and not _is_geometry(obj)
-    ):
-        inner = next(
-            (v for v in obj.values() if isinstance(v, dict) and v.get("type") == "FeatureCollection"), None
-        )
-        if inner is None:
-            raise FormatError(
-                f"{name}: JSON but not GeoJSON: no FeatureCollection found "
-                f"(top-level keys: {', '.join(map(str, list(obj)[:8]))})"
-            )
-        top_level = {k: v for k, v in obj.items() if not isinstance(v, dict | list)}
-        obj = inner
-    if isinstance(obj, list):
-        obj = {"type": "FeatureCollection", "features": obj}
-    if obj.get("type") == "Feature":
-        obj = {"type": "FeatureCollection", "features": [obj]}
-    elif _is_geometry(obj):
-        obj = {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": obj}]}
-    features = obj.get("features")
-    if not isinstance(features, list):
-        raise FormatError(f"{name}: a FeatureCollection without a 'features' list")
-    check_features(len(features), name, limits)  # before building a geometry per feature
-    props, geoms = [], np.empty(len(features), dtype=object)
-    for i, f in enumerate(features):
-        if not isinstance(f, dict):
-            raise FormatError(f"{name}: feature {i} is not a JSON object")
-        p = f.get("properties")
-        props.append(p if isinstance(p, dict) else {})
-        geoms[i] = _geometry(f.get("geometry"), name, i)
-    check_properties(props, name, limits)  # before a table of features x distinct names
-    import pandas as pd
-
-    table = pd.DataFrame.from_records(props) if any(props) else pd.DataFrame(index=range(len(features)))
-    file_crs = _geojson_crs(obj, name)
-    geoms = _to_lonlat(
-        geoms, crs if crs is not None else file_crs, name, default_lonlat=crs is None and file_crs is None
-    )
-    coll = obj.get("name") if isinstance(obj.get("name"), str) else None
-    cover = _geometry(obj["coverage"], name, "coverage") if _is_geometry(obj.get("coverage")) else None
-    if cover is not None:  # the coverage member is input too: the same limits
-        check_vertices([cover], f"{name} (its 'coverage' member)", limits)
-    return RawMap(table, geoms, name, coll, top_level, coverage=cover)
-
-
-def _loads(data: bytes, name: str):
-    """The standard parser: exact messages, and duplicate keys refused."""
-    try:
-        return json.loads(data, object_pairs_hook=_no_duplicate_keys)
-    except _DuplicateKey as exc:
-        raise FormatError(
-            f"{name}: a JSON object names {exc.args[0]!r} twice; JSON readers disagree on which "
-            "value wins, so mapdiff refuses it: keep one"
-        ) from None
-    except UnicodeDecodeError:
-        raise FormatError(f"{name}: not UTF-8 text; GeoJSON must be UTF-8") from None
-    except RecursionError:
-        raise FormatError(f"{name}: JSON nested too deeply to be GeoJSON") from None
-    except json.JSONDecodeError as exc:
-        hint = " (the file looks truncated)" if exc.pos >= len(data.rstrip()) - 1 else ""
-        raise FormatError(
-            f"{name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}{hint}"
-        ) from None
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicate_keys(pairs):
-    d = dict(pairs)
-    if len(d) != len(pairs):
-        seen = set()
-        for k, _ in pairs:
-            if k in seen:
-                raise _DuplicateKey(k)
-            seen.add(k)
-    return d
-
-
-_ESCAPED_COLON = re.compile(rb"\\u003[aA]")
-
-
-def _surely_no_duplicate_keys(data: bytes, obj) -> bool:
-    """True when the parsed ``obj`` provably kept every key of ``data`` (orjson keeps the
-    last of duplicate keys silently).
-
-    Outside strings, a colon in JSON text follows a key: so the colons of ``data`` number
-    the key/value pairs written plus the colons inside strings. The parsed tree gives the
-    pairs kept plus the colons in its strings; equal counts mean no key was lost. Lists
-    that start with numbers (coordinates) are not walked: any object hidden in one makes
-    the counts differ, and so does an escaped colon (backslash-u003a, checked up front). On any
-    difference the caller parses again with the standard parser, which decides exactly.
-    """
-    if b"\\u00" in data and _ESCAPED_COLON.search(data):  # a plain find first: far faster
-        return False
-    counted = 0
-    stack = [obj]
-    while stack:
-        o = stack.pop()
-        items = o.items() if isinstance(o, dict) else ((None, v) for v in o)
-        if isinstance(o, dict):
-            counted += len(o)
-        elif o and not isinstance(o[0], dict | str) and _numbers_first(o):
-            continue
-        for k, v in items:
-            if k is not None:
-                counted += k.count(":")
-            if isinstance(v, str):
-                counted += v.count(":")
-            elif isinstance(v, dict | list):
-                stack.append(v)
-    return counted == data.count(b":")
-
-
-def _numbers_first(o: list) -> bool:
-    x = o
-    while isinstance(x, list) and x:
-        x = x[0]
-    return isinstance(x, int | float) and not isinstance(x, bool)
-
-
-def _is_geometry(obj) -> bool:
-    return isinstance(obj, dict) and obj.get("type") in (
-        "Polygon",
-        "MultiPolygon",
-        "Point",
-        "MultiPoint",
-        "LineString",
-        "MultiLineString",
-        "GeometryCollection",
-    )
-
-
-def _geometry(g, name: str, i: int):
-    if g is None:
-        return None
-    try:
-        with np.errstate(invalid="ignore"):  # NaN coordinates are refused just below
-            geom = _fast_shape(g)
-    except OverflowError:
-        raise FormatError(
-            f"{name}: feature {i} has a coordinate too large for a number; fix or remove that feature"
-        ) from None
-    except (shapely.errors.ShapelyError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        raise FormatError(
-            f"{name}: feature {i} has a geometry GEOS cannot read "
-            f"({str(exc).splitlines()[0][:120]}); fix or remove that feature"
-        ) from None
-    if geom is not None and not geom.is_empty:
-        coords = shapely.get_coordinates(geom, include_z=False)
-        if not np.isfinite(coords).all():
-            raise FormatError(
-                f"{name}: feature {i} has NaN or infinite coordinates; fix or remove that feature"
-            )
-    return geom
-
-
-def _fast_shape(g):
-    """``shapely.geometry.shape`` for GeoJSON, with (Multi)Polygons built from arrays.
-
-    ``shape`` copies polygon coordinates one Python tuple at a time, which costs more
-    than parsing the JSON; here numpy converts all of a geometry's positions in one call
-    and GEOS builds every ring and polygon of it at once (``shapely.linearrings`` and
-    ``shapely.polygons`` with indices). Anything unusual (other types, ragged or malformed
-    coordinates) goes through ``shape`` unchanged, so results and error messages stay
-    those of shapely.
-    """
-    kind = g.get("type") if isinstance(g, dict) else None
-    try:
-        if kind == "Polygon":
-            return _fast_polygons([g["coordinates"]])[0]
-        if kind == "MultiPolygon" and g["coordinates"]:
-            return shapely.multipolygons(_fast_polygons(g["coordinates"]))
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError, shapely.errors.GEOSException):
-        pass
-    return shape(g)
-
-
-def _fast_polygons(polys) -> np.ndarray:
-    """Polygons from GeoJSON polygon coordinates (a list of lists of rings), vectorised."""
-    if not isinstance(polys, list) or not all(isinstance(p, list) and p for p in polys):
-        raise ValueError("empty polygon")
-    rings = [r for p in polys for r in p]
-    sizes = np.fromiter((len(r) for r in rings), dtype=np.intp, count=len(rings))
-    if sizes.min() < 4:
-        raise ValueError("not a polygon ring")
-    coords = np.array(list(itertools.chain.from_iterable(rings)), dtype=float)
-    if coords.ndim != 2 or coords.shape[1] not in (2, 3):
-        raise ValueError("not a polygon ring")
-    ring_of = np.repeat(np.arange(len(rings)), sizes)
-    lines = shapely.linearrings(coords, indices=ring_of)
-    per_poly = np.fromiter((len(p) for p in polys), dtype=np.intp, count=len(polys))
-    return shapely.polygons(lines, indices=np.repeat(np.arange(len(polys)), per_poly))
-
-
-def _geojson_crs(obj: dict, name: str):
-    member = obj.get("crs")
-    if not member:
-        return None
-    try:
-        text = member["properties"]["name"]
-    except (KeyError, TypeError):
-        raise CRSError(
-            f"{name}: cannot read its 'crs' member {quote(member)}; remove it (GeoJSON is lon/lat) "
-            "or pass crs="
-        ) from None
-    if isinstance(text, str) and text in _CRS_NAMED:  # every file of an archive names one
-        return _CRS_NAMED[text]
-    crs = safe_crs(text, name)  # an allow-list: no file, grid or URL reaches PROJ
-    if len(_CRS_NAMED) > 64:
-        _CRS_NAMED.clear()
-    _CRS_NAMED[text] = crs
-    return crs
-
-
-_CRS_NAMED: dict = register_cache({})
-
-
-def _is_lonlat(crs: pyproj.CRS) -> bool:
-    key = (crs.srs, crs.name)  # a CRS hashes by its WKT, which costs more than the test
-    if key not in _LONLAT:
-        _LONLAT[key] = _lonlat_test(crs)
-    return _LONLAT[key]
-
-
-_LONLAT: dict = register_cache({})
-
-
-def _lonlat_test(crs: pyproj.CRS) -> bool:
-    return (
-        crs.equals(_WGS84, ignore_axis_order=True)
-        or crs.to_epsg() == 4326
-        or crs.name.upper().startswith("WGS 84 (CRS84)")
-    )
-
-
-def _to_lonlat(geoms: np.ndarray, crs, name: str, default_lonlat: bool = False) -> np.ndarray:
-    """Transform to EPSG:4326 lon/lat (axis order x=lon, y=lat)."""
-    if crs is None:
-        if default_lonlat:
-            return geoms
-        raise MissingCRSError(
-            f"{name}: the input states no CRS; pass crs= (for example crs='EPSG:4326' for lon/lat degrees)"
-        )
-    # a CRS object came from the file (checked again: its WKT may name a grid); anything
-    # else is the caller's crs=, where PROJ strings are allowed too
-    crs = safe_crs(crs, name, caller=not isinstance(crs, pyproj.CRS))
-    if _is_lonlat(crs):
-        return geoms
-    if crs.is_projected and not default_lonlat:
-        _refuse_degrees_as_metres(geoms, crs, name)
-    with no_proj_network():  # a grid is never fetched for input, whatever PROJ_NETWORK says
-        tr = cached_transformer(crs, _WGS84)
-
-        def fwd(c):
-            x, y = tr.transform(c[:, 0], c[:, 1])
-            return np.column_stack([x, y])
-
-        out = shapely.transform(geoms, fwd)
-    coords = shapely.get_coordinates(out)
-    if coords.size and not np.isfinite(coords).all():
-        raise CRSError(
-            f"{name}: coordinates do not transform from {crs.name} to lon/lat; "
-            "is the stated CRS right? pass crs= to override it"
-        )
-    return out
-
-
-def _refuse_degrees_as_metres(geoms: np.ndarray, crs: pyproj.CRS, name: str) -> None:
-    """A projected CRS over coordinates that all lie within ±180/±90 (degrees, not metres):
-    transformed, the whole map would shrink to a few hundred metres off Africa and measure
-    0 km². Such a map is a lon/lat file with a wrong CRS."""
-    present = geoms[~shapely.is_missing(geoms)] if len(geoms) else geoms
-    present = present[~shapely.is_empty(present)] if len(present) else present
-    if not len(present):
-        return
-    b = shapely.bounds(present)
-    x0, y0, x1, y1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
-    if -180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90:
-        raise CRSError(
-            f"{name}: the file states {crs.name} (a projected CRS, in {crs.axis_info[0].unit_name}s), but "
-            f"every coordinate lies within ({x0:.4g}..{x1:.4g}, {y0:.4g}..{y1:.4g}): they look like "
-            "longitude/latitude degrees, which would measure about 0 km²; if they are, pass crs='EPSG:4326'"
-        )
-
-
-def _from_gdf(gdf, crs, name: str, path: str | None, digest: str | None) -> RawMap:
-    if gdf.geometry.name not in gdf.columns:
-        raise FormatError(f"{name}: the frame has no geometry column")
-    import pandas as pd
-
-    table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    geoms = _to_lonlat(geoms, crs if crs is not None else gdf.crs, name)
-    return RawMap(table.reset_index(drop=True), geoms, name, None, None, digest, path)
-
-
-def _from_table(table: pd.DataFrame, geoms, name: str, crs) -> RawMap:
-    return RawMap(table, np.asarray(geoms, dtype=object), name)
-
-
-def _read_ogr(data: bytes, name: str, crs, path: str | None, layer=None, limits=None) -> RawMap:
-    return _from_gdf(ogr_frame(data, name, layer, limits), crs, name, path, None)
-
-
-def _read_shapefile_parts(parts: dict[str, bytes], name: str, crs, path, layer=None, limits=None) -> RawMap:
-    return _from_gdf(shapefile_frame(parts, name, layer, limits), crs, name, path, None)
-
-
-def _read_zip(data: bytes, name: str, crs, path: str | None, limits=None) -> RawMap:
-    if zip_holds_kml(data, name):
-        from .kml import read_kmz
-
-        return _from_table(*read_kmz(data, name, limits), name=name, crs=None)
-    return _read_shapefile_parts(zip_shapefile_parts(data, name, limits), name, crs, path, None, limits)
-
-
-def _read_parquet(data: bytes, name: str, crs, limits=None) -> RawMap:
-    """GeoParquet, bounded: the row count and columns come from the footer before any row
-    is read, rows are decoded in batches whose decoded size counts against the byte limit
-    (a compressed column can expand a thousandfold), and the CRS passes the CRS gate."""
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise FormatError(
-            f"{name}: reading GeoParquet needs pyarrow: pip install 'mapdiff[parquet]'"
-        ) from None
-    try:
-        pf = pq.ParquetFile(pa.BufferReader(data))
-        meta = pf.metadata
-        geo = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"null"))
-    except Exception as exc:
-        raise FormatError(f"{name}: not a readable GeoParquet file ({type(exc).__name__})") from None
-    if not isinstance(geo, dict) or not isinstance(geo.get("columns"), dict) or not geo["columns"]:
-        raise FormatError(
-            f"{name}: a Parquet file without GeoParquet metadata ('geo'); write it with geopandas"
-        )
-    column = geo.get("primary_column") or next(iter(geo["columns"]))
-    spec = geo["columns"].get(column)
-    if not isinstance(spec, dict) or column not in pf.schema_arrow.names:
-        raise FormatError(f"{name}: its GeoParquet metadata names a geometry column {quote(column)} it lacks")
-    if spec.get("encoding", "WKB") != "WKB":
-        raise FormatError(
-            f"{name}: geometry encoding {quote(spec.get('encoding'))} is not WKB; write WKB geometries"
-        )
-    check_features(meta.num_rows, name, limits)  # from the footer, before reading any row
-    check_properties(pf.schema_arrow.names, name, limits)
-    cap = current_limits(limits).max_bytes
-    batches, decoded = [], 0
-    try:
-        for batch in pf.iter_batches(batch_size=4096):
-            decoded += batch.nbytes
-            if cap is not None and decoded > cap:
-                check_bytes(decoded, f"{name} (decoded)", limits)
-            batches.append(batch)
-        table = pa.Table.from_batches(batches, schema=pf.schema_arrow).to_pandas()
-    except InputLimitError:
-        raise
-    except Exception as exc:
-        raise FormatError(f"{name}: not a readable GeoParquet file ({type(exc).__name__})") from None
-    try:
-        geoms = shapely.from_wkb(table.pop(column).to_numpy(dtype=object))
-    except (shapely.errors.ShapelyError, TypeError, ValueError):
-        raise FormatError(f"{name}: its geometry column holds WKB GEOS cannot read; fix the file") from None
-    # GeoParquet: no "crs" key means OGC:CRS84; an explicit null means unknown
-    file_crs = spec.get("crs", "OGC:CRS84")
-    if crs is None and file_crs is None:
-        raise MissingCRSError(f"{name}: the input states no CRS; pass crs= (for example crs='EPSG:4326')")
-    crs_ = crs if crs is not None else safe_crs(file_crs, name)
-    geoms = _to_lonlat(np.asarray(geoms, dtype=object), crs_, name)
-    return RawMap(table.reset_index(drop=True), geoms, name)
 
 
 # ------------------------------------------------------------------ CRS sanity

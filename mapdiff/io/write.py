@@ -23,8 +23,10 @@ from pathlib import Path
 
 from .._json import jsonable
 from .._version import __version__
-from ..errors import ArgumentError, MissingDependencyError
+from ..errors import ArgumentError, MissingDependencyError, bounded_text
 from .atomic import atomic_path, refuse_overwrite, write_text
+from .gate import ogr_driver, read_input_bytes, safe_gdal
+from .qgis import add_layer_style
 
 __all__ = [
     "PROVENANCE_KEY",
@@ -67,7 +69,6 @@ def csv_cell(value):
     """
     if not isinstance(value, str):
         return value
-    from ..errors import bounded_text
 
     text = bounded_text(value, limit=10_000).replace("\t", " ")
     text = "".join(c if c.isprintable() else " " for c in text) if not text.isprintable() else text
@@ -224,8 +225,6 @@ def write_gdf(
         # the layer is named after the target, not the temporary file
         pyogrio.write_dataframe(gdf, tmp, driver=driver, layer=layer, **kwargs)
         if driver == "GPKG" and style and "class" in gdf.columns:
-            from .qgis import add_layer_style
-
             cats = {k: tuple(v[:2]) for k, v in style.items()}
             kinds = {k: v[2] for k, v in style.items() if len(v) > 2}
             add_layer_style(tmp, layer, cats, kinds=kinds, description="mapdiff classes, project palette")
@@ -277,8 +276,6 @@ def read_provenance(path) -> dict | None:
     """
     import io
 
-    from .gate import _ogr_driver, read_input_bytes, safe_gdal
-
     path = Path(path)
     driver = _driver(path, None)
     data = read_input_bytes(path)  # the input gate: a local regular file, read with a cap
@@ -289,7 +286,7 @@ def read_provenance(path) -> dict | None:
     elif driver == "GeoJSON":
         return json.loads(data.decode("utf-8")).get("provenance")
     else:
-        _ogr_driver(data, path.name)  # GDAL sees only a signature-checked file
+        ogr_driver(data, path.name)  # GDAL sees only a signature-checked file
         layer = path.stem if driver == "GPKG" else None  # beside it: the layer_styles table
         with safe_gdal() as pyogrio, warnings.catch_warnings():  # GDAL frets over /vsimem names
             warnings.filterwarnings("ignore", "File /vsimem", RuntimeWarning)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._json import iso
+from ..errors import MapdiffError
 from ..labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED
 
 __all__ = [
@@ -185,17 +186,22 @@ def classify_pieces(pieces, side_a: str | None, side_b: str | None) -> np.ndarra
 
 def source_title(m) -> str:
     """The title of a map's source from its profile (``DeepStateMap``), else its source name."""
-    from ..errors import MapdiffError
-    from ..profiles import get_profile
-
-    try:
-        return get_profile(m.source).title or m.source
-    except MapdiffError:
-        return m.source
+    prof = _profile(m.source)
+    return (prof.title if prof is not None else None) or m.source
 
 
 def _source_id(source) -> str:
     return getattr(source, "source", source) or ""
+
+
+def _profile(name):
+    """The profile registered under a source name, or None."""
+    from ..profiles import get_profile  # profiles import pandas: results are drawn without it
+
+    try:
+        return get_profile(name)
+    except MapdiffError:
+        return None
 
 
 def source_name(source) -> str:
@@ -208,14 +214,9 @@ def source_name(source) -> str:
     >>> source_name("owl"), source_name("my_map")
     ('UA Control Map', 'my_map')
     """
-    from ..errors import MapdiffError
-    from ..profiles import get_profile
-
     name = _source_id(source)
-    try:
-        return get_profile(name).source_name or name
-    except MapdiffError:
-        return name
+    prof = _profile(name)
+    return (prof.source_name if prof is not None else None) or name
 
 
 def source_lean(source) -> str:
@@ -226,13 +227,8 @@ def source_lean(source) -> str:
     >>> source_lean("creamy_caprice"), source_lean("my_map")
     ('pro-Russian', '')
     """
-    from ..errors import MapdiffError
-    from ..profiles import get_profile
-
-    try:
-        return get_profile(_source_id(source)).lean
-    except MapdiffError:
-        return ""
+    prof = _profile(_source_id(source))
+    return "" if prof is None else prof.lean
 
 
 def source_label(source) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -26,11 +25,15 @@ import shapely
 
 from .._geo import GeoResult
 from .._json import SCHEMA_VERSION, iso
-from ..errors import ArgumentError, EmptyMapError, UnknownLabelError
+from ..errors import ArgumentError, UnknownLabelError, UnknownSourceError
+from ..io.write import export_provenance
 from ..labels import NOT_COVERED, Label, as_label
+from .classes import label_colours, map_sides
+from .coverage import Coverage
 from .measure import area_km2
+from .shapes import polygonal
 
-__all__ = ["ControlMap", "NormalisationReport", "Provenance", "Repair", "normalise"]
+__all__ = ["ControlMap", "NormalisationReport", "Provenance", "Repair"]
 
 
 @dataclass(frozen=True)
@@ -161,69 +164,6 @@ class Provenance:
         }
 
 
-class _Union:
-    """``shapely.union(a, b)``, made when first asked (picklable): a deferred coverage."""
-
-    __slots__ = ("parts",)
-
-    def __init__(self, a, b):
-        self.parts = (a, b)
-
-    def __call__(self):
-        cov = shapely.union(*self.parts)
-        shapely.prepare(cov)
-        return cov
-
-    def __getstate__(self):
-        return self.parts
-
-    def __setstate__(self, parts):
-        self.parts = parts
-
-
-class _Deferrable:
-    """A dataclass field whose value may be given as a :class:`_Union`, made on first read.
-
-    The reading pipeline gives a map's coverage as land ∪ what it draws beyond the land;
-    a whole-front comparison never needs that union, so it is made only when read.
-    """
-
-    def __set_name__(self, owner, name):
-        self._slot = f"_{name}_value"
-
-    def __get__(self, obj, objtype=None):
-        if obj is None:
-            return None  # the field's default
-        value = obj.__dict__[self._slot]
-        if isinstance(value, _Union):
-            value = obj.__dict__[self._slot] = value()
-        return value
-
-    def __set__(self, obj, value):
-        obj.__dict__[self._slot] = value
-        # what the value was made of, kept once it is made: a coverage set any other way
-        # (dataclasses.replace(m, coverage=...)) has no parts
-        obj.__dict__[self._slot + "_parts"] = value.parts if isinstance(value, _Union) else None
-
-    def made_of(self, obj, parts: tuple) -> bool:
-        """True when ``obj``'s value is the union of ``parts`` (a, b) as it was set (made
-        since or not), or, with ``b`` None, is ``a`` itself: nothing read or made here."""
-        a, b = parts
-        if b is None:
-            return obj.__dict__.get(self._slot) is a
-        given = obj.__dict__.get(self._slot + "_parts")
-        return given is not None and given[0] is a and given[1] is b
-
-
-def _speaks_on_land(m) -> bool:
-    """True when ``m``'s coverage is still its ``_land`` outline ∪ what it draws beyond it
-    (as the reading pipeline set it), so an analysis may use the two parts instead."""
-    return m._land is not None and _COVERAGE.made_of(m, m._land)
-
-
-_COVERAGE = _Deferrable()  # ControlMap.coverage
-
-
 @dataclass(frozen=True, eq=False)
 class ControlMap(GeoResult):
     """One release of one source after normalisation (immutable).
@@ -236,8 +176,12 @@ class ControlMap(GeoResult):
         Drawn labels, in precedence order (highest first).
     geometries : tuple of shapely geometries
         One dissolved (Multi)Polygon per label, lon/lat, not overlapping each other.
+    domain : Coverage
+        Where the map speaks, as a value: a geometry given whole, or a land outline plus
+        what the map draws beyond it (the reading pipeline's), whose union is made only
+        when :attr:`coverage` is read. ``dataclasses.replace`` keeps it.
     coverage : shapely geometry or None
-        Where the map speaks; None means "wherever it draws".
+        Where the map speaks; None means "wherever it draws" (``domain.geometry``).
     background : Label or None
         What the map implies inside its coverage where it draws nothing.
     source : str
@@ -263,31 +207,31 @@ class ControlMap(GeoResult):
 
     labels: tuple[Label, ...]
     geometries: tuple
-    coverage: object = _COVERAGE
+    domain: Coverage = field(default_factory=Coverage)
     background: Label | None = None
     source: str = "unknown"
     as_of: dt.date | None = None
     scope: tuple[str, ...] = ()
     provenance: Provenance = field(default_factory=lambda: Provenance("unknown", "unknown"))
     report_base: NormalisationReport = field(default_factory=lambda: NormalisationReport(0, 0))
-    #: (land, beyond) when the coverage was built as ``land ∪ beyond``, ``beyond`` being what
-    #: the map draws past ``land`` (None if nothing): lets :func:`mapdiff.compare` overlay only
-    #: what is drawn. Set by the reading pipeline; anything that changes the coverage drops it.
-    _land: tuple | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        # land ∪ what a drawing draws beyond it, given another drawing (dataclasses.replace
+        # of the geometries): the beyond is no longer this map's, so the coverage is given whole
+        d = self.domain
+        if d.beyond is not None and d.drawn_from is not None and d.drawn_from is not self.geometries:
+            object.__setattr__(self, "domain", Coverage.whole(d.geometry))
 
     # ------------------------------------------------------------------ geometry
+    @property
+    def coverage(self):
+        """Where the map speaks (lon/lat), or None: wherever it draws (``domain.geometry``)."""
+        return self.domain.geometry
+
     @cached_property
-    def _clipped(self) -> tuple:
-        if self.coverage is None:
-            return self.geometries
-        cov = self.coverage
-        shapely.prepare(cov)
-        out = []
-        for g in self.geometries:
-            # polygons only: a drawing that touches the coverage's edge from outside leaves
-            # lines and points in the intersection (Creamy Caprice's #ru, Russia included)
-            out.append(g if shapely.covers(cov, g) else _polygonal(shapely.intersection(g, cov)))
-        return tuple(out)
+    def clipped(self) -> tuple:
+        """The drawn geometries cut to the coverage, one (Multi)Polygon per label."""
+        return self.domain.cut(self.geometries)
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -300,7 +244,7 @@ class ControlMap(GeoResult):
     @cached_property
     def drawn_union(self):
         """Union of everything the map draws, inside its coverage (lon/lat)."""
-        return shapely.union_all(np.asarray(self._clipped, dtype=object))
+        return shapely.union_all(np.asarray(self.clipped, dtype=object))
 
     @cached_property
     def footprint(self):
@@ -309,8 +253,7 @@ class ControlMap(GeoResult):
 
     @cached_property
     def _declared_classes(self) -> tuple[str, ...] | None:
-        from ..errors import UnknownSourceError
-        from ..profiles import get_profile
+        from ..profiles import get_profile  # profiles import pandas: a map is made without it
 
         try:
             return get_profile(self.provenance.profile).classes
@@ -365,9 +308,9 @@ class ControlMap(GeoResult):
         """
         label = as_label(label)
         if label in self.labels:
-            drawn = self._clipped[self.labels.index(label)]
+            drawn = self.clipped[self.labels.index(label)]
             if label == self.background:  # drawn and implied: both are that label's land
-                return _polygonal(shapely.union(drawn, self._background_geometry))
+                return polygonal(shapely.union(drawn, self._background_geometry))
             return drawn
         if label == self.background:
             return self._background_geometry
@@ -390,7 +333,7 @@ class ControlMap(GeoResult):
             part = shapely.intersection(g, inside)
             if not part.is_empty:
                 labels.append(lab)
-                geoms.append(_polygonal(part))
+                geoms.append(polygonal(part))
         return labels, geoms
 
     def partition(self, aoi=None) -> tuple[tuple[Label, ...], np.ndarray]:
@@ -427,17 +370,17 @@ class ControlMap(GeoResult):
                 else shapely.union_all(np.asarray(geoms, dtype=object))
             )
             bg = inside if drawn is None else shapely.difference(inside, drawn)
-            bg = _polygonal(bg)
+            bg = polygonal(bg)
             if bg.is_empty:
                 pass
             elif self.background in labels:  # also drawn explicitly: one piece per label
                 i = labels.index(self.background)
-                geoms[i] = _polygonal(shapely.union(geoms[i], bg))
+                geoms[i] = polygonal(shapely.union(geoms[i], bg))
             else:
                 labels.append(self.background)
                 geoms.append(bg)
         if not covered:
-            outside = _polygonal(shapely.difference(aoi, self.coverage))
+            outside = polygonal(shapely.difference(aoi, self.coverage))
             if not outside.is_empty and area_km2(outside) > 0:
                 labels.append(NOT_COVERED)
                 geoms.append(outside)
@@ -484,9 +427,9 @@ class ControlMap(GeoResult):
     def report(self) -> NormalisationReport:
         """The normalisation report, with the area clipped off outside the coverage."""
         base = self.report_base
-        if not _speaks_on_land(self) and self.coverage is None:  # no coverage made to ask
+        if self.domain.parts is None and self.coverage is None:  # no coverage made to ask
             return base
-        moved = [(g, c) for g, c in zip(self.geometries, self._clipped, strict=True) if g is not c]
+        moved = [(g, c) for g, c in zip(self.geometries, self.clipped, strict=True) if g is not c]
         if not moved:
             return base
         outside = float(sum(area_km2(g) - area_km2(c) for g, c in moved))
@@ -524,13 +467,9 @@ class ControlMap(GeoResult):
         )
 
     def _export_provenance(self) -> dict:
-        from ..io.write import export_provenance
-
         return export_provenance("map_info", maps=[("map", self)])
 
     def _class_style(self) -> dict:
-        from .classes import label_colours, map_sides
-
         colours = label_colours(self.all_labels, sides=map_sides(self))
         return {
             k: (c, k + (" (background)" if k == str(self.background) else "")) for k, c in colours.items()
@@ -571,12 +510,12 @@ class ControlMap(GeoResult):
     def clip(self, aoi) -> ControlMap:
         """The same map restricted to an area of interest (coverage ∩ aoi)."""
         aoi = _as_geometry(aoi)
-        geoms = tuple(_polygonal(shapely.intersection(g, aoi)) for g in self.geometries)
+        geoms = tuple(polygonal(shapely.intersection(g, aoi)) for g in self.geometries)
         cov = aoi if self.coverage is None else shapely.intersection(self.coverage, aoi)
         return ControlMap(
             self.labels,
             geoms,
-            cov,
+            Coverage.whole(cov),
             self.background,
             self.source,
             self.as_of,
@@ -610,346 +549,3 @@ def _as_geometry(obj):
             f"expected a shapely geometry in lon/lat (or an object with .geometry), got {type(obj).__name__}"
         )
     return geom
-
-
-def _polygonal(geom):
-    """Keep only the polygonal parts of ``geom`` (overlay results may carry lines/points)."""
-    if geom is None or geom.is_empty:
-        return shapely.Polygon()
-    t = geom.geom_type
-    if t in ("Polygon", "MultiPolygon"):
-        return geom
-    if t == "GeometryCollection":  # nested collections too: a polygon two levels down is kept
-        parts = [q for q in (_polygonal(p) for p in shapely.get_parts(geom)) if not q.is_empty]
-        if not parts:
-            return shapely.Polygon()
-        return shapely.union_all(parts) if len(parts) > 1 else parts[0]
-    return shapely.Polygon()
-
-
-def polygonal_parts(geoms: np.ndarray) -> np.ndarray:
-    """Vectorised :func:`_polygonal` over an array; non-polygonal results become empty polygons."""
-    geoms = np.asarray(geoms, dtype=object)
-    types = shapely.get_type_id(geoms)
-    out = geoms.copy()
-    bad = (types != 3) & (types != 6)  # not a Polygon or MultiPolygon (np.isin: 20x slower here)
-    for i in np.flatnonzero(bad):
-        out[i] = _polygonal(geoms[i])
-    return out
-
-
-def _dissolve_label(parts: np.ndarray):
-    """One (Multi)Polygon of a label's valid parts. Parts whose bounding boxes lie apart
-    (a front cut to the boxes round separate places) cannot overlap or share an edge: their
-    polygons make a valid MultiPolygon as they are; others are unioned."""
-    if parts.size == 1:
-        return parts[0]
-    types = shapely.get_type_id(parts)
-    if ((types == 3) | (types == 6)).all():
-        if len(parts) > _PAIRWISE_MAX:  # pairs would be quadratic (20,000 squares: 6.5 GB)
-            return _union_touching(parts)
-        b = shapely.bounds(parts)
-        i, j = np.triu_indices(len(parts), k=1)
-        apart = (b[i, 2] < b[j, 0]) | (b[j, 2] < b[i, 0]) | (b[i, 3] < b[j, 1]) | (b[j, 3] < b[i, 1])
-        if apart.all():
-            return shapely.multipolygons(shapely.get_parts(parts))
-    return _polygonal(shapely.union_all(parts))
-
-
-_PAIRWISE_MAX = 1000
-
-
-def _union_touching(geoms: np.ndarray):
-    """The union of valid polygonal ``geoms``, in time and memory near-linear in their
-    number: an STRtree finds the geometries that touch or overlap another, in chunks, and
-    stops counting pairs past 32 a geometry (then everything is unioned); only those that
-    meet another are unioned, the others are kept as they are (valid geometries that touch
-    nothing make a valid MultiPolygon)."""
-    geoms = np.asarray(geoms, dtype=object)
-    geoms = geoms[~shapely.is_empty(geoms)]
-    if len(geoms) == 0:
-        return shapely.Polygon()
-    if len(geoms) == 1:
-        return geoms[0]
-    tree = shapely.STRtree(geoms)
-    touching = np.zeros(len(geoms), dtype=bool)
-    pairs = 0
-    for start in range(0, len(geoms), 4096):
-        a, b = tree.query(geoms[start : start + 4096], predicate="intersects")
-        pairs += len(a)
-        if pairs > 32 * len(geoms):  # crowded: pairs would grow quadratically
-            touching[:] = True
-            break
-        touching[a[a + start != b] + start] = True
-    kept = list(shapely.get_parts(geoms[~touching]))
-    if touching.any():
-        kept += list(shapely.get_parts(_polygonal(shapely.union_all(geoms[touching]))))
-    return kept[0] if len(kept) == 1 else shapely.multipolygons(kept)
-
-
-def _make_valid(geoms: np.ndarray) -> np.ndarray:
-    """``make_valid`` (structure) of polygonal ``geoms``, polygonal parts kept. A
-    MultiPolygon of many parts is repaired part by part and the parts joined by
-    :func:`_union_touching` (GEOS on the whole: ~1 ms a part, 20,000 bow-ties 18 s)."""
-    geoms = np.asarray(geoms, dtype=object)
-    many = shapely.get_num_geometries(geoms) > _PARTWISE_MIN
-    out = np.empty(len(geoms), dtype=object)
-    if (~many).any():
-        repaired = shapely.make_valid(geoms[~many], method="structure", keep_collapsed=False)
-        out[~many] = polygonal_parts(repaired)
-    for i in np.flatnonzero(many):
-        parts = shapely.get_parts(geoms[i])
-        bad = ~shapely.is_valid(parts)
-        parts[bad] = polygonal_parts(shapely.make_valid(parts[bad], method="structure", keep_collapsed=False))
-        out[i] = _union_touching(parts)
-    return out
-
-
-_PARTWISE_MIN = 256
-
-
-def _area_before_repair(geoms: np.ndarray) -> np.ndarray:
-    """km² of invalid geometries; rings collapsed to one point (which GEOS cannot densify
-    for projecting) are measured after repair, one by one, on this rare path only."""
-    try:
-        return area_km2(geoms)
-    except shapely.errors.GEOSException:
-        out = np.empty(len(geoms))
-        for i, g in enumerate(geoms):
-            try:
-                out[i] = area_km2(g)
-            except shapely.errors.GEOSException:
-                out[i] = area_km2(shapely.make_valid(g, method="structure", keep_collapsed=False))
-        return out
-
-
-def _mostly_outside(geoms: np.ndarray, coverage) -> np.ndarray:
-    """Which of ``geoms`` lie mostly outside ``coverage`` (the rule :func:`normalise` drops by).
-
-    Representative point outside and under half the area inside: a political polygon
-    over a neighbouring country that grazes the border. Only those whose point lies
-    outside are measured; an invalid one is repaired first (reading clipped to an area
-    decides on whole features before cutting them).
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    result = np.zeros(len(geoms), dtype=bool)
-    if not len(geoms):
-        return result
-    shapely.prepare(coverage)
-    suspects = np.flatnonzero(~shapely.contains(coverage, shapely.point_on_surface(geoms)))
-    if suspects.size:
-        g = geoms[suspects]
-        bad = ~shapely.is_valid(g)
-        if bad.any():
-            g = g.copy()
-            g[bad] = polygonal_parts(shapely.make_valid(g[bad], method="structure", keep_collapsed=False))
-        share = area_km2(shapely.intersection(g, coverage)) / np.maximum(area_km2(g), 1e-12)
-        result[suspects[share < 0.5]] = True
-    return result
-
-
-def normalise(
-    features: Iterable[tuple[Label, object]],
-    *,
-    precedence: Sequence[Label] | None = None,
-    coverage=None,
-    background: Label | None = None,
-    source: str = "unknown",
-    as_of: dt.date | None = None,
-    scope: Sequence[str] = (),
-    provenance: Provenance | None = None,
-    repairs: Sequence[Repair] = (),
-    n_features: int | None = None,
-    drop_mostly_outside: bool = True,
-) -> ControlMap:
-    """Build a :class:`ControlMap` from labelled lon/lat geometries.
-
-    Steps: drop empty geometries; drop Z; keep polygonal parts; repair invalid
-    geometries with ``make_valid``; drop features that lie outside the coverage; resolve
-    overlaps between labels by ``precedence`` (first wins); dissolve per label. Each
-    step that changes anything is recorded in the report with the area it moved.
-
-    Parameters
-    ----------
-    features : iterable of (Label, geometry)
-        Geometries in EPSG:4326 (lon/lat).
-    precedence : sequence of Label, optional
-        Which label wins where labels overlap, highest first; labels not listed come
-        after, in order of first appearance.
-    coverage : geometry, optional
-        Where the map speaks; features entirely outside it are dropped (the rest is
-        clipped to it when measured, and the area clipped off is reported).
-    background : Label, optional
-        What the map implies where it draws nothing, inside ``coverage``.
-    source, as_of, scope, provenance
-        Carried into the map.
-    repairs : sequence of Repair
-        Repairs already made upstream (reading), to carry into the report.
-    n_features : int, optional
-        Features read upstream (defaults to the number given here).
-    drop_mostly_outside : bool, default True
-        Also drop features whose representative point lies outside ``coverage`` and of
-        which less than half lies inside (political polygons over a neighbouring country
-        that graze the border). Turn off for sources that draw no such polygons but do
-        draw features straddling the border, so that their inside part counts.
-
-    Returns
-    -------
-    ControlMap
-
-    Raises
-    ------
-    EmptyMapError
-        When no feature with area is left.
-
-    Examples
-    --------
-    >>> import shapely
-    >>> from mapdiff.labels import Label
-    >>> ru, grey = Label("controlled", "RU"), Label("contested", None)
-    >>> m = normalise([(ru, shapely.box(0, 0, 2, 2)), (grey, shapely.box(1, 0, 3, 2))],
-    ...               precedence=[grey, ru], source="demo")
-    >>> m.labels
-    (Label('contested', None), Label('controlled', 'RU'))
-    >>> [r.kind for r in m.report.repairs]
-    ['overlap_resolved']
-    """
-    feats = list(features)
-    n_in = len(feats) if n_features is None else n_features
-    repairs = list(repairs)
-    if not feats:
-        raise EmptyMapError(f"{source}: the input holds no labelled feature")
-    labels = [as_label(lab) for lab, _ in feats]
-    geoms = np.asarray([g for _, g in feats], dtype=object)
-
-    empty = shapely.is_missing(geoms)
-    empty[~empty] = shapely.is_empty(geoms[~empty])
-    if empty.any():
-        repairs.append(Repair("empty_dropped", int(empty.sum()), 0.0, "features without geometry"))
-
-    has_z = np.zeros(len(geoms), dtype=bool)
-    has_z[~empty] = shapely.has_z(geoms[~empty])
-    if has_z.any():
-        geoms[has_z] = shapely.force_2d(geoms[has_z])
-        repairs.append(Repair("z_dropped", int(has_z.sum()), 0.0, "Z coordinates removed"))
-
-    keep = ~empty
-    types = np.full(len(geoms), -1)
-    types[keep] = shapely.get_type_id(geoms[keep])
-    collection = types == 7
-    if collection.any():
-        geoms[collection] = polygonal_parts(geoms[collection])
-        types[collection] = shapely.get_type_id(geoms[collection])
-        types[collection & shapely.is_empty(geoms)] = -2
-    non_areal = keep & (types != 3) & (types != 6)
-    if non_areal.any():
-        repairs.append(
-            Repair(
-                "non_areal_dropped",
-                int(non_areal.sum()),
-                0.0,
-                "points, lines and empty collections carry no area",
-            )
-        )
-        keep &= ~non_areal
-
-    idx = np.flatnonzero(keep)
-    if idx.size:
-        invalid = idx[~shapely.is_valid(geoms[idx])]
-        if invalid.size:
-            before = _area_before_repair(geoms[invalid])
-            geoms[invalid] = _make_valid(geoms[invalid])
-            for i in invalid[~shapely.is_valid(geoms[invalid])]:
-                # GEOS can return parts sharing an edge (a ring that doubles back): dissolve
-                geoms[i] = _polygonal(shapely.make_valid(shapely.union_all(shapely.get_parts(geoms[i]))))
-            after = area_km2(geoms[invalid])
-            repairs.append(
-                Repair(
-                    "invalid_geometry",
-                    int(invalid.size),
-                    float(np.abs(after - before).sum()),
-                    "repaired with make_valid (structure); area is |after - before|",
-                )
-            )
-            keep[invalid[shapely.is_empty(geoms[invalid])]] = False
-
-    if coverage is not None:
-        idx = np.flatnonzero(keep)
-        shapely.prepare(coverage)
-        out = idx[~shapely.intersects(coverage, geoms[idx])]
-        # Mostly outside (e.g. a political polygon over a neighbouring country that grazes
-        # the border): representative point outside and under half its area inside.
-        rest = np.setdiff1d(idx, out) if drop_mostly_outside else idx[:0]
-        out = np.concatenate([out, rest[_mostly_outside(geoms[rest], coverage)]])
-        if out.size:
-            repairs.append(
-                Repair(
-                    "outside_coverage_dropped",
-                    int(out.size),
-                    float(area_km2(geoms[out]).sum()),
-                    "features (mostly) outside the map's coverage",
-                )
-            )
-            keep[out] = False
-
-    if not keep.any():
-        raise EmptyMapError(
-            f"{source}: no polygon with area is left after normalisation "
-            f"({n_in} features read); check the file holds polygons inside the map's coverage"
-        )
-
-    # dissolve per label, in precedence order
-    order: list[Label] = []
-    for lab in list(precedence or []) + labels:
-        lab = as_label(lab)
-        if lab not in order:
-            order.append(lab)
-    kept_labels = [labels[i] for i in np.flatnonzero(keep)]
-    kept_geoms = geoms[keep]
-    dissolved = []
-    for lab in order:
-        parts = kept_geoms[[k == lab for k in kept_labels]]
-        if parts.size:
-            dissolved.append((lab, _dissolve_label(parts)))
-
-    # resolve overlaps: a lower label loses what higher ones hold (sequential differences
-    # against each intersecting higher label; cheaper than growing a union)
-    final_labels, final_geoms, moved, n_moved = [], [], 0.0, 0
-    for lab, g in dissolved:
-        hits = [h for h in final_geoms if shapely.intersects(h, g)]
-        if hits:
-            before = area_km2(g)
-            for h in hits:
-                g = _polygonal(shapely.difference(g, h))
-            delta = before - area_km2(g)
-            if delta > 0:
-                moved += delta
-                n_moved += 1
-        if g.is_empty:
-            continue
-        final_labels.append(lab)
-        final_geoms.append(g)
-    if n_moved:
-        repairs.append(
-            Repair(
-                "overlap_resolved",
-                n_moved,
-                moved,
-                "area drawn under several labels kept by the higher one: "
-                + " > ".join(str(x) for x in final_labels),
-            )
-        )
-
-    report = NormalisationReport(n_in, int(keep.sum()), tuple(repairs))
-    prov = provenance or Provenance(source, "custom")
-    return ControlMap(
-        tuple(final_labels),
-        tuple(final_geoms),
-        coverage,
-        background,
-        source,
-        as_of,
-        tuple(scope),
-        prov,
-        report,
-    )

@@ -4,14 +4,8 @@ type checkers and the API docs read them as they are."""
 from .boundaries import fetch_footprint as fetch_footprint
 from .footprints import (
     Footprint as Footprint,
-)
-from .footprints import (
     footprint as footprint,
-)
-from .footprints import (
     footprint_from_file as footprint_from_file,
-)
-from .footprints import (
     place_names as place_names,
 )
 from .regions import region as region

@@ -41,8 +41,7 @@ from ..config import check_json_depth
 from ..errors import DownloadError
 from ..io.atomic import write_text
 from ..model.measure import area_km2, to_equal_area
-from . import footprints as fpm
-from . import names
+from . import footprints as fpm, names
 from ._cache import OSM_BOUNDARY, cache_dir, cache_file, cached_boundary
 
 __all__ = [

@@ -38,6 +38,7 @@ from ..errors import UnknownPlaceError
 __all__ = [
     "OFFICIAL_AREA_KM2",
     "available_regions",
+    "drawn_beyond",
     "drawn_extent",
     "region",
     "share_of_region",
@@ -141,13 +142,17 @@ def speaking_coverage(land, drawn):
     >>> round(cov.area, 2)
     1.25
     """
-    return coverage_and_beyond(land, drawn)[0]
+    beyond = drawn_beyond(land, drawn)
+    if beyond is None:
+        return land
+    cov = shapely.union(land, beyond)
+    shapely.prepare(cov)
+    return cov
 
 
-def coverage_and_beyond(land, drawn, *, union=None):
-    """(coverage, beyond): :func:`speaking_coverage` and the drawn land beyond ``land``
-    (a MultiPolygon, or None when everything drawn lies on ``land``). ``union(land,
-    beyond)``, when given, makes the coverage (e.g. deferred) instead of ``shapely.union``.
+def drawn_beyond(land, drawn):
+    """What is drawn beyond ``land`` (a MultiPolygon), or None when everything drawn lies
+    on ``land``: a map's coverage is ``land`` ∪ that (:func:`speaking_coverage`).
 
     Only the drawn parts ``land`` does not cover are cut; the polygons left beyond it are
     parts of one valid geometry, so they make a valid MultiPolygon without a union.
@@ -155,25 +160,20 @@ def coverage_and_beyond(land, drawn, *, union=None):
     parts = np.asarray(drawn, dtype=object).ravel()
     parts = parts[~shapely.is_empty(parts)] if parts.size else parts
     if not parts.size:
-        return land, None
+        return None
     drawn_all = parts[0] if len(parts) == 1 else shapely.union_all(parts)
     pieces = shapely.get_parts(drawn_all)
     pieces = pieces[shapely.get_type_id(pieces) == 3]
     out = pieces[~shapely.covers(land, pieces)]
     if not out.size:
-        return land, None
+        return None
     # only what is drawn beyond the land is added: a map drawn on land keeps the land
     # outline itself (the same object, so maps of one region still share their coverage)
     beyond = shapely.difference(shapely.multipolygons(out), land)
     polys = [p for p in shapely.get_parts(beyond) if p.geom_type == "Polygon" and p.area > 0]
     if not polys:
-        return land, None
-    beyond = shapely.multipolygons(polys)
-    if union is not None:
-        return union(land, beyond), beyond
-    cov = shapely.union(land, beyond)
-    shapely.prepare(cov)
-    return cov, beyond
+        return None
+    return shapely.multipolygons(polys)
 
 
 def share_of_region(km2: float, name: str = "ukraine") -> float:

@@ -25,8 +25,8 @@ from ..errors import ArgumentError, CRSError, FormatError, MapdiffError
 from ..io.gate import read_named_geometries
 from ..io.write import export_provenance
 from ..labels import clean_text
-from ..model.control_map import polygonal_parts
 from ..model.measure import area_km2, cached_transformer, equal_area_crs, inverse_transformer
+from ..model.shapes import polygonal_parts
 
 __all__ = ["Footprint", "footprint_from_file", "footprint_from_geometry", "parse_buffer_km"]
 

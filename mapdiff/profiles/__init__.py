@@ -65,7 +65,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._dates import find_date
-from ..errors import ProfileError, UnknownSourceError
+from ..errors import FormatError, ProfileError, UnknownSourceError, quote
+from ..io.gate import read_input_bytes
 from ..labels import Label, as_label, canonical_side, canonical_status, clean_text
 
 if TYPE_CHECKING:  # the tables are DataFrames, made by the reader (which imports pandas)
@@ -78,6 +79,7 @@ __all__ = [
     "get_profile",
     "load_profile",
     "register_profile",
+    "registered_profiles",
 ]
 
 _TOP_KEYS = {
@@ -278,7 +280,7 @@ class Profile:
                 m = re.search(spec[key], text[:MAX_MATCH_CHARS])
                 if m:
                     fmt = spec.get("format")
-                    d = _parse_format(m.group(1), fmt) if fmt else find_date(m.group(1))
+                    d = parse_format(m.group(1), fmt) if fmt else find_date(m.group(1))
                     if d:
                         return d
         return None
@@ -294,7 +296,7 @@ def _search(col: pd.Series, rx: re.Pattern) -> np.ndarray:
     return np.fromiter((rx.search(str(v)[:n]) is not None for v in col), dtype=bool, count=len(col))
 
 
-def _parse_format(text: str, fmt: str) -> dt.date | None:
+def parse_format(text: str, fmt: str) -> dt.date | None:
     """A date written in a profile's ``as_of.format``: strptime codes, or ``"unix"``."""
     text = str(text).strip()
     try:
@@ -453,8 +455,7 @@ def _compile(pattern, where: str) -> re.Pattern:
 
 def _backtracking_risk(pattern: str) -> str | None:
     """Why ``pattern`` could backtrack catastrophically, or None (a structural check)."""
-    from re import _constants as C
-    from re import _parser
+    from re import _constants as C, _parser
 
     unbounded = 0
 
@@ -531,8 +532,6 @@ def load_profile(path) -> Profile:
     >>> load_profile(p).rules[0].label
     Label('controlled', 'UA')
     """
-    from ..errors import FormatError
-    from ..io.gate import read_input_bytes
 
     path = Path(path)
     if not path.exists() and not path.is_symlink():
@@ -626,12 +625,23 @@ def available_profiles() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def registered_profiles() -> list[Profile]:
+    """The registered profiles, in the order :func:`detect_profile` tries them.
+
+    Examples
+    --------
+    >>> [p.name for p in registered_profiles()][:2]
+    ['deepstate', 'deepstate_api']
+    """
+    _load_builtins()
+    return list(_REGISTRY.values())
+
+
 def detect_profile(
     table: pd.DataFrame, collection_name: str | None = None, file_name: str | None = None
 ) -> Profile | None:
     """The first registered profile whose detection tests match this content, or None."""
-    _load_builtins()
-    for prof in _REGISTRY.values():
+    for prof in registered_profiles():
         if prof.matches(table, collection_name=collection_name, file_name=file_name):
             return prof
     return None
@@ -651,8 +661,6 @@ def _present(value) -> bool:
 
 def _scalar(value, column: str, row: int) -> str:
     """A status or side cell as text; a list or object there is refused (not guessed at)."""
-    from ..errors import FormatError, quote
-
     if isinstance(value, list | dict | tuple):
         raise FormatError(
             f"feature {row}: its {column!r} is a {type(value).__name__} ({quote(value, 60)}), not a single "

@@ -2,5 +2,4 @@
 type checkers and the API docs read them as they are."""
 
 from .archives import fetch as fetch
-from .samples import sample_path as sample_path
-from .samples import sample_paths as sample_paths
+from .samples import sample_path as sample_path, sample_paths as sample_paths

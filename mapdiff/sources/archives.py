@@ -36,8 +36,7 @@ from pathlib import Path
 
 from .. import _dirs, config
 from .._dates import as_date
-from .._http import check_url, download
-from .._http import offline as _offline_env
+from .._http import check_url, download, offline as _offline_env
 from ..errors import ArgumentError, DownloadError, FetchError, MapdiffWarning, UnknownSourceError
 from ..io.atomic import write_text
 
@@ -221,11 +220,11 @@ def _validate_release(tmp: Path, archive: Archive, name: str, url: str, day=None
     refuse a release whose content states another date than the one asked for: stored
     under the asked date's name, it would be dated by that name from then on."""
     from ..errors import MapdiffError
-    from ..io.read import _read_bytes, read_input_bytes
+    from ..io.read import read_input_bytes, read_raw_bytes
     from ..profiles import get_profile
 
     try:
-        raw = _read_bytes(read_input_bytes(tmp), name, None, None)
+        raw = read_raw_bytes(read_input_bytes(tmp), name, None, None)
     except MapdiffError as exc:
         raise DownloadError(
             f"{url}: the server sent something that is not a readable {archive.source} release "
