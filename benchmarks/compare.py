@@ -60,14 +60,14 @@ def tiled(a, b):
     overlaid), the reference of the whole-front path; its tables and components made."""
     import mapdiff.comparison.core as C
 
-    fast = C._drawn_only
-    C._drawn_only = lambda a, b: None
+    fast = C.drawn_only
+    C.drawn_only = lambda a, b: None
     try:
         c = mapdiff.compare(a, b)
         c.crosstab, c.disagreement_km2, c.metrics, c.components  # noqa: B018
         return c
     finally:
-        C._drawn_only = fast
+        C.drawn_only = fast
 
 
 def path_difference(c, ref) -> dict:
@@ -88,17 +88,18 @@ def path_difference(c, ref) -> dict:
 def reference_displacement(c):
     """``c.displacement`` computed again on the reference path: each part sampled with
     ``line_interpolate_point``, each point's distance to the whole other line with
-    ``shapely.distance`` (``mapdiff.comparison.core._displacement_stats_reference``)."""
+    ``shapely.distance`` (``mapdiff.comparison.lines.displacement_stats_reference``)."""
     import mapdiff.comparison.core as C
+    import mapdiff.comparison.lines as L
 
-    fast = C._displacement_stats
-    C._displacement_stats = C._displacement_stats_reference
+    fast = C.displacement_stats
+    C.displacement_stats = L.displacement_stats_reference
     try:
         c.__dict__.pop("_displacement", None)
         c.__dict__.pop("displacement", None)
         return c.displacement
     finally:
-        C._displacement_stats = fast
+        C.displacement_stats = fast
         c.__dict__.pop("_displacement", None)
         c.__dict__.pop("displacement", None)
 

@@ -217,6 +217,7 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "detect_profile": ("table", "collection_name", "file_name"),
     "region_shares": ("maps", "level"),
     "validate_ledger": ("ledger",),
+    "line_displacement": ("a", "b"),
 }
 
 

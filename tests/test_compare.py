@@ -252,11 +252,11 @@ def test_class_is_a_column_of_the_comparison():
 def test_sample_lines_matches_line_interpolate_point(parts, step):
     """The numpy sampler of the displacement gives GEOS's points, part by part (repeated
     vertices and zero-length parts included)."""
-    from mapdiff.comparison.core import _sample_lines
+    from mapdiff.comparison.lines import sample_lines
 
     lines = [shapely.LineString(np.asarray(c, float) * 37.0) for c in parts]
     ml = shapely.MultiLineString(lines)
-    got = shapely.get_coordinates(_sample_lines(ml, step))
+    got = shapely.get_coordinates(sample_lines(ml, step))
     want = []
     for ln in lines:
         n = max(int(np.ceil(ln.length / step)), 1)
@@ -320,10 +320,14 @@ def test_json_numbers_are_the_dataframe_methods_numbers():
 
 
 def _core():
-    """The comparison module, where its private names live."""
+    """The comparison module, whose names the tests patch."""
     import mapdiff.comparison.core
 
     return mapdiff.comparison.core
+
+
+#: where the displacement's reference (per-point) path lives
+import mapdiff.comparison.lines as L  # noqa: E402
 
 
 def _same_stats(fast: dict, ref: dict, tol_km: float = 1e-9) -> None:
@@ -360,7 +364,7 @@ def test_displacement_stats_equal_the_point_by_point_reference(parts_a, parts_b)
     def unproj(xy):
         return xy
 
-    _same_stats(C._displacement_stats(a, b, unproj), C._displacement_stats_reference(a, b, unproj))
+    _same_stats(C.displacement_stats(a, b, unproj), L.displacement_stats_reference(a, b, unproj))
 
 
 @pytest.mark.parametrize(
@@ -381,7 +385,7 @@ def test_real_displacement_equals_the_point_by_point_reference(rel_a, rel_b, aoi
     a, b = (mapdiff.read_map(shared_file(r)) for r in (rel_a, rel_b))
     fast = compare(a, b, aoi=aoi).displacement
     with monkeypatch.context() as m:
-        m.setattr(C, "_displacement_stats", C._displacement_stats_reference)
+        m.setattr(C, "displacement_stats", L.displacement_stats_reference)
         ref = compare(a, b, aoi=aoi).displacement
     assert list(fast.side) == list(ref.side) and (fast.n_points > 0).any()
     for f, r in zip(fast.to_dict("records"), ref.to_dict("records"), strict=True):
@@ -390,13 +394,13 @@ def test_real_displacement_equals_the_point_by_point_reference(rel_a, rel_b, aoi
 
 
 def test_threads_change_no_number(monkeypatch):
-    """The JSON's GEOS steps run on threads (comparison.THREADS); in turn, the same JSON."""
+    """The JSON's GEOS steps run on threads (comparison._common.THREADS); in turn, the same JSON."""
     import mapdiff
+    import mapdiff.comparison._common as common
 
-    C = _core()
     a, b = (mapdiff.read_map(mapdiff.sample_path(d)) for d in ("2025-11-20", "2025-11-27"))
     out = {}
     for n in (1, 4):
-        monkeypatch.setattr(C, "THREADS", n)
+        monkeypatch.setattr(common, "THREADS", n)
         out[n] = mapdiff.compare(a, b).to_dict()
     assert out[1] == out[4]

@@ -35,7 +35,7 @@ def _read(tmp_path, name, geoms):
 
 def _tiled(a, b, monkeypatch, **kw):
     with monkeypatch.context() as m:
-        m.setattr(C, "_drawn_only", lambda a, b: None)
+        m.setattr(C, "drawn_only", lambda a, b: None)
         return mapdiff.compare(a, b, **kw)
 
 
@@ -108,7 +108,7 @@ def test_other_aoi_or_backgrounds_take_the_tiled_path(tmp_path, square_map):
     a = _read(tmp_path, "a", [INLAND])
     b = _read(tmp_path, "b", [shapely.box(37.05, 48.0, 37.25, 48.2)])
     assert not callable(mapdiff.compare(a, b, aoi=shapely.box(36.9, 47.9, 37.3, 48.3))._aoi)
-    assert C._drawn_only(a, square_map) is None  # not read on the land outline
+    assert C.drawn_only(a, square_map) is None  # not read on the land outline
 
 
 def test_a_map_drawing_its_background_gives_one_piece_per_label_pair(tmp_path, monkeypatch):

@@ -525,7 +525,7 @@ def test_consensus_of_four_sources_round_pokrovsk():
 
 # ---------------------------------------------------------------- front lines as lines
 def test_front_lines_read_and_compared(tmp_path):
-    from mapdiff.comparison.core import line_displacement
+    from mapdiff.comparison import line_displacement
     from mapdiff.io.lines import read_front_line
 
     west = shapely.LineString([(37.0, 48.0), (37.0, 48.2)])

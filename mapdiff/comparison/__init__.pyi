@@ -2,9 +2,6 @@
 type checkers and the API docs read them as they are."""
 
 from .agreement import Consensus as Consensus, consensus as consensus
-from .core import (
-    Comparison as Comparison,
-    ManyComparison as ManyComparison,
-    compare as compare,
-    compare_many as compare_many,
-)
+from .core import Comparison as Comparison, compare as compare
+from .lines import line_displacement as line_displacement
+from .many import ManyComparison as ManyComparison, compare_many as compare_many

@@ -24,7 +24,8 @@ from ..errors import ArgumentError
 from ..io.write import export_provenance, map_row
 from ..model.control_map import ControlMap
 from ..places.footprints import as_footprint
-from .core import _aoi_dict, _aoi_html, _names_place, compare_many
+from ._common import aoi_dict, aoi_html, names_place
+from .many import compare_many
 
 __all__ = ["Consensus", "consensus"]
 
@@ -166,7 +167,7 @@ class Consensus(GeoResult):
                 "sources": list(self.sources),
                 "dates": [iso(d) for d in self.dates],
                 "aoi_km2": float(self.pieces.area_km2.sum()),
-                "aoi": _aoi_dict(self.place),
+                "aoi": aoi_dict(self.place),
                 "approximate": self.approximate,
                 "agreement": self.agreement().to_dict("records"),
                 "alone": self.alone().to_dict("records"),
@@ -183,7 +184,7 @@ class Consensus(GeoResult):
         return plot_agreement(self, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
-        head = f"<b>Consensus</b> of {html.escape(', '.join(self.sources))}{_aoi_html(self.place)}"
+        head = f"<b>Consensus</b> of {html.escape(', '.join(self.sources))}{aoi_html(self.place)}"
         return head + self.to_frame().to_html(float_format=lambda v: f"{v:,.2f}")
 
 
@@ -236,7 +237,7 @@ def consensus(maps, *, aoi) -> Consensus:
     pair = pd.DataFrame(0.0, index=names, columns=names)
     for (i, j), km2 in zip(_pairs(len(names)), many.pairwise["total_km2"], strict=True):
         pair.iloc[i, j] = pair.iloc[j, i] = float(km2)
-    named = place if _names_place(aoi) else None
+    named = place if names_place(aoi) else None
     return Consensus(
         tuple(names),
         tuple(m.as_of for m in cmaps),

@@ -2,7 +2,7 @@
 ``frontline``, or any GeoJSON/KML of line features.
 
 :func:`read_front_line` returns a :class:`FrontLine` (a lon/lat MultiLineString with its
-source and date) that :func:`mapdiff.comparison.core.line_displacement` compares with another
+source and date) that :func:`mapdiff.comparison.line_displacement` compares with another
 line: the same displacement metric :attr:`mapdiff.Comparison.displacement` computes from
 two maps' boundaries of control.
 """
