@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from . import config
+from ._resources import data_dir
 from .errors import UnknownLabelError, UnknownSideError
 
 __all__ = [
@@ -122,8 +123,6 @@ def as_label(value: Label | tuple | str) -> Label:
 
 @config.cached(maxsize=1)
 def _aliases() -> dict[str, str]:
-    from ._resources import data_dir
-
     out: dict[str, str] = {}
     with open(data_dir() / "sides.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):

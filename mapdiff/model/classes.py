@@ -13,6 +13,7 @@ import numpy as np
 from .._json import iso
 from ..errors import MapdiffError
 from ..labels import CONTESTED, HOLDING_STATUSES, NOT_COVERED
+from ..profiles import get_profile
 
 __all__ = [
     "CLASS_COLOURS",
@@ -196,8 +197,6 @@ def _source_id(source) -> str:
 
 def _profile(name):
     """The profile registered under a source name, or None."""
-    from ..profiles import get_profile  # profiles import pandas: results are drawn without it
-
     try:
         return get_profile(name)
     except MapdiffError:

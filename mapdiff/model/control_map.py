@@ -28,6 +28,7 @@ from .._json import SCHEMA_VERSION, iso
 from ..errors import ArgumentError, UnknownLabelError, UnknownSourceError
 from ..io.write import export_provenance
 from ..labels import NOT_COVERED, Label, as_label
+from ..profiles import get_profile
 from .classes import label_colours, map_sides
 from .coverage import Coverage
 from .measure import area_km2
@@ -253,8 +254,6 @@ class ControlMap(GeoResult):
 
     @cached_property
     def _declared_classes(self) -> tuple[str, ...] | None:
-        from ..profiles import get_profile  # profiles import pandas: a map is made without it
-
         try:
             return get_profile(self.provenance.profile).classes
         except UnknownSourceError:

@@ -37,8 +37,17 @@ from pathlib import Path
 from .. import _dirs, config
 from .._dates import as_date
 from .._http import check_url, download, offline as _offline_env
-from ..errors import ArgumentError, DownloadError, FetchError, MapdiffWarning, UnknownSourceError
+from ..errors import (
+    ArgumentError,
+    DownloadError,
+    FetchError,
+    MapdiffError,
+    MapdiffWarning,
+    UnknownSourceError,
+)
 from ..io.atomic import write_text
+from ..io.read import read_input_bytes, read_raw_bytes
+from ..profiles import get_profile
 
 __all__ = ["ARCHIVES", "Archive", "cache_dir", "cached_path", "fetch"]
 
@@ -219,10 +228,6 @@ def _validate_release(tmp: Path, archive: Archive, name: str, url: str, day=None
     served with status 200, gzip bytes, a truncated body are refused, nothing kept), and
     refuse a release whose content states another date than the one asked for: stored
     under the asked date's name, it would be dated by that name from then on."""
-    from ..errors import MapdiffError
-    from ..io.read import read_input_bytes, read_raw_bytes
-    from ..profiles import get_profile
-
     try:
         raw = read_raw_bytes(read_input_bytes(tmp), name, None, None)
     except MapdiffError as exc:
