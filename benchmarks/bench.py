@@ -300,7 +300,7 @@ def bench_process(data: Path, reps: int) -> None:
         ">= 10x",
         r >= 10,
         f"in-process read_map times (imports excluded), medians of {reps}; "
-        f"same map and compare() JSON: tests/test_speed_paths.py",
+        f"same map and compare() JSON: tests/history/test_speed_paths.py",
     )
 
 

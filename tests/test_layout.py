@@ -262,3 +262,12 @@ def test_the_import_graph_picture_is_current():
     tool = PACKAGE.parent / "tools" / "import_graph.py"
     out = subprocess.run([sys.executable, str(tool), "--check"], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_tests_mirror_the_packages():
+    """tests/<package>/ for each package of mapdiff (tests/ itself for the base and the
+    whole-package rules), and no test folder without its package."""
+    tests = Path(__file__).resolve().parent
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file() and p.name != "data"}
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    assert folders == packages, (sorted(folders - packages), sorted(packages - folders))

@@ -25,7 +25,7 @@ nothing else:
   the polygon before simplification.
 
 The output is deterministic (sorted keys, gzip without a time stamp), so
-``tests/test_admin_places.py`` can check the shipped files against a fresh run.
+``tests/places/test_admin_places.py`` can check the shipped files against a fresh run.
 """
 
 from __future__ import annotations

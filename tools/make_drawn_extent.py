@@ -8,7 +8,7 @@ The drawn extent (see ``mapdiff.places.regions.drawn_extent``) is the land outli
 maritime outline within 0.02° of it. Making it buffers the whole land outline (~0.1 s),
 which every process that reads a map would otherwise pay. Run this again whenever
 ``ukraine_boundary.geojson``, ``ukraine_maritime.geojson`` or the band change (and bump
-``GEOGRAPHY_VERSION``); ``tests/test_coverage.py`` checks the shipped file against a fresh one.
+``GEOGRAPHY_VERSION``); ``tests/model/test_coverage.py`` checks the shipped file against a fresh one.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def _laea(lon: float, lat: float) -> pyproj.CRS:
 # The operation PROJ finds for EPSG:4326 -> the LAEA CRS above (no datum shift: both on
 # WGS84), written out: ``from_pipeline`` skips PROJ's search of its database (~12 ms per
 # centre, paid by every process that measures near a new centre); the results are
-# bit-identical to ``from_crs`` (tests/test_transformers.py).
+# bit-identical to ``from_crs`` (tests/model/test_transformers.py).
 _LAEA_STEP = "+proj=laea +lat_0={lat} +lon_0={lon} +x_0=0 +y_0=0 +ellps=WGS84"
 
 

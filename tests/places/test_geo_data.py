@@ -14,7 +14,7 @@ import pytest
 from mapdiff._resources import data_dir
 
 GEO = data_dir() / "geo"
-PLACES_CODE = Path(__file__).resolve().parent.parent / "mapdiff" / "places"
+PLACES_CODE = Path(__file__).resolve().parents[2] / "mapdiff" / "places"
 
 #: Domains of primary sources: OpenStreetMap (the data and its copyright page), the ODbL
 #: licence text, Wikidata (the OSM features' wikidata ids). Nothing else may be printed.

@@ -20,7 +20,7 @@ from mapdiff.model.measure import geodesic_area_km2
 from mapdiff.places.boundaries import cache_dir, fetch_footprint
 from mapdiff.places.footprints import available_kinds, footprint_from_geometry, resolve_name
 
-NOMINATIM = Path(__file__).parent / "data" / "nominatim"
+NOMINATIM = Path(__file__).parents[1] / "data" / "nominatim"
 
 
 # ------------------------------------------------------------------ aliases

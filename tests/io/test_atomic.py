@@ -147,7 +147,7 @@ def test_killed_write_gdf_leaves_previous_version_or_nothing(tmp_path):
             before = target.read_bytes()
         script = textwrap.dedent(f"""
             import sys
-            sys.path.insert(0, {str(Path(__file__).parent)!r})
+            sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parents[1])!r}]
             from test_atomic import _frame
             import mapdiff
             mapdiff.write_gdf(_frame(60_000), {str(target)!r})

@@ -34,7 +34,7 @@ def test_cache_dir_from_env_and_default(cache_dir, monkeypatch):
 
 
 def test_second_run_hits_the_cache(cache_dir, monkeypatch):
-    # changes() keeps clipped releases (shares keep measured results: tests/test_runner.py)
+    # changes() keeps clipped releases (shares keep measured results: tests/history/test_runner.py)
     s = Releases(mapdiff.sample_paths())
     first = s.changes(aoi="Pokrovsk", workers=1, quiet=True).frame
     entries = sorted(cache_dir.glob("*.mdr"))
