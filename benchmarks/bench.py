@@ -24,6 +24,9 @@ Rows (target in brackets):
 - history cold: 769 days x 4 places vs the naive loop [>= 20] and vs the parse floor
   (read + orjson + geometries) on as many processes [<= 2]; warm vs the import time of
   the same process [<= +0.1 s]
+- places (issue 28): ``history --places hromadas`` (1,466 hromadas x 769 DeepState
+  releases, CSV written) cold vs the same command for 4 places cold [<= 5], warm vs a bare
+  ``import shapely, pyproj`` [<= 5], peak RSS stated; cold and warm CSVs the same bytes
 - scale: 1,000 places vs 10 places, cold [<= 3], peak memory stated; the measuring kernel
   vs the naive cut of every footprint by every part, same km² to 1e-9
 - dask: a LocalCluster (started once, reused) vs the local pool [<= 1], and how it scales
@@ -351,6 +354,75 @@ def bench_update(data: Path, reps: int) -> None:
         "<= 5x",
         med(none) / b <= 5,
         f"CPU seconds, medians of {reps}: an import plus reading state.json and listing the folders",
+    )
+
+
+# ------------------------------------------------------------------ places (issue 28)
+def _wall_rss(argv, env) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB: the largest of the process and the pool workers it
+    waited for, ``wait4``'s rusage) of one process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, argv)
+    return time.perf_counter() - t, usage.ru_maxrss / 1024
+
+
+def bench_places(data: Path, reps: int, workers: int) -> None:
+    """``mapdiff history --places hromadas`` (1,466 hromadas x every DeepState release) as
+    users run it, whole processes with the CSV written: cold (a fresh cache) vs the cold run
+    of the 4 places of the history rows, warm vs a bare ``import shapely, pyproj``; the
+    peak RSS of the runs; cold and warm CSVs byte for byte the same."""
+    py = sys.executable
+    pattern = str(data / "deepstate" / "deepstatemap_data_*.geojson")
+    root = Path(os.environ["MAPDIFF_BENCH_ROOT"])
+    base = [py, "-m", "mapdiff", "history", pattern, "--workers", str(workers), "--quiet"]
+    four = [a for p in PLACES4 for a in ("--place", p)]
+    cold4, cold, warm, bare, rss_cold, rss_warm, same = [], [], [], [], [], [], True
+    for i in range(reps):  # interleaved: 4 places cold, hromadas cold, warm, bare import
+        env = {**os.environ, "MAPDIFF_CACHE_DIR": tempfile.mkdtemp(prefix="places4-", dir=root)}
+        cold4.append(_wall_rss([*base, *four, "--csv", str(root / "four.csv")], env)[0])
+        env = {**os.environ, "MAPDIFF_CACHE_DIR": tempfile.mkdtemp(prefix="hromadas-", dir=root)}
+        t, r = _wall_rss([*base, "--places", "hromadas", "--csv", str(root / f"cold{i}.csv")], env)
+        cold.append(t)
+        rss_cold.append(r)
+        t, r = _wall_rss([*base, "--places", "hromadas", "--csv", str(root / f"warm{i}.csv")], env)
+        warm.append(t)
+        rss_warm.append(r)
+        bare.append(_wall_rss([py, "-c", "import shapely, pyproj"], os.environ.copy())[0])
+        same = same and (root / f"cold{i}.csv").read_bytes() == (root / f"warm{i}.csv").read_bytes()
+    a, b = med(cold), med(cold4)
+    row(
+        "`history --places hromadas` cold (1,466 x 769 DeepState, CSV) vs the same for 4 places",
+        f"{a:.1f} s",
+        f"{b:.2f} s",
+        f"{a / b:.1f}x",
+        "<= 5x",
+        a / b <= 5 and same,
+        f"processes, {workers} workers, medians of {reps} (spread {min(cold):.1f}-{max(cold):.1f} s vs "
+        f"{min(cold4):.2f}-{max(cold4):.2f} s); cold and warm CSVs the same bytes: {same}",
+    )
+    a, b = med(warm), med(bare)
+    row(
+        "`history --places hromadas` warm vs python -c 'import shapely, pyproj'",
+        f"{a:.2f} s",
+        f"{b:.2f} s",
+        f"{a / b:.1f}x",
+        "<= 5x",
+        a / b <= 5,
+        f"processes, medians of {reps} (spread {min(warm):.2f}-{max(warm):.2f} s vs "
+        f"{min(bare):.2f}-{max(bare):.2f} s)",
+    )
+    row(
+        "`history --places hromadas` peak RSS (largest process: the run or a pool worker)",
+        f"{max(rss_cold):.0f} MiB",
+        "-",
+        f"warm {max(rss_warm):.0f} MiB",
+        "stated",
+        True,
+        "wait4 ru_maxrss of each process, the largest over the runs",
     )
 
 
@@ -840,7 +912,10 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--naive-days", type=int, default=20)
     ap.add_argument(
-        "--only", nargs="*", default=None, help="claim cli compare process history scale dask encircle update"
+        "--only",
+        nargs="*",
+        default=None,
+        help="claim cli compare process history places scale dask encircle update",
     )
     args = ap.parse_args()
     data = Path(args.data)
@@ -856,6 +931,7 @@ def main() -> int:
             "compare": lambda: bench_compare(data, args.reps),
             "process": lambda: bench_process(data, args.reps),
             "history": lambda: bench_history(data, args.reps, args.workers, args.naive_days),
+            "places": lambda: bench_places(data, args.reps, args.workers),
             "scale": lambda: bench_scale(data, args.reps, args.workers),
             "dask": lambda: bench_dask(data, args.reps, args.workers),
             "encircle": lambda: bench_encircle(data, args.reps),
