@@ -358,16 +358,16 @@ def bench_update(data: Path, reps: int) -> None:
 
 
 # ------------------------------------------------------------------ places (issue 28)
-def _wall_rss(argv, env) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB: the largest of the process and the pool workers it
-    waited for, ``wait4``'s rusage) of one process."""
+def _wall_rss(argv, env) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB: the largest of the process and the pool workers it
+    waited for, ``wait4``'s rusage) and CPU seconds (with its workers') of one process."""
     t = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise subprocess.CalledProcessError(proc.returncode, argv)
-    return time.perf_counter() - t, usage.ru_maxrss / 1024
+    return time.perf_counter() - t, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def bench_places(data: Path, reps: int, workers: int) -> None:
@@ -380,19 +380,28 @@ def bench_places(data: Path, reps: int, workers: int) -> None:
     root = Path(os.environ["MAPDIFF_BENCH_ROOT"])
     base = [py, "-m", "mapdiff", "history", pattern, "--workers", str(workers), "--quiet"]
     four = [a for p in PLACES4 for a in ("--place", p)]
-    cold4, cold, warm, bare, rss_cold, rss_warm, same = [], [], [], [], [], [], True
+    wall = {k: [] for k in ("cold4", "cold", "warm", "bare")}
+    rss = {k: [] for k in wall}
+    cpu = {k: [] for k in wall}
+    same = True
+
+    def run(key, argv, env):
+        t, r, c = _wall_rss(argv, env)
+        wall[key].append(t)
+        rss[key].append(r)
+        cpu[key].append(c)
+
     for i in range(reps):  # interleaved: 4 places cold, hromadas cold, warm, bare import
         env = {**os.environ, "MAPDIFF_CACHE_DIR": tempfile.mkdtemp(prefix="places4-", dir=root)}
-        cold4.append(_wall_rss([*base, *four, "--csv", str(root / "four.csv")], env)[0])
+        run("cold4", [*base, *four, "--csv", str(root / "four.csv")], env)
         env = {**os.environ, "MAPDIFF_CACHE_DIR": tempfile.mkdtemp(prefix="hromadas-", dir=root)}
-        t, r = _wall_rss([*base, "--places", "hromadas", "--csv", str(root / f"cold{i}.csv")], env)
-        cold.append(t)
-        rss_cold.append(r)
-        t, r = _wall_rss([*base, "--places", "hromadas", "--csv", str(root / f"warm{i}.csv")], env)
-        warm.append(t)
-        rss_warm.append(r)
-        bare.append(_wall_rss([py, "-c", "import shapely, pyproj"], os.environ.copy())[0])
+        run("cold", [*base, "--places", "hromadas", "--csv", str(root / f"cold{i}.csv")], env)
+        run("warm", [*base, "--places", "hromadas", "--csv", str(root / f"warm{i}.csv")], env)
+        run("bare", [py, "-c", "import shapely, pyproj"], os.environ.copy())
         same = same and (root / f"cold{i}.csv").read_bytes() == (root / f"warm{i}.csv").read_bytes()
+    cold, cold4, warm, bare = wall["cold"], wall["cold4"], wall["warm"], wall["bare"]
+    c = {k: med(v) for k, v in cpu.items()}
+    rss_cold, rss_warm = rss["cold"], rss["warm"]
     a, b = med(cold), med(cold4)
     row(
         "`history --places hromadas` cold (1,466 x 769 DeepState, CSV) vs the same for 4 places",
@@ -402,7 +411,8 @@ def bench_places(data: Path, reps: int, workers: int) -> None:
         "<= 5x",
         a / b <= 5 and same,
         f"processes, {workers} workers, medians of {reps} (spread {min(cold):.1f}-{max(cold):.1f} s vs "
-        f"{min(cold4):.2f}-{max(cold4):.2f} s); cold and warm CSVs the same bytes: {same}",
+        f"{min(cold4):.2f}-{max(cold4):.2f} s); CPU seconds (with the workers') {c['cold']:.1f} vs "
+        f"{c['cold4']:.2f} ({c['cold'] / c['cold4']:.1f}x); cold and warm CSVs the same bytes: {same}",
     )
     a, b = med(warm), med(bare)
     row(
@@ -413,7 +423,8 @@ def bench_places(data: Path, reps: int, workers: int) -> None:
         "<= 5x",
         a / b <= 5,
         f"processes, medians of {reps} (spread {min(warm):.2f}-{max(warm):.2f} s vs "
-        f"{min(bare):.2f}-{max(bare):.2f} s)",
+        f"{min(bare):.2f}-{max(bare):.2f} s); CPU seconds {c['warm']:.2f} vs {c['bare']:.2f} "
+        f"({c['warm'] / c['bare']:.1f}x)",
     )
     row(
         "`history --places hromadas` peak RSS (largest process: the run or a pool worker)",

@@ -446,10 +446,9 @@ def _places_path(spec: str, directory) -> Path:
 
 
 def load_places(spec: str, directory=None) -> list | None:
-    """The footprints :func:`store_places` kept for ``spec``, or None (missing, damaged,
-    another version or other shipped data)."""
-    from .places.footprints import Footprint
-
+    """The footprints :func:`store_places` kept for ``spec``, as ``(fields, geometry)``
+    pairs (``Footprint(geometry=geometry, **fields)``), or None (missing, damaged, another
+    version or other shipped data)."""
     path = _places_path(spec, directory)
     try:
         data = path.read_bytes()
@@ -472,7 +471,7 @@ def load_places(spec: str, directory=None) -> list | None:
             r["aliases"] = tuple(r["aliases"])
             r["centre"] = None if r["centre"] is None else tuple(r["centre"])
             r["parents"] = tuple(tuple(x) for x in r["parents"])
-            out.append(Footprint(geometry=g, **r))
+            out.append((r, g))
     except (ValueError, TypeError, KeyError, struct.error, shapely.errors.GEOSException):
         return None
     with contextlib.suppress(OSError):

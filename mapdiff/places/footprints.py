@@ -1203,7 +1203,10 @@ def place_set(spec, *, cache: bool = True) -> list[Footprint]:
 
             kept = _cache.load_places(spec)
             if kept is not None:
-                return kept
+                try:
+                    return [Footprint(geometry=g, **fields) for fields, g in kept]
+                except TypeError:  # fields of another Footprint: made again below
+                    pass
         units = admin.units(level, parent=parent)
         out = [_labelled(footprint(u.id)) for u in units]
         if level == "settlement":
