@@ -83,8 +83,8 @@ def csv_text(frame, **kwargs) -> str:
     import pandas as pd
 
     out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+    for col, dtype in list(out.dtypes.items()):
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             out[col] = out[col].map(csv_cell)
     out.columns = [csv_cell(str(c)) for c in out.columns]
     if out.index.dtype == object or pd.api.types.is_string_dtype(out.index.dtype):
