@@ -592,7 +592,7 @@ def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
 
 
 _INDEXES: dict = {}  # per process: the footprints of the last runs, indexed (a worker runs many batches)
-_MEMOS: dict = {}  # per process: measure_footprints' memo of the last footprints measured
+_MEMOS: dict = {}  # per process and thread: measure_footprints' memo of the last footprints measured
 
 
 def _index(ctx: _Context) -> _Footprints:
@@ -609,10 +609,15 @@ def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:
     ix = _index(ctx)
     # what earlier batches of this process measured (coverages, parts, cut pieces) serves
     # this one too: a worker's batches are runs of consecutive releases of one source
-    memo = _MEMOS.get(id(ix))
+    # (one memo per thread: a dask worker may run batches in several threads at once)
+    import threading
+
+    key = (id(ix), threading.get_ident())
+    memo = _MEMOS.get(key)
     if memo is None or memo["index"] is not ix:
-        _MEMOS.clear()  # one run's footprints at a time
-        memo = _MEMOS[id(ix)] = {"index": ix}
+        if len(_MEMOS) >= 8:
+            _MEMOS.clear()
+        memo = _MEMOS[key] = {"index": ix}
     fps, out = ix.fps, []
     for r in batch:
         m = _load_release(r, ctx)
