@@ -383,3 +383,31 @@ def test_history_of_hromadas_cold_warm_and_geodesic(cli, tmp_path, monkeypatch):
             shapely.intersection(raw, speaks)
         )
         assert last[col] == pytest.approx(expected, abs=0.001), col
+
+
+def test_drawing_beyond_the_land_is_reused_only_when_the_change_is_inland():
+    """Reading a whole-front release: the drawing beyond the land outline (an overlay with
+    the coast) is taken from the last release when the front moved only inland; a change
+    near or beyond the land's edge, or another land, computes it again. Same point set as
+    the overlay, either way."""
+    from mapdiff.places import regions
+
+    land = shapely.box(0, 0, 10, 10)
+    old = shapely.Polygon([(5, -1), (12, -1), (12, 8), (5, 8), (4, 6), (3, 4)])
+    regions._LAST_BEYOND.clear()
+    _, beyond_old = regions._speaking(land, [old])
+    assert beyond_old is not None
+    moved = shapely.Polygon([(5, -1), (12, -1), (12, 8), (5, 8), (2, 5), (3, 4)])  # inland
+    _, beyond = regions._speaking(land, [moved])
+    assert beyond is beyond_old  # reused
+    fresh = shapely.difference(moved, land)
+    assert shapely.equals(beyond, fresh)
+    coast = shapely.Polygon([(5, -1), (12, -1), (12, 9), (5, 8), (2, 5), (3, 4)])  # beyond the edge
+    _, beyond = regions._speaking(land, [coast])
+    assert beyond is not beyond_old and shapely.equals(beyond, shapely.difference(coast, land))
+    _, beyond = regions._speaking(shapely.box(0, 0, 10, 10), [coast])  # an equal land, not the same
+    assert shapely.equals(beyond, shapely.difference(coast, land))
+    edge = shapely.Polygon([(5, -1), (12, -1), (12, 9), (5, 8), (2, 5), (3, 0.5)])  # a box touching the edge
+    _, beyond = regions._speaking(land, [edge])
+    assert shapely.equals(beyond, shapely.difference(edge, land))
+    assert not regions._differ_inside(coast, edge, land)
