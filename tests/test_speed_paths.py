@@ -411,3 +411,27 @@ def test_drawing_beyond_the_land_is_reused_only_when_the_change_is_inland():
     _, beyond = regions._speaking(land, [edge])
     assert shapely.equals(beyond, shapely.difference(edge, land))
     assert not regions._differ_inside(coast, edge, land)
+
+
+def test_results_file_is_read_in_place_and_aligned(tmp_path, monkeypatch):
+    """The results file (.mds): every release's km² a view of the file's one array, at an
+    8-byte boundary (numpy is slow on float64 that are not); a damaged file is a miss."""
+    from mapdiff import _runner
+
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path))
+    s = mapdiff.Series(mapdiff.sample_paths()[:3])
+    first = s.shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True).frame
+    (path,) = (tmp_path / "releases").glob("*.mds")
+    entries = _runner._load_results(path)
+    assert len(entries) == 3
+    for _, km2 in entries.values():
+        assert km2.flags.aligned and not km2.flags.owndata and km2.shape[1] == 2
+    assert (
+        mapdiff.Series(mapdiff.sample_paths()[:3])
+        .shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True)
+        .frame.equals(first)
+    )
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 1  # a flipped bit in a number
+    path.write_bytes(bytes(data))
+    assert _runner._load_results(path) == {}
