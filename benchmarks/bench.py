@@ -24,6 +24,9 @@ Rows (target in brackets):
 - history cold: 769 days x 4 places vs the naive loop [>= 20] and vs the parse floor
   (read + orjson + geometries) on as many processes [<= 2]; warm vs the import time of
   the same process [<= +0.1 s]
+- places (issue 28): ``history --places hromadas`` (1,466 hromadas x 769 DeepState
+  releases, CSV written) cold vs the same command for 4 places cold [<= 5], warm vs a bare
+  ``import shapely, pyproj`` [<= 5], peak RSS stated; cold and warm CSVs the same bytes
 - scale: 1,000 places vs 10 places, cold [<= 3], peak memory stated; the measuring kernel
   vs the naive cut of every footprint by every part, same km² to 1e-9
 - dask: a LocalCluster (started once, reused) vs the local pool [<= 1], and how it scales
@@ -365,6 +368,86 @@ def bench_update(data: Path, reps: int) -> None:
         "<= 5x",
         med(none) / b <= 5,
         f"CPU seconds, medians of {reps}: an import plus reading state.json and listing the folders",
+    )
+
+
+# ------------------------------------------------------------------ places (issue 28)
+def _wall_rss(argv, env) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MiB: the largest of the process and the pool workers it
+    waited for, ``wait4``'s rusage) and CPU seconds (with its workers') of one process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, argv)
+    return time.perf_counter() - t, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def bench_places(data: Path, reps: int, workers: int) -> None:
+    """``mapdiff history --places hromadas`` (1,466 hromadas x every DeepState release) as
+    users run it, whole processes with the CSV written: cold (a fresh cache) vs the cold run
+    of the 4 places of the history rows, warm vs a bare ``import shapely, pyproj``; the
+    peak RSS of the runs; cold and warm CSVs byte for byte the same."""
+    py = sys.executable
+    pattern = str(data / "deepstate" / "deepstatemap_data_*.geojson")
+    root = Path(os.environ["MAPDIFF_BENCH_ROOT"])
+    base = [py, "-m", "mapdiff", "history", pattern, "--workers", str(workers), "--quiet"]
+    four = [a for p in PLACES4 for a in ("--place", p)]
+    wall = {k: [] for k in ("cold4", "cold", "warm", "bare")}
+    rss = {k: [] for k in wall}
+    cpu = {k: [] for k in wall}
+    same = True
+
+    def run(key, argv, env):
+        t, r, c = _wall_rss(argv, env)
+        wall[key].append(t)
+        rss[key].append(r)
+        cpu[key].append(c)
+
+    for i in range(reps):  # interleaved: 4 places cold, hromadas cold, warm, bare import
+        env = {**os.environ, "MAPDIFF_CACHE_DIR": tempfile.mkdtemp(prefix="places4-", dir=root)}
+        run("cold4", [*base, *four, "--csv", str(root / "four.csv")], env)
+        env = {**os.environ, "MAPDIFF_CACHE_DIR": tempfile.mkdtemp(prefix="hromadas-", dir=root)}
+        run("cold", [*base, "--places", "hromadas", "--csv", str(root / f"cold{i}.csv")], env)
+        run("warm", [*base, "--places", "hromadas", "--csv", str(root / f"warm{i}.csv")], env)
+        run("bare", [py, "-c", "import shapely, pyproj"], os.environ.copy())
+        same = same and (root / f"cold{i}.csv").read_bytes() == (root / f"warm{i}.csv").read_bytes()
+    cold, cold4, warm, bare = wall["cold"], wall["cold4"], wall["warm"], wall["bare"]
+    c = {k: med(v) for k, v in cpu.items()}
+    rss_cold, rss_warm = rss["cold"], rss["warm"]
+    a, b = med(cold), med(cold4)
+    row(
+        "`history --places hromadas` cold (1,466 x 769 DeepState, CSV) vs the same for 4 places",
+        f"{a:.1f} s",
+        f"{b:.2f} s",
+        f"{a / b:.1f}x",
+        "<= 5x",
+        a / b <= 5 and same,
+        f"processes, {workers} workers, medians of {reps} (spread {min(cold):.1f}-{max(cold):.1f} s vs "
+        f"{min(cold4):.2f}-{max(cold4):.2f} s); CPU seconds (with the workers') {c['cold']:.1f} vs "
+        f"{c['cold4']:.2f} ({c['cold'] / c['cold4']:.1f}x); cold and warm CSVs the same bytes: {same}",
+    )
+    a, b = med(warm), med(bare)
+    row(
+        "`history --places hromadas` warm vs python -c 'import shapely, pyproj'",
+        f"{a:.2f} s",
+        f"{b:.2f} s",
+        f"{a / b:.1f}x",
+        "<= 5x",
+        a / b <= 5,
+        f"processes, medians of {reps} (spread {min(warm):.2f}-{max(warm):.2f} s vs "
+        f"{min(bare):.2f}-{max(bare):.2f} s); CPU seconds {c['warm']:.2f} vs {c['bare']:.2f} "
+        f"({c['warm'] / c['bare']:.1f}x)",
+    )
+    row(
+        "`history --places hromadas` peak RSS (largest process: the run or a pool worker)",
+        f"{max(rss_cold):.0f} MiB",
+        "-",
+        f"warm {max(rss_warm):.0f} MiB",
+        "stated",
+        True,
+        "wait4 ru_maxrss of each process, the largest over the runs",
     )
 
 
@@ -857,7 +940,10 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--naive-days", type=int, default=20)
     ap.add_argument(
-        "--only", nargs="*", default=None, help="claim cli compare process history scale dask encircle update"
+        "--only",
+        nargs="*",
+        default=None,
+        help="claim cli compare process history places scale dask encircle update",
     )
     args = ap.parse_args()
     data = Path(args.data)
@@ -873,6 +959,7 @@ def main() -> int:
             "compare": lambda: bench_compare(data, args.reps),
             "process": lambda: bench_process(data, args.reps),
             "history": lambda: bench_history(data, args.reps, args.workers, args.naive_days),
+            "places": lambda: bench_places(data, args.reps, args.workers),
             "scale": lambda: bench_scale(data, args.reps, args.workers),
             "dask": lambda: bench_dask(data, args.reps, args.workers),
             "encircle": lambda: bench_encircle(data, args.reps),

@@ -219,6 +219,8 @@ UPWARD = {
     # check_claims/check_claim_all/track take a folder, glob or files and read them as
     # Releases; a ledger of ControlMaps never loads history (nor pandas).
     ("mapdiff.claims._maps", "mapdiff.history.releases"),
+    # a set of places (all hromadas) is kept in the read cache's folder between runs
+    ("mapdiff.places.footprints", "mapdiff.io.cache"),
 }
 
 

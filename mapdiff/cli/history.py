@@ -28,7 +28,7 @@ def _run(args) -> int:
 
     thresholds = [parse_claimed(t) for t in args.threshold] if args.threshold else [0.5, 0.9]
     if args.places:
-        fps = place_set(args.places)
+        fps = place_set(args.places, cache=not args.no_cache)
         args.place = [f.name for f in fps]  # "<id> <name>": a set's names repeat
     else:
         fps = [footprint(p) for p in args.place]
@@ -64,15 +64,17 @@ def _run(args) -> int:
         from ..io.write import csv_text
 
         write_text(args.csv, csv_text(frame, float_format="%.6f"))
-    d = shares.to_dict()
-    d["places"] = [
-        {**p, "given_as": g, "id": f.id, "level": f.level}
-        for p, g, f in zip(d["places"], args.place, fps, strict=True)
-    ]
+    d = {}
+    if args.json:  # every share of every place: for the JSON only
+        d = shares.to_dict()
+        d["places"] = [
+            {**p, "given_as": g, "id": f.id, "level": f.level}
+            for p, g, f in zip(d["places"], args.place, fps, strict=True)
+        ]
     d["first_crossing"] = {
         str(t): {
-            g: (None if r["date"] is None or str(r["date"]) == "NaT" else r["date"].date().isoformat())
-            for g, (_, r) in zip(args.place, shares.first_crossing(threshold=t).iterrows(), strict=True)
+            g: (None if r is None or str(r) == "NaT" else r.date().isoformat())
+            for g, r in zip(args.place, shares.first_crossing(threshold=t)["date"].tolist(), strict=True)
         }
         for t in thresholds
     }
@@ -84,9 +86,9 @@ def _run(args) -> int:
     for row in d["crossings"] + d["reversals"]:
         row["place"] = given.get(row["place"], row["place"])
     if args.places:  # the ledger: each place's changes of status, first release showing each
-        from ..history.regions import changed_hands, ledger_from_shares, monthly_counts, status_changes
+        from ..history.regions import changed_hands, monthly_counts, place_changes
 
-        ch = status_changes(ledger_from_shares(shares)).sort_values(["date", "place"], kind="stable")
+        ch = place_changes(shares).sort_values(["date", "place"], kind="stable")
         counts = monthly_counts({series.source: changed_hands(ch)}, {f.name: f.oblast for f in fps})
         d["monthly_changed_hands"] = [
             {"month": r["month"], "oblast": r["oblast"], "to": r["to"], "places": int(r["places"])}

@@ -42,20 +42,29 @@ def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
     t = CAPTURED if threshold == "captured" else float(threshold)
     if not 0.0 <= t <= 1.0:
         raise ArgumentError(f"threshold {threshold!r} is not a share in 0..1 (or 'captured')")
+    values = frame.to_numpy(dtype=float)
+    valid = ~np.isnan(values)
+    # per place (column): the first release at or above t, and the last release with a
+    # share before it (the place's series without its missing values, as dropna() gives)
+    hits = valid & (values >= t - 1e-12)
+    any_hit = hits.any(axis=0)
+    first = hits.argmax(axis=0)
+    seen = np.where(valid, np.arange(len(values))[:, None], -1)
+    before = np.maximum.accumulate(seen, axis=0)  # the last valid row at or before each row
+    index = frame.index
     rows = []
-    for place in frame.columns:
-        s = frame[place].dropna()
-        hit = np.flatnonzero(s.to_numpy() >= t - 1e-12)
-        if hit.size:
-            k = int(hit[0])
+    for j, place in enumerate(frame.columns):
+        if any_hit[j]:
+            k = int(first[j])
+            prev = int(before[k - 1, j]) if k else -1
             rows.append(
                 {
                     "place": place,
                     "threshold": t,
-                    "date": s.index[k],
-                    "previous_date": s.index[k - 1] if k else pd.NaT,
-                    "share_before": float(s.iloc[k - 1]) if k else np.nan,
-                    "share_at": float(s.iloc[k]),
+                    "date": index[k],
+                    "previous_date": index[prev] if prev >= 0 else pd.NaT,
+                    "share_before": float(values[prev, j]) if prev >= 0 else np.nan,
+                    "share_at": float(values[k, j]),
                 }
             )
         else:
@@ -91,17 +100,25 @@ def crossings(frame, thresholds=(0.5, 0.9)) -> list[dict]:
     frame = getattr(frame, "frame", frame)
     out = []
     for t in thresholds:
-        for place, r in first_crossing(frame, threshold=t).iterrows():
-            hit, prev = r["date"], r["previous_date"]
+        fc = first_crossing(frame, threshold=t)
+        columns = (
+            fc.index,
+            fc["threshold"],
+            fc["date"],
+            fc["previous_date"],
+            fc["share_before"],
+            fc["share_at"],
+        )
+        for place, th, hit, prev, before, at in zip(*(c.tolist() for c in columns), strict=True):
             out.append(
                 {
                     "place": place,
-                    "threshold": float(r["threshold"]),
+                    "threshold": float(th),
                     "previous_date": None if pd.isna(prev) else prev.date().isoformat(),
                     "date": None if pd.isna(hit) else hit.date().isoformat(),
                     "gap_days": None if pd.isna(prev) or pd.isna(hit) else int((hit - prev).days),
-                    "share_before": None if np.isnan(r["share_before"]) else float(r["share_before"]),
-                    "share_at": None if np.isnan(r["share_at"]) else float(r["share_at"]),
+                    "share_before": None if np.isnan(before) else float(before),
+                    "share_at": None if np.isnan(at) else float(at),
                     # crossed already at the first release: when is not known from these releases
                     "already": bool(not pd.isna(hit) and pd.isna(prev)),
                 }
@@ -128,15 +145,16 @@ def reversals(frame, min_drop: float = REVERSAL_DROP) -> list[dict]:
     if not 0.0 < float(min_drop) <= 1.0:
         raise ArgumentError(f"min_drop {min_drop!r} is not a share in (0, 1]")
     out = []
-    for place in frame.columns:
-        s = frame[place].dropna()
-        v = s.to_numpy(dtype=float)
+    values = frame.to_numpy(dtype=float)
+    for j, place in enumerate(frame.columns):
+        rows = np.flatnonzero(~np.isnan(values[:, j]))  # the place's series without its gaps
+        v = values[rows, j]
         for k in np.flatnonzero(v[:-1] - v[1:] >= float(min_drop) - 1e-12):
             out.append(
                 {
                     "place": place,
-                    "from_date": s.index[k].date().isoformat(),
-                    "to_date": s.index[k + 1].date().isoformat(),
+                    "from_date": frame.index[rows[k]].date().isoformat(),
+                    "to_date": frame.index[rows[k + 1]].date().isoformat(),
                     "share_from": float(v[k]),
                     "share_to": float(v[k + 1]),
                     "drop": float(v[k] - v[k + 1]),

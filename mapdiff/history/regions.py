@@ -299,24 +299,90 @@ def ledger_from_shares(shares, threshold: float = 0.5, grey_threshold: float = 0
     side = shares.side
     other = "UA" if side == "RU" else "RU"
     f = shares.frame
+    if f.size == 0:
+        return pd.DataFrame([])
+    # every release and place at once (the same tests, in the same order, element by element)
+    v, gv, code = _status_codes(shares, threshold, grey_threshold)
+    words = [w.format(side=side, other=other) for w in _STATUS_WORDS]
+    status = np.asarray(words, dtype=object)[code]
+    n_dates, n_places = v.shape
+    return pd.DataFrame(
+        {
+            "date": np.repeat(f.index.to_numpy(), n_places),
+            "place": np.tile(np.asarray(list(f.columns), dtype=object), n_dates),
+            "share": v.ravel(),
+            "grey_share": gv.ravel(),
+            "status": status.ravel(),
+        }
+    )
+
+
+_STATUS_WORDS = ("not covered", "held:{side}", "held:{other}", "grey", "contested")
+
+
+def _status_codes(shares, threshold: float, grey_threshold: float):
+    """(shares, grey shares, status code per release and place: an index into
+    ``_STATUS_WORDS``), the tests of :func:`ledger_from_shares` on every cell at once."""
+    f = shares.frame
     g = shares.grey if shares.grey is not None else f * 0.0
-    rows = []
-    for date, r in f.iterrows():
-        gr = g.loc[date]
-        for place, v in r.items():
-            gv = 0.0 if pd.isna(gr[place]) else float(gr[place])
-            if pd.isna(v):
-                st = "not covered"
-            elif v >= threshold:
-                st = f"held:{side}"
-            elif 1.0 - v - gv >= threshold:
-                st = f"held:{other}"
-            elif gv >= grey_threshold:
-                st = "grey"
-            else:
-                st = "contested"
-            rows.append({"date": date, "place": place, "share": v, "grey_share": gv, "status": st})
-    return pd.DataFrame(rows)
+    if not (g.index.equals(f.index) and g.columns.equals(f.columns)):
+        g = g.loc[f.index, f.columns]
+    v = f.to_numpy(dtype=float)
+    gv = g.to_numpy(dtype=float)
+    gv = np.where(np.isnan(gv), 0.0, gv)
+    code = np.select(
+        [np.isnan(v), v >= threshold, 1.0 - v - gv >= threshold, gv >= grey_threshold], [0, 1, 2, 3], 4
+    ).astype(np.int8)
+    return v, gv, code
+
+
+def place_changes(shares, threshold: float = 0.5, grey_threshold: float = 0.5) -> pd.DataFrame:
+    """``status_changes(ledger_from_shares(shares, threshold, grey_threshold))``, the same
+    frame, without making the ledger (a row per release and place: 1.1 million for the
+    hromadas over DeepState's archive): each place's releases scanned as one column."""
+    f = shares.frame
+    cols = ["place", "from", "to", "date", "previous_date", "share_before", "share_after"]
+    simple = (
+        f.size
+        and f.columns.is_unique
+        and all(isinstance(c, str) for c in f.columns)
+        and pd.api.types.is_datetime64_dtype(f.index.dtype)
+        and not f.index.hasnans
+    )
+    if not simple:
+        return status_changes(ledger_from_shares(shares, threshold, grey_threshold))
+    side = shares.side
+    words = [w.format(side=side, other="UA" if side == "RU" else "RU") for w in _STATUS_WORDS]
+    v, _, code = _status_codes(shares, threshold, grey_threshold)
+    by_date = np.argsort(f.index.to_numpy(), kind="stable")  # the ledger is sorted by date
+    v, code = v[by_date], code[by_date]
+    dates = f.index.to_numpy()[by_date]
+    found = []  # (place's rank among the names, row, previous row, column)
+    for j in range(code.shape[1]):
+        rows = np.flatnonzero(code[:, j] != 0)  # covered releases only
+        c = code[rows, j]
+        k = np.flatnonzero(c[1:] != c[:-1]) + 1
+        if k.size:
+            found.append((j, rows[k], rows[k - 1]))
+    if not found:
+        return pd.DataFrame([], columns=cols)
+    names = np.asarray(list(f.columns), dtype=object)
+    order = sorted(range(len(found)), key=lambda i: names[found[i][0]])  # by place, as the ledger's sort
+    j = np.concatenate([np.full(len(found[i][1]), found[i][0]) for i in order])
+    at = np.concatenate([found[i][1] for i in order])
+    before = np.concatenate([found[i][2] for i in order])
+    words = np.asarray(words, dtype=object)
+    return pd.DataFrame(
+        {
+            "place": names[j],
+            "from": words[code[before, j]],
+            "to": words[code[at, j]],
+            "date": dates[at],
+            "previous_date": dates[before],
+            "share_before": v[before, j],
+            "share_after": v[at, j],
+        }
+    )
 
 
 def status_changes(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -324,26 +390,45 @@ def status_changes(ledger: pd.DataFrame) -> pd.DataFrame:
     ``to``, ``date`` (the first release showing the new status), ``previous_date`` (the last
     release showing the old one: the change happened in between), shares before and after.
     A place's first release sets its status (no change); ``not covered`` releases are skipped."""
-    out = []
-    led = ledger[ledger["status"] != "not covered"].sort_values(["place", "date"])
-    for place, grp in led.groupby("place", sort=False):
-        prev = None
-        for r in grp.itertuples(index=False):
-            if prev is not None and r.status != prev.status:
-                out.append(
-                    {
-                        "place": place,
-                        "from": prev.status,
-                        "to": r.status,
-                        "date": r.date,
-                        "previous_date": prev.date,
-                        "share_before": prev.share,
-                        "share_after": r.share,
-                    }
-                )
-            prev = r
     cols = ["place", "from", "to", "date", "previous_date", "share_before", "share_after"]
-    return pd.DataFrame(out, columns=cols)
+    led = ledger[ledger["status"] != "not covered"]
+    led = led[led["place"].notna()]  # as groupby: a row without a place is in no group
+    order = _by_place_and_date(led)
+    place, _ = pd.factorize(led["place"])
+    status, _ = pd.factorize(led["status"])
+    status = np.where(status < 0, -1 - np.arange(len(status)), status)  # a missing status: no equal
+    place, status = place[order], status[order]
+    # a change: the row before is the same place's (sorted: a place's rows are together),
+    # with another status
+    k = np.flatnonzero((place[1:] == place[:-1]) & (status[1:] != status[:-1])) + 1
+    if not k.size:
+        return pd.DataFrame([], columns=cols)
+    at, before = order[k], order[k - 1]
+    col = {c: led[c].array for c in ("place", "status", "date", "share")}
+    return pd.DataFrame(
+        {
+            "place": col["place"].take(at),
+            "from": col["status"].take(before),
+            "to": col["status"].take(at),
+            "date": col["date"].take(at),
+            "previous_date": col["date"].take(before),
+            "share_before": col["share"].take(before),
+            "share_after": col["share"].take(at),
+        }
+    )
+
+
+def _by_place_and_date(led: pd.DataFrame) -> np.ndarray:
+    """Positions of ``led``'s rows in the order of ``sort_values(["place", "date"])``: for
+    names as text and dates without NaT, by the names' sorted codes then the dates (a
+    stable sort of integers, millions of rows at once), else by pandas."""
+    place, date = led["place"], led["date"]
+    if pd.api.types.is_string_dtype(place.dtype) and pd.api.types.is_datetime64_dtype(date.dtype):
+        dates = date.to_numpy()
+        if not np.isnat(dates).any():
+            codes, _ = pd.factorize(place, sort=True)
+            return np.lexsort((dates.view("i8"), codes))
+    return led.reset_index(drop=True).sort_values(["place", "date"]).index.to_numpy()
 
 
 def changed_hands(changes: pd.DataFrame) -> pd.DataFrame:

@@ -580,18 +580,22 @@ def _assemble_shares(
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(den > 0, np.clip(num / np.where(den > 0, den, 1), 0.0, 1.0), np.nan)
         grey_share = np.where(covered > 0, grey / np.where(covered > 0, covered, 1), np.nan)
-    # evidence: km² per (date, place, label), zero rows left out
-    stacked = np.vstack(ev_area) if ev_area else np.zeros((0, len(fps)))
-    ri, ci = np.nonzero(stacked > 0)
-    areas = pd.DataFrame(
-        {
-            "date": np.asarray(ev_date, dtype=object)[ri],
-            # the few distinct strings converted once (the dtype pandas infers), taken per row
-            "place": pd.Series(np.asarray(names, dtype=object)).array.take(ci),
-            "label": pd.Series(np.asarray(ev_label, dtype=object)).array.take(ri),
-            "km2": stacked[ri, ci],
-        }
-    )
+
+    def evidence() -> pd.DataFrame:
+        """km² per (date, place, label), zero rows left out: millions of rows for thousands
+        of places, made when first asked for (few runs look at it)."""
+        stacked = np.vstack(ev_area) if ev_area else np.zeros((0, len(fps)))
+        ri, ci = np.nonzero(stacked > 0)
+        return pd.DataFrame(
+            {
+                "date": np.asarray(ev_date, dtype=object)[ri],
+                # the few distinct strings converted once (the dtype pandas infers), taken per row
+                "place": pd.Series(np.asarray(names, dtype=object)).array.take(ci),
+                "label": pd.Series(np.asarray(ev_label, dtype=object)).array.take(ri),
+                "km2": stacked[ri, ci],
+            }
+        )
+
     index = pd.DatetimeIndex(pd.to_datetime(dates), name="date")
     frame = pd.DataFrame(share, index=index, columns=names)
     grey_frame = pd.DataFrame(grey_share, index=index, columns=names) if has_grey else None
@@ -603,10 +607,47 @@ def _assemble_shares(
         source,
         tuple(f.kind for f in fps),
         tuple(f.approximate for f in fps),
-        areas,
+        _Later(evidence),
         grey_frame,
         note,
     )
+
+
+def _rounded(frame: pd.DataFrame) -> dict:
+    """``{column: [value rounded to 6 decimals, or None]}``, a column's values taken at once."""
+    values = frame.to_numpy(dtype=float)
+    return {
+        p: [None if v != v else round(v, 6) for v in values[:, j].tolist()]
+        for j, p in enumerate(frame.columns)
+    }
+
+
+class _Later:
+    """A value made when first read: ``_Later(make)`` given to a :class:`_Lazy` field."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make):
+        self.make = make
+
+
+class _Lazy:
+    """A dataclass field (a descriptor-typed field) whose value may be a :class:`_Later`:
+    made on first access, then kept. Default None."""
+
+    def __set_name__(self, owner, name):
+        self.slot = f"_{name}_value"
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return None  # the field's default
+        value = obj.__dict__.get(self.slot)
+        if isinstance(value, _Later):
+            value = obj.__dict__[self.slot] = value.make()
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = None if isinstance(value, _Lazy) else value  # the default: None
 
 
 @dataclass(frozen=True, eq=False)
@@ -645,9 +686,13 @@ class ShareSeries:
     source: str
     kinds: tuple = ()
     approximate: tuple = ()
-    areas: pd.DataFrame = field(default=None, repr=False)
+    areas: pd.DataFrame = field(default=_Lazy(), repr=False)  # made when first read
     grey: pd.DataFrame | None = field(default=None, repr=False)
     grey_note: str | None = None
+
+    def __getstate__(self):  # pickled or copied: the evidence made first
+        _ = self.areas
+        return self.__dict__
 
     @property
     def places(self) -> list[str]:
@@ -701,12 +746,8 @@ class ShareSeries:
                 for p, k, a in zip(self.places, self.kinds, self.approximate, strict=False)
             ],
             "dates": [d.date().isoformat() for d in self.frame.index],
-            "shares": {
-                p: [None if pd.isna(v) else round(float(v), 6) for v in self.frame[p]] for p in self.places
-            },
-            "grey_shares": None
-            if self.grey is None
-            else {p: [None if pd.isna(v) else round(float(v), 6) for v in self.grey[p]] for p in self.places},
+            "shares": _rounded(self.frame),
+            "grey_shares": None if self.grey is None else _rounded(self.grey[self.places]),
             "grey_note": self.grey_note,
         }
 

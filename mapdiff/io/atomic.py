@@ -59,6 +59,7 @@ def refuse_overwrite(path, inputs=(), option: str | None = None) -> None:
     if path is None:
         return
     out = Path(path)
+    there = where = None  # looked up once, not once per input (a history run has hundreds)
     for item in inputs:
         if item is None or isinstance(item, int | float):
             continue
@@ -66,7 +67,14 @@ def refuse_overwrite(path, inputs=(), option: str | None = None) -> None:
             src = Path(item)
         except TypeError:
             continue
-        if ((out.exists() or out.is_symlink()) and _same_file(out, src)) or out.resolve() == src.resolve():
+        if there is None:
+            there = out.exists() or out.is_symlink()
+        same = there and _same_file(out, src)
+        if not same:
+            if where is None:
+                where = out.resolve()
+            same = where == src.resolve()
+        if same:
             label = f"{option} {out}" if option else str(out)
             raise ArgumentError(
                 f"{label}: is an input of this run ({src}); writing there would destroy it: "

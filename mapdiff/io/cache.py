@@ -28,6 +28,7 @@ Design
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -42,6 +43,7 @@ import shapely
 
 from .. import _dirs, config
 from .._json import iso
+from .._resources import data_dir
 from .._version import __version__
 from ..labels import Label
 from ..model.control_map import ControlMap, NormalisationReport, Provenance, Repair
@@ -73,6 +75,8 @@ _FORMAT = 2
 _SUFFIX = ".mdr"
 _RESULTS_SUFFIX = ".mds"  # results by file identity, written by mapdiff.history._engine
 _DETECT_SUFFIX = ".mdp"  # which profile a file's content was recognised as
+_PLACES_SUFFIX = ".mdf"  # the footprints of a set of places (place_set("hromadas"))
+_PLACES_MAGIC = b"MAPDIFF-PLACES-1\n"
 
 
 def cache_dir(directory=None) -> Path:
@@ -366,7 +370,7 @@ def bound(directory=None, limit: int | None = None) -> int:
     limit = max_bytes() if limit is None else limit
     folder = cache_dir(directory)
     found = []
-    for suffix in (_SUFFIX, _RESULTS_SUFFIX, _DETECT_SUFFIX):
+    for suffix in (_SUFFIX, _RESULTS_SUFFIX, _DETECT_SUFFIX, _PLACES_SUFFIX):
         for p in folder.glob(f"*{suffix}"):
             try:
                 st = p.stat()
@@ -407,11 +411,81 @@ def prune(older_than_days: float = 30.0, directory=None) -> int:
                 n += 1
         except FileNotFoundError:
             continue
-    for p in [*folder.glob(f"*{_RESULTS_SUFFIX}"), *folder.glob(f"*{_DETECT_SUFFIX}")]:
-        # measured results of runs (mapdiff.history._engine), recognised sources
+    more = (_RESULTS_SUFFIX, _DETECT_SUFFIX, _PLACES_SUFFIX)
+    for p in [q for suffix in more for q in folder.glob(f"*{suffix}")]:
+        # measured results of runs (mapdiff.history._engine), recognised sources, sets of places
         try:
             if older_than_days <= 0 or p.stat().st_mtime < limit:
                 p.unlink()
         except FileNotFoundError:
             continue
     return n
+
+
+# ------------------------------------------------------------------ sets of places
+def _places_path(spec: str, directory) -> Path:
+    """The entry of a set of places: keyed by the set's words, mapdiff's version and the
+    identity (name, size, change time) of every shipped geography file."""
+    h = hashlib.sha256(f"places=1\0{spec}\0{__version__}\0".encode())
+    geo = data_dir() / "geo"
+    for p in sorted(geo.iterdir()) if geo.is_dir() else ():
+        with contextlib.suppress(OSError):
+            st = p.stat()
+            h.update(f"{p.name}|{st.st_size}|{st.st_mtime_ns}\0".encode())
+    return cache_dir(directory) / f"{h.hexdigest()}{_PLACES_SUFFIX}"
+
+
+def load_places(spec: str, directory=None) -> list | None:
+    """The footprints :func:`store_places` kept for ``spec``, as ``(fields, geometry)``
+    pairs (``Footprint(geometry=geometry, **fields)``), or None (missing, damaged, another
+    version or other shipped data)."""
+    path = _places_path(spec, directory)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    start = len(_PLACES_MAGIC) + 32
+    if (
+        not data.startswith(_PLACES_MAGIC)
+        or hashlib.sha256(data[start:]).digest() != data[len(_PLACES_MAGIC) : start]
+    ):
+        return None
+    try:
+        (n,) = struct.unpack("<Q", data[start : start + 8])
+        rows = json.loads(data[start + 8 : start + 8 + n])
+        body = memoryview(data)[start + 8 + n :]
+        blobs = [bytes(body[a : a + b]) for a, b in (r.pop("_wkb") for r in rows)]
+        geoms = shapely.from_wkb(np.asarray(blobs, dtype=object))
+        out = []
+        for r, g in zip(rows, geoms, strict=True):
+            r["aliases"] = tuple(r["aliases"])
+            r["centre"] = None if r["centre"] is None else tuple(r["centre"])
+            r["parents"] = tuple(tuple(x) for x in r["parents"])
+            out.append((r, g))
+    except (ValueError, TypeError, KeyError, struct.error, shapely.errors.GEOSException):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used: kept by prune()
+    return out
+
+
+def store_places(spec: str, fps: list, directory=None) -> None:
+    """Keep the footprints of a set of places (their geometries as WKB, the rest as JSON);
+    a footprint grown from another (``base``) is not kept. Never fails a run."""
+    if any(f.base is not None for f in fps):
+        return
+    blobs = [shapely.to_wkb(f.geometry) for f in fps]
+    rows, pos = [], 0
+    for f, b in zip(fps, blobs, strict=True):
+        r = {k.name: getattr(f, k.name) for k in dataclasses.fields(f) if k.name not in ("geometry", "base")}
+        r["_wkb"] = [pos, len(b)]
+        pos += len(b)
+        rows.append(r)
+    try:
+        head = json.dumps(rows, ensure_ascii=False).encode("utf-8")
+        body = struct.pack("<Q", len(head)) + head + b"".join(blobs)
+        write_bytes(
+            _places_path(spec, directory), _PLACES_MAGIC + hashlib.sha256(body).digest() + body, fsync=False
+        )
+    except (OSError, TypeError, ValueError):
+        return

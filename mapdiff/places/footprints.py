@@ -45,7 +45,7 @@ from pathlib import Path
 
 import shapely
 
-from .. import config
+from .. import _dirs, config
 from ..errors import ArgumentError, FormatError, UnknownPlaceError
 from ..model.measure import area_km2
 from . import admin, names
@@ -580,7 +580,7 @@ def labelled_footprint(fp: Footprint) -> Footprint:
     return dataclasses.replace(fp, name=f"{fp.id} {fp.name}")
 
 
-def place_set(spec) -> list[Footprint]:
+def place_set(spec, *, cache: bool = True) -> list[Footprint]:
     """The footprints of a set of places, each named ``"<id> <name>"``.
 
     Parameters
@@ -595,6 +595,11 @@ def place_set(spec) -> list[Footprint]:
     ``settlements`` are the settlement polygons and the GeoNames points (towns and
     villages of 1,000 inhabitants and more) no polygon holds; a point's footprint is its
     ladder's ``approximate`` rung, flagged in every output.
+
+    A level's set (``"hromadas"``, ``"hromadas of Donetsk Oblast"``) is kept in the cache
+    folder (:mod:`mapdiff.io.cache`, ``.mdf``), keyed by the words, mapdiff's version and the
+    shipped geography files: the next run reads it instead of parsing and measuring every
+    outline again. ``cache=False`` (or ``MAPDIFF_NO_CACHE=1``) neither reads nor keeps it.
 
     Examples
     --------
@@ -615,12 +620,24 @@ def place_set(spec) -> list[Footprint]:
         return [as_footprint(spec)]
     if isinstance(spec, str):
         level, parent = _set_level(spec)
+        keep = cache and _dirs.cache_enabled()
+        if keep:  # 1,466 hromadas: a second of outlines parsed and measured, or a file read
+            from ..io import cache as _cache
+
+            kept = _cache.load_places(spec)
+            if kept is not None:
+                try:
+                    return [Footprint(geometry=g, **fields) for fields, g in kept]
+                except TypeError:  # fields of another Footprint: made again below
+                    pass
         units = admin.units(level, parent=parent)
         out = [labelled_footprint(footprint(u.id)) for u in units]
         if level == "settlement":
             out += [labelled_footprint(footprint(u.id)) for u in admin.points(parent=parent)]
         if not out:
             raise UnknownPlaceError(f"no {level} in {spec!r}")
+        if keep:
+            _cache.store_places(spec, out)
         return out
     try:
         import geopandas as gpd  # pandas: only for a GeoDataFrame of places

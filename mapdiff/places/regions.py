@@ -169,11 +169,64 @@ def drawn_beyond(land, drawn):
         return None
     # only what is drawn beyond the land is added: a map drawn on land keeps the land
     # outline itself (the same object, so maps of one region still share their coverage)
-    beyond = shapely.difference(shapely.multipolygons(out), land)
-    polys = [p for p in shapely.get_parts(beyond) if p.geom_type == "Polygon" and p.area > 0]
-    if not polys:
+    beyond = _beyond_as_before(land, out)
+    if beyond is None:
+        beyond = shapely.difference(shapely.multipolygons(out), land)
+        polys = [p for p in shapely.get_parts(beyond) if p.geom_type == "Polygon" and p.area > 0]
+        beyond = shapely.multipolygons(polys) if polys else False
+    _LAST_BEYOND[:] = [land, list(out), beyond]
+    return None if beyond is False else beyond
+
+
+#: [land, the pieces not on it, their part beyond it (False: none)]
+_LAST_BEYOND: list = config.register_cache([])
+
+
+def _beyond_as_before(land, out):
+    """The drawing beyond ``land`` of the last call on this very ``land``, when the pieces
+    ``out`` differ from that call's only inside the land: None when that is not certain.
+
+    Consecutive releases of a source redraw the front, far inland, and keep the coast:
+    ``out − land`` is then the same point set, and the overlay with the coast (the cost of
+    reading a whole-front release: the two boundaries cross thousands of times) is not
+    made again. Certain when each piece has the same holes and an outer ring that differs
+    only in one run of vertices (the rest, before and after it, the same) whose old and new
+    coordinates lie in a box the land's interior contains: the two rings then enclose
+    between them a region inside that box, so the pieces differ only there.
+    """
+    last = list(_LAST_BEYOND)
+    if len(last) != 3 or last[0] is not land or len(last[1]) != len(out):
         return None
-    return shapely.multipolygons(polys)
+    shapely.prepare(land)
+    for old, new in zip(last[1], out, strict=True):
+        if old.equals_exact(new, 0.0):
+            continue
+        if not _differ_inside(old, new, land):
+            return None
+    return last[2]
+
+
+def _differ_inside(old, new, land) -> bool:
+    """True when polygons ``old`` and ``new`` differ only within a box inside ``land``."""
+    if old.geom_type != "Polygon" or new.geom_type != "Polygon":
+        return False
+    if len(old.interiors) != len(new.interiors) or not all(
+        a.equals_exact(b, 0.0) for a, b in zip(old.interiors, new.interiors, strict=True)
+    ):
+        return False
+    a = shapely.get_coordinates(old.exterior)
+    b = shapely.get_coordinates(new.exterior)
+    n = min(len(a), len(b))
+    same = (a[:n] == b[:n]).all(axis=1)
+    head = n if same.all() else int(np.argmin(same))  # leading vertices in common
+    same = (a[::-1][:n] == b[::-1][:n]).all(axis=1)
+    tail = n if same.all() else int(np.argmin(same))  # trailing vertices in common
+    if head == 0 or tail == 0 or head + tail > n:
+        return False
+    arcs = np.vstack([a[head - 1 : len(a) - tail + 1], b[head - 1 : len(b) - tail + 1]])
+    pad = 1e-9  # a box of a straight run is not flat
+    box = shapely.box(*(arcs.min(axis=0) - pad), *(arcs.max(axis=0) + pad))
+    return bool(shapely.contains_properly(land, box))
 
 
 def share_of_region(km2: float, name: str = "ukraine") -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -225,3 +226,92 @@ def test_track_places_keeps_the_claims_about_the_set(cli, tmp_path, monkeypatch)
     assert places and places <= {"Pokrovsk", "Rodynske"} and len(some["rows"]) < len(every["rows"])
     r = cli("track", ledger, "--maps", maps, "--places", "hromadas of Volyn Oblast")
     assert r.returncode == 2 and "no claim" in r.stderr
+
+
+# THE LOOP (reference): ledger_from_shares and status_changes as they were before they
+# took every release and place at once (issue 28); the vectorised ones must give the same frames.
+def _ledger_loop(shares, threshold=0.5, grey_threshold=0.5):
+    side = shares.side
+    other = "UA" if side == "RU" else "RU"
+    f = shares.frame
+    g = shares.grey if shares.grey is not None else f * 0.0
+    rows = []
+    for date, r in f.iterrows():
+        gr = g.loc[date]
+        for place, v in r.items():
+            gv = 0.0 if pd.isna(gr[place]) else float(gr[place])
+            if pd.isna(v):
+                st = "not covered"
+            elif v >= threshold:
+                st = f"held:{side}"
+            elif 1.0 - v - gv >= threshold:
+                st = f"held:{other}"
+            elif gv >= grey_threshold:
+                st = "grey"
+            else:
+                st = "contested"
+            rows.append({"date": date, "place": place, "share": v, "grey_share": gv, "status": st})
+    return pd.DataFrame(rows)
+
+
+def _changes_loop(ledger):
+    out = []
+    led = ledger[ledger["status"] != "not covered"].sort_values(["place", "date"])
+    for place, grp in led.groupby("place", sort=False):
+        prev = None
+        for r in grp.itertuples(index=False):
+            if prev is not None and r.status != prev.status:
+                out.append(
+                    {
+                        "place": place,
+                        "from": prev.status,
+                        "to": r.status,
+                        "date": r.date,
+                        "previous_date": prev.date,
+                        "share_before": prev.share,
+                        "share_after": r.share,
+                    }
+                )
+            prev = r
+    cols = ["place", "from", "to", "date", "previous_date", "share_before", "share_after"]
+    return pd.DataFrame(out, columns=cols)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("with_grey", [True, False])
+def test_ledger_and_changes_match_the_loop(seed, with_grey):
+    from mapdiff.history.regions import ledger_from_shares, place_changes, status_changes
+
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2025-01-01", periods=40, freq="3D").strftime("%Y-%m-%d")
+    names = [f"relation/{i} Place" for i in range(25)] + ["Same name", "Same name 2"]
+    # shares on a coarse grid (ties with the thresholds), some NaN (not covered)
+    v = rng.integers(0, 9, size=(len(days), len(names))) / 8.0
+    v[rng.random(v.shape) < 0.1] = np.nan
+    f = pd.DataFrame(v, index=list(days), columns=names)
+    g = None
+    if with_grey:
+        gv = rng.integers(0, 9, size=v.shape) / 8.0 * (1 - np.nan_to_num(v))
+        gv[rng.random(v.shape) < 0.05] = np.nan
+        g = pd.DataFrame(gv, columns=names)
+    for kw in ({}, {"threshold": 0.75, "grey_threshold": 0.25}):
+        s = _series(f.copy(), None if g is None else g.copy())
+        led = ledger_from_shares(s, **kw)
+        pd.testing.assert_frame_equal(led, _ledger_loop(s, **kw), check_exact=True)
+        pd.testing.assert_frame_equal(status_changes(led), _changes_loop(led), check_exact=True)
+        shuffled = led.sample(frac=1.0, random_state=seed)  # any order of rows
+        pd.testing.assert_frame_equal(status_changes(shuffled), _changes_loop(shuffled), check_exact=True)
+        numbered = shuffled.assign(place=shuffled["place"].str.len() % 3)  # not text: pandas' sort
+        pd.testing.assert_frame_equal(status_changes(numbered), _changes_loop(numbered), check_exact=True)
+        # the changes straight from the shares (history --places): the same frame
+        pd.testing.assert_frame_equal(
+            place_changes(s, **kw), _changes_loop(_ledger_loop(s, **kw)), check_exact=True
+        )
+    backwards = _series(f.iloc[::-1].copy(), None if g is None else g.iloc[::-1].copy())  # dates unsorted
+    pd.testing.assert_frame_equal(
+        place_changes(backwards), _changes_loop(_ledger_loop(backwards)), check_exact=True
+    )
+    # no change at all: the same empty frame
+    flat = _series(pd.DataFrame({"A": [0.9, 0.9]}, index=["2025-01-01", "2025-01-02"]))
+    led = ledger_from_shares(flat)
+    pd.testing.assert_frame_equal(status_changes(led), _changes_loop(led))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from conftest import RU, UA, shared_file
+from conftest import RU, UA, geodesic_km2, shared_file
 
 import mapdiff
 from mapdiff.history.releases import _cheap_date
@@ -224,3 +224,212 @@ def test_series_reads_whole_releases_through_the_read_cache(tmp_path, monkeypatc
         again = Releases([path], source="generic", dates=["2025-11-27"])[0]
     assert again.area(RU) == pytest.approx(first.area(RU), rel=1e-12)
     assert again.as_of == first.as_of
+
+
+# ------------------------------------------------------------------ history --places hromadas
+# THE LOOPS (reference): first_crossing, crossings and reversals as they were before they
+# took every place's column as one array (issue 28); the fast ones must give the same.
+def _first_crossing_loop(frame, t):
+    import pandas as pd
+
+    rows = []
+    for place in frame.columns:
+        s = frame[place].dropna()
+        hit = np.flatnonzero(s.to_numpy() >= t - 1e-12)
+        if hit.size:
+            k = int(hit[0])
+            rows.append(
+                {
+                    "place": place,
+                    "threshold": t,
+                    "date": s.index[k],
+                    "previous_date": s.index[k - 1] if k else pd.NaT,
+                    "share_before": float(s.iloc[k - 1]) if k else np.nan,
+                    "share_at": float(s.iloc[k]),
+                }
+            )
+        else:
+            rows.append(
+                {
+                    "place": place,
+                    "threshold": t,
+                    "date": pd.NaT,
+                    "previous_date": pd.NaT,
+                    "share_before": np.nan,
+                    "share_at": np.nan,
+                }
+            )
+    return pd.DataFrame(rows).set_index("place")
+
+
+def _reversals_loop(frame, min_drop):
+    out = []
+    for place in frame.columns:
+        s = frame[place].dropna()
+        v = s.to_numpy(dtype=float)
+        for k in np.flatnonzero(v[:-1] - v[1:] >= float(min_drop) - 1e-12):
+            out.append(
+                {
+                    "place": place,
+                    "from_date": s.index[k].date().isoformat(),
+                    "to_date": s.index[k + 1].date().isoformat(),
+                    "share_from": float(v[k]),
+                    "share_to": float(v[k + 1]),
+                    "drop": float(v[k] - v[k + 1]),
+                }
+            )
+    return out
+
+
+def _share_frame(seed, n_dates=60, n_places=40):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    v = np.cumsum(rng.normal(0.02, 0.15, size=(n_dates, n_places)), axis=0).clip(0, 1)
+    v[rng.random(v.shape) < 0.15] = np.nan
+    v[:, 0] = np.nan  # never covered
+    v[:5, 1] = np.nan  # covered late, above the threshold at once
+    v[5:, 1] = 0.95
+    v[:, 2] = 0.1  # never crosses
+    days = pd.date_range("2025-01-01", periods=n_dates, freq="2D")
+    return pd.DataFrame(
+        v, index=pd.DatetimeIndex(days, name="date"), columns=[f"P{i}" for i in range(n_places)]
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_crossings_and_reversals_match_the_loops(seed):
+    import pandas as pd
+
+    from mapdiff.history.lag import crossings, first_crossing, reversals
+
+    f = _share_frame(seed)
+    for t in (0.5, 0.9, 0.0, 1.0):
+        pd.testing.assert_frame_equal(
+            first_crossing(f, threshold=t), _first_crossing_loop(f, t), check_exact=True
+        )
+    for drop in (0.2, 0.05):
+        assert reversals(f, drop) == _reversals_loop(f, drop)
+    got = crossings(f, (0.5, 0.9))
+    assert len(got) == 2 * f.shape[1]
+    for c in got:  # each row as the first crossing says, in words
+        r = _first_crossing_loop(f, c["threshold"]).loc[c["place"]]
+        assert c["date"] == (None if pd.isna(r["date"]) else r["date"].date().isoformat())
+        assert c["previous_date"] == (
+            None if pd.isna(r["previous_date"]) else r["previous_date"].date().isoformat()
+        )
+        assert c["already"] == (not pd.isna(r["date"]) and pd.isna(r["previous_date"]))
+
+
+def test_csv_of_floats_is_what_pandas_writes(monkeypatch):
+    """``csv_text`` writes a table of floats (history --csv) row by row itself: the same
+    bytes as pandas' writer, NaN, -0.0, inf, tiny and huge values, quoted column names."""
+    import pandas as pd
+
+    from mapdiff.io import write
+
+    rng = np.random.default_rng(0)
+    v = rng.random((40, 12)) * np.array([1, 1e-7, 1e6, 1e20] * 3)
+    v[rng.random(v.shape) < 0.2] = np.nan
+    v[0, 0], v[1, 1], v[2, 2], v[3, :], v[4, 4], v[5, 5] = -0.0, np.inf, -np.inf, np.nan, 5e-7, 0.0078125
+    cols = [f'relation/{i} A, "b"' if i % 3 else f"=P{i}" for i in range(12)]
+    f = pd.DataFrame(v, index=[f"2025-01-{i:02d}" for i in range(1, 41)], columns=cols)
+    f.index.name = "date"
+    fast = {fmt: write.csv_text(f, float_format=fmt) for fmt in ("%.6f", "%.3g", "%.10e")}
+    monkeypatch.setattr(write, "_plain_floats", lambda *a: False)  # pandas' own writer
+    for fmt, text in fast.items():
+        assert text == write.csv_text(f, float_format=fmt), fmt
+
+
+@pytest.mark.realdata
+def test_history_of_hromadas_cold_warm_and_geodesic(cli, tmp_path, monkeypatch):
+    """``history --places``: the cold and the warm run (results file, kept place set) write
+    the same CSV bytes and the same summary; a few hromadas' shares within 0.1 pp of
+    pyproj.Geod on the raw DeepState and OSM polygons."""
+    import pandas as pd
+    from test_admin_places import _raw_feature
+
+    from mapdiff.places.regions import region
+
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    names = ("20250601", "20251127", "20251215")
+    for d in names:
+        src = shared_file(f"deepstate/deepstatemap_data_{d}.geojson")
+        (folder / src.name).write_bytes(src.read_bytes())
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path / "cache"))
+    args = ("history", str(folder), "--places", "hromadas of Donetsk Oblast", "--workers", "1", "--quiet")
+    cold = cli(*args, "--csv", str(tmp_path / "cold.csv"))
+    assert cold.returncode == 0, cold.stderr
+    assert list((tmp_path / "cache" / "releases").glob("*.mdf"))  # the place set kept
+    warm = cli(*args, "--csv", str(tmp_path / "warm.csv"))
+    assert warm.returncode == 0, warm.stderr
+    assert (tmp_path / "cold.csv").read_bytes() == (tmp_path / "warm.csv").read_bytes()
+    assert cold.stdout.replace("cold.csv", "x") == warm.stdout.replace("warm.csv", "x")
+    frame = pd.read_csv(tmp_path / "cold.csv", index_col="date")
+    assert frame.shape == (3, 66)
+    last = frame.iloc[-1]
+    partly = [c for c in frame.columns if 0.05 < last[c] < 0.95][:4]  # the front runs through them
+    assert partly
+    ds = folder / f"deepstatemap_data_{names[-1]}.geojson"
+    occupied = shapely.from_geojson(ds.read_text(encoding="utf-8"))
+    occupied = shapely.make_valid(shapely.union_all(shapely.get_parts(occupied)))
+    speaks = shapely.union(region("ukraine"), occupied)
+    for col in partly:
+        raw, _ = _raw_feature("hromada", col.split(" ")[0])
+        expected = geodesic_km2(shapely.intersection(raw, occupied)) / geodesic_km2(
+            shapely.intersection(raw, speaks)
+        )
+        assert last[col] == pytest.approx(expected, abs=0.001), col
+
+
+def test_drawing_beyond_the_land_is_reused_only_when_the_change_is_inland():
+    """Reading a whole-front release: the drawing beyond the land outline (an overlay with
+    the coast) is taken from the last release when the front moved only inland; a change
+    near or beyond the land's edge, or another land, computes it again. Same point set as
+    the overlay, either way."""
+    from mapdiff.places import regions
+
+    land = shapely.box(0, 0, 10, 10)
+    old = shapely.Polygon([(5, -1), (12, -1), (12, 8), (5, 8), (4, 6), (3, 4)])
+    regions._LAST_BEYOND.clear()
+    beyond_old = regions.drawn_beyond(land, [old])
+    assert beyond_old is not None
+    moved = shapely.Polygon([(5, -1), (12, -1), (12, 8), (5, 8), (2, 5), (3, 4)])  # inland
+    beyond = regions.drawn_beyond(land, [moved])
+    assert beyond is beyond_old  # reused
+    fresh = shapely.difference(moved, land)
+    assert shapely.equals(beyond, fresh)
+    coast = shapely.Polygon([(5, -1), (12, -1), (12, 9), (5, 8), (2, 5), (3, 4)])  # beyond the edge
+    beyond = regions.drawn_beyond(land, [coast])
+    assert beyond is not beyond_old and shapely.equals(beyond, shapely.difference(coast, land))
+    beyond = regions.drawn_beyond(shapely.box(0, 0, 10, 10), [coast])  # an equal land, not the same
+    assert shapely.equals(beyond, shapely.difference(coast, land))
+    edge = shapely.Polygon([(5, -1), (12, -1), (12, 9), (5, 8), (2, 5), (3, 0.5)])  # a box touching the edge
+    beyond = regions.drawn_beyond(land, [edge])
+    assert shapely.equals(beyond, shapely.difference(edge, land))
+    assert not regions._differ_inside(coast, edge, land)
+
+
+def test_results_file_is_read_in_place_and_aligned(tmp_path, monkeypatch):
+    """The results file (.mds): every release's km² a view of the file's one array, at an
+    8-byte boundary (numpy is slow on float64 that are not); a damaged file is a miss."""
+    from mapdiff.history import _engine as _runner
+
+    monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path))
+    s = mapdiff.Releases(mapdiff.sample_paths()[:3])
+    first = s.shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True).frame
+    (path,) = (tmp_path / "releases").glob("*.mds")
+    entries = _runner._load_results(path)
+    assert len(entries) == 3
+    for _, km2 in entries.values():
+        assert km2.flags.aligned and not km2.flags.owndata and km2.shape[1] == 2
+    assert (
+        mapdiff.Releases(mapdiff.sample_paths()[:3])
+        .shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True)
+        .frame.equals(first)
+    )
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 1  # a flipped bit in a number
+    path.write_bytes(bytes(data))
+    assert _runner._load_results(path) == {}
