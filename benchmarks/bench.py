@@ -515,7 +515,7 @@ def check_fast_path(paths, places) -> float:
     from mapdiff.places.footprints import footprint
 
     fps = np.asarray([footprint(p).geometry for p in places], dtype=object)
-    aoi = R._aoi(fps)
+    aoi = R.aoi_geometry_of(fps)
     worst = 0.0
     for p in paths:
         full = read_map(p)
@@ -646,7 +646,7 @@ def check_kernel(paths, fps) -> float:
     from mapdiff.io.read import map_from_raw
 
     geoms = np.asarray([f.geometry for f in fps], dtype=object)
-    aoi, centre, memo, worst = R._aoi(geoms), R._centre(geoms), {}, 0.0
+    aoi, centre, memo, worst = R.aoi_geometry_of(geoms), R.rounded_centre(geoms), {}, 0.0
     for p in paths:
         m = map_from_raw(
             read_raw_bytes(Path(p).read_bytes(), Path(p).name, None, str(p)), "deepstate", clip=aoi
@@ -695,14 +695,14 @@ def bench_dask(data: Path, reps: int, workers: int) -> None:
     except ImportError:
         row("dask vs local pool", "-", "-", "-", "<= 1x", False, "distributed not installed")
         return
-    from mapdiff import _runner
+    from mapdiff.history import _dask
 
     pattern = str(data / "deepstate" / "deepstatemap_data_*.geojson")
     res = {}
     for nw in sorted({1, workers}):
         t0 = time.perf_counter()
         # the LocalCluster mapdiff itself starts (dask_client(), --backend dask)
-        with _runner._local_cluster(nw) as cluster, distributed.Client(cluster) as client:
+        with _dask.local_cluster(nw) as cluster, distributed.Client(cluster) as client:
             t_start = time.perf_counter() - t0
             local, remote = [], []
             out_l = out_d = None

@@ -586,9 +586,9 @@ def _claim_rows(c, side: str, name: str, places: _Places, pid, cols: list, note,
 
 
 def _side_frames(results, fp_list, sides, policy, source) -> dict:
-    from ..history.releases import _assemble_shares
+    from ..history.releases import assemble_shares
 
-    return {side: _assemble_shares(results, fp_list, side, policy, source).frame for side in sides}
+    return {side: assemble_shares(results, fp_list, side, policy, source).frame for side in sides}
 
 
 def _shows(kind: str, share: float, claimed, threshold: float, tolerance: float) -> bool:

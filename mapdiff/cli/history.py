@@ -43,7 +43,7 @@ def _run(args) -> int:
     backend = "dask" if args.scheduler else args.backend
     client = None
     if backend == "dask":
-        from ..history._engine import dask_client
+        from ..history._dask import dask_client
 
         client = dask_client(args.scheduler, workers=args.workers)
     shares = series.shares(

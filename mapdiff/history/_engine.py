@@ -12,7 +12,6 @@ import hashlib
 import logging
 import math
 import os
-import pickle
 import stat
 import sys
 import time
@@ -24,22 +23,28 @@ import numpy as np
 import shapely
 
 from .. import config
-from ..errors import ArgumentError, MissingDependencyError, quote
+from .._version import __version__
+from ..errors import ArgumentError, MapdiffWarning
+from ..io import cache as _cache
+from ..io.atomic import write_bytes
+from ..io.read import map_from_raw, read_input_bytes, read_raw_bytes
+from ..labels import Label
 from ..model.control_map import ControlMap
 from ..model.coverage import Coverage
 from ..model.measure import area_km2
 from ..model.shapes import polygonal
+from ._dask import dask_client, dask_workers, run_dask
 
 log = logging.getLogger("mapdiff")
 
-__all__ = ["dask_client", "measure_footprints"]
+__all__ = ["measure_footprints"]
 
 _AOI_PAD_DEG = 0.01  # ~1 km margin around the union of the areas of interest
 
 
 # ======================================================================= releases
 @dataclass(frozen=True)
-class _Release:
+class Release:
     path: str | None
     map: ControlMap | None
     as_of: dt.date | None
@@ -48,7 +53,7 @@ class _Release:
 
 # ======================================================================= clipped reading
 @dataclass(frozen=True)
-class _Context:
+class Context:
     aoi_wkb: bytes | None
     fps_wkb: tuple
     centre: tuple | None
@@ -63,7 +68,7 @@ class _Context:
     store_releases: bool = True
 
 
-def _aoi(geoms: np.ndarray):
+def aoi_geometry_of(geoms: np.ndarray):
     """Union of the areas of interest's bounding boxes, padded by ``_AOI_PAD_DEG``.
 
     Boxes rather than the exact outlines: clipping a front against a few axis-parallel
@@ -76,26 +81,23 @@ def _aoi(geoms: np.ndarray):
     return shapely.union_all(boxes)
 
 
-def _centre(geoms) -> tuple[float, float]:
+def rounded_centre(geoms) -> tuple[float, float]:
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     return (round((xmin + xmax) / 2, 1), round((ymin + ymax) / 2, 1))
 
 
 def _read_clipped(data: bytes, path: str, aoi, source: str | None, check_source: bool = False) -> ControlMap:
     """One release read from its bytes through THE reading pipeline, clipped to ``aoi``."""
-    from ..io.read import map_from_raw, read_raw_bytes
 
     raw = read_raw_bytes(data, Path(path).name, None, path)
     return map_from_raw(raw, source, clip=aoi, check_source=check_source and source is not None)
 
 
-def _load_release(r: _Release, ctx: _Context) -> ControlMap:
+def load_release(r: Release, ctx: Context) -> ControlMap:
     """One release clipped to the context's area of interest, through the cache."""
     aoi = None if ctx.aoi_wkb is None else shapely.from_wkb(ctx.aoi_wkb)
     if r.map is not None:
         return r.map if aoi is None else _clip_map(r.map, aoi)
-    from ..io import cache as _cache
-    from ..io.read import read_input_bytes
 
     data = read_input_bytes(r.path)
     key = None
@@ -112,8 +114,6 @@ def _load_release(r: _Release, ctx: _Context) -> ControlMap:
             log.debug("release cache: stored %s as %s", r.path, stored)
         except OSError as exc:
             import warnings
-
-            from ..errors import MapdiffWarning
 
             warnings.warn(
                 f"cannot write the release cache in {_cache.cache_dir(ctx.cache_dir)} ({exc}); "
@@ -141,7 +141,7 @@ def _dated(m: ControlMap, as_of) -> ControlMap:
 
 # ======================================================================= measuring
 @dataclass(frozen=True)
-class _Measured:
+class Measured:
     as_of: dt.date
     name: str
     labels: tuple  # Label per row of areas (drawn labels, then background)
@@ -257,7 +257,7 @@ def measure_footprints(
     """
     fps = np.asarray(fps, dtype=object)
     n = len(fps)
-    centre = centre or _centre(fps)
+    centre = centre or rounded_centre(fps)
     memo = {} if memo is None else memo
     if "index" not in memo:
         memo["index"] = _Footprints(fps, centre)
@@ -454,9 +454,7 @@ def _real_dir(path: str) -> str:
     return os.path.realpath(path)
 
 
-def _results_file(ctx: _Context) -> Path:
-    from .._version import __version__
-    from ..io import cache as _cache
+def _results_file(ctx: Context) -> Path:
 
     h = hashlib.sha256()
     for part in (
@@ -515,13 +513,12 @@ def _load_results(path: Path) -> dict:
     return out
 
 
-def _encode(m: _Measured) -> tuple:
+def _encode(m: Measured) -> tuple:
     labels = [[lab.status, lab.side] for lab in m.labels]
     return labels, np.vstack([m.areas, m.covered[None, :], m.total[None, :]])
 
 
-def _decode(e: tuple, r: _Release, n: int) -> _Measured | None:
-    from ..labels import Label
+def _decode(e: tuple, r: Release, n: int) -> Measured | None:
 
     try:
         labels = tuple(Label(st, sd) for st, sd in e[0])
@@ -530,13 +527,13 @@ def _decode(e: tuple, r: _Release, n: int) -> _Measured | None:
             return None
     except (TypeError, ValueError, AttributeError, IndexError):
         return None
-    return _Measured(r.as_of, r.name, labels, km2[:-2], km2[-2], km2[-1])
+    return Measured(r.as_of, r.name, labels, km2[:-2], km2[-2], km2[-1])
 
 
-def measure_releases(ctx: _Context, releases: list, run) -> list[_Measured]:
+def measure_releases(ctx: Context, releases: list, run) -> list[Measured]:
     """Measure every release, taking what a run over the same files already measured.
 
-    ``run(todo)`` measures the releases not found (a :func:`_run` call). With the cache on,
+    ``run(todo)`` measures the releases not found (a :func:`run` call). With the cache on,
     results are kept in one file per set of footprints, keyed by each file's identity
     (:func:`_identity`): a warm run reads that one file and no release at all. Writes are
     atomic (temporary file + rename); a concurrent run loses at most its own additions.
@@ -547,7 +544,7 @@ def measure_releases(ctx: _Context, releases: list, run) -> list[_Measured]:
     path = _results_file(ctx)
     entries = _load_results(path)
     ids = [None if r.path is None else _identity(r.path) for r in releases]
-    found: dict[int, _Measured] = {}
+    found: dict[int, Measured] = {}
     for i, (r, key) in enumerate(zip(releases, ids, strict=True)):
         if key is not None and key in entries:
             m = _decode(entries[key], r, n)
@@ -566,10 +563,8 @@ def measure_releases(ctx: _Context, releases: list, run) -> list[_Measured]:
     return [found[i] for i in range(len(releases))]
 
 
-def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
+def _write_results(path: Path, entries: dict, ctx: Context) -> None:
     import orjson
-
-    from ..io.atomic import write_bytes
 
     try:
         meta, offset = {}, 0
@@ -587,9 +582,6 @@ def _write_results(path: Path, entries: dict, ctx: _Context) -> None:
     except OSError as exc:
         import warnings
 
-        from ..errors import MapdiffWarning
-        from ..io import cache as _cache
-
         warnings.warn(
             f"cannot write the results cache in {path.parent} ({exc}); going on without it "
             f"(set {_cache.CACHE_ENV} to a writable folder)",
@@ -604,7 +596,7 @@ _INDEXES: dict = config.register_cache({})
 _MEMOS: dict = config.register_cache({})
 
 
-def _index(ctx: _Context) -> _Footprints:
+def _index(ctx: Context) -> _Footprints:
     key = (hashlib.sha256(b"".join(ctx.fps_wkb)).hexdigest(), len(ctx.fps_wkb), ctx.centre)
     ix = _INDEXES.get(key)
     if ix is None:
@@ -614,7 +606,7 @@ def _index(ctx: _Context) -> _Footprints:
     return ix
 
 
-def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:
+def measure_batch(ctx: Context, batch: Sequence[Release]) -> list[Measured]:
     ix = _index(ctx)
     # what earlier batches of this process measured (coverages, parts, cut pieces) serves
     # this one too: a worker's batches are runs of consecutive releases of one source
@@ -629,14 +621,14 @@ def _measure_batch(ctx: _Context, batch: Sequence[_Release]) -> list[_Measured]:
         memo = _MEMOS[key] = {"index": ix}
     fps, out = ix.fps, []
     for r in batch:
-        m = _load_release(r, ctx)
+        m = load_release(r, ctx)
         labels, areas, cov, tot = measure_footprints(m, fps, ctx.centre, memo)
-        out.append(_Measured(r.as_of, r.name, labels, areas, cov, tot))
+        out.append(Measured(r.as_of, r.name, labels, areas, cov, tot))
     return out
 
 
 # ======================================================================= running
-def _warm(ctx: _Context, items: list) -> None:
+def _warm(ctx: Context, items: list) -> None:
     """Per-process work done once here, before the pool forks, so that every worker
     inherits it instead of doing it again: the region's outlines and drawn extent, their
     cut to the places' boxes, the footprints' index. One release is read for it (nothing
@@ -648,9 +640,7 @@ def _warm(ctx: _Context, items: list) -> None:
         return
     try:
         r = items[0] if items else None
-        if isinstance(r, _Release) and r.path is not None and r.map is None:
-            from ..io.read import read_input_bytes
-
+        if isinstance(r, Release) and r.path is not None and r.map is None:
             aoi = None if ctx.aoi_wkb is None else shapely.from_wkb(ctx.aoi_wkb)
             _read_clipped(read_input_bytes(r.path), r.path, aoi, ctx.profile, False)
         if ctx.fps_wkb:
@@ -681,9 +671,9 @@ def _batches(items: list, n_batches: int, overlap: bool) -> list[list]:
     return out
 
 
-def _run(
+def run(
     fn,
-    ctx: _Context,
+    ctx: Context,
     items: list,
     workers,
     backend: str,
@@ -697,7 +687,7 @@ def _run(
         raise ArgumentError(f"unknown backend {backend!r}; use 'local' or 'dask'")
     if backend == "dask":
         client = client if client is not None else dask_client(workers=workers)
-        where = _dask_workers(client)
+        where = dask_workers(client)
         workers = len(where) or workers or 1
     workers = workers or os.cpu_count() or 1
     n_items = len(items) - (1 if overlap else 0)
@@ -727,7 +717,7 @@ def _run(
                 for f in as_completed(futs):
                     done(futs[f], f.result())
         else:
-            _run_dask(fn, ctx, batches, client, done, where)
+            run_dask(fn, ctx, batches, client, done, where)
     finally:
         if bar is not None:
             bar.close()
@@ -762,184 +752,3 @@ def _die_with(parent: int) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="mapdiff-parent-watch", daemon=True).start()
-
-
-_CLIENTS: dict = {}  # one dask client per scheduler address (or "local"): connections, not a cache
-_DASK_IN_FLIGHT = 2  # batches given to each worker at a time: one running, one waiting
-# (client id, context digest) -> the context on that client's workers
-_SCATTERED: dict = config.register_cache({})
-
-
-def dask_client(scheduler: str | None = None, *, workers: int | None = None):
-    """The dask.distributed client runs use: made once per process and scheduler, then reused.
-
-    Parameters
-    ----------
-    scheduler : str, optional
-        Address of a running scheduler (``tcp://host:8786``). Without it: the active
-        client if there is one, else a LocalCluster of ``workers`` processes (default: the
-        cores), started on first use and closed when the process exits.
-    workers : int, optional
-        Worker processes of the LocalCluster.
-
-    Returns
-    -------
-    distributed.Client
-
-    Examples
-    --------
-    >>> import mapdiff
-    >>> client = mapdiff.history.dask_client("tcp://scheduler:8786")  # doctest: +SKIP
-    >>> s = mapdiff.Releases(mapdiff.sample_paths(), cache=False)
-    >>> sh = s.shares(["Pokrovsk"], "RU", backend="dask", client=client)  # doctest: +SKIP
-    """
-    try:
-        from distributed import Client, get_client
-    except ImportError:
-        raise MissingDependencyError(
-            "backend='dask' needs dask.distributed: pip install 'mapdiff[dask]'"
-        ) from None
-    key = scheduler or f"local:{workers or os.cpu_count() or 1}"
-    client = _CLIENTS.get(key)
-    if client is not None and client.status == "running":
-        return client
-    if scheduler is not None:
-        client = _connect(Client, scheduler)
-    else:
-        try:
-            return get_client()
-        except ValueError:
-            client = Client(_local_cluster(workers or os.cpu_count() or 1))
-            import atexit
-
-            atexit.register(_close, client)
-    _CLIENTS[key] = client
-    return client
-
-
-def _connect(Client, scheduler: str, deadline_s: float | None = None):
-    """``Client(scheduler)`` within a deadline: a peer that accepts the connection but
-    never completes dask's handshake hung the run forever (the client's own ``timeout``
-    does not cover the handshake). The connection is made in a daemon thread; past the
-    deadline (``MAPDIFF_SCHEDULER_TIMEOUT``, default 30 s) the run stops with a clear error."""
-    import threading
-
-    deadline = deadline_s or config.setting("MAPDIFF_SCHEDULER_TIMEOUT")
-    box: dict = {}
-
-    def connect():
-        try:
-            box["client"] = Client(scheduler, timeout=deadline)
-        except BaseException as exc:  # handed to the caller's thread
-            box["error"] = exc
-
-    t = threading.Thread(target=connect, name="mapdiff-scheduler-connect", daemon=True)
-    t.start()
-    t.join(deadline)
-    if "client" in box:
-        return box["client"]
-    why = type(box["error"]).__name__ if "error" in box else f"no answer within {deadline:g} s"
-    raise ArgumentError(
-        f"--scheduler {quote(scheduler)}: cannot connect to a dask scheduler there ({why}); "
-        "check the address (tcp://host:8786) and that the scheduler is running, or set "
-        "MAPDIFF_SCHEDULER_TIMEOUT"
-    )
-
-
-def _local_cluster(workers: int):
-    """The LocalCluster mapdiff starts: one process per worker, one thread each (the work is
-    GEOS-bound and holds the GIL in places), no dashboard, and so no statistical profiler
-    either: it samples the running task every 10 ms for the dashboard, ~5% of a worker's
-    time on this work. Its workers keep glibc's own malloc trimming: dask sets
-    ``MALLOC_TRIM_THRESHOLD_=65536`` in its workers (to hand memory back to the system
-    sooner), which makes this work, thousands of small arrays and geometries per release,
-    about 15% slower than in a plain process."""
-    import dask
-    from distributed import LocalCluster
-
-    environ = {
-        k: v
-        for k, v in (dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {}).items()
-        if k != "MALLOC_TRIM_THRESHOLD_"
-    }
-    settings = {"distributed.worker.profile.enabled": False, "distributed.nanny.pre-spawn-environ": environ}
-    with dask.config.set(settings):
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-
-
-def _close(client) -> None:
-    cluster = getattr(client, "cluster", None)
-    with contextlib.suppress(Exception):
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-def _dask_workers(client) -> list:
-    """Addresses of every worker of ``client``'s scheduler (some versions list 5 by default)."""
-    try:
-        info = client.scheduler_info(n_workers=-1)
-    except TypeError:  # a version without the argument lists them all
-        info = client.scheduler_info()
-    return sorted(info.get("workers", ()))
-
-
-def _run_dask(fn, ctx, batches, client, done, where=()) -> None:
-    """Run the batches on the workers, pulled as they free up: each worker is given two
-    batches to start with (one running, one waiting, so it never idles), and the next batch
-    whenever one of its own completes, as a local pool hands them out. The context is sent
-    to the workers once per client (reused by every later call with the same places)."""
-    from distributed import as_completed
-
-    ctx_f = _scattered(client, ctx)
-    queue = iter(enumerate(batches))
-    index: dict = {}
-
-    def submit(worker):
-        nxt = next(queue, None)
-        if nxt is None:
-            return None
-        i, batch = nxt
-        f = client.submit(
-            _on_worker,
-            fn,
-            ctx_f,
-            batch,
-            pure=False,
-            workers=None if worker is None else [worker],
-            allow_other_workers=True,  # a worker that leaves does not strand its batches
-        )
-        index[f.key] = i
-        return f
-
-    # no worker yet (an adaptive cluster scaling up from none): everything at once
-    slots = [w for _ in range(_DASK_IN_FLIGHT) for w in where] or [None] * len(batches)
-    first = [submit(w) for w in slots]
-    running = as_completed([f for f in first if f is not None], with_results=True)
-    for f, (worker, res) in running:
-        done(index.pop(f.key), pickle.loads(res))
-        nxt = submit(worker)
-        if nxt is not None:
-            running.add(nxt)
-
-
-def _on_worker(fn, ctx, batch):
-    """``fn(ctx, batch)`` on a dask worker, with the worker's address (its next batch goes
-    there). The results travel as one pickle: dask would send each of their arrays as a
-    frame of its own (hundreds per batch), which costs more than measuring them."""
-    from distributed import get_worker
-
-    return get_worker().address, pickle.dumps(fn(ctx, batch), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _scattered(client, ctx):
-    """``ctx`` on every worker of ``client``: scattered on first use, then the same future
-    (keyed by the context's content, so a later call with the same places sends nothing)."""
-    key = (client.id, hashlib.sha256(pickle.dumps(ctx, protocol=5)).hexdigest())
-    fut = _SCATTERED.get(key)
-    if fut is None or fut.status != "finished":
-        if len(_SCATTERED) >= 8:  # keep the last few contexts alive on the cluster
-            with contextlib.suppress(Exception):  # its client may be gone
-                _SCATTERED.pop(next(iter(_SCATTERED))).release()
-        fut = _SCATTERED[key] = client.scatter(ctx, broadcast=True)
-    return fut

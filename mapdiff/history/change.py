@@ -21,13 +21,16 @@ import shapely
 
 from .._geo import GeoResult
 from .._json import SCHEMA_VERSION, iso
-from ..errors import ArgumentError
-from ..model.classes import source_lean, source_name
+from ..errors import ArgumentError, MapdiffWarning
+from ..io.read import read_map
+from ..io.write import export_provenance, map_row
+from ..model.classes import CHANGE_COLOURS, source_lean, source_name
 from ..model.control_map import ControlMap
 from ..model.measure import area_km2
 from ..model.shapes import polygonal
+from ..places.footprints import Footprint, as_footprint, footprint
 from ..places.gazetteer import towns
-from ._engine import _centre, _Context, _load_release, _Release
+from ._engine import Context, Release, load_release, rounded_centre
 
 __all__ = ["ChangeComponent", "ChangeTable", "Changes", "changes"]
 
@@ -167,7 +170,6 @@ class Changes(GeoResult):
         return gpd.GeoDataFrame(df, geometry=[c.geometry for c in self.components], crs="EPSG:4326")
 
     def _export_provenance(self) -> dict:
-        from ..io.write import export_provenance, map_row
 
         provs = tuple(self.map_provenance) or (None, None)
         maps = [
@@ -177,7 +179,6 @@ class Changes(GeoResult):
         return export_provenance("changes", maps=maps, footprint=self.footprint)
 
     def _class_style(self) -> dict:
-        from ..model.classes import CHANGE_COLOURS
 
         return {k: (c, k) for k, c in CHANGE_COLOURS.items()}
 
@@ -297,13 +298,12 @@ def changes(old, new, *, aoi=None, components: bool = True, allow_mixed_sources:
     >>> c.sides["RU"]["gained_km2"] > c.sides["RU"]["lost_km2"]
     True
     """
-    from ..io.read import read_map
 
     old = old if isinstance(old, ControlMap) else read_map(old)
     new = new if isinstance(new, ControlMap) else read_map(new)
     _check_pair(old, new, allow_mixed_sources)
     fp = None if aoi is None else _aoi_footprint(aoi)
-    geom = None if aoi is None else (fp.geometry if fp is not None else _aoi_geometry(aoi))
+    geom = None if aoi is None else (fp.geometry if fp is not None else aoi_geometry(aoi))
     name = None if aoi is None else fp.name if fp is not None else getattr(aoi, "name", str(aoi))
     c = _changes(old, new, geom, name, components)
     if fp is None:
@@ -313,7 +313,6 @@ def changes(old, new, *, aoi=None, components: bool = True, allow_mixed_sources:
 
 def _check_pair(old: ControlMap, new: ControlMap, allow_mixed_sources: bool) -> None:
     """Refuse a pair of releases whose difference would not be a change on the ground."""
-    from ..errors import ArgumentError
 
     def where(m):
         return Path(m.provenance.path).name if m.provenance.path else f"{m.source} {m.as_of}"
@@ -326,8 +325,6 @@ def _check_pair(old: ControlMap, new: ControlMap, allow_mixed_sources: bool) -> 
         )
     if old.as_of and new.as_of and new.as_of < old.as_of:
         import warnings
-
-        from ..errors import MapdiffWarning
 
         warnings.warn(
             f"NEW {where(new)} ({new.as_of}) is older than OLD {where(old)} ({old.as_of}): the "
@@ -355,7 +352,7 @@ def _changes(old: ControlMap, new: ControlMap, geom, aoi_name, components: bool)
         lost[s] = polygonal(shapely.difference(a, b))
         pieces += [gained[s], lost[s]]
         keys.append(s)
-    centre = _centre(np.asarray([common], dtype=object)) if not common.is_empty else None
+    centre = rounded_centre(np.asarray([common], dtype=object)) if not common.is_empty else None
     sizes = area_km2(np.asarray(pieces, dtype=object), centre=centre) if pieces else []
     for k, s in enumerate(keys):
         g, lo = float(sizes[2 * k]), float(sizes[2 * k + 1])
@@ -392,15 +389,12 @@ def _aoi_footprint(aoi):
     """The Footprint an AOI names (a place name, polygon file or Footprint), else None."""
     from pathlib import Path
 
-    from ..places.footprints import Footprint, as_footprint
-
     if isinstance(aoi, (str, Path, Footprint)):
         return as_footprint(aoi)
     return None
 
 
-def _aoi_geometry(aoi):
-    from ..places.footprints import Footprint, footprint
+def aoi_geometry(aoi):
 
     if isinstance(aoi, str):
         return footprint(aoi).geometry
@@ -414,8 +408,8 @@ def _aoi_geometry(aoi):
     return g
 
 
-def _changes_batch(ctx: _Context, batch: Sequence[_Release]) -> list[dict]:
-    maps = [_load_release(r, ctx) for r in batch]
+def changes_batch(ctx: Context, batch: Sequence[Release]) -> list[dict]:
+    maps = [load_release(r, ctx) for r in batch]
     out = []
     for a, b in itertools.pairwise(maps):
         c = _changes(a, b, ctx.clip, None, components=False)
@@ -524,7 +518,7 @@ class ChangeTable:
         )
 
 
-def _assemble_changes(rows: list[dict], window: int, source: str, aoi: str | None) -> ChangeTable:
+def assemble_changes(rows: list[dict], window: int, source: str, aoi: str | None) -> ChangeTable:
     f = pd.DataFrame(rows)
     f["date"] = pd.to_datetime(f["date"])
     f["previous"] = pd.to_datetime(f["previous"])

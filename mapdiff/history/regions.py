@@ -28,7 +28,7 @@ from ..errors import ArgumentError
 from ..labels import CONTESTED
 from ..places import admin
 from ..places.footprints import place_set
-from ._engine import _centre, measure_footprints
+from ._engine import measure_footprints, rounded_centre
 
 __all__ = ["RegionShares", "lead_lag", "region_shares"]
 
@@ -116,7 +116,7 @@ def region_shares(maps, level: str = "oblast", *, parent: str | None = None, pla
         lv, spec = "places", places
     fps = place_set(spec)
     geoms = np.asarray([f.geometry for f in fps], dtype=object)
-    centre = _centre(geoms)
+    centre = rounded_centre(geoms)
     sides = sorted({lab.side for m in maps for lab in m.all_labels if lab.side and lab.holds})
     rows, notes = [], []
     aoi = shapely.union_all(geoms)

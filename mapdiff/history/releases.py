@@ -70,21 +70,28 @@ from .._dates import as_date, find_date
 from .._json import SCHEMA_VERSION
 from ..claims.check import CAPTURED_THRESHOLD, POLICIES, POLICY_ALIASES
 from ..errors import ArgumentError, EmptyMapError, FormatError, UnknownSourceError
-from ..labels import CONTESTED, canonical_side
+from ..io import cache as _cache
+from ..io.gate import check_input_path, read_input_bytes
+from ..io.read import read_map, read_raw
+from ..labels import CONTESTED, canonical_side, resolve_side
 from ..model.classes import source_lean, source_name
 from ..model.control_map import ControlMap
+from ..places.footprints import Footprint, footprint, is_place_set, place_set
+from ..profiles import MAX_MATCH_CHARS, detect_profile, get_profile, parse_format
+from ._dask import dask_client
 from ._engine import (
-    _aoi,
-    _centre,
-    _Context,
-    _measure_batch,
-    _Measured,
-    _Release,
-    _run,
-    dask_client,
+    Context,
+    Measured,
+    Release,
+    aoi_geometry_of,
+    measure_batch,
     measure_footprints,
     measure_releases,
+    rounded_centre,
+    run,
 )
+from .change import aoi_geometry, assemble_changes, changes_batch
+from .lag import first_crossing
 
 if TYPE_CHECKING:
     from .change import ChangeTable
@@ -106,8 +113,6 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
     """The release date without parsing the file, if the profile allows it."""
     spec = profile.as_of if profile is not None else {}
     if spec.get("file_name"):
-        from ..profiles import MAX_MATCH_CHARS, parse_format
-
         m = re.search(spec["file_name"], path.name[:MAX_MATCH_CHARS])
         if m:
             # in the profile's own format when it states one (Creamy Caprice: %y_%m_%d), as
@@ -119,8 +124,6 @@ def _cheap_date(path: Path, profile) -> dt.date | None:
                 return d
     prop = spec.get("property")
     if prop:
-        from ..io.read import read_input_bytes
-
         head = read_input_bytes(path)
         rx = re.compile(rb'"' + re.escape(prop.encode()) + rb'"\s*:\s*"([^"]{8,32})"')
         dates = [d for d in (find_date(v.decode("ascii", "replace")) for v in rx.findall(head)) if d]
@@ -160,8 +163,6 @@ def _expand(src) -> list[Path]:
     elif p.is_file():
         paths = [p]
     elif p.exists():  # a FIFO, a device: refused by the gate, never opened
-        from ..io.gate import check_input_path
-
         paths = [check_input_path(p, "release file")]
     else:
         raise FormatError(
@@ -208,7 +209,6 @@ class Releases:
     """
 
     def __init__(self, releases, *, source: str | None = None, dates=None, cache: bool = True):
-        from ..profiles import get_profile
 
         if isinstance(releases, str | Path):
             items: list = _expand(releases)
@@ -243,15 +243,11 @@ class Releases:
         for i, x in enumerate(items):
             given = as_date(dates[i], where="dates=") if dates is not None else None
             if isinstance(x, ControlMap):
-                rel.append(_Release(None, x, given or x.as_of, f"{x.source} {x.as_of}"))
+                rel.append(Release(None, x, given or x.as_of, f"{x.source} {x.as_of}"))
             else:
-                from ..io.gate import check_input_path
-
                 p = check_input_path(x, "release file")  # a local regular file, or a clear refusal
                 d = given or _cheap_date(p, profile)
                 if d is None:
-                    from ..io.read import read_map
-
                     m = read_map(p, source=self._profile_name if self._source_given else None)
                     if m.source != self.source:
                         raise UnknownSourceError(
@@ -259,7 +255,7 @@ class Releases:
                             f"keep one source per Releases (or pass source={self.source!r})"
                         )
                     d = m.as_of
-                rel.append(_Release(str(p), None, d, p.name))
+                rel.append(Release(str(p), None, d, p.name))
         undated = [r.name for r in rel if r.as_of is None]
         if undated:
             raise FormatError(f"{undated[0]}: the release states no date; pass dates= (one per release)")
@@ -270,7 +266,7 @@ class Releases:
             if r.as_of in by_date:
                 dups.append(by_date[r.as_of].name)
             by_date[r.as_of] = r
-        self._releases: list[_Release] = list(by_date.values())
+        self._releases: list[Release] = list(by_date.values())
         #: Names of releases dropped because a later one has the same date.
         self.duplicates: tuple[str, ...] = tuple(dups)
 
@@ -370,14 +366,11 @@ class Releases:
         )
         known = self._sides(results)
         if side not in known:
-            from ..labels import resolve_side
-
             resolve_side(side, sorted(known), what=f"the {self.source} maps")
-        return _assemble_shares(results, fps, side, policy, self.source, self._has_grey(results))
+        return assemble_shares(results, fps, side, policy, self.source, self._has_grey(results))
 
     def _has_grey(self, results) -> bool:
         """Does the source have a grey-zone class (its profile's classes, or grey drawn)?"""
-        from ..profiles import get_profile
 
         if any(lab.status == CONTESTED for r in results for lab in r.labels):
             return True
@@ -390,20 +383,20 @@ class Releases:
 
     def _measure(
         self, fps, workers, backend, client, cache, cache_dir, quiet, desc, stats: dict | None = None
-    ) -> list[_Measured]:
+    ) -> list[Measured]:
         """Every release read once (clipped, cached) and every footprint measured on it:
         the km² per label behind :meth:`shares`, for any number of sides
-        (:func:`_assemble_shares` turns them into one side's shares). ``stats``, if given,
+        (:func:`assemble_shares` turns them into one side's shares). ``stats``, if given,
         receives ``releases`` and ``read`` (those not answered by the results cache)."""
         names = tuple(f.name for f in fps)
         if len(set(names)) != len(names):
             raise ArgumentError(f"places named twice: {', '.join(names)}; give each place once")
         geoms = np.asarray([f.geometry for f in fps], dtype=object)
-        aoi = _aoi(geoms)
-        ctx = _Context(
+        aoi = aoi_geometry_of(geoms)
+        ctx = Context(
             shapely.to_wkb(aoi),
             tuple(shapely.to_wkb(geoms)),
-            _centre(geoms),
+            rounded_centre(geoms),
             self._profile_name,
             bool(cache),
             None if cache_dir is None else str(cache_dir),
@@ -411,18 +404,17 @@ class Releases:
             store_releases=False,
         )
 
-        def run(todo):
+        def measure(todo):
             if stats is not None:
                 stats["read"] = stats.get("read", 0) + len(todo)
-            return _run(_measure_batch, ctx, todo, workers, backend, client, quiet, desc)
+            return run(measure_batch, ctx, todo, workers, backend, client, quiet, desc)
 
         if stats is not None:
             stats["releases"] = len(self._releases)
-        return measure_releases(ctx, self._releases, run)
+        return measure_releases(ctx, self._releases, measure)
 
     def _sides(self, results) -> set[str]:
         """Sides the releases draw here, the profile's labels give, or the maps hold."""
-        from ..profiles import get_profile
 
         known = {lab.side for r in results for lab in r.labels if lab.side}
         if self._profile_name:
@@ -463,11 +455,10 @@ class Releases:
         """
         if len(self) < 2:
             raise EmptyMapError("changes need at least two releases")
-        from .change import _aoi_geometry, _assemble_changes, _changes_batch
 
-        geom = None if aoi is None else _aoi_geometry(aoi)
-        area = None if geom is None else _aoi(np.asarray([geom], dtype=object))
-        ctx = _Context(
+        geom = None if aoi is None else aoi_geometry(aoi)
+        area = None if geom is None else aoi_geometry_of(np.asarray([geom], dtype=object))
+        ctx = Context(
             None if area is None else shapely.to_wkb(area),
             (),
             None,
@@ -477,8 +468,8 @@ class Releases:
             clip=geom,
             check_source=not self._source_given,
         )
-        rows = _run(
-            _changes_batch,
+        rows = run(
+            changes_batch,
             ctx,
             self._releases,
             workers,
@@ -488,7 +479,7 @@ class Releases:
             f"{self.source} changes",
             overlap=True,
         )
-        return _assemble_changes(
+        return assemble_changes(
             rows, window, self.source, None if aoi is None else getattr(aoi, "name", str(aoi))
         )
 
@@ -497,11 +488,6 @@ def _detect(path: Path, cache: bool = True):
     """The profile recognised from ``path``'s content; with ``cache``, remembered in the
     cache root by content hash (:func:`mapdiff.io.cache.detected`): a warm run parses nothing."""
     import hashlib
-
-    from ..io import cache as _cache
-    from ..io.gate import read_input_bytes
-    from ..io.read import read_raw
-    from ..profiles import detect_profile, get_profile
 
     digest = None
     if cache:
@@ -518,10 +504,9 @@ def _detect(path: Path, cache: bool = True):
     return prof
 
 
-def _read_full(r: _Release, profile: str | None, cache: bool = True) -> ControlMap:
+def _read_full(r: Release, profile: str | None, cache: bool = True) -> ControlMap:
     if r.map is not None:
         return r.map
-    from ..io.read import read_map
 
     m = read_map(r.path, source=profile, cache=cache)  # through the read cache
     if m.as_of != r.as_of:
@@ -532,13 +517,11 @@ def _read_full(r: _Release, profile: str | None, cache: bool = True) -> ControlM
 # ======================================================================= share series
 @config.cached(maxsize=1024)
 def _footprint(name: str):
-    from ..places.footprints import footprint
 
     return footprint(name)
 
 
 def _footprints(places) -> list:
-    from ..places.footprints import Footprint, is_place_set, place_set
 
     if isinstance(places, str) and is_place_set(places):  # "hromadas", "every raion of X"
         return place_set(places)
@@ -554,8 +537,8 @@ def _footprints(places) -> list:
     return out
 
 
-def _assemble_shares(
-    results: list[_Measured], fps, side: str, policy: str, source: str, has_grey: bool = True
+def assemble_shares(
+    results: list[Measured], fps, side: str, policy: str, source: str, has_grey: bool = True
 ) -> ShareSeries:
     names = [f.name for f in fps]
     dates = [r.as_of for r in results]
@@ -727,7 +710,6 @@ class ShareSeries:
         >>> s.first_crossing(threshold=0.5)["date"].iloc[0].date().isoformat()
         '2025-01-05'
         """
-        from .lag import first_crossing
 
         return first_crossing(self.frame, threshold=threshold)
 

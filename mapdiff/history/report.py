@@ -30,7 +30,7 @@ from ..model.measure import area_km2
 from ..places import admin
 from ..places.footprints import as_footprint, footprint, labelled_footprint
 from ..places.gazetteer import PointIndex, settlements
-from ._engine import _centre
+from ._engine import rounded_centre
 from .change import Changes, changes
 from .regions import places_changed
 
@@ -482,7 +482,7 @@ def _unit_km2(m: ControlMap, arr: np.ndarray) -> dict:
     :func:`mapdiff.history.regions.region_shares` on the same units (same km²). The background
     label's land is the covered land minus every other label's (labels are disjoint): its
     geometry, the whole country minus the front, is what costs the most to cut."""
-    centre = _centre(arr)
+    centre = rounded_centre(arr)
     covered = area_km2(shapely.intersection(arr, m.footprint), centre=centre)
     out = {"covered": covered}
     if m.has_grey:

@@ -9,7 +9,7 @@ import pytest
 
 import mapdiff
 from mapdiff import Releases
-from mapdiff.history import _engine as R
+from mapdiff.history import _dask as D, _engine as R
 from mapdiff.io import cache
 
 
@@ -28,7 +28,7 @@ def test_warm_run_reads_no_release(cache_dir, monkeypatch):
     def no_load(*args, **kwargs):
         raise AssertionError("a release was loaded on a warm run")
 
-    monkeypatch.setattr(R, "_load_release", no_load)
+    monkeypatch.setattr(R, "load_release", no_load)
     warm = Releases(mapdiff.sample_paths()).shares(["Pokrovsk", "Myrnohrad"], "RU", workers=1, quiet=True)
     assert warm.frame.equals(first.frame)
     assert warm.areas.equals(first.areas)
@@ -85,8 +85,8 @@ def test_cli_history_runs_on_a_dask_scheduler(tmp_path, capsys):
     ) as cluster:
         argv = ["history", folder, "--place", "Pokrovsk", "--scheduler", cluster.scheduler_address]
         assert main([*argv, "--json", "--no-cache"]) == 0
-        first = R.dask_client(cluster.scheduler_address)
-        assert R.dask_client(cluster.scheduler_address) is first  # one client per scheduler, reused
+        first = D.dask_client(cluster.scheduler_address)
+        assert D.dask_client(cluster.scheduler_address) is first  # one client per scheduler, reused
         first.close()
     out = json.loads(capsys.readouterr().out)
     assert out["shares"]["Pokrovsk"] == pytest.approx(list(local.frame["Pokrovsk"]), abs=1e-6)  # JSON rounds
@@ -175,7 +175,7 @@ def test_kernel_gives_the_naive_cut_of_every_footprint(seed, coverage):
     fps = [shapely.Point(x, y).buffer(rng.uniform(0.01, 0.05)) for x, y in centres]
     fps += [shapely.box(x, y, x + 0.1, y + 0.05) for x, y in rng.uniform([36.0, 46.8], [39.4, 49.3], (60, 2))]
     fps = np.asarray(fps, dtype=object)
-    centre = R._centre(fps)
+    centre = R.rounded_centre(fps)
     memo: dict = {}
     cuts = []
     for release in range(3):  # the front advances in the north, then goes back to the first
@@ -200,7 +200,7 @@ def test_footprints_far_from_every_edge_are_decided_by_one_point():
     import shapely
 
     fps = np.asarray([shapely.Point(37.0 + i * 0.1, 48.0).buffer(0.02) for i in range(20)], dtype=object)
-    ix = R._Footprints(fps, R._centre(fps))
+    ix = R._Footprints(fps, R.rounded_centre(fps))
     part = shapely.box(36.5, 47.5, 37.9, 48.5)  # its right edge crosses footprint 9 only
     inside, near = ix.overlaps(part, np.arange(20))
     assert list(inside) == list(range(9))  # decided without a test
@@ -245,8 +245,8 @@ def test_a_cut_piece_that_is_not_valid_is_never_used(monkeypatch):
     m = _front_map(3, True)
     monkeypatch.setattr(R.shapely, "is_valid", lambda g: np.zeros(np.shape(g), dtype=bool))
     memo: dict = {}
-    _, areas, covered, _ = R.measure_footprints(m, fps, R._centre(fps), memo)
-    n_areas, n_covered, _ = _naive_measure(m, fps, R._centre(fps))
+    _, areas, covered, _ = R.measure_footprints(m, fps, R.rounded_centre(fps), memo)
+    n_areas, n_covered, _ = _naive_measure(m, fps, R.rounded_centre(fps))
     np.testing.assert_allclose(areas, n_areas, rtol=0, atol=1e-9)
     np.testing.assert_allclose(covered, n_covered, rtol=0, atol=1e-9)
     assert memo["cuts"] == {} and ((areas[0] > 0) & (areas[0] < covered - 1e-6)).any()
@@ -257,7 +257,7 @@ def test_mapdiffs_local_cluster_runs_without_the_profiler():
     distributed = pytest.importorskip("distributed")
     import dask
 
-    with R._local_cluster(1) as cluster, distributed.Client(cluster) as client:
+    with D.local_cluster(1) as cluster, distributed.Client(cluster) as client:
         flags = client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
         info = client.scheduler_info()
         assert list(flags.values()) == [False]
