@@ -273,3 +273,82 @@ def test_tests_mirror_the_packages():
     packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file() and p.name != "data"}
     folders = {p.name for p in tests.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
     assert folders == packages, (sorted(folders - packages), sorted(packages - folders))
+
+
+# ------------------------------------------------------------------------- house limits
+# Counted over mapdiff/ without cli/ (whose subcommands import lazily on purpose).
+MAX_LINES, MAX_LINES_DRAW = 900, 600
+MAX_PRIVATE_IMPORTS, MAX_IMPORTS_IN_FUNCTIONS, MAX_LONG_FUNCTIONS, LONG = 10, 40, 4, 120
+
+
+def _library_files():
+    return [f for f in sorted(PACKAGE.rglob("*.py")) if "cli" not in f.relative_to(PACKAGE).parts]
+
+
+def _walk(tree):
+    """(node, enclosing function name or None) for every node."""
+    stack = [(tree, None)]
+    while stack:
+        node, func = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else func
+            yield child, func
+            stack.append((child, inner))
+
+
+def _is_module(f: Path, node: ast.ImportFrom, name: str) -> bool:
+    """``from <package> import <name>`` names a module (a private module is fine to import)."""
+    base = f.parent
+    for _ in range(node.level - 1):
+        base = base.parent
+    pkg = base.joinpath(*(node.module or "").split(".")) if node.module else base
+    return (pkg / f"{name}.py").is_file() or (pkg / name / "__init__.py").is_file()
+
+
+def test_no_module_is_too_long():
+    long = {
+        str(f.relative_to(PACKAGE)): n
+        for f in _library_files()
+        if (n := f.read_text(encoding="utf-8").count("\n"))
+        > (MAX_LINES_DRAW if f.parent.name == "draw" else MAX_LINES)
+    }
+    assert not long, f"split these modules by concept: {long}"
+
+
+def test_few_imports_of_another_modules_private_names():
+    found = [
+        f"{f.relative_to(PACKAGE)}: {node.module}.{a.name}"
+        for f in _library_files()
+        for node, _ in _walk(ast.parse(f.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.level
+        for a in node.names
+        if a.name.startswith("_") and not a.name.startswith("__") and not _is_module(f, node, a.name)
+    ]
+    assert len(found) <= MAX_PRIVATE_IMPORTS, "give them a public name in their module:\n" + "\n".join(found)
+
+
+def test_few_imports_inside_functions():
+    """An import of our own inside a function needs a reason (a cycle, or a heavy optional
+    dependency kept off `import mapdiff`); a plot/explore delegate importing draw has one."""
+    found = [
+        f"{f.relative_to(PACKAGE)}:{node.lineno} in {func}()"
+        for f in _library_files()
+        for node, func in _walk(ast.parse(f.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom)
+        and node.level
+        and func is not None
+        and not (func in DELEGATES and "draw" in (node.module or ""))
+        and not ((node.module or "").startswith("draw") or ".draw" in (node.module or ""))
+    ]
+    assert len(found) <= MAX_IMPORTS_IN_FUNCTIONS, "\n".join(found)
+
+
+def test_few_long_functions():
+    found = [
+        f"{f.relative_to(PACKAGE)}: {node.name} ({n} lines)"
+        for f in _library_files()
+        for node, _ in _walk(ast.parse(f.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (n := node.end_lineno - node.lineno + 1) > LONG
+    ]
+    assert len(found) <= MAX_LONG_FUNCTIONS, "split into named steps:\n" + "\n".join(found)

@@ -74,6 +74,7 @@ import shapely
 from .._json import SCHEMA_VERSION, jsonable
 from ..config import TOLERANCE
 from ..errors import ArgumentError
+from ..history.releases import assemble_shares
 from ..labels import canonical_side
 from ..places.footprints import as_footprint, sensitivity_footprints
 from ._maps import as_releases, by_source
@@ -586,7 +587,6 @@ def _claim_rows(c, side: str, name: str, places: _Places, pid, cols: list, note,
 
 
 def _side_frames(results, fp_list, sides, policy, source) -> dict:
-    from ..history.releases import assemble_shares
 
     return {side: assemble_shares(results, fp_list, side, policy, source).frame for side in sides}
 
