@@ -27,11 +27,7 @@ PROTOCOL = ("to_frame", "to_dict", "plot", "summary")
 GEO = ("to_file", "explore", "__geo_interface__")
 #: Results still missing part of the protocol, in modules other branches of issue 24 own.
 #: When one is added, drop it here (the test fails until then, so this list only shrinks).
-KNOWN_GAPS = {
-    ("Comparison", "summary"): "comparison/core.py",
-    ("ManyComparison", "summary"): "comparison/core.py",
-    ("ShareSeries", "summary"): "history/releases.py",
-}
+KNOWN_GAPS: dict = {}
 
 
 def _root_classes() -> dict:

@@ -39,7 +39,7 @@ def _run(args) -> int:
     if args.json:  # the text is not printed: not made (its crosstab and components cost)
         emit(c.to_dict(), True, "")
         return 0
-    text = _text(c)
+    text = c.summary()
     if c.scope_notes:
         text += "\nscope:\n" + "\n".join(f"  - {s}" for s in c.scope_notes)
     if c.grey_notes:
@@ -92,37 +92,6 @@ def _run_many(args, a, b, aoi) -> int:
         text += f"\nFigure: {path}"
     emit(out, args.json, text)
     return 0
-
-
-def _text(c) -> str:
-    """Human summary: the crosstab (km²), the disagreement split and the largest real parts."""
-    t = c.crosstab
-    w = max([len(str(x)) for x in t.columns] + [12]) + 2
-    corner = f"{c.a.source} \\ {c.b.source}"
-    date = {m: iso(m.as_of, "undated") for m in (c.a, c.b)}
-    where = ""
-    if c.place is not None:
-        where = f" ({c.place.name}, {c.place.kind} footprint{', APPROXIMATE' if c.approximate else ''})"
-    lines = [
-        f"{c.a.source} {date[c.a]} (rows) vs {c.b.source} {date[c.b]} (columns): "
-        f"AOI {c.aoi_km2:,.1f} km²{where}",
-        "crosstab (km²):",
-        f"  {corner:<24}" + "".join(f"{x:>{w}}" for x in t.columns),
-    ]
-    lines += [f"  {r:<24}" + "".join(f"{t.loc[r, x]:>{w},.1f}" for x in t.columns) for r in t.index]
-    d = c.disagreement_km2
-    lines.append(
-        f"disagreement: {d['total']:,.1f} km² = scope {d['scope']:,.1f} + noise {d['noise']:,.1f} "
-        f"(< {c.noise_m:g} m) + real {d['real']:,.1f}"
-    )
-    comps = c.components.head(5)
-    if len(comps):
-        lines.append("largest real disagreements:")
-        lines += [
-            f"  {r['area_km2']:>10,.1f} km²  {r['a_label']} / {r['b_label']}  near {r['place']}"
-            for _, r in comps.iterrows()
-        ]
-    return "\n".join(lines)
 
 
 def _configure(p) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 from ..io.read import read_map
 from ..sources.samples import sample_path
 from . import command
-from .compare import _text as compare_text
 
 
 def _run(args) -> int:
@@ -40,7 +39,7 @@ def _run(args) -> int:
 
     print("1. Comparison: what changed between the two releases")
     c = compare(a, b)
-    print(compare_text(c))
+    print(c.summary())
     written = [save_figure(c.plot(), out / "comparison.png", dpi=150)]
 
     print("\n2. Claim check: 27 Nov 2025, 'about 70% of Pokrovsk is under Russian control'")

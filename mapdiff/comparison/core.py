@@ -548,6 +548,42 @@ class Comparison(GeoResult):
         out["area_km2"] = np.fromiter(sums.values(), dtype=float, count=len(sums))
         return out
 
+    def summary(self, *, top: int = 5) -> str:
+        """The crosstab (km²), the disagreement split by cause and the ``top`` largest real parts."""
+        ct = self.crosstab
+        w = max([len(str(x)) for x in ct.columns] + [12]) + 2
+        corner = f"{self.a.source} \\ {self.b.source}"
+        date = {id(m): iso(m.as_of, "undated") for m in (self.a, self.b)}
+        where = ""
+        if self.place is not None:
+            approx = ", APPROXIMATE" if self.approximate else ""
+            where = f" ({self.place.name}, {self.place.kind} footprint{approx})"
+        lines = [
+            f"{self.a.source} {date[id(self.a)]} (rows) vs {self.b.source} {date[id(self.b)]} (columns): "
+            f"AOI {self.aoi_km2:,.1f} km²{where}",
+            "sources: "
+            + " vs ".join(
+                source_name(m.source) + (f" ({source_lean(m.source)})" if source_lean(m.source) else "")
+                for m in (self.a, self.b)
+            ),
+            "crosstab (km²):",
+            f"  {corner:<24}" + "".join(f"{x:>{w}}" for x in ct.columns),
+        ]
+        lines += [f"  {r:<24}" + "".join(f"{ct.loc[r, x]:>{w},.1f}" for x in ct.columns) for r in ct.index]
+        d = self.disagreement_km2
+        lines.append(
+            f"disagreement: {d['total']:,.1f} km² = scope {d['scope']:,.1f} + noise {d['noise']:,.1f} "
+            f"(< {self.noise_m:g} m) + real {d['real']:,.1f}"
+        )
+        comps = self.components.head(top)
+        if len(comps):
+            lines.append("largest real disagreements:")
+            lines += [
+                f"  {r['area_km2']:>10,.1f} km²  {r['a_label']} / {r['b_label']}  near {r['place']}"
+                for _, r in comps.iterrows()
+            ]
+        return "\n".join(lines)
+
     def to_dict(self, *, top: int = 20) -> dict:
         """JSON-ready summary (schema_version 1); ``top`` real components are listed."""
         # the three costly parts, side by side (GEOS releases the GIL); each cached

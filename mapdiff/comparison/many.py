@@ -81,6 +81,21 @@ class ManyComparison(GeoResult):
         sides = list(dict.fromkeys(s for m in self.maps for s in map_sides(m)))
         return {k: (c, f"most maps say {k}") for k, c in label_colours(labels, sides=sides).items()}
 
+    def summary(self) -> str:
+        """km² by how many maps agree, and the disagreement of every pair."""
+        lines = [f"{len(self.maps)} maps, AOI {self.aoi_km2:,.1f} km²"]
+        f = self.to_frame()
+        lines += [
+            f"  {int(n)} of {len(self.maps)} agree: {km2:,.1f} km²"
+            for n, km2 in zip(f.n_top, f.area_km2, strict=True)
+        ]
+        lines += [
+            f"  {r['a']} vs {r['b']}: real disagreement {r['real_km2']:,.1f} km² "
+            f"(total {r['total_km2']:,.1f})"
+            for r in self.pairwise.to_dict(orient="records")
+        ]
+        return "\n".join(lines)
+
     def to_dict(self) -> dict:
         """JSON-ready summary."""
         return {
@@ -137,7 +152,7 @@ def compare_many(maps, *, aoi=None, noise_m: float = 30.0) -> ManyComparison:
     cur = g0
     for m in maps[1:]:
         lm, gm = tiles(m, geom)
-        i, j, inter = overlay(None, cur, None, gm)
+        i, j, inter = overlay(cur, gm)
         cur_labels = [cur_labels[k] + [lm[q]] for k, q in zip(i, j, strict=True)]
         cur = inter
     import geopandas as gpd

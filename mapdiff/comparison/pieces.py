@@ -37,7 +37,7 @@ def tiles(m: ControlMap, aoi):
     return labels, np.asarray(geoms, dtype=object)
 
 
-def overlay(la, ga, lb, gb):
+def overlay(ga, gb):
     """Pairwise intersections of two label partitions: (ia, ib, geoms), empty ones dropped."""
     tree = shapely.STRtree(gb)
     ia, ib = tree.query(ga, predicate="intersects")
@@ -91,7 +91,7 @@ def tile_pieces(a: ControlMap, b: ControlMap, geom):
     overlaid: (a's label, b's label, geometry) per piece."""
     la, ga = tiles(a, geom)
     lb, gb = tiles(b, geom)
-    ia, ib, inter = overlay(la, ga, lb, gb)
+    ia, ib, inter = overlay(ga, gb)
     la_arr, lb_arr = np.asarray(la, dtype=object), np.asarray(lb, dtype=object)
     return la_arr[ia], lb_arr[ib], inter
 
@@ -125,7 +125,7 @@ def drawn_only(a: ControlMap, b: ControlMap):
     pa, pb, out = [], [], []
 
     def both():
-        return overlay(la, ga, lb, gb) if len(ga) and len(gb) else None
+        return overlay(ga, gb) if len(ga) and len(gb) else None
 
     def alone(mine, geoms, other, flip):
         if not len(geoms):

@@ -713,6 +713,26 @@ class ShareSeries:
 
         return first_crossing(self.frame, threshold=threshold)
 
+    def summary(self) -> str:
+        """Per place: the first and the last release's share, and the last date."""
+        f = self.frame
+        if f.empty:
+            return f"{self.source}: no release"
+        first, last = f.index.min().date(), f.index.max().date()
+        lines = [
+            f"{self.source}: share held by {self.side} ({self.policy} grey rule), "
+            f"{len(f)} releases {first}..{last}"
+        ]
+        kinds = self.kinds or ("",) * len(f.columns)
+        for place, kind in zip(f.columns, kinds, strict=True):
+            col = f[place].dropna()
+            approx = " [APPROXIMATE footprint]" if kind == "approximate" else ""
+            if col.empty:
+                lines.append(f"  {place}: no share{approx}")
+            else:
+                lines.append(f"  {place}: {col.iloc[0]:.1%} -> {col.iloc[-1]:.1%}{approx}")
+        return "\n".join(lines)
+
     def to_dict(self) -> dict:
         """JSON-ready dict: side, policy, source, places, dates and shares."""
         return {
