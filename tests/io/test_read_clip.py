@@ -95,8 +95,8 @@ def test_runner_does_not_write_into_frozen_maps(tmp_path, monkeypatch):
     assert "__dict__" not in inspect.getsource(_runner)
     monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
     s = mapdiff.Releases(mapdiff.sample_paths()[:2])
-    ctx = _runner._Context(
-        shapely.to_wkb(_runner._aoi([footprint("Pokrovsk").geometry])),
+    ctx = _runner.Context(
+        shapely.to_wkb(_runner.aoi_geometry_of([footprint("Pokrovsk").geometry])),
         (),
         None,
         "deepstate",
@@ -104,5 +104,5 @@ def test_runner_does_not_write_into_frozen_maps(tmp_path, monkeypatch):
         None,
     )
     for _ in range(2):  # a miss, then a hit: the map is dated by the series, as a new object
-        m = _runner._load_release(s._releases[0], ctx)
+        m = _runner.load_release(s._releases[0], ctx)
         assert m.as_of == s._releases[0].as_of
