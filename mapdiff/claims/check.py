@@ -62,6 +62,7 @@ from ..model.control_map import ControlMap
 from ..model.measure import area_km2
 from ..model.shapes import polygonal
 from ..places.footprints import as_footprint, sensitivity_footprints
+from ..places.shapes import OfFootprint
 
 __all__ = [
     "CAPTURED_THRESHOLD",
@@ -117,7 +118,7 @@ def parse_claimed(value) -> float:
 
 # ---------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class ClaimCheck(GeoResult):
+class ClaimCheck(OfFootprint, GeoResult):
     """The result of checking one claim on one map (immutable).
 
     Built by :func:`check_claim` (and, for ``kind="encircled"``, by the encirclement check
@@ -198,29 +199,9 @@ class ClaimCheck(GeoResult):
     grey_note: str | None = None
 
     @property
-    def place(self) -> str:
-        """The place claimed: the footprint's name."""
-        return self.footprint.name
-
-    @property
-    def footprint_kind(self) -> str:
-        """The footprint's kind (``city_limits``, ``approximate``, ``user`` ...)."""
-        return self.footprint.kind
-
-    @property
-    def approximate(self) -> bool:
-        """True when the footprint is an approximate stand-in (flagged in text and plots)."""
-        return self.footprint.approximate
-
-    @property
     def provenance(self) -> str:
         """Where the footprint comes from (and its licence)."""
         return self.footprint.provenance
-
-    @property
-    def footprint_geometry(self):
-        """The footprint's geometry (lon/lat)."""
-        return self.footprint.geometry
 
     @property
     def has_grey(self) -> bool:

@@ -67,6 +67,7 @@ from ..model.classes import ENCIRCLEMENT_COLOURS, source_lean, source_name
 from ..model.control_map import ControlMap
 from ..model.measure import area_km2
 from ..places.footprints import Footprint
+from ..places.shapes import OfFootprint
 from ._geometry import Frame, clip, difference, intersection, polygons, union
 from .corridor import measure_corridor
 from .passable import component_index, largest_area, map_layers, passable_pieces
@@ -80,7 +81,7 @@ GREY_POLICIES = ("passable", "blocking")
 
 # ---------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class Encirclement(GeoResult):
+class Encirclement(OfFootprint, GeoResult):
     """Whether a side's holding in a place is cut off, and how wide the way out is (immutable).
 
     Attributes
@@ -160,26 +161,6 @@ class Encirclement(GeoResult):
     view: object = field(default=None, compare=False, repr=False)
     #: the map's Provenance (file, sha256), stated in exports with the footprint
     map_provenance: object = field(default=None, compare=False, repr=False)
-
-    @property
-    def place(self) -> str:
-        """The footprint's name."""
-        return self.footprint.name
-
-    @property
-    def footprint_kind(self) -> str:
-        """The footprint's kind (``city_limits``, ``approximate+2km``, ...)."""
-        return self.footprint.kind
-
-    @property
-    def approximate(self) -> bool:
-        """True when the footprint is a stand-in built from facts, not a real boundary."""
-        return self.footprint.approximate
-
-    @property
-    def footprint_geometry(self):
-        """The footprint's lon/lat geometry."""
-        return self.footprint.geometry
 
     @property
     def closed(self) -> bool:

@@ -28,7 +28,7 @@ from ..labels import clean_text
 from ..model.measure import area_km2, cached_transformer, equal_area_crs, inverse_transformer
 from ..model.shapes import polygonal_parts
 
-__all__ = ["Footprint", "footprint_from_file", "footprint_from_geometry", "parse_buffer_km"]
+__all__ = ["Footprint", "OfFootprint", "footprint_from_file", "footprint_from_geometry", "parse_buffer_km"]
 
 CITY_LIMITS = "city_limits"
 COMMUNITY = "community"
@@ -36,6 +36,35 @@ APPROXIMATE = "approximate"
 USER = "user"
 #: Area used for a town whose official area is unknown (flagged as approximate).
 DEFAULT_APPROX_KM2 = 5.0
+
+
+class OfFootprint:
+    """What a result about one place derives from its ``footprint`` (a :class:`Footprint`)
+    instead of storing copies: the place's name, the footprint's kind, whether it is an
+    approximate stand-in, and its lon/lat geometry."""
+
+    footprint: Footprint
+
+    @property
+    def place(self) -> str:
+        """The place: the footprint's name."""
+        return self.footprint.name
+
+    @property
+    def footprint_kind(self) -> str:
+        """The footprint's kind (``city_limits``, ``approximate+2km``, ``user`` ...)."""
+        return self.footprint.kind
+
+    @property
+    def approximate(self) -> bool:
+        """True when the footprint is an approximate stand-in, not a real boundary (flagged in
+        text, JSON and figures)."""
+        return self.footprint.approximate
+
+    @property
+    def footprint_geometry(self):
+        """The footprint's geometry (lon/lat)."""
+        return self.footprint.geometry
 
 
 @dataclass(frozen=True)
