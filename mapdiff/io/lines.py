@@ -20,6 +20,7 @@ import shapely
 from .._dates import as_date
 from ..config import check_json_depth
 from ..errors import FormatError
+from ..model.measure import GEOD
 from .detect import read_raw
 from .gate import read_input_bytes
 from .owl import front_line, is_owl
@@ -45,9 +46,7 @@ class FrontLine:
     @property
     def length_km(self) -> float:
         """Geodesic length in km."""
-        import pyproj
-
-        return pyproj.Geod(ellps="WGS84").geometry_length(self.geometry) / 1000.0
+        return GEOD.geometry_length(self.geometry) / 1000.0
 
 
 def read_front_line(path, *, source: str | None = None, as_of=None) -> FrontLine:

@@ -17,7 +17,8 @@ from .. import config
 __all__ = ["area_km2", "equal_area_crs", "from_equal_area", "geodesic_area_km2", "to_equal_area"]
 
 _WGS84 = pyproj.CRS.from_epsg(4326)
-_GEOD = pyproj.Geod(ellps="WGS84")
+#: the ellipsoid every geodesic area and distance is measured on (WGS84)
+GEOD = pyproj.Geod(ellps="WGS84")
 _MAX_SEGMENT_DEG = 0.01  # ~1 km: longer edges are densified before projecting
 
 
@@ -293,4 +294,4 @@ def geodesic_area_km2(geom) -> float:
     """
     if geom is None or geom.is_empty:
         return 0.0
-    return abs(_GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))[0]) / 1e6
+    return abs(GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))[0]) / 1e6

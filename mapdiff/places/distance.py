@@ -9,13 +9,11 @@ and :func:`mapdiff.places.admin.nearest` both measure with it.
 from __future__ import annotations
 
 import numpy as np
-import pyproj
 import shapely
 
-__all__ = ["GEOD", "reach", "scaled"]
+from ..model.measure import GEOD
 
-#: the ellipsoid every distance is measured on
-GEOD = pyproj.Geod(ellps="WGS84")
+__all__ = ["GEOD", "reach", "scaled"]
 
 
 def scaled(geoms, sx: float):
