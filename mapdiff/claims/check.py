@@ -54,6 +54,7 @@ from .._geo import GeoResult
 from .._json import SCHEMA_VERSION, iso, jsonable
 from ..config import TOLERANCE
 from ..encircle.core import GREY_POLICIES, Encirclement, encirclement, pocket_footprint
+from ..encircle.passable import map_layers
 from ..errors import ArgumentError, CoverageError
 from ..io.write import one_map_provenance
 from ..labels import CONTESTED, NOT_COVERED, resolve_side
@@ -719,16 +720,18 @@ def check_encircled_claim(
     fp = pocket_footprint(place, kind=footprint_kind)  # several places: one pocket
     main = encirclement(map, fp, by=side, fire_range_km=fire_range_km, grey=grey, defender=defender)
     rows = []
+    # where the map draws no grey zone, passable and blocking grey give the same layers
+    # (map_layers: the grey land is empty), so each footprint is measured once
+    grey_counts = not map_layers(map, main.by, main.defender, grey)[2].is_empty
+    done = {(fp.kind, grey if grey_counts else None): main}
     for sfp in sensitivity_footprints(fp, SENSITIVITY_BUFFERS_KM):
         for pol in GREY_POLICIES:
-            same = pol == grey and sfp.kind == fp.kind
-            e = (
-                main
-                if same
-                else encirclement(
+            key = (sfp.kind, pol if grey_counts else None)
+            e = done.get(key)
+            if e is None:
+                e = done[key] = encirclement(
                     map, sfp, by=side, fire_range_km=fire_range_km, grey=pol, defender=main.defender
                 )
-            )
             rows.append(
                 {
                     "footprint_kind": sfp.kind,

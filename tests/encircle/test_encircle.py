@@ -188,6 +188,37 @@ def test_encircled_claim_verdicts():
     assert json.loads(json.dumps(grey.to_dict()))["detail"]["verdict"].startswith("open")
 
 
+def test_encircled_claim_without_grey_measures_each_footprint_once(monkeypatch):
+    """A map that draws no grey zone gives the same layers under both grey policies: the
+    sensitivity table measures each footprint once, and each row is what a fresh
+    encirclement under its own policy gives."""
+    import mapdiff.claims.check as check
+
+    m = ring_map(gap_km=2)
+    calls = []
+    real = check.encirclement
+    monkeypatch.setattr(check, "encirclement", lambda *a, **kw: calls.append(kw["grey"]) or real(*a, **kw))
+    chk = check.check_encircled_claim(m, TOWN, "RU")
+    kinds = {r["footprint_kind"] for r in chk.sensitivity}
+    assert len(chk.sensitivity) == 2 * len(kinds) and len(calls) == len(kinds)
+    fps = {
+        f.kind: f
+        for f in check.sensitivity_footprints(check.pocket_footprint(TOWN), check.SENSITIVITY_BUFFERS_KM)
+    }
+    for r in chk.sensitivity:
+        e = real(m, fps[r["footprint_kind"]], by="RU", grey=r["policy"].split()[-1])
+        assert (r["share"], r["held_km2"], r["corridor_km"]) == (
+            e.perimeter_share,
+            e.holding_km2,
+            e.corridor_km,
+        )
+        assert r["verdict"] == ("supported" if e.enclosed else "not supported")
+    # with a grey gap the policies differ: both are measured for every footprint
+    calls.clear()
+    grey = check.check_encircled_claim(ring_map(gap_km=2, gap_label=GREY), TOWN, "RU")
+    assert len(calls) == 2 * len({r["footprint_kind"] for r in grey.sensitivity})  # the main one among them
+
+
 def test_source_labelled_encircled_areas_are_checked():
     pocket = Label("encircled", "UA")
     m = normalise(
