@@ -191,6 +191,7 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     # methods of the exported classes
     "ControlMap.area": ("label",),
     "ControlMap.clip": ("aoi",),
+    "ControlMap.drawn_parts": ("aoi", "inside"),
     "ControlMap.geometry": ("label",),
     "ControlMap.partition": ("aoi",),
     "ControlMap.to_file": ("path",),
@@ -207,6 +208,7 @@ DATA_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "Profile.label_features": ("table",),
     "Profile.matches": ("table",),
     "Profile.order": ("labels",),
+    "Profile.rank": ("lab",),
     "Releases.__init__": ("releases",),
     "Releases.between": ("start", "end"),
     "Releases.shares": ("places", "side"),

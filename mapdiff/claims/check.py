@@ -411,7 +411,7 @@ def _measure(cmap, geom, side: str) -> dict:
     cov = cmap.coverage
     covered_all = cov is None or cov is geom or bool(shapely.covers(cov, geom))
     inside = geom if covered_all else polygonal(shapely.intersection(geom, cov))
-    labels, geoms = cmap._drawn_parts(geom, inside)
+    labels, geoms = cmap.drawn_parts(geom, inside)
     bg = cmap.background
     bg_geom = None
     if bg is not None and (bg.status == CONTESTED or (bg.holds and bg.side == side)):

@@ -81,7 +81,7 @@ def plot_settlements_changed(report: dict, ax=None):
     sides = list(report.get("sides") or {})
     ax = new_axes(ax, figsize=(8, 7))
     geoms = [footprint(r["id"]).geometry for r in moved]
-    oblasts = admin._geometries("oblast")
+    oblasts = admin.geometries("oblast")
     outlines = [oblasts[r["id"]] for r in report.get("regions") or [] if r.get("id") in oblasts]
     view = shapely.union_all([*geoms, *[shapely.simplify(g, 0.01) for g in outlines]])
     centre = tuple(np.round(shapely.centroid(shapely.envelope(view)).coords[0], 3))

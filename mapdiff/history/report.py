@@ -375,7 +375,7 @@ def _settlement_index():
     """(ids, STRtree of boxes) of every settlement: a polygon's own box; a GeoNames point's
     footprint lies in its hromada (a disc clipped to it), so the hromada's box, else a wide one."""
     polys, points = admin.units("settlement"), admin.points()
-    sg, hg = admin._geometries("settlement"), admin._geometries("hromada")
+    sg, hg = admin.geometries("settlement"), admin.geometries("hromada")
     boxes = [shapely.envelope(sg[u.id]) for u in polys]
     for u in points:
         h = hg.get(u.hromada_id)
@@ -431,7 +431,7 @@ def _settlements_and_regions(old: ControlMap, new: ControlMap, ch: Changes) -> t
     held = [g for g in (_held_by(old, "RU"), _held_by(new, "RU")) if not g.is_empty]
     if held:
         obl = admin.units("oblast")
-        geoms = admin._geometries("oblast")
+        geoms = admin.geometries("oblast")
         tree = shapely.STRtree([geoms[u.id] for u in obl])
         hit = sorted(set(tree.query(np.asarray(held, dtype=object), predicate="intersects")[1].tolist()))
         if hit:

@@ -503,7 +503,7 @@ def _side_conflicts(feats: list, profile: Profile, name: str) -> list:
     out = []
     for i, a in enumerate(labs):
         for b in labs[i + 1 :]:
-            if a.side == b.side or profile._rank(a) != profile._rank(b):
+            if a.side == b.side or profile.rank(a) != profile.rank(b):
                 continue
             ga = polygonal_parts(shapely.make_valid(np.asarray(by[a], dtype=object)))
             gb = polygonal_parts(shapely.make_valid(np.asarray(by[b], dtype=object)))

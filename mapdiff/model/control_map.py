@@ -322,7 +322,7 @@ class ControlMap(GeoResult):
             return shapely.Polygon()
         return shapely.difference(self.coverage, self.drawn_union)
 
-    def _drawn_parts(self, aoi, inside) -> tuple[list, list]:
+    def drawn_parts(self, aoi, inside) -> tuple[list, list]:
         """(labels, polygonal parts) of the drawn labels meeting ``aoi``, each cut to
         ``inside`` (``aoi`` within the coverage); labels with nothing there left out."""
         labels, geoms = [], []
@@ -359,7 +359,7 @@ class ControlMap(GeoResult):
             inside = aoi if covered else shapely.intersection(aoi, cov)
         else:
             inside = aoi
-        labels, geoms = self._drawn_parts(aoi, inside)
+        labels, geoms = self.drawn_parts(aoi, inside)
         if self.background is not None:
             drawn = (
                 None

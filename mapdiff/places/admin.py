@@ -41,7 +41,7 @@ from .._resources import data_dir
 from ..errors import UnknownPlaceError
 from .distance import reach, scaled
 
-__all__ = ["LEVELS", "AdminUnit", "find", "geometry", "nearest", "units"]
+__all__ = ["LEVELS", "AdminUnit", "find", "geometries", "geometry", "nearest", "units"]
 
 LEVELS = ("oblast", "raion", "hromada", "settlement")
 #: what a level is called in a path or a ``--places`` argument, and its plural
@@ -243,9 +243,16 @@ def _index() -> tuple[dict, dict, dict]:
 
 
 @config.cached(maxsize=4)
-def _geometries(level: str) -> dict:
-    """{id: geometry} of one level (built from the shipped file in one GEOS pass)."""
-    raw = _raw(level)
+def geometries(level: str) -> dict:
+    """{id: geometry} (lon/lat) of every shipped unit of one level, built from the shipped
+    file in one GEOS pass and cached; ``level`` as :func:`units` takes it.
+
+    Examples
+    --------
+    >>> len(geometries("oblast")) == len(units("oblast"))
+    True
+    """
+    raw = _raw(parse_level(level))
     feats = orjson.loads(raw)["features"]
     geoms = shapely.get_parts(shapely.from_geojson(raw))
     return {f["properties"]["id"]: g for f, g in zip(feats, geoms, strict=True)}
@@ -258,7 +265,7 @@ def geometry(unit: AdminUnit | str):
         raise UnknownPlaceError(
             f"{u.describe()} is a GeoNames point: it has no polygon (its footprint is approximate)"
         )
-    return _geometries(u.level)[u.id]
+    return geometries(u.level)[u.id]
 
 
 def points(*, parent: str | AdminUnit | None = None) -> list[AdminUnit]:
@@ -395,7 +402,7 @@ def nearest(lon: float, lat: float, level: str = "settlement", n: int = 1) -> li
     >>> u.name, km
     ('Pokrovsk urban hromada', 0.0)
     """
-    geoms = _geometries(parse_level(level))
+    geoms = geometries(level)
     ids = list(geoms)
     arr = np.asarray([geoms[i] for i in ids], dtype=object)
     k = min(len(arr), max(n * 4, 8))

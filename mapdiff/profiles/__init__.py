@@ -245,9 +245,9 @@ class Profile:
         under one side-less entry) by their text, never by the order of the features, so
         the same drawing reads the same in any feature order."""
         seen = list(dict.fromkeys(lab for lab in labels if lab is not None))
-        return sorted(seen, key=lambda lab: (self._rank(lab), str(lab)))
+        return sorted(seen, key=lambda lab: (self.rank(lab), str(lab)))
 
-    def _rank(self, lab: Label) -> int:
+    def rank(self, lab: Label) -> int:
         """Position of ``lab`` in the precedence (0 highest; unlisted labels last)."""
         for i, p in enumerate(self.precedence):
             if p.status == lab.status and (p.side is None or p.side == lab.side):

@@ -110,7 +110,7 @@ def test_an_empty_index_and_missing_geometries_name_nothing():
 def test_admin_nearest_is_the_rule_over_every_unit(level, x, y, n):
     """admin.nearest keeps no unit out that the rule over every unit would rank in, and
     measures as the gazetteer does (geodesic km to the nearest point, 0 inside)."""
-    geoms = admin._geometries(level)
+    geoms = admin.geometries(level)
     ids = list(geoms)
     arr = np.asarray([geoms[i] for i in ids], dtype=object)
     sx = float(np.cos(np.radians(y)))
