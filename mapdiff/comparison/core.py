@@ -191,7 +191,7 @@ class Comparison(GeoResult):
     def grey_notes(self) -> tuple[str, ...]:
         """One sentence per compared map whose source has no grey-zone class (so its
         ``grey`` pieces come from the other map only); empty when both have one."""
-        return tuple(dict.fromkeys(n for n in (self.a._no_grey, self.b._no_grey) if n))
+        return tuple(dict.fromkeys(n for n in (self.a.grey_absence, self.b.grey_absence) if n))
 
     @cached_property
     def class_km2(self) -> dict:

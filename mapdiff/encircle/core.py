@@ -486,8 +486,8 @@ def _caveats(cmap, fp) -> list[str]:
     notes = []
     if fp.approximate:
         notes.append(f"approximate footprint: {fp.provenance}")
-    if cmap._no_grey:
-        notes.append(f"{cmap._no_grey}: grey passable and blocking cannot differ")
+    if cmap.grey_absence:
+        notes.append(f"{cmap.grey_absence}: grey passable and blocking cannot differ")
     return notes
 
 

@@ -279,13 +279,14 @@ class ControlMap(GeoResult):
     @property
     def grey_note(self) -> str | None:
         """None when the source has a grey zone; else the sentence every output shows instead."""
-        missing = self._no_grey
+        missing = self.grey_absence
         return None if missing is None else f"{missing}: the policies cannot differ"
 
     @property
-    def _no_grey(self) -> str | None:
+    def grey_absence(self) -> str | None:
         """ "<source>: this source has no grey-zone class" (or "this map draws no grey zone"),
-        None when it has one: the fact each output words for its own question."""
+        None when it has one: the fact each output words for its own question
+        (:attr:`grey_note` is the sentence for the grey-zone policies)."""
         if self.has_grey:
             return None
         if self._declared_classes is not None:

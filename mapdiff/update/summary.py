@@ -47,7 +47,7 @@ def _shares(name: str, m, fp) -> dict:
     total = c.footprint_km2 or float("nan")
     held, grey = c.held_km2 / total, c.grey_km2 / total
     covered = (c.covered_km2 / total) if c.covered_km2 is not None else 1.0
-    no_grey = m._no_grey  # "this source has no grey-zone class" / "this map draws no grey zone"
+    no_grey = m.grey_absence  # "this source has no grey-zone class" / "this map draws no grey zone"
     return {
         **row,
         "held": held,
