@@ -79,6 +79,7 @@ from ._common import (
     resolve_aoi,
     run_all,
 )
+from .cut import NearZone
 from .lines import displacement_stats
 from .pieces import Pieces, dissolve, drawn_only, explode, owner, robust_intersection, tile_pieces
 
@@ -92,6 +93,9 @@ __all__ = [
     "compare",
 ]
 
+#: what cuts the AOI's edge and the scope pieces out of the boundaries (the reference:
+#: :class:`~mapdiff.comparison.cut.NearZoneReference`, the GEOS buffers and differences)
+near_zone = NearZone
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 _COMPONENT_COLS = ["rank", "area_km2", "a_label", "b_label", "lon", "lat", "place", "place_km", "geometry"]
 _DISPLACEMENT_COLS = ["side", "median_km", "p90_km", "max_km", "max_lon", "max_lat", "n_points"]
@@ -377,25 +381,24 @@ class Comparison(GeoResult):
         cut; then each side's distances) run side by side on threads (:func:`run_all`)."""
         run_all([lambda m=m: m.coverage for m in (self.a, self.b)])  # made once, before any reads it
 
-        def edge():
-            return shapely.buffer(shapely.boundary(self._proj(polygonal(self.aoi))), 1.0)
-
-        def scope_cut():
-            scope = self._pieces.geoms(self._cols["cause"] == "scope")
-            return shapely.buffer(self._proj(shapely.union_all(scope)), 1.0) if len(scope) else None
+        def zone():  # the AOI's edge and the scope pieces, cut out of every line
+            scope = self._proj(self._pieces.geoms(self._cols["cause"] == "scope"))
+            if callable(self._aoi) and "aoi" not in self.__dict__:
+                # the AOI (the union of the two extents) not made: each extent's edge stands
+                # for it, as where one lies inside the other a scope piece (not covered) lies
+                # along it: the same zone, without the union
+                edges = [shapely.boundary(self._proj(m.footprint)) for m in (self.a, self.b)]
+            else:
+                edges = [shapely.boundary(self._proj(polygonal(self.aoi)))]
+            return near_zone(edges, scope, 1.0)
 
         def boundary(w, side):
             # _side_region is polygonal (never a collection: those have no boundary)
             return shapely.boundary(self._proj(self._side_region(w, side)))
 
         keys = [(side, w) for side in self.sides for w in ("a", "b")]
-        edge, scope_p, *bounds = run_all([edge, scope_cut, *(partial(boundary, w, s) for s, w in keys)])
-
-        def cut(line):
-            line = shapely.difference(line, edge)
-            return shapely.difference(line, scope_p) if scope_p is not None else line
-
-        cuts = dict(zip(keys, run_all([partial(cut, b) for b in bounds]), strict=True))
+        near, *bounds = run_all([zone, *(partial(boundary, w, s) for s, w in keys)])
+        cuts = dict(zip(keys, run_all([partial(near.cut, b) for b in bounds]), strict=True))
 
         def measured(side):
             lines = [cuts[(side, "a")], cuts[(side, "b")]]
