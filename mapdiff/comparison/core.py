@@ -376,9 +376,10 @@ class Comparison(GeoResult):
 
     @cached_property
     def _displacement(self) -> list[dict]:
-        """:attr:`displacement` as rows (dicts), no pandas. The independent GEOS steps (the
-        AOI's edge, the scope pieces, each map's boundary of each side; then each line's
-        cut; then each side's distances) run side by side on threads (:func:`run_all`)."""
+        """:attr:`displacement` as rows (dicts), no pandas. The independent steps (the zone
+        of the AOI's edge and the scope pieces, each map's boundary of each side; then each
+        line's cut, :class:`~mapdiff.comparison.cut.NearZone`, no buffer; then each side's
+        distances) run side by side on threads (:func:`run_all`)."""
         run_all([lambda m=m: m.coverage for m in (self.a, self.b)])  # made once, before any reads it
 
         def zone():  # the AOI's edge and the scope pieces, cut out of every line
