@@ -173,7 +173,9 @@ class NearZone:
         keep = np.zeros(len(p0), bool)
         keep[once] = True
         pos = np.searchsorted(self.keys, keys)  # along the zone: within 0 of it, dropped whole
-        on_zone = (pos < len(self.keys)) & (self.keys[np.minimum(pos, len(self.keys) - 1)] == keys)
+        on_zone = np.zeros(len(keys), bool)
+        if len(self.keys):
+            on_zone = (pos < len(self.keys)) & (self.keys[np.minimum(pos, len(self.keys) - 1)] == keys)
         idx = np.flatnonzero(keep & ~on_zone)
         p0, p1, part = p0[idx], p1[idx], part[idx]
         if len(p0) and self.tree is not None:  # envelopes grown by r: the capsules decide

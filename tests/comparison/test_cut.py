@@ -127,3 +127,12 @@ def test_real_whole_front_displacement_equals_the_geos_cut(monkeypatch):
     assert list(fast.n_points) == list(ref.n_points)
     for k in ("median_km", "p90_km", "max_km"):
         assert np.allclose(fast[k], ref[k], rtol=0, atol=1e-5), k
+
+
+def test_cut_with_nothing_to_cut_or_nothing_left():
+    """No zone: the line as it is; an empty line or one wholly along the zone: empty."""
+    line = shapely.LineString([(0, 0), (10, 0)])
+    assert shapely.equals(cut_near(line, [], []), line)
+    assert cut_near(shapely.MultiLineString(), [line], []).is_empty
+    assert cut_near(line, [line], []).is_empty
+    assert NearZone([], [shapely.box(-1, -1, 11, 1)]).cut(line).is_empty
