@@ -384,14 +384,7 @@ class Comparison(GeoResult):
 
         def zone():  # the AOI's edge and the scope pieces, cut out of every line
             scope = self._proj(self._pieces.geoms(self._cols["cause"] == "scope"))
-            if callable(self._aoi) and "aoi" not in self.__dict__:
-                # the AOI (the union of the two extents) not made: each extent's edge stands
-                # for it, as where one lies inside the other a scope piece (not covered) lies
-                # along it: the same zone, without the union
-                edges = [shapely.boundary(self._proj(m.footprint)) for m in (self.a, self.b)]
-            else:
-                edges = [shapely.boundary(self._proj(polygonal(self.aoi)))]
-            return near_zone(edges, scope, 1.0)
+            return near_zone([shapely.boundary(self._proj(polygonal(self.aoi)))], scope, 1.0)
 
         def boundary(w, side):
             # _side_region is polygonal (never a collection: those have no boundary)
