@@ -14,8 +14,9 @@ Design
    declares it never draws — see :mod:`mapdiff.places.scope`), ``noise`` (a part thinner than
    ``noise_m``: it vanishes under a negative buffer of ``noise_m / 2`` in the local
    equal-area projection) or ``real``.
-5. ALL pieces are measured in ONE :func:`~mapdiff.model.measure.area_km2` call (one
-   projection), so the cross-tabulation adds up to the AOI.
+5. ALL pieces are projected once and measured as :func:`~mapdiff.model.measure.area_km2`
+   measures (one projection), so the cross-tabulation adds up to the AOI; the projected
+   pieces are kept for the noise test, the tolerance curve and the displacement.
 
 Whole front: two maps read on one land outline (every profile with ``coverage =
 "ukraine"``) with one background, compared over their extent, skip steps 2–3: each
@@ -64,7 +65,7 @@ from ..model.classes import (
     source_name,
 )
 from ..model.control_map import ControlMap
-from ..model.measure import area_km2, inverse_transformer, to_equal_area
+from ..model.measure import inverse_transformer, to_equal_area
 from ..model.shapes import polygonal
 from ..places.gazetteer import towns
 from ..places.scope import not_drawn_keys, select_not_drawn
@@ -79,6 +80,7 @@ from ._common import (
     resolve_aoi,
     run_all,
 )
+from .cut import NearZone
 from .lines import displacement_stats
 from .pieces import Pieces, dissolve, drawn_only, explode, owner, robust_intersection, tile_pieces
 
@@ -92,6 +94,9 @@ __all__ = [
     "compare",
 ]
 
+#: what cuts the AOI's edge and the scope pieces out of the boundaries (the reference:
+#: :class:`~mapdiff.comparison.cut.NearZoneReference`, the GEOS buffers and differences)
+near_zone = NearZone
 TOLERANCES_M = (0.0, 100.0, 250.0, 500.0, 1000.0, 2000.0)
 _COMPONENT_COLS = ["rank", "area_km2", "a_label", "b_label", "lon", "lat", "place", "place_km", "geometry"]
 _DISPLACEMENT_COLS = ["side", "median_km", "p90_km", "max_km", "max_lon", "max_lat", "n_points"]
@@ -372,30 +377,23 @@ class Comparison(GeoResult):
 
     @cached_property
     def _displacement(self) -> list[dict]:
-        """:attr:`displacement` as rows (dicts), no pandas. The independent GEOS steps (the
-        AOI's edge, the scope pieces, each map's boundary of each side; then each line's
-        cut; then each side's distances) run side by side on threads (:func:`run_all`)."""
+        """:attr:`displacement` as rows (dicts), no pandas. The independent steps (the zone
+        of the AOI's edge and the scope pieces, each map's boundary of each side; then each
+        line's cut, :class:`~mapdiff.comparison.cut.NearZone`, no buffer; then each side's
+        distances) run side by side on threads (:func:`run_all`)."""
         run_all([lambda m=m: m.coverage for m in (self.a, self.b)])  # made once, before any reads it
 
-        def edge():
-            return shapely.buffer(shapely.boundary(self._proj(polygonal(self.aoi))), 1.0)
-
-        def scope_cut():
-            scope = self._pieces.geoms(self._cols["cause"] == "scope")
-            return shapely.buffer(self._proj(shapely.union_all(scope)), 1.0) if len(scope) else None
+        def zone():  # the AOI's edge and the scope pieces, cut out of every line
+            scope = self._pieces.projected(self._cols["cause"] == "scope", self._proj)
+            return near_zone([shapely.boundary(self._proj(polygonal(self.aoi)))], scope, 1.0)
 
         def boundary(w, side):
             # _side_region is polygonal (never a collection: those have no boundary)
             return shapely.boundary(self._proj(self._side_region(w, side)))
 
         keys = [(side, w) for side in self.sides for w in ("a", "b")]
-        edge, scope_p, *bounds = run_all([edge, scope_cut, *(partial(boundary, w, s) for s, w in keys)])
-
-        def cut(line):
-            line = shapely.difference(line, edge)
-            return shapely.difference(line, scope_p) if scope_p is not None else line
-
-        cuts = dict(zip(keys, run_all([partial(cut, b) for b in bounds]), strict=True))
+        near, *bounds = run_all([zone, *(partial(boundary, w, s) for s, w in keys)])
+        cuts = dict(zip(keys, run_all([partial(near.cut, b) for b in bounds]), strict=True))
 
         def measured(side):
             lines = [cuts[(side, "a")], cuts[(side, "b")]]
@@ -436,7 +434,7 @@ class Comparison(GeoResult):
     def _tolerance(self) -> list[dict]:
         """:attr:`tolerance` as rows (dicts), no pandas."""
         sel = np.isin(self._cols["cause"], ["noise", "real"])
-        geoms = self._proj(self._pieces.geoms(sel)) if sel.any() else np.array([], dtype=object)
+        geoms = self._pieces.projected(sel, self._proj) if sel.any() else np.array([], dtype=object)
         rows = []
         alive = geoms  # the pieces an erosion by a smaller d left something of (erosion only shrinks)
         for d in TOLERANCES_M:
@@ -751,19 +749,22 @@ def compare(
     # disagreement, one row per part
     dis_idx, parts = explode(np.flatnonzero(~agree), inter[~agree])
     pa_d, pb_d = pa[dis_idx], pb[dis_idx]
-    cause, notes = _causes(a, b, pa_d, pb_d, parts, scope=scope, noise_m=noise_m, centre=centre)
+    # every piece projected once (kept: the tolerance curve and the displacement use them)
+    parts_p = _projected(parts, centre)
+    cause, notes = _causes(a, b, pa_d, pb_d, parts, parts_p, scope=scope, noise_m=noise_m)
     agree_idx = np.flatnonzero(agree)
     geoms = np.concatenate([inter[agree_idx], parts])
+    proj = np.concatenate([_projected(inter[agree_idx], centre), parts_p])
     a_lab = np.concatenate([pa[agree_idx], pa_d])
     b_lab = np.concatenate([pb[agree_idx], pb_d])
     causes = np.concatenate([np.full(len(agree_idx), "agree", dtype=object), cause])
     lazy = {}
     if rest is None:
-        sizes = area_km2(np.concatenate([geoms, [geom]]), centre=centre)  # one projection for all
+        sizes = _km2(np.concatenate([proj, _projected(np.array([geom], dtype=object), centre)]))
         aoi_km2, sizes = float(sizes[-1]), sizes[:-1]
     else:
-        geoms, a_lab, b_lab, causes, sizes, aoi_km2 = _with_rest(
-            rest, centre, geoms, a_lab, b_lab, causes, lazy
+        geoms, proj, a_lab, b_lab, causes, sizes, aoi_km2 = _with_rest(
+            rest, centre, geoms, proj, a_lab, b_lab, causes, lazy
         )
     table = {
         "a_status": np.array([lab.status for lab in a_lab], dtype=object),
@@ -780,7 +781,7 @@ def compare(
         b,
         geom if geom is not None else (lambda: resolve_aoi(None, (a, b))),
         aoi_km2,
-        Pieces(table, geoms, lazy),
+        Pieces(table, geoms, lazy, proj),
         float(noise_m),
         tuple(notes),
         centre,
@@ -808,7 +809,27 @@ def _overlaid(a: ControlMap, b: ControlMap, aoi, place):
     return pa, pb, inter, rest, geom, ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
 
 
-def _causes(a, b, pa_d, pb_d, parts, *, scope: bool, noise_m: float, centre) -> tuple[np.ndarray, list]:
+def _projected(geoms, centre) -> np.ndarray:
+    """Each geometry in the equal-area projection, as
+    :func:`~mapdiff.model.measure.area_km2` projects it (missing and empty ones as they
+    are: they measure 0)."""
+    out = np.array(geoms, dtype=object)
+    ok = ~shapely.is_missing(out)
+    ok[ok] &= ~shapely.is_empty(out[ok])
+    if ok.any():
+        out[ok] = to_equal_area(out[ok], centre)
+    return out
+
+
+def _km2(projected) -> np.ndarray:
+    """km² of projected geometries, as :func:`~mapdiff.model.measure.area_km2` gives them (missing: 0)."""
+    out = np.zeros(len(projected), dtype=float)
+    ok = ~shapely.is_missing(projected)
+    out[ok] = shapely.area(projected[ok]) / 1e6
+    return out
+
+
+def _causes(a, b, pa_d, pb_d, parts, parts_p, *, scope: bool, noise_m: float) -> tuple[np.ndarray, list]:
     """The cause of each disagreeing part (``real``, ``scope``, ``noise``) and the scope notes."""
     cause = np.full(len(parts), "real", dtype=object)
     cause[(pa_d == NOT_COVERED) | (pb_d == NOT_COVERED)] = "scope"
@@ -836,20 +857,20 @@ def _causes(a, b, pa_d, pb_d, parts, *, scope: bool, noise_m: float, centre) -> 
         )
     rest_idx = np.flatnonzero(cause == "real")
     if noise_m > 0 and len(rest_idx):
-        eroded = shapely.buffer(to_equal_area(parts[rest_idx], centre), -noise_m / 2.0)
+        eroded = shapely.buffer(parts_p[rest_idx], -noise_m / 2.0)
         cause[rest_idx[shapely.is_empty(eroded)]] = "noise"
     for m in (a, b):
         notes += [f"{m.source}: {s}" for s in m.scope]
     return cause, list(dict.fromkeys(notes))  # one note per statement when both maps share a source
 
 
-def _with_rest(rest, centre, geoms, a_lab, b_lab, causes, lazy: dict):
+def _with_rest(rest, centre, geoms, proj, a_lab, b_lab, causes, lazy: dict):
     """The pieces with the rest of the AOI appended (whole-front path), their km² and the AOI's.
 
     The rest is where both maps imply their background: its km² is the AOI's less what is
     drawn (the pieces tile the AOI), its geometry made when asked (``lazy``)."""
     label, base_km2, cell = rest(centre)
-    sizes = area_km2(geoms, centre=centre)
+    sizes = _km2(proj)
     aoi_km2 = base_km2 + float(sizes[a_lab == NOT_COVERED].sum())  # b's drawing past a's
     # a drawing of the background label where the other map implies it: part of that cell
     # (one piece per label pair, as the tiled path gives)
@@ -860,11 +881,11 @@ def _with_rest(rest, centre, geoms, a_lab, b_lab, causes, lazy: dict):
         def cell():
             return polygonal(shapely.union_all(np.append(joined, cell0())))
 
-        geoms, a_lab, b_lab = geoms[~same], a_lab[~same], b_lab[~same]
+        geoms, proj, a_lab, b_lab = geoms[~same], proj[~same], a_lab[~same], b_lab[~same]
         causes, sizes = causes[~same], sizes[~same]
     lazy[len(geoms)] = cell
-    geoms = np.append(geoms, None)
+    geoms, proj = np.append(geoms, None), np.append(proj, None)
     a_lab, b_lab = np.append(a_lab, label), np.append(b_lab, label)
     causes = np.append(causes, "agree")
     sizes = np.append(sizes, aoi_km2 - float(sizes.sum()))
-    return geoms, a_lab, b_lab, causes, sizes, aoi_km2
+    return geoms, proj, a_lab, b_lab, causes, sizes, aoi_km2

@@ -274,10 +274,11 @@ class Pieces:
     kept as columns (name -> numpy array); its DataFrame is made when first asked, so the
     JSON path never imports pandas."""
 
-    __slots__ = ("_frame", "_geoms", "_lazy", "cols")
+    __slots__ = ("_frame", "_geoms", "_lazy", "_projected", "cols")
 
-    def __init__(self, cols: dict, geoms: np.ndarray, lazy: dict):
+    def __init__(self, cols: dict, geoms: np.ndarray, lazy: dict, projected: np.ndarray | None = None):
         self.cols, self._geoms, self._lazy, self._frame = cols, geoms, dict(lazy), None
+        self._projected = projected  # the geometries in the equal-area projection (None: lazy)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -294,6 +295,18 @@ class Pieces:
         for i in [i for i in idx if int(i) in self._lazy]:
             self._geoms[i] = self._lazy.pop(int(i))()
         return self._geoms[idx]
+
+    def projected(self, rows, project) -> np.ndarray:
+        """Geometries of ``rows`` in the equal-area projection, as the comparison projected
+        them to measure their km² (``project(geoms)`` for any it did not keep)."""
+        idx = np.arange(len(self._geoms))[rows]
+        if self._projected is None:
+            return project(self.geoms(idx))
+        out = self._projected[idx]
+        lazy = shapely.is_missing(out)
+        if lazy.any():
+            out[lazy] = project(self.geoms(idx[lazy]))
+        return out
 
     def frame(self, rows=None):
         """A GeoDataFrame (EPSG:4326) of ``rows`` (all by default), geometry last."""
