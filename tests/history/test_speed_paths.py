@@ -545,3 +545,47 @@ def test_batches_shrink_towards_the_end_and_cover_every_item_once(n, workers, ov
     if workers > 1 and n > 100:
         sizes = [len(b) for b in batches]
         assert sizes[0] > 2 * sizes[-1] and max(sizes[-3:]) <= -(-n // (2 * workers)) // 4
+
+
+@pytest.mark.realdata
+def test_redrawn_parts_on_deepstate_give_the_numbers_of_measuring_afresh(monkeypatch):
+    """Consecutive DeepState releases measured on the hromadas of Donetsk Oblast, one run's
+    memo across them: the footprints a redrawn part left as they were are covered, cut or
+    missed as the predicates say, and every number is bit for bit that of the same run with
+    no predecessor used."""
+    from mapdiff.history import _engine as E, _kernel as K
+    from mapdiff.places.footprints import place_set
+
+    fps = place_set("hromadas of Donetsk Oblast", cache=False)
+    geoms = np.asarray([f.geometry for f in fps], dtype=object)
+    centre = E.rounded_centre(geoms)
+    ctx = E.Context(shapely.to_wkb(E.aoi_geometry_of(geoms)), (), centre, "deepstate", False, None)
+    days = ("20250601", "20250602", "20250603", "20250604")
+    paths = [shared_file(f"deepstate/deepstatemap_data_{d}.geojson") for d in days]
+    maps = [E.load_release(E.Release(str(p), None, None, p.name), ctx) for p in paths]
+
+    def measured(memo):
+        return [K.measure_footprints(m, geoms, centre, memo)[1] for m in maps]
+
+    memo: dict = {}
+    used = []
+    unchanged = K._Before.unchanged
+
+    def spy(self, ix, part, cand, key):
+        out = unchanged(self, ix, part, cand, key)
+        used.append(out is not None and len(out[0]) < len(cand))
+        if out is not None:  # what the predicates say of the footprints left as they were
+            _, covered, cut = out
+            assert shapely.covers(part, ix.fps[covered]).all()
+            assert shapely.intersects(part, ix.fps[cut]).all() and not shapely.covers(part, ix.fps[cut]).any()
+            rest = np.setdiff1d(cand, np.concatenate(out))
+            assert not shapely.intersects(part, ix.fps[rest]).any()
+        return out
+
+    monkeypatch.setattr(K._Before, "unchanged", spy)
+    fast = measured(memo)
+    assert any(used)  # a redrawn part left footprints as they were
+    monkeypatch.setattr(K._Before, "unchanged", lambda self, *a: None)
+    reference = measured({})
+    for a, b in zip(fast, reference, strict=True):
+        assert a.tobytes() == b.tobytes()
