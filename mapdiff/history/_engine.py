@@ -31,13 +31,15 @@ from ..io.read import map_from_raw, read_input_bytes, read_raw_bytes
 from ..labels import Label
 from ..model.control_map import ControlMap
 from ..model.coverage import Coverage
-from ..model.measure import area_km2
 from ..model.shapes import polygonal
 from ._dask import dask_client, dask_workers, run_dask
+from ._kernel import Footprints, measure_footprints, rounded_centre
 
 log = logging.getLogger("mapdiff")
 
-__all__ = ["measure_footprints"]
+__all__ = ["measure_footprints", "rounded_centre"]
+
+_Footprints = Footprints  # the name the tests know
 
 _AOI_PAD_DEG = 0.01  # ~1 km margin around the union of the areas of interest
 
@@ -79,11 +81,6 @@ def aoi_geometry_of(geoms: np.ndarray):
     pad = np.array([-_AOI_PAD_DEG, -_AOI_PAD_DEG, _AOI_PAD_DEG, _AOI_PAD_DEG])
     boxes = shapely.box(*(np.round(b + pad, 6)).T)
     return shapely.union_all(boxes)
-
-
-def rounded_centre(geoms) -> tuple[float, float]:
-    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    return (round((xmin + xmax) / 2, 1), round((ymin + ymax) / 2, 1))
 
 
 def _read_clipped(data: bytes, path: str, aoi, source: str | None, check_source: bool = False) -> ControlMap:
@@ -148,288 +145,6 @@ class Measured:
     areas: np.ndarray  # (len(labels), n_places) km²
     covered: np.ndarray  # (n_places,) km² of each footprint inside the map's coverage
     total: np.ndarray  # (n_places,) km² of each footprint
-
-
-_GRID_MIN = 16  # a part that may meet this many footprints finds its edges on a grid
-_CUT_PAD = 0.01  # a part is cut to a footprint's box grown by this share of its size
-_CUTS_MAX = 200_000  # cut pieces remembered per run (a digest and a float each)
-
-
-class _Footprints:
-    """The footprints of a run, indexed once: STR-tree, boxes, a grid of cells about one
-    footprint wide, and their areas (measured in the run's one projection)."""
-
-    def __init__(self, fps: np.ndarray, centre):
-        self.fps = fps
-        self.tree = shapely.STRtree(fps)
-        b = shapely.bounds(fps)
-        self.bounds = b
-        ok = ~np.isnan(b).any(axis=1)
-        self.total = area_km2(fps, centre=centre)
-        self.xy = np.nan_to_num(b[:, :2])  # a point of each box: its lower-left corner
-        if not ok.any():
-            self.h = 0.0
-            return
-        lo, hi = b[ok, :2].min(axis=0), b[ok, 2:].max(axis=0)
-        size = np.maximum(b[ok, 2] - b[ok, 0], b[ok, 3] - b[ok, 1])
-        self.h = float(max(np.median(size), (hi - lo).max() / 512, 1e-9))
-        self.origin, self.top = lo, hi
-        self.shape = (int((hi[1] - lo[1]) / self.h) + 1, int((hi[0] - lo[0]) / self.h) + 1)  # rows=y
-        cells = self._cells(np.where(ok[:, None], b, 0.0))
-        self.cells = cells  # (n, 4): x0, y0, x1, y1 cell indices of each footprint's box
-
-    def _cells(self, b: np.ndarray) -> np.ndarray:
-        ny, nx = self.shape
-        x = np.floor((b[:, [0, 2]] - self.origin[0]) / self.h)
-        y = np.floor((b[:, [1, 3]] - self.origin[1]) / self.h)
-        x, y = np.clip(x, 0, nx - 1).astype(np.intp), np.clip(y, 0, ny - 1).astype(np.intp)
-        return np.column_stack([x[:, 0], y[:, 0], x[:, 1], y[:, 1]])
-
-    def near_edges(self, geom, cand: np.ndarray) -> np.ndarray:
-        """Which of the footprints ``cand`` have a box within a grid cell of an edge of ``geom``.
-
-        The others' boxes meet no edge of ``geom``: each lies wholly inside it or wholly
-        outside, so one point tells which. Conservative (cells, and the segments that join
-        one ring to the next count as edges): never says far for a footprint an edge meets.
-        """
-        xy = shapely.get_coordinates(geom)
-        if len(xy) < 2 or self.h == 0.0:
-            return np.ones(len(cand), dtype=bool)
-        lo = np.minimum(xy[:-1], xy[1:])
-        hi = np.maximum(xy[:-1], xy[1:])
-        meets = (hi >= self.origin).all(axis=1) & (lo <= self.top).all(axis=1)  # no footprint beyond
-        c = self._cells(np.column_stack([lo[meets], hi[meets]]))
-        grid = np.zeros(self.shape, dtype=bool)
-        small = ((c[:, 2] - c[:, 0]) <= 1) & ((c[:, 3] - c[:, 1]) <= 1)
-        s = c[small]
-        for xi, yi in ((0, 1), (2, 1), (0, 3), (2, 3)):  # the corners cover a range of 1 or 2 cells
-            grid[s[:, yi], s[:, xi]] = True
-        for x0, y0, x1, y1 in c[~small]:
-            grid[y0 : y1 + 1, x0 : x1 + 1] = True
-        acc = np.zeros((self.shape[0] + 1, self.shape[1] + 1), dtype=np.int64)
-        acc[1:, 1:] = grid.cumsum(axis=0).cumsum(axis=1)
-        x0, y0, x1, y1 = self.cells[cand].T
-        hits = acc[y1 + 1, x1 + 1] - acc[y0, x1 + 1] - acc[y1 + 1, x0] + acc[y0, x0]
-        return hits > 0
-
-    def overlaps(self, geom, cand: np.ndarray):
-        """For the footprints ``cand`` whose boxes meet ``geom``'s: which are inside ``geom``
-        for certain (their boxes meet none of its edges), and which must be tested."""
-        near = self.near_edges(geom, cand)
-        far = cand[~near]
-        inside = np.zeros(len(far), dtype=bool)
-        if far.size:
-            shapely.prepare(geom)
-            inside = shapely.contains_xy(geom, self.xy[far, 0], self.xy[far, 1])
-        return far[inside], cand[near]
-
-
-def measure_footprints(
-    m: ControlMap, fps: np.ndarray, centre=None, memo: dict | None = None
-) -> tuple[tuple, np.ndarray, np.ndarray, np.ndarray]:
-    """Area of each label of ``m`` inside each footprint, all footprints at once.
-
-    Parameters
-    ----------
-    m : ControlMap
-        Ideally already clipped to the footprints (see :meth:`ControlMap.clip`).
-    fps : array of lon/lat geometries
-    centre : (lon, lat), optional
-        Centre of the one equal-area projection every piece is measured in.
-    memo : dict, optional
-        Reused across releases of one run (the same ``fps`` and ``centre``): footprint
-        areas inside a coverage seen before, and parts seen before, are not measured
-        again (consecutive releases of one source share their coverage and most parts).
-
-    Returns
-    -------
-    labels, areas, covered, total
-        ``areas[i, j]`` is km² of ``labels[i]`` in footprint ``j`` (drawn labels, then the
-        background); ``covered[j]`` is the part of footprint ``j`` the map covers, ``total[j]``
-        its whole area. Same numbers as :meth:`ControlMap.partition` per footprint.
-
-    Notes
-    -----
-    A footprint whose box meets no edge of a drawn part is wholly inside the part or
-    wholly outside it: one point tells which, and one inside measures as itself (no cut,
-    no projection). Only footprints an edge may cross are tested and cut, always against
-    the whole part: the pieces, hence their km², are those a cut of every footprint gives.
-    """
-    fps = np.asarray(fps, dtype=object)
-    n = len(fps)
-    centre = centre or rounded_centre(fps)
-    memo = {} if memo is None else memo
-    if "index" not in memo:
-        memo["index"] = _Footprints(fps, centre)
-    ix = memo["index"]
-    tsize = ix.total
-    covs = memo.setdefault("coverages", {})
-    ckey = _coverage_key(m)
-    if ckey not in covs:
-        if len(covs) > 256:
-            covs.clear()
-        covs[ckey] = (
-            None if m.coverage is None else _covered(ix, m.coverage, centre, memo.setdefault("cuts", {}))
-        )
-    csize = covs[ckey]
-    drawn = m.clipped
-    parts, owner = [], []
-    for k, g in enumerate(drawn):
-        p = shapely.get_parts(g)
-        p = p[~shapely.is_empty(p)]
-        parts.append(p)
-        owner.append(np.full(len(p), k))
-    parts = np.concatenate(parts) if parts else np.empty(0, dtype=object)
-    owner = np.concatenate(owner) if owner else np.empty(0, dtype=int)
-    areas = np.zeros((len(drawn) + (m.background is not None), n))
-    if parts.size:
-        # Consecutive releases mostly redraw the same parts: a part seen before (same WKB)
-        # reuses its measures; only new parts are measured.
-        seen = memo.setdefault("parts", {})
-        if len(seen) > 20000:
-            seen.clear()
-        keys = [hashlib.blake2b(w, digest_size=16).digest() for w in shapely.to_wkb(parts)]
-        new = np.flatnonzero([k not in seen for k in keys])
-        if new.size:
-            p, f, a = _measure_parts(ix, parts[new], centre, memo.setdefault("cuts", {}))
-            bounds = np.searchsorted(p, np.arange(new.size + 1))
-            for k, i in enumerate(new):
-                sl = slice(bounds[k], bounds[k + 1])
-                seen[keys[i]] = (f[sl], a[sl])
-        for k in range(len(parts)):
-            f, a = seen[keys[k]]
-            if len(f):
-                areas[owner[k], f] += a
-    if csize is None:  # the map speaks only where it draws: no background there
-        csize = areas[: len(drawn)].sum(axis=0)
-    labels = list(m.labels)
-    if m.background is not None:
-        areas[-1] = np.maximum(csize - areas[: len(drawn)].sum(axis=0), 0.0)
-        labels.append(m.background)
-    return tuple(labels), areas, csize, tsize
-
-
-def _coverage_key(m: ControlMap):
-    """What the map's coverage is made of, without making it: a map read as land ∪ what it
-    draws beyond the land (the reading pipeline) is keyed by those two, so the union is made
-    only for a coverage not seen before (consecutive releases share theirs)."""
-    if m.domain.parts is not None:
-        return tuple(b"" if g is None else _digest(g) for g in m.domain.parts)
-    return b"" if m.coverage is None else _digest(m.coverage)
-
-
-def _digest(g) -> bytes:
-    return hashlib.blake2b(shapely.to_wkb(g), digest_size=16).digest()
-
-
-def _cut(
-    ix: _Footprints, parts: np.ndarray, f: np.ndarray, centre, cuts: dict, *, whole: bool = False
-) -> np.ndarray:
-    """km² of ``parts[i] ∩ footprint f[i]``, each part first cut to the footprint's box.
-
-    Cutting a whole front down to a box is a fraction of intersecting it with a footprint,
-    and what is left is all the intersection sees: its km² are those of the whole part to
-    ~1e-12 km² (the same pieces, less the vertices outside the box). The next releases,
-    whose front moved elsewhere, cut the same piece at that footprint: remembered by its
-    digest, it is not intersected or projected again. A piece that is not valid is never
-    used: that footprint is intersected with the whole part.
-
-    ``whole``: the cut piece only keys the memo, and the whole part is intersected. For the
-    coverage: its cut to a box can move its edge by square metres (+2.4 m² on one of 1,000
-    footprints, ``make bench`` scale row), and it changes near few footprints between
-    releases, so few are intersected.
-    """
-    b = ix.bounds[f]
-    pad = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])[:, None] * _CUT_PAD + 1e-9
-    rect = b + np.hstack([-pad, -pad, pad, pad])
-    try:  # the ufunc takes arrays of rectangles; shapely's wrapper only one
-        local = shapely.lib.clip_by_rect(parts, rect[:, 0], rect[:, 1], rect[:, 2], rect[:, 3])
-    except (AttributeError, TypeError):  # pragma: no cover - another shapely
-        local = np.asarray([shapely.clip_by_rect(g, *r) for g, r in zip(parts, rect, strict=True)])
-    keys = [
-        (int(j), hashlib.blake2b(w, digest_size=16).digest())
-        for j, w in zip(f, shapely.to_wkb(local), strict=True)
-    ]
-    out = np.empty(len(parts))
-    todo = []
-    for i, key in enumerate(keys):
-        hit = cuts.get(key)
-        if hit is None:
-            todo.append(i)
-        else:
-            out[i] = hit
-    if todo:
-        todo = np.asarray(todo)
-        ok = shapely.is_valid(local[todo])
-        pieces = parts[todo] if whole else np.where(ok, local[todo], parts[todo])
-        out[todo] = area_km2(shapely.intersection(pieces, ix.fps[f[todo]]), centre=centre)
-        if len(cuts) > _CUTS_MAX:
-            cuts.clear()
-        for i in todo[ok]:
-            cuts[keys[i]] = out[i]
-    return out
-
-
-def _covered(ix: _Footprints, cov, centre, cuts: dict | None = None) -> np.ndarray:
-    """km² of each footprint inside the coverage ``cov``: its own area when it lies inside
-    (no edge of the coverage near it, or the coverage covers it), none when it misses the
-    coverage, else the area of footprint ∩ coverage, cut as a part is (:func:`_cut`: the
-    coverage's cut to the footprint's box keys the memo, and a piece seen before is not measured again:
-    consecutive releases change their coverage far from most footprints)."""
-    out = np.zeros(len(ix.fps))
-    cand = np.sort(ix.tree.query(cov))
-    inside, near = ix.overlaps(cov, cand)
-    out[inside] = ix.total[inside]
-    if near.size:
-        shapely.prepare(cov)
-        near = near[shapely.intersects(cov, ix.fps[near])]
-        full = shapely.covers(cov, ix.fps[near])
-        out[near[full]] = ix.total[near[full]]
-        near = near[~full]
-    if near.size:
-        if cuts is None:
-            out[near] = area_km2(shapely.intersection(ix.fps[near], cov), centre=centre)
-        else:
-            out[near] = _cut(ix, np.full(near.size, cov, dtype=object), near, centre, cuts, whole=True)
-    return out
-
-
-def _measure_parts(ix: _Footprints, parts: np.ndarray, centre, cuts: dict):
-    """(part index, footprint index, km²) of each part in each footprint it meets, parts
-    in order. A footprint a part covers measures as the footprint (no cut, no projection);
-    the others are cut (:func:`_cut`)."""
-    qi, fi = ix.tree.query(parts)  # boxes only
-    counts = np.diff(np.searchsorted(qi, np.arange(len(parts) + 1)))
-    starts = np.cumsum(counts) - counts
-    few = np.repeat(counts < _GRID_MIN, counts)  # pairs tested one by one
-    out_p, out_f = [], []
-    test_p, test_f = [qi[few]], [fi[few]]
-    for k in np.flatnonzero(counts >= _GRID_MIN):  # large parts: most footprints far from an edge
-        inside, near = ix.overlaps(parts[k], fi[starts[k] : starts[k] + counts[k]])
-        out_p.append(np.full(len(inside), k))
-        out_f.append(inside)
-        test_p.append(np.full(len(near), k))
-        test_f.append(near)
-    tp, tf = np.concatenate(test_p), np.concatenate(test_f)
-    cut_p = cut_f = np.empty(0, dtype=np.intp)
-    if tp.size:
-        shapely.prepare(parts[np.unique(tp)])
-        meets = shapely.intersects(parts[tp], ix.fps[tf])
-        tp, tf = tp[meets], tf[meets]
-        full = shapely.covers(parts[tp], ix.fps[tf])
-        out_p.append(tp[full])
-        out_f.append(tf[full])
-        cut_p, cut_f = tp[~full], tf[~full]
-    out_a = [ix.total[f] for f in out_f]
-    if cut_p.size:
-        out_p.append(cut_p)
-        out_f.append(cut_f)
-        out_a.append(_cut(ix, parts[cut_p], cut_f, centre, cuts))
-    if not out_p:
-        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp), np.empty(0)
-    p, f, a = np.concatenate(out_p), np.concatenate(out_f), np.concatenate(out_a)
-    order = np.lexsort((f, p))  # by part, then footprint: the sums add in one order
-    return p[order], f[order], a[order]
 
 
 # ======================================================================= results by file identity
@@ -603,13 +318,13 @@ _INDEXES: dict = config.register_cache({})
 _MEMOS: dict = config.register_cache({})
 
 
-def _index(ctx: Context) -> _Footprints:
+def _index(ctx: Context) -> Footprints:
     key = (hashlib.sha256(b"".join(ctx.fps_wkb)).hexdigest(), len(ctx.fps_wkb), ctx.centre)
     ix = _INDEXES.get(key)
     if ix is None:
         if len(_INDEXES) >= 4:
             _INDEXES.pop(next(iter(_INDEXES)))
-        ix = _INDEXES[key] = _Footprints(shapely.from_wkb(np.asarray(ctx.fps_wkb, dtype=object)), ctx.centre)
+        ix = _INDEXES[key] = Footprints(shapely.from_wkb(np.asarray(ctx.fps_wkb, dtype=object)), ctx.centre)
     return ix
 
 
@@ -665,16 +380,33 @@ def _progress(total: int, desc: str, quiet: bool):
     return tqdm(total=total, desc=desc, unit="release", file=sys.stderr, leave=False)
 
 
-def _batches(items: list, n_batches: int, overlap: bool) -> list[list]:
+def _batches(items: list, n_batches: int, overlap: bool, workers: int = 0) -> list[list]:
+    """``items`` cut into runs of consecutive items (with ``overlap``, each run shares its
+    last item with the next run's first).
+
+    ``workers``: the runs shrink as the work left does (each a quarter of what is left per
+    worker, none shorter than a 16th of an even share; ``n_batches`` is then not used): the
+    first are long (a worker pays once for what its memo lacks at a run's start), the last
+    short, so that no worker is left alone with a long run while the others wait."""
     n = len(items)
     size = max(1, math.ceil(n / max(1, n_batches)))
-    out = []
-    for start in range(0, n, size):
-        stop = min(n, start + size + (1 if overlap else 0))
+    sizes = [size] * math.ceil(n / size) if n else []
+    if workers > 1 and n:
+        least, sizes, left = math.ceil(n / (16 * workers)), [], n
+        while left > 0:
+            s = min(left, max(least, math.ceil(left / (2 * workers))))
+            sizes.append(s)
+            left -= s
+        if len(sizes) > 1 and sizes[-1] < least / 2:  # no run of a few items at the end
+            sizes[-2:] = [sizes[-2] + sizes[-1]]
+    out, start = [], 0
+    for s in sizes:
+        stop = min(n, start + s + (1 if overlap else 0))
         chunk = items[start:stop]
         if overlap and len(chunk) < 2:
             break
         out.append(chunk)
+        start += s
     return out
 
 
@@ -700,7 +432,7 @@ def run(
     n_items = len(items) - (1 if overlap else 0)
     serial = backend == "local" and (workers <= 1 or len(items) <= 4)
     n_batches = 1 if serial else max(workers * 4, math.ceil(len(items) / 64))
-    batches = _batches(items, n_batches, overlap)
+    batches = _batches(items, n_batches, overlap, 0 if serial else workers)
     bar = _progress(n_items, desc, quiet)
     results: list = [None] * len(batches)
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from pathlib import Path
 
@@ -433,3 +434,158 @@ def test_results_file_is_read_in_place_and_aligned(tmp_path, monkeypatch):
     data[-3] ^= 1  # a flipped bit in a number
     path.write_bytes(bytes(data))
     assert _runner._load_results(path) == {}
+
+
+def _grid_footprints(n: int = 12, step: float = 0.1):
+    """Squares (some rotated a little, so none is a box) tiling [0, n*step]²."""
+    out = []
+    for i in range(n):
+        for j in range(n):
+            sq = shapely.box(i * step, j * step, (i + 1) * step, (j + 1) * step)
+            out.append(shapely.affinity.rotate(sq, 3 * ((i + j) % 3), origin="centroid"))
+    return np.asarray(out, dtype=object)
+
+
+def _redrawn(old, change):
+    """``old`` with ``change`` added and carved out of it, as a new part (valid)."""
+    return shapely.get_parts(shapely.make_valid(change(old)))[0]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: shapely.union(p, shapely.box(0.55, 1.05, 0.61, 1.15)),  # a bulge on one edge
+        lambda p: shapely.difference(p, shapely.box(0.31, 0.31, 0.49, 0.49)),  # a hole round footprints
+        lambda p: shapely.difference(p, shapely.box(0.52, 0.52, 0.56, 0.57)),  # a hole inside one
+        lambda p: shapely.Polygon(p.exterior.coords[::-1], [r.coords for r in p.interiors]),  # same, reversed
+        lambda p: shapely.union(
+            p, shapely.box(0.05, 0.55, 0.15, 0.65).union(shapely.box(0.9, 0.1, 1.0, 0.3))
+        ),
+    ],
+)
+def test_a_part_redrawn_in_a_few_places_measures_as_measured_afresh(change):
+    """The footprints far from where a part was redrawn keep what its predecessor gave
+    (covered, cut or missed); every footprint gets exactly the numbers of measuring the
+    new part with no predecessor, bit for bit, and those near the change are tested."""
+    from mapdiff.history import _kernel as E
+
+    fps = _grid_footprints()
+    centre = E.rounded_centre(fps)
+    ix = E.Footprints(fps, centre)
+    old = shapely.difference(
+        shapely.Point(0.6, 0.6).buffer(0.5, quad_segs=32), shapely.box(0.62, 0.2, 0.78, 0.36)
+    )
+    new = _redrawn(old, change)
+    key = hashlib.blake2b(shapely.to_wkb(old), digest_size=16).digest()
+    _, f, a, c = E._measure_parts(ix, np.asarray([old], dtype=object), centre, {})
+    seen = {key: (f, a, c)}
+    before = E._Before([(old, key)], seen, {})
+    cand = np.sort(ix.tree.query(new))
+    kept = before.unchanged(ix, new, cand, b"new")
+    assert kept is not None
+    test, covered, cut = kept
+    assert len(test) < len(cand) and len(covered) and len(cut)
+    got = E._measure_parts(ix, np.asarray([new], dtype=object), centre, {}, before, [b"new"])
+    ref = E._measure_parts(ix, np.asarray([new], dtype=object), centre, {})
+    for x, y in zip(got, ref, strict=True):
+        assert np.array_equal(x, y)
+        assert x.tobytes() == y.tobytes()
+    # every footprint left as it was meets the new part as it met the old one
+    for j in np.concatenate([covered, cut]):
+        assert shapely.equals(shapely.intersection(new, fps[j]), shapely.intersection(old, fps[j]))
+
+
+def test_a_footprint_a_new_hole_swallows_is_tested_again():
+    """A hole cut round a footprint, far from every other change: no changed edge meets the
+    footprint's box, one point inside it tells that it changed side."""
+    from mapdiff.history import _kernel as E
+
+    fps = _grid_footprints()
+    centre = E.rounded_centre(fps)
+    ix = E.Footprints(fps, centre)
+    old = shapely.box(0.0, 0.0, 1.2, 1.2)
+    new = shapely.Polygon(old.exterior.coords, [shapely.box(0.28, 0.28, 0.52, 0.52).exterior.coords])
+    key = hashlib.blake2b(shapely.to_wkb(old), digest_size=16).digest()
+    _, f, a, c = E._measure_parts(ix, np.asarray([old], dtype=object), centre, {})
+    before = E._Before([(old, key)], {key: (f, a, c)}, {})
+    cand = np.sort(ix.tree.query(new))
+    test = before.unchanged(ix, new, cand, b"new")[0]
+    inside_hole = [k for k in range(len(fps)) if shapely.within(fps[k], shapely.box(0.28, 0.28, 0.52, 0.52))]
+    assert inside_hole and set(inside_hole) <= set(test.tolist())
+    got = E._measure_parts(ix, np.asarray([new], dtype=object), centre, {}, before, [b"new"])
+    ref = E._measure_parts(ix, np.asarray([new], dtype=object), centre, {})
+    assert all(np.array_equal(x, y) for x, y in zip(got, ref, strict=True))
+    assert not set(inside_hole) & set(got[1].tolist())
+
+
+def test_edges_among_other_edges_bit_for_bit():
+    from mapdiff.history import _kernel as E
+
+    rng = np.random.default_rng(3)
+    a = rng.random((500, 4))
+    b = np.vstack([a[::2], rng.random((100, 4))])
+    b[0, 1] = np.nextafter(b[0, 1], 2)  # one bit off: not the same edge
+    want = np.array([any((row == other).all() for other in b) for row in a])
+    assert np.array_equal(E._among(a, b), want)
+    assert not E._among(a, b[:0]).any() and E._among(a[:0], b).shape == (0,)
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+@pytest.mark.parametrize(("n", "workers"), [(769, 2), (769, 8), (27, 2), (5, 2), (2, 2), (50, 0)])
+def test_batches_shrink_towards_the_end_and_cover_every_item_once(n, workers, overlap):
+    from mapdiff.history import _engine as E
+
+    items = list(range(n))
+    batches = E._batches(items, max(4 * max(workers, 1), -(-n // 64)), overlap, workers)
+    if overlap:
+        assert all(b[-1] == nxt[0] for b, nxt in itertools.pairwise(batches))
+        assert [x for b in batches for x in b[: len(b) - 1]] + [batches[-1][-1]] == items
+    else:
+        assert [x for b in batches for x in b] == items
+    if workers > 1 and n > 100:
+        sizes = [len(b) for b in batches]
+        assert sizes[0] > 2 * sizes[-1] and max(sizes[-3:]) <= -(-n // (2 * workers)) // 4
+
+
+@pytest.mark.realdata
+def test_redrawn_parts_on_deepstate_give_the_numbers_of_measuring_afresh(monkeypatch):
+    """Consecutive DeepState releases measured on the hromadas of Donetsk Oblast, one run's
+    memo across them: the footprints a redrawn part left as they were are covered, cut or
+    missed as the predicates say, and every number is bit for bit that of the same run with
+    no predecessor used."""
+    from mapdiff.history import _engine as E, _kernel as K
+    from mapdiff.places.footprints import place_set
+
+    fps = place_set("hromadas of Donetsk Oblast", cache=False)
+    geoms = np.asarray([f.geometry for f in fps], dtype=object)
+    centre = E.rounded_centre(geoms)
+    ctx = E.Context(shapely.to_wkb(E.aoi_geometry_of(geoms)), (), centre, "deepstate", False, None)
+    days = ("20250601", "20250602", "20250603", "20250604")
+    paths = [shared_file(f"deepstate/deepstatemap_data_{d}.geojson") for d in days]
+    maps = [E.load_release(E.Release(str(p), None, None, p.name), ctx) for p in paths]
+
+    def measured(memo):
+        return [K.measure_footprints(m, geoms, centre, memo)[1] for m in maps]
+
+    memo: dict = {}
+    used = []
+    unchanged = K._Before.unchanged
+
+    def spy(self, ix, part, cand, key):
+        out = unchanged(self, ix, part, cand, key)
+        used.append(out is not None and len(out[0]) < len(cand))
+        if out is not None:  # what the predicates say of the footprints left as they were
+            _, covered, cut = out
+            assert shapely.covers(part, ix.fps[covered]).all()
+            assert shapely.intersects(part, ix.fps[cut]).all() and not shapely.covers(part, ix.fps[cut]).any()
+            rest = np.setdiff1d(cand, np.concatenate(out))
+            assert not shapely.intersects(part, ix.fps[rest]).any()
+        return out
+
+    monkeypatch.setattr(K._Before, "unchanged", spy)
+    fast = measured(memo)
+    assert any(used)  # a redrawn part left footprints as they were
+    monkeypatch.setattr(K._Before, "unchanged", lambda self, *a: None)
+    reference = measured({})
+    for a, b in zip(fast, reference, strict=True):
+        assert a.tobytes() == b.tobytes()
