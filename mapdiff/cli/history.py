@@ -71,17 +71,16 @@ def _run(args) -> int:
             {**p, "given_as": g, "id": f.id, "level": f.level}
             for p, g, f in zip(d["places"], args.place, fps, strict=True)
         ]
-    d["first_crossing"] = {
-        str(t): {
-            g: (None if r is None or str(r) == "NaT" else r.date().isoformat())
-            for g, r in zip(args.place, shares.first_crossing(threshold=t)["date"].tolist(), strict=True)
-        }
-        for t in thresholds
-    }
     given = dict(zip(frame.columns, args.place, strict=True))
     named = frame.copy()
     named.index = shares.to_frame().index
-    d["crossings"] = crossings(named, thresholds)
+    crossed = crossings(named, thresholds)  # per threshold, a row per place in column order
+    n = len(args.place)
+    d["first_crossing"] = {
+        str(t): {g: r["date"] for g, r in zip(args.place, crossed[i * n : (i + 1) * n], strict=True)}
+        for i, t in enumerate(thresholds)
+    }
+    d["crossings"] = crossed
     d["reversals"] = reversals(named, args.reversal_drop)
     for row in d["crossings"] + d["reversals"]:
         row["place"] = given.get(row["place"], row["place"])

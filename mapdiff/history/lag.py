@@ -52,6 +52,25 @@ def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
     seen = np.where(valid, np.arange(len(values))[:, None], -1)
     before = np.maximum.accumulate(seen, axis=0)  # the last valid row at or before each row
     index = frame.index
+    if isinstance(index, pd.DatetimeIndex) and values.shape[1]:
+        # every place at once (a date index): the same table as the rows below give
+        cols = np.arange(values.shape[1])
+        prev = np.where(any_hit & (first > 0), before[np.maximum(first - 1, 0), cols], -1)
+        has_prev = prev >= 0
+
+        def dates(rows, mask):  # a column of no date at all is typed as the loop's NaTs are
+            return index.take(rows).where(mask) if mask.any() else [pd.NaT] * len(mask)
+
+        return pd.DataFrame(
+            {
+                "threshold": np.full(values.shape[1], t),
+                "date": dates(first, any_hit),
+                "previous_date": dates(np.maximum(prev, 0), has_prev),
+                "share_before": np.where(has_prev, values[np.maximum(prev, 0), cols], np.nan),
+                "share_at": np.where(any_hit, values[first, cols], np.nan),
+            },
+            index=pd.Index(frame.columns.tolist(), name="place"),
+        )
     rows = []
     for j, place in enumerate(frame.columns):
         if any_hit[j]:
@@ -101,6 +120,9 @@ def crossings(frame, thresholds=(0.5, 0.9)) -> list[dict]:
     out = []
     for t in thresholds:
         fc = first_crossing(frame, threshold=t)
+        if _naive_dates(fc["date"]) and _naive_dates(fc["previous_date"]):
+            out += _crossing_rows(fc)
+            continue
         columns = (
             fc.index,
             fc["threshold"],
@@ -124,6 +146,50 @@ def crossings(frame, thresholds=(0.5, 0.9)) -> list[dict]:
                 }
             )
     return out
+
+
+def _naive_dates(column) -> bool:
+    """A column of dates without a time zone (numpy ``datetime64``)."""
+    return isinstance(column.dtype, np.dtype) and column.dtype.kind == "M"
+
+
+def _crossing_rows(fc) -> list[dict]:
+    """:func:`crossings`' rows of one threshold from its :func:`first_crossing` table, the
+    dates written and the gaps counted for every place at once (tz-naive dates)."""
+    hit, prev = fc["date"].to_numpy(), fc["previous_date"].to_numpy()
+    no_hit, no_prev = np.isnat(hit), np.isnat(prev)
+    both = ~no_hit & ~no_prev
+    day = np.timedelta64(1, "D")
+    gap = (np.where(both, hit - prev, np.timedelta64(0)) // day).tolist()
+    hit_iso = np.datetime_as_string(hit, unit="D").tolist()
+    prev_iso = np.datetime_as_string(prev, unit="D").tolist()
+    before, at = fc["share_before"].to_numpy(dtype=float), fc["share_at"].to_numpy(dtype=float)
+    return [
+        {
+            "place": place,
+            "threshold": th,
+            "previous_date": None if np_ else p,
+            "date": None if nh else h,
+            "gap_days": g if b else None,
+            "share_before": None if sb != sb else sb,
+            "share_at": None if sa != sa else sa,
+            # crossed already at the first release: when is not known from these releases
+            "already": not nh and np_,
+        }
+        for place, th, h, p, nh, np_, b, g, sb, sa in zip(
+            fc.index.tolist(),
+            fc["threshold"].to_numpy(dtype=float).tolist(),
+            hit_iso,
+            prev_iso,
+            no_hit.tolist(),
+            no_prev.tolist(),
+            both.tolist(),
+            gap,
+            before.tolist(),
+            at.tolist(),
+            strict=True,
+        )
+    ]
 
 
 def reversals(frame, min_drop: float = REVERSAL_DROP) -> list[dict]:
