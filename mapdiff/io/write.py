@@ -17,6 +17,7 @@ Where the provenance goes (a JSON object: which maps, which footprint, mapdiff v
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import warnings
@@ -139,11 +140,42 @@ def _fixed_rows(values, decimals: int) -> list[str] | None:
     >>> _fixed_rows(np.array([[0.5, np.nan, 1 / 3], [0.0, 0.0078125, 0.9999999]]), 6)
     ['0.500000,,0.333333\n', '0.000000,0.007812,1.000000\n']
     """
+
+    if values.size == 0:
+        return None
+    rows, cols = values.shape
+    step = max(1, 65536 // cols)  # blocks of rows: their arrays stay small (no page faults)
+    out: list[str] = []
+    for start in range(0, rows, step):
+        block = _fixed_block(values[start : start + step], decimals, *_digit_tables(decimals))
+        if block is None:
+            return None
+        out += block
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _digit_tables(decimals: int) -> tuple:
+    """(the head "d.d[d[d]]" of each integer below 10**(h + 1), the three digits of each
+    integer below 1000) as uint8 rows, for ``%.<decimals>f`` cells."""
+    import numpy as np
+
+    h = decimals - 3 * ((decimals - 1) // 3)
+    head = "".join(f"{i // 10**h}.{i % 10**h:0{h}d}" for i in range(10 ** (h + 1)))
+    three = "".join(f"{i:03d}" for i in range(1000))
+    return (
+        np.frombuffer(head.encode(), dtype=np.uint8).reshape(-1, 2 + h),
+        np.frombuffer(three.encode(), dtype=np.uint8).reshape(1000, 3),
+    )
+
+
+def _fixed_block(values, decimals: int, head, three) -> list[str] | None:
+    """:func:`_fixed_rows` of a block of rows."""
     import numpy as np
 
     present = ~np.isnan(values)
     v = np.where(present, values, 0.0)
-    if v.size == 0 or not ((v >= 0) & (v < 9.5) & ~np.signbit(v)).all():
+    if not ((v >= 0) & (v < 9.5) & ~np.signbit(v)).all():
         return None
     rows, cols = v.shape
     x = v.ravel() * 10**decimals
@@ -152,20 +184,14 @@ def _fixed_rows(values, decimals: int) -> list[str] | None:
     if near.any():
         fmt = f"%.{decimals}f"
         n[near] = [int((fmt % y).replace(".", "")) for y in v.ravel()[near].tolist()]
-    groups = (decimals - 1) // 3  # whole 3-digit groups after the head "d.d[d[d]]"
+    groups = (decimals - 1) // 3  # whole 3-digit groups after the head
     h = decimals - 3 * groups
-    head = np.frombuffer(
-        "".join(f"{i // 10**h}.{i % 10**h:0{h}d}" for i in range(10 ** (h + 1))).encode(), dtype=np.uint8
-    ).reshape(-1, 2 + h)
     width = decimals + 3  # the digits, the point and the separator
     cells = np.empty((n.size, width), dtype=np.uint8)
     cells[:, : 2 + h] = head[n // 1000**groups]
-    if groups:
-        three = np.frombuffer("".join(f"{i:03d}" for i in range(1000)).encode(), dtype=np.uint8)
-        three = three.reshape(1000, 3)
-        for j in range(groups):
-            at = 2 + h + 3 * j
-            cells[:, at : at + 3] = three[(n // 1000 ** (groups - 1 - j)) % 1000]
+    for j in range(groups):
+        at = 2 + h + 3 * j
+        cells[:, at : at + 3] = three[(n // 1000 ** (groups - 1 - j)) % 1000]
     cells[:, -1] = ord(",")
     cells = cells.reshape(rows, cols * width)
     cells[:, -1] = ord("\n")
