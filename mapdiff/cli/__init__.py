@@ -359,6 +359,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run the command line; returns the exit code."""
     words = sys.argv[1:] if argv is None else list(argv)
+    if words == ["--version"]:  # without the parser of every subcommand (and their imports)
+        from .._version import __version__
+
+        print(f"mapdiff {__version__}")
+        return EXIT_OK
     parser = build_parser(_command_in(words))
     _Parser.json_errors = "--json" in words
     args = parser.parse_args(words)
