@@ -20,6 +20,7 @@ from pathlib import Path
 #: parentheses over several lines, or on the line), as the stubs write their re-exports
 _RE_EXPORT = re.compile(r"^from[ \t]+(\.+[\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n]*)", re.MULTILINE)
 _COMMENT = re.compile(r"#[^\n]*")
+_DOCSTRING = re.compile(r"(\"\"\"|\'\'\')[\s\S]*?\1")
 
 
 def stub(init_file: str) -> dict[str, tuple[str, ...]]:
@@ -29,10 +30,11 @@ def stub(init_file: str) -> dict[str, tuple[str, ...]]:
     process's start); :func:`stub_by_ast` gives the same table (a test checks every stub).
     """
     text = Path(init_file).with_suffix(".pyi").read_text(encoding="utf-8")
+    text = _COMMENT.sub("", _DOCSTRING.sub("", text))
     table: dict[str, tuple[str, ...]] = {}
     for module, names in _RE_EXPORT.findall(text):
         found = []
-        for item in _COMMENT.sub("", names).strip("()").split(","):
+        for item in names.strip("()").split(","):
             words = item.split()
             if words:  # "name" or "name as alias"
                 found.append(words[-1])
