@@ -57,6 +57,7 @@ def _run(args) -> int:
         quiet=args.quiet or args.json,
     )
     frame = shares.to_frame()
+    dates = frame.index
     frame.columns = list(args.place)  # as given on the command line
     frame.index = [d.date().isoformat() for d in frame.index]
     frame.index.name = "date"
@@ -72,8 +73,7 @@ def _run(args) -> int:
             for p, g, f in zip(d["places"], args.place, fps, strict=True)
         ]
     given = dict(zip(frame.columns, args.place, strict=True))
-    named = frame.copy()
-    named.index = shares.to_frame().index
+    named = frame.set_axis(dates, axis=0)  # the given names, the dates as dates
     crossed = crossings(named, thresholds)  # per threshold, a row per place in column order
     n = len(args.place)
     d["first_crossing"] = {

@@ -85,7 +85,7 @@ def csv_text(frame, **kwargs) -> str:
 
     import pandas as pd
 
-    out = frame.copy()
+    out = frame.copy(deep=False)  # a column replaced below replaces it in this copy only
     for col, dtype in list(out.dtypes.items()):
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             out[col] = out[col].map(csv_cell)
