@@ -148,14 +148,40 @@ def bench_claim(data: Path, reps: int) -> None:
 
 
 # ------------------------------------------------------------------ cli
+def bytecode_state() -> str:
+    """How many of mapdiff's modules have a current .pyc (``make``'s install step compiles
+    them; under PYTHONDONTWRITEBYTECODE=1 nothing else writes them, and a process then
+    compiles every stale module again)."""
+    import importlib.util
+
+    current = total = 0
+    for src in sorted((ROOT / "mapdiff").rglob("*.py")):
+        total += 1
+        pyc = Path(importlib.util.cache_from_source(str(src)))
+        try:
+            head = pyc.read_bytes()[:16]
+        except OSError:
+            continue
+        st = src.stat()
+        current += head[8:12] == (int(st.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little") and head[12:16] == (
+            st.st_size & 0xFFFFFFFF
+        ).to_bytes(4, "little")
+    return f"bytecode current for {current} of {total} modules"
+
+
 def bench_cli(reps: int) -> None:
     cli = "import sys; from mapdiff.cli import main; sys.argv=['mapdiff','place','Pokrovsk','--json']; main()"
     bare = "import shapely, pyproj"
     times = {"cli": [], "bare": []}
+    cpu = {"cli": [], "bare": []}
     for _ in range(reps * 2):
-        times["cli"].append(run_py(cli))
-        times["bare"].append(run_py(bare))
+        for k, code in (("cli", cli), ("bare", bare)):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            times[k].append(run_py(code))
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[k].append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
     a, b = med(times["cli"]), med(times["bare"])
+    ca, cb = med(cpu["cli"]), med(cpu["bare"])
     row(
         "CLI `mapdiff place Pokrovsk --json` vs python -c 'import shapely, pyproj'",
         f"{a:.2f} s",
@@ -163,7 +189,8 @@ def bench_cli(reps: int) -> None:
         f"{a / b:.2f}x",
         "<= 2x",
         a / b <= 2,
-        "subprocesses, medians",
+        f"subprocesses, medians of {reps * 2} (best {min(times['cli']):.2f} s vs "
+        f"{min(times['bare']):.2f} s); CPU seconds {ca:.2f} vs {cb:.2f} ({ca / cb:.2f}x); {bytecode_state()}",
     )
 
 
@@ -550,10 +577,13 @@ def bench_history(data: Path, reps: int, workers: int, naive_days: int) -> None:
         f"mapdiff.Releases({pattern!r}).shares({PLACES4!r}, 'RU', workers={workers}, quiet=True)"
     )
     imports = "import mapdiff, mapdiff.history.releases"
-    warms, imps = [], []
+    warms, imps, cpu_warm, cpu_imp = [], [], [], []
     for _ in range(reps):
-        warms.append(run_py(warm_code))
-        imps.append(run_py(imports))
+        for times, cpu, code in ((warms, cpu_warm, warm_code), (imps, cpu_imp, imports)):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            times.append(run_py(code))
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
     t_warm, t_imp = med(warms), med(imps)
     warm = shares(pattern, PLACES4, workers)
     same_warm = warm.frame.equals(cold.frame)
@@ -590,7 +620,8 @@ def bench_history(data: Path, reps: int, workers: int, naive_days: int) -> None:
         f"+{t_warm - t_imp:.2f} s",
         "<= +0.1 s",
         t_warm - t_imp <= 0.1 and same_warm,
-        f"results cached by file identity; warm == cold: {same_warm}",
+        f"results cached by file identity; warm == cold: {same_warm}; CPU seconds {med(cpu_warm):.2f} vs "
+        f"{med(cpu_imp):.2f} (+{med(cpu_warm) - med(cpu_imp):.2f} s); {bytecode_state()}",
     )
 
 

@@ -174,13 +174,31 @@ def check_outputs(args) -> None:
     for dest, option in _OUTPUT_DESTS:
         out = getattr(args, dest, None)
         if isinstance(out, str) and out and out != "-":  # "-": stdout (track --csv)
-            refuse_overwrite(out, inputs, option)
+            refuse_overwrite(out, _may_be(out, inputs), option)
             if os.path.isdir(out) and args.command not in (
                 "fetch",
                 "demo",
                 "report",
             ):  # their --out is a folder
                 raise ArgumentError(f"{option} {out}: is a folder; give a file name")
+
+
+def _may_be(out: str, inputs: list[str]) -> list[str]:
+    """The ``inputs`` (existing files) that ``out`` may be, in order: those it is the same
+    file as, none when it does not exist (it cannot resolve to an existing file then), and
+    any input gone since. One ``stat`` each instead of resolving 769 release paths."""
+    try:
+        there = os.stat(out)
+    except OSError:
+        there = None
+    found = []
+    for item in inputs:
+        try:
+            if there is not None and os.path.samestat(there, os.stat(item)):
+                found.append(item)
+        except OSError:
+            found.append(item)
+    return found
 
 
 def add_map_options(p, place: bool = False) -> None:
@@ -341,6 +359,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run the command line; returns the exit code."""
     words = sys.argv[1:] if argv is None else list(argv)
+    if words == ["--version"]:  # without the parser of every subcommand (and their imports)
+        from .._version import __version__
+
+        print(f"mapdiff {__version__}")
+        return EXIT_OK
     parser = build_parser(_command_in(words))
     _Parser.json_errors = "--json" in words
     args = parser.parse_args(words)

@@ -57,6 +57,7 @@ def _run(args) -> int:
         quiet=args.quiet or args.json,
     )
     frame = shares.to_frame()
+    dates = frame.index
     frame.columns = list(args.place)  # as given on the command line
     frame.index = [d.date().isoformat() for d in frame.index]
     frame.index.name = "date"
@@ -71,17 +72,15 @@ def _run(args) -> int:
             {**p, "given_as": g, "id": f.id, "level": f.level}
             for p, g, f in zip(d["places"], args.place, fps, strict=True)
         ]
-    d["first_crossing"] = {
-        str(t): {
-            g: (None if r is None or str(r) == "NaT" else r.date().isoformat())
-            for g, r in zip(args.place, shares.first_crossing(threshold=t)["date"].tolist(), strict=True)
-        }
-        for t in thresholds
-    }
     given = dict(zip(frame.columns, args.place, strict=True))
-    named = frame.copy()
-    named.index = shares.to_frame().index
-    d["crossings"] = crossings(named, thresholds)
+    named = frame.set_axis(dates, axis=0)  # the given names, the dates as dates
+    crossed = crossings(named, thresholds)  # per threshold, a row per place in column order
+    n = len(args.place)
+    d["first_crossing"] = {
+        str(t): {g: r["date"] for g, r in zip(args.place, crossed[i * n : (i + 1) * n], strict=True)}
+        for i, t in enumerate(thresholds)
+    }
+    d["crossings"] = crossed
     d["reversals"] = reversals(named, args.reversal_drop)
     for row in d["crossings"] + d["reversals"]:
         row["place"] = given.get(row["place"], row["place"])

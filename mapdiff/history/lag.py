@@ -49,9 +49,33 @@ def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
     hits = valid & (values >= t - 1e-12)
     any_hit = hits.any(axis=0)
     first = hits.argmax(axis=0)
-    seen = np.where(valid, np.arange(len(values))[:, None], -1)
-    before = np.maximum.accumulate(seen, axis=0)  # the last valid row at or before each row
     index = frame.index
+    if isinstance(index, pd.DatetimeIndex) and values.shape[1]:
+        # every place at once (a date index): the same table as the rows below give. The
+        # last valid row before the first hit: the row before it, but in a place with gaps
+        prev = np.where(any_hit & (first > 0), first - 1, -1)
+        gappy = np.flatnonzero(any_hit & ~valid.all(axis=0))
+        if gappy.size:
+            before = _last_valid(valid[:, gappy])
+            k = first[gappy]
+            prev[gappy] = np.where(k > 0, before[np.maximum(k - 1, 0), np.arange(gappy.size)], -1)
+        has_prev = prev >= 0
+        cols = np.arange(values.shape[1])
+
+        def dates(rows, mask):  # a column of no date at all is typed as the loop's NaTs are
+            return index.take(rows).where(mask) if mask.any() else [pd.NaT] * len(mask)
+
+        return pd.DataFrame(
+            {
+                "threshold": np.full(values.shape[1], t),
+                "date": dates(first, any_hit),
+                "previous_date": dates(np.maximum(prev, 0), has_prev),
+                "share_before": np.where(has_prev, values[np.maximum(prev, 0), cols], np.nan),
+                "share_at": np.where(any_hit, values[first, cols], np.nan),
+            },
+            index=pd.Index(frame.columns.tolist(), name="place"),
+        )
+    before = _last_valid(valid)
     rows = []
     for j, place in enumerate(frame.columns):
         if any_hit[j]:
@@ -81,6 +105,12 @@ def first_crossing(frame, *, threshold=0.5) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("place")
 
 
+def _last_valid(valid):
+    """The last valid row at or before each row (-1 before the first), per column."""
+    seen = np.where(valid, np.arange(len(valid))[:, None], -1)
+    return np.maximum.accumulate(seen, axis=0)
+
+
 def crossings(frame, thresholds=(0.5, 0.9)) -> list[dict]:
     """Each place's first crossing of each threshold, as a range: the last release below it
     and the first at or above it, with the gap in days between them.
@@ -101,6 +131,9 @@ def crossings(frame, thresholds=(0.5, 0.9)) -> list[dict]:
     out = []
     for t in thresholds:
         fc = first_crossing(frame, threshold=t)
+        if _naive_dates(fc["date"]) and _naive_dates(fc["previous_date"]):
+            out += _crossing_rows(fc)
+            continue
         columns = (
             fc.index,
             fc["threshold"],
@@ -126,6 +159,50 @@ def crossings(frame, thresholds=(0.5, 0.9)) -> list[dict]:
     return out
 
 
+def _naive_dates(column) -> bool:
+    """A column of dates without a time zone (numpy ``datetime64``)."""
+    return isinstance(column.dtype, np.dtype) and column.dtype.kind == "M"
+
+
+def _crossing_rows(fc) -> list[dict]:
+    """:func:`crossings`' rows of one threshold from its :func:`first_crossing` table, the
+    dates written and the gaps counted for every place at once (tz-naive dates)."""
+    hit, prev = fc["date"].to_numpy(), fc["previous_date"].to_numpy()
+    no_hit, no_prev = np.isnat(hit), np.isnat(prev)
+    both = ~no_hit & ~no_prev
+    day = np.timedelta64(1, "D")
+    gap = (np.where(both, hit - prev, np.timedelta64(0)) // day).tolist()
+    hit_iso = np.datetime_as_string(hit, unit="D").tolist()
+    prev_iso = np.datetime_as_string(prev, unit="D").tolist()
+    before, at = fc["share_before"].to_numpy(dtype=float), fc["share_at"].to_numpy(dtype=float)
+    return [
+        {
+            "place": place,
+            "threshold": th,
+            "previous_date": None if np_ else p,
+            "date": None if nh else h,
+            "gap_days": g if b else None,
+            "share_before": None if sb != sb else sb,
+            "share_at": None if sa != sa else sa,
+            # crossed already at the first release: when is not known from these releases
+            "already": not nh and np_,
+        }
+        for place, th, h, p, nh, np_, b, g, sb, sa in zip(
+            fc.index.tolist(),
+            fc["threshold"].to_numpy(dtype=float).tolist(),
+            hit_iso,
+            prev_iso,
+            no_hit.tolist(),
+            no_prev.tolist(),
+            both.tolist(),
+            gap,
+            before.tolist(),
+            at.tolist(),
+            strict=True,
+        )
+    ]
+
+
 def reversals(frame, min_drop: float = REVERSAL_DROP) -> list[dict]:
     """Falls of at least ``min_drop`` in a place's share between consecutive releases.
 
@@ -146,6 +223,8 @@ def reversals(frame, min_drop: float = REVERSAL_DROP) -> list[dict]:
         raise ArgumentError(f"min_drop {min_drop!r} is not a share in (0, 1]")
     out = []
     values = frame.to_numpy(dtype=float)
+    if isinstance(frame.index, pd.DatetimeIndex) and frame.index.tz is None and values.size:
+        return _reversal_rows(frame.index, frame.columns.tolist(), values, float(min_drop) - 1e-12)
     for j, place in enumerate(frame.columns):
         rows = np.flatnonzero(~np.isnan(values[:, j]))  # the place's series without its gaps
         v = values[rows, j]
@@ -161,6 +240,35 @@ def reversals(frame, min_drop: float = REVERSAL_DROP) -> list[dict]:
                 }
             )
     return out
+
+
+def _reversal_rows(index, places: list, values, least: float) -> list[dict]:
+    """:func:`reversals`' rows, in place then date order, from a tz-naive date index: a
+    place with no missing share compares each release with the one before, all such places
+    at once; a place with gaps compares its shares without them, one place at a time."""
+    gappy = np.isnan(values).any(axis=0)
+    fell = values[:-1] - values[1:] >= least  # False where either share is missing
+    fell[:, gappy] = False
+    j, k = np.nonzero(fell.T)  # by place, then by date
+    found = list(zip(j.tolist(), k.tolist(), (k + 1).tolist(), strict=True))
+    for c in np.flatnonzero(gappy).tolist():
+        rows = np.flatnonzero(~np.isnan(values[:, c]))  # the place's series without its gaps
+        v = values[rows, c]
+        hit = np.flatnonzero(v[:-1] - v[1:] >= least)
+        found += zip([c] * len(hit), rows[hit].tolist(), rows[hit + 1].tolist(), strict=True)
+    found.sort()
+    iso = np.datetime_as_string(index.to_numpy(), unit="D").tolist()
+    return [
+        {
+            "place": places[c],
+            "from_date": iso[a],
+            "to_date": iso[b],
+            "share_from": float(values[a, c]),
+            "share_to": float(values[b, c]),
+            "drop": float(values[a, c] - values[b, c]),
+        }
+        for c, a, b in found
+    ]
 
 
 # ======================================================================= source lag

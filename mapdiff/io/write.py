@@ -17,7 +17,9 @@ Where the provenance goes (a JSON object: which maps, which footprint, mapdiff v
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -83,7 +85,7 @@ def csv_text(frame, **kwargs) -> str:
 
     import pandas as pd
 
-    out = frame.copy()
+    out = frame.copy(deep=False)  # a column replaced below replaces it in this copy only
     for col, dtype in list(out.dtypes.items()):
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             out[col] = out[col].map(csv_cell)
@@ -101,6 +103,11 @@ def csv_text(frame, **kwargs) -> str:
 
         out.iloc[:0].to_csv(buf, lineterminator="\n", **kwargs)
         values = out.to_numpy(dtype=float)
+        fixed = _FIXED.fullmatch(kwargs["float_format"])
+        rows = _fixed_rows(values, int(fixed.group(1))) if fixed else None
+        if rows is not None:  # a table of shares: every cell's digits made at once
+            buf.write("".join(f"{label},{text}" for label, text in zip(out.index, rows, strict=True)))
+            return buf.getvalue()
         row = ",".join([kwargs["float_format"]] * out.shape[1])
         blank = np.isnan(values).any(axis=1).tolist()
         for label, v, nan in zip(out.index, values.tolist(), blank, strict=True):
@@ -110,6 +117,90 @@ def csv_text(frame, **kwargs) -> str:
         return buf.getvalue()
     out.to_csv(buf, lineterminator="\n", **kwargs)
     return buf.getvalue()
+
+
+#: a fixed-point ``float_format`` :func:`_fixed_rows` writes: ``%.6f`` (1 to 9 decimals)
+_FIXED = re.compile(r"%\.([1-9])f")
+
+
+def _fixed_rows(values, decimals: int) -> list[str] | None:
+    r"""Each row of the float array ``values`` as ``%.<decimals>f`` cells joined by commas and
+    ended by a newline, a NaN an empty cell, as ``float_format % value`` writes each; None
+    unless every number is in [0, 9.5) (not -0.0 nor inf), as shares are.
+
+    The cells are made in numpy, not one ``%`` per value: the value times 10**decimals
+    rounded to an integer, whose digits are read from tables of 3-digit groups. Python's
+    ``%`` rounds the exact binary value correctly; the product's own rounding error (under
+    1e-6 of a unit here) could only change that integer where the product lies that close
+    to a half, so the values within 1e-3 of one are formatted by ``%`` itself.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _fixed_rows(np.array([[0.5, np.nan, 1 / 3], [0.0, 0.0078125, 0.9999999]]), 6)
+    ['0.500000,,0.333333\n', '0.000000,0.007812,1.000000\n']
+    """
+
+    if values.size == 0:
+        return None
+    rows, cols = values.shape
+    step = max(1, 65536 // cols)  # blocks of rows: their arrays stay small (no page faults)
+    out: list[str] = []
+    for start in range(0, rows, step):
+        block = _fixed_block(values[start : start + step], decimals, *_digit_tables(decimals))
+        if block is None:
+            return None
+        out += block
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _digit_tables(decimals: int) -> tuple:
+    """(the head "d.d[d[d]]" of each integer below 10**(h + 1), the three digits of each
+    integer below 1000) as uint8 rows, for ``%.<decimals>f`` cells."""
+    import numpy as np
+
+    h = decimals - 3 * ((decimals - 1) // 3)
+    head = "".join(f"{i // 10**h}.{i % 10**h:0{h}d}" for i in range(10 ** (h + 1)))
+    three = "".join(f"{i:03d}" for i in range(1000))
+    return (
+        np.frombuffer(head.encode(), dtype=np.uint8).reshape(-1, 2 + h),
+        np.frombuffer(three.encode(), dtype=np.uint8).reshape(1000, 3),
+    )
+
+
+def _fixed_block(values, decimals: int, head, three) -> list[str] | None:
+    """:func:`_fixed_rows` of a block of rows."""
+    import numpy as np
+
+    present = ~np.isnan(values)
+    v = np.where(present, values, 0.0)
+    if not ((v >= 0) & (v < 9.5) & ~np.signbit(v)).all():
+        return None
+    rows, cols = v.shape
+    x = v.ravel() * 10**decimals
+    n = np.rint(x).astype(np.int64)
+    near = np.abs(x - np.floor(x) - 0.5) < 1e-3  # near a half: rounded as ``%`` rounds it
+    if near.any():
+        fmt = f"%.{decimals}f"
+        n[near] = [int((fmt % y).replace(".", "")) for y in v.ravel()[near].tolist()]
+    groups = (decimals - 1) // 3  # whole 3-digit groups after the head
+    h = decimals - 3 * groups
+    width = decimals + 3  # the digits, the point and the separator
+    cells = np.empty((n.size, width), dtype=np.uint8)
+    cells[:, : 2 + h] = head[n // 1000**groups]
+    for j in range(groups):
+        at = 2 + h + 3 * j
+        cells[:, at : at + 3] = three[(n // 1000 ** (groups - 1 - j)) % 1000]
+    cells[:, -1] = ord(",")
+    cells = cells.reshape(rows, cols * width)
+    cells[:, -1] = ord("\n")
+    if present.all():
+        return [r.tobytes().decode("ascii") for r in cells]
+    keep = np.ones((rows, cols, width), dtype=bool)
+    keep[:, :, :-1] = present[:, :, None]  # a missing value keeps only its separator
+    keep = keep.reshape(rows, cols * width)
+    return [c[k].tobytes().decode("ascii") for c, k in zip(cells, keep, strict=True)]
 
 
 def _plain_floats(frame, kwargs) -> bool:
