@@ -327,6 +327,42 @@ def test_few_imports_of_another_modules_private_names():
     assert len(found) <= MAX_PRIVATE_IMPORTS, "give them a public name in their module:\n" + "\n".join(found)
 
 
+#: Underscore attributes read across modules on purpose: the result protocol's hooks (as
+#: IPython's ``_repr_html_``) that writers and figures call, and other libraries' own.
+PROTOCOL_HOOKS = {"_class_style", "_export_provenance", "_exit", "_get_renderer"}
+MAX_PRIVATE_ATTRIBUTE_READS = 2
+
+
+def _private_attribute_reads(f: Path) -> list[str]:
+    """``obj._name`` reads where no object of this module defines ``_name`` (a function,
+    a class, an assignment or an attribute set): another module's private state."""
+    tree = ast.parse(f.read_text(encoding="utf-8"))
+    defined = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            defined.add(node.attr)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            defined.add(node.id)
+    return [
+        f"{f.relative_to(PACKAGE)}:{node.lineno} {ast.unparse(node)}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+        and node.attr not in defined | PROTOCOL_HOOKS
+        and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+    ]
+
+
+def test_few_reads_of_another_modules_private_attributes():
+    """Other modules never read a module's or an object's private state (STYLE: "speed
+    without hidden state"); the two left are Releases' measuring calls the tracker makes."""
+    found = [hit for f in _library_files() for hit in _private_attribute_reads(f)]
+    assert len(found) <= MAX_PRIVATE_ATTRIBUTE_READS, "give them a public name:\n" + "\n".join(found)
+
+
 def test_few_imports_inside_functions():
     """An import of our own inside a function needs a reason (a cycle, or a heavy optional
     dependency kept off `import mapdiff`); a plot/explore delegate importing draw has one."""

@@ -189,7 +189,7 @@ def _results_file(ctx: Context) -> Path:
         h.update(part.encode() + b"\0")
     for w in ctx.fps_wkb:
         h.update(w + b"\0")
-    return _cache.cache_dir(ctx.cache_dir) / f"{h.hexdigest()}{_cache._RESULTS_SUFFIX}"
+    return _cache.cache_dir(ctx.cache_dir) / f"{h.hexdigest()}{_cache.RESULTS_SUFFIX}"
 
 
 def _load_results(path: Path) -> dict:

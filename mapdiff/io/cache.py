@@ -55,6 +55,7 @@ from .gate import read_input_bytes
 
 __all__ = [
     "CACHE_ENV",
+    "RESULTS_SUFFIX",
     "bound",
     "cache_dir",
     "clear",
@@ -73,7 +74,7 @@ CACHE_ENV = _dirs.CACHE_ENV
 _MAGIC = b"MAPDIFF-RELEASE-2\n"
 _FORMAT = 2
 _SUFFIX = ".mdr"
-_RESULTS_SUFFIX = ".mds"  # results by file identity, written by mapdiff.history._engine
+RESULTS_SUFFIX = ".mds"  # results by file identity, written by mapdiff.history._engine
 _DETECT_SUFFIX = ".mdp"  # which profile a file's content was recognised as
 _PLACES_SUFFIX = ".mdf"  # the footprints of a set of places (place_set("hromadas"))
 _PLACES_MAGIC = b"MAPDIFF-PLACES-1\n"
@@ -370,7 +371,7 @@ def bound(directory=None, limit: int | None = None) -> int:
     limit = max_bytes() if limit is None else limit
     folder = cache_dir(directory)
     found = []
-    for suffix in (_SUFFIX, _RESULTS_SUFFIX, _DETECT_SUFFIX, _PLACES_SUFFIX):
+    for suffix in (_SUFFIX, RESULTS_SUFFIX, _DETECT_SUFFIX, _PLACES_SUFFIX):
         for p in folder.glob(f"*{suffix}"):
             try:
                 st = p.stat()
@@ -411,7 +412,7 @@ def prune(older_than_days: float = 30.0, directory=None) -> int:
                 n += 1
         except FileNotFoundError:
             continue
-    more = (_RESULTS_SUFFIX, _DETECT_SUFFIX, _PLACES_SUFFIX)
+    more = (RESULTS_SUFFIX, _DETECT_SUFFIX, _PLACES_SUFFIX)
     for p in [q for suffix in more for q in folder.glob(f"*{suffix}")]:
         # measured results of runs (mapdiff.history._engine), recognised sources, sets of places
         try:
