@@ -40,6 +40,53 @@ def shared_file(rel: str) -> Path:
     return path
 
 
+#: The read cache of this test process: its own temporary folder (one per xdist worker), kept
+#: for the whole session so reads stay warm across tests, and never the user's cache.
+_SESSION_CACHE: str | None = None
+
+
+class _KeepSessionCache:
+    """A doctest (mapdiff/_dirs.py) deletes the variable: set it again before the next test,
+    doctests of mapdiff/ included (a plugin object, not a hook of this folder's conftest)."""
+
+    @staticmethod
+    def pytest_runtest_setup(item):
+        if not os.environ.get("MAPDIFF_CACHE_DIR"):
+            os.environ["MAPDIFF_CACHE_DIR"] = _SESSION_CACHE
+
+
+def pytest_configure(config):
+    global _SESSION_CACHE
+    named = os.environ.get("MAPDIFF_CACHE_DIR")
+    if named and named != os.environ.get("MAPDIFF_TEST_SESSION_CACHE"):
+        return  # the person running the tests named one (not the xdist controller's)
+    import tempfile
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    _SESSION_CACHE = tempfile.mkdtemp(prefix=f"mapdiff-test-cache-{worker}-")
+    os.environ["MAPDIFF_CACHE_DIR"] = os.environ["MAPDIFF_TEST_SESSION_CACHE"] = _SESSION_CACHE
+    config.pluginmanager.register(_KeepSessionCache(), "mapdiff-session-cache")
+
+
+def pytest_sessionfinish(session):
+    if _SESSION_CACHE:
+        import shutil
+
+        shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test`: ``-n auto --dist loadgroup``), the tests of a module
+    with a module-scoped fixture run on one worker, so that fixture is built once, not once
+    per worker; every other test goes to whichever worker is free."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        if any(d and d[-1].scope in ("module", "class", "package") for d in defs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
@@ -80,7 +127,7 @@ def cli(capsys, monkeypatch, tmp_path_factory):
     """
     from mapdiff.cli import main
 
-    if not os.environ.get("MAPDIFF_CACHE_DIR"):
+    if os.environ.get("MAPDIFF_CACHE_DIR", "") in ("", _SESSION_CACHE):
         monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
     def run(*args, env=None) -> CliResult:
