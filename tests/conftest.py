@@ -9,9 +9,15 @@ from pathlib import Path
 import pyproj
 import pytest
 import shapely
+from hypothesis import settings
 
 from mapdiff import normalise
 from mapdiff.labels import Label
+
+# Hypothesis: no per-example deadline anywhere (a timed assert; on a loaded machine or
+# under xdist it fails at random). Each test keeps its own max_examples.
+settings.register_profile("mapdiff", deadline=None)
+settings.load_profile("mapdiff")
 
 ROOT = Path(__file__).resolve().parent.parent
 #: ../shared beside the checkout (as in CI), or $MAPDIFF_SHARED (a worktree elsewhere)
