@@ -81,18 +81,6 @@ def pytest_sessionfinish(session):
         shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`make test`: ``-n auto --dist loadgroup``), the tests of a module
-    with a module-scoped fixture run on one worker, so that fixture is built once, not once
-    per worker; every other test goes to whichever worker is free."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
-        if any(d and d[-1].scope in ("module", "class", "package") for d in defs.values()):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

@@ -324,8 +324,8 @@ def real_files(source: str) -> list[Path]:
 
 
 def every_real_file() -> list:
-    """(source, path) of every real file, one test each (they spread over the xdist workers);
-    a source whose folder is absent or empty is one test that skips saying so."""
+    """(source, path) of every real file, one test each (a failure names its file, and the
+    others still run); a source whose folder is absent or empty is one test that skips."""
     params = []
     for source in FOLDERS:
         files = real_files(source)
