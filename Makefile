@@ -21,8 +21,11 @@ $(STAMP): $(BIN)/python pyproject.toml setup.cfg Makefile
 demo: $(STAMP)
 	$(BIN)/mapdiff demo --out out
 
+# the suite on every core (pytest-xdist: one module per worker at a time, so module fixtures
+# are built once; each worker its own read cache, tests/conftest.py);
+# `$(BIN)/python -m pytest` alone runs it in one process
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check mapdiff tests benchmarks tools

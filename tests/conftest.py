@@ -9,9 +9,15 @@ from pathlib import Path
 import pyproj
 import pytest
 import shapely
+from hypothesis import settings
 
 from mapdiff import normalise
 from mapdiff.labels import Label
+
+# Hypothesis: no per-example deadline anywhere (a timed assert; on a loaded machine or
+# under xdist it fails at random). Each test keeps its own max_examples.
+settings.register_profile("mapdiff", deadline=None)
+settings.load_profile("mapdiff")
 
 ROOT = Path(__file__).resolve().parent.parent
 #: ../shared beside the checkout (as in CI), or $MAPDIFF_SHARED (a worktree elsewhere)
@@ -38,6 +44,41 @@ def shared_file(rel: str) -> Path:
     if not path.exists():
         pytest.skip(f"real data not available: {path} is absent (needs ../shared/data)")
     return path
+
+
+#: The read cache of this test process: its own temporary folder (one per xdist worker), kept
+#: for the whole session so reads stay warm across tests, and never the user's cache.
+_SESSION_CACHE: str | None = None
+
+
+class _KeepSessionCache:
+    """A doctest (mapdiff/_dirs.py) deletes the variable: set it again before the next test,
+    doctests of mapdiff/ included (a plugin object, not a hook of this folder's conftest)."""
+
+    @staticmethod
+    def pytest_runtest_setup(item):
+        if not os.environ.get("MAPDIFF_CACHE_DIR"):
+            os.environ["MAPDIFF_CACHE_DIR"] = _SESSION_CACHE
+
+
+def pytest_configure(config):
+    global _SESSION_CACHE
+    named = os.environ.get("MAPDIFF_CACHE_DIR")
+    if named and named != os.environ.get("MAPDIFF_TEST_SESSION_CACHE"):
+        return  # the person running the tests named one (not the xdist controller's)
+    import tempfile
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    _SESSION_CACHE = tempfile.mkdtemp(prefix=f"mapdiff-test-cache-{worker}-")
+    os.environ["MAPDIFF_CACHE_DIR"] = os.environ["MAPDIFF_TEST_SESSION_CACHE"] = _SESSION_CACHE
+    config.pluginmanager.register(_KeepSessionCache(), "mapdiff-session-cache")
+
+
+def pytest_sessionfinish(session):
+    if _SESSION_CACHE:
+        import shutil
+
+        shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 @pytest.fixture
@@ -80,7 +121,7 @@ def cli(capsys, monkeypatch, tmp_path_factory):
     """
     from mapdiff.cli import main
 
-    if not os.environ.get("MAPDIFF_CACHE_DIR"):
+    if os.environ.get("MAPDIFF_CACHE_DIR", "") in ("", _SESSION_CACHE):
         monkeypatch.setenv("MAPDIFF_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
     def run(*args, env=None) -> CliResult:

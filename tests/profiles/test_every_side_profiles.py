@@ -323,31 +323,41 @@ def real_files(source: str) -> list[Path]:
     return sorted((SHARED_DATA / folder).glob(glob))
 
 
+def every_real_file() -> list:
+    """(source, path) of every real file, one test each (a failure names its file, and the
+    others still run); a source whose folder is absent or empty is one test that skips."""
+    params = []
+    for source in FOLDERS:
+        files = real_files(source)
+        params += [pytest.param(source, p, id=f"{source}-{p.name}") for p in files]
+        if not files:
+            params.append(pytest.param(source, None, id=f"{source}-absent"))
+    return params
+
+
 @pytest.mark.realdata
 @pytest.mark.slow
-@pytest.mark.parametrize("source", list(FOLDERS))
-def test_every_real_file_reads_and_measures_like_geod(source):
-    files = real_files(source)
-    if not files:
+@pytest.mark.parametrize(("source", "path"), every_real_file())
+def test_every_real_file_reads_and_measures_like_geod(source, path):
+    if path is None:
         pytest.skip(f"real data not available: {SHARED_DATA / FOLDERS[source][0]} is absent")
     ukraine = drawn_extent("ukraine")  # drawn land counts on land and coastal water
-    for path in files:
-        m = mapdiff.read_map(path)
-        assert m.source == source, path.name
-        assert m.as_of is not None, path.name
-        d = m.to_dict()  # what `mapdiff info --json` prints
-        assert d["has_grey"] == (source.startswith("deepstate"))
-        ru, grey = reference(source, path)
-        if ru.is_empty and source == "owl":  # a failed conversion day (20251230.json)
-            assert m.coverage.is_empty and "empty_release" in {r["repair"] for r in d["report"]["repairs"]}
-            assert m.areas(aoi=shapely.box(37, 48, 37.2, 48.2)).keys() == {mapdiff.labels.NOT_COVERED}
-            continue
-        want_ru = geod_km2(shapely.intersection(ru, ukraine))
-        assert m.area(RU) == pytest.approx(want_ru, rel=1e-3), path.name
-        if source.startswith("deepstate"):
-            want_grey = geod_km2(shapely.intersection(grey, ukraine))
-            got = m.area(GREY) if GREY in m.labels else 0.0
-            assert got == pytest.approx(want_grey, rel=1e-3, abs=1e-3), path.name
+    m = mapdiff.read_map(path)
+    assert m.source == source, path.name
+    assert m.as_of is not None, path.name
+    d = m.to_dict()  # what `mapdiff info --json` prints
+    assert d["has_grey"] == (source.startswith("deepstate"))
+    ru, grey = reference(source, path)
+    if ru.is_empty and source == "owl":  # a failed conversion day (20251230.json)
+        assert m.coverage.is_empty and "empty_release" in {r["repair"] for r in d["report"]["repairs"]}
+        assert m.areas(aoi=shapely.box(37, 48, 37.2, 48.2)).keys() == {mapdiff.labels.NOT_COVERED}
+        return
+    want_ru = geod_km2(shapely.intersection(ru, ukraine))
+    assert m.area(RU) == pytest.approx(want_ru, rel=1e-3), path.name
+    if source.startswith("deepstate"):
+        want_grey = geod_km2(shapely.intersection(grey, ukraine))
+        got = m.area(GREY) if GREY in m.labels else 0.0
+        assert got == pytest.approx(want_grey, rel=1e-3, abs=1e-3), path.name
 
 
 @pytest.mark.realdata
