@@ -113,8 +113,11 @@ def aoi_place(aoi):
     return as_footprint(aoi) if names_place(aoi) else None
 
 
-def resolve_aoi(aoi, maps):
-    """AOI as a lon/lat geometry: Footprint / geometry / place name / None (union of extents)."""
+def resolve_aoi(aoi, maps, *, km2: float | None = None):
+    """AOI as a lon/lat geometry: Footprint / geometry / place name / None (union of extents).
+
+    ``km2``: the AOI's km² when already known (the whole-front comparison measures it from
+    its pieces): the emptiness check reads it instead of projecting the AOI once more."""
     if aoi is None:
         feet = [m.footprint for m in maps]
         first = feet[0]
@@ -134,7 +137,7 @@ def resolve_aoi(aoi, maps):
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
     geom = polygonal_parts(np.array([geom], dtype=object))[0]
-    if geom.is_empty or area_km2(geom) <= 0:
+    if geom.is_empty or (area_km2(geom) if km2 is None else km2) <= 0:
         raise EmptyMapError(
             "the area of interest is empty: give a polygon with area, or maps that cover something"
         )

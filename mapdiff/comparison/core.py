@@ -779,7 +779,7 @@ def compare(
     return Comparison(
         a,
         b,
-        geom if geom is not None else (lambda: resolve_aoi(None, (a, b))),
+        geom if geom is not None else (lambda: resolve_aoi(None, (a, b), km2=aoi_km2)),
         aoi_km2,
         Pieces(table, geoms, lazy, proj),
         float(noise_m),

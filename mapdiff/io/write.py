@@ -28,7 +28,6 @@ from .._version import __version__
 from ..errors import ArgumentError, MissingDependencyError, bounded_text
 from .atomic import atomic_path, refuse_overwrite, write_text
 from .gate import ogr_driver, read_input_bytes, safe_gdal
-from .qgis import add_layer_style
 
 __all__ = [
     "PROVENANCE_KEY",
@@ -348,6 +347,8 @@ def write_gdf(
         # the layer is named after the target, not the temporary file
         pyogrio.write_dataframe(gdf, tmp, driver=driver, layer=layer, **kwargs)
         if driver == "GPKG" and style and "class" in gdf.columns:
+            from .qgis import add_layer_style  # xml.sax.saxutils pulls urllib, http, email, ssl
+
             cats = {k: tuple(v[:2]) for k, v in style.items()}
             kinds = {k: v[2] for k, v in style.items() if len(v) > 2}
             add_layer_style(tmp, layer, cats, kinds=kinds, description="mapdiff classes, project palette")

@@ -367,6 +367,25 @@ def test_displacement_stats_equal_the_point_by_point_reference(parts_a, parts_b)
     _same_stats(C.displacement_stats(a, b, unproj), L.displacement_stats_reference(a, b, unproj))
 
 
+def test_displacement_stats_distances_are_each_points_distance_to_the_line():
+    """The nearest-segment tree (nodes of 4) changes no distance: on the same sample points,
+    the stats equal those of ``shapely.distance`` to the whole other line, bit for bit."""
+    rng = np.random.default_rng(28)
+
+    def walk(n):
+        return shapely.MultiLineString([np.cumsum(rng.normal(0.0, 80.0, (400, 2)), axis=0) for _ in range(n)])
+
+    a, b = walk(4), walk(5)
+
+    def unproj(xy):
+        return xy
+
+    step = max(50.0, (a.length + b.length) / 20000.0)
+    pa, pb = L.sample_lines(a, step), L.sample_lines(b, step)
+    dist = np.concatenate([shapely.distance(pa, b), shapely.distance(pb, a)])
+    assert L.displacement_stats(a, b, unproj) == L._stats(np.concatenate([pa, pb]), dist, unproj)
+
+
 @pytest.mark.parametrize(
     ("rel_a", "rel_b", "aoi"),
     [

@@ -248,3 +248,24 @@ def test_a_map_whose_coverage_was_replaced_takes_the_tiled_path(tmp_path, monkey
     c = mapdiff.compare(smaller, b)
     assert not callable(c._aoi)
     _same(c, _tiled(smaller, b, monkeypatch), atol=1e-9)
+
+
+def test_the_aoi_built_when_asked_is_not_measured_again(tmp_path, monkeypatch):
+    """The whole-front AOI, built when asked, is ``resolve_aoi(None, maps)`` exactly; its
+    emptiness check reads the km² compare() measured from the pieces (no projection of it)."""
+    import mapdiff.comparison._common as common
+    from mapdiff.errors import EmptyMapError
+
+    a = _read(tmp_path, "a", [COAST_A, INLAND])
+    b = _read(tmp_path, "b", [COAST_B, shapely.box(37.05, 48.0, 37.25, 48.2)])
+    fast = mapdiff.compare(a, b)
+    assert callable(fast._aoi)
+    measured = []
+    monkeypatch.setattr(common, "area_km2", lambda g, **kw: measured.append(g) or area_km2(g, **kw))
+    built = fast.aoi
+    assert measured == []
+    direct = common.resolve_aoi(None, (a, b))
+    assert len(measured) == 1 and shapely.equals_exact(built, direct, 0.0)
+    assert area_km2(direct) == pytest.approx(fast.aoi_km2, rel=1e-9)
+    with pytest.raises(EmptyMapError):
+        common.resolve_aoi(None, (a, b), km2=0.0)
