@@ -17,12 +17,12 @@ Where the provenance goes (a JSON object: which maps, which footprint, mapdiff v
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import warnings
 from pathlib import Path
 
+from .. import config
 from .._json import jsonable
 from .._version import __version__
 from ..errors import ArgumentError, MissingDependencyError, bounded_text
@@ -153,7 +153,7 @@ def _fixed_rows(values, decimals: int) -> list[str] | None:
     return out
 
 
-@functools.lru_cache(maxsize=4)
+@config.cached(maxsize=4)
 def _digit_tables(decimals: int) -> tuple:
     """(the head "d.d[d[d]]" of each integer below 10**(h + 1), the three digits of each
     integer below 1000) as uint8 rows, for ``%.<decimals>f`` cells."""
