@@ -111,9 +111,17 @@ def _run(args) -> int:
         d["duplicates_dropped"] = list(series.duplicates)
     approx = [f.name for f in fps if f.approximate]
     lines = [
-        f"{series.source}: {len(series)} releases {series.dates[0]}..{series.dates[-1]}, "
+        f"{series.source}: {len(series)} release{'s' if len(series) != 1 else ''} "
+        f"{series.dates[0]}..{series.dates[-1]}, "
         f"share held by {args.side} (grey counts for {args.policy})"
     ]
+    if series.duplicates:
+        n = len(series.duplicates)
+        lines.append(
+            f"{n} file{'s' if n > 1 else ''} left out, each dated like a later file (the last file of a date "
+            f"is that date's release; all named in --json): {', '.join(series.duplicates[:3])}"
+            + (", ..." if n > 3 else "")
+        )
     if approx and len(fps) > _SHOWN:
         lines.append(
             f"APPROXIMATE footprints for {len(approx)} of the {len(fps)} places (discs round a town's "

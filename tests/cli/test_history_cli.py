@@ -54,6 +54,23 @@ def test_history_csv_and_json(tmp_path, run):
     assert d["shares"]["Pokrovsk"][-1] == float(rows[-1][1])
 
 
+def test_history_says_which_files_a_later_file_of_their_date_replaced(tmp_path, run):
+    import shutil
+
+    src = mapdiff.sample_path("2025-11-27")
+    for name in ("a", "b", "c"):
+        shutil.copy(src, tmp_path / f"deepstatemap_data_20251127_{name}.geojson")
+    r = run("history", tmp_path, "--place", "Pokrovsk", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "deepstate: 1 release 2025-11-27..2025-11-27" in r.stdout
+    assert (
+        "2 files left out, each dated like a later file (the last file of a date is that date's release; "
+        "all named in --json): deepstatemap_data_20251127_a.geojson, deepstatemap_data_20251127_b.geojson"
+    ) in r.stdout
+    d = json.loads(run("history", tmp_path, "--place", "Pokrovsk", "--json").stdout)
+    assert d["duplicates_dropped"] == [f"deepstatemap_data_20251127_{n}.geojson" for n in "ab"]
+
+
 def test_changes_json(tmp_path, run):
     old, new = mapdiff.sample_path("2025-11-01"), mapdiff.sample_path("2025-11-27")
     r = run("changes", old, new, "--place", "Pokrovsk", "--json")
