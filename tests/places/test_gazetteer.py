@@ -10,7 +10,7 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from mapdiff._resources import data_dir
 from mapdiff.places import admin
@@ -79,9 +79,13 @@ def test_nearest_to_a_polygon_holding_a_centre_is_0_km_with_no_bearing(k, w, h, 
 
 @settings(max_examples=30, deadline=None)
 @given(k=st.integers(0, 35), dx=st.floats(-1, 1), dy=st.floats(-1, 1), r=st.floats(0.01, 0.3))
+@example(k=15, dx=0.87890625, dy=0.0, r=0.25)  # 1.3e-6 beyond its nearest vertex
 def test_nearest_to_a_polygon_apart_measures_to_its_nearest_point(k, dx, dy, r):
-    """km is geodesic from the place to the polygon's nearest point (found in scaled degrees:
-    exact for a polygon within a degree or so of a place): never more than to its vertices."""
+    """km is geodesic from the place to the polygon's point nearest in scaled degrees: never
+    more than to its vertices, but for the anisotropy of the scaling, which moves it by up
+    to 1e-4 of the distance a degree away (measured: 9.7e-5 at most over 3,000 random discs
+    up to 1 degree off, against the boundary sampled every 0.0005 degrees; hypothesis found
+    1.3e-6 over the vertices at 0.88 degrees)."""
     idx = towns()
     disc = shapely.Point(idx.lon[k] + dx, idx.lat[k] + dy).buffer(r, quad_segs=4)
     near = idx.nearest_to([disc])
@@ -91,7 +95,7 @@ def test_nearest_to_a_polygon_apart_measures_to_its_nearest_point(k, dx, dy, r):
         return
     vx, vy = np.asarray(disc.exterior.coords).T
     _, _, d = pyproj.Geod(ellps="WGS84").inv(np.full(len(vx), px), np.full(len(vx), py), vx, vy)
-    assert 0 < near.km[0] <= d.min() / 1000.0 * (1 + 1e-6)
+    assert 0 < near.km[0] <= d.min() / 1000.0 * (1 + 2e-4)
 
 
 def test_an_empty_index_and_missing_geometries_name_nothing():
