@@ -102,3 +102,37 @@ def test_no_place_ever_crosses_and_times_of_day():
     g = _frame(5, start="1969-12-20 07:00", freq="13h")  # dates before 1970, hours in them
     assert crossings(g, (0.5,)) == _loop_crossings(g, (0.5,))
     assert reversals(g, 0.1) == _loop_reversals(g, 0.1)
+
+
+def _share_frame(seed, n_dates=60, n_places=40):
+    rng = np.random.default_rng(seed)
+    v = np.cumsum(rng.normal(0.02, 0.15, size=(n_dates, n_places)), axis=0).clip(0, 1)
+    v[rng.random(v.shape) < 0.15] = np.nan
+    v[:, 0] = np.nan  # never covered
+    v[:5, 1] = np.nan  # covered late, above the threshold at once
+    v[5:, 1] = 0.95
+    v[:, 2] = 0.1  # never crosses
+    days = pd.date_range("2025-01-01", periods=n_dates, freq="2D")
+    return pd.DataFrame(
+        v, index=pd.DatetimeIndex(days, name="date"), columns=[f"P{i}" for i in range(n_places)]
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_crossings_and_reversals_match_the_loops(seed):
+    f = _share_frame(seed)
+    for t in (0.5, 0.9, 0.0, 1.0):
+        pd.testing.assert_frame_equal(
+            first_crossing(f, threshold=t), _loop_first_crossing(f, t), check_exact=True
+        )
+    for drop in (0.2, 0.05):
+        assert reversals(f, drop) == _loop_reversals(f, drop)
+    got = crossings(f, (0.5, 0.9))
+    assert len(got) == 2 * f.shape[1]
+    for c in got:  # each row as the first crossing says, in words
+        r = _loop_first_crossing(f, c["threshold"]).loc[c["place"]]
+        assert c["date"] == (None if pd.isna(r["date"]) else r["date"].date().isoformat())
+        assert c["previous_date"] == (
+            None if pd.isna(r["previous_date"]) else r["previous_date"].date().isoformat()
+        )
+        assert c["already"] == (not pd.isna(r["date"]) and pd.isna(r["previous_date"]))
