@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 from .._json import SCHEMA_VERSION
-from ..errors import ArgumentError, UnknownPlaceError
+from ..errors import ArgumentError
 from ..places.footprints import (
-    TOWN,
-    _legacy_ids,
     as_footprint,
     available_kinds,
     footprint,
@@ -15,7 +13,6 @@ from ..places.footprints import (
     gazetteer_table,
     looks_like_path,
 )
-from ..places.names import resolve_name
 from . import command, emit
 
 
@@ -77,24 +74,6 @@ def _list(args) -> int:
     return 0
 
 
-def _kinds(fp) -> list[str]:
-    """The footprint kinds of ``fp``'s place, as ``available_kinds(fp.id or fp.name)`` gives
-    them. A frontline town whose id is its own OSM limits (and no other town's) is looked
-    up by its name: the same kinds, without reading the administrative map's index that
-    resolving an id needs (0.3 s of a short call)."""
-    if fp.rung == "user":
-        return ["user"]
-    if fp.level == TOWN and fp.id:
-        ids = _legacy_ids()
-        if ids.get(fp.name) == fp.id and list(ids.values()).count(fp.id) == 1:
-            try:
-                if resolve_name(fp.name) == fp.name:
-                    return available_kinds(fp.name)
-            except UnknownPlaceError:
-                pass
-    return available_kinds(fp.id or fp.name)
-
-
 def _run(args) -> int:
     if args.list:
         return _list(args)
@@ -115,7 +94,7 @@ def _run(args) -> int:
     d = fp.to_dict()
     if not args.json:
         d.pop("geometry")
-    kinds = _kinds(fp)
+    kinds = available_kinds(fp.id or fp.name) if fp.rung != "user" else ["user"]
     caveat = f" ({fp.caveat})" if fp.caveat else ""
     lines = [
         f"{fp.name}: {fp.kind}{caveat}, {fp.area_km2:,.2f} km²",

@@ -132,14 +132,18 @@ def footprint(name: str, *, kind: str | None = None) -> Footprint:
     return dataclasses.replace(fp, id=fp.id or unit.id, parents=fp.parents or _parents(unit))
 
 
-def _place(name) -> tuple[str | None, admin.AdminUnit | None]:
+def _place(name, *, unit: bool = True) -> tuple[str | None, admin.AdminUnit | None]:
     """(frontline town, unit of the administrative map) that ``name`` means: a gazetteer
     name is a town alone; an id or name of the administrative map is its unit, and the town
-    that unit is (None when none). UnknownPlaceError when it means neither."""
+    that unit is (None when none). UnknownPlaceError when it means neither. ``unit=False``:
+    the unit is not wanted when the name is a town, so a town's own limits id is that town
+    without the administrative map's index (0.3 s to read)."""
     try:
         return resolve_name(name), None
     except UnknownPlaceError as exc:  # not one of the frontline towns: the administrative map
         text = str(name).strip()
+        if not unit and (own := _town_of_limits().get(text)) is not None:
+            return own, None
         legacy = _legacy_by_id().get(text)  # a town's own OSM id (a city's limits)
         if legacy is not None:
             try:
@@ -250,11 +254,17 @@ def _legacy_ids() -> dict:
 
 
 @config.cached(maxsize=1)
+def _town_of_limits() -> dict:
+    """{OSM id of shipped city limits: canonical town name}, from the provenance alone."""
+    return {v: k for k, v in _legacy_ids().items()}
+
+
+@config.cached(maxsize=1)
 def _legacy_by_id() -> dict:
     """{id: canonical town name}: an id of the administrative map that is a frontline town
     is that town (its footprint ladder and numbers): its OSM limits' relation, or the
     GeoNames point of the same name within about 5 km of its official centre."""
-    out = {v: k for k, v in _legacy_ids().items()}
+    out = dict(_town_of_limits())
     points: dict[str, list] = {}
     for u in admin.points():
         for n in u.names:
@@ -415,7 +425,7 @@ def available_kinds(name: str) -> list[str]:
     >>> available_kinds("Kharkiv")
     ['city_limits']
     """
-    canon, unit = _place(name)
+    canon, unit = _place(name, unit=False)
     if canon is None:
         return admin_kinds(unit)
     e = names.tables()[0][canon]

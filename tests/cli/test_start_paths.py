@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from mapdiff.cli import check_outputs
-from mapdiff.cli.place import _kinds
 from mapdiff.errors import ArgumentError
 from mapdiff.places.footprints import available_kinds, footprint
 from mapdiff.places.names import place_names
@@ -23,10 +22,21 @@ def test_place_kinds_by_name_are_the_kinds_by_id():
     for name in place_names():
         for kind in available_kinds(name):
             fp = footprint(name, kind=kind)
-            assert _kinds(fp) == available_kinds(fp.id or fp.name), (name, kind)
+            assert available_kinds(fp.id or fp.name) == available_kinds(fp.name), (name, kind)
     for name in ("Donetsk Oblast", "relation/2506125"):
         fp = footprint(name)
-        assert _kinds(fp) == available_kinds(fp.id or fp.name), name
+        assert available_kinds(fp.id or fp.name) == available_kinds(name), name
+
+
+def test_a_towns_own_limits_id_gives_its_kinds_without_the_administrative_index():
+    from mapdiff import config
+    from mapdiff.places import admin
+
+    config.clear_caches()
+    assert available_kinds("relation/2506125") == available_kinds("Pokrovsk")  # Pokrovsk's limits
+    assert admin._index.cache_info().currsize == 0
+    # the footprint itself still carries the unit's parents (the index read for it)
+    assert footprint("relation/2506125").parents and admin._index.cache_info().currsize == 1
 
 
 def test_outputs_onto_inputs_are_refused(tmp_path):
