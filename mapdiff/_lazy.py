@@ -27,7 +27,7 @@ def stub(init_file: str) -> dict[str, tuple[str, ...]]:
     """``{".module": names}`` from the ``__init__.pyi`` beside a package's ``__init__.py``.
 
     Read with a pattern, not :mod:`ast` (whose import and parse were ~15 ms of every
-    process's start); :func:`stub_by_ast` gives the same table (a test checks every stub).
+    process's start); ``tests/test_lazy_stubs.py`` checks every stub against an ``ast`` reading.
     """
     text = Path(init_file).with_suffix(".pyi").read_text(encoding="utf-8")
     text = _COMMENT.sub("", _DOCSTRING.sub("", text))
@@ -39,20 +39,6 @@ def stub(init_file: str) -> dict[str, tuple[str, ...]]:
             if words:  # "name" or "name as alias"
                 found.append(words[-1])
         table[module] = table.get(module, ()) + tuple(found)
-    return table
-
-
-def stub_by_ast(init_file: str) -> dict[str, tuple[str, ...]]:
-    """:func:`stub`'s table read by :mod:`ast`: the reference it is tested against."""
-    import ast
-
-    tree = ast.parse(Path(init_file).with_suffix(".pyi").read_text(encoding="utf-8"))
-    table: dict[str, tuple[str, ...]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.level:
-            names = tuple(a.asname or a.name for a in node.names)
-            module = "." * node.level + (node.module or "")
-            table[module] = table.get(module, ()) + names
     return table
 
 
